@@ -1,0 +1,37 @@
+package flashsale.arbiter.core;
+
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.Ticket;
+import java.util.List;
+
+/** What the sequencer asks its adapters to do. Carried out in the order returned. */
+public sealed interface Effect {
+
+  /** Write this batch atomically; report back with {@link Sequencer#batchPersisted}. */
+  record PersistBatch(DecisionBatch batch) implements Effect {}
+
+  /** Tell a region these durable decisions (for tickets it sent). */
+  record SendDecisions(String region, List<Decision> decisions) implements Effect {}
+
+  /** Tell every connected region that the event sold out at this stamp. */
+  record BroadcastSoldOut(String eventId, long soldOutMicros) implements Effect {}
+
+  /** Tell a region that this ticket will not be ranked, and why. */
+  record RejectTicket(String region, Ticket ticket, Rejection reason, String message) implements Effect {}
+
+  /** Tell a region whether its clock is trusted. */
+  record SendClockVerdict(String region, boolean flagged, String message) implements Effect {}
+
+  /** The region broke the protocol: close its stream with FAILED_PRECONDITION. */
+  record CutOffRegion(String region, String reason) implements Effect {}
+
+  enum Rejection {
+    /** Same request id seen with another user, event or quantity. */
+    REQUEST_ID_CONFLICT,
+    /** The region's clock is provably off by more than the tolerated skew. */
+    CLOCK_SKEW,
+    /** Unknown event, stamp outside the sale window, or a region that does not sell it. */
+    EVENT_NOT_OPEN
+  }
+}

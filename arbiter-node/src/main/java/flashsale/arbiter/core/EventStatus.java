@@ -1,0 +1,19 @@
+package flashsale.arbiter.core;
+
+import java.util.OptionalLong;
+
+/**
+ * Live counters of one event, as of the last persisted batch.
+ *
+ * @param soldOutMicros stamp of the winner that took the last unit, once sold out
+ */
+public record EventStatus(
+    String eventId,
+    long remainingStock,
+    long unitsSold,
+    long decisions,
+    long wins,
+    long losses,
+    long lateTickets,
+    long pendingTickets,
+    OptionalLong soldOutMicros) {}

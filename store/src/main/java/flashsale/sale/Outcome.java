@@ -1,0 +1,6 @@
+package flashsale.sale;
+
+public enum Outcome {
+  WON,
+  LOST
+}
