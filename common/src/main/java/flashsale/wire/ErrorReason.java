@@ -1,0 +1,35 @@
+package flashsale.wire;
+
+import io.grpc.Status;
+
+/**
+ * Every machine-readable reason this API puts in a {@code google.rpc.ErrorInfo}, with the gRPC
+ * code it travels under.
+ */
+public enum ErrorReason {
+  INVALID_FIELD(Status.Code.INVALID_ARGUMENT),
+  EVENT_NOT_FOUND(Status.Code.NOT_FOUND),
+  PURCHASE_NOT_FOUND(Status.Code.NOT_FOUND),
+  EVENT_NOT_STARTED(Status.Code.FAILED_PRECONDITION),
+  EVENT_ENDED(Status.Code.FAILED_PRECONDITION),
+  REGION_NOT_IN_EVENT(Status.Code.FAILED_PRECONDITION),
+  MODE_NOT_SUPPORTED(Status.Code.FAILED_PRECONDITION),
+  PROTOCOL_VIOLATION(Status.Code.FAILED_PRECONDITION),
+  EVENT_EXISTS(Status.Code.ALREADY_EXISTS),
+  REQUEST_ID_REUSED(Status.Code.ALREADY_EXISTS),
+  TOO_MANY_PENDING(Status.Code.RESOURCE_EXHAUSTED),
+  CLOCK_SKEW(Status.Code.UNAVAILABLE),
+  ARBITER_UNAVAILABLE(Status.Code.UNAVAILABLE),
+  STORE_UNAVAILABLE(Status.Code.UNAVAILABLE),
+  SHUTTING_DOWN(Status.Code.UNAVAILABLE);
+
+  private final Status.Code code;
+
+  ErrorReason(Status.Code code) {
+    this.code = code;
+  }
+
+  public Status.Code code() {
+    return code;
+  }
+}

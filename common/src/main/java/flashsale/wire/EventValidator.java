@@ -1,0 +1,68 @@
+package flashsale.wire;
+
+import flashsale.v1.Event;
+import flashsale.v1.EventMode;
+import java.util.HashSet;
+import java.util.regex.Pattern;
+
+/** Checks a {@link Event} from a CreateEvent call; every problem is an INVALID_FIELD error. */
+public final class EventValidator {
+  /** Event ids end up inside Redis hash tags, so braces and spaces are out. */
+  public static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+  public static final Pattern REQUEST_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
+  public static final int MAX_REGIONS = 64;
+  public static final long MAX_STOCK = 1_000_000_000L;
+
+  private EventValidator() {}
+
+  public static void validate(Event e) {
+    requireId("event.event_id", e.getEventId());
+    if (e.getItem().isBlank() || e.getItem().length() > 256) {
+      throw invalid("event.item", "must be 1 to 256 characters");
+    }
+    if (e.getStock() < 1 || e.getStock() > MAX_STOCK) {
+      throw invalid("event.stock", "must be between 1 and " + MAX_STOCK + ", got " + e.getStock());
+    }
+    if (!e.hasStartTime()) throw invalid("event.start_time", "is required");
+    if (!e.hasEndTime()) throw invalid("event.end_time", "is required");
+    if (Times.micros(e.getEndTime()) <= Times.micros(e.getStartTime())) {
+      throw invalid("event.end_time", "must be after start_time");
+    }
+    if (e.getPerUserLimit() < 1) {
+      throw invalid("event.per_user_limit", "must be at least 1, got " + e.getPerUserLimit());
+    }
+    if (e.getRegionsCount() == 0 || e.getRegionsCount() > MAX_REGIONS) {
+      throw invalid("event.regions", "must list 1 to " + MAX_REGIONS + " regions");
+    }
+    var seen = new HashSet<String>();
+    for (String region : e.getRegionsList()) {
+      requireId("event.regions", region);
+      if (!seen.add(region)) throw invalid("event.regions", "lists " + region + " twice");
+    }
+    if (e.getMode() == EventMode.EVENT_MODE_UNSPECIFIED || e.getMode() == EventMode.UNRECOGNIZED) {
+      throw invalid("event.mode", "is required (EVENT_MODE_GLOBAL_ORDER, EVENT_MODE_SHARDED or EVENT_MODE_CENTRAL)");
+    }
+  }
+
+  public static void requireId(String field, String value) {
+    if (!ID.matcher(value).matches()) {
+      throw invalid(field, "must be 1 to 64 of [A-Za-z0-9._:-], got '" + abbreviate(value) + "'");
+    }
+  }
+
+  public static void requireRequestId(String field, String value) {
+    if (!REQUEST_ID.matcher(value).matches()) {
+      throw invalid(field, "must be 1 to 128 printable ASCII characters without spaces");
+    }
+  }
+
+  public static io.grpc.StatusRuntimeException invalid(String field, String problem) {
+    return Errors.error(
+        ErrorReason.INVALID_FIELD, field + " " + problem, java.util.Map.of("field", field));
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 70 ? s : s.substring(0, 67) + "...";
+  }
+}

@@ -1,0 +1,27 @@
+package flashsale.wire;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Timestamp;
+
+/** UTC microseconds to and from protobuf time types. */
+public final class Times {
+  private Times() {}
+
+  public static Timestamp timestamp(long epochMicros) {
+    return Timestamp.newBuilder()
+        .setSeconds(Math.floorDiv(epochMicros, 1_000_000L))
+        .setNanos((int) Math.floorMod(epochMicros, 1_000_000L) * 1000)
+        .build();
+  }
+
+  public static long micros(Timestamp t) {
+    return Math.addExact(Math.multiplyExact(t.getSeconds(), 1_000_000L), t.getNanos() / 1000);
+  }
+
+  public static Duration duration(long micros) {
+    return Duration.newBuilder()
+        .setSeconds(micros / 1_000_000L)
+        .setNanos((int) (micros % 1_000_000L) * 1000)
+        .build();
+  }
+}

@@ -1,0 +1,109 @@
+package flashsale.wire;
+
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.LossReason;
+import flashsale.sale.Outcome;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import flashsale.v1.Event;
+import flashsale.v1.EventMode;
+import flashsale.v1.PurchaseDecision;
+
+/** Domain values to and from {@code flashsale.v1} messages. */
+public final class WireMapping {
+  private WireMapping() {}
+
+  public static Event toProto(EventSpec spec) {
+    return Event.newBuilder()
+        .setEventId(spec.eventId())
+        .setItem(spec.item())
+        .setStock(spec.stock())
+        .setStartTime(Times.timestamp(spec.startMicros()))
+        .setEndTime(Times.timestamp(spec.endMicros()))
+        .setPerUserLimit(spec.perUserLimit())
+        .addAllRegions(spec.regions())
+        .setMode(toProto(spec.mode()))
+        .build();
+  }
+
+  /** Assumes the event passed {@link EventValidator}; the tie-break seed is not on the wire. */
+  public static EventSpec fromProto(Event event, long tieBreakSeed) {
+    return new EventSpec(
+        event.getEventId(),
+        event.getItem(),
+        event.getStock(),
+        Times.micros(event.getStartTime()),
+        Times.micros(event.getEndTime()),
+        event.getPerUserLimit(),
+        event.getRegionsList(),
+        fromProto(event.getMode()),
+        tieBreakSeed);
+  }
+
+  public static EventMode toProto(SaleMode mode) {
+    return switch (mode) {
+      case GLOBAL_ORDER -> EventMode.EVENT_MODE_GLOBAL_ORDER;
+      case SHARDED -> EventMode.EVENT_MODE_SHARDED;
+      case CENTRAL -> EventMode.EVENT_MODE_CENTRAL;
+    };
+  }
+
+  public static SaleMode fromProto(EventMode mode) {
+    return switch (mode) {
+      case EVENT_MODE_GLOBAL_ORDER -> SaleMode.GLOBAL_ORDER;
+      case EVENT_MODE_SHARDED -> SaleMode.SHARDED;
+      case EVENT_MODE_CENTRAL -> SaleMode.CENTRAL;
+      default -> throw new IllegalArgumentException("unsupported mode " + mode);
+    };
+  }
+
+  public static PurchaseDecision toProto(Decision d) {
+    Ticket t = d.ticket();
+    return PurchaseDecision.newBuilder()
+        .setEventId(t.eventId())
+        .setRequestId(t.requestId())
+        .setUserId(t.userId())
+        .setQuantity(t.quantity())
+        .setOutcome(d.won() ? flashsale.v1.Outcome.OUTCOME_WON : flashsale.v1.Outcome.OUTCOME_LOST)
+        .setRank(d.rank())
+        .setRegion(t.region())
+        .setArrivalTime(Times.timestamp(t.stampMicros()))
+        .setDecideTime(Times.timestamp(d.decideMicros()))
+        .setLossReason(toProto(d.lossReason()))
+        .setLate(d.late())
+        .build();
+  }
+
+  public static Decision fromProto(PurchaseDecision p) {
+    Ticket ticket =
+        new Ticket(
+            p.getEventId(),
+            p.getRequestId(),
+            p.getUserId(),
+            p.getQuantity(),
+            p.getRegion(),
+            Times.micros(p.getArrivalTime()));
+    Outcome outcome = p.getOutcome() == flashsale.v1.Outcome.OUTCOME_WON ? Outcome.WON : Outcome.LOST;
+    return new Decision(
+        ticket, outcome, fromProto(p.getLossReason()), p.getRank(), Times.micros(p.getDecideTime()), p.getLate());
+  }
+
+  public static flashsale.v1.LossReason toProto(LossReason reason) {
+    return switch (reason) {
+      case NONE -> flashsale.v1.LossReason.LOSS_REASON_UNSPECIFIED;
+      case SOLD_OUT -> flashsale.v1.LossReason.LOSS_REASON_SOLD_OUT;
+      case INSUFFICIENT_STOCK -> flashsale.v1.LossReason.LOSS_REASON_INSUFFICIENT_STOCK;
+      case LIMIT_EXCEEDED -> flashsale.v1.LossReason.LOSS_REASON_LIMIT_EXCEEDED;
+    };
+  }
+
+  public static LossReason fromProto(flashsale.v1.LossReason reason) {
+    return switch (reason) {
+      case LOSS_REASON_SOLD_OUT -> LossReason.SOLD_OUT;
+      case LOSS_REASON_INSUFFICIENT_STOCK -> LossReason.INSUFFICIENT_STOCK;
+      case LOSS_REASON_LIMIT_EXCEEDED -> LossReason.LIMIT_EXCEEDED;
+      default -> LossReason.NONE;
+    };
+  }
+}
