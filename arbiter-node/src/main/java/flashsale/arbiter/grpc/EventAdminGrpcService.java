@@ -1,0 +1,184 @@
+package flashsale.arbiter.grpc;
+
+import flashsale.arbiter.core.EventStatus;
+import flashsale.sale.Decision;
+import flashsale.sale.EventLedger;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.store.ArbiterStore;
+import flashsale.store.EventExistsException;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.CreateEventResponse;
+import flashsale.v1.EventAdminServiceGetEventRequest;
+import flashsale.v1.EventAdminServiceGetEventResponse;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventCounters;
+import flashsale.v1.EventState;
+import flashsale.v1.ListDecisionsRequest;
+import flashsale.v1.ListDecisionsResponse;
+import flashsale.v1.ListRegionsRequest;
+import flashsale.v1.ListRegionsResponse;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import flashsale.wire.EventValidator;
+import flashsale.wire.Times;
+import flashsale.wire.WireMapping;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.random.RandomGenerator;
+
+/** The operator API: create and inspect events, read the audit log and the regions' clocks. */
+public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdminServiceImplBase {
+  static final int DEFAULT_PAGE_SIZE = 100;
+  static final int MAX_PAGE_SIZE = 1000;
+
+  private final ArbiterStore store;
+  private final SequencerLoop loop;
+  private final RegionSessions sessions;
+  private final EventRegistry events;
+  private final RandomGenerator seeds;
+
+  public EventAdminGrpcService(
+      ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events, RandomGenerator seeds) {
+    this.store = store;
+    this.loop = loop;
+    this.sessions = sessions;
+    this.events = events;
+    this.seeds = seeds;
+  }
+
+  @Override
+  public void createEvent(CreateEventRequest request, StreamObserver<CreateEventResponse> out) {
+    EventValidator.requireRequestId("request_id", request.getRequestId());
+    if (!request.hasEvent()) throw EventValidator.invalid("event", "is required");
+    EventValidator.validate(request.getEvent());
+    EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
+    if (wanted.mode() != SaleMode.GLOBAL_ORDER) {
+      throw Errors.error(
+          ErrorReason.MODE_NOT_SUPPORTED, "mode " + wanted.mode() + " is not served yet; use EVENT_MODE_GLOBAL_ORDER");
+    }
+    if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
+    EventSpec stored;
+    try {
+      stored = store.createEvent(request.getRequestId(), wanted);
+    } catch (EventExistsException e) {
+      throw Errors.error(
+          ErrorReason.EVENT_EXISTS,
+          "event " + wanted.eventId() + " exists (created by another request_id)",
+          Map.of("event_id", wanted.eventId()));
+    }
+    register(stored)
+        .whenComplete(
+            (ok, error) -> {
+              if (error != null) {
+                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+                return;
+              }
+              out.onNext(CreateEventResponse.newBuilder().setEvent(WireMapping.toProto(stored)).build());
+              out.onCompleted();
+            });
+  }
+
+  /**
+   * Starts sequencing an event the store holds and tells the connected regions. The registry,
+   * the sequencer and the announcement change together on the loop thread, so no region can see
+   * the event before the sequencer accepts tickets for it.
+   */
+  public CompletableFuture<Void> register(EventSpec spec) {
+    if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
+    EventLedger ledger = store.loadLedger(spec.eventId());
+    return loop.query(
+        q -> {
+          if (events.add(spec)) {
+            loop.inputNow(s -> s.eventAdded(ledger, loop.nowMicros()));
+            sessions.announce(spec);
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public void getEvent(EventAdminServiceGetEventRequest request, StreamObserver<EventAdminServiceGetEventResponse> out) {
+    EventSpec spec = requireEvent(request.getEventId());
+    loop.query(q -> q.eventStatus(spec.eventId()))
+        .whenComplete(
+            (status, error) -> {
+              if (error != null || status.isEmpty()) {
+                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+                return;
+              }
+              out.onNext(eventResponse(spec, status.get()));
+              out.onCompleted();
+            });
+  }
+
+  private EventAdminServiceGetEventResponse eventResponse(EventSpec spec, EventStatus st) {
+    var response =
+        EventAdminServiceGetEventResponse.newBuilder()
+            .setEvent(WireMapping.toProto(spec))
+            .setState(EventStates.of(spec, st.soldOutMicros().isPresent(), loop.nowMicros()))
+            .setCounters(
+                EventCounters.newBuilder()
+                    .setRemainingStock(st.remainingStock())
+                    .setUnitsSold(st.unitsSold())
+                    .setDecisions(st.decisions())
+                    .setWins(st.wins())
+                    .setLosses(st.losses())
+                    .setLateTickets(st.lateTickets())
+                    .setPendingTickets(st.pendingTickets()));
+    st.soldOutMicros().ifPresent(c -> response.setSoldOutTime(Times.timestamp(c)));
+    return response.build();
+  }
+
+  @Override
+  public void listDecisions(ListDecisionsRequest request, StreamObserver<ListDecisionsResponse> out) {
+    EventSpec spec = requireEvent(request.getEventId());
+    int pageSize = request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
+    if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
+      throw EventValidator.invalid("page_size", "must be between 0 and " + MAX_PAGE_SIZE);
+    }
+    long afterRank = parsePageToken(request.getPageToken());
+    List<Decision> page = store.listDecisions(spec.eventId(), afterRank, pageSize);
+    var response = ListDecisionsResponse.newBuilder();
+    page.forEach(d -> response.addDecisions(WireMapping.toProto(d)));
+    if (page.size() == pageSize) response.setNextPageToken(Long.toString(page.get(page.size() - 1).rank()));
+    out.onNext(response.build());
+    out.onCompleted();
+  }
+
+  private static long parsePageToken(String token) {
+    if (token.isEmpty()) return 0;
+    try {
+      long rank = Long.parseLong(token);
+      if (rank < 0) throw new NumberFormatException();
+      return rank;
+    } catch (NumberFormatException e) {
+      throw EventValidator.invalid("page_token", "is not a token this API returned");
+    }
+  }
+
+  @Override
+  public void listRegions(ListRegionsRequest request, StreamObserver<ListRegionsResponse> out) {
+    loop.query(q -> q.regionStatuses())
+        .whenComplete(
+            (regions, error) -> {
+              if (error != null) {
+                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+                return;
+              }
+              var response = ListRegionsResponse.newBuilder();
+              regions.forEach(r -> response.addRegions(RegionStatuses.toProto(r)));
+              out.onNext(response.build());
+              out.onCompleted();
+            });
+  }
+
+  private EventSpec requireEvent(String eventId) {
+    EventValidator.requireId("event_id", eventId);
+    return events
+        .find(eventId)
+        .orElseThrow(() -> Errors.error(ErrorReason.EVENT_NOT_FOUND, "no event " + eventId, Map.of("event_id", eventId)));
+  }
+}

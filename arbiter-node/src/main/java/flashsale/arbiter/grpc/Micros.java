@@ -1,0 +1,12 @@
+package flashsale.arbiter.grpc;
+
+import java.time.Instant;
+
+/** Instants as UTC microseconds, the unit every stamp travels in. */
+final class Micros {
+  private Micros() {}
+
+  static long of(Instant instant) {
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+  }
+}

@@ -1,0 +1,143 @@
+package flashsale.arbiter.grpc;
+
+import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.v1.ClockVerdict;
+import flashsale.v1.DecisionBatch;
+import flashsale.v1.EventAnnouncement;
+import flashsale.v1.RejectionReason;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SoldOutNotice;
+import flashsale.v1.TicketRejection;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import flashsale.wire.WireMapping;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open stream of each connected region, and the translation of sequencer effects into
+ * messages on them. Used only from the sequencer loop thread, which keeps writes to each stream
+ * serialized as gRPC requires.
+ */
+public final class RegionSessions {
+  private static final Logger log = LoggerFactory.getLogger(RegionSessions.class);
+
+  /** A region's current stream; {@code id} tells a replaced stream's late callbacks apart. */
+  record Session(String region, long id, StreamObserver<SequenceResponse> out) {}
+
+  private final Map<String, Session> byRegion = new LinkedHashMap<>();
+
+  /** Registers a new stream; an older stream of the same region is closed (it is stale). */
+  void open(Session session) {
+    Session old = byRegion.put(session.region(), session);
+    if (old != null) {
+      log.info("region={} stream replaced old={} new={}", session.region(), old.id(), session.id());
+      closeQuietly(old, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "replaced by a newer stream of the same region"));
+    }
+  }
+
+  /** Forgets the stream if it is still the region's current one; true if it was. */
+  boolean closed(Session session) {
+    return byRegion.remove(session.region(), session);
+  }
+
+  boolean isCurrent(Session session) {
+    return byRegion.get(session.region()) == session;
+  }
+
+  void send(String region, SequenceResponse message) {
+    Session s = byRegion.get(region);
+    if (s == null) return; // the region resends undecided tickets when it reconnects
+    try {
+      s.out().onNext(message);
+    } catch (RuntimeException e) {
+      log.warn("region={} send failed: {}", region, e.toString());
+      byRegion.remove(region, s);
+    }
+  }
+
+  void sendDecisions(String region, List<Decision> decisions) {
+    DecisionBatch.Builder batch = DecisionBatch.newBuilder();
+    for (Decision d : decisions) batch.addDecisions(WireMapping.toProto(d));
+    send(region, SequenceResponse.newBuilder().setDecisionBatch(batch).build());
+  }
+
+  void broadcastSoldOut(String eventId, long soldOutMicros) {
+    log.info("event={} sold out at stamp={}", eventId, soldOutMicros);
+    for (String region : List.copyOf(byRegion.keySet())) broadcastSoldOutTo(region, eventId, soldOutMicros);
+  }
+
+  void broadcastSoldOutTo(String region, String eventId, long soldOutMicros) {
+    send(
+        region,
+        SequenceResponse.newBuilder()
+            .setSoldOut(SoldOutNotice.newBuilder().setEventId(eventId).setSoldOutMicros(soldOutMicros))
+            .build());
+  }
+
+  void announce(EventSpec spec) {
+    SequenceResponse message = announcement(spec);
+    for (String region : List.copyOf(byRegion.keySet())) send(region, message);
+  }
+
+  static SequenceResponse announcement(EventSpec spec) {
+    return SequenceResponse.newBuilder()
+        .setEventAnnouncement(EventAnnouncement.newBuilder().setEvent(WireMapping.toProto(spec)))
+        .build();
+  }
+
+  void reject(String region, Ticket ticket, Rejection reason, String message) {
+    TicketRejection rejection =
+        TicketRejection.newBuilder()
+            .setEventId(ticket.eventId())
+            .setRequestId(ticket.requestId())
+            .setReason(
+                switch (reason) {
+                  case REQUEST_ID_CONFLICT -> RejectionReason.REJECTION_REASON_REQUEST_ID_CONFLICT;
+                  case CLOCK_SKEW -> RejectionReason.REJECTION_REASON_CLOCK_SKEW;
+                  case EVENT_NOT_OPEN -> RejectionReason.REJECTION_REASON_EVENT_NOT_OPEN;
+                })
+            .setMessage(message)
+            .build();
+    send(region, SequenceResponse.newBuilder().setTicketRejection(rejection).build());
+  }
+
+  void sendClockVerdict(String region, boolean flagged, String message) {
+    if (flagged) log.warn("region={} clock flagged: {}", region, message);
+    send(
+        region,
+        SequenceResponse.newBuilder()
+            .setClockVerdict(ClockVerdict.newBuilder().setFlagged(flagged).setMessage(message))
+            .build());
+  }
+
+  /** Protocol violation: the region's stream ends with FAILED_PRECONDITION. */
+  void cutOff(String region, String reason) {
+    Session s = byRegion.remove(region);
+    log.warn("region={} cut off: {}", region, reason);
+    if (s != null) {
+      closeQuietly(s, Errors.error(ErrorReason.PROTOCOL_VIOLATION, "region " + region + " cut off: " + reason));
+    }
+  }
+
+  /** Ends every stream (shutdown); regions reconnect elsewhere and resend. */
+  public void closeAll(Throwable status) {
+    for (Session s : List.copyOf(byRegion.values())) closeQuietly(s, status);
+    byRegion.clear();
+  }
+
+  private static void closeQuietly(Session s, Throwable status) {
+    try {
+      s.out().onError(status);
+    } catch (RuntimeException ignored) {
+      // already closed by the peer
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package flashsale.arbiter.grpc;
+
+import flashsale.arbiter.grpc.RegionSessions.Session;
+import flashsale.sale.Ticket;
+import flashsale.v1.ArbiterWelcome;
+import flashsale.v1.ClockReply;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import flashsale.wire.EventValidator;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One region's {@code Sequence} stream: translates its messages into sequencer inputs posted to
+ * the loop. gRPC delivers a call's messages one at a time, so this needs no lock.
+ */
+final class RegionStream implements StreamObserver<SequenceRequest> {
+  private static final Logger log = LoggerFactory.getLogger(RegionStream.class);
+  private static final AtomicLong STREAM_IDS = new AtomicLong();
+
+  private final StreamObserver<SequenceResponse> out;
+  private final SequencerLoop loop;
+  private final RegionSessions sessions;
+  private final EventRegistry events;
+  private final ArbiterWelcome welcome;
+  private Session session;
+  private boolean ended;
+
+  RegionStream(
+      StreamObserver<SequenceResponse> out,
+      SequencerLoop loop,
+      RegionSessions sessions,
+      EventRegistry events,
+      ArbiterWelcome welcome) {
+    this.out = out;
+    this.loop = loop;
+    this.sessions = sessions;
+    this.events = events;
+    this.welcome = welcome;
+  }
+
+  @Override
+  public void onNext(SequenceRequest request) {
+    if (ended) return;
+    try {
+      switch (request.getKindCase()) {
+        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getInstanceId());
+        case TICKET_BATCH -> tickets(request.getTicketBatch().getTicketsList());
+        case WATERMARK -> {
+          Session s = requireSession();
+          long watermarkMicros = request.getWatermark().getWatermarkMicros();
+          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.region(), watermarkMicros, loop.nowMicros()) : List.of());
+        }
+        case CLOCK_PROBE -> clockProbe(request.getClockProbe().getOriginMicros());
+        case CLOCK_REPORT -> {
+          Session s = requireSession();
+          long offsetMicros = request.getClockReport().getOffsetMicros();
+          long roundTripMicros = request.getClockReport().getRoundTripMicros();
+          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.region(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of());
+        }
+        default -> throw protocol("empty or unknown message");
+      }
+    } catch (StatusRuntimeException e) {
+      end(e);
+    }
+  }
+
+  private void hello(String region, String instanceId) {
+    if (session != null) throw protocol("second hello on one stream");
+    EventValidator.requireId("hello.region", region);
+    Session s = new Session(region, STREAM_IDS.incrementAndGet(), out);
+    session = s;
+    log.info("region={} instance={} stream={} connected", region, instanceId, s.id());
+    loop.execute(
+        () -> {
+          sessions.open(s);
+          sessions.send(region, SequenceResponse.newBuilder().setWelcome(welcome).build());
+          for (var spec : events.all()) sessions.send(region, RegionSessions.announcement(spec));
+        });
+    loop.input(q -> q.regionConnected(region, loop.nowMicros()));
+    loop.execute(() -> announceSoldOut(region));
+  }
+
+  private void announceSoldOut(String region) {
+    loop.query(q -> events.all().stream().map(e -> q.eventStatus(e.eventId())).toList())
+        .thenAccept(
+            statuses ->
+                loop.execute(
+                    () ->
+                        statuses.forEach(
+                            st ->
+                                st.ifPresent(
+                                    s -> s.soldOutMicros().ifPresent(c -> sessions.broadcastSoldOutTo(region, s.eventId(), c))))));
+  }
+
+  private void tickets(List<flashsale.v1.Ticket> wire) {
+    Session s = requireSession();
+    List<Ticket> tickets = new ArrayList<>(wire.size());
+    for (flashsale.v1.Ticket t : wire) {
+      if (t.getEventId().isEmpty() || t.getRequestId().isEmpty() || t.getUserId().isEmpty() || t.getQuantity() < 1) {
+        throw protocol("malformed ticket request_id='" + t.getRequestId() + "'");
+      }
+      tickets.add(new Ticket(t.getEventId(), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros()));
+    }
+    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.region(), tickets, loop.nowMicros()) : List.of());
+  }
+
+  private void clockProbe(long originMicros) {
+    Session s = requireSession();
+    long receiveMicros = loop.nowMicros();
+    loop.execute(
+        () ->
+            sessions.send(
+                s.region(),
+                SequenceResponse.newBuilder()
+                    .setClockReply(
+                        ClockReply.newBuilder()
+                            .setOriginMicros(originMicros)
+                            .setReceiveMicros(receiveMicros)
+                            .setTransmitMicros(loop.nowMicros()))
+                    .build()));
+  }
+
+  private Session requireSession() {
+    if (session == null) throw protocol("first message must be hello");
+    return session;
+  }
+
+  private static StatusRuntimeException protocol(String problem) {
+    return Errors.error(ErrorReason.PROTOCOL_VIOLATION, problem);
+  }
+
+  private void end(StatusRuntimeException status) {
+    ended = true;
+    log.warn("region={} stream ended by arbiter: {}", session == null ? "?" : session.region(), status.getStatus());
+    Session s = session;
+    if (s == null) {
+      out.onError(status);
+      return;
+    }
+    loop.execute(
+        () -> {
+          if (sessions.isCurrent(s)) sessions.cutOff(s.region(), status.getStatus().getDescription());
+        });
+    loop.input(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    disconnected("error " + io.grpc.Status.fromThrowable(t).getCode());
+  }
+
+  @Override
+  public void onCompleted() {
+    disconnected("completed");
+    loop.execute(
+        () -> {
+          try {
+            out.onCompleted();
+          } catch (RuntimeException ignored) {
+            // cancelled already
+          }
+        });
+  }
+
+  private void disconnected(String how) {
+    ended = true;
+    Session s = session;
+    if (s == null) return;
+    log.info("region={} stream={} disconnected ({})", s.region(), s.id(), how);
+    loop.execute(
+        () -> {
+          if (sessions.closed(s)) loop.input(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+        });
+  }
+}

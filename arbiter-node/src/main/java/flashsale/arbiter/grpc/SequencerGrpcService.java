@@ -1,0 +1,69 @@
+package flashsale.arbiter.grpc;
+
+import flashsale.v1.ArbiterWelcome;
+import flashsale.v1.GetDecisionRequest;
+import flashsale.v1.GetDecisionResponse;
+import flashsale.v1.LookupEventRequest;
+import flashsale.v1.LookupEventResponse;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SequencerServiceGrpc;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import flashsale.wire.EventValidator;
+import flashsale.wire.WireMapping;
+import io.grpc.stub.StreamObserver;
+
+/** The internal region-facing API: region streams and the two lookups regions fall back on. */
+public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerServiceImplBase {
+  private final SequencerLoop loop;
+  private final RegionSessions sessions;
+  private final EventRegistry events;
+  private final ArbiterWelcome welcome;
+
+  public SequencerGrpcService(
+      SequencerLoop loop, RegionSessions sessions, EventRegistry events, ArbiterWelcome welcome) {
+    this.loop = loop;
+    this.sessions = sessions;
+    this.events = events;
+    this.welcome = welcome;
+  }
+
+  @Override
+  public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
+    return new RegionStream(out, loop, sessions, events, welcome);
+  }
+
+  @Override
+  public void getDecision(GetDecisionRequest request, StreamObserver<GetDecisionResponse> out) {
+    EventValidator.requireId("event_id", request.getEventId());
+    EventValidator.requireRequestId("request_id", request.getRequestId());
+    loop.query(q -> q.persistedDecision(request.getEventId(), request.getRequestId()))
+        .whenComplete(
+            (decision, error) -> {
+              if (error != null) {
+                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+              } else if (decision.isEmpty()) {
+                out.onError(
+                    Errors.error(
+                        ErrorReason.PURCHASE_NOT_FOUND,
+                        "no decision for request_id " + request.getRequestId() + " in event " + request.getEventId()));
+              } else {
+                out.onNext(GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build());
+                out.onCompleted();
+              }
+            });
+  }
+
+  @Override
+  public void lookupEvent(LookupEventRequest request, StreamObserver<LookupEventResponse> out) {
+    EventValidator.requireId("event_id", request.getEventId());
+    var spec = events.find(request.getEventId());
+    if (spec.isEmpty()) {
+      out.onError(Errors.error(ErrorReason.EVENT_NOT_FOUND, "no event " + request.getEventId()));
+      return;
+    }
+    out.onNext(LookupEventResponse.newBuilder().setEvent(WireMapping.toProto(spec.get())).build());
+    out.onCompleted();
+  }
+}

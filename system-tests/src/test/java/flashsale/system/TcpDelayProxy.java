@@ -1,0 +1,131 @@
+package flashsale.system;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A loopback TCP proxy that delays every byte by a fixed one-way latency in each direction,
+ * preserving order, and can cut all its connections. It stands in for a WAN link, since this
+ * machine has no netem.
+ */
+public final class TcpDelayProxy implements AutoCloseable {
+  private final ServerSocket listener;
+  private final InetSocketAddress target;
+  private volatile long oneWayDelayNanos;
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  public TcpDelayProxy(int targetPort, long oneWayDelayMillis) throws IOException {
+    this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
+    this.oneWayDelayNanos = TimeUnit.MILLISECONDS.toNanos(oneWayDelayMillis);
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread.ofPlatform().daemon().name("proxy-accept-" + port()).start(this::acceptLoop);
+  }
+
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  public String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  public void setOneWayDelayMillis(long millis) {
+    oneWayDelayNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+  }
+
+  /** Drops every open connection (both ends see a reset); new connections still work. */
+  public void cutConnections() {
+    for (Socket s : open) closeQuietly(s);
+    open.clear();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket();
+        server.connect(target, 2_000);
+        client.setTcpNoDelay(true);
+        server.setTcpNoDelay(true);
+        open.add(client);
+        open.add(server);
+        pipe(client, server);
+        pipe(server, client);
+      } catch (IOException e) {
+        if (!closed) sleepQuietly(10);
+      }
+    }
+  }
+
+  /** One direction: a reader stamps each chunk with its due time, a writer releases it then. */
+  private void pipe(Socket from, Socket to) {
+    record Chunk(long dueNanos, byte[] bytes) {}
+    BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
+    Thread.ofPlatform().daemon().start(() -> {
+      byte[] buf = new byte[64 * 1024];
+      try (InputStream in = from.getInputStream()) {
+        int n;
+        while ((n = in.read(buf)) >= 0) queue.add(new Chunk(System.nanoTime() + oneWayDelayNanos, Arrays.copyOf(buf, n)));
+      } catch (IOException ignored) {
+        // connection cut
+      }
+      queue.add(new Chunk(0, null));
+    });
+    Thread.ofPlatform().daemon().start(() -> {
+      try (OutputStream out = to.getOutputStream()) {
+        while (true) {
+          Chunk c = queue.take();
+          if (c.bytes() == null) break;
+          long waitNanos = c.dueNanos() - System.nanoTime();
+          if (waitNanos > 0) TimeUnit.NANOSECONDS.sleep(waitNanos);
+          out.write(c.bytes());
+          out.flush();
+        }
+      } catch (IOException | InterruptedException ignored) {
+        // connection cut
+      } finally {
+        closeQuietly(to);
+        closeQuietly(from);
+      }
+    });
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      listener.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
+    cutConnections();
+  }
+}
