@@ -1,0 +1,29 @@
+package flashsale.store;
+
+import flashsale.sale.EventSpec;
+import flashsale.wire.EventValidator;
+
+/**
+ * What every {@link ArbiterStore} requires of an event before storing it, so that the in-memory
+ * and the Redis store accept exactly the same events.
+ */
+public final class StoreRules {
+  private StoreRules() {}
+
+  /**
+   * Event ids go inside Redis hash tags and region ids into a comma-separated field, so both must
+   * be plain ids (the same rule the API applies to them).
+   *
+   * @throws IllegalArgumentException when the event id or a region id is not a plain id
+   */
+  public static void requireStorable(EventSpec spec) {
+    requirePlainId("event id", spec.eventId());
+    for (String region : spec.regions()) requirePlainId("region id", region);
+  }
+
+  private static void requirePlainId(String what, String value) {
+    if (!EventValidator.ID.matcher(value).matches()) {
+      throw new IllegalArgumentException(what + " '" + value + "' is not 1 to 64 of [A-Za-z0-9._:-]");
+    }
+  }
+}

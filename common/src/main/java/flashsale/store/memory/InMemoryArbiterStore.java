@@ -1,0 +1,116 @@
+package flashsale.store.memory;
+
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventLedger;
+import flashsale.sale.EventSpec;
+import flashsale.store.ArbiterStore;
+import flashsale.store.EventExistsException;
+import flashsale.store.EventNotFoundException;
+import flashsale.store.StoreRejectedException;
+import flashsale.store.StoreRules;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ArbiterStore} of a single process: state lives in this object only and dies with
+ * it. One lock guards everything, which makes every call atomic, including each batch.
+ */
+public final class InMemoryArbiterStore implements ArbiterStore {
+  private static final Logger log = LoggerFactory.getLogger(InMemoryArbiterStore.class);
+
+  private final Object lock = new Object();
+  private final Map<String, EventState> events = new HashMap<>(); // guarded by lock
+
+  @Override
+  public EventSpec createEvent(String requestId, EventSpec spec) {
+    StoreRules.requireStorable(spec);
+    synchronized (lock) {
+      EventState existing = events.get(spec.eventId());
+      if (existing == null) {
+        events.put(spec.eventId(), new EventState(requestId, spec));
+        log.info("event created event={} stock={} request={}", spec.eventId(), spec.stock(), requestId);
+        return spec;
+      }
+      if (!existing.createRequestId.equals(requestId)) {
+        throw new EventExistsException(
+            "event " + spec.eventId() + " was created by request id " + existing.createRequestId);
+      }
+      return existing.spec;
+    }
+  }
+
+  @Override
+  public Optional<EventSpec> findEvent(String eventId) {
+    synchronized (lock) {
+      return Optional.ofNullable(events.get(eventId)).map(e -> e.spec);
+    }
+  }
+
+  @Override
+  public List<EventSpec> listEvents() {
+    synchronized (lock) {
+      return events.values().stream().map(e -> e.spec).toList();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> persistBatch(DecisionBatch batch) {
+    try {
+      synchronized (lock) {
+        require(batch.eventId()).apply(batch);
+      }
+      return CompletableFuture.completedFuture(null);
+    } catch (StoreRejectedException | EventNotFoundException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public EventLedger loadLedger(String eventId) {
+    synchronized (lock) {
+      return require(eventId).ledger();
+    }
+  }
+
+  @Override
+  public Optional<Decision> findDecision(String eventId, String requestId) {
+    synchronized (lock) {
+      EventState event = events.get(eventId);
+      return event == null ? Optional.empty() : Optional.ofNullable(event.decision(requestId));
+    }
+  }
+
+  @Override
+  public List<Decision> listDecisions(String eventId, long afterRank, int limit) {
+    if (afterRank < 0) throw new IllegalArgumentException("afterRank < 0: " + afterRank);
+    if (limit <= 0) return List.of();
+    synchronized (lock) {
+      EventState event = events.get(eventId);
+      return event == null ? List.of() : event.decisionsAfter(afterRank, limit);
+    }
+  }
+
+  @Override
+  public List<Decision> readOutbox(String eventId) {
+    synchronized (lock) {
+      EventState event = events.get(eventId);
+      return event == null ? List.of() : event.outbox();
+    }
+  }
+
+  /** Nothing to release: the state is plain heap objects. */
+  @Override
+  public void close() {}
+
+  private EventState require(String eventId) {
+    EventState event = events.get(eventId);
+    if (event == null) throw new EventNotFoundException("event " + eventId + " does not exist");
+    return event;
+  }
+}

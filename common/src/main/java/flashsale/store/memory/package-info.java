@@ -1,0 +1,2 @@
+/** The single-process {@link flashsale.store.ArbiterStore}: plain objects behind one lock. */
+package flashsale.store.memory;

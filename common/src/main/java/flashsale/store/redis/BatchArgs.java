@@ -1,0 +1,48 @@
+package flashsale.store.redis;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+
+/**
+ * Lays a batch out as the arguments of the persist function: event id, batch sequence, first
+ * rank, count, then per decision its request id, user id, units won and encoded decision, and,
+ * for winners only, region and arrival micros for the outbox entry.
+ */
+final class BatchArgs {
+  private static final int HEADER = 4;
+  private static final int PER_DECISION = 4;
+  private static final int PER_WINNER = 2;
+
+  private BatchArgs() {}
+
+  static byte[][] of(DecisionBatch batch) {
+    int winners = (int) batch.decisions().stream().filter(Decision::won).count();
+    byte[][] args = new byte[HEADER + PER_DECISION * batch.decisions().size() + PER_WINNER * winners][];
+    int i = 0;
+    args[i++] = utf8(batch.eventId());
+    args[i++] = number(batch.sequence());
+    args[i++] = number(batch.firstRank());
+    args[i++] = number(batch.decisions().size());
+    for (Decision d : batch.decisions()) {
+      args[i++] = utf8(d.requestId());
+      args[i++] = utf8(d.ticket().userId());
+      args[i++] = number(d.unitsWon());
+      args[i++] = DecisionCodec.encode(d);
+      if (d.won()) {
+        args[i++] = utf8(d.ticket().region());
+        args[i++] = number(d.ticket().stampMicros());
+      }
+    }
+    return args;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(UTF_8);
+  }
+
+  private static byte[] number(long n) {
+    return Long.toString(n).getBytes(UTF_8);
+  }
+}

@@ -1,0 +1,77 @@
+package flashsale.store.redis;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An event's meta hash: one readable field per spec value (so {@code redis-cli HGETALL} shows
+ * the event) plus the counters the persist function keeps.
+ */
+final class EventCodec {
+  static final String REMAINING = "remaining";
+  static final String LAST_RANK = "last_rank";
+
+  private EventCodec() {}
+
+  /** Field/value pairs of a new event's meta hash. */
+  static List<byte[]> fields(EventSpec spec) {
+    List<byte[]> fields = new ArrayList<>();
+    put(fields, "event_id", spec.eventId());
+    put(fields, "item", spec.item());
+    put(fields, "stock", Long.toString(spec.stock()));
+    put(fields, "start_micros", Long.toString(spec.startMicros()));
+    put(fields, "end_micros", Long.toString(spec.endMicros()));
+    put(fields, "per_user_limit", Integer.toString(spec.perUserLimit()));
+    put(fields, "regions", String.join(",", spec.regions()));
+    put(fields, "mode", spec.mode().name());
+    put(fields, "tie_break_seed", Long.toString(spec.tieBreakSeed()));
+    put(fields, REMAINING, Long.toString(spec.stock()));
+    put(fields, LAST_RANK, "0");
+    put(fields, "last_batch_sequence", "0");
+    return fields;
+  }
+
+  static EventSpec spec(Map<String, String> meta) {
+    return new EventSpec(
+        meta.get("event_id"),
+        meta.get("item"),
+        Long.parseLong(meta.get("stock")),
+        Long.parseLong(meta.get("start_micros")),
+        Long.parseLong(meta.get("end_micros")),
+        Integer.parseInt(meta.get("per_user_limit")),
+        Arrays.asList(meta.get("regions").split(",")),
+        SaleMode.valueOf(meta.get("mode")),
+        Long.parseLong(meta.get("tie_break_seed")));
+  }
+
+  /** A hash as a function returns it: a flat list of field, value, field, value... */
+  static Map<String, String> pairs(List<?> flat) {
+    Map<String, String> map = new HashMap<>();
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      map.put(text(flat.get(i)), text(flat.get(i + 1)));
+    }
+    return map;
+  }
+
+  static Map<String, String> strings(Map<String, byte[]> hash) {
+    Map<String, String> map = new HashMap<>();
+    hash.forEach((field, value) -> map.put(field, new String(value, UTF_8)));
+    return map;
+  }
+
+  static String text(Object bulk) {
+    return new String((byte[]) bulk, UTF_8);
+  }
+
+  private static void put(List<byte[]> fields, String field, String value) {
+    fields.add(field.getBytes(UTF_8));
+    fields.add(value.getBytes(UTF_8));
+  }
+}

@@ -1,0 +1,219 @@
+package flashsale.store.redis;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventLedger;
+import flashsale.sale.EventSpec;
+import flashsale.store.ArbiterStore;
+import flashsale.store.EventNotFoundException;
+import flashsale.store.StoreRules;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ArbiterStore} on Redis 7+ (lettuce). Every write and every multi-key read is one call
+ * of a function in {@code arbiter.lua}, which keeps it atomic and, since all keys of an event
+ * share its hash tag, Redis Cluster ready. One connection serves all threads: lettuce pipelines
+ * concurrent calls over it.
+ *
+ * <p>{@link #persistBatch} futures complete on a single store thread, in the order Redis
+ * answered, never on a lettuce I/O thread, so a callback may call this store synchronously.
+ */
+public final class RedisArbiterStore implements ArbiterStore {
+  private static final Logger log = LoggerFactory.getLogger(RedisArbiterStore.class);
+  /** Keys and hash fields are text; values are bytes, so encoded decisions pass unchanged. */
+  private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+  private final RedisClient client;
+  private final boolean ownsClient;
+  private final StatefulRedisConnection<String, byte[]> connection;
+  private final RedisAsyncCommands<String, byte[]> redis;
+  private final ArbiterFunctions functions;
+  private final ExecutorService callbacks = Executors.newSingleThreadExecutor(
+      r -> Thread.ofPlatform().daemon().name("redis-store-callbacks").unstarted(r));
+
+  /** Connects to {@code redis://host:port[/db]}; {@link #close()} shuts the client down. */
+  public RedisArbiterStore(String redisUri) {
+    this(RedisURI.create(redisUri));
+  }
+
+  /** Connects to {@code uri}; {@link #close()} shuts the client down. */
+  public RedisArbiterStore(RedisURI uri) {
+    this(ownedClient(), uri, true);
+  }
+
+  /** Connects through a client the caller owns: {@link #close()} closes only this store's connection. */
+  public RedisArbiterStore(RedisClient client, RedisURI uri) {
+    this(client, uri, false);
+  }
+
+  private RedisArbiterStore(RedisClient client, RedisURI uri, boolean ownsClient) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    try {
+      this.connection = client.connect(CODEC, uri);
+      this.redis = connection.async();
+      this.functions = new ArbiterFunctions(redis);
+      functions.load();
+    } catch (RuntimeException e) {
+      releaseAll();
+      throw e;
+    }
+    log.info("redis store connected host={} port={} db={}", uri.getHost(), uri.getPort(), uri.getDatabase());
+  }
+
+  private static RedisClient ownedClient() {
+    RedisClient client = RedisClient.create();
+    // Async calls time out too (after the URI's timeout), so no persist future waits forever.
+    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
+    return client;
+  }
+
+  @Override
+  public EventSpec createEvent(String requestId, EventSpec spec) {
+    StoreRules.requireStorable(spec);
+    EventKeys keys = new EventKeys(spec.eventId());
+    List<byte[]> args = new ArrayList<>(List.of(requestId.getBytes(UTF_8)));
+    args.addAll(EventCodec.fields(spec));
+    String[] keyNames = {keys.meta()};
+    List<Object> stored = read(spec.eventId(), functions.createEvent, keyNames, args.toArray(byte[][]::new));
+    // The index spans events, so it cannot be in the function; a retried create repairs it.
+    await(spec.eventId(), redis.sadd(EventKeys.EVENT_INDEX, spec.eventId().getBytes(UTF_8)));
+    EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));
+    log.info("event stored event={} stock={} request={}", storedSpec.eventId(), storedSpec.stock(), requestId);
+    return storedSpec;
+  }
+
+  @Override
+  public Optional<EventSpec> findEvent(String eventId) {
+    return spec(await(eventId, redis.hgetall(new EventKeys(eventId).meta())));
+  }
+
+  @Override
+  public List<EventSpec> listEvents() {
+    List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();
+    for (byte[] id : await("*", redis.smembers(EventKeys.EVENT_INDEX))) {
+      metas.add(redis.hgetall(new EventKeys(new String(id, UTF_8)).meta()).toCompletableFuture());
+    }
+    return metas.stream().map(meta -> spec(await("*", meta))).flatMap(Optional::stream).toList();
+  }
+
+  @Override
+  public CompletableFuture<Void> persistBatch(DecisionBatch batch) {
+    EventKeys keys = new EventKeys(batch.eventId());
+    String[] keyNames = {keys.meta(), keys.decisions(), keys.log(), keys.users(), keys.outbox()};
+    CompletableFuture<Long> written =
+        functions.call(functions.persistBatch, ScriptOutputType.INTEGER, keyNames, BatchArgs.of(batch));
+    return written.handleAsync(
+        (result, failure) -> {
+          if (failure != null) throw RedisErrors.translate(batch.eventId(), failure);
+          if (result == 0L) {
+            log.info("batch already applied event={} sequence={} firstRank={}",
+                batch.eventId(), batch.sequence(), batch.firstRank());
+          }
+          return null;
+        },
+        callbacks);
+  }
+
+  @Override
+  public EventLedger loadLedger(String eventId) {
+    EventKeys keys = new EventKeys(eventId);
+    String[] keyNames = {keys.meta(), keys.users(), keys.log(), keys.decisions()};
+    List<Object> snapshot = read(eventId, functions.ledger, keyNames);
+    Map<String, String> meta = EventCodec.pairs((List<?>) snapshot.get(0));
+    if (meta.isEmpty()) throw new EventNotFoundException("event " + eventId + " does not exist");
+    Map<String, String> users = EventCodec.pairs((List<?>) snapshot.get(1));
+    return LedgerReader.read(eventId, meta, users, decode(eventId, (List<?>) snapshot.get(2)));
+  }
+
+  @Override
+  public Optional<Decision> findDecision(String eventId, String requestId) {
+    byte[] bytes = await(eventId, redis.hget(new EventKeys(eventId).decisions(), requestId));
+    return Optional.ofNullable(bytes).map(b -> DecisionCodec.decode(eventId, b));
+  }
+
+  @Override
+  public List<Decision> listDecisions(String eventId, long afterRank, int limit) {
+    if (afterRank < 0) throw new IllegalArgumentException("afterRank < 0: " + afterRank);
+    if (limit <= 0) return List.of();
+    EventKeys keys = new EventKeys(eventId);
+    // Rank r is at list index r - 1, so ranks afterRank+1 .. afterRank+limit are these indexes.
+    byte[][] indexes = {ascii(afterRank), ascii(afterRank + limit - 1)};
+    String[] keyNames = {keys.log(), keys.decisions()};
+    return decode(eventId, read(eventId, functions.decisionsRange, keyNames, indexes));
+  }
+
+  @Override
+  public List<Decision> readOutbox(String eventId) {
+    EventKeys keys = new EventKeys(eventId);
+    String[] keyNames = {keys.outbox(), keys.decisions()};
+    return decode(eventId, read(eventId, functions.outboxDecisions, keyNames));
+  }
+
+  /** Closes the connection, then the client if this store created it, then the callback thread. */
+  @Override
+  public void close() {
+    releaseAll();
+    log.info("redis store closed");
+  }
+
+  private void releaseAll() {
+    if (connection != null) connection.close();
+    if (ownsClient) client.shutdown();
+    callbacks.shutdown();
+    try {
+      if (!callbacks.awaitTermination(5, TimeUnit.SECONDS)) log.warn("store callbacks still running after close");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Optional<EventSpec> spec(Map<String, byte[]> meta) {
+    return meta.isEmpty() ? Optional.empty() : Optional.of(EventCodec.spec(EventCodec.strings(meta)));
+  }
+
+  private static List<Decision> decode(String eventId, List<?> encoded) {
+    List<Decision> decisions = new ArrayList<>(encoded.size());
+    for (Object bytes : encoded) decisions.add(DecisionCodec.decode(eventId, (byte[]) bytes));
+    return decisions;
+  }
+
+  /** Calls a function that answers an array, and waits for it. */
+  private List<Object> read(String eventId, String function, String[] keys, byte[]... args) {
+    return await(eventId, functions.call(function, ScriptOutputType.MULTI, keys, args));
+  }
+
+  private static byte[] ascii(long n) {
+    return Long.toString(n).getBytes(UTF_8);
+  }
+
+  private static <T> T await(String eventId, CompletionStage<T> call) {
+    try {
+      return call.toCompletableFuture().join();
+    } catch (RuntimeException e) {
+      throw RedisErrors.translate(eventId, e);
+    }
+  }
+}

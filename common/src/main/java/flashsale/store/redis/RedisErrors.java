@@ -1,0 +1,40 @@
+package flashsale.store.redis;
+
+import flashsale.store.EventExistsException;
+import flashsale.store.EventNotFoundException;
+import flashsale.store.StoreRejectedException;
+import io.lettuce.core.RedisCommandExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Turns the error replies of {@code arbiter.lua} (whose first word is a code: REJECTED, NOEVENT,
+ * EXISTS) into the store's exceptions; anything else passes through unchanged.
+ */
+final class RedisErrors {
+  private RedisErrors() {}
+
+  static RuntimeException translate(String eventId, Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof RedisCommandExecutionException e && e.getMessage() != null) {
+      String message = e.getMessage();
+      String context = "event " + eventId + ": ";
+      if (message.startsWith("REJECTED ")) return new StoreRejectedException(context + message.substring(9));
+      if (message.startsWith("NOEVENT ")) return new EventNotFoundException(message.substring(8));
+      if (message.startsWith("EXISTS ")) return new EventExistsException(context + message.substring(7));
+    }
+    return cause instanceof RuntimeException r ? r : new IllegalStateException(context(eventId, cause), cause);
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String context(String eventId, Throwable cause) {
+    return "event " + eventId + ": Redis call failed: " + cause;
+  }
+}

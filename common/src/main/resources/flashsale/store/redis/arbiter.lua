@@ -1,0 +1,186 @@
+#!lua name=flashsale_arbiter_%VERSION%
+-- The arbiter store's server-side half. Every key arrives in KEYS and carries the event's hash
+-- tag (fs:{<eventId>}:...), so each call touches one slot and the library runs on Redis Cluster.
+-- %VERSION% is a hash of this file: processes running different builds load side by side
+-- instead of replacing each other's code.
+
+-- unpack() in Redis' Lua is bounded by the C stack (8000 values); stay well below it.
+local CHUNK = 1000
+
+local function reject(message)
+  return redis.error_reply('REJECTED ' .. message)
+end
+
+-- Numbers written back as strings: tostring() would switch to exponent notation past 14 digits.
+local function int(n)
+  return string.format('%d', n)
+end
+
+local function hmget_all(key, fields)
+  local out = {}
+  local n = #fields
+  for first = 1, n, CHUNK do
+    local part = redis.call('HMGET', key, unpack(fields, first, math.min(first + CHUNK - 1, n)))
+    for j = 1, #part do out[first + j - 1] = part[j] end
+  end
+  return out
+end
+
+local function call_chunked(command, key, values)
+  local n = #values
+  for first = 1, n, CHUNK do
+    redis.call(command, key, unpack(values, first, math.min(first + CHUNK - 1, n)))
+  end
+end
+
+-- KEYS: meta. ARGV: create request id, then the spec as field/value pairs.
+-- Idempotent by request id: a retry gets the event stored first, another request id an error.
+local function create_event(keys, args)
+  local meta = keys[1]
+  local creator = redis.call('HGET', meta, 'create_request_id')
+  if not creator then
+    redis.call('HSET', meta, 'create_request_id', unpack(args))
+  elseif creator ~= args[1] then
+    return redis.error_reply('EXISTS event was created by request id ' .. creator)
+  end
+  return redis.call('HGETALL', meta)
+end
+
+-- ARGV from 5 on, per decision: request_id, user_id, units_won, encoded decision and, for a
+-- winner only, region and arrival_micros (kept as strings: micros exceed Lua's exact integers
+-- once arithmetic touches them).
+local function parse_batch(args)
+  local batch = { count = tonumber(args[4]), rids = {}, uids = {}, units = {}, blobs = {},
+    regions = {}, arrivals = {} }
+  local i = 5
+  for n = 1, batch.count do
+    batch.rids[n], batch.uids[n] = args[i], args[i + 1]
+    batch.units[n], batch.blobs[n] = tonumber(args[i + 2]), args[i + 3]
+    i = i + 4
+    if batch.units[n] > 0 then
+      batch.regions[n], batch.arrivals[n] = args[i], args[i + 1]
+      i = i + 2
+    end
+  end
+  if i ~= #args + 1 then error('malformed batch: ' .. #args .. ' arguments for ' .. batch.count .. ' decisions') end
+  return batch
+end
+
+-- A retry of a batch already written is recognised by its exact decisions at the same ranks.
+local function same_as_stored(keys, batch, first_rank)
+  local stored_rids = redis.call('LRANGE', keys[3], first_rank - 1, first_rank + batch.count - 2)
+  if #stored_rids ~= batch.count then return false end
+  for n = 1, batch.count do
+    if stored_rids[n] ~= batch.rids[n] then return false end
+  end
+  local stored_blobs = hmget_all(keys[2], batch.rids)
+  for n = 1, batch.count do
+    if stored_blobs[n] ~= batch.blobs[n] then return false end
+  end
+  return true
+end
+
+-- Returns the users' new unit totals and the units the batch wins, or nil and why the batch may
+-- not be written.
+local function check_new_decisions(keys, batch, remaining, per_user_limit)
+  local seen, totals, units_won = {}, {}, 0
+  for n = 1, batch.count do
+    local rid = batch.rids[n]
+    if seen[rid] or redis.call('HEXISTS', keys[2], rid) == 1 then
+      return nil, 'request id ' .. rid .. ' is already decided'
+    end
+    seen[rid] = true
+    local units = batch.units[n]
+    if units > 0 then
+      local uid = batch.uids[n]
+      local total = (totals[uid] or tonumber(redis.call('HGET', keys[4], uid) or '0')) + units
+      if total > per_user_limit then
+        return nil, 'user ' .. uid .. ' would hold ' .. total .. ' units, limit ' .. per_user_limit
+      end
+      totals[uid] = total
+      units_won = units_won + units
+    end
+  end
+  if units_won > remaining then
+    return nil, 'batch wins ' .. units_won .. ' units but only ' .. remaining .. ' remain'
+  end
+  return totals, units_won
+end
+
+local function write_batch(keys, args, batch, first_rank, remaining, totals, units_won)
+  local decision_fields, user_fields = {}, {}
+  for n = 1, batch.count do
+    decision_fields[2 * n - 1], decision_fields[2 * n] = batch.rids[n], batch.blobs[n]
+  end
+  call_chunked('HSET', keys[2], decision_fields)
+  call_chunked('RPUSH', keys[3], batch.rids)
+  for uid, total in pairs(totals) do
+    user_fields[#user_fields + 1] = uid
+    user_fields[#user_fields + 1] = int(total)
+  end
+  if #user_fields > 0 then call_chunked('HSET', keys[4], user_fields) end
+  redis.call('HSET', keys[1], 'remaining', int(remaining - units_won),
+    'last_rank', int(first_rank + batch.count - 1), 'last_batch_sequence', args[2])
+  for n = 1, batch.count do
+    if batch.units[n] > 0 then
+      redis.call('XADD', keys[5], '*', 'event_id', args[1], 'request_id', batch.rids[n],
+        'user_id', batch.uids[n], 'quantity', int(batch.units[n]), 'rank', int(first_rank + n - 1),
+        'region', batch.regions[n], 'arrival_micros', batch.arrivals[n])
+    end
+  end
+end
+
+-- KEYS: meta, decisions, log, users, outbox. ARGV: event_id, batch_sequence, first_rank, count,
+-- then the decisions (see parse_batch). Returns 1 when written, 0 when this exact batch was
+-- already written (a retry). Any broken rule writes nothing and answers REJECTED.
+local function persist_batch(keys, args)
+  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit')
+  if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
+  local remaining, last_rank, per_user_limit = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
+  local first_rank = tonumber(args[3])
+  local batch = parse_batch(args)
+  if first_rank <= last_rank then
+    if same_as_stored(keys, batch, first_rank) then return 0 end
+    return reject('rank ' .. first_rank .. ' is already decided differently (last rank ' .. last_rank .. ')')
+  end
+  if first_rank ~= last_rank + 1 then
+    return reject('batch starts at rank ' .. first_rank .. ' but the last decided rank is ' .. last_rank)
+  end
+  local totals, units_won_or_reason = check_new_decisions(keys, batch, remaining, per_user_limit)
+  if not totals then return reject(units_won_or_reason) end
+  write_batch(keys, args, batch, first_rank, remaining, totals, units_won_or_reason)
+  return 1
+end
+
+-- KEYS: log, decisions. ARGV: first index, last index (0-based, inclusive).
+local function decisions_range(keys, args)
+  return hmget_all(keys[2], redis.call('LRANGE', keys[1], args[1], args[2]))
+end
+
+-- KEYS: outbox, decisions. The winners' decisions in stream order.
+local function outbox_decisions(keys, args)
+  local rids = {}
+  for _, entry in ipairs(redis.call('XRANGE', keys[1], '-', '+')) do
+    local fields = entry[2]
+    for j = 1, #fields, 2 do
+      if fields[j] == 'request_id' then rids[#rids + 1] = fields[j + 1] end
+    end
+  end
+  return hmget_all(keys[2], rids)
+end
+
+-- KEYS: meta, users, log, decisions. One consistent snapshot: meta, users, all decisions.
+local function ledger(keys, args)
+  local meta = redis.call('HGETALL', keys[1])
+  if #meta == 0 then return { meta, {}, {} } end
+  return { meta, redis.call('HGETALL', keys[2]), hmget_all(keys[4], redis.call('LRANGE', keys[3], 0, -1)) }
+end
+
+redis.register_function('fs_create_event_%VERSION%', create_event)
+redis.register_function('fs_persist_batch_%VERSION%', persist_batch)
+local function read_only(name, callback)
+  redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }
+end
+read_only('fs_decisions_range_%VERSION%', decisions_range)
+read_only('fs_outbox_decisions_%VERSION%', outbox_decisions)
+read_only('fs_ledger_%VERSION%', ledger)

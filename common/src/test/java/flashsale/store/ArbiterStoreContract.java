@@ -1,0 +1,260 @@
+package flashsale.store;
+
+import static flashsale.store.Sales.batch;
+import static flashsale.store.Sales.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventLedger;
+import flashsale.sale.EventSpec;
+import flashsale.sale.LossReason;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link ArbiterStore} must do, as its users see it. Subclasses supply the store over
+ * empty state.
+ */
+public abstract class ArbiterStoreContract {
+  protected ArbiterStore store;
+
+  /** A new store over empty state. */
+  protected abstract ArbiterStore newStore();
+
+  @BeforeEach
+  void openStore() {
+    store = newStore();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  protected static void persist(ArbiterStore store, DecisionBatch batch) {
+    try {
+      store.persistBatch(batch).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("batch " + batch.sequence() + " failed", e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError("batch " + batch.sequence() + " did not complete", e);
+    }
+  }
+
+  protected static StoreRejectedException rejected(ArbiterStore store, DecisionBatch batch) {
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> store.persistBatch(batch).get(30, TimeUnit.SECONDS));
+    return assertInstanceOf(StoreRejectedException.class, e.getCause());
+  }
+
+  @Test
+  void createEventRetriedWithTheSameRequestIdReturnsTheEventStoredFirst() {
+    EventSpec first = event("e1", 10, 2);
+    assertEquals(first, store.createEvent("create-1", first));
+    assertEquals(first, store.createEvent("create-1", event("e1", 99, 5)));
+    assertEquals(Optional.of(first), store.findEvent("e1"));
+  }
+
+  @Test
+  void createEventUnderAnotherRequestIdFailsAndKeepsTheFirst() {
+    EventSpec first = event("e1", 10, 2);
+    store.createEvent("create-1", first);
+    assertThrows(EventExistsException.class, () -> store.createEvent("create-2", event("e1", 10, 2)));
+    assertEquals(Optional.of(first), store.findEvent("e1"));
+  }
+
+  @Test
+  void createEventRefusesAnEventIdThatCannotBeAHashTag() {
+    assertThrows(IllegalArgumentException.class, () -> store.createEvent("create-1", event("bad}id", 10, 2)));
+    assertEquals(List.of(), store.listEvents());
+  }
+
+  @Test
+  void findsAndListsCreatedEvents() {
+    EventSpec a = event("a", 1, 1), b = event("b.2026", 2, 1), c = event("c:x-y_z", 3, 3);
+    for (EventSpec e : List.of(a, b, c)) store.createEvent("create-" + e.eventId(), e);
+    assertEquals(Set.of(a, b, c), new HashSet<>(store.listEvents()));
+    assertEquals(Optional.of(b), store.findEvent("b.2026"));
+    assertEquals(Optional.empty(), store.findEvent("nope"));
+  }
+
+  @Test
+  void storedDecisionsReadBackFieldForField() {
+    store.createEvent("c", event("e1", 10, 3));
+    DecisionBatch b = batch("e1", 1, 1)
+        .win("req|with|pipes", "user|1", 2)
+        .lose("req {braces} \"quotes\" ~!@#$%^&*()", "u2", 1, LossReason.LIMIT_EXCEEDED)
+        .win("r3", "u3", 3)
+        .lose("r4", "u4", 9, LossReason.INSUFFICIENT_STOCK)
+        .lose("r5", "u5", 1, LossReason.SOLD_OUT)
+        .build();
+    persist(store, b);
+    for (Decision d : b.decisions()) assertEquals(Optional.of(d), store.findDecision("e1", d.requestId()));
+    assertEquals(Optional.empty(), store.findDecision("e1", "never-sent"));
+    assertEquals(Optional.empty(), store.findDecision("no-such-event", "r3"));
+  }
+
+  @Test
+  void batchThatWouldOversellByOneUnitWritesNothing() {
+    store.createEvent("c", event("e1", 5, 5));
+    DecisionBatch oversell = batch("e1", 1, 1).win("r1", "u1", 2).lose("r2", "u2", 1, LossReason.SOLD_OUT)
+        .win("r3", "u3", 2).win("r4", "u4", 2).build();
+    rejected(store, oversell);
+
+    for (Decision d : oversell.decisions()) assertEquals(Optional.empty(), store.findDecision("e1", d.requestId()));
+    assertEquals(EventLedger.fresh(event("e1", 5, 5)), store.loadLedger("e1"));
+    assertEquals(List.of(), store.readOutbox("e1"));
+    assertEquals(List.of(), store.listDecisions("e1", 0, 10));
+
+    // The ranks are still free: the corrected batch goes in.
+    persist(store, batch("e1", 1, 1).win("r1", "u1", 2).lose("r2", "u2", 1, LossReason.SOLD_OUT)
+        .win("r3", "u3", 2).lose("r4", "u4", 2, LossReason.INSUFFICIENT_STOCK).build());
+    assertEquals(1, store.loadLedger("e1").remainingStock());
+  }
+
+  @Test
+  void sameBatchAppliedTwiceIsANoOp() {
+    store.createEvent("c", event("e1", 10, 5));
+    DecisionBatch b1 = batch("e1", 1, 1).win("r1", "u1", 2).lose("r2", "u2", 1, LossReason.LIMIT_EXCEEDED).build();
+    DecisionBatch b2 = batch("e1", 2, 3).win("r3", "u3", 3).build();
+    persist(store, b1);
+    persist(store, b2);
+    EventLedger before = store.loadLedger("e1");
+
+    persist(store, b1);
+    persist(store, b2);
+
+    assertEquals(before, store.loadLedger("e1"));
+    assertEquals(5, before.remainingStock());
+    assertEquals(List.of(b1.decisions().get(0), b2.decisions().get(0)), store.readOutbox("e1"));
+  }
+
+  @Test
+  void anotherBatchRedecidingADecidedRequestIsRejected() {
+    store.createEvent("c", event("e1", 10, 5));
+    persist(store, batch("e1", 1, 1).win("r1", "u1", 1).win("r2", "u2", 1).build());
+    EventLedger before = store.loadLedger("e1");
+
+    rejected(store, batch("e1", 2, 3).win("r3", "u3", 1).win("r1", "u1", 1).build());
+    // Same ranks, same request ids, other outcome: not a retry but a conflicting decision.
+    rejected(store, batch("e1", 1, 1).lose("r1", "u1", 1, LossReason.SOLD_OUT).win("r2", "u2", 1).build());
+    rejected(store, batch("e1", 2, 3).win("r9", "u9", 1).win("r9", "u9", 1).build());
+
+    assertEquals(before, store.loadLedger("e1"));
+    assertEquals(Optional.empty(), store.findDecision("e1", "r3"));
+  }
+
+  @Test
+  void rankGapsAreRejected() {
+    store.createEvent("c", event("e1", 10, 5));
+    rejected(store, batch("e1", 1, 2).win("r1", "u1", 1).build());
+    persist(store, batch("e1", 1, 1).win("r1", "u1", 1).win("r2", "u2", 1).build());
+    StoreRejectedException gap = rejected(store, batch("e1", 2, 4).win("r4", "u4", 1).build());
+    assertTrue(gap.getMessage().contains("e1"), gap.getMessage());
+    persist(store, batch("e1", 2, 3).win("r3", "u3", 1).build());
+    assertEquals(3, store.loadLedger("e1").lastRank());
+  }
+
+  @Test
+  void perUserLimitIsEnforcedByTheStore() {
+    store.createEvent("c", event("e1", 100, 2));
+    persist(store, batch("e1", 1, 1).win("r1", "alice", 1).win("r2", "alice", 1).build());
+
+    rejected(store, batch("e1", 2, 3).win("r3", "alice", 1).build());
+    rejected(store, batch("e1", 2, 3).win("r3", "bob", 2).win("r4", "bob", 1).build());
+    persist(store, batch("e1", 2, 3).lose("r3", "alice", 1, LossReason.LIMIT_EXCEEDED).win("r4", "bob", 2).build());
+
+    assertEquals(Map.of("alice", 2L, "bob", 2L), store.loadLedger("e1").unitsWonByUser());
+    assertEquals(96, store.loadLedger("e1").remainingStock());
+  }
+
+  @Test
+  void persistingForAnUnknownEventFails() {
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> store.persistBatch(batch("ghost", 1, 1).win("r1", "u1", 1).build()).get(30, TimeUnit.SECONDS));
+    assertInstanceOf(EventNotFoundException.class, e.getCause());
+    assertThrows(EventNotFoundException.class, () -> store.loadLedger("ghost"));
+  }
+
+  @Test
+  void outboxHoldsExactlyTheWinnersInRankOrder() {
+    store.createEvent("c", event("e1", 6, 3));
+    DecisionBatch b1 = batch("e1", 1, 1).lose("r1", "u1", 9, LossReason.INSUFFICIENT_STOCK).win("r2", "u2", 3)
+        .lose("r3", "u2", 1, LossReason.LIMIT_EXCEEDED).win("r4", "u4", 1).build();
+    DecisionBatch b2 = batch("e1", 2, 5).win("r5", "u5", 2).lose("r6", "u6", 1, LossReason.SOLD_OUT).build();
+    persist(store, b1);
+    persist(store, b2);
+
+    List<Decision> winners = java.util.stream.Stream.concat(b1.decisions().stream(), b2.decisions().stream())
+        .filter(Decision::won).toList();
+    assertEquals(3, winners.size());
+    assertEquals(winners, store.readOutbox("e1"));
+    assertEquals(List.of(), store.readOutbox("no-such-event"));
+  }
+
+  @Test
+  void ledgerReproducesStockUsersAndDecisionsInRankOrder() {
+    EventSpec spec = event("e1", 20, 4);
+    store.createEvent("c", spec);
+    DecisionBatch b1 = batch("e1", 1, 1).win("r1", "u1", 3).win("r2", "u2", 1)
+        .lose("r3", "u3", 5, LossReason.LIMIT_EXCEEDED).build();
+    DecisionBatch b2 = batch("e1", 2, 4).win("r4", "u1", 1).win("r5", "u3", 4).build();
+    persist(store, b1);
+    persist(store, b2);
+
+    EventLedger ledger = store.loadLedger("e1");
+    assertEquals(spec, ledger.spec());
+    assertEquals(20 - 3 - 1 - 1 - 4, ledger.remainingStock());
+    assertEquals(Map.of("u1", 4L, "u2", 1L, "u3", 4L), ledger.unitsWonByUser());
+    List<Decision> all = new java.util.ArrayList<>(b1.decisions());
+    all.addAll(b2.decisions());
+    assertEquals(all, ledger.decisions());
+  }
+
+  @Test
+  void listDecisionsPagesInRankOrder() {
+    store.createEvent("c", event("e1", 100, 10));
+    Sales.Batch b = batch("e1", 1, 1);
+    for (int i = 1; i <= 10; i++) b.win("r" + i, "u" + i, 1);
+    List<Decision> all = b.build().decisions();
+    persist(store, b.build());
+
+    assertEquals(all.subList(0, 3), store.listDecisions("e1", 0, 3));
+    assertEquals(all.subList(3, 6), store.listDecisions("e1", 3, 3));
+    assertEquals(all.subList(6, 9), store.listDecisions("e1", 6, 3));
+    assertEquals(all.subList(9, 10), store.listDecisions("e1", 9, 3));
+    assertEquals(List.of(), store.listDecisions("e1", 10, 3));
+    assertEquals(all, store.listDecisions("e1", 0, 1000));
+    assertEquals(List.of(), store.listDecisions("e1", 0, 0));
+    assertEquals(List.of(), store.listDecisions("no-such-event", 0, 5));
+  }
+
+  @Test
+  void stockNeverGoesNegativeUnderConcurrentConflictingWriters() throws Exception {
+    long stock = 120;
+    store.createEvent("c", event("e1", stock, 1_000));
+    ConflictingWriters.Outcome outcome = ConflictingWriters.sell(store, "e1", 8, 20260101L);
+
+    EventLedger ledger = store.loadLedger("e1");
+    List<Decision> decisions = ledger.decisions();
+    assertEquals(0, ledger.remainingStock(), "demand exceeded stock, so it must sell out");
+    assertEquals(stock, decisions.stream().mapToLong(Decision::unitsWon).sum());
+    assertEquals(stock, ledger.unitsWonByUser().values().stream().mapToLong(Long::longValue).sum());
+    assertEquals(decisions.stream().filter(Decision::won).toList(), store.readOutbox("e1"));
+    assertEquals(decisions.size(), decisions.stream().map(Decision::requestId).distinct().count());
+    for (int i = 0; i < decisions.size(); i++) assertEquals(i + 1, decisions.get(i).rank());
+    assertTrue(outcome.applied() > 1 && outcome.rejected() > 0, "writers did not conflict: " + outcome);
+  }
+}

@@ -1,0 +1,125 @@
+package flashsale.store;
+
+import static flashsale.store.Sales.batch;
+import static flashsale.store.Sales.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.LossReason;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.store.redis.RedisArbiterStore;
+import flashsale.store.testing.RedisServerExtension;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The store contract against a real Redis, plus what only the Redis layout promises. */
+class RedisArbiterStoreTest extends ArbiterStoreContract {
+  @RegisterExtension static final RedisServerExtension REDIS = new RedisServerExtension();
+
+  private RedisClient rawClient;
+  private StatefulRedisConnection<String, String> rawConnection;
+  private RedisCommands<String, String> raw;
+
+  @Override
+  protected ArbiterStore newStore() {
+    return new RedisArbiterStore(REDIS.uri());
+  }
+
+  @BeforeEach
+  void connectRaw() {
+    rawClient = RedisClient.create(REDIS.uri());
+    rawConnection = rawClient.connect();
+    raw = rawConnection.sync();
+  }
+
+  @AfterEach
+  void closeRaw() {
+    rawConnection.close();
+    rawClient.shutdown();
+  }
+
+  @Test
+  void everyKeyExceptTheIndexIsHashTaggedByItsEvent() {
+    for (String id : List.of("sale-1", "sale:2")) {
+      store.createEvent("c-" + id, event(id, 3, 2));
+      persist(store, batch(id, 1, 1).win("r1", "u1", 2).lose("r2", "u1", 1, LossReason.LIMIT_EXCEEDED)
+          .win("r3", "u3", 1).build());
+    }
+    Pattern tagged = Pattern.compile("fs:\\{([^}]*)\\}:(meta|decisions|log|users|outbox)");
+    Set<String> seen = new HashSet<>();
+    ScanCursor cursor = ScanCursor.INITIAL;
+    do {
+      KeyScanCursor<String> page = raw.scan(cursor, ScanArgs.Builder.limit(100));
+      for (String key : page.getKeys()) {
+        if (key.equals("fs:events")) continue;
+        Matcher m = tagged.matcher(key);
+        assertTrue(m.matches() && Set.of("sale-1", "sale:2").contains(m.group(1)), "not hash-tagged by event: " + key);
+        seen.add(key);
+      }
+      cursor = page;
+    } while (!cursor.isFinished());
+    assertEquals(10, seen.size(), "expected five keys per event, got " + seen);
+    assertEquals(Set.of("sale-1", "sale:2"), raw.smembers("fs:events"));
+  }
+
+  @Test
+  void outboxStreamEntriesCarryTheWinnersFields() {
+    store.createEvent("c", event("e1", 10, 5));
+    DecisionBatch b =
+        batch("e1", 1, 1).lose("r1", "u1", 1, LossReason.LIMIT_EXCEEDED).win("req|2", "user|2", 3).build();
+    persist(store, b);
+
+    List<StreamMessage<String, String>> entries = raw.xrange("fs:{e1}:outbox", Range.create("-", "+"));
+    assertEquals(1, entries.size());
+    var winner = b.decisions().get(1).ticket();
+    assertEquals(Map.of("event_id", "e1", "request_id", "req|2", "user_id", "user|2", "quantity", "3", "rank", "2",
+        "region", winner.region(), "arrival_micros", Long.toString(winner.stampMicros())), entries.get(0).getBody());
+    assertEquals("7", raw.hget("fs:{e1}:meta", "remaining"));
+    assertEquals(List.of("r1", "req|2"), raw.lrange("fs:{e1}:log", 0, -1));
+  }
+
+  @Test
+  void persistReloadsTheFunctionsWhenTheServerLostThem() {
+    store.createEvent("c", event("e1", 10, 5));
+    raw.functionFlush(io.lettuce.core.FlushMode.SYNC);
+    persist(store, batch("e1", 1, 1).win("r1", "u1", 2).build());
+    assertEquals(8, store.loadLedger("e1").remainingStock());
+  }
+
+  @Test
+  void factoryOpensRedisForAUriAndMemoryForNull() {
+    try (ArbiterStore redis = ArbiterStores.open(REDIS.uri()); ArbiterStore memory = ArbiterStores.open(null)) {
+      assertInstanceOf(RedisArbiterStore.class, redis);
+      assertInstanceOf(InMemoryArbiterStore.class, memory);
+      redis.createEvent("c", event("shared", 1, 1));
+      assertEquals(List.of("shared"), store.listEvents().stream().map(e -> e.eventId()).toList());
+    }
+  }
+
+  @Test
+  void rejectionWritesNoKeysAtAll() {
+    store.createEvent("c", event("e1", 1, 1));
+    rejected(store, batch("e1", 1, 1).win("r1", "u1", 1).win("r2", "u2", 1).build());
+    List<String> keys = new ArrayList<>(raw.keys("fs:{e1}:*"));
+    assertEquals(List.of("fs:{e1}:meta"), keys);
+  }
+}
