@@ -1,0 +1,153 @@
+package flashsale.arbiter.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import flashsale.arbiter.ArbiterConfig;
+import flashsale.arbiter.ArbiterNode;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGetEventRequest;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventMode;
+import flashsale.v1.EventState;
+import flashsale.v1.ListDecisionsRequest;
+import flashsale.wire.Errors;
+import flashsale.wire.Times;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Clock;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator API over an in-process gRPC server: exact status codes and idempotent creates. */
+class EventAdminGrpcServiceTest {
+  private ArbiterNode node;
+  private ManagedChannel channel;
+  private EventAdminServiceGrpc.EventAdminServiceBlockingStub admin;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    node =
+        new ArbiterNode(
+                ArbiterConfig.defaults(),
+                InProcessServerBuilder.forName(name).directExecutor(),
+                new InMemoryArbiterStore(),
+                Clock.systemUTC())
+            .start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    admin = EventAdminServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    node.stop();
+  }
+
+  static Event.Builder validEvent() {
+    long now = System.currentTimeMillis() * 1000;
+    return Event.newBuilder()
+        .setEventId("shoes-1")
+        .setItem("limited shoes")
+        .setStock(10)
+        .setStartTime(Times.timestamp(now))
+        .setEndTime(Times.timestamp(now + 60_000_000L))
+        .setPerUserLimit(1)
+        .addRegions("beijing")
+        .addRegions("shanghai")
+        .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER);
+  }
+
+  private StatusRuntimeException createFails(String requestId, UnaryOperator<Event.Builder> edit) {
+    return assertThrows(
+        StatusRuntimeException.class,
+        () ->
+            admin.createEvent(
+                CreateEventRequest.newBuilder().setRequestId(requestId).setEvent(edit.apply(validEvent())).build()));
+  }
+
+  private static void assertStatus(Status.Code code, String reason, StatusRuntimeException e) {
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals(reason, Errors.reasonOf(e).orElse("<none>"), e.getStatus().toString());
+  }
+
+  @Test
+  void createIsIdempotentByRequestId() {
+    var request = CreateEventRequest.newBuilder().setRequestId("req-1").setEvent(validEvent()).build();
+    Event first = admin.createEvent(request).getEvent();
+    Event again = admin.createEvent(request).getEvent();
+    assertEquals(first, again);
+    var view = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-1").build());
+    assertEquals(10, view.getCounters().getRemainingStock());
+    assertEquals(EventState.EVENT_STATE_OPEN, view.getState());
+  }
+
+  @Test
+  void sameEventIdFromAnotherRequestIsAlreadyExists() {
+    admin.createEvent(CreateEventRequest.newBuilder().setRequestId("req-1").setEvent(validEvent()).build());
+    assertStatus(Status.Code.ALREADY_EXISTS, "EVENT_EXISTS", createFails("req-2", e -> e));
+  }
+
+  @Test
+  void eachInvalidFieldIsInvalidArgument() {
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("", e -> e));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setEventId("")));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setEventId("a{b}")));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setItem("")));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setStock(0)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setStock(-5)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.clearStartTime()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setEndTime(e.getStartTime())));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setPerUserLimit(0)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.clearRegions()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.addRegions("beijing")));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setMode(EventMode.EVENT_MODE_UNSPECIFIED)));
+    assertStatus(
+        Status.Code.INVALID_ARGUMENT,
+        "INVALID_FIELD",
+        createFails("r", e -> e.setStartTime(Times.timestamp(1_000_000)).setEndTime(Times.timestamp(2_000_000))));
+    // the node still serves after all that
+    admin.createEvent(CreateEventRequest.newBuilder().setRequestId("ok").setEvent(validEvent()).build());
+  }
+
+  @Test
+  void modesNotServedYetAreFailedPrecondition() {
+    assertStatus(
+        Status.Code.FAILED_PRECONDITION,
+        "MODE_NOT_SUPPORTED",
+        createFails("r", e -> e.setMode(EventMode.EVENT_MODE_CENTRAL)));
+  }
+
+  @Test
+  void unknownEventIsNotFound() {
+    var e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("nope").build()));
+    assertStatus(Status.Code.NOT_FOUND, "EVENT_NOT_FOUND", e);
+  }
+
+  @Test
+  void badPageRequestsAreInvalidArgument() {
+    admin.createEvent(CreateEventRequest.newBuilder().setRequestId("req-1").setEvent(validEvent()).build());
+    var badToken =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("shoes-1").setPageToken("x").build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", badToken);
+    var badSize =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("shoes-1").setPageSize(5000).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", badSize);
+    assertEquals(0, admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("shoes-1").build()).getDecisionsCount());
+  }
+}
