@@ -1,66 +1,183 @@
 package flashsale.arbiter.core;
 
+import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.Decision;
 import flashsale.sale.EventLedger;
 import flashsale.sale.Ticket;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Orders every region's tickets globally and decides them against stock. A single-threaded
  * state machine: each input carries the arbiter's clock reading {@code nowMicros} and returns
  * the effects to carry out.
+ *
+ * <p>Per region it keeps the watermark {@code W_r} (highest watermark or ticket stamp heard, across
+ * streams); per event the frontier is the least {@code W_r} of its regions whose clock is not
+ * flagged, and queued tickets at or below it are released by a k-way merge in (stamp, keyed hash,
+ * request id) order. A released ticket is decided at once against the in-memory stock, but told
+ * only after {@link #batchPersisted} confirms its batch; one batch per event is in flight.
+ *
+ * <p>Inputs from a region that is not connected (never connected, disconnected, or cut off for a
+ * protocol violation) are ignored: they are the tail of a stream that is being closed.
  */
 public final class Sequencer {
 
+  private final SequencerConfig config;
+  private final Map<String, RegionCursor> regions = new TreeMap<>();
+  private final Map<String, EventBook> events = new LinkedHashMap<>();
+
   public Sequencer(SequencerConfig config) {
-    throw new UnsupportedOperationException("not yet");
+    this.config = config;
   }
 
-  /** Starts sequencing an event from its durable ledger (fresh, or rebuilt from the store). */
+  /**
+   * Starts sequencing an event from its durable ledger (fresh, or rebuilt from the store).
+   *
+   * @throws IllegalArgumentException when the event is already sequenced
+   * @throws IllegalStateException when the ledger contradicts itself (rank gap, stock mismatch)
+   */
   public List<Effect> eventAdded(EventLedger ledger, long nowMicros) {
-    throw new UnsupportedOperationException("not yet");
+    String eventId = ledger.spec().eventId();
+    if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
+    RegionCursor[] cursors = ledger.spec().regions().stream().map(this::cursor).toArray(RegionCursor[]::new);
+    events.put(eventId, new EventBook(ledger, cursors, config.maxBatchSize()));
+    return List.of();
   }
 
   /** A region opened a new stream. Stamps on the new stream may restart below the last one's. */
   public List<Effect> regionConnected(String region, long nowMicros) {
-    throw new UnsupportedOperationException("not yet");
+    cursor(region).connect();
+    return List.of();
   }
 
   public List<Effect> regionDisconnected(String region, long nowMicros) {
-    throw new UnsupportedOperationException("not yet");
+    RegionCursor cursor = regions.get(region);
+    if (cursor != null) cursor.disconnect();
+    return List.of();
   }
 
-  /** Tickets in stream order; {@code ticket.region()} equals {@code region}. */
+  /**
+   * Tickets in stream order; {@code ticket.region()} equals {@code region}. Each stamp must be
+   * above everything earlier on this stream and within the tolerated distance ahead of {@code
+   * nowMicros}; otherwise the region is cut off and the rest of the input is dropped.
+   */
   public List<Effect> ticketsReceived(String region, List<Ticket> tickets, long nowMicros) {
-    throw new UnsupportedOperationException("not yet");
+    RegionCursor cursor = connected(region);
+    if (cursor == null) return List.of();
+    List<Effect> effects = new ArrayList<>();
+    for (Ticket ticket : tickets) {
+      if (!receive(cursor, ticket, nowMicros, effects)) break;
+    }
+    release(cursor, nowMicros, effects);
+    return effects;
   }
 
-  /** The region promises no later ticket stamped at or before {@code watermarkMicros}. */
+  private boolean receive(RegionCursor cursor, Ticket ticket, long nowMicros, List<Effect> effects) {
+    String violation = ticket.region().equals(cursor.region())
+        ? cursor.ticketViolation(ticket.stampMicros(), nowMicros, maxAheadMicros())
+        : "ticket of region " + ticket.region() + " on the stream of " + cursor.region();
+    if (violation != null) {
+      cutOff(cursor, violation, effects);
+      return false;
+    }
+    cursor.ticketHeard(ticket.stampMicros());
+    EventBook book = events.get(ticket.eventId());
+    if (book == null) {
+      effects.add(new Effect.RejectTicket(cursor.region(), ticket, Rejection.EVENT_NOT_OPEN,
+          "unknown event " + ticket.eventId()));
+    } else {
+      book.receive(ticket, cursor.clockFlagged(), effects);
+    }
+    return true;
+  }
+
+  /**
+   * The region promises no later ticket stamped at or before {@code watermarkMicros}. A watermark
+   * below an earlier one on the same stream, or too far ahead of {@code nowMicros}, cuts the
+   * region off; one below an earlier ticket stamp is allowed (that stamp already promised more).
+   */
   public List<Effect> watermarkReceived(String region, long watermarkMicros, long nowMicros) {
-    throw new UnsupportedOperationException("not yet");
+    RegionCursor cursor = connected(region);
+    if (cursor == null) return List.of();
+    List<Effect> effects = new ArrayList<>();
+    String violation = cursor.watermarkViolation(watermarkMicros, nowMicros, maxAheadMicros());
+    if (violation != null) {
+      cutOff(cursor, violation, effects);
+    } else {
+      cursor.watermarkHeard(watermarkMicros);
+    }
+    release(cursor, nowMicros, effects);
+    return effects;
   }
 
   /** The region's measured clock offset (region minus arbiter) and the probe's round trip. */
   public List<Effect> clockReported(String region, long offsetMicros, long roundTripMicros, long nowMicros) {
-    throw new UnsupportedOperationException("not yet");
+    RegionCursor cursor = connected(region);
+    if (cursor == null) return List.of();
+    if (!cursor.clockMeasured(offsetMicros, roundTripMicros, config.maxClockSkewMicros())) return List.of();
+    List<Effect> effects = new ArrayList<>();
+    effects.add(new Effect.SendClockVerdict(
+        region, cursor.clockFlagged(), cursor.clockVerdictMessage(config.maxClockSkewMicros())));
+    release(cursor, nowMicros, effects);
+    return effects;
   }
 
-  /** The store holds the batch {@code sequence} of {@code eventId}: its decisions may be told. */
+  /**
+   * The store holds the batch {@code sequence} of {@code eventId}: its decisions may be told. A
+   * repeated acknowledgement of a batch already persisted is ignored.
+   *
+   * @throws IllegalStateException when no such batch was ever emitted (an adapter bug)
+   */
   public List<Effect> batchPersisted(String eventId, long sequence, long nowMicros) {
-    throw new UnsupportedOperationException("not yet");
+    EventBook book = events.get(eventId);
+    if (book == null) throw new IllegalArgumentException("batch " + sequence + " of unknown event " + eventId);
+    List<Effect> effects = new ArrayList<>();
+    book.persisted(sequence, nowMicros, effects);
+    return effects;
   }
 
   /** A durable decision, if the request was decided and persisted. */
   public Optional<Decision> persistedDecision(String eventId, String requestId) {
-    throw new UnsupportedOperationException("not yet");
+    EventBook book = events.get(eventId);
+    return book == null ? Optional.empty() : book.persistedDecision(requestId);
   }
 
   public Optional<EventStatus> eventStatus(String eventId) {
-    throw new UnsupportedOperationException("not yet");
+    return Optional.ofNullable(events.get(eventId)).map(EventBook::status);
   }
 
+  /** Every region that connected or sells an event, by name. */
   public List<RegionStatus> regionStatuses() {
-    throw new UnsupportedOperationException("not yet");
+    return regions.values().stream().map(RegionCursor::status).toList();
+  }
+
+  private RegionCursor cursor(String region) {
+    return regions.computeIfAbsent(region, RegionCursor::new);
+  }
+
+  private RegionCursor connected(String region) {
+    RegionCursor cursor = regions.get(region);
+    return cursor != null && cursor.connected() ? cursor : null;
+  }
+
+  private long maxAheadMicros() {
+    return config.maxClockSkewMicros() + config.futureStampToleranceMicros();
+  }
+
+  private static void cutOff(RegionCursor cursor, String reason, List<Effect> effects) {
+    cursor.disconnect();
+    effects.add(new Effect.CutOffRegion(cursor.region(), reason));
+  }
+
+  /** What the region said may have moved the frontier of every event it sells in. */
+  private void release(RegionCursor cursor, long nowMicros, List<Effect> effects) {
+    for (EventBook book : events.values()) {
+      if (book.sellsIn(cursor.region())) book.releaseIfReady(nowMicros, effects);
+    }
   }
 }

@@ -1,0 +1,179 @@
+package flashsale.arbiter.core;
+
+import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.Decision;
+import flashsale.sale.EventLedger;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One event's sequencing: admits its tickets (answering retries from what is already known),
+ * releases stable tickets in global order behind the frontier of its regions' watermarks, and
+ * decides them into the persistence pipeline.
+ */
+final class EventBook {
+
+  private final EventSpec spec;
+  private final RegionCursor[] regions;
+  private final RegionQueue[] queues;
+  private final TicketMerge merge;
+  private final ArrayDeque<Ticket> lateTickets = new ArrayDeque<>();
+  /** Every ticket received and not yet persisted: queued, late, or in the batch in flight. */
+  private final Map<String, Ticket> pending = new HashMap<>();
+  private final StockBook stock;
+  private final DecisionLog log;
+  private final int maxBatchSize;
+  private Ticket lastReleased;
+  private long lastReleasedHash;
+
+  /** @param regions the cursors of {@code ledger.spec().regions()}, in that order */
+  EventBook(EventLedger ledger, RegionCursor[] regions, int maxBatchSize) {
+    this.spec = ledger.spec();
+    this.regions = regions.clone();
+    this.maxBatchSize = maxBatchSize;
+    this.queues = new RegionQueue[regions.length];
+    for (int i = 0; i < queues.length; i++) queues[i] = new RegionQueue(spec.tieBreakSeed());
+    this.merge = new TicketMerge(queues);
+    this.stock = new StockBook(ledger);
+    this.log = new DecisionLog(spec.eventId(), spec.stock());
+    log.restore(ledger.decisions());
+    if (log.counters().remainingStock() != ledger.remainingStock()) {
+      throw new IllegalStateException("ledger of " + spec.eventId() + " holds " + ledger.remainingStock()
+          + " units but its decisions leave " + log.counters().remainingStock());
+    }
+    ledger.decisions().stream().filter(d -> !d.late()).reduce((a, b) -> b).ifPresent(d -> released(d.ticket()));
+  }
+
+  boolean sellsIn(String region) {
+    return spec.sellsIn(region);
+  }
+
+  /** Admits a ticket from a region that passed the stream order check. */
+  void receive(Ticket ticket, boolean clockFlagged, List<Effect> effects) {
+    String closed = whyClosed(ticket);
+    if (closed != null) {
+      effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.EVENT_NOT_OPEN, closed));
+    } else if (!answeredAsKnown(ticket, effects)) {
+      if (clockFlagged) {
+        effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.CLOCK_SKEW,
+            "clock of region " + ticket.region() + " is flagged: its tickets are not ranked"));
+      } else {
+        admit(ticket);
+      }
+    }
+  }
+
+  private String whyClosed(Ticket ticket) {
+    if (!spec.sellsIn(ticket.region())) return "region " + ticket.region() + " does not sell event " + spec.eventId();
+    if (spec.isOpenAt(ticket.stampMicros())) return null;
+    return "stamp " + ticket.stampMicros() + " outside the sale window [" + spec.startMicros() + ", "
+        + spec.endMicros() + ") of event " + spec.eventId();
+  }
+
+  /** A retry of a request already pending, deciding or decided: never a second ticket. */
+  private boolean answeredAsKnown(Ticket ticket, List<Effect> effects) {
+    String requestId = ticket.requestId();
+    Decision persisted = log.persisted(requestId);
+    Ticket known = persisted != null ? persisted.ticket() : pending.get(requestId);
+    if (known == null) return false;
+    if (!known.samePurchaseAs(ticket)) {
+      effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.REQUEST_ID_CONFLICT,
+          "request id " + requestId + " of event " + spec.eventId() + " was already used by user " + known.userId()
+              + " for quantity " + known.quantity()));
+    } else if (persisted != null) {
+      effects.add(new Effect.SendDecisions(ticket.region(), List.of(persisted)));
+    } else if (!known.region().equals(ticket.region())) {
+      log.subscribe(requestId, ticket.region());
+    }
+    return true;
+  }
+
+  /** A new ticket: queued in order, or late when the order has already moved past it. */
+  private void admit(Ticket ticket) {
+    pending.put(ticket.requestId(), ticket);
+    if (isBehindRelease(ticket)) {
+      lateTickets.addLast(ticket);
+    } else {
+      queues[spec.regions().indexOf(ticket.region())].add(ticket);
+    }
+  }
+
+  private boolean isBehindRelease(Ticket ticket) {
+    if (lastReleased == null || ticket.stampMicros() > lastReleased.stampMicros()) return false;
+    long hash = TieBreak.hash(spec.tieBreakSeed(), ticket.requestId());
+    return TieBreak.compare(ticket, hash, lastReleased, lastReleasedHash) < 0;
+  }
+
+  /** Builds and emits the next batch if none is in flight and any ticket is ready. */
+  void releaseIfReady(long nowMicros, List<Effect> effects) {
+    if (log.hasBatchInFlight()) return;
+    List<Decision> decisions = new ArrayList<>();
+    while (decisions.size() < maxBatchSize && !lateTickets.isEmpty()) {
+      Ticket late = lateTickets.pollFirst();
+      decisions.add(stock.decide(late, true, nowMicros));
+    }
+    releaseStable(decisions, nowMicros);
+    if (!decisions.isEmpty()) effects.add(new Effect.PersistBatch(log.begin(decisions)));
+  }
+
+  private void releaseStable(List<Decision> decisions, long nowMicros) {
+    if (decisions.size() >= maxBatchSize || !hasFrontier()) return;
+    long frontierMicros = frontierMicros();
+    merge.reset();
+    while (decisions.size() < maxBatchSize) {
+      Ticket ticket = merge.pollStable(frontierMicros);
+      if (ticket == null) return;
+      if (lastReleased != null && TieBreak.compare(lastReleased, lastReleasedHash, ticket, merge.polledHash()) >= 0) {
+        throw new IllegalStateException("release of " + ticket.requestId() + " out of order in " + spec.eventId());
+      }
+      lastReleased = ticket;
+      lastReleasedHash = merge.polledHash();
+      decisions.add(stock.decide(ticket, false, nowMicros));
+    }
+  }
+
+  private void released(Ticket ticket) {
+    lastReleased = ticket;
+    lastReleasedHash = TieBreak.hash(spec.tieBreakSeed(), ticket.requestId());
+  }
+
+  /** True when every region not clock-flagged has spoken, and at least one is not flagged. */
+  private boolean hasFrontier() {
+    boolean any = false;
+    for (RegionCursor region : regions) {
+      if (region.clockFlagged()) continue;
+      if (!region.spoken()) return false;
+      any = true;
+    }
+    return any;
+  }
+
+  /** The lowest watermark among the regions not clock-flagged: no earlier ticket can still come. */
+  private long frontierMicros() {
+    long frontier = Long.MAX_VALUE;
+    for (RegionCursor region : regions) {
+      if (!region.clockFlagged()) frontier = Math.min(frontier, region.watermarkMicros());
+    }
+    return frontier;
+  }
+
+  /** The store holds batch {@code sequence}: tell it, then send the next batch if one is ready. */
+  void persisted(long sequence, long nowMicros, List<Effect> effects) {
+    for (Decision decision : log.complete(sequence, effects)) pending.remove(decision.requestId());
+    releaseIfReady(nowMicros, effects);
+  }
+
+  Optional<Decision> persistedDecision(String requestId) {
+    return Optional.ofNullable(log.persisted(requestId));
+  }
+
+  EventStatus status() {
+    return log.counters().status(spec.eventId(), pending.size());
+  }
+}

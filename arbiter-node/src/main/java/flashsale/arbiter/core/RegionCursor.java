@@ -1,0 +1,131 @@
+package flashsale.arbiter.core;
+
+import java.util.OptionalLong;
+
+/**
+ * What the sequencer knows of one region, across all events: its watermark {@code W_r} (the
+ * highest watermark or ticket stamp ever heard, kept across streams), the order check of its
+ * current stream, and its clock verdict.
+ */
+final class RegionCursor {
+
+  private final String region;
+  private boolean connected;
+  private boolean spoken;
+  private long watermarkMicros;
+  private long streamMaxMicros;
+  private long streamWatermarkMicros;
+  private boolean clockReported;
+  private long clockOffsetMicros;
+  private long clockRoundTripMicros;
+  private boolean clockFlagged;
+
+  RegionCursor(String region) {
+    this.region = region;
+  }
+
+  String region() {
+    return region;
+  }
+
+  boolean connected() {
+    return connected;
+  }
+
+  /** A new stream: its order check starts over, the watermark stays. */
+  void connect() {
+    connected = true;
+    streamMaxMicros = Long.MIN_VALUE;
+    streamWatermarkMicros = Long.MIN_VALUE;
+  }
+
+  void disconnect() {
+    connected = false;
+  }
+
+  /** Why a ticket stamped so breaks the protocol on this stream, or null when it does not. */
+  String ticketViolation(long stampMicros, long nowMicros, long maxAheadMicros) {
+    if (stampMicros <= streamMaxMicros) {
+      return "ticket stamp " + stampMicros + " not after " + streamMaxMicros + " earlier on the stream of " + region;
+    }
+    return futureViolation("ticket stamp", stampMicros, nowMicros, maxAheadMicros);
+  }
+
+  /** Why this watermark breaks the protocol on this stream, or null when it does not. */
+  String watermarkViolation(long watermark, long nowMicros, long maxAheadMicros) {
+    if (watermark < streamWatermarkMicros) {
+      return "watermark " + watermark + " below " + streamWatermarkMicros + " earlier on the stream of " + region;
+    }
+    return futureViolation("watermark", watermark, nowMicros, maxAheadMicros);
+  }
+
+  private String futureViolation(String what, long micros, long nowMicros, long maxAheadMicros) {
+    if (micros - nowMicros <= maxAheadMicros) return null;
+    return what + " " + micros + " from " + region + " is " + (micros - nowMicros) + "us ahead of the arbiter clock "
+        + nowMicros + " (tolerated " + maxAheadMicros + "us)";
+  }
+
+  /** A ticket stamped {@code stampMicros} passed the order check: nothing at or before it will follow. */
+  void ticketHeard(long stampMicros) {
+    streamMaxMicros = stampMicros;
+    raiseWatermark(stampMicros);
+  }
+
+  void watermarkHeard(long watermark) {
+    streamWatermarkMicros = watermark;
+    streamMaxMicros = Math.max(streamMaxMicros, watermark);
+    raiseWatermark(watermark);
+  }
+
+  private void raiseWatermark(long micros) {
+    watermarkMicros = spoken ? Math.max(watermarkMicros, micros) : micros;
+    spoken = true;
+  }
+
+  boolean spoken() {
+    return spoken;
+  }
+
+  long watermarkMicros() {
+    if (!spoken) throw new IllegalStateException("region " + region + " has not spoken yet");
+    return watermarkMicros;
+  }
+
+  boolean clockFlagged() {
+    return clockFlagged;
+  }
+
+  /**
+   * Records a clock measurement. The region is flagged when its offset is provably beyond the
+   * bound: even the most favourable reading of the probe's round trip leaves it outside.
+   *
+   * @return true when the verdict is new (first report) or changed
+   */
+  boolean clockMeasured(long offsetMicros, long roundTripMicros, long maxSkewMicros) {
+    long magnitude = offsetMicros == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(offsetMicros);
+    boolean flagged = magnitude - Math.max(0, roundTripMicros) / 2 > maxSkewMicros;
+    boolean changed = !clockReported || flagged != clockFlagged;
+    clockReported = true;
+    clockOffsetMicros = offsetMicros;
+    clockRoundTripMicros = roundTripMicros;
+    clockFlagged = flagged;
+    return changed;
+  }
+
+  String clockVerdictMessage(long maxSkewMicros) {
+    String measured = "clock offset " + clockOffsetMicros + "us (round trip " + clockRoundTripMicros + "us)";
+    return clockFlagged
+        ? measured + " provably exceeds the " + maxSkewMicros + "us bound: tickets are rejected"
+        : measured + " within the " + maxSkewMicros + "us bound";
+  }
+
+  RegionStatus status() {
+    return new RegionStatus(
+        region,
+        connected,
+        spoken ? OptionalLong.of(watermarkMicros) : OptionalLong.empty(),
+        clockReported ? OptionalLong.of(clockOffsetMicros) : OptionalLong.empty(),
+        clockReported ? OptionalLong.of(clockRoundTripMicros) : OptionalLong.empty(),
+        clockFlagged);
+  }
+}

@@ -1,0 +1,136 @@
+package flashsale.arbiter.core;
+
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventLedger;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Drives one {@link Sequencer} for unit tests with a fake clock (a plain long), a {@link
+ * LedgerStore}, and a record of every effect. Batches are persisted only when a test says so.
+ */
+final class SequencerDriver {
+
+  static final String EVENT = "e1";
+
+  final Sequencer sequencer;
+  final LedgerStore store;
+  final List<Effect> effects = new ArrayList<>();
+  private final ArrayDeque<DecisionBatch> unpersisted = new ArrayDeque<>();
+  long nowMicros = 1_000_000L;
+
+  SequencerDriver(SequencerConfig config) {
+    this(config, new LedgerStore());
+  }
+
+  /** A driver over an existing store: a new leader taking over. */
+  SequencerDriver(SequencerConfig config, LedgerStore store) {
+    this.sequencer = new Sequencer(config);
+    this.store = store;
+  }
+
+  SequencerDriver() {
+    this(SequencerConfig.defaults());
+  }
+
+  static EventSpec spec(long stock, int perUserLimit, long tieBreakSeed, String... regions) {
+    return new EventSpec(EVENT, "shoes", stock, 0, 1L << 50, perUserLimit, Arrays.asList(regions),
+        SaleMode.GLOBAL_ORDER, tieBreakSeed);
+  }
+
+  static Ticket ticket(String requestId, String userId, int quantity, String region, long stampMicros) {
+    return new Ticket(EVENT, requestId, userId, quantity, region, stampMicros);
+  }
+
+  /** A ticket for one unit whose user is named after its request id. */
+  static Ticket ticket(String requestId, String region, long stampMicros) {
+    return ticket(requestId, "user-" + requestId, 1, region, stampMicros);
+  }
+
+  List<Effect> add(EventSpec spec) {
+    store.create(spec);
+    return record(sequencer.eventAdded(EventLedger.fresh(spec), nowMicros));
+  }
+
+  /** Adds an event from the ledger the store holds now (a leader rebuilding after failover). */
+  List<Effect> addFromStore(String eventId) {
+    return record(sequencer.eventAdded(store.ledger(eventId), nowMicros));
+  }
+
+  List<Effect> connect(String... regions) {
+    List<Effect> out = new ArrayList<>();
+    for (String region : regions) out.addAll(record(sequencer.regionConnected(region, nowMicros)));
+    return out;
+  }
+
+  List<Effect> send(String region, Ticket... tickets) {
+    return record(sequencer.ticketsReceived(region, List.of(tickets), nowMicros));
+  }
+
+  List<Effect> watermark(String region, long watermarkMicros) {
+    return record(sequencer.watermarkReceived(region, watermarkMicros, nowMicros));
+  }
+
+  /** Every listed region sends the same watermark. */
+  List<Effect> watermarks(long watermarkMicros, String... regions) {
+    List<Effect> out = new ArrayList<>();
+    for (String region : regions) out.addAll(watermark(region, watermarkMicros));
+    return out;
+  }
+
+  List<Effect> clock(String region, long offsetMicros, long roundTripMicros) {
+    return record(sequencer.clockReported(region, offsetMicros, roundTripMicros, nowMicros));
+  }
+
+  /** The store acknowledges the oldest batch not yet persisted. */
+  List<Effect> persistNext() {
+    DecisionBatch batch = unpersisted.pollFirst();
+    if (batch == null) throw new AssertionError("no batch waits for the store");
+    store.apply(batch);
+    return record(sequencer.batchPersisted(batch.eventId(), batch.sequence(), nowMicros));
+  }
+
+  /** Persists batches until none waits. */
+  List<Effect> persistAll() {
+    List<Effect> out = new ArrayList<>();
+    while (!unpersisted.isEmpty()) out.addAll(persistNext());
+    return out;
+  }
+
+  int unpersistedBatches() {
+    return unpersisted.size();
+  }
+
+  /** Every decision told to {@code region} so far, in the order told. */
+  List<Decision> toldTo(String region) {
+    return of(effects, Effect.SendDecisions.class).stream()
+        .filter(send -> send.region().equals(region))
+        .flatMap(send -> send.decisions().stream())
+        .toList();
+  }
+
+  /** Request ids in the store's rank order. */
+  List<String> decidedOrder() {
+    return store.decisions(EVENT).stream().map(Decision::requestId).toList();
+  }
+
+  EventStatus status() {
+    return sequencer.eventStatus(EVENT).orElseThrow();
+  }
+
+  static <T extends Effect> List<T> of(List<Effect> effects, Class<T> type) {
+    return effects.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private List<Effect> record(List<Effect> out) {
+    effects.addAll(out);
+    of(out, Effect.PersistBatch.class).forEach(persist -> unpersisted.addLast(persist.batch()));
+    return out;
+  }
+}
