@@ -1,0 +1,151 @@
+package flashsale.region;
+
+import flashsale.wire.EventValidator;
+import java.util.List;
+
+/**
+ * A region node's settings. Build one with {@link #builder(String)} (production defaults); the
+ * constructor rejects nonsense with an {@link IllegalArgumentException} that names
+ * the setting.
+ *
+ * @param arbiterTargets {@code host:port} of each arbiter node, tried in turn; may be empty when
+ *     the caller hands {@link RegionServer} its own channels
+ * @param heartbeatIntervalMs how often an idle region sends a watermark
+ * @param maxPending most purchases waiting for the arbiter at once (RESOURCE_EXHAUSTED beyond)
+ * @param clockProbeIntervalMs how often the region probes its clock offset to the arbiter
+ * @param rememberedDecisions how many decided request ids are kept for retries (LRU)
+ * @param arbiterCallTimeoutMs deadline of each unary call to the arbiter
+ * @param reconnectMinMs first reconnect delay; doubles per failure up to {@code reconnectMaxMs}
+ */
+public record RegionConfig(
+    String region,
+    List<String> arbiterTargets,
+    long heartbeatIntervalMs,
+    int maxPending,
+    long clockProbeIntervalMs,
+    int rememberedDecisions,
+    long arbiterCallTimeoutMs,
+    long reconnectMinMs,
+    long reconnectMaxMs) {
+
+  public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
+  public static final int DEFAULT_MAX_PENDING = 100_000;
+  public static final long DEFAULT_CLOCK_PROBE_INTERVAL_MS = 100;
+  public static final int DEFAULT_REMEMBERED_DECISIONS = 1_000_000;
+
+  public RegionConfig {
+    if (region == null || !EventValidator.ID.matcher(region).matches()) {
+      throw new IllegalArgumentException("region must be 1 to 64 of [A-Za-z0-9._:-], got '" + region + "'");
+    }
+    arbiterTargets = List.copyOf(arbiterTargets);
+    arbiterTargets.forEach(RegionConfig::checkHostPort);
+    positive("heartbeat interval ms", heartbeatIntervalMs);
+    positive("max pending", maxPending);
+    positive("clock probe interval ms", clockProbeIntervalMs);
+    positive("remembered decisions", rememberedDecisions);
+    positive("arbiter call timeout ms", arbiterCallTimeoutMs);
+    positive("reconnect min ms", reconnectMinMs);
+    if (reconnectMaxMs < reconnectMinMs) {
+      throw new IllegalArgumentException("reconnect max ms " + reconnectMaxMs + " below min " + reconnectMinMs);
+    }
+  }
+
+  /** Production defaults; no arbiter targets yet. */
+  public static RegionConfig defaults(String region) {
+    return builder(region).build();
+  }
+
+  /** A builder starting from the production defaults. */
+  public static Builder builder(String region) {
+    return new Builder(region);
+  }
+
+  /** Starts a builder from this config, to change a setting or two. */
+  public Builder toBuilder() {
+    Builder b = new Builder(region);
+    b.arbiterTargets = arbiterTargets;
+    b.heartbeatIntervalMs = heartbeatIntervalMs;
+    b.maxPending = maxPending;
+    b.clockProbeIntervalMs = clockProbeIntervalMs;
+    b.rememberedDecisions = rememberedDecisions;
+    b.arbiterCallTimeoutMs = arbiterCallTimeoutMs;
+    b.reconnectMinMs = reconnectMinMs;
+    b.reconnectMaxMs = reconnectMaxMs;
+    return b;
+  }
+
+  /** Mutable twin of {@link RegionConfig}; {@link #build()} validates. */
+  public static final class Builder {
+    private final String region;
+    private List<String> arbiterTargets = List.of();
+    private long heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
+    private int maxPending = DEFAULT_MAX_PENDING;
+    private long clockProbeIntervalMs = DEFAULT_CLOCK_PROBE_INTERVAL_MS;
+    private int rememberedDecisions = DEFAULT_REMEMBERED_DECISIONS;
+    private long arbiterCallTimeoutMs = 2_000;
+    private long reconnectMinMs = 50;
+    private long reconnectMaxMs = 2_000;
+
+    private Builder(String region) {
+      this.region = region;
+    }
+
+    public Builder arbiterTargets(List<String> hostPorts) {
+      this.arbiterTargets = hostPorts;
+      return this;
+    }
+
+    public Builder heartbeatIntervalMs(long ms) {
+      this.heartbeatIntervalMs = ms;
+      return this;
+    }
+
+    public Builder maxPending(int count) {
+      this.maxPending = count;
+      return this;
+    }
+
+    public Builder clockProbeIntervalMs(long ms) {
+      this.clockProbeIntervalMs = ms;
+      return this;
+    }
+
+    public Builder rememberedDecisions(int count) {
+      this.rememberedDecisions = count;
+      return this;
+    }
+
+    public Builder arbiterCallTimeoutMs(long ms) {
+      this.arbiterCallTimeoutMs = ms;
+      return this;
+    }
+
+    public Builder reconnectMs(long minMs, long maxMs) {
+      this.reconnectMinMs = minMs;
+      this.reconnectMaxMs = maxMs;
+      return this;
+    }
+
+    public RegionConfig build() {
+      return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
+          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs);
+    }
+  }
+
+  private static void positive(String name, long value) {
+    if (value < 1) throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+  }
+
+  private static void checkHostPort(String target) {
+    int colon = target.lastIndexOf(':');
+    if (colon <= 0 || colon == target.length() - 1) {
+      throw new IllegalArgumentException("arbiter must be host:port, got '" + target + "'");
+    }
+    try {
+      int port = Integer.parseInt(target.substring(colon + 1));
+      if (port < 1 || port > 65_535) throw new NumberFormatException();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("arbiter port must be 1 to 65535, got '" + target + "'");
+    }
+  }
+}

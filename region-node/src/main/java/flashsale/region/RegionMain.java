@@ -1,0 +1,88 @@
+package flashsale.region;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code region-node} command: parses flags, starts a {@link RegionServer}, stops it on exit. */
+@Command(name = "region-node", mixinStandardHelpOptions = true,
+    description = "Serves FlashSaleService for one region and streams stamped purchases to the arbiter.")
+public final class RegionMain implements Callable<Integer> {
+  static final int EXIT_USAGE = 2;
+
+  @Option(names = "--region", required = true, description = "This region's id, e.g. us-east.")
+  String region;
+
+  @Option(names = "--port", defaultValue = "50061", description = "Port for FlashSaleService (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--arbiter", required = true, split = ",", paramLabel = "HOST:PORT",
+      description = "Arbiter nodes, comma separated; tried in turn.")
+  List<String> arbiters;
+
+  @Option(names = "--heartbeat-interval-ms", defaultValue = "2",
+      description = "Watermark interval when idle (default ${DEFAULT-VALUE}).")
+  long heartbeatIntervalMs;
+
+  @Option(names = "--max-pending", defaultValue = "100000",
+      description = "Most purchases waiting for the arbiter (default ${DEFAULT-VALUE}).")
+  int maxPending;
+
+  @Option(names = "--clock-probe-interval-ms", defaultValue = "100",
+      description = "Clock offset probe interval (default ${DEFAULT-VALUE}).")
+  long clockProbeIntervalMs;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
+    RegionConfig config = RegionConfig.builder(region)
+        .arbiterTargets(arbiters)
+        .heartbeatIntervalMs(heartbeatIntervalMs)
+        .maxPending(maxPending)
+        .clockProbeIntervalMs(clockProbeIntervalMs)
+        .build();
+    // Handlers only post to the region loop, so gRPC's own thread can run them directly.
+    RegionServer server = new RegionServer(
+        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor(), config);
+    server.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "region-shutdown"));
+    server.blockUntilShutdown();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command; bad flags and startup failures print one line to {@code err}. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cmd = new CommandLine(new RegionMain()).setOut(out).setErr(err);
+    cmd.setParameterExceptionHandler((e, a) -> {
+      err.println("region-node: " + e.getMessage() + " (see --help)");
+      return EXIT_USAGE;
+    });
+    cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+      err.println("region-node: " + oneLine(e));
+      return e instanceof IllegalArgumentException ? EXIT_USAGE : 1;
+    });
+    return cmd.execute(args);
+  }
+
+  private static String oneLine(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    Throwable cause = e.getCause();
+    return cause == null || cause.getMessage() == null ? message : message + ": " + cause.getMessage();
+  }
+}

@@ -1,0 +1,123 @@
+package flashsale.region;
+
+import flashsale.region.grpc.ArbiterChannels;
+import flashsale.region.grpc.RegionNode;
+import flashsale.v1.FlashSaleServiceGrpc;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A region node's gRPC server: the FlashSaleService, health and reflection over the caller's
+ * {@link ServerBuilder} (a port, or in-process in tests), and the node's link to the arbiter.
+ * Embeddable: a test or demo passes its own clock (to skew it) and arbiter channels (to route
+ * them through a proxy):
+ *
+ * <pre>{@code
+ * RegionServer eu = new RegionServer(
+ *     InProcessServerBuilder.forName("eu").directExecutor(),        // or Grpc.newServerBuilderForPort(0, ...)
+ *     RegionConfig.builder("eu").heartbeatIntervalMs(2).build(),
+ *     InstantSource.offset(InstantSource.system(), Duration.ofMillis(3)), // a clock 3 ms fast
+ *     ArbiterChannels.of(ManagedChannelBuilder.forAddress("localhost", proxyPort).usePlaintext().build()))
+ *     .start();
+ * ...
+ * eu.stop();
+ * }</pre>
+ */
+public final class RegionServer {
+  private static final Logger log = LoggerFactory.getLogger(RegionServer.class);
+  /** A Purchase is a few short strings; anything near this is abuse. */
+  public static final int MAX_INBOUND_BYTES = 1024 * 1024;
+  private static final long STOP_GRACE_MS = 5_000;
+
+  private final RegionConfig config;
+  private final RegionNode node;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Server server;
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  /** A node on the system clock with channels to {@code config.arbiterTargets()}. */
+  public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config) {
+    this(serverBuilder, config, InstantSource.system(), ArbiterChannels.forTargets(requireTargets(config)));
+  }
+
+  /**
+   * @param clock the region's clock (stamps, event windows, probes); skew it to simulate a bad host
+   * @param arbiter channels to the arbiter nodes, tried in turn; the server shuts them down on stop
+   */
+  public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config, InstantSource clock, ArbiterChannels arbiter) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config));
+    this.server = serverBuilder
+        .addService(node.service())
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
+        .build();
+  }
+
+  public RegionServer start() throws IOException {
+    server.start();
+    node.start();
+    health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
+    log.info("region {} serving on port {}; heartbeat {} ms, max pending {}", config.region(), server.getPort(),
+        config.heartbeatIntervalMs(), config.maxPending());
+    return this;
+  }
+
+  /**
+   * Stops taking calls, fails every pending Purchase with UNAVAILABLE SHUTTING_DOWN (clients retry
+   * elsewhere with the same request_id), closes the arbiter link and waits for calls to end.
+   */
+  public void stop() throws InterruptedException {
+    if (!stopped.compareAndSet(false, true)) return;
+    health.enterTerminalState();
+    server.shutdown();
+    int failed = node.close();
+    if (!server.awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
+      log.warn("region {} calls still open after {} ms; cancelling them", config.region(), STOP_GRACE_MS);
+      server.shutdownNow().awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
+    }
+    node.release();
+    log.info("region {} stopped; {} pending calls failed with SHUTTING_DOWN", config.region(), failed);
+  }
+
+  public void blockUntilShutdown() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** The bound port, or -1 for an in-process server. */
+  public int port() {
+    return server.getPort();
+  }
+
+  public String region() {
+    return config.region();
+  }
+
+  /** True while the arbiter stream is up (welcomed). For readiness checks in tests and demos. */
+  public boolean arbiterConnected() {
+    return node.arbiterConnected();
+  }
+
+  private static RegionNode.Settings nodeSettings(RegionConfig c) {
+    return new RegionNode.Settings(c.heartbeatIntervalMs(), c.clockProbeIntervalMs(), c.reconnectMinMs(),
+        c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs());
+  }
+
+  private static List<String> requireTargets(RegionConfig config) {
+    if (config.arbiterTargets().isEmpty()) throw new IllegalArgumentException("no arbiter targets in config");
+    return config.arbiterTargets();
+  }
+}

@@ -1,0 +1,93 @@
+package flashsale.region.core;
+
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.EventValidator;
+import java.util.Optional;
+
+/**
+ * The checks a purchase must pass before it becomes a ticket: field syntax first (so a bad call
+ * costs no lookup), then the event's rules at the stamp. Also turns the arbiter's rejections into
+ * the error the waiting caller gets.
+ */
+public final class PurchaseRules {
+  public static final int MAX_USER_ID_CHARS = 64;
+  public static final int MAX_REQUEST_ID_CHARS = 128;
+
+  private PurchaseRules() {}
+
+  /** Syntax of the request's fields, independent of any event. */
+  public static Optional<Failure> validate(BuyRequest req) {
+    return checkId("event_id", req.eventId())
+        .or(() -> checkId("user_id", req.userId()))
+        .or(() -> checkRequestId(req.requestId()))
+        .or(() -> req.quantity() < 1
+            ? Optional.of(Failure.invalidField("quantity", "must be at least 1, got " + req.quantity()))
+            : Optional.empty());
+  }
+
+  /** An event or user id: 1 to 64 of {@code [A-Za-z0-9._:-]}. */
+  public static Optional<Failure> checkId(String field, String value) {
+    if (EventValidator.ID.matcher(value).matches()) return Optional.empty();
+    return Optional.of(Failure.invalidField(field, "must be 1 to " + MAX_USER_ID_CHARS + " of [A-Za-z0-9._:-]"));
+  }
+
+  public static Optional<Failure> checkRequestId(String value) {
+    if (EventValidator.REQUEST_ID.matcher(value).matches()) return Optional.empty();
+    return Optional.of(Failure.invalidField(
+        "request_id", "must be 1 to " + MAX_REQUEST_ID_CHARS + " printable ASCII characters without spaces"));
+  }
+
+  /** The event's rules for a request stamped at {@code stampMicros} in {@code region}. */
+  public static Optional<Failure> checkEvent(EventSpec spec, String region, BuyRequest req, long stampMicros) {
+    if (spec.mode() != SaleMode.GLOBAL_ORDER) {
+      return Optional.of(
+          Failure.of(ErrorReason.MODE_NOT_SUPPORTED, "event " + spec.eventId() + " is in mode " + spec.mode()
+              + "; this region sells only GLOBAL_ORDER events"));
+    }
+    if (!spec.sellsIn(region)) {
+      return Optional.of(
+          Failure.of(ErrorReason.REGION_NOT_IN_EVENT, "event " + spec.eventId() + " is sold in " + spec.regions()
+              + ", not in region " + region));
+    }
+    if (req.quantity() > spec.perUserLimit()) {
+      return Optional.of(
+          Failure.invalidField("quantity", "must be at most the per-user limit " + spec.perUserLimit()
+              + " of event " + spec.eventId() + ", got " + req.quantity()));
+    }
+    return windowFailure(spec, stampMicros);
+  }
+
+  /** EVENT_NOT_STARTED or EVENT_ENDED when the stamp falls outside {@code [start, end)}. */
+  public static Optional<Failure> windowFailure(EventSpec spec, long stampMicros) {
+    if (stampMicros < spec.startMicros()) {
+      return Optional.of(
+          Failure.of(ErrorReason.EVENT_NOT_STARTED, "event " + spec.eventId() + " starts at " + spec.startMicros()
+              + " us, request stamped " + stampMicros + " us"));
+    }
+    if (stampMicros >= spec.endMicros()) {
+      return Optional.of(
+          Failure.of(ErrorReason.EVENT_ENDED, "event " + spec.eventId() + " ended at " + spec.endMicros()
+              + " us, request stamped " + stampMicros + " us"));
+    }
+    return Optional.empty();
+  }
+
+  /** The error a caller gets when the arbiter refuses to rank its ticket. */
+  public static Failure rejectionFailure(
+      Rejection rejection, Ticket ticket, Optional<EventSpec> spec, String arbiterMessage) {
+    String context = "arbiter rejected request " + ticket.requestId() + " of event " + ticket.eventId() + ": "
+        + arbiterMessage;
+    return switch (rejection) {
+      case REQUEST_ID_CONFLICT -> Failure.of(ErrorReason.REQUEST_ID_REUSED, context);
+      case CLOCK_SKEW -> Failure.of(ErrorReason.CLOCK_SKEW, context);
+      // The arbiter does not say which side of the window; our copy of the event usually can.
+      // Otherwise "not started" is the likelier truth: the arbiter has not opened it yet.
+      case EVENT_NOT_OPEN -> spec.flatMap(s -> windowFailure(s, ticket.stampMicros()))
+          .map(f -> Failure.of(f.reason(), context))
+          .orElse(Failure.of(ErrorReason.EVENT_NOT_STARTED, context));
+    };
+  }
+}

@@ -1,0 +1,165 @@
+package flashsale.region.core;
+
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.wire.ErrorReason;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The region's pending table: which purchases wait for the arbiter, which were decided (bounded
+ * LRU memory so retries get the same answer), and which events sold out. Enforces "one ticket per
+ * request_id" at this region and the cap on pending tickets.
+ */
+public final class RegionBook {
+  private final String region;
+  private final int maxPending;
+  /** Insertion order is stamp order, because stamps only grow; resend relies on it. */
+  private final LinkedHashMap<String, Ticket> pending = new LinkedHashMap<>();
+  private final Map<String, Answer> decided;
+  private final Map<String, Long> soldOutMicros = new HashMap<>();
+  private long lastTicketMicros = Long.MIN_VALUE;
+
+  public RegionBook(String region, int maxPending, int rememberedDecisions) {
+    if (maxPending < 1) throw new IllegalArgumentException("maxPending < 1: " + maxPending);
+    if (rememberedDecisions < 1) throw new IllegalArgumentException("rememberedDecisions < 1: " + rememberedDecisions);
+    this.region = region;
+    this.maxPending = maxPending;
+    this.decided = new LinkedHashMap<>(1024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Answer> eldest) {
+        return size() > rememberedDecisions;
+      }
+    };
+  }
+
+  /** What a retry of a known request_id gets: the answer, a join, or REQUEST_ID_REUSED. */
+  public Optional<PurchaseResult> known(BuyRequest req) {
+    Answer answer = decided.get(req.requestId());
+    if (answer != null) {
+      return Optional.of(sameContent(answer.ticket(), req) ? new PurchaseResult.Decided(answer) : reused(req));
+    }
+    Ticket ticket = pending.get(req.requestId());
+    if (ticket != null) {
+      return Optional.of(sameContent(ticket, req) ? new PurchaseResult.Joined(ticket) : reused(req));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A purchase of a syntactically valid request for {@code spec}, stamped {@code stampMicros}
+   * (strictly above every earlier ticket's stamp).
+   */
+  public PurchaseResult purchase(BuyRequest req, EventSpec spec, long stampMicros) {
+    if (!spec.eventId().equals(req.eventId())) {
+      throw new IllegalArgumentException("spec of " + spec.eventId() + " for request of " + req.eventId());
+    }
+    Optional<PurchaseResult> known = known(req);
+    if (known.isPresent()) return known.get();
+    Optional<Failure> broken = PurchaseRules.checkEvent(spec, region, req, stampMicros);
+    if (broken.isPresent()) return new PurchaseResult.Failed(broken.get());
+    Ticket ticket = new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros);
+    if (soldOutMicros.containsKey(req.eventId())) {
+      // No stock can come back, so this loses without a round trip; remembered for retries.
+      Answer answer = new Answer.SoldOutLocally(ticket, stampMicros);
+      decided.put(req.requestId(), answer);
+      return new PurchaseResult.Decided(answer);
+    }
+    if (pending.size() >= maxPending) {
+      return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
+          "region " + region + " already holds " + pending.size() + " pending purchases (max " + maxPending + ")"));
+    }
+    if (stampMicros <= lastTicketMicros) {
+      throw new IllegalStateException("stamp " + stampMicros + " us not above last ticket " + lastTicketMicros + " us");
+    }
+    lastTicketMicros = stampMicros;
+    pending.put(req.requestId(), ticket);
+    return new PurchaseResult.Ticketed(ticket);
+  }
+
+  /**
+   * The arbiter decided one of our tickets. Completes it if pending; otherwise only remembers it
+   * (a decision for a ticket sent before a restart, or one already lost locally keeps its first
+   * answer: one decision per request_id).
+   */
+  public Optional<Completion> decided(Decision decision) {
+    Ticket ticket = decision.ticket();
+    if (!ticket.region().equals(region)) return Optional.empty();
+    Ticket waiting = pending.get(ticket.requestId());
+    if (waiting != null && waiting.samePurchaseAs(ticket)) {
+      pending.remove(ticket.requestId());
+      Answer answer = new Answer.Ranked(decision);
+      decided.put(ticket.requestId(), answer);
+      return Optional.of(new Completion(ticket.requestId(), new PurchaseResult.Decided(answer)));
+    }
+    if (waiting == null) decided.putIfAbsent(ticket.requestId(), new Answer.Ranked(decision));
+    return Optional.empty();
+  }
+
+  /** The event sold out at {@code soldOutMicros}: every pending ticket stamped after it loses now. */
+  public List<Completion> soldOut(String eventId, long soldOutMicros, long nowMicros) {
+    this.soldOutMicros.merge(eventId, soldOutMicros, Math::min);
+    List<Completion> lost = new ArrayList<>();
+    for (Iterator<Ticket> it = pending.values().iterator(); it.hasNext(); ) {
+      Ticket ticket = it.next();
+      if (ticket.eventId().equals(eventId) && ticket.stampMicros() > soldOutMicros) {
+        it.remove();
+        Answer answer = new Answer.SoldOutLocally(ticket, nowMicros);
+        decided.put(ticket.requestId(), answer);
+        lost.add(new Completion(ticket.requestId(), new PurchaseResult.Decided(answer)));
+      }
+    }
+    return lost;
+  }
+
+  /** The arbiter refused the ticket: the purchase ends with {@code failure} and is forgotten. */
+  public Optional<Completion> rejected(String requestId, Failure failure) {
+    Ticket removed = pending.remove(requestId);
+    if (removed == null) return Optional.empty();
+    return Optional.of(new Completion(requestId, new PurchaseResult.Failed(failure)));
+  }
+
+  /** Every pending ticket in stamp order: what a new stream must resend first. */
+  public List<Ticket> undecidedTickets() {
+    return List.copyOf(pending.values());
+  }
+
+  public Optional<Ticket> pendingTicket(String requestId) {
+    return Optional.ofNullable(pending.get(requestId));
+  }
+
+  public Optional<Answer> answer(String requestId) {
+    return Optional.ofNullable(decided.get(requestId));
+  }
+
+  public OptionalLong soldOutMicros(String eventId) {
+    Long micros = soldOutMicros.get(eventId);
+    return micros == null ? OptionalLong.empty() : OptionalLong.of(micros);
+  }
+
+  public int pendingCount() {
+    return pending.size();
+  }
+
+  public int rememberedCount() {
+    return decided.size();
+  }
+
+  private static boolean sameContent(Ticket ticket, BuyRequest req) {
+    return ticket.eventId().equals(req.eventId())
+        && ticket.userId().equals(req.userId())
+        && ticket.quantity() == req.quantity();
+  }
+
+  private PurchaseResult.Failed reused(BuyRequest req) {
+    return new PurchaseResult.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED,
+        "request_id " + req.requestId() + " was already used with another event, user or quantity"));
+  }
+}

@@ -1,0 +1,142 @@
+package flashsale.region.core;
+
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.wire.ErrorReason;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Everything a region knows, behind one single-threaded entry point: the events it has been told
+ * of, its stamp clock, its pending table and its clock estimate. Each method is one input (a call,
+ * an arbiter message, a tick) and returns what the adapters must answer.
+ */
+public final class RegionCore {
+  /** Enough probes to ride out a burst of queueing (at 100 ms per probe: the last ~1.6 s). */
+  public static final int CLOCK_WINDOW = 16;
+
+  private final String region;
+  private final StampClock clock;
+  private final RegionBook book;
+  private final ClockOffsetEstimator clockEstimate = new ClockOffsetEstimator(CLOCK_WINDOW);
+  private final Map<String, EventSpec> events = new HashMap<>();
+
+  /** A buyer's view of one event. */
+  public record EventView(EventSpec spec, SaleState state, OptionalLong soldOutMicros) {}
+
+  public RegionCore(String region, int maxPending, int rememberedDecisions, InstantSource clock) {
+    this.region = region;
+    this.clock = new StampClock(clock);
+    this.book = new RegionBook(region, maxPending, rememberedDecisions);
+  }
+
+  public String region() {
+    return region;
+  }
+
+  public Optional<Failure> validate(BuyRequest req) {
+    return PurchaseRules.validate(req);
+  }
+
+  public boolean knowsEvent(String eventId) {
+    return events.containsKey(eventId);
+  }
+
+  /** The arbiter told us of an event (on connect, on creation, or on lookup). */
+  public void eventAnnounced(EventSpec spec) {
+    events.put(spec.eventId(), spec);
+  }
+
+  /**
+   * A Purchase call. Retries of a known request_id are answered first, so a retry still gets its
+   * decision while the clock is flagged; new purchases need a known event and a trusted clock.
+   */
+  public PurchaseResult purchase(BuyRequest req) {
+    Optional<Failure> invalid = validate(req);
+    if (invalid.isPresent()) return new PurchaseResult.Failed(invalid.get());
+    Optional<PurchaseResult> known = book.known(req);
+    if (known.isPresent()) return known.get();
+    EventSpec spec = events.get(req.eventId());
+    if (spec == null) {
+      return new PurchaseResult.Failed(Failure.of(ErrorReason.EVENT_NOT_FOUND, "no event " + req.eventId()));
+    }
+    if (clockEstimate.flagged()) {
+      return new PurchaseResult.Failed(Failure.of(ErrorReason.CLOCK_SKEW,
+          "region " + region + " clock is flagged by the arbiter: " + clockEstimate.verdictMessage()));
+    }
+    return book.purchase(req, spec, clock.next());
+  }
+
+  public List<Completion> decisionsArrived(List<Decision> decisions) {
+    List<Completion> done = new ArrayList<>(decisions.size());
+    for (Decision d : decisions) book.decided(d).ifPresent(done::add);
+    return done;
+  }
+
+  public List<Completion> soldOut(String eventId, long soldOutMicros) {
+    return book.soldOut(eventId, soldOutMicros, clock.nowMicros());
+  }
+
+  /** The arbiter refused a ticket; ignored unless it is still pending here for that event. */
+  public Optional<Completion> rejected(String eventId, String requestId, Rejection rejection, String message) {
+    Optional<Ticket> ticket = book.pendingTicket(requestId).filter(t -> t.eventId().equals(eventId));
+    if (ticket.isEmpty()) return Optional.empty();
+    Failure failure =
+        PurchaseRules.rejectionFailure(rejection, ticket.get(), Optional.ofNullable(events.get(eventId)), message);
+    return book.rejected(requestId, failure);
+  }
+
+  public Optional<Ticket> pendingTicket(String eventId, String requestId) {
+    return book.pendingTicket(requestId).filter(t -> t.eventId().equals(eventId));
+  }
+
+  public Optional<Answer> answer(String eventId, String requestId) {
+    return book.answer(requestId).filter(a -> a.ticket().eventId().equals(eventId));
+  }
+
+  /** The event as a buyer here sees it now, by this region's clock. */
+  public Optional<EventView> eventView(String eventId) {
+    EventSpec spec = events.get(eventId);
+    if (spec == null) return Optional.empty();
+    OptionalLong soldOut = book.soldOutMicros(eventId);
+    return Optional.of(new EventView(spec, SaleState.at(spec, soldOut, clock.nowMicros()), soldOut));
+  }
+
+  public List<Ticket> undecidedTickets() {
+    return book.undecidedTickets();
+  }
+
+  /** A stamp for a watermark: consumes it, so every later ticket is stamped strictly above. */
+  public long nextStamp() {
+    return clock.next();
+  }
+
+  /** The raw clock, for probes (a probe must not bend time the way a stamp may). */
+  public long nowMicros() {
+    return clock.nowMicros();
+  }
+
+  /** A probe came back; returns the current estimate to report (min round trip of the window). */
+  public ClockOffsetEstimator.ClockSample clockReplied(long originMicros, long receiveMicros, long transmitMicros) {
+    ClockOffsetEstimator.ClockSample s = clockEstimate.add(originMicros, receiveMicros, transmitMicros, nowMicros());
+    return clockEstimate.estimate().orElse(s);
+  }
+
+  public void clockVerdict(boolean flagged, String message) {
+    clockEstimate.verdict(flagged, message);
+  }
+
+  public boolean clockFlagged() {
+    return clockEstimate.flagged();
+  }
+
+  public int pendingCount() {
+    return book.pendingCount();
+  }
+}

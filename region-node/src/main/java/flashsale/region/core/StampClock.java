@@ -1,0 +1,40 @@
+package flashsale.region.core;
+
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * Arrival stamps in UTC microseconds, strictly increasing for the life of the region. The arbiter
+ * treats each stamp as "nothing earlier will come from me", so a stalled or stepped-back host
+ * clock must never repeat or reverse a stamp: the stamp then runs one microsecond ahead of the
+ * last one until the clock catches up.
+ */
+public final class StampClock {
+  private final InstantSource source;
+  private long lastMicros = Long.MIN_VALUE;
+
+  public StampClock(InstantSource source) {
+    this.source = Objects.requireNonNull(source, "source");
+  }
+
+  /** A fresh stamp: {@code max(now, last + 1)}. */
+  public long next() {
+    lastMicros = Math.max(nowMicros(), lastMicros + 1);
+    return lastMicros;
+  }
+
+  /** The last stamp handed out, {@link Long#MIN_VALUE} before the first. */
+  public long lastMicros() {
+    return lastMicros;
+  }
+
+  /** The raw clock reading (not a stamp: may repeat or go back). */
+  public long nowMicros() {
+    return micros(source.instant());
+  }
+
+  public static long micros(Instant instant) {
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+  }
+}

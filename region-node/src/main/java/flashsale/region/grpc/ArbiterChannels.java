@@ -1,0 +1,70 @@
+package flashsale.region.grpc;
+
+import io.grpc.Channel;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The channels to the arbiter nodes, tried in turn when the stream breaks. Owned by the region
+ * server, which shuts them down when it stops. Tests and demos pass their own channels (in-process,
+ * or through a delay proxy) with {@link #of}.
+ */
+public final class ArbiterChannels implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ArbiterChannels.class);
+  /** Decision batches for a burst can be large; anything above this is a broken arbiter. */
+  public static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
+
+  private final List<ManagedChannel> channels;
+
+  private ArbiterChannels(List<ManagedChannel> channels) {
+    if (channels.isEmpty()) throw new IllegalArgumentException("no arbiter channel");
+    this.channels = List.copyOf(channels);
+  }
+
+  public static ArbiterChannels of(ManagedChannel... channels) {
+    return new ArbiterChannels(List.of(channels));
+  }
+
+  public static ArbiterChannels of(List<ManagedChannel> channels) {
+    return new ArbiterChannels(channels);
+  }
+
+  /** Plaintext channels to {@code host:port} targets, with keepalive so a dead arbiter is noticed. */
+  public static ArbiterChannels forTargets(List<String> hostPorts) {
+    return new ArbiterChannels(hostPorts.stream()
+        .map(target -> Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+            .maxInboundMessageSize(MAX_INBOUND_BYTES)
+            .keepAliveTime(10, TimeUnit.SECONDS)
+            .keepAliveTimeout(5, TimeUnit.SECONDS)
+            .build())
+        .toList());
+  }
+
+  /** The channel for attempt {@code index}, wrapping around the list. */
+  public Channel get(int index) {
+    return channels.get(Math.floorMod(index, channels.size()));
+  }
+
+  public int size() {
+    return channels.size();
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdown);
+    for (ManagedChannel channel : channels) {
+      try {
+        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) channel.shutdownNow();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        channel.shutdownNow();
+      }
+    }
+    log.debug("closed {} arbiter channels", channels.size());
+  }
+}

@@ -1,0 +1,98 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.RegionCore;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.v1.ClockVerdict;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SoldOutNotice;
+import flashsale.v1.TicketRejection;
+import flashsale.wire.EventValidator;
+import flashsale.wire.WireMapping;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the arbiter's sale messages (decisions, event announcements, sold-out notices,
+ * rejections, clock verdicts) to the core and answers the calls they complete. Runs on the loop.
+ * A malformed message is logged and skipped: it must not take other purchases down with it.
+ */
+final class ArbiterInbound implements Consumer<SequenceResponse> {
+  private static final Logger log = LoggerFactory.getLogger(ArbiterInbound.class);
+
+  private final RegionCore core;
+  private final CallRegistry calls;
+
+  ArbiterInbound(RegionCore core, CallRegistry calls) {
+    this.core = core;
+    this.calls = calls;
+  }
+
+  @Override
+  public void accept(SequenceResponse message) {
+    switch (message.getKindCase()) {
+      case DECISION_BATCH -> decisions(message.getDecisionBatch().getDecisionsList());
+      case EVENT_ANNOUNCEMENT -> toSpec(message.getEventAnnouncement().getEvent()).ifPresent(spec -> {
+        core.eventAnnounced(spec);
+        log.info("event {} announced: stock {}, regions {}, mode {}", spec.eventId(), spec.stock(), spec.regions(),
+            spec.mode());
+      });
+      case SOLD_OUT -> soldOut(message.getSoldOut());
+      case TICKET_REJECTION -> rejection(message.getTicketRejection());
+      case CLOCK_VERDICT -> verdict(message.getClockVerdict());
+      default -> log.warn("unexpected arbiter message {}", message.getKindCase());
+    }
+  }
+
+  /** An event as the arbiter sent it, if it passes the same checks as a created one. */
+  static Optional<EventSpec> toSpec(flashsale.v1.Event event) {
+    try {
+      EventValidator.validate(event);
+      return Optional.of(WireMapping.fromProto(event, 0L));
+    } catch (RuntimeException e) {
+      log.warn("ignored invalid event {} from the arbiter: {}", event.getEventId(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private void decisions(List<PurchaseDecision> wire) {
+    List<Decision> decisions = new ArrayList<>(wire.size());
+    for (PurchaseDecision d : wire) {
+      try {
+        decisions.add(WireMapping.fromProto(d));
+      } catch (RuntimeException e) {
+        log.warn("ignored malformed decision for request {}: {}", d.getRequestId(), e.getMessage());
+      }
+    }
+    var completions = core.decisionsArrived(decisions);
+    calls.completeAll(completions);
+    log.debug("{} decisions arrived, {} completed pending purchases", decisions.size(), completions.size());
+  }
+
+  private void soldOut(SoldOutNotice notice) {
+    var lost = core.soldOut(notice.getEventId(), notice.getSoldOutMicros());
+    calls.completeAll(lost);
+    log.info("event {} sold out at {} us; {} pending purchases stamped later lost", notice.getEventId(),
+        notice.getSoldOutMicros(), lost.size());
+  }
+
+  private void rejection(TicketRejection r) {
+    var done = core.rejected(r.getEventId(), r.getRequestId(), RegionWire.fromProto(r.getReason()), r.getMessage());
+    done.ifPresent(calls::complete);
+    log.warn("arbiter rejected request {} of event {}: {} ({}); pending here: {}", r.getRequestId(), r.getEventId(),
+        r.getReason(), r.getMessage(), done.isPresent());
+  }
+
+  private void verdict(ClockVerdict v) {
+    boolean was = core.clockFlagged();
+    core.clockVerdict(v.getFlagged(), v.getMessage());
+    if (v.getFlagged() != was) {
+      log.warn("arbiter {} this region's clock: {}", v.getFlagged() ? "flagged" : "cleared", v.getMessage());
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.ClockOffsetEstimator.ClockSample;
+import flashsale.region.core.ReconnectBackoff;
+import flashsale.region.core.RegionCore;
+import flashsale.region.core.StreamOutbox;
+import flashsale.sale.Ticket;
+import flashsale.v1.ClockProbe;
+import flashsale.v1.ClockReply;
+import flashsale.v1.ClockReport;
+import flashsale.v1.RegionHello;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SequencerServiceGrpc;
+import flashsale.v1.TicketBatch;
+import flashsale.v1.Watermark;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The region's end of the {@code Sequence} stream: hello, resend of undecided tickets, batched
+ * live tickets, watermark heartbeats and clock probes out; arbiter messages in. When the stream
+ * breaks it reconnects (next arbiter in turn, exponential backoff) and the purchases stay pending.
+ * What goes out in which order is {@link StreamOutbox}'s call. Loop-owned: every method but
+ * {@link #start()} and {@link #connected()} runs on the region loop.
+ */
+public final class ArbiterLink {
+  private static final Logger log = LoggerFactory.getLogger(ArbiterLink.class);
+
+  /** Timings of the link, all in milliseconds. */
+  public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs, long reconnectMaxMs) {}
+
+  private final String region;
+  private final String instanceId;
+  private final RegionLoop loop;
+  private final RegionCore core;
+  private final ArbiterChannels channels;
+  private final Settings settings;
+  private final Consumer<SequenceResponse> inbound;
+  private final ReconnectBackoff backoff;
+
+  private final StreamOutbox outbox = new StreamOutbox();
+  private StreamObserver<SequenceRequest> stream;
+  /** Tells callbacks of an old stream from the current one's. */
+  private long generation;
+  private int channelIndex;
+  private boolean closed;
+  private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+  private volatile boolean welcomed;
+
+  public ArbiterLink(String region, String instanceId, RegionLoop loop, RegionCore core, ArbiterChannels channels,
+      Settings settings, Consumer<SequenceResponse> inbound) {
+    this.region = region;
+    this.instanceId = instanceId;
+    this.loop = loop;
+    this.core = core;
+    this.channels = channels;
+    this.settings = settings;
+    this.inbound = inbound;
+    this.backoff = new ReconnectBackoff(settings.reconnectMinMs(), settings.reconnectMaxMs(), new SplittableRandom());
+  }
+
+  /** Opens the stream and starts the heartbeat and probe timers (posts to the loop; any thread). */
+  public void start() {
+    loop.execute(() -> {
+      connect();
+      timers.add(loop.every(this::heartbeatTick, settings.heartbeatIntervalMs()));
+      timers.add(loop.every(this::probe, settings.clockProbeIntervalMs()));
+    });
+  }
+
+  /** Queues a new ticket; the first one since the last flush schedules a flush behind the queued work. */
+  public void send(Ticket ticket) {
+    if (outbox.add(ticket)) loop.execute(() -> sendAll(outbox.flush()));
+  }
+
+  /** The channel of the current (or next) attempt, for unary calls. */
+  public Channel currentChannel() {
+    return channels.get(channelIndex);
+  }
+
+  /** True between the arbiter's welcome and the stream's end. Safe from any thread. */
+  public boolean connected() {
+    return welcomed;
+  }
+
+  /** Ends the stream for good (shutdown); pending tickets are the arbiter's to decide or drop. */
+  public void close() {
+    closed = true;
+    timers.forEach(t -> t.cancel(false));
+    // Cancel rather than half-close: the arbiter may never end its side, and stop() must not wait.
+    if (stream instanceof ClientCallStreamObserver<SequenceRequest> call) call.cancel("region shutting down", null);
+    stream = null;
+    outbox.closed();
+    welcomed = false;
+    generation++;
+  }
+
+  private void connect() {
+    if (closed) return;
+    long gen = ++generation;
+    stream = SequencerServiceGrpc.newStub(currentChannel())
+        .withExecutor(loop)
+        .withMaxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
+        .sequence(new Inbound(gen));
+    stream.onNext(SequenceRequest.newBuilder()
+        .setHello(RegionHello.newBuilder().setRegion(region).setInstanceId(instanceId))
+        .build());
+    List<Ticket> undecided = core.undecidedTickets();
+    sendAll(outbox.opened(undecided));
+    log.info("opening arbiter stream {} on channel {} of {}; resent {} undecided tickets",
+        gen, Math.floorMod(channelIndex, channels.size()), channels.size(), undecided.size());
+  }
+
+  private void heartbeatTick() {
+    sendAll(outbox.tick(core::nextStamp));
+  }
+
+  private void sendAll(List<StreamOutbox.Up> messages) {
+    for (StreamOutbox.Up up : messages) {
+      SequenceRequest.Builder request = SequenceRequest.newBuilder();
+      switch (up) {
+        case StreamOutbox.Up.Tickets t -> {
+          TicketBatch.Builder batch = TicketBatch.newBuilder();
+          t.tickets().forEach(ticket -> batch.addTickets(RegionWire.toProto(ticket)));
+          request.setTicketBatch(batch);
+        }
+        case StreamOutbox.Up.Watermark w -> request.setWatermark(
+            Watermark.newBuilder().setWatermarkMicros(w.watermarkMicros()));
+      }
+      stream.onNext(request.build());
+    }
+  }
+
+  private void probe() {
+    if (stream == null) return;
+    stream.onNext(SequenceRequest.newBuilder()
+        .setClockProbe(ClockProbe.newBuilder().setOriginMicros(core.nowMicros()))
+        .build());
+  }
+
+  private void onMessage(SequenceResponse message) {
+    switch (message.getKindCase()) {
+      case WELCOME -> {
+        welcomed = true;
+        backoff.reset();
+        log.info("arbiter {} welcomed region {}; max clock skew {} us",
+            message.getWelcome().getArbiterId(), region, message.getWelcome().getMaxClockSkewMicros());
+      }
+      case CLOCK_REPLY -> report(message.getClockReply());
+      default -> inbound.accept(message);
+    }
+  }
+
+  private void report(ClockReply reply) {
+    ClockSample estimate =
+        core.clockReplied(reply.getOriginMicros(), reply.getReceiveMicros(), reply.getTransmitMicros());
+    stream.onNext(SequenceRequest.newBuilder()
+        .setClockReport(ClockReport.newBuilder()
+            .setOffsetMicros(estimate.offsetMicros())
+            .setRoundTripMicros(estimate.roundTripMicros()))
+        .build());
+    log.debug("clock offset {} us, round trip {} us", estimate.offsetMicros(), estimate.roundTripMicros());
+  }
+
+  private void disconnected(long gen, String why) {
+    if (gen != generation) return;
+    stream = null;
+    outbox.closed();
+    welcomed = false;
+    channelIndex++;
+    if (closed) return;
+    long delayMs = backoff.nextDelayMs();
+    log.warn("arbiter stream {} ended ({}); {} purchases pending; reconnecting in {} ms",
+        gen, why, core.pendingCount(), delayMs);
+    loop.schedule(this::connect, delayMs);
+  }
+
+  /** Callbacks of one stream; they run on the loop (the stub's executor). */
+  private final class Inbound implements StreamObserver<SequenceResponse> {
+    private final long gen;
+
+    Inbound(long gen) {
+      this.gen = gen;
+    }
+
+    @Override
+    public void onNext(SequenceResponse message) {
+      if (gen == generation) onMessage(message);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      disconnected(gen, t.toString());
+    }
+
+    @Override
+    public void onCompleted() {
+      disconnected(gen, "completed by the arbiter");
+    }
+  }
+}

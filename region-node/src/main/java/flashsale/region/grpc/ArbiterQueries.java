@@ -1,0 +1,112 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.Failure;
+import flashsale.region.core.RegionCore;
+import flashsale.v1.GetDecisionRequest;
+import flashsale.v1.GetDecisionResponse;
+import flashsale.v1.LookupEventRequest;
+import flashsale.v1.LookupEventResponse;
+import flashsale.v1.SequencerServiceGrpc;
+import flashsale.wire.ErrorReason;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The region's unary questions to the arbiter: an event it has not been told of, and a decision
+ * for a purchase it never saw. Each call has a deadline and answers on the loop; concurrent
+ * look-ups of one event share one call.
+ */
+final class ArbiterQueries {
+  private static final Logger log = LoggerFactory.getLogger(ArbiterQueries.class);
+
+  private final RegionLoop loop;
+  private final RegionCore core;
+  private final Supplier<Channel> channel;
+  private final long timeoutMs;
+  private final Map<String, List<Consumer<Optional<Failure>>>> lookups = new HashMap<>();
+
+  ArbiterQueries(RegionLoop loop, RegionCore core, Supplier<Channel> channel, long timeoutMs) {
+    this.loop = loop;
+    this.core = core;
+    this.channel = channel;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Asks for an unknown event and adds it to the core; {@code then} gets empty when the core now
+   * knows it, or the failure for the caller (EVENT_NOT_FOUND or ARBITER_UNAVAILABLE).
+   */
+  void lookupEvent(String eventId, Consumer<Optional<Failure>> then) {
+    List<Consumer<Optional<Failure>>> waiting = lookups.get(eventId);
+    if (waiting != null) {
+      waiting.add(then);
+      return;
+    }
+    lookups.put(eventId, new ArrayList<>(List.of(then)));
+    stub().lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+        "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
+        (LookupEventResponse r) -> lookedUp(eventId, r),
+        failure -> finishLookup(eventId, Optional.of(failure))));
+  }
+
+  /** Asks for a decision; {@code then} gets it, or the failure (PURCHASE_NOT_FOUND or ARBITER_UNAVAILABLE). */
+  void getDecision(String eventId, String requestId, Consumer<GetDecisionResponse> then, Consumer<Failure> failed) {
+    stub().getDecision(GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
+        new Reply<>("GetDecision " + requestId, ErrorReason.PURCHASE_NOT_FOUND,
+            "no purchase " + requestId + " in event " + eventId, then, failed));
+  }
+
+  private void lookedUp(String eventId, LookupEventResponse response) {
+    var spec = ArbiterInbound.toSpec(response.getEvent()).filter(s -> s.eventId().equals(eventId));
+    spec.ifPresent(core::eventAnnounced);
+    finishLookup(eventId, spec.isPresent() ? Optional.empty()
+        : Optional.of(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "arbiter sent an unusable event for " + eventId)));
+  }
+
+  private void finishLookup(String eventId, Optional<Failure> outcome) {
+    List<Consumer<Optional<Failure>>> waiting = lookups.remove(eventId);
+    if (waiting != null) waiting.forEach(w -> w.accept(outcome));
+  }
+
+  private SequencerServiceGrpc.SequencerServiceStub stub() {
+    return SequencerServiceGrpc.newStub(channel.get())
+        .withExecutor(loop)
+        .withMaxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
+        .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** One unary reply: NOT_FOUND becomes {@code notFound}, any other error ARBITER_UNAVAILABLE. */
+  private record Reply<R>(String what, ErrorReason notFound, String notFoundMessage, Consumer<R> then,
+      Consumer<Failure> failed) implements StreamObserver<R> {
+    @Override
+    public void onNext(R value) {
+      then.accept(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      Status status = Status.fromThrowable(t);
+      if (status.getCode() == Status.Code.NOT_FOUND) {
+        failed.accept(Failure.of(notFound, notFoundMessage));
+        return;
+      }
+      log.warn("{} failed: {}", what, status);
+      failed.accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, what + " failed: " + status.getCode() + " "
+          + status.getDescription()));
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+}

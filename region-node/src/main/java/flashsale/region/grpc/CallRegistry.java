@@ -1,0 +1,88 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.Completion;
+import flashsale.region.core.Failure;
+import flashsale.region.core.PurchaseResult;
+import flashsale.v1.PurchaseResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open Purchase calls waiting for a decision, by request_id (several when a client retried
+ * while the first call was still open). Loop-owned. Once closed for shutdown, every waiting call
+ * and every later one fails with the closing failure.
+ */
+final class CallRegistry {
+  private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
+
+  private final Map<String, List<StreamObserver<PurchaseResponse>>> waiting = new HashMap<>();
+  private Failure closedWith;
+
+  /** Parks a call until its request is decided. */
+  void await(String requestId, StreamObserver<PurchaseResponse> call) {
+    if (closedWith != null) {
+      settle(call, new PurchaseResult.Failed(closedWith));
+      return;
+    }
+    waiting.computeIfAbsent(requestId, k -> new ArrayList<>(1)).add(call);
+  }
+
+  /** The client gave up on this call; the purchase itself stays pending for retries. */
+  void forget(String requestId, StreamObserver<PurchaseResponse> call) {
+    List<StreamObserver<PurchaseResponse>> calls = waiting.get(requestId);
+    if (calls != null && calls.remove(call) && calls.isEmpty()) waiting.remove(requestId);
+  }
+
+  void complete(Completion completion) {
+    List<StreamObserver<PurchaseResponse>> calls = waiting.remove(completion.requestId());
+    if (calls == null) return;
+    for (StreamObserver<PurchaseResponse> call : calls) settle(call, completion.result());
+  }
+
+  void completeAll(List<Completion> completions) {
+    completions.forEach(this::complete);
+  }
+
+  /** Fails every waiting call and every later one with {@code failure}; returns how many waited. */
+  int close(Failure failure) {
+    closedWith = failure;
+    int failed = 0;
+    for (List<StreamObserver<PurchaseResponse>> calls : waiting.values()) {
+      for (StreamObserver<PurchaseResponse> call : calls) {
+        settle(call, new PurchaseResult.Failed(failure));
+        failed++;
+      }
+    }
+    waiting.clear();
+    return failed;
+  }
+
+  Optional<Failure> closedWith() {
+    return Optional.ofNullable(closedWith);
+  }
+
+  int waitingCalls() {
+    return waiting.values().stream().mapToInt(List::size).sum();
+  }
+
+  static void settle(StreamObserver<PurchaseResponse> call, PurchaseResult.Settled result) {
+    try {
+      switch (result) {
+        case PurchaseResult.Decided d -> {
+          call.onNext(PurchaseResponse.newBuilder().setDecision(RegionWire.toProto(d.answer())).build());
+          call.onCompleted();
+        }
+        case PurchaseResult.Failed f -> call.onError(RegionWire.status(f.failure()));
+      }
+    } catch (RuntimeException e) {
+      // The client cancelled in the meantime; nobody is left to tell.
+      log.debug("could not answer a Purchase call: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.BuyRequest;
+import flashsale.region.core.Failure;
+import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.PurchaseRules;
+import flashsale.region.core.RegionCore;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.GetEventRequest;
+import flashsale.v1.GetEventResponse;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
+import flashsale.v1.PurchaseState;
+import flashsale.wire.Times;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+
+/**
+ * The public API of a region. Handlers only translate and post to the region loop; a Purchase call
+ * stays open (no thread held) until its decision arrives from the arbiter.
+ */
+final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceImplBase {
+  private final RegionLoop loop;
+  private final RegionCore core;
+  private final CallRegistry calls;
+  private final ArbiterLink link;
+  private final ArbiterQueries queries;
+
+  FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLink link, ArbiterQueries queries) {
+    this.loop = loop;
+    this.core = core;
+    this.calls = calls;
+    this.link = link;
+    this.queries = queries;
+  }
+
+  @Override
+  public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> response) {
+    BuyRequest buy = RegionWire.buyRequest(request);
+    if (response instanceof ServerCallStreamObserver<PurchaseResponse> call) {
+      // Set before returning, as gRPC requires; the purchase itself stays pending for a retry.
+      call.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
+    }
+    loop.execute(() -> purchaseOnLoop(buy, response));
+  }
+
+  @Override
+  public void getPurchase(GetPurchaseRequest request, StreamObserver<GetPurchaseResponse> response) {
+    Optional<Failure> invalid = PurchaseRules.checkId("event_id", request.getEventId())
+        .or(() -> PurchaseRules.checkRequestId(request.getRequestId()));
+    if (invalid.isPresent()) {
+      response.onError(RegionWire.status(invalid.get()));
+      return;
+    }
+    loop.execute(() -> getPurchaseOnLoop(request.getEventId(), request.getRequestId(), response));
+  }
+
+  @Override
+  public void getEvent(GetEventRequest request, StreamObserver<GetEventResponse> response) {
+    Optional<Failure> invalid = PurchaseRules.checkId("event_id", request.getEventId());
+    if (invalid.isPresent()) {
+      response.onError(RegionWire.status(invalid.get()));
+      return;
+    }
+    String eventId = request.getEventId();
+    loop.execute(() -> withEvent(eventId, response, () -> {
+      response.onNext(RegionWire.toProto(core.eventView(eventId).orElseThrow()));
+      response.onCompleted();
+    }));
+  }
+
+  private void purchaseOnLoop(BuyRequest buy, StreamObserver<PurchaseResponse> response) {
+    Optional<Failure> refused = calls.closedWith().or(() -> core.validate(buy));
+    if (refused.isPresent()) {
+      response.onError(RegionWire.status(refused.get()));
+      return;
+    }
+    withEvent(buy.eventId(), response, () -> admit(buy, response));
+  }
+
+  private void admit(BuyRequest buy, StreamObserver<PurchaseResponse> response) {
+    // A look-up may have taken us past shutdown; a ticket now would never be answered.
+    Optional<Failure> closed = calls.closedWith();
+    if (closed.isPresent()) {
+      response.onError(RegionWire.status(closed.get()));
+      return;
+    }
+    switch (core.purchase(buy)) {
+      case PurchaseResult.Ticketed t -> {
+        calls.await(buy.requestId(), response);
+        link.send(t.ticket());
+      }
+      case PurchaseResult.Joined j -> calls.await(buy.requestId(), response);
+      case PurchaseResult.Settled s -> CallRegistry.settle(response, s);
+    }
+  }
+
+  private void getPurchaseOnLoop(String eventId, String requestId, StreamObserver<GetPurchaseResponse> response) {
+    var pending = core.pendingTicket(eventId, requestId);
+    var answer = core.answer(eventId, requestId);
+    if (pending.isPresent() || answer.isPresent()) {
+      GetPurchaseResponse.Builder b = GetPurchaseResponse.newBuilder();
+      pending.ifPresent(t -> b.setState(PurchaseState.PURCHASE_STATE_PENDING)
+          .setArrivalTime(Times.timestamp(t.stampMicros())));
+      answer.ifPresent(a -> b.setState(PurchaseState.PURCHASE_STATE_DECIDED).setDecision(RegionWire.toProto(a)));
+      response.onNext(b.build());
+      response.onCompleted();
+      return;
+    }
+    queries.getDecision(eventId, requestId, r -> {
+      response.onNext(GetPurchaseResponse.newBuilder()
+          .setState(PurchaseState.PURCHASE_STATE_DECIDED)
+          .setDecision(r.getDecision())
+          .build());
+      response.onCompleted();
+    }, failure -> response.onError(RegionWire.status(failure)));
+  }
+
+  /** Runs {@code known} once the core knows the event, asking the arbiter first if needed. */
+  private void withEvent(String eventId, StreamObserver<?> response, Runnable known) {
+    if (core.knowsEvent(eventId)) {
+      known.run();
+      return;
+    }
+    queries.lookupEvent(eventId, failure -> {
+      if (failure.isPresent()) {
+        response.onError(RegionWire.status(failure.get()));
+      } else {
+        known.run();
+      }
+    });
+  }
+}

@@ -1,0 +1,80 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.Failure;
+import flashsale.region.core.RegionCore;
+import flashsale.wire.ErrorReason;
+import io.grpc.BindableService;
+import java.time.InstantSource;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires one region's adapters around its core: the loop that owns the core, the open calls, the
+ * arbiter link and look-ups, and the public service. The gRPC server itself is the caller's.
+ */
+public final class RegionNode {
+  private static final Logger log = LoggerFactory.getLogger(RegionNode.class);
+  private static final long CLOSE_TIMEOUT_MS = 5_000;
+
+  /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
+  public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
+      long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs) {}
+
+  private final String region;
+  private final RegionLoop loop;
+  private final CallRegistry calls = new CallRegistry();
+  private final ArbiterChannels arbiter;
+  private final ArbiterLink link;
+  private final FlashSaleServiceImpl service;
+
+  public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s) {
+    this.region = region;
+    this.arbiter = arbiter;
+    this.loop = new RegionLoop(region);
+    RegionCore core = new RegionCore(region, s.maxPending(), s.rememberedDecisions(), clock);
+    this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
+        new ArbiterLink.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
+            s.reconnectMaxMs()),
+        new ArbiterInbound(core, calls));
+    ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
+    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries);
+  }
+
+  public BindableService service() {
+    return service;
+  }
+
+  public void start() {
+    link.start();
+  }
+
+  /**
+   * Fails every waiting and later Purchase with UNAVAILABLE SHUTTING_DOWN and closes the arbiter
+   * stream. Returns how many calls were failed.
+   */
+  public int close() throws InterruptedException {
+    Failure shuttingDown = Failure.of(ErrorReason.SHUTTING_DOWN, "region " + region + " is shutting down; "
+        + "retry on another region with the same request_id");
+    try {
+      return loop.call(() -> {
+        int failed = calls.close(shuttingDown);
+        link.close();
+        return failed;
+      }, CLOSE_TIMEOUT_MS);
+    } catch (TimeoutException e) {
+      log.error("region {} loop did not close within {} ms", region, CLOSE_TIMEOUT_MS);
+      return 0;
+    }
+  }
+
+  /** Stops the loop and the arbiter channels; after {@link #close()} and after the server ended. */
+  public void release() throws InterruptedException {
+    loop.shutdown();
+    arbiter.close();
+  }
+
+  public boolean arbiterConnected() {
+    return link.connected();
+  }
+}

@@ -1,0 +1,80 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.Answer;
+import flashsale.region.core.BuyRequest;
+import flashsale.region.core.Failure;
+import flashsale.region.core.Rejection;
+import flashsale.region.core.RegionCore;
+import flashsale.region.core.SaleState;
+import flashsale.sale.Decision;
+import flashsale.sale.LossReason;
+import flashsale.sale.Outcome;
+import flashsale.sale.Ticket;
+import flashsale.v1.EventState;
+import flashsale.v1.GetEventResponse;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.RejectionReason;
+import flashsale.wire.Errors;
+import flashsale.wire.Times;
+import flashsale.wire.WireMapping;
+import io.grpc.StatusRuntimeException;
+
+/** The region's core values to and from {@code flashsale.v1} messages and gRPC statuses. */
+public final class RegionWire {
+  private RegionWire() {}
+
+  public static BuyRequest buyRequest(PurchaseRequest r) {
+    return new BuyRequest(r.getEventId(), r.getUserId(), r.getRequestId(), r.getQuantity());
+  }
+
+  public static StatusRuntimeException status(Failure f) {
+    return Errors.error(f.reason(), f.message(), f.metadata());
+  }
+
+  public static PurchaseDecision toProto(Answer answer) {
+    return switch (answer) {
+      case Answer.Ranked r -> WireMapping.toProto(r.decision());
+      // Decision insists on a rank >= 1, so map a stand-in and clear the rank: 0 on the wire means
+      // "not ranked by the arbiter", which is exactly what a local sold-out loss is.
+      case Answer.SoldOutLocally s -> WireMapping.toProto(
+              new Decision(s.ticket(), Outcome.LOST, LossReason.SOLD_OUT, 1, s.decideMicros(), false))
+          .toBuilder().setRank(0).build();
+    };
+  }
+
+  public static flashsale.v1.Ticket toProto(Ticket t) {
+    return flashsale.v1.Ticket.newBuilder()
+        .setEventId(t.eventId())
+        .setRequestId(t.requestId())
+        .setUserId(t.userId())
+        .setQuantity(t.quantity())
+        .setArrivalMicros(t.stampMicros())
+        .build();
+  }
+
+  /** A reason this build does not know is treated as "not open": the ticket is refused either way. */
+  public static Rejection fromProto(RejectionReason reason) {
+    return switch (reason) {
+      case REJECTION_REASON_REQUEST_ID_CONFLICT -> Rejection.REQUEST_ID_CONFLICT;
+      case REJECTION_REASON_CLOCK_SKEW -> Rejection.CLOCK_SKEW;
+      default -> Rejection.EVENT_NOT_OPEN;
+    };
+  }
+
+  public static GetEventResponse toProto(RegionCore.EventView view) {
+    GetEventResponse.Builder b =
+        GetEventResponse.newBuilder().setEvent(WireMapping.toProto(view.spec())).setState(toProto(view.state()));
+    view.soldOutMicros().ifPresent(micros -> b.setSoldOutTime(Times.timestamp(micros)));
+    return b.build();
+  }
+
+  public static EventState toProto(SaleState state) {
+    return switch (state) {
+      case SCHEDULED -> EventState.EVENT_STATE_SCHEDULED;
+      case OPEN -> EventState.EVENT_STATE_OPEN;
+      case SOLD_OUT -> EventState.EVENT_STATE_SOLD_OUT;
+      case ENDED -> EventState.EVENT_STATE_ENDED;
+    };
+  }
+}

@@ -1,0 +1,118 @@
+package flashsale.region;
+
+import static flashsale.region.RegionFixture.REGION;
+import static flashsale.region.RegionFixture.assertFails;
+import static flashsale.region.RegionFixture.decision;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.v1.ClockReply;
+import flashsale.v1.ClockReport;
+import flashsale.v1.DecisionBatch;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.Outcome;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.Ticket;
+import flashsale.wire.ErrorReason;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The region's side of the Sequence stream: hello, watermarks, resend after reconnect, clock probes, shutdown. */
+class ArbiterLinkTest extends RegionFixtureTest {
+
+
+  @Test
+  void streamOpensWithHelloNamingTheRegion() throws Exception {
+    SequenceRequest first = f.stream.next();
+    assertEquals(SequenceRequest.KindCase.HELLO, first.getKindCase());
+    assertEquals(REGION, first.getHello().getRegion());
+    assertTrue(!first.getHello().getInstanceId().isEmpty());
+  }
+
+  @Test
+  void idleRegionSendsWatermarksAndEveryStampOnTheStreamStrictlyIncreases() throws Exception {
+    List<Long> stamps = new ArrayList<>();
+    int watermarks = 0;
+    f.purchase("shoes", "alice", "r1", 1);
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+    while (System.nanoTime() < until) {
+      SequenceRequest r = f.stream.next();
+      switch (r.getKindCase()) {
+        case WATERMARK -> {
+          stamps.add(r.getWatermark().getWatermarkMicros());
+          watermarks++;
+        }
+        case TICKET_BATCH -> r.getTicketBatch().getTicketsList().forEach(t -> stamps.add(t.getArrivalMicros()));
+        default -> { }
+      }
+    }
+    // 2 ms interval over 200 ms: ~100 expected; 20 leaves room for a slow CI machine.
+    assertTrue(watermarks >= 20, "only " + watermarks + " watermarks in 200 ms");
+    for (int i = 1; i < stamps.size(); i++) {
+      assertTrue(stamps.get(i) > stamps.get(i - 1), "stamp " + i + " not increasing: " + stamps);
+    }
+  }
+
+  @Test
+  void afterTheArbiterBreaksTheStreamTheRegionReconnectsAndResendsUndecidedTickets() throws Exception {
+    var a = f.purchase("shoes", "alice", "a", 1);
+    var b = f.purchase("shoes", "bob", "b", 1);
+    var c = f.purchase("shoes", "carol", "c", 1);
+    Ticket ta = f.stream.nextTicket();
+    Ticket tb = f.stream.nextTicket();
+    Ticket tc = f.stream.nextTicket();
+    decide(f.stream, decision(ta, true, 1));
+    assertEquals(Outcome.OUTCOME_WON, a.get(5, TimeUnit.SECONDS).getDecision().getOutcome());
+
+    f.stream.breakWith(Status.UNAVAILABLE.withDescription("arbiter restarting"));
+    FakeArbiter.Stream second = f.arbiter.nextStream();
+    assertEquals(SequenceRequest.KindCase.HELLO, second.next().getKindCase(), "hello comes first");
+    assertEquals(List.of(tb, tc), List.of(second.nextTicket(), second.nextTicket()), "undecided, in stamp order");
+
+    decide(second, decision(tb, false, 2), decision(tc, true, 3));
+    assertEquals(Outcome.OUTCOME_LOST, b.get(5, TimeUnit.SECONDS).getDecision().getOutcome());
+    assertEquals(Outcome.OUTCOME_WON, c.get(5, TimeUnit.SECONDS).getDecision().getOutcome());
+    RegionFixture.await("reconnected", f.region::arbiterConnected);
+  }
+
+  @Test
+  void clockProbesMeasureASkewedRegionClock() throws Exception {
+    long aheadMicros = 5_000;
+    f.close();
+    f = new RegionFixture(RegionFixture.config().build(),
+        InstantSource.offset(InstantSource.system(), Duration.ofNanos(aheadMicros * 1000)));
+    SequenceRequest probe = f.stream.next(SequenceRequest.KindCase.CLOCK_PROBE);
+    long arbiterNow = RegionFixture.micros(Instant.now());
+    f.stream.send(SequenceResponse.newBuilder().setClockReply(ClockReply.newBuilder()
+        .setOriginMicros(probe.getClockProbe().getOriginMicros())
+        .setReceiveMicros(arbiterNow)
+        .setTransmitMicros(arbiterNow)).build());
+    ClockReport report = f.stream.next(SequenceRequest.KindCase.CLOCK_REPORT).getClockReport();
+    assertTrue(report.getRoundTripMicros() >= 0, report.toString());
+    // NTP's error bound is half the round trip.
+    long error = Math.abs(report.getOffsetMicros() - aheadMicros);
+    assertTrue(error <= report.getRoundTripMicros() / 2 + 1, "offset error " + error + " us: " + report);
+  }
+
+  @Test
+  void servingUntilShutdownThenPendingPurchasesFailUnavailable() throws Exception {
+    assertEquals(HealthCheckResponse.ServingStatus.SERVING, f.health(FlashSaleServiceGrpc.SERVICE_NAME));
+    var pending = f.purchase("shoes", "alice", "r1", 1);
+    f.stream.nextTicket();
+    f.region.stop();
+    assertFails(Status.Code.UNAVAILABLE, ErrorReason.SHUTTING_DOWN, pending);
+  }
+
+  private static void decide(FakeArbiter.Stream stream, flashsale.v1.PurchaseDecision... decisions) {
+    stream.send(SequenceResponse.newBuilder()
+        .setDecisionBatch(DecisionBatch.newBuilder().addAllDecisions(List.of(decisions))).build());
+  }
+}

@@ -1,0 +1,136 @@
+package flashsale.region;
+
+import flashsale.v1.ArbiterWelcome;
+import flashsale.v1.Event;
+import flashsale.v1.EventAnnouncement;
+import flashsale.v1.GetDecisionRequest;
+import flashsale.v1.GetDecisionResponse;
+import flashsale.v1.LookupEventRequest;
+import flashsale.v1.LookupEventResponse;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SequencerServiceGrpc;
+import flashsale.v1.Ticket;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A scripted arbiter for adapter tests: it records everything a region sends, announces the
+ * events the test put in {@link #announced} on every new stream, and sends whatever the test
+ * tells it to. It decides nothing by itself.
+ */
+final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
+  static final Duration WAIT = Duration.ofSeconds(5);
+
+  /** Sent to every region on connect, and answered by LookupEvent. */
+  final Map<String, Event> announced = new ConcurrentHashMap<>();
+  /** Answered by LookupEvent only (created after the region connected). */
+  final Map<String, Event> lookupOnly = new ConcurrentHashMap<>();
+  /** Answered by GetDecision, by request id. */
+  final Map<String, PurchaseDecision> decisions = new ConcurrentHashMap<>();
+  final BlockingQueue<Stream> streams = new LinkedBlockingQueue<>();
+
+  @Override
+  public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
+    Stream stream = new Stream(out);
+    stream.send(SequenceResponse.newBuilder()
+        .setWelcome(ArbiterWelcome.newBuilder().setArbiterId("fake").setMaxClockSkewMicros(10_000))
+        .build());
+    announced.values().forEach(e -> stream.send(SequenceResponse.newBuilder()
+        .setEventAnnouncement(EventAnnouncement.newBuilder().setEvent(e)).build()));
+    streams.add(stream);
+    return stream;
+  }
+
+  @Override
+  public void lookupEvent(LookupEventRequest request, StreamObserver<LookupEventResponse> out) {
+    Event event = announced.getOrDefault(request.getEventId(), lookupOnly.get(request.getEventId()));
+    if (event == null) {
+      out.onError(Status.NOT_FOUND.withDescription("no event " + request.getEventId()).asRuntimeException());
+      return;
+    }
+    out.onNext(LookupEventResponse.newBuilder().setEvent(event).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void getDecision(GetDecisionRequest request, StreamObserver<GetDecisionResponse> out) {
+    PurchaseDecision decision = decisions.get(request.getRequestId());
+    if (decision == null) {
+      out.onError(Status.NOT_FOUND.withDescription("no decision").asRuntimeException());
+      return;
+    }
+    out.onNext(GetDecisionResponse.newBuilder().setDecision(decision).build());
+    out.onCompleted();
+  }
+
+  /** The next stream a region opens. */
+  Stream nextStream() throws InterruptedException {
+    Stream s = streams.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    if (s == null) throw new AssertionError("no region stream within " + WAIT);
+    return s;
+  }
+
+  /** One region stream: what it received, and a way to answer or break it. */
+  static final class Stream implements StreamObserver<SequenceRequest> {
+    private final StreamObserver<SequenceResponse> out;
+    private final BlockingQueue<SequenceRequest> received = new LinkedBlockingQueue<>();
+    private final ArrayDeque<Ticket> unreadTickets = new ArrayDeque<>();
+
+    Stream(StreamObserver<SequenceResponse> out) {
+      this.out = out;
+    }
+
+    @Override
+    public void onNext(SequenceRequest value) {
+      received.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
+
+    synchronized void send(SequenceResponse response) {
+      out.onNext(response);
+    }
+
+    synchronized void breakWith(Status status) {
+      out.onError(status.asRuntimeException());
+    }
+
+    /** The next message the region sent, of any kind. */
+    SequenceRequest next() throws InterruptedException {
+      SequenceRequest r = received.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      if (r == null) throw new AssertionError("region sent nothing within " + WAIT);
+      return r;
+    }
+
+    /** The next message of {@code kind}, skipping others. */
+    SequenceRequest next(SequenceRequest.KindCase kind) throws InterruptedException {
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (System.nanoTime() < deadline) {
+        SequenceRequest r = next();
+        if (r.getKindCase() == kind) return r;
+      }
+      throw new AssertionError("no " + kind + " within " + WAIT);
+    }
+
+    /** The next ticket, skipping watermarks and clock traffic. */
+    Ticket nextTicket() throws InterruptedException {
+      if (unreadTickets.isEmpty()) {
+        unreadTickets.addAll(next(SequenceRequest.KindCase.TICKET_BATCH).getTicketBatch().getTicketsList());
+      }
+      return unreadTickets.removeFirst();
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package flashsale.region;
+
+import static flashsale.region.RegionFixture.REGION;
+import static flashsale.region.RegionFixture.assertError;
+import static flashsale.region.RegionFixture.assertFails;
+import static flashsale.region.RegionFixture.decision;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import flashsale.v1.DecisionBatch;
+import flashsale.v1.EventState;
+import flashsale.v1.GetEventRequest;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.LossReason;
+import flashsale.v1.Outcome;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.PurchaseResponse;
+import flashsale.v1.PurchaseState;
+import flashsale.v1.RejectionReason;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SoldOutNotice;
+import flashsale.v1.Ticket;
+import flashsale.v1.TicketRejection;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Times;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Purchases through a real region node against a scripted arbiter. */
+class PurchaseFlowTest extends RegionFixtureTest {
+
+
+  private void decide(PurchaseDecision... decisions) {
+    f.stream.send(SequenceResponse.newBuilder()
+        .setDecisionBatch(DecisionBatch.newBuilder().addAllDecisions(List.of(decisions))).build());
+  }
+
+  private static PurchaseDecision get(ListenableFuture<PurchaseResponse> call) throws Exception {
+    return call.get(5, TimeUnit.SECONDS).getDecision();
+  }
+
+  @Test
+  void purchaseStaysPendingUntilTheDecisionArrivesThenReturnsIt() throws Exception {
+    long before = RegionFixture.micros(java.time.Instant.now());
+    var call = f.purchase("shoes", "alice", "r1", 2);
+    Ticket t = f.stream.nextTicket();
+    assertEquals(List.of("shoes", "r1", "alice", 2), List.of(t.getEventId(), t.getRequestId(), t.getUserId(),
+        t.getQuantity()));
+    assertTrue(t.getArrivalMicros() >= before, "stamped on arrival: " + t.getArrivalMicros() + " < " + before);
+    Thread.sleep(100);
+    assertFalse(call.isDone(), "answered before the arbiter decided");
+
+    decide(decision(t, true, 1));
+    PurchaseDecision d = get(call);
+    assertEquals(Outcome.OUTCOME_WON, d.getOutcome());
+    assertEquals(1, d.getRank());
+    assertEquals(REGION, d.getRegion());
+    assertEquals(t.getArrivalMicros(), Times.micros(d.getArrivalTime()));
+    assertEquals(t.getArrivalMicros() + 3_000, Times.micros(d.getDecideTime()));
+  }
+
+  @Test
+  void retriesGetTheSameDecisionAndNeverASecondTicket() throws Exception {
+    var first = f.purchase("shoes", "alice", "r1", 1);
+    Ticket t = f.stream.nextTicket();
+    var joined = f.purchase("shoes", "alice", "r1", 1);
+    Thread.sleep(50);
+    decide(decision(t, false, 7));
+    assertEquals(get(first), get(joined));
+    assertEquals(LossReason.LOSS_REASON_INSUFFICIENT_STOCK, get(first).getLossReason());
+    assertEquals(get(first), f.blocking().purchase(RegionFixture.request("shoes", "alice", "r1", 1)).getDecision());
+
+    f.purchase("shoes", "bob", "r2", 1);
+    assertEquals("r2", f.stream.nextTicket().getRequestId(), "the retries sent no ticket of their own");
+  }
+
+  @Test
+  void getPurchaseReportsPendingThenDecidedAndAsksTheArbiterOtherwise() throws Exception {
+    var call = f.purchase("shoes", "alice", "r1", 1);
+    Ticket t = f.stream.nextTicket();
+    GetPurchaseResponse pending = f.blocking().getPurchase(lookup("shoes", "r1"));
+    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, pending.getState());
+    assertEquals(t.getArrivalMicros(), Times.micros(pending.getArrivalTime()));
+
+    decide(decision(t, true, 1));
+    get(call);
+    GetPurchaseResponse decided = f.blocking().getPurchase(lookup("shoes", "r1"));
+    assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, decided.getState());
+    assertEquals(get(call), decided.getDecision());
+
+    Ticket elsewhere = t.toBuilder().setRequestId("seen-in-us").build();
+    f.arbiter.decisions.put("seen-in-us", decision(elsewhere, true, 2).toBuilder().setRegion("us").build());
+    GetPurchaseResponse remote = f.blocking().getPurchase(lookup("shoes", "seen-in-us"));
+    assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, remote.getState());
+    assertEquals("us", remote.getDecision().getRegion());
+
+    assertError(Status.Code.NOT_FOUND, ErrorReason.PURCHASE_NOT_FOUND,
+        () -> f.blocking().getPurchase(lookup("shoes", "never-seen")));
+    assertError(Status.Code.NOT_FOUND, ErrorReason.PURCHASE_NOT_FOUND,
+        () -> f.blocking().getPurchase(lookup("hats", "r1")));
+  }
+
+  @Test
+  void soldOutNoticeLosesLaterPendingPurchasesAndLaterOnesAtOnce() throws Exception {
+    var early = f.purchase("shoes", "alice", "r1", 1);
+    Ticket t1 = f.stream.nextTicket();
+    var late = f.purchase("shoes", "bob", "r2", 1);
+    Ticket t2 = f.stream.nextTicket();
+    f.stream.send(SequenceResponse.newBuilder()
+        .setSoldOut(SoldOutNotice.newBuilder().setEventId("shoes").setSoldOutMicros(t1.getArrivalMicros())).build());
+
+    PurchaseDecision lost = get(late);
+    assertEquals(Outcome.OUTCOME_LOST, lost.getOutcome());
+    assertEquals(LossReason.LOSS_REASON_SOLD_OUT, lost.getLossReason());
+    assertEquals(0, lost.getRank(), "not ranked by the arbiter");
+    assertEquals(t2.getArrivalMicros(), Times.micros(lost.getArrivalTime()));
+    Thread.sleep(50);
+    assertFalse(early.isDone(), "stamped at the sold-out point: the arbiter still decides it");
+
+    PurchaseDecision newcomer = f.blocking().purchase(RegionFixture.request("shoes", "carol", "r3", 1)).getDecision();
+    assertEquals(LossReason.LOSS_REASON_SOLD_OUT, newcomer.getLossReason());
+    f.arbiter.lookupOnly.put("hats", RegionFixture.event("hats", Duration.ofHours(-1), Duration.ofHours(1),
+        List.of(REGION)));
+    f.purchase("hats", "dave", "h1", 1);
+    assertEquals("h1", f.stream.nextTicket().getRequestId(), "no ticket for the purchase lost locally");
+
+    var view = f.blocking().getEvent(GetEventRequest.newBuilder().setEventId("shoes").build());
+    assertEquals(EventState.EVENT_STATE_SOLD_OUT, view.getState());
+    assertEquals(t1.getArrivalMicros(), Times.micros(view.getSoldOutTime()));
+    decide(decision(t1, true, 10));
+    assertEquals(Outcome.OUTCOME_WON, get(early).getOutcome());
+  }
+
+  @Test
+  void arbiterRejectionFailsThePendingPurchase() throws Exception {
+    var call = f.purchase("shoes", "alice", "r1", 1);
+    Ticket t = f.stream.nextTicket();
+    f.stream.send(SequenceResponse.newBuilder().setTicketRejection(TicketRejection.newBuilder()
+        .setEventId("shoes").setRequestId(t.getRequestId())
+        .setReason(RejectionReason.REJECTION_REASON_REQUEST_ID_CONFLICT).setMessage("seen in us as bob")).build());
+    assertFails(Status.Code.ALREADY_EXISTS, ErrorReason.REQUEST_ID_REUSED, call);
+  }
+
+  @Test
+  void eventTheRegionWasNotToldOfIsLookedUpAtTheArbiter() throws Exception {
+    f.arbiter.lookupOnly.put("hats", RegionFixture.event("hats", Duration.ofHours(-1), Duration.ofHours(1),
+        List.of(REGION)));
+    var call = f.purchase("hats", "alice", "h1", 1);
+    Ticket t = f.stream.nextTicket();
+    assertEquals("hats", t.getEventId());
+    decide(decision(t, true, 1));
+    assertEquals(Outcome.OUTCOME_WON, get(call).getOutcome());
+    var view = f.blocking().getEvent(GetEventRequest.newBuilder().setEventId("hats").build());
+    assertEquals(EventState.EVENT_STATE_OPEN, view.getState());
+    assertEquals("item hats", view.getEvent().getItem());
+  }
+
+  private static GetPurchaseRequest lookup(String eventId, String requestId) {
+    return GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build();
+  }
+}

@@ -1,0 +1,32 @@
+package flashsale.region;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad flags end the command with exit code 2 and one line saying what is wrong. */
+class RegionMainTest {
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "missing arbiter     | --region eu                                                | --arbiter",
+      "arbiter without port| --region eu --arbiter localhost                            | host:port",
+      "arbiter bad port    | --region eu --arbiter localhost:99999                      | 1 to 65535",
+      "bad region id       | --region e{u} --arbiter localhost:1                        | region",
+      "zero heartbeat      | --region eu --arbiter localhost:1 --heartbeat-interval-ms 0 | heartbeat",
+      "non-numeric pending | --region eu --arbiter localhost:1 --max-pending lots        | --max-pending",
+      "unknown flag        | --region eu --arbiter localhost:1 --turbo                  | --turbo"})
+  void badFlagsPrintOneLineAndExitWithUsageError(String name, String args, String mentions) {
+    StringWriter err = new StringWriter();
+    int code = RegionMain.run(args.split(" "), new PrintWriter(new StringWriter()),
+        new PrintWriter(err, true));
+    String message = err.toString().strip();
+    assertEquals(RegionMain.EXIT_USAGE, code, message);
+    assertEquals(1, message.lines().count(), message);
+    assertTrue(message.startsWith("region-node: ") && message.contains(mentions), message);
+  }
+}

@@ -1,0 +1,154 @@
+package flashsale.region.core;
+
+import static flashsale.region.core.Specs.REGION;
+import static flashsale.region.core.Specs.buy;
+import static flashsale.region.core.Specs.open;
+import static flashsale.region.core.Specs.won;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.wire.ErrorReason;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RegionBookTest {
+  private final EventSpec shoes = open("shoes");
+  private final RegionBook book = new RegionBook(REGION, 100, 1000);
+  private long stamp = 1_500_000;
+
+  private PurchaseResult buyShoes(String user, String requestId, int quantity) {
+    return book.purchase(buy("shoes", user, requestId, quantity), shoes, stamp++);
+  }
+
+  private Ticket ticketed(String user, String requestId) {
+    return assertInstanceOf(PurchaseResult.Ticketed.class, buyShoes(user, requestId, 1)).ticket();
+  }
+
+  private static ErrorReason reasonOf(PurchaseResult r) {
+    return assertInstanceOf(PurchaseResult.Failed.class, r).failure().reason();
+  }
+
+  @Test
+  void newPurchaseBecomesAPendingTicketStampedInThisRegion() {
+    Ticket t = ticketed("alice", "r1");
+    assertEquals(new Ticket("shoes", "r1", "alice", 1, REGION, 1_500_000), t);
+    assertEquals(List.of(t), book.undecidedTickets());
+  }
+
+  @Test
+  void sameRequestIdWithSameContentJoinsThePendingPurchase() {
+    Ticket t = ticketed("alice", "r1");
+    assertEquals(new PurchaseResult.Joined(t), buyShoes("alice", "r1", 1));
+    assertEquals(1, book.pendingCount(), "a retry never creates a second ticket");
+  }
+
+  @Test
+  void sameRequestIdWithOtherUserEventOrQuantityIsRefused() {
+    ticketed("alice", "r1");
+    assertEquals(ErrorReason.REQUEST_ID_REUSED, reasonOf(buyShoes("bob", "r1", 1)));
+    assertEquals(ErrorReason.REQUEST_ID_REUSED, reasonOf(buyShoes("alice", "r1", 2)));
+    EventSpec hats = open("hats");
+    assertEquals(ErrorReason.REQUEST_ID_REUSED, reasonOf(book.purchase(buy("hats", "alice", "r1", 1), hats, stamp++)));
+  }
+
+  @Test
+  void decidedRequestIdGetsTheSameDecisionAgain() {
+    Ticket t = ticketed("alice", "r1");
+    var done = book.decided(won(t, 1)).orElseThrow();
+    var answer = new Answer.Ranked(won(t, 1));
+    assertEquals(new Completion("r1", new PurchaseResult.Decided(answer)), done);
+    assertEquals(new PurchaseResult.Decided(answer), buyShoes("alice", "r1", 1));
+    assertEquals(ErrorReason.REQUEST_ID_REUSED, reasonOf(buyShoes("alice", "r1", 2)));
+    assertTrue(book.undecidedTickets().isEmpty());
+  }
+
+  @Test
+  void soldOutLosesPendingTicketsStampedAfterItAndKeepsEarlierOnes() {
+    Ticket early = ticketed("alice", "r1");
+    Ticket atC = ticketed("bob", "r2");
+    Ticket late = ticketed("carol", "r3");
+    var lost = book.soldOut("shoes", atC.stampMicros(), 1_600_000);
+    assertEquals(List.of(new Completion("r3",
+        new PurchaseResult.Decided(new Answer.SoldOutLocally(late, 1_600_000)))), lost);
+    assertEquals(List.of(early, atC), book.undecidedTickets());
+  }
+
+  @Test
+  void afterSoldOutNewPurchasesLoseAtOnceAndAreRememberedWithoutATicket() {
+    Ticket pending = ticketed("alice", "r1");
+    book.soldOut("shoes", pending.stampMicros(), 1_600_000);
+    var answer = assertInstanceOf(PurchaseResult.Decided.class, buyShoes("dave", "r9", 1)).answer();
+    assertInstanceOf(Answer.SoldOutLocally.class, answer);
+    assertEquals(1, book.pendingCount(), "no ticket for a purchase lost locally");
+    assertEquals(new PurchaseResult.Decided(answer), buyShoes("dave", "r9", 1));
+  }
+
+  @Test
+  void soldOutOfOneEventLeavesOtherEventsAlone() {
+    EventSpec hats = open("hats");
+    var hat = assertInstanceOf(PurchaseResult.Ticketed.class,
+        book.purchase(buy("hats", "alice", "h1", 1), hats, stamp++)).ticket();
+    assertTrue(book.soldOut("shoes", 0, 1_600_000).isEmpty());
+    assertEquals(List.of(hat), book.undecidedTickets());
+  }
+
+  @Test
+  void undecidedTicketsComeInStampOrderWithoutTheDecidedOnes() {
+    Ticket a = ticketed("alice", "a");
+    Ticket b = ticketed("bob", "b");
+    Ticket c = ticketed("carol", "c");
+    book.decided(won(b, 1));
+    assertEquals(List.of(a, c), book.undecidedTickets());
+  }
+
+  @Test
+  void refusesMoreThanMaxPendingAndAcceptsAgainOnceOneIsDecided() {
+    RegionBook small = new RegionBook(REGION, 2, 10);
+    Ticket first = assertInstanceOf(PurchaseResult.Ticketed.class,
+        small.purchase(buy("shoes", "u1", "q1", 1), shoes, 1_500_001)).ticket();
+    small.purchase(buy("shoes", "u2", "q2", 1), shoes, 1_500_002);
+    assertEquals(ErrorReason.TOO_MANY_PENDING, reasonOf(small.purchase(buy("shoes", "u3", "q3", 1), shoes, 1_500_003)));
+    small.decided(won(first, 1));
+    assertInstanceOf(PurchaseResult.Ticketed.class, small.purchase(buy("shoes", "u3", "q3", 1), shoes, 1_500_004));
+  }
+
+  @Test
+  void remembersOnlyTheMostRecentDecisions() {
+    RegionBook small = new RegionBook(REGION, 10, 2);
+    for (int i = 1; i <= 3; i++) {
+      Ticket t = assertInstanceOf(PurchaseResult.Ticketed.class,
+          small.purchase(buy("shoes", "u" + i, "q" + i, 1), shoes, 1_500_000 + i)).ticket();
+      small.decided(won(t, i));
+    }
+    assertTrue(small.answer("q1").isEmpty(), "oldest decision forgotten");
+    assertTrue(small.answer("q3").isPresent());
+    assertEquals(2, small.rememberedCount());
+  }
+
+  @Test
+  void rejectionEndsThePendingPurchaseSoARetryTicketsAgain() {
+    ticketed("alice", "r1");
+    var failure = Failure.of(ErrorReason.CLOCK_SKEW, "skewed");
+    assertEquals(new Completion("r1", new PurchaseResult.Failed(failure)), book.rejected("r1", failure).orElseThrow());
+    assertTrue(book.rejected("r1", failure).isEmpty());
+    assertInstanceOf(PurchaseResult.Ticketed.class, buyShoes("alice", "r1", 1));
+  }
+
+  @Test
+  void decisionOfAnotherRegionIsIgnored() {
+    Ticket foreign = new Ticket("shoes", "x1", "zed", 1, "us", 1_500_000);
+    assertTrue(book.decided(won(foreign, 1)).isEmpty());
+    assertTrue(book.answer("x1").isEmpty());
+  }
+
+  @Test
+  void stampsGoingBackwardsAreABug() {
+    book.purchase(buy("shoes", "alice", "r1", 1), shoes, 1_500_000);
+    assertThrows(IllegalStateException.class,
+        () -> book.purchase(buy("shoes", "bob", "r2", 1), shoes, 1_500_000));
+  }
+}
