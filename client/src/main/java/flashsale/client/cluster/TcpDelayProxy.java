@@ -1,4 +1,4 @@
-package flashsale.system;
+package flashsale.client.cluster;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,128 @@
+package flashsale.client.cluster;
+
+import flashsale.arbiter.ArbiterConfig;
+import flashsale.arbiter.ArbiterNode;
+import flashsale.region.RegionConfig;
+import flashsale.region.RegionServer;
+import flashsale.region.grpc.ArbiterChannels;
+import flashsale.store.ArbiterStore;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An arbiter and region nodes on loopback ports in this process. Each region reaches the
+ * arbiter through a {@link TcpDelayProxy} with its own one-way delay, and may run on a skewed
+ * clock, so one machine can play a multi-region deployment.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+  /** One region to start: its one-way delay to the arbiter and its clock error. */
+  public record RegionSpec(String region, long oneWayDelayMillis, Duration clockSkew) {}
+
+  private final ArbiterNode arbiter;
+  private final Map<String, RegionServer> regions = new LinkedHashMap<>();
+  private final Map<String, TcpDelayProxy> links = new LinkedHashMap<>();
+
+  private LocalCluster(ArbiterNode arbiter) {
+    this.arbiter = arbiter;
+  }
+
+  /** Starts the arbiter on a free port with {@code store}, then each region behind its link. */
+  public static LocalCluster start(ArbiterStore store, List<RegionSpec> specs, long heartbeatIntervalMs)
+      throws IOException {
+    var arbiter =
+        new ArbiterNode(
+                ArbiterConfig.defaults().withPort(0),
+                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+                store,
+                Clock.systemUTC())
+            .start();
+    var cluster = new LocalCluster(arbiter);
+    try {
+      for (RegionSpec spec : specs) cluster.addRegion(spec, heartbeatIntervalMs);
+    } catch (IOException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  private void addRegion(RegionSpec spec, long heartbeatIntervalMs) throws IOException {
+    var link = new TcpDelayProxy(arbiter.port(), spec.oneWayDelayMillis());
+    links.put(spec.region(), link);
+    ManagedChannel channel =
+        Grpc.newChannelBuilder(link.address(), InsecureChannelCredentials.create())
+            .maxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
+            .build();
+    var config = RegionConfig.builder(spec.region()).heartbeatIntervalMs(heartbeatIntervalMs).maxPending(1_000_000).build();
+    InstantSource clock = InstantSource.offset(Clock.systemUTC(), spec.clockSkew());
+    var server =
+        new RegionServer(
+                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()), config, clock, ArbiterChannels.of(channel))
+            .start();
+    regions.put(spec.region(), server);
+  }
+
+  /** Waits until every region holds an open stream to the arbiter. */
+  public LocalCluster awaitConnected(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!regions.values().stream().allMatch(RegionServer::arbiterConnected)) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("regions not connected within " + timeout);
+      Thread.sleep(10);
+    }
+    return this;
+  }
+
+  public String arbiterTarget() {
+    return "127.0.0.1:" + arbiter.port();
+  }
+
+  public String regionTarget(String region) {
+    RegionServer server = regions.get(region);
+    if (server == null) throw new IllegalArgumentException("no region " + region);
+    return "127.0.0.1:" + server.port();
+  }
+
+  public List<String> regionNames() {
+    return List.copyOf(regions.keySet());
+  }
+
+  public TcpDelayProxy link(String region) {
+    return links.get(region);
+  }
+
+  public RegionServer region(String region) {
+    return regions.get(region);
+  }
+
+  public ArbiterNode arbiter() {
+    return arbiter;
+  }
+
+  @Override
+  public void close() {
+    List<RuntimeException> failures = new ArrayList<>();
+    for (RegionServer r : regions.values()) {
+      try {
+        r.stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    links.values().forEach(TcpDelayProxy::close);
+    arbiter.stop();
+    if (!failures.isEmpty()) throw failures.get(0);
+  }
+}

@@ -1,0 +1,75 @@
+package flashsale.system;
+
+import flashsale.client.cluster.LocalCluster;
+import flashsale.client.cluster.LocalCluster.RegionSpec;
+import flashsale.store.ArbiterStore;
+import flashsale.store.ArbiterStores;
+import flashsale.store.testing.RedisServer;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventMode;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.wire.Times;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A Redis-backed local cluster plus client channels to it; closes everything it opened. */
+final class ClusterFixture implements AutoCloseable {
+  final RedisServer redis;
+  final ArbiterStore store;
+  final LocalCluster cluster;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  ClusterFixture(List<RegionSpec> regions) throws Exception {
+    redis = RedisServer.start();
+    store = ArbiterStores.open(redis.uri());
+    cluster = LocalCluster.start(store, regions, 2).awaitConnected(Duration.ofSeconds(10));
+  }
+
+  ManagedChannel channel(String target) {
+    ManagedChannel c = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    channels.add(c);
+    return c;
+  }
+
+  EventAdminServiceGrpc.EventAdminServiceBlockingStub admin() {
+    return EventAdminServiceGrpc.newBlockingStub(channel(cluster.arbiterTarget()));
+  }
+
+  FlashSaleServiceGrpc.FlashSaleServiceBlockingStub buyer(String region) {
+    return FlashSaleServiceGrpc.newBlockingStub(channel(cluster.regionTarget(region)));
+  }
+
+  FlashSaleServiceGrpc.FlashSaleServiceStub asyncBuyer(String region) {
+    return FlashSaleServiceGrpc.newStub(channel(cluster.regionTarget(region)));
+  }
+
+  /** Creates an open GLOBAL_ORDER event over all regions, window relative to now. */
+  Event createEvent(String eventId, long stock, long startOffsetMillis, long lengthMillis) {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    Event event =
+        Event.newBuilder()
+            .setEventId(eventId)
+            .setItem("limited sneakers")
+            .setStock(stock)
+            .setStartTime(Times.timestamp(nowMicros + startOffsetMillis * 1000))
+            .setEndTime(Times.timestamp(nowMicros + (startOffsetMillis + lengthMillis) * 1000))
+            .setPerUserLimit(1)
+            .addAllRegions(cluster.regionNames())
+            .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER)
+            .build();
+    return admin().createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build()).getEvent();
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    cluster.close();
+    redis.close();
+  }
+}
