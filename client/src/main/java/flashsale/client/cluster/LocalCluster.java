@@ -68,7 +68,11 @@ public final class LocalCluster implements AutoCloseable {
     InstantSource clock = InstantSource.offset(Clock.systemUTC(), spec.clockSkew());
     var server =
         new RegionServer(
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()), config, clock, ArbiterChannels.of(channel))
+                // handlers only post to the region loop, so they may run on the transport thread
+                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).directExecutor(),
+                config,
+                clock,
+                ArbiterChannels.of(channel))
             .start();
     regions.put(spec.region(), server);
   }

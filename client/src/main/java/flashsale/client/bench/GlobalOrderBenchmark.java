@@ -1,0 +1,154 @@
+package flashsale.client.bench;
+
+import flashsale.client.cluster.LocalCluster;
+import flashsale.client.cluster.LocalCluster.RegionSpec;
+import flashsale.store.ArbiterStores;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventMode;
+import flashsale.wire.Times;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Global-order mode on one machine: an arbiter, a near region (0 ms) and a far region behind a
+ * delayed link. Phase 1 pushes purchases through the near region as fast as a window of calls in
+ * flight allows; phase 2 sends a steady rate into both regions and compares decision latency with
+ * the physical floor.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput and decision latency of global-order mode.")
+public final class GlobalOrderBenchmark implements Callable<Integer> {
+
+  @Option(names = "--redis", description = "Redis URI for the arbiter's store; in-memory without it.")
+  String redisUri;
+
+  @Option(names = "--far-delay-ms", description = "One-way delay between the far region and the arbiter (default: ${DEFAULT-VALUE}).")
+  long farDelayMs = 30;
+
+  @Option(names = "--duration-s", description = "Measured seconds of the throughput phase (default: ${DEFAULT-VALUE}).")
+  int durationSeconds = 15;
+
+  @Option(names = "--in-flight", description = "Calls in flight in the throughput phase (default: ${DEFAULT-VALUE}).")
+  int inFlight = 4000;
+
+  @Option(names = "--latency-rate", description = "Purchases per second per region in the latency phase (default: ${DEFAULT-VALUE}).")
+  int latencyRatePerSecond = 1000;
+
+  @Option(names = "--heartbeat-ms", description = "Region watermark heartbeat interval (default: ${DEFAULT-VALUE}).")
+  long heartbeatMs = 2;
+
+  @Override
+  public Integer call() throws Exception {
+    var store = ArbiterStores.open(redisUri);
+    var regions = List.of(new RegionSpec("near", 0, Duration.ZERO), new RegionSpec("far", farDelayMs, Duration.ZERO));
+    try (var cluster = LocalCluster.start(store, regions, heartbeatMs).awaitConnected(Duration.ofSeconds(10))) {
+      System.out.printf(
+          "setup: store=%s, regions near (0 ms) and far (%d ms one way), heartbeat %d ms, %d cores%n",
+          redisUri == null ? "in-memory" : redisUri, farDelayMs, heartbeatMs, Runtime.getRuntime().availableProcessors());
+      throughput(cluster);
+      latency(cluster);
+    }
+    return 0;
+  }
+
+  private static String createEvent(LocalCluster cluster, String eventId, ManagedChannel admin) {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    var event =
+        Event.newBuilder()
+            .setEventId(eventId)
+            .setItem("benchmark item")
+            .setStock(100_000_000)
+            .setStartTime(Times.timestamp(nowMicros))
+            .setEndTime(Times.timestamp(nowMicros + 3_600_000_000L))
+            .setPerUserLimit(1)
+            .addAllRegions(cluster.regionNames())
+            .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER);
+    EventAdminServiceGrpc.newBlockingStub(admin)
+        .createEvent(CreateEventRequest.newBuilder().setRequestId("bench-" + eventId).setEvent(event).build());
+    return eventId;
+  }
+
+  private void throughput(LocalCluster cluster) throws InterruptedException {
+    ManagedChannel admin = channel(cluster.arbiterTarget());
+    ManagedChannel near = channel(cluster.regionTarget("near"));
+    try {
+      String eventId = createEvent(cluster, "bench-throughput-" + System.currentTimeMillis(), admin);
+      var driver = new PurchaseDriver(near, eventId, "t");
+      driver.keepInFlight(inFlight);
+      Thread.sleep(3_000); // warm-up
+      long decidedBefore = driver.decided();
+      driver.takeLatencies();
+      long startNanos = System.nanoTime();
+      Thread.sleep(durationSeconds * 1_000L);
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      long decided = driver.decided() - decidedBefore;
+      driver.stop();
+      Histogram h = driver.takeLatencies();
+      System.out.printf(
+          "throughput: %,.0f purchases/s decided through region 'near' over %.1f s (%,d decided, %d failed, %d in flight); latency p50 %.1f ms, p99 %.1f ms%n",
+          decided / seconds, seconds, decided, driver.failed(), inFlight,
+          h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+    } finally {
+      admin.shutdownNow();
+      near.shutdownNow();
+    }
+  }
+
+  private void latency(LocalCluster cluster) throws InterruptedException {
+    ManagedChannel admin = channel(cluster.arbiterTarget());
+    ManagedChannel near = channel(cluster.regionTarget("near"));
+    ManagedChannel far = channel(cluster.regionTarget("far"));
+    try {
+      String eventId = createEvent(cluster, "bench-latency-" + System.currentTimeMillis(), admin);
+      var nearDriver = new PurchaseDriver(near, eventId, "n");
+      var farDriver = new PurchaseDriver(far, eventId, "f");
+      long intervalNanos = 1_000_000_000L / latencyRatePerSecond;
+      long seconds = 10;
+      long startNanos = System.nanoTime();
+      for (long i = 0; i < seconds * latencyRatePerSecond; i++) {
+        long dueNanos = startNanos + i * intervalNanos;
+        long waitNanos = dueNanos - System.nanoTime();
+        if (waitNanos > 0) java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
+        if (i == 2L * latencyRatePerSecond) { // first 2 s are warm-up
+          nearDriver.takeLatencies();
+          farDriver.takeLatencies();
+        }
+        nearDriver.sendOne();
+        farDriver.sendOne();
+      }
+      Thread.sleep(1000 + 4 * farDelayMs);
+      report("near", nearDriver.takeLatencies(), farDelayMs);
+      report("far", farDriver.takeLatencies(), 2 * farDelayMs);
+    } finally {
+      admin.shutdownNow();
+      near.shutdownNow();
+      far.shutdownNow();
+    }
+  }
+
+  private void report(String region, Histogram h, long floorMs) {
+    double p50 = h.getValueAtPercentile(50) / 1000.0;
+    double p99 = h.getValueAtPercentile(99) / 1000.0;
+    System.out.printf(
+        "latency %-4s at %d/s per region: n=%,d p50 %.1f ms, p99 %.1f ms, max %.1f ms; physical floor %d ms -> p99 overhead %.1f ms%n",
+        region, latencyRatePerSecond, h.getTotalCount(), p50, p99, h.getMaxValue() / 1000.0, floorMs, p99 - floorMs);
+  }
+
+  private static ManagedChannel channel(String target) {
+    // callbacks only record and send the next call, so they run on the transport thread
+    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).directExecutor().build();
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new GlobalOrderBenchmark()).execute(args));
+  }
+}
