@@ -1,0 +1,69 @@
+package flashsale.client;
+
+import flashsale.wire.Errors;
+import io.grpc.Status;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A call that a flash-sale server (or the transport to it) failed: the gRPC status code, the
+ * server's description and, when the server sent one, the {@code google.rpc.ErrorInfo} reason such
+ * as {@code EVENT_NOT_FOUND}.
+ */
+public final class FlashSaleException extends RuntimeException {
+  private final Status.Code code;
+  private final String reason;
+  private final String description;
+
+  /**
+   * @param code the gRPC status code
+   * @param reason the ErrorInfo reason, or empty when the server sent none
+   * @param description the server's description, or empty
+   * @param cause the original exception, may be null
+   */
+  public FlashSaleException(Status.Code code, String reason, String description, Throwable cause) {
+    super(code + (reason.isEmpty() ? "" : " " + reason) + ": " + description, cause);
+    this.code = code;
+    this.reason = reason;
+    this.description = description;
+  }
+
+  /**
+   * Translates any failure of a call (a {@code StatusRuntimeException}, possibly wrapped by a
+   * future) into a {@code FlashSaleException}. Non-gRPC failures become {@code UNKNOWN}.
+   */
+  public static FlashSaleException from(Throwable failure) {
+    Throwable t = failure;
+    // Futures wrap the real failure; the status lives on the innermost one.
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof FlashSaleException already) {
+      return already;
+    }
+    Status status = Status.fromThrowable(t);
+    String description = status.getDescription() == null ? "" : status.getDescription();
+    // Transport failures say only "io exception"; the local cause says what actually went wrong.
+    Throwable cause = status.getCause();
+    if (cause != null && cause.getMessage() != null) {
+      description = description.isEmpty() ? cause.getMessage() : description + ": " + cause.getMessage();
+    }
+    return new FlashSaleException(status.getCode(), Errors.reasonOf(t).orElse(""), description, t);
+  }
+
+  /** The gRPC status code of the failed call. */
+  public Status.Code code() {
+    return code;
+  }
+
+  /** The ErrorInfo reason, e.g. {@code EVENT_NOT_FOUND}, if the server sent one. */
+  public Optional<String> reason() {
+    return reason.isEmpty() ? Optional.empty() : Optional.of(reason);
+  }
+
+  /** The server's human-readable description (may be empty). */
+  public String description() {
+    return description;
+  }
+}

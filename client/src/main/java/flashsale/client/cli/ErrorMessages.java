@@ -1,0 +1,60 @@
+package flashsale.client.cli;
+
+import flashsale.client.FlashSaleException;
+import flashsale.wire.ErrorReason;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Turns a server error into the single line the CLI prints:
+ * {@code error: <CODE> <REASON>: <description> (<what to do>)}.
+ */
+final class ErrorMessages {
+  private ErrorMessages() {}
+
+  static String line(FlashSaleException e) {
+    String description = e.description().isBlank() ? "(no description)" : e.description().strip();
+    // One line, whatever the server put in its description.
+    description = description.replaceAll("\\s*\\R\\s*", " ");
+    return "error: " + e.code() + e.reason().map(r -> " " + r).orElse("") + ": " + description
+        + " (" + hint(e) + ")";
+  }
+
+  /** What the user can do about it; the reason is more specific than the code, so it wins. */
+  static String hint(FlashSaleException e) {
+    Optional<ErrorReason> reason =
+        e.reason().flatMap(r -> Arrays.stream(ErrorReason.values()).filter(v -> v.name().equals(r)).findFirst());
+    if (reason.isPresent()) {
+      return switch (reason.get()) {
+        case INVALID_FIELD -> "fix the field named in the message";
+        case EVENT_NOT_FOUND -> "check --event, or create it with 'flashsale event create'";
+        case PURCHASE_NOT_FOUND -> "the region never saw this request id; buying again with the same --request-id is safe";
+        case EVENT_NOT_STARTED -> "wait for the start time; 'flashsale event get' shows it";
+        case EVENT_ENDED -> "the sale is over";
+        case REGION_NOT_IN_EVENT -> "buy through a region the event lists";
+        case MODE_NOT_SUPPORTED -> "choose another --mode";
+        case EVENT_EXISTS -> "choose another --event id";
+        case REQUEST_ID_REUSED -> "that request id belongs to another purchase; use a new --request-id";
+        case TOO_MANY_PENDING -> "the region is at capacity; retry later with the same --request-id";
+        case CLOCK_SKEW -> "the region's clock is off; retry later or through another region";
+        case SHUTTING_DOWN, ARBITER_UNAVAILABLE, STORE_UNAVAILABLE -> "retry later with the same --request-id";
+        default -> hintForCode(e);
+      };
+    }
+    return hintForCode(e);
+  }
+
+  private static String hintForCode(FlashSaleException e) {
+    return switch (e.code()) {
+      case UNAVAILABLE -> "is a node listening at --target? retrying with the same --request-id is safe";
+      case DEADLINE_EXCEEDED -> "the outcome is unknown; ask with 'flashsale status' or raise --deadline";
+      case UNIMPLEMENTED -> "wrong node? purchase/status go to a region, event/regions to the arbiter";
+      case INVALID_ARGUMENT -> "fix the value named in the message";
+      case NOT_FOUND -> "check the ids you passed";
+      case ALREADY_EXISTS -> "use a new id";
+      case FAILED_PRECONDITION -> "the event does not allow this now; see 'flashsale event get'";
+      case RESOURCE_EXHAUSTED -> "the node is overloaded; retry later with the same --request-id";
+      default -> "see the node's log";
+    };
+  }
+}

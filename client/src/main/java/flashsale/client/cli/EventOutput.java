@@ -1,0 +1,65 @@
+package flashsale.client.cli;
+
+import com.google.protobuf.Duration;
+import flashsale.client.report.TextTable;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGetEventResponse;
+import flashsale.v1.EventCounters;
+import flashsale.v1.LossReason;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.RegionStatus;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Human-readable output of the admin commands: events, counters, the decision log, regions. */
+final class EventOutput {
+  private EventOutput() {}
+
+  static void printEvent(Event e, OutputOptions output, PrintWriter out) {
+    out.printf("event %s: %s, %s%n", e.getEventId(), e.getItem(), e.getMode().name().replace("EVENT_MODE_", ""));
+    out.printf("  stock %d, per-user limit %d, regions %s%n", e.getStock(), e.getPerUserLimit(),
+        String.join(", ", e.getRegionsList()));
+    out.printf("  start %s  end %s%n", output.time(e.getStartTime()), output.time(e.getEndTime()));
+  }
+
+  static void printAdminView(EventAdminServiceGetEventResponse r, OutputOptions output, PrintWriter out) {
+    printEvent(r.getEvent(), output, out);
+    EventCounters c = r.getCounters();
+    out.printf("  state %s%s%n", r.getState().name().replace("EVENT_STATE_", ""),
+        r.hasSoldOutTime() ? ", sold out at " + output.time(r.getSoldOutTime()) : "");
+    out.printf("  remaining %d, sold %d; decisions %d (won %d, lost %d, late %d), pending %d%n",
+        c.getRemainingStock(), c.getUnitsSold(), c.getDecisions(), c.getWins(), c.getLosses(),
+        c.getLateTickets(), c.getPendingTickets());
+  }
+
+  static void printDecisions(List<PurchaseDecision> decisions, OutputOptions output, PrintWriter out) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("RANK", "OUTCOME", "REGION", "USER", "QTY", "REQUEST", "ARRIVED", "DECIDED", "NOTE"));
+    for (PurchaseDecision d : decisions) {
+      String note = (d.getLossReason() == LossReason.LOSS_REASON_UNSPECIFIED
+              ? "" : d.getLossReason().name().replace("LOSS_REASON_", ""))
+          + (d.getLate() ? " late" : "");
+      rows.add(List.of(Long.toString(d.getRank()), d.getOutcome().name().replace("OUTCOME_", ""),
+          d.getRegion(), d.getUserId(), Integer.toString(d.getQuantity()), d.getRequestId(),
+          output.time(d.getArrivalTime()), output.time(d.getDecideTime()), note.strip()));
+    }
+    out.print(TextTable.render(rows));
+    out.printf("%d decisions%n", decisions.size());
+  }
+
+  static void printRegions(List<RegionStatus> regions, OutputOptions output, PrintWriter out) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("REGION", "CONNECTED", "WATERMARK", "CLOCK OFFSET (ms)", "ROUND TRIP (ms)", "FLAGGED"));
+    for (RegionStatus r : regions) {
+      rows.add(List.of(r.getRegion(), r.getConnected() ? "yes" : "no", output.time(r.getWatermarkTime()),
+          millis(r.getClockOffset()), millis(r.getClockRoundTrip()), r.getClockFlagged() ? "FLAGGED" : "no"));
+    }
+    out.print(TextTable.render(rows));
+  }
+
+  private static String millis(Duration d) {
+    return String.format(Locale.ROOT, "%.3f", d.getSeconds() * 1e3 + d.getNanos() / 1e6);
+  }
+}

@@ -1,0 +1,29 @@
+package flashsale.client.cli;
+
+import flashsale.client.FlashSaleClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code flashsale status}: where a purchase stands, by request id. */
+@Command(
+    name = "status",
+    description = "Show whether a purchase is still pending or how it was decided (asks a region node).")
+final class StatusCommand extends NodeCommand {
+  @Option(names = "--event", required = true, description = "Event id.")
+  String eventId;
+
+  @Parameters(index = "0", paramLabel = "REQUEST_ID", description = "The purchase's request id.")
+  String requestId;
+
+  @Override
+  public Integer call() {
+    return connection.withChannel(
+        channel ->
+            PurchaseOutput.print(
+                new FlashSaleClient(channel, connection.deadline).getPurchase(eventId, requestId),
+                output,
+                out(),
+                connection.target));
+  }
+}

@@ -1,0 +1,197 @@
+package flashsale.client.load;
+
+import flashsale.client.FlashSaleClient;
+import flashsale.client.FlashSaleException;
+import flashsale.client.ProtoTimes;
+import flashsale.client.PurchaseResult;
+import flashsale.v1.PurchaseDecision;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Runs one load against real region nodes: sends each planned purchase when it is due (async, up
+ * to {@code maxInFlight} at once), stamps its true send time from this generator's clock, and
+ * records what came back. One instance runs once; {@link #progress()} may be polled meanwhile.
+ */
+public final class LoadGenerator {
+  private final LoadConfig config;
+  private final InstantSource clock;
+  private final List<PlannedRequest> plan;
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong errors = new AtomicLong();
+  private final AtomicBoolean ran = new AtomicBoolean();
+  private volatile long startNanos;
+
+  /** A generator stamping send times with the system clock. */
+  public LoadGenerator(LoadConfig config) {
+    this(config, InstantSource.system());
+  }
+
+  /** A generator stamping send times with {@code clock} (for tests and simulations). */
+  public LoadGenerator(LoadConfig config, InstantSource clock) {
+    this.config = config;
+    this.clock = clock;
+    // A fresh prefix per run: reused request ids would be answered from the earlier run.
+    this.plan = config.plan(UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  /** The requests this run will send, in due order. */
+  public List<PlannedRequest> plan() {
+    return plan;
+  }
+
+  /** Counts so far; safe to call from any thread while {@link #run()} is going. */
+  public LoadProgress progress() {
+    long started = startNanos;
+    long elapsedMicros = started == 0 ? 0 : (System.nanoTime() - started) / 1000;
+    return new LoadProgress(plan.size(), sent.get(), completed.get(), errors.get(), elapsedMicros);
+  }
+
+  /** Sends the whole plan and waits for every answer (bounded by twice the call deadline). */
+  public LoadResult run() throws InterruptedException {
+    if (!ran.compareAndSet(false, true)) {
+      throw new IllegalStateException("a LoadGenerator runs once; create another for the next run");
+    }
+    Map<String, FlashSaleClient> clients = new HashMap<>();
+    config.regions().forEach(r -> clients.put(r.name(), new FlashSaleClient(r.channel(), config.deadline())));
+    warmUp(clients);
+    RequestRecord[] records = new RequestRecord[plan.size()];
+    Histogram latency = new ConcurrentHistogram(3);
+    Semaphore permits = new Semaphore(config.maxInFlight());
+    CountDownLatch done = new CountDownLatch(plan.size());
+    ScheduledExecutorService delayer =
+        Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("loadgen-delay").unstarted(r));
+    long startMicros = ProtoTimes.micros(clock.instant());
+    startNanos = System.nanoTime();
+    try {
+      for (PlannedRequest p : plan) {
+        parkUntil(startNanos + p.offsetMicros() * 1000);
+        permits.acquire();
+        long sendMicros = ProtoTimes.micros(clock.instant());
+        long sendNanos = System.nanoTime();
+        long delayMicros = Math.max(0, config.clientDelay().extraMicros(p));
+        Runnable fire = () -> send(clients.get(p.region()), p, sendMicros, sendNanos, delayMicros,
+            record -> {
+              records[p.index()] = record;
+              if (record.decided()) {
+                latency.recordValue(record.latencyMicros());
+              }
+              permits.release();
+              done.countDown();
+            });
+        if (delayMicros > 0) {
+          delayer.schedule(fire, delayMicros, TimeUnit.MICROSECONDS);
+        } else {
+          fire.run();
+        }
+        sent.incrementAndGet();
+      }
+      done.await();
+    } finally {
+      delayer.shutdownNow();
+    }
+    return new LoadResult(Arrays.asList(records), startMicros, ProtoTimes.micros(clock.instant()), latency);
+  }
+
+  /**
+   * One GetEvent per region before the clock starts. Otherwise the first requests would carry
+   * connection setup and class loading in their latency, and a region whose connection is slower
+   * to come up would look unfairly treated. Any answer, even an error, means the path is warm.
+   */
+  private void warmUp(Map<String, FlashSaleClient> clients) {
+    clients.values().forEach(client -> {
+      try {
+        client.getEvent(config.eventId());
+      } catch (FlashSaleException ignored) {
+        // A region that is down shows up as errors in the run itself.
+      }
+    });
+  }
+
+  private void send(
+      FlashSaleClient client,
+      PlannedRequest p,
+      long sendMicros,
+      long sendNanos,
+      long delayMicros,
+      Consumer<RequestRecord> sink) {
+    try {
+      client
+          .purchaseAsync(config.eventId(), p.userId(), p.requestId(), 1)
+          .whenComplete(
+              (result, failure) -> {
+                long latencyMicros = (System.nanoTime() - sendNanos) / 1000;
+                RequestRecord record;
+                try {
+                  record = failure == null
+                      ? record(p, sendMicros, delayMicros, latencyMicros, result)
+                      : failed(p, sendMicros, delayMicros, latencyMicros, failure);
+                } catch (RuntimeException malformed) {
+                  // e.g. a decision without a rank: record it as an error rather than never finishing.
+                  record = failed(p, sendMicros, delayMicros, latencyMicros, malformed);
+                }
+                finish(record, sink);
+              });
+    } catch (RuntimeException e) {
+      // A call that cannot even start must still count, or the run would wait for it forever.
+      finish(failed(p, sendMicros, delayMicros, (System.nanoTime() - sendNanos) / 1000, e), sink);
+    }
+  }
+
+  private void finish(RequestRecord record, Consumer<RequestRecord> sink) {
+    if (record.outcome() == RecordOutcome.ERROR) {
+      errors.incrementAndGet();
+    }
+    completed.incrementAndGet();
+    sink.accept(record);
+  }
+
+  private static RequestRecord record(
+      PlannedRequest p, long sendMicros, long delayMicros, long latencyMicros, PurchaseResult result) {
+    return switch (result) {
+      case PurchaseResult.Decided d -> {
+        PurchaseDecision dec = d.decision();
+        yield new RequestRecord(p.requestId(), p.userId(), p.region(), sendMicros, delayMicros,
+            d.won() ? RecordOutcome.WON : RecordOutcome.LOST, dec.getRank(),
+            ProtoTimes.micros(dec.getArrivalTime()), ProtoTimes.micros(dec.getDecideTime()), latencyMicros, "");
+      }
+      case PurchaseResult.Pending pending ->
+          new RequestRecord(p.requestId(), p.userId(), p.region(), sendMicros, delayMicros,
+              RecordOutcome.PENDING, 0, pending.arrivalTime().map(ProtoTimes::micros).orElse(0L), 0,
+              latencyMicros, "");
+    };
+  }
+
+  private static RequestRecord failed(
+      PlannedRequest p, long sendMicros, long delayMicros, long latencyMicros, Throwable failure) {
+    String code = FlashSaleException.from(failure).code().name();
+    return new RequestRecord(p.requestId(), p.userId(), p.region(), sendMicros, delayMicros,
+        RecordOutcome.ERROR, 0, 0, 0, latencyMicros, code);
+  }
+
+  private static void parkUntil(long deadlineNanos) throws InterruptedException {
+    long remaining;
+    while ((remaining = deadlineNanos - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(remaining);
+      if (Thread.interrupted()) {
+        throw new InterruptedException("load run interrupted while waiting for the next due request");
+      }
+    }
+  }
+}

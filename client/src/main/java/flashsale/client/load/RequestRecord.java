@@ -1,0 +1,51 @@
+package flashsale.client.load;
+
+import java.util.Objects;
+
+/**
+ * What happened to one request of a load run: the ground truth the generator knows (its own send
+ * time) next to what the system decided. Times are UTC epoch microseconds; fields the request never
+ * got (rank, arrival, decide time) are 0, and {@code errorCode} is empty unless the call failed.
+ *
+ * @param sendMicros true send time from the generator's clock, before any client delay
+ * @param clientDelayMicros artificial delay held before the request went on the wire
+ * @param rank 1-based global rank, 0 if undecided
+ * @param arrivalMicros the region's arrival stamp
+ * @param decideMicros when the arbiter decided
+ * @param latencyMicros from send to answer, client delay included (what the user waited)
+ * @param errorCode the gRPC code name of a failed call
+ */
+public record RequestRecord(
+    String requestId,
+    String userId,
+    String region,
+    long sendMicros,
+    long clientDelayMicros,
+    RecordOutcome outcome,
+    long rank,
+    long arrivalMicros,
+    long decideMicros,
+    long latencyMicros,
+    String errorCode) {
+
+  public RequestRecord {
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(userId, "userId");
+    Objects.requireNonNull(region, "region");
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(errorCode, "errorCode");
+    if (outcome.decided() && rank <= 0) {
+      throw new IllegalArgumentException("decided request " + requestId + " has rank " + rank);
+    }
+  }
+
+  /** True when the arbiter ranked the request (won or lost). */
+  public boolean decided() {
+    return outcome.decided();
+  }
+
+  /** True when the request won its units. */
+  public boolean won() {
+    return outcome == RecordOutcome.WON;
+  }
+}

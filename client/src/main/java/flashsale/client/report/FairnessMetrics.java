@@ -1,0 +1,141 @@
+package flashsale.client.report;
+
+import flashsale.client.load.RequestRecord;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The fairness and performance metrics of one run, as pure functions of its records. Only
+ * decided requests (won or lost) take part in the fairness metrics: a request that never got a
+ * decision has no rank to compare. Quantities are not weighted: every request counts once (the
+ * workload buys one unit per request), so N is the number of winning requests.
+ */
+public final class FairnessMetrics {
+  /** True send order; the request id breaks exact ties so results never depend on input order. */
+  private static final Comparator<RequestRecord> BY_SEND_TIME =
+      Comparator.comparingLong(RequestRecord::sendMicros).thenComparing(RequestRecord::requestId);
+
+  private FairnessMetrics() {}
+
+  /** Decided requests in true send order. */
+  public static List<RequestRecord> decidedBySendTime(List<RequestRecord> records) {
+    return records.stream().filter(RequestRecord::decided).sorted(BY_SEND_TIME).toList();
+  }
+
+  /** Request ids of the ideal winners: the first N decided requests by true send time. */
+  public static Set<String> idealWinners(List<RequestRecord> records) {
+    long winners = records.stream().filter(RequestRecord::won).count();
+    Set<String> ideal = new HashSet<>();
+    decidedBySendTime(records).stream().limit(winners).forEach(r -> ideal.add(r.requestId()));
+    return ideal;
+  }
+
+  /**
+   * |actual winners ∩ ideal winners| / N. 1 means exactly the earliest senders won; NaN when
+   * nobody won.
+   */
+  public static double winnerPrecision(List<RequestRecord> records) {
+    Set<String> ideal = idealWinners(records);
+    if (ideal.isEmpty()) {
+      return Double.NaN;
+    }
+    long hits = records.stream().filter(r -> r.won() && ideal.contains(r.requestId())).count();
+    return (double) hits / ideal.size();
+  }
+
+  /**
+   * Exact count of pairs of decided requests more than {@code clockBoundMicros} apart in true send
+   * time whose ranks disagree with that order (CloudEx's inbound unfairness). Pairs within the
+   * bound are ties that no clock could order and are skipped. O(n log n): a sweep in send order
+   * inserts each request's rank into a Fenwick tree once every later request is more than the
+   * bound after it, and counts the inserted ranks above the current one.
+   */
+  public static InversionCount inversions(List<RequestRecord> records, long clockBoundMicros) {
+    if (clockBoundMicros < 0) {
+      throw new IllegalArgumentException("clock bound must be ≥ 0, got " + clockBoundMicros);
+    }
+    List<RequestRecord> sorted = decidedBySendTime(records);
+    long[] ranks = sorted.stream().mapToLong(RequestRecord::rank).sorted().distinct().toArray();
+    RankCounter counter = new RankCounter(ranks.length);
+    long compared = 0;
+    long inverted = 0;
+    int inserted = 0;
+    for (RequestRecord later : sorted) {
+      while (inserted < sorted.size()
+          && later.sendMicros() - sorted.get(inserted).sendMicros() > clockBoundMicros) {
+        counter.add(Arrays.binarySearch(ranks, sorted.get(inserted).rank()));
+        inserted++;
+      }
+      compared += inserted;
+      inverted += inserted - counter.countAtMost(Arrays.binarySearch(ranks, later.rank()));
+    }
+    return new InversionCount(inverted, compared);
+  }
+
+  /** Each region's actual and ideal share of the winners, by region name. */
+  public static List<RegionShare> regionShares(List<RequestRecord> records) {
+    Set<String> ideal = idealWinners(records);
+    Map<String, long[]> wins = new TreeMap<>(); // region → {actual, ideal}
+    for (RequestRecord r : records) {
+      long[] w = wins.computeIfAbsent(r.region(), k -> new long[2]);
+      if (r.won()) {
+        w[0]++;
+      }
+      if (ideal.contains(r.requestId())) {
+        w[1]++;
+      }
+    }
+    double n = ideal.size();
+    return wins.entrySet().stream()
+        .map(e -> new RegionShare(e.getKey(), e.getValue()[0], e.getValue()[1],
+            n == 0 ? Double.NaN : e.getValue()[0] / n, n == 0 ? Double.NaN : e.getValue()[1] / n))
+        .toList();
+  }
+
+  /** Send-to-answer latency of decided requests, in microseconds (3 significant digits). */
+  public static Histogram latencyHistogram(List<RequestRecord> records) {
+    Histogram histogram = new Histogram(3);
+    records.stream().filter(RequestRecord::decided).forEach(r -> histogram.recordValue(r.latencyMicros()));
+    return histogram;
+  }
+
+  /**
+   * Decided requests per second, over the span from the first send to the last answer; 0 when
+   * the span is empty.
+   */
+  public static double throughputPerSecond(List<RequestRecord> records) {
+    long first = records.stream().mapToLong(RequestRecord::sendMicros).min().orElse(0);
+    long last = records.stream().mapToLong(r -> r.sendMicros() + r.latencyMicros()).max().orElse(0);
+    long decided = records.stream().filter(RequestRecord::decided).count();
+    return last <= first ? 0 : decided * 1e6 / (last - first);
+  }
+
+  /** Fenwick tree counting inserted rank indices at or below a given index. */
+  private static final class RankCounter {
+    private final int[] tree;
+
+    RankCounter(int size) {
+      tree = new int[size + 1];
+    }
+
+    void add(int index) {
+      for (int i = index + 1; i < tree.length; i += i & -i) {
+        tree[i]++;
+      }
+    }
+
+    int countAtMost(int index) {
+      int count = 0;
+      for (int i = index + 1; i > 0; i -= i & -i) {
+        count += tree[i];
+      }
+      return count;
+    }
+  }
+}

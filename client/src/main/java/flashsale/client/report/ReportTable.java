@@ -1,0 +1,65 @@
+package flashsale.client.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The report's table: one row per metric, one column per run. Built once as cells, then rendered
+ * as aligned text or as HTML, so the two always show the same figures.
+ */
+final class ReportTable {
+  private ReportTable() {}
+
+  /** Header row first; every row has one cell per run after the metric name. */
+  static List<List<String>> rows(FairnessReport report) {
+    List<RunMetrics> runs = report.metrics();
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(row("metric", runs, RunMetrics::label));
+    rows.add(row("requests", runs, m -> Long.toString(m.requests())));
+    rows.add(row("won / lost", runs, m -> m.won() + " / " + m.lost()));
+    rows.add(row("pending / errors", runs, m -> m.pending() + " / " + m.errors()));
+    rows.add(row("winner precision", runs, m -> ratio(m.winnerPrecision())));
+    rows.add(row("inversions (> " + report.clockBoundMicros() + " µs apart)", runs,
+        m -> percent(m.inversions().share()) + " of " + m.inversions().comparedPairs()));
+    rows.add(row("latency p50 (ms)", runs, m -> millis(m.latencyP50Micros())));
+    rows.add(row("latency p99 (ms)", runs, m -> millis(m.latencyP99Micros())));
+    rows.add(row("throughput (decided/s)", runs, m -> String.format(Locale.ROOT, "%.1f", m.throughputPerSecond())));
+    TreeSet<String> regions = new TreeSet<>();
+    runs.forEach(m -> m.regionShares().forEach(s -> regions.add(s.region())));
+    for (String region : regions) {
+      rows.add(row("win share " + region + " actual/ideal", runs, m -> m.regionShares().stream()
+          .filter(s -> s.region().equals(region))
+          .findFirst()
+          .map(s -> percent(s.actualShare()) + " / " + percent(s.idealShare()))
+          .orElse("-")));
+    }
+    return rows;
+  }
+
+  /** The table as aligned text. */
+  static String text(FairnessReport report) {
+    return TextTable.render(rows(report));
+  }
+
+  static String ratio(double value) {
+    return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%.3f", value);
+  }
+
+  static String percent(double share) {
+    return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", share * 100);
+  }
+
+  private static String millis(long micros) {
+    return String.format(Locale.ROOT, "%.3f", micros / 1000.0);
+  }
+
+  private static List<String> row(String name, List<RunMetrics> runs, Function<RunMetrics, String> cell) {
+    List<String> row = new ArrayList<>();
+    row.add(name);
+    runs.forEach(m -> row.add(cell.apply(m)));
+    return row;
+  }
+}

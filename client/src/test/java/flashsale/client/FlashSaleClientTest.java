@@ -1,0 +1,133 @@
+package flashsale.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.client.fakes.FakeCluster;
+import flashsale.v1.Event;
+import flashsale.v1.LossReason;
+import flashsale.v1.Outcome;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class FlashSaleClientTest {
+  private final FakeCluster cluster = new FakeCluster();
+  private ManagedChannel region;
+  private ManagedChannel arbiter;
+
+  @BeforeEach
+  void start() throws Exception {
+    region = FlashSaleChannels.forTarget(cluster.startRegion("near"));
+    arbiter = FlashSaleChannels.forTarget(cluster.startArbiter());
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("shoes").setStock(1).build());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    region.shutdownNow();
+    arbiter.shutdownNow();
+    cluster.close();
+  }
+
+  @Test
+  void purchaseReturnsTheDecisionAndARetryReturnsTheSameOne() {
+    FlashSaleClient client = new FlashSaleClient(region);
+
+    PurchaseResult first = client.purchase("shoes", "alice", "req-1", 1);
+    PurchaseResult retry = client.purchase("shoes", "alice", "req-1", 1);
+    PurchaseResult other = client.purchase("shoes", "bob", 1);
+
+    PurchaseResult.Decided decided = assertInstanceOf(PurchaseResult.Decided.class, first);
+    assertTrue(decided.won());
+    assertEquals(first, retry);
+    PurchaseDecision lost = ((PurchaseResult.Decided) other).decision();
+    assertEquals(LossReason.LOSS_REASON_SOLD_OUT, lost.getLossReason());
+    assertEquals(36, other.requestId().length(), "a generated request id is a UUID");
+  }
+
+  @Test
+  void deadlineFallsBackToGetPurchaseWithTheSameRequestId() {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("slow").setStock(1).build());
+    cluster.ledger.hold("slow");
+    FlashSaleClient client = new FlashSaleClient(region, Duration.ofMillis(100));
+
+    PurchaseResult blocking = client.purchase("slow", "alice", "req-slow", 1);
+    PurchaseResult async = client.purchaseAsync("slow", "bob", "req-slow-2", 1).join();
+
+    PurchaseResult.Pending pending = assertInstanceOf(PurchaseResult.Pending.class, blocking);
+    assertEquals("req-slow", pending.requestId());
+    assertTrue(pending.arrivalTime().isPresent());
+    assertInstanceOf(PurchaseResult.Pending.class, async);
+  }
+
+  @Test
+  void rawFutureCallReturnsTheResponse() throws Exception {
+    PurchaseRequest request = PurchaseRequest.newBuilder()
+        .setEventId("shoes").setUserId("alice").setRequestId("req-f").setQuantity(1).build();
+
+    PurchaseResponse response = new FlashSaleClient(region).purchaseFuture(request).get();
+
+    assertEquals("req-f", response.getDecision().getRequestId());
+    assertEquals(Outcome.OUTCOME_WON, response.getDecision().getOutcome());
+  }
+
+  @Test
+  void unavailableIsRetriedByTheServiceConfig() {
+    cluster.ledger.failNextPurchases(2);
+
+    PurchaseResult result = new FlashSaleClient(region).purchase("shoes", "alice", "req-r", 1);
+
+    assertTrue(((PurchaseResult.Decided) result).won());
+    assertEquals(3, cluster.ledger.purchaseAttempts());
+  }
+
+  @Test
+  void serverErrorsCarryCodeReasonAndDescription() {
+    FlashSaleClient client = new FlashSaleClient(region);
+
+    FlashSaleException blocking = assertThrows(FlashSaleException.class, () -> client.purchase("nope", "alice", 1));
+    assertEquals(1, cluster.ledger.purchaseAttempts(), "NOT_FOUND is an answer, not retried");
+    CompletionException async = assertThrows(CompletionException.class,
+        () -> client.purchaseAsync("nope", "alice", "r", 1).join());
+
+    assertEquals(Status.Code.NOT_FOUND, blocking.code());
+    assertEquals("EVENT_NOT_FOUND", blocking.reason().orElseThrow());
+    assertEquals("event nope not found", blocking.description());
+    assertEquals(blocking.reason(), FlashSaleException.from(async).reason());
+  }
+
+  @Test
+  void adminClientCreatesIdempotentlyAndPagesThroughDecisions() {
+    EventAdminClient admin = new EventAdminClient(arbiter);
+    Event event = Event.newBuilder().setEventId("big").setStock(10).build();
+    admin.createEvent("create-1", event);
+    assertEquals(event, admin.createEvent("create-1", event), "a retry returns the event");
+    FlashSaleException exists = assertThrows(FlashSaleException.class, () -> admin.createEvent(event));
+    assertEquals("EVENT_EXISTS", exists.reason().orElseThrow());
+    FlashSaleClient client = new FlashSaleClient(region);
+    for (int i = 0; i < 25; i++) {
+      client.purchase("big", "user-" + i, 1);
+    }
+
+    List<PurchaseDecision> decisions = admin.listDecisions("big", 10);
+
+    assertEquals(25, decisions.size());
+    for (int i = 0; i < decisions.size(); i++) {
+      assertEquals(i + 1, decisions.get(i).getRank());
+    }
+    assertEquals(3, cluster.admin.listDecisionCalls());
+    assertEquals(10, admin.getEvent("big").getCounters().getWins());
+    assertEquals(2, admin.listRegions().size());
+  }
+}

@@ -1,0 +1,157 @@
+package flashsale.client.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.JsonFormat;
+import flashsale.client.ProtoTimes;
+import flashsale.client.fakes.FakeCluster;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGetEventResponse;
+import flashsale.v1.EventMode;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.ListDecisionsResponse;
+import flashsale.v1.Outcome;
+import flashsale.v1.PurchaseState;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The CLI against in-process fake region and arbiter services. */
+class CliServerTest {
+  private final FakeCluster cluster = new FakeCluster();
+  private String region;
+  private String arbiter;
+
+  @BeforeEach
+  void start() throws Exception {
+    region = cluster.startRegion("near");
+    arbiter = cluster.startArbiter();
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("shoes").setStock(1).build());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  private static GetPurchaseResponse parse(String json) throws Exception {
+    GetPurchaseResponse.Builder b = GetPurchaseResponse.newBuilder();
+    JsonFormat.parser().merge(json, b);
+    return b.build();
+  }
+
+  @Test
+  void purchaseAndStatusAgree() throws Exception {
+    CliRun bought = CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "alice",
+        "--request-id", "req-1", "--json");
+    CliRun status = CliRun.run("status", "--target", region, "--event", "shoes", "--json", "req-1");
+    CliRun human = CliRun.run("status", "--target", region, "--event", "shoes", "--zone", "Asia/Shanghai", "req-1");
+
+    assertEquals(ExitCodes.OK, bought.exitCode(), bought.err());
+    assertEquals(ExitCodes.OK, status.exitCode(), status.err());
+    GetPurchaseResponse purchase = parse(bought.out());
+    assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, purchase.getState());
+    assertEquals(Outcome.OUTCOME_WON, purchase.getDecision().getOutcome());
+    assertEquals(purchase, parse(status.out()));
+    assertTrue(human.out().startsWith("WON request req-1: user alice, 1 × event shoes, rank 1 in region near"), human.out());
+    assertTrue(human.out().contains("+08:00"), "times shown in --zone: " + human.out());
+  }
+
+  @Test
+  void lostPurchaseExitsOneAndSaysWhy() {
+    CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "alice");
+    CliRun lost = CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "bob");
+
+    assertEquals(ExitCodes.LOST, lost.exitCode());
+    assertTrue(lost.out().startsWith("LOST (SOLD_OUT) request "), lost.out());
+  }
+
+  @Test
+  void serverErrorsAreOneLineWithTheirExitCode() {
+    CliRun noEvent = CliRun.run("purchase", "--target", region, "--event", "nope", "--user", "alice");
+    CliRun noPurchase = CliRun.run("status", "--target", region, "--event", "shoes", "never-sent");
+    CliRun invalid = CliRun.run("event", "create", "--target", arbiter, "--event", "bad", "--item", "i",
+        "--stock", "0", "--start", "now", "--end", "+1h", "--regions", "near", "--mode", "central");
+
+    assertEquals(ExitCodes.REJECTED, noEvent.exitCode());
+    assertEquals("error: NOT_FOUND EVENT_NOT_FOUND: event nope not found"
+        + " (check --event, or create it with 'flashsale event create')", noEvent.errorLine());
+    assertEquals(ExitCodes.REJECTED, noPurchase.exitCode());
+    assertTrue(noPurchase.errorLine().startsWith("error: NOT_FOUND PURCHASE_NOT_FOUND: no purchase never-sent ("),
+        noPurchase.err());
+    assertEquals(ExitCodes.REJECTED, invalid.exitCode());
+    assertTrue(invalid.errorLine().startsWith("error: INVALID_ARGUMENT INVALID_FIELD: stock must be positive"), invalid.err());
+  }
+
+  @Test
+  void unreachableNodeExitsThree() {
+    CliRun run = CliRun.run("regions", "--target", "inprocess:nobody-listens-here");
+
+    assertEquals(ExitCodes.UNAVAILABLE, run.exitCode());
+    assertTrue(run.errorLine().startsWith("error: UNAVAILABLE: "), run.err());
+    assertTrue(run.errorLine().endsWith("(is a node listening at --target? retrying with the same --request-id is safe)"));
+  }
+
+  @Test
+  void purchaseStillPendingAtTheDeadlineExitsFiveAndSaysHowToAsk() {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("slow").setStock(1).build());
+    cluster.ledger.hold("slow");
+
+    CliRun run = CliRun.run("purchase", "--target", region, "--event", "slow", "--user", "alice",
+        "--request-id", "req-p", "--deadline", "100ms");
+
+    assertEquals(ExitCodes.UNDECIDED, run.exitCode(), run.err());
+    assertTrue(run.out().startsWith("PENDING request req-p for event slow, arrived "), run.out());
+    assertTrue(run.out().contains("ask again: flashsale status --target " + region + " --event slow req-p"));
+  }
+
+  @Test
+  void eventCreateStoresUtcAndShowsTheUsersZone() throws Exception {
+    CliRun created = CliRun.run("event", "create", "--target", arbiter, "--event", "drop", "--item", "sneakers",
+        "--stock", "10", "--start", "2030-01-01T08:00", "--end", "2030-01-01T09:00", "--zone", "Asia/Shanghai",
+        "--per-user-limit", "2", "--regions", "near,far", "--mode", "global-order");
+    CliRun again = CliRun.run("event", "create", "--target", arbiter, "--event", "drop", "--item", "sneakers",
+        "--stock", "10", "--start", "+1s", "--end", "+1h", "--regions", "near", "--mode", "sharded");
+    CliRun shown = CliRun.run("event", "get", "--target", arbiter, "--event", "drop", "--zone", "Asia/Shanghai");
+    CliRun json = CliRun.run("event", "get", "--target", arbiter, "--event", "drop", "--json");
+
+    assertEquals(ExitCodes.OK, created.exitCode(), created.err());
+    assertTrue(created.out().startsWith("created event drop: sneakers, GLOBAL_ORDER"), created.out());
+    assertEquals(ExitCodes.REJECTED, again.exitCode());
+    assertTrue(again.errorLine().startsWith("error: ALREADY_EXISTS EVENT_EXISTS: "), again.err());
+    assertTrue(shown.out().contains("start 2030-01-01T08:00:00+08:00  end 2030-01-01T09:00:00+08:00"), shown.out());
+    EventAdminServiceGetEventResponse.Builder parsed = EventAdminServiceGetEventResponse.newBuilder();
+    JsonFormat.parser().merge(json.out(), parsed);
+    Event event = parsed.getEvent();
+    assertEquals(Instant.parse("2030-01-01T00:00:00Z"), ProtoTimes.instant(event.getStartTime()));
+    assertEquals(EventMode.EVENT_MODE_GLOBAL_ORDER, event.getMode());
+    assertEquals(2, event.getPerUserLimit());
+    assertEquals(java.util.List.of("near", "far"), event.getRegionsList());
+  }
+
+  @Test
+  void decisionsAndRegionsAreListed() throws Exception {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("big").setStock(3).build());
+    for (int i = 0; i < 7; i++) {
+      CliRun.run("purchase", "--target", region, "--event", "big", "--user", "u" + i);
+    }
+
+    CliRun table = CliRun.run("event", "decisions", "--target", arbiter, "--event", "big", "--page-size", "2");
+    CliRun json = CliRun.run("event", "decisions", "--target", arbiter, "--event", "big", "--json");
+    CliRun regions = CliRun.run("regions", "--target", arbiter);
+
+    assertEquals(ExitCodes.OK, table.exitCode(), table.err());
+    assertEquals(1 + 7 + 1, table.out().lines().count(), table.out()); // header, rows, count
+    assertTrue(table.out().lines().skip(4).findFirst().orElseThrow().matches("4\\s+LOST\\s+near\\s+u3\\s+1\\s+.*SOLD_OUT"),
+        table.out());
+    ListDecisionsResponse.Builder parsed = ListDecisionsResponse.newBuilder();
+    JsonFormat.parser().merge(json.out(), parsed);
+    assertEquals(7, parsed.getDecisionsCount());
+    assertTrue(regions.out().lines().anyMatch(l -> l.matches("far\\s+no\\s+-\\s+0\\.000\\s+0\\.000\\s+FLAGGED")),
+        regions.out());
+    assertTrue(regions.out().lines().anyMatch(l -> l.matches("near\\s+yes\\s+\\S+\\s+0\\.250\\s+1\\.000\\s+no")),
+        regions.out());
+  }
+}

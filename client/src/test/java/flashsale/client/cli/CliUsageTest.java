@@ -1,0 +1,83 @@
+package flashsale.client.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class CliUsageTest {
+  private static void assertUsageError(CliRun run, String message, String usageOf) {
+    assertEquals(ExitCodes.USAGE, run.exitCode(), run.err());
+    assertTrue(run.err().contains(message), run.err());
+    assertTrue(run.err().contains("Usage: " + usageOf), run.err());
+    assertFalse(run.err().contains("\tat "), "no stack trace");
+  }
+
+  @Test
+  void noSubcommandIsAUsageError() {
+    assertUsageError(CliRun.run(), "missing subcommand", "flashsale");
+    assertUsageError(CliRun.run("event"), "missing subcommand", "flashsale event");
+  }
+
+  @Test
+  void missingRequiredOptionIsAUsageError() {
+    assertUsageError(CliRun.run("purchase", "--target", "localhost:1", "--event", "e"),
+        "Missing required option: '--user=<userId>'", "flashsale purchase");
+  }
+
+  @Test
+  void unknownOptionAndBadValuesAreUsageErrors() {
+    assertUsageError(CliRun.run("regions", "--target", "x:1", "--colour"), "Unknown option: '--colour'", "flashsale regions");
+    assertUsageError(CliRun.run("status", "--target", "x:1", "--event", "e", "--deadline", "soon", "r"),
+        "cannot read duration 'soon'", "flashsale status");
+    assertUsageError(CliRun.run("event", "create", "--target", "x:1", "--event", "e", "--item", "i", "--stock", "1",
+        "--start", "now", "--end", "+1m", "--regions", "a", "--mode", "fifo"), "unknown mode 'fifo'", "flashsale event create");
+    assertUsageError(CliRun.run("loadgen", "--region", "a=x:1", "--event", "e", "--users", "1", "--rate", "1",
+        "--duration", "1s", "--pattern", "zigzag", "--out", "x.csv"), "--pattern", "flashsale loadgen");
+  }
+
+  @Test
+  void unreadableTimeIsOneLineWithExitTwo() {
+    CliRun run = CliRun.run("event", "create", "--target", "x:1", "--event", "e", "--item", "i", "--stock", "1",
+        "--start", "tomorrow-ish", "--end", "+1m", "--regions", "a", "--mode", "central");
+
+    assertEquals(ExitCodes.USAGE, run.exitCode());
+    assertTrue(run.errorLine().startsWith("error: cannot read time 'tomorrow-ish'"), run.err());
+  }
+
+  @Test
+  void endBeforeStartIsAUsageError() {
+    assertUsageError(CliRun.run("event", "create", "--target", "x:1", "--event", "e", "--item", "i", "--stock", "1",
+        "--start", "+1m", "--end", "+10s", "--regions", "a", "--mode", "central"), "must be after --start",
+        "flashsale event create");
+  }
+
+  @Test
+  void helpListsTheExitCodes() {
+    CliRun run = CliRun.run("purchase", "--help");
+
+    assertEquals(ExitCodes.OK, run.exitCode());
+    assertTrue(run.out().contains("Exit codes:"), run.out());
+    for (int code = ExitCodes.OK; code <= ExitCodes.FAILURE; code++) {
+      assertTrue(run.out().contains("  " + code + "   "), "code " + code + " in:\n" + run.out());
+    }
+  }
+
+  @Test
+  void loadgenRefusesAnOutputFolderThatDoesNotExistBeforeSendingAnything() {
+    CliRun run = CliRun.run("loadgen", "--region", "a=inprocess:none", "--event", "e", "--users", "1", "--rate", "1",
+        "--duration", "1s", "--out", "/nonexistent/folder/results.csv");
+
+    assertEquals(ExitCodes.USAGE, run.exitCode());
+    assertEquals("error: --out folder /nonexistent/folder does not exist", run.errorLine());
+  }
+
+  @Test
+  void missingResultsFileIsALocalFailureOnOneLine() {
+    CliRun run = CliRun.run("report", "/nonexistent/results.csv");
+
+    assertEquals(ExitCodes.FAILURE, run.exitCode());
+    assertEquals("error: NoSuchFileException: /nonexistent/results.csv", run.errorLine());
+  }
+}

@@ -1,0 +1,44 @@
+package flashsale.client.fakes;
+
+import flashsale.client.FlashSaleChannels;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * In-process fake servers sharing one {@link FakeLedger}: an arbiter admin API and any number of
+ * regions, each reachable as {@code inprocess:NAME}. Close it in {@code @AfterEach}.
+ */
+public final class FakeCluster implements AutoCloseable {
+  public final FakeLedger ledger = new FakeLedger();
+  public final FakeAdmin admin = new FakeAdmin(ledger);
+  private final List<Server> servers = new ArrayList<>();
+  private final String prefix = InProcessServerBuilder.generateName();
+
+  /** Starts the admin API; returns its target. */
+  public String startArbiter() throws IOException {
+    return start("arbiter", admin);
+  }
+
+  /** Starts a region that stamps with {@code region}; returns its target. */
+  public String startRegion(String region) throws IOException {
+    return start(region, new FakeRegion(region, ledger));
+  }
+
+  private String start(String role, BindableService service) throws IOException {
+    String name = prefix + "-" + role;
+    servers.add(InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start());
+    return FlashSaleChannels.IN_PROCESS_PREFIX + name;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Server server : servers) {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

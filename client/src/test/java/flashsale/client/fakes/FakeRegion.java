@@ -1,0 +1,78 @@
+package flashsale.client.fakes;
+
+import flashsale.client.ProtoTimes;
+import flashsale.v1.Event;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.GetEventRequest;
+import flashsale.v1.GetEventResponse;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
+import flashsale.v1.PurchaseState;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.util.Optional;
+
+/** A region node for tests: stamps arrivals and decides first come first served from a {@link FakeLedger}. */
+public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplBase {
+  private final String region;
+  private final FakeLedger ledger;
+
+  public FakeRegion(String region, FakeLedger ledger) {
+    this.region = region;
+    this.ledger = ledger;
+  }
+
+  @Override
+  public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> response) {
+    if (ledger.takeUnavailableAttempt()) {
+      response.onError(Status.UNAVAILABLE.withDescription("region warming up").asRuntimeException());
+      return;
+    }
+    if (ledger.event(request.getEventId()).isEmpty()) {
+      response.onError(FakeLedger.eventNotFound(request.getEventId()));
+      return;
+    }
+    Instant arrival = Instant.now();
+    if (ledger.held(request.getEventId())) {
+      // Keep the call open: the client's deadline ends it, as with a slow arbiter.
+      ledger.stamp(request, arrival);
+      return;
+    }
+    response.onNext(PurchaseResponse.newBuilder().setDecision(ledger.decide(region, request, arrival)).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void getPurchase(GetPurchaseRequest request, StreamObserver<GetPurchaseResponse> response) {
+    var decided = ledger.decision(request.getEventId(), request.getRequestId());
+    Optional<Instant> arrival = ledger.pendingArrival(request.getEventId(), request.getRequestId());
+    if (decided.isPresent()) {
+      response.onNext(GetPurchaseResponse.newBuilder()
+          .setState(PurchaseState.PURCHASE_STATE_DECIDED).setDecision(decided.get()).build());
+    } else if (arrival.isPresent()) {
+      response.onNext(GetPurchaseResponse.newBuilder()
+          .setState(PurchaseState.PURCHASE_STATE_PENDING)
+          .setArrivalTime(ProtoTimes.timestamp(arrival.get())).build());
+    } else {
+      response.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND, "no purchase " + request.getRequestId()));
+      return;
+    }
+    response.onCompleted();
+  }
+
+  @Override
+  public void getEvent(GetEventRequest request, StreamObserver<GetEventResponse> response) {
+    Optional<Event> event = ledger.event(request.getEventId());
+    if (event.isEmpty()) {
+      response.onError(FakeLedger.eventNotFound(request.getEventId()));
+      return;
+    }
+    response.onNext(GetEventResponse.newBuilder().setEvent(event.get()).build());
+    response.onCompleted();
+  }
+}

@@ -1,0 +1,153 @@
+package flashsale.client.report;
+
+import static flashsale.client.report.Records.decided;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.client.load.RecordOutcome;
+import flashsale.client.load.RequestRecord;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class FairnessMetricsTest {
+
+  /** 20 requests 1 ms apart, alternating regions, ranked in send order; the first 5 win. */
+  private static List<RequestRecord> fairRun() {
+    List<RequestRecord> records = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      records.add(decided("r" + i, i % 2 == 0 ? "near" : "far", 1_000_000L + i * 1_000L, i + 1, i < 5));
+    }
+    return records;
+  }
+
+  /**
+   * The same sends, ranked by arrival at a central store where "far" requests take 30 ms longer:
+   * every near request beats every far one, as in the article's baseline.
+   */
+  private static List<RequestRecord> latencyBiasedRun() {
+    List<RequestRecord> sends = fairRun();
+    List<RequestRecord> byArrival = new ArrayList<>(sends);
+    byArrival.sort(Comparator.comparingLong(r -> r.sendMicros() + (r.region().equals("far") ? 30_000 : 1_000)));
+    List<RequestRecord> ranked = new ArrayList<>();
+    for (int i = 0; i < byArrival.size(); i++) {
+      RequestRecord r = byArrival.get(i);
+      ranked.add(decided(r.requestId(), r.region(), r.sendMicros(), i + 1, i < 5));
+    }
+    Collections.shuffle(ranked, new Random(7)); // metrics must not depend on input order
+    return ranked;
+  }
+
+  @Test
+  void perfectlyFairRunHasPrecisionOneAndNoInversions() {
+    List<RequestRecord> run = fairRun();
+
+    assertEquals(1.0, FairnessMetrics.winnerPrecision(run));
+    InversionCount inversions = FairnessMetrics.inversions(run, 500);
+    assertEquals(0, inversions.invertedPairs());
+    assertEquals(20 * 19 / 2, inversions.comparedPairs()); // all pairs are ≥ 1 ms apart
+    for (RegionShare share : FairnessMetrics.regionShares(run)) {
+      assertEquals(share.idealShare(), share.actualShare(), share.region());
+    }
+  }
+
+  @Test
+  void latencyBiasedRunHasLowPrecisionManyInversionsAndAStarvedFarRegion() {
+    List<RequestRecord> run = latencyBiasedRun();
+
+    // Ideal winners r0..r4; actual winners r0, r2, r4, r6, r8 → 3 of 5.
+    assertEquals(0.6, FairnessMetrics.winnerPrecision(run), 1e-12);
+    InversionCount inversions = FairnessMetrics.inversions(run, 500);
+    // Every (far i, near j) with i < j is inverted: far 1 precedes 9 near, far 3 precedes 8, … → 45 of 190.
+    assertEquals(new InversionCount(45, 190), inversions);
+    assertEquals(bruteForce(run, 500), inversions);
+    RegionShare far = FairnessMetrics.regionShares(run).stream().filter(s -> s.region().equals("far")).findFirst().orElseThrow();
+    assertEquals(0, far.actualWins());
+    assertEquals(2, far.idealWins());
+    assertEquals(0.4, far.idealShare(), 1e-12);
+  }
+
+  @Test
+  void pairsWithinTheClockBoundAreTiesAndNotCounted() {
+    // b was sent 500 µs after a but ranked first: within a 1 ms bound no clock can tell them apart.
+    List<RequestRecord> run = List.of(decided("a", "near", 10_000, 2, false), decided("b", "far", 10_500, 1, true));
+
+    InversionCount withinBound = FairnessMetrics.inversions(run, 1_000);
+    assertEquals(new InversionCount(0, 0), withinBound);
+    assertTrue(Double.isNaN(withinBound.share()));
+    assertEquals(new InversionCount(1, 1), FairnessMetrics.inversions(run, 100));
+    // Exactly the bound apart is still a tie: "more than the bound" is strict.
+    assertEquals(new InversionCount(0, 0), FairnessMetrics.inversions(run, 500));
+  }
+
+  @Test
+  void undecidedRequestsTakeNoPartInFairness() {
+    List<RequestRecord> run = new ArrayList<>(fairRun());
+    run.add(Records.failed("early-error", "far", 0)); // earliest of all, but never ranked
+
+    assertEquals(1.0, FairnessMetrics.winnerPrecision(run));
+    assertEquals(0, FairnessMetrics.inversions(run, 500).invertedPairs());
+  }
+
+  @Test
+  void sweepMatchesBruteForceOnRandomRuns() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    for (int round = 0; round < 20; round++) {
+      int n = 1 + random.nextInt(400);
+      List<Integer> ranks = new ArrayList<>(IntStream.rangeClosed(1, n).boxed().toList());
+      Collections.shuffle(ranks, random);
+      List<RequestRecord> run = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        // Coarse send times so that exact ties and near-ties occur often.
+        run.add(decided("r" + i, "x", random.nextInt(5_000), ranks.get(i), false));
+      }
+      long bound = random.nextInt(3) == 0 ? 0 : random.nextInt(1_000);
+      assertEquals(bruteForce(run, bound), FairnessMetrics.inversions(run, bound), "seed=" + seed + " round=" + round);
+    }
+  }
+
+  @Test
+  void noWinnersMeansPrecisionUndefined() {
+    List<RequestRecord> run = List.of(decided("a", "near", 1, 1, false));
+    assertTrue(Double.isNaN(FairnessMetrics.winnerPrecision(run)));
+    assertTrue(Double.isNaN(FairnessMetrics.regionShares(run).get(0).actualShare()));
+  }
+
+  @Test
+  void latencyPercentilesAndThroughput() {
+    List<RequestRecord> run = new ArrayList<>();
+    for (int i = 1; i <= 100; i++) {
+      // Request i is sent at i ms and answered i ms later; the last answer lands at 200 ms.
+      run.add(new RequestRecord("r" + i, "u" + i, "near", i * 1_000L, 0, RecordOutcome.LOST, i, 0, 0, i * 1_000L, ""));
+    }
+    run.add(Records.failed("e", "near", 50_000)); // not decided: no latency sample
+
+    assertEquals(100, FairnessMetrics.latencyHistogram(run).getTotalCount());
+    assertEquals(50_000, FairnessMetrics.latencyHistogram(run).getValueAtPercentile(50), 50);
+    assertEquals(99_000, FairnessMetrics.latencyHistogram(run).getValueAtPercentile(99), 99);
+    // 100 decided over 1 ms .. 200 ms = 0.199 s.
+    assertEquals(100 / 0.199, FairnessMetrics.throughputPerSecond(run), 1e-6);
+  }
+
+  private static InversionCount bruteForce(List<RequestRecord> records, long bound) {
+    List<RequestRecord> decided = records.stream().filter(RequestRecord::decided).toList();
+    long compared = 0;
+    long inverted = 0;
+    for (RequestRecord a : decided) {
+      for (RequestRecord b : decided) {
+        if (b.sendMicros() - a.sendMicros() > bound) {
+          compared++;
+          if (a.rank() > b.rank()) {
+            inverted++;
+          }
+        }
+      }
+    }
+    return new InversionCount(inverted, compared);
+  }
+}
