@@ -15,15 +15,16 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A Redis-backed local cluster plus client channels to it; closes everything it opened. */
 final class ClusterFixture implements AutoCloseable {
   final RedisServer redis;
   final ArbiterStore store;
   final LocalCluster cluster;
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Map<String, ManagedChannel> channels = new HashMap<>();
 
   ClusterFixture(List<RegionSpec> regions) throws Exception {
     redis = RedisServer.start();
@@ -31,10 +32,9 @@ final class ClusterFixture implements AutoCloseable {
     cluster = LocalCluster.start(store, regions, 2).awaitConnected(Duration.ofSeconds(10));
   }
 
-  ManagedChannel channel(String target) {
-    ManagedChannel c = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
-    channels.add(c);
-    return c;
+  /** One channel per target, shared by every stub of this fixture. */
+  synchronized ManagedChannel channel(String target) {
+    return channels.computeIfAbsent(target, t -> Grpc.newChannelBuilder(t, InsecureChannelCredentials.create()).build());
   }
 
   EventAdminServiceGrpc.EventAdminServiceBlockingStub admin() {
@@ -68,7 +68,7 @@ final class ClusterFixture implements AutoCloseable {
 
   @Override
   public void close() {
-    channels.forEach(ManagedChannel::shutdownNow);
+    channels.values().forEach(ManagedChannel::shutdownNow);
     cluster.close();
     redis.close();
   }

@@ -51,6 +51,11 @@ class GlobalOrderEndToEndTest {
   private static Map<String, PurchaseDecision> burst(String eventId) throws InterruptedException {
     var near = fx.asyncBuyer("near");
     var far = fx.asyncBuyer("far");
+    // open both connections first, so connection setup does not decide who arrives first
+    for (String region : List.of("near", "far")) {
+      fx.buyer(region).getEvent(flashsale.v1.GetEventRequest.newBuilder().setEventId(eventId).build());
+    }
+
     Map<String, PurchaseDecision> answers = new ConcurrentHashMap<>();
     Map<String, Throwable> errors = new ConcurrentHashMap<>();
     CountDownLatch done = new CountDownLatch(2 * PER_REGION);
@@ -79,7 +84,7 @@ class GlobalOrderEndToEndTest {
             };
         (region.equals("far") ? far : near).withDeadlineAfter(20, TimeUnit.SECONDS).purchase(request, observer);
       }
-      if (i % 10 == 0) Thread.sleep(1);
+      if (i % 2 == 0) Thread.sleep(1);
     }
     assertTrue(done.await(30, TimeUnit.SECONDS), "not every Purchase was answered");
     assertEquals(Map.of(), errors, "every Purchase must succeed with a decision");
@@ -107,30 +112,10 @@ class GlobalOrderEndToEndTest {
     long farWins = winners.stream().filter(id -> id.startsWith("far-")).count();
     long farEarliest = earliest.stream().filter(id -> id.startsWith("far-")).count();
     System.out.printf("far region: %d of %d wins (ideal %d)%n", farWins, STOCK, farEarliest);
-    assertTrue(farWins > STOCK / 4, "the far region's early requests must win: " + farWins);
+    assertTrue(farEarliest >= STOCK / 4, "scenario: the far region must hold many of the earliest stamps: " + farEarliest);
+    assertEquals(farEarliest, farWins, "the far region's early requests win against the near region's later ones");
 
-    // decided (rank) order is stamp order
-    List<PurchaseDecision> byRank = new ArrayList<>(answers.values());
-    byRank.sort(Comparator.comparingLong(PurchaseDecision::getRank));
-    for (int i = 0; i < byRank.size(); i++) {
-      assertEquals(i + 1, byRank.get(i).getRank(), "ranks are 1..n without gaps");
-      if (i > 0) assertTrue(stampMicros(byRank.get(i - 1)) <= stampMicros(byRank.get(i)), "rank order follows stamps at rank " + (i + 1));
-    }
-
-    // GetPurchase and a retried Purchase give the same decision; ListDecisions is the same log
-    var nearBuyer = fx.buyer("near");
-    for (PurchaseDecision d : List.of(byRank.get(0), byRank.get(STOCK - 1), byRank.get(STOCK), byRank.get(byRank.size() - 1))) {
-      var looked = fx.buyer(d.getRegion()).getPurchase(GetPurchaseRequest.newBuilder().setEventId("e2e-burst").setRequestId(d.getRequestId()).build());
-      assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, looked.getState());
-      assertEquals(d, looked.getDecision());
-      var crossRegion = nearBuyer.getPurchase(GetPurchaseRequest.newBuilder().setEventId("e2e-burst").setRequestId(d.getRequestId()).build());
-      assertEquals(d.getOutcome(), crossRegion.getDecision().getOutcome());
-      assertEquals(d.getRank(), crossRegion.getDecision().getRank());
-      var retried =
-          fx.buyer(d.getRegion())
-              .purchase(PurchaseRequest.newBuilder().setEventId("e2e-burst").setUserId(d.getUserId()).setRequestId(d.getRequestId()).setQuantity(1).build());
-      assertEquals(d, retried.getDecision());
-    }
+    // the audit log: every request ranked once, in stamp order
     List<PurchaseDecision> log = new ArrayList<>();
     String token = "";
     do {
@@ -138,7 +123,45 @@ class GlobalOrderEndToEndTest {
       log.addAll(page.getDecisionsList());
       token = page.getNextPageToken();
     } while (!token.isEmpty());
-    assertEquals(byRank, log, "the audit log is the global decided order");
+    // requests that arrived after the sold-out notice are answered by their region at once and
+    // never ranked, so the log holds at least every win and every ranked answer
+    assertTrue(log.size() >= STOCK && log.size() <= 2 * PER_REGION, "log size " + log.size());
+    assertEquals(log.size(), log.stream().map(PurchaseDecision::getRequestId).distinct().count(), "one decision per request_id");
+    for (int i = 0; i < log.size(); i++) {
+      assertEquals(i + 1, log.get(i).getRank(), "ranks are 1..n without gaps");
+      if (i > 0) assertTrue(stampMicros(log.get(i - 1)) <= stampMicros(log.get(i)), "rank order follows stamps at rank " + (i + 1));
+    }
+
+    // what each client heard agrees with the log; losses answered by the region's sold-out
+    // fast path carry rank 0 (not ranked when told) and the log ranks them as SOLD_OUT
+    Map<String, PurchaseDecision> logById = log.stream().collect(Collectors.toMap(PurchaseDecision::getRequestId, d -> d));
+    for (PurchaseDecision told : answers.values()) {
+      PurchaseDecision logged = logById.get(told.getRequestId());
+      if (told.getRank() == 0) {
+        assertEquals(Outcome.OUTCOME_LOST, told.getOutcome());
+        assertEquals(flashsale.v1.LossReason.LOSS_REASON_SOLD_OUT, told.getLossReason());
+        if (logged != null) assertEquals(Outcome.OUTCOME_LOST, logged.getOutcome());
+      } else {
+        assertEquals(logged, told, "a ranked answer is exactly the logged decision");
+      }
+    }
+
+    // GetPurchase (same region and another region) and a retried Purchase give the same decision
+    var nearBuyer = fx.buyer("near");
+    for (PurchaseDecision d : List.of(log.get(0), log.get(STOCK - 1), byStamp.get(STOCK), byStamp.get(byStamp.size() - 1))) {
+      PurchaseDecision told = answers.get(d.getRequestId());
+      var looked = fx.buyer(d.getRegion()).getPurchase(GetPurchaseRequest.newBuilder().setEventId("e2e-burst").setRequestId(d.getRequestId()).build());
+      assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, looked.getState());
+      assertEquals(told, looked.getDecision());
+      if (told.getRank() > 0) { // ranked: the arbiter holds it, so any region can look it up
+        var crossRegion = nearBuyer.getPurchase(GetPurchaseRequest.newBuilder().setEventId("e2e-burst").setRequestId(d.getRequestId()).build());
+        assertEquals(told.getOutcome(), crossRegion.getDecision().getOutcome());
+      }
+      var retried =
+          fx.buyer(d.getRegion())
+              .purchase(PurchaseRequest.newBuilder().setEventId("e2e-burst").setUserId(d.getUserId()).setRequestId(d.getRequestId()).setQuantity(1).build());
+      assertEquals(told, retried.getDecision());
+    }
     assertEquals(STOCK, fx.store.readOutbox("e2e-burst").size(), "every winner is in the outbox");
   }
 }

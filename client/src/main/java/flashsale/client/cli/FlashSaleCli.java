@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
       LoadgenCommand.class,
       LoadgenCeilingCommand.class,
       ReportCommand.class,
+      DemoCommand.class,
+      flashsale.client.bench.GlobalOrderBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class FlashSaleCli implements Runnable {
