@@ -34,12 +34,21 @@ public record RequestRecord(
     Objects.requireNonNull(region, "region");
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(errorCode, "errorCode");
-    if (outcome.decided() && rank <= 0) {
-      throw new IllegalArgumentException("decided request " + requestId + " has rank " + rank);
+    if (outcome == RecordOutcome.WON && rank <= 0) {
+      throw new IllegalArgumentException("winning request " + requestId + " has rank " + rank);
     }
+    if (rank < 0) throw new IllegalArgumentException("request " + requestId + " has rank " + rank);
   }
 
-  /** True when the arbiter ranked the request (won or lost). */
+  /**
+   * Position in the decided order for comparisons. A loss with rank 0 was answered by its region's
+   * sold-out fast path, after the last unit had gone: it sorts after every ranked decision.
+   */
+  public long orderRank() {
+    return rank == 0 ? Long.MAX_VALUE : rank;
+  }
+
+  /** True when the request was decided (won or lost). */
   public boolean decided() {
     return outcome.decided();
   }

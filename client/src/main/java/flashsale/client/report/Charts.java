@@ -81,8 +81,9 @@ final class Charts {
       return chart;
     }
     long firstSendMicros = decided.get(0).sendMicros();
+    // losses answered by a region's sold-out fast path carry no rank to plot
     Map<String, List<RequestRecord>> byRegion =
-        decided.stream().collect(Collectors.groupingBy(RequestRecord::region, TreeMap::new, Collectors.toList()));
+        decided.stream().filter(r -> r.rank() > 0).collect(Collectors.groupingBy(RequestRecord::region, TreeMap::new, Collectors.toList()));
     byRegion.forEach(
         (region, records) ->
             chart.addSeries(

@@ -61,7 +61,7 @@ public final class FairnessMetrics {
       throw new IllegalArgumentException("clock bound must be ≥ 0, got " + clockBoundMicros);
     }
     List<RequestRecord> sorted = decidedBySendTime(records);
-    long[] ranks = sorted.stream().mapToLong(RequestRecord::rank).sorted().distinct().toArray();
+    long[] ranks = sorted.stream().mapToLong(RequestRecord::orderRank).sorted().distinct().toArray();
     RankCounter counter = new RankCounter(ranks.length);
     long compared = 0;
     long inverted = 0;
@@ -69,11 +69,11 @@ public final class FairnessMetrics {
     for (RequestRecord later : sorted) {
       while (inserted < sorted.size()
           && later.sendMicros() - sorted.get(inserted).sendMicros() > clockBoundMicros) {
-        counter.add(Arrays.binarySearch(ranks, sorted.get(inserted).rank()));
+        counter.add(Arrays.binarySearch(ranks, sorted.get(inserted).orderRank()));
         inserted++;
       }
       compared += inserted;
-      inverted += inserted - counter.countAtMost(Arrays.binarySearch(ranks, later.rank()));
+      inverted += inserted - counter.countAtMost(Arrays.binarySearch(ranks, later.orderRank()));
     }
     return new InversionCount(inverted, compared);
   }
