@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       ReportCommand.class,
       DemoCommand.class,
       flashsale.client.bench.GlobalOrderBenchmark.class,
+      flashsale.client.bench.PendingMemoryBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class FlashSaleCli implements Runnable {

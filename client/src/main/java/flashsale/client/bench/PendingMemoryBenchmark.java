@@ -1,0 +1,166 @@
+package flashsale.client.bench;
+
+import flashsale.arbiter.ArbiterConfig;
+import flashsale.arbiter.ArbiterNode;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventMode;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.GetEventRequest;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.PurchaseState;
+import flashsale.wire.Times;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Heap per pending purchase on a region node: the region runs as its own process (its jar), its
+ * event also names a region that never connects, so the frontier never moves and every purchase
+ * stays pending. Heap is read with {@code jcmd GC.heap_info} after a full GC, before and after.
+ */
+@Command(name = "bench-memory", mixinStandardHelpOptions = true, description = "Region-node heap per pending purchase.")
+public final class PendingMemoryBenchmark implements Callable<Integer> {
+  private static final Pattern USED_KB = Pattern.compile("used (\\d+)K");
+
+  @Option(names = "--pending", description = "Purchases to hold pending (default: ${DEFAULT-VALUE}).")
+  int pending = 100_000;
+
+  @Option(names = "--region-jar", description = "The region node's fat jar (default: ${DEFAULT-VALUE}).")
+  Path regionJar = Path.of("region-node/target/region-node.jar");
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(regionJar)) {
+      throw new IllegalArgumentException("no region jar at " + regionJar.toAbsolutePath() + " (build with ./mvnw package, or pass --region-jar)");
+    }
+    var arbiter =
+        new ArbiterNode(
+                ArbiterConfig.defaults().withPort(0),
+                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+                new InMemoryArbiterStore(),
+                Clock.systemUTC())
+            .start();
+    int regionPort = freePort();
+    Process region =
+        new ProcessBuilder(
+                javaBin("java"), "-jar", regionJar.toString(), "--region", "near", "--port", Integer.toString(regionPort),
+                "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    ManagedChannel admin = channel("127.0.0.1:" + arbiter.port());
+    ManagedChannel buyer = channel("127.0.0.1:" + regionPort);
+    try {
+      createEvent(admin);
+      var blocking = FlashSaleServiceGrpc.newBlockingStub(buyer);
+      awaitRegion(blocking);
+      long beforeKb = heapUsedKb(region.pid());
+      var stub = FlashSaleServiceGrpc.newStub(buyer);
+      for (int i = 0; i < pending; i++) {
+        String id = "p-" + i;
+        stub.withDeadlineAfter(10, TimeUnit.MINUTES)
+            .purchase(
+                flashsale.v1.PurchaseRequest.newBuilder().setEventId("memory").setUserId(id).setRequestId(id).setQuantity(1).build(),
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override public void onNext(flashsale.v1.PurchaseResponse r) {}
+                  @Override public void onError(Throwable t) {}
+                  @Override public void onCompleted() {}
+                });
+        if (i % 5_000 == 4_999) Thread.sleep(20); // let the region keep up; the window is unbounded
+      }
+      awaitPending(blocking, "p-" + (pending - 1));
+      long afterKb = heapUsedKb(region.pid());
+      System.out.printf(
+          "region-node heap: %,d KiB before, %,d KiB with %,d purchases pending -> %,d bytes per pending purchase%n",
+          beforeKb, afterKb, pending, (afterKb - beforeKb) * 1024 / pending);
+      return 0;
+    } finally {
+      admin.shutdownNow();
+      buyer.shutdownNow();
+      region.destroyForcibly();
+      arbiter.stop();
+    }
+  }
+
+  private static void createEvent(ManagedChannel admin) {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    var event =
+        Event.newBuilder()
+            .setEventId("memory").setItem("memory probe").setStock(1_000_000)
+            .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 3_600_000_000L))
+            .setPerUserLimit(1).addAllRegions(List.of("near", "never-connects")).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER);
+    EventAdminServiceGrpc.newBlockingStub(admin).createEvent(CreateEventRequest.newBuilder().setRequestId("memory").setEvent(event).build());
+  }
+
+  private static void awaitRegion(FlashSaleServiceGrpc.FlashSaleServiceBlockingStub region) throws InterruptedException {
+    for (int attempt = 0; attempt < 300; attempt++) {
+      try {
+        region.withDeadlineAfter(1, TimeUnit.SECONDS).getEvent(GetEventRequest.newBuilder().setEventId("memory").build());
+        return;
+      } catch (StatusRuntimeException e) {
+        Thread.sleep(100);
+      }
+    }
+    throw new IllegalStateException("region node did not come up");
+  }
+
+  private static void awaitPending(FlashSaleServiceGrpc.FlashSaleServiceBlockingStub region, String lastRequestId) throws InterruptedException {
+    for (int attempt = 0; attempt < 600; attempt++) {
+      try {
+        var state = region.getPurchase(GetPurchaseRequest.newBuilder().setEventId("memory").setRequestId(lastRequestId).build());
+        if (state.getState() == PurchaseState.PURCHASE_STATE_PENDING) return;
+      } catch (StatusRuntimeException notYet) {
+        // not arrived yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("purchases did not all reach the region");
+  }
+
+  /** Heap in use after a full GC, read with jcmd from the JDK running this benchmark. */
+  private static long heapUsedKb(long pid) throws IOException, InterruptedException {
+    run(javaBin("jcmd"), Long.toString(pid), "GC.run");
+    String info = run(javaBin("jcmd"), Long.toString(pid), "GC.heap_info");
+    var m = USED_KB.matcher(info);
+    if (!m.find()) throw new IllegalStateException("cannot read heap use from jcmd output:\n" + info);
+    return Long.parseLong(m.group(1));
+  }
+
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
+    return out;
+  }
+
+  private static String javaBin(String tool) {
+    return Path.of(System.getProperty("java.home"), "bin", tool).toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (var socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static ManagedChannel channel(String target) {
+    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+  }
+}
