@@ -46,6 +46,7 @@ final class EventOutput {
           output.time(d.getArrivalTime()), output.time(d.getDecideTime()), note.strip()));
     }
     out.print(TextTable.render(rows));
+    out.flush();
     out.printf("%d decisions%n", decisions.size());
   }
 
@@ -57,6 +58,7 @@ final class EventOutput {
           millis(r.getClockOffset()), millis(r.getClockRoundTrip()), r.getClockFlagged() ? "FLAGGED" : "no"));
     }
     out.print(TextTable.render(rows));
+    out.flush();
   }
 
   private static String millis(Duration d) {

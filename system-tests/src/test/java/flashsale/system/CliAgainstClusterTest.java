@@ -1,0 +1,99 @@
+package flashsale.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.client.cli.FlashSaleCli;
+import flashsale.client.cluster.LocalCluster;
+import flashsale.client.cluster.LocalCluster.RegionSpec;
+import flashsale.store.memory.InMemoryArbiterStore;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code flashsale} CLI, run in-process with captured output, against a real local cluster. */
+class CliAgainstClusterTest {
+  static LocalCluster cluster;
+
+  record Run(int exitCode, String out, String err) {}
+
+  static Run flashsale(String... args) {
+    var out = new StringWriter();
+    var err = new StringWriter();
+    var cli = FlashSaleCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster =
+        LocalCluster.start(new InMemoryArbiterStore(), List.of(new RegionSpec("east", 0, Duration.ZERO), new RegionSpec("west", 10, Duration.ZERO)), 2)
+            .awaitConnected(Duration.ofSeconds(10));
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  @Test
+  void createPurchaseStatusAndAuditLogAgree() {
+    Run created =
+        flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-shoes", "--item", "sneakers",
+            "--stock", "1", "--start", "now", "--end", "+10m", "--regions", "east,west", "--mode", "global-order");
+    assertEquals(0, created.exitCode(), created.err());
+
+    Run won = flashsale("purchase", "--target", cluster.regionTarget("west"), "--event", "cli-shoes", "--user", "ann", "--request-id", "ann-1", "--json");
+    assertEquals(0, won.exitCode(), won.err()); // 0 = WON
+    assertTrue(won.out().contains("OUTCOME_WON"), won.out());
+    Run lost = flashsale("purchase", "--target", cluster.regionTarget("east"), "--event", "cli-shoes", "--user", "bob", "--request-id", "bob-1", "--json");
+    assertEquals(1, lost.exitCode(), lost.out() + lost.err()); // 1 = decided and LOST
+    assertTrue(lost.out().contains("LOSS_REASON_SOLD_OUT"), lost.out());
+
+    Run status = flashsale("status", "--target", cluster.regionTarget("west"), "--event", "cli-shoes", "--json", "ann-1");
+    assertEquals(0, status.exitCode(), status.err());
+    assertEquals(won.out(), status.out(), "purchase and status print the same decision");
+
+    Run log = flashsale("event", "decisions", "--target", cluster.arbiterTarget(), "--event", "cli-shoes");
+    assertEquals(0, log.exitCode(), log.err());
+    // bob's purchase came after the sold-out notice: his region answered it without a ticket
+    assertTrue(log.out().contains("ann-1") && log.out().contains("1 decisions"), log.out());
+
+    Run regions = flashsale("regions", "--target", cluster.arbiterTarget());
+    assertEquals(0, regions.exitCode(), regions.err());
+    assertTrue(regions.out().contains("east") && regions.out().contains("west"), regions.out());
+  }
+
+  @Test
+  void serverRefusalsAreOneLineWithTheirExitCode() {
+    Run unknown = flashsale("purchase", "--target", cluster.regionTarget("east"), "--event", "no-such", "--user", "ann");
+    assertEquals(4, unknown.exitCode());
+    assertTrue(unknown.err().startsWith("error: NOT_FOUND EVENT_NOT_FOUND"), unknown.err());
+    assertEquals(1, unknown.err().strip().lines().count(), "one line, no stack trace: " + unknown.err());
+    Run badArgs = flashsale("purchase", "--target", cluster.regionTarget("east"), "--quantity", "x");
+    assertEquals(2, badArgs.exitCode());
+  }
+
+  @Test
+  void demoShowsGlobalOrderFairAndWritesTheHtmlReport(@TempDir Path dir) throws Exception {
+    Path html = dir.resolve("report.html");
+    Run demo = flashsale("demo", "--users", "600", "--stock", "60", "--burst-ms", "300", "--no-progress", "--html", html.toString());
+    assertEquals(0, demo.exitCode(), demo.err());
+    var precision = Pattern.compile("winner precision\\s+([0-9.]+)").matcher(demo.out());
+    assertTrue(precision.find(), demo.out());
+    assertTrue(Double.parseDouble(precision.group(1)) >= 0.9, "global order is fair:\n" + demo.out());
+    String page = Files.readString(html);
+    assertTrue(page.contains("data:image/png;base64,"), "the HTML report embeds its plots");
+  }
+}
