@@ -78,7 +78,11 @@ public final class Leadership implements AutoCloseable {
     epoch = view.epoch();
     trustedUntilNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(settings.trustedMs());
     log.info("lease acquired epoch={} ttlMs={} renewMs={}", epoch, settings.ttlMs(), settings.renewIntervalMs());
-    listener.elected(epoch);
+    try {
+      listener.elected(epoch);
+    } catch (RuntimeException e) {
+      stepDown("rebuild failed: " + e);
+    }
   }
 
   private void renew() {
@@ -98,7 +102,7 @@ public final class Leadership implements AutoCloseable {
     log.warn("stepping down epoch={}: {}", epoch, why);
     epoch = 0;
     leaderAddress = "";
-    listener.deposed(why, leaderAddress);
+    listener.deposed(why, "");
   }
 
   /** Stops the election; a leader gives its lease up so a standby takes over at once. */
