@@ -1,34 +1,53 @@
 package flashsale.arbiter;
 
+import flashsale.arbiter.cluster.LeaseSettings;
+
 /**
  * Settings of one arbiter node.
  *
+ * @param arbiterId this node's id ({@code --node-id}) in logs, the welcome message and the lease
  * @param redisUri {@code redis://host:port}, or null for an in-memory store (single process only)
+ * @param advertise {@code host:port} at which regions reach this node; a standby names the
+ *     leader's in its NOT_LEADER answers
  * @param maxClockSkewMicros a region whose clock is provably further off than this is not ranked
  * @param maxBatchSize most decisions persisted in one store call
  * @param maxInboundMessageBytes cap on any message a client or region sends
+ * @param regionTimeoutMicros a region silent this long is left out of the frontier; 0 never
+ * @param lease timings of the leader lease (used when the node runs on Redis with a lease)
  */
 public record ArbiterConfig(
     String arbiterId,
     int port,
     String redisUri,
+    String advertise,
     long maxClockSkewMicros,
     int maxBatchSize,
-    int maxInboundMessageBytes) {
+    int maxInboundMessageBytes,
+    long regionTimeoutMicros,
+    LeaseSettings lease) {
 
   public static ArbiterConfig defaults() {
-    return new ArbiterConfig("arbiter-1", 9090, null, 5_000, 1024, 4 << 20);
+    return new ArbiterConfig("arbiter-1", 9090, null, "127.0.0.1:9090", 5_000, 1024, 4 << 20, 2_000_000,
+        LeaseSettings.defaults());
   }
 
   public ArbiterConfig withPort(int newPort) {
-    return new ArbiterConfig(arbiterId, newPort, redisUri, maxClockSkewMicros, maxBatchSize, maxInboundMessageBytes);
+    return new ArbiterConfig(arbiterId, newPort, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease);
   }
 
   public ArbiterConfig withRedis(String uri) {
-    return new ArbiterConfig(arbiterId, port, uri, maxClockSkewMicros, maxBatchSize, maxInboundMessageBytes);
+    return new ArbiterConfig(arbiterId, port, uri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease);
   }
 
   public ArbiterConfig withMaxClockSkewMicros(long micros) {
-    return new ArbiterConfig(arbiterId, port, redisUri, micros, maxBatchSize, maxInboundMessageBytes);
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, micros, maxBatchSize, maxInboundMessageBytes,
+        regionTimeoutMicros, lease);
+  }
+
+  public ArbiterConfig withRegionTimeoutMicros(long micros) {
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, micros, lease);
   }
 }

@@ -1,5 +1,7 @@
 package flashsale.arbiter;
 
+import flashsale.arbiter.cluster.LeaseSettings;
+import flashsale.arbiter.cluster.RedisLeaderLease;
 import flashsale.store.ArbiterStores;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.time.Clock;
@@ -9,21 +11,36 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Command line of the arbiter node. */
+/**
+ * Command line of the arbiter node. With {@code --redis} the node joins the arbiter cluster on that
+ * Redis: it leads only while it holds the lease, and stands by otherwise.
+ */
 @Command(
     name = "arbiter-node",
     mixinStandardHelpOptions = true,
     description = "Orders every region's stamped purchase tickets and decides them against stock.")
 public final class ArbiterMain implements Callable<Integer> {
 
-  @Option(names = "--node-id", description = "Name of this arbiter in logs and the welcome message (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--node-id", description = "Name of this arbiter in logs, the welcome message and the lease (default: ${DEFAULT-VALUE}).")
   String nodeId = "arbiter-1";
 
   @Option(names = "--port", description = "gRPC port (default: ${DEFAULT-VALUE}).")
   int port = 9090;
 
-  @Option(names = "--redis", description = "Redis URI, e.g. redis://127.0.0.1:6379. Without it the store is in memory and dies with the process.")
+  @Option(names = "--redis", description = "Redis URI, e.g. redis://127.0.0.1:6379: shared store and leader lease. Without it the store is in memory, dies with the process, and this node leads alone.")
   String redisUri;
+
+  @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address regions use to reach this node; standbys send regions here while it leads (default: 127.0.0.1:<port>).")
+  String advertise;
+
+  @Option(names = "--lease-ttl-ms", description = "Leader lease lifetime after each renewal (default: ${DEFAULT-VALUE}).")
+  long leaseTtlMs = LeaseSettings.defaults().ttlMs();
+
+  @Option(names = "--lease-renew-ms", description = "Lease renewal / acquisition attempt interval (default: ${DEFAULT-VALUE}).")
+  long leaseRenewMs = LeaseSettings.defaults().renewIntervalMs();
+
+  @Option(names = "--region-timeout-ms", description = "A region silent this long is left out of the frontier so the others keep selling; 0 waits forever (default: ${DEFAULT-VALUE}).")
+  long regionTimeoutMs = 2_000;
 
   @Option(names = "--max-clock-skew-ms", description = "A region whose clock is provably further off than this is not ranked (default: ${DEFAULT-VALUE}).")
   long maxClockSkewMs = 5;
@@ -33,13 +50,16 @@ public final class ArbiterMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    var config = new ArbiterConfig(nodeId, port, redisUri, TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20);
-    var node =
-        new ArbiterNode(
-            config,
-            NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
-            ArbiterStores.open(redisUri),
-            Clock.systemUTC());
+    var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
+    var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
+        TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
+        TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease);
+    var node = new ArbiterNode(
+        config,
+        NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
+        ArbiterStores.open(redisUri),
+        Clock.systemUTC(),
+        redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease));
     node.start();
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "arbiter-shutdown"));
     node.blockUntilShutdown();

@@ -1,5 +1,9 @@
 package flashsale.arbiter;
 
+import flashsale.arbiter.cluster.LeaderGate;
+import flashsale.arbiter.cluster.LeaderLease;
+import flashsale.arbiter.cluster.LeaderRole;
+import flashsale.arbiter.cluster.Leadership;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.arbiter.grpc.EventAdminGrpcService;
@@ -30,7 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One arbiter: the sequencer loop, its store and the gRPC server with the admin, sequencer,
- * health and reflection services. Embeddable: tests and the demo pass an in-process or
+ * health and reflection services. Alone (no lease) it leads from the start, unfenced. With a
+ * {@link LeaderLease} it is one of a cluster: a standby behind the {@link LeaderGate} until it
+ * wins the lease, and again when it loses it. Embeddable: tests and the demo pass an in-process or
  * loopback {@link ServerBuilder}, a store and a clock.
  */
 public final class ArbiterNode implements AutoCloseable {
@@ -42,41 +48,65 @@ public final class ArbiterNode implements AutoCloseable {
   private final RegionSessions sessions = new RegionSessions();
   private final EventAdminGrpcService admin;
   private final HealthStatusManager health = new HealthStatusManager();
+  private final LeaderGate gate;
+  private final Leadership leadership; // null when alone
   private final Server server;
 
+  /** A lone arbiter: leads at once, without a lease or fencing. */
   public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock) {
-    this.config = config;
-    this.store = store;
-    var sequencer =
-        new Sequencer(
-            new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(), SequencerConfig.defaults().futureStampToleranceMicros()));
-    this.loop = new SequencerLoop(sequencer, store, clock, sessions);
-    EventRegistry events = new EventRegistry();
-    this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom());
-    var welcome =
-        ArbiterWelcome.newBuilder()
-            .setArbiterId(config.arbiterId())
-            .setMaxClockSkewMicros(config.maxClockSkewMicros())
-            .build();
-    var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
-    this.server =
-        serverBuilder
-            .maxInboundMessageSize(config.maxInboundMessageBytes())
-            .addService(ServerInterceptors.intercept(admin, statusInterceptor))
-            .addService(ServerInterceptors.intercept(new SequencerGrpcService(loop, sessions, events, welcome), statusInterceptor))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .build();
+    this(config, serverBuilder, store, clock, null);
   }
 
-  /** Rebuilds every stored event's state from the store, then starts serving. */
+  /** A cluster member competing for {@code lease}; a lone arbiter when it is null. */
+  public ArbiterNode(
+      ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock, LeaderLease lease) {
+    this.config = config;
+    this.store = store;
+    var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
+        SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros());
+    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions);
+    EventRegistry events = new EventRegistry();
+    this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom());
+    if (lease == null) {
+      this.leadership = null;
+      this.gate = new LeaderGate(() -> "");
+      gate.open();
+    } else {
+      loop.standBy();
+      Leadership[] self = new Leadership[1];
+      this.gate = new LeaderGate(() -> self[0].leaderAddress());
+      var role = new LeaderRole(store, loop, sessions, events, admin, gate, () -> new Sequencer(sequencerConfig));
+      this.leadership = new Leadership(lease, config.lease(), role, System::nanoTime);
+      self[0] = leadership;
+      loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced a batch"));
+    }
+    var welcome = ArbiterWelcome.newBuilder()
+        .setArbiterId(config.arbiterId())
+        .setMaxClockSkewMicros(config.maxClockSkewMicros())
+        .build();
+    var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
+    this.server = serverBuilder
+        .maxInboundMessageSize(config.maxInboundMessageBytes())
+        .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate))
+        .addService(ServerInterceptors.intercept(
+            new SequencerGrpcService(loop, sessions, events, welcome), statusInterceptor, gate))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+  }
+
+  /** Alone: rebuilds every stored event from the store, then serves. In a cluster: serves as a standby and joins the election. */
   public ArbiterNode start() throws IOException {
-    for (EventSpec spec : store.listEvents()) admin.register(spec).join();
+    if (leadership == null) {
+      for (EventSpec spec : store.listEvents()) admin.register(spec).join();
+    }
     server.start();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(EventAdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(SequencerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    log.info("arbiter={} listening port={} events={}", config.arbiterId(), port(), store.listEvents().size());
+    if (leadership != null) leadership.start();
+    log.info("arbiter={} listening port={} advertise={} clustered={}", config.arbiterId(), port(), config.advertise(),
+        leadership != null);
     return this;
   }
 
@@ -84,8 +114,14 @@ public final class ArbiterNode implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Graceful stop: refuse new calls, end region streams (they reconnect elsewhere), drain. */
+  /** True while this node leads and has rebuilt its state. */
+  public boolean leading() {
+    return gate.isOpen();
+  }
+
+  /** Graceful stop: give the lease up, refuse new calls, end region streams (they reconnect elsewhere), drain. */
   public void stop() {
+    if (leadership != null) leadership.close();
     health.enterTerminalState();
     server.shutdown();
     loop.execute(() -> sessions.closeAll(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping")));

@@ -20,6 +20,8 @@ public enum ErrorReason {
   TOO_MANY_PENDING(Status.Code.RESOURCE_EXHAUSTED),
   CLOCK_SKEW(Status.Code.UNAVAILABLE),
   ARBITER_UNAVAILABLE(Status.Code.UNAVAILABLE),
+  /** A standby arbiter; ErrorInfo metadata {@code leader} names the leader's host:port when known. */
+  NOT_LEADER(Status.Code.UNAVAILABLE),
   STORE_UNAVAILABLE(Status.Code.UNAVAILABLE),
   SHUTTING_DOWN(Status.Code.UNAVAILABLE);
 

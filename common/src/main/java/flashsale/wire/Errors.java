@@ -32,12 +32,17 @@ public final class Errors {
 
   /** The ErrorInfo reason of a failed call, if the server sent one. */
   public static Optional<String> reasonOf(Throwable t) {
+    return infoOf(t).map(ErrorInfo::getReason);
+  }
+
+  /** The ErrorInfo of a failed call, if the server sent one. */
+  public static Optional<ErrorInfo> infoOf(Throwable t) {
     com.google.rpc.Status status = StatusProto.fromThrowable(t);
     if (status == null) return Optional.empty();
     for (Any detail : status.getDetailsList()) {
       if (detail.is(ErrorInfo.class)) {
         try {
-          return Optional.of(detail.unpack(ErrorInfo.class).getReason());
+          return Optional.of(detail.unpack(ErrorInfo.class));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
           return Optional.empty();
         }

@@ -257,4 +257,43 @@ public abstract class ArbiterStoreContract {
     for (int i = 0; i < decisions.size(); i++) assertEquals(i + 1, decisions.get(i).rank());
     assertTrue(outcome.applied() > 1 && outcome.rejected() > 0, "writers did not conflict: " + outcome);
   }
+
+  protected static StoreFencedException fenced(ArbiterStore store, DecisionBatch batch, long epoch) {
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> store.persistBatch(batch, epoch).get(30, TimeUnit.SECONDS));
+    return assertInstanceOf(StoreFencedException.class, e.getCause());
+  }
+
+  @Test
+  void batchOfADeposedLeaderIsFencedAndWritesNothing() throws Exception {
+    store.createEvent("c", event("e1", 10, 5));
+    store.persistBatch(batch("e1", 1, 1).win("r1", "u1", 2).build(), 3).get(30, TimeUnit.SECONDS);
+    store.fenceEvent("e1", 4);
+    EventLedger claimed = store.loadLedger("e1");
+
+    fenced(store, batch("e1", 2, 2).win("r2", "u2", 1).build(), 3);
+    fenced(store, batch("e1", 1, 1).win("r1", "u1", 2).build(), 3); // even an exact retry
+    assertEquals(claimed, store.loadLedger("e1"));
+    assertEquals(1, store.readOutbox("e1").size());
+
+    store.persistBatch(batch("e1", 1, 2).win("r2", "u2", 1).build(), 4).get(30, TimeUnit.SECONDS);
+    assertEquals(7, store.loadLedger("e1").remainingStock());
+  }
+
+  @Test
+  void writeUnderAHigherEpochFencesEveryLowerOne() throws Exception {
+    store.createEvent("c", event("e1", 10, 5));
+    store.persistBatch(batch("e1", 1, 1).win("r1", "u1", 1).build()).get(30, TimeUnit.SECONDS); // unfenced writer
+    store.persistBatch(batch("e1", 1, 2).win("r2", "u2", 1).build(), 7).get(30, TimeUnit.SECONDS);
+    fenced(store, batch("e1", 2, 3).win("r3", "u3", 1).build(), ArbiterStore.UNFENCED);
+    fenced(store, batch("e1", 2, 3).win("r3", "u3", 1).build(), 6);
+    assertThrows(StoreFencedException.class, () -> store.fenceEvent("e1", 6));
+    store.fenceEvent("e1", 7); // the same leader claiming again is fine
+    assertEquals(2, store.loadLedger("e1").lastRank());
+  }
+
+  @Test
+  void fencingAnUnknownEventFails() {
+    assertThrows(EventNotFoundException.class, () -> store.fenceEvent("ghost", 1));
+  }
 }

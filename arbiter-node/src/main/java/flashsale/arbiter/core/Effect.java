@@ -23,6 +23,12 @@ public sealed interface Effect {
   /** Tell a region whether its clock is trusted. */
   record SendClockVerdict(String region, boolean flagged, String message) implements Effect {}
 
+  /**
+   * The region went silent past the region timeout and is left out of frontiers ({@code excluded}),
+   * or spoke again and rejoins. For logs and metrics; the sequencer has already acted on it.
+   */
+  record RegionExclusion(String region, boolean excluded, String message) implements Effect {}
+
   /** The region broke the protocol: close its stream with FAILED_PRECONDITION. */
   record CutOffRegion(String region, String reason) implements Effect {}
 

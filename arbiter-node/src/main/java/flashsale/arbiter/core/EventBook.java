@@ -143,22 +143,25 @@ final class EventBook {
     lastReleasedHash = TieBreak.hash(spec.tieBreakSeed(), ticket.requestId());
   }
 
-  /** True when every region not clock-flagged has spoken, and at least one is not flagged. */
+  /** True when every region not excluded has spoken, and at least one is not excluded. */
   private boolean hasFrontier() {
     boolean any = false;
     for (RegionCursor region : regions) {
-      if (region.clockFlagged()) continue;
+      if (region.excluded()) continue;
       if (!region.spoken()) return false;
       any = true;
     }
     return any;
   }
 
-  /** The lowest watermark among the regions not clock-flagged: no earlier ticket can still come. */
+  /**
+   * The lowest watermark among the regions not excluded: no earlier ticket can still come, except
+   * from an excluded region, whose such tickets are then late.
+   */
   private long frontierMicros() {
     long frontier = Long.MAX_VALUE;
     for (RegionCursor region : regions) {
-      if (!region.clockFlagged()) frontier = Math.min(frontier, region.watermarkMicros());
+      if (!region.excluded()) frontier = Math.min(frontier, region.watermarkMicros());
     }
     return frontier;
   }

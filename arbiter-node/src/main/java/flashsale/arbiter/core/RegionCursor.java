@@ -5,7 +5,8 @@ import java.util.OptionalLong;
 /**
  * What the sequencer knows of one region, across all events: its watermark {@code W_r} (the
  * highest watermark or ticket stamp ever heard, kept across streams), the order check of its
- * current stream, and its clock verdict.
+ * current stream, and its clock verdict; and whether it has been silent past the region timeout,
+ * which leaves it out of every frontier until it speaks again.
  */
 final class RegionCursor {
 
@@ -19,9 +20,39 @@ final class RegionCursor {
   private long clockOffsetMicros;
   private long clockRoundTripMicros;
   private boolean clockFlagged;
+  /** Arbiter clock when the region last sent a ticket or watermark (or was first known). */
+  private long lastHeardMicros;
+  private boolean timedOut;
+  private long timeouts;
 
-  RegionCursor(String region) {
+  RegionCursor(String region, long nowMicros) {
     this.region = region;
+    this.lastHeardMicros = nowMicros;
+  }
+
+  /** The region spoke at {@code nowMicros}; true when that ends a timeout (it rejoins). */
+  boolean heard(long nowMicros) {
+    lastHeardMicros = Math.max(lastHeardMicros, nowMicros);
+    boolean rejoined = timedOut;
+    timedOut = false;
+    return rejoined;
+  }
+
+  /** True when the region has just now been silent for longer than {@code timeoutMicros}. */
+  boolean timesOut(long nowMicros, long timeoutMicros) {
+    if (timedOut || timeoutMicros <= 0 || nowMicros - lastHeardMicros <= timeoutMicros) return false;
+    timedOut = true;
+    timeouts++;
+    return true;
+  }
+
+  long silentMicros(long nowMicros) {
+    return nowMicros - lastHeardMicros;
+  }
+
+  /** Left out of frontiers: clock flagged or silent past the timeout. */
+  boolean excluded() {
+    return clockFlagged || timedOut;
   }
 
   String region() {
@@ -126,6 +157,8 @@ final class RegionCursor {
         spoken ? OptionalLong.of(watermarkMicros) : OptionalLong.empty(),
         clockReported ? OptionalLong.of(clockOffsetMicros) : OptionalLong.empty(),
         clockReported ? OptionalLong.of(clockRoundTripMicros) : OptionalLong.empty(),
-        clockFlagged);
+        clockFlagged,
+        timedOut,
+        timeouts);
   }
 }

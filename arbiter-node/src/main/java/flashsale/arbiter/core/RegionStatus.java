@@ -7,6 +7,8 @@ import java.util.OptionalLong;
  *
  * @param watermarkMicros latest watermark (or ticket stamp), empty before the region spoke
  * @param clockOffsetMicros region clock minus arbiter clock, as last reported
+ * @param timedOut silent past the region timeout: left out of frontiers until it speaks again
+ * @param timeouts how often the region has timed out since this arbiter learned of it
  */
 public record RegionStatus(
     String region,
@@ -14,4 +16,6 @@ public record RegionStatus(
     OptionalLong watermarkMicros,
     OptionalLong clockOffsetMicros,
     OptionalLong clockRoundTripMicros,
-    boolean clockFlagged) {}
+    boolean clockFlagged,
+    boolean timedOut,
+    long timeouts) {}

@@ -22,6 +22,11 @@ import java.util.TreeMap;
  * request id) order. A released ticket is decided at once against the in-memory stock, but told
  * only after {@link #batchPersisted} confirms its batch; one batch per event is in flight.
  *
+ * <p>A region silent (no ticket, no watermark) for longer than the region timeout, connected or
+ * not, is left out of frontiers at the next {@link #tick} so the other regions keep selling; its
+ * tickets that arrive behind what was released meanwhile are decided as late. It rejoins the
+ * moment it speaks again.
+ *
  * <p>Inputs from a region that is not connected (never connected, disconnected, or cut off for a
  * protocol violation) are ignored: they are the tail of a stream that is being closed.
  */
@@ -44,15 +49,31 @@ public final class Sequencer {
   public List<Effect> eventAdded(EventLedger ledger, long nowMicros) {
     String eventId = ledger.spec().eventId();
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
-    RegionCursor[] cursors = ledger.spec().regions().stream().map(this::cursor).toArray(RegionCursor[]::new);
+    RegionCursor[] cursors =
+        ledger.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
     events.put(eventId, new EventBook(ledger, cursors, config.maxBatchSize()));
     return List.of();
   }
 
   /** A region opened a new stream. Stamps on the new stream may restart below the last one's. */
   public List<Effect> regionConnected(String region, long nowMicros) {
-    cursor(region).connect();
+    cursor(region, nowMicros).connect();
     return List.of();
+  }
+
+  /**
+   * Time passes: every region silent past the region timeout is left out of its events' frontiers,
+   * which may release what the others sent meanwhile.
+   */
+  public List<Effect> tick(long nowMicros) {
+    List<Effect> effects = new ArrayList<>();
+    for (RegionCursor cursor : regions.values()) {
+      if (!cursor.timesOut(nowMicros, config.regionTimeoutMicros())) continue;
+      effects.add(new Effect.RegionExclusion(cursor.region(), true, "region " + cursor.region() + " silent for "
+          + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));
+      release(cursor, nowMicros, effects);
+    }
+    return effects;
   }
 
   public List<Effect> regionDisconnected(String region, long nowMicros) {
@@ -86,6 +107,7 @@ public final class Sequencer {
       return false;
     }
     cursor.ticketHeard(ticket.stampMicros());
+    spoke(cursor, nowMicros, effects);
     EventBook book = events.get(ticket.eventId());
     if (book == null) {
       effects.add(new Effect.RejectTicket(cursor.region(), ticket, Rejection.EVENT_NOT_OPEN,
@@ -110,6 +132,7 @@ public final class Sequencer {
       cutOff(cursor, violation, effects);
     } else {
       cursor.watermarkHeard(watermarkMicros);
+      spoke(cursor, nowMicros, effects);
     }
     release(cursor, nowMicros, effects);
     return effects;
@@ -156,8 +179,14 @@ public final class Sequencer {
     return regions.values().stream().map(RegionCursor::status).toList();
   }
 
-  private RegionCursor cursor(String region) {
-    return regions.computeIfAbsent(region, RegionCursor::new);
+  private RegionCursor cursor(String region, long nowMicros) {
+    return regions.computeIfAbsent(region, r -> new RegionCursor(r, nowMicros));
+  }
+
+  private static void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
+    if (cursor.heard(nowMicros)) {
+      effects.add(new Effect.RegionExclusion(cursor.region(), false, "region " + cursor.region() + " spoke again: rejoins the frontier"));
+    }
   }
 
   private RegionCursor connected(String region) {

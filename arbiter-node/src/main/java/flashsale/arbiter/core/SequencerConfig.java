@@ -8,14 +8,24 @@ package flashsale.arbiter.core;
  *     its tickets are rejected
  * @param futureStampToleranceMicros a stamp further than maxClockSkew plus this ahead of the
  *     arbiter's clock is a protocol violation: the region is cut off
+ * @param regionTimeoutMicros a region silent (no ticket, no watermark) for longer than this is
+ *     left out of the frontier so the others keep selling; its tickets ranked past meanwhile come
+ *     back late. 0 waits forever.
  */
-public record SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros) {
+public record SequencerConfig(
+    int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros, long regionTimeoutMicros) {
 
   public static SequencerConfig defaults() {
-    return new SequencerConfig(1024, 5_000, 1_000_000);
+    return new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000);
+  }
+
+  /** Without a region timeout: a silent region stalls its events' frontier until it speaks. */
+  public SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros) {
+    this(maxBatchSize, maxClockSkewMicros, futureStampToleranceMicros, 0);
   }
 
   public SequencerConfig {
+    if (regionTimeoutMicros < 0) throw new IllegalArgumentException("regionTimeoutMicros < 0");
     if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize < 1");
     if (maxClockSkewMicros < 0) throw new IllegalArgumentException("maxClockSkewMicros < 0");
     if (futureStampToleranceMicros < 0) throw new IllegalArgumentException("futureStampToleranceMicros < 0");

@@ -16,6 +16,11 @@ public final class EventRegistry {
     return byId.putIfAbsent(spec.eventId(), spec) == null;
   }
 
+  /** Forgets every event: a node that stops leading rebuilds them when it leads again. */
+  public void clear() {
+    byId.clear();
+  }
+
   public Optional<EventSpec> find(String eventId) {
     return Optional.ofNullable(byId.get(eventId));
   }

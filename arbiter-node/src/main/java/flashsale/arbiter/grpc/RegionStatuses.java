@@ -12,7 +12,9 @@ final class RegionStatuses {
         flashsale.v1.RegionStatus.newBuilder()
             .setRegion(r.region())
             .setConnected(r.connected())
-            .setClockFlagged(r.clockFlagged());
+            .setClockFlagged(r.clockFlagged())
+            .setTimedOut(r.timedOut())
+            .setTimeouts(r.timeouts());
     r.watermarkMicros().ifPresent(w -> b.setWatermarkTime(Times.timestamp(w)));
     r.clockOffsetMicros().ifPresent(o -> b.setClockOffset(Times.duration(o)));
     r.clockRoundTripMicros().ifPresent(o -> b.setClockRoundTrip(Times.duration(o)));

@@ -4,6 +4,7 @@ import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
+import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRejectedException;
 import java.time.InstantSource;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,29 +21,62 @@ import org.slf4j.LoggerFactory;
  * Owns the {@link Sequencer} on one thread: every input is posted here, and the effects it
  * returns are carried out here (store writes asynchronously, their completions posted back).
  * One thread keeps the sequencer free of locks and its inputs in one total order.
+ *
+ * <p>A node leads with one sequencer per term ({@link #lead}); between terms ({@link #standBy})
+ * it has none and drops inputs. Store writes carry the term's fencing epoch; completions of an
+ * earlier term are ignored, and a fenced write ends the term at once (nothing more is decided or
+ * told) and is reported to the fenced listener.
  */
 public final class SequencerLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SequencerLoop.class);
   private static final long MAX_RETRY_DELAY_MS = 1_000;
+  private static final long TICK_INTERVAL_MS = 50;
 
-  private final Sequencer sequencer;
   private final ArbiterStore store;
   private final InstantSource clock;
   private final RegionSessions sessions;
   private final ScheduledExecutorService thread;
+  private Sequencer sequencer; // null between terms; loop thread only
+  private long epoch;
+  /** Tells an earlier term's store completions from the current one's. */
+  private long term;
+  private LongConsumer fencedListener = epoch -> {};
 
+  /** A loop that leads at once, unfenced (a lone arbiter without a lease). */
   public SequencerLoop(Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions) {
-    this.sequencer = sequencer;
     this.store = store;
     this.clock = clock;
     this.sessions = sessions;
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "sequencer-loop");
-              t.setDaemon(true);
-              return t;
-            });
+    this.thread = Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().daemon().name("sequencer-loop").unstarted(r));
+    this.sequencer = sequencer;
+    this.epoch = ArbiterStore.UNFENCED;
+    thread.scheduleWithFixedDelay(() -> apply(s -> s.tick(nowMicros())), TICK_INTERVAL_MS, TICK_INTERVAL_MS,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Called with the epoch of a term whose write the store fenced (on the loop thread). */
+  public void onFenced(LongConsumer listener) {
+    this.fencedListener = listener;
+  }
+
+  /** Starts a term: {@code fresh} decides from now on, writing under {@code fencingEpoch}. */
+  public CompletableFuture<Void> lead(Sequencer fresh, long fencingEpoch) {
+    return CompletableFuture.runAsync(() -> {
+      sequencer = fresh;
+      epoch = fencingEpoch;
+      term++;
+    }, thread);
+  }
+
+  /** Ends the term: the sequencer and everything it had not persisted are dropped. */
+  public CompletableFuture<Void> standBy() {
+    return CompletableFuture.runAsync(this::endTerm, thread);
+  }
+
+  private void endTerm() {
+    sequencer = null;
+    term++;
   }
 
   public long nowMicros() {
@@ -58,9 +93,12 @@ public final class SequencerLoop implements AutoCloseable {
     apply(input);
   }
 
-  /** Reads sequencer state on the loop thread. */
+  /** Reads sequencer state on the loop thread; fails while the node does not lead. */
   public <T> CompletableFuture<T> query(Function<Sequencer, T> query) {
-    return CompletableFuture.supplyAsync(() -> query.apply(sequencer), thread);
+    return CompletableFuture.supplyAsync(() -> {
+      if (sequencer == null) throw new IllegalStateException("this arbiter does not lead");
+      return query.apply(sequencer);
+    }, thread);
   }
 
   /** Runs an adapter task on the loop thread, in order with the sequencer's inputs. */
@@ -69,6 +107,7 @@ public final class SequencerLoop implements AutoCloseable {
   }
 
   private void apply(Function<Sequencer, List<Effect>> input) {
+    if (sequencer == null) return; // a standby: the region's stream is being closed
     List<Effect> effects;
     try {
       effects = input.apply(sequencer);
@@ -81,39 +120,45 @@ public final class SequencerLoop implements AutoCloseable {
 
   private void carryOut(Effect effect) {
     switch (effect) {
-      case Effect.PersistBatch p -> persist(p.batch(), 1);
+      case Effect.PersistBatch p -> persist(p.batch(), term, 1);
       case Effect.SendDecisions s -> sessions.sendDecisions(s.region(), s.decisions());
       case Effect.BroadcastSoldOut b -> sessions.broadcastSoldOut(b.eventId(), b.soldOutMicros());
       case Effect.RejectTicket r -> sessions.reject(r.region(), r.ticket(), r.reason(), r.message());
       case Effect.SendClockVerdict v -> sessions.sendClockVerdict(v.region(), v.flagged(), v.message());
       case Effect.CutOffRegion c -> sessions.cutOff(c.region(), c.reason());
+      case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
     }
   }
 
   /** Nothing is told before the store holds the batch; a failed write is retried as is. */
-  private void persist(DecisionBatch batch, int attempt) {
-    store
-        .persistBatch(batch)
-        .whenComplete(
-            (ok, error) -> {
-              if (error == null) {
-                input(s -> s.batchPersisted(batch.eventId(), batch.sequence(), nowMicros()));
-                return;
-              }
-              long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
-              if (error instanceof StoreRejectedException
-                  || error.getCause() instanceof StoreRejectedException) {
-                log.error(
-                    "store rejected batch event={} seq={} ranks={}..{}: {}; retrying in {} ms",
-                    batch.eventId(), batch.sequence(), batch.firstRank(), batch.lastRank(),
-                    error.getMessage(), delayMs);
-              } else {
-                log.warn(
-                    "persist failed event={} seq={} attempt={}: {}; retrying in {} ms",
-                    batch.eventId(), batch.sequence(), attempt, error.toString(), delayMs);
-              }
-              thread.schedule(() -> persist(batch, attempt + 1), delayMs, TimeUnit.MILLISECONDS);
-            });
+  private void persist(DecisionBatch batch, long batchTerm, int attempt) {
+    long batchEpoch = epoch;
+    store.persistBatch(batch, batchEpoch).whenCompleteAsync((ok, error) -> {
+      if (batchTerm != term) return; // a term that ended: its decisions died with it
+      if (error == null) {
+        apply(s -> s.batchPersisted(batch.eventId(), batch.sequence(), nowMicros()));
+        return;
+      }
+      Throwable cause = error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof StoreFencedException) {
+        log.error("fenced event={} seq={} epoch={}: {}; this node stops deciding",
+            batch.eventId(), batch.sequence(), batchEpoch, cause.getMessage());
+        endTerm();
+        fencedListener.accept(batchEpoch);
+        return;
+      }
+      long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
+      if (cause instanceof StoreRejectedException) {
+        log.error("store rejected batch event={} seq={} ranks={}..{}: {}; retrying in {} ms",
+            batch.eventId(), batch.sequence(), batch.firstRank(), batch.lastRank(), cause.getMessage(), delayMs);
+      } else {
+        log.warn("persist failed event={} seq={} attempt={}: {}; retrying in {} ms",
+            batch.eventId(), batch.sequence(), attempt, cause.toString(), delayMs);
+      }
+      thread.schedule(() -> {
+        if (batchTerm == term) persist(batch, batchTerm, attempt + 1);
+      }, delayMs, TimeUnit.MILLISECONDS);
+    }, thread);
   }
 
   @Override

@@ -84,6 +84,12 @@ final class SequencerDriver {
     return out;
   }
 
+  /** The arbiter's timer fires {@code elapsedMicros} after the last input. */
+  List<Effect> tick(long elapsedMicros) {
+    nowMicros += elapsedMicros;
+    return record(sequencer.tick(nowMicros));
+  }
+
   List<Effect> clock(String region, long offsetMicros, long roundTripMicros) {
     return record(sequencer.clockReported(region, offsetMicros, roundTripMicros, nowMicros));
   }

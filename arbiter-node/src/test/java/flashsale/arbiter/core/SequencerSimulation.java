@@ -18,7 +18,9 @@ import java.util.TreeMap;
  */
 final class SequencerSimulation implements SimRegion.Arbiter {
 
-  static final SequencerConfig CONFIG = new SequencerConfig(16, 5_000, 1_000_000);
+  /** Region timeout above any silence of a healthy region here (30 ms link, 5 ms offline, 4.5 ms heartbeat). */
+  static final SequencerConfig CONFIG = new SequencerConfig(16, 5_000, 1_000_000, 60_000);
+  private static final long TICK_MICROS = 5_000;
   private static final long GIVE_UP_MICROS = 10_000_000;
 
   final long seed;
@@ -45,6 +47,7 @@ final class SequencerSimulation implements SimRegion.Arbiter {
   /** Runs until every ticket is decided or rejected; throws AssertionError on any broken rule. */
   void run() {
     new SimWorkload(this).plan();
+    scheduler.after(TICK_MICROS, this::tick);
     while (purchasesToCome > 0 || regions.stream().anyMatch(SimRegion::hasUndecided)) {
       if (scheduler.nowMicros() > GIVE_UP_MICROS || !scheduler.step()) {
         throw new AssertionError("stuck at " + scheduler.nowMicros() + "us: " + regions + " " + statuses());
@@ -70,6 +73,7 @@ final class SequencerSimulation implements SimRegion.Arbiter {
 
   void addEvent(EventSpec spec) {
     store.create(spec);
+    spec.regions().forEach(r -> oracle.known(r, scheduler.nowMicros()));
     carryOut(sequencer.eventAdded(EventLedger.fresh(spec), scheduler.nowMicros()));
   }
 
@@ -89,12 +93,33 @@ final class SequencerSimulation implements SimRegion.Arbiter {
     scheduler.after(offlineMicros, region::connect);
   }
 
+  /**
+   * The region's network partitions: its stream goes silent both ways without either end noticing,
+   * purchases pile up pending at the region, and only when it heals does the arbiter see the
+   * stream end and the region reconnect and resend.
+   */
+  void partition(SimRegion region, long silentMicros) {
+    if (!region.online()) return;
+    count("partitions");
+    region.dropStream();
+    scheduler.after(silentMicros, () -> {
+      carryOut(sequencer.regionDisconnected(region.name, scheduler.nowMicros()));
+      region.connect();
+    });
+  }
+
+  private void tick() {
+    oracle.ticked(scheduler.nowMicros(), CONFIG.regionTimeoutMicros());
+    carryOut(sequencer.tick(scheduler.nowMicros()));
+    scheduler.after(TICK_MICROS, this::tick);
+  }
+
   /** The leader dies with its batch in flight; a new one rebuilds from the store and every region reconnects. */
   void restartLeader() {
     leaderTerm++;
     count("leader restarts");
     sequencer = new Sequencer(CONFIG);
-    oracle.arbiterRestarted();
+    oracle.arbiterRestarted(scheduler.nowMicros());
     for (String eventId : store.eventIds()) carryOut(sequencer.eventAdded(store.ledger(eventId), scheduler.nowMicros()));
     for (SimRegion region : regions) {
       if (!region.online()) continue;
@@ -107,18 +132,19 @@ final class SequencerSimulation implements SimRegion.Arbiter {
 
   @Override
   public void connected(SimRegion region) {
+    oracle.known(region.name, scheduler.nowMicros());
     carryOut(sequencer.regionConnected(region.name, scheduler.nowMicros()));
   }
 
   @Override
   public void tickets(SimRegion region, List<Ticket> tickets) {
-    tickets.forEach(t -> oracle.heard(region.name, t.stampMicros()));
+    tickets.forEach(t -> oracle.heard(region.name, t.stampMicros(), scheduler.nowMicros()));
     carryOut(sequencer.ticketsReceived(region.name, tickets, scheduler.nowMicros()));
   }
 
   @Override
   public void watermark(SimRegion region, long watermarkMicros) {
-    oracle.heard(region.name, watermarkMicros);
+    oracle.heard(region.name, watermarkMicros, scheduler.nowMicros());
     carryOut(sequencer.watermarkReceived(region.name, watermarkMicros, scheduler.nowMicros()));
   }
 
@@ -167,6 +193,10 @@ final class SequencerSimulation implements SimRegion.Arbiter {
         }
         case Effect.SendClockVerdict verdict -> {
           if (verdict.flagged() != oracle.flagged(verdict.region())) throw new AssertionError("wrong " + verdict);
+        }
+        case Effect.RegionExclusion exclusion -> {
+          if (exclusion.excluded() != oracle.excluded(exclusion.region())) throw new AssertionError("wrong " + exclusion);
+          if (exclusion.excluded()) count("region timeouts");
         }
         case Effect.CutOffRegion cutOff -> throw new AssertionError("a well-behaved region was cut off: " + cutOff);
       }

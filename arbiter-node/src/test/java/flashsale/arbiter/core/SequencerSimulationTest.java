@@ -10,8 +10,9 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Thousands of seeded runs of regions, lossy reconnecting streams, a slow store, leader restarts
- * and clock flags against the sequencer, with every rule checked after every step. {@code
+ * Thousands of seeded runs of regions, lossy reconnecting streams, silent partitions past the
+ * region timeout, a slow store, leader changes (the deposed leader's unacknowledged batches are
+ * fenced: lost) and clock flags against the sequencer, with every rule checked after every step. {@code
  * -Dsim.seeds=N} runs N seeds; {@code -Dsim.seed=S} replays one. A failure names its seed.
  */
 class SequencerSimulationTest {
@@ -34,6 +35,7 @@ class SequencerSimulationTest {
     assertTrue(steps > count * 100, "runs too short to mean anything: " + steps + " steps");
     if (count >= 500) {
       for (String fault : List.of("reconnects", "leader restarts", "batches lost with their leader", "late decisions",
+          "partitions", "region timeouts",
           "decisions told to another region", "clock rejections", "sold-out broadcasts")) {
         assertTrue(exercised.getOrDefault(fault, 0L) > 0, "no run exercised " + fault + ": " + exercised);
       }

@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * The simulation's independent view of the rules: what the current arbiter has heard from each
  * region (to recompute the frontier), which batches the store holds (to check told decisions and
- * the global order), and whether late tickets are possible at all in this run.
+ * the global order), which regions it must leave out of the frontier for silence, and whether late
+ * tickets are possible at all in this run.
  */
 final class SimOracle {
 
@@ -21,6 +22,10 @@ final class SimOracle {
   private final boolean lateAllowed;
   private final Map<String, Long> heardMicros = new HashMap<>();
   private final Set<String> flagged = new HashSet<>();
+  /** Arbiter clock when each region last spoke to the current leader (or became known to it). */
+  private final Map<String, Long> heardAtMicros = new HashMap<>();
+  private final Set<String> timedOut = new HashSet<>();
+  private final Set<String> everTimedOut = new HashSet<>();
   private final Map<String, Ticket> lastInOrder = new HashMap<>();
   private final Set<String> retriedElsewhere = new HashSet<>();
 
@@ -38,14 +43,34 @@ final class SimOracle {
     retriedElsewhere.add(eventId + "/" + requestId);
   }
 
-  /** A new leader has heard nothing yet. */
-  void arbiterRestarted() {
+  /** A new leader has heard nothing yet; its silence clocks start now. */
+  void arbiterRestarted(long nowMicros) {
     heardMicros.clear();
     flagged.clear();
+    timedOut.clear();
+    heardAtMicros.replaceAll((region, at) -> nowMicros);
   }
 
-  void heard(String region, long micros) {
+  /** The leader learns of the region (an event it sells, or its stream): its silence clock starts. */
+  void known(String region, long nowMicros) {
+    heardAtMicros.putIfAbsent(region, nowMicros);
+  }
+
+  void heard(String region, long micros, long nowMicros) {
     heardMicros.merge(region, micros, Math::max);
+    heardAtMicros.put(region, nowMicros);
+    timedOut.remove(region);
+  }
+
+  /** The leader's timer: a region silent for longer than the timeout is left out from now on. */
+  void ticked(long nowMicros, long timeoutMicros) {
+    heardAtMicros.forEach((region, at) -> {
+      if (nowMicros - at > timeoutMicros && timedOut.add(region)) everTimedOut.add(region);
+    });
+  }
+
+  boolean excluded(String region) {
+    return timedOut.contains(region);
   }
 
   void clockReported(String region, boolean provablyOff) {
@@ -62,8 +87,9 @@ final class SimOracle {
     long frontier = frontierMicros(store.spec(batch.eventId()));
     for (Decision decision : batch.decisions()) {
       boolean retried = retriedElsewhere.contains(decision.eventId() + "/" + decision.requestId());
-      if (decision.late() && !lateAllowed && !retried) {
-        throw new AssertionError("late ticket without a clock flag or a second copy: " + decision);
+      boolean silenced = everTimedOut.contains(decision.ticket().region());
+      if (decision.late() && !lateAllowed && !retried && !silenced) {
+        throw new AssertionError("late ticket without a clock flag, a second copy or a region timeout: " + decision);
       }
       if (!decision.late() && decision.ticket().stampMicros() > frontier) {
         throw new AssertionError("released " + decision + " above the frontier " + frontier + " heard " + heardMicros);
@@ -75,7 +101,7 @@ final class SimOracle {
     long frontier = Long.MAX_VALUE;
     boolean any = false;
     for (String region : spec.regions()) {
-      if (flagged.contains(region)) continue;
+      if (flagged.contains(region) || timedOut.contains(region)) continue;
       frontier = Math.min(frontier, heardMicros.getOrDefault(region, Long.MIN_VALUE));
       any = true;
     }

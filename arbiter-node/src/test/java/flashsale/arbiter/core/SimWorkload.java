@@ -106,6 +106,11 @@ final class SimWorkload {
       long offlineMicros = random.nextLong(5_000);
       sim.scheduler.at(random.nextLong(SALE_MICROS + 20_000), () -> sim.reconnect(region, offlineMicros));
     }
+    if (random.nextInt(6) == 0) {
+      // Silent past the region timeout (60 ms) or just short of it.
+      long silentMicros = 40_000 + random.nextLong(80_000);
+      sim.scheduler.at(random.nextLong(SALE_MICROS), () -> sim.partition(region, silentMicros));
+    }
   }
 
   private void planFlagEpisode(SimRegion region) {

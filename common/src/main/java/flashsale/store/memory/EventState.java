@@ -4,6 +4,7 @@ import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
+import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRejectedException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +26,8 @@ final class EventState {
   private final Map<String, Decision> decisionsByRequestId = new HashMap<>();
   private final Map<String, Long> unitsWonByUser = new HashMap<>();
   private final List<Decision> outbox = new ArrayList<>();
+  /** Highest epoch that claimed or wrote this event; lower ones are fenced. */
+  private long fenceEpoch;
 
   EventState(String createRequestId, EventSpec spec) {
     this.createRequestId = createRequestId;
@@ -36,8 +39,10 @@ final class EventState {
    * Writes the batch, or nothing when it repeats the batch already written at its ranks.
    *
    * @throws StoreRejectedException when the batch breaks a rule; nothing is written then
+   * @throws StoreFencedException when {@code fencingEpoch} is stale; nothing is written then
    */
-  void apply(DecisionBatch batch) {
+  void apply(DecisionBatch batch, long fencingEpoch) {
+    requireCurrent(fencingEpoch);
     long lastRank = decisionsByRank.size();
     if (batch.firstRank() <= lastRank) {
       if (sameAsStored(batch)) return;
@@ -54,6 +59,20 @@ final class EventState {
     }
     unitsWonByUser.putAll(newUserTotals);
     remainingStock -= batch.unitsWon();
+    fenceEpoch = Math.max(fenceEpoch, fencingEpoch);
+  }
+
+  /** A new leader claims the event; see {@code ArbiterStore.fenceEvent}. */
+  void fence(long fencingEpoch) {
+    requireCurrent(fencingEpoch);
+    fenceEpoch = fencingEpoch;
+  }
+
+  private void requireCurrent(long fencingEpoch) {
+    if (fencingEpoch < fenceEpoch) {
+      throw new StoreFencedException("epoch " + fencingEpoch + " is below fencing epoch " + fenceEpoch
+          + " of event " + spec.eventId());
+    }
   }
 
   private boolean sameAsStored(DecisionBatch batch) {

@@ -7,6 +7,7 @@ import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
+import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRejectedException;
 import flashsale.store.StoreRules;
 import java.util.HashMap;
@@ -60,14 +61,21 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> persistBatch(DecisionBatch batch) {
+  public CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch) {
     try {
       synchronized (lock) {
-        require(batch.eventId()).apply(batch);
+        require(batch.eventId()).apply(batch, fencingEpoch);
       }
       return CompletableFuture.completedFuture(null);
-    } catch (StoreRejectedException | EventNotFoundException e) {
+    } catch (StoreRejectedException | StoreFencedException | EventNotFoundException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void fenceEvent(String eventId, long fencingEpoch) {
+    synchronized (lock) {
+      require(eventId).fence(fencingEpoch);
     }
   }
 

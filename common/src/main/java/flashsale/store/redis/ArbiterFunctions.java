@@ -31,6 +31,7 @@ final class ArbiterFunctions {
   private final String libraryCode;
   final String createEvent;
   final String persistBatch;
+  final String fenceEvent;
   final String decisionsRange;
   final String outboxDecisions;
   final String ledger;
@@ -42,6 +43,7 @@ final class ArbiterFunctions {
     this.libraryCode = template.replace("%VERSION%", version);
     this.createEvent = "fs_create_event_" + version;
     this.persistBatch = "fs_persist_batch_" + version;
+    this.fenceEvent = "fs_fence_event_" + version;
     this.decisionsRange = "fs_decisions_range_" + version;
     this.outboxDecisions = "fs_outbox_decisions_" + version;
     this.ledger = "fs_ledger_" + version;

@@ -7,17 +7,17 @@ import flashsale.sale.DecisionBatch;
 
 /**
  * Lays a batch out as the arguments of the persist function: event id, batch sequence, first
- * rank, count, then per decision its request id, user id, units won and encoded decision, and,
+ * rank, count, the writer's fencing epoch, then per decision its request id, user id, units won and encoded decision, and,
  * for winners only, region and arrival micros for the outbox entry.
  */
 final class BatchArgs {
-  private static final int HEADER = 4;
+  private static final int HEADER = 5;
   private static final int PER_DECISION = 4;
   private static final int PER_WINNER = 2;
 
   private BatchArgs() {}
 
-  static byte[][] of(DecisionBatch batch) {
+  static byte[][] of(DecisionBatch batch, long fencingEpoch) {
     int winners = (int) batch.decisions().stream().filter(Decision::won).count();
     byte[][] args = new byte[HEADER + PER_DECISION * batch.decisions().size() + PER_WINNER * winners][];
     int i = 0;
@@ -25,6 +25,7 @@ final class BatchArgs {
     args[i++] = number(batch.sequence());
     args[i++] = number(batch.firstRank());
     args[i++] = number(batch.decisions().size());
+    args[i++] = number(fencingEpoch);
     for (Decision d : batch.decisions()) {
       args[i++] = utf8(d.requestId());
       args[i++] = utf8(d.ticket().userId());

@@ -120,11 +120,11 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> persistBatch(DecisionBatch batch) {
+  public CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch) {
     EventKeys keys = new EventKeys(batch.eventId());
     String[] keyNames = {keys.meta(), keys.decisions(), keys.log(), keys.users(), keys.outbox()};
-    CompletableFuture<Long> written =
-        functions.call(functions.persistBatch, ScriptOutputType.INTEGER, keyNames, BatchArgs.of(batch));
+    CompletableFuture<Long> written = functions.call(
+        functions.persistBatch, ScriptOutputType.INTEGER, keyNames, BatchArgs.of(batch, fencingEpoch));
     return written.handleAsync(
         (result, failure) -> {
           if (failure != null) throw RedisErrors.translate(batch.eventId(), failure);
@@ -135,6 +135,14 @@ public final class RedisArbiterStore implements ArbiterStore {
           return null;
         },
         callbacks);
+  }
+
+  @Override
+  public void fenceEvent(String eventId, long fencingEpoch) {
+    String[] keyNames = {new EventKeys(eventId).meta()};
+    await(eventId, functions.call(functions.fenceEvent, ScriptOutputType.INTEGER, keyNames,
+        eventId.getBytes(UTF_8), ascii(fencingEpoch)));
+    log.info("event claimed event={} epoch={}", eventId, fencingEpoch);
   }
 
   @Override

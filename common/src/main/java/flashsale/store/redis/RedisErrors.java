@@ -2,6 +2,7 @@ package flashsale.store.redis;
 
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
+import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRejectedException;
 import io.lettuce.core.RedisCommandExecutionException;
 import java.util.concurrent.CompletionException;
@@ -9,7 +10,7 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Turns the error replies of {@code arbiter.lua} (whose first word is a code: REJECTED, NOEVENT,
- * EXISTS) into the store's exceptions; anything else passes through unchanged.
+ * EXISTS, FENCED) into the store's exceptions; anything else passes through unchanged.
  */
 final class RedisErrors {
   private RedisErrors() {}
@@ -20,6 +21,7 @@ final class RedisErrors {
       String message = e.getMessage();
       String context = "event " + eventId + ": ";
       if (message.startsWith("REJECTED ")) return new StoreRejectedException(context + message.substring(9));
+      if (message.startsWith("FENCED ")) return new StoreFencedException(message.substring(7));
       if (message.startsWith("NOEVENT ")) return new EventNotFoundException(message.substring(8));
       if (message.startsWith("EXISTS ")) return new EventExistsException(context + message.substring(7));
     }

@@ -46,13 +46,13 @@ local function create_event(keys, args)
   return redis.call('HGETALL', meta)
 end
 
--- ARGV from 5 on, per decision: request_id, user_id, units_won, encoded decision and, for a
+-- ARGV from 6 on, per decision: request_id, user_id, units_won, encoded decision and, for a
 -- winner only, region and arrival_micros (kept as strings: micros exceed Lua's exact integers
 -- once arithmetic touches them).
 local function parse_batch(args)
   local batch = { count = tonumber(args[4]), rids = {}, uids = {}, units = {}, blobs = {},
     regions = {}, arrivals = {} }
-  local i = 5
+  local i = 6
   for n = 1, batch.count do
     batch.rids[n], batch.uids[n] = args[i], args[i + 1]
     batch.units[n], batch.blobs[n] = tonumber(args[i + 2]), args[i + 3]
@@ -121,6 +121,9 @@ local function write_batch(keys, args, batch, first_rank, remaining, totals, uni
   if #user_fields > 0 then call_chunked('HSET', keys[4], user_fields) end
   redis.call('HSET', keys[1], 'remaining', int(remaining - units_won),
     'last_rank', int(first_rank + batch.count - 1), 'last_batch_sequence', args[2])
+  if tonumber(args[5]) > tonumber(redis.call('HGET', keys[1], 'fence_epoch') or '0') then
+    redis.call('HSET', keys[1], 'fence_epoch', args[5])
+  end
   for n = 1, batch.count do
     if batch.units[n] > 0 then
       redis.call('XADD', keys[5], '*', 'event_id', args[1], 'request_id', batch.rids[n],
@@ -130,12 +133,22 @@ local function write_batch(keys, args, batch, first_rank, remaining, totals, uni
   end
 end
 
+-- A writer whose epoch is below the one that last claimed the event was deposed: it must not
+-- write. Checked in the same call that deducts stock, so no stale leader can slip a batch in.
+local function fenced(args, claimed)
+  return redis.error_reply('FENCED epoch ' .. args[5] .. ' is below fencing epoch ' .. claimed
+    .. ' of event ' .. args[1])
+end
+
 -- KEYS: meta, decisions, log, users, outbox. ARGV: event_id, batch_sequence, first_rank, count,
--- then the decisions (see parse_batch). Returns 1 when written, 0 when this exact batch was
--- already written (a retry). Any broken rule writes nothing and answers REJECTED.
+-- fencing_epoch, then the decisions (see parse_batch). Returns 1 when written, 0 when this exact
+-- batch was already written (a retry). A stale epoch answers FENCED, any broken rule REJECTED;
+-- either writes nothing.
 local function persist_batch(keys, args)
-  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit')
+  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch')
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
+  local claimed = tonumber(meta[4] or '0')
+  if tonumber(args[5]) < claimed then return fenced(args, meta[4]) end
   local remaining, last_rank, per_user_limit = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
   local first_rank = tonumber(args[3])
   local batch = parse_batch(args)
@@ -149,6 +162,20 @@ local function persist_batch(keys, args)
   local totals, units_won_or_reason = check_new_decisions(keys, batch, remaining, per_user_limit)
   if not totals then return reject(units_won_or_reason) end
   write_batch(keys, args, batch, first_rank, remaining, totals, units_won_or_reason)
+  return 1
+end
+
+-- KEYS: meta. ARGV: event_id, fencing_epoch. A new leader claims the event before it reads the
+-- ledger: from then on every write under a lower epoch is FENCED, so the ledger it reads is final
+-- for all earlier leaders. Returns 1; FENCED when a higher epoch already claimed it.
+local function fence_event(keys, args)
+  local meta = redis.call('HMGET', keys[1], 'remaining', 'fence_epoch')
+  if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
+  local claimed = tonumber(meta[2] or '0')
+  if tonumber(args[2]) < claimed then
+    return redis.error_reply('FENCED epoch ' .. args[2] .. ' is below fencing epoch ' .. meta[2] .. ' of event ' .. args[1])
+  end
+  redis.call('HSET', keys[1], 'fence_epoch', args[2])
   return 1
 end
 
@@ -178,6 +205,7 @@ end
 
 redis.register_function('fs_create_event_%VERSION%', create_event)
 redis.register_function('fs_persist_batch_%VERSION%', persist_batch)
+redis.register_function('fs_fence_event_%VERSION%', fence_event)
 local function read_only(name, callback)
   redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }
 end

@@ -5,25 +5,28 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The channels to the arbiter nodes, tried in turn when the stream breaks. Owned by the region
- * server, which shuts them down when it stops. Tests and demos pass their own channels (in-process,
- * or through a delay proxy) with {@link #of}.
+ * The channels to the arbiter nodes, tried in turn when the stream breaks, plus channels to
+ * leaders that standbys named and that were not configured (opened on first use). Owned by the
+ * region server, which shuts them down when it stops. Tests and demos pass their own channels
+ * (in-process, or through a delay proxy) with {@link #of}.
  */
 public final class ArbiterChannels implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ArbiterChannels.class);
   /** Decision batches for a burst can be large; anything above this is a broken arbiter. */
   public static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
+  /** Grows only (a named leader not configured); read from any thread. */
   private final List<ManagedChannel> channels;
 
   private ArbiterChannels(List<ManagedChannel> channels) {
     if (channels.isEmpty()) throw new IllegalArgumentException("no arbiter channel");
-    this.channels = List.copyOf(channels);
+    this.channels = new CopyOnWriteArrayList<>(channels);
   }
 
   public static ArbiterChannels of(ManagedChannel... channels) {
@@ -36,13 +39,28 @@ public final class ArbiterChannels implements AutoCloseable {
 
   /** Plaintext channels to {@code host:port} targets, with keepalive so a dead arbiter is noticed. */
   public static ArbiterChannels forTargets(List<String> hostPorts) {
-    return new ArbiterChannels(hostPorts.stream()
-        .map(target -> Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-            .maxInboundMessageSize(MAX_INBOUND_BYTES)
-            .keepAliveTime(10, TimeUnit.SECONDS)
-            .keepAliveTimeout(5, TimeUnit.SECONDS)
-            .build())
-        .toList());
+    return new ArbiterChannels(hostPorts.stream().map(ArbiterChannels::open).toList());
+  }
+
+  private static ManagedChannel open(String target) {
+    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
+        .keepAliveTime(10, TimeUnit.SECONDS)
+        .keepAliveTimeout(5, TimeUnit.SECONDS)
+        .build();
+  }
+
+  /**
+   * The index of the channel whose authority is {@code hostPort} (a leader a standby named); a
+   * channel to it is opened and added when none is configured. Synchronized: two loops may ask.
+   */
+  public synchronized int indexOf(String hostPort) {
+    for (int i = 0; i < channels.size(); i++) {
+      if (channels.get(i).authority().equals(hostPort)) return i;
+    }
+    channels.add(open(hostPort));
+    log.info("opened a channel to leader {} named by a standby", hostPort);
+    return channels.size() - 1;
   }
 
   /** The channel for attempt {@code index}, wrapping around the list. */

@@ -14,11 +14,15 @@ import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.v1.TicketBatch;
 import flashsale.v1.Watermark;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
@@ -28,7 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The region's end of the {@code Sequence} stream: hello, resend of undecided tickets, batched
  * live tickets, watermark heartbeats and clock probes out; arbiter messages in. When the stream
- * breaks it reconnects (next arbiter in turn, exponential backoff) and the purchases stay pending.
+ * breaks it reconnects and the purchases stay pending: to the leader a standby named (NOT_LEADER
+ * with metadata {@code leader}), else to the next arbiter in turn; after a standby's answer at the
+ * minimum delay, after a failure with exponential backoff.
  * What goes out in which order is {@link StreamOutbox}'s call. Loop-owned: every method but
  * {@link #start()} and {@link #connected()} runs on the region loop.
  */
@@ -171,16 +177,21 @@ public final class ArbiterLink {
     log.debug("clock offset {} us, round trip {} us", estimate.offsetMicros(), estimate.roundTripMicros());
   }
 
-  private void disconnected(long gen, String why) {
+  private void disconnected(long gen, String why, Throwable error) {
     if (gen != generation) return;
     stream = null;
     outbox.closed();
     welcomed = false;
-    channelIndex++;
     if (closed) return;
-    long delayMs = backoff.nextDelayMs();
-    log.warn("arbiter stream {} ended ({}); {} purchases pending; reconnecting in {} ms",
-        gen, why, core.pendingCount(), delayMs);
+    Optional<ErrorInfo> standby = Optional.ofNullable(error).flatMap(Errors::infoOf)
+        .filter(info -> info.getReason().equals(ErrorReason.NOT_LEADER.name()));
+    String leader = standby.map(info -> info.getMetadataOrDefault("leader", "")).orElse("");
+    // A standby answered at once and is healthy: asking again soon costs nothing, while backing
+    // off would only stretch the failover.
+    long delayMs = standby.isPresent() ? settings.reconnectMinMs() : backoff.nextDelayMs();
+    channelIndex = leader.isEmpty() ? channelIndex + 1 : channels.indexOf(leader);
+    log.warn("arbiter stream {} ended ({}); {} purchases pending; reconnecting to {} in {} ms",
+        gen, why, core.pendingCount(), leader.isEmpty() ? "the next arbiter" : "leader " + leader, delayMs);
     loop.schedule(this::connect, delayMs);
   }
 
@@ -199,12 +210,12 @@ public final class ArbiterLink {
 
     @Override
     public void onError(Throwable t) {
-      disconnected(gen, t.toString());
+      disconnected(gen, t.toString(), t);
     }
 
     @Override
     public void onCompleted() {
-      disconnected(gen, "completed by the arbiter");
+      disconnected(gen, "completed by the arbiter", null);
     }
   }
 }

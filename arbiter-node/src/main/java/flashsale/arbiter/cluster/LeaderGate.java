@@ -1,0 +1,52 @@
+package flashsale.arbiter.cluster;
+
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Turns every call away from a node that does not lead: UNAVAILABLE with ErrorInfo reason
+ * NOT_LEADER and, when known, metadata {@code leader} = the leader's {@code host:port}, so a
+ * region or an operator goes there instead. Open only once the node has rebuilt its state.
+ */
+public final class LeaderGate implements ServerInterceptor {
+  private final Supplier<String> leaderAddress;
+  private volatile boolean open;
+
+  public LeaderGate(Supplier<String> leaderAddress) {
+    this.leaderAddress = leaderAddress;
+  }
+
+  public void open() {
+    open = true;
+  }
+
+  public void close() {
+    open = false;
+  }
+
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (open) return next.startCall(call, headers);
+    StatusRuntimeException refusal = notLeader(leaderAddress.get());
+    call.close(refusal.getStatus(), refusal.getTrailers());
+    return new ServerCall.Listener<>() {};
+  }
+
+  /** The status a standby answers with. */
+  public static StatusRuntimeException notLeader(String leader) {
+    return leader.isEmpty()
+        ? Errors.error(ErrorReason.NOT_LEADER, "this arbiter is a standby and no leader is known yet; retry shortly")
+        : Errors.error(ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is " + leader, Map.of("leader", leader));
+  }
+}

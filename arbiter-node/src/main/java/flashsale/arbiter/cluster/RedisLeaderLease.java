@@ -1,0 +1,90 @@
+package flashsale.arbiter.cluster;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The leader lease as a Redis hash with a PX expiry, {@code fs:{arbiter}:lease} (epoch, owner,
+ * advertised address), and the epoch counter {@code fs:{arbiter}:epoch}. Each script checks and
+ * writes in one step. The owner is the node id plus a per-process token, so a restarted node with
+ * the same id never inherits a lease its previous life held without taking a new epoch.
+ */
+public final class RedisLeaderLease implements LeaderLease {
+  static final String LEASE_KEY = "fs:{arbiter}:lease";
+  static final String EPOCH_KEY = "fs:{arbiter}:epoch";
+
+  // Acquiring always takes a new epoch, even when re-acquiring our own lease: batches of our
+  // previous term may still be in flight, and the new term must fence them too.
+  private static final String ACQUIRE = """
+      local cur = redis.call('HMGET', KEYS[1], 'epoch', 'owner', 'advertise')
+      if cur[1] and cur[2] ~= ARGV[1] then return {'0', cur[1], cur[3]} end
+      local epoch = redis.call('INCR', KEYS[2])
+      redis.call('HSET', KEYS[1], 'epoch', epoch, 'owner', ARGV[1], 'advertise', ARGV[2])
+      redis.call('PEXPIRE', KEYS[1], ARGV[3])
+      return {'1', tostring(epoch), ARGV[2]}
+      """;
+  private static final String RENEW = """
+      local cur = redis.call('HMGET', KEYS[1], 'epoch', 'owner')
+      if cur[2] ~= ARGV[1] or cur[1] ~= ARGV[2] then return 0 end
+      redis.call('PEXPIRE', KEYS[1], ARGV[3])
+      return 1
+      """;
+  private static final String RELEASE = """
+      local cur = redis.call('HMGET', KEYS[1], 'epoch', 'owner')
+      if cur[2] ~= ARGV[1] or cur[1] ~= ARGV[2] then return 0 end
+      return redis.call('DEL', KEYS[1])
+      """;
+
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final RedisCommands<String, String> redis;
+  private final String owner;
+  private final String advertise;
+  private final LeaseSettings settings;
+
+  /** Connects now; every call then fails fast (within a renew interval) while Redis is away. */
+  public RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings) {
+    RedisURI uri = RedisURI.create(redisUri);
+    uri.setTimeout(Duration.ofMillis(settings.renewIntervalMs()));
+    this.client = RedisClient.create();
+    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
+    this.connection = client.connect(uri);
+    this.redis = connection.sync();
+    this.owner = nodeId + "/" + UUID.randomUUID();
+    this.advertise = advertise;
+    this.settings = settings;
+  }
+
+  @Override
+  public LeaseView tryAcquire() {
+    List<String> reply = redis.eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {LEASE_KEY, EPOCH_KEY},
+        owner, advertise, Long.toString(settings.ttlMs()));
+    return new LeaseView("1".equals(reply.get(0)), Long.parseLong(reply.get(1)), reply.get(2) == null ? "" : reply.get(2));
+  }
+
+  @Override
+  public boolean renew(long epoch) {
+    Long ok = redis.eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE_KEY},
+        owner, Long.toString(epoch), Long.toString(settings.ttlMs()));
+    return ok == 1L;
+  }
+
+  @Override
+  public void release(long epoch) {
+    redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {LEASE_KEY}, owner, Long.toString(epoch));
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    client.shutdown();
+  }
+}

@@ -1,0 +1,199 @@
+package flashsale.system.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.region.RegionConfig;
+import flashsale.region.RegionServer;
+import flashsale.store.ArbiterStore;
+import flashsale.store.redis.RedisArbiterStore;
+import flashsale.store.testing.RedisServer;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventMode;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.ListRegionsRequest;
+import flashsale.wire.Errors;
+import flashsale.wire.Times;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two arbiter processes on one AOF Redis with the leader lease, two regions in this JVM that know
+ * both arbiters. The leader is SIGKILLed mid-burst (repeatedly, measuring takeover) or SIGSTOPped
+ * past its lease and resumed (split brain); every sale must keep every rule.
+ */
+class ArbiterFailoverFaultTest {
+  static final long STOCK = 40;
+  static final int PURCHASES = 240;
+
+  static RedisServer redis;
+  static ArbiterStore store;
+  static final List<ArbiterProcess> arbiters = new ArrayList<>();
+  static final Map<String, RegionServer> regions = new LinkedHashMap<>();
+  static final List<ManagedChannel> channels = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    redis = RedisServer.start(true);
+    store = new RedisArbiterStore(redis.uri());
+    for (String id : List.of("arb-a", "arb-b")) arbiters.add(new ArbiterProcess(id, redis.uri()).start());
+    awaitLeader(30_000);
+    for (String region : List.of("east", "west")) {
+      RegionConfig config = RegionConfig.builder(region).arbiterTargets(arbiters.stream().map(ArbiterProcess::address).toList())
+          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000).build();
+      regions.put(region, new RegionServer(
+          Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).directExecutor(), config).start());
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    channels.forEach(ManagedChannel::shutdownNow);
+    for (RegionServer r : regions.values()) r.stop();
+    for (ArbiterProcess a : arbiters) a.close();
+    store.close();
+    redis.close();
+  }
+
+  static ManagedChannel channel(String target) {
+    ManagedChannel c = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    channels.add(c);
+    return c;
+  }
+
+  static EventAdminServiceGrpc.EventAdminServiceBlockingStub admin(ArbiterProcess a) {
+    return EventAdminServiceGrpc.newBlockingStub(channel(a.address())).withDeadlineAfter(2, TimeUnit.SECONDS);
+  }
+
+  /** The node that answers admin calls (the leader, rebuilt); polls until one does. */
+  static ArbiterProcess awaitLeader(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < deadline) {
+      for (ArbiterProcess a : arbiters) {
+        if (a.alive() && leads(a)) return a;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("no arbiter leads after " + timeoutMs + " ms");
+  }
+
+  static boolean leads(ArbiterProcess a) {
+    try {
+      admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException e) {
+      return false;
+    }
+  }
+
+  static void createEvent(ArbiterProcess leader, String eventId) {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    Event event = Event.newBuilder().setEventId(eventId).setItem("sneakers").setStock(STOCK)
+        .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 600_000_000L))
+        .setPerUserLimit(1).addAllRegions(regions.keySet()).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER).build();
+    admin(leader).createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
+  }
+
+  static Map<String, FlashSaleServiceGrpc.FlashSaleServiceStub> buyers() {
+    Map<String, FlashSaleServiceGrpc.FlashSaleServiceStub> stubs = new LinkedHashMap<>();
+    regions.forEach((name, r) -> stubs.put(name, FlashSaleServiceGrpc.newStub(channel("127.0.0.1:" + r.port()))));
+    return stubs;
+  }
+
+  static FlashSaleServiceGrpc.FlashSaleServiceBlockingStub buyer(String region) {
+    return FlashSaleServiceGrpc.newBlockingStub(channel("127.0.0.1:" + regions.get(region).port()));
+  }
+
+  @Test
+  void leaderKilledMidBurstRepeatedlyLosesNoDecision() throws Exception {
+    List<Long> takeoverMs = new ArrayList<>();
+    for (int round = 1; round <= 4; round++) {
+      ArbiterProcess leader = awaitLeader(30_000);
+      String eventId = "kill-" + round;
+      createEvent(leader, eventId);
+      SaleHistory history = new SaleHistory(eventId);
+      CompletableFuture<Long> takeover = new CompletableFuture<>();
+      history.burst(buyers(), PURCHASES, () -> {
+        long killedNanos = System.nanoTime();
+        try {
+          leader.kill();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        CompletableFuture.runAsync(() -> {
+          try {
+            awaitLeader(30_000);
+            takeover.complete((System.nanoTime() - killedNanos) / 1_000_000);
+          } catch (Throwable t) {
+            takeover.completeExceptionally(t);
+          }
+        });
+      });
+      System.out.println("leader SIGKILL round " + round + ": " + history.check(store, STOCK, ArbiterFailoverFaultTest::buyer)
+          + " takeoverMs=" + takeover.get(30, TimeUnit.SECONDS));
+      takeoverMs.add(takeover.get());
+      leader.start(); // back as a standby for the next round
+    }
+    List<Long> sorted = takeoverMs.stream().sorted().toList();
+    System.out.printf("takeover after SIGKILL (lease ttl %d ms, renew %d ms): p50=%d ms max=%d ms all=%s%n",
+        ArbiterProcess.LEASE_TTL_MS, ArbiterProcess.LEASE_RENEW_MS, sorted.get(sorted.size() / 2),
+        sorted.get(sorted.size() - 1), takeoverMs);
+  }
+
+  @Test
+  void leaderPausedPastItsLeaseIsDeposedAndNamesTheNewLeader() throws Exception {
+    ArbiterProcess leader = awaitLeader(30_000);
+    createEvent(leader, "pause-1");
+    SaleHistory history = new SaleHistory("pause-1");
+    CompletableFuture<Void> resumed = new CompletableFuture<>();
+    history.burst(buyers(), PURCHASES, () -> {
+      try {
+        leader.pause();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      CompletableFuture.runAsync(() -> {
+        try {
+          Thread.sleep(3 * ArbiterProcess.LEASE_TTL_MS);
+          leader.resume();
+          resumed.complete(null);
+        } catch (Exception e) {
+          resumed.completeExceptionally(e);
+        }
+      });
+    });
+    resumed.get(30, TimeUnit.SECONDS);
+    System.out.println("leader SIGSTOP past lease: " + history.check(store, STOCK, ArbiterFailoverFaultTest::buyer));
+    ArbiterProcess newLeader = awaitLeader(10_000);
+    assertTrue(newLeader != leader, "the paused leader must have been replaced");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    StatusRuntimeException refusal = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        admin(leader).listRegions(ListRegionsRequest.getDefaultInstance());
+      } catch (StatusRuntimeException e) {
+        refusal = e;
+        if (Errors.infoOf(e).map(i -> i.getMetadataOrDefault("leader", "")).orElse("").equals(newLeader.address())) break;
+      }
+      Thread.sleep(50);
+    }
+    assertTrue(refusal != null, "the deposed leader still answers as leader");
+    assertEquals(io.grpc.Status.Code.UNAVAILABLE, refusal.getStatus().getCode());
+    assertEquals("NOT_LEADER", Errors.reasonOf(refusal).orElse(""));
+    assertEquals(newLeader.address(), Errors.infoOf(refusal).orElseThrow().getMetadataOrDefault("leader", ""));
+  }
+}
