@@ -58,10 +58,14 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private void addRegion(RegionSpec spec, long heartbeatIntervalMs) throws IOException {
-    var link = new TcpDelayProxy(arbiter.port(), spec.oneWayDelayMillis());
-    links.put(spec.region(), link);
+    String arbiterAddress = "127.0.0.1:" + arbiter.port();
+    if (spec.oneWayDelayMillis() > 0) { // a zero-delay link needs no proxy and its CPU
+      var link = new TcpDelayProxy(arbiter.port(), spec.oneWayDelayMillis());
+      links.put(spec.region(), link);
+      arbiterAddress = link.address();
+    }
     ManagedChannel channel =
-        Grpc.newChannelBuilder(link.address(), InsecureChannelCredentials.create())
+        Grpc.newChannelBuilder(arbiterAddress, InsecureChannelCredentials.create())
             .maxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
             .build();
     var config = RegionConfig.builder(spec.region()).heartbeatIntervalMs(heartbeatIntervalMs).maxPending(1_000_000).build();
@@ -101,8 +105,11 @@ public final class LocalCluster implements AutoCloseable {
     return List.copyOf(regions.keySet());
   }
 
+  /** The delayed link of a region started with a positive delay. */
   public TcpDelayProxy link(String region) {
-    return links.get(region);
+    TcpDelayProxy link = links.get(region);
+    if (link == null) throw new IllegalArgumentException("region " + region + " has no delayed link");
+    return link;
   }
 
   public RegionServer region(String region) {
