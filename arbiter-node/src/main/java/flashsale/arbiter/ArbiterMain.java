@@ -1,8 +1,10 @@
 package flashsale.arbiter;
 
+import flashsale.arbiter.shard.ShardOptions;
 import flashsale.store.ArbiterStores;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -31,6 +33,10 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--max-batch-size", description = "Most decisions persisted in one store call (default: ${DEFAULT-VALUE}).")
   int maxBatchSize = 1024;
 
+  @Option(names = "--shard-redis", paramLabel = "REGION=URI",
+      description = "A region's shard Redis, for rebalancing SHARDED events; repeat per region.")
+  Map<String, String> shardRedis = Map.of();
+
   @Override
   public Integer call() throws Exception {
     var config = new ArbiterConfig(nodeId, port, redisUri, TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20);
@@ -39,7 +45,8 @@ public final class ArbiterMain implements Callable<Integer> {
             config,
             NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
             ArbiterStores.open(redisUri),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            ShardOptions.of(shardRedis));
     node.start();
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "arbiter-shutdown"));
     node.blockUntilShutdown();

@@ -7,6 +7,9 @@ import flashsale.arbiter.grpc.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerGrpcService;
 import flashsale.arbiter.grpc.SequencerLoop;
+import flashsale.arbiter.shard.ShardCoordinator;
+import flashsale.arbiter.shard.ShardGrpcService;
+import flashsale.arbiter.shard.ShardOptions;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.v1.ArbiterWelcome;
@@ -24,6 +27,7 @@ import io.grpc.util.TransmitStatusRuntimeExceptionInterceptor;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +47,17 @@ public final class ArbiterNode implements AutoCloseable {
   private final EventAdminGrpcService admin;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
+  private final ShardCoordinator shards;
 
   public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock) {
+    this(config, serverBuilder, store, clock, ShardOptions.of(Map.of()));
+  }
+
+  /** As above, rebalancing SHARDED events between the regions' shard stores in {@code shardOptions}. */
+  public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock,
+      ShardOptions shardOptions) {
     this.config = config;
+    this.shards = new ShardCoordinator(shardOptions, store::findEvent, clock);
     this.store = store;
     var sequencer =
         new Sequencer(
@@ -64,6 +76,7 @@ public final class ArbiterNode implements AutoCloseable {
             .maxInboundMessageSize(config.maxInboundMessageBytes())
             .addService(ServerInterceptors.intercept(admin, statusInterceptor))
             .addService(ServerInterceptors.intercept(new SequencerGrpcService(loop, sessions, events, welcome), statusInterceptor))
+            .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
@@ -73,6 +86,7 @@ public final class ArbiterNode implements AutoCloseable {
   public ArbiterNode start() throws IOException {
     for (EventSpec spec : store.listEvents()) admin.register(spec).join();
     server.start();
+    shards.start();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(EventAdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(SequencerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -96,6 +110,7 @@ public final class ArbiterNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     loop.close();
+    shards.close();
     store.close();
     log.info("arbiter={} stopped", config.arbiterId());
   }
