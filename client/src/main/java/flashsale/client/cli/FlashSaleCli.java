@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       LoadgenCommand.class,
       LoadgenCeilingCommand.class,
       ReportCommand.class,
+      flashsale.client.bench.CompareCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class FlashSaleCli implements Runnable {

@@ -10,8 +10,9 @@ record PoolKeys(String eventId, String pool) {
     return new PoolKeys(eventId, "central");
   }
 
-  static PoolKeys shard(String eventId) {
-    return new PoolKeys(eventId, "shard");
+  /** The region's name is in the key, so several regions' shards may share one Redis (a demo). */
+  static PoolKeys shard(String eventId, String region) {
+    return new PoolKeys(eventId, "shard:" + region);
   }
 
   /** Hash: initial, remaining, sold, last_rank. */

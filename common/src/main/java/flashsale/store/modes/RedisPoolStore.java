@@ -64,12 +64,12 @@ public final class RedisPoolStore implements AutoCloseable {
    * shard cannot serve is left undecided ({@link BuyReply.Short}) so the region can borrow.
    */
   public CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
-    return buy(PoolKeys.shard(spec.eventId()), spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort);
+    return buy(PoolKeys.shard(spec.eventId(), ticket.region()), spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort);
   }
 
   /** The given region's shard of {@code spec} in this store, for the transfer steps (blocking calls). */
   public ShardBackend shard(EventSpec spec, String region) {
-    return new RedisShardBackend(this, PoolKeys.shard(spec.eventId()), region, spec.shardUnitsOf(region));
+    return new RedisShardBackend(this, PoolKeys.shard(spec.eventId(), region), region, spec.shardUnitsOf(region));
   }
 
   private CompletableFuture<BuyReply> buy(PoolKeys keys, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
