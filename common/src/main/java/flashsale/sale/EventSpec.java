@@ -50,10 +50,17 @@ public record EventSpec(
     }
   }
 
-  /** An event without shards (every mode but SHARDED). */
+  /** An event whose stock, if SHARDED, is split equally (earlier regions get the remainder). */
   public EventSpec(String eventId, String item, long stock, long startMicros, long endMicros, int perUserLimit,
       List<String> regions, SaleMode mode, long tieBreakSeed) {
-    this(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, tieBreakSeed, Map.of());
+    this(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, tieBreakSeed,
+        mode == SaleMode.SHARDED ? equalSplit(stock, regions) : Map.of());
+  }
+
+  private static Map<String, Long> equalSplit(long stock, List<String> regions) {
+    Map<String, Long> units = new LinkedHashMap<>();
+    for (int i = 0; i < regions.size(); i++) units.put(regions.get(i), stock / regions.size() + (i < stock % regions.size() ? 1 : 0));
+    return units;
   }
 
   /** Units the region's shard starts with; 0 for a region without one. */
