@@ -83,6 +83,10 @@ final class ShardSeller {
 
   /** Retries the oldest held purchase; on a decision, the next one. Stops at the first shortfall. */
   private void drain(ShardEvent ev) {
+    if (ev.soldOut && !ev.draining) {
+      loseAll(ev);
+      return;
+    }
     ShardEvent.Held head = ev.held.peek();
     if (ev.draining || head == null) return;
     ev.draining = true;
@@ -100,6 +104,20 @@ final class ShardSeller {
         ev.lastRemainingUnits = ((BuyReply.Short) reply).remainingUnits();
       }
     }));
+  }
+
+  /** Sold out everywhere: no order to keep among losers, so every held purchase is decided at once. */
+  private void loseAll(ShardEvent ev) {
+    for (ShardEvent.Held h : ev.held) {
+      store.buyShard(ev.spec, h.ticket(), true).whenComplete((reply, failure) -> {
+        if (failure != null) {
+          Replies.fail(h.call(), Replies.storeDown("shard store of region " + region, failure));
+        } else {
+          Replies.decided(h.call(), h.ticket(), (BuyReply.Decided) reply);
+        }
+      });
+    }
+    ev.held.clear();
   }
 
   private void tick() {
