@@ -2,9 +2,11 @@ package flashsale.arbiter;
 
 import flashsale.arbiter.cluster.LeaseSettings;
 import flashsale.arbiter.cluster.RedisLeaderLease;
+import flashsale.arbiter.shard.ShardOptions;
 import flashsale.store.ArbiterStores;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -48,6 +50,10 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--max-batch-size", description = "Most decisions persisted in one store call (default: ${DEFAULT-VALUE}).")
   int maxBatchSize = 1024;
 
+  @Option(names = "--shard-redis", paramLabel = "REGION=URI",
+      description = "A region's shard Redis, for rebalancing SHARDED events; repeat per region.")
+  Map<String, String> shardRedis = Map.of();
+
   @Override
   public Integer call() throws Exception {
     var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
@@ -59,7 +65,8 @@ public final class ArbiterMain implements Callable<Integer> {
         NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
-        redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease));
+        redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),
+        ShardOptions.of(shardRedis));
     node.start();
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "arbiter-shutdown"));
     node.blockUntilShutdown();

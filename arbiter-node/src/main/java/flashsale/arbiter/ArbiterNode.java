@@ -11,6 +11,9 @@ import flashsale.arbiter.grpc.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerGrpcService;
 import flashsale.arbiter.grpc.SequencerLoop;
+import flashsale.arbiter.shard.ShardCoordinator;
+import flashsale.arbiter.shard.ShardGrpcService;
+import flashsale.arbiter.shard.ShardOptions;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.v1.ArbiterWelcome;
@@ -28,6 +31,7 @@ import io.grpc.util.TransmitStatusRuntimeExceptionInterceptor;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,17 +55,39 @@ public final class ArbiterNode implements AutoCloseable {
   private final LeaderGate gate;
   private final Leadership leadership; // null when alone
   private final Server server;
+  private final ShardCoordinator shards;
 
   /** A lone arbiter: leads at once, without a lease or fencing. */
   public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock) {
-    this(config, serverBuilder, store, clock, null);
+    this(config, serverBuilder, store, clock, null, ShardOptions.of(Map.of()));
+  }
+
+  /** A lone arbiter that also rebalances SHARDED events between the regions' shard stores. */
+  public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock,
+      ShardOptions shardOptions) {
+    this(config, serverBuilder, store, clock, null, shardOptions);
   }
 
   /** A cluster member competing for {@code lease}; a lone arbiter when it is null. */
   public ArbiterNode(
       ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock, LeaderLease lease) {
+    this(config, serverBuilder, store, clock, lease, ShardOptions.of(Map.of()));
+  }
+
+  /**
+   * A cluster member competing for {@code lease} (a lone arbiter when it is null), rebalancing
+   * SHARDED events between the shard stores in {@code shardOptions}.
+   */
+  public ArbiterNode(
+      ArbiterConfig config,
+      ServerBuilder<?> serverBuilder,
+      ArbiterStore store,
+      InstantSource clock,
+      LeaderLease lease,
+      ShardOptions shardOptions) {
     this.config = config;
     this.store = store;
+    this.shards = new ShardCoordinator(shardOptions, store::findEvent, clock);
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros());
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions);
@@ -90,6 +116,7 @@ public final class ArbiterNode implements AutoCloseable {
         .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(
             new SequencerGrpcService(loop, sessions, events, welcome), statusInterceptor, gate))
+        .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -101,6 +128,7 @@ public final class ArbiterNode implements AutoCloseable {
       for (EventSpec spec : store.listEvents()) admin.register(spec).join();
     }
     server.start();
+    shards.start();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(EventAdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(SequencerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -132,6 +160,7 @@ public final class ArbiterNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     loop.close();
+    shards.close();
     store.close();
     log.info("arbiter={} stopped", config.arbiterId());
   }

@@ -15,6 +15,8 @@ public enum ErrorReason {
   REGION_NOT_IN_EVENT(Status.Code.FAILED_PRECONDITION),
   MODE_NOT_SUPPORTED(Status.Code.FAILED_PRECONDITION),
   PROTOCOL_VIOLATION(Status.Code.FAILED_PRECONDITION),
+  /** SHARDED: the user's purchases are served by another region (see {@code home_region}). */
+  HOME_REGION_ELSEWHERE(Status.Code.FAILED_PRECONDITION),
   EVENT_EXISTS(Status.Code.ALREADY_EXISTS),
   REQUEST_ID_REUSED(Status.Code.ALREADY_EXISTS),
   TOO_MANY_PENDING(Status.Code.RESOURCE_EXHAUSTED),
@@ -23,6 +25,8 @@ public enum ErrorReason {
   /** A standby arbiter; ErrorInfo metadata {@code leader} names the leader's host:port when known. */
   NOT_LEADER(Status.Code.UNAVAILABLE),
   STORE_UNAVAILABLE(Status.Code.UNAVAILABLE),
+  /** SHARDED: stock is still being moved to this region; retry with the same request_id. */
+  STOCK_IN_TRANSIT(Status.Code.UNAVAILABLE),
   SHUTTING_DOWN(Status.Code.UNAVAILABLE);
 
   private final Status.Code code;

@@ -43,6 +43,7 @@ public final class EventValidator {
     if (e.getMode() == EventMode.EVENT_MODE_UNSPECIFIED || e.getMode() == EventMode.UNRECOGNIZED) {
       throw invalid("event.mode", "is required (EVENT_MODE_GLOBAL_ORDER, EVENT_MODE_SHARDED or EVENT_MODE_CENTRAL)");
     }
+    ShardSplit.validate(e);
   }
 
   public static void requireId(String field, String value) {

@@ -24,6 +24,7 @@ public final class WireMapping {
         .setPerUserLimit(spec.perUserLimit())
         .addAllRegions(spec.regions())
         .setMode(toProto(spec.mode()))
+        .addAllShardAllocations(ShardSplit.toProto(spec.shardUnits()))
         .build();
   }
 
@@ -38,7 +39,8 @@ public final class WireMapping {
         event.getPerUserLimit(),
         event.getRegionsList(),
         fromProto(event.getMode()),
-        tieBreakSeed);
+        tieBreakSeed,
+        ShardSplit.resolve(event));
   }
 
   public static EventMode toProto(SaleMode mode) {

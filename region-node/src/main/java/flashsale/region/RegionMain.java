@@ -2,7 +2,10 @@ package flashsale.region;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
+import flashsale.region.grpc.ArbiterChannels;
+import flashsale.region.modes.ModesConfig;
 import java.io.IOException;
+import java.time.InstantSource;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,6 +41,13 @@ public final class RegionMain implements Callable<Integer> {
       description = "Clock offset probe interval (default ${DEFAULT-VALUE}).")
   long clockProbeIntervalMs;
 
+  @Option(names = "--central-redis", paramLabel = "URI",
+      description = "Central Redis that CENTRAL events deduct from (the arbiter's, in production).")
+  String centralRedis;
+
+  @Option(names = "--redis", paramLabel = "URI", description = "This region's own Redis, holding its SHARDED shards.")
+  String shardRedis;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
@@ -49,7 +59,9 @@ public final class RegionMain implements Callable<Integer> {
         .build();
     // Handlers only post to the region loop, so gRPC's own thread can run them directly.
     RegionServer server = new RegionServer(
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor(), config);
+        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor(), config,
+        InstantSource.system(), ArbiterChannels.forTargets(arbiters),
+        ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));
     server.start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -2,6 +2,7 @@ package flashsale.region;
 
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.grpc.RegionNode;
+import flashsale.region.modes.ModesConfig;
 import flashsale.v1.FlashSaleServiceGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -57,8 +58,15 @@ public final class RegionServer {
    * @param arbiter channels to the arbiter nodes, tried in turn; the server shuts them down on stop
    */
   public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config, InstantSource clock, ArbiterChannels arbiter) {
+    this(serverBuilder, config, clock, arbiter, ModesConfig.none());
+  }
+
+  /** As above, also selling CENTRAL and SHARDED events from the stores in {@code modes}. */
+  public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
+      ModesConfig modes) {
     this.config = Objects.requireNonNull(config, "config");
-    this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config));
+    this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
+        modes);
     this.server = serverBuilder
         .addService(node.service())
         .addService(health.getHealthService())

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.client.cluster.LocalCluster.RegionSpec;
+import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.ListDecisionsRequest;
 import flashsale.v1.Outcome;
@@ -47,24 +48,15 @@ class GlobalOrderEndToEndTest {
     fx.close();
   }
 
-  /** Fires interleaved purchases at both regions, far first in each pair, and collects answers. */
-  private static Map<String, PurchaseDecision> burst(String eventId) throws InterruptedException {
-    var near = fx.asyncBuyer("near");
-    var far = fx.asyncBuyer("far");
-    // open both connections first, so connection setup does not decide who arrives first
-    for (String region : List.of("near", "far")) {
-      fx.buyer(region).getEvent(flashsale.v1.GetEventRequest.newBuilder().setEventId(eventId).build());
-    }
+  static final int FAR_HEAD_START = 30;
 
-    Map<String, PurchaseDecision> answers = new ConcurrentHashMap<>();
-    Map<String, Throwable> errors = new ConcurrentHashMap<>();
-    CountDownLatch done = new CountDownLatch(2 * PER_REGION);
-    for (int i = 0; i < PER_REGION; i++) {
-      for (String region : List.of("far", "near")) {
-        String requestId = region + "-" + i;
-        var request =
-            PurchaseRequest.newBuilder().setEventId(eventId).setUserId("user-" + requestId).setRequestId(requestId).setQuantity(1).build();
-        StreamObserver<PurchaseResponse> observer =
+  private static void send(
+      FlashSaleServiceGrpc.FlashSaleServiceStub stub, String eventId, String requestId,
+      Map<String, PurchaseDecision> answers, Map<String, Throwable> errors, CountDownLatch done) {
+    var request = PurchaseRequest.newBuilder().setEventId(eventId).setUserId("user-" + requestId).setRequestId(requestId).setQuantity(1).build();
+    stub.withDeadlineAfter(20, TimeUnit.SECONDS)
+        .purchase(
+            request,
             new StreamObserver<>() {
               @Override
               public void onNext(PurchaseResponse r) {
@@ -81,11 +73,47 @@ class GlobalOrderEndToEndTest {
               public void onCompleted() {
                 done.countDown();
               }
-            };
-        (region.equals("far") ? far : near).withDeadlineAfter(20, TimeUnit.SECONDS).purchase(request, observer);
+            });
+  }
+
+  private static void awaitPending(String region, String eventId, String requestId) throws InterruptedException {
+    long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        fx.buyer(region).getPurchase(GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build());
+        return; // pending or already decided: stamped either way
+      } catch (io.grpc.StatusRuntimeException notYet) {
+        assertTrue(System.nanoTime() < deadlineNanos, requestId + " never reached region " + region);
+        Thread.sleep(1);
       }
+    }
+  }
+
+  /**
+   * Gives the far region a head start, then fires interleaved purchases at both regions (far first
+   * in each pair) and the near region's remaining ones last; collects every answer.
+   */
+  private static Map<String, PurchaseDecision> burst(String eventId) throws InterruptedException {
+    var near = fx.asyncBuyer("near");
+    var far = fx.asyncBuyer("far");
+    // open both connections first, so connection setup does not decide who arrives first
+    for (String region : List.of("near", "far")) {
+      fx.buyer(region).getEvent(flashsale.v1.GetEventRequest.newBuilder().setEventId(eventId).build());
+    }
+
+    Map<String, PurchaseDecision> answers = new ConcurrentHashMap<>();
+    Map<String, Throwable> errors = new ConcurrentHashMap<>();
+    CountDownLatch done = new CountDownLatch(2 * PER_REGION);
+    // first the far region's head start: stamped (pending there) before any near request is sent,
+    // so these must win although their tickets reach the arbiter 30 ms after the near ones
+    for (int i = 0; i < FAR_HEAD_START; i++) send(far, eventId, "far-" + i, answers, errors, done);
+    for (int i = 0; i < FAR_HEAD_START; i++) awaitPending("far", eventId, "far-" + i);
+    for (int i = FAR_HEAD_START; i < PER_REGION; i++) {
+      send(far, eventId, "far-" + i, answers, errors, done);
+      send(near, eventId, "near-" + i, answers, errors, done);
       if (i % 2 == 0) Thread.sleep(1);
     }
+    for (int i = 0; i < FAR_HEAD_START; i++) send(near, eventId, "near-" + i, answers, errors, done);
     assertTrue(done.await(30, TimeUnit.SECONDS), "not every Purchase was answered");
     assertEquals(Map.of(), errors, "every Purchase must succeed with a decision");
     return answers;
@@ -112,7 +140,9 @@ class GlobalOrderEndToEndTest {
     long farWins = winners.stream().filter(id -> id.startsWith("far-")).count();
     long farEarliest = earliest.stream().filter(id -> id.startsWith("far-")).count();
     System.out.printf("far region: %d of %d wins (ideal %d)%n", farWins, STOCK, farEarliest);
-    assertTrue(farEarliest >= STOCK / 4, "scenario: the far region must hold many of the earliest stamps: " + farEarliest);
+    for (int i = 0; i < FAR_HEAD_START; i++) {
+      assertEquals(Outcome.OUTCOME_WON, answers.get("far-" + i).getOutcome(), "far-" + i + " was stamped before any near request");
+    }
     assertEquals(farEarliest, farWins, "the far region's early requests win against the near region's later ones");
 
     // the audit log: every request ranked once, in stamp order

@@ -4,7 +4,6 @@ import flashsale.arbiter.core.EventStatus;
 import flashsale.sale.Decision;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
-import flashsale.sale.SaleMode;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
 import flashsale.v1.CreateEventRequest;
@@ -55,10 +54,6 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     if (!request.hasEvent()) throw EventValidator.invalid("event", "is required");
     EventValidator.validate(request.getEvent());
     EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
-    if (wanted.mode() != SaleMode.GLOBAL_ORDER) {
-      throw Errors.error(
-          ErrorReason.MODE_NOT_SUPPORTED, "mode " + wanted.mode() + " is not served yet; use EVENT_MODE_GLOBAL_ORDER");
-    }
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
     EventSpec stored;
     try {

@@ -11,6 +11,7 @@ import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGetEventRequest;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.EventMode;
+import flashsale.v1.ShardAllocation;
 import flashsale.v1.EventState;
 import flashsale.v1.ListDecisionsRequest;
 import flashsale.wire.Errors;
@@ -21,6 +22,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.time.Clock;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,11 +121,40 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
-  void modesNotServedYetAreFailedPrecondition() {
-    assertStatus(
-        Status.Code.FAILED_PRECONDITION,
-        "MODE_NOT_SUPPORTED",
-        createFails("r", e -> e.setMode(EventMode.EVENT_MODE_CENTRAL)));
+  void shardedAndCentralEventsAreCreatedWithTheirSplitResolved() {
+    var central = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("c")
+        .setEvent(validEvent().setEventId("central-1").setMode(EventMode.EVENT_MODE_CENTRAL)).build()).getEvent();
+    assertEquals(EventMode.EVENT_MODE_CENTRAL, central.getMode());
+    assertEquals(0, central.getShardAllocationsCount());
+
+    var equal = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("s1")
+        .setEvent(validEvent().setEventId("sharded-equal").setStock(11).setMode(EventMode.EVENT_MODE_SHARDED)).build())
+        .getEvent();
+    assertEquals(List.of(6L, 5L), equal.getShardAllocationsList().stream().map(ShardAllocation::getUnits).toList());
+
+    var weighted = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("s2")
+        .setEvent(validEvent().setEventId("sharded-weights").setStock(10).setMode(EventMode.EVENT_MODE_SHARDED)
+            .addShardAllocations(ShardAllocation.newBuilder().setRegion("beijing").setWeight(3))
+            .addShardAllocations(ShardAllocation.newBuilder().setRegion("shanghai").setWeight(1))).build())
+        .getEvent();
+    assertEquals(List.of(8L, 2L), weighted.getShardAllocationsList().stream().map(ShardAllocation::getUnits).toList());
+  }
+
+  @Test
+  void badShardAllocationsAreInvalidArgument() {
+    UnaryOperator<Event.Builder> sharded = e -> e.setMode(EventMode.EVENT_MODE_SHARDED);
+    var units = ShardAllocation.newBuilder().setRegion("beijing").setUnits(4);
+    var rest = ShardAllocation.newBuilder().setRegion("shanghai").setUnits(6);
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD",
+        createFails("r", e -> sharded.apply(e).addShardAllocations(units).addShardAllocations(rest.setUnits(5))));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD",
+        createFails("r", e -> sharded.apply(e).addShardAllocations(units)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD",
+        createFails("r", e -> sharded.apply(e).addShardAllocations(units).addShardAllocations(units)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD",
+        createFails("r", e -> sharded.apply(e).addShardAllocations(units.clone().setRegion("tokyo"))));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD",
+        createFails("r", e -> e.setMode(EventMode.EVENT_MODE_CENTRAL).addShardAllocations(units)));
   }
 
   @Test

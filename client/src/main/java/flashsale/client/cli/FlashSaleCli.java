@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       LoadgenCeilingCommand.class,
       ReportCommand.class,
       DemoCommand.class,
+      flashsale.client.bench.CompareCommand.class,
       flashsale.client.bench.GlobalOrderBenchmark.class,
       flashsale.client.bench.PendingMemoryBenchmark.class,
       CommandLine.HelpCommand.class

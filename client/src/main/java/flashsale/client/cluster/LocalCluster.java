@@ -2,9 +2,11 @@ package flashsale.client.cluster;
 
 import flashsale.arbiter.ArbiterConfig;
 import flashsale.arbiter.ArbiterNode;
+import flashsale.arbiter.shard.ShardOptions;
 import flashsale.region.RegionConfig;
 import flashsale.region.RegionServer;
 import flashsale.region.grpc.ArbiterChannels;
+import flashsale.region.modes.ModesConfig;
 import flashsale.store.ArbiterStore;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -29,25 +31,60 @@ public final class LocalCluster implements AutoCloseable {
   /** One region to start: its one-way delay to the arbiter and its clock error. */
   public record RegionSpec(String region, long oneWayDelayMillis, Duration clockSkew) {}
 
+  /**
+   * Stores of the CENTRAL and SHARDED modes, as Redis ports on loopback. Each region reaches the
+   * central Redis through a link with its own one-way delay (the central store sits beside the
+   * arbiter); its shard Redis is local to it, and the arbiter reaches that through the delay.
+   *
+   * @param centralRedisPort 0 for none
+   * @param shardRedisPorts region to its own Redis; regions left out sell no SHARDED events
+   */
+  public record ModeStores(int centralRedisPort, Map<String, Integer> shardRedisPorts) {
+    public ModeStores {
+      shardRedisPorts = Map.copyOf(shardRedisPorts);
+    }
+
+    public static ModeStores none() {
+      return new ModeStores(0, Map.of());
+    }
+  }
+
   private final ArbiterNode arbiter;
   private final Map<String, RegionServer> regions = new LinkedHashMap<>();
   private final Map<String, TcpDelayProxy> links = new LinkedHashMap<>();
+  private final List<TcpDelayProxy> storeLinks;
+  private final ModeStores modeStores;
 
-  private LocalCluster(ArbiterNode arbiter) {
+  private LocalCluster(ArbiterNode arbiter, List<TcpDelayProxy> storeLinks, ModeStores modeStores) {
     this.arbiter = arbiter;
+    this.storeLinks = storeLinks;
+    this.modeStores = modeStores;
   }
 
   /** Starts the arbiter on a free port with {@code store}, then each region behind its link. */
   public static LocalCluster start(ArbiterStore store, List<RegionSpec> specs, long heartbeatIntervalMs)
       throws IOException {
+    return start(store, specs, heartbeatIntervalMs, ModeStores.none());
+  }
+
+  /** As above, with the stores of the CENTRAL and SHARDED modes wired in. */
+  public static LocalCluster start(ArbiterStore store, List<RegionSpec> specs, long heartbeatIntervalMs,
+      ModeStores modes) throws IOException {
+    List<TcpDelayProxy> storeLinks = new ArrayList<>();
+    Map<String, String> shardUris = new LinkedHashMap<>();
+    for (RegionSpec spec : specs) {
+      Integer port = modes.shardRedisPorts().get(spec.region());
+      if (port != null) shardUris.put(spec.region(), delayedRedis(port, spec, storeLinks));
+    }
     var arbiter =
         new ArbiterNode(
                 ArbiterConfig.defaults().withPort(0),
                 Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
                 store,
-                Clock.systemUTC())
+                Clock.systemUTC(),
+                ShardOptions.of(shardUris))
             .start();
-    var cluster = new LocalCluster(arbiter);
+    var cluster = new LocalCluster(arbiter, storeLinks, modes);
     try {
       for (RegionSpec spec : specs) cluster.addRegion(spec, heartbeatIntervalMs);
     } catch (IOException | RuntimeException e) {
@@ -55,6 +92,21 @@ public final class LocalCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  private static String delayedRedis(int redisPort, RegionSpec spec, List<TcpDelayProxy> storeLinks) throws IOException {
+    var link = new TcpDelayProxy(redisPort, spec.oneWayDelayMillis());
+    storeLinks.add(link);
+    return "redis://" + link.address();
+  }
+
+  private ModesConfig modesConfig(RegionSpec spec) throws IOException {
+    ModesConfig config = ModesConfig.none();
+    if (modeStores.centralRedisPort() != 0) {
+      config = config.withCentralRedis(delayedRedis(modeStores.centralRedisPort(), spec, storeLinks));
+    }
+    Integer shardPort = modeStores.shardRedisPorts().get(spec.region());
+    return shardPort == null ? config : config.withShardRedis("redis://127.0.0.1:" + shardPort);
   }
 
   private void addRegion(RegionSpec spec, long heartbeatIntervalMs) throws IOException {
@@ -76,7 +128,8 @@ public final class LocalCluster implements AutoCloseable {
                 Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).directExecutor(),
                 config,
                 clock,
-                ArbiterChannels.of(channel))
+                ArbiterChannels.of(channel),
+                modesConfig(spec))
             .start();
     regions.put(spec.region(), server);
   }
@@ -134,6 +187,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     links.values().forEach(TcpDelayProxy::close);
     arbiter.stop();
+    storeLinks.forEach(TcpDelayProxy::close);
     if (!failures.isEmpty()) throw failures.get(0);
   }
 }

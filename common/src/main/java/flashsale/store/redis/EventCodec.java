@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
+import flashsale.sale.ShardUnitsText;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,6 +18,7 @@ import java.util.Map;
 final class EventCodec {
   static final String REMAINING = "remaining";
   static final String LAST_RANK = "last_rank";
+  static final String SHARD_UNITS = "shard_units";
 
   private EventCodec() {}
 
@@ -32,6 +34,7 @@ final class EventCodec {
     put(fields, "regions", String.join(",", spec.regions()));
     put(fields, "mode", spec.mode().name());
     put(fields, "tie_break_seed", Long.toString(spec.tieBreakSeed()));
+    if (!spec.shardUnits().isEmpty()) put(fields, SHARD_UNITS, ShardUnitsText.format(spec.shardUnits()));
     put(fields, REMAINING, Long.toString(spec.stock()));
     put(fields, LAST_RANK, "0");
     put(fields, "last_batch_sequence", "0");
@@ -48,7 +51,8 @@ final class EventCodec {
         Integer.parseInt(meta.get("per_user_limit")),
         Arrays.asList(meta.get("regions").split(",")),
         SaleMode.valueOf(meta.get("mode")),
-        Long.parseLong(meta.get("tie_break_seed")));
+        Long.parseLong(meta.get("tie_break_seed")),
+        ShardUnitsText.parse(meta.getOrDefault(SHARD_UNITS, "")));
   }
 
   /** A hash as a function returns it: a flat list of field, value, field, value... */

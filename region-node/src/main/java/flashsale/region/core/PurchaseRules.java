@@ -43,10 +43,16 @@ public final class PurchaseRules {
   /** The event's rules for a request stamped at {@code stampMicros} in {@code region}. */
   public static Optional<Failure> checkEvent(EventSpec spec, String region, BuyRequest req, long stampMicros) {
     if (spec.mode() != SaleMode.GLOBAL_ORDER) {
+      // Other modes are sold by flashsale.region.modes, which reaches here only without a store.
       return Optional.of(
           Failure.of(ErrorReason.MODE_NOT_SUPPORTED, "event " + spec.eventId() + " is in mode " + spec.mode()
-              + "; this region sells only GLOBAL_ORDER events"));
+              + "; region " + region + " has no store for it (start it with --central-redis or --redis)"));
     }
+    return checkSaleRules(spec, region, req, stampMicros);
+  }
+
+  /** The rules every mode shares: the region sells the event, quantity within limit, window open. */
+  public static Optional<Failure> checkSaleRules(EventSpec spec, String region, BuyRequest req, long stampMicros) {
     if (!spec.sellsIn(region)) {
       return Optional.of(
           Failure.of(ErrorReason.REGION_NOT_IN_EVENT, "event " + spec.eventId() + " is sold in " + spec.regions()

@@ -5,6 +5,7 @@ import flashsale.region.core.Failure;
 import flashsale.region.core.PurchaseResult;
 import flashsale.region.core.PurchaseRules;
 import flashsale.region.core.RegionCore;
+import flashsale.region.modes.ModeSellers;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetEventResponse;
@@ -28,8 +29,11 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private final CallRegistry calls;
   private final ArbiterLink link;
   private final ArbiterQueries queries;
+  private final ModeSellers modes;
 
-  FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLink link, ArbiterQueries queries) {
+  FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLink link, ArbiterQueries queries,
+      ModeSellers modes) {
+    this.modes = modes;
     this.loop = loop;
     this.core = core;
     this.calls = calls;
@@ -86,6 +90,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     Optional<Failure> closed = calls.closedWith();
     if (closed.isPresent()) {
       response.onError(RegionWire.status(closed.get()));
+      return;
+    }
+    // CENTRAL and SHARDED events never reach the sequencer: their own sellers decide them.
+    var modeEvent = core.eventView(buy.eventId()).map(RegionCore.EventView::spec).filter(modes::handles);
+    if (modeEvent.isPresent()) {
+      modes.purchase(modeEvent.get(), buy, core.nextStamp(), response);
       return;
     }
     switch (core.purchase(buy)) {

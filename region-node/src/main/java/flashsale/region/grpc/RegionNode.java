@@ -2,6 +2,8 @@ package flashsale.region.grpc;
 
 import flashsale.region.core.Failure;
 import flashsale.region.core.RegionCore;
+import flashsale.region.modes.ModeSellers;
+import flashsale.region.modes.ModesConfig;
 import flashsale.wire.ErrorReason;
 import io.grpc.BindableService;
 import java.time.InstantSource;
@@ -28,7 +30,15 @@ public final class RegionNode {
   private final ArbiterLink link;
   private final FlashSaleServiceImpl service;
 
+  private final ModeSellers modes;
+
   public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s) {
+    this(region, instanceId, clock, arbiter, s, ModesConfig.none());
+  }
+
+  /** A node that also sells CENTRAL and SHARDED events from the stores in {@code modesConfig}. */
+  public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s,
+      ModesConfig modesConfig) {
     this.region = region;
     this.arbiter = arbiter;
     this.loop = new RegionLoop(region);
@@ -38,7 +48,8 @@ public final class RegionNode {
             s.reconnectMaxMs()),
         new ArbiterInbound(core, calls));
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
-    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries);
+    this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);
+    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes);
   }
 
   public BindableService service() {
@@ -59,6 +70,7 @@ public final class RegionNode {
     try {
       return loop.call(() -> {
         int failed = calls.close(shuttingDown);
+        modes.close(shuttingDown);
         link.close();
         return failed;
       }, CLOSE_TIMEOUT_MS);

@@ -1,0 +1,45 @@
+package flashsale.arbiter.shard;
+
+import flashsale.shard.ShardDemand;
+import flashsale.v1.ReportShardRequest;
+import flashsale.v1.ReportShardResponse;
+import flashsale.v1.ShardServiceGrpc;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import flashsale.wire.EventValidator;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+
+/** Translates shard reports for the {@link ShardCoordinator}; bad reports get INVALID_FIELD. */
+public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBase {
+  private final ShardCoordinator coordinator;
+
+  public ShardGrpcService(ShardCoordinator coordinator) {
+    this.coordinator = coordinator;
+  }
+
+  @Override
+  public void reportShard(ReportShardRequest request, StreamObserver<ReportShardResponse> out) {
+    EventValidator.requireId("region", request.getRegion());
+    EventValidator.requireId("event_id", request.getEventId());
+    if (request.getRemainingUnits() < 0 || request.getWaitingUnits() < 0 || request.getDemandUnitsPerSecond() < 0) {
+      throw EventValidator.invalid("remaining_units", "and waiting_units and demand_units_per_second must not be negative");
+    }
+    var demand = new ShardDemand(request.getRegion(), request.getRemainingUnits(), request.getWaitingUnits(),
+        request.getDemandUnitsPerSecond());
+    coordinator.report(request.getEventId(), demand).whenComplete((account, error) -> {
+      if (error != null) {
+        out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "shard coordinator is stopping"));
+      } else if (account.isEmpty()) {
+        out.onError(Errors.error(ErrorReason.EVENT_NOT_FOUND, "no SHARDED event " + request.getEventId()
+            + " with reachable shards", Map.of("event_id", request.getEventId())));
+      } else {
+        out.onNext(ReportShardResponse.newBuilder()
+            .setEventSoldOut(account.get().soldOut())
+            .setEventRemainingUnits(account.get().unsoldUnits())
+            .build());
+        out.onCompleted();
+      }
+    });
+  }
+}

@@ -1,0 +1,30 @@
+package flashsale.sale;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A shard split as one readable line, {@code eu=5,us=5}: how stores keep it (region ids cannot
+ * contain {@code =} or {@code ,}, see {@code EventValidator.ID}).
+ */
+public final class ShardUnitsText {
+  private ShardUnitsText() {}
+
+  public static String format(Map<String, Long> units) {
+    StringBuilder text = new StringBuilder();
+    units.forEach((region, n) -> text.append(text.isEmpty() ? "" : ",").append(region).append('=').append(n));
+    return text.toString();
+  }
+
+  /** The split in the text's order; empty text is no split. */
+  public static Map<String, Long> parse(String text) {
+    Map<String, Long> units = new LinkedHashMap<>();
+    if (text.isEmpty()) return units;
+    for (String part : text.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq <= 0) throw new IllegalArgumentException("malformed shard split '" + text + "'");
+      units.put(part.substring(0, eq), Long.parseLong(part.substring(eq + 1)));
+    }
+    return units;
+  }
+}

@@ -1,0 +1,84 @@
+package flashsale.store.modes;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * A Redis Function library kept as a resource: loads it under a name that carries a hash of its
+ * source (so processes with different builds never replace each other's code) and calls its
+ * functions, reloading once should the server have lost them (FUNCTION FLUSH, restart without
+ * persistence).
+ */
+final class FunctionLibrary {
+  private final RedisAsyncCommands<String, byte[]> redis;
+  private final String code;
+  private final String version;
+  private final String source;
+
+  FunctionLibrary(RedisAsyncCommands<String, byte[]> redis, Class<?> owner, String source) {
+    this.redis = redis;
+    this.source = source;
+    String template = read(owner, source);
+    this.version = HexFormat.of().formatHex(sha1(template), 0, 6);
+    this.code = template.replace("%VERSION%", version);
+  }
+
+  /** The versioned name of a function the library registers as {@code <prefix>_%VERSION%}. */
+  String function(String prefix) {
+    return prefix + "_" + version;
+  }
+
+  /** Loads the library now, so a server without Functions (before 7.0) fails at startup. */
+  void load() {
+    try {
+      loadAsync().join();
+    } catch (CompletionException e) {
+      throw new IllegalStateException("cannot load Redis Function library " + source + " (Redis 7.0+ required)",
+          e.getCause());
+    }
+  }
+
+  <T> CompletableFuture<T> call(String function, ScriptOutputType type, String[] keys, byte[]... args) {
+    return redis.<T>fcall(function, type, keys, args).toCompletableFuture().exceptionallyCompose(failure -> {
+      if (!isFunctionMissing(failure)) return CompletableFuture.failedFuture(failure);
+      return loadAsync().thenCompose(ok -> redis.<T>fcall(function, type, keys, args).toCompletableFuture());
+    });
+  }
+
+  private CompletableFuture<String> loadAsync() {
+    return redis.functionLoad(code, true).toCompletableFuture();
+  }
+
+  private static boolean isFunctionMissing(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    return cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).contains("Function not found");
+  }
+
+  private static String read(Class<?> owner, String source) {
+    try (InputStream in = owner.getResourceAsStream(source)) {
+      if (in == null) throw new IllegalStateException("resource " + source + " missing beside " + owner.getName());
+      return new String(in.readAllBytes(), UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] sha1(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-1").digest(text.getBytes(UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required of every JVM", e);
+    }
+  }
+}

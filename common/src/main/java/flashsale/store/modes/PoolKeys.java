@@ -1,0 +1,50 @@
+package flashsale.store.modes;
+
+/**
+ * The Redis keys of one stock pool of an event: the CENTRAL pool, or a region's SHARDED pool.
+ * All carry the event's hash tag, so one function call stays in one Cluster slot. The outbox is
+ * the event's one winners stream, whichever mode filled it.
+ */
+record PoolKeys(String eventId, String pool) {
+  static PoolKeys central(String eventId) {
+    return new PoolKeys(eventId, "central");
+  }
+
+  /** The region's name is in the key, so several regions' shards may share one Redis (a demo). */
+  static PoolKeys shard(String eventId, String region) {
+    return new PoolKeys(eventId, "shard:" + region);
+  }
+
+  /** Hash: initial, remaining, sold, last_rank. */
+  String state() {
+    return key(pool);
+  }
+
+  /** Hash: request id to stored decision (see {@link DecisionText}). */
+  String decisions() {
+    return key(pool + ":decisions");
+  }
+
+  /** Hash: user id to units won. */
+  String users() {
+    return key(pool + ":users");
+  }
+
+  String outbox() {
+    return key("outbox");
+  }
+
+  /** Hash: transfer id to {@code PENDING|DONE <target> <units>}. */
+  String transfersOut() {
+    return key(pool + ":transfers-out");
+  }
+
+  /** Set: ids of transfers credited to this pool. */
+  String transfersIn() {
+    return key(pool + ":transfers-in");
+  }
+
+  private String key(String suffix) {
+    return "fs:{" + eventId + "}:" + suffix;
+  }
+}

@@ -1,0 +1,113 @@
+package flashsale.store.modes;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.shard.ShardBackend;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stock pools of CENTRAL and SHARDED events on one Redis 7+ (lettuce), through the function
+ * library {@code modes.lua}: a region node buys from the central pool or its own shard, and the
+ * arbiter's rebalancer moves shard stock with the transfer steps ({@link #shard}). Safe from any
+ * thread: lettuce pipelines concurrent calls over one connection.
+ */
+public final class RedisPoolStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RedisPoolStore.class);
+  private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, byte[]> connection;
+  final FunctionLibrary functions;
+  private final String buy;
+
+  /** Connects to {@code redis://host:port[/db]} and loads the library (fails fast without Redis 7). */
+  public RedisPoolStore(String redisUri) {
+    this.client = RedisClient.create();
+    // Async calls time out too, so no purchase waits forever on a dead store.
+    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
+    try {
+      RedisURI uri = RedisURI.create(redisUri);
+      uri.setTimeout(Duration.ofSeconds(2));
+      this.connection = client.connect(CODEC, uri);
+      this.functions = new FunctionLibrary(connection.async(), RedisPoolStore.class, "modes.lua");
+      functions.load();
+    } catch (RuntimeException e) {
+      client.shutdown();
+      throw e;
+    }
+    this.buy = functions.function("fs_modes_buy");
+    log.info("pool store connected uri={}", redisUri);
+  }
+
+  /** CENTRAL: the purchase is decided now, first come first served at this store. */
+  public CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket) {
+    return buy(PoolKeys.central(spec.eventId()), spec, spec.stock(), ticket, true);
+  }
+
+  /**
+   * SHARDED: buys from the ticket's region's shard. Unless {@code decideShort}, a purchase the
+   * shard cannot serve is left undecided ({@link BuyReply.Short}) so the region can borrow.
+   */
+  public CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
+    return buy(PoolKeys.shard(spec.eventId(), ticket.region()), spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort);
+  }
+
+  /** The given region's shard of {@code spec} in this store, for the transfer steps (blocking calls). */
+  public ShardBackend shard(EventSpec spec, String region) {
+    return new RedisShardBackend(this, PoolKeys.shard(spec.eventId(), region), region, spec.shardUnitsOf(region));
+  }
+
+  private CompletableFuture<BuyReply> buy(PoolKeys keys, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
+    String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
+    CompletableFuture<List<Object>> reply = functions.call(buy, ScriptOutputType.MULTI, keyNames,
+        bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()), bytes(t.requestId()),
+        bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()), bytes(decide ? 1 : 0));
+    return reply.thenApply(r -> {
+      String kind = text(r.get(0));
+      String value = text(r.get(1));
+      return switch (kind) {
+        case "SHORT" -> new BuyReply.Short(Long.parseLong(value));
+        case "NEW", "DECIDED" -> new BuyReply.Decided(DecisionText.parse(spec.eventId(), t.requestId(), value),
+            kind.equals("DECIDED"));
+        default -> throw new IllegalStateException("event " + spec.eventId() + ": unexpected buy reply " + kind);
+      };
+    });
+  }
+
+  <T> T await(String what, CompletableFuture<T> call) {
+    try {
+      return call.join();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  static byte[] bytes(Object value) {
+    return String.valueOf(value).getBytes(UTF_8);
+  }
+
+  static String text(Object bulk) {
+    return bulk instanceof byte[] b ? new String(b, UTF_8) : String.valueOf(bulk);
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    client.shutdown();
+  }
+}

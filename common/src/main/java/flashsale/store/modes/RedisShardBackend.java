@@ -1,0 +1,86 @@
+package flashsale.store.modes;
+
+import static flashsale.store.modes.RedisPoolStore.bytes;
+import static flashsale.store.modes.RedisPoolStore.text;
+
+import flashsale.shard.ShardBackend;
+import flashsale.shard.ShardSnapshot;
+import flashsale.shard.TransferRecord;
+import io.lettuce.core.ScriptOutputType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One region's shard in its Redis, as the transfer protocol drives it: each step is one call of
+ * a {@code modes.lua} function, so each is atomic at this store. Calls block (the rebalancer runs
+ * on its own thread) and throw when the store does not answer.
+ */
+final class RedisShardBackend implements ShardBackend {
+  private final RedisPoolStore store;
+  private final PoolKeys keys;
+  private final String region;
+  private final long initialUnits;
+
+  RedisShardBackend(RedisPoolStore store, PoolKeys keys, String region, long initialUnits) {
+    this.store = store;
+    this.keys = keys;
+    this.region = region;
+    this.initialUnits = initialUnits;
+  }
+
+  @Override
+  public String region() {
+    return region;
+  }
+
+  @Override
+  public DebitResult debit(String transferId, long units, String target) {
+    String reply = call("debit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersOut()},
+        bytes(initialUnits), bytes(transferId), bytes(units), bytes(target));
+    return switch (reply) {
+      case "DEBITED" -> DebitResult.DEBITED;
+      case "EXISTS" -> DebitResult.ALREADY_DEBITED;
+      case "SHORT" -> DebitResult.SHORT;
+      default -> throw new IllegalStateException("debit of " + transferId + " answered " + reply);
+    };
+  }
+
+  @Override
+  public boolean credit(String transferId, long units) {
+    return call("credit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersIn()},
+        bytes(initialUnits), bytes(transferId), bytes(units)).equals("CREDITED");
+  }
+
+  @Override
+  public void settle(String transferId) {
+    call("settle", ScriptOutputType.STATUS, new String[] {keys.transfersOut()}, bytes(transferId));
+  }
+
+  @Override
+  public ShardSnapshot snapshot() {
+    List<Object> reply = store.await("shard state of " + region, store.functions.call(
+        store.functions.function("fs_modes_state"), ScriptOutputType.MULTI,
+        new String[] {keys.state(), keys.transfersOut(), keys.transfersIn()}));
+    List<?> counters = (List<?>) reply.get(0);
+    // A shard nobody touched yet still holds its initial units.
+    long remaining = counters.get(1) == null ? initialUnits : Long.parseLong(text(counters.get(1)));
+    long sold = counters.get(2) == null ? 0 : Long.parseLong(text(counters.get(2)));
+    List<TransferRecord> outgoing = new ArrayList<>();
+    List<?> flat = (List<?>) reply.get(1);
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      String[] f = text(flat.get(i + 1)).split(" ");
+      outgoing.add(new TransferRecord(text(flat.get(i)), region, f[1], Long.parseLong(f[2]), f[0].equals("PENDING")));
+    }
+    Set<String> credited = new HashSet<>();
+    for (Object id : (List<?>) reply.get(2)) credited.add(text(id));
+    return new ShardSnapshot(region, remaining, sold, outgoing, credited);
+  }
+
+  private String call(String step, ScriptOutputType type, String[] keyNames, byte[]... args) {
+    Object reply = store.await(step + " at shard " + region + " of event " + keys.eventId(),
+        store.functions.call(store.functions.function("fs_modes_" + step), type, keyNames, args));
+    return text(reply);
+  }
+}

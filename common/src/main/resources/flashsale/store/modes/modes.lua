@@ -1,0 +1,110 @@
+#!lua name=flashsale_modes_%VERSION%
+-- Server-side half of the CENTRAL and SHARDED modes: a stock pool ("central" for CENTRAL, one
+-- "shard" per region for SHARDED) that buyers deduct from directly, plus the two-step transfers
+-- that move shard stock between Redis instances. Every key arrives in KEYS and carries the
+-- event's hash tag (fs:{<eventId>}:...), so each call touches one Cluster slot.
+-- %VERSION% is a hash of this file, so different builds load side by side.
+
+local function int(n)
+  return string.format('%d', n)
+end
+
+-- A pool starts with its initial units the first time anything touches it. The caller passes
+-- them every time (they come from the immutable event spec), so no separate setup call can be
+-- forgotten and any region may be first.
+local function init(pool, initial)
+  if redis.call('HSETNX', pool, 'initial', initial) == 1 then
+    redis.call('HSET', pool, 'remaining', initial, 'sold', '0', 'last_rank', '0')
+  end
+end
+
+-- Stored decision: outcome, rank, decide micros, user, quantity, region, arrival micros.
+local function record(outcome, rank, args)
+  local t = redis.call('TIME')
+  local decide = t[1] .. string.format('%06d', tonumber(t[2]))
+  return table.concat({ outcome, int(rank), decide, args[5], args[6], args[7], args[8] }, ' ')
+end
+
+-- KEYS: pool, decisions, users, outbox. ARGV: event_id, initial_units, per_user_limit,
+-- request_id, user_id, quantity, region, arrival_micros, final ('1' or '0').
+-- Idempotent by request id: a retry gets {'DECIDED', first record}. A new decision answers
+-- {'NEW', record}. With final = '0' a request the pool cannot serve is not decided at all:
+-- {'SHORT', remaining} (a sharded region then borrows instead of answering sold out).
+local function buy(keys, args)
+  local stored = redis.call('HGET', keys[2], args[4])
+  if stored then return { 'DECIDED', stored } end
+  init(keys[1], args[2])
+  local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
+  local quantity, limit = tonumber(args[6]), tonumber(args[3])
+  local held = tonumber(redis.call('HGET', keys[3], args[5]) or '0')
+  local outcome
+  if held + quantity > limit then
+    outcome = 'LIMIT_EXCEEDED'
+  elseif remaining >= quantity then
+    outcome = 'WON'
+  elseif args[9] ~= '1' then
+    return { 'SHORT', int(remaining) }
+  elseif remaining == 0 then
+    outcome = 'SOLD_OUT'
+  else
+    outcome = 'INSUFFICIENT_STOCK'
+  end
+  -- The rank is the order of arrival at this pool: the only order a first-come store knows.
+  local rank = redis.call('HINCRBY', keys[1], 'last_rank', 1)
+  local decided = record(outcome, rank, args)
+  redis.call('HSET', keys[2], args[4], decided)
+  if outcome == 'WON' then
+    redis.call('HSET', keys[1], 'remaining', int(remaining - quantity))
+    redis.call('HINCRBY', keys[1], 'sold', quantity)
+    redis.call('HSET', keys[3], args[5], int(held + quantity))
+    redis.call('XADD', keys[4], '*', 'event_id', args[1], 'request_id', args[4], 'user_id', args[5],
+      'quantity', args[6], 'rank', int(rank), 'region', args[7], 'arrival_micros', args[8])
+  end
+  return { 'NEW', decided }
+end
+
+-- Step 1 of a transfer, at the source. KEYS: pool, transfers-out. ARGV: initial_units,
+-- transfer_id, units, target. Takes the units off the shard and records the transfer in one
+-- atomic call, so a crash can never lose units: they are in the shard or in a PENDING record.
+local function debit(keys, args)
+  init(keys[1], args[1])
+  if redis.call('HEXISTS', keys[2], args[2]) == 1 then return 'EXISTS' end
+  local units = tonumber(args[3])
+  if units < 1 then return redis.error_reply('REJECTED transfer of ' .. args[3] .. ' units') end
+  local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
+  if remaining < units then return 'SHORT' end
+  redis.call('HSET', keys[1], 'remaining', int(remaining - units))
+  redis.call('HSET', keys[2], args[2], 'PENDING ' .. args[4] .. ' ' .. args[3])
+  return 'DEBITED'
+end
+
+-- Step 2, at the target. KEYS: pool, transfers-in. ARGV: initial_units, transfer_id, units.
+-- The set of credited ids makes a repeated credit (recovery after a crash) a no-op.
+local function credit(keys, args)
+  init(keys[1], args[1])
+  if redis.call('SADD', keys[2], args[2]) == 0 then return 'EXISTS' end
+  redis.call('HINCRBY', keys[1], 'remaining', args[3])
+  return 'CREDITED'
+end
+
+-- Step 3, at the source. KEYS: transfers-out. ARGV: transfer_id. Marks the record DONE (kept,
+-- so the same id can never debit twice).
+local function settle(keys, args)
+  local rec = redis.call('HGET', keys[1], args[1])
+  if not rec then return 'UNKNOWN' end
+  redis.call('HSET', keys[1], args[1], (string.gsub(rec, '^PENDING', 'DONE')))
+  return 'SETTLED'
+end
+
+-- KEYS: pool, transfers-out, transfers-in. One snapshot: {initial, remaining, sold},
+-- transfer records (id, record, ...), credited ids.
+local function state(keys, args)
+  return { redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold'), redis.call('HGETALL', keys[2]),
+    redis.call('SMEMBERS', keys[3]) }
+end
+
+redis.register_function('fs_modes_buy_%VERSION%', buy)
+redis.register_function('fs_modes_debit_%VERSION%', debit)
+redis.register_function('fs_modes_credit_%VERSION%', credit)
+redis.register_function('fs_modes_settle_%VERSION%', settle)
+redis.register_function { function_name = 'fs_modes_state_%VERSION%', callback = state, flags = { 'no-writes' } }

@@ -1,0 +1,36 @@
+package flashsale.region.modes;
+
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.store.modes.BuyReply;
+import flashsale.store.modes.RedisPoolStore;
+import flashsale.v1.PurchaseResponse;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * CENTRAL mode, the article's baseline: every purchase is one atomic check-and-decrement at the
+ * central store, decided in order of arrival there. Correct (idempotent, per-user limit, never
+ * oversold) but biased: a region further from the store arrives later.
+ */
+final class CentralSeller implements AutoCloseable {
+  private final RedisPoolStore store;
+
+  CentralSeller(String centralRedisUri) {
+    this.store = new RedisPoolStore(centralRedisUri);
+  }
+
+  void purchase(EventSpec spec, Ticket ticket, StreamObserver<PurchaseResponse> call) {
+    store.buyCentral(spec, ticket).whenComplete((reply, failure) -> {
+      if (failure != null) {
+        Replies.fail(call, Replies.storeDown("central store", failure));
+      } else {
+        Replies.decided(call, ticket, (BuyReply.Decided) reply);
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}

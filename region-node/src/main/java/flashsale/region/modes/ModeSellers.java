@@ -1,0 +1,64 @@
+package flashsale.region.modes;
+
+import flashsale.region.core.BuyRequest;
+import flashsale.region.core.Failure;
+import flashsale.region.core.PurchaseRules;
+import flashsale.region.grpc.RegionLoop;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import flashsale.v1.PurchaseResponse;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The region's entry point for CENTRAL and SHARDED purchases: checks the event's rules, stamps
+ * the ticket, and hands it to the seller of its mode. A mode without a configured store is not
+ * handled here, so the caller refuses it with MODE_NOT_SUPPORTED.
+ */
+public final class ModeSellers implements AutoCloseable {
+  private final String region;
+  private final CentralSeller central;
+  private final ShardSeller shards;
+
+  /** Loop-owned afterwards; {@code arbiter} supplies the channel for shard reports. */
+  public ModeSellers(String region, ModesConfig config, RegionLoop loop, Supplier<Channel> arbiter) {
+    this.region = region;
+    this.central = config.centralRedisUri() == null ? null : new CentralSeller(config.centralRedisUri());
+    this.shards = config.shardRedisUri() == null ? null : new ShardSeller(region, config, loop, arbiter);
+  }
+
+  /** True when this region sells {@code spec}'s mode here (not through the arbiter). */
+  public boolean handles(EventSpec spec) {
+    return (spec.mode() == SaleMode.CENTRAL && central != null) || (spec.mode() == SaleMode.SHARDED && shards != null);
+  }
+
+  /** A syntactically valid purchase of an event this region {@link #handles}; answers {@code call}. */
+  public void purchase(EventSpec spec, BuyRequest buy, long stampMicros, StreamObserver<PurchaseResponse> call) {
+    Optional<Failure> broken = PurchaseRules.checkSaleRules(spec, region, buy, stampMicros);
+    if (broken.isPresent()) {
+      Replies.fail(call, broken.get());
+      return;
+    }
+    Ticket ticket = new Ticket(buy.eventId(), buy.requestId(), buy.userId(), buy.quantity(), region, stampMicros);
+    switch (spec.mode()) {
+      case CENTRAL -> central.purchase(spec, ticket, call);
+      case SHARDED -> shards.purchase(spec, ticket, call);
+      case GLOBAL_ORDER -> throw new IllegalStateException("GLOBAL_ORDER event " + spec.eventId() + " is the sequencer's");
+    }
+  }
+
+  /** Fails held purchases with {@code failure} and closes the stores. */
+  public void close(Failure failure) {
+    if (shards != null) shards.close(failure);
+    close();
+  }
+
+  @Override
+  public void close() {
+    if (central != null) central.close();
+    if (shards != null) shards.closeStore();
+  }
+}

@@ -1,0 +1,138 @@
+package flashsale.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.shard.ShardCoordinator;
+import flashsale.arbiter.shard.ShardOptions;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import flashsale.shard.EventAccount;
+import flashsale.shard.ShardBackend;
+import flashsale.shard.ShardDemand;
+import flashsale.shard.ShardSnapshot;
+import flashsale.store.modes.BuyReply;
+import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.testing.RedisServer;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rebalancer dies between the two steps of a transfer (units debited at the far shard, not
+ * yet credited at the near one), against two real Redis servers. A new rebalancer must complete
+ * the transfer, the stock must be conserved throughout, and the event must still sell out.
+ */
+class RebalancerCrashTest {
+  static final long STOCK = 40;
+  final RedisServer nearRedis = RedisServer.start();
+  final RedisServer farRedis = RedisServer.start();
+  final RedisPoolStore near = new RedisPoolStore(nearRedis.uri());
+  final RedisPoolStore far = new RedisPoolStore(farRedis.uri());
+  final EventSpec spec = new EventSpec("crash", "shoes", STOCK, 0, Long.MAX_VALUE / 2, 1, List.of("near", "far"),
+      SaleMode.SHARDED, 0, Map.of("near", 20L, "far", 20L));
+  final ShardOptions options = ShardOptions.of(Map.of("near", nearRedis.uri(), "far", farRedis.uri()));
+  int buyers;
+
+  @AfterEach
+  void close() {
+    near.close();
+    far.close();
+    nearRedis.close();
+    farRedis.close();
+  }
+
+  /** Dies (throws, and never runs another step) right after its first debit. */
+  static final class DiesAfterDebit implements ShardBackend {
+    final ShardBackend inner;
+    final AtomicInteger debits;
+
+    DiesAfterDebit(ShardBackend inner, AtomicInteger debits) {
+      this.inner = inner;
+      this.debits = debits;
+    }
+
+    public String region() {
+      return inner.region();
+    }
+
+    public DebitResult debit(String id, long units, String target) {
+      DebitResult r = inner.debit(id, units, target);
+      debits.incrementAndGet();
+      throw new IllegalStateException("rebalancer killed after debiting " + id);
+    }
+
+    public boolean credit(String id, long units) {
+      if (debits.get() > 0) throw new IllegalStateException("dead rebalancer cannot credit");
+      return inner.credit(id, units);
+    }
+
+    public void settle(String id) {
+      if (debits.get() > 0) throw new IllegalStateException("dead rebalancer cannot settle");
+      inner.settle(id);
+    }
+
+    public ShardSnapshot snapshot() {
+      return inner.snapshot();
+    }
+  }
+
+  @Test
+  void aTransferHalfDoneByADeadRebalancerIsCompletedAndTheStockSellsOut() throws Exception {
+    assertEquals(20, sellUntilShort("near"), "near sells its own shard");
+
+    AtomicInteger debits = new AtomicInteger();
+    try (var doomed = new ShardCoordinator(options.withBackendWrapper(b -> new DiesAfterDebit(b, debits)),
+        this::find, Clock.systemUTC())) {
+      doomed.report("crash", new ShardDemand("near", 0, 10, 0)).join();
+    }
+    assertEquals(1, debits.get(), "the rebalancer died after step 1");
+    EventAccount halfDone = account().requireConserved(STOCK);
+    assertTrue(halfDone.inFlightUnits() > 0, "units are in flight: " + halfDone);
+    assertInstanceOf(BuyReply.Short.class, buy("near"), "nothing reached near yet");
+
+    try (var fresh = new ShardCoordinator(options, this::find, Clock.systemUTC())) {
+      fresh.report("crash", new ShardDemand("near", 0, 1, 0)).join();
+      assertEquals(0, account().requireConserved(STOCK).inFlightUnits(), "recovery completed the transfer");
+      long sold = 20;
+      for (int round = 0; round < 20 && sold < STOCK; round++) {
+        sold += sellUntilShort("near");
+        fresh.report("crash", new ShardDemand("near", 0, 1, 0)).join();
+        account().requireConserved(STOCK);
+      }
+      Optional<EventAccount> end = fresh.report("crash", new ShardDemand("near", 0, 1, 0)).join();
+      assertEquals(STOCK, sold, "the stock still sells out, far's quiet shard included");
+      assertTrue(end.orElseThrow().soldOut());
+      assertEquals(new EventAccount(0, STOCK, 0, 0), account());
+    }
+  }
+
+  private Optional<EventSpec> find(String eventId) {
+    return Optional.of(spec).filter(s -> s.eventId().equals(eventId));
+  }
+
+  private long sellUntilShort(String region) {
+    long sold = 0;
+    while (buy(region) instanceof BuyReply.Decided d) {
+      assertTrue(d.decision().won());
+      sold++;
+    }
+    return sold;
+  }
+
+  private BuyReply buy(String region) {
+    String user = "u" + buyers++;
+    Ticket t = new Ticket("crash", "r-" + user, user, 1, region, System.currentTimeMillis() * 1000);
+    return (region.equals("near") ? near : far).buyShard(spec, t, false).join();
+  }
+
+  private EventAccount account() {
+    return EventAccount.of(List.of(near.shard(spec, "near").snapshot(), far.shard(spec, "far").snapshot()));
+  }
+}
