@@ -28,9 +28,25 @@ public final class BurstDriver {
   private final Map<String, Channel> regions;
   private final Duration deadline;
 
+  private volatile Progress progress = new Progress(0, 0);
+
+  /** Counters of the run in progress, for a progress display. */
+  private record Progress(int planned, long startNanos) {}
+
+  private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+
   public BurstDriver(Map<String, Channel> regions, Duration deadline) {
     this.regions = Map.copyOf(regions);
     this.deadline = deadline;
+  }
+
+  /** Where the current (or last) run stands; safe to poll from another thread. */
+  public flashsale.client.load.LoadProgress progress() {
+    Progress p = progress;
+    long elapsedMicros = p.startNanos() == 0 ? 0 : (System.nanoTime() - p.startNanos()) / 1000;
+    return new flashsale.client.load.LoadProgress(p.planned(), sent.get(), answered.get(), failed.get(), elapsedMicros);
   }
 
   /** Sends the whole plan for {@code eventId} and waits for every answer. */
@@ -39,6 +55,10 @@ public final class BurstDriver {
     CountDownLatch done = new CountDownLatch(plan.sends().size());
     long startNanos = System.nanoTime();
     long startMicros = System.currentTimeMillis() * 1000;
+    sent.set(0);
+    answered.set(0);
+    failed.set(0);
+    progress = new Progress(plan.sends().size(), startNanos);
     for (BurstPlan.Send send : plan.sends()) {
       long due = startNanos + send.offsetMicros() * 1000;
       for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
@@ -46,6 +66,7 @@ public final class BurstDriver {
       long sendMicros = startMicros + (sentNanos - startNanos) / 1000;
       var request = PurchaseRequest.newBuilder().setEventId(eventId).setUserId(send.userId())
           .setRequestId(send.requestId()).setQuantity(1).build();
+      sent.incrementAndGet();
       FlashSaleServiceGrpc.newStub(regions.get(send.region()))
           .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
           .purchase(request, new StreamObserver<>() {
@@ -59,11 +80,14 @@ public final class BurstDriver {
               records.add(new RequestRecord(send.requestId(), send.userId(), send.region(), sendMicros, 0,
                   RecordOutcome.ERROR, 0, 0, 0, (System.nanoTime() - sentNanos) / 1000,
                   Status.fromThrowable(t).getCode().name()));
+              failed.incrementAndGet();
+              answered.incrementAndGet();
               done.countDown();
             }
 
             @Override
             public void onCompleted() {
+              answered.incrementAndGet();
               done.countDown();
             }
           });

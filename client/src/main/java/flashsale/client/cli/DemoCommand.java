@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--redis", description = "Redis URI for the arbiter's store (default: embedded in-memory store).")
+  @Option(names = "--redis", description = "Loopback Redis (redis://127.0.0.1:PORT) for every store (default: in-memory arbiter store, and a throw-away redis-server for SHARDED and CENTRAL if one is installed).")
   String redisUri;
 
   @Option(names = "--near-delay-ms", defaultValue = "1", description = "Near region's one-way delay to the arbiter (default: ${DEFAULT-VALUE}).")
@@ -34,14 +34,20 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--far-skew-us", defaultValue = "300", description = "Far region's clock error in microseconds (default: ${DEFAULT-VALUE}).")
   long farSkewMicros;
 
-  @Option(names = "--stock", defaultValue = "200", description = "Units for sale per mode (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--stock", defaultValue = "100", description = "Units for sale per mode (default: ${DEFAULT-VALUE}).")
   int stock;
 
-  @Option(names = "--users", defaultValue = "2000", description = "Buyers per mode, half in each region (default: ${DEFAULT-VALUE}).")
-  int users;
+  @Option(names = "--per-region", defaultValue = "500", description = "Purchases per region per mode, one per buyer (default: ${DEFAULT-VALUE}).")
+  int perRegion;
 
-  @Option(names = "--burst-ms", defaultValue = "500", description = "How long the burst takes to arrive (default: ${DEFAULT-VALUE}).")
-  long burstMs;
+  @Option(names = "--spread-ms", defaultValue = "100", description = "Each region's purchases arrive over this long (default: ${DEFAULT-VALUE}).")
+  long spreadMs;
+
+  @Option(names = "--far-lead-ms", defaultValue = "10", description = "How much earlier the far region's buyers start (default: ${DEFAULT-VALUE}).")
+  long farLeadMs;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of the send times (default: ${DEFAULT-VALUE}).")
+  long seed;
 
   @Option(names = "--clock-bound-us", defaultValue = "1000", description = "Send times closer than this are ties for inversions (default: ${DEFAULT-VALUE}).")
   long clockBoundMicros;
@@ -56,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     var settings =
         new DemoSettings(
-            redisUri, nearDelayMs, farDelayMs, Duration.ofNanos(farSkewMicros * 1000), stock, users,
-            Duration.ofMillis(burstMs), clockBoundMicros, html);
+            redisUri, nearDelayMs, farDelayMs, Duration.ofNanos(farSkewMicros * 1000), stock, perRegion,
+            Duration.ofMillis(spreadMs), Duration.ofMillis(farLeadMs), seed, clockBoundMicros, html);
     var out = spec.commandLine().getOut();
     long startNanos = System.nanoTime();
     var report =
