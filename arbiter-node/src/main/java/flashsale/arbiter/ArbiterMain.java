@@ -50,6 +50,9 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--max-batch-size", description = "Most decisions persisted in one store call (default: ${DEFAULT-VALUE}).")
   int maxBatchSize = 1024;
 
+  @Option(names = "--metrics-port", description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics; 0 turns it off (default: ${DEFAULT-VALUE}).")
+  int metricsPort = 0;
+
   @Option(names = "--shard-redis", paramLabel = "REGION=URI",
       description = "A region's shard Redis, for rebalancing SHARDED events; repeat per region.")
   Map<String, String> shardRedis = Map.of();
@@ -68,6 +71,7 @@ public final class ArbiterMain implements Callable<Integer> {
         redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),
         ShardOptions.of(shardRedis));
     node.start();
+    if (metricsPort > 0) flashsale.metrics.MetricsEndpoint.start(node.metrics(), metricsPort);
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "arbiter-shutdown"));
     node.blockUntilShutdown();
     return 0;

@@ -5,6 +5,7 @@ import flashsale.arbiter.cluster.LeaderLease;
 import flashsale.arbiter.cluster.LeaderRole;
 import flashsale.arbiter.cluster.Leadership;
 import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.arbiter.grpc.EventAdminGrpcService;
 import flashsale.arbiter.grpc.EventRegistry;
@@ -22,6 +23,8 @@ import flashsale.v1.SequencerServiceGrpc;
 import flashsale.wire.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Server;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -52,6 +55,7 @@ public final class ArbiterNode implements AutoCloseable {
   private final RegionSessions sessions = new RegionSessions();
   private final EventAdminGrpcService admin;
   private final HealthStatusManager health = new HealthStatusManager();
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final LeaderGate gate;
   private final Leadership leadership; // null when alone
   private final Server server;
@@ -90,7 +94,7 @@ public final class ArbiterNode implements AutoCloseable {
     this.shards = new ShardCoordinator(shardOptions, store::findEvent, clock);
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros());
-    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions);
+    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
     EventRegistry events = new EventRegistry();
     this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom());
     if (lease == null) {
@@ -136,6 +140,11 @@ public final class ArbiterNode implements AutoCloseable {
     log.info("arbiter={} listening port={} advertise={} clustered={}", config.arbiterId(), port(), config.advertise(),
         leadership != null);
     return this;
+  }
+
+  /** This node's meters, for a {@link flashsale.metrics.MetricsEndpoint}. */
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
   }
 
   public int port() {

@@ -193,5 +193,16 @@ class GlobalOrderEndToEndTest {
       assertEquals(told, retried.getDecision());
     }
     assertEquals(STOCK, fx.store.readOutbox("e2e-burst").size(), "every winner is in the outbox");
+
+    // the arbiter's Prometheus endpoint counts the same wins
+    try (var endpoint = flashsale.metrics.MetricsEndpoint.start(fx.cluster.arbiter().metrics(), 0)) {
+      var http = java.net.http.HttpClient.newHttpClient();
+      var response =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode());
+      assertTrue(response.body().contains("flashsale_decisions_total{outcome=\"won\"} " + STOCK + ".0"), response.body());
+    }
   }
 }

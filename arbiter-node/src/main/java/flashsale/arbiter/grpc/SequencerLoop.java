@@ -2,6 +2,7 @@ package flashsale.arbiter.grpc;
 
 import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
 import flashsale.store.StoreFencedException;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SequencerLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SequencerLoop.class);
+  private final ArbiterMetrics metrics;
   private static final long MAX_RETRY_DELAY_MS = 1_000;
   private static final long TICK_INTERVAL_MS = 50;
 
@@ -43,7 +45,9 @@ public final class SequencerLoop implements AutoCloseable {
   private LongConsumer fencedListener = epoch -> {};
 
   /** A loop that leads at once, unfenced (a lone arbiter without a lease). */
-  public SequencerLoop(Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions) {
+  public SequencerLoop(
+      Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions, ArbiterMetrics metrics) {
+    this.metrics = metrics;
     this.store = store;
     this.clock = clock;
     this.sessions = sessions;
@@ -120,33 +124,42 @@ public final class SequencerLoop implements AutoCloseable {
 
   private void carryOut(Effect effect) {
     switch (effect) {
-      case Effect.PersistBatch p -> persist(p.batch(), term, 1);
+      case Effect.PersistBatch p -> persist(p.batch(), term, 1, System.nanoTime());
       case Effect.SendDecisions s -> sessions.sendDecisions(s.region(), s.decisions());
       case Effect.BroadcastSoldOut b -> sessions.broadcastSoldOut(b.eventId(), b.soldOutMicros());
-      case Effect.RejectTicket r -> sessions.reject(r.region(), r.ticket(), r.reason(), r.message());
+      case Effect.RejectTicket r -> {
+        metrics.ticketRejected(r.reason());
+        sessions.reject(r.region(), r.ticket(), r.reason(), r.message());
+      }
       case Effect.SendClockVerdict v -> sessions.sendClockVerdict(v.region(), v.flagged(), v.message());
-      case Effect.CutOffRegion c -> sessions.cutOff(c.region(), c.reason());
+      case Effect.CutOffRegion c -> {
+        metrics.regionCutOff();
+        sessions.cutOff(c.region(), c.reason());
+      }
       case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
     }
   }
 
   /** Nothing is told before the store holds the batch; a failed write is retried as is. */
-  private void persist(DecisionBatch batch, long batchTerm, int attempt) {
+  private void persist(DecisionBatch batch, long batchTerm, int attempt, long builtNanos) {
     long batchEpoch = epoch;
     store.persistBatch(batch, batchEpoch).whenCompleteAsync((ok, error) -> {
       if (batchTerm != term) return; // a term that ended: its decisions died with it
       if (error == null) {
+        metrics.batchPersisted(batch, System.nanoTime() - builtNanos);
         apply(s -> s.batchPersisted(batch.eventId(), batch.sequence(), nowMicros()));
         return;
       }
       Throwable cause = error.getCause() != null ? error.getCause() : error;
       if (cause instanceof StoreFencedException) {
+        metrics.fenced();
         log.error("fenced event={} seq={} epoch={}: {}; this node stops deciding",
             batch.eventId(), batch.sequence(), batchEpoch, cause.getMessage());
         endTerm();
         fencedListener.accept(batchEpoch);
         return;
       }
+      metrics.persistFailed();
       long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
       if (cause instanceof StoreRejectedException) {
         log.error("store rejected batch event={} seq={} ranks={}..{}: {}; retrying in {} ms",
@@ -156,7 +169,7 @@ public final class SequencerLoop implements AutoCloseable {
             batch.eventId(), batch.sequence(), attempt, cause.toString(), delayMs);
       }
       thread.schedule(() -> {
-        if (batchTerm == term) persist(batch, batchTerm, attempt + 1);
+        if (batchTerm == term) persist(batch, batchTerm, attempt + 1, builtNanos);
       }, delayMs, TimeUnit.MILLISECONDS);
     }, thread);
   }

@@ -1,0 +1,60 @@
+package flashsale.arbiter.metrics;
+
+import flashsale.arbiter.core.Effect;
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The arbiter's meters: decisions by outcome, late tickets, rejections, cut-offs, and how long
+ * (and how often in vain) decision batches take to become durable.
+ */
+public final class ArbiterMetrics {
+  private final MeterRegistry registry;
+  private final Counter won;
+  private final Counter lost;
+  private final Counter late;
+  private final Counter persistFailures;
+  private final Counter cutOffs;
+  private final Counter fenced;
+  private final Timer persistLatency;
+
+  public ArbiterMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.won = Counter.builder("flashsale_decisions").tag("outcome", "won").description("Decisions made durable").register(registry);
+    this.lost = Counter.builder("flashsale_decisions").tag("outcome", "lost").description("Decisions made durable").register(registry);
+    this.late = Counter.builder("flashsale_late_tickets").description("Tickets ranked after their stamp had been passed").register(registry);
+    this.persistFailures = Counter.builder("flashsale_persist_failures").description("Decision batch writes that failed and were retried").register(registry);
+    this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
+    this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches refused because a newer leader holds the event").register(registry);
+    this.persistLatency =
+        Timer.builder("flashsale_persist_latency").description("From batch built to durable in the store").publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  public void batchPersisted(DecisionBatch batch, long elapsedNanos) {
+    persistLatency.record(elapsedNanos, TimeUnit.NANOSECONDS);
+    for (Decision d : batch.decisions()) {
+      (d.won() ? won : lost).increment();
+      if (d.late()) late.increment();
+    }
+  }
+
+  public void persistFailed() {
+    persistFailures.increment();
+  }
+
+  public void fenced() {
+    fenced.increment();
+  }
+
+  public void regionCutOff() {
+    cutOffs.increment();
+  }
+
+  public void ticketRejected(Effect.Rejection reason) {
+    Counter.builder("flashsale_rejected_tickets").tag("reason", reason.name()).description("Tickets the arbiter refused to rank").register(registry).increment();
+  }
+}
