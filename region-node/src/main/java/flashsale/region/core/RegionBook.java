@@ -85,14 +85,16 @@ public final class RegionBook {
   }
 
   /**
-   * The arbiter decided one of our tickets. Completes it if pending; otherwise only remembers it
-   * (a decision for a ticket sent before a restart, or one already lost locally keeps its first
-   * answer: one decision per request_id).
+   * The arbiter decided one of our tickets, or the ticket another region stamped first for a
+   * request_id retried here (the arbiter tells the decision to every region that sent the id).
+   * Completes it if pending; otherwise only remembers a decision of our own ticket (a decision
+   * for a ticket sent before a restart, or one already lost locally keeps its first answer: one
+   * decision per request_id).
    */
   public Optional<Completion> decided(Decision decision) {
     Ticket ticket = decision.ticket();
-    if (!ticket.region().equals(region)) return Optional.empty();
     Ticket waiting = pending.get(ticket.requestId());
+    if (waiting == null && !ticket.region().equals(region)) return Optional.empty();
     if (waiting != null && waiting.samePurchaseAs(ticket)) {
       pending.remove(ticket.requestId());
       Answer answer = new Answer.Ranked(decision);

@@ -146,6 +146,16 @@ class RegionBookTest {
   }
 
   @Test
+  void decisionOfAnotherRegionsTicketCompletesTheRetryPendingHere() {
+    ticketed("alice", "r1");
+    Ticket first = new Ticket("shoes", "r1", "alice", 1, "us", 1_400_000);
+    Completion done = book.decided(won(first, 7)).orElseThrow();
+    assertEquals("r1", done.requestId());
+    assertTrue(book.pendingTicket("r1").isEmpty());
+    assertEquals(7, ((Answer.Ranked) book.answer("r1").orElseThrow()).decision().rank());
+  }
+
+  @Test
   void stampsGoingBackwardsAreABug() {
     book.purchase(buy("shoes", "alice", "r1", 1), shoes, 1_500_000);
     assertThrows(IllegalStateException.class,

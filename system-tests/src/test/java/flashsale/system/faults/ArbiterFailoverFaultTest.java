@@ -101,8 +101,12 @@ class ArbiterFailoverFaultTest {
   }
 
   static void createEvent(ArbiterProcess leader, String eventId) {
+    createEvent(leader, eventId, STOCK);
+  }
+
+  static void createEvent(ArbiterProcess leader, String eventId, long stock) {
     long nowMicros = System.currentTimeMillis() * 1000;
-    Event event = Event.newBuilder().setEventId(eventId).setItem("sneakers").setStock(STOCK)
+    Event event = Event.newBuilder().setEventId(eventId).setItem("sneakers").setStock(stock)
         .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 600_000_000L))
         .setPerUserLimit(1).addAllRegions(regions.keySet()).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER).build();
     admin(leader).createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
@@ -127,22 +131,7 @@ class ArbiterFailoverFaultTest {
       createEvent(leader, eventId);
       SaleHistory history = new SaleHistory(eventId);
       CompletableFuture<Long> takeover = new CompletableFuture<>();
-      history.burst(buyers(), PURCHASES, () -> {
-        long killedNanos = System.nanoTime();
-        try {
-          leader.kill();
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-        CompletableFuture.runAsync(() -> {
-          try {
-            awaitLeader(30_000);
-            takeover.complete((System.nanoTime() - killedNanos) / 1_000_000);
-          } catch (Throwable t) {
-            takeover.completeExceptionally(t);
-          }
-        });
-      });
+      history.burst(buyers(), PURCHASES, () -> killAndTimeTakeover(leader, takeover));
       System.out.println("leader SIGKILL round " + round + ": " + history.check(store, STOCK, ArbiterFailoverFaultTest::buyer)
           + " takeoverMs=" + takeover.get(30, TimeUnit.SECONDS));
       takeoverMs.add(takeover.get());
@@ -152,6 +141,49 @@ class ArbiterFailoverFaultTest {
     System.out.printf("takeover after SIGKILL (lease ttl %d ms, renew %d ms): p50=%d ms max=%d ms all=%s%n",
         ArbiterProcess.LEASE_TTL_MS, ArbiterProcess.LEASE_RENEW_MS, sorted.get(sorted.size() / 2),
         sorted.get(sorted.size() - 1), takeoverMs);
+  }
+
+  /** SIGKILLs {@code leader}; {@code takeover} completes with the ms until another node leads. */
+  static void killAndTimeTakeover(ArbiterProcess leader, CompletableFuture<Long> takeover) {
+    long killedNanos = System.nanoTime();
+    try {
+      leader.kill();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    CompletableFuture.runAsync(() -> {
+      try {
+        awaitLeader(30_000);
+        takeover.complete((System.nanoTime() - killedNanos) / 1_000_000);
+      } catch (Throwable t) {
+        takeover.completeExceptionally(t);
+      }
+    });
+  }
+
+  /** A measurement, not a timed assertion: answers per 500 ms around a leader SIGKILL at t = 2 s. */
+  @Test
+  void throughputDuringAndAfterLeaderFailover() throws Exception {
+    ArbiterProcess leader = awaitLeader(30_000);
+    long stock = 1_000_000; // never sells out: every answer is a real decision from the leader
+    createEvent(leader, "steady-1", stock);
+    SteadyLoad load = new SteadyLoad("steady-1");
+    CompletableFuture<Long> takeover = new CompletableFuture<>();
+    load.run(buyers(), 400, 6, 2_000, () -> killAndTimeTakeover(leader, takeover));
+    long takeoverMs = takeover.get(30, TimeUnit.SECONDS);
+    leader.start(); // back as a standby
+
+    var decisions = store.loadLedger("steady-1").decisions();
+    assertEquals(decisions.size(), decisions.stream().map(d -> d.requestId()).distinct().count(), "one decision per request id");
+    assertEquals(6 * 400, decisions.size() + load.errors(), "every purchase decided, or failed with an error status");
+    long[] gap = load.longestGapMs();
+    long recoveredMs = 2_000 + takeoverMs + 500;
+    System.out.printf("throughput around leader SIGKILL at 2000 ms (offered 400/s, lease ttl %d ms, renew %d ms):%n"
+            + "  answers per 500 ms: %s%n  longest gap without answers: %d ms from t=%d ms; takeover %d ms; errors %d%n"
+            + "  answered/s before (0-2000 ms) %.0f, during (2000-%d ms) %.0f, after (%d-%d ms) %.0f%n",
+        ArbiterProcess.LEASE_TTL_MS, ArbiterProcess.LEASE_RENEW_MS, load.perBucket(500), gap[0], gap[1], takeoverMs,
+        load.errors(), load.ratePerSecond(0, 2_000), recoveredMs, load.ratePerSecond(2_000, recoveredMs), recoveredMs,
+        load.spanMs(), load.ratePerSecond(recoveredMs, load.spanMs()));
   }
 
   @Test

@@ -1,0 +1,112 @@
+package flashsale.arbiter.cluster;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One arbiter's side of the election, in-process, on the real {@link RedisLeaderLease}: records
+ * every role change it is told of, and can freeze its lease calls (they block, as in a paused
+ * process or a hung connection: no renewal, no release, no step-down) until thawed.
+ */
+final class Contender implements Leadership.Listener, AutoCloseable {
+  final String address;
+  final LinkedBlockingQueue<Long> elections = new LinkedBlockingQueue<>();
+  final LinkedBlockingQueue<String> depositions = new LinkedBlockingQueue<>();
+  final Leadership leadership;
+  private volatile CountDownLatch frozen;
+  private volatile long epoch;
+
+  Contender(String redisUri, String nodeId, LeaseSettings settings) {
+    this.address = "127.0.0.1:" + (40_000 + Math.abs(nodeId.hashCode() % 10_000));
+    LeaderLease real = new RedisLeaderLease(redisUri, nodeId, address, settings);
+    this.leadership = new Leadership(new FreezableLease(real), settings, this, System::nanoTime);
+  }
+
+  Contender start() {
+    leadership.start();
+    return this;
+  }
+
+  /** The epoch this node leads under; 0 while standby. */
+  long epoch() {
+    return epoch;
+  }
+
+  void freeze() {
+    frozen = new CountDownLatch(1);
+  }
+
+  void thaw() {
+    CountDownLatch latch = frozen;
+    frozen = null;
+    if (latch != null) latch.countDown();
+  }
+
+  /** The next election this node is told of, waiting up to {@code timeoutMs}; fails if none. */
+  long awaitElected(long timeoutMs) throws InterruptedException {
+    Long elected = elections.poll(timeoutMs, TimeUnit.MILLISECONDS);
+    if (elected == null) throw new AssertionError(address + " was not elected within " + timeoutMs + " ms");
+    return elected;
+  }
+
+  @Override
+  public void elected(long newEpoch) {
+    epoch = newEpoch;
+    elections.add(newEpoch);
+  }
+
+  @Override
+  public void deposed(String why, String leaderAddress) {
+    epoch = 0;
+    depositions.add(why);
+  }
+
+  @Override
+  public void close() {
+    thaw();
+    leadership.close();
+  }
+
+  /** Passes every call through, unless frozen: then it blocks until thawed. */
+  private final class FreezableLease implements LeaderLease {
+    private final LeaderLease real;
+
+    FreezableLease(LeaderLease real) {
+      this.real = real;
+    }
+
+    private void blockWhileFrozen() {
+      CountDownLatch latch = frozen;
+      if (latch == null) return;
+      try {
+        latch.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while frozen", e);
+      }
+    }
+
+    @Override
+    public LeaseView tryAcquire() {
+      blockWhileFrozen();
+      return real.tryAcquire();
+    }
+
+    @Override
+    public boolean renew(long leaseEpoch) {
+      blockWhileFrozen();
+      return real.renew(leaseEpoch);
+    }
+
+    @Override
+    public void release(long leaseEpoch) {
+      real.release(leaseEpoch);
+    }
+
+    @Override
+    public void close() {
+      real.close();
+    }
+  }
+}

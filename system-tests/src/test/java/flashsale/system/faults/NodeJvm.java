@@ -1,0 +1,96 @@
+package flashsale.system.faults;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node's fat jar ({@code <module>/target/<module>.jar}, built by the reactor before this
+ * module's tests) run as a real OS process on a port fixed for its whole life, so a restart comes
+ * back where clients already point, and faults are real: SIGKILL, SIGSTOP/SIGCONT. Output goes
+ * to {@code target/fault-logs/<name>.log}.
+ */
+final class NodeJvm implements AutoCloseable {
+  final String name;
+  final int port;
+  private final String module;
+  private Process process;
+
+  NodeJvm(String module, String name) throws IOException {
+    this.module = module;
+    this.name = name;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      this.port = probe.getLocalPort();
+    }
+  }
+
+  static Path jar(String module) {
+    Path root = Path.of("").toAbsolutePath();
+    if (!Files.exists(root.resolve(module))) root = root.getParent();
+    Path jar = root.resolve(module + "/target/" + module + ".jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: build it first (./mvnw -pl " + module + " -am package -DskipTests,"
+          + " or run ./mvnw verify, which packages it before system-tests run)");
+    }
+    return jar;
+  }
+
+  String address() {
+    return "127.0.0.1:" + port;
+  }
+
+  /** Starts (or restarts) the process with {@code args} after {@code java -jar <jar>}. */
+  void start(List<String> args) throws IOException {
+    if (alive()) throw new IllegalStateException(name + " is already running as pid " + process.pid());
+    Path logs = Path.of("target", "fault-logs");
+    Files.createDirectories(logs);
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar(module).toString()));
+    command.addAll(args);
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + ".log").toFile()))
+        .start();
+  }
+
+  /** SIGKILL: no shutdown hook runs, open calls and connections just die. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  void pause() throws IOException, InterruptedException {
+    signal("-STOP");
+  }
+
+  void resume() throws IOException, InterruptedException {
+    signal("-CONT");
+  }
+
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+    if (exit != 0) throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited " + exit);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process == null) return;
+    if (process.isAlive()) {
+      try {
+        resume();
+      } catch (IOException | RuntimeException ignored) {
+        // already gone
+      }
+    }
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) kill();
+  }
+}

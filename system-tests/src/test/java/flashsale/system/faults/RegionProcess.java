@@ -1,0 +1,53 @@
+package flashsale.system.faults;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * One region node as a real OS process ({@code region-node.jar}) that knows the given arbiters.
+ * A restart keeps the region id and the port, as a supervisor restarting a crashed node would;
+ * see {@link NodeJvm} for the process itself.
+ */
+final class RegionProcess implements AutoCloseable {
+  final String region;
+  private final List<String> arbiters;
+  private final NodeJvm jvm;
+
+  RegionProcess(String region, List<String> arbiters) throws IOException {
+    this.region = region;
+    this.arbiters = List.copyOf(arbiters);
+    this.jvm = new NodeJvm("region-node", "region-" + region);
+  }
+
+  String address() {
+    return jvm.address();
+  }
+
+  RegionProcess start() throws IOException {
+    jvm.start(List.of("--region", region, "--port", Integer.toString(jvm.port), "--arbiter", String.join(",", arbiters),
+        "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+    return this;
+  }
+
+  /** SIGKILL: every Purchase still pending here dies with the process. */
+  void kill() throws InterruptedException {
+    jvm.kill();
+  }
+
+  void pause() throws IOException, InterruptedException {
+    jvm.pause();
+  }
+
+  void resume() throws IOException, InterruptedException {
+    jvm.resume();
+  }
+
+  boolean alive() {
+    return jvm.alive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    jvm.close();
+  }
+}
