@@ -67,10 +67,9 @@ public final class RegionBook {
     if (broken.isPresent()) return new PurchaseResult.Failed(broken.get());
     Ticket ticket = new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros);
     if (soldOutMicros.containsKey(req.eventId())) {
-      // No stock can come back, so this loses without a round trip; remembered for retries.
-      Answer answer = new Answer.SoldOutLocally(ticket, stampMicros);
-      decided.put(req.requestId(), answer);
-      return new PurchaseResult.Decided(answer);
+      // No stock can come back, so a new request loses without ranking; but the id may be a retry
+      // of a purchase another region already had decided, so the arbiter has the last word.
+      return new PurchaseResult.LosesUnlessDecided(ticket);
     }
     if (pending.size() >= maxPending) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
@@ -105,20 +104,26 @@ public final class RegionBook {
     return Optional.empty();
   }
 
-  /** The event sold out at {@code soldOutMicros}: every pending ticket stamped after it loses now. */
-  public List<Completion> soldOut(String eventId, long soldOutMicros, long nowMicros) {
+  /**
+   * The event sold out at {@code soldOutMicros}: later purchases lose without a ticket. Pending
+   * tickets keep waiting: they are already at the arbiter, which answers them as soon as its
+   * frontier passes them, and a pending ticket may be a retry of a purchase that won elsewhere,
+   * so losing it here could contradict the recorded decision.
+   */
+  public void soldOut(String eventId, long soldOutMicros) {
     this.soldOutMicros.merge(eventId, soldOutMicros, Math::min);
-    List<Completion> lost = new ArrayList<>();
-    for (Iterator<Ticket> it = pending.values().iterator(); it.hasNext(); ) {
-      Ticket ticket = it.next();
-      if (ticket.eventId().equals(eventId) && ticket.stampMicros() > soldOutMicros) {
-        it.remove();
-        Answer answer = new Answer.SoldOutLocally(ticket, nowMicros);
-        decided.put(ticket.requestId(), answer);
-        lost.add(new Completion(ticket.requestId(), new PurchaseResult.Decided(answer)));
-      }
-    }
-    return lost;
+  }
+
+  /**
+   * Settles a purchase that arrived after its event sold out, once the arbiter said whether it
+   * holds a decision for the request_id: that decision if so, otherwise a loss decided here.
+   */
+  public PurchaseResult.Decided soldOutAnswer(Ticket ticket, Optional<Decision> recorded, long nowMicros) {
+    Answer existing = decided.get(ticket.requestId());
+    if (existing != null) return new PurchaseResult.Decided(existing); // a concurrent retry settled it
+    Answer answer = recorded.<Answer>map(Answer.Ranked::new).orElseGet(() -> new Answer.SoldOutLocally(ticket, nowMicros));
+    decided.put(ticket.requestId(), answer);
+    return new PurchaseResult.Decided(answer);
   }
 
   /** The arbiter refused the ticket: the purchase ends with {@code failure} and is forgotten. */

@@ -79,8 +79,13 @@ public final class RegionCore {
     return done;
   }
 
-  public List<Completion> soldOut(String eventId, long soldOutMicros) {
-    return book.soldOut(eventId, soldOutMicros, clock.nowMicros());
+  public void soldOut(String eventId, long soldOutMicros) {
+    book.soldOut(eventId, soldOutMicros);
+  }
+
+  /** See {@link RegionBook#soldOutAnswer}. */
+  public PurchaseResult.Decided soldOutAnswer(Ticket ticket, Optional<Decision> recorded) {
+    return book.soldOutAnswer(ticket, recorded, clock.nowMicros());
   }
 
   /** The arbiter refused a ticket; ignored unless it is still pending here for that event. */

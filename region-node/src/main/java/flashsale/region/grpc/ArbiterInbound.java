@@ -75,10 +75,9 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   }
 
   private void soldOut(SoldOutNotice notice) {
-    var lost = core.soldOut(notice.getEventId(), notice.getSoldOutMicros());
-    calls.completeAll(lost);
-    log.info("event {} sold out at {} us; {} pending purchases stamped later lost", notice.getEventId(),
-        notice.getSoldOutMicros(), lost.size());
+    core.soldOut(notice.getEventId(), notice.getSoldOutMicros());
+    log.info("event {} sold out at {} us; later purchases lose unless the arbiter already decided them",
+        notice.getEventId(), notice.getSoldOutMicros());
   }
 
   private void rejection(TicketRejection r) {
