@@ -26,6 +26,8 @@ public final class EventValidator {
     }
     if (!e.hasStartTime()) throw invalid("event.start_time", "is required");
     if (!e.hasEndTime()) throw invalid("event.end_time", "is required");
+    requireValidTime("event.start_time", e.getStartTime());
+    requireValidTime("event.end_time", e.getEndTime());
     if (Times.micros(e.getEndTime()) <= Times.micros(e.getStartTime())) {
       throw invalid("event.end_time", "must be after start_time");
     }
@@ -44,6 +46,13 @@ public final class EventValidator {
       throw invalid("event.mode", "is required (EVENT_MODE_GLOBAL_ORDER, EVENT_MODE_SHARDED or EVENT_MODE_CENTRAL)");
     }
     ShardSplit.validate(e);
+  }
+
+  /** protobuf's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. */
+  private static void requireValidTime(String field, com.google.protobuf.Timestamp t) {
+    if (t.getSeconds() < -62_135_596_800L || t.getSeconds() > 253_402_300_799L || t.getNanos() < 0 || t.getNanos() > 999_999_999) {
+      throw invalid(field, "must be a timestamp between years 0001 and 9999");
+    }
   }
 
   public static void requireId(String field, String value) {

@@ -16,6 +16,7 @@ import java.util.Set;
  */
 public final class ShardSplit {
   private static final String FIELD = "event.shard_allocations";
+  static final long MAX_WEIGHT = 1_000_000;
 
   private ShardSplit() {}
 
@@ -36,6 +37,9 @@ public final class ShardSplit {
       }
       if (!seen.add(a.getRegion())) throw EventValidator.invalid(FIELD, "list region " + a.getRegion() + " twice");
       if (a.getUnits() < 0 || a.getWeight() < 0) throw EventValidator.invalid(FIELD, "must not be negative");
+      if (a.getUnits() > EventValidator.MAX_STOCK || a.getWeight() > MAX_WEIGHT) {
+        throw EventValidator.invalid(FIELD, "units must be at most " + EventValidator.MAX_STOCK + " and weights at most " + MAX_WEIGHT);
+      }
       if (weighted && a.getUnits() != 0) throw EventValidator.invalid(FIELD, "give units or weights, not both");
       total = Math.addExact(total, weighted ? a.getWeight() : a.getUnits());
     }

@@ -63,17 +63,27 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
           ErrorReason.EVENT_EXISTS,
           "event " + wanted.eventId() + " exists (created by another request_id)",
           Map.of("event_id", wanted.eventId()));
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
     }
-    register(stored)
+    registerOrFail(stored)
         .whenComplete(
             (ok, error) -> {
               if (error != null) {
-                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+                out.onError(Failures.toStatus(error));
                 return;
               }
               out.onNext(CreateEventResponse.newBuilder().setEvent(WireMapping.toProto(stored)).build());
               out.onCompleted();
             });
+  }
+
+  private CompletableFuture<Void> registerOrFail(EventSpec spec) {
+    try {
+      return register(spec);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**
@@ -100,8 +110,12 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     loop.query(q -> q.eventStatus(spec.eventId()))
         .whenComplete(
             (status, error) -> {
-              if (error != null || status.isEmpty()) {
-                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+              if (error != null) {
+                out.onError(Failures.toStatus(error));
+                return;
+              }
+              if (status.isEmpty()) { // registered but not (yet) sequenced: a leader change under way
+                out.onError(Errors.error(ErrorReason.NOT_LEADER, "event " + spec.eventId() + " is being rebuilt; retry"));
                 return;
               }
               out.onNext(eventResponse(spec, status.get()));
@@ -135,7 +149,12 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
       throw EventValidator.invalid("page_size", "must be between 0 and " + MAX_PAGE_SIZE);
     }
     long afterRank = parsePageToken(request.getPageToken());
-    List<Decision> page = store.listDecisions(spec.eventId(), afterRank, pageSize);
+    List<Decision> page;
+    try {
+      page = store.listDecisions(spec.eventId(), afterRank, pageSize);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
     var response = ListDecisionsResponse.newBuilder();
     page.forEach(d -> response.addDecisions(WireMapping.toProto(d)));
     if (page.size() == pageSize) response.setNextPageToken(Long.toString(page.get(page.size() - 1).rank()));
@@ -160,7 +179,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
         .whenComplete(
             (regions, error) -> {
               if (error != null) {
-                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+                out.onError(Failures.toStatus(error));
                 return;
               }
               var response = ListRegionsResponse.newBuilder();

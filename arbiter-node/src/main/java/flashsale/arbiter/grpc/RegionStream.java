@@ -147,9 +147,22 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     }
     loop.execute(
         () -> {
-          if (sessions.isCurrent(s)) sessions.cutOff(s.region(), status.getStatus().getDescription());
+          // only the region's current stream may disconnect it; a stale one just goes away
+          if (!sessions.isCurrent(s)) {
+            closeQuietly(status);
+            return;
+          }
+          sessions.cutOff(s.region(), status.getStatus().getDescription());
+          loop.inputNow(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
         });
-    loop.input(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+  }
+
+  private void closeQuietly(StatusRuntimeException status) {
+    try {
+      out.onError(status);
+    } catch (RuntimeException ignored) {
+      // the peer has gone already
+    }
   }
 
   @Override

@@ -42,7 +42,7 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
         .whenComplete(
             (decision, error) -> {
               if (error != null) {
-                out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping"));
+                out.onError(Failures.toStatus(error));
               } else if (decision.isEmpty()) {
                 out.onError(
                     Errors.error(

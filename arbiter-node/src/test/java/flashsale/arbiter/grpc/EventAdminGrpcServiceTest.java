@@ -181,4 +181,40 @@ class EventAdminGrpcServiceTest {
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", badSize);
     assertEquals(0, admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("shoes-1").build()).getDecisionsCount());
   }
+
+  @Test
+  void timestampsOutsideProtobufsRangeAreInvalidArgumentNotACrash() {
+    var farFuture = com.google.protobuf.Timestamp.newBuilder().setSeconds(Long.MAX_VALUE / 10).build();
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setEndTime(farFuture)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD",
+        createFails("r", e -> e.setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(0).setNanos(-1))));
+  }
+
+  @Test
+  void aStoreOutageIsUnavailableSoClientsRetry() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    var memory = new InMemoryArbiterStore();
+    var broken =
+        (flashsale.store.ArbiterStore)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {flashsale.store.ArbiterStore.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("createEvent")) throw new io.lettuce.core.RedisConnectionException("connection refused");
+                  return method.invoke(memory, args);
+                });
+    var down = new ArbiterNode(ArbiterConfig.defaults(), InProcessServerBuilder.forName(name).directExecutor(), broken, Clock.systemUTC()).start();
+    var downChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    try {
+      var e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> EventAdminServiceGrpc.newBlockingStub(downChannel)
+                  .createEvent(CreateEventRequest.newBuilder().setRequestId("r").setEvent(validEvent()).build()));
+      assertStatus(Status.Code.UNAVAILABLE, "STORE_UNAVAILABLE", e);
+    } finally {
+      downChannel.shutdownNow();
+      down.stop();
+    }
+  }
 }

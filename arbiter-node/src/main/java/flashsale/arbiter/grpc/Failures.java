@@ -1,0 +1,30 @@
+package flashsale.arbiter.grpc;
+
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
+import io.grpc.StatusRuntimeException;
+import io.lettuce.core.RedisException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Turns what can go wrong behind an admin or lookup call into the status a client can act on:
+ * a store outage is UNAVAILABLE (retry), a lost leadership is NOT_LEADER, a stopping node is
+ * SHUTTING_DOWN; never a bare UNKNOWN.
+ */
+final class Failures {
+  private Failures() {}
+
+  static StatusRuntimeException toStatus(Throwable failure) {
+    Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (t instanceof StatusRuntimeException status) return status;
+    if (t instanceof RedisException) {
+      return Errors.error(ErrorReason.STORE_UNAVAILABLE, "the arbiter's store is unreachable, retry: " + t.getMessage());
+    }
+    if (t instanceof RejectedExecutionException) return Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping");
+    if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("does not lead")) {
+      return Errors.error(ErrorReason.NOT_LEADER, "this arbiter stopped leading; retry to reach the new leader");
+    }
+    return io.grpc.Status.INTERNAL.withDescription("arbiter failed: " + t).withCause(t).asRuntimeException();
+  }
+}
