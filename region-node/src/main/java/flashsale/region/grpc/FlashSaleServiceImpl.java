@@ -20,6 +20,7 @@ import flashsale.wire.WireMapping;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The public API of a region. Handlers only translate and post to the region loop; a Purchase call
@@ -32,10 +33,14 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private final ArbiterLink link;
   private final ArbiterQueries queries;
   private final ModeSellers modes;
+  /** Purchases handed to the loop and not yet taken up: bounded, so a burst cannot fill the heap. */
+  private final AtomicInteger queuedPurchases = new AtomicInteger();
+  private final int maxQueuedPurchases;
 
   FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLink link, ArbiterQueries queries,
-      ModeSellers modes) {
+      ModeSellers modes, int maxQueuedPurchases) {
     this.modes = modes;
+    this.maxQueuedPurchases = maxQueuedPurchases;
     this.loop = loop;
     this.core = core;
     this.calls = calls;
@@ -50,7 +55,16 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       // Set before returning, as gRPC requires; the purchase itself stays pending for a retry.
       call.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
     }
-    loop.execute(() -> purchaseOnLoop(buy, response));
+    if (queuedPurchases.incrementAndGet() > maxQueuedPurchases) {
+      queuedPurchases.decrementAndGet();
+      response.onError(RegionWire.status(Failure.of(ErrorReason.TOO_MANY_PENDING,
+          "region is " + maxQueuedPurchases + " purchases behind; retry with the same request_id")));
+      return;
+    }
+    loop.execute(() -> {
+      queuedPurchases.decrementAndGet();
+      purchaseOnLoop(buy, response);
+    });
   }
 
   @Override

@@ -49,7 +49,7 @@ public final class RegionNode {
         new ArbiterInbound(core, calls));
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
     this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);
-    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes);
+    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending());
   }
 
   public BindableService service() {
