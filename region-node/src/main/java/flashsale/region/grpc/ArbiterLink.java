@@ -58,6 +58,8 @@ public final class ArbiterLink {
   /** Tells callbacks of an old stream from the current one's. */
   private long generation;
   private int channelIndex;
+  /** Failed connects since the last welcome; below the channel count, the next one is tried at once. */
+  private int failuresThisRound;
   private boolean closed;
   private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private volatile boolean welcomed;
@@ -158,6 +160,7 @@ public final class ArbiterLink {
       case WELCOME -> {
         welcomed = true;
         backoff.reset();
+        failuresThisRound = 0;
         log.info("arbiter {} welcomed region {}; max clock skew {} us",
             message.getWelcome().getArbiterId(), region, message.getWelcome().getMaxClockSkewMicros());
       }
@@ -187,8 +190,11 @@ public final class ArbiterLink {
         .filter(info -> info.getReason().equals(ErrorReason.NOT_LEADER.name()));
     String leader = standby.map(info -> info.getMetadataOrDefault("leader", "")).orElse("");
     // A standby answered at once and is healthy: asking again soon costs nothing, while backing
-    // off would only stretch the failover.
-    long delayMs = standby.isPresent() ? settings.reconnectMinMs() : backoff.nextDelayMs();
+    // off would only stretch the failover. Likewise each other arbiter gets one prompt try
+    // before the backoff grows: the dead one is usually just the old leader.
+    failuresThisRound = standby.isPresent() ? 0 : failuresThisRound + 1;
+    long delayMs = standby.isPresent() || failuresThisRound < channels.size()
+        ? settings.reconnectMinMs() : backoff.nextDelayMs();
     channelIndex = leader.isEmpty() ? channelIndex + 1 : channels.indexOf(leader);
     log.warn("arbiter stream {} ended ({}); {} purchases pending; reconnecting to {} in {} ms",
         gen, why, core.pendingCount(), leader.isEmpty() ? "the next arbiter" : "leader " + leader, delayMs);
