@@ -10,11 +10,15 @@ import flashsale.client.report.RegionShare;
 import flashsale.client.report.RunResult;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.LossReason;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseState;
 import flashsale.wire.Errors;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lettuce.core.RedisClient;
 import java.util.List;
@@ -73,8 +77,32 @@ class CentralModeEndToEndTest {
     assertEquals("REQUEST_ID_REUSED", Errors.reasonOf(reused).orElseThrow());
   }
 
+  @Test
+  void getPurchaseFindsACentralDecisionFromEveryRegion() throws Exception {
+    fx.burst(EventMode.EVENT_MODE_CENTRAL, "central-lookup", 5, 1, Map.of());
+    var near = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("near")));
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+    PurchaseDecision won = near.purchase(buy("central-lookup", "dora", "dora-1")).getDecision();
+    for (var region : List.of(near, far)) {
+      GetPurchaseResponse found = region.getPurchase(lookup("dora-1"));
+      assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, found.getState());
+      assertEquals(won, found.getDecision(), "the decision the buyer was told, from either region");
+    }
+    var missing = assertThrows(StatusRuntimeException.class, () -> far.getPurchase(lookup("never-sent")));
+    assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+    assertEquals("PURCHASE_NOT_FOUND", Errors.reasonOf(missing).orElseThrow());
+  }
+
+  private static GetPurchaseRequest lookup(String requestId) {
+    return GetPurchaseRequest.newBuilder().setEventId("central-lookup").setRequestId(requestId).build();
+  }
+
   private static PurchaseRequest buy(String user, String requestId) {
-    return PurchaseRequest.newBuilder().setEventId("central-rules").setUserId(user).setRequestId(requestId)
-        .setQuantity(1).build();
+    return buy("central-rules", user, requestId);
+  }
+
+  private static PurchaseRequest buy(String eventId, String user, String requestId) {
+    return PurchaseRequest.newBuilder().setEventId(eventId).setUserId(user).setRequestId(requestId).setQuantity(1)
+        .build();
   }
 }
