@@ -8,10 +8,14 @@ import flashsale.client.load.RequestRecord;
 import flashsale.client.report.FairnessMetrics;
 import flashsale.client.report.RegionShare;
 import flashsale.client.report.RunResult;
+import flashsale.v1.EventAdminServiceGetEventRequest;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventCounters;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.ListDecisionsRequest;
 import flashsale.v1.LossReason;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
@@ -91,6 +95,29 @@ class CentralModeEndToEndTest {
     var missing = assertThrows(StatusRuntimeException.class, () -> far.getPurchase(lookup("never-sent")));
     assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
     assertEquals("PURCHASE_NOT_FOUND", Errors.reasonOf(missing).orElseThrow());
+  }
+
+  @Test
+  void adminCountersAndDecisionLogComeFromTheCentralPool() throws Exception {
+    RunResult run = fx.burst(EventMode.EVENT_MODE_CENTRAL, "central-admin", 5, 1, Map.of());
+    assertEquals(2, run.records().stream().filter(RequestRecord::won).count(), "one winner per region");
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+    assertEquals(Outcome.OUTCOME_WON, far.purchase(buy("central-admin", "eve", "eve-1")).getDecision().getOutcome());
+    PurchaseDecision limited = far.purchase(buy("central-admin", "eve", "eve-2")).getDecision();
+    assertEquals(LossReason.LOSS_REASON_LIMIT_EXCEEDED, limited.getLossReason());
+
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    EventCounters counters = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("central-admin")
+        .build()).getCounters();
+    assertEquals(EventCounters.newBuilder().setRemainingStock(2).setUnitsSold(3).setDecisions(4).setWins(3)
+        .setLosses(1).build(), counters, "the pool's numbers, not the sequencer's (which never saw a ticket)");
+
+    var firstPage = admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("central-admin").setPageSize(3)
+        .build());
+    assertEquals(List.of(1L, 2L, 3L), firstPage.getDecisionsList().stream().map(PurchaseDecision::getRank).toList());
+    var lastPage = admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("central-admin").setPageSize(3)
+        .setPageToken(firstPage.getNextPageToken()).build());
+    assertEquals(List.of(limited), lastPage.getDecisionsList(), "the log ends with the latest decision");
   }
 
   private static GetPurchaseRequest lookup(String requestId) {

@@ -11,10 +11,15 @@ import com.google.rpc.ErrorInfo;
 import flashsale.shard.EventAccount;
 import flashsale.shard.ShardHome;
 import flashsale.store.modes.RedisPoolStore;
+import flashsale.v1.EventAdminServiceGetEventRequest;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventCounters;
 import flashsale.v1.EventMode;
+import flashsale.v1.EventState;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.ListDecisionsRequest;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
@@ -66,6 +71,18 @@ class ShardedModeEndToEndTest {
       assertEquals(new EventAccount(0, 80, 0, 0), account.requireConserved(80));
     }
     System.out.printf("SHARDED skewed burst: near won %d (shard 40), far %d%n", nearWins, 80 - nearWins);
+
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    var event = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("skew").build());
+    assertEquals(EventCounters.newBuilder().setRemainingStock(0).setUnitsSold(80).setDecisions(records.size())
+        .setWins(80).setLosses(records.size() - 80).build(), event.getCounters(), "summed over both shards");
+    assertEquals(EventState.EVENT_STATE_SOLD_OUT, event.getState());
+    var noLog = assertThrows(StatusRuntimeException.class,
+        () -> admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("skew").build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, noLog.getStatus().getCode());
+    assertEquals("MODE_NOT_SUPPORTED", Errors.reasonOf(noLog).orElseThrow());
+    assertTrue(noLog.getStatus().getDescription().contains("GetPurchase at the buyer's home region"),
+        noLog.getStatus().getDescription());
   }
 
   @Test
