@@ -14,6 +14,8 @@ import flashsale.arbiter.cluster.LeaseSettings;
  * @param maxInboundMessageBytes cap on any message a client or region sends
  * @param regionTimeoutMicros a region silent this long is left out of the frontier; 0 never
  * @param lease timings of the leader lease (used when the node runs on Redis with a lease)
+ * @param centralRedisUri the Redis holding the central pool of CENTRAL events (in the design, the
+ *     arbiter's own Redis), read for their counters and decision log; null when this node has none
  */
 public record ArbiterConfig(
     String arbiterId,
@@ -24,30 +26,36 @@ public record ArbiterConfig(
     int maxBatchSize,
     int maxInboundMessageBytes,
     long regionTimeoutMicros,
-    LeaseSettings lease) {
+    LeaseSettings lease,
+    String centralRedisUri) {
 
   public static ArbiterConfig defaults() {
     return new ArbiterConfig("arbiter-1", 9090, null, "127.0.0.1:9090", 5_000, 1024, 4 << 20, 2_000_000,
-        LeaseSettings.defaults());
+        LeaseSettings.defaults(), null);
   }
 
   public ArbiterConfig withPort(int newPort) {
     return new ArbiterConfig(arbiterId, newPort, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri);
   }
 
   public ArbiterConfig withRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, uri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri);
+  }
+
+  public ArbiterConfig withCentralRedis(String uri) {
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease, uri);
   }
 
   public ArbiterConfig withMaxClockSkewMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, micros, maxBatchSize, maxInboundMessageBytes,
-        regionTimeoutMicros, lease);
+        regionTimeoutMicros, lease, centralRedisUri);
   }
 
   public ArbiterConfig withRegionTimeoutMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, micros, lease);
+        maxInboundMessageBytes, micros, lease, centralRedisUri);
   }
 }

@@ -57,12 +57,16 @@ public final class ArbiterMain implements Callable<Integer> {
       description = "A region's shard Redis, for rebalancing SHARDED events; repeat per region.")
   Map<String, String> shardRedis = Map.of();
 
+  @Option(names = "--central-redis", paramLabel = "URI",
+      description = "Redis of the CENTRAL pool, read for CENTRAL events' counters and decision log (default: the --redis store, where the design puts it).")
+  String centralRedis;
+
   @Override
   public Integer call() throws Exception {
     var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
-        TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease);
+        TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis);
     var node = new ArbiterNode(
         config,
         NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),

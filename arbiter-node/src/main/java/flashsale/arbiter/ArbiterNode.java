@@ -12,6 +12,7 @@ import flashsale.arbiter.grpc.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerGrpcService;
 import flashsale.arbiter.grpc.SequencerLoop;
+import flashsale.arbiter.modes.PoolViews;
 import flashsale.arbiter.shard.ShardCoordinator;
 import flashsale.arbiter.shard.ShardGrpcService;
 import flashsale.arbiter.shard.ShardOptions;
@@ -60,6 +61,7 @@ public final class ArbiterNode implements AutoCloseable {
   private final Leadership leadership; // null when alone
   private final Server server;
   private final ShardCoordinator shards;
+  private final PoolViews pools;
 
   /** A lone arbiter: leads at once, without a lease or fencing. */
   public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock) {
@@ -96,7 +98,8 @@ public final class ArbiterNode implements AutoCloseable {
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros());
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
     EventRegistry events = new EventRegistry();
-    this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom());
+    this.pools = new PoolViews(config.centralRedisUri(), shards);
+    this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools);
     if (lease == null) {
       this.leadership = null;
       this.gate = new LeaderGate(() -> "");
@@ -170,6 +173,7 @@ public final class ArbiterNode implements AutoCloseable {
     }
     loop.close();
     shards.close();
+    pools.close();
     store.close();
     log.info("arbiter={} stopped", config.arbiterId());
   }

@@ -8,13 +8,21 @@ import flashsale.client.load.RequestRecord;
 import flashsale.client.report.FairnessMetrics;
 import flashsale.client.report.RegionShare;
 import flashsale.client.report.RunResult;
+import flashsale.v1.EventAdminServiceGetEventRequest;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventCounters;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.ListDecisionsRequest;
 import flashsale.v1.LossReason;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseState;
 import flashsale.wire.Errors;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lettuce.core.RedisClient;
 import java.util.List;
@@ -73,8 +81,55 @@ class CentralModeEndToEndTest {
     assertEquals("REQUEST_ID_REUSED", Errors.reasonOf(reused).orElseThrow());
   }
 
+  @Test
+  void getPurchaseFindsACentralDecisionFromEveryRegion() throws Exception {
+    fx.burst(EventMode.EVENT_MODE_CENTRAL, "central-lookup", 5, 1, Map.of());
+    var near = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("near")));
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+    PurchaseDecision won = near.purchase(buy("central-lookup", "dora", "dora-1")).getDecision();
+    for (var region : List.of(near, far)) {
+      GetPurchaseResponse found = region.getPurchase(lookup("dora-1"));
+      assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, found.getState());
+      assertEquals(won, found.getDecision(), "the decision the buyer was told, from either region");
+    }
+    var missing = assertThrows(StatusRuntimeException.class, () -> far.getPurchase(lookup("never-sent")));
+    assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+    assertEquals("PURCHASE_NOT_FOUND", Errors.reasonOf(missing).orElseThrow());
+  }
+
+  @Test
+  void adminCountersAndDecisionLogComeFromTheCentralPool() throws Exception {
+    RunResult run = fx.burst(EventMode.EVENT_MODE_CENTRAL, "central-admin", 5, 1, Map.of());
+    assertEquals(2, run.records().stream().filter(RequestRecord::won).count(), "one winner per region");
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+    assertEquals(Outcome.OUTCOME_WON, far.purchase(buy("central-admin", "eve", "eve-1")).getDecision().getOutcome());
+    PurchaseDecision limited = far.purchase(buy("central-admin", "eve", "eve-2")).getDecision();
+    assertEquals(LossReason.LOSS_REASON_LIMIT_EXCEEDED, limited.getLossReason());
+
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    EventCounters counters = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("central-admin")
+        .build()).getCounters();
+    assertEquals(EventCounters.newBuilder().setRemainingStock(2).setUnitsSold(3).setDecisions(4).setWins(3)
+        .setLosses(1).build(), counters, "the pool's numbers, not the sequencer's (which never saw a ticket)");
+
+    var firstPage = admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("central-admin").setPageSize(3)
+        .build());
+    assertEquals(List.of(1L, 2L, 3L), firstPage.getDecisionsList().stream().map(PurchaseDecision::getRank).toList());
+    var lastPage = admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("central-admin").setPageSize(3)
+        .setPageToken(firstPage.getNextPageToken()).build());
+    assertEquals(List.of(limited), lastPage.getDecisionsList(), "the log ends with the latest decision");
+  }
+
+  private static GetPurchaseRequest lookup(String requestId) {
+    return GetPurchaseRequest.newBuilder().setEventId("central-lookup").setRequestId(requestId).build();
+  }
+
   private static PurchaseRequest buy(String user, String requestId) {
-    return PurchaseRequest.newBuilder().setEventId("central-rules").setUserId(user).setRequestId(requestId)
-        .setQuantity(1).build();
+    return buy("central-rules", user, requestId);
+  }
+
+  private static PurchaseRequest buy(String eventId, String user, String requestId) {
+    return PurchaseRequest.newBuilder().setEventId(eventId).setUserId(user).setRequestId(requestId).setQuantity(1)
+        .build();
   }
 }

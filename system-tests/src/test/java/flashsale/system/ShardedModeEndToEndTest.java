@@ -1,16 +1,35 @@
 package flashsale.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.client.load.RequestRecord;
 import flashsale.client.report.RunResult;
 import flashsale.sale.EventSpec;
+import com.google.rpc.ErrorInfo;
 import flashsale.shard.EventAccount;
+import flashsale.shard.ShardHome;
 import flashsale.store.modes.RedisPoolStore;
+import flashsale.v1.EventAdminServiceGetEventRequest;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventCounters;
 import flashsale.v1.EventMode;
+import flashsale.v1.EventState;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.ListDecisionsRequest;
+import flashsale.v1.Outcome;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseState;
+import flashsale.wire.Errors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,5 +71,56 @@ class ShardedModeEndToEndTest {
       assertEquals(new EventAccount(0, 80, 0, 0), account.requireConserved(80));
     }
     System.out.printf("SHARDED skewed burst: near won %d (shard 40), far %d%n", nearWins, 80 - nearWins);
+
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    var event = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("skew").build());
+    assertEquals(EventCounters.newBuilder().setRemainingStock(0).setUnitsSold(80).setDecisions(records.size())
+        .setWins(80).setLosses(records.size() - 80).build(), event.getCounters(), "summed over both shards");
+    assertEquals(EventState.EVENT_STATE_SOLD_OUT, event.getState());
+    var noLog = assertThrows(StatusRuntimeException.class,
+        () -> admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("skew").build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, noLog.getStatus().getCode());
+    assertEquals("MODE_NOT_SUPPORTED", Errors.reasonOf(noLog).orElseThrow());
+    assertTrue(noLog.getStatus().getDescription().contains("GetPurchase at the buyer's home region"),
+        noLog.getStatus().getDescription());
+  }
+
+  @Test
+  void aPurchaseIsMadeAndLookedUpAtTheBuyersHomeRegionOnly() throws Exception {
+    fx.burst(EventMode.EVENT_MODE_SHARDED, "home", 10, 1, Map.of());
+    String user = userAtHome("far");
+    var near = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("near")));
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+
+    var elsewhere = assertThrows(StatusRuntimeException.class, () -> near.purchase(buy(user, "away-1")));
+    assertEquals(Status.Code.FAILED_PRECONDITION, elsewhere.getStatus().getCode());
+    ErrorInfo info = Errors.infoOf(elsewhere).orElseThrow();
+    assertEquals("HOME_REGION_ELSEWHERE", info.getReason());
+    assertEquals("far", info.getMetadataOrThrow("home_region"));
+
+    PurchaseDecision won = far.purchase(buy(user, "home-1")).getDecision();
+    assertEquals(Outcome.OUTCOME_WON, won.getOutcome());
+    GetPurchaseResponse found = far.getPurchase(lookup("home-1"));
+    assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, found.getState());
+    assertEquals(won, found.getDecision(), "the home region finds the decision in its shard");
+    var notHere = assertThrows(StatusRuntimeException.class, () -> near.getPurchase(lookup("home-1")));
+    assertEquals(Status.Code.NOT_FOUND, notHere.getStatus().getCode());
+    assertEquals("PURCHASE_NOT_FOUND", Errors.reasonOf(notHere).orElseThrow());
+    var refused = assertThrows(StatusRuntimeException.class, () -> far.getPurchase(lookup("away-1")));
+    assertEquals("PURCHASE_NOT_FOUND", Errors.reasonOf(refused).orElseThrow(), "a refused purchase was never decided");
+  }
+
+  private static String userAtHome(String region) {
+    return IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
+        .filter(u -> ShardHome.of(u, ModesFixture.REGIONS).equals(region)).findFirst().orElseThrow();
+  }
+
+  private static PurchaseRequest buy(String user, String requestId) {
+    return PurchaseRequest.newBuilder().setEventId("home").setUserId(user).setRequestId(requestId).setQuantity(1)
+        .build();
+  }
+
+  private static GetPurchaseRequest lookup(String requestId) {
+    return GetPurchaseRequest.newBuilder().setEventId("home").setRequestId(requestId).build();
   }
 }

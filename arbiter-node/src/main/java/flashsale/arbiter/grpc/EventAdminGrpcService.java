@@ -1,11 +1,14 @@
 package flashsale.arbiter.grpc;
 
 import flashsale.arbiter.core.EventStatus;
+import flashsale.arbiter.modes.PoolViews;
 import flashsale.sale.Decision;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
+import flashsale.store.modes.PoolCounters;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.CreateEventResponse;
 import flashsale.v1.EventAdminServiceGetEventRequest;
@@ -22,13 +25,20 @@ import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import flashsale.wire.Times;
 import flashsale.wire.WireMapping;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.random.RandomGenerator;
 
-/** The operator API: create and inspect events, read the audit log and the regions' clocks. */
+/**
+ * The operator API: create and inspect events, read the audit log and the regions' clocks.
+ * GLOBAL_ORDER events are read from the sequencer and the arbiter store; CENTRAL and SHARDED
+ * events, which the sequencer never sees, from their pools through {@link PoolViews}.
+ */
 public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdminServiceImplBase {
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
@@ -38,9 +48,11 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
   private final RegionSessions sessions;
   private final EventRegistry events;
   private final RandomGenerator seeds;
+  private final PoolViews pools;
 
-  public EventAdminGrpcService(
-      ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events, RandomGenerator seeds) {
+  public EventAdminGrpcService(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
+      RandomGenerator seeds, PoolViews pools) {
+    this.pools = pools;
     this.store = store;
     this.loop = loop;
     this.sessions = sessions;
@@ -107,6 +119,18 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
   @Override
   public void getEvent(EventAdminServiceGetEventRequest request, StreamObserver<EventAdminServiceGetEventResponse> out) {
     EventSpec spec = requireEvent(request.getEventId());
+    if (spec.mode() != SaleMode.GLOBAL_ORDER) {
+      requireReadable(spec, pools.unreadable(spec));
+      pools.counters(spec).whenComplete((counters, error) -> {
+        if (error != null) {
+          out.onError(storeDown(spec, error));
+        } else {
+          out.onNext(poolEventResponse(spec, counters));
+          out.onCompleted();
+        }
+      });
+      return;
+    }
     loop.query(q -> q.eventStatus(spec.eventId()))
         .whenComplete(
             (status, error) -> {
@@ -141,6 +165,20 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     return response.build();
   }
 
+  /** Counters of a CENTRAL or SHARDED event as its pools hold them; the sequencer has no tickets of it. */
+  private EventAdminServiceGetEventResponse poolEventResponse(EventSpec spec, PoolCounters c) {
+    return EventAdminServiceGetEventResponse.newBuilder()
+        .setEvent(WireMapping.toProto(spec))
+        .setState(EventStates.of(spec, c.remainingUnits() == 0, loop.nowMicros()))
+        .setCounters(EventCounters.newBuilder()
+            .setRemainingStock(c.remainingUnits())
+            .setUnitsSold(c.soldUnits())
+            .setDecisions(c.decisions())
+            .setWins(c.wins())
+            .setLosses(c.losses()))
+        .build();
+  }
+
   @Override
   public void listDecisions(ListDecisionsRequest request, StreamObserver<ListDecisionsResponse> out) {
     EventSpec spec = requireEvent(request.getEventId());
@@ -149,12 +187,27 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
       throw EventValidator.invalid("page_size", "must be between 0 and " + MAX_PAGE_SIZE);
     }
     long afterRank = parsePageToken(request.getPageToken());
-    List<Decision> page;
-    try {
-      page = store.listDecisions(spec.eventId(), afterRank, pageSize);
-    } catch (RuntimeException e) {
-      throw Failures.toStatus(e);
+    if (spec.mode() == SaleMode.GLOBAL_ORDER) {
+      List<Decision> page;
+      try {
+        page = store.listDecisions(spec.eventId(), afterRank, pageSize);
+      } catch (RuntimeException e) {
+        throw Failures.toStatus(e);
+      }
+      answerPage(page, pageSize, out);
+      return;
     }
+    requireReadable(spec, pools.unlistable(spec));
+    pools.listDecisions(spec, afterRank, pageSize).whenComplete((page, error) -> {
+      if (error != null) {
+        out.onError(storeDown(spec, error));
+      } else {
+        answerPage(page, pageSize, out);
+      }
+    });
+  }
+
+  private static void answerPage(List<Decision> page, int pageSize, StreamObserver<ListDecisionsResponse> out) {
     var response = ListDecisionsResponse.newBuilder();
     page.forEach(d -> response.addDecisions(WireMapping.toProto(d)));
     if (page.size() == pageSize) response.setNextPageToken(Long.toString(page.get(page.size() - 1).rank()));
@@ -187,6 +240,20 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
               out.onNext(response.build());
               out.onCompleted();
             });
+  }
+
+  /** FAILED_PRECONDITION MODE_NOT_SUPPORTED, saying where the event's numbers are, rather than wrong ones. */
+  private static void requireReadable(EventSpec spec, Optional<String> whyNot) {
+    if (whyNot.isPresent()) {
+      throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, whyNot.get(),
+          Map.of("event_id", spec.eventId(), "mode", spec.mode().name()));
+    }
+  }
+
+  private static StatusRuntimeException storeDown(EventSpec spec, Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return Errors.error(ErrorReason.STORE_UNAVAILABLE, "the " + spec.mode() + " pools of event " + spec.eventId()
+        + " did not answer: " + cause.getMessage(), Map.of("event_id", spec.eventId()));
   }
 
   private EventSpec requireEvent(String eventId) {

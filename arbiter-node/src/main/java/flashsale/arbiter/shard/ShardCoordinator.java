@@ -10,6 +10,7 @@ import flashsale.shard.ShardReports;
 import flashsale.shard.ShardSnapshot;
 import flashsale.shard.TransferPlan;
 import flashsale.shard.TransferSteps;
+import flashsale.store.modes.PoolCounters;
 import flashsale.store.modes.RedisPoolStore;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -72,6 +73,31 @@ public final class ShardCoordinator implements AutoCloseable {
           .report(demand, nowMicros());
       if (demand.waitingUnits() > 0 || !accounts.containsKey(eventId)) rebalance(spec.get());
       return Optional.ofNullable(accounts.get(eventId));
+    }, thread);
+  }
+
+  /** The regions of {@code spec} whose shard store this coordinator cannot reach (no {@code --shard-redis}). */
+  public List<String> unreachableShards(EventSpec spec) {
+    return spec.regions().stream().filter(r -> !stores.containsKey(r)).toList();
+  }
+
+  /**
+   * What the event sold, read afresh from every shard: remaining units include those in flight
+   * between shards (they are still for sale), the other counters are summed over the shards.
+   * Fails when a shard is unreachable ({@link #unreachableShards} or a store that does not answer).
+   */
+  public CompletableFuture<PoolCounters> counters(EventSpec spec) {
+    return CompletableFuture.supplyAsync(() -> {
+      Map<String, ShardBackend> shards = backends(spec);
+      if (shards.size() < spec.regions().size()) {
+        throw new IllegalStateException("no shard store for regions " + unreachableShards(spec));
+      }
+      EventAccount account = EventAccount.of(shards.values().stream().map(ShardBackend::snapshot).toList());
+      PoolCounters sum = new PoolCounters(0, 0, 0, 0);
+      for (String region : spec.regions()) {
+        sum = sum.plus(stores.get(region).shardOf(region).counters(spec.eventId(), spec.shardUnitsOf(region)).join());
+      }
+      return new PoolCounters(account.unsoldUnits(), account.soldUnits(), sum.decisions(), sum.wins());
     }, thread);
   }
 

@@ -217,4 +217,21 @@ class EventAdminGrpcServiceTest {
       down.stop();
     }
   }
+
+  @Test
+  void poolModesWithoutTheirStoresAreRefusedRatherThanCountedWrong() {
+    for (EventMode mode : List.of(EventMode.EVENT_MODE_CENTRAL, EventMode.EVENT_MODE_SHARDED)) {
+      String eventId = "pool-" + mode.getNumber();
+      admin.createEvent(CreateEventRequest.newBuilder().setRequestId(eventId)
+          .setEvent(validEvent().setEventId(eventId).setMode(mode)).build());
+      var counters = assertThrows(StatusRuntimeException.class,
+          () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId(eventId).build()));
+      assertStatus(Status.Code.FAILED_PRECONDITION, "MODE_NOT_SUPPORTED", counters);
+      var log = assertThrows(StatusRuntimeException.class,
+          () -> admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId(eventId).build()));
+      assertStatus(Status.Code.FAILED_PRECONDITION, "MODE_NOT_SUPPORTED", log);
+      assertEquals(mode.name().substring("EVENT_MODE_".length()),
+          Errors.infoOf(log).orElseThrow().getMetadataOrThrow("mode"));
+    }
+  }
 }

@@ -76,9 +76,14 @@ public final class LocalCluster implements AutoCloseable {
       Integer port = modes.shardRedisPorts().get(spec.region());
       if (port != null) shardUris.put(spec.region(), delayedRedis(port, spec, storeLinks));
     }
+    // The arbiter sits beside the central store, so it reads the pool without a delay.
+    var arbiterConfig = ArbiterConfig.defaults().withPort(0);
+    if (modes.centralRedisPort() != 0) {
+      arbiterConfig = arbiterConfig.withCentralRedis("redis://127.0.0.1:" + modes.centralRedisPort());
+    }
     var arbiter =
         new ArbiterNode(
-                ArbiterConfig.defaults().withPort(0),
+                arbiterConfig,
                 Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
                 store,
                 Clock.systemUTC(),

@@ -15,7 +15,7 @@ record PoolKeys(String eventId, String pool) {
     return new PoolKeys(eventId, "shard:" + region);
   }
 
-  /** Hash: initial, remaining, sold, last_rank. */
+  /** Hash: initial, remaining, sold, last_rank (decisions so far), wins. */
   String state() {
     return key(pool);
   }
@@ -28,6 +28,11 @@ record PoolKeys(String eventId, String pool) {
   /** Hash: user id to units won. */
   String users() {
     return key(pool + ":users");
+  }
+
+  /** List: request ids in rank order (rank r at index r - 1); kept for the CENTRAL pool only. */
+  String log() {
+    return key(pool + ":log");
   }
 
   String outbox() {

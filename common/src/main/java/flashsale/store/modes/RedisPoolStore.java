@@ -56,7 +56,9 @@ public final class RedisPoolStore implements AutoCloseable {
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
   public CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket) {
-    return buy(PoolKeys.central(spec.eventId()), spec, spec.stock(), ticket, true);
+    PoolKeys keys = PoolKeys.central(spec.eventId());
+    String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox(), keys.log()};
+    return buy(keyNames, spec, spec.stock(), ticket, true);
   }
 
   /**
@@ -64,7 +66,19 @@ public final class RedisPoolStore implements AutoCloseable {
    * shard cannot serve is left undecided ({@link BuyReply.Short}) so the region can borrow.
    */
   public CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
-    return buy(PoolKeys.shard(spec.eventId(), ticket.region()), spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort);
+    PoolKeys keys = PoolKeys.shard(spec.eventId(), ticket.region());
+    String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
+    return buy(keyNames, spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort);
+  }
+
+  /** The reader of the CENTRAL pool of events in this store: counters, decisions, the audit log. */
+  public PoolReader central() {
+    return new PoolReader(this, PoolKeys::central);
+  }
+
+  /** The reader of {@code region}'s shards of events in this store. */
+  public PoolReader shardOf(String region) {
+    return new PoolReader(this, eventId -> PoolKeys.shard(eventId, region));
   }
 
   /** The given region's shard of {@code spec} in this store, for the transfer steps (blocking calls). */
@@ -72,8 +86,7 @@ public final class RedisPoolStore implements AutoCloseable {
     return new RedisShardBackend(this, PoolKeys.shard(spec.eventId(), region), region, spec.shardUnitsOf(region));
   }
 
-  private CompletableFuture<BuyReply> buy(PoolKeys keys, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
-    String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
+  private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
     CompletableFuture<List<Object>> reply = functions.call(buy, ScriptOutputType.MULTI, keyNames,
         bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()), bytes(t.requestId()),
         bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()), bytes(decide ? 1 : 0));
@@ -87,6 +100,10 @@ public final class RedisPoolStore implements AutoCloseable {
         default -> throw new IllegalStateException("event " + spec.eventId() + ": unexpected buy reply " + kind);
       };
     });
+  }
+
+  CompletableFuture<byte[]> hget(String key, String field) {
+    return connection.async().hget(key, field).toCompletableFuture();
   }
 
   <T> T await(String what, CompletableFuture<T> call) {

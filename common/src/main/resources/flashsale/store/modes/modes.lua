@@ -14,7 +14,7 @@ end
 -- forgotten and any region may be first.
 local function init(pool, initial)
   if redis.call('HSETNX', pool, 'initial', initial) == 1 then
-    redis.call('HSET', pool, 'remaining', initial, 'sold', '0', 'last_rank', '0')
+    redis.call('HSET', pool, 'remaining', initial, 'sold', '0', 'last_rank', '0', 'wins', '0')
   end
 end
 
@@ -25,8 +25,10 @@ local function record(outcome, rank, args)
   return table.concat({ outcome, int(rank), decide, args[5], args[6], args[7], args[8] }, ' ')
 end
 
--- KEYS: pool, decisions, users, outbox. ARGV: event_id, initial_units, per_user_limit,
+-- KEYS: pool, decisions, users, outbox[, log]. ARGV: event_id, initial_units, per_user_limit,
 -- request_id, user_id, quantity, region, arrival_micros, final ('1' or '0').
+-- With a log key (the central pool), each decided request id is appended there, so rank r sits
+-- at list index r - 1 and the audit log pages by rank without scanning the decisions hash.
 -- Idempotent by request id: a retry gets {'DECIDED', first record}. A new decision answers
 -- {'NEW', record}. With final = '0' a request the pool cannot serve is not decided at all:
 -- {'SHORT', remaining} (a sharded region then borrows instead of answering sold out).
@@ -53,7 +55,9 @@ local function buy(keys, args)
   local rank = redis.call('HINCRBY', keys[1], 'last_rank', 1)
   local decided = record(outcome, rank, args)
   redis.call('HSET', keys[2], args[4], decided)
+  if keys[5] then redis.call('RPUSH', keys[5], args[4]) end
   if outcome == 'WON' then
+    redis.call('HINCRBY', keys[1], 'wins', 1)
     redis.call('HSET', keys[1], 'remaining', int(remaining - quantity))
     redis.call('HINCRBY', keys[1], 'sold', quantity)
     redis.call('HSET', keys[3], args[5], int(held + quantity))
@@ -103,8 +107,28 @@ local function state(keys, args)
     redis.call('SMEMBERS', keys[3]) }
 end
 
+-- KEYS: pool. Counters {initial, remaining, sold, last_rank, wins} (nil before the first touch).
+local function counters(keys, args)
+  return redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'last_rank', 'wins')
+end
+
+-- KEYS: log, decisions. ARGV: after_rank, limit. Decisions ranked after_rank + 1 .. after_rank +
+-- limit as {request_id, record, ...}, in rank order.
+local function page(keys, args)
+  local first = tonumber(args[1])
+  local ids = redis.call('LRANGE', keys[1], first, first + tonumber(args[2]) - 1)
+  local out = {}
+  for _, id in ipairs(ids) do
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', keys[2], id)
+  end
+  return out
+end
+
 redis.register_function('fs_modes_buy_%VERSION%', buy)
 redis.register_function('fs_modes_debit_%VERSION%', debit)
 redis.register_function('fs_modes_credit_%VERSION%', credit)
 redis.register_function('fs_modes_settle_%VERSION%', settle)
 redis.register_function { function_name = 'fs_modes_state_%VERSION%', callback = state, flags = { 'no-writes' } }
+redis.register_function { function_name = 'fs_modes_counters_%VERSION%', callback = counters, flags = { 'no-writes' } }
+redis.register_function { function_name = 'fs_modes_page_%VERSION%', callback = page, flags = { 'no-writes' } }

@@ -75,7 +75,16 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       response.onError(RegionWire.status(invalid.get()));
       return;
     }
-    loop.execute(() -> getPurchaseOnLoop(request.getEventId(), request.getRequestId(), response));
+    String eventId = request.getEventId();
+    String requestId = request.getRequestId();
+    loop.execute(() -> {
+      if (core.knowsEvent(eventId)) {
+        getPurchaseOnLoop(eventId, requestId, response);
+      } else {
+        // The mode decides which store to ask; should the look-up fail, the arbiter answers as for any event.
+        queries.lookupEvent(eventId, failure -> getPurchaseOnLoop(eventId, requestId, response));
+      }
+    });
   }
 
   @Override
@@ -139,6 +148,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   }
 
   private void getPurchaseOnLoop(String eventId, String requestId, StreamObserver<GetPurchaseResponse> response) {
+    // CENTRAL and SHARDED decisions live in their pool stores, never at the arbiter.
+    var modeEvent = core.eventView(eventId).map(RegionCore.EventView::spec).filter(modes::handles);
+    if (modeEvent.isPresent()) {
+      modes.getPurchase(modeEvent.get(), requestId, response);
+      return;
+    }
     var pending = core.pendingTicket(eventId, requestId);
     var answer = core.answer(eventId, requestId);
     if (pending.isPresent() || answer.isPresent()) {

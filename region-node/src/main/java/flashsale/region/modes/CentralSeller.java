@@ -4,6 +4,7 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
 import flashsale.store.modes.BuyReply;
 import flashsale.store.modes.RedisPoolStore;
+import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.stub.StreamObserver;
 
@@ -27,6 +28,12 @@ final class CentralSeller implements AutoCloseable {
         Replies.decided(call, ticket, (BuyReply.Decided) reply);
       }
     });
+  }
+
+  /** Any region may look a CENTRAL purchase up: they all share the one pool. */
+  void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
+    Lookups.answer(call, store.central().findDecision(spec.eventId(), requestId), "central store", spec.eventId(),
+        requestId, "at the central store");
   }
 
   @Override

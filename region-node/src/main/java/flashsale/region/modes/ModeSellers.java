@@ -7,6 +7,7 @@ import flashsale.region.grpc.RegionLoop;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
+import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
@@ -46,6 +47,20 @@ public final class ModeSellers implements AutoCloseable {
     switch (spec.mode()) {
       case CENTRAL -> central.purchase(spec, ticket, call);
       case SHARDED -> shards.purchase(spec, ticket, call);
+      case GLOBAL_ORDER -> throw new IllegalStateException("GLOBAL_ORDER event " + spec.eventId() + " is the sequencer's");
+    }
+  }
+
+  /**
+   * GetPurchase of an event this region {@link #handles}, from the store that decides it: the
+   * central pool for CENTRAL (at any region), this region's shard for SHARDED. A SHARDED purchase
+   * is known at its home region only (the buyer's {@link flashsale.shard.ShardHome}); elsewhere it
+   * is PURCHASE_NOT_FOUND.
+   */
+  public void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
+    switch (spec.mode()) {
+      case CENTRAL -> central.getPurchase(spec, requestId, call);
+      case SHARDED -> shards.getPurchase(spec, requestId, call);
       case GLOBAL_ORDER -> throw new IllegalStateException("GLOBAL_ORDER event " + spec.eventId() + " is the sequencer's");
     }
   }

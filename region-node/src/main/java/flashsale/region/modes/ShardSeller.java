@@ -7,6 +7,7 @@ import flashsale.sale.Ticket;
 import flashsale.shard.ShardHome;
 import flashsale.store.modes.BuyReply;
 import flashsale.store.modes.RedisPoolStore;
+import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.ReportShardRequest;
 import flashsale.v1.ReportShardResponse;
@@ -16,6 +17,7 @@ import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -79,6 +81,23 @@ final class ShardSeller {
         report(ev); // a borrow: tell the arbiter now rather than at the next tick
       }
     }));
+  }
+
+  /**
+   * A held purchase is pending; otherwise the decision comes from this region's shard. Purchases
+   * are decided only at the buyer's home region, so another region answers PURCHASE_NOT_FOUND.
+   */
+  void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
+    ShardEvent ev = events.get(spec.eventId());
+    var held = ev == null ? Optional.<ShardEvent.Held>empty()
+        : ev.held.stream().filter(h -> h.ticket().requestId().equals(requestId)).findFirst();
+    if (held.isPresent()) {
+      Lookups.pending(call, held.get().ticket());
+      return;
+    }
+    Lookups.answer(call, store.shardOf(region).findDecision(spec.eventId(), requestId), "shard store of region "
+        + region, spec.eventId(), requestId, "at region " + region + "; a SHARDED purchase is known at the buyer's home"
+        + " region only");
   }
 
   /** Retries the oldest held purchase; on a decision, the next one. Stops at the first shortfall. */

@@ -1,0 +1,84 @@
+package flashsale.arbiter.modes;
+
+import flashsale.arbiter.shard.ShardCoordinator;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.store.modes.PoolCounters;
+import flashsale.store.modes.PoolReader;
+import flashsale.store.modes.RedisPoolStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the arbiter reads what CENTRAL and SHARDED events sold: the central pool (when this node
+ * is configured with it) and the shards its {@link ShardCoordinator} reaches. A view it cannot
+ * read says why ({@link #unreadable}), so callers never answer with the sequencer's empty
+ * numbers.
+ */
+public final class PoolViews implements AutoCloseable {
+  private final RedisPoolStore centralStore; // null: this node cannot see the central pool
+  private final ShardCoordinator shards;
+
+  /** @param centralRedisUri the central pool's Redis, or null when this node has none */
+  public PoolViews(String centralRedisUri, ShardCoordinator shards) {
+    this.centralStore = centralRedisUri == null ? null : new RedisPoolStore(centralRedisUri);
+    this.shards = shards;
+  }
+
+  /** Why the counters of {@code spec} cannot be read here; empty when they can. */
+  public Optional<String> unreadable(EventSpec spec) {
+    return switch (spec.mode()) {
+      case CENTRAL -> centralStore != null ? Optional.empty() : Optional.of("CENTRAL event " + spec.eventId()
+          + " is sold from the central pool, and this arbiter was started without it (--central-redis or --redis)");
+      case SHARDED -> {
+        List<String> missing = shards.unreachableShards(spec);
+        yield missing.isEmpty() ? Optional.empty() : Optional.of("SHARDED event " + spec.eventId()
+            + " is sold from the regions' shards, and this arbiter has no --shard-redis for " + missing);
+      }
+      case GLOBAL_ORDER -> throw new IllegalArgumentException("GLOBAL_ORDER event " + spec.eventId()
+          + " is counted by the sequencer");
+    };
+  }
+
+  /** The event's counters from its pools; call only when not {@link #unreadable}. */
+  public CompletableFuture<PoolCounters> counters(EventSpec spec) {
+    requireReadable(spec);
+    return spec.mode() == SaleMode.CENTRAL ? central().counters(spec.eventId(), spec.stock()) : shards.counters(spec);
+  }
+
+  /**
+   * Why the decision log of {@code spec} cannot be listed here; empty when it can. SHARDED events
+   * have no log in one place: each shard ranks only its own decisions.
+   */
+  public Optional<String> unlistable(EventSpec spec) {
+    if (spec.mode() == SaleMode.SHARDED) {
+      return Optional.of("SHARDED event " + spec.eventId() + " has no global decision log: each region's shard store"
+          + " holds its own decisions (fs:{" + spec.eventId() + "}:shard:<region>:decisions); look a purchase up with"
+          + " GetPurchase at the buyer's home region");
+    }
+    return unreadable(spec);
+  }
+
+  /** A page of the central pool's log, in the order of arrival there; call only when not {@link #unlistable}. */
+  public CompletableFuture<List<Decision>> listDecisions(EventSpec spec, long afterRank, int limit) {
+    if (unlistable(spec).isPresent()) throw new IllegalStateException(unlistable(spec).get());
+    return central().listDecisions(spec.eventId(), afterRank, limit);
+  }
+
+  private PoolReader central() {
+    return centralStore.central();
+  }
+
+  private void requireReadable(EventSpec spec) {
+    unreadable(spec).ifPresent(why -> {
+      throw new IllegalStateException(why);
+    });
+  }
+
+  @Override
+  public void close() {
+    if (centralStore != null) centralStore.close();
+  }
+}
