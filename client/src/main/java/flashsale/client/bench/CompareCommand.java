@@ -59,6 +59,7 @@ public final class CompareCommand implements Callable<Integer> {
     var stores = new ModeStores(redisPort, Map.of("near", redisPort, "far", redisPort));
     try (var cluster = LocalCluster.start(ArbiterStores.open(null), regions, 2, stores)
         .awaitConnected(Duration.ofSeconds(10))) {
+      compare(cluster, 1_000, 1_000, 400, Map.of(), seed); // warm-up: a cold JVM stamps its first bursts late
       FairnessReport report = compare(cluster, stock, perRegion, spreadMs, Map.of("far", farLeadMs * 1000), seed);
       System.out.printf("setup: near 0 ms and far %d ms one way; stock %d; %d purchases per region over %d ms,"
           + " far starting %d ms earlier; seed %d%n", farDelayMs, stock, perRegion, spreadMs, farLeadMs, seed);

@@ -58,6 +58,15 @@ public final class RegionCore {
    * decision while the clock is flagged; new purchases need a known event and a trusted clock.
    */
   public PurchaseResult purchase(BuyRequest req) {
+    return purchase(req, clock.nowMicros());
+  }
+
+  /**
+   * A purchase that reached this region at {@code arrivalMicros}, read from {@link #arrivalMicros}
+   * when the call came in: stamping it then, not when the loop gets to it, keeps queueing inside
+   * this process out of the ranking.
+   */
+  public PurchaseResult purchase(BuyRequest req, long arrivalMicros) {
     Optional<Failure> invalid = validate(req);
     if (invalid.isPresent()) return new PurchaseResult.Failed(invalid.get());
     Optional<PurchaseResult> known = book.known(req);
@@ -70,7 +79,7 @@ public final class RegionCore {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.CLOCK_SKEW,
           "region " + region + " clock is flagged by the arbiter: " + clockEstimate.verdictMessage()));
     }
-    return book.purchase(req, spec, clock.next());
+    return book.purchase(req, spec, clock.stampAt(arrivalMicros));
   }
 
   public List<Completion> decisionsArrived(List<Decision> decisions) {
@@ -103,6 +112,11 @@ public final class RegionCore {
 
   public Optional<Answer> answer(String eventId, String requestId) {
     return book.answer(requestId).filter(a -> a.ticket().eventId().equals(eventId));
+  }
+
+  /** The region clock's reading now; unlike the rest of this class, safe from any thread. */
+  public long arrivalMicros() {
+    return clock.nowMicros();
   }
 
   /** The event as a buyer here sees it now, by this region's clock. */

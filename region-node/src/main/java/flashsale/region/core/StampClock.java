@@ -20,7 +20,15 @@ public final class StampClock {
 
   /** A fresh stamp: {@code max(now, last + 1)}. */
   public long next() {
-    lastMicros = Math.max(nowMicros(), lastMicros + 1);
+    return stampAt(nowMicros());
+  }
+
+  /**
+   * The stamp of something that arrived at {@code arrivalMicros} (read earlier, e.g. on the
+   * transport thread): {@code max(arrival, last + 1)}, so stamps still strictly increase.
+   */
+  public long stampAt(long arrivalMicros) {
+    lastMicros = Math.max(arrivalMicros, lastMicros + 1);
     return lastMicros;
   }
 

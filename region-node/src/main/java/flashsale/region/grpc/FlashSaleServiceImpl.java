@@ -55,6 +55,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       // Set before returning, as gRPC requires; the purchase itself stays pending for a retry.
       call.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
     }
+    long arrivalMicros = core.arrivalMicros(); // on the transport thread: before any queueing here
     if (queuedPurchases.incrementAndGet() > maxQueuedPurchases) {
       queuedPurchases.decrementAndGet();
       response.onError(RegionWire.status(Failure.of(ErrorReason.TOO_MANY_PENDING,
@@ -63,7 +64,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }
     loop.execute(() -> {
       queuedPurchases.decrementAndGet();
-      purchaseOnLoop(buy, response);
+      purchaseOnLoop(buy, arrivalMicros, response);
     });
   }
 
@@ -101,16 +102,16 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }));
   }
 
-  private void purchaseOnLoop(BuyRequest buy, StreamObserver<PurchaseResponse> response) {
+  private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, StreamObserver<PurchaseResponse> response) {
     Optional<Failure> refused = calls.closedWith().or(() -> core.validate(buy));
     if (refused.isPresent()) {
       response.onError(RegionWire.status(refused.get()));
       return;
     }
-    withEvent(buy.eventId(), response, () -> admit(buy, response));
+    withEvent(buy.eventId(), response, () -> admit(buy, arrivalMicros, response));
   }
 
-  private void admit(BuyRequest buy, StreamObserver<PurchaseResponse> response) {
+  private void admit(BuyRequest buy, long arrivalMicros, StreamObserver<PurchaseResponse> response) {
     // A look-up may have taken us past shutdown; a ticket now would never be answered.
     Optional<Failure> closed = calls.closedWith();
     if (closed.isPresent()) {
@@ -123,7 +124,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       modes.purchase(modeEvent.get(), buy, core.nextStamp(), response);
       return;
     }
-    switch (core.purchase(buy)) {
+    switch (core.purchase(buy, arrivalMicros)) {
       case PurchaseResult.Ticketed t -> {
         calls.await(buy.requestId(), response);
         link.send(t.ticket());
