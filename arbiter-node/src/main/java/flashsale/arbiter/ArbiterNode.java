@@ -122,7 +122,7 @@ public final class ArbiterNode implements AutoCloseable {
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(
-            new SequencerGrpcService(loop, sessions, events, welcome), statusInterceptor, gate))
+            new SequencerGrpcService(loop, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())

@@ -258,8 +258,24 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
 
   private EventSpec requireEvent(String eventId) {
     EventValidator.requireId("event_id", eventId);
-    return events
-        .find(eventId)
+    return findOrLoad(eventId)
         .orElseThrow(() -> Errors.error(ErrorReason.EVENT_NOT_FOUND, "no event " + eventId, Map.of("event_id", eventId)));
+  }
+
+  /**
+   * The event, from the registry or else from the store: an event can be stored but not yet
+   * sequenced here (its index entry was missed, or a deposed leader created it during the
+   * takeover), and it must not read as unknown then. Blocks on the store; not for the loop thread.
+   */
+  public Optional<EventSpec> findOrLoad(String eventId) {
+    Optional<EventSpec> known = events.find(eventId);
+    if (known.isPresent()) return known;
+    try {
+      Optional<EventSpec> stored = store.findEvent(eventId);
+      if (stored.isPresent()) register(stored.get()).join();
+      return stored;
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
   }
 }

@@ -20,9 +20,16 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   private final RegionSessions sessions;
   private final EventRegistry events;
   private final ArbiterWelcome welcome;
+  /** Registry first, then the store (see {@link EventAdminGrpcService#findOrLoad}). */
+  private final java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader;
 
   public SequencerGrpcService(
-      SequencerLoop loop, RegionSessions sessions, EventRegistry events, ArbiterWelcome welcome) {
+      SequencerLoop loop,
+      RegionSessions sessions,
+      EventRegistry events,
+      ArbiterWelcome welcome,
+      java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader) {
+    this.eventLoader = eventLoader;
     this.loop = loop;
     this.sessions = sessions;
     this.events = events;
@@ -58,7 +65,7 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   @Override
   public void lookupEvent(LookupEventRequest request, StreamObserver<LookupEventResponse> out) {
     EventValidator.requireId("event_id", request.getEventId());
-    var spec = events.find(request.getEventId());
+    var spec = eventLoader.apply(request.getEventId());
     if (spec.isEmpty()) {
       out.onError(Errors.error(ErrorReason.EVENT_NOT_FOUND, "no event " + request.getEventId()));
       return;

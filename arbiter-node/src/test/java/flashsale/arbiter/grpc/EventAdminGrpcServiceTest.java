@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 /** The operator API over an in-process gRPC server: exact status codes and idempotent creates. */
 class EventAdminGrpcServiceTest {
   private ArbiterNode node;
+  private final InMemoryArbiterStore store = new InMemoryArbiterStore();
   private ManagedChannel channel;
   private EventAdminServiceGrpc.EventAdminServiceBlockingStub admin;
 
@@ -41,7 +42,7 @@ class EventAdminGrpcServiceTest {
         new ArbiterNode(
                 ArbiterConfig.defaults(),
                 InProcessServerBuilder.forName(name).directExecutor(),
-                new InMemoryArbiterStore(),
+                store,
                 Clock.systemUTC())
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -233,5 +234,18 @@ class EventAdminGrpcServiceTest {
       assertEquals(mode.name().substring("EVENT_MODE_".length()),
           Errors.infoOf(log).orElseThrow().getMetadataOrThrow("mode"));
     }
+  }
+
+  @Test
+  void anEventInTheStoreButNotYetSequencedHereIsFoundAndSequencedOnLookup() {
+    // as after a missed index entry, or an event a deposed leader created during a takeover
+    var spec = flashsale.wire.WireMapping.fromProto(validEvent().setEventId("late-event").build(), 7);
+    store.createEvent("made-elsewhere", spec);
+    var looked =
+        flashsale.v1.SequencerServiceGrpc.newBlockingStub(channel)
+            .lookupEvent(flashsale.v1.LookupEventRequest.newBuilder().setEventId("late-event").build());
+    assertEquals("late-event", looked.getEvent().getEventId());
+    var view = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("late-event").build());
+    assertEquals(10, view.getCounters().getRemainingStock(), "sequenced, with its counters");
   }
 }
