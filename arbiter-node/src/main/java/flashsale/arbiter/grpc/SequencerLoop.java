@@ -89,7 +89,7 @@ public final class SequencerLoop implements AutoCloseable {
 
   /** Feeds one input to the sequencer on the loop thread and carries out its effects. */
   public void input(Function<Sequencer, List<Effect>> input) {
-    thread.execute(() -> apply(input));
+    execute(() -> apply(input));
   }
 
   /** Feeds one input now; only from a task already running on the loop thread. */
@@ -107,7 +107,12 @@ public final class SequencerLoop implements AutoCloseable {
 
   /** Runs an adapter task on the loop thread, in order with the sequencer's inputs. */
   public void execute(Runnable task) {
-    thread.execute(task);
+    try {
+      thread.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // the node is stopping: late stream callbacks have nothing left to update
+      log.debug("loop stopped; dropped a late task");
+    }
   }
 
   private void apply(Function<Sequencer, List<Effect>> input) {

@@ -9,8 +9,6 @@ import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetEventRequest;
-import flashsale.v1.GetPurchaseRequest;
-import flashsale.v1.PurchaseState;
 import flashsale.wire.Times;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -52,7 +50,8 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     }
     var arbiter =
         new ArbiterNode(
-                ArbiterConfig.defaults().withPort(0),
+                // a region that never connects must hold the frontier for good: no region timeout
+                ArbiterConfig.defaults().withPort(0).withRegionTimeoutMicros(0),
                 Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
                 new InMemoryArbiterStore(),
                 Clock.systemUTC())
@@ -85,7 +84,7 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
                 });
         if (i % 5_000 == 4_999) Thread.sleep(20); // let the region keep up; the window is unbounded
       }
-      awaitPending(blocking, "p-" + (pending - 1));
+      awaitPending(admin, pending);
       long afterKb = heapUsedKb(region.pid());
       System.out.printf(
           "region-node heap: %,d KiB before, %,d KiB with %,d purchases pending -> %,d bytes per pending purchase%n",
@@ -121,17 +120,17 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     throw new IllegalStateException("region node did not come up");
   }
 
-  private static void awaitPending(FlashSaleServiceGrpc.FlashSaleServiceBlockingStub region, String lastRequestId) throws InterruptedException {
-    for (int attempt = 0; attempt < 600; attempt++) {
-      try {
-        var state = region.getPurchase(GetPurchaseRequest.newBuilder().setEventId("memory").setRequestId(lastRequestId).build());
-        if (state.getState() == PurchaseState.PURCHASE_STATE_PENDING) return;
-      } catch (StatusRuntimeException notYet) {
-        // not arrived yet
-      }
+  /** Every purchase is pending at the region once the arbiter holds its ticket, undecided. */
+  private static void awaitPending(ManagedChannel admin, int expected) throws InterruptedException {
+    var stub = EventAdminServiceGrpc.newBlockingStub(admin);
+    long seen = 0;
+    for (int attempt = 0; attempt < 1200; attempt++) {
+      seen = stub.getEvent(flashsale.v1.EventAdminServiceGetEventRequest.newBuilder().setEventId("memory").build())
+          .getCounters().getPendingTickets();
+      if (seen >= expected) return;
       Thread.sleep(100);
     }
-    throw new IllegalStateException("purchases did not all reach the region");
+    throw new IllegalStateException("only " + seen + " of " + expected + " purchases became pending");
   }
 
   /** Heap in use after a full GC, read with jcmd from the JDK running this benchmark. */
