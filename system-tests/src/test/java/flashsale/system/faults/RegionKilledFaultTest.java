@@ -200,10 +200,11 @@ class RegionKilledFaultTest {
 
   /** A sale in both regions that must sell out with east's tickets ranked in order, not late. */
   private static String smallSaleInBothRegions(String eventId) throws InterruptedException {
-    createEvent(eventId, 10);
+    // stock above what west's half of the burst can take, so east's tickets must be ranked too
+    createEvent(eventId, 40);
     SaleHistory history = new SaleHistory(eventId);
     history.burst(Map.of("east", buyer("east"), "west", buyer("west")), 60, () -> {});
-    String figures = history.check(store, 10, RegionKilledFaultTest::blockingBuyer);
+    String figures = history.check(store, 40, RegionKilledFaultTest::blockingBuyer);
     List<Decision> fromEast = store.loadLedger(eventId).decisions().stream()
         .filter(d -> d.ticket().region().equals("east")).toList();
     assertFalse(fromEast.isEmpty(), "no ticket of the restarted east was decided");
