@@ -1,5 +1,7 @@
 package flashsale.store.modes;
 
+import flashsale.store.redis.FunctionLibrary;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import flashsale.sale.EventSpec;

@@ -1,4 +1,4 @@
-package flashsale.store.modes;
+package flashsale.store.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -20,13 +20,14 @@ import java.util.concurrent.CompletionException;
  * functions, reloading once should the server have lost them (FUNCTION FLUSH, restart without
  * persistence).
  */
-final class FunctionLibrary {
+public final class FunctionLibrary {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FunctionLibrary.class);
   private final RedisAsyncCommands<String, byte[]> redis;
   private final String code;
   private final String version;
   private final String source;
 
-  FunctionLibrary(RedisAsyncCommands<String, byte[]> redis, Class<?> owner, String source) {
+  public FunctionLibrary(RedisAsyncCommands<String, byte[]> redis, Class<?> owner, String source) {
     this.redis = redis;
     this.source = source;
     String template = read(owner, source);
@@ -35,12 +36,12 @@ final class FunctionLibrary {
   }
 
   /** The versioned name of a function the library registers as {@code <prefix>_%VERSION%}. */
-  String function(String prefix) {
+  public String function(String prefix) {
     return prefix + "_" + version;
   }
 
   /** Loads the library now, so a server without Functions (before 7.0) fails at startup. */
-  void load() {
+  public void load() {
     try {
       loadAsync().join();
     } catch (CompletionException e) {
@@ -49,9 +50,10 @@ final class FunctionLibrary {
     }
   }
 
-  <T> CompletableFuture<T> call(String function, ScriptOutputType type, String[] keys, byte[]... args) {
+  public <T> CompletableFuture<T> call(String function, ScriptOutputType type, String[] keys, byte[]... args) {
     return redis.<T>fcall(function, type, keys, args).toCompletableFuture().exceptionallyCompose(failure -> {
       if (!isFunctionMissing(failure)) return CompletableFuture.failedFuture(failure);
+      LOG.warn("function missing on server, reloading library source={} function={}", source, function);
       return loadAsync().thenCompose(ok -> redis.<T>fcall(function, type, keys, args).toCompletableFuture());
     });
   }
