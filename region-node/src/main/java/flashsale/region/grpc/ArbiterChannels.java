@@ -68,6 +68,17 @@ public final class ArbiterChannels implements AutoCloseable {
     return channels.get(Math.floorMod(index, channels.size()));
   }
 
+  /**
+   * The channel for attempt {@code index}, told to try connecting now: after an arbiter was
+   * down, gRPC's own reconnect backoff (up to minutes) would fail streams fast with "io
+   * exception" long after it is back; the link paces its attempts itself.
+   */
+  public Channel reconnecting(int index) {
+    ManagedChannel channel = channels.get(Math.floorMod(index, channels.size()));
+    channel.resetConnectBackoff();
+    return channel;
+  }
+
   public int size() {
     return channels.size();
   }

@@ -115,7 +115,7 @@ public final class ArbiterLink {
   private void connect() {
     if (closed) return;
     long gen = ++generation;
-    stream = SequencerServiceGrpc.newStub(currentChannel())
+    stream = SequencerServiceGrpc.newStub(channels.reconnecting(channelIndex))
         .withExecutor(loop)
         .withMaxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
         .sequence(new Inbound(gen));
