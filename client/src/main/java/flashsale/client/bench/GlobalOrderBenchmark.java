@@ -78,34 +78,43 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     return eventId;
   }
 
-  /** Unmeasured load first, so the JIT has compiled the hot paths of every phase. */
-  private void warmUp(LocalCluster cluster) throws InterruptedException {
-    ManagedChannel admin = channel(cluster.arbiterTarget());
-    ManagedChannel near = channel(cluster.regionTarget("near"));
-    ManagedChannel far = channel(cluster.regionTarget("far"));
-    try {
-      String eventId = createEvent(cluster, "bench-warmup-" + System.currentTimeMillis(), admin);
-      var nearDriver = new PurchaseDriver(near, eventId, "wn");
-      var farDriver = new PurchaseDriver(far, eventId, "wf");
-      nearDriver.keepInFlight(1000);
-      farDriver.keepInFlight(200);
-      Thread.sleep(5_000);
-      nearDriver.stop();
-      farDriver.stop();
-      Thread.sleep(500 + 4 * farDelayMs); // let the last answers drain
-    } finally {
+  /** Channels to the arbiter and both regions for one phase, and that phase's event. */
+  private record Phase(ManagedChannel admin, ManagedChannel near, ManagedChannel far, String eventId) implements AutoCloseable {
+    static Phase start(LocalCluster cluster, String name) {
+      ManagedChannel admin = channel(cluster.arbiterTarget());
+      String eventId = createEvent(cluster, "bench-" + name + "-" + System.currentTimeMillis(), admin);
+      return new Phase(admin, channel(cluster.regionTarget("near")), channel(cluster.regionTarget("far")), eventId);
+    }
+
+    PurchaseDriver driver(boolean nearRegion, String prefix) {
+      return new PurchaseDriver(nearRegion ? near : far, eventId, prefix);
+    }
+
+    @Override
+    public void close() {
       admin.shutdownNow();
       near.shutdownNow();
       far.shutdownNow();
     }
   }
 
+  /** Unmeasured load first, so the JIT has compiled the hot paths of every phase. */
+  private void warmUp(LocalCluster cluster) throws InterruptedException {
+    try (var phase = Phase.start(cluster, "warmup")) {
+      var nearDriver = phase.driver(true, "wn");
+      var farDriver = phase.driver(false, "wf");
+      nearDriver.keepInFlight(1000);
+      farDriver.keepInFlight(200);
+      Thread.sleep(5_000);
+      nearDriver.stop();
+      farDriver.stop();
+      Thread.sleep(500 + 4 * farDelayMs); // let the last answers drain
+    }
+  }
+
   private void throughput(LocalCluster cluster) throws InterruptedException {
-    ManagedChannel admin = channel(cluster.arbiterTarget());
-    ManagedChannel near = channel(cluster.regionTarget("near"));
-    try {
-      String eventId = createEvent(cluster, "bench-throughput-" + System.currentTimeMillis(), admin);
-      var driver = new PurchaseDriver(near, eventId, "t");
+    try (var phase = Phase.start(cluster, "throughput")) {
+      var driver = phase.driver(true, "t");
       driver.keepInFlight(inFlight);
       Thread.sleep(2_000); // settle
       long decidedBefore = driver.decided();
@@ -120,26 +129,18 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
           "throughput: %,.0f purchases/s decided through region 'near' over %.1f s (%,d decided, %d failed, %d in flight); latency p50 %.1f ms, p99 %.1f ms%n",
           decided / seconds, seconds, decided, driver.failed(), inFlight,
           h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
-    } finally {
-      admin.shutdownNow();
-      near.shutdownNow();
     }
   }
 
   private void latency(LocalCluster cluster) throws InterruptedException {
-    ManagedChannel admin = channel(cluster.arbiterTarget());
-    ManagedChannel near = channel(cluster.regionTarget("near"));
-    ManagedChannel far = channel(cluster.regionTarget("far"));
-    try {
-      String eventId = createEvent(cluster, "bench-latency-" + System.currentTimeMillis(), admin);
-      var nearDriver = new PurchaseDriver(near, eventId, "n");
-      var farDriver = new PurchaseDriver(far, eventId, "f");
+    try (var phase = Phase.start(cluster, "latency")) {
+      var nearDriver = phase.driver(true, "n");
+      var farDriver = phase.driver(false, "f");
       long intervalNanos = 1_000_000_000L / latencyRatePerSecond;
       long seconds = 10; // the first 2 s settle the rate and are not measured
       long startNanos = System.nanoTime();
       for (long i = 0; i < seconds * latencyRatePerSecond; i++) {
-        long dueNanos = startNanos + i * intervalNanos;
-        long waitNanos = dueNanos - System.nanoTime();
+        long waitNanos = startNanos + i * intervalNanos - System.nanoTime();
         if (waitNanos > 0) java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
         if (i == 2L * latencyRatePerSecond) {
           nearDriver.takeLatencies();
@@ -151,10 +152,6 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       Thread.sleep(1000 + 4 * farDelayMs);
       report("near", nearDriver.takeLatencies(), farDelayMs);
       report("far", farDriver.takeLatencies(), 2 * farDelayMs);
-    } finally {
-      admin.shutdownNow();
-      near.shutdownNow();
-      far.shutdownNow();
     }
   }
 
