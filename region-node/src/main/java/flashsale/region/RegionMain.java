@@ -33,6 +33,10 @@ public final class RegionMain implements Callable<Integer> {
       description = "Watermark interval when idle (default ${DEFAULT-VALUE}).")
   long heartbeatIntervalMs;
 
+  @Option(names = "--metrics-port", defaultValue = "0",
+      description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics; 0 turns it off (default 0).")
+  int metricsPort;
+
   @Option(names = "--max-pending", defaultValue = "100000",
       description = "Most purchases waiting for the arbiter (default ${DEFAULT-VALUE}).")
   int maxPending;
@@ -63,6 +67,7 @@ public final class RegionMain implements Callable<Integer> {
         InstantSource.system(), ArbiterChannels.forTargets(arbiters),
         ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));
     server.start();
+    if (metricsPort > 0) flashsale.metrics.MetricsEndpoint.start(server.metrics(), metricsPort);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop();

@@ -5,7 +5,11 @@ import flashsale.region.grpc.RegionNode;
 import flashsale.region.modes.ModesConfig;
 import flashsale.v1.FlashSaleServiceGrpc;
 import io.grpc.Server;
+import flashsale.metrics.GrpcServerMetrics;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -49,6 +53,8 @@ public final class RegionServer {
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   /** A node on the system clock with channels to {@code config.arbiterTargets()}. */
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
   public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config) {
     this(serverBuilder, config, InstantSource.system(), ArbiterChannels.forTargets(requireTargets(config)));
   }
@@ -68,11 +74,16 @@ public final class RegionServer {
     this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
         modes);
     this.server = serverBuilder
-        .addService(node.service())
+        .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
+  }
+
+  /** This node's meters (served by {@link flashsale.metrics.MetricsEndpoint} with --metrics-port). */
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
   }
 
   public RegionServer start() throws IOException {

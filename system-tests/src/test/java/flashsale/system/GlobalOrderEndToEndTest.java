@@ -204,5 +204,8 @@ class GlobalOrderEndToEndTest {
       assertEquals(200, response.statusCode());
       assertTrue(response.body().contains("flashsale_decisions_total{outcome=\"won\"} " + STOCK + ".0"), response.body());
     }
+    // and each region counts the Purchase calls it answered
+    String regionMetrics = fx.cluster.region("far").metrics().scrape();
+    assertTrue(regionMetrics.contains("flashsale_grpc_server_seconds_count{code=\"OK\",method=\"Purchase\"}"), regionMetrics);
   }
 }
