@@ -119,6 +119,11 @@ public final class RegionCore {
     return clock.nowMicros();
   }
 
+  /** The event's definition, if this region has been told of it. */
+  public Optional<EventSpec> eventSpec(String eventId) {
+    return Optional.ofNullable(events.get(eventId));
+  }
+
   /** The event as a buyer here sees it now, by this region's clock. */
   public Optional<EventView> eventView(String eventId) {
     EventSpec spec = events.get(eventId);

@@ -119,7 +119,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       return;
     }
     // CENTRAL and SHARDED events never reach the sequencer: their own sellers decide them.
-    var modeEvent = core.eventView(buy.eventId()).map(RegionCore.EventView::spec).filter(modes::handles);
+    var modeEvent = core.eventSpec(buy.eventId()).filter(modes::handles);
     if (modeEvent.isPresent()) {
       modes.purchase(modeEvent.get(), buy, core.nextStamp(), response);
       return;
@@ -150,7 +150,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   private void getPurchaseOnLoop(String eventId, String requestId, StreamObserver<GetPurchaseResponse> response) {
     // CENTRAL and SHARDED decisions live in their pool stores, never at the arbiter.
-    var modeEvent = core.eventView(eventId).map(RegionCore.EventView::spec).filter(modes::handles);
+    var modeEvent = core.eventSpec(eventId).filter(modes::handles);
     if (modeEvent.isPresent()) {
       modes.getPurchase(modeEvent.get(), requestId, response);
       return;
