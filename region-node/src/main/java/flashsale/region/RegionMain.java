@@ -1,7 +1,5 @@
 package flashsale.region;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
 import java.io.IOException;
@@ -61,11 +59,8 @@ public final class RegionMain implements Callable<Integer> {
         .maxPending(maxPending)
         .clockProbeIntervalMs(clockProbeIntervalMs)
         .build();
-    // Handlers only post to the region loop, so gRPC's own thread can run them directly.
-    RegionServer server = new RegionServer(
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor(), config,
-        InstantSource.system(), ArbiterChannels.forTargets(arbiters),
-        ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));
+    RegionServer server = RegionServer.onPort(port, config, InstantSource.system(),
+        ArbiterChannels.forTargets(arbiters), ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));
     server.start();
     if (metricsPort > 0) flashsale.metrics.MetricsEndpoint.start(server.metrics(), metricsPort);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

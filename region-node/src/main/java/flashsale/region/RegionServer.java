@@ -3,6 +3,8 @@ package flashsale.region;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.grpc.RegionNode;
 import flashsale.region.modes.ModesConfig;
+import flashsale.region.transport.ArrivalStamps;
+import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
 import io.grpc.Server;
 import flashsale.metrics.GrpcServerMetrics;
@@ -51,6 +53,8 @@ public final class RegionServer {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
   private final AtomicBoolean stopped = new AtomicBoolean();
+  /** The socket transport this server owns, if it made one ({@link #onPort}); null in-process. */
+  private StampedTransport ownedTransport;
 
   /** A node on the system clock with channels to {@code config.arbiterTargets()}. */
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -77,8 +81,27 @@ public final class RegionServer {
         .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        .addStreamTracerFactory(new ArrivalStamps(clock))
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
+  }
+
+  /**
+   * A node listening on {@code port} (0 picks a free one) whose purchases are stamped at the socket
+   * read, before decoding: the production transport.
+   */
+  public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
+      ModesConfig modes) {
+    StampedTransport transport = StampedTransport.onPort(port, clock);
+    RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
+    server.ownedTransport = transport;
+    return server;
+  }
+
+  /** As {@link #onPort(int, RegionConfig, InstantSource, ArbiterChannels, ModesConfig)}, on the system clock. */
+  public static RegionServer onPort(int port, RegionConfig config) {
+    return onPort(port, config, InstantSource.system(), ArbiterChannels.forTargets(requireTargets(config)),
+        ModesConfig.none());
   }
 
   /** This node's meters (served by {@link flashsale.metrics.MetricsEndpoint} with --metrics-port). */
@@ -109,6 +132,7 @@ public final class RegionServer {
       server.shutdownNow().awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
     }
     node.release();
+    if (ownedTransport != null) ownedTransport.close();
     log.info("region {} stopped; {} pending calls failed with SHUTTING_DOWN", config.region(), failed);
   }
 
