@@ -50,6 +50,11 @@ public final class RegionMain implements Callable<Integer> {
   @Option(names = "--redis", paramLabel = "URI", description = "This region's own Redis, holding its SHARDED shards.")
   String shardRedis;
 
+  @Option(names = "--warmup-purchases", defaultValue = "" + RegionConfig.DEFAULT_WARMUP_PURCHASES,
+      description = "Refused purchases the node sends itself before reporting SERVING, so its first burst is "
+          + "stamped as promptly as later ones; 0 skips (default ${DEFAULT-VALUE}).")
+  int warmupPurchases;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
@@ -58,6 +63,7 @@ public final class RegionMain implements Callable<Integer> {
         .heartbeatIntervalMs(heartbeatIntervalMs)
         .maxPending(maxPending)
         .clockProbeIntervalMs(clockProbeIntervalMs)
+        .warmupPurchases(warmupPurchases)
         .build();
     RegionServer server = RegionServer.onPort(port, config, InstantSource.system(),
         ArbiterChannels.forTargets(arbiters), ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));

@@ -2,6 +2,7 @@ package flashsale.region;
 
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.grpc.RegionNode;
+import flashsale.region.grpc.TransportWarmup;
 import flashsale.region.modes.ModesConfig;
 import flashsale.region.transport.ArrivalStamps;
 import flashsale.region.transport.StampedTransport;
@@ -53,6 +54,7 @@ public final class RegionServer {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final AtomicBoolean warm = new AtomicBoolean();
   /** The socket transport this server owns, if it made one ({@link #onPort}); null in-process. */
   private StampedTransport ownedTransport;
 
@@ -110,12 +112,42 @@ public final class RegionServer {
   }
 
   public RegionServer start() throws IOException {
+    setHealth(HealthCheckResponse.ServingStatus.NOT_SERVING);
     server.start();
     node.start();
-    health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
+    node.watchReadiness(warm::get, readiness -> {
+      setHealth(readiness.serving() ? HealthCheckResponse.ServingStatus.SERVING
+          : HealthCheckResponse.ServingStatus.NOT_SERVING);
+      log.info("region {} serving={} reason=\"{}\" {}", config.region(), readiness.serving(), readiness.why(), readiness);
+    });
+    warmUp();
     log.info("region {} serving on port {}; heartbeat {} ms, max pending {}", config.region(), server.getPort(),
         config.heartbeatIntervalMs(), config.maxPending());
     return this;
+  }
+
+  /** Warms the purchase path through this node's own socket, off the caller's thread; in-process, nothing to warm. */
+  private void warmUp() {
+    if (port() <= 0 || config.warmupPurchases() == 0) {
+      warm.set(true);
+      return;
+    }
+    Thread warming = new Thread(() -> {
+      try {
+        TransportWarmup.run(port(), config.warmupPurchases());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        warm.set(true);
+      }
+    }, "region-warmup");
+    warming.setDaemon(true);
+    warming.start();
+  }
+
+  private void setHealth(HealthCheckResponse.ServingStatus status) {
+    health.setStatus("", status);
+    health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, status);
   }
 
   /**

@@ -12,6 +12,9 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -55,7 +58,8 @@ class WireStampTest {
     Server arbiterServer = InProcessServerBuilder.forName(arbiterName).directExecutor().addService(arbiter).build()
         .start();
     // No heartbeats or probes during the burst: only stamps read the stepping clock.
-    RegionConfig config = RegionFixture.config().heartbeatIntervalMs(60_000).clockProbeIntervalMs(60_000).build();
+    RegionConfig config = RegionFixture.config().heartbeatIntervalMs(60_000).clockProbeIntervalMs(60_000)
+        .warmupPurchases(2_000).build();
     RegionServer region = RegionServer.onPort(0, config, new SteppingClock(),
         ArbiterChannels.of(InProcessChannelBuilder.forName(arbiterName).directExecutor().build()), ModesConfig.none())
         .start();
@@ -64,9 +68,11 @@ class WireStampTest {
     try {
       FakeArbiter.Stream stream = arbiter.nextStream();
       RegionFixture.await("region connected", region::arbiterConnected);
+      // SERVING once the node has warmed its own purchase path through this socket.
+      var health = HealthGrpc.newBlockingStub(client).withDeadlineAfter(30, TimeUnit.SECONDS);
+      RegionFixture.await("warm and serving", () -> health.check(HealthCheckRequest.getDefaultInstance()).getStatus()
+          == HealthCheckResponse.ServingStatus.SERVING);
       var stub = FlashSaleServiceGrpc.newStub(client).withDeadlineAfter(10, TimeUnit.SECONDS);
-      stub.getEvent(flashsale.v1.GetEventRequest.newBuilder().setEventId("shoes").build(), ignore()); // connect
-      Thread.sleep(200);
       for (int i = 0; i < BURST; i++) {
         stub.purchase(RegionFixture.request("shoes", "u" + i, "r" + i, 1), ignore());
       }
