@@ -1,6 +1,7 @@
 package flashsale.arbiter;
 
 import flashsale.arbiter.cluster.LeaseSettings;
+import flashsale.arbiter.core.SequencerConfig;
 
 /**
  * Settings of one arbiter node.
@@ -16,6 +17,8 @@ import flashsale.arbiter.cluster.LeaseSettings;
  * @param lease timings of the leader lease (used when the node runs on Redis with a lease)
  * @param centralRedisUri the Redis holding the central pool of CENTRAL events (in the design, the
  *     arbiter's own Redis), read for their counters and decision log; null when this node has none
+ * @param maxErrorBoundMicros a ticket's stamp uncertainty is ranked as at most this (the near-tie band
+ *     is at most twice it; every release waits this long past the ticket for the other regions)
  */
 public record ArbiterConfig(
     String arbiterId,
@@ -27,35 +30,41 @@ public record ArbiterConfig(
     int maxInboundMessageBytes,
     long regionTimeoutMicros,
     LeaseSettings lease,
-    String centralRedisUri) {
+    String centralRedisUri,
+    long maxErrorBoundMicros) {
 
   public static ArbiterConfig defaults() {
     return new ArbiterConfig("arbiter-1", 9090, null, "127.0.0.1:9090", 5_000, 1024, 4 << 20, 2_000_000,
-        LeaseSettings.defaults(), null);
+        LeaseSettings.defaults(), null, SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS);
   }
 
   public ArbiterConfig withPort(int newPort) {
     return new ArbiterConfig(arbiterId, newPort, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros);
   }
 
   public ArbiterConfig withRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, uri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros);
   }
 
   public ArbiterConfig withCentralRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, uri);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, uri, maxErrorBoundMicros);
   }
 
   public ArbiterConfig withMaxClockSkewMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, micros, maxBatchSize, maxInboundMessageBytes,
-        regionTimeoutMicros, lease, centralRedisUri);
+        regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros);
+  }
+
+  public ArbiterConfig withMaxErrorBoundMicros(long micros) {
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, micros);
   }
 
   public ArbiterConfig withRegionTimeoutMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, micros, lease, centralRedisUri);
+        maxInboundMessageBytes, micros, lease, centralRedisUri, maxErrorBoundMicros);
   }
 }

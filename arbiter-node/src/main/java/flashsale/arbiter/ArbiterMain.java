@@ -1,6 +1,7 @@
 package flashsale.arbiter;
 
 import flashsale.arbiter.cluster.LeaseSettings;
+import flashsale.arbiter.core.SequencerConfig;
 import flashsale.arbiter.cluster.RedisLeaderLease;
 import flashsale.arbiter.shard.ShardOptions;
 import flashsale.store.ArbiterStores;
@@ -47,6 +48,11 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--max-clock-skew-ms", description = "A region whose clock is provably further off than this is not ranked (default: ${DEFAULT-VALUE}).")
   long maxClockSkewMs = 5;
 
+  @Option(names = "--max-error-bound-us", description = "A ticket's stamp uncertainty (region clock error plus "
+      + "stamping bound) is ranked as at most this; tickets of different regions within each other's "
+      + "uncertainty are ordered by the event's lottery (default: ${DEFAULT-VALUE}).")
+  long maxErrorBoundMicros = SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS;
+
   @Option(names = "--max-batch-size", description = "Most decisions persisted in one store call (default: ${DEFAULT-VALUE}).")
   int maxBatchSize = 1024;
 
@@ -66,7 +72,8 @@ public final class ArbiterMain implements Callable<Integer> {
     var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
-        TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis);
+        TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
+        maxErrorBoundMicros);
     var node = new ArbiterNode(
         config,
         NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),

@@ -95,7 +95,8 @@ public final class ArbiterNode implements AutoCloseable {
     this.store = store;
     this.shards = new ShardCoordinator(shardOptions, store::findEvent, clock);
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
-        SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros());
+        SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros(),
+        config.maxErrorBoundMicros());
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
     EventRegistry events = new EventRegistry();
     this.pools = new PoolViews(config.centralRedisUri(), shards);

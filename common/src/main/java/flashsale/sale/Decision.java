@@ -8,9 +8,16 @@ import java.util.Objects;
  * @param rank 1-based position in the event's global decided order
  * @param decideMicros arbiter clock when decided, UTC microseconds
  * @param late the ticket arrived after its stamp had already been ranked past
+ * @param nearTie the near-tie lottery settled this ticket's place against another region's ticket
  */
 public record Decision(
-    Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late) {
+    Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late,
+    boolean nearTie) {
+
+  /** A decision whose place stamps alone settled. */
+  public Decision(Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late) {
+    this(ticket, outcome, lossReason, rank, decideMicros, late, false);
+  }
 
   public Decision {
     Objects.requireNonNull(ticket, "ticket");
@@ -20,6 +27,12 @@ public record Decision(
     if ((outcome == Outcome.WON) != (lossReason == LossReason.NONE)) {
       throw new IllegalArgumentException("outcome " + outcome + " with loss reason " + lossReason);
     }
+  }
+
+  /** This decision, marked as settled (or not) by the near-tie lottery. */
+  public Decision withNearTie(boolean settledByLottery) {
+    return settledByLottery == nearTie ? this
+        : new Decision(ticket, outcome, lossReason, rank, decideMicros, late, settledByLottery);
   }
 
   public boolean won() {

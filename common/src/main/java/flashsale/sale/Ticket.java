@@ -6,9 +6,11 @@ import java.util.Objects;
  * A purchase request stamped at its region: the unit the arbiter ranks.
  *
  * @param stampMicros arrival at the region, UTC microseconds; strictly increasing per region
+ * @param errorBoundMicros half-width of the stamp's uncertainty (region clock error plus stamping
+ *     bound): the true arrival lies in {@code [stamp - bound, stamp + bound]}
  */
-public record Ticket(
-    String eventId, String requestId, String userId, int quantity, String region, long stampMicros) {
+public record Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros,
+    long errorBoundMicros) {
 
   public Ticket {
     Objects.requireNonNull(eventId, "eventId");
@@ -16,6 +18,18 @@ public record Ticket(
     Objects.requireNonNull(userId, "userId");
     Objects.requireNonNull(region, "region");
     if (quantity < 1) throw new IllegalArgumentException("quantity < 1: " + quantity);
+    if (errorBoundMicros < 0) throw new IllegalArgumentException("errorBoundMicros < 0: " + errorBoundMicros);
+  }
+
+  /** A ticket whose stamp is taken as exact (no uncertainty). */
+  public Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros) {
+    this(eventId, requestId, userId, quantity, region, stampMicros, 0);
+  }
+
+  /** This ticket with its uncertainty set to {@code micros}. */
+  public Ticket withErrorBound(long micros) {
+    return micros == errorBoundMicros ? this
+        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, micros);
   }
 
   /** True when {@code other} is the same purchase (a retry), wherever and whenever it was stamped. */

@@ -62,7 +62,10 @@ public final class WireMapping {
 
   public static PurchaseDecision toProto(Decision d) {
     Ticket t = d.ticket();
-    return PurchaseDecision.newBuilder()
+    PurchaseDecision.Builder b = PurchaseDecision.newBuilder();
+    // Unset rather than zero for an exact stamp, so a decision survives a round trip unchanged.
+    if (t.errorBoundMicros() > 0) b.setArrivalUncertainty(Times.duration(t.errorBoundMicros()));
+    return b
         .setEventId(t.eventId())
         .setRequestId(t.requestId())
         .setUserId(t.userId())
@@ -74,6 +77,7 @@ public final class WireMapping {
         .setDecideTime(Times.timestamp(d.decideMicros()))
         .setLossReason(toProto(d.lossReason()))
         .setLate(d.late())
+        .setNearTie(d.nearTie())
         .build();
   }
 
@@ -85,10 +89,12 @@ public final class WireMapping {
             p.getUserId(),
             p.getQuantity(),
             p.getRegion(),
-            Times.micros(p.getArrivalTime()));
+            Times.micros(p.getArrivalTime()),
+            p.getArrivalUncertainty().getSeconds() * 1_000_000 + p.getArrivalUncertainty().getNanos() / 1_000);
     Outcome outcome = p.getOutcome() == flashsale.v1.Outcome.OUTCOME_WON ? Outcome.WON : Outcome.LOST;
     return new Decision(
-        ticket, outcome, fromProto(p.getLossReason()), p.getRank(), Times.micros(p.getDecideTime()), p.getLate());
+        ticket, outcome, fromProto(p.getLossReason()), p.getRank(), Times.micros(p.getDecideTime()), p.getLate(),
+        p.getNearTie());
   }
 
   public static flashsale.v1.LossReason toProto(LossReason reason) {

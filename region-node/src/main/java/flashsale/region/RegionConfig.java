@@ -1,5 +1,6 @@
 package flashsale.region;
 
+import flashsale.region.core.StampUncertainty;
 import flashsale.wire.EventValidator;
 import java.util.List;
 
@@ -18,6 +19,8 @@ import java.util.List;
  * @param reconnectMinMs first reconnect delay; doubles per failure up to {@code reconnectMaxMs}
  * @param warmupPurchases refused purchases a node on a socket sends itself before it reports
  *     SERVING, so its first burst is stamped as promptly as later ones; 0 skips the warm-up
+ * @param uncertainty what each ticket reports as its stamp's error bound (host clock sync's bound or
+ *     the probes' ClockBound rule, plus the stamping bound)
  */
 public record RegionConfig(
     String region,
@@ -29,19 +32,21 @@ public record RegionConfig(
     long arbiterCallTimeoutMs,
     long reconnectMinMs,
     long reconnectMaxMs,
-    int warmupPurchases) {
+    int warmupPurchases,
+    StampUncertainty uncertainty) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
   public static final long DEFAULT_CLOCK_PROBE_INTERVAL_MS = 100;
   public static final int DEFAULT_REMEMBERED_DECISIONS = 1_000_000;
-  public static final int DEFAULT_WARMUP_PURCHASES = 20_000;
+  public static final int DEFAULT_WARMUP_PURCHASES = 10_000;
 
   public RegionConfig {
     if (region == null || !EventValidator.ID.matcher(region).matches()) {
       throw new IllegalArgumentException("region must be 1 to 64 of [A-Za-z0-9._:-], got '" + region + "'");
     }
     arbiterTargets = List.copyOf(arbiterTargets);
+    java.util.Objects.requireNonNull(uncertainty, "uncertainty");
     arbiterTargets.forEach(RegionConfig::checkHostPort);
     positive("heartbeat interval ms", heartbeatIntervalMs);
     positive("max pending", maxPending);
@@ -77,6 +82,7 @@ public record RegionConfig(
     b.reconnectMinMs = reconnectMinMs;
     b.reconnectMaxMs = reconnectMaxMs;
     b.warmupPurchases = warmupPurchases;
+    b.uncertainty = uncertainty;
     return b;
   }
 
@@ -92,6 +98,7 @@ public record RegionConfig(
     private long reconnectMinMs = 50;
     private long reconnectMaxMs = 2_000;
     private int warmupPurchases = DEFAULT_WARMUP_PURCHASES;
+    private StampUncertainty uncertainty = StampUncertainty.defaults();
 
     private Builder(String region) {
       this.region = region;
@@ -138,9 +145,15 @@ public record RegionConfig(
       return this;
     }
 
+    public Builder uncertainty(StampUncertainty stampUncertainty) {
+      this.uncertainty = stampUncertainty;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
-          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases);
+          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
+          uncertainty);
     }
   }
 

@@ -1,5 +1,6 @@
 package flashsale.region;
 
+import flashsale.region.core.StampUncertainty;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
 import java.io.IOException;
@@ -55,6 +56,17 @@ public final class RegionMain implements Callable<Integer> {
           + "stamped as promptly as later ones; 0 skips (default ${DEFAULT-VALUE}).")
   int warmupPurchases;
 
+  @Option(names = "--clock-error-bound-us", defaultValue = "-1",
+      description = "This host's clock error bound from its time sync (chrony/ClockBound: root dispersion + "
+          + "root delay / 2); -1 derives it from the probes to the arbiter: |offset| + round trip / 2 + drift "
+          + "(default ${DEFAULT-VALUE}).")
+  long clockErrorBoundMicros;
+
+  @Option(names = "--stamp-bound-us", defaultValue = "" + StampUncertainty.DEFAULT_STAMP_BOUND_MICROS,
+      description = "Most a socket read may trail the bytes' arrival on this host; added to every ticket's "
+          + "error bound (default ${DEFAULT-VALUE}).")
+  long stampBoundMicros;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
@@ -64,6 +76,7 @@ public final class RegionMain implements Callable<Integer> {
         .maxPending(maxPending)
         .clockProbeIntervalMs(clockProbeIntervalMs)
         .warmupPurchases(warmupPurchases)
+        .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))
         .build();
     RegionServer server = RegionServer.onPort(port, config, InstantSource.system(),
         ArbiterChannels.forTargets(arbiters), ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));

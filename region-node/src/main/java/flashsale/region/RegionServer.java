@@ -181,6 +181,11 @@ public final class RegionServer {
     return config.region();
   }
 
+  /** True once the purchase path has been warmed up (at once for an in-process server). */
+  public boolean warm() {
+    return warm.get();
+  }
+
   /** True while the arbiter stream is up (welcomed). For readiness checks in tests and demos. */
   public boolean arbiterConnected() {
     return node.arbiterConnected();
@@ -188,7 +193,7 @@ public final class RegionServer {
 
   private static RegionNode.Settings nodeSettings(RegionConfig c) {
     return new RegionNode.Settings(c.heartbeatIntervalMs(), c.clockProbeIntervalMs(), c.reconnectMinMs(),
-        c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs());
+        c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.uncertainty());
   }
 
   private static List<String> requireTargets(RegionConfig config) {

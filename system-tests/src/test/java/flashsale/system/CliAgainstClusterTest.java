@@ -39,7 +39,7 @@ class CliAgainstClusterTest {
   static void start() throws Exception {
     cluster =
         LocalCluster.start(new InMemoryArbiterStore(), List.of(new RegionSpec("east", 0, Duration.ZERO), new RegionSpec("west", 10, Duration.ZERO)), 2)
-            .awaitConnected(Duration.ofSeconds(10));
+            .awaitConnected(Duration.ofSeconds(30));
   }
 
   @AfterAll

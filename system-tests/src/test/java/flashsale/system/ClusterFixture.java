@@ -29,7 +29,7 @@ final class ClusterFixture implements AutoCloseable {
   ClusterFixture(List<RegionSpec> regions) throws Exception {
     redis = RedisServer.start();
     store = ArbiterStores.open(redis.uri());
-    cluster = LocalCluster.start(store, regions, 2).awaitConnected(Duration.ofSeconds(10));
+    cluster = LocalCluster.start(store, regions, 2).awaitConnected(Duration.ofSeconds(30));
   }
 
   /** One channel per target, shared by every stub of this fixture. */

@@ -41,7 +41,7 @@ final class ModesFixture implements AutoCloseable {
     store = ArbiterStores.open(central.uri());
     var stores = new ModeStores(central.port(), Map.of("near", nearShard.port(), "far", farShard.port()));
     cluster = LocalCluster.start(store, List.of(new RegionSpec("near", 0, Duration.ZERO),
-        new RegionSpec("far", 30, Duration.ZERO)), 2, stores).awaitConnected(Duration.ofSeconds(10));
+        new RegionSpec("far", 30, Duration.ZERO)), 2, stores).awaitConnected(Duration.ofSeconds(30));
     Map<String, Channel> regions = new LinkedHashMap<>();
     for (String region : REGIONS) regions.put(region, channel(cluster.regionTarget(region)));
     admin = channel(cluster.arbiterTarget());

@@ -4,6 +4,7 @@ import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.Decision;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
+import flashsale.sale.NearTieLottery;
 import flashsale.sale.Ticket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,17 +30,25 @@ final class EventBook {
   private final StockBook stock;
   private final DecisionLog log;
   private final int maxBatchSize;
+  private final long maxErrorBoundMicros;
+  /** Scratch for each release round: per region, its watermark, or MAX_VALUE when left out. */
+  private final long[] watermarks;
   private Ticket lastReleased;
   private long lastReleasedHash;
 
-  /** @param regions the cursors of {@code ledger.spec().regions()}, in that order */
-  EventBook(EventLedger ledger, RegionCursor[] regions, int maxBatchSize) {
+  /**
+   * @param regions the cursors of {@code ledger.spec().regions()}, in that order
+   * @param maxErrorBoundMicros a ticket's uncertainty is ranked as at most this
+   */
+  EventBook(EventLedger ledger, RegionCursor[] regions, int maxBatchSize, long maxErrorBoundMicros) {
     this.spec = ledger.spec();
     this.regions = regions.clone();
     this.maxBatchSize = maxBatchSize;
+    this.maxErrorBoundMicros = maxErrorBoundMicros;
     this.queues = new RegionQueue[regions.length];
     for (int i = 0; i < queues.length; i++) queues[i] = new RegionQueue(spec.tieBreakSeed());
-    this.merge = new TicketMerge(queues);
+    this.merge = new TicketMerge(queues, maxErrorBoundMicros);
+    this.watermarks = new long[regions.length];
     this.stock = new StockBook(ledger);
     this.log = new DecisionLog(spec.eventId(), spec.stock());
     log.restore(ledger.decisions());
@@ -47,7 +56,11 @@ final class EventBook {
       throw new IllegalStateException("ledger of " + spec.eventId() + " holds " + ledger.remainingStock()
           + " units but its decisions leave " + log.counters().remainingStock());
     }
-    ledger.decisions().stream().filter(d -> !d.late()).reduce((a, b) -> b).ifPresent(d -> released(d.ticket()));
+    // With near-ties the last ranked is not always the latest stamped: resume behind the latest.
+    ledger.decisions().stream().filter(d -> !d.late()).map(Decision::ticket)
+        .max((a, b) -> TieBreak.compare(a, TieBreak.hash(spec.tieBreakSeed(), a.requestId()),
+            b, TieBreak.hash(spec.tieBreakSeed(), b.requestId())))
+        .ifPresent(this::released);
   }
 
   boolean sellsIn(String region) {
@@ -55,7 +68,8 @@ final class EventBook {
   }
 
   /** Admits a ticket from a region that passed the stream order check. */
-  void receive(Ticket ticket, boolean clockFlagged, List<Effect> effects) {
+  void receive(Ticket received, boolean clockFlagged, List<Effect> effects) {
+    Ticket ticket = received.withErrorBound(Math.min(received.errorBoundMicros(), maxErrorBoundMicros));
     String closed = whyClosed(ticket);
     if (closed != null) {
       effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.EVENT_NOT_OPEN, closed));
@@ -97,15 +111,24 @@ final class EventBook {
   /** A new ticket: queued in order, or late when the order has already moved past it. */
   private void admit(Ticket ticket) {
     pending.put(ticket.requestId(), ticket);
-    if (isBehindRelease(ticket)) {
+    RegionQueue queue = queues[spec.regions().indexOf(ticket.region())];
+    if (isBehindRelease(ticket, queue)) {
       lateTickets.addLast(ticket);
     } else {
-      queues[spec.regions().indexOf(ticket.region())].add(ticket);
+      queue.add(ticket);
     }
   }
 
-  private boolean isBehindRelease(Ticket ticket) {
+  /**
+   * True when the released order has moved past the ticket for certain. Not so while its region
+   * still queues an earlier ticket, nor when it is a near-tie of the latest released ticket: the
+   * lottery may have placed that one ahead of the region's earlier ticket, and this one simply
+   * follows its region's order.
+   */
+  private boolean isBehindRelease(Ticket ticket, RegionQueue queue) {
     if (lastReleased == null || ticket.stampMicros() > lastReleased.stampMicros()) return false;
+    if (!queue.isEmpty() && queue.head().stampMicros() < ticket.stampMicros()) return false;
+    if (NearTieLottery.nearTie(ticket, lastReleased)) return false;
     long hash = TieBreak.hash(spec.tieBreakSeed(), ticket.requestId());
     return TieBreak.compare(ticket, hash, lastReleased, lastReleasedHash) < 0;
   }
@@ -124,17 +147,36 @@ final class EventBook {
 
   private void releaseStable(List<Decision> decisions, long nowMicros) {
     if (decisions.size() >= maxBatchSize || !hasFrontier()) return;
-    long frontierMicros = frontierMicros();
-    merge.reset();
+    for (int i = 0; i < regions.length; i++) {
+      watermarks[i] = regions[i].excluded() ? Long.MAX_VALUE : regions[i].watermarkMicros();
+    }
     while (decisions.size() < maxBatchSize) {
-      Ticket ticket = merge.pollStable(frontierMicros);
+      Ticket ticket = merge.pollStable(watermarks);
       if (ticket == null) return;
-      if (lastReleased != null && TieBreak.compare(lastReleased, lastReleasedHash, ticket, merge.polledHash()) >= 0) {
-        throw new IllegalStateException("release of " + ticket.requestId() + " out of order in " + spec.eventId());
+      checkReleaseOrder(ticket, merge.polledHash());
+      // Settled by the band: drawn against another region's ticket, or placed behind a released one
+      // it overlaps (it follows its own region's earlier ticket, which lost a draw).
+      boolean nearTie = merge.polledNearTie();
+      if (lastReleased == null || TieBreak.compare(lastReleased, lastReleasedHash, ticket, merge.polledHash()) < 0) {
+        lastReleased = ticket;
+        lastReleasedHash = merge.polledHash();
+      } else {
+        nearTie |= NearTieLottery.nearTie(ticket, lastReleased);
       }
-      lastReleased = ticket;
-      lastReleasedHash = merge.polledHash();
-      decisions.add(stock.decide(ticket, false, nowMicros));
+      decisions.add(stock.decide(ticket, false, nowMicros).withNearTie(nearTie));
+    }
+  }
+
+  /**
+   * Rule 5 with near-ties: a ticket released after another may have the earlier stamp only inside
+   * the band the two could share; anything further back is a sequencing bug.
+   */
+  private void checkReleaseOrder(Ticket ticket, long hash) {
+    if (lastReleased == null || TieBreak.compare(lastReleased, lastReleasedHash, ticket, hash) < 0) return;
+    long backMicros = lastReleased.stampMicros() - ticket.stampMicros();
+    if (ticket.region().equals(lastReleased.region()) || backMicros > 2 * maxErrorBoundMicros) {
+      throw new IllegalStateException("release of " + ticket.requestId() + " out of order in " + spec.eventId()
+          + ": " + backMicros + " us behind " + lastReleased.requestId());
     }
   }
 
@@ -152,18 +194,6 @@ final class EventBook {
       any = true;
     }
     return any;
-  }
-
-  /**
-   * The lowest watermark among the regions not excluded: no earlier ticket can still come, except
-   * from an excluded region, whose such tickets are then late.
-   */
-  private long frontierMicros() {
-    long frontier = Long.MAX_VALUE;
-    for (RegionCursor region : regions) {
-      if (!region.excluded()) frontier = Math.min(frontier, region.watermarkMicros());
-    }
-    return frontier;
   }
 
   /** The store holds batch {@code sequence}: tell it, then send the next batch if one is ready. */

@@ -51,7 +51,7 @@ public final class Sequencer {
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
     RegionCursor[] cursors =
         ledger.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
-    events.put(eventId, new EventBook(ledger, cursors, config.maxBatchSize()));
+    events.put(eventId, new EventBook(ledger, cursors, config.maxBatchSize(), config.maxErrorBoundMicros()));
     return List.of();
   }
 

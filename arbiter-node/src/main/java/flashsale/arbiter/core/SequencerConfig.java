@@ -11,12 +11,25 @@ package flashsale.arbiter.core;
  * @param regionTimeoutMicros a region silent (no ticket, no watermark) for longer than this is
  *     left out of the frontier so the others keep selling; its tickets ranked past meanwhile come
  *     back late. 0 waits forever.
+ * @param maxErrorBoundMicros a ticket's uncertainty (clock error plus stamping bound) is ranked as
+ *     at most this: the widest near-tie band is twice it, and each release waits for the other
+ *     regions' watermarks to pass the ticket's stamp by its own bound plus this
  */
-public record SequencerConfig(
-    int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros, long regionTimeoutMicros) {
+public record SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros,
+    long regionTimeoutMicros, long maxErrorBoundMicros) {
 
+  /** The arbiter's production default for {@link #maxErrorBoundMicros}. */
+  public static final long DEFAULT_MAX_ERROR_BOUND_MICROS = 1_000;
+
+  /** Production defaults. */
   public static SequencerConfig defaults() {
-    return new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000);
+    return new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000, DEFAULT_MAX_ERROR_BOUND_MICROS);
+  }
+
+  /** Stamps taken as exact (no near-tie band beyond equal stamps), as the ordering tests want them. */
+  public SequencerConfig(
+      int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros, long regionTimeoutMicros) {
+    this(maxBatchSize, maxClockSkewMicros, futureStampToleranceMicros, regionTimeoutMicros, 0);
   }
 
   /** Without a region timeout: a silent region stalls its events' frontier until it speaks. */
@@ -25,6 +38,7 @@ public record SequencerConfig(
   }
 
   public SequencerConfig {
+    if (maxErrorBoundMicros < 0) throw new IllegalArgumentException("maxErrorBoundMicros < 0");
     if (regionTimeoutMicros < 0) throw new IllegalArgumentException("regionTimeoutMicros < 0");
     if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize < 1");
     if (maxClockSkewMicros < 0) throw new IllegalArgumentException("maxClockSkewMicros < 0");

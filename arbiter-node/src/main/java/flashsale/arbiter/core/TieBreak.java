@@ -1,5 +1,6 @@
 package flashsale.arbiter.core;
 
+import flashsale.sale.NearTieLottery;
 import flashsale.sale.Ticket;
 
 /**
@@ -12,19 +13,9 @@ final class TieBreak {
 
   private TieBreak() {}
 
-  /** A 64-bit hash of {@code requestId} keyed by {@code seed}; a fixed function across JVMs. */
+  /** A 64-bit hash of {@code requestId} keyed by {@code seed}: the ticket's lottery draw. */
   static long hash(long seed, String requestId) {
-    long h = mix(seed ^ 0x9E3779B97F4A7C15L);
-    long chunk = 0;
-    int n = requestId.length();
-    for (int i = 0; i < n; i++) {
-      chunk = (chunk << 16) | requestId.charAt(i);
-      if ((i & 3) == 3) {
-        h = mix(h ^ chunk);
-        chunk = 0;
-      }
-    }
-    return mix(h ^ chunk ^ ((long) n << 48) ^ seed);
+    return NearTieLottery.draw(seed, requestId);
   }
 
   /** Compares two tickets whose keyed hashes are already known. */
@@ -36,10 +27,4 @@ final class TieBreak {
     return a.requestId().compareTo(b.requestId());
   }
 
-  /** The splitmix64 finalizer: every input bit flips each output bit with probability ~1/2. */
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
 }

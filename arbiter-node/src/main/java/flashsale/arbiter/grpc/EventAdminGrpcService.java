@@ -85,7 +85,8 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
                 out.onError(Failures.toStatus(error));
                 return;
               }
-              out.onNext(CreateEventResponse.newBuilder().setEvent(WireMapping.toProto(stored)).build());
+              out.onNext(CreateEventResponse.newBuilder().setEvent(WireMapping.toProto(stored))
+                  .setLottery(LotterySeals.of(stored, loop.nowMicros())).build());
               out.onCompleted();
             });
   }
@@ -151,6 +152,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     var response =
         EventAdminServiceGetEventResponse.newBuilder()
             .setEvent(WireMapping.toProto(spec))
+            .setLottery(LotterySeals.of(spec, loop.nowMicros()))
             .setState(EventStates.of(spec, st.soldOutMicros().isPresent(), loop.nowMicros()))
             .setCounters(
                 EventCounters.newBuilder()

@@ -16,6 +16,9 @@ import java.util.List;
  * LedgerStore}, and a record of every effect. Batches are persisted only when a test says so.
  */
 final class SequencerDriver {
+  /** Production defaults but stamps taken as exact: the ordering rules alone, no near-tie band. */
+  static final SequencerConfig EXACT_STAMPS = new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000);
+
 
   static final String EVENT = "e1";
 
@@ -36,7 +39,7 @@ final class SequencerDriver {
   }
 
   SequencerDriver() {
-    this(SequencerConfig.defaults());
+    this(SequencerDriver.EXACT_STAMPS);
   }
 
   static EventSpec spec(long stock, int perUserLimit, long tieBreakSeed, String... regions) {

@@ -31,7 +31,7 @@ class SequencerRestartTest {
     Decision aliceWon = new Decision(ticket("old-1", "alice", 2, "beijing", 10), Outcome.WON, LossReason.NONE, 1, 5, false);
     Decision bobWon = new Decision(ticket("old-2", "bob", 1, "beijing", 20), Outcome.WON, LossReason.NONE, 2, 5, false);
     store.apply(new DecisionBatch(SequencerDriver.EVENT, 1, List.of(aliceWon, bobWon)));
-    SequencerDriver driver = new SequencerDriver(SequencerConfig.defaults(), store);
+    SequencerDriver driver = new SequencerDriver(SequencerDriver.EXACT_STAMPS, store);
     driver.addFromStore(SequencerDriver.EVENT);
     assertEquals(7, driver.status().remainingStock());
     assertEquals(2, driver.status().decisions());
@@ -56,7 +56,7 @@ class SequencerRestartTest {
     store.create(SequencerDriver.spec(10, 2, 11, "beijing"));
     Decision ranked = new Decision(ticket("old", "beijing", 500), Outcome.WON, LossReason.NONE, 1, 5, false);
     store.apply(new DecisionBatch(SequencerDriver.EVENT, 1, List.of(ranked)));
-    SequencerDriver driver = new SequencerDriver(SequencerConfig.defaults(), store);
+    SequencerDriver driver = new SequencerDriver(SequencerDriver.EXACT_STAMPS, store);
     driver.addFromStore(SequencerDriver.EVENT);
     driver.connect("beijing");
     driver.send("beijing", ticket("older", "beijing", 400));

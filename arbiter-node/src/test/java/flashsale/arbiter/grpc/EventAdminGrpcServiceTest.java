@@ -2,6 +2,7 @@ package flashsale.arbiter.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.arbiter.ArbiterConfig;
 import flashsale.arbiter.ArbiterNode;
@@ -91,6 +92,27 @@ class EventAdminGrpcServiceTest {
     var view = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-1").build());
     assertEquals(10, view.getCounters().getRemainingStock());
     assertEquals(EventState.EVENT_STATE_OPEN, view.getState());
+  }
+
+  @Test
+  void theLotterySeedIsCommittedAtCreationAndRevealedOnlyOnceTheEventEnds() throws Exception {
+    long now = System.currentTimeMillis() * 1000;
+    var created = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("create-lottery")
+        .setEvent(validEvent().setEventId("lottery").setEndTime(Times.timestamp(now + 1_000_000))).build());
+    String commitment = created.getLottery().getCommitmentSha256();
+    assertTrue(commitment.matches("[0-9a-f]{64}"), commitment);
+    assertEquals("", created.getLottery().getSeed(), "the seed stays secret while the event runs");
+    var running = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("lottery").build());
+    assertEquals(commitment, running.getLottery().getCommitmentSha256());
+    assertEquals("", running.getLottery().getSeed());
+    Thread.sleep(1_100); // past end_time
+    var ended = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("lottery").build());
+    String seed = ended.getLottery().getSeed();
+    assertTrue(seed.matches("[0-9a-f]{16}"), seed);
+    // Anyone can check the revealed seed against what was published at creation.
+    String recomputed = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(("flashsale-lottery-v1:lottery:" + seed).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(commitment, recomputed);
   }
 
   @Test

@@ -50,7 +50,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     var store = ArbiterStores.open(redisUri);
     var regions = List.of(new RegionSpec("near", 0, Duration.ZERO), new RegionSpec("far", farDelayMs, Duration.ZERO));
-    try (var cluster = LocalCluster.start(store, regions, heartbeatMs).awaitConnected(Duration.ofSeconds(10))) {
+    try (var cluster = LocalCluster.start(store, regions, heartbeatMs).awaitConnected(Duration.ofSeconds(30))) {
       System.out.printf(
           "setup: store=%s, regions near (0 ms) and far (%d ms one way), heartbeat %d ms, %d cores%n",
           redisUri == null ? "in-memory" : redisUri, farDelayMs, heartbeatMs, Runtime.getRuntime().availableProcessors());

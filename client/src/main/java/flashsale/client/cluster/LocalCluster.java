@@ -4,6 +4,7 @@ import flashsale.arbiter.ArbiterConfig;
 import flashsale.arbiter.ArbiterNode;
 import flashsale.arbiter.shard.ShardOptions;
 import flashsale.region.RegionConfig;
+import flashsale.region.core.StampUncertainty;
 import flashsale.region.RegionServer;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
@@ -125,17 +126,23 @@ public final class LocalCluster implements AutoCloseable {
         Grpc.newChannelBuilder(arbiterAddress, InsecureChannelCredentials.create())
             .maxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
             .build();
-    var config = RegionConfig.builder(spec.region()).heartbeatIntervalMs(heartbeatIntervalMs).maxPending(1_000_000).build();
+    // The regions share one JVM, so each warms a quarter of a lone node's share.
+    var config = RegionConfig.builder(spec.region()).heartbeatIntervalMs(heartbeatIntervalMs).maxPending(1_000_000)
+        .warmupPurchases(RegionConfig.DEFAULT_WARMUP_PURCHASES / 4)
+        // One host, one clock: the only clock error is the skew this cluster injects.
+        .uncertainty(new StampUncertainty(Math.abs(spec.clockSkew().toNanos() / 1_000),
+            StampUncertainty.DEFAULT_STAMP_BOUND_MICROS, StampUncertainty.DEFAULT_DRIFT_PPM))
+        .build();
     InstantSource clock = InstantSource.offset(Clock.systemUTC(), spec.clockSkew());
     var server =
         RegionServer.onPort(0, config, clock, ArbiterChannels.of(channel), modesConfig(spec)).start();
     regions.put(spec.region(), server);
   }
 
-  /** Waits until every region holds an open stream to the arbiter. */
+  /** Waits until every region has warmed its purchase path and holds an open stream to the arbiter. */
   public LocalCluster awaitConnected(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!regions.values().stream().allMatch(RegionServer::arbiterConnected)) {
+    while (!regions.values().stream().allMatch(r -> r.arbiterConnected() && r.warm())) {
       if (System.nanoTime() > deadline) throw new IllegalStateException("regions not connected within " + timeout);
       Thread.sleep(10);
     }

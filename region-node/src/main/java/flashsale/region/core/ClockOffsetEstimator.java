@@ -15,8 +15,11 @@ public final class ClockOffsetEstimator {
   /** One probe's result: region clock minus arbiter clock, and the network round trip. */
   public record ClockSample(long offsetMicros, long roundTripMicros) {}
 
+  /** A sample and when (region clock) its probe came back, for the drift since then. */
+  public record TimedSample(ClockSample sample, long receivedMicros) {}
+
   private final int windowSize;
-  private final ArrayDeque<ClockSample> window = new ArrayDeque<>();
+  private final ArrayDeque<TimedSample> window = new ArrayDeque<>();
   private boolean flagged;
   private String verdictMessage = "";
 
@@ -42,14 +45,19 @@ public final class ClockOffsetEstimator {
   public ClockSample add(long t1, long t2, long t3, long t4) {
     ClockSample s = sample(t1, t2, t3, t4);
     if (s.roundTripMicros() < 0) return s;
-    window.addLast(s);
+    window.addLast(new TimedSample(s, t4));
     if (window.size() > windowSize) window.removeFirst();
     return s;
   }
 
   /** The minimum-round-trip sample of the last {@code windowSize}, if any probe came back. */
   public Optional<ClockSample> estimate() {
-    return window.stream().min(Comparator.comparingLong(ClockSample::roundTripMicros));
+    return timedEstimate().map(TimedSample::sample);
+  }
+
+  /** As {@link #estimate()}, with the time its probe came back. */
+  public Optional<TimedSample> timedEstimate() {
+    return window.stream().min(Comparator.comparingLong(t -> t.sample().roundTripMicros()));
   }
 
   /** The arbiter's judgement; while flagged, the region takes no new purchases. */

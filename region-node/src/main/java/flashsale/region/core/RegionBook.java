@@ -58,6 +58,11 @@ public final class RegionBook {
    * (strictly above every earlier ticket's stamp).
    */
   public PurchaseResult purchase(BuyRequest req, EventSpec spec, long stampMicros) {
+    return purchase(req, spec, stampMicros, 0);
+  }
+
+  /** As above, the ticket carrying {@code errorBoundMicros} of stamp uncertainty. */
+  public PurchaseResult purchase(BuyRequest req, EventSpec spec, long stampMicros, long errorBoundMicros) {
     if (!spec.eventId().equals(req.eventId())) {
       throw new IllegalArgumentException("spec of " + spec.eventId() + " for request of " + req.eventId());
     }
@@ -65,7 +70,8 @@ public final class RegionBook {
     if (known.isPresent()) return known.get();
     Optional<Failure> broken = PurchaseRules.checkEvent(spec, region, req, stampMicros);
     if (broken.isPresent()) return new PurchaseResult.Failed(broken.get());
-    Ticket ticket = new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros);
+    Ticket ticket =
+        new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros);
     if (soldOutMicros.containsKey(req.eventId())) {
       // No stock can come back, so a new request loses without ranking; but the id may be a retry
       // of a purchase another region already had decided, so the arbiter has the last word.

@@ -26,11 +26,19 @@ public final class RegionCore {
   private final RegionBook book;
   private final ClockOffsetEstimator clockEstimate = new ClockOffsetEstimator(CLOCK_WINDOW);
   private final Map<String, EventSpec> events = new HashMap<>();
+  private final StampUncertainty uncertainty;
 
   /** A buyer's view of one event. */
   public record EventView(EventSpec spec, SaleState state, OptionalLong soldOutMicros) {}
 
   public RegionCore(String region, int maxPending, int rememberedDecisions, InstantSource clock) {
+    this(region, maxPending, rememberedDecisions, clock, StampUncertainty.defaults());
+  }
+
+  /** @param uncertainty what each ticket reports as its stamp's error bound */
+  public RegionCore(String region, int maxPending, int rememberedDecisions, InstantSource clock,
+      StampUncertainty uncertainty) {
+    this.uncertainty = uncertainty;
     this.region = region;
     this.clock = new StampClock(clock);
     this.book = new RegionBook(region, maxPending, rememberedDecisions);
@@ -79,7 +87,8 @@ public final class RegionCore {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.CLOCK_SKEW,
           "region " + region + " clock is flagged by the arbiter: " + clockEstimate.verdictMessage()));
     }
-    return book.purchase(req, spec, clock.stampAt(arrivalMicros));
+    long stampMicros = clock.stampAt(arrivalMicros);
+    return book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros));
   }
 
   public List<Completion> decisionsArrived(List<Decision> decisions) {

@@ -3,6 +3,7 @@ package flashsale.region.grpc;
 import flashsale.region.core.Failure;
 import flashsale.region.core.Readiness;
 import flashsale.region.core.RegionCore;
+import flashsale.region.core.StampUncertainty;
 import flashsale.region.modes.ModeSellers;
 import flashsale.region.modes.ModesConfig;
 import flashsale.wire.ErrorReason;
@@ -24,7 +25,8 @@ public final class RegionNode {
 
   /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
   public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
-      long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs) {}
+      long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs,
+      StampUncertainty uncertainty) {}
 
   private final String region;
   private final RegionLoop loop;
@@ -47,7 +49,7 @@ public final class RegionNode {
     this.region = region;
     this.arbiter = arbiter;
     this.loop = new RegionLoop(region);
-    RegionCore core = new RegionCore(region, s.maxPending(), s.rememberedDecisions(), clock);
+    RegionCore core = new RegionCore(region, s.maxPending(), s.rememberedDecisions(), clock, s.uncertainty());
     this.core = core;
     this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
         new ArbiterLink.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),

@@ -50,6 +50,7 @@ public final class RegionWire {
         .setUserId(t.userId())
         .setQuantity(t.quantity())
         .setArrivalMicros(t.stampMicros())
+        .setErrorBoundMicros(t.errorBoundMicros())
         .build();
   }
 

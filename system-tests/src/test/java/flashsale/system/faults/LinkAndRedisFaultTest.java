@@ -46,7 +46,7 @@ class LinkAndRedisFaultTest {
     store = ArbiterStores.open(redis.uri());
     checker = ArbiterStores.open(redis.uri());
     cluster = LocalCluster.start(store, List.of(new RegionSpec("near", 0, Duration.ZERO),
-        new RegionSpec("far", 10, Duration.ZERO)), 2).awaitConnected(Duration.ofSeconds(10));
+        new RegionSpec("far", 10, Duration.ZERO)), 2).awaitConnected(Duration.ofSeconds(30));
   }
 
   @AfterAll
