@@ -24,8 +24,15 @@ final class RegionProcess implements AutoCloseable {
   }
 
   RegionProcess start() throws IOException {
-    jvm.start(List.of("--region", region, "--port", Integer.toString(jvm.port), "--arbiter", String.join(",", arbiters),
-        "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+    return start(List.of());
+  }
+
+  /** Starts with {@code extraArgs} after the usual flags. */
+  RegionProcess start(List<String> extraArgs) throws IOException {
+    List<String> args = new java.util.ArrayList<>(List.of("--region", region, "--port", Integer.toString(jvm.port),
+        "--arbiter", String.join(",", arbiters), "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+    args.addAll(extraArgs);
+    jvm.start(args);
     return this;
   }
 
