@@ -16,6 +16,9 @@ import java.util.List;
  * @param rememberedDecisions how many decided request ids are kept for retries (LRU)
  * @param arbiterCallTimeoutMs deadline of each unary call to the arbiter
  * @param reconnectMinMs first reconnect delay; doubles per failure up to {@code reconnectMaxMs}
+ * @param arbiterSilenceTimeoutMs an arbiter stream that brought nothing (not even a clock reply)
+ *     for this long is dropped and the next arbiter tried; about the arbiters' lease ttl, so a
+ *     region leaves a frozen leader about when its lease runs out
  */
 public record RegionConfig(
     String region,
@@ -26,12 +29,17 @@ public record RegionConfig(
     int rememberedDecisions,
     long arbiterCallTimeoutMs,
     long reconnectMinMs,
-    long reconnectMaxMs) {
+    long reconnectMaxMs,
+    long arbiterSilenceTimeoutMs) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
   public static final long DEFAULT_CLOCK_PROBE_INTERVAL_MS = 100;
   public static final int DEFAULT_REMEMBERED_DECISIONS = 1_000_000;
+  /** The arbiters' default lease ttl. */
+  public static final long DEFAULT_ARBITER_SILENCE_TIMEOUT_MS = 2_000;
+  /** Below this, ordinary scheduling hiccups would look like a dead arbiter. */
+  public static final long MIN_ARBITER_SILENCE_TIMEOUT_MS = 100;
 
   public RegionConfig {
     if (region == null || !EventValidator.ID.matcher(region).matches()) {
@@ -47,6 +55,10 @@ public record RegionConfig(
     positive("reconnect min ms", reconnectMinMs);
     if (reconnectMaxMs < reconnectMinMs) {
       throw new IllegalArgumentException("reconnect max ms " + reconnectMaxMs + " below min " + reconnectMinMs);
+    }
+    if (arbiterSilenceTimeoutMs < MIN_ARBITER_SILENCE_TIMEOUT_MS) {
+      throw new IllegalArgumentException("arbiter silence timeout ms must be at least " + MIN_ARBITER_SILENCE_TIMEOUT_MS
+          + ", got " + arbiterSilenceTimeoutMs);
     }
   }
 
@@ -71,6 +83,7 @@ public record RegionConfig(
     b.arbiterCallTimeoutMs = arbiterCallTimeoutMs;
     b.reconnectMinMs = reconnectMinMs;
     b.reconnectMaxMs = reconnectMaxMs;
+    b.arbiterSilenceTimeoutMs = arbiterSilenceTimeoutMs;
     return b;
   }
 
@@ -85,6 +98,7 @@ public record RegionConfig(
     private long arbiterCallTimeoutMs = 2_000;
     private long reconnectMinMs = 50;
     private long reconnectMaxMs = 2_000;
+    private long arbiterSilenceTimeoutMs = DEFAULT_ARBITER_SILENCE_TIMEOUT_MS;
 
     private Builder(String region) {
       this.region = region;
@@ -126,9 +140,14 @@ public record RegionConfig(
       return this;
     }
 
+    public Builder arbiterSilenceTimeoutMs(long ms) {
+      this.arbiterSilenceTimeoutMs = ms;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
-          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs);
+          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, arbiterSilenceTimeoutMs);
     }
   }
 

@@ -45,6 +45,11 @@ public final class RegionMain implements Callable<Integer> {
       description = "Clock offset probe interval (default ${DEFAULT-VALUE}).")
   long clockProbeIntervalMs;
 
+  @Option(names = "--arbiter-silence-timeout-ms", defaultValue = "2000",
+      description = "Drop an arbiter stream that brought nothing (not even a clock reply) for this long and try the"
+          + " next arbiter; set it to about the arbiters' --lease-ttl-ms (default ${DEFAULT-VALUE}).")
+  long arbiterSilenceTimeoutMs;
+
   @Option(names = "--central-redis", paramLabel = "URI",
       description = "Central Redis that CENTRAL events deduct from (the arbiter's, in production).")
   String centralRedis;
@@ -60,6 +65,7 @@ public final class RegionMain implements Callable<Integer> {
         .heartbeatIntervalMs(heartbeatIntervalMs)
         .maxPending(maxPending)
         .clockProbeIntervalMs(clockProbeIntervalMs)
+        .arbiterSilenceTimeoutMs(arbiterSilenceTimeoutMs)
         .build();
     // Handlers only post to the region loop, so gRPC's own thread can run them directly.
     RegionServer server = new RegionServer(
