@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>A stream that has been silent longer than {@code silenceTimeoutMs} is dropped: the arbiter
  * answers every clock probe, and the link probes whenever it has heard nothing for half the
  * timeout, so silence means a frozen or cut-off arbiter (TCP keepalive alone takes far longer to
- * notice). The link then tries the next arbiter, and for one timeout does not follow a standby
- * that names the silent one as leader: its lease may simply not have run out yet.
+ * notice). For one timeout after that the link tries only the other arbiters, and does not follow
+ * a standby that names the silent one as leader: its lease may simply not have run out yet.
  * What goes out in which order is {@link StreamOutbox}'s call. Loop-owned: every method but
  * {@link #start()} and {@link #connected()} runs on the region loop.
  */
@@ -232,10 +232,17 @@ public final class ArbiterLink {
     failuresThisRound = standby.isPresent() ? 0 : failuresThisRound + 1;
     long delayMs = standby.isPresent() || failuresThisRound < channels.size()
         ? settings.reconnectMinMs() : backoff.nextDelayMs();
-    channelIndex = leader.isEmpty() ? channelIndex + 1 : follow(leader);
+    channelIndex = leader.isEmpty() ? nextChannel() : follow(leader);
     log.warn("arbiter stream {} ended ({}); {} purchases pending; reconnecting to {} in {} ms",
         gen, why, core.pendingCount(), leader.isEmpty() ? "the next arbiter" : "leader " + leader, delayMs);
     loop.schedule(this::connect, delayMs);
+  }
+
+  /** The next arbiter in turn, passing over one that just went silent while there is another to try. */
+  private int nextChannel() {
+    int next = Math.floorMod(channelIndex + 1, channels.size());
+    boolean suspect = next == suspectIndex && nanoTime.getAsLong() - suspectUntilNanos < 0;
+    return suspect && channels.size() > 1 ? Math.floorMod(next + 1, channels.size()) : next;
   }
 
   /** The channel of a leader a standby named, unless that leader just went silent on us: then this standby again. */

@@ -36,7 +36,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * <p>Off by default (about 3 minutes). Run under the bench lock:
  * {@code flock /work/bench.lock ./mvnw -B -q -pl system-tests -am verify -Dtest=LeadershipSettleBench
  * -Dsurefire.failIfNoSpecifiedTests=false -Dbench.leadership=true}; {@code -Dfaults.jar-dir=DIR}
- * runs saved jars, {@code -Dbench.region-args="--flag value"} passes flags to the regions.
+ * runs saved jars, {@code -Dbench.region-args="--flag value"} passes flags to the regions (default
+ * {@code --arbiter-silence-timeout-ms 1000}; {@code none} for builds without that flag). Before each
+ * fault the standby is up (answers NOT_LEADER), so no figure includes a JVM's start.
  */
 @EnabledIfSystemProperty(named = "bench.leadership", matches = "true")
 class LeadershipSettleBench {
@@ -54,8 +56,9 @@ class LeadershipSettleBench {
 
   @Test
   void settleAfterLeaderFaults() throws Exception {
-    String regionArgs = System.getProperty("bench.region-args", "").trim();
-    List<String> extra = regionArgs.isEmpty() ? List.of() : Arrays.asList(regionArgs.split("\\s+"));
+    String regionArgs = System.getProperty("bench.region-args",
+        "--arbiter-silence-timeout-ms " + ArbiterProcess.LEASE_TTL_MS).trim();
+    List<String> extra = regionArgs.equals("none") ? List.of() : Arrays.asList(regionArgs.split("\\s+"));
     try (RedisServer redis = RedisServer.start(true)) {
       RedisClient client = RedisClient.create(redis.uri());
       try (StatefulRedisConnection<String, String> epochs = client.connect()) {
@@ -92,6 +95,7 @@ class LeadershipSettleBench {
     ArbiterProcess other = arbiters.get(0) == leader ? arbiters.get(1) : arbiters.get(0);
     createEvent(leader, eventId);
     awaitRegionsConnected(leader, 30_000);
+    awaitStandby(other, 60_000);
     long pauseMs = scenario.startsWith("SIGSTOP") ? Long.parseLong(scenario.replaceAll("\\D", "")) * 1000 : 0;
     long epochBefore = Long.parseLong(epochs.sync().get("fs:{arbiter}:epoch"));
 
@@ -177,6 +181,20 @@ class LeadershipSettleBench {
       Thread.sleep(20);
     }
     throw new AssertionError("no arbiter leads after " + timeoutMs + " ms");
+  }
+
+  /** Waits until {@code a} runs and answers as a standby (NOT_LEADER), i.e. can take over. */
+  private void awaitStandby(ArbiterProcess a, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < deadline) {
+      try {
+        admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
+      } catch (StatusRuntimeException e) {
+        if (flashsale.wire.Errors.reasonOf(e).orElse("").equals("NOT_LEADER")) return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(a.nodeId + " is not a standby after " + timeoutMs + " ms");
   }
 
   private void awaitRegionsConnected(ArbiterProcess leader, long timeoutMs) throws InterruptedException {

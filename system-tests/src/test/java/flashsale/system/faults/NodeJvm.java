@@ -55,7 +55,9 @@ final class NodeJvm implements AutoCloseable {
     Path logs = Path.of("target", "fault-logs");
     Files.createDirectories(logs);
     List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar(module).toString()));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+        "-jar", jar(module).toString()));
     command.addAll(args);
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)
