@@ -31,7 +31,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * purchases/s. Per run: takeover (fault until the other arbiter answers as leader), regions moved
  * (fault until the new leader sees both regions connected), leadership changes (fencing epochs
  * taken from the fault until 5 s after the fault ended), and the longest gap without answers.
- * Three runs each of leader SIGKILL, a 3 s SIGSTOP and a 20 s SIGSTOP.
+ * Three runs each of leader SIGKILL, a 3 s SIGSTOP, a 20 s SIGSTOP, and a Redis stall of 700 ms (a
+ * Lua script holding Redis, as a long store call would: every renewal is late by up to 700 ms,
+ * less than the ttl, and no one should take over). {@code -Dbench.scenarios=kill,stop3,stop20,stall}
+ * picks some.
  *
  * <p>Off by default (about 3 minutes). Run under the bench lock:
  * {@code flock /work/bench.lock ./mvnw -B -q -pl system-tests -am verify -Dtest=LeadershipSettleBench
@@ -67,9 +70,14 @@ class LeadershipSettleBench {
         for (String r : List.of("east", "west")) regions.add(new RegionProcess(r, addresses).start(extra));
         Map<String, List<Run>> results = new LinkedHashMap<>();
         int eventNo = 0;
-        for (String scenario : List.of("SIGKILL", "SIGSTOP 3 s", "SIGSTOP 20 s")) {
+        Map<String, String> names = Map.of("kill", "SIGKILL", "stop3", "SIGSTOP 3 s", "stop20", "SIGSTOP 20 s",
+            "stall", "Redis stall");
+        for (String key : System.getProperty("bench.scenarios", "kill,stop3,stop20,stall").split(",")) {
+          String scenario = names.get(key.trim());
           for (int run = 1; run <= RUNS; run++) {
-            Run r = runOnce(scenario, "settle-" + (++eventNo), epochs);
+            Run r = scenario.equals("Redis stall")
+                ? stallOnce("settle-" + (++eventNo), epochs, client)
+                : runOnce(scenario, "settle-" + (++eventNo), epochs);
             System.out.printf("bench leadership %s run %d: %s%n", scenario, run, r);
             results.computeIfAbsent(scenario, k -> new ArrayList<>()).add(r);
           }
@@ -145,6 +153,32 @@ class LeadershipSettleBench {
     long changes = Long.parseLong(epochs.sync().get("fs:{arbiter}:epoch")) - epochBefore;
     loadDone.get(120, TimeUnit.SECONDS);
     return new Run(takeoverMs, movedMs, changes, load.longestGapMs()[0], load.errors());
+  }
+
+  static final long STALL_MS = 700;
+  private static final String STALL = """
+      local t = redis.call('TIME')
+      local start = t[1] * 1000000 + t[2]
+      repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= tonumber(ARGV[1]) * 1000
+      return 1
+      """;
+
+  /** Holds Redis for {@link #STALL_MS} under load; a settled cluster keeps its leader (takeover -1). */
+  private Run stallOnce(String eventId, StatefulRedisConnection<String, String> epochs, RedisClient client)
+      throws Exception {
+    ArbiterProcess leader = awaitLeader(60_000);
+    createEvent(leader, eventId);
+    awaitRegionsConnected(leader, 30_000);
+    awaitStandby(arbiters.get(0) == leader ? arbiters.get(1) : arbiters.get(0), 60_000);
+    long epochBefore = Long.parseLong(epochs.sync().get("fs:{arbiter}:epoch"));
+    SteadyLoad load = new SteadyLoad(eventId);
+    try (StatefulRedisConnection<String, String> staller = client.connect()) {
+      load.run(buyers(), RATE_PER_SECOND, (int) ((FAULT_AT_MS + STALL_MS + SETTLE_MS + 999) / 1000), FAULT_AT_MS,
+          () -> staller.async().eval(STALL, io.lettuce.core.ScriptOutputType.INTEGER, new String[0],
+              Long.toString(STALL_MS)));
+    }
+    long changes = Long.parseLong(epochs.sync().get("fs:{arbiter}:epoch")) - epochBefore;
+    return new Run(-1, -1, changes, load.longestGapMs()[0], load.errors());
   }
 
   private static String spread(List<Run> runs, java.util.function.ToLongFunction<Run> figure) {
