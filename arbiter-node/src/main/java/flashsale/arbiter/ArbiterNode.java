@@ -3,6 +3,7 @@ package flashsale.arbiter;
 import flashsale.arbiter.cluster.LeaderGate;
 import flashsale.arbiter.cluster.LeaderLease;
 import flashsale.arbiter.cluster.LeaderRole;
+import flashsale.arbiter.cluster.LeaderState;
 import flashsale.arbiter.cluster.Leadership;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.metrics.ArbiterMetrics;
@@ -59,6 +60,7 @@ public final class ArbiterNode implements AutoCloseable {
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final LeaderGate gate;
   private final Leadership leadership; // null when alone
+  private final LeaderRole role; // null when alone
   private final Server server;
   private final ShardCoordinator shards;
   private final PoolViews pools;
@@ -103,14 +105,17 @@ public final class ArbiterNode implements AutoCloseable {
     this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools);
     if (lease == null) {
       this.leadership = null;
+      this.role = null;
       this.gate = new LeaderGate(() -> "");
       gate.open();
     } else {
       loop.standBy();
       Leadership[] self = new Leadership[1];
       this.gate = new LeaderGate(() -> self[0].leaderAddress());
-      var role = new LeaderRole(store, loop, sessions, events, admin, gate, () -> new Sequencer(sequencerConfig));
-      this.leadership = new Leadership(lease, config.lease(), role, System::nanoTime);
+      loop.execute(() -> sessions.refuseAll(gate::refusal)); // a standby until it has won and recovered
+      this.role = new LeaderRole(store, loop, sessions, events, admin, gate, () -> new Sequencer(sequencerConfig),
+          this::followState);
+      this.leadership = new Leadership(lease, config.lease(), role);
       self[0] = leadership;
       loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced a batch"));
     }
@@ -137,9 +142,7 @@ public final class ArbiterNode implements AutoCloseable {
     }
     server.start();
     shards.start();
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(EventAdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    health.setStatus(SequencerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    followState(leaderState());
     if (leadership != null) leadership.start();
     log.info("arbiter={} listening port={} advertise={} clustered={}", config.arbiterId(), port(), config.advertise(),
         leadership != null);
@@ -160,9 +163,25 @@ public final class ArbiterNode implements AutoCloseable {
     return gate.isOpen();
   }
 
+  /** STANDBY, RECOVERING or LEADING; a lone arbiter always leads. */
+  public LeaderState leaderState() {
+    return leadership == null ? LeaderState.LEADING : leadership.state();
+  }
+
+  /** Health follows the role: SERVING only while leading (recovered), so probes find the leader. */
+  private void followState(LeaderState state) {
+    ServingStatus status = state == LeaderState.LEADING ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    for (String service : new String[] {"", EventAdminServiceGrpc.SERVICE_NAME, SequencerServiceGrpc.SERVICE_NAME}) {
+      health.setStatus(service, status);
+    }
+  }
+
   /** Graceful stop: give the lease up, refuse new calls, end region streams (they reconnect elsewhere), drain. */
   public void stop() {
-    if (leadership != null) leadership.close();
+    if (leadership != null) {
+      leadership.close();
+      role.close();
+    }
     health.enterTerminalState();
     server.shutdown();
     loop.execute(() -> sessions.closeAll(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping")));

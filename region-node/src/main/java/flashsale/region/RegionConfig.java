@@ -21,6 +21,9 @@ import java.util.List;
  *     SERVING, so its first burst is stamped as promptly as later ones; 0 skips the warm-up
  * @param uncertainty what each ticket reports as its stamp's error bound (host clock sync's bound or
  *     the probes' ClockBound rule, plus the stamping bound)
+ * @param arbiterSilenceTimeoutMs an arbiter stream that brought nothing (not even a clock reply)
+ *     for this long is dropped and the next arbiter tried; about the arbiters' lease ttl, so a
+ *     region leaves a frozen leader about when its lease runs out
  */
 public record RegionConfig(
     String region,
@@ -33,13 +36,18 @@ public record RegionConfig(
     long reconnectMinMs,
     long reconnectMaxMs,
     int warmupPurchases,
-    StampUncertainty uncertainty) {
+    StampUncertainty uncertainty,
+    long arbiterSilenceTimeoutMs) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
   public static final long DEFAULT_CLOCK_PROBE_INTERVAL_MS = 100;
   public static final int DEFAULT_REMEMBERED_DECISIONS = 1_000_000;
   public static final int DEFAULT_WARMUP_PURCHASES = 10_000;
+  /** The arbiters' default lease ttl. */
+  public static final long DEFAULT_ARBITER_SILENCE_TIMEOUT_MS = 2_000;
+  /** Below this, ordinary scheduling hiccups would look like a dead arbiter. */
+  public static final long MIN_ARBITER_SILENCE_TIMEOUT_MS = 100;
 
   public RegionConfig {
     if (region == null || !EventValidator.ID.matcher(region).matches()) {
@@ -57,6 +65,10 @@ public record RegionConfig(
     if (warmupPurchases < 0) throw new IllegalArgumentException("warmup purchases must be 0 or more, got " + warmupPurchases);
     if (reconnectMaxMs < reconnectMinMs) {
       throw new IllegalArgumentException("reconnect max ms " + reconnectMaxMs + " below min " + reconnectMinMs);
+    }
+    if (arbiterSilenceTimeoutMs < MIN_ARBITER_SILENCE_TIMEOUT_MS) {
+      throw new IllegalArgumentException("arbiter silence timeout ms must be at least " + MIN_ARBITER_SILENCE_TIMEOUT_MS
+          + ", got " + arbiterSilenceTimeoutMs);
     }
   }
 
@@ -83,6 +95,7 @@ public record RegionConfig(
     b.reconnectMaxMs = reconnectMaxMs;
     b.warmupPurchases = warmupPurchases;
     b.uncertainty = uncertainty;
+    b.arbiterSilenceTimeoutMs = arbiterSilenceTimeoutMs;
     return b;
   }
 
@@ -99,6 +112,7 @@ public record RegionConfig(
     private long reconnectMaxMs = 2_000;
     private int warmupPurchases = DEFAULT_WARMUP_PURCHASES;
     private StampUncertainty uncertainty = StampUncertainty.defaults();
+    private long arbiterSilenceTimeoutMs = DEFAULT_ARBITER_SILENCE_TIMEOUT_MS;
 
     private Builder(String region) {
       this.region = region;
@@ -150,10 +164,15 @@ public record RegionConfig(
       return this;
     }
 
+    public Builder arbiterSilenceTimeoutMs(long ms) {
+      this.arbiterSilenceTimeoutMs = ms;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
           rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
-          uncertainty);
+          uncertainty, arbiterSilenceTimeoutMs);
     }
   }
 

@@ -44,6 +44,11 @@ public final class RegionMain implements Callable<Integer> {
       description = "Clock offset probe interval (default ${DEFAULT-VALUE}).")
   long clockProbeIntervalMs;
 
+  @Option(names = "--arbiter-silence-timeout-ms", defaultValue = "2000",
+      description = "Drop an arbiter stream that brought nothing (not even a clock reply) for this long and try the"
+          + " next arbiter; set it to about the arbiters' --lease-ttl-ms (default ${DEFAULT-VALUE}).")
+  long arbiterSilenceTimeoutMs;
+
   @Option(names = "--central-redis", paramLabel = "URI",
       description = "Central Redis that CENTRAL events deduct from (the arbiter's, in production).")
   String centralRedis;
@@ -77,6 +82,7 @@ public final class RegionMain implements Callable<Integer> {
         .clockProbeIntervalMs(clockProbeIntervalMs)
         .warmupPurchases(warmupPurchases)
         .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))
+        .arbiterSilenceTimeoutMs(arbiterSilenceTimeoutMs)
         .build();
     RegionServer server = RegionServer.onPort(port, config, InstantSource.system(),
         ArbiterChannels.forTargets(arbiters), ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));

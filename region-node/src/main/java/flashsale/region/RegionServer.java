@@ -193,7 +193,8 @@ public final class RegionServer {
 
   private static RegionNode.Settings nodeSettings(RegionConfig c) {
     return new RegionNode.Settings(c.heartbeatIntervalMs(), c.clockProbeIntervalMs(), c.reconnectMinMs(),
-        c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.uncertainty());
+        c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.uncertainty(),
+        c.arbiterSilenceTimeoutMs());
   }
 
   private static List<String> requireTargets(RegionConfig config) {

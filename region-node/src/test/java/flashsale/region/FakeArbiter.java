@@ -12,6 +12,9 @@ import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.v1.Ticket;
+import flashsale.v1.ClockReply;
+import flashsale.wire.ErrorReason;
+import flashsale.wire.Errors;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -21,11 +24,15 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * A scripted arbiter for adapter tests: it records everything a region sends, announces the
- * events the test put in {@link #announced} on every new stream, and sends whatever the test
- * tells it to. It decides nothing by itself.
+ * events the test put in {@link #announced} on every new stream, answers clock probes as a real
+ * arbiter does (unless {@link #silent}: a frozen arbiter whose connection stays open), and sends
+ * whatever the test tells it to. As a standby ({@link #standbyFor}) it refuses every stream with
+ * NOT_LEADER naming that leader. It decides nothing by itself.
  */
 final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   static final Duration WAIT = Duration.ofSeconds(5);
@@ -37,10 +44,30 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   /** Answered by GetDecision, by request id. */
   final Map<String, PurchaseDecision> decisions = new ConcurrentHashMap<>();
   final BlockingQueue<Stream> streams = new LinkedBlockingQueue<>();
+  /** While true, nothing is sent on its own accord: clock probes go unanswered. */
+  volatile boolean silent;
+  /** While set, every new stream is refused with NOT_LEADER naming this {@code host:port}. */
+  volatile String standbyFor;
+  final AtomicInteger refused = new AtomicInteger();
 
   @Override
   public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
-    Stream stream = new Stream(out);
+    String leader = standbyFor;
+    if (leader != null) {
+      refused.incrementAndGet();
+      out.onError(Errors.error(ErrorReason.NOT_LEADER, "a standby; the leader is " + leader, Map.of("leader", leader)));
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(SequenceRequest value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    Stream stream = new Stream(out, () -> silent);
     stream.send(SequenceResponse.newBuilder()
         .setWelcome(ArbiterWelcome.newBuilder().setArbiterId("fake").setMaxClockSkewMicros(10_000))
         .build());
@@ -84,14 +111,23 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     private final StreamObserver<SequenceResponse> out;
     private final BlockingQueue<SequenceRequest> received = new LinkedBlockingQueue<>();
     private final ArrayDeque<Ticket> unreadTickets = new ArrayDeque<>();
+    private final BooleanSupplier silent;
 
-    Stream(StreamObserver<SequenceResponse> out) {
+    Stream(StreamObserver<SequenceResponse> out, BooleanSupplier silent) {
       this.out = out;
+      this.silent = silent;
     }
 
     @Override
     public void onNext(SequenceRequest value) {
       received.add(value);
+      if (value.hasClockProbe() && !silent.getAsBoolean()) {
+        long nowMicros = RegionFixture.micros(java.time.Instant.now());
+        send(SequenceResponse.newBuilder().setClockReply(ClockReply.newBuilder()
+            .setOriginMicros(value.getClockProbe().getOriginMicros())
+            .setReceiveMicros(nowMicros)
+            .setTransmitMicros(nowMicros)).build());
+      }
     }
 
     @Override

@@ -19,7 +19,8 @@ class RegionMainTest {
       "bad region id       | --region e{u} --arbiter localhost:1                        | region",
       "zero heartbeat      | --region eu --arbiter localhost:1 --heartbeat-interval-ms 0 | heartbeat",
       "non-numeric pending | --region eu --arbiter localhost:1 --max-pending lots        | --max-pending",
-      "unknown flag        | --region eu --arbiter localhost:1 --turbo                  | --turbo"})
+      "unknown flag        | --region eu --arbiter localhost:1 --turbo                  | --turbo",
+      "tiny silence timeout| --region eu --arbiter localhost:1 --arbiter-silence-timeout-ms 5 | silence timeout"})
   void badFlagsPrintOneLineAndExitWithUsageError(String name, String args, String mentions) {
     StringWriter err = new StringWriter();
     int code = RegionMain.run(args.split(" "), new PrintWriter(new StringWriter()),

@@ -38,9 +38,14 @@ public final class LeaderGate implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (open) return next.startCall(call, headers);
-    StatusRuntimeException refusal = notLeader(leaderAddress.get());
+    StatusRuntimeException refusal = refusal();
     call.close(refusal.getStatus(), refusal.getTrailers());
     return new ServerCall.Listener<>() {};
+  }
+
+  /** What this node answers while it does not lead, naming the leader as now known. */
+  public StatusRuntimeException refusal() {
+    return notLeader(leaderAddress.get());
   }
 
   /** The status a standby answers with. */

@@ -7,18 +7,24 @@ import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerLoop;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Switches a node between leader and standby. Elected: a fresh sequencer for the term, then every
- * stored event claimed under the term's epoch and rebuilt from its ledger (stock, per-user
- * counts, decided ids and order), and only then the gate opens to regions and operators. Deposed:
- * the gate closes first, region streams end with NOT_LEADER naming the leader, and the term's
- * sequencer with everything it had not persisted is dropped.
+ * Switches a node between leader and standby. Called on the leadership thread, it never blocks
+ * there: recovery runs on its own "recovery" thread. Elected: a fresh sequencer for the term, then
+ * every stored event claimed under the term's epoch and rebuilt, and only once the term is
+ * recovered the loop admits region streams and the gate opens. Deposed: the gate closes, the loop
+ * refuses and ends every region stream with NOT_LEADER naming the leader, and the term's sequencer
+ * with everything it had not persisted is dropped. Loop tasks are posted from the leadership
+ * thread, so a term's "admit" and "refuse" reach the loop in the order they happened.
  */
-public final class LeaderRole implements Leadership.Listener {
+public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaderRole.class);
 
   private final ArbiterStore store;
@@ -28,9 +34,19 @@ public final class LeaderRole implements Leadership.Listener {
   private final EventAdminGrpcService admin;
   private final LeaderGate gate;
   private final Supplier<Sequencer> sequencers;
+  private final Consumer<LeaderState> stateListener;
+  private final ExecutorService recovery = Executors.newSingleThreadExecutor(
+      r -> Thread.ofPlatform().daemon().name("recovery").unstarted(r));
+  /** The epoch being recovered or led; 0 while standby. Read by the recovery thread to stop early. */
+  private volatile long term;
 
+  /**
+   * @param stateListener told of every change of {@link LeaderState} (e.g. health follows it); must
+   *     not block
+   */
   public LeaderRole(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
-      EventAdminGrpcService admin, LeaderGate gate, Supplier<Sequencer> sequencers) {
+      EventAdminGrpcService admin, LeaderGate gate, Supplier<Sequencer> sequencers,
+      Consumer<LeaderState> stateListener) {
     this.store = store;
     this.loop = loop;
     this.sessions = sessions;
@@ -38,29 +54,59 @@ public final class LeaderRole implements Leadership.Listener {
     this.admin = admin;
     this.gate = gate;
     this.sequencers = sequencers;
+    this.stateListener = stateListener;
   }
 
   @Override
-  public void elected(long epoch) {
+  public void elected(Leadership.Term won) {
+    term = won.epoch();
+    stateListener.accept(LeaderState.RECOVERING);
+    CompletableFuture<Void> led = loop.lead(sequencers.get(), won.epoch());
+    recovery.execute(() -> recover(won, led));
+  }
+
+  /** Recovery thread: claims and rebuilds every stored event, then reports to the term. */
+  private void recover(Leadership.Term won, CompletableFuture<Void> led) {
     long startNanos = System.nanoTime();
-    loop.lead(sequencers.get(), epoch).join();
-    int count = 0;
-    for (EventSpec spec : store.listEvents()) {
-      // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
-      store.fenceEvent(spec.eventId(), epoch);
-      admin.register(spec).join();
-      count++;
+    try {
+      led.join();
+      int count = 0;
+      for (EventSpec spec : store.listEvents()) {
+        if (term != won.epoch()) return; // deposed meanwhile: the next term starts afresh
+        // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
+        store.fenceEvent(spec.eventId(), won.epoch());
+        admin.register(spec).join();
+        count++;
+      }
+      log.info("recovered epoch={} events={} recoveryMs={}", won.epoch(), count, (System.nanoTime() - startNanos) / 1_000_000);
+      won.recovered();
+    } catch (RuntimeException e) {
+      log.error("recovery failed epoch={}", won.epoch(), e);
+      won.failed(e.toString());
     }
+  }
+
+  @Override
+  public void leading(long epoch) {
+    loop.execute(sessions::admit); // before the gate opens: no hello can reach the loop ahead of it
     gate.open();
-    log.info("leading epoch={} events={} rebuildMs={}", epoch, count, (System.nanoTime() - startNanos) / 1_000_000);
+    stateListener.accept(LeaderState.LEADING);
+    log.info("leading epoch={}", epoch);
   }
 
   @Override
   public void deposed(String why, String leaderAddress) {
+    term = 0;
     gate.close();
-    loop.execute(() -> sessions.closeAll(LeaderGate.notLeader(leaderAddress)));
-    loop.standBy().join();
-    events.clear();
+    loop.execute(() -> sessions.refuseAll(gate::refusal));
+    loop.standBy();
+    recovery.execute(events::clear); // after any recovery still running for the ended term
+    stateListener.accept(LeaderState.STANDBY);
     log.warn("standing by: {}", why);
+  }
+
+  @Override
+  public void close() {
+    recovery.shutdownNow();
   }
 }

@@ -1,5 +1,6 @@
 package flashsale.arbiter.cluster;
 
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -8,21 +9,46 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs this node's side of the leader election on its own thread: a standby tries to acquire the
- * lease every renew interval, the leader renews it. The leader steps down when a renewal finds
- * the lease gone, when it could not renew for {@link LeaseSettings#trustedMs()} (Redis away, or
- * this process paused), or when the store fences one of its writes ({@link #fenced}). Listener
- * calls happen on the leadership thread, one at a time.
+ * This node's side of the leader election, on one thread that does nothing else: every renew
+ * interval a standby tries to acquire the lease and the leader renews it. Lease calls are
+ * asynchronous and go one at a time: the thread never waits on Redis, and a slow reply is waited
+ * for rather than stacked behind.
+ *
+ * <p>The leader steps down only when its lease is really lost: a renewal answered "not yours", a
+ * write fenced by the store ({@link #fenced}), a failed recovery, or no successful renewal for a
+ * whole ttl on the monotonic clock. The ttl counts from the <em>start</em> of the last successful
+ * call (Redis' ttl began no earlier); while a renewal is still awaiting its reply it counts from
+ * that renewal's start instead, because its success would prove the lease never lapsed (Redis
+ * answers "not yours" to a renewal that arrives after expiry). So one late renewal costs nothing,
+ * a failed one is retried at the next tick, and a hung one ends the term a ttl after it began.
+ *
+ * <p>Listener calls happen on the leadership thread and must not block: recovery runs elsewhere
+ * and reports back through its {@link Term}. The state ({@link #state()}) goes STANDBY → RECOVERING
+ * → LEADING → STANDBY.
  */
 public final class Leadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);
 
-  /** What a change of role does to the node. */
-  public interface Listener {
-    /** This node leads under {@code epoch}: rebuild from the store, then serve. */
-    void elected(long epoch);
+  /** One term this node won: its recovery reports here when it is done. Any thread. */
+  public interface Term {
+    long epoch();
 
-    /** This node no longer leads (or never did): stop deciding, point callers at {@code leaderAddress}. */
+    /** Recovery finished: the node leads, unless the term has ended meanwhile. */
+    void recovered();
+
+    /** Recovery failed: the node steps down (and competes again). */
+    void failed(String why);
+  }
+
+  /** What a change of role does to the node. Every call must return at once. */
+  public interface Listener {
+    /** This node won the lease: start recovering (elsewhere) and report through {@code term}. */
+    void elected(Term term);
+
+    /** The term's recovery finished while this node still holds the lease: serve. */
+    void leading(long epoch);
+
+    /** This node no longer leads: stop deciding, refuse calls, point callers at {@code leaderAddress}. */
     void deposed(String why, String leaderAddress);
   }
 
@@ -30,77 +56,160 @@ public final class Leadership implements AutoCloseable {
   private final LeaseSettings settings;
   private final Listener listener;
   private final LongSupplier nanoTime;
-  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
-      r -> Thread.ofPlatform().daemon().name("leadership").unstarted(r));
-  private long epoch; // 0 while standby; leadership thread only
-  private long trustedUntilNanos;
+  private final ScheduledExecutorService thread;
+  // Leadership thread only:
+  private long epoch; // 0 while standby
+  private long trustedFromNanos; // start of the last successful acquire or renewal of this term
+  private boolean acquiring;
+  private boolean renewing;
+  private long renewStartNanos;
+  private long renewCalls; // tells the reply of the renewal in flight from one an ended term left behind
+  // Any thread:
+  private volatile LeaderState state = LeaderState.STANDBY;
+  private volatile long leadingEpoch;
   private volatile String leaderAddress = "";
 
-  /** @param nanoTime monotonic clock, injectable for tests */
-  public Leadership(LeaderLease lease, LeaseSettings settings, Listener listener, LongSupplier nanoTime) {
+  /** On its own "leadership" thread and the system's monotonic clock. */
+  public Leadership(LeaderLease lease, LeaseSettings settings, Listener listener) {
+    this(lease, settings, listener, System::nanoTime, Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().daemon().name("leadership").unstarted(r)));
+  }
+
+  /**
+   * @param nanoTime monotonic clock, injectable for tests
+   * @param thread runs every lease step and listener call, one at a time; nothing else may run on
+   *     it (injectable for tests: a direct executor and manual {@link #tick()}s)
+   */
+  Leadership(LeaderLease lease, LeaseSettings settings, Listener listener, LongSupplier nanoTime,
+      ScheduledExecutorService thread) {
     this.lease = lease;
     this.settings = settings;
     this.listener = listener;
     this.nanoTime = nanoTime;
+    this.thread = thread;
   }
 
   public void start() {
-    thread.scheduleWithFixedDelay(this::tick, 0, settings.renewIntervalMs(), TimeUnit.MILLISECONDS);
+    thread.scheduleAtFixedRate(this::tick, 0, settings.renewIntervalMs(), TimeUnit.MILLISECONDS);
   }
 
-  /** The leader's advertised address as last seen; empty when unknown. Any thread. */
+  public LeaderState state() {
+    return state;
+  }
+
+  /** The epoch of the current term while RECOVERING or LEADING; 0 while STANDBY. */
+  public long epoch() {
+    return leadingEpoch;
+  }
+
+  /** The leader's advertised address as last seen; empty when unknown. */
   public String leaderAddress() {
     return leaderAddress;
   }
 
-  /** The store refused a write of {@code fencedEpoch}: a newer leader exists. Any thread. */
+  /** The store refused a write of {@code fencedEpoch}: a newer leader exists. */
   public void fenced(long fencedEpoch, String detail) {
-    thread.execute(() -> {
+    post(() -> {
       if (epoch == fencedEpoch) stepDown("write fenced: " + detail);
     });
   }
 
-  private void tick() {
-    try {
-      if (epoch == 0) tryAcquire();
-      else renew();
-    } catch (RuntimeException e) {
-      log.warn("lease call failed epoch={}: {}", epoch, e.toString());
-      if (epoch != 0 && nanoTime.getAsLong() - trustedUntilNanos > 0) stepDown("lease not renewed in time: " + e);
+  /** One step: give up an expired lease, then renew it or try to acquire one. Leadership thread. */
+  void tick() {
+    long nowNanos = nanoTime.getAsLong();
+    if (epoch != 0) stepDownIfExpired(nowNanos);
+    if (epoch != 0) {
+      if (!renewing) renew(epoch, nowNanos);
+    } else if (!acquiring) {
+      acquire(nowNanos);
     }
   }
 
-  private void tryAcquire() {
-    long startNanos = nanoTime.getAsLong();
-    LeaseView view = lease.tryAcquire();
-    leaderAddress = view.leaderAddress();
-    if (!view.mine()) return;
-    epoch = view.epoch();
-    trustedUntilNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(settings.trustedMs());
-    log.info("lease acquired epoch={} ttlMs={} renewMs={}", epoch, settings.ttlMs(), settings.renewIntervalMs());
-    try {
-      listener.elected(epoch);
-    } catch (RuntimeException e) {
-      stepDown("rebuild failed: " + e);
-    }
+  private void stepDownIfExpired(long nowNanos) {
+    long fromNanos = renewing ? renewStartNanos : trustedFromNanos;
+    if (nowNanos - fromNanos < TimeUnit.MILLISECONDS.toNanos(settings.ttlMs())) return;
+    stepDown("no successful renewal for " + (nowNanos - trustedFromNanos) / 1_000_000 + " ms (ttl "
+        + settings.ttlMs() + " ms)");
   }
 
-  private void renew() {
-    long startNanos = nanoTime.getAsLong();
-    if (startNanos - trustedUntilNanos > 0) {
-      stepDown("lease expired before renewal (paused or slow) epoch=" + epoch);
+  private void acquire(long startNanos) {
+    acquiring = true;
+    call(lease::tryAcquire, view -> {
+      acquiring = false;
+      leaderAddress = view.leaderAddress();
+      if (!view.mine()) return;
+      epoch = view.epoch();
+      trustedFromNanos = startNanos;
+      leadingEpoch = epoch;
+      state = LeaderState.RECOVERING;
+      log.info("lease acquired epoch={} ttlMs={} renewMs={}", epoch, settings.ttlMs(), settings.renewIntervalMs());
+      listener.elected(new TermHandle(epoch));
+    }, error -> {
+      acquiring = false;
+      log.warn("lease acquire failed: {}", error.toString());
+    });
+  }
+
+  private void renew(long termEpoch, long startNanos) {
+    renewing = true;
+    renewStartNanos = startNanos;
+    long callNo = ++renewCalls;
+    call(() -> lease.renew(termEpoch), mine -> {
+      if (callNo != renewCalls) return; // a term that ended already
+      renewing = false;
+      if (!mine) {
+        stepDown("renewal answered: the lease is no longer ours");
+        return;
+      }
+      trustedFromNanos = startNanos;
+      long nowNanos = nanoTime.getAsLong();
+      long replyMs = (nowNanos - startNanos) / 1_000_000;
+      stepDownIfExpired(nowNanos);
+      if (epoch == termEpoch && replyMs >= settings.renewIntervalMs()) {
+        // Late: the next tick may come too close to this renewal's ttl, so renew again now.
+        log.warn("lease renewed late epoch={} replyMs={}", termEpoch, replyMs);
+        renew(termEpoch, nowNanos);
+      }
+    }, error -> {
+      if (callNo != renewCalls) return;
+      renewing = false;
+      log.warn("lease renewal failed epoch={} trustedForMs={}: {}", termEpoch,
+          settings.ttlMs() - (nanoTime.getAsLong() - trustedFromNanos) / 1_000_000, error.toString());
+      stepDownIfExpired(nanoTime.getAsLong());
+    });
+  }
+
+  /** Starts a lease call; its reply is handled on the leadership thread. */
+  private <T> void call(java.util.function.Supplier<CompletionStage<T>> request,
+      java.util.function.Consumer<T> onReply, java.util.function.Consumer<Throwable> onError) {
+    CompletionStage<T> reply;
+    try {
+      reply = request.get();
+    } catch (RuntimeException e) {
+      onError.accept(e);
       return;
     }
-    if (!lease.renew(epoch)) {
-      stepDown("lease lost epoch=" + epoch);
-      return;
+    reply.whenCompleteAsync((value, error) -> {
+      if (error != null) onError.accept(error);
+      else onReply.accept(value);
+    }, thread);
+  }
+
+  private void post(Runnable step) {
+    try {
+      thread.execute(step);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      log.debug("leadership closed; dropped a late step");
     }
-    trustedUntilNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(settings.trustedMs());
   }
 
   private void stepDown(String why) {
-    log.warn("stepping down epoch={}: {}", epoch, why);
+    renewing = false;
+    renewCalls++; // a reply still due belongs to the ended term and is ignored
+    log.warn("stepping down epoch={} state={}: {}", epoch, state, why);
     epoch = 0;
+    leadingEpoch = 0;
+    state = LeaderState.STANDBY;
     leaderAddress = "";
     listener.deposed(why, "");
   }
@@ -114,14 +223,44 @@ public final class Leadership implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (epoch != 0) {
+    long held = epoch;
+    if (held != 0) {
       try {
-        lease.release(epoch);
-        log.info("lease released epoch={}", epoch);
+        lease.release(held);
+        log.info("lease released epoch={}", held);
       } catch (RuntimeException e) {
-        log.warn("lease release failed epoch={}: {}", epoch, e.toString());
+        log.warn("lease release failed epoch={}: {}", held, e.toString());
       }
     }
     lease.close();
+  }
+
+  private final class TermHandle implements Term {
+    private final long termEpoch;
+
+    TermHandle(long termEpoch) {
+      this.termEpoch = termEpoch;
+    }
+
+    @Override
+    public long epoch() {
+      return termEpoch;
+    }
+
+    @Override
+    public void recovered() {
+      post(() -> {
+        if (epoch != termEpoch || state != LeaderState.RECOVERING) return;
+        state = LeaderState.LEADING;
+        listener.leading(termEpoch);
+      });
+    }
+
+    @Override
+    public void failed(String why) {
+      post(() -> {
+        if (epoch == termEpoch) stepDown("recovery failed: " + why);
+      });
+    }
   }
 }

@@ -6,10 +6,11 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The leader lease as a Redis hash with a PX expiry, {@code fs:{arbiter}:lease} (epoch, owner,
@@ -45,41 +46,48 @@ public final class RedisLeaderLease implements LeaderLease {
 
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
-  private final RedisCommands<String, String> redis;
+  private final RedisAsyncCommands<String, String> redis;
   private final String owner;
   private final String advertise;
   private final LeaseSettings settings;
 
-  /** Connects now; every call then fails fast (within a renew interval) while Redis is away. */
+  /**
+   * Connects now. Every call then completes within the ttl, at once exceptionally while Redis is
+   * unreachable; a missed reply costs one renew interval of the ttl, not the lease.
+   */
   public RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings) {
     RedisURI uri = RedisURI.create(redisUri);
-    uri.setTimeout(Duration.ofMillis(settings.renewIntervalMs()));
+    // A reply later than the ttl is worthless; renewals overlap, so a long timeout delays none.
+    uri.setTimeout(Duration.ofMillis(settings.ttlMs()));
     this.client = RedisClient.create();
-    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
+    // Rejected, not queued, while disconnected: a queued acquire could run long after we gave up on it.
+    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
     this.connection = client.connect(uri);
-    this.redis = connection.sync();
+    this.redis = connection.async();
     this.owner = nodeId + "/" + UUID.randomUUID();
     this.advertise = advertise;
     this.settings = settings;
   }
 
   @Override
-  public LeaseView tryAcquire() {
-    List<String> reply = redis.eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {LEASE_KEY, EPOCH_KEY},
-        owner, advertise, Long.toString(settings.ttlMs()));
-    return new LeaseView("1".equals(reply.get(0)), Long.parseLong(reply.get(1)), reply.get(2) == null ? "" : reply.get(2));
+  public CompletionStage<LeaseView> tryAcquire() {
+    return redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {LEASE_KEY, EPOCH_KEY},
+            owner, advertise, Long.toString(settings.ttlMs()))
+        .thenApply(reply -> new LeaseView(
+            "1".equals(reply.get(0)), Long.parseLong(reply.get(1)), reply.get(2) == null ? "" : reply.get(2)));
   }
 
   @Override
-  public boolean renew(long epoch) {
-    Long ok = redis.eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE_KEY},
-        owner, Long.toString(epoch), Long.toString(settings.ttlMs()));
-    return ok == 1L;
+  public CompletionStage<Boolean> renew(long epoch) {
+    return redis.<Long>eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE_KEY},
+            owner, Long.toString(epoch), Long.toString(settings.ttlMs()))
+        .thenApply(ok -> ok == 1L);
   }
 
   @Override
   public void release(long epoch) {
-    redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {LEASE_KEY}, owner, Long.toString(epoch));
+    connection.sync().eval(RELEASE, ScriptOutputType.INTEGER, new String[] {LEASE_KEY}, owner, Long.toString(epoch));
   }
 
   @Override

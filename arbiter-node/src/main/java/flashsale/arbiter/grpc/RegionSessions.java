@@ -18,6 +18,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +34,42 @@ public final class RegionSessions {
   record Session(String region, long id, StreamObserver<SequenceResponse> out) {}
 
   private final Map<String, Session> byRegion = new LinkedHashMap<>();
+  /** While set, this node does not lead: every stream is ended with what it supplies. */
+  private Supplier<? extends Throwable> refusal;
 
-  /** Registers a new stream; an older stream of the same region is closed (it is stale). */
-  void open(Session session) {
+  /**
+   * Registers a new stream; an older stream of the same region is closed (it is stale). While
+   * refusing (a standby), the stream is ended with the refusal instead and false returned: a
+   * stream admitted by the gate just before the node was deposed must not be welcomed after.
+   */
+  boolean open(Session session) {
+    if (refusal != null) {
+      log.info("region={} stream={} refused: not leading", session.region(), session.id());
+      closeQuietly(session, refusal.get());
+      return false;
+    }
     Session old = byRegion.put(session.region(), session);
     if (old != null) {
       log.info("region={} stream replaced old={} new={}", session.region(), old.id(), session.id());
       closeQuietly(old, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "replaced by a newer stream of the same region"));
     }
+    return true;
+  }
+
+  /** This node leads (and has recovered): streams are welcome from now on. */
+  public void admit() {
+    refusal = null;
+  }
+
+  /**
+   * This node does not lead: ends every stream it holds, and every stream that says hello from
+   * now on, with {@code refusal} (NOT_LEADER naming the leader as known when each one ends).
+   */
+  public void refuseAll(Supplier<? extends Throwable> refusal) {
+    this.refusal = refusal;
+    int open = byRegion.size();
+    closeAll(refusal.get());
+    if (open > 0) log.info("closed {} region streams: not leading", open);
   }
 
   /** Forgets the stream if it is still the region's current one; true if it was. */

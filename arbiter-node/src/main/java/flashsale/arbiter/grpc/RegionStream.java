@@ -78,14 +78,15 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     Session s = new Session(region, STREAM_IDS.incrementAndGet(), out);
     session = s;
     log.info("region={} instance={} stream={} connected", region, instanceId, s.id());
+    // One loop task: whether this node still leads is decided there, in order with its deposition.
     loop.execute(
         () -> {
-          sessions.open(s);
+          if (!sessions.open(s)) return;
           sessions.send(region, SequenceResponse.newBuilder().setWelcome(welcome).build());
           for (var spec : events.all()) sessions.send(region, RegionSessions.announcement(spec));
+          loop.inputNow(q -> q.regionConnected(region, loop.nowMicros()));
+          announceSoldOut(region);
         });
-    loop.input(q -> q.regionConnected(region, loop.nowMicros()));
-    loop.execute(() -> announceSoldOut(region));
   }
 
   private void announceSoldOut(String region) {

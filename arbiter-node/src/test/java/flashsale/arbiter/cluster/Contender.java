@@ -1,13 +1,16 @@
 package flashsale.arbiter.cluster;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One arbiter's side of the election, in-process, on the real {@link RedisLeaderLease}: records
- * every role change it is told of, and can freeze its lease calls (they block, as in a paused
- * process or a hung connection: no renewal, no release, no step-down) until thawed.
+ * every role change it is told of (recovery is instant), and can freeze its lease calls (their
+ * replies never come, as on a hung connection, until thawed).
  */
 final class Contender implements Leadership.Listener, AutoCloseable {
   final String address;
@@ -20,7 +23,7 @@ final class Contender implements Leadership.Listener, AutoCloseable {
   Contender(String redisUri, String nodeId, LeaseSettings settings) {
     this.address = "127.0.0.1:" + (40_000 + Math.abs(nodeId.hashCode() % 10_000));
     LeaderLease real = new RedisLeaderLease(redisUri, nodeId, address, settings);
-    this.leadership = new Leadership(new FreezableLease(real), settings, this, System::nanoTime);
+    this.leadership = new Leadership(new FreezableLease(real), settings, this);
   }
 
   Contender start() {
@@ -51,10 +54,14 @@ final class Contender implements Leadership.Listener, AutoCloseable {
   }
 
   @Override
-  public void elected(long newEpoch) {
-    epoch = newEpoch;
-    elections.add(newEpoch);
+  public void elected(Leadership.Term term) {
+    epoch = term.epoch();
+    elections.add(term.epoch());
+    term.recovered();
   }
+
+  @Override
+  public void leading(long leadingEpoch) {}
 
   @Override
   public void deposed(String why, String leaderAddress) {
@@ -76,27 +83,27 @@ final class Contender implements Leadership.Listener, AutoCloseable {
       this.real = real;
     }
 
-    private void blockWhileFrozen() {
+    /** {@code call} now, or once thawed when frozen. */
+    private <T> CompletionStage<T> whenThawed(Supplier<CompletionStage<T>> call) {
       CountDownLatch latch = frozen;
-      if (latch == null) return;
-      try {
-        latch.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while frozen", e);
-      }
+      if (latch == null) return call.get();
+      return CompletableFuture.runAsync(() -> {
+        try {
+          latch.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }).thenCompose(v -> call.get());
     }
 
     @Override
-    public LeaseView tryAcquire() {
-      blockWhileFrozen();
-      return real.tryAcquire();
+    public CompletionStage<LeaseView> tryAcquire() {
+      return whenThawed(real::tryAcquire);
     }
 
     @Override
-    public boolean renew(long leaseEpoch) {
-      blockWhileFrozen();
-      return real.renew(leaseEpoch);
+    public CompletionStage<Boolean> renew(long leaseEpoch) {
+      return whenThawed(() -> real.renew(leaseEpoch));
     }
 
     @Override

@@ -62,17 +62,17 @@ class LeaderElectionRedisTest {
   void oneHolderAtATimeAndEveryAcquisitionTakesAHigherEpoch() {
     try (var first = new RedisLeaderLease(redis.uri(), "a", "10.0.0.1:1", SETTINGS);
         var second = new RedisLeaderLease(redis.uri(), "b", "10.0.0.2:2", SETTINGS)) {
-      LeaseView held = first.tryAcquire();
+      LeaseView held = join(first.tryAcquire());
       assertTrue(held.mine());
-      assertEquals(new LeaseView(false, held.epoch(), "10.0.0.1:1"), second.tryAcquire(), "the holder, named");
-      long again = first.tryAcquire().epoch(); // re-acquiring our own lease still fences our last term
+      assertEquals(new LeaseView(false, held.epoch(), "10.0.0.1:1"), join(second.tryAcquire()), "the holder, named");
+      long again = join(first.tryAcquire()).epoch(); // re-acquiring our own lease still fences our last term
       assertTrue(again > held.epoch(), again + " after " + held.epoch());
-      assertFalse(first.renew(held.epoch()), "a renewal under a superseded epoch");
-      assertTrue(first.renew(again));
+      assertFalse(join(first.renew(held.epoch())), "a renewal under a superseded epoch");
+      assertTrue(join(first.renew(again)));
       first.release(again);
-      LeaseView taken = second.tryAcquire();
+      LeaseView taken = join(second.tryAcquire());
       assertTrue(taken.mine() && taken.epoch() > again, "after release: " + taken);
-      assertFalse(first.renew(again), "the released lease is gone");
+      assertFalse(join(first.renew(again)), "the released lease is gone");
     }
   }
 
@@ -86,7 +86,7 @@ class LeaderElectionRedisTest {
     awaitLeaderAddress(standby, leader.address);
 
     long frozenNanos = System.nanoTime();
-    leader.freeze(); // a paused process: no renewal, no release, no step-down
+    leader.freeze(); // its renewals hang: no reply, so it steps down a ttl after the last one began
     long secondEpoch = standby.awaitElected(SETTINGS.ttlMs() + SETTINGS.renewIntervalMs() + SLACK_MS);
     long takeoverMs = (System.nanoTime() - frozenNanos) / 1_000_000;
     assertTrue(secondEpoch > firstEpoch, secondEpoch + " after " + firstEpoch);
@@ -163,6 +163,10 @@ class LeaderElectionRedisTest {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SLACK_MS);
     while (!standby.leadership.leaderAddress().equals(expected) && System.nanoTime() < deadline) Thread.sleep(10);
     assertEquals(expected, standby.leadership.leaderAddress(), "a standby names the leader");
+  }
+
+  private static <T> T join(java.util.concurrent.CompletionStage<T> reply) {
+    return reply.toCompletableFuture().join();
   }
 
   private static void deleteLease() {

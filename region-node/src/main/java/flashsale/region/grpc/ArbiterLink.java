@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * breaks it reconnects and the purchases stay pending: to the leader a standby named (NOT_LEADER
  * with metadata {@code leader}), else to the next arbiter in turn; after a standby's answer at the
  * minimum delay, after a failure with exponential backoff.
+ *
+ * <p>A stream that has been silent longer than {@code silenceTimeoutMs} is dropped: the arbiter
+ * answers every clock probe, and the link probes whenever it has heard nothing for half the
+ * timeout, so silence means a frozen or cut-off arbiter (TCP keepalive alone takes far longer to
+ * notice). For one timeout after that the link tries only the other arbiters, and does not follow
+ * a standby that names the silent one as leader: its lease may simply not have run out yet.
  * What goes out in which order is {@link StreamOutbox}'s call. Loop-owned: every method but
  * {@link #start()} and {@link #connected()} runs on the region loop.
  */
@@ -42,7 +49,12 @@ public final class ArbiterLink {
   private static final Logger log = LoggerFactory.getLogger(ArbiterLink.class);
 
   /** Timings of the link, all in milliseconds. */
-  public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs, long reconnectMaxMs) {}
+  public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs, long reconnectMaxMs,
+      long silenceTimeoutMs) {
+    public Settings {
+      if (silenceTimeoutMs < 2) throw new IllegalArgumentException("silence timeout ms must be at least 2, got " + silenceTimeoutMs);
+    }
+  }
 
   private final String region;
   private final String instanceId;
@@ -63,6 +75,12 @@ public final class ArbiterLink {
   private boolean closed;
   private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private volatile boolean welcomed;
+  private final LongSupplier nanoTime = System::nanoTime;
+  /** When the current stream last brought anything (or was opened). */
+  private long lastHeardNanos;
+  /** The channel dropped for silence, not to be followed to until {@link #suspectUntilNanos}; -1 if none. */
+  private int suspectIndex = -1;
+  private long suspectUntilNanos;
 
   public ArbiterLink(String region, String instanceId, RegionLoop loop, RegionCore core, ArbiterChannels channels,
       Settings settings, Consumer<SequenceResponse> inbound) {
@@ -82,6 +100,7 @@ public final class ArbiterLink {
       connect();
       timers.add(loop.every(this::heartbeatTick, settings.heartbeatIntervalMs()));
       timers.add(loop.every(this::probe, settings.clockProbeIntervalMs()));
+      timers.add(loop.every(this::checkSilence, Math.max(1, settings.silenceTimeoutMs() / 10)));
     });
   }
 
@@ -115,6 +134,7 @@ public final class ArbiterLink {
   private void connect() {
     if (closed) return;
     long gen = ++generation;
+    lastHeardNanos = nanoTime.getAsLong();
     stream = SequencerServiceGrpc.newStub(channels.reconnecting(channelIndex))
         .withExecutor(loop)
         .withMaxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
@@ -153,6 +173,23 @@ public final class ArbiterLink {
     stream.onNext(SequenceRequest.newBuilder()
         .setClockProbe(ClockProbe.newBuilder().setOriginMicros(core.nowMicros()))
         .build());
+  }
+
+  /** Drops a stream that has been silent past the timeout; probes one that is getting quiet. */
+  private void checkSilence() {
+    if (stream == null) return;
+    long silentMs = (nanoTime.getAsLong() - lastHeardNanos) / 1_000_000;
+    if (silentMs < settings.silenceTimeoutMs()) {
+      if (silentMs >= settings.silenceTimeoutMs() / 2) probe();
+      return;
+    }
+    StreamObserver<SequenceRequest> silent = stream;
+    suspectIndex = Math.floorMod(channelIndex, channels.size());
+    suspectUntilNanos = nanoTime.getAsLong() + settings.silenceTimeoutMs() * 1_000_000;
+    disconnected(generation, "arbiter silent for " + silentMs + " ms (timeout " + settings.silenceTimeoutMs() + " ms)",
+        null);
+    generation++; // the cancellation's own callback must not reconnect a second time
+    if (silent instanceof ClientCallStreamObserver<SequenceRequest> call) call.cancel("arbiter silent", null);
   }
 
   private void onMessage(SequenceResponse message) {
@@ -195,10 +232,27 @@ public final class ArbiterLink {
     failuresThisRound = standby.isPresent() ? 0 : failuresThisRound + 1;
     long delayMs = standby.isPresent() || failuresThisRound < channels.size()
         ? settings.reconnectMinMs() : backoff.nextDelayMs();
-    channelIndex = leader.isEmpty() ? channelIndex + 1 : channels.indexOf(leader);
+    channelIndex = leader.isEmpty() ? nextChannel() : follow(leader);
     log.warn("arbiter stream {} ended ({}); {} purchases pending; reconnecting to {} in {} ms",
         gen, why, core.pendingCount(), leader.isEmpty() ? "the next arbiter" : "leader " + leader, delayMs);
     loop.schedule(this::connect, delayMs);
+  }
+
+  /** The next arbiter in turn, passing over one that just went silent while there is another to try. */
+  private int nextChannel() {
+    int next = Math.floorMod(channelIndex + 1, channels.size());
+    boolean suspect = next == suspectIndex && nanoTime.getAsLong() - suspectUntilNanos < 0;
+    return suspect && channels.size() > 1 ? Math.floorMod(next + 1, channels.size()) : next;
+  }
+
+  /** The channel of a leader a standby named, unless that leader just went silent on us: then this standby again. */
+  private int follow(String leader) {
+    int named = channels.indexOf(leader);
+    boolean suspect = named == suspectIndex && nanoTime.getAsLong() - suspectUntilNanos < 0;
+    if (!suspect) return named;
+    log.info("standby names {} as leader, which was silent {} ms ago; asking again here", leader,
+        settings.silenceTimeoutMs() - (suspectUntilNanos - nanoTime.getAsLong()) / 1_000_000);
+    return channelIndex;
   }
 
   /** Callbacks of one stream; they run on the loop (the stub's executor). */
@@ -211,7 +265,9 @@ public final class ArbiterLink {
 
     @Override
     public void onNext(SequenceResponse message) {
-      if (gen == generation) onMessage(message);
+      if (gen != generation) return;
+      lastHeardNanos = nanoTime.getAsLong();
+      onMessage(message);
     }
 
     @Override

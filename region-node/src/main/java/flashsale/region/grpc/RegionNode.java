@@ -26,7 +26,7 @@ public final class RegionNode {
   /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
   public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
       long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs,
-      StampUncertainty uncertainty) {}
+      StampUncertainty uncertainty, long arbiterSilenceTimeoutMs) {}
 
   private final String region;
   private final RegionLoop loop;
@@ -53,7 +53,7 @@ public final class RegionNode {
     this.core = core;
     this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
         new ArbiterLink.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
-            s.reconnectMaxMs()),
+            s.reconnectMaxMs(), s.arbiterSilenceTimeoutMs()),
         new ArbiterInbound(core, calls));
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
     this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);

@@ -53,7 +53,8 @@ class ArbiterFailoverFaultTest {
     awaitLeader(30_000);
     for (String region : List.of("east", "west")) {
       RegionConfig config = RegionConfig.builder(region).arbiterTargets(arbiters.stream().map(ArbiterProcess::address).toList())
-          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000).build();
+          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000)
+          .arbiterSilenceTimeoutMs(ArbiterProcess.LEASE_TTL_MS).build();
       regions.put(region, RegionServer.onPort(0, config).start());
     }
   }
@@ -89,6 +90,24 @@ class ArbiterFailoverFaultTest {
     throw new AssertionError("no arbiter leads after " + timeoutMs + " ms");
   }
 
+  static ArbiterProcess other(ArbiterProcess a) {
+    return arbiters.get(0) == a ? arbiters.get(1) : arbiters.get(0);
+  }
+
+  /** Waits until {@code a} runs and answers as a standby (NOT_LEADER), so it can take over. */
+  static void awaitStandby(ArbiterProcess a, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < deadline) {
+      try {
+        admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
+      } catch (StatusRuntimeException e) {
+        if (Errors.reasonOf(e).orElse("").equals("NOT_LEADER")) return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(a.nodeId + " is not up as a standby after " + timeoutMs + " ms");
+  }
+
   static boolean leads(ArbiterProcess a) {
     try {
       admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
@@ -110,6 +129,26 @@ class ArbiterFailoverFaultTest {
     admin(leader).createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
   }
 
+  /**
+   * Ms from {@code sinceNanos} until {@code arbiter} leads with every region connected to it, or
+   * {@code limitMs} if that has not happened by then.
+   */
+  static long awaitRegionsOn(ArbiterProcess arbiter, long sinceNanos, long limitMs) throws InterruptedException {
+    ManagedChannel admin = channel(arbiter.address());
+    while (true) {
+      long elapsedMs = (System.nanoTime() - sinceNanos) / 1_000_000;
+      if (elapsedMs >= limitMs) return limitMs;
+      try {
+        var seen = EventAdminServiceGrpc.newBlockingStub(admin)
+            .withDeadlineAfter(200, TimeUnit.MILLISECONDS).listRegions(ListRegionsRequest.getDefaultInstance());
+        if (seen.getRegionsList().stream().filter(r -> r.getConnected()).count() == regions.size()) return elapsedMs;
+      } catch (StatusRuntimeException notYet) {
+        // still a standby, or recovering
+      }
+      Thread.sleep(20);
+    }
+  }
+
   static Map<String, FlashSaleServiceGrpc.FlashSaleServiceStub> buyers() {
     Map<String, FlashSaleServiceGrpc.FlashSaleServiceStub> stubs = new LinkedHashMap<>();
     regions.forEach((name, r) -> stubs.put(name, FlashSaleServiceGrpc.newStub(channel("127.0.0.1:" + r.port()))));
@@ -125,6 +164,7 @@ class ArbiterFailoverFaultTest {
     List<Long> takeoverMs = new ArrayList<>();
     for (int round = 1; round <= 4; round++) {
       ArbiterProcess leader = awaitLeader(30_000);
+      awaitStandby(other(leader), 60_000); // restarted last round: takeover must not wait for its JVM
       String eventId = "kill-" + round;
       createEvent(leader, eventId);
       SaleHistory history = new SaleHistory(eventId);
@@ -163,6 +203,7 @@ class ArbiterFailoverFaultTest {
   @Test
   void throughputDuringAndAfterLeaderFailover() throws Exception {
     ArbiterProcess leader = awaitLeader(30_000);
+    awaitStandby(other(leader), 60_000);
     long stock = 1_000_000; // never sells out: every answer is a real decision from the leader
     createEvent(leader, "steady-1", stock);
     SteadyLoad load = new SteadyLoad("steady-1");
@@ -187,18 +228,24 @@ class ArbiterFailoverFaultTest {
   @Test
   void leaderPausedPastItsLeaseIsDeposedAndNamesTheNewLeader() throws Exception {
     ArbiterProcess leader = awaitLeader(30_000);
+    ArbiterProcess standby = other(leader);
+    awaitStandby(standby, 60_000); // an earlier test may have just restarted it
     createEvent(leader, "pause-1");
     SaleHistory history = new SaleHistory("pause-1");
+    CompletableFuture<Long> regionsMovedMs = new CompletableFuture<>();
     CompletableFuture<Void> resumed = new CompletableFuture<>();
+    long pauseMs = 3 * ArbiterProcess.LEASE_TTL_MS;
     history.burst(buyers(), PURCHASES, () -> {
       try {
         leader.pause();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
+      long pausedNanos = System.nanoTime();
       CompletableFuture.runAsync(() -> {
         try {
-          Thread.sleep(3 * ArbiterProcess.LEASE_TTL_MS);
+          regionsMovedMs.complete(awaitRegionsOn(standby, pausedNanos, pauseMs));
+          Thread.sleep(Math.max(0, pauseMs - (System.nanoTime() - pausedNanos) / 1_000_000));
           leader.resume();
           resumed.complete(null);
         } catch (Exception e) {
@@ -207,7 +254,12 @@ class ArbiterFailoverFaultTest {
       });
     });
     resumed.get(30, TimeUnit.SECONDS);
-    System.out.println("leader SIGSTOP past lease: " + history.check(store, STOCK, ArbiterFailoverFaultTest::buyer));
+    System.out.println("leader SIGSTOP past lease: " + history.check(store, STOCK, ArbiterFailoverFaultTest::buyer)
+        + " regionsOnNewLeaderMs=" + regionsMovedMs.get());
+    // A frozen leader keeps its TCP connections open: the regions must leave it on their own,
+    // by the silence of the stream, not wait for it to wake up (or for TCP keepalive).
+    assertTrue(regionsMovedMs.get() < pauseMs, "regions stayed on the frozen leader; moved after "
+        + regionsMovedMs.get() + " ms of a " + pauseMs + " ms pause");
     ArbiterProcess newLeader = awaitLeader(10_000);
     assertTrue(newLeader != leader, "the paused leader must have been replaced");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

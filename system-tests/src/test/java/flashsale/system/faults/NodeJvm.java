@@ -28,7 +28,13 @@ final class NodeJvm implements AutoCloseable {
     }
   }
 
+  /**
+   * The module's jar; {@code -Dfaults.jar-dir=DIR} takes {@code DIR/<module>.jar} instead (a
+   * benchmark of a saved build while the tree is rebuilt).
+   */
   static Path jar(String module) {
+    String dir = System.getProperty("faults.jar-dir", "");
+    if (!dir.isEmpty()) return Path.of(dir, module + ".jar");
     Path root = Path.of("").toAbsolutePath();
     if (!Files.exists(root.resolve(module))) root = root.getParent();
     Path jar = root.resolve(module + "/target/" + module + ".jar");
@@ -49,7 +55,9 @@ final class NodeJvm implements AutoCloseable {
     Path logs = Path.of("target", "fault-logs");
     Files.createDirectories(logs);
     List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar(module).toString()));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+        "-jar", jar(module).toString()));
     command.addAll(args);
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)

@@ -23,9 +23,17 @@ final class RegionProcess implements AutoCloseable {
     return jvm.address();
   }
 
+  /** Starts with the test clusters' settings: a stream silent for a lease ttl is dropped. */
   RegionProcess start() throws IOException {
-    jvm.start(List.of("--region", region, "--port", Integer.toString(jvm.port), "--arbiter", String.join(",", arbiters),
-        "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+    return start(List.of("--arbiter-silence-timeout-ms", Long.toString(ArbiterProcess.LEASE_TTL_MS)));
+  }
+
+  /** Starts with {@code extraArgs} after the basic flags (arbiters, port, 2 ms heartbeats). */
+  RegionProcess start(List<String> extraArgs) throws IOException {
+    List<String> args = new java.util.ArrayList<>(List.of("--region", region, "--port", Integer.toString(jvm.port),
+        "--arbiter", String.join(",", arbiters), "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+    args.addAll(extraArgs);
+    jvm.start(args);
     return this;
   }
 

@@ -1,0 +1,172 @@
+package flashsale.arbiter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.cluster.LeaderLease;
+import flashsale.arbiter.cluster.LeaderState;
+import flashsale.arbiter.cluster.LeaseSettings;
+import flashsale.arbiter.cluster.LeaseView;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.v1.RegionHello;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SequencerServiceGrpc;
+import flashsale.wire.Errors;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The standby race: a region's {@code Sequence} stream opened at the moment its arbiter loses the
+ * lease. Whatever the order (hello before the deposition, racing it, or on a call the gate let in
+ * just before and whose hello comes after), the stream must end with NOT_LEADER: a region is never
+ * left welcomed on a standby. 50 leader changes, in a seeded random order.
+ */
+class StandbyRaceTest {
+  static final LeaseSettings LEASE = new LeaseSettings(100, 10);
+  static final long WAIT_MS = 5_000;
+
+  private final SwitchableLease lease = new SwitchableLease();
+  private ArbiterNode node;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    ArbiterConfig d = ArbiterConfig.defaults();
+    var config = new ArbiterConfig("race", 0, null, "127.0.0.1:1", d.maxClockSkewMicros(), d.maxBatchSize(),
+        d.maxInboundMessageBytes(), d.regionTimeoutMicros(), LEASE, null, d.maxErrorBoundMicros());
+    node = new ArbiterNode(config, InProcessServerBuilder.forName(name).directExecutor(), new InMemoryArbiterStore(),
+        Clock.systemUTC(), lease).start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    node.stop();
+  }
+
+  @Test
+  void aStreamOpenedAtALeaderChangeIsNeverLeftOnTheStandby() throws Exception {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    int welcomedThenClosed = 0;
+    for (int round = 1; round <= 50; round++) {
+      String context = "seed=" + seed + " round=" + round;
+      await(() -> node.leaderState() == LeaderState.LEADING, "leading again, " + context);
+      int order = random.nextInt(3);
+      Recorder region = new Recorder();
+      StreamObserver<SequenceRequest> stream = SequencerServiceGrpc.newStub(channel).sequence(region);
+      switch (order) {
+        case 0 -> { // hello, then the lease is lost
+          hello(stream, round);
+          lease.granted.set(false);
+        }
+        case 1 -> { // the lease is lost while the hello is on its way
+          CompletableFuture<Void> revoke = CompletableFuture.runAsync(() -> {
+            sleepMicros(random.nextInt(2_000));
+            lease.granted.set(false);
+          });
+          sleepMicros(random.nextInt(2_000));
+          hello(stream, round);
+          revoke.join();
+        }
+        default -> { // the gate let the call in while leading; its hello arrives after the deposition
+          lease.granted.set(false);
+          await(() -> node.leaderState() == LeaderState.STANDBY, "deposed, " + context);
+          hello(stream, round);
+        }
+      }
+      await(() -> node.leaderState() == LeaderState.STANDBY, "deposed, " + context);
+      Status ended = region.ended.get(WAIT_MS, TimeUnit.MILLISECONDS);
+      assertNotNull(ended);
+      assertEquals(Status.Code.UNAVAILABLE, ended.getCode(), context + ": " + ended);
+      assertEquals("NOT_LEADER", Errors.reasonOf(ended.asRuntimeException(region.trailers)).orElse(""), context);
+      if (region.welcomed.get()) welcomedThenClosed++;
+      lease.granted.set(true);
+    }
+    System.out.printf("standby race: 50 leader changes, %d streams welcomed before the change and closed by it (seed=%d)%n",
+        welcomedThenClosed, seed);
+  }
+
+  private static void hello(StreamObserver<SequenceRequest> stream, int round) {
+    stream.onNext(SequenceRequest.newBuilder()
+        .setHello(RegionHello.newBuilder().setRegion("east").setInstanceId("i-" + round)).build());
+  }
+
+  private static void sleepMicros(long micros) {
+    long until = System.nanoTime() + micros * 1_000;
+    while (System.nanoTime() < until) Thread.onSpinWait();
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "not " + what + " within " + WAIT_MS + " ms");
+      Thread.sleep(1);
+    }
+  }
+
+  /** What the region saw on its stream. */
+  private static final class Recorder implements StreamObserver<SequenceResponse> {
+    final AtomicBoolean welcomed = new AtomicBoolean();
+    final CompletableFuture<Status> ended = new CompletableFuture<>();
+    volatile io.grpc.Metadata trailers;
+
+    @Override
+    public void onNext(SequenceResponse message) {
+      if (message.hasWelcome()) welcomed.set(true);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      trailers = Status.trailersFromThrowable(t);
+      ended.complete(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      ended.complete(Status.OK);
+    }
+  }
+
+  /** A lease held whenever {@link #granted}; otherwise held by another node. */
+  private static final class SwitchableLease implements LeaderLease {
+    final AtomicBoolean granted = new AtomicBoolean(true);
+    private final AtomicLong epochs = new AtomicLong();
+
+    @Override
+    public CompletionStage<LeaseView> tryAcquire() {
+      return CompletableFuture.completedFuture(granted.get()
+          ? new LeaseView(true, epochs.incrementAndGet(), "127.0.0.1:1")
+          : new LeaseView(false, epochs.get(), "10.0.0.2:9090"));
+    }
+
+    @Override
+    public CompletionStage<Boolean> renew(long epoch) {
+      return CompletableFuture.completedFuture(granted.get() && epoch == epochs.get());
+    }
+
+    @Override
+    public void release(long epoch) {}
+
+    @Override
+    public void close() {}
+  }
+}
