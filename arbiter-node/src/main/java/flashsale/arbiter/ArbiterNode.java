@@ -111,8 +111,11 @@ public final class ArbiterNode implements AutoCloseable {
     } else {
       loop.standBy();
       Leadership[] self = new Leadership[1];
-      this.gate = new LeaderGate(() -> self[0].leaderAddress());
-      loop.execute(() -> sessions.refuseAll(gate::refusal)); // a standby until it has won and recovered
+      this.gate = new LeaderGate(() -> self[0].leaderAddress(), () -> self[0].holdsLease());
+      loop.execute(() -> {
+        sessions.refuseUnless(gate::isOpen, gate::refusal);
+        sessions.refuseAll(gate::refusal); // a standby until it has won and recovered
+      });
       this.role = new LeaderRole(store, loop, sessions, events, admin, gate, () -> new Sequencer(sequencerConfig),
           this::followState);
       this.leadership = new Leadership(lease, config.lease(), role);

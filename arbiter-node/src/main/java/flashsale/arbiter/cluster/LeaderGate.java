@@ -8,6 +8,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -17,10 +18,21 @@ import java.util.function.Supplier;
  */
 public final class LeaderGate implements ServerInterceptor {
   private final Supplier<String> leaderAddress;
+  private final BooleanSupplier leaseHeld;
   private volatile boolean open;
 
+  /** A gate for a node that leads alone: open means open. */
   public LeaderGate(Supplier<String> leaderAddress) {
+    this(leaderAddress, () -> true);
+  }
+
+  /**
+   * @param leaseHeld checked on every call as well: a leader paused past its lease turns calls
+   *     away at once on waking, before its leadership thread has noticed
+   */
+  public LeaderGate(Supplier<String> leaderAddress, BooleanSupplier leaseHeld) {
     this.leaderAddress = leaderAddress;
+    this.leaseHeld = leaseHeld;
   }
 
   public void open() {
@@ -32,12 +44,12 @@ public final class LeaderGate implements ServerInterceptor {
   }
 
   public boolean isOpen() {
-    return open;
+    return open && leaseHeld.getAsBoolean();
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (open) return next.startCall(call, headers);
+    if (isOpen()) return next.startCall(call, headers);
     StatusRuntimeException refusal = refusal();
     call.close(refusal.getStatus(), refusal.getTrailers());
     return new ServerCall.Listener<>() {};

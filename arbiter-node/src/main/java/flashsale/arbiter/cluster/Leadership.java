@@ -59,7 +59,7 @@ public final class Leadership implements AutoCloseable {
   private final ScheduledExecutorService thread;
   // Leadership thread only:
   private long epoch; // 0 while standby
-  private long trustedFromNanos; // start of the last successful acquire or renewal of this term
+  private volatile long trustedFromNanos; // start of the last successful acquire or renewal of this term
   private boolean acquiring;
   private boolean renewing;
   private long renewStartNanos;
@@ -100,6 +100,16 @@ public final class Leadership implements AutoCloseable {
   /** The epoch of the current term while RECOVERING or LEADING; 0 while STANDBY. */
   public long epoch() {
     return leadingEpoch;
+  }
+
+  /**
+   * True while this node leads and its last successful renewal began less than a ttl ago. Unlike
+   * {@link #state()} this turns false by itself when the node was paused past its lease, before
+   * the leadership thread has run again. Any thread.
+   */
+  public boolean holdsLease() {
+    return state == LeaderState.LEADING
+        && nanoTime.getAsLong() - trustedFromNanos < TimeUnit.MILLISECONDS.toNanos(settings.ttlMs());
   }
 
   /** The leader's advertised address as last seen; empty when unknown. */

@@ -18,6 +18,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,17 @@ public final class RegionSessions {
   private final Map<String, Session> byRegion = new LinkedHashMap<>();
   /** While set, this node does not lead: every stream is ended with what it supplies. */
   private Supplier<? extends Throwable> refusal;
+  private BooleanSupplier leading = () -> true;
+  private Supplier<? extends Throwable> notLeading = () -> new IllegalStateException("not leading");
+
+  /**
+   * Also refuse a new stream whenever {@code leading} is false at its hello (a leader paused past
+   * its lease, before it has stepped down), ending it with {@code refusal}.
+   */
+  public void refuseUnless(BooleanSupplier leading, Supplier<? extends Throwable> refusal) {
+    this.leading = leading;
+    this.notLeading = refusal;
+  }
 
   /**
    * Registers a new stream; an older stream of the same region is closed (it is stale). While
@@ -43,9 +55,9 @@ public final class RegionSessions {
    * stream admitted by the gate just before the node was deposed must not be welcomed after.
    */
   boolean open(Session session) {
-    if (refusal != null) {
+    if (refusal != null || !leading.getAsBoolean()) {
       log.info("region={} stream={} refused: not leading", session.region(), session.id());
-      closeQuietly(session, refusal.get());
+      closeQuietly(session, (refusal != null ? refusal : notLeading).get());
       return false;
     }
     Session old = byRegion.put(session.region(), session);

@@ -122,6 +122,18 @@ class LeadershipTest {
   }
 
   @Test
+  void aLeaderPausedPastItsLeaseNoLongerHoldsItBeforeItsThreadRunsAgain() {
+    lead();
+    tickAt(250);
+    lease.replyRenew(true);
+    nowMs = 1_100;
+    assertTrue(leadership.holdsLease());
+    nowMs = 1_250; // woken from a pause; no tick yet
+    assertEquals(LeaderState.LEADING, leadership.state());
+    assertTrue(!leadership.holdsLease(), "a lease last renewed a ttl ago may be someone else's");
+  }
+
+  @Test
   void aRenewalAnsweredNotYoursStepsDownAtOnce() {
     lead();
     tickAt(250);
