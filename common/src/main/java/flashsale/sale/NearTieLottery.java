@@ -1,21 +1,35 @@
 package flashsale.sale;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The near-tie rule, shared by the arbiter that applies it and anyone who audits it. Two tickets of
  * different regions are a near-tie when their uncertainty intervals overlap: neither can be shown
- * to have arrived first. Their order is then drawn from the event's seed and their request ids
- * ({@link #draw}), the same keyed hash that orders equal stamps, so the draw does not depend on
- * which ticket reached the arbiter first.
+ * to have arrived first. Their order is then drawn from the event's seed and their users
+ * ({@link #draw}, an HMAC), the same draw that orders equal stamps, so it does not depend on which
+ * ticket reached the arbiter first and a user cannot improve it by sending more requests.
  * The seed is committed when the event is created ({@link #commitment}) and revealed when it ends,
  * so every draw can be recomputed from ListDecisions. Outside the band the earlier stamp wins.
  */
 public final class NearTieLottery {
   private static final String DOMAIN = "flashsale-lottery-v1:";
+  private static final String DRAW_DOMAIN = "flashsale-draw-v1:";
+  private static final String HMAC = "HmacSHA256";
+  /** A Mac is not thread-safe; the sequencer draws on one thread, auditors on any. */
+  private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
+    try {
+      return Mac.getInstance(HMAC);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has " + HMAC, e);
+    }
+  });
 
   private NearTieLottery() {}
 
@@ -28,12 +42,11 @@ public final class NearTieLottery {
 
   /**
    * The lottery's verdict for a near-tie: true when {@code a} goes first, i.e. when its draw is the
-   * lower. Each ticket's draw is a hash of its request id keyed by the seed, so every pair is a fair
-   * coin, the verdict does not depend on which ticket reached the arbiter first, and the draws of
-   * a group of mutually overlapping tickets order it consistently.
+   * lower (then the lower request id, for two tickets of one user). A draw belongs to a user, not
+   * to a request: sending more request ids buys no better draw.
    */
   public static boolean drawsFirst(long seed, Ticket a, Ticket b) {
-    int byDraw = Long.compare(draw(seed, a.requestId()), draw(seed, b.requestId()));
+    int byDraw = Long.compare(draw(seed, a), draw(seed, b));
     if (byDraw != 0) return byDraw < 0;
     int byId = a.requestId().compareTo(b.requestId());
     if (byId == 0) throw new IllegalArgumentException("one request id on both sides: " + a.requestId());
@@ -41,21 +54,23 @@ public final class NearTieLottery {
   }
 
   /**
-   * A ticket's draw: a 64-bit hash of its request id keyed by the seed (splitmix64 over the id's
-   * UTF-16 code units, four per 64-bit chunk); a fixed function, re-implementable by an auditor.
+   * A ticket's draw: the first 8 bytes (big-endian, signed) of HMAC-SHA256 keyed by the seed's 8
+   * bytes (big-endian) over {@code "flashsale-draw-v1:" + event_id + ":" + user_id} (UTF-8).
+   * A standard function, so an auditor can recompute it with any crypto library.
    */
-  public static long draw(long seed, String requestId) {
-    long h = mix(seed ^ 0x9E3779B97F4A7C15L);
-    long chunk = 0;
-    int n = requestId.length();
-    for (int i = 0; i < n; i++) {
-      chunk = (chunk << 16) | requestId.charAt(i);
-      if ((i & 3) == 3) {
-        h = mix(h ^ chunk);
-        chunk = 0;
-      }
+  public static long draw(long seed, Ticket ticket) {
+    return draw(seed, ticket.eventId(), ticket.userId());
+  }
+
+  public static long draw(long seed, String eventId, String userId) {
+    try {
+      Mac mac = MACS.get();
+      mac.init(new SecretKeySpec(ByteBuffer.allocate(Long.BYTES).putLong(seed).array(), HMAC));
+      byte[] digest = mac.doFinal((DRAW_DOMAIN + eventId + ":" + userId).getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(digest, 0, Long.BYTES).getLong();
+    } catch (InvalidKeyException e) {
+      throw new IllegalStateException("an 8-byte HMAC key is always valid", e);
     }
-    return mix(h ^ chunk ^ ((long) n << 48) ^ seed);
   }
 
   /** The seed as published once the event ends: 16 lowercase hex digits. */
@@ -74,10 +89,4 @@ public final class NearTieLottery {
     }
   }
 
-  /** The splitmix64 finalizer. */
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
 }

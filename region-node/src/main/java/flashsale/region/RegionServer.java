@@ -5,6 +5,7 @@ import flashsale.region.grpc.RegionNode;
 import flashsale.region.grpc.TransportWarmup;
 import flashsale.region.modes.ModesConfig;
 import flashsale.region.transport.ArrivalStamps;
+import flashsale.region.transport.InFlightReads;
 import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
 import io.grpc.Server;
@@ -77,13 +78,14 @@ public final class RegionServer {
   public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
       ModesConfig modes) {
     this.config = Objects.requireNonNull(config, "config");
+    InFlightReads inFlight = new InFlightReads();
     this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
-        modes);
+        modes, inFlight);
     this.server = serverBuilder
         .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .addStreamTracerFactory(new ArrivalStamps(clock))
+        .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName()))
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
   }

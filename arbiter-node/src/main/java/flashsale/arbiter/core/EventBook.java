@@ -58,8 +58,8 @@ final class EventBook {
     }
     // With near-ties the last ranked is not always the latest stamped: resume behind the latest.
     ledger.decisions().stream().filter(d -> !d.late()).map(Decision::ticket)
-        .max((a, b) -> TieBreak.compare(a, TieBreak.hash(spec.tieBreakSeed(), a.requestId()),
-            b, TieBreak.hash(spec.tieBreakSeed(), b.requestId())))
+        .max((a, b) -> TieBreak.compare(a, TieBreak.hash(spec.tieBreakSeed(), a),
+            b, TieBreak.hash(spec.tieBreakSeed(), b)))
         .ifPresent(this::released);
   }
 
@@ -126,10 +126,11 @@ final class EventBook {
    * follows its region's order.
    */
   private boolean isBehindRelease(Ticket ticket, RegionQueue queue) {
+    if (ticket.stampMicros() <= queue.overtakenMicros()) return true; // passed while its region was left out
     if (lastReleased == null || ticket.stampMicros() > lastReleased.stampMicros()) return false;
     if (!queue.isEmpty() && queue.head().stampMicros() < ticket.stampMicros()) return false;
     if (NearTieLottery.nearTie(ticket, lastReleased)) return false;
-    long hash = TieBreak.hash(spec.tieBreakSeed(), ticket.requestId());
+    long hash = TieBreak.hash(spec.tieBreakSeed(), ticket);
     return TieBreak.compare(ticket, hash, lastReleased, lastReleasedHash) < 0;
   }
 
@@ -154,6 +155,10 @@ final class EventBook {
       Ticket ticket = merge.pollStable(watermarks);
       if (ticket == null) return;
       checkReleaseOrder(ticket, merge.polledHash());
+      for (int i = 0; i < regions.length; i++) {
+        // A region not waited for cannot later slip a ticket in below this one: it will be late.
+        if (regions[i].excluded() && queues[i].isEmpty()) queues[i].overtakenThrough(ticket.stampMicros());
+      }
       // Settled by the band: drawn against another region's ticket, or placed behind a released one
       // it overlaps (it follows its own region's earlier ticket, which lost a draw).
       boolean nearTie = merge.polledNearTie();
@@ -182,7 +187,7 @@ final class EventBook {
 
   private void released(Ticket ticket) {
     lastReleased = ticket;
-    lastReleasedHash = TieBreak.hash(spec.tieBreakSeed(), ticket.requestId());
+    lastReleasedHash = TieBreak.hash(spec.tieBreakSeed(), ticket);
   }
 
   /** True when every region not excluded has spoken, and at least one is not excluded. */

@@ -15,6 +15,7 @@ final class RegionQueue {
   private final ArrayDeque<Ticket> tickets = new ArrayDeque<>();
   private Ticket hashedHead;
   private long headHash;
+  private long overtakenMicros = Long.MIN_VALUE;
 
   RegionQueue(long tieBreakSeed) {
     this.tieBreakSeed = tieBreakSeed;
@@ -38,9 +39,30 @@ final class RegionQueue {
     if (head == null) throw new IllegalStateException("empty queue has no head");
     if (head != hashedHead) {
       hashedHead = head;
-      headHash = TieBreak.hash(tieBreakSeed, head.requestId());
+      headHash = TieBreak.hash(tieBreakSeed, head);
     }
     return headHash;
+  }
+
+  /**
+   * True when a queued ticket's whole interval ends before {@code micros} ({@code stamp + bound <
+   * micros}). Stamps are sorted, so only the tickets stamped before {@code micros} are looked at.
+   */
+  boolean anyEndsBefore(long micros) {
+    for (Ticket t : tickets) {
+      if (t.stampMicros() >= micros) return false;
+      if (t.stampMicros() + t.errorBoundMicros() < micros) return true;
+    }
+    return false;
+  }
+
+  /** Stamps at or below this were passed by the merge while this region was not waited for. */
+  long overtakenMicros() {
+    return overtakenMicros;
+  }
+
+  void overtakenThrough(long micros) {
+    overtakenMicros = Math.max(overtakenMicros, micros);
   }
 
   Ticket poll() {
@@ -57,11 +79,11 @@ final class RegionQueue {
   }
 
   private void insertSorted(Ticket ticket) {
-    long hash = TieBreak.hash(tieBreakSeed, ticket.requestId());
+    long hash = TieBreak.hash(tieBreakSeed, ticket);
     ArrayDeque<Ticket> after = new ArrayDeque<>();
     while (!tickets.isEmpty()) {
       Ticket tail = tickets.peekLast();
-      if (TieBreak.compare(tail, TieBreak.hash(tieBreakSeed, tail.requestId()), ticket, hash) < 0) break;
+      if (TieBreak.compare(tail, TieBreak.hash(tieBreakSeed, tail), ticket, hash) < 0) break;
       after.addFirst(tickets.pollLast());
     }
     tickets.addLast(ticket);

@@ -9,16 +9,18 @@ import java.util.Set;
  * The merge over one event's region queues: picks the next ticket in global order among the
  * queues' heads and releases it once no ticket still to come could go before it.
  *
- * <p>Order between heads of different regions: when their uncertainty intervals overlap they are a
- * near-tie and the event's lottery draws their order ({@link NearTieLottery}); otherwise the earlier
- * stamp goes first (equal stamps only happen inside a band, so the keyed hash decides only resends
- * within one region). Within a region, its own stream order always holds. Heads are scanned in the
- * event's region order, so the choice is a function of the heads alone, whatever the arrival timing.
+ * <p>Order: a ticket is <em>provably before</em> another when its whole uncertainty interval lies
+ * before the other's. A head may go next only if no queued ticket of another region is provably
+ * before it (a candidate); the candidates are then pairwise near-ties, and the lowest lottery draw
+ * among them goes ({@link NearTieLottery}). Provably-before is an interval order, so some head is
+ * always a candidate, and no ticket is ever released ahead of one provably earlier: outside the
+ * band the earlier stamp always wins, whatever the number of regions. Within a region its own
+ * stream order holds. With exact stamps (bound 0) this is stamp order, equal stamps by draw.
  *
- * <p>Stability: a head {@code c} may go once every other region whose queue is empty has promised
- * (its watermark) nothing at or below {@code c.stamp + c.bound + maxBound}: a later ticket from it
- * then lies beyond any band it could share with {@code c}. Regions with a queued head were compared
- * directly. A scan costs O(regions); events have a handful.
+ * <p>Stability: a candidate {@code c} may go once every other region whose queue is empty has
+ * promised (its watermark) nothing at or below {@code c.stamp + c.bound + maxBound}: a later ticket
+ * from it then lies beyond any band it could share with {@code c}. A scan costs O(regions) plus the
+ * queued tickets inside the band.
  */
 final class TicketMerge {
   private final RegionQueue[] queues;
@@ -29,7 +31,7 @@ final class TicketMerge {
   private final Set<String> lostDraws = new HashSet<>();
 
   /**
-   * @param queues the event's region queues, whose cached head hashes are keyed by the event's seed
+   * @param queues the event's region queues, whose cached head hashes are the heads' draws
    * @param maxErrorBoundMicros the largest uncertainty any admitted ticket may carry
    */
   TicketMerge(RegionQueue[] queues, long maxErrorBoundMicros) {
@@ -45,11 +47,15 @@ final class TicketMerge {
    */
   Ticket pollStable(long[] watermarkMicros) {
     int first = -1;
+    boolean anyQueued = false;
     for (int i = 0; i < queues.length; i++) {
       if (queues[i].isEmpty()) continue;
-      if (first < 0 || goesBefore(i, first)) first = i;
+      anyQueued = true;
+      if (provablyPreceded(i)) continue;
+      if (first < 0 || drawsBefore(i, first)) first = i;
     }
-    if (first < 0) return null;
+    if (!anyQueued) return null;
+    if (first < 0) throw new IllegalStateException("no head is a candidate: provably-before has a cycle");
     Ticket candidate = queues[first].head();
     if (watermarkMicros[first] < candidate.stampMicros()) return null;
     long othersMustPassMicros = candidate.stampMicros() + candidate.errorBoundMicros() + maxErrorBoundMicros;
@@ -68,7 +74,7 @@ final class TicketMerge {
     return queues[first].poll();
   }
 
-  /** The keyed hash of the ticket the last {@link #pollStable} returned. */
+  /** The draw of the ticket the last {@link #pollStable} returned. */
   long polledHash() {
     return polledHash;
   }
@@ -78,14 +84,22 @@ final class TicketMerge {
     return polledNearTie;
   }
 
-  private boolean goesBefore(int a, int b) {
-    Ticket ta = queues[a].head();
-    Ticket tb = queues[b].head();
-    if (NearTieLottery.nearTie(ta, tb)) {
-      // The draw: the lower keyed hash goes first (NearTieLottery.drawsFirst, hashes cached).
-      int byDraw = Long.compare(queues[a].headHash(), queues[b].headHash());
-      return byDraw != 0 ? byDraw < 0 : ta.requestId().compareTo(tb.requestId()) < 0;
+  /** True when some queued ticket of another region lies wholly before queue {@code i}'s head. */
+  private boolean provablyPreceded(int i) {
+    Ticket head = queues[i].head();
+    long lowerEdgeMicros = head.stampMicros() - head.errorBoundMicros();
+    for (int j = 0; j < queues.length; j++) {
+      if (j != i && queues[j].anyEndsBefore(lowerEdgeMicros)) return true;
     }
-    return TieBreak.compare(ta, queues[a].headHash(), tb, queues[b].headHash()) < 0;
+    return false;
+  }
+
+  /** Between two candidates (near-ties of each other): the lower draw, then the lower request id. */
+  private boolean drawsBefore(int a, int b) {
+    int byDraw = Long.compare(queues[a].headHash(), queues[b].headHash());
+    if (byDraw != 0) return byDraw < 0;
+    int byStamp = Long.compare(queues[a].head().stampMicros(), queues[b].head().stampMicros());
+    if (byStamp != 0) return byStamp < 0; // one user's tickets in two regions: the earlier first
+    return queues[a].head().requestId().compareTo(queues[b].head().requestId()) < 0;
   }
 }

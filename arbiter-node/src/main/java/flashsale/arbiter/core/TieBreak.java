@@ -4,18 +4,18 @@ import flashsale.sale.NearTieLottery;
 import flashsale.sale.Ticket;
 
 /**
- * The global order of tickets: by stamp, then by a hash of the request id keyed with the event's
- * tie-break seed, then by request id. The keyed hash decides equal stamps so that no region (and
- * no request id spelling) is favoured, and the seed is stored with the event so a new leader
- * ranks exactly as the old one did.
+ * The global order of tickets outside near-ties: by stamp, then by the user's lottery draw under the
+ * event's seed, then by request id. The draw decides equal stamps so that no region (and no
+ * request id spelling) is favoured, and the seed is stored with the event so a new leader ranks
+ * exactly as the old one did.
  */
 final class TieBreak {
 
   private TieBreak() {}
 
-  /** A 64-bit hash of {@code requestId} keyed by {@code seed}: the ticket's lottery draw. */
-  static long hash(long seed, String requestId) {
-    return NearTieLottery.draw(seed, requestId);
+  /** The ticket's lottery draw under the event's seed (see {@link NearTieLottery#draw}). */
+  static long hash(long seed, Ticket ticket) {
+    return NearTieLottery.draw(seed, ticket);
   }
 
   /** Compares two tickets whose keyed hashes are already known. */

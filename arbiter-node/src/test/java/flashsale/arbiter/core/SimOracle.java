@@ -115,8 +115,8 @@ final class SimOracle {
       if (decision.late()) continue;
       Ticket ticket = decision.ticket();
       Ticket previous = lastInOrder.put(batch.eventId(), ticket);
-      if (previous != null && TieBreak.compare(previous, TieBreak.hash(seed, previous.requestId()),
-          ticket, TieBreak.hash(seed, ticket.requestId())) >= 0) {
+      if (previous != null && TieBreak.compare(previous, TieBreak.hash(seed, previous),
+          ticket, TieBreak.hash(seed, ticket)) >= 0) {
         throw new AssertionError("decided " + ticket + " after " + previous);
       }
     }

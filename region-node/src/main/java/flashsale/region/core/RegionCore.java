@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import java.util.OptionalLong;
 
 /**
@@ -27,6 +29,7 @@ public final class RegionCore {
   private final ClockOffsetEstimator clockEstimate = new ClockOffsetEstimator(CLOCK_WINDOW);
   private final Map<String, EventSpec> events = new HashMap<>();
   private final StampUncertainty uncertainty;
+  private LongSupplier unstampedReads = () -> Long.MAX_VALUE;
 
   /** A buyer's view of one event. */
   public record EventView(EventSpec spec, SaleState state, OptionalLong soldOutMicros) {}
@@ -88,7 +91,9 @@ public final class RegionCore {
           "region " + region + " clock is flagged by the arbiter: " + clockEstimate.verdictMessage()));
     }
     long stampMicros = clock.stampAt(arrivalMicros);
-    return book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros));
+    // Pushed past the read (another stamp came first): the push is part of this stamp's error.
+    long pushedMicros = stampMicros - arrivalMicros;
+    return book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros) + pushedMicros);
   }
 
   public List<Completion> decisionsArrived(List<Decision> decisions) {
@@ -145,9 +150,28 @@ public final class RegionCore {
     return book.undecidedTickets();
   }
 
-  /** A stamp for a watermark: consumes it, so every later ticket is stamped strictly above. */
+  /**
+   * A stamp for a watermark: consumes it, so every later ticket is stamped strictly above. It stays
+   * below the oldest purchase read off the socket and not yet stamped, so that purchase keeps its
+   * read time instead of being pushed past the watermark.
+   */
   public long nextStamp() {
-    return clock.next();
+    long oldestReadMicros = unstampedReads.getAsLong();
+    long nowMicros = clock.nowMicros();
+    return clock.stampAt(oldestReadMicros == Long.MAX_VALUE ? nowMicros : Math.min(nowMicros, oldestReadMicros - 1));
+  }
+
+  /** The stamp of something (a CENTRAL or SHARDED purchase) read at {@code arrivalMicros}. */
+  public long stampAt(long arrivalMicros) {
+    return clock.stampAt(arrivalMicros);
+  }
+
+  /**
+   * Where {@link #nextStamp} learns the oldest read not yet stamped ({@code Long.MAX_VALUE} for
+   * none); by default there is none.
+   */
+  public void unstampedReads(LongSupplier oldestReadMicros) {
+    this.unstampedReads = Objects.requireNonNull(oldestReadMicros, "oldestReadMicros");
   }
 
   /** The raw clock, for probes (a probe must not bend time the way a stamp may). */

@@ -7,6 +7,7 @@ import flashsale.region.core.PurchaseRules;
 import flashsale.region.core.RegionCore;
 import flashsale.region.modes.ModeSellers;
 import flashsale.region.transport.ArrivalStamps;
+import flashsale.region.transport.InFlightReads;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetEventResponse;
@@ -57,17 +58,24 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       call.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
     }
     // Read off the socket before decoding (see flashsale.region.transport): queueing anywhere
-    // after the read, in this node or in gRPC, stays out of the ranking.
-    long arrivalMicros = ArrivalStamps.arrivalMicros(core::arrivalMicros);
+    // after the read, in this node or in gRPC, stays out of the ranking. Watermarks stay below the
+    // read until the purchase is stamped on the loop.
+    Optional<InFlightReads.Read> read = ArrivalStamps.currentRead();
+    long arrivalMicros = read.map(InFlightReads.Read::readMicros).orElseGet(core::arrivalMicros);
     if (queuedPurchases.incrementAndGet() > maxQueuedPurchases) {
       queuedPurchases.decrementAndGet();
+      read.ifPresent(InFlightReads.Read::release);
       response.onError(RegionWire.status(Failure.of(ErrorReason.TOO_MANY_PENDING,
           "region is " + maxQueuedPurchases + " purchases behind; retry with the same request_id")));
       return;
     }
     loop.execute(() -> {
       queuedPurchases.decrementAndGet();
-      purchaseOnLoop(buy, arrivalMicros, response);
+      try {
+        purchaseOnLoop(buy, arrivalMicros, response);
+      } finally {
+        read.ifPresent(InFlightReads.Read::release); // stamped, refused, or waiting on a look-up
+      }
     });
   }
 
@@ -124,7 +132,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     // CENTRAL and SHARDED events never reach the sequencer: their own sellers decide them.
     var modeEvent = core.eventSpec(buy.eventId()).filter(modes::handles);
     if (modeEvent.isPresent()) {
-      modes.purchase(modeEvent.get(), buy, core.nextStamp(), response);
+      modes.purchase(modeEvent.get(), buy, core.stampAt(arrivalMicros), response);
       return;
     }
     switch (core.purchase(buy, arrivalMicros)) {

@@ -6,6 +6,7 @@ import flashsale.region.core.RegionCore;
 import flashsale.region.core.StampUncertainty;
 import flashsale.region.modes.ModeSellers;
 import flashsale.region.modes.ModesConfig;
+import flashsale.region.transport.InFlightReads;
 import flashsale.wire.ErrorReason;
 import io.grpc.BindableService;
 import java.time.InstantSource;
@@ -46,11 +47,18 @@ public final class RegionNode {
   /** A node that also sells CENTRAL and SHARDED events from the stores in {@code modesConfig}. */
   public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s,
       ModesConfig modesConfig) {
+    this(region, instanceId, clock, arbiter, s, modesConfig, new InFlightReads());
+  }
+
+  /** @param inFlight purchases read off the socket and not yet stamped: watermarks stay below them */
+  public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s,
+      ModesConfig modesConfig, InFlightReads inFlight) {
     this.region = region;
     this.arbiter = arbiter;
     this.loop = new RegionLoop(region);
     RegionCore core = new RegionCore(region, s.maxPending(), s.rememberedDecisions(), clock, s.uncertainty());
     this.core = core;
+    core.unstampedReads(inFlight::oldestMicros);
     this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
         new ArbiterLink.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
             s.reconnectMaxMs(), s.arbiterSilenceTimeoutMs()),

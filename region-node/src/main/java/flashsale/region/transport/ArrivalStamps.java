@@ -4,9 +4,10 @@ import flashsale.region.core.StampClock;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.ServerStreamTracer;
+import io.grpc.Status;
 import java.time.InstantSource;
 import java.util.Objects;
-import java.util.function.LongSupplier;
+import java.util.Optional;
 
 /**
  * Carries each call's arrival time to its handler. gRPC creates a stream's tracer while decoding
@@ -15,32 +16,49 @@ import java.util.function.LongSupplier;
  * created outside a stamped read (the in-process transport of tests) is stamped at creation.
  */
 public final class ArrivalStamps extends ServerStreamTracer.Factory {
-  private static final Context.Key<Long> ARRIVAL_MICROS = Context.key("flashsale-arrival-micros");
+  private static final Context.Key<InFlightReads.Read> READ = Context.key("flashsale-socket-read");
 
   private final InstantSource clock;
+  private final InFlightReads inFlight;
+  private final String stampedMethod;
 
-  public ArrivalStamps(InstantSource clock) {
+  /**
+   * @param inFlight where each {@code stampedMethod} call is held from its read until its stamp
+   * @param stampedMethod the full gRPC method name whose calls are stamped (the Purchase RPC)
+   */
+  public ArrivalStamps(InstantSource clock, InFlightReads inFlight, String stampedMethod) {
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
+    this.stampedMethod = Objects.requireNonNull(stampedMethod, "stampedMethod");
   }
 
   /**
-   * The current call's arrival in UTC microseconds by the region clock, read where the call's bytes
-   * came off the socket; read from {@code fallback} if the call did not pass through this factory.
+   * The current call's read, if it passed through this factory: its time in UTC microseconds by the
+   * region clock, read where the call's bytes came off the socket. The caller releases it once the
+   * purchase is stamped (or will not be); the call's end releases it anyway.
    */
-  public static long arrivalMicros(LongSupplier fallback) {
-    Long micros = ARRIVAL_MICROS.get();
-    return micros == null ? fallback.getAsLong() : micros;
+  public static Optional<InFlightReads.Read> currentRead() {
+    return Optional.ofNullable(READ.get());
   }
 
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+    if (!stampedMethod.equals(fullMethodName)) return NO_TRACE;
     long readMicros = SocketReadTime.current();
-    Long arrivalMicros = readMicros != SocketReadTime.NONE ? readMicros : StampClock.micros(clock.instant());
+    InFlightReads.Read read =
+        inFlight.add(readMicros != SocketReadTime.NONE ? readMicros : StampClock.micros(clock.instant()));
     return new ServerStreamTracer() {
       @Override
       public Context filterContext(Context context) {
-        return context.withValue(ARRIVAL_MICROS, arrivalMicros);
+        return context.withValue(READ, read);
+      }
+
+      @Override
+      public void streamClosed(Status status) {
+        read.release();
       }
     };
   }
+
+  private static final ServerStreamTracer NO_TRACE = new ServerStreamTracer() {};
 }
