@@ -64,6 +64,7 @@ public final class CompareCommand implements Callable<Integer> {
       System.out.printf("setup: near 0 ms and far %d ms one way; stock %d; %d purchases per region over %d ms,"
           + " far starting %d ms earlier; seed %d%n", farDelayMs, stock, perRegion, spreadMs, farLeadMs, seed);
       System.out.println(report.table());
+      System.out.println(report.verdict());
     }
     return 0;
   }
@@ -81,7 +82,7 @@ public final class CompareCommand implements Callable<Integer> {
     ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
     opened.add(admin);
     try {
-      var driver = new BurstDriver(channels, Duration.ofSeconds(20));
+      var driver = new BurstDriver(channels, Duration.ofSeconds(20), cluster.wireLog()::wireMicrosOrZero);
       String runId = Long.toString(System.currentTimeMillis(), 36);
       List<RunResult> runs = new ArrayList<>();
       for (EventMode mode : MODES) {

@@ -83,7 +83,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     static Phase start(LocalCluster cluster, String name) {
       ManagedChannel admin = channel(cluster.arbiterTarget());
       String eventId = createEvent(cluster, "bench-" + name + "-" + System.currentTimeMillis(), admin);
-      return new Phase(admin, channel(cluster.regionTarget("near")), channel(cluster.regionTarget("far")), eventId);
+      return new Phase(admin, channel(cluster.directRegionTarget("near")), channel(cluster.directRegionTarget("far")), eventId);
     }
 
     PurchaseDriver driver(boolean nearRegion, String prefix) {
