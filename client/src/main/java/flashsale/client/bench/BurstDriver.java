@@ -66,7 +66,7 @@ public final class BurstDriver {
     ConcurrentLinkedQueue<RequestRecord> records = new ConcurrentLinkedQueue<>();
     CountDownLatch done = new CountDownLatch(plan.sends().size());
     long startNanos = System.nanoTime();
-    long startMicros = System.currentTimeMillis() * 1000;
+    long startMicros = flashsale.client.ProtoTimes.micros(java.time.Instant.now()); // same µs clock as the taps
     sent.set(0);
     answered.set(0);
     failed.set(0);

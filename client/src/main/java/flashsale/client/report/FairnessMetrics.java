@@ -59,14 +59,20 @@ public final class FairnessMetrics {
     return winnerPrecision(records, Truth.SEND);
   }
 
-  /** As {@link #winnerPrecision(List)}, the ideal ranked by {@code truth}. */
+  /**
+   * As {@link #winnerPrecision(List)}, the ideal ranked by {@code truth}. Requests that arrived at
+   * the same instant as the N-th (at the wire: in the same socket read) cannot be told apart, so
+   * any of them winning counts as ideal: a winner counts when its time is at or before the N-th
+   * earliest decided request's.
+   */
   public static double winnerPrecision(List<RequestRecord> records, Truth truth) {
-    Set<String> ideal = idealWinners(records, truth);
-    if (ideal.isEmpty()) {
+    long winners = records.stream().filter(RequestRecord::won).count();
+    if (winners == 0) {
       return Double.NaN;
     }
-    long hits = records.stream().filter(r -> r.won() && ideal.contains(r.requestId())).count();
-    return (double) hits / ideal.size();
+    long cutOffMicros = truth.micros(decidedInOrder(records, truth).get((int) winners - 1));
+    long hits = records.stream().filter(r -> r.won() && truth.micros(r) <= cutOffMicros).count();
+    return (double) hits / winners;
   }
 
   /**
