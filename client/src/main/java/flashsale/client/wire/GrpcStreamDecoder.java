@@ -40,6 +40,9 @@ public final class GrpcStreamDecoder {
     /** A whole gRPC message of the stream, without its 5-byte prefix. */
     default void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {}
 
+    /** The peer reset the stream (RST_STREAM): nothing more will come on it. */
+    default void reset(int streamId, long errorCode) {}
+
     /** A frame that is neither headers nor data (SETTINGS, PING, WINDOW_UPDATE, GOAWAY, ...). */
     default void control(Frame frame) {}
   }
@@ -99,7 +102,11 @@ public final class GrpcStreamDecoder {
       case HEADERS -> onHeaders(f);
       case CONTINUATION -> onContinuation(f);
       case DATA -> onData(f);
-      case RST_STREAM -> streams.remove(f.streamId());
+      case RST_STREAM -> {
+        streams.remove(f.streamId());
+        long code = f.payload().length == 4 ? java.nio.ByteBuffer.wrap(f.payload()).getInt() & 0xffffffffL : -1;
+        listener.reset(f.streamId(), code);
+      }
       default -> listener.control(f);
     }
   }

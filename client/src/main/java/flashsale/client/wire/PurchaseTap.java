@@ -39,6 +39,11 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   }
 
   @Override
+  public void reset(int streamId, long errorCode) {
+    purchaseStreams.remove(streamId);
+  }
+
+  @Override
   public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {
     if (!purchaseStreams.remove(streamId)) return; // not a Purchase, or its request already noted
     if (compressed) {
