@@ -73,6 +73,7 @@ public final class BurstBenchmark {
   }
 
   private void print(String phase, BurstFigures f, long floorMs) {
+    if (!f.errorCodes().isEmpty()) out.printf("%s: errors by code %s%n", phase, f.errorCodes());
     out.printf(Locale.ROOT, "%s: %,d purchases reached the regions' sockets over %.1f ms; won %,d, lost %,d, errors %d%n",
         phase, f.purchases(), f.wireSpanMicros() / 1e3, f.won(), f.lost(), f.errors());
     out.printf(Locale.ROOT, "%s:   winner precision against the wire %.4f (by send time %.4f); latest winner %.2f ms after the earliest loser%n",

@@ -34,10 +34,12 @@ public record BurstFigures(
     long wireSpanMicros,
     String firstRegionOnWire,
     long lastWireToLastAnswerMicros,
-    long lastWireToLastDecideMicros) {
+    long lastWireToLastDecideMicros,
+    java.util.Map<String, Long> errorCodes) {
 
   public BurstFigures {
     stampLags = List.copyOf(stampLags);
+    errorCodes = java.util.Map.copyOf(errorCodes);
   }
 
   public static BurstFigures of(List<RequestRecord> records) {
@@ -63,7 +65,9 @@ public record BurstFigures(
         lastWire - firstWire,
         firstRegion,
         seen.isEmpty() ? -1 : lastAnswer - lastWire,
-        seen.isEmpty() ? -1 : lastDecide - lastWire);
+        seen.isEmpty() ? -1 : lastDecide - lastWire,
+        records.stream().filter(r -> r.outcome() == RecordOutcome.ERROR)
+            .collect(Collectors.groupingBy(RequestRecord::errorCode, java.util.TreeMap::new, Collectors.counting())));
   }
 
   /** The figures of {@code region}, or an exception naming the regions there are. */
