@@ -62,8 +62,8 @@ public final class FairnessMetrics {
   /**
    * As {@link #winnerPrecision(List)}, the ideal ranked by {@code truth}. Requests that arrived at
    * the same instant as the N-th (at the wire: in the same socket read) cannot be told apart, so
-   * any of them winning counts as ideal: a winner counts when its time is at or before the N-th
-   * earliest decided request's.
+   * that tie is broken in the system's favour: every winner that arrived strictly before the N-th
+   * instant is a hit, and winners at that instant are hits up to the places left there.
    */
   public static double winnerPrecision(List<RequestRecord> records, Truth truth) {
     long winners = records.stream().filter(RequestRecord::won).count();
@@ -71,8 +71,10 @@ public final class FairnessMetrics {
       return Double.NaN;
     }
     long cutOffMicros = truth.micros(decidedInOrder(records, truth).get((int) winners - 1));
-    long hits = records.stream().filter(r -> r.won() && truth.micros(r) <= cutOffMicros).count();
-    return (double) hits / winners;
+    long before = records.stream().filter(r -> r.decided() && truth.micros(r) < cutOffMicros).count();
+    long winnersBefore = records.stream().filter(r -> r.won() && truth.micros(r) < cutOffMicros).count();
+    long winnersAt = records.stream().filter(r -> r.won() && truth.micros(r) == cutOffMicros).count();
+    return (double) (winnersBefore + Math.min(winnersAt, winners - before)) / winners;
   }
 
   /**

@@ -42,7 +42,15 @@ public final class WireTap implements AutoCloseable {
 
   /** @param clock read once per read from the client; the system clock outside tests */
   public WireTap(int targetPort, WireLog wireLog, InstantSource clock) throws IOException {
-    this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
+    this(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), wireLog, clock);
+  }
+
+  /**
+   * A tap in front of any address. Only a tap on the region's own host sees the region's arrival;
+   * elsewhere it sees when the bytes left that host.
+   */
+  public WireTap(InetSocketAddress target, WireLog wireLog, InstantSource clock) throws IOException {
+    this.target = target;
     this.wireLog = wireLog;
     this.clock = clock;
     this.listener = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());

@@ -65,6 +65,21 @@ class WireTruthMetricsTest {
   }
 
   @Test
+  void requestsInTheSameReadAsTheCutOffAreTiesButAnEarlierLoserIsAMiss() {
+    // 4 requests: r0 alone in the first read, r1..r3 together in the second; stock 2
+    List<RequestRecord> tiedFairly = List.of(
+        rec("r0", 100, 1, true), rec("r1", 200, 2, false), rec("r2", 200, 3, true), rec("r3", 200, 4, false));
+    assertEquals(1.0, FairnessMetrics.winnerPrecision(tiedFairly, Truth.WIRE), "any one of the tied may take the last unit");
+    List<RequestRecord> earlyLoser = List.of(
+        rec("r0", 100, 3, false), rec("r1", 200, 1, true), rec("r2", 200, 2, true), rec("r3", 200, 4, false));
+    assertEquals(0.5, FairnessMetrics.winnerPrecision(earlyLoser, Truth.WIRE), "r0 came first and lost");
+  }
+
+  private static RequestRecord rec(String id, long wire, long rank, boolean won) {
+    return new RequestRecord(id, "u" + id, "near", 1, 0, won ? RecordOutcome.WON : RecordOutcome.LOST, rank, wire + 10, 0, 0, "", wire);
+  }
+
+  @Test
   void stampLagPercentilesAreNearestRank() {
     List<RequestRecord> records = new ArrayList<>();
     for (int i = 1; i <= 200; i++) { // lags 1..200 µs
