@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * metrics code. For a Purchase the time is the whole pending wait, i.e. the decision latency.
  */
 public final class GrpcServerMetrics implements ServerInterceptor {
+  /** Marks a node's own warm-up calls, which are not counted. */
+  public static final Metadata.Key<String> WARMUP_HEADER =
+      Metadata.Key.of("flashsale-warmup", Metadata.ASCII_STRING_MARSHALLER);
+
   private final MeterRegistry registry;
   /** Timers by "method/code": the hot path looks one up instead of building a meter id per call. */
   private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
@@ -38,6 +42,7 @@ public final class GrpcServerMetrics implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (headers.containsKey(WARMUP_HEADER)) return next.startCall(call, headers);
     long startNanos = System.nanoTime();
     String method = call.getMethodDescriptor().getBareMethodName();
     return next.startCall(

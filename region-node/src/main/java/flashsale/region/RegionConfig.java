@@ -16,6 +16,8 @@ import java.util.List;
  * @param rememberedDecisions how many decided request ids are kept for retries (LRU)
  * @param arbiterCallTimeoutMs deadline of each unary call to the arbiter
  * @param reconnectMinMs first reconnect delay; doubles per failure up to {@code reconnectMaxMs}
+ * @param warmupPurchases refused purchases a node on a socket sends itself before it reports
+ *     SERVING, so its first burst is stamped as promptly as later ones; 0 skips the warm-up
  */
 public record RegionConfig(
     String region,
@@ -26,12 +28,14 @@ public record RegionConfig(
     int rememberedDecisions,
     long arbiterCallTimeoutMs,
     long reconnectMinMs,
-    long reconnectMaxMs) {
+    long reconnectMaxMs,
+    int warmupPurchases) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
   public static final long DEFAULT_CLOCK_PROBE_INTERVAL_MS = 100;
   public static final int DEFAULT_REMEMBERED_DECISIONS = 1_000_000;
+  public static final int DEFAULT_WARMUP_PURCHASES = 20_000;
 
   public RegionConfig {
     if (region == null || !EventValidator.ID.matcher(region).matches()) {
@@ -45,6 +49,7 @@ public record RegionConfig(
     positive("remembered decisions", rememberedDecisions);
     positive("arbiter call timeout ms", arbiterCallTimeoutMs);
     positive("reconnect min ms", reconnectMinMs);
+    if (warmupPurchases < 0) throw new IllegalArgumentException("warmup purchases must be 0 or more, got " + warmupPurchases);
     if (reconnectMaxMs < reconnectMinMs) {
       throw new IllegalArgumentException("reconnect max ms " + reconnectMaxMs + " below min " + reconnectMinMs);
     }
@@ -71,6 +76,7 @@ public record RegionConfig(
     b.arbiterCallTimeoutMs = arbiterCallTimeoutMs;
     b.reconnectMinMs = reconnectMinMs;
     b.reconnectMaxMs = reconnectMaxMs;
+    b.warmupPurchases = warmupPurchases;
     return b;
   }
 
@@ -85,6 +91,7 @@ public record RegionConfig(
     private long arbiterCallTimeoutMs = 2_000;
     private long reconnectMinMs = 50;
     private long reconnectMaxMs = 2_000;
+    private int warmupPurchases = DEFAULT_WARMUP_PURCHASES;
 
     private Builder(String region) {
       this.region = region;
@@ -126,9 +133,14 @@ public record RegionConfig(
       return this;
     }
 
+    public Builder warmupPurchases(int count) {
+      this.warmupPurchases = count;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
-          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs);
+          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases);
     }
   }
 

@@ -1,7 +1,5 @@
 package flashsale.region;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
 import java.io.IOException;
@@ -52,6 +50,11 @@ public final class RegionMain implements Callable<Integer> {
   @Option(names = "--redis", paramLabel = "URI", description = "This region's own Redis, holding its SHARDED shards.")
   String shardRedis;
 
+  @Option(names = "--warmup-purchases", defaultValue = "" + RegionConfig.DEFAULT_WARMUP_PURCHASES,
+      description = "Refused purchases the node sends itself before reporting SERVING, so its first burst is "
+          + "stamped as promptly as later ones; 0 skips (default ${DEFAULT-VALUE}).")
+  int warmupPurchases;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
@@ -60,12 +63,10 @@ public final class RegionMain implements Callable<Integer> {
         .heartbeatIntervalMs(heartbeatIntervalMs)
         .maxPending(maxPending)
         .clockProbeIntervalMs(clockProbeIntervalMs)
+        .warmupPurchases(warmupPurchases)
         .build();
-    // Handlers only post to the region loop, so gRPC's own thread can run them directly.
-    RegionServer server = new RegionServer(
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor(), config,
-        InstantSource.system(), ArbiterChannels.forTargets(arbiters),
-        ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));
+    RegionServer server = RegionServer.onPort(port, config, InstantSource.system(),
+        ArbiterChannels.forTargets(arbiters), ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));
     server.start();
     if (metricsPort > 0) flashsale.metrics.MetricsEndpoint.start(server.metrics(), metricsPort);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

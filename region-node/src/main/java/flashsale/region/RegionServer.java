@@ -2,7 +2,10 @@ package flashsale.region;
 
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.grpc.RegionNode;
+import flashsale.region.grpc.TransportWarmup;
 import flashsale.region.modes.ModesConfig;
+import flashsale.region.transport.ArrivalStamps;
+import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
 import io.grpc.Server;
 import flashsale.metrics.GrpcServerMetrics;
@@ -51,6 +54,9 @@ public final class RegionServer {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final AtomicBoolean warm = new AtomicBoolean();
+  /** The socket transport this server owns, if it made one ({@link #onPort}); null in-process. */
+  private StampedTransport ownedTransport;
 
   /** A node on the system clock with channels to {@code config.arbiterTargets()}. */
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -77,8 +83,27 @@ public final class RegionServer {
         .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        .addStreamTracerFactory(new ArrivalStamps(clock))
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
+  }
+
+  /**
+   * A node listening on {@code port} (0 picks a free one) whose purchases are stamped at the socket
+   * read, before decoding: the production transport.
+   */
+  public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
+      ModesConfig modes) {
+    StampedTransport transport = StampedTransport.onPort(port, clock);
+    RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
+    server.ownedTransport = transport;
+    return server;
+  }
+
+  /** As {@link #onPort(int, RegionConfig, InstantSource, ArbiterChannels, ModesConfig)}, on the system clock. */
+  public static RegionServer onPort(int port, RegionConfig config) {
+    return onPort(port, config, InstantSource.system(), ArbiterChannels.forTargets(requireTargets(config)),
+        ModesConfig.none());
   }
 
   /** This node's meters (served by {@link flashsale.metrics.MetricsEndpoint} with --metrics-port). */
@@ -87,12 +112,42 @@ public final class RegionServer {
   }
 
   public RegionServer start() throws IOException {
+    setHealth(HealthCheckResponse.ServingStatus.NOT_SERVING);
     server.start();
     node.start();
-    health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
+    node.watchReadiness(warm::get, readiness -> {
+      setHealth(readiness.serving() ? HealthCheckResponse.ServingStatus.SERVING
+          : HealthCheckResponse.ServingStatus.NOT_SERVING);
+      log.info("region {} serving={} reason=\"{}\" {}", config.region(), readiness.serving(), readiness.why(), readiness);
+    });
+    warmUp();
     log.info("region {} serving on port {}; heartbeat {} ms, max pending {}", config.region(), server.getPort(),
         config.heartbeatIntervalMs(), config.maxPending());
     return this;
+  }
+
+  /** Warms the purchase path through this node's own socket, off the caller's thread; in-process, nothing to warm. */
+  private void warmUp() {
+    if (port() <= 0 || config.warmupPurchases() == 0) {
+      warm.set(true);
+      return;
+    }
+    Thread warming = new Thread(() -> {
+      try {
+        TransportWarmup.run(port(), config.warmupPurchases());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        warm.set(true);
+      }
+    }, "region-warmup");
+    warming.setDaemon(true);
+    warming.start();
+  }
+
+  private void setHealth(HealthCheckResponse.ServingStatus status) {
+    health.setStatus("", status);
+    health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, status);
   }
 
   /**
@@ -109,6 +164,7 @@ public final class RegionServer {
       server.shutdownNow().awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
     }
     node.release();
+    if (ownedTransport != null) ownedTransport.close();
     log.info("region {} stopped; {} pending calls failed with SHUTTING_DOWN", config.region(), failed);
   }
 

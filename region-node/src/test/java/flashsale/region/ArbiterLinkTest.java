@@ -104,7 +104,8 @@ class ArbiterLinkTest extends RegionFixtureTest {
 
   @Test
   void servingUntilShutdownThenPendingPurchasesFailUnavailable() throws Exception {
-    assertEquals(HealthCheckResponse.ServingStatus.SERVING, f.health(FlashSaleServiceGrpc.SERVICE_NAME));
+    RegionFixture.await("serving", () -> f.health(FlashSaleServiceGrpc.SERVICE_NAME)
+        == HealthCheckResponse.ServingStatus.SERVING);
     var pending = f.purchase("shoes", "alice", "r1", 1);
     f.stream.nextTicket();
     f.region.stop();

@@ -134,14 +134,7 @@ public final class LocalCluster implements AutoCloseable {
     var config = RegionConfig.builder(spec.region()).heartbeatIntervalMs(heartbeatIntervalMs).maxPending(1_000_000).build();
     InstantSource clock = InstantSource.offset(Clock.systemUTC(), spec.clockSkew());
     var server =
-        new RegionServer(
-                // handlers only post to the region loop, so they may run on the transport thread
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).directExecutor(),
-                config,
-                clock,
-                ArbiterChannels.of(channel),
-                modesConfig(spec))
-            .start();
+        RegionServer.onPort(0, config, clock, ArbiterChannels.of(channel), modesConfig(spec)).start();
     regions.put(spec.region(), server);
     taps.put(spec.region(), new WireTap(server.port(), wireLog));
   }

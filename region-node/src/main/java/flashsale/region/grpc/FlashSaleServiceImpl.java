@@ -6,6 +6,7 @@ import flashsale.region.core.PurchaseResult;
 import flashsale.region.core.PurchaseRules;
 import flashsale.region.core.RegionCore;
 import flashsale.region.modes.ModeSellers;
+import flashsale.region.transport.ArrivalStamps;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetEventResponse;
@@ -55,7 +56,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       // Set before returning, as gRPC requires; the purchase itself stays pending for a retry.
       call.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
     }
-    long arrivalMicros = core.arrivalMicros(); // on the transport thread: before any queueing here
+    // Read off the socket before decoding (see flashsale.region.transport): queueing anywhere
+    // after the read, in this node or in gRPC, stays out of the ranking.
+    long arrivalMicros = ArrivalStamps.arrivalMicros(core::arrivalMicros);
     if (queuedPurchases.incrementAndGet() > maxQueuedPurchases) {
       queuedPurchases.decrementAndGet();
       response.onError(RegionWire.status(Failure.of(ErrorReason.TOO_MANY_PENDING,

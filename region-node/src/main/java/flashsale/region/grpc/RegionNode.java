@@ -1,6 +1,7 @@
 package flashsale.region.grpc;
 
 import flashsale.region.core.Failure;
+import flashsale.region.core.Readiness;
 import flashsale.region.core.RegionCore;
 import flashsale.region.modes.ModeSellers;
 import flashsale.region.modes.ModesConfig;
@@ -8,6 +9,8 @@ import flashsale.wire.ErrorReason;
 import io.grpc.BindableService;
 import java.time.InstantSource;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,8 @@ public final class RegionNode {
   private final FlashSaleServiceImpl service;
 
   private final ModeSellers modes;
+  private final RegionCore core;
+  private static final long READINESS_CHECK_MS = 10;
 
   public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s) {
     this(region, instanceId, clock, arbiter, s, ModesConfig.none());
@@ -43,6 +48,7 @@ public final class RegionNode {
     this.arbiter = arbiter;
     this.loop = new RegionLoop(region);
     RegionCore core = new RegionCore(region, s.maxPending(), s.rememberedDecisions(), clock);
+    this.core = core;
     this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
         new ArbiterLink.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
             s.reconnectMaxMs()),
@@ -84,6 +90,21 @@ public final class RegionNode {
   public void release() throws InterruptedException {
     loop.shutdown();
     arbiter.close();
+  }
+
+  /**
+   * Calls {@code changed} (on the region loop) with the node's readiness whenever it changes, and
+   * once at first: {@code warm} says whether the purchase path has been warmed up.
+   */
+  public void watchReadiness(BooleanSupplier warm, Consumer<Readiness> changed) {
+    Readiness[] last = {null};
+    loop.every(() -> {
+      Readiness now = new Readiness(warm.getAsBoolean(), link.connected(), core.clockFlagged());
+      if (!now.equals(last[0])) {
+        last[0] = now;
+        changed.accept(now);
+      }
+    }, READINESS_CHECK_MS);
   }
 
   public boolean arbiterConnected() {

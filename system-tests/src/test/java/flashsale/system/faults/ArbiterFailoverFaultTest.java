@@ -18,7 +18,6 @@ import flashsale.wire.Errors;
 import flashsale.wire.Times;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -55,8 +54,7 @@ class ArbiterFailoverFaultTest {
     for (String region : List.of("east", "west")) {
       RegionConfig config = RegionConfig.builder(region).arbiterTargets(arbiters.stream().map(ArbiterProcess::address).toList())
           .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000).build();
-      regions.put(region, new RegionServer(
-          Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).directExecutor(), config).start());
+      regions.put(region, RegionServer.onPort(0, config).start());
     }
   }
 

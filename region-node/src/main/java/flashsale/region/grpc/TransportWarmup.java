@@ -1,0 +1,70 @@
+package flashsale.region.grpc;
+
+import flashsale.metrics.GrpcServerMetrics;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives a fresh region's own socket with purchases that validation refuses (quantity 0), so the
+ * path a burst takes (socket read and stamp, HTTP/2 and protobuf decoding, the handler, the region
+ * loop, the answer) is compiled before the node reports SERVING. The first sale after a deploy is
+ * then stamped as promptly as the fifth. Nothing is ticketed, stored or sent to the arbiter; the
+ * calls carry {@link GrpcServerMetrics#WARMUP_HEADER} so they stay out of the node's metrics.
+ */
+public final class TransportWarmup {
+  private static final Logger log = LoggerFactory.getLogger(TransportWarmup.class);
+  private static final int IN_FLIGHT = 256;
+  private static final long DEADLINE_MS = 60_000;
+
+  private TransportWarmup() {}
+
+  /** Sends {@code purchases} refused purchases to {@code 127.0.0.1:port}; returns when all were answered. */
+  public static void run(int port, int purchases) throws InterruptedException {
+    long startNanos = System.nanoTime();
+    ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+    try {
+      Metadata warmup = new Metadata();
+      warmup.put(GrpcServerMetrics.WARMUP_HEADER, "1");
+      var stub = FlashSaleServiceGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(warmup));
+      Semaphore window = new Semaphore(IN_FLIGHT);
+      CountDownLatch answered = new CountDownLatch(purchases);
+      for (int i = 0; i < purchases; i++) {
+        window.acquire();
+        PurchaseRequest refused = PurchaseRequest.newBuilder().setEventId("warmup").setUserId("warmup")
+            .setRequestId("warmup-" + i).setQuantity(0).build();
+        stub.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).purchase(refused, new StreamObserver<>() {
+          @Override
+          public void onNext(PurchaseResponse value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            window.release();
+            answered.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            window.release();
+            answered.countDown();
+          }
+        });
+      }
+      if (!answered.await(DEADLINE_MS, TimeUnit.MILLISECONDS)) log.warn("warmup answers_missing={}", answered.getCount());
+      log.info("warmup purchases={} took_ms={}", purchases, (System.nanoTime() - startNanos) / 1_000_000);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

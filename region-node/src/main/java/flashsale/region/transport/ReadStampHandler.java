@@ -1,0 +1,34 @@
+package flashsale.region.transport;
+
+import flashsale.region.core.StampClock;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * The first handler of every accepted connection: reads the region clock once per socket read,
+ * before TLS or HTTP/2 decoding see the bytes, and holds that time while the rest of the pipeline
+ * decodes the read. Costs one clock read per read, not per request.
+ */
+@ChannelHandler.Sharable
+final class ReadStampHandler extends ChannelInboundHandlerAdapter {
+  static final String NAME = "flashsale-read-stamp";
+
+  private final InstantSource clock;
+
+  ReadStampHandler(InstantSource clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    long previous = SocketReadTime.enter(StampClock.micros(clock.instant()));
+    try {
+      ctx.fireChannelRead(msg);
+    } finally {
+      SocketReadTime.exit(previous);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package flashsale.region.transport;
+
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Netty server transport whose connections stamp every socket read (see the package doc). The
+ * event-loop threads only read and decode: calls run on a separate small pool, so a slow handler
+ * delays no later read and therefore no later stamp. Owns its threads: {@link #close()} them after
+ * the server has terminated.
+ */
+public final class StampedTransport implements AutoCloseable {
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ExecutorService calls;
+  private final NettyServerBuilder builder;
+
+  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads) {
+    this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true),
+        NioIoHandler.newFactory());
+    this.workers = new MultiThreadIoEventLoopGroup(workerThreads, new DefaultThreadFactory("region-read", true),
+        NioIoHandler.newFactory());
+    this.calls = Executors.newFixedThreadPool(workerThreads, new DefaultThreadFactory("region-call", true));
+    ReadStampHandler stamper = new ReadStampHandler(clock);
+    this.builder = NettyServerBuilder.forAddress(address)
+        .executor(calls)
+        .channelFactory(() -> new StampingServerSocketChannel(stamper))
+        .bossEventLoopGroup(boss)
+        .workerEventLoopGroup(workers);
+  }
+
+  /** A transport listening on {@code port} (0 picks a free one) of every interface. */
+  public static StampedTransport onPort(int port, InstantSource clock) {
+    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads());
+  }
+
+  /** The builder to configure further and build; use it once. */
+  public ServerBuilder<?> serverBuilder() {
+    return builder;
+  }
+
+  @Override
+  public void close() {
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    calls.shutdownNow();
+  }
+
+  private static int defaultWorkerThreads() {
+    return Math.max(2, Runtime.getRuntime().availableProcessors());
+  }
+}
