@@ -88,6 +88,29 @@ public final class JarCluster implements AutoCloseable {
       taps.put(region, new WireTap(port, wireLog));
     }
     awaitRegionsConnected(timeout);
+    for (String region : REGIONS) awaitServing(region, timeout);
+  }
+
+  /** A region says SERVING on gRPC health once it is warm and linked: what a load balancer waits for. */
+  private void awaitServing(String region, Duration timeout) throws InterruptedException {
+    ManagedChannel channel = Grpc.newChannelBuilder(regionTarget(region), InsecureChannelCredentials.create()).build();
+    try {
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        try {
+          var status = health.withDeadlineAfter(1, TimeUnit.SECONDS)
+              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
+          if (status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) return;
+        } catch (StatusRuntimeException notYet) {
+          // starting
+        }
+        if (System.nanoTime() > deadline) throw new IllegalStateException("region " + region + " not SERVING within " + timeout);
+        Thread.sleep(50);
+      }
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   private void launch(Path jar, String name, List<String> args) throws IOException {
