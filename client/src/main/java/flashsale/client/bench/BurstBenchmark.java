@@ -25,7 +25,7 @@ import java.util.Map;
 public final class BurstBenchmark {
   /** What to run; see {@code GlobalOrderBenchmark}'s burst options. */
   public record Settings(int purchases, long windowMs, long stock, long farDelayMs, String redisUri, Path arbiterJar,
-      Path regionJar, Path logDir, long seed) {
+      Path regionJar, Path logDir, long seed, Path recordsPrefix) {
     public Settings {
       if (purchases < 2 || windowMs < 1 || stock < 1) throw new IllegalArgumentException("need purchases >= 2, window >= 1 ms, stock >= 1");
     }
@@ -60,7 +60,13 @@ public final class BurstBenchmark {
           String eventId = "burst-" + runId + "-" + phase;
           ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, settings.stock(), JarCluster.REGIONS);
           var plan = BurstPlan.of(runId + phase, JarCluster.REGIONS, settings.purchases() / 2, settings.windowMs() * 1000, Map.of(), settings.seed());
-          BurstFigures f = BurstFigures.of(driver.run(eventId, plan));
+          var records = driver.run(eventId, plan);
+          if (settings.recordsPrefix() != null) {
+            Path file = Path.of(settings.recordsPrefix() + "-" + phase + ".csv");
+            flashsale.client.load.ResultsFile.write(file, records);
+            out.printf("%s: records written to %s (flashsale report reads them)%n", phase, file);
+          }
+          BurstFigures f = BurstFigures.of(records);
           figures.add(f);
           print(phase, f, floorMs);
         }
@@ -91,6 +97,6 @@ public final class BurstBenchmark {
   /** For a quick look without the CLI: {@code java -cp flashsale.jar flashsale.client.bench.BurstBenchmark}. */
   public static void main(String[] args) throws Exception {
     new BurstBenchmark(new Settings(20_000, 50, 1_000, 30, null, Path.of("arbiter-node/target/arbiter-node.jar"),
-        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42), System.out).run();
+        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null), System.out).run();
   }
 }

@@ -51,6 +51,9 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   @Option(names = "--region-jar", description = "--burst: the region node's jar (default: ${DEFAULT-VALUE}).")
   java.nio.file.Path regionJar = java.nio.file.Path.of("region-node/target/region-node.jar");
 
+  @Option(names = "--records", paramLabel = "PREFIX", description = "--burst: also write every purchase's record to PREFIX-cold.csv and PREFIX-warm.csv.")
+  String recordsPrefix;
+
   @Option(names = "--log-dir", description = "--burst: where the nodes' output goes (default: ${DEFAULT-VALUE}).")
   java.nio.file.Path logDir = java.nio.file.Path.of("target/burst-logs");
 
@@ -76,7 +79,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     if (burst) {
       new BurstBenchmark(new BurstBenchmark.Settings(burstPurchases, burstWindowMs, burstStock, farDelayMs, redisUri, arbiterJar,
-          regionJar, logDir, burstSeed), System.out).run();
+          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix)), System.out).run();
       return 0;
     }
     var store = ArbiterStores.open(redisUri);
