@@ -57,6 +57,6 @@ public final class ModeRun {
     for (int i = 0; i < decided.size(); i++) rank.put(decided.get(i).requestId(), i + 1L);
     return records.stream().map(r -> !r.decided() ? r : new RequestRecord(r.requestId(), r.userId(), r.region(),
         r.sendMicros(), r.clientDelayMicros(), r.outcome(), rank.get(r.requestId()), r.arrivalMicros(),
-        r.decideMicros(), r.latencyMicros(), r.errorCode())).toList();
+        r.decideMicros(), r.latencyMicros(), r.errorCode(), r.wireMicros())).toList();
   }
 }

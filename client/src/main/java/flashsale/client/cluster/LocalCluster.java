@@ -139,14 +139,39 @@ public final class LocalCluster implements AutoCloseable {
     taps.put(spec.region(), new WireTap(server.port(), wireLog));
   }
 
-  /** Waits until every region holds an open stream to the arbiter. */
+  /**
+   * Waits until every region holds an open stream to the arbiter and says SERVING on gRPC health
+   * (warm: a node on a port first drives purchases through itself, and a burst meanwhile would
+   * measure that warm-up).
+   */
   public LocalCluster awaitConnected(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!regions.values().stream().allMatch(RegionServer::arbiterConnected)) {
       if (System.nanoTime() > deadline) throw new IllegalStateException("regions not connected within " + timeout);
       Thread.sleep(10);
     }
+    for (String region : regions.keySet()) awaitServing(region, deadline);
     return this;
+  }
+
+  private void awaitServing(String region, long deadlineNanos) throws InterruptedException {
+    ManagedChannel channel = Grpc.newChannelBuilder(directRegionTarget(region), InsecureChannelCredentials.create()).build();
+    try {
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+      while (true) {
+        try {
+          var status = health.withDeadlineAfter(1, java.util.concurrent.TimeUnit.SECONDS)
+              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
+          if (status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) return;
+        } catch (io.grpc.StatusRuntimeException notYet) {
+          // starting
+        }
+        if (System.nanoTime() > deadlineNanos) throw new IllegalStateException("region " + region + " not SERVING in time");
+        Thread.sleep(20);
+      }
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   public String arbiterTarget() {

@@ -19,10 +19,11 @@ final class Verdict {
         .max(Comparator.comparingDouble(RunMetrics::winnerPrecision)
             .thenComparing(m -> -share(m.inversions())))
         .orElseThrow();
-    boolean allWire = judged.stream().allMatch(m -> m.truth() == Truth.WIRE);
-    String truth = allWire
+    List<String> offWire = judged.stream().filter(m -> m.truth() != Truth.WIRE).map(RunMetrics::label).toList();
+    String truth = offWire.isEmpty()
         ? "Against the wire truth (when each request's bytes reached its region)"
-        : "Against the load generator's send time (a tap did not see every request, so the wire truth is not available)";
+        : "Against the wire truth where the taps saw every request, and the load generator's send time for "
+            + String.join(", ", offWire) + " (the taps did not see all of its requests)";
     StringBuilder text = new StringBuilder(truth).append(", ");
     List<RunMetrics> others = judged.stream().filter(m -> m != best).toList();
     if (others.isEmpty()) {

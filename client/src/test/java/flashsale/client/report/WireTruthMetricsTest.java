@@ -97,7 +97,7 @@ class WireTruthMetricsTest {
     assertThrows(IllegalArgumentException.class, () -> FairnessMetrics.winnerPrecision(run, Truth.WIRE));
     RunMetrics m = RunMetrics.measure(new RunResult("X", run), 1_000);
     assertEquals(1, m.decidedOffWire());
-    assertTrue(FairnessReport.of(List.of(new RunResult("X", run)), 1_000).verdict().startsWith("Against the load generator's send time"));
+    assertTrue(FairnessReport.of(List.of(new RunResult("X", run)), 1_000).verdict().contains("send time for X"));
   }
 
   @Test
