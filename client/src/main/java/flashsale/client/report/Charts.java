@@ -86,7 +86,7 @@ final class Charts {
     }
     long firstMicros = truth.micros(decided.get(0));
     // losses answered by a region's sold-out fast path carry no rank to plot
-    List<RequestRecord> ranked = decided.stream().filter(r -> r.rank() > 0).toList();
+    List<RequestRecord> ranked = decided.stream().filter(r -> r.rank() > 0 && r.rank() != Long.MAX_VALUE).toList();
     Map<String, List<RequestRecord>> byRegion =
         ranked.stream().collect(Collectors.groupingBy(RequestRecord::region, TreeMap::new, Collectors.toList()));
     byRegion.forEach(

@@ -19,7 +19,7 @@ final class HtmlReport {
           + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em;text-align:right}"
           + "td:first-child,th:first-child{text-align:left}img{margin:.5em;border:1px solid #eee}"
           + ".verdict{font-size:1.15em;background:#f4f8ec;border-left:4px solid #6a9f2a;padding:.6em 1em}"
-          + "table.settings th{text-align:left;font-weight:normal;color:#555}";
+          + "table.settings th{text-align:left;font-weight:normal;color:#555}table.settings td{text-align:left}";
 
   private HtmlReport() {}
 
