@@ -63,7 +63,7 @@ public final class FlashSaleDemo {
               new RegionSpec("near", settings.nearDelayMillis(), Duration.ZERO),
               new RegionSpec("far", settings.farDelayMillis(), settings.farClockSkew()));
       try (var cluster = LocalCluster.start(ArbiterStores.open(settings.redisUri()), regions, 2, stores)
-          .awaitConnected(Duration.ofSeconds(10))) {
+          .awaitConnected(Duration.ofSeconds(10)).awaitServing(Duration.ofSeconds(60))) {
         var report = FairnessReport.of(runModes(cluster, redisPort.isPresent(), showProgress), settings.clockBoundMicros(),
             reportSettings(redisPort.isPresent()));
         report.writeHtml(settings.htmlReport());
