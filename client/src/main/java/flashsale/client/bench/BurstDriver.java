@@ -22,11 +22,13 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Fires a {@link BurstPlan} at the region nodes, each purchase when due, and records what each
- * got: the ground truth (true send time from this process's clock) beside the decision.
+ * got: the send time from this process's clock and, from the taps in front of the regions, when
+ * its bytes reached the region (the ground truth), beside the decision.
  */
 public final class BurstDriver {
   private final Map<String, Channel> regions;
   private final Duration deadline;
+  private final java.util.function.ToLongFunction<String> wireMicros;
 
   private volatile Progress progress = new Progress(0, 0);
 
@@ -37,9 +39,19 @@ public final class BurstDriver {
   private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
 
+  /** A driver whose records carry no wire time (no taps). */
   public BurstDriver(Map<String, Channel> regions, Duration deadline) {
+    this(regions, deadline, requestId -> 0);
+  }
+
+  /**
+   * @param wireMicros a request_id's wire arrival at its region (0: unseen), read once the burst
+   *     is answered, e.g. {@code cluster.wireLog()::wireMicrosOrZero}
+   */
+  public BurstDriver(Map<String, Channel> regions, Duration deadline, java.util.function.ToLongFunction<String> wireMicros) {
     this.regions = Map.copyOf(regions);
     this.deadline = deadline;
+    this.wireMicros = wireMicros;
   }
 
   /** Where the current (or last) run stands; safe to poll from another thread. */
@@ -54,7 +66,7 @@ public final class BurstDriver {
     ConcurrentLinkedQueue<RequestRecord> records = new ConcurrentLinkedQueue<>();
     CountDownLatch done = new CountDownLatch(plan.sends().size());
     long startNanos = System.nanoTime();
-    long startMicros = System.currentTimeMillis() * 1000;
+    long startMicros = flashsale.client.ProtoTimes.micros(java.time.Instant.now()); // same µs clock as the taps
     sent.set(0);
     answered.set(0);
     failed.set(0);
@@ -95,7 +107,9 @@ public final class BurstDriver {
     if (!done.await(deadline.toMillis() * 2, TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException("burst of " + plan.sends().size() + " purchases did not finish in time");
     }
-    return new ArrayList<>(records);
+    List<RequestRecord> answered = new ArrayList<>(records.size());
+    for (RequestRecord r : records) answered.add(r.withWireMicros(wireMicros.applyAsLong(r.requestId())));
+    return answered;
   }
 
   private static RequestRecord decided(BurstPlan.Send send, long sendMicros, long latencyMicros, PurchaseDecision d) {

@@ -58,12 +58,13 @@ public final class CompareCommand implements Callable<Integer> {
     var regions = List.of(new RegionSpec("near", 0, Duration.ZERO), new RegionSpec("far", farDelayMs, Duration.ZERO));
     var stores = new ModeStores(redisPort, Map.of("near", redisPort, "far", redisPort));
     try (var cluster = LocalCluster.start(ArbiterStores.open(null), regions, 2, stores)
-        .awaitConnected(Duration.ofSeconds(30))) {
+        .awaitConnected(Duration.ofSeconds(30)).awaitServing(Duration.ofSeconds(60))) {
       compare(cluster, 1_000, 1_000, 400, Map.of(), seed); // warm-up: a cold JVM stamps its first bursts late
       FairnessReport report = compare(cluster, stock, perRegion, spreadMs, Map.of("far", farLeadMs * 1000), seed);
       System.out.printf("setup: near 0 ms and far %d ms one way; stock %d; %d purchases per region over %d ms,"
           + " far starting %d ms earlier; seed %d%n", farDelayMs, stock, perRegion, spreadMs, farLeadMs, seed);
       System.out.println(report.table());
+      System.out.println(report.verdict());
     }
     return 0;
   }
@@ -81,7 +82,7 @@ public final class CompareCommand implements Callable<Integer> {
     ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
     opened.add(admin);
     try {
-      var driver = new BurstDriver(channels, Duration.ofSeconds(20));
+      var driver = new BurstDriver(channels, Duration.ofSeconds(20), cluster.wireLog()::wireMicrosOrZero);
       String runId = Long.toString(System.currentTimeMillis(), 36);
       List<RunResult> runs = new ArrayList<>();
       for (EventMode mode : MODES) {

@@ -25,8 +25,37 @@ import picocli.CommandLine.Option;
  * decision latency with the physical floor; then purchases go through the near region as fast as
  * a window of calls in flight allows.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput and decision latency of global-order mode.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = {
+    "Throughput and decision latency of global-order mode.",
+    "With --burst: fairness and speed under one burst against fresh node processes from the jars, cold then warm."})
 public final class GlobalOrderBenchmark implements Callable<Integer> {
+
+  @Option(names = "--burst", description = "Run the burst benchmark instead: --purchases within --window-ms against node processes started from the jars, cold and then warm.")
+  boolean burst;
+
+  @Option(names = "--purchases", description = "--burst: purchases in each burst, split between the regions (default: ${DEFAULT-VALUE}).")
+  int burstPurchases = 20_000;
+
+  @Option(names = "--window-ms", description = "--burst: the purchases reach the regions within this long (default: ${DEFAULT-VALUE}).")
+  long burstWindowMs = 50;
+
+  @Option(names = "--stock", description = "--burst: units for sale in each burst (default: ${DEFAULT-VALUE}).")
+  long burstStock = 1_000;
+
+  @Option(names = "--seed", description = "--burst: seed of the send offsets (default: ${DEFAULT-VALUE}).")
+  long burstSeed = 42;
+
+  @Option(names = "--arbiter-jar", description = "--burst: the arbiter's jar (default: ${DEFAULT-VALUE}).")
+  java.nio.file.Path arbiterJar = java.nio.file.Path.of("arbiter-node/target/arbiter-node.jar");
+
+  @Option(names = "--region-jar", description = "--burst: the region node's jar (default: ${DEFAULT-VALUE}).")
+  java.nio.file.Path regionJar = java.nio.file.Path.of("region-node/target/region-node.jar");
+
+  @Option(names = "--records", paramLabel = "PREFIX", description = "--burst: also write every purchase's record to PREFIX-cold.csv and PREFIX-warm.csv.")
+  String recordsPrefix;
+
+  @Option(names = "--log-dir", description = "--burst: where the nodes' output goes (default: ${DEFAULT-VALUE}).")
+  java.nio.file.Path logDir = java.nio.file.Path.of("target/burst-logs");
 
   @Option(names = "--redis", description = "Redis URI for the arbiter's store; in-memory without it.")
   String redisUri;
@@ -48,6 +77,11 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (burst) {
+      new BurstBenchmark(new BurstBenchmark.Settings(burstPurchases, burstWindowMs, burstStock, farDelayMs, redisUri, arbiterJar,
+          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix)), System.out).run();
+      return 0;
+    }
     var store = ArbiterStores.open(redisUri);
     var regions = List.of(new RegionSpec("near", 0, Duration.ZERO), new RegionSpec("far", farDelayMs, Duration.ZERO));
     try (var cluster = LocalCluster.start(store, regions, heartbeatMs).awaitConnected(Duration.ofSeconds(30))) {
@@ -83,7 +117,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     static Phase start(LocalCluster cluster, String name) {
       ManagedChannel admin = channel(cluster.arbiterTarget());
       String eventId = createEvent(cluster, "bench-" + name + "-" + System.currentTimeMillis(), admin);
-      return new Phase(admin, channel(cluster.regionTarget("near")), channel(cluster.regionTarget("far")), eventId);
+      return new Phase(admin, channel(cluster.directRegionTarget("near")), channel(cluster.directRegionTarget("far")), eventId);
     }
 
     PurchaseDriver driver(boolean nearRegion, String prefix) {

@@ -24,6 +24,15 @@ public final class ModeRun {
 
   public static RunResult run(Channel admin, BurstDriver driver, EventMode mode, String eventId, long stock,
       List<String> regions, BurstPlan plan) throws InterruptedException {
+    createEvent(admin, mode, eventId, stock, regions);
+    List<RequestRecord> records = driver.run(eventId, plan);
+    if (mode == EventMode.EVENT_MODE_SHARDED) records = rankByDecideTime(records);
+    return new RunResult(mode.name().substring("EVENT_MODE_".length()), records);
+  }
+
+  /** Creates an open event of {@code mode} over {@code regions} and waits until every region has heard of it. */
+  public static void createEvent(Channel admin, EventMode mode, String eventId, long stock, List<String> regions)
+      throws InterruptedException {
     long nowMicros = System.currentTimeMillis() * 1000;
     Event event = Event.newBuilder()
         .setEventId(eventId)
@@ -38,9 +47,6 @@ public final class ModeRun {
     EventAdminServiceGrpc.newBlockingStub(admin)
         .createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
     Thread.sleep(200); // the announcement reaches every region, however far
-    List<RequestRecord> records = driver.run(eventId, plan);
-    if (mode == EventMode.EVENT_MODE_SHARDED) records = rankByDecideTime(records);
-    return new RunResult(mode.name().substring("EVENT_MODE_".length()), records);
   }
 
   private static List<RequestRecord> rankByDecideTime(List<RequestRecord> records) {
@@ -51,6 +57,6 @@ public final class ModeRun {
     for (int i = 0; i < decided.size(); i++) rank.put(decided.get(i).requestId(), i + 1L);
     return records.stream().map(r -> !r.decided() ? r : new RequestRecord(r.requestId(), r.userId(), r.region(),
         r.sendMicros(), r.clientDelayMicros(), r.outcome(), rank.get(r.requestId()), r.arrivalMicros(),
-        r.decideMicros(), r.latencyMicros(), r.errorCode())).toList();
+        r.decideMicros(), r.latencyMicros(), r.errorCode(), r.wireMicros())).toList();
   }
 }

@@ -71,6 +71,8 @@ final class DemoCommand implements Callable<Integer> {
             .run(progress -> noProgress ? () -> {} : new ProgressBar(spec.commandLine().getErr(), progress));
     out.println();
     out.println(report.table());
+    out.println(report.verdict());
+    out.println();
     out.printf(Locale.ROOT, "HTML report: %s%n", html.toAbsolutePath());
     out.printf(Locale.ROOT, "demo took %.1f s%n", (System.nanoTime() - startNanos) / 1e9);
     out.flush();

@@ -74,6 +74,12 @@ final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Do not draw the progress bar on stderr.")
   boolean noProgress;
 
+  @Option(names = "--tap", description = {
+      "Send through a zero-delay wire tap per region, in this process, and record when each request's bytes",
+      "reached it (wire_micros): the ground truth the report ranks by. Run the load generator on the region's",
+      "host for it to mean arrival at the region."})
+  boolean tap;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     Path folder = out.toAbsolutePath().getParent();
@@ -82,16 +88,27 @@ final class LoadgenCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--out folder " + folder + " does not exist");
     }
     List<ManagedChannel> channels = new ArrayList<>();
+    List<flashsale.client.wire.WireTap> taps = new ArrayList<>();
+    flashsale.client.wire.WireLog wireLog = new flashsale.client.wire.WireLog();
     try {
       List<RegionTarget> targets = new ArrayList<>();
-      regions.forEach((name, target) -> {
+      for (var region : regions.entrySet()) {
+        String target = region.getValue();
+        if (tap) {
+          var address = java.net.URI.create("tcp://" + target);
+          if (address.getHost() == null || address.getPort() < 0) throw new IllegalArgumentException("--tap needs HOST:PORT targets, got " + target);
+          var wireTap = new flashsale.client.wire.WireTap(new java.net.InetSocketAddress(address.getHost(), address.getPort()), wireLog,
+              java.time.InstantSource.system());
+          taps.add(wireTap);
+          target = wireTap.address();
+        }
         ManagedChannel channel = FlashSaleChannels.forTarget(target);
         channels.add(channel);
-        targets.add(new RegionTarget(name, channel));
-      });
+        targets.add(new RegionTarget(region.getKey(), channel));
+      }
       LoadConfig config = new LoadConfig(eventId, targets, users, ratePerSecond, duration, pattern,
           maxInFlight, deadline, seed, ClientDelay.NONE);
-      LoadGenerator generator = new LoadGenerator(config);
+      LoadGenerator generator = new LoadGenerator(config, java.time.InstantSource.system(), wireLog::wireMicrosOrZero);
       LoadResult result;
       if (noProgress) {
         result = generator.run();
@@ -105,6 +122,7 @@ final class LoadgenCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
+      taps.forEach(flashsale.client.wire.WireTap::close);
     }
   }
 

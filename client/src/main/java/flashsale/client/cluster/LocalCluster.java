@@ -9,6 +9,8 @@ import flashsale.region.RegionServer;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
 import flashsale.store.ArbiterStore;
+import flashsale.client.wire.WireLog;
+import flashsale.client.wire.WireTap;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -25,7 +27,9 @@ import java.util.Map;
 /**
  * An arbiter and region nodes on loopback ports in this process. Each region reaches the
  * arbiter through a {@link TcpDelayProxy} with its own one-way delay, and may run on a skewed
- * clock, so one machine can play a multi-region deployment.
+ * clock, so one machine can play a multi-region deployment. Buyers reach each region through a
+ * zero-delay {@link WireTap} ({@link #regionTarget}), which logs when each purchase's bytes
+ * reached the region: the ground truth the fairness report ranks by ({@link #wireLog}).
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -53,6 +57,8 @@ public final class LocalCluster implements AutoCloseable {
   private final ArbiterNode arbiter;
   private final Map<String, RegionServer> regions = new LinkedHashMap<>();
   private final Map<String, TcpDelayProxy> links = new LinkedHashMap<>();
+  private final Map<String, WireTap> taps = new LinkedHashMap<>();
+  private final WireLog wireLog = new WireLog();
   private final List<TcpDelayProxy> storeLinks;
   private final ModeStores modeStores;
 
@@ -137,6 +143,7 @@ public final class LocalCluster implements AutoCloseable {
     var server =
         RegionServer.onPort(0, config, clock, ArbiterChannels.of(channel), modesConfig(spec)).start();
     regions.put(spec.region(), server);
+    taps.put(spec.region(), new WireTap(server.port(), wireLog));
   }
 
   /** Waits until every region has warmed its purchase path and holds an open stream to the arbiter. */
@@ -149,14 +156,58 @@ public final class LocalCluster implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Waits until every region says SERVING on gRPC health: warm (a node on a port first drives
+   * purchases through itself; a burst meanwhile would measure that warm-up) and linked with a
+   * clock in bounds. For harnesses that measure; a region with a flagged clock never gets there.
+   */
+  public LocalCluster awaitServing(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (String region : regions.keySet()) awaitServing(region, deadline);
+    return this;
+  }
+
+  private void awaitServing(String region, long deadlineNanos) throws InterruptedException {
+    ManagedChannel channel = Grpc.newChannelBuilder(directRegionTarget(region), InsecureChannelCredentials.create()).build();
+    try {
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+      while (true) {
+        try {
+          var status = health.withDeadlineAfter(1, java.util.concurrent.TimeUnit.SECONDS)
+              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
+          if (status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) return;
+        } catch (io.grpc.StatusRuntimeException notYet) {
+          // starting
+        }
+        if (System.nanoTime() > deadlineNanos) throw new IllegalStateException("region " + region + " not SERVING in time");
+        Thread.sleep(20);
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
   public String arbiterTarget() {
     return "127.0.0.1:" + arbiter.port();
   }
 
+  /** Where buyers of {@code region} connect: its wire tap, which forwards to the node at once. */
   public String regionTarget(String region) {
+    WireTap tap = taps.get(region);
+    if (tap == null) throw new IllegalArgumentException("no region " + region);
+    return tap.address();
+  }
+
+  /** The region node's own port, bypassing its tap (for benchmarks that do not judge fairness). */
+  public String directRegionTarget(String region) {
     RegionServer server = regions.get(region);
     if (server == null) throw new IllegalArgumentException("no region " + region);
     return "127.0.0.1:" + server.port();
+  }
+
+  /** When each purchase sent through {@link #regionTarget} reached its region, by request_id. */
+  public WireLog wireLog() {
+    return wireLog;
   }
 
   public List<String> regionNames() {
@@ -190,6 +241,7 @@ public final class LocalCluster implements AutoCloseable {
         failures.add(e);
       }
     }
+    taps.values().forEach(WireTap::close);
     links.values().forEach(TcpDelayProxy::close);
     arbiter.stop();
     storeLinks.forEach(TcpDelayProxy::close);

@@ -56,7 +56,12 @@ public final class TcpDelayProxy implements AutoCloseable {
       try {
         Socket client = listener.accept();
         Socket server = new Socket();
-        server.connect(target, 2_000);
+        try {
+          server.connect(target, 2_000);
+        } catch (IOException e) {
+          closeQuietly(client); // else the caller holds a connection nobody serves, and waits forever
+          throw e;
+        }
         client.setTcpNoDelay(true);
         server.setTcpNoDelay(true);
         open.add(client);

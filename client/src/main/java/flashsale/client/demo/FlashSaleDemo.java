@@ -63,8 +63,9 @@ public final class FlashSaleDemo {
               new RegionSpec("near", settings.nearDelayMillis(), Duration.ZERO),
               new RegionSpec("far", settings.farDelayMillis(), settings.farClockSkew()));
       try (var cluster = LocalCluster.start(ArbiterStores.open(settings.redisUri()), regions, 2, stores)
-          .awaitConnected(Duration.ofSeconds(30))) {
-        var report = FairnessReport.of(runModes(cluster, redisPort.isPresent(), showProgress), settings.clockBoundMicros());
+          .awaitConnected(Duration.ofSeconds(30)).awaitServing(Duration.ofSeconds(60))) {
+        var report = FairnessReport.of(runModes(cluster, redisPort.isPresent(), showProgress), settings.clockBoundMicros(),
+            reportSettings(redisPort.isPresent()));
         report.writeHtml(settings.htmlReport());
         return report;
       }
@@ -80,7 +81,7 @@ public final class FlashSaleDemo {
       Map<String, Channel> channels = new LinkedHashMap<>();
       for (String region : cluster.regionNames()) channels.put(region, track(opened, cluster.regionTarget(region)));
       ManagedChannel admin = track(opened, cluster.arbiterTarget());
-      var driver = new BurstDriver(channels, Duration.ofSeconds(30));
+      var driver = new BurstDriver(channels, Duration.ofSeconds(30), cluster.wireLog()::wireMicrosOrZero);
       String runId = Long.toString(System.currentTimeMillis(), 36);
       warmUp(admin, driver, cluster.regionNames(), runId);
       List<RunResult> runs = new ArrayList<>();
@@ -113,6 +114,29 @@ public final class FlashSaleDemo {
     var plan = BurstPlan.of(runId + "w", regions, 3_000, 1_500_000, Map.of(), settings.seed());
     ModeRun.run(admin, driver, EventMode.EVENT_MODE_GLOBAL_ORDER, "demo-warmup-" + runId, 1_000_000, regions, plan);
   }
+
+  /** What the report shows as the run's settings, so a reader can tell runs apart and redo one. */
+  private List<FairnessReport.Setting> reportSettings(boolean haveRedis) {
+    DemoSettings s = settings;
+    return List.of(
+        new FairnessReport.Setting("stock per mode", Integer.toString(s.stock())),
+        new FairnessReport.Setting("purchases", s.perRegion() + " per region, one per buyer, over " + s.spread().toMillis() + " ms"),
+        new FairnessReport.Setting("one-way delay to the arbiter", "near " + s.nearDelayMillis() + " ms, far " + s.farDelayMillis()
+            + " ms (far also " + s.farDelayMillis() + " ms from the central store)"),
+        new FairnessReport.Setting("far region's lead", s.farLead().toMillis() + " ms earlier"),
+        new FairnessReport.Setting("far region's clock skew", String.format(java.util.Locale.ROOT, "%+.3f ms", s.farClockSkew().toNanos() / 1e6)),
+        new FairnessReport.Setting("seed", Long.toString(s.seed())),
+        new FairnessReport.Setting("clock bound for inversions", s.clockBoundMicros() + " µs"),
+        new FairnessReport.Setting("stores", (s.redisUri() == null ? "arbiter in memory" : "arbiter on " + s.redisUri())
+            + (haveRedis ? "; SHARDED and CENTRAL on Redis" : "; SHARDED and CENTRAL skipped (no Redis)")),
+        new FairnessReport.Setting("version", VERSION),
+        new FairnessReport.Setting("date", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()),
+        new FairnessReport.Setting("machine", Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version()));
+  }
+
+  /** The build's version, as the jar's manifest states it. */
+  static final String VERSION = java.util.Optional.ofNullable(FlashSaleDemo.class.getPackage().getImplementationVersion())
+      .orElse("0.1.0-SNAPSHOT (unpackaged)");
 
   private static int loopbackPort(String redisUri) {
     URI uri = URI.create(redisUri);

@@ -37,6 +37,7 @@ public final class LoadGenerator {
   private final AtomicLong errors = new AtomicLong();
   private final AtomicBoolean ran = new AtomicBoolean();
   private volatile long startNanos;
+  private final java.util.function.ToLongFunction<String> wireMicros;
 
   /** A generator stamping send times with the system clock. */
   public LoadGenerator(LoadConfig config) {
@@ -45,8 +46,17 @@ public final class LoadGenerator {
 
   /** A generator stamping send times with {@code clock} (for tests and simulations). */
   public LoadGenerator(LoadConfig config, InstantSource clock) {
+    this(config, clock, requestId -> 0);
+  }
+
+  /**
+   * A generator whose records also carry each request's wire arrival at its region, as taps in
+   * front of the regions noted it ({@code wireMicros}: request_id to UTC µs, 0 when unseen).
+   */
+  public LoadGenerator(LoadConfig config, InstantSource clock, java.util.function.ToLongFunction<String> wireMicros) {
     this.config = config;
     this.clock = clock;
+    this.wireMicros = wireMicros;
     // A fresh prefix per run: reused request ids would be answered from the earlier run.
     this.plan = config.plan(UUID.randomUUID().toString().substring(0, 8));
   }
@@ -106,6 +116,7 @@ public final class LoadGenerator {
     } finally {
       delayer.shutdownNow();
     }
+    for (int i = 0; i < records.length; i++) records[i] = records[i].withWireMicros(wireMicros.applyAsLong(records[i].requestId()));
     return new LoadResult(Arrays.asList(records), startMicros, ProtoTimes.micros(clock.instant()), latency);
   }
 

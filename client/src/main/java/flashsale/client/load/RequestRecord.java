@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param decideMicros when the arbiter decided
  * @param latencyMicros from send to answer, client delay included (what the user waited)
  * @param errorCode the gRPC code name of a failed call
+ * @param wireMicros when the request's bytes reached the region's socket, as a tap in front of
+ *     the region saw them (the ground truth of arrival); 0 when no tap saw it
  */
 public record RequestRecord(
     String requestId,
@@ -26,7 +28,15 @@ public record RequestRecord(
     long arrivalMicros,
     long decideMicros,
     long latencyMicros,
-    String errorCode) {
+    String errorCode,
+    long wireMicros) {
+
+  /** A record no tap saw: {@code wireMicros} 0. */
+  public RequestRecord(String requestId, String userId, String region, long sendMicros, long clientDelayMicros,
+      RecordOutcome outcome, long rank, long arrivalMicros, long decideMicros, long latencyMicros, String errorCode) {
+    this(requestId, userId, region, sendMicros, clientDelayMicros, outcome, rank, arrivalMicros, decideMicros,
+        latencyMicros, errorCode, 0);
+  }
 
   public RequestRecord {
     Objects.requireNonNull(requestId, "requestId");
@@ -38,6 +48,27 @@ public record RequestRecord(
       throw new IllegalArgumentException("winning request " + requestId + " has rank " + rank);
     }
     if (rank < 0) throw new IllegalArgumentException("request " + requestId + " has rank " + rank);
+    if (wireMicros < 0) throw new IllegalArgumentException("request " + requestId + " has wire time " + wireMicros);
+  }
+
+  /** This record with the wire arrival a tap noted (0: none). */
+  public RequestRecord withWireMicros(long micros) {
+    return new RequestRecord(requestId, userId, region, sendMicros, clientDelayMicros, outcome, rank, arrivalMicros,
+        decideMicros, latencyMicros, errorCode, micros);
+  }
+
+  /** True when a tap saw the request reach its region. */
+  public boolean seenOnWire() {
+    return wireMicros > 0;
+  }
+
+  /**
+   * The region's stamp minus the wire arrival: how late the region stamped this request (its
+   * clock error included). Only meaningful when both are known.
+   */
+  public long stampLagMicros() {
+    if (!seenOnWire() || arrivalMicros == 0) throw new IllegalStateException(requestId + " has no wire time or no stamp");
+    return arrivalMicros - wireMicros;
   }
 
   /**

@@ -14,7 +14,9 @@ final class ResultsCsv {
   static final List<String> HEADER =
       List.of(
           "request_id", "user_id", "region", "send_micros", "client_delay_micros", "outcome",
-          "rank", "arrival_micros", "decide_micros", "latency_micros", "error_code");
+          "rank", "arrival_micros", "decide_micros", "latency_micros", "error_code", "wire_micros");
+  /** Files written before taps existed have no wire_micros column; they read with 0. */
+  static final List<String> HEADER_WITHOUT_WIRE = HEADER.subList(0, HEADER.size() - 1);
 
   private ResultsCsv() {}
 
@@ -28,14 +30,14 @@ final class ResultsCsv {
               quote(r.requestId()), quote(r.userId()), quote(r.region()),
               Long.toString(r.sendMicros()), Long.toString(r.clientDelayMicros()), r.outcome().name(),
               Long.toString(r.rank()), Long.toString(r.arrivalMicros()), Long.toString(r.decideMicros()),
-              Long.toString(r.latencyMicros()), quote(r.errorCode())));
+              Long.toString(r.latencyMicros()), quote(r.errorCode()), Long.toString(r.wireMicros())));
       out.write('\n');
     }
   }
 
   static List<RequestRecord> read(BufferedReader in, String source) throws IOException {
     String header = in.readLine();
-    if (header == null || !split(header).equals(HEADER)) {
+    if (header == null || !(split(header).equals(HEADER) || split(header).equals(HEADER_WITHOUT_WIRE))) {
       throw new IllegalArgumentException(source + ": not a load results file (header must be " + String.join(",", HEADER) + ")");
     }
     List<RequestRecord> records = new ArrayList<>();
@@ -55,13 +57,14 @@ final class ResultsCsv {
   }
 
   private static RequestRecord parse(List<String> f) {
-    if (f.size() != HEADER.size()) {
+    if (f.size() != HEADER.size() && f.size() != HEADER_WITHOUT_WIRE.size()) {
       throw new IllegalArgumentException("expected " + HEADER.size() + " fields, got " + f.size());
     }
     return new RequestRecord(
         f.get(0), f.get(1), f.get(2), Long.parseLong(f.get(3)), Long.parseLong(f.get(4)),
         RecordOutcome.valueOf(f.get(5)), Long.parseLong(f.get(6)), Long.parseLong(f.get(7)),
-        Long.parseLong(f.get(8)), Long.parseLong(f.get(9)), f.get(10));
+        Long.parseLong(f.get(8)), Long.parseLong(f.get(9)), f.get(10),
+        f.size() == HEADER.size() ? Long.parseLong(f.get(11)) : 0);
   }
 
   private static String quote(String field) {

@@ -15,24 +15,39 @@ import org.HdrHistogram.Histogram;
  * decided requests (won or lost) take part in the fairness metrics: a request that never got a
  * decision has no rank to compare. Quantities are not weighted: every request counts once (the
  * workload buys one unit per request), so N is the number of winning requests.
+ *
+ * <p>Each fairness metric ranks the ideal by a {@link Truth}: the wire arrival at the region when
+ * a tap saw it, or the load generator's send time. The one-argument forms use the send time.
  */
 public final class FairnessMetrics {
-  /** True send order; the request id breaks exact ties so results never depend on input order. */
-  private static final Comparator<RequestRecord> BY_SEND_TIME =
-      Comparator.comparingLong(RequestRecord::sendMicros).thenComparing(RequestRecord::requestId);
-
   private FairnessMetrics() {}
+
+  /** Order under {@code truth}; the request id breaks exact ties so results never depend on input order. */
+  private static Comparator<RequestRecord> order(Truth truth) {
+    return Comparator.comparingLong(truth::micros).thenComparing(RequestRecord::requestId);
+  }
 
   /** Decided requests in true send order. */
   public static List<RequestRecord> decidedBySendTime(List<RequestRecord> records) {
-    return records.stream().filter(RequestRecord::decided).sorted(BY_SEND_TIME).toList();
+    return decidedInOrder(records, Truth.SEND);
+  }
+
+  /** Decided requests in the order of {@code truth}. */
+  public static List<RequestRecord> decidedInOrder(List<RequestRecord> records, Truth truth) {
+    requireTruth(records, truth);
+    return records.stream().filter(RequestRecord::decided).sorted(order(truth)).toList();
   }
 
   /** Request ids of the ideal winners: the first N decided requests by true send time. */
   public static Set<String> idealWinners(List<RequestRecord> records) {
+    return idealWinners(records, Truth.SEND);
+  }
+
+  /** Request ids of the ideal winners: the first N decided requests under {@code truth}. */
+  public static Set<String> idealWinners(List<RequestRecord> records, Truth truth) {
     long winners = records.stream().filter(RequestRecord::won).count();
     Set<String> ideal = new HashSet<>();
-    decidedBySendTime(records).stream().limit(winners).forEach(r -> ideal.add(r.requestId()));
+    decidedInOrder(records, truth).stream().limit(winners).forEach(r -> ideal.add(r.requestId()));
     return ideal;
   }
 
@@ -41,12 +56,25 @@ public final class FairnessMetrics {
    * nobody won.
    */
   public static double winnerPrecision(List<RequestRecord> records) {
-    Set<String> ideal = idealWinners(records);
-    if (ideal.isEmpty()) {
+    return winnerPrecision(records, Truth.SEND);
+  }
+
+  /**
+   * As {@link #winnerPrecision(List)}, the ideal ranked by {@code truth}. Requests that arrived at
+   * the same instant as the N-th (at the wire: in the same socket read) cannot be told apart, so
+   * that tie is broken in the system's favour: every winner that arrived strictly before the N-th
+   * instant is a hit, and winners at that instant are hits up to the places left there.
+   */
+  public static double winnerPrecision(List<RequestRecord> records, Truth truth) {
+    long winners = records.stream().filter(RequestRecord::won).count();
+    if (winners == 0) {
       return Double.NaN;
     }
-    long hits = records.stream().filter(r -> r.won() && ideal.contains(r.requestId())).count();
-    return (double) hits / ideal.size();
+    long cutOffMicros = truth.micros(decidedInOrder(records, truth).get((int) winners - 1));
+    long before = records.stream().filter(r -> r.decided() && truth.micros(r) < cutOffMicros).count();
+    long winnersBefore = records.stream().filter(r -> r.won() && truth.micros(r) < cutOffMicros).count();
+    long winnersAt = records.stream().filter(r -> r.won() && truth.micros(r) == cutOffMicros).count();
+    return (double) (winnersBefore + Math.min(winnersAt, winners - before)) / winners;
   }
 
   /**
@@ -57,10 +85,15 @@ public final class FairnessMetrics {
    * bound after it, and counts the inserted ranks above the current one.
    */
   public static InversionCount inversions(List<RequestRecord> records, long clockBoundMicros) {
+    return inversions(records, clockBoundMicros, Truth.SEND);
+  }
+
+  /** As {@link #inversions(List, long)}, pairs ordered and spaced by {@code truth}. */
+  public static InversionCount inversions(List<RequestRecord> records, long clockBoundMicros, Truth truth) {
     if (clockBoundMicros < 0) {
       throw new IllegalArgumentException("clock bound must be ≥ 0, got " + clockBoundMicros);
     }
-    List<RequestRecord> sorted = decidedBySendTime(records);
+    List<RequestRecord> sorted = decidedInOrder(records, truth);
     long[] ranks = sorted.stream().mapToLong(RequestRecord::orderRank).sorted().distinct().toArray();
     RankCounter counter = new RankCounter(ranks.length);
     long compared = 0;
@@ -68,7 +101,7 @@ public final class FairnessMetrics {
     int inserted = 0;
     for (RequestRecord later : sorted) {
       while (inserted < sorted.size()
-          && later.sendMicros() - sorted.get(inserted).sendMicros() > clockBoundMicros) {
+          && truth.micros(later) - truth.micros(sorted.get(inserted)) > clockBoundMicros) {
         counter.add(Arrays.binarySearch(ranks, sorted.get(inserted).orderRank()));
         inserted++;
       }
@@ -80,7 +113,12 @@ public final class FairnessMetrics {
 
   /** Each region's actual and ideal share of the winners, by region name. */
   public static List<RegionShare> regionShares(List<RequestRecord> records) {
-    Set<String> ideal = idealWinners(records);
+    return regionShares(records, Truth.SEND);
+  }
+
+  /** Each region's actual share of the winners and its ideal share under {@code truth}. */
+  public static List<RegionShare> regionShares(List<RequestRecord> records, Truth truth) {
+    Set<String> ideal = idealWinners(records, truth);
     Map<String, long[]> wins = new TreeMap<>(); // region → {actual, ideal}
     for (RequestRecord r : records) {
       long[] w = wins.computeIfAbsent(r.region(), k -> new long[2]);
@@ -96,6 +134,30 @@ public final class FairnessMetrics {
         .map(e -> new RegionShare(e.getKey(), e.getValue()[0], e.getValue()[1],
             n == 0 ? Double.NaN : e.getValue()[0] / n, n == 0 ? Double.NaN : e.getValue()[1] / n))
         .toList();
+  }
+
+  /**
+   * How long after the earliest loser the latest winner arrived, under {@code truth}: 0 when every
+   * winner came before every loser, as a fair sale of single units must have it (up to the clock
+   * bound). 0 when nobody won or nobody lost.
+   */
+  public static long latestWinnerAfterEarliestLoserMicros(List<RequestRecord> records, Truth truth) {
+    requireTruth(records, truth);
+    long latestWinner = records.stream().filter(RequestRecord::won).mapToLong(truth::micros).max().orElse(Long.MIN_VALUE);
+    long earliestLoser = records.stream().filter(r -> r.decided() && !r.won()).mapToLong(truth::micros).min().orElse(Long.MAX_VALUE);
+    if (latestWinner == Long.MIN_VALUE || earliestLoser == Long.MAX_VALUE) return 0;
+    return Math.max(0, latestWinner - earliestLoser);
+  }
+
+  /** Decided requests a tap did not see (they cannot be ranked at the wire). */
+  public static long decidedOffWire(List<RequestRecord> records) {
+    return records.stream().filter(r -> r.decided() && !r.seenOnWire()).count();
+  }
+
+  private static void requireTruth(List<RequestRecord> records, Truth truth) {
+    if (truth == Truth.WIRE && decidedOffWire(records) > 0) {
+      throw new IllegalArgumentException(decidedOffWire(records) + " decided requests have no wire time; rank them by send time");
+    }
   }
 
   /** Send-to-answer latency of decided requests, in microseconds (3 significant digits). */

@@ -16,7 +16,7 @@ class ResultsFileTest {
   static final List<RequestRecord> RECORDS =
       List.of(
           new RequestRecord("run-0", "user-000000", "near", 1_700_000_000_000_001L, 0, RecordOutcome.WON,
-              1, 1_700_000_000_000_500L, 1_700_000_000_002_000L, 2_100, ""),
+              1, 1_700_000_000_000_500L, 1_700_000_000_002_000L, 2_100, "", 1_700_000_000_000_300L),
           new RequestRecord("id,with \"quotes\"", "user, odd", "far", 1_700_000_000_000_002L, 30_000,
               RecordOutcome.LOST, 2, 1_700_000_000_031_000L, 1_700_000_000_032_000L, 33_000, ""),
           new RequestRecord("run-2", "user-000002", "far", 1_700_000_000_000_003L, 30_000,
@@ -33,6 +33,15 @@ class ResultsFileTest {
     ResultsFile.write(file, RECORDS);
     assertTrue(Files.readString(file).contains(expectedText), "format chosen by extension");
     assertEquals(RECORDS, ResultsFile.read(file));
+  }
+
+  @Test
+  void csvWrittenBeforeTapsReadsWithoutWireTimes(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("old.csv");
+    Files.writeString(file, String.join(",", ResultsCsv.HEADER_WITHOUT_WIRE) + "\nr,u,near,12,0,WON,1,20,30,40,\n");
+    RequestRecord r = ResultsFile.read(file).get(0);
+    assertEquals(0, r.wireMicros());
+    assertEquals(20, r.arrivalMicros());
   }
 
   @Test

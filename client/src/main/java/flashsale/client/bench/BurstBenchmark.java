@@ -1,0 +1,102 @@
+package flashsale.client.bench;
+
+import flashsale.client.cluster.JarCluster;
+import flashsale.client.report.StampLag;
+import flashsale.v1.EventMode;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The burst benchmark ({@code flashsale bench --burst}): fresh node processes from the jars (an
+ * arbiter, a near region and a far region behind a delayed link, taps in front of the regions),
+ * {@code purchases} purchases written onto the regions' sockets within {@code windowMs}, split
+ * evenly, first on the cold processes and then again on the same, warm ones. Prints per burst the
+ * winner precision against the wire, each region's stamp lag, and the time from the last wire
+ * arrival to the last answer against the physical floor (far one-way delay and back).
+ */
+public final class BurstBenchmark {
+  /** What to run; see {@code GlobalOrderBenchmark}'s burst options. */
+  public record Settings(int purchases, long windowMs, long stock, long farDelayMs, String redisUri, Path arbiterJar,
+      Path regionJar, Path logDir, long seed, Path recordsPrefix) {
+    public Settings {
+      if (purchases < 2 || windowMs < 1 || stock < 1) throw new IllegalArgumentException("need purchases >= 2, window >= 1 ms, stock >= 1");
+    }
+  }
+
+  private final Settings settings;
+  private final PrintStream out;
+
+  public BurstBenchmark(Settings settings, PrintStream out) {
+    this.settings = settings;
+    this.out = out;
+  }
+
+  /** Runs the cold burst and the warm burst; returns their figures in that order. */
+  public List<BurstFigures> run() throws Exception {
+    var clusterSettings = new JarCluster.Settings(settings.arbiterJar(), settings.regionJar(), settings.farDelayMs(),
+        settings.redisUri(), settings.logDir(), List.of());
+    long floorMs = 2 * settings.farDelayMs();
+    out.printf(Locale.ROOT, "setup: arbiter (%s store), region near (0 ms) and region far (%d ms one way) as processes from the jars,"
+        + " zero-delay taps in front of the regions; %,d purchases over %d ms split evenly, stock %,d; %d cores; Java %s%n",
+        settings.redisUri() == null ? "in-memory" : settings.redisUri(), settings.farDelayMs(), settings.purchases(),
+        settings.windowMs(), settings.stock(), Runtime.getRuntime().availableProcessors(), Runtime.version());
+    try (JarCluster cluster = JarCluster.start(clusterSettings, Duration.ofSeconds(60))) {
+      ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+      try {
+        Map<String, String> targets = new LinkedHashMap<>();
+        for (String region : JarCluster.REGIONS) targets.put(region, cluster.regionTarget(region));
+        var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), cluster.wireLog()::wireMicrosOrZero);
+        String runId = Long.toString(System.currentTimeMillis(), 36);
+        List<BurstFigures> figures = new java.util.ArrayList<>();
+        for (String phase : List.of("cold", "warm")) {
+          String eventId = "burst-" + runId + "-" + phase;
+          ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, settings.stock(), JarCluster.REGIONS);
+          var plan = BurstPlan.of(runId + phase, JarCluster.REGIONS, settings.purchases() / 2, settings.windowMs() * 1000, Map.of(), settings.seed());
+          var records = driver.run(eventId, plan);
+          if (settings.recordsPrefix() != null) {
+            Path file = Path.of(settings.recordsPrefix() + "-" + phase + ".csv");
+            flashsale.client.load.ResultsFile.write(file, records);
+            out.printf("%s: records written to %s (flashsale report reads them)%n", phase, file);
+          }
+          BurstFigures f = BurstFigures.of(records);
+          figures.add(f);
+          print(phase, f, floorMs);
+        }
+        if (cluster.brokenTapConnections() > 0) out.printf("warning: the taps lost track of %d connections%n", cluster.brokenTapConnections());
+        return figures;
+      } finally {
+        admin.shutdownNow();
+      }
+    }
+  }
+
+  private void print(String phase, BurstFigures f, long floorMs) {
+    if (!f.errorCodes().isEmpty()) out.printf("%s: errors by code %s%n", phase, f.errorCodes());
+    out.printf(Locale.ROOT, "%s: %,d purchases reached the regions' sockets over %.1f ms; won %,d, lost %,d, errors %d%n",
+        phase, f.purchases(), f.wireSpanMicros() / 1e3, f.won(), f.lost(), f.errors());
+    out.printf(Locale.ROOT, "%s:   winner precision against the wire %.4f (by send time %.4f); latest winner %.2f ms after the earliest loser%n",
+        phase, f.winnerPrecision(), f.sendWinnerPrecision(), f.latestWinnerAfterEarliestLoserMicros() / 1e3);
+    for (StampLag l : f.stampLags()) {
+      out.printf(Locale.ROOT, "%s:   stamp lag %-4s p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%,d)%n",
+          phase, l.region(), l.p50Micros() / 1e3, l.p99Micros() / 1e3, l.maxMicros() / 1e3, l.requests());
+    }
+    double lastMs = f.lastWireToLastAnswerMicros() / 1e3;
+    out.printf(Locale.ROOT, "%s:   last wire arrival to last answer %.1f ms; physical floor %d ms (far one-way %d ms + return %d ms)"
+        + " -> %.1f ms above the floor (last decide %.1f ms after the last arrival)%n",
+        phase, lastMs, floorMs, floorMs / 2, floorMs / 2, lastMs - floorMs, f.lastWireToLastDecideMicros() / 1e3);
+  }
+
+  /** For a quick look without the CLI: {@code java -cp flashsale.jar flashsale.client.bench.BurstBenchmark}. */
+  public static void main(String[] args) throws Exception {
+    new BurstBenchmark(new Settings(20_000, 50, 1_000, 30, null, Path.of("arbiter-node/target/arbiter-node.jar"),
+        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null), System.out).run();
+  }
+}

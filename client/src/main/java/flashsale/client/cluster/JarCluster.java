@@ -1,0 +1,219 @@
+package flashsale.client.cluster;
+
+import flashsale.client.wire.WireLog;
+import flashsale.client.wire.WireTap;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.ListRegionsRequest;
+import flashsale.v1.RegionStatus;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A deployment of real node processes started from the jars: an arbiter, a region {@code near}
+ * beside it and a region {@code far} reaching it through a {@link TcpDelayProxy} with a one-way
+ * delay, and a zero-delay {@link WireTap} in front of each region noting when each purchase's
+ * bytes reached it. Every process is fresh (cold) when {@link #start} returns. Node output goes
+ * to {@code <logDir>/<node>.log}.
+ */
+public final class JarCluster implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JarCluster.class);
+  public static final List<String> REGIONS = List.of("near", "far");
+
+  /**
+   * @param redisUri the arbiter's store; null keeps it in the arbiter's memory
+   * @param jvmOptions options for every node JVM, e.g. {@code -Xmx1g}
+   */
+  public record Settings(Path arbiterJar, Path regionJar, long farDelayMs, String redisUri, Path logDir, List<String> jvmOptions) {
+    public Settings {
+      jvmOptions = List.copyOf(jvmOptions);
+      if (farDelayMs < 0) throw new IllegalArgumentException("far delay must be >= 0 ms, got " + farDelayMs);
+    }
+
+    /** The jars where a reactor build leaves them, found from {@code root} or its parent. */
+    public static Settings fromBuild(Path root, long farDelayMs, String redisUri, Path logDir) {
+      return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir, List.of());
+    }
+  }
+
+  private final Settings settings;
+  private final List<Process> processes = new ArrayList<>();
+  private final Map<String, WireTap> taps = new LinkedHashMap<>();
+  private final WireLog wireLog = new WireLog();
+  private TcpDelayProxy farLink;
+  private int arbiterPort;
+
+  private JarCluster(Settings settings) {
+    this.settings = settings;
+  }
+
+  /** Starts the arbiter, the two regions and their taps, and waits until both regions stream to the arbiter. */
+  public static JarCluster start(Settings settings, Duration timeout) throws IOException, InterruptedException {
+    JarCluster cluster = new JarCluster(settings);
+    try {
+      cluster.startAll(timeout);
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private void startAll(Duration timeout) throws IOException, InterruptedException {
+    Files.createDirectories(settings.logDir());
+    arbiterPort = freePort();
+    List<String> arbiterArgs = new ArrayList<>(List.of("--node-id", "arbiter-1", "--port", Integer.toString(arbiterPort)));
+    if (settings.redisUri() != null) arbiterArgs.addAll(List.of("--redis", settings.redisUri()));
+    launch(settings.arbiterJar(), "arbiter", arbiterArgs);
+    awaitArbiter(timeout); // a region that connects too early would back off and start late
+    farLink = new TcpDelayProxy(arbiterPort, settings.farDelayMs());
+    for (String region : REGIONS) {
+      int port = freePort();
+      String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
+      launch(settings.regionJar(), "region-" + region, List.of("--region", region, "--port", Integer.toString(port),
+          "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+      taps.put(region, new WireTap(port, wireLog));
+    }
+    awaitRegionsConnected(timeout);
+    for (String region : REGIONS) awaitServing(region, timeout);
+  }
+
+  /** A region says SERVING on gRPC health once it is warm and linked: what a load balancer waits for. */
+  private void awaitServing(String region, Duration timeout) throws InterruptedException {
+    ManagedChannel channel = Grpc.newChannelBuilder(regionTarget(region), InsecureChannelCredentials.create()).build();
+    try {
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        try {
+          var status = health.withDeadlineAfter(1, TimeUnit.SECONDS)
+              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
+          if (status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) return;
+        } catch (StatusRuntimeException notYet) {
+          // starting
+        }
+        if (System.nanoTime() > deadline) throw new IllegalStateException("region " + region + " not SERVING within " + timeout);
+        Thread.sleep(50);
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private void launch(Path jar, String name, List<String> args) throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException("no jar at " + jar.toAbsolutePath() + ": build it with ./mvnw -B -DskipTests package");
+    }
+    List<String> command = new ArrayList<>();
+    command.add(JavaRuntime.javaBinary().toString());
+    command.addAll(settings.jvmOptions());
+    command.addAll(List.of("-jar", jar.toString()));
+    command.addAll(args);
+    Process p = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logDir().resolve(name + ".log").toFile()))
+        .start();
+    processes.add(p);
+    log.info("node started name={} pid={} args={}", name, p.pid(), args);
+  }
+
+  private void awaitArbiter(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try (java.net.Socket probe = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), arbiterPort)) {
+        return;
+      } catch (IOException notYet) {
+        if (!processes.get(0).isAlive()) throw new IllegalStateException("the arbiter exited; see " + settings.logDir());
+        if (System.nanoTime() > deadline) throw new IllegalStateException("arbiter not listening within " + timeout);
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private void awaitRegionsConnected(Duration timeout) throws InterruptedException {
+    ManagedChannel admin = Grpc.newChannelBuilder(arbiterTarget(), InsecureChannelCredentials.create()).build();
+    try {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        for (Process p : processes) {
+          if (!p.isAlive()) throw new IllegalStateException("node pid " + p.pid() + " exited with " + p.exitValue() + "; see " + settings.logDir());
+        }
+        try {
+          List<RegionStatus> regions = EventAdminServiceGrpc.newBlockingStub(admin).withDeadlineAfter(1, TimeUnit.SECONDS)
+              .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList();
+          if (REGIONS.stream().allMatch(r -> regions.stream().anyMatch(s -> s.getRegion().equals(r) && s.getConnected()))) return;
+        } catch (StatusRuntimeException notYet) {
+          // the arbiter is still starting
+        }
+        if (System.nanoTime() > deadline) throw new IllegalStateException("regions not connected within " + timeout + "; see " + settings.logDir());
+        Thread.sleep(50);
+      }
+    } finally {
+      admin.shutdownNow();
+    }
+  }
+
+  public String arbiterTarget() {
+    return "127.0.0.1:" + arbiterPort;
+  }
+
+  /** Where buyers of {@code region} connect: its tap. */
+  public String regionTarget(String region) {
+    WireTap tap = taps.get(region);
+    if (tap == null) throw new IllegalArgumentException("no region " + region);
+    return tap.address();
+  }
+
+  public WireLog wireLog() {
+    return wireLog;
+  }
+
+  /** Connections whose bytes the taps could not follow. */
+  public long brokenTapConnections() {
+    return taps.values().stream().mapToLong(WireTap::brokenConnections).sum();
+  }
+
+  public long farDelayMs() {
+    return settings.farDelayMs();
+  }
+
+  static Path findJar(Path root, String module) {
+    Path jar = root.resolve(module + "/target/" + module + ".jar");
+    if (!Files.exists(jar) && root.toAbsolutePath().getParent() != null) {
+      jar = root.toAbsolutePath().getParent().resolve(module + "/target/" + module + ".jar");
+    }
+    return jar;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket probe = new ServerSocket(0)) {
+      return probe.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    taps.values().forEach(WireTap::close);
+    for (Process p : processes.reversed()) p.destroy();
+    for (Process p : processes) {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+    if (farLink != null) farLink.close();
+  }
+}

@@ -1,0 +1,61 @@
+package flashsale.client.wire;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.PurchaseRequest;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the client-to-region direction of one connection and notes, in a {@link WireLog}, each
+ * Purchase's request_id with the time its stream's first HEADERS frame started to arrive. Other
+ * calls (GetEvent, health, ...) are decoded for their headers only and ignored.
+ */
+public final class PurchaseTap implements GrpcStreamDecoder.Listener {
+  static final String PURCHASE_PATH = "/" + FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName();
+
+  private final WireLog log;
+  private final GrpcStreamDecoder decoder = new GrpcStreamDecoder(true, this);
+  private final Set<Integer> purchaseStreams = new HashSet<>();
+
+  public PurchaseTap(WireLog log) {
+    this.log = log;
+  }
+
+  /** Feeds the bytes of one read from the client, read at {@code readMicros}. Never throws. */
+  public void feed(byte[] bytes, int offset, int length, long readMicros) {
+    decoder.feed(bytes, offset, length, readMicros);
+  }
+
+  /** Why this connection's decoding stopped, or null. */
+  public String broken() {
+    return decoder.broken();
+  }
+
+  @Override
+  public void headers(int streamId, Map<String, String> headers, boolean endStream, long streamStartMicros) {
+    if (!endStream && PURCHASE_PATH.equals(headers.get(":path"))) purchaseStreams.add(streamId);
+  }
+
+  @Override
+  public void reset(int streamId, long errorCode) {
+    purchaseStreams.remove(streamId);
+  }
+
+  @Override
+  public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {
+    if (!purchaseStreams.remove(streamId)) return; // not a Purchase, or its request already noted
+    if (compressed) {
+      log.undecodable();
+      return;
+    }
+    try {
+      String requestId = PurchaseRequest.parseFrom(message).getRequestId();
+      if (requestId.isEmpty()) log.undecodable();
+      else log.arrived(requestId, streamStartMicros);
+    } catch (InvalidProtocolBufferException e) {
+      log.undecodable();
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package flashsale.client.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.v1.PurchaseRequest;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The burst writer's hand-made HTTP/2 against a real grpc-java server, through a tap. */
+class RawPurchaseConnectionTest {
+
+  @Test
+  void aBurstWrittenAsRawBytesIsAnsweredCallByCallAndSeenByTheTap() throws Exception {
+    var server = CapturedCalls.echoServer();
+    WireLog log = new WireLog();
+    try (WireTap tap = new WireTap(server.getPort(), log);
+        RawPurchaseConnection c = RawPurchaseConnection.open("127.0.0.1", tap.port(), InstantSource.system(), Duration.ofSeconds(10))) {
+      List<PurchaseRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 3_000; i++) {
+        requests.add(PurchaseRequest.newBuilder().setEventId("e").setUserId("u" + i).setRequestId("raw-" + i).setQuantity(1).build());
+      }
+      var encoded = c.encode(requests, Duration.ofSeconds(30));
+      c.expect(requests.size());
+      for (int from = 0; from < encoded.size(); from += 500) c.write(encoded.subList(from, Math.min(encoded.size(), from + 500)));
+      assertTrue(c.awaitAnswers(Duration.ofSeconds(30)), "every call answered; failure: " + c.failure());
+      var answers = c.answers();
+      assertEquals(requests.size(), answers.size());
+      for (PurchaseRequest r : requests) {
+        var a = answers.get(r.getRequestId());
+        assertEquals(0, a.grpcStatus(), r.getRequestId());
+        assertEquals(r.getRequestId(), a.decision().getRequestId(), "the server read the request we wrote");
+      }
+      assertEquals(requests.size(), log.size(), "the tap decoded every raw call too");
+      assertEquals(0, tap.brokenConnections());
+    } finally {
+      server.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+'use strict';
+// An outside client for the fairness tests: fires a burst plan at region nodes with grpc-js (not the
+// project's Java stack) and prints every answer as JSON on stdout.
+//
+//   node burst.js PLAN.json PROTO_ROOT
+//
+// PLAN: {"eventId": "...", "deadlineMs": 30000, "targets": {"near": "127.0.0.1:1234", ...},
+//        "sends": [{"requestId": "...", "userId": "...", "region": "near", "offsetMicros": 1200}, ...]}
+// Each purchase is sent when its offset is due (sends due together go out in one turn of the event
+// loop); the output is one object per send with its send and answer times in UTC microseconds.
+const fs = require('fs');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const [planFile, protoRoot] = process.argv.slice(2);
+const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+const definition = protoLoader.loadSync('flashsale/v1/flash_sale_service.proto', {
+  includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true,
+});
+const FlashSaleService = grpc.loadPackageDefinition(definition).flashsale.v1.FlashSaleService;
+
+// UTC microseconds from the monotonic clock anchored once at the process's time origin.
+const nowMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+const timestampMicros = (t) => (t ? Number(t.seconds) * 1e6 + Math.floor(t.nanos / 1000) : 0);
+
+const clients = {};
+for (const [region, target] of Object.entries(plan.targets)) {
+  clients[region] = new FlashSaleService(target, grpc.credentials.createInsecure());
+}
+
+function ready(client) {
+  return new Promise((resolve, reject) =>
+    client.waitForReady(Date.now() + 10000, (err) => (err ? reject(err) : resolve())));
+}
+
+async function main() {
+  // connections first, so connection setup is not part of the burst
+  await Promise.all(Object.values(clients).map(ready));
+  const sends = [...plan.sends].sort((a, b) => a.offsetMicros - b.offsetMicros);
+  const results = [];
+  let answered = 0;
+  const done = new Promise((resolve) => {
+    const startMs = performance.now();
+    let next = 0;
+    const fire = () => {
+      const elapsedMicros = (performance.now() - startMs) * 1000;
+      while (next < sends.length && sends[next].offsetMicros <= elapsedMicros) {
+        const s = sends[next++];
+        const sendMicros = nowMicros();
+        const request = { event_id: plan.eventId, user_id: s.userId, request_id: s.requestId, quantity: 1 };
+        clients[s.region].Purchase(request, { deadline: Date.now() + plan.deadlineMs }, (err, response) => {
+          const r = { requestId: s.requestId, region: s.region, sendMicros, answerMicros: nowMicros() };
+          if (err) {
+            r.code = err.code;
+          } else {
+            const d = response.decision;
+            Object.assign(r, {
+              code: 0, outcome: d.outcome, rank: Number(d.rank),
+              arrivalMicros: timestampMicros(d.arrival_time), decideMicros: timestampMicros(d.decide_time),
+            });
+          }
+          results.push(r);
+          if (++answered === sends.length) resolve();
+        });
+      }
+      if (next < sends.length) setImmediate(fire); // yield so the calls go on the wire, then send what is due
+    };
+    fire();
+  });
+  await done;
+  process.stdout.write(JSON.stringify(results));
+  Object.values(clients).forEach((c) => c.close());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

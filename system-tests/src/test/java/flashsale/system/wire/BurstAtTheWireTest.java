@@ -1,0 +1,90 @@
+package flashsale.system.wire;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.client.bench.BurstFigures;
+import flashsale.client.bench.BurstPlan;
+import flashsale.client.bench.ModeRun;
+import flashsale.client.cluster.JarCluster;
+import flashsale.client.report.StampLag;
+import flashsale.v1.EventMode;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * The promise under the condition it exists for: real node processes from the jars (an arbiter,
+ * a near region and a far region 30 ms from it), a zero-delay tap in front of each region as the
+ * ground truth of arrival, and 5 bursts of 600 purchases (300 per region, stock 100), the first on
+ * cold processes. The far region's buyers reach the wire first in bursts 1, 3 and 5, the near
+ * region's in bursts 2 and 4. Every burst must be fair at the wire: the earliest 100 arrivals win
+ * (precision ≥ 0.99), no winner arrived more than 5 ms after a loser, and each region stamped its
+ * purchases within 5 ms of their arrival (p99; max 20 ms). The buyers are an outside client:
+ * grpc-js on Node.js ({@link GrpcJsBurstClient}), not the project's Java stack.
+ */
+class BurstAtTheWireTest {
+  static final int BURSTS = 5;
+  static final int PER_REGION = 300;
+  static final int STOCK = 100;
+  static final long SPREAD_MICROS = 30_000;
+  static final long LEAD_MICROS = 8_000;
+
+  @Test
+  void everyBurstIsFairAtTheWireFromTheFirst() throws Exception {
+    var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 30, null, Path.of("target", "wire-logs"));
+    List<BurstFigures> bursts = new ArrayList<>();
+    GrpcJsBurstClient buyersClient = GrpcJsBurstClient.install(); // before the nodes start: npm may take a while
+    try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
+      Map<String, String> buyers = new LinkedHashMap<>();
+      for (String region : JarCluster.REGIONS) buyers.put(region, cluster.regionTarget(region));
+      ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+      try {
+        String runId = Long.toString(System.currentTimeMillis(), 36);
+        for (int b = 1; b <= BURSTS; b++) {
+          String leader = b % 2 == 1 ? "far" : "near";
+          var plan = BurstPlan.of(runId + "b" + b, JarCluster.REGIONS, PER_REGION, SPREAD_MICROS, Map.of(leader, LEAD_MICROS), b);
+          String eventId = "wire-" + runId + "-" + b;
+          ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, STOCK, JarCluster.REGIONS);
+          var records = buyersClient.run(buyers, eventId, plan, Duration.ofSeconds(30), cluster.wireLog()::wireMicrosOrZero);
+          BurstFigures figures = BurstFigures.of(records);
+          bursts.add(figures);
+          System.out.printf("burst %d (%s buyers lead by %d ms%s): %s%n", b, leader, LEAD_MICROS / 1000, b == 1 ? ", cold processes" : "", figures.line());
+        }
+      } finally {
+        admin.shutdownNow();
+      }
+      assertEquals(0, cluster.brokenTapConnections(), "the taps followed every connection");
+    }
+    List<Executable> checks = new ArrayList<>();
+    for (int i = 0; i < bursts.size(); i++) {
+      BurstFigures f = bursts.get(i);
+      String burst = "burst " + (i + 1) + ": ";
+      checks.add(() -> assertEquals(2 * PER_REGION, f.won() + f.lost(), burst + "every purchase decided"));
+      checks.add(() -> assertEquals(STOCK, f.won(), burst + "the stock sells out, never over"));
+      checks.add(() -> assertEquals(0, f.offWire(), burst + "the taps saw every purchase"));
+      checks.add(() -> assertTrue(f.winnerPrecision() >= 0.99, burst + "winner precision at the wire " + f.winnerPrecision()));
+      checks.add(() -> assertTrue(f.latestWinnerAfterEarliestLoserMicros() <= 5_000,
+          burst + "a winner reached its region " + f.latestWinnerAfterEarliestLoserMicros() + " µs after a loser"));
+      for (String region : JarCluster.REGIONS) {
+        checks.add(() -> {
+          StampLag lag = f.lag(region);
+          assertTrue(lag.p99Micros() <= 5_000 && lag.maxMicros() <= 20_000,
+              burst + region + " stamp lag p99 " + lag.p99Micros() + " µs, max " + lag.maxMicros() + " µs");
+        });
+      }
+    }
+    checks.add(() -> assertTrue(bursts.stream().anyMatch(f -> f.firstRegionOnWire().equals("far"))
+        && bursts.stream().anyMatch(f -> f.firstRegionOnWire().equals("near")), "each region reached the wire first in some burst"));
+    assertAll(checks.stream());
+  }
+}

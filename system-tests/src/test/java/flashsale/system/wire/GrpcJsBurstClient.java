@@ -1,0 +1,121 @@
+package flashsale.system.wire;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import flashsale.client.bench.BurstPlan;
+import flashsale.client.load.RecordOutcome;
+import flashsale.client.load.RequestRecord;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+
+/**
+ * Drives a burst with a client from another ecosystem: {@code src/test/grpc-js/burst.js} on
+ * Node.js with grpc-js from npm. {@link #install} puts it under {@code target/grpc-js} and runs
+ * {@code npm ci} there (from the committed lock file) when its modules are missing; without Node.js
+ * and npm it fails, saying how to get them (.ci/run installs them). Never skipped.
+ */
+final class GrpcJsBurstClient {
+  private static final List<String> FILES = List.of("package.json", "package-lock.json", "burst.js");
+  private final Path dir;
+  private final Path protoRoot;
+
+  private GrpcJsBurstClient(Path dir, Path protoRoot) {
+    this.dir = dir;
+    this.protoRoot = protoRoot;
+  }
+
+  static GrpcJsBurstClient install() throws IOException, InterruptedException {
+    Path module = Path.of("").toAbsolutePath();
+    if (!Files.isDirectory(module.resolve("src/test/grpc-js"))) module = module.resolve("system-tests");
+    Path source = module.resolve("src/test/grpc-js");
+    Path dir = module.resolve("target/grpc-js");
+    Files.createDirectories(dir);
+    for (String f : FILES) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    if (!Files.isDirectory(dir.resolve("node_modules/@grpc/grpc-js"))) {
+      run(dir, Duration.ofMinutes(5), "npm", "ci", "--no-audit", "--no-fund");
+    }
+    return new GrpcJsBurstClient(dir, module.getParent().resolve("proto"));
+  }
+
+  /** Fires {@code plan} at {@code targets} (region to host:port) and returns one record per purchase. */
+  List<RequestRecord> run(Map<String, String> targets, String eventId, BurstPlan plan, Duration deadline,
+      ToLongFunction<String> wireMicros) throws IOException, InterruptedException {
+    JsonObject json = new JsonObject();
+    json.addProperty("eventId", eventId);
+    json.addProperty("deadlineMs", deadline.toMillis());
+    json.add("targets", new Gson().toJsonTree(targets));
+    JsonArray sends = new JsonArray();
+    Map<String, BurstPlan.Send> byId = new LinkedHashMap<>();
+    for (BurstPlan.Send s : plan.sends()) {
+      JsonObject o = new JsonObject();
+      o.addProperty("requestId", s.requestId());
+      o.addProperty("userId", s.userId());
+      o.addProperty("region", s.region());
+      o.addProperty("offsetMicros", s.offsetMicros());
+      sends.add(o);
+      byId.put(s.requestId(), s);
+    }
+    json.add("sends", sends);
+    Path planFile = dir.resolve("plan-" + eventId + ".json");
+    Files.writeString(planFile, json.toString(), StandardCharsets.UTF_8);
+    String output = run(dir, deadline.plusSeconds(30), "node", "burst.js", planFile.toString(), protoRoot.toString());
+    List<RequestRecord> records = new ArrayList<>();
+    for (JsonElement e : JsonParser.parseString(output).getAsJsonArray()) {
+      JsonObject r = e.getAsJsonObject();
+      BurstPlan.Send s = byId.get(r.get("requestId").getAsString());
+      long send = r.get("sendMicros").getAsLong();
+      long latency = r.get("answerMicros").getAsLong() - send;
+      long wire = wireMicros.applyAsLong(s.requestId());
+      int code = r.get("code").getAsInt();
+      if (code != 0) {
+        records.add(new RequestRecord(s.requestId(), s.userId(), s.region(), send, 0, RecordOutcome.ERROR, 0, 0, 0, latency,
+            Status.fromCodeValue(code).getCode().name(), wire));
+        continue;
+      }
+      long rank = r.get("rank").getAsLong();
+      records.add(new RequestRecord(s.requestId(), s.userId(), s.region(), send, 0,
+          "OUTCOME_WON".equals(r.get("outcome").getAsString()) ? RecordOutcome.WON : RecordOutcome.LOST,
+          rank, r.get("arrivalMicros").getAsLong(), r.get("decideMicros").getAsLong(), latency, "", wire));
+    }
+    if (records.size() != plan.sends().size()) {
+      throw new IllegalStateException("grpc-js client answered " + records.size() + " of " + plan.sends().size() + " purchases");
+    }
+    return records;
+  }
+
+  /** Runs a command in {@code dir} and returns its stdout; fails with its output on a non-zero exit. */
+  private static String run(Path dir, Duration timeout, String... command) throws IOException, InterruptedException {
+    Path err = Files.createTempFile(dir, "stderr", ".txt");
+    Process p;
+    try {
+      p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(err.toFile()).start();
+    } catch (IOException e) {
+      throw new IllegalStateException(command[0] + " is not installed: the wire fairness test drives the nodes with grpc-js"
+          + " on Node.js (apt-get install nodejs npm; .ci/run installs them)", e);
+    }
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException(String.join(" ", command) + " did not finish within " + timeout);
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " exited " + p.exitValue() + ": " + Files.readString(err));
+    }
+    Files.deleteIfExists(err);
+    return new String(out, StandardCharsets.UTF_8);
+  }
+}
