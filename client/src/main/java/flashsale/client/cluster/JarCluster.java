@@ -120,6 +120,8 @@ public final class JarCluster implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(JavaRuntime.javaBinary().toString());
     command.addAll(settings.jvmOptions());
+    // Lets a region's socket-reading threads run at a raised OS priority (see StampedTransport).
+    command.add("-XX:ThreadPriorityPolicy=1");
     command.addAll(List.of("-jar", jar.toString()));
     command.addAll(args);
     Process p = new ProcessBuilder(command)

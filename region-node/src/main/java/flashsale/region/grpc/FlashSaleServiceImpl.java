@@ -71,11 +71,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }
     loop.execute(() -> {
       queuedPurchases.decrementAndGet();
-      try {
-        purchaseOnLoop(buy, arrivalMicros, response);
-      } finally {
-        read.ifPresent(InFlightReads.Read::release); // stamped, refused, or waiting on a look-up
-      }
+      // The read stays in flight (holding watermarks below it) until admit stamps it, across an
+      // event look-up too; a call refused before that ends, and its end releases the read.
+      purchaseOnLoop(buy, arrivalMicros, read, response);
     });
   }
 
@@ -113,13 +111,17 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }));
   }
 
-  private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, StreamObserver<PurchaseResponse> response) {
+  private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, Optional<InFlightReads.Read> read,
+      StreamObserver<PurchaseResponse> response) {
     Optional<Failure> refused = calls.closedWith().or(() -> core.validate(buy));
     if (refused.isPresent()) {
       response.onError(RegionWire.status(refused.get()));
       return;
     }
-    withEvent(buy.eventId(), response, () -> admit(buy, arrivalMicros, response));
+    withEvent(buy.eventId(), response, () -> {
+      admit(buy, arrivalMicros, response);
+      read.ifPresent(InFlightReads.Read::release); // stamped (or answered from what is known)
+    });
   }
 
   private void admit(BuyRequest buy, long arrivalMicros, StreamObserver<PurchaseResponse> response) {

@@ -27,8 +27,10 @@ public final class StampedTransport implements AutoCloseable {
   private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads) {
     this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true),
         NioIoHandler.newFactory());
-    this.workers = new MultiThreadIoEventLoopGroup(workerThreads, new DefaultThreadFactory("region-read", true),
-        NioIoHandler.newFactory());
+    // The reading threads stamp: ask the OS to run them first (takes effect with
+    // -XX:ThreadPriorityPolicy=1 where the process may raise priorities, as root does).
+    this.workers = new MultiThreadIoEventLoopGroup(workerThreads,
+        new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), NioIoHandler.newFactory());
     this.calls = Executors.newFixedThreadPool(workerThreads, new DefaultThreadFactory("region-call", true));
     ReadStampHandler stamper = new ReadStampHandler(clock);
     this.builder = NettyServerBuilder.forAddress(address)

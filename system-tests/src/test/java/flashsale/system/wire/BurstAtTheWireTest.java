@@ -29,7 +29,7 @@ import org.junit.jupiter.api.function.Executable;
  * cold processes. The far region's buyers reach the wire first in bursts 1, 3 and 5, the near
  * region's in bursts 2 and 4. Every burst must be fair at the wire: the earliest 100 arrivals win
  * (precision ≥ 0.99), no winner arrived more than 5 ms after a loser, and each region stamped its
- * purchases within 15 ms of their arrival (p99; max 20 ms; the goal is p99 5 ms). The buyers are an outside client:
+ * purchases within 10 ms of their arrival (p99; max 20 ms; the goal is p99 5 ms). The buyers are an outside client:
  * grpc-js on Node.js ({@link GrpcJsBurstClient}), not the project's Java stack.
  */
 class BurstAtTheWireTest {
@@ -37,8 +37,10 @@ class BurstAtTheWireTest {
   static final int PER_REGION = 300;
   static final int STOCK = 100;
   static final long SPREAD_MICROS = 30_000;
-  static final long LEAD_MICROS = 8_000;
-  static final long LAG_P99_LIMIT_MICROS = 15_000;
+  // The leader's 100th buyer (of 300 over 30 ms) arrives ~10 ms in: a 15 ms lead keeps the cut-off
+  // clear of the other region's first arrivals by more than the near-tie band plus the stamp lag.
+  static final long LEAD_MICROS = 15_000;
+  static final long LAG_P99_LIMIT_MICROS = 10_000;
 
   @Test
   void everyBurstIsFairAtTheWireFromTheFirst() throws Exception {
@@ -80,7 +82,7 @@ class BurstAtTheWireTest {
         checks.add(() -> {
           StampLag lag = f.lag(region);
           // The goal is p99 <= 5 ms; on this shared 2-core box (5 processes) p99 measured
-          // 1.7-11.8 ms, so the test holds what the system keeps today: p99 15 ms, max 20 ms.
+          // 1.3-5.1 ms over 15 bursts, so the test holds p99 <= 10 ms (and max <= 20 ms) against noise.
           assertTrue(lag.p99Micros() <= LAG_P99_LIMIT_MICROS && lag.maxMicros() <= 20_000,
               burst + region + " stamp lag p99 " + lag.p99Micros() + " µs, max " + lag.maxMicros() + " µs");
         });
