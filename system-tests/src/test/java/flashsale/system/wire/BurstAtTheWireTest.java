@@ -82,7 +82,8 @@ class BurstAtTheWireTest {
         checks.add(() -> {
           StampLag lag = f.lag(region);
           // The goal is p99 <= 5 ms; on this shared 2-core box (5 processes) p99 measured
-          // 1.3-5.1 ms over 15 bursts, so the test holds p99 <= 10 ms (and max <= 20 ms) against noise.
+          // 0.4-6.8 ms over 15 bursts (25 of 30 region-bursts <= 5 ms), so the test holds p99 <= 10 ms
+          // (and max <= 20 ms) against noise.
           assertTrue(lag.p99Micros() <= LAG_P99_LIMIT_MICROS && lag.maxMicros() <= 20_000,
               burst + region + " stamp lag p99 " + lag.p99Micros() + " µs, max " + lag.maxMicros() + " µs");
         });
