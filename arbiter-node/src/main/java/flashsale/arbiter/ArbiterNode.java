@@ -4,6 +4,7 @@ import flashsale.arbiter.cluster.LeaderGate;
 import flashsale.arbiter.cluster.LeaderLease;
 import flashsale.arbiter.cluster.LeaderRole;
 import flashsale.arbiter.cluster.Leadership;
+import flashsale.arbiter.cluster.Takeover;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.arbiter.core.SequencerConfig;
@@ -59,6 +60,7 @@ public final class ArbiterNode implements AutoCloseable {
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final LeaderGate gate;
   private final Leadership leadership; // null when alone
+  private final Takeover takeover; // null when alone
   private final Server server;
   private final ShardCoordinator shards;
   private final PoolViews pools;
@@ -100,18 +102,23 @@ public final class ArbiterNode implements AutoCloseable {
     EventRegistry events = new EventRegistry();
     this.pools = new PoolViews(config.centralRedisUri(), shards);
     this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools);
+    loop.onFinished(admin::finished);
     if (lease == null) {
       this.leadership = null;
+      this.takeover = null;
       this.gate = new LeaderGate(() -> "");
       gate.open();
     } else {
       loop.standBy();
       Leadership[] self = new Leadership[1];
       this.gate = new LeaderGate(() -> self[0].leaderAddress());
-      var role = new LeaderRole(store, loop, sessions, events, admin, gate, () -> new Sequencer(sequencerConfig));
+      this.takeover = new Takeover(store, loop, events, admin, gate, () -> new Sequencer(sequencerConfig));
+      var role = new LeaderRole(store, loop, sessions, events, admin, gate, () -> new Sequencer(sequencerConfig), takeover);
       this.leadership = new Leadership(lease, config.lease(), role, System::nanoTime);
       self[0] = leadership;
       loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced a batch"));
+      takeover.onFailed(epoch -> leadership.fenced(epoch, "recovery failed"));
+      takeover.onServing(this::reportServing);
     }
     var welcome = ArbiterWelcome.newBuilder()
         .setArbiterId(config.arbiterId())
@@ -122,27 +129,36 @@ public final class ArbiterNode implements AutoCloseable {
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(
-            new SequencerGrpcService(loop, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
+            new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
   }
 
-  /** Alone: rebuilds every stored event from the store, then serves. In a cluster: serves as a standby and joins the election. */
+  /**
+   * Alone: loads every live event from the store, then serves. In a cluster: serves as a standby
+   * (health NOT_SERVING) and joins the election; it reports SERVING once it leads with its state
+   * loaded.
+   */
   public ArbiterNode start() throws IOException {
     if (leadership == null) {
-      for (EventSpec spec : store.listEvents()) admin.register(spec).join();
+      for (EventSpec spec : store.listLiveEvents()) admin.register(spec).join();
     }
+    reportServing(leadership == null);
     server.start();
     shards.start();
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(EventAdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    health.setStatus(SequencerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     if (leadership != null) leadership.start();
-    log.info("arbiter={} listening port={} advertise={} clustered={}", config.arbiterId(), port(), config.advertise(),
-        leadership != null);
+    log.info("arbiter={} {} port={} advertise={} clustered={}", config.arbiterId(),
+        leadership == null ? "listening" : "standing by", port(), config.advertise(), leadership != null);
     return this;
+  }
+
+  private void reportServing(boolean up) {
+    ServingStatus status = up ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus("", status);
+    health.setStatus(EventAdminServiceGrpc.SERVICE_NAME, status);
+    health.setStatus(SequencerServiceGrpc.SERVICE_NAME, status);
   }
 
   /** This node's meters, for a {@link flashsale.metrics.MetricsEndpoint}. */
@@ -161,6 +177,7 @@ public final class ArbiterNode implements AutoCloseable {
 
   /** Graceful stop: give the lease up, refuse new calls, end region streams (they reconnect elsewhere), drain. */
   public void stop() {
+    if (takeover != null) takeover.close();
     if (leadership != null) leadership.close();
     health.enterTerminalState();
     server.shutdown();

@@ -11,12 +11,14 @@ import java.util.Optional;
  * @param releasedThrough the last ticket released in global order once this batch is decided (it
  *     may be in an earlier batch); stored so a new leader knows which tickets are late
  */
-public record DecisionBatch(String eventId, long sequence, List<Decision> decisions, Optional<Ticket> releasedThrough) {
+public record DecisionBatch(
+    String eventId, long sequence, List<Decision> decisions, Optional<EventHead.Released> releasedThrough) {
 
   /** A batch whose last ticket decided in order (not late) is the last released. */
   public DecisionBatch(String eventId, long sequence, List<Decision> decisions) {
     this(eventId, sequence, decisions,
-        decisions.stream().filter(d -> !d.late()).reduce((a, b) -> b).map(Decision::ticket));
+        decisions.stream().filter(d -> !d.late()).reduce((a, b) -> b)
+            .map(d -> new EventHead.Released(d.ticket().stampMicros(), d.requestId())));
   }
 
   public DecisionBatch {

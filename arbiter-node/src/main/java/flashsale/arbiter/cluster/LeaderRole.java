@@ -12,9 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Switches a node between leader and standby. Elected: a fresh sequencer for the term, then every
- * stored event claimed under the term's epoch and rebuilt from its ledger (stock, per-user
- * counts, decided ids and order), and only then the gate opens to regions and operators. Deposed:
+ * Switches a node between leader and standby. Elected: the {@link Takeover} loads the live events
+ * on its own thread and only then opens the gate to regions and operators. Deposed:
  * the gate closes first, region streams end with NOT_LEADER naming the leader, and the term's
  * sequencer with everything it had not persisted is dropped.
  */
@@ -28,9 +27,11 @@ public final class LeaderRole implements Leadership.Listener {
   private final EventAdminGrpcService admin;
   private final LeaderGate gate;
   private final Supplier<Sequencer> sequencers;
+  private final Takeover takeover;
 
   public LeaderRole(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
-      EventAdminGrpcService admin, LeaderGate gate, Supplier<Sequencer> sequencers) {
+      EventAdminGrpcService admin, LeaderGate gate, Supplier<Sequencer> sequencers, Takeover takeover) {
+    this.takeover = takeover;
     this.store = store;
     this.loop = loop;
     this.sessions = sessions;
@@ -40,23 +41,15 @@ public final class LeaderRole implements Leadership.Listener {
     this.sequencers = sequencers;
   }
 
+  /** Recovery runs on the takeover's own thread: this (the lease thread) returns at once and keeps renewing. */
   @Override
   public void elected(long epoch) {
-    long startNanos = System.nanoTime();
-    loop.lead(sequencers.get(), epoch).join();
-    int count = 0;
-    for (EventSpec spec : store.listEvents()) {
-      // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
-      store.fenceEvent(spec.eventId(), epoch);
-      admin.register(spec).join();
-      count++;
-    }
-    gate.open();
-    log.info("leading epoch={} events={} rebuildMs={}", epoch, count, (System.nanoTime() - startNanos) / 1_000_000);
+    takeover.begin(epoch);
   }
 
   @Override
   public void deposed(String why, String leaderAddress) {
+    takeover.end();
     gate.close();
     loop.execute(() -> sessions.closeAll(LeaderGate.notLeader(leaderAddress)));
     loop.standBy().join();

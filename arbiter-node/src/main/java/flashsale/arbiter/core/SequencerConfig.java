@@ -11,12 +11,30 @@ package flashsale.arbiter.core;
  * @param regionTimeoutMicros a region silent (no ticket, no watermark) for longer than this is
  *     left out of the frontier so the others keep selling; its tickets ranked past meanwhile come
  *     back late. 0 waits forever.
+ * @param cachedDecisions durable decisions each event keeps in memory to answer retries at once;
+ *     older ones are answered through the store
+ * @param finishGraceMicros an event this long past its end with nothing pending leaves the
+ *     sequencer (and the store's live index); a ticket of it arriving later is refused
  */
 public record SequencerConfig(
-    int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros, long regionTimeoutMicros) {
+    int maxBatchSize,
+    long maxClockSkewMicros,
+    long futureStampToleranceMicros,
+    long regionTimeoutMicros,
+    int cachedDecisions,
+    long finishGraceMicros) {
+
+  public static final int DEFAULT_CACHED_DECISIONS = 20_000;
+  public static final long DEFAULT_FINISH_GRACE_MICROS = 10_000_000;
 
   public static SequencerConfig defaults() {
     return new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000);
+  }
+
+  public SequencerConfig(
+      int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros, long regionTimeoutMicros) {
+    this(maxBatchSize, maxClockSkewMicros, futureStampToleranceMicros, regionTimeoutMicros,
+        DEFAULT_CACHED_DECISIONS, DEFAULT_FINISH_GRACE_MICROS);
   }
 
   /** Without a region timeout: a silent region stalls its events' frontier until it speaks. */
@@ -29,5 +47,7 @@ public record SequencerConfig(
     if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize < 1");
     if (maxClockSkewMicros < 0) throw new IllegalArgumentException("maxClockSkewMicros < 0");
     if (futureStampToleranceMicros < 0) throw new IllegalArgumentException("futureStampToleranceMicros < 0");
+    if (cachedDecisions < 1) throw new IllegalArgumentException("cachedDecisions < 1");
+    if (finishGraceMicros < 0) throw new IllegalArgumentException("finishGraceMicros < 0");
   }
 }

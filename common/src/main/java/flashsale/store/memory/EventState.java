@@ -69,7 +69,7 @@ final class EventState {
     }
     lateDecisions += batch.lateDecisions();
     if (batch.releasedThrough().isPresent()) {
-      lastReleased = batch.releasedThrough().map(t -> new EventHead.Released(t.stampMicros(), t.requestId()));
+      lastReleased = batch.releasedThrough();
     }
     unitsWonByUser.putAll(newUserTotals);
     fenceEpoch = Math.max(fenceEpoch, fencingEpoch);
