@@ -5,7 +5,6 @@ import flashsale.arbiter.grpc.EventAdminGrpcService;
 import flashsale.arbiter.grpc.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerLoop;
-import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
