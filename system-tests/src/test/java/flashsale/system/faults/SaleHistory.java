@@ -172,12 +172,20 @@ final class SaleHistory {
     }
   }
 
-  /** Among decisions that were not late, rank order is stamp order. */
+  /**
+   * Among decisions that were not late, rank order is stamp order up to the last win; once the stock
+   * is gone, waiting tickets lose (SOLD_OUT) as they come.
+   */
   private static void checkStampOrder(List<Decision> decisions) {
     long previous = Long.MIN_VALUE;
     Set<Long> ranks = new HashSet<>();
+    long lastWin = decisions.stream().filter(Decision::won).mapToLong(Decision::rank).max().orElse(0);
     for (Decision d : decisions) {
       assertTrue(ranks.add(d.rank()), "rank " + d.rank() + " twice");
+      if (d.rank() > lastWin) {
+        assertTrue(!d.won() && d.lossReason() == flashsale.sale.LossReason.SOLD_OUT, "after the last win: " + d);
+        continue;
+      }
       if (d.late()) continue;
       assertTrue(d.ticket().stampMicros() >= previous, "rank " + d.rank() + " stamped before an earlier rank");
       previous = d.ticket().stampMicros();
