@@ -49,7 +49,7 @@ final class EventBook {
     this.queues = new RegionQueue[regions.length];
     for (int i = 0; i < queues.length; i++) queues[i] = new RegionQueue(spec.tieBreakSeed());
     this.merge = new TicketMerge(queues);
-    this.stock = new StockBook(head);
+    this.stock = new StockBook(head, cachedDecisions);
     this.log = new DecisionLog(head, cachedDecisions);
     head.lastReleased().ifPresent(r -> released(r.stampMicros(), TieBreak.hash(spec.tieBreakSeed(), r.requestId()), r.requestId()));
   }

@@ -11,8 +11,9 @@ package flashsale.arbiter.core;
  * @param regionTimeoutMicros a region silent (no ticket, no watermark) for longer than this is
  *     left out of the frontier so the others keep selling; its tickets ranked past meanwhile come
  *     back late. 0 waits forever.
- * @param cachedDecisions durable decisions each event keeps in memory to answer retries at once;
- *     older ones are answered through the store
+ * @param cachedDecisions durable decisions (and winners' unit counts) each event keeps in memory
+ *     to answer retries at once; older ones are answered through the store, which refuses a
+ *     decision that contradicts them
  * @param finishGraceMicros an event this long past its end with nothing pending leaves the
  *     sequencer (and the store's live index); a ticket of it arriving later is refused
  */

@@ -14,15 +14,15 @@ import java.util.Map;
  * ahead of what the store holds, so the next batch builds on the one in flight; a batch the store
  * refuses is {@linkplain #rollBack rolled back} and decided again.
  *
- * <p>It knows the units of the users who won in this term only (at most the stock's worth of
- * entries); units won in earlier terms are the store's, which refuses a batch that would pass the
- * limit and says how many the user holds ({@link #unitsHeld}).
+ * <p>It knows the units of users who won recently in this term only (a bounded cache); units won
+ * in earlier terms, or forgotten, are the store's, which refuses a batch that would pass the limit
+ * and says how many the user holds ({@link #unitsHeld}).
  */
 final class StockBook {
 
   private final long stock;
   private final int perUserLimit;
-  private final Map<String, Long> unitsWonByUser = new HashMap<>();
+  private final Map<String, Long> unitsWonByUser;
   private long remainingStock;
   private long lastRank;
   /** State before the batch being built or in flight: what {@link #rollBack} returns to. */
@@ -30,7 +30,13 @@ final class StockBook {
   private long markedLastRank;
   private final Map<String, Long> unitsBeforeMark = new HashMap<>();
 
-  StockBook(EventHead head) {
+  StockBook(EventHead head, int cachedUsers) {
+    this.unitsWonByUser = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+        return size() > cachedUsers;
+      }
+    };
     this.stock = head.spec().stock();
     this.perUserLimit = head.spec().perUserLimit();
     this.remainingStock = head.remainingStock();

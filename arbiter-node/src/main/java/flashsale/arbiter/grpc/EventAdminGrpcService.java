@@ -109,7 +109,10 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     EventHead head = store.loadHead(spec.eventId());
     return loop.query(
         q -> {
-          if (q.finished(spec, loop.nowMicros())) return null;
+          if (q.finished(spec, loop.nowMicros())) {
+            finished(spec.eventId()); // still indexed live (a leader died finishing it): not any more
+            return null;
+          }
           if (events.add(spec)) {
             loop.inputNow(s -> s.eventAdded(head, loop.nowMicros()));
             sessions.announce(spec);

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 
 /**
  * What idle events cost the arbiter: an arbiter and two regions in this process (no delay),
- * {@code --idle-events} open events nobody buys from, then the CPU time of the arbiter's
+ * 10 s of unmeasured load (JIT warm-up), {@code --idle-events} open events nobody buys from, then
+ * the CPU time of the arbiter's
  * {@code sequencer-loop} thread over a quiet window (regions keep heartbeating), then the
  * purchases per second of one hot event next to the idle ones. Run with 0 idle events for the
  * baseline.
@@ -51,6 +52,7 @@ public final class IdleEventsBenchmark implements Callable<Integer> {
     try (var cluster = LocalCluster.start(new InMemoryArbiterStore(), regions, heartbeatMs)
             .awaitConnected(Duration.ofSeconds(10));
         var admin = new Channel(cluster.arbiterTarget())) {
+      warmUp(cluster, admin.channel); // the JIT compiles the purchase path before either measurement
       long createStart = System.nanoTime();
       for (int i = 0; i < idleEvents; i++) create(admin.channel, cluster, "idle-" + i, 1_000);
       System.out.printf("setup: %d idle events created in %.1f s, regions east and west, heartbeat %d ms, %d cores%n",
@@ -62,6 +64,18 @@ public final class IdleEventsBenchmark implements Callable<Integer> {
       hotEvent(cluster, admin.channel);
     }
     return 0;
+  }
+
+  /** Unmeasured load on an event of its own, so both runs (with and without idle events) start warm. */
+  private void warmUp(LocalCluster cluster, ManagedChannel admin) throws InterruptedException {
+    create(admin, cluster, "warm-up", 100_000_000);
+    try (var east = new Channel(cluster.regionTarget("east"))) {
+      var driver = new PurchaseDriver(east.channel, "warm-up", "w");
+      driver.keepInFlight(inFlight);
+      Thread.sleep(10_000);
+      driver.stop();
+      Thread.sleep(2_000); // let the last answers drain
+    }
   }
 
   private void hotEvent(LocalCluster cluster, ManagedChannel admin) throws InterruptedException {
@@ -111,6 +125,10 @@ public final class IdleEventsBenchmark implements Callable<Integer> {
         .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER);
     EventAdminServiceGrpc.newBlockingStub(admin).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
         .createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
+  }
+
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new IdleEventsBenchmark()).execute(args));
   }
 
   private record Channel(ManagedChannel channel) implements AutoCloseable {
