@@ -64,10 +64,18 @@ public final class Takeover implements AutoCloseable {
     thread.execute(() -> recover(epoch));
   }
 
-  /** The term ended: a recovery under way stops; the caller closes the gate. */
-  public void end() {
+  /** The term ended: a recovery under way stops; the caller closes the gate afterwards. */
+  public synchronized void end() {
     currentEpoch.set(0);
     serving.accept(false);
+  }
+
+  /** Opens the gate unless the term ended meanwhile (then {@link #end} ran first, or runs after and the gate closes). */
+  private synchronized boolean openIfStill(long epoch) {
+    if (currentEpoch.get() != epoch) return false;
+    gate.open();
+    serving.accept(true);
+    return true;
   }
 
   private void recover(long epoch) {
@@ -84,9 +92,7 @@ public final class Takeover implements AutoCloseable {
         admin.register(spec).join();
         count++;
       }
-      if (currentEpoch.get() != epoch) return;
-      gate.open();
-      serving.accept(true);
+      if (!openIfStill(epoch)) return;
       log.info("leading epoch={} liveEvents={} recoverMs={}", epoch, count, (System.nanoTime() - startNanos) / 1_000_000);
     } catch (RuntimeException e) {
       log.error("recovery failed epoch={}: {}", epoch, e.toString());
