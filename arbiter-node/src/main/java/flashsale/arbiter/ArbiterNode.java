@@ -103,6 +103,7 @@ public final class ArbiterNode implements AutoCloseable {
     EventRegistry events = new EventRegistry();
     this.pools = new PoolViews(config.centralRedisUri(), shards);
     this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools);
+    loop.onFinished(admin::finished);
     if (lease == null) {
       this.leadership = null;
       this.role = null;
@@ -131,24 +132,28 @@ public final class ArbiterNode implements AutoCloseable {
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(
-            new SequencerGrpcService(loop, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
+            new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
   }
 
-  /** Alone: rebuilds every stored event from the store, then serves. In a cluster: serves as a standby and joins the election. */
+  /**
+   * Alone: loads every live event from the store, then serves. In a cluster: serves as a standby
+   * (health NOT_SERVING) and joins the election; it reports SERVING once it leads with its state
+   * loaded.
+   */
   public ArbiterNode start() throws IOException {
     if (leadership == null) {
-      for (EventSpec spec : store.listEvents()) admin.register(spec).join();
+      for (EventSpec spec : store.listLiveEvents()) admin.register(spec).join();
     }
     server.start();
     shards.start();
     followState(leaderState());
     if (leadership != null) leadership.start();
-    log.info("arbiter={} listening port={} advertise={} clustered={}", config.arbiterId(), port(), config.advertise(),
-        leadership != null);
+    log.info("arbiter={} {} port={} advertise={} clustered={}", config.arbiterId(),
+        leadership == null ? "listening" : "standing by", port(), config.advertise(), leadership != null);
     return this;
   }
 

@@ -2,17 +2,27 @@ package flashsale.store;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The arbiter's durable state. Every method is safe to call from any thread. Redis keys are
  * hash-tagged by event ({@code fs:{eventId}:...}) so the same scripts run on Redis Cluster.
+ *
+ * <p>No call grows with an event's history: reads are paged, and a leader loads only live events'
+ * {@link EventHead}s. What a leader no longer holds in memory (per-user counts, decided request
+ * ids) is checked by {@link #persistBatch}, which refuses a batch that contradicts it.
  */
 public interface ArbiterStore extends AutoCloseable {
+  /** Page size of the reads that walk a whole event ({@link #loadLedger}, {@link #readOutbox}). */
+  int PAGE = 1000;
 
   /**
    * Creates an event, idempotent by {@code requestId}: a retry with the same id returns the event
@@ -24,8 +34,17 @@ public interface ArbiterStore extends AutoCloseable {
 
   Optional<EventSpec> findEvent(String eventId);
 
-  /** All events, in no particular order. */
-  List<EventSpec> listEvents();
+  /**
+   * The events created and not yet {@linkplain #finishEvent finished}, in no particular order:
+   * what a new leader claims. Read in pages; finished events are not read at all.
+   */
+  List<EventSpec> listLiveEvents();
+
+  /**
+   * Takes a finished event (its sale over, nothing of it pending) out of the live index: new
+   * leaders no longer load it; its decisions stay readable. Idempotent.
+   */
+  void finishEvent(String eventId);
 
   /**
    * The fencing epoch of a writer that never claimed an event (a lone arbiter without a lease):
@@ -42,8 +61,10 @@ public interface ArbiterStore extends AutoCloseable {
    * Atomically (one server-side script call) checks the writer's {@code fencingEpoch} and stores the batch's decisions, deducts the winners'
    * units from stock, adds them to the users' counts and appends each winner to the outbox.
    * Applying the same batch twice is a no-op that completes normally (a retry after a timeout).
-   * Completes exceptionally with {@link StoreRejectedException} when the batch would oversell,
-   * break the per-user limit, skip ranks or rank a request id that is already decided; nothing is
+   * Completes exceptionally with {@link StoreRefusedException}, writing nothing, when some request
+   * ids are already decided or some winners would exceed the per-user limit (it carries the stored
+   * decisions and units, for the leader to re-decide). Completes exceptionally with
+   * {@link StoreRejectedException} when the batch would oversell or skip ranks; nothing is
    * written then. Completes exceptionally with {@link StoreFencedException}, writing nothing,
    * when {@code fencingEpoch} is below the highest epoch that claimed or wrote the event; a
    * successful write under a higher epoch raises the event's epoch to it.
@@ -60,18 +81,56 @@ public interface ArbiterStore extends AutoCloseable {
   void fenceEvent(String eventId, long fencingEpoch);
 
   /**
-   * The event's full ledger, for a leader that rebuilds its state.
+   * What a leader needs to go on deciding the event: stock left, counters, last rank and last
+   * released ticket. Constant size, whatever the event's history.
    *
    * @throws EventNotFoundException when the event does not exist
    */
-  EventLedger loadLedger(String eventId);
+  EventHead loadHead(String eventId);
+
+  /**
+   * The event's whole ledger, read page by page (for audits and tests, never for a leader), and
+   * checked against its head.
+   *
+   * @throws EventNotFoundException when the event does not exist
+   * @throws IllegalStateException when the head's counters disagree with the decisions
+   */
+  default EventLedger loadLedger(String eventId) {
+    EventHead head = loadHead(eventId);
+    // Ranks up to the head's last rank are final, so pages read after it agree with it.
+    List<Decision> decisions = new ArrayList<>();
+    while (decisions.size() < head.lastRank()) {
+      int wanted = (int) Math.min(PAGE, head.lastRank() - decisions.size());
+      List<Decision> page = listDecisions(eventId, decisions.size(), wanted);
+      if (page.isEmpty()) throw new IllegalStateException("event " + eventId + ": log ends at " + decisions.size()
+          + " but the last rank is " + head.lastRank());
+      decisions.addAll(page);
+    }
+    Map<String, Long> units = new HashMap<>();
+    long remaining = head.spec().stock();
+    for (int i = 0; i < decisions.size(); i++) {
+      Decision d = decisions.get(i);
+      if (d.rank() != i + 1) throw new IllegalStateException("event " + eventId + ": rank " + d.rank() + " at index " + i);
+      if (d.won()) units.merge(d.ticket().userId(), (long) d.unitsWon(), Long::sum);
+      remaining -= d.unitsWon();
+    }
+    EventLedger ledger = new EventLedger(head.spec(), remaining, units, decisions);
+    // The last released ticket is not derivable from decisions (not every in-order decision was released).
+    EventHead derived = ledger.head();
+    if (!new EventHead(derived.spec(), derived.remainingStock(), derived.lastRank(), derived.wins(),
+        derived.lateDecisions(), derived.soldOutMicros(), head.lastReleased()).equals(head)) {
+      throw new IllegalStateException("event " + eventId + ": corrupt ledger: head " + head + " but decisions give "
+          + ledger.head());
+    }
+    return ledger;
+  }
 
   Optional<Decision> findDecision(String eventId, String requestId);
 
   /** Decisions with rank {@code > afterRank}, in rank order, at most {@code limit}. */
   List<Decision> listDecisions(String eventId, long afterRank, int limit);
 
-  /** Winners handed to the downstream order service, in the order they were appended. */
+  /** Winners handed to the downstream order service, in the order they were appended (read in pages). */
   List<Decision> readOutbox(String eventId);
 
   @Override

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
 import flashsale.sale.LossReason;
@@ -53,6 +54,12 @@ public abstract class ArbiterStoreContract {
     }
   }
 
+  protected static StoreRefusedException refused(ArbiterStore store, DecisionBatch batch) {
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> store.persistBatch(batch).get(30, TimeUnit.SECONDS));
+    return assertInstanceOf(StoreRefusedException.class, e.getCause());
+  }
+
   protected static StoreRejectedException rejected(ArbiterStore store, DecisionBatch batch) {
     ExecutionException e =
         assertThrows(ExecutionException.class, () -> store.persistBatch(batch).get(30, TimeUnit.SECONDS));
@@ -78,14 +85,14 @@ public abstract class ArbiterStoreContract {
   @Test
   void createEventRefusesAnEventIdThatCannotBeAHashTag() {
     assertThrows(IllegalArgumentException.class, () -> store.createEvent("create-1", event("bad}id", 10, 2)));
-    assertEquals(List.of(), store.listEvents());
+    assertEquals(List.of(), store.listLiveEvents());
   }
 
   @Test
   void findsAndListsCreatedEvents() {
     EventSpec a = event("a", 1, 1), b = event("b.2026", 2, 1), c = event("c:x-y_z", 3, 3);
     for (EventSpec e : List.of(a, b, c)) store.createEvent("create-" + e.eventId(), e);
-    assertEquals(Set.of(a, b, c), new HashSet<>(store.listEvents()));
+    assertEquals(Set.of(a, b, c), new HashSet<>(store.listLiveEvents()));
     assertEquals(Optional.of(b), store.findEvent("b.2026"));
     assertEquals(Optional.empty(), store.findEvent("nope"));
   }
@@ -147,7 +154,9 @@ public abstract class ArbiterStoreContract {
     persist(store, batch("e1", 1, 1).win("r1", "u1", 1).win("r2", "u2", 1).build());
     EventLedger before = store.loadLedger("e1");
 
-    rejected(store, batch("e1", 2, 3).win("r3", "u3", 1).win("r1", "u1", 1).build());
+    StoreRefusedException retry = refused(store, batch("e1", 2, 3).win("r3", "u3", 1).win("r1", "u1", 1).build());
+    assertEquals(Map.of("r1", before.decisions().get(0)), retry.decided(), "the stored decision, for the retry");
+    assertEquals(Map.of(), retry.unitsHeld());
     // Same ranks, same request ids, other outcome: not a retry but a conflicting decision.
     rejected(store, batch("e1", 1, 1).lose("r1", "u1", 1, LossReason.SOLD_OUT).win("r2", "u2", 1).build());
     rejected(store, batch("e1", 2, 3).win("r9", "u9", 1).win("r9", "u9", 1).build());
@@ -172,8 +181,12 @@ public abstract class ArbiterStoreContract {
     store.createEvent("c", event("e1", 100, 2));
     persist(store, batch("e1", 1, 1).win("r1", "alice", 1).win("r2", "alice", 1).build());
 
-    rejected(store, batch("e1", 2, 3).win("r3", "alice", 1).build());
-    rejected(store, batch("e1", 2, 3).win("r3", "bob", 2).win("r4", "bob", 1).build());
+    assertEquals(Map.of("alice", 2L), refused(store, batch("e1", 2, 3).win("r3", "alice", 1).build()).unitsHeld());
+    assertEquals(Map.of("bob", 0L),
+        refused(store, batch("e1", 2, 3).win("r3", "bob", 2).win("r4", "bob", 1).build()).unitsHeld());
+    StoreRefusedException both = refused(store, batch("e1", 2, 3).win("r1", "alice", 1).win("r5", "alice", 1).build());
+    assertEquals(Set.of("r1"), both.decided().keySet(), "every decided request id in one refusal");
+    assertEquals(Map.of("alice", 2L), both.unitsHeld(), "and every user over the limit");
     persist(store, batch("e1", 2, 3).lose("r3", "alice", 1, LossReason.LIMIT_EXCEEDED).win("r4", "bob", 2).build());
 
     assertEquals(Map.of("alice", 2L, "bob", 2L), store.loadLedger("e1").unitsWonByUser());
@@ -295,5 +308,55 @@ public abstract class ArbiterStoreContract {
   @Test
   void fencingAnUnknownEventFails() {
     assertThrows(EventNotFoundException.class, () -> store.fenceEvent("ghost", 1));
+  }
+
+  @Test
+  void headHoldsWhatALeaderNeedsAndNothingThatGrows() {
+    EventSpec spec = event("e1", 5, 5);
+    store.createEvent("c", spec);
+    assertEquals(EventHead.fresh(spec), store.loadHead("e1"));
+    DecisionBatch b1 = batch("e1", 1, 1).win("r1", "u1", 2).lose("r2", "u2", 9, LossReason.INSUFFICIENT_STOCK)
+        .win("r3", "u3", 1).build();
+    DecisionBatch b2 = batch("e1", 2, 4).win("r4", "u4", 2).lose("r5", "u5", 1, LossReason.SOLD_OUT).build();
+    persist(store, b1);
+    persist(store, b2);
+
+    EventHead head = store.loadHead("e1");
+    assertEquals(0, head.remainingStock());
+    assertEquals(5, head.lastRank());
+    assertEquals(3, head.wins());
+    assertEquals(1, head.lateDecisions(), "Sales marks rank 5 late");
+    assertEquals(java.util.OptionalLong.of(b2.decisions().get(0).ticket().stampMicros()), head.soldOutMicros());
+    assertEquals(b2.releasedThrough(), head.lastReleased());
+    assertEquals("r4", head.lastReleased().orElseThrow().requestId(), "the last decision in order, r5 being late");
+    assertThrows(EventNotFoundException.class, () -> store.loadHead("ghost"));
+  }
+
+  @Test
+  void aFinishedEventLeavesTheLiveListAndStaysReadable() {
+    EventSpec a = event("a", 3, 1), b = event("b", 3, 1);
+    store.createEvent("ca", a);
+    store.createEvent("cb", b);
+    persist(store, batch("a", 1, 1).win("r1", "u1", 1).build());
+    store.finishEvent("a");
+    store.finishEvent("a");
+    store.finishEvent("never-created");
+
+    assertEquals(List.of(b), store.listLiveEvents());
+    assertEquals(Optional.of(a), store.findEvent("a"));
+    assertEquals(1, store.listDecisions("a", 0, 10).size());
+    assertEquals(2, store.loadHead("a").remainingStock());
+  }
+
+  @Test
+  void longLedgersAndOutboxesAreReadAcrossPages() {
+    int n = ArbiterStore.PAGE + 7;
+    store.createEvent("c", event("e1", n, 1));
+    Sales.Batch b = batch("e1", 1, 1);
+    for (int i = 1; i <= n; i++) b.win("r" + i, "u" + i, 1);
+    persist(store, b.build());
+
+    assertEquals(b.build().decisions(), store.loadLedger("e1").decisions());
+    assertEquals(b.build().decisions(), store.readOutbox("e1"));
   }
 }

@@ -66,7 +66,7 @@ final class ConflictingWriters {
         store.persistBatch(batch).get(30, TimeUnit.SECONDS);
         applied.incrementAndGet();
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof StoreRejectedException)) throw e;
+        if (!(e.getCause() instanceof StoreRejectedException) && !(e.getCause() instanceof StoreRefusedException)) throw e;
         rejected.incrementAndGet();
       }
     }

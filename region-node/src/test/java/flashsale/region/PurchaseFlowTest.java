@@ -107,7 +107,7 @@ class PurchaseFlowTest extends RegionFixtureTest {
   }
 
   @Test
-  void afterSoldOutNewPurchasesLoseWithoutATicketUnlessTheArbiterDecidedThemAndPendingOnesWait() throws Exception {
+  void afterSoldOutNewPurchasesGoToTheArbiterWhichRecordsTheirAnswerAndPendingOnesWait() throws Exception {
     var early = f.purchase("shoes", "alice", "r1", 1);
     Ticket t1 = f.stream.nextTicket();
     var late = f.purchase("shoes", "bob", "r2", 1);
@@ -120,18 +120,23 @@ class PurchaseFlowTest extends RegionFixtureTest {
     decide(decision(t2, false, 11));
     assertEquals(11, get(late).getRank());
 
-    PurchaseDecision newcomer = f.blocking().purchase(RegionFixture.request("shoes", "carol", "r3", 1)).getDecision();
-    assertEquals(LossReason.LOSS_REASON_SOLD_OUT, newcomer.getLossReason());
-    assertEquals(0, newcomer.getRank(), "lost without being ranked");
-    PurchaseDecision wonElsewhere = decision(t1, true, 7).toBuilder().setRequestId("r4").setUserId("erin").setRegion("other").build();
-    f.arbiter.decisions.put("r4", wonElsewhere);
-    assertEquals(wonElsewhere, f.blocking().purchase(RegionFixture.request("shoes", "erin", "r4", 1)).getDecision(),
-        "a retry of a purchase that won through another region keeps its win");
+    var newcomer = f.purchase("shoes", "carol", "r3", 1);
+    Ticket t3 = f.stream.nextTicket();
+    assertEquals("r3", t3.getRequestId(), "a purchase after sold out is sent, so its loss is recorded");
+    decide(decision(t3, false, 12).toBuilder().setLossReason(LossReason.LOSS_REASON_SOLD_OUT).build());
+    assertEquals(LossReason.LOSS_REASON_SOLD_OUT, get(newcomer).getLossReason());
+    assertEquals(12, get(newcomer).getRank(), "ranked and stored by the arbiter");
+
+    var retry = f.purchase("shoes", "erin", "r4", 1);
+    Ticket t4 = f.stream.nextTicket();
+    PurchaseDecision wonElsewhere = decision(t4, true, 7).toBuilder().setRegion("other").build();
+    decide(wonElsewhere);
+    assertEquals(wonElsewhere, get(retry), "a retry of a purchase that won through another region keeps its win");
 
     f.arbiter.lookupOnly.put("hats", RegionFixture.event("hats", Duration.ofHours(-1), Duration.ofHours(1),
         List.of(REGION)));
     f.purchase("hats", "dave", "h1", 1);
-    assertEquals("h1", f.stream.nextTicket().getRequestId(), "no ticket for the purchases settled after sold out");
+    assertEquals("h1", f.stream.nextTicket().getRequestId(), "tickets of other events flow as before");
 
     var view = f.blocking().getEvent(GetEventRequest.newBuilder().setEventId("shoes").build());
     assertEquals(EventState.EVENT_STATE_SOLD_OUT, view.getState());

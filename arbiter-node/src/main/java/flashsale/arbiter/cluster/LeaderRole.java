@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Switches a node between leader and standby. Called on the leadership thread, it never blocks
  * there: recovery runs on its own "recovery" thread. Elected: a fresh sequencer for the term, then
- * every stored event claimed under the term's epoch and rebuilt, and only once the term is
+ * every live event (the store's live index) claimed under the term's epoch and loaded from its
+ * constant-size head, and only once the term is
  * recovered the loop admits region streams and the gate opens. Deposed: the gate closes, the loop
  * refuses and ends every region stream with NOT_LEADER naming the leader, and the term's sequencer
  * with everything it had not persisted is dropped. Loop tasks are posted from the leadership
@@ -71,14 +72,15 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     try {
       led.join();
       int count = 0;
-      for (EventSpec spec : store.listEvents()) {
+      // Only live events (the store's live index): finished ones are served from the store and never read here.
+      for (EventSpec spec : store.listLiveEvents()) {
         if (term != won.epoch()) return; // deposed meanwhile: the next term starts afresh
         // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
         store.fenceEvent(spec.eventId(), won.epoch());
         admin.register(spec).join();
         count++;
       }
-      log.info("recovered epoch={} events={} recoveryMs={}", won.epoch(), count, (System.nanoTime() - startNanos) / 1_000_000);
+      log.info("recovered epoch={} liveEvents={} recoveryMs={}", won.epoch(), count, (System.nanoTime() - startNanos) / 1_000_000);
       won.recovered();
     } catch (RuntimeException e) {
       log.error("recovery failed epoch={}", won.epoch(), e);

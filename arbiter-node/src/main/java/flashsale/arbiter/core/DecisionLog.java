@@ -2,50 +2,50 @@ package flashsale.arbiter.core;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventHead;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * An event's decisions on their way to the store and back to the regions. At most one batch is
  * in flight; its decisions are told only once the store holds them, to the origin region and to
  * every other region that submitted the same request id.
+ *
+ * <p>Durable decisions are remembered in a bounded cache (least recently used out), so a retry is
+ * usually answered at once; one that fell out is decided again and refused by the store, which
+ * answers with the stored decision. Memory does not grow with the event's history.
  */
 final class DecisionLog {
 
   private final String eventId;
   private final PersistedCounters counters;
-  private final Map<String, Decision> persisted = new HashMap<>();
+  private final Map<String, Decision> recent;
   private final Map<String, Set<String>> extraSubscribers = new HashMap<>();
   private DecisionBatch inFlightBatch;
   private long nextSequence = 1;
   private long lastPersistedSequence;
 
-  DecisionLog(String eventId, long stock) {
-    this.eventId = eventId;
-    this.counters = new PersistedCounters(stock);
+  DecisionLog(EventHead head, int cachedDecisions) {
+    if (cachedDecisions < 1) throw new IllegalArgumentException("cachedDecisions < 1: " + cachedDecisions);
+    this.eventId = head.spec().eventId();
+    this.counters = new PersistedCounters(head);
+    this.recent = new LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Decision> eldest) {
+        return size() > cachedDecisions;
+      }
+    };
   }
 
-  /** Restores decisions the store already holds, in rank order. */
-  void restore(List<Decision> decisions) {
-    for (int i = 0; i < decisions.size(); i++) {
-      Decision decision = decisions.get(i);
-      if (decision.rank() != i + 1) {
-        throw new IllegalStateException("ledger of " + eventId + " has rank " + decision.rank() + " at index " + i);
-      }
-      if (persisted.put(decision.requestId(), decision) != null) {
-        throw new IllegalStateException("ledger of " + eventId + " decides " + decision.requestId() + " twice");
-      }
-      counters.count(decision);
-    }
-  }
-
+  /** A durable decision of {@code requestId}, if still in the cache. */
   Decision persisted(String requestId) {
-    return persisted.get(requestId);
+    return recent.get(requestId);
   }
 
   boolean hasBatchInFlight() {
@@ -62,12 +62,44 @@ final class DecisionLog {
   }
 
   /** Sends the next batch to the store. */
-  DecisionBatch begin(List<Decision> decisions) {
+  DecisionBatch begin(List<Decision> decisions, Optional<EventHead.Released> releasedThrough) {
     if (inFlightBatch != null) {
       throw new IllegalStateException("batch " + inFlightBatch.sequence() + " of " + eventId + " still in flight");
     }
-    inFlightBatch = new DecisionBatch(eventId, nextSequence++, decisions);
+    inFlightBatch = new DecisionBatch(eventId, nextSequence++, decisions, releasedThrough);
     return inFlightBatch;
+  }
+
+  /**
+   * The store refused batch {@code sequence} (it wrote nothing): returns it, and the next batch
+   * takes its ranks.
+   */
+  DecisionBatch refused(long sequence) {
+    if (inFlightBatch == null || inFlightBatch.sequence() != sequence) {
+      throw new IllegalStateException("refusal of batch " + sequence + " of " + eventId + " that is not in flight");
+    }
+    DecisionBatch refused = inFlightBatch;
+    inFlightBatch = null;
+    return refused;
+  }
+
+  /**
+   * A decision the store held from an earlier term, for a ticket this term decided again: told
+   * like a new one (to the ticket's region and every region that joined it), but not counted.
+   */
+  void tellStored(Decision stored, String region, List<Effect> effects) {
+    recent.put(stored.requestId(), stored);
+    Set<String> regions = new LinkedHashSet<>();
+    regions.add(region);
+    Set<String> extra = extraSubscribers.remove(stored.requestId());
+    if (extra != null) regions.addAll(extra);
+    for (String r : regions) effects.add(new Effect.SendDecisions(r, List.of(stored)));
+  }
+
+  /** Drops the regions waiting for {@code requestId} (its ticket was refused). */
+  Set<String> unsubscribe(String requestId) {
+    Set<String> extra = extraSubscribers.remove(requestId);
+    return extra == null ? Set.of() : extra;
   }
 
   /**
@@ -84,7 +116,7 @@ final class DecisionLog {
     Map<String, List<Decision>> byRegion = new LinkedHashMap<>();
     boolean soldOut = false;
     for (Decision decision : inFlightBatch.decisions()) {
-      persisted.put(decision.requestId(), decision);
+      recent.put(decision.requestId(), decision);
       soldOut |= counters.count(decision);
       route(byRegion, decision.ticket().region(), decision);
       Set<String> extra = extraSubscribers.remove(decision.requestId());

@@ -29,6 +29,12 @@ public sealed interface Effect {
    */
   record RegionExclusion(String region, boolean excluded, String message) implements Effect {}
 
+  /**
+   * The event's sale is over and nothing of it is pending: it has left the sequencer. Take it out
+   * of the store's live index; it is served from the store from now on.
+   */
+  record EventFinished(String eventId) implements Effect {}
+
   /** The region broke the protocol: close its stream with FAILED_PRECONDITION. */
   record CutOffRegion(String region, String reason) implements Effect {}
 

@@ -2,7 +2,8 @@ package flashsale.arbiter.core;
 
 import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.Decision;
-import flashsale.sale.EventLedger;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.NearTieLottery;
 import flashsale.sale.Ticket;
@@ -16,7 +17,11 @@ import java.util.Optional;
 /**
  * One event's sequencing: admits its tickets (answering retries from what is already known),
  * releases stable tickets in global order behind the frontier of its regions' watermarks, and
- * decides them into the persistence pipeline.
+ * decides them into the persistence pipeline. Built from the event's {@link EventHead}: a new
+ * leader's cost does not grow with the event's history.
+ *
+ * <p>Once the persisted stock is gone, every waiting ticket can only lose: the next batch decides
+ * them all without waiting for the frontier, so a sold-out answer is recorded like any other.
  */
 final class EventBook {
 
@@ -27,21 +32,24 @@ final class EventBook {
   private final ArrayDeque<Ticket> lateTickets = new ArrayDeque<>();
   /** Every ticket received and not yet persisted: queued, late, or in the batch in flight. */
   private final Map<String, Ticket> pending = new HashMap<>();
+  /** Request ids in the batch in flight that lost for want of stock without being released in order. */
+  private final java.util.Set<String> drainedInFlight = new java.util.HashSet<>();
   private final StockBook stock;
   private final DecisionLog log;
   private final int maxBatchSize;
   private final long maxErrorBoundMicros;
   /** Scratch for each release round: per region, its watermark, or MAX_VALUE when left out. */
   private final long[] watermarks;
+  /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
   private Ticket lastReleased;
   private long lastReleasedHash;
 
   /**
-   * @param regions the cursors of {@code ledger.spec().regions()}, in that order
+   * @param regions the cursors of {@code head.spec().regions()}, in that order
    * @param maxErrorBoundMicros a ticket's uncertainty is ranked as at most this
    */
-  EventBook(EventLedger ledger, RegionCursor[] regions, int maxBatchSize, long maxErrorBoundMicros) {
-    this.spec = ledger.spec();
+  EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros) {
+    this.spec = head.spec();
     this.regions = regions.clone();
     this.maxBatchSize = maxBatchSize;
     this.maxErrorBoundMicros = maxErrorBoundMicros;
@@ -49,22 +57,21 @@ final class EventBook {
     for (int i = 0; i < queues.length; i++) queues[i] = new RegionQueue(spec.tieBreakSeed());
     this.merge = new TicketMerge(queues, maxErrorBoundMicros);
     this.watermarks = new long[regions.length];
-    this.stock = new StockBook(ledger);
-    this.log = new DecisionLog(spec.eventId(), spec.stock());
-    log.restore(ledger.decisions());
-    if (log.counters().remainingStock() != ledger.remainingStock()) {
-      throw new IllegalStateException("ledger of " + spec.eventId() + " holds " + ledger.remainingStock()
-          + " units but its decisions leave " + log.counters().remainingStock());
-    }
-    // With near-ties the last ranked is not always the latest stamped: resume behind the latest.
-    ledger.decisions().stream().filter(d -> !d.late()).map(Decision::ticket)
-        .max((a, b) -> TieBreak.compare(a, TieBreak.hash(spec.tieBreakSeed(), a),
-            b, TieBreak.hash(spec.tieBreakSeed(), b)))
-        .ifPresent(this::released);
+    this.stock = new StockBook(head, cachedDecisions);
+    this.log = new DecisionLog(head, cachedDecisions);
+    head.lastReleased().map(r -> r.asTicket(spec.eventId())).ifPresent(this::released);
+  }
+
+  EventSpec spec() {
+    return spec;
   }
 
   boolean sellsIn(String region) {
     return spec.sellsIn(region);
+  }
+
+  boolean hasPending() {
+    return !pending.isEmpty();
   }
 
   /** Admits a ticket from a region that passed the stream order check. */
@@ -90,22 +97,30 @@ final class EventBook {
         + spec.endMicros() + ") of event " + spec.eventId();
   }
 
-  /** A retry of a request already pending, deciding or decided: never a second ticket. */
+  /** A retry of a request pending, deciding or recently decided: never a second ticket. */
   private boolean answeredAsKnown(Ticket ticket, List<Effect> effects) {
     String requestId = ticket.requestId();
     Decision persisted = log.persisted(requestId);
     Ticket known = persisted != null ? persisted.ticket() : pending.get(requestId);
     if (known == null) return false;
     if (!known.samePurchaseAs(ticket)) {
-      effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.REQUEST_ID_CONFLICT,
-          "request id " + requestId + " of event " + spec.eventId() + " was already used by user " + known.userId()
-              + " for quantity " + known.quantity()));
+      effects.add(conflict(ticket, known));
     } else if (persisted != null) {
       effects.add(new Effect.SendDecisions(ticket.region(), List.of(persisted)));
     } else if (!known.region().equals(ticket.region())) {
       log.subscribe(requestId, ticket.region());
     }
     return true;
+  }
+
+  private Effect conflict(Ticket ticket, Ticket known) {
+    return conflict(ticket.region(), ticket, known);
+  }
+
+  private Effect conflict(String region, Ticket ticket, Ticket known) {
+    return new Effect.RejectTicket(region, ticket, Rejection.REQUEST_ID_CONFLICT,
+        "request id " + ticket.requestId() + " of event " + spec.eventId() + " was already used by user "
+            + known.userId() + " for quantity " + known.quantity());
   }
 
   /** A new ticket: queued in order, or late when the order has already moved past it. */
@@ -120,14 +135,16 @@ final class EventBook {
   }
 
   /**
-   * True when the released order has moved past the ticket for certain. Not so while its region
-   * still queues an earlier ticket, nor when it is a near-tie of the latest released ticket: the
-   * lottery may have placed that one ahead of the region's earlier ticket, and this one simply
-   * follows its region's order.
+   * True when the released order has moved past the ticket for certain (or it is the last released
+   * ticket itself, resent to a leader that loaded only the head). Not so while its region still
+   * queues an earlier ticket, nor when it is a near-tie of the latest released ticket: the lottery
+   * may have placed that one ahead of the region's earlier ticket, and this one simply follows its
+   * region's order.
    */
   private boolean isBehindRelease(Ticket ticket, RegionQueue queue) {
     if (ticket.stampMicros() <= queue.overtakenMicros()) return true; // passed while its region was left out
     if (lastReleased == null || ticket.stampMicros() > lastReleased.stampMicros()) return false;
+    if (ticket.requestId().equals(lastReleased.requestId())) return true;
     if (!queue.isEmpty() && queue.head().stampMicros() < ticket.stampMicros()) return false;
     if (NearTieLottery.nearTie(ticket, lastReleased)) return false;
     long hash = TieBreak.hash(spec.tieBreakSeed(), ticket);
@@ -139,11 +156,33 @@ final class EventBook {
     if (log.hasBatchInFlight()) return;
     List<Decision> decisions = new ArrayList<>();
     while (decisions.size() < maxBatchSize && !lateTickets.isEmpty()) {
-      Ticket late = lateTickets.pollFirst();
-      decisions.add(stock.decide(late, true, nowMicros));
+      decisions.add(stock.decide(lateTickets.pollFirst(), true, nowMicros));
     }
-    releaseStable(decisions, nowMicros);
-    if (!decisions.isEmpty()) effects.add(new Effect.PersistBatch(log.begin(decisions)));
+    if (stock.remainingStock() == 0) {
+      loseAllWaiting(decisions, nowMicros);
+    } else {
+      releaseStable(decisions, nowMicros);
+    }
+    if (!decisions.isEmpty()) effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough())));
+  }
+
+  /**
+   * No stock is left and none can come back (nothing is in flight): every queued ticket loses now,
+   * stable or not, in stamp order. They are not released in order: a ticket stamped below them may
+   * still come, and lose the same way.
+   */
+  private void loseAllWaiting(List<Decision> decisions, long nowMicros) {
+    java.util.Arrays.fill(watermarks, Long.MAX_VALUE); // nothing to wait for
+    while (decisions.size() < maxBatchSize) {
+      Ticket ticket = merge.pollStable(watermarks);
+      if (ticket == null) return;
+      drainedInFlight.add(ticket.requestId());
+      decisions.add(stock.decide(ticket, false, nowMicros));
+    }
+  }
+
+  private Optional<EventHead.Released> releasedThrough() {
+    return Optional.ofNullable(lastReleased).map(EventHead.Released::of);
   }
 
   private void releaseStable(List<Decision> decisions, long nowMicros) {
@@ -204,7 +243,51 @@ final class EventBook {
   /** The store holds batch {@code sequence}: tell it, then send the next batch if one is ready. */
   void persisted(long sequence, long nowMicros, List<Effect> effects) {
     for (Decision decision : log.complete(sequence, effects)) pending.remove(decision.requestId());
+    stock.mark();
+    drainedInFlight.clear();
     releaseIfReady(nowMicros, effects);
+  }
+
+  /**
+   * The store refused batch {@code sequence}, writing nothing: some of its request ids were decided
+   * in an earlier term ({@code decided}), or some users hold units won then ({@code unitsHeld}).
+   * The duplicates get their stored decisions; the rest is decided again at the same ranks, in the
+   * same order, now knowing the users' units, and sent as the next batch; except tickets that lost
+   * only because the stock seemed gone, which go back to their queues.
+   */
+  void refused(long sequence, Map<String, Decision> decided, Map<String, Long> unitsHeld, long nowMicros,
+      List<Effect> effects) {
+    DecisionBatch batch = log.refused(sequence);
+    stock.rollBack();
+    unitsHeld.forEach(stock::unitsHeld);
+    List<Decision> again = new ArrayList<>(batch.decisions().size());
+    for (Decision mine : batch.decisions()) {
+      Ticket ticket = mine.ticket();
+      Decision stored = decided.get(ticket.requestId());
+      if (stored == null && drainedInFlight.contains(ticket.requestId())) {
+        admit(ticket); // never released in order: back to its queue, since stock may be back
+      } else if (stored == null) {
+        again.add(stock.decide(ticket, mine.late(), nowMicros));
+      } else if (stored.ticket().samePurchaseAs(ticket)) {
+        pending.remove(ticket.requestId());
+        log.tellStored(stored, ticket.region(), effects);
+      } else {
+        pending.remove(ticket.requestId());
+        effects.add(conflict(ticket, stored.ticket()));
+        for (String region : log.unsubscribe(ticket.requestId())) effects.add(conflict(region, ticket, stored.ticket()));
+      }
+    }
+    drainedInFlight.clear();
+    if (!again.isEmpty()) {
+      effects.add(new Effect.PersistBatch(log.begin(again, batch.releasedThrough())));
+    } else {
+      releaseIfReady(nowMicros, effects);
+    }
+  }
+
+  /** True when the sale is over (past its end by {@code graceMicros}) and nothing of it is pending. */
+  boolean finishedAt(long nowMicros, long graceMicros) {
+    return pending.isEmpty() && !log.hasBatchInFlight() && nowMicros - graceMicros >= spec.endMicros();
   }
 
   Optional<Decision> persistedDecision(String requestId) {

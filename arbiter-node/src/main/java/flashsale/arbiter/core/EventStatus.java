@@ -16,4 +16,10 @@ public record EventStatus(
     long losses,
     long lateTickets,
     long pendingTickets,
-    OptionalLong soldOutMicros) {}
+    OptionalLong soldOutMicros) {
+
+  /** The counters of an event the store holds, for one no sequencer holds (finished, or not loaded). */
+  public static EventStatus of(flashsale.sale.EventHead head) {
+    return new PersistedCounters(head).status(head.spec().eventId(), 0);
+  }
+}

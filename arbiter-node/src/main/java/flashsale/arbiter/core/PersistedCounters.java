@@ -1,20 +1,26 @@
 package flashsale.arbiter.core;
 
 import flashsale.sale.Decision;
+import flashsale.sale.EventHead;
 import java.util.OptionalLong;
 
 /** An event's counters as the store holds them: advanced only by persisted decisions. */
 final class PersistedCounters {
 
+  private final long stock;
   private long remainingStock;
   private long decisions;
   private long wins;
-  private long unitsSold;
   private long lateTickets;
-  private OptionalLong soldOutMicros = OptionalLong.empty();
+  private OptionalLong soldOutMicros;
 
-  PersistedCounters(long stock) {
-    this.remainingStock = stock;
+  PersistedCounters(EventHead head) {
+    this.stock = head.spec().stock();
+    this.remainingStock = head.remainingStock();
+    this.decisions = head.lastRank();
+    this.wins = head.wins();
+    this.lateTickets = head.lateDecisions();
+    this.soldOutMicros = head.soldOutMicros();
   }
 
   /** Counts a persisted decision; true when it took the last unit. */
@@ -23,7 +29,6 @@ final class PersistedCounters {
     if (decision.late()) lateTickets++;
     if (!decision.won()) return false;
     wins++;
-    unitsSold += decision.unitsWon();
     remainingStock -= decision.unitsWon();
     if (remainingStock < 0) {
       throw new IllegalStateException("persisted decisions oversold " + decision.eventId() + " at rank " + decision.rank());
@@ -42,7 +47,7 @@ final class PersistedCounters {
   }
 
   EventStatus status(String eventId, long pendingTickets) {
-    return new EventStatus(
-        eventId, remainingStock, unitsSold, decisions, wins, decisions - wins, lateTickets, pendingTickets, soldOutMicros);
+    return new EventStatus(eventId, remainingStock, stock - remainingStock, decisions, wins, decisions - wins,
+        lateTickets, pendingTickets, soldOutMicros);
   }
 }

@@ -2,13 +2,17 @@ package flashsale.arbiter.core;
 
 import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.Decision;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.Ticket;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -27,6 +31,10 @@ import java.util.TreeMap;
  * tickets that arrive behind what was released meanwhile are decided as late. It rejoins the
  * moment it speaks again.
  *
+ * <p>Idle events cost nothing per input: a watermark or a timeout only looks at the events with
+ * tickets waiting, since an event with none has nothing its frontier could release. An event past
+ * its end (plus a grace) with nothing pending leaves the sequencer ({@link Effect.EventFinished}).
+ *
  * <p>Inputs from a region that is not connected (never connected, disconnected, or cut off for a
  * protocol violation) are ignored: they are the tail of a stream that is being closed.
  */
@@ -34,25 +42,43 @@ public final class Sequencer {
 
   private final SequencerConfig config;
   private final Map<String, RegionCursor> regions = new TreeMap<>();
-  private final Map<String, EventBook> events = new LinkedHashMap<>();
+  private final Map<String, EventBook> events = new HashMap<>();
+  /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
+  private final Set<EventBook> waiting = new LinkedHashSet<>();
+  /** Events by end time, to find the finished ones without scanning all. */
+  private final PriorityQueue<EventBook> byEnd = new PriorityQueue<>(Comparator.comparingLong(b -> b.spec().endMicros()));
+  /** Ended past the grace but with something still pending: checked every tick. */
+  private final List<EventBook> overdue = new ArrayList<>();
 
   public Sequencer(SequencerConfig config) {
     this.config = config;
   }
 
   /**
-   * Starts sequencing an event from its durable ledger (fresh, or rebuilt from the store).
+   * Starts sequencing an event from its durable head (fresh, or loaded from the store).
    *
    * @throws IllegalArgumentException when the event is already sequenced
-   * @throws IllegalStateException when the ledger contradicts itself (rank gap, stock mismatch)
    */
-  public List<Effect> eventAdded(EventLedger ledger, long nowMicros) {
-    String eventId = ledger.spec().eventId();
+  public List<Effect> eventAdded(EventHead head, long nowMicros) {
+    String eventId = head.spec().eventId();
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
     RegionCursor[] cursors =
-        ledger.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
-    events.put(eventId, new EventBook(ledger, cursors, config.maxBatchSize(), config.maxErrorBoundMicros()));
+        head.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
+    EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
+        config.maxErrorBoundMicros());
+    events.put(eventId, book);
+    byEnd.add(book);
     return List.of();
+  }
+
+  /** True when {@code spec} is past its end and the grace: such an event is not sequenced again. */
+  public boolean finished(flashsale.sale.EventSpec spec, long nowMicros) {
+    return nowMicros - config.finishGraceMicros() >= spec.endMicros();
+  }
+
+  /** How many events this sequencer holds (live ones only). */
+  public int eventCount() {
+    return events.size();
   }
 
   /** A region opened a new stream. Stamps on the new stream may restart below the last one's. */
@@ -73,7 +99,23 @@ public final class Sequencer {
           + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));
       release(cursor, nowMicros, effects);
     }
+    finishEnded(nowMicros, effects);
     return effects;
+  }
+
+  /** Events past their end and the grace, with nothing pending, leave; the rest are looked at again. */
+  private void finishEnded(long nowMicros, List<Effect> effects) {
+    while (!byEnd.isEmpty() && nowMicros - config.finishGraceMicros() >= byEnd.peek().spec().endMicros()) {
+      overdue.add(byEnd.poll());
+    }
+    for (var it = overdue.iterator(); it.hasNext(); ) {
+      EventBook book = it.next();
+      if (!book.finishedAt(nowMicros, config.finishGraceMicros())) continue;
+      it.remove();
+      events.remove(book.spec().eventId());
+      waiting.remove(book);
+      effects.add(new Effect.EventFinished(book.spec().eventId()));
+    }
   }
 
   public List<Effect> regionDisconnected(String region, long nowMicros) {
@@ -114,6 +156,7 @@ public final class Sequencer {
           "unknown event " + ticket.eventId()));
     } else {
       book.receive(ticket, cursor.clockFlagged(), effects);
+      if (book.hasPending()) waiting.add(book);
     }
     return true;
   }
@@ -161,6 +204,23 @@ public final class Sequencer {
     if (book == null) throw new IllegalArgumentException("batch " + sequence + " of unknown event " + eventId);
     List<Effect> effects = new ArrayList<>();
     book.persisted(sequence, nowMicros, effects);
+    if (!book.hasPending()) waiting.remove(book);
+    return effects;
+  }
+
+  /**
+   * The store refused batch {@code sequence} of {@code eventId}, writing nothing: {@code decided}
+   * holds the stored decisions of request ids decided in an earlier term, {@code unitsHeld} the
+   * stored units of users the batch would push over the limit. Retries get their stored decision;
+   * the rest is decided again knowing the users' units.
+   */
+  public List<Effect> batchRefused(String eventId, long sequence, Map<String, Decision> decided,
+      Map<String, Long> unitsHeld, long nowMicros) {
+    EventBook book = events.get(eventId);
+    if (book == null) throw new IllegalArgumentException("refusal of batch " + sequence + " of unknown event " + eventId);
+    List<Effect> effects = new ArrayList<>();
+    book.refused(sequence, decided, unitsHeld, nowMicros, effects);
+    if (!book.hasPending()) waiting.remove(book);
     return effects;
   }
 
@@ -203,9 +263,12 @@ public final class Sequencer {
     effects.add(new Effect.CutOffRegion(cursor.region(), reason));
   }
 
-  /** What the region said may have moved the frontier of every event it sells in. */
+  /**
+   * What the region said may have moved the frontier of the events it sells in; only those with
+   * tickets waiting have anything to release.
+   */
   private void release(RegionCursor cursor, long nowMicros, List<Effect> effects) {
-    for (EventBook book : events.values()) {
+    for (EventBook book : waiting) {
       if (book.sellsIn(cursor.region())) book.releaseIfReady(nowMicros, effects);
     }
   }

@@ -11,12 +11,26 @@ package flashsale.arbiter.core;
  * @param regionTimeoutMicros a region silent (no ticket, no watermark) for longer than this is
  *     left out of the frontier so the others keep selling; its tickets ranked past meanwhile come
  *     back late. 0 waits forever.
+ * @param cachedDecisions durable decisions (and winners' unit counts) each event keeps in memory
+ *     to answer retries at once; older ones are answered through the store, which refuses a
+ *     decision that contradicts them
+ * @param finishGraceMicros an event this long past its end with nothing pending leaves the
+ *     sequencer (and the store's live index); a ticket of it arriving later is refused
  * @param maxErrorBoundMicros a ticket's uncertainty (clock error plus stamping bound) is ranked as
  *     at most this: the widest near-tie band is twice it, and each release waits for the other
  *     regions' watermarks to pass the ticket's stamp by its own bound plus this
  */
-public record SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros,
-    long regionTimeoutMicros, long maxErrorBoundMicros) {
+public record SequencerConfig(
+    int maxBatchSize,
+    long maxClockSkewMicros,
+    long futureStampToleranceMicros,
+    long regionTimeoutMicros,
+    int cachedDecisions,
+    long finishGraceMicros,
+    long maxErrorBoundMicros) {
+
+  public static final int DEFAULT_CACHED_DECISIONS = 20_000;
+  public static final long DEFAULT_FINISH_GRACE_MICROS = 10_000_000;
 
   /** The arbiter's production default for {@link #maxErrorBoundMicros}. */
   public static final long DEFAULT_MAX_ERROR_BOUND_MICROS = 1_000;
@@ -24,6 +38,13 @@ public record SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long fu
   /** Production defaults. */
   public static SequencerConfig defaults() {
     return new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000, DEFAULT_MAX_ERROR_BOUND_MICROS);
+  }
+
+  /** Default caches and finish grace, with this near-tie cap. */
+  public SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros,
+      long regionTimeoutMicros, long maxErrorBoundMicros) {
+    this(maxBatchSize, maxClockSkewMicros, futureStampToleranceMicros, regionTimeoutMicros,
+        DEFAULT_CACHED_DECISIONS, DEFAULT_FINISH_GRACE_MICROS, maxErrorBoundMicros);
   }
 
   /** Stamps taken as exact (no near-tie band beyond equal stamps), as the ordering tests want them. */
@@ -43,5 +64,7 @@ public record SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long fu
     if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize < 1");
     if (maxClockSkewMicros < 0) throw new IllegalArgumentException("maxClockSkewMicros < 0");
     if (futureStampToleranceMicros < 0) throw new IllegalArgumentException("futureStampToleranceMicros < 0");
+    if (cachedDecisions < 1) throw new IllegalArgumentException("cachedDecisions < 1");
+    if (finishGraceMicros < 0) throw new IllegalArgumentException("finishGraceMicros < 0");
   }
 }

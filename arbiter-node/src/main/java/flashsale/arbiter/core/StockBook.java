@@ -1,7 +1,7 @@
 package flashsale.arbiter.core;
 
 import flashsale.sale.Decision;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.LossReason;
 import flashsale.sale.Outcome;
 import flashsale.sale.Ticket;
@@ -11,7 +11,12 @@ import java.util.Map;
 /**
  * The decision rules against an event's in-memory stock: per-user limit first, then all or
  * nothing against the remaining units. Advances as decisions are made (when a batch is built),
- * ahead of what the store holds, so the next batch builds on the one in flight.
+ * ahead of what the store holds, so the next batch builds on the one in flight; a batch the store
+ * refuses is {@linkplain #rollBack rolled back} and decided again.
+ *
+ * <p>It knows the units of users who won recently in this term only (a bounded cache); units won
+ * in earlier terms, or forgotten, are the store's, which refuses a batch that would pass the limit
+ * and says how many the user holds ({@link #unitsHeld}).
  */
 final class StockBook {
 
@@ -20,13 +25,47 @@ final class StockBook {
   private final Map<String, Long> unitsWonByUser;
   private long remainingStock;
   private long lastRank;
+  /** State before the batch being built or in flight: what {@link #rollBack} returns to. */
+  private long markedRemaining;
+  private long markedLastRank;
+  private final Map<String, Long> unitsBeforeMark = new HashMap<>();
 
-  StockBook(EventLedger ledger) {
-    this.stock = ledger.spec().stock();
-    this.perUserLimit = ledger.spec().perUserLimit();
-    this.unitsWonByUser = new HashMap<>(ledger.unitsWonByUser());
-    this.remainingStock = ledger.remainingStock();
-    this.lastRank = ledger.lastRank();
+  StockBook(EventHead head, int cachedUsers) {
+    this.unitsWonByUser = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+        return size() > cachedUsers;
+      }
+    };
+    this.stock = head.spec().stock();
+    this.perUserLimit = head.spec().perUserLimit();
+    this.remainingStock = head.remainingStock();
+    this.lastRank = head.lastRank();
+    mark();
+  }
+
+  /** A new batch starts here: the previous one is durable. */
+  void mark() {
+    markedRemaining = remainingStock;
+    markedLastRank = lastRank;
+    unitsBeforeMark.clear();
+  }
+
+  /** Forgets every decision since {@link #mark}: the store refused their batch. */
+  void rollBack() {
+    remainingStock = markedRemaining;
+    lastRank = markedLastRank;
+    unitsBeforeMark.forEach((user, units) -> {
+      if (units == 0) unitsWonByUser.remove(user);
+      else unitsWonByUser.put(user, units);
+    });
+    unitsBeforeMark.clear();
+  }
+
+  /** The store holds {@code units} of {@code user} (won in any term); only after {@link #rollBack}. */
+  void unitsHeld(String user, long units) {
+    if (!unitsBeforeMark.isEmpty()) throw new IllegalStateException("units of " + user + " learnt mid-batch");
+    unitsWonByUser.merge(user, units, Math::max);
   }
 
   /** Decides {@code ticket} as the next rank; winners take their units at once. */
@@ -38,6 +77,7 @@ final class StockBook {
       return new Decision(ticket, Outcome.LOST, reason, rank, nowMicros, late);
     }
     remainingStock -= ticket.quantity();
+    unitsBeforeMark.putIfAbsent(ticket.userId(), unitsWon);
     unitsWonByUser.put(ticket.userId(), unitsWon + ticket.quantity());
     if (remainingStock < 0 || unitsWon + ticket.quantity() > perUserLimit) {
       throw new IllegalStateException("decision of " + ticket.requestId() + " oversold " + ticket.eventId());

@@ -20,11 +20,16 @@ final class TieBreak {
 
   /** Compares two tickets whose keyed hashes are already known. */
   static int compare(Ticket a, long hashA, Ticket b, long hashB) {
-    int byStamp = Long.compare(a.stampMicros(), b.stampMicros());
+    return compare(a.stampMicros(), hashA, a.requestId(), b.stampMicros(), hashB, b.requestId());
+  }
+
+  /** Compares two places in the order: (stamp, keyed hash, request id). */
+  static int compare(long stampA, long hashA, String requestIdA, long stampB, long hashB, String requestIdB) {
+    int byStamp = Long.compare(stampA, stampB);
     if (byStamp != 0) return byStamp;
     int byHash = Long.compare(hashA, hashB);
     if (byHash != 0) return byHash;
-    return a.requestId().compareTo(b.requestId());
+    return requestIdA.compareTo(requestIdB);
   }
 
 }

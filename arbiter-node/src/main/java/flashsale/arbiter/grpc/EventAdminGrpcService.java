@@ -3,7 +3,7 @@ package flashsale.arbiter.grpc;
 import flashsale.arbiter.core.EventStatus;
 import flashsale.arbiter.modes.PoolViews;
 import flashsale.sale.Decision;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.store.ArbiterStore;
@@ -100,21 +100,37 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
   }
 
   /**
-   * Starts sequencing an event the store holds and tells the connected regions. The registry,
-   * the sequencer and the announcement change together on the loop thread, so no region can see
-   * the event before the sequencer accepts tickets for it.
+   * Starts sequencing an event the store holds, from its head, and tells the connected regions.
+   * The registry, the sequencer and the announcement change together on the loop thread, so no
+   * region can see the event before the sequencer accepts tickets for it. A finished event (past
+   * its end and the grace) is not sequenced: it is served from the store.
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
-    EventLedger ledger = store.loadLedger(spec.eventId());
+    EventHead head = store.loadHead(spec.eventId());
     return loop.query(
         q -> {
+          if (q.finished(spec, loop.nowMicros())) {
+            finished(spec.eventId()); // still indexed live (a leader died finishing it): not any more
+            return null;
+          }
           if (events.add(spec)) {
-            loop.inputNow(s -> s.eventAdded(ledger, loop.nowMicros()));
+            loop.inputNow(s -> s.eventAdded(head, loop.nowMicros()));
             sessions.announce(spec);
           }
           return null;
         });
+  }
+
+  /** The event left the sequencer, finished: it leaves the store's live index (off the loop thread). */
+  public void finished(String eventId) {
+    events.remove(eventId);
+    CompletableFuture.runAsync(() -> store.finishEvent(eventId)).exceptionally(e -> {
+      // Still live in the index: the next leader loads it and finishes it again.
+      org.slf4j.LoggerFactory.getLogger(EventAdminGrpcService.class)
+          .warn("event finished but still indexed live event={}: {}", eventId, e.toString());
+      return null;
+    });
   }
 
   @Override
@@ -130,6 +146,17 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
           out.onCompleted();
         }
       });
+      return;
+    }
+    if (events.find(spec.eventId()).isEmpty()) { // finished: read-only from the store
+      EventStatus finished;
+      try {
+        finished = EventStatus.of(store.loadHead(spec.eventId()));
+      } catch (RuntimeException e) {
+        throw Failures.toStatus(e);
+      }
+      out.onNext(eventResponse(spec, finished));
+      out.onCompleted();
       return;
     }
     loop.query(q -> q.eventStatus(spec.eventId()))

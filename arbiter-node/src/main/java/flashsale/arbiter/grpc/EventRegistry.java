@@ -16,6 +16,11 @@ public final class EventRegistry {
     return byId.putIfAbsent(spec.eventId(), spec) == null;
   }
 
+  /** Forgets a finished event: it is served from the store from now on. */
+  public void remove(String eventId) {
+    byId.remove(eventId);
+  }
+
   /** Forgets every event: a node that stops leading rebuilds them when it leads again. */
   public void clear() {
     byId.clear();

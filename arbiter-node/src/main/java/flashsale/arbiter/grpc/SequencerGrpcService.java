@@ -17,6 +17,7 @@ import io.grpc.stub.StreamObserver;
 /** The internal region-facing API: region streams and the two lookups regions fall back on. */
 public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerServiceImplBase {
   private final SequencerLoop loop;
+  private final flashsale.store.ArbiterStore store;
   private final RegionSessions sessions;
   private final EventRegistry events;
   private final ArbiterWelcome welcome;
@@ -25,12 +26,14 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
 
   public SequencerGrpcService(
       SequencerLoop loop,
+      flashsale.store.ArbiterStore store,
       RegionSessions sessions,
       EventRegistry events,
       ArbiterWelcome welcome,
       java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader) {
     this.eventLoader = eventLoader;
     this.loop = loop;
+    this.store = store;
     this.sessions = sessions;
     this.events = events;
     this.welcome = welcome;
@@ -45,21 +48,19 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   public void getDecision(GetDecisionRequest request, StreamObserver<GetDecisionResponse> out) {
     EventValidator.requireId("event_id", request.getEventId());
     EventValidator.requireRequestId("request_id", request.getRequestId());
-    loop.query(q -> q.persistedDecision(request.getEventId(), request.getRequestId()))
-        .whenComplete(
-            (decision, error) -> {
-              if (error != null) {
-                out.onError(Failures.toStatus(error));
-              } else if (decision.isEmpty()) {
-                out.onError(
-                    Errors.error(
-                        ErrorReason.PURCHASE_NOT_FOUND,
-                        "no decision for request_id " + request.getRequestId() + " in event " + request.getEventId()));
-              } else {
-                out.onNext(GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build());
-                out.onCompleted();
-              }
-            });
+    // The store holds every durable decision, of live and finished events alike: one hash read.
+    java.util.Optional<flashsale.sale.Decision> decision;
+    try {
+      decision = store.findDecision(request.getEventId(), request.getRequestId());
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
+    if (decision.isEmpty()) {
+      throw Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
+          "no decision for request_id " + request.getRequestId() + " in event " + request.getEventId());
+    }
+    out.onNext(GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build());
+    out.onCompleted();
   }
 
   @Override

@@ -6,6 +6,7 @@ import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
 import flashsale.store.StoreFencedException;
+import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
 import java.time.InstantSource;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -43,6 +45,7 @@ public final class SequencerLoop implements AutoCloseable {
   /** Tells an earlier term's store completions from the current one's. */
   private long term;
   private LongConsumer fencedListener = epoch -> {};
+  private Consumer<String> finishedListener = eventId -> {};
 
   /** A loop that leads at once, unfenced (a lone arbiter without a lease). */
   public SequencerLoop(
@@ -62,6 +65,16 @@ public final class SequencerLoop implements AutoCloseable {
   /** Called with the epoch of a term whose write the store fenced (on the loop thread). */
   public void onFenced(LongConsumer listener) {
     this.fencedListener = listener;
+  }
+
+  /** Called with the id of an event that left the sequencer, finished (on the loop thread; must not block). */
+  public void onFinished(Consumer<String> listener) {
+    this.finishedListener = listener;
+  }
+
+  /** True while a term is under way on this node (loop thread only). */
+  boolean leading() {
+    return sequencer != null;
   }
 
   /** Starts a term: {@code fresh} decides from now on, writing under {@code fencingEpoch}. */
@@ -142,6 +155,10 @@ public final class SequencerLoop implements AutoCloseable {
         sessions.cutOff(c.region(), c.reason());
       }
       case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
+      case Effect.EventFinished f -> {
+        log.info("event finished event={} sequencedEvents={}", f.eventId(), sequencer.eventCount());
+        finishedListener.accept(f.eventId());
+      }
     }
   }
 
@@ -156,6 +173,13 @@ public final class SequencerLoop implements AutoCloseable {
         return;
       }
       Throwable cause = error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof StoreRefusedException refusal) {
+        metrics.batchRefused();
+        log.info("store refused batch event={} seq={} decidedBefore={} usersAtLimit={}: deciding again",
+            batch.eventId(), batch.sequence(), refusal.decided().size(), refusal.unitsHeld().size());
+        apply(s -> s.batchRefused(batch.eventId(), batch.sequence(), refusal.decided(), refusal.unitsHeld(), nowMicros()));
+        return;
+      }
       if (cause instanceof StoreFencedException) {
         metrics.fenced();
         log.error("fenced event={} seq={} epoch={}: {}; this node stops deciding",

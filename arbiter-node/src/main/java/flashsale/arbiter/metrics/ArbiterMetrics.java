@@ -20,6 +20,7 @@ public final class ArbiterMetrics {
   private final Counter persistFailures;
   private final Counter cutOffs;
   private final Counter fenced;
+  private final Counter refused;
   private final Timer persistLatency;
 
   public ArbiterMetrics(MeterRegistry registry) {
@@ -30,6 +31,7 @@ public final class ArbiterMetrics {
     this.persistFailures = Counter.builder("flashsale_persist_failures").description("Decision batch writes that failed and were retried").register(registry);
     this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
     this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches refused because a newer leader holds the event").register(registry);
+    this.refused = Counter.builder("flashsale_refused_batches").description("Batches the store refused for decisions or units of an earlier term; decided again").register(registry);
     this.persistLatency =
         Timer.builder("flashsale_persist_latency").description("From batch built to durable in the store").publishPercentiles(0.5, 0.99).register(registry);
   }
@@ -44,6 +46,10 @@ public final class ArbiterMetrics {
 
   public void persistFailed() {
     persistFailures.increment();
+  }
+
+  public void batchRefused() {
+    refused.increment();
   }
 
   public void fenced() {

@@ -2,7 +2,8 @@ package flashsale.arbiter.core;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
+import flashsale.store.StoreRefusedException;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
@@ -58,12 +59,12 @@ final class SequencerDriver {
 
   List<Effect> add(EventSpec spec) {
     store.create(spec);
-    return record(sequencer.eventAdded(EventLedger.fresh(spec), nowMicros));
+    return record(sequencer.eventAdded(EventHead.fresh(spec), nowMicros));
   }
 
   /** Adds an event from the ledger the store holds now (a leader rebuilding after failover). */
   List<Effect> addFromStore(String eventId) {
-    return record(sequencer.eventAdded(store.ledger(eventId), nowMicros));
+    return record(sequencer.eventAdded(store.head(eventId), nowMicros));
   }
 
   List<Effect> connect(String... regions) {
@@ -97,11 +98,16 @@ final class SequencerDriver {
     return record(sequencer.clockReported(region, offsetMicros, roundTripMicros, nowMicros));
   }
 
-  /** The store acknowledges the oldest batch not yet persisted. */
+  /** The store acknowledges the oldest batch not yet persisted, or refuses it as the real store would. */
   List<Effect> persistNext() {
     DecisionBatch batch = unpersisted.pollFirst();
     if (batch == null) throw new AssertionError("no batch waits for the store");
-    store.apply(batch);
+    try {
+      store.apply(batch);
+    } catch (StoreRefusedException refusal) {
+      return record(sequencer.batchRefused(batch.eventId(), batch.sequence(), refusal.decided(), refusal.unitsHeld(),
+          nowMicros));
+    }
     return record(sequencer.batchPersisted(batch.eventId(), batch.sequence(), nowMicros));
   }
 

@@ -143,7 +143,7 @@ class SequencerNearTieEdgeTest {
     flashsale.sale.EventSpec other = new flashsale.sale.EventSpec("e0", "socks", 5, 0, 1L << 50, 1,
         List.of("A", "B", "C"), flashsale.sale.SaleMode.GLOBAL_ORDER, 42);
     driver.store.create(other);
-    driver.sequencer.eventAdded(flashsale.sale.EventLedger.fresh(other), driver.nowMicros);
+    driver.sequencer.eventAdded(flashsale.sale.EventHead.fresh(other), driver.nowMicros);
     driver.add(SequencerDriver.spec(3, 1, SEED, "A", "B", "C"));
     driver.connect("A", "B", "C");
     sendChain(driver, 1_900, CAP);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
@@ -78,7 +78,7 @@ class SequencerPipelineTest {
     var other = new EventSpec("e2", "bag", 1, 0, 1L << 50, 1, List.of("shanghai"),
         SaleMode.GLOBAL_ORDER, 2);
     driver.store.create(other);
-    driver.sequencer.eventAdded(EventLedger.fresh(other), driver.nowMicros);
+    driver.sequencer.eventAdded(EventHead.fresh(other), driver.nowMicros);
     driver.connect("beijing", "shanghai");
     driver.send("beijing", ticket("a", "beijing", 10));
     List<Effect> effects = driver.send("shanghai", new Ticket("e2", "x", "u", 1, "shanghai", 20));

@@ -2,7 +2,8 @@ package flashsale.arbiter.core;
 
 import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.DecisionBatch;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
+import flashsale.store.StoreRefusedException;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ final class SequencerSimulation implements SimRegion.Arbiter {
   void addEvent(EventSpec spec) {
     store.create(spec);
     spec.regions().forEach(r -> oracle.known(r, scheduler.nowMicros()));
-    carryOut(sequencer.eventAdded(EventLedger.fresh(spec), scheduler.nowMicros()));
+    carryOut(sequencer.eventAdded(EventHead.fresh(spec), scheduler.nowMicros()));
   }
 
   void purchaseLater(long atMicros, SimRegion region, String eventId, String requestId, String userId, int quantity) {
@@ -120,7 +121,7 @@ final class SequencerSimulation implements SimRegion.Arbiter {
     count("leader restarts");
     sequencer = new Sequencer(CONFIG);
     oracle.arbiterRestarted(scheduler.nowMicros());
-    for (String eventId : store.eventIds()) carryOut(sequencer.eventAdded(store.ledger(eventId), scheduler.nowMicros()));
+    for (String eventId : store.eventIds()) carryOut(sequencer.eventAdded(store.head(eventId), scheduler.nowMicros()));
     for (SimRegion region : regions) {
       if (!region.online()) continue;
       region.dropStream();
@@ -198,21 +199,36 @@ final class SequencerSimulation implements SimRegion.Arbiter {
           if (exclusion.excluded() != oracle.excluded(exclusion.region())) throw new AssertionError("wrong " + exclusion);
           if (exclusion.excluded()) count("region timeouts");
         }
+        case Effect.EventFinished finished -> count("events finished");
         case Effect.CutOffRegion cutOff -> throw new AssertionError("a well-behaved region was cut off: " + cutOff);
       }
     }
   }
 
+  private boolean redeciding;
+
   /** The store writes after a delay, then acknowledges after another; a dead leader's writes and acks are lost. */
   private void persist(DecisionBatch batch) {
-    oracle.batchBuilt(batch);
+    if (!redeciding) oracle.batchBuilt(batch);
     int term = leaderTerm;
     scheduler.after(50 + random.nextLong(3_000), () -> {
       if (term != leaderTerm) {
         count("batches lost with their leader");
         return;
       }
-      store.apply(batch);
+      try {
+        store.apply(batch);
+      } catch (StoreRefusedException refusal) {
+        count("batches refused for an earlier term's decisions");
+        scheduler.after(random.nextLong(2_000), () -> {
+          if (term != leaderTerm) return;
+          redeciding = true; // the batch again: its tickets were released against the frontier of the first build
+          carryOut(sequencer.batchRefused(batch.eventId(), batch.sequence(), refusal.decided(), refusal.unitsHeld(),
+              scheduler.nowMicros()));
+          redeciding = false;
+        });
+        return;
+      }
       oracle.persisted(batch);
       scheduler.after(random.nextLong(2_000), () -> {
         if (term == leaderTerm) carryOut(sequencer.batchPersisted(batch.eventId(), batch.sequence(), scheduler.nowMicros()));

@@ -1,6 +1,6 @@
 package flashsale.arbiter.core;
 
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
@@ -32,7 +32,7 @@ final class SequencerThroughputBenchmark {
     for (int r = 0; r < REGIONS; r++) regions.add("region-" + r);
     EventSpec spec = new EventSpec("bench", "item", 100_000, 0, Long.MAX_VALUE, 3, regions, SaleMode.GLOBAL_ORDER, 99);
     Sequencer sequencer = new Sequencer(new SequencerConfig(1024, 5_000, Long.MAX_VALUE / 4));
-    sequencer.eventAdded(EventLedger.fresh(spec), 0);
+    sequencer.eventAdded(EventHead.fresh(spec), 0);
     regions.forEach(r -> sequencer.regionConnected(r, 0));
     long decided = 0;
     for (int base = 0; base < TICKETS_PER_REGION; base += TICKETS_PER_MESSAGE) {

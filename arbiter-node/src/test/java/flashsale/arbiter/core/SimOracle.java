@@ -82,16 +82,25 @@ final class SimOracle {
     return flagged.contains(region);
   }
 
-  /** A batch leaves the arbiter: every in-order ticket in it must be at or below the frontier now. */
+  /**
+   * A batch leaves the arbiter: every in-order ticket in it must be at or below the frontier now.
+   * Losses of a batch that leaves no stock are exempt, from this and from the order check: a ticket
+   * that came once the stock was gone loses without waiting for the frontier, and soundly so, since
+   * with no stock at its turn no ticket decided after it can win.
+   */
   void batchBuilt(DecisionBatch batch) {
     long frontier = frontierMicros(store.spec(batch.eventId()));
+    boolean stockGone = store.remainingStock(batch.eventId()) - batch.unitsWon() == 0;
     for (Decision decision : batch.decisions()) {
+      // A request decided in an earlier term, resent to a leader that no longer holds it: the
+      // store refuses it and the stored decision is told.
+      if (store.decision(decision.eventId(), decision.requestId()) != null) continue;
       boolean retried = retriedElsewhere.contains(decision.eventId() + "/" + decision.requestId());
       boolean silenced = everTimedOut.contains(decision.ticket().region());
       if (decision.late() && !lateAllowed && !retried && !silenced) {
         throw new AssertionError("late ticket without a clock flag, a second copy or a region timeout: " + decision);
       }
-      if (!decision.late() && decision.ticket().stampMicros() > frontier) {
+      if (!decision.late() && !(stockGone && !decision.won()) && decision.ticket().stampMicros() > frontier) {
         throw new AssertionError("released " + decision + " above the frontier " + frontier + " heard " + heardMicros);
       }
     }
@@ -111,13 +120,14 @@ final class SimOracle {
   /** The store holds the batch: its in-order decisions continue the global (stamp, tie-break) order. */
   void persisted(DecisionBatch batch) {
     long seed = store.spec(batch.eventId()).tieBreakSeed();
+    boolean stockGone = store.remainingStock(batch.eventId()) == 0;
     for (Decision decision : batch.decisions()) {
-      if (decision.late()) continue;
+      if (decision.late() || (stockGone && !decision.won())) continue;
       Ticket ticket = decision.ticket();
       Ticket previous = lastInOrder.put(batch.eventId(), ticket);
       if (previous != null && TieBreak.compare(previous, TieBreak.hash(seed, previous),
           ticket, TieBreak.hash(seed, ticket)) >= 0) {
-        throw new AssertionError("decided " + ticket + " after " + previous);
+        throw new AssertionError("decided " + ticket + " after " + previous + " in " + batch);
       }
     }
   }

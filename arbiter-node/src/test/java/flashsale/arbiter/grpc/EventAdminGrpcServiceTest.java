@@ -270,4 +270,27 @@ class EventAdminGrpcServiceTest {
     var view = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("late-event").build());
     assertEquals(10, view.getCounters().getRemainingStock(), "sequenced, with its counters");
   }
+
+  @Test
+  void aFinishedEventIsServedReadOnlyFromTheStore() {
+    long now = System.currentTimeMillis() * 1000;
+    var spec = new flashsale.sale.EventSpec("sold-2025", "old shoes", 2, now - 7_200_000_000L, now - 3_600_000_000L, 1,
+        List.of("beijing"), flashsale.sale.SaleMode.GLOBAL_ORDER, 9);
+    store.createEvent("create-old", spec);
+    var won = new flashsale.sale.Decision(new flashsale.sale.Ticket("sold-2025", "r1", "u1", 1, "beijing", spec.startMicros() + 1),
+        flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 1, spec.startMicros() + 5, false);
+    var lost = new flashsale.sale.Decision(new flashsale.sale.Ticket("sold-2025", "r2", "u2", 9, "beijing", spec.startMicros() + 2),
+        flashsale.sale.Outcome.LOST, flashsale.sale.LossReason.INSUFFICIENT_STOCK, 2, spec.startMicros() + 5, false);
+    store.persistBatch(new flashsale.sale.DecisionBatch("sold-2025", 1, List.of(won, lost))).join();
+
+    var got = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("sold-2025").build());
+    assertEquals(EventState.EVENT_STATE_ENDED, got.getState());
+    assertEquals(2, got.getCounters().getDecisions());
+    assertEquals(1, got.getCounters().getWins());
+    assertEquals(1, got.getCounters().getRemainingStock());
+    assertEquals(2, admin.listDecisions(ListDecisionsRequest.newBuilder().setEventId("sold-2025").build()).getDecisionsCount());
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (!store.listLiveEvents().isEmpty() && System.nanoTime() < deadline) Thread.onSpinWait();
+    assertEquals(List.of(), store.listLiveEvents(), "an ended event leaves the live index instead of being sequenced");
+  }
 }

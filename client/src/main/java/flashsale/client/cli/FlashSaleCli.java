@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       flashsale.client.bench.CompareCommand.class,
       flashsale.client.bench.GlobalOrderBenchmark.class,
       flashsale.client.bench.PendingMemoryBenchmark.class,
+      flashsale.client.bench.IdleEventsBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class FlashSaleCli implements Runnable {

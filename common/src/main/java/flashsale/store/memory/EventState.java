@@ -2,15 +2,18 @@ package flashsale.store.memory;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.StoreFencedException;
+import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -28,6 +31,10 @@ final class EventState {
   private final List<Decision> outbox = new ArrayList<>();
   /** Highest epoch that claimed or wrote this event; lower ones are fenced. */
   private long fenceEpoch;
+  private long lateDecisions;
+  private OptionalLong soldOutMicros = OptionalLong.empty();
+  private Optional<EventHead.Released> lastReleased = Optional.empty();
+  boolean live = true;
 
   EventState(String createRequestId, EventSpec spec) {
     this.createRequestId = createRequestId;
@@ -51,14 +58,20 @@ final class EventState {
     if (batch.firstRank() != lastRank + 1) {
       throw rejected("batch starts at rank " + batch.firstRank() + " but the last decided rank is " + lastRank);
     }
+    refuseWhatIsKnown(batch);
     Map<String, Long> newUserTotals = checkNewDecisions(batch);
     for (Decision d : batch.decisions()) {
       decisionsByRank.add(d);
       decisionsByRequestId.put(d.requestId(), d);
       if (d.won()) outbox.add(d);
+      if (d.won() && remainingStock - d.unitsWon() == 0) soldOutMicros = OptionalLong.of(d.ticket().stampMicros());
+      if (d.won()) remainingStock -= d.unitsWon();
+    }
+    lateDecisions += batch.lateDecisions();
+    if (batch.releasedThrough().isPresent()) {
+      lastReleased = batch.releasedThrough();
     }
     unitsWonByUser.putAll(newUserTotals);
-    remainingStock -= batch.unitsWon();
     fenceEpoch = Math.max(fenceEpoch, fencingEpoch);
   }
 
@@ -81,21 +94,36 @@ final class EventState {
     return to <= decisionsByRank.size() && decisionsByRank.subList(from, to).equals(batch.decisions());
   }
 
-  /** Returns each winning user's new unit total. */
-  private Map<String, Long> checkNewDecisions(DecisionBatch batch) {
+  /** The same refusal as the Redis function: request ids already decided, users pushed over the limit. */
+  private void refuseWhatIsKnown(DecisionBatch batch) {
     Set<String> seen = new HashSet<>();
+    Map<String, Decision> decided = new HashMap<>();
     Map<String, Long> totals = new HashMap<>();
+    Map<String, Long> over = new HashMap<>();
     for (Decision d : batch.decisions()) {
-      if (!seen.add(d.requestId()) || decisionsByRequestId.containsKey(d.requestId())) {
-        throw rejected("request id " + d.requestId() + " is already decided");
+      if (!seen.add(d.requestId())) throw rejected("request id " + d.requestId() + " appears twice in one batch");
+      Decision stored = decisionsByRequestId.get(d.requestId());
+      if (stored != null) {
+        decided.put(d.requestId(), stored);
+        continue;
       }
       if (!d.won()) continue;
       String user = d.ticket().userId();
-      long total = totals.getOrDefault(user, unitsWonByUser.getOrDefault(user, 0L)) + d.unitsWon();
-      if (total > spec.perUserLimit()) {
-        throw rejected("user " + user + " would hold " + total + " units, limit " + spec.perUserLimit());
-      }
+      long held = unitsWonByUser.getOrDefault(user, 0L);
+      long total = totals.getOrDefault(user, held) + d.unitsWon();
       totals.put(user, total);
+      if (total > spec.perUserLimit()) over.putIfAbsent(user, held);
+    }
+    if (!decided.isEmpty() || !over.isEmpty()) throw new StoreRefusedException(spec.eventId(), decided, over);
+  }
+
+  /** Returns each winning user's new unit total. */
+  private Map<String, Long> checkNewDecisions(DecisionBatch batch) {
+    Map<String, Long> totals = new HashMap<>();
+    for (Decision d : batch.decisions()) {
+      if (!d.won()) continue;
+      String user = d.ticket().userId();
+      totals.put(user, totals.getOrDefault(user, unitsWonByUser.getOrDefault(user, 0L)) + d.unitsWon());
     }
     if (batch.unitsWon() > remainingStock) {
       throw rejected("batch wins " + batch.unitsWon() + " units but only " + remainingStock + " remain");
@@ -107,8 +135,9 @@ final class EventState {
     return new StoreRejectedException("event " + spec.eventId() + ": " + why);
   }
 
-  EventLedger ledger() {
-    return new EventLedger(spec, remainingStock, unitsWonByUser, decisionsByRank);
+  EventHead head() {
+    long wins = outbox.size();
+    return new EventHead(spec, remainingStock, decisionsByRank.size(), wins, lateDecisions, soldOutMicros, lastReleased);
   }
 
   Decision decision(String requestId) {

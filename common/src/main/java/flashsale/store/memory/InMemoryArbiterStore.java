@@ -2,12 +2,13 @@ package flashsale.store.memory;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreFencedException;
+import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
 import flashsale.store.StoreRules;
 import java.util.HashMap;
@@ -54,9 +55,17 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public List<EventSpec> listEvents() {
+  public List<EventSpec> listLiveEvents() {
     synchronized (lock) {
-      return events.values().stream().map(e -> e.spec).toList();
+      return events.values().stream().filter(e -> e.live).map(e -> e.spec).toList();
+    }
+  }
+
+  @Override
+  public void finishEvent(String eventId) {
+    synchronized (lock) {
+      EventState event = events.get(eventId);
+      if (event != null) event.live = false;
     }
   }
 
@@ -67,7 +76,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
         require(batch.eventId()).apply(batch, fencingEpoch);
       }
       return CompletableFuture.completedFuture(null);
-    } catch (StoreRejectedException | StoreFencedException | EventNotFoundException e) {
+    } catch (StoreRejectedException | StoreRefusedException | StoreFencedException | EventNotFoundException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
@@ -80,9 +89,9 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public EventLedger loadLedger(String eventId) {
+  public EventHead loadHead(String eventId) {
     synchronized (lock) {
-      return require(eventId).ledger();
+      return require(eventId).head();
     }
   }
 

@@ -17,8 +17,6 @@ final class ArbiterFunctions {
   final String persistBatch;
   final String fenceEvent;
   final String decisionsRange;
-  final String outboxDecisions;
-  final String ledger;
 
   ArbiterFunctions(RedisAsyncCommands<String, byte[]> redis) {
     this.library = new FunctionLibrary(redis, ArbiterFunctions.class, SOURCE);
@@ -26,8 +24,6 @@ final class ArbiterFunctions {
     this.persistBatch = library.function("fs_persist_batch");
     this.fenceEvent = library.function("fs_fence_event");
     this.decisionsRange = library.function("fs_decisions_range");
-    this.outboxDecisions = library.function("fs_outbox_decisions");
-    this.ledger = library.function("fs_ledger");
   }
 
   /** Loads the library now, so that a server without Functions (before 7.0) fails at startup. */

@@ -3,15 +3,17 @@ package flashsale.store.redis;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import flashsale.sale.Decision;
+import flashsale.sale.EventHead;
 import flashsale.sale.DecisionBatch;
 
 /**
  * Lays a batch out as the arguments of the persist function: event id, batch sequence, first
- * rank, count, the writer's fencing epoch, then per decision its request id, user id, units won and encoded decision, and,
+ * rank, count, the writer's fencing epoch, the batch's late decisions, the stamp and request id of
+ * the last ticket released in order (empty when none), then per decision its request id, user id, units won and encoded decision, and,
  * for winners only, region and arrival micros for the outbox entry.
  */
 final class BatchArgs {
-  private static final int HEADER = 5;
+  private static final int HEADER = 8;
   private static final int PER_DECISION = 4;
   private static final int PER_WINNER = 2;
 
@@ -26,6 +28,9 @@ final class BatchArgs {
     args[i++] = number(batch.firstRank());
     args[i++] = number(batch.decisions().size());
     args[i++] = number(fencingEpoch);
+    args[i++] = number(batch.lateDecisions());
+    args[i++] = utf8(batch.releasedThrough().map(t -> Long.toString(t.stampMicros())).orElse(""));
+    args[i++] = utf8(batch.releasedThrough().map(EventHead.Released::text).orElse(""));
     for (Decision d : batch.decisions()) {
       args[i++] = utf8(d.requestId());
       args[i++] = utf8(d.ticket().userId());

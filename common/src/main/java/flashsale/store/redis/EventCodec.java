@@ -2,6 +2,7 @@ package flashsale.store.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.ShardUnitsText;
@@ -10,6 +11,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * An event's meta hash: one readable field per spec value (so {@code redis-cli HGETALL} shows
@@ -53,6 +56,22 @@ final class EventCodec {
         SaleMode.valueOf(meta.get("mode")),
         Long.parseLong(meta.get("tie_break_seed")),
         ShardUnitsText.parse(meta.getOrDefault(SHARD_UNITS, "")));
+  }
+
+  /** The head the persist function keeps in the meta hash (counters absent before the first batch). */
+  static EventHead head(Map<String, String> meta) {
+    EventSpec spec = spec(meta);
+    String soldOut = meta.get("sold_out_micros");
+    String releasedStamp = meta.get("released_stamp");
+    return new EventHead(
+        spec,
+        Long.parseLong(meta.get(REMAINING)),
+        Long.parseLong(meta.get(LAST_RANK)),
+        Long.parseLong(meta.getOrDefault("wins", "0")),
+        Long.parseLong(meta.getOrDefault("late", "0")),
+        soldOut == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(soldOut)),
+        releasedStamp == null ? Optional.empty()
+            : Optional.of(EventHead.Released.parse(Long.parseLong(releasedStamp), meta.get("released_ticket"))));
   }
 
   /** A hash as a function returns it: a flat list of field, value, field, value... */

@@ -8,6 +8,12 @@ record EventKeys(String eventId) {
   /** The set of all event ids; written outside functions because it spans events. */
   static final String EVENT_INDEX = "fs:events";
 
+  /**
+   * The set of events not yet finished: all a new leader claims and loads. Spans events, so it is
+   * written outside functions; an event enters at creation and leaves when its leader finishes it.
+   */
+  static final String LIVE_INDEX = "fs:live";
+
   /** Hash: the event's spec, its creating request id, remaining stock and last decided rank. */
   String meta() {
     return key("meta");

@@ -4,14 +4,20 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
-import flashsale.sale.EventLedger;
+import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventNotFoundException;
+import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRules;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.Range;
+import io.lettuce.core.Limit;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ValueScanCursor;
+import io.lettuce.core.StreamMessage;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -20,6 +26,7 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,8 +105,9 @@ public final class RedisArbiterStore implements ArbiterStore {
     args.addAll(EventCodec.fields(spec));
     String[] keyNames = {keys.meta()};
     List<Object> stored = read(spec.eventId(), functions.createEvent, keyNames, args.toArray(byte[][]::new));
-    // The index spans events, so it cannot be in the function; a retried create repairs it.
+    // The indexes span events, so they cannot be in the function; a retried create repairs them.
     await(spec.eventId(), redis.sadd(EventKeys.EVENT_INDEX, spec.eventId().getBytes(UTF_8)));
+    await(spec.eventId(), redis.sadd(EventKeys.LIVE_INDEX, spec.eventId().getBytes(UTF_8)));
     EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));
     log.info("event stored event={} stock={} request={}", storedSpec.eventId(), storedSpec.stock(), requestId);
     return storedSpec;
@@ -111,26 +119,42 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public List<EventSpec> listEvents() {
-    List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();
-    for (byte[] id : await("*", redis.smembers(EventKeys.EVENT_INDEX))) {
-      metas.add(redis.hgetall(new EventKeys(new String(id, UTF_8)).meta()).toCompletableFuture());
+  public List<EventSpec> listLiveEvents() {
+    List<EventSpec> live = new ArrayList<>();
+    ScanArgs page = ScanArgs.Builder.limit(PAGE);
+    ValueScanCursor<byte[]> cursor = await("*", redis.sscan(EventKeys.LIVE_INDEX, page));
+    while (true) {
+      List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();
+      for (byte[] id : cursor.getValues()) {
+        metas.add(redis.hgetall(new EventKeys(new String(id, UTF_8)).meta()).toCompletableFuture());
+      }
+      metas.forEach(meta -> spec(await("*", meta)).ifPresent(live::add));
+      if (cursor.isFinished()) return live;
+      cursor = await("*", redis.sscan(EventKeys.LIVE_INDEX, cursor, page));
     }
-    return metas.stream().map(meta -> spec(await("*", meta))).flatMap(Optional::stream).toList();
+  }
+
+  @Override
+  public void finishEvent(String eventId) {
+    await(eventId, redis.srem(EventKeys.LIVE_INDEX, eventId.getBytes(UTF_8)));
+    log.info("event finished event={}", eventId);
   }
 
   @Override
   public CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch) {
     EventKeys keys = new EventKeys(batch.eventId());
     String[] keyNames = {keys.meta(), keys.decisions(), keys.log(), keys.users(), keys.outbox()};
-    CompletableFuture<Long> written = functions.call(
-        functions.persistBatch, ScriptOutputType.INTEGER, keyNames, BatchArgs.of(batch, fencingEpoch));
+    CompletableFuture<List<Object>> written = functions.call(
+        functions.persistBatch, ScriptOutputType.MULTI, keyNames, BatchArgs.of(batch, fencingEpoch));
     return written.handleAsync(
-        (result, failure) -> {
+        (reply, failure) -> {
           if (failure != null) throw RedisErrors.translate(batch.eventId(), failure);
-          if (result == 0L) {
+          String verdict = EventCodec.text(reply.get(0));
+          if (verdict.equals("SAME")) {
             log.info("batch already applied event={} sequence={} firstRank={}",
                 batch.eventId(), batch.sequence(), batch.firstRank());
+          } else if (verdict.equals("REFUSED")) {
+            throw refusal(batch.eventId(), reply);
           }
           return null;
         },
@@ -146,14 +170,26 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public EventLedger loadLedger(String eventId) {
-    EventKeys keys = new EventKeys(eventId);
-    String[] keyNames = {keys.meta(), keys.users(), keys.log(), keys.decisions()};
-    List<Object> snapshot = read(eventId, functions.ledger, keyNames);
-    Map<String, String> meta = EventCodec.pairs((List<?>) snapshot.get(0));
+  public EventHead loadHead(String eventId) {
+    Map<String, byte[]> meta = await(eventId, redis.hgetall(new EventKeys(eventId).meta()));
     if (meta.isEmpty()) throw new EventNotFoundException("event " + eventId + " does not exist");
-    Map<String, String> users = EventCodec.pairs((List<?>) snapshot.get(1));
-    return LedgerReader.read(eventId, meta, users, decode(eventId, (List<?>) snapshot.get(2)));
+    return EventCodec.head(EventCodec.strings(meta));
+  }
+
+  /** {'REFUSED', n, (request id, stored decision) x n, m, (user, units held) x m}: see arbiter.lua. */
+  private static StoreRefusedException refusal(String eventId, List<Object> reply) {
+    int i = 1;
+    int decidedCount = Integer.parseInt(EventCodec.text(reply.get(i++)));
+    Map<String, Decision> decided = new HashMap<>();
+    for (int n = 0; n < decidedCount; n++, i += 2) {
+      decided.put(EventCodec.text(reply.get(i)), DecisionCodec.decode(eventId, (byte[]) reply.get(i + 1)));
+    }
+    int overCount = Integer.parseInt(EventCodec.text(reply.get(i++)));
+    Map<String, Long> held = new HashMap<>();
+    for (int n = 0; n < overCount; n++, i += 2) {
+      held.put(EventCodec.text(reply.get(i)), Long.parseLong(EventCodec.text(reply.get(i + 1))));
+    }
+    return new StoreRefusedException(eventId, decided, held);
   }
 
   @Override
@@ -176,8 +212,18 @@ public final class RedisArbiterStore implements ArbiterStore {
   @Override
   public List<Decision> readOutbox(String eventId) {
     EventKeys keys = new EventKeys(eventId);
-    String[] keyNames = {keys.outbox(), keys.decisions()};
-    return decode(eventId, read(eventId, functions.outboxDecisions, keyNames));
+    List<Decision> winners = new ArrayList<>();
+    Range<String> rest = Range.unbounded();
+    while (true) {
+      List<StreamMessage<String, byte[]>> page = await(eventId, redis.xrange(keys.outbox(), rest, Limit.from(PAGE)));
+      if (page.isEmpty()) return winners;
+      String[] requestIds = page.stream().map(m -> new String(m.getBody().get("request_id"), UTF_8)).toArray(String[]::new);
+      for (var value : await(eventId, redis.hmget(keys.decisions(), requestIds))) {
+        winners.add(DecisionCodec.decode(eventId, value.getValueOrElse(null)));
+      }
+      if (page.size() < PAGE) return winners;
+      rest = Range.from(Range.Boundary.excluding(page.get(page.size() - 1).getId()), Range.Boundary.unbounded());
+    }
   }
 
   /** Closes the connection, then the client if this store created it, then the callback thread. */

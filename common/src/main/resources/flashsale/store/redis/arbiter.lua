@@ -46,13 +46,14 @@ local function create_event(keys, args)
   return redis.call('HGETALL', meta)
 end
 
--- ARGV from 6 on, per decision: request_id, user_id, units_won, encoded decision and, for a
+-- ARGV from 9 on, per decision: request_id, user_id, units_won, encoded decision and, for a
 -- winner only, region and arrival_micros (kept as strings: micros exceed Lua's exact integers
 -- once arithmetic touches them).
+local FIRST_DECISION = 9
 local function parse_batch(args)
   local batch = { count = tonumber(args[4]), rids = {}, uids = {}, units = {}, blobs = {},
     regions = {}, arrivals = {} }
-  local i = 6
+  local i = FIRST_DECISION
   for n = 1, batch.count do
     batch.rids[n], batch.uids[n] = args[i], args[i + 1]
     batch.units[n], batch.blobs[n] = tonumber(args[i + 2]), args[i + 3]
@@ -80,24 +81,47 @@ local function same_as_stored(keys, batch, first_rank)
   return true
 end
 
--- Returns the users' new unit totals and the units the batch wins, or nil and why the batch may
--- not be written.
-local function check_new_decisions(keys, batch, remaining, per_user_limit)
-  local seen, totals, units_won = {}, {}, 0
+-- What only the store knows, checked per decision with O(1) lookups: request ids decided before
+-- (answered with their stored decision) and users whose stored units would pass the limit
+-- (answered with those units). Returns the refusal reply, or nil when there is none.
+local function refusal(keys, batch, per_user_limit)
+  local decided, over, counted = {}, {}, {}
+  local totals = {}
   for n = 1, batch.count do
     local rid = batch.rids[n]
-    if seen[rid] or redis.call('HEXISTS', keys[2], rid) == 1 then
-      return nil, 'request id ' .. rid .. ' is already decided'
+    local stored = redis.call('HGET', keys[2], rid)
+    if stored then
+      decided[#decided + 1] = rid
+      decided[#decided + 1] = stored
+    elseif batch.units[n] > 0 then
+      local uid = batch.uids[n]
+      local held = tonumber(redis.call('HGET', keys[4], uid) or '0')
+      local total = (totals[uid] or held) + batch.units[n]
+      totals[uid] = total
+      if total > per_user_limit and not counted[uid] then
+        counted[uid] = true
+        over[#over + 1] = uid
+        over[#over + 1] = int(held)
+      end
     end
-    seen[rid] = true
+  end
+  if #decided == 0 and #over == 0 then return nil end
+  local reply = { 'REFUSED', int(#decided / 2) }
+  for _, v in ipairs(decided) do reply[#reply + 1] = v end
+  reply[#reply + 1] = int(#over / 2)
+  for _, v in ipairs(over) do reply[#reply + 1] = v end
+  return reply
+end
+
+-- Returns the users' new unit totals and the units the batch wins, or nil and why the batch may
+-- not be written (refusals are checked first, so only the store's own invariant is left).
+local function check_new_decisions(keys, batch, remaining)
+  local totals, units_won = {}, 0
+  for n = 1, batch.count do
     local units = batch.units[n]
     if units > 0 then
       local uid = batch.uids[n]
-      local total = (totals[uid] or tonumber(redis.call('HGET', keys[4], uid) or '0')) + units
-      if total > per_user_limit then
-        return nil, 'user ' .. uid .. ' would hold ' .. total .. ' units, limit ' .. per_user_limit
-      end
-      totals[uid] = total
+      totals[uid] = (totals[uid] or tonumber(redis.call('HGET', keys[4], uid) or '0')) + units
       units_won = units_won + units
     end
   end
@@ -105,6 +129,22 @@ local function check_new_decisions(keys, batch, remaining, per_user_limit)
     return nil, 'batch wins ' .. units_won .. ' units but only ' .. remaining .. ' remain'
   end
   return totals, units_won
+end
+
+-- The counters a new leader loads instead of the decisions (see EventHead).
+local function write_head(keys, args, batch, first_rank, remaining)
+  local wins, left, sold_out = 0, remaining, nil
+  for n = 1, batch.count do
+    if batch.units[n] > 0 then
+      wins = wins + 1
+      left = left - batch.units[n]
+      if left == 0 then sold_out = batch.arrivals[n] end
+    end
+  end
+  redis.call('HINCRBY', keys[1], 'wins', wins)
+  redis.call('HINCRBY', keys[1], 'late', args[6])
+  if args[7] ~= '' then redis.call('HSET', keys[1], 'released_stamp', args[7], 'released_ticket', args[8]) end
+  if sold_out then redis.call('HSET', keys[1], 'sold_out_micros', sold_out) end
 end
 
 local function write_batch(keys, args, batch, first_rank, remaining, totals, units_won)
@@ -119,6 +159,7 @@ local function write_batch(keys, args, batch, first_rank, remaining, totals, uni
     user_fields[#user_fields + 1] = int(total)
   end
   if #user_fields > 0 then call_chunked('HSET', keys[4], user_fields) end
+  write_head(keys, args, batch, first_rank, remaining)
   redis.call('HSET', keys[1], 'remaining', int(remaining - units_won),
     'last_rank', int(first_rank + batch.count - 1), 'last_batch_sequence', args[2])
   if tonumber(args[5]) > tonumber(redis.call('HGET', keys[1], 'fence_epoch') or '0') then
@@ -141,9 +182,12 @@ local function fenced(args, claimed)
 end
 
 -- KEYS: meta, decisions, log, users, outbox. ARGV: event_id, batch_sequence, first_rank, count,
--- fencing_epoch, then the decisions (see parse_batch). Returns 1 when written, 0 when this exact
--- batch was already written (a retry). A stale epoch answers FENCED, any broken rule REJECTED;
--- either writes nothing.
+-- fencing_epoch, late decisions in the batch, stamp of the last ticket released and the rest of it as text (request id, user, region, bound)
+-- in order (both empty when none), then the decisions (see parse_batch).
+-- Returns {'OK'} when written, {'SAME'} when this exact batch was already written (a retry), and
+-- {'REFUSED', n, rid, stored decision..., m, user, units held...} when request ids are already
+-- decided or users would pass the limit. A stale epoch answers FENCED, any other broken rule
+-- REJECTED. Anything but OK writes nothing.
 local function persist_batch(keys, args)
   local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch')
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
@@ -153,16 +197,23 @@ local function persist_batch(keys, args)
   local first_rank = tonumber(args[3])
   local batch = parse_batch(args)
   if first_rank <= last_rank then
-    if same_as_stored(keys, batch, first_rank) then return 0 end
+    if same_as_stored(keys, batch, first_rank) then return { 'SAME' } end
     return reject('rank ' .. first_rank .. ' is already decided differently (last rank ' .. last_rank .. ')')
   end
   if first_rank ~= last_rank + 1 then
     return reject('batch starts at rank ' .. first_rank .. ' but the last decided rank is ' .. last_rank)
   end
-  local totals, units_won_or_reason = check_new_decisions(keys, batch, remaining, per_user_limit)
+  local seen = {}
+  for n = 1, batch.count do
+    if seen[batch.rids[n]] then return reject('request id ' .. batch.rids[n] .. ' appears twice in one batch') end
+    seen[batch.rids[n]] = true
+  end
+  local refused = refusal(keys, batch, per_user_limit)
+  if refused then return refused end
+  local totals, units_won_or_reason = check_new_decisions(keys, batch, remaining)
   if not totals then return reject(units_won_or_reason) end
   write_batch(keys, args, batch, first_rank, remaining, totals, units_won_or_reason)
-  return 1
+  return { 'OK' }
 end
 
 -- KEYS: meta. ARGV: event_id, fencing_epoch. A new leader claims the event before it reads the
@@ -184,25 +235,6 @@ local function decisions_range(keys, args)
   return hmget_all(keys[2], redis.call('LRANGE', keys[1], args[1], args[2]))
 end
 
--- KEYS: outbox, decisions. The winners' decisions in stream order.
-local function outbox_decisions(keys, args)
-  local rids = {}
-  for _, entry in ipairs(redis.call('XRANGE', keys[1], '-', '+')) do
-    local fields = entry[2]
-    for j = 1, #fields, 2 do
-      if fields[j] == 'request_id' then rids[#rids + 1] = fields[j + 1] end
-    end
-  end
-  return hmget_all(keys[2], rids)
-end
-
--- KEYS: meta, users, log, decisions. One consistent snapshot: meta, users, all decisions.
-local function ledger(keys, args)
-  local meta = redis.call('HGETALL', keys[1])
-  if #meta == 0 then return { meta, {}, {} } end
-  return { meta, redis.call('HGETALL', keys[2]), hmget_all(keys[4], redis.call('LRANGE', keys[3], 0, -1)) }
-end
-
 redis.register_function('fs_create_event_%VERSION%', create_event)
 redis.register_function('fs_persist_batch_%VERSION%', persist_batch)
 redis.register_function('fs_fence_event_%VERSION%', fence_event)
@@ -210,5 +242,3 @@ local function read_only(name, callback)
   redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }
 end
 read_only('fs_decisions_range_%VERSION%', decisions_range)
-read_only('fs_outbox_decisions_%VERSION%', outbox_decisions)
-read_only('fs_ledger_%VERSION%', ledger)

@@ -11,13 +11,6 @@ public sealed interface PurchaseResult {
   /** A new pending ticket: stamped here, to be sent to the arbiter. */
   record Ticketed(Ticket ticket) implements PurchaseResult {}
 
-  /**
-   * The event sold out and this region has no decision for the request_id: it loses, unless the
-   * arbiter already decided it (a retry of a purchase first sent through another region). The
-   * adapter asks the arbiter, then calls {@code RegionCore.soldOutAnswer}.
-   */
-  record LosesUnlessDecided(Ticket ticket) implements PurchaseResult {}
-
   /** A retry of a purchase that is already pending: wait for the same decision. */
   record Joined(Ticket ticket) implements PurchaseResult {}
 

@@ -70,13 +70,12 @@ public final class RegionBook {
     if (known.isPresent()) return known.get();
     Optional<Failure> broken = PurchaseRules.checkEvent(spec, region, req, stampMicros);
     if (broken.isPresent()) return new PurchaseResult.Failed(broken.get());
+    // Sold out or not, the purchase becomes a ticket: the arbiter answers one for a sold-out event
+    // at its next batch, without waiting for the frontier, and records the loss (or, for a retry of
+    // a purchase decided through another region, answers that decision), so a look-up anywhere,
+    // after any restart, finds the same answer.
     Ticket ticket =
         new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros);
-    if (soldOutMicros.containsKey(req.eventId())) {
-      // No stock can come back, so a new request loses without ranking; but the id may be a retry
-      // of a purchase another region already had decided, so the arbiter has the last word.
-      return new PurchaseResult.LosesUnlessDecided(ticket);
-    }
     if (pending.size() >= maxPending) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
           "region " + region + " already holds " + pending.size() + " pending purchases (max " + maxPending + ")"));
@@ -111,25 +110,12 @@ public final class RegionBook {
   }
 
   /**
-   * The event sold out at {@code soldOutMicros}: later purchases lose without a ticket. Pending
-   * tickets keep waiting: they are already at the arbiter, which answers them as soon as its
-   * frontier passes them, and a pending ticket may be a retry of a purchase that won elsewhere,
-   * so losing it here could contradict the recorded decision.
+   * The event sold out at {@code soldOutMicros} (for buyers' views). Pending tickets keep waiting:
+   * the arbiter answers them at once, and a pending ticket may be a retry of a purchase that won
+   * elsewhere, so losing it here could contradict the recorded decision.
    */
   public void soldOut(String eventId, long soldOutMicros) {
     this.soldOutMicros.merge(eventId, soldOutMicros, Math::min);
-  }
-
-  /**
-   * Settles a purchase that arrived after its event sold out, once the arbiter said whether it
-   * holds a decision for the request_id: that decision if so, otherwise a loss decided here.
-   */
-  public PurchaseResult.Decided soldOutAnswer(Ticket ticket, Optional<Decision> recorded, long nowMicros) {
-    Answer existing = decided.get(ticket.requestId());
-    if (existing != null) return new PurchaseResult.Decided(existing); // a concurrent retry settled it
-    Answer answer = recorded.<Answer>map(Answer.Ranked::new).orElseGet(() -> new Answer.SoldOutLocally(ticket, nowMicros));
-    decided.put(ticket.requestId(), answer);
-    return new PurchaseResult.Decided(answer);
   }
 
   /** The arbiter refused the ticket: the purchase ends with {@code failure} and is forgotten. */

@@ -106,11 +106,6 @@ public final class RegionCore {
     book.soldOut(eventId, soldOutMicros);
   }
 
-  /** See {@link RegionBook#soldOutAnswer}. */
-  public PurchaseResult.Decided soldOutAnswer(Ticket ticket, Optional<Decision> recorded) {
-    return book.soldOutAnswer(ticket, recorded, clock.nowMicros());
-  }
-
   /** The arbiter refused a ticket; ignored unless it is still pending here for that event. */
   public Optional<Completion> rejected(String eventId, String requestId, Rejection rejection, String message) {
     Optional<Ticket> ticket = book.pendingTicket(requestId).filter(t -> t.eventId().equals(eventId));

@@ -18,7 +18,6 @@ import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
 import flashsale.wire.ErrorReason;
 import flashsale.wire.Times;
-import flashsale.wire.WireMapping;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
@@ -143,22 +142,8 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         link.send(t.ticket());
       }
       case PurchaseResult.Joined j -> calls.await(buy.requestId(), response);
-      case PurchaseResult.LosesUnlessDecided l -> loseUnlessDecided(l.ticket(), response);
       case PurchaseResult.Settled s -> CallRegistry.settle(response, s);
     }
-  }
-
-  /** Sold out: one look-up at the arbiter (no ranking) so a retry never contradicts its decision. */
-  private void loseUnlessDecided(flashsale.sale.Ticket ticket, StreamObserver<PurchaseResponse> response) {
-    queries.getDecision(ticket.eventId(), ticket.requestId(),
-        found -> CallRegistry.settle(response, core.soldOutAnswer(ticket, Optional.of(WireMapping.fromProto(found.getDecision())))),
-        failure -> {
-          if (failure.reason() == ErrorReason.PURCHASE_NOT_FOUND) {
-            CallRegistry.settle(response, core.soldOutAnswer(ticket, Optional.empty()));
-          } else {
-            response.onError(RegionWire.status(failure)); // arbiter unreachable: the client retries
-          }
-        });
   }
 
   private void getPurchaseOnLoop(String eventId, String requestId, StreamObserver<GetPurchaseResponse> response) {

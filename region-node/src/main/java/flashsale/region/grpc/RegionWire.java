@@ -6,9 +6,6 @@ import flashsale.region.core.Failure;
 import flashsale.region.core.Rejection;
 import flashsale.region.core.RegionCore;
 import flashsale.region.core.SaleState;
-import flashsale.sale.Decision;
-import flashsale.sale.LossReason;
-import flashsale.sale.Outcome;
 import flashsale.sale.Ticket;
 import flashsale.v1.EventState;
 import flashsale.v1.GetEventResponse;
@@ -35,11 +32,6 @@ public final class RegionWire {
   public static PurchaseDecision toProto(Answer answer) {
     return switch (answer) {
       case Answer.Ranked r -> WireMapping.toProto(r.decision());
-      // Decision insists on a rank >= 1, so map a stand-in and clear the rank: 0 on the wire means
-      // "not ranked by the arbiter", which is exactly what a local sold-out loss is.
-      case Answer.SoldOutLocally s -> WireMapping.toProto(
-              new Decision(s.ticket(), Outcome.LOST, LossReason.SOLD_OUT, 1, s.decideMicros(), false))
-          .toBuilder().setRank(0).build();
     };
   }
 

@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
+import flashsale.sale.LossReason;
+import flashsale.sale.Outcome;
 import flashsale.sale.Ticket;
 import flashsale.wire.ErrorReason;
 import java.util.List;
@@ -78,20 +80,16 @@ class RegionBookTest {
   }
 
   @Test
-  void afterSoldOutANewRequestLosesUnlessTheArbiterAlreadyDecidedIt() {
+  void afterSoldOutANewRequestIsStillTicketedSoTheArbiterRecordsItsAnswer() {
     Ticket pending = ticketed("alice", "r1");
     book.soldOut("shoes", pending.stampMicros());
-    Ticket fresh = assertInstanceOf(PurchaseResult.LosesUnlessDecided.class, buyShoes("dave", "r9", 1)).ticket();
-    var lost = book.soldOutAnswer(fresh, Optional.empty(), 1_600_000);
-    assertEquals(new Answer.SoldOutLocally(fresh, 1_600_000), lost.answer());
-    assertEquals(1, book.pendingCount(), "no ticket for a purchase lost after sold out");
-    assertEquals(lost, buyShoes("dave", "r9", 1), "a retry gets the same loss");
+    Ticket fresh = assertInstanceOf(PurchaseResult.Ticketed.class, buyShoes("dave", "r9", 1)).ticket();
+    assertEquals(List.of(pending, fresh), book.undecidedTickets(), "the arbiter answers and records it");
 
-    Ticket retry = assertInstanceOf(PurchaseResult.LosesUnlessDecided.class, buyShoes("erin", "r7", 1)).ticket();
-    Decision wonElsewhere = won(new Ticket("shoes", "r7", "erin", 1, "elsewhere", 5), 3);
-    assertEquals(new Answer.Ranked(wonElsewhere), book.soldOutAnswer(retry, Optional.of(wonElsewhere), 1_600_000).answer(),
-        "a retry of a purchase that won through another region keeps its win");
-    assertEquals(new PurchaseResult.Decided(new Answer.Ranked(wonElsewhere)), buyShoes("erin", "r7", 1));
+    Decision lost = new Decision(fresh, Outcome.LOST, LossReason.SOLD_OUT, 4, 1_600_000, false);
+    assertTrue(book.decided(lost).isPresent());
+    assertEquals(new PurchaseResult.Decided(new Answer.Ranked(lost)), buyShoes("dave", "r9", 1),
+        "a retry gets the recorded loss");
   }
 
   @Test

@@ -48,6 +48,10 @@ final class ArbiterProcess implements AutoCloseable {
     jvm.resume();
   }
 
+  long pid() {
+    return jvm.pid();
+  }
+
   boolean alive() {
     return jvm.alive();
   }

@@ -79,6 +79,11 @@ final class NodeJvm implements AutoCloseable {
     signal("-CONT");
   }
 
+  /** The OS process id, for jcmd. */
+  long pid() {
+    return process.pid();
+  }
+
   boolean alive() {
     return process != null && process.isAlive();
   }

@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  */
 final class RegionFailover implements ClientInterceptor {
   /** What one retried Purchase got at the fallback. */
-  enum Retry { PENDING, RECORDED_DECISION, FRESH_STAMP, SOLD_OUT_LOCALLY, FAILED }
+  enum Retry { PENDING, RECORDED_DECISION, FRESH_STAMP, FAILED }
 
   /** A retried Purchase: when its first call started (nanoTime) and what the retry got. */
   record Retried(long startNanos, Retry outcome) {}
@@ -58,7 +58,6 @@ final class RegionFailover implements ClientInterceptor {
 
   private Retry classify(Object message) {
     if (!(message instanceof PurchaseResponse r)) return Retry.FAILED;
-    if (r.getDecision().getRank() == 0) return Retry.SOLD_OUT_LOCALLY;
     return r.getDecision().getRegion().equals(homeRegion) ? Retry.RECORDED_DECISION : Retry.FRESH_STAMP;
   }
 

@@ -164,13 +164,17 @@ class RegionKilledFaultTest {
     RegionStatus back = awaitRegion("east", s -> s.getConnected() && !s.getTimedOut(), "rejoined");
     assertTrue(back.getTimeouts() >= dead.getTimeouts() && dead.getTimeouts() >= 1, "timeouts " + dead + " / " + back);
     assertOnlyPendingCallsWereLost(failover);
+    // Every request's decision, sold-out losses included, at the restarted east and at west alike.
+    long soldOutLosses = history.checkEveryRequestResolvableAt(store, List.of(blockingBuyer("east"), blockingBuyer("west")));
+    assertTrue(soldOutLosses > 0, "the burst sold out, yet no sold-out loss was checked");
     String rejoined = smallSaleInBothRegions("after-rejoin");
     System.out.printf("region SIGKILL mid-burst: %s%n  lost by the kill (pending at east)=%d, east calls refused while"
-            + " dead=%d; retries at west: recorded decision=%d fresh stamp=%d sold out locally=%d%n"
+            + " dead=%d; retries at west: recorded decision=%d fresh stamp=%d%n"
+            + "  every one of %d requests resolvable at east (restarted) and west, %d sold-out losses among them%n"
             + "  east flagged timed out while dead (timeouts=%d), rejoined after restart: %s%n",
         figures, lostByKill.size(), failover.retried().size() - lostByKill.size(),
         retries.getOrDefault(Retry.RECORDED_DECISION, 0L), retries.getOrDefault(Retry.FRESH_STAMP, 0L),
-        retries.getOrDefault(Retry.SOLD_OUT_LOCALLY, 0L), back.getTimeouts(), rejoined);
+        history.answered(), soldOutLosses, back.getTimeouts(), rejoined);
   }
 
   private static void pauseOrResume(RegionProcess region, boolean pause) {
@@ -188,7 +192,6 @@ class RegionKilledFaultTest {
         .collect(Collectors.toMap(Decision::requestId, d -> d));
     var east = blockingBuyer("east");
     for (var entry : failover.retried().entrySet()) {
-      if (entry.getValue().outcome() == Retry.SOLD_OUT_LOCALLY) continue;
       var got = east.withDeadlineAfter(5, TimeUnit.SECONDS).getPurchase(
           GetPurchaseRequest.newBuilder().setEventId("region-kill").setRequestId(entry.getKey()).build());
       Decision decision = stored.get(entry.getKey());

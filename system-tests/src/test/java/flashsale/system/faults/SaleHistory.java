@@ -129,12 +129,6 @@ final class SaleHistory {
         continue;
       }
       Decision stored = byId.get(entry.getKey());
-      if (answer.decision().getRank() == 0) {
-        // The region's sold-out fast path: lost locally, stamped after the sold-out stamp, no rank.
-        assertEquals(Outcome.OUTCOME_LOST, answer.decision().getOutcome(), "unranked WON " + entry.getKey());
-        assertTrue(stored == null || !stored.won(), "told LOST locally but the store has it WON: " + entry.getKey());
-        continue;
-      }
       assertTrue(stored != null, "told " + entry.getKey() + " but the store has no decision");
       assertEquals(stored.rank(), answer.decision().getRank(), "told rank differs from the store: " + entry.getKey());
       assertEquals(stored.won(), answer.decision().getOutcome() == Outcome.OUTCOME_WON, "told outcome differs: " + entry.getKey());
@@ -173,14 +167,20 @@ final class SaleHistory {
   }
 
   /**
-   * Among decisions that were not late, rank order is stamp order, except between near-ties (tickets
-   * of different regions within each other's uncertainty), which the lottery orders.
+   * Among decisions that were not late, rank order is stamp order up to the last win, except between
+   * near-ties (tickets of different regions within each other's uncertainty), which the lottery
+   * orders; once the stock is gone, waiting tickets lose (SOLD_OUT) as they come.
    */
   private static void checkStampOrder(List<Decision> decisions) {
     flashsale.sale.Ticket latest = null;
     Set<Long> ranks = new HashSet<>();
+    long lastWin = decisions.stream().filter(Decision::won).mapToLong(Decision::rank).max().orElse(0);
     for (Decision d : decisions) {
       assertTrue(ranks.add(d.rank()), "rank " + d.rank() + " twice");
+      if (d.rank() > lastWin) {
+        assertTrue(!d.won() && d.lossReason() == flashsale.sale.LossReason.SOLD_OUT, "after the last win: " + d);
+        continue;
+      }
       if (d.late()) continue;
       if (latest != null && d.ticket().stampMicros() < latest.stampMicros()) {
         assertTrue(flashsale.sale.NearTieLottery.nearTie(d.ticket(), latest) && d.nearTie(),
@@ -189,6 +189,30 @@ final class SaleHistory {
         latest = d.ticket();
       }
     }
+  }
+
+  /**
+   * Every request of the burst has a decision in the store, and GetPurchase at each of {@code
+   * regions} returns exactly it (a region that never saw the request asks the arbiter's store).
+   * Returns how many of them were sold-out losses.
+   */
+  long checkEveryRequestResolvableAt(ArbiterStore store, List<FlashSaleServiceBlockingStub> regions) {
+    Map<String, Decision> byId = store.loadLedger(eventId).decisions().stream()
+        .collect(Collectors.toMap(Decision::requestId, d -> d));
+    long soldOutLosses = 0;
+    for (String requestId : answers.keySet()) {
+      Decision stored = byId.get(requestId);
+      assertTrue(stored != null, "request " + requestId + " has no decision in the store");
+      if (stored.lossReason() == flashsale.sale.LossReason.SOLD_OUT) soldOutLosses++;
+      for (FlashSaleServiceBlockingStub region : regions) {
+        GetPurchaseResponse r = region.withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getPurchase(GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build());
+        assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, r.getState(), requestId);
+        assertEquals(stored.rank(), r.getDecision().getRank(), "GetPurchase " + requestId + " vs the store's " + stored);
+        assertEquals(stored.won(), r.getDecision().getOutcome() == Outcome.OUTCOME_WON, requestId);
+      }
+    }
+    return soldOutLosses;
   }
 
   int answered() {

@@ -1,0 +1,80 @@
+package flashsale.sale;
+
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What a new leader needs to go on deciding an event, and no more: its size does not grow with
+ * the event's history. Per-user counts and decided request ids stay in the store, whose persist
+ * function refuses a batch that breaks them ({@code flashsale.store.StoreRefusedException}).
+ *
+ * @param lastRank rank of the last decision stored (0 for none)
+ * @param wins winning decisions stored
+ * @param lateDecisions decisions stored for tickets that arrived behind the order
+ * @param soldOutMicros stamp of the winner that took the last unit, once sold out
+ * @param lastReleased the last ticket released in global order (stamp and request id, which give
+ *     its tie-break): a ticket at or below it is late
+ */
+public record EventHead(
+    EventSpec spec,
+    long remainingStock,
+    long lastRank,
+    long wins,
+    long lateDecisions,
+    OptionalLong soldOutMicros,
+    Optional<Released> lastReleased) {
+
+  /**
+   * The last released ticket, as much of it as ordering needs: its stamp and uncertainty interval,
+   * its region (near-ties are between regions) and its user and request id (its lottery draw and
+   * tie-break).
+   */
+  public record Released(long stampMicros, String requestId, String userId, String region, long errorBoundMicros) {
+    private static final String SEPARATOR = "\n"; // in no request id, user id or region
+
+    public static Released of(Ticket t) {
+      return new Released(t.stampMicros(), t.requestId(), t.userId(), t.region(), t.errorBoundMicros());
+    }
+
+    /** The ticket to order against (its quantity plays no part in ordering). */
+    public Ticket asTicket(String eventId) {
+      return new Ticket(eventId, requestId, userId, 1, region, stampMicros, errorBoundMicros);
+    }
+
+    /** Everything but the stamp, as one text field for the store. */
+    public String text() {
+      return String.join(SEPARATOR, requestId, userId, region, Long.toString(errorBoundMicros));
+    }
+
+    /** Parses {@link #text()}; a bare request id (stored before this format) has no user, region or bound. */
+    public static Released parse(long stampMicros, String text) {
+      String[] parts = text.split(SEPARATOR, -1);
+      if (parts.length != 4) return new Released(stampMicros, text, "", "", 0);
+      return new Released(stampMicros, parts[0], parts[1], parts[2], Long.parseLong(parts[3]));
+    }
+  }
+
+  public EventHead {
+    if (remainingStock < 0 || remainingStock > spec.stock()) {
+      throw new IllegalStateException("event " + spec.eventId() + ": remaining stock " + remainingStock
+          + " outside [0, " + spec.stock() + "]");
+    }
+    if (lastRank < 0 || wins < 0 || wins > lastRank || lateDecisions < 0 || lateDecisions > lastRank) {
+      throw new IllegalStateException("event " + spec.eventId() + ": inconsistent counters lastRank=" + lastRank
+          + " wins=" + wins + " late=" + lateDecisions);
+    }
+    if ((remainingStock == 0 && spec.stock() > 0) != soldOutMicros.isPresent()) {
+      throw new IllegalStateException("event " + spec.eventId() + ": remaining " + remainingStock
+          + " disagrees with sold-out stamp " + soldOutMicros);
+    }
+  }
+
+  /** The head of an event nobody has bought from yet. */
+  public static EventHead fresh(EventSpec spec) {
+    return new EventHead(spec, spec.stock(), 0, 0, 0, OptionalLong.empty(), Optional.empty());
+  }
+
+  public long unitsSold() {
+    return spec.stock() - remainingStock;
+  }
+}
