@@ -267,7 +267,7 @@ final class EventBook {
       if (stored == null && drainedInFlight.contains(ticket.requestId())) {
         admit(ticket); // never released in order: back to its queue, since stock may be back
       } else if (stored == null) {
-        again.add(stock.decide(ticket, mine.late(), nowMicros));
+        again.add(stock.decide(ticket, mine.late(), nowMicros).withNearTie(mine.nearTie()));
       } else if (stored.ticket().samePurchaseAs(ticket)) {
         pending.remove(ticket.requestId());
         log.tellStored(stored, ticket.region(), effects);
