@@ -1,6 +1,7 @@
 package flashsale.metrics;
 
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -8,6 +9,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * metrics code. For a Purchase the time is the whole pending wait, i.e. the decision latency.
  */
 public final class GrpcServerMetrics implements ServerInterceptor {
-  /** Marks a node's own warm-up calls, which are not counted. */
+  /** Marks a node's own warm-up calls, which are not counted when they come over loopback. */
   public static final Metadata.Key<String> WARMUP_HEADER =
       Metadata.Key.of("flashsale-warmup", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -28,6 +31,12 @@ public final class GrpcServerMetrics implements ServerInterceptor {
 
   public GrpcServerMetrics(MeterRegistry registry) {
     this.registry = registry;
+  }
+
+  /** Only the node itself (over loopback) may keep its warm-up calls out of the figures. */
+  private static boolean fromLoopback(ServerCall<?, ?> call) {
+    SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    return remote instanceof InetSocketAddress inet && inet.getAddress() != null && inet.getAddress().isLoopbackAddress();
   }
 
   private Timer timer(String method, Status.Code code) {
@@ -42,7 +51,7 @@ public final class GrpcServerMetrics implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (headers.containsKey(WARMUP_HEADER)) return next.startCall(call, headers);
+    if (headers.containsKey(WARMUP_HEADER) && fromLoopback(call)) return next.startCall(call, headers);
     long startNanos = System.nanoTime();
     String method = call.getMethodDescriptor().getBareMethodName();
     return next.startCall(
