@@ -76,7 +76,7 @@ class BurstAtTheWireTest {
       checks.add(() -> assertEquals(STOCK, f.won(), burst + "the stock sells out, never over"));
       checks.add(() -> assertEquals(0, f.offWire(), burst + "the taps saw every purchase"));
       // Where the cut-off falls among both regions' arrivals, the near-tie lottery may swap a few
-      // winners inside the band (the goal of 0.99 held in 29 of 30 measured bursts, the
+      // winners inside the band (the goal of 0.99 held in 34 of 35 measured bursts, the
       // other 0.96 with its latest winner 2.15 ms after a loser); the 5 ms bound below is the promise.
       checks.add(() -> assertTrue(f.winnerPrecision() >= 0.95, burst + "winner precision at the wire " + f.winnerPrecision()));
       checks.add(() -> assertTrue(f.latestWinnerAfterEarliestLoserMicros() <= 5_000,
@@ -85,7 +85,7 @@ class BurstAtTheWireTest {
         checks.add(() -> {
           StampLag lag = f.lag(region);
           // The goal is p99 <= 5 ms; on this shared 2-core box (5 processes) p99 measured
-          // 0.4-9.9 ms over 30 bursts (49 of 60 region-bursts <= 5 ms), so the test holds p99 <= 15 ms
+          // 0.4-11.2 ms over 35 bursts (58 of 70 region-bursts <= 5 ms), so the test holds p99 <= 15 ms
           // (and max <= 20 ms) against noise.
           assertTrue(lag.p99Micros() <= LAG_P99_LIMIT_MICROS && lag.maxMicros() <= 20_000,
               burst + region + " stamp lag p99 " + lag.p99Micros() + " µs, max " + lag.maxMicros() + " µs");
