@@ -157,7 +157,10 @@ class GlobalOrderEndToEndTest {
     for (int i = 0; i < FAR_HEAD_START; i++) {
       assertEquals(Outcome.OUTCOME_WON, answers.get("far-" + i).getOutcome(), "far-" + i + " was stamped before any near request");
     }
-    assertEquals(farEarliest, farWins, "the far region's early requests win against the near region's later ones");
+    // Only a near-tie swap at the cut-off (checked pairwise above) may move a win between regions.
+    assertTrue(Math.abs(farEarliest - farWins) <= swappedByLottery.size(),
+        "the far region's early requests win against the near region's later ones: far won " + farWins
+            + ", stamps say " + farEarliest + ", swapped by the lottery " + swappedByLottery.size());
 
     // the audit log: every request ranked once, in stamp order
     List<PurchaseDecision> log = new ArrayList<>();
