@@ -155,15 +155,6 @@ class PurchaseTapTest {
   }
 
   static void write(ByteArrayOutputStream out, int type, int flags, int streamId, byte[] payload) {
-    out.write(payload.length >>> 16);
-    out.write(payload.length >>> 8);
-    out.write(payload.length);
-    out.write(type);
-    out.write(flags);
-    out.write(streamId >>> 24);
-    out.write(streamId >>> 16);
-    out.write(streamId >>> 8);
-    out.write(streamId);
-    out.writeBytes(payload);
+    RawPurchaseConnection.writeFrame(out, type, flags, streamId, payload);
   }
 }

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Figures, not assertions: how a two-arbiter cluster (lease ttl 1000 ms, renew 250 ms, real
@@ -36,14 +35,13 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * less than the ttl, and no one should take over). {@code -Dbench.scenarios=kill,stop3,stop20,stall}
  * picks some.
  *
- * <p>Off by default (about 3 minutes). Run under the bench lock:
- * {@code flock /work/bench.lock ./mvnw -B -q -pl system-tests -am verify -Dtest=LeadershipSettleBench
- * -Dsurefire.failIfNoSpecifiedTests=false -Dbench.leadership=true}; {@code -Dfaults.jar-dir=DIR}
+ * <p>Not part of {@code verify} (its name matches no test pattern; about 3 minutes). Run it by name,
+ * under the bench lock: {@code flock /work/bench.lock ./mvnw -B -q -pl system-tests -am verify
+ * -Dtest=LeadershipSettleBench -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dfaults.jar-dir=DIR}
  * runs saved jars, {@code -Dbench.region-args="--flag value"} passes flags to the regions (default
  * {@code --arbiter-silence-timeout-ms 1000}; {@code none} for builds without that flag). Before each
  * fault the standby is up (answers NOT_LEADER), so no figure includes a JVM's start.
  */
-@EnabledIfSystemProperty(named = "bench.leadership", matches = "true")
 class LeadershipSettleBench {
   static final int RUNS = 3;
   static final int RATE_PER_SECOND = 200;
