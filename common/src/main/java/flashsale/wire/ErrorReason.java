@@ -27,7 +27,15 @@ public enum ErrorReason {
   STORE_UNAVAILABLE(Status.Code.UNAVAILABLE),
   /** SHARDED: stock is still being moved to this region; retry with the same request_id. */
   STOCK_IN_TRANSIT(Status.Code.UNAVAILABLE),
-  SHUTTING_DOWN(Status.Code.UNAVAILABLE);
+  SHUTTING_DOWN(Status.Code.UNAVAILABLE),
+  /** No client certificate and no bearer token where the method needs an identity. */
+  CREDENTIALS_MISSING(Status.Code.UNAUTHENTICATED),
+  /** A bearer token that is unknown, expired or badly signed, or a certificate without a workload id. */
+  CREDENTIALS_INVALID(Status.Code.UNAUTHENTICATED),
+  /** An identity without a role the method needs; ErrorInfo metadata {@code required} names them. */
+  ROLE_REQUIRED(Status.Code.PERMISSION_DENIED),
+  /** A region stream whose hello names another region than its certificate. */
+  IDENTITY_MISMATCH(Status.Code.PERMISSION_DENIED);
 
   private final Status.Code code;
 

@@ -1,0 +1,86 @@
+package flashsale.security;
+
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns what a caller presents into a {@link Principal}: a bearer token when it sends one (a JWT
+ * when configured, else a static token), otherwise its client certificate's workload id. The
+ * certificate chain has already been verified against the trusted CA by TLS. Only a certificate
+ * can make a caller a region or an arbiter: node identity is never a secret that can be pasted.
+ */
+public final class Authenticator {
+
+  /** The outcome: a caller, nobody (nothing presented), or something presented that does not hold. */
+  public sealed interface Result {
+    record Authenticated(Principal principal) implements Result {}
+
+    record Anonymous() implements Result {}
+
+    record Invalid(String why) implements Result {}
+  }
+
+  private static final Set<Role> CERTIFICATE_ONLY = EnumSet.of(Role.REGION, Role.ARBITER);
+
+  private final String trustDomain;
+  private final StaticTokens tokens; // null: none configured
+  private final JwtTokens jwts; // null: none configured
+
+  public Authenticator(String trustDomain, StaticTokens tokens, JwtTokens jwts) {
+    this.trustDomain = trustDomain;
+    this.tokens = tokens;
+    this.jwts = jwts;
+  }
+
+  /**
+   * @param peerChain the verified client certificate chain, leaf first; empty without one
+   * @param bearer the token from {@code authorization: Bearer <token>}, if sent
+   */
+  public Result authenticate(List<X509Certificate> peerChain, Optional<String> bearer) {
+    if (bearer.isPresent()) return token(bearer.get());
+    if (peerChain.isEmpty()) return new Result.Anonymous();
+    return workloadId(peerChain.get(0), trustDomain)
+        .<Result>map(id -> new Result.Authenticated(new Principal(id.name(), Set.of(id.role()), "certificate")))
+        .orElseGet(() -> new Result.Invalid("the client certificate carries no spiffe://" + trustDomain + "/<role>/<name> URI"));
+  }
+
+  private Result token(String token) {
+    Optional<Principal> found = Optional.empty();
+    if (jwts != null && JwtTokens.looksLikeJwt(token)) {
+      found = jwts.verify(token);
+    } else if (tokens != null) {
+      found = tokens.lookUp(token);
+    }
+    return found
+        .map(p -> new Principal(p.name(), withoutCertificateOnlyRoles(p.roles()), p.via()))
+        .<Result>map(Result.Authenticated::new)
+        .orElseGet(() -> new Result.Invalid("the bearer token is not valid here"));
+  }
+
+  private static Set<Role> withoutCertificateOnlyRoles(Set<Role> roles) {
+    Set<Role> kept = roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles);
+    kept.removeAll(CERTIFICATE_ONLY);
+    return kept;
+  }
+
+  /** The first URI SAN of {@code certificate} that is a workload id of {@code trustDomain}. */
+  public static Optional<WorkloadId> workloadId(X509Certificate certificate, String trustDomain) {
+    try {
+      var names = certificate.getSubjectAlternativeNames();
+      if (names == null) return Optional.empty();
+      for (List<?> name : names) {
+        if (Integer.valueOf(6).equals(name.get(0))) { // 6: uniformResourceIdentifier
+          Optional<WorkloadId> id = WorkloadId.parse(String.valueOf(name.get(1)), trustDomain);
+          if (id.isPresent()) return id;
+        }
+      }
+      return Optional.empty();
+    } catch (CertificateParsingException e) {
+      return Optional.empty();
+    }
+  }
+}

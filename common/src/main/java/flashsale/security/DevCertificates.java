@@ -1,0 +1,156 @@
+package flashsale.security;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A throw-away certificate authority for development and tests: a CA and, per workload, a
+ * certificate whose URI SAN is its {@link WorkloadId} and whose DNS/IP SANs are {@code localhost}
+ * and {@code 127.0.0.1} (plus any hosts given), usable as server and client certificate. Everything
+ * is written as PEM into one directory: {@code ca.pem}, and {@code <role>-<name>.pem} with its
+ * PKCS#8 key {@code <role>-<name>.key}. Not for production: there, issue the same SANs from your own
+ * CA (see the README's Security section).
+ */
+public final class DevCertificates {
+  private static final Duration VALIDITY = Duration.ofDays(30);
+
+  private final Path directory;
+  private final String trustDomain;
+  private final KeyPair caKeys;
+  private final X509Certificate ca;
+  private final SecureRandom random = new SecureRandom();
+
+  private DevCertificates(Path directory, String trustDomain) throws IOException, GeneralSecurityException {
+    this.directory = directory;
+    this.trustDomain = trustDomain;
+    this.caKeys = newKeyPair();
+    X500Name name = new X500Name("CN=flashsale development CA " + trustDomain);
+    X509v3CertificateBuilder builder = builder(name, name, caKeys);
+    try {
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      builder.addExtension(Extension.subjectKeyIdentifier, false,
+          new JcaX509ExtensionUtils().createSubjectKeyIdentifier(caKeys.getPublic()));
+      this.ca = sign(builder);
+    } catch (OperatorCreationException e) {
+      throw new GeneralSecurityException(e);
+    }
+    Files.createDirectories(directory);
+    writePem(caPath(), ca);
+  }
+
+  /** A new CA for {@code trustDomain}, written to {@code directory/ca.pem}. */
+  public static DevCertificates create(Path directory, String trustDomain) throws IOException {
+    try {
+      return new DevCertificates(directory, trustDomain);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot make a development CA: " + e.getMessage(), e);
+    }
+  }
+
+  public Path caPath() {
+    return directory.resolve("ca.pem");
+  }
+
+  /** Issues a certificate for {@code role}/{@code name}, valid for localhost and {@code extraHosts}. */
+  public Issued issue(Role role, String name, String... extraHosts) throws IOException {
+    WorkloadId id = new WorkloadId(trustDomain, role, name);
+    try {
+      KeyPair keys = newKeyPair();
+      X509v3CertificateBuilder builder = builder(ca, new X500Name("CN=" + role.label() + " " + name), keys);
+      List<GeneralName> names = new ArrayList<>();
+      names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.uri()));
+      names.add(new GeneralName(GeneralName.dNSName, "localhost"));
+      names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+      for (String host : extraHosts) {
+        boolean ip = host.chars().allMatch(c -> Character.isDigit(c) || c == '.' || c == ':');
+        names.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, ip ? InetAddress.getByName(host).getHostAddress() : host));
+      }
+      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+      builder.addExtension(Extension.extendedKeyUsage, false,
+          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+      builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(ca));
+      X509Certificate certificate = sign(builder);
+      String base = role.label() + "-" + name;
+      Path certPath = directory.resolve(base + ".pem");
+      Path keyPath = directory.resolve(base + ".key");
+      writePem(certPath, certificate);
+      writePem(keyPath, new JcaPKCS8Generator(keys.getPrivate(), null).generate());
+      return new Issued(id, certPath, keyPath, caPath());
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot issue a certificate for " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A certificate issued: its files, ready for {@link TlsFiles}. */
+  public record Issued(WorkloadId id, Path certificate, Path privateKey, Path trustedCa) {
+    public TlsFiles files() {
+      return new TlsFiles(certificate, privateKey, trustedCa, TlsFiles.DEFAULT_RELOAD);
+    }
+  }
+
+  private X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
+    Instant now = Instant.now();
+    return new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, random).add(BigInteger.ONE),
+        Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(VALIDITY)), subject, keys.getPublic());
+  }
+
+  private X509v3CertificateBuilder builder(X509Certificate issuer, X500Name subject, KeyPair keys) {
+    return builder(X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), subject, keys);
+  }
+
+  private X509Certificate sign(X509v3CertificateBuilder builder) throws OperatorCreationException, GeneralSecurityException {
+    ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate());
+    return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+  }
+
+  private static KeyPair newKeyPair() throws GeneralSecurityException {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(new ECGenParameterSpec("secp256r1"));
+    return generator.generateKeyPair();
+  }
+
+  private static void writePem(Path path, Object object) throws IOException {
+    StringWriter text = new StringWriter();
+    try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
+      pem.writeObject(object);
+    }
+    Files.writeString(path, text.toString(), StandardCharsets.US_ASCII);
+  }
+}

@@ -1,0 +1,171 @@
+package flashsale.security;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.grpc.util.CertificateUtils;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PEM files a node's TLS is built from, re-read every {@code reloadPeriod} so a renewed certificate
+ * (cert-manager, step-ca, a cron job) takes effect without a restart; connections already open keep
+ * the certificate they were made with. The key is PKCS#8 PEM ({@code BEGIN PRIVATE KEY}), RSA or EC.
+ *
+ * @param certificate this node's certificate chain, leaf first; null for a client without one
+ * @param privateKey its key; null exactly when {@code certificate} is
+ * @param trustedCa the CA certificates that sign the peers; null to trust the JDK's default CAs
+ */
+public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Duration reloadPeriod) {
+  public static final Duration DEFAULT_RELOAD = Duration.ofSeconds(60);
+
+  public TlsFiles {
+    if ((certificate == null) != (privateKey == null)) {
+      throw new IllegalArgumentException("give a certificate and its key together (got " + certificate + ", " + privateKey + ")");
+    }
+    for (Path file : new Path[] {certificate, privateKey, trustedCa}) {
+      if (file != null && !Files.isReadable(file)) throw new IllegalArgumentException("cannot read TLS file " + file);
+    }
+    if (reloadPeriod == null || reloadPeriod.isNegative() || reloadPeriod.isZero()) reloadPeriod = DEFAULT_RELOAD;
+  }
+
+  /** Live credentials from these files; close them to stop re-reading. */
+  public Loaded load() throws IOException {
+    return new Loaded(this);
+  }
+
+  /**
+   * Key and trust managers that follow the files, and the thread that re-reads them. grpc's own
+   * file watching enforces a one-minute minimum and swaps a certificate in even when its key file
+   * is still the old one; this watches at any period and swaps only a pair whose key signs for the
+   * certificate.
+   */
+  public static final class Loaded implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TlsFiles.class);
+    private final TlsFiles files;
+    private final ScheduledExecutorService reloader;
+    private final AdvancedTlsX509KeyManager keys; // null without a certificate
+    private final AdvancedTlsX509TrustManager serverTrust;
+    private final AdvancedTlsX509TrustManager clientTrust;
+    private List<FileTime> loadedVersions;
+
+    private Loaded(TlsFiles files) throws IOException {
+      this.files = files;
+      try {
+        // A server checks a client's chain only (clients have no host name); a client also checks the host.
+        serverTrust = AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION).build();
+        clientTrust = AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION).build();
+        keys = files.certificate() == null ? null : new AdvancedTlsX509KeyManager();
+        loadedVersions = versions();
+        load();
+      } catch (GeneralSecurityException e) {
+        throw new IOException("TLS files " + files + " do not load: " + e.getMessage(), e);
+      }
+      this.reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tls-reload");
+        t.setDaemon(true);
+        return t;
+      });
+      long periodMs = files.reloadPeriod().toMillis();
+      reloader.scheduleWithFixedDelay(this::reloadIfChanged, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void load() throws IOException, GeneralSecurityException {
+      if (keys != null) {
+        PrivateKey key;
+        X509Certificate[] chain;
+        try (var keyIn = Files.newInputStream(files.privateKey()); var certIn = Files.newInputStream(files.certificate())) {
+          key = CertificateUtils.getPrivateKey(keyIn);
+          chain = CertificateUtils.getX509Certificates(certIn);
+        }
+        if (chain.length == 0) throw new GeneralSecurityException("no certificate in " + files.certificate());
+        requirePair(key, chain[0]);
+        keys.updateIdentityCredentials(chain, key);
+      }
+      if (files.trustedCa() == null) {
+        serverTrust.useSystemDefaultTrustCerts();
+        clientTrust.useSystemDefaultTrustCerts();
+      } else {
+        serverTrust.updateTrustCredentials(files.trustedCa().toFile());
+        clientTrust.updateTrustCredentials(files.trustedCa().toFile());
+      }
+    }
+
+    private void reloadIfChanged() {
+      try {
+        List<FileTime> now = versions();
+        if (now.equals(loadedVersions)) return;
+        load();
+        loadedVersions = now;
+        log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
+        log.warn("tls_reload_skipped certificate={} reason=\"{}\"; serving the previous one", files.certificate(), e.getMessage());
+      }
+    }
+
+    private List<FileTime> versions() throws IOException {
+      List<FileTime> times = new ArrayList<>();
+      for (Path file : new Path[] {files.certificate(), files.privateKey(), files.trustedCa()}) {
+        if (file != null) times.add(Files.getLastModifiedTime(file));
+      }
+      return times;
+    }
+
+    private static void requirePair(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
+      String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256with" + key.getAlgorithm();
+      byte[] probe = "flashsale-key-check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(certificate.getPublicKey());
+      verifier.update(probe);
+      if (!verifier.verify(signature)) {
+        throw new GeneralSecurityException("the key file does not belong to the certificate");
+      }
+    }
+
+    /** Server credentials; {@code requireClientCertificate} false still verifies one that is sent. */
+    public ServerCredentials server(boolean requireClientCertificate) {
+      if (keys == null) throw new IllegalStateException("a TLS server needs a certificate and key");
+      return TlsServerCredentials.newBuilder()
+          .keyManager(keys)
+          .trustManager(serverTrust)
+          .clientAuth(requireClientCertificate ? TlsServerCredentials.ClientAuth.REQUIRE : TlsServerCredentials.ClientAuth.OPTIONAL)
+          .build();
+    }
+
+    /** Channel credentials: presents this node's certificate when it has one, checks the server's. */
+    public ChannelCredentials channel() {
+      TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder().trustManager(clientTrust);
+      if (keys != null) builder.keyManager(keys);
+      return builder.build();
+    }
+
+    @Override
+    public void close() {
+      reloader.shutdownNow();
+    }
+  }
+}

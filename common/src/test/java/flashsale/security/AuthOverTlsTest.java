@@ -1,0 +1,222 @@
+package flashsale.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.ListRegionsRequest;
+import flashsale.v1.ListRegionsResponse;
+import flashsale.v1.RegionStatus;
+import flashsale.wire.Errors;
+import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Netty server with mutual TLS and the {@link AuthInterceptor}: who gets in with which
+ * certificate or token, and the exact refusal for everyone else.
+ */
+class AuthOverTlsTest {
+  @TempDir Path dir;
+  private DevCertificates ca;
+  private TlsFiles.Loaded serverTls;
+  private Server server;
+  private final List<ManagedChannel> channels = new java.util.ArrayList<>();
+  private String adminToken;
+  private ECKey jwtKey;
+
+  /** Answers ListRegions with one region named after the caller, so a test sees who it was taken for. */
+  private static final class WhoAmI extends EventAdminServiceGrpc.EventAdminServiceImplBase {
+    @Override
+    public void listRegions(ListRegionsRequest request, StreamObserver<ListRegionsResponse> out) {
+      Principal p = AuthInterceptor.current();
+      out.onNext(ListRegionsResponse.newBuilder()
+          .addRegions(RegionStatus.newBuilder().setRegion(p.via() + ":" + p.name())).build());
+      out.onCompleted();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    ca = DevCertificates.create(dir, "flashsale");
+    adminToken = StaticTokens.newToken(new SecureRandom());
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, "# test tokens\nadmin ops " + StaticTokens.sha256Hex(adminToken) + "\n"
+        + "admin,region sneaky " + StaticTokens.sha256Hex("sneaky-token") + "\n");
+    jwtKey = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+    JwtTokens jwts = new JwtTokens(new JWKSet(jwtKey.toPublicJWK()), "https://idp.example", "flashsale");
+    AccessPolicy policy = AccessPolicy.builder()
+        .openService("grpc.health.v1.Health")
+        .method(EventAdminServiceGrpc.getListRegionsMethod().getFullMethodName(), Role.ADMIN, Role.REGION)
+        .build();
+    serverTls = ca.issue(Role.ARBITER, "a1").files().load();
+    server = Grpc.newServerBuilderForPort(0, serverTls.server(false))
+        .addService(ServerInterceptors.intercept(new WhoAmI(),
+            AuthInterceptor.enforcing(policy, new Authenticator("flashsale", StaticTokens.load(tokens), jwts))))
+        .build()
+        .start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channels.forEach(ManagedChannel::shutdownNow);
+    server.shutdownNow().awaitTermination();
+    serverTls.close();
+  }
+
+  @Test
+  void aRegionCertificateNamesTheCaller() throws Exception {
+    assertEquals("certificate:near", whoAmI(clientCredentials(ca.issue(Role.REGION, "near")), null));
+  }
+
+  @Test
+  void noCredentialsIsUnauthenticatedWithAReason() throws Exception {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> whoAmI(trustOnly(), null));
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    assertEquals("CREDENTIALS_MISSING", Errors.reasonOf(e).orElseThrow());
+  }
+
+  @Test
+  void aCertificateOfAnotherRoleIsDenied() throws Exception {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> whoAmI(clientCredentials(ca.issue(Role.AUDITOR, "eve")), null));
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    assertEquals("ROLE_REQUIRED", Errors.reasonOf(e).orElseThrow());
+  }
+
+  @Test
+  void aCertificateFromAnotherCaIsRefusedByTls() throws Exception {
+    DevCertificates other = DevCertificates.create(dir.resolve("other"), "flashsale");
+    DevCertificates.Issued forged = other.issue(Role.REGION, "near");
+    ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+        .keyManager(forged.certificate().toFile(), forged.privateKey().toFile())
+        .trustManager(ca.caPath().toFile())
+        .build();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> whoAmI(credentials, null));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+  }
+
+  @Test
+  void aStaticTokenAuthenticatesButNeverGrantsTheRegionRole() throws Exception {
+    assertEquals("token:ops", whoAmI(trustOnly(), adminToken));
+    // "sneaky" is listed with admin,region: it may act as an admin, never as a region.
+    assertEquals("token:sneaky", whoAmI(trustOnly(), "sneaky-token"));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> whoAmI(trustOnly(), "wrong-token"));
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(e).orElseThrow());
+  }
+
+  @Test
+  void aSignedJwtWithTheRoleIsAcceptedAndAnExpiredOneIsNot() throws Exception {
+    assertEquals("jwt:alice", whoAmI(trustOnly(), jwt("alice", Instant.now().plusSeconds(60), "flashsale")));
+    StatusRuntimeException expired = assertThrows(StatusRuntimeException.class,
+        () -> whoAmI(trustOnly(), jwt("alice", Instant.now().minusSeconds(120), "flashsale")));
+    assertEquals(Status.Code.UNAUTHENTICATED, expired.getStatus().getCode());
+    StatusRuntimeException wrongAudience = assertThrows(StatusRuntimeException.class,
+        () -> whoAmI(trustOnly(), jwt("alice", Instant.now().plusSeconds(60), "someone-else")));
+    assertEquals(Status.Code.UNAUTHENTICATED, wrongAudience.getStatus().getCode());
+  }
+
+  @Test
+  void aRenewedServerCertificateIsServedWithoutARestart() throws Exception {
+    DevCertificates.Issued first = ca.issue(Role.ARBITER, "reloaded");
+    try (TlsFiles.Loaded tls = new TlsFiles(first.certificate(), first.privateKey(), first.trustedCa(),
+        Duration.ofMillis(200)).load()) {
+      Server reloading = Grpc.newServerBuilderForPort(0, tls.server(false)).addService(new WhoAmI()).build().start();
+      try {
+        String before = servedSerial(reloading.getPort());
+        ca.issue(Role.ARBITER, "reloaded"); // overwrites the same two files
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String after = before;
+        while (after.equals(before) && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+          after = servedSerial(reloading.getPort());
+        }
+        org.junit.jupiter.api.Assertions.assertNotEquals(before, after, "the renewed certificate was never served");
+      } finally {
+        reloading.shutdownNow();
+      }
+    }
+  }
+
+  private String servedSerial(int port) throws Exception {
+    var context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+    }}, null);
+    try (var socket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+      socket.setSoTimeout(5_000);
+      socket.startHandshake();
+      return ((java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber().toString();
+    }
+  }
+
+  private String jwt(String subject, Instant expiry, String audience) throws Exception {
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1").build(),
+        new JWTClaimsSet.Builder().subject(subject).issuer("https://idp.example").audience(audience)
+            .expirationTime(Date.from(expiry)).claim("roles", List.of("admin")).build());
+    jwt.sign(new ECDSASigner(jwtKey));
+    return jwt.serialize();
+  }
+
+  private ChannelCredentials clientCredentials(DevCertificates.Issued issued) throws Exception {
+    return TlsChannelCredentials.newBuilder()
+        .keyManager(issued.certificate().toFile(), issued.privateKey().toFile())
+        .trustManager(issued.trustedCa().toFile())
+        .build();
+  }
+
+  private ChannelCredentials trustOnly() throws Exception {
+    return TlsChannelCredentials.newBuilder().trustManager(ca.caPath().toFile()).build();
+  }
+
+  private String whoAmI(ChannelCredentials credentials, String bearer) {
+    ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + server.getPort(), credentials).build();
+    channels.add(channel);
+    var stub = EventAdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
+    if (bearer != null) stub = stub.withCallCredentials(bearerToken(bearer));
+    return stub.listRegions(ListRegionsRequest.getDefaultInstance()).getRegions(0).getRegion();
+  }
+
+  static CallCredentials bearerToken(String token) {
+    return new CallCredentials() {
+      @Override
+      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+        Metadata headers = new Metadata();
+        headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
+        applier.apply(headers);
+      }
+    };
+  }
+}
