@@ -11,7 +11,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
+import flashsale.security.ServerSecurityOptions;
+import flashsale.security.TlsFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /**
@@ -67,16 +73,26 @@ public final class ArbiterMain implements Callable<Integer> {
       description = "Redis of the CENTRAL pool, read for CENTRAL events' counters and decision log (default: the --redis store, where the design puts it).")
   String centralRedis;
 
+  @Mixin ServerSecurityOptions security = new ServerSecurityOptions();
+
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    String problem = security.problem();
+    if (problem != null) throw new ParameterException(spec.commandLine(), problem);
+    TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
-        maxErrorBoundMicros);
+        maxErrorBoundMicros, security.authenticator());
     var node = new ArbiterNode(
         config,
-        NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
+        // Client certificates are optional at the handshake: admins may bring a token instead; the
+        // region role is only ever granted by a certificate (see ArbiterAccess).
+        (tls == null ? NettyServerBuilder.forPort(port) : NettyServerBuilder.forPort(port, tls.server(false)))
+            .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
         redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),

@@ -8,6 +8,7 @@ import flashsale.arbiter.cluster.Leadership;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.grpc.ArbiterAccess;
 import flashsale.arbiter.grpc.EventAdminGrpcService;
 import flashsale.arbiter.grpc.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions;
@@ -18,6 +19,7 @@ import flashsale.arbiter.shard.ShardCoordinator;
 import flashsale.arbiter.shard.ShardGrpcService;
 import flashsale.arbiter.shard.ShardOptions;
 import flashsale.sale.EventSpec;
+import flashsale.security.AuthInterceptor;
 import flashsale.store.ArbiterStore;
 import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.EventAdminServiceGrpc;
@@ -98,7 +100,7 @@ public final class ArbiterNode implements AutoCloseable {
     this.shards = new ShardCoordinator(shardOptions, store::findEvent, clock);
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros(),
-        config.maxErrorBoundMicros());
+        config.maxErrorBoundMicros()).withMaxTicketAgeMicros(SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
     EventRegistry events = new EventRegistry();
     this.pools = new PoolViews(config.centralRedisUri(), shards);
@@ -128,12 +130,18 @@ public final class ArbiterNode implements AutoCloseable {
         .setMaxClockSkewMicros(config.maxClockSkewMicros())
         .build();
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
+    // Listed last, so it runs first: nobody unauthenticated learns even whether this node leads.
+    AuthInterceptor auth = config.authenticator() == null
+        ? AuthInterceptor.development(ArbiterAccess.POLICY)
+        : AuthInterceptor.enforcing(ArbiterAccess.POLICY, config.authenticator());
+    if (!auth.enforcing()) log.warn("arbiter={} security=off: every caller may act as any region or admin (development only)", config.arbiterId());
     this.server = serverBuilder
         .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate))
+        .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate, auth))
         .addService(ServerInterceptors.intercept(
-            new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
-        .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate))
+            new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate,
+            auth))
+        .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate, auth))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

@@ -8,5 +8,10 @@ public enum LossReason {
   /** Some stock left, but less than the quantity asked for (all or nothing). */
   INSUFFICIENT_STOCK,
   /** The user already holds the per-user limit. */
-  LIMIT_EXCEEDED
+  LIMIT_EXCEEDED,
+  /**
+   * Stamped at or below what its region had already promised, or further behind the arbiter's
+   * clock than a region may hold a purchase: back-dated, so it loses without taking stock.
+   */
+  STAMP_OUT_OF_BOUNDS
 }

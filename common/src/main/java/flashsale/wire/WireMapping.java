@@ -103,6 +103,7 @@ public final class WireMapping {
       case SOLD_OUT -> flashsale.v1.LossReason.LOSS_REASON_SOLD_OUT;
       case INSUFFICIENT_STOCK -> flashsale.v1.LossReason.LOSS_REASON_INSUFFICIENT_STOCK;
       case LIMIT_EXCEEDED -> flashsale.v1.LossReason.LOSS_REASON_LIMIT_EXCEEDED;
+      case STAMP_OUT_OF_BOUNDS -> flashsale.v1.LossReason.LOSS_REASON_STAMP_OUT_OF_BOUNDS;
     };
   }
 
@@ -111,6 +112,7 @@ public final class WireMapping {
       case LOSS_REASON_SOLD_OUT -> LossReason.SOLD_OUT;
       case LOSS_REASON_INSUFFICIENT_STOCK -> LossReason.INSUFFICIENT_STOCK;
       case LOSS_REASON_LIMIT_EXCEEDED -> LossReason.LIMIT_EXCEEDED;
+      case LOSS_REASON_STAMP_OUT_OF_BOUNDS -> LossReason.STAMP_OUT_OF_BOUNDS;
       default -> LossReason.NONE;
     };
   }

@@ -9,7 +9,9 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
+import flashsale.security.TlsFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code region-node} command: parses flags, starts a {@link RegionServer}, stops it on exit. */
@@ -72,9 +74,15 @@ public final class RegionMain implements Callable<Integer> {
           + "error bound (default ${DEFAULT-VALUE}).")
   long stampBoundMicros;
 
+  @Mixin LinkSecurityOptions security = new LinkSecurityOptions();
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
+    String problem = security.problem();
+    if (problem != null) throw new IllegalArgumentException(problem);
+    TlsFiles.Loaded linkTls = security.linkTls();
+    TlsFiles.Loaded buyerTls = security.buyerTls();
     RegionConfig config = RegionConfig.builder(region)
         .arbiterTargets(arbiters)
         .heartbeatIntervalMs(heartbeatIntervalMs)
@@ -84,8 +92,11 @@ public final class RegionMain implements Callable<Integer> {
         .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))
         .arbiterSilenceTimeoutMs(arbiterSilenceTimeoutMs)
         .build();
-    RegionServer server = RegionServer.onPort(port, config, InstantSource.system(),
-        ArbiterChannels.forTargets(arbiters), ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis));
+    ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
+        : ArbiterChannels.forTargets(arbiters, linkTls.channel());
+    RegionServer server = RegionServer.onPort(port, config, InstantSource.system(), channels,
+        ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis),
+        LinkSecurityOptions.serverCredentials(buyerTls));
     server.start();
     if (metricsPort > 0) flashsale.metrics.MetricsEndpoint.start(server.metrics(), metricsPort);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -8,7 +8,9 @@ import flashsale.region.transport.ArrivalStamps;
 import flashsale.region.transport.InFlightReads;
 import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import flashsale.metrics.GrpcServerMetrics;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -58,6 +60,8 @@ public final class RegionServer {
   private final AtomicBoolean warm = new AtomicBoolean();
   /** The socket transport this server owns, if it made one ({@link #onPort}); null in-process. */
   private StampedTransport ownedTransport;
+  /** Whether the buyer port serves TLS: the warm-up then shakes hands too. */
+  private boolean buyerTls;
 
   /** A node on the system clock with channels to {@code config.arbiterTargets()}. */
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -96,9 +100,16 @@ public final class RegionServer {
    */
   public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
       ModesConfig modes) {
-    StampedTransport transport = StampedTransport.onPort(port, clock);
+    return onPort(port, config, clock, arbiter, modes, InsecureServerCredentials.create());
+  }
+
+  /** As above, serving buyers with {@code buyerCredentials} (TLS from --tls-cert and --tls-key). */
+  public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
+      ModesConfig modes, ServerCredentials buyerCredentials) {
+    StampedTransport transport = StampedTransport.onPort(port, clock, buyerCredentials);
     RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
     server.ownedTransport = transport;
+    server.buyerTls = buyerCredentials instanceof io.grpc.TlsServerCredentials;
     return server;
   }
 
@@ -136,7 +147,7 @@ public final class RegionServer {
     }
     Thread warming = new Thread(() -> {
       try {
-        TransportWarmup.run(port(), config.warmupPurchases());
+        TransportWarmup.run(port(), config.warmupPurchases(), buyerTls);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {

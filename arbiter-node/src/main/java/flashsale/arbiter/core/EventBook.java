@@ -30,6 +30,8 @@ final class EventBook {
   private final RegionQueue[] queues;
   private final TicketMerge merge;
   private final ArrayDeque<Ticket> lateTickets = new ArrayDeque<>();
+  /** Tickets stamped below their region's promise or past the age bound: they lose in the next batch. */
+  private final ArrayDeque<Ticket> backdated = new ArrayDeque<>();
   /** Every ticket received and not yet persisted: queued, late, or in the batch in flight. */
   private final Map<String, Ticket> pending = new HashMap<>();
   /** Request ids in the batch in flight that lost for want of stock without being released in order. */
@@ -74,8 +76,12 @@ final class EventBook {
     return !pending.isEmpty();
   }
 
-  /** Admits a ticket from a region that passed the stream order check. */
-  void receive(Ticket received, boolean clockFlagged, List<Effect> effects) {
+  /**
+   * Admits a ticket from a region that passed the stream order check.
+   *
+   * @param outOfBounds why its stamp may not be ranked (back-dated), or null
+   */
+  void receive(Ticket received, boolean clockFlagged, String outOfBounds, List<Effect> effects) {
     Ticket ticket = received.withErrorBound(Math.min(received.errorBoundMicros(), maxErrorBoundMicros));
     String closed = whyClosed(ticket);
     if (closed != null) {
@@ -84,6 +90,11 @@ final class EventBook {
       if (clockFlagged) {
         effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.CLOCK_SKEW,
             "clock of region " + ticket.region() + " is flagged: its tickets are not ranked"));
+      } else if (outOfBounds != null) {
+        // Lost in the next batch, not refused outright: a resend of a ticket decided in an earlier
+        // term looks the same here, and the store answers that one with its stored decision.
+        pending.put(ticket.requestId(), ticket);
+        backdated.addLast(ticket);
       } else {
         admit(ticket);
       }
@@ -155,6 +166,9 @@ final class EventBook {
   void releaseIfReady(long nowMicros, List<Effect> effects) {
     if (log.hasBatchInFlight()) return;
     List<Decision> decisions = new ArrayList<>();
+    while (decisions.size() < maxBatchSize && !backdated.isEmpty()) {
+      decisions.add(stock.refuseBackdated(backdated.pollFirst(), nowMicros));
+    }
     while (decisions.size() < maxBatchSize && !lateTickets.isEmpty()) {
       decisions.add(stock.decide(lateTickets.pollFirst(), true, nowMicros));
     }
@@ -266,6 +280,8 @@ final class EventBook {
       Decision stored = decided.get(ticket.requestId());
       if (stored == null && drainedInFlight.contains(ticket.requestId())) {
         admit(ticket); // never released in order: back to its queue, since stock may be back
+      } else if (stored == null && mine.lossReason() == flashsale.sale.LossReason.STAMP_OUT_OF_BOUNDS) {
+        again.add(stock.refuseBackdated(ticket, nowMicros));
       } else if (stored == null) {
         again.add(stock.decide(ticket, mine.late(), nowMicros).withNearTie(mine.nearTie()));
       } else if (stored.ticket().samePurchaseAs(ticket)) {

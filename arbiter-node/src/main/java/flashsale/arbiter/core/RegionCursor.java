@@ -96,6 +96,26 @@ final class RegionCursor {
         + nowMicros + " (tolerated " + maxAheadMicros + "us)";
   }
 
+  /**
+   * Why a ticket stamped so may not be ranked though its stream's order holds, or null when it may:
+   * at or below what the region promised on an earlier stream (its watermark), or older than
+   * {@code maxAgeMicros} by the arbiter's clock read in the region's time (0: no age bound). Asked
+   * before {@link #ticketHeard}, and only of tickets the arbiter does not know yet (a resend of a
+   * known one is answered, not ranked again).
+   */
+  String stampBoundViolation(long stampMicros, long nowMicros, long maxAgeMicros) {
+    if (spoken && stampMicros <= watermarkMicros) {
+      return "ticket stamp " + stampMicros + " at or below " + watermarkMicros + " that region " + region
+          + " had already promised";
+    }
+    long regionNowMicros = nowMicros + (clockReported && clockOffsetMicros != Long.MIN_VALUE ? clockOffsetMicros : 0);
+    if (maxAgeMicros > 0 && regionNowMicros - stampMicros > maxAgeMicros) {
+      return "ticket stamp " + stampMicros + " is " + (regionNowMicros - stampMicros) + "us behind region " + region
+          + "'s clock as the arbiter reads it (at most " + maxAgeMicros + "us)";
+    }
+    return null;
+  }
+
   /** A ticket stamped {@code stampMicros} passed the order check: nothing at or before it will follow. */
   void ticketHeard(long stampMicros) {
     streamMaxMicros = stampMicros;

@@ -148,6 +148,7 @@ public final class Sequencer {
       cutOff(cursor, violation, effects);
       return false;
     }
+    String outOfBounds = cursor.stampBoundViolation(ticket.stampMicros(), nowMicros, config.maxTicketAgeMicros());
     cursor.ticketHeard(ticket.stampMicros());
     spoke(cursor, nowMicros, effects);
     EventBook book = events.get(ticket.eventId());
@@ -155,7 +156,7 @@ public final class Sequencer {
       effects.add(new Effect.RejectTicket(cursor.region(), ticket, Rejection.EVENT_NOT_OPEN,
           "unknown event " + ticket.eventId()));
     } else {
-      book.receive(ticket, cursor.clockFlagged(), effects);
+      book.receive(ticket, cursor.clockFlagged(), outOfBounds, effects);
       if (book.hasPending()) waiting.add(book);
     }
     return true;

@@ -19,6 +19,10 @@ package flashsale.arbiter.core;
  * @param maxErrorBoundMicros a ticket's uncertainty (clock error plus stamping bound) is ranked as
  *     at most this: the widest near-tie band is twice it, and each release waits for the other
  *     regions' watermarks to pass the ticket's stamp by its own bound plus this
+ * @param maxTicketAgeMicros a new ticket stamped further than this behind the arbiter's clock (read
+ *     in the region's time through its measured offset) is refused, not ranked: no region may hold
+ *     a purchase back, or back-date one, past it. 0 turns the bound off. Above a takeover's length,
+ *     so pending tickets resent to a new leader still rank
  */
 public record SequencerConfig(
     int maxBatchSize,
@@ -27,9 +31,12 @@ public record SequencerConfig(
     long regionTimeoutMicros,
     int cachedDecisions,
     long finishGraceMicros,
-    long maxErrorBoundMicros) {
+    long maxErrorBoundMicros,
+    long maxTicketAgeMicros) {
 
   public static final int DEFAULT_CACHED_DECISIONS = 20_000;
+  /** The arbiter's production default for {@link #maxTicketAgeMicros}. */
+  public static final long DEFAULT_MAX_TICKET_AGE_MICROS = 10_000_000;
   public static final long DEFAULT_FINISH_GRACE_MICROS = 10_000_000;
 
   /** The arbiter's production default for {@link #maxErrorBoundMicros}. */
@@ -37,14 +44,20 @@ public record SequencerConfig(
 
   /** Production defaults. */
   public static SequencerConfig defaults() {
-    return new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000, DEFAULT_MAX_ERROR_BOUND_MICROS);
+    return new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000, DEFAULT_MAX_ERROR_BOUND_MICROS)
+        .withMaxTicketAgeMicros(DEFAULT_MAX_TICKET_AGE_MICROS);
   }
 
-  /** Default caches and finish grace, with this near-tie cap. */
+  public SequencerConfig withMaxTicketAgeMicros(long micros) {
+    return new SequencerConfig(maxBatchSize, maxClockSkewMicros, futureStampToleranceMicros, regionTimeoutMicros,
+        cachedDecisions, finishGraceMicros, maxErrorBoundMicros, micros);
+  }
+
+  /** Default caches and finish grace, with this near-tie cap, without the ticket age bound. */
   public SequencerConfig(int maxBatchSize, long maxClockSkewMicros, long futureStampToleranceMicros,
       long regionTimeoutMicros, long maxErrorBoundMicros) {
     this(maxBatchSize, maxClockSkewMicros, futureStampToleranceMicros, regionTimeoutMicros,
-        DEFAULT_CACHED_DECISIONS, DEFAULT_FINISH_GRACE_MICROS, maxErrorBoundMicros);
+        DEFAULT_CACHED_DECISIONS, DEFAULT_FINISH_GRACE_MICROS, maxErrorBoundMicros, 0);
   }
 
   /** Stamps taken as exact (no near-tie band beyond equal stamps), as the ordering tests want them. */
@@ -66,5 +79,6 @@ public record SequencerConfig(
     if (futureStampToleranceMicros < 0) throw new IllegalArgumentException("futureStampToleranceMicros < 0");
     if (cachedDecisions < 1) throw new IllegalArgumentException("cachedDecisions < 1");
     if (finishGraceMicros < 0) throw new IllegalArgumentException("finishGraceMicros < 0");
+    if (maxTicketAgeMicros < 0) throw new IllegalArgumentException("maxTicketAgeMicros < 0");
   }
 }

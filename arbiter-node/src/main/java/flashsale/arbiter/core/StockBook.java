@@ -85,6 +85,11 @@ final class StockBook {
     return new Decision(ticket, Outcome.WON, LossReason.NONE, rank, nowMicros, late);
   }
 
+  /** Decides a back-dated ticket as the next rank: it loses and takes nothing. */
+  Decision refuseBackdated(Ticket ticket, long nowMicros) {
+    return new Decision(ticket, Outcome.LOST, LossReason.STAMP_OUT_OF_BOUNDS, ++lastRank, nowMicros, true);
+  }
+
   private LossReason lossReason(long unitsWon, int quantity) {
     if (unitsWon + quantity > perUserLimit) return LossReason.LIMIT_EXCEEDED;
     if (remainingStock == 0) return LossReason.SOLD_OUT;

@@ -2,6 +2,7 @@ package flashsale.arbiter.grpc;
 
 import flashsale.arbiter.grpc.RegionSessions.Session;
 import flashsale.sale.Ticket;
+import flashsale.security.Principal;
 import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.ClockReply;
 import flashsale.v1.SequenceRequest;
@@ -30,6 +31,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private final RegionSessions sessions;
   private final EventRegistry events;
   private final ArbiterWelcome welcome;
+  /** Who opened the stream: its hello may name only the region its certificate names. */
+  private final Principal caller;
   private Session session;
   private boolean ended;
 
@@ -38,7 +41,9 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       SequencerLoop loop,
       RegionSessions sessions,
       EventRegistry events,
-      ArbiterWelcome welcome) {
+      ArbiterWelcome welcome,
+      Principal caller) {
+    this.caller = caller;
     this.out = out;
     this.loop = loop;
     this.sessions = sessions;
@@ -75,6 +80,11 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private void hello(String region, String instanceId) {
     if (session != null) throw protocol("second hello on one stream");
     EventValidator.requireId("hello.region", region);
+    if (!caller.isRegion(region)) {
+      log.warn("region={} hello refused: the caller proved it is {} ({})", region, caller.name(), caller.via());
+      throw Errors.error(ErrorReason.IDENTITY_MISMATCH, "this stream's certificate names " + caller.name()
+          + ", not region " + region);
+    }
     Session s = new Session(region, STREAM_IDS.incrementAndGet(), out);
     session = s;
     log.info("region={} instance={} stream={} connected", region, instanceId, s.id());

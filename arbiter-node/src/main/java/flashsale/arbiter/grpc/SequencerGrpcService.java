@@ -1,5 +1,6 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.security.AuthInterceptor;
 import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.GetDecisionRequest;
 import flashsale.v1.GetDecisionResponse;
@@ -41,7 +42,7 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
 
   @Override
   public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
-    return new RegionStream(out, loop, sessions, events, welcome);
+    return new RegionStream(out, loop, sessions, events, welcome, AuthInterceptor.current());
   }
 
   @Override

@@ -7,6 +7,8 @@ import flashsale.v1.ShardServiceGrpc;
 import flashsale.wire.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
+import flashsale.security.AuthInterceptor;
+import flashsale.security.Principal;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 
@@ -21,6 +23,11 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
   @Override
   public void reportShard(ReportShardRequest request, StreamObserver<ReportShardResponse> out) {
     EventValidator.requireId("region", request.getRegion());
+    Principal caller = AuthInterceptor.current();
+    if (!caller.isRegion(request.getRegion())) {
+      throw Errors.error(ErrorReason.IDENTITY_MISMATCH, "the caller's certificate names " + caller.name()
+          + ", not region " + request.getRegion());
+    }
     EventValidator.requireId("event_id", request.getEventId());
     if (request.getRemainingUnits() < 0 || request.getWaitingUnits() < 0 || request.getDemandUnitsPerSecond() < 0) {
       throw EventValidator.invalid("remaining_units", "and waiting_units and demand_units_per_second must not be negative");

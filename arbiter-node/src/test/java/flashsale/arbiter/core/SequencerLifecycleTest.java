@@ -21,7 +21,7 @@ class SequencerLifecycleTest {
   private static final long GRACE_MICROS = 1_000_000;
 
   private static SequencerConfig config(int cachedDecisions) {
-    return new SequencerConfig(16, 5_000, 1_000_000, 0, cachedDecisions, GRACE_MICROS, 0);
+    return new SequencerConfig(16, 5_000, 1_000_000, 0, cachedDecisions, GRACE_MICROS, 0, 0);
   }
 
   private static List<Decision> persisted(List<Effect> effects) {

@@ -62,9 +62,12 @@ final class SimRegion {
 
   /** A user's purchase arrives here: stamped, kept pending, streamed when online. */
   Ticket purchase(String eventId, String requestId, String userId, int quantity) {
+    String key = key(eventId, requestId);
+    Ticket pending = undecided.get(key);
+    // As the region core does: a retry of a purchase still pending here joins it; no second ticket.
+    if (pending != null && pending.userId().equals(userId) && pending.quantity() == quantity) return pending;
     promisedMicros = Math.max(clockMicros(), promisedMicros + 1);
     Ticket ticket = new Ticket(eventId, requestId, userId, quantity, name, promisedMicros);
-    String key = key(eventId, requestId);
     if (sent.add(key)) undecided.put(key, ticket);
     if (online) uplink.send(() -> arbiter.tickets(this, List.of(ticket)));
     return ticket;

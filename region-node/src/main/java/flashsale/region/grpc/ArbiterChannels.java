@@ -1,6 +1,7 @@
 package flashsale.region.grpc;
 
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -23,27 +24,38 @@ public final class ArbiterChannels implements AutoCloseable {
 
   /** Grows only (a named leader not configured); read from any thread. */
   private final List<ManagedChannel> channels;
+  /** How channels opened later (to a leader a standby named) authenticate. */
+  private final ChannelCredentials credentials;
 
-  private ArbiterChannels(List<ManagedChannel> channels) {
+  private ArbiterChannels(List<ManagedChannel> channels, ChannelCredentials credentials) {
     if (channels.isEmpty()) throw new IllegalArgumentException("no arbiter channel");
     this.channels = new CopyOnWriteArrayList<>(channels);
+    this.credentials = credentials;
   }
 
   public static ArbiterChannels of(ManagedChannel... channels) {
-    return new ArbiterChannels(List.of(channels));
+    return new ArbiterChannels(List.of(channels), InsecureChannelCredentials.create());
   }
 
   public static ArbiterChannels of(List<ManagedChannel> channels) {
-    return new ArbiterChannels(channels);
+    return new ArbiterChannels(channels, InsecureChannelCredentials.create());
   }
 
-  /** Plaintext channels to {@code host:port} targets, with keepalive so a dead arbiter is noticed. */
+  /** Plaintext channels to {@code host:port} targets (development: the arbiter runs with --insecure). */
   public static ArbiterChannels forTargets(List<String> hostPorts) {
-    return new ArbiterChannels(hostPorts.stream().map(ArbiterChannels::open).toList());
+    return forTargets(hostPorts, InsecureChannelCredentials.create());
   }
 
-  private static ManagedChannel open(String target) {
-    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+  /**
+   * Channels to {@code host:port} targets with {@code credentials} (mutual TLS: the region's
+   * certificate proves its name), with keepalive so a dead arbiter is noticed.
+   */
+  public static ArbiterChannels forTargets(List<String> hostPorts, ChannelCredentials credentials) {
+    return new ArbiterChannels(hostPorts.stream().map(t -> open(t, credentials)).toList(), credentials);
+  }
+
+  private static ManagedChannel open(String target, ChannelCredentials credentials) {
+    return Grpc.newChannelBuilder(target, credentials)
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(5, TimeUnit.SECONDS)
@@ -58,7 +70,7 @@ public final class ArbiterChannels implements AutoCloseable {
     for (int i = 0; i < channels.size(); i++) {
       if (channels.get(i).authority().equals(hostPort)) return i;
     }
-    channels.add(open(hostPort));
+    channels.add(open(hostPort, credentials));
     log.info("opened a channel to leader {} named by a standby", hostPort);
     return channels.size() - 1;
   }

@@ -1,6 +1,8 @@
 package flashsale.region.transport;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -24,7 +26,7 @@ public final class StampedTransport implements AutoCloseable {
   private final ExecutorService calls;
   private final NettyServerBuilder builder;
 
-  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads) {
+  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads, ServerCredentials credentials) {
     this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true),
         NioIoHandler.newFactory());
     // The reading threads stamp: ask the OS to run them first (takes effect with
@@ -33,7 +35,8 @@ public final class StampedTransport implements AutoCloseable {
         new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), NioIoHandler.newFactory());
     this.calls = Executors.newFixedThreadPool(workerThreads, new DefaultThreadFactory("region-call", true));
     ReadStampHandler stamper = new ReadStampHandler(clock);
-    this.builder = NettyServerBuilder.forAddress(address)
+    // TLS, when on, is decoded after the stamp: the stamping handler heads the pipeline.
+    this.builder = NettyServerBuilder.forAddress(address, credentials)
         .executor(calls)
         .channelFactory(() -> new StampingServerSocketChannel(stamper))
         .bossEventLoopGroup(boss)
@@ -42,7 +45,12 @@ public final class StampedTransport implements AutoCloseable {
 
   /** A transport listening on {@code port} (0 picks a free one) of every interface. */
   public static StampedTransport onPort(int port, InstantSource clock) {
-    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads());
+    return onPort(port, clock, InsecureServerCredentials.create());
+  }
+
+  /** As {@link #onPort(int, InstantSource)}, serving buyers with {@code credentials} (TLS). */
+  public static StampedTransport onPort(int port, InstantSource clock, ServerCredentials credentials) {
+    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads(), credentials);
   }
 
   /** The builder to configure further and build; use it once. */

@@ -1,0 +1,80 @@
+package flashsale.arbiter.core;
+
+import static flashsale.arbiter.core.SequencerDriver.ticket;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.Decision;
+import flashsale.sale.LossReason;
+import flashsale.sale.Outcome;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A ticket's stamp is bounded below as well as above: a region (or whoever holds its certificate)
+ * cannot back-date a purchase past what it already promised, nor hold one back longer than the
+ * age bound, to rank it ahead of buyers who came on time.
+ */
+class SequencerStampBoundsTest {
+  private static final long MAX_AGE_MICROS = 10_000_000;
+  // The driver's clock starts at 1 s; stamps here are read in the same time line.
+  private final SequencerDriver driver = new SequencerDriver(
+      new SequencerConfig(64, 5_000, 1_000_000, 2_000_000, 0).withMaxTicketAgeMicros(MAX_AGE_MICROS));
+
+  @Test
+  void aTicketBelowTheRegionsEarlierPromiseOnANewStreamIsRefusedAndTheOnTimeOnesWin() {
+    driver.add(SequencerDriver.spec(1, 1, 7, "near", "far"));
+    driver.connect("near", "far");
+    driver.watermarks(900_000, "near", "far");
+    driver.send("far", ticket("f-on-time", "far", 950_000));
+    // near reconnects (a new stream resets the per-stream order check) and sends a ticket stamped
+    // before the watermark it had promised on its earlier stream.
+    driver.connect("near");
+    driver.send("near", ticket("n-backdated", "near", 800_000));
+    driver.watermark("near", 1_000_000);
+    driver.persistAll();
+    Decision backdated = driver.toldTo("near").get(0);
+    assertEquals(Outcome.LOST, backdated.outcome(), "it takes no stock, though stamped first");
+    assertEquals(LossReason.STAMP_OUT_OF_BOUNDS, backdated.lossReason());
+    assertTrue(backdated.late());
+    Decision onTime = driver.toldTo("far").get(0);
+    assertEquals(Outcome.WON, onTime.outcome(), "the one unit goes to the buyer who came on time");
+  }
+
+  @Test
+  void aTicketOlderThanTheAgeBoundIsRefusedEvenOnAFreshLeader() {
+    driver.add(SequencerDriver.spec(1, 1, 7, "near"));
+    driver.connect("near"); // no watermark heard yet: only the age bound applies
+    driver.tick(MAX_AGE_MICROS + 10_000); // the arbiter's clock: 11.01 s
+    long tooOld = driver.nowMicros - MAX_AGE_MICROS - 1;
+    driver.send("near", ticket("n-old", "near", tooOld));
+    driver.persistAll();
+    Decision old = driver.toldTo("near").get(0);
+    assertEquals(LossReason.STAMP_OUT_OF_BOUNDS, old.lossReason());
+  }
+
+  @Test
+  void theAgeIsReadInTheRegionsTimeThroughItsMeasuredOffset() {
+    driver.add(SequencerDriver.spec(1, 1, 7, "slow"));
+    driver.connect("slow");
+    driver.tick(MAX_AGE_MICROS + 10_000);
+    driver.clock("slow", -4_000, 100); // its clock runs 4 ms behind the arbiter's: within the skew bound
+    long justWithin = driver.nowMicros - 4_000 - MAX_AGE_MICROS;
+    driver.send("slow", ticket("s1", "slow", justWithin));
+    driver.persistAll();
+    assertEquals(Outcome.WON, driver.toldTo("slow").get(0).outcome(), "as old as allowed in its own time: ranked");
+  }
+
+  @Test
+  void aResendOfAKnownTicketBelowThePromiseIsStillAnswered() {
+    driver.add(SequencerDriver.spec(2, 1, 7, "near"));
+    driver.connect("near");
+    driver.send("near", ticket("n1", "near", 950_000));
+    driver.watermark("near", 990_000);
+    driver.persistAll();
+    driver.connect("near"); // reconnect: the region resends what it has not heard back about
+    List<Effect> out = driver.send("near", ticket("n1", "near", 950_000));
+    assertEquals(0, SequencerDriver.of(out, Effect.RejectTicket.class).size(), out.toString());
+    assertEquals(1, SequencerDriver.of(out, Effect.SendDecisions.class).size(), "answered with its decision");
+  }
+}

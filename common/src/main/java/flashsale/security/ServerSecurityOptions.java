@@ -1,0 +1,76 @@
+package flashsale.security;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * The security flags of a node that takes calls from regions, admins and auditors (the arbiter):
+ * its TLS files, the CA its clients' certificates must chain to, and the bearer tokens it accepts.
+ * Without TLS it refuses to start unless {@code --insecure} says this is a development run.
+ */
+public final class ServerSecurityOptions {
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "This node's certificate chain (PEM), served to every client.")
+  Path certificate;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "Its private key (PKCS#8 PEM, RSA or EC).")
+  Path privateKey;
+
+  @Option(names = "--tls-ca", paramLabel = "PEM", description = "CA certificates that sign client certificates (regions "
+      + "carry spiffe://<trust-domain>/region/<name> in their URI SAN). Required with --tls-cert.")
+  Path trustedCa;
+
+  @Option(names = "--tls-reload-s", defaultValue = "60", description = "Re-read the TLS files this often, so renewed "
+      + "certificates take effect without a restart (default ${DEFAULT-VALUE}).")
+  long reloadSeconds;
+
+  @Option(names = "--trust-domain", defaultValue = "flashsale", description = "The trust domain of the workload ids in "
+      + "certificates (default ${DEFAULT-VALUE}).")
+  String trustDomain;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "Static bearer tokens: lines '<roles> <name> "
+      + "<sha256 hex of the token>' (roles: admin, auditor, order).")
+  Path tokenFile;
+
+  @Option(names = "--jwt-jwks", paramLabel = "FILE", description = "JWK set whose keys sign accepted JWT bearer tokens "
+      + "(claims: sub, exp, roles).")
+  Path jwks;
+
+  @Option(names = "--jwt-issuer", description = "Required 'iss' of JWTs (default: any).")
+  String jwtIssuer;
+
+  @Option(names = "--jwt-audience", description = "Required 'aud' of JWTs (default: any).")
+  String jwtAudience;
+
+  @Option(names = "--insecure", description = "Development only: plaintext, and every caller may act as any region or "
+      + "admin. Without it the node needs --tls-cert, --tls-key and --tls-ca.")
+  boolean insecure;
+
+  public boolean insecure() {
+    return insecure;
+  }
+
+  /** Why these flags cannot start a node, or null when they can. */
+  public String problem() {
+    if (insecure) {
+      return certificate != null || tokenFile != null || jwks != null ? "--insecure turns security off: drop it, or drop the TLS and token flags" : null;
+    }
+    if (certificate == null || privateKey == null || trustedCa == null) {
+      return "regions prove who they are with certificates: give --tls-cert, --tls-key and --tls-ca "
+          + "(see the README's Security section), or --insecure for a development run";
+    }
+    return null;
+  }
+
+  public TlsFiles tlsFiles() {
+    return new TlsFiles(certificate, privateKey, trustedCa, Duration.ofSeconds(reloadSeconds));
+  }
+
+  /** The authenticator for these flags; null with {@code --insecure}. */
+  public Authenticator authenticator() throws IOException {
+    if (insecure) return null;
+    return new Authenticator(trustDomain, tokenFile == null ? null : StaticTokens.load(tokenFile),
+        jwks == null ? null : JwtTokens.load(jwks, jwtIssuer, jwtAudience));
+  }
+}

@@ -1,0 +1,67 @@
+package flashsale.region;
+
+import flashsale.security.TlsFiles;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * A region's security flags: the certificate that proves its name to the arbiter (mutual TLS on
+ * the link), and optionally TLS for its buyers. Without a link certificate it refuses to start
+ * unless {@code --insecure} says this is a development run.
+ */
+final class LinkSecurityOptions {
+  @Option(names = "--link-cert", paramLabel = "PEM", description = "This region's certificate (PEM) for the arbiter "
+      + "link; its URI SAN spiffe://<trust-domain>/region/<name> must name --region.")
+  Path linkCertificate;
+
+  @Option(names = "--link-key", paramLabel = "PEM", description = "Its private key (PKCS#8 PEM).")
+  Path linkKey;
+
+  @Option(names = "--link-ca", paramLabel = "PEM", description = "CA certificates that sign the arbiters' certificates.")
+  Path linkCa;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate served to buyers; without it the buyer "
+      + "port is plaintext (put it behind your own TLS-terminating proxy, or give this and --tls-key).")
+  Path buyerCertificate;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert (PKCS#8 PEM).")
+  Path buyerKey;
+
+  @Option(names = "--tls-reload-s", defaultValue = "60", description = "Re-read the TLS files this often, so renewed "
+      + "certificates take effect without a restart (default ${DEFAULT-VALUE}).")
+  long reloadSeconds;
+
+  @Option(names = "--insecure", description = "Development only: a plaintext arbiter link, and an arbiter run with "
+      + "--insecure takes this region's word for its name.")
+  boolean insecure;
+
+  /** Why these flags cannot start a region, or null when they can. */
+  String problem() {
+    if (insecure && linkCertificate != null) return "--insecure turns the link's TLS off: drop it, or drop --link-cert";
+    if (!insecure && (linkCertificate == null || linkKey == null || linkCa == null)) {
+      return "the arbiter knows a region by its certificate: give --link-cert, --link-key and --link-ca "
+          + "(see the README's Security section), or --insecure for a development run";
+    }
+    if ((buyerCertificate == null) != (buyerKey == null)) return "give --tls-cert and --tls-key together";
+    return null;
+  }
+
+  /** The link's TLS, or null with {@code --insecure}. */
+  TlsFiles.Loaded linkTls() throws IOException {
+    return insecure ? null : new TlsFiles(linkCertificate, linkKey, linkCa, Duration.ofSeconds(reloadSeconds)).load();
+  }
+
+  /** The buyer port's TLS, or null for plaintext. */
+  TlsFiles.Loaded buyerTls() throws IOException {
+    return buyerCertificate == null ? null
+        : new TlsFiles(buyerCertificate, buyerKey, null, Duration.ofSeconds(reloadSeconds)).load();
+  }
+
+  static ServerCredentials serverCredentials(TlsFiles.Loaded tls) {
+    return tls == null ? InsecureServerCredentials.create() : tls.server(false);
+  }
+}
