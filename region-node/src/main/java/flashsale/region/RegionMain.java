@@ -79,10 +79,6 @@ public final class RegionMain implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
-    String problem = security.problem();
-    if (problem != null) throw new IllegalArgumentException(problem);
-    TlsFiles.Loaded linkTls = security.linkTls();
-    TlsFiles.Loaded buyerTls = security.buyerTls();
     RegionConfig config = RegionConfig.builder(region)
         .arbiterTargets(arbiters)
         .heartbeatIntervalMs(heartbeatIntervalMs)
@@ -92,6 +88,10 @@ public final class RegionMain implements Callable<Integer> {
         .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))
         .arbiterSilenceTimeoutMs(arbiterSilenceTimeoutMs)
         .build();
+    String problem = security.problem();
+    if (problem != null) throw new IllegalArgumentException(problem);
+    TlsFiles.Loaded linkTls = security.linkTls();
+    TlsFiles.Loaded buyerTls = security.buyerTls();
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
         : ArbiterChannels.forTargets(arbiters, linkTls.channel());
     RegionServer server = RegionServer.onPort(port, config, InstantSource.system(), channels,

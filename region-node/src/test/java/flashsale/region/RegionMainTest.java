@@ -20,7 +20,11 @@ class RegionMainTest {
       "zero heartbeat      | --region eu --arbiter localhost:1 --heartbeat-interval-ms 0 | heartbeat",
       "non-numeric pending | --region eu --arbiter localhost:1 --max-pending lots        | --max-pending",
       "unknown flag        | --region eu --arbiter localhost:1 --turbo                  | --turbo",
-      "tiny silence timeout| --region eu --arbiter localhost:1 --arbiter-silence-timeout-ms 5 | silence timeout"})
+      "tiny silence timeout| --region eu --arbiter localhost:1 --arbiter-silence-timeout-ms 5 | silence timeout",
+      "no link certificate | --region eu --arbiter localhost:1                          | --link-cert",
+      "half a link identity| --region eu --arbiter localhost:1 --link-cert /etc/hostname | --link-cert",
+      "insecure and a cert | --region eu --arbiter localhost:1 --insecure --link-cert /etc/hostname | --insecure",
+      "buyer cert, no key  | --region eu --arbiter localhost:1 --insecure --tls-cert /etc/hostname | --tls-key"})
   void badFlagsPrintOneLineAndExitWithUsageError(String name, String args, String mentions) {
     StringWriter err = new StringWriter();
     int code = RegionMain.run(args.split(" "), new PrintWriter(new StringWriter()),

@@ -203,7 +203,10 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     log.info("region={} stream={} disconnected ({})", s.region(), s.id(), how);
     loop.execute(
         () -> {
-          if (sessions.closed(s)) loop.input(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+          // In this same task: a new stream's hello, queued meanwhile, must find the region disconnected
+          // before it reconnects it, never after (posting this as a further input let a quick
+          // reconnect be undone, and the new stream's tickets were ignored).
+          if (sessions.closed(s)) loop.inputNow(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
         });
   }
 }

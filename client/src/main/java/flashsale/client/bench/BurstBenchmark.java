@@ -3,8 +3,6 @@ package flashsale.client.bench;
 import flashsale.client.cluster.JarCluster;
 import flashsale.client.report.StampLag;
 import flashsale.v1.EventMode;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -49,7 +47,7 @@ public final class BurstBenchmark {
         settings.redisUri() == null ? "in-memory" : settings.redisUri(), settings.farDelayMs(), settings.purchases(),
         settings.windowMs(), settings.stock(), Runtime.getRuntime().availableProcessors(), Runtime.version());
     try (JarCluster cluster = JarCluster.start(clusterSettings, Duration.ofSeconds(60))) {
-      ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+      ManagedChannel admin = cluster.adminChannel();
       try {
         Map<String, String> targets = new LinkedHashMap<>();
         for (String region : JarCluster.REGIONS) targets.put(region, cluster.regionTarget(region));

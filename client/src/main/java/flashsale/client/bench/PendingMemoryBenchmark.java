@@ -60,7 +60,7 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     Process region =
         new ProcessBuilder(
                 javaBin("java"), "-jar", regionJar.toString(), "--region", "near", "--port", Integer.toString(regionPort),
-                "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000))
+                "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000), "--insecure")
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();

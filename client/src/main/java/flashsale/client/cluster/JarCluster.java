@@ -55,6 +55,8 @@ public final class JarCluster implements AutoCloseable {
   private final WireLog wireLog = new WireLog();
   private TcpDelayProxy farLink;
   private int arbiterPort;
+  /** Every node link is mutual TLS with certificates from this throw-away CA. */
+  private DevPki pki;
 
   private JarCluster(Settings settings) {
     this.settings = settings;
@@ -74,8 +76,10 @@ public final class JarCluster implements AutoCloseable {
 
   private void startAll(Duration timeout) throws IOException, InterruptedException {
     Files.createDirectories(settings.logDir());
+    pki = DevPki.create(settings.logDir().resolve("pki"));
     arbiterPort = freePort();
     List<String> arbiterArgs = new ArrayList<>(List.of("--node-id", "arbiter-1", "--port", Integer.toString(arbiterPort)));
+    arbiterArgs.addAll(pki.arbiterArgs("arbiter-1"));
     if (settings.redisUri() != null) arbiterArgs.addAll(List.of("--redis", settings.redisUri()));
     launch(settings.arbiterJar(), "arbiter", arbiterArgs);
     awaitArbiter(timeout); // a region that connects too early would back off and start late
@@ -83,8 +87,10 @@ public final class JarCluster implements AutoCloseable {
     for (String region : REGIONS) {
       int port = freePort();
       String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
-      launch(settings.regionJar(), "region-" + region, List.of("--region", region, "--port", Integer.toString(port),
+      List<String> regionArgs = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
           "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+      regionArgs.addAll(pki.regionArgs(region));
+      launch(settings.regionJar(), "region-" + region, regionArgs);
       taps.put(region, new WireTap(port, wireLog));
     }
     awaitRegionsConnected(timeout);
@@ -146,7 +152,7 @@ public final class JarCluster implements AutoCloseable {
   }
 
   private void awaitRegionsConnected(Duration timeout) throws InterruptedException {
-    ManagedChannel admin = Grpc.newChannelBuilder(arbiterTarget(), InsecureChannelCredentials.create()).build();
+    ManagedChannel admin = adminChannel();
     try {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
@@ -170,6 +176,21 @@ public final class JarCluster implements AutoCloseable {
 
   public String arbiterTarget() {
     return "127.0.0.1:" + arbiterPort;
+  }
+
+  /** A channel to the arbiter as an admin (client certificate of this cluster's CA); the caller shuts it down. */
+  public ManagedChannel adminChannel() {
+    return Grpc.newChannelBuilder(arbiterTarget(), pki.credentials(flashsale.security.Role.ADMIN, "ops")).build();
+  }
+
+  /** The far region's link to the arbiter (delay, and what crossed it first on each connection). */
+  public TcpDelayProxy farLink() {
+    return farLink;
+  }
+
+  /** The certificates of this cluster's nodes and clients. */
+  public DevPki pki() {
+    return pki;
   }
 
   /** Where buyers of {@code region} connect: its tap. */

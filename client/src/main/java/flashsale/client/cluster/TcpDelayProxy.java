@@ -25,6 +25,8 @@ public final class TcpDelayProxy implements AutoCloseable {
   private volatile long oneWayDelayNanos;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  /** The first bytes each client sent on each connection: what an eavesdropper on the link sees first. */
+  private final List<byte[]> openings = new CopyOnWriteArrayList<>();
 
   public TcpDelayProxy(int targetPort, long oneWayDelayMillis) throws IOException {
     this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
@@ -43,6 +45,11 @@ public final class TcpDelayProxy implements AutoCloseable {
 
   public void setOneWayDelayMillis(long millis) {
     oneWayDelayNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+  }
+
+  /** The first (up to 64) bytes each client sent on each connection so far, in order. */
+  public List<byte[]> connectionOpenings() {
+    return List.copyOf(openings);
   }
 
   /** Drops every open connection (both ends see a reset); new connections still work. */
@@ -66,8 +73,8 @@ public final class TcpDelayProxy implements AutoCloseable {
         server.setTcpNoDelay(true);
         open.add(client);
         open.add(server);
-        pipe(client, server);
-        pipe(server, client);
+        pipe(client, server, true);
+        pipe(server, client, false);
       } catch (IOException e) {
         if (!closed) sleepQuietly(10);
       }
@@ -75,14 +82,19 @@ public final class TcpDelayProxy implements AutoCloseable {
   }
 
   /** One direction: a reader stamps each chunk with its due time, a writer releases it then. */
-  private void pipe(Socket from, Socket to) {
+  private void pipe(Socket from, Socket to, boolean recordOpening) {
     record Chunk(long dueNanos, byte[] bytes) {}
     BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     Thread.ofPlatform().daemon().start(() -> {
       byte[] buf = new byte[64 * 1024];
       try (InputStream in = from.getInputStream()) {
         int n;
-        while ((n = in.read(buf)) >= 0) queue.add(new Chunk(System.nanoTime() + oneWayDelayNanos, Arrays.copyOf(buf, n)));
+        boolean first = recordOpening;
+        while ((n = in.read(buf)) >= 0) {
+          if (first && n > 0) openings.add(Arrays.copyOf(buf, Math.min(n, 64)));
+          first = false;
+          queue.add(new Chunk(System.nanoTime() + oneWayDelayNanos, Arrays.copyOf(buf, n)));
+        }
       } catch (IOException ignored) {
         // connection cut
       }

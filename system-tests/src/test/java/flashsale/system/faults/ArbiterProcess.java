@@ -32,7 +32,8 @@ final class ArbiterProcess implements AutoCloseable {
   ArbiterProcess start() throws IOException {
     jvm.start(List.of("--node-id", nodeId, "--port", Integer.toString(port), "--redis", redisUri,
         "--advertise", address(), "--lease-ttl-ms", Long.toString(LEASE_TTL_MS),
-        "--lease-renew-ms", Long.toString(LEASE_RENEW_MS), "--region-timeout-ms", Long.toString(REGION_TIMEOUT_MS)));
+        "--lease-renew-ms", Long.toString(LEASE_RENEW_MS), "--region-timeout-ms", Long.toString(REGION_TIMEOUT_MS),
+        "--insecure")); // these tests are about failover; mutual TLS between jars is JarCluster's and SecurityEndToEndTest's
     return this;
   }
 

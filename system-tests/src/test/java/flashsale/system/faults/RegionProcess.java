@@ -31,7 +31,7 @@ final class RegionProcess implements AutoCloseable {
   /** Starts with {@code extraArgs} after the basic flags (arbiters, port, 2 ms heartbeats). */
   RegionProcess start(List<String> extraArgs) throws IOException {
     List<String> args = new java.util.ArrayList<>(List.of("--region", region, "--port", Integer.toString(jvm.port),
-        "--arbiter", String.join(",", arbiters), "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+        "--arbiter", String.join(",", arbiters), "--heartbeat-interval-ms", "2", "--max-pending", "1000000", "--insecure"));
     args.addAll(extraArgs);
     jvm.start(args);
     return this;

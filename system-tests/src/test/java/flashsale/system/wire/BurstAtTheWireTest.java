@@ -10,8 +10,6 @@ import flashsale.client.bench.ModeRun;
 import flashsale.client.cluster.JarCluster;
 import flashsale.client.report.StampLag;
 import flashsale.v1.EventMode;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +48,7 @@ class BurstAtTheWireTest {
     try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
       Map<String, String> buyers = new LinkedHashMap<>();
       for (String region : JarCluster.REGIONS) buyers.put(region, cluster.regionTarget(region));
-      ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+      ManagedChannel admin = cluster.adminChannel();
       try {
         String runId = Long.toString(System.currentTimeMillis(), 36);
         for (int b = 1; b <= BURSTS; b++) {
