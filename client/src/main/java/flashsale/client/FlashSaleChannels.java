@@ -1,5 +1,6 @@
 package flashsale.client;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -27,10 +28,15 @@ public final class FlashSaleChannels {
    * server named after {@value #IN_PROCESS_PREFIX}. The caller shuts it down.
    */
   public static ManagedChannel forTarget(String target) {
+    return forTarget(target, InsecureChannelCredentials.create());
+  }
+
+  /** As {@link #forTarget(String)}, with {@code credentials} (TLS, with or without a client certificate). */
+  public static ManagedChannel forTarget(String target, ChannelCredentials credentials) {
     ManagedChannelBuilder<?> builder =
         target.startsWith(IN_PROCESS_PREFIX)
             ? InProcessChannelBuilder.forName(target.substring(IN_PROCESS_PREFIX.length()))
-            : Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
+            : Grpc.newChannelBuilder(target, credentials);
     return builder
         .defaultServiceConfig(serviceConfig())
         .enableRetry()

@@ -1,7 +1,17 @@
 package flashsale.client.cli;
 
 import flashsale.client.FlashSaleChannels;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -23,11 +33,27 @@ final class ConnectionOptions {
       description = "Deadline per call, e.g. 10s or 500ms (default: ${DEFAULT-VALUE}).")
   Duration deadline;
 
+  @Option(names = "--tls-ca", paramLabel = "PEM", description = "Call over TLS, trusting these CA certificates "
+      + "(an arbiter run with --tls-cert; without this flag the call is plaintext).")
+  Path trustedCa;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate (e.g. spiffe://flashsale/admin/ops) "
+      + "presented with --tls-ca.")
+  Path certificate;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert (PKCS#8 PEM).")
+  Path privateKey;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer token (first line of FILE) sent as "
+      + "'authorization: Bearer'; the environment variable FLASHSALE_TOKEN works too. Sent only over TLS.")
+  Path tokenFile;
+
   /** Opens a channel to the target, runs {@code body} and always closes the channel. */
-  <T> T withChannel(Function<ManagedChannel, T> body) {
-    ManagedChannel channel = FlashSaleChannels.forTarget(target);
+  <T> T withChannel(Function<io.grpc.Channel, T> body) {
+    ManagedChannel channel = FlashSaleChannels.forTarget(target, credentials());
     try {
-      return body.apply(channel);
+      String token = token();
+      return body.apply(token == null ? channel : ClientInterceptors.intercept(channel, bearer(token)));
     } finally {
       channel.shutdownNow();
       try {
@@ -36,5 +62,39 @@ final class ConnectionOptions {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  private ChannelCredentials credentials() {
+    if (trustedCa == null) {
+      if (certificate != null) throw new IllegalArgumentException("--tls-cert needs --tls-ca (the CA that signs the node)");
+      return InsecureChannelCredentials.create();
+    }
+    if ((certificate == null) != (privateKey == null)) throw new IllegalArgumentException("give --tls-cert and --tls-key together");
+    try {
+      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(trustedCa.toFile());
+      if (certificate != null) tls.keyManager(certificate.toFile(), privateKey.toFile());
+      return tls.build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the TLS files: " + e.getMessage(), e);
+    }
+  }
+
+  private String token() {
+    String token = null;
+    try {
+      if (tokenFile != null) token = Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
+    }
+    if (token == null) token = System.getenv("FLASHSALE_TOKEN");
+    if (token == null || token.isBlank()) return null;
+    if (trustedCa == null) throw new IllegalArgumentException("a bearer token is sent only over TLS: give --tls-ca too");
+    return token;
+  }
+
+  private static ClientInterceptor bearer(String token) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    return MetadataUtils.newAttachHeadersInterceptor(headers);
   }
 }

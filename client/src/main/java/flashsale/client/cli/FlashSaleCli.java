@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
       LoadgenCeilingCommand.class,
       ReportCommand.class,
       DemoCommand.class,
+      DevCertsCommand.class,
+      TokenCommand.class,
       flashsale.client.bench.CompareCommand.class,
       flashsale.client.bench.GlobalOrderBenchmark.class,
       flashsale.client.bench.PendingMemoryBenchmark.class,
