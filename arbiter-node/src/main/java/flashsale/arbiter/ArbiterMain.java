@@ -73,6 +73,10 @@ public final class ArbiterMain implements Callable<Integer> {
       description = "Redis of the CENTRAL pool, read for CENTRAL events' counters and decision log (default: the --redis store, where the design puts it).")
   String centralRedis;
 
+  @Option(names = "--redis-ca", paramLabel = "PEM", description = "CA certificates that sign Redis' certificate, for "
+      + "rediss:// URIs (TLS, e.g. rediss://user:password@host:6380); default: the JDK's CAs.")
+  java.nio.file.Path redisCa;
+
   @Mixin ServerSecurityOptions security = new ServerSecurityOptions();
 
   @Spec CommandSpec spec;
@@ -82,6 +86,7 @@ public final class ArbiterMain implements Callable<Integer> {
     String problem = security.problem();
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
+    flashsale.store.redis.RedisClients.trustCa(redisCa);
     var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,

@@ -74,6 +74,10 @@ public final class RegionMain implements Callable<Integer> {
           + "error bound (default ${DEFAULT-VALUE}).")
   long stampBoundMicros;
 
+  @Option(names = "--redis-ca", paramLabel = "PEM", description = "CA certificates that sign the Redis servers' "
+      + "certificates, for rediss:// URIs in --redis and --central-redis; default: the JDK's CAs.")
+  java.nio.file.Path redisCa;
+
   @Mixin LinkSecurityOptions security = new LinkSecurityOptions();
 
   @Override
@@ -90,6 +94,7 @@ public final class RegionMain implements Callable<Integer> {
         .build();
     String problem = security.problem();
     if (problem != null) throw new IllegalArgumentException(problem);
+    flashsale.store.redis.RedisClients.trustCa(redisCa);
     TlsFiles.Loaded linkTls = security.linkTls();
     TlsFiles.Loaded buyerTls = security.buyerTls();
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)

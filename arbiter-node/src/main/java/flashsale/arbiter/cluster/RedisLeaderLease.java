@@ -61,8 +61,8 @@ public final class RedisLeaderLease implements LeaderLease {
     uri.setTimeout(Duration.ofMillis(settings.ttlMs()));
     this.client = RedisClient.create();
     // Rejected, not queued, while disconnected: a queued acquire could run long after we gave up on it.
-    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+    client.setOptions(flashsale.store.redis.RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)).build());
     this.connection = client.connect(uri);
     this.redis = connection.async();
     this.owner = nodeId + "/" + UUID.randomUUID();

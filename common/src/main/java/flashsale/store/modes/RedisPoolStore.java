@@ -41,7 +41,7 @@ public final class RedisPoolStore implements AutoCloseable {
   public RedisPoolStore(String redisUri) {
     this.client = RedisClient.create();
     // Async calls time out too, so no purchase waits forever on a dead store.
-    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
+    client.setOptions(flashsale.store.redis.RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())).build());
     try {
       RedisURI uri = RedisURI.create(redisUri);
       uri.setTimeout(Duration.ofSeconds(2));

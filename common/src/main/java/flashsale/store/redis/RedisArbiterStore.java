@@ -93,7 +93,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   private static RedisClient ownedClient() {
     RedisClient client = RedisClient.create();
     // Async calls time out too (after the URI's timeout), so no persist future waits forever.
-    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
+    client.setOptions(RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())).build());
     return client;
   }
 
