@@ -76,7 +76,7 @@ public final class ArbiterMain implements Callable<Integer> {
         maxErrorBoundMicros);
     var node = new ArbiterNode(
         config,
-        NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
+        flashsale.net.EdgeServerBuilder.of(NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
         redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),

@@ -10,6 +10,7 @@ import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
 import io.grpc.Server;
 import flashsale.metrics.GrpcServerMetrics;
+import flashsale.net.EdgeServerBuilder;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -81,7 +82,7 @@ public final class RegionServer {
     InFlightReads inFlight = new InFlightReads();
     this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
         modes, inFlight);
-    this.server = serverBuilder
+    this.server = EdgeServerBuilder.of(serverBuilder)
         .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())

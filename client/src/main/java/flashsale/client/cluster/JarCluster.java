@@ -36,22 +36,32 @@ public final class JarCluster implements AutoCloseable {
   /**
    * @param redisUri the arbiter's store; null keeps it in the arbiter's memory
    * @param jvmOptions options for every node JVM, e.g. {@code -Xmx1g}
+   * @param regionArgs flags added to every region's command line, e.g. rate limits
    */
-  public record Settings(Path arbiterJar, Path regionJar, long farDelayMs, String redisUri, Path logDir, List<String> jvmOptions) {
+  public record Settings(Path arbiterJar, Path regionJar, long farDelayMs, String redisUri, Path logDir, List<String> jvmOptions,
+      List<String> regionArgs) {
     public Settings {
       jvmOptions = List.copyOf(jvmOptions);
+      regionArgs = List.copyOf(regionArgs);
       if (farDelayMs < 0) throw new IllegalArgumentException("far delay must be >= 0 ms, got " + farDelayMs);
     }
 
     /** The jars where a reactor build leaves them, found from {@code root} or its parent. */
     public static Settings fromBuild(Path root, long farDelayMs, String redisUri, Path logDir) {
-      return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir, List.of());
+      return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir, List.of(),
+          List.of());
+    }
+
+    /** The same deployment with {@code args} added to every region's command line. */
+    public Settings withRegionArgs(List<String> args) {
+      return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, args);
     }
   }
 
   private final Settings settings;
   private final List<Process> processes = new ArrayList<>();
   private final Map<String, WireTap> taps = new LinkedHashMap<>();
+  private final Map<String, Integer> regionPorts = new LinkedHashMap<>();
   private final WireLog wireLog = new WireLog();
   private TcpDelayProxy farLink;
   private int arbiterPort;
@@ -83,8 +93,11 @@ public final class JarCluster implements AutoCloseable {
     for (String region : REGIONS) {
       int port = freePort();
       String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
-      launch(settings.regionJar(), "region-" + region, List.of("--region", region, "--port", Integer.toString(port),
+      List<String> args = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
           "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+      args.addAll(settings.regionArgs());
+      launch(settings.regionJar(), "region-" + region, args);
+      regionPorts.put(region, port);
       taps.put(region, new WireTap(port, wireLog));
     }
     awaitRegionsConnected(timeout);
@@ -177,6 +190,17 @@ public final class JarCluster implements AutoCloseable {
     WireTap tap = taps.get(region);
     if (tap == null) throw new IllegalArgumentException("no region " + region);
     return tap.address();
+  }
+
+  /** The region's own port, behind its tap: for clients whose bytes no tap should see. */
+  public int regionPort(String region) {
+    Integer port = regionPorts.get(region);
+    if (port == null) throw new IllegalArgumentException("no region " + region);
+    return port;
+  }
+
+  public int arbiterPort() {
+    return arbiterPort;
   }
 
   public WireLog wireLog() {
