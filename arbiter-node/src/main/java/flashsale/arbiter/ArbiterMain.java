@@ -67,6 +67,9 @@ public final class ArbiterMain implements Callable<Integer> {
       description = "Redis of the CENTRAL pool, read for CENTRAL events' counters and decision log (default: the --redis store, where the design puts it).")
   String centralRedis;
 
+  @CommandLine.Mixin
+  flashsale.net.ServerLimitsOptions serverLimits = new flashsale.net.ServerLimitsOptions();
+
   @Override
   public Integer call() throws Exception {
     var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
@@ -76,7 +79,7 @@ public final class ArbiterMain implements Callable<Integer> {
         maxErrorBoundMicros);
     var node = new ArbiterNode(
         config,
-        flashsale.net.EdgeServerBuilder.of(NettyServerBuilder.forPort(port).permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)),
+        flashsale.net.EdgeServerBuilder.of(serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults()).apply(NettyServerBuilder.forPort(port))),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
         redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),

@@ -97,7 +97,7 @@ public final class RegionServer {
    */
   public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
       ModesConfig modes) {
-    StampedTransport transport = StampedTransport.onPort(port, clock);
+    StampedTransport transport = StampedTransport.onPort(port, clock, config.serverLimits());
     RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
     server.ownedTransport = transport;
     return server;
@@ -197,7 +197,7 @@ public final class RegionServer {
   private static RegionNode.Settings nodeSettings(RegionConfig c) {
     return new RegionNode.Settings(c.heartbeatIntervalMs(), c.clockProbeIntervalMs(), c.reconnectMinMs(),
         c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.uncertainty(),
-        c.arbiterSilenceTimeoutMs());
+        c.arbiterSilenceTimeoutMs(), c.buyerLimits());
   }
 
   private static List<String> requireTargets(RegionConfig config) {

@@ -1,5 +1,6 @@
 package flashsale.region.transport;
 
+import flashsale.net.ServerLimits;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -24,7 +25,7 @@ public final class StampedTransport implements AutoCloseable {
   private final ExecutorService calls;
   private final NettyServerBuilder builder;
 
-  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads) {
+  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads, ServerLimits limits) {
     this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true),
         NioIoHandler.newFactory());
     // The reading threads stamp: ask the OS to run them first (takes effect with
@@ -33,16 +34,21 @@ public final class StampedTransport implements AutoCloseable {
         new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), NioIoHandler.newFactory());
     this.calls = Executors.newFixedThreadPool(workerThreads, new DefaultThreadFactory("region-call", true));
     ReadStampHandler stamper = new ReadStampHandler(clock);
-    this.builder = NettyServerBuilder.forAddress(address)
+    this.builder = limits.apply(NettyServerBuilder.forAddress(address))
         .executor(calls)
         .channelFactory(() -> new StampingServerSocketChannel(stamper))
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
   }
 
-  /** A transport listening on {@code port} (0 picks a free one) of every interface. */
+  /** A transport listening on {@code port} (0 picks a free one) of every interface, with the region's default limits. */
   public static StampedTransport onPort(int port, InstantSource clock) {
-    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads());
+    return onPort(port, clock, ServerLimits.regionDefaults());
+  }
+
+  /** As above, each connection held to {@code limits}. */
+  public static StampedTransport onPort(int port, InstantSource clock, ServerLimits limits) {
+    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads(), limits);
   }
 
   /** The builder to configure further and build; use it once. */
