@@ -37,24 +37,31 @@ public final class JarCluster implements AutoCloseable {
    * @param redisUri the arbiter's store; null keeps it in the arbiter's memory
    * @param jvmOptions options for every node JVM, e.g. {@code -Xmx1g}
    * @param regionArgs flags added to every region's command line, e.g. rate limits
+   * @param arbiterArgs flags added to the arbiter's command line
    */
   public record Settings(Path arbiterJar, Path regionJar, long farDelayMs, String redisUri, Path logDir, List<String> jvmOptions,
-      List<String> regionArgs) {
+      List<String> regionArgs, List<String> arbiterArgs) {
     public Settings {
       jvmOptions = List.copyOf(jvmOptions);
       regionArgs = List.copyOf(regionArgs);
+      arbiterArgs = List.copyOf(arbiterArgs);
       if (farDelayMs < 0) throw new IllegalArgumentException("far delay must be >= 0 ms, got " + farDelayMs);
     }
 
     /** The jars where a reactor build leaves them, found from {@code root} or its parent. */
     public static Settings fromBuild(Path root, long farDelayMs, String redisUri, Path logDir) {
       return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir, List.of(),
-          List.of());
+          List.of(), List.of());
     }
 
     /** The same deployment with {@code args} added to every region's command line. */
     public Settings withRegionArgs(List<String> args) {
-      return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, args);
+      return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, args, arbiterArgs);
+    }
+
+    /** The same deployment with {@code args} added to the arbiter's command line. */
+    public Settings withArbiterArgs(List<String> args) {
+      return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, regionArgs, args);
     }
   }
 
@@ -87,6 +94,7 @@ public final class JarCluster implements AutoCloseable {
     arbiterPort = freePort();
     List<String> arbiterArgs = new ArrayList<>(List.of("--node-id", "arbiter-1", "--port", Integer.toString(arbiterPort)));
     if (settings.redisUri() != null) arbiterArgs.addAll(List.of("--redis", settings.redisUri()));
+    arbiterArgs.addAll(settings.arbiterArgs());
     launch(settings.arbiterJar(), "arbiter", arbiterArgs);
     awaitArbiter(timeout); // a region that connects too early would back off and start late
     farLink = new TcpDelayProxy(arbiterPort, settings.farDelayMs());

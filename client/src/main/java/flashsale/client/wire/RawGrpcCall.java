@@ -82,7 +82,7 @@ public final class RawGrpcCall {
   private static void writeHeaders(ByteArrayOutputStream out, String authority, Request request) {
     var headers = new DefaultHttp2Headers()
         .method("POST").scheme("http").path(request.path()).authority(authority)
-        .add("content-type", "application/grpc").add("te", "trailers").add("grpc-timeout", "10S");
+        .add("content-type", "application/grpc").add("te", "trailers").add("grpc-timeout", "3S");
     request.extraHeaders().forEach(headers::add);
     ByteBuf block = Unpooled.buffer();
     try {
