@@ -113,25 +113,23 @@ class BadBytesEndToEndTest {
   @Test
   @Order(2)
   void idleSocketsAreClosedWithinTheHandshakeTimeout() throws Exception {
-    for (var node : nodePorts().entrySet()) {
-      var closed = HeldSockets.hold(node.getValue(), HELD_SOCKETS, new byte[0], Duration.ofMillis(HANDSHAKE_TIMEOUT_MS + 8_000));
-      seen.put(HELD_SOCKETS + " idle sockets -> " + node.getKey(), closed.toString());
-      assertEquals(HELD_SOCKETS, closed.closedByServer(), closed.toString());
-      assertTrue(closed.slowestCloseMs() < HANDSHAKE_TIMEOUT_MS + 3_000, closed.toString());
-      canaryIsDecided("idle sockets");
-    }
+    heldSocketsAreClosedInTime("idle sockets", new byte[0]);
   }
 
   @Test
   @Order(3)
   void halfSentPrefacesAreClosedWithinTheHandshakeTimeout() throws Exception {
-    byte[] halfPreface = Arrays.copyOf(Http2FrameReader.PREFACE, 16);
+    heldSocketsAreClosedInTime("half-sent prefaces", Arrays.copyOf(Http2FrameReader.PREFACE, 16));
+  }
+
+  /** Each node closes every one of {@link #HELD_SOCKETS} sockets that sent {@code first} and stalled. */
+  static void heldSocketsAreClosedInTime(String what, byte[] first) throws Exception {
     for (var node : nodePorts().entrySet()) {
-      var closed = HeldSockets.hold(node.getValue(), HELD_SOCKETS, halfPreface, Duration.ofMillis(HANDSHAKE_TIMEOUT_MS + 8_000));
-      seen.put(HELD_SOCKETS + " half-sent prefaces -> " + node.getKey(), closed.toString());
+      var closed = HeldSockets.hold(node.getValue(), HELD_SOCKETS, first, Duration.ofMillis(HANDSHAKE_TIMEOUT_MS + 8_000));
+      seen.put(HELD_SOCKETS + " " + what + " -> " + node.getKey(), closed.toString());
       assertEquals(HELD_SOCKETS, closed.closedByServer(), closed.toString());
       assertTrue(closed.slowestCloseMs() < HANDSHAKE_TIMEOUT_MS + 3_000, closed.toString());
-      canaryIsDecided("half-sent prefaces");
+      canaryIsDecided(what);
     }
   }
 
