@@ -81,6 +81,9 @@ public final class ArbiterMain implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @CommandLine.Mixin
+  flashsale.net.ServerLimitsOptions serverLimits = new flashsale.net.ServerLimitsOptions();
+
   @Override
   public Integer call() throws Exception {
     String problem = security.problem();
@@ -96,8 +99,8 @@ public final class ArbiterMain implements Callable<Integer> {
         config,
         // Client certificates are optional at the handshake: admins may bring a token instead; the
         // region role is only ever granted by a certificate (see ArbiterAccess).
-        (tls == null ? NettyServerBuilder.forPort(port) : NettyServerBuilder.forPort(port, tls.server(false)))
-            .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true),
+        flashsale.net.EdgeServerBuilder.of(serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults())
+            .apply(tls == null ? NettyServerBuilder.forPort(port) : NettyServerBuilder.forPort(port, tls.server(false)))),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
         redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),

@@ -25,10 +25,12 @@ public interface ArbiterStore extends AutoCloseable {
   int PAGE = 1000;
 
   /**
-   * Creates an event, idempotent by {@code requestId}: a retry with the same id returns the event
-   * stored first.
+   * Creates an event, idempotent by {@code requestId} (AIP-155): a retry with the same id and the
+   * same content (every field but the tie-break seed, which each attempt draws anew) returns the
+   * event stored first, seed included.
    *
    * @throws EventExistsException when the event id exists and was created by another request id
+   * @throws RequestIdReusedException when the request id created an event with other content
    */
   EventSpec createEvent(String requestId, EventSpec spec);
 

@@ -21,6 +21,20 @@ public final class StoreRules {
     for (String region : spec.regions()) requirePlainId("region id", region);
   }
 
+  /**
+   * Refuses a create retry whose content differs from what its request id created: the same
+   * request, except for the tie-break seed each attempt draws anew.
+   *
+   * @throws RequestIdReusedException when {@code wanted} is not the request that created {@code stored}
+   */
+  public static EventSpec sameRequestOrRefuse(String requestId, EventSpec stored, EventSpec wanted) {
+    if (!stored.equals(wanted.withTieBreakSeed(stored.tieBreakSeed()))) {
+      throw new RequestIdReusedException(stored.eventId(), "request id " + requestId + " created event "
+          + stored.eventId() + " with other content; use a new request id for another event");
+    }
+    return stored;
+  }
+
   private static void requirePlainId(String what, String value) {
     if (!EventValidator.ID.matcher(value).matches()) {
       throw new IllegalArgumentException(what + " '" + value + "' is not 1 to 64 of [A-Za-z0-9._:-]");

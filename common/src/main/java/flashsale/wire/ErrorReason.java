@@ -8,6 +8,8 @@ import io.grpc.Status;
  */
 public enum ErrorReason {
   INVALID_FIELD(Status.Code.INVALID_ARGUMENT),
+  /** The request's bytes are not a message of the method's type (or a string in it is not UTF-8). */
+  MALFORMED_MESSAGE(Status.Code.INVALID_ARGUMENT),
   EVENT_NOT_FOUND(Status.Code.NOT_FOUND),
   PURCHASE_NOT_FOUND(Status.Code.NOT_FOUND),
   EVENT_NOT_STARTED(Status.Code.FAILED_PRECONDITION),
@@ -20,6 +22,10 @@ public enum ErrorReason {
   EVENT_EXISTS(Status.Code.ALREADY_EXISTS),
   REQUEST_ID_REUSED(Status.Code.ALREADY_EXISTS),
   TOO_MANY_PENDING(Status.Code.RESOURCE_EXHAUSTED),
+  /** Over a rate limit (per user or per client address); RetryInfo says when to come back. */
+  RATE_LIMITED(Status.Code.RESOURCE_EXHAUSTED),
+  /** The user already has the most undecided purchases one user may have in the event. */
+  TOO_MANY_PENDING_FOR_USER(Status.Code.RESOURCE_EXHAUSTED),
   CLOCK_SKEW(Status.Code.UNAVAILABLE),
   ARBITER_UNAVAILABLE(Status.Code.UNAVAILABLE),
   /** A standby arbiter; ErrorInfo metadata {@code leader} names the leader's host:port when known. */

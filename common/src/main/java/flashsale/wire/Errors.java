@@ -2,8 +2,10 @@ package flashsale.wire;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,15 +21,29 @@ public final class Errors {
 
   public static StatusRuntimeException error(
       ErrorReason reason, String description, Map<String, String> metadata) {
+    return StatusProto.toStatusRuntimeException(status(reason, description, metadata).build());
+  }
+
+  /** As above, with a {@code google.rpc.RetryInfo} saying how long to wait before retrying. */
+  public static StatusRuntimeException error(
+      ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {
+    RetryInfo retry = RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+        .setSeconds(retryDelay.getSeconds()).setNanos(retryDelay.getNano())).build();
+    return StatusProto.toStatusRuntimeException(status(reason, description, metadata).addDetails(Any.pack(retry)).build());
+  }
+
+  private static com.google.rpc.Status.Builder status(ErrorReason reason, String description, Map<String, String> metadata) {
     ErrorInfo info =
         ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN).putAllMetadata(metadata).build();
-    com.google.rpc.Status status =
-        com.google.rpc.Status.newBuilder()
-            .setCode(reason.code().value())
-            .setMessage(description)
-            .addDetails(Any.pack(info))
-            .build();
-    return StatusProto.toStatusRuntimeException(status);
+    return com.google.rpc.Status.newBuilder()
+        .setCode(reason.code().value())
+        .setMessage(description)
+        .addDetails(Any.pack(info));
+  }
+
+  /** The server's RetryInfo delay of a failed call, if it sent one. */
+  public static Optional<Duration> retryDelayOf(Throwable t) {
+    return detailOf(t, RetryInfo.class).map(r -> Duration.ofSeconds(r.getRetryDelay().getSeconds(), r.getRetryDelay().getNanos()));
   }
 
   /** The ErrorInfo reason of a failed call, if the server sent one. */
@@ -37,12 +53,16 @@ public final class Errors {
 
   /** The ErrorInfo of a failed call, if the server sent one. */
   public static Optional<ErrorInfo> infoOf(Throwable t) {
+    return detailOf(t, ErrorInfo.class);
+  }
+
+  private static <T extends com.google.protobuf.Message> Optional<T> detailOf(Throwable t, Class<T> type) {
     com.google.rpc.Status status = StatusProto.fromThrowable(t);
     if (status == null) return Optional.empty();
     for (Any detail : status.getDetailsList()) {
-      if (detail.is(ErrorInfo.class)) {
+      if (detail.is(type)) {
         try {
-          return Optional.of(detail.unpack(ErrorInfo.class));
+          return Optional.of(detail.unpack(type));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
           return Optional.empty();
         }

@@ -70,8 +70,30 @@ public abstract class ArbiterStoreContract {
   void createEventRetriedWithTheSameRequestIdReturnsTheEventStoredFirst() {
     EventSpec first = event("e1", 10, 2);
     assertEquals(first, store.createEvent("create-1", first));
-    assertEquals(first, store.createEvent("create-1", event("e1", 99, 5)));
+    // A retry draws another tie-break seed; it still gets the first event, seed included.
+    assertEquals(first, store.createEvent("create-1", first.withTieBreakSeed(first.tieBreakSeed() + 1)));
     assertEquals(Optional.of(first), store.findEvent("e1"));
+  }
+
+  @Test
+  void createEventWithAReusedRequestIdAndOtherContentFailsAndKeepsTheFirst() {
+    EventSpec first = event("e1", 10, 2);
+    store.createEvent("create-1", first);
+    var sameIdOtherStock = assertThrows(RequestIdReusedException.class, () -> store.createEvent("create-1", event("e1", 99, 5)));
+    assertEquals("e1", sameIdOtherStock.eventId());
+    var otherEvent = assertThrows(RequestIdReusedException.class, () -> store.createEvent("create-1", event("e2", 10, 2)));
+    assertEquals("e1", otherEvent.eventId());
+    assertEquals(Optional.of(first), store.findEvent("e1"));
+    assertEquals(Optional.empty(), store.findEvent("e2"));
+    assertEquals(List.of(first), store.listLiveEvents());
+  }
+
+  @Test
+  void aRequestIdRefusedForAnExistingEventCanStillCreateItsOwn() {
+    store.createEvent("create-1", event("e1", 10, 2));
+    assertThrows(EventExistsException.class, () -> store.createEvent("create-2", event("e1", 10, 2)));
+    EventSpec second = event("e2", 10, 2);
+    assertEquals(second, store.createEvent("create-2", second));
   }
 
   @Test

@@ -3,10 +3,12 @@ package flashsale.store;
 import static flashsale.store.Sales.batch;
 import static flashsale.store.Sales.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventSpec;
 import flashsale.sale.LossReason;
 import flashsale.store.memory.InMemoryArbiterStore;
 import flashsale.store.redis.RedisArbiterStore;
@@ -70,7 +72,8 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
     do {
       KeyScanCursor<String> page = raw.scan(cursor, ScanArgs.Builder.limit(100));
       for (String key : page.getKeys()) {
-        if (key.equals("fs:events") || key.equals("fs:live")) continue; // the two indexes span events
+        // the indexes span events
+        if (key.equals("fs:events") || key.equals("fs:live") || key.equals("fs:create-requests")) continue;
         Matcher m = tagged.matcher(key);
         assertTrue(m.matches() && Set.of("sale-1", "sale:2").contains(m.group(1)), "not hash-tagged by event: " + key);
         seen.add(key);
@@ -79,6 +82,17 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
     } while (!cursor.isFinished());
     assertEquals(10, seen.size(), "expected five keys per event, got " + seen);
     assertEquals(Set.of("sale-1", "sale:2"), raw.smembers("fs:events"));
+  }
+
+  @Test
+  void aReusedCreateRequestIdIsRefusedByTheNextLeadersStoreToo() {
+    EventSpec first = event("e1", 10, 2);
+    store.createEvent("create-1", first);
+    try (ArbiterStore next = new RedisArbiterStore(REDIS.uri())) { // another arbiter, after a failover
+      assertThrows(RequestIdReusedException.class, () -> next.createEvent("create-1", event("e2", 10, 2)));
+      assertThrows(RequestIdReusedException.class, () -> next.createEvent("create-1", event("e1", 99, 2)));
+      assertEquals(first, next.createEvent("create-1", first.withTieBreakSeed(7)));
+    }
   }
 
   @Test

@@ -1,5 +1,7 @@
 package flashsale.region;
 
+import flashsale.net.ServerLimits;
+import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.StampUncertainty;
 import flashsale.wire.EventValidator;
 import java.util.List;
@@ -24,6 +26,8 @@ import java.util.List;
  * @param arbiterSilenceTimeoutMs an arbiter stream that brought nothing (not even a clock reply)
  *     for this long is dropped and the next arbiter tried; about the arbiters' lease ttl, so a
  *     region leaves a frozen leader about when its lease runs out
+ * @param buyerLimits new purchases per user id and client address, undecided purchases per user
+ * @param serverLimits what one buyer connection may hold of the port (idle, age, calls, headers)
  */
 public record RegionConfig(
     String region,
@@ -37,7 +41,9 @@ public record RegionConfig(
     long reconnectMaxMs,
     int warmupPurchases,
     StampUncertainty uncertainty,
-    long arbiterSilenceTimeoutMs) {
+    long arbiterSilenceTimeoutMs,
+    BuyerLimits.Settings buyerLimits,
+    ServerLimits serverLimits) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
@@ -55,6 +61,8 @@ public record RegionConfig(
     }
     arbiterTargets = List.copyOf(arbiterTargets);
     java.util.Objects.requireNonNull(uncertainty, "uncertainty");
+    java.util.Objects.requireNonNull(buyerLimits, "buyerLimits");
+    java.util.Objects.requireNonNull(serverLimits, "serverLimits");
     arbiterTargets.forEach(RegionConfig::checkHostPort);
     positive("heartbeat interval ms", heartbeatIntervalMs);
     positive("max pending", maxPending);
@@ -96,6 +104,8 @@ public record RegionConfig(
     b.warmupPurchases = warmupPurchases;
     b.uncertainty = uncertainty;
     b.arbiterSilenceTimeoutMs = arbiterSilenceTimeoutMs;
+    b.buyerLimits = buyerLimits;
+    b.serverLimits = serverLimits;
     return b;
   }
 
@@ -113,6 +123,8 @@ public record RegionConfig(
     private int warmupPurchases = DEFAULT_WARMUP_PURCHASES;
     private StampUncertainty uncertainty = StampUncertainty.defaults();
     private long arbiterSilenceTimeoutMs = DEFAULT_ARBITER_SILENCE_TIMEOUT_MS;
+    private BuyerLimits.Settings buyerLimits = BuyerLimits.Settings.defaults();
+    private ServerLimits serverLimits = ServerLimits.regionDefaults();
 
     private Builder(String region) {
       this.region = region;
@@ -169,10 +181,20 @@ public record RegionConfig(
       return this;
     }
 
+    public Builder buyerLimits(BuyerLimits.Settings limits) {
+      this.buyerLimits = limits;
+      return this;
+    }
+
+    public Builder serverLimits(ServerLimits limits) {
+      this.serverLimits = limits;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
           rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
-          uncertainty, arbiterSilenceTimeoutMs);
+          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits);
     }
   }
 

@@ -1,5 +1,8 @@
 package flashsale.region;
 
+import flashsale.net.ServerLimits;
+import flashsale.net.ServerLimitsOptions;
+import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.StampUncertainty;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
@@ -80,6 +83,34 @@ public final class RegionMain implements Callable<Integer> {
 
   @Mixin LinkSecurityOptions security = new LinkSecurityOptions();
 
+  @Option(names = "--user-rate", defaultValue = "20",
+      description = "New purchases per second one user id may place (retries of a sent request_id are never "
+          + "counted); beyond it RESOURCE_EXHAUSTED RATE_LIMITED with a retry delay; 0 turns it off (default ${DEFAULT-VALUE}).")
+  double userRate;
+
+  @Option(names = "--user-burst", defaultValue = "40", description = "How many of those at once (default ${DEFAULT-VALUE}).")
+  int userBurst;
+
+  @Option(names = "--address-rate", defaultValue = "0",
+      description = "New purchases per second from one client IP address; 0 turns it off, as behind a proxy or "
+          + "load balancer every buyer shares its address (default ${DEFAULT-VALUE}).")
+  double addressRate;
+
+  @Option(names = "--address-burst", defaultValue = "1000", description = "How many of those at once (default ${DEFAULT-VALUE}).")
+  int addressBurst;
+
+  @Option(names = "--max-pending-per-user", defaultValue = "20",
+      description = "Most undecided purchases one user may hold in one event (default ${DEFAULT-VALUE}).")
+  int maxPendingPerUser;
+
+  @Option(names = "--rate-limit-keys", defaultValue = "1000000",
+      description = "Most user ids (and, apart, addresses) whose rate buckets are kept; beyond, the least used "
+          + "are dropped (default ${DEFAULT-VALUE}).")
+  long rateLimitKeys;
+
+  @CommandLine.Mixin
+  ServerLimitsOptions serverLimits = new ServerLimitsOptions();
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
@@ -91,6 +122,9 @@ public final class RegionMain implements Callable<Integer> {
         .warmupPurchases(warmupPurchases)
         .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))
         .arbiterSilenceTimeoutMs(arbiterSilenceTimeoutMs)
+        .buyerLimits(new BuyerLimits.Settings(userRate, userBurst, addressRate, addressBurst, maxPendingPerUser,
+            rateLimitKeys))
+        .serverLimits(serverLimits.resolve(ServerLimits.regionDefaults()))
         .build();
     String problem = security.problem();
     if (problem != null) throw new IllegalArgumentException(problem);

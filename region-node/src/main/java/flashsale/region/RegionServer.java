@@ -12,6 +12,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import flashsale.metrics.GrpcServerMetrics;
+import flashsale.net.EdgeServerBuilder;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -85,7 +86,7 @@ public final class RegionServer {
     InFlightReads inFlight = new InFlightReads();
     this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
         modes, inFlight);
-    this.server = serverBuilder
+    this.server = EdgeServerBuilder.of(serverBuilder)
         .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -106,7 +107,7 @@ public final class RegionServer {
   /** As above, serving buyers with {@code buyerCredentials} (TLS from --tls-cert and --tls-key). */
   public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
       ModesConfig modes, ServerCredentials buyerCredentials) {
-    StampedTransport transport = StampedTransport.onPort(port, clock, buyerCredentials);
+    StampedTransport transport = StampedTransport.onPort(port, clock, config.serverLimits(), buyerCredentials);
     RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
     server.ownedTransport = transport;
     server.buyerTls = buyerCredentials instanceof io.grpc.TlsServerCredentials;
@@ -207,7 +208,7 @@ public final class RegionServer {
   private static RegionNode.Settings nodeSettings(RegionConfig c) {
     return new RegionNode.Settings(c.heartbeatIntervalMs(), c.clockProbeIntervalMs(), c.reconnectMinMs(),
         c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.uncertainty(),
-        c.arbiterSilenceTimeoutMs());
+        c.arbiterSilenceTimeoutMs(), c.buyerLimits());
   }
 
   private static List<String> requireTargets(RegionConfig config) {

@@ -8,6 +8,7 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
+import flashsale.store.RequestIdReusedException;
 import flashsale.store.modes.PoolCounters;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.CreateEventResponse;
@@ -75,6 +76,9 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
           ErrorReason.EVENT_EXISTS,
           "event " + wanted.eventId() + " exists (created by another request_id)",
           Map.of("event_id", wanted.eventId()));
+    } catch (RequestIdReusedException e) {
+      throw Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(),
+          Map.of("request_id", request.getRequestId(), "event_id", e.eventId()));
     } catch (RuntimeException e) {
       throw Failures.toStatus(e);
     }

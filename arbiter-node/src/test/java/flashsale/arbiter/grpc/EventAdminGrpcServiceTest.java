@@ -122,6 +122,18 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
+  void aReusedRequestIdWithOtherContentIsRequestIdReusedAndCreatesNothing() {
+    Event first = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("req-1").setEvent(validEvent()).build())
+        .getEvent();
+    assertStatus(Status.Code.ALREADY_EXISTS, "REQUEST_ID_REUSED", createFails("req-1", e -> e.setStock(99)));
+    assertStatus(Status.Code.ALREADY_EXISTS, "REQUEST_ID_REUSED", createFails("req-1", e -> e.setEventId("shoes-2")));
+    var view = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-1").build());
+    assertEquals(first, view.getEvent());
+    assertStatus(Status.Code.NOT_FOUND, "EVENT_NOT_FOUND", assertThrows(StatusRuntimeException.class,
+        () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-2").build())));
+  }
+
+  @Test
   void eachInvalidFieldIsInvalidArgument() {
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("", e -> e));
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setEventId("")));

@@ -36,22 +36,39 @@ public final class JarCluster implements AutoCloseable {
   /**
    * @param redisUri the arbiter's store; null keeps it in the arbiter's memory
    * @param jvmOptions options for every node JVM, e.g. {@code -Xmx1g}
+   * @param regionArgs flags added to every region's command line, e.g. rate limits
+   * @param arbiterArgs flags added to the arbiter's command line
    */
-  public record Settings(Path arbiterJar, Path regionJar, long farDelayMs, String redisUri, Path logDir, List<String> jvmOptions) {
+  public record Settings(Path arbiterJar, Path regionJar, long farDelayMs, String redisUri, Path logDir, List<String> jvmOptions,
+      List<String> regionArgs, List<String> arbiterArgs) {
     public Settings {
       jvmOptions = List.copyOf(jvmOptions);
+      regionArgs = List.copyOf(regionArgs);
+      arbiterArgs = List.copyOf(arbiterArgs);
       if (farDelayMs < 0) throw new IllegalArgumentException("far delay must be >= 0 ms, got " + farDelayMs);
     }
 
     /** The jars where a reactor build leaves them, found from {@code root} or its parent. */
     public static Settings fromBuild(Path root, long farDelayMs, String redisUri, Path logDir) {
-      return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir, List.of());
+      return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir, List.of(),
+          List.of(), List.of());
+    }
+
+    /** The same deployment with {@code args} added to every region's command line. */
+    public Settings withRegionArgs(List<String> args) {
+      return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, args, arbiterArgs);
+    }
+
+    /** The same deployment with {@code args} added to the arbiter's command line. */
+    public Settings withArbiterArgs(List<String> args) {
+      return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, regionArgs, args);
     }
   }
 
   private final Settings settings;
   private final List<Process> processes = new ArrayList<>();
   private final Map<String, WireTap> taps = new LinkedHashMap<>();
+  private final Map<String, Integer> regionPorts = new LinkedHashMap<>();
   private final WireLog wireLog = new WireLog();
   private TcpDelayProxy farLink;
   private int arbiterPort;
@@ -81,16 +98,19 @@ public final class JarCluster implements AutoCloseable {
     List<String> arbiterArgs = new ArrayList<>(List.of("--node-id", "arbiter-1", "--port", Integer.toString(arbiterPort)));
     arbiterArgs.addAll(pki.arbiterArgs("arbiter-1"));
     if (settings.redisUri() != null) arbiterArgs.addAll(List.of("--redis", settings.redisUri()));
+    arbiterArgs.addAll(settings.arbiterArgs());
     launch(settings.arbiterJar(), "arbiter", arbiterArgs);
     awaitArbiter(timeout); // a region that connects too early would back off and start late
     farLink = new TcpDelayProxy(arbiterPort, settings.farDelayMs());
     for (String region : REGIONS) {
       int port = freePort();
       String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
-      List<String> regionArgs = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
+      List<String> args = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
           "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
-      regionArgs.addAll(pki.regionArgs(region));
-      launch(settings.regionJar(), "region-" + region, regionArgs);
+      args.addAll(pki.regionArgs(region));
+      args.addAll(settings.regionArgs());
+      launch(settings.regionJar(), "region-" + region, args);
+      regionPorts.put(region, port);
       taps.put(region, new WireTap(port, wireLog));
     }
     awaitRegionsConnected(timeout);
@@ -198,6 +218,17 @@ public final class JarCluster implements AutoCloseable {
     WireTap tap = taps.get(region);
     if (tap == null) throw new IllegalArgumentException("no region " + region);
     return tap.address();
+  }
+
+  /** The region's own port, behind its tap: for clients whose bytes no tap should see. */
+  public int regionPort(String region) {
+    Integer port = regionPorts.get(region);
+    if (port == null) throw new IllegalArgumentException("no region " + region);
+    return port;
+  }
+
+  public int arbiterPort() {
+    return arbiterPort;
   }
 
   public WireLog wireLog() {

@@ -10,6 +10,7 @@ import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
+import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
 import java.util.HashMap;
 import java.util.List;
@@ -28,13 +29,21 @@ public final class InMemoryArbiterStore implements ArbiterStore {
 
   private final Object lock = new Object();
   private final Map<String, EventState> events = new HashMap<>(); // guarded by lock
+  /** Create request id to the event it created. */
+  private final Map<String, String> createRequests = new HashMap<>(); // guarded by lock
 
   @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
     StoreRules.requireStorable(spec);
     synchronized (lock) {
+      String created = createRequests.get(requestId);
+      if (created != null && !created.equals(spec.eventId())) {
+        throw new RequestIdReusedException(created, "request id " + requestId + " created event " + created
+            + ", not " + spec.eventId());
+      }
       EventState existing = events.get(spec.eventId());
       if (existing == null) {
+        createRequests.put(requestId, spec.eventId());
         events.put(spec.eventId(), new EventState(requestId, spec));
         log.info("event created event={} stock={} request={}", spec.eventId(), spec.stock(), requestId);
         return spec;
@@ -43,7 +52,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
         throw new EventExistsException(
             "event " + spec.eventId() + " was created by request id " + existing.createRequestId);
       }
-      return existing.spec;
+      return StoreRules.sameRequestOrRefuse(requestId, existing.spec, spec);
     }
   }
 

@@ -14,6 +14,12 @@ record EventKeys(String eventId) {
    */
   static final String LIVE_INDEX = "fs:live";
 
+  /**
+   * Hash: create request id to the event id it created (AIP-155: a reused request id must not
+   * create a second event). Spans events, so it is written outside functions.
+   */
+  static final String CREATE_REQUESTS = "fs:create-requests";
+
   /** Hash: the event's spec, its creating request id, remaining stock and last decided rank. */
   String meta() {
     return key("meta");

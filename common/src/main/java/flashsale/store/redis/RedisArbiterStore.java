@@ -7,8 +7,10 @@ import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
+import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreRefusedException;
+import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -100,17 +102,40 @@ public final class RedisArbiterStore implements ArbiterStore {
   @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
     StoreRules.requireStorable(spec);
+    claimRequestId(requestId, spec.eventId());
     EventKeys keys = new EventKeys(spec.eventId());
     List<byte[]> args = new ArrayList<>(List.of(requestId.getBytes(UTF_8)));
     args.addAll(EventCodec.fields(spec));
     String[] keyNames = {keys.meta()};
-    List<Object> stored = read(spec.eventId(), functions.createEvent, keyNames, args.toArray(byte[][]::new));
+    List<Object> stored;
+    try {
+      stored = read(spec.eventId(), functions.createEvent, keyNames, args.toArray(byte[][]::new));
+    } catch (EventExistsException e) {
+      // Created nothing: the request id stays free for the event it may yet create.
+      await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
+      throw e;
+    }
     // The indexes span events, so they cannot be in the function; a retried create repairs them.
     await(spec.eventId(), redis.sadd(EventKeys.EVENT_INDEX, spec.eventId().getBytes(UTF_8)));
     await(spec.eventId(), redis.sadd(EventKeys.LIVE_INDEX, spec.eventId().getBytes(UTF_8)));
     EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));
     log.info("event stored event={} stock={} request={}", storedSpec.eventId(), storedSpec.stock(), requestId);
-    return storedSpec;
+    return StoreRules.sameRequestOrRefuse(requestId, storedSpec, spec);
+  }
+
+  /**
+   * Binds the request id to the event id before the event is created, so a reused id cannot create
+   * a second event; a crash between the two leaves a binding that a retry of the same request
+   * completes.
+   */
+  private void claimRequestId(String requestId, String eventId) {
+    if (await(eventId, redis.hsetnx(EventKeys.CREATE_REQUESTS, requestId, eventId.getBytes(UTF_8)))) return;
+    byte[] bound = await(eventId, redis.hget(EventKeys.CREATE_REQUESTS, requestId));
+    String created = bound == null ? eventId : new String(bound, UTF_8);
+    if (!created.equals(eventId)) {
+      throw new RequestIdReusedException(created, "request id " + requestId + " created event " + created
+          + ", not " + eventId);
+    }
   }
 
   @Override

@@ -25,9 +25,19 @@ public final class RegionBook {
   private final LinkedHashMap<String, Ticket> pending = new LinkedHashMap<>();
   private final Map<String, Answer> decided;
   private final Map<String, Long> soldOutMicros = new HashMap<>();
+  /** Pending tickets per event and user (no entry for none): at most one entry per pending ticket. */
+  private final Map<String, Integer> pendingPerUser = new HashMap<>();
+  private final int maxPendingPerUser;
   private long lastTicketMicros = Long.MIN_VALUE;
 
   public RegionBook(String region, int maxPending, int rememberedDecisions) {
+    this(region, maxPending, rememberedDecisions, Integer.MAX_VALUE);
+  }
+
+  /** @param maxPendingPerUser most undecided purchases one user may hold in one event */
+  public RegionBook(String region, int maxPending, int rememberedDecisions, int maxPendingPerUser) {
+    if (maxPendingPerUser < 1) throw new IllegalArgumentException("maxPendingPerUser < 1: " + maxPendingPerUser);
+    this.maxPendingPerUser = maxPendingPerUser;
     if (maxPending < 1) throw new IllegalArgumentException("maxPending < 1: " + maxPending);
     if (rememberedDecisions < 1) throw new IllegalArgumentException("rememberedDecisions < 1: " + rememberedDecisions);
     this.region = region;
@@ -80,11 +90,17 @@ public final class RegionBook {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
           "region " + region + " already holds " + pending.size() + " pending purchases (max " + maxPending + ")"));
     }
+    if (pendingPerUser.getOrDefault(userKey(ticket), 0) >= maxPendingPerUser) {
+      return new PurchaseResult.Failed(new Failure(ErrorReason.TOO_MANY_PENDING_FOR_USER, "user " + req.userId()
+          + " already has " + maxPendingPerUser + " undecided purchases in event " + req.eventId()
+          + "; wait for their decisions", Map.of("user_id", req.userId(), "event_id", req.eventId())));
+    }
     if (stampMicros <= lastTicketMicros) {
       throw new IllegalStateException("stamp " + stampMicros + " us not above last ticket " + lastTicketMicros + " us");
     }
     lastTicketMicros = stampMicros;
     pending.put(req.requestId(), ticket);
+    pendingPerUser.merge(userKey(ticket), 1, Integer::sum);
     return new PurchaseResult.Ticketed(ticket);
   }
 
@@ -100,7 +116,7 @@ public final class RegionBook {
     Ticket waiting = pending.get(ticket.requestId());
     if (waiting == null && !ticket.region().equals(region)) return Optional.empty();
     if (waiting != null && waiting.samePurchaseAs(ticket)) {
-      pending.remove(ticket.requestId());
+      removePending(ticket.requestId());
       Answer answer = new Answer.Ranked(decision);
       decided.put(ticket.requestId(), answer);
       return Optional.of(new Completion(ticket.requestId(), new PurchaseResult.Decided(answer)));
@@ -120,7 +136,7 @@ public final class RegionBook {
 
   /** The arbiter refused the ticket: the purchase ends with {@code failure} and is forgotten. */
   public Optional<Completion> rejected(String requestId, Failure failure) {
-    Ticket removed = pending.remove(requestId);
+    Ticket removed = removePending(requestId);
     if (removed == null) return Optional.empty();
     return Optional.of(new Completion(requestId, new PurchaseResult.Failed(failure)));
   }
@@ -149,6 +165,16 @@ public final class RegionBook {
 
   public int rememberedCount() {
     return decided.size();
+  }
+
+  private Ticket removePending(String requestId) {
+    Ticket removed = pending.remove(requestId);
+    if (removed != null) pendingPerUser.computeIfPresent(userKey(removed), (k, n) -> n == 1 ? null : n - 1);
+    return removed;
+  }
+
+  private static String userKey(Ticket t) {
+    return t.eventId() + '\n' + t.userId(); // ids never hold a newline (PurchaseRules)
   }
 
   private static boolean sameContent(Ticket ticket, BuyRequest req) {

@@ -29,6 +29,7 @@ public final class RegionCore {
   private final ClockOffsetEstimator clockEstimate = new ClockOffsetEstimator(CLOCK_WINDOW);
   private final Map<String, EventSpec> events = new HashMap<>();
   private final StampUncertainty uncertainty;
+  private final BuyerLimits limits;
   private LongSupplier unstampedReads = () -> Long.MAX_VALUE;
 
   /** A buyer's view of one event. */
@@ -41,10 +42,17 @@ public final class RegionCore {
   /** @param uncertainty what each ticket reports as its stamp's error bound */
   public RegionCore(String region, int maxPending, int rememberedDecisions, InstantSource clock,
       StampUncertainty uncertainty) {
+    this(region, maxPending, rememberedDecisions, clock, uncertainty, BuyerLimits.Settings.OFF);
+  }
+
+  /** @param limits how many new purchases one user or client address may place, and hold undecided */
+  public RegionCore(String region, int maxPending, int rememberedDecisions, InstantSource clock,
+      StampUncertainty uncertainty, BuyerLimits.Settings limits) {
     this.uncertainty = uncertainty;
     this.region = region;
     this.clock = new StampClock(clock);
-    this.book = new RegionBook(region, maxPending, rememberedDecisions);
+    this.limits = new BuyerLimits(limits);
+    this.book = new RegionBook(region, maxPending, rememberedDecisions, limits.maxPendingPerUser());
   }
 
   public String region() {
@@ -78,6 +86,14 @@ public final class RegionCore {
    * this process out of the ranking.
    */
   public PurchaseResult purchase(BuyRequest req, long arrivalMicros) {
+    return purchase(req, arrivalMicros, "");
+  }
+
+  /**
+   * As above, from {@code clientAddress}: a new purchase (not a retry of a known request id) is
+   * counted against its user's and its address's rate limits.
+   */
+  public PurchaseResult purchase(BuyRequest req, long arrivalMicros, String clientAddress) {
     Optional<Failure> invalid = validate(req);
     if (invalid.isPresent()) return new PurchaseResult.Failed(invalid.get());
     Optional<PurchaseResult> known = book.known(req);
@@ -86,6 +102,8 @@ public final class RegionCore {
     if (spec == null) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.EVENT_NOT_FOUND, "no event " + req.eventId()));
     }
+    Optional<Failure> limited = limits.admit(req.userId(), clientAddress, arrivalMicros);
+    if (limited.isPresent()) return new PurchaseResult.Failed(limited.get());
     if (clockEstimate.flagged()) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.CLOCK_SKEW,
           "region " + region + " clock is flagged by the arbiter: " + clockEstimate.verdictMessage()));

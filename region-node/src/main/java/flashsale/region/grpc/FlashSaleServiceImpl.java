@@ -61,6 +61,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     // read until the purchase is stamped on the loop.
     Optional<InFlightReads.Read> read = ArrivalStamps.currentRead();
     long arrivalMicros = read.map(InFlightReads.Read::readMicros).orElseGet(core::arrivalMicros);
+    String clientAddress = ClientAddress.current();
     if (queuedPurchases.incrementAndGet() > maxQueuedPurchases) {
       queuedPurchases.decrementAndGet();
       read.ifPresent(InFlightReads.Read::release);
@@ -72,7 +73,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       queuedPurchases.decrementAndGet();
       // The read stays in flight (holding watermarks below it) until admit stamps it, across an
       // event look-up too; a call refused before that ends, and its end releases the read.
-      purchaseOnLoop(buy, arrivalMicros, read, response);
+      purchaseOnLoop(buy, arrivalMicros, clientAddress, read, response);
     });
   }
 
@@ -110,20 +111,20 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }));
   }
 
-  private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, Optional<InFlightReads.Read> read,
-      StreamObserver<PurchaseResponse> response) {
+  private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, String clientAddress,
+      Optional<InFlightReads.Read> read, StreamObserver<PurchaseResponse> response) {
     Optional<Failure> refused = calls.closedWith().or(() -> core.validate(buy));
     if (refused.isPresent()) {
       response.onError(RegionWire.status(refused.get()));
       return;
     }
     withEvent(buy.eventId(), response, () -> {
-      admit(buy, arrivalMicros, response);
+      admit(buy, arrivalMicros, clientAddress, response);
       read.ifPresent(InFlightReads.Read::release); // stamped (or answered from what is known)
     });
   }
 
-  private void admit(BuyRequest buy, long arrivalMicros, StreamObserver<PurchaseResponse> response) {
+  private void admit(BuyRequest buy, long arrivalMicros, String clientAddress, StreamObserver<PurchaseResponse> response) {
     // A look-up may have taken us past shutdown; a ticket now would never be answered.
     Optional<Failure> closed = calls.closedWith();
     if (closed.isPresent()) {
@@ -136,7 +137,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       modes.purchase(modeEvent.get(), buy, core.stampAt(arrivalMicros), response);
       return;
     }
-    switch (core.purchase(buy, arrivalMicros)) {
+    switch (core.purchase(buy, arrivalMicros, clientAddress)) {
       case PurchaseResult.Ticketed t -> {
         calls.await(buy.requestId(), response);
         link.send(t.ticket());

@@ -1,5 +1,6 @@
 package flashsale.region.grpc;
 
+import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
 import flashsale.region.core.Readiness;
 import flashsale.region.core.RegionCore;
@@ -8,7 +9,8 @@ import flashsale.region.modes.ModeSellers;
 import flashsale.region.modes.ModesConfig;
 import flashsale.region.transport.InFlightReads;
 import flashsale.wire.ErrorReason;
-import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import java.time.InstantSource;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -27,7 +29,7 @@ public final class RegionNode {
   /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
   public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
       long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs,
-      StampUncertainty uncertainty, long arbiterSilenceTimeoutMs) {}
+      StampUncertainty uncertainty, long arbiterSilenceTimeoutMs, BuyerLimits.Settings buyerLimits) {}
 
   private final String region;
   private final RegionLoop loop;
@@ -56,7 +58,8 @@ public final class RegionNode {
     this.region = region;
     this.arbiter = arbiter;
     this.loop = new RegionLoop(region);
-    RegionCore core = new RegionCore(region, s.maxPending(), s.rememberedDecisions(), clock, s.uncertainty());
+    RegionCore core = new RegionCore(region, s.maxPending(), s.rememberedDecisions(), clock, s.uncertainty(),
+        s.buyerLimits());
     this.core = core;
     core.unstampedReads(inFlight::oldestMicros);
     this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
@@ -68,8 +71,9 @@ public final class RegionNode {
     this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending());
   }
 
-  public BindableService service() {
-    return service;
+  /** The public service, each call knowing its client's address (for the per-address limit). */
+  public ServerServiceDefinition service() {
+    return ServerInterceptors.intercept(service, new ClientAddress());
   }
 
   public void start() {

@@ -2,6 +2,7 @@ package flashsale.region.grpc;
 
 import flashsale.region.core.Answer;
 import flashsale.region.core.BuyRequest;
+import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
 import flashsale.region.core.Rejection;
 import flashsale.region.core.RegionCore;
@@ -25,8 +26,11 @@ public final class RegionWire {
     return new BuyRequest(r.getEventId(), r.getUserId(), r.getRequestId(), r.getQuantity());
   }
 
+  /** The failure's status; a failure that says when to retry also carries a {@code RetryInfo}. */
   public static StatusRuntimeException status(Failure f) {
-    return Errors.error(f.reason(), f.message(), f.metadata());
+    String retryMs = f.metadata().get(BuyerLimits.RETRY_DELAY_MS);
+    return retryMs == null ? Errors.error(f.reason(), f.message(), f.metadata())
+        : Errors.error(f.reason(), f.message(), f.metadata(), java.time.Duration.ofMillis(Long.parseLong(retryMs)));
   }
 
   public static PurchaseDecision toProto(Answer answer) {

@@ -1,6 +1,7 @@
 package flashsale.region.transport;
 
 import io.grpc.InsecureServerCredentials;
+import flashsale.net.ServerLimits;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -26,7 +27,8 @@ public final class StampedTransport implements AutoCloseable {
   private final ExecutorService calls;
   private final NettyServerBuilder builder;
 
-  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads, ServerCredentials credentials) {
+  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads, ServerLimits limits,
+      ServerCredentials credentials) {
     this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true),
         NioIoHandler.newFactory());
     // The reading threads stamp: ask the OS to run them first (takes effect with
@@ -36,21 +38,21 @@ public final class StampedTransport implements AutoCloseable {
     this.calls = Executors.newFixedThreadPool(workerThreads, new DefaultThreadFactory("region-call", true));
     ReadStampHandler stamper = new ReadStampHandler(clock);
     // TLS, when on, is decoded after the stamp: the stamping handler heads the pipeline.
-    this.builder = NettyServerBuilder.forAddress(address, credentials)
+    this.builder = limits.apply(NettyServerBuilder.forAddress(address, credentials))
         .executor(calls)
         .channelFactory(() -> new StampingServerSocketChannel(stamper))
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
   }
 
-  /** A transport listening on {@code port} (0 picks a free one) of every interface. */
+  /** A transport listening on {@code port} (0 picks a free one) of every interface, with the region's default limits. */
   public static StampedTransport onPort(int port, InstantSource clock) {
-    return onPort(port, clock, InsecureServerCredentials.create());
+    return onPort(port, clock, ServerLimits.regionDefaults(), InsecureServerCredentials.create());
   }
 
-  /** As {@link #onPort(int, InstantSource)}, serving buyers with {@code credentials} (TLS). */
-  public static StampedTransport onPort(int port, InstantSource clock, ServerCredentials credentials) {
-    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads(), credentials);
+  /** As above, each connection held to {@code limits}, serving buyers with {@code credentials} (TLS or plaintext). */
+  public static StampedTransport onPort(int port, InstantSource clock, ServerLimits limits, ServerCredentials credentials) {
+    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads(), limits, credentials);
   }
 
   /** The builder to configure further and build; use it once. */

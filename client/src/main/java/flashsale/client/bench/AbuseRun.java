@@ -1,0 +1,86 @@
+package flashsale.client.bench;
+
+import flashsale.client.FlashSaleClient;
+import flashsale.client.FlashSaleException;
+import flashsale.client.load.ArrivalPattern;
+import flashsale.client.load.LoadConfig;
+import flashsale.client.load.LoadGenerator;
+import flashsale.client.load.LoadResult;
+import flashsale.client.load.RegionTarget;
+import flashsale.v1.EventMode;
+import io.grpc.Channel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One user hammering a region while a crowd buys normally: a crowd of distinct users at a steady
+ * (Poisson) rate and, at the same time, the user id {@value #ABUSER} at a far higher, even rate.
+ * The crowd's latency is what the abuse must not move; the abuser's answers show the rate limit.
+ *
+ * @param crowdUsers distinct users of the crowd
+ * @param crowdPerSecond the crowd's purchases per second, all together
+ * @param abuserPerSecond the one user's purchases per second; 0 runs the crowd alone
+ * @param duration how long both send
+ */
+public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSecond, Duration duration) {
+  public static final String ABUSER = "abuser";
+
+  /**
+   * How the abuser was answered: calls by outcome ("DECIDED" or a gRPC code name), and the time from
+   * the first send to the last answer (every call reached the region within it).
+   */
+  public record Abuser(long sent, Map<String, Long> outcomes, long elapsedMicros) {
+    public long count(String outcome) {
+      return outcomes.getOrDefault(outcome, 0L);
+    }
+  }
+
+  /** What each side got; {@code abuser} is null when there was none. */
+  public record Result(LoadResult crowd, Abuser abuser) {}
+
+  /** Creates a fresh event over {@code regions} and runs both loads against {@code region} to the end. */
+  public Result run(Channel admin, List<String> regions, String region, Channel buyers, String eventId)
+      throws Exception {
+    ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, 1_000_000, regions);
+    var crowd = new LoadGenerator(LoadConfig.of(eventId, List.of(new RegionTarget(region, buyers)), crowdUsers,
+        crowdPerSecond, duration, ArrivalPattern.POISSON).withMaxInFlight(10_000).withDeadline(Duration.ofSeconds(10)));
+    CompletableFuture<Abuser> abuser = abuserPerSecond <= 0 ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.supplyAsync(() -> abuse(new FlashSaleClient(buyers, Duration.ofSeconds(10)), eventId));
+    LoadResult crowdResult = crowd.run();
+    return new Result(crowdResult, abuser.get());
+  }
+
+  private Abuser abuse(FlashSaleClient client, String eventId) {
+    long calls = Math.round(abuserPerSecond * duration.toNanos() / 1e9);
+    long intervalNanos = (long) (1e9 / abuserPerSecond);
+    Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+    CountDownLatch answered = new CountDownLatch((int) calls);
+    long startNanos = System.nanoTime();
+    for (long i = 0; i < calls; i++) {
+      LockSupport.parkNanos(startNanos + i * intervalNanos - System.nanoTime());
+      client.purchaseAsync(eventId, ABUSER, eventId + "-abuse-" + i, 1).whenComplete((ok, failure) -> {
+        String outcome = failure == null ? "DECIDED" : FlashSaleException.from(failure).code().name();
+        outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+        answered.countDown();
+      });
+    }
+    try {
+      if (!answered.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("abuser calls unanswered after 30 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("abuser interrupted", e);
+    }
+    long elapsedMicros = (System.nanoTime() - startNanos) / 1000;
+    Map<String, Long> counts = new TreeMap<>();
+    outcomes.forEach((k, v) -> counts.put(k, v.sum()));
+    return new Abuser(calls, counts, elapsedMicros);
+  }
+}

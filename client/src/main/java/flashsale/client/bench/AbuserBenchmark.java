@@ -1,0 +1,95 @@
+package flashsale.client.bench;
+
+import flashsale.client.cluster.JarCluster;
+import flashsale.client.load.LoadResult;
+import flashsale.client.load.RecordOutcome;
+import flashsale.client.load.RequestRecord;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Does one abusive user slow everyone else down? Against nodes started from the jars (default
+ * flags: 20 new purchases/s per user, burst 40), a crowd of 1,000 users buys at 300/s for 5 s,
+ * alone and then with one user sending 3,000/s at the same region; three times each, alternating.
+ * Prints the crowd's p50/p99 latency per run and min/median/max over the runs, and how the
+ * abuser was answered. Run it alone on the machine:
+ * {@code flock /work/bench.lock java -cp client/target/flashsale.jar flashsale.client.bench.AbuserBenchmark}.
+ */
+public final class AbuserBenchmark {
+  static final int RUNS = 3;
+  private final PrintStream out;
+
+  AbuserBenchmark(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) throws Exception {
+    new AbuserBenchmark(System.out).run(Path.of(""), new AbuseRun(1_000, 300, 3_000, Duration.ofSeconds(5)));
+  }
+
+  void run(Path root, AbuseRun load) throws Exception {
+    var settings = JarCluster.Settings.fromBuild(root.toAbsolutePath(), 0, null, Path.of("target", "abuser-logs"));
+    out.printf(Locale.ROOT, "setup: arbiter and regions near/far from the jars (default region flags), crowd of %d users at"
+        + " %.0f/s for %d s to region near, abuser (one user id) at %.0f/s alongside; %d runs each; %d cores; Java %s%n",
+        load.crowdUsers(), load.crowdPerSecond(), load.duration().toSeconds(), load.abuserPerSecond(), RUNS,
+        Runtime.getRuntime().availableProcessors(), Runtime.version());
+    List<double[]> alone = new ArrayList<>();
+    List<double[]> abused = new ArrayList<>();
+    try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
+      ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+      ManagedChannel buyers = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
+          InsecureChannelCredentials.create()).build();
+      try {
+        String runId = Long.toString(System.currentTimeMillis(), 36);
+        // Warm both paths (decided purchases and refused ones) before measuring.
+        new AbuseRun(100, 300, load.abuserPerSecond(), Duration.ofSeconds(3))
+            .run(admin, JarCluster.REGIONS, "near", buyers, "warm-" + runId);
+        for (int i = 1; i <= RUNS; i++) {
+          var quiet = new AbuseRun(load.crowdUsers(), load.crowdPerSecond(), 0, load.duration())
+              .run(admin, JarCluster.REGIONS, "near", buyers, "alone-" + runId + "-" + i);
+          alone.add(report("run " + i + " crowd alone      ", quiet));
+          abused.add(report("run " + i + " crowd with abuser", load.run(admin, JarCluster.REGIONS, "near", buyers,
+              "abused-" + runId + "-" + i)));
+        }
+      } finally {
+        admin.shutdownNow();
+        buyers.shutdownNow();
+      }
+    }
+    summary("p50", 0, alone, abused);
+    summary("p99", 1, alone, abused);
+  }
+
+  private double[] report(String label, AbuseRun.Result r) {
+    LoadResult crowd = r.crowd();
+    double p50 = crowd.latencyMicros().getValueAtPercentile(50) / 1e3;
+    double p99 = crowd.latencyMicros().getValueAtPercentile(99) / 1e3;
+    out.printf(Locale.ROOT, "%s: crowd %d sent, %d decided, errors %s; latency p50 %.2f ms, p99 %.2f ms", label,
+        crowd.records().size(), crowd.records().stream().filter(RequestRecord::decided).count(), errorCodes(crowd), p50, p99);
+    if (r.abuser() != null) out.printf(Locale.ROOT, "; abuser %d sent: %s", r.abuser().sent(), r.abuser().outcomes());
+    out.println();
+    return new double[] {p50, p99};
+  }
+
+  /** Failed calls by gRPC code, e.g. {RESOURCE_EXHAUSTED=14901}. */
+  public static java.util.Map<String, Long> errorCodes(LoadResult r) {
+    return r.records().stream().filter(x -> x.outcome() == RecordOutcome.ERROR)
+        .collect(java.util.stream.Collectors.groupingBy(RequestRecord::errorCode, java.util.TreeMap::new,
+            java.util.stream.Collectors.counting()));
+  }
+
+  private void summary(String name, int at, List<double[]> alone, List<double[]> abused) {
+    double[] a = alone.stream().mapToDouble(x -> x[at]).sorted().toArray();
+    double[] b = abused.stream().mapToDouble(x -> x[at]).sorted().toArray();
+    out.printf(Locale.ROOT, "crowd %s over %d runs (min/median/max): alone %.2f/%.2f/%.2f ms, with abuser %.2f/%.2f/%.2f ms;"
+        + " median with/alone %.2f%n", name, a.length, a[0], a[a.length / 2], a[a.length - 1], b[0], b[b.length / 2],
+        b[b.length - 1], b[b.length / 2] / a[a.length / 2]);
+  }
+}

@@ -1,0 +1,161 @@
+package flashsale.client.wire;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * One gRPC call written byte by byte on its own HTTP/2 connection, for sending what no gRPC
+ * client would: bodies that do not parse, length prefixes that lie, calls cut short, header
+ * blocks far over the server's limit. Returns what the server did about it, in one line.
+ */
+public final class RawGrpcCall {
+  private static final int SETTINGS = 0x4;
+  private static final int GOAWAY = 0x7;
+  private static final int FLAG_ACK = 0x1;
+  private static final int MAX_FRAME_BYTES = 16_384; // RFC 9113 initial SETTINGS_MAX_FRAME_SIZE
+  private static final int STREAM = 1;
+
+  /**
+   * What came back: {@code grpcStatus} (-1 when none) with its ErrorInfo reason (or "") and
+   * message, else how the connection or stream ended ({@code RST_STREAM}, {@code GOAWAY},
+   * {@code CLOSED}, {@code TIMEOUT}).
+   */
+  public record Outcome(int grpcStatus, String reason, String message, String ending) {
+    @Override
+    public String toString() {
+      return grpcStatus >= 0 ? "status " + io.grpc.Status.Code.values()[grpcStatus] + (reason.isEmpty() ? "" : " " + reason)
+          : ending;
+    }
+  }
+
+  /** A call's request: its path, extra headers and body. */
+  public record Request(String path, Map<String, String> extraHeaders, byte[] body, boolean endStream) {
+    /** A whole gRPC message: 5-byte prefix (uncompressed, the message's true length) and the message. */
+    public static byte[] framed(byte[] message) {
+      return ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
+    }
+  }
+
+  private RawGrpcCall() {}
+
+  /** Sends {@code request} to {@code port} on loopback and waits up to {@code timeout} for the outcome. */
+  public static Outcome send(int port, Request request, Duration timeout) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
+      socket.setSoTimeout((int) timeout.toMillis());
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      bytes.writeBytes(Http2FrameReader.PREFACE);
+      RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
+      writeHeaders(bytes, "127.0.0.1:" + port, request);
+      for (int at = 0; at < request.body().length || at == 0; at += MAX_FRAME_BYTES) {
+        int end = Math.min(request.body().length, at + MAX_FRAME_BYTES);
+        int flags = end == request.body().length && request.endStream() ? GrpcStreamDecoder.FLAG_END_STREAM : 0;
+        RawPurchaseConnection.writeFrame(bytes, GrpcStreamDecoder.DATA, flags, STREAM, Arrays.copyOfRange(request.body(), at, end));
+        if (end == request.body().length) break;
+      }
+      try {
+        socket.getOutputStream().write(bytes.toByteArray());
+      } catch (IOException e) {
+        return new Outcome(-1, "", "", "CLOSED while writing");
+      }
+      return read(socket);
+    }
+  }
+
+  private static void writeHeaders(ByteArrayOutputStream out, String authority, Request request) {
+    var headers = new DefaultHttp2Headers()
+        .method("POST").scheme("http").path(request.path()).authority(authority)
+        .add("content-type", "application/grpc").add("te", "trailers").add("grpc-timeout", "3S");
+    request.extraHeaders().forEach(headers::add);
+    ByteBuf block = Unpooled.buffer();
+    try {
+      new DefaultHttp2HeadersEncoder().encodeHeaders(STREAM, headers, block);
+    } catch (Http2Exception e) {
+      throw new IllegalArgumentException("cannot encode headers: " + e.getMessage(), e);
+    }
+    byte[] encoded = new byte[block.readableBytes()];
+    block.readBytes(encoded);
+    // A block over the frame size goes on in CONTINUATION frames.
+    for (int at = 0; at < encoded.length; at += MAX_FRAME_BYTES) {
+      int end = Math.min(encoded.length, at + MAX_FRAME_BYTES);
+      int type = at == 0 ? GrpcStreamDecoder.HEADERS : GrpcStreamDecoder.CONTINUATION;
+      int flags = end == encoded.length ? GrpcStreamDecoder.FLAG_END_HEADERS : 0;
+      RawPurchaseConnection.writeFrame(out, type, flags, STREAM, Arrays.copyOfRange(encoded, at, end));
+    }
+  }
+
+  private static Outcome read(Socket socket) throws IOException {
+    Outcome[] outcome = {null};
+    GrpcStreamDecoder decoder = new GrpcStreamDecoder(false, new GrpcStreamDecoder.Listener() {
+      @Override
+      public void headers(int streamId, Map<String, String> headers, boolean endStream, long startMicros) {
+        if (endStream && streamId == STREAM && headers.containsKey("grpc-status")) outcome[0] = trailers(headers);
+      }
+
+      @Override
+      public void reset(int streamId, long errorCode) {
+        if (streamId == STREAM) outcome[0] = new Outcome(-1, "", "", "RST_STREAM " + errorCode);
+      }
+
+      @Override
+      public void control(Http2FrameReader.Frame f) {
+        if (f.type() == GOAWAY && outcome[0] == null) {
+          long code = f.payload().length >= 8 ? ByteBuffer.wrap(f.payload(), 4, 4).getInt() & 0xffffffffL : -1;
+          outcome[0] = new Outcome(-1, "", "", "GOAWAY " + code);
+        }
+        if (f.type() == SETTINGS && (f.flags() & FLAG_ACK) == 0) {
+          ByteArrayOutputStream ack = new ByteArrayOutputStream();
+          RawPurchaseConnection.writeFrame(ack, SETTINGS, FLAG_ACK, 0, new byte[0]);
+          try {
+            socket.getOutputStream().write(ack.toByteArray());
+          } catch (IOException ignored) {
+            // the server is closing; what it sent says why
+          }
+        }
+      }
+    });
+    byte[] buf = new byte[64 * 1024];
+    try (InputStream in = socket.getInputStream()) {
+      for (int n; outcome[0] == null && (n = in.read(buf)) >= 0; ) decoder.feed(buf, 0, n, 0);
+    } catch (SocketTimeoutException e) {
+      return outcome[0] != null ? outcome[0] : new Outcome(-1, "", "", "TIMEOUT");
+    } catch (IOException e) {
+      // reset by the server
+    }
+    return outcome[0] != null ? outcome[0] : new Outcome(-1, "", "", "CLOSED");
+  }
+
+  private static Outcome trailers(Map<String, String> headers) {
+    int status = Integer.parseInt(headers.get("grpc-status"));
+    String reason = "";
+    String details = headers.get("grpc-status-details-bin");
+    if (details != null) {
+      try {
+        for (Any any : com.google.rpc.Status.parseFrom(Base64.getDecoder().decode(details)).getDetailsList()) {
+          if (any.is(ErrorInfo.class)) reason = any.unpack(ErrorInfo.class).getReason();
+        }
+      } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+        reason = "<undecodable details>";
+      }
+    }
+    return new Outcome(status, reason, headers.getOrDefault("grpc-message", ""), "TRAILERS");
+  }
+
+}

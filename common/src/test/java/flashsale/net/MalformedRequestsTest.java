@@ -1,0 +1,102 @@
+package flashsale.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
+import flashsale.wire.Errors;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MalformedRequestsTest {
+  private final AtomicInteger handled = new AtomicInteger();
+  private Server server;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    server = EdgeServerBuilder.of(InProcessServerBuilder.forName(name).directExecutor())
+        .addService(new FlashSaleServiceGrpc.FlashSaleServiceImplBase() {
+          @Override
+          public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> response) {
+            handled.incrementAndGet();
+            response.onNext(PurchaseResponse.newBuilder()
+                .setDecision(PurchaseDecision.newBuilder().setRequestId(request.getRequestId())).build());
+            response.onCompleted();
+          }
+        })
+        .build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  private byte[] call(byte[] body) {
+    MethodDescriptor<byte[], byte[]> raw = FlashSaleServiceGrpc.getPurchaseMethod().toBuilder(RAW, RAW).build();
+    return ClientCalls.blockingUnaryCall(channel, raw, io.grpc.CallOptions.DEFAULT, body);
+  }
+
+  @Test
+  void randomBytesAreInvalidArgumentAndNeverReachTheHandler() {
+    var e = assertThrows(StatusRuntimeException.class, () -> call(new byte[] {0x0b, 0x7f, (byte) 0xff, 0x01}));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals("MALFORMED_MESSAGE", Errors.reasonOf(e).orElse("<none>"));
+    assertEquals(0, handled.get());
+  }
+
+  @Test
+  void invalidUtf8InAStringFieldIsInvalidArgument() {
+    byte[] eventIdWithBadUtf8 = {0x0a, 0x02, (byte) 0xc3, 0x28}; // field 1, length 2, not UTF-8
+    var e = assertThrows(StatusRuntimeException.class, () -> call(eventIdWithBadUtf8));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals("MALFORMED_MESSAGE", Errors.reasonOf(e).orElse("<none>"));
+    assertTrue(e.getStatus().getDescription().contains("UTF-8"), e.getStatus().getDescription());
+  }
+
+  @Test
+  void aValidMessageStillReachesTheHandler() throws IOException {
+    byte[] answer = call(PurchaseRequest.newBuilder().setRequestId("r-1").build().toByteArray());
+    assertEquals("r-1", PurchaseResponse.parseFrom(answer).getDecision().getRequestId());
+    assertEquals(1, handled.get());
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+}

@@ -1,0 +1,147 @@
+package flashsale.system.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.client.cluster.JarCluster;
+import flashsale.client.wire.Http2FrameReader;
+import flashsale.client.wire.RawGrpcCall;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventMode;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.PurchaseRequest;
+import flashsale.wire.Times;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A corpus of bad bytes against nodes started from the jars, written by a raw HTTP/2 client: each
+ * entry gets its exact answer, a canary purchase after it is decided, and at the end no node has
+ * logged a stack trace.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BadBytesEndToEndTest {
+  static final long HANDSHAKE_TIMEOUT_MS = 2_000;
+  static final int HELD_SOCKETS = 2_000;
+  static final Pattern STACK_LINE = Pattern.compile("^\\s+at \\S+\\(.*\\)$|^Caused by: ");
+
+  static Path logDir;
+  static JarCluster cluster;
+  static ManagedChannel regionChannel;
+  static final AtomicInteger canaries = new AtomicInteger();
+  static final Map<String, String> seen = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    logDir = Path.of("target", "edge-logs", Long.toString(System.currentTimeMillis()));
+    List<String> limits = List.of("--handshake-timeout-ms", Long.toString(HANDSHAKE_TIMEOUT_MS));
+    var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 0, null, logDir)
+        .withRegionArgs(limits).withArbiterArgs(limits);
+    cluster = JarCluster.start(settings, Duration.ofSeconds(60));
+    regionChannel = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"), InsecureChannelCredentials.create())
+        .build();
+    ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+    try {
+      long nowMicros = System.currentTimeMillis() * 1000;
+      EventAdminServiceGrpc.newBlockingStub(admin).withDeadlineAfter(10, TimeUnit.SECONDS).createEvent(
+          CreateEventRequest.newBuilder().setRequestId("create-canary").setEvent(Event.newBuilder()
+              .setEventId("canary").setItem("canary").setStock(1_000).setPerUserLimit(1)
+              .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 600_000_000L))
+              .addAllRegions(JarCluster.REGIONS).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER)).build());
+    } finally {
+      admin.shutdownNow();
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    System.out.println("edge corpus outcomes:");
+    seen.forEach((entry, outcome) -> System.out.printf("  %-48s %s%n", entry, outcome));
+    if (regionChannel != null) regionChannel.shutdownNow();
+    if (cluster != null) cluster.close();
+  }
+
+  /** A purchase from a well-behaved client, after the abuse: it must be decided. */
+  static void canaryIsDecided(String after) {
+    int n = canaries.incrementAndGet();
+    var decision = FlashSaleServiceGrpc.newBlockingStub(regionChannel).withDeadlineAfter(20, TimeUnit.SECONDS)
+        .purchase(PurchaseRequest.newBuilder().setEventId("canary").setUserId("canary-" + n)
+            .setRequestId("canary-" + n).setQuantity(1).build()).getDecision();
+    assertTrue(decision.getRank() > 0, "canary after " + after + " not ranked: " + decision);
+  }
+
+  static Map<String, Integer> nodePorts() {
+    return Map.of("region near", cluster.regionPort("near"), "arbiter", cluster.arbiterPort());
+  }
+
+  @Test
+  @Order(1)
+  void eachBadMessageGetsItsExactAnswerAndTheCanaryIsDecided() throws IOException {
+    Map<String, String> expected = new LinkedHashMap<>();
+    Map<String, String> got = new LinkedHashMap<>();
+    for (BadBytesCorpus.Entry e : BadBytesCorpus.entries()) {
+      int port = e.path().equals(BadBytesCorpus.PURCHASE) ? cluster.regionPort("near") : cluster.arbiterPort();
+      var outcome = RawGrpcCall.send(port, e.request(), Duration.ofSeconds(15));
+      seen.put(e.key(), outcome + (outcome.message().isEmpty() ? "" : " (" + outcome.message() + ")"));
+      expected.put(e.key(), e.expected());
+      got.put(e.key(), outcome.toString());
+      canaryIsDecided(e.key());
+    }
+    assertEquals(expected, got);
+  }
+
+  @Test
+  @Order(2)
+  void idleSocketsAreClosedWithinTheHandshakeTimeout() throws Exception {
+    heldSocketsAreClosedInTime("idle sockets", new byte[0]);
+  }
+
+  @Test
+  @Order(3)
+  void halfSentPrefacesAreClosedWithinTheHandshakeTimeout() throws Exception {
+    heldSocketsAreClosedInTime("half-sent prefaces", Arrays.copyOf(Http2FrameReader.PREFACE, 16));
+  }
+
+  /** Each node closes every one of {@link #HELD_SOCKETS} sockets that sent {@code first} and stalled. */
+  static void heldSocketsAreClosedInTime(String what, byte[] first) throws Exception {
+    for (var node : nodePorts().entrySet()) {
+      var closed = HeldSockets.hold(node.getValue(), HELD_SOCKETS, first, Duration.ofMillis(HANDSHAKE_TIMEOUT_MS + 8_000));
+      seen.put(HELD_SOCKETS + " " + what + " -> " + node.getKey(), closed.toString());
+      assertEquals(HELD_SOCKETS, closed.closedByServer(), closed.toString());
+      assertTrue(closed.slowestCloseMs() < HANDSHAKE_TIMEOUT_MS + 3_000, closed.toString());
+      canaryIsDecided(what);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void noNodeLoggedAStackTrace() throws IOException {
+    try (var logs = Files.list(logDir)) {
+      for (Path log : logs.toList()) {
+        List<String> traceLines = Files.readAllLines(log).stream().filter(l -> STACK_LINE.matcher(l).find()).toList();
+        seen.put("stack-trace lines in " + log.getFileName(), Integer.toString(traceLines.size()));
+        assertEquals(List.of(), traceLines.subList(0, Math.min(5, traceLines.size())), log + " has a stack trace");
+      }
+    }
+  }
+}
