@@ -43,7 +43,7 @@ public final class AbuserBenchmark {
     List<double[]> alone = new ArrayList<>();
     List<double[]> abused = new ArrayList<>();
     try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
-      ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+      ManagedChannel admin = cluster.adminChannel();
       ManagedChannel buyers = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
           InsecureChannelCredentials.create()).build();
       try {

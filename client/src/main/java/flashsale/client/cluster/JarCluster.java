@@ -59,6 +59,22 @@ public final class JarCluster implements AutoCloseable {
       return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, args, arbiterArgs);
     }
 
+    /**
+     * The same deployment in development mode: every node {@code --insecure} (plaintext links, no
+     * identity checks), for tests that speak raw HTTP/2 to the nodes' gRPC layer.
+     */
+    public Settings insecure() {
+      List<String> region = new ArrayList<>(regionArgs);
+      region.add("--insecure");
+      List<String> arbiter = new ArrayList<>(arbiterArgs);
+      arbiter.add("--insecure");
+      return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, region, arbiter);
+    }
+
+    boolean secure() {
+      return !arbiterArgs.contains("--insecure");
+    }
+
     /** The same deployment with {@code args} added to the arbiter's command line. */
     public Settings withArbiterArgs(List<String> args) {
       return new Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir, jvmOptions, regionArgs, args);
@@ -93,10 +109,10 @@ public final class JarCluster implements AutoCloseable {
 
   private void startAll(Duration timeout) throws IOException, InterruptedException {
     Files.createDirectories(settings.logDir());
-    pki = DevPki.create(settings.logDir().resolve("pki"));
+    if (settings.secure()) pki = DevPki.create(settings.logDir().resolve("pki"));
     arbiterPort = freePort();
     List<String> arbiterArgs = new ArrayList<>(List.of("--node-id", "arbiter-1", "--port", Integer.toString(arbiterPort)));
-    arbiterArgs.addAll(pki.arbiterArgs("arbiter-1"));
+    if (settings.secure()) arbiterArgs.addAll(pki.arbiterArgs("arbiter-1"));
     if (settings.redisUri() != null) arbiterArgs.addAll(List.of("--redis", settings.redisUri()));
     arbiterArgs.addAll(settings.arbiterArgs());
     launch(settings.arbiterJar(), "arbiter", arbiterArgs);
@@ -107,7 +123,7 @@ public final class JarCluster implements AutoCloseable {
       String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
       List<String> args = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
           "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
-      args.addAll(pki.regionArgs(region));
+      if (settings.secure()) args.addAll(pki.regionArgs(region));
       args.addAll(settings.regionArgs());
       launch(settings.regionJar(), "region-" + region, args);
       regionPorts.put(region, port);
@@ -198,9 +214,13 @@ public final class JarCluster implements AutoCloseable {
     return "127.0.0.1:" + arbiterPort;
   }
 
-  /** A channel to the arbiter as an admin (client certificate of this cluster's CA); the caller shuts it down. */
+  /**
+   * A channel to the arbiter as an admin (client certificate of this cluster's CA; plaintext in
+   * development mode); the caller shuts it down.
+   */
   public ManagedChannel adminChannel() {
-    return Grpc.newChannelBuilder(arbiterTarget(), pki.credentials(flashsale.security.Role.ADMIN, "ops")).build();
+    return Grpc.newChannelBuilder(arbiterTarget(), settings.secure()
+        ? pki.credentials(flashsale.security.Role.ADMIN, "ops") : InsecureChannelCredentials.create()).build();
   }
 
   /** The far region's link to the arbiter (delay, and what crossed it first on each connection). */

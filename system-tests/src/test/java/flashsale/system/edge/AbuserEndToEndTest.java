@@ -39,7 +39,7 @@ class AbuserEndToEndTest {
         .withRegionArgs(List.of("--user-rate", Integer.toString(USER_RATE), "--user-burst", Integer.toString(USER_BURST),
             "--max-pending-per-user", "10000"));
     try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
-      ManagedChannel admin = Grpc.newChannelBuilder(cluster.arbiterTarget(), InsecureChannelCredentials.create()).build();
+      ManagedChannel admin = cluster.adminChannel();
       ManagedChannel buyers = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
           InsecureChannelCredentials.create()).build();
       try {
