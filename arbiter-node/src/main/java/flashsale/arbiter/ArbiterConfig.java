@@ -19,6 +19,8 @@ import flashsale.arbiter.core.SequencerConfig;
  *     arbiter's own Redis), read for their counters and decision log; null when this node has none
  * @param maxErrorBoundMicros a ticket's stamp uncertainty is ranked as at most this (the near-tie band
  *     is at most twice it; every release waits this long past the ticket for the other regions)
+ * @param adminEventsPerMinute events each admin identity may create per minute (0: no quota)
+ * @param adminEventsBurst how many of those at once
  * @param authenticator checks every caller's certificate or token against {@code ArbiterAccess}; null
  *     for development (no checks, every caller holds every role: only with {@code --insecure})
  */
@@ -34,46 +36,54 @@ public record ArbiterConfig(
     LeaseSettings lease,
     String centralRedisUri,
     long maxErrorBoundMicros,
-    flashsale.security.Authenticator authenticator) {
+    flashsale.security.Authenticator authenticator,
+    double adminEventsPerMinute,
+    int adminEventsBurst) {
 
   public static ArbiterConfig defaults() {
     return new ArbiterConfig("arbiter-1", 9090, null, "127.0.0.1:9090", 5_000, 1024, 4 << 20, 2_000_000,
-        LeaseSettings.defaults(), null, SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS, null);
+        LeaseSettings.defaults(), null, SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS, null, 0, 100);
   }
 
   public ArbiterConfig withPort(int newPort) {
     return new ArbiterConfig(arbiterId, newPort, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
   }
 
   public ArbiterConfig withRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, uri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
   }
 
   public ArbiterConfig withCentralRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, uri, maxErrorBoundMicros, authenticator);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, uri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
   }
 
   public ArbiterConfig withMaxClockSkewMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, micros, maxBatchSize, maxInboundMessageBytes,
-        regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator);
+        regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
   }
 
   public ArbiterConfig withMaxErrorBoundMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, micros, authenticator);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, micros, authenticator, adminEventsPerMinute, adminEventsBurst);
   }
 
   /** Checks every caller against {@code ArbiterAccess}; null turns checks off (development). */
   public ArbiterConfig withAuthenticator(flashsale.security.Authenticator newAuthenticator) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, newAuthenticator);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, newAuthenticator, adminEventsPerMinute, adminEventsBurst);
+  }
+
+  public ArbiterConfig withAdminEventQuota(double perMinute, int burst) {
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, perMinute,
+        burst);
   }
 
   public ArbiterConfig withRegionTimeoutMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, micros, lease, centralRedisUri, maxErrorBoundMicros, authenticator);
+        maxInboundMessageBytes, micros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
   }
 }

@@ -77,6 +77,13 @@ public final class ArbiterMain implements Callable<Integer> {
       + "rediss:// URIs (TLS, e.g. rediss://user:password@host:6380); default: the JDK's CAs.")
   java.nio.file.Path redisCa;
 
+  @Option(names = "--admin-events-per-minute", description = "Events each admin identity may create per minute; "
+      + "beyond, RESOURCE_EXHAUSTED RATE_LIMITED with a retry delay; 0 turns the quota off (default ${DEFAULT-VALUE}).")
+  double adminEventsPerMinute = flashsale.arbiter.grpc.AdminEventQuota.DEFAULT_PER_MINUTE;
+
+  @Option(names = "--admin-events-burst", description = "How many of those at once (default ${DEFAULT-VALUE}).")
+  int adminEventsBurst = flashsale.arbiter.grpc.AdminEventQuota.DEFAULT_BURST;
+
   @Mixin ServerSecurityOptions security = new ServerSecurityOptions();
 
   @Spec CommandSpec spec;
@@ -94,7 +101,7 @@ public final class ArbiterMain implements Callable<Integer> {
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
-        maxErrorBoundMicros, security.authenticator());
+        maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst);
     var node = new ArbiterNode(
         config,
         // Client certificates are optional at the handshake: admins may bring a token instead; the

@@ -104,7 +104,8 @@ public final class ArbiterNode implements AutoCloseable {
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
     EventRegistry events = new EventRegistry();
     this.pools = new PoolViews(config.centralRedisUri(), shards);
-    this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools);
+    this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools,
+        new flashsale.arbiter.grpc.AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst()));
     loop.onFinished(admin::finished);
     if (lease == null) {
       this.leadership = null;

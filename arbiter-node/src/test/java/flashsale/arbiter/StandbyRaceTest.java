@@ -50,7 +50,7 @@ class StandbyRaceTest {
     String name = InProcessServerBuilder.generateName();
     ArbiterConfig d = ArbiterConfig.defaults();
     var config = new ArbiterConfig("race", 0, null, "127.0.0.1:1", d.maxClockSkewMicros(), d.maxBatchSize(),
-        d.maxInboundMessageBytes(), d.regionTimeoutMicros(), LEASE, null, d.maxErrorBoundMicros(), null);
+        d.maxInboundMessageBytes(), d.regionTimeoutMicros(), LEASE, null, d.maxErrorBoundMicros(), null, 0, 100);
     node = new ArbiterNode(config, InProcessServerBuilder.forName(name).directExecutor(), new InMemoryArbiterStore(),
         Clock.systemUTC(), lease).start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();

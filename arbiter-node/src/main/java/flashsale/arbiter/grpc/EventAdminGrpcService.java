@@ -5,6 +5,7 @@ import flashsale.arbiter.modes.PoolViews;
 import flashsale.sale.Decision;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
+import flashsale.security.AuthInterceptor;
 import flashsale.sale.SaleMode;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
@@ -50,10 +51,12 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
   private final EventRegistry events;
   private final RandomGenerator seeds;
   private final PoolViews pools;
+  private final AdminEventQuota quota;
 
   public EventAdminGrpcService(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
-      RandomGenerator seeds, PoolViews pools) {
+      RandomGenerator seeds, PoolViews pools, AdminEventQuota quota) {
     this.pools = pools;
+    this.quota = quota;
     this.store = store;
     this.loop = loop;
     this.sessions = sessions;
@@ -68,6 +71,8 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     EventValidator.validate(request.getEvent());
     EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
+    // A retry (or a clash) with an event already here costs nothing; a new one is charged to its creator.
+    if (events.find(wanted.eventId()).isEmpty()) quota.charge(AuthInterceptor.current(), loop.nowMicros());
     EventSpec stored;
     try {
       stored = store.createEvent(request.getRequestId(), wanted);

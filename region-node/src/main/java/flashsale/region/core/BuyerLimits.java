@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.limits.TokenBuckets;
 import flashsale.wire.ErrorReason;
 import java.util.Map;
 import java.util.Optional;

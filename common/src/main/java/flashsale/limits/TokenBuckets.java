@@ -1,4 +1,4 @@
-package flashsale.region.core;
+package flashsale.limits;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

@@ -1,4 +1,4 @@
-package flashsale.region.core;
+package flashsale.limits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
