@@ -1,0 +1,82 @@
+package flashsale.region;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.region.grpc.ArbiterChannels;
+import flashsale.region.modes.ModesConfig;
+import flashsale.security.DevCertificates;
+import flashsale.security.Role;
+import flashsale.security.TlsFiles;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.Ticket;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A region serving buyers over TLS: it warms up through its own TLS port, and stamps what arrives. */
+class BuyerTlsTest {
+  @TempDir Path dir;
+
+  @Test
+  void buyersReachTheRegionOverTlsAndPlaintextIsRefused() throws Exception {
+    DevCertificates ca = DevCertificates.create(dir, "flashsale");
+    FakeArbiter arbiter = new FakeArbiter();
+    arbiter.announced.put("shoes", RegionFixture.event("shoes", Duration.ofHours(-1), Duration.ofHours(1),
+        List.of(RegionFixture.REGION, "us")));
+    String arbiterName = InProcessServerBuilder.generateName();
+    Server arbiterServer = InProcessServerBuilder.forName(arbiterName).directExecutor().addService(arbiter).build().start();
+    RegionConfig config = RegionFixture.config().warmupPurchases(100).build();
+    try (TlsFiles.Loaded tls = ca.issue(Role.REGION, RegionFixture.REGION).files().load()) {
+      RegionServer region = RegionServer.onPort(0, config, InstantSource.system(),
+          ArbiterChannels.of(InProcessChannelBuilder.forName(arbiterName).directExecutor().build()), ModesConfig.none(),
+          tls.server(false)).start();
+      ManagedChannel buyer = Grpc.newChannelBuilder("localhost:" + region.port(),
+          TlsChannelCredentials.newBuilder().trustManager(ca.caPath().toFile()).build()).build();
+      ManagedChannel plaintext = Grpc.newChannelBuilder("127.0.0.1:" + region.port(), InsecureChannelCredentials.create())
+          .build();
+      try {
+        FakeArbiter.Stream stream = arbiter.nextStream();
+        var health = HealthGrpc.newBlockingStub(buyer).withDeadlineAfter(30, TimeUnit.SECONDS);
+        RegionFixture.await("warm (through its own TLS port) and serving", () ->
+            health.check(HealthCheckRequest.getDefaultInstance()).getStatus() == HealthCheckResponse.ServingStatus.SERVING);
+        long before = System.currentTimeMillis() * 1000;
+        FlashSaleServiceGrpc.newStub(buyer).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .purchase(RegionFixture.request("shoes", "alice", "alice-1", 1), new io.grpc.stub.StreamObserver<>() {
+              public void onNext(flashsale.v1.PurchaseResponse r) {}
+              public void onError(Throwable t) {}
+              public void onCompleted() {}
+            });
+        Ticket ticket = stream.nextTicket();
+        assertEquals("alice-1", ticket.getRequestId());
+        assertTrue(ticket.getArrivalMicros() >= before, "stamped on arrival");
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> HealthGrpc
+            .newBlockingStub(plaintext).withDeadlineAfter(5, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+      } finally {
+        buyer.shutdownNow();
+        plaintext.shutdownNow();
+        region.stop();
+      }
+    } finally {
+      arbiterServer.shutdownNow();
+    }
+  }
+}
