@@ -18,6 +18,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
@@ -96,7 +97,13 @@ public final class RegionServer {
    */
   public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
       ModesConfig modes) {
-    StampedTransport transport = StampedTransport.onPort(port, clock);
+    return onAddress(new InetSocketAddress(port), config, clock, arbiter, modes);
+  }
+
+  /** As {@link #onPort(int, RegionConfig, InstantSource, ArbiterChannels, ModesConfig)}, on one address. */
+  public static RegionServer onAddress(InetSocketAddress address, RegionConfig config, InstantSource clock,
+      ArbiterChannels arbiter, ModesConfig modes) {
+    StampedTransport transport = StampedTransport.onAddress(address, clock);
     RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
     server.ownedTransport = transport;
     return server;

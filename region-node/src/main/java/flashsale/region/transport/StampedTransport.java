@@ -42,7 +42,12 @@ public final class StampedTransport implements AutoCloseable {
 
   /** A transport listening on {@code port} (0 picks a free one) of every interface. */
   public static StampedTransport onPort(int port, InstantSource clock) {
-    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads());
+    return onAddress(new InetSocketAddress(port), clock);
+  }
+
+  /** As {@link #onPort}, listening on one address ({@code --bind}). */
+  public static StampedTransport onAddress(InetSocketAddress address, InstantSource clock) {
+    return new StampedTransport(address, clock, defaultWorkerThreads());
   }
 
   /** The builder to configure further and build; use it once. */
