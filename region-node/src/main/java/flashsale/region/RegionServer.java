@@ -127,10 +127,10 @@ public final class RegionServer {
     node.watchReadiness(warm::get, readiness -> {
       setHealth(readiness.serving() ? HealthCheckResponse.ServingStatus.SERVING
           : HealthCheckResponse.ServingStatus.NOT_SERVING);
-      log.info("region {} serving={} reason=\"{}\" {}", config.region(), readiness.serving(), readiness.why(), readiness);
+      log.info("region readiness region={} serving={} reason=\"{}\" readiness=\"{}\"", config.region(), readiness.serving(), readiness.why(), readiness);
     });
     warmUp();
-    log.info("region {} serving on port {}; heartbeat {} ms, max pending {}", config.region(), server.getPort(),
+    log.info("region listening region={} port={} heartbeat_ms={} max_pending={}", config.region(), server.getPort(),
         config.heartbeatIntervalMs(), config.maxPending());
     return this;
   }
@@ -169,12 +169,12 @@ public final class RegionServer {
     server.shutdown();
     int failed = node.close();
     if (!server.awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
-      log.warn("region {} calls still open after {} ms; cancelling them", config.region(), STOP_GRACE_MS);
+      log.warn("region calls still open region={} after_ms={} action=cancel", config.region(), STOP_GRACE_MS);
       server.shutdownNow().awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
     }
     node.release();
     if (ownedTransport != null) ownedTransport.close();
-    log.info("region {} stopped; {} pending calls failed with SHUTTING_DOWN", config.region(), failed);
+    log.info("region stopped region={} pending_failed_shutting_down={}", config.region(), failed);
   }
 
   public void blockUntilShutdown() throws InterruptedException {

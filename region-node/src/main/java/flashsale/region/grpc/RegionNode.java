@@ -91,7 +91,7 @@ public final class RegionNode {
         return failed;
       }, CLOSE_TIMEOUT_MS);
     } catch (TimeoutException e) {
-      log.error("region {} loop did not close within {} ms", region, CLOSE_TIMEOUT_MS);
+      log.error("region loop not closed region={} timeout_ms={}", region, CLOSE_TIMEOUT_MS);
       return 0;
     }
   }
