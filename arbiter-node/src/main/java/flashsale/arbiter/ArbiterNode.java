@@ -24,6 +24,8 @@ import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.wire.ErrorReason;
 import flashsale.wire.Errors;
+import flashsale.wire.Reflection;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,7 +33,6 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.util.TransmitStatusRuntimeExceptionInterceptor;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -130,12 +131,12 @@ public final class ArbiterNode implements AutoCloseable {
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
     this.server = serverBuilder
         .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate))
+        .addService(Reflection.withErrorDetails(ServerInterceptors.intercept(admin, statusInterceptor, gate)))
         .addService(ServerInterceptors.intercept(
             new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate))
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .build();
   }
 

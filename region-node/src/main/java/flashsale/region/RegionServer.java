@@ -8,6 +8,8 @@ import flashsale.region.transport.ArrivalStamps;
 import flashsale.region.transport.InFlightReads;
 import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.wire.Reflection;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import flashsale.metrics.GrpcServerMetrics;
 import io.grpc.ServerBuilder;
@@ -16,7 +18,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
@@ -83,9 +84,9 @@ public final class RegionServer {
     this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
         modes, inFlight);
     this.server = serverBuilder
-        .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
+        .addService(Reflection.withErrorDetails(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics))))
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName()))
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
