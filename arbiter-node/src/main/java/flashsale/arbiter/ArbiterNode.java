@@ -6,7 +6,10 @@ import flashsale.arbiter.cluster.LeaderRole;
 import flashsale.arbiter.cluster.LeaderState;
 import flashsale.arbiter.cluster.Leadership;
 import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.metrics.ArbiterGauges;
 import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.metrics.GrpcServerMetrics;
+import flashsale.metrics.NodeMeters;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.arbiter.grpc.EventAdminGrpcService;
 import flashsale.arbiter.grpc.EventRegistry;
@@ -27,7 +30,6 @@ import flashsale.wire.Errors;
 import flashsale.wire.Reflection;
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -58,7 +60,8 @@ public final class ArbiterNode implements AutoCloseable {
   private final RegionSessions sessions = new RegionSessions();
   private final EventAdminGrpcService admin;
   private final HealthStatusManager health = new HealthStatusManager();
-  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry metrics = NodeMeters.newRegistry();
+  private final ArbiterGauges gauges;
   private final LeaderGate gate;
   private final Leadership leadership; // null when alone
   private final LeaderRole role; // null when alone
@@ -124,6 +127,8 @@ public final class ArbiterNode implements AutoCloseable {
       self[0] = leadership;
       loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced a batch"));
     }
+    this.gauges = new ArbiterGauges(metrics, this::leaderState, () -> leadership == null ? 0 : leadership.epoch(),
+        loop::query, loop::nowMicros);
     var welcome = ArbiterWelcome.newBuilder()
         .setArbiterId(config.arbiterId())
         .setMaxClockSkewMicros(config.maxClockSkewMicros())
@@ -131,7 +136,8 @@ public final class ArbiterNode implements AutoCloseable {
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
     this.server = serverBuilder
         .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .addService(Reflection.withErrorDetails(ServerInterceptors.intercept(admin, statusInterceptor, gate)))
+        .addService(Reflection.withErrorDetails(
+            GrpcServerMetrics.meter(ServerInterceptors.intercept(admin, statusInterceptor, gate), metrics)))
         .addService(ServerInterceptors.intercept(
             new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate))
@@ -200,6 +206,7 @@ public final class ArbiterNode implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    gauges.close();
     loop.close();
     shards.close();
     pools.close();

@@ -12,9 +12,8 @@ import flashsale.wire.Reflection;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import flashsale.metrics.GrpcServerMetrics;
+import flashsale.metrics.NodeMeters;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerInterceptors;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -62,7 +61,7 @@ public final class RegionServer {
   private StampedTransport ownedTransport;
 
   /** A node on the system clock with channels to {@code config.arbiterTargets()}. */
-  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry metrics = NodeMeters.newRegistry();
 
   public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config) {
     this(serverBuilder, config, InstantSource.system(), ArbiterChannels.forTargets(requireTargets(config)));
@@ -83,8 +82,9 @@ public final class RegionServer {
     InFlightReads inFlight = new InFlightReads();
     this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
         modes, inFlight);
+    node.bindMetrics(metrics);
     this.server = serverBuilder
-        .addService(Reflection.withErrorDetails(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics))))
+        .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(node.service().bindService(), metrics)))
         .addService(health.getHealthService())
         .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName()))

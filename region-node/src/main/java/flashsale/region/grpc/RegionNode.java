@@ -117,6 +117,11 @@ public final class RegionNode {
     }, READINESS_CHECK_MS);
   }
 
+  /** Registers this node's gauges (pending purchases, arbiter link, clock offset) with {@code registry}. */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    RegionGauges.bind(registry, region, loop, core, link::connected);
+  }
+
   public boolean arbiterConnected() {
     return link.connected();
   }
