@@ -10,9 +10,14 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
+import flashsale.metrics.MetricsEndpoint;
+import flashsale.ops.NodeCommandLine;
+import flashsale.ops.NodeOptions;
+import flashsale.ops.NodeVersion;
 import flashsale.security.ServerSecurityOptions;
 import flashsale.security.TlsFiles;
+import java.io.PrintWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +32,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "arbiter-node",
     mixinStandardHelpOptions = true,
+    versionProvider = NodeVersion.class,
     description = "Orders every region's stamped purchase tickets and decides them against stock.")
 public final class ArbiterMain implements Callable<Integer> {
+  @Mixin NodeOptions node;
 
   @Option(names = "--node-id", description = "Name of this arbiter in logs, the welcome message and the lease (default: ${DEFAULT-VALUE}).")
   String nodeId = "arbiter-1";
@@ -93,33 +100,47 @@ public final class ArbiterMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    node.applyLogFormat();
     String problem = security.problem();
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     flashsale.store.redis.RedisClients.trustCa(redisCa);
+    var listen = node.listenAddress(port);
+    // Bound before the node starts, so a taken metrics port fails the start, not a running node.
+    MetricsEndpoint metricsEndpoint = metricsPort > 0 ? MetricsEndpoint.start(node.listenAddress(metricsPort)) : null;
     var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
         maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst);
-    var node = new ArbiterNode(
+    var arbiter = new ArbiterNode(
         config,
         // Client certificates are optional at the handshake: admins may bring a token instead; the
         // region role is only ever granted by a certificate (see ArbiterAccess).
         flashsale.net.EdgeServerBuilder.of(serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults())
-            .apply(tls == null ? NettyServerBuilder.forPort(port) : NettyServerBuilder.forPort(port, tls.server(false)))),
+            .apply(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.server(false)))),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
         redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),
         ShardOptions.of(shardRedis));
-    node.start();
-    if (metricsPort > 0) flashsale.metrics.MetricsEndpoint.start(node.metrics(), metricsPort);
-    Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "arbiter-shutdown"));
-    node.blockUntilShutdown();
+    if (metricsEndpoint != null) metricsEndpoint.serve(arbiter.metrics());
+    try {
+      arbiter.start();
+    } catch (Exception e) {
+      arbiter.stop();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(arbiter::stop, "arbiter-shutdown"));
+    arbiter.blockUntilShutdown();
     return 0;
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ArbiterMain()).execute(args));
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command; bad options and start-up failures print one line to {@code err}. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    return NodeCommandLine.run(new ArbiterMain(), args, out, err);
   }
 }

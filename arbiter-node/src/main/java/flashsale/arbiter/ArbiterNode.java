@@ -6,7 +6,10 @@ import flashsale.arbiter.cluster.LeaderRole;
 import flashsale.arbiter.cluster.LeaderState;
 import flashsale.arbiter.cluster.Leadership;
 import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.metrics.ArbiterGauges;
 import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.metrics.GrpcServerMetrics;
+import flashsale.metrics.NodeMeters;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.arbiter.grpc.ArbiterAccess;
 import flashsale.arbiter.grpc.EventAdminGrpcService;
@@ -26,14 +29,14 @@ import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.wire.ErrorReason;
 import flashsale.wire.Errors;
+import flashsale.wire.Reflection;
+import io.grpc.BindableService;
 import io.grpc.Server;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.util.TransmitStatusRuntimeExceptionInterceptor;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -59,7 +62,8 @@ public final class ArbiterNode implements AutoCloseable {
   private final RegionSessions sessions = new RegionSessions();
   private final EventAdminGrpcService admin;
   private final HealthStatusManager health = new HealthStatusManager();
-  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry metrics = NodeMeters.newRegistry();
+  private final ArbiterGauges gauges;
   private final LeaderGate gate;
   private final Leadership leadership; // null when alone
   private final LeaderRole role; // null when alone
@@ -126,6 +130,8 @@ public final class ArbiterNode implements AutoCloseable {
       self[0] = leadership;
       loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced a batch"));
     }
+    this.gauges = new ArbiterGauges(metrics, this::leaderState, () -> leadership == null ? 0 : leadership.epoch(),
+        loop::query, loop::nowMicros);
     var welcome = ArbiterWelcome.newBuilder()
         .setArbiterId(config.arbiterId())
         .setMaxClockSkewMicros(config.maxClockSkewMicros())
@@ -138,13 +144,14 @@ public final class ArbiterNode implements AutoCloseable {
     if (!auth.enforcing()) log.warn("arbiter={} security=off: every caller may act as any region or admin (development only)", config.arbiterId());
     this.server = serverBuilder
         .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .addService(ServerInterceptors.intercept(admin, statusInterceptor, gate, auth))
+        .addService(Reflection.withErrorDetails(
+            GrpcServerMetrics.meter(ServerInterceptors.intercept(admin, statusInterceptor, gate, auth), metrics)))
         .addService(ServerInterceptors.intercept(
             new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate,
             auth))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate, auth))
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .build();
   }
 
@@ -208,6 +215,7 @@ public final class ArbiterNode implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    gauges.close();
     loop.close();
     shards.close();
     pools.close();

@@ -2,6 +2,7 @@ package flashsale.client;
 
 import flashsale.wire.Errors;
 import io.grpc.Status;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -15,6 +16,7 @@ public final class FlashSaleException extends RuntimeException {
   private final Status.Code code;
   private final String reason;
   private final String description;
+  private final Map<String, String> metadata;
 
   /**
    * @param code the gRPC status code
@@ -23,10 +25,17 @@ public final class FlashSaleException extends RuntimeException {
    * @param cause the original exception, may be null
    */
   public FlashSaleException(Status.Code code, String reason, String description, Throwable cause) {
+    this(code, reason, description, Map.of(), cause);
+  }
+
+  /** As above, with the ErrorInfo's metadata (e.g. {@code leader} of a NOT_LEADER answer). */
+  public FlashSaleException(Status.Code code, String reason, String description, Map<String, String> metadata,
+      Throwable cause) {
     super(code + (reason.isEmpty() ? "" : " " + reason) + ": " + description, cause);
     this.code = code;
     this.reason = reason;
     this.description = description;
+    this.metadata = Map.copyOf(metadata);
   }
 
   /**
@@ -49,7 +58,8 @@ public final class FlashSaleException extends RuntimeException {
     if (cause != null && cause.getMessage() != null) {
       description = description.isEmpty() ? cause.getMessage() : description + ": " + cause.getMessage();
     }
-    return new FlashSaleException(status.getCode(), Errors.reasonOf(t).orElse(""), description, t);
+    Map<String, String> metadata = Errors.infoOf(t).map(info -> info.getMetadataMap()).orElse(Map.of());
+    return new FlashSaleException(status.getCode(), Errors.reasonOf(t).orElse(""), description, metadata, t);
   }
 
   /** The gRPC status code of the failed call. */
@@ -60,6 +70,11 @@ public final class FlashSaleException extends RuntimeException {
   /** The ErrorInfo reason, e.g. {@code EVENT_NOT_FOUND}, if the server sent one. */
   public Optional<String> reason() {
     return reason.isEmpty() ? Optional.empty() : Optional.of(reason);
+  }
+
+  /** An ErrorInfo metadata entry, e.g. {@code leader} ({@code host:port}) of a NOT_LEADER answer. */
+  public Optional<String> metadata(String key) {
+    return Optional.ofNullable(metadata.get(key)).filter(v -> !v.isBlank());
   }
 
   /** The server's human-readable description (may be empty). */

@@ -1,36 +1,45 @@
 package flashsale.metrics;
 
-import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Counts and times every call a node serves, by method and final status code
- * ({@code flashsale_grpc_server_seconds{method,code}}): one interceptor, so handlers stay free of
- * metrics code. For a Purchase the time is the whole pending wait, i.e. the decision latency.
+ * Micrometer's gRPC server meters for one service ({@code grpc.server.processing.duration} as a
+ * histogram by service, method and status code, {@code grpc.server.requests.received},
+ * {@code grpc.server.responses.sent}), registered for every method at start-up. For a Purchase
+ * the time is the whole pending wait, i.e. the decision latency seen by the buyer. A node's own
+ * warm-up calls over loopback are not counted.
  */
 public final class GrpcServerMetrics implements ServerInterceptor {
   /** Marks a node's own warm-up calls, which are not counted when they come over loopback. */
   public static final Metadata.Key<String> WARMUP_HEADER =
       Metadata.Key.of("flashsale-warmup", Metadata.ASCII_STRING_MARSHALLER);
 
-  private final MeterRegistry registry;
-  /** Timers by "method/code": the hot path looks one up instead of building a meter id per call. */
-  private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
+  private final MetricCollectingServerInterceptor meters;
 
-  public GrpcServerMetrics(MeterRegistry registry) {
-    this.registry = registry;
+  private GrpcServerMetrics(MeterRegistry registry) {
+    // OK and the codes a flashsale call ends with most are there from the start, so rates and
+    // ratios over them have series before the first failure.
+    this.meters = new MetricCollectingServerInterceptor(registry, counter -> counter,
+        NodeMeters::latencyHistogram, Status.Code.OK, Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND,
+        Status.Code.FAILED_PRECONDITION, Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAVAILABLE,
+        Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED, Status.Code.INTERNAL);
+  }
+
+  /** {@code service} with its calls metered into {@code registry}, every method's series registered now. */
+  public static ServerServiceDefinition meter(ServerServiceDefinition service, MeterRegistry registry) {
+    GrpcServerMetrics metrics = new GrpcServerMetrics(registry);
+    metrics.meters.preregisterService(service);
+    return io.grpc.ServerInterceptors.intercept(service, metrics);
   }
 
   /** Only the node itself (over loopback) may keep its warm-up calls out of the figures. */
@@ -39,30 +48,10 @@ public final class GrpcServerMetrics implements ServerInterceptor {
     return remote instanceof InetSocketAddress inet && inet.getAddress() != null && inet.getAddress().isLoopbackAddress();
   }
 
-  private Timer timer(String method, Status.Code code) {
-    return timers.computeIfAbsent(method + "/" + code, key ->
-        Timer.builder("flashsale_grpc_server")
-            .description("Calls served, by method and status code; the time includes any pending wait")
-            .tag("method", method)
-            .tag("code", code.name())
-            .register(registry));
-  }
-
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (headers.containsKey(WARMUP_HEADER) && fromLoopback(call)) return next.startCall(call, headers);
-    long startNanos = System.nanoTime();
-    String method = call.getMethodDescriptor().getBareMethodName();
-    return next.startCall(
-        new SimpleForwardingServerCall<>(call) {
-          @Override
-          public void close(Status status, Metadata trailers) {
-            timer(method == null ? "unknown" : method, status.getCode())
-                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-            super.close(status, trailers);
-          }
-        },
-        headers);
+    return meters.interceptCall(call, headers, next);
   }
 }

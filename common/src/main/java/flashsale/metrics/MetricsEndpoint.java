@@ -4,37 +4,55 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
  * Serves a registry's metrics in the Prometheus text format on {@code GET /metrics}, for
- * scraping. The JDK's small HTTP server is enough for a scrape every few seconds.
+ * scraping. The JDK's small HTTP server is enough for a scrape every few seconds. A node binds it
+ * before it starts (a taken port fails the start), then hands it the registry to serve.
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private final HttpServer server;
+  private volatile PrometheusMeterRegistry registry;
 
   private MetricsEndpoint(HttpServer server) {
     this.server = server;
   }
 
-  /** Starts serving on {@code port} (0 picks a free one) on all interfaces. */
+  /** Starts serving {@code registry} on {@code port} (0 picks a free one) on all interfaces. */
   public static MetricsEndpoint start(PrometheusMeterRegistry registry, int port) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext(
-        "/metrics",
-        exchange -> {
-          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-          exchange.sendResponseHeaders(200, body.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-          }
-        });
+    return start(new InetSocketAddress(port)).serve(registry);
+  }
+
+  /** Binds {@code address}; answers 503 until {@link #serve} is given a registry. */
+  public static MetricsEndpoint start(InetSocketAddress address) throws IOException {
+    HttpServer server;
+    try {
+      server = HttpServer.create(address, 0);
+    } catch (BindException e) {
+      throw new IOException("metrics port " + address.getPort() + " on " + address.getHostString() + ": " + e.getMessage(), e);
+    }
+    MetricsEndpoint endpoint = new MetricsEndpoint(server);
+    server.createContext("/metrics", exchange -> {
+      PrometheusMeterRegistry served = endpoint.registry;
+      byte[] body = served == null ? new byte[0] : served.scrape().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      exchange.sendResponseHeaders(served == null ? 503 : 200, body.length == 0 ? -1 : body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
     server.setExecutor(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("metrics-http").unstarted(r)));
     server.start();
-    return new MetricsEndpoint(server);
+    return endpoint;
+  }
+
+  public MetricsEndpoint serve(PrometheusMeterRegistry served) {
+    this.registry = served;
+    return this;
   }
 
   public int port() {

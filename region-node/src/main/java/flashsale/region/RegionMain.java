@@ -13,15 +13,21 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import flashsale.security.TlsFiles;
+import flashsale.metrics.MetricsEndpoint;
+import flashsale.ops.NodeCommandLine;
+import flashsale.ops.NodeOptions;
+import flashsale.ops.NodeVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code region-node} command: parses flags, starts a {@link RegionServer}, stops it on exit. */
-@Command(name = "region-node", mixinStandardHelpOptions = true,
+@Command(name = "region-node", mixinStandardHelpOptions = true, versionProvider = NodeVersion.class,
     description = "Serves FlashSaleService for one region and streams stamped purchases to the arbiter.")
 public final class RegionMain implements Callable<Integer> {
-  static final int EXIT_USAGE = 2;
+  static final int EXIT_USAGE = NodeCommandLine.EXIT_USAGE;
+
+  @Mixin NodeOptions node;
 
   @Option(names = "--region", required = true, description = "This region's id, e.g. us-east.")
   String region;
@@ -113,7 +119,11 @@ public final class RegionMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    node.applyLogFormat();
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
+    var listen = node.listenAddress(port);
+    // Bound before the node starts, so a taken metrics port fails the start, not a running node.
+    MetricsEndpoint metricsEndpoint = metricsPort > 0 ? MetricsEndpoint.start(node.listenAddress(metricsPort)) : null;
     RegionConfig config = RegionConfig.builder(region)
         .arbiterTargets(arbiters)
         .heartbeatIntervalMs(heartbeatIntervalMs)
@@ -133,11 +143,16 @@ public final class RegionMain implements Callable<Integer> {
     TlsFiles.Loaded buyerTls = security.buyerTls();
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
         : ArbiterChannels.forTargets(arbiters, linkTls.channel());
-    RegionServer server = RegionServer.onPort(port, config, InstantSource.system(), channels,
+    RegionServer server = RegionServer.onAddress(listen, config, InstantSource.system(), channels,
         ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis),
         LinkSecurityOptions.serverCredentials(buyerTls));
-    server.start();
-    if (metricsPort > 0) flashsale.metrics.MetricsEndpoint.start(server.metrics(), metricsPort);
+    if (metricsEndpoint != null) metricsEndpoint.serve(server.metrics());
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      server.stop();
+      throw e;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop();
@@ -155,21 +170,6 @@ public final class RegionMain implements Callable<Integer> {
 
   /** Runs the command; bad flags and startup failures print one line to {@code err}. */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cmd = new CommandLine(new RegionMain()).setOut(out).setErr(err);
-    cmd.setParameterExceptionHandler((e, a) -> {
-      err.println("region-node: " + e.getMessage() + " (see --help)");
-      return EXIT_USAGE;
-    });
-    cmd.setExecutionExceptionHandler((e, c, parsed) -> {
-      err.println("region-node: " + oneLine(e));
-      return e instanceof IllegalArgumentException ? EXIT_USAGE : 1;
-    });
-    return cmd.execute(args);
-  }
-
-  private static String oneLine(Exception e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    Throwable cause = e.getCause();
-    return cause == null || cause.getMessage() == null ? message : message + ": " + cause.getMessage();
+    return NodeCommandLine.run(new RegionMain(), args, out, err);
   }
 }

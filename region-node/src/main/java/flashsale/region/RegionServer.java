@@ -9,18 +9,19 @@ import flashsale.region.transport.InFlightReads;
 import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
 import io.grpc.InsecureServerCredentials;
+import flashsale.wire.Reflection;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import flashsale.metrics.GrpcServerMetrics;
 import flashsale.net.EdgeServerBuilder;
+import flashsale.metrics.NodeMeters;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerInterceptors;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
@@ -65,7 +66,7 @@ public final class RegionServer {
   private boolean buyerTls;
 
   /** A node on the system clock with channels to {@code config.arbiterTargets()}. */
-  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry metrics = NodeMeters.newRegistry();
 
   public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config) {
     this(serverBuilder, config, InstantSource.system(), ArbiterChannels.forTargets(requireTargets(config)));
@@ -86,10 +87,11 @@ public final class RegionServer {
     InFlightReads inFlight = new InFlightReads();
     this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
         modes, inFlight);
+    node.bindMetrics(metrics);
     this.server = EdgeServerBuilder.of(serverBuilder)
-        .addService(ServerInterceptors.intercept(node.service(), new GrpcServerMetrics(metrics)))
+        .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(node.service(), metrics)))
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName()))
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
@@ -101,13 +103,16 @@ public final class RegionServer {
    */
   public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
       ModesConfig modes) {
-    return onPort(port, config, clock, arbiter, modes, InsecureServerCredentials.create());
+    return onAddress(new InetSocketAddress(port), config, clock, arbiter, modes, InsecureServerCredentials.create());
   }
 
-  /** As above, serving buyers with {@code buyerCredentials} (TLS from --tls-cert and --tls-key). */
-  public static RegionServer onPort(int port, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
-      ModesConfig modes, ServerCredentials buyerCredentials) {
-    StampedTransport transport = StampedTransport.onPort(port, clock, config.serverLimits(), buyerCredentials);
+  /**
+   * As {@link #onPort(int, RegionConfig, InstantSource, ArbiterChannels, ModesConfig)}, on one address
+   * ({@code --bind}), serving buyers with {@code buyerCredentials} (TLS from --tls-cert and --tls-key).
+   */
+  public static RegionServer onAddress(InetSocketAddress address, RegionConfig config, InstantSource clock,
+      ArbiterChannels arbiter, ModesConfig modes, ServerCredentials buyerCredentials) {
+    StampedTransport transport = StampedTransport.onAddress(address, clock, config.serverLimits(), buyerCredentials);
     RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
     server.ownedTransport = transport;
     server.buyerTls = buyerCredentials instanceof io.grpc.TlsServerCredentials;
@@ -132,10 +137,10 @@ public final class RegionServer {
     node.watchReadiness(warm::get, readiness -> {
       setHealth(readiness.serving() ? HealthCheckResponse.ServingStatus.SERVING
           : HealthCheckResponse.ServingStatus.NOT_SERVING);
-      log.info("region {} serving={} reason=\"{}\" {}", config.region(), readiness.serving(), readiness.why(), readiness);
+      log.info("region readiness region={} serving={} reason=\"{}\" readiness=\"{}\"", config.region(), readiness.serving(), readiness.why(), readiness);
     });
     warmUp();
-    log.info("region {} serving on port {}; heartbeat {} ms, max pending {}", config.region(), server.getPort(),
+    log.info("region listening region={} port={} heartbeat_ms={} max_pending={}", config.region(), server.getPort(),
         config.heartbeatIntervalMs(), config.maxPending());
     return this;
   }
@@ -174,12 +179,12 @@ public final class RegionServer {
     server.shutdown();
     int failed = node.close();
     if (!server.awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
-      log.warn("region {} calls still open after {} ms; cancelling them", config.region(), STOP_GRACE_MS);
+      log.warn("region calls still open region={} after_ms={} action=cancel", config.region(), STOP_GRACE_MS);
       server.shutdownNow().awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
     }
     node.release();
     if (ownedTransport != null) ownedTransport.close();
-    log.info("region {} stopped; {} pending calls failed with SHUTTING_DOWN", config.region(), failed);
+    log.info("region stopped region={} pending_failed_shutting_down={}", config.region(), failed);
   }
 
   public void blockUntilShutdown() throws InterruptedException {

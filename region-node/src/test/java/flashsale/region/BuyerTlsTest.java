@@ -45,7 +45,7 @@ class BuyerTlsTest {
     Server arbiterServer = InProcessServerBuilder.forName(arbiterName).directExecutor().addService(arbiter).build().start();
     RegionConfig config = RegionFixture.config().warmupPurchases(100).build();
     try (TlsFiles.Loaded tls = ca.issue(Role.REGION, RegionFixture.REGION).files().load()) {
-      RegionServer region = RegionServer.onPort(0, config, InstantSource.system(),
+      RegionServer region = RegionServer.onAddress(new java.net.InetSocketAddress(0), config, InstantSource.system(),
           ArbiterChannels.of(InProcessChannelBuilder.forName(arbiterName).directExecutor().build()), ModesConfig.none(),
           tls.server(false)).start();
       ManagedChannel buyer = Grpc.newChannelBuilder("localhost:" + region.port(),

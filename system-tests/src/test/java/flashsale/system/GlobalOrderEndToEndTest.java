@@ -226,9 +226,16 @@ class GlobalOrderEndToEndTest {
               java.net.http.HttpResponse.BodyHandlers.ofString());
       assertEquals(200, response.statusCode());
       assertTrue(response.body().contains("flashsale_decisions_total{outcome=\"won\"} " + STOCK + ".0"), response.body());
+      // losses count too, those decided on the sold-out path included
+      long lost = answers.values().stream().filter(d -> d.getOutcome() == Outcome.OUTCOME_LOST).count();
+      assertTrue(lost > 0, "the burst is larger than the stock");
+      assertTrue(response.body().contains("flashsale_decisions_total{outcome=\"lost\"} " + lost + ".0"), response.body());
+      assertTrue(response.body().contains("flashsale_decision_latency_seconds_bucket{le=\"+Inf\"} " + (STOCK + lost)),
+          response.body());
     }
     // and each region counts the Purchase calls it answered
     String regionMetrics = fx.cluster.region("far").metrics().scrape();
-    assertTrue(regionMetrics.contains("flashsale_grpc_server_seconds_count{code=\"OK\",method=\"Purchase\"}"), regionMetrics);
+    assertTrue(regionMetrics.contains("grpc_server_processing_duration_seconds_count{method=\"Purchase\",method_type=\"UNARY\","
+        + "service=\"flashsale.v1.FlashSaleService\",status_code=\"OK\"}"), regionMetrics);
   }
 }

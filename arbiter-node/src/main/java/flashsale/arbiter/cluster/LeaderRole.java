@@ -104,7 +104,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     loop.standBy();
     recovery.execute(events::clear); // after any recovery still running for the ended term
     stateListener.accept(LeaderState.STANDBY);
-    log.warn("standing by: {}", why);
+    log.warn("standing by reason=\"{}\"", why);
   }
 
   @Override

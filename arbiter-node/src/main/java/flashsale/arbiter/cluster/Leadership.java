@@ -156,7 +156,7 @@ public final class Leadership implements AutoCloseable {
       listener.elected(new TermHandle(epoch));
     }, error -> {
       acquiring = false;
-      log.warn("lease acquire failed: {}", error.toString());
+      log.warn("lease acquire failed error=\"{}\"", error.toString());
     });
   }
 

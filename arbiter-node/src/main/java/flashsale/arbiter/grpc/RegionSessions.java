@@ -81,7 +81,7 @@ public final class RegionSessions {
     this.refusal = refusal;
     int open = byRegion.size();
     closeAll(refusal.get());
-    if (open > 0) log.info("closed {} region streams: not leading", open);
+    if (open > 0) log.info("region streams closed count={} reason=not_leading", open);
   }
 
   /** Forgets the stream if it is still the region's current one; true if it was. */

@@ -168,7 +168,7 @@ public final class SequencerLoop implements AutoCloseable {
     store.persistBatch(batch, batchEpoch).whenCompleteAsync((ok, error) -> {
       if (batchTerm != term) return; // a term that ended: its decisions died with it
       if (error == null) {
-        metrics.batchPersisted(batch, System.nanoTime() - builtNanos);
+        metrics.batchPersisted(batch, System.nanoTime() - builtNanos, nowMicros());
         apply(s -> s.batchPersisted(batch.eventId(), batch.sequence(), nowMicros()));
         return;
       }

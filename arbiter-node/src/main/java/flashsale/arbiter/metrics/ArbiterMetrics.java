@@ -1,6 +1,7 @@
 package flashsale.arbiter.metrics;
 
 import flashsale.arbiter.core.Effect;
+import flashsale.metrics.NodeMeters;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import io.micrometer.core.instrument.Counter;
@@ -22,6 +23,8 @@ public final class ArbiterMetrics {
   private final Counter fenced;
   private final Counter refused;
   private final Timer persistLatency;
+  private final Timer decisionLatency;
+  private final Timer releaseWait;
 
   public ArbiterMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -32,15 +35,24 @@ public final class ArbiterMetrics {
     this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
     this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches refused because a newer leader holds the event").register(registry);
     this.refused = Counter.builder("flashsale_refused_batches").description("Batches the store refused for decisions or units of an earlier term; decided again").register(registry);
-    this.persistLatency =
-        Timer.builder("flashsale_persist_latency").description("From batch built to durable in the store").publishPercentiles(0.5, 0.99).register(registry);
+    this.persistLatency = NodeMeters.latencyHistogram(Timer.builder("flashsale_persist_latency")
+        .description("From batch built to durable in the store")).register(registry);
+    this.decisionLatency = NodeMeters.latencyHistogram(Timer.builder("flashsale_decision_latency")
+        .description("From a ticket's arrival stamp at its region to its decision being durable")).register(registry);
+    this.releaseWait = NodeMeters.latencyHistogram(Timer.builder("flashsale_release_wait")
+        .description("From a ticket's arrival stamp to its release by the watermark frontier (decided)")).register(registry);
+    for (Effect.Rejection reason : Effect.Rejection.values()) rejected(reason); // series from start-up
   }
 
-  public void batchPersisted(DecisionBatch batch, long elapsedNanos) {
+  /** A batch became durable at {@code nowMicros} (arbiter clock), {@code elapsedNanos} after it was built. */
+  public void batchPersisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {
     persistLatency.record(elapsedNanos, TimeUnit.NANOSECONDS);
     for (Decision d : batch.decisions()) {
       (d.won() ? won : lost).increment();
       if (d.late()) late.increment();
+      long stampMicros = d.ticket().stampMicros();
+      decisionLatency.record(Math.max(0, nowMicros - stampMicros), TimeUnit.MICROSECONDS);
+      releaseWait.record(Math.max(0, d.decideMicros() - stampMicros), TimeUnit.MICROSECONDS);
     }
   }
 
@@ -61,6 +73,11 @@ public final class ArbiterMetrics {
   }
 
   public void ticketRejected(Effect.Rejection reason) {
-    Counter.builder("flashsale_rejected_tickets").tag("reason", reason.name()).description("Tickets the arbiter refused to rank").register(registry).increment();
+    rejected(reason).increment();
+  }
+
+  private Counter rejected(Effect.Rejection reason) {
+    return Counter.builder("flashsale_rejected_tickets").tag("reason", reason.name())
+        .description("Tickets the arbiter refused to rank").register(registry);
   }
 }

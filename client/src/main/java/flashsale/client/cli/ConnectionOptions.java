@@ -5,6 +5,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.InsecureChannelCredentials;
+import flashsale.client.FlashSaleException;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
@@ -23,8 +24,15 @@ final class ConnectionOptions {
       names = "--target",
       required = true,
       paramLabel = "HOST:PORT",
-      description = "Node to call: host:port, any gRPC target, or inprocess:NAME for a server in this JVM.")
+      description = "Node to call: host:port, PORT alone for 127.0.0.1:PORT, any gRPC target, or inprocess:NAME for a server in this JVM.")
+  void target(String value) {
+    target = normalize(value);
+  }
+
   String target;
+
+  /** Most NOT_LEADER redirects followed for one command (a leader change mid-command may add one). */
+  static final int MAX_REDIRECTS = 2;
 
   @Option(
       names = "--deadline",
@@ -48,8 +56,38 @@ final class ConnectionOptions {
       + "'authorization: Bearer'; the environment variable FLASHSALE_TOKEN works too. Sent only over TLS.")
   Path tokenFile;
 
-  /** Opens a channel to the target, runs {@code body} and always closes the channel. */
+  /**
+   * {@code PORT} or {@code :PORT} means this machine's loopback (gRPC would read a bare number as a
+   * host name and dial port 443); anything else is passed to gRPC as it is.
+   */
+  static String normalize(String value) {
+    String v = value.strip();
+    if (v.matches(":?\\d{1,5}")) {
+      int port = Integer.parseInt(v.replace(":", ""));
+      if (port < 1 || port > 65_535) throw new IllegalArgumentException("--target port must be 1 to 65535, got " + v);
+      return "127.0.0.1:" + port;
+    }
+    return v;
+  }
+
+  /**
+   * Opens a channel to the target, runs {@code body} and always closes the channel. A standby
+   * arbiter's NOT_LEADER answer names the leader; the call is made again there.
+   */
   <T> T withChannel(Function<io.grpc.Channel, T> body) {
+    String at = target;
+    for (int redirects = 0; ; redirects++) {
+      try {
+        return withChannel(at, body);
+      } catch (FlashSaleException e) {
+        var leader = e.reason().filter("NOT_LEADER"::equals).flatMap(r -> e.metadata("leader"));
+        if (leader.isEmpty() || leader.get().equals(at) || redirects >= MAX_REDIRECTS) throw e;
+        at = leader.get();
+      }
+    }
+  }
+
+  private <T> T withChannel(String target, Function<io.grpc.Channel, T> body) {
     ManagedChannel channel = FlashSaleChannels.forTarget(target, credentials());
     try {
       String token = token();

@@ -37,6 +37,8 @@ final class ErrorMessages {
         case REQUEST_ID_REUSED -> "that request id belongs to another purchase; use a new --request-id";
         case TOO_MANY_PENDING -> "the region is at capacity; retry later with the same --request-id";
         case CLOCK_SKEW -> "the region's clock is off; retry later or through another region";
+        case NOT_LEADER -> e.metadata("leader").map(l -> "the leader is at " + l + "; use --target " + l)
+            .orElse("no arbiter leads right now; retry in a few seconds or ask another arbiter");
         case SHUTTING_DOWN, ARBITER_UNAVAILABLE, STORE_UNAVAILABLE -> "retry later with the same --request-id";
         default -> hintForCode(e);
       };

@@ -1,5 +1,7 @@
 package flashsale.client.fakes;
 
+import flashsale.v1.EventAdminServiceGrpc;
+
 import flashsale.client.FlashSaleChannels;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -24,12 +26,37 @@ public final class FakeCluster implements AutoCloseable {
     return start("arbiter", admin);
   }
 
+  /**
+   * Starts a standby arbiter: every admin call answers UNAVAILABLE NOT_LEADER naming {@code leader}
+   * (none when null), as a real standby does; returns its target.
+   */
+  public String startStandby(String leader) throws IOException {
+    var standby = new EventAdminServiceGrpc.EventAdminServiceImplBase() {};
+    io.grpc.ServerInterceptor refuse = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        var error = leader == null
+            ? flashsale.wire.Errors.error(flashsale.wire.ErrorReason.NOT_LEADER, "this arbiter is a standby")
+            : flashsale.wire.Errors.error(flashsale.wire.ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is "
+                + leader, java.util.Map.of("leader", leader));
+        call.close(error.getStatus(), error.getTrailers());
+        return new io.grpc.ServerCall.Listener<>() {};
+      }
+    };
+    return start("standby", io.grpc.ServerInterceptors.intercept(standby, refuse));
+  }
+
   /** Starts a region that stamps with {@code region}; returns its target. */
   public String startRegion(String region) throws IOException {
     return start(region, new FakeRegion(region, ledger));
   }
 
   private String start(String role, BindableService service) throws IOException {
+    return start(role, service.bindService());
+  }
+
+  private String start(String role, io.grpc.ServerServiceDefinition service) throws IOException {
     String name = prefix + "-" + role;
     servers.add(InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start());
     return FlashSaleChannels.IN_PROCESS_PREFIX + name;

@@ -202,6 +202,11 @@ public final class RegionCore {
     clockEstimate.verdict(flagged, message);
   }
 
+  /** The current clock offset estimate (region minus arbiter), once a probe came back. */
+  public Optional<ClockOffsetEstimator.ClockSample> clockEstimate() {
+    return clockEstimate.estimate();
+  }
+
   public boolean clockFlagged() {
     return clockEstimate.flagged();
   }

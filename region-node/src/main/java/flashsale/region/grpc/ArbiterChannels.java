@@ -71,7 +71,7 @@ public final class ArbiterChannels implements AutoCloseable {
       if (channels.get(i).authority().equals(hostPort)) return i;
     }
     channels.add(open(hostPort, credentials));
-    log.info("opened a channel to leader {} named by a standby", hostPort);
+    log.info("arbiter channel opened leader={} named_by=standby", hostPort);
     return channels.size() - 1;
   }
 

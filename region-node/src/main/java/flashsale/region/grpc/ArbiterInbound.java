@@ -39,13 +39,13 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       case DECISION_BATCH -> decisions(message.getDecisionBatch().getDecisionsList());
       case EVENT_ANNOUNCEMENT -> toSpec(message.getEventAnnouncement().getEvent()).ifPresent(spec -> {
         core.eventAnnounced(spec);
-        log.info("event {} announced: stock {}, regions {}, mode {}", spec.eventId(), spec.stock(), spec.regions(),
+        log.info("event announced event={} stock={} regions={} mode={}", spec.eventId(), spec.stock(), spec.regions(),
             spec.mode());
       });
       case SOLD_OUT -> soldOut(message.getSoldOut());
       case TICKET_REJECTION -> rejection(message.getTicketRejection());
       case CLOCK_VERDICT -> verdict(message.getClockVerdict());
-      default -> log.warn("unexpected arbiter message {}", message.getKindCase());
+      default -> log.warn("unexpected arbiter message kind={}", message.getKindCase());
     }
   }
 
@@ -55,7 +55,7 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       EventValidator.validate(event);
       return Optional.of(WireMapping.fromProto(event, 0L));
     } catch (RuntimeException e) {
-      log.warn("ignored invalid event {} from the arbiter: {}", event.getEventId(), e.getMessage());
+      log.warn("ignored invalid event event={} reason=\"{}\"", event.getEventId(), e.getMessage());
       return Optional.empty();
     }
   }
@@ -66,24 +66,24 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       try {
         decisions.add(WireMapping.fromProto(d));
       } catch (RuntimeException e) {
-        log.warn("ignored malformed decision for request {}: {}", d.getRequestId(), e.getMessage());
+        log.warn("ignored malformed decision request_id={} reason=\"{}\"", d.getRequestId(), e.getMessage());
       }
     }
     var completions = core.decisionsArrived(decisions);
     calls.completeAll(completions);
-    log.debug("{} decisions arrived, {} completed pending purchases", decisions.size(), completions.size());
+    log.debug("decisions arrived decisions={} completed={}", decisions.size(), completions.size());
   }
 
   private void soldOut(SoldOutNotice notice) {
     core.soldOut(notice.getEventId(), notice.getSoldOutMicros());
-    log.info("event {} sold out at {} us; later purchases lose unless the arbiter already decided them",
+    log.info("event sold out event={} sold_out_at_us={}",
         notice.getEventId(), notice.getSoldOutMicros());
   }
 
   private void rejection(TicketRejection r) {
     var done = core.rejected(r.getEventId(), r.getRequestId(), RegionWire.fromProto(r.getReason()), r.getMessage());
     done.ifPresent(calls::complete);
-    log.warn("arbiter rejected request {} of event {}: {} ({}); pending here: {}", r.getRequestId(), r.getEventId(),
+    log.warn("arbiter rejected request_id={} event={} reason={} message=\"{}\" pending_here={}", r.getRequestId(), r.getEventId(),
         r.getReason(), r.getMessage(), done.isPresent());
   }
 
@@ -91,7 +91,7 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
     boolean was = core.clockFlagged();
     core.clockVerdict(v.getFlagged(), v.getMessage());
     if (v.getFlagged() != was) {
-      log.warn("arbiter {} this region's clock: {}", v.getFlagged() ? "flagged" : "cleared", v.getMessage());
+      log.warn("arbiter clock verdict verdict={} message=\"{}\"", v.getFlagged() ? "flagged" : "cleared", v.getMessage());
     }
   }
 }

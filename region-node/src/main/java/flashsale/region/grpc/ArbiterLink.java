@@ -144,7 +144,7 @@ public final class ArbiterLink {
         .build());
     List<Ticket> undecided = core.undecidedTickets();
     sendAll(outbox.opened(undecided));
-    log.info("opening arbiter stream {} on channel {} of {}; resent {} undecided tickets",
+    log.info("arbiter stream opening stream={} channel={} channels={} resent_tickets={}",
         gen, Math.floorMod(channelIndex, channels.size()), channels.size(), undecided.size());
   }
 
@@ -198,7 +198,7 @@ public final class ArbiterLink {
         welcomed = true;
         backoff.reset();
         failuresThisRound = 0;
-        log.info("arbiter {} welcomed region {}; max clock skew {} us",
+        log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={}",
             message.getWelcome().getArbiterId(), region, message.getWelcome().getMaxClockSkewMicros());
       }
       case CLOCK_REPLY -> report(message.getClockReply());
@@ -214,7 +214,7 @@ public final class ArbiterLink {
             .setOffsetMicros(estimate.offsetMicros())
             .setRoundTripMicros(estimate.roundTripMicros()))
         .build());
-    log.debug("clock offset {} us, round trip {} us", estimate.offsetMicros(), estimate.roundTripMicros());
+    log.debug("clock probe offset_us={} round_trip_us={}", estimate.offsetMicros(), estimate.roundTripMicros());
   }
 
   private void disconnected(long gen, String why, Throwable error) {
@@ -233,7 +233,7 @@ public final class ArbiterLink {
     long delayMs = standby.isPresent() || failuresThisRound < channels.size()
         ? settings.reconnectMinMs() : backoff.nextDelayMs();
     channelIndex = leader.isEmpty() ? nextChannel() : follow(leader);
-    log.warn("arbiter stream {} ended ({}); {} purchases pending; reconnecting to {} in {} ms",
+    log.warn("arbiter stream ended stream={} status=\"{}\" pending={} next={} reconnect_in_ms={}",
         gen, why, core.pendingCount(), leader.isEmpty() ? "the next arbiter" : "leader " + leader, delayMs);
     loop.schedule(this::connect, delayMs);
   }
@@ -250,7 +250,7 @@ public final class ArbiterLink {
     int named = channels.indexOf(leader);
     boolean suspect = named == suspectIndex && nanoTime.getAsLong() - suspectUntilNanos < 0;
     if (!suspect) return named;
-    log.info("standby names {} as leader, which was silent {} ms ago; asking again here", leader,
+    log.info("standby names a silent leader leader={} silent_ms_ago={} action=ask_again", leader,
         settings.silenceTimeoutMs() - (suspectUntilNanos - nanoTime.getAsLong()) / 1_000_000);
     return channelIndex;
   }

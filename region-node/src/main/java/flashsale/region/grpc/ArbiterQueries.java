@@ -101,7 +101,7 @@ final class ArbiterQueries {
         failed.accept(Failure.of(notFound, notFoundMessage));
         return;
       }
-      log.warn("{} failed: {}", what, status);
+      log.warn("arbiter query failed query={} status=\"{}\"", what, status);
       failed.accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, what + " failed: " + status.getCode() + " "
           + status.getDescription()));
     }

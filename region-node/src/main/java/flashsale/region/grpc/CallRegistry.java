@@ -82,7 +82,7 @@ final class CallRegistry {
       }
     } catch (RuntimeException e) {
       // The client cancelled in the meantime; nobody is left to tell.
-      log.debug("could not answer a Purchase call: {}", e.toString());
+      log.debug("purchase answer failed error=\"{}\"", e.toString());
     }
   }
 }

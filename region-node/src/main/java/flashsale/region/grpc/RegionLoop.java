@@ -67,7 +67,7 @@ public final class RegionLoop implements Executor {
 
   public void shutdown() throws InterruptedException {
     executor.shutdownNow();
-    if (!executor.awaitTermination(2, TimeUnit.SECONDS)) log.warn("region loop did not stop within 2000 ms");
+    if (!executor.awaitTermination(2, TimeUnit.SECONDS)) log.warn("region loop not stopped timeout_ms=2000");
   }
 
   private static Runnable guarded(Runnable task) {

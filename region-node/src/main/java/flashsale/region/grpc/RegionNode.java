@@ -95,7 +95,7 @@ public final class RegionNode {
         return failed;
       }, CLOSE_TIMEOUT_MS);
     } catch (TimeoutException e) {
-      log.error("region {} loop did not close within {} ms", region, CLOSE_TIMEOUT_MS);
+      log.error("region loop not closed region={} timeout_ms={}", region, CLOSE_TIMEOUT_MS);
       return 0;
     }
   }
@@ -119,6 +119,11 @@ public final class RegionNode {
         changed.accept(now);
       }
     }, READINESS_CHECK_MS);
+  }
+
+  /** Registers this node's gauges (pending purchases, arbiter link, clock offset) with {@code registry}. */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    RegionGauges.bind(registry, region, loop, core, link::connected);
   }
 
   public boolean arbiterConnected() {

@@ -52,7 +52,7 @@ final class Lookups {
       call.onNext(response);
       call.onCompleted();
     } catch (RuntimeException e) {
-      log.debug("could not answer GetPurchase: {}", e.toString());
+      log.debug("get purchase answer failed error=\"{}\"", e.toString());
     }
   }
 
@@ -60,7 +60,7 @@ final class Lookups {
     try {
       call.onError(RegionWire.status(failure));
     } catch (RuntimeException e) {
-      log.debug("could not fail a GetPurchase call: {}", e.toString());
+      log.debug("get purchase failure not sent error=\"{}\"", e.toString());
     }
   }
 }

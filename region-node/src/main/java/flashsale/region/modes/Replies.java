@@ -28,7 +28,7 @@ final class Replies {
       call.onNext(PurchaseResponse.newBuilder().setDecision(WireMapping.toProto(reply.decision())).build());
       call.onCompleted();
     } catch (RuntimeException e) {
-      log.debug("could not answer purchase {}: {}", asked.requestId(), e.toString());
+      log.debug("purchase answer failed request_id={} error=\"{}\"", asked.requestId(), e.toString());
     }
   }
 
@@ -36,7 +36,7 @@ final class Replies {
     try {
       call.onError(RegionWire.status(failure));
     } catch (RuntimeException e) {
-      log.debug("could not fail a purchase call: {}", e.toString());
+      log.debug("purchase failure not sent error=\"{}\"", e.toString());
     }
   }
 

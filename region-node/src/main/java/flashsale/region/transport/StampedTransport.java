@@ -47,12 +47,16 @@ public final class StampedTransport implements AutoCloseable {
 
   /** A transport listening on {@code port} (0 picks a free one) of every interface, with the region's default limits. */
   public static StampedTransport onPort(int port, InstantSource clock) {
-    return onPort(port, clock, ServerLimits.regionDefaults(), InsecureServerCredentials.create());
+    return onAddress(new InetSocketAddress(port), clock, ServerLimits.regionDefaults(), InsecureServerCredentials.create());
   }
 
-  /** As above, each connection held to {@code limits}, serving buyers with {@code credentials} (TLS or plaintext). */
-  public static StampedTransport onPort(int port, InstantSource clock, ServerLimits limits, ServerCredentials credentials) {
-    return new StampedTransport(new InetSocketAddress(port), clock, defaultWorkerThreads(), limits, credentials);
+  /**
+   * A transport listening on one address ({@code --bind}), each connection held to {@code limits},
+   * serving buyers with {@code credentials} (TLS or plaintext).
+   */
+  public static StampedTransport onAddress(InetSocketAddress address, InstantSource clock, ServerLimits limits,
+      ServerCredentials credentials) {
+    return new StampedTransport(address, clock, defaultWorkerThreads(), limits, credentials);
   }
 
   /** The builder to configure further and build; use it once. */

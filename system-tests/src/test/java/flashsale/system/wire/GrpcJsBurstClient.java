@@ -29,7 +29,7 @@ import java.util.function.ToLongFunction;
  * and npm it fails, saying how to get them (.ci/run installs them). Never skipped.
  */
 final class GrpcJsBurstClient {
-  private static final List<String> FILES = List.of("package.json", "package-lock.json", "burst.js");
+  private static final List<String> FILES = List.of("package.json", "package-lock.json", "burst.js", "crosslang.js");
   private final Path dir;
   private final Path protoRoot;
 
@@ -95,6 +95,20 @@ final class GrpcJsBurstClient {
       throw new IllegalStateException("grpc-js client answered " + records.size() + " of " + plan.sends().size() + " purchases");
     }
     return records;
+  }
+
+  /** Runs {@code script} (one of the harness' files) with node and returns its stdout. */
+  String node(String script, Duration timeout, String... args) throws IOException, InterruptedException {
+    String[] command = new String[args.length + 2];
+    command[0] = "node";
+    command[1] = script;
+    System.arraycopy(args, 0, command, 2, args.length);
+    return run(dir, timeout, command);
+  }
+
+  /** The proto root (flashsale/v1/...) the scripts load. */
+  Path protoRoot() {
+    return protoRoot;
   }
 
   /** Runs a command in {@code dir} and returns its stdout; fails with its output on a non-zero exit. */

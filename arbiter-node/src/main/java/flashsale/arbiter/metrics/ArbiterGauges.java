@@ -1,0 +1,75 @@
+package flashsale.arbiter.metrics;
+
+import flashsale.arbiter.cluster.LeaderState;
+import flashsale.arbiter.core.RegionStatus;
+import flashsale.arbiter.core.Sequencer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The arbiter's gauges: whether it leads, its lease epoch, and per region (once the region has
+ * spoken to this node) the watermark lag and the clock offset. Region figures are sampled from the
+ * sequencer loop every {@value #SAMPLE_MS} ms, off the scrape, so a scrape never waits on the loop.
+ */
+public final class ArbiterGauges implements AutoCloseable {
+  static final long SAMPLE_MS = 1_000;
+
+  private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+      r -> Thread.ofPlatform().daemon().name("arbiter-gauges").unstarted(r));
+  private final MultiGauge watermarkLag;
+  private final MultiGauge clockOffset;
+  private final MultiGauge connected;
+
+  /**
+   * @param statuses asks the sequencer loop for the regions' statuses
+   * @param nowMicros the arbiter's clock
+   */
+  public ArbiterGauges(MeterRegistry registry, Supplier<LeaderState> state, LongSupplier epoch,
+      Function<Function<Sequencer, List<RegionStatus>>, CompletableFuture<List<RegionStatus>>> statuses,
+      LongSupplier nowMicros) {
+    Gauge.builder("flashsale_leader", () -> state.get() == LeaderState.LEADING ? 1 : 0)
+        .description("1 while this arbiter leads (holds the lease and has loaded its state), else 0").register(registry);
+    for (LeaderState s : LeaderState.values()) {
+      Gauge.builder("flashsale_leader_state", () -> state.get() == s ? 1 : 0).tag("state", s.name().toLowerCase())
+          .description("1 for this arbiter's current role").register(registry);
+    }
+    Gauge.builder("flashsale_lease_epoch", epoch::getAsLong)
+        .description("Fencing epoch of the lease this arbiter holds or last held; 0 alone or before any").register(registry);
+    watermarkLag = MultiGauge.builder("flashsale_region_watermark_lag_seconds")
+        .description("Arbiter time minus the region's last watermark (offset-corrected): how far behind the region's frontier is")
+        .register(registry);
+    clockOffset = MultiGauge.builder("flashsale_region_clock_offset_seconds")
+        .description("Region clock minus arbiter clock, as the region last reported").register(registry);
+    connected = MultiGauge.builder("flashsale_region_connected")
+        .description("1 while the region's stream to this arbiter is open").register(registry);
+    sampler.scheduleWithFixedDelay(() -> statuses.apply(Sequencer::regionStatuses)
+        .thenAccept(list -> sample(list, nowMicros.getAsLong())), 0, SAMPLE_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void sample(List<RegionStatus> regions, long nowMicros) {
+    watermarkLag.register(regions.stream().filter(r -> r.watermarkMicros().isPresent())
+        .map(r -> MultiGauge.Row.of(Tags.of("region", r.region()),
+            (nowMicros - (r.watermarkMicros().getAsLong() - r.clockOffsetMicros().orElse(0))) / 1e6))
+        .toList(), true);
+    clockOffset.register(regions.stream().filter(r -> r.clockOffsetMicros().isPresent())
+        .map(r -> MultiGauge.Row.of(Tags.of("region", r.region()), r.clockOffsetMicros().getAsLong() / 1e6))
+        .toList(), true);
+    connected.register(regions.stream()
+        .map(r -> MultiGauge.Row.of(Tags.of("region", r.region()), r.connected() ? 1 : 0)).toList(), true);
+  }
+
+  @Override
+  public void close() {
+    sampler.shutdownNow();
+  }
+}

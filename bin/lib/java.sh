@@ -1,0 +1,57 @@
+# Sourced by bin/arbiter, bin/region and client/bin/flashsale: finds a JDK 21+ and the JVM options
+# the nodes need. POSIX sh. Sets $java and $java_opts, or prints one line and exits 6.
+#
+# Order: $JAVA_HOME, the `java` on PATH, then the JDKs installed in the usual places (newest first).
+
+flashsale_java_major() { # prints the feature version of the java binary $1, or nothing
+  "$1" -XshowSettings:properties -version 2>&1 |
+    sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+flashsale_find_java() {
+  min=21
+  tried=""
+  for candidate in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null || true)"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    v=$(flashsale_java_major "$candidate")
+    if [ -n "$v" ] && [ "$v" -ge "$min" ]; then java=$candidate; java_major=$v; return 0; fi
+    tried="$tried $candidate (Java ${v:-?})"
+  done
+  best=""; best_v=0
+  for home in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* \
+      "$HOME"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+    [ -x "$home/bin/java" ] || continue
+    v=$(flashsale_java_major "$home/bin/java")
+    if [ -n "$v" ] && [ "$v" -gt "$best_v" ]; then best="$home/bin/java"; best_v=$v; fi
+  done
+  if [ "$best_v" -ge "$min" ]; then java=$best; java_major=$best_v; return 0; fi
+  echo "$1: needs a JDK $min or newer, found${tried:- none}${best:+ and $best (Java $best_v)}; install one (e.g. apt-get install openjdk-21-jre-headless) or set JAVA_HOME" >&2
+  exit 6
+}
+
+# $1: the command name for messages. Leaves $java, $java_major and $java_opts set.
+flashsale_java_setup() {
+  flashsale_find_java "$1"
+  java_opts=""
+  # Netty loads its native transport (JDK 22+ warns about restricted native access) and protobuf
+  # and Netty use sun.misc.Unsafe (JDK 23+ warns); both warnings would precede the first log line
+  # and break one-line CLI output. Older JDKs reject the flags they do not know.
+  if [ "$java_major" -ge 22 ]; then java_opts="--enable-native-access=ALL-UNNAMED"; fi
+  if [ "$java_major" -ge 23 ]; then java_opts="$java_opts --sun-misc-unsafe-memory-access=allow"; fi
+}
+
+# Runs a node jar: $1 the command name, $2 the jar, the rest its arguments.
+# FLASHSALE_NODE_JVM_OPTS replaces the node JVM settings below; FLASHSALE_JAVA_OPTS adds options.
+flashsale_exec_node() {
+  name=$1; jar=$2; shift 2
+  if [ ! -f "$jar" ]; then
+    echo "$name: $jar not found; build it with ./mvnw -B -q -DskipTests package" >&2
+    exit 6
+  fi
+  flashsale_java_setup "$name"
+  # A node's collector and heap: G1 with a short pause goal (the tail above the decision floor is
+  # mostly young pauses); a node holds a bounded number of decisions per event.
+  node_opts=${FLASHSALE_NODE_JVM_OPTS:-"-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Xms256m -Xmx1g"}
+  # shellcheck disable=SC2086  # option lists are split into words on purpose
+  exec "$java" $java_opts $node_opts ${FLASHSALE_JAVA_OPTS:-} -jar "$jar" "$@"
+}

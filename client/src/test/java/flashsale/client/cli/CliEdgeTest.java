@@ -1,0 +1,65 @@
+package flashsale.client.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.client.fakes.FakeCluster;
+import flashsale.v1.Event;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The CLI at the edges: a bare port as --target, a standby arbiter that names the leader. */
+class CliEdgeTest {
+  private final FakeCluster cluster = new FakeCluster();
+
+  @AfterEach
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  void aBarePortIsThisMachine() {
+    assertEquals("127.0.0.1:9092", ConnectionOptions.normalize("9092"));
+    assertEquals("127.0.0.1:9092", ConnectionOptions.normalize(":9092"));
+    assertEquals("db.example:9092", ConnectionOptions.normalize("db.example:9092"));
+    assertThrows(IllegalArgumentException.class, () -> ConnectionOptions.normalize("70000"));
+  }
+
+  @Test
+  void aBarePortTargetReachesTheNodeOnThisMachine() throws Exception {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("shoes").setStock(3).build());
+    io.grpc.Server server = io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
+        .addService(cluster.admin).build().start();
+    try {
+      CliRun run = CliRun.run("event", "get", "--target", String.valueOf(server.getPort()), "--event", "shoes", "--json");
+      assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+      assertTrue(run.out().contains("\"shoes\""), run.out());
+    } finally {
+      server.shutdownNow().awaitTermination();
+    }
+  }
+
+  @Test
+  void aStandbyIsFollowedToTheLeader() throws Exception {
+    String leader = cluster.startArbiter();
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("shoes").setStock(3).build());
+    String standby = cluster.startStandby(leader);
+
+    CliRun run = CliRun.run("event", "get", "--target", standby, "--event", "shoes", "--json");
+
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    assertTrue(run.out().contains("\"shoes\""), run.out());
+  }
+
+  @Test
+  void aStandbyThatKnowsNoLeaderSaysSo() throws Exception {
+    String standby = cluster.startStandby(null);
+
+    CliRun run = CliRun.run("event", "get", "--target", standby, "--event", "shoes");
+
+    assertTrue(run.errorLine().startsWith("error: UNAVAILABLE NOT_LEADER: this arbiter is a standby"), run.errorLine());
+    assertTrue(run.errorLine().endsWith("(no arbiter leads right now; retry in a few seconds or ask another arbiter)"),
+        run.errorLine());
+  }
+}

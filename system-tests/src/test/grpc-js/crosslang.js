@@ -1,0 +1,64 @@
+'use strict';
+// A client from another ecosystem for the cross-language test: creates an event on the arbiter,
+// buys at a region, reads the purchase back, and decodes the google.rpc.ErrorInfo of a refused
+// call from the grpc-status-details-bin trailer. Prints one JSON object on stdout.
+//
+//   node crosslang.js ARBITER REGION_TARGET REGION_NAME EVENT_ID PROTO_ROOT RPC_PROTO_ROOT
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+const protobuf = require('protobufjs');
+
+const [arbiter, regionTarget, regionName, eventId, protoRoot, rpcRoot] = process.argv.slice(2);
+const options = { includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true };
+const v1 = grpc.loadPackageDefinition(protoLoader.loadSync(
+  ['flashsale/v1/event_admin_service.proto', 'flashsale/v1/flash_sale_service.proto'], options)).flashsale.v1;
+const rpc = new protobuf.Root();
+rpc.resolvePath = (origin, target) => (target.startsWith('google/rpc/') ? `${rpcRoot}/${target}` : protobuf.util.path.resolve(origin, target));
+rpc.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
+
+const admin = new v1.EventAdminService(arbiter, grpc.credentials.createInsecure());
+const region = new v1.FlashSaleService(regionTarget, grpc.credentials.createInsecure());
+const call = (client, method, request) => new Promise((resolve, reject) =>
+  client[method](request, { deadline: Date.now() + 30000 }, (err, response) => (err ? reject(err) : resolve(response))));
+const seconds = (date) => ({ seconds: String(Math.floor(date.getTime() / 1000)), nanos: 0 });
+
+function errorInfo(err) {
+  const [bytes] = err.metadata.get('grpc-status-details-bin');
+  const status = rpc.lookupType('google.rpc.Status').decode(bytes);
+  const info = status.details.find((d) => d.type_url === 'type.googleapis.com/google.rpc.ErrorInfo');
+  return { code: err.code, reason: rpc.lookupType('google.rpc.ErrorInfo').decode(info.value).reason };
+}
+
+async function main() {
+  const now = new Date();
+  const created = await call(admin, 'CreateEvent', {
+    request_id: `create-${eventId}`,
+    event: {
+      event_id: eventId, item: 'cross-language shoes', stock: 1, per_user_limit: 1, regions: [regionName],
+      start_time: seconds(new Date(now.getTime() - 1000)), end_time: seconds(new Date(now.getTime() + 3600000)),
+      mode: 'EVENT_MODE_GLOBAL_ORDER',
+    },
+  });
+  const bought = await call(region, 'Purchase', { event_id: eventId, user_id: 'ada', request_id: 'ada-1', quantity: 1 });
+  const read = await call(region, 'GetPurchase', { event_id: eventId, request_id: 'ada-1' });
+  let refused = null;
+  try {
+    await call(region, 'Purchase', { event_id: 'no-such-event', user_id: 'ada', request_id: 'ada-2', quantity: 1 });
+  } catch (err) {
+    refused = errorInfo(err);
+  }
+  process.stdout.write(JSON.stringify({
+    created: created.event.event_id,
+    outcome: bought.decision.outcome,
+    readOutcome: read.decision.outcome,
+    readRank: read.decision.rank,
+    refused,
+  }));
+  admin.close();
+  region.close();
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack || err}\n`);
+  process.exit(1);
+});

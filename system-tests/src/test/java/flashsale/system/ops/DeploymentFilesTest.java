@@ -1,0 +1,102 @@
+package flashsale.system.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.ArbiterMain;
+import flashsale.ops.ConfigDefaults;
+import flashsale.region.RegionMain;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * The compose file and the Kubernetes manifests parse, configure the nodes only through options
+ * they have, and point readiness at the nodes' gRPC health. (No container engine runs here, so
+ * the deployment is checked, not brought up.)
+ */
+class DeploymentFilesTest {
+  private static final Path DEPLOY = MetricsAndAlertsTest.DEPLOY;
+  private static final CommandSpec ARBITER = new CommandLine(new ArbiterMain()).getCommandSpec();
+  private static final CommandSpec REGION = new CommandLine(new RegionMain()).getCommandSpec();
+
+  @SuppressWarnings("unchecked")
+  private static <T> T at(Object node, String... path) {
+    Object n = node;
+    for (String key : path) {
+      assertTrue(n instanceof Map, "no " + key + " in " + n);
+      n = ((Map<String, Object>) n).get(key);
+    }
+    return (T) n;
+  }
+
+  /** Every FLASHSALE_X variable is an option of the node; returns how many there were. */
+  private static int assertOptions(CommandSpec node, Map<String, ?> env, String where) {
+    int options = 0;
+    for (String name : env.keySet()) {
+      if (!name.startsWith("FLASHSALE_")) continue;
+      options++;
+      boolean known = node.options().stream()
+          .anyMatch(o -> ConfigDefaults.environmentName(o.longestName()).equals(name));
+      assertTrue(known, where + ": " + name + " is no option of " + node.name());
+    }
+    return options;
+  }
+
+  @Test
+  void composeRunsRedisTwoArbitersTwoRegionsAndPrometheus() throws Exception {
+    Map<String, Object> compose;
+    try (Reader r = Files.newBufferedReader(DEPLOY.resolve("compose.yaml"))) {
+      compose = new Yaml().load(r);
+    }
+    Map<String, Object> services = at(compose, "services");
+    assertEquals(List.of("redis", "arbiter-1", "arbiter-2", "region-beijing", "region-shanghai", "prometheus"),
+        new ArrayList<>(services.keySet()));
+    for (var e : services.entrySet()) {
+      if (!e.getKey().startsWith("arbiter") && !e.getKey().startsWith("region")) continue;
+      CommandSpec node = e.getKey().startsWith("arbiter") ? ARBITER : REGION;
+      Map<String, Object> env = at(e.getValue(), "environment");
+      assertTrue(assertOptions(node, env, e.getKey()) >= 4, e.getKey());
+      List<String> command = at(e.getValue(), "command");
+      assertTrue(command.getLast().endsWith(node.name() + ".jar"), command.toString());
+    }
+    List<String> rules = at(new Yaml().load(Files.readString(DEPLOY.resolve("prometheus/prometheus.yml"))), "rule_files");
+    assertEquals(List.of("alerts.yml"), rules);
+  }
+
+  @Test
+  void manifestsUseGrpcHealthForReadiness() throws Exception {
+    int containers = 0;
+    for (Object doc : new Yaml().loadAll(Files.readString(DEPLOY.resolve("k8s/flashsale.yaml")))) {
+      String kind = at(doc, "kind");
+      assertNotNull(kind);
+      if (!kind.equals("StatefulSet") && !kind.equals("Deployment")) continue;
+      List<Map<String, Object>> specs = at(doc, "spec", "template", "spec", "containers");
+      for (Map<String, Object> container : specs) {
+        String image = at(container, "image");
+        if (!image.startsWith("flashsale/")) continue;
+        containers++;
+        CommandSpec node = image.contains("arbiter") ? ARBITER : REGION;
+        List<Map<String, Object>> env = at(container, "env");
+        Map<String, Object> byName = new java.util.LinkedHashMap<>();
+        env.forEach(v -> byName.put((String) v.get("name"), v.get("value")));
+        assertTrue(assertOptions(node, byName, image) >= 4, image);
+        int grpcPort = Integer.parseInt((String) byName.get("FLASHSALE_PORT"));
+        assertEquals(grpcPort, (int) at(container, "readinessProbe", "grpc", "port"), image + " readiness on gRPC health");
+        List<String> args = container.containsKey("args") ? at(container, "args") : List.of();
+        for (String arg : args) {
+          if (arg.startsWith("--")) assertNotNull(node.findOption(arg), image + ": " + arg + " is no option");
+        }
+      }
+    }
+    assertEquals(2, containers, "an arbiter and a region");
+  }
+}

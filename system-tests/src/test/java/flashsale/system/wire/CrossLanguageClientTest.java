@@ -1,0 +1,48 @@
+package flashsale.system.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import flashsale.client.cluster.LocalCluster;
+import flashsale.client.cluster.LocalCluster.RegionSpec;
+import flashsale.store.memory.InMemoryArbiterStore;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A running cluster driven by grpc-js on Node.js, a client that shares nothing with the Java
+ * stack: it creates an event, buys, reads the purchase back, and decodes a refusal's
+ * google.rpc.ErrorInfo from the status details, as any gRPC client of ours must be able to.
+ */
+class CrossLanguageClientTest {
+  @Test
+  void grpcJsCreatesBuysReadsBackAndDecodesErrorInfo() throws Exception {
+    GrpcJsBurstClient node = GrpcJsBurstClient.install();
+    Path rpcRoot = Files.createDirectories(Path.of("target/grpc-js/rpc-protos/google/rpc")).getParent().getParent();
+    for (String file : List.of("status.proto", "error_details.proto")) {
+      try (InputStream in = com.google.rpc.Status.class.getResourceAsStream("/google/rpc/" + file)) {
+        Files.copy(in, rpcRoot.resolve("google/rpc/" + file), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    try (LocalCluster cluster = LocalCluster.start(new InMemoryArbiterStore(),
+        List.of(new RegionSpec("lisbon", 0, Duration.ZERO)), 2).awaitServing(Duration.ofSeconds(60))) {
+      String output = node.node("crosslang.js", Duration.ofSeconds(90), "127.0.0.1:" + cluster.arbiter().port(),
+          "127.0.0.1:" + cluster.region("lisbon").port(), "lisbon", "crosslang", node.protoRoot().toString(),
+          rpcRoot.toAbsolutePath().toString());
+      JsonObject result = JsonParser.parseString(output).getAsJsonObject();
+      assertEquals("crosslang", result.get("created").getAsString(), output);
+      assertEquals("OUTCOME_WON", result.get("outcome").getAsString(), output);
+      assertEquals("OUTCOME_WON", result.get("readOutcome").getAsString(), output);
+      assertEquals("1", result.get("readRank").getAsString(), output);
+      JsonObject refused = result.getAsJsonObject("refused");
+      assertEquals(5, refused.get("code").getAsInt(), output); // NOT_FOUND
+      assertEquals("EVENT_NOT_FOUND", refused.get("reason").getAsString(), output);
+    }
+  }
+}
