@@ -4,10 +4,10 @@
 cd "$(dirname "$0")/.."
 for run in 1 2 3; do
   t0=$(date +%s%N)
-  env -u JAVA_HOME bin/arbiter --port 19390 --bind 127.0.0.1 >/tmp/sb-a.log 2>&1 & a=$!
+  env -u JAVA_HOME bin/arbiter --port 19390 --bind 127.0.0.1 --insecure >/tmp/sb-a.log 2>&1 & a=$!
   until (exec 3<>/dev/tcp/127.0.0.1/19390) 2>/dev/null; do sleep 0.01; done
   t1=$(date +%s%N)
-  env -u JAVA_HOME bin/region --region r --port 19391 --arbiter 127.0.0.1:19390 --bind 127.0.0.1 >/tmp/sb-r.log 2>&1 & r=$!
+  env -u JAVA_HOME bin/region --region r --port 19391 --arbiter 127.0.0.1:19390 --bind 127.0.0.1 --insecure >/tmp/sb-r.log 2>&1 & r=$!
   until (exec 3<>/dev/tcp/127.0.0.1/19391) 2>/dev/null; do sleep 0.01; done
   t2=$(date +%s%N)
   until grep -q "serving=true" /tmp/sb-r.log; do sleep 0.01; done
