@@ -43,10 +43,11 @@ public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, lo
 
   /**
    * An arbiter: few clients (regions, operators), each region holding one stream for as long as
-   * it can, so no age limit (an aged-out stream is a reconnect and a resend of every pending ticket).
+   * it can, so no age limit (an aged-out stream is a reconnect and a resend of every pending ticket),
+   * and a region's look-ups for its buyers (GetDecision, LookupEvent) share its one connection.
    */
   public static ServerLimits arbiterDefaults() {
-    return new ServerLimits(10_000, 300_000, 0, 60_000, 5_000, 1_000, 8_192);
+    return new ServerLimits(10_000, 300_000, 0, 60_000, 5_000, 10_000, 8_192);
   }
 
   /** Applies every limit to {@code builder} and returns it. */

@@ -25,7 +25,7 @@ public final class ServerLimitsOptions {
   Long permitKeepAliveTimeMs;
 
   @Option(names = "--max-concurrent-calls-per-connection", paramLabel = "N",
-      description = "Most calls open at once on one connection (default: region 20000, arbiter 1000).")
+      description = "Most calls open at once on one connection (default: region 20000, arbiter 10000).")
   Integer maxConcurrentCallsPerConnection;
 
   @Option(names = "--max-header-list-bytes", paramLabel = "BYTES",

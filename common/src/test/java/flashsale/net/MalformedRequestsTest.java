@@ -8,6 +8,9 @@ import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SequencerServiceGrpc;
 import flashsale.wire.Errors;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -82,6 +85,58 @@ class MalformedRequestsTest {
     byte[] answer = call(PurchaseRequest.newBuilder().setRequestId("r-1").build().toByteArray());
     assertEquals("r-1", PurchaseResponse.parseFrom(answer).getDecision().getRequestId());
     assertEquals(1, handled.get());
+  }
+
+  @Test
+  void aStreamThatSendsBadBytesIsClosedAndItsHandlerLearnsItEnded() throws Exception {
+    var handlerSaw = new java.util.concurrent.LinkedBlockingQueue<String>();
+    String name = InProcessServerBuilder.generateName();
+    Server streams = EdgeServerBuilder.of(InProcessServerBuilder.forName(name).directExecutor())
+        .addService(new SequencerServiceGrpc.SequencerServiceImplBase() {
+          @Override
+          public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
+            return new StreamObserver<>() {
+              @Override
+              public void onNext(SequenceRequest value) {
+                handlerSaw.add("message");
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                handlerSaw.add("error " + Status.fromThrowable(t).getCode());
+              }
+
+              @Override
+              public void onCompleted() {
+                handlerSaw.add("completed");
+              }
+            };
+          }
+        })
+        .build().start();
+    ManagedChannel c = InProcessChannelBuilder.forName(name).directExecutor().build();
+    try {
+      MethodDescriptor<byte[], byte[]> raw = SequencerServiceGrpc.getSequenceMethod().toBuilder(RAW, RAW).build();
+      var answer = new java.util.concurrent.CompletableFuture<Status>();
+      var call = c.newCall(raw, io.grpc.CallOptions.DEFAULT);
+      call.start(new io.grpc.ClientCall.Listener<>() {
+        @Override
+        public void onClose(Status status, io.grpc.Metadata trailers) {
+          answer.complete(status);
+        }
+      }, new io.grpc.Metadata());
+      call.request(1);
+      call.sendMessage(SequenceRequest.getDefaultInstance().toByteArray()); // a valid (empty) message first
+      call.sendMessage(new byte[] {0x0b, 0x7f, (byte) 0xff});
+      Status status = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+      assertEquals("message", handlerSaw.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals("error CANCELLED", handlerSaw.poll(10, java.util.concurrent.TimeUnit.SECONDS),
+          "the stream's handler must learn that its call ended");
+    } finally {
+      c.shutdownNow();
+      streams.shutdownNow();
+    }
   }
 
   private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {

@@ -17,7 +17,7 @@ import io.grpc.StatusRuntimeException;
  * Coverage-guided fuzzing of the CreateEvent validator (Jazzer): whatever an event holds, it is
  * either refused INVALID_ARGUMENT INVALID_FIELD naming a field, or it maps to a spec both stores
  * accept. Anything else (an exception, a valid event the store refuses) is a finding. In {@code
- * ./mvnw verify} the default test run replays the seeds; the {@code fuzz} run fuzzes for maxDuration.
+ * ./mvnw verify} the module's {@code fuzz} run (a JVM of its own) replays the seeds, then fuzzes for maxDuration.
  */
 class EventValidatorFuzzTest {
   @FuzzTest(maxDuration = "20s")

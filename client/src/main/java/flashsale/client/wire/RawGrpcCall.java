@@ -64,7 +64,9 @@ public final class RawGrpcCall {
       bytes.writeBytes(Http2FrameReader.PREFACE);
       RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
       writeHeaders(bytes, "127.0.0.1:" + port, request);
-      for (int at = 0; at < request.body().length || at == 0; at += MAX_FRAME_BYTES) {
+      // An empty body on a stream left open sends no DATA at all: headers alone.
+      boolean headersOnly = request.body().length == 0 && !request.endStream();
+      for (int at = 0; !headersOnly && (at < request.body().length || at == 0); at += MAX_FRAME_BYTES) {
         int end = Math.min(request.body().length, at + MAX_FRAME_BYTES);
         int flags = end == request.body().length && request.endStream() ? GrpcStreamDecoder.FLAG_END_STREAM : 0;
         RawPurchaseConnection.writeFrame(bytes, GrpcStreamDecoder.DATA, flags, STREAM, Arrays.copyOfRange(request.body(), at, end));

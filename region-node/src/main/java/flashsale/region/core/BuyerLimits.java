@@ -62,13 +62,15 @@ public final class BuyerLimits {
       long waitMicros = users.take(userId, nowMicros);
       if (waitMicros > 0) return Optional.of(limited("user " + userId, settings.userPerSecond(), waitMicros, "user_id"));
     }
-    if (addresses != null) {
-      long waitMicros = addresses.take(address, nowMicros);
-      if (waitMicros > 0) {
-        return Optional.of(limited("client address " + address, settings.addressPerSecond(), waitMicros, "client_address"));
-      }
-    }
-    return Optional.empty();
+    return admitLookup(address, nowMicros);
+  }
+
+  /** Admits one look-up (GetEvent) from {@code address}: it counts against the address's purchases too. */
+  public Optional<Failure> admitLookup(String address, long nowMicros) {
+    if (addresses == null) return Optional.empty();
+    long waitMicros = addresses.take(address, nowMicros);
+    return waitMicros == 0 ? Optional.empty()
+        : Optional.of(limited("client address " + address, settings.addressPerSecond(), waitMicros, "client_address"));
   }
 
   private static Failure limited(String who, double perSecond, long waitMicros, String limit) {

@@ -114,6 +114,11 @@ public final class RegionCore {
     return book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros) + pushedMicros);
   }
 
+  /** A GetEvent from {@code clientAddress}: counted against the address's rate limit. */
+  public Optional<Failure> admitLookup(String clientAddress) {
+    return limits.admitLookup(clientAddress, clock.nowMicros());
+  }
+
   public List<Completion> decisionsArrived(List<Decision> decisions) {
     List<Completion> done = new ArrayList<>(decisions.size());
     for (Decision d : decisions) book.decided(d).ifPresent(done::add);

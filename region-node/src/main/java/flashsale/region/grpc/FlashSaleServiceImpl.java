@@ -105,10 +105,18 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       return;
     }
     String eventId = request.getEventId();
-    loop.execute(() -> withEvent(eventId, response, () -> {
-      response.onNext(RegionWire.toProto(core.eventView(eventId).orElseThrow()));
-      response.onCompleted();
-    }));
+    String clientAddress = ClientAddress.current();
+    loop.execute(() -> {
+      Optional<Failure> limited = core.admitLookup(clientAddress);
+      if (limited.isPresent()) {
+        response.onError(RegionWire.status(limited.get()));
+        return;
+      }
+      withEvent(eventId, response, () -> {
+        response.onNext(RegionWire.toProto(core.eventView(eventId).orElseThrow()));
+        response.onCompleted();
+      });
+    });
   }
 
   private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, String clientAddress,

@@ -62,6 +62,17 @@ class BuyerLimitsTest {
   }
 
   @Test
+  void lookUpsCountAgainstTheirAddressOnly() {
+    RegionCore core = core(new BuyerLimits.Settings(0, 1, 1, 2, 100, 1000));
+    assertEquals(java.util.Optional.empty(), core.admitLookup("10.0.0.5"));
+    assertEquals(java.util.Optional.empty(), core.admitLookup("10.0.0.5"));
+    assertEquals(ErrorReason.RATE_LIMITED, core.admitLookup("10.0.0.5").orElseThrow().reason());
+    assertEquals(java.util.Optional.empty(), core.admitLookup("10.0.0.6"));
+    assertEquals(java.util.Optional.empty(), core(BuyerLimits.Settings.defaults()).admitLookup("10.0.0.5"),
+        "addresses are not limited by default");
+  }
+
+  @Test
   void aUserHoldsAtMostTheCapOfUndecidedPurchasesPerEventUntilOneIsDecided() {
     RegionCore core = core(new BuyerLimits.Settings(0, 1, 0, 1, 2, 1000));
     long t = 1_500_000;

@@ -26,7 +26,7 @@ import java.util.Set;
  * Coverage-guided fuzzing (Jazzer) of how a region decodes a Purchase: the guarded marshaller
  * never throws whatever the bytes, and a message that parses is either ticketed or refused with a
  * reason a buyer can be told, never an exception out of the core. In {@code ./mvnw verify} the
- * default test run replays the seeds; the {@code fuzz} run fuzzes for maxDuration.
+ * module's {@code fuzz} run (a JVM of its own) replays the seeds, then fuzzes for maxDuration.
  */
 class PurchaseDecodingFuzzTest {
   private static final long NOW_MICROS = 1_800_000_000_000_000L;

@@ -37,8 +37,8 @@ class AbuserEndToEndTest {
     var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 0, null,
             Path.of("target", "abuser-logs", Long.toString(System.currentTimeMillis())))
         .withRegionArgs(List.of("--user-rate", Integer.toString(USER_RATE), "--user-burst", Integer.toString(USER_BURST),
-            "--max-pending-per-user", "10000"));
-    try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
+            "--max-pending-per-user", "10000", "--warmup-purchases", "0"));
+    try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(120))) {
       ManagedChannel admin = cluster.adminChannel();
       ManagedChannel buyers = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
           InsecureChannelCredentials.create()).build();

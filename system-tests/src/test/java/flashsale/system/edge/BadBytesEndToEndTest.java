@@ -55,10 +55,13 @@ class BadBytesEndToEndTest {
   static void start() throws Exception {
     logDir = Path.of("target", "edge-logs", Long.toString(System.currentTimeMillis()));
     List<String> limits = List.of("--handshake-timeout-ms", Long.toString(HANDSHAKE_TIMEOUT_MS));
+    // No warm-up: nothing here measures stamps, and on a busy machine it takes tens of seconds.
+    List<String> regionArgs = new java.util.ArrayList<>(limits);
+    regionArgs.addAll(List.of("--warmup-purchases", "0"));
     var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 0, null, logDir)
-        .withRegionArgs(limits).withArbiterArgs(limits)
+        .withRegionArgs(regionArgs).withArbiterArgs(limits)
         .insecure(); // raw HTTP/2 frames reach the gRPC layer in plaintext; SecurityEndToEndTest covers TLS
-    cluster = JarCluster.start(settings, Duration.ofSeconds(60));
+    cluster = JarCluster.start(settings, Duration.ofSeconds(120));
     regionChannel = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"), InsecureChannelCredentials.create())
         .build();
     ManagedChannel admin = cluster.adminChannel();
@@ -123,13 +126,17 @@ class BadBytesEndToEndTest {
     heldSocketsAreClosedInTime("half-sent prefaces", Arrays.copyOf(Http2FrameReader.PREFACE, 16));
   }
 
-  /** Each node closes every one of {@link #HELD_SOCKETS} sockets that sent {@code first} and stalled. */
+  /**
+   * Each node closes every one of {@link #HELD_SOCKETS} sockets that sent {@code first} and stalled
+   * (before the limit they stayed open for good). The slack is for a machine busy with other builds,
+   * where closing 2,000 sockets was seen to take 10 s past the timeout; typical is well under 1 s.
+   */
   static void heldSocketsAreClosedInTime(String what, byte[] first) throws Exception {
     for (var node : nodePorts().entrySet()) {
-      var closed = HeldSockets.hold(node.getValue(), HELD_SOCKETS, first, Duration.ofMillis(HANDSHAKE_TIMEOUT_MS + 8_000));
+      var closed = HeldSockets.hold(node.getValue(), HELD_SOCKETS, first, Duration.ofMillis(HANDSHAKE_TIMEOUT_MS + 30_000));
       seen.put(HELD_SOCKETS + " " + what + " -> " + node.getKey(), closed.toString());
       assertEquals(HELD_SOCKETS, closed.closedByServer(), closed.toString());
-      assertTrue(closed.slowestCloseMs() < HANDSHAKE_TIMEOUT_MS + 3_000, closed.toString());
+      assertTrue(closed.slowestCloseMs() < HANDSHAKE_TIMEOUT_MS + 20_000, closed.toString());
       canaryIsDecided(what);
     }
   }
