@@ -56,10 +56,14 @@ public final class AuthInterceptor implements ServerInterceptor {
     return authenticator != null;
   }
 
-  /** The caller of the current call, as this interceptor admitted it. */
+  /**
+   * The caller of the current call, as this interceptor admitted it; {@link Principal#NOBODY} on a
+   * call it did not admit (a service wired without it, or an open method), so a missing check fails
+   * closed.
+   */
   public static Principal current() {
     Principal principal = PRINCIPAL.get();
-    return principal != null ? principal : Principal.DEVELOPMENT;
+    return principal != null ? principal : Principal.NOBODY;
   }
 
   @Override

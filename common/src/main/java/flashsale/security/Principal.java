@@ -22,6 +22,9 @@ public record Principal(String name, Set<Role> roles, String via) {
   /** Every caller of a node run without security (development only). */
   public static final Principal DEVELOPMENT = new Principal("anonymous", EnumSet.allOf(Role.class), "development");
 
+  /** A call no interceptor admitted: it holds no role (fail closed). */
+  public static final Principal NOBODY = new Principal("nobody", Set.of(), "none");
+
   public boolean has(Role role) {
     return roles.contains(role);
   }
