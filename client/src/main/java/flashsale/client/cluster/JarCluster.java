@@ -30,6 +30,21 @@ import org.slf4j.LoggerFactory;
  * to {@code <logDir>/<node>.log}.
  */
 public final class JarCluster implements AutoCloseable {
+  /**
+   * A region's socket-reading threads (Java's MAX_PRIORITY, see StampedTransport) run at nice -15
+   * where the process may raise priorities (root or CAP_SYS_NICE), and the JVM's own compiler, GC
+   * and VM threads (NEAR_MAX) at nice 0 instead of -4, so a busy core wakes the reader first.
+   */
+  static final String READ_PRIORITY_OPTIONS =
+      "-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0";
+
+  /**
+   * The node JVM settings of bin/lib/java.sh: a collector whose pauses stay under a millisecond, so
+   * a pause never holds a burst's bytes in the socket past their stamp; a fixed heap and metaspace
+   * floor so start-up does not trigger collections of its own.
+   */
+  public static final List<String> NODE_JVM_OPTIONS = List.of(System.getProperty("flashsale.node.jvm.options",
+      "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m").split(" "));
   private static final Logger log = LoggerFactory.getLogger(JarCluster.class);
   public static final List<String> REGIONS = List.of("near", "far");
 
@@ -50,8 +65,8 @@ public final class JarCluster implements AutoCloseable {
 
     /** The jars where a reactor build leaves them, found from {@code root} or its parent. */
     public static Settings fromBuild(Path root, long farDelayMs, String redisUri, Path logDir) {
-      return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir, List.of(),
-          List.of(), List.of());
+      return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir,
+          NODE_JVM_OPTIONS, List.of(), List.of());
     }
 
     /** The same deployment with {@code args} added to every region's command line. */
@@ -162,8 +177,7 @@ public final class JarCluster implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(JavaRuntime.javaBinary().toString());
     command.addAll(settings.jvmOptions());
-    // Lets a region's socket-reading threads run at a raised OS priority (see StampedTransport).
-    command.add("-XX:ThreadPriorityPolicy=1");
+    command.addAll(JavaRuntime.acceptedOptions(READ_PRIORITY_OPTIONS));
     command.addAll(List.of("-jar", jar.toString()));
     command.addAll(args);
     Process p = new ProcessBuilder(command)

@@ -8,6 +8,7 @@ import flashsale.client.bench.BurstFigures;
 import flashsale.client.bench.BurstPlan;
 import flashsale.client.bench.ModeRun;
 import flashsale.client.cluster.JarCluster;
+import flashsale.client.load.RequestRecord;
 import flashsale.client.report.StampLag;
 import flashsale.v1.EventMode;
 import io.grpc.ManagedChannel;
@@ -58,6 +59,7 @@ class BurstAtTheWireTest {
           ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, STOCK, JarCluster.REGIONS);
           var records = buyersClient.run(buyers, eventId, plan, Duration.ofSeconds(30), cluster.wireLog()::wireMicrosOrZero);
           BurstFigures figures = BurstFigures.of(records);
+          writeRecords(settings.logDir().resolve("burst-" + b + ".csv"), records);
           bursts.add(figures);
           System.out.printf("burst %d (%s buyers lead by %d ms%s): %s%n", b, leader, LEAD_MICROS / 1000, b == 1 ? ", cold processes" : "", figures.line());
         }
@@ -93,5 +95,16 @@ class BurstAtTheWireTest {
     checks.add(() -> assertTrue(bursts.stream().anyMatch(f -> f.firstRegionOnWire().equals("far"))
         && bursts.stream().anyMatch(f -> f.firstRegionOnWire().equals("near")), "each region reached the wire first in some burst"));
     assertAll(checks.stream());
+  }
+
+  /** Every request of a burst, in wire order, kept beside the node logs so a failed burst can be read afterwards. */
+  private static void writeRecords(Path file, List<RequestRecord> records) throws java.io.IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("wire_us,region,request_id,user_id,outcome,rank,stamp_us,stamp_lag_us,decide_us,send_us");
+    records.stream().sorted(java.util.Comparator.comparingLong(RequestRecord::wireMicros)).forEach(r -> lines.add(String.join(",",
+        Long.toString(r.wireMicros()), r.region(), r.requestId(), r.userId(), r.outcome().name(), Long.toString(r.rank()),
+        Long.toString(r.arrivalMicros()), Long.toString(r.arrivalMicros() - r.wireMicros()), Long.toString(r.decideMicros()),
+        Long.toString(r.sendMicros()))));
+    java.nio.file.Files.write(file, lines);
   }
 }
