@@ -27,7 +27,7 @@ import flashsale.store.ArbiterStore;
 import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.Reflection;
 import io.grpc.BindableService;

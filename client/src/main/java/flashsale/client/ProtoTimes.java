@@ -1,5 +1,6 @@
 package flashsale.client;
 
+import flashsale.sale.Micros;
 import com.google.protobuf.Timestamp;
 import java.time.Instant;
 
@@ -19,7 +20,7 @@ public final class ProtoTimes {
 
   /** UTC epoch microseconds of an instant (sub-microsecond part dropped). */
   public static long micros(Instant i) {
-    return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1_000);
+    return Micros.of(i);
   }
 
   /** UTC epoch microseconds of a timestamp; 0 for an unset timestamp. */

@@ -1,6 +1,6 @@
 package flashsale.net;
 
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Attributes;
 import io.grpc.Metadata;

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * A shard split as one readable line, {@code eu=5,us=5}: how stores keep it (region ids cannot
- * contain {@code =} or {@code ,}, see {@code EventValidator.ID}).
+ * contain {@code =} or {@code ,}, see {@code Identifiers.ID}).
  */
 public final class ShardUnitsText {
   private ShardUnitsText() {}

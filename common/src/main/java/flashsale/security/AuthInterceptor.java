@@ -1,6 +1,6 @@
 package flashsale.security;
 
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Context;
 import io.grpc.Contexts;

@@ -1,7 +1,7 @@
 package flashsale.store;
 
+import flashsale.sale.Identifiers;
 import flashsale.sale.EventSpec;
-import flashsale.wire.EventValidator;
 
 /**
  * What every {@link ArbiterStore} requires of an event before storing it, so that the in-memory
@@ -36,7 +36,7 @@ public final class StoreRules {
   }
 
   private static void requirePlainId(String what, String value) {
-    if (!EventValidator.ID.matcher(value).matches()) {
+    if (!Identifiers.ID.matcher(value).matches()) {
       throw new IllegalArgumentException(what + " '" + value + "' is not 1 to 64 of [A-Za-z0-9._:-]");
     }
   }

@@ -3,6 +3,8 @@ package flashsale.wire;
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import flashsale.sale.ErrorReason;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
@@ -36,9 +38,25 @@ public final class Errors {
     ErrorInfo info =
         ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN).putAllMetadata(metadata).build();
     return com.google.rpc.Status.newBuilder()
-        .setCode(reason.code().value())
+        .setCode(codeOf(reason).value())
         .setMessage(description)
         .addDetails(Any.pack(info));
+  }
+
+  /** The gRPC code a reason travels under. */
+  public static Status.Code codeOf(ErrorReason reason) {
+    return switch (reason) {
+      case INVALID_FIELD, MALFORMED_MESSAGE -> Status.Code.INVALID_ARGUMENT;
+      case EVENT_NOT_FOUND, PURCHASE_NOT_FOUND -> Status.Code.NOT_FOUND;
+      case EVENT_NOT_STARTED, EVENT_ENDED, REGION_NOT_IN_EVENT, MODE_NOT_SUPPORTED, PROTOCOL_VIOLATION,
+          HOME_REGION_ELSEWHERE -> Status.Code.FAILED_PRECONDITION;
+      case EVENT_EXISTS, REQUEST_ID_REUSED -> Status.Code.ALREADY_EXISTS;
+      case TOO_MANY_PENDING, RATE_LIMITED, TOO_MANY_PENDING_FOR_USER -> Status.Code.RESOURCE_EXHAUSTED;
+      case CLOCK_SKEW, ARBITER_UNAVAILABLE, NOT_LEADER, STORE_UNAVAILABLE, STOCK_IN_TRANSIT, SHUTTING_DOWN ->
+          Status.Code.UNAVAILABLE;
+      case CREDENTIALS_MISSING, CREDENTIALS_INVALID -> Status.Code.UNAUTHENTICATED;
+      case ROLE_REQUIRED, IDENTITY_MISMATCH -> Status.Code.PERMISSION_DENIED;
+    };
   }
 
   /** The server's RetryInfo delay of a failed call, if it sent one. */

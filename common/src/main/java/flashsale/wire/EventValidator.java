@@ -1,16 +1,13 @@
 package flashsale.wire;
 
+import flashsale.sale.ErrorReason;
+import flashsale.sale.Identifiers;
 import flashsale.v1.Event;
 import flashsale.v1.EventMode;
 import java.util.HashSet;
-import java.util.regex.Pattern;
 
 /** Checks a {@link Event} from a CreateEvent call; every problem is an INVALID_FIELD error. */
 public final class EventValidator {
-  /** Event ids end up inside Redis hash tags, so braces and spaces are out. */
-  public static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-
-  public static final Pattern REQUEST_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
   public static final int MAX_REGIONS = 64;
   public static final long MAX_STOCK = 1_000_000_000L;
 
@@ -56,13 +53,13 @@ public final class EventValidator {
   }
 
   public static void requireId(String field, String value) {
-    if (!ID.matcher(value).matches()) {
+    if (!Identifiers.ID.matcher(value).matches()) {
       throw invalid(field, "must be 1 to 64 of [A-Za-z0-9._:-], got '" + abbreviate(value) + "'");
     }
   }
 
   public static void requireRequestId(String field, String value) {
-    if (!REQUEST_ID.matcher(value).matches()) {
+    if (!Identifiers.REQUEST_ID.matcher(value).matches()) {
       throw invalid(field, "must be 1 to 128 printable ASCII characters without spaces");
     }
   }

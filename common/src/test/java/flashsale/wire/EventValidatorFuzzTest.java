@@ -1,5 +1,6 @@
 package flashsale.wire;
 
+import flashsale.sale.ErrorReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;

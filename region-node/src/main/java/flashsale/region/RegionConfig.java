@@ -1,9 +1,9 @@
 package flashsale.region;
 
+import flashsale.sale.Identifiers;
 import flashsale.net.ServerLimits;
 import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.StampUncertainty;
-import flashsale.wire.EventValidator;
 import java.util.List;
 
 /**
@@ -56,7 +56,7 @@ public record RegionConfig(
   public static final long MIN_ARBITER_SILENCE_TIMEOUT_MS = 100;
 
   public RegionConfig {
-    if (region == null || !EventValidator.ID.matcher(region).matches()) {
+    if (region == null || !Identifiers.ID.matcher(region).matches()) {
       throw new IllegalArgumentException("region must be 1 to 64 of [A-Za-z0-9._:-], got '" + region + "'");
     }
     arbiterTargets = List.copyOf(arbiterTargets);

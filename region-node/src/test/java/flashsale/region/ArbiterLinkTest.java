@@ -14,7 +14,7 @@ import flashsale.v1.Outcome;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.Ticket;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse;
 import java.time.Duration;

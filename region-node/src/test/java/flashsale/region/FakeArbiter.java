@@ -13,7 +13,7 @@ import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.v1.Ticket;
 import flashsale.v1.ClockReply;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

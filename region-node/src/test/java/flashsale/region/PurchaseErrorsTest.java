@@ -17,7 +17,7 @@ import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.Outcome;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.Ticket;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;

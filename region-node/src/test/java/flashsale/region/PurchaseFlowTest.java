@@ -24,7 +24,7 @@ import flashsale.v1.SequenceResponse;
 import flashsale.v1.SoldOutNotice;
 import flashsale.v1.Ticket;
 import flashsale.v1.TicketRejection;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Times;
 import io.grpc.Status;
 import java.time.Duration;

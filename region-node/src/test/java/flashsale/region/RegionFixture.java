@@ -14,7 +14,7 @@ import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.Ticket;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.Times;
 import io.grpc.ManagedChannel;

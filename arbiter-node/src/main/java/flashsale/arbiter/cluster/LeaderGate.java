@@ -1,6 +1,6 @@
 package flashsale.arbiter.cluster;
 
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

@@ -2,7 +2,7 @@ package flashsale.arbiter.grpc;
 
 import flashsale.limits.TokenBuckets;
 import flashsale.security.Principal;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import java.time.Duration;
 import java.util.Map;

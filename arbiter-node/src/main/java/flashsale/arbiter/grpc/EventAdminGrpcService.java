@@ -22,7 +22,7 @@ import flashsale.v1.ListDecisionsRequest;
 import flashsale.v1.ListDecisionsResponse;
 import flashsale.v1.ListRegionsRequest;
 import flashsale.v1.ListRegionsResponse;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import flashsale.wire.Times;

@@ -1,6 +1,7 @@
 package flashsale.arbiter.grpc;
 
-import flashsale.wire.ErrorReason;
+import flashsale.arbiter.core.NotLeaderException;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.StatusRuntimeException;
 import io.lettuce.core.RedisException;
@@ -22,7 +23,7 @@ final class Failures {
       return Errors.error(ErrorReason.STORE_UNAVAILABLE, "the arbiter's store is unreachable, retry: " + t.getMessage());
     }
     if (t instanceof RejectedExecutionException) return Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping");
-    if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("does not lead")) {
+    if (t instanceof NotLeaderException) {
       return Errors.error(ErrorReason.NOT_LEADER, "this arbiter stopped leading; retry to reach the new leader");
     }
     return io.grpc.Status.INTERNAL.withDescription("arbiter failed: " + t).withCause(t).asRuntimeException();

@@ -11,7 +11,7 @@ import flashsale.v1.RejectionReason;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SoldOutNotice;
 import flashsale.v1.TicketRejection;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;

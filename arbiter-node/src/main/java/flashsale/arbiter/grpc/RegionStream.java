@@ -7,7 +7,7 @@ import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.ClockReply;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import io.grpc.StatusRuntimeException;

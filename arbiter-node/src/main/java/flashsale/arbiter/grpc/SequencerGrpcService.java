@@ -9,7 +9,7 @@ import flashsale.v1.LookupEventResponse;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import flashsale.wire.WireMapping;

@@ -1,6 +1,8 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.sale.Micros;
 import flashsale.arbiter.core.Effect;
+import flashsale.arbiter.core.NotLeaderException;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.sale.DecisionBatch;
@@ -113,7 +115,7 @@ public final class SequencerLoop implements AutoCloseable {
   /** Reads sequencer state on the loop thread; fails while the node does not lead. */
   public <T> CompletableFuture<T> query(Function<Sequencer, T> query) {
     return CompletableFuture.supplyAsync(() -> {
-      if (sequencer == null) throw new IllegalStateException("this arbiter does not lead");
+      if (sequencer == null) throw new NotLeaderException("this arbiter does not lead");
       return query.apply(sequencer);
     }, thread);
   }

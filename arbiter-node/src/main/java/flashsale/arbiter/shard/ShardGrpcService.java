@@ -4,7 +4,7 @@ import flashsale.shard.ShardDemand;
 import flashsale.v1.ReportShardRequest;
 import flashsale.v1.ReportShardResponse;
 import flashsale.v1.ShardServiceGrpc;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import flashsale.security.AuthInterceptor;

@@ -1,7 +1,7 @@
 package flashsale.client.cli;
 
 import flashsale.client.FlashSaleException;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import java.util.Arrays;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package flashsale.client.wire;
 
+import flashsale.sale.Micros;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -141,7 +142,7 @@ public final class WireTap implements AutoCloseable {
   }
 
   static long micros(Instant t) {
-    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+    return Micros.of(t);
   }
 
   private static void closeQuietly(Socket s) {

@@ -16,7 +16,7 @@ import flashsale.v1.ListRegionsResponse;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.RegionStatus;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;

@@ -37,8 +37,8 @@ public final class FakeCluster implements AutoCloseable {
       public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
           io.grpc.ServerCallHandler<Q, R> next) {
         var error = leader == null
-            ? flashsale.wire.Errors.error(flashsale.wire.ErrorReason.NOT_LEADER, "this arbiter is a standby")
-            : flashsale.wire.Errors.error(flashsale.wire.ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is "
+            ? flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby")
+            : flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is "
                 + leader, java.util.Map.of("leader", leader));
         call.close(error.getStatus(), error.getTrailers());
         return new io.grpc.ServerCall.Listener<>() {};

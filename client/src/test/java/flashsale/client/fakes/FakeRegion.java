@@ -10,7 +10,7 @@ import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

@@ -1,7 +1,7 @@
 package flashsale.region.core;
 
 import flashsale.limits.TokenBuckets;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import java.util.Map;
 import java.util.Optional;
 

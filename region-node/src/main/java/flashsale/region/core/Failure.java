@@ -1,6 +1,6 @@
 package flashsale.region.core;
 
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import java.util.Map;
 import java.util.Objects;
 

@@ -1,10 +1,10 @@
 package flashsale.region.core;
 
+import flashsale.sale.Identifiers;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
-import flashsale.wire.ErrorReason;
-import flashsale.wire.EventValidator;
+import flashsale.sale.ErrorReason;
 import java.util.Optional;
 
 /**
@@ -30,12 +30,12 @@ public final class PurchaseRules {
 
   /** An event or user id: 1 to 64 of {@code [A-Za-z0-9._:-]}. */
   public static Optional<Failure> checkId(String field, String value) {
-    if (EventValidator.ID.matcher(value).matches()) return Optional.empty();
+    if (Identifiers.ID.matcher(value).matches()) return Optional.empty();
     return Optional.of(Failure.invalidField(field, "must be 1 to " + MAX_USER_ID_CHARS + " of [A-Za-z0-9._:-]"));
   }
 
   public static Optional<Failure> checkRequestId(String value) {
-    if (EventValidator.REQUEST_ID.matcher(value).matches()) return Optional.empty();
+    if (Identifiers.REQUEST_ID.matcher(value).matches()) return Optional.empty();
     return Optional.of(Failure.invalidField(
         "request_id", "must be 1 to " + MAX_REQUEST_ID_CHARS + " printable ASCII characters without spaces"));
   }

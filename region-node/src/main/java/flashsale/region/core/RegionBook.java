@@ -3,7 +3,7 @@ package flashsale.region.core;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;

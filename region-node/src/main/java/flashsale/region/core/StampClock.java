@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.Micros;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -43,6 +44,6 @@ public final class StampClock {
   }
 
   public static long micros(Instant instant) {
-    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+    return Micros.of(instant);
   }
 }

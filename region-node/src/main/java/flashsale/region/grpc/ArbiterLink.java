@@ -14,7 +14,7 @@ import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.v1.TicketBatch;
 import flashsale.v1.Watermark;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Channel;

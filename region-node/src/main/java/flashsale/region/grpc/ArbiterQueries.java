@@ -7,7 +7,7 @@ import flashsale.v1.GetDecisionResponse;
 import flashsale.v1.LookupEventRequest;
 import flashsale.v1.LookupEventResponse;
 import flashsale.v1.SequencerServiceGrpc;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

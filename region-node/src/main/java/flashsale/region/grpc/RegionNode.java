@@ -8,7 +8,7 @@ import flashsale.region.core.StampUncertainty;
 import flashsale.region.modes.ModeSellers;
 import flashsale.region.modes.ModesConfig;
 import flashsale.region.transport.InFlightReads;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import java.time.InstantSource;

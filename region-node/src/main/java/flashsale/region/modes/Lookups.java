@@ -6,7 +6,7 @@ import flashsale.sale.Decision;
 import flashsale.sale.Ticket;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseState;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.Times;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;

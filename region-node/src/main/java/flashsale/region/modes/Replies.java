@@ -5,7 +5,7 @@ import flashsale.region.grpc.RegionWire;
 import flashsale.sale.Ticket;
 import flashsale.store.modes.BuyReply;
 import flashsale.v1.PurchaseResponse;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;

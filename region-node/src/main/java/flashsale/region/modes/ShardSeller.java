@@ -12,7 +12,7 @@ import flashsale.v1.PurchaseResponse;
 import flashsale.v1.ReportShardRequest;
 import flashsale.v1.ReportShardResponse;
 import flashsale.v1.ShardServiceGrpc;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;

@@ -7,7 +7,7 @@ import static flashsale.region.core.Specs.won;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -14,7 +14,7 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.LossReason;
 import flashsale.sale.Outcome;
 import flashsale.sale.Ticket;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

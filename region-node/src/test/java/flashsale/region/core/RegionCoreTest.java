@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;

@@ -14,7 +14,7 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.PurchaseRequest;
-import flashsale.wire.ErrorReason;
+import flashsale.sale.ErrorReason;
 import io.grpc.ServerServiceDefinition;
 import java.io.ByteArrayInputStream;
 import java.time.Instant;

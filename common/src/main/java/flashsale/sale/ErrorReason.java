@@ -1,0 +1,44 @@
+package flashsale.sale;
+
+/**
+ * Every machine-readable reason a request can fail for, as the API names it in a
+ * {@code google.rpc.ErrorInfo}. The gRPC code each travels under is the wire's business
+ * ({@code flashsale.wire.Errors#codeOf}); the cores only name the reason.
+ */
+public enum ErrorReason {
+  INVALID_FIELD,
+  /** The request's bytes are not a message of the method's type (or a string in it is not UTF-8). */
+  MALFORMED_MESSAGE,
+  EVENT_NOT_FOUND,
+  PURCHASE_NOT_FOUND,
+  EVENT_NOT_STARTED,
+  EVENT_ENDED,
+  REGION_NOT_IN_EVENT,
+  MODE_NOT_SUPPORTED,
+  PROTOCOL_VIOLATION,
+  /** SHARDED: the user's purchases are served by another region (see {@code home_region}). */
+  HOME_REGION_ELSEWHERE,
+  EVENT_EXISTS,
+  REQUEST_ID_REUSED,
+  TOO_MANY_PENDING,
+  /** Over a rate limit (per user or per client address); RetryInfo says when to come back. */
+  RATE_LIMITED,
+  /** The user already has the most undecided purchases one user may have in the event. */
+  TOO_MANY_PENDING_FOR_USER,
+  CLOCK_SKEW,
+  ARBITER_UNAVAILABLE,
+  /** A standby arbiter; ErrorInfo metadata {@code leader} names the leader's host:port when known. */
+  NOT_LEADER,
+  STORE_UNAVAILABLE,
+  /** SHARDED: stock is still being moved to this region; retry with the same request_id. */
+  STOCK_IN_TRANSIT,
+  SHUTTING_DOWN,
+  /** No client certificate and no bearer token where the method needs an identity. */
+  CREDENTIALS_MISSING,
+  /** A bearer token that is unknown, expired or badly signed, or a certificate without a workload id. */
+  CREDENTIALS_INVALID,
+  /** An identity without a role the method needs; ErrorInfo metadata {@code required} names them. */
+  ROLE_REQUIRED,
+  /** A region stream whose hello names another region than its certificate. */
+  IDENTITY_MISMATCH;
+}

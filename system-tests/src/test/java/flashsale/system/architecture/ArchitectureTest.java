@@ -1,0 +1,52 @@
+package flashsale.system.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The boundaries DESIGN.md draws, enforced on the compiled classes of every module: the pure cores
+ * (the sequencer, the region book, shard accounting, the sale rules) know nothing of gRPC, Redis,
+ * metrics, protobuf, threads or the wall clock; adapters translate around them.
+ */
+class ArchitectureTest {
+  static final String[] CORE_PACKAGES = {
+      "flashsale.arbiter.core..", "flashsale.region.core..", "flashsale.sale..", "flashsale.shard.."};
+
+  static JavaClasses production;
+
+  @BeforeAll
+  static void importClasses() {
+    production = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .withImportOption(location -> !location.contains("-tests.jar")) // common's test-jar, in a reactor build
+        .importPackages("flashsale");
+  }
+
+  @Test
+  void coresImportNoTransportStoreMetricsOrProto() {
+    ArchRule rule = noClasses().that().resideInAnyPackage(CORE_PACKAGES)
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "io.grpc..", "io.netty..", "io.lettuce..", "io.micrometer..", "com.google.protobuf..", "com.google.rpc..",
+            "flashsale.v1..", "flashsale.wire..", "flashsale.store.redis..", "org.slf4j..")
+        .because("the cores are pure: adapters map protos, statuses and stores around them");
+    rule.check(production);
+  }
+
+  @Test
+  void coresReadNoWallClockAndStartNoThreads() {
+    ArchRule rule = noClasses().that().resideInAnyPackage(CORE_PACKAGES)
+        .should().callMethod(System.class, "currentTimeMillis")
+        .orShould().callMethod(System.class, "nanoTime")
+        .orShould().callMethod(java.time.Instant.class, "now")
+        .orShould().dependOnClassesThat().resideInAnyPackage("java.util.concurrent..")
+        .orShould().dependOnClassesThat().areAssignableTo(Thread.class)
+        .because("time and threads are injected, so one seeded simulation can drive the whole system");
+    rule.check(production);
+  }
+}
