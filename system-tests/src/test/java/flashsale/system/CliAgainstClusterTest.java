@@ -20,12 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code flashsale} CLI, run in-process with captured output, against a real local cluster. */
-class CliAgainstClusterTest {
+public class CliAgainstClusterTest {
   static LocalCluster cluster;
 
-  record Run(int exitCode, String out, String err) {}
+  /** One in-process CLI run: exit code, stdout, stderr. */
+  public record Run(int exitCode, String out, String err) {}
 
-  static Run flashsale(String... args) {
+  /** Runs the CLI in-process the way {@code main} does. */
+  public static Run flashsale(String... args) {
     var out = new StringWriter();
     var err = new StringWriter();
     var cli = FlashSaleCli.commandLine();

@@ -310,6 +310,11 @@ final class EventBook {
     return Optional.ofNullable(log.persisted(requestId));
   }
 
+  /** The ticket of a request held here undecided (queued, or decided but not yet stored). */
+  Optional<Ticket> pendingTicket(String requestId) {
+    return Optional.ofNullable(pending.get(requestId));
+  }
+
   EventStatus status() {
     return log.counters().status(spec.eventId(), pending.size());
   }

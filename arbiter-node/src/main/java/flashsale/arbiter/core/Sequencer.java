@@ -231,6 +231,12 @@ public final class Sequencer {
     return book == null ? Optional.empty() : book.persistedDecision(requestId);
   }
 
+  /** The ticket of a request this sequencer holds undecided, if any (a region that restarted has forgotten it). */
+  public Optional<Ticket> pendingTicket(String eventId, String requestId) {
+    EventBook book = events.get(eventId);
+    return book == null ? Optional.empty() : book.pendingTicket(requestId);
+  }
+
   public Optional<EventStatus> eventStatus(String eventId) {
     return Optional.ofNullable(events.get(eventId)).map(EventBook::status);
   }

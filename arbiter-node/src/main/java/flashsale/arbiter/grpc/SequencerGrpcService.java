@@ -5,6 +5,7 @@ import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.GetDecisionRequest;
 import flashsale.v1.GetDecisionResponse;
 import flashsale.v1.LookupEventRequest;
+import flashsale.v1.PendingTicket;
 import flashsale.v1.LookupEventResponse;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
@@ -12,6 +13,7 @@ import flashsale.v1.SequencerServiceGrpc;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
+import flashsale.wire.Times;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;
 
@@ -56,12 +58,24 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
     } catch (RuntimeException e) {
       throw Failures.toStatus(e);
     }
-    if (decision.isEmpty()) {
-      throw Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
-          "no decision for request_id " + request.getRequestId() + " in event " + request.getEventId());
+    if (decision.isPresent()) {
+      out.onNext(GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build());
+      out.onCompleted();
+      return;
     }
-    out.onNext(GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build());
-    out.onCompleted();
+    // Not stored: the sequencer may still hold it undecided, e.g. for a region that restarted.
+    loop.query(s -> s.pendingTicket(request.getEventId(), request.getRequestId())).whenComplete((pending, failure) -> {
+      if (failure != null) {
+        out.onError(Failures.toStatus(failure));
+      } else if (pending.isPresent()) {
+        out.onNext(GetDecisionResponse.newBuilder().setPending(PendingTicket.newBuilder()
+            .setArrivalTime(Times.timestamp(pending.get().stampMicros())).setRegion(pending.get().region())).build());
+        out.onCompleted();
+      } else {
+        out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
+            "no decision for request_id " + request.getRequestId() + " in event " + request.getEventId()));
+      }
+    });
   }
 
   @Override

@@ -28,7 +28,7 @@ final class ErrorMessages {
       return switch (reason.get()) {
         case INVALID_FIELD -> "fix the field named in the message";
         case EVENT_NOT_FOUND -> "check --event, or create it with 'flashsale event create'";
-        case PURCHASE_NOT_FOUND -> "the region never saw this request id; buying again with the same --request-id is safe";
+        case PURCHASE_NOT_FOUND -> "neither the region nor the arbiter knows this request id; buying again with the same --request-id is safe";
         case EVENT_NOT_STARTED -> "wait for the start time; 'flashsale event get' shows it";
         case EVENT_ENDED -> "the sale is over";
         case REGION_NOT_IN_EVENT -> "buy through a region the event lists";

@@ -174,10 +174,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       return;
     }
     queries.getDecision(eventId, requestId, r -> {
-      response.onNext(GetPurchaseResponse.newBuilder()
-          .setState(PurchaseState.PURCHASE_STATE_DECIDED)
-          .setDecision(r.getDecision())
-          .build());
+      // Pending at the arbiter: stamped here before a restart, or at another region.
+      response.onNext(r.hasPending()
+          ? GetPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_PENDING)
+              .setArrivalTime(r.getPending().getArrivalTime()).build()
+          : GetPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_DECIDED)
+              .setDecision(r.getDecision()).build());
       response.onCompleted();
     }, failure -> response.onError(RegionWire.status(failure)));
   }

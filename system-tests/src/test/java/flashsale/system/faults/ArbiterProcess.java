@@ -16,11 +16,18 @@ final class ArbiterProcess implements AutoCloseable {
   final String nodeId;
   final int port;
   private final String redisUri;
+  private final long regionTimeoutMs;
   private final NodeJvm jvm;
 
   ArbiterProcess(String nodeId, String redisUri) throws IOException {
+    this(nodeId, redisUri, REGION_TIMEOUT_MS);
+  }
+
+  /** @param regionTimeoutMs a silent region is left out of the frontier after this; 0 never */
+  ArbiterProcess(String nodeId, String redisUri, long regionTimeoutMs) throws IOException {
     this.nodeId = nodeId;
     this.redisUri = redisUri;
+    this.regionTimeoutMs = regionTimeoutMs;
     this.jvm = new NodeJvm("arbiter-node", nodeId);
     this.port = jvm.port;
   }
@@ -32,7 +39,7 @@ final class ArbiterProcess implements AutoCloseable {
   ArbiterProcess start() throws IOException {
     jvm.start(List.of("--node-id", nodeId, "--port", Integer.toString(port), "--redis", redisUri,
         "--advertise", address(), "--lease-ttl-ms", Long.toString(LEASE_TTL_MS),
-        "--lease-renew-ms", Long.toString(LEASE_RENEW_MS), "--region-timeout-ms", Long.toString(REGION_TIMEOUT_MS),
+        "--lease-renew-ms", Long.toString(LEASE_RENEW_MS), "--region-timeout-ms", Long.toString(regionTimeoutMs),
         "--insecure")); // these tests are about failover; mutual TLS between jars is JarCluster's and SecurityEndToEndTest's
     return this;
   }
