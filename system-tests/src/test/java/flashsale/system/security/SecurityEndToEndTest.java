@@ -10,6 +10,8 @@ import flashsale.client.bench.ModeRun;
 import flashsale.client.cluster.DevPki;
 import flashsale.client.cluster.JarCluster;
 import flashsale.security.Role;
+import flashsale.security.StaticTokens;
+import flashsale.system.CliAgainstClusterTest;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
@@ -59,9 +61,19 @@ class SecurityEndToEndTest {
   private static final List<ManagedChannel> channels = new ArrayList<>();
   private static final Path LOGS = Path.of("target", "security-logs");
 
+  /** Bearer tokens the arbiter knows by hash (--token-file): an auditor, and one that also lists the region role. */
+  private static final String AUDITOR_TOKEN = "auditor-" + java.util.UUID.randomUUID();
+  private static final String REGION_CLAIMING_TOKEN = "claims-region-" + java.util.UUID.randomUUID();
+
   @BeforeAll
   static void start() throws Exception {
-    var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 30, null, LOGS);
+    Files.createDirectories(LOGS);
+    Path tokens = LOGS.resolve("tokens.txt");
+    Files.write(tokens, List.of(
+        "auditor audit-bot " + StaticTokens.sha256Hex(AUDITOR_TOKEN),
+        "region,auditor sneaky " + StaticTokens.sha256Hex(REGION_CLAIMING_TOKEN)));
+    var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 30, null, LOGS)
+        .withArbiterArgs(List.of("--token-file", tokens.toString()));
     cluster = JarCluster.start(settings, Duration.ofSeconds(60));
   }
 
@@ -182,6 +194,44 @@ class SecurityEndToEndTest {
         .withDeadlineAfter(10, TimeUnit.SECONDS);
     assertEquals(Status.Code.UNAVAILABLE, assertThrows(StatusRuntimeException.class,
         () -> plaintext.listRegions(ListRegionsRequest.getDefaultInstance())).getStatus().getCode());
+  }
+
+  @Test
+  void aStaticTokenGrantsItsRolesOverTlsButNeverTheRegionRole() throws Exception {
+    String event = "tokens-" + System.nanoTime();
+    EventAdminServiceGrpc.newBlockingStub(admin()).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + event).setEvent(event(event)).build());
+    var auditor = EventAdminServiceGrpc.newBlockingStub(arbiter(pki().anonymous()))
+        .withCallCredentials(bearer(AUDITOR_TOKEN)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertEquals(0, auditor.listDecisions(ListDecisionsRequest.newBuilder().setEventId(event).build()).getDecisionsCount());
+    assertStatus(Status.Code.PERMISSION_DENIED, "ROLE_REQUIRED", () -> auditor.createEvent(
+        CreateEventRequest.newBuilder().setRequestId("again-" + event).setEvent(event(event + "-2")).build()));
+    assertStatus(Status.Code.UNAUTHENTICATED, "CREDENTIALS_INVALID", () -> EventAdminServiceGrpc
+        .newBlockingStub(arbiter(pki().anonymous())).withCallCredentials(bearer("made-up")).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .listDecisions(ListDecisionsRequest.newBuilder().setEventId(event).build()));
+    // The file lists "region" for this token, but only a certificate makes a region.
+    assertStatus(Status.Code.PERMISSION_DENIED, "ROLE_REQUIRED", () -> SequencerServiceGrpc
+        .newBlockingStub(arbiter(pki().anonymous())).withCallCredentials(bearer(REGION_CLAIMING_TOKEN))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getDecision(GetDecisionRequest.newBuilder().setEventId(event).setRequestId("r").build()));
+
+    // The CLI, as an operator runs it: the token from a file, over TLS trusting the cluster's CA.
+    Path tokenFile = LOGS.resolve("auditor.token");
+    Files.writeString(tokenFile, AUDITOR_TOKEN + "\n");
+    var cli = CliAgainstClusterTest.flashsale("event", "decisions", "--target", cluster.arbiterTarget(),
+        "--tls-ca", pki().caPath().toString(), "--token-file", tokenFile.toString(), "--event", event);
+    assertEquals(0, cli.exitCode(), cli.out() + cli.err());
+  }
+
+  private static io.grpc.CallCredentials bearer(String token) {
+    return new io.grpc.CallCredentials() {
+      @Override
+      public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        applier.apply(headers);
+      }
+    };
   }
 
   @Test
