@@ -3,7 +3,13 @@ package flashsale.system.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flashsale.client.cluster.DevPki;
 import flashsale.region.RegionConfig;
+import flashsale.region.grpc.ArbiterChannels;
+import flashsale.region.modes.ModesConfig;
+import flashsale.security.Role;
+import java.nio.file.Path;
+import java.time.InstantSource;
 import flashsale.region.RegionServer;
 import flashsale.store.ArbiterStore;
 import flashsale.store.redis.RedisArbiterStore;
@@ -32,7 +38,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two arbiter processes on one AOF Redis with the leader lease, two regions in this JVM that know
- * both arbiters. The leader is SIGKILLed mid-burst (repeatedly, measuring takeover) or SIGSTOPped
+ * both arbiters, everything over mutual TLS as deployed (regions and the operator by certificate). The leader is SIGKILLed mid-burst (repeatedly, measuring takeover) or SIGSTOPped
  * past its lease and resumed (split brain); every sale must keep every rule.
  */
 class ArbiterFailoverFaultTest {
@@ -40,6 +46,8 @@ class ArbiterFailoverFaultTest {
   static final int PURCHASES = 240;
 
   static RedisServer redis;
+  /** Every node and client speaks mutual TLS from this throw-away CA. */
+  static DevPki pki;
   static ArbiterStore store;
   static final List<ArbiterProcess> arbiters = new ArrayList<>();
   static final Map<String, RegionServer> regions = new LinkedHashMap<>();
@@ -49,13 +57,18 @@ class ArbiterFailoverFaultTest {
   static void start() throws Exception {
     redis = RedisServer.start(true);
     store = new RedisArbiterStore(redis.uri());
-    for (String id : List.of("arb-a", "arb-b")) arbiters.add(new ArbiterProcess(id, redis.uri()).start());
+    pki = DevPki.create(Path.of("target", "fault-logs", "pki-failover"));
+    for (String id : List.of("arb-a", "arb-b")) {
+      arbiters.add(new ArbiterProcess(id, redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, pki).start());
+    }
     awaitLeader(30_000);
     for (String region : List.of("east", "west")) {
       RegionConfig config = RegionConfig.builder(region).arbiterTargets(arbiters.stream().map(ArbiterProcess::address).toList())
           .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000)
           .arbiterSilenceTimeoutMs(ArbiterProcess.LEASE_TTL_MS).build();
-      regions.put(region, RegionServer.onPort(0, config).start());
+      // Each region proves its name to the arbiters with its certificate, as in production.
+      ArbiterChannels link = ArbiterChannels.forTargets(config.arbiterTargets(), pki.credentials(Role.REGION, region));
+      regions.put(region, RegionServer.onPort(0, config, InstantSource.system(), link, ModesConfig.none()).start());
     }
   }
 
@@ -68,14 +81,24 @@ class ArbiterFailoverFaultTest {
     redis.close();
   }
 
+  /** A buyer's plaintext channel to a region. */
   static ManagedChannel channel(String target) {
-    ManagedChannel c = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    return channel(target, InsecureChannelCredentials.create());
+  }
+
+  /** An operator's mutual-TLS channel to an arbiter, with the admin role. */
+  static ManagedChannel adminChannel(ArbiterProcess a) {
+    return channel(a.address(), pki.credentials(Role.ADMIN, "ops"));
+  }
+
+  private static ManagedChannel channel(String target, io.grpc.ChannelCredentials credentials) {
+    ManagedChannel c = Grpc.newChannelBuilder(target, credentials).build();
     channels.add(c);
     return c;
   }
 
   static EventAdminServiceGrpc.EventAdminServiceBlockingStub admin(ArbiterProcess a) {
-    return EventAdminServiceGrpc.newBlockingStub(channel(a.address())).withDeadlineAfter(2, TimeUnit.SECONDS);
+    return EventAdminServiceGrpc.newBlockingStub(adminChannel(a)).withDeadlineAfter(2, TimeUnit.SECONDS);
   }
 
   /** The node that answers admin calls (the leader, rebuilt); polls until one does. */
@@ -134,7 +157,7 @@ class ArbiterFailoverFaultTest {
    * {@code limitMs} if that has not happened by then.
    */
   static long awaitRegionsOn(ArbiterProcess arbiter, long sinceNanos, long limitMs) throws InterruptedException {
-    ManagedChannel admin = channel(arbiter.address());
+    ManagedChannel admin = adminChannel(arbiter);
     while (true) {
       long elapsedMs = (System.nanoTime() - sinceNanos) / 1_000_000;
       if (elapsedMs >= limitMs) return limitMs;

@@ -1,6 +1,8 @@
 package flashsale.system.faults;
 
+import flashsale.client.cluster.DevPki;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,6 +19,8 @@ final class ArbiterProcess implements AutoCloseable {
   final int port;
   private final String redisUri;
   private final long regionTimeoutMs;
+  /** With one, the node speaks mutual TLS (its own certificate, clients' checked against the CA); else --insecure. */
+  private final DevPki pki;
   private final NodeJvm jvm;
 
   ArbiterProcess(String nodeId, String redisUri) throws IOException {
@@ -25,6 +29,12 @@ final class ArbiterProcess implements AutoCloseable {
 
   /** @param regionTimeoutMs a silent region is left out of the frontier after this; 0 never */
   ArbiterProcess(String nodeId, String redisUri, long regionTimeoutMs) throws IOException {
+    this(nodeId, redisUri, regionTimeoutMs, null);
+  }
+
+  /** @param pki the CA this node's certificate comes from (mutual TLS), or null for --insecure */
+  ArbiterProcess(String nodeId, String redisUri, long regionTimeoutMs, DevPki pki) throws IOException {
+    this.pki = pki;
     this.nodeId = nodeId;
     this.redisUri = redisUri;
     this.regionTimeoutMs = regionTimeoutMs;
@@ -37,10 +47,12 @@ final class ArbiterProcess implements AutoCloseable {
   }
 
   ArbiterProcess start() throws IOException {
-    jvm.start(List.of("--node-id", nodeId, "--port", Integer.toString(port), "--redis", redisUri,
+    List<String> args = new ArrayList<>(List.of("--node-id", nodeId, "--port", Integer.toString(port), "--redis", redisUri,
         "--advertise", address(), "--lease-ttl-ms", Long.toString(LEASE_TTL_MS),
-        "--lease-renew-ms", Long.toString(LEASE_RENEW_MS), "--region-timeout-ms", Long.toString(regionTimeoutMs),
-        "--insecure")); // these tests are about failover; mutual TLS between jars is JarCluster's and SecurityEndToEndTest's
+        "--lease-renew-ms", Long.toString(LEASE_RENEW_MS), "--region-timeout-ms", Long.toString(regionTimeoutMs)));
+    if (pki == null) args.add("--insecure");
+    else args.addAll(pki.arbiterArgs(nodeId));
+    jvm.start(args);
     return this;
   }
 
