@@ -123,7 +123,7 @@ public final class ArbiterMain implements Callable<Integer> {
         Clock.systemUTC(),
         redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),
         ShardOptions.of(shardRedis));
-    if (metricsEndpoint != null) metricsEndpoint.serve(arbiter.metrics());
+    if (metricsEndpoint != null) metricsEndpoint.serve(arbiter.metrics(), arbiter::leading);
     try {
       arbiter.start();
     } catch (Exception e) {

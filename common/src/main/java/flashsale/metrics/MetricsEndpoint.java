@@ -8,15 +8,19 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * Serves a registry's metrics in the Prometheus text format on {@code GET /metrics}, for
- * scraping. The JDK's small HTTP server is enough for a scrape every few seconds. A node binds it
- * before it starts (a taken port fails the start), then hands it the registry to serve.
+ * scraping, and the node's readiness on {@code GET /readyz} (200 while its gRPC health says
+ * SERVING, else 503), for probes that cannot speak gRPC over mutual TLS (Kubernetes' gRPC probe
+ * has no TLS). The JDK's small HTTP server is enough for a scrape every few seconds. A node binds
+ * it before it starts (a taken port fails the start), then hands it the registry to serve.
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private final HttpServer server;
   private volatile PrometheusMeterRegistry registry;
+  private volatile BooleanSupplier ready = () -> false;
 
   private MetricsEndpoint(HttpServer server) {
     this.server = server;
@@ -45,6 +49,15 @@ public final class MetricsEndpoint implements AutoCloseable {
         out.write(body);
       }
     });
+    server.createContext("/readyz", exchange -> {
+      boolean serving = endpoint.ready.getAsBoolean();
+      byte[] body = (serving ? "SERVING\n" : "NOT_SERVING\n").getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+      exchange.sendResponseHeaders(serving ? 200 : 503, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
     server.setExecutor(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("metrics-http").unstarted(r)));
     server.start();
     return endpoint;
@@ -53,6 +66,12 @@ public final class MetricsEndpoint implements AutoCloseable {
   public MetricsEndpoint serve(PrometheusMeterRegistry served) {
     this.registry = served;
     return this;
+  }
+
+  /** As {@link #serve(PrometheusMeterRegistry)}, with {@code /readyz} answering {@code serving}. */
+  public MetricsEndpoint serve(PrometheusMeterRegistry served, BooleanSupplier serving) {
+    this.ready = serving;
+    return serve(served);
   }
 
   public int port() {

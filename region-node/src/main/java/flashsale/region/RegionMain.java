@@ -146,7 +146,7 @@ public final class RegionMain implements Callable<Integer> {
     RegionServer server = RegionServer.onAddress(listen, config, InstantSource.system(), channels,
         ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis),
         LinkSecurityOptions.serverCredentials(buyerTls));
-    if (metricsEndpoint != null) metricsEndpoint.serve(server.metrics());
+    if (metricsEndpoint != null) metricsEndpoint.serve(server.metrics(), server::serving);
     try {
       server.start();
     } catch (IOException | RuntimeException e) {

@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class RegionServer {
+  private volatile boolean serving;
   private static final Logger log = LoggerFactory.getLogger(RegionServer.class);
   /** A Purchase is a few short strings; anything near this is abuse. */
   public static final int MAX_INBOUND_BYTES = 1024 * 1024;
@@ -164,7 +165,13 @@ public final class RegionServer {
     warming.start();
   }
 
+  /** True while gRPC health says SERVING (warm, linked to an arbiter, clock not flagged). */
+  public boolean serving() {
+    return serving;
+  }
+
   private void setHealth(HealthCheckResponse.ServingStatus status) {
+    serving = status == HealthCheckResponse.ServingStatus.SERVING;
     health.setStatus("", status);
     health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, status);
   }

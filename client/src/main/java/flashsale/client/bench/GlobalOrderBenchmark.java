@@ -146,24 +146,46 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     }
   }
 
-  private void throughput(LocalCluster cluster) throws InterruptedException {
-    try (var phase = Phase.start(cluster, "throughput")) {
-      var driver = phase.driver(true, "t");
-      driver.keepInFlight(inFlight);
-      Thread.sleep(2_000); // settle
-      long decidedBefore = driver.decided();
-      driver.takeLatencies();
-      long startNanos = System.nanoTime();
-      Thread.sleep(durationSeconds * 1_000L);
-      double seconds = (System.nanoTime() - startNanos) / 1e9;
-      long decided = driver.decided() - decidedBefore;
-      driver.stop();
-      Histogram h = driver.takeLatencies();
-      System.out.printf(
-          "throughput: %,.0f purchases/s decided through region 'near' over %.1f s (%,d decided, %d failed, %d in flight); latency p50 %.1f ms, p99 %.1f ms%n",
-          decided / seconds, seconds, decided, driver.failed(), inFlight,
-          h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+  /**
+   * The no-op server's ceiling, then the real region, with the same driver and window in this
+   * process: the ratio is the figure that holds from machine to machine.
+   */
+  private void throughput(LocalCluster cluster) throws Exception {
+    double ceiling;
+    try (var noop = NoopPurchaseServer.start(); var phase = Phase.start(cluster, "ceiling")) {
+      ManagedChannel channel = channel(noop.target());
+      try {
+        ceiling = measure("ceiling", "no-op Purchase server (same driver, answers at once)",
+            new PurchaseDriver(channel, phase.eventId(), "c"));
+      } finally {
+        channel.shutdownNow();
+      }
     }
+    try (var phase = Phase.start(cluster, "throughput")) {
+      double real = measure("throughput", "decided through region 'near'", phase.driver(true, "t"));
+      System.out.printf("throughput ratio: %.2f of the no-op ceiling (%,.0f / %,.0f purchases/s, same driver, same run)%n",
+          real / ceiling, real, ceiling);
+    }
+  }
+
+  /** Keeps the window in flight through {@code driver}, settles 2 s, then measures; purchases/s. */
+  private double measure(String label, String what, PurchaseDriver driver) throws InterruptedException {
+    driver.keepInFlight(inFlight);
+    Thread.sleep(2_000); // settle
+    long decidedBefore = driver.decided();
+    driver.takeLatencies();
+    long startNanos = System.nanoTime();
+    Thread.sleep(durationSeconds * 1_000L);
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    long decided = driver.decided() - decidedBefore;
+    driver.stop();
+    Histogram h = driver.takeLatencies();
+    System.out.printf(
+        "%s: %,.0f purchases/s %s over %.1f s (%,d answered, %d failed, %d in flight); latency p50 %.1f ms, p99 %.1f ms%n",
+        label, decided / seconds, what, seconds, decided, driver.failed(), inFlight,
+        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+    Thread.sleep(1_000); // the last answers drain before the next phase
+    return decided / seconds;
   }
 
   private void latency(LocalCluster cluster) throws InterruptedException {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The compose file and the Kubernetes manifests parse, configure the nodes only through options
- * they have, and point readiness at the nodes' gRPC health. (No container engine runs here, so
+ * they have, and point readiness at the nodes' gRPC health as /readyz shows it. (No container engine runs here, so
  * the deployment is checked, not brought up.)
  */
 class DeploymentFilesTest {
@@ -89,8 +89,9 @@ class DeploymentFilesTest {
         Map<String, Object> byName = new java.util.LinkedHashMap<>();
         env.forEach(v -> byName.put((String) v.get("name"), v.get("value")));
         assertTrue(assertOptions(node, byName, image) >= 4, image);
-        int grpcPort = Integer.parseInt((String) byName.get("FLASHSALE_PORT"));
-        assertEquals(grpcPort, (int) at(container, "readinessProbe", "grpc", "port"), image + " readiness on gRPC health");
+        int metricsPort = Integer.parseInt((String) byName.get("FLASHSALE_METRICS_PORT"));
+        assertEquals(metricsPort, (int) at(container, "readinessProbe", "httpGet", "port"), image + " readiness on the metrics port");
+        assertEquals("/readyz", at(container, "readinessProbe", "httpGet", "path"), image + " readiness mirrors gRPC health");
         List<String> args = container.containsKey("args") ? at(container, "args") : List.of();
         for (String arg : args) {
           if (arg.startsWith("--")) assertNotNull(node.findOption(arg), image + ": " + arg + " is no option");
