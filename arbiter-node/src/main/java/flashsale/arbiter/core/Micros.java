@@ -1,12 +1,12 @@
-package flashsale.arbiter.grpc;
+package flashsale.arbiter.core;
 
 import java.time.Instant;
 
 /** Instants as UTC microseconds, the unit every stamp travels in. */
-final class Micros {
+public final class Micros {
   private Micros() {}
 
-  static long of(Instant instant) {
+  public static long of(Instant instant) {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
 }
