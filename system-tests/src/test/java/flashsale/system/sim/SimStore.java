@@ -1,13 +1,8 @@
 package flashsale.system.sim;
 
-import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
-import flashsale.sale.EventHead;
-import flashsale.sale.EventSpec;
-import flashsale.store.ArbiterStore;
+import flashsale.store.testing.ForwardingArbiterStore;
 import flashsale.store.memory.InMemoryArbiterStore;
-import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -16,10 +11,9 @@ import java.util.concurrent.TimeoutException;
  * The contract-tested {@link InMemoryArbiterStore} behind a simulated connection: a batch write
  * reaches the store after a delay and its reply comes back after another, and either leg may be
  * lost (the caller sees a timeout; a lost reply means the write did happen). Everything else
- * passes straight through. The oracle sees every write the store accepted.
+ * goes straight to the store. The oracle sees every write the store accepted.
  */
-final class SimStore implements ArbiterStore {
-  private final InMemoryArbiterStore store = new InMemoryArbiterStore();
+final class SimStore extends ForwardingArbiterStore {
   private final SimScheduler scheduler;
   private final Random random;
   private final SimOracle oracle;
@@ -27,6 +21,7 @@ final class SimStore implements ArbiterStore {
   private final int lossPerMille;
 
   SimStore(SimScheduler scheduler, Random random, SimOracle oracle, int lossPerMille) {
+    super(new InMemoryArbiterStore());
     this.scheduler = scheduler;
     this.random = random;
     this.oracle = oracle;
@@ -43,7 +38,7 @@ final class SimStore implements ArbiterStore {
       return reply;
     }
     scheduler.after(50 + random.nextLong(1_500), () -> {
-      CompletableFuture<Void> written = store.persistBatch(batch, fencingEpoch);
+      CompletableFuture<Void> written = delegate.persistBatch(batch, fencingEpoch);
       if (!written.isCompletedExceptionally()) oracle.persisted(batch);
       if (random.nextInt(1000) < lossPerMille) {
         oracle.count("store replies lost");
@@ -57,52 +52,4 @@ final class SimStore implements ArbiterStore {
     });
     return reply;
   }
-
-  @Override
-  public EventSpec createEvent(String requestId, EventSpec spec) {
-    return store.createEvent(requestId, spec);
-  }
-
-  @Override
-  public Optional<EventSpec> findEvent(String eventId) {
-    return store.findEvent(eventId);
-  }
-
-  @Override
-  public List<EventSpec> listLiveEvents() {
-    return store.listLiveEvents();
-  }
-
-  @Override
-  public void finishEvent(String eventId) {
-    store.finishEvent(eventId);
-  }
-
-  @Override
-  public void fenceEvent(String eventId, long fencingEpoch) {
-    store.fenceEvent(eventId, fencingEpoch);
-  }
-
-  @Override
-  public EventHead loadHead(String eventId) {
-    return store.loadHead(eventId);
-  }
-
-  @Override
-  public Optional<Decision> findDecision(String eventId, String requestId) {
-    return store.findDecision(eventId, requestId);
-  }
-
-  @Override
-  public List<Decision> listDecisions(String eventId, long afterRank, int limit) {
-    return store.listDecisions(eventId, afterRank, limit);
-  }
-
-  @Override
-  public List<Decision> readOutbox(String eventId) {
-    return store.readOutbox(eventId);
-  }
-
-  @Override
-  public void close() {}
 }
