@@ -27,6 +27,8 @@ import java.util.TreeMap;
  *   <li>in-order decisions follow the global order: none is decided after a ticket whose whole
  *       uncertainty interval lies after its own (a near-tie may go either way), except a loss to
  *       an empty stock;
+ *   <li>a ticket is decided late (behind what was already ranked) only if its region was left out
+ *       for silence, its clock was bad, or it is a second copy of its request;
  *   <li>a well-behaved region is never cut off, and only a region with a bad clock is refused;
  *   <li>no arbiter's counters run ahead of the store.
  * </ul>
@@ -44,6 +46,10 @@ final class SimOracle {
   private final Map<String, Decision> orderEdgeDecision = new HashMap<>();
   private final Map<String, Decision> answered = new HashMap<>();
   final Set<String> badClockRegions = new HashSet<>();
+  /** Regions some arbiter left out of its frontiers for silence: their tickets may come back late. */
+  private final Set<String> leftOut = new HashSet<>();
+  /** Requests a buyer sent more than once (each region stamps its own ticket): a later copy may be late. */
+  private final Set<String> sentAgain = new HashSet<>();
   /** What this run exercised, so the test can show the faults actually happened. */
   final Map<String, Long> exercised = new TreeMap<>();
 
@@ -84,7 +90,10 @@ final class SimOracle {
       if (earlier != null) throw new AssertionError("request decided twice: " + earlier + " and " + d);
       long left = stockLeft.get(eventId);
       checkOrder(spec, d, left);
-      if (d.late()) count("late decisions");
+      if (d.late()) {
+        requireLateExplained(d);
+        count("late decisions");
+      }
       if (!d.won()) continue;
       left -= d.unitsWon();
       if (left < 0) throw new AssertionError("oversold " + eventId + " by " + -left + " with " + d);
@@ -94,6 +103,23 @@ final class SimOracle {
         throw new AssertionError("user " + d.ticket().userId() + " holds " + units + " > limit " + spec.perUserLimit());
       }
     }
+  }
+
+  /** A request sent again, through the same or another region. */
+  void sentAgain(String eventId, String requestId) {
+    sentAgain.add(key(eventId, requestId));
+  }
+
+  /**
+   * A ticket arrives behind what was already ranked only if its region was left out for silence,
+   * its clock was bad, or it is a second copy of its request; otherwise a frontier moved too soon.
+   */
+  private void requireLateExplained(Decision d) {
+    String region = d.ticket().region();
+    if (leftOut.contains(region) || badClockRegions.contains(region) || sentAgain.contains(key(d.eventId(), d.requestId()))) {
+      return;
+    }
+    throw new AssertionError("late decision without a silent region, a bad clock or a second copy: " + d);
   }
 
   private void checkOrder(EventSpec spec, Decision d, long stockBefore) {
@@ -130,7 +156,10 @@ final class SimOracle {
       }
       case Effect.CutOffRegion c -> throw new AssertionError(arbiter.name + " cut off a well-behaved region: " + c);
       case Effect.RegionExclusion x -> {
-        if (x.excluded()) count("regions left out for silence");
+        if (x.excluded()) {
+          leftOut.add(x.region());
+          count("regions left out for silence");
+        }
       }
       case Effect.SendClockVerdict v -> {
         if (v.flagged()) count("clocks flagged");

@@ -38,6 +38,7 @@ final class WholeSystemSimulation {
   final List<SimRegionNode> regions = new ArrayList<>();
   final List<EventSpec> events = new ArrayList<>();
   private final Set<String> undecided = new HashSet<>();
+  private final Set<String> answeredBefore = new HashSet<>();
   private long epoch;
   /** Who the lease says leads: what standbys name in NOT_LEADER. */
   String leaseHolder = "";
@@ -100,12 +101,15 @@ final class WholeSystemSimulation {
    * retried with the same request id at a random region selling the event, until decided.
    */
   void buy(SimRegionNode region, EventSpec spec, String requestId, String userId, int quantity) {
-    undecided.add(spec.eventId() + "/" + requestId);
+    if (!undecided.add(spec.eventId() + "/" + requestId) || answeredBefore.contains(spec.eventId() + "/" + requestId)) {
+      oracle.sentAgain(spec.eventId(), requestId);
+    }
     BuyRequest request = new BuyRequest(spec.eventId(), userId, requestId, quantity);
     region.purchase(request, result -> {
       trace = trace * 31 + result.hashCode();
       if (oracle.answered(region.name, spec.eventId(), requestId, result)) {
         undecided.remove(spec.eventId() + "/" + requestId);
+        answeredBefore.add(spec.eventId() + "/" + requestId);
         return;
       }
       SimRegionNode next = region(spec.regions().get(random.nextInt(spec.regions().size())));
