@@ -73,6 +73,10 @@ final class SequencerDriver {
     return out;
   }
 
+  List<Effect> disconnect(String region) {
+    return record(sequencer.regionDisconnected(region, nowMicros));
+  }
+
   List<Effect> send(String region, Ticket... tickets) {
     return record(sequencer.ticketsReceived(region, List.of(tickets), nowMicros));
   }
