@@ -34,11 +34,14 @@ final class NodeLoop implements LoopScheduler {
     incarnation++;
   }
 
-  /** Runs {@code task} on this node at true time {@code atMicros}, if it is still the same incarnation then. */
+  /**
+   * Runs {@code task} on this node at true time {@code atMicros}, if it is up and still the same
+   * incarnation then (a task posted while it is down belongs to no process and never runs).
+   */
   void at(long atMicros, Runnable task) {
     long mine = incarnation;
     scheduler.at(atMicros, () -> {
-      if (mine == incarnation) task.run();
+      if (up && mine == incarnation) task.run();
     });
   }
 

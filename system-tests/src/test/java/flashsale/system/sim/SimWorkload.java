@@ -69,7 +69,7 @@ final class SimWorkload {
         + 3_600_000_000L, perUserLimit, List.copyOf(regionNames), SaleMode.GLOBAL_ORDER, random.nextLong());
     sim.events.add(spec);
     long seedForBuyers = random.nextLong();
-    sim.scheduler.at(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
+    sim.planned(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
   }
 
   /** The buyers of an event, from the moment it exists; their own random stream keeps the plan replayable. */
@@ -85,7 +85,7 @@ final class SimWorkload {
             1 + buyers.nextInt(spec.perUserLimit()), opensMicros);
         if (buyers.nextInt(20) == 0) { // the same request again, through another region
           SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())));
-          sim.scheduler.at(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
+          sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
             sim.oracle.count("purchases sent through two regions");
             sim.buy(other, spec, p.requestId(), p.userId(), p.quantity());
           });
@@ -99,7 +99,7 @@ final class SimWorkload {
   private Purchase buyLater(Random buyers, SimRegionNode region, EventSpec spec, String userId, int quantity,
       long opensMicros) {
     String requestId = "req-" + requestIds++;
-    sim.scheduler.at(opensMicros + buyers.nextLong(SALE_MICROS), () -> sim.buy(region, spec, requestId, userId, quantity));
+    sim.planned(opensMicros + buyers.nextLong(SALE_MICROS), () -> sim.buy(region, spec, requestId, userId, quantity));
     return new Purchase(requestId, userId, quantity);
   }
 
