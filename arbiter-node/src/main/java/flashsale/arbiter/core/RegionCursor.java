@@ -20,6 +20,8 @@ final class RegionCursor {
   private long clockOffsetMicros;
   private long clockRoundTripMicros;
   private boolean clockFlagged;
+  /** The current stream has been told the verdict: one sent on an earlier stream may have been lost with it. */
+  private boolean verdictToldOnStream;
   /** Arbiter clock when the region last sent a ticket or watermark (or was first known). */
   private long lastHeardMicros;
   private boolean timedOut;
@@ -66,6 +68,7 @@ final class RegionCursor {
   /** A new stream: its order check starts over, the watermark stays. */
   void connect() {
     connected = true;
+    verdictToldOnStream = false;
     streamMaxMicros = Long.MIN_VALUE;
     streamWatermarkMicros = Long.MIN_VALUE;
   }
@@ -150,13 +153,14 @@ final class RegionCursor {
    * Records a clock measurement. The region is flagged when its offset is provably beyond the
    * bound: even the most favourable reading of the probe's round trip leaves it outside.
    *
-   * @return true when the verdict is new (first report) or changed
+   * @return true when the verdict is new (first report), changed, or not yet told on this stream
    */
   boolean clockMeasured(long offsetMicros, long roundTripMicros, long maxSkewMicros) {
     long magnitude = offsetMicros == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(offsetMicros);
     boolean flagged = magnitude - Math.max(0, roundTripMicros) / 2 > maxSkewMicros;
-    boolean changed = !clockReported || flagged != clockFlagged;
+    boolean changed = !clockReported || flagged != clockFlagged || !verdictToldOnStream;
     clockReported = true;
+    verdictToldOnStream = true;
     clockOffsetMicros = offsetMicros;
     clockRoundTripMicros = roundTripMicros;
     clockFlagged = flagged;

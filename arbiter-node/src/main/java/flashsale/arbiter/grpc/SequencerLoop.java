@@ -1,19 +1,17 @@
 package flashsale.arbiter.grpc;
 
-import flashsale.sale.Micros;
 import flashsale.arbiter.core.Effect;
-import flashsale.arbiter.core.NotLeaderException;
 import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerRunner;
 import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.loop.LoopScheduler;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
-import flashsale.store.StoreFencedException;
-import flashsale.store.StoreRefusedException;
-import flashsale.store.StoreRejectedException;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -23,29 +21,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the {@link Sequencer} on one thread: every input is posted here, and the effects it
- * returns are carried out here (store writes asynchronously, their completions posted back).
- * One thread keeps the sequencer free of locks and its inputs in one total order.
- *
- * <p>A node leads with one sequencer per term ({@link #lead}); between terms ({@link #standBy})
- * it has none and drops inputs. Store writes carry the term's fencing epoch; completions of an
- * earlier term are ignored, and a fenced write ends the term at once (nothing more is decided or
- * told) and is reported to the fenced listener.
+ * Owns the {@link Sequencer} on one thread: every input is posted here, and a {@link
+ * SequencerRunner} on this thread feeds it and carries out what it returns (store writes
+ * asynchronously, their completions posted back; messages through {@link RegionSessions}). One
+ * thread keeps the sequencer free of locks and its inputs in one total order. Terms, fencing and
+ * persist retries are the runner's; this class is the thread and the translation to sessions and
+ * metrics.
  */
 public final class SequencerLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SequencerLoop.class);
   private final ArbiterMetrics metrics;
-  private static final long MAX_RETRY_DELAY_MS = 1_000;
-  private static final long TICK_INTERVAL_MS = 50;
-
-  private final ArbiterStore store;
-  private final InstantSource clock;
   private final RegionSessions sessions;
   private final ScheduledExecutorService thread;
-  private Sequencer sequencer; // null between terms; loop thread only
-  private long epoch;
-  /** Tells an earlier term's store completions from the current one's. */
-  private long term;
+  private final SequencerRunner runner;
   private LongConsumer fencedListener = epoch -> {};
   private Consumer<String> finishedListener = eventId -> {};
 
@@ -53,15 +41,12 @@ public final class SequencerLoop implements AutoCloseable {
   public SequencerLoop(
       Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions, ArbiterMetrics metrics) {
     this.metrics = metrics;
-    this.store = store;
-    this.clock = clock;
     this.sessions = sessions;
     this.thread = Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("sequencer-loop").unstarted(r));
-    this.sequencer = sequencer;
-    this.epoch = ArbiterStore.UNFENCED;
-    thread.scheduleWithFixedDelay(() -> apply(s -> s.tick(nowMicros())), TICK_INTERVAL_MS, TICK_INTERVAL_MS,
-        TimeUnit.MILLISECONDS);
+    this.runner = new SequencerRunner(store, clock, new ThreadScheduler(), new Outlet());
+    runner.lead(sequencer, ArbiterStore.UNFENCED);
+    thread.execute(runner::startTicking);
   }
 
   /** Called with the epoch of a term whose write the store fenced (on the loop thread). */
@@ -76,133 +61,115 @@ public final class SequencerLoop implements AutoCloseable {
 
   /** True while a term is under way on this node (loop thread only). */
   boolean leading() {
-    return sequencer != null;
+    return runner.leading();
   }
 
   /** Starts a term: {@code fresh} decides from now on, writing under {@code fencingEpoch}. */
   public CompletableFuture<Void> lead(Sequencer fresh, long fencingEpoch) {
-    return CompletableFuture.runAsync(() -> {
-      sequencer = fresh;
-      epoch = fencingEpoch;
-      term++;
-    }, thread);
+    return CompletableFuture.runAsync(() -> runner.lead(fresh, fencingEpoch), thread);
   }
 
   /** Ends the term: the sequencer and everything it had not persisted are dropped. */
   public CompletableFuture<Void> standBy() {
-    return CompletableFuture.runAsync(this::endTerm, thread);
-  }
-
-  private void endTerm() {
-    sequencer = null;
-    term++;
+    return CompletableFuture.runAsync(runner::standBy, thread);
   }
 
   public long nowMicros() {
-    return Micros.of(clock.instant());
+    return runner.nowMicros();
   }
 
   /** Feeds one input to the sequencer on the loop thread and carries out its effects. */
   public void input(Function<Sequencer, List<Effect>> input) {
-    execute(() -> apply(input));
+    execute(() -> runner.apply(input));
   }
 
   /** Feeds one input now; only from a task already running on the loop thread. */
   void inputNow(Function<Sequencer, List<Effect>> input) {
-    apply(input);
+    runner.apply(input);
   }
 
   /** Reads sequencer state on the loop thread; fails while the node does not lead. */
   public <T> CompletableFuture<T> query(Function<Sequencer, T> query) {
-    return CompletableFuture.supplyAsync(() -> {
-      if (sequencer == null) throw new NotLeaderException("this arbiter does not lead");
-      return query.apply(sequencer);
-    }, thread);
+    return CompletableFuture.supplyAsync(() -> runner.query(query), thread);
   }
 
   /** Runs an adapter task on the loop thread, in order with the sequencer's inputs. */
   public void execute(Runnable task) {
     try {
       thread.execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+    } catch (RejectedExecutionException stopped) {
       // the node is stopping: late stream callbacks have nothing left to update
       log.debug("loop stopped; dropped a late task");
     }
   }
 
-  private void apply(Function<Sequencer, List<Effect>> input) {
-    if (sequencer == null) return; // a standby: the region's stream is being closed
-    List<Effect> effects;
-    try {
-      effects = input.apply(sequencer);
-    } catch (RuntimeException e) {
-      log.error("sequencer input failed", e);
-      return;
+  /** The loop thread as the runner's scheduler. */
+  private final class ThreadScheduler implements LoopScheduler {
+    @Override
+    public void execute(Runnable task) {
+      SequencerLoop.this.execute(task);
     }
-    for (Effect effect : effects) carryOut(effect);
-  }
 
-  private void carryOut(Effect effect) {
-    switch (effect) {
-      case Effect.PersistBatch p -> persist(p.batch(), term, 1, System.nanoTime());
-      case Effect.SendDecisions s -> sessions.sendDecisions(s.region(), s.decisions());
-      case Effect.BroadcastSoldOut b -> sessions.broadcastSoldOut(b.eventId(), b.soldOutMicros());
-      case Effect.RejectTicket r -> {
-        metrics.ticketRejected(r.reason());
-        sessions.reject(r.region(), r.ticket(), r.reason(), r.message());
-      }
-      case Effect.SendClockVerdict v -> sessions.sendClockVerdict(v.region(), v.flagged(), v.message());
-      case Effect.CutOffRegion c -> {
-        metrics.regionCutOff();
-        sessions.cutOff(c.region(), c.reason());
-      }
-      case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
-      case Effect.EventFinished f -> {
-        log.info("event finished event={} sequencedEvents={}", f.eventId(), sequencer.eventCount());
-        finishedListener.accept(f.eventId());
-      }
+    @Override
+    public Timer schedule(Runnable task, long delayMs) {
+      var future = thread.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+      return () -> future.cancel(false);
+    }
+
+    @Override
+    public Timer every(Runnable task, long periodMs) {
+      var future = thread.scheduleWithFixedDelay(task, periodMs, periodMs, TimeUnit.MILLISECONDS);
+      return () -> future.cancel(false);
+    }
+
+    @Override
+    public long nanoTime() {
+      return System.nanoTime();
     }
   }
 
-  /** Nothing is told before the store holds the batch; a failed write is retried as is. */
-  private void persist(DecisionBatch batch, long batchTerm, int attempt, long builtNanos) {
-    long batchEpoch = epoch;
-    store.persistBatch(batch, batchEpoch).whenCompleteAsync((ok, error) -> {
-      if (batchTerm != term) return; // a term that ended: its decisions died with it
-      if (error == null) {
-        metrics.batchPersisted(batch, System.nanoTime() - builtNanos, nowMicros());
-        apply(s -> s.batchPersisted(batch.eventId(), batch.sequence(), nowMicros()));
-        return;
+  /** Effects as messages on the region streams, outcomes as metrics. */
+  private final class Outlet implements SequencerRunner.Outlet {
+    @Override
+    public void carryOut(Effect effect) {
+      switch (effect) {
+        case Effect.PersistBatch p -> throw new IllegalStateException("the runner persists batches itself: " + p);
+        case Effect.SendDecisions s -> sessions.sendDecisions(s.region(), s.decisions());
+        case Effect.BroadcastSoldOut b -> sessions.broadcastSoldOut(b.eventId(), b.soldOutMicros());
+        case Effect.RejectTicket r -> {
+          metrics.ticketRejected(r.reason());
+          sessions.reject(r.region(), r.ticket(), r.reason(), r.message());
+        }
+        case Effect.SendClockVerdict v -> sessions.sendClockVerdict(v.region(), v.flagged(), v.message());
+        case Effect.CutOffRegion c -> {
+          metrics.regionCutOff();
+          sessions.cutOff(c.region(), c.reason());
+        }
+        case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
+        case Effect.EventFinished f -> finishedListener.accept(f.eventId());
       }
-      Throwable cause = error.getCause() != null ? error.getCause() : error;
-      if (cause instanceof StoreRefusedException refusal) {
-        metrics.batchRefused();
-        log.info("store refused batch event={} seq={} decidedBefore={} usersAtLimit={}: deciding again",
-            batch.eventId(), batch.sequence(), refusal.decided().size(), refusal.unitsHeld().size());
-        apply(s -> s.batchRefused(batch.eventId(), batch.sequence(), refusal.decided(), refusal.unitsHeld(), nowMicros()));
-        return;
-      }
-      if (cause instanceof StoreFencedException) {
-        metrics.fenced();
-        log.error("fenced event={} seq={} epoch={}: {}; this node stops deciding",
-            batch.eventId(), batch.sequence(), batchEpoch, cause.getMessage());
-        endTerm();
-        fencedListener.accept(batchEpoch);
-        return;
-      }
+    }
+
+    @Override
+    public void fenced(long epoch) {
+      metrics.fenced();
+      fencedListener.accept(epoch);
+    }
+
+    @Override
+    public void persisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {
+      metrics.batchPersisted(batch, elapsedNanos, nowMicros);
+    }
+
+    @Override
+    public void refused() {
+      metrics.batchRefused();
+    }
+
+    @Override
+    public void persistFailed() {
       metrics.persistFailed();
-      long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
-      if (cause instanceof StoreRejectedException) {
-        log.error("store rejected batch event={} seq={} ranks={}..{}: {}; retrying in {} ms",
-            batch.eventId(), batch.sequence(), batch.firstRank(), batch.lastRank(), cause.getMessage(), delayMs);
-      } else {
-        log.warn("persist failed event={} seq={} attempt={}: {}; retrying in {} ms",
-            batch.eventId(), batch.sequence(), attempt, cause.toString(), delayMs);
-      }
-      thread.schedule(() -> {
-        if (batchTerm == term) persist(batch, batchTerm, attempt + 1, builtNanos);
-      }, delayMs, TimeUnit.MILLISECONDS);
-    }, thread);
+    }
   }
 
   @Override

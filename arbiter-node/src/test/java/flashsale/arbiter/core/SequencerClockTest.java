@@ -36,6 +36,21 @@ class SequencerClockTest {
         .anyMatch(r -> r.region().equals("beijing") && r.clockOffsetMicros().getAsLong() == 6_000 && !r.clockFlagged()));
   }
 
+  /**
+   * Found by the whole-system simulation (seed 21211): a verdict that clears the flag is lost with
+   * its stream, the region reconnects and reports the same good offset; unless the new stream is
+   * told again, the region keeps refusing every purchase for its clock.
+   */
+  @Test
+  void eachNewStreamIsToldTheVerdictAgainOnItsFirstReport() {
+    assertEquals(List.of(true), verdicts(driver.clock("beijing", 20_000, 200)));
+    assertEquals(List.of(false), verdicts(driver.clock("beijing", 1_000, 200)), "cleared, but this one is lost in flight");
+    driver.disconnect("beijing");
+    driver.connect("beijing");
+    assertEquals(List.of(false), verdicts(driver.clock("beijing", 1_000, 200)));
+    assertEquals(List.of(), verdicts(driver.clock("beijing", 1_100, 200)), "once per stream, then on changes");
+  }
+
   @Test
   void aFlaggedRegionsTicketsAreRejectedAndOthersSellWithoutWaitingForIt() {
     driver.send("beijing", ticket("b1", "beijing", 100));

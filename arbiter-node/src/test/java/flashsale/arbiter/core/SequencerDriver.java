@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * Drives one {@link Sequencer} for unit tests with a fake clock (a plain long), a {@link
- * LedgerStore}, and a record of every effect. Batches are persisted only when a test says so.
+ * CheckedStore}, and a record of every effect. Batches are persisted only when a test says so.
  */
 final class SequencerDriver {
   /** Production defaults but stamps taken as exact: the ordering rules alone, no near-tie band. */
@@ -24,17 +24,17 @@ final class SequencerDriver {
   static final String EVENT = "e1";
 
   final Sequencer sequencer;
-  final LedgerStore store;
+  final CheckedStore store;
   final List<Effect> effects = new ArrayList<>();
   private final ArrayDeque<DecisionBatch> unpersisted = new ArrayDeque<>();
   long nowMicros = 1_000_000L;
 
   SequencerDriver(SequencerConfig config) {
-    this(config, new LedgerStore());
+    this(config, new CheckedStore());
   }
 
   /** A driver over an existing store: a new leader taking over. */
-  SequencerDriver(SequencerConfig config, LedgerStore store) {
+  SequencerDriver(SequencerConfig config, CheckedStore store) {
     this.sequencer = new Sequencer(config);
     this.store = store;
   }
@@ -71,6 +71,10 @@ final class SequencerDriver {
     List<Effect> out = new ArrayList<>();
     for (String region : regions) out.addAll(record(sequencer.regionConnected(region, nowMicros)));
     return out;
+  }
+
+  List<Effect> disconnect(String region) {
+    return record(sequencer.regionDisconnected(region, nowMicros));
   }
 
   List<Effect> send(String region, Ticket... tickets) {

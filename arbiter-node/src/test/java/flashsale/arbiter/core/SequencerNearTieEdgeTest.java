@@ -155,8 +155,8 @@ class SequencerNearTieEdgeTest {
         driver.watermarks(base + i * 100_000, "A", "B", "C");
         driver.tick(1_000);
         driver.persistAll();
-      } catch (IllegalStateException swallowedLikeSequencerLoop) {
-        // SequencerLoop.apply drops the effects of the failed input
+      } catch (IllegalStateException swallowedLikeSequencerRunner) {
+        // SequencerRunner.apply drops the effects of the failed input
       }
     }
     assertEquals(1, driver.sequencer.eventStatus("e0").orElseThrow().decisions(),

@@ -26,7 +26,7 @@ class SequencerRestartTest {
 
   @Test
   void aLoadedHeadContinuesRanksAndTheStoreSuppliesEarlierTermsUnitsAndDecisions() {
-    LedgerStore store = new LedgerStore();
+    CheckedStore store = new CheckedStore();
     store.create(SequencerDriver.spec(10, 2, 11, "beijing"));
     Decision aliceWon = new Decision(ticket("old-1", "alice", 2, "beijing", 10), Outcome.WON, LossReason.NONE, 1, 5, false);
     Decision bobWon = new Decision(ticket("old-2", "bob", 1, "beijing", 20), Outcome.WON, LossReason.NONE, 2, 5, false);
@@ -55,7 +55,7 @@ class SequencerRestartTest {
 
   @Test
   void aTicketBelowTheLedgersLastRankedStampIsLateAfterRestart() {
-    LedgerStore store = new LedgerStore();
+    CheckedStore store = new CheckedStore();
     store.create(SequencerDriver.spec(10, 2, 11, "beijing"));
     Decision ranked = new Decision(ticket("old", "beijing", 500), Outcome.WON, LossReason.NONE, 1, 5, false);
     store.apply(new DecisionBatch(SequencerDriver.EVENT, 1, List.of(ranked)));
@@ -114,14 +114,14 @@ class SequencerRestartTest {
     return script;
   }
 
-  private static SequencerDriver start(long seed, LedgerStore store) {
+  private static SequencerDriver start(long seed, CheckedStore store) {
     SequencerDriver driver = new SequencerDriver(SMALL_BATCHES, store);
     driver.connect(REGIONS);
     return driver;
   }
 
   private static Map<String, Decision> runWithoutCrash(List<Ticket> script, long seed) {
-    SequencerDriver driver = start(seed, new LedgerStore());
+    SequencerDriver driver = start(seed, new CheckedStore());
     driver.add(SequencerDriver.spec(6, 2, seed, REGIONS));
     for (Ticket ticket : script) {
       driver.send(ticket.region(), ticket);
@@ -133,7 +133,7 @@ class SequencerRestartTest {
   }
 
   private Map<String, Decision> runWithCrash(List<Ticket> script, long seed) {
-    SequencerDriver old = start(seed, new LedgerStore());
+    SequencerDriver old = start(seed, new CheckedStore());
     old.add(SequencerDriver.spec(6, 2, seed, REGIONS));
     int crashAt = script.size() / 2;
     for (Ticket ticket : script.subList(0, crashAt)) {
@@ -157,7 +157,7 @@ class SequencerRestartTest {
     return byRequest(leader.store);
   }
 
-  private static Map<String, Decision> byRequest(LedgerStore store) {
+  private static Map<String, Decision> byRequest(CheckedStore store) {
     Map<String, Decision> byRequest = new HashMap<>();
     store.decisions(SequencerDriver.EVENT).forEach(d -> byRequest.put(d.requestId(), d));
     return byRequest;

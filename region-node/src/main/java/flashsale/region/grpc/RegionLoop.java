@@ -1,10 +1,9 @@
 package flashsale.region.grpc;
 
+import flashsale.loop.LoopScheduler;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * post tasks here, so the core needs no locks and sees every input in one total order. A task that
  * throws is logged and does not stop the loop or a periodic timer.
  */
-public final class RegionLoop implements Executor {
+public final class RegionLoop implements LoopScheduler {
   private static final Logger log = LoggerFactory.getLogger(RegionLoop.class);
 
   private final ScheduledThreadPoolExecutor executor;
@@ -42,13 +41,21 @@ public final class RegionLoop implements Executor {
     }
   }
 
-  public ScheduledFuture<?> schedule(Runnable task, long delayMs) {
-    return executor.schedule(guarded(task), delayMs, TimeUnit.MILLISECONDS);
+  @Override
+  public Timer schedule(Runnable task, long delayMs) {
+    var future = executor.schedule(guarded(task), delayMs, TimeUnit.MILLISECONDS);
+    return () -> future.cancel(false);
   }
 
-  /** Runs {@code task} every {@code periodMs} after the previous run ends (no catch-up bursts). */
-  public ScheduledFuture<?> every(Runnable task, long periodMs) {
-    return executor.scheduleWithFixedDelay(guarded(task), periodMs, periodMs, TimeUnit.MILLISECONDS);
+  @Override
+  public Timer every(Runnable task, long periodMs) {
+    var future = executor.scheduleWithFixedDelay(guarded(task), periodMs, periodMs, TimeUnit.MILLISECONDS);
+    return () -> future.cancel(false);
+  }
+
+  @Override
+  public long nanoTime() {
+    return System.nanoTime();
   }
 
   /** Runs {@code task} on the loop and waits for its result (for shutdown and tests, never a handler). */

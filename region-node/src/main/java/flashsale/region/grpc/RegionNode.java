@@ -1,5 +1,6 @@
 package flashsale.region.grpc;
 
+import flashsale.region.core.ArbiterStream;
 import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
 import flashsale.region.core.Readiness;
@@ -63,7 +64,7 @@ public final class RegionNode {
     this.core = core;
     core.unstampedReads(inFlight::oldestMicros);
     this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
-        new ArbiterLink.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
+        new ArbiterStream.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
             s.reconnectMaxMs(), s.arbiterSilenceTimeoutMs()),
         new ArbiterInbound(core, calls));
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());

@@ -1,5 +1,6 @@
 package flashsale.region.modes;
 
+import flashsale.loop.LoopScheduler;
 import flashsale.region.core.Failure;
 import flashsale.region.grpc.RegionLoop;
 import flashsale.sale.EventSpec;
@@ -18,7 +19,6 @@ import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -44,7 +44,7 @@ final class ShardSeller {
   private final Supplier<Channel> arbiter;
   private final RedisPoolStore store;
   private final Map<String, ShardEvent> events = new HashMap<>();
-  private final ScheduledFuture<?> timer;
+  private final LoopScheduler.Timer timer;
 
   ShardSeller(String region, ModesConfig config, RegionLoop loop, Supplier<Channel> arbiter) {
     this.region = region;
@@ -193,7 +193,7 @@ final class ShardSeller {
 
   /** Fails every held purchase (shutdown) and stops reporting. */
   void close(Failure failure) {
-    timer.cancel(false);
+    timer.cancel();
     for (ShardEvent ev : events.values()) {
       ev.held.forEach(h -> Replies.fail(h.call(), failure));
       ev.held.clear();

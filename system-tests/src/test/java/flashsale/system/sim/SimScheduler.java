@@ -1,9 +1,12 @@
-package flashsale.arbiter.core;
+package flashsale.system.sim;
 
 import java.util.Comparator;
 import java.util.PriorityQueue;
 
-/** The simulation's clock and event queue: jobs run in time order, ties in scheduling order. */
+/**
+ * The simulation's true time and event queue: jobs run in time order, ties in scheduling order,
+ * so a run is a pure function of its seed. Nodes see time only through their own {@link SimClock}.
+ */
 final class SimScheduler {
 
   private record Job(long atMicros, long order, Runnable action) {}
@@ -13,6 +16,7 @@ final class SimScheduler {
   private long nowMicros;
   private long order;
 
+  /** True time in microseconds since the run started. */
   long nowMicros() {
     return nowMicros;
   }

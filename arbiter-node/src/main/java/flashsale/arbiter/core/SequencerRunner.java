@@ -1,0 +1,161 @@
+package flashsale.arbiter.core;
+
+import flashsale.loop.LoopScheduler;
+import flashsale.sale.Micros;
+import flashsale.sale.DecisionBatch;
+import flashsale.store.ArbiterStore;
+import flashsale.store.StoreFencedException;
+import flashsale.store.StoreRefusedException;
+import flashsale.store.StoreRejectedException;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link Sequencer} of the current term on a {@link LoopScheduler}: feeds it inputs,
+ * persists its batches (retrying a failed write as is, re-deciding a refused one) and hands every
+ * other effect to the {@link Outlet}. Nothing is told before the store holds its batch.
+ *
+ * <p>A node leads with one sequencer per term ({@link #lead}); between terms ({@link #standBy}) it
+ * has none and drops inputs. Store writes carry the term's fencing epoch; completions of an
+ * earlier term are ignored, and a fenced write ends the term at once (nothing more is decided or
+ * told) and is reported to {@link Outlet#fenced}. Loop-owned: every method but {@link #nowMicros}
+ * runs on the scheduler, and so do the store's completions.
+ */
+public final class SequencerRunner {
+  private static final Logger log = LoggerFactory.getLogger(SequencerRunner.class);
+  public static final long MAX_RETRY_DELAY_MS = 1_000;
+  public static final long TICK_INTERVAL_MS = 50;
+
+  /** Where the effects go (region streams), and what the adapters count. */
+  public interface Outlet {
+    /** Every effect but {@link Effect.PersistBatch}, in the order the sequencer returned them. */
+    void carryOut(Effect effect);
+
+    /** The store fenced a write made under {@code epoch}: the term has ended already. */
+    void fenced(long epoch);
+
+    default void persisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {}
+
+    default void refused() {}
+
+    default void persistFailed() {}
+  }
+
+  private final ArbiterStore store;
+  private final InstantSource clock;
+  private final LoopScheduler loop;
+  private final Outlet outlet;
+  private Sequencer sequencer; // null between terms
+  private long epoch = ArbiterStore.UNFENCED;
+  /** Tells an earlier term's store completions from the current one's. */
+  private long term;
+
+  public SequencerRunner(ArbiterStore store, InstantSource clock, LoopScheduler loop, Outlet outlet) {
+    this.store = store;
+    this.clock = clock;
+    this.loop = loop;
+    this.outlet = outlet;
+  }
+
+  /** Starts the periodic tick (region timeouts, finished events). */
+  public LoopScheduler.Timer startTicking() {
+    return loop.every(() -> apply(s -> s.tick(nowMicros())), TICK_INTERVAL_MS);
+  }
+
+  /** Starts a term: {@code fresh} decides from now on, writing under {@code fencingEpoch}. */
+  public void lead(Sequencer fresh, long fencingEpoch) {
+    sequencer = fresh;
+    epoch = fencingEpoch;
+    term++;
+  }
+
+  /** Ends the term: the sequencer and everything it had not persisted are dropped. */
+  public void standBy() {
+    sequencer = null;
+    term++;
+  }
+
+  /** True while a term is under way. */
+  public boolean leading() {
+    return sequencer != null;
+  }
+
+  /** The clock's reading now; safe from any thread. */
+  public long nowMicros() {
+    return Micros.of(clock.instant());
+  }
+
+  /** Reads sequencer state; fails while the node does not lead. */
+  public <T> T query(Function<Sequencer, T> query) {
+    if (sequencer == null) throw new NotLeaderException("this arbiter does not lead");
+    return query.apply(sequencer);
+  }
+
+  /** Feeds one input to the sequencer and carries out its effects; dropped between terms. */
+  public void apply(Function<Sequencer, List<Effect>> input) {
+    if (sequencer == null) return; // a standby: the region's stream is being closed
+    List<Effect> effects;
+    try {
+      effects = input.apply(sequencer);
+    } catch (RuntimeException e) {
+      log.error("sequencer input failed", e);
+      return;
+    }
+    for (Effect effect : effects) {
+      switch (effect) {
+        case Effect.PersistBatch p -> persist(p.batch(), term, 1, loop.nanoTime());
+        case Effect.EventFinished f -> {
+          log.info("event finished event={} sequencedEvents={}", f.eventId(), sequencer.eventCount());
+          outlet.carryOut(f);
+        }
+        default -> outlet.carryOut(effect);
+      }
+    }
+  }
+
+  /** Nothing is told before the store holds the batch; a failed write is retried as is. */
+  private void persist(DecisionBatch batch, long batchTerm, int attempt, long builtNanos) {
+    long batchEpoch = epoch;
+    store.persistBatch(batch, batchEpoch).whenComplete((ok, error) -> loop.execute(() -> {
+      if (batchTerm != term) return; // a term that ended: its decisions died with it
+      if (error == null) {
+        outlet.persisted(batch, loop.nanoTime() - builtNanos, nowMicros());
+        apply(s -> s.batchPersisted(batch.eventId(), batch.sequence(), nowMicros()));
+      } else {
+        failed(batch, batchTerm, batchEpoch, attempt, builtNanos, error.getCause() != null ? error.getCause() : error);
+      }
+    }));
+  }
+
+  private void failed(DecisionBatch batch, long batchTerm, long batchEpoch, int attempt, long builtNanos, Throwable cause) {
+    if (cause instanceof StoreRefusedException refusal) {
+      outlet.refused();
+      log.info("store refused batch event={} seq={} decidedBefore={} usersAtLimit={}: deciding again",
+          batch.eventId(), batch.sequence(), refusal.decided().size(), refusal.unitsHeld().size());
+      apply(s -> s.batchRefused(batch.eventId(), batch.sequence(), refusal.decided(), refusal.unitsHeld(), nowMicros()));
+      return;
+    }
+    if (cause instanceof StoreFencedException) {
+      log.error("fenced event={} seq={} epoch={}: {}; this node stops deciding",
+          batch.eventId(), batch.sequence(), batchEpoch, cause.getMessage());
+      standBy();
+      outlet.fenced(batchEpoch);
+      return;
+    }
+    outlet.persistFailed();
+    long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
+    if (cause instanceof StoreRejectedException) {
+      log.error("store rejected batch event={} seq={} ranks={}..{}: {}; retrying in {} ms",
+          batch.eventId(), batch.sequence(), batch.firstRank(), batch.lastRank(), cause.getMessage(), delayMs);
+    } else {
+      log.warn("persist failed event={} seq={} attempt={}: {}; retrying in {} ms",
+          batch.eventId(), batch.sequence(), attempt, cause.toString(), delayMs);
+    }
+    loop.schedule(() -> {
+      if (batchTerm == term) persist(batch, batchTerm, attempt + 1, builtNanos);
+    }, delayMs);
+  }
+}

@@ -1,0 +1,179 @@
+package flashsale.arbiter.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.loop.LoopScheduler;
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventHead;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.store.testing.ForwardingArbiterStore;
+import flashsale.store.memory.InMemoryArbiterStore;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The loop logic around the sequencer, on a hand-driven loop and store: a failed write is retried
+ * as is and told only once it holds, a fenced write ends the term, and a write of an ended term
+ * tells nothing.
+ */
+class SequencerRunnerTest {
+  private static final EventSpec SPEC = SequencerDriver.spec(1, 1, 7, "r");
+
+  private final ManualLoop loop = new ManualLoop();
+  private final HeldStore store = new HeldStore();
+  private final List<Effect> carriedOut = new ArrayList<>();
+  private final List<Long> fencedEpochs = new ArrayList<>();
+  private int persistFailures;
+  private final SequencerRunner runner = new SequencerRunner(store, InstantSource.fixed(Instant.ofEpochSecond(1)), loop,
+      new SequencerRunner.Outlet() {
+        @Override
+        public void carryOut(Effect effect) {
+          carriedOut.add(effect);
+        }
+
+        @Override
+        public void fenced(long epoch) {
+          fencedEpochs.add(epoch);
+        }
+
+        @Override
+        public void persistFailed() {
+          persistFailures++;
+        }
+      });
+
+  @Test
+  void aFailedWriteIsRetriedAsIsAndToldOnlyOnceTheStoreHoldsIt() {
+    decideOneTicket(1);
+    store.fail(new IllegalStateException("redis connection reset"));
+    loop.runReady();
+    assertEquals(1, persistFailures);
+    assertTrue(told().isEmpty(), "nothing told before the store holds it");
+
+    loop.fireTimers();
+    DecisionBatch retried = store.writes.peek().batch();
+    store.complete();
+    loop.runReady();
+    assertEquals(1, told().size());
+    assertEquals(store.findDecision(SPEC.eventId(), "a").orElseThrow(), told().getFirst());
+    assertEquals(1, retried.sequence(), "the same batch again");
+  }
+
+  @Test
+  void aFencedWriteEndsTheTermAndTellsNothing() {
+    decideOneTicket(1);
+    store.fenceEvent(SPEC.eventId(), 2); // a new leader claimed the event meanwhile
+    store.complete();
+    loop.runReady();
+    assertEquals(List.of(1L), fencedEpochs);
+    assertFalse(runner.leading());
+    assertTrue(told().isEmpty());
+    runner.apply(s -> s.tick(2_000_000_000_000L));
+    assertTrue(carriedOut.isEmpty(), "a standby decides nothing");
+  }
+
+  @Test
+  void aWriteOfAnEndedTermTellsNothingInTheNext() {
+    decideOneTicket(1);
+    runner.standBy();
+    runner.lead(new Sequencer(SequencerDriver.EXACT_STAMPS), 2);
+    store.complete();
+    loop.runReady();
+    assertTrue(told().isEmpty());
+    assertTrue(fencedEpochs.isEmpty());
+  }
+
+  /** Leads under {@code epoch} and releases one ticket: one batch goes to the store. */
+  private void decideOneTicket(long epoch) {
+    store.createEvent("create", SPEC);
+    runner.lead(new Sequencer(SequencerDriver.EXACT_STAMPS), epoch);
+    runner.apply(s -> s.eventAdded(EventHead.fresh(SPEC), 1_000));
+    runner.apply(s -> s.regionConnected("r", 1_000));
+    Ticket ticket = SequencerDriver.ticket("a", "r", 1_000);
+    runner.apply(s -> s.ticketsReceived("r", List.of(ticket), 1_000));
+    runner.apply(s -> s.watermarkReceived("r", 2_000, 2_000));
+    assertEquals(1, store.writes.size(), "one batch in flight");
+  }
+
+  private List<Decision> told() {
+    return carriedOut.stream().filter(e -> e instanceof Effect.SendDecisions)
+        .flatMap(e -> ((Effect.SendDecisions) e).decisions().stream()).toList();
+  }
+
+  /** Tasks run when the test says: posted ones by {@link #runReady}, timers by {@link #fireTimers}. */
+  private static final class ManualLoop implements LoopScheduler {
+    private final ArrayDeque<Runnable> ready = new ArrayDeque<>();
+    private final List<Runnable> timers = new ArrayList<>();
+
+    @Override
+    public void execute(Runnable task) {
+      ready.add(task);
+    }
+
+    @Override
+    public Timer schedule(Runnable task, long delayMs) {
+      timers.add(task);
+      return () -> timers.remove(task);
+    }
+
+    @Override
+    public Timer every(Runnable task, long periodMs) {
+      throw new UnsupportedOperationException("the test ticks by hand");
+    }
+
+    @Override
+    public long nanoTime() {
+      return 0;
+    }
+
+    void runReady() {
+      while (!ready.isEmpty()) ready.poll().run();
+    }
+
+    void fireTimers() {
+      List<Runnable> due = List.copyOf(timers);
+      timers.clear();
+      due.forEach(Runnable::run);
+    }
+  }
+
+  /** The in-memory store, each batch write held until the test completes or fails it. */
+  private static final class HeldStore extends ForwardingArbiterStore {
+    record Write(DecisionBatch batch, long epoch, CompletableFuture<Void> reply) {}
+
+    final ArrayDeque<Write> writes = new ArrayDeque<>();
+
+    HeldStore() {
+      super(new InMemoryArbiterStore());
+    }
+
+    @Override
+    public CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch) {
+      CompletableFuture<Void> reply = new CompletableFuture<>();
+      writes.add(new Write(batch, fencingEpoch, reply));
+      return reply;
+    }
+
+    /** The oldest write reaches the store; its reply is what the store answers. */
+    void complete() {
+      Write w = writes.poll();
+      delegate.persistBatch(w.batch(), w.epoch()).whenComplete((ok, e) -> {
+        if (e == null) w.reply().complete(null);
+        else w.reply().completeExceptionally(e);
+      });
+    }
+
+    void fail(RuntimeException error) {
+      writes.poll().reply().completeExceptionally(error);
+    }
+  }
+}

@@ -1,0 +1,271 @@
+package flashsale.region.core;
+
+import flashsale.loop.LoopScheduler;
+import flashsale.region.core.ClockOffsetEstimator.ClockSample;
+import flashsale.sale.Ticket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The region's end of the sequencing stream, without the transport: hello, resend of undecided
+ * tickets, batched live tickets, watermark heartbeats and clock probes out; arbiter messages in.
+ * When the stream breaks it reconnects and the purchases stay pending: to the leader a standby
+ * named, else to the next arbiter in turn; after a standby's answer at the minimum delay, after a
+ * failure with exponential backoff.
+ *
+ * <p>A stream that has been silent longer than the silence timeout is dropped: the arbiter answers
+ * every clock probe, and the link probes whenever it has heard nothing for half the timeout, so
+ * silence means a frozen or cut-off arbiter. For one timeout after that only the other arbiters
+ * are tried, and a standby naming the silent one as leader is not followed: its lease may simply
+ * not have run out yet. What goes out in which order is {@link StreamOutbox}'s call.
+ *
+ * <p>Loop-owned: every method but {@link #connected()} runs on the {@link LoopScheduler}, and so
+ * do the transport's callbacks. The transport (gRPC in production, a simulated network in tests)
+ * only translates messages.
+ *
+ * @param <D> the arbiter's sale messages, handed on as they come
+ */
+public final class ArbiterStream<D> {
+  private static final Logger log = LoggerFactory.getLogger(ArbiterStream.class);
+
+  /** Timings of the link, all in milliseconds. */
+  public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs, long reconnectMaxMs,
+      long silenceTimeoutMs) {
+    public Settings {
+      if (silenceTimeoutMs < 2) throw new IllegalArgumentException("silence timeout ms must be at least 2, got " + silenceTimeoutMs);
+    }
+  }
+
+  /** One message up the stream. */
+  public sealed interface Out {
+    record Hello(String region, String instanceId) implements Out {}
+
+    record Upstream(StreamOutbox.Up up) implements Out {}
+
+    record Probe(long originMicros) implements Out {}
+
+    record Report(long offsetMicros, long roundTripMicros) implements Out {}
+  }
+
+  /** Opens streams to the arbiters, numbered from 0; delivers each stream's callbacks on the loop. */
+  public interface Transport<D> {
+    int channels();
+
+    /** The channel of the arbiter a standby named, or where the transport adds it. */
+    int indexOf(String arbiterId);
+
+    Stream open(int channelIndex, ArbiterStream<D>.Inbound inbound);
+  }
+
+  /** One open stream. */
+  public interface Stream {
+    void send(Out message);
+
+    /** Ends the stream from this side; its own end callback may still come, and is ignored. */
+    void cancel(String why);
+  }
+
+  /**
+   * How the arbiter ended a stream: {@code standby} when a standby refused it (NOT_LEADER),
+   * naming the leader in {@code leader} if it knows one (else empty).
+   */
+  public record End(String why, boolean standby, String leader) {
+    public static End failed(String why) {
+      return new End(why, false, "");
+    }
+  }
+
+  /** A stream's callbacks, bound to its generation: those of a replaced stream are ignored. */
+  public final class Inbound {
+    private final long gen;
+
+    private Inbound(long gen) {
+      this.gen = gen;
+    }
+
+    public void welcomed(String arbiterId, long maxClockSkewMicros) {
+      if (!heard(gen)) return;
+      welcomed = true;
+      backoff.reset();
+      failuresThisRound = 0;
+      log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={}", arbiterId, region, maxClockSkewMicros);
+    }
+
+    public void clockReply(long originMicros, long receiveMicros, long transmitMicros) {
+      if (!heard(gen)) return;
+      ClockSample estimate = core.clockReplied(originMicros, receiveMicros, transmitMicros);
+      stream.send(new Out.Report(estimate.offsetMicros(), estimate.roundTripMicros()));
+      log.debug("clock probe offset_us={} round_trip_us={}", estimate.offsetMicros(), estimate.roundTripMicros());
+    }
+
+    public void message(D message) {
+      if (heard(gen)) inbound.accept(message);
+    }
+
+    public void ended(End end) {
+      disconnected(gen, end);
+    }
+  }
+
+  private final String region;
+  private final String instanceId;
+  private final LoopScheduler loop;
+  private final RegionCore core;
+  private final Transport<D> transport;
+  private final Settings settings;
+  private final Consumer<D> inbound;
+  private final ReconnectBackoff backoff;
+  private final StreamOutbox outbox = new StreamOutbox();
+  private final List<LoopScheduler.Timer> timers = new ArrayList<>();
+
+  private Stream stream;
+  /** Tells callbacks of an old stream from the current one's. */
+  private long generation;
+  private int channelIndex;
+  /** Failed connects since the last welcome; below the channel count, the next one is tried at once. */
+  private int failuresThisRound;
+  private boolean closed;
+  private volatile boolean welcomed;
+  /** When the current stream last brought anything (or was opened). */
+  private long lastHeardNanos;
+  /** The channel dropped for silence, not to be followed to until {@link #suspectUntilNanos}; -1 if none. */
+  private int suspectIndex = -1;
+  private long suspectUntilNanos;
+
+  /** @param random draws the reconnect backoff's jitter */
+  public ArbiterStream(String region, String instanceId, LoopScheduler loop, RegionCore core, Transport<D> transport,
+      Settings settings, Consumer<D> inbound, RandomGenerator random) {
+    this.region = region;
+    this.instanceId = instanceId;
+    this.loop = loop;
+    this.core = core;
+    this.transport = transport;
+    this.settings = settings;
+    this.inbound = inbound;
+    this.backoff = new ReconnectBackoff(settings.reconnectMinMs(), settings.reconnectMaxMs(), random);
+  }
+
+  /** Opens the stream and starts the heartbeat, probe and silence timers (on the loop). */
+  public void start() {
+    connect();
+    timers.add(loop.every(this::heartbeatTick, settings.heartbeatIntervalMs()));
+    timers.add(loop.every(this::probe, settings.clockProbeIntervalMs()));
+    timers.add(loop.every(this::checkSilence, Math.max(1, settings.silenceTimeoutMs() / 10)));
+  }
+
+  /** Queues a new ticket; the first one since the last flush schedules a flush behind the queued work. */
+  public void send(Ticket ticket) {
+    if (outbox.add(ticket)) loop.execute(() -> sendAll(outbox.flush()));
+  }
+
+  /** The channel of the current (or next) attempt, for unary calls. */
+  public int channelIndex() {
+    return channelIndex;
+  }
+
+  /** True between the arbiter's welcome and the stream's end. Safe from any thread. */
+  public boolean connected() {
+    return welcomed;
+  }
+
+  /** Ends the stream for good (shutdown); pending tickets are the arbiter's to decide or drop. */
+  public void close() {
+    closed = true;
+    timers.forEach(LoopScheduler.Timer::cancel);
+    // Cancel rather than half-close: the arbiter may never end its side, and stop() must not wait.
+    if (stream != null) stream.cancel("region shutting down");
+    stream = null;
+    outbox.closed();
+    welcomed = false;
+    generation++;
+  }
+
+  private void connect() {
+    if (closed) return;
+    long gen = ++generation;
+    lastHeardNanos = loop.nanoTime();
+    stream = transport.open(channelIndex, new Inbound(gen));
+    stream.send(new Out.Hello(region, instanceId));
+    List<Ticket> undecided = core.undecidedTickets();
+    sendAll(outbox.opened(undecided));
+    log.info("arbiter stream opening stream={} channel={} channels={} resent_tickets={}",
+        gen, Math.floorMod(channelIndex, transport.channels()), transport.channels(), undecided.size());
+  }
+
+  private void heartbeatTick() {
+    sendAll(outbox.tick(core::nextStamp));
+  }
+
+  private void sendAll(List<StreamOutbox.Up> messages) {
+    for (StreamOutbox.Up up : messages) stream.send(new Out.Upstream(up));
+  }
+
+  private void probe() {
+    if (stream != null) stream.send(new Out.Probe(core.nowMicros()));
+  }
+
+  /** True (and the stream counts as heard now) when {@code gen} is the current stream's. */
+  private boolean heard(long gen) {
+    if (gen != generation) return false;
+    lastHeardNanos = loop.nanoTime();
+    return true;
+  }
+
+  /** Drops a stream that has been silent past the timeout; probes one that is getting quiet. */
+  private void checkSilence() {
+    if (stream == null) return;
+    long silentMs = (loop.nanoTime() - lastHeardNanos) / 1_000_000;
+    if (silentMs < settings.silenceTimeoutMs()) {
+      if (silentMs >= settings.silenceTimeoutMs() / 2) probe();
+      return;
+    }
+    Stream silent = stream;
+    suspectIndex = Math.floorMod(channelIndex, transport.channels());
+    suspectUntilNanos = loop.nanoTime() + settings.silenceTimeoutMs() * 1_000_000;
+    disconnected(generation, End.failed("arbiter silent for " + silentMs + " ms (timeout " + settings.silenceTimeoutMs()
+        + " ms)"));
+    generation++; // the cancellation's own callback must not reconnect a second time
+    silent.cancel("arbiter silent");
+  }
+
+  private void disconnected(long gen, End end) {
+    if (gen != generation) return;
+    stream = null;
+    outbox.closed();
+    welcomed = false;
+    if (closed) return;
+    // A standby answered at once and is healthy: asking again soon costs nothing, while backing
+    // off would only stretch the failover. Likewise each other arbiter gets one prompt try
+    // before the backoff grows: the dead one is usually just the old leader.
+    failuresThisRound = end.standby() ? 0 : failuresThisRound + 1;
+    long delayMs = end.standby() || failuresThisRound < transport.channels()
+        ? settings.reconnectMinMs() : backoff.nextDelayMs();
+    channelIndex = end.leader().isEmpty() ? nextChannel() : follow(end.leader());
+    log.warn("arbiter stream ended stream={} status=\"{}\" pending={} next={} reconnect_in_ms={}",
+        gen, end.why(), core.pendingCount(), end.leader().isEmpty() ? "the next arbiter" : "leader " + end.leader(),
+        delayMs);
+    loop.schedule(this::connect, delayMs);
+  }
+
+  /** The next arbiter in turn, passing over one that just went silent while there is another to try. */
+  private int nextChannel() {
+    int next = Math.floorMod(channelIndex + 1, transport.channels());
+    boolean suspect = next == suspectIndex && loop.nanoTime() - suspectUntilNanos < 0;
+    return suspect && transport.channels() > 1 ? Math.floorMod(next + 1, transport.channels()) : next;
+  }
+
+  /** The channel of a leader a standby named, unless that leader just went silent on us: then this standby again. */
+  private int follow(String leader) {
+    int named = transport.indexOf(leader);
+    boolean suspect = named == suspectIndex && loop.nanoTime() - suspectUntilNanos < 0;
+    if (!suspect) return named;
+    log.info("standby names a silent leader leader={} silent_ms_ago={} action=ask_again", leader,
+        settings.silenceTimeoutMs() - (suspectUntilNanos - loop.nanoTime()) / 1_000_000);
+    return channelIndex;
+  }
+}

@@ -1,0 +1,23 @@
+package flashsale.system.sim;
+
+import flashsale.arbiter.core.Effect;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import java.util.List;
+
+/** What an arbiter sends down a region's stream: the domain content of each {@code SequenceResponse} kind. */
+sealed interface Down {
+  record Welcome(String arbiterId, long maxClockSkewMicros) implements Down {}
+
+  record ClockReply(long originMicros, long receiveMicros, long transmitMicros) implements Down {}
+
+  record Decisions(List<Decision> decisions) implements Down {}
+
+  record Announcement(EventSpec spec) implements Down {}
+
+  record SoldOut(String eventId, long soldOutMicros) implements Down {}
+
+  record Rejected(String eventId, String requestId, Effect.Rejection reason, String message) implements Down {}
+
+  record Verdict(boolean flagged, String message) implements Down {}
+}

@@ -1,0 +1,276 @@
+package flashsale.system.sim;
+
+import flashsale.arbiter.core.Effect;
+import flashsale.arbiter.core.EventStatus;
+import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.core.SequencerRunner;
+import flashsale.region.core.ArbiterStream.End;
+import flashsale.region.core.ArbiterStream.Out;
+import flashsale.region.core.StreamOutbox.Up;
+import flashsale.sale.EventSpec;
+import flashsale.store.ArbiterStore;
+import flashsale.store.StoreFencedException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * One arbiter node on the simulated network: the production {@link SequencerRunner} and
+ * {@link Sequencer} on a {@link NodeLoop}, behind the stream handling the gRPC adapters do
+ * ({@code RegionStream}, {@code RegionSessions}, {@code LeaderRole}'s recovery) written again
+ * for domain messages: hello and its welcome, one current stream per region, refusal with
+ * NOT_LEADER while not leading, recovery from the store's live events under a new epoch.
+ */
+final class SimArbiter {
+  /** One stream as the arbiter holds it: the region it proved and the stream itself. */
+  record Session(String region, SimNet.Stream stream) {}
+
+  final String name;
+  final NodeLoop loop;
+  final SimClock clock;
+  private final ArbiterStore store;
+  private final SequencerConfig config;
+  private final SimOracle oracle;
+  /** Who this node believes leads (for NOT_LEADER), empty if it does not know. */
+  private final Supplier<String> knownLeader;
+  private SequencerRunner runner;
+  private final Map<String, Session> sessions = new LinkedHashMap<>();
+  private final Map<String, EventSpec> events = new LinkedHashMap<>();
+  /** Region streams are welcome: leading, with the term's events loaded. */
+  private boolean admitting;
+  private long recoveringEpoch;
+
+  SimArbiter(String name, SimScheduler scheduler, SimClock clock, ArbiterStore store, SequencerConfig config,
+      SimOracle oracle, Supplier<String> knownLeader) {
+    this.name = name;
+    this.clock = clock;
+    this.loop = new NodeLoop(scheduler, clock);
+    this.store = store;
+    this.config = config;
+    this.oracle = oracle;
+    this.knownLeader = knownLeader;
+    boot();
+  }
+
+  /** A fresh process: a standby with nothing in memory. */
+  private void boot() {
+    runner = new SequencerRunner(store, clock, loop, new Outlet());
+    runner.standBy();
+    runner.startTicking();
+    sessions.clear();
+    events.clear();
+    admitting = false;
+    recoveringEpoch = 0;
+  }
+
+  void crash() {
+    loop.crash();
+  }
+
+  void restart() {
+    loop.restart();
+    boot();
+  }
+
+  boolean leading() {
+    return loop.up() && runner.leading();
+  }
+
+  @Override
+  public String toString() {
+    if (!loop.up()) return name + ":down";
+    if (!runner.leading()) return name + ":standby";
+    return name + ":leads" + (admitting ? "" : "(recovering)") + runner.query(s -> events.keySet().stream()
+        .map(e -> s.eventStatus(e).map(Object::toString).orElse(e + " not sequenced")).toList());
+  }
+
+  Optional<EventStatus> status(String eventId) {
+    return leading() ? runner.query(s -> s.eventStatus(eventId)) : Optional.empty();
+  }
+
+  // ---- leadership, as LeaderRole does it ----
+
+  /**
+   * Won the lease for {@code epoch}: a fresh sequencer, then every live event claimed under the
+   * epoch and loaded from its head (each store call takes {@code storeMicros}), then streams are admitted.
+   */
+  void elected(long epoch, long storeMicros) {
+    refuseAll();
+    events.clear();
+    runner.lead(new Sequencer(config), epoch);
+    recoveringEpoch = epoch;
+    List<EventSpec> live = store.listLiveEvents();
+    recover(epoch, new ArrayList<>(live), storeMicros);
+  }
+
+  private void recover(long epoch, List<EventSpec> left, long storeMicros) {
+    loop.schedule(() -> {
+      if (recoveringEpoch != epoch || !runner.leading()) return; // deposed meanwhile
+      if (left.isEmpty()) {
+        admitting = true;
+        return;
+      }
+      EventSpec spec = left.removeFirst();
+      try {
+        store.fenceEvent(spec.eventId(), epoch); // before reading: no earlier leader adds to what we load
+      } catch (StoreFencedException later) {
+        deposed(); // a later leader claimed it already
+        return;
+      }
+      register(spec);
+      recover(epoch, left, storeMicros);
+    }, Math.max(1, storeMicros / 1_000));
+  }
+
+  /** The lease is lost (and noticed): stand by, end every stream with NOT_LEADER. */
+  void deposed() {
+    recoveringEpoch = 0;
+    runner.standBy();
+    refuseAll();
+    events.clear(); // the next term loads them again
+  }
+
+  /** A new event (the admin's create), or one recovered: sequenced from its head and announced. */
+  void register(EventSpec spec) {
+    if (!runner.leading() || events.containsKey(spec.eventId())) return;
+    var head = store.loadHead(spec.eventId());
+    if (runner.query(s -> s.finished(spec, runner.nowMicros()))) return;
+    events.put(spec.eventId(), spec);
+    runner.apply(s -> s.eventAdded(head, runner.nowMicros()));
+    for (Session s : List.copyOf(sessions.values())) s.stream().down(new Down.Announcement(spec));
+  }
+
+  /**
+   * A region's event look-up, as {@code EventAdminGrpcService.findOrLoad} answers it: from what
+   * this node sequences, else from the store, registering the event here. Behind the gate, as
+   * every call: a node that is not admitting (a standby, or recovering) answers nothing.
+   */
+  Optional<EventSpec> lookup(String eventId) {
+    if (!admitting()) return Optional.empty();
+    EventSpec known = events.get(eventId);
+    if (known != null) return Optional.of(known);
+    Optional<EventSpec> stored = store.findEvent(eventId);
+    stored.ifPresent(spec -> loop.execute(() -> register(spec)));
+    return stored;
+  }
+
+  /**
+   * The gate ({@code LeaderGate}): open while this node leads with its term's events loaded and,
+   * by its own clock, holds the lease. A leader the lease has moved from shuts its gate at once,
+   * though it may go on deciding on its open streams until it notices or a write is fenced.
+   */
+  boolean admitting() {
+    return leading() && admitting && knownLeader.get().equals(name);
+  }
+
+  private void refuseAll() {
+    admitting = false;
+    for (Session s : List.copyOf(sessions.values())) s.stream().endFromArbiter(notLeader());
+    sessions.clear();
+  }
+
+  private End notLeader() {
+    String leader = knownLeader.get();
+    return new End("NOT_LEADER: this arbiter does not lead", true, leader.equals(name) ? "" : leader);
+  }
+
+  // ---- a region's stream, as RegionStream and RegionSessions do it ----
+
+  void received(SimNet.Stream stream, Out message) {
+    if (message instanceof Out.Hello hello) {
+      hello(stream, hello.region());
+      return;
+    }
+    Session s = stream.session;
+    if (s == null || sessions.get(s.region()) != s) return; // a replaced stream's tail
+    String region = s.region();
+    long now = runner.nowMicros();
+    switch (message) {
+      case Out.Upstream(Up.Tickets t) -> runner.apply(q -> q.ticketsReceived(region, t.tickets(), now));
+      case Out.Upstream(Up.Watermark w) -> runner.apply(q -> q.watermarkReceived(region, w.watermarkMicros(), now));
+      case Out.Probe p -> stream.down(new Down.ClockReply(p.originMicros(), now, runner.nowMicros()));
+      case Out.Report r -> runner.apply(q -> q.clockReported(region, r.offsetMicros(), r.roundTripMicros(), now));
+      case Out.Hello h -> throw new IllegalStateException("second hello");
+    }
+  }
+
+  private void hello(SimNet.Stream stream, String region) {
+    if (!stream.region.name.equals(region)) throw new AssertionError("a region named another in its hello");
+    if (!admitting()) {
+      stream.endFromArbiter(notLeader());
+      return;
+    }
+    Session session = new Session(region, stream);
+    stream.session = session;
+    Session old = sessions.put(region, session);
+    if (old != null) old.stream().endFromArbiter(End.failed("replaced by a newer stream of the same region"));
+    stream.down(new Down.Welcome(name, config.maxClockSkewMicros()));
+    for (EventSpec spec : events.values()) stream.down(new Down.Announcement(spec));
+    runner.apply(q -> q.regionConnected(region, runner.nowMicros()));
+    for (EventSpec spec : events.values()) {
+      runner.query(q -> q.eventStatus(spec.eventId())).flatMap(st -> st.soldOutMicros().isPresent()
+          ? Optional.of(st.soldOutMicros().getAsLong()) : Optional.empty())
+          .ifPresent(c -> stream.down(new Down.SoldOut(spec.eventId(), c)));
+    }
+  }
+
+  /** The region's end of a stream ended: only its current stream disconnects it. */
+  void ended(SimNet.Stream stream) {
+    Session s = stream.session;
+    if (s != null && sessions.remove(s.region(), s)) {
+      runner.apply(q -> q.regionDisconnected(s.region(), runner.nowMicros()));
+    }
+  }
+
+  private void send(String region, Down message) {
+    Session s = sessions.get(region);
+    if (s != null) s.stream().down(message); // else the region resends undecided tickets when it reconnects
+  }
+
+  /** The sequencer's effects as messages on the region streams, as {@code SequencerLoop}'s outlet does. */
+  private final class Outlet implements SequencerRunner.Outlet {
+    @Override
+    public void carryOut(Effect effect) {
+      oracle.effect(SimArbiter.this, effect);
+      switch (effect) {
+        case Effect.PersistBatch p -> throw new IllegalStateException("the runner persists batches itself");
+        case Effect.SendDecisions d -> send(d.region(), new Down.Decisions(d.decisions()));
+        case Effect.BroadcastSoldOut b -> {
+          for (String region : List.copyOf(sessions.keySet())) send(region, new Down.SoldOut(b.eventId(), b.soldOutMicros()));
+        }
+        case Effect.RejectTicket r ->
+            send(r.region(), new Down.Rejected(r.ticket().eventId(), r.ticket().requestId(), r.reason(), r.message()));
+        case Effect.SendClockVerdict v -> send(v.region(), new Down.Verdict(v.flagged(), v.message()));
+        case Effect.CutOffRegion c -> {
+          Session s = sessions.remove(c.region());
+          if (s != null) s.stream().endFromArbiter(End.failed("PROTOCOL_VIOLATION: " + c.reason()));
+        }
+        case Effect.RegionExclusion x -> {}
+        case Effect.EventFinished f -> {
+          events.remove(f.eventId());
+          store.finishEvent(f.eventId());
+        }
+      }
+    }
+
+    @Override
+    public void fenced(long epoch) {
+      oracle.count("terms ended by a fenced write");
+      deposed();
+    }
+
+    @Override
+    public void persistFailed() {
+      oracle.count("persist retries");
+    }
+
+    @Override
+    public void refused() {
+      oracle.count("batches refused and decided again");
+    }
+  }
+}

@@ -1,0 +1,223 @@
+package flashsale.system.sim;
+
+import flashsale.arbiter.core.Effect;
+import flashsale.arbiter.core.EventStatus;
+import flashsale.region.core.Answer;
+import flashsale.region.core.PurchaseResult;
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
+import flashsale.sale.EventHead;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.store.ArbiterStore;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The simulation's independent view of DESIGN.md's rules, fed as the store accepts writes,
+ * arbiters emit effects and buyers get answers, and checked after every step:
+ * <ul>
+ *   <li>no oversell, and the per-user limit, on every accepted write;
+ *   <li>one decision per request id, and every answer a buyer gets for it is that decision;
+ *   <li>a decision is durable before any region or buyer is told it;
+ *   <li>in-order decisions follow the global order: none is decided after a ticket whose whole
+ *       uncertainty interval lies after its own (a near-tie may go either way), except a loss to
+ *       an empty stock;
+ *   <li>a ticket is decided late (behind what was already ranked) only if its region was left out
+ *       for silence, its clock was bad, or it is a second copy of its request;
+ *   <li>a well-behaved region is never cut off, and only a region with a bad clock is refused;
+ *   <li>no arbiter's counters run ahead of the store.
+ * </ul>
+ */
+final class SimOracle {
+  private final long maxErrorBoundMicros;
+  private ArbiterStore store;
+  private final Map<String, EventSpec> specs = new HashMap<>();
+  private final Map<String, Long> stockLeft = new HashMap<>();
+  private final Map<String, Long> unitsByUser = new HashMap<>();
+  private final Map<String, Decision> decided = new HashMap<>();
+  private final Map<String, Long> lastRank = new HashMap<>();
+  /** Per event: the latest lower edge (stamp minus bound) of an in-order decision so far. */
+  private final Map<String, Long> orderEdgeMicros = new HashMap<>();
+  private final Map<String, Decision> orderEdgeDecision = new HashMap<>();
+  private final Map<String, Decision> answered = new HashMap<>();
+  final Set<String> badClockRegions = new HashSet<>();
+  /** Regions some arbiter left out of its frontiers for silence: their tickets may come back late. */
+  private final Set<String> leftOut = new HashSet<>();
+  /** Requests a buyer sent more than once (each region stamps its own ticket): a later copy may be late. */
+  private final Set<String> sentAgain = new HashSet<>();
+  /** What this run exercised, so the test can show the faults actually happened. */
+  final Map<String, Long> exercised = new TreeMap<>();
+
+  SimOracle(long maxErrorBoundMicros) {
+    this.maxErrorBoundMicros = maxErrorBoundMicros;
+  }
+
+  void store(ArbiterStore store) {
+    this.store = store;
+  }
+
+  void count(String what) {
+    exercised.merge(what, 1L, Long::sum);
+  }
+
+  void created(EventSpec spec) {
+    specs.put(spec.eventId(), spec);
+    stockLeft.put(spec.eventId(), spec.stock());
+    lastRank.put(spec.eventId(), 0L);
+  }
+
+  private static String key(String eventId, String requestId) {
+    return eventId + "/" + requestId;
+  }
+
+  /** The store accepted this batch (a repeat of a stored one changes nothing). */
+  void persisted(DecisionBatch batch) {
+    String eventId = batch.eventId();
+    if (batch.firstRank() <= lastRank.get(eventId)) {
+      count("batches written twice");
+      return;
+    }
+    EventSpec spec = specs.get(eventId);
+    for (Decision d : batch.decisions()) {
+      if (d.rank() != lastRank.get(eventId) + 1) throw new AssertionError("rank gap before " + d);
+      lastRank.put(eventId, d.rank());
+      Decision earlier = decided.putIfAbsent(key(eventId, d.requestId()), d);
+      if (earlier != null) throw new AssertionError("request decided twice: " + earlier + " and " + d);
+      long left = stockLeft.get(eventId);
+      checkOrder(spec, d, left);
+      if (d.late()) {
+        requireLateExplained(d);
+        count("late decisions");
+      }
+      if (!d.won()) continue;
+      left -= d.unitsWon();
+      if (left < 0) throw new AssertionError("oversold " + eventId + " by " + -left + " with " + d);
+      stockLeft.put(eventId, left);
+      long units = unitsByUser.merge(key(eventId, d.ticket().userId()), (long) d.unitsWon(), Long::sum);
+      if (units > spec.perUserLimit()) {
+        throw new AssertionError("user " + d.ticket().userId() + " holds " + units + " > limit " + spec.perUserLimit());
+      }
+    }
+  }
+
+  /** A request sent again, through the same or another region. */
+  void sentAgain(String eventId, String requestId) {
+    sentAgain.add(key(eventId, requestId));
+  }
+
+  /**
+   * A ticket arrives behind what was already ranked only if its region was left out for silence,
+   * its clock was bad, or it is a second copy of its request; otherwise a frontier moved too soon.
+   */
+  private void requireLateExplained(Decision d) {
+    String region = d.ticket().region();
+    if (leftOut.contains(region) || badClockRegions.contains(region) || sentAgain.contains(key(d.eventId(), d.requestId()))) {
+      return;
+    }
+    throw new AssertionError("late decision without a silent region, a bad clock or a second copy: " + d);
+  }
+
+  private void checkOrder(EventSpec spec, Decision d, long stockBefore) {
+    if (d.late() || (!d.won() && stockBefore == 0)) return; // a late ticket, or a loss to an empty stock
+    Ticket t = d.ticket();
+    long bound = Math.min(t.errorBoundMicros(), maxErrorBoundMicros);
+    Decision edge = orderEdgeDecision.get(spec.eventId());
+    if (edge != null && orderEdgeMicros.get(spec.eventId()) > t.stampMicros() + bound) {
+      throw new AssertionError("decided " + d + " after " + edge + ", which is provably later");
+    }
+    long lower = t.stampMicros() - bound;
+    if (edge == null || lower > orderEdgeMicros.get(spec.eventId())) {
+      orderEdgeMicros.put(spec.eventId(), lower);
+      orderEdgeDecision.put(spec.eventId(), d);
+    }
+  }
+
+  /** Every effect an arbiter carries out. */
+  void effect(SimArbiter arbiter, Effect effect) {
+    switch (effect) {
+      case Effect.SendDecisions s -> {
+        for (Decision d : s.decisions()) requireStored(d, "told " + s.region());
+        if (s.decisions().stream().anyMatch(d -> !d.ticket().region().equals(s.region()))) count("decisions told to another region");
+      }
+      case Effect.BroadcastSoldOut b -> {
+        if (stockLeft.get(b.eventId()) != 0) throw new AssertionError(b + " with " + stockLeft.get(b.eventId()) + " left");
+        count("sold-out broadcasts");
+      }
+      case Effect.RejectTicket r -> {
+        if (r.reason() != Effect.Rejection.CLOCK_SKEW || !badClockRegions.contains(r.region())) {
+          throw new AssertionError(arbiter.name + " refused a ticket of a well-behaved region: " + r);
+        }
+        count("tickets refused for a bad clock");
+      }
+      case Effect.CutOffRegion c -> throw new AssertionError(arbiter.name + " cut off a well-behaved region: " + c);
+      case Effect.RegionExclusion x -> {
+        if (x.excluded()) {
+          leftOut.add(x.region());
+          count("regions left out for silence");
+        }
+      }
+      case Effect.SendClockVerdict v -> {
+        if (v.flagged()) count("clocks flagged");
+      }
+      default -> {}
+    }
+  }
+
+  private void requireStored(Decision d, String what) {
+    Decision stored = decided.get(key(d.eventId(), d.requestId()));
+    if (!d.equals(stored)) throw new AssertionError(what + " " + d + " but the store holds " + stored);
+  }
+
+  /** A buyer's call ended; true if it got a decision (other answers are errors it may retry). */
+  boolean answered(String region, String eventId, String requestId, PurchaseResult.Settled result) {
+    switch (result) {
+      case PurchaseResult.Decided(Answer.Ranked(Decision d)) -> {
+        if (!d.eventId().equals(eventId) || !d.requestId().equals(requestId)) throw new AssertionError("wrong answer " + d);
+        requireStored(d, "buyer at " + region + " told");
+        Decision first = answered.putIfAbsent(key(eventId, requestId), d);
+        if (first != null && !first.equals(d)) throw new AssertionError("two answers: " + first + " then " + d);
+        return true;
+      }
+      case PurchaseResult.Failed f -> {
+        switch (f.failure().reason()) {
+          case SHUTTING_DOWN, ARBITER_UNAVAILABLE, EVENT_NOT_FOUND -> count("purchases failed on a down region");
+          case CLOCK_SKEW -> {
+            if (!badClockRegions.contains(region)) throw new AssertionError(region + " refused for its clock: " + f);
+            count("purchases refused for a bad clock");
+          }
+          default -> throw new AssertionError("buyer at " + region + " got " + f.failure());
+        }
+        return false;
+      }
+    }
+  }
+
+  /** After every step: the store never oversold, and no leading arbiter counts ahead of it. */
+  void stepDone(List<SimArbiter> arbiters) {
+    for (EventSpec spec : specs.values()) {
+      EventHead head = store.loadHead(spec.eventId());
+      if (head.remainingStock() < 0 || head.remainingStock() != stockLeft.get(spec.eventId())) {
+        throw new AssertionError("store holds " + head + " but its accepted writes leave " + stockLeft.get(spec.eventId()));
+      }
+      for (SimArbiter a : arbiters) {
+        EventStatus status = a.status(spec.eventId()).orElse(null);
+        if (status != null && (status.decisions() > head.lastRank() || status.remainingStock() < head.remainingStock())) {
+          throw new AssertionError(a.name + " counts " + status + " ahead of the store's " + head);
+        }
+      }
+    }
+  }
+
+  long stockLeft(String eventId) {
+    return stockLeft.get(eventId);
+  }
+
+  int answeredCount() {
+    return answered.size();
+  }
+}

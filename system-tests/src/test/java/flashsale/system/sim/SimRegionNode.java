@@ -1,0 +1,156 @@
+package flashsale.system.sim;
+
+import flashsale.region.core.ArbiterStream;
+import flashsale.region.core.BuyRequest;
+import flashsale.region.core.Completion;
+import flashsale.region.core.Failure;
+import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.RegionCore;
+import flashsale.region.core.Rejection;
+import flashsale.region.core.StampUncertainty;
+import flashsale.sale.EventSpec;
+import flashsale.sale.ErrorReason;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * One region node on the simulated network: the production {@link RegionCore} and
+ * {@link ArbiterStream} on a {@link NodeLoop}, with what the gRPC adapters add written again for
+ * domain messages: open Purchase calls waiting for their decision ({@code CallRegistry}), the
+ * purchase path ({@code FlashSaleServiceImpl.admit}) and the arbiter's messages applied to the
+ * core ({@code ArbiterInbound}). A crash loses the core and fails every open call with UNAVAILABLE.
+ */
+final class SimRegionNode {
+  /** A buyer's open call, answered once. */
+  interface Call extends Consumer<PurchaseResult.Settled> {}
+
+  final String name;
+  final NodeLoop loop;
+  final SimClock clock;
+  private final SimNet net;
+  private final List<SimArbiter> arbiters;
+  private final ArbiterStream.Settings settings;
+  private final Random random;
+  private RegionCore core;
+  private ArbiterStream<Down> link;
+  private final Map<String, List<Call>> waiting = new HashMap<>();
+  private int incarnation;
+
+  SimRegionNode(String name, SimScheduler scheduler, SimClock clock, SimNet net, List<SimArbiter> arbiters,
+      ArbiterStream.Settings settings, Random random) {
+    this.name = name;
+    this.clock = clock;
+    this.loop = new NodeLoop(scheduler, clock);
+    this.net = net;
+    this.arbiters = arbiters;
+    this.settings = settings;
+    this.random = random;
+  }
+
+  /** Starts (or restarts) the process: a fresh core and link, connecting to the first arbiter. */
+  void start() {
+    incarnation++;
+    core = new RegionCore(name, 10_000, 10_000, clock, StampUncertainty.defaults());
+    link = new ArbiterStream<>(name, name + "-" + incarnation, loop, core, new Transport(), settings, this::inbound,
+        new Random(random.nextLong()));
+    loop.execute(link::start);
+  }
+
+  /** The process dies: open calls fail (their clients retry), pending tickets are forgotten here. */
+  void crash() {
+    loop.crash();
+    net.breakStreams(name, "region " + name + " died");
+    Failure gone = Failure.of(ErrorReason.SHUTTING_DOWN, "region " + name + " died");
+    waiting.values().forEach(calls -> calls.forEach(c -> c.accept(new PurchaseResult.Failed(gone))));
+    waiting.clear();
+  }
+
+  void restart() {
+    loop.restart();
+    start();
+  }
+
+  boolean up() {
+    return loop.up();
+  }
+
+  int pendingCount() {
+    return core.pendingCount();
+  }
+
+  boolean connected() {
+    return link.connected();
+  }
+
+  /** A Purchase call arrives; {@code call} gets the answer (at once, or when the decision comes). */
+  void purchase(BuyRequest buy, Call call) {
+    if (!loop.up()) {
+      call.accept(new PurchaseResult.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "region " + name + " is down")));
+      return;
+    }
+    long arrivalMicros = core.arrivalMicros(); // read off the socket, before the loop takes it up
+    loop.execute(() -> {
+      if (!core.knowsEvent(buy.eventId())) {
+        // ArbiterQueries.lookupEvent, to the arbiter of the link's current channel.
+        arbiters.get(link.channelIndex()).lookup(buy.eventId()).ifPresent(core::eventAnnounced);
+      }
+      switch (core.purchase(buy, arrivalMicros)) {
+        case PurchaseResult.Ticketed t -> {
+          waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
+          link.send(t.ticket());
+        }
+        case PurchaseResult.Joined j -> waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
+        case PurchaseResult.Settled s -> call.accept(s);
+      }
+    });
+  }
+
+  private void complete(Completion done) {
+    List<Call> calls = waiting.remove(done.requestId());
+    if (calls != null) calls.forEach(c -> c.accept(done.result()));
+  }
+
+  /** The arbiter's sale messages, as {@code ArbiterInbound} applies them. */
+  private void inbound(Down message) {
+    switch (message) {
+      case Down.Decisions d -> core.decisionsArrived(d.decisions()).forEach(this::complete);
+      case Down.Announcement a -> core.eventAnnounced(a.spec());
+      case Down.SoldOut s -> core.soldOut(s.eventId(), s.soldOutMicros());
+      case Down.Rejected r -> core.rejected(r.eventId(), r.requestId(), Rejection.valueOf(r.reason().name()), r.message())
+          .ifPresent(this::complete);
+      case Down.Verdict v -> core.clockVerdict(v.flagged(), v.message());
+      case Down.Welcome w -> throw new IllegalStateException("the link handles welcomes");
+      case Down.ClockReply c -> throw new IllegalStateException("the link handles clock replies");
+    }
+  }
+
+  Optional<EventSpec> knownEvent(String eventId) {
+    return core.eventSpec(eventId);
+  }
+
+  /** Streams to the arbiters, numbered as the region's arbiter list. */
+  private final class Transport implements ArbiterStream.Transport<Down> {
+    @Override
+    public int channels() {
+      return arbiters.size();
+    }
+
+    @Override
+    public int indexOf(String arbiterId) {
+      for (int i = 0; i < arbiters.size(); i++) {
+        if (arbiters.get(i).name.equals(arbiterId)) return i;
+      }
+      throw new IllegalArgumentException("no arbiter " + arbiterId);
+    }
+
+    @Override
+    public ArbiterStream.Stream open(int channelIndex, ArbiterStream<Down>.Inbound inbound) {
+      return net.open(SimRegionNode.this, arbiters.get(channelIndex), inbound);
+    }
+  }
+}

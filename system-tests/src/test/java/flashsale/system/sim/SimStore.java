@@ -1,0 +1,55 @@
+package flashsale.system.sim;
+
+import flashsale.sale.DecisionBatch;
+import flashsale.store.testing.ForwardingArbiterStore;
+import flashsale.store.memory.InMemoryArbiterStore;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The contract-tested {@link InMemoryArbiterStore} behind a simulated connection: a batch write
+ * reaches the store after a delay and its reply comes back after another, and either leg may be
+ * lost (the caller sees a timeout; a lost reply means the write did happen). Everything else
+ * goes straight to the store. The oracle sees every write the store accepted.
+ */
+final class SimStore extends ForwardingArbiterStore {
+  private final SimScheduler scheduler;
+  private final Random random;
+  private final SimOracle oracle;
+  /** Out of 1000 writes, how many lose their request or their reply. */
+  private final int lossPerMille;
+
+  SimStore(SimScheduler scheduler, Random random, SimOracle oracle, int lossPerMille) {
+    super(new InMemoryArbiterStore());
+    this.scheduler = scheduler;
+    this.random = random;
+    this.oracle = oracle;
+    this.lossPerMille = lossPerMille;
+  }
+
+  @Override
+  public CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch) {
+    CompletableFuture<Void> reply = new CompletableFuture<>();
+    long timeoutMicros = 5_000;
+    if (random.nextInt(1000) < lossPerMille) {
+      oracle.count("store requests lost");
+      scheduler.after(timeoutMicros, () -> reply.completeExceptionally(new TimeoutException("store request lost")));
+      return reply;
+    }
+    scheduler.after(50 + random.nextLong(1_500), () -> {
+      CompletableFuture<Void> written = delegate.persistBatch(batch, fencingEpoch);
+      if (!written.isCompletedExceptionally()) oracle.persisted(batch);
+      if (random.nextInt(1000) < lossPerMille) {
+        oracle.count("store replies lost");
+        scheduler.after(timeoutMicros, () -> reply.completeExceptionally(new TimeoutException("store reply lost")));
+        return;
+      }
+      scheduler.after(50 + random.nextLong(1_500), () -> written.whenComplete((ok, e) -> {
+        if (e == null) reply.complete(null);
+        else reply.completeExceptionally(e);
+      }));
+    });
+    return reply;
+  }
+}

@@ -1,0 +1,176 @@
+package flashsale.system.sim;
+
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Plans one run from its seed: 1–3 arbiters and 2–4 regions with their own clock offsets and
+ * drifts, at their own distances; one or two events (the second created later, sold in a subset
+ * of regions) with demand well above stock; and faults until {@link #FAULTS_END_MICROS}: broken
+ * streams, partitions, region crashes, leader changes (clean, paused past the lease, or a crash),
+ * lost store requests and replies, and at most one region clock stepped off and back.
+ *
+ * <p>Each region of each event gets {@code stock} one-unit purchases from users who buy nothing
+ * else. They can only lose to an empty stock, so every event must sell out: the no-undersell check.
+ */
+final class SimWorkload {
+  static final long FAULTS_END_MICROS = 150_000;
+  private static final long SALE_MICROS = 40_000;
+
+  private final WholeSystemSimulation sim;
+  private final Random random;
+  private int requestIds;
+
+  SimWorkload(WholeSystemSimulation sim) {
+    this.sim = sim;
+    this.random = sim.random;
+  }
+
+  void plan() {
+    int arbiterCount = 1 + random.nextInt(3);
+    for (int i = 0; i < arbiterCount; i++) {
+      SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
+      sim.arbiters.add(new SimArbiter("a" + i, sim.scheduler, clock, sim.store, WholeSystemSimulation.CONFIG,
+          sim.oracle, () -> sim.leaseHolder));
+    }
+    int regionCount = 2 + random.nextInt(3);
+    for (int i = 0; i < regionCount; i++) {
+      String name = "r" + i;
+      SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
+      sim.net.link(name, 50 + random.nextLong(15_000), random.nextLong(2_000));
+      sim.regions.add(new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
+          WholeSystemSimulation.LINK, random));
+    }
+    List<String> names = sim.regions.stream().map(r -> r.name).toList();
+    planEvent("e0", names, 0);
+    sim.elect(sim.arbiters.getFirst(), null, 0);
+    sim.regions.forEach(SimRegionNode::start);
+    if (random.nextBoolean()) {
+      List<String> subset = new ArrayList<>(names);
+      Collections.shuffle(subset, random);
+      planEvent("e1", subset.subList(0, 1 + random.nextInt(regionCount)), 1 + random.nextLong(20_000));
+    }
+    for (SimRegionNode region : sim.regions) planRegionFaults(region);
+    if (arbiterCount > 1 && random.nextInt(10) < 4) {
+      for (int i = 0; i <= random.nextInt(2); i++) sim.scheduler.at(random.nextLong(FAULTS_END_MICROS - 20_000), this::failover);
+    }
+    if (random.nextInt(5) == 0) planClockEpisode(sim.regions.get(random.nextInt(regionCount)));
+    sim.scheduler.at(FAULTS_END_MICROS, this::heal);
+  }
+
+  private void planEvent(String eventId, List<String> regionNames, long createMicros) {
+    long stock = 1 + random.nextInt(20);
+    int perUserLimit = 1 + random.nextInt(3);
+    EventSpec spec = new EventSpec(eventId, "item", stock, SimClock.EPOCH_MICROS - 1_000_000, SimClock.EPOCH_MICROS
+        + 3_600_000_000L, perUserLimit, List.copyOf(regionNames), SaleMode.GLOBAL_ORDER, random.nextLong());
+    sim.events.add(spec);
+    long seedForBuyers = random.nextLong();
+    sim.planned(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
+  }
+
+  /** The buyers of an event, from the moment it exists; their own random stream keeps the plan replayable. */
+  private void planPurchases(EventSpec spec, Random buyers) {
+    long opensMicros = sim.scheduler.nowMicros() + 2_000;
+    int users = 2 + buyers.nextInt(10);
+    for (String name : spec.regions()) {
+      SimRegionNode region = sim.region(name);
+      for (int i = 0; i < spec.stock(); i++) buyLater(buyers, region, spec, "solo-" + requestIds, 1, opensMicros);
+      int crowd = buyers.nextInt((int) (2 * spec.stock()) + 5);
+      for (int i = 0; i < crowd; i++) {
+        Purchase p = buyLater(buyers, region, spec, "user-" + buyers.nextInt(users),
+            1 + buyers.nextInt(spec.perUserLimit()), opensMicros);
+        if (buyers.nextInt(20) == 0) { // the same request again, through another region
+          SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())));
+          sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
+            sim.oracle.count("purchases sent through two regions");
+            sim.buy(other, spec, p.requestId(), p.userId(), p.quantity());
+          });
+        }
+      }
+    }
+  }
+
+  private record Purchase(String requestId, String userId, int quantity) {}
+
+  private Purchase buyLater(Random buyers, SimRegionNode region, EventSpec spec, String userId, int quantity,
+      long opensMicros) {
+    String requestId = "req-" + requestIds++;
+    sim.planned(opensMicros + buyers.nextLong(SALE_MICROS), () -> sim.buy(region, spec, requestId, userId, quantity));
+    return new Purchase(requestId, userId, quantity);
+  }
+
+  private void planRegionFaults(SimRegionNode region) {
+    for (int i = 0; i < random.nextInt(3); i++) {
+      sim.scheduler.at(random.nextLong(FAULTS_END_MICROS), () -> {
+        sim.oracle.count("streams broken");
+        sim.net.breakStreams(region.name, "UNAVAILABLE: connection reset");
+      });
+    }
+    if (random.nextInt(5) == 0) {
+      // Past the link's silence timeout and the arbiter's region timeout, or just short of them.
+      long atMicros = random.nextLong(FAULTS_END_MICROS - 40_000);
+      long untilMicros = Math.min(FAULTS_END_MICROS, atMicros + 20_000 + random.nextLong(100_000));
+      sim.scheduler.at(atMicros, () -> {
+        sim.oracle.count("partitions");
+        sim.net.partition(region.name, untilMicros);
+      });
+    }
+    if (random.nextInt(8) == 0) {
+      long atMicros = random.nextLong(FAULTS_END_MICROS - 30_000);
+      sim.scheduler.at(atMicros, () -> {
+        sim.oracle.count("region crashes");
+        region.crash();
+      });
+      sim.scheduler.at(atMicros + 1_000 + random.nextLong(20_000), region::restart);
+    }
+  }
+
+  /** The lease moves: the old leader stops at once, pauses past its lease, or crashes. */
+  private void failover() {
+    SimArbiter old = sim.leader();
+    List<SimArbiter> others = sim.arbiters.stream().filter(a -> a != old && a.loop.up()).toList();
+    if (others.isEmpty()) return;
+    SimArbiter next = others.get(random.nextInt(others.size()));
+    switch (random.nextInt(3)) {
+      case 0 -> sim.elect(next, old, 0);
+      case 1 -> {
+        sim.oracle.count("leaders paused past their lease");
+        sim.elect(next, old, 1_000 + random.nextLong(60_000));
+      }
+      default -> {
+        sim.oracle.count("leader crashes");
+        old.crash();
+        sim.net.breakStreamsTo(old);
+        long restartMicros = 5_000 + random.nextLong(40_000);
+        sim.scheduler.after(restartMicros, old::restart);
+        sim.scheduler.after(random.nextLong(20_000), () -> sim.elect(next, null, 0));
+      }
+    }
+  }
+
+  private void planClockEpisode(SimRegionNode region) {
+    sim.oracle.badClockRegions.add(region.name);
+    long fromMicros = random.nextLong(SALE_MICROS);
+    long good = region.clock.offsetMicros();
+    long bad = good + 8_000 + random.nextLong(30_000);
+    sim.scheduler.at(fromMicros, () -> {
+      sim.oracle.count("clocks stepped off");
+      region.clock.stepTo(bad);
+    });
+    sim.scheduler.at(fromMicros + 20_000 + random.nextLong(60_000), () -> region.clock.stepTo(good));
+  }
+
+  /** Faults end: every crashed node is back (restarts are already scheduled) and the lease holder is up. */
+  private void heal() {
+    SimArbiter leader = sim.leader();
+    if (!leader.loop.up()) leader.restart();
+    if (!leader.leading()) sim.elect(leader, null, 0);
+    for (SimRegionNode region : sim.regions) {
+      if (!region.up()) region.restart();
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package flashsale.system.sim;
+
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.region.core.ArbiterStream;
+import flashsale.region.core.BuyRequest;
+import flashsale.region.core.PurchaseResult;
+import flashsale.sale.Decision;
+import flashsale.sale.EventLedger;
+import flashsale.sale.EventSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * One seeded run of the whole system on its production cores: region nodes ({@code RegionCore},
+ * {@code ArbiterStream}), arbiter nodes ({@code Sequencer}, {@code SequencerRunner}) and the
+ * in-memory store, on a simulated network, clocks, store connection and lease. Faults happen
+ * until {@link SimWorkload#FAULTS_END_MICROS}; then the network heals, crashed nodes come back and
+ * one leader stays, and every purchase must be answered. Replays exactly from its seed.
+ */
+final class WholeSystemSimulation {
+  /** Production's sequencer, with small batches (more of them to interleave) and a region timeout a partition outlasts. */
+  static final SequencerConfig CONFIG = new SequencerConfig(8, 5_000, 1_000_000, 60_000, 1_000)
+      .withMaxTicketAgeMicros(SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
+  static final ArbiterStream.Settings LINK = new ArbiterStream.Settings(2, 20, 5, 80, 60);
+  private static final long GIVE_UP_AFTER_HEAL_MICROS = 3_000_000;
+
+  final long seed;
+  final Random random;
+  final SimScheduler scheduler = new SimScheduler();
+  final SimOracle oracle = new SimOracle(CONFIG.maxErrorBoundMicros());
+  final SimStore store;
+  final SimNet net;
+  final List<SimArbiter> arbiters = new ArrayList<>();
+  final List<SimRegionNode> regions = new ArrayList<>();
+  final List<EventSpec> events = new ArrayList<>();
+  /** Each request still waiting for its decision, with the last thing that happened to it. */
+  private final Map<String, String> undecided = new HashMap<>();
+  private final Set<String> answeredBefore = new HashSet<>();
+  /** Purchases and event creations planned and not yet under way: the run is not over before them. */
+  private int toCome;
+  private long epoch;
+  /** Who the lease says leads: what standbys name in NOT_LEADER. */
+  String leaseHolder = "";
+  long steps;
+  long trace = 17;
+
+  WholeSystemSimulation(long seed) {
+    this.seed = seed;
+    // Mixed first: java.util.Random's first draws barely differ between neighbouring small seeds.
+    this.random = new Random(new SplittableRandom(seed).nextLong());
+    this.store = new SimStore(scheduler, random, oracle, random.nextInt(4) == 0 ? 30 : 0);
+    this.net = new SimNet(scheduler, random);
+    oracle.store(store);
+  }
+
+  /** Runs until every purchase has its decision; throws AssertionError on any broken rule. */
+  void run() {
+    new SimWorkload(this).plan();
+    while (toCome > 0 || !undecided.isEmpty() || scheduler.nowMicros() < SimWorkload.FAULTS_END_MICROS) {
+      if (scheduler.nowMicros() > SimWorkload.FAULTS_END_MICROS + GIVE_UP_AFTER_HEAL_MICROS || !scheduler.step()) {
+        throw new AssertionError("pending purchases unanswered " + GIVE_UP_AFTER_HEAL_MICROS / 1000
+            + " ms after the network healed: " + new TreeMap<>(undecided).entrySet().stream().limit(10).toList() + " " + state());
+      }
+      steps++;
+      oracle.stepDone(arbiters);
+    }
+    checkEnd();
+  }
+
+  private String state() {
+    StringBuilder s = new StringBuilder("lease=" + leaseHolder + " epoch=" + epoch);
+    for (SimArbiter a : arbiters) s.append(' ').append(a);
+    for (SimRegionNode r : regions) {
+      s.append(' ').append(r.name).append(r.up() ? r.connected() ? ":linked" : ":unlinked" : ":down")
+          .append(" pending=").append(r.up() ? r.pendingCount() : -1);
+    }
+    return s.toString();
+  }
+
+  // ---- the admin and the buyers ----
+
+  /** Runs {@code action} at {@code atMicros}; the run does not end before it has. */
+  void planned(long atMicros, Runnable action) {
+    toCome++;
+    scheduler.at(atMicros, () -> {
+      toCome--;
+      action.run();
+    });
+  }
+
+  /**
+   * The admin creates an event through the lease holder once it has recovered (the gate of every
+   * other node refuses); until then it tries again shortly.
+   */
+  void createEvent(EventSpec spec, Runnable then) {
+    SimArbiter leader = arbiters.stream().filter(a -> a.name.equals(leaseHolder) && a.admitting()).findFirst().orElse(null);
+    if (leader == null) {
+      planned(scheduler.nowMicros() + 5_000, () -> createEvent(spec, then));
+      return;
+    }
+    store.createEvent("create-" + spec.eventId(), spec);
+    oracle.created(spec);
+    leader.loop.execute(() -> leader.register(spec));
+    then.run();
+  }
+
+  /**
+   * A buyer's purchase at {@code region}; a failure it may retry (a dead region, a bad clock) is
+   * retried with the same request id at a random region selling the event, until decided.
+   */
+  void buy(SimRegionNode region, EventSpec spec, String requestId, String userId, int quantity) {
+    String key = spec.eventId() + "/" + requestId;
+    if (undecided.put(key, "sent to " + region.name) != null || answeredBefore.contains(key)) {
+      oracle.sentAgain(spec.eventId(), requestId);
+    }
+    BuyRequest request = new BuyRequest(spec.eventId(), userId, requestId, quantity);
+    region.purchase(request, result -> {
+      trace = trace * 31 + result.hashCode();
+      if (oracle.answered(region.name, spec.eventId(), requestId, result)) {
+        undecided.remove(key);
+        answeredBefore.add(key);
+        return;
+      }
+      undecided.put(key, "refused at " + region.name + ": " + ((PurchaseResult.Failed) result).failure().reason());
+      SimRegionNode next = region(spec.regions().get(random.nextInt(spec.regions().size())));
+      scheduler.after(2_000 + random.nextLong(10_000), () -> buy(next, spec, requestId, userId, quantity));
+    });
+  }
+
+  SimRegionNode region(String name) {
+    return regions.stream().filter(r -> r.name.equals(name)).findFirst().orElseThrow();
+  }
+
+  // ---- the lease ----
+
+  /**
+   * The lease moves to {@code next} under a new epoch. {@code old} (if any) learns it lost the
+   * lease only after {@code oldLearnsMicros} (a paused leader: until then it decides on, and its
+   * writes are fenced once {@code next} claims the events), or never if it crashed.
+   */
+  void elect(SimArbiter next, SimArbiter old, long oldLearnsMicros) {
+    long term = ++epoch;
+    leaseHolder = next.name;
+    oracle.count("leader changes");
+    if (old != null && old.loop.up()) {
+      old.loop.schedule(() -> {
+        if (old.leading() && !leaseHolder.equals(old.name)) old.deposed();
+      }, oldLearnsMicros / 1_000);
+    }
+    next.loop.execute(() -> next.elected(term, 200 + random.nextLong(2_000)));
+  }
+
+  SimArbiter leader() {
+    return arbiters.stream().filter(a -> a.name.equals(leaseHolder)).findFirst().orElseThrow();
+  }
+
+  // ---- the end ----
+
+  /** The store's ledger is whole, its outbox holds the winners, and every event a good region sells sold out. */
+  private void checkEnd() {
+    for (EventSpec spec : events) {
+      EventLedger ledger = store.loadLedger(spec.eventId()); // checks ranks and counters against the head
+      Set<String> ids = new HashSet<>();
+      for (Decision d : ledger.decisions()) {
+        if (!ids.add(d.requestId())) throw new AssertionError("decided twice: " + d.requestId());
+      }
+      List<Decision> winners = ledger.decisions().stream().filter(Decision::won).toList();
+      if (!store.readOutbox(spec.eventId()).equals(winners)) throw new AssertionError("outbox is not the winners");
+      // Every region gets stock-many one-unit buyers; a region whose clock went bad may have them
+      // all refused (stamps back-dated below what it promised before a restart), so one good seller is needed.
+      boolean goodSeller = spec.regions().stream().anyMatch(r -> !oracle.badClockRegions.contains(r));
+      if (goodSeller && ledger.remainingStock() != 0) {
+        throw new AssertionError("undersold " + spec.eventId() + ": " + ledger.remainingStock() + " of " + spec.stock()
+            + " left with demand above stock");
+      }
+    }
+  }
+}
