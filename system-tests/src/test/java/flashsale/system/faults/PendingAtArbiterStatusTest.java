@@ -71,6 +71,10 @@ class PendingAtArbiterStatusTest {
     FlashSaleServiceGrpc.newStub(channel(east.address())).purchase(PurchaseRequest.newBuilder().setEventId(EVENT)
         .setUserId("ann").setRequestId("held-1").setQuantity(1).build(), ignore());
     GetPurchaseResponse atEast = awaitPurchase(east, r -> r.getState() == PurchaseState.PURCHASE_STATE_PENDING, "pending at east");
+    // East sends its tickets before any later watermark: once the arbiter's watermark for east has
+    // passed the stamp, the arbiter holds the ticket (before that, a kill could lose it unsent).
+    long stampMicros = Times.micros(atEast.getArrivalTime());
+    awaitRegion("east", s -> Times.micros(s.getWatermarkTime()) >= stampMicros, "past the ticket's stamp");
 
     east.kill();
     east.start();
