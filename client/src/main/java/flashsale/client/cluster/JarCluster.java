@@ -41,7 +41,8 @@ public final class JarCluster implements AutoCloseable {
   /**
    * The node JVM settings of bin/lib/java.sh: a collector whose pauses stay under a millisecond, so
    * a pause never holds a burst's bytes in the socket past their stamp; a fixed heap and metaspace
-   * floor so start-up does not trigger collections of its own.
+   * floor so start-up does not trigger collections of its own. {@code -Dflashsale.node.jvm.options="..."}
+   * replaces them (as FLASHSALE_NODE_JVM_OPTS does for the launchers), e.g. to compare collectors.
    */
   public static final List<String> NODE_JVM_OPTIONS = List.of(System.getProperty("flashsale.node.jvm.options",
       "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m").split(" "));
