@@ -116,4 +116,14 @@ public final class WireMapping {
       default -> LossReason.NONE;
     };
   }
+
+  /** The API's name for a sale state. */
+  public static flashsale.v1.EventState toProto(flashsale.sale.SaleState state) {
+    return switch (state) {
+      case SCHEDULED -> flashsale.v1.EventState.EVENT_STATE_SCHEDULED;
+      case OPEN -> flashsale.v1.EventState.EVENT_STATE_OPEN;
+      case SOLD_OUT -> flashsale.v1.EventState.EVENT_STATE_SOLD_OUT;
+      case ENDED -> flashsale.v1.EventState.EVENT_STATE_ENDED;
+    };
+  }
 }

@@ -1,5 +1,6 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.sale.SaleState;
 import flashsale.arbiter.core.EventStatus;
 import flashsale.arbiter.modes.PoolViews;
 import flashsale.sale.Decision;
@@ -189,7 +190,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
         EventAdminServiceGetEventResponse.newBuilder()
             .setEvent(WireMapping.toProto(spec))
             .setLottery(LotterySeals.of(spec, loop.nowMicros()))
-            .setState(EventStates.of(spec, st.soldOutMicros().isPresent(), loop.nowMicros()))
+            .setState(WireMapping.toProto(SaleState.at(spec, st.soldOutMicros(), loop.nowMicros())))
             .setCounters(
                 EventCounters.newBuilder()
                     .setRemainingStock(st.remainingStock())
@@ -207,7 +208,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
   private EventAdminServiceGetEventResponse poolEventResponse(EventSpec spec, PoolCounters c) {
     return EventAdminServiceGetEventResponse.newBuilder()
         .setEvent(WireMapping.toProto(spec))
-        .setState(EventStates.of(spec, c.remainingUnits() == 0, loop.nowMicros()))
+        .setState(WireMapping.toProto(SaleState.at(spec, c.remainingUnits() == 0, loop.nowMicros())))
         .setCounters(EventCounters.newBuilder()
             .setRemainingStock(c.remainingUnits())
             .setUnitsSold(c.soldUnits())

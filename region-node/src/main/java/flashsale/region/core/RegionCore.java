@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.SaleState;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;

@@ -6,9 +6,7 @@ import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
 import flashsale.region.core.Rejection;
 import flashsale.region.core.RegionCore;
-import flashsale.region.core.SaleState;
 import flashsale.sale.Ticket;
-import flashsale.v1.EventState;
 import flashsale.v1.GetEventResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
@@ -61,17 +59,9 @@ public final class RegionWire {
 
   public static GetEventResponse toProto(RegionCore.EventView view) {
     GetEventResponse.Builder b =
-        GetEventResponse.newBuilder().setEvent(WireMapping.toProto(view.spec())).setState(toProto(view.state()));
+        GetEventResponse.newBuilder().setEvent(WireMapping.toProto(view.spec())).setState(WireMapping.toProto(view.state()));
     view.soldOutMicros().ifPresent(micros -> b.setSoldOutTime(Times.timestamp(micros)));
     return b.build();
   }
 
-  public static EventState toProto(SaleState state) {
-    return switch (state) {
-      case SCHEDULED -> EventState.EVENT_STATE_SCHEDULED;
-      case OPEN -> EventState.EVENT_STATE_OPEN;
-      case SOLD_OUT -> EventState.EVENT_STATE_SOLD_OUT;
-      case ENDED -> EventState.EVENT_STATE_ENDED;
-    };
-  }
 }

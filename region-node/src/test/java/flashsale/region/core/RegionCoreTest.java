@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.SaleState;
 import static flashsale.region.core.Specs.END;
 import static flashsale.region.core.Specs.REGION;
 import static flashsale.region.core.Specs.START;
