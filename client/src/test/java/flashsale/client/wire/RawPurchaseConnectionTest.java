@@ -40,4 +40,32 @@ class RawPurchaseConnectionTest {
       server.shutdownNow();
     }
   }
+
+  /**
+   * A server that sends its SETTINGS the moment it accepts (HTTP/2 allows it) must still read the
+   * client preface first: the connection's SETTINGS ACK once raced ahead of it.
+   */
+  @Test
+  void thePrefaceIsTheFirstByteEvenWhenTheServerSpeaksFirst() throws Exception {
+    byte[] serverSettings = {0, 0, 0, 0x4, 0, 0, 0, 0, 0}; // an empty SETTINGS frame
+    for (int round = 0; round < 50; round++) {
+      try (var listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        var accepted = new java.util.concurrent.CompletableFuture<byte[]>();
+        Thread.ofPlatform().daemon().start(() -> {
+          try (var socket = listener.accept()) {
+            socket.getOutputStream().write(serverSettings); // before reading anything
+            socket.getOutputStream().flush();
+            accepted.complete(socket.getInputStream().readNBytes(Http2FrameReader.PREFACE.length));
+            socket.getInputStream().readAllBytes(); // open until the client closes
+          } catch (java.io.IOException e) {
+            accepted.completeExceptionally(e);
+          }
+        });
+        try (var c = RawPurchaseConnection.open("127.0.0.1", listener.getLocalPort(), InstantSource.system(), Duration.ofSeconds(5))) {
+          assertTrue(java.util.Arrays.equals(Http2FrameReader.PREFACE, accepted.get(5, java.util.concurrent.TimeUnit.SECONDS)),
+              "round " + round + ": the first bytes on the wire are the client preface");
+        }
+      }
+    }
+  }
 }
