@@ -5,25 +5,28 @@ import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
+import flashsale.region.transport.StampedTransport;
 import io.grpc.Server;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.time.InstantSource;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The ceiling a benchmark's driver can reach: the same Purchase API on a gRPC server in the same
- * process as the real nodes, answering every purchase at once (a win, rank counting up) and doing
- * nothing else. {@code bench} drives it and then the real region with the same driver, so their
- * ratio says what the system costs, whatever the machine.
+ * The ceiling a benchmark's driver can reach: the same Purchase API on the region's own transport
+ * (its reading threads and call pool, {@link StampedTransport}) in the same process as the real
+ * nodes, answering every purchase at once (a win, rank counting up) and doing nothing else.
+ * {@code bench} drives it and then the real region with the same driver, so their ratio says what
+ * the system costs, whatever the machine.
  */
 final class NoopPurchaseServer implements AutoCloseable {
   private final Server server;
+  private final StampedTransport transport;
 
-  private NoopPurchaseServer(Server server) {
+  private NoopPurchaseServer(Server server, StampedTransport transport) {
     this.server = server;
+    this.transport = transport;
   }
 
   static NoopPurchaseServer start() throws IOException {
@@ -37,8 +40,8 @@ final class NoopPurchaseServer implements AutoCloseable {
         response.onCompleted();
       }
     };
-    return new NoopPurchaseServer(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(service).build().start());
+    StampedTransport transport = StampedTransport.onPort(0, InstantSource.system());
+    return new NoopPurchaseServer(transport.serverBuilder().addService(service).build().start(), transport);
   }
 
   String target() {
@@ -48,5 +51,6 @@ final class NoopPurchaseServer implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    transport.close();
   }
 }
