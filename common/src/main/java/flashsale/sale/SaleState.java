@@ -14,15 +14,15 @@ public enum SaleState {
    * its end, since that is what a buyer most wants to know about it; before its start it is
    * SCHEDULED whatever else is known.
    */
-  public static SaleState at(EventSpec spec, OptionalLong soldOutMicros, long nowMicros) {
+  public static SaleState at(EventSpec spec, boolean soldOut, long nowMicros) {
     if (nowMicros < spec.startMicros()) return SCHEDULED;
-    if (soldOutMicros.isPresent()) return SOLD_OUT;
+    if (soldOut) return SOLD_OUT;
     if (nowMicros >= spec.endMicros()) return ENDED;
     return OPEN;
   }
 
-  /** As above, for a caller that knows only whether the event sold out. */
-  public static SaleState at(EventSpec spec, boolean soldOut, long nowMicros) {
-    return at(spec, soldOut ? OptionalLong.of(spec.startMicros()) : OptionalLong.empty(), nowMicros);
+  /** As above, given the sold-out stamp if there is one. */
+  public static SaleState at(EventSpec spec, OptionalLong soldOutMicros, long nowMicros) {
+    return at(spec, soldOutMicros.isPresent(), nowMicros);
   }
 }

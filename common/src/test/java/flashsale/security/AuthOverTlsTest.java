@@ -17,11 +17,9 @@ import flashsale.v1.ListRegionsRequest;
 import flashsale.v1.ListRegionsResponse;
 import flashsale.v1.RegionStatus;
 import flashsale.wire.Errors;
-import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
@@ -35,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import java.util.concurrent.Executor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,18 +199,8 @@ class AuthOverTlsTest {
     ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + server.getPort(), credentials).build();
     channels.add(channel);
     var stub = EventAdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
-    if (bearer != null) stub = stub.withCallCredentials(bearerToken(bearer));
+    if (bearer != null) stub = stub.withCallCredentials(BearerTokens.credentials(bearer));
     return stub.listRegions(ListRegionsRequest.getDefaultInstance()).getRegions(0).getRegion();
   }
 
-  static CallCredentials bearerToken(String token) {
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-        Metadata headers = new Metadata();
-        headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
-        applier.apply(headers);
-      }
-    };
-  }
 }

@@ -1,5 +1,6 @@
 package flashsale.client.cli;
 
+import flashsale.security.BearerTokens;
 import flashsale.client.FlashSaleChannels;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
@@ -7,7 +8,6 @@ import io.grpc.ClientInterceptors;
 import io.grpc.InsecureChannelCredentials;
 import flashsale.client.FlashSaleException;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
@@ -131,8 +131,6 @@ final class ConnectionOptions {
   }
 
   private static ClientInterceptor bearer(String token) {
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-    return MetadataUtils.newAttachHeadersInterceptor(headers);
+    return MetadataUtils.newAttachHeadersInterceptor(BearerTokens.headers(token));
   }
 }

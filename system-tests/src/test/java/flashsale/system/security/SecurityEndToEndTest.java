@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import flashsale.client.bench.ModeRun;
 import flashsale.client.cluster.DevPki;
 import flashsale.client.cluster.JarCluster;
+import flashsale.security.BearerTokens;
 import flashsale.security.Role;
 import flashsale.security.StaticTokens;
 import flashsale.system.CliAgainstClusterTest;
@@ -202,16 +203,16 @@ class SecurityEndToEndTest {
     EventAdminServiceGrpc.newBlockingStub(admin()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + event).setEvent(event(event)).build());
     var auditor = EventAdminServiceGrpc.newBlockingStub(arbiter(pki().anonymous()))
-        .withCallCredentials(bearer(AUDITOR_TOKEN)).withDeadlineAfter(10, TimeUnit.SECONDS);
+        .withCallCredentials(BearerTokens.credentials(AUDITOR_TOKEN)).withDeadlineAfter(10, TimeUnit.SECONDS);
     assertEquals(0, auditor.listDecisions(ListDecisionsRequest.newBuilder().setEventId(event).build()).getDecisionsCount());
     assertStatus(Status.Code.PERMISSION_DENIED, "ROLE_REQUIRED", () -> auditor.createEvent(
         CreateEventRequest.newBuilder().setRequestId("again-" + event).setEvent(event(event + "-2")).build()));
     assertStatus(Status.Code.UNAUTHENTICATED, "CREDENTIALS_INVALID", () -> EventAdminServiceGrpc
-        .newBlockingStub(arbiter(pki().anonymous())).withCallCredentials(bearer("made-up")).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .newBlockingStub(arbiter(pki().anonymous())).withCallCredentials(BearerTokens.credentials("made-up")).withDeadlineAfter(10, TimeUnit.SECONDS)
         .listDecisions(ListDecisionsRequest.newBuilder().setEventId(event).build()));
     // The file lists "region" for this token, but only a certificate makes a region.
     assertStatus(Status.Code.PERMISSION_DENIED, "ROLE_REQUIRED", () -> SequencerServiceGrpc
-        .newBlockingStub(arbiter(pki().anonymous())).withCallCredentials(bearer(REGION_CLAIMING_TOKEN))
+        .newBlockingStub(arbiter(pki().anonymous())).withCallCredentials(BearerTokens.credentials(REGION_CLAIMING_TOKEN))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getDecision(GetDecisionRequest.newBuilder().setEventId(event).setRequestId("r").build()));
 
@@ -223,16 +224,6 @@ class SecurityEndToEndTest {
     assertEquals(0, cli.exitCode(), cli.out() + cli.err());
   }
 
-  private static io.grpc.CallCredentials bearer(String token) {
-    return new io.grpc.CallCredentials() {
-      @Override
-      public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
-        io.grpc.Metadata headers = new io.grpc.Metadata();
-        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        applier.apply(headers);
-      }
-    };
-  }
 
   @Test
   void theFarLinkCarriesTlsNeverAPlainHttp2Preface() {

@@ -1,0 +1,28 @@
+package flashsale.security;
+
+import io.grpc.CallCredentials;
+import io.grpc.Metadata;
+import java.util.concurrent.Executor;
+
+/** A client's side of bearer tokens: the {@code authorization: Bearer <token>} header the arbiter's {@link AuthInterceptor} reads. */
+public final class BearerTokens {
+  private BearerTokens() {}
+
+  /** The header carrying {@code token}. */
+  public static Metadata headers(String token) {
+    Metadata headers = new Metadata();
+    headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
+    return headers;
+  }
+
+  /** Per-call credentials sending {@code token} (gRPC sends them only over TLS). */
+  public static CallCredentials credentials(String token) {
+    Metadata headers = headers(token);
+    return new CallCredentials() {
+      @Override
+      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+        applier.apply(headers);
+      }
+    };
+  }
+}
