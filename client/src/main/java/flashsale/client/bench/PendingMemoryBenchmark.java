@@ -43,6 +43,9 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
   @Option(names = "--region-jar", description = "The region node's fat jar (default: ${DEFAULT-VALUE}).")
   Path regionJar = Path.of("region-node/target/region-node.jar");
 
+  @Option(names = "--histogram", description = "Print the region's heap histogram (top classes) with every purchase pending.")
+  boolean histogram;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(regionJar)) {
@@ -57,12 +60,16 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
                 Clock.systemUTC())
             .start();
     int regionPort = freePort();
+    Path regionLog = Files.createTempFile("bench-memory-region-", ".log");
+    System.out.println("region-node log: " + regionLog);
     Process region =
         new ProcessBuilder(
                 javaBin("java"), "-jar", regionJar.toString(), "--region", "near", "--port", Integer.toString(regionPort),
-                "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000), "--insecure")
+                "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000),
+                // one connection carries every pending call
+                "--max-concurrent-calls-per-connection", Integer.toString(pending + 1000), "--insecure")
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectOutput(regionLog.toFile())
             .start();
     ManagedChannel admin = channel("127.0.0.1:" + arbiter.port());
     ManagedChannel buyer = channel("127.0.0.1:" + regionPort);
@@ -72,6 +79,7 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
       awaitRegion(blocking);
       long beforeKb = heapUsedKb(region.pid());
       var stub = FlashSaleServiceGrpc.newStub(buyer);
+      var failures = new java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder>();
       for (int i = 0; i < pending; i++) {
         String id = "p-" + i;
         stub.withDeadlineAfter(10, TimeUnit.MINUTES)
@@ -79,16 +87,24 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
                 flashsale.v1.PurchaseRequest.newBuilder().setEventId("memory").setUserId(id).setRequestId(id).setQuantity(1).build(),
                 new io.grpc.stub.StreamObserver<>() {
                   @Override public void onNext(flashsale.v1.PurchaseResponse r) {}
-                  @Override public void onError(Throwable t) {}
+                  @Override public void onError(Throwable t) {
+                    var status = io.grpc.Status.fromThrowable(t);
+                    failures.computeIfAbsent(status.getCode() + " " + status.getDescription(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                  }
                   @Override public void onCompleted() {}
                 });
-        if (i % 5_000 == 4_999) Thread.sleep(20); // let the region keep up; the window is unbounded
+        // Keep at most 10,000 in flight beyond what the arbiter holds: an unpaced flood starves the
+        // arbiter sharing this JVM, and the region then drops its stream for silence and resends.
+        if (i % 5_000 == 4_999) awaitPending(admin, i + 1 - 10_000, failures);
       }
-      awaitPending(admin, pending);
+      awaitPending(admin, pending, failures);
       long afterKb = heapUsedKb(region.pid());
       System.out.printf(
           "region-node heap: %,d KiB before, %,d KiB with %,d purchases pending -> %,d bytes per pending purchase%n",
           beforeKb, afterKb, pending, (afterKb - beforeKb) * 1024 / pending);
+      if (histogram) {
+        run(javaBin("jcmd"), Long.toString(region.pid()), "GC.class_histogram").lines().limit(63).forEach(System.out::println);
+      }
       return 0;
     } finally {
       admin.shutdownNow();
@@ -121,16 +137,22 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
   }
 
   /** Every purchase is pending at the region once the arbiter holds its ticket, undecided. */
-  private static void awaitPending(ManagedChannel admin, int expected) throws InterruptedException {
+  private static void awaitPending(ManagedChannel admin, int expected, java.util.Map<String, ?> failures)
+      throws InterruptedException {
     var stub = EventAdminServiceGrpc.newBlockingStub(admin);
     long seen = 0;
-    for (int attempt = 0; attempt < 1200; attempt++) {
-      seen = stub.getEvent(flashsale.v1.EventAdminServiceGetEventRequest.newBuilder().setEventId("memory").build())
+    long progressAtNanos = System.nanoTime();
+    // A loaded machine may take minutes; give up only when nothing moves for 30 s.
+    while (System.nanoTime() - progressAtNanos < TimeUnit.SECONDS.toNanos(30)) {
+      long now = stub.getEvent(flashsale.v1.EventAdminServiceGetEventRequest.newBuilder().setEventId("memory").build())
           .getCounters().getPendingTickets();
-      if (seen >= expected) return;
+      if (now >= expected) return;
+      if (!failures.isEmpty()) throw new IllegalStateException(now + " of " + expected + " pending; purchases failed: " + failures);
+      if (now > seen) progressAtNanos = System.nanoTime();
+      seen = now;
       Thread.sleep(100);
     }
-    throw new IllegalStateException("only " + seen + " of " + expected + " purchases became pending");
+    throw new IllegalStateException("only " + seen + " of " + expected + " purchases became pending, none more in 30 s");
   }
 
   /** Heap in use after a full GC, read with jcmd from the JDK running this benchmark. */
