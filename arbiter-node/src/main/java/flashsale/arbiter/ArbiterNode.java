@@ -187,6 +187,11 @@ public final class ArbiterNode implements AutoCloseable {
     return gate.isOpen();
   }
 
+  /** The sequencer loop, for tests that load it. */
+  SequencerLoop loop() {
+    return loop;
+  }
+
   /** STANDBY, RECOVERING or LEADING; a lone arbiter always leads. */
   public LeaderState leaderState() {
     return leadership == null ? LeaderState.LEADING : leadership.state();

@@ -20,11 +20,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One region's {@code Sequence} stream: translates its messages into sequencer inputs posted to
- * the loop. gRPC delivers a call's messages one at a time, so this needs no lock.
+ * the loop. gRPC delivers a call's messages one at a time, so this needs no lock; replies are
+ * written by the loop and, for clock probes, by this stream's thread (see {@link SerializedObserver}).
  */
 final class RegionStream implements StreamObserver<SequenceRequest> {
   private static final Logger log = LoggerFactory.getLogger(RegionStream.class);
   private static final AtomicLong STREAM_IDS = new AtomicLong();
+  /** A loop that has finished no task for this long is taken as frozen (it ticks every 50 ms). */
+  static final long LOOP_STALL_MS = 500;
 
   private final StreamObserver<SequenceResponse> out;
   private final SequencerLoop loop;
@@ -44,7 +47,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       ArbiterWelcome welcome,
       Principal caller) {
     this.caller = caller;
-    this.out = out;
+    this.out = new SerializedObserver<>(out);
     this.loop = loop;
     this.sessions = sessions;
     this.events = events;
@@ -125,20 +128,30 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.region(), tickets, loop.nowMicros()) : List.of());
   }
 
+  /**
+   * Answered here, not behind the loop's backlog, while the loop still finishes tasks: a leader
+   * working through a burst or a region's resend is busy, not silent, and a region that took it
+   * for silent would drop the stream and resend everything again. A frozen loop is not answered
+   * here, so the region still leaves it.
+   */
   private void clockProbe(long originMicros) {
     Session s = requireSession();
     long receiveMicros = loop.nowMicros();
-    loop.execute(
-        () ->
-            sessions.send(
-                s.region(),
-                SequenceResponse.newBuilder()
-                    .setClockReply(
-                        ClockReply.newBuilder()
-                            .setOriginMicros(originMicros)
-                            .setReceiveMicros(receiveMicros)
-                            .setTransmitMicros(loop.nowMicros()))
-                    .build()));
+    if (loop.finishedTaskWithinMs(LOOP_STALL_MS)) {
+      out.onNext(clockReply(originMicros, receiveMicros));
+    } else {
+      loop.execute(() -> sessions.send(s.region(), clockReply(originMicros, receiveMicros)));
+    }
+  }
+
+  private SequenceResponse clockReply(long originMicros, long receiveMicros) {
+    return SequenceResponse.newBuilder()
+        .setClockReply(
+            ClockReply.newBuilder()
+                .setOriginMicros(originMicros)
+                .setReceiveMicros(receiveMicros)
+                .setTransmitMicros(loop.nowMicros()))
+        .build();
   }
 
   private Session requireSession() {

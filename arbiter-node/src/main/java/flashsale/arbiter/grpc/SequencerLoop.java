@@ -10,9 +10,9 @@ import flashsale.store.ArbiterStore;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -42,8 +42,7 @@ public final class SequencerLoop implements AutoCloseable {
       Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions, ArbiterMetrics metrics) {
     this.metrics = metrics;
     this.sessions = sessions;
-    this.thread = Executors.newSingleThreadScheduledExecutor(
-        r -> Thread.ofPlatform().daemon().name("sequencer-loop").unstarted(r));
+    this.thread = new ProgressTrackingThread();
     this.runner = new SequencerRunner(store, clock, new ThreadScheduler(), new Outlet());
     runner.lead(sequencer, ArbiterStore.UNFENCED);
     thread.execute(runner::startTicking);
@@ -76,6 +75,28 @@ public final class SequencerLoop implements AutoCloseable {
 
   public long nowMicros() {
     return runner.nowMicros();
+  }
+
+  /**
+   * True while the loop thread finishes tasks (its own ticks keep an idle loop finishing them):
+   * behind on a backlog, not frozen. Safe from any thread.
+   */
+  public boolean finishedTaskWithinMs(long ms) {
+    return System.nanoTime() - lastTaskEndNanos < TimeUnit.MILLISECONDS.toNanos(ms);
+  }
+
+  private volatile long lastTaskEndNanos = System.nanoTime();
+
+  /** The loop's one thread, noting when each task ends. */
+  private final class ProgressTrackingThread extends ScheduledThreadPoolExecutor {
+    ProgressTrackingThread() {
+      super(1, r -> Thread.ofPlatform().daemon().name("sequencer-loop").unstarted(r));
+    }
+
+    @Override
+    protected void afterExecute(Runnable task, Throwable failure) {
+      lastTaskEndNanos = System.nanoTime();
+    }
   }
 
   /** Feeds one input to the sequencer on the loop thread and carries out its effects. */
