@@ -17,6 +17,8 @@ import java.util.Map;
  * from its own CA (README, Security).
  */
 public final class DevPki {
+  /** The trust domain of the workload ids it issues (the nodes' default). */
+  public static final String TRUST_DOMAIN = "flashsale";
   private final DevCertificates ca;
   private final Map<String, DevCertificates.Issued> issued = new HashMap<>();
 
@@ -26,7 +28,7 @@ public final class DevPki {
 
   /** A new CA whose files go to {@code directory}. */
   public static DevPki create(Path directory) throws IOException {
-    return new DevPki(DevCertificates.create(directory, "flashsale"));
+    return new DevPki(DevCertificates.create(directory, TRUST_DOMAIN));
   }
 
   /** The certificate of {@code role}/{@code name}, issued the first time it is asked for. */

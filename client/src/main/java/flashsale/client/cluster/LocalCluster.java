@@ -14,6 +14,11 @@ import flashsale.client.wire.WireTap;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import flashsale.security.Authenticator;
+import flashsale.security.DevCertificates;
+import flashsale.security.Role;
+import flashsale.security.TlsFiles;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.time.Clock;
@@ -62,10 +67,17 @@ public final class LocalCluster implements AutoCloseable {
   private final List<TcpDelayProxy> storeLinks;
   private final ModeStores modeStores;
 
-  private LocalCluster(ArbiterNode arbiter, List<TcpDelayProxy> storeLinks, ModeStores modeStores) {
+  /** The throw-away PKI when the arbiter link and admin API use mutual TLS; null when insecure. */
+  private final DevPki pki;
+  private final TlsFiles.Loaded arbiterTls;
+
+  private LocalCluster(ArbiterNode arbiter, List<TcpDelayProxy> storeLinks, ModeStores modeStores, DevPki pki,
+      TlsFiles.Loaded arbiterTls) {
     this.arbiter = arbiter;
     this.storeLinks = storeLinks;
     this.modeStores = modeStores;
+    this.pki = pki;
+    this.arbiterTls = arbiterTls;
   }
 
   /** Starts the arbiter on a free port with {@code store}, then each region behind its link. */
@@ -77,6 +89,17 @@ public final class LocalCluster implements AutoCloseable {
   /** As above, with the stores of the CENTRAL and SHARDED modes wired in. */
   public static LocalCluster start(ArbiterStore store, List<RegionSpec> specs, long heartbeatIntervalMs,
       ModeStores modes) throws IOException {
+    return start(store, specs, heartbeatIntervalMs, modes, null);
+  }
+
+  /**
+   * As above; with {@code pki}, as a deployment runs: the arbiter takes only mutual TLS, each
+   * region proves its name with its certificate, and {@link #adminChannel} holds an admin
+   * certificate. Buyers still reach the regions in plain text, through the wire taps (a load
+   * balancer in front of a region terminates buyers' TLS the same way).
+   */
+  public static LocalCluster start(ArbiterStore store, List<RegionSpec> specs, long heartbeatIntervalMs,
+      ModeStores modes, DevPki pki) throws IOException {
     List<TcpDelayProxy> storeLinks = new ArrayList<>();
     Map<String, String> shardUris = new LinkedHashMap<>();
     for (RegionSpec spec : specs) {
@@ -88,15 +111,23 @@ public final class LocalCluster implements AutoCloseable {
     if (modes.centralRedisPort() != 0) {
       arbiterConfig = arbiterConfig.withCentralRedis("redis://127.0.0.1:" + modes.centralRedisPort());
     }
+    TlsFiles.Loaded arbiterTls = null;
+    ServerCredentials arbiterCredentials = InsecureServerCredentials.create();
+    if (pki != null) {
+      DevCertificates.Issued own = pki.certificate(Role.ARBITER, arbiterConfig.arbiterId());
+      arbiterTls = new TlsFiles(own.certificate(), own.privateKey(), own.trustedCa(), null).load();
+      arbiterCredentials = arbiterTls.server(true);
+      arbiterConfig = arbiterConfig.withAuthenticator(new Authenticator(DevPki.TRUST_DOMAIN, null, null));
+    }
     var arbiter =
         new ArbiterNode(
                 arbiterConfig,
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+                Grpc.newServerBuilderForPort(0, arbiterCredentials),
                 store,
                 Clock.systemUTC(),
                 ShardOptions.of(shardUris))
             .start();
-    var cluster = new LocalCluster(arbiter, storeLinks, modes);
+    var cluster = new LocalCluster(arbiter, storeLinks, modes, pki, arbiterTls);
     try {
       for (RegionSpec spec : specs) cluster.addRegion(spec, heartbeatIntervalMs);
     } catch (IOException | RuntimeException e) {
@@ -129,7 +160,8 @@ public final class LocalCluster implements AutoCloseable {
       arbiterAddress = link.address();
     }
     ManagedChannel channel =
-        Grpc.newChannelBuilder(arbiterAddress, InsecureChannelCredentials.create())
+        Grpc.newChannelBuilder(arbiterAddress, pki == null ? InsecureChannelCredentials.create()
+                : pki.credentials(Role.REGION, spec.region()))
             .maxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
             .build();
     // The regions share one JVM, so each warms a quarter of a lone node's share.
@@ -191,6 +223,17 @@ public final class LocalCluster implements AutoCloseable {
     return "127.0.0.1:" + arbiter.port();
   }
 
+  /** A channel to the arbiter as an admin: with an admin certificate when the cluster is secure. */
+  public ManagedChannel adminChannel() {
+    return Grpc.newChannelBuilder(arbiterTarget(), pki == null ? InsecureChannelCredentials.create()
+        : pki.credentials(Role.ADMIN, "local-admin")).build();
+  }
+
+  /** True when the arbiter takes only mutual TLS. */
+  public boolean secure() {
+    return pki != null;
+  }
+
   /** Where buyers of {@code region} connect: its wire tap, which forwards to the node at once. */
   public String regionTarget(String region) {
     WireTap tap = taps.get(region);
@@ -244,6 +287,7 @@ public final class LocalCluster implements AutoCloseable {
     taps.values().forEach(WireTap::close);
     links.values().forEach(TcpDelayProxy::close);
     arbiter.stop();
+    if (arbiterTls != null) arbiterTls.close();
     storeLinks.forEach(TcpDelayProxy::close);
     if (!failures.isEmpty()) throw failures.get(0);
   }

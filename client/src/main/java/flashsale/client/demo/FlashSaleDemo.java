@@ -3,6 +3,7 @@ package flashsale.client.demo;
 import flashsale.client.bench.BurstDriver;
 import flashsale.client.bench.BurstPlan;
 import flashsale.client.bench.ModeRun;
+import flashsale.client.cluster.DevPki;
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.ModeStores;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
@@ -19,6 +20,8 @@ import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,12 +65,17 @@ public final class FlashSaleDemo {
           List.of(
               new RegionSpec("near", settings.nearDelayMillis(), Duration.ZERO),
               new RegionSpec("far", settings.farDelayMillis(), settings.farClockSkew()));
-      try (var cluster = LocalCluster.start(ArbiterStores.open(settings.redisUri()), regions, 2, stores)
+      // As deployed: the arbiter link and the admin API take only mutual TLS, here from a throw-away CA.
+      Path pkiDirectory = Files.createTempDirectory("flashsale-demo-pki");
+      say("arbiter link and admin API over mutual TLS, certificates from a throw-away CA in %s", pkiDirectory);
+      try (var cluster = LocalCluster.start(ArbiterStores.open(settings.redisUri()), regions, 2, stores, DevPki.create(pkiDirectory))
           .awaitConnected(Duration.ofSeconds(30)).awaitServing(Duration.ofSeconds(60))) {
         var report = FairnessReport.of(runModes(cluster, redisPort.isPresent(), showProgress), settings.clockBoundMicros(),
             reportSettings(redisPort.isPresent()));
         report.writeHtml(settings.htmlReport());
         return report;
+      } finally {
+        deleteTree(pkiDirectory);
       }
     } finally {
       ownRedis.ifPresent(LocalRedis::close);
@@ -80,7 +88,8 @@ public final class FlashSaleDemo {
     try {
       Map<String, Channel> channels = new LinkedHashMap<>();
       for (String region : cluster.regionNames()) channels.put(region, track(opened, cluster.regionTarget(region)));
-      ManagedChannel admin = track(opened, cluster.arbiterTarget());
+      ManagedChannel admin = cluster.adminChannel();
+      opened.add(admin);
       var driver = new BurstDriver(channels, Duration.ofSeconds(30), cluster.wireLog()::wireMicrosOrZero);
       String runId = Long.toString(System.currentTimeMillis(), 36);
       warmUp(admin, driver, cluster.regionNames(), runId);
@@ -150,6 +159,12 @@ public final class FlashSaleDemo {
   private void say(String format, Object... args) {
     out.printf(format + "%n", args);
     out.flush();
+  }
+
+  private static void deleteTree(Path directory) throws IOException {
+    try (var paths = Files.walk(directory)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
   }
 
   private static ManagedChannel track(List<ManagedChannel> opened, String target) {
