@@ -7,6 +7,7 @@ import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerLoop;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
+import flashsale.store.StoreFencedException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -82,6 +83,9 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       }
       log.info("recovered epoch={} liveEvents={} recoveryMs={}", won.epoch(), count, (System.nanoTime() - startNanos) / 1_000_000);
       won.recovered();
+    } catch (StoreFencedException e) {
+      log.error("recovery fenced epoch={} claimedEpoch={}: {}", won.epoch(), e.claimedEpoch(), e.getMessage());
+      won.fencedBy(e.claimedEpoch(), e.getMessage());
     } catch (RuntimeException e) {
       log.error("recovery failed epoch={}", won.epoch(), e);
       won.failed(e.toString());

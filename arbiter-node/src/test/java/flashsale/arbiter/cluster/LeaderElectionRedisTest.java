@@ -62,15 +62,15 @@ class LeaderElectionRedisTest {
   void oneHolderAtATimeAndEveryAcquisitionTakesAHigherEpoch() {
     try (var first = new RedisLeaderLease(redis.uri(), "a", "10.0.0.1:1", SETTINGS);
         var second = new RedisLeaderLease(redis.uri(), "b", "10.0.0.2:2", SETTINGS)) {
-      LeaseView held = join(first.tryAcquire());
+      LeaseView held = join(first.tryAcquire(0));
       assertTrue(held.mine());
-      assertEquals(new LeaseView(false, held.epoch(), "10.0.0.1:1"), join(second.tryAcquire()), "the holder, named");
-      long again = join(first.tryAcquire()).epoch(); // re-acquiring our own lease still fences our last term
+      assertEquals(new LeaseView(false, held.epoch(), "10.0.0.1:1"), join(second.tryAcquire(0)), "the holder, named");
+      long again = join(first.tryAcquire(0)).epoch(); // re-acquiring our own lease still fences our last term
       assertTrue(again > held.epoch(), again + " after " + held.epoch());
       assertFalse(join(first.renew(held.epoch())), "a renewal under a superseded epoch");
       assertTrue(join(first.renew(again)));
       first.release(again);
-      LeaseView taken = join(second.tryAcquire());
+      LeaseView taken = join(second.tryAcquire(0));
       assertTrue(taken.mine() && taken.epoch() > again, "after release: " + taken);
       assertFalse(join(first.renew(again)), "the released lease is gone");
     }

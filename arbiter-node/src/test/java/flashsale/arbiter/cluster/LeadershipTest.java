@@ -198,7 +198,7 @@ class LeadershipTest {
     int renewals;
 
     @Override
-    public CompletionStage<LeaseView> tryAcquire() {
+    public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
       acquires++;
       var reply = new CompletableFuture<LeaseView>();
       acquireReplies.add(reply);

@@ -1,7 +1,6 @@
 package flashsale.store.redis;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,7 +17,7 @@ final class ArbiterFunctions {
   final String fenceEvent;
   final String decisionsRange;
 
-  ArbiterFunctions(RedisAsyncCommands<String, byte[]> redis) {
+  ArbiterFunctions(RedisConnection<byte[]> redis) {
     this.library = new FunctionLibrary(redis, ArbiterFunctions.class, SOURCE);
     this.createEvent = library.function("fs_create_event");
     this.persistBatch = library.function("fs_persist_batch");
