@@ -105,6 +105,7 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
     store.finishEvent("old");
     assertEquals(Set.of("new"), liveIds(store));
     assertEquals(0L, raw.scard("fs:live"));
+    System.out.println("one server: listing live events (every slot's index) " + listingMs(store));
   }
 
   @Test
@@ -121,6 +122,19 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
       }
     }
     throw new AssertionError("no live index holds " + eventId);
+  }
+
+  /** Five timed listings after one warm-up, as "min/median/max ms". */
+  static String listingMs(ArbiterStore store) {
+    store.listLiveEvents();
+    long[] ms = new long[5];
+    for (int i = 0; i < ms.length; i++) {
+      long start = System.nanoTime();
+      store.listLiveEvents();
+      ms[i] = (System.nanoTime() - start) / 1_000_000;
+    }
+    java.util.Arrays.sort(ms);
+    return ms[0] + "/" + ms[2] + "/" + ms[4] + " ms (min/median/max of 5)";
   }
 
   static Set<String> liveIds(ArbiterStore store) {

@@ -59,6 +59,7 @@ class RedisClusterArbiterStoreTest extends ArbiterStoreContract {
     }
     store.finishEvent(ids.get(1));
     assertEquals(Set.of(ids.get(0), ids.get(2)), RedisArbiterStoreTest.liveIds(store));
+    System.out.println("cluster: listing live events (every slot's index) " + RedisArbiterStoreTest.listingMs(store));
   }
 
   @Test

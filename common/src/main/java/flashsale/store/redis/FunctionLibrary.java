@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -56,12 +57,19 @@ public final class FunctionLibrary {
     }
   }
 
+  /** Calls {@code function} on the master of its first key's slot. */
   public <T> CompletableFuture<T> call(String function, ScriptOutputType type, String[] keys, byte[]... args) {
-    return redis.async().<T>fcall(function, type, keys, args).toCompletableFuture().exceptionallyCompose(failure -> {
+    return callOn(redis.async(), function, type, keys, args);
+  }
+
+  /** Calls {@code function} through {@code server} (e.g. one master's own connection). */
+  public <T> CompletableFuture<T> callOn(RedisClusterAsyncCommands<String, byte[]> server, String function,
+      ScriptOutputType type, String[] keys, byte[]... args) {
+    return server.<T>fcall(function, type, keys, args).toCompletableFuture().exceptionallyCompose(failure -> {
       if (!isFunctionMissing(failure)) return CompletableFuture.failedFuture(failure);
       LOG.warn("function missing on server, reloading library source={} function={}", source, function);
       return redis.refreshTopology().thenCompose(fresh -> loadAsync())
-          .thenCompose(ok -> redis.async().<T>fcall(function, type, keys, args).toCompletableFuture());
+          .thenCompose(ok -> server.<T>fcall(function, type, keys, args).toCompletableFuture());
     });
   }
 

@@ -123,7 +123,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   public List<EventSpec> listLiveEvents() {
     List<EventSpec> live = new ArrayList<>();
     List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();
-    for (String id : new LiveIndex(redis).ids()) {
+    for (String id : new LiveIndex(connection, functions).ids()) {
       metas.add(redis.hgetall(new EventKeys(id).meta()).toCompletableFuture());
       if (metas.size() == PAGE) drainInto(metas, live);
     }

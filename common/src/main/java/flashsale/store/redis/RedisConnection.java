@@ -11,15 +11,20 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.api.StatefulConnection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import reactor.core.Disposable;
 
 /**
@@ -112,6 +117,31 @@ public final class RedisConnection<V> implements AutoCloseable {
       replies.add(cluster.getConnectionAsync(node.getNodeId())
           .thenCompose(nodeConnection -> command.apply(nodeConnection.async())));
     }
+    return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+        .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
+   * Runs {@code command} on every master with the slots {@code 0..slotCount-1} it serves as last
+   * seen (ascending; the one server gets them all), completing with the replies once all have
+   * answered, or exceptionally with the first failure.
+   */
+  public <T> CompletableFuture<List<T>> onEveryMasterWithItsSlots(int slotCount,
+      BiFunction<RedisClusterAsyncCommands<String, V>, List<Integer>, CompletionStage<T>> command) {
+    if (clusterClient == null) {
+      return command.apply(async, IntStream.range(0, slotCount).boxed().toList()).toCompletableFuture().thenApply(List::of);
+    }
+    var cluster = (StatefulRedisClusterConnection<String, V>) connection;
+    Partitions partitions = cluster.getPartitions();
+    Map<String, List<Integer>> slotsByNode = new LinkedHashMap<>();
+    for (int slot = 0; slot < slotCount; slot++) {
+      RedisClusterNode master = partitions.getMasterBySlot(slot);
+      if (master == null) throw new IllegalStateException("no master serves slot " + slot + " (cluster " + target.describe() + ")");
+      slotsByNode.computeIfAbsent(master.getNodeId(), id -> new ArrayList<>()).add(slot);
+    }
+    List<CompletableFuture<T>> replies = new ArrayList<>();
+    slotsByNode.forEach((nodeId, slots) -> replies.add(cluster.getConnectionAsync(nodeId)
+        .thenCompose(node -> command.apply(node.async(), slots))));
     return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
         .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
   }

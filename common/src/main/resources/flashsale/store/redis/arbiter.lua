@@ -253,6 +253,20 @@ local function fence_event(keys, args)
   return 1
 end
 
+-- No KEYS. ARGV: live-index keys of several slots, all served by the master this call is sent to
+-- (hence given as arguments, which Cluster does not route, and the allow-cross-slot-keys flag).
+-- Returns the members of all of them: one call reads a master's share of the index instead of one
+-- command per slot. A key of a slot this master no longer serves fails the call (the caller
+-- re-reads the topology).
+local function live_members(keys, args)
+  local out = {}
+  for i = 1, #args do
+    local ids = redis.call('SMEMBERS', args[i])
+    for j = 1, #ids do out[#out + 1] = ids[j] end
+  end
+  return out
+end
+
 -- KEYS: log, decisions. ARGV: first index, last index (0-based, inclusive).
 local function decisions_range(keys, args)
   return hmget_all(keys[2], redis.call('LRANGE', keys[1], args[1], args[2]))
@@ -265,3 +279,5 @@ local function read_only(name, callback)
   redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }
 end
 read_only('fs_decisions_range_%VERSION%', decisions_range)
+redis.register_function { function_name = 'fs_live_members_%VERSION%', callback = live_members,
+  flags = { 'no-writes', 'allow-cross-slot-keys' } }
