@@ -83,6 +83,8 @@ public final class RedisConnection<V> implements AutoCloseable {
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
             .enablePeriodicRefresh(TOPOLOGY_REFRESH).enableAllAdaptiveRefreshTriggers().build())
         .timeoutOptions(TimeoutOptions.enabled())
+        // Follow a MOVED to a master added since the last refresh instead of failing the call.
+        .validateClusterNodeMembership(false)
         .disconnectedBehavior(whileDown);
     RedisClients.withTls(options);
     client.setOptions(options.build());
@@ -113,7 +115,8 @@ public final class RedisConnection<V> implements AutoCloseable {
     var cluster = (StatefulRedisClusterConnection<String, V>) connection;
     List<CompletableFuture<T>> replies = new ArrayList<>();
     for (RedisClusterNode node : cluster.getPartitions()) {
-      if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM) || node.getSlots().isEmpty()) continue;
+      // Masters without slots too: lettuce reports a joining node at once, its slots maybe later.
+      if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM)) continue;
       replies.add(cluster.getConnectionAsync(node.getNodeId())
           .thenCompose(nodeConnection -> command.apply(nodeConnection.async())));
     }

@@ -73,7 +73,7 @@ public final class RedisCluster implements AutoCloseable {
     return "redis://" + masters.get(index).host() + ":" + masters.get(index).port();
   }
 
-  /** The master serving {@code slot} as the cluster was created (slots split evenly in order). */
+  /** The master serving {@code slot} as the cluster was created (slots split evenly in order; before any {@link #moveSlots}). */
   public static int masterOfSlot(int slot) {
     return slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2;
   }
@@ -93,6 +93,30 @@ public final class RedisCluster implements AutoCloseable {
   public void start(int index) {
     masters.get(index).restart();
     awaitState();
+  }
+
+  /**
+   * Starts one more master and joins it to the cluster, with no slots yet (see {@link #moveSlots});
+   * returns its index.
+   */
+  public int addMaster() {
+    RedisProcess added = RedisProcess.start(RedisProcess.findBinary(), true, CLUSTER_ARGS);
+    masters.add(added);
+    cli(List.of("--cluster", "add-node", added.host() + ":" + added.port(), masters.get(0).host() + ":" + masters.get(0).port()));
+    awaitState();
+    return masters.size() - 1;
+  }
+
+  /** Moves {@code count} slots, with their keys, from master {@code from} to master {@code to} ({@code redis-cli --cluster reshard}). */
+  public void moveSlots(int from, int to, int count) {
+    cli(List.of("--cluster", "reshard", masters.get(from).host() + ":" + masters.get(from).port(),
+        "--cluster-from", nodeId(from), "--cluster-to", nodeId(to), "--cluster-slots", Integer.toString(count),
+        "--cluster-yes"));
+    awaitState();
+  }
+
+  private String nodeId(int index) {
+    return cliOn(index, "cluster", "myid").strip();
   }
 
   /** FLUSHALL on every master; loaded functions stay. */
@@ -131,7 +155,7 @@ public final class RedisCluster implements AutoCloseable {
     }
   }
 
-  /** Waits until every master reports cluster_state:ok and knows all three masters. */
+  /** Waits until every master reports cluster_state:ok, knows every other and all slots are served. */
   private void awaitState() {
     long deadline = System.nanoTime() + FORM_TIMEOUT.toNanos();
     String last = "";
@@ -139,7 +163,7 @@ public final class RedisCluster implements AutoCloseable {
       boolean ok = true;
       for (int i = 0; i < masters.size() && ok; i++) {
         last = cliOn(i, "cluster", "info");
-        ok = last.contains("cluster_state:ok") && last.contains("cluster_known_nodes:" + MASTERS)
+        ok = last.contains("cluster_state:ok") && last.contains("cluster_known_nodes:" + masters.size())
             && last.contains("cluster_slots_ok:16384");
       }
       if (ok) return;
