@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public record RedisTarget(boolean cluster, List<RedisURI> seeds) {
   private static final Pattern CLUSTER = Pattern.compile(
       "(?<scheme>rediss?)-cluster://(?:(?<user>[^@/?]*)@)?(?<hosts>[^/?]+)(?<db>/[^?]*)?(?<query>\\?.*)?");
-  private static final Pattern SEVERAL_HOSTS = Pattern.compile("rediss?://(?:[^@/?]*@)?[^/?]*,.*");
+  private static final Pattern SERVER = Pattern.compile("rediss?://(?<authority>[^/?]*).*");
 
   public RedisTarget {
     seeds = List.copyOf(seeds);
@@ -31,11 +31,19 @@ public record RedisTarget(boolean cluster, List<RedisURI> seeds) {
     if (uri == null || uri.isBlank()) throw new IllegalArgumentException("empty Redis URI");
     Matcher m = CLUSTER.matcher(uri.strip());
     if (m.matches()) return cluster(m, uri);
-    if (SEVERAL_HOSTS.matcher(uri).matches()) {
+    if (severalHosts(uri)) {
       throw new IllegalArgumentException("Redis URI " + redacted(uri) + " names several hosts: for a Redis Cluster write "
           + "redis-cluster://host1:port1,host2:port2 (rediss-cluster:// with TLS)");
     }
     return new RedisTarget(false, List.of(RedisURI.create(uri)));
+  }
+
+  /** A comma in the host part (after any credentials, which may hold one) of a redis:// or rediss:// URI. */
+  private static boolean severalHosts(String uri) {
+    Matcher m = SERVER.matcher(uri.strip());
+    if (!m.matches()) return false;
+    String authority = m.group("authority");
+    return authority.substring(authority.lastIndexOf('@') + 1).contains(",");
   }
 
   private static RedisTarget cluster(Matcher m, String uri) {

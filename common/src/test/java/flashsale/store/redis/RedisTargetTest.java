@@ -42,6 +42,14 @@ class RedisTargetTest {
   }
 
   @Test
+  void aCommaInThePasswordIsNotASecondHost() {
+    RedisTarget t = RedisTarget.parse("redis://:pa,ss@h1:7000");
+    assertFalse(t.cluster());
+    assertEquals("pa,ss", new String(t.seeds().get(0).getPassword()));
+    assertEquals("pa,ss", new String(RedisTarget.parse("redis-cluster://:pa,ss@h1:7000,h2:7001").seeds().get(1).getPassword()));
+  }
+
+  @Test
   void aClusterHasNoOtherDatabaseThanZero() {
     assertThrows(IllegalArgumentException.class, () -> RedisTarget.parse("redis-cluster://h1:7000/3"));
     assertTrue(RedisTarget.parse("redis-cluster://h1:7000/0").cluster());
