@@ -6,12 +6,6 @@ package flashsale.store.redis;
  * carry that slot's own tag ({@link SlotTags}), so the call that creates an event indexes it too.
  */
 record EventKeys(String eventId) {
-  /**
-   * The set of all event ids of the layout before the per-slot indexes (one unbounded key, written
-   * outside the create call). Still read for listings, never written.
-   */
-  static final String LEGACY_EVENT_INDEX = "fs:events";
-
   /** The live-event set of the layout before the per-slot indexes: still read, and finished events leave it. */
   static final String LEGACY_LIVE_INDEX = "fs:live";
 
