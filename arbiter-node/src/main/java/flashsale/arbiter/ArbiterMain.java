@@ -43,7 +43,7 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--port", description = "gRPC port (default: ${DEFAULT-VALUE}).")
   int port = 9090;
 
-  @Option(names = "--redis", description = "Redis URI, e.g. redis://127.0.0.1:6379: shared store and leader lease. Without it the store is in memory, dies with the process, and this node leads alone.")
+  @Option(names = "--redis", description = "Redis URI, e.g. redis://127.0.0.1:6379, or a Redis Cluster's seeds, e.g. redis-cluster://10.0.0.1:7000,10.0.0.2:7000: shared store and leader lease. Without it the store is in memory, dies with the process, and this node leads alone.")
   String redisUri;
 
   @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address regions use to reach this node; standbys send regions here while it leads (default: 127.0.0.1:<port>).")

@@ -152,7 +152,7 @@ class StandbyRaceTest {
     private final AtomicLong epochs = new AtomicLong();
 
     @Override
-    public CompletionStage<LeaseView> tryAcquire() {
+    public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
       return CompletableFuture.completedFuture(granted.get()
           ? new LeaseView(true, epochs.incrementAndGet(), "127.0.0.1:1")
           : new LeaseView(false, epochs.get(), "10.0.0.2:9090"));

@@ -10,7 +10,8 @@ public final class ArbiterStores {
   /**
    * Opens a store.
    *
-   * @param redisUriOrNull {@code redis://host:port[/db]}, or null for a fresh in-memory store
+   * @param redisUriOrNull {@code redis://host:port[/db]}, a cluster's seeds {@code redis-cluster://h1:p1,h2:p2},
+   *     or null for a fresh in-memory store
    */
   public static ArbiterStore open(String redisUriOrNull) {
     return redisUriOrNull == null ? new InMemoryArbiterStore() : new RedisArbiterStore(redisUriOrNull);

@@ -19,6 +19,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.util.ArrayList;
@@ -60,20 +61,25 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
   }
 
   @Test
-  void everyKeyExceptTheIndexesIsHashTaggedByItsEvent() {
+  void everyKeyIsHashTaggedByItsEventOrSitsInItsEventsSlot() {
     for (String id : List.of("sale-1", "sale:2")) {
       store.createEvent("c-" + id, event(id, 3, 2));
-      persist(store, batch(id, 1, 1).win("r1", "u1", 2).lose("r2", "u1", 1, LossReason.LIMIT_EXCEEDED)
+      persist(store, batch(id, 1, 1).win("r1", "u1", 2).lose("r2", "u2", 1, LossReason.LIMIT_EXCEEDED)
           .win("r3", "u3", 1).build());
     }
     Pattern tagged = Pattern.compile("fs:\\{([^}]*)\\}:(meta|decisions|log|users|outbox)");
+    Pattern index = Pattern.compile("fs:\\{([^}]*)\\}:(live|events)");
     Set<String> seen = new HashSet<>();
+    Set<Integer> indexSlots = new HashSet<>();
     ScanCursor cursor = ScanCursor.INITIAL;
     do {
       KeyScanCursor<String> page = raw.scan(cursor, ScanArgs.Builder.limit(100));
       for (String key : page.getKeys()) {
-        // the indexes span events
-        if (key.equals("fs:events") || key.equals("fs:live") || key.equals("fs:create-requests")) continue;
+        if (key.equals("fs:create-requests")) continue; // looked up by request id, before any event exists
+        if (index.matcher(key).matches()) {
+          indexSlots.add(SlotHash.getSlot(key));
+          continue;
+        }
         Matcher m = tagged.matcher(key);
         assertTrue(m.matches() && Set.of("sale-1", "sale:2").contains(m.group(1)), "not hash-tagged by event: " + key);
         seen.add(key);
@@ -81,7 +87,58 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
       cursor = page;
     } while (!cursor.isFinished());
     assertEquals(10, seen.size(), "expected five keys per event, got " + seen);
-    assertEquals(Set.of("sale-1", "sale:2"), raw.smembers("fs:events"));
+    assertEquals(Set.of(SlotHash.getSlot("{sale-1}"), SlotHash.getSlot("{sale:2}")), indexSlots,
+        "every index key sits in the slot of the events it lists");
+    assertEquals(0, raw.exists("fs:events", "fs:live"), "no single index key");
+  }
+
+  @Test
+  void eventsListedInTheOlderSingleLiveIndexStillLoadAndFinish() {
+    store.createEvent("c1", event("old", 3, 2));
+    store.createEvent("c2", event("new", 3, 2));
+    // The layout before the per-slot indexes: the id sits in fs:live only.
+    String oldSlotIndex = "fs:{" + slotTagOf("old") + "}:live";
+    assertEquals(1L, raw.srem(oldSlotIndex, "old"));
+    raw.sadd("fs:live", "old");
+
+    assertEquals(Set.of("old", "new"), liveIds(store));
+    store.finishEvent("old");
+    assertEquals(Set.of("new"), liveIds(store));
+    assertEquals(0L, raw.scard("fs:live"));
+    System.out.println("one server: listing live events (every slot's index) " + listingMs(store));
+  }
+
+  @Test
+  void anEqualEpochFromAnotherWriterIsFenced() throws Exception {
+    try (ArbiterStore other = new RedisArbiterStore(REDIS.uri())) {
+      FencingChecks.equalEpochOfAnotherWriterIsFenced(store, other);
+    }
+  }
+
+  private String slotTagOf(String eventId) {
+    for (String key : raw.keys("fs:{*}:live")) {
+      if (SlotHash.getSlot(key) == SlotHash.getSlot("{" + eventId + "}") && raw.sismember(key, eventId)) {
+        return key.substring(4, key.indexOf('}'));
+      }
+    }
+    throw new AssertionError("no live index holds " + eventId);
+  }
+
+  /** Five timed listings after one warm-up, as "min/median/max ms". */
+  static String listingMs(ArbiterStore store) {
+    store.listLiveEvents();
+    long[] ms = new long[5];
+    for (int i = 0; i < ms.length; i++) {
+      long start = System.nanoTime();
+      store.listLiveEvents();
+      ms[i] = (System.nanoTime() - start) / 1_000_000;
+    }
+    java.util.Arrays.sort(ms);
+    return ms[0] + "/" + ms[2] + "/" + ms[4] + " ms (min/median/max of 5)";
+  }
+
+  static Set<String> liveIds(ArbiterStore store) {
+    return store.listLiveEvents().stream().map(e -> e.eventId()).collect(java.util.stream.Collectors.toSet());
   }
 
   @Test

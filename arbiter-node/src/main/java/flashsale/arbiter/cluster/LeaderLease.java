@@ -9,8 +9,12 @@ import java.util.concurrent.CompletionStage;
  */
 public interface LeaderLease extends AutoCloseable {
 
-  /** Acquires the lease if nobody (or this very process) holds it, under a new, higher epoch. */
-  CompletionStage<LeaseView> tryAcquire();
+  /**
+   * Acquires the lease if nobody (or this very process) holds it, under a new epoch higher than
+   * any issued before and than {@code epochFloor} (the highest epoch this node saw holding an event:
+   * the store's epoch counter may have been rolled back by a failover).
+   */
+  CompletionStage<LeaseView> tryAcquire(long epochFloor);
 
   /** Extends the lease held under {@code epoch}; false when this node no longer holds it. */
   CompletionStage<Boolean> renew(long epoch);

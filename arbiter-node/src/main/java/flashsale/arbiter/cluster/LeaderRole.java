@@ -7,6 +7,7 @@ import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerLoop;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
+import flashsale.store.StoreFencedException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,15 +74,21 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       led.join();
       int count = 0;
       // Only live events (the store's live index): finished ones are served from the store and never read here.
-      for (EventSpec spec : store.listLiveEvents()) {
+      var live = store.listLiveEvents();
+      long listMs = (System.nanoTime() - startNanos) / 1_000_000;
+      for (EventSpec spec : live) {
         if (term != won.epoch()) return; // deposed meanwhile: the next term starts afresh
         // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
         store.fenceEvent(spec.eventId(), won.epoch());
         admin.register(spec).join();
         count++;
       }
-      log.info("recovered epoch={} liveEvents={} recoveryMs={}", won.epoch(), count, (System.nanoTime() - startNanos) / 1_000_000);
+      log.info("recovered epoch={} liveEvents={} listMs={} recoveryMs={}", won.epoch(), count, listMs,
+          (System.nanoTime() - startNanos) / 1_000_000);
       won.recovered();
+    } catch (StoreFencedException e) {
+      log.error("recovery fenced epoch={} claimedEpoch={}: {}", won.epoch(), e.claimedEpoch(), e.getMessage());
+      won.fencedBy(e.claimedEpoch(), e.getMessage());
     } catch (RuntimeException e) {
       log.error("recovery failed epoch={}", won.epoch(), e);
       won.failed(e.toString());

@@ -38,6 +38,13 @@ public final class Leadership implements AutoCloseable {
 
     /** Recovery failed: the node steps down (and competes again). */
     void failed(String why);
+
+    /**
+     * Recovery found an event held under {@code claimedEpoch}, at or above this term's (the
+     * store's epoch counter went back, e.g. in a failover): the node steps down and its next
+     * acquire takes an epoch above {@code claimedEpoch}.
+     */
+    void fencedBy(long claimedEpoch, String why);
   }
 
   /** What a change of role does to the node. Every call must return at once. */
@@ -64,6 +71,7 @@ public final class Leadership implements AutoCloseable {
   private boolean renewing;
   private long renewStartNanos;
   private long renewCalls; // tells the reply of the renewal in flight from one an ended term left behind
+  private long epochFloor; // highest epoch seen holding an event: the next acquire goes above it
   // Any thread:
   private volatile LeaderState state = LeaderState.STANDBY;
   private volatile long leadingEpoch;
@@ -144,7 +152,8 @@ public final class Leadership implements AutoCloseable {
 
   private void acquire(long startNanos) {
     acquiring = true;
-    call(lease::tryAcquire, view -> {
+    long floor = epochFloor;
+    call(() -> lease.tryAcquire(floor), view -> {
       acquiring = false;
       leaderAddress = view.leaderAddress();
       if (!view.mine()) return;
@@ -270,6 +279,14 @@ public final class Leadership implements AutoCloseable {
     public void failed(String why) {
       post(() -> {
         if (epoch == termEpoch) stepDown("recovery failed: " + why);
+      });
+    }
+
+    @Override
+    public void fencedBy(long claimedEpoch, String why) {
+      post(() -> {
+        epochFloor = Math.max(epochFloor, claimedEpoch);
+        if (epoch == termEpoch) stepDown("recovery fenced: " + why);
       });
     }
   }

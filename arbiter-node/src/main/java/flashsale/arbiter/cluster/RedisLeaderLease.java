@@ -1,12 +1,9 @@
 package flashsale.arbiter.cluster;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
+import flashsale.store.redis.RedisConnection;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -16,7 +13,10 @@ import java.util.concurrent.CompletionStage;
  * The leader lease as a Redis hash with a PX expiry, {@code fs:{arbiter}:lease} (epoch, owner,
  * advertised address), and the epoch counter {@code fs:{arbiter}:epoch}. Each script checks and
  * writes in one step. The owner is the node id plus a per-process token, so a restarted node with
- * the same id never inherits a lease its previous life held without taking a new epoch.
+ * the same id never inherits a lease its previous life held without taking a new epoch. Both keys
+ * share the hash tag {@code {arbiter}}, so on a Redis Cluster they sit on one master and each script
+ * goes there. That master's asynchronous failover can roll the counter back: acquiring therefore
+ * takes a floor (the highest epoch seen holding an event) and never issues an epoch at or below it.
  */
 public final class RedisLeaderLease implements LeaderLease {
   static final String LEASE_KEY = "fs:{arbiter}:lease";
@@ -27,6 +27,7 @@ public final class RedisLeaderLease implements LeaderLease {
   private static final String ACQUIRE = """
       local cur = redis.call('HMGET', KEYS[1], 'epoch', 'owner', 'advertise')
       if cur[1] and cur[2] ~= ARGV[1] then return {'0', cur[1], cur[3]} end
+      if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[4]) then redis.call('SET', KEYS[2], ARGV[4]) end
       local epoch = redis.call('INCR', KEYS[2])
       redis.call('HSET', KEYS[1], 'epoch', epoch, 'owner', ARGV[1], 'advertise', ARGV[2])
       redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -44,26 +45,21 @@ public final class RedisLeaderLease implements LeaderLease {
       return redis.call('DEL', KEYS[1])
       """;
 
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
-  private final RedisAsyncCommands<String, String> redis;
+  private final RedisConnection<String> connection;
+  private final RedisClusterAsyncCommands<String, String> redis;
   private final String owner;
   private final String advertise;
   private final LeaseSettings settings;
 
   /**
-   * Connects now. Every call then completes within the ttl, at once exceptionally while Redis is
-   * unreachable; a missed reply costs one renew interval of the ttl, not the lease.
+   * Connects now, to one Redis or a cluster ({@code redis-cluster://h1:p1,h2:p2}). Every call then
+   * completes within the ttl (a reply later than the ttl is worthless; renewals overlap, so a long
+   * timeout delays none), at once exceptionally while Redis is unreachable (rejected, not queued: a
+   * queued acquire could run long after we gave up on it); a missed reply costs one renew interval
+   * of the ttl, not the lease.
    */
   public RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings) {
-    RedisURI uri = RedisURI.create(redisUri);
-    // A reply later than the ttl is worthless; renewals overlap, so a long timeout delays none.
-    uri.setTimeout(Duration.ofMillis(settings.ttlMs()));
-    this.client = RedisClient.create();
-    // Rejected, not queued, while disconnected: a queued acquire could run long after we gave up on it.
-    client.setOptions(flashsale.store.redis.RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)).build());
-    this.connection = client.connect(uri);
+    this.connection = RedisConnection.open(redisUri, StringCodec.UTF8, Duration.ofMillis(settings.ttlMs()), true);
     this.redis = connection.async();
     this.owner = nodeId + "/" + UUID.randomUUID();
     this.advertise = advertise;
@@ -71,9 +67,9 @@ public final class RedisLeaderLease implements LeaderLease {
   }
 
   @Override
-  public CompletionStage<LeaseView> tryAcquire() {
+  public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
     return redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {LEASE_KEY, EPOCH_KEY},
-            owner, advertise, Long.toString(settings.ttlMs()))
+            owner, advertise, Long.toString(settings.ttlMs()), Long.toString(epochFloor))
         .thenApply(reply -> new LeaseView(
             "1".equals(reply.get(0)), Long.parseLong(reply.get(1)), reply.get(2) == null ? "" : reply.get(2)));
   }
@@ -87,12 +83,12 @@ public final class RedisLeaderLease implements LeaderLease {
 
   @Override
   public void release(long epoch) {
-    connection.sync().eval(RELEASE, ScriptOutputType.INTEGER, new String[] {LEASE_KEY}, owner, Long.toString(epoch));
+    redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {LEASE_KEY}, owner, Long.toString(epoch))
+        .toCompletableFuture().join();
   }
 
   @Override
   public void close() {
     connection.close();
-    client.shutdown();
   }
 }

@@ -97,8 +97,8 @@ final class Contender implements Leadership.Listener, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<LeaseView> tryAcquire() {
-      return whenThawed(real::tryAcquire);
+    public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
+      return whenThawed(() -> real.tryAcquire(epochFloor));
     }
 
     @Override

@@ -12,9 +12,10 @@ import flashsale.store.Sales;
 import flashsale.store.StoreFencedException;
 import flashsale.store.redis.RedisArbiterStore;
 import flashsale.store.testing.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import flashsale.store.redis.RedisConnection;
+import io.lettuce.core.codec.StringCodec;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,30 +28,33 @@ import org.junit.jupiter.api.Test;
  * The leader election on a real redis-server: {@link RedisLeaderLease} alone (one holder, a new
  * epoch per acquisition) and two {@link Leadership} contenders (one leads; when it stops renewing
  * or its lease is deleted the other takes over under a higher epoch, and the store fences the
- * deposed leader's writes).
+ * deposed leader's writes). {@code LeaderElectionRedisClusterTest} runs the same on a cluster.
  */
 class LeaderElectionRedisTest {
   static final LeaseSettings SETTINGS = new LeaseSettings(400, 100);
   /** Room for thread scheduling on a loaded CI host; the bound under test is ttl + renew. */
   static final long SLACK_MS = 3_000;
 
-  static RedisServer redis;
+  /** The URI of the store under test: a subclass may point at a cluster. */
+  static Supplier<String> redis;
+  private static RedisServer server;
   private Contender a;
   private Contender b;
 
   @BeforeAll
   static void startRedis() {
-    redis = RedisServer.start();
+    server = RedisServer.start();
+    redis = server::uri;
   }
 
   @AfterAll
   static void stopRedis() {
-    redis.close();
+    server.close();
   }
 
   @BeforeEach
   void clean() {
-    redis.flushAll();
+    server.flushAll();
   }
 
   @AfterEach
@@ -60,17 +64,17 @@ class LeaderElectionRedisTest {
 
   @Test
   void oneHolderAtATimeAndEveryAcquisitionTakesAHigherEpoch() {
-    try (var first = new RedisLeaderLease(redis.uri(), "a", "10.0.0.1:1", SETTINGS);
-        var second = new RedisLeaderLease(redis.uri(), "b", "10.0.0.2:2", SETTINGS)) {
-      LeaseView held = join(first.tryAcquire());
+    try (var first = new RedisLeaderLease(redis.get(), "a", "10.0.0.1:1", SETTINGS);
+        var second = new RedisLeaderLease(redis.get(), "b", "10.0.0.2:2", SETTINGS)) {
+      LeaseView held = join(first.tryAcquire(0));
       assertTrue(held.mine());
-      assertEquals(new LeaseView(false, held.epoch(), "10.0.0.1:1"), join(second.tryAcquire()), "the holder, named");
-      long again = join(first.tryAcquire()).epoch(); // re-acquiring our own lease still fences our last term
+      assertEquals(new LeaseView(false, held.epoch(), "10.0.0.1:1"), join(second.tryAcquire(0)), "the holder, named");
+      long again = join(first.tryAcquire(0)).epoch(); // re-acquiring our own lease still fences our last term
       assertTrue(again > held.epoch(), again + " after " + held.epoch());
       assertFalse(join(first.renew(held.epoch())), "a renewal under a superseded epoch");
       assertTrue(join(first.renew(again)));
       first.release(again);
-      LeaseView taken = join(second.tryAcquire());
+      LeaseView taken = join(second.tryAcquire(0));
       assertTrue(taken.mine() && taken.epoch() > again, "after release: " + taken);
       assertFalse(join(first.renew(again)), "the released lease is gone");
     }
@@ -78,8 +82,8 @@ class LeaderElectionRedisTest {
 
   @Test
   void theStandbyTakesOverWithinTtlPlusRenewOnceTheLeaderStopsRenewing() throws Exception {
-    a = new Contender(redis.uri(), "a", SETTINGS).start();
-    b = new Contender(redis.uri(), "b", SETTINGS).start();
+    a = new Contender(redis.get(), "a", SETTINGS).start();
+    b = new Contender(redis.get(), "b", SETTINGS).start();
     Contender leader = awaitOneLeader();
     Contender standby = leader == a ? b : a;
     long firstEpoch = leader.epoch();
@@ -106,8 +110,8 @@ class LeaderElectionRedisTest {
 
   @Test
   void aDeletedLeaseDeposesTheLeaderAndTheNextTermHasAHigherEpoch() throws Exception {
-    a = new Contender(redis.uri(), "a", SETTINGS).start();
-    b = new Contender(redis.uri(), "b", SETTINGS).start();
+    a = new Contender(redis.get(), "a", SETTINGS).start();
+    b = new Contender(redis.get(), "b", SETTINGS).start();
     Contender leader = awaitOneLeader();
     long firstEpoch = leader.epoch();
     deleteLease();
@@ -119,9 +123,9 @@ class LeaderElectionRedisTest {
 
   @Test
   void aDeposedLeadersWriteUnderItsOldEpochIsFencedByTheStore() throws Exception {
-    a = new Contender(redis.uri(), "a", SETTINGS).start();
-    b = new Contender(redis.uri(), "b", SETTINGS).start();
-    try (ArbiterStore store = new RedisArbiterStore(redis.uri())) {
+    a = new Contender(redis.get(), "a", SETTINGS).start();
+    b = new Contender(redis.get(), "b", SETTINGS).start();
+    try (ArbiterStore store = new RedisArbiterStore(redis.get())) {
       store.createEvent("create-fenced", Sales.event("fenced", 5, 1));
       Contender leader = awaitOneLeader();
       Contender standby = leader == a ? b : a;
@@ -169,12 +173,19 @@ class LeaderElectionRedisTest {
     return reply.toCompletableFuture().join();
   }
 
+  @Test
+  void anAcquireNeverIssuesAnEpochAtOrBelowTheFloor() {
+    try (var lease = new RedisLeaderLease(redis.get(), "a", "10.0.0.1:1", SETTINGS)) {
+      long first = join(lease.tryAcquire(0)).epoch();
+      long aboveFloor = join(lease.tryAcquire(first + 40)).epoch();
+      assertEquals(first + 41, aboveFloor, "a counter behind the floor (rolled back by a failover) jumps past it");
+      assertEquals(aboveFloor + 1, join(lease.tryAcquire(3)).epoch(), "a low floor changes nothing");
+    }
+  }
+
   private static void deleteLease() {
-    RedisClient client = RedisClient.create(redis.uri());
-    try (StatefulRedisConnection<String, String> c = client.connect()) {
-      assertEquals(1L, c.sync().del(RedisLeaderLease.LEASE_KEY));
-    } finally {
-      client.shutdown();
+    try (var c = RedisConnection.open(redis.get(), StringCodec.UTF8, null, false)) {
+      assertEquals(1L, c.async().del(RedisLeaderLease.LEASE_KEY).toCompletableFuture().join());
     }
   }
 }

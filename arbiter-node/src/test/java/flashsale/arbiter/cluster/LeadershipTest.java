@@ -169,6 +169,21 @@ class LeadershipTest {
   }
 
   @Test
+  void aRecoveryFencedByAnEqualOrHigherEpochStepsDownAndTheNextAcquireGoesAboveIt() {
+    tickAt(0);
+    assertEquals(0, lease.floors.getLast(), "no floor before any epoch was seen");
+    lease.replyAcquire(true, 5); // the counter went back in a failover: another leader holds 5 already
+    term.fencedBy(5, "epoch 5 equals fencing epoch 5 of event e1, claimed by another writer");
+    assertEquals(LeaderState.STANDBY, leadership.state());
+    tickAt(250);
+    assertEquals(5, lease.floors.getLast(), "the next epoch must be above the one that fenced us");
+    lease.replyAcquire(true, 6);
+    term.fencedBy(3, "a lower epoch never lowers the floor");
+    tickAt(500);
+    assertEquals(5, lease.floors.getLast());
+  }
+
+  @Test
   void aStandbyNamesTheHolderAndTriesAgainEachInterval() {
     tickAt(0);
     lease.replyAcquireOther(3, "10.0.0.9:9090");
@@ -194,12 +209,14 @@ class LeadershipTest {
   private static final class ScriptedLease implements LeaderLease {
     final ArrayDeque<CompletableFuture<LeaseView>> acquireReplies = new ArrayDeque<>();
     final ArrayDeque<CompletableFuture<Boolean>> renewReplies = new ArrayDeque<>();
+    final List<Long> floors = new ArrayList<>();
     int acquires;
     int renewals;
 
     @Override
-    public CompletionStage<LeaseView> tryAcquire() {
+    public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
       acquires++;
+      floors.add(epochFloor);
       var reply = new CompletableFuture<LeaseView>();
       acquireReplies.add(reply);
       return reply;

@@ -84,7 +84,7 @@ final class EventState {
   private void requireCurrent(long fencingEpoch) {
     if (fencingEpoch < fenceEpoch) {
       throw new StoreFencedException("epoch " + fencingEpoch + " is below fencing epoch " + fenceEpoch
-          + " of event " + spec.eventId());
+          + " of event " + spec.eventId(), fenceEpoch);
     }
   }
 

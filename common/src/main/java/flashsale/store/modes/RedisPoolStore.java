@@ -1,18 +1,14 @@
 package flashsale.store.modes;
 
-import flashsale.store.redis.FunctionLibrary;
-
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
 import flashsale.shard.ShardBackend;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
+import flashsale.store.redis.FunctionLibrary;
+import flashsale.store.redis.RedisConnection;
+import flashsale.store.redis.RedisTarget;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -23,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stock pools of CENTRAL and SHARDED events on one Redis 7+ (lettuce), through the function
+ * The stock pools of CENTRAL and SHARDED events on one Redis 7+ or a Redis Cluster (lettuce), through the function
  * library {@code modes.lua}: a region node buys from the central pool or its own shard, and the
  * arbiter's rebalancer moves shard stock with the transfer steps ({@link #shard}). Safe from any
  * thread: lettuce pipelines concurrent calls over one connection.
@@ -32,28 +28,26 @@ public final class RedisPoolStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisPoolStore.class);
   private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, byte[]> connection;
+  private final RedisConnection<byte[]> connection;
   final FunctionLibrary functions;
   private final String buy;
 
-  /** Connects to {@code redis://host:port[/db]} and loads the library (fails fast without Redis 7). */
+  /**
+   * Connects to {@code redis://host:port[/db]}, or a cluster's seeds {@code redis-cluster://h1:p1,h2:p2}
+   * (see {@link RedisTarget}), and loads the library on every master (fails fast without Redis 7).
+   * Async calls time out too, so no purchase waits forever on a dead store.
+   */
   public RedisPoolStore(String redisUri) {
-    this.client = RedisClient.create();
-    // Async calls time out too, so no purchase waits forever on a dead store.
-    client.setOptions(flashsale.store.redis.RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())).build());
+    this.connection = RedisConnection.open(redisUri, CODEC, Duration.ofSeconds(2), false);
     try {
-      RedisURI uri = RedisURI.create(redisUri);
-      uri.setTimeout(Duration.ofSeconds(2));
-      this.connection = client.connect(CODEC, uri);
-      this.functions = new FunctionLibrary(connection.async(), RedisPoolStore.class, "modes.lua");
+      this.functions = new FunctionLibrary(connection, RedisPoolStore.class, "modes.lua");
       functions.load();
     } catch (RuntimeException e) {
-      client.shutdown();
+      connection.close();
       throw e;
     }
     this.buy = functions.function("fs_modes_buy");
-    log.info("pool store connected uri={}", redisUri);
+    log.info("pool store connected target={}", connection.target().describe());
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
@@ -127,6 +121,5 @@ public final class RedisPoolStore implements AutoCloseable {
   @Override
   public void close() {
     connection.close();
-    client.shutdown();
   }
 }

@@ -1,7 +1,7 @@
 package flashsale.store.redis;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,13 +17,15 @@ final class ArbiterFunctions {
   final String persistBatch;
   final String fenceEvent;
   final String decisionsRange;
+  final String liveMembers;
 
-  ArbiterFunctions(RedisAsyncCommands<String, byte[]> redis) {
+  ArbiterFunctions(RedisConnection<byte[]> redis) {
     this.library = new FunctionLibrary(redis, ArbiterFunctions.class, SOURCE);
     this.createEvent = library.function("fs_create_event");
     this.persistBatch = library.function("fs_persist_batch");
     this.fenceEvent = library.function("fs_fence_event");
     this.decisionsRange = library.function("fs_decisions_range");
+    this.liveMembers = library.function("fs_live_members");
   }
 
   /** Loads the library now, so that a server without Functions (before 7.0) fails at startup. */
@@ -33,5 +35,10 @@ final class ArbiterFunctions {
 
   <T> CompletableFuture<T> call(String function, ScriptOutputType type, String[] keys, byte[]... args) {
     return library.call(function, type, keys, args);
+  }
+
+  <T> CompletableFuture<T> callOn(RedisClusterAsyncCommands<String, byte[]> server, String function,
+      ScriptOutputType type, byte[]... args) {
+    return library.callOn(server, function, type, new String[0], args);
   }
 }

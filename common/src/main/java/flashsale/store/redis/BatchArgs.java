@@ -9,17 +9,18 @@ import flashsale.sale.DecisionBatch;
 /**
  * Lays a batch out as the arguments of the persist function: event id, batch sequence, first
  * rank, count, the writer's fencing epoch, the batch's late decisions, the stamp and request id of
- * the last ticket released in order (empty when none), then per decision its request id, user id, units won and encoded decision, and,
+ * the last ticket released in order (empty when none), the writer's id (whose claim an equal
+ * epoch must match), then per decision its request id, user id, units won and encoded decision, and,
  * for winners only, region and arrival micros for the outbox entry.
  */
 final class BatchArgs {
-  private static final int HEADER = 8;
+  private static final int HEADER = 9;
   private static final int PER_DECISION = 4;
   private static final int PER_WINNER = 2;
 
   private BatchArgs() {}
 
-  static byte[][] of(DecisionBatch batch, long fencingEpoch) {
+  static byte[][] of(DecisionBatch batch, long fencingEpoch, String writer) {
     int winners = (int) batch.decisions().stream().filter(Decision::won).count();
     byte[][] args = new byte[HEADER + PER_DECISION * batch.decisions().size() + PER_WINNER * winners][];
     int i = 0;
@@ -31,6 +32,7 @@ final class BatchArgs {
     args[i++] = number(batch.lateDecisions());
     args[i++] = utf8(batch.releasedThrough().map(t -> Long.toString(t.stampMicros())).orElse(""));
     args[i++] = utf8(batch.releasedThrough().map(EventHead.Released::text).orElse(""));
+    args[i++] = utf8(writer);
     for (Decision d : batch.decisions()) {
       args[i++] = utf8(d.requestId());
       args[i++] = utf8(d.ticket().userId());

@@ -2,23 +2,44 @@ package flashsale.store.redis;
 
 /**
  * The Redis keys of one event. All share the hash tag {@code {eventId}}, so they live in one
- * Redis Cluster slot and a single function call may touch them together.
+ * Redis Cluster slot and a single function call may touch them together; the slot's index keys
+ * carry that slot's own tag ({@link SlotTags}), so the call that creates an event indexes it too.
  */
 record EventKeys(String eventId) {
-  /** The set of all event ids; written outside functions because it spans events. */
-  static final String EVENT_INDEX = "fs:events";
-
-  /**
-   * The set of events not yet finished: all a new leader claims and loads. Spans events, so it is
-   * written outside functions; an event enters at creation and leaves when its leader finishes it.
-   */
-  static final String LIVE_INDEX = "fs:live";
+  /** The live-event set of the layout before the per-slot indexes: still read, and finished events leave it. */
+  static final String LEGACY_LIVE_INDEX = "fs:live";
 
   /**
    * Hash: create request id to the event id it created (AIP-155: a reused request id must not
    * create a second event). Spans events, so it is written outside functions.
    */
   static final String CREATE_REQUESTS = "fs:create-requests";
+
+  /** The event's Redis Cluster slot: its keys' and its index entries'. */
+  int slot() {
+    return SlotTags.slotOf(meta());
+  }
+
+  /**
+   * Set: ids of the events of this event's slot, created and not yet finished (what a new leader
+   * claims and loads). Written by the create call itself; an event leaves when its leader finishes it.
+   */
+  String liveIndex() {
+    return liveIndex(slot());
+  }
+
+  /** Set: ids of every event of this event's slot, written by the create call itself. */
+  String eventIndex() {
+    return eventIndex(slot());
+  }
+
+  static String liveIndex(int slot) {
+    return "fs:{" + SlotTags.of(slot) + "}:live";
+  }
+
+  static String eventIndex(int slot) {
+    return "fs:{" + SlotTags.of(slot) + "}:events";
+  }
 
   /** Hash: the event's spec, its creating request id, remaining stock and last decided rank. */
   String meta() {

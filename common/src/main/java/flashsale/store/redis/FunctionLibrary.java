@@ -4,35 +4,42 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
  * A Redis Function library kept as a resource: loads it under a name that carries a hash of its
- * source (so processes with different builds never replace each other's code) and calls its
- * functions, reloading once should the server have lost them (FUNCTION FLUSH, restart without
- * persistence).
+ * source (so processes with different builds never replace each other's code) on every master,
+ * and calls its functions. Functions live per server, so on a cluster the library is loaded on
+ * every master at start, again whenever lettuce sees the topology change (a master added or
+ * replaced), and, should a call still find the function missing (FUNCTION FLUSH, a restart without
+ * persistence, a master promoted before the refresh), on every master before that call is retried once.
  */
 public final class FunctionLibrary {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FunctionLibrary.class);
-  private final RedisAsyncCommands<String, byte[]> redis;
+  private final RedisConnection<byte[]> redis;
   private final String code;
   private final String version;
   private final String source;
 
-  public FunctionLibrary(RedisAsyncCommands<String, byte[]> redis, Class<?> owner, String source) {
+  public FunctionLibrary(RedisConnection<byte[]> redis, Class<?> owner, String source) {
     this.redis = redis;
     this.source = source;
     String template = read(owner, source);
     this.version = HexFormat.of().formatHex(sha1(template), 0, 6);
     this.code = template.replace("%VERSION%", version);
+    redis.onTopologyChange(() -> loadAsync().whenComplete((ok, failure) -> {
+      if (failure != null) LOG.warn("reloading library after a topology change failed source={}: {}", source, failure.toString());
+      else LOG.info("library loaded on every master after a topology change source={} masters={}", source, ok.size());
+    }));
   }
 
   /** The versioned name of a function the library registers as {@code <prefix>_%VERSION%}. */
@@ -50,16 +57,25 @@ public final class FunctionLibrary {
     }
   }
 
+  /** Calls {@code function} on the master of its first key's slot. */
   public <T> CompletableFuture<T> call(String function, ScriptOutputType type, String[] keys, byte[]... args) {
-    return redis.<T>fcall(function, type, keys, args).toCompletableFuture().exceptionallyCompose(failure -> {
+    return callOn(redis.async(), function, type, keys, args);
+  }
+
+  /** Calls {@code function} through {@code server} (e.g. one master's own connection). */
+  public <T> CompletableFuture<T> callOn(RedisClusterAsyncCommands<String, byte[]> server, String function,
+      ScriptOutputType type, String[] keys, byte[]... args) {
+    return server.<T>fcall(function, type, keys, args).toCompletableFuture().exceptionallyCompose(failure -> {
       if (!isFunctionMissing(failure)) return CompletableFuture.failedFuture(failure);
       LOG.warn("function missing on server, reloading library source={} function={}", source, function);
-      return loadAsync().thenCompose(ok -> redis.<T>fcall(function, type, keys, args).toCompletableFuture());
+      return redis.refreshTopology().thenCompose(fresh -> loadAsync())
+          .thenCompose(ok -> server.<T>fcall(function, type, keys, args).toCompletableFuture());
     });
   }
 
-  private CompletableFuture<String> loadAsync() {
-    return redis.functionLoad(code, true).toCompletableFuture();
+  /** Loads (replacing the same version) on every master; completes with each master's reply. */
+  private CompletableFuture<List<String>> loadAsync() {
+    return redis.onEveryMaster(master -> master.functionLoad(code, true));
   }
 
   private static boolean isFunctionMissing(Throwable failure) {

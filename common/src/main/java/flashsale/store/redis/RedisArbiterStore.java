@@ -12,18 +12,11 @@ import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreRefusedException;
 import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.Range;
 import io.lettuce.core.Limit;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -32,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -41,62 +35,47 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link ArbiterStore} on Redis 7+ (lettuce). Every write and every multi-key read is one call
- * of a function in {@code arbiter.lua}, which keeps it atomic and, since all keys of an event
- * share its hash tag, Redis Cluster ready. One connection serves all threads: lettuce pipelines
- * concurrent calls over it.
+ * The {@link ArbiterStore} on Redis 7+ or a Redis/Valkey Cluster (lettuce). Every write and every
+ * multi-key read is one call of a function in {@code arbiter.lua}, which keeps it atomic; all keys
+ * of an event share its hash tag, and its index entries sit in the same slot ({@link EventKeys}),
+ * so each call runs on the one master of that slot. One connection serves all threads: lettuce
+ * pipelines concurrent calls over it (per master on a cluster).
  *
  * <p>{@link #persistBatch} futures complete on a single store thread, in the order Redis
  * answered, never on a lettuce I/O thread, so a callback may call this store synchronously.
+ *
+ * <p>Each store is one writer for fencing: an event it claimed under epoch e refuses epoch e from
+ * any other store (epochs can repeat after a failover of the master holding their counter).
  */
 public final class RedisArbiterStore implements ArbiterStore {
   private static final Logger log = LoggerFactory.getLogger(RedisArbiterStore.class);
   /** Keys and hash fields are text; values are bytes, so encoded decisions pass unchanged. */
   private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
-  private final RedisClient client;
-  private final boolean ownsClient;
-  private final StatefulRedisConnection<String, byte[]> connection;
-  private final RedisAsyncCommands<String, byte[]> redis;
+  private final RedisConnection<byte[]> connection;
+  private final RedisClusterAsyncCommands<String, byte[]> redis;
   private final ArbiterFunctions functions;
+  private final String writer = UUID.randomUUID().toString();
   private final ExecutorService callbacks = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("redis-store-callbacks").unstarted(r));
 
-  /** Connects to {@code redis://host:port[/db]}; {@link #close()} shuts the client down. */
+  /**
+   * Connects to {@code redis://host:port[/db]} (or {@code rediss://}), or to a cluster through its
+   * seeds, {@code redis-cluster://host1:port1,host2:port2} (see {@link RedisTarget}), and loads the
+   * function library on every master. Async calls time out after the URI's timeout, so no persist
+   * future waits forever. {@link #close()} shuts the client down.
+   */
   public RedisArbiterStore(String redisUri) {
-    this(RedisURI.create(redisUri));
-  }
-
-  /** Connects to {@code uri}; {@link #close()} shuts the client down. */
-  public RedisArbiterStore(RedisURI uri) {
-    this(ownedClient(), uri, true);
-  }
-
-  /** Connects through a client the caller owns: {@link #close()} closes only this store's connection. */
-  public RedisArbiterStore(RedisClient client, RedisURI uri) {
-    this(client, uri, false);
-  }
-
-  private RedisArbiterStore(RedisClient client, RedisURI uri, boolean ownsClient) {
-    this.client = client;
-    this.ownsClient = ownsClient;
+    this.connection = RedisConnection.open(redisUri, CODEC, null, false);
     try {
-      this.connection = client.connect(CODEC, uri);
       this.redis = connection.async();
-      this.functions = new ArbiterFunctions(redis);
+      this.functions = new ArbiterFunctions(connection);
       functions.load();
     } catch (RuntimeException e) {
       releaseAll();
       throw e;
     }
-    log.info("redis store connected host={} port={} db={}", uri.getHost(), uri.getPort(), uri.getDatabase());
-  }
-
-  private static RedisClient ownedClient() {
-    RedisClient client = RedisClient.create();
-    // Async calls time out too (after the URI's timeout), so no persist future waits forever.
-    client.setOptions(RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())).build());
-    return client;
+    log.info("redis store connected target={} writer={}", connection.target().describe(), writer);
   }
 
   @Override
@@ -106,7 +85,7 @@ public final class RedisArbiterStore implements ArbiterStore {
     EventKeys keys = new EventKeys(spec.eventId());
     List<byte[]> args = new ArrayList<>(List.of(requestId.getBytes(UTF_8)));
     args.addAll(EventCodec.fields(spec));
-    String[] keyNames = {keys.meta()};
+    String[] keyNames = {keys.meta(), keys.liveIndex(), keys.eventIndex()};
     List<Object> stored;
     try {
       stored = read(spec.eventId(), functions.createEvent, keyNames, args.toArray(byte[][]::new));
@@ -115,9 +94,6 @@ public final class RedisArbiterStore implements ArbiterStore {
       await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
       throw e;
     }
-    // The indexes span events, so they cannot be in the function; a retried create repairs them.
-    await(spec.eventId(), redis.sadd(EventKeys.EVENT_INDEX, spec.eventId().getBytes(UTF_8)));
-    await(spec.eventId(), redis.sadd(EventKeys.LIVE_INDEX, spec.eventId().getBytes(UTF_8)));
     EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));
     log.info("event stored event={} stock={} request={}", storedSpec.eventId(), storedSpec.stock(), requestId);
     return StoreRules.sameRequestOrRefuse(requestId, storedSpec, spec);
@@ -146,22 +122,26 @@ public final class RedisArbiterStore implements ArbiterStore {
   @Override
   public List<EventSpec> listLiveEvents() {
     List<EventSpec> live = new ArrayList<>();
-    ScanArgs page = ScanArgs.Builder.limit(PAGE);
-    ValueScanCursor<byte[]> cursor = await("*", redis.sscan(EventKeys.LIVE_INDEX, page));
-    while (true) {
-      List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();
-      for (byte[] id : cursor.getValues()) {
-        metas.add(redis.hgetall(new EventKeys(new String(id, UTF_8)).meta()).toCompletableFuture());
-      }
-      metas.forEach(meta -> spec(await("*", meta)).ifPresent(live::add));
-      if (cursor.isFinished()) return live;
-      cursor = await("*", redis.sscan(EventKeys.LIVE_INDEX, cursor, page));
+    List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();
+    for (String id : new LiveIndex(connection, functions).ids()) {
+      metas.add(redis.hgetall(new EventKeys(id).meta()).toCompletableFuture());
+      if (metas.size() == PAGE) drainInto(metas, live);
     }
+    drainInto(metas, live);
+    return live;
+  }
+
+  private static void drainInto(List<CompletableFuture<Map<String, byte[]>>> metas, List<EventSpec> live) {
+    metas.forEach(meta -> spec(await("*", meta)).ifPresent(live::add));
+    metas.clear();
   }
 
   @Override
   public void finishEvent(String eventId) {
-    await(eventId, redis.srem(EventKeys.LIVE_INDEX, eventId.getBytes(UTF_8)));
+    EventKeys keys = new EventKeys(eventId);
+    byte[] id = eventId.getBytes(UTF_8);
+    await(eventId, redis.srem(keys.liveIndex(), id));
+    await(eventId, redis.srem(EventKeys.LEGACY_LIVE_INDEX, id));
     log.info("event finished event={}", eventId);
   }
 
@@ -170,7 +150,7 @@ public final class RedisArbiterStore implements ArbiterStore {
     EventKeys keys = new EventKeys(batch.eventId());
     String[] keyNames = {keys.meta(), keys.decisions(), keys.log(), keys.users(), keys.outbox()};
     CompletableFuture<List<Object>> written = functions.call(
-        functions.persistBatch, ScriptOutputType.MULTI, keyNames, BatchArgs.of(batch, fencingEpoch));
+        functions.persistBatch, ScriptOutputType.MULTI, keyNames, BatchArgs.of(batch, fencingEpoch, writer));
     return written.handleAsync(
         (reply, failure) -> {
           if (failure != null) throw RedisErrors.translate(batch.eventId(), failure);
@@ -190,7 +170,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   public void fenceEvent(String eventId, long fencingEpoch) {
     String[] keyNames = {new EventKeys(eventId).meta()};
     await(eventId, functions.call(functions.fenceEvent, ScriptOutputType.INTEGER, keyNames,
-        eventId.getBytes(UTF_8), ascii(fencingEpoch)));
+        eventId.getBytes(UTF_8), ascii(fencingEpoch), writer.getBytes(UTF_8)));
     log.info("event claimed event={} epoch={}", eventId, fencingEpoch);
   }
 
@@ -251,7 +231,7 @@ public final class RedisArbiterStore implements ArbiterStore {
     }
   }
 
-  /** Closes the connection, then the client if this store created it, then the callback thread. */
+  /** Closes the connection and its client, then the callback thread. */
   @Override
   public void close() {
     releaseAll();
@@ -259,8 +239,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   private void releaseAll() {
-    if (connection != null) connection.close();
-    if (ownsClient) client.shutdown();
+    connection.close();
     callbacks.shutdown();
     try {
       if (!callbacks.awaitTermination(5, TimeUnit.SECONDS)) log.warn("store callbacks still running after close");

@@ -21,11 +21,17 @@ final class RedisErrors {
       String message = e.getMessage();
       String context = "event " + eventId + ": ";
       if (message.startsWith("REJECTED ")) return new StoreRejectedException(context + message.substring(9));
-      if (message.startsWith("FENCED ")) return new StoreFencedException(message.substring(7));
+      if (message.startsWith("FENCED ")) return new StoreFencedException(message.substring(7), claimedEpoch(message));
       if (message.startsWith("NOEVENT ")) return new EventNotFoundException(message.substring(8));
       if (message.startsWith("EXISTS ")) return new EventExistsException(context + message.substring(7));
     }
     return cause instanceof RuntimeException r ? r : new IllegalStateException(context(eventId, cause), cause);
+  }
+
+  /** The number after "fencing epoch " in arbiter.lua's FENCED replies; 0 when absent. */
+  private static long claimedEpoch(String message) {
+    var m = java.util.regex.Pattern.compile("fencing epoch (\\d+)").matcher(message);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
   private static Throwable unwrap(Throwable failure) {

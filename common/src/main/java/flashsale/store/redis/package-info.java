@@ -11,7 +11,11 @@
  *   <li>{@code fs:{e}:outbox} stream: one entry per winner
  * </ul>
  *
- * <p>Plus {@code fs:events}, the set of event ids, written outside functions. The server-side
- * logic is the function library {@code arbiter.lua} beside these classes.
+ * <p>Plus, per Redis Cluster slot s, {@code fs:{t}:live} and {@code fs:{t}:events} (t a tag that
+ * hashes to s, see {@code SlotTags}): the live and all event ids of that slot, written by the
+ * function call that creates the event. {@code fs:create-requests} (create request id to event id)
+ * is the one key that spans events. The server-side logic is the function library
+ * {@code arbiter.lua} beside these classes. {@link flashsale.store.redis.RedisConnection} is one
+ * server or a cluster, chosen by the URI ({@link flashsale.store.redis.RedisTarget}).
  */
 package flashsale.store.redis;

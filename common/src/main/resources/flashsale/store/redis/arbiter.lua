@@ -33,23 +33,36 @@ local function call_chunked(command, key, values)
   end
 end
 
--- KEYS: meta. ARGV: create request id, then the spec as field/value pairs.
--- Idempotent by request id: a retry gets the event stored first, another request id an error.
+local function spec_field(args, name)
+  for i = 2, #args - 1, 2 do
+    if args[i] == name then return args[i + 1] end
+  end
+  error('create without ' .. name)
+end
+
+-- KEYS: meta, the slot's live index, the slot's event index (same slot: see SlotTags). ARGV:
+-- create request id, then the spec as field/value pairs. The event enters both indexes in this
+-- same call, so no event exists unindexed. Idempotent by request id: a retry gets the event stored
+-- first (and leaves the indexes alone: a finished event stays finished), another request id an error.
 local function create_event(keys, args)
   local meta = keys[1]
   local creator = redis.call('HGET', meta, 'create_request_id')
   if not creator then
     redis.call('HSET', meta, 'create_request_id', unpack(args))
+    local event_id = spec_field(args, 'event_id')
+    redis.call('SADD', keys[2], event_id)
+    redis.call('SADD', keys[3], event_id)
   elseif creator ~= args[1] then
     return redis.error_reply('EXISTS event was created by request id ' .. creator)
   end
   return redis.call('HGETALL', meta)
 end
 
--- ARGV from 9 on, per decision: request_id, user_id, units_won, encoded decision and, for a
--- winner only, region and arrival_micros (kept as strings: micros exceed Lua's exact integers
--- once arithmetic touches them).
-local FIRST_DECISION = 9
+-- ARGV 9: the writer (one per store connection: see fence_error). From 10 on, per decision:
+-- request_id, user_id, units_won, encoded decision and, for a winner only, region and
+-- arrival_micros (kept as strings: micros exceed Lua's exact integers once arithmetic touches them).
+local WRITER = 9
+local FIRST_DECISION = 10
 local function parse_batch(args)
   local batch = { count = tonumber(args[4]), rids = {}, uids = {}, units = {}, blobs = {},
     regions = {}, arrivals = {} }
@@ -162,9 +175,8 @@ local function write_batch(keys, args, batch, first_rank, remaining, totals, uni
   write_head(keys, args, batch, first_rank, remaining)
   redis.call('HSET', keys[1], 'remaining', int(remaining - units_won),
     'last_rank', int(first_rank + batch.count - 1), 'last_batch_sequence', args[2])
-  if tonumber(args[5]) > tonumber(redis.call('HGET', keys[1], 'fence_epoch') or '0') then
-    redis.call('HSET', keys[1], 'fence_epoch', args[5])
-  end
+  -- fence_error let this writer through, so its epoch is above the claim, or equal and its own or unowned.
+  if tonumber(args[5]) > 0 then redis.call('HSET', keys[1], 'fence_epoch', args[5], 'fence_writer', args[WRITER]) end
   for n = 1, batch.count do
     if batch.units[n] > 0 then
       redis.call('XADD', keys[5], '*', 'event_id', args[1], 'request_id', batch.rids[n],
@@ -175,10 +187,22 @@ local function write_batch(keys, args, batch, first_rank, remaining, totals, uni
 end
 
 -- A writer whose epoch is below the one that last claimed the event was deposed: it must not
--- write. Checked in the same call that deducts stock, so no stale leader can slip a batch in.
-local function fenced(args, claimed)
-  return redis.error_reply('FENCED epoch ' .. args[5] .. ' is below fencing epoch ' .. claimed
-    .. ' of event ' .. args[1])
+-- write. Nor may a writer claiming the SAME epoch as another writer: epochs come from a counter
+-- on one master, which an asynchronous failover can roll back, so two leaders may hold equal
+-- epochs; the first to claim the event keeps it (the other steps down and takes an epoch above
+-- this one). A claim with no writer recorded (older data, or epoch 0 of a writer without lease)
+-- passes. Returns the error, or nil when the writer may go on.
+local function fence_error(event_id, epoch, writer, claimed, claimed_by)
+  local mine = tonumber(epoch)
+  local theirs = tonumber(claimed or '0')
+  if mine < theirs then
+    return redis.error_reply('FENCED epoch ' .. epoch .. ' is below fencing epoch ' .. theirs .. ' of event ' .. event_id)
+  end
+  if mine == theirs and mine > 0 and claimed_by and claimed_by ~= writer then
+    return redis.error_reply('FENCED epoch ' .. epoch .. ' equals fencing epoch ' .. theirs .. ' of event ' .. event_id
+      .. ', claimed by another writer')
+  end
+  return nil
 end
 
 -- KEYS: meta, decisions, log, users, outbox. ARGV: event_id, batch_sequence, first_rank, count,
@@ -189,10 +213,10 @@ end
 -- decided or users would pass the limit. A stale epoch answers FENCED, any other broken rule
 -- REJECTED. Anything but OK writes nothing.
 local function persist_batch(keys, args)
-  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch')
+  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch', 'fence_writer')
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
-  local claimed = tonumber(meta[4] or '0')
-  if tonumber(args[5]) < claimed then return fenced(args, meta[4]) end
+  local stale = fence_error(args[1], args[5], args[WRITER], meta[4], meta[5])
+  if stale then return stale end
   local remaining, last_rank, per_user_limit = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
   local first_rank = tonumber(args[3])
   local batch = parse_batch(args)
@@ -216,18 +240,31 @@ local function persist_batch(keys, args)
   return { 'OK' }
 end
 
--- KEYS: meta. ARGV: event_id, fencing_epoch. A new leader claims the event before it reads the
--- ledger: from then on every write under a lower epoch is FENCED, so the ledger it reads is final
--- for all earlier leaders. Returns 1; FENCED when a higher epoch already claimed it.
+-- KEYS: meta. ARGV: event_id, fencing_epoch, writer. A new leader claims the event before it
+-- reads the ledger: from then on every write under a lower epoch (or the same epoch from another
+-- writer) is FENCED, so the ledger it reads is final for all earlier leaders. Returns 1; FENCED
+-- when a higher epoch, or this epoch of another writer, already claimed it.
 local function fence_event(keys, args)
-  local meta = redis.call('HMGET', keys[1], 'remaining', 'fence_epoch')
+  local meta = redis.call('HMGET', keys[1], 'remaining', 'fence_epoch', 'fence_writer')
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
-  local claimed = tonumber(meta[2] or '0')
-  if tonumber(args[2]) < claimed then
-    return redis.error_reply('FENCED epoch ' .. args[2] .. ' is below fencing epoch ' .. meta[2] .. ' of event ' .. args[1])
-  end
-  redis.call('HSET', keys[1], 'fence_epoch', args[2])
+  local stale = fence_error(args[1], args[2], args[3], meta[2], meta[3])
+  if stale then return stale end
+  redis.call('HSET', keys[1], 'fence_epoch', args[2], 'fence_writer', args[3])
   return 1
+end
+
+-- No KEYS. ARGV: live-index keys of several slots, all served by the master this call is sent to
+-- (hence given as arguments, which Cluster does not route, and the allow-cross-slot-keys flag).
+-- Returns the members of all of them: one call reads a master's share of the index instead of one
+-- command per slot. A key of a slot this master no longer serves fails the call (the caller
+-- re-reads the topology).
+local function live_members(keys, args)
+  local out = {}
+  for i = 1, #args do
+    local ids = redis.call('SMEMBERS', args[i])
+    for j = 1, #ids do out[#out + 1] = ids[j] end
+  end
+  return out
 end
 
 -- KEYS: log, decisions. ARGV: first index, last index (0-based, inclusive).
@@ -242,3 +279,5 @@ local function read_only(name, callback)
   redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }
 end
 read_only('fs_decisions_range_%VERSION%', decisions_range)
+redis.register_function { function_name = 'fs_live_members_%VERSION%', callback = live_members,
+  flags = { 'no-writes', 'allow-cross-slot-keys' } }

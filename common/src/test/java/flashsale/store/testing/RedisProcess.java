@@ -27,14 +27,16 @@ final class RedisProcess implements RedisServer.Backend {
   private final Path dir;
   private final int port;
   private final boolean appendOnly;
+  private final List<String> extraArgs;
   private final Thread killOnExit;
   private Process process;
 
-  private RedisProcess(Path binary, Path dir, int port, boolean appendOnly) {
+  private RedisProcess(Path binary, Path dir, int port, boolean appendOnly, List<String> extraArgs) {
     this.binary = binary;
     this.dir = dir;
     this.port = port;
     this.appendOnly = appendOnly;
+    this.extraArgs = List.copyOf(extraArgs);
     // A test JVM that dies without close() must not leave servers behind.
     this.killOnExit = new Thread(this::kill, "redis-" + port + "-reaper");
   }
@@ -51,10 +53,15 @@ final class RedisProcess implements RedisServer.Backend {
   }
 
   static RedisProcess start(Path binary, boolean appendOnly) {
+    return start(binary, appendOnly, List.of());
+  }
+
+  /** With {@code extraArgs} appended to the command line (e.g. cluster mode). */
+  static RedisProcess start(Path binary, boolean appendOnly, List<String> extraArgs) {
     IllegalStateException lastFailure = null;
     // The free port may be taken between probing and binding; another port then usually works.
     for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-      RedisProcess server = new RedisProcess(binary, tempDir(), freePort(), appendOnly);
+      RedisProcess server = new RedisProcess(binary, tempDir(), freePort(), appendOnly, extraArgs);
       try {
         server.launch();
         Runtime.getRuntime().addShutdownHook(server.killOnExit);
@@ -73,6 +80,7 @@ final class RedisProcess implements RedisServer.Backend {
         binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
         "--daemonize", "no"));
     command.addAll(persistenceArgs(appendOnly));
+    command.addAll(extraArgs);
     try {
       process = new ProcessBuilder(command)
           .redirectErrorStream(true)

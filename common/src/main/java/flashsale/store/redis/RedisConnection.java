@@ -1,0 +1,174 @@
+package flashsale.store.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.api.StatefulConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import reactor.core.Disposable;
+
+/**
+ * One lettuce connection to what a {@link RedisTarget} names, through lettuce's own client for it:
+ * {@link RedisClient} for one server, {@link RedisClusterClient} for a cluster (commands routed by
+ * their first key's slot, MOVED/ASK followed, topology refreshed periodically and on redirects).
+ * Callers see {@link RedisClusterAsyncCommands}, which both clients' commands implement, so a store
+ * is written once for both. Owns its client: {@link #close()} shuts it down.
+ */
+public final class RedisConnection<V> implements AutoCloseable {
+  /** How often a cluster client re-reads the topology even without a redirect. */
+  static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
+
+  private final RedisClient client;
+  private final RedisClusterClient clusterClient;
+  private final StatefulConnection<String, V> connection;
+  private final RedisClusterAsyncCommands<String, V> async;
+  private final RedisTarget target;
+  private final List<Disposable> subscriptions = new ArrayList<>();
+
+  private RedisConnection(RedisClient client, RedisClusterClient clusterClient, StatefulConnection<String, V> connection,
+      RedisClusterAsyncCommands<String, V> async, RedisTarget target) {
+    this.client = client;
+    this.clusterClient = clusterClient;
+    this.connection = connection;
+    this.async = async;
+    this.target = target;
+  }
+
+  /**
+   * Connects now.
+   *
+   * @param timeout every command's timeout (async calls time out too); null keeps the URI's
+   * @param rejectWhileDisconnected refuse commands at once while disconnected instead of queueing them
+   */
+  public static <V> RedisConnection<V> open(String uri, RedisCodec<String, V> codec, Duration timeout,
+      boolean rejectWhileDisconnected) {
+    RedisTarget target = RedisTarget.parse(uri);
+    if (timeout != null) target.seeds().forEach(seed -> seed.setTimeout(timeout));
+    ClientOptions.DisconnectedBehavior whileDown = rejectWhileDisconnected
+        ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : ClientOptions.DisconnectedBehavior.DEFAULT;
+    if (!target.cluster()) {
+      RedisClient client = RedisClient.create();
+      client.setOptions(RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
+          .disconnectedBehavior(whileDown)).build());
+      try {
+        StatefulRedisConnection<String, V> c = client.connect(codec, target.seeds().get(0));
+        return new RedisConnection<>(client, null, c, c.async(), target);
+      } catch (RuntimeException e) {
+        client.shutdown();
+        throw e;
+      }
+    }
+    RedisClusterClient client = RedisClusterClient.create(target.seeds());
+    ClusterClientOptions.Builder options = ClusterClientOptions.builder()
+        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+            .enablePeriodicRefresh(TOPOLOGY_REFRESH).enableAllAdaptiveRefreshTriggers().build())
+        .timeoutOptions(TimeoutOptions.enabled())
+        // Follow a MOVED to a master added since the last refresh instead of failing the call.
+        .validateClusterNodeMembership(false)
+        .disconnectedBehavior(whileDown);
+    RedisClients.withTls(options);
+    client.setOptions(options.build());
+    try {
+      StatefulRedisClusterConnection<String, V> c = client.connect(codec);
+      return new RedisConnection<>(null, client, c, c.async(), target);
+    } catch (RuntimeException e) {
+      client.shutdown();
+      throw e;
+    }
+  }
+
+  /** The commands; on a cluster each goes to the master of its first key's slot. */
+  public RedisClusterAsyncCommands<String, V> async() {
+    return async;
+  }
+
+  public RedisTarget target() {
+    return target;
+  }
+
+  /**
+   * Runs {@code command} on every master (the one server, or each master of the cluster as last
+   * seen), completing with the replies once all have answered, or exceptionally with the first failure.
+   */
+  public <T> CompletableFuture<List<T>> onEveryMaster(Function<RedisClusterAsyncCommands<String, V>, CompletionStage<T>> command) {
+    if (clusterClient == null) return command.apply(async).toCompletableFuture().thenApply(List::of);
+    var cluster = (StatefulRedisClusterConnection<String, V>) connection;
+    List<CompletableFuture<T>> replies = new ArrayList<>();
+    for (RedisClusterNode node : cluster.getPartitions()) {
+      // Masters without slots too: lettuce reports a joining node at once, its slots maybe later.
+      if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM)) continue;
+      replies.add(cluster.getConnectionAsync(node.getNodeId())
+          .thenCompose(nodeConnection -> command.apply(nodeConnection.async())));
+    }
+    return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+        .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
+   * Runs {@code command} on every master with the slots {@code 0..slotCount-1} it serves as last
+   * seen (ascending; the one server gets them all), completing with the replies once all have
+   * answered, or exceptionally with the first failure.
+   */
+  public <T> CompletableFuture<List<T>> onEveryMasterWithItsSlots(int slotCount,
+      BiFunction<RedisClusterAsyncCommands<String, V>, List<Integer>, CompletionStage<T>> command) {
+    if (clusterClient == null) {
+      return command.apply(async, IntStream.range(0, slotCount).boxed().toList()).toCompletableFuture().thenApply(List::of);
+    }
+    var cluster = (StatefulRedisClusterConnection<String, V>) connection;
+    Partitions partitions = cluster.getPartitions();
+    Map<String, List<Integer>> slotsByNode = new LinkedHashMap<>();
+    for (int slot = 0; slot < slotCount; slot++) {
+      RedisClusterNode master = partitions.getMasterBySlot(slot);
+      if (master == null) throw new IllegalStateException("no master serves slot " + slot + " (cluster " + target.describe() + ")");
+      slotsByNode.computeIfAbsent(master.getNodeId(), id -> new ArrayList<>()).add(slot);
+    }
+    List<CompletableFuture<T>> replies = new ArrayList<>();
+    slotsByNode.forEach((nodeId, slots) -> replies.add(cluster.getConnectionAsync(nodeId)
+        .thenCompose(node -> command.apply(node.async(), slots))));
+    return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+        .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** Re-reads a cluster's topology now (a no-op for one server), e.g. before {@link #onEveryMaster}. */
+  public CompletableFuture<Void> refreshTopology() {
+    return clusterClient == null ? CompletableFuture.completedFuture(null)
+        : clusterClient.refreshPartitionsAsync().toCompletableFuture();
+  }
+
+  /** Calls {@code listener} (on a lettuce thread; it must not block) whenever the cluster's topology changed. */
+  public void onTopologyChange(Runnable listener) {
+    if (clusterClient == null) return;
+    subscriptions.add(clusterClient.getResources().eventBus().get()
+        .filter(ClusterTopologyChangedEvent.class::isInstance)
+        .subscribe(event -> listener.run()));
+  }
+
+  /** Closes the connection, then the client. */
+  @Override
+  public void close() {
+    subscriptions.forEach(Disposable::dispose);
+    connection.close();
+    if (client != null) client.shutdown();
+    if (clusterClient != null) clusterClient.shutdown();
+  }
+}
