@@ -58,7 +58,7 @@ public final class SlotRules {
       throw EventValidator.invalid("event.stock", "must be 0 or the slots' total " + total + " for a reservation, got "
           + e.getStock());
     }
-    if (e.getMode() != EventMode.EVENT_MODE_GLOBAL_ORDER && e.getMode() != EventMode.EVENT_MODE_UNSPECIFIED) {
+    if (e.getMode() == EventMode.EVENT_MODE_SHARDED || e.getMode() == EventMode.EVENT_MODE_CENTRAL) {
       throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "reservations are ranked in EVENT_MODE_GLOBAL_ORDER only; "
           + e.getMode() + " cannot place requests in slots fairly across regions",
           Map.of("mode", e.getMode().name(), "kind", e.getKind().name()));
