@@ -100,15 +100,18 @@ public record EventSpec(
   /**
    * Why a request naming {@code requestedSlots} does not fit this event's kind, or null when it
    * does: a reservation needs slots, all of them its own and none twice; a flash sale takes none.
+   * The reason reads after the word "slots".
    */
   public String slotsProblem(List<String> requestedSlots) {
     if (slots.isEmpty()) {
-      return requestedSlots.isEmpty() ? null : "event " + eventId + " is a flash sale: it has no slots to reserve";
+      return requestedSlots.isEmpty() ? null : "are only for reservations, and event " + eventId + " is a flash sale";
     }
-    if (requestedSlots.isEmpty()) return "event " + eventId + " is a reservation: name at least one of its slots " + slots.keySet();
-    if (new java.util.HashSet<>(requestedSlots).size() != requestedSlots.size()) return "a slot is named twice in " + requestedSlots;
+    if (requestedSlots.isEmpty()) {
+      return "are required: event " + eventId + " is a reservation; name one or more of " + slots.keySet() + ", best first";
+    }
+    if (new java.util.HashSet<>(requestedSlots).size() != requestedSlots.size()) return "name a slot twice: " + requestedSlots;
     for (String slot : requestedSlots) {
-      if (!slots.containsKey(slot)) return "event " + eventId + " has no slot '" + slot + "' (its slots: " + slots.keySet() + ")";
+      if (!slots.containsKey(slot)) return "name '" + slot + "', which event " + eventId + " does not have (it has " + slots.keySet() + ")";
     }
     return null;
   }

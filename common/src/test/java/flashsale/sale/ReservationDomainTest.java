@@ -45,7 +45,7 @@ class ReservationDomainTest {
   void aRequestsSlotsMustFitTheEventsKind() {
     assertNull(tables().slotsProblem(List.of("19:00", "18:00")));
     assertTrue(tables().slotsProblem(List.of()).contains("is a reservation"));
-    assertTrue(tables().slotsProblem(List.of("18:00", "20:00")).contains("no slot '20:00'"));
+    assertTrue(tables().slotsProblem(List.of("18:00", "20:00")).contains("'20:00', which event t does not have"));
     assertTrue(tables().slotsProblem(List.of("18:00", "18:00")).contains("twice"));
     var flash = new EventSpec("f", "x", 5, 0, 1_000, 2, List.of("east"), SaleMode.GLOBAL_ORDER, 9);
     assertTrue(flash.slotsProblem(List.of("18:00")).contains("flash sale"));

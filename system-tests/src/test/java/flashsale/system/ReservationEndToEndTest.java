@@ -45,10 +45,10 @@ import org.junit.jupiter.api.Test;
  * decided order, and that order follows the wire except inside the near-tie band.
  */
 class ReservationEndToEndTest {
-  static final Map<String, Long> SLOTS = slots("18:00", 6, "19:00", 6, "20:00", 6);
-  static final int PER_REGION = 30;
-  /** Two requests further apart at the wire than this are never decided against it (band plus stamp lag). */
-  static final long WIRE_TOLERANCE_MICROS = 5_000;
+  static final Map<String, Long> SLOTS = slots("18:00", 20, "19:00", 20, "20:00", 20);
+  static final int PER_REGION = 60;
+  /** Share of requests that must get the slot serial dictatorship over the wire order gives. */
+  static final double SLOT_PRECISION = 0.9;
   static ClusterFixture fx;
 
   @BeforeAll
@@ -111,20 +111,30 @@ class ReservationEndToEndTest {
     for (String leader : List.of("far", "near")) {
       String eventId = "tables-" + leader + "-first";
       Event created = create(reservation(eventId, SLOTS).setStock(0));
-      assertEquals(18, created.getStock(), "a reservation's stock is its slots' total");
+      assertEquals(60, created.getStock(), "a reservation's stock is its slots' total");
+      // Both regions know the event before the burst: a region asked about an event it has not
+      // heard of stamps that first purchase late (see README, Known limits), flash sale or not.
+      for (String region : fx.cluster.regionNames()) {
+        assertEquals(SLOTS.size(), fx.buyer(region).getEvent(GetEventRequest.newBuilder().setEventId(eventId).build())
+            .getSlotsCount());
+      }
       Random random = new Random(leader.hashCode());
-      Map<String, CompletableFuture<PurchaseDecision>> answers = new LinkedHashMap<>();
       String follower = leader.equals("far") ? "near" : "far";
-      for (String region : List.of(leader, follower)) {
-        for (int i = 0; i < PER_REGION; i++) {
-          List<String> prefs = new ArrayList<>(SLOTS.keySet());
-          Collections.shuffle(prefs, random);
-          prefs = prefs.subList(0, 1 + random.nextInt(prefs.size()));
-          String requestId = eventId + "-" + region + "-" + i;
-          answers.put(requestId, send(region, reserve(eventId, requestId, 1 + random.nextInt(2),
-              prefs.toArray(String[]::new)).build()));
-        }
-        Thread.sleep(10); // the leader's buyers reach the wire first
+      // The leader's first quarter alone, then both regions interleaved, a request every 0.3 ms.
+      List<String> mixed = new ArrayList<>(Collections.nCopies(PER_REGION, follower));
+      mixed.addAll(Collections.nCopies(PER_REGION - PER_REGION / 4, leader));
+      Collections.shuffle(mixed, random);
+      List<String> senders = new ArrayList<>(Collections.nCopies(PER_REGION / 4, leader));
+      senders.addAll(mixed);
+      Map<String, CompletableFuture<PurchaseDecision>> answers = new LinkedHashMap<>();
+      for (int i = 0; i < senders.size(); i++) {
+        List<String> prefs = new ArrayList<>(SLOTS.keySet());
+        Collections.shuffle(prefs, random);
+        prefs = prefs.subList(0, 1 + random.nextInt(prefs.size()));
+        String requestId = eventId + "-" + senders.get(i) + "-" + i;
+        answers.put(requestId, send(senders.get(i), reserve(eventId, requestId, 1 + random.nextInt(2),
+            prefs.toArray(String[]::new)).build()));
+        java.util.concurrent.locks.LockSupport.parkNanos(300_000);
       }
       List<PurchaseDecision> decisions = new ArrayList<>();
       for (var answer : answers.values()) decisions.add(answer.get(30, TimeUnit.SECONDS));
@@ -135,6 +145,7 @@ class ReservationEndToEndTest {
   /** Slot assignment = serial dictatorship over the decided order, which follows the wire outside the band. */
   private static void checkBurst(String eventId, List<PurchaseDecision> decisions, String leader) {
     decisions.sort(Comparator.comparingLong(PurchaseDecision::getRank));
+    assertEquals(2 * PER_REGION, decisions.size());
     Map<String, Long> left = new HashMap<>(SLOTS);
     for (PurchaseDecision d : decisions) {
       String expected = d.getSlotsList().stream().filter(s -> left.get(s) >= d.getQuantity()).findFirst().orElse("");
@@ -142,23 +153,43 @@ class ReservationEndToEndTest {
       assertEquals(!expected.isEmpty(), d.getOutcome() == Outcome.OUTCOME_WON, d.toString());
       if (!expected.isEmpty()) left.merge(expected, (long) -d.getQuantity(), Long::sum);
     }
-    var wire = fx.cluster.wireLog();
-    int againstTheWire = 0;
-    long worstMicros = 0;
+    // The arbiter's promise: nothing is decided after a request whose whole uncertainty interval
+    // lies after its own, except a loss to a full event or a late ticket (ranked where it arrived).
     for (int i = 0; i < decisions.size(); i++) {
       for (int j = i + 1; j < decisions.size(); j++) {
-        long earlier = wire.wireMicros(decisions.get(i).getRequestId()).orElseThrow();
-        long later = wire.wireMicros(decisions.get(j).getRequestId()).orElseThrow();
-        if (earlier > later) {
-          againstTheWire++;
-          worstMicros = Math.max(worstMicros, earlier - later);
-        }
+        PurchaseDecision before = decisions.get(i);
+        PurchaseDecision after = decisions.get(j);
+        if (after.getLossReason() == LossReason.LOSS_REASON_SOLD_OUT || after.getLate()) continue;
+        long beforeLower = Times.micros(before.getArrivalTime()) - micros(before.getArrivalUncertainty());
+        long afterUpper = Times.micros(after.getArrivalTime()) + micros(after.getArrivalUncertainty());
+        assertTrue(beforeLower <= afterUpper, before.getRequestId() + " (rank " + before.getRank() + ") decided before "
+            + after.getRequestId() + " (rank " + after.getRank() + "), stamped provably earlier");
       }
     }
-    System.out.printf("reservation burst (%s first): %d pairs decided against the wire, worst %d us; slots left %s%n",
-        leader, againstTheWire, worstMicros, left);
-    assertTrue(worstMicros <= WIRE_TOLERANCE_MICROS, "a request decided ahead of one that reached the wire "
-        + worstMicros + " us before it");
+    // Against the wire (the taps): serial dictatorship over the order requests reached the regions.
+    var wire = fx.cluster.wireLog();
+    List<PurchaseDecision> byWire = new ArrayList<>(decisions);
+    byWire.sort(Comparator.comparingLong(d -> wire.wireMicros(d.getRequestId()).orElseThrow()));
+    Map<String, Long> room = new HashMap<>(SLOTS);
+    int sameSlot = 0;
+    for (PurchaseDecision d : byWire) {
+      String slot = d.getSlotsList().stream().filter(s -> room.get(s) >= d.getQuantity()).findFirst().orElse("");
+      if (!slot.isEmpty()) room.merge(slot, (long) -d.getQuantity(), Long::sum);
+      if (slot.equals(d.getSlot())) sameSlot++;
+    }
+    Map<String, List<Long>> lagMicros = new HashMap<>();
+    for (PurchaseDecision d : decisions) {
+      lagMicros.computeIfAbsent(d.getRegion(), r -> new ArrayList<>())
+          .add(Times.micros(d.getArrivalTime()) - wire.wireMicros(d.getRequestId()).orElseThrow());
+    }
+    lagMicros.values().forEach(Collections::sort);
+    double precision = (double) sameSlot / decisions.size();
+    System.out.printf("reservation burst (%s first): %d of %d requests got the slot serial dictatorship over the wire "
+        + "order gives (%.3f); stamp lag max per region %s us; slots left %s%n", leader, sameSlot, decisions.size(),
+        precision, lagMicros.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().getLast()).toList(), left);
+    // As the flash-sale wire tests allow: near-ties inside the band, and a region's stamping lag on
+    // this shared box, may move a few; the latency bias of a first-come store moves about a fifth.
+    assertTrue(precision >= SLOT_PRECISION, "slot precision at the wire " + precision);
     PurchaseDecision first = decisions.get(0);
     assertEquals(leader, first.getRegion(), "the region whose buyers reached the wire first is decided first");
     assertEquals(Outcome.OUTCOME_WON, first.getOutcome());
@@ -191,6 +222,10 @@ class ReservationEndToEndTest {
     assertEquals("b", third.getSlot());
     PurchaseDecision fourth = send("far", reserve("retry", "r4", 1, "b").build()).get(30, TimeUnit.SECONDS);
     assertEquals(LossReason.LOSS_REASON_SOLD_OUT, fourth.getLossReason());
+  }
+
+  private static long micros(com.google.protobuf.Duration d) {
+    return d.getSeconds() * 1_000_000 + d.getNanos() / 1_000;
   }
 
   static void assertFails(Status.Code code, String reason, String region, PurchaseRequest request) {

@@ -81,7 +81,9 @@ final class StockBook {
     }
     unitsBeforeMark.putIfAbsent(ticket.userId(), unitsWon);
     unitsWonByUser.put(ticket.userId(), unitsWon + ticket.quantity());
-    if (allotment.remaining() < 0 || allotment.remainingBySlot().values().stream().anyMatch(left -> left < 0)) {
+    // Slots are taken only where they have room; what the store holds of them is checked on load
+    // (EventHead) and with every persisted decision (PersistedCounters).
+    if (allotment.remaining() < 0) {
       throw new IllegalStateException("decision of " + ticket.requestId() + " oversold " + ticket.eventId());
     }
     return new Decision(ticket, Outcome.WON, LossReason.NONE, rank, nowMicros, late, false, slot);

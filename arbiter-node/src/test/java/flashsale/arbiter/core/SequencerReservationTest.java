@@ -111,7 +111,7 @@ class SequencerReservationTest {
     driver.persistAll();
     List<Effect.RejectTicket> rejected = SequencerDriver.of(driver.effects, Effect.RejectTicket.class);
     assertEquals(List.of("unknown", "none"), rejected.stream().map(r -> r.ticket().requestId()).toList());
-    assertTrue(rejected.get(0).message().contains("no slot 'zz'"), rejected.get(0).message());
+    assertTrue(rejected.get(0).message().contains("slots name 'zz'"), rejected.get(0).message());
     assertEquals(0, driver.status().decisions());
   }
 

@@ -195,9 +195,12 @@ local function write_batch(keys, args, batch, first_rank, remaining, totals, uni
   end
   for n = 1, batch.count do
     if batch.units[n] > 0 then
-      redis.call('XADD', keys[5], '*', 'event_id', args[1], 'request_id', batch.rids[n],
-        'user_id', batch.uids[n], 'quantity', int(batch.units[n]), 'rank', int(first_rank + n - 1),
-        'region', batch.regions[n], 'arrival_micros', batch.arrivals[n])
+      local entry = { 'event_id', args[1], 'request_id', batch.rids[n], 'user_id', batch.uids[n],
+        'quantity', int(batch.units[n]), 'rank', int(first_rank + n - 1), 'region', batch.regions[n],
+        'arrival_micros', batch.arrivals[n] }
+      -- A reservation's winner: the order service needs the slot it holds.
+      if batch.slots[n] ~= '' then entry[#entry + 1], entry[#entry + 2] = 'slot', batch.slots[n] end
+      redis.call('XADD', keys[5], '*', unpack(entry))
     end
   end
 end
