@@ -14,6 +14,7 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -60,7 +61,23 @@ public final class FlashSaleClient {
    * @throws FlashSaleException when the server refuses the request or cannot be reached
    */
   public PurchaseResult purchase(String eventId, String userId, String requestId, int quantity) {
-    PurchaseRequest request = request(eventId, userId, requestId, quantity);
+    return call(request(eventId, userId, requestId, quantity));
+  }
+
+  /**
+   * Reserves {@code quantity} units of a reservation event in the first of {@code slots} (best
+   * first) that has room for all of them at the request's turn; the decision names the slot.
+   * Retrying with the same {@code requestId} and slots returns the first decision.
+   *
+   * @throws FlashSaleException when the server refuses the request or cannot be reached
+   */
+  public PurchaseResult reserve(String eventId, String userId, String requestId, int quantity, List<String> slots) {
+    return call(request(eventId, userId, requestId, quantity).toBuilder().addAllSlots(slots).build());
+  }
+
+  private PurchaseResult call(PurchaseRequest request) {
+    String eventId = request.getEventId();
+    String requestId = request.getRequestId();
     try {
       PurchaseResponse response = Calls.withDeadline(blockingStub, deadline).purchase(request);
       return new PurchaseResult.Decided(response.getDecision());

@@ -9,10 +9,17 @@ import java.util.Objects;
  * @param decideMicros arbiter clock when decided, UTC microseconds
  * @param late the ticket arrived after its stamp had already been ranked past
  * @param nearTie the near-tie lottery settled this ticket's place against another region's ticket
+ * @param slot the reservation slot a winner got (one of its ticket's slots); empty otherwise
  */
 public record Decision(
     Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late,
-    boolean nearTie) {
+    boolean nearTie, String slot) {
+
+  /** A decision that assigns no slot (a flash sale, or a loss). */
+  public Decision(Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late,
+      boolean nearTie) {
+    this(ticket, outcome, lossReason, rank, decideMicros, late, nearTie, "");
+  }
 
   /** A decision whose place stamps alone settled. */
   public Decision(Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late) {
@@ -27,12 +34,19 @@ public record Decision(
     if ((outcome == Outcome.WON) != (lossReason == LossReason.NONE)) {
       throw new IllegalArgumentException("outcome " + outcome + " with loss reason " + lossReason);
     }
+    Objects.requireNonNull(slot, "slot");
+    // A winner of a reservation holds one of the slots it asked for; nobody else holds a slot.
+    boolean slotted = outcome == Outcome.WON && !ticket.slots().isEmpty();
+    if (slotted ? !ticket.slots().contains(slot) : !slot.isEmpty()) {
+      throw new IllegalArgumentException("slot '" + slot + "' for " + outcome + " of " + ticket.requestId()
+          + " asking for " + ticket.slots());
+    }
   }
 
   /** This decision, marked as settled (or not) by the near-tie lottery. */
   public Decision withNearTie(boolean settledByLottery) {
     return settledByLottery == nearTie ? this
-        : new Decision(ticket, outcome, lossReason, rank, decideMicros, late, settledByLottery);
+        : new Decision(ticket, outcome, lossReason, rank, decideMicros, late, settledByLottery, slot);
   }
 
   public boolean won() {

@@ -1,5 +1,8 @@
 package flashsale.sale;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -14,6 +17,8 @@ import java.util.OptionalLong;
  * @param soldOutMicros stamp of the winner that took the last unit, once sold out
  * @param lastReleased the last ticket released in global order (stamp and request id, which give
  *     its tie-break): a ticket at or below it is late
+ * @param remainingBySlot a reservation's units left per slot (summing to {@code remainingStock});
+ *     empty for a flash sale
  */
 public record EventHead(
     EventSpec spec,
@@ -22,7 +27,14 @@ public record EventHead(
     long wins,
     long lateDecisions,
     OptionalLong soldOutMicros,
-    Optional<Released> lastReleased) {
+    Optional<Released> lastReleased,
+    Map<String, Long> remainingBySlot) {
+
+  /** The head of a flash sale (no slots). */
+  public EventHead(EventSpec spec, long remainingStock, long lastRank, long wins, long lateDecisions,
+      OptionalLong soldOutMicros, Optional<Released> lastReleased) {
+    this(spec, remainingStock, lastRank, wins, lateDecisions, soldOutMicros, lastReleased, Map.of());
+  }
 
   /**
    * The last released ticket, as much of it as ordering needs: its stamp and uncertainty interval,
@@ -67,14 +79,43 @@ public record EventHead(
       throw new IllegalStateException("event " + spec.eventId() + ": remaining " + remainingStock
           + " disagrees with sold-out stamp " + soldOutMicros);
     }
+    remainingBySlot = Collections.unmodifiableMap(new LinkedHashMap<>(remainingBySlot));
+    requireSlotsFit(spec, remainingStock, remainingBySlot);
+  }
+
+  /** No slot below 0 or above its capacity, every slot of the event present, summing to the total. */
+  private static void requireSlotsFit(EventSpec spec, long remainingStock, Map<String, Long> remainingBySlot) {
+    boolean fits = remainingBySlot.keySet().equals(spec.slots().keySet())
+        && remainingBySlot.values().stream().mapToLong(Long::longValue).sum() == (spec.slots().isEmpty() ? 0 : remainingStock);
+    for (var slot : remainingBySlot.entrySet()) {
+      fits &= slot.getValue() >= 0 && slot.getValue() <= spec.slots().get(slot.getKey());
+    }
+    if (!fits) {
+      throw new IllegalStateException("event " + spec.eventId() + ": slots left " + remainingBySlot
+          + " do not fit capacities " + spec.slots() + " with " + remainingStock + " remaining");
+    }
   }
 
   /** The head of an event nobody has bought from yet. */
   public static EventHead fresh(EventSpec spec) {
-    return new EventHead(spec, spec.stock(), 0, 0, 0, OptionalLong.empty(), Optional.empty());
+    return new EventHead(spec, spec.stock(), 0, 0, 0, OptionalLong.empty(), Optional.empty(), spec.slots());
   }
 
   public long unitsSold() {
     return spec.stock() - remainingStock;
+  }
+
+  /** This head with {@code lastReleased} in place of its own. */
+  public EventHead withLastReleased(Optional<Released> released) {
+    return new EventHead(spec, remainingStock, lastRank, wins, lateDecisions, soldOutMicros, released, remainingBySlot);
+  }
+
+  /** Units a reservation's winners took per slot, subtracted from the capacities: what is left. */
+  public static Map<String, Long> slotsLeft(EventSpec spec, Iterable<Decision> decisions) {
+    Map<String, Long> left = new LinkedHashMap<>(spec.slots());
+    for (Decision d : decisions) {
+      if (!d.slot().isEmpty()) left.merge(d.slot(), -(long) d.unitsWon(), Long::sum);
+    }
+    return left;
   }
 }

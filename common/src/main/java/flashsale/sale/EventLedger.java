@@ -38,7 +38,8 @@ public record EventLedger(
     }
     var released = decisions.stream().filter(d -> !d.late()).reduce((a, b) -> b)
         .map(d -> EventHead.Released.of(d.ticket()));
-    return new EventHead(spec, remainingStock, lastRank(), wins, late, soldOut, released);
+    return new EventHead(spec, remainingStock, lastRank(), wins, late, soldOut, released,
+        EventHead.slotsLeft(spec, decisions));
   }
 
   public long lastRank() {

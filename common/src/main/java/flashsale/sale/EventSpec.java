@@ -7,13 +7,15 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A flash-sale event as created. Times are UTC microseconds since the epoch; the sale is open
- * for stamps in {@code [startMicros, endMicros)}.
+ * An event as created: a flash sale, or a reservation when it has slots. Times are UTC
+ * microseconds since the epoch; the sale is open for stamps in {@code [startMicros, endMicros)}.
  *
  * @param tieBreakSeed key of the hash that orders equal stamps; chosen at creation and stored so
  *     that a re-decision after failover ranks exactly as before
  * @param shardUnits SHARDED only: each region's starting shard, summing to {@code stock}, in
  *     region order; empty for the other modes
+ * @param slots RESERVATION only: each slot's capacity, in the order the event lists them, summing
+ *     to {@code stock}; empty for a flash sale
  */
 public record EventSpec(
     String eventId,
@@ -25,7 +27,8 @@ public record EventSpec(
     List<String> regions,
     SaleMode mode,
     long tieBreakSeed,
-    Map<String, Long> shardUnits) {
+    Map<String, Long> shardUnits,
+    Map<String, Long> slots) {
 
   public EventSpec {
     Objects.requireNonNull(eventId, "eventId");
@@ -48,6 +51,32 @@ public record EventSpec(
     } else if (!shardUnits.isEmpty()) {
       throw new IllegalArgumentException("shard units given for mode " + mode);
     }
+    slots = Collections.unmodifiableMap(new LinkedHashMap<>(slots));
+    if (!slots.isEmpty()) {
+      if (mode != SaleMode.GLOBAL_ORDER) throw new IllegalArgumentException("a reservation needs GLOBAL_ORDER, not " + mode);
+      long total = slots.values().stream().mapToLong(Long::longValue).sum();
+      if (total != stock || slots.values().stream().anyMatch(c -> c < 1)) {
+        throw new IllegalArgumentException("slots " + slots + " do not split stock " + stock);
+      }
+    }
+  }
+
+  /** A flash sale (no slots) with its shard split given. */
+  public EventSpec(String eventId, String item, long stock, long startMicros, long endMicros, int perUserLimit,
+      List<String> regions, SaleMode mode, long tieBreakSeed, Map<String, Long> shardUnits) {
+    this(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, tieBreakSeed, shardUnits, Map.of());
+  }
+
+  /** A GLOBAL_ORDER reservation whose stock is the sum of its slots' capacities. */
+  public static EventSpec reservation(String eventId, String item, Map<String, Long> slots, long startMicros,
+      long endMicros, int perUserLimit, List<String> regions, long tieBreakSeed) {
+    long stock = slots.values().stream().mapToLong(Long::longValue).sum();
+    return new EventSpec(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, SaleMode.GLOBAL_ORDER,
+        tieBreakSeed, Map.of(), slots);
+  }
+
+  public EventKind kind() {
+    return slots.isEmpty() ? EventKind.FLASH_SALE : EventKind.RESERVATION;
   }
 
   /** An event whose stock, if SHARDED, is split equally (earlier regions get the remainder). */
@@ -68,6 +97,25 @@ public record EventSpec(
     return shardUnits.getOrDefault(region, 0L);
   }
 
+  /**
+   * Why a request naming {@code requestedSlots} does not fit this event's kind, or null when it
+   * does: a reservation needs slots, all of them its own and none twice; a flash sale takes none.
+   * The reason reads after the word "slots".
+   */
+  public String slotsProblem(List<String> requestedSlots) {
+    if (slots.isEmpty()) {
+      return requestedSlots.isEmpty() ? null : "are only for reservations, and event " + eventId + " is a flash sale";
+    }
+    if (requestedSlots.isEmpty()) {
+      return "are required: event " + eventId + " is a reservation; name one or more of " + slots.keySet() + ", best first";
+    }
+    if (new java.util.HashSet<>(requestedSlots).size() != requestedSlots.size()) return "name a slot twice: " + requestedSlots;
+    for (String slot : requestedSlots) {
+      if (!slots.containsKey(slot)) return "name '" + slot + "', which event " + eventId + " does not have (it has " + slots.keySet() + ")";
+    }
+    return null;
+  }
+
   /** True when a request stamped at {@code stampMicros} falls inside the sale window. */
   public boolean isOpenAt(long stampMicros) {
     return stampMicros >= startMicros && stampMicros < endMicros;
@@ -79,6 +127,7 @@ public record EventSpec(
 
   /** The same event with a different tie-break seed (used when a create request omits it). */
   public EventSpec withTieBreakSeed(long seed) {
-    return new EventSpec(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, seed, shardUnits);
+    return new EventSpec(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, seed, shardUnits,
+        slots);
   }
 }

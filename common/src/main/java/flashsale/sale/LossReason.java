@@ -13,5 +13,7 @@ public enum LossReason {
    * Stamped at or below what its region had already promised, or further behind the arbiter's
    * clock than a region may hold a purchase: back-dated, so it loses without taking stock.
    */
-  STAMP_OUT_OF_BOUNDS
+  STAMP_OUT_OF_BOUNDS,
+  /** A reservation: units were left, but no slot on the request's list had room for all of it. */
+  NO_SLOT_AVAILABLE
 }

@@ -1,5 +1,6 @@
 package flashsale.sale;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -8,9 +9,10 @@ import java.util.Objects;
  * @param stampMicros arrival at the region, UTC microseconds; strictly increasing per region
  * @param errorBoundMicros half-width of the stamp's uncertainty (region clock error plus stamping
  *     bound): the true arrival lies in {@code [stamp - bound, stamp + bound]}
+ * @param slots a reservation's acceptable slots, best first; empty for a flash-sale purchase
  */
 public record Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros,
-    long errorBoundMicros) {
+    long errorBoundMicros, List<String> slots) {
 
   public Ticket {
     Objects.requireNonNull(eventId, "eventId");
@@ -19,6 +21,14 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
     Objects.requireNonNull(region, "region");
     if (quantity < 1) throw new IllegalArgumentException("quantity < 1: " + quantity);
     if (errorBoundMicros < 0) throw new IllegalArgumentException("errorBoundMicros < 0: " + errorBoundMicros);
+    slots = List.copyOf(slots);
+    if (new java.util.HashSet<>(slots).size() != slots.size()) throw new IllegalArgumentException("slot named twice: " + slots);
+  }
+
+  /** A flash-sale ticket (no slots). */
+  public Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros,
+      long errorBoundMicros) {
+    this(eventId, requestId, userId, quantity, region, stampMicros, errorBoundMicros, List.of());
   }
 
   /** A ticket whose stamp is taken as exact (no uncertainty). */
@@ -29,7 +39,7 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
   /** This ticket with its uncertainty set to {@code micros}. */
   public Ticket withErrorBound(long micros) {
     return micros == errorBoundMicros ? this
-        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, micros);
+        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, micros, slots);
   }
 
   /** True when {@code other} is the same purchase (a retry), wherever and whenever it was stamped. */
@@ -37,6 +47,7 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
     return eventId.equals(other.eventId)
         && requestId.equals(other.requestId)
         && userId.equals(other.userId)
-        && quantity == other.quantity;
+        && quantity == other.quantity
+        && slots.equals(other.slots);
   }
 }

@@ -119,8 +119,7 @@ public interface ArbiterStore extends AutoCloseable {
     EventLedger ledger = new EventLedger(head.spec(), remaining, units, decisions);
     // The last released ticket is not derivable from decisions (not every in-order decision was released).
     EventHead derived = ledger.head();
-    if (!new EventHead(derived.spec(), derived.remainingStock(), derived.lastRank(), derived.wins(),
-        derived.lateDecisions(), derived.soldOutMicros(), head.lastReleased()).equals(head)) {
+    if (!derived.withLastReleased(head.lastReleased()).equals(head)) {
       throw new IllegalStateException("event " + eventId + ": corrupt ledger: head " + head + " but decisions give "
           + ledger.head());
     }

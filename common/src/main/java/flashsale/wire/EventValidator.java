@@ -18,7 +18,8 @@ public final class EventValidator {
     if (e.getItem().isBlank() || e.getItem().length() > 256) {
       throw invalid("event.item", "must be 1 to 256 characters");
     }
-    if (e.getStock() < 1 || e.getStock() > MAX_STOCK) {
+    SlotRules.validate(e);
+    if (!SlotRules.isReservation(e) && (e.getStock() < 1 || e.getStock() > MAX_STOCK)) {
       throw invalid("event.stock", "must be between 1 and " + MAX_STOCK + ", got " + e.getStock());
     }
     if (!e.hasStartTime()) throw invalid("event.start_time", "is required");

@@ -1,6 +1,7 @@
 package flashsale.wire;
 
 import flashsale.sale.Decision;
+import flashsale.sale.EventKind;
 import flashsale.sale.EventSpec;
 import flashsale.sale.LossReason;
 import flashsale.sale.Outcome;
@@ -9,6 +10,10 @@ import flashsale.sale.Ticket;
 import flashsale.v1.Event;
 import flashsale.v1.EventMode;
 import flashsale.v1.PurchaseDecision;
+import flashsale.v1.Slot;
+import flashsale.v1.SlotStatus;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Domain values to and from {@code flashsale.v1} messages. */
 public final class WireMapping {
@@ -25,7 +30,19 @@ public final class WireMapping {
         .addAllRegions(spec.regions())
         .setMode(toProto(spec.mode()))
         .addAllShardAllocations(ShardSplit.toProto(spec.shardUnits()))
+        .setKind(spec.kind() == EventKind.RESERVATION ? flashsale.v1.EventKind.EVENT_KIND_RESERVATION
+            : flashsale.v1.EventKind.EVENT_KIND_FLASH_SALE)
+        .addAllSlots(spec.slots().entrySet().stream()
+            .map(e -> Slot.newBuilder().setName(e.getKey()).setCapacity(e.getValue()).build()).toList())
         .build();
+  }
+
+  /** Each slot's capacity beside what is left of it, in the event's slot order. */
+  public static java.util.List<SlotStatus> slotStatus(EventSpec spec, Map<String, Long> remainingBySlot) {
+    return spec.slots().entrySet().stream()
+        .map(e -> SlotStatus.newBuilder().setName(e.getKey()).setCapacity(e.getValue())
+            .setRemaining(remainingBySlot.getOrDefault(e.getKey(), e.getValue())).build())
+        .toList();
   }
 
   /** Assumes the event passed {@link EventValidator}; the tie-break seed is not on the wire. */
@@ -33,14 +50,21 @@ public final class WireMapping {
     return new EventSpec(
         event.getEventId(),
         event.getItem(),
-        event.getStock(),
+        SlotRules.stockOf(event),
         Times.micros(event.getStartTime()),
         Times.micros(event.getEndTime()),
         event.getPerUserLimit(),
         event.getRegionsList(),
         fromProto(event.getMode()),
         tieBreakSeed,
-        ShardSplit.resolve(event));
+        ShardSplit.resolve(event),
+        slots(event));
+  }
+
+  private static Map<String, Long> slots(Event event) {
+    Map<String, Long> slots = new LinkedHashMap<>();
+    for (Slot slot : event.getSlotsList()) slots.put(slot.getName(), slot.getCapacity());
+    return slots;
   }
 
   public static EventMode toProto(SaleMode mode) {
@@ -78,6 +102,8 @@ public final class WireMapping {
         .setLossReason(toProto(d.lossReason()))
         .setLate(d.late())
         .setNearTie(d.nearTie())
+        .setSlot(d.slot())
+        .addAllSlots(t.slots())
         .build();
   }
 
@@ -90,11 +116,12 @@ public final class WireMapping {
             p.getQuantity(),
             p.getRegion(),
             Times.micros(p.getArrivalTime()),
-            p.getArrivalUncertainty().getSeconds() * 1_000_000 + p.getArrivalUncertainty().getNanos() / 1_000);
+            p.getArrivalUncertainty().getSeconds() * 1_000_000 + p.getArrivalUncertainty().getNanos() / 1_000,
+            p.getSlotsList());
     Outcome outcome = p.getOutcome() == flashsale.v1.Outcome.OUTCOME_WON ? Outcome.WON : Outcome.LOST;
     return new Decision(
         ticket, outcome, fromProto(p.getLossReason()), p.getRank(), Times.micros(p.getDecideTime()), p.getLate(),
-        p.getNearTie());
+        p.getNearTie(), p.getSlot());
   }
 
   public static flashsale.v1.LossReason toProto(LossReason reason) {
@@ -104,6 +131,7 @@ public final class WireMapping {
       case INSUFFICIENT_STOCK -> flashsale.v1.LossReason.LOSS_REASON_INSUFFICIENT_STOCK;
       case LIMIT_EXCEEDED -> flashsale.v1.LossReason.LOSS_REASON_LIMIT_EXCEEDED;
       case STAMP_OUT_OF_BOUNDS -> flashsale.v1.LossReason.LOSS_REASON_STAMP_OUT_OF_BOUNDS;
+      case NO_SLOT_AVAILABLE -> flashsale.v1.LossReason.LOSS_REASON_NO_SLOT_AVAILABLE;
     };
   }
 
@@ -113,6 +141,7 @@ public final class WireMapping {
       case LOSS_REASON_INSUFFICIENT_STOCK -> LossReason.INSUFFICIENT_STOCK;
       case LOSS_REASON_LIMIT_EXCEEDED -> LossReason.LIMIT_EXCEEDED;
       case LOSS_REASON_STAMP_OUT_OF_BOUNDS -> LossReason.STAMP_OUT_OF_BOUNDS;
+      case LOSS_REASON_NO_SLOT_AVAILABLE -> LossReason.NO_SLOT_AVAILABLE;
       default -> LossReason.NONE;
     };
   }

@@ -28,8 +28,13 @@ import org.junit.jupiter.api.Test;
  * What every {@link ArbiterStore} must do, as its users see it. Subclasses supply the store over
  * empty state.
  */
-public abstract class ArbiterStoreContract {
+public abstract class ArbiterStoreContract implements ReservationStoreContract {
   protected ArbiterStore store;
+
+  @Override
+  public ArbiterStore store() {
+    return store;
+  }
 
   /** A new store over empty state. */
   protected abstract ArbiterStore newStore();

@@ -169,6 +169,31 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
   }
 
   @Test
+  void aReservationWinnersOutboxEntryNamesItsSlotAndTheMetaHashItsSlotsLeft() {
+    store.createEvent("c", Sales.reservation("t1", new java.util.LinkedHashMap<>(Map.of("18:00", 3L)), 3));
+    persist(store, batch("t1", 1, 1).reserve("q1", "u1", 2, List.of("18:00"), "18:00").build());
+    var entry = raw.xrange("fs:{t1}:outbox", Range.create("-", "+")).get(0).getBody();
+    assertEquals("18:00", entry.get("slot"));
+    assertEquals("1", raw.hget("fs:{t1}:meta", "slot_left:18:00"));
+    assertEquals("18:00=3", raw.hget("fs:{t1}:meta", "slots"));
+  }
+
+  @Test
+  void anEventStoredBeforeReservationsLoadsAsAFlashSaleAndSellsOn() {
+    // The meta hash exactly as the store wrote it before events had kinds: no slot fields.
+    raw.hset("fs:{old}:meta", Map.ofEntries(Map.entry("create_request_id", "c-old"), Map.entry("event_id", "old"),
+        Map.entry("item", "shoes"), Map.entry("stock", "5"), Map.entry("start_micros", "0"),
+        Map.entry("end_micros", "4000000000000000"), Map.entry("per_user_limit", "2"),
+        Map.entry("regions", "beijing,shanghai"), Map.entry("mode", "GLOBAL_ORDER"), Map.entry("tie_break_seed", "7"),
+        Map.entry("remaining", "5"), Map.entry("last_rank", "0"), Map.entry("last_batch_sequence", "0")));
+    assertEquals(flashsale.sale.EventKind.FLASH_SALE, store.findEvent("old").orElseThrow().kind());
+    assertEquals(Map.of(), store.loadHead("old").remainingBySlot());
+    persist(store, batch("old", 1, 1).win("r1", "u1", 2).build());
+    assertEquals(3, store.loadHead("old").remainingStock());
+    assertEquals(null, raw.xrange("fs:{old}:outbox", Range.create("-", "+")).get(0).getBody().get("slot"));
+  }
+
+  @Test
   void persistReloadsTheFunctionsWhenTheServerLostThem() {
     store.createEvent("c", event("e1", 10, 5));
     raw.functionFlush(io.lettuce.core.FlushMode.SYNC);

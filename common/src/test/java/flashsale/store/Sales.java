@@ -24,6 +24,12 @@ public final class Sales {
         perUserLimit, List.of("beijing", "shanghai"), SaleMode.GLOBAL_ORDER, 0x5eed_0000L + stock);
   }
 
+  /** A reservation whose slots hold the given capacities, in the map's order. */
+  public static EventSpec reservation(String eventId, java.util.Map<String, Long> slots, int perUserLimit) {
+    return EventSpec.reservation(eventId, "tables " + eventId, slots, START_MICROS, START_MICROS + 3_600_000_000L,
+        perUserLimit, List.of("beijing", "shanghai"), 0x7ab1e_0000L);
+  }
+
   /** Starts a batch whose first decision gets {@code firstRank}. */
   public static Batch batch(String eventId, long sequence, long firstRank) {
     return new Batch(eventId, sequence, firstRank);
@@ -50,12 +56,27 @@ public final class Sales {
       return add(requestId, userId, quantity, Outcome.LOST, reason);
     }
 
+    /** A reservation's winner: it asked for {@code asked} (best first) and got {@code got}. */
+    public Batch reserve(String requestId, String userId, int quantity, List<String> asked, String got) {
+      return add(requestId, userId, quantity, asked, got, Outcome.WON, LossReason.NONE);
+    }
+
+    /** A reservation's loser: it asked for {@code asked} and got nothing. */
+    public Batch loseSlots(String requestId, String userId, int quantity, List<String> asked, LossReason reason) {
+      return add(requestId, userId, quantity, asked, "", Outcome.LOST, reason);
+    }
+
     private Batch add(String requestId, String userId, int quantity, Outcome outcome, LossReason reason) {
+      return add(requestId, userId, quantity, List.of(), "", outcome, reason);
+    }
+
+    private Batch add(String requestId, String userId, int quantity, List<String> asked, String got, Outcome outcome,
+        LossReason reason) {
       long rank = nextRank++;
       String region = rank % 2 == 0 ? "beijing" : "shanghai";
       long stamp = START_MICROS + rank * 37;
-      Ticket ticket = new Ticket(eventId, requestId, userId, quantity, region, stamp);
-      decisions.add(new Decision(ticket, outcome, reason, rank, stamp + 30_123, rank % 5 == 0));
+      Ticket ticket = new Ticket(eventId, requestId, userId, quantity, region, stamp, rank % 3, asked);
+      decisions.add(new Decision(ticket, outcome, reason, rank, stamp + 30_123, rank % 5 == 0, false, got));
       return this;
     }
 

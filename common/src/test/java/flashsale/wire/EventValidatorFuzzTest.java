@@ -11,12 +11,14 @@ import flashsale.store.StoreRules;
 import flashsale.v1.Event;
 import flashsale.v1.EventMode;
 import flashsale.v1.ShardAllocation;
+import flashsale.v1.Slot;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
 /**
  * Coverage-guided fuzzing of the CreateEvent validator (Jazzer): whatever an event holds, it is
- * either refused INVALID_ARGUMENT INVALID_FIELD naming a field, or it maps to a spec both stores
+ * either refused INVALID_ARGUMENT INVALID_FIELD naming a field (or, a reservation in a mode that
+ * cannot rank one, FAILED_PRECONDITION MODE_NOT_SUPPORTED), or it maps to a spec both stores
  * accept. Anything else (an exception, a valid event the store refuses) is a finding. In {@code
  * ./mvnw verify} the module's {@code fuzz} run (a JVM of its own) replays the seeds, then fuzzes for maxDuration.
  */
@@ -27,6 +29,12 @@ class EventValidatorFuzzTest {
     try {
       EventValidator.validate(event);
     } catch (StatusRuntimeException invalid) {
+      if (invalid.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+        assertEquals(ErrorReason.MODE_NOT_SUPPORTED.name(), Errors.reasonOf(invalid).orElseThrow());
+        assertEquals(true, SlotRules.isReservation(event) && (event.getMode() == EventMode.EVENT_MODE_SHARDED
+            || event.getMode() == EventMode.EVENT_MODE_CENTRAL), invalid.getStatus().toString());
+        return;
+      }
       assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode(), invalid.getStatus().toString());
       var info = Errors.infoOf(invalid).orElseThrow(() -> new AssertionError("no ErrorInfo: " + invalid.getStatus()));
       assertEquals(ErrorReason.INVALID_FIELD.name(), info.getReason());
@@ -36,7 +44,8 @@ class EventValidatorFuzzTest {
     EventSpec spec = WireMapping.fromProto(event, data.consumeLong());
     StoreRules.requireStorable(spec);
     assertEquals(event.getEventId(), spec.eventId());
-    assertEquals(event.getStock(), spec.stock());
+    assertEquals(SlotRules.stockOf(event), spec.stock());
+    assertEquals(event.getSlotsCount(), spec.slots().size());
   }
 
   private static Event event(FuzzedDataProvider data) {
@@ -59,6 +68,12 @@ class EventValidatorFuzzTest {
         s.setWeight(data.consumeInt(-5, 20));
       }
       e.addShardAllocations(s);
+    }
+    e.setKindValue(data.consumeInt(0, 3)); // 3 is a kind this build does not know
+    int slots = data.consumeInt(0, 4);
+    for (int i = 0; i < slots; i++) {
+      e.addSlots(Slot.newBuilder().setName(data.consumeBoolean() ? "s" + data.consumeInt(0, 3) : data.consumeString(70))
+          .setCapacity(data.pickValue(new long[] {-1, 0, 1, 5, EventValidator.MAX_STOCK, data.consumeLong()})));
     }
     return e.build();
   }

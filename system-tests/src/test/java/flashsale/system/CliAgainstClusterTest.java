@@ -78,6 +78,37 @@ public class CliAgainstClusterTest {
   }
 
   @Test
+  void reservationCreateReserveStatusAndGetShowTheSlot() {
+    Run created = flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-tables",
+        "--item", "dinner", "--kind", "reservation", "--slot", "18:00=2", "--slot", "19:00=2", "--per-user-limit", "2",
+        "--start", "now", "--end", "+10m", "--regions", "east,west");
+    assertEquals(0, created.exitCode(), created.err());
+    assertTrue(created.out().contains("stock 4") && created.out().contains("18:00 (2), 19:00 (2)"), created.out());
+
+    Run won = flashsale("reserve", "--target", cluster.regionTarget("west"), "--event", "cli-tables", "--user", "ann",
+        "--slot", "18:00", "--slot", "19:00", "--quantity", "2", "--request-id", "ann-r");
+    assertEquals(0, won.exitCode(), won.out() + won.err());
+    assertTrue(won.out().contains("slot 18:00 (asked for 18:00, 19:00)"), won.out());
+    Run next = flashsale("reserve", "--target", cluster.regionTarget("east"), "--event", "cli-tables", "--user", "bob",
+        "--slot", "18:00", "--slot", "19:00", "--quantity", "2", "--request-id", "bob-r");
+    assertTrue(next.out().contains("slot 19:00"), next.out());
+    Run lost = flashsale("reserve", "--target", cluster.regionTarget("east"), "--event", "cli-tables", "--user", "cy",
+        "--slot", "18:00", "--request-id", "cy-r");
+    assertEquals(1, lost.exitCode(), lost.out() + lost.err());
+    assertTrue(lost.out().contains("LOST (SOLD_OUT)") && lost.out().contains("slot none"), lost.out());
+
+    Run status = flashsale("status", "--target", cluster.regionTarget("east"), "--event", "cli-tables", "ann-r");
+    assertTrue(status.out().contains("slot 18:00"), status.out());
+    Run get = flashsale("event", "get", "--target", cluster.arbiterTarget(), "--event", "cli-tables");
+    assertTrue(get.out().contains("slots left 18:00 0/2, 19:00 0/2"), get.out());
+    Run log = flashsale("event", "decisions", "--target", cluster.arbiterTarget(), "--event", "cli-tables");
+    assertTrue(log.out().contains("SLOT") && log.out().contains("19:00"), log.out());
+    Run noSlot = flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-x", "--item", "x",
+        "--kind", "reservation", "--start", "now", "--end", "+10m", "--regions", "east");
+    assertEquals(2, noSlot.exitCode(), noSlot.err());
+  }
+
+  @Test
   void serverRefusalsAreOneLineWithTheirExitCode() {
     Run unknown = flashsale("purchase", "--target", cluster.regionTarget("east"), "--event", "no-such", "--user", "ann");
     assertEquals(4, unknown.exitCode());

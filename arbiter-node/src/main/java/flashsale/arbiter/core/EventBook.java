@@ -103,6 +103,8 @@ final class EventBook {
 
   private String whyClosed(Ticket ticket) {
     if (!spec.sellsIn(ticket.region())) return "region " + ticket.region() + " does not sell event " + spec.eventId();
+    String slots = spec.slotsProblem(ticket.slots()); // a region checks first; this keeps a bad one out
+    if (slots != null) return "slots " + slots;
     if (spec.isOpenAt(ticket.stampMicros())) return null;
     return "stamp " + ticket.stampMicros() + " outside the sale window [" + spec.startMicros() + ", "
         + spec.endMicros() + ") of event " + spec.eventId();

@@ -2,6 +2,8 @@ package flashsale.arbiter.core;
 
 import flashsale.sale.Decision;
 import flashsale.sale.EventHead;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /** An event's counters as the store holds them: advanced only by persisted decisions. */
@@ -13,6 +15,7 @@ final class PersistedCounters {
   private long wins;
   private long lateTickets;
   private OptionalLong soldOutMicros;
+  private final Map<String, Long> remainingBySlot;
 
   PersistedCounters(EventHead head) {
     this.stock = head.spec().stock();
@@ -21,6 +24,7 @@ final class PersistedCounters {
     this.wins = head.wins();
     this.lateTickets = head.lateDecisions();
     this.soldOutMicros = head.soldOutMicros();
+    this.remainingBySlot = new LinkedHashMap<>(head.remainingBySlot());
   }
 
   /** Counts a persisted decision; true when it took the last unit. */
@@ -30,6 +34,10 @@ final class PersistedCounters {
     if (!decision.won()) return false;
     wins++;
     remainingStock -= decision.unitsWon();
+    if (!decision.slot().isEmpty() && remainingBySlot.merge(decision.slot(), -(long) decision.unitsWon(), Long::sum) < 0) {
+      throw new IllegalStateException("persisted decisions overfilled slot " + decision.slot() + " of "
+          + decision.eventId() + " at rank " + decision.rank());
+    }
     if (remainingStock < 0) {
       throw new IllegalStateException("persisted decisions oversold " + decision.eventId() + " at rank " + decision.rank());
     }
@@ -48,6 +56,6 @@ final class PersistedCounters {
 
   EventStatus status(String eventId, long pendingTickets) {
     return new EventStatus(eventId, remainingStock, stock - remainingStock, decisions, wins, decisions - wins,
-        lateTickets, pendingTickets, soldOutMicros);
+        lateTickets, pendingTickets, soldOutMicros, Map.copyOf(remainingBySlot));
   }
 }

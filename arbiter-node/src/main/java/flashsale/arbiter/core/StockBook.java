@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * The decision rules against an event's in-memory stock: per-user limit first, then all or
- * nothing against the remaining units. Advances as decisions are made (when a batch is built),
+ * nothing from the event's {@link Allotment} (one pool for a flash sale, the first slot with room
+ * for a reservation). Advances as decisions are made (when a batch is built),
  * ahead of what the store holds, so the next batch builds on the one in flight; a batch the store
  * refuses is {@linkplain #rollBack rolled back} and decided again.
  *
@@ -23,10 +24,9 @@ final class StockBook {
   private final long stock;
   private final int perUserLimit;
   private final Map<String, Long> unitsWonByUser;
-  private long remainingStock;
+  private final Allotment allotment;
   private long lastRank;
   /** State before the batch being built or in flight: what {@link #rollBack} returns to. */
-  private long markedRemaining;
   private long markedLastRank;
   private final Map<String, Long> unitsBeforeMark = new HashMap<>();
 
@@ -39,21 +39,21 @@ final class StockBook {
     };
     this.stock = head.spec().stock();
     this.perUserLimit = head.spec().perUserLimit();
-    this.remainingStock = head.remainingStock();
+    this.allotment = Allotment.of(head);
     this.lastRank = head.lastRank();
     mark();
   }
 
   /** A new batch starts here: the previous one is durable. */
   void mark() {
-    markedRemaining = remainingStock;
+    allotment.mark();
     markedLastRank = lastRank;
     unitsBeforeMark.clear();
   }
 
   /** Forgets every decision since {@link #mark}: the store refused their batch. */
   void rollBack() {
-    remainingStock = markedRemaining;
+    allotment.rollBack();
     lastRank = markedLastRank;
     unitsBeforeMark.forEach((user, units) -> {
       if (units == 0) unitsWonByUser.remove(user);
@@ -72,17 +72,21 @@ final class StockBook {
   Decision decide(Ticket ticket, boolean late, long nowMicros) {
     long rank = ++lastRank;
     long unitsWon = unitsWonByUser.getOrDefault(ticket.userId(), 0L);
-    LossReason reason = lossReason(unitsWon, ticket.quantity());
-    if (reason != LossReason.NONE) {
-      return new Decision(ticket, Outcome.LOST, reason, rank, nowMicros, late);
+    if (unitsWon + ticket.quantity() > perUserLimit) {
+      return new Decision(ticket, Outcome.LOST, LossReason.LIMIT_EXCEEDED, rank, nowMicros, late);
     }
-    remainingStock -= ticket.quantity();
+    String slot = allotment.take(ticket);
+    if (slot == null) {
+      return new Decision(ticket, Outcome.LOST, allotment.shortOf(ticket.quantity()), rank, nowMicros, late);
+    }
     unitsBeforeMark.putIfAbsent(ticket.userId(), unitsWon);
     unitsWonByUser.put(ticket.userId(), unitsWon + ticket.quantity());
-    if (remainingStock < 0 || unitsWon + ticket.quantity() > perUserLimit) {
+    // Slots are taken only where they have room; what the store holds of them is checked on load
+    // (EventHead) and with every persisted decision (PersistedCounters).
+    if (allotment.remaining() < 0) {
       throw new IllegalStateException("decision of " + ticket.requestId() + " oversold " + ticket.eventId());
     }
-    return new Decision(ticket, Outcome.WON, LossReason.NONE, rank, nowMicros, late);
+    return new Decision(ticket, Outcome.WON, LossReason.NONE, rank, nowMicros, late, false, slot);
   }
 
   /** Decides a back-dated ticket as the next rank: it loses and takes nothing. */
@@ -90,15 +94,8 @@ final class StockBook {
     return new Decision(ticket, Outcome.LOST, LossReason.STAMP_OUT_OF_BOUNDS, ++lastRank, nowMicros, true);
   }
 
-  private LossReason lossReason(long unitsWon, int quantity) {
-    if (unitsWon + quantity > perUserLimit) return LossReason.LIMIT_EXCEEDED;
-    if (remainingStock == 0) return LossReason.SOLD_OUT;
-    if (remainingStock < quantity) return LossReason.INSUFFICIENT_STOCK;
-    return LossReason.NONE;
-  }
-
   long remainingStock() {
-    return remainingStock;
+    return allotment.remaining();
   }
 
   long stock() {

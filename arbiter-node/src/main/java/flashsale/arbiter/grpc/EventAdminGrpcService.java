@@ -199,7 +199,8 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
                     .setWins(st.wins())
                     .setLosses(st.losses())
                     .setLateTickets(st.lateTickets())
-                    .setPendingTickets(st.pendingTickets()));
+                    .setPendingTickets(st.pendingTickets())
+                    .addAllSlots(WireMapping.slotStatus(spec, st.remainingBySlot())));
     st.soldOutMicros().ifPresent(c -> response.setSoldOutTime(Times.timestamp(c)));
     return response.build();
   }

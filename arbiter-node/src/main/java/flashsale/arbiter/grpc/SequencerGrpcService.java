@@ -86,7 +86,15 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
       out.onError(Errors.error(ErrorReason.EVENT_NOT_FOUND, "no event " + request.getEventId()));
       return;
     }
-    out.onNext(LookupEventResponse.newBuilder().setEvent(WireMapping.toProto(spec.get())).build());
+    var response = LookupEventResponse.newBuilder().setEvent(WireMapping.toProto(spec.get()));
+    if (!spec.get().slots().isEmpty()) {
+      try { // one hash read: what the store holds left of each slot
+        response.addAllSlots(WireMapping.slotStatus(spec.get(), store.loadHead(spec.get().eventId()).remainingBySlot()));
+      } catch (RuntimeException e) {
+        throw Failures.toStatus(e);
+      }
+    }
+    out.onNext(response.build());
     out.onCompleted();
   }
 }

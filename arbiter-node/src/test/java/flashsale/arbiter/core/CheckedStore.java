@@ -16,8 +16,9 @@ import java.util.concurrent.CompletionException;
 
 /**
  * The contract-tested {@link InMemoryArbiterStore}, with the calls the sequencer tests make, and
- * an oracle on top: before each batch is written, every decision's outcome is derived again from
- * the stored stock and units, so a wrong decision rule fails here. The store's own refusals
+ * an oracle on top: before each batch is written, every decision's outcome (and a reservation
+ * winner's slot: the first on its list with room) is derived again from the stored stock, slots
+ * and units, so a wrong decision rule fails here. The store's own refusals
  * ({@link StoreRefusedException}) reach the caller as the loop would see them; a batch the store
  * rejects as breaking a rule (oversell, rank gap) is an AssertionError.
  */
@@ -53,34 +54,35 @@ final class CheckedStore {
   private static String wrongOutcome(EventLedger ledger, DecisionBatch batch) {
     long remaining = ledger.remainingStock();
     Map<String, Long> units = new HashMap<>(ledger.unitsWonByUser());
+    Map<String, Long> slotsLeft = new HashMap<>(EventHead.slotsLeft(ledger.spec(), ledger.decisions()));
+    boolean reservation = !ledger.spec().slots().isEmpty();
     for (Decision decision : batch.decisions()) {
       long userUnits = units.getOrDefault(decision.ticket().userId(), 0L);
-      LossReason expected = expectedReason(ledger.spec().perUserLimit(), remaining, userUnits, decision.ticket().quantity());
+      String slot = reservation ? firstWithRoom(slotsLeft, decision.ticket()) : "";
+      LossReason byStock = remaining == 0 ? LossReason.SOLD_OUT
+          : slot == null ? LossReason.NO_SLOT_AVAILABLE
+          : !reservation && remaining < decision.ticket().quantity() ? LossReason.INSUFFICIENT_STOCK : LossReason.NONE;
+      LossReason expected = userUnits + decision.ticket().quantity() > ledger.spec().perUserLimit()
+          ? LossReason.LIMIT_EXCEEDED : byStock;
       boolean backdated = decision.lossReason() == LossReason.STAMP_OUT_OF_BOUNDS && !decision.won();
-      if (expected != decision.lossReason() && !stockLossOverLimit(expected, decision, remaining) && !backdated) {
+      // A user over the limit through units of an earlier term, whose ticket also lost for lack of
+      // stock: the leader does not hold those units, so the stock reason it gives is as true.
+      boolean stockLossOverLimit = expected == LossReason.LIMIT_EXCEEDED && !decision.won()
+          && decision.lossReason() == byStock;
+      if (expected != decision.lossReason() && !stockLossOverLimit && !backdated) {
         return "expected " + expected + " for " + decision;
       }
+      if (decision.won() && !decision.slot().equals(slot)) return "expected slot " + slot + " for " + decision;
       remaining -= decision.unitsWon();
+      if (decision.won() && reservation) slotsLeft.merge(slot, -(long) decision.unitsWon(), Long::sum);
       units.put(decision.ticket().userId(), userUnits + decision.unitsWon());
     }
     return null;
   }
 
-  /**
-   * A user over the limit through units of an earlier term, whose ticket also lost for lack of
-   * stock: the leader does not hold those units, so the stock reason it gives is as true.
-   */
-  private static boolean stockLossOverLimit(LossReason expected, Decision decision, long remaining) {
-    if (expected != LossReason.LIMIT_EXCEEDED || decision.won()) return false;
-    int quantity = decision.ticket().quantity();
-    LossReason byStock = remaining == 0 ? LossReason.SOLD_OUT : remaining < quantity ? LossReason.INSUFFICIENT_STOCK : null;
-    return decision.lossReason() == byStock;
-  }
-
-  private static LossReason expectedReason(int limit, long remaining, long userUnits, int quantity) {
-    if (userUnits + quantity > limit) return LossReason.LIMIT_EXCEEDED;
-    if (remaining == 0) return LossReason.SOLD_OUT;
-    return remaining < quantity ? LossReason.INSUFFICIENT_STOCK : LossReason.NONE;
+  /** Serial dictatorship: the first slot on the ticket's list with room for all of it, or null. */
+  private static String firstWithRoom(Map<String, Long> slotsLeft, flashsale.sale.Ticket ticket) {
+    return ticket.slots().stream().filter(s -> slotsLeft.getOrDefault(s, 0L) >= ticket.quantity()).findFirst().orElse(null);
   }
 
   /** What a new leader loads. */

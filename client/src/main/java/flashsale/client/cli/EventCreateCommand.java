@@ -5,7 +5,9 @@ import flashsale.client.FlashSaleClient;
 import flashsale.client.ProtoTimes;
 import flashsale.v1.CreateEventResponse;
 import flashsale.v1.Event;
+import flashsale.v1.EventKind;
 import flashsale.v1.EventMode;
+import flashsale.v1.Slot;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -27,8 +29,16 @@ final class EventCreateCommand extends NodeCommand {
   @Option(names = "--item", required = true, description = "What is on sale.")
   String item;
 
-  @Option(names = "--stock", required = true, description = "Units for sale.")
-  long stock;
+  @Option(names = "--stock", description = "Units for sale (a flash sale); a reservation's is its slots' total.")
+  Long stock;
+
+  @Option(names = "--kind", defaultValue = "flash-sale", converter = KindConverter.class, paramLabel = "KIND",
+      description = "flash-sale or reservation (default: ${DEFAULT-VALUE}).")
+  EventKind kind;
+
+  @Option(names = "--slot", paramLabel = "NAME=CAPACITY",
+      description = "A reservation's slot and its capacity; repeat it, in the order shown to users (--slot 18:00=4).")
+  List<String> slots = List.of();
 
   @Option(names = "--start", required = true, paramLabel = "TIME", description = "When the sale opens.")
   String start;
@@ -42,8 +52,8 @@ final class EventCreateCommand extends NodeCommand {
   @Option(names = "--regions", required = true, split = ",", paramLabel = "REGION", description = "Regions that sell it, comma-separated.")
   List<String> regions;
 
-  @Option(names = "--mode", required = true, converter = ModeConverter.class, paramLabel = "MODE",
-      description = "global-order, sharded or central.")
+  @Option(names = "--mode", converter = ModeConverter.class, paramLabel = "MODE",
+      description = "global-order, sharded or central; a reservation is global-order (the default for one).")
   EventMode mode;
 
   @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID.")
@@ -59,16 +69,26 @@ final class EventCreateCommand extends NodeCommand {
           "--end (" + TimeArgs.format(endTime, output.zone) + ") must be after --start ("
               + TimeArgs.format(startTime, output.zone) + ")");
     }
+    boolean reservation = kind == EventKind.EVENT_KIND_RESERVATION;
+    if (reservation == slots.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          reservation ? "--kind reservation needs at least one --slot NAME=CAPACITY" : "--slot is only for --kind reservation");
+    }
+    if (!reservation && (stock == null || mode == null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "a flash sale needs --stock and --mode");
+    }
     Event event =
         Event.newBuilder()
             .setEventId(eventId)
             .setItem(item)
-            .setStock(stock)
+            .setStock(stock == null ? 0 : stock)
             .setStartTime(ProtoTimes.timestamp(startTime))
             .setEndTime(ProtoTimes.timestamp(endTime))
             .setPerUserLimit(perUserLimit)
             .addAllRegions(regions)
-            .setMode(mode)
+            .setMode(mode == null ? EventMode.EVENT_MODE_GLOBAL_ORDER : mode)
+            .setKind(kind)
+            .addAllSlots(slots.stream().map(this::slot).toList())
             .build();
     String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
     Event created = connection.withChannel(
@@ -77,6 +97,31 @@ final class EventCreateCommand extends NodeCommand {
       out().print("created ");
       EventOutput.printEvent(created, output, out());
     });
+  }
+
+  private Slot slot(String nameEqualsCapacity) {
+    int eq = nameEqualsCapacity.lastIndexOf('=');
+    try {
+      if (eq <= 0) throw new NumberFormatException();
+      return Slot.newBuilder().setName(nameEqualsCapacity.substring(0, eq))
+          .setCapacity(Long.parseLong(nameEqualsCapacity.substring(eq + 1))).build();
+    } catch (NumberFormatException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--slot '" + nameEqualsCapacity + "' is not NAME=CAPACITY (for example 18:00=4)");
+    }
+  }
+
+  /** Reads {@code flash-sale} or {@code reservation}, any case, - or _. */
+  static final class KindConverter implements CommandLine.ITypeConverter<EventKind> {
+    @Override
+    public EventKind convert(String value) {
+      return switch (value.toLowerCase(Locale.ROOT).replace('_', '-')) {
+        case "flash-sale" -> EventKind.EVENT_KIND_FLASH_SALE;
+        case "reservation" -> EventKind.EVENT_KIND_RESERVATION;
+        default -> throw new CommandLine.TypeConversionException(
+            "unknown kind '" + value + "': use flash-sale or reservation");
+      };
+    }
   }
 
   /** Reads {@code global-order}, {@code sharded} or {@code central}, any case, - or _. */

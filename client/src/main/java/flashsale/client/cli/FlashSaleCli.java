@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
     description = "Client for the fair flash-sale arbiter: buy, administer events, generate load, report fairness.",
     subcommands = {
       PurchaseCommand.class,
+      ReserveCommand.class,
       StatusCommand.class,
       EventCommand.class,
       RegionsCommand.class,

@@ -43,6 +43,9 @@ final class PurchaseOutput {
     out.printf("%s%s request %s: user %s, %d × event %s, rank %d in region %s%s%n", outcome, why,
         d.getRequestId(), d.getUserId(), d.getQuantity(), d.getEventId(), d.getRank(), d.getRegion(),
         d.getLate() ? ", late" : "");
+    if (d.getSlotsCount() > 0) {
+      out.printf("  slot %s (asked for %s)%n", d.getSlot().isEmpty() ? "none" : d.getSlot(), String.join(", ", d.getSlotsList()));
+    }
     out.printf("  arrived %s  decided %s%n", output.time(d.getArrivalTime()), output.time(d.getDecideTime()));
   }
 }

@@ -10,6 +10,7 @@ import flashsale.store.StoreRejectedException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,8 @@ final class EventState {
   final String createRequestId;
   final EventSpec spec;
   private long remainingStock;
+  /** A reservation's units left per slot; empty for a flash sale. */
+  private final Map<String, Long> remainingBySlot;
   private final List<Decision> decisionsByRank = new ArrayList<>();
   private final Map<String, Decision> decisionsByRequestId = new HashMap<>();
   private final Map<String, Long> unitsWonByUser = new HashMap<>();
@@ -40,6 +43,7 @@ final class EventState {
     this.createRequestId = createRequestId;
     this.spec = spec;
     this.remainingStock = spec.stock();
+    this.remainingBySlot = new LinkedHashMap<>(spec.slots());
   }
 
   /**
@@ -60,6 +64,7 @@ final class EventState {
     }
     refuseWhatIsKnown(batch);
     Map<String, Long> newUserTotals = checkNewDecisions(batch);
+    Map<String, Long> newSlotsLeft = checkSlots(batch);
     for (Decision d : batch.decisions()) {
       decisionsByRank.add(d);
       decisionsByRequestId.put(d.requestId(), d);
@@ -72,6 +77,7 @@ final class EventState {
       lastReleased = batch.releasedThrough();
     }
     unitsWonByUser.putAll(newUserTotals);
+    remainingBySlot.putAll(newSlotsLeft);
     fenceEpoch = Math.max(fenceEpoch, fencingEpoch);
   }
 
@@ -131,13 +137,37 @@ final class EventState {
     return totals;
   }
 
+  /**
+   * The same slot check as the Redis function: a reservation's winners each take a slot of the
+   * event with room for them, a flash sale's none. Returns the touched slots' units left.
+   */
+  private Map<String, Long> checkSlots(DecisionBatch batch) {
+    Map<String, Long> left = new HashMap<>();
+    for (Decision d : batch.decisions()) {
+      if (!d.won()) continue;
+      if (spec.slots().isEmpty()) {
+        if (!d.slot().isEmpty()) throw rejected("winner " + d.requestId() + " takes slot " + d.slot() + " of a flash sale");
+        continue;
+      }
+      Long before = left.getOrDefault(d.slot(), remainingBySlot.get(d.slot()));
+      if (before == null) throw rejected("winner " + d.requestId() + " takes no slot of the event (slot '" + d.slot() + "')");
+      if (d.unitsWon() > before) {
+        throw rejected("batch fills slot " + d.slot() + " past its capacity (" + before + " left, " + d.requestId()
+            + " takes " + d.unitsWon() + ")");
+      }
+      left.put(d.slot(), before - d.unitsWon());
+    }
+    return left;
+  }
+
   private StoreRejectedException rejected(String why) {
     return new StoreRejectedException("event " + spec.eventId() + ": " + why);
   }
 
   EventHead head() {
     long wins = outbox.size();
-    return new EventHead(spec, remainingStock, decisionsByRank.size(), wins, lateDecisions, soldOutMicros, lastReleased);
+    return new EventHead(spec, remainingStock, decisionsByRank.size(), wins, lateDecisions, soldOutMicros, lastReleased,
+        remainingBySlot);
   }
 
   Decision decision(String requestId) {

@@ -11,12 +11,13 @@ import flashsale.sale.DecisionBatch;
  * rank, count, the writer's fencing epoch, the batch's late decisions, the stamp and request id of
  * the last ticket released in order (empty when none), the writer's id (whose claim an equal
  * epoch must match), then per decision its request id, user id, units won and encoded decision, and,
- * for winners only, region and arrival micros for the outbox entry.
+ * for winners only, region and arrival micros for the outbox entry and the slot won (empty for a
+ * flash sale), which the function checks against the slot's capacity.
  */
 final class BatchArgs {
   private static final int HEADER = 9;
   private static final int PER_DECISION = 4;
-  private static final int PER_WINNER = 2;
+  private static final int PER_WINNER = 3;
 
   private BatchArgs() {}
 
@@ -41,6 +42,7 @@ final class BatchArgs {
       if (d.won()) {
         args[i++] = utf8(d.ticket().region());
         args[i++] = number(d.ticket().stampMicros());
+        args[i++] = utf8(d.slot());
       }
     }
     return args;

@@ -5,7 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
-import flashsale.sale.ShardUnitsText;
+import flashsale.sale.NamedUnitsText;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,6 +22,9 @@ final class EventCodec {
   static final String REMAINING = "remaining";
   static final String LAST_RANK = "last_rank";
   static final String SHARD_UNITS = "shard_units";
+  static final String SLOTS = "slots";
+  /** Per slot of a reservation, the units left: {@code slot_left:<name>}, kept by the persist function. */
+  static final String SLOT_LEFT = "slot_left:";
 
   private EventCodec() {}
 
@@ -37,7 +40,9 @@ final class EventCodec {
     put(fields, "regions", String.join(",", spec.regions()));
     put(fields, "mode", spec.mode().name());
     put(fields, "tie_break_seed", Long.toString(spec.tieBreakSeed()));
-    if (!spec.shardUnits().isEmpty()) put(fields, SHARD_UNITS, ShardUnitsText.format(spec.shardUnits()));
+    if (!spec.shardUnits().isEmpty()) put(fields, SHARD_UNITS, NamedUnitsText.format(spec.shardUnits()));
+    if (!spec.slots().isEmpty()) put(fields, SLOTS, NamedUnitsText.format(spec.slots()));
+    spec.slots().forEach((slot, capacity) -> put(fields, SLOT_LEFT + slot, Long.toString(capacity)));
     put(fields, REMAINING, Long.toString(spec.stock()));
     put(fields, LAST_RANK, "0");
     put(fields, "last_batch_sequence", "0");
@@ -55,7 +60,8 @@ final class EventCodec {
         Arrays.asList(meta.get("regions").split(",")),
         SaleMode.valueOf(meta.get("mode")),
         Long.parseLong(meta.get("tie_break_seed")),
-        ShardUnitsText.parse(meta.getOrDefault(SHARD_UNITS, "")));
+        NamedUnitsText.parse(meta.getOrDefault(SHARD_UNITS, "")),
+        NamedUnitsText.parse(meta.getOrDefault(SLOTS, ""))); // absent in events stored before reservations
   }
 
   /** The head the persist function keeps in the meta hash (counters absent before the first batch). */
@@ -71,7 +77,14 @@ final class EventCodec {
         Long.parseLong(meta.getOrDefault("late", "0")),
         soldOut == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(soldOut)),
         releasedStamp == null ? Optional.empty()
-            : Optional.of(EventHead.Released.parse(Long.parseLong(releasedStamp), meta.get("released_ticket"))));
+            : Optional.of(EventHead.Released.parse(Long.parseLong(releasedStamp), meta.get("released_ticket"))),
+        slotsLeft(spec, meta));
+  }
+
+  private static Map<String, Long> slotsLeft(EventSpec spec, Map<String, String> meta) {
+    Map<String, Long> left = new java.util.LinkedHashMap<>();
+    for (String slot : spec.slots().keySet()) left.put(slot, Long.parseLong(meta.get(SLOT_LEFT + slot)));
+    return left;
   }
 
   /** A hash as a function returns it: a flat list of field, value, field, value... */

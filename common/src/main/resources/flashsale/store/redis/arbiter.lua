@@ -59,21 +59,22 @@ local function create_event(keys, args)
 end
 
 -- ARGV 9: the writer (one per store connection: see fence_error). From 10 on, per decision:
--- request_id, user_id, units_won, encoded decision and, for a winner only, region and
--- arrival_micros (kept as strings: micros exceed Lua's exact integers once arithmetic touches them).
+-- request_id, user_id, units_won, encoded decision and, for a winner only, region,
+-- arrival_micros (kept as strings: micros exceed Lua's exact integers once arithmetic touches
+-- them) and the reservation slot it won ('' for a flash sale).
 local WRITER = 9
 local FIRST_DECISION = 10
 local function parse_batch(args)
   local batch = { count = tonumber(args[4]), rids = {}, uids = {}, units = {}, blobs = {},
-    regions = {}, arrivals = {} }
+    regions = {}, arrivals = {}, slots = {} }
   local i = FIRST_DECISION
   for n = 1, batch.count do
     batch.rids[n], batch.uids[n] = args[i], args[i + 1]
     batch.units[n], batch.blobs[n] = tonumber(args[i + 2]), args[i + 3]
     i = i + 4
     if batch.units[n] > 0 then
-      batch.regions[n], batch.arrivals[n] = args[i], args[i + 1]
-      i = i + 2
+      batch.regions[n], batch.arrivals[n], batch.slots[n] = args[i], args[i + 1], args[i + 2]
+      i = i + 3
     end
   end
   if i ~= #args + 1 then error('malformed batch: ' .. #args .. ' arguments for ' .. batch.count .. ' decisions') end
@@ -144,6 +145,33 @@ local function check_new_decisions(keys, batch, remaining)
   return totals, units_won
 end
 
+-- A reservation's winners each name a slot of the event, and no slot goes below 0; a flash
+-- sale's winners name none. Returns each touched slot's units left after the batch (by meta
+-- field), or nil and why the batch may not be written.
+local function check_slots(keys, batch, reservation)
+  local left = {}
+  for n = 1, batch.count do
+    if batch.units[n] > 0 then
+      local slot = batch.slots[n]
+      if not reservation then
+        if slot ~= '' then return nil, 'winner ' .. batch.rids[n] .. ' takes slot ' .. slot .. ' of a flash sale' end
+      else
+        local field = 'slot_left:' .. slot
+        local before = left[field] or tonumber(redis.call('HGET', keys[1], field) or '-1')
+        if slot == '' or before < 0 then
+          return nil, 'winner ' .. batch.rids[n] .. ' takes no slot of the event (slot \'' .. slot .. '\')'
+        end
+        if batch.units[n] > before then
+          return nil, 'batch fills slot ' .. slot .. ' past its capacity (' .. before .. ' left, '
+            .. batch.rids[n] .. ' takes ' .. batch.units[n] .. ')'
+        end
+        left[field] = before - batch.units[n]
+      end
+    end
+  end
+  return left
+end
+
 -- The counters a new leader loads instead of the decisions (see EventHead).
 local function write_head(keys, args, batch, first_rank, remaining)
   local wins, left, sold_out = 0, remaining, nil
@@ -160,8 +188,9 @@ local function write_head(keys, args, batch, first_rank, remaining)
   if sold_out then redis.call('HSET', keys[1], 'sold_out_micros', sold_out) end
 end
 
-local function write_batch(keys, args, batch, first_rank, remaining, totals, units_won)
+local function write_batch(keys, args, batch, first_rank, remaining, totals, units_won, slots_left)
   local decision_fields, user_fields = {}, {}
+  for field, left in pairs(slots_left) do redis.call('HSET', keys[1], field, int(left)) end
   for n = 1, batch.count do
     decision_fields[2 * n - 1], decision_fields[2 * n] = batch.rids[n], batch.blobs[n]
   end
@@ -179,9 +208,12 @@ local function write_batch(keys, args, batch, first_rank, remaining, totals, uni
   if tonumber(args[5]) > 0 then redis.call('HSET', keys[1], 'fence_epoch', args[5], 'fence_writer', args[WRITER]) end
   for n = 1, batch.count do
     if batch.units[n] > 0 then
-      redis.call('XADD', keys[5], '*', 'event_id', args[1], 'request_id', batch.rids[n],
-        'user_id', batch.uids[n], 'quantity', int(batch.units[n]), 'rank', int(first_rank + n - 1),
-        'region', batch.regions[n], 'arrival_micros', batch.arrivals[n])
+      local entry = { 'event_id', args[1], 'request_id', batch.rids[n], 'user_id', batch.uids[n],
+        'quantity', int(batch.units[n]), 'rank', int(first_rank + n - 1), 'region', batch.regions[n],
+        'arrival_micros', batch.arrivals[n] }
+      -- A reservation's winner: the order service needs the slot it holds.
+      if batch.slots[n] ~= '' then entry[#entry + 1], entry[#entry + 2] = 'slot', batch.slots[n] end
+      redis.call('XADD', keys[5], '*', unpack(entry))
     end
   end
 end
@@ -213,7 +245,7 @@ end
 -- decided or users would pass the limit. A stale epoch answers FENCED, any other broken rule
 -- REJECTED. Anything but OK writes nothing.
 local function persist_batch(keys, args)
-  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch', 'fence_writer')
+  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch', 'fence_writer', 'slots')
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
   local stale = fence_error(args[1], args[5], args[WRITER], meta[4], meta[5])
   if stale then return stale end
@@ -236,7 +268,9 @@ local function persist_batch(keys, args)
   if refused then return refused end
   local totals, units_won_or_reason = check_new_decisions(keys, batch, remaining)
   if not totals then return reject(units_won_or_reason) end
-  write_batch(keys, args, batch, first_rank, remaining, totals, units_won_or_reason)
+  local slots_left, slot_problem = check_slots(keys, batch, meta[6] ~= false)
+  if not slots_left then return reject(slot_problem) end
+  write_batch(keys, args, batch, first_rank, remaining, totals, units_won_or_reason, slots_left)
   return { 'OK' }
 end
 

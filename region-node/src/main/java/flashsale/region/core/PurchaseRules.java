@@ -5,7 +5,10 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
 import flashsale.sale.ErrorReason;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The checks a purchase must pass before it becomes a ticket: field syntax first (so a bad call
@@ -15,6 +18,8 @@ import java.util.Optional;
 public final class PurchaseRules {
   public static final int MAX_USER_ID_CHARS = 64;
   public static final int MAX_REQUEST_ID_CHARS = 128;
+  /** As many slots as an event may have. */
+  public static final int MAX_SLOTS = 1_000;
 
   private PurchaseRules() {}
 
@@ -25,7 +30,21 @@ public final class PurchaseRules {
         .or(() -> checkRequestId(req.requestId()))
         .or(() -> req.quantity() < 1
             ? Optional.of(Failure.invalidField("quantity", "must be at least 1, got " + req.quantity()))
-            : Optional.empty());
+            : Optional.empty())
+        .or(() -> checkSlotNames(req.slots()));
+  }
+
+  /** Slot names are ids, each named once (the event's own slots are checked against the event). */
+  private static Optional<Failure> checkSlotNames(List<String> slots) {
+    if (slots.size() > MAX_SLOTS) return Optional.of(Failure.invalidField("slots", "must name at most " + MAX_SLOTS));
+    Set<String> seen = new HashSet<>();
+    for (String slot : slots) {
+      if (!Identifiers.ID.matcher(slot).matches()) {
+        return Optional.of(Failure.invalidField("slots", "must each be 1 to 64 of [A-Za-z0-9._:-]"));
+      }
+      if (!seen.add(slot)) return Optional.of(Failure.invalidField("slots", "name slot " + slot + " twice"));
+    }
+    return Optional.empty();
   }
 
   /** An event or user id: 1 to 64 of {@code [A-Za-z0-9._:-]}. */
@@ -58,6 +77,8 @@ public final class PurchaseRules {
           Failure.of(ErrorReason.REGION_NOT_IN_EVENT, "event " + spec.eventId() + " is sold in " + spec.regions()
               + ", not in region " + region));
     }
+    String slots = spec.slotsProblem(req.slots());
+    if (slots != null) return Optional.of(Failure.invalidField("slots", slots));
     if (req.quantity() > spec.perUserLimit()) {
       return Optional.of(
           Failure.invalidField("quantity", "must be at most the per-user limit " + spec.perUserLimit()

@@ -85,7 +85,8 @@ public final class RegionBook {
     // a purchase decided through another region, answers that decision), so a look-up anywhere,
     // after any restart, finds the same answer.
     Ticket ticket =
-        new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros);
+        new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros,
+            req.slots());
     if (pending.size() >= maxPending) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
           "region " + region + " already holds " + pending.size() + " pending purchases (max " + maxPending + ")"));
@@ -180,11 +181,12 @@ public final class RegionBook {
   private static boolean sameContent(Ticket ticket, BuyRequest req) {
     return ticket.eventId().equals(req.eventId())
         && ticket.userId().equals(req.userId())
-        && ticket.quantity() == req.quantity();
+        && ticket.quantity() == req.quantity()
+        && ticket.slots().equals(req.slots());
   }
 
   private PurchaseResult.Failed reused(BuyRequest req) {
     return new PurchaseResult.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED,
-        "request_id " + req.requestId() + " was already used with another event, user or quantity"));
+        "request_id " + req.requestId() + " was already used with another event, user, quantity or slots"));
   }
 }

@@ -67,6 +67,13 @@ final class ArbiterQueries {
             "no purchase " + requestId + " in event " + eventId, then, failed));
   }
 
+  /** A reservation's slots with what the store holds left of each; {@code failed} gets why not. */
+  void slotsOf(String eventId, Consumer<List<flashsale.v1.SlotStatus>> then, Consumer<Failure> failed) {
+    stub().lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+        "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
+        (LookupEventResponse r) -> then.accept(r.getSlotsList()), failed));
+  }
+
   private void lookedUp(String eventId, LookupEventResponse response) {
     var spec = ArbiterInbound.toSpec(response.getEvent()).filter(s -> s.eventId().equals(eventId));
     spec.ifPresent(core::eventAnnounced);

@@ -113,8 +113,17 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         return;
       }
       withEvent(eventId, response, () -> {
-        response.onNext(RegionWire.toProto(core.eventView(eventId).orElseThrow()));
-        response.onCompleted();
+        var view = core.eventView(eventId).orElseThrow();
+        if (view.spec().slots().isEmpty()) {
+          response.onNext(RegionWire.toProto(view));
+          response.onCompleted();
+          return;
+        }
+        // Only the arbiter's store knows a reservation's slots across regions.
+        queries.slotsOf(eventId, slots -> {
+          response.onNext(RegionWire.toProto(view).toBuilder().addAllSlots(slots).build());
+          response.onCompleted();
+        }, failure -> response.onError(RegionWire.status(failure)));
       });
     });
   }

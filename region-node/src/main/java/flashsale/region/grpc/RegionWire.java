@@ -21,7 +21,7 @@ public final class RegionWire {
   private RegionWire() {}
 
   public static BuyRequest buyRequest(PurchaseRequest r) {
-    return new BuyRequest(r.getEventId(), r.getUserId(), r.getRequestId(), r.getQuantity());
+    return new BuyRequest(r.getEventId(), r.getUserId(), r.getRequestId(), r.getQuantity(), r.getSlotsList());
   }
 
   /** The failure's status; a failure that says when to retry also carries a {@code RetryInfo}. */
@@ -45,6 +45,7 @@ public final class RegionWire {
         .setQuantity(t.quantity())
         .setArrivalMicros(t.stampMicros())
         .setErrorBoundMicros(t.errorBoundMicros())
+        .addAllSlots(t.slots())
         .build();
   }
 

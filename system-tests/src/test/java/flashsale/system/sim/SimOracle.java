@@ -22,6 +22,9 @@ import java.util.TreeMap;
  * arbiters emit effects and buyers get answers, and checked after every step:
  * <ul>
  *   <li>no oversell, and the per-user limit, on every accepted write;
+ *   <li>a reservation: no slot over capacity, and every winner holds the first slot on its list
+ *       with room at its turn in the decided order (serial dictatorship recomputed here), every
+ *       loss for lack of room had none;
  *   <li>one decision per request id, and every answer a buyer gets for it is that decision;
  *   <li>a decision is durable before any region or buyer is told it;
  *   <li>in-order decisions follow the global order: none is decided after a ticket whose whole
@@ -38,6 +41,8 @@ final class SimOracle {
   private ArbiterStore store;
   private final Map<String, EventSpec> specs = new HashMap<>();
   private final Map<String, Long> stockLeft = new HashMap<>();
+  /** Per reservation, units left per slot as the accepted writes leave them. */
+  private final Map<String, Map<String, Long>> slotsLeft = new HashMap<>();
   private final Map<String, Long> unitsByUser = new HashMap<>();
   private final Map<String, Decision> decided = new HashMap<>();
   private final Map<String, Long> lastRank = new HashMap<>();
@@ -68,6 +73,8 @@ final class SimOracle {
   void created(EventSpec spec) {
     specs.put(spec.eventId(), spec);
     stockLeft.put(spec.eventId(), spec.stock());
+    slotsLeft.put(spec.eventId(), new HashMap<>(spec.slots()));
+    if (!spec.slots().isEmpty()) count("reservations");
     lastRank.put(spec.eventId(), 0L);
   }
 
@@ -90,6 +97,7 @@ final class SimOracle {
       if (earlier != null) throw new AssertionError("request decided twice: " + earlier + " and " + d);
       long left = stockLeft.get(eventId);
       checkOrder(spec, d, left);
+      if (!spec.slots().isEmpty()) checkSlot(d, left, slotsLeft.get(eventId));
       if (d.late()) {
         requireLateExplained(d);
         count("late decisions");
@@ -103,6 +111,27 @@ final class SimOracle {
         throw new AssertionError("user " + d.ticket().userId() + " holds " + units + " > limit " + spec.perUserLimit());
       }
     }
+  }
+
+  /**
+   * Serial dictatorship over the decided order: a winner takes the first slot on its list with room
+   * for all of it; a loss for lack of room or stock had no such slot. Takes the winner's units.
+   */
+  private void checkSlot(Decision d, long stockBefore, Map<String, Long> left) {
+    Ticket t = d.ticket();
+    String first = t.slots().stream().filter(s -> left.get(s) >= t.quantity()).findFirst().orElse(null);
+    boolean lostForRoom = d.lossReason() == flashsale.sale.LossReason.NO_SLOT_AVAILABLE
+        || d.lossReason() == flashsale.sale.LossReason.SOLD_OUT;
+    if (d.won() ? !d.slot().equals(first) : lostForRoom && first != null) {
+      throw new AssertionError("serial dictatorship gives slot " + first + " (left " + left + ") but decided " + d);
+    }
+    if (d.lossReason() == flashsale.sale.LossReason.SOLD_OUT && stockBefore != 0) {
+      throw new AssertionError("sold out with " + stockBefore + " left: " + d);
+    }
+    if (!d.won()) return;
+    long after = left.merge(d.slot(), -(long) t.quantity(), Long::sum);
+    if (after < 0) throw new AssertionError("slot " + d.slot() + " over capacity by " + -after + " with " + d);
+    count(d.slot().equals(t.slots().get(0)) ? "reservations won in a first choice" : "reservations won in a later choice");
   }
 
   /** A request sent again, through the same or another region. */
@@ -204,9 +233,14 @@ final class SimOracle {
       if (head.remainingStock() < 0 || head.remainingStock() != stockLeft.get(spec.eventId())) {
         throw new AssertionError("store holds " + head + " but its accepted writes leave " + stockLeft.get(spec.eventId()));
       }
+      if (!head.remainingBySlot().equals(slotsLeft.get(spec.eventId()))) {
+        throw new AssertionError("store holds slots " + head.remainingBySlot() + " but its accepted writes leave "
+            + slotsLeft.get(spec.eventId()));
+      }
       for (SimArbiter a : arbiters) {
         EventStatus status = a.status(spec.eventId()).orElse(null);
-        if (status != null && (status.decisions() > head.lastRank() || status.remainingStock() < head.remainingStock())) {
+        if (status != null && (status.decisions() > head.lastRank() || status.remainingStock() < head.remainingStock()
+            || !status.remainingBySlot().equals(head.remainingBySlot()) && status.decisions() == head.lastRank())) {
           throw new AssertionError(a.name + " counts " + status + " ahead of the store's " + head);
         }
       }

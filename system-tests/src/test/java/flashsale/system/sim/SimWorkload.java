@@ -4,7 +4,9 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -16,6 +18,11 @@ import java.util.Random;
  *
  * <p>Each region of each event gets {@code stock} one-unit purchases from users who buy nothing
  * else. They can only lose to an empty stock, so every event must sell out: the no-undersell check.
+ *
+ * <p>About a third of the events are reservations: the stock split into 1–4 slots, the crowd's
+ * requests naming some of them in their own order, the lone buyers every slot (so they too lose
+ * only to a full event). Whether an event is one is drawn from a stream of its own, so a seed's
+ * flash sales plan exactly as they did before reservations existed.
  */
 final class SimWorkload {
   static final long FAULTS_END_MICROS = 150_000;
@@ -23,11 +30,13 @@ final class SimWorkload {
 
   private final WholeSystemSimulation sim;
   private final Random random;
+  private final Random kinds;
   private int requestIds;
 
   SimWorkload(WholeSystemSimulation sim) {
     this.sim = sim;
     this.random = sim.random;
+    this.kinds = new Random(new java.util.SplittableRandom(sim.seed ^ 0x5e5e_7a7eL).nextLong());
   }
 
   void plan() {
@@ -66,10 +75,32 @@ final class SimWorkload {
     long stock = 1 + random.nextInt(20);
     int perUserLimit = 1 + random.nextInt(3);
     EventSpec spec = new EventSpec(eventId, "item", stock, SimClock.EPOCH_MICROS - 1_000_000, SimClock.EPOCH_MICROS
-        + 3_600_000_000L, perUserLimit, List.copyOf(regionNames), SaleMode.GLOBAL_ORDER, random.nextLong());
+        + 3_600_000_000L, perUserLimit, List.copyOf(regionNames), SaleMode.GLOBAL_ORDER, random.nextLong(), Map.of(),
+        kinds.nextInt(3) == 0 ? slots(stock) : Map.of());
     sim.events.add(spec);
     long seedForBuyers = random.nextLong();
     sim.planned(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
+  }
+
+  /** The stock split into 1 to 4 slots of at least one unit each. */
+  private Map<String, Long> slots(long stock) {
+    int count = 1 + kinds.nextInt((int) Math.min(4, stock));
+    Map<String, Long> slots = new LinkedHashMap<>();
+    long left = stock;
+    for (int i = 0; i < count; i++) {
+      long capacity = i == count - 1 ? left : 1 + kinds.nextLong(left - (count - 1 - i));
+      slots.put("s" + i, capacity);
+      left -= capacity;
+    }
+    return slots;
+  }
+
+  /** A request's acceptable slots, best first: every slot for a lone buyer, some for the crowd; none for a flash sale. */
+  private static List<String> preferences(Random buyers, EventSpec spec, boolean all) {
+    List<String> slots = new ArrayList<>(spec.slots().keySet());
+    if (slots.isEmpty()) return List.of();
+    Collections.shuffle(slots, buyers);
+    return List.copyOf(all ? slots : slots.subList(0, 1 + buyers.nextInt(slots.size())));
   }
 
   /** The buyers of an event, from the moment it exists; their own random stream keeps the plan replayable. */
@@ -78,29 +109,31 @@ final class SimWorkload {
     int users = 2 + buyers.nextInt(10);
     for (String name : spec.regions()) {
       SimRegionNode region = sim.region(name);
-      for (int i = 0; i < spec.stock(); i++) buyLater(buyers, region, spec, "solo-" + requestIds, 1, opensMicros);
+      for (int i = 0; i < spec.stock(); i++) {
+        buyLater(buyers, region, spec, "solo-" + requestIds, 1, preferences(buyers, spec, true), opensMicros);
+      }
       int crowd = buyers.nextInt((int) (2 * spec.stock()) + 5);
       for (int i = 0; i < crowd; i++) {
         Purchase p = buyLater(buyers, region, spec, "user-" + buyers.nextInt(users),
-            1 + buyers.nextInt(spec.perUserLimit()), opensMicros);
+            1 + buyers.nextInt(spec.perUserLimit()), preferences(buyers, spec, false), opensMicros);
         if (buyers.nextInt(20) == 0) { // the same request again, through another region
           SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())));
           sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
             sim.oracle.count("purchases sent through two regions");
-            sim.buy(other, spec, p.requestId(), p.userId(), p.quantity());
+            sim.buy(other, spec, p.requestId(), p.userId(), p.quantity(), p.slots());
           });
         }
       }
     }
   }
 
-  private record Purchase(String requestId, String userId, int quantity) {}
+  private record Purchase(String requestId, String userId, int quantity, List<String> slots) {}
 
   private Purchase buyLater(Random buyers, SimRegionNode region, EventSpec spec, String userId, int quantity,
-      long opensMicros) {
+      List<String> slots, long opensMicros) {
     String requestId = "req-" + requestIds++;
-    sim.planned(opensMicros + buyers.nextLong(SALE_MICROS), () -> sim.buy(region, spec, requestId, userId, quantity));
-    return new Purchase(requestId, userId, quantity);
+    sim.planned(opensMicros + buyers.nextLong(SALE_MICROS), () -> sim.buy(region, spec, requestId, userId, quantity, slots));
+    return new Purchase(requestId, userId, quantity, slots);
   }
 
   private void planRegionFaults(SimRegionNode region) {

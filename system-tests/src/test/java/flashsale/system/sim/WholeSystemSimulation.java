@@ -115,12 +115,12 @@ final class WholeSystemSimulation {
    * A buyer's purchase at {@code region}; a failure it may retry (a dead region, a bad clock) is
    * retried with the same request id at a random region selling the event, until decided.
    */
-  void buy(SimRegionNode region, EventSpec spec, String requestId, String userId, int quantity) {
+  void buy(SimRegionNode region, EventSpec spec, String requestId, String userId, int quantity, List<String> slots) {
     String key = spec.eventId() + "/" + requestId;
     if (undecided.put(key, "sent to " + region.name) != null || answeredBefore.contains(key)) {
       oracle.sentAgain(spec.eventId(), requestId);
     }
-    BuyRequest request = new BuyRequest(spec.eventId(), userId, requestId, quantity);
+    BuyRequest request = new BuyRequest(spec.eventId(), userId, requestId, quantity, slots);
     region.purchase(request, result -> {
       trace = trace * 31 + result.hashCode();
       if (oracle.answered(region.name, spec.eventId(), requestId, result)) {
@@ -130,7 +130,7 @@ final class WholeSystemSimulation {
       }
       undecided.put(key, "refused at " + region.name + ": " + ((PurchaseResult.Failed) result).failure().reason());
       SimRegionNode next = region(spec.regions().get(random.nextInt(spec.regions().size())));
-      scheduler.after(2_000 + random.nextLong(10_000), () -> buy(next, spec, requestId, userId, quantity));
+      scheduler.after(2_000 + random.nextLong(10_000), () -> buy(next, spec, requestId, userId, quantity, slots));
     });
   }
 

@@ -57,7 +57,8 @@ class WholeSystemSimulationTest {
           "leaders paused past their lease", "leader crashes", "terms ended by a fenced write", "store requests lost",
           "store replies lost", "persist retries", "batches refused and decided again", "late decisions",
           "regions left out for silence", "clocks flagged", "tickets refused for a bad clock",
-          "decisions told to another region", "sold-out broadcasts", "purchases sent through two regions")) {
+          "decisions told to another region", "sold-out broadcasts", "purchases sent through two regions",
+          "reservations", "reservations won in a first choice", "reservations won in a later choice")) {
         assertTrue(exercised.getOrDefault(fault, 0L) > 0, "no run exercised " + fault + ": " + exercised);
       }
     }
