@@ -77,8 +77,27 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     return stream;
   }
 
+  /** While set, LookupEvent answers only once it is counted down (from another thread). */
+  volatile java.util.concurrent.CountDownLatch lookupsHeld;
+
   @Override
   public void lookupEvent(LookupEventRequest request, StreamObserver<LookupEventResponse> out) {
+    var held = lookupsHeld;
+    if (held != null) {
+      Thread.ofPlatform().daemon().start(() -> {
+        try {
+          held.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        answerLookup(request, out);
+      });
+      return;
+    }
+    answerLookup(request, out);
+  }
+
+  private void answerLookup(LookupEventRequest request, StreamObserver<LookupEventResponse> out) {
     Event event = announced.getOrDefault(request.getEventId(), lookupOnly.get(request.getEventId()));
     if (event == null) {
       out.onError(Status.NOT_FOUND.withDescription("no event " + request.getEventId()).asRuntimeException());

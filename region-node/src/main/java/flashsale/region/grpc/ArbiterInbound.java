@@ -28,9 +28,16 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   private final RegionCore core;
   private final CallRegistry calls;
 
+  private Consumer<String> announced = eventId -> {};
+
   ArbiterInbound(RegionCore core, CallRegistry calls) {
     this.core = core;
     this.calls = calls;
+  }
+
+  /** Told the id of each event announced, once the core knows it. */
+  void onAnnounced(Consumer<String> listener) {
+    this.announced = listener;
   }
 
   @Override
@@ -39,6 +46,7 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       case DECISION_BATCH -> decisions(message.getDecisionBatch().getDecisionsList());
       case EVENT_ANNOUNCEMENT -> toSpec(message.getEventAnnouncement().getEvent()).ifPresent(spec -> {
         core.eventAnnounced(spec);
+        announced.accept(spec.eventId());
         log.info("event announced event={} stock={} regions={} mode={}", spec.eventId(), spec.stock(), spec.regions(),
             spec.mode());
       });

@@ -74,6 +74,19 @@ final class ArbiterQueries {
         (LookupEventResponse r) -> then.accept(r.getSlotsList()), failed));
   }
 
+  /** True while a look-up of {@code eventId} is under way: later purchases of it queue behind it. */
+  boolean lookingUp(String eventId) {
+    return lookups.containsKey(eventId);
+  }
+
+  /**
+   * The arbiter announced {@code eventId} on the stream (the core knows it now): the purchases
+   * waiting for its look-up go on at once, in the order they came, rather than a round trip later.
+   */
+  void eventKnown(String eventId) {
+    finishLookup(eventId, Optional.empty());
+  }
+
   private void lookedUp(String eventId, LookupEventResponse response) {
     var spec = ArbiterInbound.toSpec(response.getEvent()).filter(s -> s.eventId().equals(eventId));
     spec.ifPresent(core::eventAnnounced);

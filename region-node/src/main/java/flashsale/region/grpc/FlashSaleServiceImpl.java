@@ -195,7 +195,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   /** Runs {@code known} once the core knows the event, asking the arbiter first if needed. */
   private void withEvent(String eventId, StreamObserver<?> response, Runnable known) {
-    if (core.knowsEvent(eventId)) {
+    // While a look-up of the event is under way, a later purchase queues behind it even if the
+    // event was announced meanwhile: stamped first, it would push the waiting one's stamp past its own.
+    if (core.knowsEvent(eventId) && !queries.lookingUp(eventId)) {
       known.run();
       return;
     }

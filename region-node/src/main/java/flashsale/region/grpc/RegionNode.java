@@ -63,11 +63,13 @@ public final class RegionNode {
         s.buyerLimits());
     this.core = core;
     core.unstampedReads(inFlight::oldestMicros);
+    ArbiterInbound inbound = new ArbiterInbound(core, calls);
     this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
         new ArbiterStream.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
             s.reconnectMaxMs(), s.arbiterSilenceTimeoutMs()),
-        new ArbiterInbound(core, calls));
+        inbound);
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
+    inbound.onAnnounced(queries::eventKnown);
     this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);
     this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending());
   }
