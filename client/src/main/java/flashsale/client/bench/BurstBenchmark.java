@@ -69,10 +69,42 @@ public final class BurstBenchmark {
           print(phase, f, floorMs);
         }
         if (cluster.brokenTapConnections() > 0) out.printf("warning: the taps lost track of %d connections%n", cluster.brokenTapConnections());
+        long ceilingMicros = noopCeilingMicros(runId);
+        out.printf(Locale.ROOT, "ceiling: the same burst to two no-op Purchase servers (the region's transport, answering at once,"
+            + " in this process) behind the same kind of taps: last wire arrival to last answer %.1f ms%n", ceilingMicros / 1e3);
+        for (int i = 0; i < figures.size(); i++) {
+          out.printf(Locale.ROOT, "%s: last answer %.1f ms after the last arrival = %.1f x the no-op ceiling's%n",
+              i == 0 ? "cold" : "warm", figures.get(i).lastWireToLastAnswerMicros() / 1e3,
+              (double) figures.get(i).lastWireToLastAnswerMicros() / Math.max(1, ceilingMicros));
+        }
         return figures;
       } finally {
         admin.shutdownNow();
       }
+    }
+  }
+
+  /**
+   * The same burst, same driver, against servers that do nothing: what this machine's gRPC stack
+   * and driver alone need to answer it, the floor under any figure of the real nodes.
+   */
+  private long noopCeilingMicros(String runId) throws Exception {
+    var wireLog = new flashsale.client.wire.WireLog();
+    List<AutoCloseable> opened = new java.util.ArrayList<>();
+    try {
+      Map<String, String> targets = new LinkedHashMap<>();
+      for (String region : JarCluster.REGIONS) {
+        NoopPurchaseServer server = NoopPurchaseServer.start();
+        opened.add(server);
+        var tap = new flashsale.client.wire.WireTap(server.port(), wireLog);
+        opened.add(tap);
+        targets.put(region, tap.address());
+      }
+      var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), wireLog::wireMicrosOrZero);
+      var plan = BurstPlan.of(runId + "noop", JarCluster.REGIONS, settings.purchases() / 2, settings.windowMs() * 1000, Map.of(), settings.seed());
+      return BurstFigures.of(driver.run("noop-" + runId, plan)).lastWireToLastAnswerMicros();
+    } finally {
+      for (AutoCloseable c : opened.reversed()) c.close();
     }
   }
 

@@ -45,7 +45,11 @@ final class NoopPurchaseServer implements AutoCloseable {
   }
 
   String target() {
-    return "127.0.0.1:" + server.getPort();
+    return "127.0.0.1:" + port();
+  }
+
+  int port() {
+    return server.getPort();
   }
 
   @Override
