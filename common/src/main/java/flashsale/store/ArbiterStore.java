@@ -113,7 +113,7 @@ public interface ArbiterStore extends AutoCloseable {
     for (int i = 0; i < decisions.size(); i++) {
       Decision d = decisions.get(i);
       if (d.rank() != i + 1) throw new IllegalStateException("event " + eventId + ": rank " + d.rank() + " at index " + i);
-      if (d.won()) units.merge(d.ticket().userId(), (long) d.unitsWon(), Long::sum);
+      if (d.unitsWon() > 0) units.merge(d.ticket().userId(), (long) d.unitsWon(), Long::sum);
       remaining -= d.unitsWon();
     }
     EventLedger ledger = new EventLedger(head.spec(), remaining, units, decisions);

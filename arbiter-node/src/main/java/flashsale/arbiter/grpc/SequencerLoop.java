@@ -168,6 +168,9 @@ public final class SequencerLoop implements AutoCloseable {
         }
         case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
         case Effect.EventFinished f -> finishedListener.accept(f.eventId());
+        // CreateEvent refuses auctions until the store and the regions carry them.
+        case Effect.PersistAuctionClose c -> throw new IllegalStateException("auction close not wired to the store: " + c);
+        case Effect.AnnounceAuctionClose a -> throw new IllegalStateException("auction close not wired to regions: " + a);
       }
     }
 

@@ -68,7 +68,7 @@ final class EventState {
     for (Decision d : batch.decisions()) {
       decisionsByRank.add(d);
       decisionsByRequestId.put(d.requestId(), d);
-      if (d.won()) outbox.add(d);
+      if (d.won() && !d.ticket().isBid()) outbox.add(d); // an auction's winners go out at its close
       if (d.won() && remainingStock - d.unitsWon() == 0) soldOutMicros = OptionalLong.of(d.ticket().stampMicros());
       if (d.won()) remainingStock -= d.unitsWon();
     }

@@ -22,7 +22,7 @@ final class BatchArgs {
   private BatchArgs() {}
 
   static byte[][] of(DecisionBatch batch, long fencingEpoch, String writer) {
-    int winners = (int) batch.decisions().stream().filter(Decision::won).count();
+    int winners = (int) batch.decisions().stream().filter(d -> d.unitsWon() > 0).count();
     byte[][] args = new byte[HEADER + PER_DECISION * batch.decisions().size() + PER_WINNER * winners][];
     int i = 0;
     args[i++] = utf8(batch.eventId());
@@ -39,7 +39,7 @@ final class BatchArgs {
       args[i++] = utf8(d.ticket().userId());
       args[i++] = number(d.unitsWon());
       args[i++] = DecisionCodec.encode(d);
-      if (d.won()) {
+      if (d.unitsWon() > 0) { // not a standing bid: its unit is taken at the close
         args[i++] = utf8(d.ticket().region());
         args[i++] = number(d.ticket().stampMicros());
         args[i++] = utf8(d.slot());
