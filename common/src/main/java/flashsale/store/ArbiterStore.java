@@ -1,5 +1,7 @@
 package flashsale.store;
 
+import flashsale.sale.AuctionClose;
+
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -72,6 +74,18 @@ public interface ArbiterStore extends AutoCloseable {
    * successful write under a higher epoch raises the event's epoch to it.
    */
   CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch);
+
+  /**
+   * Stores an auction's result atomically, once: its close and winners, each winner appended to
+   * the outbox. From then on a batch that accepts a bid is rejected. Writing the same result again
+   * is a no-op (a retry). Completes exceptionally with {@link StoreRejectedException}, writing
+   * nothing, for another result or a winner never decided, and with {@link StoreFencedException}
+   * for a stale epoch.
+   */
+  CompletableFuture<Void> persistAuctionClose(AuctionClose close, long fencingEpoch);
+
+  /** An auction's stored result, once closed. */
+  Optional<AuctionClose> findAuctionClose(String eventId);
 
   /**
    * Claims the event for the leader of {@code fencingEpoch}: from now on every batch under a lower

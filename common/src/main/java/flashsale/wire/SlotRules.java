@@ -23,8 +23,9 @@ public final class SlotRules {
     return e.getKind() == EventKind.EVENT_KIND_RESERVATION;
   }
 
-  /** The stock the event sells: its slots' total for a reservation, its stock field otherwise. */
+  /** The stock the event sells: its slots' total for a reservation, an auction's units, its stock field otherwise. */
   public static long stockOf(Event e) {
+    if (AuctionFields.isAuction(e)) return e.getAuction().getUnits();
     return isReservation(e) ? e.getSlotsList().stream().mapToLong(Slot::getCapacity).sum() : e.getStock();
   }
 
@@ -33,14 +34,7 @@ public final class SlotRules {
     if (e.getKind() == EventKind.UNRECOGNIZED) {
       throw EventValidator.invalid("event.kind", "must be EVENT_KIND_FLASH_SALE, EVENT_KIND_RESERVATION or EVENT_KIND_AUCTION");
     }
-    if (e.getKind() == EventKind.EVENT_KIND_AUCTION) {
-      // The arbiter's core judges bids, but the stores and the regions do not carry them yet.
-      throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, e.getMode() == EventMode.EVENT_MODE_GLOBAL_ORDER
-              ? "auctions are not served by this build yet"
-              : "auctions are ranked in EVENT_MODE_GLOBAL_ORDER only; " + e.getMode() + " cannot judge bids fairly across regions",
-          Map.of("mode", e.getMode().name(), "kind", e.getKind().name()));
-    }
-    if (e.hasAuction()) throw EventValidator.invalid("event.auction", "is only for EVENT_KIND_AUCTION");
+    AuctionFields.validate(e);
     if (!isReservation(e)) {
       if (e.getSlotsCount() > 0) throw EventValidator.invalid(FIELD, "are only for EVENT_KIND_RESERVATION");
       return;

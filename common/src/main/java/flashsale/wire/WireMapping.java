@@ -17,6 +17,7 @@ import flashsale.v1.Slot;
 import flashsale.v1.SlotStatus;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** Domain values to and from {@code flashsale.v1} messages. */
 public final class WireMapping {
@@ -107,7 +108,18 @@ public final class WireMapping {
         fromProto(event.getMode()),
         tieBreakSeed,
         ShardSplit.resolve(event),
-        slots(event));
+        slots(event),
+        event.getKind() == flashsale.v1.EventKind.EVENT_KIND_AUCTION ? Optional.of(fromProto(event.getAuction()))
+            : Optional.empty());
+  }
+
+  public static AuctionRules fromProto(flashsale.v1.AuctionSettings a) {
+    return new AuctionRules(a.getUnits(), a.getReservePriceMinor(), a.getMinIncrementMinor(), a.getCurrencyCode(),
+        micros(a.getSoftCloseWindow()), micros(a.getSoftCloseCap()));
+  }
+
+  private static long micros(com.google.protobuf.Duration d) {
+    return d.getSeconds() * 1_000_000 + d.getNanos() / 1_000;
   }
 
   private static Map<String, Long> slots(Event event) {

@@ -31,8 +31,8 @@ class EventValidatorFuzzTest {
     } catch (StatusRuntimeException invalid) {
       if (invalid.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
         assertEquals(ErrorReason.MODE_NOT_SUPPORTED.name(), Errors.reasonOf(invalid).orElseThrow());
-        boolean auction = event.getKind() == flashsale.v1.EventKind.EVENT_KIND_AUCTION; // not served yet
-        assertEquals(true, auction || SlotRules.isReservation(event) && (event.getMode() == EventMode.EVENT_MODE_SHARDED
+        boolean ranked = SlotRules.isReservation(event) || event.getKind() == flashsale.v1.EventKind.EVENT_KIND_AUCTION;
+        assertEquals(true, ranked && (event.getMode() == EventMode.EVENT_MODE_SHARDED
             || event.getMode() == EventMode.EVENT_MODE_CENTRAL), invalid.getStatus().toString());
         return;
       }
@@ -75,6 +75,13 @@ class EventValidatorFuzzTest {
     for (int i = 0; i < slots; i++) {
       e.addSlots(Slot.newBuilder().setName(data.consumeBoolean() ? "s" + data.consumeInt(0, 3) : data.consumeString(70))
           .setCapacity(data.pickValue(new long[] {-1, 0, 1, 5, EventValidator.MAX_STOCK, data.consumeLong()})));
+    }
+    if (data.consumeBoolean()) {
+      e.setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(data.consumeInt(-1, 3))
+          .setReservePriceMinor(data.consumeLong(-1, 2_000)).setMinIncrementMinor(data.consumeLong(-1, 50))
+          .setCurrencyCode(data.pickValue(new String[] {"EUR", "usd", "", "JPY"}))
+          .setSoftCloseWindow(com.google.protobuf.Duration.newBuilder().setSeconds(data.consumeLong(-1, 120)))
+          .setSoftCloseCap(com.google.protobuf.Duration.newBuilder().setSeconds(data.consumeLong(-1, 600))));
     }
     return e.build();
   }

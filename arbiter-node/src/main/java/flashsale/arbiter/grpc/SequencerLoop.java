@@ -168,9 +168,10 @@ public final class SequencerLoop implements AutoCloseable {
         }
         case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
         case Effect.EventFinished f -> finishedListener.accept(f.eventId());
-        // CreateEvent refuses auctions until the store and the regions carry them.
-        case Effect.PersistAuctionClose c -> throw new IllegalStateException("auction close not wired to the store: " + c);
-        case Effect.AnnounceAuctionClose a -> throw new IllegalStateException("auction close not wired to regions: " + a);
+        case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
+        // Regions are not told yet (CreateEvent still refuses auctions): the result is in the store and its outbox.
+        case Effect.AnnounceAuctionClose a -> log.info("auction closed event={} closeMicros={} winners={}",
+            a.close().eventId(), a.close().closeMicros(), a.close().winners().size());
       }
     }
 
