@@ -10,10 +10,26 @@ import java.util.Objects;
  * @param late the ticket arrived after its stamp had already been ranked past
  * @param nearTie the near-tie lottery settled this ticket's place against another region's ticket
  * @param slot the reservation slot a winner got (one of its ticket's slots); empty otherwise
+ * @param bid an auction bid's answer (WON when accepted as standing; a standing bid takes no unit
+ *     until the close); empty for a purchase
  */
 public record Decision(
     Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late,
-    boolean nearTie, String slot) {
+    boolean nearTie, String slot, java.util.Optional<BidVerdict> bid) {
+
+  /** A purchase's decision (no bid). */
+  public Decision(Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late,
+      boolean nearTie, String slot) {
+    this(ticket, outcome, lossReason, rank, decideMicros, late, nearTie, slot, java.util.Optional.empty());
+  }
+
+  /** A bid's decision: accepted bids stand (WON), the others lose with {@link LossReason#BID_NOT_ACCEPTED}. */
+  public static Decision ofBid(Ticket ticket, BidVerdict verdict, long rank, long decideMicros, boolean late) {
+    boolean accepted = verdict.answer() == BidAnswer.ACCEPTED;
+    return new Decision(ticket, accepted ? Outcome.WON : Outcome.LOST,
+        accepted ? LossReason.NONE : LossReason.BID_NOT_ACCEPTED, rank, decideMicros, late, false, "",
+        java.util.Optional.of(verdict));
+  }
 
   /** A decision that assigns no slot (a flash sale, or a loss). */
   public Decision(Ticket ticket, Outcome outcome, LossReason lossReason, long rank, long decideMicros, boolean late,
@@ -41,12 +57,22 @@ public record Decision(
       throw new IllegalArgumentException("slot '" + slot + "' for " + outcome + " of " + ticket.requestId()
           + " asking for " + ticket.slots());
     }
+    Objects.requireNonNull(bid, "bid");
+    // A bid is answered (accepted iff WON), unless it was back-dated and never ranked.
+    boolean fits = bid.isPresent()
+        ? ticket.isBid() && (bid.get().answer() == BidAnswer.ACCEPTED) == (outcome == Outcome.WON)
+            && (outcome == Outcome.WON || lossReason == LossReason.BID_NOT_ACCEPTED)
+        : !ticket.isBid() ? lossReason != LossReason.BID_NOT_ACCEPTED : lossReason == LossReason.STAMP_OUT_OF_BOUNDS;
+    if (!fits) {
+      throw new IllegalArgumentException("bid answer " + bid + " for " + outcome + "/" + lossReason + " of "
+          + ticket.requestId() + " bidding " + ticket.bidMinor());
+    }
   }
 
   /** This decision, marked as settled (or not) by the near-tie lottery. */
   public Decision withNearTie(boolean settledByLottery) {
     return settledByLottery == nearTie ? this
-        : new Decision(ticket, outcome, lossReason, rank, decideMicros, late, settledByLottery, slot);
+        : new Decision(ticket, outcome, lossReason, rank, decideMicros, late, settledByLottery, slot, bid);
   }
 
   public boolean won() {
@@ -61,8 +87,8 @@ public record Decision(
     return ticket.requestId();
   }
 
-  /** Units this decision takes from stock. */
+  /** Units this decision takes from stock: none for a bid, whose units are taken at the close. */
   public int unitsWon() {
-    return won() ? ticket.quantity() : 0;
+    return won() && !ticket.isBid() ? ticket.quantity() : 0;
   }
 }

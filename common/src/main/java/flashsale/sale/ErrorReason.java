@@ -15,6 +15,8 @@ public enum ErrorReason {
   EVENT_ENDED,
   REGION_NOT_IN_EVENT,
   MODE_NOT_SUPPORTED,
+  /** A bid on an event that is no auction, or a purchase on an auction. */
+  WRONG_EVENT_KIND,
   PROTOCOL_VIOLATION,
   /** SHARDED: the user's purchases are served by another region (see {@code home_region}). */
   HOME_REGION_ELSEWHERE,

@@ -8,5 +8,10 @@ public enum EventKind {
    * Named slots with capacities; in global order each request gets the first slot on its list
    * with room for its whole quantity (serial dictatorship).
    */
-  RESERVATION
+  RESERVATION,
+  /**
+   * Bids judged in global stamp order against the current best; the best bids stamped before the
+   * (possibly soft-extended) close win.
+   */
+  AUCTION
 }

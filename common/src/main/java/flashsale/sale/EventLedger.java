@@ -28,7 +28,7 @@ public record EventLedger(
 
   /** The head a leader would load for this ledger (its last in-order decision is the last released). */
   public EventHead head() {
-    long wins = decisions.stream().filter(Decision::won).count();
+    long wins = decisions.stream().filter(d -> d.unitsWon() > 0).count(); // a standing bid is not a win
     long late = decisions.stream().filter(Decision::late).count();
     java.util.OptionalLong soldOut = java.util.OptionalLong.empty();
     long left = spec.stock();

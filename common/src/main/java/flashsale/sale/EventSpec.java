@@ -5,9 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * An event as created: a flash sale, or a reservation when it has slots. Times are UTC
+ * An event as created: a flash sale, a reservation when it has slots, an auction when it has
+ * auction rules. Times are UTC
  * microseconds since the epoch; the sale is open for stamps in {@code [startMicros, endMicros)}.
  *
  * @param tieBreakSeed key of the hash that orders equal stamps; chosen at creation and stored so
@@ -16,6 +18,8 @@ import java.util.Objects;
  *     region order; empty for the other modes
  * @param slots RESERVATION only: each slot's capacity, in the order the event lists them, summing
  *     to {@code stock}; empty for a flash sale
+ * @param auction AUCTION only: the auction's rules; its stock is their units, it opens at {@code
+ *     startMicros} and closes at {@code endMicros} (later with a soft close, up to the cap)
  */
 public record EventSpec(
     String eventId,
@@ -28,7 +32,8 @@ public record EventSpec(
     SaleMode mode,
     long tieBreakSeed,
     Map<String, Long> shardUnits,
-    Map<String, Long> slots) {
+    Map<String, Long> slots,
+    Optional<AuctionRules> auction) {
 
   public EventSpec {
     Objects.requireNonNull(eventId, "eventId");
@@ -59,6 +64,27 @@ public record EventSpec(
         throw new IllegalArgumentException("slots " + slots + " do not split stock " + stock);
       }
     }
+    Objects.requireNonNull(auction, "auction");
+    if (auction.isPresent()) {
+      if (mode != SaleMode.GLOBAL_ORDER || !slots.isEmpty() || stock != auction.get().units()) {
+        throw new IllegalArgumentException("an auction needs GLOBAL_ORDER, no slots and stock " + stock
+            + " equal to its units " + auction.get().units() + " (mode " + mode + ", slots " + slots + ")");
+      }
+    }
+  }
+
+  /** A flash sale or reservation (no auction). */
+  public EventSpec(String eventId, String item, long stock, long startMicros, long endMicros, int perUserLimit,
+      List<String> regions, SaleMode mode, long tieBreakSeed, Map<String, Long> shardUnits, Map<String, Long> slots) {
+    this(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, tieBreakSeed, shardUnits, slots,
+        Optional.empty());
+  }
+
+  /** A GLOBAL_ORDER auction of {@code rules.units()} units, open for bids stamped in [start, end). */
+  public static EventSpec auction(String eventId, String item, AuctionRules rules, long startMicros, long endMicros,
+      List<String> regions, long tieBreakSeed) {
+    return new EventSpec(eventId, item, rules.units(), startMicros, endMicros, rules.units(), regions,
+        SaleMode.GLOBAL_ORDER, tieBreakSeed, Map.of(), Map.of(), Optional.of(rules));
   }
 
   /** A flash sale (no slots) with its shard split given. */
@@ -76,6 +102,7 @@ public record EventSpec(
   }
 
   public EventKind kind() {
+    if (auction.isPresent()) return EventKind.AUCTION;
     return slots.isEmpty() ? EventKind.FLASH_SALE : EventKind.RESERVATION;
   }
 
@@ -116,9 +143,27 @@ public record EventSpec(
     return null;
   }
 
-  /** True when a request stamped at {@code stampMicros} falls inside the sale window. */
+  /**
+   * True when a request stamped at {@code stampMicros} falls inside the sale window; for an auction,
+   * before the latest close a soft close may reach (its turn in the order says if it made the close).
+   */
   public boolean isOpenAt(long stampMicros) {
-    return stampMicros >= startMicros && stampMicros < endMicros;
+    return stampMicros >= startMicros && stampMicros < latestCloseMicros();
+  }
+
+  /** The end, or an auction's end plus its soft-close cap. */
+  public long latestCloseMicros() {
+    return endMicros + auction.map(AuctionRules::softCloseCapMicros).orElse(0L);
+  }
+
+  /**
+   * Why a ticket's bid does not fit this event's kind, or null when it does: an auction takes bids
+   * only, the other kinds none. Reads after the word "bid".
+   */
+  public String bidProblem(Ticket ticket) {
+    if (auction.isPresent() == ticket.isBid()) return null;
+    return auction.isPresent() ? "required: event " + eventId + " is an auction"
+        : "refused: event " + eventId + " is a " + kind() + ", not an auction";
   }
 
   public boolean sellsIn(String region) {
@@ -128,6 +173,6 @@ public record EventSpec(
   /** The same event with a different tie-break seed (used when a create request omits it). */
   public EventSpec withTieBreakSeed(long seed) {
     return new EventSpec(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, seed, shardUnits,
-        slots);
+        slots, auction);
   }
 }

@@ -15,5 +15,7 @@ public enum LossReason {
    */
   STAMP_OUT_OF_BOUNDS,
   /** A reservation: units were left, but no slot on the request's list had room for all of it. */
-  NO_SLOT_AVAILABLE
+  NO_SLOT_AVAILABLE,
+  /** An auction bid that was not accepted: the decision's {@link BidVerdict} says why. */
+  BID_NOT_ACCEPTED
 }

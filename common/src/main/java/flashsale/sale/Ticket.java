@@ -10,9 +10,10 @@ import java.util.Objects;
  * @param errorBoundMicros half-width of the stamp's uncertainty (region clock error plus stamping
  *     bound): the true arrival lies in {@code [stamp - bound, stamp + bound]}
  * @param slots a reservation's acceptable slots, best first; empty for a flash-sale purchase
+ * @param bidMinor an auction bid's amount in minor units (quantity 1); 0 for a purchase
  */
 public record Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros,
-    long errorBoundMicros, List<String> slots) {
+    long errorBoundMicros, List<String> slots, long bidMinor) {
 
   public Ticket {
     Objects.requireNonNull(eventId, "eventId");
@@ -23,6 +24,27 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
     if (errorBoundMicros < 0) throw new IllegalArgumentException("errorBoundMicros < 0: " + errorBoundMicros);
     slots = List.copyOf(slots);
     if (new java.util.HashSet<>(slots).size() != slots.size()) throw new IllegalArgumentException("slot named twice: " + slots);
+    if (bidMinor < 0) throw new IllegalArgumentException("bid < 0: " + bidMinor);
+    if (bidMinor > 0 && (quantity != 1 || !slots.isEmpty())) {
+      throw new IllegalArgumentException("a bid takes one unit and no slots, not " + quantity + " of " + slots);
+    }
+  }
+
+  /** A purchase or reservation ticket (no bid). */
+  public Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros,
+      long errorBoundMicros, List<String> slots) {
+    this(eventId, requestId, userId, quantity, region, stampMicros, errorBoundMicros, slots, 0);
+  }
+
+  /** An auction bid of {@code bidMinor} minor units. */
+  public static Ticket bid(String eventId, String requestId, String userId, long bidMinor, String region,
+      long stampMicros, long errorBoundMicros) {
+    if (bidMinor < 1) throw new IllegalArgumentException("bid < 1: " + bidMinor);
+    return new Ticket(eventId, requestId, userId, 1, region, stampMicros, errorBoundMicros, List.of(), bidMinor);
+  }
+
+  public boolean isBid() {
+    return bidMinor > 0;
   }
 
   /** A flash-sale ticket (no slots). */
@@ -39,7 +61,7 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
   /** This ticket with its uncertainty set to {@code micros}. */
   public Ticket withErrorBound(long micros) {
     return micros == errorBoundMicros ? this
-        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, micros, slots);
+        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, micros, slots, bidMinor);
   }
 
   /** True when {@code other} is the same purchase (a retry), wherever and whenever it was stamped. */
@@ -48,6 +70,7 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
         && requestId.equals(other.requestId)
         && userId.equals(other.userId)
         && quantity == other.quantity
-        && slots.equals(other.slots);
+        && slots.equals(other.slots)
+        && bidMinor == other.bidMinor;
   }
 }

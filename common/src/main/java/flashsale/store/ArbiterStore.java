@@ -1,5 +1,7 @@
 package flashsale.store;
 
+import flashsale.sale.AuctionClose;
+
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -74,6 +76,18 @@ public interface ArbiterStore extends AutoCloseable {
   CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch);
 
   /**
+   * Stores an auction's result atomically, once: its close and winners, each winner appended to
+   * the outbox. From then on a batch that accepts a bid is rejected. Writing the same result again
+   * is a no-op (a retry). Completes exceptionally with {@link StoreRejectedException}, writing
+   * nothing, for another result or a winner never decided, and with {@link StoreFencedException}
+   * for a stale epoch.
+   */
+  CompletableFuture<Void> persistAuctionClose(AuctionClose close, long fencingEpoch);
+
+  /** An auction's stored result, once closed. */
+  Optional<AuctionClose> findAuctionClose(String eventId);
+
+  /**
    * Claims the event for the leader of {@code fencingEpoch}: from now on every batch under a lower
    * epoch is fenced, so a ledger loaded after this call is final for all earlier leaders.
    *
@@ -113,7 +127,7 @@ public interface ArbiterStore extends AutoCloseable {
     for (int i = 0; i < decisions.size(); i++) {
       Decision d = decisions.get(i);
       if (d.rank() != i + 1) throw new IllegalStateException("event " + eventId + ": rank " + d.rank() + " at index " + i);
-      if (d.won()) units.merge(d.ticket().userId(), (long) d.unitsWon(), Long::sum);
+      if (d.unitsWon() > 0) units.merge(d.ticket().userId(), (long) d.unitsWon(), Long::sum);
       remaining -= d.unitsWon();
     }
     EventLedger ledger = new EventLedger(head.spec(), remaining, units, decisions);

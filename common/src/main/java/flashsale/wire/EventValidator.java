@@ -19,7 +19,7 @@ public final class EventValidator {
       throw invalid("event.item", "must be 1 to 256 characters");
     }
     SlotRules.validate(e);
-    if (!SlotRules.isReservation(e) && (e.getStock() < 1 || e.getStock() > MAX_STOCK)) {
+    if (!SlotRules.isReservation(e) && !AuctionFields.isAuction(e) && (e.getStock() < 1 || e.getStock() > MAX_STOCK)) {
       throw invalid("event.stock", "must be between 1 and " + MAX_STOCK + ", got " + e.getStock());
     }
     if (!e.hasStartTime()) throw invalid("event.start_time", "is required");

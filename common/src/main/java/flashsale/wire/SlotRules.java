@@ -23,16 +23,18 @@ public final class SlotRules {
     return e.getKind() == EventKind.EVENT_KIND_RESERVATION;
   }
 
-  /** The stock the event sells: its slots' total for a reservation, its stock field otherwise. */
+  /** The stock the event sells: its slots' total for a reservation, an auction's units, its stock field otherwise. */
   public static long stockOf(Event e) {
+    if (AuctionFields.isAuction(e)) return e.getAuction().getUnits();
     return isReservation(e) ? e.getSlotsList().stream().mapToLong(Slot::getCapacity).sum() : e.getStock();
   }
 
   /** INVALID_FIELD for a malformed kind or slot list; FAILED_PRECONDITION for a reservation in another mode. */
   static void validate(Event e) {
     if (e.getKind() == EventKind.UNRECOGNIZED) {
-      throw EventValidator.invalid("event.kind", "must be EVENT_KIND_FLASH_SALE or EVENT_KIND_RESERVATION");
+      throw EventValidator.invalid("event.kind", "must be EVENT_KIND_FLASH_SALE, EVENT_KIND_RESERVATION or EVENT_KIND_AUCTION");
     }
+    AuctionFields.validate(e);
     if (!isReservation(e)) {
       if (e.getSlotsCount() > 0) throw EventValidator.invalid(FIELD, "are only for EVENT_KIND_RESERVATION");
       return;

@@ -1,5 +1,8 @@
 package flashsale.wire;
 
+import flashsale.sale.AuctionRules;
+import flashsale.sale.BidAnswer;
+import flashsale.sale.BidVerdict;
 import flashsale.sale.Decision;
 import flashsale.sale.EventKind;
 import flashsale.sale.EventSpec;
@@ -14,6 +17,7 @@ import flashsale.v1.Slot;
 import flashsale.v1.SlotStatus;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** Domain values to and from {@code flashsale.v1} messages. */
 public final class WireMapping {
@@ -30,11 +34,57 @@ public final class WireMapping {
         .addAllRegions(spec.regions())
         .setMode(toProto(spec.mode()))
         .addAllShardAllocations(ShardSplit.toProto(spec.shardUnits()))
-        .setKind(spec.kind() == EventKind.RESERVATION ? flashsale.v1.EventKind.EVENT_KIND_RESERVATION
-            : flashsale.v1.EventKind.EVENT_KIND_FLASH_SALE)
+        .setKind(toProto(spec.kind()))
         .addAllSlots(spec.slots().entrySet().stream()
             .map(e -> Slot.newBuilder().setName(e.getKey()).setCapacity(e.getValue()).build()).toList())
+        .mergeFrom(spec.auction().map(a -> Event.newBuilder().setAuction(toProto(a)).build()).orElse(Event.getDefaultInstance()))
         .build();
+  }
+
+  public static flashsale.v1.EventKind toProto(EventKind kind) {
+    return switch (kind) {
+      case FLASH_SALE -> flashsale.v1.EventKind.EVENT_KIND_FLASH_SALE;
+      case RESERVATION -> flashsale.v1.EventKind.EVENT_KIND_RESERVATION;
+      case AUCTION -> flashsale.v1.EventKind.EVENT_KIND_AUCTION;
+    };
+  }
+
+  public static flashsale.v1.AuctionSettings toProto(AuctionRules rules) {
+    flashsale.v1.AuctionSettings.Builder b = flashsale.v1.AuctionSettings.newBuilder()
+        .setUnits(rules.units())
+        .setReservePriceMinor(rules.reservePriceMinor())
+        .setMinIncrementMinor(rules.minIncrementMinor())
+        .setCurrencyCode(rules.currencyCode());
+    if (rules.softCloseWindowMicros() > 0) {
+      b.setSoftCloseWindow(Times.duration(rules.softCloseWindowMicros())).setSoftCloseCap(Times.duration(rules.softCloseCapMicros()));
+    }
+    return b.build();
+  }
+
+  public static flashsale.v1.BidDecision toProto(BidVerdict verdict, long amountMinor) {
+    return flashsale.v1.BidDecision.newBuilder()
+        .setAnswer(switch (verdict.answer()) {
+          case ACCEPTED -> flashsale.v1.BidAnswer.BID_ANSWER_ACCEPTED;
+          case OUTBID -> flashsale.v1.BidAnswer.BID_ANSWER_OUTBID;
+          case TOO_LOW -> flashsale.v1.BidAnswer.BID_ANSWER_TOO_LOW;
+          case CLOSED -> flashsale.v1.BidAnswer.BID_ANSWER_CLOSED;
+        })
+        .setAmountMinor(amountMinor)
+        .setAmountToBeatMinor(verdict.amountToBeatMinor())
+        .setCloseTime(Times.timestamp(verdict.closeMicros()))
+        .build();
+  }
+
+  /** Null for a decision without a bid answer. */
+  private static BidVerdict fromProto(flashsale.v1.BidDecision bid) {
+    BidAnswer answer = switch (bid.getAnswer()) {
+      case BID_ANSWER_ACCEPTED -> BidAnswer.ACCEPTED;
+      case BID_ANSWER_OUTBID -> BidAnswer.OUTBID;
+      case BID_ANSWER_TOO_LOW -> BidAnswer.TOO_LOW;
+      case BID_ANSWER_CLOSED -> BidAnswer.CLOSED;
+      default -> null;
+    };
+    return answer == null ? null : new BidVerdict(answer, bid.getAmountToBeatMinor(), Times.micros(bid.getCloseTime()));
   }
 
   /** Each slot's capacity beside what is left of it, in the event's slot order. */
@@ -58,7 +108,18 @@ public final class WireMapping {
         fromProto(event.getMode()),
         tieBreakSeed,
         ShardSplit.resolve(event),
-        slots(event));
+        slots(event),
+        event.getKind() == flashsale.v1.EventKind.EVENT_KIND_AUCTION ? Optional.of(fromProto(event.getAuction()))
+            : Optional.empty());
+  }
+
+  public static AuctionRules fromProto(flashsale.v1.AuctionSettings a) {
+    return new AuctionRules(a.getUnits(), a.getReservePriceMinor(), a.getMinIncrementMinor(), a.getCurrencyCode(),
+        micros(a.getSoftCloseWindow()), micros(a.getSoftCloseCap()));
+  }
+
+  private static long micros(com.google.protobuf.Duration d) {
+    return d.getSeconds() * 1_000_000 + d.getNanos() / 1_000;
   }
 
   private static Map<String, Long> slots(Event event) {
@@ -104,6 +165,8 @@ public final class WireMapping {
         .setNearTie(d.nearTie())
         .setSlot(d.slot())
         .addAllSlots(t.slots())
+        .mergeFrom(d.bid().map(v -> PurchaseDecision.newBuilder().setBid(toProto(v, t.bidMinor())).build())
+            .orElse(PurchaseDecision.getDefaultInstance()))
         .build();
   }
 
@@ -117,11 +180,12 @@ public final class WireMapping {
             p.getRegion(),
             Times.micros(p.getArrivalTime()),
             p.getArrivalUncertainty().getSeconds() * 1_000_000 + p.getArrivalUncertainty().getNanos() / 1_000,
-            p.getSlotsList());
+            p.getSlotsList(),
+            p.getBid().getAmountMinor());
     Outcome outcome = p.getOutcome() == flashsale.v1.Outcome.OUTCOME_WON ? Outcome.WON : Outcome.LOST;
     return new Decision(
         ticket, outcome, fromProto(p.getLossReason()), p.getRank(), Times.micros(p.getDecideTime()), p.getLate(),
-        p.getNearTie(), p.getSlot());
+        p.getNearTie(), p.getSlot(), java.util.Optional.ofNullable(p.hasBid() ? fromProto(p.getBid()) : null));
   }
 
   public static flashsale.v1.LossReason toProto(LossReason reason) {
@@ -132,6 +196,7 @@ public final class WireMapping {
       case LIMIT_EXCEEDED -> flashsale.v1.LossReason.LOSS_REASON_LIMIT_EXCEEDED;
       case STAMP_OUT_OF_BOUNDS -> flashsale.v1.LossReason.LOSS_REASON_STAMP_OUT_OF_BOUNDS;
       case NO_SLOT_AVAILABLE -> flashsale.v1.LossReason.LOSS_REASON_NO_SLOT_AVAILABLE;
+      case BID_NOT_ACCEPTED -> flashsale.v1.LossReason.LOSS_REASON_BID_NOT_ACCEPTED;
     };
   }
 
@@ -142,6 +207,7 @@ public final class WireMapping {
       case LOSS_REASON_LIMIT_EXCEEDED -> LossReason.LIMIT_EXCEEDED;
       case LOSS_REASON_STAMP_OUT_OF_BOUNDS -> LossReason.STAMP_OUT_OF_BOUNDS;
       case LOSS_REASON_NO_SLOT_AVAILABLE -> LossReason.NO_SLOT_AVAILABLE;
+      case LOSS_REASON_BID_NOT_ACCEPTED -> LossReason.BID_NOT_ACCEPTED;
       default -> LossReason.NONE;
     };
   }

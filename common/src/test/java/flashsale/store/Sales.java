@@ -30,6 +30,13 @@ public final class Sales {
         perUserLimit, List.of("beijing", "shanghai"), 0x7ab1e_0000L);
   }
 
+  /** An auction of {@code units} units in EUR cents, reserve 1000, increment 50, soft close 2 min capped at 10 min. */
+  public static EventSpec auction(String eventId, int units) {
+    return EventSpec.auction(eventId, "painting " + eventId,
+        new flashsale.sale.AuctionRules(units, 1_000, 50, "EUR", 120_000_000L, 600_000_000L), START_MICROS,
+        START_MICROS + 3_600_000_000L, List.of("beijing", "shanghai"), 0xb1d_0000L);
+  }
+
   /** Starts a batch whose first decision gets {@code firstRank}. */
   public static Batch batch(String eventId, long sequence, long firstRank) {
     return new Batch(eventId, sequence, firstRank);
@@ -64,6 +71,15 @@ public final class Sales {
     /** A reservation's loser: it asked for {@code asked} and got nothing. */
     public Batch loseSlots(String requestId, String userId, int quantity, List<String> asked, LossReason reason) {
       return add(requestId, userId, quantity, asked, "", Outcome.LOST, reason);
+    }
+
+    /** An auction bid of {@code amountMinor} and the arbiter's answer to it. */
+    public Batch bid(String requestId, String userId, long amountMinor, flashsale.sale.BidVerdict verdict) {
+      long rank = nextRank++;
+      long stamp = START_MICROS + rank * 37;
+      Ticket ticket = Ticket.bid(eventId, requestId, userId, amountMinor, rank % 2 == 0 ? "beijing" : "shanghai", stamp, rank % 3);
+      decisions.add(Decision.ofBid(ticket, verdict, rank, stamp + 30_123, rank % 5 == 0));
+      return this;
     }
 
     private Batch add(String requestId, String userId, int quantity, Outcome outcome, LossReason reason) {

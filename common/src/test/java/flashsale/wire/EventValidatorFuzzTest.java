@@ -18,7 +18,7 @@ import io.grpc.StatusRuntimeException;
 /**
  * Coverage-guided fuzzing of the CreateEvent validator (Jazzer): whatever an event holds, it is
  * either refused INVALID_ARGUMENT INVALID_FIELD naming a field (or, a reservation in a mode that
- * cannot rank one, FAILED_PRECONDITION MODE_NOT_SUPPORTED), or it maps to a spec both stores
+ * cannot rank one, or an auction, FAILED_PRECONDITION MODE_NOT_SUPPORTED), or it maps to a spec both stores
  * accept. Anything else (an exception, a valid event the store refuses) is a finding. In {@code
  * ./mvnw verify} the module's {@code fuzz} run (a JVM of its own) replays the seeds, then fuzzes for maxDuration.
  */
@@ -31,7 +31,8 @@ class EventValidatorFuzzTest {
     } catch (StatusRuntimeException invalid) {
       if (invalid.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
         assertEquals(ErrorReason.MODE_NOT_SUPPORTED.name(), Errors.reasonOf(invalid).orElseThrow());
-        assertEquals(true, SlotRules.isReservation(event) && (event.getMode() == EventMode.EVENT_MODE_SHARDED
+        boolean ranked = SlotRules.isReservation(event) || event.getKind() == flashsale.v1.EventKind.EVENT_KIND_AUCTION;
+        assertEquals(true, ranked && (event.getMode() == EventMode.EVENT_MODE_SHARDED
             || event.getMode() == EventMode.EVENT_MODE_CENTRAL), invalid.getStatus().toString());
         return;
       }
@@ -69,11 +70,18 @@ class EventValidatorFuzzTest {
       }
       e.addShardAllocations(s);
     }
-    e.setKindValue(data.consumeInt(0, 3)); // 3 is a kind this build does not know
+    e.setKindValue(data.consumeInt(0, 4)); // 4 is a kind this build does not know
     int slots = data.consumeInt(0, 4);
     for (int i = 0; i < slots; i++) {
       e.addSlots(Slot.newBuilder().setName(data.consumeBoolean() ? "s" + data.consumeInt(0, 3) : data.consumeString(70))
           .setCapacity(data.pickValue(new long[] {-1, 0, 1, 5, EventValidator.MAX_STOCK, data.consumeLong()})));
+    }
+    if (data.consumeBoolean()) {
+      e.setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(data.consumeInt(-1, 3))
+          .setReservePriceMinor(data.consumeLong(-1, 2_000)).setMinIncrementMinor(data.consumeLong(-1, 50))
+          .setCurrencyCode(data.pickValue(new String[] {"EUR", "usd", "", "JPY"}))
+          .setSoftCloseWindow(com.google.protobuf.Duration.newBuilder().setSeconds(data.consumeLong(-1, 120)))
+          .setSoftCloseCap(com.google.protobuf.Duration.newBuilder().setSeconds(data.consumeLong(-1, 600))));
     }
     return e.build();
   }

@@ -93,7 +93,8 @@ public final class RegionServer {
         .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(node.service(), metrics)))
         .addService(health.getHealthService())
         .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
-        .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName()))
+        .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName(),
+            FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName()))
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
   }

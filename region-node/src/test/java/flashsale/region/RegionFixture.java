@@ -87,6 +87,10 @@ final class RegionFixture implements AutoCloseable {
         .build();
   }
 
+  FlashSaleServiceGrpc.FlashSaleServiceFutureStub future() {
+    return FlashSaleServiceGrpc.newFutureStub(client).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
   FlashSaleServiceGrpc.FlashSaleServiceBlockingStub blocking() {
     return FlashSaleServiceGrpc.newBlockingStub(client).withDeadlineAfter(5, TimeUnit.SECONDS);
   }

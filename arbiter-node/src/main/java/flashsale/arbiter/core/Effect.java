@@ -1,5 +1,6 @@
 package flashsale.arbiter.core;
 
+import flashsale.sale.AuctionClose;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.Ticket;
@@ -13,6 +14,16 @@ public sealed interface Effect {
 
   /** Tell a region these durable decisions (for tickets it sent). */
   record SendDecisions(String region, List<Decision> decisions) implements Effect {}
+
+  /**
+   * Every bid stamped before the auction's close is judged and durable: write the result (winners
+   * to the outbox) and report back with {@link Sequencer#auctionClosePersisted}. Nothing of the
+   * event is persisted meanwhile.
+   */
+  record PersistAuctionClose(AuctionClose close) implements Effect {}
+
+  /** The auction's durable result: tell every connected region. */
+  record AnnounceAuctionClose(AuctionClose close) implements Effect {}
 
   /** Tell every connected region that the event sold out at this stamp. */
   record BroadcastSoldOut(String eventId, long soldOutMicros) implements Effect {}

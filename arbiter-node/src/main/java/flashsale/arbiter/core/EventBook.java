@@ -45,6 +45,10 @@ final class EventBook {
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
   private Ticket lastReleased;
   private long lastReleasedHash;
+  /** An auction's result is being written: nothing else of the event is persisted meanwhile. */
+  private boolean closeInFlight;
+  /** An auction's result, once closed (written or being written); null before. */
+  private flashsale.sale.AuctionClose auctionClose;
 
   /**
    * @param regions the cursors of {@code head.spec().regions()}, in that order
@@ -105,6 +109,8 @@ final class EventBook {
     if (!spec.sellsIn(ticket.region())) return "region " + ticket.region() + " does not sell event " + spec.eventId();
     String slots = spec.slotsProblem(ticket.slots()); // a region checks first; this keeps a bad one out
     if (slots != null) return "slots " + slots;
+    String bid = spec.bidProblem(ticket);
+    if (bid != null) return "bid " + bid;
     if (spec.isOpenAt(ticket.stampMicros())) return null;
     return "stamp " + ticket.stampMicros() + " outside the sale window [" + spec.startMicros() + ", "
         + spec.endMicros() + ") of event " + spec.eventId();
@@ -166,7 +172,7 @@ final class EventBook {
 
   /** Builds and emits the next batch if none is in flight and any ticket is ready. */
   void releaseIfReady(long nowMicros, List<Effect> effects) {
-    if (log.hasBatchInFlight()) return;
+    if (log.hasBatchInFlight() || closeInFlight) return;
     List<Decision> decisions = new ArrayList<>();
     while (decisions.size() < maxBatchSize && !backdated.isEmpty()) {
       decisions.add(stock.refuseBackdated(backdated.pollFirst(), nowMicros));
@@ -179,7 +185,46 @@ final class EventBook {
     } else {
       releaseStable(decisions, nowMicros);
     }
-    if (!decisions.isEmpty()) effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough())));
+    if (!decisions.isEmpty()) {
+      effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough())));
+    } else {
+      closeIfDue(effects);
+    }
+  }
+
+  /**
+   * An auction closes once the frontier has reached its close and every bid released below it is
+   * durable (nothing is in flight and nothing stable is left): no bid stamped before the close can
+   * still come from a region in the frontier.
+   */
+  private void closeIfDue(List<Effect> effects) {
+    AuctionBook auction = stock.auction().orElse(null);
+    if (auction == null || auction.closed() || !hasFrontier() || frontierMicros() < auction.closeMicros()) return;
+    closeInFlight = true;
+    auctionClose = auction.close();
+    effects.add(new Effect.PersistAuctionClose(auctionClose));
+  }
+
+  /** The least watermark of the regions waited for. */
+  private long frontierMicros() {
+    long frontier = Long.MAX_VALUE;
+    for (RegionCursor region : regions) {
+      if (!region.excluded()) frontier = Math.min(frontier, region.watermarkMicros());
+    }
+    return frontier;
+  }
+
+  /** The store holds the auction's result: announce it, then go on (later bids are refused). */
+  void closePersisted(long nowMicros, List<Effect> effects) {
+    if (!closeInFlight) throw new IllegalStateException("no close of " + spec.eventId() + " in flight");
+    closeInFlight = false;
+    effects.add(new Effect.AnnounceAuctionClose(auctionClose));
+    releaseIfReady(nowMicros, effects);
+  }
+
+  /** An auction not yet closed, or whose close is being written: watermarks may close it. */
+  boolean awaitsClose() {
+    return closeInFlight || stock.auction().map(a -> !a.closed()).orElse(false);
   }
 
   /**
@@ -305,7 +350,8 @@ final class EventBook {
 
   /** True when the sale is over (past its end by {@code graceMicros}) and nothing of it is pending. */
   boolean finishedAt(long nowMicros, long graceMicros) {
-    return pending.isEmpty() && !log.hasBatchInFlight() && nowMicros - graceMicros >= spec.endMicros();
+    return pending.isEmpty() && !log.hasBatchInFlight() && !awaitsClose()
+        && nowMicros - graceMicros >= spec.latestCloseMicros();
   }
 
   Optional<Decision> persistedDecision(String requestId) {

@@ -31,7 +31,7 @@ final class PersistedCounters {
   boolean count(Decision decision) {
     decisions++;
     if (decision.late()) lateTickets++;
-    if (!decision.won()) return false;
+    if (decision.unitsWon() == 0) return false; // a loss, or a standing bid (its unit goes at the close)
     wins++;
     remainingStock -= decision.unitsWon();
     if (!decision.slot().isEmpty() && remainingBySlot.merge(decision.slot(), -(long) decision.unitsWon(), Long::sum) < 0) {

@@ -46,7 +46,7 @@ public final class Sequencer {
   /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
   private final Set<EventBook> waiting = new LinkedHashSet<>();
   /** Events by end time, to find the finished ones without scanning all. */
-  private final PriorityQueue<EventBook> byEnd = new PriorityQueue<>(Comparator.comparingLong(b -> b.spec().endMicros()));
+  private final PriorityQueue<EventBook> byEnd = new PriorityQueue<>(Comparator.comparingLong(b -> b.spec().latestCloseMicros()));
   /** Ended past the grace but with something still pending: checked every tick. */
   private final List<EventBook> overdue = new ArrayList<>();
 
@@ -68,12 +68,13 @@ public final class Sequencer {
         config.maxErrorBoundMicros());
     events.put(eventId, book);
     byEnd.add(book);
+    if (book.awaitsClose()) waiting.add(book); // watermarks alone may close an auction
     return List.of();
   }
 
   /** True when {@code spec} is past its end and the grace: such an event is not sequenced again. */
   public boolean finished(flashsale.sale.EventSpec spec, long nowMicros) {
-    return nowMicros - config.finishGraceMicros() >= spec.endMicros();
+    return nowMicros - config.finishGraceMicros() >= spec.latestCloseMicros();
   }
 
   /** How many events this sequencer holds (live ones only). */
@@ -105,7 +106,7 @@ public final class Sequencer {
 
   /** Events past their end and the grace, with nothing pending, leave; the rest are looked at again. */
   private void finishEnded(long nowMicros, List<Effect> effects) {
-    while (!byEnd.isEmpty() && nowMicros - config.finishGraceMicros() >= byEnd.peek().spec().endMicros()) {
+    while (!byEnd.isEmpty() && nowMicros - config.finishGraceMicros() >= byEnd.peek().spec().latestCloseMicros()) {
       overdue.add(byEnd.poll());
     }
     for (var it = overdue.iterator(); it.hasNext(); ) {
@@ -157,7 +158,7 @@ public final class Sequencer {
           "unknown event " + ticket.eventId()));
     } else {
       book.receive(ticket, cursor.clockFlagged(), outOfBounds, effects);
-      if (book.hasPending()) waiting.add(book);
+      if (book.hasPending() || book.awaitsClose()) waiting.add(book);
     }
     return true;
   }
@@ -205,7 +206,20 @@ public final class Sequencer {
     if (book == null) throw new IllegalArgumentException("batch " + sequence + " of unknown event " + eventId);
     List<Effect> effects = new ArrayList<>();
     book.persisted(sequence, nowMicros, effects);
-    if (!book.hasPending()) waiting.remove(book);
+    if (!book.hasPending() && !book.awaitsClose()) waiting.remove(book);
+    return effects;
+  }
+
+  /**
+   * The store holds the result of auction {@code eventId} (sent with {@link
+   * Effect.PersistAuctionClose}): it may be announced.
+   */
+  public List<Effect> auctionClosePersisted(String eventId, long nowMicros) {
+    EventBook book = events.get(eventId);
+    if (book == null) throw new IllegalArgumentException("close of unknown auction " + eventId);
+    List<Effect> effects = new ArrayList<>();
+    book.closePersisted(nowMicros, effects);
+    if (!book.hasPending() && !book.awaitsClose()) waiting.remove(book);
     return effects;
   }
 
@@ -221,7 +235,7 @@ public final class Sequencer {
     if (book == null) throw new IllegalArgumentException("refusal of batch " + sequence + " of unknown event " + eventId);
     List<Effect> effects = new ArrayList<>();
     book.refused(sequence, decided, unitsHeld, nowMicros, effects);
-    if (!book.hasPending()) waiting.remove(book);
+    if (!book.hasPending() && !book.awaitsClose()) waiting.remove(book);
     return effects;
   }
 

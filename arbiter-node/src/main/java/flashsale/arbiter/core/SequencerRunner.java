@@ -2,6 +2,7 @@ package flashsale.arbiter.core;
 
 import flashsale.loop.LoopScheduler;
 import flashsale.sale.Micros;
+import flashsale.sale.AuctionClose;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
 import flashsale.store.StoreFencedException;
@@ -107,6 +108,7 @@ public final class SequencerRunner {
     for (Effect effect : effects) {
       switch (effect) {
         case Effect.PersistBatch p -> persist(p.batch(), term, 1, loop.nanoTime());
+        case Effect.PersistAuctionClose c -> persistClose(c.close(), term, 1);
         case Effect.EventFinished f -> {
           log.info("event finished event={} sequencedEvents={}", f.eventId(), sequencer.eventCount());
           outlet.carryOut(f);
@@ -126,6 +128,29 @@ public final class SequencerRunner {
         apply(s -> s.batchPersisted(batch.eventId(), batch.sequence(), nowMicros()));
       } else {
         failed(batch, batchTerm, batchEpoch, attempt, builtNanos, error.getCause() != null ? error.getCause() : error);
+      }
+    }));
+  }
+
+  /** An auction's result is told only once stored; a failed write is retried as is, a fenced one ends the term. */
+  private void persistClose(AuctionClose close, long closeTerm, int attempt) {
+    long closeEpoch = epoch;
+    store.persistAuctionClose(close, closeEpoch).whenComplete((ok, error) -> loop.execute(() -> {
+      if (closeTerm != term) return;
+      Throwable cause = error == null ? null : error.getCause() != null ? error.getCause() : error;
+      if (cause == null) {
+        apply(s -> s.auctionClosePersisted(close.eventId(), nowMicros()));
+      } else if (cause instanceof StoreFencedException) {
+        log.error("fenced auction close event={} epoch={}: {}; this node stops deciding", close.eventId(), closeEpoch,
+            cause.getMessage());
+        standBy();
+        outlet.fenced(closeEpoch);
+      } else {
+        long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
+        log.warn("auction close failed event={} attempt={}: {}; retrying in {} ms", close.eventId(), attempt, cause, delayMs);
+        loop.schedule(() -> {
+          if (closeTerm == term) persistClose(close, closeTerm, attempt + 1);
+        }, delayMs);
       }
     }));
   }

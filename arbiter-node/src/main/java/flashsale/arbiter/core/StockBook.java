@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The decision rules against an event's in-memory stock: per-user limit first, then all or
  * nothing from the event's {@link Allotment} (one pool for a flash sale, the first slot with room
- * for a reservation). Advances as decisions are made (when a batch is built),
+ * for a reservation); an auction's bids go to its {@link AuctionBook} instead. Advances as decisions are made (when a batch is built),
  * ahead of what the store holds, so the next batch builds on the one in flight; a batch the store
  * refuses is {@linkplain #rollBack rolled back} and decided again.
  *
@@ -25,6 +25,8 @@ final class StockBook {
   private final int perUserLimit;
   private final Map<String, Long> unitsWonByUser;
   private final Allotment allotment;
+  /** An auction's bids; null for the other kinds. */
+  private final AuctionBook auction;
   private long lastRank;
   /** State before the batch being built or in flight: what {@link #rollBack} returns to. */
   private long markedLastRank;
@@ -40,6 +42,7 @@ final class StockBook {
     this.stock = head.spec().stock();
     this.perUserLimit = head.spec().perUserLimit();
     this.allotment = Allotment.of(head);
+    this.auction = head.spec().auction().isPresent() ? new AuctionBook(head) : null;
     this.lastRank = head.lastRank();
     mark();
   }
@@ -47,6 +50,7 @@ final class StockBook {
   /** A new batch starts here: the previous one is durable. */
   void mark() {
     allotment.mark();
+    if (auction != null) auction.mark();
     markedLastRank = lastRank;
     unitsBeforeMark.clear();
   }
@@ -54,6 +58,7 @@ final class StockBook {
   /** Forgets every decision since {@link #mark}: the store refused their batch. */
   void rollBack() {
     allotment.rollBack();
+    if (auction != null) auction.rollBack();
     lastRank = markedLastRank;
     unitsBeforeMark.forEach((user, units) -> {
       if (units == 0) unitsWonByUser.remove(user);
@@ -71,6 +76,7 @@ final class StockBook {
   /** Decides {@code ticket} as the next rank; winners take their units at once. */
   Decision decide(Ticket ticket, boolean late, long nowMicros) {
     long rank = ++lastRank;
+    if (auction != null) return auction.judge(ticket, rank, late, nowMicros);
     long unitsWon = unitsWonByUser.getOrDefault(ticket.userId(), 0L);
     if (unitsWon + ticket.quantity() > perUserLimit) {
       return new Decision(ticket, Outcome.LOST, LossReason.LIMIT_EXCEEDED, rank, nowMicros, late);
@@ -92,6 +98,11 @@ final class StockBook {
   /** Decides a back-dated ticket as the next rank: it loses and takes nothing. */
   Decision refuseBackdated(Ticket ticket, long nowMicros) {
     return new Decision(ticket, Outcome.LOST, LossReason.STAMP_OUT_OF_BOUNDS, ++lastRank, nowMicros, true);
+  }
+
+  /** The auction's bids; empty for the other kinds. */
+  java.util.Optional<AuctionBook> auction() {
+    return java.util.Optional.ofNullable(auction);
   }
 
   long remainingStock() {

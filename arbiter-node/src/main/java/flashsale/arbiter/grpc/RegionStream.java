@@ -119,11 +119,12 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     List<Ticket> tickets = new ArrayList<>(wire.size());
     for (flashsale.v1.Ticket t : wire) {
       if (t.getEventId().isEmpty() || t.getRequestId().isEmpty() || t.getUserId().isEmpty() || t.getQuantity() < 1
-          || t.getErrorBoundMicros() < 0 || t.getSlotsList().stream().distinct().count() != t.getSlotsCount()) {
+          || t.getErrorBoundMicros() < 0 || t.getSlotsList().stream().distinct().count() != t.getSlotsCount()
+          || t.getBidAmountMinor() < 0 || (t.getBidAmountMinor() > 0 && (t.getQuantity() != 1 || t.getSlotsCount() > 0))) {
         throw protocol("malformed ticket request_id='" + t.getRequestId() + "'");
       }
       tickets.add(new Ticket(t.getEventId(), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),
-          t.getErrorBoundMicros(), t.getSlotsList()));
+          t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor()));
     }
     loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.region(), tickets, loop.nowMicros()) : List.of());
   }

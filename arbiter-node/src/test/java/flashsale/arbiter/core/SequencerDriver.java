@@ -115,6 +115,11 @@ final class SequencerDriver {
     return record(sequencer.batchPersisted(batch.eventId(), batch.sequence(), nowMicros));
   }
 
+  /** The store holds the auction's result the sequencer asked it to write. */
+  List<Effect> auctionClosePersisted() {
+    return record(sequencer.auctionClosePersisted(EVENT, nowMicros));
+  }
+
   /** Persists batches until none waits. */
   List<Effect> persistAll() {
     List<Effect> out = new ArrayList<>();

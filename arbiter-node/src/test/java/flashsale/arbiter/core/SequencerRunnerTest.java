@@ -92,6 +92,27 @@ class SequencerRunnerTest {
     assertTrue(fencedEpochs.isEmpty());
   }
 
+  @Test
+  void anAuctionsResultIsStoredWithItsWinnersInTheOutboxBeforeItIsAnnounced() {
+    EventSpec auction = EventSpec.auction("auction", "painting", flashsale.sale.AuctionRules.hardClose(1, 100, 10, "EUR"),
+        0, 5_000, List.of("r"), 7);
+    store.createEvent("create-auction", auction);
+    runner.lead(new Sequencer(SequencerDriver.EXACT_STAMPS), 1);
+    runner.apply(s -> s.eventAdded(EventHead.fresh(auction), 1_000));
+    runner.apply(s -> s.regionConnected("r", 1_000));
+    runner.apply(s -> s.ticketsReceived("r", List.of(Ticket.bid("auction", "b1", "u1", 150, "r", 1_000, 0),
+        Ticket.bid("auction", "b2", "u2", 300, "r", 2_000, 0)), 2_000));
+    runner.apply(s -> s.watermarkReceived("r", 6_000, 6_000));
+    store.complete();
+    assertTrue(carriedOut.stream().noneMatch(e -> e instanceof Effect.AnnounceAuctionClose), "not before the store holds it");
+    loop.runReady();
+    var announced = carriedOut.stream().filter(e -> e instanceof Effect.AnnounceAuctionClose)
+        .map(e -> ((Effect.AnnounceAuctionClose) e).close()).toList();
+    assertEquals(1, announced.size());
+    assertEquals(store.findAuctionClose("auction"), java.util.Optional.of(announced.getFirst()));
+    assertEquals(List.of("b2"), store.readOutbox("auction").stream().map(Decision::requestId).toList());
+  }
+
   /** Leads under {@code epoch} and releases one ticket: one batch goes to the store. */
   private void decideOneTicket(long epoch) {
     store.createEvent("create", SPEC);

@@ -254,6 +254,23 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
+  void anAuctionIsRefusedUntilTheRegionsAreToldItsCloseAndInvalidSettingsNameTheirField() {
+    var auction = flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setReservePriceMinor(1_000)
+        .setMinIncrementMinor(50).setCurrencyCode("EUR");
+    for (EventMode mode : List.of(EventMode.EVENT_MODE_GLOBAL_ORDER, EventMode.EVENT_MODE_SHARDED)) {
+      var refused = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+          .setRequestId("auction-" + mode.getNumber()).setEvent(validEvent().setEventId("auction-" + mode.getNumber())
+              .setMode(mode).setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION).setStock(0).setAuction(auction)).build()));
+      assertStatus(Status.Code.FAILED_PRECONDITION, "MODE_NOT_SUPPORTED", refused);
+    }
+    var badCurrency = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+        .setRequestId("auction-eur").setEvent(validEvent().setEventId("auction-eur")
+            .setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION).setStock(0).setAuction(auction.setCurrencyCode("euro"))).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", badCurrency);
+    assertEquals("event.auction.currency_code", Errors.infoOf(badCurrency).orElseThrow().getMetadataOrThrow("field"));
+  }
+
+  @Test
   void poolModesWithoutTheirStoresAreRefusedRatherThanCountedWrong() {
     for (EventMode mode : List.of(EventMode.EVENT_MODE_CENTRAL, EventMode.EVENT_MODE_SHARDED)) {
       String eventId = "pool-" + mode.getNumber();

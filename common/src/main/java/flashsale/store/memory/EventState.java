@@ -1,5 +1,7 @@
 package flashsale.store.memory;
 
+import flashsale.sale.AuctionClose;
+
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -31,6 +33,8 @@ final class EventState {
   private final List<Decision> decisionsByRank = new ArrayList<>();
   private final Map<String, Decision> decisionsByRequestId = new HashMap<>();
   private final Map<String, Long> unitsWonByUser = new HashMap<>();
+  /** An auction's result, once stored. */
+  private AuctionClose auctionClose;
   private final List<Decision> outbox = new ArrayList<>();
   /** Highest epoch that claimed or wrote this event; lower ones are fenced. */
   private long fenceEpoch;
@@ -54,6 +58,14 @@ final class EventState {
    */
   void apply(DecisionBatch batch, long fencingEpoch) {
     requireCurrent(fencingEpoch);
+    if (auctionClose != null) {
+      for (Decision d : batch.decisions()) {
+        if (d.ticket().isBid() && d.won()) {
+          throw rejected("batch accepts a bid stamped " + d.ticket().stampMicros() + " but the auction closed at "
+              + auctionClose.closeMicros());
+        }
+      }
+    }
     long lastRank = decisionsByRank.size();
     if (batch.firstRank() <= lastRank) {
       if (sameAsStored(batch)) return;
@@ -68,7 +80,7 @@ final class EventState {
     for (Decision d : batch.decisions()) {
       decisionsByRank.add(d);
       decisionsByRequestId.put(d.requestId(), d);
-      if (d.won()) outbox.add(d);
+      if (d.won() && !d.ticket().isBid()) outbox.add(d); // an auction's winners go out at its close
       if (d.won() && remainingStock - d.unitsWon() == 0) soldOutMicros = OptionalLong.of(d.ticket().stampMicros());
       if (d.won()) remainingStock -= d.unitsWon();
     }
@@ -79,6 +91,28 @@ final class EventState {
     unitsWonByUser.putAll(newUserTotals);
     remainingBySlot.putAll(newSlotsLeft);
     fenceEpoch = Math.max(fenceEpoch, fencingEpoch);
+  }
+
+  /** Stores an auction's result once (see {@code ArbiterStore.persistAuctionClose}). */
+  void close(AuctionClose close, long fencingEpoch) {
+    requireCurrent(fencingEpoch);
+    if (auctionClose != null) {
+      if (auctionClose.equals(close)) return;
+      throw rejected("auction already closed at " + auctionClose.closeMicros() + " with other winners");
+    }
+    if (close.winners().size() > spec.stock()) throw rejected(close.winners().size() + " winners for " + spec.stock() + " units");
+    List<Decision> winners = new ArrayList<>();
+    for (var winner : close.winners()) {
+      Decision d = decisionsByRequestId.get(winner.requestId());
+      if (d == null) throw rejected("winner " + winner.requestId() + " was never decided");
+      winners.add(d);
+    }
+    auctionClose = close;
+    outbox.addAll(winners);
+  }
+
+  Optional<AuctionClose> auctionClose() {
+    return Optional.ofNullable(auctionClose);
   }
 
   /** A new leader claims the event; see {@code ArbiterStore.fenceEvent}. */
@@ -165,7 +199,7 @@ final class EventState {
   }
 
   EventHead head() {
-    long wins = outbox.size();
+    long wins = outbox.stream().filter(d -> !d.ticket().isBid()).count(); // an auction's winners take no unit here
     return new EventHead(spec, remainingStock, decisionsByRank.size(), wins, lateDecisions, soldOutMicros, lastReleased,
         remainingBySlot);
   }

@@ -91,6 +91,26 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public CompletableFuture<Void> persistAuctionClose(flashsale.sale.AuctionClose close, long fencingEpoch) {
+    try {
+      synchronized (lock) {
+        require(close.eventId()).close(close, fencingEpoch);
+      }
+      return CompletableFuture.completedFuture(null);
+    } catch (StoreRejectedException | StoreFencedException | EventNotFoundException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Optional<flashsale.sale.AuctionClose> findAuctionClose(String eventId) {
+    synchronized (lock) {
+      EventState event = events.get(eventId);
+      return event == null ? Optional.empty() : event.auctionClose();
+    }
+  }
+
+  @Override
   public void fenceEvent(String eventId, long fencingEpoch) {
     synchronized (lock) {
       require(eventId).fence(fencingEpoch);

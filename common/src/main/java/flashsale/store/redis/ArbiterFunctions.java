@@ -16,6 +16,7 @@ final class ArbiterFunctions {
   final String createEvent;
   final String persistBatch;
   final String fenceEvent;
+  final String persistAuctionClose;
   final String decisionsRange;
   final String liveMembers;
 
@@ -24,6 +25,7 @@ final class ArbiterFunctions {
     this.createEvent = library.function("fs_create_event");
     this.persistBatch = library.function("fs_persist_batch");
     this.fenceEvent = library.function("fs_fence_event");
+    this.persistAuctionClose = library.function("fs_persist_auction_close");
     this.decisionsRange = library.function("fs_decisions_range");
     this.liveMembers = library.function("fs_live_members");
   }

@@ -2,6 +2,7 @@ package flashsale.store.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import flashsale.sale.AuctionRules;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
@@ -23,6 +24,8 @@ final class EventCodec {
   static final String LAST_RANK = "last_rank";
   static final String SHARD_UNITS = "shard_units";
   static final String SLOTS = "slots";
+  /** An auction's rules: units, reserve, increment, currency, soft-close window and cap (micros), comma separated. */
+  static final String AUCTION = "auction";
   /** Per slot of a reservation, the units left: {@code slot_left:<name>}, kept by the persist function. */
   static final String SLOT_LEFT = "slot_left:";
 
@@ -43,6 +46,8 @@ final class EventCodec {
     if (!spec.shardUnits().isEmpty()) put(fields, SHARD_UNITS, NamedUnitsText.format(spec.shardUnits()));
     if (!spec.slots().isEmpty()) put(fields, SLOTS, NamedUnitsText.format(spec.slots()));
     spec.slots().forEach((slot, capacity) -> put(fields, SLOT_LEFT + slot, Long.toString(capacity)));
+    spec.auction().ifPresent(a -> put(fields, AUCTION, a.units() + "," + a.reservePriceMinor() + "," + a.minIncrementMinor()
+        + "," + a.currencyCode() + "," + a.softCloseWindowMicros() + "," + a.softCloseCapMicros()));
     put(fields, REMAINING, Long.toString(spec.stock()));
     put(fields, LAST_RANK, "0");
     put(fields, "last_batch_sequence", "0");
@@ -61,7 +66,15 @@ final class EventCodec {
         SaleMode.valueOf(meta.get("mode")),
         Long.parseLong(meta.get("tie_break_seed")),
         NamedUnitsText.parse(meta.getOrDefault(SHARD_UNITS, "")),
-        NamedUnitsText.parse(meta.getOrDefault(SLOTS, ""))); // absent in events stored before reservations
+        NamedUnitsText.parse(meta.getOrDefault(SLOTS, "")), // absent in events stored before reservations
+        Optional.ofNullable(meta.get(AUCTION)).map(EventCodec::auction)); // absent in events stored before auctions
+  }
+
+  private static AuctionRules auction(String text) {
+    String[] p = text.split(",", -1);
+    if (p.length != 6) throw new IllegalStateException("stored auction rules '" + text + "' are not 6 fields");
+    return new AuctionRules(Integer.parseInt(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]), p[3],
+        Long.parseLong(p[4]), Long.parseLong(p[5]));
   }
 
   /** The head the persist function keeps in the meta hash (counters absent before the first batch). */

@@ -2,10 +2,12 @@ package flashsale.store.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import flashsale.sale.AuctionClose;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
@@ -31,6 +33,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,6 +167,39 @@ public final class RedisArbiterStore implements ArbiterStore {
           return null;
         },
         callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Void> persistAuctionClose(AuctionClose close, long fencingEpoch) {
+    EventKeys keys = new EventKeys(close.eventId());
+    List<byte[]> args = new ArrayList<>(List.of(close.eventId().getBytes(UTF_8), ascii(fencingEpoch),
+        writer.getBytes(UTF_8), ascii(close.closeMicros())));
+    for (Ticket t : close.winners()) {
+      Stream.of(t.requestId(), t.userId(), t.region(), Long.toString(t.stampMicros())).forEach(a -> args.add(a.getBytes(UTF_8)));
+    }
+    CompletableFuture<List<Object>> written = functions.call(functions.persistAuctionClose, ScriptOutputType.MULTI,
+        new String[] {keys.meta(), keys.decisions(), keys.outbox()}, args.toArray(byte[][]::new));
+    return written.handleAsync((reply, failure) -> {
+      if (failure != null) throw RedisErrors.translate(close.eventId(), failure);
+      log.info("auction close stored event={} closeMicros={} winners={} verdict={}", close.eventId(), close.closeMicros(),
+          close.winners().size(), EventCodec.text(reply.get(0)));
+      return null;
+    }, callbacks);
+  }
+
+  @Override
+  public Optional<AuctionClose> findAuctionClose(String eventId) {
+    EventKeys keys = new EventKeys(eventId);
+    var fields = await(eventId, redis.hmget(keys.meta(), "auction_close_micros", "auction_winners"));
+    if (!fields.get(0).hasValue()) return Optional.empty();
+    String winners = new String(fields.get(1).getValue(), UTF_8);
+    List<Ticket> tickets = new ArrayList<>();
+    if (!winners.isEmpty()) {
+      for (var value : await(eventId, redis.hmget(keys.decisions(), winners.split("\n")))) {
+        tickets.add(DecisionCodec.decode(eventId, value.getValueOrElse(null)).ticket());
+      }
+    }
+    return Optional.of(new AuctionClose(eventId, Long.parseLong(new String(fields.get(0).getValue(), UTF_8)), tickets));
   }
 
   @Override

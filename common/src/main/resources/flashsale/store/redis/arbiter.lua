@@ -58,12 +58,14 @@ local function create_event(keys, args)
   return redis.call('HGETALL', meta)
 end
 
--- ARGV 9: the writer (one per store connection: see fence_error). From 10 on, per decision:
+-- ARGV 9: the writer (one per store connection: see fence_error). ARGV 10: the stamp of the
+-- latest bid the batch accepts ('' for none; refused once the auction's close is stored). From 11 on, per decision:
 -- request_id, user_id, units_won, encoded decision and, for a winner only, region,
 -- arrival_micros (kept as strings: micros exceed Lua's exact integers once arithmetic touches
 -- them) and the reservation slot it won ('' for a flash sale).
 local WRITER = 9
-local FIRST_DECISION = 10
+local ACCEPTED_BID_STAMP = 10
+local FIRST_DECISION = 11
 local function parse_batch(args)
   local batch = { count = tonumber(args[4]), rids = {}, uids = {}, units = {}, blobs = {},
     regions = {}, arrivals = {}, slots = {} }
@@ -245,10 +247,14 @@ end
 -- decided or users would pass the limit. A stale epoch answers FENCED, any other broken rule
 -- REJECTED. Anything but OK writes nothing.
 local function persist_batch(keys, args)
-  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch', 'fence_writer', 'slots')
+  local meta = redis.call('HMGET', keys[1], 'remaining', 'last_rank', 'per_user_limit', 'fence_epoch', 'fence_writer', 'slots',
+    'auction_close_micros')
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
   local stale = fence_error(args[1], args[5], args[WRITER], meta[4], meta[5])
   if stale then return stale end
+  if meta[7] and args[ACCEPTED_BID_STAMP] ~= '' then
+    return reject('batch accepts a bid stamped ' .. args[ACCEPTED_BID_STAMP] .. ' but the auction closed at ' .. meta[7])
+  end
   local remaining, last_rank, per_user_limit = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
   local first_rank = tonumber(args[3])
   local batch = parse_batch(args)
@@ -271,6 +277,35 @@ local function persist_batch(keys, args)
   local slots_left, slot_problem = check_slots(keys, batch, meta[6] ~= false)
   if not slots_left then return reject(slot_problem) end
   write_batch(keys, args, batch, first_rank, remaining, totals, units_won_or_reason, slots_left)
+  return { 'OK' }
+end
+
+-- KEYS: meta, decisions, outbox. ARGV: event_id, fencing_epoch, writer, close_micros, then per
+-- winner (best first) request_id, user_id, region, arrival_micros. Stores an auction's result once:
+-- every winner must be a decided request, and each goes to the outbox. Returns {'OK'}, or {'SAME'}
+-- when this exact result is already stored; another result is REJECTED, a stale epoch FENCED.
+local function persist_auction_close(keys, args)
+  local meta = redis.call('HMGET', keys[1], 'stock', 'fence_epoch', 'fence_writer', 'auction_close_micros', 'auction_winners')
+  if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
+  local stale = fence_error(args[1], args[2], args[3], meta[2], meta[3])
+  if stale then return stale end
+  local rids = {}
+  for i = 5, #args, 4 do rids[#rids + 1] = args[i] end
+  local winners = table.concat(rids, '\n')
+  if meta[4] then
+    if meta[4] == args[4] and meta[5] == winners then return { 'SAME' } end
+    return reject('auction already closed at ' .. meta[4] .. ' with other winners')
+  end
+  if #rids > tonumber(meta[1]) then return reject(#rids .. ' winners for ' .. meta[1] .. ' units') end
+  for n, rid in ipairs(rids) do
+    if redis.call('HEXISTS', keys[2], rid) == 0 then return reject('winner ' .. rid .. ' was never decided') end
+  end
+  redis.call('HSET', keys[1], 'auction_close_micros', args[4], 'auction_winners', winners)
+  for n, rid in ipairs(rids) do
+    local i = 5 + (n - 1) * 4
+    redis.call('XADD', keys[3], '*', 'event_id', args[1], 'request_id', rid, 'user_id', args[i + 1], 'quantity', '1',
+      'region', args[i + 2], 'arrival_micros', args[i + 3])
+  end
   return { 'OK' }
 end
 
@@ -309,6 +344,7 @@ end
 redis.register_function('fs_create_event_%VERSION%', create_event)
 redis.register_function('fs_persist_batch_%VERSION%', persist_batch)
 redis.register_function('fs_fence_event_%VERSION%', fence_event)
+redis.register_function('fs_persist_auction_close_%VERSION%', persist_auction_close)
 local function read_only(name, callback)
   redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }
 end

@@ -26,6 +26,16 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public CompletableFuture<Void> persistAuctionClose(flashsale.sale.AuctionClose close, long fencingEpoch) {
+    return delegate.persistAuctionClose(close, fencingEpoch);
+  }
+
+  @Override
+  public java.util.Optional<flashsale.sale.AuctionClose> findAuctionClose(String eventId) {
+    return delegate.findAuctionClose(eventId);
+  }
+
+  @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
     return delegate.createEvent(requestId, spec);
   }

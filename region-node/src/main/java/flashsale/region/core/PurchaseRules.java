@@ -31,7 +31,34 @@ public final class PurchaseRules {
         .or(() -> req.quantity() < 1
             ? Optional.of(Failure.invalidField("quantity", "must be at least 1, got " + req.quantity()))
             : Optional.empty())
-        .or(() -> checkSlotNames(req.slots()));
+        .or(() -> checkSlotNames(req.slots()))
+        .or(() -> req.bid().flatMap(PurchaseRules::checkBid));
+  }
+
+  private static Optional<Failure> checkBid(BuyRequest.Bid bid) {
+    if (bid.amountMinor() < 1) {
+      return Optional.of(Failure.invalidField("amount_minor", "must be at least 1 (minor units), got " + bid.amountMinor()));
+    }
+    if (!bid.currencyCode().matches("[A-Z]{3}")) {
+      return Optional.of(Failure.invalidField("currency_code", "must be an ISO 4217 code such as EUR, got '"
+          + bid.currencyCode() + "'"));
+    }
+    return Optional.empty();
+  }
+
+  /** A bid fits an auction only, in its currency; a purchase fits every other kind. */
+  private static Optional<Failure> checkKind(EventSpec spec, BuyRequest req) {
+    if (spec.auction().isPresent() != req.bid().isPresent()) {
+      return Optional.of(Failure.of(ErrorReason.WRONG_EVENT_KIND, spec.auction().isPresent()
+          ? "event " + spec.eventId() + " is an auction: place a bid (PlaceBid), not a purchase"
+          : "event " + spec.eventId() + " is a " + spec.kind() + ", not an auction: it takes no bids"));
+    }
+    String currency = spec.auction().map(a -> a.currencyCode()).orElse("");
+    if (req.bid().isPresent() && !req.bid().get().currencyCode().equals(currency)) {
+      return Optional.of(Failure.invalidField("currency_code", "must be " + currency + ", the currency of auction "
+          + spec.eventId() + ", got " + req.bid().get().currencyCode()));
+    }
+    return Optional.empty();
   }
 
   /** Slot names are ids, each named once (the event's own slots are checked against the event). */
@@ -77,6 +104,8 @@ public final class PurchaseRules {
           Failure.of(ErrorReason.REGION_NOT_IN_EVENT, "event " + spec.eventId() + " is sold in " + spec.regions()
               + ", not in region " + region));
     }
+    Optional<Failure> kind = checkKind(spec, req);
+    if (kind.isPresent()) return kind;
     String slots = spec.slotsProblem(req.slots());
     if (slots != null) return Optional.of(Failure.invalidField("slots", slots));
     if (req.quantity() > spec.perUserLimit()) {
@@ -94,9 +123,10 @@ public final class PurchaseRules {
           Failure.of(ErrorReason.EVENT_NOT_STARTED, "event " + spec.eventId() + " starts at " + spec.startMicros()
               + " us, request stamped " + stampMicros + " us"));
     }
-    if (stampMicros >= spec.endMicros()) {
+    // An auction's close may move up to its cap; the arbiter judges a bid stamped before that.
+    if (stampMicros >= spec.latestCloseMicros()) {
       return Optional.of(
-          Failure.of(ErrorReason.EVENT_ENDED, "event " + spec.eventId() + " ended at " + spec.endMicros()
+          Failure.of(ErrorReason.EVENT_ENDED, "event " + spec.eventId() + " ended at " + spec.latestCloseMicros()
               + " us, request stamped " + stampMicros + " us"));
     }
     return Optional.empty();

@@ -86,7 +86,7 @@ public final class RegionBook {
     // after any restart, finds the same answer.
     Ticket ticket =
         new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros,
-            req.slots());
+            req.slots(), req.bidMinor());
     if (pending.size() >= maxPending) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
           "region " + region + " already holds " + pending.size() + " pending purchases (max " + maxPending + ")"));
@@ -182,11 +182,12 @@ public final class RegionBook {
     return ticket.eventId().equals(req.eventId())
         && ticket.userId().equals(req.userId())
         && ticket.quantity() == req.quantity()
-        && ticket.slots().equals(req.slots());
+        && ticket.slots().equals(req.slots())
+        && ticket.bidMinor() == req.bidMinor();
   }
 
   private PurchaseResult.Failed reused(BuyRequest req) {
     return new PurchaseResult.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED,
-        "request_id " + req.requestId() + " was already used with another event, user, quantity or slots"));
+        "request_id " + req.requestId() + " was already used with another event, user, quantity, slots or bid"));
   }
 }

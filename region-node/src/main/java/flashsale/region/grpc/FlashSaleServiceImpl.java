@@ -13,6 +13,8 @@ import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetEventResponse;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.PlaceBidRequest;
+import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
@@ -51,10 +53,37 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   @Override
   public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> response) {
-    BuyRequest buy = RegionWire.buyRequest(request);
-    if (response instanceof ServerCallStreamObserver<PurchaseResponse> call) {
+    take(RegionWire.buyRequest(request), response, response);
+  }
+
+  /** A bid takes the purchase's path (stamp at the read, pending, idempotent); only its answer's wrapping differs. */
+  @Override
+  public void placeBid(PlaceBidRequest request, StreamObserver<PlaceBidResponse> response) {
+    BuyRequest bid = BuyRequest.bid(request.getEventId(), request.getUserId(), request.getRequestId(),
+        request.getAmountMinor(), request.getCurrencyCode());
+    take(bid, new StreamObserver<>() {
+      @Override
+      public void onNext(PurchaseResponse r) {
+        response.onNext(PlaceBidResponse.newBuilder().setDecision(r.getDecision()).build());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        response.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        response.onCompleted();
+      }
+    }, response);
+  }
+
+  /** {@code call} is the gRPC observer behind {@code response} (the same one for a purchase). */
+  private void take(BuyRequest buy, StreamObserver<PurchaseResponse> response, StreamObserver<?> call) {
+    if (call instanceof ServerCallStreamObserver<?> serverCall) {
       // Set before returning, as gRPC requires; the purchase itself stays pending for a retry.
-      call.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
+      serverCall.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
     }
     // Read off the socket before decoding (see flashsale.region.transport): queueing anywhere
     // after the read, in this node or in gRPC, stays out of the ranking. Watermarks stay below the
@@ -150,6 +179,11 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }
     // CENTRAL and SHARDED events never reach the sequencer: their own sellers decide them.
     var modeEvent = core.eventSpec(buy.eventId()).filter(modes::handles);
+    if (modeEvent.isPresent() && buy.bid().isPresent()) {
+      response.onError(RegionWire.status(Failure.of(ErrorReason.WRONG_EVENT_KIND, "event " + buy.eventId() + " is a "
+          + modeEvent.get().mode() + " sale, not an auction: it takes no bids")));
+      return;
+    }
     if (modeEvent.isPresent()) {
       modes.purchase(modeEvent.get(), buy, core.stampAt(arrivalMicros), response);
       return;

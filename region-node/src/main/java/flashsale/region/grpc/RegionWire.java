@@ -46,6 +46,7 @@ public final class RegionWire {
         .setArrivalMicros(t.stampMicros())
         .setErrorBoundMicros(t.errorBoundMicros())
         .addAllSlots(t.slots())
+        .setBidAmountMinor(t.bidMinor())
         .build();
   }
 

@@ -20,16 +20,16 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
 
   private final InstantSource clock;
   private final InFlightReads inFlight;
-  private final String stampedMethod;
+  private final java.util.Set<String> stampedMethods;
 
   /**
    * @param inFlight where each {@code stampedMethod} call is held from its read until its stamp
-   * @param stampedMethod the full gRPC method name whose calls are stamped (the Purchase RPC)
+   * @param stampedMethods the full gRPC method names whose calls are stamped (Purchase, PlaceBid)
    */
-  public ArrivalStamps(InstantSource clock, InFlightReads inFlight, String stampedMethod) {
+  public ArrivalStamps(InstantSource clock, InFlightReads inFlight, String... stampedMethods) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
-    this.stampedMethod = Objects.requireNonNull(stampedMethod, "stampedMethod");
+    this.stampedMethods = java.util.Set.of(Objects.requireNonNull(stampedMethods, "stampedMethods"));
   }
 
   /**
@@ -43,7 +43,7 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
 
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
-    if (!stampedMethod.equals(fullMethodName)) return NO_TRACE;
+    if (!stampedMethods.contains(fullMethodName)) return NO_TRACE;
     long readMicros = SocketReadTime.current();
     InFlightReads.Read read =
         inFlight.add(readMicros != SocketReadTime.NONE ? readMicros : StampClock.micros(clock.instant()));

@@ -254,6 +254,8 @@ final class SimArbiter {
           events.remove(f.eventId());
           store.finishEvent(f.eventId());
         }
+        case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
+        case Effect.AnnounceAuctionClose a -> throw new IllegalStateException("the simulation plans no auctions yet: " + a);
       }
     }
 

@@ -1,0 +1,237 @@
+package flashsale.arbiter.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.AuctionClose;
+import flashsale.sale.AuctionRules;
+import flashsale.sale.BidAnswer;
+import flashsale.sale.BidVerdict;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.LossReason;
+import flashsale.sale.Ticket;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An auction on the same sequencer: bids judged in global stamp order against the bids standing,
+ * a close that waits for the frontier, soft close, and a result written before it is announced.
+ */
+class SequencerAuctionTest {
+  private static final long CLOSE = 1_000;
+  private final SequencerDriver driver = new SequencerDriver();
+
+  private static EventSpec auction(AuctionRules rules) {
+    return EventSpec.auction(SequencerDriver.EVENT, "painting", rules, 0, CLOSE, List.of("beijing", "shanghai"), 7);
+  }
+
+  private static Ticket bid(String requestId, long amountMinor, String region, long stampMicros) {
+    return Ticket.bid(SequencerDriver.EVENT, requestId, "user-" + requestId, amountMinor, region, stampMicros, 0);
+  }
+
+  private void start(AuctionRules rules) {
+    driver.add(auction(rules));
+    driver.connect("beijing", "shanghai");
+  }
+
+  private BidVerdict verdict(String requestId) {
+    return driver.store.decision(SequencerDriver.EVENT, requestId).bid().orElseThrow();
+  }
+
+  /** The store writes every batch and close asked for, as the runner would, until none waits. */
+  private static void settle(SequencerDriver d) {
+    while (true) {
+      d.persistAll();
+      int closes = SequencerDriver.of(d.effects, Effect.PersistAuctionClose.class).size();
+      if (closes == SequencerDriver.of(d.effects, Effect.AnnounceAuctionClose.class).size()) return;
+      d.auctionClosePersisted();
+    }
+  }
+
+  private List<AuctionClose> persistedCloses() {
+    return SequencerDriver.of(driver.effects, Effect.PersistAuctionClose.class).stream().map(Effect.PersistAuctionClose::close).toList();
+  }
+
+  private List<AuctionClose> announced() {
+    return SequencerDriver.of(driver.effects, Effect.AnnounceAuctionClose.class).stream().map(Effect.AnnounceAuctionClose::close).toList();
+  }
+
+  private static List<String> ids(List<Ticket> tickets) {
+    return tickets.stream().map(Ticket::requestId).toList();
+  }
+
+  @Test
+  void bidsAreJudgedInStampOrderAcrossRegionsNotInArrivalOrder() {
+    start(AuctionRules.hardClose(1, 100, 10, "EUR"));
+    // The near region's later, lower bid arrives first; the far region's earlier bids after it.
+    driver.send("beijing", bid("b1", 150, "beijing", 300));
+    driver.send("shanghai", bid("s1", 120, "shanghai", 100), bid("s2", 125, "shanghai", 200), bid("s3", 90, "shanghai", 250));
+    driver.watermarks(400, "beijing", "shanghai");
+    driver.persistAll();
+    assertEquals(List.of("s1", "s2", "s3", "b1"), driver.decidedOrder());
+    assertEquals(new BidVerdict(BidAnswer.ACCEPTED, 0, CLOSE), verdict("s1"));
+    assertEquals(new BidVerdict(BidAnswer.OUTBID, 130, CLOSE), verdict("s2"), "120 stands: 125 is short of 120 + 10");
+    assertEquals(new BidVerdict(BidAnswer.TOO_LOW, 130, CLOSE), verdict("s3"), "under the reserve of 100");
+    assertEquals(new BidVerdict(BidAnswer.ACCEPTED, 0, CLOSE), verdict("b1"));
+    Decision s2 = driver.store.decision(SequencerDriver.EVENT, "s2");
+    assertEquals(LossReason.BID_NOT_ACCEPTED, s2.lossReason());
+    assertEquals(0, driver.status().unitsSold(), "a standing bid takes no unit before the close");
+    assertEquals(List.of(), persistedCloses(), "the frontier has not reached the close");
+  }
+
+  @Test
+  void aBidStampedBeforeTheCloseCountsHoweverLateItArrivesAndOneStampedAtTheCloseNever() {
+    start(AuctionRules.hardClose(1, 100, 10, "EUR"));
+    // The near region's higher bid stamped 1 us after the close reaches the arbiter first: refused at once.
+    List<Effect> nearFirst = driver.send("beijing", bid("near-late", 500, "beijing", CLOSE + 1));
+    assertEquals(List.of(Effect.Rejection.EVENT_NOT_OPEN),
+        SequencerDriver.of(nearFirst, Effect.RejectTicket.class).stream().map(Effect.RejectTicket::reason).toList());
+    driver.watermark("beijing", CLOSE + 50);
+    assertEquals(List.of(), persistedCloses(), "the far region has not spoken past the close");
+    driver.send("shanghai", bid("far-on-time", 200, "shanghai", CLOSE - 1));
+    driver.watermark("shanghai", CLOSE + 60);
+    settle(driver);
+    assertEquals(List.of("far-on-time"), driver.decidedOrder());
+    assertEquals(BidAnswer.ACCEPTED, verdict("far-on-time").answer());
+    assertEquals(1, persistedCloses().size());
+    AuctionClose close = persistedCloses().get(0);
+    assertEquals(CLOSE, close.closeMicros());
+    assertEquals(List.of("far-on-time"), ids(close.winners()));
+  }
+
+  @Test
+  void theResultIsWrittenBeforeItIsAnnouncedAndLaterBidsAreRefused() {
+    // A soft close no bid triggers: bids stamped after the close but before the cap are judged, and refused.
+    start(new AuctionRules(2, 100, 10, "EUR", 100, 500));
+    driver.send("beijing", bid("a", 300, "beijing", 10), bid("b", 200, "beijing", 20));
+    driver.send("shanghai", bid("c", 250, "shanghai", 15));
+    driver.watermarks(CLOSE - 1, "beijing", "shanghai");
+    driver.persistAll();
+    assertEquals(List.of(), persistedCloses(), "a bid stamped CLOSE - 1 could still come: nothing closes");
+    driver.watermark("beijing", CLOSE);
+    driver.watermark("shanghai", CLOSE);
+    assertEquals(1, persistedCloses().size(), "the frontier reached the close with nothing pending");
+    assertEquals(List.of(), announced(), "not told before the store holds it");
+    // A bid stamped at the close is received while the result is being written: it waits.
+    driver.send("beijing", bid("d", 900, "beijing", CLOSE + 5));
+    driver.watermarks(CLOSE + 10, "beijing", "shanghai");
+    assertEquals(0, driver.unpersistedBatches(), "nothing of the event is written while its close is");
+    settle(driver);
+    AuctionClose result = announced().get(0);
+    assertEquals(List.of("a", "c"), ids(result.winners()), "the 2 best, best first");
+    assertEquals(BidAnswer.CLOSED, verdict("d").answer(), "however high, a bid after the close is refused");
+  }
+
+  @Test
+  void softCloseExtendsTheCloseByTheWindowUpToTheCap() {
+    // Window 100 us, cap 150 us past the end: the close may move to 1100 and then 1150, no further.
+    start(new AuctionRules(1, 100, 10, "EUR", 100, 150));
+    driver.send("beijing",
+        bid("early", 200, "beijing", 500), // outside the window: close stays 1000
+        bid("snipe1", 300, "beijing", 950), // within 100 of 1000: close 1100
+        bid("snipe2", 400, "beijing", 1050), // within 100 of 1100: close 1150 (capped from 1200)
+        bid("snipe3", 500, "beijing", 1149)); // within the window, but the cap holds the close at 1150
+    List<Effect> past = driver.send("beijing", bid("after", 600, "beijing", 1150));
+    assertEquals(1, SequencerDriver.of(past, Effect.RejectTicket.class).size(), "at the latest close: refused on arrival");
+    driver.watermarks(2_000, "beijing", "shanghai");
+    settle(driver);
+    assertEquals(new BidVerdict(BidAnswer.ACCEPTED, 0, CLOSE), verdict("early"));
+    assertEquals(new BidVerdict(BidAnswer.ACCEPTED, 0, 1_100), verdict("snipe1"));
+    assertEquals(new BidVerdict(BidAnswer.ACCEPTED, 0, 1_150), verdict("snipe2"));
+    assertEquals(new BidVerdict(BidAnswer.ACCEPTED, 0, 1_150), verdict("snipe3"));
+    assertEquals(1_150, persistedCloses().get(0).closeMicros());
+    assertEquals(List.of("snipe3"), ids(persistedCloses().get(0).winners()));
+  }
+
+  @Test
+  void aBidThatIsNotAcceptedDoesNotExtendTheClose() {
+    start(new AuctionRules(1, 100, 10, "EUR", 100, 1_000));
+    driver.send("beijing", bid("a", 200, "beijing", 500), bid("low", 205, "beijing", 990), bid("b", 300, "beijing", 1_001));
+    driver.watermarks(2_000, "beijing", "shanghai");
+    settle(driver);
+    assertEquals(new BidVerdict(BidAnswer.OUTBID, 210, CLOSE), verdict("low"));
+    assertEquals(BidAnswer.CLOSED, verdict("b").answer(), "the close stayed at 1000");
+    assertEquals(List.of("a"), ids(persistedCloses().get(0).winners()));
+  }
+
+  @Test
+  void aRegionLeftOutForSilenceDoesNotHoldTheCloseAndItsBidAfterwardsIsRefused() {
+    start(AuctionRules.hardClose(1, 100, 10, "EUR"));
+    driver.send("beijing", bid("b", 200, "beijing", 100));
+    driver.watermark("beijing", CLOSE + 10);
+    driver.tick(3_000_000); // shanghai silent past the region timeout: left out
+    driver.watermark("beijing", CLOSE + 20);
+    settle(driver);
+    assertEquals(List.of("b"), ids(announced().get(0).winners()), "closed without the silent region");
+    driver.send("shanghai", bid("s", 900, "shanghai", 500));
+    settle(driver);
+    assertEquals(BidAnswer.CLOSED, verdict("s").answer(), "the result was final when it came");
+  }
+
+  @Test
+  void winnersAreTheNBestByAmountThenStampOverRandomBidsInAnyArrivalOrder() {
+    for (long seed = 1; seed <= 300; seed++) {
+      Random random = new Random(seed);
+      SequencerDriver d = new SequencerDriver();
+      int units = 1 + random.nextInt(3);
+      long increment = 1 + random.nextInt(20);
+      long window = random.nextBoolean() ? 0 : 1 + random.nextInt(200);
+      AuctionRules rules = new AuctionRules(units, 100, increment, "EUR", window, window == 0 ? 0 : random.nextInt(400));
+      EventSpec spec = auction(rules);
+      d.add(spec);
+      d.connect("beijing", "shanghai");
+      List<Ticket> all = new ArrayList<>();
+      for (String region : List.of("beijing", "shanghai")) {
+        long stamp = region.equals("beijing") ? 0 : 1; // no equal stamps: the oracle orders by stamp alone
+        List<Ticket> mine = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          stamp += 2 * (1 + random.nextInt(60));
+          mine.add(Ticket.bid(SequencerDriver.EVENT, region + i, "u" + random.nextInt(5), 50 + random.nextInt(400), region,
+              stamp, 0));
+        }
+        all.addAll(mine);
+        // Each region sends in a few chunks, interleaved with the other region's chunks.
+        int cut = random.nextInt(mine.size());
+        d.send(region, mine.subList(0, cut).toArray(Ticket[]::new));
+        d.persistAll();
+        d.send(region, mine.subList(cut, mine.size()).toArray(Ticket[]::new));
+      }
+      d.watermarks(10_000, "beijing", "shanghai");
+      settle(d);
+      AuctionClose close = SequencerDriver.of(d.effects, Effect.PersistAuctionClose.class).get(0).close();
+      String context = "seed=" + seed + " " + rules;
+      assertEquals(expectedWinners(spec, all), ids(close.winners()), context);
+      for (Decision decision : d.store.decisions(SequencerDriver.EVENT)) {
+        boolean accepted = decision.bid().orElseThrow().answer() == BidAnswer.ACCEPTED;
+        assertTrue(!accepted || decision.ticket().stampMicros() < close.closeMicros(), "accepted after close " + context);
+      }
+      assertEquals(all.stream().filter(t -> t.stampMicros() < spec.latestCloseMicros()).count(),
+          d.store.decisions(SequencerDriver.EVENT).size(), "every bid in the window decided once " + context);
+    }
+  }
+
+  /** An oracle written apart from AuctionBook: replay the rule over the bids sorted by stamp. */
+  private static List<String> expectedWinners(EventSpec spec, List<Ticket> bids) {
+    AuctionRules rules = spec.auction().orElseThrow();
+    Comparator<Ticket> best = Comparator.comparingLong(Ticket::bidMinor).reversed().thenComparingLong(Ticket::stampMicros);
+    List<Ticket> standing = new ArrayList<>();
+    long close = spec.endMicros();
+    for (Ticket t : bids.stream().sorted(Comparator.comparingLong(Ticket::stampMicros)).toList()) {
+      if (t.stampMicros() >= close) continue;
+      long toBeat = standing.size() < rules.units() ? rules.reservePriceMinor()
+          : Math.max(rules.reservePriceMinor(), standing.get(standing.size() - 1).bidMinor() + rules.minIncrementMinor());
+      if (t.bidMinor() < toBeat) continue;
+      standing.add(t);
+      standing.sort(best);
+      if (standing.size() > rules.units()) standing.remove(standing.size() - 1);
+      if (rules.softCloseWindowMicros() > 0 && t.stampMicros() >= close - rules.softCloseWindowMicros()) {
+        close = Math.min(close + rules.softCloseWindowMicros(), spec.latestCloseMicros());
+      }
+    }
+    return ids(standing);
+  }
+}

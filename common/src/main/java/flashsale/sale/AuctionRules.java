@@ -1,0 +1,36 @@
+package flashsale.sale;
+
+import java.util.Objects;
+
+/**
+ * An auction's rules. Amounts are integer minor units of {@code currencyCode}; the best {@code
+ * units} bids stamped before the close win one unit each.
+ *
+ * @param minIncrementMinor a bid must beat the current {@code units}-th best by at least this
+ * @param softCloseWindowMicros a bid accepted with a stamp this close to the current close moves
+ *     the close later by this much; 0 for a hard close
+ * @param softCloseCapMicros the close never moves past the event's end plus this
+ */
+public record AuctionRules(
+    int units, long reservePriceMinor, long minIncrementMinor, String currencyCode, long softCloseWindowMicros,
+    long softCloseCapMicros) {
+
+  public AuctionRules {
+    Objects.requireNonNull(currencyCode, "currencyCode");
+    if (units < 1) throw new IllegalArgumentException("units < 1: " + units);
+    if (reservePriceMinor < 1) throw new IllegalArgumentException("reserve price < 1: " + reservePriceMinor);
+    if (minIncrementMinor < 1) throw new IllegalArgumentException("minimum increment < 1: " + minIncrementMinor);
+    if (!currencyCode.matches("[A-Z]{3}")) throw new IllegalArgumentException("currency not ISO 4217: " + currencyCode);
+    if (softCloseWindowMicros < 0 || softCloseCapMicros < 0) {
+      throw new IllegalArgumentException("soft close window " + softCloseWindowMicros + " / cap " + softCloseCapMicros + " < 0");
+    }
+    if (softCloseWindowMicros == 0 && softCloseCapMicros != 0) {
+      throw new IllegalArgumentException("a soft-close cap without a window: " + softCloseCapMicros);
+    }
+  }
+
+  /** An auction that closes at the event's end exactly. */
+  public static AuctionRules hardClose(int units, long reservePriceMinor, long minIncrementMinor, String currencyCode) {
+    return new AuctionRules(units, reservePriceMinor, minIncrementMinor, currencyCode, 0, 0);
+  }
+}
