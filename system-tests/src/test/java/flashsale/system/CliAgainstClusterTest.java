@@ -3,7 +3,7 @@ package flashsale.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.client.cli.FlashSaleCli;
+import flashsale.client.lab.FlashSaleLab;
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
 import flashsale.store.memory.InMemoryArbiterStore;
@@ -30,7 +30,7 @@ public class CliAgainstClusterTest {
   public static Run flashsale(String... args) {
     var out = new StringWriter();
     var err = new StringWriter();
-    var cli = FlashSaleCli.commandLine();
+    var cli = FlashSaleLab.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
