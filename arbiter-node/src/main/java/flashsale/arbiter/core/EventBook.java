@@ -65,6 +65,9 @@ final class EventBook {
     this.watermarks = new long[regions.length];
     this.stock = new StockBook(head, cachedDecisions);
     this.log = new DecisionLog(head, cachedDecisions);
+    // Resumed after its result was stored: it stays closed, and later bids are refused.
+    this.auctionClose = stock.auction().filter(AuctionBook::closed).map(a -> a.standingNow().asClose(spec.eventId()))
+        .orElse(null);
     head.lastReleased().map(r -> r.asTicket(spec.eventId())).ifPresent(this::released);
   }
 
@@ -186,7 +189,7 @@ final class EventBook {
       releaseStable(decisions, nowMicros);
     }
     if (!decisions.isEmpty()) {
-      effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough())));
+      effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough(), standingAfterBatch())));
     } else {
       closeIfDue(effects);
     }
@@ -222,6 +225,17 @@ final class EventBook {
     releaseIfReady(nowMicros, effects);
   }
 
+  /**
+   * An auction's standing bids and close as the store holds them (never a bid not yet durable);
+   * closed, with the winners, once its result is stored. Empty for the other kinds.
+   */
+  Optional<flashsale.sale.AuctionStanding> auctionStanding() {
+    if (auctionClose != null && !closeInFlight) {
+      return Optional.of(new flashsale.sale.AuctionStanding(auctionClose.closeMicros(), auctionClose.winners(), true));
+    }
+    return stock.auction().map(AuctionBook::durableStanding);
+  }
+
   /** An auction not yet closed, or whose close is being written: watermarks may close it. */
   boolean awaitsClose() {
     return closeInFlight || stock.auction().map(a -> !a.closed()).orElse(false);
@@ -240,6 +254,11 @@ final class EventBook {
       drainedInFlight.add(ticket.requestId());
       decisions.add(stock.decide(ticket, false, nowMicros));
     }
+  }
+
+  /** An auction's standing once the batch being built is decided; empty for the other kinds. */
+  private Optional<flashsale.sale.AuctionStanding> standingAfterBatch() {
+    return stock.auction().map(AuctionBook::standingNow);
   }
 
   private Optional<EventHead.Released> releasedThrough() {
@@ -342,7 +361,7 @@ final class EventBook {
     }
     drainedInFlight.clear();
     if (!again.isEmpty()) {
-      effects.add(new Effect.PersistBatch(log.begin(again, batch.releasedThrough())));
+      effects.add(new Effect.PersistBatch(log.begin(again, batch.releasedThrough(), standingAfterBatch())));
     } else {
       releaseIfReady(nowMicros, effects);
     }

@@ -251,6 +251,16 @@ public final class Sequencer {
     return book == null ? Optional.empty() : book.pendingTicket(requestId);
   }
 
+  /** An auction's durable standing bids and close; closed, with its winners, once the result is stored. */
+  public Optional<flashsale.sale.AuctionStanding> auctionStanding(String eventId) {
+    return Optional.ofNullable(events.get(eventId)).flatMap(EventBook::auctionStanding);
+  }
+
+  /** An auction's stored result, once closed. */
+  public Optional<flashsale.sale.AuctionClose> auctionResult(String eventId) {
+    return auctionStanding(eventId).filter(flashsale.sale.AuctionStanding::closed).map(a -> a.asClose(eventId));
+  }
+
   public Optional<EventStatus> eventStatus(String eventId) {
     return Optional.ofNullable(events.get(eventId)).map(EventBook::status);
   }
