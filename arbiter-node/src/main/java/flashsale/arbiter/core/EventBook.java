@@ -40,6 +40,7 @@ final class EventBook {
   private final DecisionLog log;
   private final int maxBatchSize;
   private final long maxErrorBoundMicros;
+  private final AuctionCloseGate closeGate;
   /** Scratch for each release round: per region, its watermark, or MAX_VALUE when left out. */
   private final long[] watermarks;
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
@@ -54,8 +55,10 @@ final class EventBook {
    * @param regions the cursors of {@code head.spec().regions()}, in that order
    * @param maxErrorBoundMicros a ticket's uncertainty is ranked as at most this
    */
-  EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros) {
+  EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros,
+      AuctionCloseGate closeGate) {
     this.spec = head.spec();
+    this.closeGate = closeGate;
     this.regions = regions.clone();
     this.maxBatchSize = maxBatchSize;
     this.maxErrorBoundMicros = maxErrorBoundMicros;
@@ -191,30 +194,21 @@ final class EventBook {
     if (!decisions.isEmpty()) {
       effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough(), standingAfterBatch())));
     } else {
-      closeIfDue(effects);
+      closeIfDue(nowMicros, effects);
     }
   }
 
   /**
-   * An auction closes once the frontier has reached its close and every bid released below it is
-   * durable (nothing is in flight and nothing stable is left): no bid stamped before the close can
-   * still come from a region in the frontier.
+   * An auction closes once every bid released below its close is durable (nothing is in flight and
+   * nothing stable is left) and its {@link AuctionCloseGate} says no bid stamped before the close
+   * can still come and count.
    */
-  private void closeIfDue(List<Effect> effects) {
+  private void closeIfDue(long nowMicros, List<Effect> effects) {
     AuctionBook auction = stock.auction().orElse(null);
-    if (auction == null || auction.closed() || !hasFrontier() || frontierMicros() < auction.closeMicros()) return;
+    if (auction == null || auction.closed() || !closeGate.mayClose(auction.closeMicros(), regions, queues, nowMicros)) return;
     closeInFlight = true;
     auctionClose = auction.close();
     effects.add(new Effect.PersistAuctionClose(auctionClose));
-  }
-
-  /** The least watermark of the regions waited for. */
-  private long frontierMicros() {
-    long frontier = Long.MAX_VALUE;
-    for (RegionCursor region : regions) {
-      if (!region.excluded()) frontier = Math.min(frontier, region.watermarkMicros());
-    }
-    return frontier;
   }
 
   /** The store holds the auction's result: announce it, then go on (later bids are refused). */

@@ -41,6 +41,7 @@ import java.util.TreeMap;
 public final class Sequencer {
 
   private final SequencerConfig config;
+  private final AuctionCloseGate closeGate;
   private final Map<String, RegionCursor> regions = new TreeMap<>();
   private final Map<String, EventBook> events = new HashMap<>();
   /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
@@ -52,6 +53,7 @@ public final class Sequencer {
 
   public Sequencer(SequencerConfig config) {
     this.config = config;
+    this.closeGate = new AuctionCloseGate(config);
   }
 
   /**
@@ -65,7 +67,7 @@ public final class Sequencer {
     RegionCursor[] cursors =
         head.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
     EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
-        config.maxErrorBoundMicros());
+        config.maxErrorBoundMicros(), closeGate);
     events.put(eventId, book);
     byEnd.add(book);
     if (book.awaitsClose()) waiting.add(book); // watermarks alone may close an auction

@@ -123,6 +123,18 @@ public final class RegionSessions {
             .build());
   }
 
+  /** An auction's stored result, to every connected region. */
+  void announceAuctionClose(flashsale.sale.AuctionClose close) {
+    log.info("auction closed event={} closeMicros={} winners={}", close.eventId(), close.closeMicros(), close.winners().size());
+    for (String region : List.copyOf(byRegion.keySet())) announceAuctionCloseTo(region, close);
+  }
+
+  void announceAuctionCloseTo(String region, flashsale.sale.AuctionClose close) {
+    var result = new flashsale.sale.AuctionStanding(close.closeMicros(), close.winners(), true);
+    send(region, SequenceResponse.newBuilder().setAuctionClosed(flashsale.v1.AuctionClosed.newBuilder()
+        .setEventId(close.eventId()).setResult(flashsale.wire.AuctionWire.toProto(result))).build());
+  }
+
   void announce(EventSpec spec) {
     SequenceResponse message = announcement(spec);
     for (String region : List.copyOf(byRegion.keySet())) send(region, message);

@@ -99,7 +99,14 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
           for (var spec : events.all()) sessions.send(region, RegionSessions.announcement(spec));
           loop.inputNow(q -> q.regionConnected(region, loop.nowMicros()));
           announceSoldOut(region);
+          announceAuctionCloses(region);
         });
+  }
+
+  /** A region that connects after an auction closed (or reconnects) learns its result. */
+  private void announceAuctionCloses(String region) {
+    loop.query(q -> events.all().stream().flatMap(e -> q.auctionResult(e.eventId()).stream()).toList())
+        .thenAccept(closes -> loop.execute(() -> closes.forEach(c -> sessions.announceAuctionCloseTo(region, c))));
   }
 
   private void announceSoldOut(String region) {

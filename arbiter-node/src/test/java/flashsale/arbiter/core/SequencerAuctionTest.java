@@ -161,17 +161,47 @@ class SequencerAuctionTest {
   }
 
   @Test
-  void aRegionLeftOutForSilenceDoesNotHoldTheCloseAndItsBidAfterwardsIsRefused() {
+  void aRegionLeftOutForSilenceHoldsTheCloseUntilItSpeaksAndItsBidStampedBeforeTheCloseCounts() {
     start(AuctionRules.hardClose(1, 100, 10, "EUR"));
     driver.send("beijing", bid("b", 200, "beijing", 100));
     driver.watermark("beijing", CLOSE + 10);
-    driver.tick(3_000_000); // shanghai silent past the region timeout: left out
+    driver.tick(3_000_000); // shanghai silent past the region timeout: left out of the frontier
     driver.watermark("beijing", CLOSE + 20);
     settle(driver);
-    assertEquals(List.of("b"), ids(announced().get(0).winners()), "closed without the silent region");
-    driver.send("shanghai", bid("s", 900, "shanghai", 500));
+    assertEquals(List.of("b"), driver.decidedOrder(), "beijing's bid is judged without waiting for shanghai");
+    assertEquals(List.of(), persistedCloses(), "but the close waits for the silent region");
+    driver.tick(60_000_000);
+    driver.watermark("beijing", CLOSE + 30);
+    assertEquals(List.of(), persistedCloses(), "without a ticket age bound, however long it is silent");
+    driver.send("shanghai", bid("s", 900, "shanghai", 500)); // back, with a bid stamped before the close
+    driver.watermark("shanghai", CLOSE + 40);
     settle(driver);
-    assertEquals(BidAnswer.CLOSED, verdict("s").answer(), "the result was final when it came");
+    assertEquals(BidAnswer.ACCEPTED, verdict("s").answer(), "a bid stamped before the close counts, however late");
+    assertEquals(List.of("s"), ids(announced().get(0).winners()));
+  }
+
+  @Test
+  void aSilentRegionIsGoneForTheCloseOnlyOnceABidItHeldBackWouldBeRefusedAnyway() {
+    long maxAgeMicros = 10_000_000;
+    SequencerDriver d = new SequencerDriver(SequencerDriver.EXACT_STAMPS.withMaxTicketAgeMicros(maxAgeMicros));
+    d.add(auction(AuctionRules.hardClose(1, 100, 10, "EUR")));
+    d.connect("beijing", "shanghai");
+    d.send("beijing", bid("b", 200, "beijing", 100));
+    d.watermark("beijing", CLOSE + 10);
+    d.tick(3_000_000); // shanghai left out of the frontier
+    d.watermark("beijing", CLOSE + 20);
+    settle(d);
+    assertEquals(List.of(), SequencerDriver.of(d.effects, Effect.PersistAuctionClose.class), "not gone yet");
+    // Past the close by the age bound plus the tolerated skew (5 ms): nothing it stamped before the close would rank now.
+    d.nowMicros = CLOSE + maxAgeMicros + 5_000 + 1;
+    d.watermark("beijing", CLOSE + 30);
+    settle(d);
+    AuctionClose result = SequencerDriver.of(d.effects, Effect.AnnounceAuctionClose.class).get(0).close();
+    assertEquals(List.of("b"), ids(result.winners()), "closed without the region gone silent");
+    d.send("shanghai", bid("s", 900, "shanghai", 500));
+    settle(d);
+    assertEquals(LossReason.STAMP_OUT_OF_BOUNDS, d.store.decision(SequencerDriver.EVENT, "s").lossReason(),
+        "held back past the bound: refused as such, as it would have been before the close");
   }
 
   @Test

@@ -143,6 +143,14 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       }
       withEvent(eventId, response, () -> {
         var view = core.eventView(eventId).orElseThrow();
+        if (view.spec().auction().isPresent()) {
+          // Only the arbiter's store knows the bids standing across regions.
+          queries.auctionOf(eventId, auction -> {
+            response.onNext(RegionWire.toProto(view).toBuilder().setAuction(auction).build());
+            response.onCompleted();
+          }, failure -> response.onError(RegionWire.status(failure)));
+          return;
+        }
         if (view.spec().slots().isEmpty()) {
           response.onNext(RegionWire.toProto(view));
           response.onCompleted();

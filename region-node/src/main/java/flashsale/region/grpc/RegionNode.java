@@ -70,6 +70,7 @@ public final class RegionNode {
         inbound);
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
     inbound.onAnnounced(queries::eventKnown);
+    inbound.onAuctionClosed(queries::auctionClosed);
     this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);
     this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending());
   }
