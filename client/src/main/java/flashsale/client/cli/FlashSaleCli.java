@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       PurchaseCommand.class,
       ReserveCommand.class,
+      BidCommand.class,
       StatusCommand.class,
       EventCommand.class,
       RegionsCommand.class,

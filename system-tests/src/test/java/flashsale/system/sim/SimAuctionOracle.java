@@ -19,14 +19,14 @@ import java.util.TreeSet;
  * stored close: no bid accepted at or after it, and the winners are the best {@code units} accepted
  * bids by amount, then stamp (then the event's draw).
  */
-final class SimAuctionOracle {
+public final class SimAuctionOracle {
   private final EventSpec spec;
   private final AuctionRules rules;
   private final TreeSet<Ticket> standing;
   private long closeMicros;
   private AuctionClose closed;
 
-  SimAuctionOracle(EventSpec spec) {
+  public SimAuctionOracle(EventSpec spec) {
     this.spec = spec;
     this.rules = spec.auction().orElseThrow();
     this.standing = new TreeSet<>(AuctionStanding.bestFirst(spec.tieBreakSeed()));
@@ -34,7 +34,7 @@ final class SimAuctionOracle {
   }
 
   /** The store accepted this decision (the next rank of the auction). */
-  void stored(Decision d) {
+  public void stored(Decision d) {
     if (d.bid().isEmpty()) return; // held back past the bound: refused unjudged
     Ticket bid = d.ticket();
     BidVerdict expected = judge(bid);
@@ -59,7 +59,7 @@ final class SimAuctionOracle {
   }
 
   /** The store holds the result (a retry writes the same one). */
-  void closed(AuctionClose close) {
+  public void closed(AuctionClose close) {
     if (closed != null) {
       if (!closed.equals(close)) throw new AssertionError("auction closed twice: " + closed + " then " + close);
       return;
