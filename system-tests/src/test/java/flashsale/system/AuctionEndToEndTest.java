@@ -199,4 +199,44 @@ class AuctionEndToEndTest {
     assertEquals(List.of("after-first-close"), winners(result));
     assertEquals(movedAgain, Times.micros(result.getCloseTime()));
   }
+
+  @Test
+  void aWatcherIsPushedEachChangeOfTheStandingBidsAndTheResultWithoutAsking() throws Exception {
+    String eventId = "watched";
+    long close = createAuction(eventId, 3_000, settings(1));
+    java.util.concurrent.BlockingQueue<AuctionResult> pushed = new java.util.concurrent.LinkedBlockingQueue<>();
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    fx.asyncBuyer("near").withDeadlineAfter(30, TimeUnit.SECONDS).watchAuction(
+        flashsale.v1.WatchAuctionRequest.newBuilder().setEventId(eventId).build(), new StreamObserver<>() {
+          @Override
+          public void onNext(flashsale.v1.WatchAuctionResponse r) {
+            pushed.add(r.getAuction());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.complete(null);
+          }
+        });
+    AuctionResult first = pushed.poll(10, TimeUnit.SECONDS);
+    assertEquals(List.of(), winners(first), "nothing stands yet");
+    assertEquals(close, Times.micros(first.getCloseTime()));
+    long now = System.currentTimeMillis() * 1000;
+    assertEquals(BidAnswer.BID_ANSWER_ACCEPTED, bidAt(now, "far", eventId, "w-far", 1_100).get(10, TimeUnit.SECONDS)
+        .getBid().getAnswer());
+    assertEquals(List.of("w-far"), winners(pushed.poll(10, TimeUnit.SECONDS)), "a far region's bid, pushed to the near");
+    assertEquals(BidAnswer.BID_ANSWER_ACCEPTED, bidAt(now, "near", eventId, "w-near", 1_200).get(10, TimeUnit.SECONDS)
+        .getBid().getAnswer());
+    assertEquals(List.of("w-near"), winners(pushed.poll(10, TimeUnit.SECONDS)));
+    ended.get(15, TimeUnit.SECONDS); // the stream ends with the result
+    AuctionResult last = pushed.poll(1, TimeUnit.SECONDS);
+    assertTrue(last.getClosed(), last.toString());
+    assertEquals(List.of("w-near"), winners(last));
+    assertEquals(null, pushed.poll(), "nothing after the result");
+  }
 }

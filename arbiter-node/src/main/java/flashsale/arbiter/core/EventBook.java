@@ -48,6 +48,8 @@ final class EventBook {
   private long lastReleasedHash;
   /** An auction's result is being written: nothing else of the event is persisted meanwhile. */
   private boolean closeInFlight;
+  /** An auction's stored standing as last told to the regions; null before. */
+  private flashsale.sale.AuctionStanding standingTold;
   /** An auction's result, once closed (written or being written); null before. */
   private flashsale.sale.AuctionClose auctionClose;
 
@@ -318,6 +320,12 @@ final class EventBook {
   void persisted(long sequence, long nowMicros, List<Effect> effects) {
     for (Decision decision : log.complete(sequence, effects)) pending.remove(decision.requestId());
     stock.mark();
+    // An open auction's watchers hear of each stored change; a closed one's hear the result instead.
+    stock.auction().filter(a -> !a.closed()).map(AuctionBook::durableStanding).filter(s -> !s.equals(standingTold))
+        .ifPresent(s -> {
+          standingTold = s;
+          effects.add(new Effect.AuctionStandingChanged(spec.eventId(), s));
+        });
     drainedInFlight.clear();
     releaseIfReady(nowMicros, effects);
   }

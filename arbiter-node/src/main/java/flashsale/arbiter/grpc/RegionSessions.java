@@ -135,6 +135,16 @@ public final class RegionSessions {
         .setEventId(close.eventId()).setResult(flashsale.wire.AuctionWire.toProto(result))).build());
   }
 
+  /** An open auction's stored standing changed, to every connected region (for its watchers). */
+  void announceAuctionStanding(String eventId, flashsale.sale.AuctionStanding standing) {
+    for (String region : List.copyOf(byRegion.keySet())) announceAuctionStandingTo(region, eventId, standing);
+  }
+
+  void announceAuctionStandingTo(String region, String eventId, flashsale.sale.AuctionStanding standing) {
+    send(region, SequenceResponse.newBuilder().setAuctionUpdate(flashsale.v1.AuctionUpdate.newBuilder()
+        .setEventId(eventId).setResult(flashsale.wire.AuctionWire.toProto(standing))).build());
+  }
+
   void announce(EventSpec spec) {
     SequenceResponse message = announcement(spec);
     for (String region : List.copyOf(byRegion.keySet())) send(region, message);

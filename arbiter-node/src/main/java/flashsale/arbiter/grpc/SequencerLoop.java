@@ -170,6 +170,7 @@ public final class SequencerLoop implements AutoCloseable {
         case Effect.EventFinished f -> finishedListener.accept(f.eventId());
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
         case Effect.AnnounceAuctionClose a -> sessions.announceAuctionClose(a.close());
+        case Effect.AuctionStandingChanged a -> sessions.announceAuctionStanding(a.eventId(), a.standing());
       }
     }
 

@@ -247,6 +247,28 @@ class SequencerAuctionTest {
   }
 
   @Test
+  void watchersAreToldEachStoredChangeOfTheStandingBidsAndNothingElse() {
+    start(AuctionRules.hardClose(1, 100, 10, "EUR"));
+    driver.send("beijing", bid("a", 200, "beijing", 100));
+    driver.watermarks(150, "beijing", "shanghai");
+    assertEquals(List.of(), standingsTold(), "not before the batch is stored");
+    driver.persistAll();
+    driver.send("shanghai", bid("low", 205, "shanghai", 200)); // OUTBID: nothing stands differently
+    driver.watermarks(250, "beijing", "shanghai");
+    driver.persistAll();
+    driver.send("beijing", bid("b", 300, "beijing", 300));
+    driver.watermarks(CLOSE + 10, "beijing", "shanghai");
+    settle(driver);
+    assertEquals(List.of(List.of("a"), List.of("b")), standingsTold().stream().map(s -> ids(s.bids())).toList());
+    assertEquals(List.of("b"), ids(announced().get(0).winners()), "then the result");
+  }
+
+  private List<flashsale.sale.AuctionStanding> standingsTold() {
+    return SequencerDriver.of(driver.effects, Effect.AuctionStandingChanged.class).stream()
+        .map(Effect.AuctionStandingChanged::standing).toList();
+  }
+
+  @Test
   void aNewLeaderResumesMidAuctionFromTheStoreAndEndsWithTheSameAnswersAndResult() {
     for (long seed = 1; seed <= 200; seed++) {
       Random random = new Random(seed);

@@ -29,16 +29,19 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   private final CallRegistry calls;
 
   private Consumer<String> announced = eventId -> {};
-  private java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> auctionClosed = (eventId, result) -> {};
+  private java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> auctionReported = (eventId, result) -> {};
 
   ArbiterInbound(RegionCore core, CallRegistry calls) {
     this.core = core;
     this.calls = calls;
   }
 
-  /** Told each auction's stored result when the arbiter announces it (at the close, or on connect). */
-  void onAuctionClosed(java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> listener) {
-    this.auctionClosed = listener;
+  /**
+   * Told each auction's stored standing when it changes, and its result when it closes (and again
+   * on connect).
+   */
+  void onAuctionResult(java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> listener) {
+    this.auctionReported = listener;
   }
 
   /** Told the id of each event announced, once the core knows it. */
@@ -59,9 +62,11 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       case SOLD_OUT -> soldOut(message.getSoldOut());
       case AUCTION_CLOSED -> {
         var closed = message.getAuctionClosed();
-        auctionClosed.accept(closed.getEventId(), closed.getResult());
+        auctionReported.accept(closed.getEventId(), closed.getResult());
         log.info("auction closed event={} winners={}", closed.getEventId(), closed.getResult().getWinningBidsCount());
       }
+      case AUCTION_UPDATE -> auctionReported.accept(message.getAuctionUpdate().getEventId(),
+          message.getAuctionUpdate().getResult());
       case TICKET_REJECTION -> rejection(message.getTicketRejection());
       case CLOCK_VERDICT -> verdict(message.getClockVerdict());
       default -> log.warn("unexpected arbiter message kind={}", message.getKindCase());

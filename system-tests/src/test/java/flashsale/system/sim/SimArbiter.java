@@ -256,6 +256,7 @@ final class SimArbiter {
         }
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
         case Effect.AnnounceAuctionClose a -> {} // checked by the oracle: told only once stored
+        case Effect.AuctionStandingChanged a -> {} // for watchers; the simulated regions have none
       }
     }
 
