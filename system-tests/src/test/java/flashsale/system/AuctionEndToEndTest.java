@@ -75,28 +75,16 @@ class AuctionEndToEndTest {
   }
 
   /** Sends a bid once the wall clock reaches {@code atMicros}: the region stamps it on arrival. */
-  static CompletableFuture<PurchaseDecision> bidAt(long atMicros, String region, String eventId, String requestId,
-      long amountMinor) {
+  static java.util.concurrent.Future<PurchaseDecision> bidAt(long atMicros, String region, String eventId,
+      String requestId, long amountMinor) {
     while (System.currentTimeMillis() * 1000 < atMicros) LockSupport.parkNanos(50_000);
     SENT_MICROS.put(requestId, flashsale.sale.Micros.of(java.time.Instant.now()));
-    CompletableFuture<PurchaseDecision> answer = new CompletableFuture<>();
     PlaceBidRequest request = PlaceBidRequest.newBuilder().setEventId(eventId).setUserId("u-" + requestId)
         .setRequestId(requestId).setAmountMinor(amountMinor).setCurrencyCode("EUR").build();
-    fx.asyncBuyer(region).withDeadlineAfter(30, TimeUnit.SECONDS).placeBid(request, new StreamObserver<>() {
-      @Override
-      public void onNext(PlaceBidResponse r) {
-        answer.complete(r.getDecision());
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        answer.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    return answer;
+    var call = flashsale.v1.FlashSaleServiceGrpc.newFutureStub(fx.channel(fx.cluster.regionTarget(region)))
+        .withDeadlineAfter(30, TimeUnit.SECONDS).placeBid(request);
+    return com.google.common.util.concurrent.Futures.transform(call, PlaceBidResponse::getDecision,
+        com.google.common.util.concurrent.MoreExecutors.directExecutor());
   }
 
   /** The auction's result once both regions know it closed (told on the stream or on look-up). */
