@@ -10,9 +10,18 @@ import java.util.Optional;
  * @param decisions ranks strictly consecutive
  * @param releasedThrough the last ticket released in global order once this batch is decided (it
  *     may be in an earlier batch); stored so a new leader knows which tickets are late
+ * @param auction an auction's standing bids and close once this batch is decided; stored so a new
+ *     leader resumes judging where this one left off (empty for the other kinds)
  */
 public record DecisionBatch(
-    String eventId, long sequence, List<Decision> decisions, Optional<EventHead.Released> releasedThrough) {
+    String eventId, long sequence, List<Decision> decisions, Optional<EventHead.Released> releasedThrough,
+    Optional<AuctionStanding> auction) {
+
+  /** A batch of a flash sale or reservation. */
+  public DecisionBatch(String eventId, long sequence, List<Decision> decisions,
+      Optional<EventHead.Released> releasedThrough) {
+    this(eventId, sequence, decisions, releasedThrough, Optional.empty());
+  }
 
   /** A batch whose last ticket decided in order (not late) is the last released. */
   public DecisionBatch(String eventId, long sequence, List<Decision> decisions) {
@@ -24,6 +33,7 @@ public record DecisionBatch(
   public DecisionBatch {
     decisions = List.copyOf(decisions);
     java.util.Objects.requireNonNull(releasedThrough, "releasedThrough");
+    java.util.Objects.requireNonNull(auction, "auction");
     if (decisions.isEmpty()) throw new IllegalArgumentException("empty batch");
     long expected = decisions.get(0).rank();
     for (Decision d : decisions) {

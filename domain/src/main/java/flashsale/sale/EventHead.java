@@ -19,6 +19,8 @@ import java.util.OptionalLong;
  *     its tie-break): a ticket at or below it is late
  * @param remainingBySlot a reservation's units left per slot (summing to {@code remainingStock});
  *     empty for a flash sale
+ * @param auction an auction's standing bids and close (fresh when nothing is decided yet); empty for
+ *     the other kinds, and for an auction stored without it (which no leader can resume)
  */
 public record EventHead(
     EventSpec spec,
@@ -28,7 +30,15 @@ public record EventHead(
     long lateDecisions,
     OptionalLong soldOutMicros,
     Optional<Released> lastReleased,
-    Map<String, Long> remainingBySlot) {
+    Map<String, Long> remainingBySlot,
+    Optional<AuctionStanding> auction) {
+
+  /** The head of a flash sale or reservation. */
+  public EventHead(EventSpec spec, long remainingStock, long lastRank, long wins, long lateDecisions,
+      OptionalLong soldOutMicros, Optional<Released> lastReleased, Map<String, Long> remainingBySlot) {
+    this(spec, remainingStock, lastRank, wins, lateDecisions, soldOutMicros, lastReleased, remainingBySlot,
+        Optional.empty());
+  }
 
   /** The head of a flash sale (no slots). */
   public EventHead(EventSpec spec, long remainingStock, long lastRank, long wins, long lateDecisions,
@@ -81,6 +91,10 @@ public record EventHead(
     }
     remainingBySlot = Collections.unmodifiableMap(new LinkedHashMap<>(remainingBySlot));
     requireSlotsFit(spec, remainingStock, remainingBySlot);
+    if (spec.auction().isEmpty() && auction.isPresent()) {
+      throw new IllegalStateException("event " + spec.eventId() + " is no auction but has standing bids " + auction);
+    }
+    if (spec.auction().isPresent() && auction.isEmpty() && lastRank == 0) auction = Optional.of(AuctionStanding.fresh(spec));
   }
 
   /** No slot below 0 or above its capacity, every slot of the event present, summing to the total. */
@@ -107,7 +121,14 @@ public record EventHead(
 
   /** This head with {@code lastReleased} in place of its own. */
   public EventHead withLastReleased(Optional<Released> released) {
-    return new EventHead(spec, remainingStock, lastRank, wins, lateDecisions, soldOutMicros, released, remainingBySlot);
+    return new EventHead(spec, remainingStock, lastRank, wins, lateDecisions, soldOutMicros, released, remainingBySlot,
+        auction);
+  }
+
+  /** This head with {@code standing} in place of its own auction standing. */
+  public EventHead withAuction(Optional<AuctionStanding> standing) {
+    return new EventHead(spec, remainingStock, lastRank, wins, lateDecisions, soldOutMicros, lastReleased,
+        remainingBySlot, standing);
   }
 
   /** Units a reservation's winners took per slot, subtracted from the capacities: what is left. */

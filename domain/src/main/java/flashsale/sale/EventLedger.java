@@ -39,7 +39,7 @@ public record EventLedger(
     var released = decisions.stream().filter(d -> !d.late()).reduce((a, b) -> b)
         .map(d -> EventHead.Released.of(d.ticket()));
     return new EventHead(spec, remainingStock, lastRank(), wins, late, soldOut, released,
-        EventHead.slotsLeft(spec, decisions));
+        EventHead.slotsLeft(spec, decisions), spec.auction().map(a -> AuctionStanding.of(spec, decisions)));
   }
 
   public long lastRank() {

@@ -132,8 +132,11 @@ public interface ArbiterStore extends AutoCloseable {
     }
     EventLedger ledger = new EventLedger(head.spec(), remaining, units, decisions);
     // The last released ticket is not derivable from decisions (not every in-order decision was released).
-    EventHead derived = ledger.head();
-    if (!derived.withLastReleased(head.lastReleased()).equals(head)) {
+    EventHead derived = ledger.head().withLastReleased(head.lastReleased());
+    // Whether an auction's result is stored is not in its decisions either.
+    boolean closed = head.auction().map(flashsale.sale.AuctionStanding::closed).orElse(false);
+    derived = derived.withAuction(derived.auction().map(a -> a.withClosed(closed)));
+    if (!derived.equals(head)) {
       throw new IllegalStateException("event " + eventId + ": corrupt ledger: head " + head + " but decisions give "
           + ledger.head());
     }

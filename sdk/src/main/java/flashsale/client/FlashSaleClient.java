@@ -6,6 +6,7 @@ import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetEventResponse;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.Channel;
@@ -73,6 +74,24 @@ public final class FlashSaleClient {
    */
   public PurchaseResult reserve(String eventId, String userId, String requestId, int quantity, List<String> slots) {
     return call(request(eventId, userId, requestId, quantity).toBuilder().addAllSlots(slots).build());
+  }
+
+  /**
+   * Bids {@code amountMinor} (integer minor units of {@code currencyCode}, the auction's) in an
+   * auction; the decision says ACCEPTED (standing), OUTBID or TOO_LOW with the amount to beat, or
+   * CLOSED. Retrying with the same {@code requestId} and amount returns the first decision.
+   *
+   * @throws FlashSaleException when the server refuses the bid or cannot be reached
+   */
+  public PurchaseResult bid(String eventId, String userId, String requestId, long amountMinor, String currencyCode) {
+    PlaceBidRequest request = PlaceBidRequest.newBuilder().setEventId(eventId).setUserId(userId).setRequestId(requestId)
+        .setAmountMinor(amountMinor).setCurrencyCode(currencyCode).build();
+    try {
+      return new PurchaseResult.Decided(Calls.withDeadline(blockingStub, deadline).placeBid(request).getDecision());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return getPurchase(eventId, requestId);
+      throw FlashSaleException.from(e);
+    }
   }
 
   private PurchaseResult call(PurchaseRequest request) {

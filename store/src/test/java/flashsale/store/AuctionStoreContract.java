@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.AuctionClose;
+import flashsale.sale.AuctionStanding;
 import flashsale.sale.BidAnswer;
 import flashsale.sale.BidVerdict;
 import flashsale.sale.Decision;
@@ -41,6 +42,7 @@ interface AuctionStoreContract {
         .bid("b3", "u3", 1_500, new BidVerdict(BidAnswer.ACCEPTED, 0, close))
         .bid("b4", "u4", 1_210, new BidVerdict(BidAnswer.OUTBID, 1_250, close))
         .bid("b5", "u1", 1_800, new BidVerdict(BidAnswer.ACCEPTED, 0, close + 120_000_000L))
+        .standing(close + 120_000_000L, "b5", "b3")
         .build();
     persist(store(), b);
     for (Decision d : b.decisions()) assertEquals(Optional.of(d), store().findDecision("a1", d.requestId()));
@@ -80,6 +82,45 @@ interface AuctionStoreContract {
     assertEquals(2, store().loadHead("a2").lastRank(), "a rejected batch writes nothing");
     persist(store(), batch("a2", 2, 3).bid("b3", "u3", 1_300, new BidVerdict(BidAnswer.CLOSED, 0, close)).build());
     assertEquals(List.of("b2"), store().readOutbox("a2").stream().map(Decision::requestId).toList());
+  }
+
+  @Test
+  default void aNewLeaderLoadsTheStandingBidsAndTheMovedCloseTheLastBatchStoredAndTheResultOnceClosed() {
+    EventSpec spec = auction("a4", 2);
+    store().createEvent("c4", spec);
+    assertEquals(Optional.of(AuctionStanding.fresh(spec)), store().loadHead("a4").auction(), "nothing judged yet");
+    long close = spec.endMicros();
+    long moved = close + 120_000_000L;
+    DecisionBatch first = batch("a4", 1, 1)
+        .bid("b1", "u1", 1_200, new BidVerdict(BidAnswer.ACCEPTED, 0, close))
+        .bid("b2", "u2", 1_300, new BidVerdict(BidAnswer.ACCEPTED, 0, close))
+        .standing(close, "b2", "b1")
+        .build();
+    persist(store(), first);
+    DecisionBatch second = batch("a4", 2, 3)
+        .bid("b3", "u3", 1_100, new BidVerdict(BidAnswer.OUTBID, 1_250, close))
+        .bid("b4", "u4", 1_600, new BidVerdict(BidAnswer.ACCEPTED, 0, moved))
+        .build();
+    AuctionStanding after = new AuctionStanding(moved,
+        List.of(second.decisions().get(1).ticket(), first.decisions().get(1).ticket()), false);
+    persist(store(), batch("a4", 2, 3)
+        .bid("b3", "u3", 1_100, new BidVerdict(BidAnswer.OUTBID, 1_250, close))
+        .bid("b4", "u4", 1_600, new BidVerdict(BidAnswer.ACCEPTED, 0, moved))
+        .standing(after)
+        .build());
+    EventHead head = store().loadHead("a4");
+    assertEquals(Optional.of(after), head.auction(), "b1 was pushed out; the close moved");
+    assertEquals(head, store().loadLedger("a4").head().withLastReleased(head.lastReleased()), "what the decisions give");
+
+    store().persistAuctionClose(after.asClose("a4"), ArbiterStore.UNFENCED).join();
+    assertEquals(Optional.of(after.withClosed(true)), store().loadHead("a4").auction());
+    store().loadLedger("a4"); // still agrees with its decisions
+
+    EventSpec empty = auction("a5", 1);
+    store().createEvent("c5", empty);
+    store().persistAuctionClose(new AuctionClose("a5", empty.endMicros(), List.of()), ArbiterStore.UNFENCED).join();
+    assertEquals(Optional.of(AuctionStanding.fresh(empty).withClosed(true)), store().loadHead("a5").auction(),
+        "closed without a bid");
   }
 
   @Test

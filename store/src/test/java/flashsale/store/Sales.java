@@ -48,6 +48,7 @@ public final class Sales {
     private final long sequence;
     private long nextRank;
     private final List<Decision> decisions = new ArrayList<>();
+    private java.util.Optional<flashsale.sale.AuctionStanding> auction = java.util.Optional.empty();
 
     private Batch(String eventId, long sequence, long firstRank) {
       this.eventId = eventId;
@@ -96,8 +97,23 @@ public final class Sales {
       return this;
     }
 
+    /** An auction's standing once this batch is decided: these bids of the batch, best first. */
+    public Batch standing(long closeMicros, String... requestIds) {
+      List<Ticket> bids = new ArrayList<>();
+      for (String id : requestIds) {
+        bids.add(decisions.stream().filter(d -> d.requestId().equals(id)).findFirst().orElseThrow().ticket());
+      }
+      return standing(new flashsale.sale.AuctionStanding(closeMicros, bids, false));
+    }
+
+    public Batch standing(flashsale.sale.AuctionStanding standing) {
+      auction = java.util.Optional.of(standing);
+      return this;
+    }
+
     public DecisionBatch build() {
-      return new DecisionBatch(eventId, sequence, decisions);
+      DecisionBatch plain = new DecisionBatch(eventId, sequence, decisions);
+      return new DecisionBatch(eventId, sequence, decisions, plain.releasedThrough(), auction);
     }
   }
 }

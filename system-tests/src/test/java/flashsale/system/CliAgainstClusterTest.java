@@ -109,6 +109,35 @@ public class CliAgainstClusterTest {
   }
 
   @Test
+  void auctionCreateBidAndGetShowTheStandingBid() {
+    Run created = flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-painting",
+        "--item", "painting", "--kind", "auction", "--units", "1", "--reserve-minor", "1000", "--increment-minor", "50",
+        "--currency", "EUR", "--soft-close-window-seconds", "30", "--soft-close-cap-seconds", "300",
+        "--start", "now", "--end", "+10m", "--regions", "east,west");
+    assertEquals(0, created.exitCode(), created.err());
+    assertTrue(created.out().contains("auction of 1, reserve 1000, increment 50 EUR, soft close 30s (cap 300s)"),
+        created.out());
+
+    Run accepted = flashsale("bid", "--target", cluster.regionTarget("west"), "--event", "cli-painting", "--user", "ann",
+        "--amount-minor", "1200", "--currency", "EUR", "--request-id", "ann-b");
+    assertEquals(0, accepted.exitCode(), accepted.out() + accepted.err());
+    assertTrue(accepted.out().contains("bid 1200: ACCEPTED"), accepted.out());
+    Run outbid = flashsale("bid", "--target", cluster.regionTarget("east"), "--event", "cli-painting", "--user", "bob",
+        "--amount-minor", "1220", "--currency", "EUR", "--request-id", "bob-b");
+    assertEquals(1, outbid.exitCode(), outbid.out() + outbid.err());
+    assertTrue(outbid.out().contains("bid 1220: OUTBID (to beat: 1250)"), outbid.out());
+    Run wrongCurrency = flashsale("bid", "--target", cluster.regionTarget("east"), "--event", "cli-painting", "--user",
+        "cy", "--amount-minor", "5000", "--currency", "USD");
+    assertTrue(wrongCurrency.err().startsWith("error: INVALID_ARGUMENT INVALID_FIELD"), wrongCurrency.err());
+
+    Run get = flashsale("event", "get", "--target", cluster.arbiterTarget(), "--event", "cli-painting");
+    assertTrue(get.out().contains("standing ann 1200 (west)"), get.out());
+    Run missing = flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-y", "--item", "y",
+        "--kind", "auction", "--units", "1", "--start", "now", "--end", "+10m", "--regions", "east");
+    assertEquals(2, missing.exitCode(), missing.err());
+  }
+
+  @Test
   void serverRefusalsAreOneLineWithTheirExitCode() {
     Run unknown = flashsale("purchase", "--target", cluster.regionTarget("east"), "--event", "no-such", "--user", "ann");
     assertEquals(4, unknown.exitCode());

@@ -2,6 +2,7 @@ package flashsale.arbiter.core;
 
 import flashsale.sale.AuctionClose;
 import flashsale.sale.AuctionRules;
+import flashsale.sale.AuctionStanding;
 import flashsale.sale.BidAnswer;
 import flashsale.sale.BidVerdict;
 import flashsale.sale.Decision;
@@ -36,19 +37,22 @@ final class AuctionBook {
   /** The result is fixed: every later bid is refused. */
   private boolean closed;
 
+  /** Resumes from the head's standing: fresh, or where the last leader's last stored batch left it. */
   AuctionBook(EventHead head) {
     this.spec = head.spec();
     this.rules = spec.auction().orElseThrow(() -> new IllegalStateException(spec.eventId() + " is not an auction"));
-    if (head.lastRank() > 0) {
-      // The head does not carry standing bids yet: judging on from an empty book would accept bids
-      // the earlier term outbid.
-      throw new IllegalStateException("auction " + spec.eventId() + " cannot resume at rank " + head.lastRank());
+    // Judging on from an empty book would accept bids the earlier term outbid.
+    AuctionStanding resumed = head.auction().orElseThrow(() -> new IllegalStateException(
+        "auction " + spec.eventId() + " has no standing bids stored at rank " + head.lastRank() + ": cannot resume"));
+    if (resumed.bids().size() > rules.units()) {
+      throw new IllegalStateException("auction " + spec.eventId() + " resumes with " + resumed.bids().size()
+          + " standing bids for " + rules.units() + " units");
     }
-    long seed = spec.tieBreakSeed();
-    this.bestFirst = Comparator.comparingLong(Ticket::bidMinor).reversed()
-        .thenComparing((a, b) -> TieBreak.compare(a, TieBreak.hash(seed, a), b, TieBreak.hash(seed, b)));
+    this.bestFirst = AuctionStanding.bestFirst(spec.tieBreakSeed());
     this.standing = new TreeSet<>(bestFirst);
-    this.closeMicros = spec.endMicros();
+    standing.addAll(resumed.bids());
+    this.closeMicros = resumed.closeMicros();
+    this.closed = resumed.closed();
     mark();
   }
 
@@ -102,6 +106,16 @@ final class AuctionBook {
 
   boolean closed() {
     return closed;
+  }
+
+  /** The standing as the store holds it (at the last {@link #mark}): what may be shown. */
+  AuctionStanding durableStanding() {
+    return new AuctionStanding(markedCloseMicros, new ArrayList<>(markedStanding), false);
+  }
+
+  /** What a new leader resumes from, as it stands now. */
+  AuctionStanding standingNow() {
+    return new AuctionStanding(closeMicros, new ArrayList<>(standing), closed);
   }
 
   /** A new batch starts here: the previous one is durable. */

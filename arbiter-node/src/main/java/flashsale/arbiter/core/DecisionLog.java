@@ -61,12 +61,13 @@ final class DecisionLog {
     extraSubscribers.computeIfAbsent(requestId, id -> new LinkedHashSet<>()).add(region);
   }
 
-  /** Sends the next batch to the store. */
-  DecisionBatch begin(List<Decision> decisions, Optional<EventHead.Released> releasedThrough) {
+  /** Sends the next batch to the store, with an auction's standing once it is decided. */
+  DecisionBatch begin(List<Decision> decisions, Optional<EventHead.Released> releasedThrough,
+      Optional<flashsale.sale.AuctionStanding> auction) {
     if (inFlightBatch != null) {
       throw new IllegalStateException("batch " + inFlightBatch.sequence() + " of " + eventId + " still in flight");
     }
-    inFlightBatch = new DecisionBatch(eventId, nextSequence++, decisions, releasedThrough);
+    inFlightBatch = new DecisionBatch(eventId, nextSequence++, decisions, releasedThrough, auction);
     return inFlightBatch;
   }
 

@@ -22,6 +22,9 @@ public sealed interface Effect {
    */
   record PersistAuctionClose(AuctionClose close) implements Effect {}
 
+  /** An open auction's stored standing (bids or close) changed: tell every connected region, for its watchers. */
+  record AuctionStandingChanged(String eventId, flashsale.sale.AuctionStanding standing) implements Effect {}
+
   /** The auction's durable result: tell every connected region. */
   record AnnounceAuctionClose(AuctionClose close) implements Effect {}
 

@@ -40,6 +40,7 @@ final class EventBook {
   private final DecisionLog log;
   private final int maxBatchSize;
   private final long maxErrorBoundMicros;
+  private final AuctionCloseGate closeGate;
   /** Scratch for each release round: per region, its watermark, or MAX_VALUE when left out. */
   private final long[] watermarks;
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
@@ -47,6 +48,8 @@ final class EventBook {
   private long lastReleasedHash;
   /** An auction's result is being written: nothing else of the event is persisted meanwhile. */
   private boolean closeInFlight;
+  /** An auction's stored standing as last told to the regions; null before. */
+  private flashsale.sale.AuctionStanding standingTold;
   /** An auction's result, once closed (written or being written); null before. */
   private flashsale.sale.AuctionClose auctionClose;
 
@@ -54,8 +57,10 @@ final class EventBook {
    * @param regions the cursors of {@code head.spec().regions()}, in that order
    * @param maxErrorBoundMicros a ticket's uncertainty is ranked as at most this
    */
-  EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros) {
+  EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros,
+      AuctionCloseGate closeGate) {
     this.spec = head.spec();
+    this.closeGate = closeGate;
     this.regions = regions.clone();
     this.maxBatchSize = maxBatchSize;
     this.maxErrorBoundMicros = maxErrorBoundMicros;
@@ -65,6 +70,9 @@ final class EventBook {
     this.watermarks = new long[regions.length];
     this.stock = new StockBook(head, cachedDecisions);
     this.log = new DecisionLog(head, cachedDecisions);
+    // Resumed after its result was stored: it stays closed, and later bids are refused.
+    this.auctionClose = stock.auction().filter(AuctionBook::closed).map(a -> a.standingNow().asClose(spec.eventId()))
+        .orElse(null);
     head.lastReleased().map(r -> r.asTicket(spec.eventId())).ifPresent(this::released);
   }
 
@@ -186,32 +194,23 @@ final class EventBook {
       releaseStable(decisions, nowMicros);
     }
     if (!decisions.isEmpty()) {
-      effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough())));
+      effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough(), standingAfterBatch())));
     } else {
-      closeIfDue(effects);
+      closeIfDue(nowMicros, effects);
     }
   }
 
   /**
-   * An auction closes once the frontier has reached its close and every bid released below it is
-   * durable (nothing is in flight and nothing stable is left): no bid stamped before the close can
-   * still come from a region in the frontier.
+   * An auction closes once every bid released below its close is durable (nothing is in flight and
+   * nothing stable is left) and its {@link AuctionCloseGate} says no bid stamped before the close
+   * can still come and count.
    */
-  private void closeIfDue(List<Effect> effects) {
+  private void closeIfDue(long nowMicros, List<Effect> effects) {
     AuctionBook auction = stock.auction().orElse(null);
-    if (auction == null || auction.closed() || !hasFrontier() || frontierMicros() < auction.closeMicros()) return;
+    if (auction == null || auction.closed() || !closeGate.mayClose(auction.closeMicros(), regions, queues, nowMicros)) return;
     closeInFlight = true;
     auctionClose = auction.close();
     effects.add(new Effect.PersistAuctionClose(auctionClose));
-  }
-
-  /** The least watermark of the regions waited for. */
-  private long frontierMicros() {
-    long frontier = Long.MAX_VALUE;
-    for (RegionCursor region : regions) {
-      if (!region.excluded()) frontier = Math.min(frontier, region.watermarkMicros());
-    }
-    return frontier;
   }
 
   /** The store holds the auction's result: announce it, then go on (later bids are refused). */
@@ -220,6 +219,17 @@ final class EventBook {
     closeInFlight = false;
     effects.add(new Effect.AnnounceAuctionClose(auctionClose));
     releaseIfReady(nowMicros, effects);
+  }
+
+  /**
+   * An auction's standing bids and close as the store holds them (never a bid not yet durable);
+   * closed, with the winners, once its result is stored. Empty for the other kinds.
+   */
+  Optional<flashsale.sale.AuctionStanding> auctionStanding() {
+    if (auctionClose != null && !closeInFlight) {
+      return Optional.of(new flashsale.sale.AuctionStanding(auctionClose.closeMicros(), auctionClose.winners(), true));
+    }
+    return stock.auction().map(AuctionBook::durableStanding);
   }
 
   /** An auction not yet closed, or whose close is being written: watermarks may close it. */
@@ -240,6 +250,11 @@ final class EventBook {
       drainedInFlight.add(ticket.requestId());
       decisions.add(stock.decide(ticket, false, nowMicros));
     }
+  }
+
+  /** An auction's standing once the batch being built is decided; empty for the other kinds. */
+  private Optional<flashsale.sale.AuctionStanding> standingAfterBatch() {
+    return stock.auction().map(AuctionBook::standingNow);
   }
 
   private Optional<EventHead.Released> releasedThrough() {
@@ -305,6 +320,12 @@ final class EventBook {
   void persisted(long sequence, long nowMicros, List<Effect> effects) {
     for (Decision decision : log.complete(sequence, effects)) pending.remove(decision.requestId());
     stock.mark();
+    // An open auction's watchers hear of each stored change; a closed one's hear the result instead.
+    stock.auction().filter(a -> !a.closed()).map(AuctionBook::durableStanding).filter(s -> !s.equals(standingTold))
+        .ifPresent(s -> {
+          standingTold = s;
+          effects.add(new Effect.AuctionStandingChanged(spec.eventId(), s));
+        });
     drainedInFlight.clear();
     releaseIfReady(nowMicros, effects);
   }
@@ -342,7 +363,7 @@ final class EventBook {
     }
     drainedInFlight.clear();
     if (!again.isEmpty()) {
-      effects.add(new Effect.PersistBatch(log.begin(again, batch.releasedThrough())));
+      effects.add(new Effect.PersistBatch(log.begin(again, batch.releasedThrough(), standingAfterBatch())));
     } else {
       releaseIfReady(nowMicros, effects);
     }

@@ -41,6 +41,7 @@ import java.util.TreeMap;
 public final class Sequencer {
 
   private final SequencerConfig config;
+  private final AuctionCloseGate closeGate;
   private final Map<String, RegionCursor> regions = new TreeMap<>();
   private final Map<String, EventBook> events = new HashMap<>();
   /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
@@ -52,6 +53,7 @@ public final class Sequencer {
 
   public Sequencer(SequencerConfig config) {
     this.config = config;
+    this.closeGate = new AuctionCloseGate(config);
   }
 
   /**
@@ -65,7 +67,7 @@ public final class Sequencer {
     RegionCursor[] cursors =
         head.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
     EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
-        config.maxErrorBoundMicros());
+        config.maxErrorBoundMicros(), closeGate);
     events.put(eventId, book);
     byEnd.add(book);
     if (book.awaitsClose()) waiting.add(book); // watermarks alone may close an auction
@@ -249,6 +251,16 @@ public final class Sequencer {
   public Optional<Ticket> pendingTicket(String eventId, String requestId) {
     EventBook book = events.get(eventId);
     return book == null ? Optional.empty() : book.pendingTicket(requestId);
+  }
+
+  /** An auction's durable standing bids and close; closed, with its winners, once the result is stored. */
+  public Optional<flashsale.sale.AuctionStanding> auctionStanding(String eventId) {
+    return Optional.ofNullable(events.get(eventId)).flatMap(EventBook::auctionStanding);
+  }
+
+  /** An auction's stored result, once closed. */
+  public Optional<flashsale.sale.AuctionClose> auctionResult(String eventId) {
+    return auctionStanding(eventId).filter(flashsale.sale.AuctionStanding::closed).map(a -> a.asClose(eventId));
   }
 
   public Optional<EventStatus> eventStatus(String eventId) {

@@ -70,12 +70,6 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     EventValidator.requireRequestId("request_id", request.getRequestId());
     if (!request.hasEvent()) throw EventValidator.invalid("event", "is required");
     EventValidator.validate(request.getEvent());
-    if (request.getEvent().getKind() == flashsale.v1.EventKind.EVENT_KIND_AUCTION) {
-      // The core judges and closes auctions, but regions are not told the close yet and a new leader
-      // cannot resume one mid-way (its standing bids are not in the head).
-      throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "auctions are not served by this build yet",
-          Map.of("mode", request.getEvent().getMode().name(), "kind", request.getEvent().getKind().name()));
-    }
     EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
     // A retry (or a clash) with an event already here costs nothing; a new one is charged to its creator.
@@ -171,10 +165,11 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
       } catch (RuntimeException e) {
         throw Failures.toStatus(e);
       }
-      out.onNext(eventResponse(spec, finished));
+      out.onNext(eventResponse(spec, finished, auctionResult(spec)));
       out.onCompleted();
       return;
     }
+    Optional<flashsale.v1.AuctionResult> auction = auctionResult(spec); // off the loop thread
     loop.query(q -> q.eventStatus(spec.eventId()))
         .whenComplete(
             (status, error) -> {
@@ -186,12 +181,23 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
                 out.onError(Errors.error(ErrorReason.NOT_LEADER, "event " + spec.eventId() + " is being rebuilt; retry"));
                 return;
               }
-              out.onNext(eventResponse(spec, status.get()));
+              out.onNext(eventResponse(spec, status.get(), auction));
               out.onCompleted();
             });
   }
 
-  private EventAdminServiceGetEventResponse eventResponse(EventSpec spec, EventStatus st) {
+  /** An auction's close and standing bids (winners once closed) as the store holds them: nothing undurable. */
+  private Optional<flashsale.v1.AuctionResult> auctionResult(EventSpec spec) {
+    if (spec.auction().isEmpty()) return Optional.empty();
+    try {
+      return store.loadHead(spec.eventId()).auction().map(flashsale.wire.AuctionWire::toProto);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
+  }
+
+  private EventAdminServiceGetEventResponse eventResponse(EventSpec spec, EventStatus st,
+      Optional<flashsale.v1.AuctionResult> auction) {
     var response =
         EventAdminServiceGetEventResponse.newBuilder()
             .setEvent(WireMapping.toProto(spec))
@@ -208,6 +214,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
                     .setPendingTickets(st.pendingTickets())
                     .addAllSlots(WireMapping.slotStatus(spec, st.remainingBySlot())));
     st.soldOutMicros().ifPresent(c -> response.setSoldOutTime(Times.timestamp(c)));
+    auction.ifPresent(response::setAuction);
     return response.build();
   }
 

@@ -123,6 +123,28 @@ public final class RegionSessions {
             .build());
   }
 
+  /** An auction's stored result, to every connected region. */
+  void announceAuctionClose(flashsale.sale.AuctionClose close) {
+    log.info("auction closed event={} closeMicros={} winners={}", close.eventId(), close.closeMicros(), close.winners().size());
+    for (String region : List.copyOf(byRegion.keySet())) announceAuctionCloseTo(region, close);
+  }
+
+  void announceAuctionCloseTo(String region, flashsale.sale.AuctionClose close) {
+    var result = new flashsale.sale.AuctionStanding(close.closeMicros(), close.winners(), true);
+    send(region, SequenceResponse.newBuilder().setAuctionClosed(flashsale.v1.AuctionClosed.newBuilder()
+        .setEventId(close.eventId()).setResult(flashsale.wire.AuctionWire.toProto(result))).build());
+  }
+
+  /** An open auction's stored standing changed, to every connected region (for its watchers). */
+  void announceAuctionStanding(String eventId, flashsale.sale.AuctionStanding standing) {
+    for (String region : List.copyOf(byRegion.keySet())) announceAuctionStandingTo(region, eventId, standing);
+  }
+
+  void announceAuctionStandingTo(String region, String eventId, flashsale.sale.AuctionStanding standing) {
+    send(region, SequenceResponse.newBuilder().setAuctionUpdate(flashsale.v1.AuctionUpdate.newBuilder()
+        .setEventId(eventId).setResult(flashsale.wire.AuctionWire.toProto(standing))).build());
+  }
+
   void announce(EventSpec spec) {
     SequenceResponse message = announcement(spec);
     for (String region : List.copyOf(byRegion.keySet())) send(region, message);

@@ -99,7 +99,21 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
           for (var spec : events.all()) sessions.send(region, RegionSessions.announcement(spec));
           loop.inputNow(q -> q.regionConnected(region, loop.nowMicros()));
           announceSoldOut(region);
+          announceAuctions(region);
         });
+  }
+
+  /**
+   * A region that connects (or reconnects) learns each auction's stored standing, or its result once
+   * closed: what it missed while away.
+   */
+  private void announceAuctions(String region) {
+    loop.query(q -> events.all().stream().flatMap(e -> q.auctionStanding(e.eventId())
+            .map(s -> java.util.Map.entry(e.eventId(), s)).stream()).toList())
+        .thenAccept(auctions -> loop.execute(() -> auctions.forEach(a -> {
+          if (a.getValue().closed()) sessions.announceAuctionCloseTo(region, a.getValue().asClose(a.getKey()));
+          else sessions.announceAuctionStandingTo(region, a.getKey(), a.getValue());
+        })));
   }
 
   private void announceSoldOut(String region) {

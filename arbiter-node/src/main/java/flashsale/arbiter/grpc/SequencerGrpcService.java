@@ -87,9 +87,11 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
       return;
     }
     var response = LookupEventResponse.newBuilder().setEvent(WireMapping.toProto(spec.get()));
-    if (!spec.get().slots().isEmpty()) {
-      try { // one hash read: what the store holds left of each slot
-        response.addAllSlots(WireMapping.slotStatus(spec.get(), store.loadHead(spec.get().eventId()).remainingBySlot()));
+    if (!spec.get().slots().isEmpty() || spec.get().auction().isPresent()) {
+      try { // one hash read: what the store holds left of each slot, or an auction's standing
+        var head = store.loadHead(spec.get().eventId());
+        response.addAllSlots(WireMapping.slotStatus(spec.get(), head.remainingBySlot()));
+        head.auction().ifPresent(a -> response.setAuction(flashsale.wire.AuctionWire.toProto(a)));
       } catch (RuntimeException e) {
         throw Failures.toStatus(e);
       }

@@ -169,9 +169,8 @@ public final class SequencerLoop implements AutoCloseable {
         case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
         case Effect.EventFinished f -> finishedListener.accept(f.eventId());
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
-        // Regions are not told yet (CreateEvent still refuses auctions): the result is in the store and its outbox.
-        case Effect.AnnounceAuctionClose a -> log.info("auction closed event={} closeMicros={} winners={}",
-            a.close().eventId(), a.close().closeMicros(), a.close().winners().size());
+        case Effect.AnnounceAuctionClose a -> sessions.announceAuctionClose(a.close());
+        case Effect.AuctionStandingChanged a -> sessions.announceAuctionStanding(a.eventId(), a.standing());
       }
     }
 

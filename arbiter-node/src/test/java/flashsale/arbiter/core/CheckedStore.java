@@ -86,6 +86,19 @@ final class CheckedStore {
     return ticket.slots().stream().filter(s -> slotsLeft.getOrDefault(s, 0L) >= ticket.quantity()).findFirst().orElse(null);
   }
 
+  /** Stores an auction's result as the runner would; a rejection is an AssertionError. */
+  void closeAuction(flashsale.sale.AuctionClose close) {
+    try {
+      store.persistAuctionClose(close, flashsale.store.ArbiterStore.UNFENCED).join();
+    } catch (CompletionException e) {
+      throw new AssertionError("store rejected " + close + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  java.util.Optional<flashsale.sale.AuctionClose> auctionClose(String eventId) {
+    return store.findAuctionClose(eventId);
+  }
+
   /** What a new leader loads. */
   EventHead head(String eventId) {
     return store.loadHead(eventId);

@@ -13,7 +13,9 @@ import flashsale.sale.LossReason;
 import flashsale.sale.Ticket;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -159,17 +161,47 @@ class SequencerAuctionTest {
   }
 
   @Test
-  void aRegionLeftOutForSilenceDoesNotHoldTheCloseAndItsBidAfterwardsIsRefused() {
+  void aRegionLeftOutForSilenceHoldsTheCloseUntilItSpeaksAndItsBidStampedBeforeTheCloseCounts() {
     start(AuctionRules.hardClose(1, 100, 10, "EUR"));
     driver.send("beijing", bid("b", 200, "beijing", 100));
     driver.watermark("beijing", CLOSE + 10);
-    driver.tick(3_000_000); // shanghai silent past the region timeout: left out
+    driver.tick(3_000_000); // shanghai silent past the region timeout: left out of the frontier
     driver.watermark("beijing", CLOSE + 20);
     settle(driver);
-    assertEquals(List.of("b"), ids(announced().get(0).winners()), "closed without the silent region");
-    driver.send("shanghai", bid("s", 900, "shanghai", 500));
+    assertEquals(List.of("b"), driver.decidedOrder(), "beijing's bid is judged without waiting for shanghai");
+    assertEquals(List.of(), persistedCloses(), "but the close waits for the silent region");
+    driver.tick(60_000_000);
+    driver.watermark("beijing", CLOSE + 30);
+    assertEquals(List.of(), persistedCloses(), "without a ticket age bound, however long it is silent");
+    driver.send("shanghai", bid("s", 900, "shanghai", 500)); // back, with a bid stamped before the close
+    driver.watermark("shanghai", CLOSE + 40);
     settle(driver);
-    assertEquals(BidAnswer.CLOSED, verdict("s").answer(), "the result was final when it came");
+    assertEquals(BidAnswer.ACCEPTED, verdict("s").answer(), "a bid stamped before the close counts, however late");
+    assertEquals(List.of("s"), ids(announced().get(0).winners()));
+  }
+
+  @Test
+  void aSilentRegionIsGoneForTheCloseOnlyOnceABidItHeldBackWouldBeRefusedAnyway() {
+    long maxAgeMicros = 10_000_000;
+    SequencerDriver d = new SequencerDriver(SequencerDriver.EXACT_STAMPS.withMaxTicketAgeMicros(maxAgeMicros));
+    d.add(auction(AuctionRules.hardClose(1, 100, 10, "EUR")));
+    d.connect("beijing", "shanghai");
+    d.send("beijing", bid("b", 200, "beijing", 100));
+    d.watermark("beijing", CLOSE + 10);
+    d.tick(3_000_000); // shanghai left out of the frontier
+    d.watermark("beijing", CLOSE + 20);
+    settle(d);
+    assertEquals(List.of(), SequencerDriver.of(d.effects, Effect.PersistAuctionClose.class), "not gone yet");
+    // Past the close by the age bound plus the tolerated skew (5 ms): nothing it stamped before the close would rank now.
+    d.nowMicros = CLOSE + maxAgeMicros + 5_000 + 1;
+    d.watermark("beijing", CLOSE + 30);
+    settle(d);
+    AuctionClose result = SequencerDriver.of(d.effects, Effect.AnnounceAuctionClose.class).get(0).close();
+    assertEquals(List.of("b"), ids(result.winners()), "closed without the region gone silent");
+    d.send("shanghai", bid("s", 900, "shanghai", 500));
+    settle(d);
+    assertEquals(LossReason.STAMP_OUT_OF_BOUNDS, d.store.decision(SequencerDriver.EVENT, "s").lossReason(),
+        "held back past the bound: refused as such, as it would have been before the close");
   }
 
   @Test
@@ -212,6 +244,112 @@ class SequencerAuctionTest {
       assertEquals(all.stream().filter(t -> t.stampMicros() < spec.latestCloseMicros()).count(),
           d.store.decisions(SequencerDriver.EVENT).size(), "every bid in the window decided once " + context);
     }
+  }
+
+  @Test
+  void watchersAreToldEachStoredChangeOfTheStandingBidsAndNothingElse() {
+    start(AuctionRules.hardClose(1, 100, 10, "EUR"));
+    driver.send("beijing", bid("a", 200, "beijing", 100));
+    driver.watermarks(150, "beijing", "shanghai");
+    assertEquals(List.of(), standingsTold(), "not before the batch is stored");
+    driver.persistAll();
+    driver.send("shanghai", bid("low", 205, "shanghai", 200)); // OUTBID: nothing stands differently
+    driver.watermarks(250, "beijing", "shanghai");
+    driver.persistAll();
+    driver.send("beijing", bid("b", 300, "beijing", 300));
+    driver.watermarks(CLOSE + 10, "beijing", "shanghai");
+    settle(driver);
+    assertEquals(List.of(List.of("a"), List.of("b")), standingsTold().stream().map(s -> ids(s.bids())).toList());
+    assertEquals(List.of("b"), ids(announced().get(0).winners()), "then the result");
+  }
+
+  private List<flashsale.sale.AuctionStanding> standingsTold() {
+    return SequencerDriver.of(driver.effects, Effect.AuctionStandingChanged.class).stream()
+        .map(Effect.AuctionStandingChanged::standing).toList();
+  }
+
+  @Test
+  void aNewLeaderResumesMidAuctionFromTheStoreAndEndsWithTheSameAnswersAndResult() {
+    for (long seed = 1; seed <= 200; seed++) {
+      Random random = new Random(seed);
+      long window = random.nextBoolean() ? 0 : 1 + random.nextInt(200);
+      AuctionRules rules = new AuctionRules(1 + random.nextInt(3), 100, 1 + random.nextInt(20), "EUR", window,
+          window == 0 ? 0 : random.nextInt(400));
+      EventSpec spec = auction(rules);
+      Map<String, List<Ticket>> bids = new LinkedHashMap<>();
+      for (String region : List.of("beijing", "shanghai")) {
+        long stamp = region.equals("beijing") ? 0 : 1;
+        List<Ticket> mine = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          stamp += 2 * (1 + random.nextInt(60));
+          mine.add(Ticket.bid(SequencerDriver.EVENT, region + i, "u" + random.nextInt(5), 50 + random.nextInt(400), region,
+              stamp, 0));
+        }
+        bids.put(region, mine);
+      }
+      String context = "seed=" + seed + " " + rules;
+
+      SequencerDriver calm = new SequencerDriver();
+      calm.add(spec);
+      calm.connect("beijing", "shanghai");
+      bids.forEach((region, mine) -> calm.send(region, mine.toArray(Ticket[]::new)));
+      calm.watermarks(10_000, "beijing", "shanghai");
+      settle(calm);
+
+      // The first leader judges what each region sent first; what follows is still unwritten when it dies.
+      SequencerDriver first = new SequencerDriver();
+      first.add(spec);
+      first.connect("beijing", "shanghai");
+      Map<String, Integer> sentFirst = new LinkedHashMap<>();
+      bids.forEach((region, mine) -> sentFirst.put(region, random.nextInt(mine.size())));
+      sentFirst.forEach((region, n) -> first.send(region, bids.get(region).subList(0, n).toArray(Ticket[]::new)));
+      long nextStamp = sentFirst.entrySet().stream()
+          .mapToLong(e -> bids.get(e.getKey()).get(e.getValue()).stampMicros()).min().orElseThrow();
+      long promised = random.nextLong(nextStamp); // below each region's next bid
+      first.watermarks(promised, "beijing", "shanghai");
+      if (random.nextBoolean()) settle(first);
+      else first.persistAll();
+      sentFirst.forEach((region, n) -> {
+        List<Ticket> mine = bids.get(region);
+        first.send(region, mine.subList(n, mine.size()).toArray(Ticket[]::new));
+      });
+      first.watermarks(promised + random.nextInt(2 * (int) spec.latestCloseMicros()), "beijing", "shanghai"); // lost
+
+      // The next leader loads the head; the regions send every bid they hold again, then go on.
+      SequencerDriver next = new SequencerDriver(SequencerDriver.EXACT_STAMPS, first.store);
+      next.addFromStore(SequencerDriver.EVENT);
+      next.connect("beijing", "shanghai");
+      bids.forEach((region, mine) -> next.send(region, mine.toArray(Ticket[]::new)));
+      next.watermarks(10_000, "beijing", "shanghai");
+      settle(next);
+
+      for (Ticket t : bids.values().stream().flatMap(List::stream).toList()) {
+        Decision expected = calm.store.decision(SequencerDriver.EVENT, t.requestId());
+        Decision got = next.store.decision(SequencerDriver.EVENT, t.requestId());
+        assertEquals(expected == null ? null : expected.bid(), got == null ? null : got.bid(), t.requestId() + " " + context);
+      }
+      assertEquals(calm.store.auctionClose(SequencerDriver.EVENT).orElseThrow(),
+          next.store.auctionClose(SequencerDriver.EVENT).orElseThrow(), context);
+    }
+  }
+
+  @Test
+  void aNewLeaderOfAClosedAuctionRefusesLaterBidsAndKeepsTheResult() {
+    start(new AuctionRules(1, 100, 10, "EUR", 100, 500)); // a bid stamped after the close may still be judged
+    driver.send("beijing", bid("b", 200, "beijing", 100));
+    driver.watermarks(CLOSE + 10, "beijing", "shanghai");
+    settle(driver);
+    AuctionClose result = announced().get(0);
+
+    SequencerDriver next = new SequencerDriver(SequencerDriver.EXACT_STAMPS, driver.store);
+    next.addFromStore(SequencerDriver.EVENT);
+    next.connect("beijing", "shanghai");
+    next.send("shanghai", bid("s", 900, "shanghai", CLOSE + 5));
+    next.watermarks(CLOSE + 20, "beijing", "shanghai");
+    settle(next);
+    assertEquals(BidAnswer.CLOSED, next.store.decision(SequencerDriver.EVENT, "s").bid().orElseThrow().answer());
+    assertEquals(List.of(), SequencerDriver.of(next.effects, Effect.PersistAuctionClose.class), "closed once");
+    assertEquals(java.util.Optional.of(result), next.sequencer.auctionResult(SequencerDriver.EVENT));
   }
 
   /** An oracle written apart from AuctionBook: replay the rule over the bids sorted by stamp. */

@@ -117,6 +117,8 @@ final class SequencerDriver {
 
   /** The store holds the auction's result the sequencer asked it to write. */
   List<Effect> auctionClosePersisted() {
+    List<Effect.PersistAuctionClose> asked = of(effects, Effect.PersistAuctionClose.class);
+    store.closeAuction(asked.get(asked.size() - 1).close());
     return record(sequencer.auctionClosePersisted(EVENT, nowMicros));
   }
 

@@ -253,21 +253,53 @@ class EventAdminGrpcServiceTest {
     }
   }
 
+  private static Event.Builder auctionEvent(String eventId, flashsale.v1.AuctionSettings.Builder settings) {
+    return validEvent().setEventId(eventId).setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION).setStock(0)
+        .setAuction(settings);
+  }
+
+  private static flashsale.v1.AuctionSettings.Builder auctionSettings() {
+    return flashsale.v1.AuctionSettings.newBuilder().setUnits(2).setReservePriceMinor(1_000).setMinIncrementMinor(50)
+        .setCurrencyCode("EUR");
+  }
+
   @Test
-  void anAuctionIsRefusedUntilTheRegionsAreToldItsCloseAndInvalidSettingsNameTheirField() {
-    var auction = flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setReservePriceMinor(1_000)
-        .setMinIncrementMinor(50).setCurrencyCode("EUR");
-    for (EventMode mode : List.of(EventMode.EVENT_MODE_GLOBAL_ORDER, EventMode.EVENT_MODE_SHARDED)) {
+  void aGlobalOrderAuctionIsCreatedAndShowsItsCloseWithNoBidStandingYet() {
+    Event created = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("a-1")
+        .setEvent(auctionEvent("auction-1", auctionSettings())).build()).getEvent();
+    assertEquals(flashsale.v1.EventKind.EVENT_KIND_AUCTION, created.getKind());
+    assertEquals(2, created.getStock(), "the stock is the units auctioned");
+    var got = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("auction-1").build());
+    assertEquals(false, got.getAuction().getClosed());
+    assertEquals(created.getEndTime(), got.getAuction().getCloseTime());
+    assertEquals(0, got.getAuction().getWinningBidsCount());
+  }
+
+  @Test
+  void auctionsOutsideGlobalOrderAreFailedPreconditionsAndBadSettingsNameTheirField() {
+    for (EventMode mode : List.of(EventMode.EVENT_MODE_SHARDED, EventMode.EVENT_MODE_CENTRAL)) {
       var refused = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
-          .setRequestId("auction-" + mode.getNumber()).setEvent(validEvent().setEventId("auction-" + mode.getNumber())
-              .setMode(mode).setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION).setStock(0).setAuction(auction)).build()));
+          .setRequestId("auction-" + mode.getNumber()).setEvent(auctionEvent("auction-" + mode.getNumber(), auctionSettings())
+              .setMode(mode)).build()));
       assertStatus(Status.Code.FAILED_PRECONDITION, "MODE_NOT_SUPPORTED", refused);
+      assertTrue(refused.getStatus().getDescription().contains("EVENT_MODE_GLOBAL_ORDER only"), refused.toString());
     }
-    var badCurrency = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
-        .setRequestId("auction-eur").setEvent(validEvent().setEventId("auction-eur")
-            .setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION).setStock(0).setAuction(auction.setCurrencyCode("euro"))).build()));
-    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", badCurrency);
-    assertEquals("event.auction.currency_code", Errors.infoOf(badCurrency).orElseThrow().getMetadataOrThrow("field"));
+    record Bad(String field, UnaryOperator<Event.Builder> edit) {}
+    List<Bad> bads = List.of(
+        new Bad("event.auction", e -> e.clearAuction()),
+        new Bad("event.auction.currency_code", e -> e.setAuction(auctionSettings().setCurrencyCode("euro"))),
+        new Bad("event.auction.reserve_price_minor", e -> e.setAuction(auctionSettings().setReservePriceMinor(-1))),
+        new Bad("event.auction.min_increment_minor", e -> e.setAuction(auctionSettings().setMinIncrementMinor(0))),
+        new Bad("event.auction.units", e -> e.setAuction(auctionSettings().setUnits(-2))),
+        new Bad("event.stock", e -> e.setStock(3)));
+    for (Bad bad : bads) {
+      var refused = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+          .setRequestId("bad-" + bad.field()).setEvent(bad.edit().apply(auctionEvent("bad", auctionSettings()))).build()));
+      assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", refused);
+      assertEquals(bad.field(), Errors.infoOf(refused).orElseThrow().getMetadataOrThrow("field"));
+    }
+    assertThrows(StatusRuntimeException.class,
+        () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("bad").build()), "nothing stored");
   }
 
   @Test

@@ -33,8 +33,11 @@ final class EventCreateCommand extends NodeCommand {
   Long stock;
 
   @Option(names = "--kind", defaultValue = "flash-sale", converter = KindConverter.class, paramLabel = "KIND",
-      description = "flash-sale or reservation (default: ${DEFAULT-VALUE}).")
+      description = "flash-sale, reservation or auction (default: ${DEFAULT-VALUE}).")
   EventKind kind;
+
+  @CommandLine.Mixin
+  AuctionOptions auction = new AuctionOptions();
 
   @Option(names = "--slot", paramLabel = "NAME=CAPACITY",
       description = "A reservation's slot and its capacity; repeat it, in the order shown to users (--slot 18:00=4).")
@@ -53,7 +56,7 @@ final class EventCreateCommand extends NodeCommand {
   List<String> regions;
 
   @Option(names = "--mode", converter = ModeConverter.class, paramLabel = "MODE",
-      description = "global-order, sharded or central; a reservation is global-order (the default for one).")
+      description = "global-order, sharded or central; a reservation or auction is global-order (the default for one).")
   EventMode mode;
 
   @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID.")
@@ -74,7 +77,11 @@ final class EventCreateCommand extends NodeCommand {
       throw new CommandLine.ParameterException(spec.commandLine(),
           reservation ? "--kind reservation needs at least one --slot NAME=CAPACITY" : "--slot is only for --kind reservation");
     }
-    if (!reservation && (stock == null || mode == null)) {
+    boolean isAuction = kind == EventKind.EVENT_KIND_AUCTION;
+    if (!isAuction && auction.given()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "auction rules are only for --kind auction");
+    }
+    if (!reservation && !isAuction && (stock == null || mode == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "a flash sale needs --stock and --mode");
     }
     Event event =
@@ -89,6 +96,8 @@ final class EventCreateCommand extends NodeCommand {
             .setMode(mode == null ? EventMode.EVENT_MODE_GLOBAL_ORDER : mode)
             .setKind(kind)
             .addAllSlots(slots.stream().map(this::slot).toList())
+            .mergeFrom(isAuction ? Event.newBuilder().setAuction(auction.settings(spec.commandLine())).build()
+                : Event.getDefaultInstance())
             .build();
     String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
     Event created = connection.withChannel(
@@ -111,15 +120,16 @@ final class EventCreateCommand extends NodeCommand {
     }
   }
 
-  /** Reads {@code flash-sale} or {@code reservation}, any case, - or _. */
+  /** Reads {@code flash-sale}, {@code reservation} or {@code auction}, any case, - or _. */
   static final class KindConverter implements CommandLine.ITypeConverter<EventKind> {
     @Override
     public EventKind convert(String value) {
       return switch (value.toLowerCase(Locale.ROOT).replace('_', '-')) {
         case "flash-sale" -> EventKind.EVENT_KIND_FLASH_SALE;
         case "reservation" -> EventKind.EVENT_KIND_RESERVATION;
+        case "auction" -> EventKind.EVENT_KIND_AUCTION;
         default -> throw new CommandLine.TypeConversionException(
-            "unknown kind '" + value + "': use flash-sale or reservation");
+            "unknown kind '" + value + "': use flash-sale, reservation or auction");
       };
     }
   }

@@ -27,6 +27,20 @@ final class EventOutput {
       out.printf("  reservation slots %s%n", String.join(", ",
           e.getSlotsList().stream().map(s -> s.getName() + " (" + s.getCapacity() + ")").toList()));
     }
+    if (e.hasAuction()) {
+      var a = e.getAuction();
+      out.printf("  auction of %d, reserve %d, increment %d %s, soft close %ds (cap %ds)%n", a.getUnits(),
+          a.getReservePriceMinor(), a.getMinIncrementMinor(), a.getCurrencyCode(), a.getSoftCloseWindow().getSeconds(),
+          a.getSoftCloseCap().getSeconds());
+    }
+  }
+
+  /** An auction's close and its standing bids, or its winners once closed. */
+  static void printAuction(flashsale.v1.AuctionResult a, OutputOptions output, PrintWriter out) {
+    out.printf("  auction %s %s; %s %s%n", a.getClosed() ? "closed at" : "closes at", output.time(a.getCloseTime()),
+        a.getClosed() ? "winners" : "standing", a.getWinningBidsCount() == 0 ? "none" : String.join(", ",
+            a.getWinningBidsList().stream().map(b -> b.getUserId() + " " + b.getAmountMinor() + " (" + b.getRegion() + ")")
+                .toList()));
   }
 
   /** Each slot's units left of its capacity, as {@code 18:00 1/4, 19:00 4/4}. */
@@ -43,6 +57,7 @@ final class EventOutput {
         c.getRemainingStock(), c.getUnitsSold(), c.getDecisions(), c.getWins(), c.getLosses(),
         c.getLateTickets(), c.getPendingTickets());
     if (c.getSlotsCount() > 0) out.printf("  slots left %s%n", slotsLeft(c.getSlotsList()));
+    if (r.hasAuction()) printAuction(r.getAuction(), output, out);
   }
 
   static void printDecisions(List<PurchaseDecision> decisions, OutputOptions output, PrintWriter out) {

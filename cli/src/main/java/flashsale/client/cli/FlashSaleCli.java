@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       PurchaseCommand.class,
       ReserveCommand.class,
+      BidCommand.class,
       StatusCommand.class,
       EventCommand.class,
       RegionsCommand.class,

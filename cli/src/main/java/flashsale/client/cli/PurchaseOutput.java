@@ -46,6 +46,12 @@ final class PurchaseOutput {
     if (d.getSlotsCount() > 0) {
       out.printf("  slot %s (asked for %s)%n", d.getSlot().isEmpty() ? "none" : d.getSlot(), String.join(", ", d.getSlotsList()));
     }
+    if (d.hasBid()) {
+      var bid = d.getBid();
+      out.printf("  bid %d: %s%s, close %s%n", bid.getAmountMinor(), bid.getAnswer().name().replace("BID_ANSWER_", ""),
+          bid.getAmountToBeatMinor() > 0 ? " (to beat: " + bid.getAmountToBeatMinor() + ")" : "",
+          output.time(bid.getCloseTime()));
+    }
     out.printf("  arrived %s  decided %s%n", output.time(d.getArrivalTime()), output.time(d.getDecideTime()));
   }
 }

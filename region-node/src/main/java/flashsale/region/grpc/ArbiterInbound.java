@@ -29,10 +29,19 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   private final CallRegistry calls;
 
   private Consumer<String> announced = eventId -> {};
+  private java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> auctionReported = (eventId, result) -> {};
 
   ArbiterInbound(RegionCore core, CallRegistry calls) {
     this.core = core;
     this.calls = calls;
+  }
+
+  /**
+   * Told each auction's stored standing when it changes, and its result when it closes (and again
+   * on connect).
+   */
+  void onAuctionResult(java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> listener) {
+    this.auctionReported = listener;
   }
 
   /** Told the id of each event announced, once the core knows it. */
@@ -51,6 +60,13 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
             spec.mode());
       });
       case SOLD_OUT -> soldOut(message.getSoldOut());
+      case AUCTION_CLOSED -> {
+        var closed = message.getAuctionClosed();
+        auctionReported.accept(closed.getEventId(), closed.getResult());
+        log.info("auction closed event={} winners={}", closed.getEventId(), closed.getResult().getWinningBidsCount());
+      }
+      case AUCTION_UPDATE -> auctionReported.accept(message.getAuctionUpdate().getEventId(),
+          message.getAuctionUpdate().getResult());
       case TICKET_REJECTION -> rejection(message.getTicketRejection());
       case CLOCK_VERDICT -> verdict(message.getClockVerdict());
       default -> log.warn("unexpected arbiter message kind={}", message.getKindCase());

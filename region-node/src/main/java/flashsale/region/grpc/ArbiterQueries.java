@@ -35,6 +35,8 @@ final class ArbiterQueries {
   private final Supplier<Channel> channel;
   private final long timeoutMs;
   private final Map<String, List<Consumer<Optional<Failure>>>> lookups = new HashMap<>();
+  /** Auctions whose stored result the arbiter announced: final, so asked no more. */
+  private final Map<String, flashsale.v1.AuctionResult> closedAuctions = new HashMap<>();
 
   ArbiterQueries(RegionLoop loop, RegionCore core, Supplier<Channel> channel, long timeoutMs) {
     this.loop = loop;
@@ -72,6 +74,29 @@ final class ArbiterQueries {
     stub().lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> then.accept(r.getSlotsList()), failed));
+  }
+
+  /**
+   * An auction's close and standing bids as the arbiter's store holds them, or its result once
+   * closed (known here from the announcement, or asked); {@code failed} gets why not.
+   */
+  void auctionOf(String eventId, Consumer<flashsale.v1.AuctionResult> then, Consumer<Failure> failed) {
+    var closed = closedAuctions.get(eventId);
+    if (closed != null) {
+      then.accept(closed);
+      return;
+    }
+    stub().lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+        "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
+        (LookupEventResponse r) -> {
+          if (r.getAuction().getClosed()) auctionClosed(eventId, r.getAuction());
+          then.accept(r.getAuction());
+        }, failed));
+  }
+
+  /** The arbiter announced the auction's stored result. */
+  void auctionClosed(String eventId, flashsale.v1.AuctionResult result) {
+    closedAuctions.put(eventId, result);
   }
 
   /** True while a look-up of {@code eventId} is under way: later purchases of it queue behind it. */

@@ -18,6 +18,8 @@ import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
+import flashsale.v1.WatchAuctionRequest;
+import flashsale.v1.WatchAuctionResponse;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Times;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -36,12 +38,14 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private final ArbiterLink link;
   private final ArbiterQueries queries;
   private final ModeSellers modes;
+  private final AuctionWatchers watchers;
   /** Purchases handed to the loop and not yet taken up: bounded, so a burst cannot fill the heap. */
   private final AtomicInteger queuedPurchases = new AtomicInteger();
   private final int maxQueuedPurchases;
 
   FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLink link, ArbiterQueries queries,
-      ModeSellers modes, int maxQueuedPurchases) {
+      ModeSellers modes, int maxQueuedPurchases, AuctionWatchers watchers) {
+    this.watchers = watchers;
     this.modes = modes;
     this.maxQueuedPurchases = maxQueuedPurchases;
     this.loop = loop;
@@ -128,12 +132,59 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   @Override
   public void getEvent(GetEventRequest request, StreamObserver<GetEventResponse> response) {
-    Optional<Failure> invalid = PurchaseRules.checkId("event_id", request.getEventId());
+    lookUp(request.getEventId(), response, () -> {
+      String eventId = request.getEventId();
+      var view = core.eventView(eventId).orElseThrow();
+      if (view.spec().auction().isPresent()) {
+        // Only the arbiter's store knows the bids standing across regions.
+        queries.auctionOf(eventId, auction -> {
+          response.onNext(RegionWire.toProto(view).toBuilder().setAuction(auction).build());
+          response.onCompleted();
+        }, failure -> response.onError(RegionWire.status(failure)));
+        return;
+      }
+      if (view.spec().slots().isEmpty()) {
+        response.onNext(RegionWire.toProto(view));
+        response.onCompleted();
+        return;
+      }
+      // Only the arbiter's store knows a reservation's slots across regions.
+      queries.slotsOf(eventId, slots -> {
+        response.onNext(RegionWire.toProto(view).toBuilder().addAllSlots(slots).build());
+        response.onCompleted();
+      }, failure -> response.onError(RegionWire.status(failure)));
+    });
+  }
+
+  @Override
+  public void watchAuction(WatchAuctionRequest request, StreamObserver<WatchAuctionResponse> response) {
+    String eventId = request.getEventId();
+    if (response instanceof ServerCallStreamObserver<?> call) {
+      call.setOnCancelHandler(() -> loop.execute(() -> watchers.forget(eventId, response)));
+    }
+    lookUp(eventId, response, () -> {
+      if (core.eventSpec(eventId).flatMap(flashsale.sale.EventSpec::auction).isEmpty()) {
+        response.onError(RegionWire.status(Failure.of(ErrorReason.WRONG_EVENT_KIND,
+            "event " + eventId + " is not an auction: it has no bids to watch")));
+        return;
+      }
+      // What the arbiter reported last, else what its store holds now; then every change.
+      watchers.latest(eventId).ifPresentOrElse(current -> watchers.watch(eventId, current, response),
+          () -> queries.auctionOf(eventId, current -> watchers.watch(eventId, current, response),
+              failure -> response.onError(RegionWire.status(failure))));
+    });
+  }
+
+  /**
+   * A read about an event: a valid id, within the client address's look-up limit, then {@code
+   * known} on the loop once the core knows the event.
+   */
+  private void lookUp(String eventId, StreamObserver<?> response, Runnable known) {
+    Optional<Failure> invalid = PurchaseRules.checkId("event_id", eventId);
     if (invalid.isPresent()) {
       response.onError(RegionWire.status(invalid.get()));
       return;
     }
-    String eventId = request.getEventId();
     String clientAddress = ClientAddress.current();
     loop.execute(() -> {
       Optional<Failure> limited = core.admitLookup(clientAddress);
@@ -141,19 +192,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         response.onError(RegionWire.status(limited.get()));
         return;
       }
-      withEvent(eventId, response, () -> {
-        var view = core.eventView(eventId).orElseThrow();
-        if (view.spec().slots().isEmpty()) {
-          response.onNext(RegionWire.toProto(view));
-          response.onCompleted();
-          return;
-        }
-        // Only the arbiter's store knows a reservation's slots across regions.
-        queries.slotsOf(eventId, slots -> {
-          response.onNext(RegionWire.toProto(view).toBuilder().addAllSlots(slots).build());
-          response.onCompleted();
-        }, failure -> response.onError(RegionWire.status(failure)));
-      });
+      withEvent(eventId, response, known);
     });
   }
 

@@ -70,8 +70,13 @@ public final class RegionNode {
         inbound);
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
     inbound.onAnnounced(queries::eventKnown);
+    AuctionWatchers watchers = new AuctionWatchers();
+    inbound.onAuctionResult((eventId, result) -> {
+      if (result.getClosed()) queries.auctionClosed(eventId, result);
+      watchers.changed(eventId, result);
+    });
     this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);
-    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending());
+    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending(), watchers);
   }
 
   /** The public service, each call knowing its client's address (for the per-address limit). */

@@ -35,6 +35,8 @@ final class EventState {
   private final Map<String, Long> unitsWonByUser = new HashMap<>();
   /** An auction's result, once stored. */
   private AuctionClose auctionClose;
+  /** An auction's standing bids and close as the last batch left them; empty before any. */
+  private Optional<flashsale.sale.AuctionStanding> auctionStanding = Optional.empty();
   private final List<Decision> outbox = new ArrayList<>();
   /** Highest epoch that claimed or wrote this event; lower ones are fenced. */
   private long fenceEpoch;
@@ -88,6 +90,7 @@ final class EventState {
     if (batch.releasedThrough().isPresent()) {
       lastReleased = batch.releasedThrough();
     }
+    if (batch.auction().isPresent()) auctionStanding = batch.auction();
     unitsWonByUser.putAll(newUserTotals);
     remainingBySlot.putAll(newSlotsLeft);
     fenceEpoch = Math.max(fenceEpoch, fencingEpoch);
@@ -200,8 +203,12 @@ final class EventState {
 
   EventHead head() {
     long wins = outbox.stream().filter(d -> !d.ticket().isBid()).count(); // an auction's winners take no unit here
+    // An auction closed before any bid has its fresh standing, closed.
+    Optional<flashsale.sale.AuctionStanding> auction = spec.auction().isEmpty() ? Optional.empty()
+        : auctionStanding.or(() -> decisionsByRank.isEmpty() ? Optional.of(flashsale.sale.AuctionStanding.fresh(spec))
+            : Optional.empty()).map(a -> a.withClosed(auctionClose != null));
     return new EventHead(spec, remainingStock, decisionsByRank.size(), wins, lateDecisions, soldOutMicros, lastReleased,
-        remainingBySlot);
+        remainingBySlot, auction);
   }
 
   Decision decision(String requestId) {

@@ -10,12 +10,13 @@ import flashsale.sale.DecisionBatch;
  * Lays a batch out as the arguments of the persist function: event id, batch sequence, first
  * rank, count, the writer's fencing epoch, the batch's late decisions, the stamp and request id of
  * the last ticket released in order (empty when none), the writer's id (whose claim an equal
- * epoch must match), the stamp of the latest bid the batch accepts (empty when none), then per decision its request id, user id, units won and encoded decision, and,
+ * epoch must match), the stamp of the latest bid the batch accepts (empty when none), an auction's standing once the
+ * batch is decided (empty for the other kinds), then per decision its request id, user id, units won and encoded decision, and,
  * for winners only, region and arrival micros for the outbox entry and the slot won (empty for a
  * flash sale), which the function checks against the slot's capacity.
  */
 final class BatchArgs {
-  private static final int HEADER = 10;
+  private static final int HEADER = 11;
   private static final int PER_DECISION = 4;
   private static final int PER_WINNER = 3;
 
@@ -36,6 +37,7 @@ final class BatchArgs {
     args[i++] = utf8(writer);
     args[i++] = utf8(batch.decisions().stream().filter(d -> d.ticket().isBid() && d.won())
         .mapToLong(d -> d.ticket().stampMicros()).max().stream().mapToObj(Long::toString).findFirst().orElse(""));
+    args[i++] = utf8(batch.auction().map(flashsale.sale.AuctionStanding::text).orElse(""));
     for (Decision d : batch.decisions()) {
       args[i++] = utf8(d.requestId());
       args[i++] = utf8(d.ticket().userId());

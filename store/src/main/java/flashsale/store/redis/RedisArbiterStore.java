@@ -3,6 +3,7 @@ package flashsale.store.redis;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import flashsale.sale.AuctionClose;
+import flashsale.sale.AuctionStanding;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -214,7 +215,30 @@ public final class RedisArbiterStore implements ArbiterStore {
   public EventHead loadHead(String eventId) {
     Map<String, byte[]> meta = await(eventId, redis.hgetall(new EventKeys(eventId).meta()));
     if (meta.isEmpty()) throw new EventNotFoundException("event " + eventId + " does not exist");
-    return EventCodec.head(EventCodec.strings(meta));
+    Map<String, String> fields = EventCodec.strings(meta);
+    EventHead head = EventCodec.head(fields);
+    return head.spec().auction().isEmpty() ? head : head.withAuction(auctionStanding(head, fields));
+  }
+
+  /**
+   * An auction's standing as the last batch stored it (its bids read back by request id: at most
+   * its units), closed once the result is stored; empty for an auction decided without it.
+   */
+  private Optional<AuctionStanding> auctionStanding(EventHead head, Map<String, String> meta) {
+    String eventId = head.spec().eventId();
+    boolean closed = meta.containsKey("auction_close_micros");
+    String text = meta.get("auction_standing");
+    if (text == null) {
+      return head.lastRank() == 0 ? Optional.of(AuctionStanding.fresh(head.spec()).withClosed(closed)) : Optional.empty();
+    }
+    List<String> ids = AuctionStanding.requestIds(text);
+    List<Ticket> bids = new ArrayList<>();
+    if (!ids.isEmpty()) {
+      for (var value : await(eventId, redis.hmget(new EventKeys(eventId).decisions(), ids.toArray(String[]::new)))) {
+        bids.add(DecisionCodec.decode(eventId, value.getValueOrElse(null)).ticket());
+      }
+    }
+    return Optional.of(new AuctionStanding(AuctionStanding.closeMicros(text), bids, closed));
   }
 
   /** {'REFUSED', n, (request id, stored decision) x n, m, (user, units held) x m}: see arbiter.lua. */

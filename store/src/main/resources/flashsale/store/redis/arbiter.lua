@@ -59,13 +59,16 @@ local function create_event(keys, args)
 end
 
 -- ARGV 9: the writer (one per store connection: see fence_error). ARGV 10: the stamp of the
--- latest bid the batch accepts ('' for none; refused once the auction's close is stored). From 11 on, per decision:
+-- latest bid the batch accepts ('' for none; refused once the auction's close is stored). ARGV 11: an
+-- auction's standing once the batch is decided, close then request ids ('' for the other kinds), what a
+-- new leader resumes judging from. From 12 on, per decision:
 -- request_id, user_id, units_won, encoded decision and, for a winner only, region,
 -- arrival_micros (kept as strings: micros exceed Lua's exact integers once arithmetic touches
 -- them) and the reservation slot it won ('' for a flash sale).
 local WRITER = 9
 local ACCEPTED_BID_STAMP = 10
-local FIRST_DECISION = 11
+local AUCTION_STANDING = 11
+local FIRST_DECISION = 12
 local function parse_batch(args)
   local batch = { count = tonumber(args[4]), rids = {}, uids = {}, units = {}, blobs = {},
     regions = {}, arrivals = {}, slots = {} }
@@ -188,6 +191,7 @@ local function write_head(keys, args, batch, first_rank, remaining)
   redis.call('HINCRBY', keys[1], 'late', args[6])
   if args[7] ~= '' then redis.call('HSET', keys[1], 'released_stamp', args[7], 'released_ticket', args[8]) end
   if sold_out then redis.call('HSET', keys[1], 'sold_out_micros', sold_out) end
+  if args[AUCTION_STANDING] ~= '' then redis.call('HSET', keys[1], 'auction_standing', args[AUCTION_STANDING]) end
 end
 
 local function write_batch(keys, args, batch, first_rank, remaining, totals, units_won, slots_left)

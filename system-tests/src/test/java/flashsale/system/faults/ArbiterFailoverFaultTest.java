@@ -204,6 +204,73 @@ class ArbiterFailoverFaultTest {
         sorted.get(sorted.size() - 1), takeoverMs);
   }
 
+  @Test
+  void leaderKilledMidAuctionLosesNoAcceptedBidAndClosesWithTheResultItsBidsGive() throws Exception {
+    ArbiterProcess leader = awaitLeader(30_000);
+    awaitStandby(other(leader), 60_000);
+    String eventId = "auction-kill-1";
+    long nowMicros = System.currentTimeMillis() * 1000;
+    Event event = Event.newBuilder().setEventId(eventId).setItem("painting")
+        .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 10_000_000L))
+        .setPerUserLimit(1).addAllRegions(regions.keySet()).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER)
+        .setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION)
+        .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(3).setReservePriceMinor(1_000)
+            .setMinIncrementMinor(10).setCurrencyCode("EUR")).build();
+    admin(leader).createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
+    for (String region : regions.keySet()) {
+      buyer(region).getEvent(flashsale.v1.GetEventRequest.newBuilder().setEventId(eventId).build()); // known before bids
+    }
+    List<String> names = List.copyOf(regions.keySet());
+    Map<String, FlashSaleServiceGrpc.FlashSaleServiceFutureStub> stubs = new LinkedHashMap<>();
+    regions.forEach((name, r) -> stubs.put(name, FlashSaleServiceGrpc.newFutureStub(channel("127.0.0.1:" + r.port()))));
+    java.util.Random random = new java.util.Random(14);
+    Map<String, java.util.concurrent.Future<flashsale.v1.PurchaseDecision>> answers = new LinkedHashMap<>();
+    CompletableFuture<Long> takeover = new CompletableFuture<>();
+    int bids = 200;
+    for (int i = 0; i < bids; i++) {
+      if (i == bids / 3) killAndTimeTakeover(leader, takeover);
+      String requestId = eventId + "-" + i;
+      var answer = com.google.common.util.concurrent.Futures.transform(
+          stubs.get(names.get(i % names.size())).withDeadlineAfter(60, TimeUnit.SECONDS).placeBid(flashsale.v1.PlaceBidRequest.newBuilder()
+                  .setEventId(eventId).setUserId("u" + i).setRequestId(requestId)
+                  .setAmountMinor(1_000 + random.nextInt(5_000)).setCurrencyCode("EUR").build()),
+          flashsale.v1.PlaceBidResponse::getDecision, com.google.common.util.concurrent.MoreExecutors.directExecutor());
+      answers.put(requestId, answer);
+      Thread.sleep(10);
+    }
+    int accepted = 0;
+    int failed = 0;
+    for (var e : answers.entrySet()) {
+      flashsale.v1.PurchaseDecision told;
+      try {
+        told = e.getValue().get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException refused) {
+        failed++; // an error status, never a decision: nothing was told
+        continue;
+      }
+      var stored = store.findDecision(eventId, e.getKey()).orElseThrow(() -> new AssertionError("told but not stored: " + e.getKey()));
+      assertEquals(told.getBid(), flashsale.wire.WireMapping.toProto(stored).getBid(), "told as stored: " + e.getKey());
+      if (told.getBid().getAnswer() == flashsale.v1.BidAnswer.BID_ANSWER_ACCEPTED) accepted++;
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (store.findAuctionClose(eventId).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+    var result = store.findAuctionClose(eventId).orElseThrow(() -> new AssertionError("the auction never closed"));
+    // Every stored answer, in rank order across both leaders, is the one a single judge gives, and so is the result.
+    var spec = store.findEvent(eventId).orElseThrow();
+    var judge = new flashsale.system.sim.SimAuctionOracle(spec);
+    var ledger = store.loadLedger(eventId);
+    ledger.decisions().forEach(judge::stored);
+    judge.closed(result);
+    assertEquals(ledger.decisions().size(), ledger.decisions().stream().map(d -> d.requestId()).distinct().count());
+    assertEquals(result.winners().stream().map(t -> t.requestId()).toList(),
+        store.readOutbox(eventId).stream().map(d -> d.requestId()).toList(), "the winners in the outbox");
+    System.out.printf("leader SIGKILL mid-auction: %d bids, %d decided (%d accepted as told), %d failed with a status, "
+        + "winners %s, takeoverMs=%d%n", bids, ledger.decisions().size(), accepted, failed,
+        result.winners().stream().map(t -> t.requestId() + "=" + t.bidMinor()).toList(), takeover.get(30, TimeUnit.SECONDS));
+    assertTrue(accepted > 0, "no bid accepted: the test proves nothing");
+    leader.start(); // back as a standby
+  }
+
   /** SIGKILLs {@code leader}; {@code takeover} completes with the ms until another node leads. */
   static void killAndTimeTakeover(ArbiterProcess leader, CompletableFuture<Long> takeover) {
     long killedNanos = System.nanoTime();

@@ -255,7 +255,8 @@ final class SimArbiter {
           store.finishEvent(f.eventId());
         }
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
-        case Effect.AnnounceAuctionClose a -> throw new IllegalStateException("the simulation plans no auctions yet: " + a);
+        case Effect.AnnounceAuctionClose a -> {} // checked by the oracle: told only once stored
+        case Effect.AuctionStandingChanged a -> {} // for watchers; the simulated regions have none
       }
     }
 

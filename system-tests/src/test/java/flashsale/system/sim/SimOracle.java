@@ -33,7 +33,10 @@ import java.util.TreeMap;
  *   <li>a ticket is decided late (behind what was already ranked) only if its region was left out
  *       for silence, its clock was bad, or it is a second copy of its request;
  *   <li>a well-behaved region is never cut off, and only a region with a bad clock is refused;
- *   <li>no arbiter's counters run ahead of the store.
+ *   <li>no arbiter's counters run ahead of the store;
+ *   <li>an auction: every stored answer is the one its own replay of the rule gives (so no accepted
+ *       bid is lost across leader changes), none accepted at or after the close, and the winners are
+ *       the best accepted bids by amount, then stamp ({@link SimAuctionOracle}).
  * </ul>
  */
 final class SimOracle {
@@ -55,6 +58,7 @@ final class SimOracle {
   private final Set<String> leftOut = new HashSet<>();
   /** Requests a buyer sent more than once (each region stamps its own ticket): a later copy may be late. */
   private final Set<String> sentAgain = new HashSet<>();
+  private final Map<String, SimAuctionOracle> auctions = new HashMap<>();
   /** What this run exercised, so the test can show the faults actually happened. */
   final Map<String, Long> exercised = new TreeMap<>();
 
@@ -75,6 +79,10 @@ final class SimOracle {
     stockLeft.put(spec.eventId(), spec.stock());
     slotsLeft.put(spec.eventId(), new HashMap<>(spec.slots()));
     if (!spec.slots().isEmpty()) count("reservations");
+    if (spec.auction().isPresent()) {
+      count("auctions");
+      auctions.put(spec.eventId(), new SimAuctionOracle(spec));
+    }
     lastRank.put(spec.eventId(), 0L);
   }
 
@@ -98,6 +106,10 @@ final class SimOracle {
       long left = stockLeft.get(eventId);
       checkOrder(spec, d, left);
       if (!spec.slots().isEmpty()) checkSlot(d, left, slotsLeft.get(eventId));
+      if (auctions.containsKey(eventId)) {
+        auctions.get(eventId).stored(d);
+        d.bid().ifPresent(b -> count("bids answered " + b.answer()));
+      }
       if (d.late()) {
         requireLateExplained(d);
         count("late decisions");
@@ -132,6 +144,23 @@ final class SimOracle {
     long after = left.merge(d.slot(), -(long) t.quantity(), Long::sum);
     if (after < 0) throw new AssertionError("slot " + d.slot() + " over capacity by " + -after + " with " + d);
     count(d.slot().equals(t.slots().get(0)) ? "reservations won in a first choice" : "reservations won in a later choice");
+  }
+
+  /** The store holds an auction's result. */
+  void auctionClosed(flashsale.sale.AuctionClose close) {
+    auctions.get(close.eventId()).closed(close);
+    count("auctions closed");
+  }
+
+  /** An auction's stored result, or null while it is open. */
+  flashsale.sale.AuctionClose auctionResult(String eventId) {
+    SimAuctionOracle auction = auctions.get(eventId);
+    return auction == null ? null : auction.result();
+  }
+
+  /** True while some auction created has no stored result. */
+  boolean auctionOpen() {
+    return auctions.values().stream().anyMatch(a -> !a.isClosed());
   }
 
   /** A request sent again, through the same or another region. */
@@ -184,6 +213,12 @@ final class SimOracle {
         count("tickets refused for a bad clock");
       }
       case Effect.CutOffRegion c -> throw new AssertionError(arbiter.name + " cut off a well-behaved region: " + c);
+      case Effect.AnnounceAuctionClose a -> {
+        if (!a.close().equals(auctionResult(a.close().eventId()))) {
+          throw new AssertionError(arbiter.name + " announced " + a.close() + " but the store holds "
+              + auctionResult(a.close().eventId()));
+        }
+      }
       case Effect.RegionExclusion x -> {
         if (x.excluded()) {
           leftOut.add(x.region());
@@ -215,6 +250,12 @@ final class SimOracle {
       case PurchaseResult.Failed f -> {
         switch (f.failure().reason()) {
           case SHUTTING_DOWN, ARBITER_UNAVAILABLE, EVENT_NOT_FOUND -> count("purchases failed on a down region");
+          case EVENT_ENDED -> {
+            // A bid stamped past the latest close: refused by its region, final.
+            if (!auctions.containsKey(eventId)) throw new AssertionError("buyer at " + region + " got " + f.failure());
+            count("bids refused after the close");
+            return true;
+          }
           case CLOCK_SKEW -> {
             if (!badClockRegions.contains(region)) throw new AssertionError(region + " refused for its clock: " + f);
             count("purchases refused for a bad clock");

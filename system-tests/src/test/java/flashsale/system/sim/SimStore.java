@@ -52,4 +52,11 @@ final class SimStore extends ForwardingArbiterStore {
     });
     return reply;
   }
+
+  @Override
+  public CompletableFuture<Void> persistAuctionClose(flashsale.sale.AuctionClose close, long fencingEpoch) {
+    CompletableFuture<Void> written = delegate.persistAuctionClose(close, fencingEpoch);
+    if (!written.isCompletedExceptionally()) oracle.auctionClosed(close);
+    return written;
+  }
 }

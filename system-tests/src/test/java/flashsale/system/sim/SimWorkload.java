@@ -23,6 +23,10 @@ import java.util.Random;
  * requests naming some of them in their own order, the lone buyers every slot (so they too lose
  * only to a full event). Whether an event is one is drawn from a stream of its own, so a seed's
  * flash sales plan exactly as they did before reservations existed.
+ *
+ * <p>About a quarter of the events are auctions instead (drawn from a third stream): their units
+ * are the stock, the close falls inside the burst of bids (so some come after it), with a soft
+ * close half the time; every region's bidders bid random amounts around the reserve.
  */
 final class SimWorkload {
   static final long FAULTS_END_MICROS = 150_000;
@@ -31,12 +35,14 @@ final class SimWorkload {
   private final WholeSystemSimulation sim;
   private final Random random;
   private final Random kinds;
+  private final Random auctions;
   private int requestIds;
 
   SimWorkload(WholeSystemSimulation sim) {
     this.sim = sim;
     this.random = sim.random;
     this.kinds = new Random(new java.util.SplittableRandom(sim.seed ^ 0x5e5e_7a7eL).nextLong());
+    this.auctions = new Random(new java.util.SplittableRandom(sim.seed ^ 0xa0c7_10e5L).nextLong());
   }
 
   void plan() {
@@ -74,12 +80,23 @@ final class SimWorkload {
   private void planEvent(String eventId, List<String> regionNames, long createMicros) {
     long stock = 1 + random.nextInt(20);
     int perUserLimit = 1 + random.nextInt(3);
-    EventSpec spec = new EventSpec(eventId, "item", stock, SimClock.EPOCH_MICROS - 1_000_000, SimClock.EPOCH_MICROS
+    EventSpec planned = new EventSpec(eventId, "item", stock, SimClock.EPOCH_MICROS - 1_000_000, SimClock.EPOCH_MICROS
         + 3_600_000_000L, perUserLimit, List.copyOf(regionNames), SaleMode.GLOBAL_ORDER, random.nextLong(), Map.of(),
         kinds.nextInt(3) == 0 ? slots(stock) : Map.of());
+    EventSpec spec = auctions.nextInt(4) == 0 ? auction(planned, createMicros) : planned;
     sim.events.add(spec);
     long seedForBuyers = random.nextLong();
     sim.planned(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
+  }
+
+  /** The event as an auction of its stock, closing inside its burst of bids. */
+  private EventSpec auction(EventSpec planned, long createMicros) {
+    long windowMicros = auctions.nextBoolean() ? 0 : 1 + auctions.nextLong(5_000);
+    var rules = new flashsale.sale.AuctionRules((int) planned.stock(), 100, 1 + auctions.nextInt(20), "EUR", windowMicros,
+        windowMicros == 0 ? 0 : auctions.nextLong(20_000));
+    long closeMicros = SimClock.EPOCH_MICROS + createMicros + 2_000 + SALE_MICROS / 2 + auctions.nextLong(SALE_MICROS);
+    return EventSpec.auction(planned.eventId(), "painting", rules, planned.startMicros(), closeMicros, planned.regions(),
+        planned.tieBreakSeed());
   }
 
   /** The stock split into 1 to 4 slots of at least one unit each. */
@@ -106,6 +123,10 @@ final class SimWorkload {
   /** The buyers of an event, from the moment it exists; their own random stream keeps the plan replayable. */
   private void planPurchases(EventSpec spec, Random buyers) {
     long opensMicros = sim.scheduler.nowMicros() + 2_000;
+    if (spec.auction().isPresent()) {
+      planBids(spec, buyers, opensMicros);
+      return;
+    }
     int users = 2 + buyers.nextInt(10);
     for (String name : spec.regions()) {
       SimRegionNode region = sim.region(name);
@@ -121,6 +142,28 @@ final class SimWorkload {
           sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
             sim.oracle.count("purchases sent through two regions");
             sim.buy(other, spec, p.requestId(), p.userId(), p.quantity(), p.slots());
+          });
+        }
+      }
+    }
+  }
+
+  /** Each region's bidders, some bidding twice (a retry of the same request through another region). */
+  private void planBids(EventSpec spec, Random buyers, long opensMicros) {
+    int users = 2 + buyers.nextInt(10);
+    for (String name : spec.regions()) {
+      SimRegionNode region = sim.region(name);
+      for (int i = 0, n = 1 + buyers.nextInt((int) (3 * spec.stock()) + 5); i < n; i++) {
+        String requestId = "bid-" + requestIds++;
+        String userId = "user-" + buyers.nextInt(users);
+        long amountMinor = 50 + buyers.nextInt(500);
+        sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + SALE_MICROS / 2),
+            () -> sim.bid(region, spec, requestId, userId, amountMinor));
+        if (buyers.nextInt(20) == 0) {
+          SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())));
+          sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
+            sim.oracle.count("bids sent through two regions");
+            sim.bid(other, spec, requestId, userId, amountMinor);
           });
         }
       }

@@ -63,9 +63,10 @@ final class WholeSystemSimulation {
   /** Runs until every purchase has its decision; throws AssertionError on any broken rule. */
   void run() {
     new SimWorkload(this).plan();
-    while (toCome > 0 || !undecided.isEmpty() || scheduler.nowMicros() < SimWorkload.FAULTS_END_MICROS) {
+    while (toCome > 0 || !undecided.isEmpty() || scheduler.nowMicros() < SimWorkload.FAULTS_END_MICROS
+        || oracle.auctionOpen()) {
       if (scheduler.nowMicros() > SimWorkload.FAULTS_END_MICROS + GIVE_UP_AFTER_HEAL_MICROS || !scheduler.step()) {
-        throw new AssertionError("pending purchases unanswered " + GIVE_UP_AFTER_HEAL_MICROS / 1000
+        throw new AssertionError("pending purchases (or an auction's close) unanswered " + GIVE_UP_AFTER_HEAL_MICROS / 1000
             + " ms after the network healed: " + new TreeMap<>(undecided).entrySet().stream().limit(10).toList() + " " + state());
       }
       steps++;
@@ -116,11 +117,21 @@ final class WholeSystemSimulation {
    * retried with the same request id at a random region selling the event, until decided.
    */
   void buy(SimRegionNode region, EventSpec spec, String requestId, String userId, int quantity, List<String> slots) {
+    send(region, spec, new BuyRequest(spec.eventId(), userId, requestId, quantity, slots));
+  }
+
+  /** A bidder's bid at {@code region}, retried as a purchase is. */
+  void bid(SimRegionNode region, EventSpec spec, String requestId, String userId, long amountMinor) {
+    send(region, spec, BuyRequest.bid(spec.eventId(), userId, requestId, amountMinor,
+        spec.auction().orElseThrow().currencyCode()));
+  }
+
+  private void send(SimRegionNode region, EventSpec spec, BuyRequest request) {
+    String requestId = request.requestId();
     String key = spec.eventId() + "/" + requestId;
     if (undecided.put(key, "sent to " + region.name) != null || answeredBefore.contains(key)) {
       oracle.sentAgain(spec.eventId(), requestId);
     }
-    BuyRequest request = new BuyRequest(spec.eventId(), userId, requestId, quantity, slots);
     region.purchase(request, result -> {
       trace = trace * 31 + result.hashCode();
       if (oracle.answered(region.name, spec.eventId(), requestId, result)) {
@@ -130,7 +141,7 @@ final class WholeSystemSimulation {
       }
       undecided.put(key, "refused at " + region.name + ": " + ((PurchaseResult.Failed) result).failure().reason());
       SimRegionNode next = region(spec.regions().get(random.nextInt(spec.regions().size())));
-      scheduler.after(2_000 + random.nextLong(10_000), () -> buy(next, spec, requestId, userId, quantity, slots));
+      scheduler.after(2_000 + random.nextLong(10_000), () -> send(next, spec, request));
     });
   }
 
@@ -170,6 +181,13 @@ final class WholeSystemSimulation {
       Set<String> ids = new HashSet<>();
       for (Decision d : ledger.decisions()) {
         if (!ids.add(d.requestId())) throw new AssertionError("decided twice: " + d.requestId());
+      }
+      if (spec.auction().isPresent()) { // its winners go out at the close; no stock is taken before
+        List<String> winners = oracle.auctionResult(spec.eventId()).winners().stream().map(t -> t.requestId()).toList();
+        if (!store.readOutbox(spec.eventId()).stream().map(Decision::requestId).toList().equals(winners)) {
+          throw new AssertionError("outbox of " + spec.eventId() + " is not its winners " + winners);
+        }
+        continue;
       }
       List<Decision> winners = ledger.decisions().stream().filter(Decision::won).toList();
       if (!store.readOutbox(spec.eventId()).equals(winners)) throw new AssertionError("outbox is not the winners");

@@ -58,7 +58,9 @@ class WholeSystemSimulationTest {
           "store replies lost", "persist retries", "batches refused and decided again", "late decisions",
           "regions left out for silence", "clocks flagged", "tickets refused for a bad clock",
           "decisions told to another region", "sold-out broadcasts", "purchases sent through two regions",
-          "reservations", "reservations won in a first choice", "reservations won in a later choice")) {
+          "reservations", "reservations won in a first choice", "reservations won in a later choice",
+          "auctions", "auctions closed", "bids answered ACCEPTED", "bids answered OUTBID", "bids answered TOO_LOW",
+          "bids answered CLOSED", "bids refused after the close")) {
         assertTrue(exercised.getOrDefault(fault, 0L) > 0, "no run exercised " + fault + ": " + exercised);
       }
     }

@@ -1,0 +1,42 @@
+package flashsale.client.cli;
+
+import flashsale.client.FlashSaleClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flashsale bid}: bids in an auction through a region node. */
+@Command(
+    name = "bid",
+    description = {
+      "Bid in an auction through a region node; waits until the arbiter judges the bid in global stamp order.",
+      "Exit 0 when ACCEPTED (standing), 1 when OUTBID, TOO_LOW (with the amount to beat) or CLOSED.",
+      "Retrying with the same --request-id and amount never bids twice."
+    })
+final class BidCommand extends NodeCommand {
+  @Option(names = "--event", required = true, description = "Auction's event id.")
+  String eventId;
+
+  @Option(names = "--user", required = true, description = "Bidding user's id.")
+  String userId;
+
+  @Option(names = "--amount-minor", required = true, paramLabel = "AMOUNT", description = "The bid, in integer minor units (cents).")
+  long amountMinor;
+
+  @Option(names = "--currency", required = true, paramLabel = "CODE", description = "The auction's ISO 4217 currency (EUR).")
+  String currency;
+
+  @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID (printed).")
+  String requestId;
+
+  @Override
+  public Integer call() {
+    String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
+    return connection.withChannel(
+        channel ->
+            PurchaseOutput.print(
+                new FlashSaleClient(channel, connection.deadline).bid(eventId, userId, id, amountMinor, currency),
+                output,
+                out(),
+                connection.target));
+  }
+}
