@@ -41,6 +41,9 @@ import java.util.function.ToLongFunction;
  * reaches it after the close) is computed beside it.
  */
 public final class AuctionRun {
+  /** How a region refuses a bid stamped after the close (status code and ErrorInfo reason). */
+  static final String CLOSED_AT_REGION = "FAILED_PRECONDITION EVENT_ENDED";
+
   private AuctionRun() {}
 
   /** The auction's rules in minor units. */
@@ -54,7 +57,8 @@ public final class AuctionRun {
    * give; on-time bids (before the close at the wire) refused as closed, late bids judged.
    */
   public record Figures(int bids, int onTimeAtWire, int onTimeRefused, int lateJudged, List<String> winners,
-      List<String> winnersByWire, List<String> winnersCentral, Map<String, Integer> winnersPerRegion, long closeLatencyMicros) {
+      List<String> winnersByWire, List<String> winnersCentral, Map<String, Integer> winnersPerRegion, long closeLatencyMicros,
+      Map<String, Integer> otherErrors) {
 
     /** Share of the wire order's winners that won. */
     public double precision() {
@@ -75,9 +79,9 @@ public final class AuctionRun {
       return List.of(
           String.format(java.util.Locale.ROOT, "AUCTION (GLOBAL_ORDER): %d bids around a hard close, %d reached their"
               + " region before it; winners as the wire order gives: %d of %d (precision %.3f); on-time bids refused"
-              + " as closed: %d, late bids judged: %d; result told %.1f ms after the close",
+              + " as closed: %d, late bids judged: %d; result told %.1f ms after the close; other errors %s",
               bids, onTimeAtWire, Math.round(precision() * winnersByWire.size()), winnersByWire.size(), precision(),
-              onTimeRefused, lateJudged, closeLatencyMicros / 1000.0),
+              onTimeRefused, lateJudged, closeLatencyMicros / 1000.0, otherErrors),
           String.format(java.util.Locale.ROOT, "  a first-come central store (computed: wire time plus each region's"
               + " one-way delay, refusing what reaches it after the close) would give precision %.3f; winners per"
               + " region decided / wire / central: %s", centralPrecision(), winnersPerRegion));
@@ -107,6 +111,7 @@ public final class AuctionRun {
     }
     plan.sort(Comparator.comparingLong(Planned::atMicros));
     Map<String, PurchaseDecision> decisions = new ConcurrentHashMap<>();
+    Map<String, String> errors = new ConcurrentHashMap<>();
     CountDownLatch answered = new CountDownLatch(plan.size());
     long startNanos = System.nanoTime();
     long startMicros = System.currentTimeMillis() * 1000;
@@ -124,6 +129,16 @@ public final class AuctionRun {
 
             @Override
             public void onError(Throwable t) {
+              var status = io.grpc.Status.fromThrowable(t);
+              var info = io.grpc.protobuf.StatusProto.fromThrowable(t);
+              errors.put(p.requestId(), status.getCode() + (info == null ? "" : " " + info.getDetailsList().stream()
+                  .filter(a -> a.is(com.google.rpc.ErrorInfo.class)).map(a -> {
+                    try {
+                      return a.unpack(com.google.rpc.ErrorInfo.class).getReason();
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                      return "";
+                    }
+                  }).findFirst().orElse("")));
               answered.countDown();
             }
 
@@ -137,20 +152,28 @@ public final class AuctionRun {
     AuctionResult result = awaitClose(regions.values().iterator().next(), eventId);
     long toldMicros = System.currentTimeMillis() * 1000;
     List<Bid> bids = new ArrayList<>();
+    Map<String, Integer> otherErrors = new TreeMap<>();
     for (Planned p : plan) {
       PurchaseDecision d = decisions.get(p.requestId());
+      String error = errors.get(p.requestId());
       long wire = wireMicros.applyAsLong(p.requestId());
-      if (d == null || wire == 0) continue;
-      bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, d.getBid().getAnswer()));
+      if (wire == 0) continue; // never seen at the tap: cannot be judged
+      if (d != null) {
+        bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, d.getBid().getAnswer()));
+      } else if (CLOSED_AT_REGION.equals(error)) { // refused by its region: stamped after the close
+        bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, BidAnswer.BID_ANSWER_CLOSED));
+      } else {
+        otherErrors.merge(error == null ? "unanswered" : error, 1, Integer::sum);
+      }
     }
     List<String> winners = result.getWinningBidsList().stream().map(WinningBid::getRequestId).toList();
     return judge(bids, winners, rules, Times.micros(result.getCloseTime()), oneWayDelayMillis,
-        Math.max(0, toldMicros - Times.micros(result.getCloseTime())));
+        Math.max(0, toldMicros - Times.micros(result.getCloseTime())), otherErrors);
   }
 
   /** Replays the rule over the wire order and over the central-store order. */
   static Figures judge(List<Bid> bids, List<String> winners, Rules rules, long closeMicros,
-      Map<String, Long> oneWayDelayMillis, long closeLatencyMicros) {
+      Map<String, Long> oneWayDelayMillis, long closeLatencyMicros, Map<String, Integer> otherErrors) {
     ToLongFunction<Bid> atCentral = b -> b.wireMicros() + oneWayDelayMillis.getOrDefault(b.region(), 0L) * 1000;
     List<String> byWire = replay(bids, Bid::wireMicros, rules, closeMicros);
     List<String> central = replay(bids, atCentral, rules, closeMicros);
@@ -172,7 +195,7 @@ public final class AuctionRun {
       perRegion.put(region + " central", (int) central.stream().filter(id -> region.equals(regionOf.get(id))).count());
     }
     return new Figures(bids.size(), onTime, onTimeRefused, lateJudged, winners, byWire, central, perRegion,
-        closeLatencyMicros);
+        closeLatencyMicros, Map.copyOf(otherErrors));
   }
 
   /**

@@ -1,5 +1,6 @@
 package flashsale.client.demo;
 
+import flashsale.client.bench.AuctionRun;
 import flashsale.client.bench.BurstDriver;
 import flashsale.client.bench.BurstPlan;
 import flashsale.client.bench.ModeRun;
@@ -45,6 +46,8 @@ public final class FlashSaleDemo {
   private final PrintWriter out;
   /** The reservation burst's figures, once run. */
   private ReservationRun.Figures reservation;
+  /** The auction's figures, once run. */
+  private AuctionRun.Figures auction;
 
   public FlashSaleDemo(DemoSettings settings, PrintWriter out) {
     this.settings = settings;
@@ -112,6 +115,7 @@ public final class FlashSaleDemo {
         }
       }
       runReservation(admin, driver, cluster, runId, showProgress);
+      runAuction(admin, channels, cluster, runId);
       return runs;
     } finally {
       opened.forEach(ManagedChannel::shutdownNow);
@@ -142,6 +146,23 @@ public final class FlashSaleDemo {
   }
 
   /**
+   * An auction next to the flash sales: bids from both regions in a window around a hard close,
+   * judged by replaying the auction's rule over the wire order (GLOBAL_ORDER only), with a
+   * first-come central store computed beside it.
+   */
+  private void runAuction(ManagedChannel admin, Map<String, Channel> channels, LocalCluster cluster, String runId)
+      throws InterruptedException {
+    var rules = new AuctionRun.Rules(Math.max(1, settings.stock() / 20), 1_000, 100);
+    long windowMillis = 2 * settings.farDelayMillis() + 20;
+    say("AUCTION: %d bids per region within %d ms around a hard close, %d units, reserve %d, increment %d (USD cents)",
+        settings.perRegion(), windowMillis, rules.units(), rules.reserveMinor(), rules.incrementMinor());
+    auction = AuctionRun.run(admin, channels, "demo-" + runId + "-auction", rules, settings.perRegion(), 2_000,
+        windowMillis, settings.seed(), cluster.wireLog()::wireMicrosOrZero,
+        Map.of("near", settings.nearDelayMillis(), "far", settings.farDelayMillis()));
+    auction.describe().forEach(line -> say("%s", line));
+  }
+
+  /**
    * An unmeasured burst first: a fresh JVM needs a second or two of load before the JIT has
    * compiled the hot paths; without this the first mode would carry that warm-up as latency.
    */
@@ -166,6 +187,10 @@ public final class FlashSaleDemo {
             "%d requests; seated precision against serial dictatorship over the wire order %.3f (a first-come central"
                 + " store: %.3f); exact slot or loss as the wire order gives %.3f", reservation.requests(),
             reservation.seatedPrecision(), reservation.centralSeatedPrecision(), reservation.precision())),
+        new FairnessReport.Setting("auction close", auction == null ? "not run" : String.format(java.util.Locale.ROOT,
+            "%d bids; winners as the wire order gives: precision %.3f (a first-come central store: %.3f); on-time bids"
+                + " refused %d, late bids judged %d", auction.bids(), auction.precision(), auction.centralPrecision(),
+            auction.onTimeRefused(), auction.lateJudged())),
         new FairnessReport.Setting("clock bound for inversions", s.clockBoundMicros() + " µs"),
         new FairnessReport.Setting("stores", (s.redisUri() == null ? "arbiter in memory" : "arbiter on " + s.redisUri())
             + (haveRedis ? "; SHARDED and CENTRAL on Redis" : "; SHARDED and CENTRAL skipped (no Redis)")),

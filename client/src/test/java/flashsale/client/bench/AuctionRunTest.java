@@ -24,7 +24,7 @@ class AuctionRunTest {
         bid("near-early", "near", 200, CLOSE - 50_000, BidAnswer.BID_ANSWER_ACCEPTED),
         bid("far-last", "far", 300, CLOSE - 1_000, BidAnswer.BID_ANSWER_ACCEPTED),   // 1 ms before the close
         bid("near-late", "near", 400, CLOSE + 1_000, BidAnswer.BID_ANSWER_CLOSED));  // 1 ms after it
-    var figures = AuctionRun.judge(bids, List.of("far-last"), ONE_UNIT, CLOSE, Map.of("near", 1L, "far", 30L), 5_000);
+    var figures = AuctionRun.judge(bids, List.of("far-last"), ONE_UNIT, CLOSE, Map.of("near", 1L, "far", 30L), 5_000, Map.of());
 
     assertEquals(List.of("far-last"), figures.winnersByWire());
     assertEquals(1.0, figures.precision());
@@ -53,7 +53,7 @@ class AuctionRunTest {
     var bids = List.of(
         bid("on-time", "far", 200, CLOSE - 10, BidAnswer.BID_ANSWER_CLOSED),
         bid("late", "near", 200, CLOSE + 10, BidAnswer.BID_ANSWER_ACCEPTED));
-    var figures = AuctionRun.judge(bids, List.of("late"), ONE_UNIT, CLOSE, Map.of(), 0);
+    var figures = AuctionRun.judge(bids, List.of("late"), ONE_UNIT, CLOSE, Map.of(), 0, Map.of());
     assertEquals(1, figures.onTimeRefused());
     assertEquals(1, figures.lateJudged());
     assertEquals(0.0, figures.precision());
