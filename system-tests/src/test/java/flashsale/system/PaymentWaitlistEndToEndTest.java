@@ -238,6 +238,30 @@ class PaymentWaitlistEndToEndTest {
   }
 
   @Test
+  void theCliCreatesAnEventWithAWindowAndPaysAndCancels() {
+    String arbiter = fx.cluster.arbiterTarget();
+    var created = CliAgainstClusterTest.flashsale("event", "create", "--target", arbiter, "--event", "cli-pay", "--item", "boots",
+        "--stock", "1", "--start", "now", "--end", "+1m", "--regions", "near,far", "--mode", "global-order",
+        "--payment-window", "30s", "--waitlist-bound", "5");
+    assertEquals(0, created.exitCode(), created.err());
+    for (String buyer : List.of("ann", "ben")) {
+      fx.buyer("near").withDeadlineAfter(20, TimeUnit.SECONDS).purchase(PurchaseRequest.newBuilder().setEventId("cli-pay")
+          .setUserId(buyer).setRequestId(buyer + "-1").setQuantity(1).build());
+    }
+    var waiting = CliAgainstClusterTest.flashsale("order", "--target", arbiter, "--event", "cli-pay", "ben-1");
+    assertTrue(waiting.out().startsWith("WAITLISTED ben-1"), waiting.out() + waiting.err());
+    var cancelled = CliAgainstClusterTest.flashsale("cancel", "--target", arbiter, "--event", "cli-pay", "ann-1");
+    assertTrue(cancelled.out().startsWith("CANCELLED ann-1"), cancelled.out() + cancelled.err());
+    var promoted = CliAgainstClusterTest.flashsale("order", "--target", arbiter, "--event", "cli-pay", "ben-1");
+    assertTrue(promoted.out().startsWith("AWAITING_PAYMENT ben-1") && promoted.out().contains("payment deadline"),
+        promoted.out() + promoted.err());
+    var paid = CliAgainstClusterTest.flashsale("pay", "--target", arbiter, "--event", "cli-pay", "ben-1");
+    assertTrue(paid.out().startsWith("PAID ben-1"), paid.out() + paid.err());
+    var refused = CliAgainstClusterTest.flashsale("pay", "--target", arbiter, "--event", "cli-pay", "ann-1");
+    assertTrue(refused.exitCode() != 0 && refused.err().contains("PURCHASE_CANCELLED"), refused.out() + refused.err());
+  }
+
+  @Test
   void paymentsRacingTheDeadlineNeverPayMoreThanStock() throws Exception {
     String eventId = "race1";
     int stock = 150;
