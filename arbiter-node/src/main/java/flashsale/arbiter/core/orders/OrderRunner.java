@@ -111,6 +111,7 @@ public final class OrderRunner {
         books.put(eventId, book);
         carryOut(book, book.decided(loaded.after(), nowMicros()));
         carryOut(book, book.decided(meanwhile, nowMicros()));
+        if (whenSettled.containsKey(eventId)) carryOut(book, book.saleEnded(nowMicros())); // ended while loading
         log.info("order book loaded event={} orders={} enrolledThroughRank={} enrolledLate={}", eventId,
             loaded.snapshot().orders().size(), loaded.snapshot().enrolledThroughRank(), loaded.after().size());
       }
