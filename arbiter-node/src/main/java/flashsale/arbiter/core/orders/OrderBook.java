@@ -6,7 +6,6 @@ import flashsale.orders.OrderSnapshot;
 import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderTransition.Kind;
-import flashsale.orders.OrderWrite;
 import flashsale.orders.PurchaseState;
 import flashsale.sale.Decision;
 import flashsale.sale.LossReason;
@@ -53,10 +52,7 @@ public final class OrderBook {
   private long enrolledWinUnits;
   private boolean saleEnded;
   private long enrolledThroughRank;
-  private long lastSequence;
-  private boolean writeInFlight;
-  private final List<OrderTransition> next = new ArrayList<>();
-  private List<OrderTransition> inFlight = List.of();
+  private final OrderWrites writes;
 
   /** A purchase in the lifecycle; mutable, owned by this book. */
   private static final class Order {
@@ -90,7 +86,7 @@ public final class OrderBook {
     this.perUserLimit = perUserLimit;
     this.terms = terms;
     this.freeUnits = stored.freeUnits();
-    this.lastSequence = stored.lastSequence();
+    this.writes = new OrderWrites(eventId, stored.lastSequence());
     this.enrolledThroughRank = stored.enrolledThroughRank();
     this.everWaitlisted = stored.waitlistJoined();
     this.enrolledWinUnits = stored.enrolledWinUnits();
@@ -211,13 +207,8 @@ public final class OrderBook {
    * @throws IllegalStateException when that write is not the one in flight (an adapter bug)
    */
   public List<OrderEffect> persisted(long sequence) {
-    if (!writeInFlight || sequence != lastSequence) {
-      throw new IllegalStateException("write " + sequence + " of " + eventId + " is not in flight (last " + lastSequence + ")");
-    }
-    writeInFlight = false;
     List<OrderEffect> effects = new ArrayList<>();
-    effects.add(new OrderEffect.OrdersDurable(eventId, sequence, inFlight));
-    inFlight = List.of();
+    effects.add(writes.persisted(sequence));
     flush(effects);
     return effects;
   }
@@ -250,7 +241,7 @@ public final class OrderBook {
    * free then fit nobody on the waitlist (checked after every change).
    */
   public boolean settled() {
-    return awaitingByDeadline.isEmpty() && !writeInFlight && next.isEmpty();
+    return awaitingByDeadline.isEmpty() && writes.idle();
   }
 
   private void expire(Order order, long nowMicros) {
@@ -308,27 +299,17 @@ public final class OrderBook {
   }
 
   private void change(Order order, Kind kind, long deadlineMicros, long nowMicros) {
-    next.add(new OrderTransition(kind, order.requestId, order.userId, order.quantity, order.rank, deadlineMicros, nowMicros));
-    order.changedInSequence = lastSequence + 1;
+    order.changedInSequence = writes.add(
+        new OrderTransition(kind, order.requestId, order.userId, order.quantity, order.rank, deadlineMicros, nowMicros));
   }
 
   private void flush(List<OrderEffect> effects) {
-    if (writeInFlight || next.isEmpty()) return;
-    writeInFlight = true;
-    lastSequence++;
-    inFlight = List.copyOf(next);
-    next.clear();
-    effects.add(new OrderEffect.PersistOrders(new OrderWrite(eventId, lastSequence, enrolledThroughRank, inFlight)));
+    writes.flush(enrolledThroughRank, effects);
   }
 
   private OrderAnswer answer(Order order, PurchaseState wanted) {
-    long durableAt = order.changedInSequence > durableSequence() ? order.changedInSequence : 0;
+    long durableAt = order.changedInSequence > writes.durableSequence() ? order.changedInSequence : 0;
     return new OrderAnswer(order.state == wanted ? Outcome.DONE : Outcome.REFUSED, order.state, durableAt);
-  }
-
-  /** The last write the store acknowledged. */
-  private long durableSequence() {
-    return writeInFlight ? lastSequence - 1 : lastSequence;
   }
 
   /** Paid plus awaiting never passes stock; no released unit waits while a waitlisted buyer could take it. */
