@@ -3,7 +3,7 @@ package flashsale.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.client.cli.FlashSaleCli;
+import flashsale.client.lab.FlashSaleLab;
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
 import flashsale.store.memory.InMemoryArbiterStore;
@@ -30,7 +30,7 @@ public class CliAgainstClusterTest {
   public static Run flashsale(String... args) {
     var out = new StringWriter();
     var err = new StringWriter();
-    var cli = FlashSaleCli.commandLine();
+    var cli = FlashSaleLab.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
@@ -133,7 +133,13 @@ public class CliAgainstClusterTest {
     // hands their wins to the near region, global order does not
     assertTrue(globalOrder >= 0.9, "global order is fair:\n" + table);
     assertTrue(central <= globalOrder - 0.3, "the baseline is visibly biased:\n" + table);
+    // A reservation burst runs beside the flash sales, judged against serial dictatorship over the wire order.
+    var seated = Pattern.compile("RESERVATION \\(GLOBAL_ORDER\\): 400 requests .*seated \\(precision ([0-9.]+)\\)"
+        + "(?s).*would seat \\d+ of those \\d+ \\(precision ([0-9.]+)\\)").matcher(table);
+    assertTrue(seated.find(), "the reservation burst ran:\n" + table);
+    assertTrue(Double.parseDouble(seated.group(1)) >= 0.85, "reservations are seated in wire order:\n" + table);
     String page = Files.readString(html);
     assertTrue(page.contains("data:image/png;base64,"), "the HTML report embeds its plots");
+    assertTrue(page.contains("reservation burst"), "the report shows the reservation figures");
   }
 }

@@ -61,8 +61,18 @@ public final class BurstDriver {
     return new flashsale.client.load.LoadProgress(p.planned(), sent.get(), answered.get(), failed.get(), elapsedMicros);
   }
 
-  /** Sends the whole plan for {@code eventId} and waits for every answer. */
+  /** Sends the whole plan for {@code eventId}, one unit per purchase, and waits for every answer. */
   public List<RequestRecord> run(String eventId, BurstPlan plan) throws InterruptedException {
+    return run(plan, send -> PurchaseRequest.newBuilder().setEventId(eventId).setUserId(send.userId())
+        .setRequestId(send.requestId()).setQuantity(1).build(), (send, decision) -> { });
+  }
+
+  /**
+   * Sends {@code requestOf} each planned send (a reservation's slots, a quantity) and waits for
+   * every answer; {@code onDecision} sees each decision as it comes (on a gRPC thread).
+   */
+  public List<RequestRecord> run(BurstPlan plan, java.util.function.Function<BurstPlan.Send, PurchaseRequest> requestOf,
+      java.util.function.BiConsumer<BurstPlan.Send, PurchaseDecision> onDecision) throws InterruptedException {
     ConcurrentLinkedQueue<RequestRecord> records = new ConcurrentLinkedQueue<>();
     CountDownLatch done = new CountDownLatch(plan.sends().size());
     long startNanos = System.nanoTime();
@@ -76,8 +86,7 @@ public final class BurstDriver {
       for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
       long sentNanos = System.nanoTime();
       long sendMicros = startMicros + (sentNanos - startNanos) / 1000;
-      var request = PurchaseRequest.newBuilder().setEventId(eventId).setUserId(send.userId())
-          .setRequestId(send.requestId()).setQuantity(1).build();
+      var request = requestOf.apply(send);
       sent.incrementAndGet();
       FlashSaleServiceGrpc.newStub(regions.get(send.region()))
           .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
@@ -85,6 +94,7 @@ public final class BurstDriver {
             @Override
             public void onNext(PurchaseResponse response) {
               records.add(decided(send, sendMicros, (System.nanoTime() - sentNanos) / 1000, response.getDecision()));
+              onDecision.accept(send, response.getDecision());
             }
 
             @Override

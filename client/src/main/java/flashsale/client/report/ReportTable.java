@@ -1,5 +1,6 @@
 package flashsale.client.report;
 
+import flashsale.client.cli.TextTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -2,6 +2,7 @@ package flashsale.client.wire;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseRequest;
 import java.util.HashSet;
 import java.util.Map;
@@ -9,15 +10,17 @@ import java.util.Set;
 
 /**
  * Reads the client-to-region direction of one connection and notes, in a {@link WireLog}, each
- * Purchase's request_id with the time its stream's first HEADERS frame started to arrive. Other
- * calls (GetEvent, health, ...) are decoded for their headers only and ignored.
+ * Purchase's and PlaceBid's request_id with the time its stream's first HEADERS frame started to
+ * arrive. Other calls (GetEvent, health, ...) are decoded for their headers only and ignored.
  */
 public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   static final String PURCHASE_PATH = "/" + FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName();
+  static final String PLACE_BID_PATH = "/" + FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName();
 
   private final WireLog log;
   private final GrpcStreamDecoder decoder = new GrpcStreamDecoder(true, this);
   private final Set<Integer> purchaseStreams = new HashSet<>();
+  private final Set<Integer> bidStreams = new HashSet<>();
 
   public PurchaseTap(WireLog log) {
     this.log = log;
@@ -35,23 +38,30 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
 
   @Override
   public void headers(int streamId, Map<String, String> headers, boolean endStream, long streamStartMicros) {
-    if (!endStream && PURCHASE_PATH.equals(headers.get(":path"))) purchaseStreams.add(streamId);
+    if (endStream) return;
+    String path = headers.get(":path");
+    if (PURCHASE_PATH.equals(path)) purchaseStreams.add(streamId);
+    if (PLACE_BID_PATH.equals(path)) bidStreams.add(streamId);
   }
 
   @Override
   public void reset(int streamId, long errorCode) {
     purchaseStreams.remove(streamId);
+    bidStreams.remove(streamId);
   }
 
   @Override
   public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {
-    if (!purchaseStreams.remove(streamId)) return; // not a Purchase, or its request already noted
+    boolean purchase = purchaseStreams.remove(streamId);
+    boolean bid = bidStreams.remove(streamId);
+    if (!purchase && !bid) return; // not a Purchase or PlaceBid, or its request already noted
     if (compressed) {
       log.undecodable();
       return;
     }
     try {
-      String requestId = PurchaseRequest.parseFrom(message).getRequestId();
+      String requestId = purchase ? PurchaseRequest.parseFrom(message).getRequestId()
+          : PlaceBidRequest.parseFrom(message).getRequestId();
       if (requestId.isEmpty()) log.undecodable();
       else log.arrived(requestId, streamStartMicros);
     } catch (InvalidProtocolBufferException e) {

@@ -8,7 +8,7 @@ record CliRun(int exitCode, String out, String err) {
   static CliRun run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    var cli = FlashSaleCli.commandLine();
+    var cli = flashsale.client.lab.FlashSaleLab.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int exitCode = cli.execute(args);

@@ -3,6 +3,8 @@ package flashsale.client.wire;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetEventResponse;
+import flashsale.v1.PlaceBidRequest;
+import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
@@ -41,6 +43,13 @@ final class CapturedCalls {
           }
 
           @Override
+          public void placeBid(PlaceBidRequest request, StreamObserver<PlaceBidResponse> response) {
+            response.onNext(PlaceBidResponse.newBuilder()
+                .setDecision(PurchaseDecision.newBuilder().setRequestId(request.getRequestId())).build());
+            response.onCompleted();
+          }
+
+          @Override
           public void getEvent(GetEventRequest request, StreamObserver<GetEventResponse> response) {
             response.onNext(GetEventResponse.getDefaultInstance());
             response.onCompleted();
@@ -52,6 +61,11 @@ final class CapturedCalls {
 
   /** The client-to-server bytes of a GetEvent and then one Purchase per id, all on one connection. */
   static byte[] capture(List<String> requestIds) throws Exception {
+    return capture(requestIds, List.of());
+  }
+
+  /** As {@link #capture(List)}, then one PlaceBid per {@code bidIds}. */
+  static byte[] capture(List<String> requestIds, List<String> bidIds) throws Exception {
     Server server = echoServer();
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     try (ServerSocket proxy = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
@@ -63,6 +77,10 @@ final class CapturedCalls {
         stub.getEvent(GetEventRequest.newBuilder().setEventId("shoes").build());
         for (String id : requestIds) {
           stub.purchase(PurchaseRequest.newBuilder().setEventId("shoes").setUserId("user-" + id).setRequestId(id).setQuantity(1).build());
+        }
+        for (String id : bidIds) {
+          stub.placeBid(PlaceBidRequest.newBuilder().setEventId("guitar").setUserId("user-" + id).setRequestId(id)
+              .setAmountMinor(500).setCurrencyCode("USD").build());
         }
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

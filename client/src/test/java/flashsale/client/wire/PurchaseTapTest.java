@@ -50,6 +50,19 @@ class PurchaseTapTest {
   }
 
   @Test
+  void placeBidsAreNotedBesidePurchases() throws Exception {
+    byte[] bytes = CapturedCalls.capture(List.of("req-a"), List.of("bid-1", "bid-2"));
+    WireLog log = new WireLog();
+    PurchaseTap tap = new PurchaseTap(log);
+    for (int i = 0; i < bytes.length; i++) tap.feed(bytes, i, 1, 10_000 + i);
+    assertNull(tap.broken());
+    assertEquals(3, log.size(), "one purchase and two bids");
+    long bid1 = log.wireMicros("bid-1").orElseThrow();
+    assertTrue(log.wireMicros("req-a").orElseThrow() < bid1 && bid1 < log.wireMicros("bid-2").orElseThrow(),
+        "in the order they were sent");
+  }
+
+  @Test
   void oneReadYieldsEveryPurchaseAtThatRead() {
     Map<String, Long> seen = feedInReads(wire, new int[0]);
     assertEquals(Map.of("req-a", 1_000L, "req-b", 1_000L, "req-c", 1_000L), seen);

@@ -27,7 +27,7 @@ class ArchitectureTest {
   static void importClasses() {
     production = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(location -> !location.contains("-tests.jar")) // common's test-jar, in a reactor build
+        .withImportOption(location -> !location.contains("-tests.jar")) // store's test-jar, in a reactor build
         .importPackages("flashsale");
   }
 

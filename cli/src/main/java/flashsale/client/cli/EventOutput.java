@@ -1,0 +1,82 @@
+package flashsale.client.cli;
+
+import com.google.protobuf.Duration;
+import flashsale.client.cli.TextTable;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGetEventResponse;
+import flashsale.v1.EventCounters;
+import flashsale.v1.LossReason;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.RegionStatus;
+import flashsale.v1.SlotStatus;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Human-readable output of the admin commands: events, counters, the decision log, regions. */
+final class EventOutput {
+  private EventOutput() {}
+
+  static void printEvent(Event e, OutputOptions output, PrintWriter out) {
+    out.printf("event %s: %s, %s%n", e.getEventId(), e.getItem(), e.getMode().name().replace("EVENT_MODE_", ""));
+    out.printf("  stock %d, per-user limit %d, regions %s%n", e.getStock(), e.getPerUserLimit(),
+        String.join(", ", e.getRegionsList()));
+    out.printf("  start %s  end %s%n", output.time(e.getStartTime()), output.time(e.getEndTime()));
+    if (e.getSlotsCount() > 0) {
+      out.printf("  reservation slots %s%n", String.join(", ",
+          e.getSlotsList().stream().map(s -> s.getName() + " (" + s.getCapacity() + ")").toList()));
+    }
+  }
+
+  /** Each slot's units left of its capacity, as {@code 18:00 1/4, 19:00 4/4}. */
+  static String slotsLeft(List<SlotStatus> slots) {
+    return String.join(", ", slots.stream().map(s -> s.getName() + " " + s.getRemaining() + "/" + s.getCapacity()).toList());
+  }
+
+  static void printAdminView(EventAdminServiceGetEventResponse r, OutputOptions output, PrintWriter out) {
+    printEvent(r.getEvent(), output, out);
+    EventCounters c = r.getCounters();
+    out.printf("  state %s%s%n", r.getState().name().replace("EVENT_STATE_", ""),
+        r.hasSoldOutTime() ? ", sold out at " + output.time(r.getSoldOutTime()) : "");
+    out.printf("  remaining %d, sold %d; decisions %d (won %d, lost %d, late %d), pending %d%n",
+        c.getRemainingStock(), c.getUnitsSold(), c.getDecisions(), c.getWins(), c.getLosses(),
+        c.getLateTickets(), c.getPendingTickets());
+    if (c.getSlotsCount() > 0) out.printf("  slots left %s%n", slotsLeft(c.getSlotsList()));
+  }
+
+  static void printDecisions(List<PurchaseDecision> decisions, OutputOptions output, PrintWriter out) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("RANK", "OUTCOME", "REGION", "USER", "QTY", "REQUEST", "ARRIVED", "DECIDED", "NOTE"));
+    boolean slotted = decisions.stream().anyMatch(d -> d.getSlotsCount() > 0);
+    if (slotted) rows.set(0, List.of("RANK", "OUTCOME", "REGION", "USER", "QTY", "REQUEST", "ARRIVED", "DECIDED", "SLOT", "NOTE"));
+    for (PurchaseDecision d : decisions) {
+      String note = (d.getLossReason() == LossReason.LOSS_REASON_UNSPECIFIED
+              ? "" : d.getLossReason().name().replace("LOSS_REASON_", ""))
+          + (d.getLate() ? " late" : "");
+      List<String> row = new ArrayList<>(List.of(Long.toString(d.getRank()), d.getOutcome().name().replace("OUTCOME_", ""),
+          d.getRegion(), d.getUserId(), Integer.toString(d.getQuantity()), d.getRequestId(),
+          output.time(d.getArrivalTime()), output.time(d.getDecideTime()), note.strip()));
+      if (slotted) row.add(8, d.getSlot());
+      rows.add(row);
+    }
+    out.print(TextTable.render(rows));
+    out.flush();
+    out.printf("%d decisions%n", decisions.size());
+  }
+
+  static void printRegions(List<RegionStatus> regions, OutputOptions output, PrintWriter out) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("REGION", "CONNECTED", "WATERMARK", "CLOCK OFFSET (ms)", "ROUND TRIP (ms)", "FLAGGED"));
+    for (RegionStatus r : regions) {
+      rows.add(List.of(r.getRegion(), r.getConnected() ? "yes" : "no", output.time(r.getWatermarkTime()),
+          millis(r.getClockOffset()), millis(r.getClockRoundTrip()), r.getClockFlagged() ? "FLAGGED" : "no"));
+    }
+    out.print(TextTable.render(rows));
+    out.flush();
+  }
+
+  private static String millis(Duration d) {
+    return String.format(Locale.ROOT, "%.3f", d.getSeconds() * 1e3 + d.getNanos() / 1e6);
+  }
+}

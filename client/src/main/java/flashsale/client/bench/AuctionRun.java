@@ -1,0 +1,219 @@
+package flashsale.client.bench;
+
+import flashsale.v1.AuctionResult;
+import flashsale.v1.AuctionSettings;
+import flashsale.v1.BidAnswer;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventKind;
+import flashsale.v1.EventMode;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.GetEventRequest;
+import flashsale.v1.PlaceBidRequest;
+import flashsale.v1.PlaceBidResponse;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.WinningBid;
+import flashsale.wire.Times;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToLongFunction;
+
+/**
+ * One auction close through GLOBAL_ORDER, judged against the wire: bids from every region are sent
+ * in a window around the (hard) close. The fair result replays the auction's rule (reserve,
+ * increment over the units-th best, best amount then earlier arrival) over the bids that reached
+ * their region before the close, in the order they reached it; the same replay over the order a
+ * first-come central store would see (wire time plus the region's one-way delay, refusing what
+ * reaches it after the close) is computed beside it.
+ */
+public final class AuctionRun {
+  private AuctionRun() {}
+
+  /** The auction's rules in minor units. */
+  public record Rules(int units, long reserveMinor, long incrementMinor) {}
+
+  /** One bid as sent, answered and seen at the wire. */
+  record Bid(String requestId, String region, long amountMinor, long wireMicros, BidAnswer answer) {}
+
+  /**
+   * What the close gave: winners as decided, as the wire order gives and as a central store would
+   * give; on-time bids (before the close at the wire) refused as closed, late bids judged.
+   */
+  public record Figures(int bids, int onTimeAtWire, int onTimeRefused, int lateJudged, List<String> winners,
+      List<String> winnersByWire, List<String> winnersCentral, Map<String, Integer> winnersPerRegion, long closeLatencyMicros) {
+
+    /** Share of the wire order's winners that won. */
+    public double precision() {
+      return overlap(winners);
+    }
+
+    public double centralPrecision() {
+      return overlap(winnersCentral);
+    }
+
+    private double overlap(List<String> actual) {
+      if (winnersByWire.isEmpty()) return 1;
+      Set<String> fair = new HashSet<>(winnersByWire);
+      return (double) actual.stream().filter(fair::contains).count() / winnersByWire.size();
+    }
+
+    public List<String> describe() {
+      return List.of(
+          String.format(java.util.Locale.ROOT, "AUCTION (GLOBAL_ORDER): %d bids around a hard close, %d reached their"
+              + " region before it; winners as the wire order gives: %d of %d (precision %.3f); on-time bids refused"
+              + " as closed: %d, late bids judged: %d; result told %.1f ms after the close",
+              bids, onTimeAtWire, Math.round(precision() * winnersByWire.size()), winnersByWire.size(), precision(),
+              onTimeRefused, lateJudged, closeLatencyMicros / 1000.0),
+          String.format(java.util.Locale.ROOT, "  a first-come central store (computed: wire time plus each region's"
+              + " one-way delay, refusing what reaches it after the close) would give precision %.3f; winners per"
+              + " region decided / wire / central: %s", centralPrecision(), winnersPerRegion));
+    }
+  }
+
+  /**
+   * Creates auction {@code eventId} closing {@code closeInMillis} from now, sends {@code perRegion}
+   * bids from each region spread over {@code windowMillis} centred on the close, waits for the
+   * result and judges it.
+   */
+  public static Figures run(Channel admin, Map<String, Channel> regions, String eventId, Rules rules, int perRegion,
+      long closeInMillis, long windowMillis, long seed, ToLongFunction<String> wireMicros,
+      Map<String, Long> oneWayDelayMillis) throws InterruptedException {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    long closeMicros = nowMicros + closeInMillis * 1000;
+    createEvent(admin, eventId, rules, List.copyOf(regions.keySet()), nowMicros - 1_000_000, closeMicros);
+    record Planned(String requestId, String region, long amountMinor, long atMicros) {}
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Planned> plan = new ArrayList<>();
+    for (String region : regions.keySet()) {
+      for (int i = 0; i < perRegion; i++) {
+        long at = closeMicros - windowMillis * 500 + random.nextLong(windowMillis * 1000);
+        plan.add(new Planned(eventId + "-" + region + "-" + i, region,
+            rules.reserveMinor() + random.nextLong(100) * rules.incrementMinor(), at));
+      }
+    }
+    plan.sort(Comparator.comparingLong(Planned::atMicros));
+    Map<String, PurchaseDecision> decisions = new ConcurrentHashMap<>();
+    CountDownLatch answered = new CountDownLatch(plan.size());
+    long startNanos = System.nanoTime();
+    long startMicros = System.currentTimeMillis() * 1000;
+    for (Planned p : plan) {
+      long due = startNanos + (p.atMicros() - startMicros) * 1000;
+      for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
+      FlashSaleServiceGrpc.newStub(regions.get(p.region())).withDeadlineAfter(30, TimeUnit.SECONDS).placeBid(
+          PlaceBidRequest.newBuilder().setEventId(eventId).setRequestId(p.requestId()).setUserId("bidder-" + p.requestId())
+              .setAmountMinor(p.amountMinor()).setCurrencyCode("USD").build(),
+          new StreamObserver<>() {
+            @Override
+            public void onNext(PlaceBidResponse response) {
+              decisions.put(p.requestId(), response.getDecision());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              answered.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              answered.countDown();
+            }
+          });
+    }
+    if (!answered.await(60, TimeUnit.SECONDS)) throw new IllegalStateException("bids of " + eventId + " unanswered after 60 s");
+    AuctionResult result = awaitClose(regions.values().iterator().next(), eventId);
+    long toldMicros = System.currentTimeMillis() * 1000;
+    List<Bid> bids = new ArrayList<>();
+    for (Planned p : plan) {
+      PurchaseDecision d = decisions.get(p.requestId());
+      long wire = wireMicros.applyAsLong(p.requestId());
+      if (d == null || wire == 0) continue;
+      bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, d.getBid().getAnswer()));
+    }
+    List<String> winners = result.getWinningBidsList().stream().map(WinningBid::getRequestId).toList();
+    return judge(bids, winners, rules, Times.micros(result.getCloseTime()), oneWayDelayMillis,
+        Math.max(0, toldMicros - Times.micros(result.getCloseTime())));
+  }
+
+  /** Replays the rule over the wire order and over the central-store order. */
+  static Figures judge(List<Bid> bids, List<String> winners, Rules rules, long closeMicros,
+      Map<String, Long> oneWayDelayMillis, long closeLatencyMicros) {
+    ToLongFunction<Bid> atCentral = b -> b.wireMicros() + oneWayDelayMillis.getOrDefault(b.region(), 0L) * 1000;
+    List<String> byWire = replay(bids, Bid::wireMicros, rules, closeMicros);
+    List<String> central = replay(bids, atCentral, rules, closeMicros);
+    int onTime = 0;
+    int onTimeRefused = 0;
+    int lateJudged = 0;
+    for (Bid b : bids) {
+      boolean early = b.wireMicros() < closeMicros;
+      if (early) onTime++;
+      if (early && b.answer() == BidAnswer.BID_ANSWER_CLOSED) onTimeRefused++;
+      if (!early && b.answer() != BidAnswer.BID_ANSWER_CLOSED) lateJudged++;
+    }
+    Map<String, String> regionOf = new java.util.HashMap<>();
+    bids.forEach(b -> regionOf.put(b.requestId(), b.region()));
+    Map<String, Integer> perRegion = new TreeMap<>();
+    for (String region : new TreeSet<>(regionOf.values())) {
+      perRegion.put(region + " decided", (int) winners.stream().filter(id -> region.equals(regionOf.get(id))).count());
+      perRegion.put(region + " wire", (int) byWire.stream().filter(id -> region.equals(regionOf.get(id))).count());
+      perRegion.put(region + " central", (int) central.stream().filter(id -> region.equals(regionOf.get(id))).count());
+    }
+    return new Figures(bids.size(), onTime, onTimeRefused, lateJudged, winners, byWire, central, perRegion,
+        closeLatencyMicros);
+  }
+
+  /**
+   * The auction's rule over the bids arriving before the close, in arrival order: accepted when at
+   * least the reserve and, once {@code units} bids stand, the last one's amount plus the increment.
+   */
+  static List<String> replay(List<Bid> bids, ToLongFunction<Bid> arrivalMicros, Rules rules, long closeMicros) {
+    Comparator<Bid> bestFirst = Comparator.comparingLong(Bid::amountMinor).reversed()
+        .thenComparingLong(arrivalMicros).thenComparing(Bid::requestId);
+    TreeSet<Bid> standing = new TreeSet<>(bestFirst);
+    bids.stream().filter(b -> arrivalMicros.applyAsLong(b) < closeMicros).sorted(Comparator.comparingLong(arrivalMicros))
+        .forEach(b -> {
+          long toBeat = standing.size() < rules.units() ? rules.reserveMinor()
+              : Math.max(rules.reserveMinor(), standing.last().amountMinor() + rules.incrementMinor());
+          if (b.amountMinor() < toBeat) return;
+          standing.add(b);
+          if (standing.size() > rules.units()) standing.pollLast();
+        });
+    return standing.stream().map(Bid::requestId).toList();
+  }
+
+  private static AuctionResult awaitClose(Channel region, String eventId) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      AuctionResult result = FlashSaleServiceGrpc.newBlockingStub(region).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getEvent(GetEventRequest.newBuilder().setEventId(eventId).build()).getAuction();
+      if (result.getClosed()) return result;
+      if (System.nanoTime() > deadline) throw new IllegalStateException("auction " + eventId + " not closed after 30 s");
+      Thread.sleep(5);
+    }
+  }
+
+  private static void createEvent(Channel admin, String eventId, Rules rules, List<String> regions, long startMicros,
+      long closeMicros) {
+    Event event = Event.newBuilder().setEventId(eventId).setItem("signed guitar").setStock(rules.units())
+        .setStartTime(Times.timestamp(startMicros)).setEndTime(Times.timestamp(closeMicros)).setPerUserLimit(1)
+        .addAllRegions(regions).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER).setKind(EventKind.EVENT_KIND_AUCTION)
+        .setAuction(AuctionSettings.newBuilder().setUnits(rules.units()).setReservePriceMinor(rules.reserveMinor())
+            .setMinIncrementMinor(rules.incrementMinor()).setCurrencyCode("USD"))
+        .build();
+    EventAdminServiceGrpc.newBlockingStub(admin)
+        .createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
+  }
+}

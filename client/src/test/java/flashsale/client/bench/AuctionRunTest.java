@@ -1,0 +1,61 @@
+package flashsale.client.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import flashsale.client.bench.AuctionRun.Bid;
+import flashsale.client.bench.AuctionRun.Rules;
+import flashsale.v1.BidAnswer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The auction demo's judge: the auction's rule replayed over the wire order and a central store's. */
+class AuctionRunTest {
+  private static final Rules ONE_UNIT = new Rules(1, 100, 10);
+  private static final long CLOSE = 1_000_000;
+
+  private static Bid bid(String id, String region, long amount, long wireMicros, BidAnswer answer) {
+    return new Bid(id, region, amount, wireMicros, answer);
+  }
+
+  @Test
+  void aFarBidJustBeforeTheCloseWinsAtTheWireAndIsLostByACentralStore() {
+    var bids = List.of(
+        bid("near-early", "near", 200, CLOSE - 50_000, BidAnswer.BID_ANSWER_ACCEPTED),
+        bid("far-last", "far", 300, CLOSE - 1_000, BidAnswer.BID_ANSWER_ACCEPTED),   // 1 ms before the close
+        bid("near-late", "near", 400, CLOSE + 1_000, BidAnswer.BID_ANSWER_CLOSED));  // 1 ms after it
+    var figures = AuctionRun.judge(bids, List.of("far-last"), ONE_UNIT, CLOSE, Map.of("near", 1L, "far", 30L), 5_000);
+
+    assertEquals(List.of("far-last"), figures.winnersByWire());
+    assertEquals(1.0, figures.precision());
+    assertEquals(List.of("near-early"), figures.winnersCentral(), "far-last reaches a central store 29 ms late");
+    assertEquals(0.0, figures.centralPrecision());
+    assertEquals(2, figures.onTimeAtWire());
+    assertEquals(0, figures.onTimeRefused());
+    assertEquals(0, figures.lateJudged());
+    assertEquals(Map.of("far decided", 1, "far wire", 1, "far central", 0, "near decided", 0, "near wire", 0,
+        "near central", 1), figures.winnersPerRegion());
+  }
+
+  @Test
+  void theReplayKeepsTheIncrementRuleNotJustTheHighestAmounts() {
+    // 105 arrives after 100 but does not beat it by the increment: 100 stands.
+    var bids = List.of(
+        bid("a", "near", 100, 10, BidAnswer.BID_ANSWER_ACCEPTED),
+        bid("b", "far", 105, 20, BidAnswer.BID_ANSWER_OUTBID));
+    assertEquals(List.of("a"), AuctionRun.replay(bids, Bid::wireMicros, ONE_UNIT, CLOSE));
+    var two = new Rules(2, 100, 10);
+    assertEquals(List.of("b", "a"), AuctionRun.replay(bids, Bid::wireMicros, two, CLOSE), "two units: both stand, best first");
+  }
+
+  @Test
+  void anOnTimeBidRefusedAsClosedAndALateOneJudgedAreCounted() {
+    var bids = List.of(
+        bid("on-time", "far", 200, CLOSE - 10, BidAnswer.BID_ANSWER_CLOSED),
+        bid("late", "near", 200, CLOSE + 10, BidAnswer.BID_ANSWER_ACCEPTED));
+    var figures = AuctionRun.judge(bids, List.of("late"), ONE_UNIT, CLOSE, Map.of(), 0);
+    assertEquals(1, figures.onTimeRefused());
+    assertEquals(1, figures.lateJudged());
+    assertEquals(0.0, figures.precision());
+  }
+}

@@ -1,0 +1,248 @@
+package flashsale.shard;
+
+import flashsale.sale.Ticket;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.PriorityQueue;
+
+/**
+ * SHARDED mode at one region, for one event: the hold-and-borrow policy. A purchase first tries
+ * this region's shard. When the shard is short it is held (oldest stamp first, so borrowed units
+ * go to the earliest buyers here) and the arbiter is told at once, so its rebalancer moves stock
+ * here; after each answered report the oldest held purchase is retried, one at a time, so none
+ * overtakes another. A held purchase past its hold answers "retry" with nothing decided; once the
+ * arbiter says every shard is empty, all held purchases are decided (lost) at once.
+ *
+ * <p>Pure: it returns {@link Step}s for the adapter to carry out (store calls, reports, answers)
+ * and reads time only as the {@code nowNanos} it is given.
+ *
+ * @param <H> the adapter's handle for a waiting purchase (its open call); opaque here
+ */
+public final class ShardHoldQueue<H> {
+  private static final long DEMAND_WINDOW_NANOS = 250_000_000L;
+
+  /** A purchase waiting for borrowed stock until {@code deadlineNanos}. */
+  public record Held<H>(Ticket ticket, H handle, long deadlineNanos) {}
+
+  /** Why a purchase goes to the shard store, which says what a failed store call means for the buyer. */
+  public enum Purpose {
+    /** Its first try on arrival: a failure is answered (retry with the same request id). */
+    FIRST_TRY,
+    /** The oldest held purchase, retried after a report: a failure leaves it held for the next retry. */
+    OLDEST_HELD,
+    /** Every shard is empty: the store decides it (lost); a failure is answered. */
+    SOLD_OUT
+  }
+
+  /** What the adapter does next. */
+  public sealed interface Step<H> {
+    /**
+     * Buy {@code ticket} from this region's shard ({@code eventSoldOut}: decide it even if short),
+     * answer the buyer if the store decided, and give the outcome to {@link #shardAnswered}.
+     */
+    record Buy<H>(Ticket ticket, H handle, boolean eventSoldOut, Purpose purpose) implements Step<H> {
+      /** A store failure is answered to the buyer (else the purchase stays held). */
+      public boolean failureAnswersBuyer() {
+        return purpose != Purpose.OLDEST_HELD;
+      }
+    }
+
+    /** Tell the arbiter this shard's state; give its answer to {@link #reportAnswered}. */
+    record Report<H>(long remainingUnits, long waitingUnits, long demandUnitsPerSecond) implements Step<H> {}
+
+    /** The hold ran out: answer "no stock arrived in time, retry", nothing decided. */
+    record Expire<H>(Ticket ticket, H handle) implements Step<H> {}
+  }
+
+  /** What the shard store said to a {@link Step.Buy}. */
+  public sealed interface ShardAnswer {
+    /** The store decided the purchase (won, lost or a stored retry). */
+    record Decided() implements ShardAnswer {}
+
+    /** The shard holds fewer units than asked; nothing was written. */
+    record Short(long remainingUnits) implements ShardAnswer {}
+
+    /** The store did not answer. */
+    record Failed() implements ShardAnswer {}
+  }
+
+  private final String eventId;
+  private final long holdNanos;
+  private final PriorityQueue<Held<H>> held = new PriorityQueue<>(Comparator.comparingLong(h -> h.ticket().stampMicros()));
+  /** The arbiter said every shard is empty and nothing is in flight. */
+  private boolean soldOut;
+  /** The oldest held purchase is at the store; only one at a time keeps them in order. */
+  private Held<H> oldestAtStore;
+  private boolean reportInFlight;
+  private long lastRemainingUnits;
+  private long lastActivityNanos;
+  private long windowStartNanos;
+  private long windowUnits;
+  private long previousWindowUnits;
+
+  public ShardHoldQueue(String eventId, long initialUnits, long holdNanos, long nowNanos) {
+    if (holdNanos <= 0) throw new IllegalArgumentException("hold " + holdNanos + " ns <= 0");
+    this.eventId = eventId;
+    this.holdNanos = holdNanos;
+    this.lastRemainingUnits = initialUnits;
+    this.windowStartNanos = nowNanos;
+    this.lastActivityNanos = nowNanos;
+  }
+
+  /** A purchase arrives: it goes to the shard, unless earlier buyers here are waiting for stock. */
+  public List<Step<H>> purchase(Ticket ticket, H handle, long nowNanos) {
+    requireEvent(ticket);
+    asked(ticket.quantity(), nowNanos);
+    if (!held.isEmpty() && !soldOut) {
+      held.add(new Held<>(ticket, handle, nowNanos + holdNanos)); // no overtaking the earlier ones
+      return List.of();
+    }
+    return List.of(new Step.Buy<>(ticket, handle, soldOut, Purpose.FIRST_TRY));
+  }
+
+  /** The store answered {@code buy}. */
+  public List<Step<H>> shardAnswered(Step.Buy<H> buy, ShardAnswer answer, long nowNanos) {
+    List<Step<H>> steps = new ArrayList<>();
+    switch (buy.purpose()) {
+      case FIRST_TRY -> {
+        if (answer instanceof ShardAnswer.Short s) {
+          lastRemainingUnits = s.remainingUnits();
+          held.add(new Held<>(buy.ticket(), buy.handle(), nowNanos + holdNanos));
+          report(steps, nowNanos); // a borrow: tell the arbiter now rather than at the next tick
+        }
+      }
+      case OLDEST_HELD -> {
+        if (oldestAtStore == null || oldestAtStore.ticket() != buy.ticket()) {
+          throw new IllegalStateException("answer for " + buy.ticket().requestId() + " of " + eventId + " is not the one at the store");
+        }
+        Held<H> head = oldestAtStore;
+        oldestAtStore = null;
+        switch (answer) {
+          case ShardAnswer.Decided d -> {
+            held.remove(head);
+            drain(steps);
+          }
+          case ShardAnswer.Short s -> {
+            lastRemainingUnits = s.remainingUnits();
+            if (soldOut) drain(steps); // sold out meanwhile: decide it with the rest
+          }
+          case ShardAnswer.Failed f -> {
+            if (soldOut) drain(steps); // else it stays held: the next report retries it, or its hold runs out
+          }
+        }
+      }
+      case SOLD_OUT -> {
+        if (answer instanceof ShardAnswer.Short) {
+          throw new IllegalStateException("a sold-out buy of " + buy.ticket().requestId() + " came back short");
+        }
+      }
+    }
+    return steps;
+  }
+
+  /** The arbiter answered a {@link Step.Report}: {@code eventSoldOut}, or empty when the report failed. */
+  public List<Step<H>> reportAnswered(Optional<Boolean> eventSoldOut) {
+    reportInFlight = false;
+    List<Step<H>> steps = new ArrayList<>();
+    if (eventSoldOut.isEmpty()) return steps; // the next tick reports again
+    soldOut = eventSoldOut.get();
+    drain(steps);
+    return steps;
+  }
+
+  /** The periodic tick: holds that ran out are answered, and the arbiter hears the shard's state. */
+  public List<Step<H>> tick(long nowNanos) {
+    List<Step<H>> steps = new ArrayList<>();
+    held.removeIf(h -> {
+      if (h == oldestAtStore || nowNanos < h.deadlineNanos()) return false;
+      steps.add(new Step.Expire<>(h.ticket(), h.handle()));
+      return true;
+    });
+    report(steps, nowNanos);
+    return steps;
+  }
+
+  /** The held purchase with {@code requestId}, if any (it is pending). */
+  public Optional<Ticket> heldTicket(String requestId) {
+    return held.stream().map(Held::ticket).filter(t -> t.requestId().equals(requestId)).findFirst();
+  }
+
+  /** Something is held, or a purchase came within the last {@code quietNanos}: keep reporting. */
+  public boolean active(long nowNanos, long quietNanos) {
+    return !held.isEmpty() || nowNanos - lastActivityNanos < quietNanos;
+  }
+
+  /** Empties the queue (shutdown): the adapter fails every returned purchase. */
+  public List<Held<H>> releaseAll() {
+    List<Held<H>> all = new ArrayList<>(held);
+    held.clear();
+    oldestAtStore = null;
+    return all;
+  }
+
+  public int heldCount() {
+    return held.size();
+  }
+
+  public boolean soldOut() {
+    return soldOut;
+  }
+
+  /** Retries the oldest held purchase, or, once sold out everywhere, decides them all. */
+  private void drain(List<Step<H>> steps) {
+    if (soldOut) {
+      // No order to keep among losers: every held purchase is decided at once (the one at the
+      // store, if any, is decided there).
+      held.removeIf(h -> {
+        if (h == oldestAtStore) return false;
+        steps.add(new Step.Buy<>(h.ticket(), h.handle(), true, Purpose.SOLD_OUT));
+        return true;
+      });
+      return;
+    }
+    Held<H> head = held.peek();
+    if (oldestAtStore != null || head == null) return;
+    oldestAtStore = head;
+    steps.add(new Step.Buy<>(head.ticket(), head.handle(), false, Purpose.OLDEST_HELD));
+  }
+
+  private void report(List<Step<H>> steps, long nowNanos) {
+    if (reportInFlight) return;
+    reportInFlight = true;
+    long waitingUnits = held.stream().mapToLong(h -> h.ticket().quantity()).sum();
+    steps.add(new Step.Report<>(lastRemainingUnits, waitingUnits, demandUnitsPerSecond(nowNanos)));
+  }
+
+  private void asked(int units, long nowNanos) {
+    roll(nowNanos);
+    windowUnits += units;
+    lastActivityNanos = nowNanos;
+  }
+
+  /** Units asked for per second over the current and the previous window. */
+  long demandUnitsPerSecond(long nowNanos) {
+    roll(nowNanos);
+    long spanNanos = DEMAND_WINDOW_NANOS + (nowNanos - windowStartNanos);
+    return (previousWindowUnits + windowUnits) * 1_000_000_000L / Math.max(1, spanNanos);
+  }
+
+  private void roll(long nowNanos) {
+    while (nowNanos - windowStartNanos >= DEMAND_WINDOW_NANOS) {
+      previousWindowUnits = windowUnits;
+      windowUnits = 0;
+      windowStartNanos += DEMAND_WINDOW_NANOS;
+      if (nowNanos - windowStartNanos >= 2 * DEMAND_WINDOW_NANOS) {
+        previousWindowUnits = 0;
+        windowStartNanos = nowNanos;
+      }
+    }
+  }
+
+  private void requireEvent(Ticket ticket) {
+    if (!ticket.eventId().equals(eventId)) {
+      throw new IllegalArgumentException("ticket " + ticket.requestId() + " of " + ticket.eventId() + " in the queue of " + eventId);
+    }
+  }
+}

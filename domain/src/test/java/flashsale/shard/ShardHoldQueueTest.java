@@ -1,0 +1,190 @@
+package flashsale.shard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.Ticket;
+import flashsale.shard.ShardHoldQueue.Purpose;
+import flashsale.shard.ShardHoldQueue.ShardAnswer;
+import flashsale.shard.ShardHoldQueue.Step;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The SHARDED hold-and-borrow policy at one region, driven directly and by seeded random schedules. */
+class ShardHoldQueueTest {
+  private static final long HOLD_NANOS = 1_000_000_000L;
+  private static final ShardAnswer.Decided DECIDED = new ShardAnswer.Decided();
+
+  private static Ticket ticket(String requestId, long stampMicros) {
+    return new Ticket("ev", requestId, "user-" + requestId, 1, "east", stampMicros);
+  }
+
+  private static <H> Step.Buy<H> onlyBuy(List<Step<H>> steps) {
+    List<Step.Buy<H>> buys = buys(steps);
+    assertEquals(1, buys.size(), steps.toString());
+    return buys.getFirst();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <H> List<Step.Buy<H>> buys(List<Step<H>> steps) {
+    return steps.stream().filter(s -> s instanceof Step.Buy).map(s -> (Step.Buy<H>) s).toList();
+  }
+
+  @Test
+  void aShortShardHoldsThePurchaseReportsAtOnceAndLetsNoLaterBuyerOvertakeIt() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    var first = onlyBuy(queue.purchase(ticket("a", 10), "call-a", 0));
+    assertEquals(Purpose.FIRST_TRY, first.purpose());
+
+    List<Step<String>> afterShort = queue.shardAnswered(first, new ShardAnswer.Short(0), 1);
+    assertEquals(1, afterShort.size(), afterShort.toString());
+    var report = (Step.Report<String>) afterShort.getFirst(); // held, and the arbiter hears it at once
+    assertEquals(0, report.remainingUnits());
+    assertEquals(1, report.waitingUnits());
+    assertEquals(List.of(), queue.purchase(ticket("b", 20), "call-b", 2), "b waits behind a: no store call");
+    assertEquals(2, queue.heldCount());
+    assertEquals(Optional.of(ticket("b", 20)), queue.heldTicket("b"));
+  }
+
+  @Test
+  void afterEachReportTheOldestHeldIsRetriedOneAtATime() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    queue.shardAnswered(onlyBuy(queue.purchase(ticket("late", 30), "late", 0)), new ShardAnswer.Short(0), 0);
+    queue.purchase(ticket("early", 5), "early", 0); // stamped earlier, arrived later: served first
+
+    var retry = onlyBuy(queue.reportAnswered(Optional.of(false)));
+    assertEquals(Purpose.OLDEST_HELD, retry.purpose());
+    assertEquals("early", retry.ticket().requestId());
+    assertEquals(List.of(), queue.reportAnswered(Optional.of(false)), "one retry at the store at a time");
+
+    var next = onlyBuy(queue.shardAnswered(retry, DECIDED, 1));
+    assertEquals("late", next.ticket().requestId());
+    assertEquals(List.of(), queue.shardAnswered(next, new ShardAnswer.Short(0), 2), "short again: stays held");
+    assertEquals(1, queue.heldCount());
+    assertFalse(retry.failureAnswersBuyer(), "a failed retry leaves the purchase held");
+  }
+
+  @Test
+  void aHoldRunsOutWithNothingDecidedExceptTheOneAtTheStore() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    queue.shardAnswered(onlyBuy(queue.purchase(ticket("a", 1), "a", 0)), new ShardAnswer.Short(0), 0);
+    queue.purchase(ticket("b", 2), "b", 0);
+    queue.reportAnswered(Optional.of(false)); // a goes to the store
+
+    List<Step<String>> steps = queue.tick(HOLD_NANOS);
+    assertEquals(List.of(new Step.Expire<String>(ticket("b", 2), "b")),
+        steps.stream().filter(s -> s instanceof Step.Expire).toList());
+    assertEquals(Optional.of(ticket("a", 1)), queue.heldTicket("a"), "a is at the store: its answer decides it");
+  }
+
+  @Test
+  void soldOutEverywhereDecidesEveryHeldPurchaseAtOnce() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    queue.shardAnswered(onlyBuy(queue.purchase(ticket("a", 1), "a", 0)), new ShardAnswer.Short(0), 0);
+    queue.purchase(ticket("b", 2), "b", 0);
+    queue.purchase(ticket("c", 3), "c", 0);
+    var atStore = onlyBuy(queue.reportAnswered(Optional.of(false)));
+
+    List<Step.Buy<String>> lose = buys(queue.reportAnswered(Optional.of(true)));
+    assertEquals(List.of("b", "c"), lose.stream().map(b -> b.ticket().requestId()).sorted().toList());
+    assertTrue(lose.stream().allMatch(b -> b.eventSoldOut() && b.purpose() == Purpose.SOLD_OUT));
+    var last = onlyBuy(queue.shardAnswered(atStore, new ShardAnswer.Short(0), 1));
+    assertEquals("a", last.ticket().requestId(), "the one at the store is decided once it comes back short");
+    assertEquals(0, queue.heldCount());
+    assertTrue(onlyBuy(queue.purchase(ticket("d", 4), "d", 2)).eventSoldOut(), "later buyers are decided at once");
+  }
+
+  @Test
+  void aReportIsNotSentAgainWhileOneIsInFlight() {
+    var queue = new ShardHoldQueue<String>("ev", 5, HOLD_NANOS, 0);
+    assertEquals(1, queue.tick(1).size());
+    assertEquals(List.of(), queue.tick(2));
+    queue.reportAnswered(Optional.empty()); // failed: the next tick reports again
+    assertEquals(1, queue.tick(3).size());
+  }
+
+  /**
+   * Random schedules of arrivals, store answers (decided, short, failed) in any order, reports
+   * and ticks: every purchase is answered exactly once (decided, failed or expired) once the
+   * event is sold out and every call has come back; a retry never passes over an older held one.
+   */
+  @Test
+  void randomSchedulesAnswerEveryPurchaseOnceAndRetryOldestFirst() {
+    for (long seed = 1; seed <= 2_000; seed++) {
+      Random random = new Random(seed);
+      var queue = new ShardHoldQueue<String>("ev", random.nextInt(3), HOLD_NANOS, 0);
+      Deque<Step.Buy<String>> atStore = new ArrayDeque<>();
+      Map<String, Ticket> waiting = new HashMap<>();
+      Set<String> answered = new HashSet<>();
+      List<Boolean> reports = new ArrayList<>();
+      long now = 0;
+      int arrivals = 0;
+      boolean soldOut = false;
+      for (int step = 0; step < 400; step++) {
+        now += random.nextInt(50_000_000);
+        List<Step<String>> steps = new ArrayList<>();
+        int action = random.nextInt(10);
+        if (action < 4 && arrivals < 60) {
+          Ticket t = ticket("r" + arrivals++, now / 1_000);
+          waiting.put(t.requestId(), t);
+          steps.addAll(queue.purchase(t, t.requestId(), now));
+        } else if (action < 7 && !atStore.isEmpty()) {
+          var buy = random.nextBoolean() ? atStore.pollFirst() : atStore.pollLast();
+          ShardAnswer answer = buy.eventSoldOut() || random.nextInt(3) == 0 ? DECIDED
+              : random.nextBoolean() ? new ShardAnswer.Short(0) : new ShardAnswer.Failed();
+          if (answer instanceof ShardAnswer.Decided || (answer instanceof ShardAnswer.Failed && buy.failureAnswersBuyer())) {
+            assertTrue(answered.add(buy.ticket().requestId()), "seed " + seed + ": answered twice " + buy.ticket());
+          }
+          steps.addAll(queue.shardAnswered(buy, answer, now));
+        } else if (action < 8 && !reports.isEmpty()) {
+          reports.removeFirst();
+          soldOut |= step > 300;
+          steps.addAll(queue.reportAnswered(random.nextInt(5) == 0 ? Optional.empty() : Optional.of(soldOut)));
+        } else {
+          steps.addAll(queue.tick(now));
+        }
+        for (Step<String> s : steps) {
+          switch (s) {
+            case Step.Buy<String> buy -> {
+              if (buy.purpose() == Purpose.OLDEST_HELD) {
+                assertTrue(atStore.stream().noneMatch(b -> b.purpose() == Purpose.OLDEST_HELD), "seed " + seed + ": two retries");
+                long olderHeld = waiting.values().stream().filter(t -> !answered.contains(t.requestId()))
+                    .filter(t -> queue.heldTicket(t.requestId()).isPresent())
+                    .filter(t -> t.stampMicros() < buy.ticket().stampMicros()).count();
+                assertEquals(0, olderHeld, "seed " + seed + ": retry of " + buy.ticket() + " passes over an older one");
+              }
+              atStore.add(buy);
+            }
+            case Step.Report<String> r -> reports.add(true);
+            case Step.Expire<String> e -> assertTrue(answered.add(e.handle()), "seed " + seed + ": expired twice " + e);
+          }
+        }
+      }
+      // Sold out and every call back: nothing may be left waiting.
+      for (int round = 0; round < 1_000 && (queue.heldCount() > 0 || !atStore.isEmpty()); round++) {
+        List<Step<String>> steps = new ArrayList<>();
+        if (!atStore.isEmpty()) {
+          var buy = atStore.pollFirst();
+          if (buy.eventSoldOut()) assertTrue(answered.add(buy.ticket().requestId()), "seed " + seed);
+          steps.addAll(queue.shardAnswered(buy, buy.eventSoldOut() ? DECIDED : new ShardAnswer.Short(0), now));
+        } else {
+          reports.clear();
+          steps.addAll(queue.reportAnswered(Optional.of(true)));
+        }
+        steps.forEach(s -> { if (s instanceof Step.Buy<String> b) atStore.add(b); });
+      }
+      assertEquals(0, queue.heldCount(), "seed " + seed + ": stranded after sold out");
+      for (String requestId : waiting.keySet()) assertTrue(answered.contains(requestId), "seed " + seed + ": " + requestId + " never answered");
+    }
+  }
+}
