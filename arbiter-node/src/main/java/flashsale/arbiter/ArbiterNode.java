@@ -26,6 +26,9 @@ import flashsale.sale.ErrorReason;
 import flashsale.sale.EventSpec;
 import flashsale.security.AuthInterceptor;
 import flashsale.store.ArbiterStore;
+import flashsale.store.OrderStore;
+import flashsale.store.OrderStores;
+import flashsale.arbiter.grpc.OrderGrpcService;
 import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;
@@ -111,6 +114,13 @@ public final class ArbiterNode implements AutoCloseable {
     this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools,
         new flashsale.arbiter.grpc.AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst()));
     loop.onFinished(admin::finished);
+    // After the win: order books on the loop, when the store keeps orders (payment windows, waitlists).
+    OrderStore orderStore = OrderStores.of(store).orElse(null);
+    OrderGrpcService orderService = null;
+    if (orderStore != null) {
+      admin.acceptOrderTerms(orderStore);
+      orderService = new OrderGrpcService(store, orderStore, loop, loop.enableOrders(orderStore, store, clock));
+    }
     if (lease == null) {
       this.leadership = null;
       this.role = null;
@@ -150,6 +160,8 @@ public final class ArbiterNode implements AutoCloseable {
             new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate,
             auth))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate, auth))
+        .addServices(orderService == null ? java.util.List.of()
+            : java.util.List.of(ServerInterceptors.intercept(orderService, statusInterceptor, gate, auth)))
         .addService(health.getHealthService())
         .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .build();

@@ -42,5 +42,15 @@ public enum ErrorReason {
   /** An identity without a role the method needs; ErrorInfo metadata {@code required} names them. */
   ROLE_REQUIRED,
   /** A region stream whose hello names another region than its certificate. */
-  IDENTITY_MISMATCH;
+  IDENTITY_MISMATCH,
+  /** After the win: the event has no payment window, so its wins are final. */
+  NO_PAYMENT_WINDOW,
+  /** A confirm or cancel of a purchase that is no win awaiting payment (a loss, or still waitlisted). */
+  NOT_A_WIN,
+  /** A confirm at or after the payment deadline: the win expired and its units moved on. */
+  PAYMENT_EXPIRED,
+  /** A confirm of a purchase already cancelled. */
+  PURCHASE_CANCELLED,
+  /** A cancel of a purchase already paid. */
+  ALREADY_PAID;
 }

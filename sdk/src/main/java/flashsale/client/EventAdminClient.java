@@ -51,6 +51,18 @@ public final class EventAdminClient {
     return Calls.blocking(() -> Calls.withDeadline(stub, deadline).createEvent(request)).getEvent();
   }
 
+  /**
+   * Creates an event whose wins must be paid within {@code paymentWindow} (after the win), with at
+   * most {@code waitlistBound} losers waiting for released units (null: twice the stock).
+   */
+  public Event createEvent(String requestId, Event event, Duration paymentWindow, Long waitlistBound) {
+    CreateEventRequest.Builder request = CreateEventRequest.newBuilder().setRequestId(requestId).setEvent(event)
+        .setPaymentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(paymentWindow.getSeconds())
+            .setNanos(paymentWindow.getNano()));
+    if (waitlistBound != null) request.setWaitlistBound(waitlistBound);
+    return Calls.blocking(() -> Calls.withDeadline(stub, deadline).createEvent(request.build())).getEvent();
+  }
+
   /** An event with its state and live counters. */
   public EventAdminServiceGetEventResponse getEvent(String eventId) {
     EventAdminServiceGetEventRequest request =

@@ -3,6 +3,7 @@ package flashsale.arbiter.grpc;
 import flashsale.security.AccessPolicy;
 import flashsale.security.Role;
 import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.OrderServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.v1.ShardServiceGrpc;
 
@@ -16,6 +17,8 @@ public final class ArbiterAccess {
       .openService("grpc.reflection.v1alpha.ServerReflection")
       .service(EventAdminServiceGrpc.SERVICE_NAME, Role.ADMIN, Role.AUDITOR)
       .method(EventAdminServiceGrpc.getCreateEventMethod().getFullMethodName(), Role.ADMIN)
+      .service(OrderServiceGrpc.SERVICE_NAME, Role.ORDER, Role.ADMIN)
+      .method(OrderServiceGrpc.getGetOrderMethod().getFullMethodName(), Role.ORDER, Role.ADMIN, Role.AUDITOR)
       .service(SequencerServiceGrpc.SERVICE_NAME, Role.REGION)
       .service(ShardServiceGrpc.SERVICE_NAME, Role.REGION)
       .build();

@@ -71,6 +71,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     if (!request.hasEvent()) throw EventValidator.invalid("event", "is required");
     EventValidator.validate(request.getEvent());
     EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
+    OrderTermsMapping.fromRequest(request, wanted); // bad terms are refused before anything is stored
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
     // A retry (or a clash) with an event already here costs nothing; a new one is charged to its creator.
     if (events.find(wanted.eventId()).isEmpty()) quota.charge(AuthInterceptor.current(), loop.nowMicros());
@@ -88,6 +89,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     } catch (RuntimeException e) {
       throw Failures.toStatus(e);
     }
+    putOrderTerms(request, stored);
     registerOrFail(stored)
         .whenComplete(
             (ok, error) -> {
@@ -99,6 +101,29 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
                   .setLottery(LotterySeals.of(stored, loop.nowMicros())).build());
               out.onCompleted();
             });
+  }
+
+  /** Lets CreateEvent take a payment window (after the win); without it events with one are refused. */
+  public void acceptOrderTerms(flashsale.store.OrderStore orderStore) {
+    this.orders = orderStore;
+  }
+
+  private flashsale.store.OrderStore orders;
+
+  /** The event's terms after the win, stored once the event is (a retry of the create stores them again, a no-op). */
+  private void putOrderTerms(CreateEventRequest request, EventSpec stored) {
+    Optional<flashsale.orders.OrderTerms> terms = OrderTermsMapping.fromRequest(request, stored);
+    if (terms.isEmpty()) return;
+    if (orders == null) {
+      throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "this arbiter's store keeps no orders: no payment_window");
+    }
+    try {
+      orders.putTerms(stored.eventId(), terms.get());
+    } catch (flashsale.store.StoreRejectedException e) {
+      throw Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(), Map.of("request_id", request.getRequestId()));
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
   }
 
   private CompletableFuture<Void> registerOrFail(EventSpec spec) {
@@ -126,6 +151,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
           }
           if (events.add(spec)) {
             loop.inputNow(s -> s.eventAdded(head, loop.nowMicros()));
+            loop.eventAdded(spec);
             sessions.announce(spec);
           }
           return null;

@@ -3,10 +3,12 @@ package flashsale.arbiter.grpc;
 import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerRunner;
+import flashsale.arbiter.core.orders.OrderRunner;
 import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.loop.LoopScheduler;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
+import flashsale.store.OrderStore;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +38,8 @@ public final class SequencerLoop implements AutoCloseable {
   private final SequencerRunner runner;
   private LongConsumer fencedListener = epoch -> {};
   private Consumer<String> finishedListener = eventId -> {};
+  /** Life after the win, on this same thread; null when the store keeps no orders. */
+  private OrderRunner orders;
 
   /** A loop that leads at once, unfenced (a lone arbiter without a lease). */
   public SequencerLoop(
@@ -46,6 +50,25 @@ public final class SequencerLoop implements AutoCloseable {
     this.runner = new SequencerRunner(store, clock, new ThreadScheduler(), new Outlet());
     runner.lead(sequencer, ArbiterStore.UNFENCED);
     thread.execute(runner::startTicking);
+  }
+
+  /**
+   * Runs the events' order books (payment deadlines, waitlists) on this loop, in this loop's terms.
+   * Call once, before the node serves.
+   */
+  public OrderRunner enableOrders(OrderStore orderStore, ArbiterStore store, InstantSource clock) {
+    OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler());
+    CompletableFuture.runAsync(() -> {
+      orders = runner;
+      if (this.runner.leading()) runner.lead(ArbiterStore.UNFENCED);
+      runner.startTicking();
+    }, thread).join();
+    return runner;
+  }
+
+  /** The event is sequenced now (loop thread): its order book, if any, loads. */
+  void eventAdded(flashsale.sale.EventSpec spec) {
+    if (orders != null) orders.eventAdded(spec);
   }
 
   /** Called with the epoch of a term whose write the store fenced (on the loop thread). */
@@ -65,12 +88,18 @@ public final class SequencerLoop implements AutoCloseable {
 
   /** Starts a term: {@code fresh} decides from now on, writing under {@code fencingEpoch}. */
   public CompletableFuture<Void> lead(Sequencer fresh, long fencingEpoch) {
-    return CompletableFuture.runAsync(() -> runner.lead(fresh, fencingEpoch), thread);
+    return CompletableFuture.runAsync(() -> {
+      runner.lead(fresh, fencingEpoch);
+      if (orders != null) orders.lead(fencingEpoch);
+    }, thread);
   }
 
   /** Ends the term: the sequencer and everything it had not persisted are dropped. */
   public CompletableFuture<Void> standBy() {
-    return CompletableFuture.runAsync(runner::standBy, thread);
+    return CompletableFuture.runAsync(() -> {
+      runner.standBy();
+      if (orders != null) orders.standBy();
+    }, thread);
   }
 
   public long nowMicros() {
@@ -167,7 +196,11 @@ public final class SequencerLoop implements AutoCloseable {
           sessions.cutOff(c.region(), c.reason());
         }
         case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
-        case Effect.EventFinished f -> finishedListener.accept(f.eventId());
+        // The event leaves the live index only once its orders are settled (a new leader must load them).
+        case Effect.EventFinished f -> {
+          if (orders == null) finishedListener.accept(f.eventId());
+          else orders.saleEnded(f.eventId(), () -> finishedListener.accept(f.eventId()));
+        }
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
         case Effect.AnnounceAuctionClose a -> sessions.announceAuctionClose(a.close());
         case Effect.AuctionStandingChanged a -> sessions.announceAuctionStanding(a.eventId(), a.standing());
@@ -183,6 +216,7 @@ public final class SequencerLoop implements AutoCloseable {
     @Override
     public void persisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {
       metrics.batchPersisted(batch, elapsedNanos, nowMicros);
+      if (orders != null) orders.decided(batch.eventId(), batch.decisions()); // before they are told
     }
 
     @Override

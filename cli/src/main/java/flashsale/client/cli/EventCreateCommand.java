@@ -59,6 +59,15 @@ final class EventCreateCommand extends NodeCommand {
       description = "global-order, sharded or central; a reservation or auction is global-order (the default for one).")
   EventMode mode;
 
+  @Option(names = "--payment-window", converter = TimeArgs.DurationConverter.class, paramLabel = "DURATION",
+      description = "After the win: a winner must pay within this (for example 10m), else the units go to the waitlist;"
+          + " default: wins are final.")
+  java.time.Duration paymentWindow;
+
+  @Option(names = "--waitlist-bound", paramLabel = "N",
+      description = "With --payment-window: how many losers for lack of stock may wait (default: twice the stock).")
+  Long waitlistBound;
+
   @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID.")
   String requestId;
 
@@ -100,8 +109,12 @@ final class EventCreateCommand extends NodeCommand {
                 : Event.getDefaultInstance())
             .build();
     String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
-    Event created = connection.withChannel(
-        channel -> new EventAdminClient(channel, connection.deadline).createEvent(id, event));
+    if (waitlistBound != null && paymentWindow == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--waitlist-bound needs --payment-window");
+    }
+    Event created = connection.withChannel(channel -> paymentWindow == null
+        ? new EventAdminClient(channel, connection.deadline).createEvent(id, event)
+        : new EventAdminClient(channel, connection.deadline).createEvent(id, event, paymentWindow, waitlistBound));
     return show(CreateEventResponse.newBuilder().setEvent(created).build(), () -> {
       out().print("created ");
       EventOutput.printEvent(created, output, out());

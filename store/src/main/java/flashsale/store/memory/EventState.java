@@ -124,7 +124,8 @@ final class EventState {
     fenceEpoch = fencingEpoch;
   }
 
-  private void requireCurrent(long fencingEpoch) {
+  /** Throws when {@code fencingEpoch} may no longer write this event. */
+  void requireCurrent(long fencingEpoch) {
     if (fencingEpoch < fenceEpoch) {
       throw new StoreFencedException("epoch " + fencingEpoch + " is below fencing epoch " + fenceEpoch
           + " of event " + spec.eventId(), fenceEpoch);

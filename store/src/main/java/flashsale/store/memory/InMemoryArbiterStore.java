@@ -154,6 +154,15 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   @Override
   public void close() {}
 
+  /** The event's spec, once {@code fencingEpoch} may still write it: the order store shares the event's fencing. */
+  EventSpec writableSpec(String eventId, long fencingEpoch) {
+    synchronized (lock) {
+      EventState event = require(eventId);
+      event.requireCurrent(fencingEpoch);
+      return event.spec;
+    }
+  }
+
   private EventState require(String eventId) {
     EventState event = events.get(eventId);
     if (event == null) throw new EventNotFoundException("event " + eventId + " does not exist");

@@ -19,6 +19,8 @@ final class ArbiterFunctions {
   final String persistAuctionClose;
   final String decisionsRange;
   final String liveMembers;
+  final String putOrderTerms;
+  final String persistOrders;
 
   ArbiterFunctions(RedisConnection<byte[]> redis) {
     this.library = new FunctionLibrary(redis, ArbiterFunctions.class, SOURCE);
@@ -28,6 +30,8 @@ final class ArbiterFunctions {
     this.persistAuctionClose = library.function("fs_persist_auction_close");
     this.decisionsRange = library.function("fs_decisions_range");
     this.liveMembers = library.function("fs_live_members");
+    this.putOrderTerms = library.function("fs_put_order_terms");
+    this.persistOrders = library.function("fs_persist_orders");
   }
 
   /** Loads the library now, so that a server without Functions (before 7.0) fails at startup. */

@@ -66,6 +66,26 @@ record EventKeys(String eventId) {
     return key("outbox");
   }
 
+  /** Hash: request id to order record (after the win, issue 15). */
+  String orders() {
+    return key("orders");
+  }
+
+  /** Hash: the event's payment terms and order counters. */
+  String orderMeta() {
+    return key("orders:meta");
+  }
+
+  /** Hash: user id to units awaiting payment or paid. */
+  String orderUsers() {
+    return key("orders:users");
+  }
+
+  /** Sorted set: waitlisted request ids by rank. */
+  String waitlist() {
+    return key("waitlist");
+  }
+
   private String key(String suffix) {
     return "fs:{" + eventId + "}:" + suffix;
   }

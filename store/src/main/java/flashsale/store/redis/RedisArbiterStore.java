@@ -281,14 +281,34 @@ public final class RedisArbiterStore implements ArbiterStore {
     Range<String> rest = Range.unbounded();
     while (true) {
       List<StreamMessage<String, byte[]>> page = await(eventId, redis.xrange(keys.outbox(), rest, Limit.from(PAGE)));
-      if (page.isEmpty()) return winners;
-      String[] requestIds = page.stream().map(m -> new String(m.getBody().get("request_id"), UTF_8)).toArray(String[]::new);
-      for (var value : await(eventId, redis.hmget(keys.decisions(), requestIds))) {
-        winners.add(DecisionCodec.decode(eventId, value.getValueOrElse(null)));
+      // Entries after the win (paid, cancelled, ...) are RedisOrderStore#readTransitions'.
+      String[] requestIds = page.stream().filter(m -> !m.getBody().containsKey(RedisOrderStore.TRANSITION))
+          .map(m -> new String(m.getBody().get("request_id"), UTF_8)).toArray(String[]::new);
+      if (requestIds.length > 0) {
+        for (var value : await(eventId, redis.hmget(keys.decisions(), requestIds))) {
+          winners.add(DecisionCodec.decode(eventId, value.getValueOrElse(null)));
+        }
       }
       if (page.size() < PAGE) return winners;
       rest = Range.from(Range.Boundary.excluding(page.get(page.size() - 1).getId()), Range.Boundary.unbounded());
     }
+  }
+
+  /** For the {@link RedisOrderStore} made from this store: same connection, functions and fencing writer. */
+  RedisClusterAsyncCommands<String, byte[]> commands() {
+    return redis;
+  }
+
+  ArbiterFunctions functions() {
+    return functions;
+  }
+
+  String writer() {
+    return writer;
+  }
+
+  ExecutorService callbacks() {
+    return callbacks;
   }
 
   /** Closes the connection and its client, then the callback thread. */
@@ -323,11 +343,11 @@ public final class RedisArbiterStore implements ArbiterStore {
     return await(eventId, functions.call(function, ScriptOutputType.MULTI, keys, args));
   }
 
-  private static byte[] ascii(long n) {
+  static byte[] ascii(long n) {
     return Long.toString(n).getBytes(UTF_8);
   }
 
-  private static <T> T await(String eventId, CompletionStage<T> call) {
+  static <T> T await(String eventId, CompletionStage<T> call) {
     try {
       return call.toCompletableFuture().join();
     } catch (RuntimeException e) {

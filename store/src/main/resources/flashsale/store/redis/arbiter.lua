@@ -345,10 +345,131 @@ local function decisions_range(keys, args)
   return hmget_all(keys[2], redis.call('LRANGE', keys[1], args[1], args[2]))
 end
 
+-- After the win (issue 15). A purchase's order record: state, rank, quantity, deadline and user,
+-- newline separated (the user id last: it is the only free text).
+local function order_parse(text)
+  if not text then return nil end
+  local state, rank, qty, deadline, uid = string.match(text, '^(%u[%u_]*)\n(%d+)\n(%d+)\n(%d+)\n(.*)$')
+  return { state = state, rank = rank, qty = tonumber(qty), deadline = deadline, uid = uid }
+end
+
+local function order_text(o)
+  return o.state .. '\n' .. o.rank .. '\n' .. int(o.qty) .. '\n' .. o.deadline .. '\n' .. o.uid
+end
+
+-- KEYS: order meta. ARGV: payment window micros, waitlist bound. Sets an event's terms once;
+-- the same terms again answer OK, other terms REJECTED.
+local function put_order_terms(keys, args)
+  local stored = redis.call('HMGET', keys[1], 'payment_window_micros', 'waitlist_bound')
+  if not stored[1] then
+    redis.call('HSET', keys[1], 'payment_window_micros', args[1], 'waitlist_bound', args[2], 'sequence', '0',
+      'enrolled_rank', '0', 'joined', '0', 'free', '0', 'held', '0', 'win_units', '0')
+  elseif stored[1] ~= args[1] or stored[2] ~= args[2] then
+    return reject('terms are already window ' .. stored[1] .. ' bound ' .. stored[2])
+  end
+  return { 'OK' }
+end
+
+-- Per transition kind: the state the purchase must be in ('' for none yet), the state after it,
+-- and whether it goes to the outbox (a win's enrolment does not: its WON entry is there already).
+local ORDER_KINDS = {
+  ENROLLED_WIN = { '', 'AWAITING_PAYMENT', false }, WAITLISTED = { '', 'WAITLISTED', false },
+  PAID = { 'AWAITING_PAYMENT', 'PAID', true }, CANCELLED = { 'AWAITING_PAYMENT', 'CANCELLED', true },
+  LEFT_WAITLIST = { 'WAITLISTED', 'CANCELLED', true }, EXPIRED = { 'AWAITING_PAYMENT', 'EXPIRED', true },
+  PROMOTED = { 'WAITLISTED', 'AWAITING_PAYMENT', true },
+}
+
+-- Checks one transition against the state so far (c: counters, touched: records changed by this
+-- write) and applies it there. Returns nil, or why the write may not be stored.
+local function order_step(keys, c, touched, users, t)
+  local kind = ORDER_KINDS[t.kind]
+  if not kind then return 'unknown transition ' .. t.kind end
+  local current = touched[t.rid] or order_parse(redis.call('HGET', keys[2], t.rid))
+  local from = current and current.state or ''
+  if from ~= kind[1] then return t.rid .. ' is ' .. from .. ', not ' .. kind[1] .. ' for ' .. t.kind end
+  local deadline, held_change = t.deadline, 0
+  if t.kind == 'ENROLLED_WIN' then
+    held_change = t.qty
+    c.win_units = c.win_units + t.qty
+  elseif t.kind == 'WAITLISTED' then
+    if c.joined >= c.bound then return t.rid .. ' joins a full waitlist (' .. c.joined .. ')' end
+    c.joined = c.joined + 1
+  elseif t.kind == 'PAID' then
+    if tonumber(t.at) >= tonumber(current.deadline) then
+      return t.rid .. ' paid at ' .. t.at .. ', not before its deadline ' .. current.deadline
+    end
+    deadline = current.deadline
+  elseif t.kind == 'CANCELLED' or t.kind == 'EXPIRED' then
+    if t.kind == 'EXPIRED' and tonumber(t.at) < tonumber(current.deadline) then
+      return t.rid .. ' expires at ' .. t.at .. ', before its deadline ' .. current.deadline
+    end
+    held_change = -t.qty
+    c.free = c.free + t.qty
+    deadline = current.deadline
+  elseif t.kind == 'PROMOTED' then
+    if t.qty > c.free then return t.rid .. ' promoted to ' .. t.qty .. ' units, ' .. c.free .. ' free' end
+    c.free = c.free - t.qty
+    held_change = t.qty
+  end
+  if held_change ~= 0 then
+    local user = (users[t.uid] or tonumber(redis.call('HGET', keys[4], t.uid) or '0')) + held_change
+    users[t.uid] = user
+    c.held = c.held + held_change
+    if user > c.limit then return 'user ' .. t.uid .. ' would hold ' .. user .. ' units, over the limit' end
+    if c.held > c.stock or c.win_units > c.stock then return c.held .. ' units held, over stock ' .. c.stock end
+  end
+  touched[t.rid] = { state = kind[2], rank = t.rank, qty = t.qty, deadline = deadline, uid = t.uid }
+  return nil
+end
+
+-- KEYS: meta, orders, order meta, order users, waitlist, outbox. ARGV: event_id, fencing_epoch,
+-- writer, sequence, enrolled_through_rank, then per transition: kind, request_id, user_id,
+-- quantity, rank, deadline_micros, at_micros. Checks every transition in order (see OrderStore),
+-- then writes them all, or nothing. Returns {'OK'}, {'SAME'} for a retry; REJECTED, FENCED.
+local function persist_orders(keys, args)
+  local meta = redis.call('HMGET', keys[1], 'stock', 'per_user_limit', 'fence_epoch', 'fence_writer')
+  if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
+  local stale = fence_error(args[1], args[2], args[3], meta[3], meta[4])
+  if stale then return stale end
+  local om = redis.call('HMGET', keys[3], 'waitlist_bound', 'sequence', 'joined', 'free', 'held', 'win_units', 'enrolled_rank')
+  if not om[1] then return reject('event ' .. args[1] .. ' has no payment terms') end
+  local sequence = tonumber(args[4])
+  if sequence <= tonumber(om[2]) then return { 'SAME' } end
+  if sequence ~= tonumber(om[2]) + 1 then return reject('write ' .. sequence .. ' follows stored write ' .. om[2]) end
+  local c = { stock = tonumber(meta[1]), limit = tonumber(meta[2]), bound = tonumber(om[1]), joined = tonumber(om[3]),
+    free = tonumber(om[4]), held = tonumber(om[5]), win_units = tonumber(om[6]) }
+  local touched, users, steps = {}, {}, {}
+  if (#args - 5) % 7 ~= 0 then error('malformed order write: ' .. #args .. ' arguments') end
+  for i = 6, #args, 7 do
+    local t = { kind = args[i], rid = args[i + 1], uid = args[i + 2], qty = tonumber(args[i + 3]), rank = args[i + 4],
+      deadline = args[i + 5], at = args[i + 6] }
+    local why = order_step(keys, c, touched, users, t)
+    if why then return reject('order write ' .. sequence .. ' of ' .. args[1] .. ': ' .. why) end
+    steps[#steps + 1] = t
+  end
+  for rid, o in pairs(touched) do
+    redis.call('HSET', keys[2], rid, order_text(o))
+    if o.state == 'WAITLISTED' then redis.call('ZADD', keys[5], o.rank, rid) else redis.call('ZREM', keys[5], rid) end
+  end
+  for uid, units in pairs(users) do redis.call('HSET', keys[4], uid, int(units)) end
+  local enrolled = math.max(tonumber(om[7]), tonumber(args[5]))
+  redis.call('HSET', keys[3], 'sequence', args[4], 'joined', int(c.joined), 'free', int(c.free), 'held', int(c.held),
+    'win_units', int(c.win_units), 'enrolled_rank', int(enrolled))
+  for _, t in ipairs(steps) do
+    if ORDER_KINDS[t.kind][3] then
+      redis.call('XADD', keys[6], '*', 'event_id', args[1], 'request_id', t.rid, 'user_id', t.uid, 'quantity', int(t.qty),
+        'rank', t.rank, 'transition', t.kind, 'deadline_micros', t.deadline, 'at_micros', t.at)
+    end
+  end
+  return { 'OK' }
+end
+
 redis.register_function('fs_create_event_%VERSION%', create_event)
 redis.register_function('fs_persist_batch_%VERSION%', persist_batch)
 redis.register_function('fs_fence_event_%VERSION%', fence_event)
 redis.register_function('fs_persist_auction_close_%VERSION%', persist_auction_close)
+redis.register_function('fs_put_order_terms_%VERSION%', put_order_terms)
+redis.register_function('fs_persist_orders_%VERSION%', persist_orders)
 local function read_only(name, callback)
   redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }
 end

@@ -1,0 +1,330 @@
+package flashsale.arbiter.core.orders;
+
+import flashsale.arbiter.core.orders.OrderAnswer.Outcome;
+import flashsale.orders.OrderRecord;
+import flashsale.orders.OrderSnapshot;
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderTransition;
+import flashsale.orders.OrderTransition.Kind;
+import flashsale.orders.PurchaseState;
+import flashsale.sale.Decision;
+import flashsale.sale.LossReason;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One event's life after the win: winners await payment until a deadline, then pay, cancel or
+ * expire; losers for lack of stock wait on a bounded waitlist in their global decided order, and
+ * units given back go to the earliest of them whose quantity fits (and whose user stays within the
+ * per-user limit), each with a fresh deadline. A pure state machine: time is the {@code nowMicros}
+ * passed in, and every change leaves as an {@link OrderWrite} that must be durable before anyone
+ * is told ({@link OrderAnswer#durableAtSequence}). One write is in flight at a time; changes made
+ * meanwhile go in the next.
+ *
+ * <p>Units given back stay free here (never back in the sale) until a waitlisted buyer fits. Nobody is
+ * promoted while the sale itself may still sell ({@link #saleEnded}, or its stock all won): a sale win
+ * decided meanwhile could take a promoted user past the per-user limit.
+ */
+public final class OrderBook {
+  private static final Comparator<Order> BY_DEADLINE =
+      Comparator.<Order>comparingLong(o -> o.deadlineMicros).thenComparingLong(o -> o.rank);
+
+  private final String eventId;
+  private final long stock;
+  private final int perUserLimit;
+  private final OrderTerms terms;
+  private final Map<String, Order> orders = new HashMap<>();
+  private final TreeMap<Long, Order> waitlist = new TreeMap<>();
+  private final TreeSet<Order> awaitingByDeadline = new TreeSet<>(BY_DEADLINE);
+  /** Units awaiting payment or paid, per user: what the per-user limit counts for a promotion. */
+  private final Map<String, Long> heldByUser = new HashMap<>();
+  private long awaitingUnits;
+  private long paidUnits;
+  private long freeUnits;
+  private long everWaitlisted;
+  /** Units the sale's own wins took: while below the stock the sale may still sell. */
+  private long enrolledWinUnits;
+  private boolean saleEnded;
+  private long enrolledThroughRank;
+  private final OrderWrites writes;
+
+  /** A purchase in the lifecycle; mutable, owned by this book. */
+  private static final class Order {
+    final String requestId;
+    final String userId;
+    final int quantity;
+    final long rank;
+    PurchaseState state;
+    long deadlineMicros;
+    /** The write that holds its latest change. */
+    long changedInSequence;
+
+    Order(OrderRecord r) {
+      this(r.requestId(), r.userId(), r.quantity(), r.rank(), r.state(), r.deadlineMicros());
+    }
+
+    Order(String requestId, String userId, int quantity, long rank, PurchaseState state, long deadlineMicros) {
+      this.requestId = requestId;
+      this.userId = userId;
+      this.quantity = quantity;
+      this.rank = rank;
+      this.state = state;
+      this.deadlineMicros = deadlineMicros;
+    }
+  }
+
+  /** A book rebuilt from what the store holds (empty for a new event). */
+  public OrderBook(String eventId, long stock, int perUserLimit, OrderTerms terms, OrderSnapshot stored) {
+    this.eventId = eventId;
+    this.stock = stock;
+    this.perUserLimit = perUserLimit;
+    this.terms = terms;
+    this.freeUnits = stored.freeUnits();
+    this.writes = new OrderWrites(eventId, stored.lastSequence());
+    this.enrolledThroughRank = stored.enrolledThroughRank();
+    this.everWaitlisted = stored.waitlistJoined();
+    this.enrolledWinUnits = stored.enrolledWinUnits();
+    for (OrderRecord record : stored.orders()) {
+      Order order = new Order(record);
+      enter(order);
+    }
+    checkInvariants();
+  }
+
+  public String eventId() {
+    return eventId;
+  }
+
+  /**
+   * A persisted batch's decisions, in rank order: wins start awaiting payment (deadline: decided
+   * plus the window), losers for lack of stock join the waitlist while it has room. Decisions at
+   * or below the ranks already enrolled are skipped (a repeat after failover).
+   */
+  public List<OrderEffect> decided(List<Decision> decisions, long nowMicros) {
+    List<OrderEffect> effects = new ArrayList<>();
+    for (Decision d : decisions) {
+      if (d.rank() <= enrolledThroughRank || orders.containsKey(d.requestId())) continue;
+      enrolledThroughRank = d.rank();
+      if (d.won() && d.unitsWon() > 0) {
+        Order order = new Order(d.requestId(), d.ticket().userId(), d.unitsWon(), d.rank(),
+            PurchaseState.AWAITING_PAYMENT, d.decideMicros() + terms.paymentWindowMicros());
+        change(order, Kind.ENROLLED_WIN, order.deadlineMicros, nowMicros);
+        enter(order);
+        enrolledWinUnits += order.quantity;
+      } else if (lostForStock(d) && everWaitlisted < terms.waitlistBound()) {
+        everWaitlisted++;
+        Order order = new Order(d.requestId(), d.ticket().userId(), d.ticket().quantity(), d.rank(),
+            PurchaseState.WAITLISTED, 0);
+        change(order, Kind.WAITLISTED, 0, nowMicros);
+        enter(order);
+      }
+    }
+    promote(nowMicros);
+    flush(effects);
+    return effects;
+  }
+
+  /** Only losers for lack of stock may wait for released units; a limit or a closed sale is final. */
+  static boolean lostForStock(Decision d) {
+    return d.lossReason() == LossReason.SOLD_OUT || d.lossReason() == LossReason.INSUFFICIENT_STOCK;
+  }
+
+  /** The sale is over (past its end, nothing pending): released units may go to the waitlist now. */
+  public List<OrderEffect> saleEnded(long nowMicros) {
+    saleEnded = true;
+    List<OrderEffect> effects = new ArrayList<>();
+    promote(nowMicros);
+    flush(effects);
+    return effects;
+  }
+
+  /** True once the sale can sell no more: from then on released units go to the waitlist. */
+  public boolean promoting() {
+    return saleEnded || enrolledWinUnits >= stock;
+  }
+
+  /** Pays a purchase awaiting payment before its deadline; at or past it the purchase expires instead. */
+  public OrderAnswer confirm(String requestId, long nowMicros, List<OrderEffect> effects) {
+    Order order = orders.get(requestId);
+    if (order == null) return new OrderAnswer(Outcome.UNKNOWN, PurchaseState.NOT_WAITLISTED, 0);
+    if (order.state == PurchaseState.AWAITING_PAYMENT) {
+      if (nowMicros >= order.deadlineMicros) {
+        expire(order, nowMicros);
+      } else {
+        leaveAwaiting(order);
+        change(order, Kind.PAID, order.deadlineMicros, nowMicros);
+        order.state = PurchaseState.PAID;
+        paidUnits += order.quantity;
+        heldByUser.merge(order.userId, (long) order.quantity, Long::sum);
+      }
+    }
+    promote(nowMicros);
+    flush(effects);
+    return answer(order, PurchaseState.PAID);
+  }
+
+  /** Gives a purchase awaiting payment back (its units to the waitlist), or takes a buyer off the waitlist. */
+  public OrderAnswer cancel(String requestId, long nowMicros, List<OrderEffect> effects) {
+    Order order = orders.get(requestId);
+    if (order == null) return new OrderAnswer(Outcome.UNKNOWN, PurchaseState.NOT_WAITLISTED, 0);
+    if (order.state == PurchaseState.AWAITING_PAYMENT && nowMicros >= order.deadlineMicros) {
+      expire(order, nowMicros);
+    } else if (order.state == PurchaseState.AWAITING_PAYMENT) {
+      leaveAwaiting(order);
+      change(order, Kind.CANCELLED, 0, nowMicros);
+      order.state = PurchaseState.CANCELLED;
+      freeUnits += order.quantity;
+    } else if (order.state == PurchaseState.WAITLISTED) {
+      waitlist.remove(order.rank);
+      change(order, Kind.LEFT_WAITLIST, 0, nowMicros);
+      order.state = PurchaseState.CANCELLED;
+    }
+    promote(nowMicros);
+    flush(effects);
+    return answer(order, PurchaseState.CANCELLED);
+  }
+
+  /** Time passes: every purchase at or past its deadline unpaid expires, and its units move on. */
+  public List<OrderEffect> tick(long nowMicros) {
+    List<OrderEffect> effects = new ArrayList<>();
+    while (!awaitingByDeadline.isEmpty() && awaitingByDeadline.first().deadlineMicros <= nowMicros) {
+      expire(awaitingByDeadline.first(), nowMicros);
+    }
+    promote(nowMicros);
+    flush(effects);
+    return effects;
+  }
+
+  /**
+   * The store holds write {@code sequence}: its changes may be told, and the next write goes.
+   *
+   * @throws IllegalStateException when that write is not the one in flight (an adapter bug)
+   */
+  public List<OrderEffect> persisted(long sequence) {
+    List<OrderEffect> effects = new ArrayList<>();
+    effects.add(writes.persisted(sequence));
+    flush(effects);
+    return effects;
+  }
+
+  /** The purchase's current state, if it is in the lifecycle. */
+  public Optional<OrderRecord> find(String requestId) {
+    Order o = orders.get(requestId);
+    return o == null ? Optional.empty()
+        : Optional.of(new OrderRecord(o.requestId, o.userId, o.quantity, o.rank, o.state, o.deadlineMicros));
+  }
+
+  public long awaitingUnits() {
+    return awaitingUnits;
+  }
+
+  public long paidUnits() {
+    return paidUnits;
+  }
+
+  public long freeUnits() {
+    return freeUnits;
+  }
+
+  public int waitlistLength() {
+    return waitlist.size();
+  }
+
+  /**
+   * Nothing can change any more by itself: nobody awaits payment and all is written. Units still
+   * free then fit nobody on the waitlist (checked after every change).
+   */
+  public boolean settled() {
+    return awaitingByDeadline.isEmpty() && writes.idle();
+  }
+
+  private void expire(Order order, long nowMicros) {
+    leaveAwaiting(order);
+    change(order, Kind.EXPIRED, order.deadlineMicros, nowMicros);
+    order.state = PurchaseState.EXPIRED;
+    freeUnits += order.quantity;
+  }
+
+  /** Hands free units to the earliest waitlisted buyers that fit; never a later one ahead of an earlier that fits. */
+  private void promote(long nowMicros) {
+    if (!promoting()) {
+      checkInvariants();
+      return;
+    }
+    for (var it = waitlist.values().iterator(); it.hasNext() && freeUnits > 0; ) {
+      Order order = it.next();
+      if (!fits(order)) continue;
+      it.remove();
+      freeUnits -= order.quantity;
+      order.state = PurchaseState.AWAITING_PAYMENT;
+      order.deadlineMicros = nowMicros + terms.paymentWindowMicros();
+      change(order, Kind.PROMOTED, order.deadlineMicros, nowMicros);
+      enter(order);
+    }
+    checkInvariants();
+  }
+
+  private boolean fits(Order waiting) {
+    return waiting.quantity <= freeUnits && heldByUser.getOrDefault(waiting.userId, 0L) + waiting.quantity <= perUserLimit;
+  }
+
+  /** Counts an order in the state it now has. */
+  private void enter(Order order) {
+    orders.put(order.requestId, order);
+    switch (order.state) {
+      case AWAITING_PAYMENT -> {
+        awaitingByDeadline.add(order);
+        awaitingUnits += order.quantity;
+        heldByUser.merge(order.userId, (long) order.quantity, Long::sum);
+      }
+      case PAID -> {
+        paidUnits += order.quantity;
+        heldByUser.merge(order.userId, (long) order.quantity, Long::sum);
+      }
+      case WAITLISTED -> waitlist.put(order.rank, order);
+      default -> { }
+    }
+  }
+
+  private void leaveAwaiting(Order order) {
+    if (!awaitingByDeadline.remove(order)) throw new IllegalStateException(order.requestId + " is not awaiting payment");
+    awaitingUnits -= order.quantity;
+    heldByUser.merge(order.userId, (long) -order.quantity, Long::sum);
+  }
+
+  private void change(Order order, Kind kind, long deadlineMicros, long nowMicros) {
+    order.changedInSequence = writes.add(
+        new OrderTransition(kind, order.requestId, order.userId, order.quantity, order.rank, deadlineMicros, nowMicros));
+  }
+
+  private void flush(List<OrderEffect> effects) {
+    writes.flush(enrolledThroughRank, effects);
+  }
+
+  private OrderAnswer answer(Order order, PurchaseState wanted) {
+    long durableAt = order.changedInSequence > writes.durableSequence() ? order.changedInSequence : 0;
+    return new OrderAnswer(order.state == wanted ? Outcome.DONE : Outcome.REFUSED, order.state, durableAt);
+  }
+
+  /** Paid plus awaiting never passes stock; no released unit waits while a waitlisted buyer could take it. */
+  private void checkInvariants() {
+    if (paidUnits + awaitingUnits + freeUnits > stock) {
+      throw new IllegalStateException("event " + eventId + ": paid " + paidUnits + " + awaiting " + awaitingUnits
+          + " + free " + freeUnits + " > stock " + stock);
+    }
+    if (freeUnits > 0 && promoting()) {
+      for (Order waiting : waitlist.values()) {
+        if (fits(waiting)) {
+          throw new IllegalStateException("event " + eventId + ": " + freeUnits + " units free while " + waiting.requestId
+              + " waits for " + waiting.quantity);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,245 @@
+package flashsale.arbiter.core.orders;
+
+import flashsale.arbiter.core.NotLeaderException;
+import flashsale.loop.LoopScheduler;
+import flashsale.orders.OrderSnapshot;
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderWrite;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Micros;
+import flashsale.store.ArbiterStore;
+import flashsale.store.OrderStore;
+import flashsale.store.StoreFencedException;
+import flashsale.store.StoreRejectedException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link OrderBook}s of the events this node leads on the sequencer's loop: loads each
+ * from the store (and enrols the decisions stored after it), feeds it persisted batches, ticks and
+ * the order API's calls, writes its changes under the term's fencing epoch (a failed write is
+ * retried as is) and answers each call only once its write is stored. Loop-owned: every method
+ * runs on the scheduler, and so do the store's completions.
+ */
+public final class OrderRunner {
+  private static final Logger log = LoggerFactory.getLogger(OrderRunner.class);
+  public static final long TICK_INTERVAL_MS = 10;
+
+  /** What a book read from the store needs before it can run. */
+  private record Loaded(OrderTerms terms, OrderSnapshot snapshot, List<Decision> after) {}
+
+  private final OrderStore store;
+  private final ArbiterStore events;
+  private final InstantSource clock;
+  private final LoopScheduler loop;
+  private final Map<String, OrderBook> books = new HashMap<>();
+  /** Events whose book is being read: the batches persisted meanwhile, enrolled once it is in. */
+  private final Map<String, List<Decision>> loading = new HashMap<>();
+  /** A call answered once its write is stored. */
+  private record Call(OrderAnswer answer, CompletableFuture<OrderAnswer> told) {}
+
+  /** Per event, per write sequence: the calls answered once that write is stored. */
+  private final Map<String, TreeMap<Long, List<Call>>> waiting = new HashMap<>();
+  /** Events whose sale is over: told when their book settles, then the book is dropped. */
+  private final Map<String, Runnable> whenSettled = new HashMap<>();
+  private long epoch = ArbiterStore.UNFENCED;
+  private long term;
+  private boolean leading;
+
+  public OrderRunner(OrderStore store, ArbiterStore events, InstantSource clock, LoopScheduler loop) {
+    this.store = store;
+    this.events = events;
+    this.clock = clock;
+    this.loop = loop;
+  }
+
+  public LoopScheduler.Timer startTicking() {
+    return loop.every(this::tick, TICK_INTERVAL_MS);
+  }
+
+  /** A term starts: books are loaded afresh as events are registered. */
+  public void lead(long fencingEpoch) {
+    dropAll();
+    epoch = fencingEpoch;
+    leading = true;
+  }
+
+  public void standBy() {
+    dropAll();
+    leading = false;
+  }
+
+  private void dropAll() {
+    term++;
+    books.clear();
+    loading.clear();
+    whenSettled.clear();
+    for (String eventId : List.copyOf(waiting.keySet())) fail(eventId, "the term ended");
+  }
+
+  /** The calls waiting on the event's writes will not be answered here. */
+  private void fail(String eventId, String why) {
+    TreeMap<Long, List<Call>> bySequence = waiting.remove(eventId);
+    if (bySequence == null) return;
+    bySequence.values().forEach(calls -> calls.forEach(c -> c.told().completeExceptionally(
+        new NotLeaderException(why + " before the change to " + eventId + " was stored"))));
+  }
+
+  /** The event is sequenced here: its book is read from the store (nothing to do without terms). */
+  public void eventAdded(EventSpec spec) {
+    String eventId = spec.eventId();
+    if (!leading || books.containsKey(eventId) || loading.containsKey(eventId)) return;
+    loading.put(eventId, new ArrayList<>());
+    long loadTerm = term;
+    CompletableFuture.supplyAsync(() -> read(eventId)).whenComplete((loaded, error) -> loop.execute(() -> {
+      if (loadTerm != term) return;
+      List<Decision> meanwhile = loading.remove(eventId);
+      if (error != null) {
+        log.error("order book not loaded event={}: {}; retrying", eventId, error.toString());
+        loop.schedule(() -> eventAdded(spec), 500);
+      } else if (loaded != null) {
+        OrderBook book = new OrderBook(eventId, spec.stock(), spec.perUserLimit(), loaded.terms(), loaded.snapshot());
+        books.put(eventId, book);
+        carryOut(book, book.decided(loaded.after(), nowMicros()));
+        carryOut(book, book.decided(meanwhile, nowMicros()));
+        if (whenSettled.containsKey(eventId)) carryOut(book, book.saleEnded(nowMicros())); // ended while loading
+        log.info("order book loaded event={} orders={} enrolledThroughRank={} enrolledLate={}", eventId,
+            loaded.snapshot().orders().size(), loaded.snapshot().enrolledThroughRank(), loaded.after().size());
+      }
+    }));
+  }
+
+  /** Off the loop: the terms, the snapshot and the decisions stored after what it enrolled (a new leader's catch-up). */
+  private Loaded read(String eventId) {
+    var terms = store.findTerms(eventId);
+    if (terms.isEmpty()) return null;
+    OrderSnapshot snapshot = store.loadOrders(eventId);
+    List<Decision> after = new ArrayList<>();
+    while (true) {
+      List<Decision> page = events.listDecisions(eventId, snapshot.enrolledThroughRank() + after.size(), ArbiterStore.PAGE);
+      after.addAll(page);
+      if (page.size() < ArbiterStore.PAGE) return new Loaded(terms.get(), snapshot, after);
+    }
+  }
+
+  /** A batch the store holds (before its decisions are told). */
+  public void decided(String eventId, List<Decision> decisions) {
+    List<Decision> buffer = loading.get(eventId);
+    if (buffer != null) {
+      buffer.addAll(decisions);
+      return;
+    }
+    OrderBook book = books.get(eventId);
+    if (book != null) carryOut(book, book.decided(decisions, nowMicros()));
+  }
+
+  /** The event's sale is over: released units may go to its waitlist; {@code settled} runs once nothing is left to do. */
+  public void saleEnded(String eventId, Runnable settled) {
+    OrderBook book = books.get(eventId);
+    if (book == null && !loading.containsKey(eventId)) {
+      settled.run();
+      return;
+    }
+    whenSettled.put(eventId, settled);
+    if (book != null) carryOut(book, book.saleEnded(nowMicros()));
+  }
+
+  public void tick() {
+    long now = nowMicros();
+    for (OrderBook book : List.copyOf(books.values())) carryOut(book, book.tick(now));
+  }
+
+  /** True when the event's book runs here. */
+  public boolean holds(String eventId) {
+    return books.containsKey(eventId);
+  }
+
+  public java.util.Optional<flashsale.orders.OrderRecord> find(String eventId, String requestId) {
+    OrderBook book = books.get(eventId);
+    if (book == null) throw new NotLeaderException("no order book of " + eventId + " here");
+    return book.find(requestId);
+  }
+
+  /**
+   * Applies a confirm or cancel; the future completes once the answer is stored (exceptionally
+   * with {@link NotLeaderException} when the term ends first or the book is not here).
+   */
+  public CompletableFuture<OrderAnswer> apply(String eventId, String requestId,
+      BiFunction<OrderBook, List<OrderEffect>, OrderAnswer> call) {
+    OrderBook book = books.get(eventId);
+    if (book == null) return CompletableFuture.failedFuture(new NotLeaderException("no order book of " + eventId + " here"));
+    List<OrderEffect> effects = new ArrayList<>();
+    OrderAnswer answer = call.apply(book, effects);
+    CompletableFuture<OrderAnswer> told = new CompletableFuture<>();
+    if (answer.durableAtSequence() == 0) {
+      told.complete(answer);
+    } else {
+      waiting.computeIfAbsent(eventId, e -> new TreeMap<>())
+          .computeIfAbsent(answer.durableAtSequence(), s -> new ArrayList<>()).add(new Call(answer, told));
+    }
+    carryOut(book, effects);
+    return told;
+  }
+
+  public long nowMicros() {
+    return Micros.of(clock.instant());
+  }
+
+  private void carryOut(OrderBook book, List<OrderEffect> effects) {
+    for (OrderEffect effect : effects) {
+      switch (effect) {
+        case OrderEffect.PersistOrders p -> persist(book, p.write(), term, 1);
+        case OrderEffect.OrdersDurable d -> answerThrough(d.eventId(), d.sequence());
+      }
+    }
+    Runnable settled = whenSettled.get(book.eventId());
+    if (settled != null && book.settled()) {
+      whenSettled.remove(book.eventId());
+      books.remove(book.eventId());
+      log.info("orders settled event={} paidUnits={} freeUnits={} waitlist={}", book.eventId(), book.paidUnits(),
+          book.freeUnits(), book.waitlistLength());
+      settled.run();
+    }
+  }
+
+  private void answerThrough(String eventId, long sequence) {
+    TreeMap<Long, List<Call>> bySequence = waiting.get(eventId);
+    if (bySequence == null) return;
+    var due = bySequence.headMap(sequence, true);
+    due.values().forEach(calls -> calls.forEach(c -> c.told().complete(c.answer())));
+    due.clear();
+  }
+
+  /** Nothing is answered before the store holds the write; a failed write is retried as is. */
+  private void persist(OrderBook book, OrderWrite write, long writeTerm, int attempt) {
+    store.persistOrders(write, epoch).whenComplete((ok, error) -> loop.execute(() -> {
+      if (writeTerm != term) return;
+      Throwable cause = error == null ? null : error.getCause() != null ? error.getCause() : error;
+      if (cause == null) {
+        carryOut(book, book.persisted(write.sequence()));
+      } else if (cause instanceof StoreFencedException || cause instanceof StoreRejectedException) {
+        // Deposed, or the store disagrees with this book: drop it; the store's state is the truth.
+        log.error("order write refused event={} seq={}: {}; dropping the book", write.eventId(), write.sequence(),
+            cause.getMessage());
+        books.remove(write.eventId());
+        fail(write.eventId(), "the store refused a write");
+      } else {
+        long delayMs = Math.min(1_000, 5L << Math.min(attempt, 8));
+        log.warn("order write failed event={} seq={} attempt={}: {}; retrying in {} ms", write.eventId(),
+            write.sequence(), attempt, cause.toString(), delayMs);
+        loop.schedule(() -> {
+          if (writeTerm == term) persist(book, write, writeTerm, attempt + 1);
+        }, delayMs);
+      }
+    }));
+  }
+}

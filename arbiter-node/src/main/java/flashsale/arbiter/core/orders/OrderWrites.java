@@ -1,0 +1,65 @@
+package flashsale.arbiter.core.orders;
+
+import flashsale.orders.OrderTransition;
+import flashsale.orders.OrderWrite;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An order book's writes to the store, in sequence: one in flight at a time, changes made meanwhile
+ * queued for the next, so the store applies them in the book's order.
+ */
+final class OrderWrites {
+  private final String eventId;
+  private long lastSequence;
+  private boolean inFlight;
+  private final List<OrderTransition> next = new ArrayList<>();
+  private List<OrderTransition> flying = List.of();
+
+  /** @param lastSequence the last write the store holds (0 for none) */
+  OrderWrites(String eventId, long lastSequence) {
+    this.eventId = eventId;
+    this.lastSequence = lastSequence;
+  }
+
+  /** Queues a change; returns the write that will hold it. */
+  long add(OrderTransition transition) {
+    next.add(transition);
+    return lastSequence + 1;
+  }
+
+  /** Sends the queued changes as the next write, unless one is in flight or none is queued. */
+  void flush(long enrolledThroughRank, List<OrderEffect> effects) {
+    if (inFlight || next.isEmpty()) return;
+    inFlight = true;
+    lastSequence++;
+    flying = List.copyOf(next);
+    next.clear();
+    effects.add(new OrderEffect.PersistOrders(new OrderWrite(eventId, lastSequence, enrolledThroughRank, flying)));
+  }
+
+  /**
+   * The store holds write {@code sequence}: its changes may be told.
+   *
+   * @throws IllegalStateException when that write is not the one in flight (an adapter bug)
+   */
+  OrderEffect.OrdersDurable persisted(long sequence) {
+    if (!inFlight || sequence != lastSequence) {
+      throw new IllegalStateException("write " + sequence + " of " + eventId + " is not in flight (last " + lastSequence + ")");
+    }
+    inFlight = false;
+    var durable = new OrderEffect.OrdersDurable(eventId, sequence, flying);
+    flying = List.of();
+    return durable;
+  }
+
+  /** The last write the store acknowledged. */
+  long durableSequence() {
+    return inFlight ? lastSequence - 1 : lastSequence;
+  }
+
+  /** Nothing in flight and nothing queued. */
+  boolean idle() {
+    return !inFlight && next.isEmpty();
+  }
+}

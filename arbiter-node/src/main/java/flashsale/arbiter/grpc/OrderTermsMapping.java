@@ -1,0 +1,41 @@
+package flashsale.arbiter.grpc;
+
+import flashsale.orders.OrderTerms;
+import flashsale.sale.ErrorReason;
+import flashsale.sale.EventKind;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.wire.Errors;
+import flashsale.wire.EventValidator;
+import flashsale.v1.CreateEventRequest;
+import java.util.Optional;
+
+/** CreateEvent's payment_window and waitlist_bound as {@link OrderTerms}, checked. */
+final class OrderTermsMapping {
+  /** A window longer than this is a typo (minutes are meant, not days). */
+  static final long MAX_PAYMENT_WINDOW_MICROS = 24L * 3600 * 1_000_000;
+
+  private OrderTermsMapping() {}
+
+  /** The terms the request asks for; empty without a payment_window (wins are final). */
+  static Optional<OrderTerms> fromRequest(CreateEventRequest request, EventSpec spec) {
+    if (!request.hasPaymentWindow()) {
+      if (request.hasWaitlistBound()) throw EventValidator.invalid("waitlist_bound", "needs a payment_window");
+      return Optional.empty();
+    }
+    var window = request.getPaymentWindow();
+    boolean inRange = window.getSeconds() >= 0 && window.getNanos() >= 0 && window.getNanos() <= 999_999_999
+        && window.getSeconds() <= MAX_PAYMENT_WINDOW_MICROS / 1_000_000;
+    long windowMicros = inRange ? window.getSeconds() * 1_000_000 + window.getNanos() / 1_000 : -1;
+    if (windowMicros <= 0 || windowMicros > MAX_PAYMENT_WINDOW_MICROS) {
+      throw EventValidator.invalid("payment_window", "must be above 0 and at most 24 h");
+    }
+    long bound = request.hasWaitlistBound() ? request.getWaitlistBound() : OrderTerms.defaultWaitlistBound(spec.stock());
+    if (bound < 0) throw EventValidator.invalid("waitlist_bound", "must not be negative");
+    if (spec.mode() != SaleMode.GLOBAL_ORDER || spec.kind() != EventKind.FLASH_SALE) {
+      throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "a payment window needs a GLOBAL_ORDER flash sale, not "
+          + spec.mode() + " " + spec.kind());
+    }
+    return Optional.of(new OrderTerms(windowMicros, bound));
+  }
+}

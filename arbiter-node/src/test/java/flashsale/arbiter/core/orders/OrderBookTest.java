@@ -1,0 +1,184 @@
+package flashsale.arbiter.core.orders;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.core.orders.OrderAnswer.Outcome;
+import flashsale.orders.OrderSnapshot;
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderTransition;
+import flashsale.orders.OrderTransition.Kind;
+import flashsale.orders.PurchaseState;
+import flashsale.sale.Decision;
+import flashsale.sale.LossReason;
+import flashsale.sale.Ticket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class OrderBookTest {
+  static final long WINDOW = 2_000_000;
+
+  final List<OrderTransition> written = new ArrayList<>();
+
+  OrderBook book(long stock, int limit, long bound) {
+    return new OrderBook("e", stock, limit, new OrderTerms(WINDOW, bound), OrderSnapshot.empty(Optional.empty()));
+  }
+
+  static Decision won(long rank, String rid, String user, int qty, long atMicros) {
+    return new Decision(new Ticket("e", rid, user, qty, "r", rank), flashsale.sale.Outcome.WON, LossReason.NONE, rank,
+        atMicros, false);
+  }
+
+  static Decision lost(long rank, String rid, String user, int qty, LossReason why) {
+    return new Decision(new Ticket("e", rid, user, qty, "r", rank), flashsale.sale.Outcome.LOST, why, rank, 0, false);
+  }
+
+  /** Acknowledges every write (the store holds it), the next one too, as an adapter would. */
+  void ack(OrderBook book, List<OrderEffect> effects) {
+    for (int i = 0; i < effects.size(); i++) {
+      if (effects.get(i) instanceof OrderEffect.PersistOrders p) {
+        written.addAll(p.write().transitions());
+        effects.addAll(book.persisted(p.write().sequence()));
+      }
+    }
+  }
+
+  List<OrderEffect> mutable(List<OrderEffect> effects) {
+    return new ArrayList<>(effects);
+  }
+
+  @Test
+  void aWinAwaitsPaymentUntilTheWindowEndsAndPaysBeforeIt() {
+    OrderBook book = book(2, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100)), 100)));
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("a").orElseThrow().state());
+    assertEquals(100 + WINDOW, book.find("a").orElseThrow().deadlineMicros());
+
+    List<OrderEffect> effects = new ArrayList<>();
+    OrderAnswer paid = book.confirm("a", 100 + WINDOW - 1, effects);
+    assertEquals(Outcome.DONE, paid.outcome());
+    assertEquals(2, paid.durableAtSequence(), "told only once written");
+    ack(book, effects);
+    assertEquals(1, book.paidUnits());
+
+    List<OrderEffect> again = new ArrayList<>();
+    OrderAnswer repeat = book.confirm("a", 100 + WINDOW + 5, again);
+    assertEquals(new OrderAnswer(Outcome.DONE, PurchaseState.PAID, 0), repeat);
+    assertTrue(again.isEmpty(), "a repeat writes nothing");
+  }
+
+  @Test
+  void aConfirmAtTheDeadlineIsRefusedAndTheUnitGoesToTheFirstWaitlisted() {
+    OrderBook book = book(1, 1, 2);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), lost(2, "b", "u2", 1, LossReason.SOLD_OUT),
+        lost(3, "c", "u3", 1, LossReason.SOLD_OUT)), 0)));
+    List<OrderEffect> effects = new ArrayList<>();
+    OrderAnswer late = book.confirm("a", WINDOW, effects);
+    assertEquals(Outcome.REFUSED, late.outcome());
+    assertEquals(PurchaseState.EXPIRED, late.state());
+    ack(book, effects);
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("b").orElseThrow().state());
+    assertEquals(2 * WINDOW, book.find("b").orElseThrow().deadlineMicros(), "a fresh window");
+    assertEquals(PurchaseState.WAITLISTED, book.find("c").orElseThrow().state());
+    assertEquals(List.of(Kind.EXPIRED, Kind.PROMOTED), written.subList(written.size() - 2, written.size()).stream()
+        .map(OrderTransition::kind).toList());
+  }
+
+  @Test
+  void releasedUnitsGoToTheEarliestWhoseQuantityFitsNeverPastAnEarlierThatFits() {
+    OrderBook book = book(3, 3, 10);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 2, 0), won(2, "b", "u2", 1, 0),
+        lost(3, "big", "u3", 3, LossReason.SOLD_OUT), lost(4, "two", "u4", 2, LossReason.SOLD_OUT),
+        lost(5, "one", "u5", 1, LossReason.SOLD_OUT)), 0)));
+    List<OrderEffect> effects = new ArrayList<>();
+    book.cancel("a", 10, effects); // 2 units back: "big" needs 3, "two" fits
+    ack(book, effects);
+    assertEquals(PurchaseState.WAITLISTED, book.find("big").orElseThrow().state());
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("two").orElseThrow().state());
+    assertEquals(PurchaseState.WAITLISTED, book.find("one").orElseThrow().state(), "no unit left for a later one");
+    effects.clear();
+    book.cancel("b", 20, effects); // 1 unit back: "big" still does not fit, "one" does
+    ack(book, effects);
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("one").orElseThrow().state());
+    assertEquals(0, book.freeUnits());
+  }
+
+  @Test
+  void onlyLosersForLackOfStockWaitAndOnlyUpToTheBound() {
+    OrderBook book = book(1, 1, 2);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), lost(2, "lim", "u1", 1, LossReason.LIMIT_EXCEEDED),
+        lost(3, "b", "u2", 1, LossReason.SOLD_OUT), lost(4, "c", "u3", 2, LossReason.INSUFFICIENT_STOCK),
+        lost(5, "d", "u4", 1, LossReason.SOLD_OUT)), 0)));
+    assertTrue(book.find("lim").isEmpty());
+    assertEquals(PurchaseState.WAITLISTED, book.find("b").orElseThrow().state());
+    assertEquals(PurchaseState.WAITLISTED, book.find("c").orElseThrow().state());
+    assertTrue(book.find("d").isEmpty(), "beyond the bound");
+    assertEquals(2, book.waitlistLength());
+    assertEquals(Outcome.UNKNOWN, book.confirm("d", 1, new ArrayList<>()).outcome());
+  }
+
+  @Test
+  void aPromotionNeverTakesAUserPastTheLimit() {
+    OrderBook book = book(2, 1, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), won(2, "b", "u2", 1, 0),
+        lost(3, "b2", "u2", 1, LossReason.SOLD_OUT), lost(4, "c", "u3", 1, LossReason.SOLD_OUT)), 0)));
+    List<OrderEffect> effects = new ArrayList<>();
+    book.cancel("a", 5, effects);
+    ack(book, effects);
+    assertEquals(PurchaseState.WAITLISTED, book.find("b2").orElseThrow().state(), "u2 holds its limit");
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("c").orElseThrow().state());
+  }
+
+  @Test
+  void expiryOnTheClockPassesUnitsDownTheWaitlistOneWindowAtATime() {
+    OrderBook book = book(1, 1, 3);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), lost(2, "b", "u2", 1, LossReason.SOLD_OUT),
+        lost(3, "c", "u3", 1, LossReason.SOLD_OUT)), 0)));
+    ack(book, mutable(book.tick(WINDOW - 1)));
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("a").orElseThrow().state());
+    ack(book, mutable(book.tick(WINDOW)));
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("b").orElseThrow().state());
+    ack(book, mutable(book.tick(2 * WINDOW)));
+    assertEquals(PurchaseState.EXPIRED, book.find("b").orElseThrow().state());
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("c").orElseThrow().state());
+    List<OrderEffect> effects = new ArrayList<>();
+    assertTrue(book.confirm("c", 2 * WINDOW + 1, effects).done());
+    ack(book, effects);
+    assertTrue(book.settled());
+    assertEquals(1, book.paidUnits());
+  }
+
+  @Test
+  void changesMadeWhileAWriteIsInFlightWaitForTheNextWrite() {
+    OrderBook book = book(2, 1, 0);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), won(2, "b", "u2", 1, 0)), 0)));
+    List<OrderEffect> first = new ArrayList<>();
+    OrderAnswer a = book.confirm("a", 1, first);
+    List<OrderEffect> second = new ArrayList<>();
+    OrderAnswer b = book.confirm("b", 2, second);
+    assertEquals(1, first.size());
+    assertTrue(second.isEmpty(), "one write in flight per event");
+    assertEquals(a.durableAtSequence() + 1, b.durableAtSequence());
+    List<OrderEffect> after = book.persisted(a.durableAtSequence());
+    assertEquals(2, after.size());
+    assertTrue(OrderEffect.PersistOrders.class.isInstance(after.get(1)));
+  }
+
+  @Test
+  void aCancelledOrWaitlistedPurchaseCannotBePaid() {
+    OrderBook book = book(1, 1, 1);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), lost(2, "b", "u2", 1, LossReason.SOLD_OUT)), 0)));
+    List<OrderEffect> effects = new ArrayList<>();
+    assertEquals(PurchaseState.WAITLISTED, book.confirm("b", 1, effects).state());
+    assertTrue(book.cancel("a", 1, effects).done());
+    ack(book, effects);
+    OrderAnswer paidAfterCancel = book.confirm("a", 2, new ArrayList<>());
+    assertEquals(Outcome.REFUSED, paidAfterCancel.outcome());
+    assertEquals(PurchaseState.CANCELLED, paidAfterCancel.state());
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("b").orElseThrow().state());
+  }
+}

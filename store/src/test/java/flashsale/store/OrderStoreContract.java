@@ -1,0 +1,175 @@
+package flashsale.store;
+
+import static flashsale.store.Sales.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.orders.OrderRecord;
+import flashsale.orders.OrderSnapshot;
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderTransition;
+import flashsale.orders.OrderTransition.Kind;
+import flashsale.orders.OrderWrite;
+import flashsale.orders.PurchaseState;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The order store's contract, run against the in-memory and the Redis store. */
+abstract class OrderStoreContract {
+  static final long WINDOW = 1_000_000;
+  static final long DEADLINE = 5_000_000;
+
+  protected ArbiterStore events;
+  protected OrderStore orders;
+
+  /** A fresh, empty pair of stores: the order store made from the arbiter store. */
+  protected abstract ArbiterStore newEvents();
+
+  protected abstract OrderStore ordersOf(ArbiterStore events);
+
+  @BeforeEach
+  void open() {
+    events = newEvents();
+    orders = ordersOf(events);
+    events.createEvent("c", event("e", 2, 1));
+    orders.putTerms("e", new OrderTerms(WINDOW, 2));
+  }
+
+  @AfterEach
+  void close() {
+    events.close();
+  }
+
+  static OrderTransition t(Kind kind, String rid, String user, int qty, long rank, long deadline, long at) {
+    return new OrderTransition(kind, rid, user, qty, rank, deadline, at);
+  }
+
+  void write(long sequence, OrderTransition... transitions) {
+    orders.persistOrders(new OrderWrite("e", sequence, 4, List.of(transitions)), ArbiterStore.UNFENCED).join();
+  }
+
+  Throwable refused(long sequence, OrderTransition... transitions) {
+    var failure = assertThrows(CompletionException.class,
+        () -> orders.persistOrders(new OrderWrite("e", sequence, 4, List.of(transitions)), ArbiterStore.UNFENCED).join());
+    return failure.getCause();
+  }
+
+  /** Two wins, two waitlisted losers (the waitlist's bound). */
+  void enrol() {
+    write(1, t(Kind.ENROLLED_WIN, "a", "u1", 1, 1, DEADLINE, 0), t(Kind.ENROLLED_WIN, "b", "u2", 1, 2, DEADLINE, 0),
+        t(Kind.WAITLISTED, "c", "u3", 1, 3, 0, 0), t(Kind.WAITLISTED, "d", "u4", 1, 4, 0, 0));
+  }
+
+  PurchaseState state(String rid) {
+    return orders.findOrder("e", rid).map(OrderRecord::state).orElseThrow();
+  }
+
+  @Test
+  void termsAreSetOnce() {
+    assertEquals(Optional.of(new OrderTerms(WINDOW, 2)), orders.findTerms("e"));
+    orders.putTerms("e", new OrderTerms(WINDOW, 2)); // a retry
+    assertThrows(StoreRejectedException.class, () -> orders.putTerms("e", new OrderTerms(WINDOW + 1, 2)));
+    assertEquals(Optional.empty(), orders.findTerms("other"));
+  }
+
+  @Test
+  void aPaymentBeforeTheDeadlineWinsAndTheExpiryAfterItIsRefused() {
+    enrol();
+    write(2, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, DEADLINE - 1));
+    assertInstanceOf(StoreRejectedException.class, refused(3, t(Kind.EXPIRED, "a", "u1", 1, 1, DEADLINE, DEADLINE)));
+    assertEquals(PurchaseState.PAID, state("a"));
+  }
+
+  @Test
+  void anExpiryAtTheDeadlineWinsAndAPaymentAfterItIsRefused() {
+    enrol();
+    assertInstanceOf(StoreRejectedException.class, refused(2, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, DEADLINE)),
+        "a payment at the deadline is too late");
+    assertInstanceOf(StoreRejectedException.class, refused(2, t(Kind.EXPIRED, "a", "u1", 1, 1, DEADLINE, DEADLINE - 1)),
+        "an expiry before the deadline is too early");
+    write(2, t(Kind.EXPIRED, "a", "u1", 1, 1, DEADLINE, DEADLINE), t(Kind.PROMOTED, "c", "u3", 1, 3, DEADLINE + WINDOW, DEADLINE));
+    assertInstanceOf(StoreRejectedException.class, refused(3, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, DEADLINE - 1)));
+    assertEquals(PurchaseState.EXPIRED, state("a"));
+    assertEquals(new OrderRecord("c", "u3", 1, 3, PurchaseState.AWAITING_PAYMENT, DEADLINE + WINDOW),
+        orders.findOrder("e", "c").orElseThrow());
+  }
+
+  @Test
+  void aPromotionNeedsReleasedUnitsAndARejectedWriteWritesNothing() {
+    enrol();
+    Throwable noRoom = refused(2, t(Kind.PROMOTED, "c", "u3", 1, 3, DEADLINE, 0));
+    assertInstanceOf(StoreRejectedException.class, noRoom);
+    assertTrue(noRoom.getMessage().contains("0 free"), noRoom.getMessage());
+    // The cancel is fine, the second promotion is not: neither is written.
+    assertInstanceOf(StoreRejectedException.class, refused(2, t(Kind.CANCELLED, "a", "u1", 1, 1, 0, 10),
+        t(Kind.PROMOTED, "c", "u3", 1, 3, DEADLINE, 10), t(Kind.PROMOTED, "d", "u4", 1, 4, DEADLINE, 10)));
+    assertEquals(PurchaseState.AWAITING_PAYMENT, state("a"));
+    assertEquals(PurchaseState.WAITLISTED, state("c"));
+    assertEquals(List.of(), orders.readTransitions("e"));
+  }
+
+  @Test
+  void aPromotionWithinTheLimitOnlyAndTheWaitlistWithinItsBound() {
+    enrol();
+    assertInstanceOf(StoreRejectedException.class, refused(2, t(Kind.WAITLISTED, "x", "u5", 1, 5, 0, 0)), "bound 2");
+    events.createEvent("c2", event("e2", 2, 1));
+    orders.putTerms("e2", new OrderTerms(WINDOW, 3));
+    OrderTransition[] first = {t(Kind.ENROLLED_WIN, "a", "u1", 1, 1, DEADLINE, 0),
+        t(Kind.ENROLLED_WIN, "b", "u2", 1, 2, DEADLINE, 0), t(Kind.WAITLISTED, "b2", "u2", 1, 3, 0, 0),
+        t(Kind.WAITLISTED, "c", "u3", 1, 4, 0, 0)};
+    orders.persistOrders(new OrderWrite("e2", 1, 4, List.of(first)), ArbiterStore.UNFENCED).join();
+    var overLimit = assertThrows(CompletionException.class, () -> orders.persistOrders(new OrderWrite("e2", 2, 4,
+        List.of(t(Kind.CANCELLED, "a", "u1", 1, 1, 0, 5), t(Kind.PROMOTED, "b2", "u2", 1, 3, DEADLINE, 5))),
+        ArbiterStore.UNFENCED).join());
+    assertTrue(overLimit.getCause().getMessage().contains("over the limit"), overLimit.getCause().getMessage());
+    orders.persistOrders(new OrderWrite("e2", 2, 4,
+        List.of(t(Kind.CANCELLED, "a", "u1", 1, 1, 0, 5), t(Kind.PROMOTED, "c", "u3", 1, 4, DEADLINE, 5))),
+        ArbiterStore.UNFENCED).join();
+    assertEquals(PurchaseState.AWAITING_PAYMENT, orders.findOrder("e2", "c").orElseThrow().state());
+    assertEquals(PurchaseState.WAITLISTED, orders.findOrder("e2", "b2").orElseThrow().state());
+  }
+
+  @Test
+  void retriesAreNoOpsAndGapsAreRejected() {
+    enrol();
+    enrol(); // the same write again
+    assertInstanceOf(StoreRejectedException.class, refused(3, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, 0)), "write 2 missing");
+    OrderSnapshot snapshot = orders.loadOrders("e");
+    assertEquals(1, snapshot.lastSequence());
+    assertEquals(4, snapshot.enrolledThroughRank());
+    assertEquals(2, snapshot.waitlistJoined());
+    assertEquals(2, snapshot.enrolledWinUnits());
+    assertEquals(4, snapshot.orders().size());
+  }
+
+  @Test
+  void aStaleEpochIsFenced() {
+    events.fenceEvent("e", 7);
+    var failure = assertThrows(CompletionException.class,
+        () -> orders.persistOrders(new OrderWrite("e", 1, 0, List.of(t(Kind.WAITLISTED, "c", "u3", 1, 3, 0, 0))), 6).join());
+    assertInstanceOf(StoreFencedException.class, failure.getCause());
+    orders.persistOrders(new OrderWrite("e", 1, 0, List.of(t(Kind.WAITLISTED, "c", "u3", 1, 3, 0, 0))), 7).join();
+    assertEquals(PurchaseState.WAITLISTED, state("c"));
+  }
+
+  @Test
+  void everyTransitionIsInTheOutboxOnceInOrderAfterTheWinners() {
+    enrol();
+    write(2, t(Kind.CANCELLED, "a", "u1", 1, 1, 0, 10), t(Kind.PROMOTED, "c", "u3", 1, 3, 10 + WINDOW, 10));
+    write(3, t(Kind.PAID, "b", "u2", 1, 2, DEADLINE, 20), t(Kind.LEFT_WAITLIST, "d", "u4", 1, 4, 0, 20));
+    write(3, t(Kind.PAID, "b", "u2", 1, 2, DEADLINE, 20), t(Kind.LEFT_WAITLIST, "d", "u4", 1, 4, 0, 20)); // a retry
+    write(4, t(Kind.EXPIRED, "c", "u3", 1, 3, 10 + WINDOW, 10 + WINDOW));
+    assertEquals(List.of(
+        t(Kind.CANCELLED, "a", "u1", 1, 1, 0, 10), t(Kind.PROMOTED, "c", "u3", 1, 3, 10 + WINDOW, 10),
+        t(Kind.PAID, "b", "u2", 1, 2, DEADLINE, 20), t(Kind.LEFT_WAITLIST, "d", "u4", 1, 4, 0, 20),
+        t(Kind.EXPIRED, "c", "u3", 1, 3, 10 + WINDOW, 10 + WINDOW)), orders.readTransitions("e"));
+    assertEquals(List.of(), events.readOutbox("e"), "no winner was persisted by a batch here");
+    assertEquals(1, orders.loadOrders("e").freeUnits());
+  }
+}
