@@ -3,6 +3,7 @@ package flashsale.arbiter.core;
 import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.Decision;
 import flashsale.sale.EventHead;
+import flashsale.sale.StreamSource;
 import flashsale.sale.Ticket;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,9 +21,9 @@ import java.util.TreeMap;
  * state machine: each input carries the arbiter's clock reading {@code nowMicros} and returns
  * the effects to carry out.
  *
- * <p>Per region it keeps the watermark {@code W_r} (highest watermark or ticket stamp heard, across
- * streams); per event the frontier is the least {@code W_r} of its regions whose clock is not
- * flagged, and queued tickets at or below it are released by a k-way merge in (stamp, keyed hash,
+ * <p>Per stream source it keeps the watermark {@code W_r} (highest watermark or ticket stamp heard,
+ * across streams); per event the frontier is the least {@code W_r} of its sources whose clock is
+ * not flagged, and queued tickets at or below it are released by a k-way merge in (stamp, keyed hash,
  * request id) order. A released ticket is decided at once against the in-memory stock, but told
  * only after {@link #batchPersisted} confirms its batch; one batch per event is in flight.
  *
@@ -35,12 +36,19 @@ import java.util.TreeMap;
  * tickets waiting, since an event with none has nothing its frontier could release. An event past
  * its end (plus a grace) with nothing pending leaves the sequencer ({@link Effect.EventFinished}).
  *
+ * <p>A source is a region node, named by {@link StreamSource#key}: the region's name for its
+ * unnamed node, {@code region/node} for a named one. A region may run several nodes; each is its
+ * own ordered stream, watermark, clock verdict and timeout, and each method below that takes a
+ * {@code region} takes such a key. Near-ties between two nodes of one region are drawn by the
+ * lottery like near-ties between regions ({@link flashsale.sale.NearTieLottery#nearTie}).
+ *
  * <p>Inputs from a region that is not connected (never connected, disconnected, or cut off for a
  * protocol violation) are ignored: they are the tail of a stream that is being closed.
  */
 public final class Sequencer {
 
   private final SequencerConfig config;
+  /** By source key, so the region's unnamed cursor and its named nodes sort together. */
   private final Map<String, RegionCursor> regions = new TreeMap<>();
   private final Map<String, EventBook> events = new HashMap<>();
   /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
@@ -63,7 +71,7 @@ public final class Sequencer {
     String eventId = head.spec().eventId();
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
     RegionCursor[] cursors =
-        head.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
+        head.spec().regions().stream().flatMap(r -> nodesOf(r, nowMicros).stream()).toArray(RegionCursor[]::new);
     EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
         config.maxErrorBoundMicros());
     events.put(eventId, book);
@@ -82,7 +90,10 @@ public final class Sequencer {
     return events.size();
   }
 
-  /** A region opened a new stream. Stamps on the new stream may restart below the last one's. */
+  /**
+   * A region node opened a new stream. Stamps on the new stream may restart below the last one's.
+   * A node first known now joins the frontier of every event its region sells.
+   */
   public List<Effect> regionConnected(String region, long nowMicros) {
     cursor(region, nowMicros).connect();
     return List.of();
@@ -96,7 +107,7 @@ public final class Sequencer {
     List<Effect> effects = new ArrayList<>();
     for (RegionCursor cursor : regions.values()) {
       if (!cursor.timesOut(nowMicros, config.regionTimeoutMicros())) continue;
-      effects.add(new Effect.RegionExclusion(cursor.region(), true, "region " + cursor.region() + " silent for "
+      effects.add(new Effect.RegionExclusion(cursor.source(), true, "region " + cursor.source() + " silent for "
           + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));
       release(cursor, nowMicros, effects);
     }
@@ -126,7 +137,7 @@ public final class Sequencer {
   }
 
   /**
-   * Tickets in stream order; {@code ticket.region()} equals {@code region}. Each stamp must be
+   * Tickets in stream order; {@code ticket.source()} equals {@code region}. Each stamp must be
    * above everything earlier on this stream and within the tolerated distance ahead of {@code
    * nowMicros}; otherwise the region is cut off and the rest of the input is dropped.
    */
@@ -142,9 +153,9 @@ public final class Sequencer {
   }
 
   private boolean receive(RegionCursor cursor, Ticket ticket, long nowMicros, List<Effect> effects) {
-    String violation = ticket.region().equals(cursor.region())
+    String violation = ticket.source().equals(cursor.source())
         ? cursor.ticketViolation(ticket.stampMicros(), nowMicros, maxAheadMicros())
-        : "ticket of region " + ticket.region() + " on the stream of " + cursor.region();
+        : "ticket of region " + ticket.source() + " on the stream of " + cursor.source();
     if (violation != null) {
       cutOff(cursor, violation, effects);
       return false;
@@ -154,7 +165,7 @@ public final class Sequencer {
     spoke(cursor, nowMicros, effects);
     EventBook book = events.get(ticket.eventId());
     if (book == null) {
-      effects.add(new Effect.RejectTicket(cursor.region(), ticket, Rejection.EVENT_NOT_OPEN,
+      effects.add(new Effect.RejectTicket(cursor.source(), ticket, Rejection.EVENT_NOT_OPEN,
           "unknown event " + ticket.eventId()));
     } else {
       book.receive(ticket, cursor.clockFlagged(), outOfBounds, effects);
@@ -190,7 +201,7 @@ public final class Sequencer {
     if (!cursor.clockMeasured(offsetMicros, roundTripMicros, config.maxClockSkewMicros())) return List.of();
     List<Effect> effects = new ArrayList<>();
     effects.add(new Effect.SendClockVerdict(
-        region, cursor.clockFlagged(), cursor.clockVerdictMessage(config.maxClockSkewMicros())));
+        cursor.source(), cursor.clockFlagged(), cursor.clockVerdictMessage(config.maxClockSkewMicros())));
     release(cursor, nowMicros, effects);
     return effects;
   }
@@ -255,18 +266,48 @@ public final class Sequencer {
     return Optional.ofNullable(events.get(eventId)).map(EventBook::status);
   }
 
-  /** Every region that connected or sells an event, by name. */
+  /**
+   * Every region node that connected, and every region an event names that no node has spoken
+   * for yet, by source key.
+   */
   public List<RegionStatus> regionStatuses() {
-    return regions.values().stream().map(RegionCursor::status).toList();
+    return regions.values().stream().filter(c -> !c.placeholderOnly()).map(RegionCursor::status).toList();
   }
 
-  private RegionCursor cursor(String region, long nowMicros) {
-    return regions.computeIfAbsent(region, r -> new RegionCursor(r, nowMicros));
+  /** The cursor of a source, made (and joined to its region's events) if new. */
+  private RegionCursor cursor(String source, long nowMicros) {
+    RegionCursor known = regions.get(source);
+    if (known != null) return known;
+    RegionCursor cursor = new RegionCursor(source, nowMicros);
+    if (cursor.node().isEmpty() && regions.values().stream()
+        .anyMatch(c -> c.region().equals(cursor.region()) && !c.node().isEmpty() && c.spoken())) {
+      cursor.supersede(); // its region is spoken for already
+    }
+    regions.put(source, cursor);
+    for (EventBook book : events.values()) book.addSource(cursor);
+    return cursor;
   }
 
-  private static void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
+  /**
+   * The known nodes of {@code region}; none known yet: its unnamed cursor, which waits for the
+   * region until a node speaks for it or it times out.
+   */
+  private List<RegionCursor> nodesOf(String region, long nowMicros) {
+    List<RegionCursor> nodes = new ArrayList<>();
+    for (RegionCursor c : regions.values()) {
+      if (c.region().equals(region)) nodes.add(c);
+    }
+    if (nodes.isEmpty()) nodes.add(cursor(region, nowMicros));
+    return nodes;
+  }
+
+  private void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
+    if (!cursor.node().isEmpty()) {
+      RegionCursor unnamed = regions.get(cursor.region());
+      if (unnamed != null) unnamed.supersede();
+    }
     if (cursor.heard(nowMicros)) {
-      effects.add(new Effect.RegionExclusion(cursor.region(), false, "region " + cursor.region() + " spoke again: rejoins the frontier"));
+      effects.add(new Effect.RegionExclusion(cursor.source(), false, "region " + cursor.source() + " spoke again: rejoins the frontier"));
     }
   }
 
@@ -281,7 +322,7 @@ public final class Sequencer {
 
   private static void cutOff(RegionCursor cursor, String reason, List<Effect> effects) {
     cursor.disconnect();
-    effects.add(new Effect.CutOffRegion(cursor.region(), reason));
+    effects.add(new Effect.CutOffRegion(cursor.source(), reason));
   }
 
   /**

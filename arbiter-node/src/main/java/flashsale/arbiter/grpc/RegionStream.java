@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One region's {@code Sequence} stream: translates its messages into sequencer inputs posted to
+ * One region node's {@code Sequence} stream: translates its messages into sequencer inputs posted to
  * the loop. gRPC delivers a call's messages one at a time, so this needs no lock; replies are
  * written by the loop and, for clock probes, by this stream's thread (see {@link SerializedObserver}).
  */
@@ -59,19 +59,19 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     if (ended) return;
     try {
       switch (request.getKindCase()) {
-        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getInstanceId());
+        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getNodeId(), request.getHello().getInstanceId());
         case TICKET_BATCH -> tickets(request.getTicketBatch().getTicketsList());
         case WATERMARK -> {
           Session s = requireSession();
           long watermarkMicros = request.getWatermark().getWatermarkMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.region(), watermarkMicros, loop.nowMicros()) : List.of());
+          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.source(), watermarkMicros, loop.nowMicros()) : List.of());
         }
         case CLOCK_PROBE -> clockProbe(request.getClockProbe().getOriginMicros());
         case CLOCK_REPORT -> {
           Session s = requireSession();
           long offsetMicros = request.getClockReport().getOffsetMicros();
           long roundTripMicros = request.getClockReport().getRoundTripMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.region(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of());
+          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.source(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of());
         }
         default -> throw protocol("empty or unknown message");
       }
@@ -80,29 +80,35 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     }
   }
 
-  private void hello(String region, String instanceId) {
+  /**
+   * The certificate proves the region, never the node: any node of a region may take any node id
+   * (the worst it can do is replace a sibling's stream, which that sibling's reconnect undoes).
+   */
+  private void hello(String region, String node, String instanceId) {
     if (session != null) throw protocol("second hello on one stream");
     EventValidator.requireId("hello.region", region);
+    if (!node.isEmpty()) EventValidator.requireId("hello.node_id", node);
     if (!caller.isRegion(region)) {
       log.warn("region={} hello refused: the caller proved it is {} ({})", region, caller.name(), caller.via());
       throw Errors.error(ErrorReason.IDENTITY_MISMATCH, "this stream's certificate names " + caller.name()
           + ", not region " + region);
     }
-    Session s = new Session(region, STREAM_IDS.incrementAndGet(), out);
+    Session s = new Session(region, node, STREAM_IDS.incrementAndGet(), out);
     session = s;
-    log.info("region={} instance={} stream={} connected", region, instanceId, s.id());
+    String source = s.source();
+    log.info("region={} node={} instance={} stream={} connected", region, node, instanceId, s.id());
     // One loop task: whether this node still leads is decided there, in order with its deposition.
     loop.execute(
         () -> {
           if (!sessions.open(s)) return;
-          sessions.send(region, SequenceResponse.newBuilder().setWelcome(welcome).build());
-          for (var spec : events.all()) sessions.send(region, RegionSessions.announcement(spec));
-          loop.inputNow(q -> q.regionConnected(region, loop.nowMicros()));
-          announceSoldOut(region);
+          sessions.send(source, SequenceResponse.newBuilder().setWelcome(welcome).build());
+          for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
+          loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
+          announceSoldOut(source);
         });
   }
 
-  private void announceSoldOut(String region) {
+  private void announceSoldOut(String source) {
     loop.query(q -> events.all().stream().map(e -> q.eventStatus(e.eventId())).toList())
         .thenAccept(
             statuses ->
@@ -111,7 +117,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
                         statuses.forEach(
                             st ->
                                 st.ifPresent(
-                                    s -> s.soldOutMicros().ifPresent(c -> sessions.broadcastSoldOutTo(region, s.eventId(), c))))));
+                                    s -> s.soldOutMicros().ifPresent(c -> sessions.broadcastSoldOutTo(source, s.eventId(), c))))));
   }
 
   private void tickets(List<flashsale.v1.Ticket> wire) {
@@ -124,9 +130,9 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
         throw protocol("malformed ticket request_id='" + t.getRequestId() + "'");
       }
       tickets.add(new Ticket(t.getEventId(), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),
-          t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor()));
+          t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor(), s.node()));
     }
-    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.region(), tickets, loop.nowMicros()) : List.of());
+    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.source(), tickets, loop.nowMicros()) : List.of());
   }
 
   /**
@@ -141,7 +147,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     if (loop.finishedTaskWithinMs(LOOP_STALL_MS)) {
       out.onNext(clockReply(originMicros, receiveMicros));
     } else {
-      loop.execute(() -> sessions.send(s.region(), clockReply(originMicros, receiveMicros)));
+      loop.execute(() -> sessions.send(s.source(), clockReply(originMicros, receiveMicros)));
     }
   }
 
@@ -166,7 +172,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
 
   private void end(StatusRuntimeException status) {
     ended = true;
-    log.warn("region={} stream ended by arbiter: {}", session == null ? "?" : session.region(), status.getStatus());
+    log.warn("source={} stream ended by arbiter: {}", session == null ? "?" : session.source(), status.getStatus());
     Session s = session;
     if (s == null) {
       out.onError(status);
@@ -179,8 +185,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
             closeQuietly(status);
             return;
           }
-          sessions.cutOff(s.region(), status.getStatus().getDescription());
-          loop.inputNow(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+          sessions.cutOff(s.source(), status.getStatus().getDescription());
+          loop.inputNow(q -> q.regionDisconnected(s.source(), loop.nowMicros()));
         });
   }
 
@@ -214,13 +220,13 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     ended = true;
     Session s = session;
     if (s == null) return;
-    log.info("region={} stream={} disconnected ({})", s.region(), s.id(), how);
+    log.info("source={} stream={} disconnected ({})", s.source(), s.id(), how);
     loop.execute(
         () -> {
           // In this same task: a new stream's hello, queued meanwhile, must find the region disconnected
           // before it reconnects it, never after (posting this as a further input let a quick
           // reconnect be undone, and the new stream's tickets were ignored).
-          if (sessions.closed(s)) loop.inputNow(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+          if (sessions.closed(s)) loop.inputNow(q -> q.regionDisconnected(s.source(), loop.nowMicros()));
         });
   }
 }

@@ -166,7 +166,7 @@ public final class SequencerLoop implements AutoCloseable {
           metrics.regionCutOff();
           sessions.cutOff(c.region(), c.reason());
         }
-        case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
+        case Effect.RegionExclusion x -> log.warn("source={} excluded={}: {}", x.region(), x.excluded(), x.message());
         case Effect.EventFinished f -> finishedListener.accept(f.eventId());
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
         // Regions are not told yet (CreateEvent still refuses auctions): the result is in the store and its outbox.

@@ -43,7 +43,8 @@ public final class ArbiterStream<D> {
 
   /** One message up the stream. */
   public sealed interface Out {
-    record Hello(String region, String instanceId) implements Out {}
+    /** @param nodeId the node of the region this stream speaks for; empty for its unnamed node */
+    record Hello(String region, String instanceId, String nodeId) implements Out {}
 
     record Upstream(StreamOutbox.Up up) implements Out {}
 
@@ -114,6 +115,8 @@ public final class ArbiterStream<D> {
 
   private final String region;
   private final String instanceId;
+  /** Which of the region's nodes this is: each node is its own stream at the arbiter. */
+  private String nodeId = "";
   private final LoopScheduler loop;
   private final RegionCore core;
   private final Transport<D> transport;
@@ -152,6 +155,12 @@ public final class ArbiterStream<D> {
 
   /** Opens the stream and starts the heartbeat, probe and silence timers (on the loop). */
   public void start() {
+    start("");
+  }
+
+  /** As {@link #start()}, as node {@code nodeId} of the region (empty: the region's unnamed node). */
+  public void start(String nodeId) {
+    this.nodeId = java.util.Objects.requireNonNull(nodeId, "nodeId");
     connect();
     timers.add(loop.every(this::heartbeatTick, settings.heartbeatIntervalMs()));
     timers.add(loop.every(this::probe, settings.clockProbeIntervalMs()));
@@ -190,7 +199,7 @@ public final class ArbiterStream<D> {
     long gen = ++generation;
     lastHeardNanos = loop.nanoTime();
     stream = transport.open(channelIndex, new Inbound(gen));
-    stream.send(new Out.Hello(region, instanceId));
+    stream.send(new Out.Hello(region, instanceId, nodeId));
     List<Ticket> undecided = core.undecidedTickets();
     sendAll(outbox.opened(undecided));
     log.info("arbiter stream opening stream={} channel={} channels={} resent_tickets={}",
