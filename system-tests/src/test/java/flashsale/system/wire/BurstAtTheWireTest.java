@@ -57,6 +57,7 @@ class BurstAtTheWireTest {
   private static void burstsAreFairAtTheWire(int nearNodes, Path logDir) throws Exception {
     var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 30, null, logDir);
     List<BurstFigures> bursts = new ArrayList<>();
+    List<Map<String, Long>> nearByNode = new ArrayList<>();
     GrpcJsBurstClient buyersClient = GrpcJsBurstClient.install(); // before the nodes start: npm may take a while
     try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60), nearNodes)) {
       Map<String, List<String>> buyers = new LinkedHashMap<>(); // every node's tap: buyers spread over them
@@ -73,6 +74,7 @@ class BurstAtTheWireTest {
           BurstFigures figures = BurstFigures.of(records);
           writeRecords(settings.logDir().resolve("burst-" + b + ".csv"), records);
           bursts.add(figures);
+          nearByNode.add(nearDecisionsByNode(admin, eventId));
           System.out.printf("burst %d (near nodes %d, %s buyers lead by %d ms%s): %s%n", b, nearNodes, leader, LEAD_MICROS / 1000, b == 1 ? ", cold processes" : "", figures.line());
         }
       } finally {
@@ -104,9 +106,32 @@ class BurstAtTheWireTest {
         });
       }
     }
+    if (nearNodes > 1) { // the buyers really were spread: each near node stamped its share of every burst
+      for (int i = 0; i < nearByNode.size(); i++) {
+        Map<String, Long> byNode = nearByNode.get(i);
+        String burst = "burst " + (i + 1) + ": ";
+        checks.add(() -> assertEquals(nearNodes, byNode.size(), burst + "near purchases by node " + byNode));
+        checks.add(() -> assertTrue(byNode.values().stream().allMatch(n -> n == PER_REGION / nearNodes),
+            burst + "near purchases by node " + byNode));
+      }
+    }
     checks.add(() -> assertTrue(bursts.stream().anyMatch(f -> f.firstRegionOnWire().equals("far"))
         && bursts.stream().anyMatch(f -> f.firstRegionOnWire().equals("near")), "each region reached the wire first in some burst"));
     assertAll(checks.stream());
+  }
+
+  /** How many of the event's decided purchases each node of region near stamped (from the audit log). */
+  private static Map<String, Long> nearDecisionsByNode(ManagedChannel admin, String eventId) {
+    Map<String, Long> byNode = new java.util.TreeMap<>();
+    String token = "";
+    do {
+      var page = flashsale.v1.EventAdminServiceGrpc.newBlockingStub(admin).listDecisions(
+          flashsale.v1.ListDecisionsRequest.newBuilder().setEventId(eventId).setPageSize(500).setPageToken(token).build());
+      page.getDecisionsList().stream().filter(d -> d.getRegion().equals("near"))
+          .forEach(d -> byNode.merge(d.getRegionNode(), 1L, Long::sum));
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    return byNode;
   }
 
   /** Every request of a burst, in wire order, kept beside the node logs so a failed burst can be read afterwards. */
