@@ -20,6 +20,8 @@ final class RegionCursor {
   private final String source;
   /** Never spoke, and a named node of its region has: it stands for nobody. */
   private boolean superseded;
+  /** A named node that has spoken, and said so to its region's placeholder. */
+  private boolean claimedRegion;
   private boolean connected;
   private boolean spoken;
   private long watermarkMicros;
@@ -71,6 +73,13 @@ final class RegionCursor {
   /** A named node of this cursor's region has spoken: an unnamed cursor that never spoke stands for nobody. */
   void supersede() {
     if (node.isEmpty()) superseded = true;
+  }
+
+  /** True once, when a named node has first spoken: its region's placeholder is then superseded. */
+  boolean claimsRegion() {
+    if (node.isEmpty() || !spoken || claimedRegion) return false;
+    claimedRegion = true;
+    return true;
   }
 
   /** True for an unnamed cursor, never spoken, whose region is spoken for by named nodes. */

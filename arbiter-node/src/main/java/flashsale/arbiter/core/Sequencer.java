@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Orders every region's tickets globally and decides them against stock. A single-threaded
@@ -48,8 +47,7 @@ import java.util.TreeMap;
 public final class Sequencer {
 
   private final SequencerConfig config;
-  /** By source key, so the region's unnamed cursor and its named nodes sort together. */
-  private final Map<String, RegionCursor> regions = new TreeMap<>();
+  private final RegionNodes regions = new RegionNodes();
   private final Map<String, EventBook> events = new HashMap<>();
   /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
   private final Set<EventBook> waiting = new LinkedHashSet<>();
@@ -71,7 +69,7 @@ public final class Sequencer {
     String eventId = head.spec().eventId();
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
     RegionCursor[] cursors =
-        head.spec().regions().stream().flatMap(r -> nodesOf(r, nowMicros).stream()).toArray(RegionCursor[]::new);
+        head.spec().regions().stream().flatMap(r -> regions.nodesOf(r, nowMicros, this::joinEvents).stream()).toArray(RegionCursor[]::new);
     EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
         config.maxErrorBoundMicros());
     events.put(eventId, book);
@@ -105,7 +103,7 @@ public final class Sequencer {
    */
   public List<Effect> tick(long nowMicros) {
     List<Effect> effects = new ArrayList<>();
-    for (RegionCursor cursor : regions.values()) {
+    for (RegionCursor cursor : regions.all()) {
       if (!cursor.timesOut(nowMicros, config.regionTimeoutMicros())) continue;
       effects.add(new Effect.RegionExclusion(cursor.source(), true, "region " + cursor.source() + " silent for "
           + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));
@@ -271,41 +269,20 @@ public final class Sequencer {
    * for yet, by source key.
    */
   public List<RegionStatus> regionStatuses() {
-    return regions.values().stream().filter(c -> !c.placeholderOnly()).map(RegionCursor::status).toList();
+    return regions.statuses();
   }
 
-  /** The cursor of a source, made (and joined to its region's events) if new. */
   private RegionCursor cursor(String source, long nowMicros) {
-    RegionCursor known = regions.get(source);
-    if (known != null) return known;
-    RegionCursor cursor = new RegionCursor(source, nowMicros);
-    if (cursor.node().isEmpty() && regions.values().stream()
-        .anyMatch(c -> c.region().equals(cursor.region()) && !c.node().isEmpty() && c.spoken())) {
-      cursor.supersede(); // its region is spoken for already
-    }
-    regions.put(source, cursor);
-    for (EventBook book : events.values()) book.addSource(cursor);
-    return cursor;
+    return regions.cursor(source, nowMicros, this::joinEvents);
   }
 
-  /**
-   * The known nodes of {@code region}; none known yet: its unnamed cursor, which waits for the
-   * region until a node speaks for it or it times out.
-   */
-  private List<RegionCursor> nodesOf(String region, long nowMicros) {
-    List<RegionCursor> nodes = new ArrayList<>();
-    for (RegionCursor c : regions.values()) {
-      if (c.region().equals(region)) nodes.add(c);
-    }
-    if (nodes.isEmpty()) nodes.add(cursor(region, nowMicros));
-    return nodes;
+  /** A source first known now joins the frontier of every event its region sells. */
+  private void joinEvents(RegionCursor cursor) {
+    for (EventBook book : events.values()) book.addSource(cursor);
   }
 
   private void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
-    if (!cursor.node().isEmpty()) {
-      RegionCursor unnamed = regions.get(cursor.region());
-      if (unnamed != null) unnamed.supersede();
-    }
+    regions.spoke(cursor);
     if (cursor.heard(nowMicros)) {
       effects.add(new Effect.RegionExclusion(cursor.source(), false, "region " + cursor.source() + " spoke again: rejoins the frontier"));
     }
