@@ -184,6 +184,18 @@ class RegionNodesEndToEndTest {
         "retry at " + key));
     assertEquals(requests, listDecisions(eventId).size(), "retries added no decision");
 
+    // The sold-out notice reached every node of near (and far): each shows the same sold-out stamp.
+    Set<Long> soldOutAt = new HashSet<>();
+    for (String target : targets) {
+      ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+      channels.add(channel);
+      var view = FlashSaleServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getEvent(flashsale.v1.GetEventRequest.newBuilder().setEventId(eventId).build());
+      assertTrue(view.hasSoldOutTime(), "no sold-out notice at " + target + ": " + view);
+      soldOutAt.add(Times.micros(view.getSoldOutTime()));
+    }
+    assertEquals(1, soldOutAt.size(), "one sold-out stamp everywhere: " + soldOutAt);
+
     // The arbiter lists each near node as its own stream.
     List<RegionStatus> regions = EventAdminServiceGrpc.newBlockingStub(admin)
         .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList();
