@@ -182,7 +182,7 @@ final class SimArbiter {
 
   void received(SimNet.Stream stream, Out message) {
     if (message instanceof Out.Hello hello) {
-      hello(stream, hello.region());
+      hello(stream, flashsale.sale.StreamSource.key(hello.region(), hello.nodeId()));
       return;
     }
     Session s = stream.session;
@@ -190,7 +190,11 @@ final class SimArbiter {
     String region = s.region();
     long now = runner.nowMicros();
     switch (message) {
-      case Out.Upstream(Up.Tickets t) -> runner.apply(q -> q.ticketsReceived(region, t.tickets(), now));
+      case Out.Upstream(Up.Tickets t) -> { // the node's tickets carry the node its hello named, as RegionStream does
+        String node = flashsale.sale.StreamSource.nodeOf(region);
+        List<flashsale.sale.Ticket> tickets = t.tickets().stream().map(x -> x.withNode(node)).toList();
+        runner.apply(q -> q.ticketsReceived(region, tickets, now));
+      }
       case Out.Upstream(Up.Watermark w) -> runner.apply(q -> q.watermarkReceived(region, w.watermarkMicros(), now));
       case Out.Probe p -> stream.down(new Down.ClockReply(p.originMicros(), now, runner.nowMicros()));
       case Out.Report r -> runner.apply(q -> q.clockReported(region, r.offsetMicros(), r.roundTripMicros(), now));
@@ -198,6 +202,7 @@ final class SimArbiter {
     }
   }
 
+  /** @param region the stream's source key: its region, or region/node */
   private void hello(SimNet.Stream stream, String region) {
     if (!stream.region.name.equals(region)) throw new AssertionError("a region named another in its hello");
     if (!admitting()) {

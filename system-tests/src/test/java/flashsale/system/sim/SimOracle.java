@@ -144,7 +144,7 @@ final class SimOracle {
    * its clock was bad, or it is a second copy of its request; otherwise a frontier moved too soon.
    */
   private void requireLateExplained(Decision d) {
-    String region = d.ticket().region();
+    String region = d.ticket().source(); // silence and clocks are per node
     if (leftOut.contains(region) || badClockRegions.contains(region) || sentAgain.contains(key(d.eventId(), d.requestId()))) {
       return;
     }
@@ -171,7 +171,7 @@ final class SimOracle {
     switch (effect) {
       case Effect.SendDecisions s -> {
         for (Decision d : s.decisions()) requireStored(d, "told " + s.region());
-        if (s.decisions().stream().anyMatch(d -> !d.ticket().region().equals(s.region()))) count("decisions told to another region");
+        if (s.decisions().stream().anyMatch(d -> !d.ticket().source().equals(s.region()))) count("decisions told to another region");
       }
       case Effect.BroadcastSoldOut b -> {
         if (stockLeft.get(b.eventId()) != 0) throw new AssertionError(b + " with " + stockLeft.get(b.eventId()) + " left");

@@ -29,7 +29,10 @@ final class SimRegionNode {
   /** A buyer's open call, answered once. */
   interface Call extends Consumer<PurchaseResult.Settled> {}
 
+  /** The node's stream source key ({@link flashsale.sale.StreamSource}): the region, or region/node. */
   final String name;
+  /** The region it serves; a region may run several nodes. */
+  final String region;
   final NodeLoop loop;
   final SimClock clock;
   private final SimNet net;
@@ -44,6 +47,7 @@ final class SimRegionNode {
   SimRegionNode(String name, SimScheduler scheduler, SimClock clock, SimNet net, List<SimArbiter> arbiters,
       ArbiterStream.Settings settings, Random random) {
     this.name = name;
+    this.region = flashsale.sale.StreamSource.regionOf(name);
     this.clock = clock;
     this.loop = new NodeLoop(scheduler, clock);
     this.net = net;
@@ -55,10 +59,11 @@ final class SimRegionNode {
   /** Starts (or restarts) the process: a fresh core and link, connecting to the first arbiter. */
   void start() {
     incarnation++;
-    core = new RegionCore(name, 10_000, 10_000, clock, StampUncertainty.defaults());
-    link = new ArbiterStream<>(name, name + "-" + incarnation, loop, core, new Transport(), settings, this::inbound,
+    core = new RegionCore(region, 10_000, 10_000, clock, StampUncertainty.defaults());
+    link = new ArbiterStream<>(region, name + "-" + incarnation, loop, core, new Transport(), settings, this::inbound,
         new Random(random.nextLong()));
-    loop.execute(link::start);
+    String node = flashsale.sale.StreamSource.nodeOf(name);
+    loop.execute(() -> link.start(node));
   }
 
   /** The process dies: open calls fail (their clients retry), pending tickets are forgotten here. */
