@@ -98,6 +98,18 @@ public final class Sequencer {
   }
 
   /**
+   * A node of {@code region} named these siblings (as an earlier leader listed them): each one not
+   * known yet is waited for from now on, like a region that has not spoken, until it speaks or
+   * times out; so a sibling that reconnects later still finds its resent tickets ahead of the frontier.
+   */
+  public List<Effect> regionNodesExpected(String region, List<String> nodeIds, long nowMicros) {
+    for (String node : nodeIds) {
+      if (!node.isEmpty()) cursor(StreamSource.key(region, node), nowMicros);
+    }
+    return List.of();
+  }
+
+  /**
    * Time passes: every region silent past the region timeout is left out of its events' frontiers,
    * which may release what the others sent meanwhile.
    */

@@ -8,6 +8,7 @@ import flashsale.sale.Ticket;
 import flashsale.v1.ClockVerdict;
 import flashsale.v1.DecisionBatch;
 import flashsale.v1.EventAnnouncement;
+import flashsale.v1.RegionMembers;
 import flashsale.v1.RejectionReason;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SoldOutNotice;
@@ -115,6 +116,13 @@ public final class RegionSessions {
       log.warn("source={} send failed: {}", source, e.toString());
       byRegion.remove(source, s);
     }
+  }
+
+  /** Tells every named node of {@code region} which of its nodes are connected (they name them in their next hello). */
+  void sendRegionMembers(String region) {
+    List<Session> nodes = byRegion.values().stream().filter(s -> s.region().equals(region) && !s.node().isEmpty()).toList();
+    RegionMembers members = RegionMembers.newBuilder().addAllNodeIds(nodes.stream().map(Session::node).toList()).build();
+    for (Session s : nodes) send(s.source(), SequenceResponse.newBuilder().setRegionMembers(members).build());
   }
 
   void sendDecisions(String source, List<Decision> decisions) {

@@ -28,6 +28,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private static final AtomicLong STREAM_IDS = new AtomicLong();
   /** A loop that has finished no task for this long is taken as frozen (it ticks every 50 ms). */
   static final long LOOP_STALL_MS = 500;
+  /** Most sibling nodes a hello may name: each becomes a source the frontier waits for. */
+  static final int MAX_SIBLINGS = 64;
 
   private final StreamObserver<SequenceResponse> out;
   private final SequencerLoop loop;
@@ -59,7 +61,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     if (ended) return;
     try {
       switch (request.getKindCase()) {
-        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getNodeId(), request.getHello().getInstanceId());
+        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getNodeId(), request.getHello().getInstanceId(),
+            request.getHello().getSiblingNodeIdsList());
         case TICKET_BATCH -> tickets(request.getTicketBatch().getTicketsList());
         case WATERMARK -> {
           Session s = requireSession();
@@ -84,10 +87,12 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
    * The certificate proves the region, never the node: any node of a region may take any node id
    * (the worst it can do is replace a sibling's stream, which that sibling's reconnect undoes).
    */
-  private void hello(String region, String node, String instanceId) {
+  private void hello(String region, String node, String instanceId, List<String> siblings) {
     if (session != null) throw protocol("second hello on one stream");
     EventValidator.requireId("hello.region", region);
     if (!node.isEmpty()) EventValidator.requireId("hello.node_id", node);
+    if (siblings.size() > MAX_SIBLINGS) throw protocol("hello names " + siblings.size() + " sibling nodes (at most " + MAX_SIBLINGS + ")");
+    siblings.forEach(id -> EventValidator.requireId("hello.sibling_node_ids", id));
     if (!caller.isRegion(region)) {
       log.warn("region={} hello refused: the caller proved it is {} ({})", region, caller.name(), caller.via());
       throw Errors.error(ErrorReason.IDENTITY_MISMATCH, "this stream's certificate names " + caller.name()
@@ -103,7 +108,9 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
           if (!sessions.open(s)) return;
           sessions.send(source, SequenceResponse.newBuilder().setWelcome(welcome).build());
           for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
+          loop.inputNow(q -> q.regionNodesExpected(region, siblings, loop.nowMicros()));
           loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
+          sessions.sendRegionMembers(region);
           announceSoldOut(source);
         });
   }

@@ -160,6 +160,36 @@ class SequencerRegionNodesTest {
   }
 
   @Test
+  void aSiblingNamedInAHelloIsWaitedForSoItsResentTicketsAreNotLate() {
+    // A new leader: node a reconnects first and names b, which it heard of from the old leader.
+    driver.add(SequencerDriver.spec(5, 1, 7, "eu", "far"));
+    driver.connect(A, "far");
+    driver.sequencer.regionNodesExpected("eu", List.of("b"), driver.nowMicros);
+    driver.send(A, ticket("a1", A, 6_000));
+    driver.watermarks(9_000, A, "far");
+    assertEquals(0, driver.unpersistedBatches(), "b is expected: the frontier waits for it");
+    driver.connect(B);
+    driver.send(B, ticket("b0", B, 5_000)); // stamped before the leader change, resent now
+    driver.watermark(B, 9_000);
+    driver.persistAll();
+    assertEquals(List.of("b0", "a1"), driver.decidedOrder());
+    assertFalse(driver.toldTo(B).get(0).late(), "b's resent ticket is ranked in stamp order, not late");
+  }
+
+  @Test
+  void anExpectedSiblingThatNeverComesIsLeftOutAfterTheTimeout() {
+    driver.add(SequencerDriver.spec(5, 1, 7, "eu", "far"));
+    driver.connect(A, "far");
+    driver.sequencer.regionNodesExpected("eu", List.of("gone"), driver.nowMicros);
+    driver.send(A, ticket("a1", A, 6_000));
+    driver.watermarks(9_000, A, "far");
+    assertEquals(0, driver.unpersistedBatches());
+    driver.tick(TIMEOUT_MICROS + 1);
+    driver.watermarks(9_500, A, "far");
+    assertEquals(1, driver.unpersistedBatches(), "silent like a region that never connects: left out at the timeout");
+  }
+
+  @Test
   void nearTiesBetweenTwoNodesOfOneRegionAreDrawnByTheLottery() {
     long bound = 500;
     int drawnForB = 0;

@@ -105,7 +105,7 @@ public final class ArbiterLink {
     SequenceRequest.Builder request = SequenceRequest.newBuilder();
     switch (message) {
       case Out.Hello h -> request.setHello(RegionHello.newBuilder().setRegion(h.region()).setInstanceId(h.instanceId())
-          .setNodeId(h.nodeId()));
+          .setNodeId(h.nodeId()).addAllSiblingNodeIds(h.siblingNodeIds()));
       case Out.Upstream(StreamOutbox.Up.Tickets t) -> {
         TicketBatch.Builder batch = TicketBatch.newBuilder();
         t.tickets().forEach(ticket -> batch.addTickets(RegionWire.toProto(ticket)));
@@ -126,6 +126,7 @@ public final class ArbiterLink {
     public void onNext(SequenceResponse message) {
       switch (message.getKindCase()) {
         case WELCOME -> core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros());
+        case REGION_MEMBERS -> core.regionMembers(message.getRegionMembers().getNodeIdsList());
         case CLOCK_REPLY -> core.clockReply(message.getClockReply().getOriginMicros(),
             message.getClockReply().getReceiveMicros(), message.getClockReply().getTransmitMicros());
         default -> core.message(message);
