@@ -182,7 +182,7 @@ final class SimArbiter {
 
   void received(SimNet.Stream stream, Out message) {
     if (message instanceof Out.Hello hello) {
-      hello(stream, flashsale.sale.StreamSource.key(hello.region(), hello.nodeId()));
+      hello(stream, flashsale.sale.StreamSource.key(hello.region(), hello.nodeId()), hello.siblingNodeIds());
       return;
     }
     Session s = stream.session;
@@ -203,7 +203,7 @@ final class SimArbiter {
   }
 
   /** @param region the stream's source key: its region, or region/node */
-  private void hello(SimNet.Stream stream, String region) {
+  private void hello(SimNet.Stream stream, String region, List<String> siblings) {
     if (!stream.region.name.equals(region)) throw new AssertionError("a region named another in its hello");
     if (!admitting()) {
       stream.endFromArbiter(notLeader());
@@ -215,7 +215,14 @@ final class SimArbiter {
     if (old != null) old.stream().endFromArbiter(End.failed("replaced by a newer stream of the same region"));
     stream.down(new Down.Welcome(name, config.maxClockSkewMicros()));
     for (EventSpec spec : events.values()) stream.down(new Down.Announcement(spec));
+    String regionName = flashsale.sale.StreamSource.regionOf(region);
+    runner.apply(q -> q.regionNodesExpected(regionName, siblings, runner.nowMicros()));
     runner.apply(q -> q.regionConnected(region, runner.nowMicros()));
+    List<String> members = sessions.keySet().stream().filter(k -> flashsale.sale.StreamSource.regionOf(k).equals(regionName))
+        .map(flashsale.sale.StreamSource::nodeOf).filter(n -> !n.isEmpty()).toList();
+    for (String k : List.copyOf(sessions.keySet())) {
+      if (flashsale.sale.StreamSource.regionOf(k).equals(regionName) && !members.isEmpty()) send(k, new Down.Members(members));
+    }
     for (EventSpec spec : events.values()) {
       runner.query(q -> q.eventStatus(spec.eventId())).flatMap(st -> st.soldOutMicros().isPresent()
           ? Optional.of(st.soldOutMicros().getAsLong()) : Optional.empty())

@@ -58,8 +58,10 @@ final class SimWorkload {
         String name = nodes == 1 ? "r" + i : flashsale.sale.StreamSource.key("r" + i, "n" + n);
         SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
         sim.net.link(name, 50 + random.nextLong(15_000), random.nextLong(2_000));
-        sim.regions.add(new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
-            WholeSystemSimulation.LINK, random));
+        SimRegionNode node = new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
+            WholeSystemSimulation.LINK, random);
+        if (nodes > 1) node.stampedBeforeFirstLink = sim.oracle::stampedBeforeFirstLink;
+        sim.regions.add(node);
       }
     }
     List<String> names = sim.regions.stream().map(r -> r.region).distinct().toList();
