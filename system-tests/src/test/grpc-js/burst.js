@@ -5,6 +5,8 @@
 //   node burst.js PLAN.json PROTO_ROOT
 //
 // PLAN: {"eventId": "...", "deadlineMs": 30000, "targets": {"near": "127.0.0.1:1234", ...},
+//        (a target may be a list: a region served by several nodes, one connection to each, its
+//        sends spread over them in turn as an L4 load balancer spreads buyers' connections)
 //        "sends": [{"requestId": "...", "userId": "...", "region": "near", "offsetMicros": 1200}, ...]}
 // Each purchase is sent when its offset is due (sends due together go out in one turn of the event
 // loop); the output is one object per send with its send and answer times in UTC microseconds.
@@ -25,8 +27,13 @@ const timestampMicros = (t) => (t ? Number(t.seconds) * 1e6 + Math.floor(t.nanos
 
 const clients = {};
 for (const [region, target] of Object.entries(plan.targets)) {
-  clients[region] = new FlashSaleService(target, grpc.credentials.createInsecure());
+  clients[region] = [].concat(target).map((t) => new FlashSaleService(t, grpc.credentials.createInsecure()));
 }
+const turns = {};
+const clientFor = (region) => {
+  turns[region] = ((turns[region] ?? -1) + 1) % clients[region].length;
+  return clients[region][turns[region]];
+};
 
 function ready(client) {
   return new Promise((resolve, reject) =>
@@ -35,7 +42,7 @@ function ready(client) {
 
 async function main() {
   // connections first, so connection setup is not part of the burst
-  await Promise.all(Object.values(clients).map(ready));
+  await Promise.all(Object.values(clients).flat().map(ready));
   const sends = [...plan.sends].sort((a, b) => a.offsetMicros - b.offsetMicros);
   const results = [];
   let answered = 0;
@@ -48,7 +55,7 @@ async function main() {
         const s = sends[next++];
         const sendMicros = nowMicros();
         const request = { event_id: plan.eventId, user_id: s.userId, request_id: s.requestId, quantity: 1 };
-        clients[s.region].Purchase(request, { deadline: Date.now() + plan.deadlineMs }, (err, response) => {
+        clientFor(s.region).Purchase(request, { deadline: Date.now() + plan.deadlineMs }, (err, response) => {
           const r = { requestId: s.requestId, region: s.region, sendMicros, answerMicros: nowMicros() };
           if (err) {
             r.code = err.code;
@@ -69,7 +76,7 @@ async function main() {
   });
   await done;
   process.stdout.write(JSON.stringify(results));
-  Object.values(clients).forEach((c) => c.close());
+  Object.values(clients).flat().forEach((c) => c.close());
 }
 
 main().catch((err) => {

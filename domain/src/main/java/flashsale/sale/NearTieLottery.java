@@ -11,7 +11,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The near-tie rule, shared by the arbiter that applies it and anyone who audits it. Two tickets of
- * different regions are a near-tie when their uncertainty intervals overlap: neither can be shown
+ * different regions (or of two nodes of one region) are a near-tie when their uncertainty intervals overlap: neither can be shown
  * to have arrived first. Their order is then drawn from the event's seed and their users
  * ({@link #draw}, an HMAC), the same draw that orders equal stamps, so it does not depend on which
  * ticket reached the arbiter first and a user cannot improve it by sending more requests.
@@ -33,9 +33,13 @@ public final class NearTieLottery {
 
   private NearTieLottery() {}
 
-  /** True when {@code a} and {@code b} come from different regions and their intervals overlap. */
+  /**
+   * True when {@code a} and {@code b} come from different streams and their intervals overlap. Two
+   * nodes of one region are different streams: each has its own clock, so neither's stamp proves
+   * it came first, and the lottery orders them as it orders two regions.
+   */
   public static boolean nearTie(Ticket a, Ticket b) {
-    if (a.region().equals(b.region())) return false;
+    if (a.region().equals(b.region()) && a.node().equals(b.node())) return false;
     long gapMicros = Math.abs(a.stampMicros() - b.stampMicros());
     return gapMicros <= a.errorBoundMicros() + b.errorBoundMicros();
   }

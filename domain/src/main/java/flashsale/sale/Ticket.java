@@ -11,15 +11,18 @@ import java.util.Objects;
  *     bound): the true arrival lies in {@code [stamp - bound, stamp + bound]}
  * @param slots a reservation's acceptable slots, best first; empty for a flash-sale purchase
  * @param bidMinor an auction bid's amount in minor units (quantity 1); 0 for a purchase
+ * @param node the region node that stamped it, one ordered stream of its region ({@link StreamSource});
+ *     empty for a region that runs one unnamed node
  */
 public record Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros,
-    long errorBoundMicros, List<String> slots, long bidMinor) {
+    long errorBoundMicros, List<String> slots, long bidMinor, String node) {
 
   public Ticket {
     Objects.requireNonNull(eventId, "eventId");
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(userId, "userId");
     Objects.requireNonNull(region, "region");
+    Objects.requireNonNull(node, "node");
     if (quantity < 1) throw new IllegalArgumentException("quantity < 1: " + quantity);
     if (errorBoundMicros < 0) throw new IllegalArgumentException("errorBoundMicros < 0: " + errorBoundMicros);
     slots = List.copyOf(slots);
@@ -28,6 +31,12 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
     if (bidMinor > 0 && (quantity != 1 || !slots.isEmpty())) {
       throw new IllegalArgumentException("a bid takes one unit and no slots, not " + quantity + " of " + slots);
     }
+  }
+
+  /** A ticket of a region's unnamed node. */
+  public Ticket(String eventId, String requestId, String userId, int quantity, String region, long stampMicros,
+      long errorBoundMicros, List<String> slots, long bidMinor) {
+    this(eventId, requestId, userId, quantity, region, stampMicros, errorBoundMicros, slots, bidMinor, "");
   }
 
   /** A purchase or reservation ticket (no bid). */
@@ -61,7 +70,18 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
   /** This ticket with its uncertainty set to {@code micros}. */
   public Ticket withErrorBound(long micros) {
     return micros == errorBoundMicros ? this
-        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, micros, slots, bidMinor);
+        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, micros, slots, bidMinor, node);
+  }
+
+  /** This ticket as stamped by region node {@code nodeId} (empty: the region's unnamed node). */
+  public Ticket withNode(String nodeId) {
+    return nodeId.equals(node) ? this
+        : new Ticket(eventId, requestId, userId, quantity, region, stampMicros, errorBoundMicros, slots, bidMinor, nodeId);
+  }
+
+  /** The ordered stream that stamped it: its region, or region and node ({@link StreamSource#key}). */
+  public String source() {
+    return StreamSource.key(region, node);
   }
 
   /** True when {@code other} is the same purchase (a retry), wherever and whenever it was stamped. */

@@ -28,6 +28,9 @@ import java.util.List;
  *     region leaves a frozen leader about when its lease runs out
  * @param buyerLimits new purchases per user id and client address, undecided purchases per user
  * @param serverLimits what one buyer connection may hold of the port (idle, age, calls, headers)
+ * @param nodeId this node of the region: a region may run several nodes (behind an L4 load
+ *     balancer), each its own ordered stream at the arbiter, told apart by this id; empty derives
+ *     {@code host:port} when the server starts ({@link RegionNodeId})
  */
 public record RegionConfig(
     String region,
@@ -43,7 +46,8 @@ public record RegionConfig(
     StampUncertainty uncertainty,
     long arbiterSilenceTimeoutMs,
     BuyerLimits.Settings buyerLimits,
-    ServerLimits serverLimits) {
+    ServerLimits serverLimits,
+    String nodeId) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
@@ -60,6 +64,11 @@ public record RegionConfig(
       throw new IllegalArgumentException("region must be 1 to 64 of [A-Za-z0-9._:-], got '" + region + "'");
     }
     arbiterTargets = List.copyOf(arbiterTargets);
+    java.util.Objects.requireNonNull(nodeId, "nodeId");
+    if (!nodeId.isEmpty() && !Identifiers.ID.matcher(nodeId).matches()) {
+      throw new IllegalArgumentException("node id must be 1 to 64 of [A-Za-z0-9._:-] (or empty to derive host:port), got '"
+          + nodeId + "'");
+    }
     java.util.Objects.requireNonNull(uncertainty, "uncertainty");
     java.util.Objects.requireNonNull(buyerLimits, "buyerLimits");
     java.util.Objects.requireNonNull(serverLimits, "serverLimits");
@@ -106,6 +115,7 @@ public record RegionConfig(
     b.arbiterSilenceTimeoutMs = arbiterSilenceTimeoutMs;
     b.buyerLimits = buyerLimits;
     b.serverLimits = serverLimits;
+    b.nodeId = nodeId;
     return b;
   }
 
@@ -125,6 +135,7 @@ public record RegionConfig(
     private long arbiterSilenceTimeoutMs = DEFAULT_ARBITER_SILENCE_TIMEOUT_MS;
     private BuyerLimits.Settings buyerLimits = BuyerLimits.Settings.defaults();
     private ServerLimits serverLimits = ServerLimits.regionDefaults();
+    private String nodeId = "";
 
     private Builder(String region) {
       this.region = region;
@@ -191,10 +202,16 @@ public record RegionConfig(
       return this;
     }
 
+    /** This node's id within its region; empty derives {@code host:port} at start. */
+    public Builder nodeId(String id) {
+      this.nodeId = id;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
           rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
-          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits);
+          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId);
     }
   }
 

@@ -32,6 +32,13 @@ public final class RegionMain implements Callable<Integer> {
   @Option(names = "--region", required = true, description = "This region's id, e.g. us-east.")
   String region;
 
+  @Option(names = "--node-id", defaultValue = "",
+      description = "This node's id within its region, when several nodes serve one region (behind an L4 load "
+          + "balancer): each node is its own ordered stream at the arbiter, and a restart under the same id replaces "
+          + "its old stream. 1 to 64 of [A-Za-z0-9._:-]; default: host:port. Not an identity: the certificate "
+          + "proves the region.")
+  String nodeId;
+
   @Option(names = "--port", defaultValue = "50061", description = "Port for FlashSaleService (default ${DEFAULT-VALUE}).")
   int port;
 
@@ -125,6 +132,7 @@ public final class RegionMain implements Callable<Integer> {
     // Bound before the node starts, so a taken metrics port fails the start, not a running node.
     MetricsEndpoint metricsEndpoint = metricsPort > 0 ? MetricsEndpoint.start(node.listenAddress(metricsPort)) : null;
     RegionConfig config = RegionConfig.builder(region)
+        .nodeId(nodeId)
         .arbiterTargets(arbiters)
         .heartbeatIntervalMs(heartbeatIntervalMs)
         .maxPending(maxPending)

@@ -57,6 +57,9 @@ public final class RegionServer {
 
   private final RegionConfig config;
   private final RegionNode node;
+  /** This process run, for logs; the node id (chosen at start) names the node across runs. */
+  private final String instanceId = UUID.randomUUID().toString();
+  private volatile String nodeId = "";
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
   private final AtomicBoolean stopped = new AtomicBoolean();
@@ -86,7 +89,7 @@ public final class RegionServer {
       ModesConfig modes) {
     this.config = Objects.requireNonNull(config, "config");
     InFlightReads inFlight = new InFlightReads();
-    this.node = new RegionNode(config.region(), UUID.randomUUID().toString(), clock, arbiter, nodeSettings(config),
+    this.node = new RegionNode(config.region(), instanceId, clock, arbiter, nodeSettings(config),
         modes, inFlight);
     node.bindMetrics(metrics);
     this.server = EdgeServerBuilder.of(serverBuilder)
@@ -135,15 +138,16 @@ public final class RegionServer {
   public RegionServer start() throws IOException {
     setHealth(HealthCheckResponse.ServingStatus.NOT_SERVING);
     server.start();
-    node.start();
+    nodeId = RegionNodeId.resolve(config.nodeId(), port(), instanceId);
+    node.start(nodeId);
     node.watchReadiness(warm::get, readiness -> {
       setHealth(readiness.serving() ? HealthCheckResponse.ServingStatus.SERVING
           : HealthCheckResponse.ServingStatus.NOT_SERVING);
       log.info("region readiness region={} serving={} reason=\"{}\" readiness=\"{}\"", config.region(), readiness.serving(), readiness.why(), readiness);
     });
     warmUp();
-    log.info("region listening region={} port={} heartbeat_ms={} max_pending={}", config.region(), server.getPort(),
-        config.heartbeatIntervalMs(), config.maxPending());
+    log.info("region listening region={} node={} port={} heartbeat_ms={} max_pending={}", config.region(), nodeId,
+        server.getPort(), config.heartbeatIntervalMs(), config.maxPending());
     return this;
   }
 
@@ -206,6 +210,11 @@ public final class RegionServer {
 
   public String region() {
     return config.region();
+  }
+
+  /** This node's id within its region (configured, or derived at {@link #start()}); empty before start. */
+  public String nodeId() {
+    return nodeId;
   }
 
   /** True once the purchase path has been warmed up (at once for an in-process server). */

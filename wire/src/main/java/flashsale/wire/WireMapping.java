@@ -158,6 +158,7 @@ public final class WireMapping {
         .setOutcome(d.won() ? flashsale.v1.Outcome.OUTCOME_WON : flashsale.v1.Outcome.OUTCOME_LOST)
         .setRank(d.rank())
         .setRegion(t.region())
+        .setRegionNode(t.node())
         .setArrivalTime(Times.timestamp(t.stampMicros()))
         .setDecideTime(Times.timestamp(d.decideMicros()))
         .setLossReason(toProto(d.lossReason()))
@@ -181,7 +182,8 @@ public final class WireMapping {
             Times.micros(p.getArrivalTime()),
             p.getArrivalUncertainty().getSeconds() * 1_000_000 + p.getArrivalUncertainty().getNanos() / 1_000,
             p.getSlotsList(),
-            p.getBid().getAmountMinor());
+            p.getBid().getAmountMinor(),
+            p.getRegionNode());
     Outcome outcome = p.getOutcome() == flashsale.v1.Outcome.OUTCOME_WON ? Outcome.WON : Outcome.LOST;
     return new Decision(
         ticket, outcome, fromProto(p.getLossReason()), p.getRank(), Times.micros(p.getDecideTime()), p.getLate(),

@@ -56,7 +56,7 @@ final class DecisionLog {
     return counters;
   }
 
-  /** Also tells {@code region} the decision of {@code requestId} once it is durable. */
+  /** Also tells {@code region} (a stream source: a region node) the decision of {@code requestId} once it is durable. */
   void subscribe(String requestId, String region) {
     extraSubscribers.computeIfAbsent(requestId, id -> new LinkedHashSet<>()).add(region);
   }
@@ -119,7 +119,7 @@ final class DecisionLog {
     for (Decision decision : inFlightBatch.decisions()) {
       recent.put(decision.requestId(), decision);
       soldOut |= counters.count(decision);
-      route(byRegion, decision.ticket().region(), decision);
+      route(byRegion, decision.ticket().source(), decision);
       Set<String> extra = extraSubscribers.remove(decision.requestId());
       if (extra != null) extra.forEach(region -> route(byRegion, region, decision));
     }

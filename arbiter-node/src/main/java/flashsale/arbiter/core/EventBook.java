@@ -26,8 +26,10 @@ import java.util.Optional;
 final class EventBook {
 
   private final EventSpec spec;
-  private final RegionCursor[] regions;
-  private final RegionQueue[] queues;
+  /** Per stream source (region node) of the event's regions: its cursor and queue, at one index. */
+  private RegionCursor[] regions;
+  private RegionQueue[] queues;
+  private final Map<String, Integer> indexBySource = new HashMap<>();
   private final TicketMerge merge;
   private final ArrayDeque<Ticket> lateTickets = new ArrayDeque<>();
   /** Tickets stamped below their region's promise or past the age bound: they lose in the next batch. */
@@ -41,8 +43,8 @@ final class EventBook {
   private final int maxBatchSize;
   private final long maxErrorBoundMicros;
   private final AuctionCloseGate closeGate;
-  /** Scratch for each release round: per region, its watermark, or MAX_VALUE when left out. */
-  private final long[] watermarks;
+  /** Scratch for each release round: per source, its watermark, or MAX_VALUE when left out. */
+  private long[] watermarks;
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
   private Ticket lastReleased;
   private long lastReleasedHash;
@@ -54,20 +56,21 @@ final class EventBook {
   private flashsale.sale.AuctionClose auctionClose;
 
   /**
-   * @param regions the cursors of {@code head.spec().regions()}, in that order
+   * @param regions the cursors of every known node of {@code head.spec().regions()} (at least one
+   *     per region, a placeholder for a region no node has spoken for); more join with {@link #addSource}
    * @param maxErrorBoundMicros a ticket's uncertainty is ranked as at most this
    */
   EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros,
       AuctionCloseGate closeGate) {
     this.spec = head.spec();
     this.closeGate = closeGate;
-    this.regions = regions.clone();
     this.maxBatchSize = maxBatchSize;
     this.maxErrorBoundMicros = maxErrorBoundMicros;
-    this.queues = new RegionQueue[regions.length];
-    for (int i = 0; i < queues.length; i++) queues[i] = new RegionQueue(spec.tieBreakSeed());
+    this.regions = new RegionCursor[0];
+    this.queues = new RegionQueue[0];
+    this.watermarks = new long[0];
     this.merge = new TicketMerge(queues, maxErrorBoundMicros);
-    this.watermarks = new long[regions.length];
+    for (RegionCursor cursor : regions) addSource(cursor);
     this.stock = new StockBook(head, cachedDecisions);
     this.log = new DecisionLog(head, cachedDecisions);
     // Resumed after its result was stored: it stays closed, and later bids are refused.
@@ -84,6 +87,22 @@ final class EventBook {
     return spec.sellsIn(region);
   }
 
+  /**
+   * A node of one of the event's regions is known from now on: it gets its own queue, and the
+   * frontier waits for it too (until it times out like a silent region). Rare (a node's first
+   * connection), so the arrays are simply grown.
+   */
+  void addSource(RegionCursor cursor) {
+    if (!spec.sellsIn(cursor.region()) || indexBySource.containsKey(cursor.source())) return;
+    int n = regions.length;
+    regions = java.util.Arrays.copyOf(regions, n + 1);
+    queues = java.util.Arrays.copyOf(queues, n + 1);
+    watermarks = java.util.Arrays.copyOf(watermarks, n + 1);
+    regions[n] = cursor;
+    queues[n] = new RegionQueue(spec.tieBreakSeed());
+    indexBySource.put(cursor.source(), n);
+    merge.sources(queues);
+  }
   boolean hasPending() {
     return !pending.isEmpty();
   }
@@ -97,11 +116,11 @@ final class EventBook {
     Ticket ticket = received.withErrorBound(Math.min(received.errorBoundMicros(), maxErrorBoundMicros));
     String closed = whyClosed(ticket);
     if (closed != null) {
-      effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.EVENT_NOT_OPEN, closed));
+      effects.add(new Effect.RejectTicket(ticket.source(), ticket, Rejection.EVENT_NOT_OPEN, closed));
     } else if (!answeredAsKnown(ticket, effects)) {
       if (clockFlagged) {
-        effects.add(new Effect.RejectTicket(ticket.region(), ticket, Rejection.CLOCK_SKEW,
-            "clock of region " + ticket.region() + " is flagged: its tickets are not ranked"));
+        effects.add(new Effect.RejectTicket(ticket.source(), ticket, Rejection.CLOCK_SKEW,
+            "clock of region " + ticket.source() + " is flagged: its tickets are not ranked"));
       } else if (outOfBounds != null) {
         // Lost in the next batch, not refused outright: a resend of a ticket decided in an earlier
         // term looks the same here, and the store answers that one with its stored decision.
@@ -124,7 +143,10 @@ final class EventBook {
         + spec.endMicros() + ") of event " + spec.eventId();
   }
 
-  /** A retry of a request pending, deciding or recently decided: never a second ticket. */
+  /**
+   * A retry of a request pending, deciding or recently decided: never a second ticket, whichever
+   * node of whichever region it comes through; that node is told the one decision too.
+   */
   private boolean answeredAsKnown(Ticket ticket, List<Effect> effects) {
     String requestId = ticket.requestId();
     Decision persisted = log.persisted(requestId);
@@ -133,15 +155,15 @@ final class EventBook {
     if (!known.samePurchaseAs(ticket)) {
       effects.add(conflict(ticket, known));
     } else if (persisted != null) {
-      effects.add(new Effect.SendDecisions(ticket.region(), List.of(persisted)));
-    } else if (!known.region().equals(ticket.region())) {
-      log.subscribe(requestId, ticket.region());
+      effects.add(new Effect.SendDecisions(ticket.source(), List.of(persisted)));
+    } else if (!known.source().equals(ticket.source())) {
+      log.subscribe(requestId, ticket.source());
     }
     return true;
   }
 
   private Effect conflict(Ticket ticket, Ticket known) {
-    return conflict(ticket.region(), ticket, known);
+    return conflict(ticket.source(), ticket, known);
   }
 
   private Effect conflict(String region, Ticket ticket, Ticket known) {
@@ -153,7 +175,9 @@ final class EventBook {
   /** A new ticket: queued in order, or late when the order has already moved past it. */
   private void admit(Ticket ticket) {
     pending.put(ticket.requestId(), ticket);
-    RegionQueue queue = queues[spec.regions().indexOf(ticket.region())];
+    Integer index = indexBySource.get(ticket.source());
+    if (index == null) throw new IllegalStateException("no queue for " + ticket.source() + " in " + spec.eventId());
+    RegionQueue queue = queues[index];
     if (isBehindRelease(ticket, queue)) {
       lateTickets.addLast(ticket);
     } else {
@@ -294,7 +318,7 @@ final class EventBook {
   private void checkReleaseOrder(Ticket ticket, long hash) {
     if (lastReleased == null || TieBreak.compare(lastReleased, lastReleasedHash, ticket, hash) < 0) return;
     long backMicros = lastReleased.stampMicros() - ticket.stampMicros();
-    if (ticket.region().equals(lastReleased.region()) || backMicros > 2 * maxErrorBoundMicros) {
+    if (ticket.source().equals(lastReleased.source()) || backMicros > 2 * maxErrorBoundMicros) {
       throw new IllegalStateException("release of " + ticket.requestId() + " out of order in " + spec.eventId()
           + ": " + backMicros + " us behind " + lastReleased.requestId());
     }
@@ -305,7 +329,7 @@ final class EventBook {
     lastReleasedHash = TieBreak.hash(spec.tieBreakSeed(), ticket);
   }
 
-  /** True when every region not excluded has spoken, and at least one is not excluded. */
+  /** True when every source (region node) not excluded has spoken, and at least one is not excluded. */
   private boolean hasFrontier() {
     boolean any = false;
     for (RegionCursor region : regions) {
@@ -354,7 +378,7 @@ final class EventBook {
         again.add(stock.decide(ticket, mine.late(), nowMicros).withNearTie(mine.nearTie()));
       } else if (stored.ticket().samePurchaseAs(ticket)) {
         pending.remove(ticket.requestId());
-        log.tellStored(stored, ticket.region(), effects);
+        log.tellStored(stored, ticket.source(), effects);
       } else {
         pending.remove(ticket.requestId());
         effects.add(conflict(ticket, stored.ticket()));

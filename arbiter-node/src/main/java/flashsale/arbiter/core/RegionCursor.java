@@ -3,14 +3,25 @@ package flashsale.arbiter.core;
 import java.util.OptionalLong;
 
 /**
- * What the sequencer knows of one region, across all events: its watermark {@code W_r} (the
- * highest watermark or ticket stamp ever heard, kept across streams), the order check of its
- * current stream, and its clock verdict; and whether it has been silent past the region timeout,
- * which leaves it out of every frontier until it speaks again.
+ * What the sequencer knows of one stream source, a region node (a region's unnamed node has the
+ * region's name as its key; see {@link flashsale.sale.StreamSource}), across all events: its
+ * watermark {@code W_r} (the highest watermark or ticket stamp ever heard, kept across the node's
+ * streams), the order check of its current stream, and its clock verdict; and whether it has been
+ * silent past the region timeout, which leaves it out of every frontier until it speaks again.
+ *
+ * <p>A region that no node has spoken for yet is waited for through its unnamed cursor, created
+ * when an event names the region; once a named node of the region speaks, that placeholder is
+ * superseded and left out of frontiers (unless an unnamed node really speaks through it).
  */
 final class RegionCursor {
 
   private final String region;
+  private final String node;
+  private final String source;
+  /** Never spoke, and a named node of its region has: it stands for nobody. */
+  private boolean superseded;
+  /** A named node that has spoken, and said so to its region's placeholder. */
+  private boolean claimedRegion;
   private boolean connected;
   private boolean spoken;
   private long watermarkMicros;
@@ -27,8 +38,10 @@ final class RegionCursor {
   private boolean timedOut;
   private long timeouts;
 
-  RegionCursor(String region, long nowMicros) {
-    this.region = region;
+  RegionCursor(String source, long nowMicros) {
+    this.source = source;
+    this.region = flashsale.sale.StreamSource.regionOf(source);
+    this.node = flashsale.sale.StreamSource.nodeOf(source);
     this.lastHeardMicros = nowMicros;
   }
 
@@ -42,7 +55,7 @@ final class RegionCursor {
 
   /** True when the region has just now been silent for longer than {@code timeoutMicros}. */
   boolean timesOut(long nowMicros, long timeoutMicros) {
-    if (timedOut || timeoutMicros <= 0 || nowMicros - lastHeardMicros <= timeoutMicros) return false;
+    if (timedOut || placeholderOnly() || timeoutMicros <= 0 || nowMicros - lastHeardMicros <= timeoutMicros) return false;
     timedOut = true;
     timeouts++;
     return true;
@@ -52,13 +65,40 @@ final class RegionCursor {
     return nowMicros - lastHeardMicros;
   }
 
-  /** Left out of frontiers: clock flagged or silent past the timeout. */
+  /** Left out of frontiers: clock flagged, silent past the timeout, or a superseded placeholder. */
   boolean excluded() {
-    return clockFlagged || timedOut;
+    return clockFlagged || timedOut || placeholderOnly();
+  }
+
+  /** A named node of this cursor's region has spoken: an unnamed cursor that never spoke stands for nobody. */
+  void supersede() {
+    if (node.isEmpty()) superseded = true;
+  }
+
+  /** True once, when a named node has first spoken: its region's placeholder is then superseded. */
+  boolean claimsRegion() {
+    if (node.isEmpty() || !spoken || claimedRegion) return false;
+    claimedRegion = true;
+    return true;
+  }
+
+  /** True for an unnamed cursor, never spoken, whose region is spoken for by named nodes. */
+  boolean placeholderOnly() {
+    return superseded && !spoken;
   }
 
   String region() {
     return region;
+  }
+
+  /** This region node's node id; empty for the region's unnamed node. */
+  String node() {
+    return node;
+  }
+
+  /** The stream source key: the region, or region/node. */
+  String source() {
+    return source;
   }
 
   boolean connected() {
@@ -80,7 +120,7 @@ final class RegionCursor {
   /** Why a ticket stamped so breaks the protocol on this stream, or null when it does not. */
   String ticketViolation(long stampMicros, long nowMicros, long maxAheadMicros) {
     if (stampMicros <= streamMaxMicros) {
-      return "ticket stamp " + stampMicros + " not after " + streamMaxMicros + " earlier on the stream of " + region;
+      return "ticket stamp " + stampMicros + " not after " + streamMaxMicros + " earlier on the stream of " + source;
     }
     return futureViolation("ticket stamp", stampMicros, nowMicros, maxAheadMicros);
   }
@@ -88,14 +128,14 @@ final class RegionCursor {
   /** Why this watermark breaks the protocol on this stream, or null when it does not. */
   String watermarkViolation(long watermark, long nowMicros, long maxAheadMicros) {
     if (watermark < streamWatermarkMicros) {
-      return "watermark " + watermark + " below " + streamWatermarkMicros + " earlier on the stream of " + region;
+      return "watermark " + watermark + " below " + streamWatermarkMicros + " earlier on the stream of " + source;
     }
     return futureViolation("watermark", watermark, nowMicros, maxAheadMicros);
   }
 
   private String futureViolation(String what, long micros, long nowMicros, long maxAheadMicros) {
     if (micros - nowMicros <= maxAheadMicros) return null;
-    return what + " " + micros + " from " + region + " is " + (micros - nowMicros) + "us ahead of the arbiter clock "
+    return what + " " + micros + " from " + source + " is " + (micros - nowMicros) + "us ahead of the arbiter clock "
         + nowMicros + " (tolerated " + maxAheadMicros + "us)";
   }
 
@@ -108,12 +148,12 @@ final class RegionCursor {
    */
   String stampBoundViolation(long stampMicros, long nowMicros, long maxAgeMicros) {
     if (spoken && stampMicros <= watermarkMicros) {
-      return "ticket stamp " + stampMicros + " at or below " + watermarkMicros + " that region " + region
+      return "ticket stamp " + stampMicros + " at or below " + watermarkMicros + " that region " + source
           + " had already promised";
     }
     long regionNowMicros = nowMicros + (clockReported && clockOffsetMicros != Long.MIN_VALUE ? clockOffsetMicros : 0);
     if (maxAgeMicros > 0 && regionNowMicros - stampMicros > maxAgeMicros) {
-      return "ticket stamp " + stampMicros + " is " + (regionNowMicros - stampMicros) + "us behind region " + region
+      return "ticket stamp " + stampMicros + " is " + (regionNowMicros - stampMicros) + "us behind region " + source
           + "'s clock as the arbiter reads it (at most " + maxAgeMicros + "us)";
     }
     return null;
@@ -141,7 +181,7 @@ final class RegionCursor {
   }
 
   long watermarkMicros() {
-    if (!spoken) throw new IllegalStateException("region " + region + " has not spoken yet");
+    if (!spoken) throw new IllegalStateException("region " + source + " has not spoken yet");
     return watermarkMicros;
   }
 
@@ -177,6 +217,7 @@ final class RegionCursor {
   RegionStatus status() {
     return new RegionStatus(
         region,
+        node,
         connected,
         spoken ? OptionalLong.of(watermarkMicros) : OptionalLong.empty(),
         clockReported ? OptionalLong.of(clockOffsetMicros) : OptionalLong.empty(),

@@ -3,8 +3,9 @@ package flashsale.arbiter.core;
 import java.util.OptionalLong;
 
 /**
- * One region as the sequencer sees it.
+ * One region node as the sequencer sees it.
  *
+ * @param node the node id; empty for the region's unnamed node
  * @param watermarkMicros latest watermark (or ticket stamp), empty before the region spoke
  * @param clockOffsetMicros region clock minus arbiter clock, as last reported
  * @param timedOut silent past the region timeout: left out of frontiers until it speaks again
@@ -12,6 +13,7 @@ import java.util.OptionalLong;
  */
 public record RegionStatus(
     String region,
+    String node,
     boolean connected,
     OptionalLong watermarkMicros,
     OptionalLong clockOffsetMicros,

@@ -3,6 +3,7 @@ package flashsale.arbiter.core;
 import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.Decision;
 import flashsale.sale.EventHead;
+import flashsale.sale.StreamSource;
 import flashsale.sale.Ticket;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,16 +14,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Orders every region's tickets globally and decides them against stock. A single-threaded
  * state machine: each input carries the arbiter's clock reading {@code nowMicros} and returns
  * the effects to carry out.
  *
- * <p>Per region it keeps the watermark {@code W_r} (highest watermark or ticket stamp heard, across
- * streams); per event the frontier is the least {@code W_r} of its regions whose clock is not
- * flagged, and queued tickets at or below it are released by a k-way merge in (stamp, keyed hash,
+ * <p>Per stream source it keeps the watermark {@code W_r} (highest watermark or ticket stamp heard,
+ * across streams); per event the frontier is the least {@code W_r} of its sources whose clock is
+ * not flagged, and queued tickets at or below it are released by a k-way merge in (stamp, keyed hash,
  * request id) order. A released ticket is decided at once against the in-memory stock, but told
  * only after {@link #batchPersisted} confirms its batch; one batch per event is in flight.
  *
@@ -35,6 +35,12 @@ import java.util.TreeMap;
  * tickets waiting, since an event with none has nothing its frontier could release. An event past
  * its end (plus a grace) with nothing pending leaves the sequencer ({@link Effect.EventFinished}).
  *
+ * <p>A source is a region node, named by {@link StreamSource#key}: the region's name for its
+ * unnamed node, {@code region/node} for a named one. A region may run several nodes; each is its
+ * own ordered stream, watermark, clock verdict and timeout, and each method below that takes a
+ * {@code region} takes such a key. Near-ties between two nodes of one region are drawn by the
+ * lottery like near-ties between regions ({@link flashsale.sale.NearTieLottery#nearTie}).
+ *
  * <p>Inputs from a region that is not connected (never connected, disconnected, or cut off for a
  * protocol violation) are ignored: they are the tail of a stream that is being closed.
  */
@@ -42,7 +48,7 @@ public final class Sequencer {
 
   private final SequencerConfig config;
   private final AuctionCloseGate closeGate;
-  private final Map<String, RegionCursor> regions = new TreeMap<>();
+  private final RegionNodes regions = new RegionNodes();
   private final Map<String, EventBook> events = new HashMap<>();
   /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
   private final Set<EventBook> waiting = new LinkedHashSet<>();
@@ -65,7 +71,7 @@ public final class Sequencer {
     String eventId = head.spec().eventId();
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
     RegionCursor[] cursors =
-        head.spec().regions().stream().map(r -> cursor(r, nowMicros)).toArray(RegionCursor[]::new);
+        head.spec().regions().stream().flatMap(r -> regions.nodesOf(r, nowMicros, this::joinEvents).stream()).toArray(RegionCursor[]::new);
     EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
         config.maxErrorBoundMicros(), closeGate);
     events.put(eventId, book);
@@ -84,9 +90,24 @@ public final class Sequencer {
     return events.size();
   }
 
-  /** A region opened a new stream. Stamps on the new stream may restart below the last one's. */
+  /**
+   * A region node opened a new stream. Stamps on the new stream may restart below the last one's.
+   * A node first known now joins the frontier of every event its region sells.
+   */
   public List<Effect> regionConnected(String region, long nowMicros) {
     cursor(region, nowMicros).connect();
+    return List.of();
+  }
+
+  /**
+   * A node of {@code region} named these siblings (as an earlier leader listed them): each one not
+   * known yet is waited for from now on, like a region that has not spoken, until it speaks or
+   * times out; so a sibling that reconnects later still finds its resent tickets ahead of the frontier.
+   */
+  public List<Effect> regionNodesExpected(String region, List<String> nodeIds, long nowMicros) {
+    for (String node : nodeIds) {
+      if (!node.isEmpty()) cursor(StreamSource.key(region, node), nowMicros);
+    }
     return List.of();
   }
 
@@ -96,9 +117,9 @@ public final class Sequencer {
    */
   public List<Effect> tick(long nowMicros) {
     List<Effect> effects = new ArrayList<>();
-    for (RegionCursor cursor : regions.values()) {
+    for (RegionCursor cursor : regions.all()) {
       if (!cursor.timesOut(nowMicros, config.regionTimeoutMicros())) continue;
-      effects.add(new Effect.RegionExclusion(cursor.region(), true, "region " + cursor.region() + " silent for "
+      effects.add(new Effect.RegionExclusion(cursor.source(), true, "region " + cursor.source() + " silent for "
           + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));
       release(cursor, nowMicros, effects);
     }
@@ -128,7 +149,7 @@ public final class Sequencer {
   }
 
   /**
-   * Tickets in stream order; {@code ticket.region()} equals {@code region}. Each stamp must be
+   * Tickets in stream order; {@code ticket.source()} equals {@code region}. Each stamp must be
    * above everything earlier on this stream and within the tolerated distance ahead of {@code
    * nowMicros}; otherwise the region is cut off and the rest of the input is dropped.
    */
@@ -144,9 +165,9 @@ public final class Sequencer {
   }
 
   private boolean receive(RegionCursor cursor, Ticket ticket, long nowMicros, List<Effect> effects) {
-    String violation = ticket.region().equals(cursor.region())
+    String violation = ticket.source().equals(cursor.source())
         ? cursor.ticketViolation(ticket.stampMicros(), nowMicros, maxAheadMicros())
-        : "ticket of region " + ticket.region() + " on the stream of " + cursor.region();
+        : "ticket of region " + ticket.source() + " on the stream of " + cursor.source();
     if (violation != null) {
       cutOff(cursor, violation, effects);
       return false;
@@ -156,7 +177,7 @@ public final class Sequencer {
     spoke(cursor, nowMicros, effects);
     EventBook book = events.get(ticket.eventId());
     if (book == null) {
-      effects.add(new Effect.RejectTicket(cursor.region(), ticket, Rejection.EVENT_NOT_OPEN,
+      effects.add(new Effect.RejectTicket(cursor.source(), ticket, Rejection.EVENT_NOT_OPEN,
           "unknown event " + ticket.eventId()));
     } else {
       book.receive(ticket, cursor.clockFlagged(), outOfBounds, effects);
@@ -192,7 +213,7 @@ public final class Sequencer {
     if (!cursor.clockMeasured(offsetMicros, roundTripMicros, config.maxClockSkewMicros())) return List.of();
     List<Effect> effects = new ArrayList<>();
     effects.add(new Effect.SendClockVerdict(
-        region, cursor.clockFlagged(), cursor.clockVerdictMessage(config.maxClockSkewMicros())));
+        cursor.source(), cursor.clockFlagged(), cursor.clockVerdictMessage(config.maxClockSkewMicros())));
     release(cursor, nowMicros, effects);
     return effects;
   }
@@ -267,18 +288,27 @@ public final class Sequencer {
     return Optional.ofNullable(events.get(eventId)).map(EventBook::status);
   }
 
-  /** Every region that connected or sells an event, by name. */
+  /**
+   * Every region node that connected, and every region an event names that no node has spoken
+   * for yet, by source key.
+   */
   public List<RegionStatus> regionStatuses() {
-    return regions.values().stream().map(RegionCursor::status).toList();
+    return regions.statuses();
   }
 
-  private RegionCursor cursor(String region, long nowMicros) {
-    return regions.computeIfAbsent(region, r -> new RegionCursor(r, nowMicros));
+  private RegionCursor cursor(String source, long nowMicros) {
+    return regions.cursor(source, nowMicros, this::joinEvents);
   }
 
-  private static void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
+  /** A source first known now joins the frontier of every event its region sells. */
+  private void joinEvents(RegionCursor cursor) {
+    for (EventBook book : events.values()) book.addSource(cursor);
+  }
+
+  private void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
+    regions.spoke(cursor);
     if (cursor.heard(nowMicros)) {
-      effects.add(new Effect.RegionExclusion(cursor.region(), false, "region " + cursor.region() + " spoke again: rejoins the frontier"));
+      effects.add(new Effect.RegionExclusion(cursor.source(), false, "region " + cursor.source() + " spoke again: rejoins the frontier"));
     }
   }
 
@@ -293,7 +323,7 @@ public final class Sequencer {
 
   private static void cutOff(RegionCursor cursor, String reason, List<Effect> effects) {
     cursor.disconnect();
-    effects.add(new Effect.CutOffRegion(cursor.region(), reason));
+    effects.add(new Effect.CutOffRegion(cursor.source(), reason));
   }
 
   /**

@@ -6,7 +6,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The merge over one event's region queues: picks the next ticket in global order among the
+ * The merge over one event's queues, one per stream source (a region node; one region may run several): picks the next ticket in global order among the
  * queues' heads and releases it once no ticket still to come could go before it.
  *
  * <p>Order: a ticket is <em>provably before</em> another when its whole uncertainty interval lies
@@ -23,7 +23,7 @@ import java.util.Set;
  * queued tickets inside the band.
  */
 final class TicketMerge {
-  private final RegionQueue[] queues;
+  private RegionQueue[] queues;
   private final long maxErrorBoundMicros;
   private long polledHash;
   private boolean polledNearTie;
@@ -37,6 +37,12 @@ final class TicketMerge {
   TicketMerge(RegionQueue[] queues, long maxErrorBoundMicros) {
     this.queues = queues;
     this.maxErrorBoundMicros = maxErrorBoundMicros;
+  }
+
+  /** The event's queues from now on: the old ones, in order, and a new source's after them. */
+  void sources(RegionQueue[] grown) {
+    if (grown.length < queues.length) throw new IllegalStateException("a source's queue left the merge");
+    this.queues = grown;
   }
 
   /**

@@ -3,10 +3,12 @@ package flashsale.arbiter.grpc;
 import flashsale.arbiter.core.Effect.Rejection;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
+import flashsale.sale.StreamSource;
 import flashsale.sale.Ticket;
 import flashsale.v1.ClockVerdict;
 import flashsale.v1.DecisionBatch;
 import flashsale.v1.EventAnnouncement;
+import flashsale.v1.RegionMembers;
 import flashsale.v1.RejectionReason;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SoldOutNotice;
@@ -24,16 +26,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The open stream of each connected region, and the translation of sequencer effects into
- * messages on them. Used only from the sequencer loop thread, which keeps writes to each stream
+ * The open stream of each connected region node, and the translation of sequencer effects into
+ * messages on them. Streams are keyed by source ({@link StreamSource#key}): a region may run
+ * several nodes, each with its own stream; only a new stream of the same node replaces one. Used only from the sequencer loop thread, which keeps writes to each stream
  * serialized as gRPC requires.
  */
 public final class RegionSessions {
   private static final Logger log = LoggerFactory.getLogger(RegionSessions.class);
 
-  /** A region's current stream; {@code id} tells a replaced stream's late callbacks apart. */
-  record Session(String region, long id, StreamObserver<SequenceResponse> out) {}
+  /**
+   * A region node's current stream; {@code id} tells a replaced stream's late callbacks apart.
+   *
+   * @param node the node id from the hello; empty for the region's unnamed node
+   */
+  record Session(String region, String node, long id, StreamObserver<SequenceResponse> out) {
+    /** The sequencer's key for this node's stream. */
+    String source() {
+      return StreamSource.key(region, node);
+    }
+  }
 
+  /** By source key (region, or region/node). */
   private final Map<String, Session> byRegion = new LinkedHashMap<>();
   /** While set, this node does not lead: every stream is ended with what it supplies. */
   private Supplier<? extends Throwable> refusal;
@@ -56,14 +69,15 @@ public final class RegionSessions {
    */
   boolean open(Session session) {
     if (refusal != null || !leading.getAsBoolean()) {
-      log.info("region={} stream={} refused: not leading", session.region(), session.id());
+      log.info("source={} stream={} refused: not leading", session.source(), session.id());
       closeQuietly(session, (refusal != null ? refusal : notLeading).get());
       return false;
     }
-    Session old = byRegion.put(session.region(), session);
+    Session old = byRegion.put(session.source(), session);
     if (old != null) {
-      log.info("region={} stream replaced old={} new={}", session.region(), old.id(), session.id());
-      closeQuietly(old, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "replaced by a newer stream of the same region"));
+      log.info("source={} stream replaced old={} new={}", session.source(), old.id(), session.id());
+      closeQuietly(old, Errors.error(ErrorReason.ARBITER_UNAVAILABLE,
+          "replaced by a newer stream of the same region node " + session.source()));
     }
     return true;
   }
@@ -86,68 +100,75 @@ public final class RegionSessions {
 
   /** Forgets the stream if it is still the region's current one; true if it was. */
   boolean closed(Session session) {
-    return byRegion.remove(session.region(), session);
+    return byRegion.remove(session.source(), session);
   }
 
   boolean isCurrent(Session session) {
-    return byRegion.get(session.region()) == session;
+    return byRegion.get(session.source()) == session;
   }
 
-  void send(String region, SequenceResponse message) {
-    Session s = byRegion.get(region);
+  void send(String source, SequenceResponse message) {
+    Session s = byRegion.get(source);
     if (s == null) return; // the region resends undecided tickets when it reconnects
     try {
       s.out().onNext(message);
     } catch (RuntimeException e) {
-      log.warn("region={} send failed: {}", region, e.toString());
-      byRegion.remove(region, s);
+      log.warn("source={} send failed: {}", source, e.toString());
+      byRegion.remove(source, s);
     }
   }
 
-  void sendDecisions(String region, List<Decision> decisions) {
+  /** Tells every named node of {@code region} which of its nodes are connected (they name them in their next hello). */
+  void sendRegionMembers(String region) {
+    List<Session> nodes = byRegion.values().stream().filter(s -> s.region().equals(region) && !s.node().isEmpty()).toList();
+    RegionMembers members = RegionMembers.newBuilder().addAllNodeIds(nodes.stream().map(Session::node).toList()).build();
+    for (Session s : nodes) send(s.source(), SequenceResponse.newBuilder().setRegionMembers(members).build());
+  }
+
+  void sendDecisions(String source, List<Decision> decisions) {
     DecisionBatch.Builder batch = DecisionBatch.newBuilder();
     for (Decision d : decisions) batch.addDecisions(WireMapping.toProto(d));
-    send(region, SequenceResponse.newBuilder().setDecisionBatch(batch).build());
+    send(source, SequenceResponse.newBuilder().setDecisionBatch(batch).build());
   }
 
   void broadcastSoldOut(String eventId, long soldOutMicros) {
     log.info("event={} sold out at stamp={}", eventId, soldOutMicros);
-    for (String region : List.copyOf(byRegion.keySet())) broadcastSoldOutTo(region, eventId, soldOutMicros);
+    for (String source : List.copyOf(byRegion.keySet())) broadcastSoldOutTo(source, eventId, soldOutMicros);
   }
 
-  void broadcastSoldOutTo(String region, String eventId, long soldOutMicros) {
+  void broadcastSoldOutTo(String source, String eventId, long soldOutMicros) {
     send(
-        region,
+        source,
         SequenceResponse.newBuilder()
             .setSoldOut(SoldOutNotice.newBuilder().setEventId(eventId).setSoldOutMicros(soldOutMicros))
             .build());
   }
 
-  /** An auction's stored result, to every connected region. */
+  /** An auction's stored result, to every connected region node. */
   void announceAuctionClose(flashsale.sale.AuctionClose close) {
     log.info("auction closed event={} closeMicros={} winners={}", close.eventId(), close.closeMicros(), close.winners().size());
-    for (String region : List.copyOf(byRegion.keySet())) announceAuctionCloseTo(region, close);
+    for (String source : List.copyOf(byRegion.keySet())) announceAuctionCloseTo(source, close);
   }
 
-  void announceAuctionCloseTo(String region, flashsale.sale.AuctionClose close) {
+  void announceAuctionCloseTo(String source, flashsale.sale.AuctionClose close) {
     var result = new flashsale.sale.AuctionStanding(close.closeMicros(), close.winners(), true);
-    send(region, SequenceResponse.newBuilder().setAuctionClosed(flashsale.v1.AuctionClosed.newBuilder()
+    send(source, SequenceResponse.newBuilder().setAuctionClosed(flashsale.v1.AuctionClosed.newBuilder()
         .setEventId(close.eventId()).setResult(flashsale.wire.AuctionWire.toProto(result))).build());
   }
 
-  /** An open auction's stored standing changed, to every connected region (for its watchers). */
+  /** An open auction's stored standing changed, to every connected region node (for its watchers). */
   void announceAuctionStanding(String eventId, flashsale.sale.AuctionStanding standing) {
-    for (String region : List.copyOf(byRegion.keySet())) announceAuctionStandingTo(region, eventId, standing);
+    for (String source : List.copyOf(byRegion.keySet())) announceAuctionStandingTo(source, eventId, standing);
   }
 
-  void announceAuctionStandingTo(String region, String eventId, flashsale.sale.AuctionStanding standing) {
-    send(region, SequenceResponse.newBuilder().setAuctionUpdate(flashsale.v1.AuctionUpdate.newBuilder()
+  void announceAuctionStandingTo(String source, String eventId, flashsale.sale.AuctionStanding standing) {
+    send(source, SequenceResponse.newBuilder().setAuctionUpdate(flashsale.v1.AuctionUpdate.newBuilder()
         .setEventId(eventId).setResult(flashsale.wire.AuctionWire.toProto(standing))).build());
   }
 
   void announce(EventSpec spec) {
     SequenceResponse message = announcement(spec);
-    for (String region : List.copyOf(byRegion.keySet())) send(region, message);
+    for (String source : List.copyOf(byRegion.keySet())) send(source, message);
   }
 
   static SequenceResponse announcement(EventSpec spec) {
@@ -156,7 +177,7 @@ public final class RegionSessions {
         .build();
   }
 
-  void reject(String region, Ticket ticket, Rejection reason, String message) {
+  void reject(String source, Ticket ticket, Rejection reason, String message) {
     TicketRejection rejection =
         TicketRejection.newBuilder()
             .setEventId(ticket.eventId())
@@ -169,24 +190,24 @@ public final class RegionSessions {
                 })
             .setMessage(message)
             .build();
-    send(region, SequenceResponse.newBuilder().setTicketRejection(rejection).build());
+    send(source, SequenceResponse.newBuilder().setTicketRejection(rejection).build());
   }
 
-  void sendClockVerdict(String region, boolean flagged, String message) {
-    if (flagged) log.warn("region={} clock flagged: {}", region, message);
+  void sendClockVerdict(String source, boolean flagged, String message) {
+    if (flagged) log.warn("source={} clock flagged: {}", source, message);
     send(
-        region,
+        source,
         SequenceResponse.newBuilder()
             .setClockVerdict(ClockVerdict.newBuilder().setFlagged(flagged).setMessage(message))
             .build());
   }
 
   /** Protocol violation: the region's stream ends with FAILED_PRECONDITION. */
-  void cutOff(String region, String reason) {
-    Session s = byRegion.remove(region);
-    log.warn("region={} cut off: {}", region, reason);
+  void cutOff(String source, String reason) {
+    Session s = byRegion.remove(source);
+    log.warn("source={} cut off: {}", source, reason);
     if (s != null) {
-      closeQuietly(s, Errors.error(ErrorReason.PROTOCOL_VIOLATION, "region " + region + " cut off: " + reason));
+      closeQuietly(s, Errors.error(ErrorReason.PROTOCOL_VIOLATION, "region " + source + " cut off: " + reason));
     }
   }
 

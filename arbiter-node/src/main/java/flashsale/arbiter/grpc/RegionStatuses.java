@@ -11,6 +11,7 @@ final class RegionStatuses {
     var b =
         flashsale.v1.RegionStatus.newBuilder()
             .setRegion(r.region())
+            .setNodeId(r.node())
             .setConnected(r.connected())
             .setClockFlagged(r.clockFlagged())
             .setTimedOut(r.timedOut())

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One region's {@code Sequence} stream: translates its messages into sequencer inputs posted to
+ * One region node's {@code Sequence} stream: translates its messages into sequencer inputs posted to
  * the loop. gRPC delivers a call's messages one at a time, so this needs no lock; replies are
  * written by the loop and, for clock probes, by this stream's thread (see {@link SerializedObserver}).
  */
@@ -28,6 +28,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private static final AtomicLong STREAM_IDS = new AtomicLong();
   /** A loop that has finished no task for this long is taken as frozen (it ticks every 50 ms). */
   static final long LOOP_STALL_MS = 500;
+  /** Most sibling nodes a hello may name: each becomes a source the frontier waits for. */
+  static final int MAX_SIBLINGS = 64;
 
   private final StreamObserver<SequenceResponse> out;
   private final SequencerLoop loop;
@@ -59,19 +61,20 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     if (ended) return;
     try {
       switch (request.getKindCase()) {
-        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getInstanceId());
+        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getNodeId(), request.getHello().getInstanceId(),
+            request.getHello().getSiblingNodeIdsList());
         case TICKET_BATCH -> tickets(request.getTicketBatch().getTicketsList());
         case WATERMARK -> {
           Session s = requireSession();
           long watermarkMicros = request.getWatermark().getWatermarkMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.region(), watermarkMicros, loop.nowMicros()) : List.of());
+          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.source(), watermarkMicros, loop.nowMicros()) : List.of());
         }
         case CLOCK_PROBE -> clockProbe(request.getClockProbe().getOriginMicros());
         case CLOCK_REPORT -> {
           Session s = requireSession();
           long offsetMicros = request.getClockReport().getOffsetMicros();
           long roundTripMicros = request.getClockReport().getRoundTripMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.region(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of());
+          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.source(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of());
         }
         default -> throw protocol("empty or unknown message");
       }
@@ -80,43 +83,53 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     }
   }
 
-  private void hello(String region, String instanceId) {
+  /**
+   * The certificate proves the region, never the node: any node of a region may take any node id
+   * (the worst it can do is replace a sibling's stream, which that sibling's reconnect undoes).
+   */
+  private void hello(String region, String node, String instanceId, List<String> siblings) {
     if (session != null) throw protocol("second hello on one stream");
     EventValidator.requireId("hello.region", region);
+    if (!node.isEmpty()) EventValidator.requireId("hello.node_id", node);
+    if (siblings.size() > MAX_SIBLINGS) throw protocol("hello names " + siblings.size() + " sibling nodes (at most " + MAX_SIBLINGS + ")");
+    siblings.forEach(id -> EventValidator.requireId("hello.sibling_node_ids", id));
     if (!caller.isRegion(region)) {
       log.warn("region={} hello refused: the caller proved it is {} ({})", region, caller.name(), caller.via());
       throw Errors.error(ErrorReason.IDENTITY_MISMATCH, "this stream's certificate names " + caller.name()
           + ", not region " + region);
     }
-    Session s = new Session(region, STREAM_IDS.incrementAndGet(), out);
+    Session s = new Session(region, node, STREAM_IDS.incrementAndGet(), out);
     session = s;
-    log.info("region={} instance={} stream={} connected", region, instanceId, s.id());
+    String source = s.source();
+    log.info("region={} node={} instance={} stream={} connected", region, node, instanceId, s.id());
     // One loop task: whether this node still leads is decided there, in order with its deposition.
     loop.execute(
         () -> {
           if (!sessions.open(s)) return;
-          sessions.send(region, SequenceResponse.newBuilder().setWelcome(welcome).build());
-          for (var spec : events.all()) sessions.send(region, RegionSessions.announcement(spec));
-          loop.inputNow(q -> q.regionConnected(region, loop.nowMicros()));
-          announceSoldOut(region);
-          announceAuctions(region);
+          sessions.send(source, SequenceResponse.newBuilder().setWelcome(welcome).build());
+          for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
+          loop.inputNow(q -> q.regionNodesExpected(region, siblings, loop.nowMicros()));
+          loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
+          sessions.sendRegionMembers(region);
+          announceSoldOut(source);
+          announceAuctions(source);
         });
   }
 
   /**
-   * A region that connects (or reconnects) learns each auction's stored standing, or its result once
+   * A node that connects (or reconnects) learns each auction's stored standing, or its result once
    * closed: what it missed while away.
    */
-  private void announceAuctions(String region) {
+  private void announceAuctions(String source) {
     loop.query(q -> events.all().stream().flatMap(e -> q.auctionStanding(e.eventId())
             .map(s -> java.util.Map.entry(e.eventId(), s)).stream()).toList())
         .thenAccept(auctions -> loop.execute(() -> auctions.forEach(a -> {
-          if (a.getValue().closed()) sessions.announceAuctionCloseTo(region, a.getValue().asClose(a.getKey()));
-          else sessions.announceAuctionStandingTo(region, a.getKey(), a.getValue());
+          if (a.getValue().closed()) sessions.announceAuctionCloseTo(source, a.getValue().asClose(a.getKey()));
+          else sessions.announceAuctionStandingTo(source, a.getKey(), a.getValue());
         })));
   }
 
-  private void announceSoldOut(String region) {
+  private void announceSoldOut(String source) {
     loop.query(q -> events.all().stream().map(e -> q.eventStatus(e.eventId())).toList())
         .thenAccept(
             statuses ->
@@ -125,7 +138,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
                         statuses.forEach(
                             st ->
                                 st.ifPresent(
-                                    s -> s.soldOutMicros().ifPresent(c -> sessions.broadcastSoldOutTo(region, s.eventId(), c))))));
+                                    s -> s.soldOutMicros().ifPresent(c -> sessions.broadcastSoldOutTo(source, s.eventId(), c))))));
   }
 
   private void tickets(List<flashsale.v1.Ticket> wire) {
@@ -138,9 +151,9 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
         throw protocol("malformed ticket request_id='" + t.getRequestId() + "'");
       }
       tickets.add(new Ticket(t.getEventId(), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),
-          t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor()));
+          t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor(), s.node()));
     }
-    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.region(), tickets, loop.nowMicros()) : List.of());
+    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.source(), tickets, loop.nowMicros()) : List.of());
   }
 
   /**
@@ -155,7 +168,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     if (loop.finishedTaskWithinMs(LOOP_STALL_MS)) {
       out.onNext(clockReply(originMicros, receiveMicros));
     } else {
-      loop.execute(() -> sessions.send(s.region(), clockReply(originMicros, receiveMicros)));
+      loop.execute(() -> sessions.send(s.source(), clockReply(originMicros, receiveMicros)));
     }
   }
 
@@ -180,7 +193,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
 
   private void end(StatusRuntimeException status) {
     ended = true;
-    log.warn("region={} stream ended by arbiter: {}", session == null ? "?" : session.region(), status.getStatus());
+    log.warn("source={} stream ended by arbiter: {}", session == null ? "?" : session.source(), status.getStatus());
     Session s = session;
     if (s == null) {
       out.onError(status);
@@ -193,8 +206,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
             closeQuietly(status);
             return;
           }
-          sessions.cutOff(s.region(), status.getStatus().getDescription());
-          loop.inputNow(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+          sessions.cutOff(s.source(), status.getStatus().getDescription());
+          loop.inputNow(q -> q.regionDisconnected(s.source(), loop.nowMicros()));
         });
   }
 
@@ -228,13 +241,13 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     ended = true;
     Session s = session;
     if (s == null) return;
-    log.info("region={} stream={} disconnected ({})", s.region(), s.id(), how);
+    log.info("source={} stream={} disconnected ({})", s.source(), s.id(), how);
     loop.execute(
         () -> {
           // In this same task: a new stream's hello, queued meanwhile, must find the region disconnected
           // before it reconnects it, never after (posting this as a further input let a quick
           // reconnect be undone, and the new stream's tickets were ignored).
-          if (sessions.closed(s)) loop.inputNow(q -> q.regionDisconnected(s.region(), loop.nowMicros()));
+          if (sessions.closed(s)) loop.inputNow(q -> q.regionDisconnected(s.source(), loop.nowMicros()));
         });
   }
 }

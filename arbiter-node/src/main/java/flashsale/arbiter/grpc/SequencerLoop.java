@@ -195,7 +195,7 @@ public final class SequencerLoop implements AutoCloseable {
           metrics.regionCutOff();
           sessions.cutOff(c.region(), c.reason());
         }
-        case Effect.RegionExclusion x -> log.warn("region={} excluded={}: {}", x.region(), x.excluded(), x.message());
+        case Effect.RegionExclusion x -> log.warn("source={} excluded={}: {}", x.region(), x.excluded(), x.message());
         // The event leaves the live index only once its orders are settled (a new leader must load them).
         case Effect.EventFinished f -> {
           if (orders == null) finishedListener.accept(f.eventId());

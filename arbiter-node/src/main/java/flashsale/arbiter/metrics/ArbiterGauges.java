@@ -58,14 +58,19 @@ public final class ArbiterGauges implements AutoCloseable {
 
   private void sample(List<RegionStatus> regions, long nowMicros) {
     watermarkLag.register(regions.stream().filter(r -> r.watermarkMicros().isPresent())
-        .map(r -> MultiGauge.Row.of(Tags.of("region", r.region()),
+        .map(r -> MultiGauge.Row.of(tags(r),
             (nowMicros - (r.watermarkMicros().getAsLong() - r.clockOffsetMicros().orElse(0))) / 1e6))
         .toList(), true);
     clockOffset.register(regions.stream().filter(r -> r.clockOffsetMicros().isPresent())
-        .map(r -> MultiGauge.Row.of(Tags.of("region", r.region()), r.clockOffsetMicros().getAsLong() / 1e6))
+        .map(r -> MultiGauge.Row.of(tags(r), r.clockOffsetMicros().getAsLong() / 1e6))
         .toList(), true);
     connected.register(regions.stream()
-        .map(r -> MultiGauge.Row.of(Tags.of("region", r.region()), r.connected() ? 1 : 0)).toList(), true);
+        .map(r -> MultiGauge.Row.of(tags(r), r.connected() ? 1 : 0)).toList(), true);
+  }
+
+  /** A region may run several nodes, each its own stream: one row per node. */
+  private static Tags tags(RegionStatus r) {
+    return Tags.of("region", r.region(), "node", r.node().isEmpty() ? "unnamed" : r.node());
   }
 
   @Override

@@ -82,9 +82,9 @@ final class EventOutput {
 
   static void printRegions(List<RegionStatus> regions, OutputOptions output, PrintWriter out) {
     List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("REGION", "CONNECTED", "WATERMARK", "CLOCK OFFSET (ms)", "ROUND TRIP (ms)", "FLAGGED"));
-    for (RegionStatus r : regions) {
-      rows.add(List.of(r.getRegion(), r.getConnected() ? "yes" : "no", output.time(r.getWatermarkTime()),
+    rows.add(List.of("REGION", "NODE", "CONNECTED", "WATERMARK", "CLOCK OFFSET (ms)", "ROUND TRIP (ms)", "FLAGGED"));
+    for (RegionStatus r : regions) { // one row per region node: a region may run several
+      rows.add(List.of(r.getRegion(), r.getNodeId().isEmpty() ? "-" : r.getNodeId(), r.getConnected() ? "yes" : "no", output.time(r.getWatermarkTime()),
           millis(r.getClockOffset()), millis(r.getClockRoundTrip()), r.getClockFlagged() ? "FLAGGED" : "no"));
     }
     out.print(TextTable.render(rows));

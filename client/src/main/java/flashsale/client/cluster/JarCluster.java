@@ -98,8 +98,11 @@ public final class JarCluster implements AutoCloseable {
   }
 
   private final Settings settings;
+  /** Nodes serving region near (named near-1, near-2, …, each its own process, port and tap, when more than one). */
+  private final int nearNodes;
   private final List<Process> processes = new ArrayList<>();
-  private final Map<String, WireTap> taps = new LinkedHashMap<>();
+  /** Each region's taps, one per node, in node order. */
+  private final Map<String, List<WireTap>> taps = new LinkedHashMap<>();
   private final Map<String, Integer> regionPorts = new LinkedHashMap<>();
   private final WireLog wireLog = new WireLog();
   private TcpDelayProxy farLink;
@@ -107,13 +110,24 @@ public final class JarCluster implements AutoCloseable {
   /** Every node link is mutual TLS with certificates from this throw-away CA. */
   private DevPki pki;
 
-  private JarCluster(Settings settings) {
+  private JarCluster(Settings settings, int nearNodes) {
+    if (nearNodes < 1) throw new IllegalArgumentException("near needs at least one node, got " + nearNodes);
     this.settings = settings;
+    this.nearNodes = nearNodes;
   }
 
   /** Starts the arbiter, the two regions and their taps, and waits until both regions stream to the arbiter. */
   public static JarCluster start(Settings settings, Duration timeout) throws IOException, InterruptedException {
-    JarCluster cluster = new JarCluster(settings);
+    return start(settings, timeout, 1);
+  }
+
+  /**
+   * As above, with {@code nearNodes} node processes serving region near (near-1, near-2, …), each
+   * with its own stream to the arbiter and its own tap ({@link #regionTargets}).
+   */
+  public static JarCluster start(Settings settings, Duration timeout, int nearNodes)
+      throws IOException, InterruptedException {
+    JarCluster cluster = new JarCluster(settings, nearNodes);
     try {
       cluster.startAll(timeout);
       return cluster;
@@ -135,23 +149,36 @@ public final class JarCluster implements AutoCloseable {
     awaitArbiter(timeout); // a region that connects too early would back off and start late
     farLink = new TcpDelayProxy(arbiterPort, settings.farDelayMs());
     for (String region : REGIONS) {
-      int port = freePort();
-      String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
-      List<String> args = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
-          "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
-      if (settings.secure()) args.addAll(pki.regionArgs(region));
-      args.addAll(settings.regionArgs());
-      launch(settings.regionJar(), "region-" + region, args);
-      regionPorts.put(region, port);
-      taps.put(region, new WireTap(port, wireLog));
+      int nodes = nodes(region);
+      for (int n = 1; n <= nodes; n++) launchRegionNode(region, nodes == 1 ? "" : region + "-" + n);
     }
     awaitRegionsConnected(timeout);
-    for (String region : REGIONS) awaitServing(region, timeout);
+    for (String region : REGIONS) {
+      for (String target : regionTargets(region)) awaitServing(region, target, timeout);
+    }
   }
 
-  /** A region says SERVING on gRPC health once it is warm and linked: what a load balancer waits for. */
-  private void awaitServing(String region, Duration timeout) throws InterruptedException {
-    ManagedChannel channel = Grpc.newChannelBuilder(regionTarget(region), InsecureChannelCredentials.create()).build();
+  private int nodes(String region) {
+    return region.equals("near") ? nearNodes : 1;
+  }
+
+  /** One node of {@code region}: every node of a region proves the region with the same kind of certificate. */
+  private void launchRegionNode(String region, String nodeId) throws IOException {
+    int port = freePort();
+    String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
+    List<String> args = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
+        "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+    if (!nodeId.isEmpty()) args.addAll(List.of("--node-id", nodeId));
+    if (settings.secure()) args.addAll(pki.regionArgs(region));
+    args.addAll(settings.regionArgs());
+    launch(settings.regionJar(), "region-" + (nodeId.isEmpty() ? region : nodeId), args);
+    regionPorts.putIfAbsent(region, port);
+    taps.computeIfAbsent(region, r -> new ArrayList<>()).add(new WireTap(port, wireLog));
+  }
+
+  /** A region node says SERVING on gRPC health once it is warm and linked: what a load balancer waits for. */
+  private void awaitServing(String region, String target, Duration timeout) throws InterruptedException {
+    ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
     try {
       var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -213,7 +240,10 @@ public final class JarCluster implements AutoCloseable {
         try {
           List<RegionStatus> regions = EventAdminServiceGrpc.newBlockingStub(admin).withDeadlineAfter(1, TimeUnit.SECONDS)
               .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList();
-          if (REGIONS.stream().allMatch(r -> regions.stream().anyMatch(s -> s.getRegion().equals(r) && s.getConnected()))) return;
+          if (REGIONS.stream().allMatch(r -> regions.stream().filter(s -> s.getRegion().equals(r) && s.getConnected())
+              .count() >= nodes(r))) {
+            return;
+          }
         } catch (StatusRuntimeException notYet) {
           // the arbiter is still starting
         }
@@ -248,11 +278,16 @@ public final class JarCluster implements AutoCloseable {
     return pki;
   }
 
-  /** Where buyers of {@code region} connect: its tap. */
+  /** Where buyers of {@code region} connect: its (first node's) tap. */
   public String regionTarget(String region) {
-    WireTap tap = taps.get(region);
-    if (tap == null) throw new IllegalArgumentException("no region " + region);
-    return tap.address();
+    return regionTargets(region).get(0);
+  }
+
+  /** The taps of every node of {@code region}, in node order: a load balancer would spread buyers over them. */
+  public List<String> regionTargets(String region) {
+    List<WireTap> all = taps.get(region);
+    if (all == null) throw new IllegalArgumentException("no region " + region);
+    return all.stream().map(WireTap::address).toList();
   }
 
   /** The region's own port, behind its tap: for clients whose bytes no tap should see. */
@@ -272,7 +307,7 @@ public final class JarCluster implements AutoCloseable {
 
   /** Connections whose bytes the taps could not follow. */
   public long brokenTapConnections() {
-    return taps.values().stream().mapToLong(WireTap::brokenConnections).sum();
+    return taps.values().stream().flatMap(List::stream).mapToLong(WireTap::brokenConnections).sum();
   }
 
   public long farDelayMs() {
@@ -295,7 +330,7 @@ public final class JarCluster implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    taps.values().forEach(WireTap::close);
+    taps.values().forEach(list -> list.forEach(WireTap::close));
     for (Process p : processes.reversed()) p.destroy();
     for (Process p : processes) {
       if (!p.waitFor(10, TimeUnit.SECONDS)) {

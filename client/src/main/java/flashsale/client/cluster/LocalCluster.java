@@ -38,8 +38,22 @@ import java.util.Map;
  */
 public final class LocalCluster implements AutoCloseable {
 
-  /** One region to start: its one-way delay to the arbiter and its clock error. */
-  public record RegionSpec(String region, long oneWayDelayMillis, Duration clockSkew) {}
+  /**
+   * One region to start: its one-way delay to the arbiter, its clock error, and how many nodes
+   * serve it (each its own stream to the arbiter, named {@code <region>-1}, {@code <region>-2}, …,
+   * all proving the same region with their certificates; buyers reach each through its own tap, as
+   * an L4 load balancer would spread their connections).
+   */
+  public record RegionSpec(String region, long oneWayDelayMillis, Duration clockSkew, int nodes) {
+    public RegionSpec {
+      if (nodes < 1) throw new IllegalArgumentException("a region needs at least one node, got " + nodes);
+    }
+
+    /** A region served by one node. */
+    public RegionSpec(String region, long oneWayDelayMillis, Duration clockSkew) {
+      this(region, oneWayDelayMillis, clockSkew, 1);
+    }
+  }
 
   /**
    * Stores of the CENTRAL and SHARDED modes, as Redis ports on loopback. Each region reaches the
@@ -60,7 +74,10 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private final ArbiterNode arbiter;
+  /** Each region's first node (its only one, unless its spec asks for more). */
   private final Map<String, RegionServer> regions = new LinkedHashMap<>();
+  private final Map<String, List<RegionServer>> nodes = new LinkedHashMap<>();
+  private final Map<String, List<WireTap>> nodeTaps = new LinkedHashMap<>();
   private final Map<String, TcpDelayProxy> links = new LinkedHashMap<>();
   private final Map<String, WireTap> taps = new LinkedHashMap<>();
   private final WireLog wireLog = new WireLog();
@@ -159,29 +176,40 @@ public final class LocalCluster implements AutoCloseable {
       links.put(spec.region(), link);
       arbiterAddress = link.address();
     }
+    for (int n = 1; n <= spec.nodes(); n++) {
+      addNode(spec, heartbeatIntervalMs, arbiterAddress, spec.nodes() == 1 ? "" : spec.region() + "-" + n);
+    }
+  }
+
+  /** One node of a region; {@code nodeId} empty derives host:port. Every node shares the region's link and clock. */
+  private void addNode(RegionSpec spec, long heartbeatIntervalMs, String arbiterAddress, String nodeId)
+      throws IOException {
+    // Every node of a region proves the same region name with its certificate.
     ManagedChannel channel =
         Grpc.newChannelBuilder(arbiterAddress, pki == null ? InsecureChannelCredentials.create()
                 : pki.credentials(Role.REGION, spec.region()))
             .maxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
             .build();
     // The regions share one JVM, so each warms a quarter of a lone node's share.
-    var config = RegionConfig.builder(spec.region()).heartbeatIntervalMs(heartbeatIntervalMs).maxPending(1_000_000)
+    var config = RegionConfig.builder(spec.region()).nodeId(nodeId).heartbeatIntervalMs(heartbeatIntervalMs).maxPending(1_000_000)
         .warmupPurchases(RegionConfig.DEFAULT_WARMUP_PURCHASES / 4)
         // One host, one clock: the only clock error is the skew this cluster injects.
         .uncertainty(new StampUncertainty(Math.abs(spec.clockSkew().toNanos() / 1_000),
             StampUncertainty.DEFAULT_STAMP_BOUND_MICROS, StampUncertainty.DEFAULT_DRIFT_PPM))
         .build();
     InstantSource clock = InstantSource.offset(Clock.systemUTC(), spec.clockSkew());
-    var server =
-        RegionServer.onPort(0, config, clock, ArbiterChannels.of(channel), modesConfig(spec)).start();
-    regions.put(spec.region(), server);
-    taps.put(spec.region(), new WireTap(server.port(), wireLog));
+    var server = RegionServer.onPort(0, config, clock, ArbiterChannels.of(channel), modesConfig(spec)).start();
+    WireTap tap = new WireTap(server.port(), wireLog);
+    regions.putIfAbsent(spec.region(), server);
+    taps.putIfAbsent(spec.region(), tap);
+    nodes.computeIfAbsent(spec.region(), r -> new ArrayList<>()).add(server);
+    nodeTaps.computeIfAbsent(spec.region(), r -> new ArrayList<>()).add(tap);
   }
 
   /** Waits until every region has warmed its purchase path and holds an open stream to the arbiter. */
   public LocalCluster awaitConnected(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!regions.values().stream().allMatch(r -> r.arbiterConnected() && r.warm())) {
+    while (!nodes.values().stream().flatMap(List::stream).allMatch(r -> r.arbiterConnected() && r.warm())) {
       if (System.nanoTime() > deadline) throw new IllegalStateException("regions not connected within " + timeout);
       Thread.sleep(10);
     }
@@ -195,12 +223,14 @@ public final class LocalCluster implements AutoCloseable {
    */
   public LocalCluster awaitServing(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    for (String region : regions.keySet()) awaitServing(region, deadline);
+    for (RegionServer node : nodes.values().stream().flatMap(List::stream).toList()) {
+      awaitServing(node.region(), "127.0.0.1:" + node.port(), deadline);
+    }
     return this;
   }
 
-  private void awaitServing(String region, long deadlineNanos) throws InterruptedException {
-    ManagedChannel channel = Grpc.newChannelBuilder(directRegionTarget(region), InsecureChannelCredentials.create()).build();
+  private void awaitServing(String region, String target, long deadlineNanos) throws InterruptedException {
+    ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
     try {
       var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
       while (true) {
@@ -229,12 +259,32 @@ public final class LocalCluster implements AutoCloseable {
         : pki.credentials(Role.ADMIN, "local-admin")).build();
   }
 
+  /** The throw-away CA of a secure cluster (its nodes' and clients' certificates); null when insecure. */
+  public DevPki pki() {
+    return pki;
+  }
+
   /** True when the arbiter takes only mutual TLS. */
   public boolean secure() {
     return pki != null;
   }
 
-  /** Where buyers of {@code region} connect: its wire tap, which forwards to the node at once. */
+  /**
+   * Where buyers of each node of {@code region} connect: one wire tap per node, in node order; a
+   * load balancer in front of the region would spread connections over them.
+   */
+  public List<String> regionTargets(String region) {
+    List<WireTap> all = nodeTaps.get(region);
+    if (all == null) throw new IllegalArgumentException("no region " + region);
+    return all.stream().map(WireTap::address).toList();
+  }
+
+  /** Every node of {@code region}, in node order. */
+  public List<RegionServer> nodes(String region) {
+    return List.copyOf(nodes.getOrDefault(region, List.of()));
+  }
+
+  /** Where buyers of {@code region} connect: its (first node's) wire tap, which forwards to the node at once. */
   public String regionTarget(String region) {
     WireTap tap = taps.get(region);
     if (tap == null) throw new IllegalArgumentException("no region " + region);
@@ -275,7 +325,7 @@ public final class LocalCluster implements AutoCloseable {
   @Override
   public void close() {
     List<RuntimeException> failures = new ArrayList<>();
-    for (RegionServer r : regions.values()) {
+    for (RegionServer r : nodes.values().stream().flatMap(List::stream).toList()) {
       try {
         r.stop();
       } catch (InterruptedException e) {
@@ -284,7 +334,7 @@ public final class LocalCluster implements AutoCloseable {
         failures.add(e);
       }
     }
-    taps.values().forEach(WireTap::close);
+    nodeTaps.values().forEach(list -> list.forEach(WireTap::close));
     links.values().forEach(TcpDelayProxy::close);
     arbiter.stop();
     if (arbiterTls != null) arbiterTls.close();

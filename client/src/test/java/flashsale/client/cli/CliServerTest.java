@@ -149,9 +149,9 @@ class CliServerTest {
     ListDecisionsResponse.Builder parsed = ListDecisionsResponse.newBuilder();
     JsonFormat.parser().merge(json.out(), parsed);
     assertEquals(7, parsed.getDecisionsCount());
-    assertTrue(regions.out().lines().anyMatch(l -> l.matches("far\\s+no\\s+-\\s+0\\.000\\s+0\\.000\\s+FLAGGED")),
+    assertTrue(regions.out().lines().anyMatch(l -> l.matches("far\\s+-\\s+no\\s+-\\s+0\\.000\\s+0\\.000\\s+FLAGGED")),
         regions.out());
-    assertTrue(regions.out().lines().anyMatch(l -> l.matches("near\\s+yes\\s+\\S+\\s+0\\.250\\s+1\\.000\\s+no")),
+    assertTrue(regions.out().lines().anyMatch(l -> l.matches("near\\s+-\\s+yes\\s+\\S+\\s+0\\.250\\s+1\\.000\\s+no")),
         regions.out());
   }
 }

@@ -43,7 +43,15 @@ public final class ArbiterStream<D> {
 
   /** One message up the stream. */
   public sealed interface Out {
-    record Hello(String region, String instanceId) implements Out {}
+    /**
+     * @param nodeId the node of the region this stream speaks for; empty for its unnamed node
+     * @param siblingNodeIds the region's other nodes as an arbiter last listed them
+     */
+    record Hello(String region, String instanceId, String nodeId, List<String> siblingNodeIds) implements Out {
+      public Hello {
+        siblingNodeIds = List.copyOf(siblingNodeIds);
+      }
+    }
 
     record Upstream(StreamOutbox.Up up) implements Out {}
 
@@ -103,6 +111,12 @@ public final class ArbiterStream<D> {
       log.debug("clock probe offset_us={} round_trip_us={}", estimate.offsetMicros(), estimate.roundTripMicros());
     }
 
+    /** The arbiter listed the region's connected nodes: the others are this node's siblings. */
+    public void regionMembers(List<String> nodeIds) {
+      if (!heard(gen)) return;
+      siblingNodeIds = nodeIds.stream().filter(id -> !id.isEmpty() && !id.equals(nodeId)).distinct().toList();
+    }
+
     public void message(D message) {
       if (heard(gen)) inbound.accept(message);
     }
@@ -114,6 +128,10 @@ public final class ArbiterStream<D> {
 
   private final String region;
   private final String instanceId;
+  /** Which of the region's nodes this is: each node is its own stream at the arbiter. */
+  private String nodeId = "";
+  /** The region's other nodes as an arbiter last listed them; named in each hello. */
+  private List<String> siblingNodeIds = List.of();
   private final LoopScheduler loop;
   private final RegionCore core;
   private final Transport<D> transport;
@@ -152,6 +170,12 @@ public final class ArbiterStream<D> {
 
   /** Opens the stream and starts the heartbeat, probe and silence timers (on the loop). */
   public void start() {
+    start("");
+  }
+
+  /** As {@link #start()}, as node {@code nodeId} of the region (empty: the region's unnamed node). */
+  public void start(String nodeId) {
+    this.nodeId = java.util.Objects.requireNonNull(nodeId, "nodeId");
     connect();
     timers.add(loop.every(this::heartbeatTick, settings.heartbeatIntervalMs()));
     timers.add(loop.every(this::probe, settings.clockProbeIntervalMs()));
@@ -190,7 +214,7 @@ public final class ArbiterStream<D> {
     long gen = ++generation;
     lastHeardNanos = loop.nanoTime();
     stream = transport.open(channelIndex, new Inbound(gen));
-    stream.send(new Out.Hello(region, instanceId));
+    stream.send(new Out.Hello(region, instanceId, nodeId, siblingNodeIds));
     List<Ticket> undecided = core.undecidedTickets();
     sendAll(outbox.opened(undecided));
     log.info("arbiter stream opening stream={} channel={} channels={} resent_tickets={}",

@@ -42,7 +42,12 @@ public final class ArbiterLink {
 
   /** Opens the stream and starts the heartbeat and probe timers (posts to the loop; any thread). */
   public void start() {
-    loop.execute(core::start);
+    start("");
+  }
+
+  /** As {@link #start()}, saying hello as node {@code nodeId} of the region (empty: its unnamed node). */
+  public void start(String nodeId) {
+    loop.execute(() -> core.start(nodeId));
   }
 
   /** Queues a new ticket; the first one since the last flush schedules a flush behind the queued work. */
@@ -99,7 +104,8 @@ public final class ArbiterLink {
   private static SequenceRequest toProto(Out message) {
     SequenceRequest.Builder request = SequenceRequest.newBuilder();
     switch (message) {
-      case Out.Hello h -> request.setHello(RegionHello.newBuilder().setRegion(h.region()).setInstanceId(h.instanceId()));
+      case Out.Hello h -> request.setHello(RegionHello.newBuilder().setRegion(h.region()).setInstanceId(h.instanceId())
+          .setNodeId(h.nodeId()).addAllSiblingNodeIds(h.siblingNodeIds()));
       case Out.Upstream(StreamOutbox.Up.Tickets t) -> {
         TicketBatch.Builder batch = TicketBatch.newBuilder();
         t.tickets().forEach(ticket -> batch.addTickets(RegionWire.toProto(ticket)));
@@ -120,6 +126,7 @@ public final class ArbiterLink {
     public void onNext(SequenceResponse message) {
       switch (message.getKindCase()) {
         case WELCOME -> core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros());
+        case REGION_MEMBERS -> core.regionMembers(message.getRegionMembers().getNodeIdsList());
         case CLOCK_REPLY -> core.clockReply(message.getClockReply().getOriginMicros(),
             message.getClockReply().getReceiveMicros(), message.getClockReply().getTransmitMicros());
         default -> core.message(message);

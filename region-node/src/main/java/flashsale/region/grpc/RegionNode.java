@@ -84,8 +84,14 @@ public final class RegionNode {
     return ServerInterceptors.intercept(service, new ClientAddress());
   }
 
+  /** Starts the arbiter link as the region's unnamed node. */
   public void start() {
-    link.start();
+    start("");
+  }
+
+  /** Starts the arbiter link as node {@code nodeId} of the region (its own ordered stream at the arbiter). */
+  public void start(String nodeId) {
+    link.start(nodeId);
   }
 
   /**

@@ -2,7 +2,6 @@ package flashsale.system.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,9 +24,7 @@ import flashsale.v1.LossReason;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
-import flashsale.v1.RegionHello;
 import flashsale.v1.SequenceRequest;
-import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.v1.Ticket;
 import flashsale.v1.TicketBatch;
@@ -39,14 +36,12 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -268,74 +263,5 @@ class SecurityEndToEndTest {
         .purchase(PurchaseRequest.newBuilder().setEventId(event).setUserId(user).setRequestId("req-" + user + "-" + event)
             .setQuantity(1).build())
         .getDecision();
-  }
-
-  /** A hand-made region stream: what a hostile or broken region node can send. */
-  private static final class RegionStreamProbe implements StreamObserver<SequenceResponse> {
-    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-    private StreamObserver<SequenceRequest> up;
-
-    static RegionStreamProbe open(ManagedChannel channel, String region) {
-      RegionStreamProbe probe = new RegionStreamProbe();
-      probe.up = SequencerServiceGrpc.newStub(channel).sequence(probe);
-      probe.send(SequenceRequest.newBuilder().setHello(RegionHello.newBuilder().setRegion(region).setInstanceId("probe")).build());
-      return probe;
-    }
-
-    void send(SequenceRequest request) {
-      up.onNext(request);
-    }
-
-    void close() {
-      up.onCompleted();
-    }
-
-    @Override
-    public void onNext(SequenceResponse value) {
-      inbox.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      inbox.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      inbox.add("completed");
-    }
-
-    private Object next() throws InterruptedException {
-      Object next = inbox.poll(20, TimeUnit.SECONDS);
-      if (next == null) throw new AssertionError("nothing on the stream within 20 s");
-      return next;
-    }
-
-    StatusRuntimeException awaitError() throws InterruptedException {
-      while (true) {
-        Object next = next();
-        if (next instanceof Throwable t) return assertInstanceOf(StatusRuntimeException.class, t);
-        if (next instanceof SequenceResponse r && r.hasWelcome()) throw new AssertionError("welcomed: " + r);
-      }
-    }
-
-    void awaitWelcome() throws InterruptedException {
-      while (true) {
-        Object next = next();
-        if (next instanceof SequenceResponse r && r.hasWelcome()) return;
-        if (next instanceof Throwable t) throw new AssertionError("stream failed before its welcome", t);
-      }
-    }
-
-    List<PurchaseDecision> awaitDecisions(int count) throws InterruptedException {
-      List<PurchaseDecision> decisions = new ArrayList<>();
-      while (decisions.size() < count) {
-        Object next = next();
-        if (next instanceof SequenceResponse r && r.hasDecisionBatch()) decisions.addAll(r.getDecisionBatch().getDecisionsList());
-        if (next instanceof SequenceResponse r && r.hasTicketRejection()) throw new AssertionError("rejected: " + r);
-        if (next instanceof Throwable t) throw new AssertionError("stream failed", t);
-      }
-      return decisions;
-    }
   }
 }

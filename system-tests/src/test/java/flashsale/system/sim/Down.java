@@ -20,4 +20,7 @@ sealed interface Down {
   record Rejected(String eventId, String requestId, Effect.Rejection reason, String message) implements Down {}
 
   record Verdict(boolean flagged, String message) implements Down {}
+
+  /** The region's connected named nodes ({@code RegionMembers}). */
+  record Members(List<String> nodeIds) implements Down {}
 }

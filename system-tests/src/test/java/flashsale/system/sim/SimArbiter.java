@@ -182,7 +182,7 @@ final class SimArbiter {
 
   void received(SimNet.Stream stream, Out message) {
     if (message instanceof Out.Hello hello) {
-      hello(stream, hello.region());
+      hello(stream, flashsale.sale.StreamSource.key(hello.region(), hello.nodeId()), hello.siblingNodeIds());
       return;
     }
     Session s = stream.session;
@@ -190,7 +190,11 @@ final class SimArbiter {
     String region = s.region();
     long now = runner.nowMicros();
     switch (message) {
-      case Out.Upstream(Up.Tickets t) -> runner.apply(q -> q.ticketsReceived(region, t.tickets(), now));
+      case Out.Upstream(Up.Tickets t) -> { // the node's tickets carry the node its hello named, as RegionStream does
+        String node = flashsale.sale.StreamSource.nodeOf(region);
+        List<flashsale.sale.Ticket> tickets = t.tickets().stream().map(x -> x.withNode(node)).toList();
+        runner.apply(q -> q.ticketsReceived(region, tickets, now));
+      }
       case Out.Upstream(Up.Watermark w) -> runner.apply(q -> q.watermarkReceived(region, w.watermarkMicros(), now));
       case Out.Probe p -> stream.down(new Down.ClockReply(p.originMicros(), now, runner.nowMicros()));
       case Out.Report r -> runner.apply(q -> q.clockReported(region, r.offsetMicros(), r.roundTripMicros(), now));
@@ -198,7 +202,8 @@ final class SimArbiter {
     }
   }
 
-  private void hello(SimNet.Stream stream, String region) {
+  /** @param region the stream's source key: its region, or region/node */
+  private void hello(SimNet.Stream stream, String region, List<String> siblings) {
     if (!stream.region.name.equals(region)) throw new AssertionError("a region named another in its hello");
     if (!admitting()) {
       stream.endFromArbiter(notLeader());
@@ -210,7 +215,14 @@ final class SimArbiter {
     if (old != null) old.stream().endFromArbiter(End.failed("replaced by a newer stream of the same region"));
     stream.down(new Down.Welcome(name, config.maxClockSkewMicros()));
     for (EventSpec spec : events.values()) stream.down(new Down.Announcement(spec));
+    String regionName = flashsale.sale.StreamSource.regionOf(region);
+    runner.apply(q -> q.regionNodesExpected(regionName, siblings, runner.nowMicros()));
     runner.apply(q -> q.regionConnected(region, runner.nowMicros()));
+    List<String> members = sessions.keySet().stream().filter(k -> flashsale.sale.StreamSource.regionOf(k).equals(regionName))
+        .map(flashsale.sale.StreamSource::nodeOf).filter(n -> !n.isEmpty()).toList();
+    for (String k : List.copyOf(sessions.keySet())) {
+      if (flashsale.sale.StreamSource.regionOf(k).equals(regionName) && !members.isEmpty()) send(k, new Down.Members(members));
+    }
     for (EventSpec spec : events.values()) {
       runner.query(q -> q.eventStatus(spec.eventId())).flatMap(st -> st.soldOutMicros().isPresent()
           ? Optional.of(st.soldOutMicros().getAsLong()) : Optional.empty())

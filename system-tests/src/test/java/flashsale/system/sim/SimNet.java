@@ -127,6 +127,7 @@ final class SimNet {
         switch (message) {
           case Down.Welcome w -> inbound.welcomed(w.arbiterId(), w.maxClockSkewMicros());
           case Down.ClockReply r -> inbound.clockReply(r.originMicros(), r.receiveMicros(), r.transmitMicros());
+          case Down.Members m -> inbound.regionMembers(m.nodeIds());
           default -> inbound.message(message);
         }
       });

@@ -29,7 +29,10 @@ final class SimRegionNode {
   /** A buyer's open call, answered once. */
   interface Call extends Consumer<PurchaseResult.Settled> {}
 
+  /** The node's stream source key ({@link flashsale.sale.StreamSource}): the region, or region/node. */
   final String name;
+  /** The region it serves; a region may run several nodes. */
+  final String region;
   final NodeLoop loop;
   final SimClock clock;
   private final SimNet net;
@@ -39,11 +42,19 @@ final class SimRegionNode {
   private RegionCore core;
   private ArbiterStream<Down> link;
   private final Map<String, List<Call>> waiting = new HashMap<>();
+  /**
+   * Told of each ticket this node stamped before it ever heard an arbiter (event id, request id):
+   * set for a node of a region that runs several, whose arbiter cannot know of it before then.
+   */
+  java.util.function.BiConsumer<String, String> stampedBeforeFirstLink = (eventId, requestId) -> {};
+  /** This node has heard an arbiter on some stream (its welcome and announcements). */
+  private boolean everLinked;
   private int incarnation;
 
   SimRegionNode(String name, SimScheduler scheduler, SimClock clock, SimNet net, List<SimArbiter> arbiters,
       ArbiterStream.Settings settings, Random random) {
     this.name = name;
+    this.region = flashsale.sale.StreamSource.regionOf(name);
     this.clock = clock;
     this.loop = new NodeLoop(scheduler, clock);
     this.net = net;
@@ -55,10 +66,11 @@ final class SimRegionNode {
   /** Starts (or restarts) the process: a fresh core and link, connecting to the first arbiter. */
   void start() {
     incarnation++;
-    core = new RegionCore(name, 10_000, 10_000, clock, StampUncertainty.defaults());
-    link = new ArbiterStream<>(name, name + "-" + incarnation, loop, core, new Transport(), settings, this::inbound,
+    core = new RegionCore(region, 10_000, 10_000, clock, StampUncertainty.defaults());
+    link = new ArbiterStream<>(region, name + "-" + incarnation, loop, core, new Transport(), settings, this::inbound,
         new Random(random.nextLong()));
-    loop.execute(link::start);
+    String node = flashsale.sale.StreamSource.nodeOf(name);
+    loop.execute(() -> link.start(node));
   }
 
   /** The process dies: open calls fail (their clients retry), pending tickets are forgotten here. */
@@ -101,6 +113,7 @@ final class SimRegionNode {
       }
       switch (core.purchase(buy, arrivalMicros)) {
         case PurchaseResult.Ticketed t -> {
+          if (!everLinked && !link.connected()) stampedBeforeFirstLink.accept(buy.eventId(), buy.requestId());
           waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
           link.send(t.ticket());
         }
@@ -117,6 +130,7 @@ final class SimRegionNode {
 
   /** The arbiter's sale messages, as {@code ArbiterInbound} applies them. */
   private void inbound(Down message) {
+    everLinked = true;
     switch (message) {
       case Down.Decisions d -> core.decisionsArrived(d.decisions()).forEach(this::complete);
       case Down.Announcement a -> core.eventAnnounced(a.spec());
@@ -126,6 +140,7 @@ final class SimRegionNode {
       case Down.Verdict v -> core.clockVerdict(v.flagged(), v.message());
       case Down.Welcome w -> throw new IllegalStateException("the link handles welcomes");
       case Down.ClockReply c -> throw new IllegalStateException("the link handles clock replies");
+      case Down.Members m -> throw new IllegalStateException("the link handles region members");
     }
   }
 

@@ -45,6 +45,9 @@ final class SimWorkload {
     this.auctions = new Random(new java.util.SplittableRandom(sim.seed ^ 0xa0c7_10e5L).nextLong());
   }
 
+  /** Whether some regions run two nodes; off, each seed plans exactly what it planned before nodes existed. */
+  static final boolean REGION_NODES = Boolean.getBoolean("sim.regionNodes");
+
   void plan() {
     int arbiterCount = 1 + random.nextInt(3);
     for (int i = 0; i < arbiterCount; i++) {
@@ -54,13 +57,20 @@ final class SimWorkload {
     }
     int regionCount = 2 + random.nextInt(3);
     for (int i = 0; i < regionCount; i++) {
-      String name = "r" + i;
-      SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
-      sim.net.link(name, 50 + random.nextLong(15_000), random.nextLong(2_000));
-      sim.regions.add(new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
-          WholeSystemSimulation.LINK, random));
+      // With -Dsim.regionNodes=true a region in three runs on two nodes behind its load balancer, each
+      // its own clock, link and stream (off by default: see the README's known limits for what it finds).
+      int nodes = REGION_NODES && random.nextInt(3) == 0 ? 2 : 1;
+      for (int n = 1; n <= nodes; n++) {
+        String name = nodes == 1 ? "r" + i : flashsale.sale.StreamSource.key("r" + i, "n" + n);
+        SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
+        sim.net.link(name, 50 + random.nextLong(15_000), random.nextLong(2_000));
+        SimRegionNode node = new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
+            WholeSystemSimulation.LINK, random);
+        if (nodes > 1) node.stampedBeforeFirstLink = sim.oracle::stampedBeforeFirstLink;
+        sim.regions.add(node);
+      }
     }
-    List<String> names = sim.regions.stream().map(r -> r.name).toList();
+    List<String> names = sim.regions.stream().map(r -> r.region).distinct().toList();
     planEvent("e0", names, 0);
     sim.elect(sim.arbiters.getFirst(), null, 0);
     sim.regions.forEach(SimRegionNode::start);
@@ -73,7 +83,7 @@ final class SimWorkload {
     if (arbiterCount > 1 && random.nextInt(10) < 4) {
       for (int i = 0; i <= random.nextInt(2); i++) sim.scheduler.at(random.nextLong(FAULTS_END_MICROS - 20_000), this::failover);
     }
-    if (random.nextInt(5) == 0) planClockEpisode(sim.regions.get(random.nextInt(regionCount)));
+    if (random.nextInt(5) == 0) planClockEpisode(sim.regions.get(random.nextInt(sim.regions.size())));
     sim.scheduler.at(FAULTS_END_MICROS, this::heal);
   }
 
@@ -129,16 +139,15 @@ final class SimWorkload {
     }
     int users = 2 + buyers.nextInt(10);
     for (String name : spec.regions()) {
-      SimRegionNode region = sim.region(name);
       for (int i = 0; i < spec.stock(); i++) {
-        buyLater(buyers, region, spec, "solo-" + requestIds, 1, preferences(buyers, spec, true), opensMicros);
+        buyLater(buyers, sim.region(name, buyers), spec, "solo-" + requestIds, 1, preferences(buyers, spec, true), opensMicros);
       }
       int crowd = buyers.nextInt((int) (2 * spec.stock()) + 5);
       for (int i = 0; i < crowd; i++) {
-        Purchase p = buyLater(buyers, region, spec, "user-" + buyers.nextInt(users),
+        Purchase p = buyLater(buyers, sim.region(name, buyers), spec, "user-" + buyers.nextInt(users),
             1 + buyers.nextInt(spec.perUserLimit()), preferences(buyers, spec, false), opensMicros);
         if (buyers.nextInt(20) == 0) { // the same request again, through another region
-          SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())));
+          SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())), buyers);
           sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
             sim.oracle.count("purchases sent through two regions");
             sim.buy(other, spec, p.requestId(), p.userId(), p.quantity(), p.slots());
@@ -152,7 +161,7 @@ final class SimWorkload {
   private void planBids(EventSpec spec, Random buyers, long opensMicros) {
     int users = 2 + buyers.nextInt(10);
     for (String name : spec.regions()) {
-      SimRegionNode region = sim.region(name);
+      SimRegionNode region = sim.region(name, buyers);
       for (int i = 0, n = 1 + buyers.nextInt((int) (3 * spec.stock()) + 5); i < n; i++) {
         String requestId = "bid-" + requestIds++;
         String userId = "user-" + buyers.nextInt(users);
@@ -160,7 +169,7 @@ final class SimWorkload {
         sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + SALE_MICROS / 2),
             () -> sim.bid(region, spec, requestId, userId, amountMinor));
         if (buyers.nextInt(20) == 0) {
-          SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())));
+          SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())), buyers);
           sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
             sim.oracle.count("bids sent through two regions");
             sim.bid(other, spec, requestId, userId, amountMinor);

@@ -140,13 +140,20 @@ final class WholeSystemSimulation {
         return;
       }
       undecided.put(key, "refused at " + region.name + ": " + ((PurchaseResult.Failed) result).failure().reason());
-      SimRegionNode next = region(spec.regions().get(random.nextInt(spec.regions().size())));
+      SimRegionNode next = region(spec.regions().get(random.nextInt(spec.regions().size())), random);
       scheduler.after(2_000 + random.nextLong(10_000), () -> send(next, spec, request));
     });
   }
 
-  SimRegionNode region(String name) {
-    return regions.stream().filter(r -> r.name.equals(name)).findFirst().orElseThrow();
+  /** A node of region {@code name}: its only one, or one drawn from {@code random} (a load balancer's pick). */
+  SimRegionNode region(String name, Random random) {
+    List<SimRegionNode> nodes = nodesOf(name);
+    if (nodes.isEmpty()) throw new IllegalArgumentException("no node of region " + name);
+    return nodes.size() == 1 ? nodes.getFirst() : nodes.get(random.nextInt(nodes.size()));
+  }
+
+  List<SimRegionNode> nodesOf(String region) {
+    return regions.stream().filter(r -> r.region.equals(region)).toList();
   }
 
   // ---- the lease ----
@@ -193,7 +200,8 @@ final class WholeSystemSimulation {
       if (!store.readOutbox(spec.eventId()).equals(winners)) throw new AssertionError("outbox is not the winners");
       // Every region gets stock-many one-unit buyers; a region whose clock went bad may have them
       // all refused (stamps back-dated below what it promised before a restart), so one good seller is needed.
-      boolean goodSeller = spec.regions().stream().anyMatch(r -> !oracle.badClockRegions.contains(r));
+      boolean goodSeller = spec.regions().stream()
+          .anyMatch(r -> nodesOf(r).stream().anyMatch(n -> !oracle.badClockRegions.contains(n.name)));
       if (goodSeller && ledger.remainingStock() != 0) {
         throw new AssertionError("undersold " + spec.eventId() + ": " + ledger.remainingStock() + " of " + spec.stock()
             + " left with demand above stock");

@@ -51,8 +51,11 @@ final class GrpcJsBurstClient {
     return new GrpcJsBurstClient(dir, module.getParent().resolve("proto"));
   }
 
-  /** Fires {@code plan} at {@code targets} (region to host:port) and returns one record per purchase. */
-  List<RequestRecord> run(Map<String, String> targets, String eventId, BurstPlan plan, Duration deadline,
+  /**
+   * Fires {@code plan} at {@code targets} (region to host:port, or to a list of them for a region
+   * served by several nodes, its purchases spread over them in turn) and returns one record per purchase.
+   */
+  List<RequestRecord> run(Map<String, ?> targets, String eventId, BurstPlan plan, Duration deadline,
       ToLongFunction<String> wireMicros) throws IOException, InterruptedException {
     JsonObject json = new JsonObject();
     json.addProperty("eventId", eventId);
