@@ -29,6 +29,7 @@ final class AuctionCloseGate {
     }
     for (RegionCursor region : regions) {
       if (region.clockFlagged()) continue;
+      if (region.placeholderOnly()) continue; // a named node of its region speaks for it (its own cursor is here)
       if (region.spoken() && region.watermarkMicros() >= closeMicros) continue;
       if (region.excluded() && gone(closeMicros, nowMicros)) continue;
       return false;

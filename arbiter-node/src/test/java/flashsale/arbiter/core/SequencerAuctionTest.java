@@ -67,6 +67,21 @@ class SequencerAuctionTest {
   }
 
   @Test
+  void anAuctionClosesWhenEveryNodeOfARegionRunByNamedNodesHasPassedTheClose() {
+    // shanghai runs two named nodes: its unnamed placeholder cursor, superseded, must not hold the close.
+    driver.add(auction(AuctionRules.hardClose(1, 100, 10, "EUR")));
+    driver.connect("beijing", "shanghai/n1", "shanghai/n2");
+    driver.send("shanghai/n1", bid("s1", 150, "shanghai", 300).withNode("n1"));
+    driver.watermarks(CLOSE + 10, "beijing", "shanghai/n1");
+    settle(driver);
+    assertEquals(List.of(), persistedCloses(), "node n2 has not passed the close");
+    driver.watermark("shanghai/n2", CLOSE + 10);
+    settle(driver);
+    assertEquals(List.of(List.of("s1")), announced().stream().map(c -> ids(c.winners())).toList(),
+        "closed once both nodes passed it, with the far node's bid winning");
+  }
+
+  @Test
   void bidsAreJudgedInStampOrderAcrossRegionsNotInArrivalOrder() {
     start(AuctionRules.hardClose(1, 100, 10, "EUR"));
     // The near region's later, lower bid arrives first; the far region's earlier bids after it.
