@@ -159,8 +159,14 @@ public class CliAgainstClusterTest {
     double globalOrder = Double.parseDouble(precision.group(1));
     double central = Double.parseDouble(precision.group(3));
     // the far region's buyers start earlier but sit 30 ms from the central store: the baseline
-    // hands their wins to the near region, global order does not
-    assertTrue(globalOrder >= 0.9, "global order is fair:\n" + table);
+    // hands their wins to the near region, global order does not. Global order's promise is the
+    // earlier stamp outside the near-tie band (two tickets within their error bounds, at most 1 ms
+    // each, are drawn by lottery): no winner reached the wire more than the band (plus the few-ms
+    // stamp lag of this shared box) after a loser. Precision counts the lottery's draws too.
+    var lastWinner = Pattern.compile("last winner after first loser \\(ms\\)\\s+([0-9.]+)").matcher(table);
+    assertTrue(lastWinner.find(), table);
+    assertTrue(Double.parseDouble(lastWinner.group(1)) <= 3.0, "global order is fair outside the near-tie band:\n" + table);
+    assertTrue(globalOrder >= 0.75, "global order is fair:\n" + table);
     assertTrue(central <= globalOrder - 0.3, "the baseline is visibly biased:\n" + table);
     // A reservation burst runs beside the flash sales, judged against serial dictatorship over the wire order.
     var seated = Pattern.compile("RESERVATION \\(GLOBAL_ORDER\\): 400 requests .*seated \\(precision ([0-9.]+)\\)"
