@@ -1,6 +1,5 @@
 package flashsale.client.cli;
 
-import flashsale.client.FlashSaleClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,7 +11,7 @@ import picocli.CommandLine.Option;
       "Exit 0 when ACCEPTED (standing), 1 when OUTBID, TOO_LOW (with the amount to beat) or CLOSED.",
       "Retrying with the same --request-id and amount never bids twice."
     })
-final class BidCommand extends NodeCommand {
+final class BidCommand extends DecisionCommand {
   @Option(names = "--event", required = true, description = "Auction's event id.")
   String eventId;
 
@@ -25,18 +24,8 @@ final class BidCommand extends NodeCommand {
   @Option(names = "--currency", required = true, paramLabel = "CODE", description = "The auction's ISO 4217 currency (EUR).")
   String currency;
 
-  @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID (printed).")
-  String requestId;
-
   @Override
   public Integer call() {
-    String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
-    return connection.withChannel(
-        channel ->
-            PurchaseOutput.print(
-                new FlashSaleClient(channel, connection.deadline).bid(eventId, userId, id, amountMinor, currency),
-                output,
-                out(),
-                connection.target));
+    return sendAndPrint((client, id) -> client.bid(eventId, userId, id, amountMinor, currency));
   }
 }

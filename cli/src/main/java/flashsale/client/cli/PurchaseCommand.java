@@ -1,6 +1,5 @@
 package flashsale.client.cli;
 
-import flashsale.client.FlashSaleClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,7 +11,7 @@ import picocli.CommandLine.Option;
       "If the deadline passes first, asks the region with the same request id and reports PENDING.",
       "Retrying with the same --request-id is always safe: it never buys twice."
     })
-final class PurchaseCommand extends NodeCommand {
+final class PurchaseCommand extends DecisionCommand {
   @Option(names = "--event", required = true, description = "Event id.")
   String eventId;
 
@@ -22,18 +21,8 @@ final class PurchaseCommand extends NodeCommand {
   @Option(names = "--quantity", defaultValue = "1", description = "Units wanted, all or nothing (default: ${DEFAULT-VALUE}).")
   int quantity;
 
-  @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID (printed).")
-  String requestId;
-
   @Override
   public Integer call() {
-    String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
-    return connection.withChannel(
-        channel ->
-            PurchaseOutput.print(
-                new FlashSaleClient(channel, connection.deadline).purchase(eventId, userId, id, quantity),
-                output,
-                out(),
-                connection.target));
+    return sendAndPrint((client, id) -> client.purchase(eventId, userId, id, quantity));
   }
 }

@@ -1,6 +1,5 @@
 package flashsale.client.cli;
 
-import flashsale.client.FlashSaleClient;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +12,7 @@ import picocli.CommandLine.Option;
       "In global arrival order the request gets the first --slot (in the order given) with room for",
       "the whole --quantity, or loses. Retrying with the same --request-id and slots never reserves twice."
     })
-final class ReserveCommand extends NodeCommand {
+final class ReserveCommand extends DecisionCommand {
   @Option(names = "--event", required = true, description = "Event id.")
   String eventId;
 
@@ -27,18 +26,8 @@ final class ReserveCommand extends NodeCommand {
   @Option(names = "--quantity", defaultValue = "1", description = "Units wanted in one slot, all or nothing (default: ${DEFAULT-VALUE}).")
   int quantity;
 
-  @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID (printed).")
-  String requestId;
-
   @Override
   public Integer call() {
-    String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
-    return connection.withChannel(
-        channel ->
-            PurchaseOutput.print(
-                new FlashSaleClient(channel, connection.deadline).reserve(eventId, userId, id, quantity, slots),
-                output,
-                out(),
-                connection.target));
+    return sendAndPrint((client, id) -> client.reserve(eventId, userId, id, quantity, slots));
   }
 }

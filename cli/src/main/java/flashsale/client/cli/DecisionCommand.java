@@ -1,0 +1,23 @@
+package flashsale.client.cli;
+
+import flashsale.client.FlashSaleClient;
+import flashsale.client.PurchaseResult;
+import java.util.function.BiFunction;
+import picocli.CommandLine.Option;
+
+/**
+ * Base of the commands that send one request through a region node and print the arbiter's
+ * decision (purchase, reserve, bid): they share {@code --request-id} and the way the decision is
+ * printed.
+ */
+abstract class DecisionCommand extends NodeCommand {
+  @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID (printed).")
+  String requestId;
+
+  /** Sends {@code send(client, requestId)} and prints its decision (or PENDING); the exit code follows it. */
+  int sendAndPrint(BiFunction<FlashSaleClient, String, PurchaseResult> send) {
+    String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
+    return connection.withChannel(channel ->
+        PurchaseOutput.print(send.apply(new FlashSaleClient(channel, connection.deadline), id), output, out(), connection.target));
+  }
+}
