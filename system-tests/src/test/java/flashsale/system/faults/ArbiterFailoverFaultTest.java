@@ -4,15 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.client.cluster.DevPki;
-import flashsale.region.RegionConfig;
-import flashsale.region.grpc.ArbiterChannels;
-import flashsale.region.modes.ModesConfig;
-import flashsale.security.Role;
-import java.nio.file.Path;
-import java.time.InstantSource;
 import flashsale.region.RegionServer;
 import flashsale.store.ArbiterStore;
-import flashsale.store.redis.RedisArbiterStore;
 import flashsale.store.testing.RedisServer;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.Event;
@@ -22,7 +15,6 @@ import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.ListRegionsRequest;
 import flashsale.wire.Errors;
 import flashsale.wire.Times;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -45,99 +37,55 @@ class ArbiterFailoverFaultTest {
   static final long STOCK = 40;
   static final int PURCHASES = 240;
 
-  static RedisServer redis;
   /** Every node and client speaks mutual TLS from this throw-away CA. */
+  static FailoverCluster cluster;
+  static RedisServer redis;
   static DevPki pki;
   static ArbiterStore store;
-  static final List<ArbiterProcess> arbiters = new ArrayList<>();
-  static final Map<String, RegionServer> regions = new LinkedHashMap<>();
-  static final List<ManagedChannel> channels = new ArrayList<>();
+  static List<ArbiterProcess> arbiters;
+  static Map<String, RegionServer> regions;
 
   @BeforeAll
   static void start() throws Exception {
-    redis = RedisServer.start(true);
-    store = new RedisArbiterStore(redis.uri());
-    pki = DevPki.create(Path.of("target", "fault-logs", "pki-failover"));
-    for (String id : List.of("arb-a", "arb-b")) {
-      arbiters.add(new ArbiterProcess(id, redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, pki).start());
-    }
-    awaitLeader(30_000);
-    for (String region : List.of("east", "west")) {
-      RegionConfig config = RegionConfig.builder(region).arbiterTargets(arbiters.stream().map(ArbiterProcess::address).toList())
-          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000)
-          .arbiterSilenceTimeoutMs(ArbiterProcess.LEASE_TTL_MS).build();
-      // Each region proves its name to the arbiters with its certificate, as in production.
-      ArbiterChannels link = ArbiterChannels.forTargets(config.arbiterTargets(), pki.credentials(Role.REGION, region));
-      regions.put(region, RegionServer.onPort(0, config, InstantSource.system(), link, ModesConfig.none()).start());
-    }
+    cluster = FailoverCluster.start(List.of("arb-a", "arb-b"), "pki-failover");
+    redis = cluster.redis;
+    pki = cluster.pki;
+    store = cluster.store;
+    arbiters = cluster.arbiters;
+    regions = cluster.regions;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    channels.forEach(ManagedChannel::shutdownNow);
-    for (RegionServer r : regions.values()) r.stop();
-    for (ArbiterProcess a : arbiters) a.close();
-    store.close();
-    redis.close();
+    if (cluster != null) cluster.close();
   }
 
   /** A buyer's plaintext channel to a region. */
   static ManagedChannel channel(String target) {
-    return channel(target, InsecureChannelCredentials.create());
+    return cluster.channel(target, InsecureChannelCredentials.create());
   }
 
   /** An operator's mutual-TLS channel to an arbiter, with the admin role. */
   static ManagedChannel adminChannel(ArbiterProcess a) {
-    return channel(a.address(), pki.credentials(Role.ADMIN, "ops"));
-  }
-
-  private static ManagedChannel channel(String target, io.grpc.ChannelCredentials credentials) {
-    ManagedChannel c = Grpc.newChannelBuilder(target, credentials).build();
-    channels.add(c);
-    return c;
+    return cluster.adminChannel(a);
   }
 
   static EventAdminServiceGrpc.EventAdminServiceBlockingStub admin(ArbiterProcess a) {
-    return EventAdminServiceGrpc.newBlockingStub(adminChannel(a)).withDeadlineAfter(2, TimeUnit.SECONDS);
+    return cluster.admin(a);
   }
 
   /** The node that answers admin calls (the leader, rebuilt); polls until one does. */
   static ArbiterProcess awaitLeader(long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (System.nanoTime() < deadline) {
-      for (ArbiterProcess a : arbiters) {
-        if (a.alive() && leads(a)) return a;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("no arbiter leads after " + timeoutMs + " ms");
+    return cluster.awaitLeader(timeoutMs);
   }
 
   static ArbiterProcess other(ArbiterProcess a) {
-    return arbiters.get(0) == a ? arbiters.get(1) : arbiters.get(0);
+    return cluster.other(a);
   }
 
   /** Waits until {@code a} runs and answers as a standby (NOT_LEADER), so it can take over. */
   static void awaitStandby(ArbiterProcess a, long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (System.nanoTime() < deadline) {
-      try {
-        admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
-      } catch (StatusRuntimeException e) {
-        if (Errors.reasonOf(e).orElse("").equals("NOT_LEADER")) return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError(a.nodeId + " is not up as a standby after " + timeoutMs + " ms");
-  }
-
-  static boolean leads(ArbiterProcess a) {
-    try {
-      admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
-      return true;
-    } catch (StatusRuntimeException e) {
-      return false;
-    }
+    cluster.awaitStandby(a, timeoutMs);
   }
 
   static void createEvent(ArbiterProcess leader, String eventId) {

@@ -3,21 +3,15 @@ package flashsale.system.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.client.cluster.DevPki;
 import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderTransition.Kind;
 import flashsale.orders.PurchaseState;
-import flashsale.region.RegionConfig;
 import flashsale.region.RegionServer;
-import flashsale.region.grpc.ArbiterChannels;
-import flashsale.region.modes.ModesConfig;
 import flashsale.sale.Decision;
 import flashsale.sale.LossReason;
-import flashsale.security.Role;
 import flashsale.store.OrderStore;
 import flashsale.store.OrderStores;
 import flashsale.store.redis.RedisArbiterStore;
-import flashsale.store.testing.RedisServer;
 import flashsale.v1.CancelPurchaseRequest;
 import flashsale.v1.ConfirmPaymentRequest;
 import flashsale.v1.CreateEventRequest;
@@ -25,19 +19,14 @@ import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
-import flashsale.v1.ListRegionsRequest;
 import flashsale.v1.OrderServiceGrpc;
 import flashsale.v1.OrderState;
 import flashsale.v1.PurchaseRequest;
 import flashsale.wire.Times;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
-import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,85 +52,41 @@ class PaymentFailoverFaultTest {
   static final int BUYERS = 200;
   static final long WINDOW_MS = 20_000; // longer than a takeover, so the payments after the kill are in time
 
-  static RedisServer redis;
-  static DevPki pki;
+  static FailoverCluster cluster;
   static RedisArbiterStore store;
   static OrderStore orders;
-  static final List<ArbiterProcess> arbiters = new ArrayList<>();
-  static final Map<String, RegionServer> regions = new LinkedHashMap<>();
-  static final List<ManagedChannel> channels = new ArrayList<>();
+  static List<ArbiterProcess> arbiters;
+  static Map<String, RegionServer> regions;
 
   @BeforeAll
   static void start() throws Exception {
-    redis = RedisServer.start(true);
-    store = new RedisArbiterStore(redis.uri());
+    cluster = FailoverCluster.start(List.of("pay-a", "pay-b"), "pki-payments");
+    store = cluster.store;
     orders = OrderStores.of(store).orElseThrow();
-    pki = DevPki.create(Path.of("target", "fault-logs", "pki-payments"));
-    for (String id : List.of("pay-a", "pay-b")) {
-      arbiters.add(new ArbiterProcess(id, redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, pki).start());
-    }
-    awaitLeader(30_000);
-    for (String region : List.of("east", "west")) {
-      RegionConfig config = RegionConfig.builder(region).arbiterTargets(arbiters.stream().map(ArbiterProcess::address).toList())
-          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000)
-          .arbiterSilenceTimeoutMs(ArbiterProcess.LEASE_TTL_MS).build();
-      ArbiterChannels link = ArbiterChannels.forTargets(config.arbiterTargets(), pki.credentials(Role.REGION, region));
-      regions.put(region, RegionServer.onPort(0, config, InstantSource.system(), link, ModesConfig.none()).start());
-    }
+    arbiters = cluster.arbiters;
+    regions = cluster.regions;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    channels.forEach(ManagedChannel::shutdownNow);
-    for (RegionServer r : regions.values()) r.stop();
-    for (ArbiterProcess a : arbiters) a.close();
-    if (store != null) store.close();
-    if (redis != null) redis.close();
+    if (cluster != null) cluster.close();
   }
 
   static ManagedChannel channel(String target, io.grpc.ChannelCredentials credentials) {
-    ManagedChannel c = Grpc.newChannelBuilder(target, credentials).build();
-    channels.add(c);
-    return c;
+    return cluster.channel(target, credentials);
   }
 
-  static final Map<ArbiterProcess, ManagedChannel> adminChannels = new java.util.concurrent.ConcurrentHashMap<>();
-
   static ManagedChannel adminChannel(ArbiterProcess a) {
-    return adminChannels.computeIfAbsent(a, p -> channel(p.address(), pki.credentials(Role.ADMIN, "ops")));
+    return cluster.adminChannel(a);
   }
 
   static ArbiterProcess awaitLeader(long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (System.nanoTime() < deadline) {
-      for (ArbiterProcess a : arbiters) {
-        if (!a.alive()) continue;
-        try {
-          EventAdminServiceGrpc.newBlockingStub(adminChannel(a)).withDeadlineAfter(2, TimeUnit.SECONDS)
-              .listRegions(ListRegionsRequest.getDefaultInstance());
-          return a;
-        } catch (StatusRuntimeException notLeader) {
-          // a standby, or recovering
-        }
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("no arbiter leads after " + timeoutMs + " ms");
+    return cluster.awaitLeader(timeoutMs);
   }
 
   /** Waits until {@code a} answers as a standby (NOT_LEADER), so it can take over at once. */
   static void awaitStandby(ArbiterProcess a) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      try {
-        EventAdminServiceGrpc.newBlockingStub(adminChannel(a)).withDeadlineAfter(2, TimeUnit.SECONDS)
-            .listRegions(ListRegionsRequest.getDefaultInstance());
-      } catch (StatusRuntimeException e) {
-        if (flashsale.wire.Errors.reasonOf(e).orElse("").equals("NOT_LEADER")) return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError(a.nodeId + " is not up as a standby");
+    cluster.awaitStandby(a, 60_000);
   }
 
   /** An order-service call on whichever arbiter leads, retried while leadership moves (UNAVAILABLE). */

@@ -1,0 +1,133 @@
+package flashsale.system.faults;
+
+import flashsale.client.cluster.DevPki;
+import flashsale.region.RegionConfig;
+import flashsale.region.RegionServer;
+import flashsale.region.grpc.ArbiterChannels;
+import flashsale.region.modes.ModesConfig;
+import flashsale.security.Role;
+import flashsale.store.redis.RedisArbiterStore;
+import flashsale.store.testing.RedisServer;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.ListRegionsRequest;
+import flashsale.wire.Errors;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the failover fault tests run on: two arbiter processes on one AOF Redis with the leader
+ * lease, and regions east and west in this JVM that know both arbiters, everything over mutual
+ * TLS as deployed (regions and the operator prove who they are by certificate).
+ */
+final class FailoverCluster implements AutoCloseable {
+  final RedisServer redis;
+  final RedisArbiterStore store;
+  final DevPki pki;
+  final List<ArbiterProcess> arbiters = new ArrayList<>();
+  final Map<String, RegionServer> regions = new LinkedHashMap<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  private FailoverCluster(RedisServer redis, DevPki pki) {
+    this.redis = redis;
+    this.store = new RedisArbiterStore(redis.uri());
+    this.pki = pki;
+  }
+
+  /** Starts arbiters {@code arbiterIds}, waits for a leader, then starts the regions. */
+  static FailoverCluster start(List<String> arbiterIds, String pkiDirectory) throws Exception {
+    var cluster = new FailoverCluster(RedisServer.start(true), DevPki.create(Path.of("target", "fault-logs", pkiDirectory)));
+    for (String id : arbiterIds) {
+      cluster.arbiters.add(new ArbiterProcess(id, cluster.redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, cluster.pki).start());
+    }
+    cluster.awaitLeader(30_000);
+    for (String region : List.of("east", "west")) {
+      RegionConfig config = RegionConfig.builder(region).arbiterTargets(cluster.arbiters.stream().map(ArbiterProcess::address).toList())
+          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000)
+          .arbiterSilenceTimeoutMs(ArbiterProcess.LEASE_TTL_MS).build();
+      // Each region proves its name to the arbiters with its certificate, as in production.
+      ArbiterChannels link = ArbiterChannels.forTargets(config.arbiterTargets(), cluster.pki.credentials(Role.REGION, region));
+      cluster.regions.put(region, RegionServer.onPort(0, config, InstantSource.system(), link, ModesConfig.none()).start());
+    }
+    return cluster;
+  }
+
+  /** A channel closed with the cluster. */
+  ManagedChannel channel(String target, ChannelCredentials credentials) {
+    ManagedChannel c = Grpc.newChannelBuilder(target, credentials).build();
+    synchronized (channels) {
+      channels.add(c);
+    }
+    return c;
+  }
+
+  /**
+   * A new operator's mutual-TLS channel to an arbiter, with the admin role (new each time: a
+   * channel to a killed node would sit in reconnect backoff after it restarts).
+   */
+  ManagedChannel adminChannel(ArbiterProcess a) {
+    return channel(a.address(), pki.credentials(Role.ADMIN, "ops"));
+  }
+
+  EventAdminServiceGrpc.EventAdminServiceBlockingStub admin(ArbiterProcess a) {
+    return EventAdminServiceGrpc.newBlockingStub(adminChannel(a)).withDeadlineAfter(2, TimeUnit.SECONDS);
+  }
+
+  boolean leads(ArbiterProcess a) {
+    try {
+      admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException e) {
+      return false;
+    }
+  }
+
+  /** The node that answers admin calls (the leader, rebuilt); polls until one does. */
+  ArbiterProcess awaitLeader(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < deadline) {
+      for (ArbiterProcess a : arbiters) {
+        if (a.alive() && leads(a)) return a;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("no arbiter leads after " + timeoutMs + " ms");
+  }
+
+  /** Waits until {@code a} runs and answers as a standby (NOT_LEADER), so it can take over. */
+  void awaitStandby(ArbiterProcess a, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < deadline) {
+      try {
+        admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
+      } catch (StatusRuntimeException e) {
+        if (Errors.reasonOf(e).orElse("").equals("NOT_LEADER")) return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(a.nodeId + " is not up as a standby after " + timeoutMs + " ms");
+  }
+
+  ArbiterProcess other(ArbiterProcess a) {
+    return arbiters.get(0) == a ? arbiters.get(1) : arbiters.get(0);
+  }
+
+  @Override
+  public void close() throws Exception {
+    synchronized (channels) {
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+    for (RegionServer r : regions.values()) r.stop();
+    for (ArbiterProcess a : arbiters) a.close();
+    store.close();
+    redis.close();
+  }
+}
