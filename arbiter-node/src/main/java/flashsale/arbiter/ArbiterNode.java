@@ -117,9 +117,11 @@ public final class ArbiterNode implements AutoCloseable {
     // After the win: order books on the loop, when the store keeps orders (payment windows, waitlists).
     OrderStore orderStore = OrderStores.of(store).orElse(null);
     OrderGrpcService orderService = null;
+    flashsale.arbiter.core.orders.OrderRunner orderRunner = null;
     if (orderStore != null) {
       admin.acceptOrderTerms(orderStore);
-      orderService = new OrderGrpcService(store, orderStore, loop, loop.enableOrders(orderStore, store, clock));
+      orderRunner = loop.enableOrders(orderStore, store, clock);
+      orderService = new OrderGrpcService(store, orderStore, loop, orderRunner);
     }
     if (lease == null) {
       this.leadership = null;
@@ -157,7 +159,8 @@ public final class ArbiterNode implements AutoCloseable {
         .addService(Reflection.withErrorDetails(
             GrpcServerMetrics.meter(ServerInterceptors.intercept(admin, statusInterceptor, gate, auth), metrics)))
         .addService(ServerInterceptors.intercept(
-            new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad), statusInterceptor, gate,
+            new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad, orderStore, orderRunner),
+            statusInterceptor, gate,
             auth))
         .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate, auth))
         .addServices(orderService == null ? java.util.List.of()

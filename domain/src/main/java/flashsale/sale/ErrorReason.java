@@ -52,5 +52,10 @@ public enum ErrorReason {
   /** A confirm of a purchase already cancelled. */
   PURCHASE_CANCELLED,
   /** A cancel of a purchase already paid. */
-  ALREADY_PAID;
+  ALREADY_PAID,
+  /**
+   * A watch of a purchase that the arbiter holds undecided but this region does not (stamped at
+   * another region, or before a restart): watch it where it was bought, or again once decided.
+   */
+  PURCHASE_PENDING;
 }

@@ -17,5 +17,10 @@ public enum LossReason {
   /** A reservation: units were left, but no slot on the request's list had room for all of it. */
   NO_SLOT_AVAILABLE,
   /** An auction bid that was not accepted: the decision's {@link BidVerdict} says why. */
-  BID_NOT_ACCEPTED
+  BID_NOT_ACCEPTED;
+
+  /** Lost for lack of stock: in an event with a payment window, such a loser may wait for released units. */
+  public boolean forLackOfStock() {
+    return this == SOLD_OUT || this == INSUFFICIENT_STOCK;
+  }
 }

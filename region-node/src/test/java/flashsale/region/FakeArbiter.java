@@ -43,6 +43,14 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   final Map<String, Event> lookupOnly = new ConcurrentHashMap<>();
   /** Answered by GetDecision, by request id. */
   final Map<String, PurchaseDecision> decisions = new ConcurrentHashMap<>();
+  /** GetDecision's order of a decision, by request id (after the win). */
+  final Map<String, flashsale.v1.Order> orders = new ConcurrentHashMap<>();
+  /** Events with a payment window, as GetDecision says. */
+  final java.util.Set<String> paymentWindows = ConcurrentHashMap.newKeySet();
+  /** Answered by GetDecision as held undecided, by request id. */
+  final Map<String, flashsale.v1.PendingTicket> pending = new ConcurrentHashMap<>();
+  /** GetDecision calls answered so far. */
+  final AtomicInteger decisionLookups = new AtomicInteger();
   final BlockingQueue<Stream> streams = new LinkedBlockingQueue<>();
   /** While true, nothing is sent on its own accord: clock probes go unanswered. */
   volatile boolean silent;
@@ -109,12 +117,23 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
 
   @Override
   public void getDecision(GetDecisionRequest request, StreamObserver<GetDecisionResponse> out) {
+    decisionLookups.incrementAndGet();
     PurchaseDecision decision = decisions.get(request.getRequestId());
+    var held = pending.get(request.getRequestId());
+    if (decision == null && held != null) {
+      out.onNext(GetDecisionResponse.newBuilder().setPending(held).build());
+      out.onCompleted();
+      return;
+    }
     if (decision == null) {
       out.onError(Status.NOT_FOUND.withDescription("no decision").asRuntimeException());
       return;
     }
-    out.onNext(GetDecisionResponse.newBuilder().setDecision(decision).build());
+    GetDecisionResponse.Builder answer = GetDecisionResponse.newBuilder().setDecision(decision)
+        .setHasPaymentWindow(paymentWindows.contains(decision.getEventId()));
+    var order = orders.get(request.getRequestId());
+    if (order != null) answer.setOrder(order);
+    out.onNext(answer.build());
     out.onCompleted();
   }
 

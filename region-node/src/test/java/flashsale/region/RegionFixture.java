@@ -91,6 +91,10 @@ final class RegionFixture implements AutoCloseable {
     return FlashSaleServiceGrpc.newFutureStub(client).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
+  FlashSaleServiceGrpc.FlashSaleServiceStub async() {
+    return FlashSaleServiceGrpc.newStub(client).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
   FlashSaleServiceGrpc.FlashSaleServiceBlockingStub blocking() {
     return FlashSaleServiceGrpc.newBlockingStub(client).withDeadlineAfter(5, TimeUnit.SECONDS);
   }

@@ -17,10 +17,8 @@ import flashsale.v1.GetOrderRequest;
 import flashsale.v1.GetOrderResponse;
 import flashsale.v1.Order;
 import flashsale.v1.OrderServiceGrpc;
-import flashsale.v1.OrderState;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
-import flashsale.wire.Times;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
@@ -167,10 +165,7 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
   }
 
   static Order toProto(String eventId, OrderRecord r) {
-    Order.Builder order = Order.newBuilder().setEventId(eventId).setRequestId(r.requestId()).setUserId(r.userId())
-        .setQuantity(r.quantity()).setRank(r.rank()).setState(OrderState.valueOf("ORDER_STATE_" + r.state().name()));
-    if (r.deadlineMicros() > 0) order.setPaymentDeadlineTime(Times.timestamp(r.deadlineMicros()));
-    return order.build();
+    return flashsale.wire.OrderWire.toProto(eventId, r);
   }
 
   private static Throwable unwrap(Throwable t) {

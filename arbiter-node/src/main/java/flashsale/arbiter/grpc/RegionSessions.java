@@ -166,6 +166,19 @@ public final class RegionSessions {
         .setEventId(eventId).setResult(flashsale.wire.AuctionWire.toProto(standing))).build());
   }
 
+  /**
+   * Order changes the store now holds, to every connected region node: a buyer may watch a
+   * purchase at any region, and a region the event is not sold in may still be asked about it.
+   */
+  void announceOrders(flashsale.arbiter.core.orders.OrderEffect.OrdersDurable durable) {
+    if (durable.transitions().isEmpty() || byRegion.isEmpty()) return;
+    flashsale.v1.OrderUpdate.Builder update = flashsale.v1.OrderUpdate.newBuilder().setEventId(durable.eventId())
+        .setWaitlistFull(durable.waitlistFull());
+    durable.transitions().forEach(t -> update.addOrders(flashsale.wire.OrderWire.toProto(durable.eventId(), t)));
+    SequenceResponse message = SequenceResponse.newBuilder().setOrderUpdate(update).build();
+    for (String source : List.copyOf(byRegion.keySet())) send(source, message);
+  }
+
   void announce(EventSpec spec) {
     SequenceResponse message = announcement(spec);
     for (String source : List.copyOf(byRegion.keySet())) send(source, message);

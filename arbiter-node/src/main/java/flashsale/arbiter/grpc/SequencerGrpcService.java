@@ -16,6 +16,7 @@ import flashsale.wire.EventValidator;
 import flashsale.wire.Times;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 
 /** The internal region-facing API: region streams and the two lookups regions fall back on. */
 public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerServiceImplBase {
@@ -26,6 +27,8 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   private final ArbiterWelcome welcome;
   /** Registry first, then the store (see {@link EventAdminGrpcService#findOrLoad}). */
   private final java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader;
+  /** A decision's order after the win; null when the store keeps no orders. */
+  private final DecisionOrders orders;
 
   public SequencerGrpcService(
       SequencerLoop loop,
@@ -34,6 +37,20 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
       EventRegistry events,
       ArbiterWelcome welcome,
       java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader) {
+    this(loop, store, sessions, events, welcome, eventLoader, null, null);
+  }
+
+  /** As above; GetDecision also says where a decision's order stands, as {@code orderStore} holds it. */
+  public SequencerGrpcService(
+      SequencerLoop loop,
+      flashsale.store.ArbiterStore store,
+      RegionSessions sessions,
+      EventRegistry events,
+      ArbiterWelcome welcome,
+      java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader,
+      flashsale.store.OrderStore orderStore,
+      flashsale.arbiter.core.orders.OrderRunner orderRunner) {
+    this.orders = orderStore == null ? null : new DecisionOrders(orderStore, loop, orderRunner);
     this.eventLoader = eventLoader;
     this.loop = loop;
     this.store = store;
@@ -59,8 +76,21 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
       throw Failures.toStatus(e);
     }
     if (decision.isPresent()) {
-      out.onNext(GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build());
-      out.onCompleted();
+      GetDecisionResponse answer = GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build();
+      CompletableFuture<GetDecisionResponse> withOrder;
+      try {
+        withOrder = orders == null ? CompletableFuture.completedFuture(answer) : orders.describe(decision.get(), answer);
+      } catch (RuntimeException e) {
+        throw Failures.toStatus(e);
+      }
+      withOrder.whenComplete((response, failure) -> {
+        if (failure != null) {
+          out.onError(Failures.toStatus(failure));
+        } else {
+          out.onNext(response);
+          out.onCompleted();
+        }
+      });
       return;
     }
     // Not stored: the sequencer may still hold it undecided, e.g. for a region that restarted.

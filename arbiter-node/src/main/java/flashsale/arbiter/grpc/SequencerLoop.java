@@ -58,6 +58,8 @@ public final class SequencerLoop implements AutoCloseable {
    */
   public OrderRunner enableOrders(OrderStore orderStore, ArbiterStore store, InstantSource clock) {
     OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler());
+    // Stored order changes go to every region node, for its GetPurchase and WatchPurchase.
+    runner.onDurable(durable -> sessions.announceOrders(durable));
     CompletableFuture.runAsync(() -> {
       orders = runner;
       if (this.runner.leading()) runner.lead(ArbiterStore.UNFENCED);

@@ -44,6 +44,19 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
     this.auctionReported = listener;
   }
 
+  private Consumer<flashsale.v1.OrderUpdate> ordersStored = update -> {};
+  private Runnable welcomed = () -> {};
+
+  /** Told each write of order changes (after the win) once the arbiter's store holds it. */
+  void onOrderUpdate(Consumer<flashsale.v1.OrderUpdate> listener) {
+    this.ordersStored = listener;
+  }
+
+  /** Told each welcome of a new stream: what was pushed while none was up went to nobody. */
+  void onWelcome(Runnable listener) {
+    this.welcomed = listener;
+  }
+
   /** Told the id of each event announced, once the core knows it. */
   void onAnnounced(Consumer<String> listener) {
     this.announced = listener;
@@ -67,6 +80,8 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       }
       case AUCTION_UPDATE -> auctionReported.accept(message.getAuctionUpdate().getEventId(),
           message.getAuctionUpdate().getResult());
+      case ORDER_UPDATE -> ordersStored.accept(message.getOrderUpdate());
+      case WELCOME -> welcomed.run();
       case TICKET_REJECTION -> rejection(message.getTicketRejection());
       case CLOCK_VERDICT -> verdict(message.getClockVerdict());
       default -> log.warn("unexpected arbiter message kind={}", message.getKindCase());

@@ -125,7 +125,10 @@ public final class ArbiterLink {
     @Override
     public void onNext(SequenceResponse message) {
       switch (message.getKindCase()) {
-        case WELCOME -> core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros());
+        case WELCOME -> {
+          core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros());
+          core.message(message); // the sale's side learns of the new stream too
+        }
         case REGION_MEMBERS -> core.regionMembers(message.getRegionMembers().getNodeIdsList());
         case CLOCK_REPLY -> core.clockReply(message.getClockReply().getOriginMicros(),
             message.getClockReply().getReceiveMicros(), message.getClockReply().getTransmitMicros());

@@ -17,11 +17,11 @@ import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
-import flashsale.v1.PurchaseState;
 import flashsale.v1.WatchAuctionRequest;
 import flashsale.v1.WatchAuctionResponse;
+import flashsale.v1.WatchPurchaseRequest;
+import flashsale.v1.WatchPurchaseResponse;
 import flashsale.sale.ErrorReason;
-import flashsale.wire.Times;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
@@ -43,8 +43,11 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private final AtomicInteger queuedPurchases = new AtomicInteger();
   private final int maxQueuedPurchases;
 
+  private final PurchaseLookups purchases;
+
   FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLink link, ArbiterQueries queries,
-      ModeSellers modes, int maxQueuedPurchases, AuctionWatchers watchers) {
+      ModeSellers modes, int maxQueuedPurchases, AuctionWatchers watchers, PurchaseLookups purchases) {
+    this.purchases = purchases;
     this.watchers = watchers;
     this.modes = modes;
     this.maxQueuedPurchases = maxQueuedPurchases;
@@ -122,12 +125,29 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     String requestId = request.getRequestId();
     loop.execute(() -> {
       if (core.knowsEvent(eventId)) {
-        getPurchaseOnLoop(eventId, requestId, response);
+        purchases.getPurchase(eventId, requestId, response);
       } else {
         // The mode decides which store to ask; should the look-up fail, the arbiter answers as for any event.
-        queries.lookupEvent(eventId, failure -> getPurchaseOnLoop(eventId, requestId, response));
+        queries.lookupEvent(eventId, failure -> purchases.getPurchase(eventId, requestId, response));
       }
     });
+  }
+
+  /** Like WatchAuction: a read about a known event, then pushed changes until the purchase is settled. */
+  @Override
+  public void watchPurchase(WatchPurchaseRequest request, StreamObserver<WatchPurchaseResponse> out) {
+    String eventId = request.getEventId();
+    String requestId = request.getRequestId();
+    Optional<Failure> invalid = PurchaseRules.checkId("event_id", eventId)
+        .or(() -> PurchaseRules.checkRequestId(requestId));
+    if (invalid.isPresent()) {
+      out.onError(RegionWire.status(invalid.get()));
+      return;
+    }
+    if (out instanceof ServerCallStreamObserver<?> call) {
+      call.setOnCancelHandler(() -> loop.execute(() -> purchases.cancelled(eventId, requestId, out)));
+    }
+    lookUp(eventId, out, () -> purchases.watch(eventId, requestId, out));
   }
 
   @Override
@@ -235,35 +255,6 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       case PurchaseResult.Joined j -> calls.await(buy.requestId(), response);
       case PurchaseResult.Settled s -> CallRegistry.settle(response, s);
     }
-  }
-
-  private void getPurchaseOnLoop(String eventId, String requestId, StreamObserver<GetPurchaseResponse> response) {
-    // CENTRAL and SHARDED decisions live in their pool stores, never at the arbiter.
-    var modeEvent = core.eventSpec(eventId).filter(modes::handles);
-    if (modeEvent.isPresent()) {
-      modes.getPurchase(modeEvent.get(), requestId, response);
-      return;
-    }
-    var pending = core.pendingTicket(eventId, requestId);
-    var answer = core.answer(eventId, requestId);
-    if (pending.isPresent() || answer.isPresent()) {
-      GetPurchaseResponse.Builder b = GetPurchaseResponse.newBuilder();
-      pending.ifPresent(t -> b.setState(PurchaseState.PURCHASE_STATE_PENDING)
-          .setArrivalTime(Times.timestamp(t.stampMicros())));
-      answer.ifPresent(a -> b.setState(PurchaseState.PURCHASE_STATE_DECIDED).setDecision(RegionWire.toProto(a)));
-      response.onNext(b.build());
-      response.onCompleted();
-      return;
-    }
-    queries.getDecision(eventId, requestId, r -> {
-      // Pending at the arbiter: stamped here before a restart, or at another region.
-      response.onNext(r.hasPending()
-          ? GetPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_PENDING)
-              .setArrivalTime(r.getPending().getArrivalTime()).build()
-          : GetPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_DECIDED)
-              .setDecision(r.getDecision()).build());
-      response.onCompleted();
-    }, failure -> response.onError(RegionWire.status(failure)));
   }
 
   /** Runs {@code known} once the core knows the event, asking the arbiter first if needed. */

@@ -3,6 +3,7 @@ package flashsale.region.grpc;
 import flashsale.region.core.ArbiterStream;
 import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
+import flashsale.region.core.OrderStates;
 import flashsale.region.core.Readiness;
 import flashsale.region.core.RegionCore;
 import flashsale.region.core.StampUncertainty;
@@ -41,6 +42,11 @@ public final class RegionNode {
 
   private final ModeSellers modes;
   private final RegionCore core;
+  private final PurchaseStandings standings;
+  /** Most order states kept for GetPurchase (LRU); watched purchases keep theirs regardless. */
+  private static final int MAX_ORDER_STATES = 100_000;
+  /** A watch whose question to the arbiter failed asks again after this. */
+  private static final long WATCH_RETRY_MS = 500;
   private static final long READINESS_CHECK_MS = 10;
 
   public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s) {
@@ -76,7 +82,12 @@ public final class RegionNode {
       watchers.changed(eventId, result);
     });
     this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);
-    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending(), watchers);
+    this.standings = new PurchaseStandings(new OrderStates(Math.min(s.rememberedDecisions(), MAX_ORDER_STATES)),
+        queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending());
+    inbound.onOrderUpdate(standings::orderUpdate);
+    inbound.onWelcome(standings::reconnected);
+    this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending(), watchers,
+        new PurchaseLookups(core, calls, modes, standings));
   }
 
   /** The public service, each call knowing its client's address (for the per-address limit). */
@@ -104,6 +115,7 @@ public final class RegionNode {
     try {
       return loop.call(() -> {
         int failed = calls.close(shuttingDown);
+        standings.close(shuttingDown);
         modes.close(shuttingDown);
         link.close();
         return failed;

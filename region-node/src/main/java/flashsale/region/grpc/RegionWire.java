@@ -5,13 +5,18 @@ import flashsale.region.core.BuyRequest;
 import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
 import flashsale.region.core.Rejection;
+import flashsale.region.core.PurchaseStanding;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Ticket;
 import flashsale.v1.GetEventResponse;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.PurchaseState;
+import flashsale.v1.WatchPurchaseResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.RejectionReason;
 import flashsale.wire.Errors;
+import flashsale.wire.OrderWire;
 import flashsale.wire.Times;
 import flashsale.wire.WireMapping;
 import io.grpc.StatusRuntimeException;
@@ -57,6 +62,23 @@ public final class RegionWire {
       case REJECTION_REASON_CLOCK_SKEW -> Rejection.CLOCK_SKEW;
       default -> Rejection.EVENT_NOT_OPEN;
     };
+  }
+
+  /** A decided purchase as GetPurchase shows it: the decision, and its order if it has one. */
+  public static GetPurchaseResponse toProto(PurchaseStanding standing) {
+    GetPurchaseResponse.Builder b = GetPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_DECIDED)
+        .setDecision(WireMapping.toProto(standing.decision()));
+    standing.order().ifPresent(o -> b.setOrder(OrderWire.toProto(standing.eventId(), o)));
+    return b.build();
+  }
+
+  /** The same view, as one message of a WatchPurchase stream. */
+  public static WatchPurchaseResponse toWatch(GetPurchaseResponse r) {
+    WatchPurchaseResponse.Builder b = WatchPurchaseResponse.newBuilder().setState(r.getState());
+    if (r.hasDecision()) b.setDecision(r.getDecision());
+    if (r.hasArrivalTime()) b.setArrivalTime(r.getArrivalTime());
+    if (r.hasOrder()) b.setOrder(r.getOrder());
+    return b.build();
   }
 
   public static GetEventResponse toProto(RegionCore.EventView view) {

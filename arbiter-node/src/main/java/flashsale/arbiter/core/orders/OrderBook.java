@@ -8,7 +8,6 @@ import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderTransition.Kind;
 import flashsale.orders.PurchaseState;
 import flashsale.sale.Decision;
-import flashsale.sale.LossReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -48,6 +47,8 @@ public final class OrderBook {
   private long paidUnits;
   private long freeUnits;
   private long everWaitlisted;
+  /** Joins of the waitlist the store holds: once at the bound, nobody without an order can still join. */
+  private long durableWaitlisted;
   /** Units the sale's own wins took: while below the stock the sale may still sell. */
   private long enrolledWinUnits;
   private boolean saleEnded;
@@ -89,6 +90,7 @@ public final class OrderBook {
     this.writes = new OrderWrites(eventId, stored.lastSequence());
     this.enrolledThroughRank = stored.enrolledThroughRank();
     this.everWaitlisted = stored.waitlistJoined();
+    this.durableWaitlisted = stored.waitlistJoined();
     this.enrolledWinUnits = stored.enrolledWinUnits();
     for (OrderRecord record : stored.orders()) {
       Order order = new Order(record);
@@ -131,8 +133,8 @@ public final class OrderBook {
   }
 
   /** Only losers for lack of stock may wait for released units; a limit or a closed sale is final. */
-  static boolean lostForStock(Decision d) {
-    return d.lossReason() == LossReason.SOLD_OUT || d.lossReason() == LossReason.INSUFFICIENT_STOCK;
+  public static boolean lostForStock(Decision d) {
+    return d.lossReason().forLackOfStock();
   }
 
   /** The sale is over (past its end, nothing pending): released units may go to the waitlist now. */
@@ -208,9 +210,19 @@ public final class OrderBook {
    */
   public List<OrderEffect> persisted(long sequence) {
     List<OrderEffect> effects = new ArrayList<>();
-    effects.add(writes.persisted(sequence));
+    OrderEffect.OrdersDurable durable = writes.persisted(sequence);
+    durableWaitlisted += durable.transitions().stream().filter(t -> t.kind() == Kind.WAITLISTED).count();
+    effects.add(new OrderEffect.OrdersDurable(eventId, sequence, durable.transitions(), durableWaitlistFull()));
     flush(effects);
     return effects;
+  }
+
+  /**
+   * True once the store holds as many waitlist joins as the bound allows: a loser for lack of stock
+   * that has no stored order by then is not waitlisted, and never will be.
+   */
+  public boolean durableWaitlistFull() {
+    return durableWaitlisted >= terms.waitlistBound();
   }
 
   /** The purchase's current state, if it is in the lifecycle. */

@@ -13,6 +13,19 @@ public sealed interface OrderEffect {
   /**
    * The store holds every transition up to write {@code sequence}: answers waiting on it may be
    * given, and these transitions told (watchers).
+   *
+   * @param waitlistFull the waitlist has reached its bound as stored: a loser for lack of stock
+   *     without an order by now never gets one
    */
-  record OrdersDurable(String eventId, long sequence, List<OrderTransition> transitions) implements OrderEffect {}
+  record OrdersDurable(String eventId, long sequence, List<OrderTransition> transitions, boolean waitlistFull)
+      implements OrderEffect {
+    public OrdersDurable {
+      transitions = List.copyOf(transitions);
+    }
+
+    /** A write told without the waitlist's standing (not yet known full). */
+    public OrdersDurable(String eventId, long sequence, List<OrderTransition> transitions) {
+      this(eventId, sequence, transitions, false);
+    }
+  }
 }

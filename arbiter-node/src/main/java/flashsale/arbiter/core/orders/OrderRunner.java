@@ -51,6 +51,8 @@ public final class OrderRunner {
   private final Map<String, TreeMap<Long, List<Call>>> waiting = new HashMap<>();
   /** Events whose sale is over: told when their book settles, then the book is dropped. */
   private final Map<String, Runnable> whenSettled = new HashMap<>();
+  /** Told each write once the store holds it (the regions' watchers). */
+  private java.util.function.Consumer<OrderEffect.OrdersDurable> durableListener = durable -> {};
   private long epoch = ArbiterStore.UNFENCED;
   private long term;
   private boolean leading;
@@ -60,6 +62,11 @@ public final class OrderRunner {
     this.events = events;
     this.clock = clock;
     this.loop = loop;
+  }
+
+  /** Calls {@code listener} (on the loop) with each write once the store holds it, never before. */
+  public void onDurable(java.util.function.Consumer<OrderEffect.OrdersDurable> listener) {
+    this.durableListener = java.util.Objects.requireNonNull(listener, "listener");
   }
 
   public LoopScheduler.Timer startTicking() {
@@ -163,6 +170,15 @@ public final class OrderRunner {
     return books.containsKey(eventId);
   }
 
+  /**
+   * Whether the event's stored waitlist is full ({@link OrderBook#durableWaitlistFull}); empty when
+   * its book does not run here (loading, settled, or not led here).
+   */
+  public java.util.Optional<Boolean> durableWaitlistFull(String eventId) {
+    OrderBook book = books.get(eventId);
+    return book == null ? java.util.Optional.empty() : java.util.Optional.of(book.durableWaitlistFull());
+  }
+
   public java.util.Optional<flashsale.orders.OrderRecord> find(String eventId, String requestId) {
     OrderBook book = books.get(eventId);
     if (book == null) throw new NotLeaderException("no order book of " + eventId + " here");
@@ -198,7 +214,10 @@ public final class OrderRunner {
     for (OrderEffect effect : effects) {
       switch (effect) {
         case OrderEffect.PersistOrders p -> persist(book, p.write(), term, 1);
-        case OrderEffect.OrdersDurable d -> answerThrough(d.eventId(), d.sequence());
+        case OrderEffect.OrdersDurable d -> {
+          answerThrough(d.eventId(), d.sequence());
+          durableListener.accept(d);
+        }
       }
     }
     Runnable settled = whenSettled.get(book.eventId());
