@@ -9,6 +9,9 @@ import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
+import flashsale.v1.WatchPurchaseRequest;
+import flashsale.v1.WatchPurchaseResponse;
+import io.grpc.Context;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,7 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * Buys from a region node's {@code FlashSaleService}. Every call has a deadline; when a purchase
  * runs out of time before the arbiter decides, the client asks {@code GetPurchase} with the same
  * request id and returns {@link PurchaseResult.Pending} or the decision, never a duplicate buy.
- * Thread-safe; share one instance per channel.
+ * {@link #getPurchase} also shows where a decided purchase stands after the win, and {@link
+ * #watchPurchase} follows it as it changes. Thread-safe; share one instance per channel.
  */
 public final class FlashSaleClient {
   /** Deadline for each call unless the constructor is given another. */
@@ -147,6 +151,42 @@ public final class FlashSaleClient {
         .getPurchase(
             GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(), call);
     return call.thenApply(r -> PurchaseResult.fromProto(eventId, requestId, r));
+  }
+
+  /**
+   * Follows a purchase at this region until nothing about it can change any more: paid,
+   * cancelled, expired, not waitlisted, lost for another reason than stock, or decided in an event
+   * without a payment window. {@code onChange} gets each state as the region pushes it (the first
+   * at once, on this thread); the last one is returned. A purchase pending here is followed from
+   * pending on. An exception thrown by {@code onChange} ends the watch (and is thrown on).
+   *
+   * @param maxWait the longest this call blocks (a payment window may take minutes); a
+   *     FlashSaleException with DEADLINE_EXCEEDED when it passes first
+   * @throws FlashSaleException when the region refuses the watch (unknown event or purchase,
+   *     PURCHASE_PENDING at another region) or cannot be reached
+   */
+  public PurchaseResult watchPurchase(String eventId, String requestId, Duration maxWait,
+      java.util.function.Consumer<PurchaseResult> onChange) {
+    if (maxWait.isNegative() || maxWait.isZero()) throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
+    WatchPurchaseRequest request = WatchPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build();
+    // Leaving early (onChange threw) cancels the stream rather than leaving it open until maxWait.
+    Context.CancellableContext scope = Context.current().withCancellation();
+    Context previous = scope.attach();
+    try {
+      java.util.Iterator<WatchPurchaseResponse> stream = Calls.withDeadline(blockingStub, maxWait).watchPurchase(request);
+      PurchaseResult last = null;
+      while (stream.hasNext()) {
+        last = PurchaseResult.fromProto(eventId, requestId, stream.next());
+        onChange.accept(last);
+      }
+      if (last == null) throw new IllegalStateException("WatchPurchase of " + requestId + " ended without a message");
+      return last;
+    } catch (StatusRuntimeException e) {
+      throw FlashSaleException.from(e);
+    } finally {
+      scope.detach(previous);
+      scope.cancel(null);
+    }
   }
 
   /** The public view of an event: its definition, state and sold-out time. */

@@ -1,15 +1,19 @@
 package flashsale.client;
 
 import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.Order;
+import flashsale.v1.OrderState;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseState;
+import flashsale.v1.WatchPurchaseResponse;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * What a purchase came to, as far as the client knows: either the arbiter's decision, or
- * "pending" when the deadline ran out before the decision and the region still holds the request.
+ * What a purchase came to, as far as the client knows: either the arbiter's decision (with its
+ * order after the win, where there is one), or "pending" when the deadline ran out before the
+ * decision and the region still holds the request.
  */
 public sealed interface PurchaseResult permits PurchaseResult.Decided, PurchaseResult.Pending {
 
@@ -19,8 +23,22 @@ public sealed interface PurchaseResult permits PurchaseResult.Decided, PurchaseR
   /** The same result as the {@code GetPurchase} response a server would send for it. */
   GetPurchaseResponse toProto();
 
-  /** The arbiter decided the request: won or lost, with its global rank. */
-  record Decided(PurchaseDecision decision) implements PurchaseResult {
+  /**
+   * The arbiter decided the request: won or lost, with its global rank; in an event with a payment
+   * window also where it stands after the decision (awaiting payment and its deadline, paid,
+   * cancelled, expired, waitlisted, not waitlisted), when the region knew it.
+   */
+  record Decided(PurchaseDecision decision, Optional<Order> order) implements PurchaseResult {
+    public Decided {
+      java.util.Objects.requireNonNull(decision, "decision");
+      java.util.Objects.requireNonNull(order, "order");
+    }
+
+    /** A decision without its order (a Purchase answer, or an event without a payment window). */
+    public Decided(PurchaseDecision decision) {
+      this(decision, Optional.empty());
+    }
+
     @Override
     public String requestId() {
       return decision.getRequestId();
@@ -31,12 +49,18 @@ public sealed interface PurchaseResult permits PurchaseResult.Decided, PurchaseR
       return decision.getOutcome() == Outcome.OUTCOME_WON;
     }
 
+    /** The order's state after the win, if it has one. */
+    public Optional<OrderState> orderState() {
+      return order.map(Order::getState);
+    }
+
     @Override
     public GetPurchaseResponse toProto() {
-      return GetPurchaseResponse.newBuilder()
+      GetPurchaseResponse.Builder b = GetPurchaseResponse.newBuilder()
           .setState(PurchaseState.PURCHASE_STATE_DECIDED)
-          .setDecision(decision)
-          .build();
+          .setDecision(decision);
+      order.ifPresent(b::setOrder);
+      return b.build();
     }
   }
 
@@ -52,10 +76,20 @@ public sealed interface PurchaseResult permits PurchaseResult.Decided, PurchaseR
     }
   }
 
+  /** Reads one message of a {@code WatchPurchase} stream (the same fields as a GetPurchase response). */
+  static PurchaseResult fromProto(String eventId, String requestId, WatchPurchaseResponse response) {
+    GetPurchaseResponse.Builder same = GetPurchaseResponse.newBuilder().setState(response.getState());
+    if (response.hasDecision()) same.setDecision(response.getDecision());
+    if (response.hasArrivalTime()) same.setArrivalTime(response.getArrivalTime());
+    if (response.hasOrder()) same.setOrder(response.getOrder());
+    return fromProto(eventId, requestId, same.build());
+  }
+
   /** Reads a {@code GetPurchase} response; a response with neither state is a server bug. */
   static PurchaseResult fromProto(String eventId, String requestId, GetPurchaseResponse response) {
     return switch (response.getState()) {
-      case PURCHASE_STATE_DECIDED -> new Decided(response.getDecision());
+      case PURCHASE_STATE_DECIDED -> new Decided(response.getDecision(),
+          response.hasOrder() ? Optional.of(response.getOrder()) : Optional.empty());
       case PURCHASE_STATE_PENDING ->
           new Pending(
               eventId,

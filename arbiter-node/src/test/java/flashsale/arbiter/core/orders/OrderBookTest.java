@@ -181,4 +181,24 @@ class OrderBookTest {
     assertEquals(PurchaseState.CANCELLED, paidAfterCancel.state());
     assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("b").orElseThrow().state());
   }
+
+  @Test
+  void theWaitlistIsToldFullOnlyOnceTheStoreHoldsAsManyJoinsAsItsBound() {
+    OrderBook book = book(1, 1, 2);
+    List<OrderEffect> first = book.decided(List.of(won(1, "a", "u1", 1, 0), lost(2, "b", "u2", 1, LossReason.SOLD_OUT)), 0);
+    List<OrderEffect> second = book.decided(List.of(lost(3, "c", "u3", 1, LossReason.SOLD_OUT),
+        lost(4, "d", "u4", 1, LossReason.SOLD_OUT)), 0);
+    assertTrue(second.isEmpty(), "queued behind the write in flight");
+    assertFalse(book.durableWaitlistFull(), "c joined, the bound is reached, but only in memory");
+    OrderEffect.PersistOrders write1 = (OrderEffect.PersistOrders) first.get(0);
+    List<OrderEffect> after1 = book.persisted(write1.write().sequence());
+    assertEquals(new OrderEffect.OrdersDurable("e", 1, write1.write().transitions(), false), after1.get(0));
+    OrderEffect.PersistOrders write2 = (OrderEffect.PersistOrders) after1.get(1);
+    assertEquals(List.of("c"), write2.write().transitions().stream().map(OrderTransition::requestId).toList(),
+        "d is past the bound: no order");
+    assertFalse(book.durableWaitlistFull());
+    OrderEffect.OrdersDurable told = (OrderEffect.OrdersDurable) book.persisted(write2.write().sequence()).get(0);
+    assertTrue(told.waitlistFull(), "d is now known not waitlisted from the store alone");
+    assertTrue(book.durableWaitlistFull());
+  }
 }
