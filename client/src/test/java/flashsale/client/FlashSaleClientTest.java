@@ -130,4 +130,29 @@ class FlashSaleClientTest {
     assertEquals(10, admin.getEvent("big").getCounters().getWins());
     assertEquals(2, admin.listRegions().size());
   }
+
+  @Test
+  void watchPurchaseHandsOverEachChangeAndReturnsTheLast() {
+    FlashSaleClient client = new FlashSaleClient(region);
+    client.purchase("shoes", "alice", "req-1", 1);
+    var order = flashsale.v1.Order.newBuilder().setEventId("shoes").setRequestId("req-1").setRank(1);
+    cluster.ledger.orderHistory("shoes", "req-1", order.setState(flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT).build(),
+        order.setState(flashsale.v1.OrderState.ORDER_STATE_CANCELLED).build());
+    List<PurchaseResult> seen = new java.util.ArrayList<>();
+
+    PurchaseResult last = client.watchPurchase("shoes", "req-1", Duration.ofSeconds(5), seen::add);
+
+    assertEquals(List.of(java.util.Optional.of(flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT),
+        java.util.Optional.of(flashsale.v1.OrderState.ORDER_STATE_CANCELLED)),
+        seen.stream().map(r -> ((PurchaseResult.Decided) r).orderState()).toList());
+    assertEquals(seen.get(1), last);
+    assertEquals(flashsale.v1.OrderState.ORDER_STATE_CANCELLED,
+        ((PurchaseResult.Decided) client.getPurchase("shoes", "req-1")).orderState().orElseThrow(), "GetPurchase agrees");
+    FlashSaleException unknown = assertThrows(FlashSaleException.class,
+        () -> client.watchPurchase("shoes", "never-sent", Duration.ofSeconds(5), r -> {}));
+    assertEquals(Status.Code.NOT_FOUND, unknown.code());
+    IllegalStateException stop = assertThrows(IllegalStateException.class, () -> client.watchPurchase("shoes", "req-1",
+        Duration.ofSeconds(5), r -> { throw new IllegalStateException("seen enough"); }));
+    assertEquals("seen enough", stop.getMessage(), "the caller's own exception ends the watch");
+  }
 }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
       ReserveCommand.class,
       BidCommand.class,
       StatusCommand.class,
+      WatchPurchaseCommand.class,
       OrderCommand.Pay.class,
       OrderCommand.Cancel.class,
       OrderCommand.Show.class,

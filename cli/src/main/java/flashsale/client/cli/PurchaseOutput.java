@@ -2,10 +2,15 @@ package flashsale.client.cli;
 
 import flashsale.client.PurchaseResult;
 import flashsale.v1.LossReason;
+import flashsale.v1.Order;
+import flashsale.v1.OrderState;
 import flashsale.v1.PurchaseDecision;
 import java.io.PrintWriter;
 
-/** Prints a purchase result for {@code purchase} and {@code status}, and picks the exit code. */
+/**
+ * Prints a purchase result for {@code purchase}, {@code status} and {@code watch-purchase} (with its
+ * order after the win, where it has one), and picks the exit code.
+ */
 final class PurchaseOutput {
   private PurchaseOutput() {}
 
@@ -21,6 +26,7 @@ final class PurchaseOutput {
       case PurchaseResult.Decided d -> {
         if (!output.json) {
           printDecision(d.decision(), output, out);
+          d.order().ifPresent(o -> out.printf("  order %s%n", orderState(o, output)));
         }
         yield d.won() ? ExitCodes.OK : ExitCodes.LOST;
       }
@@ -32,6 +38,32 @@ final class PurchaseOutput {
         }
         yield ExitCodes.UNDECIDED;
       }
+    };
+  }
+
+  /** An order's state after the win with what it means for the buyer, e.g. {@code AWAITING_PAYMENT, pay before T}. */
+  static String orderState(Order o, OutputOptions output) {
+    String state = o.getState().name().replace("ORDER_STATE_", "");
+    String deadline = output.time(o.getPaymentDeadlineTime());
+    return state + switch (o.getState()) {
+      case ORDER_STATE_AWAITING_PAYMENT -> ", pay before " + deadline;
+      case ORDER_STATE_EXPIRED -> ", not paid before " + deadline;
+      case ORDER_STATE_WAITLISTED -> ", waiting for units given back";
+      case ORDER_STATE_NOT_WAITLISTED -> ", the waitlist was full";
+      default -> "";
+    };
+  }
+
+  /**
+   * The exit code once a watched purchase is settled: {@link ExitCodes#OK} when it ends holding its
+   * units (paid, or won where wins are final), {@link ExitCodes#LOST} when it ends without them,
+   * {@link ExitCodes#UNDECIDED} while still pending.
+   */
+  static int settledExitCode(PurchaseResult last) {
+    return switch (last) {
+      case PurchaseResult.Pending p -> ExitCodes.UNDECIDED;
+      case PurchaseResult.Decided d -> d.order().map(o -> o.getState() == OrderState.ORDER_STATE_PAID)
+          .orElse(d.won()) ? ExitCodes.OK : ExitCodes.LOST;
     };
   }
 

@@ -8,7 +8,8 @@ import picocli.CommandLine.Parameters;
 /** {@code flashsale status}: where a purchase stands, by request id. */
 @Command(
     name = "status",
-    description = "Show whether a purchase is still pending or how it was decided (asks a region node).")
+    description = "Show whether a purchase is still pending or how it was decided, and where it stands after the win "
+        + "(awaiting payment, paid, waitlisted...) in an event with a payment window (asks a region node).")
 final class StatusCommand extends NodeCommand {
   @Option(names = "--event", required = true, description = "Event id.")
   String eventId;

@@ -14,6 +14,7 @@ import flashsale.v1.ListDecisionsResponse;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseState;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -153,5 +154,64 @@ class CliServerTest {
         regions.out());
     assertTrue(regions.out().lines().anyMatch(l -> l.matches("near\\s+-\\s+yes\\s+\\S+\\s+0\\.250\\s+1\\.000\\s+no")),
         regions.out());
+  }
+
+  private static flashsale.v1.Order order(String requestId, flashsale.v1.OrderState state, Instant deadline) {
+    var o = flashsale.v1.Order.newBuilder().setEventId("shoes").setRequestId(requestId).setQuantity(1).setRank(1)
+        .setState(state);
+    if (deadline != null) o.setPaymentDeadlineTime(ProtoTimes.timestamp(deadline));
+    return o.build();
+  }
+
+  @Test
+  void statusShowsWhereAPurchaseStandsAfterTheWin() {
+    CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "alice", "--request-id", "req-1");
+    Instant deadline = Instant.parse("2030-01-01T00:10:00Z");
+    cluster.ledger.orderHistory("shoes", "req-1", order("req-1", flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT, deadline));
+
+    CliRun status = CliRun.run("status", "--target", region, "--event", "shoes", "--zone", "UTC", "req-1");
+
+    assertEquals(ExitCodes.OK, status.exitCode(), status.err());
+    assertTrue(status.out().contains("\n  order AWAITING_PAYMENT, pay before 2030-01-01"), status.out());
+  }
+
+  @Test
+  void watchPurchasePrintsEachChangeAndExitsByHowItEnded() throws Exception {
+    CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "alice", "--request-id", "req-1");
+    CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "bob", "--request-id", "req-2");
+    Instant deadline = Instant.parse("2030-01-01T00:10:00Z");
+    cluster.ledger.orderHistory("shoes", "req-1", order("req-1", flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT, deadline),
+        order("req-1", flashsale.v1.OrderState.ORDER_STATE_EXPIRED, deadline));
+    cluster.ledger.orderHistory("shoes", "req-2", order("req-2", flashsale.v1.OrderState.ORDER_STATE_WAITLISTED, null),
+        order("req-2", flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT, deadline),
+        order("req-2", flashsale.v1.OrderState.ORDER_STATE_PAID, deadline));
+
+    CliRun expired = CliRun.run("watch-purchase", "--target", region, "--event", "shoes", "--request-id", "req-1",
+        "--zone", "UTC");
+    CliRun promoted = CliRun.run("watch-purchase", "--target", region, "--event", "shoes", "--request-id", "req-2",
+        "--zone", "UTC");
+    CliRun json = CliRun.run("watch-purchase", "--target", region, "--event", "shoes", "--request-id", "req-2", "--json");
+    CliRun unknown = CliRun.run("watch-purchase", "--target", region, "--event", "shoes", "--request-id", "never-sent");
+
+    assertEquals(ExitCodes.LOST, expired.exitCode(), "won, but it expired unpaid: " + expired.err());
+    String[] lines = expired.out().split("\n");
+    assertTrue(lines[0].startsWith("WON request req-1: user alice"), expired.out());
+    assertTrue(expired.out().contains("\n  order AWAITING_PAYMENT, pay before 2030-01-01"), expired.out());
+    assertTrue(lines[lines.length - 1].startsWith("EXPIRED, not paid before 2030-01-01"), expired.out());
+    assertTrue(lines[lines.length - 1].endsWith(" request req-1"), expired.out());
+
+    assertEquals(ExitCodes.OK, promoted.exitCode(), "lost, waitlisted, promoted and paid: " + promoted.err());
+    assertTrue(promoted.out().startsWith("LOST (SOLD_OUT) request req-2"), promoted.out());
+    assertTrue(promoted.out().contains("  order WAITLISTED, waiting for units given back\n"), promoted.out());
+    assertTrue(promoted.out().contains("\nAWAITING_PAYMENT, pay before 2030-01-01"), promoted.out());
+    assertTrue(promoted.out().endsWith("PAID request req-2\n"), promoted.out());
+
+    List<GetPurchaseResponse> parsed = new java.util.ArrayList<>();
+    for (String line : json.out().strip().split("\n")) parsed.add(parse(line));
+    assertEquals(List.of(flashsale.v1.OrderState.ORDER_STATE_WAITLISTED, flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT,
+        flashsale.v1.OrderState.ORDER_STATE_PAID), parsed.stream().map(r -> r.getOrder().getState()).toList());
+
+    assertEquals(ExitCodes.REJECTED, unknown.exitCode());
+    assertTrue(unknown.errorLine().startsWith("error: NOT_FOUND PURCHASE_NOT_FOUND: no purchase never-sent ("), unknown.err());
   }
 }

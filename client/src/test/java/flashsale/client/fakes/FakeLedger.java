@@ -36,6 +36,20 @@ public final class FakeLedger {
   private int purchaseAttempts;
   private boolean omitRanks;
 
+  private final Map<String, List<flashsale.v1.Order>> orderHistory = new HashMap<>();
+
+  /**
+   * After the win: the states a purchase's order goes through, in order; GetPurchase shows the
+   * last, WatchPurchase streams them all.
+   */
+  public synchronized void orderHistory(String eventId, String requestId, flashsale.v1.Order... states) {
+    orderHistory.put(key(eventId, requestId), List.of(states));
+  }
+
+  synchronized List<flashsale.v1.Order> orderHistory(String eventId, String requestId) {
+    return orderHistory.getOrDefault(key(eventId, requestId), List.of());
+  }
+
   /** Adds an event directly, as if created earlier. */
   public synchronized void addEvent(Event event) {
     events.put(event.getEventId(), event);

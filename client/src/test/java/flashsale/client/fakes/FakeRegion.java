@@ -10,6 +10,8 @@ import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
+import flashsale.v1.WatchPurchaseRequest;
+import flashsale.v1.WatchPurchaseResponse;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Status;
@@ -52,8 +54,11 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
     var decided = ledger.decision(request.getEventId(), request.getRequestId());
     Optional<Instant> arrival = ledger.pendingArrival(request.getEventId(), request.getRequestId());
     if (decided.isPresent()) {
-      response.onNext(GetPurchaseResponse.newBuilder()
-          .setState(PurchaseState.PURCHASE_STATE_DECIDED).setDecision(decided.get()).build());
+      var orders = ledger.orderHistory(request.getEventId(), request.getRequestId());
+      GetPurchaseResponse.Builder shown = GetPurchaseResponse.newBuilder()
+          .setState(PurchaseState.PURCHASE_STATE_DECIDED).setDecision(decided.get());
+      if (!orders.isEmpty()) shown.setOrder(orders.get(orders.size() - 1));
+      response.onNext(shown.build());
     } else if (arrival.isPresent()) {
       response.onNext(GetPurchaseResponse.newBuilder()
           .setState(PurchaseState.PURCHASE_STATE_PENDING)
@@ -62,6 +67,22 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
       response.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND, "no purchase " + request.getRequestId()));
       return;
     }
+    response.onCompleted();
+  }
+
+  /** The decision, then each state of its scripted order history, then the end. */
+  @Override
+  public void watchPurchase(WatchPurchaseRequest request, StreamObserver<WatchPurchaseResponse> response) {
+    var decided = ledger.decision(request.getEventId(), request.getRequestId());
+    if (decided.isEmpty()) {
+      response.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND, "no purchase " + request.getRequestId()));
+      return;
+    }
+    WatchPurchaseResponse first = WatchPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_DECIDED)
+        .setDecision(decided.get()).build();
+    var orders = ledger.orderHistory(request.getEventId(), request.getRequestId());
+    if (orders.isEmpty()) response.onNext(first);
+    for (var order : orders) response.onNext(first.toBuilder().setOrder(order).build());
     response.onCompleted();
   }
 

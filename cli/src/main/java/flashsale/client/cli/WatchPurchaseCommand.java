@@ -1,0 +1,58 @@
+package flashsale.client.cli;
+
+import flashsale.client.FlashSaleClient;
+import flashsale.client.PurchaseResult;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flashsale watch-purchase}: follows a purchase at a region node until it is settled. */
+@Command(
+    name = "watch-purchase",
+    description = {
+      "Follow a purchase at a region node: prints where it stands at once, then each change as the arbiter stores it",
+      "(decided; awaiting payment with its deadline; waitlisted, then promoted; paid, cancelled, expired), pushed, no polling.",
+      "Ends once nothing can change any more. Exit code 0 when it ends paid (or won where wins are final), 1 when it ends",
+      "without its units (lost, not waitlisted, cancelled, expired), 5 when --max-wait passes first."
+    })
+final class WatchPurchaseCommand extends NodeCommand {
+  @Option(names = "--event", required = true, description = "Event id.")
+  String eventId;
+
+  @Option(names = "--request-id", required = true, description = "The purchase's request id.")
+  String requestId;
+
+  @Option(
+      names = "--max-wait",
+      defaultValue = "1h",
+      converter = TimeArgs.DurationConverter.class,
+      description = "Longest to follow it, e.g. 15m (default: ${DEFAULT-VALUE}); a payment window may take minutes.")
+  Duration maxWait;
+
+  private PurchaseResult previous;
+
+  @Override
+  public Integer call() {
+    PurchaseResult last = connection.withChannel(channel ->
+        new FlashSaleClient(channel, connection.deadline).watchPurchase(eventId, requestId, maxWait, this::print));
+    out().flush();
+    return PurchaseOutput.settledExitCode(last);
+  }
+
+  /** One change: the whole decision when it first arrives, then one line per order state. */
+  private void print(PurchaseResult now) {
+    if (output.json) {
+      OutputOptions.printJson(out(), now.toProto());
+    } else if (now instanceof PurchaseResult.Decided d && previous instanceof PurchaseResult.Decided) {
+      d.order().ifPresent(o -> out().printf("%s request %s%n", PurchaseOutput.orderState(o, output), d.requestId()));
+    } else if (now instanceof PurchaseResult.Decided d) {
+      PurchaseOutput.printDecision(d.decision(), output, out());
+      d.order().ifPresent(o -> out().printf("  order %s%n", PurchaseOutput.orderState(o, output)));
+    } else if (now instanceof PurchaseResult.Pending p) {
+      out().printf("PENDING request %s for event %s, arrived %s, not decided yet%n", p.requestId(), p.eventId(),
+          p.arrivalTime().map(t -> TimeArgs.format(t, output.zone)).orElse("-"));
+    }
+    out().flush();
+    previous = now;
+  }
+}
