@@ -41,8 +41,9 @@ public final class ExitCodes {
   /** Code → meaning, as the help text shows it. */
   static Map<String, String> descriptions() {
     Map<String, String> codes = new LinkedHashMap<>();
-    codes.put(Integer.toString(OK), "ok; for purchase/status: the request WON");
-    codes.put(Integer.toString(LOST), "purchase/status: decided and LOST (sold out, too little stock, per-user limit)");
+    codes.put(Integer.toString(OK), "ok; for purchase/status: the request WON (after the win: PAID or AWAITING_PAYMENT)");
+    codes.put(Integer.toString(LOST), "purchase/status: decided and LOST (sold out, too little stock, per-user limit), "
+        + "or after the win CANCELLED, EXPIRED or still WAITLISTED");
     codes.put(Integer.toString(USAGE), "usage error: bad option, argument, time or input file");
     codes.put(Integer.toString(UNAVAILABLE), "unavailable or overloaded (UNAVAILABLE, RESOURCE_EXHAUSTED): retry with the same --request-id");
     codes.put(Integer.toString(REJECTED), "rejected (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS)");

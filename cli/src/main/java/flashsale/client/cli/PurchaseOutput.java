@@ -16,7 +16,8 @@ final class PurchaseOutput {
 
   /**
    * @param target the node asked, for the follow-up command a pending purchase suggests
-   * @return {@link ExitCodes#OK} won, {@link ExitCodes#LOST} lost, {@link ExitCodes#UNDECIDED} pending
+   * @return {@link ExitCodes#OK} won (after the win: paid or awaiting payment), {@link ExitCodes#LOST} lost (or
+   *     cancelled, expired, waitlisted), {@link ExitCodes#UNDECIDED} pending
    */
   static int print(PurchaseResult result, OutputOptions output, PrintWriter out, String target) {
     if (output.json) {
@@ -28,7 +29,7 @@ final class PurchaseOutput {
           printDecision(d.decision(), output, out);
           d.order().ifPresent(o -> out.printf("  order %s%n", orderState(o, output)));
         }
-        yield d.won() ? ExitCodes.OK : ExitCodes.LOST;
+        yield holdsUnits(d) ? ExitCodes.OK : ExitCodes.LOST;
       }
       case PurchaseResult.Pending p -> {
         if (!output.json) {
@@ -62,9 +63,17 @@ final class PurchaseOutput {
   static int settledExitCode(PurchaseResult last) {
     return switch (last) {
       case PurchaseResult.Pending p -> ExitCodes.UNDECIDED;
-      case PurchaseResult.Decided d -> d.order().map(o -> o.getState() == OrderState.ORDER_STATE_PAID)
-          .orElse(d.won()) ? ExitCodes.OK : ExitCodes.LOST;
+      case PurchaseResult.Decided d -> holdsUnits(d) ? ExitCodes.OK : ExitCodes.LOST;
     };
+  }
+
+  /**
+   * The buyer has the units now: a win (where wins are final), or an order paid or awaiting
+   * payment (a promoted loser too); cancelled, expired and waitlisted ones do not.
+   */
+  static boolean holdsUnits(PurchaseResult.Decided d) {
+    return d.order().map(o -> o.getState() == OrderState.ORDER_STATE_PAID
+        || o.getState() == OrderState.ORDER_STATE_AWAITING_PAYMENT).orElse(d.won());
   }
 
   static void printDecision(PurchaseDecision d, OutputOptions output, PrintWriter out) {

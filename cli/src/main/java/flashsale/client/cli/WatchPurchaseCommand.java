@@ -1,7 +1,9 @@
 package flashsale.client.cli;
 
 import flashsale.client.FlashSaleClient;
+import flashsale.client.FlashSaleException;
 import flashsale.client.PurchaseResult;
+import io.grpc.Status;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Option;
       "Follow a purchase at a region node: prints where it stands at once, then each change as the arbiter stores it",
       "(decided; awaiting payment with its deadline; waitlisted, then promoted; paid, cancelled, expired), pushed, no polling.",
       "Ends once nothing can change any more. Exit code 0 when it ends paid (or won where wins are final), 1 when it ends",
-      "without its units (lost, not waitlisted, cancelled, expired), 5 when --max-wait passes first."
+      "without its units (lost, not waitlisted, cancelled, expired), 5 when --max-wait passes first (it says so on stdout)."
     })
 final class WatchPurchaseCommand extends NodeCommand {
   @Option(names = "--event", required = true, description = "Event id.")
@@ -33,8 +35,17 @@ final class WatchPurchaseCommand extends NodeCommand {
 
   @Override
   public Integer call() {
-    PurchaseResult last = connection.withChannel(channel ->
-        new FlashSaleClient(channel, connection.deadline).watchPurchase(eventId, requestId, maxWait, this::print));
+    PurchaseResult last;
+    try {
+      last = connection.withChannel(channel ->
+          new FlashSaleClient(channel, connection.deadline).watchPurchase(eventId, requestId, maxWait, this::print));
+    } catch (FlashSaleException e) {
+      if (e.code() != Status.Code.DEADLINE_EXCEEDED || previous == null) throw e;
+      // Followed as long as asked: not an error, just not settled yet.
+      out().printf("not settled within --max-wait (%d ms); watch again to follow it%n", maxWait.toMillis());
+      out().flush();
+      return ExitCodes.UNDECIDED;
+    }
     out().flush();
     return PurchaseOutput.settledExitCode(last);
   }

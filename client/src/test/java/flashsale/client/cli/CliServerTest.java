@@ -213,5 +213,25 @@ class CliServerTest {
 
     assertEquals(ExitCodes.REJECTED, unknown.exitCode());
     assertTrue(unknown.errorLine().startsWith("error: NOT_FOUND PURCHASE_NOT_FOUND: no purchase never-sent ("), unknown.err());
+    assertEquals(ExitCodes.OK, CliRun.run("status", "--target", region, "--event", "shoes", "req-2").exitCode(),
+        "lost, then promoted and paid: the buyer has the unit");
+    assertEquals(ExitCodes.LOST, CliRun.run("status", "--target", region, "--event", "shoes", "req-1").exitCode(),
+        "won, then expired: the buyer has nothing");
+  }
+
+  @Test
+  void watchPurchaseThatOutlastsMaxWaitSaysSoAndExitsFive() {
+    CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "alice", "--request-id", "req-1");
+    cluster.ledger.orderHistory("shoes", "req-1", order("req-1", flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT,
+        Instant.parse("2030-01-01T00:10:00Z")));
+    cluster.ledger.keepWatchesOpen();
+
+    CliRun run = CliRun.run("watch-purchase", "--target", region, "--event", "shoes", "--request-id", "req-1",
+        "--max-wait", "300ms");
+
+    assertEquals(ExitCodes.UNDECIDED, run.exitCode(), run.err());
+    assertTrue(run.out().contains("  order AWAITING_PAYMENT, pay before "), run.out());
+    assertTrue(run.out().endsWith("not settled within --max-wait (300 ms); watch again to follow it\n"), run.out());
+    assertEquals("", run.err());
   }
 }

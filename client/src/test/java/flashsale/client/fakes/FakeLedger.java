@@ -50,6 +50,17 @@ public final class FakeLedger {
     return orderHistory.getOrDefault(key(eventId, requestId), List.of());
   }
 
+  private boolean watchesStayOpen;
+
+  /** WatchPurchase streams send their states and then stay open, as for an order still awaiting payment. */
+  public synchronized void keepWatchesOpen() {
+    watchesStayOpen = true;
+  }
+
+  synchronized boolean watchesStayOpen() {
+    return watchesStayOpen;
+  }
+
   /** Adds an event directly, as if created earlier. */
   public synchronized void addEvent(Event event) {
     events.put(event.getEventId(), event);

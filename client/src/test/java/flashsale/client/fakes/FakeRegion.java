@@ -83,7 +83,7 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
     var orders = ledger.orderHistory(request.getEventId(), request.getRequestId());
     if (orders.isEmpty()) response.onNext(first);
     for (var order : orders) response.onNext(first.toBuilder().setOrder(order).build());
-    response.onCompleted();
+    if (!ledger.watchesStayOpen()) response.onCompleted();
   }
 
   @Override
