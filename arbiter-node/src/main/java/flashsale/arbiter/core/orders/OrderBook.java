@@ -47,8 +47,6 @@ public final class OrderBook {
   private long paidUnits;
   private long freeUnits;
   private long everWaitlisted;
-  /** Joins of the waitlist the store holds: once at the bound, nobody without an order can still join. */
-  private long durableWaitlisted;
   /** Units the sale's own wins took: while below the stock the sale may still sell. */
   private long enrolledWinUnits;
   private boolean saleEnded;
@@ -87,10 +85,9 @@ public final class OrderBook {
     this.perUserLimit = perUserLimit;
     this.terms = terms;
     this.freeUnits = stored.freeUnits();
-    this.writes = new OrderWrites(eventId, stored.lastSequence());
+    this.writes = new OrderWrites(eventId, stored.lastSequence(), stored.waitlistJoined());
     this.enrolledThroughRank = stored.enrolledThroughRank();
     this.everWaitlisted = stored.waitlistJoined();
-    this.durableWaitlisted = stored.waitlistJoined();
     this.enrolledWinUnits = stored.enrolledWinUnits();
     for (OrderRecord record : stored.orders()) {
       Order order = new Order(record);
@@ -210,9 +207,7 @@ public final class OrderBook {
    */
   public List<OrderEffect> persisted(long sequence) {
     List<OrderEffect> effects = new ArrayList<>();
-    OrderEffect.OrdersDurable durable = writes.persisted(sequence);
-    durableWaitlisted += durable.transitions().stream().filter(t -> t.kind() == Kind.WAITLISTED).count();
-    effects.add(new OrderEffect.OrdersDurable(eventId, sequence, durable.transitions(), durableWaitlistFull()));
+    effects.add(writes.persisted(sequence, terms.waitlistBound()));
     flush(effects);
     return effects;
   }
@@ -222,7 +217,7 @@ public final class OrderBook {
    * that has no stored order by then is not waitlisted, and never will be.
    */
   public boolean durableWaitlistFull() {
-    return durableWaitlisted >= terms.waitlistBound();
+    return writes.durableWaitlistJoins() >= terms.waitlistBound();
   }
 
   /** The purchase's current state, if it is in the lifecycle. */

@@ -23,9 +23,5 @@ public sealed interface OrderEffect {
       transitions = List.copyOf(transitions);
     }
 
-    /** A write told without the waitlist's standing (not yet known full). */
-    public OrdersDurable(String eventId, long sequence, List<OrderTransition> transitions) {
-      this(eventId, sequence, transitions, false);
-    }
   }
 }

@@ -15,11 +15,17 @@ final class OrderWrites {
   private boolean inFlight;
   private final List<OrderTransition> next = new ArrayList<>();
   private List<OrderTransition> flying = List.of();
+  /** Waitlist joins the store holds. */
+  private long durableWaitlistJoins;
 
-  /** @param lastSequence the last write the store holds (0 for none) */
-  OrderWrites(String eventId, long lastSequence) {
+  /**
+   * @param lastSequence the last write the store holds (0 for none)
+   * @param storedWaitlistJoins the waitlist joins it holds
+   */
+  OrderWrites(String eventId, long lastSequence, long storedWaitlistJoins) {
     this.eventId = eventId;
     this.lastSequence = lastSequence;
+    this.durableWaitlistJoins = storedWaitlistJoins;
   }
 
   /** Queues a change; returns the write that will hold it. */
@@ -39,18 +45,24 @@ final class OrderWrites {
   }
 
   /**
-   * The store holds write {@code sequence}: its changes may be told.
+   * The store holds write {@code sequence}: its changes may be told, with whether the stored
+   * waitlist has reached {@code waitlistBound}.
    *
    * @throws IllegalStateException when that write is not the one in flight (an adapter bug)
    */
-  OrderEffect.OrdersDurable persisted(long sequence) {
+  OrderEffect.OrdersDurable persisted(long sequence, long waitlistBound) {
     if (!inFlight || sequence != lastSequence) {
       throw new IllegalStateException("write " + sequence + " of " + eventId + " is not in flight (last " + lastSequence + ")");
     }
     inFlight = false;
-    var durable = new OrderEffect.OrdersDurable(eventId, sequence, flying);
+    durableWaitlistJoins += flying.stream().filter(t -> t.kind() == OrderTransition.Kind.WAITLISTED).count();
+    var durable = new OrderEffect.OrdersDurable(eventId, sequence, flying, durableWaitlistJoins >= waitlistBound);
     flying = List.of();
     return durable;
+  }
+
+  long durableWaitlistJoins() {
+    return durableWaitlistJoins;
   }
 
   /** The last write the store acknowledged. */

@@ -49,7 +49,7 @@ class OrderBookRandomTest {
     int limit = 1 + random.nextInt(3);
     long bound = random.nextInt(3) == 0 ? random.nextInt(stock + 1) : 2L * stock;
     OrderBook book = new OrderBook("e", stock, limit, new OrderTerms(WINDOW, bound), OrderSnapshot.empty(Optional.empty()));
-    Model model = new Model(stock, limit);
+    Model model = new Model(stock, limit, bound);
     List<Decision> decisions = sale(random, stock, limit);
     ArrayDeque<OrderEffect.PersistOrders> unacked = new ArrayDeque<>();
     long now = 0;
@@ -72,19 +72,19 @@ class OrderBookRandomTest {
       } else if (!unacked.isEmpty()) {
         effects.addAll(book.persisted(model.write(unacked.poll())));
       }
-      collect(effects, unacked);
+      collect(effects, unacked, model);
     }
-    while (!unacked.isEmpty()) collect(new ArrayList<>(book.persisted(model.write(unacked.poll()))), unacked);
+    while (!unacked.isEmpty()) collect(new ArrayList<>(book.persisted(model.write(unacked.poll()))), unacked, model);
     model.open = true; // every decision is fed and written: the sale is over
-    collect(new ArrayList<>(book.saleEnded(now)), unacked);
+    collect(new ArrayList<>(book.saleEnded(now)), unacked, model);
     // Let every window run out with every write acknowledged.
     for (int round = 0; round < 4 * decisions.size() + 4; round++) {
       now += WINDOW;
       List<OrderEffect> effects = new ArrayList<>(book.tick(now));
-      collect(effects, unacked);
+      collect(effects, unacked, model);
       while (!unacked.isEmpty()) {
         List<OrderEffect> more = new ArrayList<>(book.persisted(model.write(unacked.poll())));
-        collect(more, unacked);
+        collect(more, unacked, model);
       }
     }
     assertTrue(book.settled());
@@ -93,8 +93,14 @@ class OrderBookRandomTest {
     assertEquals(decisions.stream().mapToLong(Decision::unitsWon).sum(), model.paid + model.free);
   }
 
-  private static void collect(List<OrderEffect> effects, ArrayDeque<OrderEffect.PersistOrders> unacked) {
-    for (OrderEffect e : effects) if (e instanceof OrderEffect.PersistOrders p) unacked.add(p);
+  /** Queues the writes; a write told durable says the waitlist is full exactly when the written joins reach the bound. */
+  private static void collect(List<OrderEffect> effects, ArrayDeque<OrderEffect.PersistOrders> unacked, Model model) {
+    for (OrderEffect e : effects) {
+      if (e instanceof OrderEffect.PersistOrders p) unacked.add(p);
+      if (e instanceof OrderEffect.OrdersDurable d) {
+        assertEquals(model.joins >= model.bound, d.waitlistFull(), "waitlist full after write " + d.sequence());
+      }
+    }
   }
 
   private static Decision withTime(Decision d, long micros) {
@@ -127,6 +133,9 @@ class OrderBookRandomTest {
   private static final class Model {
     final long stock;
     final int limit;
+    final long bound;
+    /** Waitlist joins written so far. */
+    long joins;
     final TreeMap<Long, OrderTransition> waitlist = new TreeMap<>();
     final Map<String, Long> held = new HashMap<>();
     final Set<String> promoted = new HashSet<>();
@@ -138,9 +147,10 @@ class OrderBookRandomTest {
     /** The sale sells no more: promotions are due. */
     boolean open;
 
-    Model(long stock, int limit) {
+    Model(long stock, int limit, long bound) {
       this.stock = stock;
       this.limit = limit;
+      this.bound = bound;
     }
 
     long write(OrderEffect.PersistOrders p) {
@@ -156,7 +166,10 @@ class OrderBookRandomTest {
           hold(t, 1);
           winUnits += t.quantity();
         }
-        case WAITLISTED -> waitlist.put(t.rank(), t);
+        case WAITLISTED -> {
+          waitlist.put(t.rank(), t);
+          joins++;
+        }
         case PAID -> paid += t.quantity();
         case CANCELLED, EXPIRED -> {
           hold(t, -1);
