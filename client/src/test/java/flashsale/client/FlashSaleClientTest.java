@@ -155,4 +155,30 @@ class FlashSaleClientTest {
         Duration.ofSeconds(5), r -> { throw new IllegalStateException("seen enough"); }));
     assertEquals("seen enough", stop.getMessage(), "the caller's own exception ends the watch");
   }
+
+  @Test
+  void aWatchTheNodeCutsIsOpenedAgainAndNoStateIsHandedOverTwice() {
+    FlashSaleClient client = new FlashSaleClient(region);
+    client.purchase("shoes", "alice", "req-1", 1);
+    var order = flashsale.v1.Order.newBuilder().setEventId("shoes").setRequestId("req-1").setRank(1);
+    cluster.ledger.orderHistory("shoes", "req-1", order.setState(flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT).build(),
+        order.setState(flashsale.v1.OrderState.ORDER_STATE_PAID).build());
+    cluster.ledger.cutNextWatches(2);
+    List<PurchaseResult> seen = new java.util.ArrayList<>();
+
+    PurchaseResult last = client.watchPurchase("shoes", "req-1", Duration.ofSeconds(5), seen::add);
+
+    assertEquals(List.of(java.util.Optional.of(flashsale.v1.OrderState.ORDER_STATE_AWAITING_PAYMENT),
+        java.util.Optional.of(flashsale.v1.OrderState.ORDER_STATE_PAID)),
+        seen.stream().map(r -> ((PurchaseResult.Decided) r).orderState()).toList());
+    assertEquals(seen.get(1), last);
+
+    cluster.ledger.cutNextWatches(1);
+    cluster.ledger.refuseNextWatches(1_000); // more than the channel's own retries of each re-open
+    FlashSaleException down = assertThrows(FlashSaleException.class,
+        () -> client.watchPurchase("shoes", "req-1", Duration.ofSeconds(20), r -> {}));
+    assertEquals(Status.Code.UNAVAILABLE, down.code(), "cut, then refused again and again: the node is down");
+    assertEquals(Status.Code.NOT_FOUND, assertThrows(FlashSaleException.class,
+        () -> client.watchPurchase("shoes", "nobody", Duration.ofSeconds(5), r -> {})).code(), "refused, not cut: no retry");
+  }
 }

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Buys from a region node's {@code FlashSaleService}. Every call has a deadline; when a purchase
@@ -158,7 +159,9 @@ public final class FlashSaleClient {
    * cancelled, expired, not waitlisted, lost for another reason than stock, or decided in an event
    * without a payment window. {@code onChange} gets each state as the region pushes it (the first
    * at once, on this thread); the last one is returned. A purchase pending here is followed from
-   * pending on. An exception thrown by {@code onChange} ends the watch (and is thrown on).
+   * pending on. A stream the node cuts (UNAVAILABLE after it was heard) is opened again, and a
+   * state is handed over once. An exception thrown by {@code onChange} ends the watch (and is
+   * thrown on).
    *
    * @param maxWait the longest this call blocks (a payment window may take minutes); a
    *     FlashSaleException with DEADLINE_EXCEEDED when it passes first
@@ -169,23 +172,52 @@ public final class FlashSaleClient {
       java.util.function.Consumer<PurchaseResult> onChange) {
     if (maxWait.isNegative() || maxWait.isZero()) throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
     WatchPurchaseRequest request = WatchPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build();
-    // Leaving early (onChange threw) cancels the stream rather than leaving it open until maxWait.
-    Context.CancellableContext scope = Context.current().withCancellation();
-    Context previous = scope.attach();
-    try {
-      java.util.Iterator<WatchPurchaseResponse> stream = Calls.withDeadline(blockingStub, maxWait).watchPurchase(request);
-      PurchaseResult last = null;
-      while (stream.hasNext()) {
-        last = PurchaseResult.fromProto(eventId, requestId, stream.next());
-        onChange.accept(last);
+    long endNanos = System.nanoTime() + maxWait.toNanos();
+    PurchaseResult last = null;
+    int refusedReopens = 0;
+    while (true) {
+      // Leaving early (onChange threw) cancels the stream rather than leaving it open until maxWait.
+      Context.CancellableContext scope = Context.current().withCancellation();
+      Context previous = scope.attach();
+      boolean heard = false;
+      try {
+        java.util.Iterator<WatchPurchaseResponse> stream = blockingStub
+            .withDeadlineAfter(Math.max(1, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS).watchPurchase(request);
+        while (stream.hasNext()) {
+          PurchaseResult now = PurchaseResult.fromProto(eventId, requestId, stream.next());
+          heard = true;
+          if (!now.equals(last)) { // a re-opened stream starts with the state already handed over
+            last = now;
+            onChange.accept(now);
+          }
+        }
+        if (last == null) throw new IllegalStateException("WatchPurchase of " + requestId + " ended without a message");
+        return last;
+      } catch (StatusRuntimeException e) {
+        // A stream the node cut (its connection grew old, it restarted) is opened again: it starts
+        // with the current state, so nothing is missed. A node that refuses a new one is an error.
+        refusedReopens = heard ? 0 : refusedReopens + 1;
+        boolean cut = e.getStatus().getCode() == Status.Code.UNAVAILABLE && last != null;
+        if (!cut || refusedReopens > MAX_WATCH_REOPENS || System.nanoTime() - endNanos >= 0) throw FlashSaleException.from(e);
+      } finally {
+        scope.detach(previous);
+        scope.cancel(null);
       }
-      if (last == null) throw new IllegalStateException("WatchPurchase of " + requestId + " ended without a message");
-      return last;
-    } catch (StatusRuntimeException e) {
-      throw FlashSaleException.from(e);
-    } finally {
-      scope.detach(previous);
-      scope.cancel(null);
+      pause(Math.min(WATCH_REOPEN_DELAY.toNanos() * (1 + refusedReopens), Math.max(0, endNanos - System.nanoTime())));
+    }
+  }
+
+  /** Times a cut watch is opened again in a row without hearing anything before it gives up. */
+  static final int MAX_WATCH_REOPENS = 3;
+  /** Wait before opening a cut watch again (times the refusals so far plus one). */
+  static final Duration WATCH_REOPEN_DELAY = Duration.ofMillis(200);
+
+  private static void pause(long nanos) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FlashSaleException(Status.Code.CANCELLED, "", "interrupted while re-opening a watch", e);
     }
   }
 

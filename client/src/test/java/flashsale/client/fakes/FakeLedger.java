@@ -52,6 +52,32 @@ public final class FakeLedger {
 
   private boolean watchesStayOpen;
 
+  private int watchCuts;
+
+  /** The next {@code n} WatchPurchase streams send their first state and then end UNAVAILABLE, as a node cutting old connections. */
+  public synchronized void cutNextWatches(int n) {
+    watchCuts = n;
+  }
+
+  private int watchRefusals;
+
+  /** The next {@code n} WatchPurchase calls end UNAVAILABLE at once, as a node that is down. */
+  public synchronized void refuseNextWatches(int n) {
+    watchRefusals = n;
+  }
+
+  synchronized boolean takeWatchRefusal() {
+    if (watchRefusals == 0) return false;
+    watchRefusals--;
+    return true;
+  }
+
+  synchronized boolean takeWatchCut() {
+    if (watchCuts == 0) return false;
+    watchCuts--;
+    return true;
+  }
+
   /** WatchPurchase streams send their states and then stay open, as for an order still awaiting payment. */
   public synchronized void keepWatchesOpen() {
     watchesStayOpen = true;

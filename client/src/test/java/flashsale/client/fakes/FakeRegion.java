@@ -81,6 +81,16 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
     WatchPurchaseResponse first = WatchPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_DECIDED)
         .setDecision(decided.get()).build();
     var orders = ledger.orderHistory(request.getEventId(), request.getRequestId());
+    boolean cut = ledger.takeWatchCut();
+    if (!cut && ledger.takeWatchRefusal()) {
+      response.onError(Status.UNAVAILABLE.withDescription("region down").asRuntimeException());
+      return;
+    }
+    if (cut) {
+      response.onNext(orders.isEmpty() ? first : first.toBuilder().setOrder(orders.get(0)).build());
+      response.onError(Status.UNAVAILABLE.withDescription("connection too old: GOAWAY").asRuntimeException());
+      return;
+    }
     if (orders.isEmpty()) response.onNext(first);
     for (var order : orders) response.onNext(first.toBuilder().setOrder(order).build());
     if (!ledger.watchesStayOpen()) response.onCompleted();
