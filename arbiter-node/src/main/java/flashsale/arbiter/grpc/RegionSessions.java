@@ -166,7 +166,7 @@ public final class RegionSessions {
         .setEventId(eventId).setResult(flashsale.wire.AuctionWire.toProto(standing))).build());
   }
 
-  void announce(EventSpec spec) {
+  public void announce(EventSpec spec) {
     SequenceResponse message = announcement(spec);
     for (String source : List.copyOf(byRegion.keySet())) send(source, message);
   }
