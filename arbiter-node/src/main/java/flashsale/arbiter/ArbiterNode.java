@@ -9,7 +9,8 @@ import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.arbiter.grpc.ArbiterAccess;
 import flashsale.arbiter.grpc.EventAdminGrpcService;
-import flashsale.arbiter.grpc.EventRegistry;
+import flashsale.arbiter.events.EventCatalog;
+import flashsale.arbiter.events.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerGrpcService;
 import flashsale.arbiter.grpc.SequencerLoop;
@@ -64,6 +65,7 @@ public final class ArbiterNode implements AutoCloseable {
   private final SequencerLoop loop;
   private final RegionSessions sessions = new RegionSessions();
   private final EventAdminGrpcService admin;
+  private final EventCatalog catalog;
   private final HealthStatusManager health = new HealthStatusManager();
   private final PrometheusMeterRegistry metrics = NodeMeters.newRegistry();
   private final ArbiterGauges gauges;
@@ -111,15 +113,16 @@ public final class ArbiterNode implements AutoCloseable {
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
     EventRegistry events = new EventRegistry();
     this.pools = new PoolViews(config.centralRedisUri(), shards);
-    this.admin = new EventAdminGrpcService(store, loop, sessions, events, new SecureRandom(), pools,
+    this.catalog = new EventCatalog(store, loop, events, sessions::announce);
+    this.admin = new EventAdminGrpcService(store, loop, catalog, new SecureRandom(), pools,
         new flashsale.arbiter.grpc.AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst()));
-    loop.onFinished(admin::finished);
+    loop.onFinished(catalog::finished);
     // After the win: order books on the loop, when the store keeps orders (payment windows, waitlists).
     OrderStore orderStore = OrderStores.of(store).orElse(null);
     OrderGrpcService orderService = null;
     flashsale.arbiter.core.orders.OrderRunner orderRunner = null;
     if (orderStore != null) {
-      admin.acceptOrderTerms(orderStore);
+      catalog.keepOrdersIn(orderStore);
       orderRunner = loop.enableOrders(orderStore, store, clock);
       orderService = new OrderGrpcService(store, orderStore, loop, orderRunner);
     }
@@ -136,7 +139,7 @@ public final class ArbiterNode implements AutoCloseable {
         sessions.refuseUnless(gate::isOpen, gate::refusal);
         sessions.refuseAll(gate::refusal); // a standby until it has won and recovered
       });
-      this.role = new LeaderRole(store, loop, sessions, events, admin, gate, () -> new Sequencer(sequencerConfig),
+      this.role = new LeaderRole(store, loop, sessions, events, catalog, gate, () -> new Sequencer(sequencerConfig),
           this::followState);
       this.leadership = new Leadership(lease, config.lease(), role);
       self[0] = leadership;
@@ -177,7 +180,7 @@ public final class ArbiterNode implements AutoCloseable {
    */
   public ArbiterNode start() throws IOException {
     if (leadership == null) {
-      for (EventSpec spec : store.listLiveEvents()) admin.register(spec).join();
+      for (EventSpec spec : store.listLiveEvents()) catalog.register(spec).join();
     }
     server.start();
     shards.start();

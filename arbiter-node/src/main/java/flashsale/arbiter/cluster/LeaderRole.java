@@ -1,8 +1,8 @@
 package flashsale.arbiter.cluster;
 
 import flashsale.arbiter.core.Sequencer;
-import flashsale.arbiter.grpc.EventAdminGrpcService;
-import flashsale.arbiter.grpc.EventRegistry;
+import flashsale.arbiter.events.EventCatalog;
+import flashsale.arbiter.events.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.grpc.SequencerLoop;
 import flashsale.sale.EventSpec;
@@ -33,7 +33,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   private final SequencerLoop loop;
   private final RegionSessions sessions;
   private final EventRegistry events;
-  private final EventAdminGrpcService admin;
+  private final EventCatalog catalog;
   private final LeaderGate gate;
   private final Supplier<Sequencer> sequencers;
   private final Consumer<LeaderState> stateListener;
@@ -47,13 +47,13 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
    *     not block
    */
   public LeaderRole(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
-      EventAdminGrpcService admin, LeaderGate gate, Supplier<Sequencer> sequencers,
+      EventCatalog catalog, LeaderGate gate, Supplier<Sequencer> sequencers,
       Consumer<LeaderState> stateListener) {
     this.store = store;
     this.loop = loop;
     this.sessions = sessions;
     this.events = events;
-    this.admin = admin;
+    this.catalog = catalog;
     this.gate = gate;
     this.sequencers = sequencers;
     this.stateListener = stateListener;
@@ -80,7 +80,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
         if (term != won.epoch()) return; // deposed meanwhile: the next term starts afresh
         // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
         store.fenceEvent(spec.eventId(), won.epoch());
-        admin.register(spec).join();
+        catalog.register(spec).join();
         count++;
       }
       log.info("recovered epoch={} liveEvents={} listMs={} recoveryMs={}", won.epoch(), count, listMs,

@@ -1,10 +1,12 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.arbiter.events.EventCatalog;
+import flashsale.orders.OrderTerms;
+import flashsale.store.StoreRejectedException;
 import flashsale.sale.SaleState;
 import flashsale.arbiter.core.EventStatus;
 import flashsale.arbiter.modes.PoolViews;
 import flashsale.sale.Decision;
-import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.security.AuthInterceptor;
 import flashsale.sale.SaleMode;
@@ -38,7 +40,8 @@ import java.util.concurrent.CompletionException;
 import java.util.random.RandomGenerator;
 
 /**
- * The operator API: create and inspect events, read the audit log and the regions' clocks.
+ * The operator API: create (through {@link EventCatalog}) and inspect events, read the audit log
+ * and the regions' clocks.
  * GLOBAL_ORDER events are read from the sequencer and the arbiter store; CENTRAL and SHARDED
  * events, which the sequencer never sees, from their pools through {@link PoolViews}.
  */
@@ -48,20 +51,18 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
 
   private final ArbiterStore store;
   private final SequencerLoop loop;
-  private final RegionSessions sessions;
-  private final EventRegistry events;
+  private final EventCatalog catalog;
   private final RandomGenerator seeds;
   private final PoolViews pools;
   private final AdminEventQuota quota;
 
-  public EventAdminGrpcService(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
-      RandomGenerator seeds, PoolViews pools, AdminEventQuota quota) {
+  public EventAdminGrpcService(ArbiterStore store, SequencerLoop loop, EventCatalog catalog, RandomGenerator seeds,
+      PoolViews pools, AdminEventQuota quota) {
     this.pools = pools;
     this.quota = quota;
     this.store = store;
     this.loop = loop;
-    this.sessions = sessions;
-    this.events = events;
+    this.catalog = catalog;
     this.seeds = seeds;
   }
 
@@ -71,102 +72,43 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     if (!request.hasEvent()) throw EventValidator.invalid("event", "is required");
     EventValidator.validate(request.getEvent());
     EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
-    OrderTermsMapping.fromRequest(request, wanted); // bad terms are refused before anything is stored
+    Optional<OrderTerms> terms = OrderTermsMapping.fromRequest(request, wanted); // bad terms refused before anything is stored
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
     // A retry (or a clash) with an event already here costs nothing; a new one is charged to its creator.
-    if (events.find(wanted.eventId()).isEmpty()) quota.charge(AuthInterceptor.current(), loop.nowMicros());
-    EventSpec stored;
+    if (catalog.find(wanted.eventId()).isEmpty()) quota.charge(AuthInterceptor.current(), loop.nowMicros());
+    CompletableFuture<EventSpec> created;
     try {
-      stored = store.createEvent(request.getRequestId(), wanted);
-    } catch (EventExistsException e) {
-      throw Errors.error(
-          ErrorReason.EVENT_EXISTS,
-          "event " + wanted.eventId() + " exists (created by another request_id)",
-          Map.of("event_id", wanted.eventId()));
-    } catch (RequestIdReusedException e) {
-      throw Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(),
-          Map.of("request_id", request.getRequestId(), "event_id", e.eventId()));
+      created = catalog.create(request.getRequestId(), wanted, terms);
     } catch (RuntimeException e) {
-      throw Failures.toStatus(e);
+      throw createRefused(request, wanted, e);
     }
-    putOrderTerms(request, stored);
-    registerOrFail(stored)
-        .whenComplete(
-            (ok, error) -> {
-              if (error != null) {
-                out.onError(Failures.toStatus(error));
-                return;
-              }
-              out.onNext(CreateEventResponse.newBuilder().setEvent(WireMapping.toProto(stored))
-                  .setLottery(LotterySeals.of(stored, loop.nowMicros())).build());
-              out.onCompleted();
-            });
-  }
-
-  /** Lets CreateEvent take a payment window (after the win); without it events with one are refused. */
-  public void acceptOrderTerms(flashsale.store.OrderStore orderStore) {
-    this.orders = orderStore;
-  }
-
-  private flashsale.store.OrderStore orders;
-
-  /** The event's terms after the win, stored once the event is (a retry of the create stores them again, a no-op). */
-  private void putOrderTerms(CreateEventRequest request, EventSpec stored) {
-    Optional<flashsale.orders.OrderTerms> terms = OrderTermsMapping.fromRequest(request, stored);
-    if (terms.isEmpty()) return;
-    if (orders == null) {
-      throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "this arbiter's store keeps no orders: no payment_window");
-    }
-    try {
-      orders.putTerms(stored.eventId(), terms.get());
-    } catch (flashsale.store.StoreRejectedException e) {
-      throw Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(), Map.of("request_id", request.getRequestId()));
-    } catch (RuntimeException e) {
-      throw Failures.toStatus(e);
-    }
-  }
-
-  private CompletableFuture<Void> registerOrFail(EventSpec spec) {
-    try {
-      return register(spec);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
-  /**
-   * Starts sequencing an event the store holds, from its head, and tells the connected regions.
-   * The registry, the sequencer and the announcement change together on the loop thread, so no
-   * region can see the event before the sequencer accepts tickets for it. A finished event (past
-   * its end and the grace) is not sequenced: it is served from the store.
-   */
-  public CompletableFuture<Void> register(EventSpec spec) {
-    if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
-    EventHead head = store.loadHead(spec.eventId());
-    return loop.query(
-        q -> {
-          if (q.finished(spec, loop.nowMicros())) {
-            finished(spec.eventId()); // still indexed live (a leader died finishing it): not any more
-            return null;
+    created.whenComplete(
+        (stored, error) -> {
+          if (error != null) {
+            out.onError(Failures.toStatus(error));
+            return;
           }
-          if (events.add(spec)) {
-            loop.inputNow(s -> s.eventAdded(head, loop.nowMicros()));
-            loop.eventAdded(spec);
-            sessions.announce(spec);
-          }
-          return null;
+          out.onNext(CreateEventResponse.newBuilder().setEvent(WireMapping.toProto(stored))
+              .setLottery(LotterySeals.of(stored, loop.nowMicros())).build());
+          out.onCompleted();
         });
   }
 
-  /** The event left the sequencer, finished: it leaves the store's live index (off the loop thread). */
-  public void finished(String eventId) {
-    events.remove(eventId);
-    CompletableFuture.runAsync(() -> store.finishEvent(eventId)).exceptionally(e -> {
-      // Still live in the index: the next leader loads it and finishes it again.
-      org.slf4j.LoggerFactory.getLogger(EventAdminGrpcService.class)
-          .warn("event finished but still indexed live event={}: {}", eventId, e.toString());
-      return null;
-    });
+  /** The status for a create the catalog refused before sequencing it. */
+  private static StatusRuntimeException createRefused(CreateEventRequest request, EventSpec wanted, RuntimeException e) {
+    if (e instanceof EventExistsException) {
+      return Errors.error(ErrorReason.EVENT_EXISTS, "event " + wanted.eventId() + " exists (created by another request_id)",
+          Map.of("event_id", wanted.eventId()));
+    }
+    if (e instanceof RequestIdReusedException reused) {
+      return Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(),
+          Map.of("request_id", request.getRequestId(), "event_id", reused.eventId()));
+    }
+    if (e instanceof StoreRejectedException) { // the order terms stored under this request differ
+      return Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(), Map.of("request_id", request.getRequestId()));
+    }
+    if (e instanceof EventCatalog.OrdersNotKeptException) return Errors.error(ErrorReason.MODE_NOT_SUPPORTED, e.getMessage());
+    return Failures.toStatus(e);
   }
 
   @Override
@@ -184,7 +126,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
       });
       return;
     }
-    if (events.find(spec.eventId()).isEmpty()) { // finished: read-only from the store
+    if (catalog.find(spec.eventId()).isEmpty()) { // finished: read-only from the store
       EventStatus finished;
       try {
         finished = EventStatus.of(store.loadHead(spec.eventId()));
@@ -341,18 +283,10 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
         .orElseThrow(() -> Errors.error(ErrorReason.EVENT_NOT_FOUND, "no event " + eventId, Map.of("event_id", eventId)));
   }
 
-  /**
-   * The event, from the registry or else from the store: an event can be stored but not yet
-   * sequenced here (its index entry was missed, or a deposed leader created it during the
-   * takeover), and it must not read as unknown then. Blocks on the store; not for the loop thread.
-   */
+  /** The event, from the registry or else from the store (see {@link EventCatalog#findOrLoad}); store failures as statuses. */
   public Optional<EventSpec> findOrLoad(String eventId) {
-    Optional<EventSpec> known = events.find(eventId);
-    if (known.isPresent()) return known;
     try {
-      Optional<EventSpec> stored = store.findEvent(eventId);
-      if (stored.isPresent()) register(stored.get()).join();
-      return stored;
+      return catalog.findOrLoad(eventId);
     } catch (RuntimeException e) {
       throw Failures.toStatus(e);
     }

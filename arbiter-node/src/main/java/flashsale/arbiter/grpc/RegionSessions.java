@@ -179,7 +179,7 @@ public final class RegionSessions {
     for (String source : List.copyOf(byRegion.keySet())) send(source, message);
   }
 
-  void announce(EventSpec spec) {
+  public void announce(EventSpec spec) {
     SequenceResponse message = announcement(spec);
     for (String source : List.copyOf(byRegion.keySet())) send(source, message);
   }

@@ -1,5 +1,6 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.arbiter.events.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions.Session;
 import flashsale.sale.Ticket;
 import flashsale.security.Principal;

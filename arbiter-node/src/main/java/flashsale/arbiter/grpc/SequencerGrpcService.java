@@ -1,5 +1,6 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.arbiter.events.EventRegistry;
 import flashsale.security.AuthInterceptor;
 import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.GetDecisionRequest;
@@ -25,7 +26,7 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   private final RegionSessions sessions;
   private final EventRegistry events;
   private final ArbiterWelcome welcome;
-  /** Registry first, then the store (see {@link EventAdminGrpcService#findOrLoad}). */
+  /** Registry first, then the store (see {@link flashsale.arbiter.events.EventCatalog#findOrLoad}). */
   private final java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader;
   /** A decision's order after the win; null when the store keeps no orders. */
   private final DecisionOrders orders;

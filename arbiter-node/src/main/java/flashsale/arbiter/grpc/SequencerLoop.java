@@ -68,8 +68,9 @@ public final class SequencerLoop implements AutoCloseable {
     return runner;
   }
 
-  /** The event is sequenced now (loop thread): its order book, if any, loads. */
-  void eventAdded(flashsale.sale.EventSpec spec) {
+  /** Starts sequencing the event from its stored head (loop thread); its order book, if any, loads. */
+  public void addEvent(flashsale.sale.EventHead head, flashsale.sale.EventSpec spec) {
+    inputNow(s -> s.eventAdded(head, nowMicros()));
     if (orders != null) orders.eventAdded(spec);
   }
 

@@ -228,7 +228,7 @@ public final class AuctionRun {
     }
   }
 
-  private static void createEvent(Channel admin, String eventId, Rules rules, List<String> regions, long startMicros,
+  static void createEvent(Channel admin, String eventId, Rules rules, List<String> regions, long startMicros,
       long closeMicros) {
     Event event = Event.newBuilder().setEventId(eventId).setItem("signed guitar").setStock(rules.units())
         .setStartTime(Times.timestamp(startMicros)).setEndTime(Times.timestamp(closeMicros)).setPerUserLimit(1)

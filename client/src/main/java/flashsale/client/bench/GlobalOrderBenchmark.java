@@ -120,8 +120,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       return new Phase(admin, channel(cluster.directRegionTarget("near")), channel(cluster.directRegionTarget("far")), eventId);
     }
 
-    PurchaseDriver driver(boolean nearRegion, String prefix) {
-      return new PurchaseDriver(nearRegion ? near : far, eventId, prefix);
+    CallDriver driver(boolean nearRegion, String prefix) {
+      return CallDriver.purchases(nearRegion ? near : far, eventId, prefix);
     }
 
     @Override
@@ -156,7 +156,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       ManagedChannel channel = channel(noop.target());
       try {
         ceiling = measure("ceiling", "no-op Purchase server (same driver, answers at once)",
-            new PurchaseDriver(channel, "bench-ceiling", "c"));
+            CallDriver.purchases(channel, "bench-ceiling", "c"));
       } finally {
         channel.shutdownNow();
       }
@@ -169,23 +169,14 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   }
 
   /** Keeps the window in flight through {@code driver}, settles 2 s, then measures; purchases/s. */
-  private double measure(String label, String what, PurchaseDriver driver) throws InterruptedException {
-    driver.keepInFlight(inFlight);
-    Thread.sleep(2_000); // settle
-    long decidedBefore = driver.decided();
-    driver.takeLatencies();
-    long startNanos = System.nanoTime();
-    Thread.sleep(durationSeconds * 1_000L);
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
-    long decided = driver.decided() - decidedBefore;
-    driver.stop();
-    Histogram h = driver.takeLatencies();
+  private double measure(String label, String what, CallDriver driver) throws InterruptedException {
+    var window = driver.measure(inFlight, 2_000, durationSeconds);
     System.out.printf(
         "%s: %,.0f purchases/s %s over %.1f s (%,d answered, %d failed, %d in flight); latency p50 %.1f ms, p99 %.1f ms%n",
-        label, decided / seconds, what, seconds, decided, driver.failed(), inFlight,
-        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+        label, window.callsPerSecond(), what, window.seconds(), window.answered(), window.failed(), inFlight,
+        window.p50Millis(), window.p99Millis());
     Thread.sleep(1_000); // the last answers drain before the next phase
-    return decided / seconds;
+    return window.callsPerSecond();
   }
 
   private void latency(LocalCluster cluster) throws InterruptedException {

@@ -70,7 +70,7 @@ public final class IdleEventsBenchmark implements Callable<Integer> {
   private void warmUp(LocalCluster cluster, ManagedChannel admin) throws InterruptedException {
     create(admin, cluster, "warm-up", 100_000_000);
     try (var east = new Channel(cluster.regionTarget("east"))) {
-      var driver = new PurchaseDriver(east.channel, "warm-up", "w");
+      var driver = CallDriver.purchases(east.channel, "warm-up", "w");
       driver.keepInFlight(inFlight);
       Thread.sleep(10_000);
       driver.stop();
@@ -81,20 +81,11 @@ public final class IdleEventsBenchmark implements Callable<Integer> {
   private void hotEvent(LocalCluster cluster, ManagedChannel admin) throws InterruptedException {
     create(admin, cluster, "hot", 100_000_000);
     try (var east = new Channel(cluster.regionTarget("east"))) {
-      var driver = new PurchaseDriver(east.channel, "hot", "h");
-      driver.keepInFlight(inFlight);
-      Thread.sleep(5_000); // warm-up and settle, unmeasured
-      long before = driver.decided();
-      driver.takeLatencies();
-      long startNanos = System.nanoTime();
-      Thread.sleep(durationSeconds * 1_000L);
-      double seconds = (System.nanoTime() - startNanos) / 1e9;
-      long decided = driver.decided() - before;
-      driver.stop();
-      var latency = driver.takeLatencies();
+      var driver = CallDriver.purchases(east.channel, "hot", "h");
+      var window = driver.measure(inFlight, 5_000, durationSeconds); // 5 s warm-up and settle, unmeasured
       System.out.printf("hot: %,.0f purchases/s over %.1f s next to %d idle events (%,d decided, %d failed); p50 %.1f ms, p99 %.1f ms%n",
-          decided / seconds, seconds, idleEvents, decided, driver.failed(), latency.getValueAtPercentile(50) / 1000.0,
-          latency.getValueAtPercentile(99) / 1000.0);
+          window.callsPerSecond(), window.seconds(), idleEvents, window.answered(), window.failed(), window.p50Millis(),
+          window.p99Millis());
       Thread.sleep(1_000); // let the last answers drain
     }
   }

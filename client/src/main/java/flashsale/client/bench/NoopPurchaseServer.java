@@ -1,7 +1,11 @@
 package flashsale.client.bench;
 
+import flashsale.v1.BidAnswer;
+import flashsale.v1.BidDecision;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.Outcome;
+import flashsale.v1.PlaceBidRequest;
+import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
@@ -37,6 +41,16 @@ final class NoopPurchaseServer implements AutoCloseable {
         response.onNext(PurchaseResponse.newBuilder().setDecision(PurchaseDecision.newBuilder()
             .setEventId(request.getEventId()).setRequestId(request.getRequestId()).setUserId(request.getUserId())
             .setQuantity(request.getQuantity()).setOutcome(Outcome.OUTCOME_WON).setRank(rank.incrementAndGet())).build());
+        response.onCompleted();
+      }
+
+      @Override
+      public void placeBid(PlaceBidRequest request, StreamObserver<PlaceBidResponse> response) {
+        response.onNext(PlaceBidResponse.newBuilder().setDecision(PurchaseDecision.newBuilder()
+            .setEventId(request.getEventId()).setRequestId(request.getRequestId()).setUserId(request.getUserId())
+            .setQuantity(1).setOutcome(Outcome.OUTCOME_WON).setRank(rank.incrementAndGet())
+            .setBid(BidDecision.newBuilder().setAnswer(BidAnswer.BID_ANSWER_ACCEPTED)
+                .setAmountMinor(request.getAmountMinor()))).build());
         response.onCompleted();
       }
     };

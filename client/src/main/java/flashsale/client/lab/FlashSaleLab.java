@@ -1,5 +1,6 @@
 package flashsale.client.lab;
 
+import flashsale.client.bench.AuctionBenchmark;
 import flashsale.client.bench.CompareCommand;
 import flashsale.client.bench.GlobalOrderBenchmark;
 import flashsale.client.bench.IdleEventsBenchmark;
@@ -20,7 +21,7 @@ public final class FlashSaleLab {
   public static CommandLine commandLine() {
     return FlashSaleCli.commandLine(List.of(
         LoadgenCommand.class, LoadgenCeilingCommand.class, ReportCommand.class, DemoCommand.class,
-        CompareCommand.class, GlobalOrderBenchmark.class, PendingMemoryBenchmark.class, IdleEventsBenchmark.class));
+        CompareCommand.class, GlobalOrderBenchmark.class, AuctionBenchmark.class, PendingMemoryBenchmark.class, IdleEventsBenchmark.class));
   }
 
   public static void main(String[] args) {

@@ -115,6 +115,20 @@ public final class RegionCore {
     return book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros) + pushedMicros);
   }
 
+  /**
+   * Where a purchase read at {@code arrivalMicros} goes, given the modes whose sellers this region
+   * runs ({@code soldHere}): those events never reach the sequencer, and they take no bids.
+   */
+  public PurchaseRoute route(BuyRequest req, long arrivalMicros, java.util.Set<flashsale.sale.SaleMode> soldHere) {
+    EventSpec spec = events.get(req.eventId());
+    if (spec == null || !soldHere.contains(spec.mode())) return new PurchaseRoute.ToSequencer();
+    if (req.bid().isPresent()) {
+      return new PurchaseRoute.Refused(Failure.of(ErrorReason.WRONG_EVENT_KIND, "event " + req.eventId() + " is a "
+          + spec.mode() + " sale, not an auction: it takes no bids"));
+    }
+    return new PurchaseRoute.ToSeller(spec, clock.stampAt(arrivalMicros));
+  }
+
   /** A GetEvent from {@code clientAddress}: counted against the address's rate limit. */
   public Optional<Failure> admitLookup(String clientAddress) {
     return limits.admitLookup(clientAddress, clock.nowMicros());

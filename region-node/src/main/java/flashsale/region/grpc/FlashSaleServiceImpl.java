@@ -3,6 +3,7 @@ package flashsale.region.grpc;
 import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Failure;
 import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.PurchaseRoute;
 import flashsale.region.core.PurchaseRules;
 import flashsale.region.core.RegionCore;
 import flashsale.region.modes.ModeSellers;
@@ -236,17 +237,14 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       response.onError(RegionWire.status(closed.get()));
       return;
     }
-    // CENTRAL and SHARDED events never reach the sequencer: their own sellers decide them.
-    var modeEvent = core.eventSpec(buy.eventId()).filter(modes::handles);
-    if (modeEvent.isPresent() && buy.bid().isPresent()) {
-      response.onError(RegionWire.status(Failure.of(ErrorReason.WRONG_EVENT_KIND, "event " + buy.eventId() + " is a "
-          + modeEvent.get().mode() + " sale, not an auction: it takes no bids")));
-      return;
+    switch (core.route(buy, arrivalMicros, modes.soldHere())) {
+      case PurchaseRoute.Refused r -> response.onError(RegionWire.status(r.failure()));
+      case PurchaseRoute.ToSeller s -> modes.purchase(s.spec(), buy, s.stampMicros(), response);
+      case PurchaseRoute.ToSequencer q -> sequence(buy, arrivalMicros, clientAddress, response);
     }
-    if (modeEvent.isPresent()) {
-      modes.purchase(modeEvent.get(), buy, core.stampAt(arrivalMicros), response);
-      return;
-    }
+  }
+
+  private void sequence(BuyRequest buy, long arrivalMicros, String clientAddress, StreamObserver<PurchaseResponse> response) {
     switch (core.purchase(buy, arrivalMicros, clientAddress)) {
       case PurchaseResult.Ticketed t -> {
         calls.await(buy.requestId(), response);

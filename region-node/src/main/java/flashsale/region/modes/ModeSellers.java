@@ -33,7 +33,15 @@ public final class ModeSellers implements AutoCloseable {
 
   /** True when this region sells {@code spec}'s mode here (not through the arbiter). */
   public boolean handles(EventSpec spec) {
-    return (spec.mode() == SaleMode.CENTRAL && central != null) || (spec.mode() == SaleMode.SHARDED && shards != null);
+    return soldHere().contains(spec.mode());
+  }
+
+  /** The modes this region sells itself (their stores are configured), not through the arbiter. */
+  public java.util.Set<SaleMode> soldHere() {
+    var modes = java.util.EnumSet.noneOf(SaleMode.class);
+    if (central != null) modes.add(SaleMode.CENTRAL);
+    if (shards != null) modes.add(SaleMode.SHARDED);
+    return modes;
   }
 
   /** A syntactically valid purchase of an event this region {@link #handles}; answers {@code call}. */

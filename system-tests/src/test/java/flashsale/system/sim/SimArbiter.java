@@ -145,7 +145,7 @@ final class SimArbiter {
   }
 
   /**
-   * A region's event look-up, as {@code EventAdminGrpcService.findOrLoad} answers it: from what
+   * A region's event look-up, as {@code EventCatalog.findOrLoad} answers it: from what
    * this node sequences, else from the store, registering the event here. Behind the gate, as
    * every call: a node that is not admitting (a standby, or recovering) answers nothing.
    */

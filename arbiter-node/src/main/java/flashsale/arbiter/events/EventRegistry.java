@@ -1,4 +1,4 @@
-package flashsale.arbiter.grpc;
+package flashsale.arbiter.events;
 
 import flashsale.sale.EventSpec;
 import java.util.Collection;

@@ -1,0 +1,119 @@
+package flashsale.arbiter.events;
+
+import flashsale.arbiter.grpc.SequencerLoop;
+import flashsale.orders.OrderTerms;
+import flashsale.sale.EventHead;
+import flashsale.sale.EventSpec;
+import flashsale.store.ArbiterStore;
+import flashsale.store.OrderStore;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The create-event use case and the life of an event in this arbiter: stored first, then
+ * sequenced from its stored head, then announced to the regions; brought in from the store on
+ * recovery or on a look-up; let go once finished. Store refusals surface as the store's exceptions
+ * ({@code EventExistsException}, {@code RequestIdReusedException}, {@code StoreRejectedException}),
+ * which the callers translate.
+ */
+public final class EventCatalog {
+  private static final Logger log = LoggerFactory.getLogger(EventCatalog.class);
+
+  /** An event with a payment window on an arbiter whose store keeps no orders. */
+  public static final class OrdersNotKeptException extends RuntimeException {
+    OrdersNotKeptException() {
+      super("this arbiter's store keeps no orders: no payment_window");
+    }
+  }
+
+  private final ArbiterStore store;
+  private final SequencerLoop loop;
+  private final EventRegistry events;
+  private final Consumer<EventSpec> announce;
+  private volatile OrderStore orders;
+
+  /** {@code announce} tells the connected regions of a newly sequenced event (on the loop thread). */
+  public EventCatalog(ArbiterStore store, SequencerLoop loop, EventRegistry events, Consumer<EventSpec> announce) {
+    this.store = store;
+    this.loop = loop;
+    this.events = events;
+    this.announce = announce;
+  }
+
+  /** Lets events carry order terms (a payment window); without it such events are refused. */
+  public void keepOrdersIn(OrderStore orderStore) {
+    this.orders = orderStore;
+  }
+
+  /**
+   * Stores the event under {@code requestId} (a retry returns what the first call stored), then its
+   * order terms, then sequences it; completes with the stored event once regions can buy.
+   */
+  public CompletableFuture<EventSpec> create(String requestId, EventSpec wanted, Optional<OrderTerms> terms) {
+    OrderStore orderStore = orders;
+    if (terms.isPresent() && orderStore == null) throw new OrdersNotKeptException(); // before anything is stored
+    EventSpec stored = store.createEvent(requestId, wanted);
+    // The terms are stored after the event: a retry of the create stores them again, a no-op.
+    terms.ifPresent(t -> orderStore.putTerms(stored.eventId(), t));
+    return register(stored).thenApply(ok -> stored);
+  }
+
+  /** The event if this arbiter sequences it now; no store read. */
+  public Optional<EventSpec> find(String eventId) {
+    return events.find(eventId);
+  }
+
+  /**
+   * The event, from the registry or else from the store: an event can be stored but not yet
+   * sequenced here (its index entry was missed, or a deposed leader created it during the
+   * takeover), and it must not read as unknown then. Blocks on the store; not for the loop thread.
+   */
+  public Optional<EventSpec> findOrLoad(String eventId) {
+    Optional<EventSpec> known = events.find(eventId);
+    if (known.isPresent()) return known;
+    Optional<EventSpec> stored = store.findEvent(eventId);
+    if (stored.isPresent()) register(stored.get()).join();
+    return stored;
+  }
+
+  /**
+   * Starts sequencing an event the store holds, from its head, and tells the connected regions.
+   * The registry, the sequencer and the announcement change together on the loop thread, so no
+   * region can see the event before the sequencer accepts tickets for it. A finished event (past
+   * its end and the grace) is not sequenced: it is served from the store.
+   */
+  public CompletableFuture<Void> register(EventSpec spec) {
+    if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
+    EventHead head;
+    try {
+      head = store.loadHead(spec.eventId());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return loop.query(
+        q -> {
+          if (q.finished(spec, loop.nowMicros())) {
+            finished(spec.eventId()); // still indexed live (a leader died finishing it): not any more
+            return null;
+          }
+          if (events.add(spec)) {
+            loop.addEvent(head, spec);
+            announce.accept(spec);
+          }
+          return null;
+        });
+  }
+
+  /** The event left the sequencer, finished: it leaves the store's live index (off the loop thread). */
+  public void finished(String eventId) {
+    events.remove(eventId);
+    CompletableFuture.runAsync(() -> store.finishEvent(eventId)).exceptionally(e -> {
+      // Still live in the index: the next leader loads it and finishes it again.
+      log.warn("event finished but still indexed live event={}: {}", eventId, e.toString());
+      return null;
+    });
+  }
+}
