@@ -57,7 +57,8 @@ public final class SequencerLoop implements AutoCloseable {
    * Call once, before the node serves.
    */
   public OrderRunner enableOrders(OrderStore orderStore, ArbiterStore store, InstantSource clock) {
-    OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler());
+    // A new leader's book reads go to the common pool, off this thread.
+    OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler(), CompletableFuture::runAsync);
     CompletableFuture.runAsync(() -> {
       orders = runner;
       if (this.runner.leading()) runner.lead(ArbiterStore.UNFENCED);

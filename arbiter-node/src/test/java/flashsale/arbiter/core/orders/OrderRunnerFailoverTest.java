@@ -102,7 +102,7 @@ class OrderRunnerFailoverTest {
     events.fenceEvent("e", 1);
 
     PumpedLoop loop1 = new PumpedLoop();
-    OrderRunner first = new OrderRunner(orders, events, clock, loop1);
+    OrderRunner first = new OrderRunner(orders, events, clock, loop1, CompletableFuture::runAsync);
     first.lead(1);
     loop1.execute(() -> first.eventAdded(spec));
     loop1.pumpUntil(() -> first.holds("e"));
@@ -125,7 +125,7 @@ class OrderRunnerFailoverTest {
 
     events.fenceEvent("e", 2);
     PumpedLoop loop2 = new PumpedLoop();
-    OrderRunner second = new OrderRunner(orders, events, clock, loop2);
+    OrderRunner second = new OrderRunner(orders, events, clock, loop2, CompletableFuture::runAsync);
     second.lead(2);
     loop2.execute(() -> second.eventAdded(spec));
     loop2.pumpUntil(() -> second.holds("e"));
