@@ -146,7 +146,9 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     return loop.query(
         q -> {
           if (q.finished(spec, loop.nowMicros())) {
-            finished(spec.eventId()); // still indexed live (a leader died finishing it): not any more
+            // Still indexed live: a leader died finishing it, perhaps with payment windows still open.
+            // Its order book runs them out first; then it leaves the index.
+            loop.finishedEventAdded(spec, () -> finished(spec.eventId()));
             return null;
           }
           if (events.add(spec)) {

@@ -72,6 +72,20 @@ public final class SequencerLoop implements AutoCloseable {
     if (orders != null) orders.eventAdded(spec);
   }
 
+  /**
+   * A finished event (not sequenced again) found still live: its order book, if it has one, loads
+   * with the sale over, so deadlines expire and released units reach the waitlist; {@code settled}
+   * runs (on the loop thread) once nothing is left to do, at once without orders.
+   */
+  void finishedEventAdded(flashsale.sale.EventSpec spec, Runnable settled) {
+    if (orders == null) {
+      settled.run();
+      return;
+    }
+    orders.eventAdded(spec);
+    orders.saleEnded(spec.eventId(), settled);
+  }
+
   /** Called with the epoch of a term whose write the store fenced (on the loop thread). */
   public void onFenced(LongConsumer listener) {
     this.fencedListener = listener;

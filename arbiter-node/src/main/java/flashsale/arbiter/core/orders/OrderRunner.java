@@ -111,7 +111,10 @@ public final class OrderRunner {
       if (error != null) {
         log.error("order book not loaded event={}: {}; retrying", eventId, error.toString());
         loop.schedule(() -> eventAdded(spec), 500);
-      } else if (loaded != null) {
+      } else if (loaded == null) { // no payment window: nothing to settle
+        Runnable settled = whenSettled.remove(eventId);
+        if (settled != null) settled.run();
+      } else {
         OrderBook book = new OrderBook(eventId, spec.stock(), spec.perUserLimit(), loaded.terms(), loaded.snapshot());
         books.put(eventId, book);
         carryOut(book, book.decided(loaded.after(), nowMicros()));
