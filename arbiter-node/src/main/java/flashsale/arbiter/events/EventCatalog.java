@@ -83,7 +83,8 @@ public final class EventCatalog {
    * Starts sequencing an event the store holds, from its head, and tells the connected regions.
    * The registry, the sequencer and the announcement change together on the loop thread, so no
    * region can see the event before the sequencer accepts tickets for it. A finished event (past
-   * its end and the grace) is not sequenced: it is served from the store.
+   * its end and the grace) is not sequenced: it is served from the store, once its open payment
+   * windows, if any, have run out.
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
@@ -96,7 +97,9 @@ public final class EventCatalog {
     return loop.query(
         q -> {
           if (q.finished(spec, loop.nowMicros())) {
-            finished(spec.eventId()); // still indexed live (a leader died finishing it): not any more
+            // Still indexed live: a leader died finishing it, perhaps with payment windows still open.
+            // Its order book runs them out first; then it leaves the index.
+            loop.finishedEventAdded(spec, () -> finished(spec.eventId()));
             return null;
           }
           if (events.add(spec)) {

@@ -57,7 +57,8 @@ public final class SequencerLoop implements AutoCloseable {
    * Call once, before the node serves.
    */
   public OrderRunner enableOrders(OrderStore orderStore, ArbiterStore store, InstantSource clock) {
-    OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler());
+    // A new leader's book reads go to the common pool, off this thread.
+    OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler(), CompletableFuture::runAsync);
     // Stored order changes go to every region node, for its GetPurchase and WatchPurchase.
     runner.onDurable(durable -> sessions.announceOrders(durable));
     CompletableFuture.runAsync(() -> {
@@ -72,6 +73,20 @@ public final class SequencerLoop implements AutoCloseable {
   public void addEvent(flashsale.sale.EventHead head, flashsale.sale.EventSpec spec) {
     inputNow(s -> s.eventAdded(head, nowMicros()));
     if (orders != null) orders.eventAdded(spec);
+  }
+
+  /**
+   * A finished event (not sequenced again) found still live: its order book, if it has one, loads
+   * with the sale over, so deadlines expire and released units reach the waitlist; {@code settled}
+   * runs (on the loop thread) once nothing is left to do, at once without orders.
+   */
+  public void finishedEventAdded(flashsale.sale.EventSpec spec, Runnable settled) {
+    if (orders == null) {
+      settled.run();
+      return;
+    }
+    orders.eventAdded(spec);
+    orders.saleEnded(spec.eventId(), settled);
   }
 
   /** Called with the epoch of a term whose write the store fenced (on the loop thread). */

@@ -39,10 +39,15 @@ final class NodeLoop implements LoopScheduler {
    * incarnation then (a task posted while it is down belongs to no process and never runs).
    */
   void at(long atMicros, Runnable task) {
+    scheduler.at(atMicros, ofThisProcess(task));
+  }
+
+  /** {@code task} as this incarnation's: run later, it does nothing once the process has died. */
+  Runnable ofThisProcess(Runnable task) {
     long mine = incarnation;
-    scheduler.at(atMicros, () -> {
+    return () -> {
       if (up && mine == incarnation) task.run();
-    });
+    };
   }
 
   @Override

@@ -5,6 +5,7 @@ import flashsale.arbiter.core.EventStatus;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.arbiter.core.SequencerRunner;
+import flashsale.arbiter.core.orders.OrderRunner;
 import flashsale.region.core.ArbiterStream.End;
 import flashsale.region.core.ArbiterStream.Out;
 import flashsale.region.core.StreamOutbox.Up;
@@ -23,7 +24,9 @@ import java.util.function.Supplier;
  * {@link Sequencer} on a {@link NodeLoop}, behind the stream handling the gRPC adapters do
  * ({@code RegionStream}, {@code RegionSessions}, {@code LeaderRole}'s recovery) written again
  * for domain messages: hello and its welcome, one current stream per region, refusal with
- * NOT_LEADER while not leading, recovery from the store's live events under a new epoch.
+ * NOT_LEADER while not leading, recovery from the store's live events under a new epoch. Its
+ * production {@link OrderRunner} runs the order books on the same loop, wired as {@code
+ * SequencerLoop} wires it, and {@link SimOrderDesk} is its order API.
  */
 final class SimArbiter {
   /** One stream as the arbiter holds it: the region it proved and the stream itself. */
@@ -35,9 +38,13 @@ final class SimArbiter {
   private final ArbiterStore store;
   private final SequencerConfig config;
   private final SimOracle oracle;
+  private final SimOrderStore orderStore;
+  private final SimOrderOracle orderOracle;
   /** Who this node believes leads (for NOT_LEADER), empty if it does not know. */
   private final Supplier<String> knownLeader;
   private SequencerRunner runner;
+  private OrderRunner orders;
+  final SimOrderDesk desk;
   private final Map<String, Session> sessions = new LinkedHashMap<>();
   private final Map<String, EventSpec> events = new LinkedHashMap<>();
   /** Region streams are welcome: leading, with the term's events loaded. */
@@ -45,7 +52,7 @@ final class SimArbiter {
   private long recoveringEpoch;
 
   SimArbiter(String name, SimScheduler scheduler, SimClock clock, ArbiterStore store, SequencerConfig config,
-      SimOracle oracle, Supplier<String> knownLeader) {
+      SimOracle oracle, SimOrderStore orderStore, SimOrderOracle orderOracle, Supplier<String> knownLeader) {
     this.name = name;
     this.clock = clock;
     this.loop = new NodeLoop(scheduler, clock);
@@ -53,6 +60,9 @@ final class SimArbiter {
     this.config = config;
     this.oracle = oracle;
     this.knownLeader = knownLeader;
+    this.orderStore = orderStore;
+    this.orderOracle = orderOracle;
+    this.desk = new SimOrderDesk(this, orderStore, store, orderOracle);
     boot();
   }
 
@@ -61,6 +71,8 @@ final class SimArbiter {
     runner = new SequencerRunner(store, clock, loop, new Outlet());
     runner.standBy();
     runner.startTicking();
+    orders = new OrderRunner(orderStore.of(loop), store, clock, loop, orderStore.reads(loop));
+    orders.startTicking();
     sessions.clear();
     events.clear();
     admitting = false;
@@ -74,6 +86,11 @@ final class SimArbiter {
   void restart() {
     loop.restart();
     boot();
+  }
+
+  /** This process's order books (loop-owned). */
+  OrderRunner orders() {
+    return orders;
   }
 
   boolean leading() {
@@ -102,6 +119,7 @@ final class SimArbiter {
     refuseAll();
     events.clear();
     runner.lead(new Sequencer(config), epoch);
+    orders.lead(epoch);
     recoveringEpoch = epoch;
     List<EventSpec> live = store.listLiveEvents();
     recover(epoch, new ArrayList<>(live), storeMicros);
@@ -121,6 +139,9 @@ final class SimArbiter {
         deposed(); // a later leader claimed it already
         return;
       }
+      if (orderOracle.hasWindow(spec.eventId()) && orderStore.loadOrders(spec.eventId()).lastSequence() > 0) {
+        oracle.count("order books taken over mid-payment");
+      }
       register(spec);
       recover(epoch, left, storeMicros);
     }, Math.max(1, storeMicros / 1_000));
@@ -130,6 +151,7 @@ final class SimArbiter {
   void deposed() {
     recoveringEpoch = 0;
     runner.standBy();
+    orders.standBy();
     refuseAll();
     events.clear(); // the next term loads them again
   }
@@ -138,9 +160,14 @@ final class SimArbiter {
   void register(EventSpec spec) {
     if (!runner.leading() || events.containsKey(spec.eventId())) return;
     var head = store.loadHead(spec.eventId());
-    if (runner.query(s -> s.finished(spec, runner.nowMicros()))) return;
+    if (runner.query(s -> s.finished(spec, runner.nowMicros()))) { // its orders run out first, as EventAdminGrpcService does
+      orders.eventAdded(spec);
+      orders.saleEnded(spec.eventId(), () -> store.finishEvent(spec.eventId()));
+      return;
+    }
     events.put(spec.eventId(), spec);
     runner.apply(s -> s.eventAdded(head, runner.nowMicros()));
+    orders.eventAdded(spec);
     for (Session s : List.copyOf(sessions.values())) s.stream().down(new Down.Announcement(spec));
   }
 
@@ -262,14 +289,22 @@ final class SimArbiter {
           if (s != null) s.stream().endFromArbiter(End.failed("PROTOCOL_VIOLATION: " + c.reason()));
         }
         case Effect.RegionExclusion x -> {}
-        case Effect.EventFinished f -> {
-          events.remove(f.eventId());
-          store.finishEvent(f.eventId());
+        case Effect.EventFinished f -> { // it leaves the live index once its orders settle, as SequencerLoop does it
+          orderOracle.saleEnded(f.eventId());
+          orders.saleEnded(f.eventId(), () -> {
+            events.remove(f.eventId());
+            store.finishEvent(f.eventId());
+          });
         }
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
         case Effect.AnnounceAuctionClose a -> {} // checked by the oracle: told only once stored
         case Effect.AuctionStandingChanged a -> {} // for watchers; the simulated regions have none
       }
+    }
+
+    @Override
+    public void persisted(flashsale.sale.DecisionBatch batch, long elapsedNanos, long nowMicros) {
+      orders.decided(batch.eventId(), batch.decisions()); // before they are told
     }
 
     @Override

@@ -61,6 +61,8 @@ final class SimOracle {
   private final Map<String, SimAuctionOracle> auctions = new HashMap<>();
   /** What this run exercised, so the test can show the faults actually happened. */
   final Map<String, Long> exercised = new TreeMap<>();
+  /** Told of each decision the store holds, once. */
+  java.util.function.Consumer<Decision> onStored = d -> {};
 
   SimOracle(long maxErrorBoundMicros) {
     this.maxErrorBoundMicros = maxErrorBoundMicros;
@@ -103,6 +105,7 @@ final class SimOracle {
       lastRank.put(eventId, d.rank());
       Decision earlier = decided.putIfAbsent(key(eventId, d.requestId()), d);
       if (earlier != null) throw new AssertionError("request decided twice: " + earlier + " and " + d);
+      onStored.accept(d);
       long left = stockLeft.get(eventId);
       checkOrder(spec, d, left);
       if (!spec.slots().isEmpty()) checkSlot(d, left, slotsLeft.get(eventId));

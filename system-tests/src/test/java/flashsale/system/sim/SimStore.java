@@ -19,6 +19,8 @@ final class SimStore extends ForwardingArbiterStore {
   private final SimOracle oracle;
   /** Out of 1000 writes, how many lose their request or their reply. */
   private final int lossPerMille;
+  /** The store itself, for the order store beside it (which shares its events and fencing). */
+  final InMemoryArbiterStore memory;
 
   SimStore(SimScheduler scheduler, Random random, SimOracle oracle, int lossPerMille) {
     super(new InMemoryArbiterStore());
@@ -26,6 +28,7 @@ final class SimStore extends ForwardingArbiterStore {
     this.random = random;
     this.oracle = oracle;
     this.lossPerMille = lossPerMille;
+    this.memory = (InMemoryArbiterStore) delegate;
   }
 
   @Override

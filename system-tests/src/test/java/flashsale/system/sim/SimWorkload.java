@@ -1,5 +1,6 @@
 package flashsale.system.sim;
 
+import flashsale.orders.OrderTerms;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ import java.util.Random;
  * <p>About a quarter of the events are auctions instead (drawn from a third stream): their units
  * are the stock, the close falls inside the burst of bids (so some come after it), with a soft
  * close half the time; every region's bidders bid random amounts around the reserve.
+ *
+ * <p>Two in three of the plain flash sales get a payment window and a waitlist (from a fourth
+ * stream): {@link SimPayments} plays their buyers after the win.
  */
 final class SimWorkload {
   static final long FAULTS_END_MICROS = 150_000;
@@ -36,6 +40,7 @@ final class SimWorkload {
   private final Random random;
   private final Random kinds;
   private final Random auctions;
+  private final Random payments;
   private int requestIds;
 
   SimWorkload(WholeSystemSimulation sim) {
@@ -43,6 +48,7 @@ final class SimWorkload {
     this.random = sim.random;
     this.kinds = new Random(new java.util.SplittableRandom(sim.seed ^ 0x5e5e_7a7eL).nextLong());
     this.auctions = new Random(new java.util.SplittableRandom(sim.seed ^ 0xa0c7_10e5L).nextLong());
+    this.payments = new Random(new java.util.SplittableRandom(sim.seed ^ 0x9a7_3e47L).nextLong());
   }
 
   /** Whether some regions run two nodes; off, each seed plans exactly what it planned before nodes existed. */
@@ -53,7 +59,7 @@ final class SimWorkload {
     for (int i = 0; i < arbiterCount; i++) {
       SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
       sim.arbiters.add(new SimArbiter("a" + i, sim.scheduler, clock, sim.store, WholeSystemSimulation.CONFIG,
-          sim.oracle, () -> sim.leaseHolder));
+          sim.oracle, sim.orderStore, sim.orderOracle, () -> sim.leaseHolder));
     }
     int regionCount = 2 + random.nextInt(3);
     for (int i = 0; i < regionCount; i++) {
@@ -95,8 +101,25 @@ final class SimWorkload {
         kinds.nextInt(3) == 0 ? slots(stock) : Map.of());
     EventSpec spec = auctions.nextInt(4) == 0 ? auction(planned, createMicros) : planned;
     sim.events.add(spec);
+    if (payments.nextInt(3) != 0 && spec.slots().isEmpty() && spec.auction().isEmpty()) {
+      sim.orderTerms.put(eventId, paymentTerms(stock));
+    }
     long seedForBuyers = random.nextLong();
     sim.planned(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
+  }
+
+  /**
+   * A payment window of 8 to 48 ms (the burst, the faults and the leader changes happen inside the
+   * first few), and a waitlist bound of the default twice the stock, none, or anything between.
+   */
+  private OrderTerms paymentTerms(long stock) {
+    long windowMicros = 8_000 + payments.nextLong(40_000);
+    long bound = switch (payments.nextInt(4)) {
+      case 0 -> 0;
+      case 1 -> 1 + payments.nextLong(2 * stock);
+      default -> OrderTerms.defaultWaitlistBound(stock);
+    };
+    return new OrderTerms(windowMicros, bound);
   }
 
   /** The event as an auction of its stock, closing inside its burst of bids. */

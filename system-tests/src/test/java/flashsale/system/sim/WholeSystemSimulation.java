@@ -1,12 +1,15 @@
 package flashsale.system.sim;
 
 import flashsale.arbiter.core.SequencerConfig;
+import flashsale.orders.OrderTerms;
+import flashsale.region.core.Answer;
 import flashsale.region.core.ArbiterStream;
 import flashsale.region.core.BuyRequest;
 import flashsale.region.core.PurchaseResult;
 import flashsale.sale.Decision;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
+import flashsale.store.memory.InMemoryOrderStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,7 +25,10 @@ import java.util.TreeMap;
  * {@code ArbiterStream}), arbiter nodes ({@code Sequencer}, {@code SequencerRunner}) and the
  * in-memory store, on a simulated network, clocks, store connection and lease. Faults happen
  * until {@link SimWorkload#FAULTS_END_MICROS}; then the network heals, crashed nodes come back and
- * one leader stays, and every purchase must be answered. Replays exactly from its seed.
+ * one leader stays, and every purchase must be answered. Events with a payment window run their
+ * production order books ({@code OrderRunner}, {@code OrderBook}) on the arbiters' loops over the
+ * in-memory order store, while {@link SimPayments} pays, cancels and lets deadlines pass; the run
+ * goes on until every win is settled. Replays exactly from its seed.
  */
 final class WholeSystemSimulation {
   /** Production's sequencer, with small batches (more of them to interleave) and a region timeout a partition outlasts. */
@@ -40,6 +46,11 @@ final class WholeSystemSimulation {
   final List<SimArbiter> arbiters = new ArrayList<>();
   final List<SimRegionNode> regions = new ArrayList<>();
   final List<EventSpec> events = new ArrayList<>();
+  /** The payment terms of the events that have them. */
+  final Map<String, OrderTerms> orderTerms = new HashMap<>();
+  final SimOrderOracle orderOracle = new SimOrderOracle(oracle::count);
+  final SimOrderStore orderStore;
+  final SimPayments payments;
   /** Each request still waiting for its decision, with the last thing that happened to it. */
   private final Map<String, String> undecided = new HashMap<>();
   private final Set<String> answeredBefore = new HashSet<>();
@@ -58,16 +69,25 @@ final class WholeSystemSimulation {
     this.store = new SimStore(scheduler, random, oracle, random.nextInt(4) == 0 ? 30 : 0);
     this.net = new SimNet(scheduler, random);
     oracle.store(store);
+    // After the win: a stream of its own, so the sale's draws stay what they were.
+    Random paying = new Random(new SplittableRandom(seed ^ 0x0bde_25a1L).nextLong());
+    this.payments = new SimPayments(this, paying);
+    this.orderStore = new SimOrderStore(new InMemoryOrderStore(store.memory), scheduler, paying, orderOracle, oracle::count,
+        payments::stored);
+    orderOracle.store(orderStore);
+    oracle.onStored = orderOracle::decided;
   }
 
-  /** Runs until every purchase has its decision; throws AssertionError on any broken rule. */
+  /** Runs until every purchase has its decision and every win is settled; throws AssertionError on any broken rule. */
   void run() {
     new SimWorkload(this).plan();
     while (toCome > 0 || !undecided.isEmpty() || scheduler.nowMicros() < SimWorkload.FAULTS_END_MICROS
-        || oracle.auctionOpen()) {
+        || oracle.auctionOpen() || payments.busy() || !orderOracle.settled()) {
       if (scheduler.nowMicros() > SimWorkload.FAULTS_END_MICROS + GIVE_UP_AFTER_HEAL_MICROS || !scheduler.step()) {
-        throw new AssertionError("pending purchases (or an auction's close) unanswered " + GIVE_UP_AFTER_HEAL_MICROS / 1000
-            + " ms after the network healed: " + new TreeMap<>(undecided).entrySet().stream().limit(10).toList() + " " + state());
+        throw new AssertionError("pending purchases (or an auction's close, or payments) unanswered "
+            + GIVE_UP_AFTER_HEAL_MICROS / 1000 + " ms after the network healed: "
+            + new TreeMap<>(undecided).entrySet().stream().limit(10).toList() + " " + state() + " orders: "
+            + orderOracle.unsettled() + (payments.busy() ? " with buyers' calls open" : ""));
       }
       steps++;
       oracle.stepDone(arbiters);
@@ -108,6 +128,11 @@ final class WholeSystemSimulation {
     }
     store.createEvent("create-" + spec.eventId(), spec);
     oracle.created(spec);
+    OrderTerms terms = orderTerms.get(spec.eventId());
+    if (terms != null) { // stored once the event is, as CreateEvent does
+      orderStore.putTerms(spec.eventId(), terms);
+      orderOracle.created(spec, terms);
+    }
     leader.loop.execute(() -> leader.register(spec));
     then.run();
   }
@@ -137,6 +162,7 @@ final class WholeSystemSimulation {
       if (oracle.answered(region.name, spec.eventId(), requestId, result)) {
         undecided.remove(key);
         answeredBefore.add(key);
+        if (result instanceof PurchaseResult.Decided(Answer.Ranked(Decision d))) payments.decided(spec, d);
         return;
       }
       undecided.put(key, "refused at " + region.name + ": " + ((PurchaseResult.Failed) result).failure().reason());
@@ -183,6 +209,7 @@ final class WholeSystemSimulation {
 
   /** The store's ledger is whole, its outbox holds the winners, and every event a good region sells sold out. */
   private void checkEnd() {
+    orderOracle.checkEnd();
     for (EventSpec spec : events) {
       EventLedger ledger = store.loadLedger(spec.eventId()); // checks ranks and counters against the head
       Set<String> ids = new HashSet<>();

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Ten thousand seeded runs of the whole system on its production cores (see
- * {@link WholeSystemSimulation}), with every rule checked after every step. {@code -Dsim.seeds=N}
+ * {@link WholeSystemSimulation}), with every rule checked after every step, and every order write
+ * of the events with a payment window checked by {@link SimOrderOracle}. {@code -Dsim.seeds=N}
  * runs N seeds from {@code -Dsim.first} (default 0); {@code -Dsim.seed=S} replays one. A failure
  * names its seed.
  */
@@ -60,7 +61,12 @@ class WholeSystemSimulationTest {
           "decisions told to another region", "sold-out broadcasts", "purchases sent through two regions",
           "reservations", "reservations won in a first choice", "reservations won in a later choice",
           "auctions", "auctions closed", "bids answered ACCEPTED", "bids answered OUTBID", "bids answered TOO_LOW",
-          "bids answered CLOSED", "bids refused after the close")) {
+          "bids answered CLOSED", "bids refused after the close",
+          "events with a payment window", "payments", "payments within 3 ms of the deadline", "cancellations", "expiries",
+          "confirms refused after expiry", "cancels refused (EXPIRED)", "waitlist joins", "waitlist leaves", "promotions",
+          "order calls sent twice", "order calls answered again alike", "order books taken over mid-payment",
+          "order writes lost", "order write replies lost", "order writes fenced", "sold-out events ended all paid",
+          "sold-out events ended with the waitlist spent")) {
         assertTrue(exercised.getOrDefault(fault, 0L) > 0, "no run exercised " + fault + ": " + exercised);
       }
     }

@@ -2,6 +2,7 @@ package flashsale.arbiter.core.orders;
 
 import flashsale.arbiter.core.NotLeaderException;
 import flashsale.loop.LoopScheduler;
+import flashsale.loop.OffLoop;
 import flashsale.orders.OrderSnapshot;
 import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderWrite;
@@ -41,6 +42,8 @@ public final class OrderRunner {
   private final ArbiterStore events;
   private final InstantSource clock;
   private final LoopScheduler loop;
+  /** Where a book's store reads run, off the loop. */
+  private final OffLoop reads;
   private final Map<String, OrderBook> books = new HashMap<>();
   /** Events whose book is being read: the batches persisted meanwhile, enrolled once it is in. */
   private final Map<String, List<Decision>> loading = new HashMap<>();
@@ -57,11 +60,13 @@ public final class OrderRunner {
   private long term;
   private boolean leading;
 
-  public OrderRunner(OrderStore store, ArbiterStore events, InstantSource clock, LoopScheduler loop) {
+  /** @param reads where a book's store reads run, off the loop (their results come back through {@code loop}) */
+  public OrderRunner(OrderStore store, ArbiterStore events, InstantSource clock, LoopScheduler loop, OffLoop reads) {
     this.store = store;
     this.events = events;
     this.clock = clock;
     this.loop = loop;
+    this.reads = reads;
   }
 
   /** Calls {@code listener} (on the loop) with each write once the store holds it, never before. */
@@ -107,13 +112,16 @@ public final class OrderRunner {
     if (!leading || books.containsKey(eventId) || loading.containsKey(eventId)) return;
     loading.put(eventId, new ArrayList<>());
     long loadTerm = term;
-    CompletableFuture.supplyAsync(() -> read(eventId)).whenComplete((loaded, error) -> loop.execute(() -> {
+    CompletableFuture.supplyAsync(() -> read(eventId), reads).whenComplete((loaded, error) -> loop.execute(() -> {
       if (loadTerm != term) return;
       List<Decision> meanwhile = loading.remove(eventId);
       if (error != null) {
         log.error("order book not loaded event={}: {}; retrying", eventId, error.toString());
         loop.schedule(() -> eventAdded(spec), 500);
-      } else if (loaded != null) {
+      } else if (loaded == null) { // no payment window: nothing to settle
+        Runnable settled = whenSettled.remove(eventId);
+        if (settled != null) settled.run();
+      } else {
         OrderBook book = new OrderBook(eventId, spec.stock(), spec.perUserLimit(), loaded.terms(), loaded.snapshot());
         books.put(eventId, book);
         carryOut(book, book.decided(loaded.after(), nowMicros()));

@@ -1,6 +1,7 @@
 package flashsale.arbiter.core.orders;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,7 +103,7 @@ class OrderRunnerFailoverTest {
     events.fenceEvent("e", 1);
 
     PumpedLoop loop1 = new PumpedLoop();
-    OrderRunner first = new OrderRunner(orders, events, clock, loop1);
+    OrderRunner first = new OrderRunner(orders, events, clock, loop1, CompletableFuture::runAsync);
     first.lead(1);
     loop1.execute(() -> first.eventAdded(spec));
     loop1.pumpUntil(() -> first.holds("e"));
@@ -125,7 +126,7 @@ class OrderRunnerFailoverTest {
 
     events.fenceEvent("e", 2);
     PumpedLoop loop2 = new PumpedLoop();
-    OrderRunner second = new OrderRunner(orders, events, clock, loop2);
+    OrderRunner second = new OrderRunner(orders, events, clock, loop2, CompletableFuture::runAsync);
     second.lead(2);
     loop2.execute(() -> second.eventAdded(spec));
     loop2.pumpUntil(() -> second.holds("e"));
@@ -162,5 +163,22 @@ class OrderRunnerFailoverTest {
     for (OrderTransition t : outbox) if (t.kind() == Kind.PROMOTED) assertTrue(promoted.add(t.requestId()));
     assertEquals(1, orders.loadOrders("e").orders().stream().filter(o -> o.state() == PurchaseState.PAID).count());
     assertTrue(orders.findOrder("e", "x").isEmpty(), "a loss for the limit never waits");
+  }
+
+  @Test
+  void anEventWithoutAWindowWhoseSaleEndsWhileItsBookIsBeingReadIsSettledAtOnce() throws Exception {
+    EventSpec spec = new EventSpec("plain", "shoes", 2, START, START + 60_000_000, 1, List.of("r"), SaleMode.GLOBAL_ORDER,
+        7, Map.of(), Map.of());
+    events.createEvent("c", spec); // no terms: wins are final, there is no book to run
+    PumpedLoop loop = new PumpedLoop();
+    OrderRunner runner = new OrderRunner(orders, events, clock, loop, CompletableFuture::runAsync);
+    runner.lead(1);
+    boolean[] settled = {false};
+    loop.execute(() -> {
+      runner.eventAdded(spec); // the read is under way when the sale ends
+      runner.saleEnded("plain", () -> settled[0] = true);
+    });
+    loop.pumpUntil(() -> settled[0]); // else the event stays in the live index for every later leader
+    assertFalse(runner.holds("plain"));
   }
 }

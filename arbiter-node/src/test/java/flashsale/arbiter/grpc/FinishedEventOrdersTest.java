@@ -1,0 +1,91 @@
+package flashsale.arbiter.grpc;
+
+import flashsale.arbiter.events.EventCatalog;
+import flashsale.arbiter.events.EventRegistry;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderTransition;
+import flashsale.orders.OrderTransition.Kind;
+import flashsale.orders.OrderWrite;
+import flashsale.orders.PurchaseState;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Micros;
+import flashsale.sale.SaleMode;
+import flashsale.store.ArbiterStore;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.store.memory.InMemoryOrderStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A leader takes over an event whose sale finished (past its end and the grace) while payment
+ * windows were still open: the event is not sequenced again, but its order book must still run, so
+ * the unpaid win expires, its unit goes to the waitlisted loser, and the event leaves the live index
+ * only once that buyer's window has run out too. (It used to leave the index at once, with the win
+ * awaiting payment forever and the loser never promoted.)
+ */
+class FinishedEventOrdersTest {
+  static final long WINDOW_MICROS = 300_000;
+
+  final InMemoryArbiterStore store = new InMemoryArbiterStore();
+  final InMemoryOrderStore orders = new InMemoryOrderStore(store);
+  final Clock clock = Clock.systemUTC();
+  SequencerLoop loop;
+
+  @AfterEach
+  void stop() {
+    if (loop != null) loop.close();
+  }
+
+  @Test
+  void aFinishedEventStillLiveRunsItsPaymentWindowsOutBeforeItLeavesTheIndex() throws Exception {
+    long now = Micros.of(clock.instant());
+    EventSpec spec = new EventSpec("shoes", "shoes", 1, now - 60_000_000, now - 20_000_000, 1, List.of("east"),
+        SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+    store.createEvent("create", spec);
+    orders.putTerms("shoes", new OrderTerms(WINDOW_MICROS, 2));
+    // What the last leader stored before it died: a win awaiting payment, a loser for stock waiting.
+    long deadline = now + 100_000;
+    orders.persistOrders(new OrderWrite("shoes", 1, 2, List.of(
+        new OrderTransition(Kind.ENROLLED_WIN, "a", "u1", 1, 1, deadline, now - 30_000_000),
+        new OrderTransition(Kind.WAITLISTED, "b", "u2", 1, 2, 0, now - 30_000_000))), ArbiterStore.UNFENCED).join();
+
+    // The next leader registers every live event, as LeaderRole's recovery does.
+    loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()), store, clock, new RegionSessions(),
+        new ArbiterMetrics(new SimpleMeterRegistry()));
+    loop.enableOrders(orders, store, clock);
+    var catalog = new EventCatalog(store, loop, new EventRegistry(), announced -> {});
+    loop.onFinished(catalog::finished);
+    catalog.register(spec).join();
+
+    awaitUntil(() -> state("b") == PurchaseState.AWAITING_PAYMENT, "the loser promoted once the win expired");
+    assertEquals(PurchaseState.EXPIRED, state("a"));
+    assertTrue(store.listLiveEvents().contains(spec), "still live while a payment window is open");
+    awaitUntil(() -> store.listLiveEvents().isEmpty(), "the event left the live index once settled");
+    assertEquals(PurchaseState.EXPIRED, state("b"));
+    assertEquals(List.of(Kind.EXPIRED, Kind.PROMOTED, Kind.EXPIRED),
+        orders.readTransitions("shoes").stream().map(OrderTransition::kind).toList());
+  }
+
+  private PurchaseState state(String requestId) {
+    return orders.findOrder("shoes", requestId).orElseThrow().state();
+  }
+
+  private static void awaitUntil(BooleanSupplier done, String what) throws InterruptedException {
+    long end = System.nanoTime() + 5_000_000_000L;
+    while (!done.getAsBoolean()) {
+      assertTrue(System.nanoTime() < end, "never: " + what);
+      Thread.sleep(5); // polling the store, not timing anything
+    }
+  }
+}

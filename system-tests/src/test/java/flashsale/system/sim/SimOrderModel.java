@@ -1,0 +1,77 @@
+package flashsale.system.sim;
+
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderTransition;
+import flashsale.orders.PurchaseState;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One event's orders as the store's accepted writes leave them, kept by {@link SimOrderOracle}
+ * apart from the production classes: purchases and their states, the waitlist by rank, units held
+ * per user, paid, awaiting and released units, and the outbox in write order.
+ */
+final class SimOrderModel {
+  /** One purchase in the lifecycle. */
+  static final class Purchase {
+    final OrderTransition enrolled;
+    PurchaseState state;
+    long deadlineMicros;
+
+    Purchase(OrderTransition enrolled) {
+      this.enrolled = enrolled;
+      this.state = enrolled.kind().to();
+      this.deadlineMicros = enrolled.deadlineMicros();
+    }
+  }
+
+  final EventSpec spec;
+  final OrderTerms terms;
+  final Map<String, Purchase> orders = new HashMap<>();
+  final TreeMap<Long, Purchase> waitlist = new TreeMap<>();
+  final Map<String, Long> heldByUser = new HashMap<>();
+  final List<OrderTransition> outbox = new ArrayList<>();
+  /** Stored decisions: wins not enrolled yet, and losers for lack of stock by rank. */
+  final Map<String, Decision> winsToEnrol = new HashMap<>();
+  final TreeMap<Long, Decision> stockLosers = new TreeMap<>();
+  long sequence;
+  long paid;
+  long awaiting;
+  long free;
+  long winUnits;
+  long joined;
+  long lastJoinedRank;
+  boolean saleEnded;
+
+  SimOrderModel(EventSpec spec, OrderTerms terms) {
+    this.spec = spec;
+    this.terms = terms;
+  }
+
+  /** Released units may go to the waitlist: the sale is over, or its stock all won. */
+  boolean promoting() {
+    return saleEnded || winUnits >= spec.stock();
+  }
+
+  /** The waiting buyer's quantity is within the released units, and its user within the per-user limit. */
+  boolean fits(Purchase p) {
+    OrderTransition t = p.enrolled;
+    return t.quantity() <= free && heldByUser.getOrDefault(t.userId(), 0L) + t.quantity() <= spec.perUserLimit();
+  }
+
+  Purchase enter(OrderTransition t) {
+    Purchase p = new Purchase(t);
+    orders.put(t.requestId(), p);
+    return p;
+  }
+
+  void hold(Purchase p, long units) {
+    long held = heldByUser.merge(p.enrolled.userId(), units, Long::sum);
+    if (held > spec.perUserLimit()) throw new AssertionError(p.enrolled.userId() + " holds " + held + " units");
+  }
+}
