@@ -96,12 +96,18 @@ public final class ArbiterStream<D> {
       this.gen = gen;
     }
 
-    public void welcomed(String arbiterId, long maxClockSkewMicros) {
+    /**
+     * The arbiter admitted this stream: from now on nothing is stamped at or below {@code
+     * stampFloorMicros} (0 for no floor), and the core takes purchases.
+     */
+    public void welcomed(String arbiterId, long maxClockSkewMicros, long stampFloorMicros) {
       if (!heard(gen)) return;
       welcomed = true;
+      core.welcomed(stampFloorMicros);
       backoff.reset();
       failuresThisRound = 0;
-      log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={}", arbiterId, region, maxClockSkewMicros);
+      log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={}", arbiterId, region,
+          maxClockSkewMicros, stampFloorMicros);
     }
 
     public void clockReply(long originMicros, long receiveMicros, long transmitMicros) {
@@ -176,6 +182,7 @@ public final class ArbiterStream<D> {
   /** As {@link #start()}, as node {@code nodeId} of the region (empty: the region's unnamed node). */
   public void start(String nodeId) {
     this.nodeId = java.util.Objects.requireNonNull(nodeId, "nodeId");
+    core.awaitWelcome(); // nothing is stamped before an arbiter said what it will still rank
     connect();
     timers.add(loop.every(this::heartbeatTick, settings.heartbeatIntervalMs()));
     timers.add(loop.every(this::probe, settings.clockProbeIntervalMs()));

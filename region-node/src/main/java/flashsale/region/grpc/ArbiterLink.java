@@ -125,7 +125,8 @@ public final class ArbiterLink {
     @Override
     public void onNext(SequenceResponse message) {
       switch (message.getKindCase()) {
-        case WELCOME -> core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros());
+        case WELCOME -> core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros(),
+            message.getWelcome().getStampFloorMicros());
         case REGION_MEMBERS -> core.regionMembers(message.getRegionMembers().getNodeIdsList());
         case CLOCK_REPLY -> core.clockReply(message.getClockReply().getOriginMicros(),
             message.getClockReply().getReceiveMicros(), message.getClockReply().getTransmitMicros());

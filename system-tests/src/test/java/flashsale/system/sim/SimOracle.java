@@ -163,16 +163,6 @@ final class SimOracle {
     return auctions.values().stream().anyMatch(a -> !a.isClosed());
   }
 
-  /**
-   * Tickets a node of a several-node region stamped before it first reached an arbiter: no leader
-   * can know of such a node before it connects, so they may be late (a known limit).
-   */
-  private final Set<String> beforeFirstLink = new HashSet<>();
-
-  void stampedBeforeFirstLink(String eventId, String requestId) {
-    beforeFirstLink.add(key(eventId, requestId));
-  }
-
   /** A request sent again, through the same or another region. */
   void sentAgain(String eventId, String requestId) {
     sentAgain.add(key(eventId, requestId));
@@ -185,10 +175,6 @@ final class SimOracle {
   private void requireLateExplained(Decision d) {
     String region = d.ticket().source(); // silence and clocks are per node
     if (leftOut.contains(region) || badClockRegions.contains(region) || sentAgain.contains(key(d.eventId(), d.requestId()))) {
-      return;
-    }
-    if (beforeFirstLink.contains(key(d.eventId(), d.requestId()))) {
-      count("late tickets of a node stamped before it first reached an arbiter");
       return;
     }
     throw new AssertionError("late decision without a silent region, a bad clock or a second copy: " + d);
@@ -241,6 +227,14 @@ final class SimOracle {
       }
       case Effect.SendClockVerdict v -> {
         if (v.flagged()) count("clocks flagged");
+      }
+      case Effect.WelcomeRegionNode w -> {
+        // A named node is welcomed only once the store holds it, so every later leader waits for it.
+        boolean named = !flashsale.sale.StreamSource.nodeOf(w.source()).isEmpty();
+        if (named && !store.regionNodes().contains(w.source())) {
+          throw new AssertionError(arbiter.name + " welcomed " + w.source() + " before the store held it");
+        }
+        count(named ? "named nodes welcomed" : "unnamed nodes welcomed");
       }
       default -> {}
     }

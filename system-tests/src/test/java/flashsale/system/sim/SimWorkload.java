@@ -66,7 +66,6 @@ final class SimWorkload {
         sim.net.link(name, 50 + random.nextLong(15_000), random.nextLong(2_000));
         SimRegionNode node = new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
             WholeSystemSimulation.LINK, random);
-        if (nodes > 1) node.stampedBeforeFirstLink = sim.oracle::stampedBeforeFirstLink;
         sim.regions.add(node);
       }
     }
