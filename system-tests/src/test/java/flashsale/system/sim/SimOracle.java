@@ -30,8 +30,10 @@ import java.util.TreeMap;
  *   <li>in-order decisions follow the global order: none is decided after a ticket whose whole
  *       uncertainty interval lies after its own (a near-tie may go either way), except a loss to
  *       an empty stock;
- *   <li>a ticket is decided late (behind what was already ranked) only if its region was left out
- *       for silence, its clock was bad, or it is a second copy of its request;
+ *   <li>a ticket is decided late (behind what was already ranked) only if its region node was left
+ *       out for silence, its clock was bad, or it is a second copy of its request (a node's join or
+ *       a leader change is no excuse);
+ *   <li>a named region node is welcomed only once the store holds it, so every later leader waits for it;
  *   <li>a well-behaved region is never cut off, and only a region with a bad clock is refused;
  *   <li>no arbiter's counters run ahead of the store;
  *   <li>an auction: every stored answer is the one its own replay of the rule gives (so no accepted

@@ -45,8 +45,11 @@ final class SimWorkload {
     this.auctions = new Random(new java.util.SplittableRandom(sim.seed ^ 0xa0c7_10e5L).nextLong());
   }
 
-  /** Whether some regions run two nodes; off, each seed plans exactly what it planned before nodes existed. */
-  static final boolean REGION_NODES = Boolean.getBoolean("sim.regionNodes");
+  /**
+   * Whether some regions run two nodes (on by default; {@code -Dsim.regionNodes=false} turns it off,
+   * and each seed then plans exactly what it planned before nodes existed).
+   */
+  static final boolean REGION_NODES = Boolean.parseBoolean(System.getProperty("sim.regionNodes", "true"));
 
   void plan() {
     int arbiterCount = 1 + random.nextInt(3);
@@ -57,8 +60,7 @@ final class SimWorkload {
     }
     int regionCount = 2 + random.nextInt(3);
     for (int i = 0; i < regionCount; i++) {
-      // With -Dsim.regionNodes=true a region in three runs on two nodes behind its load balancer, each
-      // its own clock, link and stream (off by default: see the README's known limits for what it finds).
+      // A region in three runs on two nodes behind its load balancer, each its own clock, link and stream.
       int nodes = REGION_NODES && random.nextInt(3) == 0 ? 2 : 1;
       for (int n = 1; n <= nodes; n++) {
         String name = nodes == 1 ? "r" + i : flashsale.sale.StreamSource.key("r" + i, "n" + n);

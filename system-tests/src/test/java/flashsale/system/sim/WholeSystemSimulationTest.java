@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Ten thousand seeded runs of the whole system on its production cores (see
  * {@link WholeSystemSimulation}), with every rule checked after every step. {@code -Dsim.seeds=N}
- * runs N seeds from {@code -Dsim.first} (default 0); {@code -Dsim.seed=S} replays one. A failure
- * names its seed.
+ * runs N seeds from {@code -Dsim.first} (default 0); {@code -Dsim.seed=S} replays one;
+ * {@code -Dsim.regionNodes=false} runs every region on one node. A failure names its seed.
  */
 class WholeSystemSimulationTest {
   private static final Logger FLASHSALE = (Logger) LoggerFactory.getLogger("flashsale");
@@ -62,6 +62,9 @@ class WholeSystemSimulationTest {
           "auctions", "auctions closed", "bids answered ACCEPTED", "bids answered OUTBID", "bids answered TOO_LOW",
           "bids answered CLOSED", "bids refused after the close")) {
         assertTrue(exercised.getOrDefault(fault, 0L) > 0, "no run exercised " + fault + ": " + exercised);
+      }
+      if (SimWorkload.REGION_NODES) {
+        assertTrue(exercised.getOrDefault("named nodes welcomed", 0L) > 0, "no region ran two nodes: " + exercised);
       }
     }
   }
