@@ -172,6 +172,7 @@ public final class ArbiterStream<D> {
     this.settings = settings;
     this.inbound = inbound;
     this.backoff = new ReconnectBackoff(settings.reconnectMinMs(), settings.reconnectMaxMs(), random);
+    core.awaitWelcome(); // from the start: nothing is stamped before an arbiter said what it will still rank
   }
 
   /** Opens the stream and starts the heartbeat, probe and silence timers (on the loop). */
@@ -182,7 +183,6 @@ public final class ArbiterStream<D> {
   /** As {@link #start()}, as node {@code nodeId} of the region (empty: the region's unnamed node). */
   public void start(String nodeId) {
     this.nodeId = java.util.Objects.requireNonNull(nodeId, "nodeId");
-    core.awaitWelcome(); // nothing is stamped before an arbiter said what it will still rank
     connect();
     timers.add(loop.every(this::heartbeatTick, settings.heartbeatIntervalMs()));
     timers.add(loop.every(this::probe, settings.clockProbeIntervalMs()));
