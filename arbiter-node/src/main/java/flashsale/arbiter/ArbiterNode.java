@@ -45,6 +45,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -180,6 +181,8 @@ public final class ArbiterNode implements AutoCloseable {
    */
   public ArbiterNode start() throws IOException {
     if (leadership == null) {
+      List<String> nodes = store.regionNodes(); // waited for, as a new leader does
+      loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
       for (EventSpec spec : store.listLiveEvents()) catalog.register(spec).join();
     }
     server.start();

@@ -145,6 +145,23 @@ public interface ArbiterStore extends AutoCloseable {
 
   Optional<Decision> findDecision(String eventId, String requestId);
 
+  /**
+   * Records that the named region node {@code source} ({@code region/node}) sells through the
+   * arbiters: from now on every new leader waits for it as for a silent region, until it speaks or
+   * times out. A leader records a node before it first welcomes it, so no node stamps a ticket a
+   * later leader does not know to wait for. Idempotent.
+   */
+  CompletableFuture<Void> recordRegionNode(String source);
+
+  /** Forgets a recorded region node (it went silent past the region timeout). Idempotent. */
+  CompletableFuture<Void> forgetRegionNode(String source);
+
+  /**
+   * The recorded region nodes, in no particular order: what a new leader waits for. Bounded by the
+   * nodes alive lately, since a node silent past the region timeout is forgotten.
+   */
+  List<String> regionNodes();
+
   /** Decisions with rank {@code > afterRank}, in rank order, at most {@code limit}. */
   List<Decision> listDecisions(String eventId, long afterRank, int limit);
 

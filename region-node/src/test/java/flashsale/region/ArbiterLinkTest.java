@@ -112,6 +112,23 @@ class ArbiterLinkTest extends RegionFixtureTest {
     assertFails(Status.Code.UNAVAILABLE, ErrorReason.SHUTTING_DOWN, pending);
   }
 
+  @Test
+  void aWelcomeFloorLiftsEveryLaterStampAboveIt() throws Exception {
+    long floorMicros = flashsale.region.core.StampClock.micros(Instant.now()) + 60_000_000; // released a minute ahead
+    f.arbiter.stampFloorMicros = floorMicros;
+    f.stream.breakWith(Status.UNAVAILABLE.withDescription("arbiter restarting"));
+    FakeArbiter.Stream second = f.arbiter.nextStream();
+    assertEquals(SequenceRequest.KindCase.HELLO, second.next().getKindCase());
+    // Purchases go on while the new welcome is on its way; once it is in, every stamp is above its floor.
+    Ticket t = null;
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    for (int i = 0; (t == null || t.getArrivalMicros() <= floorMicros) && System.nanoTime() < until; i++) {
+      f.purchase("shoes", "user-" + i, "r-" + i, 1);
+      t = second.pollTicket(50);
+    }
+    assertTrue(t != null && t.getArrivalMicros() > floorMicros, "stamped above the floor " + floorMicros + ": " + t);
+  }
+
   private static void decide(FakeArbiter.Stream stream, flashsale.v1.PurchaseDecision... decisions) {
     stream.send(SequenceResponse.newBuilder()
         .setDecisionBatch(DecisionBatch.newBuilder().addAllDecisions(List.of(decisions))).build());

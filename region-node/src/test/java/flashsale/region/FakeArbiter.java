@@ -56,6 +56,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   volatile boolean silent;
   /** While set, every new stream is refused with NOT_LEADER naming this {@code host:port}. */
   volatile String standbyFor;
+  /** The stamp floor each welcome names (0: none). */
+  volatile long stampFloorMicros;
   final AtomicInteger refused = new AtomicInteger();
 
   @Override
@@ -77,7 +79,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     }
     Stream stream = new Stream(out, () -> silent);
     stream.send(SequenceResponse.newBuilder()
-        .setWelcome(ArbiterWelcome.newBuilder().setArbiterId("fake").setMaxClockSkewMicros(10_000))
+        .setWelcome(ArbiterWelcome.newBuilder().setArbiterId("fake").setMaxClockSkewMicros(10_000)
+            .setStampFloorMicros(stampFloorMicros))
         .build());
     announced.values().forEach(e -> stream.send(SequenceResponse.newBuilder()
         .setEventAnnouncement(EventAnnouncement.newBuilder().setEvent(e)).build()));
@@ -197,6 +200,17 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
         if (r.getKindCase() == kind) return r;
       }
       throw new AssertionError("no " + kind + " within " + WAIT);
+    }
+
+    /** The next ticket within {@code waitMs}, skipping other messages; null if none came. */
+    Ticket pollTicket(long waitMs) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+      while (unreadTickets.isEmpty()) {
+        SequenceRequest r = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (r == null) return null;
+        if (r.hasTicketBatch()) unreadTickets.addAll(r.getTicketBatch().getTicketsList());
+      }
+      return unreadTickets.removeFirst();
     }
 
     /** The next ticket, skipping watermarks and clock traffic. */

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * What every {@link ArbiterStore} must do, as its users see it. Subclasses supply the store over
  * empty state.
  */
-public abstract class ArbiterStoreContract implements ReservationStoreContract, AuctionStoreContract {
+public abstract class ArbiterStoreContract
+    implements ReservationStoreContract, AuctionStoreContract, RegionNodeStoreContract {
   protected ArbiterStore store;
 
   @Override

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Switches a node between leader and standby. Called on the leadership thread, it never blocks
- * there: recovery runs on its own "recovery" thread. Elected: a fresh sequencer for the term, then
- * every live event (the store's live index) claimed under the term's epoch and loaded from its
- * constant-size head, and only once the term is
- * recovered the loop admits region streams and the gate opens. Deposed: the gate closes, the loop
+ * there: recovery runs on its own "recovery" thread. Elected: a fresh sequencer for the term, the
+ * recorded region nodes to wait for, then every live event (the store's live index) claimed under
+ * the term's epoch and loaded from its constant-size head, and only once the term is recovered the
+ * loop admits region streams and the gate opens. Deposed: the gate closes, the loop
  * refuses and ends every region stream with NOT_LEADER naming the leader, and the term's sequencer
  * with everything it had not persisted is dropped. Loop tasks are posted from the leadership
  * thread, so a term's "admit" and "refuse" reach the loop in the order they happened.
@@ -72,6 +72,9 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     long startNanos = System.nanoTime();
     try {
       led.join();
+      // Every named region node an earlier leader welcomed is waited for until it speaks or times out.
+      java.util.List<String> nodes = store.regionNodes();
+      loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
       int count = 0;
       // Only live events (the store's live index): finished ones are served from the store and never read here.
       var live = store.listLiveEvents();

@@ -49,6 +49,23 @@ public sealed interface Effect {
    */
   record EventFinished(String eventId) implements Effect {}
 
+  /**
+   * Welcome this region node's current stream. It stamps nothing at or below {@code stampFloorMicros}
+   * from now on: what it already promised, and the latest stamp released in an event its region
+   * sells ({@link Long#MIN_VALUE} for none), so no ticket it stamps after the welcome is late.
+   */
+  record WelcomeRegionNode(String source, long stampFloorMicros) implements Effect {}
+
+  /**
+   * A named region node the store does not hold yet wants its welcome: record it ({@code
+   * ArbiterStore.recordRegionNode}), retrying until it is durable, then report back with {@link
+   * Sequencer#regionNodeRecorded}. Every later leader then waits for it.
+   */
+  record RecordRegionNode(String source) implements Effect {}
+
+  /** A recorded region node went silent past the region timeout: forget it in the store (once, best effort). */
+  record ForgetRegionNode(String source) implements Effect {}
+
   /** The region broke the protocol: close its stream with FAILED_PRECONDITION. */
   record CutOffRegion(String region, String reason) implements Effect {}
 

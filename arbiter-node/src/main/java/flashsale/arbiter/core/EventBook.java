@@ -87,6 +87,11 @@ final class EventBook {
     return spec.sellsIn(region);
   }
 
+  /** The stamp of the latest ticket released in order; {@link Long#MIN_VALUE} before any. A ticket at or below it is late. */
+  long releasedMicros() {
+    return lastReleased == null ? Long.MIN_VALUE : lastReleased.stampMicros();
+  }
+
   /**
    * A node of one of the event's regions is known from now on: it gets its own queue, and the
    * frontier waits for it too (until it times out like a silent region). Rare (a node's first

@@ -37,6 +37,13 @@ final class RegionCursor {
   private long lastHeardMicros;
   private boolean timedOut;
   private long timeouts;
+  /** A named node this term recorded in the store: it may be welcomed. */
+  private boolean recorded;
+  /** As far as this term knows, the store holds this node (recorded, or read at recovery): forgotten on a timeout. */
+  private boolean inStore;
+  private boolean recording;
+  /** The current stream waits for its welcome until the node is recorded. */
+  private boolean welcomeDue;
 
   RegionCursor(String source, long nowMicros) {
     this.source = source;
@@ -115,6 +122,50 @@ final class RegionCursor {
 
   void disconnect() {
     connected = false;
+    welcomeDue = false;
+  }
+
+  /**
+   * True when this node's welcome must wait for it to be recorded: a named node the store does not
+   * hold. The welcome is then due, and {@link #startRecording} says whether to ask for the write.
+   */
+  boolean welcomeWaitsForRecord() {
+    if (node.isEmpty() || recorded) return false;
+    welcomeDue = true;
+    return true;
+  }
+
+  /** True when a record of this named node should be written now (none is under way and it is not held). */
+  boolean startRecording() {
+    if (node.isEmpty() || recorded || recording) return false;
+    recording = true;
+    return true;
+  }
+
+  /**
+   * The store held this node when this term began: it is waited for, but its first welcome in this
+   * term still waits for this term's own record, since an earlier leader's forget may land after the read.
+   */
+  void heldByStore() {
+    inStore = true;
+  }
+
+  /** This term recorded the node; true when its current stream's welcome was waiting for that. */
+  boolean recordedNow() {
+    recorded = true;
+    inStore = true;
+    recording = false;
+    boolean due = welcomeDue && connected;
+    welcomeDue = false;
+    return due;
+  }
+
+  /** True when the store held this node and it should be forgotten now (it timed out). */
+  boolean forgetRecord() {
+    if (!inStore) return false;
+    inStore = false;
+    recorded = false;
+    return true;
   }
 
   /** Why a ticket stamped so breaks the protocol on this stream, or null when it does not. */

@@ -6,12 +6,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 /**
  * The sequencer's cursors, one per stream source: a region's unnamed node (keyed by the region) or
  * a named node ({@code region/node}); a region may run several nodes. Also keeps the placeholder
  * rule: a region no node has spoken for is waited for through its unnamed cursor, which a named
- * node's first word supersedes (see {@link RegionCursor#placeholderOnly}).
+ * node's first word supersedes (see {@link RegionCursor#placeholderOnly}). And the join rule: a
+ * node is welcomed with a stamp floor above everything already released in its region's events,
+ * and a named node only once the store holds it, so every later leader waits for it.
  */
 final class RegionNodes {
   /** By source key, so a region's unnamed cursor and its named nodes sort together. */
@@ -50,6 +53,57 @@ final class RegionNodes {
     }
     if (nodes.isEmpty()) nodes.add(cursor(region, nowMicros, joined));
     return nodes;
+  }
+
+  /**
+   * A stream of {@code source} opened: its welcome at once, or first its record (a named node the
+   * store does not hold). The cursor is new or back from a timeout, or it was waited for already,
+   * so the frontier holds until it speaks.
+   *
+   * @param releasedIn per region, the latest stamp released in its events ({@link Long#MIN_VALUE} for none)
+   */
+  List<Effect> connected(String source, long nowMicros, Consumer<RegionCursor> joined, ToLongFunction<String> releasedIn) {
+    RegionCursor cursor = cursor(source, nowMicros, joined);
+    cursor.connect();
+    List<Effect> effects = new ArrayList<>();
+    heard(cursor, nowMicros, "reconnected", effects);
+    if (!cursor.welcomeWaitsForRecord()) {
+      effects.add(welcome(cursor, releasedIn));
+    } else if (cursor.startRecording()) {
+      effects.add(new Effect.RecordRegionNode(source));
+    }
+    return effects;
+  }
+
+  /** The store holds {@code source} now: its current stream's welcome, if that waited for it. */
+  List<Effect> recorded(String source, ToLongFunction<String> releasedIn) {
+    RegionCursor cursor = bySource.get(source);
+    return cursor != null && cursor.recordedNow() ? List.of(welcome(cursor, releasedIn)) : List.of();
+  }
+
+  /** Named nodes an earlier leader recorded: each is waited for until it speaks or times out. */
+  void recordedBefore(List<String> sources, long nowMicros, Consumer<RegionCursor> joined) {
+    for (String source : sources) {
+      if (!flashsale.sale.StreamSource.nodeOf(source).isEmpty()) cursor(source, nowMicros, joined).heldByStore();
+    }
+  }
+
+  /**
+   * The node stamps nothing at or below the floor: above its own promise and above every released
+   * ticket of its region's events, so none of its tickets arrives behind the order.
+   */
+  private static Effect welcome(RegionCursor cursor, ToLongFunction<String> releasedIn) {
+    long floorMicros = Math.max(cursor.spoken() ? cursor.watermarkMicros() : Long.MIN_VALUE,
+        releasedIn.applyAsLong(cursor.region()));
+    return new Effect.WelcomeRegionNode(cursor.source(), floorMicros);
+  }
+
+  /** {@code cursor} was heard: one left out for silence rejoins the frontier, and a named one is recorded again. */
+  void heard(RegionCursor cursor, long nowMicros, String how, List<Effect> effects) {
+    if (!cursor.heard(nowMicros)) return;
+    effects.add(new Effect.RegionExclusion(cursor.source(), false, "region " + cursor.source() + " " + how
+        + ": rejoins the frontier"));
+    if (cursor.startRecording()) effects.add(new Effect.RecordRegionNode(cursor.source()));
   }
 
   /** {@code cursor} spoke: a named node's first word supersedes its region's placeholder. */

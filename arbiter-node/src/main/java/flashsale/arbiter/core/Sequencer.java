@@ -92,11 +92,38 @@ public final class Sequencer {
 
   /**
    * A region node opened a new stream. Stamps on the new stream may restart below the last one's.
-   * A node first known now joins the frontier of every event its region sells.
+   * A node first known now joins the frontier of every event its region sells, and one back after
+   * a timeout is waited for again: either way the frontier holds until it speaks. Its welcome
+   * ({@link Effect.WelcomeRegionNode}) names the floor it stamps above, so none of its tickets is
+   * late; a named node the store does not hold is recorded first ({@link Effect.RecordRegionNode}),
+   * so no later leader can pass its stamps without waiting for it.
    */
   public List<Effect> regionConnected(String region, long nowMicros) {
-    cursor(region, nowMicros).connect();
+    return regions.connected(region, nowMicros, this::joinEvents, this::releasedIn);
+  }
+
+  /** The store holds the named node {@code source} ({@link Effect.RecordRegionNode}): its stream may be welcomed. */
+  public List<Effect> regionNodeRecorded(String source, long nowMicros) {
+    return regions.recorded(source, this::releasedIn);
+  }
+
+  /**
+   * The named nodes the store holds, read by a new leader before it admits streams: each is waited
+   * for from now on, like a region that has not spoken, until it speaks or times out. Each one's
+   * first welcome in this term still waits for this term's own record.
+   */
+  public List<Effect> regionNodesRecorded(List<String> sources, long nowMicros) {
+    regions.recordedBefore(sources, nowMicros, this::joinEvents);
     return List.of();
+  }
+
+  /** The stamp of the latest ticket released in any event {@code region} sells; {@link Long#MIN_VALUE} for none. */
+  private long releasedIn(String region) {
+    long micros = Long.MIN_VALUE;
+    for (EventBook book : events.values()) {
+      if (book.sellsIn(region)) micros = Math.max(micros, book.releasedMicros());
+    }
+    return micros;
   }
 
   /**
@@ -121,6 +148,7 @@ public final class Sequencer {
       if (!cursor.timesOut(nowMicros, config.regionTimeoutMicros())) continue;
       effects.add(new Effect.RegionExclusion(cursor.source(), true, "region " + cursor.source() + " silent for "
           + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));
+      if (cursor.forgetRecord()) effects.add(new Effect.ForgetRegionNode(cursor.source())); // later leaders need not wait
       release(cursor, nowMicros, effects);
     }
     finishEnded(nowMicros, effects);
@@ -307,9 +335,7 @@ public final class Sequencer {
 
   private void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
     regions.spoke(cursor);
-    if (cursor.heard(nowMicros)) {
-      effects.add(new Effect.RegionExclusion(cursor.source(), false, "region " + cursor.source() + " spoke again: rejoins the frontier"));
-    }
+    regions.heard(cursor, nowMicros, "spoke again", effects);
   }
 
   private RegionCursor connected(String region) {

@@ -32,7 +32,10 @@ public final class SequencerRunner {
 
   /** Where the effects go (region streams), and what the adapters count. */
   public interface Outlet {
-    /** Every effect but {@link Effect.PersistBatch}, in the order the sequencer returned them. */
+    /**
+     * Every effect but the store writes ({@link Effect.PersistBatch}, {@link Effect.PersistAuctionClose},
+     * {@link Effect.RecordRegionNode}, {@link Effect.ForgetRegionNode}), in the order the sequencer returned them.
+     */
     void carryOut(Effect effect);
 
     /** The store fenced a write made under {@code epoch}: the term has ended already. */
@@ -43,6 +46,14 @@ public final class SequencerRunner {
     default void refused() {}
 
     default void persistFailed() {}
+
+    /**
+     * True while this node still holds the lease by its own clock. A region node is forgotten in the
+     * store only then: a deposed leader's forget could land after a later leader read the store.
+     */
+    default boolean holdsLease() {
+      return true;
+    }
   }
 
   private final ArbiterStore store;
@@ -109,6 +120,8 @@ public final class SequencerRunner {
       switch (effect) {
         case Effect.PersistBatch p -> persist(p.batch(), term, 1, loop.nanoTime());
         case Effect.PersistAuctionClose c -> persistClose(c.close(), term, 1);
+        case Effect.RecordRegionNode r -> recordNode(r.source(), term, 1);
+        case Effect.ForgetRegionNode f -> forgetNode(f.source());
         case Effect.EventFinished f -> {
           log.info("event finished event={} sequencedEvents={}", f.eventId(), sequencer.eventCount());
           outlet.carryOut(f);
@@ -153,6 +166,34 @@ public final class SequencerRunner {
         }, delayMs);
       }
     }));
+  }
+
+  /**
+   * A node is welcomed only once the store holds it, so the write is retried until it is durable
+   * (or the term ends). Writes of one node go out in the order asked, and a forget is never retried,
+   * so no forget lands after a later record.
+   */
+  private void recordNode(String source, long recordTerm, int attempt) {
+    store.recordRegionNode(source).whenComplete((ok, error) -> loop.execute(() -> {
+      if (recordTerm != term) return;
+      if (error == null) {
+        apply(s -> s.regionNodeRecorded(source, nowMicros()));
+        return;
+      }
+      long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
+      log.warn("recording region node failed source={} attempt={}: {}; retrying in {} ms", source, attempt, error, delayMs);
+      loop.schedule(() -> {
+        if (recordTerm == term) recordNode(source, recordTerm, attempt + 1);
+      }, delayMs);
+    }));
+  }
+
+  /** Best effort: a node left recorded costs a later leader one region timeout of waiting for it. */
+  private void forgetNode(String source) {
+    if (!outlet.holdsLease()) return;
+    store.forgetRegionNode(source).whenComplete((ok, error) -> {
+      if (error != null) log.warn("forgetting region node failed source={}: {}", source, error.toString());
+    });
   }
 
   private void failed(DecisionBatch batch, long batchTerm, long batchEpoch, int attempt, long builtNanos, Throwable cause) {

@@ -52,6 +52,7 @@ public final class RegionSessions {
   private Supplier<? extends Throwable> refusal;
   private BooleanSupplier leading = () -> true;
   private Supplier<? extends Throwable> notLeading = () -> new IllegalStateException("not leading");
+  private flashsale.v1.ArbiterWelcome welcome = flashsale.v1.ArbiterWelcome.getDefaultInstance();
 
   /**
    * Also refuse a new stream whenever {@code leading} is false at its hello (a leader paused past
@@ -80,6 +81,33 @@ public final class RegionSessions {
           "replaced by a newer stream of the same region node " + session.source()));
     }
     return true;
+  }
+
+  /** True while streams are welcome here: this node leads, has recovered, and holds the lease by its own clock. */
+  boolean admitting() {
+    return refusal == null && leading.getAsBoolean();
+  }
+
+  /** What every welcome says besides the node's stamp floor (this arbiter's id, its clock bound). */
+  void welcomeWith(flashsale.v1.ArbiterWelcome welcome) {
+    this.welcome = welcome;
+  }
+
+  /**
+   * Welcomes the node's current stream, with the floor it stamps above. A welcome that waited for
+   * the node's record is not sent once this arbiter no longer leads: the stream is ended instead,
+   * since a leader elected meanwhile may have read the store before the record.
+   */
+  void welcome(String source, long stampFloorMicros) {
+    Session s = byRegion.get(source);
+    if (s == null) return;
+    if (!admitting()) {
+      byRegion.remove(source, s);
+      closeQuietly(s, (refusal != null ? refusal : notLeading).get());
+      return;
+    }
+    send(source, SequenceResponse.newBuilder()
+        .setWelcome(welcome.toBuilder().setStampFloorMicros(Math.max(0, stampFloorMicros))).build());
   }
 
   /** This node leads (and has recovered): streams are welcome from now on. */

@@ -4,7 +4,6 @@ import flashsale.arbiter.events.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions.Session;
 import flashsale.sale.Ticket;
 import flashsale.security.Principal;
-import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.ClockReply;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
@@ -36,7 +35,6 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private final SequencerLoop loop;
   private final RegionSessions sessions;
   private final EventRegistry events;
-  private final ArbiterWelcome welcome;
   /** Who opened the stream: its hello may name only the region its certificate names. */
   private final Principal caller;
   private Session session;
@@ -47,14 +45,12 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       SequencerLoop loop,
       RegionSessions sessions,
       EventRegistry events,
-      ArbiterWelcome welcome,
       Principal caller) {
     this.caller = caller;
     this.out = new SerializedObserver<>(out);
     this.loop = loop;
     this.sessions = sessions;
     this.events = events;
-    this.welcome = welcome;
   }
 
   @Override
@@ -107,9 +103,9 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     loop.execute(
         () -> {
           if (!sessions.open(s)) return;
-          sessions.send(source, SequenceResponse.newBuilder().setWelcome(welcome).build());
           for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
           loop.inputNow(q -> q.regionNodesExpected(region, siblings, loop.nowMicros()));
+          // Welcomes the node (Effect.WelcomeRegionNode) at once, or once the store holds a new named node.
           loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
           sessions.sendRegionMembers(region);
           announceSoldOut(source);

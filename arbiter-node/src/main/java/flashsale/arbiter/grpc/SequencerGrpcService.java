@@ -25,7 +25,6 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   private final flashsale.store.ArbiterStore store;
   private final RegionSessions sessions;
   private final EventRegistry events;
-  private final ArbiterWelcome welcome;
   /** Registry first, then the store (see {@link flashsale.arbiter.events.EventCatalog#findOrLoad}). */
   private final java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader;
   /** A decision's order after the win; null when the store keeps no orders. */
@@ -57,12 +56,12 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
     this.store = store;
     this.sessions = sessions;
     this.events = events;
-    this.welcome = welcome;
+    sessions.welcomeWith(welcome); // each node's welcome adds its stamp floor
   }
 
   @Override
   public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
-    return new RegionStream(out, loop, sessions, events, welcome, AuthInterceptor.current());
+    return new RegionStream(out, loop, sessions, events, AuthInterceptor.current());
   }
 
   @Override

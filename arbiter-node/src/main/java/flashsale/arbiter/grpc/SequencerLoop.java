@@ -222,6 +222,9 @@ public final class SequencerLoop implements AutoCloseable {
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
         case Effect.AnnounceAuctionClose a -> sessions.announceAuctionClose(a.close());
         case Effect.AuctionStandingChanged a -> sessions.announceAuctionStanding(a.eventId(), a.standing());
+        case Effect.WelcomeRegionNode w -> sessions.welcome(w.source(), w.stampFloorMicros());
+        case Effect.RecordRegionNode r -> throw new IllegalStateException("the runner records region nodes itself: " + r);
+        case Effect.ForgetRegionNode f -> throw new IllegalStateException("the runner forgets region nodes itself: " + f);
       }
     }
 
@@ -245,6 +248,11 @@ public final class SequencerLoop implements AutoCloseable {
     @Override
     public void persistFailed() {
       metrics.persistFailed();
+    }
+
+    @Override
+    public boolean holdsLease() {
+      return sessions.admitting();
     }
   }
 

@@ -96,12 +96,18 @@ public final class ArbiterStream<D> {
       this.gen = gen;
     }
 
-    public void welcomed(String arbiterId, long maxClockSkewMicros) {
+    /**
+     * The arbiter admitted this stream: from now on nothing is stamped at or below {@code
+     * stampFloorMicros} (0 for no floor), and the core takes purchases.
+     */
+    public void welcomed(String arbiterId, long maxClockSkewMicros, long stampFloorMicros) {
       if (!heard(gen)) return;
       welcomed = true;
+      core.welcomed(stampFloorMicros);
       backoff.reset();
       failuresThisRound = 0;
-      log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={}", arbiterId, region, maxClockSkewMicros);
+      log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={}", arbiterId, region,
+          maxClockSkewMicros, stampFloorMicros);
     }
 
     public void clockReply(long originMicros, long receiveMicros, long transmitMicros) {
@@ -166,6 +172,7 @@ public final class ArbiterStream<D> {
     this.settings = settings;
     this.inbound = inbound;
     this.backoff = new ReconnectBackoff(settings.reconnectMinMs(), settings.reconnectMaxMs(), random);
+    core.awaitWelcome(); // from the start: nothing is stamped before an arbiter said what it will still rank
   }
 
   /** Opens the stream and starts the heartbeat, probe and silence timers (on the loop). */

@@ -32,6 +32,8 @@ public final class RegionCore {
   private final StampUncertainty uncertainty;
   private final BuyerLimits limits;
   private LongSupplier unstampedReads = () -> Long.MAX_VALUE;
+  /** Linked to an arbiter and not yet welcomed by one: new purchases are refused (see {@link #awaitWelcome}). */
+  private boolean awaitingWelcome;
 
   /** A buyer's view of one event. */
   public record EventView(EventSpec spec, SaleState state, OptionalLong soldOutMicros) {}
@@ -103,6 +105,10 @@ public final class RegionCore {
     if (spec == null) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.EVENT_NOT_FOUND, "no event " + req.eventId()));
     }
+    if (awaitingWelcome) {
+      return new PurchaseResult.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE,
+          "region " + region + " has not been welcomed by an arbiter yet; retry shortly"));
+    }
     Optional<Failure> limited = limits.admit(req.userId(), clientAddress, arrivalMicros);
     if (limited.isPresent()) return new PurchaseResult.Failed(limited.get());
     if (clockEstimate.flagged()) {
@@ -132,6 +138,25 @@ public final class RegionCore {
   /** A GetEvent from {@code clientAddress}: counted against the address's rate limit. */
   public Optional<Failure> admitLookup(String clientAddress) {
     return limits.admitLookup(clientAddress, clock.nowMicros());
+  }
+
+  /**
+   * This node sells through an arbiter stream: until the first welcome, new purchases are refused
+   * with a retryable ARBITER_UNAVAILABLE (health says NOT_SERVING meanwhile). No arbiter knows the
+   * node yet, so a ticket stamped now could land behind what is already released.
+   */
+  public void awaitWelcome() {
+    awaitingWelcome = true;
+  }
+
+  /**
+   * An arbiter welcomed this node: it stamps nothing at or below {@code stampFloorMicros} from now
+   * on (what it already promised, and the latest stamp released in its region's events), and takes
+   * purchases. A node whose clock trails the floor stamps just above it until the clock passes it.
+   */
+  public void welcomed(long stampFloorMicros) {
+    if (stampFloorMicros > 0) clock.raiseFloor(stampFloorMicros); // 0: the arbiter released nothing here yet
+    awaitingWelcome = false;
   }
 
   public List<Completion> decisionsArrived(List<Decision> decisions) {

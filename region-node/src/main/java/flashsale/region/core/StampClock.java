@@ -33,7 +33,12 @@ public final class StampClock {
     return lastMicros;
   }
 
-  /** The last stamp handed out, {@link Long#MIN_VALUE} before the first. */
+  /** No later stamp is at or below {@code floorMicros} (what the arbiter will still rank from this region). */
+  public void raiseFloor(long floorMicros) {
+    lastMicros = Math.max(lastMicros, floorMicros);
+  }
+
+  /** The last stamp handed out (or the floor raised), {@link Long#MIN_VALUE} before the first. */
   public long lastMicros() {
     return lastMicros;
   }

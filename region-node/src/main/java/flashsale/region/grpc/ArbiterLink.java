@@ -126,7 +126,8 @@ public final class ArbiterLink {
     public void onNext(SequenceResponse message) {
       switch (message.getKindCase()) {
         case WELCOME -> {
-          core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros());
+          core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros(),
+              message.getWelcome().getStampFloorMicros());
           core.message(message); // the sale's side learns of the new stream too
         }
         case REGION_MEMBERS -> core.regionMembers(message.getRegionMembers().getNodeIdsList());

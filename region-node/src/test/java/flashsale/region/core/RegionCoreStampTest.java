@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flashsale.sale.ErrorReason;
 import flashsale.sale.Ticket;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Test;
  * A purchase read off the socket at t keeps t as its stamp although it reaches the region loop
  * later: watermarks taken meanwhile stay below it, and when another stamp did get ahead of it, the
  * push is added to its error bound, so the true arrival stays inside [stamp - bound, stamp + bound].
+ * A node linked to an arbiter stamps nothing before its first welcome, and nothing at or below the
+ * floor a welcome names.
  */
 class RegionCoreStampTest {
 
@@ -48,5 +51,26 @@ class RegionCoreStampTest {
     assertTrue(t.stampMicros() > readAt);
     assertTrue(t.stampMicros() - t.errorBoundMicros() <= readAt,
         "read at " + readAt + ", stamped " + t.stampMicros() + " +- " + t.errorBoundMicros());
+  }
+
+  @Test
+  void aLinkedNodeRefusesPurchasesUntilItsFirstWelcomeThenStampsAboveTheFloor() {
+    FakeClock clock = new FakeClock(1_500_000);
+    RegionCore core = new RegionCore(Specs.REGION, 100, 1000, clock, new StampUncertainty(100, 500, 0));
+    core.eventAnnounced(open("shoes"));
+    core.awaitWelcome();
+    var refused = assertInstanceOf(PurchaseResult.Failed.class, core.purchase(buy("shoes", "alice", "r1", 1)));
+    assertEquals(ErrorReason.ARBITER_UNAVAILABLE, refused.failure().reason(), "retryable: no arbiter ranks it yet");
+
+    core.welcomed(1_502_000); // the arbiter released a ticket stamped 2 ms ahead of this node's clock
+    Ticket t = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
+    assertEquals(1_502_001, t.stampMicros(), "stamped just above the floor, so it is not behind the order");
+    assertTrue(core.nextStamp() > t.stampMicros());
+    clock.advance(5_000);
+    Ticket later = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "bob", "r2", 1))).ticket();
+    assertEquals(1_505_000, later.stampMicros(), "once its clock passes the floor, the clock stamps again");
+
+    core.welcomed(0); // a later welcome with no floor (nothing released) changes nothing
+    assertTrue(core.nextStamp() > later.stampMicros());
   }
 }

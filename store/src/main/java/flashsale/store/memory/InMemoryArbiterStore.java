@@ -31,6 +31,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   private final Map<String, EventState> events = new HashMap<>(); // guarded by lock
   /** Create request id to the event it created. */
   private final Map<String, String> createRequests = new HashMap<>(); // guarded by lock
+  private final java.util.Set<String> regionNodes = new java.util.LinkedHashSet<>(); // guarded by lock
 
   @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
@@ -121,6 +122,29 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   public EventHead loadHead(String eventId) {
     synchronized (lock) {
       return require(eventId).head();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> recordRegionNode(String source) {
+    synchronized (lock) {
+      regionNodes.add(source);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> forgetRegionNode(String source) {
+    synchronized (lock) {
+      regionNodes.remove(source);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public List<String> regionNodes() {
+    synchronized (lock) {
+      return List.copyOf(regionNodes);
     }
   }
 

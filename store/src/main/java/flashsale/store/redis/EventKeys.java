@@ -15,6 +15,12 @@ record EventKeys(String eventId) {
    */
   static final String CREATE_REQUESTS = "fs:create-requests";
 
+  /**
+   * Set: the named region nodes ({@code region/node}) a new leader waits for. Spans events, so it is
+   * written outside functions, one command at a time.
+   */
+  static final String REGION_NODES = "fs:region-nodes";
+
   /** The event's Redis Cluster slot: its keys' and its index entries'. */
   int slot() {
     return SlotTags.slotOf(meta());

@@ -189,6 +189,28 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public CompletableFuture<Void> recordRegionNode(String source) {
+    return regionNodeWrite(source, redis.sadd(EventKeys.REGION_NODES, source.getBytes(UTF_8)));
+  }
+
+  @Override
+  public CompletableFuture<Void> forgetRegionNode(String source) {
+    return regionNodeWrite(source, redis.srem(EventKeys.REGION_NODES, source.getBytes(UTF_8)));
+  }
+
+  private CompletableFuture<Void> regionNodeWrite(String source, CompletionStage<Long> write) {
+    return write.toCompletableFuture().handleAsync((changed, failure) -> {
+      if (failure != null) throw new IllegalStateException("writing region node " + source + " failed: " + failure, failure);
+      return null;
+    }, callbacks);
+  }
+
+  @Override
+  public List<String> regionNodes() {
+    return await("*", redis.smembers(EventKeys.REGION_NODES)).stream().map(b -> new String(b, UTF_8)).toList();
+  }
+
+  @Override
   public Optional<AuctionClose> findAuctionClose(String eventId) {
     EventKeys keys = new EventKeys(eventId);
     var fields = await(eventId, redis.hmget(keys.meta(), "auction_close_micros", "auction_winners"));

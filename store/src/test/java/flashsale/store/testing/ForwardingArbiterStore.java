@@ -36,6 +36,21 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public CompletableFuture<Void> recordRegionNode(String source) {
+    return delegate.recordRegionNode(source);
+  }
+
+  @Override
+  public CompletableFuture<Void> forgetRegionNode(String source) {
+    return delegate.forgetRegionNode(source);
+  }
+
+  @Override
+  public List<String> regionNodes() {
+    return delegate.regionNodes();
+  }
+
+  @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
     return delegate.createEvent(requestId, spec);
   }

@@ -120,6 +120,8 @@ final class SimArbiter {
     events.clear();
     runner.lead(new Sequencer(config), epoch);
     orders.lead(epoch);
+    List<String> nodes = store.regionNodes(); // every named node an earlier leader welcomed is waited for
+    runner.apply(q -> q.regionNodesRecorded(nodes, runner.nowMicros()));
     recoveringEpoch = epoch;
     List<EventSpec> live = store.listLiveEvents();
     recover(epoch, new ArrayList<>(live), storeMicros);
@@ -240,11 +242,10 @@ final class SimArbiter {
     stream.session = session;
     Session old = sessions.put(region, session);
     if (old != null) old.stream().endFromArbiter(End.failed("replaced by a newer stream of the same region"));
-    stream.down(new Down.Welcome(name, config.maxClockSkewMicros()));
     for (EventSpec spec : events.values()) stream.down(new Down.Announcement(spec));
     String regionName = flashsale.sale.StreamSource.regionOf(region);
     runner.apply(q -> q.regionNodesExpected(regionName, siblings, runner.nowMicros()));
-    runner.apply(q -> q.regionConnected(region, runner.nowMicros()));
+    runner.apply(q -> q.regionConnected(region, runner.nowMicros())); // welcomes it, at once or once recorded
     List<String> members = sessions.keySet().stream().filter(k -> flashsale.sale.StreamSource.regionOf(k).equals(regionName))
         .map(flashsale.sale.StreamSource::nodeOf).filter(n -> !n.isEmpty()).toList();
     for (String k : List.copyOf(sessions.keySet())) {
@@ -263,6 +264,18 @@ final class SimArbiter {
     if (s != null && sessions.remove(s.region(), s)) {
       runner.apply(q -> q.regionDisconnected(s.region(), runner.nowMicros()));
     }
+  }
+
+  /** As {@code RegionSessions.welcome}: a welcome that waited for the node's record is not sent once the lease moved. */
+  private void welcome(String region, long stampFloorMicros) {
+    Session s = sessions.get(region);
+    if (s == null) return;
+    if (!admitting()) {
+      sessions.remove(region);
+      s.stream().endFromArbiter(notLeader());
+      return;
+    }
+    s.stream().down(new Down.Welcome(name, config.maxClockSkewMicros(), Math.max(0, stampFloorMicros)));
   }
 
   private void send(String region, Down message) {
@@ -299,6 +312,9 @@ final class SimArbiter {
         case Effect.PersistAuctionClose c -> throw new IllegalStateException("the runner persists auction closes itself: " + c);
         case Effect.AnnounceAuctionClose a -> {} // checked by the oracle: told only once stored
         case Effect.AuctionStandingChanged a -> {} // for watchers; the simulated regions have none
+        case Effect.WelcomeRegionNode w -> welcome(w.source(), w.stampFloorMicros());
+        case Effect.RecordRegionNode r -> throw new IllegalStateException("the runner records region nodes itself: " + r);
+        case Effect.ForgetRegionNode f -> throw new IllegalStateException("the runner forgets region nodes itself: " + f);
       }
     }
 
@@ -321,6 +337,11 @@ final class SimArbiter {
     @Override
     public void refused() {
       oracle.count("batches refused and decided again");
+    }
+
+    @Override
+    public boolean holdsLease() {
+      return leading() && knownLeader.get().equals(name);
     }
   }
 }

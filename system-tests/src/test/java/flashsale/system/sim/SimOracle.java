@@ -30,8 +30,10 @@ import java.util.TreeMap;
  *   <li>in-order decisions follow the global order: none is decided after a ticket whose whole
  *       uncertainty interval lies after its own (a near-tie may go either way), except a loss to
  *       an empty stock;
- *   <li>a ticket is decided late (behind what was already ranked) only if its region was left out
- *       for silence, its clock was bad, or it is a second copy of its request;
+ *   <li>a ticket is decided late (behind what was already ranked) only if its region node was left
+ *       out for silence, its clock was bad, or it is a second copy of its request (a node's join or
+ *       a leader change is no excuse);
+ *   <li>a named region node is welcomed only once the store holds it, so every later leader waits for it;
  *   <li>a well-behaved region is never cut off, and only a region with a bad clock is refused;
  *   <li>no arbiter's counters run ahead of the store;
  *   <li>an auction: every stored answer is the one its own replay of the rule gives (so no accepted
@@ -166,16 +168,6 @@ final class SimOracle {
     return auctions.values().stream().anyMatch(a -> !a.isClosed());
   }
 
-  /**
-   * Tickets a node of a several-node region stamped before it first reached an arbiter: no leader
-   * can know of such a node before it connects, so they may be late (a known limit).
-   */
-  private final Set<String> beforeFirstLink = new HashSet<>();
-
-  void stampedBeforeFirstLink(String eventId, String requestId) {
-    beforeFirstLink.add(key(eventId, requestId));
-  }
-
   /** A request sent again, through the same or another region. */
   void sentAgain(String eventId, String requestId) {
     sentAgain.add(key(eventId, requestId));
@@ -188,10 +180,6 @@ final class SimOracle {
   private void requireLateExplained(Decision d) {
     String region = d.ticket().source(); // silence and clocks are per node
     if (leftOut.contains(region) || badClockRegions.contains(region) || sentAgain.contains(key(d.eventId(), d.requestId()))) {
-      return;
-    }
-    if (beforeFirstLink.contains(key(d.eventId(), d.requestId()))) {
-      count("late tickets of a node stamped before it first reached an arbiter");
       return;
     }
     throw new AssertionError("late decision without a silent region, a bad clock or a second copy: " + d);
@@ -244,6 +232,14 @@ final class SimOracle {
       }
       case Effect.SendClockVerdict v -> {
         if (v.flagged()) count("clocks flagged");
+      }
+      case Effect.WelcomeRegionNode w -> {
+        // A named node is welcomed only once the store holds it, so every later leader waits for it.
+        boolean named = !flashsale.sale.StreamSource.nodeOf(w.source()).isEmpty();
+        if (named && !store.regionNodes().contains(w.source())) {
+          throw new AssertionError(arbiter.name + " welcomed " + w.source() + " before the store held it");
+        }
+        count(named ? "named nodes welcomed" : "unnamed nodes welcomed");
       }
       default -> {}
     }

@@ -42,13 +42,6 @@ final class SimRegionNode {
   private RegionCore core;
   private ArbiterStream<Down> link;
   private final Map<String, List<Call>> waiting = new HashMap<>();
-  /**
-   * Told of each ticket this node stamped before it ever heard an arbiter (event id, request id):
-   * set for a node of a region that runs several, whose arbiter cannot know of it before then.
-   */
-  java.util.function.BiConsumer<String, String> stampedBeforeFirstLink = (eventId, requestId) -> {};
-  /** This node has heard an arbiter on some stream (its welcome and announcements). */
-  private boolean everLinked;
   private int incarnation;
 
   SimRegionNode(String name, SimScheduler scheduler, SimClock clock, SimNet net, List<SimArbiter> arbiters,
@@ -113,7 +106,6 @@ final class SimRegionNode {
       }
       switch (core.purchase(buy, arrivalMicros)) {
         case PurchaseResult.Ticketed t -> {
-          if (!everLinked && !link.connected()) stampedBeforeFirstLink.accept(buy.eventId(), buy.requestId());
           waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
           link.send(t.ticket());
         }
@@ -130,7 +122,6 @@ final class SimRegionNode {
 
   /** The arbiter's sale messages, as {@code ArbiterInbound} applies them. */
   private void inbound(Down message) {
-    everLinked = true;
     switch (message) {
       case Down.Decisions d -> core.decisionsArrived(d.decisions()).forEach(this::complete);
       case Down.Announcement a -> core.eventAnnounced(a.spec());

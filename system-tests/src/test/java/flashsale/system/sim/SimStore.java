@@ -56,6 +56,35 @@ final class SimStore extends ForwardingArbiterStore {
     return reply;
   }
 
+  /** When the last region-node write lands: one connection, so they land in the order sent. */
+  private long nodeWriteLandsMicros;
+
+  /** A region node's record lands after a store round trip, or its request is lost (the leader retries). */
+  @Override
+  public CompletableFuture<Void> recordRegionNode(String source) {
+    return nodeWrite(() -> delegate.recordRegionNode(source));
+  }
+
+  @Override
+  public CompletableFuture<Void> forgetRegionNode(String source) {
+    return nodeWrite(() -> delegate.forgetRegionNode(source));
+  }
+
+  private CompletableFuture<Void> nodeWrite(Runnable write) {
+    CompletableFuture<Void> reply = new CompletableFuture<>();
+    if (random.nextInt(1000) < lossPerMille) {
+      oracle.count("store requests lost");
+      scheduler.after(5_000, () -> reply.completeExceptionally(new TimeoutException("store request lost")));
+      return reply;
+    }
+    nodeWriteLandsMicros = Math.max(nodeWriteLandsMicros + 1, scheduler.nowMicros() + 50 + random.nextLong(1_500));
+    scheduler.at(nodeWriteLandsMicros, () -> {
+      write.run();
+      scheduler.after(50 + random.nextLong(1_500), () -> reply.complete(null));
+    });
+    return reply;
+  }
+
   @Override
   public CompletableFuture<Void> persistAuctionClose(flashsale.sale.AuctionClose close, long fencingEpoch) {
     CompletableFuture<Void> written = delegate.persistAuctionClose(close, fencingEpoch);

@@ -51,8 +51,11 @@ final class SimWorkload {
     this.payments = new Random(new java.util.SplittableRandom(sim.seed ^ 0x9a7_3e47L).nextLong());
   }
 
-  /** Whether some regions run two nodes; off, each seed plans exactly what it planned before nodes existed. */
-  static final boolean REGION_NODES = Boolean.getBoolean("sim.regionNodes");
+  /**
+   * Whether some regions run two nodes (on by default; {@code -Dsim.regionNodes=false} turns it off,
+   * and each seed then plans exactly what it planned before nodes existed).
+   */
+  static final boolean REGION_NODES = Boolean.parseBoolean(System.getProperty("sim.regionNodes", "true"));
 
   void plan() {
     int arbiterCount = 1 + random.nextInt(3);
@@ -63,8 +66,7 @@ final class SimWorkload {
     }
     int regionCount = 2 + random.nextInt(3);
     for (int i = 0; i < regionCount; i++) {
-      // With -Dsim.regionNodes=true a region in three runs on two nodes behind its load balancer, each
-      // its own clock, link and stream (off by default: see the README's known limits for what it finds).
+      // A region in three runs on two nodes behind its load balancer, each its own clock, link and stream.
       int nodes = REGION_NODES && random.nextInt(3) == 0 ? 2 : 1;
       for (int n = 1; n <= nodes; n++) {
         String name = nodes == 1 ? "r" + i : flashsale.sale.StreamSource.key("r" + i, "n" + n);
@@ -72,7 +74,6 @@ final class SimWorkload {
         sim.net.link(name, 50 + random.nextLong(15_000), random.nextLong(2_000));
         SimRegionNode node = new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
             WholeSystemSimulation.LINK, random);
-        if (nodes > 1) node.stampedBeforeFirstLink = sim.oracle::stampedBeforeFirstLink;
         sim.regions.add(node);
       }
     }

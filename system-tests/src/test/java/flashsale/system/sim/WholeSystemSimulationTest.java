@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * Ten thousand seeded runs of the whole system on its production cores (see
  * {@link WholeSystemSimulation}), with every rule checked after every step, and every order write
  * of the events with a payment window checked by {@link SimOrderOracle}. {@code -Dsim.seeds=N}
- * runs N seeds from {@code -Dsim.first} (default 0); {@code -Dsim.seed=S} replays one. A failure
- * names its seed.
+ * runs N seeds from {@code -Dsim.first} (default 0); {@code -Dsim.seed=S} replays one;
+ * {@code -Dsim.regionNodes=false} runs every region on one node. A failure names its seed.
  */
 class WholeSystemSimulationTest {
   private static final Logger FLASHSALE = (Logger) LoggerFactory.getLogger("flashsale");
@@ -68,6 +68,9 @@ class WholeSystemSimulationTest {
           "order writes lost", "order write replies lost", "order writes fenced", "sold-out events ended all paid",
           "sold-out events ended with the waitlist spent")) {
         assertTrue(exercised.getOrDefault(fault, 0L) > 0, "no run exercised " + fault + ": " + exercised);
+      }
+      if (SimWorkload.REGION_NODES) {
+        assertTrue(exercised.getOrDefault("named nodes welcomed", 0L) > 0, "no region ran two nodes: " + exercised);
       }
     }
   }
