@@ -61,6 +61,12 @@ public final class EventCatalog {
     return register(stored).thenApply(ok -> stored);
   }
 
+  /** The event's stored terms after the win, if it has a payment window. Blocks on the store. */
+  public Optional<OrderTerms> terms(String eventId) {
+    OrderStore orderStore = orders;
+    return orderStore == null ? Optional.empty() : orderStore.findTerms(eventId);
+  }
+
   /** The event if this arbiter sequences it now; no store read. */
   public Optional<EventSpec> find(String eventId) {
     return events.find(eventId);

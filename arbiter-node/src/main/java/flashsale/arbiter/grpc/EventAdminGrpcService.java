@@ -133,11 +133,12 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
       } catch (RuntimeException e) {
         throw Failures.toStatus(e);
       }
-      out.onNext(eventResponse(spec, finished, auctionResult(spec)));
+      out.onNext(eventResponse(spec, finished, auctionResult(spec), paymentTerms(spec)));
       out.onCompleted();
       return;
     }
     Optional<flashsale.v1.AuctionResult> auction = auctionResult(spec); // off the loop thread
+    Optional<OrderTerms> terms = paymentTerms(spec);
     loop.query(q -> q.eventStatus(spec.eventId()))
         .whenComplete(
             (status, error) -> {
@@ -149,7 +150,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
                 out.onError(Errors.error(ErrorReason.NOT_LEADER, "event " + spec.eventId() + " is being rebuilt; retry"));
                 return;
               }
-              out.onNext(eventResponse(spec, status.get(), auction));
+              out.onNext(eventResponse(spec, status.get(), auction, terms));
               out.onCompleted();
             });
   }
@@ -164,8 +165,17 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     }
   }
 
+  /** The terms after the win as the store holds them (off the loop thread). */
+  private Optional<OrderTerms> paymentTerms(EventSpec spec) {
+    try {
+      return catalog.terms(spec.eventId());
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
+  }
+
   private EventAdminServiceGetEventResponse eventResponse(EventSpec spec, EventStatus st,
-      Optional<flashsale.v1.AuctionResult> auction) {
+      Optional<flashsale.v1.AuctionResult> auction, Optional<OrderTerms> terms) {
     var response =
         EventAdminServiceGetEventResponse.newBuilder()
             .setEvent(WireMapping.toProto(spec))
@@ -183,6 +193,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
                     .addAllSlots(WireMapping.slotStatus(spec, st.remainingBySlot())));
     st.soldOutMicros().ifPresent(c -> response.setSoldOutTime(Times.timestamp(c)));
     auction.ifPresent(response::setAuction);
+    terms.ifPresent(t -> response.setPaymentTerms(OrderTermsMapping.toProto(t)));
     return response.build();
   }
 

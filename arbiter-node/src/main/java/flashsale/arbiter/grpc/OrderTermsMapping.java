@@ -38,4 +38,11 @@ final class OrderTermsMapping {
     }
     return Optional.of(new OrderTerms(windowMicros, bound));
   }
+
+  /** The stored terms as GetEvent shows them. */
+  static flashsale.v1.PaymentTerms toProto(OrderTerms terms) {
+    return flashsale.v1.PaymentTerms.newBuilder()
+        .setPaymentWindow(flashsale.wire.Times.duration(terms.paymentWindowMicros()))
+        .setWaitlistBound(terms.waitlistBound()).build();
+  }
 }

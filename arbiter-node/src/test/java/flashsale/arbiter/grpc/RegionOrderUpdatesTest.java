@@ -167,4 +167,17 @@ class RegionOrderUpdatesTest {
     decide("drop", "a");
     assertEquals("drop", nextOrderUpdate().getEventId(), "no orders pushed for the event without a window");
   }
+
+  @Test
+  void getEventShowsThePaymentTermsOfAnEventWithAWindowOnly() {
+    createEvent("drop", true);
+    createEvent("plain", false);
+    var admin = EventAdminServiceGrpc.newBlockingStub(channel);
+    var drop = admin.getEvent(flashsale.v1.EventAdminServiceGetEventRequest.newBuilder().setEventId("drop").build());
+    assertTrue(drop.hasPaymentTerms());
+    assertEquals(60, drop.getPaymentTerms().getPaymentWindow().getSeconds());
+    assertEquals(1, drop.getPaymentTerms().getWaitlistBound());
+    var plain = admin.getEvent(flashsale.v1.EventAdminServiceGetEventRequest.newBuilder().setEventId("plain").build());
+    assertFalse(plain.hasPaymentTerms(), "wins are final: no terms");
+  }
 }
