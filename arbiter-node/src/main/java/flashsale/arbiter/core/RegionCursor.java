@@ -60,6 +60,11 @@ final class RegionCursor {
     return rejoined;
   }
 
+  /** Left out of the frontier for silence, and not heard since. */
+  boolean silentPastTimeout() {
+    return timedOut;
+  }
+
   /** True when the region has just now been silent for longer than {@code timeoutMicros}. */
   boolean timesOut(long nowMicros, long timeoutMicros) {
     if (timedOut || placeholderOnly() || timeoutMicros <= 0 || nowMicros - lastHeardMicros <= timeoutMicros) return false;

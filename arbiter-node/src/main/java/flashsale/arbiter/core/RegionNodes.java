@@ -43,13 +43,16 @@ final class RegionNodes {
   }
 
   /**
-   * The known nodes of {@code region}; none known yet: its unnamed cursor, which waits for the
-   * region until a node speaks for it or it times out.
+   * The nodes of {@code region} a new event waits for: the known ones not left out for silence (a
+   * node scaled in, or one an earlier leader recorded that never came back, would otherwise hold
+   * every new event, and every auction close up to the held-back bound; it joins every event when
+   * it is heard again). None known yet: its unnamed cursor, which waits for the region until a node
+   * speaks for it or it times out.
    */
   List<RegionCursor> nodesOf(String region, long nowMicros, Consumer<RegionCursor> joined) {
     List<RegionCursor> nodes = new ArrayList<>();
     for (RegionCursor c : bySource.values()) {
-      if (c.region().equals(region)) nodes.add(c);
+      if (c.region().equals(region) && !c.silentPastTimeout()) nodes.add(c);
     }
     if (nodes.isEmpty()) nodes.add(cursor(region, nowMicros, joined));
     return nodes;
@@ -66,7 +69,7 @@ final class RegionNodes {
     RegionCursor cursor = cursor(source, nowMicros, joined);
     cursor.connect();
     List<Effect> effects = new ArrayList<>();
-    heard(cursor, nowMicros, "reconnected", effects);
+    heard(cursor, nowMicros, "reconnected", joined, effects);
     if (!cursor.welcomeWaitsForRecord()) {
       effects.add(welcome(cursor, releasedIn));
     } else if (cursor.startRecording()) {
@@ -98,9 +101,13 @@ final class RegionNodes {
     return new Effect.WelcomeRegionNode(cursor.source(), floorMicros);
   }
 
-  /** {@code cursor} was heard: one left out for silence rejoins the frontier, and a named one is recorded again. */
-  void heard(RegionCursor cursor, long nowMicros, String how, List<Effect> effects) {
+  /**
+   * {@code cursor} was heard: one left out for silence rejoins the frontier, joins the events made
+   * while it was silent ({@code joined}), and a named one is recorded again.
+   */
+  void heard(RegionCursor cursor, long nowMicros, String how, Consumer<RegionCursor> joined, List<Effect> effects) {
     if (!cursor.heard(nowMicros)) return;
+    joined.accept(cursor);
     effects.add(new Effect.RegionExclusion(cursor.source(), false, "region " + cursor.source() + " " + how
         + ": rejoins the frontier"));
     if (cursor.startRecording()) effects.add(new Effect.RecordRegionNode(cursor.source()));

@@ -335,7 +335,7 @@ public final class Sequencer {
 
   private void spoke(RegionCursor cursor, long nowMicros, List<Effect> effects) {
     regions.spoke(cursor);
-    regions.heard(cursor, nowMicros, "spoke again", effects);
+    regions.heard(cursor, nowMicros, "spoke again", this::joinEvents, effects);
   }
 
   private RegionCursor connected(String region) {

@@ -195,6 +195,44 @@ class SequencerAuctionTest {
     assertEquals(List.of("s"), ids(announced().get(0).winners()));
   }
 
+  /** Three seconds pass (past the 2 s region timeout) with {@code talking} heard every half second. */
+  private static void keepTalking(SequencerDriver d, String... talking) {
+    for (int i = 1; i <= 6; i++) {
+      d.watermarks(i, talking);
+      d.tick(500_000);
+    }
+  }
+
+  @Test
+  void aNodeSilentPastTheTimeoutBeforeAnAuctionWasMadeDoesNotHoldItsCloseButJoinsItWhenHeard() {
+    long maxAgeMicros = 10_000_000;
+    SequencerDriver d = new SequencerDriver(SequencerDriver.EXACT_STAMPS.withMaxTicketAgeMicros(maxAgeMicros));
+    // A node an earlier leader recorded (or one scaled in) that never speaks to this one.
+    d.sequencer.regionNodesRecorded(List.of("shanghai/gone"), d.nowMicros);
+    d.connect("beijing", "shanghai");
+    keepTalking(d, "beijing", "shanghai"); // shanghai/gone left out for silence
+    d.add(auction(AuctionRules.hardClose(1, 100, 10, "EUR")));
+    d.send("beijing", bid("b", 200, "beijing", 100));
+    d.watermarks(CLOSE + 10, "beijing", "shanghai");
+    settle(d);
+    AuctionClose result = SequencerDriver.of(d.effects, Effect.AnnounceAuctionClose.class).get(0).close();
+    assertEquals(List.of("b"), ids(result.winners()), "closed once the live nodes passed it, not 10 s later");
+
+    SequencerDriver e = new SequencerDriver(SequencerDriver.EXACT_STAMPS.withMaxTicketAgeMicros(maxAgeMicros));
+    e.sequencer.regionNodesRecorded(List.of("shanghai/back"), e.nowMicros);
+    e.connect("beijing", "shanghai");
+    keepTalking(e, "beijing", "shanghai");
+    e.add(auction(AuctionRules.hardClose(1, 100, 10, "EUR")));
+    e.connect("shanghai/back"); // heard again: it joins the auction made while it was silent
+    e.watermarks(CLOSE + 10, "beijing", "shanghai");
+    settle(e);
+    assertEquals(List.of(), SequencerDriver.of(e.effects, Effect.PersistAuctionClose.class),
+        "the node back holds the close until it passes it");
+    e.watermark("shanghai/back", CLOSE + 10);
+    settle(e);
+    assertEquals(1, SequencerDriver.of(e.effects, Effect.AnnounceAuctionClose.class).size());
+  }
+
   @Test
   void aSilentRegionIsGoneForTheCloseOnlyOnceABidItHeldBackWouldBeRefusedAnyway() {
     long maxAgeMicros = 10_000_000;
