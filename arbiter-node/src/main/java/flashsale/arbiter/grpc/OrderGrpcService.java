@@ -37,12 +37,14 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
   private final OrderStore orders;
   private final SequencerLoop loop;
   private final OrderRunner runner;
+  private final DecisionOrders stored;
 
   public OrderGrpcService(ArbiterStore events, OrderStore orders, SequencerLoop loop, OrderRunner runner) {
     this.events = events;
     this.orders = orders;
     this.loop = loop;
     this.runner = runner;
+    this.stored = new DecisionOrders(orders, loop, runner);
   }
 
   @Override
@@ -61,21 +63,26 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
   public void getOrder(GetOrderRequest request, StreamObserver<GetOrderResponse> out) {
     String eventId = request.getEventId();
     requireOrders(eventId, request.getRequestId());
-    CompletableFuture.supplyAsync(() -> {
-      try {
-        return loop.query(q -> runner.find(eventId, request.getRequestId())).join();
-      } catch (RuntimeException notHere) {
-        return orders.findOrder(eventId, request.getRequestId()); // settled and dropped, or loading
-      }
-    }).whenComplete((found, error) -> {
-      if (error != null) {
-        out.onError(Failures.toStatus(error));
-      } else if (found.isPresent()) {
-        respond(out, GetOrderResponse.newBuilder().setOrder(toProto(eventId, found.get())).build());
-      } else {
-        out.onError(withoutOrder(eventId, request.getRequestId(), true));
-      }
-    });
+    // From the store, never the book: the book may hold a change whose write is not durable yet,
+    // and nothing is told before it is stored. GetDecision's reading (DecisionOrders) also says
+    // whether a loser for stock is off the waitlist for good or still being written.
+    CompletableFuture.supplyAsync(() -> events.findDecision(eventId, request.getRequestId()))
+        .thenCompose(decision -> decision.isEmpty()
+            ? CompletableFuture.completedFuture(flashsale.v1.GetDecisionResponse.getDefaultInstance())
+            : stored.describe(decision.get(), flashsale.v1.GetDecisionResponse.getDefaultInstance()))
+        .whenComplete((described, error) -> {
+          if (error != null) {
+            out.onError(Failures.toStatus(error));
+          } else if (described.hasOrder() && described.getOrder().getState() != flashsale.v1.OrderState.ORDER_STATE_NOT_WAITLISTED) {
+            respond(out, GetOrderResponse.newBuilder().setOrder(described.getOrder()).build());
+          } else if (!described.hasOrder() && events.findDecision(eventId, request.getRequestId())
+              .filter(d -> !d.won() && flashsale.arbiter.core.orders.OrderBook.lostForStock(d)).isPresent()) {
+            out.onError(Errors.error(ErrorReason.NOT_LEADER, "the order of " + request.getRequestId()
+                + " is being recorded; retry", Map.of("event_id", eventId, "request_id", request.getRequestId())));
+          } else {
+            out.onError(withoutOrder(eventId, request.getRequestId(), true));
+          }
+        });
   }
 
   private void change(String eventId, String requestId, PurchaseState wanted, Consumer<Order> done,
