@@ -5,6 +5,7 @@ import flashsale.client.bench.CompareCommand;
 import flashsale.client.bench.GlobalOrderBenchmark;
 import flashsale.client.bench.IdleEventsBenchmark;
 import flashsale.client.bench.PendingMemoryBenchmark;
+import flashsale.client.bench.ScaleBenchmark;
 import flashsale.client.cli.FlashSaleCli;
 import java.util.List;
 import picocli.CommandLine;
@@ -21,7 +22,8 @@ public final class FlashSaleLab {
   public static CommandLine commandLine() {
     return FlashSaleCli.commandLine(List.of(
         LoadgenCommand.class, LoadgenCeilingCommand.class, ReportCommand.class, DemoCommand.class,
-        CompareCommand.class, GlobalOrderBenchmark.class, AuctionBenchmark.class, PendingMemoryBenchmark.class, IdleEventsBenchmark.class));
+        CompareCommand.class, GlobalOrderBenchmark.class, AuctionBenchmark.class, PendingMemoryBenchmark.class, IdleEventsBenchmark.class,
+        ScaleBenchmark.class));
   }
 
   public static void main(String[] args) {

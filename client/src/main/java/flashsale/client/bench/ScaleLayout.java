@@ -1,0 +1,193 @@
+package flashsale.client.bench;
+
+import flashsale.client.cluster.JarCluster;
+import flashsale.client.cluster.JavaRuntime;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.ListRegionsRequest;
+import flashsale.v1.RegionStatus;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One deployment of the scale benchmark, every part its own process started from the jars (in
+ * development mode, {@code --insecure}): {@code arbiters} arbiters sharing one Redis or a Redis
+ * Cluster (and its leader lease), and {@code regionNodes} nodes of region {@code east}, each given
+ * every arbiter's address. Components are named so {@link #cpuNanos} can say where CPU went.
+ */
+final class ScaleLayout implements AutoCloseable {
+  static final String REGION = "east";
+
+  /** @param clusterMasters 0 for one plain redis-server, else the masters of a Redis Cluster */
+  record Shape(String name, int arbiters, int regionNodes, int clusterMasters) {
+    String describe() {
+      return arbiters + " arbiter" + (arbiters > 1 ? "s" : "") + " + " + regionNodes + " region node" + (regionNodes > 1 ? "s" : "")
+          + " + " + (clusterMasters == 0 ? "1 redis-server" : clusterMasters + "-master Redis Cluster");
+    }
+  }
+
+  private final Shape shape;
+  private final Path logDir;
+  private final Map<String, Process> components = new LinkedHashMap<>();
+  private final List<Integer> arbiterPorts = new ArrayList<>();
+  private final List<Integer> regionPorts = new ArrayList<>();
+  private BenchRedis redis;
+
+  private ScaleLayout(Shape shape, Path logDir) {
+    this.shape = shape;
+    this.logDir = logDir;
+  }
+
+  static ScaleLayout start(Shape shape, Path arbiterJar, Path regionJar, Path logDir, Duration timeout)
+      throws IOException, InterruptedException {
+    var layout = new ScaleLayout(shape, logDir);
+    try {
+      layout.startAll(arbiterJar, regionJar, timeout);
+      return layout;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      layout.close();
+      throw e;
+    }
+  }
+
+  private void startAll(Path arbiterJar, Path regionJar, Duration timeout) throws IOException, InterruptedException {
+    Files.createDirectories(logDir);
+    boolean cluster = shape.clusterMasters() > 0;
+    redis = BenchRedis.start(cluster ? shape.clusterMasters() : 1, cluster, logDir);
+    List<Process> servers = redis.processes();
+    for (int i = 0; i < servers.size(); i++) components.put("redis-" + (i + 1), servers.get(i));
+    List<String> arbiterAddresses = new ArrayList<>();
+    for (int i = 1; i <= shape.arbiters(); i++) {
+      int port = freePort();
+      arbiterPorts.add(port);
+      arbiterAddresses.add("127.0.0.1:" + port);
+      launch(arbiterJar, "arbiter-" + i, List.of("--node-id", "arbiter-" + i, "--port", Integer.toString(port),
+          "--redis", redis.uri(), "--insecure"));
+    }
+    ManagedChannel leader = awaitLeader(timeout); // a region that connects too early would back off and start late
+    try {
+      for (int n = 1; n <= shape.regionNodes(); n++) {
+        int port = freePort();
+        regionPorts.add(port);
+        List<String> args = new ArrayList<>(List.of("--region", REGION, "--port", Integer.toString(port),
+            "--arbiter", String.join(",", arbiterAddresses), "--heartbeat-interval-ms", "2", "--max-pending", "1000000",
+            "--insecure"));
+        if (shape.regionNodes() > 1) args.addAll(List.of("--node-id", REGION + "-" + n));
+        launch(regionJar, "region-" + REGION + "-" + n, args);
+      }
+      awaitRegionNodes(leader, timeout);
+    } finally {
+      leader.shutdownNow();
+    }
+  }
+
+  private void launch(Path jar, String name, List<String> args) throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException("no jar at " + jar.toAbsolutePath() + ": build it with ./mvnw -B -DskipTests package");
+    }
+    List<String> command = new ArrayList<>(List.of(JavaRuntime.javaBinary().toString()));
+    command.addAll(JarCluster.NODE_JVM_OPTIONS);
+    command.addAll(List.of("-jar", jar.toString()));
+    command.addAll(args);
+    components.put(name, new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(name + ".log").toFile())).start());
+  }
+
+  /** The arbiter that answers an admin call once it leads (standbys refuse every call). */
+  private ManagedChannel awaitLeader(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (int port : arbiterPorts) {
+        ManagedChannel channel = channel("127.0.0.1:" + port);
+        try {
+          EventAdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+              .listRegions(ListRegionsRequest.getDefaultInstance());
+          return channel;
+        } catch (StatusRuntimeException notLeading) {
+          channel.shutdownNow();
+        }
+      }
+      assertAlive();
+      if (System.nanoTime() > deadline) throw new IllegalStateException("no arbiter leads within " + timeout + "; see " + logDir);
+      Thread.sleep(100);
+    }
+  }
+
+  private void awaitRegionNodes(ManagedChannel leader, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      assertAlive();
+      try {
+        List<RegionStatus> regions = EventAdminServiceGrpc.newBlockingStub(leader).withDeadlineAfter(1, TimeUnit.SECONDS)
+            .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList();
+        if (regions.stream().filter(s -> s.getRegion().equals(REGION) && s.getConnected()).count() >= shape.regionNodes()) {
+          return;
+        }
+      } catch (StatusRuntimeException notYet) {
+        // still starting
+      }
+      if (System.nanoTime() > deadline) throw new IllegalStateException("region nodes not connected within " + timeout + "; see " + logDir);
+      Thread.sleep(50);
+    }
+  }
+
+  private void assertAlive() {
+    components.forEach((name, p) -> {
+      if (!p.isAlive()) throw new IllegalStateException(name + " exited with " + p.exitValue() + "; see " + logDir);
+    });
+  }
+
+  /** A plaintext channel to the arbiter that leads now; the caller shuts it down. */
+  ManagedChannel leaderChannel(Duration timeout) throws InterruptedException {
+    return awaitLeader(timeout);
+  }
+
+  /** Where buyers connect: every region node, in order. */
+  List<String> regionTargets() {
+    return regionPorts.stream().map(p -> "127.0.0.1:" + p).toList();
+  }
+
+  /** CPU time each component's process has used so far, by component name, in nanoseconds. */
+  Map<String, Long> cpuNanos() {
+    Map<String, Long> cpu = new LinkedHashMap<>();
+    components.forEach((name, p) -> cpu.put(name, p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)));
+    return cpu;
+  }
+
+  Shape shape() {
+    return shape;
+  }
+
+  private static ManagedChannel channel(String target) {
+    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+  }
+
+  private static int freePort() throws IOException {
+    try (var probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    // nodes first, newest first, so no node logs a lost Redis while it stops
+    List<Process> nodes = components.entrySet().stream().filter(e -> !e.getKey().startsWith("redis-")).map(Map.Entry::getValue).toList();
+    for (Process p : nodes.reversed()) p.destroy();
+    for (Process p : nodes) {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+    }
+    if (redis != null) redis.close();
+  }
+}
