@@ -66,23 +66,28 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     // From the store, never the book: the book may hold a change whose write is not durable yet,
     // and nothing is told before it is stored. GetDecision's reading (DecisionOrders) also says
     // whether a loser for stock is off the waitlist for good or still being written.
-    CompletableFuture.supplyAsync(() -> events.findDecision(eventId, request.getRequestId()))
-        .thenCompose(decision -> decision.isEmpty()
-            ? CompletableFuture.completedFuture(flashsale.v1.GetDecisionResponse.getDefaultInstance())
-            : stored.describe(decision.get(), flashsale.v1.GetDecisionResponse.getDefaultInstance()))
-        .whenComplete((described, error) -> {
-          if (error != null) {
-            out.onError(Failures.toStatus(error));
-          } else if (described.hasOrder() && described.getOrder().getState() != flashsale.v1.OrderState.ORDER_STATE_NOT_WAITLISTED) {
-            respond(out, GetOrderResponse.newBuilder().setOrder(described.getOrder()).build());
-          } else if (!described.hasOrder() && events.findDecision(eventId, request.getRequestId())
-              .filter(d -> !d.won() && flashsale.arbiter.core.orders.OrderBook.lostForStock(d)).isPresent()) {
-            out.onError(Errors.error(ErrorReason.NOT_LEADER, "the order of " + request.getRequestId()
-                + " is being recorded; retry", Map.of("event_id", eventId, "request_id", request.getRequestId())));
-          } else {
-            out.onError(withoutOrder(eventId, request.getRequestId(), true));
-          }
-        });
+    String requestId = request.getRequestId();
+    CompletableFuture.supplyAsync(() -> events.findDecision(eventId, requestId)).thenCompose(decision -> {
+      if (decision.isEmpty()) return CompletableFuture.completedFuture(Optional.<Order>empty());
+      return stored.describe(decision.get(), flashsale.v1.GetDecisionResponse.getDefaultInstance()).thenApply(d -> {
+        if (d.hasOrder() && d.getOrder().getState() != flashsale.v1.OrderState.ORDER_STATE_NOT_WAITLISTED) {
+          return Optional.of(d.getOrder());
+        }
+        if (!d.hasOrder() && !decision.get().won() && flashsale.arbiter.core.orders.OrderBook.lostForStock(decision.get())) {
+          throw Errors.error(ErrorReason.NOT_LEADER, "the order of " + requestId + " is being recorded; retry",
+              Map.of("event_id", eventId, "request_id", requestId));
+        }
+        return Optional.<Order>empty();
+      });
+    }).whenComplete((order, error) -> {
+      if (error != null) {
+        out.onError(Failures.toStatus(error));
+      } else if (order.isPresent()) {
+        respond(out, GetOrderResponse.newBuilder().setOrder(order.get()).build());
+      } else {
+        out.onError(withoutOrder(eventId, requestId, true));
+      }
+    });
   }
 
   private void change(String eventId, String requestId, PurchaseState wanted, Consumer<Order> done,

@@ -1,10 +1,8 @@
 package flashsale.client.bench;
 
+import flashsale.client.cluster.LocalRedis;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class BenchRedis implements AutoCloseable {
   private static final long FORM_TIMEOUT_MILLIS = 30_000;
-  private final List<Process> servers = new ArrayList<>();
+  private final List<LocalRedis> servers = new ArrayList<>();
   private final List<Integer> ports = new ArrayList<>();
   private final boolean cluster;
 
@@ -32,7 +30,6 @@ final class BenchRedis implements AutoCloseable {
     var redis = new BenchRedis(cluster);
     try {
       for (int i = 0; i < masters; i++) redis.launch(dir.resolve("redis-" + (i + 1)));
-      for (int port : redis.ports) awaitPing(port);
       if (cluster) redis.formCluster();
       return redis;
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -41,21 +38,12 @@ final class BenchRedis implements AutoCloseable {
     }
   }
 
-  private void launch(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    int port;
-    try (var probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
-    List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir.toString()));
-    if (cluster) {
-      command.addAll(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-          "--cluster-node-timeout", "2000"));
-    }
-    servers.add(new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start());
-    ports.add(port);
+  private void launch(Path dir) throws IOException, InterruptedException {
+    LocalRedis server = LocalRedis.start(dir, cluster
+        ? List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+        : List.of());
+    servers.add(server);
+    ports.add(server.port());
   }
 
   private void formCluster() throws IOException, InterruptedException {
@@ -76,14 +64,6 @@ final class BenchRedis implements AutoCloseable {
     }
   }
 
-  private static void awaitPing(int port) throws IOException, InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!cli(List.of("-p", Integer.toString(port), "ping")).contains("PONG")) {
-      if (System.currentTimeMillis() > deadline) throw new IllegalStateException("redis-server on " + port + " not answering");
-      Thread.sleep(20);
-    }
-  }
-
   private static String cli(List<String> args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1"));
     command.addAll(args);
@@ -100,14 +80,11 @@ final class BenchRedis implements AutoCloseable {
   }
 
   List<Process> processes() {
-    return List.copyOf(servers);
+    return servers.stream().map(LocalRedis::process).toList();
   }
 
   @Override
-  public void close() throws InterruptedException {
-    for (Process p : servers) p.destroy();
-    for (Process p : servers) {
-      if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
-    }
+  public void close() {
+    servers.forEach(LocalRedis::close);
   }
 }

@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -29,20 +31,33 @@ public final class LocalRedis implements AutoCloseable {
   public static Optional<LocalRedis> startIfInstalled() throws IOException, InterruptedException {
     Optional<Path> binary = findBinary();
     if (binary.isEmpty()) return Optional.empty();
+    return Optional.of(launch(binary.get(), Files.createTempDirectory("flashsale-demo-redis"), List.of(),
+        ProcessBuilder.Redirect.DISCARD));
+  }
+
+  /**
+   * Starts one in {@code dir} with {@code extraArgs} (cluster mode, say), its output appended to
+   * {@code dir/redis.log}; fails when no {@code redis-server} is on the PATH.
+   */
+  public static LocalRedis start(Path dir, List<String> extraArgs) throws IOException, InterruptedException {
+    Path binary = findBinary().orElseThrow(() -> new IllegalStateException("no redis-server on the PATH"));
+    Files.createDirectories(dir);
+    return launch(binary, dir, extraArgs, ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
+  }
+
+  private static LocalRedis launch(Path binary, Path dir, List<String> extraArgs, ProcessBuilder.Redirect output)
+      throws IOException, InterruptedException {
     int port;
     try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
-    Path dir = Files.createTempDirectory("flashsale-demo-redis");
-    Process process =
-        new ProcessBuilder(binary.get().toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port), "--bind",
+        "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+    command.addAll(extraArgs);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output).start();
     var redis = new LocalRedis(process, port);
     redis.awaitPing();
-    return Optional.of(redis);
+    return redis;
   }
 
   private static Optional<Path> findBinary() {
@@ -76,6 +91,11 @@ public final class LocalRedis implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The server's process (a child of this JVM: its CPU time can be read). */
+  public Process process() {
+    return process;
   }
 
   @Override

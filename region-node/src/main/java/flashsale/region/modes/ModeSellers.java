@@ -23,12 +23,17 @@ public final class ModeSellers implements AutoCloseable {
   private final String region;
   private final CentralSeller central;
   private final ShardSeller shards;
+  private final java.util.Set<SaleMode> soldHere;
 
   /** Loop-owned afterwards; {@code arbiter} supplies the channel for shard reports. */
   public ModeSellers(String region, ModesConfig config, RegionLoop loop, Supplier<Channel> arbiter) {
     this.region = region;
     this.central = config.centralRedisUri() == null ? null : new CentralSeller(config.centralRedisUri());
     this.shards = config.shardRedisUri() == null ? null : new ShardSeller(region, config, loop, arbiter);
+    var modes = java.util.EnumSet.noneOf(SaleMode.class); // read on every purchase: built once
+    if (central != null) modes.add(SaleMode.CENTRAL);
+    if (shards != null) modes.add(SaleMode.SHARDED);
+    this.soldHere = java.util.Collections.unmodifiableSet(modes);
   }
 
   /** True when this region sells {@code spec}'s mode here (not through the arbiter). */
@@ -38,10 +43,7 @@ public final class ModeSellers implements AutoCloseable {
 
   /** The modes this region sells itself (their stores are configured), not through the arbiter. */
   public java.util.Set<SaleMode> soldHere() {
-    var modes = java.util.EnumSet.noneOf(SaleMode.class);
-    if (central != null) modes.add(SaleMode.CENTRAL);
-    if (shards != null) modes.add(SaleMode.SHARDED);
-    return modes;
+    return soldHere;
   }
 
   /** A syntactically valid purchase of an event this region {@link #handles}; answers {@code call}. */
