@@ -55,6 +55,9 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--lease-renew-ms", description = "Lease renewal / acquisition attempt interval (default: ${DEFAULT-VALUE}).")
   long leaseRenewMs = LeaseSettings.defaults().renewIntervalMs();
 
+  @Option(names = "--partitions", description = "Split leadership into this many partitions of events, each with its own lease and fencing epoch, spread evenly over the live arbiters; region nodes must use the same count. 1 is a single leader (default: ${DEFAULT-VALUE}).")
+  int partitions = 1;
+
   @Option(names = "--region-timeout-ms", description = "A region silent this long is left out of the frontier so the others keep selling; 0 waits forever (default: ${DEFAULT-VALUE}).")
   long regionTimeoutMs = 2_000;
 
@@ -102,6 +105,12 @@ public final class ArbiterMain implements Callable<Integer> {
   public Integer call() throws Exception {
     node.applyLogFormat();
     String problem = security.problem();
+    if (problem == null && (partitions < 1 || partitions > flashsale.sale.Partitions.MAX)) {
+      problem = "--partitions must be 1.." + flashsale.sale.Partitions.MAX + ", got " + partitions;
+    }
+    if (problem == null && partitions > 1 && redisUri == null) {
+      problem = "--partitions " + partitions + " needs --redis: the partition leases live there";
+    }
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     flashsale.store.redis.RedisClients.trustCa(redisCa);
@@ -113,6 +122,8 @@ public final class ArbiterMain implements Callable<Integer> {
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
         maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst);
+    var split = new flashsale.sale.Partitions(partitions);
+    String store = redisUri;
     var arbiter = new ArbiterNode(
         config,
         // Client certificates are optional at the handshake: admins may bring a token instead; the
@@ -121,7 +132,11 @@ public final class ArbiterMain implements Callable<Integer> {
             .apply(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.server(false)))),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
-        redisUri == null ? null : new RedisLeaderLease(redisUri, nodeId, config.advertise(), lease),
+        split,
+        redisUri == null ? null : split.count() == 1
+            ? p -> new RedisLeaderLease(store, nodeId, config.advertise(), lease)
+            : p -> RedisLeaderLease.forPartition(store, nodeId, config.advertise(), lease, p),
+        redisUri == null || split.count() == 1 ? null : new flashsale.arbiter.cluster.RedisArbiterRoster(redisUri, nodeId, lease),
         ShardOptions.of(shardRedis));
     if (metricsEndpoint != null) metricsEndpoint.serve(arbiter.metrics(), arbiter::leading);
     try {

@@ -1,21 +1,17 @@
 package flashsale.arbiter;
 
+import flashsale.arbiter.cluster.ArbiterRoster;
 import flashsale.arbiter.cluster.LeaderGate;
 import flashsale.arbiter.cluster.LeaderLease;
-import flashsale.arbiter.cluster.LeaderRole;
 import flashsale.arbiter.cluster.LeaderState;
 import flashsale.arbiter.cluster.Leadership;
-import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.cluster.PartitionLeaderships;
 import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.grpc.AdminEventQuota;
 import flashsale.arbiter.grpc.ArbiterAccess;
-import flashsale.arbiter.grpc.EventAdminGrpcService;
-import flashsale.arbiter.events.EventCatalog;
-import flashsale.arbiter.events.EventRegistry;
-import flashsale.arbiter.grpc.RegionSessions;
-import flashsale.arbiter.grpc.SequencerGrpcService;
+import flashsale.arbiter.grpc.PartitionRouter;
 import flashsale.arbiter.grpc.SequencerLoop;
 import flashsale.arbiter.metrics.ArbiterGauges;
-import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.arbiter.modes.PoolViews;
 import flashsale.arbiter.shard.ShardCoordinator;
 import flashsale.arbiter.shard.ShardGrpcService;
@@ -23,56 +19,52 @@ import flashsale.arbiter.shard.ShardOptions;
 import flashsale.metrics.GrpcServerMetrics;
 import flashsale.metrics.NodeMeters;
 import flashsale.net.Reflection;
-import flashsale.sale.ErrorReason;
-import flashsale.sale.EventSpec;
+import flashsale.sale.Partitions;
 import flashsale.security.AuthInterceptor;
 import flashsale.store.ArbiterStore;
-import flashsale.store.OrderStore;
-import flashsale.store.OrderStores;
-import flashsale.arbiter.grpc.OrderGrpcService;
-import flashsale.v1.ArbiterWelcome;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;
-import flashsale.wire.Errors;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.util.TransmitStatusRuntimeExceptionInterceptor;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One arbiter: the sequencer loop, its store and the gRPC server with the admin, sequencer,
+ * One arbiter: the sequencer loop(s), the store and the gRPC server with the admin, sequencer,
  * health and reflection services. Alone (no lease) it leads from the start, unfenced. With a
  * {@link LeaderLease} it is one of a cluster: a standby behind the {@link LeaderGate} until it
- * wins the lease, and again when it loses it. Embeddable: tests and the demo pass an in-process or
- * loopback {@link ServerBuilder}, a store and a clock.
+ * wins the lease, and again when it loses it. With leadership split into {@link Partitions}, each
+ * partition is an {@link ArbiterPartition} with its own lease, and this node leads its fair share.
+ * Embeddable: tests and the demo pass an in-process or loopback {@link ServerBuilder}, a store and
+ * a clock.
  */
 public final class ArbiterNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ArbiterNode.class);
 
   private final ArbiterConfig config;
   private final ArbiterStore store;
-  private final SequencerLoop loop;
-  private final RegionSessions sessions = new RegionSessions();
-  private final EventAdminGrpcService admin;
-  private final EventCatalog catalog;
+  private final Partitions partitions;
+  private final List<ArbiterPartition> parts = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
   private final PrometheusMeterRegistry metrics = NodeMeters.newRegistry();
   private final ArbiterGauges gauges;
-  private final LeaderGate gate;
-  private final Leadership leadership; // null when alone
-  private final LeaderRole role; // null when alone
+  private final Leadership leadership; // the single lease; null when alone or partitioned
+  private final PartitionLeaderships partitionLeaderships; // null unless partitioned
   private final Server server;
   private final ShardCoordinator shards;
   private final PoolViews pools;
@@ -98,77 +90,71 @@ public final class ArbiterNode implements AutoCloseable {
    * A cluster member competing for {@code lease} (a lone arbiter when it is null), rebalancing
    * SHARDED events between the shard stores in {@code shardOptions}.
    */
-  public ArbiterNode(
-      ArbiterConfig config,
-      ServerBuilder<?> serverBuilder,
-      ArbiterStore store,
-      InstantSource clock,
-      LeaderLease lease,
-      ShardOptions shardOptions) {
+  public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock,
+      LeaderLease lease, ShardOptions shardOptions) {
+    this(config, serverBuilder, store, clock, Partitions.ONE, lease == null ? null : p -> lease, null, shardOptions);
+  }
+
+  /**
+   * A cluster member whose leadership is split into {@code partitions}: each has its own lease
+   * ({@code leases}) and fencing epoch, and this node leads its fair share of them over the live
+   * arbiters of {@code roster}. A region node keeps one stream per partition, with the same count.
+   */
+  public ArbiterNode(ArbiterConfig config, ServerBuilder<?> serverBuilder, ArbiterStore store, InstantSource clock,
+      Partitions partitions, IntFunction<LeaderLease> leases, ArbiterRoster roster, ShardOptions shardOptions) {
+    if (partitions.count() > 1 && (leases == null || roster == null)) {
+      throw new IllegalArgumentException("leadership split into " + partitions.count()
+          + " partitions needs a lease per partition and a roster (a Redis store)");
+    }
     this.config = config;
     this.store = store;
+    this.partitions = partitions;
     this.shards = new ShardCoordinator(shardOptions, store::findEvent, clock);
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros(),
         config.maxErrorBoundMicros()).withMaxTicketAgeMicros(SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
-    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
-    EventRegistry events = new EventRegistry();
     this.pools = new PoolViews(config.centralRedisUri(), shards);
-    this.catalog = new EventCatalog(store, loop, events, sessions::announce);
-    this.admin = new EventAdminGrpcService(store, loop, catalog, new SecureRandom(), pools,
-        new flashsale.arbiter.grpc.AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst()));
-    loop.onFinished(catalog::finished);
-    // After the win: order books on the loop, when the store keeps orders (payment windows, waitlists).
-    OrderStore orderStore = OrderStores.of(store).orElse(null);
-    OrderGrpcService orderService = null;
-    flashsale.arbiter.core.orders.OrderRunner orderRunner = null;
-    if (orderStore != null) {
-      catalog.keepOrdersIn(orderStore);
-      orderRunner = loop.enableOrders(orderStore, store, clock);
-      orderService = new OrderGrpcService(store, orderStore, loop, orderRunner);
+    var adminQuota = new AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst());
+    for (int p = 0; p < partitions.count(); p++) {
+      parts.add(new ArbiterPartition(p, partitions, config, sequencerConfig, store, clock, metrics, pools, adminQuota));
     }
-    if (lease == null) {
+    if (leases == null) {
       this.leadership = null;
-      this.role = null;
-      this.gate = new LeaderGate(() -> "");
-      gate.open();
+      this.partitionLeaderships = null;
+      parts.forEach(ArbiterPartition::leadAlone);
+    } else if (partitions.count() == 1) {
+      this.partitionLeaderships = null;
+      parts.get(0).compete(listener -> new Leadership(leases.apply(0), config.lease(), listener), this::followState);
+      this.leadership = parts.get(0).leadership();
     } else {
-      loop.standBy();
-      Leadership[] self = new Leadership[1];
-      this.gate = new LeaderGate(() -> self[0].leaderAddress(), () -> self[0].holdsLease());
-      loop.execute(() -> {
-        sessions.refuseUnless(gate::isOpen, gate::refusal);
-        sessions.refuseAll(gate::refusal); // a standby until it has won and recovered
-      });
-      this.role = new LeaderRole(store, loop, sessions, events, catalog, gate, () -> new Sequencer(sequencerConfig),
-          this::followState);
-      this.leadership = new Leadership(lease, config.lease(), role);
-      self[0] = leadership;
-      loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced a batch"));
+      this.leadership = null;
+      this.partitionLeaderships = new PartitionLeaderships(partitions, leases, roster, config.lease());
+      parts.forEach(part -> part.compete(partitionLeaderships::join, this::followState));
     }
-    this.gauges = new ArbiterGauges(metrics, this::leaderState, () -> leadership == null ? 0 : leadership.epoch(),
-        loop::query, loop::nowMicros);
-    var welcome = ArbiterWelcome.newBuilder()
-        .setArbiterId(config.arbiterId())
-        .setMaxClockSkewMicros(config.maxClockSkewMicros())
-        .build();
+    this.gauges = new ArbiterGauges(metrics, this::leaderState, this::highestEpoch, query -> leadingPart().loop.query(query),
+        () -> parts.get(0).loop.nowMicros());
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
-    // Listed last, so it runs first: nobody unauthenticated learns even whether this node leads.
+    // Applied last, so it runs first: nobody unauthenticated learns even whether this node leads.
     AuthInterceptor auth = config.authenticator() == null
         ? AuthInterceptor.development(ArbiterAccess.POLICY)
         : AuthInterceptor.enforcing(ArbiterAccess.POLICY, config.authenticator());
     if (!auth.enforcing()) log.warn("arbiter={} security=off: every caller may act as any region or admin (development only)", config.arbiterId());
-    this.server = serverBuilder
+    // Each partition's copy of a service sits behind that partition's gate; the router picks the copy.
+    Function<Function<ArbiterPartition, BindableService>, ServerServiceDefinition> gated = service -> {
+      List<ServerServiceDefinition> copies = parts.stream()
+          .map(part -> ServerInterceptors.intercept(service.apply(part), statusInterceptor, part.gate()))
+          .toList();
+      ServerServiceDefinition routed = copies.size() == 1 ? copies.get(0) : PartitionRouter.route(copies, partitions);
+      return ServerInterceptors.intercept(routed, auth);
+    };
+    ShardGrpcService shardService = new ShardGrpcService(shards);
+    ServerBuilder<?> builder = serverBuilder
         .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .addService(Reflection.withErrorDetails(
-            GrpcServerMetrics.meter(ServerInterceptors.intercept(admin, statusInterceptor, gate, auth), metrics)))
-        .addService(ServerInterceptors.intercept(
-            new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad, orderStore, orderRunner),
-            statusInterceptor, gate,
-            auth))
-        .addService(ServerInterceptors.intercept(new ShardGrpcService(shards), statusInterceptor, gate, auth))
-        .addServices(orderService == null ? java.util.List.of()
-            : java.util.List.of(ServerInterceptors.intercept(orderService, statusInterceptor, gate, auth)))
+        .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(gated.apply(part -> part.admin), metrics)))
+        .addService(gated.apply(part -> part.sequencer))
+        .addService(gated.apply(part -> shardService));
+    if (parts.get(0).orders != null) builder.addService(gated.apply(part -> part.orders));
+    this.server = builder
         .addService(health.getHealthService())
         .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .build();
@@ -177,20 +163,18 @@ public final class ArbiterNode implements AutoCloseable {
   /**
    * Alone: loads every live event from the store, then serves. In a cluster: serves as a standby
    * (health NOT_SERVING) and joins the election; it reports SERVING once it leads with its state
-   * loaded.
+   * loaded (with partitions: once it leads at least one).
    */
   public ArbiterNode start() throws IOException {
-    if (leadership == null) {
-      List<String> nodes = store.regionNodes(); // waited for, as a new leader does
-      loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
-      for (EventSpec spec : store.listLiveEvents()) catalog.register(spec).join();
-    }
+    if (leadership == null && partitionLeaderships == null) parts.forEach(ArbiterPartition::loadAlone);
     server.start();
     shards.start();
     followState(leaderState());
     if (leadership != null) leadership.start();
-    log.info("arbiter={} {} port={} advertise={} clustered={}", config.arbiterId(),
-        leadership == null ? "listening" : "standing by", port(), config.advertise(), leadership != null);
+    if (partitionLeaderships != null) partitionLeaderships.start();
+    boolean clustered = leadership != null || partitionLeaderships != null;
+    log.info("arbiter={} {} port={} advertise={} clustered={} partitions={}", config.arbiterId(),
+        clustered ? "standing by" : "listening", port(), config.advertise(), clustered, partitions.count());
     return this;
   }
 
@@ -203,38 +187,61 @@ public final class ArbiterNode implements AutoCloseable {
     return server.getPort();
   }
 
-  /** True while this node leads and has rebuilt its state. */
+  /** True while this node leads (with partitions: at least one) and has rebuilt its state. */
   public boolean leading() {
-    return gate.isOpen();
+    return parts.stream().anyMatch(part -> part.gate().isOpen());
   }
 
-  /** The sequencer loop, for tests that load it. */
+  /** The partitions this node leads and has recovered, in order. */
+  public List<Integer> leadingPartitions() {
+    return parts.stream().filter(part -> part.gate().isOpen()).map(part -> part.partition).toList();
+  }
+
+  /** The fencing epoch under which this node leads {@code partition}; 0 when it does not. */
+  public long epochOf(int partition) {
+    return parts.get(partition).epoch();
+  }
+
+  /** The sequencer loop, for tests that load it (of the first partition). */
   SequencerLoop loop() {
-    return loop;
+    return parts.get(0).loop;
   }
 
-  /** STANDBY, RECOVERING or LEADING; a lone arbiter always leads. */
+  /** STANDBY, RECOVERING or LEADING (with partitions: the most advanced of them); a lone arbiter always leads. */
   public LeaderState leaderState() {
-    return leadership == null ? LeaderState.LEADING : leadership.state();
+    LeaderState best = LeaderState.STANDBY;
+    for (ArbiterPartition part : parts) {
+      LeaderState s = part.state();
+      if (s.ordinal() > best.ordinal()) best = s;
+    }
+    return best;
+  }
+
+  private long highestEpoch() {
+    return parts.stream().mapToLong(ArbiterPartition::epoch).max().orElse(0);
+  }
+
+  /** A partition this node leads, for the region gauges (the first one if it leads none). */
+  private ArbiterPartition leadingPart() {
+    return parts.stream().filter(part -> part.gate().isOpen()).findFirst().orElse(parts.get(0));
   }
 
   /** Health follows the role: SERVING only while leading (recovered), so probes find the leader. */
-  private void followState(LeaderState state) {
+  private void followState(LeaderState ignoredPartitionState) {
+    LeaderState state = leaderState();
     ServingStatus status = state == LeaderState.LEADING ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     for (String service : new String[] {"", EventAdminServiceGrpc.SERVICE_NAME, SequencerServiceGrpc.SERVICE_NAME}) {
       health.setStatus(service, status);
     }
   }
 
-  /** Graceful stop: give the lease up, refuse new calls, end region streams (they reconnect elsewhere), drain. */
+  /** Graceful stop: give the leases up, refuse new calls, end region streams (they reconnect elsewhere), drain. */
   public void stop() {
-    if (leadership != null) {
-      leadership.close();
-      role.close();
-    }
+    if (partitionLeaderships != null) partitionLeaderships.close();
+    parts.forEach(part -> part.stopCompeting(partitionLeaderships == null));
     health.enterTerminalState();
     server.shutdown();
-    loop.execute(() -> sessions.closeAll(Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping")));
+    parts.forEach(ArbiterPartition::close);
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) server.shutdownNow();
     } catch (InterruptedException e) {
@@ -242,7 +249,7 @@ public final class ArbiterNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     gauges.close();
-    loop.close();
+    parts.forEach(part -> part.loop.close());
     shards.close();
     pools.close();
     store.close();

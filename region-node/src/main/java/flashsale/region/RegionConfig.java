@@ -31,6 +31,8 @@ import java.util.List;
  * @param nodeId this node of the region: a region may run several nodes (behind an L4 load
  *     balancer), each its own ordered stream at the arbiter, told apart by this id; empty derives
  *     {@code host:port} when the server starts ({@link RegionNodeId})
+ * @param partitions how many partitions the arbiters split events into ({@code --partitions}, the
+ *     same on every node and arbiter): the node keeps one stream per partition, to its leader
  */
 public record RegionConfig(
     String region,
@@ -47,7 +49,8 @@ public record RegionConfig(
     long arbiterSilenceTimeoutMs,
     BuyerLimits.Settings buyerLimits,
     ServerLimits serverLimits,
-    String nodeId) {
+    String nodeId,
+    flashsale.sale.Partitions partitions) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
@@ -65,6 +68,7 @@ public record RegionConfig(
     }
     arbiterTargets = List.copyOf(arbiterTargets);
     java.util.Objects.requireNonNull(nodeId, "nodeId");
+    java.util.Objects.requireNonNull(partitions, "partitions");
     if (!nodeId.isEmpty() && !Identifiers.ID.matcher(nodeId).matches()) {
       throw new IllegalArgumentException("node id must be 1 to 64 of [A-Za-z0-9._:-] (or empty to derive host:port), got '"
           + nodeId + "'");
@@ -116,6 +120,7 @@ public record RegionConfig(
     b.buyerLimits = buyerLimits;
     b.serverLimits = serverLimits;
     b.nodeId = nodeId;
+    b.partitions = partitions;
     return b;
   }
 
@@ -136,6 +141,7 @@ public record RegionConfig(
     private BuyerLimits.Settings buyerLimits = BuyerLimits.Settings.defaults();
     private ServerLimits serverLimits = ServerLimits.regionDefaults();
     private String nodeId = "";
+    private flashsale.sale.Partitions partitions = flashsale.sale.Partitions.ONE;
 
     private Builder(String region) {
       this.region = region;
@@ -208,10 +214,16 @@ public record RegionConfig(
       return this;
     }
 
+    /** How many partitions the arbiters split events into: one stream per partition. */
+    public Builder partitions(int count) {
+      this.partitions = new flashsale.sale.Partitions(count);
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
           rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
-          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId);
+          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId, partitions);
     }
   }
 

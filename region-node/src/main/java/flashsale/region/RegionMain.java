@@ -32,6 +32,10 @@ public final class RegionMain implements Callable<Integer> {
   @Option(names = "--region", required = true, description = "This region's id, e.g. us-east.")
   String region;
 
+  @Option(names = "--partitions", description = "How many partitions the arbiters split events into (their --partitions): "
+      + "this node keeps one stream per partition, to that partition's leader (default: ${DEFAULT-VALUE}).")
+  int partitions = 1;
+
   @Option(names = "--node-id", defaultValue = "",
       description = "This node's id within its region, when several nodes serve one region (behind an L4 load "
           + "balancer): each node is its own ordered stream at the arbiter, and a restart under the same id replaces "
@@ -133,6 +137,7 @@ public final class RegionMain implements Callable<Integer> {
     MetricsEndpoint metricsEndpoint = metricsPort > 0 ? MetricsEndpoint.start(node.listenAddress(metricsPort)) : null;
     RegionConfig config = RegionConfig.builder(region)
         .nodeId(nodeId)
+        .partitions(partitions)
         .arbiterTargets(arbiters)
         .heartbeatIntervalMs(heartbeatIntervalMs)
         .maxPending(maxPending)

@@ -230,7 +230,7 @@ public final class RegionServer {
   private static RegionNode.Settings nodeSettings(RegionConfig c) {
     return new RegionNode.Settings(c.heartbeatIntervalMs(), c.clockProbeIntervalMs(), c.reconnectMinMs(),
         c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.uncertainty(),
-        c.arbiterSilenceTimeoutMs(), c.buyerLimits());
+        c.arbiterSilenceTimeoutMs(), c.buyerLimits(), c.partitions());
   }
 
   private static List<String> requireTargets(RegionConfig config) {

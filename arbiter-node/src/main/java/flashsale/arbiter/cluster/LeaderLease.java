@@ -16,11 +16,24 @@ public interface LeaderLease extends AutoCloseable {
    */
   CompletionStage<LeaseView> tryAcquire(long epochFloor);
 
+  /**
+   * Who holds the lease, without competing for it: a standby at its fair share of partitions still
+   * learns the holder, to name it to callers. {@code mine} is always false.
+   */
+  default CompletionStage<LeaseView> holder() {
+    return java.util.concurrent.CompletableFuture.completedFuture(new LeaseView(false, 0, ""));
+  }
+
   /** Extends the lease held under {@code epoch}; false when this node no longer holds it. */
   CompletionStage<Boolean> renew(long epoch);
 
   /** Gives the lease up at once (graceful stop), so a standby need not wait for it to expire. Blocks. */
   void release(long epoch);
+
+  /** As {@link #release} without blocking: a leader giving a partition up to rebalance. */
+  default CompletionStage<Void> releaseAsync(long epoch) {
+    return java.util.concurrent.CompletableFuture.runAsync(() -> release(epoch));
+  }
 
   @Override
   void close();

@@ -37,6 +37,8 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   private final LeaderGate gate;
   private final Supplier<Sequencer> sequencers;
   private final Consumer<LeaderState> stateListener;
+  /** The events this role leads (those of its partition); the rest of the live index is another's. */
+  private final java.util.function.Predicate<String> ownsEvent;
   private final ExecutorService recovery = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("recovery").unstarted(r));
   /** The epoch being recovered or led; 0 while standby. Read by the recovery thread to stop early. */
@@ -49,6 +51,14 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   public LeaderRole(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
       EventCatalog catalog, LeaderGate gate, Supplier<Sequencer> sequencers,
       Consumer<LeaderState> stateListener) {
+    this(store, loop, sessions, events, catalog, gate, sequencers, stateListener, eventId -> true);
+  }
+
+  /** As above, leading only the events {@code ownsEvent} accepts (one partition of them). */
+  public LeaderRole(ArbiterStore store, SequencerLoop loop, RegionSessions sessions, EventRegistry events,
+      EventCatalog catalog, LeaderGate gate, Supplier<Sequencer> sequencers,
+      Consumer<LeaderState> stateListener, java.util.function.Predicate<String> ownsEvent) {
+    this.ownsEvent = ownsEvent;
     this.store = store;
     this.loop = loop;
     this.sessions = sessions;
@@ -81,6 +91,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       long listMs = (System.nanoTime() - startNanos) / 1_000_000;
       for (EventSpec spec : live) {
         if (term != won.epoch()) return; // deposed meanwhile: the next term starts afresh
+        if (!ownsEvent.test(spec.eventId())) continue;
         // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
         store.fenceEvent(spec.eventId(), won.epoch());
         catalog.register(spec).join();

@@ -64,6 +64,13 @@ public final class Leadership implements AutoCloseable {
   private final Listener listener;
   private final LongSupplier nanoTime;
   private final ScheduledExecutorService thread;
+  /** This node's share of the partitions; shared by every partition's leadership on the same thread. */
+  private final LeaseQuota quota;
+  /** The thread is shared with other partitions' leaderships: closing stops only this one's ticks. */
+  private final boolean sharedThread;
+  private volatile java.util.concurrent.ScheduledFuture<?> ticks;
+  /** Names this lease in logs ("" for the single lease, "partition=3 " for one of several). */
+  private final String name;
   // Leadership thread only:
   private long epoch; // 0 while standby
   private volatile long trustedFromNanos; // start of the last successful acquire or renewal of this term
@@ -90,15 +97,32 @@ public final class Leadership implements AutoCloseable {
    */
   Leadership(LeaderLease lease, LeaseSettings settings, Listener listener, LongSupplier nanoTime,
       ScheduledExecutorService thread) {
+    this(lease, settings, listener, nanoTime, thread, LeaseQuota.unlimited(), false, "");
+  }
+
+  /**
+   * One partition's lease among several: {@code thread} is shared by all of them (and by the
+   * roster that updates {@code quota}), and stays running when this one closes.
+   */
+  Leadership(LeaderLease lease, LeaseSettings settings, Listener listener, LongSupplier nanoTime,
+      ScheduledExecutorService thread, LeaseQuota quota, int partition) {
+    this(lease, settings, listener, nanoTime, thread, quota, true, "partition=" + partition + " ");
+  }
+
+  private Leadership(LeaderLease lease, LeaseSettings settings, Listener listener, LongSupplier nanoTime,
+      ScheduledExecutorService thread, LeaseQuota quota, boolean sharedThread, String name) {
     this.lease = lease;
     this.settings = settings;
     this.listener = listener;
     this.nanoTime = nanoTime;
     this.thread = thread;
+    this.quota = quota;
+    this.sharedThread = sharedThread;
+    this.name = name;
   }
 
   public void start() {
-    thread.scheduleAtFixedRate(this::tick, 0, settings.renewIntervalMs(), TimeUnit.MILLISECONDS);
+    ticks = thread.scheduleAtFixedRate(this::tick, 0, settings.renewIntervalMs(), TimeUnit.MILLISECONDS);
   }
 
   public LeaderState state() {
@@ -136,11 +160,33 @@ public final class Leadership implements AutoCloseable {
   void tick() {
     long nowNanos = nanoTime.getAsLong();
     if (epoch != 0) stepDownIfExpired(nowNanos);
-    if (epoch != 0) {
+    if (epoch != 0 && state == LeaderState.LEADING && quota.overShare()) {
+      giveUp();
+    } else if (epoch != 0) {
       if (!renewing) renew(epoch, nowNanos);
-    } else if (!acquiring) {
+    } else if (!acquiring && quota.mayAcquire()) {
       acquire(nowNanos);
+    } else if (!acquiring) {
+      lookUpHolder(); // at its share: does not compete, but still names the holder to callers
     }
+  }
+
+  private void lookUpHolder() {
+    acquiring = true; // one lease call at a time, as for acquires
+    call(lease::holder, view -> {
+      acquiring = false;
+      if (epoch == 0) leaderAddress = view.leaderAddress();
+    }, error -> acquiring = false);
+  }
+
+  /** Over the node's fair share: stop leading, then free the lease so a node below its share takes it. */
+  private void giveUp() {
+    long held = epoch;
+    stepDown("giving the lease up to rebalance: this node leads " + quota.held() + " partitions, its share is "
+        + quota.share() + " with " + quota.liveArbiters() + " live arbiters");
+    lease.releaseAsync(held).whenComplete((ok, error) -> {
+      if (error != null) log.warn("{}lease release failed epoch={}: {} (it expires after the ttl)", name, held, error.toString());
+    });
   }
 
   private void stepDownIfExpired(long nowNanos) {
@@ -157,11 +203,12 @@ public final class Leadership implements AutoCloseable {
       acquiring = false;
       leaderAddress = view.leaderAddress();
       if (!view.mine()) return;
+      quota.acquired();
       epoch = view.epoch();
       trustedFromNanos = startNanos;
       leadingEpoch = epoch;
       state = LeaderState.RECOVERING;
-      log.info("lease acquired epoch={} ttlMs={} renewMs={}", epoch, settings.ttlMs(), settings.renewIntervalMs());
+      log.info("{}lease acquired epoch={} ttlMs={} renewMs={}", name, epoch, settings.ttlMs(), settings.renewIntervalMs());
       listener.elected(new TermHandle(epoch));
     }, error -> {
       acquiring = false;
@@ -225,7 +272,8 @@ public final class Leadership implements AutoCloseable {
   private void stepDown(String why) {
     renewing = false;
     renewCalls++; // a reply still due belongs to the ended term and is ignored
-    log.warn("stepping down epoch={} state={}: {}", epoch, state, why);
+    log.warn("{}stepping down epoch={} state={}: {}", name, epoch, state, why);
+    if (epoch != 0) quota.released();
     epoch = 0;
     leadingEpoch = 0;
     state = LeaderState.STANDBY;
@@ -236,22 +284,44 @@ public final class Leadership implements AutoCloseable {
   /** Stops the election; a leader gives its lease up so a standby takes over at once. */
   @Override
   public void close() {
-    thread.shutdownNow();
-    try {
-      thread.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    long held;
+    if (sharedThread) {
+      held = stopTicking();
+    } else {
+      thread.shutdownNow();
+      try {
+        thread.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      held = epoch;
     }
-    long held = epoch;
     if (held != 0) {
       try {
         lease.release(held);
-        log.info("lease released epoch={}", held);
+        log.info("{}lease released epoch={}", name, held);
       } catch (RuntimeException e) {
-        log.warn("lease release failed epoch={}: {}", held, e.toString());
+        log.warn("{}lease release failed epoch={}: {}", name, held, e.toString());
       }
     }
     lease.close();
+  }
+
+  /** On the shared thread: no more ticks, and the epoch held at that point (0 if none). */
+  private long stopTicking() {
+    try {
+      return thread.submit(() -> {
+        if (ticks != null) ticks.cancel(false);
+        return epoch;
+      }).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+        | java.util.concurrent.RejectedExecutionException e) {
+      log.warn("{}leadership did not stop cleanly: {}", name, e.toString());
+      return 0;
+    }
   }
 
   private final class TermHandle implements Term {

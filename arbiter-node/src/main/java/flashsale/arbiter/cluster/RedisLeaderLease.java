@@ -17,6 +17,9 @@ import java.util.concurrent.CompletionStage;
  * share the hash tag {@code {arbiter}}, so on a Redis Cluster they sit on one master and each script
  * goes there. That master's asynchronous failover can roll the counter back: acquiring therefore
  * takes a floor (the highest epoch seen holding an event) and never issues an epoch at or below it.
+ *
+ * <p>With leadership split into partitions, partition N has its own pair, {@code fs:{arbiter-pN}:lease}
+ * and {@code fs:{arbiter-pN}:epoch}: each its own slot, so a cluster spreads them over its masters.
  */
 public final class RedisLeaderLease implements LeaderLease {
   static final String LEASE_KEY = "fs:{arbiter}:lease";
@@ -50,6 +53,8 @@ public final class RedisLeaderLease implements LeaderLease {
   private final String owner;
   private final String advertise;
   private final LeaseSettings settings;
+  private final String leaseKey;
+  private final String epochKey;
 
   /**
    * Connects now, to one Redis or a cluster ({@code redis-cluster://h1:p1,h2:p2}). Every call then
@@ -59,6 +64,21 @@ public final class RedisLeaderLease implements LeaderLease {
    * of the ttl, not the lease.
    */
   public RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings) {
+    this(redisUri, nodeId, advertise, settings, LEASE_KEY, EPOCH_KEY);
+  }
+
+  /** The lease of partition {@code partition} (of several), on its own keys. */
+  public static RedisLeaderLease forPartition(String redisUri, String nodeId, String advertise, LeaseSettings settings,
+      int partition) {
+    if (partition < 0) throw new IllegalArgumentException("partition " + partition + " < 0");
+    String tag = "fs:{arbiter-p" + partition + "}:";
+    return new RedisLeaderLease(redisUri, nodeId, advertise, settings, tag + "lease", tag + "epoch");
+  }
+
+  private RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings, String leaseKey,
+      String epochKey) {
+    this.leaseKey = leaseKey;
+    this.epochKey = epochKey;
     this.connection = RedisConnection.open(redisUri, StringCodec.UTF8, Duration.ofMillis(settings.ttlMs()), true);
     this.redis = connection.async();
     this.owner = nodeId + "/" + UUID.randomUUID();
@@ -68,23 +88,37 @@ public final class RedisLeaderLease implements LeaderLease {
 
   @Override
   public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
-    return redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {LEASE_KEY, EPOCH_KEY},
+    return redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {leaseKey, epochKey},
             owner, advertise, Long.toString(settings.ttlMs()), Long.toString(epochFloor))
         .thenApply(reply -> new LeaseView(
             "1".equals(reply.get(0)), Long.parseLong(reply.get(1)), reply.get(2) == null ? "" : reply.get(2)));
   }
 
   @Override
+  public CompletionStage<LeaseView> holder() {
+    return redis.hmget(leaseKey, "epoch", "advertise").thenApply(values -> {
+      String epoch = values.get(0).getValueOrElse(null);
+      String address = values.get(1).getValueOrElse("");
+      return new LeaseView(false, epoch == null ? 0 : Long.parseLong(epoch), address == null ? "" : address);
+    });
+  }
+
+  @Override
   public CompletionStage<Boolean> renew(long epoch) {
-    return redis.<Long>eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE_KEY},
+    return redis.<Long>eval(RENEW, ScriptOutputType.INTEGER, new String[] {leaseKey},
             owner, Long.toString(epoch), Long.toString(settings.ttlMs()))
         .thenApply(ok -> ok == 1L);
   }
 
   @Override
   public void release(long epoch) {
-    redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {LEASE_KEY}, owner, Long.toString(epoch))
-        .toCompletableFuture().join();
+    releaseAsync(epoch).toCompletableFuture().join();
+  }
+
+  @Override
+  public CompletionStage<Void> releaseAsync(long epoch) {
+    return redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {leaseKey}, owner, Long.toString(epoch))
+        .thenApply(ignored -> null);
   }
 
   @Override

@@ -88,6 +88,22 @@ public final class RegionSessions {
     return refusal == null && leading.getAsBoolean();
   }
 
+  /**
+   * Why a hello for {@code partition} of {@code count} (0 read as 1) does not belong here, if it
+   * does not: the welcome names the partition these streams carry.
+   */
+  java.util.Optional<String> partitionMismatch(int partition, int count) {
+    int ours = Math.max(1, welcome.getPartitionCount());
+    if (Math.max(1, count) != ours) {
+      return java.util.Optional.of("this region node splits events into " + Math.max(1, count)
+          + " partitions, the arbiters into " + ours + ": set the same --partitions on both");
+    }
+    if (partition != welcome.getPartition()) {
+      return java.util.Optional.of("hello for partition " + partition + " reached partition " + welcome.getPartition());
+    }
+    return java.util.Optional.empty();
+  }
+
   /** What every welcome says besides the node's stamp floor (this arbiter's id, its clock bound). */
   void welcomeWith(flashsale.v1.ArbiterWelcome welcome) {
     this.welcome = welcome;

@@ -58,8 +58,12 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     if (ended) return;
     try {
       switch (request.getKindCase()) {
-        case HELLO -> hello(request.getHello().getRegion(), request.getHello().getNodeId(), request.getHello().getInstanceId(),
-            request.getHello().getSiblingNodeIdsList());
+        case HELLO -> {
+          var mismatch = sessions.partitionMismatch(request.getHello().getPartition(), request.getHello().getPartitionCount());
+          if (mismatch.isPresent()) throw protocol(mismatch.get());
+          hello(request.getHello().getRegion(), request.getHello().getNodeId(), request.getHello().getInstanceId(),
+              request.getHello().getSiblingNodeIdsList());
+        }
         case TICKET_BATCH -> tickets(request.getTicketBatch().getTicketsList());
         case WATERMARK -> {
           Session s = requireSession();

@@ -46,8 +46,10 @@ public final class ArbiterStream<D> {
     /**
      * @param nodeId the node of the region this stream speaks for; empty for its unnamed node
      * @param siblingNodeIds the region's other nodes as an arbiter last listed them
+     * @param partition the partition of events this stream carries, of {@code partitionCount}
      */
-    record Hello(String region, String instanceId, String nodeId, List<String> siblingNodeIds) implements Out {
+    record Hello(String region, String instanceId, String nodeId, List<String> siblingNodeIds, int partition,
+        int partitionCount) implements Out {
       public Hello {
         siblingNodeIds = List.copyOf(siblingNodeIds);
       }
@@ -103,7 +105,7 @@ public final class ArbiterStream<D> {
     public void welcomed(String arbiterId, long maxClockSkewMicros, long stampFloorMicros) {
       if (!heard(gen)) return;
       welcomed = true;
-      core.welcomed(stampFloorMicros);
+      core.welcomed(partition, stampFloorMicros);
       backoff.reset();
       failuresThisRound = 0;
       log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={}", arbiterId, region,
@@ -134,6 +136,8 @@ public final class ArbiterStream<D> {
 
   private final String region;
   private final String instanceId;
+  /** The partition of events this stream carries (0 of 1 when leadership is not split). */
+  private final int partition;
   /** Which of the region's nodes this is: each node is its own stream at the arbiter. */
   private String nodeId = "";
   /** The region's other nodes as an arbiter last listed them; named in each hello. */
@@ -164,6 +168,16 @@ public final class ArbiterStream<D> {
   /** @param random draws the reconnect backoff's jitter */
   public ArbiterStream(String region, String instanceId, LoopScheduler loop, RegionCore core, Transport<D> transport,
       Settings settings, Consumer<D> inbound, RandomGenerator random) {
+    this(region, instanceId, loop, core, transport, settings, inbound, random, 0);
+  }
+
+  /** The stream of {@code partition} of the core's {@link RegionCore#partitions()}: its events' tickets only. */
+  public ArbiterStream(String region, String instanceId, LoopScheduler loop, RegionCore core, Transport<D> transport,
+      Settings settings, Consumer<D> inbound, RandomGenerator random, int partition) {
+    if (!core.partitions().contains(partition)) {
+      throw new IllegalArgumentException("partition " + partition + " of " + core.partitions().count());
+    }
+    this.partition = partition;
     this.region = region;
     this.instanceId = instanceId;
     this.loop = loop;
@@ -172,7 +186,7 @@ public final class ArbiterStream<D> {
     this.settings = settings;
     this.inbound = inbound;
     this.backoff = new ReconnectBackoff(settings.reconnectMinMs(), settings.reconnectMaxMs(), random);
-    core.awaitWelcome(); // from the start: nothing is stamped before an arbiter said what it will still rank
+    core.awaitWelcome(partition); // from the start: nothing is stamped before an arbiter said what it will still rank
   }
 
   /** Opens the stream and starts the heartbeat, probe and silence timers (on the loop). */
@@ -221,11 +235,11 @@ public final class ArbiterStream<D> {
     long gen = ++generation;
     lastHeardNanos = loop.nanoTime();
     stream = transport.open(channelIndex, new Inbound(gen));
-    stream.send(new Out.Hello(region, instanceId, nodeId, siblingNodeIds));
-    List<Ticket> undecided = core.undecidedTickets();
+    stream.send(new Out.Hello(region, instanceId, nodeId, siblingNodeIds, partition, core.partitions().count()));
+    List<Ticket> undecided = core.undecidedTickets(partition);
     sendAll(outbox.opened(undecided));
-    log.info("arbiter stream opening stream={} channel={} channels={} resent_tickets={}",
-        gen, Math.floorMod(channelIndex, transport.channels()), transport.channels(), undecided.size());
+    log.info("arbiter stream opening partition={} stream={} channel={} channels={} resent_tickets={}",
+        partition, gen, Math.floorMod(channelIndex, transport.channels()), transport.channels(), undecided.size());
   }
 
   private void heartbeatTick() {

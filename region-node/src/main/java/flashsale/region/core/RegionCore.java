@@ -32,8 +32,12 @@ public final class RegionCore {
   private final StampUncertainty uncertainty;
   private final BuyerLimits limits;
   private LongSupplier unstampedReads = () -> Long.MAX_VALUE;
-  /** Linked to an arbiter and not yet welcomed by one: new purchases are refused (see {@link #awaitWelcome}). */
-  private boolean awaitingWelcome;
+  /**
+   * Partitions whose stream is linked and not yet welcomed: new purchases of their events are
+   * refused (see {@link #awaitWelcome}).
+   */
+  private final java.util.BitSet awaitingWelcome = new java.util.BitSet();
+  private flashsale.sale.Partitions partitions = flashsale.sale.Partitions.ONE;
 
   /** A buyer's view of one event. */
   public record EventView(EventSpec spec, SaleState state, OptionalLong soldOutMicros) {}
@@ -105,7 +109,7 @@ public final class RegionCore {
     if (spec == null) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.EVENT_NOT_FOUND, "no event " + req.eventId()));
     }
-    if (awaitingWelcome) {
+    if (awaitingWelcome.get(partitions.of(req.eventId()))) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE,
           "region " + region + " has not been welcomed by an arbiter yet; retry shortly"));
     }
@@ -146,7 +150,21 @@ public final class RegionCore {
    * node yet, so a ticket stamped now could land behind what is already released.
    */
   public void awaitWelcome() {
-    awaitingWelcome = true;
+    awaitWelcome(0);
+  }
+
+  /** As {@link #awaitWelcome()}, for the stream of {@code partition} only. */
+  public void awaitWelcome(int partition) {
+    awaitingWelcome.set(partition);
+  }
+
+  /** Events split into {@code split} partitions, each with its own stream; before any stream starts. */
+  public void splitInto(flashsale.sale.Partitions split) {
+    this.partitions = split;
+  }
+
+  public flashsale.sale.Partitions partitions() {
+    return partitions;
   }
 
   /**
@@ -155,8 +173,13 @@ public final class RegionCore {
    * purchases. A node whose clock trails the floor stamps just above it until the clock passes it.
    */
   public void welcomed(long stampFloorMicros) {
+    welcomed(0, stampFloorMicros);
+  }
+
+  /** As {@link #welcomed(long)}, by the leader of {@code partition}: every floor raises the one clock. */
+  public void welcomed(int partition, long stampFloorMicros) {
     if (stampFloorMicros > 0) clock.raiseFloor(stampFloorMicros); // 0: the arbiter released nothing here yet
-    awaitingWelcome = false;
+    awaitingWelcome.clear(partition);
   }
 
   public List<Completion> decisionsArrived(List<Decision> decisions) {
@@ -206,6 +229,13 @@ public final class RegionCore {
 
   public List<Ticket> undecidedTickets() {
     return book.undecidedTickets();
+  }
+
+  /** The undecided tickets of {@code partition}'s events, in stamp order: what its new stream resends. */
+  public List<Ticket> undecidedTickets(int partition) {
+    List<Ticket> all = book.undecidedTickets();
+    if (partitions.count() == 1) return all;
+    return all.stream().filter(t -> partitions.of(t.eventId()) == partition).toList();
   }
 
   /**

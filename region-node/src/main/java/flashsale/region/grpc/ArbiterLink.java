@@ -34,10 +34,16 @@ public final class ArbiterLink {
 
   public ArbiterLink(String region, String instanceId, RegionLoop loop, RegionCore core, ArbiterChannels channels,
       ArbiterStream.Settings settings, Consumer<SequenceResponse> inbound) {
+    this(region, instanceId, loop, core, channels, settings, inbound, 0);
+  }
+
+  /** The stream of {@code partition}: tickets of that partition's events, to its leader. */
+  public ArbiterLink(String region, String instanceId, RegionLoop loop, RegionCore core, ArbiterChannels channels,
+      ArbiterStream.Settings settings, Consumer<SequenceResponse> inbound, int partition) {
     this.loop = loop;
     this.channels = channels;
     this.core = new ArbiterStream<>(region, instanceId, loop, core, new GrpcTransport(), settings, inbound,
-        new SplittableRandom());
+        new SplittableRandom(), partition);
   }
 
   /** Opens the stream and starts the heartbeat and probe timers (posts to the loop; any thread). */
@@ -105,7 +111,8 @@ public final class ArbiterLink {
     SequenceRequest.Builder request = SequenceRequest.newBuilder();
     switch (message) {
       case Out.Hello h -> request.setHello(RegionHello.newBuilder().setRegion(h.region()).setInstanceId(h.instanceId())
-          .setNodeId(h.nodeId()).addAllSiblingNodeIds(h.siblingNodeIds()));
+          .setNodeId(h.nodeId()).addAllSiblingNodeIds(h.siblingNodeIds())
+          .setPartition(h.partition()).setPartitionCount(h.partitionCount()));
       case Out.Upstream(StreamOutbox.Up.Tickets t) -> {
         TicketBatch.Builder batch = TicketBatch.newBuilder();
         t.tickets().forEach(ticket -> batch.addTickets(RegionWire.toProto(ticket)));

@@ -32,13 +32,14 @@ final class ArbiterQueries {
 
   private final RegionLoop loop;
   private final RegionCore core;
-  private final Supplier<Channel> channel;
+  /** The channel to the arbiter leading an event's partition. */
+  private final java.util.function.Function<String, Channel> channel;
   private final long timeoutMs;
   private final Map<String, List<Consumer<Optional<Failure>>>> lookups = new HashMap<>();
   /** Auctions whose stored result the arbiter announced: final, so asked no more. */
   private final Map<String, flashsale.v1.AuctionResult> closedAuctions = new HashMap<>();
 
-  ArbiterQueries(RegionLoop loop, RegionCore core, Supplier<Channel> channel, long timeoutMs) {
+  ArbiterQueries(RegionLoop loop, RegionCore core, java.util.function.Function<String, Channel> channel, long timeoutMs) {
     this.loop = loop;
     this.core = core;
     this.channel = channel;
@@ -56,7 +57,7 @@ final class ArbiterQueries {
       return;
     }
     lookups.put(eventId, new ArrayList<>(List.of(then)));
-    stub().lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> lookedUp(eventId, r),
         failure -> finishLookup(eventId, Optional.of(failure))));
@@ -64,14 +65,14 @@ final class ArbiterQueries {
 
   /** Asks for a decision; {@code then} gets it, or the failure (PURCHASE_NOT_FOUND or ARBITER_UNAVAILABLE). */
   void getDecision(String eventId, String requestId, Consumer<GetDecisionResponse> then, Consumer<Failure> failed) {
-    stub().getDecision(GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
+    stub(eventId).getDecision(GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
         new Reply<>("GetDecision " + requestId, ErrorReason.PURCHASE_NOT_FOUND,
             "no purchase " + requestId + " in event " + eventId, then, failed));
   }
 
   /** A reservation's slots with what the store holds left of each; {@code failed} gets why not. */
   void slotsOf(String eventId, Consumer<List<flashsale.v1.SlotStatus>> then, Consumer<Failure> failed) {
-    stub().lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> then.accept(r.getSlotsList()), failed));
   }
@@ -86,7 +87,7 @@ final class ArbiterQueries {
       then.accept(closed);
       return;
     }
-    stub().lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> {
           if (r.getAuction().getClosed()) auctionClosed(eventId, r.getAuction());
@@ -124,8 +125,8 @@ final class ArbiterQueries {
     if (waiting != null) waiting.forEach(w -> w.accept(outcome));
   }
 
-  private SequencerServiceGrpc.SequencerServiceStub stub() {
-    return SequencerServiceGrpc.newStub(channel.get())
+  private SequencerServiceGrpc.SequencerServiceStub stub(String eventId) {
+    return SequencerServiceGrpc.newStub(channel.apply(eventId))
         .withExecutor(loop)
         .withMaxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
         .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);

@@ -36,7 +36,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private final RegionLoop loop;
   private final RegionCore core;
   private final CallRegistry calls;
-  private final ArbiterLink link;
+  private final ArbiterLinks link;
   private final ArbiterQueries queries;
   private final ModeSellers modes;
   private final AuctionWatchers watchers;
@@ -46,7 +46,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   private final PurchaseLookups purchases;
 
-  FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLink link, ArbiterQueries queries,
+  FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLinks link, ArbiterQueries queries,
       ModeSellers modes, int maxQueuedPurchases, AuctionWatchers watchers, PurchaseLookups purchases) {
     this.purchases = purchases;
     this.watchers = watchers;

@@ -31,13 +31,14 @@ public final class RegionNode {
   /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
   public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
       long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs,
-      StampUncertainty uncertainty, long arbiterSilenceTimeoutMs, BuyerLimits.Settings buyerLimits) {}
+      StampUncertainty uncertainty, long arbiterSilenceTimeoutMs, BuyerLimits.Settings buyerLimits,
+      flashsale.sale.Partitions partitions) {}
 
   private final String region;
   private final RegionLoop loop;
   private final CallRegistry calls = new CallRegistry();
   private final ArbiterChannels arbiter;
-  private final ArbiterLink link;
+  private final ArbiterLinks link;
   private final FlashSaleServiceImpl service;
 
   private final ModeSellers modes;
@@ -69,19 +70,20 @@ public final class RegionNode {
         s.buyerLimits());
     this.core = core;
     core.unstampedReads(inFlight::oldestMicros);
+    core.splitInto(s.partitions());
     ArbiterInbound inbound = new ArbiterInbound(core, calls);
-    this.link = new ArbiterLink(region, instanceId, loop, core, arbiter,
+    this.link = new ArbiterLinks(region, instanceId, loop, core, arbiter,
         new ArbiterStream.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
             s.reconnectMaxMs(), s.arbiterSilenceTimeoutMs()),
         inbound);
-    ArbiterQueries queries = new ArbiterQueries(loop, core, link::currentChannel, s.arbiterCallTimeoutMs());
+    ArbiterQueries queries = new ArbiterQueries(loop, core, link::channelFor, s.arbiterCallTimeoutMs());
     inbound.onAnnounced(queries::eventKnown);
     AuctionWatchers watchers = new AuctionWatchers();
     inbound.onAuctionResult((eventId, result) -> {
       if (result.getClosed()) queries.auctionClosed(eventId, result);
       watchers.changed(eventId, result);
     });
-    this.modes = new ModeSellers(region, modesConfig, loop, link::currentChannel);
+    this.modes = new ModeSellers(region, modesConfig, loop, link::channelFor);
     this.standings = new PurchaseStandings(new OrderStates(Math.min(s.rememberedDecisions(), MAX_ORDER_STATES)),
         queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending());
     inbound.onOrderUpdate(standings::orderUpdate);

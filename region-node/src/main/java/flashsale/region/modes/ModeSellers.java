@@ -26,7 +26,7 @@ public final class ModeSellers implements AutoCloseable {
   private final java.util.Set<SaleMode> soldHere;
 
   /** Loop-owned afterwards; {@code arbiter} supplies the channel for shard reports. */
-  public ModeSellers(String region, ModesConfig config, RegionLoop loop, Supplier<Channel> arbiter) {
+  public ModeSellers(String region, ModesConfig config, RegionLoop loop, java.util.function.Function<String, Channel> arbiter) {
     this.region = region;
     this.central = config.centralRedisUri() == null ? null : new CentralSeller(config.centralRedisUri());
     this.shards = config.shardRedisUri() == null ? null : new ShardSeller(region, config, loop, arbiter);

@@ -44,7 +44,7 @@ final class ShardSeller {
   private final String region;
   private final ModesConfig config;
   private final LoopScheduler loop;
-  private final Supplier<Channel> arbiter;
+  private final java.util.function.Function<String, Channel> arbiter;
   private final RedisPoolStore store;
   private final Map<String, Queue> events = new HashMap<>();
   private final LoopScheduler.Timer timer;
@@ -52,7 +52,7 @@ final class ShardSeller {
   /** One event's queue with its spec. */
   private record Queue(EventSpec spec, ShardHoldQueue<StreamObserver<PurchaseResponse>> policy) {}
 
-  ShardSeller(String region, ModesConfig config, RegionLoop loop, Supplier<Channel> arbiter) {
+  ShardSeller(String region, ModesConfig config, RegionLoop loop, java.util.function.Function<String, Channel> arbiter) {
     this.region = region;
     this.config = config;
     this.loop = loop;
@@ -137,7 +137,7 @@ final class ShardSeller {
         .setWaitingUnits(report.waitingUnits())
         .setDemandUnitsPerSecond(report.demandUnitsPerSecond())
         .build();
-    ShardServiceGrpc.newStub(arbiter.get()).withExecutor(loop).withDeadlineAfter(REPORT_DEADLINE_MS, TimeUnit.MILLISECONDS)
+    ShardServiceGrpc.newStub(arbiter.apply(eventId)).withExecutor(loop).withDeadlineAfter(REPORT_DEADLINE_MS, TimeUnit.MILLISECONDS)
         .reportShard(request, new StreamObserver<>() {
           private Optional<Boolean> soldOut = Optional.empty();
 

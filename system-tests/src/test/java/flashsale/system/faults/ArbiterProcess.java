@@ -22,6 +22,8 @@ final class ArbiterProcess implements AutoCloseable {
   /** With one, the node speaks mutual TLS (its own certificate, clients' checked against the CA); else --insecure. */
   private final DevPki pki;
   private final NodeJvm jvm;
+  /** Leadership split into this many partitions ({@code --partitions}). */
+  private int partitions = 1;
 
   ArbiterProcess(String nodeId, String redisUri) throws IOException {
     this(nodeId, redisUri, REGION_TIMEOUT_MS);
@@ -42,6 +44,12 @@ final class ArbiterProcess implements AutoCloseable {
     this.port = jvm.port;
   }
 
+  /** Starts with leadership split into {@code count} partitions. */
+  ArbiterProcess partitions(int count) {
+    this.partitions = count;
+    return this;
+  }
+
   String address() {
     return jvm.address();
   }
@@ -50,6 +58,7 @@ final class ArbiterProcess implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("--node-id", nodeId, "--port", Integer.toString(port), "--redis", redisUri,
         "--advertise", address(), "--lease-ttl-ms", Long.toString(LEASE_TTL_MS),
         "--lease-renew-ms", Long.toString(LEASE_RENEW_MS), "--region-timeout-ms", Long.toString(regionTimeoutMs)));
+    if (partitions != 1) args.addAll(List.of("--partitions", Integer.toString(partitions)));
     if (pki == null) args.add("--insecure");
     else args.addAll(pki.arbiterArgs(nodeId));
     jvm.start(args);

@@ -44,14 +44,32 @@ final class FailoverCluster implements AutoCloseable {
 
   /** Starts arbiters {@code arbiterIds}, waits for a leader, then starts the regions. */
   static FailoverCluster start(List<String> arbiterIds, String pkiDirectory) throws Exception {
+    return start(arbiterIds, pkiDirectory, 1);
+  }
+
+  /**
+   * As above with leadership split into {@code partitions} (on arbiters and regions alike); with
+   * several, waits until every partition has a leader and the arbiters hold even shares.
+   */
+  static FailoverCluster start(List<String> arbiterIds, String pkiDirectory, int partitions) throws Exception {
     var cluster = new FailoverCluster(RedisServer.start(true), DevPki.create(Path.of("target", "fault-logs", pkiDirectory)));
     for (String id : arbiterIds) {
-      cluster.arbiters.add(new ArbiterProcess(id, cluster.redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, cluster.pki).start());
+      cluster.arbiters.add(new ArbiterProcess(id, cluster.redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, cluster.pki)
+          .partitions(partitions).start());
     }
-    cluster.awaitLeader(30_000);
+    if (partitions == 1) {
+      cluster.awaitLeader(30_000);
+    } else {
+      int share = (partitions + arbiterIds.size() - 1) / arbiterIds.size();
+      cluster.awaitPartitionLeaders(partitions, view -> view.countsByLeader().size() == arbiterIds.size()
+          && view.countsByLeader().values().stream().allMatch(n -> n <= share), 30_000);
+      // No single node answers for everything here: wait until each answers at all (a cold JVM's
+      // first TLS handshakes take seconds on a loaded box, longer than the regions' silence timeout).
+      for (ArbiterProcess a : cluster.arbiters) cluster.awaitAnswering(a, 30_000);
+    }
     for (String region : List.of("east", "west")) {
       RegionConfig config = RegionConfig.builder(region).arbiterTargets(cluster.arbiters.stream().map(ArbiterProcess::address).toList())
-          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000)
+          .heartbeatIntervalMs(2).reconnectMs(20, 500).maxPending(1_000_000).partitions(partitions)
           .arbiterSilenceTimeoutMs(ArbiterProcess.LEASE_TTL_MS).build();
       // Each region proves its name to the arbiters with its certificate, as in production.
       ArbiterChannels link = ArbiterChannels.forTargets(config.arbiterTargets(), cluster.pki.credentials(Role.REGION, region));
@@ -100,6 +118,37 @@ final class FailoverCluster implements AutoCloseable {
       Thread.sleep(10);
     }
     throw new AssertionError("no arbiter leads after " + timeoutMs + " ms");
+  }
+
+  /**
+   * Polls the partition leases in Redis until every one of {@code partitions} has a leader and
+   * {@code settled} holds; returns that view.
+   */
+  PartitionLeases.View awaitPartitionLeaders(int partitions, java.util.function.Predicate<PartitionLeases.View> settled,
+      long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    PartitionLeases.View view = null;
+    while (System.nanoTime() < deadline) {
+      view = PartitionLeases.read(redis.uri(), partitions);
+      if (view.allLed() && settled.test(view)) return view;
+      Thread.sleep(20);
+    }
+    throw new AssertionError("partition leases did not settle in " + timeoutMs + " ms: " + view);
+  }
+
+  /** Waits until {@code a} answers an admin call, as leader of partition 0 or naming its leader. */
+  void awaitAnswering(ArbiterProcess a, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < deadline) {
+      try {
+        admin(a).listRegions(ListRegionsRequest.getDefaultInstance());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (Errors.reasonOf(e).orElse("").equals("NOT_LEADER")) return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(a.nodeId + " does not answer after " + timeoutMs + " ms");
   }
 
   /** Waits until {@code a} runs and answers as a standby (NOT_LEADER), so it can take over. */

@@ -1,0 +1,48 @@
+package flashsale.system.faults;
+
+import io.lettuce.core.RedisClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The partition leases as Redis holds them ({@code fs:{arbiter-pN}:lease}): who leads each, under which epoch. */
+final class PartitionLeases {
+  private PartitionLeases() {}
+
+  /** One partition's lease; {@code leader} empty and epoch 0 when nobody holds it. */
+  record Lease(int partition, String leader, long epoch) {}
+
+  record View(List<Lease> leases) {
+    boolean allLed() {
+      return leases.stream().allMatch(l -> !l.leader().isEmpty());
+    }
+
+    /** How many partitions each leader holds. */
+    Map<String, Integer> countsByLeader() {
+      Map<String, Integer> counts = new TreeMap<>();
+      for (Lease l : leases) {
+        if (!l.leader().isEmpty()) counts.merge(l.leader(), 1, Integer::sum);
+      }
+      return counts;
+    }
+
+    List<Integer> ledBy(String leader) {
+      return leases.stream().filter(l -> l.leader().equals(leader)).map(Lease::partition).toList();
+    }
+  }
+
+  static View read(String redisUri, int partitions) {
+    RedisClient client = RedisClient.create(redisUri);
+    try (var connection = client.connect()) {
+      List<Lease> leases = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        Map<String, String> hash = connection.sync().hgetall("fs:{arbiter-p" + p + "}:lease");
+        leases.add(new Lease(p, hash.getOrDefault("advertise", ""), Long.parseLong(hash.getOrDefault("epoch", "0"))));
+      }
+      return new View(leases);
+    } finally {
+      client.shutdown();
+    }
+  }
+}

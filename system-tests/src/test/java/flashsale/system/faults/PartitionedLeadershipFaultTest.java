@@ -1,0 +1,171 @@
+package flashsale.system.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.region.RegionServer;
+import flashsale.sale.Partitions;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
+import flashsale.v1.EventAdminServiceGetEventRequest;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.EventMode;
+import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.wire.Errors;
+import flashsale.wire.Times;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Leadership split into 8 partitions over two arbiter processes (mutual TLS, AOF Redis, lease ttl
+ * 1 s): they lead disjoint, even shares; every region node keeps a stream per partition. 100 events
+ * are sold from two regions, and one arbiter is SIGKILLed a third of the way through: only its
+ * partitions change hands (the survivor's keep their epochs), and every event's sale keeps every rule.
+ */
+class PartitionedLeadershipFaultTest {
+  static final int PARTITIONS = 8;
+  static final int EVENTS = 100;
+  static final long STOCK = 3;
+  static final int PURCHASES_PER_EVENT = 6;
+
+  @Test
+  void twoArbitersLeadDisjointSharesAndAKillMovesOnlyTheKilledOnesPartitions() throws Exception {
+    try (FailoverCluster cluster = FailoverCluster.start(List.of("arb-a", "arb-b"), "pki-partitions", PARTITIONS)) {
+      ArbiterProcess a = cluster.arbiters.get(0);
+      ArbiterProcess b = cluster.arbiters.get(1);
+      PartitionLeases.View before = cluster.awaitPartitionLeaders(PARTITIONS,
+          view -> view.countsByLeader().size() == 2 && view.countsByLeader().values().stream().allMatch(n -> n == 4), 30_000);
+      List<Integer> ofA = before.ledBy(a.address());
+      List<Integer> ofB = before.ledBy(b.address());
+      assertEquals(4, ofA.size(), before.toString());
+      assertEquals(4, ofB.size(), before.toString());
+      Set<Integer> all = new HashSet<>(ofA);
+      all.addAll(ofB);
+      assertEquals(PARTITIONS, all.size(), "shares overlap or leave a partition out: " + before);
+
+      awaitRegionsLinked(cluster, 60_000);
+      // One operator channel per arbiter for the whole test (a new TLS handshake per call takes
+      // seconds on this loaded box).
+      Map<ArbiterProcess, EventAdminServiceGrpc.EventAdminServiceBlockingStub> admins = new LinkedHashMap<>();
+      for (ArbiterProcess x : cluster.arbiters) admins.put(x, EventAdminServiceGrpc.newBlockingStub(cluster.adminChannel(x)));
+      Partitions partitions = new Partitions(PARTITIONS);
+      List<String> events = new ArrayList<>();
+      for (int i = 0; i < EVENTS; i++) events.add("split-sale-" + i);
+      for (String eventId : events) createEvent(cluster, admins, eventId);
+      // Each event is served by its partition's leader alone; the other arbiter names that leader.
+      int[] servedBy = new int[2];
+      for (String eventId : events) {
+        ArbiterProcess leader = ofA.contains(partitions.of(eventId)) ? a : b;
+        ArbiterProcess other = leader == a ? b : a;
+        admin(admins, leader).getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId(eventId).build());
+        StatusRuntimeException refused = expectRefused(() -> admin(admins, other)
+            .getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId(eventId).build()));
+        assertEquals("NOT_LEADER", Errors.reasonOf(refused).orElse(""), eventId);
+        assertEquals(leader.address(), Errors.infoOf(refused).orElseThrow().getMetadataOrDefault("leader", ""), eventId);
+        servedBy[leader == a ? 0 : 1]++;
+      }
+      System.out.printf("partitions: arb-a leads %s, arb-b leads %s; of %d events arb-a serves %d, arb-b %d%n",
+          ofA, ofB, EVENTS, servedBy[0], servedBy[1]);
+      assertTrue(servedBy[0] > 0 && servedBy[1] > 0, "both arbiters must serve some events");
+
+      Map<String, FlashSaleServiceGrpc.FlashSaleServiceStub> buyers = new LinkedHashMap<>();
+      cluster.regions.forEach((name, server) -> buyers.put(name, FlashSaleServiceGrpc.newStub(
+          cluster.channel("127.0.0.1:" + server.port(), InsecureChannelCredentials.create()))));
+      Map<String, SaleHistory> histories = new LinkedHashMap<>();
+      var takeoverMs = new java.util.concurrent.CompletableFuture<Long>();
+      for (int i = 0; i < EVENTS; i++) {
+        SaleHistory history = new SaleHistory(events.get(i));
+        histories.put(events.get(i), history);
+        boolean kill = i == EVENTS / 3;
+        history.burst(buyers, PURCHASES_PER_EVENT, () -> {
+          if (!kill) return;
+          try {
+            a.kill();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          long killedAtNanos = System.nanoTime();
+          Thread.ofVirtual().start(() -> { // from the kill until Redis shows every partition on arb-b
+            try {
+              cluster.awaitPartitionLeaders(PARTITIONS, view -> view.countsByLeader().equals(Map.of(b.address(), PARTITIONS)),
+                  30_000);
+              takeoverMs.complete((System.nanoTime() - killedAtNanos) / 1_000_000);
+            } catch (Throwable t) {
+              takeoverMs.completeExceptionally(t);
+            }
+          });
+        });
+      }
+
+      PartitionLeases.View after = cluster.awaitPartitionLeaders(PARTITIONS,
+          view -> view.countsByLeader().equals(Map.of(b.address(), PARTITIONS)), 30_000);
+      long movedMs = takeoverMs.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      for (int p : ofB) {
+        assertEquals(before.leases().get(p).epoch(), after.leases().get(p).epoch(),
+            "partition " + p + " of the survivor changed hands: " + before + " -> " + after);
+      }
+      for (int p : ofA) {
+        assertTrue(after.leases().get(p).epoch() > before.leases().get(p).epoch(),
+            "partition " + p + " of the killed arbiter kept its epoch: " + after);
+      }
+      int checked = 0;
+      for (SaleHistory history : histories.values()) {
+        history.check(cluster.store, STOCK, region -> FlashSaleServiceGrpc.newBlockingStub(cluster.channel(
+            "127.0.0.1:" + cluster.regions.get(region).port(), InsecureChannelCredentials.create())));
+        checked++;
+      }
+      System.out.printf("killed arb-a after event %d: its partitions %s moved to arb-b (epochs %s -> %s), arb-b's %s"
+              + " kept theirs; %d events x %d purchases checked (stock %d each); every lease on arb-b %d ms after the kill%n",
+          EVENTS / 3, ofA, ofA.stream().map(p -> before.leases().get(p).epoch()).toList(),
+          ofA.stream().map(p -> after.leases().get(p).epoch()).toList(), ofB, checked, PURCHASES_PER_EVENT, STOCK, movedMs);
+    }
+  }
+
+  private static EventAdminServiceGrpc.EventAdminServiceBlockingStub admin(
+      Map<ArbiterProcess, EventAdminServiceGrpc.EventAdminServiceBlockingStub> admins, ArbiterProcess a) {
+    return admins.get(a).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** Creates the event at whichever arbiter leads its partition, following a NOT_LEADER answer once. */
+  private static void createEvent(FailoverCluster cluster,
+      Map<ArbiterProcess, EventAdminServiceGrpc.EventAdminServiceBlockingStub> admins, String eventId) {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    Event event = Event.newBuilder().setEventId(eventId).setItem("sneakers").setStock(STOCK)
+        .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 600_000_000L))
+        .setPerUserLimit(1).addAllRegions(cluster.regions.keySet()).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER).build();
+    var request = CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build();
+    try {
+      admin(admins, cluster.arbiters.get(0)).createEvent(request);
+    } catch (StatusRuntimeException e) {
+      String leader = Errors.infoOf(e).orElseThrow(() -> e).getMetadataOrDefault("leader", "");
+      ArbiterProcess named = cluster.arbiters.stream().filter(x -> x.address().equals(leader)).findFirst()
+          .orElseThrow(() -> new AssertionError("create " + eventId + " refused without naming a known leader", e));
+      admin(admins, named).createEvent(request);
+    }
+  }
+
+  private static StatusRuntimeException expectRefused(Runnable call) {
+    try {
+      call.run();
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+    throw new AssertionError("the arbiter that does not lead the partition answered");
+  }
+
+  /** Every region node has a welcomed stream on every partition. */
+  private static void awaitRegionsLinked(FailoverCluster cluster, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!cluster.regions.values().stream().allMatch(r -> r.arbiterConnected() && r.warm())) {
+      assertTrue(System.nanoTime() < deadline, "regions not linked on every partition after " + timeoutMs + " ms");
+      Thread.sleep(20);
+    }
+  }
+}
