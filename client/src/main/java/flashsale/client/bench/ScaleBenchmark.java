@@ -2,9 +2,8 @@ package flashsale.client.bench;
 
 import flashsale.client.bench.ScaleLayout.Shape;
 import flashsale.client.cluster.JarCluster;
-import flashsale.v1.CreateEventRequest;
+import flashsale.sale.Partitions;
 import flashsale.v1.Event;
-import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.EventMode;
 import flashsale.wire.Times;
 import io.grpc.Grpc;
@@ -35,8 +34,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench-scale", mixinStandardHelpOptions = true,
     description = "Decided purchases/s and CPU per decision: 1 arbiter + 1 region node + 1 Redis against 2 arbiters + 2 region nodes + a 3-master Redis Cluster.")
 public final class ScaleBenchmark implements Callable<Integer> {
-  static final Shape SMALL = new Shape("small", 1, 1, 0);
-  static final Shape BIG = new Shape("big", 2, 2, 3);
+  static final Shape SMALL = new Shape("small", 1, 1, 0, 1);
+  /** Leadership split in two: each arbiter leads one partition, so both decide. */
+  static final Shape BIG = new Shape("big", 2, 2, 3, 2);
   private static final int CLUSTER_MASTERS = 3;
 
   @Option(names = "--duration-s", description = "Measured seconds per layout (default: ${DEFAULT-VALUE}).")
@@ -84,24 +84,23 @@ public final class ScaleBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  /** Event ids whose {@code fs:{id}} keys fall on the cluster's masters in turn (slot ranges as --cluster create splits them). */
+  /**
+   * Event ids whose {@code fs:{id}} keys fall on the cluster's masters in turn (slot ranges as
+   * --cluster create splits them), and on the big layout's leadership partitions in turn.
+   */
   static List<String> eventsOverMasters(int count) {
+    Partitions partitions = new Partitions(BIG.partitions());
     List<String> ids = new ArrayList<>();
     for (int k = 0; ids.size() < count; k++) {
       String id = "scale-" + k;
       int master = SlotHash.getSlot("fs:{" + id + "}") * CLUSTER_MASTERS / SlotHash.SLOT_COUNT;
-      if (master == ids.size() % CLUSTER_MASTERS) ids.add(id);
+      if (master == ids.size() % CLUSTER_MASTERS && partitions.of(id) == ids.size() % partitions.count()) ids.add(id);
     }
     return ids;
   }
 
   private Result run(ScaleLayout layout, List<String> eventIds) throws InterruptedException, IOException {
-    ManagedChannel admin = layout.leaderChannel(Duration.ofSeconds(30));
-    try {
-      for (String id : eventIds) create(admin, id);
-    } finally {
-      admin.shutdownNow();
-    }
+    for (String id : eventIds) layout.createAtLeader(id, event(id), Duration.ofSeconds(30));
     List<ManagedChannel> channels = new ArrayList<>();
     List<CallDriver> drivers = new ArrayList<>();
     try {
@@ -149,9 +148,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
     return cpu;
   }
 
-  private static void create(ManagedChannel admin, String eventId) {
+  private static Event event(String eventId) {
     long nowMicros = System.currentTimeMillis() * 1000;
-    var event = Event.newBuilder()
+    return Event.newBuilder()
         .setEventId(eventId)
         .setItem("bench item")
         .setStock(100_000_000)
@@ -159,8 +158,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
         .setEndTime(Times.timestamp(nowMicros + 3_600_000_000L))
         .setPerUserLimit(1)
         .addRegions(ScaleLayout.REGION)
-        .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER);
-    EventAdminServiceGrpc.newBlockingStub(admin).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
+        .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER)
+        .build();
   }
 }

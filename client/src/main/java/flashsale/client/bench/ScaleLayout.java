@@ -2,6 +2,8 @@ package flashsale.client.bench;
 
 import flashsale.client.cluster.JarCluster;
 import flashsale.client.cluster.JavaRuntime;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.ListRegionsRequest;
 import flashsale.v1.RegionStatus;
@@ -30,11 +32,15 @@ import java.util.concurrent.TimeUnit;
 final class ScaleLayout implements AutoCloseable {
   static final String REGION = "east";
 
-  /** @param clusterMasters 0 for one plain redis-server, else the masters of a Redis Cluster */
-  record Shape(String name, int arbiters, int regionNodes, int clusterMasters) {
+  /**
+   * @param clusterMasters 0 for one plain redis-server, else the masters of a Redis Cluster
+   * @param partitions leadership partitions ({@code --partitions} on every node)
+   */
+  record Shape(String name, int arbiters, int regionNodes, int clusterMasters, int partitions) {
     String describe() {
       return arbiters + " arbiter" + (arbiters > 1 ? "s" : "") + " + " + regionNodes + " region node" + (regionNodes > 1 ? "s" : "")
-          + " + " + (clusterMasters == 0 ? "1 redis-server" : clusterMasters + "-master Redis Cluster");
+          + " + " + (clusterMasters == 0 ? "1 redis-server" : clusterMasters + "-master Redis Cluster")
+          + (partitions > 1 ? ", leadership in " + partitions + " partitions" : "");
     }
   }
 
@@ -74,7 +80,7 @@ final class ScaleLayout implements AutoCloseable {
       arbiterPorts.add(port);
       arbiterAddresses.add("127.0.0.1:" + port);
       launch(arbiterJar, "arbiter-" + i, List.of("--node-id", "arbiter-" + i, "--port", Integer.toString(port),
-          "--redis", redis.uri(), "--insecure"));
+          "--redis", redis.uri(), "--insecure", "--partitions", Integer.toString(shape.partitions())));
     }
     ManagedChannel leader = awaitLeader(timeout); // a region that connects too early would back off and start late
     try {
@@ -83,7 +89,7 @@ final class ScaleLayout implements AutoCloseable {
         regionPorts.add(port);
         List<String> args = new ArrayList<>(List.of("--region", REGION, "--port", Integer.toString(port),
             "--arbiter", String.join(",", arbiterAddresses), "--heartbeat-interval-ms", "2", "--max-pending", "1000000",
-            "--insecure"));
+            "--insecure", "--partitions", Integer.toString(shape.partitions())));
         if (shape.regionNodes() > 1) args.addAll(List.of("--node-id", REGION + "-" + n));
         launch(regionJar, "region-" + REGION + "-" + n, args);
       }
@@ -149,9 +155,29 @@ final class ScaleLayout implements AutoCloseable {
     });
   }
 
-  /** A plaintext channel to the arbiter that leads now; the caller shuts it down. */
-  ManagedChannel leaderChannel(Duration timeout) throws InterruptedException {
-    return awaitLeader(timeout);
+  /**
+   * Creates {@code event} at whichever arbiter leads its partition: every arbiter is asked in turn
+   * until one takes it (a standby or a non-leader of the partition answers NOT_LEADER).
+   */
+  void createAtLeader(String eventId, Event event, Duration timeout) throws InterruptedException {
+    var request = CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    StatusRuntimeException last = null;
+    while (System.nanoTime() < deadline) {
+      for (int port : arbiterPorts) {
+        ManagedChannel channel = channel("127.0.0.1:" + port);
+        try {
+          EventAdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).createEvent(request);
+          return;
+        } catch (StatusRuntimeException notHere) {
+          last = notHere;
+        } finally {
+          channel.shutdownNow();
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("no arbiter took event " + eventId + " in " + timeout.toMillis() + " ms; last: " + last);
   }
 
   /** Where buyers connect: every region node, in order. */
