@@ -26,8 +26,12 @@ final class ScaleReport {
     }
     row(out, r, "sum of the above", sum);
     row(out, r, "rest of the machine", Math.max(0, r.machineBusyNanos() - sum));
-    if (r.shape().arbiters() > 1) {
-      out.println("  leadership is not partitioned yet: one arbiter leads every event, the other arbiter only stands by (tries the lease)");
+    if (r.shape().arbiters() > 1 && r.shape().partitions() < r.shape().arbiters()) {
+      out.println("  leadership in " + r.shape().partitions() + " partition(s) over " + r.shape().arbiters()
+          + " arbiters: some arbiter only stands by (tries the leases)");
+    } else if (r.shape().arbiters() > 1) {
+      out.println("  leadership in " + r.shape().partitions() + " partitions, shared evenly by the " + r.shape().arbiters()
+          + " arbiters: each leads its share of the events");
     }
   }
 
