@@ -61,7 +61,8 @@ final class ArbiterPartition {
     this.partitions = partitions;
     this.store = store;
     this.sequencerConfig = sequencerConfig;
-    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics));
+    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics),
+        partitions.count() == 1 ? "sequencer-loop" : "sequencer-loop-p" + partition);
     this.catalog = new EventCatalog(store, loop, events, sessions::announce);
     this.admin = new EventAdminGrpcService(store, loop, catalog, new SecureRandom(), pools, adminQuota);
     loop.onFinished(catalog::finished);

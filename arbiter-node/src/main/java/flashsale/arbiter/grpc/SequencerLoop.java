@@ -44,9 +44,15 @@ public final class SequencerLoop implements AutoCloseable {
   /** A loop that leads at once, unfenced (a lone arbiter without a lease). */
   public SequencerLoop(
       Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions, ArbiterMetrics metrics) {
+    this(sequencer, store, clock, sessions, metrics, "sequencer-loop");
+  }
+
+  /** As above, on a thread named {@code threadName} (one loop per leadership partition). */
+  public SequencerLoop(Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions,
+      ArbiterMetrics metrics, String threadName) {
     this.metrics = metrics;
     this.sessions = sessions;
-    this.thread = new ProgressTrackingThread();
+    this.thread = new ProgressTrackingThread(threadName);
     this.runner = new SequencerRunner(store, clock, new ThreadScheduler(), new Outlet());
     runner.lead(sequencer, ArbiterStore.UNFENCED);
     thread.execute(runner::startTicking);
@@ -136,8 +142,8 @@ public final class SequencerLoop implements AutoCloseable {
 
   /** The loop's one thread, noting when each task ends. */
   private final class ProgressTrackingThread extends ScheduledThreadPoolExecutor {
-    ProgressTrackingThread() {
-      super(1, r -> Thread.ofPlatform().daemon().name("sequencer-loop").unstarted(r));
+    ProgressTrackingThread(String name) {
+      super(1, r -> Thread.ofPlatform().daemon().name(name).unstarted(r));
     }
 
     @Override
