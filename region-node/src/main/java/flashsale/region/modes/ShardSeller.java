@@ -12,6 +12,7 @@ import flashsale.shard.ShardHoldQueue.Step;
 import flashsale.shard.ShardHome;
 import flashsale.store.modes.BuyReply;
 import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.modes.ShardStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.ReportShardRequest;
@@ -45,7 +46,7 @@ final class ShardSeller {
   private final ModesConfig config;
   private final LoopScheduler loop;
   private final Supplier<Channel> arbiter;
-  private final RedisPoolStore store;
+  private final ShardStore store;
   private final Map<String, Queue> events = new HashMap<>();
   private final LoopScheduler.Timer timer;
 
@@ -85,7 +86,7 @@ final class ShardSeller {
       Lookups.pending(call, held.get());
       return;
     }
-    Lookups.answer(call, store.shardOf(region).findDecision(spec.eventId(), requestId), "shard store of region "
+    Lookups.answer(call, store.findShardDecision(spec.eventId(), region, requestId), "shard store of region "
         + region, spec.eventId(), requestId, "at region " + region + "; a SHARDED purchase is known at the buyer's home"
         + " region only");
   }
