@@ -55,7 +55,17 @@ public final class ShardBalancer<H> {
     record Answer<H>(H handle, Optional<EventAccount> account) implements Effect<H> {}
 
     /** A round ended early, its work left for the next one (for the log). */
-    record RoundFailed<H>(String eventId, String why) implements Effect<H> {}
+    record RoundFailed<H>(String eventId, Cause cause, String why) implements Effect<H> {}
+  }
+
+  /** Why a round ended early. */
+  public enum Cause {
+    /** A store call was not answered (it may or may not have happened). */
+    STORE_UNANSWERED,
+    /** The shards' reads do not add up to the stock: a transfer moved between them. */
+    TORN_READ,
+    /** Half-done transfers kept appearing, read after read. */
+    STILL_CHANGING
   }
 
   private final Rebalancer rebalancer;
@@ -118,7 +128,7 @@ public final class ShardBalancer<H> {
     if (round == null) return effects; // a round that already ended
     Event event = events.get(read.spec().eventId());
     if (snapshot.isEmpty()) {
-      fail(event, "shard " + read.region() + " did not answer a read", effects);
+      fail(event, Cause.STORE_UNANSWERED, "shard " + read.region() + " did not answer a read", effects);
       return effects;
     }
     if (!snapshot.get().region().equals(read.region())) {
@@ -136,7 +146,7 @@ public final class ShardBalancer<H> {
     if (round == null) return effects;
     Event event = events.get(debit.spec().eventId());
     if (result.isEmpty()) {
-      fail(event, "debit " + debit.transferId() + " at " + debit.plan().source() + " not answered", effects);
+      fail(event, Cause.STORE_UNANSWERED, "debit " + debit.transferId() + " at " + debit.plan().source() + " not answered", effects);
     } else if (result.get() == DebitResult.SHORT) {
       requireMoving(round, debit.transferId());
       nextMove(event, effects); // the source sold the units meanwhile: nothing moved
@@ -154,7 +164,7 @@ public final class ShardBalancer<H> {
     if (round == null) return effects;
     Event event = events.get(credit.spec().eventId());
     if (!answered) {
-      fail(event, "credit " + credit.transferId() + " at " + credit.target() + " not answered", effects);
+      fail(event, Cause.STORE_UNANSWERED, "credit " + credit.transferId() + " at " + credit.target() + " not answered", effects);
       return effects;
     }
     Move move = requireMoving(round, credit.transferId());
@@ -169,7 +179,7 @@ public final class ShardBalancer<H> {
     if (round == null) return effects;
     Event event = events.get(settle.spec().eventId());
     if (!answered) {
-      fail(event, "settle " + settle.transferId() + " at " + settle.source() + " not answered", effects);
+      fail(event, Cause.STORE_UNANSWERED, "settle " + settle.transferId() + " at " + settle.source() + " not answered", effects);
     } else {
       requireMoving(round, settle.transferId());
       nextMove(event, effects);
@@ -253,7 +263,7 @@ public final class ShardBalancer<H> {
     EventAccount account = EventAccount.of(round.snapshots.values());
     if (account.remainingUnits() + account.soldUnits() + account.inFlightUnits() != event.spec.stock()) {
       // Shards read while a transfer moved (another coordinator's): not a picture of any one moment.
-      fail(event, "reads do not add up to the stock " + event.spec.stock() + ": " + account, effects);
+      fail(event, Cause.TORN_READ, "reads do not add up to the stock " + event.spec.stock() + ": " + account, effects);
       return;
     }
     accounts.put(event.spec.eventId(), account);
@@ -272,7 +282,7 @@ public final class ShardBalancer<H> {
     if (round.moves.isEmpty()) {
       end(event, effects);
     } else if (round.readPasses >= MAX_READ_PASSES) {
-      fail(event, "shards still changing after " + MAX_READ_PASSES + " reads", effects);
+      fail(event, Cause.STILL_CHANGING, "shards still changing after " + MAX_READ_PASSES + " reads", effects);
     } else {
       nextMove(event, effects);
     }
@@ -317,10 +327,10 @@ public final class ShardBalancer<H> {
   }
 
   /** The round ends early: every report waiting gets the account as last read, and the next tick tries again. */
-  private void fail(Event event, String why, List<Effect<H>> effects) {
+  private void fail(Event event, Cause cause, String why, List<Effect<H>> effects) {
     Round round = event.round;
     event.round = null;
-    effects.add(new Effect.RoundFailed<>(event.spec.eventId(), why));
+    effects.add(new Effect.RoundFailed<>(event.spec.eventId(), cause, why));
     List<H> waiting = new ArrayList<>(round.answers);
     waiting.addAll(event.nextAnswers);
     event.nextAnswers = new ArrayList<>();

@@ -137,7 +137,7 @@ public final class ShardCoordinator implements AutoCloseable {
               return true;
             }).isPresent()));
         case Effect.Answer<Answer> a -> a.handle().accept(a.account());
-        case Effect.RoundFailed<Answer> f -> log.warn("event={} rebalance failed: {}", f.eventId(), f.why());
+        case Effect.RoundFailed<Answer> f -> log.warn("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
       }
     }
   }

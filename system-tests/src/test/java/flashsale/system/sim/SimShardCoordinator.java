@@ -81,7 +81,7 @@ final class SimShardCoordinator {
           return true;
         }, done -> carryOut(balancer.settled(s, done.isPresent())));
         case Effect.Answer<Reply> a -> a.handle().accept(a.account().map(EventAccount::soldOut));
-        case Effect.RoundFailed<Reply> f -> shards.oracle.count("shard rounds ended early");
+        case Effect.RoundFailed<Reply> f -> shards.oracle.count("shard rounds ended early: " + f.cause());
       }
     }
   }

@@ -78,7 +78,7 @@ class WholeSystemSimulationTest {
             "sharded purchases sent to their home region", "sharded purchases lost for LIMIT_EXCEEDED",
             "sharded retries answered alike by the store", "sharded purchases failed on the store",
             "shard store requests lost", "shard store replies lost", "shard store calls while down", "shard reports lost",
-            "shard reports unanswered", "shard reports refused (not leading)", "shard rounds ended early",
+            "shard reports unanswered", "shard reports refused (not leading)", "shard rounds ended early: STORE_UNANSWERED",
             "sold out everywhere told")) {
           assertTrue(exercised.getOrDefault(sharded, 0L) > 0, "no run exercised " + sharded + ": " + exercised);
         }
