@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -104,7 +105,7 @@ final class ShardSeller {
   }
 
   private void buy(Queue queue, Step.Buy<StreamObserver<PurchaseResponse>> buy) {
-    store.buyShard(queue.spec(), buy.ticket(), buy.eventSoldOut()).whenComplete((reply, failure) -> loop.execute(() -> {
+    store.buyShard(queue.spec(), buy.ticket(), buy.decideShort()).whenComplete((reply, failure) -> loop.execute(() -> {
       ShardAnswer answer;
       if (failure != null) {
         answer = new ShardAnswer.Failed();
@@ -140,23 +141,23 @@ final class ShardSeller {
         .build();
     ShardServiceGrpc.newStub(arbiter.get()).withExecutor(loop).withDeadlineAfter(REPORT_DEADLINE_MS, TimeUnit.MILLISECONDS)
         .reportShard(request, new StreamObserver<>() {
-          private Optional<Boolean> soldOut = Optional.empty();
+          private OptionalLong unsold = OptionalLong.empty();
 
           @Override
           public void onNext(ReportShardResponse response) {
             if (response.getEventSoldOut() && !queue.policy().soldOut()) log.info("event={} sold out in every shard", eventId);
-            soldOut = Optional.of(response.getEventSoldOut());
+            unsold = OptionalLong.of(response.getEventSoldOut() ? 0 : response.getEventRemainingUnits());
           }
 
           @Override
           public void onError(Throwable t) {
             log.debug("event={} shard report failed: {}", eventId, t.toString());
-            carryOut(queue, queue.policy().reportAnswered(Optional.empty()));
+            carryOut(queue, queue.policy().reportAnswered(OptionalLong.empty()));
           }
 
           @Override
           public void onCompleted() {
-            carryOut(queue, queue.policy().reportAnswered(soldOut));
+            carryOut(queue, queue.policy().reportAnswered(unsold));
           }
         });
   }

@@ -9,6 +9,7 @@ import flashsale.shard.ShardDemand;
 import flashsale.store.ArbiterStore;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -20,8 +21,8 @@ import java.util.function.Consumer;
  * production's do. One per process incarnation: a crash loses every round under way.
  */
 final class SimShardCoordinator {
-  /** A report's answer: sold out everywhere or not; empty for an error status. */
-  interface Reply extends Consumer<Optional<Boolean>> {}
+  /** A report's answer: the units the whole event has left (0: sold out everywhere); empty for an error status. */
+  interface Reply extends Consumer<OptionalLong> {}
 
   private final SimArbiter arbiter;
   private final SimShards shards;
@@ -41,22 +42,22 @@ final class SimShardCoordinator {
   void report(String eventId, ShardDemand demand, Reply reply) {
     if (!arbiter.admitting()) {
       shards.oracle.count("shard reports refused (not leading)");
-      reply.accept(Optional.empty());
+      reply.accept(OptionalLong.empty());
       return;
     }
     Optional<EventSpec> spec = store.findEvent(eventId)
         .filter(s -> s.mode() == SaleMode.SHARDED && s.regions().contains(demand.region()));
     if (spec.isEmpty()) {
-      reply.accept(Optional.empty());
+      reply.accept(OptionalLong.empty());
       return;
     }
     if (!ticking) { // production's ticks run from the start
       ticking = true;
       arbiter.loop.every(() -> carryOut(balancer.tick(nowMicros())), shards.tickMs);
     }
-    Reply checked = soldOut -> {
-      if (soldOut.orElse(false)) shards.oracle.soldOutTold(arbiter.name, eventId);
-      reply.accept(soldOut);
+    Reply checked = unsold -> {
+      unsold.ifPresent(units -> shards.oracle.unsoldTold(arbiter.name, eventId, units));
+      reply.accept(unsold);
     };
     carryOut(balancer.report(spec.get(), demand, checked, nowMicros()));
   }
@@ -80,7 +81,8 @@ final class SimShardCoordinator {
           shards.store(s.source()).memory.shard(s.spec(), s.source()).settle(s.transferId());
           return true;
         }, done -> carryOut(balancer.settled(s, done.isPresent())));
-        case Effect.Answer<Reply> a -> a.handle().accept(a.account().map(EventAccount::soldOut));
+        case Effect.Answer<Reply> a -> a.handle().accept(a.account()
+            .map(account -> OptionalLong.of(account.unsoldUnits())).orElse(OptionalLong.empty()));
         case Effect.RoundFailed<Reply> f -> shards.oracle.count("shard rounds ended early: " + f.cause());
       }
     }

@@ -29,9 +29,11 @@ import java.util.function.Consumer;
  *   <li>one decision per request id over all shards; a retry gets the stored decision; every
  *       answer a buyer gets is the stored decision (durable before told), the same each time;
  *   <li>the per-user limit over all shards;
- *   <li>no purchase goes to its shard while one stamped earlier is held at its node, unless
- *       sold-out everywhere decides it, so no later purchase can win ahead of a held one;
- *   <li>a coordinator says sold out everywhere only once every unit is sold;
+ *   <li>no purchase goes to its shard while one stamped earlier is held at its node, unless it
+ *       asks more than the whole event has left (it can only lose), so no later purchase can win
+ *       ahead of a held one;
+ *   <li>a coordinator never says the event has fewer units left than it has (so sold out
+ *       everywhere only once every unit is sold);
  *   <li>only the failures a buyer retries, and HOME_REGION_ELSEWHERE only away from home.
  * </ul>
  */
@@ -129,11 +131,12 @@ final class SimShardOracle {
   void issued(String node, List<? extends Step<?>> steps) {
     for (Step<?> step : steps) {
       switch (step) {
-        case Step.Buy<?> buy when buy.purpose() == Purpose.SOLD_OUT -> {
+        case Step.Buy<?> buy when buy.purpose() == Purpose.BEYOND_STOCK -> {
           release(node, buy.ticket());
-          count("held purchases decided once sold out everywhere");
+          boolean unitsLeft = account(specs.get(buy.ticket().eventId())).unsoldUnits() > 0;
+          count(unitsLeft ? "held purchases lost asking more than the event had left" : "held purchases lost once sold out everywhere");
         }
-        case Step.Buy<?> buy when !buy.eventSoldOut() -> {
+        case Step.Buy<?> buy when !buy.decideShort() -> {
           for (Ticket h : held.getOrDefault(node, List.of())) {
             if (h.eventId().equals(buy.ticket().eventId()) && h.stampMicros() < buy.ticket().stampMicros()) {
               throw new AssertionError(node + " sent " + buy.ticket() + " (" + buy.purpose() + ") to its shard while "
@@ -158,15 +161,14 @@ final class SimShardOracle {
 
   // ---- what the regions hear ----
 
-  /** A coordinator tells a region the event is sold out everywhere: it must be. */
-  void soldOutTold(String arbiter, String eventId) {
+  /**
+   * A coordinator tells a region how many units the whole event has left: never fewer than there
+   * are (held purchases asking more lose on it; none may lose while units they could win are left).
+   */
+  void unsoldTold(String arbiter, String eventId, long units) {
     EventAccount now = account(specs.get(eventId));
-    if (now.unsoldUnits() != 0) throw new AssertionError(arbiter + " said " + eventId + " is sold out but " + now);
-    count("sold out everywhere told");
-  }
-
-  void soldOutHeard(String node, String eventId) {
-    count("sold out everywhere heard by a region");
+    if (units < now.unsoldUnits()) throw new AssertionError(arbiter + " said " + eventId + " has " + units + " left but " + now);
+    if (units == 0) count("sold out everywhere told");
   }
 
   /** A buyer's call at {@code node} ended; true if it got a decision (other answers are errors it retries). */

@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -106,7 +107,7 @@ final class SimShardSeller {
   private void buy(Queue queue, Step.Buy<SimRegionNode.Call> buy) {
     SimShardStore store = shards.store(node.region);
     store.call(node.loop, shards.localMicros(), () -> {
-      BuyReply reply = store.memory.buyShard(queue.spec(), buy.ticket(), buy.eventSoldOut()).join();
+      BuyReply reply = store.memory.buyShard(queue.spec(), buy.ticket(), buy.decideShort()).join();
       shards.oracle.stored(queue.spec(), reply);
       return reply;
     }, reply -> {
@@ -156,11 +157,11 @@ final class SimShardSeller {
     ShardDemand demand = new ShardDemand(node.region, report.remainingUnits(), report.waitingUnits(),
         report.demandUnitsPerSecond());
     SimArbiter arbiter = node.currentArbiter();
-    net.<Boolean>call(node, arbiter, shards.reportDeadlineMicros, () -> shards.oracle.count("shard reports lost"),
-        answer -> arbiter.reportShard(eventId, demand, answer::accept), soldOut -> {
-          if (soldOut.isEmpty()) shards.oracle.count("shard reports unanswered");
-          if (soldOut.orElse(false)) shards.oracle.soldOutHeard(node.name, eventId);
-          carryOut(queue, queue.policy().reportAnswered(soldOut));
+    net.<Long>call(node, arbiter, shards.reportDeadlineMicros, () -> shards.oracle.count("shard reports lost"),
+        answer -> arbiter.reportShard(eventId, demand, unsold -> answer.accept(unsold.isPresent()
+            ? Optional.of(unsold.getAsLong()) : Optional.empty())), unsold -> {
+          if (unsold.isEmpty()) shards.oracle.count("shard reports unanswered");
+          carryOut(queue, queue.policy().reportAnswered(unsold.map(OptionalLong::of).orElse(OptionalLong.empty())));
         });
   }
 }

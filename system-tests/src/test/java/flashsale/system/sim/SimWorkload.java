@@ -318,7 +318,10 @@ final class SimWorkload {
         sim.net.breakStreamsTo(old);
         long restartMicros = 5_000 + random.nextLong(40_000);
         sim.scheduler.after(restartMicros, old::restart);
-        sim.scheduler.after(random.nextLong(20_000), () -> sim.elect(next, null, 0));
+        // Unless another failover moved the lease from the dead leader meanwhile: no lease is taken from a live one.
+        sim.scheduler.after(random.nextLong(20_000), () -> {
+          if (sim.leaseHolder.equals(old.name)) sim.elect(next, null, 0);
+        });
       }
     }
   }
