@@ -124,35 +124,31 @@ public final class ShardBalancer<H> {
   /** A {@link Effect.Read} came back: the snapshot, or empty when the store did not answer. */
   public List<Effect<H>> read(Effect.Read<H> read, Optional<ShardSnapshot> snapshot, long nowMicros) {
     List<Effect<H>> effects = new ArrayList<>();
-    Round round = current(read.spec().eventId(), read.round());
-    if (round == null) return effects; // a round that already ended
-    Event event = events.get(read.spec().eventId());
+    Event event = current(read.spec().eventId(), read.round());
+    if (event == null) return effects; // a round that already ended
     if (snapshot.isEmpty()) {
       fail(event, Cause.STORE_UNANSWERED, "shard " + read.region() + " did not answer a read", effects);
-      return effects;
-    }
-    if (!snapshot.get().region().equals(read.region())) {
+    } else if (!snapshot.get().region().equals(read.region())) {
       throw new IllegalStateException("read of " + read.region() + " answered for " + snapshot.get().region());
+    } else {
+      event.round.snapshots.put(read.region(), snapshot.get());
+      if (event.round.snapshots.size() == event.spec.regions().size()) allRead(event, nowMicros, effects);
     }
-    round.snapshots.put(read.region(), snapshot.get());
-    if (round.snapshots.size() == event.spec.regions().size()) allRead(event, nowMicros, effects);
     return effects;
   }
 
   /** Step 1 came back: its result, or empty when the store did not answer (it may have debited). */
   public List<Effect<H>> debited(Effect.Debit<H> debit, Optional<DebitResult> result) {
     List<Effect<H>> effects = new ArrayList<>();
-    Round round = current(debit.spec().eventId(), debit.round());
-    if (round == null) return effects;
-    Event event = events.get(debit.spec().eventId());
+    Event event = current(debit.spec().eventId(), debit.round());
+    if (event == null) return effects;
+    Move move = requireMoving(event.round, debit.transferId());
     if (result.isEmpty()) {
-      fail(event, Cause.STORE_UNANSWERED, "debit " + debit.transferId() + " at " + debit.plan().source() + " not answered", effects);
+      fail(event, Cause.STORE_UNANSWERED, "debit " + move + " not answered", effects);
     } else if (result.get() == DebitResult.SHORT) {
-      requireMoving(round, debit.transferId());
       nextMove(event, effects); // the source sold the units meanwhile: nothing moved
     } else {
-      Move move = requireMoving(round, debit.transferId());
-      effects.add(new Effect.Credit<>(event.spec, move.target(), move.transferId(), move.units(), false, round.id));
+      effects.add(new Effect.Credit<>(event.spec, move.target(), move.transferId(), move.units(), false, event.round.id));
     }
     return effects;
   }
@@ -160,28 +156,26 @@ public final class ShardBalancer<H> {
   /** Step 2 came back: true when the store answered (whether or not it added the units now). */
   public List<Effect<H>> credited(Effect.Credit<H> credit, boolean answered) {
     List<Effect<H>> effects = new ArrayList<>();
-    Round round = current(credit.spec().eventId(), credit.round());
-    if (round == null) return effects;
-    Event event = events.get(credit.spec().eventId());
+    Event event = current(credit.spec().eventId(), credit.round());
+    if (event == null) return effects;
+    Move move = requireMoving(event.round, credit.transferId());
     if (!answered) {
-      fail(event, Cause.STORE_UNANSWERED, "credit " + credit.transferId() + " at " + credit.target() + " not answered", effects);
-      return effects;
+      fail(event, Cause.STORE_UNANSWERED, "credit " + move + " not answered", effects);
+    } else {
+      effects.add(new Effect.Settle<>(event.spec, move.source(), move.transferId(), event.round.id));
     }
-    Move move = requireMoving(round, credit.transferId());
-    effects.add(new Effect.Settle<>(event.spec, move.source(), move.transferId(), round.id));
     return effects;
   }
 
   /** Step 3 came back: true when the store answered. */
   public List<Effect<H>> settled(Effect.Settle<H> settle, boolean answered) {
     List<Effect<H>> effects = new ArrayList<>();
-    Round round = current(settle.spec().eventId(), settle.round());
-    if (round == null) return effects;
-    Event event = events.get(settle.spec().eventId());
+    Event event = current(settle.spec().eventId(), settle.round());
+    if (event == null) return effects;
+    Move move = requireMoving(event.round, settle.transferId());
     if (!answered) {
-      fail(event, Cause.STORE_UNANSWERED, "settle " + settle.transferId() + " at " + settle.source() + " not answered", effects);
+      fail(event, Cause.STORE_UNANSWERED, "settle " + move + " not answered", effects);
     } else {
-      requireMoving(round, settle.transferId());
       nextMove(event, effects);
     }
     return effects;
@@ -236,9 +230,10 @@ public final class ShardBalancer<H> {
     }
   }
 
-  private Round current(String eventId, long roundId) {
+  /** The event, if {@code roundId} is its round under way; null for a reply to a round that ended. */
+  private Event current(String eventId, long roundId) {
     Event event = events.get(eventId);
-    return event == null || event.round == null || event.round.id != roundId ? null : event.round;
+    return event == null || event.round == null || event.round.id != roundId ? null : event;
   }
 
   private void start(Event event, List<Effect<H>> effects) {
