@@ -14,8 +14,11 @@ import java.util.Set;
  * plus rate times horizon) beyond what it holds; its <em>surplus</em> is the opposite. Stock moves
  * from the largest surpluses to the regions that run out first (shortest time to empty). A region
  * with held purchases (a borrow) may in the end take from any region's stock that is not itself
- * held for, so no unit is stranded in a quiet region while someone waits: with demand above stock
- * the event sells out.
+ * held for, so no unit is stranded in a quiet region while someone waits. When every region with
+ * stock is itself short for its held purchases and nothing else moves, their stock is pooled in the
+ * one holding most: held purchases are served in order and never overtaken, so two regions each
+ * holding part of what their oldest purchase asks would otherwise wait for each other forever.
+ * With demand above stock the event sells out.
  */
 public final class Rebalancer {
   private final long horizonMicros;
@@ -48,7 +51,19 @@ public final class Rebalancer {
       long borrow = Math.min(need, needy.waitingUnits() - needy.remainingUnits());
       if (borrow > 0) give(needy.region(), borrow, available, surplus, plans);
     }
+    if (plans.isEmpty()) pool(shards, busyTargets, plans);
     return merge(plans);
+  }
+
+  /** Every short region's stock to the short region holding most, when two or more hold some. */
+  private static void pool(List<ShardDemand> shards, Set<String> busyTargets, List<TransferPlan> plans) {
+    List<ShardDemand> stuck = shards.stream()
+        .filter(s -> s.remainingUnits() > 0 && s.waitingUnits() > s.remainingUnits())
+        .sorted(Comparator.comparingLong(ShardDemand::remainingUnits).reversed().thenComparing(ShardDemand::region))
+        .toList();
+    if (stuck.size() < 2 || busyTargets.contains(stuck.getFirst().region())) return;
+    String target = stuck.getFirst().region();
+    for (ShardDemand s : stuck.subList(1, stuck.size())) plans.add(new TransferPlan(s.region(), target, s.remainingUnits()));
   }
 
   /** Regions that run out first come first: held purchases beyond stock, then time to empty. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.PriorityQueue;
 
 /**
@@ -12,8 +13,11 @@ import java.util.PriorityQueue;
  * this region's shard. When the shard is short it is held (oldest stamp first, so borrowed units
  * go to the earliest buyers here) and the arbiter is told at once, so its rebalancer moves stock
  * here; after each answered report the oldest held purchase is retried, one at a time, so none
- * overtakes another. A held purchase past its hold answers "retry" with nothing decided; once the
- * arbiter says every shard is empty, all held purchases are decided (lost) at once.
+ * overtakes another. A held purchase past its hold answers "retry" with nothing decided. The
+ * arbiter's answer also says how many units the whole event has left (every shard and in
+ * transit); a purchase asking more can only lose, and is decided at once, in any order: all held
+ * purchases once every shard is empty, and a big one that would otherwise block the queue forever
+ * while the last units wait behind it.
  *
  * <p>Pure: it returns {@link Step}s for the adapter to carry out (store calls, reports, answers)
  * and reads time only as the {@code nowNanos} it is given.
@@ -32,17 +36,20 @@ public final class ShardHoldQueue<H> {
     FIRST_TRY,
     /** The oldest held purchase, retried after a report: a failure leaves it held for the next retry. */
     OLDEST_HELD,
-    /** Every shard is empty: the store decides it (lost); a failure is answered. */
-    SOLD_OUT
+    /**
+     * The whole event has fewer units left than it asks (none, once sold out everywhere): the store
+     * decides it (lost); a failure is answered.
+     */
+    BEYOND_STOCK
   }
 
   /** What the adapter does next. */
   public sealed interface Step<H> {
     /**
-     * Buy {@code ticket} from this region's shard ({@code eventSoldOut}: decide it even if short),
+     * Buy {@code ticket} from this region's shard ({@code decideShort}: decide it even if short),
      * answer the buyer if the store decided, and give the outcome to {@link #shardAnswered}.
      */
-    record Buy<H>(Ticket ticket, H handle, boolean eventSoldOut, Purpose purpose) implements Step<H> {
+    record Buy<H>(Ticket ticket, H handle, boolean decideShort, Purpose purpose) implements Step<H> {
       /** A store failure is answered to the buyer (else the purchase stays held). */
       public boolean failureAnswersBuyer() {
         return purpose != Purpose.OLDEST_HELD;
@@ -71,8 +78,11 @@ public final class ShardHoldQueue<H> {
   private final String eventId;
   private final long holdNanos;
   private final PriorityQueue<Held<H>> held = new PriorityQueue<>(Comparator.comparingLong(h -> h.ticket().stampMicros()));
-  /** The arbiter said every shard is empty and nothing is in flight. */
-  private boolean soldOut;
+  /**
+   * Units the whole event has left, as the arbiter last said: an upper bound (a stale answer says
+   * more), so it only falls. Unknown (the most) until the first answer.
+   */
+  private long eventUnsoldUnits = Long.MAX_VALUE;
   /** The oldest held purchase is at the store; only one at a time keeps them in order. */
   private Held<H> oldestAtStore;
   private boolean reportInFlight;
@@ -95,11 +105,12 @@ public final class ShardHoldQueue<H> {
   public List<Step<H>> purchase(Ticket ticket, H handle, long nowNanos) {
     requireEvent(ticket);
     asked(ticket.quantity(), nowNanos);
-    if (!held.isEmpty() && !soldOut) {
+    boolean beyondStock = beyondStock(ticket);
+    if (!held.isEmpty() && !beyondStock) {
       held.add(new Held<>(ticket, handle, nowNanos + holdNanos)); // no overtaking the earlier ones
       return List.of();
     }
-    return List.of(new Step.Buy<>(ticket, handle, soldOut, Purpose.FIRST_TRY));
+    return List.of(new Step.Buy<>(ticket, handle, beyondStock, Purpose.FIRST_TRY));
   }
 
   /** The store answered {@code buy}. */
@@ -126,28 +137,32 @@ public final class ShardHoldQueue<H> {
           }
           case ShardAnswer.Short s -> {
             lastRemainingUnits = s.remainingUnits();
-            if (soldOut) drain(steps); // sold out meanwhile: decide it with the rest
+            decideBeyondStock(steps); // the event ran short of it meanwhile: decide it with the rest
           }
-          case ShardAnswer.Failed f -> {
-            if (soldOut) drain(steps); // else it stays held: the next report retries it, or its hold runs out
-          }
+          // Else it stays held: the next report retries it, or its hold runs out.
+          case ShardAnswer.Failed f -> decideBeyondStock(steps);
         }
       }
-      case SOLD_OUT -> {
+      case BEYOND_STOCK -> {
         if (answer instanceof ShardAnswer.Short) {
-          throw new IllegalStateException("a sold-out buy of " + buy.ticket().requestId() + " came back short");
+          throw new IllegalStateException("a buy of " + buy.ticket().requestId() + " beyond the event's stock came back short");
         }
       }
     }
     return steps;
   }
 
-  /** The arbiter answered a {@link Step.Report}: {@code eventSoldOut}, or empty when the report failed. */
-  public List<Step<H>> reportAnswered(Optional<Boolean> eventSoldOut) {
+  /**
+   * The arbiter answered a {@link Step.Report}: the units the whole event has left (0: sold out
+   * everywhere), or empty when the report failed.
+   */
+  public List<Step<H>> reportAnswered(OptionalLong eventUnsoldUnits) {
     reportInFlight = false;
     List<Step<H>> steps = new ArrayList<>();
-    if (eventSoldOut.isEmpty()) return steps; // the next tick reports again
-    soldOut = eventSoldOut.get();
+    if (eventUnsoldUnits.isEmpty()) return steps; // the next tick reports again
+    if (eventUnsoldUnits.getAsLong() < 0) throw new IllegalArgumentException("event " + eventId + " has "
+        + eventUnsoldUnits.getAsLong() + " units left");
+    this.eventUnsoldUnits = Math.min(this.eventUnsoldUnits, eventUnsoldUnits.getAsLong());
     drain(steps);
     return steps;
   }
@@ -186,26 +201,34 @@ public final class ShardHoldQueue<H> {
     return held.size();
   }
 
+  /** The arbiter said every shard is empty and nothing is in flight. */
   public boolean soldOut() {
-    return soldOut;
+    return eventUnsoldUnits == 0;
   }
 
-  /** Retries the oldest held purchase, or, once sold out everywhere, decides them all. */
+  /** Decides what can only lose, then retries the oldest held purchase. */
   private void drain(List<Step<H>> steps) {
-    if (soldOut) {
-      // No order to keep among losers: every held purchase is decided at once (the one at the
-      // store, if any, is decided there).
-      held.removeIf(h -> {
-        if (h == oldestAtStore) return false;
-        steps.add(new Step.Buy<>(h.ticket(), h.handle(), true, Purpose.SOLD_OUT));
-        return true;
-      });
-      return;
-    }
+    decideBeyondStock(steps);
     Held<H> head = held.peek();
     if (oldestAtStore != null || head == null) return;
     oldestAtStore = head;
     steps.add(new Step.Buy<>(head.ticket(), head.handle(), false, Purpose.OLDEST_HELD));
+  }
+
+  /**
+   * Every held purchase asking more than the whole event has left is decided (lost), in no
+   * particular order: losers have none to keep (the one at the store, if any, is decided there).
+   */
+  private void decideBeyondStock(List<Step<H>> steps) {
+    held.removeIf(h -> {
+      if (h == oldestAtStore || !beyondStock(h.ticket())) return false;
+      steps.add(new Step.Buy<>(h.ticket(), h.handle(), true, Purpose.BEYOND_STOCK));
+      return true;
+    });
+  }
+
+  private boolean beyondStock(Ticket ticket) {
+    return ticket.quantity() > eventUnsoldUnits;
   }
 
   private void report(List<Step<H>> steps, long nowNanos) {

@@ -43,6 +43,18 @@ class RebalancerTest {
   }
 
   @Test
+  void regionsEachShortForTheirOwnHeldPurchasesPoolTheirStockInTheOneHoldingMost() {
+    // a holds 1 for a 2-unit purchase, b holds 2 for a 3-unit one: together they serve b's.
+    var plans = rebalancer.plan(List.of(new ShardDemand("a", 1, 2, 0), new ShardDemand("b", 2, 3, 0),
+        new ShardDemand("c", 0, 4, 0)), Set.of());
+    assertEquals(List.of(new TransferPlan("a", "b", 1)), plans);
+    assertEquals(List.of(), rebalancer.plan(List.of(new ShardDemand("a", 0, 2, 0), new ShardDemand("b", 3, 3, 0)),
+        Set.of()), "pooled already: b serves its own");
+    assertEquals(List.of(), rebalancer.plan(List.of(new ShardDemand("a", 1, 2, 0), new ShardDemand("b", 2, 3, 0)),
+        Set.of("b")), "not while a transfer to b is in flight");
+  }
+
+  @Test
   void reportsGoStaleSoAQuietRegionBecomesADonor() {
     var reports = new ShardReports(1_000_000);
     reports.report(new ShardDemand("far", 9, 0, 500), 0);

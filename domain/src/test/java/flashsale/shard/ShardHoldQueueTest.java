@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -62,10 +63,10 @@ class ShardHoldQueueTest {
     queue.shardAnswered(onlyBuy(queue.purchase(ticket("late", 30), "late", 0)), new ShardAnswer.Short(0), 0);
     queue.purchase(ticket("early", 5), "early", 0); // stamped earlier, arrived later: served first
 
-    var retry = onlyBuy(queue.reportAnswered(Optional.of(false)));
+    var retry = onlyBuy(queue.reportAnswered(OptionalLong.of(100)));
     assertEquals(Purpose.OLDEST_HELD, retry.purpose());
     assertEquals("early", retry.ticket().requestId());
-    assertEquals(List.of(), queue.reportAnswered(Optional.of(false)), "one retry at the store at a time");
+    assertEquals(List.of(), queue.reportAnswered(OptionalLong.of(100)), "one retry at the store at a time");
 
     var next = onlyBuy(queue.shardAnswered(retry, DECIDED, 1));
     assertEquals("late", next.ticket().requestId());
@@ -79,7 +80,7 @@ class ShardHoldQueueTest {
     var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
     queue.shardAnswered(onlyBuy(queue.purchase(ticket("a", 1), "a", 0)), new ShardAnswer.Short(0), 0);
     queue.purchase(ticket("b", 2), "b", 0);
-    queue.reportAnswered(Optional.of(false)); // a goes to the store
+    queue.reportAnswered(OptionalLong.of(100)); // a goes to the store
 
     List<Step<String>> steps = queue.tick(HOLD_NANOS);
     assertEquals(List.of(new Step.Expire<String>(ticket("b", 2), "b")),
@@ -93,15 +94,32 @@ class ShardHoldQueueTest {
     queue.shardAnswered(onlyBuy(queue.purchase(ticket("a", 1), "a", 0)), new ShardAnswer.Short(0), 0);
     queue.purchase(ticket("b", 2), "b", 0);
     queue.purchase(ticket("c", 3), "c", 0);
-    var atStore = onlyBuy(queue.reportAnswered(Optional.of(false)));
+    var atStore = onlyBuy(queue.reportAnswered(OptionalLong.of(100)));
 
-    List<Step.Buy<String>> lose = buys(queue.reportAnswered(Optional.of(true)));
+    List<Step.Buy<String>> lose = buys(queue.reportAnswered(OptionalLong.of(0)));
     assertEquals(List.of("b", "c"), lose.stream().map(b -> b.ticket().requestId()).sorted().toList());
-    assertTrue(lose.stream().allMatch(b -> b.eventSoldOut() && b.purpose() == Purpose.SOLD_OUT));
+    assertTrue(lose.stream().allMatch(b -> b.decideShort() && b.purpose() == Purpose.BEYOND_STOCK));
     var last = onlyBuy(queue.shardAnswered(atStore, new ShardAnswer.Short(0), 1));
     assertEquals("a", last.ticket().requestId(), "the one at the store is decided once it comes back short");
     assertEquals(0, queue.heldCount());
-    assertTrue(onlyBuy(queue.purchase(ticket("d", 4), "d", 2)).eventSoldOut(), "later buyers are decided at once");
+    assertTrue(onlyBuy(queue.purchase(ticket("d", 4), "d", 2)).decideShort(), "later buyers are decided at once");
+  }
+
+  @Test
+  void aHeldPurchaseAskingMoreThanTheEventHasLeftLosesAtOnceAndNoLongerBlocksTheQueue() {
+    var queue = new ShardHoldQueue<String>("ev", 1, HOLD_NANOS, 0);
+    var big = new Ticket("ev", "big", "user-big", 3, "east", 1);
+    queue.shardAnswered(onlyBuy(queue.purchase(big, "big", 0)), new ShardAnswer.Short(1), 0);
+    queue.purchase(ticket("small", 2), "small", 0); // behind big, though the shard holds 1
+
+    List<Step<String>> steps = queue.reportAnswered(OptionalLong.of(2)); // 2 left in the whole event: big can only lose
+    List<Step.Buy<String>> sent = buys(steps);
+    assertEquals(2, sent.size(), steps.toString());
+    assertEquals(new Step.Buy<>(big, "big", true, Purpose.BEYOND_STOCK), sent.get(0), "decided, even if short");
+    assertEquals(new Step.Buy<>(ticket("small", 2), "small", false, Purpose.OLDEST_HELD), sent.get(1));
+    queue.reportAnswered(OptionalLong.of(50)); // a staler answer: the figure only falls
+    assertTrue(onlyBuy(queue.purchase(new Ticket("ev", "big2", "u2", 3, "east", 3), "big2", 1)).decideShort(),
+        "a later big purchase is decided at once, not held behind small");
   }
 
   @Test
@@ -109,7 +127,7 @@ class ShardHoldQueueTest {
     var queue = new ShardHoldQueue<String>("ev", 5, HOLD_NANOS, 0);
     assertEquals(1, queue.tick(1).size());
     assertEquals(List.of(), queue.tick(2));
-    queue.reportAnswered(Optional.empty()); // failed: the next tick reports again
+    queue.reportAnswered(OptionalLong.empty()); // failed: the next tick reports again
     assertEquals(1, queue.tick(3).size());
   }
 
@@ -140,7 +158,7 @@ class ShardHoldQueueTest {
           steps.addAll(queue.purchase(t, t.requestId(), now));
         } else if (action < 7 && !atStore.isEmpty()) {
           var buy = random.nextBoolean() ? atStore.pollFirst() : atStore.pollLast();
-          ShardAnswer answer = buy.eventSoldOut() || random.nextInt(3) == 0 ? DECIDED
+          ShardAnswer answer = buy.decideShort() || random.nextInt(3) == 0 ? DECIDED
               : random.nextBoolean() ? new ShardAnswer.Short(0) : new ShardAnswer.Failed();
           if (answer instanceof ShardAnswer.Decided || (answer instanceof ShardAnswer.Failed && buy.failureAnswersBuyer())) {
             assertTrue(answered.add(buy.ticket().requestId()), "seed " + seed + ": answered twice " + buy.ticket());
@@ -149,7 +167,7 @@ class ShardHoldQueueTest {
         } else if (action < 8 && !reports.isEmpty()) {
           reports.removeFirst();
           soldOut |= step > 300;
-          steps.addAll(queue.reportAnswered(random.nextInt(5) == 0 ? Optional.empty() : Optional.of(soldOut)));
+          steps.addAll(queue.reportAnswered(random.nextInt(5) == 0 ? OptionalLong.empty() : OptionalLong.of(soldOut ? 0 : 100)));
         } else {
           steps.addAll(queue.tick(now));
         }
@@ -175,11 +193,11 @@ class ShardHoldQueueTest {
         List<Step<String>> steps = new ArrayList<>();
         if (!atStore.isEmpty()) {
           var buy = atStore.pollFirst();
-          if (buy.eventSoldOut()) assertTrue(answered.add(buy.ticket().requestId()), "seed " + seed);
-          steps.addAll(queue.shardAnswered(buy, buy.eventSoldOut() ? DECIDED : new ShardAnswer.Short(0), now));
+          if (buy.decideShort()) assertTrue(answered.add(buy.ticket().requestId()), "seed " + seed);
+          steps.addAll(queue.shardAnswered(buy, buy.decideShort() ? DECIDED : new ShardAnswer.Short(0), now));
         } else {
           reports.clear();
-          steps.addAll(queue.reportAnswered(Optional.of(true)));
+          steps.addAll(queue.reportAnswered(OptionalLong.of(0)));
         }
         steps.forEach(s -> { if (s instanceof Step.Buy<String> b) atStore.add(b); });
       }

@@ -3,25 +3,22 @@ package flashsale.arbiter.shard;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.shard.EventAccount;
-import flashsale.shard.Rebalancer;
 import flashsale.shard.ShardBackend;
+import flashsale.shard.ShardBalancer;
+import flashsale.shard.ShardBalancer.Effect;
 import flashsale.shard.ShardDemand;
-import flashsale.shard.ShardReports;
-import flashsale.shard.ShardSnapshot;
-import flashsale.shard.TransferPlan;
-import flashsale.shard.TransferSteps;
 import flashsale.store.modes.PoolCounters;
 import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.modes.ShardStore;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,21 +27,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rebalances SHARDED events on one thread: each tick (and at once on a borrow) it reads every
- * shard of each active event, completes half-done transfers, asks the {@link Rebalancer} what to
- * move and moves it with {@link TransferSteps}. The shard stores are the only durable state, so a
+ * Rebalances SHARDED events on one thread: carries out what the {@link ShardBalancer} asks (shard
+ * reads and transfer steps against the regions' shard stores, blocking, one at a time; answers to
+ * reports) each tick and at once on a report. The shard stores are the only durable state, so a
  * coordinator that dies mid-transfer is replaced by a fresh one that recovers from them.
  */
 public final class ShardCoordinator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardCoordinator.class);
 
+  /** A report's answer: the event's account as last read, empty when none could be read. */
+  private interface Answer extends java.util.function.Consumer<Optional<EventAccount>> {}
+
   private final ShardOptions options;
   private final Function<String, Optional<EventSpec>> events;
   private final InstantSource clock;
-  private final Rebalancer rebalancer;
-  private final Map<String, RedisPoolStore> stores = new HashMap<>();
-  private final Map<String, ShardReports> reports = new HashMap<>();
-  private final Map<String, EventAccount> accounts = new ConcurrentHashMap<>();
+  private final ShardBalancer<Answer> balancer;
+  private final Map<String, ShardStore> stores = new HashMap<>();
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("shard-coordinator").unstarted(r));
 
@@ -52,7 +50,9 @@ public final class ShardCoordinator implements AutoCloseable {
     this.options = options;
     this.events = events;
     this.clock = clock;
-    this.rebalancer = new Rebalancer(TimeUnit.MILLISECONDS.toMicros(options.horizonMs()));
+    // A fresh id per process: no transfer id of an earlier coordinator is ever reused.
+    this.balancer = new ShardBalancer<>(TimeUnit.MILLISECONDS.toMicros(options.horizonMs()),
+        TimeUnit.MILLISECONDS.toMicros(options.staleReportMs()), UUID.randomUUID().toString());
     options.shardRedisUris().forEach((region, uri) -> stores.put(region, new RedisPoolStore(uri)));
   }
 
@@ -63,17 +63,18 @@ public final class ShardCoordinator implements AutoCloseable {
 
   /**
    * Records a region's report (rebalancing at once when it waits for stock) and completes with the
-   * event's account as last read; empty when the event is unknown or not SHARDED.
+   * event's account as last read; empty when the event is unknown or not SHARDED, a shard is out of
+   * reach, or no read of all its shards has succeeded yet.
    */
   public CompletableFuture<Optional<EventAccount>> report(String eventId, ShardDemand demand) {
     return CompletableFuture.supplyAsync(() -> {
-      Optional<EventSpec> spec = events.apply(eventId).filter(s -> s.mode() == SaleMode.SHARDED);
-      if (spec.isEmpty()) return Optional.empty();
-      reports.computeIfAbsent(eventId, id -> new ShardReports(TimeUnit.MILLISECONDS.toMicros(options.staleReportMs())))
-          .report(demand, nowMicros());
-      if (demand.waitingUnits() > 0 || !accounts.containsKey(eventId)) rebalance(spec.get());
-      return Optional.ofNullable(accounts.get(eventId));
-    }, thread);
+      CompletableFuture<Optional<EventAccount>> answer = new CompletableFuture<>();
+      Optional<EventSpec> spec = events.apply(eventId).filter(s -> s.mode() == SaleMode.SHARDED
+          && s.regions().contains(demand.region()) && unreachableShards(s).isEmpty());
+      if (spec.isEmpty()) return CompletableFuture.completedFuture(Optional.<EventAccount>empty());
+      carryOut(balancer.report(spec.get(), demand, answer::complete, nowMicros()));
+      return answer;
+    }, thread).thenCompose(answer -> answer);
   }
 
   /** The regions of {@code spec} whose shard store this coordinator cannot reach (no {@code --shard-redis}). */
@@ -88,58 +89,71 @@ public final class ShardCoordinator implements AutoCloseable {
    */
   public CompletableFuture<PoolCounters> counters(EventSpec spec) {
     return CompletableFuture.supplyAsync(() -> {
-      Map<String, ShardBackend> shards = backends(spec);
-      if (shards.size() < spec.regions().size()) {
+      if (!unreachableShards(spec).isEmpty()) {
         throw new IllegalStateException("no shard store for regions " + unreachableShards(spec));
       }
-      EventAccount account = EventAccount.of(shards.values().stream().map(ShardBackend::snapshot).toList());
+      EventAccount account = EventAccount.of(spec.regions().stream().map(r -> backend(spec, r).snapshot()).toList());
       PoolCounters sum = new PoolCounters(0, 0, 0, 0);
       for (String region : spec.regions()) {
-        sum = sum.plus(stores.get(region).shardOf(region).counters(spec.eventId(), spec.shardUnitsOf(region)).join());
+        sum = sum.plus(stores.get(region).shardCounters(spec.eventId(), region, spec.shardUnitsOf(region)).join());
       }
       return new PoolCounters(account.unsoldUnits(), account.soldUnits(), sum.decisions(), sum.wins());
     }, thread);
   }
 
   private void tick() {
-    long now = nowMicros();
-    reports.entrySet().removeIf(e -> !e.getValue().active(now));
-    for (String eventId : List.copyOf(reports.keySet())) events.apply(eventId).ifPresent(this::rebalance);
-  }
-
-  private void rebalance(EventSpec spec) {
     try {
-      Map<String, ShardBackend> shards = backends(spec);
-      if (shards.size() < spec.regions().size()) return; // cannot account for a shard it cannot reach
-      int recovered = TransferSteps.recover(shards);
-      if (recovered > 0) log.info("event={} completed {} half-done transfers", spec.eventId(), recovered);
-      Map<String, Long> remaining = new LinkedHashMap<>();
-      shards.forEach((region, shard) -> remaining.put(region, shard.snapshot().remainingUnits()));
-      ShardReports latest = reports.get(spec.eventId());
-      List<ShardDemand> demands = latest == null
-          ? remaining.entrySet().stream().map(e -> new ShardDemand(e.getKey(), e.getValue(), 0, 0)).toList()
-          : latest.demands(remaining, nowMicros());
-      for (TransferPlan plan : rebalancer.plan(demands, Set.of())) {
-        String transferId = spec.eventId() + "/" + UUID.randomUUID();
-        boolean moved = TransferSteps.transfer(shards, plan, transferId);
-        log.info("event={} transfer={} {} -> {} units={} moved={}", spec.eventId(), transferId, plan.source(),
-            plan.target(), plan.units(), moved);
-      }
-      List<ShardSnapshot> snapshots = shards.values().stream().map(ShardBackend::snapshot).toList();
-      accounts.put(spec.eventId(), EventAccount.of(snapshots).requireConserved(spec.stock()));
-    } catch (RuntimeException e) {
-      // A store that does not answer leaves at most a pending transfer, which the next tick completes.
-      log.warn("event={} rebalance failed: {}", spec.eventId(), e.toString());
+      carryOut(balancer.tick(nowMicros()));
+    } catch (RuntimeException e) { // a bug must not end the ticks: scheduleWithFixedDelay stops at a throw
+      log.error("shard coordinator tick failed", e);
     }
   }
 
-  private Map<String, ShardBackend> backends(EventSpec spec) {
-    Map<String, ShardBackend> shards = new LinkedHashMap<>();
-    for (String region : spec.regions()) {
-      RedisPoolStore store = stores.get(region);
-      if (store != null) shards.put(region, options.backendWrapper().apply(store.shard(spec, region)));
+  /** Carries out the balancer's effects, and those they lead to, until none is left. */
+  private void carryOut(List<Effect<Answer>> first) {
+    Deque<Effect<Answer>> work = new ArrayDeque<>(first);
+    while (!work.isEmpty()) {
+      switch (work.poll()) {
+        case Effect.Read<Answer> r -> work.addAll(balancer.read(r, call("read", r.spec(), r.region(),
+            () -> backend(r.spec(), r.region()).snapshot()), nowMicros()));
+        case Effect.Debit<Answer> d -> {
+          var result = call("debit " + d.transferId(), d.spec(), d.plan().source(),
+              () -> backend(d.spec(), d.plan().source()).debit(d.transferId(), d.plan().units(), d.plan().target()));
+          result.ifPresent(r -> log.info("event={} transfer={} {} -> {} units={} debit={}", d.spec().eventId(),
+              d.transferId(), d.plan().source(), d.plan().target(), d.plan().units(), r));
+          work.addAll(balancer.debited(d, result));
+        }
+        case Effect.Credit<Answer> c -> {
+          var added = call("credit " + c.transferId(), c.spec(), c.target(),
+              () -> backend(c.spec(), c.target()).credit(c.transferId(), c.units()));
+          if (c.recovery() && added.isPresent()) {
+            log.info("event={} completed half-done transfer={} added={}", c.spec().eventId(), c.transferId(), added.get());
+          }
+          work.addAll(balancer.credited(c, added.isPresent()));
+        }
+        case Effect.Settle<Answer> s -> work.addAll(balancer.settled(s, call("settle " + s.transferId(), s.spec(),
+            s.source(), () -> {
+              backend(s.spec(), s.source()).settle(s.transferId());
+              return true;
+            }).isPresent()));
+        case Effect.Answer<Answer> a -> a.handle().accept(a.account());
+        case Effect.RoundFailed<Answer> f -> log.warn("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
+      }
     }
-    return shards;
+  }
+
+  /** One blocking store call; empty when the store did not answer (the balancer ends the round). */
+  private <T> Optional<T> call(String what, EventSpec spec, String region, java.util.function.Supplier<T> step) {
+    try {
+      return Optional.of(step.get());
+    } catch (RuntimeException e) {
+      log.debug("event={} {} at shard {} failed: {}", spec.eventId(), what, region, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  private ShardBackend backend(EventSpec spec, String region) {
+    return options.backendWrapper().apply(stores.get(region).shard(spec, region));
   }
 
   private long nowMicros() {
@@ -155,6 +169,6 @@ public final class ShardCoordinator implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    stores.values().forEach(RedisPoolStore::close);
+    stores.values().forEach(ShardStore::close);
   }
 }

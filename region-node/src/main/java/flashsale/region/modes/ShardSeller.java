@@ -12,6 +12,7 @@ import flashsale.shard.ShardHoldQueue.Step;
 import flashsale.shard.ShardHome;
 import flashsale.store.modes.BuyReply;
 import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.modes.ShardStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.ReportShardRequest;
@@ -23,8 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,9 @@ final class ShardSeller {
   private final String region;
   private final ModesConfig config;
   private final LoopScheduler loop;
+  /** The channel to the arbiter leading an event's partition. */
   private final java.util.function.Function<String, Channel> arbiter;
-  private final RedisPoolStore store;
+  private final ShardStore store;
   private final Map<String, Queue> events = new HashMap<>();
   private final LoopScheduler.Timer timer;
 
@@ -85,7 +87,7 @@ final class ShardSeller {
       Lookups.pending(call, held.get());
       return;
     }
-    Lookups.answer(call, store.shardOf(region).findDecision(spec.eventId(), requestId), "shard store of region "
+    Lookups.answer(call, store.findShardDecision(spec.eventId(), region, requestId), "shard store of region "
         + region, spec.eventId(), requestId, "at region " + region + "; a SHARDED purchase is known at the buyer's home"
         + " region only");
   }
@@ -103,7 +105,7 @@ final class ShardSeller {
   }
 
   private void buy(Queue queue, Step.Buy<StreamObserver<PurchaseResponse>> buy) {
-    store.buyShard(queue.spec(), buy.ticket(), buy.eventSoldOut()).whenComplete((reply, failure) -> loop.execute(() -> {
+    store.buyShard(queue.spec(), buy.ticket(), buy.decideShort()).whenComplete((reply, failure) -> loop.execute(() -> {
       ShardAnswer answer;
       if (failure != null) {
         answer = new ShardAnswer.Failed();
@@ -139,23 +141,23 @@ final class ShardSeller {
         .build();
     ShardServiceGrpc.newStub(arbiter.apply(eventId)).withExecutor(loop).withDeadlineAfter(REPORT_DEADLINE_MS, TimeUnit.MILLISECONDS)
         .reportShard(request, new StreamObserver<>() {
-          private Optional<Boolean> soldOut = Optional.empty();
+          private OptionalLong unsold = OptionalLong.empty();
 
           @Override
           public void onNext(ReportShardResponse response) {
             if (response.getEventSoldOut() && !queue.policy().soldOut()) log.info("event={} sold out in every shard", eventId);
-            soldOut = Optional.of(response.getEventSoldOut());
+            unsold = OptionalLong.of(response.getEventSoldOut() ? 0 : response.getEventRemainingUnits());
           }
 
           @Override
           public void onError(Throwable t) {
             log.debug("event={} shard report failed: {}", eventId, t.toString());
-            carryOut(queue, queue.policy().reportAnswered(Optional.empty()));
+            carryOut(queue, queue.policy().reportAnswered(OptionalLong.empty()));
           }
 
           @Override
           public void onCompleted() {
-            carryOut(queue, queue.policy().reportAnswered(soldOut));
+            carryOut(queue, queue.policy().reportAnswered(unsold));
           }
         });
   }

@@ -1,2 +1,5 @@
-/** The single-process {@link flashsale.store.ArbiterStore}: plain objects behind one lock. */
+/**
+ * The single-process stores: {@link flashsale.store.ArbiterStore}, the order store and the
+ * SHARDED {@link flashsale.store.modes.ShardStore}, each plain objects behind one lock.
+ */
 package flashsale.store.memory;

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * arbiter's rebalancer moves shard stock with the transfer steps ({@link #shard}). Safe from any
  * thread: lettuce pipelines concurrent calls over one connection.
  */
-public final class RedisPoolStore implements AutoCloseable {
+public final class RedisPoolStore implements ShardStore {
   private static final Logger log = LoggerFactory.getLogger(RedisPoolStore.class);
   private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
@@ -61,6 +61,7 @@ public final class RedisPoolStore implements AutoCloseable {
    * SHARDED: buys from the ticket's region's shard. Unless {@code decideShort}, a purchase the
    * shard cannot serve is left undecided ({@link BuyReply.Short}) so the region can borrow.
    */
+  @Override
   public CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
     PoolKeys keys = PoolKeys.shard(spec.eventId(), ticket.region());
     String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
@@ -77,7 +78,19 @@ public final class RedisPoolStore implements AutoCloseable {
     return new PoolReader(this, eventId -> PoolKeys.shard(eventId, region));
   }
 
+  @Override
+  public CompletableFuture<java.util.Optional<flashsale.sale.Decision>> findShardDecision(String eventId, String region,
+      String requestId) {
+    return shardOf(region).findDecision(eventId, requestId);
+  }
+
+  @Override
+  public CompletableFuture<PoolCounters> shardCounters(String eventId, String region, long initialUnits) {
+    return shardOf(region).counters(eventId, initialUnits);
+  }
+
   /** The given region's shard of {@code spec} in this store, for the transfer steps (blocking calls). */
+  @Override
   public ShardBackend shard(EventSpec spec, String region) {
     return new RedisShardBackend(this, PoolKeys.shard(spec.eventId(), region), region, spec.shardUnitsOf(region));
   }

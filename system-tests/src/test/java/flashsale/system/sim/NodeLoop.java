@@ -50,6 +50,14 @@ final class NodeLoop implements LoopScheduler {
     };
   }
 
+  /** {@code task} as this incarnation's, for an answer that comes later: it does nothing once the process has died. */
+  <T> java.util.function.Consumer<T> ofThisProcess(java.util.function.Consumer<T> task) {
+    long mine = incarnation;
+    return value -> {
+      if (up && mine == incarnation) task.accept(value);
+    };
+  }
+
   @Override
   public void execute(Runnable task) {
     at(scheduler.nowMicros(), task);

@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * for domain messages: hello and its welcome, one current stream per region, refusal with
  * NOT_LEADER while not leading, recovery from the store's live events under a new epoch. Its
  * production {@link OrderRunner} runs the order books on the same loop, wired as {@code
- * SequencerLoop} wires it, and {@link SimOrderDesk} is its order API.
+ * SequencerLoop} wires it, and {@link SimOrderDesk} is its order API. Its {@link
+ * SimShardCoordinator} rebalances SHARDED events.
  */
 final class SimArbiter {
   /** One stream as the arbiter holds it: the region it proved and the stream itself. */
@@ -42,8 +43,11 @@ final class SimArbiter {
   private final SimOrderOracle orderOracle;
   /** Who this node believes leads (for NOT_LEADER), empty if it does not know. */
   private final Supplier<String> knownLeader;
+  private final SimShards shards;
   private SequencerRunner runner;
   private OrderRunner orders;
+  private SimShardCoordinator shardCoordinator;
+  private int boots;
   final SimOrderDesk desk;
   private final Map<String, Session> sessions = new LinkedHashMap<>();
   private final Map<String, EventSpec> events = new LinkedHashMap<>();
@@ -52,8 +56,10 @@ final class SimArbiter {
   private long recoveringEpoch;
 
   SimArbiter(String name, SimScheduler scheduler, SimClock clock, ArbiterStore store, SequencerConfig config,
-      SimOracle oracle, SimOrderStore orderStore, SimOrderOracle orderOracle, Supplier<String> knownLeader) {
+      SimOracle oracle, SimOrderStore orderStore, SimOrderOracle orderOracle, Supplier<String> knownLeader,
+      SimShards shards) {
     this.name = name;
+    this.shards = shards;
     this.clock = clock;
     this.loop = new NodeLoop(scheduler, clock);
     this.store = store;
@@ -73,6 +79,7 @@ final class SimArbiter {
     runner.startTicking();
     orders = new OrderRunner(orderStore.of(loop), store, clock, loop, orderStore.reads(loop));
     orders.startTicking();
+    shardCoordinator = new SimShardCoordinator(this, shards, store, name + "." + ++boots);
     sessions.clear();
     events.clear();
     admitting = false;
@@ -86,6 +93,11 @@ final class SimArbiter {
   void restart() {
     loop.restart();
     boot();
+  }
+
+  /** A region's shard report ({@code ShardGrpcService.reportShard}); {@code reply} hears the answer. */
+  void reportShard(String eventId, flashsale.shard.ShardDemand demand, SimShardCoordinator.Reply reply) {
+    shardCoordinator.report(eventId, demand, reply);
   }
 
   /** This process's order books (loop-owned). */

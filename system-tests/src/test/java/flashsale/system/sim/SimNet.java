@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * The network between regions and arbiters. Each stream is a TCP connection: FIFO and lossless
@@ -53,6 +55,39 @@ final class SimNet {
     Stream stream = new Stream(region, arbiter, inbound);
     streams.add(stream);
     return stream;
+  }
+
+  /**
+   * A unary call from a region node to an arbiter (a shard report): the request arrives after the
+   * link's delay, held by a partition like the streams' traffic, and is lost one time in fifty;
+   * {@code handler} runs on the arbiter's loop and answers when it will; the answer comes back
+   * after the link's delay. The caller hears exactly once, on its own loop: the answer, or empty
+   * at its deadline or when the arbiter is down.
+   */
+  <R> void call(SimRegionNode region, SimArbiter arbiter, long deadlineMicros, Runnable lost,
+      Consumer<Consumer<Optional<R>>> handler, Consumer<Optional<R>> reply) {
+    boolean[] heard = {false};
+    Consumer<Optional<R>> once = region.loop.ofThisProcess(answer -> { // the caller's process, not a later one
+      if (heard[0]) return;
+      heard[0] = true;
+      reply.accept(answer);
+    });
+    region.loop.at(scheduler.nowMicros() + deadlineMicros, () -> once.accept(Optional.empty()));
+    messages++;
+    if (random.nextInt(50) == 0) {
+      lost.run();
+      return;
+    }
+    scheduler.at(deliveryMicros(region.name, 0), () -> {
+      if (!arbiter.loop.up()) {
+        region.loop.at(deliveryMicros(region.name, 0), () -> once.accept(Optional.empty())); // connection refused
+        return;
+      }
+      arbiter.loop.execute(() -> handler.accept(answer -> {
+        messages++;
+        region.loop.at(deliveryMicros(region.name, 0), () -> once.accept(answer));
+      }));
+    });
   }
 
   /** Breaks every live stream of the region (a reset connection): both ends hear of it. */

@@ -5,6 +5,7 @@ import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Completion;
 import flashsale.region.core.Failure;
 import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.PurchaseRoute;
 import flashsale.region.core.RegionCore;
 import flashsale.region.core.Rejection;
 import flashsale.region.core.StampUncertainty;
@@ -23,9 +24,13 @@ import java.util.function.Consumer;
  * {@link ArbiterStream} on a {@link NodeLoop}, with what the gRPC adapters add written again for
  * domain messages: open Purchase calls waiting for their decision ({@code CallRegistry}), the
  * purchase path ({@code FlashSaleServiceImpl.admit}) and the arbiter's messages applied to the
- * core ({@code ArbiterInbound}). A crash loses the core and fails every open call with UNAVAILABLE.
+ * core ({@code ArbiterInbound}); SHARDED purchases go to its {@link SimShardSeller}, as {@code
+ * ModeSellers} takes them. A crash loses the core and fails every open call with UNAVAILABLE.
  */
 final class SimRegionNode {
+  /** Every node sells SHARDED events from its region's shard store. */
+  private static final java.util.Set<flashsale.sale.SaleMode> SOLD_HERE = java.util.Set.of(flashsale.sale.SaleMode.SHARDED);
+
   /** A buyer's open call, answered once. */
   interface Call extends Consumer<PurchaseResult.Settled> {}
 
@@ -39,14 +44,17 @@ final class SimRegionNode {
   private final List<SimArbiter> arbiters;
   private final ArbiterStream.Settings settings;
   private final Random random;
+  private final SimShards shards;
   private RegionCore core;
   private ArbiterStream<Down> link;
+  private SimShardSeller seller;
   private final Map<String, List<Call>> waiting = new HashMap<>();
   private int incarnation;
 
   SimRegionNode(String name, SimScheduler scheduler, SimClock clock, SimNet net, List<SimArbiter> arbiters,
-      ArbiterStream.Settings settings, Random random) {
+      ArbiterStream.Settings settings, Random random, SimShards shards) {
     this.name = name;
+    this.shards = shards;
     this.region = flashsale.sale.StreamSource.regionOf(name);
     this.clock = clock;
     this.loop = new NodeLoop(scheduler, clock);
@@ -62,6 +70,7 @@ final class SimRegionNode {
     core = new RegionCore(region, 10_000, 10_000, clock, StampUncertainty.defaults());
     link = new ArbiterStream<>(region, name + "-" + incarnation, loop, core, new Transport(), settings, this::inbound,
         new Random(random.nextLong()));
+    seller = new SimShardSeller(this, shards, net);
     String node = flashsale.sale.StreamSource.nodeOf(name);
     loop.execute(() -> link.start(node));
   }
@@ -73,6 +82,7 @@ final class SimRegionNode {
     Failure gone = Failure.of(ErrorReason.SHUTTING_DOWN, "region " + name + " died");
     waiting.values().forEach(calls -> calls.forEach(c -> c.accept(new PurchaseResult.Failed(gone))));
     waiting.clear();
+    seller.crashed(gone);
   }
 
   void restart() {
@@ -92,6 +102,20 @@ final class SimRegionNode {
     return link.connected();
   }
 
+  /** The arbiter of the link's current channel: where shard reports go, as {@code ShardSeller}'s do. */
+  SimArbiter currentArbiter() {
+    return arbiters.get(link.channelIndex());
+  }
+
+  String describeShards() {
+    return up() ? seller.describe() : "";
+  }
+
+  /** SHARDED purchases held or at the store, not answered yet. */
+  int shardOpenCalls() {
+    return up() ? seller.openCalls() : 0;
+  }
+
   /** A Purchase call arrives; {@code call} gets the answer (at once, or when the decision comes). */
   void purchase(BuyRequest buy, Call call) {
     if (!loop.up()) {
@@ -104,15 +128,27 @@ final class SimRegionNode {
         // ArbiterQueries.lookupEvent, to the arbiter of the link's current channel.
         arbiters.get(link.channelIndex()).lookup(buy.eventId()).ifPresent(core::eventAnnounced);
       }
-      switch (core.purchase(buy, arrivalMicros)) {
-        case PurchaseResult.Ticketed t -> {
-          waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
-          link.send(t.ticket());
+      switch (core.route(buy, arrivalMicros, SOLD_HERE)) { // as FlashSaleServiceImpl.admit routes it
+        case PurchaseRoute.Refused r -> call.accept(new PurchaseResult.Failed(r.failure()));
+        case PurchaseRoute.ToSeller s -> {
+          Optional<Failure> invalid = core.validate(buy);
+          if (invalid.isPresent()) call.accept(new PurchaseResult.Failed(invalid.get()));
+          else seller.purchase(s.spec(), buy, s.stampMicros(), call);
         }
-        case PurchaseResult.Joined j -> waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
-        case PurchaseResult.Settled s -> call.accept(s);
+        case PurchaseRoute.ToSequencer q -> sequence(buy, arrivalMicros, call);
       }
     });
+  }
+
+  private void sequence(BuyRequest buy, long arrivalMicros, Call call) {
+    switch (core.purchase(buy, arrivalMicros)) {
+      case PurchaseResult.Ticketed t -> {
+        waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
+        link.send(t.ticket());
+      }
+      case PurchaseResult.Joined j -> waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
+      case PurchaseResult.Settled s -> call.accept(s);
+    }
   }
 
   private void complete(Completion done) {

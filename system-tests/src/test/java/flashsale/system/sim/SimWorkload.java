@@ -31,6 +31,9 @@ import java.util.Random;
  *
  * <p>Two in three of the plain flash sales get a payment window and a waitlist (from a fourth
  * stream): {@link SimPayments} plays their buyers after the win.
+ *
+ * <p>About a quarter of the events are SHARDED flash sales instead (drawn from {@link SimShards}'
+ * stream), their stock split over the regions' shards at random, their buyers at their home regions.
  */
 final class SimWorkload {
   static final long FAULTS_END_MICROS = 150_000;
@@ -62,7 +65,7 @@ final class SimWorkload {
     for (int i = 0; i < arbiterCount; i++) {
       SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
       sim.arbiters.add(new SimArbiter("a" + i, sim.scheduler, clock, sim.store, WholeSystemSimulation.CONFIG,
-          sim.oracle, sim.orderStore, sim.orderOracle, () -> sim.leaseHolder));
+          sim.oracle, sim.orderStore, sim.orderOracle, () -> sim.leaseHolder, sim.shards));
     }
     int regionCount = 2 + random.nextInt(3);
     for (int i = 0; i < regionCount; i++) {
@@ -73,7 +76,7 @@ final class SimWorkload {
         SimClock clock = new SimClock(sim.scheduler, random.nextLong(-1_500, 1_501), random.nextLong(-50, 51));
         sim.net.link(name, 50 + random.nextLong(15_000), random.nextLong(2_000));
         SimRegionNode node = new SimRegionNode(name, sim.scheduler, clock, sim.net, sim.arbiters,
-            WholeSystemSimulation.LINK, random);
+            WholeSystemSimulation.LINK, random, sim.shards);
         sim.regions.add(node);
       }
     }
@@ -100,13 +103,23 @@ final class SimWorkload {
     EventSpec planned = new EventSpec(eventId, "item", stock, SimClock.EPOCH_MICROS - 1_000_000, SimClock.EPOCH_MICROS
         + 3_600_000_000L, perUserLimit, List.copyOf(regionNames), SaleMode.GLOBAL_ORDER, random.nextLong(), Map.of(),
         kinds.nextInt(3) == 0 ? slots(stock) : Map.of());
-    EventSpec spec = auctions.nextInt(4) == 0 ? auction(planned, createMicros) : planned;
+    EventSpec drawn = auctions.nextInt(4) == 0 ? auction(planned, createMicros) : planned;
+    EventSpec spec = SimShards.ON && sim.shards.random.nextInt(4) == 0 ? sharded(planned) : drawn;
     sim.events.add(spec);
-    if (payments.nextInt(3) != 0 && spec.slots().isEmpty() && spec.auction().isEmpty()) {
+    if (payments.nextInt(3) != 0 && spec.slots().isEmpty() && spec.auction().isEmpty()
+        && spec.mode() == SaleMode.GLOBAL_ORDER) {
       sim.orderTerms.put(eventId, paymentTerms(stock));
     }
     long seedForBuyers = random.nextLong();
     sim.planned(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
+  }
+
+  /** The event as a SHARDED flash sale of its stock, split over its regions' shards at random. */
+  private EventSpec sharded(EventSpec planned) {
+    planned.regions().forEach(sim.shards::addRegion);
+    return new EventSpec(planned.eventId(), planned.item(), planned.stock(), planned.startMicros(), planned.endMicros(),
+        planned.perUserLimit(), planned.regions(), SaleMode.SHARDED, planned.tieBreakSeed(),
+        sim.shards.split(planned.stock(), planned.regions()));
   }
 
   /**
@@ -161,6 +174,10 @@ final class SimWorkload {
       planBids(spec, buyers, opensMicros);
       return;
     }
+    if (spec.mode() == SaleMode.SHARDED) {
+      planShardedPurchases(spec, buyers, opensMicros);
+      return;
+    }
     int users = 2 + buyers.nextInt(10);
     for (String name : spec.regions()) {
       for (int i = 0; i < spec.stock(); i++) {
@@ -179,6 +196,51 @@ final class SimWorkload {
         }
       }
     }
+  }
+
+  /**
+   * A SHARDED event's buyers: per region, {@code stock} lone buyers and a crowd, as for a flash
+   * sale, each at their home region (one in eight tries another region first, and is sent home).
+   * Half the time the region with the most stock is quiet: none of the buyers lives there, so
+   * every unit it holds must be moved to be sold.
+   */
+  private void planShardedPurchases(EventSpec spec, Random buyers, long opensMicros) {
+    int users = 2 + buyers.nextInt(10);
+    String quiet = spec.regions().size() > 1 && buyers.nextBoolean()
+        ? spec.shardUnits().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey() : null;
+    if (quiet != null) sim.oracle.count("sharded events with a quiet region");
+    for (int r = 0; r < spec.regions().size(); r++) {
+      for (int i = 0; i < spec.stock(); i++) {
+        String userId = awayFrom(quiet, spec, "solo-" + requestIds);
+        buyLater(buyers, shardedEntry(buyers, spec, userId), spec, userId, 1, List.of(), opensMicros);
+      }
+      int crowd = buyers.nextInt((int) (2 * spec.stock()) + 5);
+      for (int i = 0; i < crowd; i++) {
+        String userId = awayFrom(quiet, spec, "user-" + buyers.nextInt(users));
+        Purchase p = buyLater(buyers, shardedEntry(buyers, spec, userId), spec, userId,
+            1 + buyers.nextInt(spec.perUserLimit()), List.of(), opensMicros);
+        if (buyers.nextInt(20) == 0) { // the same request again, through another node or region
+          SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())), buyers);
+          sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {
+            sim.oracle.count("purchases sent through two regions");
+            sim.buy(other, spec, p.requestId(), p.userId(), p.quantity(), p.slots());
+          });
+        }
+      }
+    }
+  }
+
+  /** {@code userId}, or the first of its variants whose home is not {@code quiet}; the same for the same user. */
+  private static String awayFrom(String quiet, EventSpec spec, String userId) {
+    String id = userId;
+    while (quiet != null && flashsale.shard.ShardHome.of(id, spec.regions()).equals(quiet)) id += ".";
+    return id;
+  }
+
+  private SimRegionNode shardedEntry(Random buyers, EventSpec spec, String userId) {
+    String region = buyers.nextInt(8) == 0 ? spec.regions().get(buyers.nextInt(spec.regions().size()))
+        : flashsale.shard.ShardHome.of(userId, spec.regions());
+    return sim.region(region, buyers);
   }
 
   /** Each region's bidders, some bidding twice (a retry of the same request through another region). */
@@ -256,7 +318,10 @@ final class SimWorkload {
         sim.net.breakStreamsTo(old);
         long restartMicros = 5_000 + random.nextLong(40_000);
         sim.scheduler.after(restartMicros, old::restart);
-        sim.scheduler.after(random.nextLong(20_000), () -> sim.elect(next, null, 0));
+        // Unless another failover moved the lease from the dead leader meanwhile: no lease is taken from a live one.
+        sim.scheduler.after(random.nextLong(20_000), () -> {
+          if (sim.leaseHolder.equals(old.name)) sim.elect(next, null, 0);
+        });
       }
     }
   }

@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * one leader stays, and every purchase must be answered. Events with a payment window run their
  * production order books ({@code OrderRunner}, {@code OrderBook}) on the arbiters' loops over the
  * in-memory order store, while {@link SimPayments} pays, cancels and lets deadlines pass; the run
- * goes on until every win is settled. Replays exactly from its seed.
+ * goes on until every win is settled. SHARDED events sell from the regions' shard stores through the
+ * production hold queues and shard balancer ({@link SimShards}). Replays exactly from its seed.
  */
 final class WholeSystemSimulation {
   /** Production's sequencer, with small batches (more of them to interleave) and a region timeout a partition outlasts. */
@@ -51,6 +52,7 @@ final class WholeSystemSimulation {
   final SimOrderOracle orderOracle = new SimOrderOracle(oracle::count);
   final SimOrderStore orderStore;
   final SimPayments payments;
+  final SimShards shards;
   /** Each request still waiting for its decision, with the last thing that happened to it. */
   private final Map<String, String> undecided = new HashMap<>();
   private final Set<String> answeredBefore = new HashSet<>();
@@ -68,6 +70,7 @@ final class WholeSystemSimulation {
     this.random = new Random(new SplittableRandom(seed).nextLong());
     this.store = new SimStore(scheduler, random, oracle, random.nextInt(4) == 0 ? 30 : 0);
     this.net = new SimNet(scheduler, random);
+    this.shards = new SimShards(seed, scheduler, oracle::count);
     oracle.store(store);
     // After the win: a stream of its own, so the sale's draws stay what they were.
     Random paying = new Random(new SplittableRandom(seed ^ 0x0bde_25a1L).nextLong());
@@ -82,12 +85,13 @@ final class WholeSystemSimulation {
   void run() {
     new SimWorkload(this).plan();
     while (toCome > 0 || !undecided.isEmpty() || scheduler.nowMicros() < SimWorkload.FAULTS_END_MICROS
-        || oracle.auctionOpen() || payments.busy() || !orderOracle.settled()) {
+        || oracle.auctionOpen() || payments.busy() || !orderOracle.settled() || shardOpenCalls() > 0) {
       if (scheduler.nowMicros() > SimWorkload.FAULTS_END_MICROS + GIVE_UP_AFTER_HEAL_MICROS || !scheduler.step()) {
         throw new AssertionError("pending purchases (or an auction's close, or payments) unanswered "
             + GIVE_UP_AFTER_HEAL_MICROS / 1000 + " ms after the network healed: "
             + new TreeMap<>(undecided).entrySet().stream().limit(10).toList() + " " + state() + " orders: "
-            + orderOracle.unsettled() + (payments.busy() ? " with buyers' calls open" : ""));
+            + orderOracle.unsettled() + (payments.busy() ? " with buyers' calls open" : "") + " sharded calls open: "
+            + shardOpenCalls());
       }
       steps++;
       oracle.stepDone(arbiters);
@@ -95,12 +99,19 @@ final class WholeSystemSimulation {
     checkEnd();
   }
 
+  private int shardOpenCalls() {
+    return regions.stream().mapToInt(SimRegionNode::shardOpenCalls).sum();
+  }
+
   private String state() {
     StringBuilder s = new StringBuilder("lease=" + leaseHolder + " epoch=" + epoch);
     for (SimArbiter a : arbiters) s.append(' ').append(a);
     for (SimRegionNode r : regions) {
       s.append(' ').append(r.name).append(r.up() ? r.connected() ? ":linked" : ":unlinked" : ":down")
-          .append(" pending=").append(r.up() ? r.pendingCount() : -1);
+          .append(" pending=").append(r.up() ? r.pendingCount() : -1).append(r.describeShards());
+    }
+    for (EventSpec spec : events) {
+      if (shards.sharded(spec)) s.append(' ').append(spec.eventId()).append(':').append(shards.oracle.account(spec));
     }
     return s.toString();
   }
@@ -128,6 +139,7 @@ final class WholeSystemSimulation {
     }
     store.createEvent("create-" + spec.eventId(), spec);
     oracle.created(spec);
+    if (shards.sharded(spec)) shards.oracle.created(spec);
     OrderTerms terms = orderTerms.get(spec.eventId());
     if (terms != null) { // stored once the event is, as CreateEvent does
       orderStore.putTerms(spec.eventId(), terms);
@@ -157,16 +169,22 @@ final class WholeSystemSimulation {
     if (undecided.put(key, "sent to " + region.name) != null || answeredBefore.contains(key)) {
       oracle.sentAgain(spec.eventId(), requestId);
     }
+    boolean[] heard = {false};
     region.purchase(request, result -> {
+      if (heard[0]) throw new AssertionError("call of " + requestId + " at " + region.name + " answered twice: " + result);
+      heard[0] = true;
       trace = trace * 31 + result.hashCode();
-      if (oracle.answered(region.name, spec.eventId(), requestId, result)) {
+      boolean decided = shards.sharded(spec) ? shards.oracle.answered(region, spec, request, result)
+          : oracle.answered(region.name, spec.eventId(), requestId, result);
+      if (decided) {
         undecided.remove(key);
         answeredBefore.add(key);
         if (result instanceof PurchaseResult.Decided(Answer.Ranked(Decision d))) payments.decided(spec, d);
         return;
       }
       undecided.put(key, "refused at " + region.name + ": " + ((PurchaseResult.Failed) result).failure().reason());
-      SimRegionNode next = region(spec.regions().get(random.nextInt(spec.regions().size())), random);
+      String home = ((PurchaseResult.Failed) result).failure().metadata().get("home_region");
+      SimRegionNode next = region(home != null ? home : spec.regions().get(random.nextInt(spec.regions().size())), random);
       scheduler.after(2_000 + random.nextLong(10_000), () -> send(next, spec, request));
     });
   }
@@ -207,10 +225,15 @@ final class WholeSystemSimulation {
 
   // ---- the end ----
 
-  /** The store's ledger is whole, its outbox holds the winners, and every event a good region sells sold out. */
+  /**
+   * The store's ledger is whole, its outbox holds the winners, and every event a good region sells
+   * sold out; every SHARDED event sold out from its shards.
+   */
   private void checkEnd() {
     orderOracle.checkEnd();
+    shards.oracle.checkEnd();
     for (EventSpec spec : events) {
+      if (shards.sharded(spec)) continue; // the arbiter store holds none of its decisions
       EventLedger ledger = store.loadLedger(spec.eventId()); // checks ranks and counters against the head
       Set<String> ids = new HashSet<>();
       for (Decision d : ledger.decisions()) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * {@link WholeSystemSimulation}), with every rule checked after every step, and every order write
  * of the events with a payment window checked by {@link SimOrderOracle}. {@code -Dsim.seeds=N}
  * runs N seeds from {@code -Dsim.first} (default 0); {@code -Dsim.seed=S} replays one;
- * {@code -Dsim.regionNodes=false} runs every region on one node. A failure names its seed.
+ * {@code -Dsim.regionNodes=false} runs every region on one node; {@code -Dsim.sharded=false} plans
+ * no SHARDED events (checked by {@link SimShardOracle}). A failure names its seed.
  */
 class WholeSystemSimulationTest {
   private static final Logger FLASHSALE = (Logger) LoggerFactory.getLogger("flashsale");
@@ -68,6 +69,20 @@ class WholeSystemSimulationTest {
           "order writes lost", "order write replies lost", "order writes fenced", "sold-out events ended all paid",
           "sold-out events ended with the waitlist spent")) {
         assertTrue(exercised.getOrDefault(fault, 0L) > 0, "no run exercised " + fault + ": " + exercised);
+      }
+      if (SimShards.ON) {
+        for (String sharded : List.of("sharded events", "sharded events with a quiet region", "shard transfers DEBITED",
+            "shard transfers SHORT", "half-done shard transfers completed", "sharded purchases held for borrowed stock",
+            "sharded purchases queued behind a held one", "held purchases decided on a retry",
+            "held purchases lost once sold out everywhere",
+            "held purchases lost asking more than the event had left", "shard holds run out (STOCK_IN_TRANSIT)",
+            "sharded purchases sent to their home region", "sharded purchases lost for LIMIT_EXCEEDED",
+            "sharded retries answered alike by the store", "sharded purchases failed on the store",
+            "shard store requests lost", "shard store replies lost", "shard store calls while down", "shard reports lost",
+            "shard reports unanswered", "shard reports refused (not leading)", "shard rounds ended early: STORE_UNANSWERED",
+            "sold out everywhere told")) {
+          assertTrue(exercised.getOrDefault(sharded, 0L) > 0, "no run exercised " + sharded + ": " + exercised);
+        }
       }
       if (SimWorkload.REGION_NODES) {
         assertTrue(exercised.getOrDefault("named nodes welcomed", 0L) > 0, "no region ran two nodes: " + exercised);

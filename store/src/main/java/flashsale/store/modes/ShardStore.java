@@ -1,0 +1,37 @@
+package flashsale.store.modes;
+
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Ticket;
+import flashsale.shard.ShardBackend;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The SHARDED pools of events in one store: a region sells from its own shard, and the arbiter
+ * moves stock between shards with the transfer steps. {@link RedisPoolStore} in production,
+ * {@link flashsale.store.memory.InMemoryShardStore} in one process and the simulation; both pass
+ * the same contract suite.
+ */
+public interface ShardStore extends AutoCloseable {
+
+  /**
+   * Buys from the ticket's region's shard: a request decided before gets that decision again
+   * ({@link BuyReply.Decided#retry()}); a user past the per-user limit loses; otherwise it wins if
+   * the shard holds its quantity. A shard that holds less answers {@link BuyReply.Short} and writes
+   * nothing, unless {@code decideShort}, which decides it lost (SOLD_OUT when empty).
+   */
+  CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort);
+
+  /** The decision {@code region}'s shard of the event holds for {@code requestId}; empty when it decided none. */
+  CompletableFuture<Optional<Decision>> findShardDecision(String eventId, String region, String requestId);
+
+  /** What {@code region}'s shard of the event decided so far; an untouched shard holds {@code initialUnits}. */
+  CompletableFuture<PoolCounters> shardCounters(String eventId, String region, long initialUnits);
+
+  /** {@code region}'s shard of {@code spec} as the transfer steps drive it (blocking calls). */
+  ShardBackend shard(EventSpec spec, String region);
+
+  @Override
+  void close();
+}

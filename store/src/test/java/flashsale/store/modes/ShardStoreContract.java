@@ -1,0 +1,168 @@
+package flashsale.store.modes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.LossReason;
+import flashsale.sale.Outcome;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import flashsale.shard.EventAccount;
+import flashsale.shard.ShardBackend;
+import flashsale.shard.ShardBackend.DebitResult;
+import flashsale.shard.TransferRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link ShardStore} must do, as a region selling from its shard and the arbiter moving
+ * stock between shards see it. Subclasses supply the store over empty state.
+ */
+public abstract class ShardStoreContract {
+  private static final long START = 1_767_225_600_000_000L;
+  /** Two units per user; near starts with 3, far with 1. */
+  private static final EventSpec SPEC = new EventSpec("e", "shoes", 4, START, START + 3_600_000_000L, 2,
+      List.of("near", "far"), SaleMode.SHARDED, 7, Map.of("near", 3L, "far", 1L));
+
+  protected ShardStore store;
+
+  /** A new store over empty state. */
+  protected abstract ShardStore newStore();
+
+  @BeforeEach
+  void open() {
+    store = newStore();
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private BuyReply buy(String requestId, String user, int quantity, String region, boolean decideShort) {
+    return store.buyShard(SPEC, new Ticket("e", requestId, user, quantity, region, START + 10), decideShort).join();
+  }
+
+  private Decision decided(BuyReply reply) {
+    return assertInstanceOf(BuyReply.Decided.class, reply).decision();
+  }
+
+  @Test
+  void aBuyWinsFromItsRegionsShardWhichAloneKnowsTheDecision() {
+    assertEquals(new PoolCounters(3, 0, 0, 0), store.shardCounters("e", "near", 3).join(), "untouched: its initial units");
+    BuyReply reply = buy("r1", "ann", 2, "near", false);
+    Decision won = decided(reply);
+    assertEquals(false, ((BuyReply.Decided) reply).retry());
+    assertEquals(Outcome.WON, won.outcome());
+    assertEquals(new Ticket("e", "r1", "ann", 2, "near", START + 10), won.ticket());
+    assertEquals(1, won.rank());
+    assertEquals(Optional.of(won), store.findShardDecision("e", "near", "r1").join());
+    assertEquals(Optional.empty(), store.findShardDecision("e", "far", "r1").join());
+    assertEquals(new PoolCounters(1, 2, 1, 1), store.shardCounters("e", "near", 3).join());
+    assertEquals(new PoolCounters(1, 0, 0, 0), store.shardCounters("e", "far", 1).join());
+  }
+
+  @Test
+  void aRetryOfADecidedRequestGetsTheSameDecisionAndTakesNothing() {
+    Decision first = decided(buy("r1", "ann", 1, "near", false));
+    BuyReply again = buy("r1", "ann", 1, "near", false);
+    assertEquals(new BuyReply.Decided(first, true), again);
+    Decision lost = decided(buy("r2", "bob", 2, "far", true));
+    assertEquals(new BuyReply.Decided(lost, true), buy("r2", "bob", 2, "far", true), "a loss is remembered too");
+    assertEquals(new PoolCounters(2, 1, 1, 1), store.shardCounters("e", "near", 3).join());
+  }
+
+  @Test
+  void aShortShardAnswersShortWritesNothingAndSellsOnceStockArrives() {
+    assertEquals(new BuyReply.Short(1), buy("r1", "ann", 2, "far", false));
+    assertEquals(Optional.empty(), store.findShardDecision("e", "far", "r1").join(), "nothing decided");
+    assertEquals(new PoolCounters(1, 0, 0, 0), store.shardCounters("e", "far", 1).join());
+    store.shard(SPEC, "far").credit("t1", 1);
+    Decision won = decided(buy("r1", "ann", 2, "far", false));
+    assertEquals(Outcome.WON, won.outcome());
+    assertEquals(1, won.rank(), "the short answer took no rank");
+  }
+
+  @Test
+  void decidedWhenShortAPurchaseLosesForLackOfStock() {
+    assertEquals(LossReason.INSUFFICIENT_STOCK, decided(buy("r1", "ann", 2, "far", true)).lossReason());
+    assertEquals(Outcome.WON, decided(buy("r2", "bob", 1, "far", true)).outcome(), "decideShort wins when it can");
+    assertEquals(LossReason.SOLD_OUT, decided(buy("r3", "cat", 1, "far", true)).lossReason());
+    assertEquals(new PoolCounters(0, 1, 3, 1), store.shardCounters("e", "far", 1).join());
+  }
+
+  @Test
+  void thePerUserLimitCountsUnitsWonAndComesBeforeShort() {
+    decided(buy("r1", "ann", 2, "near", false));
+    Decision over = decided(buy("r2", "ann", 1, "near", false));
+    assertEquals(LossReason.LIMIT_EXCEEDED, over.lossReason(), "ann holds 2 of her 2");
+    decided(buy("r3", "bob", 1, "near", false));
+    assertEquals(LossReason.LIMIT_EXCEEDED, decided(buy("r4", "bob", 2, "near", false)).lossReason(),
+        "over the limit is decided even when the shard is also short");
+    assertEquals(Outcome.WON, decided(buy("r5", "cat", 1, "far", false)).outcome(), "another user is unaffected");
+  }
+
+  @Test
+  void everyTransferStepIsIdempotentByTransferId() {
+    ShardBackend near = store.shard(SPEC, "near");
+    ShardBackend far = store.shard(SPEC, "far");
+    assertEquals(DebitResult.DEBITED, near.debit("t1", 2, "far"));
+    assertEquals(DebitResult.ALREADY_DEBITED, near.debit("t1", 2, "far"));
+    assertEquals(DebitResult.ALREADY_DEBITED, near.debit("t1", 1, "far"), "the id, not the amount, decides");
+    assertEquals(1, near.snapshot().remainingUnits());
+    assertEquals(List.of(new TransferRecord("t1", "near", "far", 2, true)), near.snapshot().outgoing());
+
+    assertTrue(far.credit("t1", 2));
+    assertEquals(false, far.credit("t1", 2), "credited once");
+    assertEquals(3, far.snapshot().remainingUnits());
+    assertEquals(Set.of("t1"), far.snapshot().credited());
+
+    near.settle("t1");
+    near.settle("t1");
+    near.settle("unknown");
+    assertEquals(List.of(new TransferRecord("t1", "near", "far", 2, false)), near.snapshot().outgoing());
+    assertEquals(DebitResult.ALREADY_DEBITED, near.debit("t1", 1, "far"), "a settled id never debits again");
+  }
+
+  @Test
+  void aDebitBeyondTheShardIsShortAndAnEmptyOneIsRefusedBothChangingNothing() {
+    ShardBackend far = store.shard(SPEC, "far");
+    assertEquals(DebitResult.SHORT, far.debit("t1", 2, "near"));
+    assertThrows(RuntimeException.class, () -> far.debit("t2", 0, "near"));
+    assertEquals(1, far.snapshot().remainingUnits());
+    assertEquals(List.of(), far.snapshot().outgoing());
+    assertEquals(DebitResult.DEBITED, far.debit("t1", 1, "near"), "a short debit left no record of its id");
+  }
+
+  @Test
+  void stockIsConservedAcrossSalesAndAHalfDoneTransfer() {
+    decided(buy("r1", "ann", 1, "near", false));
+    ShardBackend near = store.shard(SPEC, "near");
+    ShardBackend far = store.shard(SPEC, "far");
+    near.debit("t1", 2, "far");
+    EventAccount halfDone = EventAccount.of(List.of(near.snapshot(), far.snapshot()));
+    assertEquals(new EventAccount(1, 1, 2, 1), halfDone.requireConserved(4), "debited, not yet credited: in flight");
+    far.credit("t1", 2);
+    assertEquals(new EventAccount(3, 1, 0, 1), EventAccount.of(List.of(near.snapshot(), far.snapshot())),
+        "credited, not yet settled: nothing in flight");
+    assertEquals(Outcome.WON, decided(buy("r2", "bob", 2, "far", false)).outcome());
+    assertEquals(new EventAccount(1, 3, 0, 1), EventAccount.of(List.of(near.snapshot(), far.snapshot())).requireConserved(4));
+  }
+
+  @Test
+  void anUntouchedShardReadsAsItsInitialUnits() {
+    assertEquals(3, store.shard(SPEC, "near").snapshot().remainingUnits());
+    assertEquals(0, store.shard(SPEC, "near").snapshot().soldUnits());
+    assertTrue(store.shard(SPEC, "far").credit("t9", 2), "a credit to an untouched shard adds to its initial units");
+    assertEquals(3, store.shard(SPEC, "far").snapshot().remainingUnits());
+  }
+}
