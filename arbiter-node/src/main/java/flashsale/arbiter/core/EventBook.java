@@ -31,6 +31,7 @@ final class EventBook {
   private RegionQueue[] queues;
   private final Map<String, Integer> indexBySource = new HashMap<>();
   private final TicketMerge merge;
+  private final TieBreak tieBreak;
   private final ArrayDeque<Ticket> lateTickets = new ArrayDeque<>();
   /** Tickets stamped below their region's promise or past the age bound: they lose in the next batch. */
   private final ArrayDeque<Ticket> backdated = new ArrayDeque<>();
@@ -47,7 +48,6 @@ final class EventBook {
   private long[] watermarks;
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
   private Ticket lastReleased;
-  private long lastReleasedHash;
   /** An auction's result is being written: nothing else of the event is persisted meanwhile. */
   private boolean closeInFlight;
   /** An auction's stored standing as last told to the regions; null before. */
@@ -69,6 +69,7 @@ final class EventBook {
     this.regions = new RegionCursor[0];
     this.queues = new RegionQueue[0];
     this.watermarks = new long[0];
+    this.tieBreak = new TieBreak(spec.tieBreakSeed(), spec.eventId());
     this.merge = new TicketMerge(queues, maxErrorBoundMicros);
     for (RegionCursor cursor : regions) addSource(cursor);
     this.stock = new StockBook(head, cachedDecisions);
@@ -76,7 +77,7 @@ final class EventBook {
     // Resumed after its result was stored: it stays closed, and later bids are refused.
     this.auctionClose = stock.auction().filter(AuctionBook::closed).map(a -> a.standingNow().asClose(spec.eventId()))
         .orElse(null);
-    head.lastReleased().map(r -> r.asTicket(spec.eventId())).ifPresent(this::released);
+    this.lastReleased = head.lastReleased().map(r -> r.asTicket(spec.eventId())).orElse(null);
   }
 
   EventSpec spec() {
@@ -104,7 +105,7 @@ final class EventBook {
     queues = java.util.Arrays.copyOf(queues, n + 1);
     watermarks = java.util.Arrays.copyOf(watermarks, n + 1);
     regions[n] = cursor;
-    queues[n] = new RegionQueue(spec.tieBreakSeed());
+    queues[n] = new RegionQueue(tieBreak);
     indexBySource.put(cursor.source(), n);
     merge.sources(queues);
   }
@@ -203,8 +204,7 @@ final class EventBook {
     if (ticket.requestId().equals(lastReleased.requestId())) return true;
     if (!queue.isEmpty() && queue.head().stampMicros() < ticket.stampMicros()) return false;
     if (NearTieLottery.nearTie(ticket, lastReleased)) return false;
-    long hash = TieBreak.hash(spec.tieBreakSeed(), ticket);
-    return TieBreak.compare(ticket, hash, lastReleased, lastReleasedHash) < 0;
+    return tieBreak.compare(ticket, lastReleased) < 0;
   }
 
   /** Builds and emits the next batch if none is in flight and any ticket is ready. */
@@ -298,7 +298,8 @@ final class EventBook {
     while (decisions.size() < maxBatchSize) {
       Ticket ticket = merge.pollStable(watermarks);
       if (ticket == null) return;
-      checkReleaseOrder(ticket, merge.polledHash());
+      boolean inOrder = lastReleased == null || tieBreak.compare(lastReleased, ticket) < 0;
+      if (!inOrder) checkReleaseBand(ticket);
       for (int i = 0; i < regions.length; i++) {
         // A region not waited for cannot later slip a ticket in below this one: it will be late.
         if (regions[i].excluded() && queues[i].isEmpty()) queues[i].overtakenThrough(ticket.stampMicros());
@@ -306,9 +307,8 @@ final class EventBook {
       // Settled by the band: drawn against another region's ticket, or placed behind a released one
       // it overlaps (it follows its own region's earlier ticket, which lost a draw).
       boolean nearTie = merge.polledNearTie();
-      if (lastReleased == null || TieBreak.compare(lastReleased, lastReleasedHash, ticket, merge.polledHash()) < 0) {
+      if (inOrder) {
         lastReleased = ticket;
-        lastReleasedHash = merge.polledHash();
       } else {
         nearTie |= NearTieLottery.nearTie(ticket, lastReleased);
       }
@@ -320,18 +320,12 @@ final class EventBook {
    * Rule 5 with near-ties: a ticket released after another may have the earlier stamp only inside
    * the band the two could share; anything further back is a sequencing bug.
    */
-  private void checkReleaseOrder(Ticket ticket, long hash) {
-    if (lastReleased == null || TieBreak.compare(lastReleased, lastReleasedHash, ticket, hash) < 0) return;
+  private void checkReleaseBand(Ticket ticket) {
     long backMicros = lastReleased.stampMicros() - ticket.stampMicros();
     if (ticket.source().equals(lastReleased.source()) || backMicros > 2 * maxErrorBoundMicros) {
       throw new IllegalStateException("release of " + ticket.requestId() + " out of order in " + spec.eventId()
           + ": " + backMicros + " us behind " + lastReleased.requestId());
     }
-  }
-
-  private void released(Ticket ticket) {
-    lastReleased = ticket;
-    lastReleasedHash = TieBreak.hash(spec.tieBreakSeed(), ticket);
   }
 
   /** True when every source (region node) not excluded has spoken, and at least one is not excluded. */
