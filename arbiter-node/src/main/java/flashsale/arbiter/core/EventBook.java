@@ -210,7 +210,8 @@ final class EventBook {
   /** Builds and emits the next batch if none is in flight and any ticket is ready. */
   void releaseIfReady(long nowMicros, List<Effect> effects) {
     if (log.hasBatchInFlight() || closeInFlight) return;
-    List<Decision> decisions = new ArrayList<>();
+    // Every ticket a batch can take is pending: sized once, not grown ticket by ticket.
+    List<Decision> decisions = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
     while (decisions.size() < maxBatchSize && !backdated.isEmpty()) {
       decisions.add(stock.refuseBackdated(backdated.pollFirst(), nowMicros));
     }

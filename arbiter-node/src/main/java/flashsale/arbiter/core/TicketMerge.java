@@ -67,7 +67,7 @@ final class TicketMerge {
     for (int j = 0; j < queues.length; j++) {
       if (j != first && queues[j].isEmpty() && watermarkMicros[j] < othersMustPassMicros) return null;
     }
-    boolean nearTie = lostDraws.remove(candidate.requestId());
+    boolean nearTie = !lostDraws.isEmpty() && lostDraws.remove(candidate.requestId());
     for (int j = 0; j < queues.length; j++) {
       if (j != first && !queues[j].isEmpty() && NearTieLottery.nearTie(candidate, queues[j].head())) {
         nearTie = true;
