@@ -37,8 +37,13 @@ final class EventBook {
   private final ArrayDeque<Ticket> backdated = new ArrayDeque<>();
   /** Every ticket received and not yet persisted: queued, late, or in the batch in flight. */
   private final Map<String, Ticket> pending = new HashMap<>();
-  /** Request ids in the batch in flight that lost for want of stock without being released in order. */
-  private final java.util.Set<String> drainedInFlight = new java.util.HashSet<>();
+  /**
+   * The batch in flight's decisions from this index on lost for want of stock without being
+   * released in order ({@link #loseAllWaiting}); MAX_VALUE when none did.
+   */
+  private int drainedFrom = Integer.MAX_VALUE;
+  /** The batch being built, reused: {@link DecisionBatch} keeps its own copy. */
+  private final List<Decision> batchScratch = new ArrayList<>();
   private final StockBook stock;
   private final DecisionLog log;
   private final int maxBatchSize;
@@ -210,8 +215,8 @@ final class EventBook {
   /** Builds and emits the next batch if none is in flight and any ticket is ready. */
   void releaseIfReady(long nowMicros, List<Effect> effects) {
     if (log.hasBatchInFlight() || closeInFlight) return;
-    // Every ticket a batch can take is pending: sized once, not grown ticket by ticket.
-    List<Decision> decisions = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
+    List<Decision> decisions = batchScratch;
+    decisions.clear();
     while (decisions.size() < maxBatchSize && !backdated.isEmpty()) {
       decisions.add(stock.refuseBackdated(backdated.pollFirst(), nowMicros));
     }
@@ -219,8 +224,10 @@ final class EventBook {
       decisions.add(stock.decide(lateTickets.pollFirst(), true, nowMicros));
     }
     if (stock.remainingStock() == 0) {
+      drainedFrom = decisions.size();
       loseAllWaiting(decisions, nowMicros);
     } else {
+      drainedFrom = Integer.MAX_VALUE;
       releaseStable(decisions, nowMicros);
     }
     if (!decisions.isEmpty()) {
@@ -277,7 +284,6 @@ final class EventBook {
     while (decisions.size() < maxBatchSize) {
       Ticket ticket = merge.pollStable(watermarks);
       if (ticket == null) return;
-      drainedInFlight.add(ticket.requestId());
       decisions.add(stock.decide(ticket, false, nowMicros));
     }
   }
@@ -350,7 +356,6 @@ final class EventBook {
           standingTold = s;
           effects.add(new Effect.AuctionStandingChanged(spec.eventId(), s));
         });
-    drainedInFlight.clear();
     releaseIfReady(nowMicros, effects);
   }
 
@@ -367,10 +372,11 @@ final class EventBook {
     stock.rollBack();
     unitsHeld.forEach(stock::unitsHeld);
     List<Decision> again = new ArrayList<>(batch.decisions().size());
-    for (Decision mine : batch.decisions()) {
+    for (int i = 0; i < batch.decisions().size(); i++) {
+      Decision mine = batch.decisions().get(i);
       Ticket ticket = mine.ticket();
       Decision stored = decided.get(ticket.requestId());
-      if (stored == null && drainedInFlight.contains(ticket.requestId())) {
+      if (stored == null && i >= drainedFrom) {
         admit(ticket); // never released in order: back to its queue, since stock may be back
       } else if (stored == null && mine.lossReason() == flashsale.sale.LossReason.STAMP_OUT_OF_BOUNDS) {
         again.add(stock.refuseBackdated(ticket, nowMicros));
@@ -385,7 +391,7 @@ final class EventBook {
         for (String region : log.unsubscribe(ticket.requestId())) effects.add(conflict(region, ticket, stored.ticket()));
       }
     }
-    drainedInFlight.clear();
+    drainedFrom = Integer.MAX_VALUE; // the drained went back to their queues
     if (!again.isEmpty()) {
       effects.add(new Effect.PersistBatch(log.begin(again, batch.releasedThrough(), standingAfterBatch())));
     } else {
