@@ -121,7 +121,7 @@ final class DecisionLog {
       recent.put(decision.requestId(), decision);
       soldOut |= counters.count(decision);
       route(byRegion, decision.ticket().source(), decision);
-      Set<String> extra = extraSubscribers.remove(decision.requestId());
+      Set<String> extra = extraSubscribers.isEmpty() ? null : extraSubscribers.remove(decision.requestId());
       if (extra != null) extra.forEach(region -> route(byRegion, region, decision));
     }
     // Each list is this method's own: handed out read-only rather than copied.
