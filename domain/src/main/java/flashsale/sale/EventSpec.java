@@ -136,7 +136,7 @@ public record EventSpec(
     if (requestedSlots.isEmpty()) {
       return "are required: event " + eventId + " is a reservation; name one or more of " + slots.keySet() + ", best first";
     }
-    if (new java.util.HashSet<>(requestedSlots).size() != requestedSlots.size()) return "name a slot twice: " + requestedSlots;
+    if (Identifiers.anyTwice(requestedSlots)) return "name a slot twice: " + requestedSlots;
     for (String slot : requestedSlots) {
       if (!slots.containsKey(slot)) return "name '" + slot + "', which event " + eventId + " does not have (it has " + slots.keySet() + ")";
     }

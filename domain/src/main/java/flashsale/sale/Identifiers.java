@@ -11,4 +11,19 @@ public final class Identifiers {
   public static final Pattern REQUEST_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
 
   private Identifiers() {}
+
+  /**
+   * True when some id occurs twice in {@code ids}. Asked of every reservation ticket's slots on the
+   * arbiter's hot path: a short list is compared pairwise, with no set built.
+   */
+  public static boolean anyTwice(java.util.List<String> ids) {
+    int n = ids.size();
+    if (n > 16) return new java.util.HashSet<>(ids).size() != n;
+    for (int i = 1; i < n; i++) {
+      for (int j = 0; j < i; j++) {
+        if (ids.get(i).equals(ids.get(j))) return true;
+      }
+    }
+    return false;
+  }
 }

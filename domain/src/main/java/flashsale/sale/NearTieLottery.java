@@ -23,13 +23,7 @@ public final class NearTieLottery {
   private static final String DRAW_DOMAIN = "flashsale-draw-v1:";
   private static final String HMAC = "HmacSHA256";
   /** A Mac is not thread-safe; the sequencer draws on one thread, auditors on any. */
-  private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
-    try {
-      return Mac.getInstance(HMAC);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has " + HMAC, e);
-    }
-  });
+  private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(NearTieLottery::newMac);
 
   private NearTieLottery() {}
 
@@ -39,9 +33,9 @@ public final class NearTieLottery {
    * it came first, and the lottery orders them as it orders two regions.
    */
   public static boolean nearTie(Ticket a, Ticket b) {
-    if (a.region().equals(b.region()) && a.node().equals(b.node())) return false;
     long gapMicros = Math.abs(a.stampMicros() - b.stampMicros());
-    return gapMicros <= a.errorBoundMicros() + b.errorBoundMicros();
+    if (gapMicros > a.errorBoundMicros() + b.errorBoundMicros()) return false; // the usual answer, and the cheap one
+    return !(a.region().equals(b.region()) && a.node().equals(b.node()));
   }
 
   /**
@@ -67,14 +61,61 @@ public final class NearTieLottery {
   }
 
   public static long draw(long seed, String eventId, String userId) {
+    Mac mac = MACS.get();
+    keyed(mac, seed);
+    return firstLong(mac.doFinal((DRAW_DOMAIN + eventId + ":" + userId).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The draws of one event's users, for a caller that draws many: {@link #draw}, keyed once. */
+  public static EventDraws drawsOf(long seed, String eventId) {
+    return new EventDraws(seed, eventId);
+  }
+
+  /**
+   * {@link #draw} for one event, with the HMAC keyed and the message's event part encoded once.
+   * Not thread-safe: one per thread (the sequencer keeps one per event).
+   */
+  public static final class EventDraws {
+    private final String eventId;
+    private final Mac mac;
+    private final byte[] prefix;
+
+    private EventDraws(long seed, String eventId) {
+      this.eventId = eventId;
+      this.mac = newMac();
+      keyed(mac, seed);
+      this.prefix = (DRAW_DOMAIN + eventId + ":").getBytes(StandardCharsets.UTF_8);
+    }
+
+    public String eventId() {
+      return eventId;
+    }
+
+    /** The draw of {@code userId} in this event; equal to {@code draw(seed, eventId, userId)}. */
+    public long draw(String userId) {
+      mac.update(prefix); // doFinal leaves the Mac keyed and empty for the next draw
+      return firstLong(mac.doFinal(userId.getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  private static Mac newMac() {
     try {
-      Mac mac = MACS.get();
+      return Mac.getInstance(HMAC);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has " + HMAC, e);
+    }
+  }
+
+  private static void keyed(Mac mac, long seed) {
+    try {
       mac.init(new SecretKeySpec(ByteBuffer.allocate(Long.BYTES).putLong(seed).array(), HMAC));
-      byte[] digest = mac.doFinal((DRAW_DOMAIN + eventId + ":" + userId).getBytes(StandardCharsets.UTF_8));
-      return ByteBuffer.wrap(digest, 0, Long.BYTES).getLong();
     } catch (InvalidKeyException e) {
       throw new IllegalStateException("an 8-byte HMAC key is always valid", e);
     }
+  }
+
+  private static long firstLong(byte[] digest) {
+    return ByteBuffer.wrap(digest, 0, Long.BYTES).getLong();
   }
 
   /** The seed as published once the event ends: 16 lowercase hex digits. */

@@ -26,7 +26,7 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
     if (quantity < 1) throw new IllegalArgumentException("quantity < 1: " + quantity);
     if (errorBoundMicros < 0) throw new IllegalArgumentException("errorBoundMicros < 0: " + errorBoundMicros);
     slots = List.copyOf(slots);
-    if (new java.util.HashSet<>(slots).size() != slots.size()) throw new IllegalArgumentException("slot named twice: " + slots);
+    if (Identifiers.anyTwice(slots)) throw new IllegalArgumentException("slot named twice: " + slots);
     if (bidMinor < 0) throw new IllegalArgumentException("bid < 0: " + bidMinor);
     if (bidMinor > 0 && (quantity != 1 || !slots.isEmpty())) {
       throw new IllegalArgumentException("a bid takes one unit and no slots, not " + quantity + " of " + slots);

@@ -26,7 +26,7 @@ interface Allotment {
   /** Units left over all of the event. */
   long remaining();
 
-  /** A reservation's units left per slot; empty for a flash sale. */
+  /** A reservation's units left per slot, as of now; empty for a flash sale. */
   Map<String, Long> remainingBySlot();
 
   /** A new batch starts here: the previous one is durable. */

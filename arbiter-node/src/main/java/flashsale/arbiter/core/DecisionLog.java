@@ -4,6 +4,7 @@ import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -120,10 +121,11 @@ final class DecisionLog {
       recent.put(decision.requestId(), decision);
       soldOut |= counters.count(decision);
       route(byRegion, decision.ticket().source(), decision);
-      Set<String> extra = extraSubscribers.remove(decision.requestId());
+      Set<String> extra = extraSubscribers.isEmpty() ? null : extraSubscribers.remove(decision.requestId());
       if (extra != null) extra.forEach(region -> route(byRegion, region, decision));
     }
-    byRegion.forEach((region, decisions) -> effects.add(new Effect.SendDecisions(region, List.copyOf(decisions))));
+    // Each list is this method's own: handed out read-only rather than copied.
+    byRegion.forEach((region, decisions) -> effects.add(new Effect.SendDecisions(region, Collections.unmodifiableList(decisions))));
     if (soldOut) effects.add(new Effect.BroadcastSoldOut(eventId, counters.soldOutMicros().getAsLong()));
     lastPersistedSequence = sequence;
     List<Decision> completed = inFlightBatch.decisions();

@@ -31,13 +31,19 @@ final class EventBook {
   private RegionQueue[] queues;
   private final Map<String, Integer> indexBySource = new HashMap<>();
   private final TicketMerge merge;
+  private final TieBreak tieBreak;
   private final ArrayDeque<Ticket> lateTickets = new ArrayDeque<>();
   /** Tickets stamped below their region's promise or past the age bound: they lose in the next batch. */
   private final ArrayDeque<Ticket> backdated = new ArrayDeque<>();
   /** Every ticket received and not yet persisted: queued, late, or in the batch in flight. */
   private final Map<String, Ticket> pending = new HashMap<>();
-  /** Request ids in the batch in flight that lost for want of stock without being released in order. */
-  private final java.util.Set<String> drainedInFlight = new java.util.HashSet<>();
+  /**
+   * The batch in flight's decisions from this index on lost for want of stock without being
+   * released in order ({@link #loseAllWaiting}); MAX_VALUE when none did.
+   */
+  private int drainedFrom = Integer.MAX_VALUE;
+  /** The batch being built, reused: {@link DecisionBatch} keeps its own copy. */
+  private final List<Decision> batchScratch = new ArrayList<>();
   private final StockBook stock;
   private final DecisionLog log;
   private final int maxBatchSize;
@@ -47,7 +53,6 @@ final class EventBook {
   private long[] watermarks;
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
   private Ticket lastReleased;
-  private long lastReleasedHash;
   /** An auction's result is being written: nothing else of the event is persisted meanwhile. */
   private boolean closeInFlight;
   /** An auction's stored standing as last told to the regions; null before. */
@@ -69,6 +74,7 @@ final class EventBook {
     this.regions = new RegionCursor[0];
     this.queues = new RegionQueue[0];
     this.watermarks = new long[0];
+    this.tieBreak = new TieBreak(spec.tieBreakSeed(), spec.eventId());
     this.merge = new TicketMerge(queues, maxErrorBoundMicros);
     for (RegionCursor cursor : regions) addSource(cursor);
     this.stock = new StockBook(head, cachedDecisions);
@@ -76,7 +82,7 @@ final class EventBook {
     // Resumed after its result was stored: it stays closed, and later bids are refused.
     this.auctionClose = stock.auction().filter(AuctionBook::closed).map(a -> a.standingNow().asClose(spec.eventId()))
         .orElse(null);
-    head.lastReleased().map(r -> r.asTicket(spec.eventId())).ifPresent(this::released);
+    this.lastReleased = head.lastReleased().map(r -> r.asTicket(spec.eventId())).orElse(null);
   }
 
   EventSpec spec() {
@@ -104,7 +110,7 @@ final class EventBook {
     queues = java.util.Arrays.copyOf(queues, n + 1);
     watermarks = java.util.Arrays.copyOf(watermarks, n + 1);
     regions[n] = cursor;
-    queues[n] = new RegionQueue(spec.tieBreakSeed());
+    queues[n] = new RegionQueue(tieBreak);
     indexBySource.put(cursor.source(), n);
     merge.sources(queues);
   }
@@ -203,14 +209,14 @@ final class EventBook {
     if (ticket.requestId().equals(lastReleased.requestId())) return true;
     if (!queue.isEmpty() && queue.head().stampMicros() < ticket.stampMicros()) return false;
     if (NearTieLottery.nearTie(ticket, lastReleased)) return false;
-    long hash = TieBreak.hash(spec.tieBreakSeed(), ticket);
-    return TieBreak.compare(ticket, hash, lastReleased, lastReleasedHash) < 0;
+    return tieBreak.compare(ticket, lastReleased) < 0;
   }
 
   /** Builds and emits the next batch if none is in flight and any ticket is ready. */
   void releaseIfReady(long nowMicros, List<Effect> effects) {
     if (log.hasBatchInFlight() || closeInFlight) return;
-    List<Decision> decisions = new ArrayList<>();
+    List<Decision> decisions = batchScratch;
+    decisions.clear();
     while (decisions.size() < maxBatchSize && !backdated.isEmpty()) {
       decisions.add(stock.refuseBackdated(backdated.pollFirst(), nowMicros));
     }
@@ -218,8 +224,10 @@ final class EventBook {
       decisions.add(stock.decide(lateTickets.pollFirst(), true, nowMicros));
     }
     if (stock.remainingStock() == 0) {
+      drainedFrom = decisions.size();
       loseAllWaiting(decisions, nowMicros);
     } else {
+      drainedFrom = Integer.MAX_VALUE;
       releaseStable(decisions, nowMicros);
     }
     if (!decisions.isEmpty()) {
@@ -276,7 +284,6 @@ final class EventBook {
     while (decisions.size() < maxBatchSize) {
       Ticket ticket = merge.pollStable(watermarks);
       if (ticket == null) return;
-      drainedInFlight.add(ticket.requestId());
       decisions.add(stock.decide(ticket, false, nowMicros));
     }
   }
@@ -298,7 +305,8 @@ final class EventBook {
     while (decisions.size() < maxBatchSize) {
       Ticket ticket = merge.pollStable(watermarks);
       if (ticket == null) return;
-      checkReleaseOrder(ticket, merge.polledHash());
+      boolean inOrder = lastReleased == null || tieBreak.compare(lastReleased, ticket) < 0;
+      if (!inOrder) checkReleaseBand(ticket);
       for (int i = 0; i < regions.length; i++) {
         // A region not waited for cannot later slip a ticket in below this one: it will be late.
         if (regions[i].excluded() && queues[i].isEmpty()) queues[i].overtakenThrough(ticket.stampMicros());
@@ -306,9 +314,8 @@ final class EventBook {
       // Settled by the band: drawn against another region's ticket, or placed behind a released one
       // it overlaps (it follows its own region's earlier ticket, which lost a draw).
       boolean nearTie = merge.polledNearTie();
-      if (lastReleased == null || TieBreak.compare(lastReleased, lastReleasedHash, ticket, merge.polledHash()) < 0) {
+      if (inOrder) {
         lastReleased = ticket;
-        lastReleasedHash = merge.polledHash();
       } else {
         nearTie |= NearTieLottery.nearTie(ticket, lastReleased);
       }
@@ -320,18 +327,12 @@ final class EventBook {
    * Rule 5 with near-ties: a ticket released after another may have the earlier stamp only inside
    * the band the two could share; anything further back is a sequencing bug.
    */
-  private void checkReleaseOrder(Ticket ticket, long hash) {
-    if (lastReleased == null || TieBreak.compare(lastReleased, lastReleasedHash, ticket, hash) < 0) return;
+  private void checkReleaseBand(Ticket ticket) {
     long backMicros = lastReleased.stampMicros() - ticket.stampMicros();
     if (ticket.source().equals(lastReleased.source()) || backMicros > 2 * maxErrorBoundMicros) {
       throw new IllegalStateException("release of " + ticket.requestId() + " out of order in " + spec.eventId()
           + ": " + backMicros + " us behind " + lastReleased.requestId());
     }
-  }
-
-  private void released(Ticket ticket) {
-    lastReleased = ticket;
-    lastReleasedHash = TieBreak.hash(spec.tieBreakSeed(), ticket);
   }
 
   /** True when every source (region node) not excluded has spoken, and at least one is not excluded. */
@@ -355,7 +356,6 @@ final class EventBook {
           standingTold = s;
           effects.add(new Effect.AuctionStandingChanged(spec.eventId(), s));
         });
-    drainedInFlight.clear();
     releaseIfReady(nowMicros, effects);
   }
 
@@ -372,10 +372,11 @@ final class EventBook {
     stock.rollBack();
     unitsHeld.forEach(stock::unitsHeld);
     List<Decision> again = new ArrayList<>(batch.decisions().size());
-    for (Decision mine : batch.decisions()) {
+    for (int i = 0; i < batch.decisions().size(); i++) {
+      Decision mine = batch.decisions().get(i);
       Ticket ticket = mine.ticket();
       Decision stored = decided.get(ticket.requestId());
-      if (stored == null && drainedInFlight.contains(ticket.requestId())) {
+      if (stored == null && i >= drainedFrom) {
         admit(ticket); // never released in order: back to its queue, since stock may be back
       } else if (stored == null && mine.lossReason() == flashsale.sale.LossReason.STAMP_OUT_OF_BOUNDS) {
         again.add(stock.refuseBackdated(ticket, nowMicros));
@@ -390,7 +391,7 @@ final class EventBook {
         for (String region : log.unsubscribe(ticket.requestId())) effects.add(conflict(region, ticket, stored.ticket()));
       }
     }
-    drainedInFlight.clear();
+    drainedFrom = Integer.MAX_VALUE; // the drained went back to their queues
     if (!again.isEmpty()) {
       effects.add(new Effect.PersistBatch(log.begin(again, batch.releasedThrough(), standingAfterBatch())));
     } else {

@@ -6,19 +6,19 @@ import java.util.ArrayDeque;
 /**
  * One region's queued tickets for one event, kept in global order. A region's stamps strictly
  * increase, so tickets almost always append at the tail; only a ticket resent on a new stream
- * below the stream's earlier stamps needs a sorted insert. The head's keyed hash is cached so the
- * merge compares heads without rehashing.
+ * below the stream's earlier stamps needs a sorted insert. The head's draw is cached so the merge
+ * compares heads without drawing again.
  */
 final class RegionQueue {
 
-  private final long tieBreakSeed;
+  private final TieBreak tieBreak;
   private final ArrayDeque<Ticket> tickets = new ArrayDeque<>();
-  private Ticket hashedHead;
-  private long headHash;
+  private Ticket drawnHead;
+  private long headDraw;
   private long overtakenMicros = Long.MIN_VALUE;
 
-  RegionQueue(long tieBreakSeed) {
-    this.tieBreakSeed = tieBreakSeed;
+  RegionQueue(TieBreak tieBreak) {
+    this.tieBreak = tieBreak;
   }
 
   boolean isEmpty() {
@@ -33,15 +33,15 @@ final class RegionQueue {
     return tickets.peekFirst();
   }
 
-  /** The keyed tie-break hash of {@link #head()}. */
-  long headHash() {
+  /** The lottery draw of {@link #head()}, drawn once per head. */
+  long headDraw() {
     Ticket head = tickets.peekFirst();
     if (head == null) throw new IllegalStateException("empty queue has no head");
-    if (head != hashedHead) {
-      hashedHead = head;
-      headHash = TieBreak.hash(tieBreakSeed, head);
+    if (head != drawnHead) {
+      drawnHead = head;
+      headDraw = tieBreak.draw(head);
     }
-    return headHash;
+    return headDraw;
   }
 
   /**
@@ -49,6 +49,8 @@ final class RegionQueue {
    * micros}). Stamps are sorted, so only the tickets stamped before {@code micros} are looked at.
    */
   boolean anyEndsBefore(long micros) {
+    Ticket head = tickets.peekFirst();
+    if (head == null || head.stampMicros() >= micros) return false; // the usual answer, without an iterator
     for (Ticket t : tickets) {
       if (t.stampMicros() >= micros) return false;
       if (t.stampMicros() + t.errorBoundMicros() < micros) return true;
@@ -79,11 +81,10 @@ final class RegionQueue {
   }
 
   private void insertSorted(Ticket ticket) {
-    long hash = TieBreak.hash(tieBreakSeed, ticket);
     ArrayDeque<Ticket> after = new ArrayDeque<>();
     while (!tickets.isEmpty()) {
       Ticket tail = tickets.peekLast();
-      if (TieBreak.compare(tail, TieBreak.hash(tieBreakSeed, tail), ticket, hash) < 0) break;
+      if (tieBreak.compare(tail, ticket) < 0) break;
       after.addFirst(tickets.pollLast());
     }
     tickets.addLast(ticket);

@@ -25,13 +25,12 @@ import java.util.Set;
 final class TicketMerge {
   private RegionQueue[] queues;
   private final long maxErrorBoundMicros;
-  private long polledHash;
   private boolean polledNearTie;
   /** Request ids of heads that lost a draw and are still queued: their place was settled by the lottery too. */
   private final Set<String> lostDraws = new HashSet<>();
 
   /**
-   * @param queues the event's region queues, whose cached head hashes are the heads' draws
+   * @param queues the event's region queues, which cache their heads' draws
    * @param maxErrorBoundMicros the largest uncertainty any admitted ticket may carry
    */
   TicketMerge(RegionQueue[] queues, long maxErrorBoundMicros) {
@@ -68,21 +67,15 @@ final class TicketMerge {
     for (int j = 0; j < queues.length; j++) {
       if (j != first && queues[j].isEmpty() && watermarkMicros[j] < othersMustPassMicros) return null;
     }
-    boolean nearTie = lostDraws.remove(candidate.requestId());
+    boolean nearTie = !lostDraws.isEmpty() && lostDraws.remove(candidate.requestId());
     for (int j = 0; j < queues.length; j++) {
       if (j != first && !queues[j].isEmpty() && NearTieLottery.nearTie(candidate, queues[j].head())) {
         nearTie = true;
         lostDraws.add(queues[j].head().requestId());
       }
     }
-    polledHash = queues[first].headHash();
     polledNearTie = nearTie;
     return queues[first].poll();
-  }
-
-  /** The draw of the ticket the last {@link #pollStable} returned. */
-  long polledHash() {
-    return polledHash;
   }
 
   /** True when the lottery placed the last polled ticket against another region's ticket (won or lost the draw). */
@@ -102,7 +95,7 @@ final class TicketMerge {
 
   /** Between two candidates (near-ties of each other): the lower draw, then the lower request id. */
   private boolean drawsBefore(int a, int b) {
-    int byDraw = Long.compare(queues[a].headHash(), queues[b].headHash());
+    int byDraw = Long.compare(queues[a].headDraw(), queues[b].headDraw());
     if (byDraw != 0) return byDraw < 0;
     int byStamp = Long.compare(queues[a].head().stampMicros(), queues[b].head().stampMicros());
     if (byStamp != 0) return byStamp < 0; // one user's tickets in two regions: the earlier first

@@ -4,32 +4,38 @@ import flashsale.sale.NearTieLottery;
 import flashsale.sale.Ticket;
 
 /**
- * The global order of tickets outside near-ties: by stamp, then by the user's lottery draw under the
- * event's seed, then by request id. The draw decides equal stamps so that no region (and no
- * request id spelling) is favoured, and the seed is stored with the event so a new leader ranks
+ * One event's global order of tickets outside near-ties: by stamp, then by the user's lottery draw
+ * under the event's seed, then by request id. The draw decides equal stamps so that no region (and
+ * no request id spelling) is favoured, and the seed is stored with the event so a new leader ranks
  * exactly as the old one did.
+ *
+ * <p>A draw is an HMAC, the dearest step of sequencing a ticket, so it is computed only when stamps
+ * are equal: {@link #compare} of two differently stamped tickets never draws. Not thread-safe, like
+ * the sequencer that owns it.
  */
 final class TieBreak {
 
-  private TieBreak() {}
+  private final NearTieLottery.EventDraws draws;
+
+  TieBreak(long seed, String eventId) {
+    this.draws = NearTieLottery.drawsOf(seed, eventId);
+  }
 
   /** The ticket's lottery draw under the event's seed (see {@link NearTieLottery#draw}). */
-  static long hash(long seed, Ticket ticket) {
-    return NearTieLottery.draw(seed, ticket);
+  long draw(Ticket ticket) {
+    if (!ticket.eventId().equals(draws.eventId())) {
+      throw new IllegalStateException("ticket " + ticket.requestId() + " of " + ticket.eventId()
+          + " drawn in event " + draws.eventId());
+    }
+    return draws.draw(ticket.userId());
   }
 
-  /** Compares two tickets whose keyed hashes are already known. */
-  static int compare(Ticket a, long hashA, Ticket b, long hashB) {
-    return compare(a.stampMicros(), hashA, a.requestId(), b.stampMicros(), hashB, b.requestId());
-  }
-
-  /** Compares two places in the order: (stamp, keyed hash, request id). */
-  static int compare(long stampA, long hashA, String requestIdA, long stampB, long hashB, String requestIdB) {
-    int byStamp = Long.compare(stampA, stampB);
+  /** Compares two places in the order: (stamp, draw, request id). */
+  int compare(Ticket a, Ticket b) {
+    int byStamp = Long.compare(a.stampMicros(), b.stampMicros());
     if (byStamp != 0) return byStamp;
-    int byHash = Long.compare(hashA, hashB);
-    if (byHash != 0) return byHash;
-    return requestIdA.compareTo(requestIdB);
+    int byDraw = Long.compare(draw(a), draw(b));
+    if (byDraw != 0) return byDraw;
+    return a.requestId().compareTo(b.requestId());
   }
-
 }
