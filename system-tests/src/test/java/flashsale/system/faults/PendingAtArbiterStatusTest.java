@@ -77,6 +77,8 @@ class PendingAtArbiterStatusTest {
     awaitRegion("east", s -> Times.micros(s.getWatermarkTime()) >= stampMicros, "past the ticket's stamp");
 
     east.kill();
+    // Until the arbiter has seen the old stream end, "connected" below could still be the killed one's.
+    awaitRegion("east", s -> !s.getConnected(), "the killed east's stream gone");
     east.start();
     awaitRegion("east", s -> s.getConnected() && !s.getTimedOut(), "reconnected after restart");
     GetPurchaseResponse afterRestart = getPurchase(east, "held-1");
