@@ -93,7 +93,7 @@ final class ScaleLayout implements AutoCloseable {
         if (shape.regionNodes() > 1) args.addAll(List.of("--node-id", REGION + "-" + n));
         launch(regionJar, "region-" + REGION + "-" + n, args);
       }
-      awaitRegionNodes(leader, timeout);
+      awaitRegionNodes(timeout);
     } finally {
       leader.shutdownNow();
     }
@@ -131,21 +131,32 @@ final class ScaleLayout implements AutoCloseable {
     }
   }
 
-  private void awaitRegionNodes(ManagedChannel leader, Duration timeout) throws InterruptedException {
+  /**
+   * Until every region node shows as connected at the arbiter that answers ListRegions (the
+   * leader of partition 0, which may move while partitions spread over the arbiters).
+   */
+  private void awaitRegionNodes(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      assertAlive();
-      try {
-        List<RegionStatus> regions = EventAdminServiceGrpc.newBlockingStub(leader).withDeadlineAfter(1, TimeUnit.SECONDS)
-            .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList();
-        if (regions.stream().filter(s -> s.getRegion().equals(REGION) && s.getConnected()).count() >= shape.regionNodes()) {
-          return;
+    List<ManagedChannel> arbiters = arbiterPorts.stream().map(p -> channel("127.0.0.1:" + p)).toList();
+    try {
+      while (true) {
+        assertAlive();
+        for (ManagedChannel arbiter : arbiters) {
+          try {
+            List<RegionStatus> regions = EventAdminServiceGrpc.newBlockingStub(arbiter).withDeadlineAfter(1, TimeUnit.SECONDS)
+                .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList();
+            if (regions.stream().filter(s -> s.getRegion().equals(REGION) && s.getConnected()).count() >= shape.regionNodes()) {
+              return;
+            }
+          } catch (StatusRuntimeException notYet) {
+            // still starting, or not the leader of partition 0
+          }
         }
-      } catch (StatusRuntimeException notYet) {
-        // still starting
+        if (System.nanoTime() > deadline) throw new IllegalStateException("region nodes not connected within " + timeout + "; see " + logDir);
+        Thread.sleep(50);
       }
-      if (System.nanoTime() > deadline) throw new IllegalStateException("region nodes not connected within " + timeout + "; see " + logDir);
-      Thread.sleep(50);
+    } finally {
+      arbiters.forEach(ManagedChannel::shutdownNow);
     }
   }
 
