@@ -192,16 +192,6 @@ public final class ArbiterNode implements AutoCloseable {
     return parts.stream().anyMatch(part -> part.gate().isOpen());
   }
 
-  /** The partitions this node leads and has recovered, in order. */
-  public List<Integer> leadingPartitions() {
-    return parts.stream().filter(part -> part.gate().isOpen()).map(part -> part.partition).toList();
-  }
-
-  /** The fencing epoch under which this node leads {@code partition}; 0 when it does not. */
-  public long epochOf(int partition) {
-    return parts.get(partition).epoch();
-  }
-
   /** The sequencer loop, for tests that load it (of the first partition). */
   SequencerLoop loop() {
     return parts.get(0).loop;

@@ -64,15 +64,6 @@ public final class PartitionLeaderships implements AutoCloseable {
     leaderships.forEach(Leadership::start);
   }
 
-  /** How many partitions this node leads or recovers, out of its share (for logs and gauges). */
-  public int held() {
-    try {
-      return thread.submit(quota::held).get(1, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
   private void heartbeat() {
     if (heartbeatInFlight) return;
     heartbeatInFlight = true;
