@@ -65,6 +65,8 @@ class PendingAtArbiterStatusTest {
     west = new RegionProcess("west", List.of(arbiter.address())).start();
     awaitRegion("east", RegionStatus::getConnected, "connected");
     awaitRegion("west", RegionStatus::getConnected, "connected");
+    east.awaitServing(java.time.Duration.ofSeconds(30));
+    west.awaitServing(java.time.Duration.ofSeconds(30));
     createEvent();
 
     west.pause(); // west's watermark stops: the arbiter holds east's ticket undecided

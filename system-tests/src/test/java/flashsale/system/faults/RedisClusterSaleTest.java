@@ -110,6 +110,9 @@ class RedisClusterSaleTest {
   }
 
   static SaleHistory sale(String eventId, Runnable fault) throws Exception {
+    // a test before this one may have restarted a master under the lease
+    awaitRegionsConnected();
+    for (RegionProcess region : regions.values()) region.awaitServing(java.time.Duration.ofMillis(WAIT_MS));
     long nowMicros = System.currentTimeMillis() * 1000;
     Event event = Event.newBuilder().setEventId(eventId).setItem("sneakers").setStock(STOCK)
         .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 600_000_000L))

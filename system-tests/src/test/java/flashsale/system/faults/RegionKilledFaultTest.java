@@ -26,6 +26,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +67,7 @@ class RegionKilledFaultTest {
       regions.put(region, new RegionProcess(region, List.of(arbiter.address())).start());
     }
     for (String region : regions.keySet()) awaitRegion(region, s -> s.getConnected(), "connected");
+    for (RegionProcess region : regions.values()) region.awaitServing(Duration.ofMillis(WAIT_MS));
   }
 
   @AfterAll
@@ -162,6 +164,7 @@ class RegionKilledFaultTest {
 
     regions.get("east").start();
     RegionStatus back = awaitRegion("east", s -> s.getConnected() && !s.getTimedOut(), "rejoined");
+    regions.get("east").awaitServing(Duration.ofMillis(WAIT_MS));
     assertTrue(back.getTimeouts() >= dead.getTimeouts() && dead.getTimeouts() >= 1, "timeouts " + dead + " / " + back);
     assertOnlyPendingCallsWereLost(failover);
     // Every request's decision, sold-out losses included, at the restarted east and at west alike.

@@ -105,8 +105,16 @@ final class SaleHistory {
       Thread.sleep(100);
       ledger = store.loadLedger(eventId);
     }
-    assertEquals(0, ledger.remainingStock(), "demand above stock must sell out; " + ledger.remainingStock() + " left");
+    assertEquals(0, ledger.remainingStock(), "demand above stock must sell out; " + ledger.remainingStock()
+        + " left; the clients were told " + answerSummary());
     return ledger;
+  }
+
+  /** How many answers of each kind the clients got, e.g. {@code {WON=40, LOST=200}} or {@code {UNAVAILABLE=240}}. */
+  private Map<String, Long> answerSummary() {
+    return answers.values().stream().collect(Collectors.groupingBy(
+        a -> a.decision() != null ? a.decision().getOutcome().name() : a.error().getCode() + " " + a.error().getDescription(),
+        java.util.TreeMap::new, Collectors.counting()));
   }
 
   /** Every rule over the whole history; returns the figures to print. */
