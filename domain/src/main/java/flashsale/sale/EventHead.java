@@ -48,31 +48,46 @@ public record EventHead(
 
   /**
    * The last released ticket, as much of it as ordering needs: its stamp and uncertainty interval,
-   * its region (near-ties are between regions) and its user and request id (its lottery draw and
-   * tie-break).
+   * its region and node (near-ties are between regions; a ticket of the same node is never ordered
+   * back across it) and its user and request id (its lottery draw and tie-break).
    */
-  public record Released(long stampMicros, String requestId, String userId, String region, long errorBoundMicros) {
-    private static final String SEPARATOR = "\n"; // in no request id, user id or region
+  public record Released(long stampMicros, String requestId, String userId, String region, long errorBoundMicros,
+      String node) {
+    private static final String SEPARATOR = "\n"; // in no request id, user id, region or node id
+
+    public Released {
+      java.util.Objects.requireNonNull(node, "node");
+    }
+
+    /** A ticket of a region's unnamed node. */
+    public Released(long stampMicros, String requestId, String userId, String region, long errorBoundMicros) {
+      this(stampMicros, requestId, userId, region, errorBoundMicros, "");
+    }
 
     public static Released of(Ticket t) {
-      return new Released(t.stampMicros(), t.requestId(), t.userId(), t.region(), t.errorBoundMicros());
+      return new Released(t.stampMicros(), t.requestId(), t.userId(), t.region(), t.errorBoundMicros(), t.node());
     }
 
     /** The ticket to order against (its quantity plays no part in ordering). */
     public Ticket asTicket(String eventId) {
-      return new Ticket(eventId, requestId, userId, 1, region, stampMicros, errorBoundMicros);
+      return new Ticket(eventId, requestId, userId, 1, region, stampMicros, errorBoundMicros).withNode(node);
     }
 
-    /** Everything but the stamp, as one text field for the store. */
+    /** Everything but the stamp, as one text field for the store; the node only when it has one. */
     public String text() {
-      return String.join(SEPARATOR, requestId, userId, region, Long.toString(errorBoundMicros));
+      String ordering = String.join(SEPARATOR, requestId, userId, region, Long.toString(errorBoundMicros));
+      return node.isEmpty() ? ordering : ordering + SEPARATOR + node;
     }
 
-    /** Parses {@link #text()}; a bare request id (stored before this format) has no user, region or bound. */
+    /**
+     * Parses {@link #text()}; a bare request id (stored before user, region and bound were) has none
+     * of them, and four fields (stored before nodes were) name the region's unnamed node.
+     */
     public static Released parse(long stampMicros, String text) {
       String[] parts = text.split(SEPARATOR, -1);
-      if (parts.length != 4) return new Released(stampMicros, text, "", "", 0);
-      return new Released(stampMicros, parts[0], parts[1], parts[2], Long.parseLong(parts[3]));
+      if (parts.length != 4 && parts.length != 5) return new Released(stampMicros, text, "", "", 0);
+      return new Released(stampMicros, parts[0], parts[1], parts[2], Long.parseLong(parts[3]),
+          parts.length == 5 ? parts[4] : "");
     }
   }
 

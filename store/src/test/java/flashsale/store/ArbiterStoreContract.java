@@ -361,6 +361,17 @@ public abstract class ArbiterStoreContract
   }
 
   @Test
+  void theLastReleasedTicketKeepsItsRegionNode() {
+    store.createEvent("c", event("e1", 5, 5));
+    DecisionBatch plain = batch("e1", 1, 1).win("r1", "u1", 1).build();
+    var released = EventHead.Released.of(plain.decisions().get(0).ticket().withNode("beijing-2"));
+    persist(store, new DecisionBatch("e1", 1, plain.decisions(), java.util.Optional.of(released)));
+    assertEquals(java.util.Optional.of(released), store.loadHead("e1").lastReleased(),
+        "a new leader must know which node's stream the last released ticket came from");
+    assertEquals("beijing-2", store.loadHead("e1").lastReleased().orElseThrow().asTicket("e1").node());
+  }
+
+  @Test
   void aFinishedEventLeavesTheLiveListAndStaysReadable() {
     EventSpec a = event("a", 3, 1), b = event("b", 3, 1);
     store.createEvent("ca", a);

@@ -105,6 +105,39 @@ class SequencerNodeJoinTest {
     assertTrue(b1.won() && !b1.late(), "the oldest ticket wins, in order: " + b1);
   }
 
+  /**
+   * The store keeps which node stamped the last released ticket, so a new leader still knows that a
+   * ticket of that node stamped below it is behind its own stream's order (late), not a near-tie
+   * with another node for the lottery to place. The node was once dropped on the way through the
+   * store, and such a ticket was then ranked on time, after the later one.
+   */
+  @Test
+  void aNewLeaderRanksATicketBehindItsOwnNodesLastReleasedOneLate() {
+    SequencerConfig bounded = new SequencerConfig(64, 5_000, 1_000_000, TIMEOUT_MICROS, 1_000);
+    SequencerDriver leader = new SequencerDriver(bounded);
+    leader.add(SequencerDriver.spec(5, 1, 7, "eu", "far"));
+    join(leader, A);
+    join(leader, "far");
+    leader.send(A, boundedTicket("a1", 5_000));
+    leader.watermarks(8_000, A, "far");
+    leader.persistAll();
+
+    SequencerDriver next = new SequencerDriver(bounded, leader.store);
+    next.sequencer.regionNodesRecorded(List.copyOf(recorded), next.nowMicros);
+    next.addFromStore(SequencerDriver.EVENT);
+    join(next, A);
+    join(next, "far");
+    next.send(A, boundedTicket("a0", 4_800)); // inside a1's band, from a1's own node
+    next.watermarks(9_000, A, "far");
+    next.persistAll();
+    Decision a0 = next.toldTo(A).get(0);
+    assertTrue(a0.late() && !a0.nearTie(), "behind its own node's released ticket: " + a0);
+  }
+
+  private static Ticket boundedTicket(String requestId, long stampMicros) {
+    return new Ticket(SequencerDriver.EVENT, requestId, "user-" + requestId, 1, "eu", stampMicros, 400).withNode("a");
+  }
+
   @Test
   void aNodeTheStoreHeldIsRecordedAgainBeforeItsFirstWelcomeOfTheTerm() {
     recorded.add(A);

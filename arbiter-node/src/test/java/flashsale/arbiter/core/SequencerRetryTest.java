@@ -90,4 +90,36 @@ class SequencerRetryTest {
     assertTrue(rejections.get(0).message().contains("r1"));
     return rejections.get(0).reason();
   }
+
+  /**
+   * A sold-out event drains its waiting tickets into one batch. When the store refuses that batch
+   * (one of them was decided in an earlier term, which this leader's head does not list), the
+   * stored one is told as stored and the others go back to their queues and are decided once.
+   */
+  @Test
+  void aDrainedBatchTheStoreRefusesTellsTheStoredDecisionAndDecidesTheRestOnce() {
+    CheckedStore store = new CheckedStore();
+    store.create(SequencerDriver.spec(2, 1, 5, "beijing", "shanghai"));
+    Ticket x = ticket("x", "xavier", 1, "beijing", 10);
+    Ticket bob = ticket("bob", "bob", 1, "beijing", 20);
+    store.apply(new flashsale.sale.DecisionBatch(SequencerDriver.EVENT, 1, List.of( // an earlier term sold out
+        new Decision(x, flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 1, 15, false, false, ""),
+        new Decision(bob, flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 2, 25, false, false, ""))));
+    SequencerDriver leader = new SequencerDriver(SequencerDriver.EXACT_STAMPS, store);
+    leader.addFromStore(SequencerDriver.EVENT);
+    leader.connect("beijing", "shanghai");
+
+    leader.send("beijing", bob, ticket("carol", "carol", 1, "beijing", 30)); // bob resent after the failover
+    leader.watermark("shanghai", 1000);
+    assertEquals(1, leader.unpersistedBatches(), "sold out: both drained into one batch");
+    leader.persistAll();
+
+    assertEquals(List.of("x", "bob", "carol"), store.decisions(SequencerDriver.EVENT).stream()
+        .map(Decision::requestId).toList(), "carol decided once, after the refusal");
+    assertEquals(flashsale.sale.LossReason.SOLD_OUT, store.decision(SequencerDriver.EVENT, "carol").lossReason());
+    List<Decision> told = leader.toldTo("beijing");
+    assertEquals(List.of("bob", "carol"), told.stream().map(Decision::requestId).toList());
+    assertTrue(told.get(0).won() && told.get(0).rank() == 2, "bob hears the stored win: " + told.get(0));
+    assertEquals(3, told.get(1).rank());
+  }
 }
