@@ -162,30 +162,45 @@ class AuctionEndToEndTest {
 
   @Test
   void aSoftCloseMovesTheCloseByTheWindowForABidStampedWithinIt() throws Exception {
-    String eventId = "soft-close";
     long windowMicros = 200_000;
-    long close = createAuction(eventId, 1_500, settings(1)
-        .setSoftCloseWindow(com.google.protobuf.Duration.newBuilder().setNanos((int) (windowMicros * 1_000)))
-        .setSoftCloseCap(com.google.protobuf.Duration.newBuilder().setSeconds(1)));
-    var outside = bidAt(close - 600_000, "near", eventId, "outside-window", 1_000);
-    var snipe = bidAt(close - 50_000, "far", eventId, "far-snipe", 1_100); // within the window: close + 200 ms
-    var afterFirstClose = bidAt(close + 50_000, "near", eventId, "after-first-close", 1_300); // within the new close
-    PurchaseDecision outsideAnswer = outside.get(10, TimeUnit.SECONDS);
-    assertEquals(close, Times.micros(outsideAnswer.getBid().getCloseTime()), "outside the window: the close stays");
-    PurchaseDecision snipeAnswer = snipe.get(10, TimeUnit.SECONDS);
-    assertEquals(BidAnswer.BID_ANSWER_ACCEPTED, snipeAnswer.getBid().getAnswer());
-    assertEquals(close + windowMicros, Times.micros(snipeAnswer.getBid().getCloseTime()), "moved by the window");
-    PurchaseDecision lateAnswer = afterFirstClose.get(10, TimeUnit.SECONDS);
-    assertEquals(BidAnswer.BID_ANSWER_ACCEPTED, lateAnswer.getBid().getAnswer(), "the close had moved past its stamp");
-    long movedAgain = close + 2 * windowMicros; // stamped within the window of the moved close
-    assertEquals(movedAgain, Times.micros(lateAnswer.getBid().getCloseTime()));
-    var tooLate = bidAt(movedAgain + 20_000, "far", eventId, "after-moved-close", 2_000);
-    PurchaseDecision tooLateAnswer = tooLate.get(10, TimeUnit.SECONDS);
-    assertEquals(BidAnswer.BID_ANSWER_CLOSED, tooLateAnswer.getBid().getAnswer(), "judged, but after the close");
+    // A bid is sent at a planned time; on a loaded box it may reach its region late, on the wrong
+    // side of the close the scenario needs. Then the auction is run again, at most three times.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      String eventId = "soft-close-" + attempt;
+      long close = createAuction(eventId, 1_500, settings(1)
+          .setSoftCloseWindow(com.google.protobuf.Duration.newBuilder().setNanos((int) (windowMicros * 1_000)))
+          .setSoftCloseCap(com.google.protobuf.Duration.newBuilder().setSeconds(1)));
+      var outside = bidAt(close - 600_000, "near", eventId, "outside-window", 1_000);
+      var snipe = bidAt(close - 50_000, "far", eventId, "far-snipe", 1_100); // within the window: close + 200 ms
+      var afterFirstClose = bidAt(close + 50_000, "near", eventId, "after-first-close", 1_300); // within the new close
+      PurchaseDecision outsideAnswer = outside.get(10, TimeUnit.SECONDS);
+      PurchaseDecision snipeAnswer = snipe.get(10, TimeUnit.SECONDS);
+      PurchaseDecision lateAnswer = afterFirstClose.get(10, TimeUnit.SECONDS);
+      long outsideStamp = Times.micros(outsideAnswer.getArrivalTime());
+      long snipeStamp = Times.micros(snipeAnswer.getArrivalTime());
+      long lateStamp = Times.micros(lateAnswer.getArrivalTime());
+      if (outsideStamp >= close - windowMicros || snipeStamp < close - windowMicros || snipeStamp >= close
+          || lateStamp < close || lateStamp >= close + windowMicros) {
+        System.out.printf("soft close attempt %d: bids stamped %d / %d / %d us from the close, not as planned: run again%n",
+            attempt, outsideStamp - close, snipeStamp - close, lateStamp - close);
+        continue;
+      }
+      assertEquals(close, Times.micros(outsideAnswer.getBid().getCloseTime()), "outside the window: the close stays");
+      assertEquals(BidAnswer.BID_ANSWER_ACCEPTED, snipeAnswer.getBid().getAnswer());
+      assertEquals(close + windowMicros, Times.micros(snipeAnswer.getBid().getCloseTime()), "moved by the window");
+      assertEquals(BidAnswer.BID_ANSWER_ACCEPTED, lateAnswer.getBid().getAnswer(), "the close had moved past its stamp");
+      long movedAgain = close + 2 * windowMicros; // stamped within the window of the moved close
+      assertEquals(movedAgain, Times.micros(lateAnswer.getBid().getCloseTime()));
+      var tooLate = bidAt(movedAgain + 20_000, "far", eventId, "after-moved-close", 2_000);
+      PurchaseDecision tooLateAnswer = tooLate.get(10, TimeUnit.SECONDS);
+      assertEquals(BidAnswer.BID_ANSWER_CLOSED, tooLateAnswer.getBid().getAnswer(), "judged, but after the close");
 
-    AuctionResult result = awaitClosed(eventId);
-    assertEquals(List.of("after-first-close"), winners(result));
-    assertEquals(movedAgain, Times.micros(result.getCloseTime()));
+      AuctionResult result = awaitClosed(eventId);
+      assertEquals(List.of("after-first-close"), winners(result));
+      assertEquals(movedAgain, Times.micros(result.getCloseTime()));
+      return;
+    }
+    throw new AssertionError("three auctions in a row with a bid stamped on the wrong side of its planned moment");
   }
 
   @Test

@@ -55,9 +55,18 @@ public final class LeaderGate implements ServerInterceptor {
     return new ServerCall.Listener<>() {};
   }
 
-  /** What this node answers while it does not lead, naming the leader as now known. */
+  /**
+   * What this node answers while it does not lead, naming the leader as now known; while it holds
+   * the lease but is still rebuilding, it names itself and says so (not "a standby").
+   */
   public StatusRuntimeException refusal() {
-    return notLeader(leaderAddress.get());
+    String leader = leaderAddress.get();
+    if (!open && leaseHeld.getAsBoolean()) {
+      String text = "this arbiter has won the lease and is rebuilding its state; retry shortly";
+      return leader.isEmpty() ? Errors.error(ErrorReason.NOT_LEADER, text)
+          : Errors.error(ErrorReason.NOT_LEADER, text, Map.of("leader", leader));
+    }
+    return notLeader(leader);
   }
 
   /** The status a standby answers with. */
