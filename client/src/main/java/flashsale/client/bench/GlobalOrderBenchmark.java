@@ -69,6 +69,10 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   @Option(names = "--in-flight", description = "Calls in flight in the throughput phase (default: ${DEFAULT-VALUE}).")
   int inFlight = 4000;
 
+  @Option(names = "--warmup-s", description = "Seconds of unmeasured load before the latency phase, so the JIT has"
+      + " compiled the hot paths (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds = 5;
+
   @Option(names = "--latency-rate", description = "Purchases per second per region in the latency phase (default: ${DEFAULT-VALUE}).")
   int latencyRatePerSecond = 1000;
 
@@ -139,7 +143,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       var farDriver = phase.driver(false, "wf");
       nearDriver.keepInFlight(1000);
       farDriver.keepInFlight(200);
-      Thread.sleep(5_000);
+      Thread.sleep(warmupSeconds * 1_000L);
       nearDriver.stop();
       farDriver.stop();
       Thread.sleep(500 + 4 * farDelayMs); // let the last answers drain
