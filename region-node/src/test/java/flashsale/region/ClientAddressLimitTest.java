@@ -1,0 +1,42 @@
+package flashsale.region;
+
+import static flashsale.region.RegionFixture.assertError;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.region.core.BuyerLimits;
+import flashsale.sale.ErrorReason;
+import flashsale.v1.GetEventRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.InstantSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-address limit over gRPC: a call carries its client's address only when that limit is on,
+ * and then the address's look-ups and purchases share one bucket.
+ */
+class ClientAddressLimitTest {
+  private static final GetEventRequest SHOES = GetEventRequest.newBuilder().setEventId("shoes").build();
+
+  @Test
+  void withTheAddressLimitOnTheThirdLookUpBeyondABurstOfTwoIsRateLimited() throws Exception {
+    var limits = new BuyerLimits.Settings(0, 1, 0.001, 2, 20, 1_000);
+    try (var f = new RegionFixture(RegionFixture.config().buyerLimits(limits).build(), InstantSource.system())) {
+      f.blocking().getEvent(SHOES);
+      f.blocking().getEvent(SHOES);
+      StatusRuntimeException limited = assertError(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.RATE_LIMITED,
+          () -> f.blocking().getEvent(SHOES));
+      String text = limited.getStatus().getDescription();
+      // the call carried its transport's address: "client address <address> is over ...", never an empty one
+      assertTrue(text.startsWith("client address ") && !text.startsWith("client address  "), text);
+    }
+  }
+
+  @Test
+  void withTheAddressLimitOffLookUpsAreNotCountedPerAddress() throws Exception {
+    var limits = new BuyerLimits.Settings(0, 1, 0, 2, 20, 1_000);
+    try (var f = new RegionFixture(RegionFixture.config().buyerLimits(limits).build(), InstantSource.system())) {
+      for (int i = 0; i < 10; i++) f.blocking().getEvent(SHOES);
+    }
+  }
+}
