@@ -99,7 +99,11 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  private static String createEvent(LocalCluster cluster, String eventId, ManagedChannel admin) {
+  /**
+   * An event open for {@code lifetime}: long enough for its phase with room to spare, short enough
+   * that the next run on the same Redis does not load it as live.
+   */
+  private static String createEvent(LocalCluster cluster, String eventId, ManagedChannel admin, Duration lifetime) {
     long nowMicros = System.currentTimeMillis() * 1000;
     var event =
         Event.newBuilder()
@@ -107,7 +111,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
             .setItem("benchmark item")
             .setStock(100_000_000)
             .setStartTime(Times.timestamp(nowMicros))
-            .setEndTime(Times.timestamp(nowMicros + 3_600_000_000L))
+            .setEndTime(Times.timestamp(nowMicros + lifetime.toNanos() / 1000))
             .setPerUserLimit(1)
             .addAllRegions(cluster.regionNames())
             .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER);
@@ -118,9 +122,9 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
 
   /** Channels to the arbiter and both regions for one phase, and that phase's event. */
   private record Phase(ManagedChannel admin, ManagedChannel near, ManagedChannel far, String eventId) implements AutoCloseable {
-    static Phase start(LocalCluster cluster, String name) {
+    static Phase start(LocalCluster cluster, String name, Duration lifetime) {
       ManagedChannel admin = channel(cluster.arbiterTarget());
-      String eventId = createEvent(cluster, "bench-" + name + "-" + System.currentTimeMillis(), admin);
+      String eventId = createEvent(cluster, "bench-" + name + "-" + System.currentTimeMillis(), admin, lifetime);
       return new Phase(admin, channel(cluster.directRegionTarget("near")), channel(cluster.directRegionTarget("far")), eventId);
     }
 
@@ -138,7 +142,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
 
   /** Unmeasured load first, so the JIT has compiled the hot paths of every phase. */
   private void warmUp(LocalCluster cluster) throws InterruptedException {
-    try (var phase = Phase.start(cluster, "warmup")) {
+    try (var phase = Phase.start(cluster, "warmup", Duration.ofSeconds(warmupSeconds + 60))) {
       var nearDriver = phase.driver(true, "wn");
       var farDriver = phase.driver(false, "wf");
       nearDriver.keepInFlight(1000);
@@ -165,7 +169,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
         channel.shutdownNow();
       }
     }
-    try (var phase = Phase.start(cluster, "throughput")) {
+    try (var phase = Phase.start(cluster, "throughput", Duration.ofSeconds(durationSeconds + 60))) {
       double real = measure("throughput", "decided through region 'near'", phase.driver(true, "t"));
       System.out.printf("throughput ratio: %.2f of the no-op ceiling (%,.0f / %,.0f purchases/s, same driver, same run)%n",
           real / ceiling, real, ceiling);
@@ -184,7 +188,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   }
 
   private void latency(LocalCluster cluster) throws InterruptedException {
-    try (var phase = Phase.start(cluster, "latency")) {
+    try (var phase = Phase.start(cluster, "latency", Duration.ofSeconds(70))) {
       var nearDriver = phase.driver(true, "n");
       var farDriver = phase.driver(false, "f");
       long intervalNanos = 1_000_000_000L / latencyRatePerSecond;
