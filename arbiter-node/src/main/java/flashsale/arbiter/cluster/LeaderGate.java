@@ -62,9 +62,7 @@ public final class LeaderGate implements ServerInterceptor {
   public StatusRuntimeException refusal() {
     String leader = leaderAddress.get();
     if (!open && leaseHeld.getAsBoolean()) {
-      String text = "this arbiter has won the lease and is rebuilding its state; retry shortly";
-      return leader.isEmpty() ? Errors.error(ErrorReason.NOT_LEADER, text)
-          : Errors.error(ErrorReason.NOT_LEADER, text, Map.of("leader", leader));
+      return notLeader("this arbiter has won the lease and is rebuilding its state; retry shortly", leader);
     }
     return notLeader(leader);
   }
@@ -72,7 +70,13 @@ public final class LeaderGate implements ServerInterceptor {
   /** The status a standby answers with. */
   public static StatusRuntimeException notLeader(String leader) {
     return leader.isEmpty()
-        ? Errors.error(ErrorReason.NOT_LEADER, "this arbiter is a standby and no leader is known yet; retry shortly")
-        : Errors.error(ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is " + leader, Map.of("leader", leader));
+        ? notLeader("this arbiter is a standby and no leader is known yet; retry shortly", leader)
+        : notLeader("this arbiter is a standby; the leader is " + leader, leader);
+  }
+
+  /** NOT_LEADER with {@code text}, and the leader's address in metadata {@code leader} when known. */
+  private static StatusRuntimeException notLeader(String text, String leader) {
+    return leader.isEmpty() ? Errors.error(ErrorReason.NOT_LEADER, text)
+        : Errors.error(ErrorReason.NOT_LEADER, text, Map.of("leader", leader));
   }
 }

@@ -2,6 +2,7 @@ package flashsale.client.bench;
 
 import flashsale.client.cluster.JarCluster;
 import flashsale.client.cluster.JavaRuntime;
+import flashsale.client.cluster.ServingHealth;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
@@ -95,7 +96,10 @@ final class ScaleLayout implements AutoCloseable {
       }
       awaitRegionNodes(timeout);
       // Linked is not enough: a node still sending itself its warm-up purchases would bill them to the window.
-      for (int port : regionPorts) awaitServing("127.0.0.1:" + port, timeout);
+      for (int port : regionPorts) {
+        ServingHealth.await("127.0.0.1:" + port, System.nanoTime() + timeout.toNanos(),
+            "region node 127.0.0.1:" + port + " (see " + logDir + ")", this::assertAlive);
+      }
     } finally {
       leader.shutdownNow();
     }
@@ -159,29 +163,6 @@ final class ScaleLayout implements AutoCloseable {
       }
     } finally {
       arbiters.forEach(ManagedChannel::shutdownNow);
-    }
-  }
-
-  /** A region node says SERVING on gRPC health once it is warm and linked (what a load balancer waits for). */
-  private void awaitServing(String target, Duration timeout) throws InterruptedException {
-    ManagedChannel channel = channel(target);
-    try {
-      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        assertAlive();
-        try {
-          var status = health.withDeadlineAfter(1, TimeUnit.SECONDS)
-              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
-          if (status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) return;
-        } catch (StatusRuntimeException notYet) {
-          // starting
-        }
-        if (System.nanoTime() > deadline) throw new IllegalStateException("region node " + target + " not SERVING within " + timeout + "; see " + logDir);
-        Thread.sleep(50);
-      }
-    } finally {
-      channel.shutdownNow();
     }
   }
 

@@ -154,7 +154,9 @@ public final class JarCluster implements AutoCloseable {
     }
     awaitRegionsConnected(timeout);
     for (String region : REGIONS) {
-      for (String target : regionTargets(region)) awaitServing(region, target, timeout);
+      for (String target : regionTargets(region)) {
+        ServingHealth.await(target, System.nanoTime() + timeout.toNanos(), "region " + region + " at " + target);
+      }
     }
   }
 
@@ -174,28 +176,6 @@ public final class JarCluster implements AutoCloseable {
     launch(settings.regionJar(), "region-" + (nodeId.isEmpty() ? region : nodeId), args);
     regionPorts.putIfAbsent(region, port);
     taps.computeIfAbsent(region, r -> new ArrayList<>()).add(new WireTap(port, wireLog));
-  }
-
-  /** A region node says SERVING on gRPC health once it is warm and linked: what a load balancer waits for. */
-  private void awaitServing(String region, String target, Duration timeout) throws InterruptedException {
-    ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
-    try {
-      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        try {
-          var status = health.withDeadlineAfter(1, TimeUnit.SECONDS)
-              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
-          if (status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) return;
-        } catch (StatusRuntimeException notYet) {
-          // starting
-        }
-        if (System.nanoTime() > deadline) throw new IllegalStateException("region " + region + " not SERVING within " + timeout);
-        Thread.sleep(50);
-      }
-    } finally {
-      channel.shutdownNow();
-    }
   }
 
   private void launch(Path jar, String name, List<String> args) throws IOException {

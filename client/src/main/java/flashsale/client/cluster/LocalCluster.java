@@ -224,29 +224,9 @@ public final class LocalCluster implements AutoCloseable {
   public LocalCluster awaitServing(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (RegionServer node : nodes.values().stream().flatMap(List::stream).toList()) {
-      awaitServing(node.region(), "127.0.0.1:" + node.port(), deadline);
+      ServingHealth.await("127.0.0.1:" + node.port(), deadline, "region " + node.region());
     }
     return this;
-  }
-
-  private void awaitServing(String region, String target, long deadlineNanos) throws InterruptedException {
-    ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
-    try {
-      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
-      while (true) {
-        try {
-          var status = health.withDeadlineAfter(1, java.util.concurrent.TimeUnit.SECONDS)
-              .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
-          if (status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) return;
-        } catch (io.grpc.StatusRuntimeException notYet) {
-          // starting
-        }
-        if (System.nanoTime() > deadlineNanos) throw new IllegalStateException("region " + region + " not SERVING in time");
-        Thread.sleep(20);
-      }
-    } finally {
-      channel.shutdownNow();
-    }
   }
 
   public String arbiterTarget() {

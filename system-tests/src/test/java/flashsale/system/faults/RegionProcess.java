@@ -1,15 +1,9 @@
 package flashsale.system.faults;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
+import flashsale.client.cluster.ServingHealth;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One region node as a real OS process ({@code region-node.jar}) that knows the given arbiters.
@@ -51,25 +45,8 @@ final class RegionProcess implements AutoCloseable {
    * while it is still warming up), and a burst sent then is refused at this node.
    */
   RegionProcess awaitServing(Duration timeout) throws InterruptedException {
-    ManagedChannel channel = Grpc.newChannelBuilder(address(), InsecureChannelCredentials.create()).build();
-    try {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      String last = "no answer";
-      while (System.nanoTime() < deadline) {
-        try {
-          ServingStatus status = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.getDefaultInstance()).getStatus();
-          if (status == ServingStatus.SERVING) return this;
-          last = status.name();
-        } catch (RuntimeException e) {
-          last = e.toString(); // still starting
-        }
-        Thread.sleep(50);
-      }
-      throw new AssertionError("region " + region + " not SERVING within " + timeout + "; last: " + last);
-    } finally {
-      channel.shutdownNow();
-    }
+    ServingHealth.await(address(), System.nanoTime() + timeout.toNanos(), "region " + region);
+    return this;
   }
 
   /** SIGKILL: every Purchase still pending here dies with the process. */
