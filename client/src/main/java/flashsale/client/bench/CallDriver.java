@@ -3,6 +3,7 @@ package flashsale.client.bench;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,7 @@ final class CallDriver {
   private final AtomicLong nextId = new AtomicLong();
   private final String prefix;
   private volatile boolean running = true;
+  private volatile LatencyHops hops; // null: latency only
 
   private CallDriver(Call call, String prefix) {
     this.call = call;
@@ -58,6 +60,12 @@ final class CallDriver {
     return (StreamObserver<R>) (StreamObserver<?>) observer;
   }
 
+  /** Also records where each decided purchase's time went (its stamps), into {@code hops}. */
+  CallDriver recordHops(LatencyHops hops) {
+    this.hops = hops;
+    return this;
+  }
+
   /** Starts {@code calls} independent loops; each sends its next call on an answer. */
   void keepInFlight(int calls) {
     for (int i = 0; i < calls; i++) send(true);
@@ -75,11 +83,14 @@ final class CallDriver {
   private void send(boolean again) {
     long sequence = nextId.getAndIncrement();
     String id = prefix + "-" + sequence;
+    LatencyHops hopsNow = hops;
+    long sendWallMicros = hopsNow == null ? 0 : LatencyHops.wallMicros();
     long startNanos = System.nanoTime();
     call.send(id, sequence, new StreamObserver<>() {
       @Override
       public void onNext(Object value) {
         latencyMicros.recordValue(Math.max(0, (System.nanoTime() - startNanos) / 1000));
+        if (hopsNow != null && value instanceof PurchaseResponse r) hopsNow.record(sendWallMicros, r.getDecision());
         decided.incrementAndGet();
       }
 

@@ -189,7 +189,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
 
   private void latency(LocalCluster cluster) throws InterruptedException {
     try (var phase = Phase.start(cluster, "latency", Duration.ofSeconds(70))) {
-      var nearDriver = phase.driver(true, "n");
+      var nearHops = new LatencyHops();
+      var nearDriver = phase.driver(true, "n").recordHops(nearHops);
       var farDriver = phase.driver(false, "f");
       long intervalNanos = 1_000_000_000L / latencyRatePerSecond;
       long seconds = 10; // the first 2 s settle the rate and are not measured
@@ -200,6 +201,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
         if (i == 2L * latencyRatePerSecond) {
           nearDriver.takeLatencies();
           farDriver.takeLatencies();
+          nearHops.start();
         }
         nearDriver.sendOne();
         farDriver.sendOne();
@@ -207,6 +209,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       Thread.sleep(1000 + 4 * farDelayMs);
       report("near", nearDriver.takeLatencies(), farDelayMs);
       report("far", farDriver.takeLatencies(), 2 * farDelayMs);
+      nearHops.report("near", 99, 30, System.out);
     }
   }
 
