@@ -12,6 +12,30 @@ public final class Identifiers {
 
   private Identifiers() {}
 
+  /** Whether {@code value} matches {@link #ID}; a loop, not a Matcher, as it runs for every purchase. */
+  public static boolean isId(String value) {
+    int n = value.length();
+    if (n < 1 || n > 64) return false;
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '.' || c == '_' || c == ':' || c == '-';
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  /** Whether {@code value} matches {@link #REQUEST_ID}, without a Matcher. */
+  public static boolean isRequestId(String value) {
+    int n = value.length();
+    if (n < 1 || n > 128) return false;
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      if (c < 0x21 || c > 0x7e) return false;
+    }
+    return true;
+  }
+
   /**
    * True when some id occurs twice in {@code ids}. Asked of every reservation ticket's slots on the
    * arbiter's hot path: a short list is compared pairwise, with no set built.

@@ -25,4 +25,24 @@ class IdentifiersTest {
       }
     }
   }
+
+  /** The loops that check every purchase's ids agree with the documented patterns, edges included. */
+  @Test
+  void idChecksAgreeWithTheirPatterns() {
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "aZ09._:-{} \t\u007f\u0080é!~\u0000" + "\uD83D\uDE00"; // a surrogate pair too
+    List<String> samples = new ArrayList<>(List.of("", "a", "a".repeat(64), "a".repeat(65), "!".repeat(128),
+        "!".repeat(129), " ", "a b", "ev{1}"));
+    for (int i = 0; i < 20_000; i++) {
+      int length = random.nextInt(0, 140);
+      StringBuilder b = new StringBuilder();
+      for (int k = 0; k < length; k++) b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      samples.add(b.toString());
+      samples.add("x".repeat(random.nextInt(0, 130)));
+    }
+    for (String s : samples) {
+      assertEquals(Identifiers.ID.matcher(s).matches(), Identifiers.isId(s), "id '" + s + "'");
+      assertEquals(Identifiers.REQUEST_ID.matcher(s).matches(), Identifiers.isRequestId(s), "request id '" + s + "'");
+    }
+  }
 }

@@ -46,16 +46,20 @@ public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSe
   /** What each side got; {@code abuser} is null when there was none. */
   public record Result(LoadResult crowd, Abuser abuser) {}
 
-  /** Creates a fresh event over {@code regions} and runs both loads against {@code region} to the end. */
-  public Result run(Channel admin, List<String> regions, String region, Channel buyers, String eventId)
+  /**
+   * Creates a fresh event over {@code regions} and runs both loads against {@code region} to the
+   * end: the crowd on {@code crowd}, the abuser on {@code abuser} (its own connection, as another
+   * client's would be; or the crowd's, to see one client share its connection with an abuser).
+   */
+  public Result run(Channel admin, List<String> regions, String region, Channel crowd, Channel abuser, String eventId)
       throws Exception {
     ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, 1_000_000, regions);
-    var crowd = new LoadGenerator(LoadConfig.of(eventId, List.of(new RegionTarget(region, buyers)), crowdUsers,
+    var crowdLoad = new LoadGenerator(LoadConfig.of(eventId, List.of(new RegionTarget(region, crowd)), crowdUsers,
         crowdPerSecond, duration, ArrivalPattern.POISSON).withMaxInFlight(10_000).withDeadline(Duration.ofSeconds(10)));
-    CompletableFuture<Abuser> abuser = abuserPerSecond <= 0 ? CompletableFuture.completedFuture(null)
-        : CompletableFuture.supplyAsync(() -> abuse(new FlashSaleClient(buyers, Duration.ofSeconds(10)), eventId));
-    LoadResult crowdResult = crowd.run();
-    return new Result(crowdResult, abuser.get());
+    CompletableFuture<Abuser> abuse = abuserPerSecond <= 0 ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.supplyAsync(() -> abuse(new FlashSaleClient(abuser, Duration.ofSeconds(10)), eventId));
+    LoadResult crowdResult = crowdLoad.run();
+    return new Result(crowdResult, abuse.get());
   }
 
   private Abuser abuse(FlashSaleClient client, String eventId) {

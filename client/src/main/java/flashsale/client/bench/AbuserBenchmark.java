@@ -46,21 +46,25 @@ public final class AbuserBenchmark {
       ManagedChannel admin = cluster.adminChannel();
       ManagedChannel buyers = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
           InsecureChannelCredentials.create()).build();
+      // The abuser is another client: its own connection, not the crowd's.
+      ManagedChannel abuser = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
+          InsecureChannelCredentials.create()).build();
       try {
         String runId = Long.toString(System.currentTimeMillis(), 36);
         // Warm both paths (decided purchases and refused ones) before measuring.
         new AbuseRun(100, 300, load.abuserPerSecond(), Duration.ofSeconds(3))
-            .run(admin, JarCluster.REGIONS, "near", buyers, "warm-" + runId);
+            .run(admin, JarCluster.REGIONS, "near", buyers, abuser, "warm-" + runId);
         for (int i = 1; i <= RUNS; i++) {
           var quiet = new AbuseRun(load.crowdUsers(), load.crowdPerSecond(), 0, load.duration())
-              .run(admin, JarCluster.REGIONS, "near", buyers, "alone-" + runId + "-" + i);
+              .run(admin, JarCluster.REGIONS, "near", buyers, abuser, "alone-" + runId + "-" + i);
           alone.add(report("run " + i + " crowd alone      ", quiet));
           abused.add(report("run " + i + " crowd with abuser", load.run(admin, JarCluster.REGIONS, "near", buyers,
-              "abused-" + runId + "-" + i)));
+              abuser, "abused-" + runId + "-" + i)));
         }
       } finally {
         admin.shutdownNow();
         buyers.shutdownNow();
+        abuser.shutdownNow();
       }
     }
     summary("p50", 0, alone, abused);
@@ -75,7 +79,29 @@ public final class AbuserBenchmark {
         crowd.records().size(), crowd.records().stream().filter(RequestRecord::decided).count(), errorCodes(crowd), p50, p99);
     if (r.abuser() != null) out.printf(Locale.ROOT, "; abuser %d sent: %s", r.abuser().sent(), r.abuser().outcomes());
     out.println();
+    out.println("  " + tailHops(crowd, p99));
     return new double[] {p50, p99};
+  }
+
+  /**
+   * Where the crowd's slowest calls (latency at or above {@code p99Millis}) spent their time, as
+   * medians: client send to the region's stamp, stamp to the arbiter's decision, decision to the
+   * client's answer (one machine, one clock).
+   */
+  static String tailHops(LoadResult crowd, double p99Millis) {
+    List<RequestRecord> tail = crowd.records().stream()
+        .filter(x -> x.decided() && x.arrivalMicros() > 0 && x.latencyMicros() >= p99Millis * 1000).toList();
+    if (tail.isEmpty()) return "tail: no decided call at or above p99";
+    return String.format(Locale.ROOT, "tail (%d calls at or above p99), median ms: send->stamp %.1f, stamp->decide %.1f,"
+        + " decide->answer %.1f", tail.size(),
+        median(tail, x -> x.arrivalMicros() - x.sendMicros() - x.clientDelayMicros()),
+        median(tail, x -> x.decideMicros() - x.arrivalMicros()),
+        median(tail, x -> x.sendMicros() + x.latencyMicros() - x.decideMicros()));
+  }
+
+  private static double median(List<RequestRecord> records, java.util.function.ToLongFunction<RequestRecord> hop) {
+    long[] v = records.stream().mapToLong(hop).sorted().toArray();
+    return v[v.length / 2] / 1e3;
   }
 
   /** Failed calls by gRPC code, e.g. {RESOURCE_EXHAUSTED=14901}. */

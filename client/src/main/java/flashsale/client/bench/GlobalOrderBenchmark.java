@@ -1,5 +1,6 @@
 package flashsale.client.bench;
 
+import flashsale.client.cluster.JarCluster;
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
 import flashsale.store.ArbiterStores;
@@ -79,11 +80,32 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   @Option(names = "--heartbeat-ms", description = "Region watermark heartbeat interval (default: ${DEFAULT-VALUE}).")
   long heartbeatMs = 2;
 
+  @Option(names = "--node-processes", description = "Run the warm-up and latency phases against an arbiter and regions"
+      + " started from the jars (--arbiter-jar, --region-jar) with the launchers' JVM settings (ZGC), as deployed; the"
+      + " driver and the far link's delay stay in this JVM. The throughput phase, whose no-op ceiling runs in-process,"
+      + " is left out.")
+  boolean nodeProcesses;
+
   @Override
   public Integer call() throws Exception {
     if (burst) {
       new BurstBenchmark(new BurstBenchmark.Settings(burstPurchases, burstWindowMs, burstStock, farDelayMs, redisUri, arbiterJar,
           regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix)), System.out).run();
+      return 0;
+    }
+    if (nodeProcesses) {
+      var settings = new JarCluster.Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir,
+          JarCluster.NODE_JVM_OPTIONS, List.of(), List.of());
+      try (var cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
+        System.out.printf("setup: node processes from the jars (JVM options %s; logs in %s), store=%s, regions near (0 ms)"
+            + " and far (%d ms one way), heartbeat 2 ms, %d cores; the driver in this JVM%n",
+            String.join(" ", JarCluster.NODE_JVM_OPTIONS), logDir, redisUri == null ? "in-memory" : redisUri, farDelayMs,
+            Runtime.getRuntime().availableProcessors());
+        var nodes = new Nodes(cluster::adminChannel, "127.0.0.1:" + cluster.regionPort("near"),
+            "127.0.0.1:" + cluster.regionPort("far"), JarCluster.REGIONS);
+        warmUp(nodes);
+        latency(nodes);
+      }
       return 0;
     }
     var store = ArbiterStores.open(redisUri);
@@ -92,18 +114,24 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       System.out.printf(
           "setup: store=%s, regions near (0 ms) and far (%d ms one way), heartbeat %d ms, %d cores%n",
           redisUri == null ? "in-memory" : redisUri, farDelayMs, heartbeatMs, Runtime.getRuntime().availableProcessors());
-      warmUp(cluster);
-      latency(cluster); // before the throughput phase, whose backlog would still be draining
-      throughput(cluster);
+      var nodes = new Nodes(() -> channel(cluster.arbiterTarget()), cluster.directRegionTarget("near"),
+          cluster.directRegionTarget("far"), cluster.regionNames());
+      warmUp(nodes);
+      latency(nodes); // before the throughput phase, whose backlog would still be draining
+      throughput(nodes);
     }
     return 0;
   }
+
+  /** Where a phase's calls go: the arbiter (for its event) and the regions' own ports, in-process or not. */
+  private record Nodes(java.util.function.Supplier<ManagedChannel> admin, String nearTarget, String farTarget,
+      List<String> regions) {}
 
   /**
    * An event open for {@code lifetime}: long enough for its phase with room to spare, short enough
    * that the next run on the same Redis does not load it as live.
    */
-  private static String createEvent(LocalCluster cluster, String eventId, ManagedChannel admin, Duration lifetime) {
+  private static String createEvent(Nodes nodes, String eventId, ManagedChannel admin, Duration lifetime) {
     long nowMicros = System.currentTimeMillis() * 1000;
     var event =
         Event.newBuilder()
@@ -113,7 +141,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
             .setStartTime(Times.timestamp(nowMicros))
             .setEndTime(Times.timestamp(nowMicros + lifetime.toNanos() / 1000))
             .setPerUserLimit(1)
-            .addAllRegions(cluster.regionNames())
+            .addAllRegions(nodes.regions())
             .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER);
     EventAdminServiceGrpc.newBlockingStub(admin)
         .createEvent(CreateEventRequest.newBuilder().setRequestId("bench-" + eventId).setEvent(event).build());
@@ -122,10 +150,10 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
 
   /** Channels to the arbiter and both regions for one phase, and that phase's event. */
   private record Phase(ManagedChannel admin, ManagedChannel near, ManagedChannel far, String eventId) implements AutoCloseable {
-    static Phase start(LocalCluster cluster, String name, Duration lifetime) {
-      ManagedChannel admin = channel(cluster.arbiterTarget());
-      String eventId = createEvent(cluster, "bench-" + name + "-" + System.currentTimeMillis(), admin, lifetime);
-      return new Phase(admin, channel(cluster.directRegionTarget("near")), channel(cluster.directRegionTarget("far")), eventId);
+    static Phase start(Nodes nodes, String name, Duration lifetime) {
+      ManagedChannel admin = nodes.admin().get();
+      String eventId = createEvent(nodes, "bench-" + name + "-" + System.currentTimeMillis(), admin, lifetime);
+      return new Phase(admin, channel(nodes.nearTarget()), channel(nodes.farTarget()), eventId);
     }
 
     CallDriver driver(boolean nearRegion, String prefix) {
@@ -141,8 +169,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   }
 
   /** Unmeasured load first, so the JIT has compiled the hot paths of every phase. */
-  private void warmUp(LocalCluster cluster) throws InterruptedException {
-    try (var phase = Phase.start(cluster, "warmup", Duration.ofSeconds(warmupSeconds + 60))) {
+  private void warmUp(Nodes nodes) throws InterruptedException {
+    try (var phase = Phase.start(nodes, "warmup", Duration.ofSeconds(warmupSeconds + 60))) {
       var nearDriver = phase.driver(true, "wn");
       var farDriver = phase.driver(false, "wf");
       nearDriver.keepInFlight(1000);
@@ -158,7 +186,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
    * The no-op server's ceiling, then the real region, with the same driver and window in this
    * process: the ratio is the figure that holds from machine to machine.
    */
-  private void throughput(LocalCluster cluster) throws Exception {
+  private void throughput(Nodes nodes) throws Exception {
     double ceiling;
     try (var noop = NoopPurchaseServer.start()) { // the no-op answers any event: none is created for it
       ManagedChannel channel = channel(noop.target());
@@ -169,7 +197,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
         channel.shutdownNow();
       }
     }
-    try (var phase = Phase.start(cluster, "throughput", Duration.ofSeconds(durationSeconds + 60))) {
+    try (var phase = Phase.start(nodes, "throughput", Duration.ofSeconds(durationSeconds + 60))) {
       double real = measure("throughput", "decided through region 'near'", phase.driver(true, "t"));
       System.out.printf("throughput ratio: %.2f of the no-op ceiling (%,.0f / %,.0f purchases/s, same driver, same run)%n",
           real / ceiling, real, ceiling);
@@ -187,8 +215,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     return window.callsPerSecond();
   }
 
-  private void latency(LocalCluster cluster) throws InterruptedException {
-    try (var phase = Phase.start(cluster, "latency", Duration.ofSeconds(70))) {
+  private void latency(Nodes nodes) throws InterruptedException {
+    try (var phase = Phase.start(nodes, "latency", Duration.ofSeconds(70))) {
       var nearHops = new LatencyHops();
       var nearDriver = phase.driver(true, "n").recordHops(nearHops);
       var farDriver = phase.driver(false, "f");

@@ -66,7 +66,7 @@ public final class PurchaseRules {
     if (slots.size() > MAX_SLOTS) return Optional.of(Failure.invalidField("slots", "must name at most " + MAX_SLOTS));
     Set<String> seen = new HashSet<>();
     for (String slot : slots) {
-      if (!Identifiers.ID.matcher(slot).matches()) {
+      if (!Identifiers.isId(slot)) {
         return Optional.of(Failure.invalidField("slots", "must each be 1 to 64 of [A-Za-z0-9._:-]"));
       }
       if (!seen.add(slot)) return Optional.of(Failure.invalidField("slots", "name slot " + slot + " twice"));
@@ -76,12 +76,12 @@ public final class PurchaseRules {
 
   /** An event or user id: 1 to 64 of {@code [A-Za-z0-9._:-]}. */
   public static Optional<Failure> checkId(String field, String value) {
-    if (Identifiers.ID.matcher(value).matches()) return Optional.empty();
+    if (Identifiers.isId(value)) return Optional.empty();
     return Optional.of(Failure.invalidField(field, "must be 1 to " + MAX_USER_ID_CHARS + " of [A-Za-z0-9._:-]"));
   }
 
   public static Optional<Failure> checkRequestId(String value) {
-    if (Identifiers.REQUEST_ID.matcher(value).matches()) return Optional.empty();
+    if (Identifiers.isRequestId(value)) return Optional.empty();
     return Optional.of(Failure.invalidField(
         "request_id", "must be 1 to " + MAX_REQUEST_ID_CHARS + " printable ASCII characters without spaces"));
   }

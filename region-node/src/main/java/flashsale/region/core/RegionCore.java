@@ -66,7 +66,8 @@ public final class RegionCore {
     return region;
   }
 
-  public Optional<Failure> validate(BuyRequest req) {
+  /** The request's field syntax ({@link PurchaseRules#validate}); needs no state, so any thread may ask. */
+  public static Optional<Failure> validate(BuyRequest req) {
     return PurchaseRules.validate(req);
   }
 
@@ -103,6 +104,15 @@ public final class RegionCore {
   public PurchaseResult purchase(BuyRequest req, long arrivalMicros, String clientAddress) {
     Optional<Failure> invalid = validate(req);
     if (invalid.isPresent()) return new PurchaseResult.Failed(invalid.get());
+    return purchaseValidated(req, arrivalMicros, clientAddress);
+  }
+
+  /**
+   * As {@link #purchase(BuyRequest, long, String)} for a request that already passed {@link
+   * #validate} (the adapter checks it once, before the loop): each purchase is checked once.
+   */
+  public PurchaseResult purchaseValidated(BuyRequest req, long arrivalMicros, String clientAddress) {
+    assert validate(req).isEmpty() : "purchaseValidated with an invalid request: " + validate(req);
     Optional<PurchaseResult> known = book.known(req);
     if (known.isPresent()) return known.get();
     EventSpec spec = events.get(req.eventId());

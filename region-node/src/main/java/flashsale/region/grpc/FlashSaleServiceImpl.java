@@ -98,6 +98,13 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     // read until the purchase is stamped on the loop.
     Optional<InFlightReads.Read> read = ArrivalStamps.currentRead();
     long arrivalMicros = read.map(InFlightReads.Read::readMicros).orElseGet(core::arrivalMicros);
+    // Syntax is checked here, once and off the loop: a malformed call costs the loop nothing.
+    Optional<Failure> invalid = RegionCore.validate(buy);
+    if (invalid.isPresent()) {
+      read.ifPresent(InFlightReads.Read::release);
+      response.onError(RegionWire.status(invalid.get()));
+      return;
+    }
     String clientAddress = ClientAddress.current();
     if (queuedPurchases.incrementAndGet() > maxQueuedPurchases) {
       queuedPurchases.decrementAndGet();
@@ -219,9 +226,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, String clientAddress,
       Optional<InFlightReads.Read> read, StreamObserver<PurchaseResponse> response) {
-    Optional<Failure> refused = calls.closedWith().or(() -> core.validate(buy));
-    if (refused.isPresent()) {
-      response.onError(RegionWire.status(refused.get()));
+    Optional<Failure> closed = calls.closedWith();
+    if (closed.isPresent()) {
+      response.onError(RegionWire.status(closed.get()));
       return;
     }
     withEvent(buy.eventId(), response, () -> {
@@ -245,7 +252,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   }
 
   private void sequence(BuyRequest buy, long arrivalMicros, String clientAddress, StreamObserver<PurchaseResponse> response) {
-    switch (core.purchase(buy, arrivalMicros, clientAddress)) {
+    switch (core.purchaseValidated(buy, arrivalMicros, clientAddress)) {
       case PurchaseResult.Ticketed t -> {
         calls.await(buy.requestId(), response);
         link.send(t.ticket());

@@ -44,7 +44,7 @@ class AbuserEndToEndTest {
           InsecureChannelCredentials.create()).build();
       try {
         var result = new AbuseRun(200, 200, 3_000, Duration.ofSeconds(1))
-            .run(admin, JarCluster.REGIONS, "near", buyers, "abuse");
+            .run(admin, JarCluster.REGIONS, "near", buyers, buyers, "abuse");
         AbuseRun.Abuser abuser = result.abuser();
         long sent = abuser.sent();
         long decided = abuser.count("DECIDED");
