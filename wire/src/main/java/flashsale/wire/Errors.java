@@ -4,9 +4,11 @@ import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import flashsale.sale.ErrorReason;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.protobuf.ProtoUtils;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +25,7 @@ public final class Errors {
 
   public static StatusRuntimeException error(
       ErrorReason reason, String description, Map<String, String> metadata) {
-    return StatusProto.toStatusRuntimeException(status(reason, description, metadata).build());
+    return answer(status(reason, description, metadata).build());
   }
 
   /** As above, with a {@code google.rpc.RetryInfo} saying how long to wait before retrying. */
@@ -31,7 +33,35 @@ public final class Errors {
       ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {
     RetryInfo retry = RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
         .setSeconds(retryDelay.getSeconds()).setNanos(retryDelay.getNano())).build();
-    return StatusProto.toStatusRuntimeException(status(reason, description, metadata).addDetails(Any.pack(retry)).build());
+    return answer(status(reason, description, metadata).addDetails(Any.pack(retry)).build());
+  }
+
+  /** Where gRPC carries a {@code google.rpc.Status} in the trailers, as {@link StatusProto} reads it. */
+  private static final Metadata.Key<com.google.rpc.Status> STATUS_DETAILS =
+      Metadata.Key.of("grpc-status-details-bin", ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
+
+  /**
+   * What {@link StatusProto#toStatusRuntimeException} builds, without a stack trace: these
+   * exceptions are answers sent to callers (a refused purchase, a rate limit), made thousands of
+   * times a second under abuse, and the stack of the line that built one tells nobody anything.
+   */
+  private static StatusRuntimeException answer(com.google.rpc.Status proto) {
+    Metadata trailers = new Metadata();
+    trailers.put(STATUS_DETAILS, proto);
+    return new Answer(Status.fromCodeValue(proto.getCode()).withDescription(proto.getMessage()), trailers);
+  }
+
+  private static final class Answer extends StatusRuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Answer(Status status, Metadata trailers) {
+      super(status, trailers);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
   }
 
   private static com.google.rpc.Status.Builder status(ErrorReason reason, String description, Map<String, String> metadata) {
