@@ -39,6 +39,12 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private final Principal caller;
   private Session session;
   private boolean ended;
+  /**
+   * One instance of each event id this stream names: a decoded ticket's event id is a fresh string,
+   * and the decision cache keeps tickets for a while. Bounded, as ids come from the wire.
+   */
+  private final java.util.Map<String, String> eventIds = new java.util.HashMap<>();
+  static final int MAX_SHARED_EVENT_IDS = 1_024;
 
   RegionStream(
       StreamObserver<SequenceResponse> out,
@@ -151,10 +157,18 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
           || t.getBidAmountMinor() < 0 || (t.getBidAmountMinor() > 0 && (t.getQuantity() != 1 || t.getSlotsCount() > 0))) {
         throw protocol("malformed ticket request_id='" + t.getRequestId() + "'");
       }
-      tickets.add(new Ticket(t.getEventId(), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),
+      tickets.add(new Ticket(shared(t.getEventId()), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),
           t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor(), s.node()));
     }
     loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.source(), tickets, loop.nowMicros()) : List.of());
+  }
+
+  private String shared(String eventId) {
+    String known = eventIds.get(eventId);
+    if (known != null) return known;
+    if (eventIds.size() >= MAX_SHARED_EVENT_IDS) eventIds.clear();
+    eventIds.put(eventId, eventId);
+    return eventId;
   }
 
   /**

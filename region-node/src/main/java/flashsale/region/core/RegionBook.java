@@ -84,8 +84,9 @@ public final class RegionBook {
     // at its next batch, without waiting for the frontier, and records the loss (or, for a retry of
     // a purchase decided through another region, answers that decision), so a look-up anywhere,
     // after any restart, finds the same answer.
+    // The spec's event id (equal, checked above): one instance for all of the event's tickets.
     Ticket ticket =
-        new Ticket(req.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros,
+        new Ticket(spec.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros,
             req.slots(), req.bidMinor());
     if (pending.size() >= maxPending) {
       return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
@@ -118,7 +119,9 @@ public final class RegionBook {
     if (waiting == null && !ticket.region().equals(region)) return Optional.empty();
     if (waiting != null && waiting.samePurchaseAs(ticket)) {
       removePending(ticket.requestId());
-      Answer answer = new Answer.Ranked(decision);
+      // Remembered for retries (up to rememberedDecisions): the ids this node already holds, not
+      // the decoded copies, so each decision kept costs less heap and less copying per GC.
+      Answer answer = new Answer.Ranked(decision.withTicket(ticket.sharingIdsWith(waiting)));
       decided.put(ticket.requestId(), answer);
       return Optional.of(new Completion(ticket.requestId(), new PurchaseResult.Decided(answer)));
     }
