@@ -1,6 +1,5 @@
 package flashsale.arbiter.events;
 
-import flashsale.arbiter.grpc.SequencerLoop;
 import flashsale.orders.OrderTerms;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
@@ -30,13 +29,13 @@ public final class EventCatalog {
   }
 
   private final ArbiterStore store;
-  private final SequencerLoop loop;
+  private final EventSequencing loop;
   private final EventRegistry events;
   private final Consumer<EventSpec> announce;
   private volatile OrderStore orders;
 
   /** {@code announce} tells the connected regions of a newly sequenced event (on the loop thread). */
-  public EventCatalog(ArbiterStore store, SequencerLoop loop, EventRegistry events, Consumer<EventSpec> announce) {
+  public EventCatalog(ArbiterStore store, EventSequencing loop, EventRegistry events, Consumer<EventSpec> announce) {
     this.store = store;
     this.loop = loop;
     this.events = events;

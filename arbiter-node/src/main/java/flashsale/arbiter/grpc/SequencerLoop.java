@@ -4,6 +4,7 @@ import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerRunner;
 import flashsale.arbiter.core.orders.OrderRunner;
+import flashsale.arbiter.events.EventSequencing;
 import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.loop.LoopScheduler;
 import flashsale.sale.DecisionBatch;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * persist retries are the runner's; this class is the thread and the translation to sessions and
  * metrics.
  */
-public final class SequencerLoop implements AutoCloseable {
+public final class SequencerLoop implements EventSequencing, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SequencerLoop.class);
   private final ArbiterMetrics metrics;
   private final RegionSessions sessions;
@@ -76,6 +77,7 @@ public final class SequencerLoop implements AutoCloseable {
   }
 
   /** Starts sequencing the event from its stored head (loop thread); its order book, if any, loads. */
+  @Override
   public void addEvent(flashsale.sale.EventHead head, flashsale.sale.EventSpec spec) {
     inputNow(s -> s.eventAdded(head, nowMicros()));
     if (orders != null) orders.eventAdded(spec);
@@ -86,6 +88,7 @@ public final class SequencerLoop implements AutoCloseable {
    * with the sale over, so deadlines expire and released units reach the waitlist; {@code settled}
    * runs (on the loop thread) once nothing is left to do, at once without orders.
    */
+  @Override
   public void finishedEventAdded(flashsale.sale.EventSpec spec, Runnable settled) {
     if (orders == null) {
       settled.run();
@@ -126,6 +129,7 @@ public final class SequencerLoop implements AutoCloseable {
     }, thread);
   }
 
+  @Override
   public long nowMicros() {
     return runner.nowMicros();
   }
@@ -163,6 +167,7 @@ public final class SequencerLoop implements AutoCloseable {
   }
 
   /** Reads sequencer state on the loop thread; fails while the node does not lead. */
+  @Override
   public <T> CompletableFuture<T> query(Function<Sequencer, T> query) {
     return CompletableFuture.supplyAsync(() -> runner.query(query), thread);
   }

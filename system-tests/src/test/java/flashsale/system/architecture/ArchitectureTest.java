@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
   static final String[] CORE_PACKAGES = {
       "flashsale.arbiter.core..", "flashsale.region.core..", "flashsale.sale..", "flashsale.shard.."};
+  /** Use cases: they drive the cores through ports (a store, the sequencer's loop), never an adapter. */
+  static final String[] USE_CASE_PACKAGES = {"flashsale.arbiter.events.."};
 
   static JavaClasses production;
 
@@ -38,6 +40,17 @@ class ArchitectureTest {
             "io.grpc..", "io.netty..", "io.lettuce..", "io.micrometer..", "com.google.protobuf..", "com.google.rpc..",
             "flashsale.v1..", "flashsale.wire..", "flashsale.store.redis..")
         .because("the cores are pure: adapters map protos, statuses and stores around them");
+    rule.check(production);
+  }
+
+  @Test
+  void useCasesReachNoAdapter() {
+    ArchRule rule = noClasses().that().resideInAnyPackage(USE_CASE_PACKAGES)
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "io.grpc..", "io.netty..", "io.lettuce..", "io.micrometer..", "com.google.protobuf..", "com.google.rpc..",
+            "flashsale.v1..", "flashsale.wire..", "flashsale.store.redis..", "flashsale.arbiter.grpc..",
+            "flashsale.arbiter.metrics..", "flashsale.arbiter.cluster..")
+        .because("a use case drives the cores through ports; gRPC, Redis, metrics and leases are wired around it");
     rule.check(production);
   }
 

@@ -1,0 +1,30 @@
+package flashsale.arbiter.events;
+
+import flashsale.arbiter.core.Sequencer;
+import flashsale.sale.EventHead;
+import flashsale.sale.EventSpec;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * What the event use case needs of the sequencer's loop (the port; {@code SequencerLoop} is the
+ * production one): a task run in order with the sequencer's inputs, and the two ways an event
+ * enters it. {@link #addEvent} and {@link #finishedEventAdded} are called only from within
+ * {@link #query}, on the loop thread.
+ */
+public interface EventSequencing {
+  /** Runs {@code query} on the loop thread, in order with the sequencer's inputs; fails while not leading. */
+  <T> CompletableFuture<T> query(Function<Sequencer, T> query);
+
+  /** The loop's clock, UTC epoch microseconds. */
+  long nowMicros();
+
+  /** Starts sequencing the event from its stored head; its order book, if any, loads. */
+  void addEvent(EventHead head, EventSpec spec);
+
+  /**
+   * A finished event found still live: not sequenced again, but its order book (if any) runs its
+   * payment windows out; {@code settled} runs on the loop once nothing is left to do.
+   */
+  void finishedEventAdded(EventSpec spec, Runnable settled);
+}

@@ -1,0 +1,129 @@
+package flashsale.arbiter.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.orders.OrderTerms;
+import flashsale.sale.EventHead;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.store.RequestIdReusedException;
+import flashsale.store.memory.InMemoryArbiterStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The create-event use case on the contract-tested in-memory store and a real {@link Sequencer},
+ * behind a loop that runs each task at once: what a caller and a region would notice (stored
+ * before sequenced, announced once, a retry answered alike, a finished event not sold again).
+ */
+class EventCatalogTest {
+  static final long NOW_MICROS = 1_800_000_000_000_000L;
+
+  final InMemoryArbiterStore store = new InMemoryArbiterStore();
+  final ImmediateLoop loop = new ImmediateLoop();
+  final EventRegistry registry = new EventRegistry();
+  final List<String> announced = new ArrayList<>();
+  final EventCatalog catalog = new EventCatalog(store, loop, registry, spec -> announced.add(spec.eventId()));
+
+  @Test
+  void anEventIsStoredThenSequencedThenAnnouncedOnceAndARetryGetsTheFirst() {
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    assertEquals(shoes, catalog.create("create-1", shoes, Optional.empty()).join());
+    assertEquals(Optional.of(shoes), store.findEvent("shoes"), "stored");
+    assertEquals(1, loop.sequencer.eventCount(), "sequenced");
+    assertEquals(List.of("shoes"), announced);
+
+    assertEquals(shoes, catalog.create("create-1", shoes, Optional.empty()).join());
+    assertEquals(List.of("shoes"), announced, "a retry announces nothing new");
+    assertEquals(1, loop.sequencer.eventCount());
+  }
+
+  @Test
+  void aReusedRequestIdWithOtherContentIsRefusedAndChangesNothing() {
+    catalog.create("create-1", event("shoes", 10, NOW_MICROS + 60_000_000), Optional.empty()).join();
+    assertThrows(RequestIdReusedException.class,
+        () -> catalog.create("create-1", event("shoes", 99, NOW_MICROS + 60_000_000), Optional.empty()));
+    assertEquals(10, store.findEvent("shoes").orElseThrow().stock());
+    assertEquals(List.of("shoes"), announced);
+  }
+
+  @Test
+  void aPaymentWindowWithoutAnOrderStoreIsRefusedBeforeAnythingIsStored() {
+    assertThrows(EventCatalog.OrdersNotKeptException.class, () -> catalog.create("create-1",
+        event("shoes", 10, NOW_MICROS + 60_000_000), Optional.of(new OrderTerms(300_000, 2))));
+    assertEquals(Optional.empty(), store.findEvent("shoes"));
+    assertEquals(0, loop.sequencer.eventCount());
+  }
+
+  @Test
+  void anEventStoredElsewhereIsLoadedOnLookUpAndAnUnknownOneStaysUnknown() {
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    store.createEvent("by-the-last-leader", shoes); // stored, never sequenced here
+    assertEquals(Optional.empty(), catalog.find("shoes"));
+
+    assertEquals(Optional.of(shoes), catalog.findOrLoad("shoes"));
+    assertEquals(Optional.of(shoes), catalog.find("shoes"));
+    assertEquals(1, loop.sequencer.eventCount());
+    assertEquals(List.of("shoes"), announced);
+
+    assertEquals(Optional.empty(), catalog.findOrLoad("hats"));
+    assertEquals(Optional.empty(), store.findEvent("hats"));
+  }
+
+  @Test
+  void aFinishedEventFoundLiveIsNotSoldAgainAndLeavesTheLiveIndex() {
+    EventSpec past = event("past", 10, NOW_MICROS - 3_600_000_000L);
+    store.createEvent("create-past", past);
+    catalog.register(past).join();
+
+    assertEquals(0, loop.sequencer.eventCount(), "not sequenced again");
+    assertEquals(List.of(), announced, "no region is told to sell it");
+    assertEquals(Optional.empty(), catalog.find("past"));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (store.listLiveEvents().contains(past)) { // finishEvent runs off the loop thread
+      assertTrue(System.nanoTime() < deadline, "still indexed live");
+      Thread.onSpinWait();
+    }
+    assertFalse(store.listLiveEvents().contains(past));
+  }
+
+  private static EventSpec event(String id, int stock, long endMicros) {
+    return new EventSpec(id, id, stock, endMicros - 120_000_000, endMicros, 1, List.of("east", "west"),
+        SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+  }
+
+  /** The loop, with every task run at once on the caller's thread, at a fixed time. */
+  static final class ImmediateLoop implements EventSequencing {
+    final Sequencer sequencer = new Sequencer(SequencerConfig.defaults());
+
+    @Override
+    public <T> CompletableFuture<T> query(Function<Sequencer, T> query) {
+      return CompletableFuture.completedFuture(query.apply(sequencer));
+    }
+
+    @Override
+    public long nowMicros() {
+      return NOW_MICROS;
+    }
+
+    @Override
+    public void addEvent(EventHead head, EventSpec spec) {
+      sequencer.eventAdded(head, NOW_MICROS);
+    }
+
+    @Override
+    public void finishedEventAdded(EventSpec spec, Runnable settled) {
+      settled.run(); // no order book: nothing to run out
+    }
+  }
+}
