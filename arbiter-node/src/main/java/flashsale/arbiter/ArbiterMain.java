@@ -15,7 +15,7 @@ import flashsale.ops.NodeCommandLine;
 import flashsale.ops.NodeOptions;
 import flashsale.ops.NodeVersion;
 import flashsale.security.ServerSecurityOptions;
-import flashsale.security.TlsFiles;
+import flashsale.credentials.TlsFiles;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

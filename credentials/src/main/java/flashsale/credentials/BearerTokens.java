@@ -1,17 +1,20 @@
-package flashsale.security;
+package flashsale.credentials;
 
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import java.util.concurrent.Executor;
 
-/** A client's side of bearer tokens: the {@code authorization: Bearer <token>} header the arbiter's {@link AuthInterceptor} reads. */
+/** A client's side of bearer tokens: the {@code authorization: Bearer <token>} header the nodes' auth interceptor reads. */
 public final class BearerTokens {
+  /** The header a token travels in, {@code Bearer <token>}. */
+  public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   private BearerTokens() {}
 
   /** The header carrying {@code token}. */
   public static Metadata headers(String token) {
     Metadata headers = new Metadata();
-    headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
+    headers.put(AUTHORIZATION, "Bearer " + token);
     return headers;
   }
 

@@ -1,4 +1,4 @@
-package flashsale.security;
+package flashsale.credentials;
 
 import java.util.EnumSet;
 import java.util.Objects;

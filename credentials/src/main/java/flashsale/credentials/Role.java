@@ -1,4 +1,4 @@
-package flashsale.security;
+package flashsale.credentials;
 
 import java.util.Locale;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package flashsale.security;
+package flashsale.credentials;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

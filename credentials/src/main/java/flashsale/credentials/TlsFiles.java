@@ -1,4 +1,4 @@
-package flashsale.security;
+package flashsale.credentials;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;

@@ -1,4 +1,4 @@
-package flashsale.security;
+package flashsale.credentials;
 
 import java.net.URI;
 import java.net.URISyntaxException;

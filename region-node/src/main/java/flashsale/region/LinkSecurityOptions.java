@@ -1,6 +1,6 @@
 package flashsale.region;
 
-import flashsale.security.TlsFiles;
+import flashsale.credentials.TlsFiles;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import java.io.IOException;

@@ -12,7 +12,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import flashsale.security.TlsFiles;
+import flashsale.credentials.TlsFiles;
 import flashsale.metrics.MetricsEndpoint;
 import flashsale.ops.NodeCommandLine;
 import flashsale.ops.NodeOptions;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
-import flashsale.security.DevCertificates;
-import flashsale.security.Role;
-import flashsale.security.TlsFiles;
+import flashsale.credentials.DevCertificates;
+import flashsale.credentials.Role;
+import flashsale.credentials.TlsFiles;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.Ticket;
 import io.grpc.Grpc;

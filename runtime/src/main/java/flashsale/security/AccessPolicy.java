@@ -1,5 +1,7 @@
 package flashsale.security;
 
+import flashsale.credentials.Role;
+import flashsale.credentials.Principal;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package flashsale.security;
 
+import flashsale.credentials.Role;
+import flashsale.credentials.Principal;
+import flashsale.credentials.BearerTokens;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Context;
@@ -32,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class AuthInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(AuthInterceptor.class);
   public static final Context.Key<Principal> PRINCIPAL = Context.key("flashsale-principal");
-  static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "bearer ";
 
   private final AccessPolicy policy;
@@ -106,7 +108,7 @@ public final class AuthInterceptor implements ServerInterceptor {
   }
 
   private static Optional<String> bearer(Metadata headers) {
-    String value = headers.get(AUTHORIZATION);
+    String value = headers.get(BearerTokens.AUTHORIZATION);
     if (value == null || value.length() <= BEARER.length()
         || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return Optional.empty();

@@ -1,5 +1,9 @@
 package flashsale.security;
 
+import flashsale.credentials.Role;
+import flashsale.credentials.Principal;
+import flashsale.credentials.WorkloadId;
+import flashsale.credentials.StaticTokens;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.EnumSet;

@@ -1,5 +1,7 @@
 package flashsale.security;
 
+import flashsale.credentials.Role;
+import flashsale.credentials.Principal;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;

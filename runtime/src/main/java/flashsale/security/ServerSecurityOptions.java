@@ -1,5 +1,7 @@
 package flashsale.security;
 
+import flashsale.credentials.StaticTokens;
+import flashsale.credentials.TlsFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

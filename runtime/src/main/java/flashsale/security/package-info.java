@@ -1,9 +1,7 @@
 /**
- * Who may call what: workload identities read from client certificates (SPIFFE-style URI SANs
- * {@code spiffe://<trust-domain>/<role>/<name>}) or bearer tokens (static tokens from a file, or
- * JWTs verified against a JWK set), the roles each gRPC method needs ({@link
- * flashsale.security.AccessPolicy}), the one server interceptor that checks them, and the TLS
- * credentials (reloaded from their files) both nodes and the CLI build their servers and channels
- * with. {@link flashsale.security.DevCertificates} issues a throw-away CA for development and tests.
+ * The server's side of who may call what: the roles each gRPC method needs ({@link
+ * flashsale.security.AccessPolicy}), how a caller is recognised (client certificate, static token,
+ * or a JWT verified against a JWK set) and the one server interceptor that checks it. The
+ * identities, tokens and TLS files clients share are in {@code flashsale.credentials}.
  */
 package flashsale.security;

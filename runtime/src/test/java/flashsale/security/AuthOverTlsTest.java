@@ -1,5 +1,11 @@
 package flashsale.security;
 
+import flashsale.credentials.Role;
+import flashsale.credentials.Principal;
+import flashsale.credentials.BearerTokens;
+import flashsale.credentials.StaticTokens;
+import flashsale.credentials.TlsFiles;
+import flashsale.credentials.DevCertificates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

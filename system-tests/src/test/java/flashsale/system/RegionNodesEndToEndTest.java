@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import flashsale.client.cluster.DevPki;
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
-import flashsale.security.Role;
+import flashsale.credentials.Role;
 import flashsale.store.ArbiterStore;
 import flashsale.store.ArbiterStores;
 import flashsale.store.testing.RedisServer;

@@ -1,7 +1,7 @@
 package flashsale.arbiter.grpc;
 
 import flashsale.limits.TokenBuckets;
-import flashsale.security.Principal;
+import flashsale.credentials.Principal;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import java.time.Duration;

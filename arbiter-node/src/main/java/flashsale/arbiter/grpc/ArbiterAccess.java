@@ -1,7 +1,7 @@
 package flashsale.arbiter.grpc;
 
 import flashsale.security.AccessPolicy;
-import flashsale.security.Role;
+import flashsale.credentials.Role;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.OrderServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;

@@ -3,7 +3,7 @@ package flashsale.arbiter.grpc;
 import flashsale.arbiter.events.EventRegistry;
 import flashsale.arbiter.grpc.RegionSessions.Session;
 import flashsale.sale.Ticket;
-import flashsale.security.Principal;
+import flashsale.credentials.Principal;
 import flashsale.v1.ClockReply;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;

@@ -8,7 +8,7 @@ import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import flashsale.security.AuthInterceptor;
-import flashsale.security.Principal;
+import flashsale.credentials.Principal;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package flashsale.client.cli;
 
-import flashsale.security.BearerTokens;
+import flashsale.credentials.BearerTokens;
 import flashsale.client.FlashSaleChannels;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;

@@ -1,7 +1,7 @@
 package flashsale.client.cli;
 
-import flashsale.security.DevCertificates;
-import flashsale.security.Role;
+import flashsale.credentials.DevCertificates;
+import flashsale.credentials.Role;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

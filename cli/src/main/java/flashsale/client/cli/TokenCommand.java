@@ -1,7 +1,7 @@
 package flashsale.client.cli;
 
-import flashsale.security.Role;
-import flashsale.security.StaticTokens;
+import flashsale.credentials.Role;
+import flashsale.credentials.StaticTokens;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.util.List;

@@ -1,7 +1,7 @@
 package flashsale.client.cluster;
 
-import flashsale.security.DevCertificates;
-import flashsale.security.Role;
+import flashsale.credentials.DevCertificates;
+import flashsale.credentials.Role;
 import io.grpc.ChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;

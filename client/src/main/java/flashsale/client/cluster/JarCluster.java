@@ -245,7 +245,7 @@ public final class JarCluster implements AutoCloseable {
    */
   public ManagedChannel adminChannel() {
     return Grpc.newChannelBuilder(arbiterTarget(), settings.secure()
-        ? pki.credentials(flashsale.security.Role.ADMIN, "ops") : InsecureChannelCredentials.create()).build();
+        ? pki.credentials(flashsale.credentials.Role.ADMIN, "ops") : InsecureChannelCredentials.create()).build();
   }
 
   /** The far region's link to the arbiter (delay, and what crossed it first on each connection). */

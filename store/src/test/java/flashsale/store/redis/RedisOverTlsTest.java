@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.EventSpec;
-import flashsale.security.DevCertificates;
-import flashsale.security.Role;
+import flashsale.credentials.DevCertificates;
+import flashsale.credentials.Role;
 import flashsale.store.ArbiterStore;
 import flashsale.store.ArbiterStores;
 import flashsale.store.Sales;

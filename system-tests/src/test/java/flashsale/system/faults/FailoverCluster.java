@@ -5,7 +5,7 @@ import flashsale.region.RegionConfig;
 import flashsale.region.RegionServer;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
-import flashsale.security.Role;
+import flashsale.credentials.Role;
 import flashsale.store.redis.RedisArbiterStore;
 import flashsale.store.testing.RedisServer;
 import flashsale.v1.EventAdminServiceGrpc;

@@ -16,13 +16,17 @@ import org.junit.jupiter.api.Test;
 /**
  * The CLI an operator copies to a bastion host ({@code cli/target/flashsale-cli.jar}, built by the
  * reactor before these tests) carries no server: no arbiter, region, store or lab class, no Redis
- * client; and it still runs the cluster commands.
+ * client, no server runtime (auth interceptor, server builders, metrics); and it still runs the
+ * cluster commands.
  */
 class SlimCliJarTest {
   private static final List<String> SERVER_PACKAGES = List.of(
       "flashsale/arbiter/", "flashsale/region/", "flashsale/store/redis/", "flashsale/store/memory/",
       "flashsale/store/modes/", "flashsale/client/lab/", "flashsale/client/bench/", "flashsale/client/cluster/",
-      "flashsale/client/demo/", "io/lettuce/");
+      "flashsale/client/demo/", "io/lettuce/",
+      // the nodes' runtime: server builders, auth interceptor, metrics endpoint, rate limits, start-up
+      "flashsale/security/", "flashsale/net/", "flashsale/metrics/", "flashsale/limits/", "flashsale/ops/",
+      "io/micrometer/", "com/nimbusds/");
 
   static Path cliJar() {
     Path root = Path.of("").toAbsolutePath();
