@@ -1,6 +1,7 @@
 package flashsale.client;
 
 import flashsale.sale.Micros;
+import flashsale.wire.Times;
 import com.google.protobuf.Timestamp;
 import java.time.Instant;
 
@@ -25,6 +26,6 @@ public final class ProtoTimes {
 
   /** UTC epoch microseconds of a timestamp; 0 for an unset timestamp. */
   public static long micros(Timestamp t) {
-    return Math.addExact(Math.multiplyExact(t.getSeconds(), 1_000_000L), t.getNanos() / 1_000);
+    return Times.micros(t);
   }
 }

@@ -53,6 +53,6 @@ final class AuctionFields {
     if (d.getSeconds() < 0 || d.getNanos() < 0 || d.getNanos() > 999_999_999 || d.getSeconds() > MAX_SPAN_MICROS / 1_000_000) {
       throw EventValidator.invalid(field, "must be between 0 and 7 days");
     }
-    return d.getSeconds() * 1_000_000 + d.getNanos() / 1_000;
+    return Times.micros(d);
   }
 }

@@ -18,6 +18,11 @@ public final class Times {
     return Math.addExact(Math.multiplyExact(t.getSeconds(), 1_000_000L), t.getNanos() / 1000);
   }
 
+  /** A duration's microseconds, the sub-microsecond part dropped; callers bound the range first. */
+  public static long micros(Duration d) {
+    return d.getSeconds() * 1_000_000L + d.getNanos() / 1_000;
+  }
+
   public static Duration duration(long micros) {
     return Duration.newBuilder()
         .setSeconds(micros / 1_000_000L)

@@ -115,11 +115,7 @@ public final class WireMapping {
 
   public static AuctionRules fromProto(flashsale.v1.AuctionSettings a) {
     return new AuctionRules(a.getUnits(), a.getReservePriceMinor(), a.getMinIncrementMinor(), a.getCurrencyCode(),
-        micros(a.getSoftCloseWindow()), micros(a.getSoftCloseCap()));
-  }
-
-  private static long micros(com.google.protobuf.Duration d) {
-    return d.getSeconds() * 1_000_000 + d.getNanos() / 1_000;
+        Times.micros(a.getSoftCloseWindow()), Times.micros(a.getSoftCloseCap()));
   }
 
   private static Map<String, Long> slots(Event event) {
@@ -180,7 +176,7 @@ public final class WireMapping {
             p.getQuantity(),
             p.getRegion(),
             Times.micros(p.getArrivalTime()),
-            p.getArrivalUncertainty().getSeconds() * 1_000_000 + p.getArrivalUncertainty().getNanos() / 1_000,
+            Times.micros(p.getArrivalUncertainty()),
             p.getSlotsList(),
             p.getBid().getAmountMinor(),
             p.getRegionNode());

@@ -7,6 +7,7 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
+import flashsale.wire.Times;
 import flashsale.v1.CreateEventRequest;
 import java.util.Optional;
 
@@ -26,7 +27,7 @@ final class OrderTermsMapping {
     var window = request.getPaymentWindow();
     boolean inRange = window.getSeconds() >= 0 && window.getNanos() >= 0 && window.getNanos() <= 999_999_999
         && window.getSeconds() <= MAX_PAYMENT_WINDOW_MICROS / 1_000_000;
-    long windowMicros = inRange ? window.getSeconds() * 1_000_000 + window.getNanos() / 1_000 : -1;
+    long windowMicros = inRange ? Times.micros(window) : -1;
     if (windowMicros <= 0 || windowMicros > MAX_PAYMENT_WINDOW_MICROS) {
       throw EventValidator.invalid("payment_window", "must be above 0 and at most 24 h");
     }

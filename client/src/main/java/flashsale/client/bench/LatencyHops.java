@@ -1,5 +1,6 @@
 package flashsale.client.bench;
 
+import flashsale.sale.Micros;
 import flashsale.v1.PurchaseDecision;
 import flashsale.wire.Times;
 import java.io.PrintStream;
@@ -30,8 +31,7 @@ final class LatencyHops {
   private volatile boolean recording;
 
   static long wallMicros() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    return Micros.of(Instant.now());
   }
 
   /** Starts (or restarts) the measured window: calls recorded before are dropped. */
