@@ -115,8 +115,8 @@ final class ArbiterPartition {
   void loadAlone() {
     List<String> nodes = store.regionNodes(); // waited for, as a new leader does
     loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
-    for (EventSpec spec : store.listLiveEvents()) {
-      if (partitions.of(spec.eventId()) == partition) catalog.register(spec).join();
+    for (EventSpec spec : store.listLiveEvents(eventId -> partitions.of(eventId) == partition)) {
+      catalog.register(spec).join();
     }
   }
 

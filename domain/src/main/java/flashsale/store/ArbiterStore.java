@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * The arbiter's durable state. Every method is safe to call from any thread. Redis keys are
@@ -43,6 +44,14 @@ public interface ArbiterStore extends AutoCloseable {
    * what a new leader claims. Read in pages; finished events are not read at all.
    */
   List<EventSpec> listLiveEvents();
+
+  /**
+   * The live events whose id {@code eventIds} accepts, in no particular order: a partition's new
+   * leader reads the specs of its own events only (the ids are listed whole, then filtered).
+   */
+  default List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
+    return listLiveEvents().stream().filter(spec -> eventIds.test(spec.eventId())).toList();
+  }
 
   /**
    * Takes a finished event (its sale over, nothing of it pending) out of the live index: new

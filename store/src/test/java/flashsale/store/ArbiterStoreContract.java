@@ -121,6 +121,8 @@ public abstract class ArbiterStoreContract
     EventSpec a = event("a", 1, 1), b = event("b.2026", 2, 1), c = event("c:x-y_z", 3, 3);
     for (EventSpec e : List.of(a, b, c)) store.createEvent("create-" + e.eventId(), e);
     assertEquals(Set.of(a, b, c), new HashSet<>(store.listLiveEvents()));
+    assertEquals(Set.of(a, c), new HashSet<>(store.listLiveEvents(id -> !id.startsWith("b"))), "a partition's own");
+    assertEquals(List.of(), store.listLiveEvents(id -> false));
     assertEquals(Optional.of(b), store.findEvent("b.2026"));
     assertEquals(Optional.empty(), store.findEvent("nope"));
   }

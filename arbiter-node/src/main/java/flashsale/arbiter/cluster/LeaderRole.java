@@ -86,12 +86,11 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       java.util.List<String> nodes = store.regionNodes();
       loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
       int count = 0;
-      // Only live events (the store's live index): finished ones are served from the store and never read here.
-      var live = store.listLiveEvents();
+      // Only this partition's live events: finished ones are served from the store and never read here.
+      var live = store.listLiveEvents(ownsEvent);
       long listMs = (System.nanoTime() - startNanos) / 1_000_000;
       for (EventSpec spec : live) {
         if (term != won.epoch()) return; // deposed meanwhile: the next term starts afresh
-        if (!ownsEvent.test(spec.eventId())) continue;
         // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
         store.fenceEvent(spec.eventId(), won.epoch());
         catalog.register(spec).join();

@@ -12,6 +12,7 @@ import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
 import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
+import java.util.function.Predicate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,8 +67,13 @@ public final class InMemoryArbiterStore implements ArbiterStore {
 
   @Override
   public List<EventSpec> listLiveEvents() {
+    return listLiveEvents(id -> true);
+  }
+
+  @Override
+  public List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
     synchronized (lock) {
-      return events.values().stream().filter(e -> e.live).map(e -> e.spec).toList();
+      return events.values().stream().filter(e -> e.live && eventIds.test(e.spec.eventId())).map(e -> e.spec).toList();
     }
   }
 

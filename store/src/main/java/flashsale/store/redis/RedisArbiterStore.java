@@ -23,6 +23,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.util.function.Predicate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -125,9 +126,15 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public List<EventSpec> listLiveEvents() {
+    return listLiveEvents(id -> true);
+  }
+
+  @Override
+  public List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
     List<EventSpec> live = new ArrayList<>();
     List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();
     for (String id : new LiveIndex(connection, functions).ids()) {
+      if (!eventIds.test(id)) continue; // another partition's: its spec is not read
       metas.add(redis.hgetall(new EventKeys(id).meta()).toCompletableFuture());
       if (metas.size() == PAGE) drainInto(metas, live);
     }

@@ -5,6 +5,7 @@ import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
+import java.util.function.Predicate;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -63,6 +64,11 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   @Override
   public List<EventSpec> listLiveEvents() {
     return delegate.listLiveEvents();
+  }
+
+  @Override
+  public List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
+    return delegate.listLiveEvents(eventIds);
   }
 
   @Override
