@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.arbiter.cluster.LeaderLease;
+import flashsale.arbiter.cluster.InMemoryLeaderLease;
 import flashsale.arbiter.cluster.LeaderState;
 import flashsale.arbiter.cluster.LeaseSettings;
 import flashsale.arbiter.cluster.LeaseView;
@@ -22,10 +22,8 @@ import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +39,10 @@ class StandbyRaceTest {
   static final LeaseSettings LEASE = new LeaseSettings(100, 10);
   static final long WAIT_MS = 5_000;
 
-  private final SwitchableLease lease = new SwitchableLease();
+  private final InMemoryLeaderLease.Table lease = new InMemoryLeaderLease.Table(System::nanoTime);
+  /** Another arbiter: it takes the lease from the node under test, then gives it back. */
+  private final InMemoryLeaderLease rival = lease.contender("10.0.0.2:9090", LEASE);
+  private volatile long rivalEpoch;
   private ArbiterNode node;
   private ManagedChannel channel;
 
@@ -52,7 +53,7 @@ class StandbyRaceTest {
     var config = new ArbiterConfig("race", 0, null, "127.0.0.1:1", d.maxClockSkewMicros(), d.maxBatchSize(),
         d.maxInboundMessageBytes(), d.regionTimeoutMicros(), LEASE, null, d.maxErrorBoundMicros(), null, 0, 100);
     node = new ArbiterNode(config, InProcessServerBuilder.forName(name).directExecutor(), new InMemoryArbiterStore(),
-        Clock.systemUTC(), lease).start();
+        Clock.systemUTC(), lease.contender("127.0.0.1:1", LEASE)).start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
@@ -76,19 +77,19 @@ class StandbyRaceTest {
       switch (order) {
         case 0 -> { // hello, then the lease is lost
           hello(stream, round);
-          lease.granted.set(false);
+          loseLease();
         }
         case 1 -> { // the lease is lost while the hello is on its way
           CompletableFuture<Void> revoke = CompletableFuture.runAsync(() -> {
             sleepMicros(random.nextInt(2_000));
-            lease.granted.set(false);
+            loseLease();
           });
           sleepMicros(random.nextInt(2_000));
           hello(stream, round);
           revoke.join();
         }
         default -> { // the gate let the call in while leading; its hello arrives after the deposition
-          lease.granted.set(false);
+          loseLease();
           await(() -> node.leaderState() == LeaderState.STANDBY, "deposed, " + context);
           hello(stream, round);
         }
@@ -99,10 +100,20 @@ class StandbyRaceTest {
       assertEquals(Status.Code.UNAVAILABLE, ended.getCode(), context + ": " + ended);
       assertEquals("NOT_LEADER", Errors.reasonOf(ended.asRuntimeException(region.trailers)).orElse(""), context);
       if (region.welcomed.get()) welcomedThenClosed++;
-      lease.granted.set(true);
+      rival.release(rivalEpoch); // the node takes the lease back at its next tick
     }
     System.out.printf("standby race: 50 leader changes, %d streams welcomed before the change and closed by it (seed=%d)%n",
         welcomedThenClosed, seed);
+  }
+
+  /** The node's lease ends under it (as in a pause) and the rival takes it before the node can again. */
+  private void loseLease() {
+    LeaseView taken;
+    do {
+      lease.expire();
+      taken = rival.tryAcquire(0).toCompletableFuture().join();
+    } while (!taken.mine());
+    rivalEpoch = taken.epoch();
   }
 
   private static void hello(StreamObserver<SequenceRequest> stream, int round) {
@@ -144,29 +155,5 @@ class StandbyRaceTest {
     public void onCompleted() {
       ended.complete(Status.OK);
     }
-  }
-
-  /** A lease held whenever {@link #granted}; otherwise held by another node. */
-  private static final class SwitchableLease implements LeaderLease {
-    final AtomicBoolean granted = new AtomicBoolean(true);
-    private final AtomicLong epochs = new AtomicLong();
-
-    @Override
-    public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
-      return CompletableFuture.completedFuture(granted.get()
-          ? new LeaseView(true, epochs.incrementAndGet(), "127.0.0.1:1")
-          : new LeaseView(false, epochs.get(), "10.0.0.2:9090"));
-    }
-
-    @Override
-    public CompletionStage<Boolean> renew(long epoch) {
-      return CompletableFuture.completedFuture(granted.get() && epoch == epochs.get());
-    }
-
-    @Override
-    public void release(long epoch) {}
-
-    @Override
-    public void close() {}
   }
 }

@@ -107,6 +107,11 @@ final class Contender implements Leadership.Listener, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<LeaseView> holder() {
+      return whenThawed(real::holder);
+    }
+
+    @Override
     public void release(long leaseEpoch) {
       real.release(leaseEpoch);
     }

@@ -1,7 +1,6 @@
 package flashsale.arbiter.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,10 +24,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The leader election on a real redis-server: {@link RedisLeaderLease} alone (one holder, a new
- * epoch per acquisition) and two {@link Leadership} contenders (one leads; when it stops renewing
- * or its lease is deleted the other takes over under a higher epoch, and the store fences the
- * deposed leader's writes). {@code LeaderElectionRedisClusterTest} runs the same on a cluster.
+ * The leader election on a real redis-server: {@link RedisLeaderLease}'s epoch counter against the
+ * floor (its other rules: {@link RedisLeaderLeaseTest}) and two {@link Leadership} contenders (one
+ * leads; when it stops renewing or its lease is deleted the other takes over under a higher epoch,
+ * and the store fences the deposed leader's writes). {@code LeaderElectionRedisClusterTest} runs
+ * the same on a cluster.
  */
 class LeaderElectionRedisTest {
   static final LeaseSettings SETTINGS = new LeaseSettings(400, 100);
@@ -60,24 +60,6 @@ class LeaderElectionRedisTest {
   @AfterEach
   void stopContenders() {
     for (Contender c : new Contender[] {a, b}) if (c != null) c.close();
-  }
-
-  @Test
-  void oneHolderAtATimeAndEveryAcquisitionTakesAHigherEpoch() {
-    try (var first = new RedisLeaderLease(redis.get(), "a", "10.0.0.1:1", SETTINGS);
-        var second = new RedisLeaderLease(redis.get(), "b", "10.0.0.2:2", SETTINGS)) {
-      LeaseView held = join(first.tryAcquire(0));
-      assertTrue(held.mine());
-      assertEquals(new LeaseView(false, held.epoch(), "10.0.0.1:1"), join(second.tryAcquire(0)), "the holder, named");
-      long again = join(first.tryAcquire(0)).epoch(); // re-acquiring our own lease still fences our last term
-      assertTrue(again > held.epoch(), again + " after " + held.epoch());
-      assertFalse(join(first.renew(held.epoch())), "a renewal under a superseded epoch");
-      assertTrue(join(first.renew(again)));
-      first.release(again);
-      LeaseView taken = join(second.tryAcquire(0));
-      assertTrue(taken.mine() && taken.epoch() > again, "after release: " + taken);
-      assertFalse(join(first.renew(again)), "the released lease is gone");
-    }
   }
 
   @Test
