@@ -1,5 +1,6 @@
 package flashsale.arbiter.core;
 
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.AuctionClose;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
@@ -32,7 +33,7 @@ public sealed interface Effect {
   record BroadcastSoldOut(String eventId, long soldOutMicros) implements Effect {}
 
   /** Tell a region that this ticket will not be ranked, and why. */
-  record RejectTicket(String region, Ticket ticket, Rejection reason, String message) implements Effect {}
+  record RejectTicket(String region, Ticket ticket, TicketRefusal reason, String message) implements Effect {}
 
   /** Tell a region whether its clock is trusted. */
   record SendClockVerdict(String region, boolean flagged, String message) implements Effect {}
@@ -69,12 +70,4 @@ public sealed interface Effect {
   /** The region broke the protocol: close its stream with FAILED_PRECONDITION. */
   record CutOffRegion(String region, String reason) implements Effect {}
 
-  enum Rejection {
-    /** Same request id seen with another user, event or quantity. */
-    REQUEST_ID_CONFLICT,
-    /** The region's clock is provably off by more than the tolerated skew. */
-    CLOCK_SKEW,
-    /** Unknown event, stamp outside the sale window, or a region that does not sell it. */
-    EVENT_NOT_OPEN
-  }
 }

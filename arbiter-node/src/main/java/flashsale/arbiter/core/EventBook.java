@@ -1,6 +1,6 @@
 package flashsale.arbiter.core;
 
-import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -127,10 +127,10 @@ final class EventBook {
     Ticket ticket = received.withErrorBound(Math.min(received.errorBoundMicros(), maxErrorBoundMicros));
     String closed = whyClosed(ticket);
     if (closed != null) {
-      effects.add(new Effect.RejectTicket(ticket.source(), ticket, Rejection.EVENT_NOT_OPEN, closed));
+      effects.add(new Effect.RejectTicket(ticket.source(), ticket, TicketRefusal.EVENT_NOT_OPEN, closed));
     } else if (!answeredAsKnown(ticket, effects)) {
       if (clockFlagged) {
-        effects.add(new Effect.RejectTicket(ticket.source(), ticket, Rejection.CLOCK_SKEW,
+        effects.add(new Effect.RejectTicket(ticket.source(), ticket, TicketRefusal.CLOCK_SKEW,
             "clock of region " + ticket.source() + " is flagged: its tickets are not ranked"));
       } else if (outOfBounds != null) {
         // Lost in the next batch, not refused outright: a resend of a ticket decided in an earlier
@@ -178,7 +178,7 @@ final class EventBook {
   }
 
   private Effect conflict(String region, Ticket ticket, Ticket known) {
-    return new Effect.RejectTicket(region, ticket, Rejection.REQUEST_ID_CONFLICT,
+    return new Effect.RejectTicket(region, ticket, TicketRefusal.REQUEST_ID_CONFLICT,
         "request id " + ticket.requestId() + " of event " + spec.eventId() + " was already used by user "
             + known.userId() + " for quantity " + known.quantity());
   }

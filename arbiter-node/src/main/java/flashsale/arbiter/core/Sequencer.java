@@ -1,6 +1,6 @@
 package flashsale.arbiter.core;
 
-import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.Decision;
 import flashsale.sale.EventHead;
 import flashsale.sale.StreamSource;
@@ -205,7 +205,7 @@ public final class Sequencer {
     spoke(cursor, nowMicros, effects);
     EventBook book = events.get(ticket.eventId());
     if (book == null) {
-      effects.add(new Effect.RejectTicket(cursor.source(), ticket, Rejection.EVENT_NOT_OPEN,
+      effects.add(new Effect.RejectTicket(cursor.source(), ticket, TicketRefusal.EVENT_NOT_OPEN,
           "unknown event " + ticket.eventId()));
     } else {
       book.receive(ticket, cursor.clockFlagged(), outOfBounds, effects);

@@ -1,6 +1,6 @@
 package flashsale.arbiter.grpc;
 
-import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.StreamSource;
@@ -234,7 +234,7 @@ public final class RegionSessions {
         .build();
   }
 
-  void reject(String source, Ticket ticket, Rejection reason, String message) {
+  void reject(String source, Ticket ticket, TicketRefusal reason, String message) {
     TicketRejection rejection =
         TicketRejection.newBuilder()
             .setEventId(ticket.eventId())

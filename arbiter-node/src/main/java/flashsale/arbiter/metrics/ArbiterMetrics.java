@@ -1,5 +1,6 @@
 package flashsale.arbiter.metrics;
 
+import flashsale.sale.TicketRefusal;
 import flashsale.arbiter.core.Effect;
 import flashsale.metrics.NodeMeters;
 import flashsale.sale.Decision;
@@ -41,7 +42,7 @@ public final class ArbiterMetrics {
         .description("From a ticket's arrival stamp at its region to its decision being durable")).register(registry);
     this.releaseWait = NodeMeters.latencyHistogram(Timer.builder("flashsale_release_wait")
         .description("From a ticket's arrival stamp to its release by the watermark frontier (decided)")).register(registry);
-    for (Effect.Rejection reason : Effect.Rejection.values()) rejected(reason); // series from start-up
+    for (TicketRefusal reason : TicketRefusal.values()) rejected(reason); // series from start-up
   }
 
   /** A batch became durable at {@code nowMicros} (arbiter clock), {@code elapsedNanos} after it was built. */
@@ -72,11 +73,11 @@ public final class ArbiterMetrics {
     cutOffs.increment();
   }
 
-  public void ticketRejected(Effect.Rejection reason) {
+  public void ticketRejected(TicketRefusal reason) {
     rejected(reason).increment();
   }
 
-  private Counter rejected(Effect.Rejection reason) {
+  private Counter rejected(TicketRefusal reason) {
     return Counter.builder("flashsale_rejected_tickets").tag("reason", reason.name())
         .description("Tickets the arbiter refused to rank").register(registry);
   }

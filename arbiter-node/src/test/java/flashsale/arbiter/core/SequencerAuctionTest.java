@@ -1,5 +1,6 @@
 package flashsale.arbiter.core;
 
+import flashsale.sale.TicketRefusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,7 +106,7 @@ class SequencerAuctionTest {
     start(AuctionRules.hardClose(1, 100, 10, "EUR"));
     // The near region's higher bid stamped 1 us after the close reaches the arbiter first: refused at once.
     List<Effect> nearFirst = driver.send("beijing", bid("near-late", 500, "beijing", CLOSE + 1));
-    assertEquals(List.of(Effect.Rejection.EVENT_NOT_OPEN),
+    assertEquals(List.of(TicketRefusal.EVENT_NOT_OPEN),
         SequencerDriver.of(nearFirst, Effect.RejectTicket.class).stream().map(Effect.RejectTicket::reason).toList());
     driver.watermark("beijing", CLOSE + 50);
     assertEquals(List.of(), persistedCloses(), "the far region has not spoken past the close");

@@ -4,7 +4,7 @@ import static flashsale.arbiter.core.SequencerDriver.ticket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.arbiter.core.Effect.SendClockVerdict;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,7 +57,7 @@ class SequencerClockTest {
     driver.clock("beijing", 50_000, 100);
     List<Effect> effects = driver.send("beijing", ticket("b2", "beijing", 200));
     List<Effect.RejectTicket> rejections = SequencerDriver.of(effects, Effect.RejectTicket.class);
-    assertEquals(Rejection.CLOCK_SKEW, rejections.get(0).reason());
+    assertEquals(TicketRefusal.CLOCK_SKEW, rejections.get(0).reason());
 
     driver.send("shanghai", ticket("s1", "shanghai", 50), ticket("s2", "shanghai", 300));
     driver.persistAll();

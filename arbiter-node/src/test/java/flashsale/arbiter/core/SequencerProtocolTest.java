@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.Decision;
 import flashsale.sale.Ticket;
 import java.util.List;
@@ -104,7 +104,7 @@ class SequencerProtocolTest {
         new Ticket("nope", "x", "u", 1, "shanghai", 20)));
     List<Effect.RejectTicket> rejections = SequencerDriver.of(effects, Effect.RejectTicket.class);
     assertEquals(3, rejections.size(), effects.toString());
-    assertTrue(rejections.stream().allMatch(r -> r.reason() == Rejection.EVENT_NOT_OPEN));
+    assertTrue(rejections.stream().allMatch(r -> r.reason() == TicketRefusal.EVENT_NOT_OPEN));
     assertEquals(List.of("beijing", "tokyo", "shanghai"), rejections.stream().map(Effect.RejectTicket::region).toList());
     assertEquals(0, driver.status().pendingTickets());
   }

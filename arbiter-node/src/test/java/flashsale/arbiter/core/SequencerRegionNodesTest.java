@@ -1,5 +1,6 @@
 package flashsale.arbiter.core;
 
+import flashsale.sale.TicketRefusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,7 +129,7 @@ class SequencerRegionNodesTest {
     List<Effect.RejectTicket> refused = SequencerDriver.of(driver.send(B, other), Effect.RejectTicket.class);
     assertEquals(1, refused.size());
     assertEquals(B, refused.get(0).region());
-    assertEquals(Effect.Rejection.REQUEST_ID_CONFLICT, refused.get(0).reason());
+    assertEquals(TicketRefusal.REQUEST_ID_CONFLICT, refused.get(0).reason());
   }
 
   @Test

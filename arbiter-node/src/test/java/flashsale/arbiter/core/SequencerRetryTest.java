@@ -4,7 +4,7 @@ import static flashsale.arbiter.core.SequencerDriver.ticket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.arbiter.core.Effect.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.Decision;
 import flashsale.sale.Ticket;
 import java.util.List;
@@ -76,15 +76,15 @@ class SequencerRetryTest {
     driver.send("beijing", first);
     Ticket otherQuantity = ticket("r1", "alice", 2, "beijing", 150);
     Ticket otherUser = ticket("r1", "mallory", 1, "shanghai", 1100);
-    assertEquals(Rejection.REQUEST_ID_CONFLICT, rejection(driver.send("beijing", otherQuantity)));
+    assertEquals(TicketRefusal.REQUEST_ID_CONFLICT, rejection(driver.send("beijing", otherQuantity)));
     driver.watermark("shanghai", 1000);
     driver.persistAll();
-    assertEquals(Rejection.REQUEST_ID_CONFLICT, rejection(driver.send("shanghai", otherUser)));
+    assertEquals(TicketRefusal.REQUEST_ID_CONFLICT, rejection(driver.send("shanghai", otherUser)));
     assertEquals(List.of("r1"), driver.decidedOrder());
     assertEquals(first, driver.store.decisions(SequencerDriver.EVENT).get(0).ticket());
   }
 
-  private static Rejection rejection(List<Effect> effects) {
+  private static TicketRefusal rejection(List<Effect> effects) {
     List<Effect.RejectTicket> rejections = SequencerDriver.of(effects, Effect.RejectTicket.class);
     assertEquals(1, rejections.size(), effects.toString());
     assertTrue(rejections.get(0).message().contains("r1"));

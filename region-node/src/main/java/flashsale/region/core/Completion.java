@@ -3,7 +3,7 @@ package flashsale.region.core;
 import java.util.Objects;
 
 /** A pending purchase that just ended: every call waiting on {@code requestId} gets {@code result}. */
-public record Completion(String requestId, PurchaseResult.Settled result) {
+public record Completion(String requestId, Admission.Settled result) {
 
   public Completion {
     Objects.requireNonNull(requestId, "requestId");

@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.Identifiers;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
@@ -134,7 +135,7 @@ public final class PurchaseRules {
 
   /** The error a caller gets when the arbiter refuses to rank its ticket. */
   public static Failure rejectionFailure(
-      Rejection rejection, Ticket ticket, Optional<EventSpec> spec, String arbiterMessage) {
+      TicketRefusal rejection, Ticket ticket, Optional<EventSpec> spec, String arbiterMessage) {
     String context = "arbiter rejected request " + ticket.requestId() + " of event " + ticket.eventId() + ": "
         + arbiterMessage;
     return switch (rejection) {

@@ -51,14 +51,14 @@ public final class RegionBook {
   }
 
   /** What a retry of a known request_id gets: the answer, a join, or REQUEST_ID_REUSED. */
-  public Optional<PurchaseResult> known(BuyRequest req) {
+  public Optional<Admission> known(BuyRequest req) {
     Answer answer = decided.get(req.requestId());
     if (answer != null) {
-      return Optional.of(sameContent(answer.ticket(), req) ? new PurchaseResult.Decided(answer) : reused(req));
+      return Optional.of(sameContent(answer.ticket(), req) ? new Admission.Decided(answer) : reused(req));
     }
     Ticket ticket = pending.get(req.requestId());
     if (ticket != null) {
-      return Optional.of(sameContent(ticket, req) ? new PurchaseResult.Joined(ticket) : reused(req));
+      return Optional.of(sameContent(ticket, req) ? new Admission.Joined(ticket) : reused(req));
     }
     return Optional.empty();
   }
@@ -67,19 +67,19 @@ public final class RegionBook {
    * A purchase of a syntactically valid request for {@code spec}, stamped {@code stampMicros}
    * (strictly above every earlier ticket's stamp).
    */
-  public PurchaseResult purchase(BuyRequest req, EventSpec spec, long stampMicros) {
+  public Admission purchase(BuyRequest req, EventSpec spec, long stampMicros) {
     return purchase(req, spec, stampMicros, 0);
   }
 
   /** As above, the ticket carrying {@code errorBoundMicros} of stamp uncertainty. */
-  public PurchaseResult purchase(BuyRequest req, EventSpec spec, long stampMicros, long errorBoundMicros) {
+  public Admission purchase(BuyRequest req, EventSpec spec, long stampMicros, long errorBoundMicros) {
     if (!spec.eventId().equals(req.eventId())) {
       throw new IllegalArgumentException("spec of " + spec.eventId() + " for request of " + req.eventId());
     }
-    Optional<PurchaseResult> known = known(req);
+    Optional<Admission> known = known(req);
     if (known.isPresent()) return known.get();
     Optional<Failure> broken = PurchaseRules.checkEvent(spec, region, req, stampMicros);
-    if (broken.isPresent()) return new PurchaseResult.Failed(broken.get());
+    if (broken.isPresent()) return new Admission.Failed(broken.get());
     // Sold out or not, the purchase becomes a ticket: the arbiter answers one for a sold-out event
     // at its next batch, without waiting for the frontier, and records the loss (or, for a retry of
     // a purchase decided through another region, answers that decision), so a look-up anywhere,
@@ -89,11 +89,11 @@ public final class RegionBook {
         new Ticket(spec.eventId(), req.requestId(), req.userId(), req.quantity(), region, stampMicros, errorBoundMicros,
             req.slots(), req.bidMinor());
     if (pending.size() >= maxPending) {
-      return new PurchaseResult.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
+      return new Admission.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
           "region " + region + " already holds " + pending.size() + " pending purchases (max " + maxPending + ")"));
     }
     if (pendingPerUser.getOrDefault(userKey(ticket), 0) >= maxPendingPerUser) {
-      return new PurchaseResult.Failed(new Failure(ErrorReason.TOO_MANY_PENDING_FOR_USER, "user " + req.userId()
+      return new Admission.Failed(new Failure(ErrorReason.TOO_MANY_PENDING_FOR_USER, "user " + req.userId()
           + " already has " + maxPendingPerUser + " undecided purchases in event " + req.eventId()
           + "; wait for their decisions", Map.of("user_id", req.userId(), "event_id", req.eventId())));
     }
@@ -103,7 +103,7 @@ public final class RegionBook {
     lastTicketMicros = stampMicros;
     pending.put(req.requestId(), ticket);
     pendingPerUser.merge(userKey(ticket), 1, Integer::sum);
-    return new PurchaseResult.Ticketed(ticket);
+    return new Admission.Ticketed(ticket);
   }
 
   /**
@@ -123,7 +123,7 @@ public final class RegionBook {
       // the decoded copies, so each decision kept costs less heap and less copying per GC.
       Answer answer = new Answer.Ranked(decision.withTicket(ticket.sharingIdsWith(waiting)));
       decided.put(ticket.requestId(), answer);
-      return Optional.of(new Completion(ticket.requestId(), new PurchaseResult.Decided(answer)));
+      return Optional.of(new Completion(ticket.requestId(), new Admission.Decided(answer)));
     }
     if (waiting == null) decided.putIfAbsent(ticket.requestId(), new Answer.Ranked(decision));
     return Optional.empty();
@@ -142,7 +142,7 @@ public final class RegionBook {
   public Optional<Completion> rejected(String requestId, Failure failure) {
     Ticket removed = removePending(requestId);
     if (removed == null) return Optional.empty();
-    return Optional.of(new Completion(requestId, new PurchaseResult.Failed(failure)));
+    return Optional.of(new Completion(requestId, new Admission.Failed(failure)));
   }
 
   /** Every pending ticket in stamp order: what a new stream must resend first. */
@@ -189,8 +189,8 @@ public final class RegionBook {
         && ticket.bidMinor() == req.bidMinor();
   }
 
-  private PurchaseResult.Failed reused(BuyRequest req) {
-    return new PurchaseResult.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED,
+  private Admission.Failed reused(BuyRequest req) {
+    return new Admission.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED,
         "request_id " + req.requestId() + " was already used with another event, user, quantity, slots or bid"));
   }
 }

@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.SaleState;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
@@ -84,7 +85,7 @@ public final class RegionCore {
    * A Purchase call. Retries of a known request_id are answered first, so a retry still gets its
    * decision while the clock is flagged; new purchases need a known event and a trusted clock.
    */
-  public PurchaseResult purchase(BuyRequest req) {
+  public Admission purchase(BuyRequest req) {
     return purchase(req, clock.nowMicros());
   }
 
@@ -93,7 +94,7 @@ public final class RegionCore {
    * when the call came in: stamping it then, not when the loop gets to it, keeps queueing inside
    * this process out of the ranking.
    */
-  public PurchaseResult purchase(BuyRequest req, long arrivalMicros) {
+  public Admission purchase(BuyRequest req, long arrivalMicros) {
     return purchase(req, arrivalMicros, "");
   }
 
@@ -101,9 +102,9 @@ public final class RegionCore {
    * As above, from {@code clientAddress}: a new purchase (not a retry of a known request id) is
    * counted against its user's and its address's rate limits.
    */
-  public PurchaseResult purchase(BuyRequest req, long arrivalMicros, String clientAddress) {
+  public Admission purchase(BuyRequest req, long arrivalMicros, String clientAddress) {
     Optional<Failure> invalid = validate(req);
-    if (invalid.isPresent()) return new PurchaseResult.Failed(invalid.get());
+    if (invalid.isPresent()) return new Admission.Failed(invalid.get());
     return purchaseValidated(req, arrivalMicros, clientAddress);
   }
 
@@ -111,22 +112,22 @@ public final class RegionCore {
    * As {@link #purchase(BuyRequest, long, String)} for a request that already passed {@link
    * #validate} (the adapter checks it once, before the loop): each purchase is checked once.
    */
-  public PurchaseResult purchaseValidated(BuyRequest req, long arrivalMicros, String clientAddress) {
+  public Admission purchaseValidated(BuyRequest req, long arrivalMicros, String clientAddress) {
     assert validate(req).isEmpty() : "purchaseValidated with an invalid request: " + validate(req);
-    Optional<PurchaseResult> known = book.known(req);
+    Optional<Admission> known = book.known(req);
     if (known.isPresent()) return known.get();
     EventSpec spec = events.get(req.eventId());
     if (spec == null) {
-      return new PurchaseResult.Failed(Failure.of(ErrorReason.EVENT_NOT_FOUND, "no event " + req.eventId()));
+      return new Admission.Failed(Failure.of(ErrorReason.EVENT_NOT_FOUND, "no event " + req.eventId()));
     }
     if (awaitingWelcome.get(partitions.of(req.eventId()))) {
-      return new PurchaseResult.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE,
+      return new Admission.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE,
           "region " + region + " has not been welcomed by an arbiter yet; retry shortly"));
     }
     Optional<Failure> limited = limits.admit(req.userId(), clientAddress, arrivalMicros);
-    if (limited.isPresent()) return new PurchaseResult.Failed(limited.get());
+    if (limited.isPresent()) return new Admission.Failed(limited.get());
     if (clockEstimate.flagged()) {
-      return new PurchaseResult.Failed(Failure.of(ErrorReason.CLOCK_SKEW,
+      return new Admission.Failed(Failure.of(ErrorReason.CLOCK_SKEW,
           "region " + region + " clock is flagged by the arbiter: " + clockEstimate.verdictMessage()));
     }
     long stampMicros = clock.stampAt(arrivalMicros);
@@ -203,7 +204,7 @@ public final class RegionCore {
   }
 
   /** The arbiter refused a ticket; ignored unless it is still pending here for that event. */
-  public Optional<Completion> rejected(String eventId, String requestId, Rejection rejection, String message) {
+  public Optional<Completion> rejected(String eventId, String requestId, TicketRefusal rejection, String message) {
     Optional<Ticket> ticket = book.pendingTicket(requestId).filter(t -> t.eventId().equals(eventId));
     if (ticket.isEmpty()) return Optional.empty();
     Failure failure =

@@ -2,7 +2,7 @@ package flashsale.region.grpc;
 
 import flashsale.region.core.Completion;
 import flashsale.region.core.Failure;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ final class CallRegistry {
   /** Parks a call until its request is decided. */
   void await(String requestId, StreamObserver<PurchaseResponse> call) {
     if (closedWith != null) {
-      settle(call, new PurchaseResult.Failed(closedWith));
+      settle(call, new Admission.Failed(closedWith));
       return;
     }
     waiting.computeIfAbsent(requestId, k -> new ArrayList<>(1)).add(call);
@@ -55,7 +55,7 @@ final class CallRegistry {
     int failed = 0;
     for (List<StreamObserver<PurchaseResponse>> calls : waiting.values()) {
       for (StreamObserver<PurchaseResponse> call : calls) {
-        settle(call, new PurchaseResult.Failed(failure));
+        settle(call, new Admission.Failed(failure));
         failed++;
       }
     }
@@ -71,14 +71,14 @@ final class CallRegistry {
     return waiting.values().stream().mapToInt(List::size).sum();
   }
 
-  static void settle(StreamObserver<PurchaseResponse> call, PurchaseResult.Settled result) {
+  static void settle(StreamObserver<PurchaseResponse> call, Admission.Settled result) {
     try {
       switch (result) {
-        case PurchaseResult.Decided d -> {
+        case Admission.Decided d -> {
           call.onNext(PurchaseResponse.newBuilder().setDecision(RegionWire.toProto(d.answer())).build());
           call.onCompleted();
         }
-        case PurchaseResult.Failed f -> call.onError(RegionWire.status(f.failure()));
+        case Admission.Failed f -> call.onError(RegionWire.status(f.failure()));
       }
     } catch (RuntimeException e) {
       // The client cancelled in the meantime; nobody is left to tell.

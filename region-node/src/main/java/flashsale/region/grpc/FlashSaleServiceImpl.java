@@ -2,7 +2,7 @@ package flashsale.region.grpc;
 
 import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Failure;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.region.core.PurchaseRoute;
 import flashsale.region.core.PurchaseRules;
 import flashsale.region.core.RegionCore;
@@ -253,12 +253,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   private void sequence(BuyRequest buy, long arrivalMicros, String clientAddress, StreamObserver<PurchaseResponse> response) {
     switch (core.purchaseValidated(buy, arrivalMicros, clientAddress)) {
-      case PurchaseResult.Ticketed t -> {
+      case Admission.Ticketed t -> {
         calls.await(buy.requestId(), response);
         link.send(t.ticket());
       }
-      case PurchaseResult.Joined j -> calls.await(buy.requestId(), response);
-      case PurchaseResult.Settled s -> CallRegistry.settle(response, s);
+      case Admission.Joined j -> calls.await(buy.requestId(), response);
+      case Admission.Settled s -> CallRegistry.settle(response, s);
     }
   }
 

@@ -4,7 +4,7 @@ import flashsale.region.core.Answer;
 import flashsale.region.core.BuyRequest;
 import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
-import flashsale.region.core.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.region.core.PurchaseStanding;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Ticket;
@@ -56,11 +56,11 @@ public final class RegionWire {
   }
 
   /** A reason this build does not know is treated as "not open": the ticket is refused either way. */
-  public static Rejection fromProto(RejectionReason reason) {
+  public static TicketRefusal fromProto(RejectionReason reason) {
     return switch (reason) {
-      case REJECTION_REASON_REQUEST_ID_CONFLICT -> Rejection.REQUEST_ID_CONFLICT;
-      case REJECTION_REASON_CLOCK_SKEW -> Rejection.CLOCK_SKEW;
-      default -> Rejection.EVENT_NOT_OPEN;
+      case REJECTION_REASON_REQUEST_ID_CONFLICT -> TicketRefusal.REQUEST_ID_CONFLICT;
+      case REJECTION_REASON_CLOCK_SKEW -> TicketRefusal.CLOCK_SKEW;
+      default -> TicketRefusal.EVENT_NOT_OPEN;
     };
   }
 

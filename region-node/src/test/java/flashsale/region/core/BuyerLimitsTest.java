@@ -21,32 +21,32 @@ class BuyerLimitsTest {
     return core;
   }
 
-  private static Failure failureOf(PurchaseResult r) {
-    return assertInstanceOf(PurchaseResult.Failed.class, r).failure();
+  private static Failure failureOf(Admission r) {
+    return assertInstanceOf(Admission.Failed.class, r).failure();
   }
 
   @Test
   void aUserOverTheRateIsRateLimitedWithARetryDelayWhileOthersBuy() {
     RegionCore core = core(new BuyerLimits.Settings(10, 2, 0, 1, 100, 1000));
     long t = clock.instant().toEpochMilli() * 1000;
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "abuser", "a1", 1), t, "10.0.0.1"));
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "abuser", "a2", 1), t + 1, "10.0.0.1"));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "abuser", "a1", 1), t, "10.0.0.1"));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "abuser", "a2", 1), t + 1, "10.0.0.1"));
     Failure f = failureOf(core.purchase(buy("shoes", "abuser", "a3", 1), t + 2, "10.0.0.1"));
     assertEquals(ErrorReason.RATE_LIMITED, f.reason(), f.message());
     assertEquals("100", f.metadata().get(BuyerLimits.RETRY_DELAY_MS));
     assertEquals("user_id", f.metadata().get("limit"));
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "bob", "b1", 1), t + 3, "10.0.0.1"));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "bob", "b1", 1), t + 3, "10.0.0.1"));
   }
 
   @Test
   void aRetryOfAKnownRequestIdIsAnsweredWhateverTheRate() {
     RegionCore core = core(new BuyerLimits.Settings(1, 1, 0, 1, 100, 1000));
     long t = 1_500_000;
-    var ticketed = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), t, ""));
+    var ticketed = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), t, ""));
     assertEquals(ErrorReason.RATE_LIMITED, failureOf(core.purchase(buy("shoes", "alice", "r2", 1), t + 1, "")).reason());
-    assertInstanceOf(PurchaseResult.Joined.class, core.purchase(buy("shoes", "alice", "r1", 1), t + 2, ""));
+    assertInstanceOf(Admission.Joined.class, core.purchase(buy("shoes", "alice", "r1", 1), t + 2, ""));
     core.decisionsArrived(List.of(won(ticketed.ticket(), 1)));
-    assertInstanceOf(PurchaseResult.Decided.class, core.purchase(buy("shoes", "alice", "r1", 1), t + 3, ""));
+    assertInstanceOf(Admission.Decided.class, core.purchase(buy("shoes", "alice", "r1", 1), t + 3, ""));
   }
 
   @Test
@@ -58,7 +58,7 @@ class BuyerLimitsTest {
     Failure f = failureOf(core.purchase(buy("shoes", "u3", "r3", 1), t + 2, "10.0.0.9"));
     assertEquals(ErrorReason.RATE_LIMITED, f.reason());
     assertEquals("client_address", f.metadata().get("limit"));
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "u3", "r3", 1), t + 3, "10.0.0.10"));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "u3", "r3", 1), t + 3, "10.0.0.10"));
   }
 
   @Test
@@ -76,12 +76,12 @@ class BuyerLimitsTest {
   void aUserHoldsAtMostTheCapOfUndecidedPurchasesPerEventUntilOneIsDecided() {
     RegionCore core = core(new BuyerLimits.Settings(0, 1, 0, 1, 2, 1000));
     long t = 1_500_000;
-    var first = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), t, ""));
+    var first = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), t, ""));
     core.purchase(buy("shoes", "alice", "r2", 1), t + 1, "");
     Failure f = failureOf(core.purchase(buy("shoes", "alice", "r3", 1), t + 2, ""));
     assertEquals(ErrorReason.TOO_MANY_PENDING_FOR_USER, f.reason(), f.message());
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "bob", "b1", 1), t + 3, ""));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "bob", "b1", 1), t + 3, ""));
     core.decisionsArrived(List.of(won(first.ticket(), 1)));
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r3", 1), t + 4, ""));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r3", 1), t + 4, ""));
   }
 }

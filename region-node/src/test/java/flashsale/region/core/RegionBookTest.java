@@ -24,16 +24,16 @@ class RegionBookTest {
   private final RegionBook book = new RegionBook(REGION, 100, 1000);
   private long stamp = 1_500_000;
 
-  private PurchaseResult buyShoes(String user, String requestId, int quantity) {
+  private Admission buyShoes(String user, String requestId, int quantity) {
     return book.purchase(buy("shoes", user, requestId, quantity), shoes, stamp++);
   }
 
   private Ticket ticketed(String user, String requestId) {
-    return assertInstanceOf(PurchaseResult.Ticketed.class, buyShoes(user, requestId, 1)).ticket();
+    return assertInstanceOf(Admission.Ticketed.class, buyShoes(user, requestId, 1)).ticket();
   }
 
-  private static ErrorReason reasonOf(PurchaseResult r) {
-    return assertInstanceOf(PurchaseResult.Failed.class, r).failure().reason();
+  private static ErrorReason reasonOf(Admission r) {
+    return assertInstanceOf(Admission.Failed.class, r).failure().reason();
   }
 
   @Test
@@ -46,7 +46,7 @@ class RegionBookTest {
   @Test
   void sameRequestIdWithSameContentJoinsThePendingPurchase() {
     Ticket t = ticketed("alice", "r1");
-    assertEquals(new PurchaseResult.Joined(t), buyShoes("alice", "r1", 1));
+    assertEquals(new Admission.Joined(t), buyShoes("alice", "r1", 1));
     assertEquals(1, book.pendingCount(), "a retry never creates a second ticket");
   }
 
@@ -64,8 +64,8 @@ class RegionBookTest {
     Ticket t = ticketed("alice", "r1");
     var done = book.decided(won(t, 1)).orElseThrow();
     var answer = new Answer.Ranked(won(t, 1));
-    assertEquals(new Completion("r1", new PurchaseResult.Decided(answer)), done);
-    assertEquals(new PurchaseResult.Decided(answer), buyShoes("alice", "r1", 1));
+    assertEquals(new Completion("r1", new Admission.Decided(answer)), done);
+    assertEquals(new Admission.Decided(answer), buyShoes("alice", "r1", 1));
     assertEquals(ErrorReason.REQUEST_ID_REUSED, reasonOf(buyShoes("alice", "r1", 2)));
     assertTrue(book.undecidedTickets().isEmpty());
   }
@@ -77,7 +77,7 @@ class RegionBookTest {
    */
   @Test
   void aRememberedDecisionSharesThePendingTicketsIds() {
-    Ticket pending = assertInstanceOf(PurchaseResult.Ticketed.class,
+    Ticket pending = assertInstanceOf(Admission.Ticketed.class,
         book.purchase(buy(new String("shoes"), "alice", "r1", 1), shoes, stamp++)).ticket();
     Ticket decoded = new Ticket(new String("shoes"), new String("r1"), new String("alice"), 1, new String(REGION),
         pending.stampMicros(), pending.errorBoundMicros());
@@ -105,22 +105,22 @@ class RegionBookTest {
   void afterSoldOutANewRequestIsStillTicketedSoTheArbiterRecordsItsAnswer() {
     Ticket pending = ticketed("alice", "r1");
     book.soldOut("shoes", pending.stampMicros());
-    Ticket fresh = assertInstanceOf(PurchaseResult.Ticketed.class, buyShoes("dave", "r9", 1)).ticket();
+    Ticket fresh = assertInstanceOf(Admission.Ticketed.class, buyShoes("dave", "r9", 1)).ticket();
     assertEquals(List.of(pending, fresh), book.undecidedTickets(), "the arbiter answers and records it");
 
     Decision lost = new Decision(fresh, Outcome.LOST, LossReason.SOLD_OUT, 4, 1_600_000, false);
     assertTrue(book.decided(lost).isPresent());
-    assertEquals(new PurchaseResult.Decided(new Answer.Ranked(lost)), buyShoes("dave", "r9", 1),
+    assertEquals(new Admission.Decided(new Answer.Ranked(lost)), buyShoes("dave", "r9", 1),
         "a retry gets the recorded loss");
   }
 
   @Test
   void soldOutOfOneEventLeavesOtherEventsAlone() {
     EventSpec hats = open("hats");
-    var hat = assertInstanceOf(PurchaseResult.Ticketed.class,
+    var hat = assertInstanceOf(Admission.Ticketed.class,
         book.purchase(buy("hats", "alice", "h1", 1), hats, stamp++)).ticket();
     book.soldOut("shoes", 0);
-    assertInstanceOf(PurchaseResult.Ticketed.class, book.purchase(buy("hats", "bob", "h2", 1), hats, stamp++));
+    assertInstanceOf(Admission.Ticketed.class, book.purchase(buy("hats", "bob", "h2", 1), hats, stamp++));
     assertEquals(hat, book.undecidedTickets().get(0));
   }
 
@@ -136,19 +136,19 @@ class RegionBookTest {
   @Test
   void refusesMoreThanMaxPendingAndAcceptsAgainOnceOneIsDecided() {
     RegionBook small = new RegionBook(REGION, 2, 10);
-    Ticket first = assertInstanceOf(PurchaseResult.Ticketed.class,
+    Ticket first = assertInstanceOf(Admission.Ticketed.class,
         small.purchase(buy("shoes", "u1", "q1", 1), shoes, 1_500_001)).ticket();
     small.purchase(buy("shoes", "u2", "q2", 1), shoes, 1_500_002);
     assertEquals(ErrorReason.TOO_MANY_PENDING, reasonOf(small.purchase(buy("shoes", "u3", "q3", 1), shoes, 1_500_003)));
     small.decided(won(first, 1));
-    assertInstanceOf(PurchaseResult.Ticketed.class, small.purchase(buy("shoes", "u3", "q3", 1), shoes, 1_500_004));
+    assertInstanceOf(Admission.Ticketed.class, small.purchase(buy("shoes", "u3", "q3", 1), shoes, 1_500_004));
   }
 
   @Test
   void remembersOnlyTheMostRecentDecisions() {
     RegionBook small = new RegionBook(REGION, 10, 2);
     for (int i = 1; i <= 3; i++) {
-      Ticket t = assertInstanceOf(PurchaseResult.Ticketed.class,
+      Ticket t = assertInstanceOf(Admission.Ticketed.class,
           small.purchase(buy("shoes", "u" + i, "q" + i, 1), shoes, 1_500_000 + i)).ticket();
       small.decided(won(t, i));
     }
@@ -161,9 +161,9 @@ class RegionBookTest {
   void rejectionEndsThePendingPurchaseSoARetryTicketsAgain() {
     ticketed("alice", "r1");
     var failure = Failure.of(ErrorReason.CLOCK_SKEW, "skewed");
-    assertEquals(new Completion("r1", new PurchaseResult.Failed(failure)), book.rejected("r1", failure).orElseThrow());
+    assertEquals(new Completion("r1", new Admission.Failed(failure)), book.rejected("r1", failure).orElseThrow());
     assertTrue(book.rejected("r1", failure).isEmpty());
-    assertInstanceOf(PurchaseResult.Ticketed.class, buyShoes("alice", "r1", 1));
+    assertInstanceOf(Admission.Ticketed.class, buyShoes("alice", "r1", 1));
   }
 
   @Test

@@ -32,7 +32,7 @@ class RegionCoreStampTest {
     clock.advance(3_000);                 // the call waits for the loop during a burst
     long watermark = core.nextStamp();    // a heartbeat tick meanwhile
     assertTrue(watermark < readAt, "watermark " + watermark + " passed the unstamped read " + readAt);
-    Ticket t = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), readAt))
+    Ticket t = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), readAt))
         .ticket();
     assertEquals(readAt, t.stampMicros(), "stamped at its read, not when the loop got to it");
     assertEquals(100 + 500, t.errorBoundMicros());
@@ -46,7 +46,7 @@ class RegionCoreStampTest {
     long readAt = core.arrivalMicros();   // nobody told the core of this read (e.g. an event look-up first)
     clock.advance(3_000);
     core.nextStamp();                     // so a heartbeat got ahead of it
-    Ticket t = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), readAt))
+    Ticket t = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1), readAt))
         .ticket();
     assertTrue(t.stampMicros() > readAt);
     assertTrue(t.stampMicros() - t.errorBoundMicros() <= readAt,
@@ -59,15 +59,15 @@ class RegionCoreStampTest {
     RegionCore core = new RegionCore(Specs.REGION, 100, 1000, clock, new StampUncertainty(100, 500, 0));
     core.eventAnnounced(open("shoes"));
     core.awaitWelcome();
-    var refused = assertInstanceOf(PurchaseResult.Failed.class, core.purchase(buy("shoes", "alice", "r1", 1)));
+    var refused = assertInstanceOf(Admission.Failed.class, core.purchase(buy("shoes", "alice", "r1", 1)));
     assertEquals(ErrorReason.ARBITER_UNAVAILABLE, refused.failure().reason(), "retryable: no arbiter ranks it yet");
 
     core.welcomed(1_502_000); // the arbiter released a ticket stamped 2 ms ahead of this node's clock
-    Ticket t = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
+    Ticket t = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
     assertEquals(1_502_001, t.stampMicros(), "stamped just above the floor, so it is not behind the order");
     assertTrue(core.nextStamp() > t.stampMicros());
     clock.advance(5_000);
-    Ticket later = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "bob", "r2", 1))).ticket();
+    Ticket later = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "bob", "r2", 1))).ticket();
     assertEquals(1_505_000, later.stampMicros(), "once its clock passes the floor, the clock stamps again");
 
     core.welcomed(0); // a later welcome with no floor (nothing released) changes nothing

@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.TicketRefusal;
 import flashsale.sale.SaleState;
 import static flashsale.region.core.Specs.END;
 import static flashsale.region.core.Specs.REGION;
@@ -28,8 +29,8 @@ class RegionCoreTest {
     core.eventAnnounced(open("shoes"));
   }
 
-  private static Failure failureOf(PurchaseResult r) {
-    return assertInstanceOf(PurchaseResult.Failed.class, r).failure();
+  private static Failure failureOf(Admission r) {
+    return assertInstanceOf(Admission.Failed.class, r).failure();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -51,7 +52,7 @@ class RegionCoreTest {
 
   @Test
   void idsAtTheirLengthLimitsPassAndOneMoreCharacterFails() {
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "u".repeat(64), "r".repeat(128), 1)));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "u".repeat(64), "r".repeat(128), 1)));
     assertEquals(Map.of("field", "user_id"), failureOf(core.purchase(buy("shoes", "u".repeat(65), "x", 1))).metadata());
     assertEquals(Map.of("field", "request_id"),
         failureOf(core.purchase(buy("shoes", "bob", "r".repeat(129), 1))).metadata());
@@ -67,7 +68,7 @@ class RegionCoreTest {
     clock.set(START - 1);
     assertEquals(ErrorReason.EVENT_NOT_STARTED, failureOf(core.purchase(buy("shoes", "alice", "r1", 1))).reason());
     clock.set(START);
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r2", 1)));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r2", 1)));
     clock.set(END);
     assertEquals(ErrorReason.EVENT_ENDED, failureOf(core.purchase(buy("shoes", "alice", "r3", 1))).reason());
   }
@@ -82,22 +83,22 @@ class RegionCoreTest {
 
   @Test
   void flaggedClockRefusesNewPurchasesButStillAnswersRetries() {
-    var t = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
+    var t = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
     core.decisionsArrived(java.util.List.of(won(t, 1)));
     core.clockVerdict(true, "offset 80 ms > 10 ms");
     Failure f = failureOf(core.purchase(buy("shoes", "bob", "r2", 1)));
     assertEquals(ErrorReason.CLOCK_SKEW, f.reason());
     assertTrue(f.message().contains("offset 80 ms"), f.message());
-    assertInstanceOf(PurchaseResult.Decided.class, core.purchase(buy("shoes", "alice", "r1", 1)));
+    assertInstanceOf(Admission.Decided.class, core.purchase(buy("shoes", "alice", "r1", 1)));
     core.clockVerdict(false, "ok");
-    assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "bob", "r2", 1)));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "bob", "r2", 1)));
   }
 
   @Test
   void watermarkStampsSitBetweenTicketStamps() {
-    var a = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
+    var a = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
     long watermark = core.nextStamp();
-    var b = assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", "bob", "r2", 1))).ticket();
+    var b = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "bob", "r2", 1))).ticket();
     assertTrue(a.stampMicros() < watermark && watermark < b.stampMicros(), a + " " + watermark + " " + b);
   }
 
@@ -106,17 +107,17 @@ class RegionCoreTest {
     Ticket t1 = ticket("alice", "r1");
     Ticket t2 = ticket("bob", "r2");
     Ticket t3 = ticket("carol", "r3");
-    assertEquals(ErrorReason.REQUEST_ID_REUSED, rejectedWith("r1", Rejection.REQUEST_ID_CONFLICT));
-    assertEquals(ErrorReason.CLOCK_SKEW, rejectedWith("r2", Rejection.CLOCK_SKEW));
-    assertEquals(ErrorReason.EVENT_NOT_STARTED, rejectedWith("r3", Rejection.EVENT_NOT_OPEN));
-    assertTrue(core.rejected("shoes", "r1", Rejection.CLOCK_SKEW, "again").isEmpty(), "already ended");
+    assertEquals(ErrorReason.REQUEST_ID_REUSED, rejectedWith("r1", TicketRefusal.REQUEST_ID_CONFLICT));
+    assertEquals(ErrorReason.CLOCK_SKEW, rejectedWith("r2", TicketRefusal.CLOCK_SKEW));
+    assertEquals(ErrorReason.EVENT_NOT_STARTED, rejectedWith("r3", TicketRefusal.EVENT_NOT_OPEN));
+    assertTrue(core.rejected("shoes", "r1", TicketRefusal.CLOCK_SKEW, "again").isEmpty(), "already ended");
     assertTrue(core.undecidedTickets().isEmpty(), t1 + " " + t2 + " " + t3);
   }
 
   @Test
   void eventNotOpenRejectionSaysWhichSideOfTheWindowWhenTheStampShows() {
     Ticket late = new Ticket("shoes", "r9", "zed", 1, REGION, END + 5);
-    Failure f = PurchaseRules.rejectionFailure(Rejection.EVENT_NOT_OPEN, late,
+    Failure f = PurchaseRules.rejectionFailure(TicketRefusal.EVENT_NOT_OPEN, late,
         java.util.Optional.of(open("shoes")), "closed");
     assertEquals(ErrorReason.EVENT_ENDED, f.reason());
     assertTrue(f.message().contains("closed"), f.message());
@@ -139,11 +140,11 @@ class RegionCoreTest {
   }
 
   private Ticket ticket(String user, String requestId) {
-    return assertInstanceOf(PurchaseResult.Ticketed.class, core.purchase(buy("shoes", user, requestId, 1))).ticket();
+    return assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", user, requestId, 1))).ticket();
   }
 
-  private ErrorReason rejectedWith(String requestId, Rejection rejection) {
+  private ErrorReason rejectedWith(String requestId, TicketRefusal rejection) {
     Completion c = core.rejected("shoes", requestId, rejection, "test").orElseThrow();
-    return assertInstanceOf(PurchaseResult.Failed.class, c.result()).failure().reason();
+    return assertInstanceOf(Admission.Failed.class, c.result()).failure().reason();
   }
 }

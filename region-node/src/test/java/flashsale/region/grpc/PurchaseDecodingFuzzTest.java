@@ -7,7 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.InvalidProtocolBufferException;
 import flashsale.net.MalformedRequests;
 import flashsale.region.core.BuyerLimits;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.region.core.RegionCore;
 import flashsale.region.core.StampUncertainty;
 import flashsale.sale.EventSpec;
@@ -57,8 +57,8 @@ class PurchaseDecodingFuzzTest {
     }
     // Twice: the second is a retry of the same request id, which must get an answer too.
     for (int attempt = 0; attempt < 2; attempt++) {
-      PurchaseResult result = core.purchase(RegionWire.buyRequest(request), NOW_MICROS + attempt, "10.0.0.1");
-      if (result instanceof PurchaseResult.Failed failed) {
+      Admission result = core.purchase(RegionWire.buyRequest(request), NOW_MICROS + attempt, "10.0.0.1");
+      if (result instanceof Admission.Failed failed) {
         assertTrue(BUYER_REASONS.contains(failed.failure().reason()), failed.failure().toString());
         assertNotNull(RegionWire.status(failed.failure()));
       }

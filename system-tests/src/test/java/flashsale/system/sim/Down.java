@@ -1,5 +1,6 @@
 package flashsale.system.sim;
 
+import flashsale.sale.TicketRefusal;
 import flashsale.arbiter.core.Effect;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
@@ -18,7 +19,7 @@ sealed interface Down {
 
   record SoldOut(String eventId, long soldOutMicros) implements Down {}
 
-  record Rejected(String eventId, String requestId, Effect.Rejection reason, String message) implements Down {}
+  record Rejected(String eventId, String requestId, TicketRefusal reason, String message) implements Down {}
 
   record Verdict(boolean flagged, String message) implements Down {}
 

@@ -1,9 +1,10 @@
 package flashsale.system.sim;
 
+import flashsale.sale.TicketRefusal;
 import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.EventStatus;
 import flashsale.region.core.Answer;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -212,7 +213,7 @@ final class SimOracle {
         count("sold-out broadcasts");
       }
       case Effect.RejectTicket r -> {
-        if (r.reason() != Effect.Rejection.CLOCK_SKEW || !badClockRegions.contains(r.region())) {
+        if (r.reason() != TicketRefusal.CLOCK_SKEW || !badClockRegions.contains(r.region())) {
           throw new AssertionError(arbiter.name + " refused a ticket of a well-behaved region: " + r);
         }
         count("tickets refused for a bad clock");
@@ -251,16 +252,16 @@ final class SimOracle {
   }
 
   /** A buyer's call ended; true if it got a decision (other answers are errors it may retry). */
-  boolean answered(String region, String eventId, String requestId, PurchaseResult.Settled result) {
+  boolean answered(String region, String eventId, String requestId, Admission.Settled result) {
     switch (result) {
-      case PurchaseResult.Decided(Answer.Ranked(Decision d)) -> {
+      case Admission.Decided(Answer.Ranked(Decision d)) -> {
         if (!d.eventId().equals(eventId) || !d.requestId().equals(requestId)) throw new AssertionError("wrong answer " + d);
         requireStored(d, "buyer at " + region + " told");
         Decision first = answered.putIfAbsent(key(eventId, requestId), d);
         if (first != null && !first.equals(d)) throw new AssertionError("two answers: " + first + " then " + d);
         return true;
       }
-      case PurchaseResult.Failed f -> {
+      case Admission.Failed f -> {
         switch (f.failure().reason()) {
           case SHUTTING_DOWN, ARBITER_UNAVAILABLE, EVENT_NOT_FOUND -> count("purchases failed on a down region");
           case EVENT_ENDED -> {

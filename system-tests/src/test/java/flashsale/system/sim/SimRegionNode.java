@@ -4,10 +4,10 @@ import flashsale.region.core.ArbiterStream;
 import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Completion;
 import flashsale.region.core.Failure;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.region.core.PurchaseRoute;
 import flashsale.region.core.RegionCore;
-import flashsale.region.core.Rejection;
+import flashsale.sale.TicketRefusal;
 import flashsale.region.core.StampUncertainty;
 import flashsale.sale.EventSpec;
 import flashsale.sale.ErrorReason;
@@ -32,7 +32,7 @@ final class SimRegionNode {
   private static final java.util.Set<flashsale.sale.SaleMode> SOLD_HERE = java.util.Set.of(flashsale.sale.SaleMode.SHARDED);
 
   /** A buyer's open call, answered once. */
-  interface Call extends Consumer<PurchaseResult.Settled> {}
+  interface Call extends Consumer<Admission.Settled> {}
 
   /** The node's stream source key ({@link flashsale.sale.StreamSource}): the region, or region/node. */
   final String name;
@@ -80,7 +80,7 @@ final class SimRegionNode {
     loop.crash();
     net.breakStreams(name, "region " + name + " died");
     Failure gone = Failure.of(ErrorReason.SHUTTING_DOWN, "region " + name + " died");
-    waiting.values().forEach(calls -> calls.forEach(c -> c.accept(new PurchaseResult.Failed(gone))));
+    waiting.values().forEach(calls -> calls.forEach(c -> c.accept(new Admission.Failed(gone))));
     waiting.clear();
     seller.crashed(gone);
   }
@@ -119,7 +119,7 @@ final class SimRegionNode {
   /** A Purchase call arrives; {@code call} gets the answer (at once, or when the decision comes). */
   void purchase(BuyRequest buy, Call call) {
     if (!loop.up()) {
-      call.accept(new PurchaseResult.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "region " + name + " is down")));
+      call.accept(new Admission.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "region " + name + " is down")));
       return;
     }
     long arrivalMicros = core.arrivalMicros(); // read off the socket, before the loop takes it up
@@ -129,10 +129,10 @@ final class SimRegionNode {
         arbiters.get(link.channelIndex()).lookup(buy.eventId()).ifPresent(core::eventAnnounced);
       }
       switch (core.route(buy, arrivalMicros, SOLD_HERE)) { // as FlashSaleServiceImpl.admit routes it
-        case PurchaseRoute.Refused r -> call.accept(new PurchaseResult.Failed(r.failure()));
+        case PurchaseRoute.Refused r -> call.accept(new Admission.Failed(r.failure()));
         case PurchaseRoute.ToSeller s -> {
           Optional<Failure> invalid = core.validate(buy);
-          if (invalid.isPresent()) call.accept(new PurchaseResult.Failed(invalid.get()));
+          if (invalid.isPresent()) call.accept(new Admission.Failed(invalid.get()));
           else seller.purchase(s.spec(), buy, s.stampMicros(), call);
         }
         case PurchaseRoute.ToSequencer q -> sequence(buy, arrivalMicros, call);
@@ -142,12 +142,12 @@ final class SimRegionNode {
 
   private void sequence(BuyRequest buy, long arrivalMicros, Call call) {
     switch (core.purchase(buy, arrivalMicros)) {
-      case PurchaseResult.Ticketed t -> {
+      case Admission.Ticketed t -> {
         waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
         link.send(t.ticket());
       }
-      case PurchaseResult.Joined j -> waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
-      case PurchaseResult.Settled s -> call.accept(s);
+      case Admission.Joined j -> waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
+      case Admission.Settled s -> call.accept(s);
     }
   }
 
@@ -162,7 +162,7 @@ final class SimRegionNode {
       case Down.Decisions d -> core.decisionsArrived(d.decisions()).forEach(this::complete);
       case Down.Announcement a -> core.eventAnnounced(a.spec());
       case Down.SoldOut s -> core.soldOut(s.eventId(), s.soldOutMicros());
-      case Down.Rejected r -> core.rejected(r.eventId(), r.requestId(), Rejection.valueOf(r.reason().name()), r.message())
+      case Down.Rejected r -> core.rejected(r.eventId(), r.requestId(), TicketRefusal.valueOf(r.reason().name()), r.message())
           .ifPresent(this::complete);
       case Down.Verdict v -> core.clockVerdict(v.flagged(), v.message());
       case Down.Welcome w -> throw new IllegalStateException("the link handles welcomes");

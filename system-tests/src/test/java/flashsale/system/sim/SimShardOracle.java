@@ -2,7 +2,7 @@ package flashsale.system.sim;
 
 import flashsale.region.core.Answer;
 import flashsale.region.core.BuyRequest;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
@@ -172,18 +172,18 @@ final class SimShardOracle {
   }
 
   /** A buyer's call at {@code node} ended; true if it got a decision (other answers are errors it retries). */
-  boolean answered(SimRegionNode node, EventSpec spec, BuyRequest request, PurchaseResult.Settled result) {
+  boolean answered(SimRegionNode node, EventSpec spec, BuyRequest request, Admission.Settled result) {
     String requestId = request.requestId();
     String key = key(spec.eventId(), requestId);
     switch (result) {
-      case PurchaseResult.Decided(Answer.Ranked(Decision d)) -> {
+      case Admission.Decided(Answer.Ranked(Decision d)) -> {
         if (!d.equals(decided.get(key))) throw new AssertionError("buyer at " + node.name + " told " + d + " but "
             + "the shards hold " + decided.get(key));
         Decision first = answered.putIfAbsent(key, d);
         if (first != null) count("sharded purchases answered again alike");
         return true;
       }
-      case PurchaseResult.Failed f -> {
+      case Admission.Failed f -> {
         switch (f.failure().reason()) {
           case STOCK_IN_TRANSIT -> count("shard holds run out (STOCK_IN_TRANSIT)");
           case STORE_UNAVAILABLE -> count("sharded purchases failed on the store");

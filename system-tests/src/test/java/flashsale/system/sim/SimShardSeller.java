@@ -4,7 +4,7 @@ import flashsale.loop.LoopScheduler;
 import flashsale.region.core.Answer;
 import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Failure;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.region.core.PurchaseRules;
 import flashsale.sale.ErrorReason;
 import flashsale.sale.EventSpec;
@@ -53,13 +53,13 @@ final class SimShardSeller {
   void purchase(EventSpec spec, BuyRequest buy, long stampMicros, SimRegionNode.Call call) {
     Optional<Failure> broken = PurchaseRules.checkSaleRules(spec, node.region, buy, stampMicros);
     if (broken.isPresent()) {
-      call.accept(new PurchaseResult.Failed(broken.get()));
+      call.accept(new Admission.Failed(broken.get()));
       return;
     }
     Ticket ticket = new Ticket(buy.eventId(), buy.requestId(), buy.userId(), buy.quantity(), node.region, stampMicros);
     String home = ShardHome.of(ticket.userId(), spec.regions());
     if (!home.equals(node.region)) {
-      call.accept(new PurchaseResult.Failed(new Failure(ErrorReason.HOME_REGION_ELSEWHERE, "user " + ticket.userId()
+      call.accept(new Admission.Failed(new Failure(ErrorReason.HOME_REGION_ELSEWHERE, "user " + ticket.userId()
           + " buys event " + spec.eventId() + " in home region " + home + ", not " + node.region, Map.of("home_region", home))));
       return;
     }
@@ -87,7 +87,7 @@ final class SimShardSeller {
 
   /** The process died: every open call fails (its buyer retries). */
   void crashed(Failure failure) {
-    List.copyOf(open).forEach(c -> answer(c, new PurchaseResult.Failed(failure)));
+    List.copyOf(open).forEach(c -> answer(c, new Admission.Failed(failure)));
     shards.oracle.crashed(node.name);
   }
 
@@ -97,7 +97,7 @@ final class SimShardSeller {
       switch (step) {
         case Step.Buy<SimRegionNode.Call> buy -> buy(queue, buy);
         case Step.Report<SimRegionNode.Call> report -> report(queue, report);
-        case Step.Expire<SimRegionNode.Call> expire -> answer(expire.handle(), new PurchaseResult.Failed(Failure.of(
+        case Step.Expire<SimRegionNode.Call> expire -> answer(expire.handle(), new Admission.Failed(Failure.of(
             ErrorReason.STOCK_IN_TRANSIT, "no stock reached region " + node.region + " for event "
                 + queue.spec().eventId() + " within " + shards.holdMs + " ms; retry with the same request_id")));
       }
@@ -115,7 +115,7 @@ final class SimShardSeller {
       if (reply.isEmpty()) {
         answer = new ShardAnswer.Failed();
         if (buy.failureAnswersBuyer()) {
-          answer(buy.handle(), new PurchaseResult.Failed(Failure.of(ErrorReason.STORE_UNAVAILABLE,
+          answer(buy.handle(), new Admission.Failed(Failure.of(ErrorReason.STORE_UNAVAILABLE,
               "shard store of region " + node.region + " did not answer; retry with the same request_id")));
         }
       } else if (reply.get() instanceof BuyReply.Decided d) {
@@ -133,14 +133,14 @@ final class SimShardSeller {
   /** As {@code Replies.decided}: a retry whose stored purchase differs is a reused request id. */
   private void decided(SimRegionNode.Call call, Ticket asked, BuyReply.Decided reply) {
     if (reply.retry() && !reply.decision().ticket().samePurchaseAs(asked)) {
-      answer(call, new PurchaseResult.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id "
+      answer(call, new Admission.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id "
           + asked.requestId() + " was already used with another event, user or quantity")));
       return;
     }
-    answer(call, new PurchaseResult.Decided(new Answer.Ranked(reply.decision())));
+    answer(call, new Admission.Decided(new Answer.Ranked(reply.decision())));
   }
 
-  private void answer(SimRegionNode.Call call, PurchaseResult.Settled result) {
+  private void answer(SimRegionNode.Call call, Admission.Settled result) {
     open.remove(call);
     call.accept(result);
   }

@@ -5,7 +5,7 @@ import flashsale.orders.OrderTerms;
 import flashsale.region.core.Answer;
 import flashsale.region.core.ArbiterStream;
 import flashsale.region.core.BuyRequest;
-import flashsale.region.core.PurchaseResult;
+import flashsale.region.core.Admission;
 import flashsale.sale.Decision;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
@@ -179,11 +179,11 @@ final class WholeSystemSimulation {
       if (decided) {
         undecided.remove(key);
         answeredBefore.add(key);
-        if (result instanceof PurchaseResult.Decided(Answer.Ranked(Decision d))) payments.decided(spec, d);
+        if (result instanceof Admission.Decided(Answer.Ranked(Decision d))) payments.decided(spec, d);
         return;
       }
-      undecided.put(key, "refused at " + region.name + ": " + ((PurchaseResult.Failed) result).failure().reason());
-      String home = ((PurchaseResult.Failed) result).failure().metadata().get("home_region");
+      undecided.put(key, "refused at " + region.name + ": " + ((Admission.Failed) result).failure().reason());
+      String home = ((Admission.Failed) result).failure().metadata().get("home_region");
       SimRegionNode next = region(home != null ? home : spec.regions().get(random.nextInt(spec.regions().size())), random);
       scheduler.after(2_000 + random.nextLong(10_000), () -> send(next, spec, request));
     });
