@@ -13,7 +13,7 @@ import flashsale.shard.EventAccount;
 import flashsale.shard.ShardBackend;
 import flashsale.shard.ShardDemand;
 import flashsale.shard.ShardSnapshot;
-import flashsale.store.modes.BuyReply;
+import flashsale.store.BuyReply;
 import flashsale.store.modes.RedisPoolStore;
 import flashsale.store.testing.RedisServer;
 import java.time.Clock;

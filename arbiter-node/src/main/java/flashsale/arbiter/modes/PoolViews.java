@@ -4,7 +4,7 @@ import flashsale.arbiter.shard.ShardCoordinator;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
-import flashsale.store.modes.PoolCounters;
+import flashsale.store.PoolCounters;
 import flashsale.store.modes.PoolReader;
 import flashsale.store.modes.RedisPoolStore;
 import java.util.List;

@@ -2,7 +2,7 @@ package flashsale.region.modes;
 
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
-import flashsale.store.modes.BuyReply;
+import flashsale.store.BuyReply;
 import flashsale.store.modes.RedisPoolStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;

@@ -1,5 +1,5 @@
 /**
  * The single-process stores: {@link flashsale.store.ArbiterStore}, the order store and the
- * SHARDED {@link flashsale.store.modes.ShardStore}, each plain objects behind one lock.
+ * SHARDED {@link flashsale.store.ShardStore}, each plain objects behind one lock.
  */
 package flashsale.store.memory;

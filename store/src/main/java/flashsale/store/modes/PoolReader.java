@@ -4,6 +4,7 @@ import static flashsale.store.modes.RedisPoolStore.bytes;
 import static flashsale.store.modes.RedisPoolStore.text;
 
 import flashsale.sale.Decision;
+import flashsale.store.PoolCounters;
 import io.lettuce.core.ScriptOutputType;
 import java.util.ArrayList;
 import java.util.List;

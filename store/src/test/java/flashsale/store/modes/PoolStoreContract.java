@@ -7,6 +7,8 @@ import flashsale.sale.EventSpec;
 import flashsale.sale.LossReason;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
+import flashsale.store.BuyReply;
+import flashsale.store.PoolCounters;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
