@@ -5,7 +5,6 @@ import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.store.PoolCounters;
-import flashsale.store.modes.PoolReader;
 import flashsale.store.modes.RedisPoolStore;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +44,7 @@ public final class PoolViews implements AutoCloseable {
   /** The event's counters from its pools; call only when not {@link #unreadable}. */
   public CompletableFuture<PoolCounters> counters(EventSpec spec) {
     requireReadable(spec);
-    return spec.mode() == SaleMode.CENTRAL ? central().counters(spec.eventId(), spec.stock()) : shards.counters(spec);
+    return spec.mode() == SaleMode.CENTRAL ? centralStore.centralCounters(spec.eventId(), spec.stock()) : shards.counters(spec);
   }
 
   /**
@@ -64,11 +63,7 @@ public final class PoolViews implements AutoCloseable {
   /** A page of the central pool's log, in the order of arrival there; call only when not {@link #unlistable}. */
   public CompletableFuture<List<Decision>> listDecisions(EventSpec spec, long afterRank, int limit) {
     if (unlistable(spec).isPresent()) throw new IllegalStateException(unlistable(spec).get());
-    return central().listDecisions(spec.eventId(), afterRank, limit);
-  }
-
-  private PoolReader central() {
-    return centralStore.central();
+    return centralStore.listCentralDecisions(spec.eventId(), afterRank, limit);
   }
 
   private void requireReadable(EventSpec spec) {

@@ -32,7 +32,7 @@ final class CentralSeller implements AutoCloseable {
 
   /** Any region may look a CENTRAL purchase up: they all share the one pool. */
   void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
-    Lookups.answer(call, store.central().findDecision(spec.eventId(), requestId), "central store", spec.eventId(),
+    Lookups.answer(call, store.findCentralDecision(spec.eventId(), requestId), "central store", spec.eventId(),
         requestId, "at the central store");
   }
 
