@@ -5,7 +5,7 @@ import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.store.PoolCounters;
-import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.PoolStore;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -17,12 +17,12 @@ import java.util.concurrent.CompletableFuture;
  * numbers.
  */
 public final class PoolViews implements AutoCloseable {
-  private final RedisPoolStore centralStore; // null: this node cannot see the central pool
+  private final PoolStore centralStore; // null: this node cannot see the central pool
   private final ShardCoordinator shards;
 
-  /** @param centralRedisUri the central pool's Redis, or null when this node has none */
-  public PoolViews(String centralRedisUri, ShardCoordinator shards) {
-    this.centralStore = centralRedisUri == null ? null : new RedisPoolStore(centralRedisUri);
+  /** @param centralStore the central pool's store, closed with these views; null when this node has none */
+  public PoolViews(PoolStore centralStore, ShardCoordinator shards) {
+    this.centralStore = centralStore;
     this.shards = shards;
   }
 

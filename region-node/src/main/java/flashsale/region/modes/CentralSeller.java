@@ -3,7 +3,7 @@ package flashsale.region.modes;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
 import flashsale.store.BuyReply;
-import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.PoolStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.stub.StreamObserver;
@@ -14,10 +14,11 @@ import io.grpc.stub.StreamObserver;
  * oversold) but biased: a region further from the store arrives later.
  */
 final class CentralSeller implements AutoCloseable {
-  private final RedisPoolStore store;
+  private final PoolStore store;
 
-  CentralSeller(String centralRedisUri) {
-    this.store = new RedisPoolStore(centralRedisUri);
+  /** @param store the central pool's store, closed with this seller */
+  CentralSeller(PoolStore store) {
+    this.store = store;
   }
 
   void purchase(EventSpec spec, Ticket ticket, StreamObserver<PurchaseResponse> call) {
