@@ -44,7 +44,8 @@ public final class PoolViews implements AutoCloseable {
   /** The event's counters from its pools; call only when not {@link #unreadable}. */
   public CompletableFuture<PoolCounters> counters(EventSpec spec) {
     requireReadable(spec);
-    return spec.mode() == SaleMode.CENTRAL ? centralStore.centralCounters(spec.eventId(), spec.stock()) : shards.counters(spec);
+    return spec.mode() == SaleMode.CENTRAL ? centralStore.centralCounters(spec.eventId(), spec.stock())
+        : shards.counters(spec);
   }
 
   /**
