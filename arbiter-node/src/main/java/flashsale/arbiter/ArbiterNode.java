@@ -22,6 +22,8 @@ import flashsale.net.Reflection;
 import flashsale.sale.Partitions;
 import flashsale.security.AuthInterceptor;
 import flashsale.store.ArbiterStore;
+import flashsale.store.ShardStore;
+import flashsale.store.modes.RedisPoolStore;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.SequencerServiceGrpc;
 import io.grpc.BindableService;
@@ -36,6 +38,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -109,11 +112,13 @@ public final class ArbiterNode implements AutoCloseable {
     this.config = config;
     this.store = store;
     this.partitions = partitions;
-    this.shards = new ShardCoordinator(shardOptions, store::findEvent, clock);
+    // The pool stores are opened here, where their URIs are known; the coordinator and the views close them.
+    this.shards = new ShardCoordinator(shardOptions, openShardStores(shardOptions), store::findEvent, clock);
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros(),
         config.maxErrorBoundMicros()).withMaxTicketAgeMicros(SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
-    this.pools = new PoolViews(config.centralRedisUri(), shards);
+    this.pools = new PoolViews(config.centralRedisUri() == null ? null : new RedisPoolStore(config.centralRedisUri()),
+        shards);
     var adminQuota = new AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst());
     for (int p = 0; p < partitions.count(); p++) {
       parts.add(new ArbiterPartition(p, partitions, config, sequencerConfig, store, clock, metrics, pools, adminQuota));
@@ -195,6 +200,12 @@ public final class ArbiterNode implements AutoCloseable {
   /** The sequencer loop, for tests that load it (of the first partition). */
   SequencerLoop loop() {
     return parts.get(0).loop;
+  }
+
+  private static Map<String, ShardStore> openShardStores(ShardOptions options) {
+    Map<String, ShardStore> stores = new HashMap<>();
+    options.shardRedisUris().forEach((region, uri) -> stores.put(region, new RedisPoolStore(uri)));
+    return stores;
   }
 
   /** STANDBY, RECOVERING or LEADING (with partitions: the most advanced of them); a lone arbiter always leads. */

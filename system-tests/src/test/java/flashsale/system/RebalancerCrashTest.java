@@ -13,7 +13,8 @@ import flashsale.shard.EventAccount;
 import flashsale.shard.ShardBackend;
 import flashsale.shard.ShardDemand;
 import flashsale.shard.ShardSnapshot;
-import flashsale.store.modes.BuyReply;
+import flashsale.store.BuyReply;
+import flashsale.store.ShardStore;
 import flashsale.store.modes.RedisPoolStore;
 import flashsale.store.testing.RedisServer;
 import java.time.Clock;
@@ -89,7 +90,7 @@ class RebalancerCrashTest {
 
     AtomicInteger debits = new AtomicInteger();
     try (var doomed = new ShardCoordinator(options.withBackendWrapper(b -> new DiesAfterDebit(b, debits)),
-        this::find, Clock.systemUTC())) {
+        openShardStores(), this::find, Clock.systemUTC())) {
       doomed.report("crash", new ShardDemand("near", 0, 10, 0)).join();
     }
     assertEquals(1, debits.get(), "the rebalancer died after step 1");
@@ -97,7 +98,7 @@ class RebalancerCrashTest {
     assertTrue(halfDone.inFlightUnits() > 0, "units are in flight: " + halfDone);
     assertInstanceOf(BuyReply.Short.class, buy("near"), "nothing reached near yet");
 
-    try (var fresh = new ShardCoordinator(options, this::find, Clock.systemUTC())) {
+    try (var fresh = new ShardCoordinator(options, openShardStores(), this::find, Clock.systemUTC())) {
       fresh.report("crash", new ShardDemand("near", 0, 1, 0)).join();
       assertEquals(0, account().requireConserved(STOCK).inFlightUnits(), "recovery completed the transfer");
       long sold = 20;
@@ -111,6 +112,11 @@ class RebalancerCrashTest {
       assertTrue(end.orElseThrow().soldOut());
       assertEquals(new EventAccount(0, STOCK, 0, 0), account());
     }
+  }
+
+  /** Each coordinator's own connections to the two shards, as an arbiter node opens them; it closes them. */
+  private Map<String, ShardStore> openShardStores() {
+    return Map.of("near", new RedisPoolStore(nearRedis.uri()), "far", new RedisPoolStore(farRedis.uri()));
   }
 
   private Optional<EventSpec> find(String eventId) {

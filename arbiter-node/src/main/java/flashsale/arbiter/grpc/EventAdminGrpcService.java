@@ -13,7 +13,7 @@ import flashsale.sale.SaleMode;
 import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
 import flashsale.store.RequestIdReusedException;
-import flashsale.store.modes.PoolCounters;
+import flashsale.store.PoolCounters;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.CreateEventResponse;
 import flashsale.v1.EventAdminServiceGetEventRequest;

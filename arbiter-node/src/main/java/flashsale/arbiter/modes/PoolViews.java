@@ -4,9 +4,8 @@ import flashsale.arbiter.shard.ShardCoordinator;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
-import flashsale.store.modes.PoolCounters;
-import flashsale.store.modes.PoolReader;
-import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.PoolCounters;
+import flashsale.store.PoolStore;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -18,12 +17,12 @@ import java.util.concurrent.CompletableFuture;
  * numbers.
  */
 public final class PoolViews implements AutoCloseable {
-  private final RedisPoolStore centralStore; // null: this node cannot see the central pool
+  private final PoolStore centralStore; // null: this node cannot see the central pool
   private final ShardCoordinator shards;
 
-  /** @param centralRedisUri the central pool's Redis, or null when this node has none */
-  public PoolViews(String centralRedisUri, ShardCoordinator shards) {
-    this.centralStore = centralRedisUri == null ? null : new RedisPoolStore(centralRedisUri);
+  /** @param centralStore the central pool's store, closed with these views; null when this node has none */
+  public PoolViews(PoolStore centralStore, ShardCoordinator shards) {
+    this.centralStore = centralStore;
     this.shards = shards;
   }
 
@@ -45,7 +44,8 @@ public final class PoolViews implements AutoCloseable {
   /** The event's counters from its pools; call only when not {@link #unreadable}. */
   public CompletableFuture<PoolCounters> counters(EventSpec spec) {
     requireReadable(spec);
-    return spec.mode() == SaleMode.CENTRAL ? central().counters(spec.eventId(), spec.stock()) : shards.counters(spec);
+    return spec.mode() == SaleMode.CENTRAL ? centralStore.centralCounters(spec.eventId(), spec.stock())
+        : shards.counters(spec);
   }
 
   /**
@@ -64,11 +64,7 @@ public final class PoolViews implements AutoCloseable {
   /** A page of the central pool's log, in the order of arrival there; call only when not {@link #unlistable}. */
   public CompletableFuture<List<Decision>> listDecisions(EventSpec spec, long afterRank, int limit) {
     if (unlistable(spec).isPresent()) throw new IllegalStateException(unlistable(spec).get());
-    return central().listDecisions(spec.eventId(), afterRank, limit);
-  }
-
-  private PoolReader central() {
-    return centralStore.central();
+    return centralStore.listCentralDecisions(spec.eventId(), afterRank, limit);
   }
 
   private void requireReadable(EventSpec spec) {

@@ -7,13 +7,11 @@ import flashsale.shard.ShardBackend;
 import flashsale.shard.ShardBalancer;
 import flashsale.shard.ShardBalancer.Effect;
 import flashsale.shard.ShardDemand;
-import flashsale.store.modes.PoolCounters;
-import flashsale.store.modes.RedisPoolStore;
-import flashsale.store.modes.ShardStore;
+import flashsale.store.PoolCounters;
+import flashsale.store.ShardStore;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,18 +40,23 @@ public final class ShardCoordinator implements AutoCloseable {
   private final Function<String, Optional<EventSpec>> events;
   private final InstantSource clock;
   private final ShardBalancer<Answer> balancer;
-  private final Map<String, ShardStore> stores = new HashMap<>();
+  private final Map<String, ShardStore> stores;
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("shard-coordinator").unstarted(r));
 
-  public ShardCoordinator(ShardOptions options, Function<String, Optional<EventSpec>> events, InstantSource clock) {
+  /**
+   * @param stores each region's shard store (a region without one is never rebalanced), closed
+   *     with this coordinator
+   */
+  public ShardCoordinator(ShardOptions options, Map<String, ? extends ShardStore> stores,
+      Function<String, Optional<EventSpec>> events, InstantSource clock) {
     this.options = options;
+    this.stores = Map.copyOf(stores);
     this.events = events;
     this.clock = clock;
     // A fresh id per process: no transfer id of an earlier coordinator is ever reused.
     this.balancer = new ShardBalancer<>(TimeUnit.MILLISECONDS.toMicros(options.horizonMs()),
         TimeUnit.MILLISECONDS.toMicros(options.staleReportMs()), UUID.randomUUID().toString());
-    options.shardRedisUris().forEach((region, uri) -> stores.put(region, new RedisPoolStore(uri)));
   }
 
   public ShardCoordinator start() {

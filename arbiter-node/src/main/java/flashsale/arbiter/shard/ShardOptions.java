@@ -7,7 +7,8 @@ import java.util.function.UnaryOperator;
 /**
  * How the arbiter reaches and rebalances the regions' shards.
  *
- * @param shardRedisUris each region's shard Redis; a region without one is never rebalanced
+ * @param shardRedisUris each region's shard Redis, which the node opens for the coordinator; a
+ *     region without one is never rebalanced
  * @param tickMs how often active events are rebalanced (and half-done transfers recovered)
  * @param horizonMs how far ahead demand is projected when moving stock
  * @param staleReportMs a region's report older than this no longer counts as demand

@@ -11,6 +11,9 @@ import flashsale.region.modes.ModeSellers;
 import flashsale.region.modes.ModesConfig;
 import flashsale.region.transport.InFlightReads;
 import flashsale.sale.ErrorReason;
+import flashsale.store.PoolStore;
+import flashsale.store.ShardStore;
+import flashsale.store.modes.RedisPoolStore;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import java.time.InstantSource;
@@ -85,7 +88,12 @@ public final class RegionNode {
       if (result.getClosed()) queries.auctionClosed(eventId, result);
       watchers.changed(eventId, result);
     });
-    this.modes = new ModeSellers(region, modesConfig, loop, link::channelFor);
+    // Opened here, where the URIs are known: the sellers use the stores (and close them), never open them.
+    String centralUri = modesConfig.centralRedisUri();
+    String shardUri = modesConfig.shardRedisUri();
+    PoolStore centralStore = centralUri == null ? null : new RedisPoolStore(centralUri);
+    ShardStore shardStore = shardUri == null ? null : new RedisPoolStore(shardUri);
+    this.modes = new ModeSellers(region, modesConfig, centralStore, shardStore, loop, link::channelFor);
     this.standings = new PurchaseStandings(new OrderStates(Math.min(s.rememberedDecisions(), MAX_ORDER_STATES)),
         queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending());
     inbound.onOrderUpdate(standings::orderUpdate);

@@ -2,8 +2,8 @@ package flashsale.region.modes;
 
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
-import flashsale.store.modes.BuyReply;
-import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.BuyReply;
+import flashsale.store.PoolStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.stub.StreamObserver;
@@ -14,10 +14,11 @@ import io.grpc.stub.StreamObserver;
  * oversold) but biased: a region further from the store arrives later.
  */
 final class CentralSeller implements AutoCloseable {
-  private final RedisPoolStore store;
+  private final PoolStore store;
 
-  CentralSeller(String centralRedisUri) {
-    this.store = new RedisPoolStore(centralRedisUri);
+  /** @param store the central pool's store, closed with this seller */
+  CentralSeller(PoolStore store) {
+    this.store = store;
   }
 
   void purchase(EventSpec spec, Ticket ticket, StreamObserver<PurchaseResponse> call) {
@@ -32,7 +33,7 @@ final class CentralSeller implements AutoCloseable {
 
   /** Any region may look a CENTRAL purchase up: they all share the one pool. */
   void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
-    Lookups.answer(call, store.central().findDecision(spec.eventId(), requestId), "central store", spec.eventId(),
+    Lookups.answer(call, store.findCentralDecision(spec.eventId(), requestId), "central store", spec.eventId(),
         requestId, "at the central store");
   }
 

@@ -7,6 +7,8 @@ import flashsale.region.grpc.RegionLoop;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
+import flashsale.store.PoolStore;
+import flashsale.store.ShardStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.Channel;
@@ -16,8 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * The region's entry point for CENTRAL and SHARDED purchases: checks the event's rules, stamps
- * the ticket, and hands it to the seller of its mode. A mode without a configured store is not
- * handled here, so the caller refuses it with MODE_NOT_SUPPORTED.
+ * the ticket, and hands it to the seller of its mode. A mode without a store is not handled
+ * here, so the caller refuses it with MODE_NOT_SUPPORTED.
  */
 public final class ModeSellers implements AutoCloseable {
   private final String region;
@@ -25,11 +27,17 @@ public final class ModeSellers implements AutoCloseable {
   private final ShardSeller shards;
   private final java.util.Set<SaleMode> soldHere;
 
-  /** Loop-owned afterwards; {@code arbiter} supplies the channel for shard reports. */
-  public ModeSellers(String region, ModesConfig config, RegionLoop loop, java.util.function.Function<String, Channel> arbiter) {
+  /**
+   * Loop-owned afterwards; {@code arbiter} supplies the channel for shard reports.
+   *
+   * @param centralStore the central pool of CENTRAL events; null when this region sells none
+   * @param shardStore this region's shards of SHARDED events; null when it sells none
+   */
+  public ModeSellers(String region, ModesConfig config, PoolStore centralStore, ShardStore shardStore, RegionLoop loop,
+      java.util.function.Function<String, Channel> arbiter) {
     this.region = region;
-    this.central = config.centralRedisUri() == null ? null : new CentralSeller(config.centralRedisUri());
-    this.shards = config.shardRedisUri() == null ? null : new ShardSeller(region, config, loop, arbiter);
+    this.central = centralStore == null ? null : new CentralSeller(centralStore);
+    this.shards = shardStore == null ? null : new ShardSeller(region, config, shardStore, loop, arbiter);
     var modes = java.util.EnumSet.noneOf(SaleMode.class); // read on every purchase: built once
     if (central != null) modes.add(SaleMode.CENTRAL);
     if (shards != null) modes.add(SaleMode.SHARDED);

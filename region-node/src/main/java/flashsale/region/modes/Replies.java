@@ -3,7 +3,7 @@ package flashsale.region.modes;
 import flashsale.region.core.Failure;
 import flashsale.region.grpc.RegionWire;
 import flashsale.sale.Ticket;
-import flashsale.store.modes.BuyReply;
+import flashsale.store.BuyReply;
 import flashsale.v1.PurchaseResponse;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.WireMapping;

@@ -10,9 +10,8 @@ import flashsale.shard.ShardHoldQueue;
 import flashsale.shard.ShardHoldQueue.ShardAnswer;
 import flashsale.shard.ShardHoldQueue.Step;
 import flashsale.shard.ShardHome;
-import flashsale.store.modes.BuyReply;
-import flashsale.store.modes.RedisPoolStore;
-import flashsale.store.modes.ShardStore;
+import flashsale.store.BuyReply;
+import flashsale.store.ShardStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.ReportShardRequest;
@@ -54,12 +53,14 @@ final class ShardSeller {
   /** One event's queue with its spec. */
   private record Queue(EventSpec spec, ShardHoldQueue<StreamObserver<PurchaseResponse>> policy) {}
 
-  ShardSeller(String region, ModesConfig config, RegionLoop loop, java.util.function.Function<String, Channel> arbiter) {
+  /** @param store this region's shard store, closed by {@link #closeStore} */
+  ShardSeller(String region, ModesConfig config, ShardStore store, RegionLoop loop,
+      java.util.function.Function<String, Channel> arbiter) {
     this.region = region;
     this.config = config;
     this.loop = loop;
     this.arbiter = arbiter;
-    this.store = new RedisPoolStore(config.shardRedisUri());
+    this.store = store;
     this.timer = loop.every(this::tick, config.reportIntervalMs());
   }
 

@@ -4,6 +4,7 @@ import static flashsale.store.modes.RedisPoolStore.bytes;
 import static flashsale.store.modes.RedisPoolStore.text;
 
 import flashsale.sale.Decision;
+import flashsale.store.PoolCounters;
 import io.lettuce.core.ScriptOutputType;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.function.Function;
  * {@link RedisPoolStore}: a purchase's stored decision, the pool's counters and, for the central
  * pool, its decision log by rank. Nothing here writes, so any node may read while regions sell.
  */
-public final class PoolReader {
+final class PoolReader {
   private final RedisPoolStore store;
   private final Function<String, PoolKeys> keysOf;
 
@@ -26,7 +27,7 @@ public final class PoolReader {
   }
 
   /** The decision stored for {@code requestId}; empty when this pool never decided it. */
-  public CompletableFuture<Optional<Decision>> findDecision(String eventId, String requestId) {
+  CompletableFuture<Optional<Decision>> findDecision(String eventId, String requestId) {
     return store.hget(keysOf.apply(eventId).decisions(), requestId)
         .thenApply(b -> Optional.ofNullable(b).map(v -> DecisionText.parse(eventId, requestId, text(v))));
   }
@@ -36,7 +37,7 @@ public final class PoolReader {
    *
    * @param initialUnits the units the event's spec gives this pool
    */
-  public CompletableFuture<PoolCounters> counters(String eventId, long initialUnits) {
+  CompletableFuture<PoolCounters> counters(String eventId, long initialUnits) {
     CompletableFuture<List<Object>> reply = store.functions.call(store.functions.function("fs_modes_counters"),
         ScriptOutputType.MULTI, new String[] {keysOf.apply(eventId).state()});
     return reply.thenApply(r -> new PoolCounters(
@@ -47,7 +48,7 @@ public final class PoolReader {
    * Decisions ranked {@code afterRank + 1 .. afterRank + limit}, in rank order (the order of
    * arrival at the pool). Only the central pool keeps this log; a shard's is always empty.
    */
-  public CompletableFuture<List<Decision>> listDecisions(String eventId, long afterRank, int limit) {
+  CompletableFuture<List<Decision>> listDecisions(String eventId, long afterRank, int limit) {
     if (afterRank < 0) throw new IllegalArgumentException("afterRank < 0: " + afterRank);
     if (limit <= 0) return CompletableFuture.completedFuture(List.of());
     PoolKeys keys = keysOf.apply(eventId);

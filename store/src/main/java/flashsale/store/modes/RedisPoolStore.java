@@ -2,9 +2,13 @@ package flashsale.store.modes;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
 import flashsale.shard.ShardBackend;
+import flashsale.store.BuyReply;
+import flashsale.store.PoolCounters;
+import flashsale.store.PoolStore;
 import flashsale.store.redis.FunctionLibrary;
 import flashsale.store.redis.RedisConnection;
 import flashsale.store.redis.RedisTarget;
@@ -14,23 +18,25 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stock pools of CENTRAL and SHARDED events on one Redis 7+ or a Redis Cluster (lettuce), through the function
- * library {@code modes.lua}: a region node buys from the central pool or its own shard, and the
+ * The {@link PoolStore} of CENTRAL and SHARDED events on one Redis 7+ or a Redis Cluster (lettuce), through the
+ * function library {@code modes.lua}: a region node buys from the central pool or its own shard, and the
  * arbiter's rebalancer moves shard stock with the transfer steps ({@link #shard}). Safe from any
  * thread: lettuce pipelines concurrent calls over one connection.
  */
-public final class RedisPoolStore implements ShardStore {
+public final class RedisPoolStore implements PoolStore {
   private static final Logger log = LoggerFactory.getLogger(RedisPoolStore.class);
   private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
   private final RedisConnection<byte[]> connection;
   final FunctionLibrary functions;
   private final String buy;
+  private final PoolReader central = new PoolReader(this, PoolKeys::central);
 
   /**
    * Connects to {@code redis://host:port[/db]}, or a cluster's seeds {@code redis-cluster://h1:p1,h2:p2}
@@ -51,6 +57,7 @@ public final class RedisPoolStore implements ShardStore {
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
+  @Override
   public CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket) {
     PoolKeys keys = PoolKeys.central(spec.eventId());
     String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox(), keys.log()};
@@ -68,19 +75,28 @@ public final class RedisPoolStore implements ShardStore {
     return buy(keyNames, spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort);
   }
 
-  /** The reader of the CENTRAL pool of events in this store: counters, decisions, the audit log. */
-  public PoolReader central() {
-    return new PoolReader(this, PoolKeys::central);
+  @Override
+  public CompletableFuture<Optional<Decision>> findCentralDecision(String eventId, String requestId) {
+    return central.findDecision(eventId, requestId);
+  }
+
+  @Override
+  public CompletableFuture<PoolCounters> centralCounters(String eventId, long initialUnits) {
+    return central.counters(eventId, initialUnits);
+  }
+
+  @Override
+  public CompletableFuture<List<Decision>> listCentralDecisions(String eventId, long afterRank, int limit) {
+    return central.listDecisions(eventId, afterRank, limit);
   }
 
   /** The reader of {@code region}'s shards of events in this store. */
-  public PoolReader shardOf(String region) {
+  private PoolReader shardOf(String region) {
     return new PoolReader(this, eventId -> PoolKeys.shard(eventId, region));
   }
 
   @Override
-  public CompletableFuture<java.util.Optional<flashsale.sale.Decision>> findShardDecision(String eventId, String region,
-      String requestId) {
+  public CompletableFuture<Optional<Decision>> findShardDecision(String eventId, String region, String requestId) {
     return shardOf(region).findDecision(eventId, requestId);
   }
 

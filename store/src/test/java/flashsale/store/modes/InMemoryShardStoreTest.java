@@ -1,5 +1,6 @@
 package flashsale.store.modes;
 
+import flashsale.store.ShardStore;
 import flashsale.store.memory.InMemoryShardStore;
 
 /** The shard store contract against the single-process store. */

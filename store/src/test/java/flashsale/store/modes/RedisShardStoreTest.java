@@ -1,5 +1,6 @@
 package flashsale.store.modes;
 
+import flashsale.store.ShardStore;
 import flashsale.store.testing.RedisServerExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

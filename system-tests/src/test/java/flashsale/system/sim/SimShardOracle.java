@@ -11,7 +11,7 @@ import flashsale.shard.ShardHoldQueue.Purpose;
 import flashsale.shard.ShardHoldQueue.ShardAnswer;
 import flashsale.shard.ShardHoldQueue.Step;
 import flashsale.shard.ShardHome;
-import flashsale.store.modes.BuyReply;
+import flashsale.store.BuyReply;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

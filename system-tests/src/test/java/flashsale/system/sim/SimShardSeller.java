@@ -14,7 +14,7 @@ import flashsale.shard.ShardHoldQueue;
 import flashsale.shard.ShardHoldQueue.ShardAnswer;
 import flashsale.shard.ShardHoldQueue.Step;
 import flashsale.shard.ShardHome;
-import flashsale.store.modes.BuyReply;
+import flashsale.store.BuyReply;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,4 +1,4 @@
-package flashsale.store.modes;
+package flashsale.store;
 
 import flashsale.sale.Decision;
 

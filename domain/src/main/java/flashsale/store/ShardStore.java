@@ -1,4 +1,4 @@
-package flashsale.store.modes;
+package flashsale.store;
 
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
@@ -9,9 +9,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The SHARDED pools of events in one store: a region sells from its own shard, and the arbiter
- * moves stock between shards with the transfer steps. {@link RedisPoolStore} in production,
- * {@link flashsale.store.memory.InMemoryShardStore} in one process and the simulation; both pass
- * the same contract suite.
+ * moves stock between shards with the transfer steps. {@code RedisPoolStore} (the store module)
+ * in production, {@code InMemoryShardStore} in one process and the simulation; both pass the same
+ * contract suite.
  */
 public interface ShardStore extends AutoCloseable {
 

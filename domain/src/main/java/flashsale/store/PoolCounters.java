@@ -1,4 +1,4 @@
-package flashsale.store.modes;
+package flashsale.store;
 
 /**
  * What one stock pool (the CENTRAL pool or one region's shard) has decided so far.

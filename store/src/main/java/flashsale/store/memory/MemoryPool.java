@@ -1,0 +1,85 @@
+package flashsale.store.memory;
+
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.LossReason;
+import flashsale.sale.Outcome;
+import flashsale.sale.Ticket;
+import flashsale.shard.MemoryShard;
+import flashsale.store.BuyReply;
+import flashsale.store.PoolCounters;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One stock pool of one event (the CENTRAL pool or a region's shard), deciding as {@code
+ * modes.lua}'s buy does: each request once, the per-user limit before the stock, all or nothing.
+ * Not thread-safe; its store serialises the calls.
+ */
+final class MemoryPool {
+  /** The pool's units; a shard's transfer steps move them too. */
+  final MemoryShard units;
+  private final Map<String, Decision> decisions = new HashMap<>();
+  /** Every decision in rank order (rank r at index r - 1), as the central pool's log keeps them. */
+  private final List<Decision> ranked = new ArrayList<>();
+  private final Map<String, Long> unitsWonByUser = new HashMap<>();
+  private long wins;
+
+  MemoryPool(String name, long initialUnits) {
+    this.units = new MemoryShard(name, initialUnits);
+  }
+
+  /**
+   * Decides {@code t} unless it was decided before (then that decision, as a retry). Unless {@code
+   * decideShort}, a purchase the pool cannot serve is {@link BuyReply.Short} and changes nothing.
+   */
+  BuyReply buy(EventSpec spec, Ticket t, boolean decideShort, InstantSource clock) {
+    Decision stored = decisions.get(t.requestId());
+    if (stored != null) return new BuyReply.Decided(stored, true);
+    long held = unitsWonByUser.getOrDefault(t.userId(), 0L);
+    long remaining = units.remainingUnits();
+    LossReason loss;
+    if (held + t.quantity() > spec.perUserLimit()) {
+      loss = LossReason.LIMIT_EXCEEDED;
+    } else if (remaining >= t.quantity()) {
+      loss = LossReason.NONE;
+    } else if (!decideShort) {
+      return new BuyReply.Short(remaining);
+    } else {
+      loss = remaining == 0 ? LossReason.SOLD_OUT : LossReason.INSUFFICIENT_STOCK;
+    }
+    // What the store keeps of the ticket, as modes.lua's record does; rank is the order of arrival here.
+    Ticket kept = new Ticket(spec.eventId(), t.requestId(), t.userId(), t.quantity(), t.region(), t.stampMicros());
+    boolean won = loss == LossReason.NONE;
+    Decision decision = new Decision(kept, won ? Outcome.WON : Outcome.LOST, loss, ranked.size() + 1,
+        ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()), false);
+    if (won) {
+      if (!units.sell(t.quantity())) throw new IllegalStateException("pool sold " + t.quantity() + " it did not hold");
+      unitsWonByUser.put(t.userId(), held + t.quantity());
+      wins++;
+    }
+    decisions.put(t.requestId(), decision);
+    ranked.add(decision);
+    return new BuyReply.Decided(decision, false);
+  }
+
+  Optional<Decision> find(String requestId) {
+    return Optional.ofNullable(decisions.get(requestId));
+  }
+
+  PoolCounters counters() {
+    return new PoolCounters(units.remainingUnits(), units.snapshot().soldUnits(), ranked.size(), wins);
+  }
+
+  /** Decisions ranked {@code afterRank + 1 .. afterRank + limit}; {@code afterRank} is not negative. */
+  List<Decision> page(long afterRank, int limit) {
+    if (limit <= 0 || afterRank >= ranked.size()) return List.of();
+    return List.copyOf(ranked.subList((int) afterRank, (int) Math.min(ranked.size(), afterRank + limit)));
+  }
+}
