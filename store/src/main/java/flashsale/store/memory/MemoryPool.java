@@ -3,14 +3,13 @@ package flashsale.store.memory;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.LossReason;
+import flashsale.sale.Micros;
 import flashsale.sale.Outcome;
 import flashsale.sale.Ticket;
 import flashsale.shard.MemoryShard;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +57,7 @@ final class MemoryPool {
     Ticket kept = new Ticket(spec.eventId(), t.requestId(), t.userId(), t.quantity(), t.region(), t.stampMicros());
     boolean won = loss == LossReason.NONE;
     Decision decision = new Decision(kept, won ? Outcome.WON : Outcome.LOST, loss, ranked.size() + 1,
-        ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()), false);
+        Micros.of(clock.instant()), false);
     if (won) {
       if (!units.sell(t.quantity())) throw new IllegalStateException("pool sold " + t.quantity() + " it did not hold");
       unitsWonByUser.put(t.userId(), held + t.quantity());
