@@ -270,8 +270,8 @@ final class RegionCursor {
         : measured + " within the " + maxSkewMicros + "us bound";
   }
 
-  RegionStatus status() {
-    return new RegionStatus(
+  RegionNodeStatus status() {
+    return new RegionNodeStatus(
         region,
         node,
         connected,

@@ -121,7 +121,7 @@ final class RegionNodes {
   }
 
   /** Every region node, and every region no node has spoken for yet, by source key. */
-  List<RegionStatus> statuses() {
+  List<RegionNodeStatus> statuses() {
     return bySource.values().stream().filter(c -> !c.placeholderOnly()).map(RegionCursor::status).toList();
   }
 }

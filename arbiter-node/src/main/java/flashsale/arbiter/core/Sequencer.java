@@ -320,7 +320,7 @@ public final class Sequencer {
    * Every region node that connected, and every region an event names that no node has spoken
    * for yet, by source key.
    */
-  public List<RegionStatus> regionStatuses() {
+  public List<RegionNodeStatus> regionStatuses() {
     return regions.statuses();
   }
 

@@ -1,15 +1,16 @@
 package flashsale.arbiter.grpc;
 
-import flashsale.arbiter.core.RegionStatus;
+import flashsale.arbiter.core.RegionNodeStatus;
+import flashsale.v1.RegionStatus;
 import flashsale.wire.Times;
 
 /** Sequencer region records to their wire form. */
 final class RegionStatuses {
   private RegionStatuses() {}
 
-  static flashsale.v1.RegionStatus toProto(RegionStatus r) {
+  static RegionStatus toProto(RegionNodeStatus r) {
     var b =
-        flashsale.v1.RegionStatus.newBuilder()
+        RegionStatus.newBuilder()
             .setRegion(r.region())
             .setNodeId(r.node())
             .setConnected(r.connected())

@@ -1,7 +1,7 @@
 package flashsale.arbiter.metrics;
 
 import flashsale.arbiter.cluster.LeaderState;
-import flashsale.arbiter.core.RegionStatus;
+import flashsale.arbiter.core.RegionNodeStatus;
 import flashsale.arbiter.core.Sequencer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +35,7 @@ public final class ArbiterGauges implements AutoCloseable {
    * @param nowMicros the arbiter's clock
    */
   public ArbiterGauges(MeterRegistry registry, Supplier<LeaderState> state, LongSupplier epoch,
-      Function<Function<Sequencer, List<RegionStatus>>, CompletableFuture<List<RegionStatus>>> statuses,
+      Function<Function<Sequencer, List<RegionNodeStatus>>, CompletableFuture<List<RegionNodeStatus>>> statuses,
       LongSupplier nowMicros) {
     Gauge.builder("flashsale_leader", () -> state.get() == LeaderState.LEADING ? 1 : 0)
         .description("1 while this arbiter leads (holds the lease and has loaded its state), else 0").register(registry);
@@ -56,7 +56,7 @@ public final class ArbiterGauges implements AutoCloseable {
         .thenAccept(list -> sample(list, nowMicros.getAsLong())), 0, SAMPLE_MS, TimeUnit.MILLISECONDS);
   }
 
-  private void sample(List<RegionStatus> regions, long nowMicros) {
+  private void sample(List<RegionNodeStatus> regions, long nowMicros) {
     watermarkLag.register(regions.stream().filter(r -> r.watermarkMicros().isPresent())
         .map(r -> MultiGauge.Row.of(tags(r),
             (nowMicros - (r.watermarkMicros().getAsLong() - r.clockOffsetMicros().orElse(0))) / 1e6))
@@ -69,7 +69,7 @@ public final class ArbiterGauges implements AutoCloseable {
   }
 
   /** A region may run several nodes, each its own stream: one row per node. */
-  private static Tags tags(RegionStatus r) {
+  private static Tags tags(RegionNodeStatus r) {
     return Tags.of("region", r.region(), "node", r.node().isEmpty() ? "unnamed" : r.node());
   }
 

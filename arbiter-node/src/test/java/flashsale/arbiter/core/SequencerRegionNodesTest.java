@@ -89,7 +89,7 @@ class SequencerRegionNodesTest {
     driver.watermarks(5_000, A, "far");
     assertEquals(0, driver.unpersistedBatches(), "silent node b still holds the frontier at 1000");
     driver.tick(TIMEOUT_MICROS - 300_000 + 1);
-    RegionStatus b = driver.sequencer.regionStatuses().stream().filter(r -> r.node().equals("b")).findFirst()
+    RegionNodeStatus b = driver.sequencer.regionStatuses().stream().filter(r -> r.node().equals("b")).findFirst()
         .orElseThrow();
     assertTrue(b.timedOut(), "node b timed out: " + b);
     assertEquals("eu", b.region());

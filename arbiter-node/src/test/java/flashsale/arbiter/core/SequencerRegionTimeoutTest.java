@@ -15,7 +15,7 @@ class SequencerRegionTimeoutTest {
 
   private final SequencerDriver driver = new SequencerDriver(new SequencerConfig(64, 5_000, 1_000_000, TIMEOUT_MICROS));
 
-  private RegionStatus region(String name) {
+  private RegionNodeStatus region(String name) {
     return driver.sequencer.regionStatuses().stream().filter(r -> r.region().equals(name)).findFirst().orElseThrow();
   }
 

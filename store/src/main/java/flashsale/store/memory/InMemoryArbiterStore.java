@@ -29,7 +29,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   private static final Logger log = LoggerFactory.getLogger(InMemoryArbiterStore.class);
 
   private final Object lock = new Object();
-  private final Map<String, EventState> events = new HashMap<>(); // guarded by lock
+  private final Map<String, StoredEvent> events = new HashMap<>(); // guarded by lock
   /** Create request id to the event it created. */
   private final Map<String, String> createRequests = new HashMap<>(); // guarded by lock
   private final java.util.Set<String> regionNodes = new java.util.LinkedHashSet<>(); // guarded by lock
@@ -43,10 +43,10 @@ public final class InMemoryArbiterStore implements ArbiterStore {
         throw new RequestIdReusedException(created, "request id " + requestId + " created event " + created
             + ", not " + spec.eventId());
       }
-      EventState existing = events.get(spec.eventId());
+      StoredEvent existing = events.get(spec.eventId());
       if (existing == null) {
         createRequests.put(requestId, spec.eventId());
-        events.put(spec.eventId(), new EventState(requestId, spec));
+        events.put(spec.eventId(), new StoredEvent(requestId, spec));
         log.info("event created event={} stock={} request={}", spec.eventId(), spec.stock(), requestId);
         return spec;
       }
@@ -80,7 +80,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   @Override
   public void finishEvent(String eventId) {
     synchronized (lock) {
-      EventState event = events.get(eventId);
+      StoredEvent event = events.get(eventId);
       if (event != null) event.live = false;
     }
   }
@@ -112,7 +112,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   @Override
   public Optional<flashsale.sale.AuctionClose> findAuctionClose(String eventId) {
     synchronized (lock) {
-      EventState event = events.get(eventId);
+      StoredEvent event = events.get(eventId);
       return event == null ? Optional.empty() : event.auctionClose();
     }
   }
@@ -157,7 +157,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   @Override
   public Optional<Decision> findDecision(String eventId, String requestId) {
     synchronized (lock) {
-      EventState event = events.get(eventId);
+      StoredEvent event = events.get(eventId);
       return event == null ? Optional.empty() : Optional.ofNullable(event.decision(requestId));
     }
   }
@@ -167,7 +167,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
     if (afterRank < 0) throw new IllegalArgumentException("afterRank < 0: " + afterRank);
     if (limit <= 0) return List.of();
     synchronized (lock) {
-      EventState event = events.get(eventId);
+      StoredEvent event = events.get(eventId);
       return event == null ? List.of() : event.decisionsAfter(afterRank, limit);
     }
   }
@@ -175,7 +175,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   @Override
   public List<Decision> readOutbox(String eventId) {
     synchronized (lock) {
-      EventState event = events.get(eventId);
+      StoredEvent event = events.get(eventId);
       return event == null ? List.of() : event.outbox();
     }
   }
@@ -187,14 +187,14 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   /** The event's spec, once {@code fencingEpoch} may still write it: the order store shares the event's fencing. */
   EventSpec writableSpec(String eventId, long fencingEpoch) {
     synchronized (lock) {
-      EventState event = require(eventId);
+      StoredEvent event = require(eventId);
       event.requireCurrent(fencingEpoch);
       return event.spec;
     }
   }
 
-  private EventState require(String eventId) {
-    EventState event = events.get(eventId);
+  private StoredEvent require(String eventId) {
+    StoredEvent event = events.get(eventId);
     if (event == null) throw new EventNotFoundException("event " + eventId + " does not exist");
     return event;
   }

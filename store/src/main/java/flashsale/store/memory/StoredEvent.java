@@ -24,7 +24,7 @@ import java.util.Set;
  * function enforces, checked in full before anything is written. Not thread-safe; the store
  * holds its lock around every call.
  */
-final class EventState {
+final class StoredEvent {
   final String createRequestId;
   final EventSpec spec;
   private long remainingStock;
@@ -45,7 +45,7 @@ final class EventState {
   private Optional<EventHead.Released> lastReleased = Optional.empty();
   boolean live = true;
 
-  EventState(String createRequestId, EventSpec spec) {
+  StoredEvent(String createRequestId, EventSpec spec) {
     this.createRequestId = createRequestId;
     this.spec = spec;
     this.remainingStock = spec.stock();

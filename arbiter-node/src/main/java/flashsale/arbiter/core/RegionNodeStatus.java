@@ -11,7 +11,7 @@ import java.util.OptionalLong;
  * @param timedOut silent past the region timeout: left out of frontiers until it speaks again
  * @param timeouts how often the region has timed out since this arbiter learned of it
  */
-public record RegionStatus(
+public record RegionNodeStatus(
     String region,
     String node,
     boolean connected,
