@@ -6,11 +6,13 @@ import static flashsale.region.RegionFixture.assertFails;
 import static flashsale.region.RegionFixture.decision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import flashsale.v1.DecisionBatch;
 import flashsale.v1.EventState;
+import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.GetPurchaseResponse;
@@ -29,6 +31,7 @@ import flashsale.wire.Times;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +81,22 @@ class PurchaseFlowTest extends RegionFixtureTest {
 
     f.purchase("shoes", "bob", "r2", 1);
     assertEquals("r2", f.stream.nextTicket().getRequestId(), "the retries sent no ticket of their own");
+  }
+
+  @Test
+  void aCallItsClientGaveUpOnLeavesThePurchasePendingAndItsRetryGetsTheDecision() throws Exception {
+    var impatient = FlashSaleServiceGrpc.newFutureStub(f.client).withDeadlineAfter(200, TimeUnit.MILLISECONDS)
+        .purchase(RegionFixture.request("shoes", "alice", "r1", 1));
+    Ticket t = f.stream.nextTicket();
+    var gaveUp = assertThrows(ExecutionException.class, () -> impatient.get(5, TimeUnit.SECONDS));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, Status.fromThrowable(gaveUp.getCause()).getCode());
+    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, f.blocking().getPurchase(lookup("shoes", "r1")).getState());
+
+    var retry = f.purchase("shoes", "alice", "r1", 1);
+    decide(decision(t, true, 1));
+    assertEquals(Outcome.OUTCOME_WON, get(retry).getOutcome());
+    f.purchase("shoes", "bob", "r2", 1);
+    assertEquals("r2", f.stream.nextTicket().getRequestId(), "the retry sent no ticket of its own");
   }
 
   @Test

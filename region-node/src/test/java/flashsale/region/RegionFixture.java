@@ -47,7 +47,7 @@ final class RegionFixture implements AutoCloseable {
   final RegionServer region;
   final FakeArbiter.Stream stream;
   private final Server arbiterServer;
-  private final ManagedChannel client;
+  final ManagedChannel client;
 
   RegionFixture() throws Exception {
     this(config().build(), InstantSource.system());

@@ -91,7 +91,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private void take(BuyRequest buy, StreamObserver<PurchaseResponse> response, StreamObserver<?> call) {
     if (call instanceof ServerCallStreamObserver<?> serverCall) {
       // Set before returning, as gRPC requires; the purchase itself stays pending for a retry.
-      serverCall.setOnCancelHandler(() -> loop.execute(() -> calls.forget(buy.requestId(), response)));
+      // Captures the id alone: the handler lives as long as the pending call, the request need not.
+      String requestId = buy.requestId();
+      serverCall.setOnCancelHandler(() -> loop.execute(() -> calls.forget(requestId, response)));
     }
     // Read off the socket before decoding (see flashsale.region.transport): queueing anywhere
     // after the read, in this node or in gRPC, stays out of the ranking. Watermarks stay below the
