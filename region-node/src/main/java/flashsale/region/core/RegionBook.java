@@ -26,7 +26,7 @@ public final class RegionBook {
   private final Map<String, Answer> decided;
   private final Map<String, Long> soldOutMicros = new HashMap<>();
   /** Pending tickets per event and user (no entry for none): at most one entry per pending ticket. */
-  private final Map<String, Integer> pendingPerUser = new HashMap<>();
+  private final Map<UserInEvent, Integer> pendingPerUser = new HashMap<>();
   private final int maxPendingPerUser;
   private long lastTicketMicros = Long.MIN_VALUE;
 
@@ -92,7 +92,8 @@ public final class RegionBook {
       return new Admission.Failed(Failure.of(ErrorReason.TOO_MANY_PENDING,
           "region " + region + " already holds " + pending.size() + " pending purchases (max " + maxPending + ")"));
     }
-    if (pendingPerUser.getOrDefault(userKey(ticket), 0) >= maxPendingPerUser) {
+    UserInEvent user = new UserInEvent(ticket.eventId(), ticket.userId());
+    if (pendingPerUser.getOrDefault(user, 0) >= maxPendingPerUser) {
       return new Admission.Failed(new Failure(ErrorReason.TOO_MANY_PENDING_FOR_USER, "user " + req.userId()
           + " already has " + maxPendingPerUser + " undecided purchases in event " + req.eventId()
           + "; wait for their decisions", Map.of("user_id", req.userId(), "event_id", req.eventId())));
@@ -102,7 +103,7 @@ public final class RegionBook {
     }
     lastTicketMicros = stampMicros;
     pending.put(req.requestId(), ticket);
-    pendingPerUser.merge(userKey(ticket), 1, Integer::sum);
+    pendingPerUser.merge(user, 1, Integer::sum);
     return new Admission.Ticketed(ticket);
   }
 
@@ -173,13 +174,12 @@ public final class RegionBook {
 
   private Ticket removePending(String requestId) {
     Ticket removed = pending.remove(requestId);
-    if (removed != null) pendingPerUser.computeIfPresent(userKey(removed), (k, n) -> n == 1 ? null : n - 1);
+    if (removed != null) pendingPerUser.computeIfPresent(new UserInEvent(removed.eventId(), removed.userId()), (k, n) -> n == 1 ? null : n - 1);
     return removed;
   }
 
-  private static String userKey(Ticket t) {
-    return t.eventId() + '\n' + t.userId(); // ids never hold a newline (PurchaseRules)
-  }
+  /** A user's purchases in one event: a key of two shared strings, not a string built per call. */
+  private record UserInEvent(String eventId, String userId) {}
 
   private static boolean sameContent(Ticket ticket, BuyRequest req) {
     return ticket.eventId().equals(req.eventId())
