@@ -92,16 +92,12 @@ public final class AbuserBenchmark {
     List<RequestRecord> tail = crowd.records().stream()
         .filter(x -> x.decided() && x.arrivalMicros() > 0 && x.latencyMicros() >= p99Millis * 1000).toList();
     if (tail.isEmpty()) return "tail: no decided call at or above p99";
+    // Sent when the client's own delay (if any) was over; answered at send + latency.
+    double[] hops = LatencyHops.medianHopsMillis(tail.stream().map(x -> new LatencyHops.Call(
+        x.sendMicros() + x.clientDelayMicros(), x.arrivalMicros(), x.decideMicros(), x.sendMicros() + x.latencyMicros()))
+        .toList());
     return String.format(Locale.ROOT, "tail (%d calls at or above p99), median ms: send->stamp %.1f, stamp->decide %.1f,"
-        + " decide->answer %.1f", tail.size(),
-        median(tail, x -> x.arrivalMicros() - x.sendMicros() - x.clientDelayMicros()),
-        median(tail, x -> x.decideMicros() - x.arrivalMicros()),
-        median(tail, x -> x.sendMicros() + x.latencyMicros() - x.decideMicros()));
-  }
-
-  private static double median(List<RequestRecord> records, java.util.function.ToLongFunction<RequestRecord> hop) {
-    long[] v = records.stream().mapToLong(hop).sorted().toArray();
-    return v[v.length / 2] / 1e3;
+        + " decide->answer %.1f", tail.size(), hops[0], hops[1], hops[2]);
   }
 
   /** Failed calls by gRPC code, e.g. {RESOURCE_EXHAUSTED=14901}. */

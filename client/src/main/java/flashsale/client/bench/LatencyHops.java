@@ -79,6 +79,11 @@ final class LatencyHops {
         label, slowest.size(), Instant.ofEpochSecond(0, firstSend * 1000), when);
   }
 
+  /** The median of each hop over {@code calls}, in ms: send->stamp, stamp->decide, decide->answer. */
+  static double[] medianHopsMillis(List<Call> calls) {
+    return new double[] {median(calls, 0), median(calls, 1), median(calls, 2)};
+  }
+
   private static long hop(Call c, int which) {
     return switch (which) {
       case 0 -> c.stampMicros() - c.sendMicros();

@@ -1,5 +1,6 @@
 package flashsale.client.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.v1.PurchaseDecision;
@@ -50,5 +51,13 @@ class LatencyHopsTest {
 
     String printed = text.toString(StandardCharsets.UTF_8);
     assertTrue(printed.contains("no decided call carried its stamps"), printed);
+  }
+
+  @Test
+  void medianHopsOfSomeCallsAreEachHopsMiddleValue() {
+    var calls = java.util.List.of(new LatencyHops.Call(T0, T0 + 2_000, T0 + 40_000, T0 + 41_000),
+        new LatencyHops.Call(T0, T0 + 1_000, T0 + 31_000, T0 + 33_000),
+        new LatencyHops.Call(T0, T0 + 5_000, T0 + 6_000, T0 + 9_000));
+    assertArrayEquals(new double[] {2.0, 30.0, 2.0}, LatencyHops.medianHopsMillis(calls));
   }
 }
