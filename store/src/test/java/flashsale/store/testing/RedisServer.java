@@ -104,6 +104,15 @@ public final class RedisServer implements AutoCloseable {
     backend.restart();
   }
 
+  /** True when the server answers PING now; false while it is down (or still loading its data). */
+  public boolean answersPing() {
+    try {
+      return RespProbe.command(backend.host(), backend.port(), "PING").equals("+PONG");
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   /** Deletes everything (FLUSHALL); loaded functions stay. */
   public void flushAll() {
     try {

@@ -136,13 +136,18 @@ class ArbiterFailoverFaultTest {
     for (int round = 1; round <= 4; round++) {
       ArbiterProcess leader = awaitLeader(30_000);
       awaitStandby(other(leader), 60_000); // restarted last round: takeover must not wait for its JVM
+      PartitionLeases.Lease killedLease = leaseHeldBy(leader);
       String eventId = "kill-" + round;
       createEvent(leader, eventId);
       SaleHistory history = new SaleHistory(eventId);
       CompletableFuture<Long> takeover = new CompletableFuture<>();
       history.burst(buyers(), PURCHASES, () -> killAndTimeTakeover(leader, takeover));
+      takeover.get(30, TimeUnit.SECONDS);
+      // The fault first: purchases were open when the leader died, and the standby took over.
+      assertTrue(history.inFlightAfterFault() > 0, "round " + round + ": no purchase was pending when the leader died");
+      assertTookOver(other(leader), killedLease);
       System.out.println("leader SIGKILL round " + round + ": " + history.check(store, STOCK, ArbiterFailoverFaultTest::buyer)
-          + " takeoverMs=" + takeover.get(30, TimeUnit.SECONDS));
+          + " takeoverMs=" + takeover.get(30, TimeUnit.SECONDS) + " pendingAtKill=" + history.inFlightAfterFault());
       takeoverMs.add(takeover.get());
       leader.start(); // back as a standby for the next round
     }
@@ -156,6 +161,7 @@ class ArbiterFailoverFaultTest {
   void leaderKilledMidAuctionLosesNoAcceptedBidAndClosesWithTheResultItsBidsGive() throws Exception {
     ArbiterProcess leader = awaitLeader(30_000);
     awaitStandby(other(leader), 60_000);
+    PartitionLeases.Lease killedLease = leaseHeldBy(leader);
     String eventId = "auction-kill-1";
     long nowMicros = System.currentTimeMillis() * 1000;
     Event event = Event.newBuilder().setEventId(eventId).setItem("painting")
@@ -175,8 +181,15 @@ class ArbiterFailoverFaultTest {
     Map<String, java.util.concurrent.Future<flashsale.v1.PurchaseDecision>> answers = new LinkedHashMap<>();
     CompletableFuture<Long> takeover = new CompletableFuture<>();
     int bids = 200;
+    long answeredBeforeKill = 0;
     for (int i = 0; i < bids; i++) {
-      if (i == bids / 3) killAndTimeTakeover(leader, takeover);
+      if (i == bids / 3) {
+        // Paced 10 ms apart, every bid sent may be answered by now: the kill is mid-auction when the
+        // leader has answered some and two thirds are still to come.
+        answeredBeforeKill = answers.values().stream()
+            .filter(a -> a.state() == java.util.concurrent.Future.State.SUCCESS).count();
+        killAndTimeTakeover(leader, takeover);
+      }
       String requestId = eventId + "-" + i;
       var answer = com.google.common.util.concurrent.Futures.transform(
           stubs.get(names.get(i % names.size())).withDeadlineAfter(60, TimeUnit.SECONDS).placeBid(flashsale.v1.PlaceBidRequest.newBuilder()
@@ -186,6 +199,9 @@ class ArbiterFailoverFaultTest {
       answers.put(requestId, answer);
       Thread.sleep(10);
     }
+    takeover.get(30, TimeUnit.SECONDS);
+    assertTrue(answeredBeforeKill > 0, "the leader died before answering any bid: not mid-auction");
+    assertTookOver(other(leader), killedLease);
     int accepted = 0;
     int failed = 0;
     for (var e : answers.entrySet()) {
@@ -212,11 +228,25 @@ class ArbiterFailoverFaultTest {
     assertEquals(ledger.decisions().size(), ledger.decisions().stream().map(d -> d.requestId()).distinct().count());
     assertEquals(result.winners().stream().map(t -> t.requestId()).toList(),
         store.readOutbox(eventId).stream().map(d -> d.requestId()).toList(), "the winners in the outbox");
-    System.out.printf("leader SIGKILL mid-auction: %d bids, %d decided (%d accepted as told), %d failed with a status, "
-        + "winners %s, takeoverMs=%d%n", bids, ledger.decisions().size(), accepted, failed,
+    System.out.printf("leader SIGKILL mid-auction: %d bids (%d answered before the kill), %d decided (%d accepted as told), %d failed with a status, "
+        + "winners %s, takeoverMs=%d%n", bids, answeredBeforeKill, ledger.decisions().size(), accepted, failed,
         result.winners().stream().map(t -> t.requestId() + "=" + t.bidMinor()).toList(), takeover.get(30, TimeUnit.SECONDS));
     assertTrue(accepted > 0, "no bid accepted: the test proves nothing");
     leader.start(); // back as a standby
+  }
+
+  /** The lease as Redis holds it, checked to name {@code leader}: the epoch a takeover must pass. */
+  static PartitionLeases.Lease leaseHeldBy(ArbiterProcess leader) {
+    PartitionLeases.Lease lease = PartitionLeases.readUnpartitioned(redis.uri());
+    assertEquals(leader.address(), lease.leader(), "the lease before the kill: " + lease);
+    return lease;
+  }
+
+  /** After a kill: {@code successor} holds the lease, under a fencing epoch above the killed leader's. */
+  static void assertTookOver(ArbiterProcess successor, PartitionLeases.Lease killed) {
+    PartitionLeases.Lease now = PartitionLeases.readUnpartitioned(redis.uri());
+    assertEquals(successor.address(), now.leader(), "the lease after the kill: " + now);
+    assertTrue(now.epoch() > killed.epoch(), "the fencing epoch did not move: " + killed + " -> " + now);
   }
 
   /** SIGKILLs {@code leader}; {@code takeover} completes with the ms until another node leads. */
@@ -242,12 +272,14 @@ class ArbiterFailoverFaultTest {
   void throughputDuringAndAfterLeaderFailover() throws Exception {
     ArbiterProcess leader = awaitLeader(30_000);
     awaitStandby(other(leader), 60_000);
+    PartitionLeases.Lease killedLease = leaseHeldBy(leader);
     long stock = 1_000_000; // never sells out: every answer is a real decision from the leader
     createEvent(leader, "steady-1", stock);
     SteadyLoad load = new SteadyLoad("steady-1");
     CompletableFuture<Long> takeover = new CompletableFuture<>();
     load.run(buyers(), 400, 6, 2_000, () -> killAndTimeTakeover(leader, takeover));
     long takeoverMs = takeover.get(30, TimeUnit.SECONDS);
+    assertTookOver(other(leader), killedLease);
     leader.start(); // back as a standby
 
     var decisions = store.loadLedger("steady-1").decisions();

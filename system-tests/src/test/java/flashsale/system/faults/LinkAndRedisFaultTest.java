@@ -1,5 +1,8 @@
 package flashsale.system.faults;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
 import flashsale.store.ArbiterStore;
@@ -10,17 +13,23 @@ import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.ListRegionsRequest;
+import flashsale.v1.RegionStatus;
 import flashsale.wire.Times;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,28 +94,73 @@ class LinkAndRedisFaultTest {
     CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS).execute(action);
   }
 
+  /** Every status row of {@code region} the arbiter lists (one per node). */
+  static List<RegionStatus> statusOf(String region) {
+    return EventAdminServiceGrpc.newBlockingStub(channel(cluster.arbiterTarget())).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList().stream()
+        .filter(s -> s.getRegion().equals(region)).toList();
+  }
+
+  /** How often the arbiter has left {@code region} out of the frontier for silence. */
+  static long timeoutsOf(String region) {
+    return statusOf(region).stream().mapToLong(RegionStatus::getTimeouts).sum();
+  }
+
+  /** Decision batches the arbiter's persist-latency histogram shows taking over a second to become durable. */
+  static long persistsOverOneSecond() {
+    HistogramSnapshot persists = cluster.arbiter().metrics().get("flashsale_persist_latency").timer().takeSnapshot();
+    double withinOneSecond = Arrays.stream(persists.histogramCounts()).filter(b -> b.bucket(TimeUnit.SECONDS) == 1.0)
+        .findFirst().orElseThrow().count();
+    return persists.count() - (long) withinOneSecond;
+  }
+
+  /** Polls {@code condition} for up to 10 s; fails with {@code failure} if it never holds. */
+  static void awaitFault(String failure, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, failure + " (waited 10 s)");
+      Thread.sleep(50);
+    }
+  }
+
   @Test
   void regionLinkCutAndRestored() throws Exception {
+    int connectionsBefore = cluster.link("far").connectionOpenings().size();
     SaleHistory h = sale("cut-1", () -> cluster.link("far").cutConnections());
+    // The fault first: far's stream broke, so far dialled the arbiter anew through its link, and got back on.
+    awaitFault("far opened no new connection through its link after the cut",
+        () -> cluster.link("far").connectionOpenings().size() > connectionsBefore);
+    awaitFault("far never got back on the arbiter", () -> statusOf("far").stream().anyMatch(RegionStatus::getConnected));
     System.out.println("far link cut: " + h.check(checker, STOCK, LinkAndRedisFaultTest::buyer));
   }
 
   @Test
   void regionLinkDelayedPastTheRegionTimeout() throws Exception {
+    long timeoutsBefore = timeoutsOf("far");
     // 2.5 s one way > the 2 s region timeout: far is left out, near keeps selling, far comes back late.
     SaleHistory h = sale("delay-1", () -> {
       cluster.link("far").setOneWayDelayMillis(2_500);
       later(3_000, () -> cluster.link("far").setOneWayDelayMillis(10));
     });
+    // The fault first: the delay held far's traffic back long enough that the arbiter timed far out.
+    awaitFault("the arbiter never timed far out (timeouts stayed " + timeoutsBefore + ")",
+        () -> timeoutsOf("far") > timeoutsBefore);
     System.out.println("far link delayed 2500 ms: " + h.check(checker, STOCK, LinkAndRedisFaultTest::buyer));
   }
 
   @Test
   void redisKilledAndRestartedWithAppendOnlyFile() throws Exception {
+    long slowPersistsBefore = persistsOverOneSecond();
+    AtomicBoolean answeredAfterKill = new AtomicBoolean(true);
     SaleHistory h = sale("redis-1", () -> {
       redis.kill();
+      answeredAfterKill.set(redis.answersPing());
       later(1_500, redis::restart);
     });
+    // The fault first: Redis was down, and the arbiter waited it out with decisions to make durable.
+    assertFalse(answeredAfterKill.get(), "Redis still answered PING after the kill");
+    assertTrue(persistsOverOneSecond() > slowPersistsBefore, "no decision batch took over a second to persist: "
+        + "the arbiter never met the outage");
     System.out.println("redis SIGKILL + restart after 1500 ms: " + h.check(checker, STOCK, LinkAndRedisFaultTest::buyer));
   }
 }

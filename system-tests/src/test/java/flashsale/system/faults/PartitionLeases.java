@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The partition leases as Redis holds them ({@code fs:{arbiter-pN}:lease}): who leads each, under which epoch. */
+/**
+ * The leader leases as Redis holds them ({@code fs:{arbiter-pN}:lease}, or {@code fs:{arbiter}:lease}
+ * unpartitioned): who leads each, under which epoch.
+ */
 final class PartitionLeases {
   private PartitionLeases() {}
 
@@ -33,14 +36,25 @@ final class PartitionLeases {
   }
 
   static View read(String redisUri, int partitions) {
+    List<String> keys = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) keys.add("fs:{arbiter-p" + p + "}:lease");
+    return new View(read(redisUri, keys));
+  }
+
+  /** The lease of arbiters that do not split leadership ({@code fs:{arbiter}:lease}), as partition 0. */
+  static Lease readUnpartitioned(String redisUri) {
+    return read(redisUri, List.of("fs:{arbiter}:lease")).get(0);
+  }
+
+  private static List<Lease> read(String redisUri, List<String> keys) {
     RedisClient client = RedisClient.create(redisUri);
     try (var connection = client.connect()) {
       List<Lease> leases = new ArrayList<>();
-      for (int p = 0; p < partitions; p++) {
-        Map<String, String> hash = connection.sync().hgetall("fs:{arbiter-p" + p + "}:lease");
+      for (int p = 0; p < keys.size(); p++) {
+        Map<String, String> hash = connection.sync().hgetall(keys.get(p));
         leases.add(new Lease(p, hash.getOrDefault("advertise", ""), Long.parseLong(hash.getOrDefault("epoch", "0"))));
       }
-      return new View(leases);
+      return leases;
     } finally {
       client.shutdown();
     }

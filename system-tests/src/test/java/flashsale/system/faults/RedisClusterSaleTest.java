@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,10 +83,14 @@ class RedisClusterSaleTest {
   void aSaleSurvivesTheRestartOfTheMasterHoldingItsEventAndTheLease() throws Exception {
     int leaseMaster = RedisCluster.masterOfSlot(SlotHash.getSlot("{arbiter}"));
     String eventId = eventOnMaster("restart-", leaseMaster);
+    long epochBefore = leaseEpoch(leaseMaster);
+    assertTrue(epochBefore > 0, "nobody holds the lease before the sale");
     CompletableFuture<Long> downMs = new CompletableFuture<>();
+    AtomicReference<String> pingAfterKill = new AtomicReference<>("not sent");
     SaleHistory h = sale(eventId, () -> {
       long killedNanos = System.nanoTime();
       redis.kill(leaseMaster);
+      pingAfterKill.set(cliOrError(leaseMaster, "ping"));
       CompletableFuture.delayedExecutor(1_500, TimeUnit.MILLISECONDS).execute(() -> {
         try {
           redis.start(leaseMaster);
@@ -95,11 +100,34 @@ class RedisClusterSaleTest {
         }
       });
     });
+    // The fault first: the master refused PING mid-sale, and the arbiter, unable to renew its lease
+    // there for a whole ttl, stepped down and took it again under a new epoch.
+    assertTrue(pingAfterKill.get().startsWith("error"), "the killed master answered PING: " + pingAfterKill.get());
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    while (leaseEpoch(leaseMaster) <= epochBefore) {
+      assertTrue(System.nanoTime() < deadline, "the lease epoch stayed " + epochBefore + ": the arbiter never lost the lease");
+      Thread.sleep(50);
+    }
     String figures = h.check(checker, STOCK, RedisClusterSaleTest::blockingBuyer);
     long down = downMs.get(60, TimeUnit.SECONDS); // restarted, and the cluster reported ok again
     System.out.println("cluster master (event + lease) SIGKILL, restart after 1500 ms (until cluster ok: " + down
         + " ms): " + figures);
     assertTrue(down >= 1_500, "the master was down for the planned 1.5 s");
+  }
+
+  /** The leader lease's epoch as the master holding it says ({@code redis-cli HGET}); 0 while down or unheld. */
+  static long leaseEpoch(int master) {
+    String reply = cliOrError(master, "hget", "fs:{arbiter}:lease", "epoch").strip();
+    return reply.matches("\\d+") ? Long.parseLong(reply) : 0;
+  }
+
+  /** What {@code redis-cli} printed for {@code args} on {@code master}, or "error: ..." when it failed. */
+  static String cliOrError(int master, String... args) {
+    try {
+      return redis.cliOn(master, args);
+    } catch (IllegalStateException e) {
+      return "error: " + e.getMessage();
+    }
   }
 
   /** The first id {@code prefix + n} whose slot the given master serves. */

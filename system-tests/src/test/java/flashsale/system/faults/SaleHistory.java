@@ -46,6 +46,7 @@ final class SaleHistory {
   private CountDownLatch done;
   private long burstStartNanos;
   private long burstEndNanos;
+  private int inFlightAfterFault;
 
   SaleHistory(String eventId) {
     this.eventId = eventId;
@@ -60,7 +61,11 @@ final class SaleHistory {
     List<String> names = List.copyOf(regions.keySet());
     burstStartNanos = System.nanoTime();
     for (int i = 0; i < count; i++) {
-      if (i == count / 3) fault.run();
+      if (i == count / 3) {
+        fault.run();
+        // Counted once the fault has run: a call still unanswered now was open across it.
+        inFlightAfterFault = i - (int) (count - done.getCount());
+      }
       String region = names.get(i % names.size());
       purchase(regions.get(region), region, eventId + "-r" + i);
       if (i % 10 == 9) Thread.sleep(2);
@@ -225,5 +230,10 @@ final class SaleHistory {
 
   int answered() {
     return answers.size();
+  }
+
+  /** How many calls sent before the fault were still unanswered once it had run. */
+  int inFlightAfterFault() {
+    return inFlightAfterFault;
   }
 }
