@@ -13,25 +13,42 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Does one abusive user slow everyone else down? Against nodes started from the jars (default
  * flags: 20 new purchases/s per user, burst 40), a crowd of 1,000 users buys at 300/s for 15 s (4,500 calls, so its p99 is the 45th slowest),
  * alone and then with one user sending 3,000/s at the same region; three times each, alternating.
  * Prints the crowd's p50/p99 latency per run and min/median/max over the runs, and how the
- * abuser was answered. Run it alone on the machine:
- * {@code flock /work/bench.lock java -cp client/target/flashsale.jar flashsale.client.bench.AbuserBenchmark}.
+ * abuser was answered. Run it alone on the machine: {@code client/bin/flashsale bench-abuser}.
  */
-public final class AbuserBenchmark {
+@Command(name = "bench-abuser", mixinStandardHelpOptions = true,
+    description = "A crowd's latency alone and beside one user sending 3,000 purchases/s (nodes from the jars).")
+public final class AbuserBenchmark implements Callable<Integer> {
   static final int RUNS = 3;
   private final PrintStream out;
+
+  @Option(names = "--root", description = "Where the reactor build left arbiter-node/ and region-node/ (default: ${DEFAULT-VALUE}).")
+  Path root = Path.of(".");
+
+  public AbuserBenchmark() {
+    this(System.out);
+  }
 
   AbuserBenchmark(PrintStream out) {
     this.out = out;
   }
 
+  @Override
+  public Integer call() throws Exception {
+    run(root, new AbuseRun(1_000, 300, 3_000, Duration.ofSeconds(15)));
+    return 0;
+  }
+
   public static void main(String[] args) throws Exception {
-    new AbuserBenchmark(System.out).run(Path.of(""), new AbuseRun(1_000, 300, 3_000, Duration.ofSeconds(15)));
+    new AbuserBenchmark().call();
   }
 
   void run(Path root, AbuseRun load) throws Exception {

@@ -1,5 +1,6 @@
 package flashsale.client.lab;
 
+import flashsale.client.bench.AbuserBenchmark;
 import flashsale.client.bench.AuctionBenchmark;
 import flashsale.client.bench.CompareCommand;
 import flashsale.client.bench.GlobalOrderBenchmark;
@@ -23,7 +24,7 @@ public final class FlashSaleLab {
     return FlashSaleCli.commandLine(List.of(
         LoadgenCommand.class, LoadgenCeilingCommand.class, ReportCommand.class, DemoCommand.class,
         CompareCommand.class, GlobalOrderBenchmark.class, AuctionBenchmark.class, PendingMemoryBenchmark.class, IdleEventsBenchmark.class,
-        ScaleBenchmark.class));
+        ScaleBenchmark.class, AbuserBenchmark.class));
   }
 
   public static void main(String[] args) {
