@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import flashsale.client.cluster.DevPki;
 import flashsale.region.RegionServer;
 import flashsale.store.ArbiterStore;
-import flashsale.store.testing.RedisServer;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
@@ -39,7 +38,7 @@ class ArbiterFailoverFaultTest {
 
   /** Every node and client speaks mutual TLS from this throw-away CA. */
   static FailoverCluster cluster;
-  static RedisServer redis;
+  static String redisUri;
   static DevPki pki;
   static ArbiterStore store;
   static List<ArbiterProcess> arbiters;
@@ -48,7 +47,7 @@ class ArbiterFailoverFaultTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = FailoverCluster.start(List.of("arb-a", "arb-b"), "pki-failover");
-    redis = cluster.redis;
+    redisUri = cluster.redisUri;
     pki = cluster.pki;
     store = cluster.store;
     arbiters = cluster.arbiters;
@@ -237,14 +236,14 @@ class ArbiterFailoverFaultTest {
 
   /** The lease as Redis holds it, checked to name {@code leader}: the epoch a takeover must pass. */
   static PartitionLeases.Lease leaseHeldBy(ArbiterProcess leader) {
-    PartitionLeases.Lease lease = PartitionLeases.readUnpartitioned(redis.uri());
+    PartitionLeases.Lease lease = PartitionLeases.readUnpartitioned(redisUri);
     assertEquals(leader.address(), lease.leader(), "the lease before the kill: " + lease);
     return lease;
   }
 
   /** After a kill: {@code successor} holds the lease, under a fencing epoch above the killed leader's. */
   static void assertTookOver(ArbiterProcess successor, PartitionLeases.Lease killed) {
-    PartitionLeases.Lease now = PartitionLeases.readUnpartitioned(redis.uri());
+    PartitionLeases.Lease now = PartitionLeases.readUnpartitioned(redisUri);
     assertEquals(successor.address(), now.leader(), "the lease after the kill: " + now);
     assertTrue(now.epoch() > killed.epoch(), "the fencing epoch did not move: " + killed + " -> " + now);
   }

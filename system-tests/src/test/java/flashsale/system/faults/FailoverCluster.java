@@ -7,6 +7,7 @@ import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
 import flashsale.credentials.Role;
 import flashsale.store.redis.RedisArbiterStore;
+import flashsale.store.testing.RedisCluster;
 import flashsale.store.testing.RedisServer;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.ListRegionsRequest;
@@ -29,16 +30,20 @@ import java.util.concurrent.TimeUnit;
  * TLS as deployed (regions and the operator prove who they are by certificate).
  */
 final class FailoverCluster implements AutoCloseable {
-  final RedisServer redis;
+  /** The single AOF Redis or the 3-master Redis Cluster, closed with the cluster. */
+  private final AutoCloseable redis;
+  /** What the arbiters are given: {@code redis://} or {@code redis-cluster://} with every master. */
+  final String redisUri;
   final RedisArbiterStore store;
   final DevPki pki;
   final List<ArbiterProcess> arbiters = new ArrayList<>();
   final Map<String, RegionServer> regions = new LinkedHashMap<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
-  private FailoverCluster(RedisServer redis, DevPki pki) {
+  private FailoverCluster(AutoCloseable redis, String redisUri, DevPki pki) {
     this.redis = redis;
-    this.store = new RedisArbiterStore(redis.uri());
+    this.redisUri = redisUri;
+    this.store = new RedisArbiterStore(redisUri);
     this.pki = pki;
   }
 
@@ -52,9 +57,27 @@ final class FailoverCluster implements AutoCloseable {
    * several, waits until every partition has a leader and the arbiters hold even shares.
    */
   static FailoverCluster start(List<String> arbiterIds, String pkiDirectory, int partitions) throws Exception {
-    var cluster = new FailoverCluster(RedisServer.start(true), DevPki.create(Path.of("target", "fault-logs", pkiDirectory)));
+    DevPki pki = pki(pkiDirectory);
+    RedisServer redis = RedisServer.start(true);
+    return start(new FailoverCluster(redis, redis.uri(), pki), arbiterIds, partitions);
+  }
+
+  /** As above on a 3-master Redis Cluster: store, function library and partition leases spread over the masters. */
+  static FailoverCluster startOnRedisCluster(List<String> arbiterIds, String pkiDirectory, int partitions)
+      throws Exception {
+    DevPki pki = pki(pkiDirectory);
+    RedisCluster redis = RedisCluster.start();
+    return start(new FailoverCluster(redis, redis.uri(), pki), arbiterIds, partitions);
+  }
+
+  private static DevPki pki(String directory) throws java.io.IOException {
+    return DevPki.create(Path.of("target", "fault-logs", directory));
+  }
+
+  private static FailoverCluster start(FailoverCluster cluster, List<String> arbiterIds, int partitions)
+      throws Exception {
     for (String id : arbiterIds) {
-      cluster.arbiters.add(new ArbiterProcess(id, cluster.redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, cluster.pki)
+      cluster.arbiters.add(new ArbiterProcess(id, cluster.redisUri, ArbiterProcess.REGION_TIMEOUT_MS, cluster.pki)
           .partitions(partitions).start());
     }
     if (partitions == 1) {
@@ -129,7 +152,7 @@ final class FailoverCluster implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     PartitionLeases.View view = null;
     while (System.nanoTime() < deadline) {
-      view = PartitionLeases.read(redis.uri(), partitions);
+      view = PartitionLeases.read(redisUri, partitions);
       if (view.allLed() && settled.test(view)) return view;
       Thread.sleep(20);
     }

@@ -1,6 +1,9 @@
 package flashsale.system.faults;
 
+import flashsale.store.redis.RedisTarget;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.sync.RedisHashCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * The leader leases as Redis holds them ({@code fs:{arbiter-pN}:lease}, or {@code fs:{arbiter}:lease}
- * unpartitioned): who leads each, under which epoch.
+ * unpartitioned): who leads each, under which epoch; on one server or a Redis Cluster.
  */
 final class PartitionLeases {
   private PartitionLeases() {}
@@ -46,17 +49,31 @@ final class PartitionLeases {
     return read(redisUri, List.of("fs:{arbiter}:lease")).get(0);
   }
 
+  /** Reads through a cluster connection for {@code redis-cluster://} (the lease keys sit on several masters). */
   private static List<Lease> read(String redisUri, List<String> keys) {
-    RedisClient client = RedisClient.create(redisUri);
-    try (var connection = client.connect()) {
-      List<Lease> leases = new ArrayList<>();
-      for (int p = 0; p < keys.size(); p++) {
-        Map<String, String> hash = connection.sync().hgetall(keys.get(p));
-        leases.add(new Lease(p, hash.getOrDefault("advertise", ""), Long.parseLong(hash.getOrDefault("epoch", "0"))));
+    RedisTarget target = RedisTarget.parse(redisUri);
+    if (!target.cluster()) {
+      RedisClient client = RedisClient.create(target.seeds().get(0));
+      try (var connection = client.connect()) {
+        return leases(connection.sync(), keys);
+      } finally {
+        client.shutdown();
       }
-      return leases;
+    }
+    RedisClusterClient client = RedisClusterClient.create(target.seeds());
+    try (var connection = client.connect()) {
+      return leases(connection.sync(), keys);
     } finally {
       client.shutdown();
     }
+  }
+
+  private static List<Lease> leases(RedisHashCommands<String, String> redis, List<String> keys) {
+    List<Lease> leases = new ArrayList<>();
+    for (int p = 0; p < keys.size(); p++) {
+      Map<String, String> hash = redis.hgetall(keys.get(p));
+      leases.add(new Lease(p, hash.getOrDefault("advertise", ""), Long.parseLong(hash.getOrDefault("epoch", "0"))));
+    }
+    return leases;
   }
 }
