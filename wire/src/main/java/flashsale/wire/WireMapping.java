@@ -10,9 +10,11 @@ import flashsale.sale.LossReason;
 import flashsale.sale.Outcome;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
+import flashsale.sale.TicketRefusal;
 import flashsale.v1.Event;
 import flashsale.v1.EventMode;
 import flashsale.v1.PurchaseDecision;
+import flashsale.v1.RejectionReason;
 import flashsale.v1.Slot;
 import flashsale.v1.SlotStatus;
 import java.util.LinkedHashMap;
@@ -129,6 +131,23 @@ public final class WireMapping {
       case GLOBAL_ORDER -> EventMode.EVENT_MODE_GLOBAL_ORDER;
       case SHARDED -> EventMode.EVENT_MODE_SHARDED;
       case CENTRAL -> EventMode.EVENT_MODE_CENTRAL;
+    };
+  }
+
+  public static RejectionReason toProto(TicketRefusal refusal) {
+    return switch (refusal) {
+      case REQUEST_ID_CONFLICT -> RejectionReason.REJECTION_REASON_REQUEST_ID_CONFLICT;
+      case CLOCK_SKEW -> RejectionReason.REJECTION_REASON_CLOCK_SKEW;
+      case EVENT_NOT_OPEN -> RejectionReason.REJECTION_REASON_EVENT_NOT_OPEN;
+    };
+  }
+
+  /** A reason this build does not know is treated as "not open": the ticket is refused either way. */
+  public static TicketRefusal fromProto(RejectionReason reason) {
+    return switch (reason) {
+      case REJECTION_REASON_REQUEST_ID_CONFLICT -> TicketRefusal.REQUEST_ID_CONFLICT;
+      case REJECTION_REASON_CLOCK_SKEW -> TicketRefusal.CLOCK_SKEW;
+      default -> TicketRefusal.EVENT_NOT_OPEN;
     };
   }
 

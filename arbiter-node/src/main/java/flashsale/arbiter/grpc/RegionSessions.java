@@ -9,7 +9,6 @@ import flashsale.v1.ClockVerdict;
 import flashsale.v1.DecisionBatch;
 import flashsale.v1.EventAnnouncement;
 import flashsale.v1.RegionMembers;
-import flashsale.v1.RejectionReason;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SoldOutNotice;
 import flashsale.v1.TicketRejection;
@@ -239,12 +238,7 @@ public final class RegionSessions {
         TicketRejection.newBuilder()
             .setEventId(ticket.eventId())
             .setRequestId(ticket.requestId())
-            .setReason(
-                switch (reason) {
-                  case REQUEST_ID_CONFLICT -> RejectionReason.REJECTION_REASON_REQUEST_ID_CONFLICT;
-                  case CLOCK_SKEW -> RejectionReason.REJECTION_REASON_CLOCK_SKEW;
-                  case EVENT_NOT_OPEN -> RejectionReason.REJECTION_REASON_EVENT_NOT_OPEN;
-                })
+            .setReason(WireMapping.toProto(reason))
             .setMessage(message)
             .build();
     send(source, SequenceResponse.newBuilder().setTicketRejection(rejection).build());

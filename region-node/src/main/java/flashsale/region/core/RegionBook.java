@@ -174,7 +174,9 @@ public final class RegionBook {
 
   private Ticket removePending(String requestId) {
     Ticket removed = pending.remove(requestId);
-    if (removed != null) pendingPerUser.computeIfPresent(new UserInEvent(removed.eventId(), removed.userId()), (k, n) -> n == 1 ? null : n - 1);
+    if (removed != null) {
+      pendingPerUser.computeIfPresent(new UserInEvent(removed.eventId(), removed.userId()), (k, n) -> n == 1 ? null : n - 1);
+    }
     return removed;
   }
 

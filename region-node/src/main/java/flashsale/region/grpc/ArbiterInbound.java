@@ -120,7 +120,7 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   }
 
   private void rejection(TicketRejection r) {
-    var done = core.rejected(r.getEventId(), r.getRequestId(), RegionWire.fromProto(r.getReason()), r.getMessage());
+    var done = core.rejected(r.getEventId(), r.getRequestId(), WireMapping.fromProto(r.getReason()), r.getMessage());
     done.ifPresent(calls::complete);
     log.warn("arbiter rejected request_id={} event={} reason={} message=\"{}\" pending_here={}", r.getRequestId(), r.getEventId(),
         r.getReason(), r.getMessage(), done.isPresent());

@@ -4,7 +4,6 @@ import flashsale.region.core.Answer;
 import flashsale.region.core.BuyRequest;
 import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
-import flashsale.sale.TicketRefusal;
 import flashsale.region.core.PurchaseStanding;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Ticket;
@@ -14,7 +13,6 @@ import flashsale.v1.PurchaseState;
 import flashsale.v1.WatchPurchaseResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
-import flashsale.v1.RejectionReason;
 import flashsale.wire.Errors;
 import flashsale.wire.OrderWire;
 import flashsale.wire.Times;
@@ -53,15 +51,6 @@ public final class RegionWire {
         .addAllSlots(t.slots())
         .setBidAmountMinor(t.bidMinor())
         .build();
-  }
-
-  /** A reason this build does not know is treated as "not open": the ticket is refused either way. */
-  public static TicketRefusal fromProto(RejectionReason reason) {
-    return switch (reason) {
-      case REJECTION_REASON_REQUEST_ID_CONFLICT -> TicketRefusal.REQUEST_ID_CONFLICT;
-      case REJECTION_REASON_CLOCK_SKEW -> TicketRefusal.CLOCK_SKEW;
-      default -> TicketRefusal.EVENT_NOT_OPEN;
-    };
   }
 
   /** A decided purchase as GetPurchase shows it: the decision, and its order if it has one. */
