@@ -40,17 +40,15 @@ public interface ArbiterStore extends AutoCloseable {
   Optional<EventSpec> findEvent(String eventId);
 
   /**
-   * The events created and not yet {@linkplain #finishEvent finished}, in no particular order:
-   * what a new leader claims. Read in pages; finished events are not read at all.
+   * The events created and not yet {@linkplain #finishEvent finished} whose id {@code eventIds}
+   * accepts, in no particular order: what a new leader (of one partition) claims. Read in pages;
+   * finished events are not read at all, and another partition's are listed by id only.
    */
-  List<EventSpec> listLiveEvents();
+  List<EventSpec> listLiveEvents(Predicate<String> eventIds);
 
-  /**
-   * The live events whose id {@code eventIds} accepts, in no particular order: a partition's new
-   * leader reads the specs of its own events only (the ids are listed whole, then filtered).
-   */
-  default List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
-    return listLiveEvents().stream().filter(spec -> eventIds.test(spec.eventId())).toList();
+  /** Every live event: {@link #listLiveEvents(Predicate)} for a leader of all partitions. */
+  default List<EventSpec> listLiveEvents() {
+    return listLiveEvents(eventId -> true);
   }
 
   /**

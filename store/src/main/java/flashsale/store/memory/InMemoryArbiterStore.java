@@ -66,11 +66,6 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public List<EventSpec> listLiveEvents() {
-    return listLiveEvents(id -> true);
-  }
-
-  @Override
   public List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
     synchronized (lock) {
       return events.values().stream().filter(e -> e.live && eventIds.test(e.spec.eventId())).map(e -> e.spec).toList();

@@ -125,11 +125,6 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public List<EventSpec> listLiveEvents() {
-    return listLiveEvents(id -> true);
-  }
-
-  @Override
   public List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
     List<EventSpec> live = new ArrayList<>();
     List<CompletableFuture<Map<String, byte[]>>> metas = new ArrayList<>();

@@ -62,11 +62,6 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public List<EventSpec> listLiveEvents() {
-    return delegate.listLiveEvents();
-  }
-
-  @Override
   public List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
     return delegate.listLiveEvents(eventIds);
   }
