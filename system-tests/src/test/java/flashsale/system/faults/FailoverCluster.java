@@ -151,10 +151,12 @@ final class FailoverCluster implements AutoCloseable {
       long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     PartitionLeases.View view = null;
-    while (System.nanoTime() < deadline) {
-      view = PartitionLeases.read(redisUri, partitions);
-      if (view.allLed() && settled.test(view)) return view;
-      Thread.sleep(20);
+    try (var redis = PartitionLeases.connect(redisUri)) {
+      while (System.nanoTime() < deadline) {
+        view = PartitionLeases.read(redis, partitions);
+        if (view.allLed() && settled.test(view)) return view;
+        Thread.sleep(20);
+      }
     }
     throw new AssertionError("partition leases did not settle in " + timeoutMs + " ms: " + view);
   }

@@ -48,6 +48,7 @@ class LinkAndRedisFaultTest {
   static ArbiterStore checker;
   static LocalCluster cluster;
   static final List<ManagedChannel> channels = new ArrayList<>();
+  static EventAdminServiceGrpc.EventAdminServiceBlockingStub admin; // one channel for every status poll
 
   @BeforeAll
   static void start() throws Exception {
@@ -56,6 +57,7 @@ class LinkAndRedisFaultTest {
     checker = ArbiterStores.open(redis.uri());
     cluster = LocalCluster.start(store, List.of(new RegionSpec("near", 0, Duration.ZERO),
         new RegionSpec("far", 10, Duration.ZERO)), 2).awaitConnected(Duration.ofSeconds(30));
+    admin = EventAdminServiceGrpc.newBlockingStub(channel(cluster.arbiterTarget()));
   }
 
   @AfterAll
@@ -96,7 +98,7 @@ class LinkAndRedisFaultTest {
 
   /** Every status row of {@code region} the arbiter lists (one per node). */
   static List<RegionStatus> statusOf(String region) {
-    return EventAdminServiceGrpc.newBlockingStub(channel(cluster.arbiterTarget())).withDeadlineAfter(5, TimeUnit.SECONDS)
+    return admin.withDeadlineAfter(5, TimeUnit.SECONDS)
         .listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsList().stream()
         .filter(s -> s.getRegion().equals(region)).toList();
   }

@@ -1,9 +1,7 @@
 package flashsale.system.faults;
 
-import flashsale.store.redis.RedisTarget;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.sync.RedisHashCommands;
-import io.lettuce.core.cluster.RedisClusterClient;
+import flashsale.store.redis.RedisConnection;
+import io.lettuce.core.codec.StringCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,40 +36,37 @@ final class PartitionLeases {
     }
   }
 
+  /**
+   * A connection to read leases through, one server or a cluster as the URI says (the lease keys
+   * of a cluster sit on several masters); open one per wait, not per poll.
+   */
+  static RedisConnection<String> connect(String redisUri) {
+    return RedisConnection.open(redisUri, StringCodec.UTF8, null, false);
+  }
+
   static View read(String redisUri, int partitions) {
+    try (RedisConnection<String> redis = connect(redisUri)) {
+      return read(redis, partitions);
+    }
+  }
+
+  static View read(RedisConnection<String> redis, int partitions) {
     List<String> keys = new ArrayList<>();
     for (int p = 0; p < partitions; p++) keys.add("fs:{arbiter-p" + p + "}:lease");
-    return new View(read(redisUri, keys));
+    return new View(leases(redis, keys));
   }
 
   /** The lease of arbiters that do not split leadership ({@code fs:{arbiter}:lease}), as partition 0. */
   static Lease readUnpartitioned(String redisUri) {
-    return read(redisUri, List.of("fs:{arbiter}:lease")).get(0);
-  }
-
-  /** Reads through a cluster connection for {@code redis-cluster://} (the lease keys sit on several masters). */
-  private static List<Lease> read(String redisUri, List<String> keys) {
-    RedisTarget target = RedisTarget.parse(redisUri);
-    if (!target.cluster()) {
-      RedisClient client = RedisClient.create(target.seeds().get(0));
-      try (var connection = client.connect()) {
-        return leases(connection.sync(), keys);
-      } finally {
-        client.shutdown();
-      }
-    }
-    RedisClusterClient client = RedisClusterClient.create(target.seeds());
-    try (var connection = client.connect()) {
-      return leases(connection.sync(), keys);
-    } finally {
-      client.shutdown();
+    try (RedisConnection<String> redis = connect(redisUri)) {
+      return leases(redis, List.of("fs:{arbiter}:lease")).get(0);
     }
   }
 
-  private static List<Lease> leases(RedisHashCommands<String, String> redis, List<String> keys) {
+  private static List<Lease> leases(RedisConnection<String> redis, List<String> keys) {
     List<Lease> leases = new ArrayList<>();
     for (int p = 0; p < keys.size(); p++) {
-      Map<String, String> hash = redis.hgetall(keys.get(p));
+      Map<String, String> hash = redis.async().hgetall(keys.get(p)).toCompletableFuture().join();
       leases.add(new Lease(p, hash.getOrDefault("advertise", ""), Long.parseLong(hash.getOrDefault("epoch", "0"))));
     }
     return leases;

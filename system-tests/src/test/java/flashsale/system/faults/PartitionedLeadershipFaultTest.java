@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -236,10 +237,11 @@ class PartitionedLeadershipFaultTest {
         if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || System.nanoTime() > deadline) throw e;
         String leader = Errors.infoOf(e).map(info -> info.getMetadataOrDefault("leader", "")).orElse("");
         ArbiterProcess tried = target;
-        target = cluster.arbiters.stream().filter(x -> x.address().equals(leader)).findFirst()
-            .orElseGet(() -> cluster.arbiters.stream().filter(x -> x != tried).findFirst().orElse(tried));
+        Optional<ArbiterProcess> named = cluster.arbiters.stream().filter(x -> x.address().equals(leader)).findFirst();
+        target = named.orElseGet(() -> cluster.arbiters.stream().filter(x -> x != tried).findFirst().orElse(tried));
+        if (named.isPresent() && named.get() != tried) continue; // a redirect: follow it at once
         try {
-          Thread.sleep(100); // a new leader recovers its partition within a lease ttl
+          Thread.sleep(100); // nobody named yet: a new leader recovers its partition within a lease ttl
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
           throw e;

@@ -61,14 +61,16 @@ final class SaleHistory {
     List<String> names = List.copyOf(regions.keySet());
     burstStartNanos = System.nanoTime();
     for (int i = 0; i < count; i++) {
-      if (i == count / 3) {
-        fault.run();
-        // Counted once the fault has run: a call still unanswered now was open across it.
-        inFlightAfterFault = i - (int) (count - done.getCount());
-      }
       String region = names.get(i % names.size());
       purchase(regions.get(region), region, eventId + "-r" + i);
-      if (i % 10 == 9) Thread.sleep(2);
+      if (i == count / 3) {
+        // Right after a send, before any pause, so calls are open when it strikes even on a fast box.
+        fault.run();
+        // Counted once the fault has run: a call still unanswered now was open across it.
+        inFlightAfterFault = (i + 1) - (int) (count - done.getCount());
+      } else if (i % 10 == 9) {
+        Thread.sleep(2);
+      }
     }
     assertTrue(done.await(DEADLINE_MS + 10_000, TimeUnit.MILLISECONDS), "a Purchase outlived its deadline");
     burstEndNanos = System.nanoTime();
