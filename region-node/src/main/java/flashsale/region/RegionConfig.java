@@ -18,6 +18,9 @@ import java.util.List;
  * @param clockProbeIntervalMs how often the region probes its clock offset to the arbiter
  * @param rememberedDecisions how many decided request ids are kept for retries (LRU)
  * @param arbiterCallTimeoutMs deadline of each unary call to the arbiter
+ * @param maxArbiterQueries most unary calls to the arbiter open at once (buyers' look-ups of
+ *     purchases and events this node does not know); beyond it a look-up is answered
+ *     RESOURCE_EXHAUSTED at once, so a flood of them cannot crowd out the arbiter stream
  * @param reconnectMinMs first reconnect delay; doubles per failure up to {@code reconnectMaxMs}
  * @param warmupPurchases refused purchases a node on a socket sends itself before it reports
  *     SERVING, so its first burst is stamped as promptly as later ones; 0 skips the warm-up
@@ -42,6 +45,7 @@ public record RegionConfig(
     long clockProbeIntervalMs,
     int rememberedDecisions,
     long arbiterCallTimeoutMs,
+    int maxArbiterQueries,
     long reconnectMinMs,
     long reconnectMaxMs,
     int warmupPurchases,
@@ -57,6 +61,8 @@ public record RegionConfig(
   public static final long DEFAULT_CLOCK_PROBE_INTERVAL_MS = 100;
   public static final int DEFAULT_REMEMBERED_DECISIONS = 1_000_000;
   public static final int DEFAULT_WARMUP_PURCHASES = 10_000;
+  /** Look-ups answer within the 2 s call deadline at well over 1,000/s from a healthy arbiter. */
+  public static final int DEFAULT_MAX_ARBITER_QUERIES = 256;
   /** The arbiters' default lease ttl. */
   public static final long DEFAULT_ARBITER_SILENCE_TIMEOUT_MS = 2_000;
   /** Below this, ordinary scheduling hiccups would look like a dead arbiter. */
@@ -82,6 +88,7 @@ public record RegionConfig(
     positive("clock probe interval ms", clockProbeIntervalMs);
     positive("remembered decisions", rememberedDecisions);
     positive("arbiter call timeout ms", arbiterCallTimeoutMs);
+    positive("max arbiter queries", maxArbiterQueries);
     positive("reconnect min ms", reconnectMinMs);
     if (warmupPurchases < 0) throw new IllegalArgumentException("warmup purchases must be 0 or more, got " + warmupPurchases);
     if (reconnectMaxMs < reconnectMinMs) {
@@ -112,6 +119,7 @@ public record RegionConfig(
     b.clockProbeIntervalMs = clockProbeIntervalMs;
     b.rememberedDecisions = rememberedDecisions;
     b.arbiterCallTimeoutMs = arbiterCallTimeoutMs;
+    b.maxArbiterQueries = maxArbiterQueries;
     b.reconnectMinMs = reconnectMinMs;
     b.reconnectMaxMs = reconnectMaxMs;
     b.warmupPurchases = warmupPurchases;
@@ -133,6 +141,7 @@ public record RegionConfig(
     private long clockProbeIntervalMs = DEFAULT_CLOCK_PROBE_INTERVAL_MS;
     private int rememberedDecisions = DEFAULT_REMEMBERED_DECISIONS;
     private long arbiterCallTimeoutMs = 2_000;
+    private int maxArbiterQueries = DEFAULT_MAX_ARBITER_QUERIES;
     private long reconnectMinMs = 50;
     private long reconnectMaxMs = 2_000;
     private int warmupPurchases = DEFAULT_WARMUP_PURCHASES;
@@ -174,6 +183,11 @@ public record RegionConfig(
 
     public Builder arbiterCallTimeoutMs(long ms) {
       this.arbiterCallTimeoutMs = ms;
+      return this;
+    }
+
+    public Builder maxArbiterQueries(int count) {
+      this.maxArbiterQueries = count;
       return this;
     }
 
@@ -222,7 +236,7 @@ public record RegionConfig(
 
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
-          rememberedDecisions, arbiterCallTimeoutMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
+          rememberedDecisions, arbiterCallTimeoutMs, maxArbiterQueries, reconnectMinMs, reconnectMaxMs, warmupPurchases,
           uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId, partitions);
     }
   }

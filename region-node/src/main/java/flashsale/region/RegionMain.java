@@ -62,6 +62,11 @@ public final class RegionMain implements Callable<Integer> {
       description = "Most purchases waiting for the arbiter (default ${DEFAULT-VALUE}).")
   int maxPending;
 
+  @Option(names = "--max-arbiter-queries", defaultValue = "" + RegionConfig.DEFAULT_MAX_ARBITER_QUERIES,
+      description = "Most buyers' look-ups (GetPurchase, WatchPurchase, events) open at the arbiter at once; beyond,"
+          + " RESOURCE_EXHAUSTED with a retry delay (default ${DEFAULT-VALUE}).")
+  int maxArbiterQueries;
+
   @Option(names = "--clock-probe-interval-ms", defaultValue = "100",
       description = "Clock offset probe interval (default ${DEFAULT-VALUE}).")
   long clockProbeIntervalMs;
@@ -141,6 +146,7 @@ public final class RegionMain implements Callable<Integer> {
         .arbiterTargets(arbiters)
         .heartbeatIntervalMs(heartbeatIntervalMs)
         .maxPending(maxPending)
+        .maxArbiterQueries(maxArbiterQueries)
         .clockProbeIntervalMs(clockProbeIntervalMs)
         .warmupPurchases(warmupPurchases)
         .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))

@@ -49,6 +49,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   final java.util.Set<String> paymentWindows = ConcurrentHashMap.newKeySet();
   /** Answered by GetDecision as held undecided, by request id. */
   final Map<String, flashsale.v1.PendingTicket> pending = new ConcurrentHashMap<>();
+  /** While non-null, GetDecision calls are parked here, unanswered, for the test to answer. */
+  volatile BlockingQueue<StreamObserver<GetDecisionResponse>> heldDecisionLookups;
   /** GetDecision calls answered so far. */
   final AtomicInteger decisionLookups = new AtomicInteger();
   final BlockingQueue<Stream> streams = new LinkedBlockingQueue<>();
@@ -121,6 +123,11 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   @Override
   public void getDecision(GetDecisionRequest request, StreamObserver<GetDecisionResponse> out) {
     decisionLookups.incrementAndGet();
+    var parked = heldDecisionLookups;
+    if (parked != null) {
+      parked.add(out);
+      return;
+    }
     PurchaseDecision decision = decisions.get(request.getRequestId());
     var held = pending.get(request.getRequestId());
     if (decision == null && held != null) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * One user hammering a region while a crowd buys normally: a crowd of distinct users at a steady
@@ -34,10 +35,11 @@ public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSe
   public static final String ABUSER = "abuser";
 
   /**
-   * How the abuser was answered: calls by outcome ("DECIDED" or a gRPC code name), and the time from
-   * the first send to the last answer (every call reached the region within it).
+   * How the abuser was answered: calls by outcome ("DECIDED" or a gRPC code name), the time from
+   * the first send to the last answer (every call reached the region within it), and from the
+   * first send to the last (longer than the run when the abuser's client fell behind its rate).
    */
-  public record Abuser(long sent, Map<String, Long> outcomes, long elapsedMicros) {
+  public record Abuser(long sent, Map<String, Long> outcomes, long elapsedMicros, long sendingMicros) {
     public long count(String outcome) {
       return outcomes.getOrDefault(outcome, 0L);
     }
@@ -53,16 +55,30 @@ public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSe
    */
   public Result run(Channel admin, List<String> regions, String region, Channel crowd, Channel abuser, String eventId)
       throws Exception {
+    return run(admin, regions, region, crowd, event -> abuseAsync(abuser, event), eventId);
+  }
+
+  /** The abuse of {@code eventId} through {@code abuser}, on a thread of its own. */
+  public CompletableFuture<Abuser> abuseAsync(Channel abuser, String eventId) {
+    return CompletableFuture.supplyAsync(() -> abuse(new FlashSaleClient(abuser, Duration.ofSeconds(10)), eventId));
+  }
+
+  /**
+   * As above, with the abuse started by {@code abuser} (given the event id; it must return at once
+   * and complete when the abuse is over), e.g. in a process of its own ({@link AbuserProcess}).
+   */
+  public Result run(Channel admin, List<String> regions, String region, Channel crowd,
+      Function<String, CompletableFuture<Abuser>> abuser, String eventId) throws Exception {
     ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, 1_000_000, regions);
     var crowdLoad = new LoadGenerator(LoadConfig.of(eventId, List.of(new RegionTarget(region, crowd)), crowdUsers,
         crowdPerSecond, duration, ArrivalPattern.POISSON).withMaxInFlight(10_000).withDeadline(Duration.ofSeconds(10)));
-    CompletableFuture<Abuser> abuse = abuserPerSecond <= 0 ? CompletableFuture.completedFuture(null)
-        : CompletableFuture.supplyAsync(() -> abuse(new FlashSaleClient(abuser, Duration.ofSeconds(10)), eventId));
+    CompletableFuture<Abuser> abuse = abuserPerSecond <= 0 ? CompletableFuture.completedFuture(null) : abuser.apply(eventId);
     LoadResult crowdResult = crowdLoad.run();
     return new Result(crowdResult, abuse.get());
   }
 
-  private Abuser abuse(FlashSaleClient client, String eventId) {
+  /** Sends {@code abuserPerSecond} purchases of user {@value #ABUSER} for {@code duration}, evenly, and waits for every answer. */
+  Abuser abuse(FlashSaleClient client, String eventId) {
     long calls = Math.round(abuserPerSecond * duration.toNanos() / 1e9);
     long intervalNanos = (long) (1e9 / abuserPerSecond);
     Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
@@ -76,8 +92,10 @@ public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSe
         answered.countDown();
       });
     }
+    long sendingMicros = (System.nanoTime() - startNanos) / 1000;
     try {
-      if (!answered.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("abuser calls unanswered after 30 s");
+      // Calls still open then are reported as UNANSWERED: the run's figures say what happened.
+      answered.await(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("abuser interrupted", e);
@@ -85,6 +103,7 @@ public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSe
     long elapsedMicros = (System.nanoTime() - startNanos) / 1000;
     Map<String, Long> counts = new TreeMap<>();
     outcomes.forEach((k, v) -> counts.put(k, v.sum()));
-    return new Abuser(calls, counts, elapsedMicros);
+    if (answered.getCount() > 0) counts.put("UNANSWERED", answered.getCount());
+    return new Abuser(calls, counts, elapsedMicros, sendingMicros);
   }
 }

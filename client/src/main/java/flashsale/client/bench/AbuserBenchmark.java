@@ -33,6 +33,10 @@ public final class AbuserBenchmark implements Callable<Integer> {
   @Option(names = "--root", description = "Where the reactor build left arbiter-node/ and region-node/ (default: ${DEFAULT-VALUE}).")
   Path root = Path.of(".");
 
+  @Option(names = "--abuser-in-this-jvm", description = "Run the abuser's client in this JVM on a connection of its own"
+      + " (it then shares the crowd's client threads and heap) instead of a JVM of its own.")
+  boolean abuserInThisJvm;
+
   public AbuserBenchmark() {
     this(System.out);
   }
@@ -60,16 +64,23 @@ public final class AbuserBenchmark implements Callable<Integer> {
     List<double[]> alone = new ArrayList<>();
     List<double[]> abused = new ArrayList<>();
     try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
+      String nearTarget = "127.0.0.1:" + cluster.regionPort("near");
       ManagedChannel admin = cluster.adminChannel();
-      ManagedChannel buyers = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
-          InsecureChannelCredentials.create()).build();
-      // The abuser is another client: its own connection, not the crowd's.
-      ManagedChannel abuser = Grpc.newChannelBuilder("127.0.0.1:" + cluster.regionPort("near"),
-          InsecureChannelCredentials.create()).build();
-      try {
+      ManagedChannel buyers = Grpc.newChannelBuilder(nearTarget, InsecureChannelCredentials.create()).build();
+      // The abuser is another client: by default its own process (its own connection, event loops
+      // and heap); in this JVM it would share the crowd's client threads and heap.
+      Path abuserLog = settings.logDir().resolve("abuser.log");
+      ManagedChannel abuserChannel = abuserInThisJvm
+          ? Grpc.newChannelBuilder(nearTarget, InsecureChannelCredentials.create()).build() : null;
+      try (var abuserJvm = abuserInThisJvm ? null
+          : AbuserProcess.start(nearTarget, load.abuserPerSecond(), load.duration(), abuserLog)) {
+        java.util.function.Function<String, java.util.concurrent.CompletableFuture<AbuseRun.Abuser>> abuser =
+            abuserInThisJvm ? event -> load.abuseAsync(abuserChannel, event) : abuserJvm::abuse;
+        out.println(abuserInThisJvm ? "abuser: in this JVM, its own connection"
+            : "abuser: its own JVM, pid " + abuserJvm.pid() + ", log " + abuserLog);
         String runId = Long.toString(System.currentTimeMillis(), 36);
-        // Warm both paths (decided purchases and refused ones) before measuring.
-        new AbuseRun(100, 300, load.abuserPerSecond(), Duration.ofSeconds(3))
+        // Warm both paths (decided purchases and refused ones) and both clients before measuring.
+        new AbuseRun(100, 300, load.abuserPerSecond(), load.duration())
             .run(admin, JarCluster.REGIONS, "near", buyers, abuser, "warm-" + runId);
         for (int i = 1; i <= RUNS; i++) {
           var quiet = new AbuseRun(load.crowdUsers(), load.crowdPerSecond(), 0, load.duration())
@@ -81,7 +92,7 @@ public final class AbuserBenchmark implements Callable<Integer> {
       } finally {
         admin.shutdownNow();
         buyers.shutdownNow();
-        abuser.shutdownNow();
+        if (abuserChannel != null) abuserChannel.shutdownNow();
       }
     }
     summary("p50", 0, alone, abused);
@@ -94,7 +105,10 @@ public final class AbuserBenchmark implements Callable<Integer> {
     double p99 = crowd.latencyMicros().getValueAtPercentile(99) / 1e3;
     out.printf(Locale.ROOT, "%s: crowd %d sent, %d decided, errors %s; latency p50 %.2f ms, p99 %.2f ms", label,
         crowd.records().size(), crowd.records().stream().filter(RequestRecord::decided).count(), errorCodes(crowd), p50, p99);
-    if (r.abuser() != null) out.printf(Locale.ROOT, "; abuser %d sent: %s", r.abuser().sent(), r.abuser().outcomes());
+    if (r.abuser() != null) {
+      out.printf(Locale.ROOT, "; abuser %d sent over %.1f s: %s", r.abuser().sent(), r.abuser().sendingMicros() / 1e6,
+          r.abuser().outcomes());
+    }
     out.println();
     out.println("  " + tailHops(crowd, p99));
     return new double[] {p50, p99};

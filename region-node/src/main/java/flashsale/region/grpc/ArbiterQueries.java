@@ -1,5 +1,6 @@
 package flashsale.region.grpc;
 
+import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
 import flashsale.region.core.RegionCore;
 import flashsale.v1.GetDecisionRequest;
@@ -25,25 +26,43 @@ import org.slf4j.LoggerFactory;
 /**
  * The region's unary questions to the arbiter: an event it has not been told of, and a decision
  * for a purchase it never saw. Each call has a deadline and answers on the loop; concurrent
- * look-ups of one event share one call.
+ * look-ups of one event share one call. At most {@code maxInFlight} are open at once: buyers can
+ * ask about any request id, and a flood of such questions on the connection the arbiter stream
+ * rides would starve the stream (seen: 24,000 timed-out purchases' GetPurchase retries left the
+ * arbiter stream silent for 5 s). Beyond it a question is answered TOO_MANY_PENDING at once.
+ * Loop-confined.
  */
 final class ArbiterQueries {
   private static final Logger log = LoggerFactory.getLogger(ArbiterQueries.class);
+  /** How long a buyer turned away by the cap is told to wait. */
+  static final long BUSY_RETRY_MS = 100;
+  static final long FAILURE_LOG_INTERVAL_MS = 10_000;
 
   private final RegionLoop loop;
   private final RegionCore core;
   /** The channel to the arbiter leading an event's partition. */
   private final java.util.function.Function<String, Channel> channel;
   private final long timeoutMs;
+  private final int maxInFlight;
+  private int inFlight;
+  private final FailureLog failureLog = new FailureLog();
   private final Map<String, List<Consumer<Optional<Failure>>>> lookups = new HashMap<>();
   /** Auctions whose stored result the arbiter announced: final, so asked no more. */
   private final Map<String, flashsale.v1.AuctionResult> closedAuctions = new HashMap<>();
 
-  ArbiterQueries(RegionLoop loop, RegionCore core, java.util.function.Function<String, Channel> channel, long timeoutMs) {
+  ArbiterQueries(RegionLoop loop, RegionCore core, java.util.function.Function<String, Channel> channel, long timeoutMs,
+      int maxInFlight) {
+    if (maxInFlight < 1) throw new IllegalArgumentException("max in-flight queries must be at least 1, got " + maxInFlight);
     this.loop = loop;
     this.core = core;
     this.channel = channel;
     this.timeoutMs = timeoutMs;
+    this.maxInFlight = maxInFlight;
+  }
+
+  /** Questions open at the arbiter now (loop thread). */
+  int inFlight() {
+    return inFlight;
   }
 
   /**
@@ -56,8 +75,12 @@ final class ArbiterQueries {
       waiting.add(then);
       return;
     }
+    if (inFlight >= maxInFlight) {
+      then.accept(Optional.of(busy()));
+      return;
+    }
     lookups.put(eventId, new ArrayList<>(List.of(then)));
-    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> lookedUp(eventId, r),
         failure -> finishLookup(eventId, Optional.of(failure))));
@@ -65,14 +88,22 @@ final class ArbiterQueries {
 
   /** Asks for a decision; {@code then} gets it, or the failure (PURCHASE_NOT_FOUND or ARBITER_UNAVAILABLE). */
   void getDecision(String eventId, String requestId, Consumer<GetDecisionResponse> then, Consumer<Failure> failed) {
+    if (inFlight >= maxInFlight) {
+      failed.accept(busy());
+      return;
+    }
     stub(eventId).getDecision(GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
-        new Reply<>("GetDecision " + requestId, ErrorReason.PURCHASE_NOT_FOUND,
+        reply("GetDecision " + requestId, ErrorReason.PURCHASE_NOT_FOUND,
             "no purchase " + requestId + " in event " + eventId, then, failed));
   }
 
   /** A reservation's slots with what the store holds left of each; {@code failed} gets why not. */
   void slotsOf(String eventId, Consumer<List<flashsale.v1.SlotStatus>> then, Consumer<Failure> failed) {
-    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+    if (inFlight >= maxInFlight) {
+      failed.accept(busy());
+      return;
+    }
+    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> then.accept(r.getSlotsList()), failed));
   }
@@ -87,7 +118,11 @@ final class ArbiterQueries {
       then.accept(closed);
       return;
     }
-    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), new Reply<>(
+    if (inFlight >= maxInFlight) {
+      failed.accept(busy());
+      return;
+    }
+    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> {
           if (r.getAuction().getClosed()) auctionClosed(eventId, r.getAuction());
@@ -132,9 +167,34 @@ final class ArbiterQueries {
         .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
+  private Failure busy() {
+    return new Failure(ErrorReason.TOO_MANY_PENDING, "region has " + maxInFlight + " questions open at the arbiter;"
+        + " retry in " + BUSY_RETRY_MS + " ms", Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(BUSY_RETRY_MS)));
+  }
+
+  /** Counts the call open until its reply. */
+  private <R> Reply<R> reply(String what, ErrorReason notFound, String notFoundMessage, Consumer<R> then,
+      Consumer<Failure> failed) {
+    inFlight++;
+    return new Reply<>(what, notFound, notFoundMessage, then, failed);
+  }
+
   /** One unary reply: NOT_FOUND becomes {@code notFound}, any other error ARBITER_UNAVAILABLE. */
-  private record Reply<R>(String what, ErrorReason notFound, String notFoundMessage, Consumer<R> then,
-      Consumer<Failure> failed) implements StreamObserver<R> {
+  private final class Reply<R> implements StreamObserver<R> {
+    private final String what;
+    private final ErrorReason notFound;
+    private final String notFoundMessage;
+    private final Consumer<R> then;
+    private final Consumer<Failure> failed;
+
+    Reply(String what, ErrorReason notFound, String notFoundMessage, Consumer<R> then, Consumer<Failure> failed) {
+      this.what = what;
+      this.notFound = notFound;
+      this.notFoundMessage = notFoundMessage;
+      this.then = then;
+      this.failed = failed;
+    }
+
     @Override
     public void onNext(R value) {
       then.accept(value);
@@ -142,17 +202,40 @@ final class ArbiterQueries {
 
     @Override
     public void onError(Throwable t) {
+      inFlight--;
       Status status = Status.fromThrowable(t);
       if (status.getCode() == Status.Code.NOT_FOUND) {
         failed.accept(Failure.of(notFound, notFoundMessage));
         return;
       }
-      log.warn("arbiter query failed query={} status=\"{}\"", what, status);
+      failureLog.failed(what, status);
       failed.accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, what + " failed: " + status.getCode() + " "
           + status.getDescription()));
     }
 
     @Override
-    public void onCompleted() {}
+    public void onCompleted() {
+      inFlight--;
+    }
+  }
+
+  /**
+   * Failed questions, one line per {@value #FAILURE_LOG_INTERVAL_MS} ms at most: when the arbiter
+   * is slow, thousands fail together, and one line each filled 43 MB of log in a minute.
+   */
+  private static final class FailureLog {
+    private long failures;
+    private long logged;
+    private long nextLineNanos = System.nanoTime();
+
+    void failed(String what, Status status) {
+      failures++;
+      long now = System.nanoTime();
+      if (now - nextLineNanos < 0) return;
+      nextLineNanos = now + TimeUnit.MILLISECONDS.toNanos(FAILURE_LOG_INTERVAL_MS);
+      log.warn("arbiter query failed query={} status=\"{}\" failures={} since_last_line={}", what, status, failures,
+          failures - logged);
+      logged = failures;
+    }
   }
 }

@@ -33,7 +33,7 @@ public final class RegionNode {
 
   /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
   public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
-      long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs,
+      long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs, int maxArbiterQueries,
       StampUncertainty uncertainty, long arbiterSilenceTimeoutMs, BuyerLimits.Settings buyerLimits,
       flashsale.sale.Partitions partitions) {}
 
@@ -81,7 +81,8 @@ public final class RegionNode {
         new ArbiterStream.Settings(s.heartbeatIntervalMs(), s.clockProbeIntervalMs(), s.reconnectMinMs(),
             s.reconnectMaxMs(), s.arbiterSilenceTimeoutMs()),
         inbound);
-    ArbiterQueries queries = new ArbiterQueries(loop, core, link::channelFor, s.arbiterCallTimeoutMs());
+    ArbiterQueries queries = new ArbiterQueries(loop, core, link::channelFor, s.arbiterCallTimeoutMs(),
+        s.maxArbiterQueries());
     inbound.onAnnounced(queries::eventKnown);
     AuctionWatchers watchers = new AuctionWatchers();
     inbound.onAuctionResult((eventId, result) -> {

@@ -1,0 +1,96 @@
+package flashsale.region;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.ErrorReason;
+import flashsale.v1.GetDecisionResponse;
+import flashsale.v1.GetPurchaseRequest;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.wire.Errors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Buyers can ask about any request id, and each unknown one is a question to the arbiter on the
+ * link its stream rides. With the arbiter slow to answer, a flood of such look-ups gets at most
+ * the cap through to it; the rest are told at once to come back later, and the stream stays up.
+ */
+class ArbiterQueryCapTest extends RegionFixtureTest {
+  static final int CAP = 8;
+  static final int ASKED = 50;
+
+  @Override
+  protected RegionFixture newFixture() throws Exception {
+    return new RegionFixture(RegionFixture.config().maxArbiterQueries(CAP).arbiterCallTimeoutMs(10_000).build(),
+        InstantSource.system());
+  }
+
+  @Test
+  void aFloodOfLookUpsGetsTheCapThroughAndTheRestAreToldToRetry() throws Exception {
+    var held = new LinkedBlockingQueue<StreamObserver<GetDecisionResponse>>();
+    f.arbiter.heldDecisionLookups = held;
+    List<CompletableFuture<GetPurchaseResponse>> asked = new ArrayList<>();
+    for (int i = 0; i < ASKED; i++) asked.add(getPurchase("unknown-" + i));
+
+    Map<String, Integer> answeredAtOnce = new TreeMap<>();
+    RegionFixture.await("every look-up beyond the cap answered", () -> asked.stream().filter(CompletableFuture::isDone).count() == ASKED - CAP);
+    for (var call : asked) {
+      if (!call.isDone()) continue;
+      StatusRuntimeException e = failure(call);
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getMessage());
+      assertEquals(ErrorReason.TOO_MANY_PENDING.name(), Errors.reasonOf(e).orElse(""), e.getMessage());
+      assertTrue(Errors.retryDelayOf(e).isPresent(), "a retry delay: " + e.getMessage());
+      answeredAtOnce.merge(e.getStatus().getCode().name(), 1, Integer::sum);
+    }
+    assertEquals(Map.of("RESOURCE_EXHAUSTED", ASKED - CAP), answeredAtOnce);
+    assertEquals(CAP, f.arbiter.decisionLookups.get(), "questions that reached the arbiter");
+    assertTrue(f.region.arbiterConnected(), "the arbiter stream stays up");
+
+    // The arbiter answers: each held look-up gets its answer, and the cap is free again.
+    for (int i = 0; i < CAP; i++) {
+      held.poll(5, TimeUnit.SECONDS).onError(Status.NOT_FOUND.withDescription("no decision").asRuntimeException());
+    }
+    for (var call : asked) {
+      StatusRuntimeException e = failure(call);
+      assertTrue(e.getStatus().getCode() == Status.Code.NOT_FOUND || e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED,
+          e.getMessage());
+    }
+    f.arbiter.heldDecisionLookups = null;
+    StatusRuntimeException after = failure(getPurchase("unknown-after"));
+    assertEquals(Status.Code.NOT_FOUND, after.getStatus().getCode(), "asked of the arbiter again: " + after.getMessage());
+    assertEquals(CAP + 1, f.arbiter.decisionLookups.get());
+  }
+
+  private CompletableFuture<GetPurchaseResponse> getPurchase(String requestId) {
+    var answer = new CompletableFuture<GetPurchaseResponse>();
+    f.async().getPurchase(GetPurchaseRequest.newBuilder().setEventId("shoes").setRequestId(requestId).build(),
+        new StreamObserver<>() {
+          @Override public void onNext(GetPurchaseResponse r) { answer.complete(r); }
+          @Override public void onError(Throwable t) { answer.completeExceptionally(t); }
+          @Override public void onCompleted() {}
+        });
+    return answer;
+  }
+
+  private static StatusRuntimeException failure(CompletableFuture<?> call) throws InterruptedException {
+    try {
+      Object ok = call.get(5, TimeUnit.SECONDS);
+      throw new AssertionError("expected a failure, got " + ok);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return (StatusRuntimeException) e.getCause();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no answer within 5 s", e);
+    }
+  }
+}
