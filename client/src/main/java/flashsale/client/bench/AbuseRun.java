@@ -8,7 +8,13 @@ import flashsale.client.load.LoadGenerator;
 import flashsale.client.load.LoadResult;
 import flashsale.client.load.RegionTarget;
 import flashsale.v1.EventMode;
+import flashsale.client.wire.RawPurchaseConnection;
+import flashsale.v1.PurchaseRequest;
 import io.grpc.Channel;
+import io.grpc.Status;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +39,7 @@ import java.util.function.Function;
  */
 public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSecond, Duration duration) {
   public static final String ABUSER = "abuser";
+  private static final int RAW_ENCODE_CHUNK = 10_000;
 
   /**
    * How the abuser was answered: calls by outcome ("DECIDED" or a gRPC code name), the time from
@@ -75,6 +82,61 @@ public record AbuseRun(int crowdUsers, double crowdPerSecond, double abuserPerSe
     CompletableFuture<Abuser> abuse = abuserPerSecond <= 0 ? CompletableFuture.completedFuture(null) : abuser.apply(eventId);
     LoadResult crowdResult = crowdLoad.run();
     return new Result(crowdResult, abuse.get());
+  }
+
+  /**
+   * As {@link #abuse}, written as pre-encoded HTTP/2 on one socket ({@link RawPurchaseConnection}):
+   * the region does a whole gRPC call's work for each, while the abuser's own client costs the
+   * shared cores little (a bot need not run a full gRPC stack either).
+   */
+  public CompletableFuture<Abuser> abuseRawAsync(String host, int port, String eventId) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return abuseRaw(host, port, eventId);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+  }
+
+  Abuser abuseRaw(String host, int port, String eventId) throws IOException, InterruptedException {
+    int calls = (int) Math.round(abuserPerSecond * duration.toNanos() / 1e9);
+    long intervalNanos = (long) (1e9 / abuserPerSecond);
+    try (var connection = RawPurchaseConnection.open(host, port, InstantSource.system(), Duration.ofSeconds(10))) {
+      List<RawPurchaseConnection.EncodedCall> encoded = new ArrayList<>(calls);
+      // In chunks: encode refuses more calls than the server lets be open at once, and these are not.
+      for (int from = 0; from < calls; from += RAW_ENCODE_CHUNK) {
+        List<PurchaseRequest> chunk = new ArrayList<>();
+        for (int i = from; i < Math.min(calls, from + RAW_ENCODE_CHUNK); i++) {
+          chunk.add(PurchaseRequest.newBuilder().setEventId(eventId).setUserId(ABUSER)
+              .setRequestId(eventId + "-abuse-" + i).setQuantity(1).build());
+        }
+        encoded.addAll(connection.encode(chunk, Duration.ofSeconds(10)));
+      }
+      connection.expect(calls);
+      long startNanos = System.nanoTime();
+      int written = 0;
+      while (written < calls) {
+        int due = (int) Math.min(calls, (System.nanoTime() - startNanos) / intervalNanos + 1);
+        if (due > written) {
+          connection.write(encoded.subList(written, due));
+          written = due;
+        } else {
+          LockSupport.parkNanos(startNanos + written * intervalNanos - System.nanoTime());
+        }
+      }
+      long sendingMicros = (System.nanoTime() - startNanos) / 1000;
+      connection.awaitAnswers(Duration.ofSeconds(30)); // those still open then count as UNANSWERED
+      long elapsedMicros = (System.nanoTime() - startNanos) / 1000;
+      Map<String, Long> counts = new TreeMap<>();
+      for (var answer : connection.answers().values()) {
+        String outcome = answer.grpcStatus() == 0 ? "DECIDED" : Status.fromCodeValue(answer.grpcStatus()).getCode().name();
+        counts.merge(outcome, 1L, Long::sum);
+      }
+      long unanswered = calls - connection.answers().size();
+      if (unanswered > 0) counts.put("UNANSWERED", unanswered);
+      return new Abuser(calls, counts, elapsedMicros, sendingMicros);
+    }
   }
 
   /** Sends {@code abuserPerSecond} purchases of user {@value #ABUSER} for {@code duration}, evenly, and waits for every answer. */

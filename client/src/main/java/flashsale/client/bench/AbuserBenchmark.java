@@ -33,9 +33,19 @@ public final class AbuserBenchmark implements Callable<Integer> {
   @Option(names = "--root", description = "Where the reactor build left arbiter-node/ and region-node/ (default: ${DEFAULT-VALUE}).")
   Path root = Path.of(".");
 
-  @Option(names = "--abuser-in-this-jvm", description = "Run the abuser's client in this JVM on a connection of its own"
-      + " (it then shares the crowd's client threads and heap) instead of a JVM of its own.")
-  boolean abuserInThisJvm;
+  /** How the abuser's calls are made; the region answers each as a full gRPC call whatever the client. */
+  enum AbuserClient {
+    /** Pre-encoded HTTP/2 on its own socket from this JVM: the abuser's own CPU stays small. */
+    RAW,
+    /** grpc-java in a JVM of its own. */
+    GRPC_OWN_JVM,
+    /** grpc-java in this JVM on its own connection, sharing the crowd's client threads and heap. */
+    GRPC_THIS_JVM
+  }
+
+  @Option(names = "--abuser-client", description = "How the abuser sends: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})."
+      + " On a shared two-core box the abuser's own client competes with the nodes for CPU; a real abuser's runs elsewhere.")
+  AbuserClient abuserClient = AbuserClient.RAW;
 
   public AbuserBenchmark() {
     this(System.out);
@@ -67,17 +77,24 @@ public final class AbuserBenchmark implements Callable<Integer> {
       String nearTarget = "127.0.0.1:" + cluster.regionPort("near");
       ManagedChannel admin = cluster.adminChannel();
       ManagedChannel buyers = Grpc.newChannelBuilder(nearTarget, InsecureChannelCredentials.create()).build();
-      // The abuser is another client: by default its own process (its own connection, event loops
-      // and heap); in this JVM it would share the crowd's client threads and heap.
+      // The abuser is another client, on a connection of its own (see --abuser-client).
       Path abuserLog = settings.logDir().resolve("abuser.log");
-      ManagedChannel abuserChannel = abuserInThisJvm
+      ManagedChannel abuserChannel = abuserClient == AbuserClient.GRPC_THIS_JVM
           ? Grpc.newChannelBuilder(nearTarget, InsecureChannelCredentials.create()).build() : null;
-      try (var abuserJvm = abuserInThisJvm ? null
+      try (var abuserJvm = abuserClient != AbuserClient.GRPC_OWN_JVM ? null
           : AbuserProcess.start(nearTarget, load.abuserPerSecond(), load.duration(), abuserLog)) {
+        int nearPort = cluster.regionPort("near");
         java.util.function.Function<String, java.util.concurrent.CompletableFuture<AbuseRun.Abuser>> abuser =
-            abuserInThisJvm ? event -> load.abuseAsync(abuserChannel, event) : abuserJvm::abuse;
-        out.println(abuserInThisJvm ? "abuser: in this JVM, its own connection"
-            : "abuser: its own JVM, pid " + abuserJvm.pid() + ", log " + abuserLog);
+            switch (abuserClient) {
+              case RAW -> event -> load.abuseRawAsync("127.0.0.1", nearPort, event);
+              case GRPC_OWN_JVM -> abuserJvm::abuse;
+              case GRPC_THIS_JVM -> event -> load.abuseAsync(abuserChannel, event);
+            };
+        out.println("abuser client: " + switch (abuserClient) {
+          case RAW -> "pre-encoded HTTP/2 from this JVM, its own socket";
+          case GRPC_OWN_JVM -> "grpc-java in its own JVM, pid " + abuserJvm.pid() + ", log " + abuserLog;
+          case GRPC_THIS_JVM -> "grpc-java in this JVM, its own connection";
+        });
         String runId = Long.toString(System.currentTimeMillis(), 36);
         // Warm both paths (decided purchases and refused ones) and both clients before measuring.
         new AbuseRun(100, 300, load.abuserPerSecond(), load.duration())
