@@ -43,9 +43,22 @@ public final class AbuserBenchmark implements Callable<Integer> {
     GRPC_THIS_JVM
   }
 
-  @Option(names = "--abuser-client", description = "How the abuser sends: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})."
-      + " On a shared two-core box the abuser's own client competes with the nodes for CPU; a real abuser's runs elsewhere.")
+  @Option(names = "--abuser-client", converter = AbuserClientName.class, paramLabel = "raw|grpc-own-jvm|grpc-this-jvm",
+      description = "How the abuser sends (default: raw). On a shared two-core box the abuser's own client competes with"
+          + " the nodes for CPU; a real abuser's runs elsewhere.")
   AbuserClient abuserClient = AbuserClient.RAW;
+
+  /** {@code grpc-own-jvm} and the like. */
+  static final class AbuserClientName implements picocli.CommandLine.ITypeConverter<AbuserClient> {
+    @Override
+    public AbuserClient convert(String value) {
+      try {
+        return AbuserClient.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException("expected raw, grpc-own-jvm or grpc-this-jvm, got '" + value + "'");
+      }
+    }
+  }
 
   public AbuserBenchmark() {
     this(System.out);
