@@ -27,10 +27,9 @@ import org.slf4j.LoggerFactory;
  * The region's unary questions to the arbiter: an event it has not been told of, and a decision
  * for a purchase it never saw. Each call has a deadline and answers on the loop; concurrent
  * look-ups of one event share one call. At most {@code maxInFlight} are open at once: buyers can
- * ask about any request id, and a flood of such questions on the connection the arbiter stream
- * rides would starve the stream (seen: 24,000 timed-out purchases' GetPurchase retries left the
- * arbiter stream silent for 5 s). Beyond it a question is answered TOO_MANY_PENDING at once.
- * Loop-confined.
+ * ask about any request id, and these questions ride the connection of the arbiter stream (seen:
+ * an abuser's 24,000 timed-out purchases became as many GetDecision calls, with nothing to bound
+ * them). Beyond it a question is answered TOO_MANY_PENDING at once. Loop-confined.
  */
 final class ArbiterQueries {
   private static final Logger log = LoggerFactory.getLogger(ArbiterQueries.class);
@@ -60,10 +59,6 @@ final class ArbiterQueries {
     this.maxInFlight = maxInFlight;
   }
 
-  /** Questions open at the arbiter now (loop thread). */
-  int inFlight() {
-    return inFlight;
-  }
 
   /**
    * Asks for an unknown event and adds it to the core; {@code then} gets empty when the core now
@@ -75,10 +70,7 @@ final class ArbiterQueries {
       waiting.add(then);
       return;
     }
-    if (inFlight >= maxInFlight) {
-      then.accept(Optional.of(busy()));
-      return;
-    }
+    if (turnedAway(failure -> then.accept(Optional.of(failure)))) return;
     lookups.put(eventId, new ArrayList<>(List.of(then)));
     stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
@@ -88,10 +80,7 @@ final class ArbiterQueries {
 
   /** Asks for a decision; {@code then} gets it, or the failure (PURCHASE_NOT_FOUND or ARBITER_UNAVAILABLE). */
   void getDecision(String eventId, String requestId, Consumer<GetDecisionResponse> then, Consumer<Failure> failed) {
-    if (inFlight >= maxInFlight) {
-      failed.accept(busy());
-      return;
-    }
+    if (turnedAway(failed)) return;
     stub(eventId).getDecision(GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
         reply("GetDecision " + requestId, ErrorReason.PURCHASE_NOT_FOUND,
             "no purchase " + requestId + " in event " + eventId, then, failed));
@@ -99,10 +88,7 @@ final class ArbiterQueries {
 
   /** A reservation's slots with what the store holds left of each; {@code failed} gets why not. */
   void slotsOf(String eventId, Consumer<List<flashsale.v1.SlotStatus>> then, Consumer<Failure> failed) {
-    if (inFlight >= maxInFlight) {
-      failed.accept(busy());
-      return;
-    }
+    if (turnedAway(failed)) return;
     stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> then.accept(r.getSlotsList()), failed));
@@ -118,10 +104,7 @@ final class ArbiterQueries {
       then.accept(closed);
       return;
     }
-    if (inFlight >= maxInFlight) {
-      failed.accept(busy());
-      return;
-    }
+    if (turnedAway(failed)) return;
     stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> {
@@ -167,9 +150,16 @@ final class ArbiterQueries {
         .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
-  private Failure busy() {
-    return new Failure(ErrorReason.TOO_MANY_PENDING, "region has " + maxInFlight + " questions open at the arbiter;"
-        + " retry in " + BUSY_RETRY_MS + " ms", Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(BUSY_RETRY_MS)));
+  /** True, after telling {@code failed} to come back later, when the cap is reached. */
+  private boolean turnedAway(Consumer<Failure> failed) {
+    if (inFlight < maxInFlight) return false;
+    failed.accept(new Failure(ErrorReason.TOO_MANY_PENDING, "region has " + maxInFlight + " questions open at the"
+        + " arbiter; retry in " + BUSY_RETRY_MS + " ms", Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(BUSY_RETRY_MS))));
+    return true;
+  }
+
+  private void replied() {
+    if (--inFlight < 0) throw new IllegalStateException("more replies than questions to the arbiter");
   }
 
   /** Counts the call open until its reply. */
@@ -202,7 +192,7 @@ final class ArbiterQueries {
 
     @Override
     public void onError(Throwable t) {
-      inFlight--;
+      replied();
       Status status = Status.fromThrowable(t);
       if (status.getCode() == Status.Code.NOT_FOUND) {
         failed.accept(Failure.of(notFound, notFoundMessage));
@@ -215,7 +205,7 @@ final class ArbiterQueries {
 
     @Override
     public void onCompleted() {
-      inFlight--;
+      replied();
     }
   }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class CrossLanguageClientTest {
   @Test
   void grpcJsCreatesBuysReadsBackAndDecodesErrorInfo() throws Exception {
-    GrpcJsBurstClient node = GrpcJsBurstClient.install();
+    OutsideBurstClient node = OutsideBurstClient.grpcJs();
     Path rpcRoot = Files.createDirectories(Path.of("target/grpc-js/rpc-protos/google/rpc")).getParent().getParent();
     for (String file : List.of("status.proto", "error_details.proto")) {
       try (InputStream in = com.google.rpc.Status.class.getResourceAsStream("/google/rpc/" + file)) {

@@ -23,32 +23,68 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
 /**
- * Drives a burst with a client from another ecosystem: {@code src/test/grpc-js/burst.js} on
- * Node.js with grpc-js from npm. {@link #install} puts it under {@code target/grpc-js} and runs
- * {@code npm ci} there (from the committed lock file) when its modules are missing; without Node.js
- * and npm it fails, saying how to get them (.ci/run installs them). Never skipped.
+ * Drives a burst with a client from another ecosystem, never skipped:
+ * <ul>
+ *   <li>{@link #grpcJs}: {@code src/test/grpc-js/burst.js} on Node.js with grpc-js from npm, put
+ *       under {@code target/grpc-js} with {@code npm ci} (from the committed lock file) when its
+ *       modules are missing; about a millisecond of its own per call here, so 600 planned within
+ *       30 ms reach the wire over half a second or more;</li>
+ *   <li>{@link #grpcio}: {@code src/test/python/burst.py} on Debian's Python with python3-grpcio
+ *       (gRPC's C core), requests encoded before the burst: a burst on the wire.</li>
+ * </ul>
+ * Without its runtime each fails, saying how to get it (.ci/run installs both).
  */
-final class GrpcJsBurstClient {
-  private static final List<String> FILES = List.of("package.json", "package-lock.json", "burst.js", "crosslang.js");
+final class OutsideBurstClient {
+  private static final List<String> GRPC_JS_FILES = List.of("package.json", "package-lock.json", "burst.js", "crosslang.js");
   private final Path dir;
   private final Path protoRoot;
+  /** The burst script's command line before the plan file. */
+  private final List<String> command;
+  private final String name;
 
-  private GrpcJsBurstClient(Path dir, Path protoRoot) {
+  private OutsideBurstClient(String name, Path dir, Path protoRoot, List<String> command) {
+    this.name = name;
     this.dir = dir;
     this.protoRoot = protoRoot;
+    this.command = command;
   }
 
-  static GrpcJsBurstClient install() throws IOException, InterruptedException {
-    Path module = Path.of("").toAbsolutePath();
-    if (!Files.isDirectory(module.resolve("src/test/grpc-js"))) module = module.resolve("system-tests");
+  static OutsideBurstClient grpcJs() throws IOException, InterruptedException {
+    Path module = module();
     Path source = module.resolve("src/test/grpc-js");
     Path dir = module.resolve("target/grpc-js");
     Files.createDirectories(dir);
-    for (String f : FILES) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    for (String f : GRPC_JS_FILES) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
     if (!Files.isDirectory(dir.resolve("node_modules/@grpc/grpc-js"))) {
       run(dir, Duration.ofMinutes(5), "npm", "ci", "--no-audit", "--no-fund");
     }
-    return new GrpcJsBurstClient(dir, module.getParent().resolve("proto"));
+    return new OutsideBurstClient("grpc-js", dir, module.getParent().resolve("proto"), List.of("node", "burst.js"));
+  }
+
+  static OutsideBurstClient grpcio() throws IOException, InterruptedException {
+    Path module = module();
+    Path dir = module.resolve("target/grpcio");
+    Files.createDirectories(dir);
+    Files.copy(module.resolve("src/test/python/burst.py"), dir.resolve("burst.py"), StandardCopyOption.REPLACE_EXISTING);
+    // Debian's python3 is where python3-grpcio installs; a python3 earlier on the PATH may lack it.
+    String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    try {
+      run(dir, Duration.ofMinutes(1), python, "-c", "import grpc");
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("the wire fairness test's buyers are Python's grpcio: apt-get install python3-grpcio"
+          + " (.ci/run installs it); " + e.getMessage(), e);
+    }
+    return new OutsideBurstClient("grpcio", dir, module.getParent().resolve("proto"), List.of(python, "burst.py"));
+  }
+
+  private static Path module() {
+    Path module = Path.of("").toAbsolutePath();
+    return Files.isDirectory(module.resolve("src/test/grpc-js")) ? module : module.resolve("system-tests");
+  }
+
+  /** grpc-js or grpcio. */
+  String name() {
+    return name;
   }
 
   /**
@@ -75,7 +111,10 @@ final class GrpcJsBurstClient {
     json.add("sends", sends);
     Path planFile = dir.resolve("plan-" + eventId + ".json");
     Files.writeString(planFile, json.toString(), StandardCharsets.UTF_8);
-    String output = run(dir, deadline.plusSeconds(30), "node", "burst.js", planFile.toString(), protoRoot.toString());
+    List<String> line = new ArrayList<>(command);
+    line.add(planFile.toString());
+    line.add(protoRoot.toString()); // burst.js loads the proto; burst.py encodes by hand and ignores it
+    String output = run(dir, deadline.plusSeconds(30), line.toArray(String[]::new));
     List<RequestRecord> records = new ArrayList<>();
     for (JsonElement e : JsonParser.parseString(output).getAsJsonArray()) {
       JsonObject r = e.getAsJsonObject();
@@ -95,7 +134,7 @@ final class GrpcJsBurstClient {
           rank, r.get("arrivalMicros").getAsLong(), r.get("decideMicros").getAsLong(), latency, "", wire));
     }
     if (records.size() != plan.sends().size()) {
-      throw new IllegalStateException("grpc-js client answered " + records.size() + " of " + plan.sends().size() + " purchases");
+      throw new IllegalStateException(name + " client answered " + records.size() + " of " + plan.sends().size() + " purchases");
     }
     return records;
   }
@@ -121,8 +160,8 @@ final class GrpcJsBurstClient {
     try {
       p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(err.toFile()).start();
     } catch (IOException e) {
-      throw new IllegalStateException(command[0] + " is not installed: the wire fairness test drives the nodes with grpc-js"
-          + " on Node.js (apt-get install nodejs npm; .ci/run installs them)", e);
+      throw new IllegalStateException(command[0] + " is not installed: the wire fairness tests drive the nodes with grpc-js"
+          + " on Node.js and grpcio on Python (apt-get install nodejs npm python3-grpcio; .ci/run installs them)", e);
     }
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
