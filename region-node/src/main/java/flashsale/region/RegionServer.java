@@ -146,8 +146,9 @@ public final class RegionServer {
       log.info("region readiness region={} serving={} reason=\"{}\" readiness=\"{}\"", config.region(), readiness.serving(), readiness.why(), readiness);
     });
     warmUp();
-    log.info("region listening region={} node={} port={} heartbeat_ms={} max_pending={}", config.region(), nodeId,
-        server.getPort(), config.heartbeatIntervalMs(), config.maxPending());
+    log.info("region listening region={} node={} port={} heartbeat_ms={} max_pending={} transport={}", config.region(),
+        nodeId, server.getPort(), config.heartbeatIntervalMs(), config.maxPending(),
+        ownedTransport == null ? "in-process" : ownedTransport.kind());
     return this;
   }
 

@@ -9,12 +9,19 @@ import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,30 +31,54 @@ import java.util.concurrent.TimeUnit;
  * the server has terminated.
  */
 public final class StampedTransport implements AutoCloseable {
-  static final int READ_BUFFER_MIN_BYTES = 64 << 10;
+  /**
+   * Netty's pooled allocator serves up to 32 KiB from a per-thread cache without a lock; above
+   * it, from an arena shared with the threads writing answers, under a lock one of them may hold
+   * while preempted (a reader blocked 10-22 ms there with 64 KiB reads, JFR as above).
+   */
+  static final int READ_BUFFER_MIN_BYTES = 32 << 10;
   static final int READ_BUFFER_MAX_BYTES = 1 << 20;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ExecutorService calls;
   private final NettyServerBuilder builder;
+  private final String kind;
 
   private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads, ServerLimits limits,
       ServerCredentials credentials) {
-    this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true),
-        NioIoHandler.newFactory());
+    // Linux's native epoll where it loads, else the JDK's NIO. Not only for speed: a thread that
+    // hands the event loop work wakes it, and NIO's wakeup and the loop's clearing of it share a
+    // lock. The woken reader outranks the waker (below), so the waker was often preempted inside
+    // that lock and the reader, about to read, blocked on it for 10-55 ms (JFR, wire test with a
+    // grpcio client). Epoll's wakeup is an eventfd write with no lock.
+    boolean epoll = Epoll.isAvailable();
+    this.kind = epoll ? "epoll" : "nio";
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true), io);
     // The reading threads stamp: ask the OS to run them first (takes effect with
     // -XX:ThreadPriorityPolicy=1 where the process may raise priorities, as root does).
     this.workers = new MultiThreadIoEventLoopGroup(workerThreads,
-        new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), NioIoHandler.newFactory());
-    this.calls = Executors.newFixedThreadPool(workerThreads, new DefaultThreadFactory("region-call", true));
+        new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), io);
+    // The readers hand every call to this pool. A fixed pool's queue takes a lock to signal its
+    // workers, which a worker may hold when preempted inside take(): a reader blocked there for
+    // 10-50 ms (JFR, as above). A LinkedTransferQueue hands work over without a lock.
+    ThreadPoolExecutor callPool = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.MILLISECONDS,
+        new LinkedTransferQueue<>(), new DefaultThreadFactory("region-call", true));
+    callPool.prestartAllCoreThreads();
+    this.calls = callPool;
     ReadStampHandler stamper = new ReadStampHandler(clock);
     // TLS, when on, is decoded after the stamp: the stamping handler heads the pipeline.
     this.builder = limits.apply(NettyServerBuilder.forAddress(address, credentials))
         .executor(calls)
-        .channelFactory(() -> new StampingServerSocketChannel(stamper))
+        .channelFactory(() -> {
+          ServerChannel listener = epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel();
+          listener.pipeline().addLast(new AcceptedStamping(stamper)); // ahead of the acceptor Netty adds
+          return listener;
+        })
         // One read takes what a burst left in the socket: Netty decodes each read before the next
         // one, so with its 2 KiB first buffer the 18th purchase of a burst was read (and stamped)
-        // only after the first 17 were decoded, 9 ms later on a cold node.
+        // only after the first 17 were decoded, 9 ms later on a cold node. 32 KiB holds about 150
+        // purchases; the buffer grows toward 1 MiB while reads fill it.
         .withChildOption(ChannelOption.RCVBUF_ALLOCATOR,
             new AdaptiveRecvByteBufAllocator(READ_BUFFER_MIN_BYTES, READ_BUFFER_MIN_BYTES, READ_BUFFER_MAX_BYTES))
         .bossEventLoopGroup(boss)
@@ -66,6 +97,11 @@ public final class StampedTransport implements AutoCloseable {
   public static StampedTransport onAddress(InetSocketAddress address, InstantSource clock, ServerLimits limits,
       ServerCredentials credentials) {
     return new StampedTransport(address, clock, defaultWorkerThreads(), limits, credentials);
+  }
+
+  /** "epoll" (Linux's native transport) or "nio" (the JDK's, where epoll does not load). */
+  public String kind() {
+    return kind;
   }
 
   /** The builder to configure further and build; use it once. */

@@ -1,0 +1,105 @@
+package flashsale.region.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class InFlightReadsTest {
+  @Test
+  void theOldestUnreleasedReadHoldsTheWatermarkWhateverOrderTheyAreReleasedIn() {
+    var reads = new InFlightReads();
+    assertEquals(InFlightReads.NONE, reads.oldestMicros());
+    var first = reads.add(100);
+    var second = reads.add(200);
+    var third = reads.add(300);
+    second.release();
+    assertEquals(100, reads.oldestMicros(), "a later read released first does not move it");
+    first.release();
+    assertEquals(300, reads.oldestMicros(), "the released ones in front leave");
+    third.release();
+    third.release(); // once is enough; again does nothing
+    assertEquals(InFlightReads.NONE, reads.oldestMicros());
+    assertEquals(0, reads.size());
+  }
+
+  @Test
+  void aClockSteppingBackHoldsTheLaterTimeSoTheLaneStaysInOrder() {
+    var reads = new InFlightReads();
+    reads.add(500);
+    var stepped = reads.add(400);
+    assertEquals(500, stepped.readMicros());
+    assertEquals(500, reads.oldestMicros());
+  }
+
+  @Test
+  void eachThreadsReadsCountWhereverTheyAreAdded() throws Exception {
+    var reads = new InFlightReads();
+    var early = new AtomicReference<InFlightReads.Read>();
+    Thread other = Thread.ofPlatform().start(() -> early.set(reads.add(50)));
+    other.join();
+    var late = reads.add(70);
+    assertEquals(50, reads.oldestMicros());
+    early.get().release();
+    assertEquals(70, reads.oldestMicros());
+    late.release();
+    assertEquals(InFlightReads.NONE, reads.oldestMicros());
+  }
+
+  /**
+   * Readers add and release while a loop thread reads the oldest: it never reports a time later
+   * than a read that was added (and seen added) before the call and is still unreleased.
+   */
+  @Test
+  void underConcurrentUseTheOldestNeverPassesAnUnreleasedRead() throws Exception {
+    var reads = new InFlightReads();
+    var open = ConcurrentHashMap.<InFlightReads.Read>newKeySet();
+    var stop = new AtomicBoolean();
+    var failures = new ArrayList<String>();
+    List<Thread> readers = new ArrayList<>();
+    var started = new CountDownLatch(3);
+    for (int t = 0; t < 3; t++) {
+      readers.add(Thread.ofPlatform().start(() -> {
+        started.countDown();
+        long micros = 0;
+        List<InFlightReads.Read> mine = new ArrayList<>();
+        while (!stop.get()) {
+          var read = reads.add(micros += 1 + (micros % 3));
+          open.add(read);
+          mine.add(read);
+          if (mine.size() > 20) {
+            var done = mine.remove((int) (micros % mine.size()));
+            open.remove(done);
+            done.release();
+          }
+        }
+        mine.forEach(r -> {
+          open.remove(r);
+          r.release();
+        });
+      }));
+    }
+    started.await();
+    long deadline = System.nanoTime() + 300_000_000L;
+    while (System.nanoTime() < deadline) {
+      List<InFlightReads.Read> before = new ArrayList<>(open);
+      long oldest = reads.oldestMicros();
+      for (var read : before) {
+        // open before the call: unless released since, the answer may not pass it
+        if (oldest > read.readMicros() && open.contains(read)) {
+          failures.add("oldest " + oldest + " passed the open read at " + read.readMicros());
+        }
+      }
+    }
+    stop.set(true);
+    for (Thread t : readers) t.join();
+    assertTrue(failures.isEmpty(), failures.size() + " violations, first: " + (failures.isEmpty() ? "" : failures.get(0)));
+    assertEquals(InFlightReads.NONE, reads.oldestMicros());
+  }
+}
