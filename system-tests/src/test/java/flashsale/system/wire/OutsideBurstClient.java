@@ -32,7 +32,8 @@ import java.util.function.ToLongFunction;
  *   <li>{@link #grpcio}: {@code src/test/python/burst.py} on Debian's Python with python3-grpcio
  *       (gRPC's C core), requests encoded before the burst: a burst on the wire.</li>
  * </ul>
- * Without its runtime each fails, saying how to get it (.ci/run installs both).
+ * Without its runtime each fails, saying how to get it (.ci/run installs Node.js and npm; grpcio is
+ * only for runs that ask for it).
  */
 final class OutsideBurstClient {
   private static final List<String> GRPC_JS_FILES = List.of("package.json", "package-lock.json", "burst.js", "crosslang.js");
@@ -72,7 +73,7 @@ final class OutsideBurstClient {
       run(dir, Duration.ofMinutes(1), python, "-c", "import grpc");
     } catch (IllegalStateException e) {
       throw new IllegalStateException("the wire fairness test's buyers are Python's grpcio: apt-get install python3-grpcio"
-          + " (.ci/run installs it); " + e.getMessage(), e);
+          + "; " + e.getMessage(), e);
     }
     return new OutsideBurstClient("grpcio", dir, module.getParent().resolve("proto"), List.of(python, "burst.py"));
   }
@@ -161,7 +162,8 @@ final class OutsideBurstClient {
       p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(err.toFile()).start();
     } catch (IOException e) {
       throw new IllegalStateException(command[0] + " is not installed: the wire fairness tests drive the nodes with grpc-js"
-          + " on Node.js and grpcio on Python (apt-get install nodejs npm python3-grpcio; .ci/run installs them)", e);
+          + " on Node.js (apt-get install nodejs npm; .ci/run installs them), or grpcio on Python when asked for"
+          + " (apt-get install python3-grpcio)", e);
     }
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
