@@ -9,6 +9,7 @@ import flashsale.v1.LookupEventRequest;
 import flashsale.v1.LookupEventResponse;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.sale.ErrorReason;
+import flashsale.net.ProtocolLog;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -20,8 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The region's unary questions to the arbiter: an event it has not been told of, and a decision
@@ -32,10 +31,8 @@ import org.slf4j.LoggerFactory;
  * them). Beyond it a question is answered TOO_MANY_PENDING at once. Loop-confined.
  */
 final class ArbiterQueries {
-  private static final Logger log = LoggerFactory.getLogger(ArbiterQueries.class);
   /** How long a buyer turned away by the cap is told to wait. */
   static final long BUSY_RETRY_MS = 100;
-  static final long FAILURE_LOG_INTERVAL_MS = 10_000;
 
   private final RegionLoop loop;
   private final RegionCore core;
@@ -44,7 +41,8 @@ final class ArbiterQueries {
   private final long timeoutMs;
   private final int maxInFlight;
   private int inFlight;
-  private final FailureLog failureLog = new FailureLog();
+  /** Thousands may fail together when the arbiter is slow: one line each filled 43 MB of log in a minute. */
+  private static final ProtocolLog failureLog = ProtocolLog.of(ArbiterQueries.class, "arbiter query failed");
   private final Map<String, List<Consumer<Optional<Failure>>>> lookups = new HashMap<>();
   /** Auctions whose stored result the arbiter announced: final, so asked no more. */
   private final Map<String, flashsale.v1.AuctionResult> closedAuctions = new HashMap<>();
@@ -198,7 +196,7 @@ final class ArbiterQueries {
         failed.accept(Failure.of(notFound, notFoundMessage));
         return;
       }
-      failureLog.failed(what, status);
+      failureLog.rejected(status.getCode().name(), "query=" + what + " status=\"" + status + "\"");
       failed.accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, what + " failed: " + status.getCode() + " "
           + status.getDescription()));
     }
@@ -206,26 +204,6 @@ final class ArbiterQueries {
     @Override
     public void onCompleted() {
       replied();
-    }
-  }
-
-  /**
-   * Failed questions, one line per {@value #FAILURE_LOG_INTERVAL_MS} ms at most: when the arbiter
-   * is slow, thousands fail together, and one line each filled 43 MB of log in a minute.
-   */
-  private static final class FailureLog {
-    private long failures;
-    private long logged;
-    private long nextLineNanos = System.nanoTime();
-
-    void failed(String what, Status status) {
-      failures++;
-      long now = System.nanoTime();
-      if (now - nextLineNanos < 0) return;
-      nextLineNanos = now + TimeUnit.MILLISECONDS.toNanos(FAILURE_LOG_INTERVAL_MS);
-      log.warn("arbiter query failed query={} status=\"{}\" failures={} since_last_line={}", what, status, failures,
-          failures - logged);
-      logged = failures;
     }
   }
 }
