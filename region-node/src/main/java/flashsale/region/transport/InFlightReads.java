@@ -42,6 +42,7 @@ public final class InFlightReads {
 
   /** One adding thread's reads, oldest first. Only that thread adds; any thread drops released ones from the front. */
   private static final class Lane {
+    final Thread owner = Thread.currentThread();
     final Queue<Read> reads = new ConcurrentLinkedQueue<>();
     /** The last read time added (adding thread only): a clock stepping back must not reorder the lane. */
     long lastMicros = Long.MIN_VALUE;
@@ -72,9 +73,18 @@ public final class InFlightReads {
     for (Lane lane : allLanes) {
       Read front;
       while ((front = lane.reads.peek()) != null && front.released) lane.reads.remove(front);
-      if (front != null) oldest = Math.min(oldest, front.readMicros);
+      if (front != null) {
+        oldest = Math.min(oldest, front.readMicros);
+      } else if (!lane.owner.isAlive()) {
+        allLanes.remove(lane); // empty, and nobody can add to it again: pooled threads come and go
+      }
     }
     return oldest;
+  }
+
+  /** Lanes held now (tests). */
+  int lanes() {
+    return allLanes.size();
   }
 
   /** Reads not yet released (counts the whole of every lane: for tests and gauges, not the hot path). */

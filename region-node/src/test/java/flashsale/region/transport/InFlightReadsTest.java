@@ -52,6 +52,17 @@ class InFlightReadsTest {
     assertEquals(InFlightReads.NONE, reads.oldestMicros());
   }
 
+  @Test
+  void aDeadThreadsEmptyLaneIsDropped() throws Exception {
+    var reads = new InFlightReads();
+    for (int i = 0; i < 100; i++) {
+      Thread t = Thread.ofPlatform().start(() -> reads.add(10).release());
+      t.join();
+    }
+    assertEquals(InFlightReads.NONE, reads.oldestMicros());
+    assertEquals(0, reads.lanes(), "lanes of threads that are gone");
+  }
+
   /**
    * Readers add and release while a loop thread reads the oldest: it never reports a time later
    * than a read that was added (and seen added) before the call and is still unreleased.
