@@ -87,8 +87,13 @@ public final class RegionServer {
   /** As above, also selling CENTRAL and SHARDED events from the stores in {@code modes}. */
   public RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
       ModesConfig modes) {
+    this(serverBuilder, config, clock, arbiter, modes, new InFlightReads());
+  }
+
+  /** @param inFlight what the server's transport reads into: watermarks stay below every read not yet stamped */
+  private RegionServer(ServerBuilder<?> serverBuilder, RegionConfig config, InstantSource clock, ArbiterChannels arbiter,
+      ModesConfig modes, InFlightReads inFlight) {
     this.config = Objects.requireNonNull(config, "config");
-    InFlightReads inFlight = new InFlightReads();
     this.node = new RegionNode(config.region(), instanceId, clock, arbiter, nodeSettings(config),
         modes, inFlight);
     node.bindMetrics(metrics);
@@ -117,8 +122,9 @@ public final class RegionServer {
    */
   public static RegionServer onAddress(InetSocketAddress address, RegionConfig config, InstantSource clock,
       ArbiterChannels arbiter, ModesConfig modes, ServerCredentials buyerCredentials) {
-    StampedTransport transport = StampedTransport.onAddress(address, clock, config.serverLimits(), buyerCredentials);
-    RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes);
+    InFlightReads inFlight = new InFlightReads();
+    StampedTransport transport = StampedTransport.onAddress(address, clock, inFlight, config.serverLimits(), buyerCredentials);
+    RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes, inFlight);
     server.ownedTransport = transport;
     server.buyerTls = buyerCredentials instanceof io.grpc.TlsServerCredentials;
     return server;

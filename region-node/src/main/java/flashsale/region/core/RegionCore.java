@@ -255,8 +255,9 @@ public final class RegionCore {
    * read time instead of being pushed past the watermark.
    */
   public long nextStamp() {
-    long oldestReadMicros = unstampedReads.getAsLong();
+    // The clock first: a read the scan below misses began after it, and reads a later time.
     long nowMicros = clock.nowMicros();
+    long oldestReadMicros = unstampedReads.getAsLong();
     return clock.stampAt(oldestReadMicros == Long.MAX_VALUE ? nowMicros : Math.min(nowMicros, oldestReadMicros - 1));
   }
 

@@ -5,6 +5,7 @@ import flashsale.region.core.Failure;
 import flashsale.region.core.Admission;
 import flashsale.region.core.PurchaseRoute;
 import flashsale.region.core.PurchaseRules;
+import flashsale.region.core.ReadOrder;
 import flashsale.region.core.RegionCore;
 import flashsale.region.modes.ModeSellers;
 import flashsale.region.transport.ArrivalStamps;
@@ -45,10 +46,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private final int maxQueuedPurchases;
 
   private final PurchaseLookups purchases;
+  private final ReadOrder readOrder;
 
   FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLinks link, ArbiterQueries queries,
-      ModeSellers modes, int maxQueuedPurchases, AuctionWatchers watchers, PurchaseLookups purchases) {
+      ModeSellers modes, int maxQueuedPurchases, AuctionWatchers watchers, PurchaseLookups purchases, ReadOrder readOrder) {
     this.purchases = purchases;
+    this.readOrder = readOrder;
     this.watchers = watchers;
     this.modes = modes;
     this.maxQueuedPurchases = maxQueuedPurchases;
@@ -118,8 +121,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     loop.execute(() -> {
       queuedPurchases.decrementAndGet();
       // The read stays in flight (holding watermarks below it) until admit stamps it, across an
-      // event look-up too; a call refused before that ends, and its end releases the read.
-      purchaseOnLoop(buy, arrivalMicros, clientAddress, read, response);
+      // event look-up too; a call refused before that ends, and its end releases the read. It
+      // waits for older reads still on their way, so it is not stamped ahead of them.
+      readOrder.admit(arrivalMicros, () -> purchaseOnLoop(buy, arrivalMicros, clientAddress, read, response));
     });
   }
 

@@ -4,6 +4,7 @@ import flashsale.region.core.ArbiterStream;
 import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.Failure;
 import flashsale.region.core.OrderStates;
+import flashsale.region.core.ReadOrder;
 import flashsale.region.core.Readiness;
 import flashsale.region.core.RegionCore;
 import flashsale.region.core.StampUncertainty;
@@ -53,6 +54,13 @@ public final class RegionNode {
   private static final int MAX_ORDER_STATES = 100_000;
   /** A watch whose question to the arbiter failed asks again after this. */
   private static final long WATCH_RETRY_MS = 500;
+  /**
+   * How long a purchase waits at the loop for an older read still on its way: longer than a call
+   * pool thread preempted in a cold burst (the overtakes measured were up to 10 ms), short enough
+   * that a read parked elsewhere (an event look-up) stalls nobody for long.
+   */
+  private static final long READ_ORDER_MAX_HOLD_MS = 20;
+  private static final long READ_ORDER_RECHECK_MS = 1;
   private static final long READINESS_CHECK_MS = 10;
 
   public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s) {
@@ -101,7 +109,8 @@ public final class RegionNode {
     inbound.onWelcome(standings::reconnected);
     this.limitsAddresses = s.buyerLimits().addressPerSecond() > 0;
     this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending(), watchers,
-        new PurchaseLookups(core, calls, modes, standings));
+        new PurchaseLookups(core, calls, modes, standings),
+        new ReadOrder(loop, inFlight::oldestMicros, READ_ORDER_MAX_HOLD_MS, READ_ORDER_RECHECK_MS));
   }
 
   /**

@@ -45,8 +45,9 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     if (!stampedMethods.contains(fullMethodName)) return NO_TRACE;
     long readMicros = SocketReadTime.current();
-    InFlightReads.Read read =
-        inFlight.add(readMicros != SocketReadTime.NONE ? readMicros : StampClock.micros(clock.instant()));
+    // Inside a socket read the read itself is held, so this purchase can be added bare.
+    InFlightReads.Read read = readMicros != SocketReadTime.NONE ? inFlight.add(readMicros)
+        : inFlight.begin(() -> StampClock.micros(clock.instant()));
     return new ServerStreamTracer() {
       @Override
       public Context filterContext(Context context) {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
 
 /**
  * Purchases read off a socket and not yet stamped, by read time. A watermark promises that nothing
@@ -15,20 +16,37 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * read) stamped its next read 10-41 ms late (JFR, wire test with a grpcio client). Each adding
  * thread has a lane of its own, in the order of its reads, so a lane's first unreleased read is
  * its oldest; released reads leave a lane when they reach its front.
+ *
+ * <p>A socket read is held from before its clock is read ({@link #begin}) until it is decoded, and
+ * each purchase it carried from its decoding until it is stamped. Holding only the purchases let a
+ * watermark pass a read whose purchases were still being decoded: with a cold node, 3 of 8
+ * purchases of one TCP packet were stamped 14 ms late, at the next watermark (tcpdump of the wire
+ * test with a grpcio client).
  */
 public final class InFlightReads {
   public static final long NONE = Long.MAX_VALUE;
+  /** A begun read whose clock is being read: its time is at least that of any clock read before it was added. */
+  private static final long TIME_PENDING = Long.MIN_VALUE;
 
   private final ThreadLocal<Lane> lanes = ThreadLocal.withInitial(this::newLane);
   private final List<Lane> allLanes = new CopyOnWriteArrayList<>();
 
   /** One purchase read at {@code readMicros}; release it exactly once (further calls do nothing). */
   public static final class Read {
-    private final long readMicros;
+    private volatile long readMicros;
     private volatile boolean released;
 
     private Read(long readMicros) {
       this.readMicros = readMicros;
+    }
+
+    /** The time, once set; a watermark reading it while a begun read reads its clock waits the few instructions between. */
+    private long awaitMicros() {
+      long micros;
+      for (int spins = 0; (micros = readMicros) == TIME_PENDING; spins++) {
+        if (spins < 1_000) Thread.onSpinWait(); else Thread.yield(); // the reader was preempted in between
+      }
+      return micros;
     }
 
     public long readMicros() {
@@ -55,31 +73,68 @@ public final class InFlightReads {
   }
 
   /**
-   * A purchase read at {@code readMicros}; if this thread added a later read before (the wall clock
-   * stepped back), it is held at that later time, which keeps the thread's lane in order.
+   * A socket read about to be decoded, timed by {@code clockMicros}: added before the clock is read,
+   * so a watermark that does not see it read its own clock first (see {@link #oldestMicros}) and
+   * stays at or below this read's time.
+   */
+  public Read begin(LongSupplier clockMicros) {
+    Lane lane = lanes.get();
+    Read read = new Read(TIME_PENDING);
+    append(lane, read);
+    long micros = Math.max(clockMicros.getAsLong(), lane.lastMicros);
+    lane.lastMicros = micros;
+    read.readMicros = micros;
+    return read;
+  }
+
+  /**
+   * A purchase read at {@code readMicros}, held from its decoding to its stamp. Only safe while
+   * this thread holds the {@link #begin begun} read that carried it (or in tests): a read added
+   * bare can be passed by a watermark taken in between. If this thread added a later read before
+   * (the wall clock stepped back), it is held at that later time, which keeps the lane in order.
    */
   public Read add(long readMicros) {
     Lane lane = lanes.get();
     long micros = Math.max(readMicros, lane.lastMicros);
     lane.lastMicros = micros;
     Read read = new Read(micros);
-    lane.reads.add(read);
+    append(lane, read);
     return read;
   }
 
-  /** The oldest read still unstamped, or {@link #NONE}. */
+  /** Drops the released reads in front (a lane nobody watermarks, as a no-op server's, stays short), then appends. */
+  private static void append(Lane lane, Read read) {
+    dropReleasedFront(lane);
+    lane.reads.add(read);
+  }
+
+  private static Read dropReleasedFront(Lane lane) {
+    Read front;
+    // remove(front), not poll(): another thread may be dropping the same front.
+    while ((front = lane.reads.peek()) != null && front.released) lane.reads.remove(front);
+    return front;
+  }
+
+  /**
+   * The oldest read still unstamped, or {@link #NONE}. A watermark reads its clock <em>before</em>
+   * calling this: a read begun after the scan passed its lane reads the clock later still.
+   */
   public long oldestMicros() {
     long oldest = NONE;
     for (Lane lane : allLanes) {
-      Read front;
-      while ((front = lane.reads.peek()) != null && front.released) lane.reads.remove(front);
+      Read front = dropReleasedFront(lane);
       if (front != null) {
-        oldest = Math.min(oldest, front.readMicros);
+        oldest = Math.min(oldest, front.awaitMicros());
       } else if (!lane.owner.isAlive()) {
         allLanes.remove(lane); // empty, and nobody can add to it again: pooled threads come and go
       }
     }
     return oldest;
+  }
+
+  /** Reads held in the lanes, released or not (tests). */
+  int laneLength() {
+    return allLanes.stream().mapToInt(lane -> lane.reads.size()).sum();
   }
 
   /** Lanes held now (tests). */

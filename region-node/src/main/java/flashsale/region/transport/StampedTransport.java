@@ -44,8 +44,8 @@ public final class StampedTransport implements AutoCloseable {
   private final NettyServerBuilder builder;
   private final String kind;
 
-  private StampedTransport(InetSocketAddress address, InstantSource clock, int workerThreads, ServerLimits limits,
-      ServerCredentials credentials) {
+  private StampedTransport(InetSocketAddress address, InstantSource clock, InFlightReads inFlight, int workerThreads,
+      ServerLimits limits, ServerCredentials credentials) {
     // Linux's native epoll where it loads, else the JDK's NIO. Not only for speed: a thread that
     // hands the event loop work wakes it, and NIO's wakeup and the loop's clearing of it share a
     // lock. The woken reader outranks the waker (below), so the waker was often preempted inside
@@ -66,7 +66,7 @@ public final class StampedTransport implements AutoCloseable {
         new LinkedTransferQueue<>(), new DefaultThreadFactory("region-call", true));
     callPool.prestartAllCoreThreads();
     this.calls = callPool;
-    ReadStampHandler stamper = new ReadStampHandler(clock);
+    ReadStampHandler stamper = new ReadStampHandler(clock, inFlight);
     // TLS, when on, is decoded after the stamp: the stamping handler heads the pipeline.
     this.builder = limits.apply(NettyServerBuilder.forAddress(address, credentials))
         .executor(calls)
@@ -87,16 +87,18 @@ public final class StampedTransport implements AutoCloseable {
 
   /** A transport listening on {@code port} (0 picks a free one) of every interface, with the region's default limits. */
   public static StampedTransport onPort(int port, InstantSource clock) {
-    return onAddress(new InetSocketAddress(port), clock, ServerLimits.regionDefaults(), InsecureServerCredentials.create());
+    return onAddress(new InetSocketAddress(port), clock, new InFlightReads(), ServerLimits.regionDefaults(),
+        InsecureServerCredentials.create());
   }
 
   /**
    * A transport listening on one address ({@code --bind}), each connection held to {@code limits},
-   * serving buyers with {@code credentials} (TLS or plaintext).
+   * serving buyers with {@code credentials} (TLS or plaintext). Each socket read is held in
+   * {@code inFlight} while it is decoded.
    */
-  public static StampedTransport onAddress(InetSocketAddress address, InstantSource clock, ServerLimits limits,
-      ServerCredentials credentials) {
-    return new StampedTransport(address, clock, defaultWorkerThreads(), limits, credentials);
+  public static StampedTransport onAddress(InetSocketAddress address, InstantSource clock, InFlightReads inFlight,
+      ServerLimits limits, ServerCredentials credentials) {
+    return new StampedTransport(address, clock, inFlight, defaultWorkerThreads(), limits, credentials);
   }
 
   /** "epoll" (Linux's native transport) or "nio" (the JDK's, where epoll does not load). */

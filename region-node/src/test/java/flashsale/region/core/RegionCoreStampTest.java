@@ -38,6 +38,26 @@ class RegionCoreStampTest {
     assertEquals(100 + 500, t.errorBoundMicros());
   }
 
+  /**
+   * A watermark reads its clock before it looks for unstamped reads: a read that begins while it
+   * looks (here, 2 ms of the scan) reads the clock later, so the watermark stays below it. Read the
+   * other way round, the watermark took the later time and passed that read.
+   */
+  @Test
+  void aWatermarkReadsItsClockBeforeLookingForUnstampedReads() {
+    FakeClock clock = new FakeClock(1_500_000);
+    RegionCore core = new RegionCore(Specs.REGION, 100, 1000, clock, new StampUncertainty(100, 500, 0));
+    AtomicLong readBegunDuringTheScan = new AtomicLong();
+    core.unstampedReads(() -> {
+      clock.advance(2_000);
+      readBegunDuringTheScan.set(core.arrivalMicros()); // a reader, after the scan passed its lane
+      return Long.MAX_VALUE;
+    });
+    long watermark = core.nextStamp();
+    assertTrue(watermark < readBegunDuringTheScan.get(),
+        "watermark " + watermark + " passed a read begun at " + readBegunDuringTheScan.get());
+  }
+
   @Test
   void aStampPushedPastItsReadCarriesThePushInItsBound() {
     FakeClock clock = new FakeClock(1_500_000);

@@ -30,6 +30,50 @@ class InFlightReadsTest {
   }
 
   @Test
+  void aBegunReadIsHeldAtItsClockAndItsPurchasesBehindIt() {
+    var reads = new InFlightReads();
+    var read = reads.begin(() -> 700);
+    assertEquals(700, read.readMicros());
+    var purchase = reads.add(700);
+    read.release(); // decoded
+    assertEquals(700, reads.oldestMicros(), "its purchase holds it until stamped");
+    purchase.release();
+    assertEquals(InFlightReads.NONE, reads.oldestMicros());
+  }
+
+  /** A watermark that finds a read still reading its clock waits for that time instead of passing it. */
+  @Test
+  void aScanWaitsForABegunReadStillReadingItsClock() throws Exception {
+    var reads = new InFlightReads();
+    var inClock = new CountDownLatch(1);
+    var letClockAnswer = new CountDownLatch(1);
+    Thread reader = Thread.ofPlatform().start(() -> reads.begin(() -> {
+      inClock.countDown();
+      try {
+        letClockAnswer.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return 900;
+    }));
+    inClock.await();
+    var oldest = new java.util.concurrent.CompletableFuture<Long>();
+    Thread.ofPlatform().start(() -> oldest.complete(reads.oldestMicros()));
+    Thread.sleep(50);
+    assertTrue(!oldest.isDone(), "the scan went on without the begun read's time");
+    letClockAnswer.countDown();
+    assertEquals(900, oldest.get(5, java.util.concurrent.TimeUnit.SECONDS));
+    reader.join();
+  }
+
+  @Test
+  void aLaneNobodyScansStaysShort() {
+    var reads = new InFlightReads();
+    for (int i = 0; i < 10_000; i++) reads.begin(() -> 5).release();
+    assertTrue(reads.laneLength() <= 1, "released reads kept: " + reads.laneLength());
+  }
+
+  @Test
   void aClockSteppingBackHoldsTheLaterTimeSoTheLaneStaysInOrder() {
     var reads = new InFlightReads();
     reads.add(500);
