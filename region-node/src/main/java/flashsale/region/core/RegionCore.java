@@ -33,6 +33,8 @@ public final class RegionCore {
   private final StampUncertainty uncertainty;
   private final BuyerLimits limits;
   private LongSupplier unstampedReads = () -> Long.MAX_VALUE;
+  static final long PUSH_COUNTED_MICROS = 1_000;
+  private long stampsPushed;
   /**
    * Partitions whose stream is linked and not yet welcomed: new purchases of their events are
    * refused (see {@link #awaitWelcome}).
@@ -130,7 +132,7 @@ public final class RegionCore {
       return new Admission.Failed(Failure.of(ErrorReason.CLOCK_SKEW,
           "region " + region + " clock is flagged by the arbiter: " + clockEstimate.verdictMessage()));
     }
-    long stampMicros = clock.stampAt(arrivalMicros);
+    long stampMicros = stampRead(arrivalMicros);
     // Pushed past the read (another stamp came first): the push is part of this stamp's error.
     long pushedMicros = stampMicros - arrivalMicros;
     return book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros) + pushedMicros);
@@ -147,7 +149,7 @@ public final class RegionCore {
       return new PurchaseRoute.Refused(Failure.of(ErrorReason.WRONG_EVENT_KIND, "event " + req.eventId() + " is a "
           + spec.mode() + " sale, not an auction: it takes no bids"));
     }
-    return new PurchaseRoute.ToSeller(spec, clock.stampAt(arrivalMicros));
+    return new PurchaseRoute.ToSeller(spec, stampRead(arrivalMicros));
   }
 
   /** A GetEvent from {@code clientAddress}: counted against the address's rate limit. */
@@ -259,6 +261,22 @@ public final class RegionCore {
     long nowMicros = clock.nowMicros();
     long oldestReadMicros = unstampedReads.getAsLong();
     return clock.stampAt(oldestReadMicros == Long.MAX_VALUE ? nowMicros : Math.min(nowMicros, oldestReadMicros - 1));
+  }
+
+  /** A purchase's stamp, counting it when another stamp pushed it well past its read. */
+  private long stampRead(long arrivalMicros) {
+    long stampMicros = clock.stampAt(arrivalMicros);
+    if (stampMicros - arrivalMicros > PUSH_COUNTED_MICROS) stampsPushed++;
+    return stampMicros;
+  }
+
+  /**
+   * Purchases stamped more than {@value #PUSH_COUNTED_MICROS} µs past their read (a watermark or
+   * another stamp got there first). Stamps are read in order, so this stays near zero; a rising
+   * count is unfairness the error bounds absorb, worth an alert.
+   */
+  public long stampsPushed() {
+    return stampsPushed;
   }
 
   /** The stamp of something (a CENTRAL or SHARDED purchase) read at {@code arrivalMicros}. */

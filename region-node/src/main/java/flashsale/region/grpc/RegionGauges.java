@@ -1,6 +1,8 @@
 package flashsale.region.grpc;
 
+import flashsale.region.core.ReadOrder;
 import flashsale.region.core.RegionCore;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -10,16 +12,19 @@ import java.util.function.BooleanSupplier;
  * A region node's gauges, sampled on the region loop (the core belongs to it) every
  * {@value #SAMPLE_MS} ms and read by scrapes from the sample: pending purchases, whether the
  * arbiter stream is up, the clock offset to the arbiter and its round trip, whether the arbiter
- * flagged this region's clock. All exist from start-up (offset 0 until the first probe returns).
+ * flagged this region's clock; and counters of stamps pushed past their read and of purchases the
+ * read-order gate let go overdue. All exist from start-up (offset 0 until the first probe returns).
  */
 final class RegionGauges {
   static final long SAMPLE_MS = 100;
-  private static final int PENDING = 0, LINK_UP = 1, OFFSET_MICROS = 2, ROUND_TRIP_MICROS = 3, FLAGGED = 4;
+  private static final int PENDING = 0, LINK_UP = 1, OFFSET_MICROS = 2, ROUND_TRIP_MICROS = 3, FLAGGED = 4,
+      STAMPS_PUSHED = 5, READ_ORDER_OVERDUE = 6;
 
   private RegionGauges() {}
 
-  static void bind(MeterRegistry registry, String region, RegionLoop loop, RegionCore core, BooleanSupplier linkUp) {
-    AtomicLongArray sample = new AtomicLongArray(5);
+  static void bind(MeterRegistry registry, String region, RegionLoop loop, RegionCore core, ReadOrder readOrder,
+      BooleanSupplier linkUp) {
+    AtomicLongArray sample = new AtomicLongArray(7);
     loop.every(() -> {
       sample.set(PENDING, core.pendingCount());
       sample.set(LINK_UP, linkUp.getAsBoolean() ? 1 : 0);
@@ -28,6 +33,8 @@ final class RegionGauges {
         sample.set(ROUND_TRIP_MICROS, estimate.roundTripMicros());
       });
       sample.set(FLAGGED, core.clockFlagged() ? 1 : 0);
+      sample.set(STAMPS_PUSHED, core.stampsPushed());
+      sample.set(READ_ORDER_OVERDUE, readOrder.overdue());
     }, SAMPLE_MS);
     Gauge.builder("flashsale_pending_purchases", sample, s -> s.get(PENDING))
         .description("Purchases waiting for the arbiter's decision").tag("region", region).register(registry);
@@ -41,5 +48,11 @@ final class RegionGauges {
     Gauge.builder("flashsale_clock_flagged", sample, s -> s.get(FLAGGED))
         .description("1 while the arbiter does not rank this region because its clock is off").tag("region", region)
         .register(registry);
+    FunctionCounter.builder("flashsale_stamps_pushed", sample, s -> s.get(STAMPS_PUSHED))
+        .description("Purchases stamped more than 1 ms past their socket read (their error bound carries the push)")
+        .tag("region", region).register(registry);
+    FunctionCounter.builder("flashsale_read_order_overdue", sample, s -> s.get(READ_ORDER_OVERDUE))
+        .description("Purchases let go to the stamp after waiting the longest hold for an older read")
+        .tag("region", region).register(registry);
   }
 }

@@ -49,6 +49,7 @@ public final class RegionNode {
 
   private final ModeSellers modes;
   private final RegionCore core;
+  private final ReadOrder readOrder;
   private final PurchaseStandings standings;
   /** Most order states kept for GetPurchase (LRU); watched purchases keep theirs regardless. */
   private static final int MAX_ORDER_STATES = 100_000;
@@ -108,9 +109,9 @@ public final class RegionNode {
     inbound.onOrderUpdate(standings::orderUpdate);
     inbound.onWelcome(standings::reconnected);
     this.limitsAddresses = s.buyerLimits().addressPerSecond() > 0;
+    this.readOrder = new ReadOrder(loop, inFlight::oldestMicros, READ_ORDER_MAX_HOLD_MS, READ_ORDER_RECHECK_MS);
     this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending(), watchers,
-        new PurchaseLookups(core, calls, modes, standings),
-        new ReadOrder(loop, inFlight::oldestMicros, READ_ORDER_MAX_HOLD_MS, READ_ORDER_RECHECK_MS));
+        new PurchaseLookups(core, calls, modes, standings), readOrder);
   }
 
   /**
@@ -176,7 +177,7 @@ public final class RegionNode {
 
   /** Registers this node's gauges (pending purchases, arbiter link, clock offset) with {@code registry}. */
   public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-    RegionGauges.bind(registry, region, loop, core, link::connected);
+    RegionGauges.bind(registry, region, loop, core, readOrder, link::connected);
   }
 
   public boolean arbiterConnected() {

@@ -71,6 +71,9 @@ class RegionCoreStampTest {
     assertTrue(t.stampMicros() > readAt);
     assertTrue(t.stampMicros() - t.errorBoundMicros() <= readAt,
         "read at " + readAt + ", stamped " + t.stampMicros() + " +- " + t.errorBoundMicros());
+    assertEquals(1, core.stampsPushed(), "pushed 3 ms: counted for the operators' alert");
+    core.purchase(buy("shoes", "bob", "r2", 1), core.arrivalMicros());
+    assertEquals(1, core.stampsPushed(), "stamped at its read: not counted");
   }
 
   @Test
