@@ -70,9 +70,11 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   @Option(names = "--in-flight", description = "Calls in flight in the throughput phase (default: ${DEFAULT-VALUE}).")
   int inFlight = 4000;
 
+  // 5 s left C2 compiling through the latency phase (a compiler thread at 44 % of a core of two,
+  // top -H): near p99 105-1,600 ms. After 30 s it was 43-93 ms (4 runs).
   @Option(names = "--warmup-s", description = "Seconds of unmeasured load before the latency phase, so the JIT has"
       + " compiled the hot paths (default: ${DEFAULT-VALUE}).")
-  int warmupSeconds = 5;
+  int warmupSeconds = 30;
 
   @Option(names = "--latency-rate", description = "Purchases per second per region in the latency phase (default: ${DEFAULT-VALUE}).")
   int latencyRatePerSecond = 1000;
