@@ -15,8 +15,8 @@ import java.util.function.LongSupplier;
  *
  * <p>A purchase waits here while an older read is still on its way (being decoded, in the call
  * pool, queued for the loop), and goes once it is the oldest read in flight, or after {@code
- * maxHoldMillis} (a read held elsewhere, by an event look-up say, must not stall the rest: the
- * push then shows in the stamp's error bound, as before). Loop thread only.
+ * maxHoldMillis} (a read held elsewhere, by an event look-up say, must not stall the rest for
+ * ever: the push then shows in the stamp's error bound, as before). Loop thread only.
  */
 public final class ReadOrder {
   private record Held(long readMicros, long sequence, long heldSinceNanos, Runnable onLoop) {}
