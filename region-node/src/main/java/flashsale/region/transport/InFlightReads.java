@@ -142,7 +142,7 @@ public final class InFlightReads {
     return allLanes.size();
   }
 
-  /** Reads not yet released (counts the whole of every lane: for tests and gauges, not the hot path). */
+  /** Reads not yet released (walks the whole of every lane: for tests, not the hot path). */
   public int size() {
     int count = 0;
     for (Lane lane : allLanes) {
