@@ -42,10 +42,12 @@ public final class JarCluster implements AutoCloseable {
    * The node JVM settings of bin/lib/java.sh: a collector whose pauses stay under a millisecond, so
    * a pause never holds a burst's bytes in the socket past their stamp; a fixed heap and metaspace
    * floor so start-up does not trigger collections of its own. {@code -Dflashsale.node.jvm.options="..."}
-   * replaces them (as FLASHSALE_NODE_JVM_OPTS does for the launchers), e.g. to compare collectors.
+   * or the launchers' FLASHSALE_NODE_JVM_OPTS (the property wins) replaces them, e.g. to compare
+   * collectors.
    */
   public static final List<String> NODE_JVM_OPTIONS = List.of(System.getProperty("flashsale.node.jvm.options",
-      "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m").split(" "));
+      java.util.Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"),
+          "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m")).trim().split("\\s+"));
   private static final Logger log = LoggerFactory.getLogger(JarCluster.class);
   public static final List<String> REGIONS = List.of("near", "far");
 

@@ -47,7 +47,13 @@ public final class ReadOrder {
 
   /** Runs {@code onLoop} (which stamps the purchase read at {@code readMicros}) once no older read is on its way. */
   public void admit(long readMicros, Runnable onLoop) {
-    held.add(new Held(readMicros, sequence++, loop.nanoTime(), Objects.requireNonNull(onLoop, "onLoop")));
+    Objects.requireNonNull(onLoop, "onLoop");
+    // The usual case, nothing waiting and this the oldest read: no queue entry, no clock read.
+    if (held.isEmpty() && readMicros <= oldestReadMicros.getAsLong()) {
+      onLoop.run();
+      return;
+    }
+    held.add(new Held(readMicros, sequence++, loop.nanoTime(), onLoop));
     drain();
   }
 
