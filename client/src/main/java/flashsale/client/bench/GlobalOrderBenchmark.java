@@ -218,7 +218,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   }
 
   private void latency(Nodes nodes) throws InterruptedException {
-    try (var phase = Phase.start(nodes, "latency", Duration.ofSeconds(70))) {
+    try (var phase = Phase.start(nodes, "latency", Duration.ofSeconds(70)); var gc = GcPauses.start()) {
       var nearHops = new LatencyHops();
       var nearDriver = phase.driver(true, "n").recordHops(nearHops);
       var farDriver = phase.driver(false, "f");
@@ -232,6 +232,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
           nearDriver.takeLatencies();
           farDriver.takeLatencies();
           nearHops.start();
+          gc.restart();
         }
         nearDriver.sendOne();
         farDriver.sendOne();
@@ -240,6 +241,10 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       report("near", nearDriver.takeLatencies(), farDelayMs);
       report("far", farDriver.takeLatencies(), 2 * farDelayMs);
       nearHops.report("near", 99, 30, System.out);
+      // In-process, every node shares this JVM, so its pauses held them all; node processes have their own.
+      System.out.printf("gc of this JVM in the measured window%s: %s%n",
+          nodeProcesses ? " (the driver's only; the nodes run in their own JVMs)" : " (the driver and every node)",
+          gc.summary());
     }
   }
 
