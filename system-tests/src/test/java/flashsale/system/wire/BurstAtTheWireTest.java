@@ -8,16 +8,22 @@ import flashsale.client.bench.BurstFigures;
 import flashsale.client.bench.BurstPlan;
 import flashsale.client.bench.ModeRun;
 import flashsale.client.cluster.JarCluster;
+import flashsale.client.load.RecordOutcome;
 import flashsale.client.load.RequestRecord;
 import flashsale.client.report.StampLag;
 import flashsale.v1.EventMode;
 import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -61,6 +67,21 @@ class BurstAtTheWireTest {
   }
 
   /**
+   * Moves an earlier run's logs and records to {@code <dir>.previous}: when surefire reruns a
+   * failed test, the failing run's CSVs and node logs are what explain it.
+   */
+  static void keepPreviousRun(Path logDir) throws IOException {
+    if (!Files.exists(logDir)) return;
+    Path previous = logDir.resolveSibling(logDir.getFileName() + ".previous");
+    if (Files.exists(previous)) {
+      try (var paths = Files.walk(previous)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(path);
+      }
+    }
+    Files.move(logDir, previous);
+  }
+
+  /**
    * grpc-js (the default) or grpcio, by {@code -Dflashsale.burst.client}. grpcio puts a burst on the
    * wire 2–4× faster, and then these bounds do not hold on this box (see the README's wire section).
    */
@@ -74,6 +95,7 @@ class BurstAtTheWireTest {
   }
 
   private static void burstsAreFairAtTheWire(int nearNodes, Path logDir) throws Exception {
+    keepPreviousRun(logDir);
     var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 30, null, logDir);
     List<BurstFigures> bursts = new ArrayList<>();
     List<Map<String, Long>> nearByNode = new ArrayList<>();
@@ -91,11 +113,15 @@ class BurstAtTheWireTest {
           ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, STOCK, JarCluster.REGIONS);
           var records = buyersClient.run(buyers, eventId, plan, Duration.ofSeconds(30), cluster.wireLog()::wireMicrosOrZero);
           BurstFigures figures = BurstFigures.of(records);
-          writeRecords(settings.logDir().resolve("burst-" + b + ".csv"), records);
+          Decided decided = decided(admin, eventId);
+          writeRecords(settings.logDir().resolve("burst-" + b + ".csv"), records, decided.nearTies());
           bursts.add(figures);
-          nearByNode.add(nearDecisionsByNode(admin, eventId));
-          System.out.printf("burst %d (%s, near nodes %d, %s buyers lead by %d ms%s): %s%n", b, buyersClient.name(), nearNodes,
-              leader, LEAD_MICROS / 1000, b == 1 ? ", cold processes" : "", figures.line());
+          nearByNode.add(decided.nearByNode());
+          Set<String> misranked = misrankedAtTheWire(records);
+          System.out.printf("burst %d (%s, near nodes %d, %s buyers lead by %d ms%s): %s; misranked at the wire %d, of them"
+                  + " settled by the near-tie band %d%n", b, buyersClient.name(), nearNodes, leader, LEAD_MICROS / 1000,
+              b == 1 ? ", cold processes" : "", figures.line(), misranked.size(),
+              misranked.stream().filter(decided.nearTies()::contains).count());
         }
       } finally {
         admin.shutdownNow();
@@ -136,27 +162,58 @@ class BurstAtTheWireTest {
   }
 
   /** How many of the event's decided purchases each node of region near stamped (from the audit log). */
-  private static Map<String, Long> nearDecisionsByNode(ManagedChannel admin, String eventId) {
+  /** What the arbiter recorded: the near region's decisions per node, and the requests a near-tie draw ordered. */
+  private record Decided(Map<String, Long> nearByNode, Set<String> nearTies) {}
+
+  private static Decided decided(ManagedChannel admin, String eventId) {
     Map<String, Long> byNode = new java.util.TreeMap<>();
+    Set<String> nearTies = new HashSet<>();
     String token = "";
     do {
       var page = flashsale.v1.EventAdminServiceGrpc.newBlockingStub(admin).listDecisions(
           flashsale.v1.ListDecisionsRequest.newBuilder().setEventId(eventId).setPageSize(500).setPageToken(token).build());
-      page.getDecisionsList().stream().filter(d -> d.getRegion().equals("near"))
-          .forEach(d -> byNode.merge(d.getRegionNode(), 1L, Long::sum));
+      for (var d : page.getDecisionsList()) {
+        if (d.getRegion().equals("near")) byNode.merge(d.getRegionNode(), 1L, Long::sum);
+        if (d.getNearTie()) nearTies.add(d.getRequestId());
+      }
       token = page.getNextPageToken();
     } while (!token.isEmpty());
-    return byNode;
+    return new Decided(byNode, nearTies);
+  }
+
+  /**
+   * The requests on the wrong side of the cut at the wire: lost though they reached the wire before
+   * the last place's read, or won though they reached it after (as winner precision counts them;
+   * requests of the last place's own read are not told apart). Whether the near-tie draw settled
+   * them tells a stamping error (it did not) from the band doing what it promises: two reads closer
+   * than their bounds are a draw.
+   */
+  static Set<String> misrankedAtTheWire(List<RequestRecord> records) {
+    List<RequestRecord> decided = records.stream()
+        .filter(r -> r.outcome() == RecordOutcome.WON || r.outcome() == RecordOutcome.LOST)
+        .sorted(Comparator.comparingLong(RequestRecord::wireMicros)).toList();
+    int won = (int) decided.stream().filter(r -> r.outcome() == RecordOutcome.WON).count();
+    Set<String> misranked = new HashSet<>();
+    if (won == 0) return misranked;
+    long cutOffMicros = decided.get(won - 1).wireMicros();
+    for (RequestRecord r : decided) {
+      boolean before = r.wireMicros() < cutOffMicros;
+      boolean after = r.wireMicros() > cutOffMicros;
+      if ((before && r.outcome() == RecordOutcome.LOST) || (after && r.outcome() == RecordOutcome.WON)) {
+        misranked.add(r.requestId());
+      }
+    }
+    return misranked;
   }
 
   /** Every request of a burst, in wire order, kept beside the node logs so a failed burst can be read afterwards. */
-  private static void writeRecords(Path file, List<RequestRecord> records) throws java.io.IOException {
+  private static void writeRecords(Path file, List<RequestRecord> records, Set<String> nearTies) throws IOException {
     List<String> lines = new ArrayList<>();
-    lines.add("wire_us,region,request_id,user_id,outcome,rank,stamp_us,stamp_lag_us,decide_us,send_us");
-    records.stream().sorted(java.util.Comparator.comparingLong(RequestRecord::wireMicros)).forEach(r -> lines.add(String.join(",",
+    lines.add("wire_us,region,request_id,user_id,outcome,rank,stamp_us,stamp_lag_us,decide_us,send_us,near_tie");
+    records.stream().sorted(Comparator.comparingLong(RequestRecord::wireMicros)).forEach(r -> lines.add(String.join(",",
         Long.toString(r.wireMicros()), r.region(), r.requestId(), r.userId(), r.outcome().name(), Long.toString(r.rank()),
         Long.toString(r.arrivalMicros()), Long.toString(r.arrivalMicros() - r.wireMicros()), Long.toString(r.decideMicros()),
-        Long.toString(r.sendMicros()))));
-    java.nio.file.Files.write(file, lines);
+        Long.toString(r.sendMicros()), Boolean.toString(nearTies.contains(r.requestId())))));
+    Files.write(file, lines);
   }
 }
