@@ -19,8 +19,8 @@ import javax.management.openmbean.CompositeData;
  * pause held it. Concurrent cycles (G1's marking, ZGC's cycles) are left out: they pause nothing.
  */
 final class GcPauses implements AutoCloseable {
-  /** One pause: when it ended (ms of JVM uptime), how long it took, which collector. */
-  record Pause(long endUptimeMs, long durationMs, String collector) {}
+  /** One pause: how long it took, which collector. */
+  record Pause(long durationMs, String collector) {}
 
   private final ConcurrentLinkedQueue<Pause> pauses = new ConcurrentLinkedQueue<>();
   private final List<NotificationEmitter> emitters = new ArrayList<>();
@@ -46,7 +46,7 @@ final class GcPauses implements AutoCloseable {
   private void onNotification(Notification notification, Object handback) {
     if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) return;
     var info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-    pauses.add(new Pause(info.getGcInfo().getEndTime(), info.getGcInfo().getDuration(), info.getGcName()));
+    pauses.add(new Pause(info.getGcInfo().getDuration(), info.getGcName()));
   }
 
   /** Forgets what was seen so far: the window starts now. */

@@ -70,11 +70,34 @@ public final class FairnessMetrics {
     if (winners == 0) {
       return Double.NaN;
     }
-    long cutOffMicros = truth.micros(decidedInOrder(records, truth).get((int) winners - 1));
+    long cutOffMicros = cutOffMicros(records, truth, winners);
     long before = records.stream().filter(r -> r.decided() && truth.micros(r) < cutOffMicros).count();
     long winnersBefore = records.stream().filter(r -> r.won() && truth.micros(r) < cutOffMicros).count();
     long winnersAt = records.stream().filter(r -> r.won() && truth.micros(r) == cutOffMicros).count();
     return (double) (winnersBefore + Math.min(winnersAt, winners - before)) / winners;
+  }
+
+  /**
+   * The requests on the wrong side of the cut that {@link #winnerPrecision(List, Truth)} scores:
+   * lost though they arrived before the N-th winner's instant, or won though they arrived after it
+   * (those at that instant cannot be told apart and are not counted). Empty when nobody won.
+   */
+  public static Set<String> misranked(List<RequestRecord> records, Truth truth) {
+    long winners = records.stream().filter(RequestRecord::won).count();
+    Set<String> misranked = new HashSet<>();
+    if (winners == 0) return misranked;
+    long cutOffMicros = cutOffMicros(records, truth, winners);
+    for (RequestRecord r : records) {
+      if (!r.decided()) continue;
+      long micros = truth.micros(r);
+      if ((micros < cutOffMicros && !r.won()) || (micros > cutOffMicros && r.won())) misranked.add(r.requestId());
+    }
+    return misranked;
+  }
+
+  /** The instant, under {@code truth}, of the N-th decided request: where the ideal winners end. */
+  private static long cutOffMicros(List<RequestRecord> records, Truth truth, long winners) {
+    return truth.micros(decidedInOrder(records, truth).get((int) winners - 1));
   }
 
   /**

@@ -56,6 +56,13 @@ class FairnessMetricsTest {
   }
 
   @Test
+  void misrankedAreTheRequestsOnTheWrongSideOfTheCutThatPrecisionCounts() {
+    assertEquals(java.util.Set.of(), FairnessMetrics.misranked(fairRun(), Truth.SEND));
+    // Ideal winners r0..r4; r6 and r8 won in place of r1 and r3.
+    assertEquals(java.util.Set.of("r1", "r3", "r6", "r8"), FairnessMetrics.misranked(latencyBiasedRun(), Truth.SEND));
+  }
+
+  @Test
   void latencyBiasedRunHasLowPrecisionManyInversionsAndAStarvedFarRegion() {
     List<RequestRecord> run = latencyBiasedRun();
 

@@ -8,9 +8,10 @@ import flashsale.client.bench.BurstFigures;
 import flashsale.client.bench.BurstPlan;
 import flashsale.client.bench.ModeRun;
 import flashsale.client.cluster.JarCluster;
-import flashsale.client.load.RecordOutcome;
 import flashsale.client.load.RequestRecord;
+import flashsale.client.report.FairnessMetrics;
 import flashsale.client.report.StampLag;
+import flashsale.client.report.Truth;
 import flashsale.v1.EventMode;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -117,7 +118,7 @@ class BurstAtTheWireTest {
           writeRecords(settings.logDir().resolve("burst-" + b + ".csv"), records, decided.nearTies());
           bursts.add(figures);
           nearByNode.add(decided.nearByNode());
-          Set<String> misranked = misrankedAtTheWire(records);
+          Set<String> misranked = FairnessMetrics.misranked(records, Truth.WIRE);
           System.out.printf("burst %d (%s, near nodes %d, %s buyers lead by %d ms%s): %s; misranked at the wire %d, of them"
                   + " settled by the near-tie band %d%n", b, buyersClient.name(), nearNodes, leader, LEAD_MICROS / 1000,
               b == 1 ? ", cold processes" : "", figures.line(), misranked.size(),
@@ -179,31 +180,6 @@ class BurstAtTheWireTest {
       token = page.getNextPageToken();
     } while (!token.isEmpty());
     return new Decided(byNode, nearTies);
-  }
-
-  /**
-   * The requests on the wrong side of the cut at the wire: lost though they reached the wire before
-   * the last place's read, or won though they reached it after (as winner precision counts them;
-   * requests of the last place's own read are not told apart). Whether the near-tie draw settled
-   * them tells a stamping error (it did not) from the band doing what it promises: two reads closer
-   * than their bounds are a draw.
-   */
-  static Set<String> misrankedAtTheWire(List<RequestRecord> records) {
-    List<RequestRecord> decided = records.stream()
-        .filter(r -> r.outcome() == RecordOutcome.WON || r.outcome() == RecordOutcome.LOST)
-        .sorted(Comparator.comparingLong(RequestRecord::wireMicros)).toList();
-    int won = (int) decided.stream().filter(r -> r.outcome() == RecordOutcome.WON).count();
-    Set<String> misranked = new HashSet<>();
-    if (won == 0) return misranked;
-    long cutOffMicros = decided.get(won - 1).wireMicros();
-    for (RequestRecord r : decided) {
-      boolean before = r.wireMicros() < cutOffMicros;
-      boolean after = r.wireMicros() > cutOffMicros;
-      if ((before && r.outcome() == RecordOutcome.LOST) || (after && r.outcome() == RecordOutcome.WON)) {
-        misranked.add(r.requestId());
-      }
-    }
-    return misranked;
   }
 
   /** Every request of a burst, in wire order, kept beside the node logs so a failed burst can be read afterwards. */
