@@ -69,12 +69,6 @@ public record Decision(
     }
   }
 
-  /** This decision of {@code same} (an equal ticket, other instances): see {@link Ticket#sharingIdsWith}. */
-  public Decision withTicket(Ticket same) {
-    if (!same.equals(ticket)) throw new IllegalArgumentException("decision of " + ticket + ", not of " + same);
-    return new Decision(same, outcome, lossReason, rank, decideMicros, late, nearTie, slot, bid);
-  }
-
   /** This decision, marked as settled (or not) by the near-tie lottery. */
   public Decision withNearTie(boolean settledByLottery) {
     return settledByLottery == nearTie ? this

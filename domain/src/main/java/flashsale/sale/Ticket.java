@@ -84,17 +84,6 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
     return StreamSource.key(region, node);
   }
 
-  /**
-   * This ticket holding {@code same}'s instances of the ids they share, so a decision remembered
-   * for hours keeps one copy of each string, not the wire's copies too. Same content: the result
-   * equals this ticket.
-   */
-  public Ticket sharingIdsWith(Ticket same) {
-    if (!samePurchaseAs(same)) throw new IllegalArgumentException(requestId + " is not the purchase " + same.requestId);
-    return new Ticket(same.eventId, same.requestId, same.userId, quantity, region.equals(same.region) ? same.region : region,
-        stampMicros, errorBoundMicros, same.slots, bidMinor, node.equals(same.node) ? same.node : node);
-  }
-
   /** True when {@code other} is the same purchase (a retry), wherever and whenever it was stamped. */
   public boolean samePurchaseAs(Ticket other) {
     return eventId.equals(other.eventId)

@@ -23,7 +23,7 @@ public final class RegionBook {
   private final int maxPending;
   /** Insertion order is stamp order, because stamps only grow; resend relies on it. */
   private final LinkedHashMap<String, Ticket> pending = new LinkedHashMap<>();
-  private final Map<String, Answer> decided;
+  private final RecentDecisions decided;
   private final Map<String, Long> soldOutMicros = new HashMap<>();
   /** Pending tickets per event and user (no entry for none): at most one entry per pending ticket. */
   private final Map<UserInEvent, Integer> pendingPerUser = new HashMap<>();
@@ -42,19 +42,14 @@ public final class RegionBook {
     if (rememberedDecisions < 1) throw new IllegalArgumentException("rememberedDecisions < 1: " + rememberedDecisions);
     this.region = region;
     this.maxPending = maxPending;
-    this.decided = new LinkedHashMap<>(1024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Answer> eldest) {
-        return size() > rememberedDecisions;
-      }
-    };
+    this.decided = new RecentDecisions(rememberedDecisions);
   }
 
   /** What a retry of a known request_id gets: the answer, a join, or REQUEST_ID_REUSED. */
   public Optional<Admission> known(BuyRequest req) {
-    Answer answer = decided.get(req.requestId());
-    if (answer != null) {
-      return Optional.of(sameContent(answer.ticket(), req) ? new Admission.Decided(answer) : reused(req));
+    Optional<Answer> answer = answer(req.requestId());
+    if (answer.isPresent()) {
+      return Optional.of(sameContent(answer.get().ticket(), req) ? new Admission.Decided(answer.get()) : reused(req));
     }
     Ticket ticket = pending.get(req.requestId());
     if (ticket != null) {
@@ -120,13 +115,10 @@ public final class RegionBook {
     if (waiting == null && !ticket.region().equals(region)) return Optional.empty();
     if (waiting != null && waiting.samePurchaseAs(ticket)) {
       removePending(ticket.requestId());
-      // Remembered for retries (up to rememberedDecisions): the ids this node already holds, not
-      // the decoded copies, so each decision kept costs less heap and less copying per GC.
-      Answer answer = new Answer.Ranked(decision.withTicket(ticket.sharingIdsWith(waiting)));
-      decided.put(ticket.requestId(), answer);
-      return Optional.of(new Completion(ticket.requestId(), new Admission.Decided(answer)));
+      decided.put(ticket.requestId(), decision); // for retries, while it is among the newest rememberedDecisions
+      return Optional.of(new Completion(ticket.requestId(), new Admission.Decided(new Answer.Ranked(decision))));
     }
-    if (waiting == null) decided.putIfAbsent(ticket.requestId(), new Answer.Ranked(decision));
+    if (waiting == null) decided.putIfAbsent(ticket.requestId(), decision);
     return Optional.empty();
   }
 
@@ -156,7 +148,7 @@ public final class RegionBook {
   }
 
   public Optional<Answer> answer(String requestId) {
-    return Optional.ofNullable(decided.get(requestId));
+    return decided.get(requestId).map(Answer.Ranked::new);
   }
 
   public OptionalLong soldOutMicros(String eventId) {
