@@ -16,7 +16,7 @@ import java.util.List;
  * @param heartbeatIntervalMs how often an idle region sends a watermark
  * @param maxPending most purchases waiting for the arbiter at once (RESOURCE_EXHAUSTED beyond)
  * @param clockProbeIntervalMs how often the region probes its clock offset to the arbiter
- * @param rememberedDecisions how many decided request ids are kept for retries (LRU)
+ * @param rememberedDecisions how many decisions are kept for retries, the newest (see RecentDecisions)
  * @param arbiterCallTimeoutMs deadline of each unary call to the arbiter
  * @param maxArbiterQueries most unary calls to the arbiter open at once (buyers' look-ups of
  *     purchases and events this node does not know); beyond it a look-up is answered

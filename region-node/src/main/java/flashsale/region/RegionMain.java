@@ -62,6 +62,11 @@ public final class RegionMain implements Callable<Integer> {
       description = "Most purchases waiting for the arbiter (default ${DEFAULT-VALUE}).")
   int maxPending;
 
+  @Option(names = "--remembered-decisions", defaultValue = "" + RegionConfig.DEFAULT_REMEMBERED_DECISIONS,
+      description = "Decisions kept so a retried request_id is answered here, newest kept (default ${DEFAULT-VALUE});"
+          + " up to 256 bytes of direct memory each; an older one is asked of the arbiter.")
+  int rememberedDecisions;
+
   @Option(names = "--max-arbiter-queries", defaultValue = "" + RegionConfig.DEFAULT_MAX_ARBITER_QUERIES,
       description = "Most buyers' look-ups (GetPurchase, WatchPurchase, events) open at the arbiter at once; beyond,"
           + " RESOURCE_EXHAUSTED with a retry delay (default ${DEFAULT-VALUE}).")
@@ -146,6 +151,7 @@ public final class RegionMain implements Callable<Integer> {
         .arbiterTargets(arbiters)
         .heartbeatIntervalMs(heartbeatIntervalMs)
         .maxPending(maxPending)
+        .rememberedDecisions(rememberedDecisions)
         .maxArbiterQueries(maxArbiterQueries)
         .clockProbeIntervalMs(clockProbeIntervalMs)
         .warmupPurchases(warmupPurchases)

@@ -19,6 +19,7 @@ class RegionMainTest {
       "bad region id       | --region e{u} --arbiter localhost:1                        | region",
       "zero heartbeat      | --region eu --arbiter localhost:1 --heartbeat-interval-ms 0 | heartbeat",
       "non-numeric pending | --region eu --arbiter localhost:1 --max-pending lots        | --max-pending",
+      "no remembered ones  | --region eu --arbiter localhost:1 --insecure --remembered-decisions 0 | remembered decisions",
       "unknown flag        | --region eu --arbiter localhost:1 --turbo                  | --turbo",
       "tiny silence timeout| --region eu --arbiter localhost:1 --arbiter-silence-timeout-ms 5 | silence timeout",
       "no link certificate | --region eu --arbiter localhost:1                          | --link-cert",
