@@ -182,8 +182,17 @@ public final class WireMapping {
         .setSlot(d.slot())
         .addAllSlots(t.slots())
         .mergeFrom(d.bid().map(v -> PurchaseDecision.newBuilder().setBid(toProto(v, t.bidMinor())).build())
-            .orElse(PurchaseDecision.getDefaultInstance()))
+            .orElse(t.isBid() ? unansweredBid(t.bidMinor()) : PurchaseDecision.getDefaultInstance()))
         .build();
+  }
+
+  /**
+   * A bid ranked without an answer (stamped out of bounds): its amount still travels, so the
+   * decision is of the same bid (a region matches it to the pending call by content).
+   */
+  private static PurchaseDecision unansweredBid(long amountMinor) {
+    return PurchaseDecision.newBuilder()
+        .setBid(flashsale.v1.BidDecision.newBuilder().setAmountMinor(amountMinor)).build();
   }
 
   public static Decision fromProto(PurchaseDecision p) {
