@@ -73,6 +73,27 @@ class BidFlowTest extends RegionFixtureTest {
         () -> f.blocking().placeBid(bid("painting", "b1", 1_400, "EUR")));
   }
 
+  /**
+   * A bid the arbiter ranks without judging it (stamped out of bounds), told as the arbiter tells
+   * it: the decision carries the bid's amount, so it completes the pending call (before, it did
+   * not match the pending bid and the buyer waited for the deadline).
+   */
+  @Test
+  void aBidRankedUnjudgedIsAnswered() throws Exception {
+    var call = f.future().placeBid(bid("painting", "b-back", 1_250, "EUR"));
+    Ticket t = f.stream.nextTicket();
+    var ticket = flashsale.sale.Ticket.bid("painting", "b-back", "alice", 1_250, REGION, t.getArrivalMicros(), 0);
+    var unjudged = new flashsale.sale.Decision(ticket, flashsale.sale.Outcome.LOST,
+        flashsale.sale.LossReason.STAMP_OUT_OF_BOUNDS, 1, t.getArrivalMicros() + 3_000, true, false, "",
+        java.util.Optional.empty());
+    f.stream.send(SequenceResponse.newBuilder().setDecisionBatch(DecisionBatch.newBuilder()
+        .addDecisions(flashsale.wire.WireMapping.toProto(unjudged))).build());
+    PlaceBidResponse answer = call.get(5, TimeUnit.SECONDS);
+    assertEquals(LossReason.LOSS_REASON_STAMP_OUT_OF_BOUNDS, answer.getDecision().getLossReason());
+    assertEquals(1_250, answer.getDecision().getBid().getAmountMinor());
+    assertEquals(answer, f.blocking().placeBid(bid("painting", "b-back", 1_250, "EUR")), "a retry gets the same answer");
+  }
+
   @Test
   void badBidsAreInvalidArgumentsAndTheWrongKindOfEventIsAFailedPrecondition() throws Exception {
     for (long amount : new long[] {0, -5}) {
