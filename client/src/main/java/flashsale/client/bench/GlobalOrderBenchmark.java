@@ -237,14 +237,19 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
         nearDriver.sendOne();
         farDriver.sendOne();
       }
-      Thread.sleep(1000 + 4 * farDelayMs);
+      // The window's pauses: from the first measured send until the last sends' answers are due
+      // (a round trip to the far region with room to spare), not through the drain after it.
+      Thread.sleep(4 * farDelayMs);
+      String pauses = gc.summary();
+      Thread.sleep(1000);
       report("near", nearDriver.takeLatencies(), farDelayMs);
       report("far", farDriver.takeLatencies(), 2 * farDelayMs);
       nearHops.report("near", 99, 30, System.out);
       // In-process, every node shares this JVM, so its pauses held them all; node processes have their own.
-      System.out.printf("gc of this JVM in the measured window%s: %s%n",
+      System.out.printf("gc of this JVM in the measured window (until %d ms after the last send)%s: %s%n",
+          4 * farDelayMs,
           nodeProcesses ? " (the driver's only; the nodes run in their own JVMs)" : " (the driver and every node)",
-          gc.summary());
+          pauses);
     }
   }
 
