@@ -1,5 +1,6 @@
 package flashsale.store.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -22,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -37,6 +41,9 @@ import reactor.core.Disposable;
 public final class RedisConnection<V> implements AutoCloseable {
   /** How often a cluster client re-reads the topology even without a redirect. */
   static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
+  /** How long {@link #close()} waits for the client's threads to stop. */
+  static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisConnection.class);
 
   private final RedisClient client;
   private final RedisClusterClient clusterClient;
@@ -74,7 +81,7 @@ public final class RedisConnection<V> implements AutoCloseable {
         StatefulRedisConnection<String, V> c = client.connect(codec, target.seeds().get(0));
         return new RedisConnection<>(client, null, c, c.async(), target);
       } catch (RuntimeException e) {
-        client.shutdown();
+        shutDown(client);
         throw e;
       }
     }
@@ -92,7 +99,7 @@ public final class RedisConnection<V> implements AutoCloseable {
       StatefulRedisClusterConnection<String, V> c = client.connect(codec);
       return new RedisConnection<>(null, client, c, c.async(), target);
     } catch (RuntimeException e) {
-      client.shutdown();
+      shutDown(client);
       throw e;
     }
   }
@@ -168,7 +175,26 @@ public final class RedisConnection<V> implements AutoCloseable {
   public void close() {
     subscriptions.forEach(Disposable::dispose);
     connection.close();
-    if (client != null) client.shutdown();
-    if (clusterClient != null) clusterClient.shutdown();
+    if (client != null) shutDown(client);
+    if (clusterClient != null) shutDown(clusterClient);
+  }
+
+  /**
+   * Shuts a client down, waiting at most {@link #SHUTDOWN_WAIT}: lettuce's own {@code shutdown()}
+   * waits for its future without a bound, and that future sometimes never completes (lettuce
+   * issues #2278 and #2985: a cluster client's topology refresh racing the shutdown). A test's
+   * teardown waited for it for 14 minutes in CI, and a node's stop would wait forever.
+   */
+  static void shutDown(AbstractRedisClient client) {
+    try {
+      client.shutdownAsync(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .get(SHUTDOWN_WAIT.toMillis() + 500, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn("redis client shutdown not finished after {} ms; going on without it", SHUTDOWN_WAIT.toMillis() + 500);
+    } catch (ExecutionException e) {
+      log.warn("redis client shutdown failed: {}", e.getCause().toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
