@@ -57,7 +57,7 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
   @AfterEach
   void closeRaw() {
     rawConnection.close();
-    rawClient.shutdown();
+    flashsale.store.redis.RedisConnection.shutDown(rawClient);
   }
 
   @Test

@@ -221,7 +221,7 @@ class PaymentWaitlistEndToEndTest {
       long wins = read.stream().filter(m -> !m.getBody().containsKey("transition")).count();
       assertEquals(STOCK, wins, "and the winners before them");
     } finally {
-      client.shutdown();
+      flashsale.store.redis.RedisConnection.shutDown(client);
     }
   }
 

@@ -185,7 +185,7 @@ public final class RedisConnection<V> implements AutoCloseable {
    * issues #2278 and #2985: a cluster client's topology refresh racing the shutdown). A test's
    * teardown waited for it for 14 minutes in CI, and a node's stop would wait forever.
    */
-  static void shutDown(AbstractRedisClient client) {
+  public static void shutDown(AbstractRedisClient client) {
     try {
       client.shutdownAsync(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)
           .get(SHUTDOWN_WAIT.toMillis() + 500, TimeUnit.MILLISECONDS);

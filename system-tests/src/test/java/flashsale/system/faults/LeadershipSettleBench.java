@@ -90,7 +90,7 @@ class LeadershipSettleBench {
         channels.forEach(ManagedChannel::shutdownNow);
         for (RegionProcess r : regions) r.close();
         for (ArbiterProcess a : arbiters) a.close();
-        client.shutdown();
+        flashsale.store.redis.RedisConnection.shutDown(client);
       }
     }
   }

@@ -61,7 +61,7 @@ public final class TakeoverBenchmark {
       for (int run = 1; run <= runs; run++) results.add(run(uri, redis, run, pauseMs));
       summary(results, pauseMs);
     } finally {
-      client.shutdown();
+      flashsale.store.redis.RedisConnection.shutDown(client);
     }
     System.exit(0);
   }
