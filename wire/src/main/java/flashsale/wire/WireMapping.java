@@ -162,10 +162,7 @@ public final class WireMapping {
 
   public static PurchaseDecision toProto(Decision d) {
     Ticket t = d.ticket();
-    PurchaseDecision.Builder b = PurchaseDecision.newBuilder();
-    // Unset rather than zero for an exact stamp, so a decision survives a round trip unchanged.
-    if (t.errorBoundMicros() > 0) b.setArrivalUncertainty(Times.duration(t.errorBoundMicros()));
-    return b
+    PurchaseDecision.Builder b = PurchaseDecision.newBuilder()
         .setEventId(t.eventId())
         .setRequestId(t.requestId())
         .setUserId(t.userId())
@@ -180,19 +177,17 @@ public final class WireMapping {
         .setLate(d.late())
         .setNearTie(d.nearTie())
         .setSlot(d.slot())
-        .addAllSlots(t.slots())
-        .mergeFrom(d.bid().map(v -> PurchaseDecision.newBuilder().setBid(toProto(v, t.bidMinor())).build())
-            .orElse(t.isBid() ? unansweredBid(t.bidMinor()) : PurchaseDecision.getDefaultInstance()))
-        .build();
-  }
-
-  /**
-   * A bid ranked without an answer (stamped out of bounds): its amount still travels, so the
-   * decision is of the same bid (a region matches it to the pending call by content).
-   */
-  private static PurchaseDecision unansweredBid(long amountMinor) {
-    return PurchaseDecision.newBuilder()
-        .setBid(flashsale.v1.BidDecision.newBuilder().setAmountMinor(amountMinor)).build();
+        .addAllSlots(t.slots());
+    // Unset rather than zero for an exact stamp, so a decision survives a round trip unchanged.
+    if (t.errorBoundMicros() > 0) b.setArrivalUncertainty(Times.duration(t.errorBoundMicros()));
+    if (d.bid().isPresent()) {
+      b.setBid(toProto(d.bid().get(), t.bidMinor()));
+    } else if (t.isBid()) {
+      // Ranked without an answer (stamped out of bounds): the amount still travels, so the
+      // decision is of the same bid (a region matches it to the pending call by content).
+      b.setBid(flashsale.v1.BidDecision.newBuilder().setAmountMinor(t.bidMinor()));
+    }
+    return b.build();
   }
 
   public static Decision fromProto(PurchaseDecision p) {

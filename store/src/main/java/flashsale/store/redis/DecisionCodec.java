@@ -43,16 +43,18 @@ final class DecisionCodec {
         .addAllSlots(t.slots());
     // Unset rather than zero for an exact stamp, so a decision reads back unchanged.
     if (t.errorBoundMicros() > 0) b.setArrivalUncertainty(Times.duration(t.errorBoundMicros()));
-    decision.bid().ifPresentOrElse(verdict -> b.setBid(StoredBid.newBuilder()
-        .setAnswer(stored(verdict.answer()))
-        .setAmountMinor(t.bidMinor())
-        .setAmountToBeatMinor(verdict.amountToBeatMinor())
-        .setCloseTime(Times.timestamp(verdict.closeMicros()))), () -> {
-          // A bid ranked without an answer (stamped out of bounds) keeps its amount: a retry of it
-          // must match. Before 2026-12-03 it was dropped, so such a decision stored earlier reads as
-          // a purchase.
-          if (t.isBid()) b.setBid(StoredBid.newBuilder().setAmountMinor(t.bidMinor()));
-        });
+    if (decision.bid().isPresent()) {
+      BidVerdict verdict = decision.bid().get();
+      b.setBid(StoredBid.newBuilder()
+          .setAnswer(stored(verdict.answer()))
+          .setAmountMinor(t.bidMinor())
+          .setAmountToBeatMinor(verdict.amountToBeatMinor())
+          .setCloseTime(Times.timestamp(verdict.closeMicros())));
+    } else if (t.isBid()) {
+      // Ranked without an answer (stamped out of bounds): the amount stays, so a retry of the bid
+      // matches. Before 2026-12-03 it was dropped; such a decision stored earlier reads as a purchase.
+      b.setBid(StoredBid.newBuilder().setAmountMinor(t.bidMinor()));
+    }
     return b.build().toByteArray();
   }
 
