@@ -47,7 +47,28 @@ public final class JarCluster implements AutoCloseable {
    */
   public static final List<String> NODE_JVM_OPTIONS = List.of(System.getProperty("flashsale.node.jvm.options",
       java.util.Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"),
-          "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m")).trim().split("\\s+"));
+          "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" + zgcHugePageOption())).trim().split("\\s+"));
+  private static final java.util.regex.Pattern HUGE_PAGES_ON_REQUEST =
+      java.util.regex.Pattern.compile("\\[(always|madvise|advise|within_size)]");
+
+  /**
+   * As bin/lib/java.sh: ZGC's heap on transparent huge pages where the kernel offers them for
+   * shared memory (a 4 KiB-mapped heap stalls the VMs this project is measured on; see
+   * docs/measurements.md, "Machine stalls").
+   */
+  private static String zgcHugePageOption() {
+    try {
+      String setting = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
+      return offersHugePages(setting) ? " -XX:+UseTransparentHugePages" : "";
+    } catch (IOException | RuntimeException notLinux) {
+      return "";
+    }
+  }
+
+  /** Whether a kernel THP setting such as {@code "always [madvise] never"} grants huge pages on request. */
+  static boolean offersHugePages(String setting) {
+    return HUGE_PAGES_ON_REQUEST.matcher(setting).find();
+  }
   private static final Logger log = LoggerFactory.getLogger(JarCluster.class);
   public static final List<String> REGIONS = List.of("near", "far");
 
