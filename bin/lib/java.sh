@@ -40,18 +40,15 @@ flashsale_java_setup() {
   if [ "$java_major" -ge 23 ]; then java_opts="$java_opts --sun-misc-unsafe-memory-access=allow"; fi
 }
 
-# Prints -XX:+UseTransparentHugePages where the kernel backs a heap of collector $1 (zgc or other)
-# with transparent huge pages on request (ZGC's heap is shared memory, G1's and the others' is
-# anonymous memory), else nothing: the JVM would only warn. Why: on this project's VMs a kernel
-# thread samples which physical pages were touched (DAMON, twice a second), and clearing the
-# accessed bit of a 4 KiB-mapped Java heap stalled both virtual CPUs 3-29 ms at once, ~190 times
-# a minute, while a huge-page heap cut that to ~10 (docs/measurements.md, "Machine stalls").
+# Prints -XX:+UseTransparentHugePages where the kernel backs an anonymous-memory heap (G1's, not
+# ZGC's) with transparent huge pages on request, else nothing: the JVM would only warn. Why: on
+# this project's VMs a kernel thread samples which physical pages were touched (DAMON, twice a
+# second), and clearing the accessed bit of a 4 KiB-mapped Java heap stalled both virtual CPUs
+# 3-29 ms at once, ~190 times a minute; a huge-page heap cut that to ~10 (docs/measurements.md,
+# "Machine stalls").
 flashsale_thp_opts() {
-  case $1 in
-    zgc) setting=/sys/kernel/mm/transparent_hugepage/shmem_enabled ;;
-    *) setting=/sys/kernel/mm/transparent_hugepage/enabled ;;
-  esac
-  if [ -r "$setting" ] && grep -Eq '\[(always|madvise|advise|within_size)\]' "$setting"; then
+  setting=/sys/kernel/mm/transparent_hugepage/enabled
+  if [ -r "$setting" ] && grep -Eq '\[(always|madvise)\]' "$setting"; then
     echo "-XX:+UseTransparentHugePages"
   fi
 }
@@ -65,10 +62,14 @@ flashsale_exec_node() {
     exit 6
   fi
   flashsale_java_setup "$name"
-  # A node's collector and heap: ZGC, whose pauses stay under a millisecond, so a pause never holds
-  # a burst's bytes in a region's socket past their stamp; a fixed heap floor and metaspace floor so
-  # start-up triggers no collections of its own. JarCluster (the tests' launcher) uses the same.
-  node_opts=${FLASHSALE_NODE_JVM_OPTS:-"-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m $(flashsale_thp_opts zgc)"}
+  # A node's collector and heap: G1 on transparent huge pages where the kernel offers them, with a
+  # fixed heap floor and metaspace floor so start-up triggers no collections of its own. ZGC was
+  # the default for its sub-millisecond pauses, but with three node JVMs, a driver and Redis on two
+  # cores its concurrent collector fell behind: node processes at 1,000 purchases/s per region gave
+  # near p99 4,964 ms (the arbiter stalled past its lease and lost leadership) and 341 ms, against
+  # 98 and 143 ms with G1 on huge pages, whose stamp lag at the wire was no worse (p99 <= 5.4 ms in
+  # 20 bursts). See docs/measurements.md, "Machine stalls". JarCluster (the tests' launcher) uses the same.
+  node_opts=${FLASHSALE_NODE_JVM_OPTS:-"-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m $(flashsale_thp_opts)"}
   # A region's socket-reading threads (Java's MAX_PRIORITY) at nice -15 and the JVM's compiler and
   # GC threads at nice 0, where the process may raise priorities (root; CAP_SYS_NICE with
   # FLASHSALE_READ_PRIORITY=on) and the JVM allows the mapping (Java 17 does not).

@@ -83,7 +83,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   long heartbeatMs = 2;
 
   @Option(names = "--node-processes", description = "Run the warm-up and latency phases against an arbiter and regions"
-      + " started from the jars (--arbiter-jar, --region-jar) with the launchers' JVM settings (ZGC), as deployed; the"
+      + " started from the jars (--arbiter-jar, --region-jar) with the launchers' JVM settings (G1 on huge pages where offered), as deployed; the"
       + " driver and the far link's delay stay in this JVM. The throughput phase, whose no-op ceiling runs in-process,"
       + " is left out.")
   boolean nodeProcesses;

@@ -38,27 +38,26 @@ public final class JarCluster implements AutoCloseable {
   static final String READ_PRIORITY_OPTIONS =
       "-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0";
 
+  // Before NODE_JVM_OPTIONS, whose initializer reads it.
+  private static final java.util.regex.Pattern HUGE_PAGES_ON_REQUEST =
+      java.util.regex.Pattern.compile("\\[(always|madvise)]");
+
   /**
-   * The node JVM settings of bin/lib/java.sh: a collector whose pauses stay under a millisecond, so
-   * a pause never holds a burst's bytes in the socket past their stamp; a fixed heap and metaspace
-   * floor so start-up does not trigger collections of its own. {@code -Dflashsale.node.jvm.options="..."}
-   * or the launchers' FLASHSALE_NODE_JVM_OPTS (the property wins) replaces them, e.g. to compare
-   * collectors.
+   * The node JVM settings of bin/lib/java.sh: G1 on transparent huge pages where the kernel offers
+   * them (a 4 KiB-mapped heap stalls the VMs this project is measured on, and ZGC's concurrent
+   * collector fell behind with three nodes on two cores; see docs/measurements.md, "Machine
+   * stalls"); a fixed heap and metaspace floor so start-up does not trigger collections of its own.
+   * {@code -Dflashsale.node.jvm.options="..."} or the launchers' FLASHSALE_NODE_JVM_OPTS (the
+   * property wins) replaces them, e.g. to compare collectors.
    */
   public static final List<String> NODE_JVM_OPTIONS = List.of(System.getProperty("flashsale.node.jvm.options",
       java.util.Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"),
-          "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" + zgcHugePageOption())).trim().split("\\s+"));
-  private static final java.util.regex.Pattern HUGE_PAGES_ON_REQUEST =
-      java.util.regex.Pattern.compile("\\[(always|madvise|advise|within_size)]");
+          "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" + hugePageOption())).trim().split("\\s+"));
 
-  /**
-   * As bin/lib/java.sh: ZGC's heap on transparent huge pages where the kernel offers them for
-   * shared memory (a 4 KiB-mapped heap stalls the VMs this project is measured on; see
-   * docs/measurements.md, "Machine stalls").
-   */
-  private static String zgcHugePageOption() {
+  /** As bin/lib/java.sh: G1's heap (anonymous memory) on transparent huge pages where the kernel offers them. */
+  private static String hugePageOption() {
     try {
-      String setting = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
+      String setting = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
       return offersHugePages(setting) ? " -XX:+UseTransparentHugePages" : "";
     } catch (IOException | RuntimeException notLinux) {
       return "";
@@ -69,6 +68,7 @@ public final class JarCluster implements AutoCloseable {
   static boolean offersHugePages(String setting) {
     return HUGE_PAGES_ON_REQUEST.matcher(setting).find();
   }
+
   private static final Logger log = LoggerFactory.getLogger(JarCluster.class);
   public static final List<String> REGIONS = List.of("near", "far");
 

@@ -1,23 +1,39 @@
 package flashsale.client.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** Reading the kernel's transparent-huge-page settings as bin/lib/java.sh does. */
+/** The node JVMs' huge-page heap, decided from the kernel's setting as bin/lib/java.sh does. */
 class JarClusterHugePagesTest {
   @Test
   void aSettingThatGrantsHugePagesOnRequestTurnsThemOn() {
     assertTrue(JarCluster.offersHugePages("always [madvise] never\n"));
     assertTrue(JarCluster.offersHugePages("[always] madvise never\n"));
-    assertTrue(JarCluster.offersHugePages("always within_size [advise] never deny force\n"));
   }
 
   @Test
   void aSettingThatNeverGrantsThemLeavesThemOff() {
-    assertFalse(JarCluster.offersHugePages("always within_size advise [never] deny force\n"));
     assertFalse(JarCluster.offersHugePages("always madvise [never]\n"));
-    assertFalse(JarCluster.offersHugePages("always within_size advise never [deny] force\n"));
+    assertFalse(JarCluster.offersHugePages(""));
+  }
+
+  @Test
+  void theNodeOptionsFollowThisKernel() throws IOException {
+    String override = System.getProperty("flashsale.node.jvm.options", System.getenv("FLASHSALE_NODE_JVM_OPTS"));
+    boolean expected;
+    if (override != null) {
+      expected = override.contains("-XX:+UseTransparentHugePages");
+    } else {
+      Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+      expected = Files.isReadable(setting) && JarCluster.offersHugePages(Files.readString(setting));
+    }
+    assertEquals(expected, JarCluster.NODE_JVM_OPTIONS.contains("-XX:+UseTransparentHugePages"),
+        "node JVM options " + JarCluster.NODE_JVM_OPTIONS);
   }
 }
