@@ -41,7 +41,7 @@ flashsale_java_setup() {
 }
 
 # Prints -XX:+UseTransparentHugePages where the kernel backs an anonymous-memory heap (G1's, not
-# ZGC's) with transparent huge pages on request, else nothing: the JVM would only warn. Why: on
+# ZGC's, which is shared memory) with transparent huge pages on request, else nothing: the JVM would only warn. Why: on
 # this project's VMs a kernel thread samples which physical pages were touched (DAMON, twice a
 # second), and clearing the accessed bit of a 4 KiB-mapped Java heap stalled both virtual CPUs
 # 3-29 ms at once, ~190 times a minute; a huge-page heap cut that to ~10 (docs/measurements.md,
@@ -62,14 +62,20 @@ flashsale_exec_node() {
     exit 6
   fi
   flashsale_java_setup "$name"
-  # A node's collector and heap: G1 on transparent huge pages where the kernel offers them, with a
-  # fixed heap floor and metaspace floor so start-up triggers no collections of its own. ZGC was
-  # the default for its sub-millisecond pauses, but with three node JVMs, a driver and Redis on two
-  # cores its concurrent collector fell behind: node processes at 1,000 purchases/s per region gave
-  # near p99 4,964 ms (the arbiter stalled past its lease and lost leadership) and 341 ms, against
-  # 98 and 143 ms with G1 on huge pages, whose stamp lag at the wire was no worse (p99 <= 5.4 ms in
-  # 20 bursts). See docs/measurements.md, "Machine stalls". JarCluster (the tests' launcher) uses the same.
-  node_opts=${FLASHSALE_NODE_JVM_OPTS:-"-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m $(flashsale_thp_opts)"}
+  # A node's collector and heap, by role, with a fixed heap floor and metaspace floor so start-up
+  # triggers no collections of its own (docs/measurements.md, "Machine stalls", has the runs):
+  # - a region runs ZGC, whose pauses stay under a millisecond, so a pause never holds a burst's
+  #   bytes in its socket past their stamp (with G1, 20,000-purchase bursts saw stamp lag p99 of
+  #   174-255 ms in 2 of 4 bursts and winner precision 0.635 once; with ZGC 9-52 ms and 1.000);
+  # - the arbiter runs G1, on transparent huge pages where the kernel offers them: with three node
+  #   JVMs on two cores ZGC's concurrent collector fell behind and the arbiter once stalled past its
+  #   lease and lost leadership, and the arbiter's pauses delay decisions, never stamps.
+  # JarCluster (the tests' launcher) uses the same.
+  case $name in
+    arbiter*) default_node_opts="-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m $(flashsale_thp_opts)" ;;
+    *) default_node_opts="-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" ;;
+  esac
+  node_opts=${FLASHSALE_NODE_JVM_OPTS:-$default_node_opts}
   # A region's socket-reading threads (Java's MAX_PRIORITY) at nice -15 and the JVM's compiler and
   # GC threads at nice 0, where the process may raise priorities (root; CAP_SYS_NICE with
   # FLASHSALE_READ_PRIORITY=on) and the JVM allows the mapping (Java 17 does not).

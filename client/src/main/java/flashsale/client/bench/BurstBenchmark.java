@@ -40,7 +40,7 @@ public final class BurstBenchmark {
   /** Runs the cold burst and the warm burst; returns their figures in that order. */
   public List<BurstFigures> run() throws Exception {
     var clusterSettings = new JarCluster.Settings(settings.arbiterJar(), settings.regionJar(), settings.farDelayMs(),
-        settings.redisUri(), settings.logDir(), JarCluster.NODE_JVM_OPTIONS, List.of(), List.of());
+        settings.redisUri(), settings.logDir(), List.of(), List.of(), List.of());
     long floorMs = 2 * settings.farDelayMs();
     out.printf(Locale.ROOT, "setup: arbiter (%s store), region near (0 ms) and region far (%d ms one way) as processes from the jars,"
         + " zero-delay taps in front of the regions; %,d purchases over %d ms split evenly, stock %,d; %d cores; Java %s%n",

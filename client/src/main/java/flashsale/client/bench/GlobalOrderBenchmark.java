@@ -83,7 +83,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   long heartbeatMs = 2;
 
   @Option(names = "--node-processes", description = "Run the warm-up and latency phases against an arbiter and regions"
-      + " started from the jars (--arbiter-jar, --region-jar) with the launchers' JVM settings (G1 on huge pages where offered), as deployed; the"
+      + " started from the jars (--arbiter-jar, --region-jar) with the launchers' JVM settings (arbiter G1, regions ZGC), as deployed; the"
       + " driver and the far link's delay stay in this JVM. The throughput phase, whose no-op ceiling runs in-process,"
       + " is left out.")
   boolean nodeProcesses;
@@ -97,11 +97,11 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     }
     if (nodeProcesses) {
       var settings = new JarCluster.Settings(arbiterJar, regionJar, farDelayMs, redisUri, logDir,
-          JarCluster.NODE_JVM_OPTIONS, List.of(), List.of());
+          List.of(), List.of(), List.of());
       try (var cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
         System.out.printf("setup: node processes from the jars (JVM options %s; logs in %s), store=%s, regions near (0 ms)"
             + " and far (%d ms one way), heartbeat 2 ms, %d cores; the driver in this JVM%n",
-            String.join(" ", JarCluster.NODE_JVM_OPTIONS), logDir, redisUri == null ? "in-memory" : redisUri, farDelayMs,
+            JarCluster.describeJvmOptions(), logDir, redisUri == null ? "in-memory" : redisUri, farDelayMs,
             Runtime.getRuntime().availableProcessors());
         var nodes = new Nodes(cluster::adminChannel, "127.0.0.1:" + cluster.regionPort("near"),
             "127.0.0.1:" + cluster.regionPort("far"), JarCluster.REGIONS);

@@ -80,7 +80,7 @@ final class ScaleLayout implements AutoCloseable {
       int port = freePort();
       arbiterPorts.add(port);
       arbiterAddresses.add("127.0.0.1:" + port);
-      launch(arbiterJar, "arbiter-" + i, List.of("--node-id", "arbiter-" + i, "--port", Integer.toString(port),
+      launch(arbiterJar, JarCluster.ARBITER_JVM_OPTIONS, "arbiter-" + i, List.of("--node-id", "arbiter-" + i, "--port", Integer.toString(port),
           "--redis", redis.uri(), "--insecure", "--partitions", Integer.toString(shape.partitions())));
     }
     ManagedChannel leader = awaitLeader(timeout); // a region that connects too early would back off and start late
@@ -92,7 +92,7 @@ final class ScaleLayout implements AutoCloseable {
             "--arbiter", String.join(",", arbiterAddresses), "--heartbeat-interval-ms", "2", "--max-pending", "1000000",
             "--insecure", "--partitions", Integer.toString(shape.partitions())));
         if (shape.regionNodes() > 1) args.addAll(List.of("--node-id", REGION + "-" + n));
-        launch(regionJar, "region-" + REGION + "-" + n, args);
+        launch(regionJar, JarCluster.REGION_JVM_OPTIONS, "region-" + REGION + "-" + n, args);
       }
       awaitRegionNodes(timeout);
       // Linked is not enough: a node still sending itself its warm-up purchases would bill them to the window.
@@ -105,12 +105,12 @@ final class ScaleLayout implements AutoCloseable {
     }
   }
 
-  private void launch(Path jar, String name, List<String> args) throws IOException {
+  private void launch(Path jar, List<String> roleJvmOptions, String name, List<String> args) throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("no jar at " + jar.toAbsolutePath() + ": build it with ./mvnw -B -DskipTests package");
     }
     List<String> command = new ArrayList<>(List.of(JavaRuntime.javaBinary().toString()));
-    command.addAll(JarCluster.NODE_JVM_OPTIONS);
+    command.addAll(roleJvmOptions);
     command.addAll(List.of("-jar", jar.toString()));
     command.addAll(args);
     components.put(name, new ProcessBuilder(command).redirectErrorStream(true)

@@ -38,21 +38,33 @@ public final class JarCluster implements AutoCloseable {
   static final String READ_PRIORITY_OPTIONS =
       "-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0";
 
-  // Before NODE_JVM_OPTIONS, whose initializer reads it.
+  // Before the role options below, whose initializers read it.
   private static final java.util.regex.Pattern HUGE_PAGES_ON_REQUEST =
       java.util.regex.Pattern.compile("\\[(always|madvise)]");
 
   /**
-   * The node JVM settings of bin/lib/java.sh: G1 on transparent huge pages where the kernel offers
-   * them (a 4 KiB-mapped heap stalls the VMs this project is measured on, and ZGC's concurrent
-   * collector fell behind with three nodes on two cores; see docs/measurements.md, "Machine
-   * stalls"); a fixed heap and metaspace floor so start-up does not trigger collections of its own.
-   * {@code -Dflashsale.node.jvm.options="..."} or the launchers' FLASHSALE_NODE_JVM_OPTS (the
-   * property wins) replaces them, e.g. to compare collectors.
+   * The node JVM settings of bin/lib/java.sh, by role: a region on ZGC (pauses under a millisecond,
+   * so a pause never holds a burst's bytes past their stamp), the arbiter on G1 with its heap on
+   * transparent huge pages where the kernel offers them (ZGC's concurrent collector fell behind
+   * with three nodes on two cores, and a 4 KiB-mapped heap stalls the VMs this project is measured
+   * on; see docs/measurements.md, "Machine stalls"); a fixed heap and metaspace floor so start-up
+   * does not trigger collections of its own. {@code -Dflashsale.node.jvm.options="..."} or the
+   * launchers' FLASHSALE_NODE_JVM_OPTS (the property wins) replaces both, e.g. to compare collectors.
    */
-  public static final List<String> NODE_JVM_OPTIONS = List.of(System.getProperty("flashsale.node.jvm.options",
-      java.util.Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"),
-          "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" + hugePageOption())).trim().split("\\s+"));
+  public static final List<String> ARBITER_JVM_OPTIONS = nodeJvmOptions(
+      "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" + hugePageOption());
+  public static final List<String> REGION_JVM_OPTIONS = nodeJvmOptions("-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m");
+
+  private static List<String> nodeJvmOptions(String roleDefault) {
+    String options = System.getProperty("flashsale.node.jvm.options",
+        java.util.Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"), roleDefault));
+    return List.of(options.trim().split("\\s+"));
+  }
+
+  /** Both roles' JVM options, for a run's setup line. */
+  public static String describeJvmOptions() {
+    return "arbiter " + String.join(" ", ARBITER_JVM_OPTIONS) + "; regions " + String.join(" ", REGION_JVM_OPTIONS);
+  }
 
   /** As bin/lib/java.sh: G1's heap (anonymous memory) on transparent huge pages where the kernel offers them. */
   private static String hugePageOption() {
@@ -74,7 +86,8 @@ public final class JarCluster implements AutoCloseable {
 
   /**
    * @param redisUri the arbiter's store; null keeps it in the arbiter's memory
-   * @param jvmOptions options for every node JVM, e.g. {@code -Xmx1g}
+   * @param jvmOptions options for every node JVM after its role's ({@link #ARBITER_JVM_OPTIONS},
+   *     {@link #REGION_JVM_OPTIONS}), e.g. {@code -Xmx2g}; usually none
    * @param regionArgs flags added to every region's command line, e.g. rate limits
    * @param arbiterArgs flags added to the arbiter's command line
    */
@@ -90,7 +103,7 @@ public final class JarCluster implements AutoCloseable {
     /** The jars where a reactor build leaves them, found from {@code root} or its parent. */
     public static Settings fromBuild(Path root, long farDelayMs, String redisUri, Path logDir) {
       return new Settings(findJar(root, "arbiter-node"), findJar(root, "region-node"), farDelayMs, redisUri, logDir,
-          NODE_JVM_OPTIONS, List.of(), List.of());
+          List.of(), List.of(), List.of());
     }
 
     /** The same deployment with {@code args} added to every region's command line. */
@@ -168,7 +181,7 @@ public final class JarCluster implements AutoCloseable {
     if (settings.secure()) arbiterArgs.addAll(pki.arbiterArgs("arbiter-1"));
     if (settings.redisUri() != null) arbiterArgs.addAll(List.of("--redis", settings.redisUri()));
     arbiterArgs.addAll(settings.arbiterArgs());
-    launch(settings.arbiterJar(), "arbiter", arbiterArgs);
+    launch(settings.arbiterJar(), ARBITER_JVM_OPTIONS, "arbiter", arbiterArgs);
     awaitArbiter(timeout); // a region that connects too early would back off and start late
     farLink = new TcpDelayProxy(arbiterPort, settings.farDelayMs());
     for (String region : REGIONS) {
@@ -196,17 +209,18 @@ public final class JarCluster implements AutoCloseable {
     if (!nodeId.isEmpty()) args.addAll(List.of("--node-id", nodeId));
     if (settings.secure()) args.addAll(pki.regionArgs(region));
     args.addAll(settings.regionArgs());
-    launch(settings.regionJar(), "region-" + (nodeId.isEmpty() ? region : nodeId), args);
+    launch(settings.regionJar(), REGION_JVM_OPTIONS, "region-" + (nodeId.isEmpty() ? region : nodeId), args);
     regionPorts.putIfAbsent(region, port);
     taps.computeIfAbsent(region, r -> new ArrayList<>()).add(new WireTap(port, wireLog));
   }
 
-  private void launch(Path jar, String name, List<String> args) throws IOException {
+  private void launch(Path jar, List<String> roleJvmOptions, String name, List<String> args) throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("no jar at " + jar.toAbsolutePath() + ": build it with ./mvnw -B -DskipTests package");
     }
     List<String> command = new ArrayList<>();
     command.add(JavaRuntime.javaBinary().toString());
+    command.addAll(roleJvmOptions);
     command.addAll(settings.jvmOptions());
     command.addAll(JavaRuntime.acceptedOptions(READ_PRIORITY_OPTIONS));
     command.addAll(List.of("-jar", jar.toString()));

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The node JVMs' huge-page heap, decided from the kernel's setting as bin/lib/java.sh does. */
+/** The node JVMs' options by role, and the arbiter's huge-page heap decided from the kernel's setting as bin/lib/java.sh does. */
 class JarClusterHugePagesTest {
   @Test
   void aSettingThatGrantsHugePagesOnRequestTurnsThemOn() {
@@ -24,7 +25,7 @@ class JarClusterHugePagesTest {
   }
 
   @Test
-  void theNodeOptionsFollowThisKernel() throws IOException {
+  void theArbiterAsksForHugePagesWhereThisKernelOffersThem() throws IOException {
     String override = System.getProperty("flashsale.node.jvm.options", System.getenv("FLASHSALE_NODE_JVM_OPTS"));
     boolean expected;
     if (override != null) {
@@ -33,7 +34,11 @@ class JarClusterHugePagesTest {
       Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
       expected = Files.isReadable(setting) && JarCluster.offersHugePages(Files.readString(setting));
     }
-    assertEquals(expected, JarCluster.NODE_JVM_OPTIONS.contains("-XX:+UseTransparentHugePages"),
-        "node JVM options " + JarCluster.NODE_JVM_OPTIONS);
+    assertEquals(expected, JarCluster.ARBITER_JVM_OPTIONS.contains("-XX:+UseTransparentHugePages"),
+        "arbiter JVM options " + JarCluster.ARBITER_JVM_OPTIONS);
+    if (override == null) {
+      // ZGC's heap is shared memory: the anonymous-memory setting does not apply to it.
+      assertEquals(List.of("-XX:+UseZGC", "-Xms512m", "-Xmx1g", "-XX:MetaspaceSize=128m"), JarCluster.REGION_JVM_OPTIONS);
+    }
   }
 }
