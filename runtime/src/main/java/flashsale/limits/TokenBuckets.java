@@ -7,9 +7,10 @@ import com.github.benmanes.caffeine.cache.Expiry;
 /**
  * Token buckets by key (a user id, a client address): each key may take {@code burst} tokens at
  * once and gets {@code perSecond} back each second. Pure: time is passed in, never read. The keys
- * live in a bounded cache: a bucket is dropped once it has refilled (a fresh one is the same;
- * a buyer who bought once is gone after one token's refill, not the whole burst's), and beyond {@code maxKeys} the least useful are dropped, so a million user ids cannot
- * grow the heap without bound. A dropped bucket comes back full: the bound trades a little
+ * live in a bounded cache: a bucket is dropped once it has refilled (a fresh one is the same; a
+ * buyer who bought once is gone after one token's refill, not the whole burst's), and beyond
+ * {@code maxKeys} the least useful are dropped, so a million user ids cannot grow the heap without
+ * bound. A dropped bucket comes back full: the bound trades a little
  * leniency toward rarely seen keys for memory. Not thread-safe: the region loop owns it.
  */
 public final class TokenBuckets {

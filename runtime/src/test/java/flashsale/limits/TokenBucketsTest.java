@@ -54,6 +54,7 @@ class TokenBucketsTest {
     buckets.take("late", SECOND + 300_000);
     assertEquals(1, buckets.keys());
   }
+
   @Test
   void aBuyerWhoBoughtOnceIsForgottenOnceThatTokenIsBack() {
     TokenBuckets buckets = new TokenBuckets(10, 2, 1000); // one token back every 100 ms
@@ -78,9 +79,8 @@ class TokenBucketsTest {
     for (int i = 0; i < 200_000; i++) {
       now += random.nextInt(10) == 0 ? -random.nextInt(5_000) : random.nextInt(150_000);
       String key = "user-" + random.nextInt(5);
-      double[] m = model.computeIfAbsent(key, k -> new double[] {burst, 0});
       long at = now;
-      if (m[1] == 0) m[1] = at;
+      double[] m = model.computeIfAbsent(key, k -> new double[] {burst, at});
       if (at > m[1]) {
         m[0] = Math.min(burst, m[0] + (at - m[1]) * (perSecond / 1e6));
         m[1] = at;

@@ -18,7 +18,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +41,7 @@ public final class JarCluster implements AutoCloseable {
       "-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0";
 
   // Before the role options below, whose initializers read it.
-  private static final java.util.regex.Pattern HUGE_PAGES_ON_REQUEST =
-      java.util.regex.Pattern.compile("\\[(always|madvise)]");
+  private static final Pattern HUGE_PAGES_ON_REQUEST = Pattern.compile("\\[(always|madvise)]");
 
   /**
    * The node JVM settings of bin/lib/java.sh, by role: a region on ZGC (pauses under a millisecond,
@@ -57,7 +58,7 @@ public final class JarCluster implements AutoCloseable {
 
   private static List<String> nodeJvmOptions(String roleDefault) {
     String options = System.getProperty("flashsale.node.jvm.options",
-        java.util.Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"), roleDefault));
+        Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"), roleDefault));
     return List.of(options.trim().split("\\s+"));
   }
 
