@@ -2,27 +2,22 @@ package flashsale.limits;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import java.time.Duration;
 
 /**
  * Token buckets by key (a user id, a client address): each key may take {@code burst} tokens at
  * once and gets {@code perSecond} back each second. Pure: time is passed in, never read. The keys
- * live in a bounded cache: a bucket is dropped once it has refilled (a fresh one is the same; a
- * buyer who bought once is gone after one token's refill, not the whole burst's), and beyond
- * {@code maxKeys} the least useful are dropped, so a million user ids cannot grow the heap without
- * bound. A dropped bucket comes back full: the bound trades a little
+ * live in a bounded cache: a bucket left alone long enough to refill is dropped (a fresh one is
+ * the same), and beyond {@code maxKeys} the least useful are dropped, so a million user ids cannot
+ * grow the heap without bound. A dropped bucket comes back full: the bound trades a little
  * leniency toward rarely seen keys for memory. Not thread-safe: the region loop owns it.
  */
 public final class TokenBuckets {
-  /** How far out of order the times passed in may come without changing an answer. */
-  static final long OUT_OF_ORDER_GRACE_NANOS = 10_000_000;
   private final double tokensPerMicro;
   private final double burst;
   private final Cache<String, Bucket> buckets;
   /** The cache's clock: the latest time passed in. */
   private long nowNanos;
-  /** What the take in progress answers (set inside the cache's compute). */
-  private long waitMicros;
 
   private static final class Bucket {
     double tokens;
@@ -45,36 +40,13 @@ public final class TokenBuckets {
     if (maxKeys < 1) throw new IllegalArgumentException("max keys must be at least 1, got " + maxKeys);
     this.tokensPerMicro = perSecond / 1e6;
     this.burst = burst;
+    long refillMicros = (long) Math.ceil(burst / tokensPerMicro);
     this.buckets = Caffeine.newBuilder()
         .maximumSize(maxKeys)
-        .expireAfter(new Expiry<String, Bucket>() {
-          // A bucket is written (created or taken from) in compute below, after its tokens changed.
-          @Override
-          public long expireAfterCreate(String key, Bucket bucket, long currentTime) {
-            return nanosUntilFull(bucket);
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, Bucket bucket, long currentTime, long currentDuration) {
-            return nanosUntilFull(bucket);
-          }
-
-          @Override
-          public long expireAfterRead(String key, Bucket bucket, long currentTime, long currentDuration) {
-            return currentDuration;
-          }
-        })
+        .expireAfterAccess(Duration.ofNanos(Math.multiplyExact(refillMicros, 1000L)))
         .executor(Runnable::run) // no maintenance threads: the caller's thread does it
         .ticker(() -> nowNanos)
         .build();
-  }
-
-  /**
-   * Until the bucket is full, plus {@link #OUT_OF_ORDER_GRACE_NANOS}: the cache's clock is the
-   * latest time passed in, and a take stamped a little earlier than it must still find the bucket.
-   */
-  private long nanosUntilFull(Bucket b) {
-    return (long) Math.ceil((burst - b.tokens) / tokensPerMicro) * 1000L + OUT_OF_ORDER_GRACE_NANOS;
   }
 
   /**
@@ -83,22 +55,16 @@ public final class TokenBuckets {
    */
   public long take(String key, long nowMicros) {
     nowNanos = Math.max(nowNanos, Math.multiplyExact(nowMicros, 1000L));
-    waitMicros = 0;
-    // compute, not get: the expiry is set from the bucket as this take leaves it.
-    buckets.asMap().compute(key, (k, b) -> {
-      if (b == null) b = new Bucket(burst, nowMicros);
-      if (nowMicros > b.lastMicros) {
-        b.tokens = Math.min(burst, b.tokens + (nowMicros - b.lastMicros) * tokensPerMicro);
-        b.lastMicros = nowMicros;
-      }
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
-      } else {
-        waitMicros = Math.max(1, (long) Math.ceil((1 - b.tokens) / tokensPerMicro));
-      }
-      return b;
-    });
-    return waitMicros;
+    Bucket b = buckets.get(key, k -> new Bucket(burst, nowMicros));
+    if (nowMicros > b.lastMicros) {
+      b.tokens = Math.min(burst, b.tokens + (nowMicros - b.lastMicros) * tokensPerMicro);
+      b.lastMicros = nowMicros;
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, (long) Math.ceil((1 - b.tokens) / tokensPerMicro));
   }
 
   /** Buckets held now (after dropping the expired ones). */
