@@ -4,6 +4,7 @@ import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import java.time.InstantSource;
 
 /**
  * Sits in the listening socket's pipeline, ahead of Netty's acceptor: each accepted connection
@@ -12,15 +13,17 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
  */
 @ChannelHandler.Sharable
 final class AcceptedStamping extends ChannelInboundHandlerAdapter {
-  private final ReadStampHandler stamper;
+  private final InstantSource clock;
+  private final InFlightReads inFlight;
 
-  AcceptedStamping(ReadStampHandler stamper) {
-    this.stamper = stamper;
+  AcceptedStamping(InstantSource clock, InFlightReads inFlight) {
+    this.clock = clock;
+    this.inFlight = inFlight;
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Channel accepted) accepted.pipeline().addFirst(ReadStampHandler.NAME, stamper);
+    if (msg instanceof Channel accepted) accepted.pipeline().addFirst(ReadStampHandler.NAME, new ReadStampHandler(clock, inFlight));
     ctx.fireChannelRead(msg);
   }
 }

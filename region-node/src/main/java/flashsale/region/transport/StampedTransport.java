@@ -9,7 +9,9 @@ import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.IoEventLoop;
 import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
+import io.grpc.netty.shaded.io.netty.channel.SingleThreadIoEventLoop;
 import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
@@ -17,10 +19,13 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.netty.shaded.io.netty.util.concurrent.RejectedExecutionHandlers;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +43,12 @@ public final class StampedTransport implements AutoCloseable {
    */
   static final int READ_BUFFER_MIN_BYTES = 32 << 10;
   static final int READ_BUFFER_MAX_BYTES = 1 << 20;
+  /**
+   * How long a reading thread runs queued tasks (mostly writing answers) before it looks at its
+   * sockets again. Netty's default is 1 s (at least 100 ms): while answers to a burst's first
+   * decisions were written, the burst's later bytes waited in the socket, unstamped.
+   */
+  static final long TASK_QUANTUM_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ExecutorService calls;
@@ -57,8 +68,7 @@ public final class StampedTransport implements AutoCloseable {
     this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true), io);
     // The reading threads stamp: ask the OS to run them first (takes effect with
     // -XX:ThreadPriorityPolicy=1 where the process may raise priorities, as root does).
-    this.workers = new MultiThreadIoEventLoopGroup(workerThreads,
-        new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), io);
+    this.workers = new ReadFirstLoops(workerThreads, new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), io);
     // The readers hand every call to this pool. A fixed pool's queue takes a lock to signal its
     // workers, which a worker may hold when preempted inside take(): a reader blocked there for
     // 10-50 ms (JFR, as above). A LinkedTransferQueue hands work over without a lock.
@@ -66,13 +76,12 @@ public final class StampedTransport implements AutoCloseable {
         new LinkedTransferQueue<>(), new DefaultThreadFactory("region-call", true));
     callPool.prestartAllCoreThreads();
     this.calls = callPool;
-    ReadStampHandler stamper = new ReadStampHandler(clock, inFlight);
     // TLS, when on, is decoded after the stamp: the stamping handler heads the pipeline.
     this.builder = limits.apply(NettyServerBuilder.forAddress(address, credentials))
         .executor(calls)
         .channelFactory(() -> {
           ServerChannel listener = epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel();
-          listener.pipeline().addLast(new AcceptedStamping(stamper)); // ahead of the acceptor Netty adds
+          listener.pipeline().addLast(new AcceptedStamping(clock, inFlight)); // ahead of the acceptor Netty adds
           return listener;
         })
         // One read takes what a burst left in the socket: Netty decodes each read before the next
@@ -120,5 +129,18 @@ public final class StampedTransport implements AutoCloseable {
 
   private static int defaultWorkerThreads() {
     return Math.max(2, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Event loops that go back to their sockets after {@link #TASK_QUANTUM_NANOS} of queued tasks. */
+  private static final class ReadFirstLoops extends MultiThreadIoEventLoopGroup {
+    ReadFirstLoops(int threads, ThreadFactory threadFactory, IoHandlerFactory io) {
+      super(threads, threadFactory, io);
+    }
+
+    @Override
+    protected IoEventLoop newChild(Executor executor, IoHandlerFactory io, Object... args) {
+      return new SingleThreadIoEventLoop(this, executor, io, Integer.MAX_VALUE, RejectedExecutionHandlers.reject(),
+          TASK_QUANTUM_NANOS);
+    }
   }
 }

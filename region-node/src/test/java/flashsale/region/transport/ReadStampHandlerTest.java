@@ -39,4 +39,32 @@ class ReadStampHandlerTest {
     assertEquals(SocketReadTime.NONE, SocketReadTime.current());
     channel.finishAndReleaseAll();
   }
+
+  @Test
+  void readsOfOneWakeUpAreStampedAsTheyLeaveTheSocketNotAfterTheOnesBeforeAreDecoded() {
+    var inFlight = new InFlightReads();
+    long[] nowMicros = {1_800_000_000_000_000L};
+    InstantSource clock = () -> Instant.ofEpochSecond(0, nowMicros[0] * 1_000);
+    List<Long> decodedAt = new ArrayList<>();
+    var slowDecoder = new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        decodedAt.add(SocketReadTime.current());
+        nowMicros[0] += 40_000; // decoding one read takes 40 ms
+        io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil.release(msg);
+      }
+    };
+    var channel = new EmbeddedChannel(new ReadStampHandler(clock, inFlight), slowDecoder);
+    long first = nowMicros[0];
+    channel.pipeline().fireChannelRead(Unpooled.wrappedBuffer(new byte[] {1}));
+    nowMicros[0] += 100; // the next read off the socket, 0.1 ms later
+    channel.pipeline().fireChannelRead(Unpooled.wrappedBuffer(new byte[] {2}));
+    assertEquals(List.of(), decodedAt, "nothing decoded while the socket still had bytes");
+    assertEquals(first, inFlight.oldestMicros(), "held reads hold the watermark at the oldest");
+
+    channel.pipeline().fireChannelReadComplete();
+    assertEquals(List.of(first, first + 100), decodedAt, "each read keeps the time it left the socket");
+    assertEquals(InFlightReads.NONE, inFlight.oldestMicros());
+    channel.finishAndReleaseAll();
+  }
 }
