@@ -3,6 +3,7 @@ package flashsale.arbiter.core;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
+import flashsale.sale.RecentDecisions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -18,15 +19,16 @@ import java.util.Set;
  * in flight; its decisions are told only once the store holds them, to the origin region and to
  * every other region that submitted the same request id.
  *
- * <p>Durable decisions are remembered in a bounded cache (least recently used out), so a retry is
- * usually answered at once; one that fell out is decided again and refused by the store, which
- * answers with the stored decision. Memory does not grow with the event's history.
+ * <p>Durable decisions are remembered in a bounded cache (the oldest out, kept off the heap: as
+ * objects they were most of what each young collection copied), so a retry is usually answered at
+ * once; one that fell out is decided again and refused by the store, which answers with the stored
+ * decision. Memory does not grow with the event's history.
  */
 final class DecisionLog {
 
   private final String eventId;
   private final PersistedCounters counters;
-  private final Map<String, Decision> recent;
+  private final RecentDecisions recent;
   private final Map<String, Set<String>> extraSubscribers = new HashMap<>();
   private DecisionBatch inFlightBatch;
   private long nextSequence = 1;
@@ -36,17 +38,12 @@ final class DecisionLog {
     if (cachedDecisions < 1) throw new IllegalArgumentException("cachedDecisions < 1: " + cachedDecisions);
     this.eventId = head.spec().eventId();
     this.counters = new PersistedCounters(head);
-    this.recent = new LinkedHashMap<>(256, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Decision> eldest) {
-        return size() > cachedDecisions;
-      }
-    };
+    this.recent = new RecentDecisions(cachedDecisions);
   }
 
   /** A durable decision of {@code requestId}, if still in the cache. */
   Decision persisted(String requestId) {
-    return recent.get(requestId);
+    return recent.get(requestId).orElse(null);
   }
 
   boolean hasBatchInFlight() {

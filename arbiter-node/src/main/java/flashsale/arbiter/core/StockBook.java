@@ -4,6 +4,7 @@ import flashsale.sale.Decision;
 import flashsale.sale.EventHead;
 import flashsale.sale.LossReason;
 import flashsale.sale.Outcome;
+import flashsale.sale.RecentUnits;
 import flashsale.sale.Ticket;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +16,8 @@ import java.util.Map;
  * ahead of what the store holds, so the next batch builds on the one in flight; a batch the store
  * refuses is {@linkplain #rollBack rolled back} and decided again.
  *
- * <p>It knows the units of users who won recently in this term only (a bounded cache); units won
+ * <p>It knows the units of users who won recently in this term only (a bounded cache, off the
+ * heap); units won
  * in earlier terms, or forgotten, are the store's, which refuses a batch that would pass the limit
  * and says how many the user holds ({@link #unitsHeld}).
  */
@@ -23,7 +25,7 @@ final class StockBook {
 
   private final long stock;
   private final int perUserLimit;
-  private final Map<String, Long> unitsWonByUser;
+  private final RecentUnits unitsWonByUser;
   private final Allotment allotment;
   /** An auction's bids; null for the other kinds. */
   private final AuctionBook auction;
@@ -33,12 +35,7 @@ final class StockBook {
   private final Map<String, Long> unitsBeforeMark = new HashMap<>();
 
   StockBook(EventHead head, int cachedUsers) {
-    this.unitsWonByUser = new java.util.LinkedHashMap<>(256, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-        return size() > cachedUsers;
-      }
-    };
+    this.unitsWonByUser = new RecentUnits(cachedUsers);
     this.stock = head.spec().stock();
     this.perUserLimit = head.spec().perUserLimit();
     this.allotment = Allotment.of(head);
@@ -60,24 +57,21 @@ final class StockBook {
     allotment.rollBack();
     if (auction != null) auction.rollBack();
     lastRank = markedLastRank;
-    unitsBeforeMark.forEach((user, units) -> {
-      if (units == 0) unitsWonByUser.remove(user);
-      else unitsWonByUser.put(user, units);
-    });
+    unitsBeforeMark.forEach(unitsWonByUser::put); // 0 forgets the user
     unitsBeforeMark.clear();
   }
 
   /** The store holds {@code units} of {@code user} (won in any term); only after {@link #rollBack}. */
   void unitsHeld(String user, long units) {
     if (!unitsBeforeMark.isEmpty()) throw new IllegalStateException("units of " + user + " learnt mid-batch");
-    unitsWonByUser.merge(user, units, Math::max);
+    unitsWonByUser.put(user, Math.max(units, unitsWonByUser.get(user)));
   }
 
   /** Decides {@code ticket} as the next rank; winners take their units at once. */
   Decision decide(Ticket ticket, boolean late, long nowMicros) {
     long rank = ++lastRank;
     if (auction != null) return auction.judge(ticket, rank, late, nowMicros);
-    long unitsWon = unitsWonByUser.getOrDefault(ticket.userId(), 0L);
+    long unitsWon = unitsWonByUser.get(ticket.userId());
     if (unitsWon + ticket.quantity() > perUserLimit) {
       return new Decision(ticket, Outcome.LOST, LossReason.LIMIT_EXCEEDED, rank, nowMicros, late);
     }

@@ -1,6 +1,7 @@
 package flashsale.region.core;
 
 import flashsale.sale.Decision;
+import flashsale.sale.RecentDecisions;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
 import flashsale.sale.ErrorReason;

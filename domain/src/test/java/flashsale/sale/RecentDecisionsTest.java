@@ -1,15 +1,9 @@
-package flashsale.region.core;
+package flashsale.sale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.sale.BidAnswer;
-import flashsale.sale.BidVerdict;
-import flashsale.sale.Decision;
-import flashsale.sale.LossReason;
-import flashsale.sale.Outcome;
-import flashsale.sale.Ticket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,32 +1,31 @@
-package flashsale.region.core;
+package flashsale.sale;
 
-import flashsale.sale.Decision;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
- * The newest decisions this region remembers for retries, by request id, the oldest forgotten
- * first: at most {@code capacity} of them and {@value #BUDGET_BYTES_PER_DECISION} bytes each on
- * average. A forgotten one is still answered, by asking the arbiter.
+ * The newest entries of a bounded table, by string key, each a short run of bytes kept outside
+ * the heap; the oldest forgotten first: at most {@code capacity} entries and {@code
+ * budgetBytesPerEntry} bytes each on average (key included). The base of {@link RecentDecisions}
+ * (a region's decisions for retries, an arbiter's recent decisions per event) and {@link
+ * RecentUnits} (an arbiter's winners' units).
  *
  * <p>Why bytes off the heap and not objects: as a map of records, each remembered decision was a
  * dozen small objects (about 360 bytes) that every young collection copied until they were old, so
  * a region deciding 17,000 purchases a second made its collector copy about 50 MB per pause (40–50
- * ms on two cores, the near region's p99). Here a decision is a run of bytes in a direct buffer
+ * ms on two cores, the near region's p99). Here an entry is a run of bytes in a direct buffer
  * (outside the heap: a young collection does not copy it even once; in heap arrays, G1 copied each
  * chunk up to 15 times before it was old), and the table is a handful of primitive arrays:
- * nothing per decision for the collector to trace or copy. The buffers, up to {@value
- * #BUDGET_BYTES_PER_DECISION} bytes per remembered decision, count against the JVM's direct
+ * nothing per entry for the collector to trace or copy. The buffers count against the JVM's direct
  * memory limit ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum).
  *
  * <p>Layout: entries sit in a ring ({@code positions}, {@code lengths}, {@code hashes}, indexed by
  * sequence number), their bytes in an arena of chunks used as a circular log (an entry never
- * straddles two chunks), and an open-addressing index (linear probing) maps a request id's hash
- * to its ring slot. An entry's bytes are its request id's length and chars, then {@link
- * DecisionBytes}. Single owner: the region loop.
+ * straddles two chunks), and an open-addressing index (linear probing) maps a key's hash to its
+ * ring slot. An entry's bytes are its key's length and chars, then the value. Single owner: not
+ * safe for concurrent use.
  */
-final class RecentDecisions {
-  static final int BUDGET_BYTES_PER_DECISION = 256;
+public final class RecentBytes {
   private static final int MIN_CHUNK_BYTES = 64 << 10;
   private static final int MAX_CHUNK_BYTES = 1 << 20;
   private static final int FIRST_RING_SLOTS = 1024;
@@ -50,10 +49,11 @@ final class RecentDecisions {
   private long writePosition;
   private int live;
 
-  RecentDecisions(int capacity) {
+  public RecentBytes(int capacity, int budgetBytesPerEntry) {
     if (capacity < 1) throw new IllegalArgumentException("capacity < 1: " + capacity);
+    if (budgetBytesPerEntry < 1) throw new IllegalArgumentException("budgetBytesPerEntry < 1: " + budgetBytesPerEntry);
     this.capacity = capacity;
-    long budget = (long) capacity * BUDGET_BYTES_PER_DECISION;
+    long budget = (long) capacity * budgetBytesPerEntry;
     this.chunkBytes = (int) Math.max(MIN_CHUNK_BYTES, Math.min(MAX_CHUNK_BYTES, Long.highestOneBit(budget - 1) << 1));
     int chunkCount = (int) Math.max(1, (budget + chunkBytes - 1) / chunkBytes);
     this.chunks = new ByteBuffer[chunkCount];
@@ -61,37 +61,45 @@ final class RecentDecisions {
     allocateRing(Math.min(capacity, FIRST_RING_SLOTS));
   }
 
-  /** How many decisions are remembered. */
-  int size() {
+  /** How many entries are kept. */
+  public int size() {
     return live;
   }
 
-  Optional<Decision> get(String requestId) {
-    int slot = find(requestId);
+  /** The value kept under {@code key}, a copy. */
+  public Optional<byte[]> get(String key) {
+    int slot = find(key);
     if (slot < 0) return Optional.empty();
     long position = positions[slot];
-    int keyBytes = 2 + 2 * requestId.length();
+    int keyBytes = 2 + 2 * key.length();
     byte[] value = new byte[lengths[slot] - keyBytes];
     chunk(position).get(offset(position) + keyBytes, value);
-    return Optional.of(DecisionBytes.decode(requestId, value, 0, value.length));
+    return Optional.of(value);
   }
 
-  /** Remembers {@code decision} under {@code requestId}, in place of any earlier one; false if it is too large to keep. */
-  boolean put(String requestId, Decision decision) {
-    int slot = find(requestId);
+  /** Keeps {@code value} under {@code key}, in place of any earlier one; false if it is too large to keep. */
+  public boolean put(String key, byte[] value) {
+    int slot = find(key);
     if (slot >= 0) forget(slot);
-    return append(requestId, decision);
+    return append(key, value);
   }
 
-  /** Remembers {@code decision} unless {@code requestId} already has one. */
-  void putIfAbsent(String requestId, Decision decision) {
-    if (find(requestId) < 0) append(requestId, decision);
+  /** Keeps {@code value} unless {@code key} already has one. */
+  public void putIfAbsent(String key, byte[] value) {
+    if (find(key) < 0) append(key, value);
   }
 
-  private boolean append(String requestId, Decision decision) {
-    Optional<byte[]> value = DecisionBytes.encode(decision);
-    if (value.isEmpty() || requestId.length() > 0xFFFF) return false;
-    int size = 2 + 2 * requestId.length() + value.get().length;
+  /** Forgets {@code key}; false if it was not kept. */
+  public boolean remove(String key) {
+    int slot = find(key);
+    if (slot < 0) return false;
+    forget(slot);
+    return true;
+  }
+
+  private boolean append(String key, byte[] value) {
+    if (key.length() > 0xFFFF) return false;
+    int size = 2 + 2 * key.length() + value.length;
     if (size > chunkBytes) return false;
     long position = writePosition;
     int room = chunkBytes - offset(position);
@@ -104,15 +112,15 @@ final class RecentDecisions {
     if (chunks[chunkIndex] == null) chunks[chunkIndex] = ByteBuffer.allocateDirect(chunkBytes);
     ByteBuffer chunk = chunks[chunkIndex];
     int at = offset(position);
-    chunk.putChar(at, (char) requestId.length());
+    chunk.putChar(at, (char) key.length());
     at += 2;
-    for (int i = 0; i < requestId.length(); i++, at += 2) chunk.putChar(at, requestId.charAt(i));
-    chunk.put(at, value.get());
+    for (int i = 0; i < key.length(); i++, at += 2) chunk.putChar(at, key.charAt(i));
+    chunk.put(at, value);
 
     int slot = slot(tail);
     positions[slot] = position;
     lengths[slot] = size;
-    hashes[slot] = requestId.hashCode();
+    hashes[slot] = key.hashCode();
     insert(slot);
     tail++;
     live++;
@@ -147,24 +155,24 @@ final class RecentDecisions {
     live--;
   }
 
-  private int find(String requestId) {
-    int hash = requestId.hashCode();
+  private int find(String key) {
+    int hash = key.hashCode();
     int mask = index.length - 1;
     for (int cell = spread(hash) & mask; index[cell] != 0; cell = (cell + 1) & mask) {
       int slot = index[cell] - 1;
-      if (hashes[slot] == hash && keyEquals(slot, requestId)) return slot;
+      if (hashes[slot] == hash && keyEquals(slot, key)) return slot;
     }
     return -1;
   }
 
-  private boolean keyEquals(int slot, String requestId) {
+  private boolean keyEquals(int slot, String key) {
     long position = positions[slot];
     ByteBuffer chunk = chunk(position);
     int at = offset(position);
-    if (chunk.getChar(at) != requestId.length()) return false;
+    if (chunk.getChar(at) != key.length()) return false;
     at += 2;
-    for (int i = 0; i < requestId.length(); i++, at += 2) {
-      if (chunk.getChar(at) != requestId.charAt(i)) return false;
+    for (int i = 0; i < key.length(); i++, at += 2) {
+      if (chunk.getChar(at) != key.charAt(i)) return false;
     }
     return true;
   }

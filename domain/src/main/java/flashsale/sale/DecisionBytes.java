@@ -1,11 +1,5 @@
-package flashsale.region.core;
+package flashsale.sale;
 
-import flashsale.sale.BidAnswer;
-import flashsale.sale.BidVerdict;
-import flashsale.sale.Decision;
-import flashsale.sale.LossReason;
-import flashsale.sale.Outcome;
-import flashsale.sale.Ticket;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
