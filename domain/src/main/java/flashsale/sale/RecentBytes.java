@@ -77,16 +77,24 @@ public final class RecentBytes {
     return Optional.of(value);
   }
 
+  /** Whether {@code key} has a value, without copying it. */
+  public boolean contains(String key) {
+    return find(key) >= 0;
+  }
+
+  /** The first 8 bytes kept under {@code key} as a long, read in place; {@code absent} if none. */
+  public long getLong(String key, long absent) {
+    int slot = find(key);
+    if (slot < 0) return absent;
+    long position = positions[slot];
+    return chunk(position).getLong(offset(position) + 2 + 2 * key.length());
+  }
+
   /** Keeps {@code value} under {@code key}, in place of any earlier one; false if it is too large to keep. */
   public boolean put(String key, byte[] value) {
     int slot = find(key);
     if (slot >= 0) forget(slot);
     return append(key, value);
-  }
-
-  /** Keeps {@code value} unless {@code key} already has one. */
-  public void putIfAbsent(String key, byte[] value) {
-    if (find(key) < 0) append(key, value);
   }
 
   /** Forgets {@code key}; false if it was not kept. */

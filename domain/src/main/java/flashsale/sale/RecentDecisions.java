@@ -35,7 +35,7 @@ public final class RecentDecisions {
 
   /** Remembers {@code decision} unless {@code requestId} already has one. */
   public void putIfAbsent(String requestId, Decision decision) {
-    if (table.get(requestId).isPresent()) return;
-    DecisionBytes.encode(decision).ifPresent(value -> table.putIfAbsent(requestId, value));
+    if (table.contains(requestId)) return;
+    DecisionBytes.encode(decision).ifPresent(value -> table.put(requestId, value));
   }
 }

@@ -17,9 +17,8 @@ import java.util.Map;
  * refuses is {@linkplain #rollBack rolled back} and decided again.
  *
  * <p>It knows the units of users who won recently in this term only (a bounded cache, off the
- * heap); units won
- * in earlier terms, or forgotten, are the store's, which refuses a batch that would pass the limit
- * and says how many the user holds ({@link #unitsHeld}).
+ * heap); units won in earlier terms, or forgotten, are the store's, which refuses a batch that
+ * would pass the limit and says how many the user holds ({@link #unitsHeld}).
  */
 final class StockBook {
 
