@@ -144,6 +144,7 @@ public final class RegionServer {
   public RegionServer start() throws IOException {
     setHealth(HealthCheckResponse.ServingStatus.NOT_SERVING);
     server.start();
+    if (ownedTransport != null) ownedTransport.open(); // the socket, once gRPC listens behind it
     nodeId = RegionNodeId.resolve(config.nodeId(), port(), instanceId);
     node.start(nodeId);
     node.watchReadiness(warm::get, readiness -> {
@@ -153,7 +154,7 @@ public final class RegionServer {
     });
     warmUp();
     log.info("region listening region={} node={} port={} heartbeat_ms={} max_pending={} transport={}", config.region(),
-        nodeId, server.getPort(), config.heartbeatIntervalMs(), config.maxPending(),
+        nodeId, port(), config.heartbeatIntervalMs(), config.maxPending(),
         ownedTransport == null ? "in-process" : ownedTransport.kind());
     return this;
   }
@@ -195,6 +196,7 @@ public final class RegionServer {
   public void stop() throws InterruptedException {
     if (!stopped.compareAndSet(false, true)) return;
     health.enterTerminalState();
+    if (ownedTransport != null) ownedTransport.closeSocket(); // no new connections; open ones get gRPC's GOAWAY
     server.shutdown();
     int failed = node.close();
     if (!server.awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
@@ -212,7 +214,7 @@ public final class RegionServer {
 
   /** The bound port, or -1 for an in-process server. */
   public int port() {
-    return server.getPort();
+    return ownedTransport != null ? ownedTransport.port() : server.getPort();
   }
 
   public String region() {

@@ -55,7 +55,9 @@ final class NoopPurchaseServer implements AutoCloseable {
       }
     };
     StampedTransport transport = StampedTransport.onPort(0, InstantSource.system());
-    return new NoopPurchaseServer(transport.serverBuilder().addService(service).build().start(), transport);
+    Server server = transport.serverBuilder().addService(service).build().start();
+    transport.open();
+    return new NoopPurchaseServer(server, transport);
   }
 
   String target() {
@@ -63,7 +65,7 @@ final class NoopPurchaseServer implements AutoCloseable {
   }
 
   int port() {
-    return server.getPort();
+    return transport.port();
   }
 
   @Override

@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * Carries each call's arrival time to its handler. gRPC creates a stream's tracer while decoding
- * the stream's HEADERS frame, on the event-loop thread and inside the socket read that carried
- * them, so the tracer sees that read's time and puts it into the call's {@link Context}. A stream
+ * the stream's HEADERS frame, on the decoding thread and inside the socket read that carried
+ * them, so the tracer sees that read (its time) and puts a hold on it into the call's {@link Context}. A stream
  * created outside a stamped read (the in-process transport of tests) is stamped at creation.
  *
  * <p>A stamped call also loses its {@code grpc-timeout} header here, before gRPC reads it, so the
@@ -53,9 +53,9 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     if (!stampedMethods.contains(fullMethodName)) return NO_TRACE;
     headers.discardAll(CLIENT_TIMEOUT); // the factory may change headers here (ServerStreamTracer.Factory)
-    long readMicros = SocketReadTime.current();
-    // Inside a socket read the read itself is held, so this purchase can be added bare.
-    InFlightReads.Read read = readMicros != SocketReadTime.NONE ? inFlight.add(readMicros)
+    InFlightReads.Read socketRead = SocketReadTime.current();
+    // The purchase keeps the read that carried it in flight until it is stamped.
+    InFlightReads.Read read = socketRead != null ? socketRead.hold()
         : inFlight.begin(() -> StampClock.micros(clock.instant()));
     return new ServerStreamTracer() {
       @Override

@@ -31,13 +31,34 @@ public final class InFlightReads {
   private final ThreadLocal<Lane> lanes = ThreadLocal.withInitial(this::newLane);
   private final List<Lane> allLanes = new CopyOnWriteArrayList<>();
 
-  /** One purchase read at {@code readMicros}; release it exactly once (further calls do nothing). */
+  /**
+   * One socket read (or purchase) at {@code readMicros}, in flight until released and until every
+   * {@link #hold} on it is released. Each release counts once (further calls do nothing).
+   */
   public static final class Read {
-    private volatile long readMicros;
-    private volatile boolean released;
+    private static final java.lang.invoke.VarHandle HOLDS;
+    private static final java.lang.invoke.VarHandle RELEASED;
 
-    private Read(long readMicros) {
+    static {
+      try {
+        var lookup = java.lang.invoke.MethodHandles.lookup();
+        HOLDS = lookup.findVarHandle(Read.class, "holds", int.class);
+        RELEASED = lookup.findVarHandle(Read.class, "released", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private volatile long readMicros;
+    /** This read's own hold plus one per unreleased {@link #hold}; in flight while above 0. */
+    private volatile int holds = 1;
+    private volatile boolean released;
+    /** The read a {@link #hold} keeps in flight; null for a read in a lane. */
+    private final Read heldRead;
+
+    private Read(long readMicros, Read heldRead) {
       this.readMicros = readMicros;
+      this.heldRead = heldRead;
     }
 
     /** The time, once set; a watermark reading it while a begun read reads its clock waits the few instructions between. */
@@ -53,8 +74,28 @@ public final class InFlightReads {
       return readMicros;
     }
 
+    /**
+     * A purchase this read carried, at the read's time: keeps the read in flight until the
+     * purchase is stamped (the returned hold released), on whatever thread decodes it. Only while
+     * this read is itself unreleased, as it is while it is decoded.
+     */
+    public Read hold() {
+      int before = (int) HOLDS.getAndAdd(this, 1);
+      assert before > 0 : "a hold on a read no longer in flight";
+      return new Read(readMicros, this);
+    }
+
     public void release() {
-      released = true;
+      if (!RELEASED.compareAndSet(this, false, true)) return;
+      (heldRead != null ? heldRead : this).dropHold();
+    }
+
+    private void dropHold() {
+      HOLDS.getAndAdd(this, -1);
+    }
+
+    private boolean inFlight() {
+      return holds > 0;
     }
   }
 
@@ -79,7 +120,7 @@ public final class InFlightReads {
    */
   public Read begin(LongSupplier clockMicros) {
     Lane lane = lanes.get();
-    Read read = new Read(TIME_PENDING);
+    Read read = new Read(TIME_PENDING, null);
     append(lane, read);
     long micros = Math.max(clockMicros.getAsLong(), lane.lastMicros);
     lane.lastMicros = micros;
@@ -97,7 +138,7 @@ public final class InFlightReads {
     Lane lane = lanes.get();
     long micros = Math.max(readMicros, lane.lastMicros);
     lane.lastMicros = micros;
-    Read read = new Read(micros);
+    Read read = new Read(micros, null);
     append(lane, read);
     return read;
   }
@@ -111,7 +152,7 @@ public final class InFlightReads {
   private static Read dropReleasedFront(Lane lane) {
     Read front;
     // remove(front), not poll(): another thread may be dropping the same front.
-    while ((front = lane.reads.peek()) != null && front.released) lane.reads.remove(front);
+    while ((front = lane.reads.peek()) != null && !front.inFlight()) lane.reads.remove(front);
     return front;
   }
 
@@ -147,7 +188,7 @@ public final class InFlightReads {
     int count = 0;
     for (Lane lane : allLanes) {
       for (Read read : lane.reads) {
-        if (!read.released) count++;
+        if (read.inFlight()) count++;
       }
     }
     return count;

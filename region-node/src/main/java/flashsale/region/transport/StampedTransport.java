@@ -5,8 +5,6 @@ import flashsale.net.ServerLimits;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.IoEventLoop;
@@ -16,10 +14,14 @@ import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.local.LocalAddress;
+import io.grpc.netty.shaded.io.netty.channel.local.LocalIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.local.LocalServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.netty.shaded.io.netty.util.concurrent.RejectedExecutionHandlers;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
 import java.util.concurrent.Executor;
@@ -30,28 +32,33 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Netty server transport whose connections stamp every socket read (see the package doc). The
- * event-loop threads only read and decode: calls run on a separate small pool, so a slow handler
- * delays no later read and therefore no later stamp. Owns its threads: {@link #close()} them after
- * the server has terminated.
+ * A Netty server transport whose connections stamp every socket read (see the package doc): a
+ * {@link FrontDoor} reads the sockets on threads that only read, stamp and pass on; gRPC decodes
+ * on threads of its own, reached in process; calls run on a third small pool, so neither a slow
+ * handler nor a long decode delays a later read and therefore a later stamp. Owns its threads:
+ * {@link #close()} them after the server has terminated.
  */
 public final class StampedTransport implements AutoCloseable {
   /**
-   * Netty's pooled allocator serves up to 32 KiB from a per-thread cache without a lock; above
-   * it, from an arena shared with the threads writing answers, under a lock one of them may hold
-   * while preempted (a reader blocked 10-22 ms there with 64 KiB reads, JFR as above).
+   * A connection's first read takes up to 32 KiB (about 150 purchases; Netty's default is 2 KiB),
+   * growing toward 1 MiB while reads fill it: fewer, larger reads per clump of a burst. Netty's
+   * pooled allocator serves up to 32 KiB from a per-thread cache without a lock; above it, from an
+   * arena shared with the threads writing answers, under a lock one of them may hold while
+   * preempted (a reader blocked 10-22 ms there with 64 KiB reads, JFR of the wire test).
    */
   static final int READ_BUFFER_MIN_BYTES = 32 << 10;
   static final int READ_BUFFER_MAX_BYTES = 1 << 20;
   /**
-   * How long a reading thread runs queued tasks (mostly writing answers) before it looks at its
-   * sockets again. Netty's default is 1 s (at least 100 ms): while answers to a burst's first
-   * decisions were written, the burst's later bytes waited in the socket, unstamped.
+   * How long a reading thread runs queued tasks (writing answers) before it looks at its sockets
+   * again. Netty's default is 1 s (at least 100 ms): while answers to a burst's first decisions
+   * were written, the burst's later bytes waited in the socket, unstamped.
    */
   static final long TASK_QUANTUM_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private final EventLoopGroup boss;
-  private final EventLoopGroup workers;
+  private final EventLoopGroup readers;
+  private final EventLoopGroup decoders;
   private final ExecutorService calls;
+  private final FrontDoor front;
   private final NettyServerBuilder builder;
   private final String kind;
 
@@ -67,31 +74,33 @@ public final class StampedTransport implements AutoCloseable {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("region-accept", true), io);
     // The reading threads stamp: ask the OS to run them first (takes effect with
-    // -XX:ThreadPriorityPolicy=1 where the process may raise priorities, as root does).
-    this.workers = new ReadFirstLoops(workerThreads, new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), io);
-    // The readers hand every call to this pool. A fixed pool's queue takes a lock to signal its
-    // workers, which a worker may hold when preempted inside take(): a reader blocked there for
+    // -XX:ThreadPriorityPolicy=1 where the process may raise priorities, as root does). They
+    // decode nothing, so their priority never lets a decode push a reader of another socket aside.
+    this.readers = new ReadFirstLoops(workerThreads, new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), io);
+    this.decoders = new MultiThreadIoEventLoopGroup(workerThreads, new DefaultThreadFactory("region-decode", true),
+        LocalIoHandler.newFactory());
+    // The decoders hand every call to this pool. A fixed pool's queue takes a lock to signal its
+    // workers, which a worker may hold when preempted inside take(): a thread blocked there for
     // 10-50 ms (JFR, as above). A LinkedTransferQueue hands work over without a lock.
     ThreadPoolExecutor callPool = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.MILLISECONDS,
         new LinkedTransferQueue<>(), new DefaultThreadFactory("region-call", true));
     callPool.prestartAllCoreThreads();
     this.calls = callPool;
-    // TLS, when on, is decoded after the stamp: the stamping handler heads the pipeline.
-    this.builder = limits.apply(NettyServerBuilder.forAddress(address, credentials))
+    LocalAddress decoderAddress = new LocalAddress("flashsale-region-" + java.util.UUID.randomUUID());
+    this.front = new FrontDoor(address, clock, inFlight, decoderAddress, boss, readers, decoders,
+        () -> epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel(), READ_BUFFER_MIN_BYTES,
+        READ_BUFFER_MAX_BYTES);
+    // TLS, when on, is decoded on the decoding side too: after the stamp.
+    this.builder = limits.apply(NettyServerBuilder.forAddress(decoderAddress, credentials))
         .executor(calls)
         .channelFactory(() -> {
-          ServerChannel listener = epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel();
-          listener.pipeline().addLast(new AcceptedStamping(clock, inFlight)); // ahead of the acceptor Netty adds
+          ServerChannel listener = new LocalServerChannel();
+          listener.pipeline().addLast(new StampedReads.OnAccept()); // ahead of the acceptor Netty adds
           return listener;
         })
-        // One read takes what a burst left in the socket: Netty decodes each read before the next
-        // one, so with its 2 KiB first buffer the 18th purchase of a burst was read (and stamped)
-        // only after the first 17 were decoded, 9 ms later on a cold node. 32 KiB holds about 150
-        // purchases; the buffer grows toward 1 MiB while reads fill it.
-        .withChildOption(ChannelOption.RCVBUF_ALLOCATOR,
-            new AdaptiveRecvByteBufAllocator(READ_BUFFER_MIN_BYTES, READ_BUFFER_MIN_BYTES, READ_BUFFER_MAX_BYTES))
-        .bossEventLoopGroup(boss)
-        .workerEventLoopGroup(workers);
+        .bossEventLoopGroup(decoders)
+        .workerEventLoopGroup(decoders)
+        .addTransportFilter(front.addressFilter());
   }
 
   /** A transport listening on {@code port} (0 picks a free one) of every interface, with the region's default limits. */
@@ -115,15 +124,33 @@ public final class StampedTransport implements AutoCloseable {
     return kind;
   }
 
-  /** The builder to configure further and build; use it once. */
+  /** The builder to configure further and build; use it once, and {@link #open} once its server has started. */
   public ServerBuilder<?> serverBuilder() {
     return builder;
   }
 
+  /** Opens the socket once the server built from {@link #serverBuilder} has started; returns the port. */
+  public int open() throws IOException {
+    front.open();
+    return front.port();
+  }
+
+  /** The socket's port, or -1 before {@link #open}. */
+  public int port() {
+    return front.port();
+  }
+
+  /** Stops taking connections (open ones stay until their server ends them). */
+  public void closeSocket() {
+    front.close();
+  }
+
   @Override
   public void close() {
+    front.close();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    readers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    decoders.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     calls.shutdownNow();
   }
 

@@ -65,7 +65,8 @@ class ArrivalStampsTest {
           }
         })
         .build().start();
-    channel = io.grpc.Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), io.grpc.InsecureChannelCredentials.create())
+    transport.open();
+    channel = io.grpc.Grpc.newChannelBuilder("127.0.0.1:" + transport.port(), io.grpc.InsecureChannelCredentials.create())
         .build();
     var stub = FlashSaleServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
 
