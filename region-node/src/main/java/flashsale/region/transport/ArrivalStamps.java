@@ -14,17 +14,9 @@ import java.util.Optional;
  * the stream's HEADERS frame, on the decoding thread and inside the socket read that carried
  * them, so the tracer sees that read (its time) and puts a hold on it into the call's {@link Context}. A stream
  * created outside a stamped read (the in-process transport of tests) is stamped at creation.
- *
- * <p>A stamped call also loses its {@code grpc-timeout} header here, before gRPC reads it, so the
- * server arms no timer of its own for it: the caller's deadline still ends the call, since every
- * gRPC client cancels its call (RST_STREAM) when its deadline passes, and the purchase stays
- * pending for retries either way. Per pending purchase, the server's timer (a scheduled task on
- * the event loop, a {@code Deadline}, the cancelling context's listeners) cost about 170 bytes.
  */
 public final class ArrivalStamps extends ServerStreamTracer.Factory {
   private static final Context.Key<InFlightReads.Read> READ = Context.key("flashsale-socket-read");
-  /** The caller's deadline; keys match by name, whatever their marshaller. */
-  static final Metadata.Key<String> CLIENT_TIMEOUT = Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
 
   private final InstantSource clock;
   private final InFlightReads inFlight;
@@ -52,7 +44,6 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     if (!stampedMethods.contains(fullMethodName)) return NO_TRACE;
-    headers.discardAll(CLIENT_TIMEOUT); // the factory may change headers here (ServerStreamTracer.Factory)
     InFlightReads.Read socketRead = SocketReadTime.current();
     // The purchase keeps the read that carried it in flight until it is stamped.
     InFlightReads.Read read = socketRead != null ? socketRead.hold()

@@ -2,7 +2,7 @@ package flashsale.region.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetPurchaseRequest;
@@ -21,9 +21,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A stamped call reaches its handler with its read time and without a server-side deadline (no
- * timer per pending purchase); other calls keep the caller's deadline. Over the socket transport,
- * where a deadline travels as the {@code grpc-timeout} header.
+ * Over the socket transport: a stamped call reaches its handler with the time its bytes were read
+ * and still under the caller's deadline (the server's timer is what ends a stream whose message
+ * never completes); its end lets the read go. An unstamped call carries no read.
  */
 class ArrivalStampsTest {
   private static final String PURCHASE = FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName();
@@ -31,7 +31,7 @@ class ArrivalStampsTest {
   private Server server;
   private ManagedChannel channel;
   private volatile Deadline purchaseDeadline;
-  private volatile Deadline lookupDeadline;
+  private volatile boolean lookupHadRead;
   private volatile long purchaseReadMicros;
 
   @AfterEach
@@ -42,10 +42,10 @@ class ArrivalStampsTest {
   }
 
   @Test
-  void aStampedCallCarriesItsReadTimeAndNoServerDeadlineOthersKeepTheirs() throws Exception {
+  void aStampedCallCarriesItsReadTimeAndKeepsTheCallersDeadline() throws Exception {
     var inFlight = new InFlightReads();
     var clock = InstantSource.fixed(Instant.ofEpochSecond(1_800_000_000L));
-    transport = StampedTransport.onPort(0, clock); // the socket transport: deadlines travel as grpc-timeout
+    transport = StampedTransport.onPort(0, clock);
     server = transport.serverBuilder()
         .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, PURCHASE))
         .addService(new FlashSaleServiceGrpc.FlashSaleServiceImplBase() {
@@ -59,7 +59,7 @@ class ArrivalStampsTest {
 
           @Override
           public void getPurchase(GetPurchaseRequest request, StreamObserver<GetPurchaseResponse> answer) {
-            lookupDeadline = Context.current().getDeadline();
+            lookupHadRead = ArrivalStamps.currentRead().isPresent();
             answer.onNext(GetPurchaseResponse.getDefaultInstance());
             answer.onCompleted();
           }
@@ -71,11 +71,11 @@ class ArrivalStampsTest {
     var stub = FlashSaleServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
 
     stub.purchase(PurchaseRequest.getDefaultInstance());
-    assertNull(purchaseDeadline, "the caller's deadline arms no timer in the server");
+    assertNotNull(purchaseDeadline, "the caller's deadline holds in the server");
     assertEquals(1_800_000_000_000_000L, purchaseReadMicros, "stamped at its socket read");
     assertEquals(InFlightReads.NONE, inFlight.oldestMicros(), "the call's end released its read");
 
     stub.getPurchase(GetPurchaseRequest.getDefaultInstance());
-    assertNotNull(lookupDeadline, "an unstamped call keeps the caller's deadline");
+    assertFalse(lookupHadRead, "an unstamped call carries no read");
   }
 }
