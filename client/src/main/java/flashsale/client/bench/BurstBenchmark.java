@@ -114,6 +114,11 @@ public final class BurstBenchmark {
         phase, f.purchases(), f.wireSpanMicros() / 1e3, f.won(), f.lost(), f.errors());
     out.printf(Locale.ROOT, "%s:   winner precision against the wire %.4f (by send time %.4f); latest winner %.2f ms after the earliest loser%n",
         phase, f.winnerPrecision(), f.sendWinnerPrecision(), f.latestWinnerAfterEarliestLoserMicros() / 1e3);
+    if (f.winnersMisranked() > 0) {
+      out.printf(Locale.ROOT, "%s:   %,d winners reached the wire after the cut: %,d put ahead of an earlier stamp by the near-tie"
+          + " lottery (overlapping uncertainty), %,d by stamps that disagreed with the wire%n", phase, f.winnersMisranked(),
+          f.winnersDrawnAheadOfEarlierStamps(), f.winnersMisranked() - f.winnersDrawnAheadOfEarlierStamps());
+    }
     for (StampLag l : f.stampLags()) {
       out.printf(Locale.ROOT, "%s:   stamp lag %-4s p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%,d)%n",
           phase, l.region(), l.p50Micros() / 1e3, l.p99Micros() / 1e3, l.maxMicros() / 1e3, l.requests());

@@ -160,6 +160,25 @@ public final class FairnessMetrics {
   }
 
   /**
+   * Winners that reached the wire after the cut (the N-th winner's instant) though stamped later
+   * than a request that reached it at or before the cut and lost: the arbiter put them ahead of an
+   * earlier stamp, which only its near-tie lottery does (their uncertainty intervals overlapped).
+   * Other winners after the cut were ordered by stamps that disagreed with {@code truth}. 0 when
+   * nobody won.
+   */
+  public static long winnersDrawnAheadOfEarlierStamps(List<RequestRecord> records, Truth truth) {
+    long winners = records.stream().filter(RequestRecord::won).count();
+    if (winners == 0) return 0;
+    long cutOffMicros = cutOffMicros(records, truth, winners);
+    long earliestLoserStamp = records.stream()
+        .filter(r -> r.decided() && !r.won() && truth.micros(r) <= cutOffMicros)
+        .mapToLong(RequestRecord::arrivalMicros).min().orElse(Long.MAX_VALUE);
+    return records.stream()
+        .filter(r -> r.won() && truth.micros(r) > cutOffMicros && r.arrivalMicros() > earliestLoserStamp)
+        .count();
+  }
+
+  /**
    * How long after the earliest loser the latest winner arrived, under {@code truth}: 0 when every
    * winner came before every loser, as a fair sale of single units must have it (up to the clock
    * bound). 0 when nobody won or nobody lost.

@@ -126,4 +126,43 @@ class WireTruthMetricsTest {
     assertTrue(page.contains("<tr><th>seed</th><td>42</td></tr>"), "the page shows the settings");
     assertTrue(page.contains("Decided rank vs wire arrival at the region: GLOBAL_ORDER"), "rank plots are against the wire");
   }
+
+  /**
+   * Stock 3 of 5 requests in wire order a, b, x, c, d. "c" and "d" won over "b" though stamped
+   * later (the near-tie lottery), and over "a", stamped 8 ms late (stamping error): drawn ahead of
+   * an earlier stamp is what only the lottery does.
+   */
+  @Test
+  void misrankedWinnersAreSplitIntoLotteryDrawsAndStampingError() {
+    List<RequestRecord> run = List.of(
+        record("a", 1_000, 9_000, false), // stamped 8 ms late
+        record("b", 2_000, 2_100, false),
+        record("x", 2_500, 2_600, true),
+        record("c", 3_000, 3_100, true),
+        record("d", 4_000, 4_100, true));
+    assertEquals(1.0 / 3, FairnessMetrics.winnerPrecision(run, Truth.WIRE), 1e-9);
+    assertEquals(2, FairnessMetrics.winnersDrawnAheadOfEarlierStamps(run, Truth.WIRE), "c and d went ahead of b's earlier stamp");
+    List<RequestRecord> onlyLate = List.of(
+        record("a", 1_000, 9_000, false),
+        record("b", 2_000, 2_100, true),
+        record("x", 2_500, 2_600, true),
+        record("c", 3_000, 3_100, true),
+        record("d", 4_000, 4_100, false));
+    assertEquals(0, FairnessMetrics.winnersDrawnAheadOfEarlierStamps(onlyLate, Truth.WIRE), "c beat only a, stamped after it");
+  }
+
+  /** A whole clump at the cut's instant can lose to a later clump drawn by the lottery: still counted as drawn. */
+  @Test
+  void aClumpAtTheCutLosingToALaterClumpIsALotteryDraw() {
+    List<RequestRecord> run = List.of(
+        record("f1", 1_000, 1_100, true),
+        record("f2", 1_000, 1_200, false), // same socket read as f1: the cut's instant
+        record("n1", 2_000, 2_100, true)); // 0.9 ms later by stamp, drawn ahead of f2
+    assertEquals(1, FairnessMetrics.winnersDrawnAheadOfEarlierStamps(run, Truth.WIRE));
+  }
+
+  private static RequestRecord record(String id, long wireMicros, long stampMicros, boolean won) {
+    return new RequestRecord(id, "u-" + id, "near", wireMicros, 0, won ? RecordOutcome.WON : RecordOutcome.LOST, won ? 1 : 3,
+        stampMicros, stampMicros + 100, 1_000, "", wireMicros);
+  }
 }

@@ -25,16 +25,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A Netty server transport whose connections stamp every socket read (see the package doc): a
  * {@link FrontDoor} reads the sockets on threads that only read, stamp and pass on; gRPC decodes
- * on threads of its own, reached in process; calls run on a third small pool, so neither a slow
+ * on threads of its own, reached in process, and runs the calls there too; so neither a slow
  * handler nor a long decode delays a later read and therefore a later stamp. Owns its threads:
  * {@link #close()} them after the server has terminated.
  */
@@ -57,7 +54,6 @@ public final class StampedTransport implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup readers;
   private final EventLoopGroup decoders;
-  private final ExecutorService calls;
   private final FrontDoor front;
   private final NettyServerBuilder builder;
   private final String kind;
@@ -79,20 +75,16 @@ public final class StampedTransport implements AutoCloseable {
     this.readers = new ReadFirstLoops(workerThreads, new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), io);
     this.decoders = new MultiThreadIoEventLoopGroup(workerThreads, new DefaultThreadFactory("region-decode", true),
         LocalIoHandler.newFactory());
-    // The decoders hand every call to this pool. A fixed pool's queue takes a lock to signal its
-    // workers, which a worker may hold when preempted inside take(): a thread blocked there for
-    // 10-50 ms (JFR, as above). A LinkedTransferQueue hands work over without a lock.
-    ThreadPoolExecutor callPool = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.MILLISECONDS,
-        new LinkedTransferQueue<>(), new DefaultThreadFactory("region-call", true));
-    callPool.prestartAllCoreThreads();
-    this.calls = callPool;
     LocalAddress decoderAddress = new LocalAddress("flashsale-region-" + java.util.UUID.randomUUID());
     this.front = new FrontDoor(address, clock, inFlight, decoderAddress, boss, readers, decoders,
         () -> epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel(), READ_BUFFER_MIN_BYTES,
         READ_BUFFER_MAX_BYTES);
     // TLS, when on, is decoded on the decoding side too: after the stamp.
     this.builder = limits.apply(NettyServerBuilder.forAddress(decoderAddress, credentials))
-        .executor(calls)
+        // Calls run on the decoding thread that read them: the handlers only check and hand the
+        // purchase to the region loop (nothing blocks), and a decoding thread stamps nothing, so a
+        // call pool's hand-off (a wake-up and a queue per call) would buy nothing.
+        .directExecutor()
         .channelFactory(() -> {
           ServerChannel listener = new LocalServerChannel();
           listener.pipeline().addLast(new StampedReads.OnAccept()); // ahead of the acceptor Netty adds
@@ -151,7 +143,6 @@ public final class StampedTransport implements AutoCloseable {
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     readers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     decoders.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    calls.shutdownNow();
   }
 
   private static int defaultWorkerThreads() {
