@@ -114,10 +114,10 @@ public final class BurstBenchmark {
         phase, f.purchases(), f.wireSpanMicros() / 1e3, f.won(), f.lost(), f.errors());
     out.printf(Locale.ROOT, "%s:   winner precision against the wire %.4f (by send time %.4f); latest winner %.2f ms after the earliest loser%n",
         phase, f.winnerPrecision(), f.sendWinnerPrecision(), f.latestWinnerAfterEarliestLoserMicros() / 1e3);
-    if (f.winnersMisranked() > 0) {
-      out.printf(Locale.ROOT, "%s:   %,d winners reached the wire after the cut: %,d put ahead of an earlier stamp by the near-tie"
-          + " lottery (overlapping uncertainty), %,d by stamps that disagreed with the wire%n", phase, f.winnersMisranked(),
-          f.winnersDrawnAheadOfEarlierStamps(), f.winnersMisranked() - f.winnersDrawnAheadOfEarlierStamps());
+    if (f.misranked() > 0) {
+      out.printf(Locale.ROOT, "%s:   misranked at the wire %,d (winners after the cut, losers before it): %,d a later stamp"
+          + " ranked ahead by the near-tie lottery (overlapping uncertainty), %,d ordered by stamps that disagreed with the wire%n",
+          phase, f.misranked(), f.misrankedByLottery(), f.misranked() - f.misrankedByLottery());
     }
     for (StampLag l : f.stampLags()) {
       out.printf(Locale.ROOT, "%s:   stamp lag %-4s p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%,d)%n",

@@ -15,9 +15,9 @@ import java.util.stream.Collectors;
  * answer reached its buyer. Pure: a function of the burst's records.
  *
  * @param offWire decided requests no tap saw; with any, the wire figures are NaN / -1
- * @param winnersMisranked winners that reached the wire after the cut (-1 without wire figures)
- * @param winnersDrawnAheadOfEarlierStamps of those, the ones the near-tie lottery put ahead of an
- *     earlier stamp (see {@link FairnessMetrics#winnersDrawnAheadOfEarlierStamps}); the rest are stamping error
+ * @param misranked winners that reached the wire after the cut and losers before it (-1 without wire figures)
+ * @param misrankedByLottery of those, the ones on the near-tie lottery's side (see {@link
+ *     FairnessMetrics#misrankedByLottery}); the rest are stamping error
  * @param wireSpanMicros first to last wire arrival
  * @param firstRegionOnWire the region whose first request reached the wire first
  * @param lastWireToLastAnswerMicros last wire arrival to the last answer back at a buyer
@@ -33,8 +33,8 @@ public record BurstFigures(
     double winnerPrecision,
     double sendWinnerPrecision,
     long latestWinnerAfterEarliestLoserMicros,
-    long winnersMisranked,
-    long winnersDrawnAheadOfEarlierStamps,
+    long misranked,
+    long misrankedByLottery,
     List<StampLag> stampLags,
     long wireSpanMicros,
     String firstRegionOnWire,
@@ -66,8 +66,8 @@ public record BurstFigures(
         wire ? FairnessMetrics.winnerPrecision(records, Truth.WIRE) : Double.NaN,
         FairnessMetrics.winnerPrecision(records, Truth.SEND),
         wire ? FairnessMetrics.latestWinnerAfterEarliestLoserMicros(records, Truth.WIRE) : -1,
-        wire ? misrankedWinners(records) : -1,
-        wire ? FairnessMetrics.winnersDrawnAheadOfEarlierStamps(records, Truth.WIRE) : -1,
+        wire ? FairnessMetrics.misranked(records, Truth.WIRE).size() : -1,
+        wire ? FairnessMetrics.misrankedByLottery(records, Truth.WIRE) : -1,
         StampLag.byRegion(records),
         lastWire - firstWire,
         firstRegion,
@@ -75,12 +75,6 @@ public record BurstFigures(
         seen.isEmpty() ? -1 : lastDecide - lastWire,
         records.stream().filter(r -> r.outcome() == RecordOutcome.ERROR)
             .collect(Collectors.groupingBy(RequestRecord::errorCode, java.util.TreeMap::new, Collectors.counting())));
-  }
-
-  /** Winners that reached the wire after the N-th winner's instant. */
-  private static long misrankedWinners(List<RequestRecord> records) {
-    java.util.Set<String> misranked = FairnessMetrics.misranked(records, Truth.WIRE);
-    return records.stream().filter(r -> r.won() && misranked.contains(r.requestId())).count();
   }
 
   /** The figures of {@code region}, or an exception naming the regions there are. */

@@ -160,22 +160,28 @@ public final class FairnessMetrics {
   }
 
   /**
-   * Winners that reached the wire after the cut (the N-th winner's instant) though stamped later
-   * than a request that reached it at or before the cut and lost: the arbiter put them ahead of an
-   * earlier stamp, which only its near-tie lottery does (their uncertainty intervals overlapped).
-   * Other winners after the cut were ordered by stamps that disagreed with {@code truth}. 0 when
-   * nobody won.
+   * Of the {@link #misranked} requests, those on the near-tie lottery's side: a winner after the
+   * cut stamped later than a loser at or before it, or a loser before the cut stamped earlier than
+   * a winner at or after it. Either way the arbiter ranked a later stamp ahead of an earlier one,
+   * which only its lottery does (their uncertainty intervals overlapped); the other misranked
+   * requests were ordered by stamps that disagreed with {@code truth}. 0 when nobody won.
    */
-  public static long winnersDrawnAheadOfEarlierStamps(List<RequestRecord> records, Truth truth) {
+  public static long misrankedByLottery(List<RequestRecord> records, Truth truth) {
     long winners = records.stream().filter(RequestRecord::won).count();
     if (winners == 0) return 0;
     long cutOffMicros = cutOffMicros(records, truth, winners);
-    long earliestLoserStamp = records.stream()
+    long earliestLoserStampToCut = records.stream()
         .filter(r -> r.decided() && !r.won() && truth.micros(r) <= cutOffMicros)
         .mapToLong(RequestRecord::arrivalMicros).min().orElse(Long.MAX_VALUE);
-    return records.stream()
-        .filter(r -> r.won() && truth.micros(r) > cutOffMicros && r.arrivalMicros() > earliestLoserStamp)
+    long latestWinnerStampFromCut = records.stream()
+        .filter(r -> r.won() && truth.micros(r) >= cutOffMicros)
+        .mapToLong(RequestRecord::arrivalMicros).max().orElse(Long.MIN_VALUE);
+    long lateWinners = records.stream()
+        .filter(r -> r.won() && truth.micros(r) > cutOffMicros && r.arrivalMicros() > earliestLoserStampToCut).count();
+    long earlyLosers = records.stream()
+        .filter(r -> r.decided() && !r.won() && truth.micros(r) < cutOffMicros && r.arrivalMicros() < latestWinnerStampFromCut)
         .count();
+    return lateWinners + earlyLosers;
   }
 
   /**

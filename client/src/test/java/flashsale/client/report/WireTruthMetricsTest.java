@@ -128,12 +128,12 @@ class WireTruthMetricsTest {
   }
 
   /**
-   * Stock 3 of 5 requests in wire order a, b, x, c, d. "c" and "d" won over "b" though stamped
-   * later (the near-tie lottery), and over "a", stamped 8 ms late (stamping error): drawn ahead of
-   * an earlier stamp is what only the lottery does.
+   * Stock 3 of 5 requests in wire order a, b, x, c, d; a and b lost, c and d won: 4 misranked.
+   * Three are the lottery's (c and d ranked ahead of b's earlier stamp, and b behind them); a was
+   * stamped 8 ms late, after every winner (stamping error).
    */
   @Test
-  void misrankedWinnersAreSplitIntoLotteryDrawsAndStampingError() {
+  void misrankedRequestsAreSplitIntoLotteryDrawsAndStampingError() {
     List<RequestRecord> run = List.of(
         record("a", 1_000, 9_000, false), // stamped 8 ms late
         record("b", 2_000, 2_100, false),
@@ -141,14 +141,14 @@ class WireTruthMetricsTest {
         record("c", 3_000, 3_100, true),
         record("d", 4_000, 4_100, true));
     assertEquals(1.0 / 3, FairnessMetrics.winnerPrecision(run, Truth.WIRE), 1e-9);
-    assertEquals(2, FairnessMetrics.winnersDrawnAheadOfEarlierStamps(run, Truth.WIRE), "c and d went ahead of b's earlier stamp");
+    assertEquals(3, FairnessMetrics.misrankedByLottery(run, Truth.WIRE), "c and d went ahead of b, stamped earlier; a was stamped late");
     List<RequestRecord> onlyLate = List.of(
         record("a", 1_000, 9_000, false),
         record("b", 2_000, 2_100, true),
         record("x", 2_500, 2_600, true),
         record("c", 3_000, 3_100, true),
         record("d", 4_000, 4_100, false));
-    assertEquals(0, FairnessMetrics.winnersDrawnAheadOfEarlierStamps(onlyLate, Truth.WIRE), "c beat only a, stamped after it");
+    assertEquals(0, FairnessMetrics.misrankedByLottery(onlyLate, Truth.WIRE), "c beat only a, stamped after it");
   }
 
   /** A whole clump at the cut's instant can lose to a later clump drawn by the lottery: still counted as drawn. */
@@ -158,7 +158,7 @@ class WireTruthMetricsTest {
         record("f1", 1_000, 1_100, true),
         record("f2", 1_000, 1_200, false), // same socket read as f1: the cut's instant
         record("n1", 2_000, 2_100, true)); // 0.9 ms later by stamp, drawn ahead of f2
-    assertEquals(1, FairnessMetrics.winnersDrawnAheadOfEarlierStamps(run, Truth.WIRE));
+    assertEquals(1, FairnessMetrics.misrankedByLottery(run, Truth.WIRE));
   }
 
   private static RequestRecord record(String id, long wireMicros, long stampMicros, boolean won) {
