@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * its oldest; released reads leave a lane when they reach its front.
  *
  * <p>A socket read is held from before its clock is read ({@link #begin}) until it is decoded, and
- * each purchase it carried from its decoding until it is stamped. Holding only the purchases let a
+ * each purchase it carried keeps it held ({@link Read#hold}) until stamped. Holding only the purchases let a
  * watermark pass a read whose purchases were still being decoded: with a cold node, 3 of 8
  * purchases of one TCP packet were stamped 14 ms late, at the next watermark (tcpdump of the wire
  * test with a grpcio client).
@@ -125,21 +125,6 @@ public final class InFlightReads {
     long micros = Math.max(clockMicros.getAsLong(), lane.lastMicros);
     lane.lastMicros = micros;
     read.readMicros = micros;
-    return read;
-  }
-
-  /**
-   * A purchase read at {@code readMicros}, held from its decoding to its stamp. Only safe while
-   * this thread holds the {@link #begin begun} read that carried it (or in tests): a read added
-   * bare can be passed by a watermark taken in between. If this thread added a later read before
-   * (the wall clock stepped back), it is held at that later time, which keeps the lane in order.
-   */
-  public Read add(long readMicros) {
-    Lane lane = lanes.get();
-    long micros = Math.max(readMicros, lane.lastMicros);
-    lane.lastMicros = micros;
-    Read read = new Read(micros, null);
-    append(lane, read);
     return read;
   }
 

@@ -16,9 +16,9 @@ class InFlightReadsTest {
   void theOldestUnreleasedReadHoldsTheWatermarkWhateverOrderTheyAreReleasedIn() {
     var reads = new InFlightReads();
     assertEquals(InFlightReads.NONE, reads.oldestMicros());
-    var first = reads.add(100);
-    var second = reads.add(200);
-    var third = reads.add(300);
+    var first = reads.begin(() -> 100);
+    var second = reads.begin(() -> 200);
+    var third = reads.begin(() -> 300);
     second.release();
     assertEquals(100, reads.oldestMicros(), "a later read released first does not move it");
     first.release();
@@ -34,10 +34,29 @@ class InFlightReadsTest {
     var reads = new InFlightReads();
     var read = reads.begin(() -> 700);
     assertEquals(700, read.readMicros());
-    var purchase = reads.add(700);
+    var purchase = read.hold();
     read.release(); // decoded
     assertEquals(700, reads.oldestMicros(), "its purchase holds it until stamped");
     purchase.release();
+    assertEquals(InFlightReads.NONE, reads.oldestMicros());
+  }
+
+  /** Two purchases of one read, stamped by other threads: the read stays held until both are, each counted once. */
+  @Test
+  void aReadStaysHeldUntilEveryPurchaseItCarriedIsReleasedEachOnce() throws Exception {
+    var reads = new InFlightReads();
+    var read = reads.begin(() -> 300);
+    var first = read.hold();
+    var second = read.hold();
+    assertEquals(300, second.readMicros());
+    read.release(); // decoded
+    Thread stamper = Thread.ofPlatform().start(() -> {
+      first.release();
+      first.release(); // again: must not stand for the second
+    });
+    stamper.join();
+    assertEquals(300, reads.oldestMicros(), "the second purchase still holds its read");
+    second.release();
     assertEquals(InFlightReads.NONE, reads.oldestMicros());
   }
 
@@ -76,8 +95,8 @@ class InFlightReadsTest {
   @Test
   void aClockSteppingBackHoldsTheLaterTimeSoTheLaneStaysInOrder() {
     var reads = new InFlightReads();
-    reads.add(500);
-    var stepped = reads.add(400);
+    reads.begin(() -> 500);
+    var stepped = reads.begin(() -> 400);
     assertEquals(500, stepped.readMicros());
     assertEquals(500, reads.oldestMicros());
   }
@@ -86,9 +105,9 @@ class InFlightReadsTest {
   void eachThreadsReadsCountWhereverTheyAreAdded() throws Exception {
     var reads = new InFlightReads();
     var early = new AtomicReference<InFlightReads.Read>();
-    Thread other = Thread.ofPlatform().start(() -> early.set(reads.add(50)));
+    Thread other = Thread.ofPlatform().start(() -> early.set(reads.begin(() -> 50)));
     other.join();
-    var late = reads.add(70);
+    var late = reads.begin(() -> 70);
     assertEquals(50, reads.oldestMicros());
     early.get().release();
     assertEquals(70, reads.oldestMicros());
@@ -100,7 +119,7 @@ class InFlightReadsTest {
   void aDeadThreadsEmptyLaneIsDropped() throws Exception {
     var reads = new InFlightReads();
     for (int i = 0; i < 100; i++) {
-      Thread t = Thread.ofPlatform().start(() -> reads.add(10).release());
+      Thread t = Thread.ofPlatform().start(() -> reads.begin(() -> 10).release());
       t.join();
     }
     assertEquals(InFlightReads.NONE, reads.oldestMicros());
@@ -125,7 +144,8 @@ class InFlightReadsTest {
         long micros = 0;
         List<InFlightReads.Read> mine = new ArrayList<>();
         while (!stop.get()) {
-          var read = reads.add(micros += 1 + (micros % 3));
+          long readMicros = micros += 1 + (micros % 3);
+          var read = reads.begin(() -> readMicros);
           open.add(read);
           mine.add(read);
           if (mine.size() > 20) {
