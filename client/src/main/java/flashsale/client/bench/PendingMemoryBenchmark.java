@@ -9,6 +9,8 @@ import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetEventRequest;
+import flashsale.v1.StreamPurchasesRequest;
+import flashsale.v1.StreamPurchasesResponse;
 import flashsale.wire.Times;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -42,6 +44,10 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
 
   @Option(names = "--region-jar", description = "The region node's fat jar (default: ${DEFAULT-VALUE}).")
   Path regionJar = Path.of("region-node/target/region-node.jar");
+
+  @Option(names = "--streams", description = "Send the purchases over this many StreamPurchases streams instead of "
+      + "a Purchase call each (0: calls; default: ${DEFAULT-VALUE}).")
+  int streams = 0;
 
   @Option(names = "--histogram", description = "Print the region's heap histogram (top classes) with every purchase pending.")
   boolean histogram;
@@ -80,19 +86,33 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
       long beforeKb = heapUsedKb(region.pid());
       var stub = FlashSaleServiceGrpc.newStub(buyer);
       var failures = new java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder>();
+      java.util.function.Consumer<Throwable> failed = t -> {
+        var status = io.grpc.Status.fromThrowable(t);
+        failures.computeIfAbsent(status.getCode() + " " + status.getDescription(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+      };
+      List<io.grpc.stub.StreamObserver<StreamPurchasesRequest>> purchaseStreams = new java.util.ArrayList<>();
+      for (int s = 0; s < streams; s++) {
+        purchaseStreams.add(stub.withDeadlineAfter(10, TimeUnit.MINUTES).streamPurchases(new io.grpc.stub.StreamObserver<>() {
+          @Override public void onNext(StreamPurchasesResponse r) {
+            if (r.hasError()) failed.accept(io.grpc.Status.fromCodeValue(r.getError().getCode())
+                .withDescription(r.getError().getReason() + ": " + r.getError().getMessage()).asRuntimeException());
+          }
+          @Override public void onError(Throwable t) { failed.accept(t); }
+          @Override public void onCompleted() {}
+        }));
+      }
       for (int i = 0; i < pending; i++) {
         String id = "p-" + i;
-        stub.withDeadlineAfter(10, TimeUnit.MINUTES)
-            .purchase(
-                flashsale.v1.PurchaseRequest.newBuilder().setEventId("memory").setUserId(id).setRequestId(id).setQuantity(1).build(),
-                new io.grpc.stub.StreamObserver<>() {
-                  @Override public void onNext(flashsale.v1.PurchaseResponse r) {}
-                  @Override public void onError(Throwable t) {
-                    var status = io.grpc.Status.fromThrowable(t);
-                    failures.computeIfAbsent(status.getCode() + " " + status.getDescription(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
-                  }
-                  @Override public void onCompleted() {}
-                });
+        var purchase = flashsale.v1.PurchaseRequest.newBuilder().setEventId("memory").setUserId(id).setRequestId(id).setQuantity(1).build();
+        if (streams > 0) {
+          purchaseStreams.get(i % streams).onNext(StreamPurchasesRequest.newBuilder().setPurchase(purchase).build());
+        } else {
+          stub.withDeadlineAfter(10, TimeUnit.MINUTES).purchase(purchase, new io.grpc.stub.StreamObserver<>() {
+            @Override public void onNext(flashsale.v1.PurchaseResponse r) {}
+            @Override public void onError(Throwable t) { failed.accept(t); }
+            @Override public void onCompleted() {}
+          });
+        }
         // Keep at most 10,000 in flight beyond what the arbiter holds: an unpaced flood starves the
         // arbiter sharing this JVM, and the region then drops its stream for silence and resends.
         if (i % 5_000 == 4_999) awaitPending(admin, i + 1 - 10_000, failures);
@@ -100,8 +120,9 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
       awaitPending(admin, pending, failures);
       long afterKb = heapUsedKb(region.pid());
       System.out.printf(
-          "region-node heap: %,d KiB before, %,d KiB with %,d purchases pending -> %,d bytes per pending purchase%n",
-          beforeKb, afterKb, pending, (afterKb - beforeKb) * 1024 / pending);
+          "region-node heap: %,d KiB before, %,d KiB with %,d purchases pending (%s) -> %,d bytes per pending purchase%n",
+          beforeKb, afterKb, pending, streams > 0 ? "on " + streams + " StreamPurchases streams" : "a Purchase call each",
+          (afterKb - beforeKb) * 1024 / pending);
       if (histogram) {
         run(javaBin("jcmd"), Long.toString(region.pid()), "GC.class_histogram").lines().limit(63).forEach(System.out::println);
       }

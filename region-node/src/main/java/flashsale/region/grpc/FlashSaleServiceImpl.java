@@ -19,6 +19,8 @@ import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
+import flashsale.v1.StreamPurchasesRequest;
+import flashsale.v1.StreamPurchasesResponse;
 import flashsale.v1.WatchAuctionRequest;
 import flashsale.v1.WatchAuctionResponse;
 import flashsale.v1.WatchPurchaseRequest;
@@ -67,6 +69,13 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     take(RegionWire.buyRequest(request), response, response);
   }
 
+  /** Each message takes the purchase's path, stamped at its own socket read; answers share the stream. */
+  @Override
+  public StreamObserver<StreamPurchasesRequest> streamPurchases(StreamObserver<StreamPurchasesResponse> out) {
+    return new PurchaseStream((ServerCallStreamObserver<StreamPurchasesResponse>) out,
+        (buy, read, answer) -> take(buy, read, answer));
+  }
+
   /** A bid takes the purchase's path (stamp at the read, pending, idempotent); only its answer's wrapping differs. */
   @Override
   public void placeBid(PlaceBidRequest request, StreamObserver<PlaceBidResponse> response) {
@@ -99,9 +108,15 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       serverCall.setOnCancelHandler(() -> loop.execute(() -> calls.forget(requestId, response)));
     }
     // Read off the socket before decoding (see flashsale.region.transport): queueing anywhere
-    // after the read, in this node or in gRPC, stays out of the ranking. Watermarks stay below the
-    // read until the purchase is stamped on the loop.
-    Optional<InFlightReads.Read> read = ArrivalStamps.currentRead();
+    // after the read, in this node or in gRPC, stays out of the ranking.
+    take(buy, ArrivalStamps.currentRead(), response);
+  }
+
+  /**
+   * A purchase read at {@code read} (empty: stamped now), answered through {@code response}.
+   * Watermarks stay below the read until the purchase is stamped on the loop.
+   */
+  private void take(BuyRequest buy, Optional<InFlightReads.Read> read, StreamObserver<PurchaseResponse> response) {
     long arrivalMicros = read.map(InFlightReads.Read::readMicros).orElseGet(core::arrivalMicros);
     // Syntax is checked here, once and off the loop: a malformed call costs the loop nothing.
     Optional<Failure> invalid = RegionCore.validate(buy);
@@ -121,7 +136,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     loop.execute(() -> {
       queuedPurchases.decrementAndGet();
       // The read stays in flight (holding watermarks below it) until admit stamps it, across an
-      // event look-up too; a call refused before that ends, and its end releases the read. It
+      // event look-up too; every way out of purchaseOnLoop lets go of it. It
       // waits for older reads still on their way, so it is not stamped ahead of them.
       readOrder.admit(arrivalMicros, () -> purchaseOnLoop(buy, arrivalMicros, clientAddress, read, response));
     });
@@ -232,12 +247,17 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   private void purchaseOnLoop(BuyRequest buy, long arrivalMicros, String clientAddress,
       Optional<InFlightReads.Read> read, StreamObserver<PurchaseResponse> response) {
+    // Every way out lets go of the read: a streamed purchase's read has no call end to do it.
     Optional<Failure> closed = calls.closedWith();
     if (closed.isPresent()) {
+      read.ifPresent(InFlightReads.Read::release);
       response.onError(RegionWire.status(closed.get()));
       return;
     }
-    withEvent(buy.eventId(), response, () -> {
+    withEvent(buy.eventId(), failure -> {
+      read.ifPresent(InFlightReads.Read::release);
+      response.onError(RegionWire.status(failure));
+    }, () -> {
       admit(buy, arrivalMicros, clientAddress, response);
       read.ifPresent(InFlightReads.Read::release); // stamped (or answered from what is known)
     });
@@ -270,6 +290,11 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   /** Runs {@code known} once the core knows the event, asking the arbiter first if needed. */
   private void withEvent(String eventId, StreamObserver<?> response, Runnable known) {
+    withEvent(eventId, failure -> response.onError(RegionWire.status(failure)), known);
+  }
+
+  /** As above, telling {@code failed} why the event is not there. */
+  private void withEvent(String eventId, java.util.function.Consumer<Failure> failed, Runnable known) {
     // While a look-up of the event is under way, a later purchase queues behind it even if the
     // event was announced meanwhile: stamped first, it would push the waiting one's stamp past its own.
     if (core.knowsEvent(eventId) && !queries.lookingUp(eventId)) {
@@ -278,7 +303,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }
     queries.lookupEvent(eventId, failure -> {
       if (failure.isPresent()) {
-        response.onError(RegionWire.status(failure.get()));
+        failed.accept(failure.get());
       } else {
         known.run();
       }

@@ -41,6 +41,18 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
     return Optional.ofNullable(READ.get());
   }
 
+  /**
+   * A hold on the socket read being decoded on this thread, for one message of a stream: each
+   * message of {@code StreamPurchases} is stamped at the read that carried it, not at its stream's
+   * HEADERS (a stream is not one of the stamped methods, so it holds no read for its lifetime).
+   * Empty outside a stamped read (the in-process transport). The caller releases the hold once the
+   * purchase is stamped, or will not be.
+   */
+  public static Optional<InFlightReads.Read> holdSocketRead() {
+    InFlightReads.Read read = SocketReadTime.current();
+    return read == null ? Optional.empty() : Optional.of(read.hold());
+  }
+
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     if (!stampedMethods.contains(fullMethodName)) return NO_TRACE;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
+import flashsale.v1.StreamPurchasesRequest;
+import flashsale.v1.StreamPurchasesResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -39,6 +41,10 @@ class FrontDoorTest {
   private ManagedChannel channel;
   private final Map<String, Long> stampMicrosByRequest = new ConcurrentHashMap<>();
   private final Map<String, SocketAddress> clientByRequest = new ConcurrentHashMap<>();
+  private final Map<String, Long> decodedNanosByRequest = new ConcurrentHashMap<>();
+  private final InFlightReads inFlight = new InFlightReads();
+  private volatile CountDownLatch firstMessageDecoding;
+  private volatile long stallFirstMessageMillis;
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -82,6 +88,53 @@ class FrontDoorTest {
         "stamped at its read, not after the stalled decode: " + firstToSecondMicros + " us after the first");
   }
 
+  /** A stream's messages are each stamped at their own read: the stream holds no read of its own. */
+  @Test
+  void eachMessageOfAPurchaseStreamIsStampedWhenReadNotWhenTheDecoderGetsToIt() throws Exception {
+    long decodeStallMillis = 400;
+    start(new ServerStreamTracer.Factory() {
+      @Override
+      public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+        return new ServerStreamTracer() {};
+      }
+    });
+    var firstDecoded = new CountDownLatch(1);
+    stallFirstMessageMillis = decodeStallMillis;
+    firstMessageDecoding = firstDecoded;
+    var answered = new CountDownLatch(2);
+    var requests = FlashSaleServiceGrpc.newStub(channel).streamPurchases(new StreamObserver<>() {
+      @Override
+      public void onNext(StreamPurchasesResponse value) {
+        answered.countDown();
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    requests.onNext(streamed("first"));
+    assertTrue(firstDecoded.await(5, TimeUnit.SECONDS));
+    Thread.sleep(50); // the second message in a read of its own, while the decoder is stalled in the first
+    long secondSentNanos = System.nanoTime();
+    requests.onNext(streamed("second"));
+    assertTrue(answered.await(10, TimeUnit.SECONDS));
+    requests.onCompleted();
+
+    long firstToSecondMicros = stampMicrosByRequest.get("second") - stampMicrosByRequest.get("first");
+    long secondDecodedAfterMicros = decodedNanosByRequest.get("second") / 1_000 - secondSentNanos / 1_000;
+    assertTrue(secondDecodedAfterMicros >= (decodeStallMillis - 100) * 1_000,
+        "the second message waited for the stalled decoder: " + secondDecodedAfterMicros + " us");
+    assertTrue(firstToSecondMicros >= 40_000, "stamped at a read of its own, not the first message's: "
+        + firstToSecondMicros + " us after the first");
+    assertTrue(firstToSecondMicros < decodeStallMillis * 1_000 / 2,
+        "stamped at its read, not after the stalled decode: " + firstToSecondMicros + " us after the first");
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (inFlight.size() > 0 && System.nanoTime() < until) Thread.sleep(5);
+    assertEquals(0, inFlight.size(), "every message's hold on its read was let go");
+  }
+
   @Test
   void grpcSeesTheClientsSocketAddress() throws Exception {
     start(new ServerStreamTracer.Factory() {
@@ -98,7 +151,8 @@ class FrontDoorTest {
 
   private void start(ServerStreamTracer.Factory tracer) throws Exception {
     var clock = InstantSource.system();
-    transport = StampedTransport.onPort(0, clock);
+    transport = StampedTransport.onAddress(new InetSocketAddress(0), clock, inFlight, flashsale.net.ServerLimits.regionDefaults(),
+        io.grpc.InsecureServerCredentials.create());
     var service = new FlashSaleServiceGrpc.FlashSaleServiceImplBase() {
       @Override
       public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> answer) {
@@ -107,6 +161,35 @@ class FrontDoorTest {
         read.release();
         answer.onNext(PurchaseResponse.getDefaultInstance());
         answer.onCompleted();
+      }
+
+      @Override
+      public StreamObserver<StreamPurchasesRequest> streamPurchases(StreamObserver<StreamPurchasesResponse> answers) {
+        return new StreamObserver<>() {
+          @Override
+          public void onNext(StreamPurchasesRequest message) {
+            String requestId = message.getPurchase().getRequestId();
+            decodedNanosByRequest.put(requestId, System.nanoTime());
+            // Runs on the decoding thread, inside the read that carried the message.
+            var read = ArrivalStamps.holdSocketRead().orElseThrow(() -> new AssertionError("no read for " + requestId));
+            stampMicrosByRequest.put(requestId, read.readMicros());
+            if (firstMessageDecoding != null) {
+              firstMessageDecoding.countDown();
+              firstMessageDecoding = null;
+              sleep(stallFirstMessageMillis);
+            }
+            read.release();
+            answers.onNext(StreamPurchasesResponse.newBuilder().setRequestId(requestId).build());
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {
+            answers.onCompleted();
+          }
+        };
       }
     };
     var recordClient = new ServerInterceptor() {
@@ -117,7 +200,7 @@ class FrontDoorTest {
         return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
           @Override
           public void onMessage(Q message) {
-            clientByRequest.put(((PurchaseRequest) message).getRequestId(), remote);
+            if (message instanceof PurchaseRequest purchase) clientByRequest.put(purchase.getRequestId(), remote);
             super.onMessage(message);
           }
         };
@@ -125,11 +208,15 @@ class FrontDoorTest {
     };
     server = transport.serverBuilder()
         .addStreamTracerFactory(tracer)
-        .addStreamTracerFactory(new ArrivalStamps(clock, new InFlightReads(), PURCHASE))
+        .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, PURCHASE))
         .addService(ServerInterceptors.intercept(service, recordClient))
         .build().start();
     transport.open();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + transport.port(), InsecureChannelCredentials.create()).build();
+  }
+
+  private static StreamPurchasesRequest streamed(String requestId) {
+    return StreamPurchasesRequest.newBuilder().setPurchase(PurchaseRequest.newBuilder().setRequestId(requestId)).build();
   }
 
   private static StreamObserver<PurchaseResponse> answers(CountDownLatch answered) {

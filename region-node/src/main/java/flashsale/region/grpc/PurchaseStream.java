@@ -1,0 +1,138 @@
+package flashsale.region.grpc;
+
+import flashsale.region.core.BuyRequest;
+import flashsale.region.transport.ArrivalStamps;
+import flashsale.region.transport.InFlightReads;
+import flashsale.v1.PurchaseError;
+import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
+import flashsale.v1.StreamPurchasesRequest;
+import flashsale.v1.StreamPurchasesResponse;
+import flashsale.wire.Errors;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+
+/**
+ * One {@code StreamPurchases} stream: each message is a purchase taken exactly as a Purchase call
+ * is (stamped at the socket read that carried it), answered on the shared stream with its
+ * request_id. A pending purchase costs only the node's own state and a small {@link Answer}, not a
+ * gRPC stream of its own.
+ *
+ * <p>Messages arrive on the decoding thread; answers come from the region loop (decisions) or the
+ * decoding thread (refusals before the loop): writes to the stream are serialized on this object.
+ */
+final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
+  /** The purchase path: a purchase, the read that carried it (empty: stamped now), its answer. */
+  interface Taker {
+    void take(BuyRequest buy, Optional<InFlightReads.Read> read, StreamObserver<PurchaseResponse> answer);
+  }
+
+  private final ServerCallStreamObserver<StreamPurchasesResponse> out;
+  private final Taker taker;
+  /** Purchases taken and not yet answered (guarded by this). */
+  private int unanswered;
+  /** The client has sent its last purchase (guarded by this). */
+  private boolean halfClosed;
+  /** Nothing more is written: completed, or the client went away (guarded by this). */
+  private boolean ended;
+
+  PurchaseStream(ServerCallStreamObserver<StreamPurchasesResponse> out, Taker taker) {
+    this.out = out;
+    this.taker = taker;
+    // The stream's purchases stay pending for a retry; their answers are dropped once it is gone.
+    out.setOnCancelHandler(this::clientGone);
+  }
+
+  @Override
+  public void onNext(StreamPurchasesRequest message) {
+    // Taken first, on this (decoding) thread and inside the read being decoded: the read's time is the stamp.
+    Optional<InFlightReads.Read> read = ArrivalStamps.holdSocketRead();
+    PurchaseRequest purchase = message.getPurchase();
+    synchronized (this) {
+      unanswered++;
+    }
+    taker.take(RegionWire.buyRequest(purchase), read, new Answer(purchase.getRequestId()));
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    clientGone();
+  }
+
+  @Override
+  public synchronized void onCompleted() {
+    halfClosed = true;
+    completeIfDone();
+  }
+
+  private synchronized void clientGone() {
+    ended = true;
+  }
+
+  private synchronized void answer(StreamPurchasesResponse response) {
+    unanswered--;
+    assert unanswered >= 0 : "more answers than purchases";
+    if (ended) return;
+    try {
+      out.onNext(response);
+    } catch (RuntimeException e) {
+      ended = true; // the call closed under us (cancelled, or the server stopping): nobody to tell
+      return;
+    }
+    completeIfDone();
+  }
+
+  private void completeIfDone() {
+    if (ended || !halfClosed || unanswered > 0) return;
+    ended = true;
+    out.onCompleted();
+  }
+
+  /** The gRPC status a Purchase call would have ended with, as a message. */
+  static PurchaseError error(Throwable t) {
+    Status status = Status.fromThrowable(t);
+    PurchaseError.Builder error = PurchaseError.newBuilder().setCode(status.getCode().value())
+        .setMessage(status.getDescription() == null ? "" : status.getDescription());
+    Errors.infoOf(t).ifPresent(info -> error.setReason(info.getReason()).putAllMetadata(info.getMetadataMap()));
+    Errors.retryDelayOf(t).ifPresent(delay -> error.setRetryDelay(com.google.protobuf.Duration.newBuilder()
+        .setSeconds(delay.getSeconds()).setNanos(delay.getNano())));
+    return error.build();
+  }
+
+  /**
+   * One purchase's answer, as a Purchase call's observer: the first decision or error is written
+   * to the stream (a Purchase call ends there too). The purchase path lets go of the socket read
+   * on every way out; nothing here holds it, so a pending purchase keeps no read object alive.
+   */
+  private final class Answer implements StreamObserver<PurchaseResponse> {
+    private final String requestId;
+    private boolean answered;
+
+    Answer(String requestId) {
+      this.requestId = requestId;
+    }
+
+    @Override
+    public void onNext(PurchaseResponse response) {
+      finish(StreamPurchasesResponse.newBuilder().setRequestId(requestId).setDecision(response.getDecision()).build());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      finish(StreamPurchasesResponse.newBuilder().setRequestId(requestId).setError(error(t)).build());
+    }
+
+    @Override
+    public void onCompleted() {}
+
+    private void finish(StreamPurchasesResponse response) {
+      synchronized (PurchaseStream.this) {
+        if (answered) return;
+        answered = true;
+      }
+      answer(response);
+    }
+  }
+}
