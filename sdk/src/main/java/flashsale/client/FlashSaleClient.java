@@ -129,6 +129,18 @@ public final class FlashSaleClient {
   }
 
   /**
+   * Opens a stream for many purchases at once (a backend buying for many buyers): a pending
+   * purchase then costs the region a few hundred bytes instead of a gRPC call of its own. The
+   * stream may stay open up to {@code maxOpen}; close it when done.
+   */
+  public PurchaseStream openPurchaseStream(Duration maxOpen) {
+    if (maxOpen.isNegative() || maxOpen.isZero()) throw new IllegalArgumentException("maxOpen must be positive, got " + maxOpen);
+    PurchaseStream stream = new PurchaseStream();
+    asyncStub.withDeadlineAfter(maxOpen.toNanos(), TimeUnit.NANOSECONDS).streamPurchases(stream.observer());
+    return stream;
+  }
+
+  /**
    * The raw {@code Purchase} call with this client's deadline and no fallback, as a Guava future;
    * failures are {@link StatusRuntimeException}s.
    */

@@ -66,6 +66,21 @@ final class ClusterFixture implements AutoCloseable {
     return admin().createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build()).getEvent();
   }
 
+  /** Waits until {@code requestId} is stamped at {@code region} (pending or decided there); fails after 10 s. */
+  void awaitStamped(String region, String eventId, String requestId) throws InterruptedException {
+    long deadlineNanos = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    var lookup = flashsale.v1.GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build();
+    while (true) {
+      try {
+        buyer(region).getPurchase(lookup);
+        return;
+      } catch (io.grpc.StatusRuntimeException notYet) {
+        if (System.nanoTime() > deadlineNanos) throw new AssertionError(requestId + " never reached region " + region);
+        Thread.sleep(1);
+      }
+    }
+  }
+
   @Override
   public void close() {
     channels.values().forEach(ManagedChannel::shutdownNow);

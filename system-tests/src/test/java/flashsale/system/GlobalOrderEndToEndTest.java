@@ -78,19 +78,6 @@ class GlobalOrderEndToEndTest {
             });
   }
 
-  private static void awaitPending(String region, String eventId, String requestId) throws InterruptedException {
-    long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      try {
-        fx.buyer(region).getPurchase(GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build());
-        return; // pending or already decided: stamped either way
-      } catch (io.grpc.StatusRuntimeException notYet) {
-        assertTrue(System.nanoTime() < deadlineNanos, requestId + " never reached region " + region);
-        Thread.sleep(1);
-      }
-    }
-  }
-
   /**
    * Gives the far region a head start, then fires interleaved purchases at both regions (far first
    * in each pair) and the near region's remaining ones last; collects every answer.
@@ -109,7 +96,7 @@ class GlobalOrderEndToEndTest {
     // first the far region's head start: stamped (pending there) before any near request is sent,
     // so these must win although their tickets reach the arbiter 30 ms after the near ones
     for (int i = 0; i < FAR_HEAD_START; i++) send(far, eventId, "far-" + i, answers, errors, done);
-    for (int i = 0; i < FAR_HEAD_START; i++) awaitPending("far", eventId, "far-" + i);
+    for (int i = 0; i < FAR_HEAD_START; i++) fx.awaitStamped("far", eventId, "far-" + i);
     for (int i = FAR_HEAD_START; i < PER_REGION; i++) {
       send(far, eventId, "far-" + i, answers, errors, done);
       send(near, eventId, "near-" + i, answers, errors, done);

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseRequest;
+import flashsale.v1.StreamPurchasesRequest;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -11,16 +12,20 @@ import java.util.Set;
 /**
  * Reads the client-to-region direction of one connection and notes, in a {@link WireLog}, each
  * Purchase's and PlaceBid's request_id with the time its stream's first HEADERS frame started to
+ * arrive, and each purchase of a StreamPurchases stream with the time its DATA frame started to
  * arrive. Other calls (GetEvent, health, ...) are decoded for their headers only and ignored.
  */
 public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   static final String PURCHASE_PATH = "/" + FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName();
   static final String PLACE_BID_PATH = "/" + FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName();
+  static final String STREAM_PURCHASES_PATH = "/" + FlashSaleServiceGrpc.getStreamPurchasesMethod().getFullMethodName();
 
   private final WireLog log;
   private final GrpcStreamDecoder decoder = new GrpcStreamDecoder(true, this);
   private final Set<Integer> purchaseStreams = new HashSet<>();
   private final Set<Integer> bidStreams = new HashSet<>();
+  /** StreamPurchases streams: every message is a purchase of its own. */
+  private final Set<Integer> manyPurchaseStreams = new HashSet<>();
 
   public PurchaseTap(WireLog log) {
     this.log = log;
@@ -42,16 +47,22 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
     String path = headers.get(":path");
     if (PURCHASE_PATH.equals(path)) purchaseStreams.add(streamId);
     if (PLACE_BID_PATH.equals(path)) bidStreams.add(streamId);
+    if (STREAM_PURCHASES_PATH.equals(path)) manyPurchaseStreams.add(streamId);
   }
 
   @Override
   public void reset(int streamId, long errorCode) {
     purchaseStreams.remove(streamId);
     bidStreams.remove(streamId);
+    manyPurchaseStreams.remove(streamId);
   }
 
   @Override
   public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {
+    if (manyPurchaseStreams.contains(streamId)) {
+      streamedPurchase(message, compressed, frameMicros);
+      return;
+    }
     boolean purchase = purchaseStreams.remove(streamId);
     boolean bid = bidStreams.remove(streamId);
     if (!purchase && !bid) return; // not a Purchase or PlaceBid, or its request already noted
@@ -64,6 +75,20 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
           : PlaceBidRequest.parseFrom(message).getRequestId();
       if (requestId.isEmpty()) log.undecodable();
       else log.arrived(requestId, streamStartMicros);
+    } catch (InvalidProtocolBufferException e) {
+      log.undecodable();
+    }
+  }
+
+  private void streamedPurchase(byte[] message, boolean compressed, long frameMicros) {
+    if (compressed) {
+      log.undecodable();
+      return;
+    }
+    try {
+      String requestId = StreamPurchasesRequest.parseFrom(message).getPurchase().getRequestId();
+      if (requestId.isEmpty()) log.undecodable();
+      else log.arrived(requestId, frameMicros);
     } catch (InvalidProtocolBufferException e) {
       log.undecodable();
     }
