@@ -1,7 +1,8 @@
 'use strict';
 // A client from another ecosystem for the cross-language test: creates an event on the arbiter,
 // buys at a region, reads the purchase back, and decodes the google.rpc.ErrorInfo of a refused
-// call from the grpc-status-details-bin trailer. Prints one JSON object on stdout.
+// call from the grpc-status-details-bin trailer; then buys on a StreamPurchases stream (a retry of
+// the first purchase, a new one, a refused one) and half-closes it. Prints one JSON object on stdout.
 //
 //   node crosslang.js ARBITER REGION_TARGET REGION_NAME EVENT_ID PROTO_ROOT RPC_PROTO_ROOT
 const grpc = require('@grpc/grpc-js');
@@ -47,7 +48,13 @@ async function main() {
   } catch (err) {
     refused = errorInfo(err);
   }
+  const streamed = await streamPurchases([
+    { event_id: eventId, user_id: 'ada', request_id: 'ada-1', quantity: 1 },
+    { event_id: eventId, user_id: 'bob', request_id: 'bob-1', quantity: 1 },
+    { event_id: eventId, user_id: 'cy', request_id: 'cy-1', quantity: 0 },
+  ]);
   process.stdout.write(JSON.stringify({
+    streamed,
     created: created.event.event_id,
     outcome: bought.decision.outcome,
     readOutcome: read.decision.outcome,
@@ -56,6 +63,24 @@ async function main() {
   }));
   admin.close();
   region.close();
+}
+
+// Sends every purchase on one stream, half-closes, and resolves with each answer by request_id once
+// the server ends the stream (it does so after answering them all).
+function streamPurchases(purchases) {
+  return new Promise((resolve, reject) => {
+    const answers = {};
+    const stream = region.StreamPurchases({ deadline: Date.now() + 30000 });
+    stream.on('data', (answer) => {
+      answers[answer.request_id] = answer.decision
+        ? { outcome: answer.decision.outcome, rank: answer.decision.rank }
+        : { code: answer.error.code, reason: answer.error.reason };
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve({ answers, ended: true }));
+    purchases.forEach((p) => stream.write({ purchase: p }));
+    stream.end();
+  });
 }
 
 main().catch((err) => {

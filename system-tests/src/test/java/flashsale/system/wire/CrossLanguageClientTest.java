@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A running cluster driven by grpc-js on Node.js, a client that shares nothing with the Java
  * stack: it creates an event, buys, reads the purchase back, and decodes a refusal's
- * google.rpc.ErrorInfo from the status details, as any gRPC client of ours must be able to.
+ * google.rpc.ErrorInfo from the status details, as any gRPC client of ours must be able to; then
+ * buys on a StreamPurchases stream.
  */
 class CrossLanguageClientTest {
   @Test
@@ -43,6 +44,17 @@ class CrossLanguageClientTest {
       JsonObject refused = result.getAsJsonObject("refused");
       assertEquals(5, refused.get("code").getAsInt(), output); // NOT_FOUND
       assertEquals("EVENT_NOT_FOUND", refused.get("reason").getAsString(), output);
+      // On a StreamPurchases stream: the retry gets the first decision, the new buyer finds the
+      // one unit sold, the refused purchase carries its code and reason, and the stream ends.
+      JsonObject streamed = result.getAsJsonObject("streamed");
+      assertEquals(true, streamed.get("ended").getAsBoolean(), output);
+      JsonObject answers = streamed.getAsJsonObject("answers");
+      assertEquals(3, answers.size(), output);
+      assertEquals("OUTCOME_WON", answers.getAsJsonObject("ada-1").get("outcome").getAsString(), output);
+      assertEquals("1", answers.getAsJsonObject("ada-1").get("rank").getAsString(), output);
+      assertEquals("OUTCOME_LOST", answers.getAsJsonObject("bob-1").get("outcome").getAsString(), output);
+      assertEquals(3, answers.getAsJsonObject("cy-1").get("code").getAsInt(), output); // INVALID_ARGUMENT
+      assertEquals("INVALID_FIELD", answers.getAsJsonObject("cy-1").get("reason").getAsString(), output);
     }
   }
 }
