@@ -23,7 +23,7 @@ import java.util.Map;
 public final class BurstBenchmark {
   /** What to run; see {@code GlobalOrderBenchmark}'s burst options. */
   public record Settings(int purchases, long windowMs, long stock, long farDelayMs, String redisUri, Path arbiterJar,
-      Path regionJar, Path logDir, long seed, Path recordsPrefix) {
+      Path regionJar, Path logDir, long seed, Path recordsPrefix, boolean streamed) {
     public Settings {
       if (purchases < 2 || windowMs < 1 || stock < 1) throw new IllegalArgumentException("need purchases >= 2, window >= 1 ms, stock >= 1");
     }
@@ -43,15 +43,16 @@ public final class BurstBenchmark {
         settings.redisUri(), settings.logDir(), List.of(), List.of(), List.of());
     long floorMs = 2 * settings.farDelayMs();
     out.printf(Locale.ROOT, "setup: arbiter (%s store), region near (0 ms) and region far (%d ms one way) as processes from the jars,"
-        + " zero-delay taps in front of the regions; %,d purchases over %d ms split evenly, stock %,d; %d cores; Java %s%n",
+        + " zero-delay taps in front of the regions; %,d purchases over %d ms split evenly (%s), stock %,d; %d cores; Java %s%n",
         settings.redisUri() == null ? "in-memory" : settings.redisUri(), settings.farDelayMs(), settings.purchases(),
-        settings.windowMs(), settings.stock(), Runtime.getRuntime().availableProcessors(), Runtime.version());
+        settings.windowMs(), settings.streamed() ? "on one StreamPurchases stream per region" : "a Purchase call each",
+        settings.stock(), Runtime.getRuntime().availableProcessors(), Runtime.version());
     try (JarCluster cluster = JarCluster.start(clusterSettings, Duration.ofSeconds(60))) {
       ManagedChannel admin = cluster.adminChannel();
       try {
         Map<String, String> targets = new LinkedHashMap<>();
         for (String region : JarCluster.REGIONS) targets.put(region, cluster.regionTarget(region));
-        var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), cluster.wireLog()::wireMicrosOrZero);
+        var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), cluster.wireLog()::wireMicrosOrZero, settings.streamed());
         String runId = Long.toString(System.currentTimeMillis(), 36);
         List<BurstFigures> figures = new java.util.ArrayList<>();
         for (String phase : List.of("cold", "warm")) {
@@ -100,7 +101,7 @@ public final class BurstBenchmark {
         opened.add(tap);
         targets.put(region, tap.address());
       }
-      var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), wireLog::wireMicrosOrZero);
+      var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), wireLog::wireMicrosOrZero, settings.streamed());
       var plan = BurstPlan.of(runId + "noop", JarCluster.REGIONS, settings.purchases() / 2, settings.windowMs() * 1000, Map.of(), settings.seed());
       return BurstFigures.of(driver.run("noop-" + runId, plan)).lastWireToLastAnswerMicros();
     } finally {
@@ -132,6 +133,6 @@ public final class BurstBenchmark {
   /** For a quick look without the CLI: {@code java -cp flashsale.jar flashsale.client.bench.BurstBenchmark}. */
   public static void main(String[] args) throws Exception {
     new BurstBenchmark(new Settings(20_000, 50, 1_000, 30, null, Path.of("arbiter-node/target/arbiter-node.jar"),
-        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null), System.out).run();
+        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null, false), System.out).run();
   }
 }

@@ -55,6 +55,10 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   @Option(names = "--records", paramLabel = "PREFIX", description = "--burst: also write every purchase's record to PREFIX-cold.csv and PREFIX-warm.csv.")
   String recordsPrefix;
 
+  @Option(names = "--streamed", description = "--burst: send each region's purchases as the messages of one StreamPurchases"
+      + " stream instead of a Purchase call each (the no-op ceiling likewise).")
+  boolean streamed;
+
   @Option(names = "--log-dir", description = "--burst: where the nodes' output goes (default: ${DEFAULT-VALUE}).")
   java.nio.file.Path logDir = java.nio.file.Path.of("target/burst-logs");
 
@@ -92,7 +96,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     if (burst) {
       new BurstBenchmark(new BurstBenchmark.Settings(burstPurchases, burstWindowMs, burstStock, farDelayMs, redisUri, arbiterJar,
-          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix)), System.out).run();
+          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix), streamed),
+          System.out).run();
       return 0;
     }
     if (nodeProcesses) {

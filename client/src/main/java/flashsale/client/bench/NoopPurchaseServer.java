@@ -9,6 +9,8 @@ import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
+import flashsale.v1.StreamPurchasesRequest;
+import flashsale.v1.StreamPurchasesResponse;
 import flashsale.region.transport.StampedTransport;
 import io.grpc.Server;
 import io.grpc.stub.StreamObserver;
@@ -42,6 +44,28 @@ final class NoopPurchaseServer implements AutoCloseable {
             .setEventId(request.getEventId()).setRequestId(request.getRequestId()).setUserId(request.getUserId())
             .setQuantity(request.getQuantity()).setOutcome(Outcome.OUTCOME_WON).setRank(rank.incrementAndGet())).build());
         response.onCompleted();
+      }
+
+      @Override
+      public StreamObserver<StreamPurchasesRequest> streamPurchases(StreamObserver<StreamPurchasesResponse> answers) {
+        return new StreamObserver<>() {
+          @Override
+          public void onNext(StreamPurchasesRequest message) {
+            PurchaseRequest request = message.getPurchase();
+            answers.onNext(StreamPurchasesResponse.newBuilder().setRequestId(request.getRequestId())
+                .setDecision(PurchaseDecision.newBuilder().setEventId(request.getEventId())
+                    .setRequestId(request.getRequestId()).setUserId(request.getUserId()).setQuantity(request.getQuantity())
+                    .setOutcome(Outcome.OUTCOME_WON).setRank(rank.incrementAndGet())).build());
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {
+            answers.onCompleted();
+          }
+        };
       }
 
       @Override

@@ -22,8 +22,9 @@ import java.util.function.ToLongFunction;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Puts a {@link BurstPlan} on the wire as pre-encoded HTTP/2 bytes, one connection per region and
- * one socket write per region per millisecond slice, so tens of thousands of purchases can reach
+ * Puts a {@link BurstPlan} on the wire as pre-encoded HTTP/2 bytes (a Purchase call each, or the
+ * messages of one StreamPurchases stream per region), one connection per region and one socket
+ * write per region per millisecond slice, so tens of thousands of purchases can reach
  * the regions within a few tens of milliseconds. Records each purchase's answer beside its send
  * time and, from the taps, its wire arrival.
  */
@@ -35,11 +36,19 @@ public final class RawBurstDriver {
   private final ToLongFunction<String> wireMicros;
   private final InstantSource clock = InstantSource.system();
 
+  private final boolean streamed;
+
   /** @param targets region to host:port (its tap) */
   public RawBurstDriver(Map<String, String> targets, Duration deadline, ToLongFunction<String> wireMicros) {
+    this(targets, deadline, wireMicros, false);
+  }
+
+  /** @param streamed send each region's purchases as messages of one StreamPurchases stream, not a call each */
+  public RawBurstDriver(Map<String, String> targets, Duration deadline, ToLongFunction<String> wireMicros, boolean streamed) {
     this.targets = new LinkedHashMap<>(targets);
     this.deadline = deadline;
     this.wireMicros = wireMicros;
+    this.streamed = streamed;
   }
 
   public List<RequestRecord> run(String eventId, BurstPlan plan) throws IOException, InterruptedException {
@@ -57,7 +66,7 @@ public final class RawBurstDriver {
         List<PurchaseRequest> requests = e.getValue().stream().map(s -> PurchaseRequest.newBuilder().setEventId(eventId)
             .setUserId(s.userId()).setRequestId(s.requestId()).setQuantity(1).build()).toList();
         RawPurchaseConnection c = connections.get(e.getKey());
-        encoded.put(e.getKey(), c.encode(requests, deadline));
+        encoded.put(e.getKey(), streamed ? c.encodeStreamed(requests, deadline) : c.encode(requests, deadline));
         c.expect(requests.size());
       }
       Map<String, Long> sendMicros = write(byRegion, encoded, connections);

@@ -5,6 +5,8 @@ import flashsale.client.wire.Http2FrameReader.Frame;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
+import flashsale.v1.StreamPurchasesRequest;
+import flashsale.v1.StreamPurchasesResponse;
 import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -20,6 +22,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +64,11 @@ public final class RawPurchaseConnection implements AutoCloseable {
   private final CountDownLatch settingsReceived = new CountDownLatch(1);
   private final Object windowLock = new Object();
   private long sendWindow = 65_535; // RFC 9113 initial connection window
+  /** The StreamPurchases stream's send window: the server's initial stream window, then its updates. */
+  private long streamedWindow = 65_535;
+  private long initialStreamWindow = 65_535;
+  /** The connection's StreamPurchases stream, or 0. */
+  private volatile int streamedStreamId;
   private volatile long maxConcurrentStreams = Long.MAX_VALUE;
   private volatile String failure;
   private int nextStreamId = 1;
@@ -84,7 +92,9 @@ public final class RawPurchaseConnection implements AutoCloseable {
     // connection as "client preface string missing"; seen once in three burst benchmarks).
     synchronized (c.out) {
       c.out.write(Http2FrameReader.PREFACE);
-      c.frame(SETTINGS, 0, 0, new byte[0]);
+      // Each stream may receive 1 GiB before a WINDOW_UPDATE (none is ever sent): a StreamPurchases
+      // stream's answers would otherwise stop at the default 64 KiB, about 440 decisions.
+      c.frame(SETTINGS, 0, 0, ByteBuffer.allocate(6).putShort((short) 0x4).putInt(RECEIVE_WINDOW_INCREMENT).array());
       c.frame(WINDOW_UPDATE, 0, 0, ByteBuffer.allocate(4).putInt(RECEIVE_WINDOW_INCREMENT).array());
       c.out.flush();
     }
@@ -105,11 +115,34 @@ public final class RawPurchaseConnection implements AutoCloseable {
     return requests.stream().map(r -> encodeOne(r, deadline)).toList();
   }
 
-  private EncodedCall encodeOne(PurchaseRequest request, Duration deadline) {
+  /**
+   * Pre-encodes the purchases as the messages of one StreamPurchases stream, in order: the first
+   * carries the stream's HEADERS, each is a DATA frame of its own. Answers come back as messages of
+   * that stream, by request_id.
+   */
+  public List<EncodedCall> encodeStreamed(List<PurchaseRequest> requests, Duration deadline) {
+    if (streamedStreamId != 0) throw new IllegalStateException("one StreamPurchases stream per connection");
     int streamId = nextStreamId;
     nextStreamId += 2;
+    streamedStreamId = streamId;
+    List<EncodedCall> calls = new ArrayList<>(requests.size());
+    for (PurchaseRequest request : requests) {
+      byte[] message = StreamPurchasesRequest.newBuilder().setPurchase(request).build().toByteArray();
+      byte[] data = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      if (calls.isEmpty()) {
+        writeFrame(bytes, GrpcStreamDecoder.HEADERS, GrpcStreamDecoder.FLAG_END_HEADERS, streamId,
+            headerBlock(streamId, PurchaseTap.STREAM_PURCHASES_PATH, deadline));
+      }
+      writeFrame(bytes, GrpcStreamDecoder.DATA, 0, streamId, data);
+      calls.add(new EncodedCall(request.getRequestId(), streamId, bytes.toByteArray(), data.length));
+    }
+    return calls;
+  }
+
+  private byte[] headerBlock(int streamId, String path, Duration deadline) {
     var headers = new DefaultHttp2Headers()
-        .method("POST").scheme("http").path(PurchaseTap.PURCHASE_PATH).authority(authority)
+        .method("POST").scheme("http").path(path).authority(authority)
         .add("content-type", "application/grpc").add("te", "trailers")
         .add("grpc-timeout", deadline.toMillis() + "m");
     ByteBuf block = Unpooled.buffer();
@@ -118,12 +151,19 @@ public final class RawPurchaseConnection implements AutoCloseable {
     } catch (Http2Exception e) {
       throw new IllegalStateException("HPACK encoding failed for stream " + streamId, e);
     }
+    byte[] headerBytes = new byte[block.readableBytes()];
+    block.readBytes(headerBytes);
+    return headerBytes;
+  }
+
+  private EncodedCall encodeOne(PurchaseRequest request, Duration deadline) {
+    int streamId = nextStreamId;
+    nextStreamId += 2;
     byte[] message = request.toByteArray();
     byte[] data = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    byte[] headerBytes = new byte[block.readableBytes()];
-    block.readBytes(headerBytes);
-    writeFrame(bytes, GrpcStreamDecoder.HEADERS, GrpcStreamDecoder.FLAG_END_HEADERS, streamId, headerBytes);
+    writeFrame(bytes, GrpcStreamDecoder.HEADERS, GrpcStreamDecoder.FLAG_END_HEADERS, streamId,
+        headerBlock(streamId, PurchaseTap.PURCHASE_PATH, deadline));
     writeFrame(bytes, GrpcStreamDecoder.DATA, GrpcStreamDecoder.FLAG_END_STREAM, streamId, data);
     streamToRequest.put(streamId, request.getRequestId());
     return new EncodedCall(request.getRequestId(), streamId, bytes.toByteArray(), data.length);
@@ -137,14 +177,19 @@ public final class RawPurchaseConnection implements AutoCloseable {
   /** Writes a slice of encoded calls in one socket write, once the server's flow-control window admits them. */
   public void write(List<EncodedCall> slice) throws IOException, InterruptedException {
     int dataBytes = slice.stream().mapToInt(EncodedCall::dataBytes).sum();
+    // A StreamPurchases stream's messages also count against that one stream's window.
+    int streamedBytes = slice.stream().filter(c -> c.streamId() == streamedStreamId).mapToInt(EncodedCall::dataBytes).sum();
     synchronized (windowLock) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (sendWindow < dataBytes) {
+      while (sendWindow < dataBytes || streamedWindow < streamedBytes) {
         if (failure != null) throw new IOException(failure);
-        if (System.nanoTime() > deadline) throw new IOException("flow-control window stayed at " + sendWindow + " bytes");
+        if (System.nanoTime() > deadline) {
+          throw new IOException("flow-control window stayed at " + sendWindow + " bytes (stream " + streamedWindow + ")");
+        }
         windowLock.wait(10);
       }
       sendWindow -= dataBytes;
+      streamedWindow -= streamedBytes;
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     for (EncodedCall c : slice) bytes.writeBytes(c.bytes());
@@ -194,6 +239,10 @@ public final class RawPurchaseConnection implements AutoCloseable {
   private final class Responses implements GrpcStreamDecoder.Listener {
     @Override
     public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {
+      if (streamId == streamedStreamId && streamId != 0) {
+        streamedAnswer(message, compressed);
+        return;
+      }
       try {
         if (!compressed) decisions.put(streamId, PurchaseResponse.parseFrom(message).getDecision());
       } catch (InvalidProtocolBufferException e) {
@@ -201,15 +250,34 @@ public final class RawPurchaseConnection implements AutoCloseable {
       }
     }
 
+    /** One answer on the StreamPurchases stream: a decision, or the error its Purchase call would have had. */
+    private void streamedAnswer(byte[] message, boolean compressed) {
+      try {
+        if (compressed) throw new InvalidProtocolBufferException("compressed");
+        StreamPurchasesResponse answer = StreamPurchasesResponse.parseFrom(message);
+        Answer a = answer.hasDecision()
+            ? new Answer(answer.getRequestId(), 0, answer.getDecision(), WireTap.micros(clock.instant()))
+            : new Answer(answer.getRequestId(), Math.max(1, answer.getError().getCode()), null, WireTap.micros(clock.instant()));
+        if (answers.putIfAbsent(answer.getRequestId(), a) == null) remaining.countDown();
+      } catch (InvalidProtocolBufferException e) {
+        failure = "undecodable answer on the StreamPurchases stream";
+      }
+    }
+
     @Override
     public void headers(int streamId, Map<String, String> headers, boolean endStream, long streamStartMicros) {
       if (!endStream) return;
+      if (streamId == streamedStreamId && streamId != 0) {
+        failure = "the StreamPurchases stream ended: grpc-status " + headers.get("grpc-status") + " " + headers.get("grpc-message");
+        return;
+      }
       int status = Integer.parseInt(headers.getOrDefault("grpc-status", "2"));
       finish(streamId, status);
     }
 
     @Override
     public void reset(int streamId, long errorCode) {
+      if (streamId == streamedStreamId && streamId != 0) failure = "the server reset the StreamPurchases stream: " + errorCode;
       finish(streamId, 14); // UNAVAILABLE: the server dropped the call
     }
 
@@ -230,9 +298,10 @@ public final class RawPurchaseConnection implements AutoCloseable {
             if ((f.flags() & FLAG_ACK) == 0) send(PING, FLAG_ACK, 0, f.payload());
           }
           case WINDOW_UPDATE -> {
-            if (f.streamId() == 0 && f.payload().length == 4) {
+            if (f.payload().length == 4 && (f.streamId() == 0 || f.streamId() == streamedStreamId)) {
               synchronized (windowLock) {
-                sendWindow += ByteBuffer.wrap(f.payload()).getInt() & 0x7fffffff;
+                int increment = ByteBuffer.wrap(f.payload()).getInt() & 0x7fffffff;
+                if (f.streamId() == 0) sendWindow += increment; else streamedWindow += increment;
                 windowLock.notifyAll();
               }
             }
@@ -253,6 +322,13 @@ public final class RawPurchaseConnection implements AutoCloseable {
         long value = p.getInt() & 0xffffffffL;
         if (id == 0x3) maxConcurrentStreams = value;
         if (id == 0x4 && value < 1024) failure = "the server's stream window of " + value + " bytes is too small for a Purchase";
+        if (id == 0x4) {
+          synchronized (windowLock) {
+            streamedWindow += value - initialStreamWindow; // RFC 9113 6.9.2: open streams move by the change
+            initialStreamWindow = value;
+            windowLock.notifyAll();
+          }
+        }
       }
       send(SETTINGS, FLAG_ACK, 0, new byte[0]);
       settingsReceived.countDown();

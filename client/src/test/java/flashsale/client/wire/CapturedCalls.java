@@ -8,6 +8,8 @@ import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
+import flashsale.v1.StreamPurchasesRequest;
+import flashsale.v1.StreamPurchasesResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -47,6 +49,26 @@ final class CapturedCalls {
             response.onNext(PlaceBidResponse.newBuilder()
                 .setDecision(PurchaseDecision.newBuilder().setRequestId(request.getRequestId())).build());
             response.onCompleted();
+          }
+
+          @Override
+          public StreamObserver<StreamPurchasesRequest> streamPurchases(StreamObserver<StreamPurchasesResponse> answers) {
+            return new StreamObserver<>() {
+              @Override
+              public void onNext(StreamPurchasesRequest message) {
+                String requestId = message.getPurchase().getRequestId();
+                answers.onNext(StreamPurchasesResponse.newBuilder().setRequestId(requestId)
+                    .setDecision(PurchaseDecision.newBuilder().setRequestId(requestId)).build());
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {
+                answers.onCompleted();
+              }
+            };
           }
 
           @Override

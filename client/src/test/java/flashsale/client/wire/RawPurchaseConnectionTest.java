@@ -41,6 +41,36 @@ class RawPurchaseConnectionTest {
     }
   }
 
+  /** The same as the messages of one StreamPurchases stream: more than the default 64 KiB window each way. */
+  @Test
+  void aBurstWrittenOnOneStreamIsAnsweredMessageByMessageAndSeenByTheTap() throws Exception {
+    var server = CapturedCalls.echoServer();
+    WireLog log = new WireLog();
+    try (WireTap tap = new WireTap(server.getPort(), log);
+        RawPurchaseConnection c = RawPurchaseConnection.open("127.0.0.1", tap.port(), InstantSource.system(), Duration.ofSeconds(10))) {
+      List<PurchaseRequest> requests = new ArrayList<>();
+      for (int i = 0; i < 5_000; i++) {
+        requests.add(PurchaseRequest.newBuilder().setEventId("e").setUserId("u" + i).setRequestId("streamed-" + i).setQuantity(1).build());
+      }
+      var encoded = c.encodeStreamed(requests, Duration.ofSeconds(30));
+      assertEquals(1, encoded.stream().mapToInt(RawPurchaseConnection.EncodedCall::streamId).distinct().count(), "one stream");
+      c.expect(requests.size());
+      for (int from = 0; from < encoded.size(); from += 500) c.write(encoded.subList(from, Math.min(encoded.size(), from + 500)));
+      assertTrue(c.awaitAnswers(Duration.ofSeconds(30)), "every purchase answered; failure: " + c.failure());
+      var answers = c.answers();
+      assertEquals(requests.size(), answers.size());
+      for (PurchaseRequest r : requests) {
+        var a = answers.get(r.getRequestId());
+        assertEquals(0, a.grpcStatus(), r.getRequestId());
+        assertEquals(r.getRequestId(), a.decision().getRequestId(), "the server read the message we wrote");
+      }
+      assertEquals(requests.size(), log.size(), "the tap noted every streamed purchase");
+      assertEquals(0, tap.brokenConnections());
+    } finally {
+      server.shutdownNow();
+    }
+  }
+
   /**
    * A server that sends its SETTINGS the moment it accepts (HTTP/2 allows it) must still read the
    * client preface first: the connection's SETTINGS ACK once raced ahead of it.
