@@ -65,6 +65,30 @@ final class RegionFixture implements AutoCloseable {
     await("region connected", region::arbiterConnected);
   }
 
+  /**
+   * A region node on its production socket transport (stamps at the socket read), its arbiter
+   * link in process to {@code arbiter}, and a client over TCP; closing stops all three.
+   */
+  record OnSocket(RegionServer region, Server arbiterServer, ManagedChannel client) implements AutoCloseable {
+    static OnSocket start(FakeArbiter arbiter, RegionConfig config, InstantSource clock) throws Exception {
+      String arbiterName = InProcessServerBuilder.generateName();
+      Server arbiterServer = InProcessServerBuilder.forName(arbiterName).directExecutor().addService(arbiter).build().start();
+      RegionServer region = RegionServer.onPort(0, config, clock,
+          ArbiterChannels.of(InProcessChannelBuilder.forName(arbiterName).directExecutor().build()),
+          flashsale.region.modes.ModesConfig.none()).start();
+      ManagedChannel client = io.grpc.Grpc.newChannelBuilder("127.0.0.1:" + region.port(),
+          io.grpc.InsecureChannelCredentials.create()).build();
+      return new OnSocket(region, arbiterServer, client);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      client.shutdownNow();
+      region.stop();
+      arbiterServer.shutdownNow();
+    }
+  }
+
   static RegionConfig.Builder config() {
     return RegionConfig.builder(REGION).clockProbeIntervalMs(20).reconnectMs(10, 100).arbiterCallTimeoutMs(1_000);
   }

@@ -4,20 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.region.grpc.ArbiterChannels;
-import flashsale.region.modes.ModesConfig;
 import flashsale.sale.ErrorReason;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.StreamPurchasesRequest;
 import flashsale.v1.StreamPurchasesResponse;
 import flashsale.v1.Ticket;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,20 +33,13 @@ class StreamedPurchaseReadsTest {
     FakeArbiter arbiter = new FakeArbiter();
     arbiter.announced.put("shoes", RegionFixture.event("shoes", Duration.ofHours(-1), Duration.ofHours(1),
         List.of(RegionFixture.REGION, "us")));
-    String arbiterName = InProcessServerBuilder.generateName();
-    Server arbiterServer = InProcessServerBuilder.forName(arbiterName).directExecutor().addService(arbiter).build()
-        .start();
     RegionConfig config = RegionFixture.config().heartbeatIntervalMs(5).warmupPurchases(0).build();
-    RegionServer region = RegionServer.onPort(0, config, InstantSource.system(),
-        ArbiterChannels.of(InProcessChannelBuilder.forName(arbiterName).directExecutor().build()), ModesConfig.none())
-        .start();
-    ManagedChannel client = Grpc.newChannelBuilder("127.0.0.1:" + region.port(), InsecureChannelCredentials.create())
-        .build();
-    try {
+    try (var node = RegionFixture.OnSocket.start(arbiter, config, InstantSource.system())) {
+      RegionServer region = node.region();
       FakeArbiter.Stream stream = arbiter.nextStream();
       RegionFixture.await("region connected", region::arbiterConnected);
       BlockingQueue<StreamPurchasesResponse> answers = new LinkedBlockingQueue<>();
-      var requests = FlashSaleServiceGrpc.newStub(client).withDeadlineAfter(30, TimeUnit.SECONDS)
+      var requests = FlashSaleServiceGrpc.newStub(node.client()).withDeadlineAfter(30, TimeUnit.SECONDS)
           .streamPurchases(new StreamObserver<>() {
             @Override
             public void onNext(StreamPurchasesResponse value) {
@@ -90,10 +75,6 @@ class StreamedPurchaseReadsTest {
       }
       assertTrue(watermarkMicros >= answeredMicros, "the watermark stayed at " + watermarkMicros
           + ", below the refused purchases' answers at " + answeredMicros + ": a read is still held");
-    } finally {
-      client.shutdownNow();
-      region.stop();
-      arbiterServer.shutdownNow();
     }
   }
 

@@ -3,20 +3,13 @@ package flashsale.region;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.region.grpc.ArbiterChannels;
-import flashsale.region.modes.ModesConfig;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.Ticket;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,18 +47,12 @@ class WireStampTest {
     FakeArbiter arbiter = new FakeArbiter();
     arbiter.announced.put("shoes", RegionFixture.event("shoes", Duration.ofHours(-1), Duration.ofHours(1),
         List.of(RegionFixture.REGION, "us")));
-    String arbiterName = InProcessServerBuilder.generateName();
-    Server arbiterServer = InProcessServerBuilder.forName(arbiterName).directExecutor().addService(arbiter).build()
-        .start();
     // No heartbeats or probes during the burst: only stamps read the stepping clock.
     RegionConfig config = RegionFixture.config().heartbeatIntervalMs(60_000).clockProbeIntervalMs(60_000)
         .warmupPurchases(2_000).build();
-    RegionServer region = RegionServer.onPort(0, config, new SteppingClock(),
-        ArbiterChannels.of(InProcessChannelBuilder.forName(arbiterName).directExecutor().build()), ModesConfig.none())
-        .start();
-    ManagedChannel client = Grpc.newChannelBuilder("127.0.0.1:" + region.port(), InsecureChannelCredentials.create())
-        .build();
-    try {
+    try (var node = RegionFixture.OnSocket.start(arbiter, config, new SteppingClock())) {
+      RegionServer region = node.region();
+      ManagedChannel client = node.client();
       FakeArbiter.Stream stream = arbiter.nextStream();
       RegionFixture.await("region connected", region::arbiterConnected);
       // SERVING once the node has warmed its own purchase path through this socket.
@@ -93,10 +80,6 @@ class WireStampTest {
       assertTrue(clockReadings.size() <= BURST / 4,
           BURST + " purchases carried " + clockReadings.size() + " clock readings; one per socket read expected");
       assertEquals(BURST, new HashSet<>(tickets.stream().map(Ticket::getRequestId).toList()).size());
-    } finally {
-      client.shutdownNow();
-      region.stop();
-      arbiterServer.shutdownNow();
     }
   }
 
