@@ -10,6 +10,8 @@
 //        "sends": [{"requestId": "...", "userId": "...", "region": "near", "offsetMicros": 1200}, ...]}
 // Each purchase is sent when its offset is due (sends due together go out in one turn of the event
 // loop); the output is one object per send with its send and answer times in UTC microseconds.
+// With "streamed": true in the plan, each connection carries its purchases as the messages of one
+// StreamPurchases stream instead of a Purchase call each.
 const fs = require('fs');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -46,7 +48,37 @@ async function main() {
   const sends = [...plan.sends].sort((a, b) => a.offsetMicros - b.offsetMicros);
   const results = [];
   let answered = 0;
+  // plan.streamed: one StreamPurchases stream per connection, opened before the burst; each
+  // purchase is a message on its connection's stream, answered on it by request_id.
+  const pendingOnStream = new Map();
+  const streamOf = new Map();
+  let onStreamAnswered = () => {};
+  if (plan.streamed) {
+    for (const client of Object.values(clients).flat()) {
+      const stream = client.StreamPurchases({ deadline: Date.now() + plan.deadlineMs });
+      stream.on('data', (answer) => {
+        const r = pendingOnStream.get(answer.request_id);
+        if (!r) return;
+        pendingOnStream.delete(answer.request_id);
+        r.answerMicros = nowMicros();
+        if (answer.decision) {
+          const d = answer.decision;
+          Object.assign(r, {
+            code: 0, outcome: d.outcome, rank: Number(d.rank),
+            arrivalMicros: timestampMicros(d.arrival_time), decideMicros: timestampMicros(d.decide_time),
+          });
+        } else {
+          r.code = answer.error.code;
+        }
+        results.push(r);
+        onStreamAnswered();
+      });
+      stream.on('error', (err) => { console.error(`StreamPurchases failed: ${err.message}`); process.exit(1); });
+      streamOf.set(client, stream);
+    }
+  }
   const done = new Promise((resolve) => {
+    onStreamAnswered = () => { if (++answered === sends.length) resolve(); };
     const startMs = performance.now();
     let next = 0;
     const fire = () => {
@@ -55,6 +87,12 @@ async function main() {
         const s = sends[next++];
         const sendMicros = nowMicros();
         const request = { event_id: plan.eventId, user_id: s.userId, request_id: s.requestId, quantity: 1 };
+        if (plan.streamed) {
+          const client = clientFor(s.region);
+          pendingOnStream.set(s.requestId, { requestId: s.requestId, region: s.region, sendMicros });
+          streamOf.get(client).write({ purchase: request });
+          continue;
+        }
         clientFor(s.region).Purchase(request, { deadline: Date.now() + plan.deadlineMs }, (err, response) => {
           const r = { requestId: s.requestId, region: s.region, sendMicros, answerMicros: nowMicros() };
           if (err) {
@@ -75,6 +113,7 @@ async function main() {
     fire();
   });
   await done;
+  streamOf.forEach((stream) => stream.end());
   process.stdout.write(JSON.stringify(results));
   Object.values(clients).flat().forEach((c) => c.close());
 }
