@@ -284,7 +284,11 @@ final class EventBook {
     while (decisions.size() < maxBatchSize) {
       Ticket ticket = merge.pollStable(watermarks);
       if (ticket == null) return;
-      decisions.add(stock.decide(ticket, false, nowMicros));
+      // Its loss was settled by the band if it lost a draw (now, or as a head before the sell-out)
+      // or overlaps a winner ranked ahead of it though stamped after it: the audit log says so.
+      boolean nearTie = merge.polledNearTie() || (lastReleased != null && tieBreak.compare(lastReleased, ticket) > 0
+          && NearTieLottery.nearTie(ticket, lastReleased));
+      decisions.add(stock.decide(ticket, false, nowMicros).withNearTie(nearTie));
     }
   }
 

@@ -113,6 +113,27 @@ class SequencerNearTieEdgeTest {
   }
 
   /**
+   * A head that lost its draw for the last unit, and was decided only after the sell-out had been
+   * stored (nothing left to wait for), still says in the audit log that the band settled it.
+   */
+  @Test
+  void aHeadThatLostTheDrawForTheLastUnitIsFlaggedWhenDecidedAfterTheSellOut() {
+    SequencerDriver driver = new SequencerDriver(new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000, CAP));
+    driver.add(SequencerDriver.spec(1, 1, SEED, "A", "B"));
+    driver.connect("A", "B");
+    String a = idWithDraw("a", Long.MIN_VALUE, 0); // wins the draw
+    String b = idWithDraw("b", 0, Long.MAX_VALUE);
+    driver.send("A", t(a, "A", BASE, 500));
+    driver.send("B", t(b, "B", BASE + 200, 500)); // inside a's band, drawn against it
+    // a wins the one unit; b is not stable (A has promised nothing past a), so it waits until
+    // a's batch is stored, and then loses with the rest once nothing can come back.
+    driver.persistAll();
+    Decision lost = driver.store.decisions(SequencerDriver.EVENT).get(1);
+    assertEquals(b, lost.requestId());
+    assertTrue(!lost.won() && lost.nearTie(), "b lost its place to a by the lottery: " + lost);
+  }
+
+  /**
    * Two regions. a1 would lose its draw to b1, but a2 (A's next, its bound smaller after a better
    * probe) is 1.8 ms before b1, outside their band: b1 must wait for a2.
    */
