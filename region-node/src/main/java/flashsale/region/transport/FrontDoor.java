@@ -81,6 +81,7 @@ final class FrontDoor implements AutoCloseable {
     this.bootstrap = new ServerBootstrap()
         .group(boss, readers)
         .channelFactory(listenerFactory::get)
+        .childOption(ChannelOption.SO_KEEPALIVE, true) // what gRPC sets on the sockets it accepts
         .childOption(ChannelOption.RCVBUF_ALLOCATOR,
             new AdaptiveRecvByteBufAllocator(readBufferMinBytes, readBufferMinBytes, readBufferMaxBytes))
         .childHandler(new ChannelInitializer<>() {

@@ -5,6 +5,7 @@ import flashsale.net.ServerLimits;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.IoEventLoop;
@@ -92,6 +93,9 @@ public final class StampedTransport implements AutoCloseable {
         })
         .bossEventLoopGroup(decoders)
         .workerEventLoopGroup(decoders)
+        // gRPC asks TCP keepalive of every accepted channel; the in-process hop has none (Netty logged
+        // "Unknown channel option" at WARN per connection), so the front door's sockets take it instead.
+        .withChildOption(ChannelOption.SO_KEEPALIVE, null)
         .addTransportFilter(front.addressFilter());
   }
 

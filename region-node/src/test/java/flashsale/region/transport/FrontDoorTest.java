@@ -149,6 +149,30 @@ class FrontDoorTest {
     assertTrue(client.getPort() > 0 && client.getPort() != transport.port());
   }
 
+  /** A connection that comes and goes logs nothing above INFO (Netty warned of each in-process channel's options). */
+  @Test
+  void aConnectionLogsNoWarning() throws Exception {
+    var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    var seen = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    seen.start();
+    root.addAppender(seen);
+    try {
+      start(new ServerStreamTracer.Factory() {
+        @Override
+        public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+          return new ServerStreamTracer() {};
+        }
+      });
+      FlashSaleServiceGrpc.newBlockingStub(channel).purchase(PurchaseRequest.newBuilder().setRequestId("r").build());
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    } finally {
+      root.detachAppender(seen);
+    }
+    assertEquals(java.util.List.of(), seen.list.stream()
+        .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+        .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).toList());
+  }
+
   private void start(ServerStreamTracer.Factory tracer) throws Exception {
     var clock = InstantSource.system();
     transport = StampedTransport.onAddress(new InetSocketAddress(0), clock, inFlight, flashsale.net.ServerLimits.regionDefaults(),
