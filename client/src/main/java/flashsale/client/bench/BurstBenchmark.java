@@ -23,9 +23,10 @@ import java.util.Map;
 public final class BurstBenchmark {
   /** What to run; see {@code GlobalOrderBenchmark}'s burst options. */
   public record Settings(int purchases, long windowMs, long stock, long farDelayMs, String redisUri, Path arbiterJar,
-      Path regionJar, Path logDir, long seed, Path recordsPrefix, boolean streamed) {
+      Path regionJar, Path logDir, long seed, Path recordsPrefix, boolean streamed, int warmBursts) {
     public Settings {
       if (purchases < 2 || windowMs < 1 || stock < 1) throw new IllegalArgumentException("need purchases >= 2, window >= 1 ms, stock >= 1");
+      if (warmBursts < 1) throw new IllegalArgumentException("need warm bursts >= 1, got " + warmBursts);
     }
   }
 
@@ -37,7 +38,7 @@ public final class BurstBenchmark {
     this.out = out;
   }
 
-  /** Runs the cold burst and the warm burst; returns their figures in that order. */
+  /** Runs the cold burst and the warm ones; returns their figures in that order. */
   public List<BurstFigures> run() throws Exception {
     var clusterSettings = new JarCluster.Settings(settings.arbiterJar(), settings.regionJar(), settings.farDelayMs(),
         settings.redisUri(), settings.logDir(), List.of(), List.of(), List.of());
@@ -55,7 +56,9 @@ public final class BurstBenchmark {
         var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), cluster.wireLog()::wireMicrosOrZero, settings.streamed());
         String runId = Long.toString(System.currentTimeMillis(), 36);
         List<BurstFigures> figures = new java.util.ArrayList<>();
-        for (String phase : List.of("cold", "warm")) {
+        List<String> phases = new java.util.ArrayList<>(List.of("cold", "warm"));
+        for (int i = 2; i <= settings.warmBursts(); i++) phases.add("warm" + i);
+        for (String phase : phases) {
           String eventId = "burst-" + runId + "-" + phase;
           ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, settings.stock(), JarCluster.REGIONS);
           var plan = BurstPlan.of(runId + phase, JarCluster.REGIONS, settings.purchases() / 2, settings.windowMs() * 1000, Map.of(), settings.seed());
@@ -75,10 +78,11 @@ public final class BurstBenchmark {
             + " in this process) behind the same kind of taps: last wire arrival to last answer %.1f ms on fresh servers (cold),"
             + " %.1f ms on the same servers again (warm)%n", ceilingMicros[0] / 1e3, ceilingMicros[1] / 1e3);
         for (int i = 0; i < figures.size(); i++) {
-          long ceiling = ceilingMicros[i];
+          long ceiling = ceilingMicros[i == 0 ? 0 : 1];
+          String like = i == 0 ? "cold" : "warm";
           out.printf(Locale.ROOT, "%s: last answer %.1f ms after the last arrival = %.1f x the no-op ceiling's %s%n",
-              i == 0 ? "cold" : "warm", figures.get(i).lastWireToLastAnswerMicros() / 1e3,
-              (double) figures.get(i).lastWireToLastAnswerMicros() / Math.max(1, ceiling), i == 0 ? "cold" : "warm");
+              phases.get(i), figures.get(i).lastWireToLastAnswerMicros() / 1e3,
+              (double) figures.get(i).lastWireToLastAnswerMicros() / Math.max(1, ceiling), like);
         }
         return figures;
       } finally {
@@ -145,6 +149,6 @@ public final class BurstBenchmark {
   /** For a quick look without the CLI: {@code java -cp flashsale.jar flashsale.client.bench.BurstBenchmark}. */
   public static void main(String[] args) throws Exception {
     new BurstBenchmark(new Settings(20_000, 50, 1_000, 30, null, Path.of("arbiter-node/target/arbiter-node.jar"),
-        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null, false), System.out).run();
+        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null, false, 1), System.out).run();
   }
 }

@@ -59,6 +59,10 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       + " stream instead of a Purchase call each (the no-op ceiling likewise).")
   boolean streamed;
 
+  @Option(names = "--warm-bursts", description = "--burst: bursts after the cold one on the same processes (default:"
+      + " ${DEFAULT-VALUE}); later ones show what is left once the JIT has compiled the whole path.")
+  int warmBursts = 1;
+
   @Option(names = "--log-dir", description = "--burst: where the nodes' output goes (default: ${DEFAULT-VALUE}).")
   java.nio.file.Path logDir = java.nio.file.Path.of("target/burst-logs");
 
@@ -96,7 +100,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     if (burst) {
       new BurstBenchmark(new BurstBenchmark.Settings(burstPurchases, burstWindowMs, burstStock, farDelayMs, redisUri, arbiterJar,
-          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix), streamed),
+          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix), streamed, warmBursts),
           System.out).run();
       return 0;
     }
