@@ -69,11 +69,14 @@ flashsale_exec_node() {
   #   174-255 ms in 2 of 4 bursts and winner precision 0.635 once; with ZGC 9-52 ms and 1.000);
   # - the arbiter runs G1, on transparent huge pages where the kernel offers them: with three node
   #   JVMs on two cores ZGC's concurrent collector fell behind and the arbiter once stalled past its
-  #   lease and lost leadership, and the arbiter's pauses delay decisions, never stamps.
+  #   lease and lost leadership, and the arbiter's pauses delay decisions, never stamps;
+  # - both compile with C1 alone (-XX:TieredStopAtLevel=1): on two shared cores, C2 compiling the
+  #   decision path during the first sales took about half the nodes' CPU, and a 20,000-purchase
+  #   burst's last decision came 1.7x sooner without it (README, "Measured").
   # JarCluster (the tests' launcher) uses the same.
   case $name in
-    arbiter*) default_node_opts="-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m $(flashsale_thp_opts)" ;;
-    *) default_node_opts="-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" ;;
+    arbiter*) default_node_opts="-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1 $(flashsale_thp_opts)" ;;
+    *) default_node_opts="-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1" ;;
   esac
   node_opts=${FLASHSALE_NODE_JVM_OPTS:-$default_node_opts}
   # A region's socket-reading threads (Java's MAX_PRIORITY) at nice -15 and the JVM's compiler and

@@ -49,12 +49,14 @@ public final class JarCluster implements AutoCloseable {
    * transparent huge pages where the kernel offers them (ZGC's concurrent collector fell behind
    * with three nodes on two cores, and a 4 KiB-mapped heap stalls the VMs this project is measured
    * on; see docs/measurements.md, "Machine stalls"); a fixed heap and metaspace floor so start-up
-   * does not trigger collections of its own. {@code -Dflashsale.node.jvm.options="..."} or the
+   * does not trigger collections of its own; both compile with C1 alone (C2 compiling the decision
+   * path during the first bursts took about half the nodes' CPU on two cores; README, "Measured"). {@code -Dflashsale.node.jvm.options="..."} or the
    * launchers' FLASHSALE_NODE_JVM_OPTS (the property wins) replaces both, e.g. to compare collectors.
    */
+  private static final String COMPILER = "-XX:TieredStopAtLevel=1";
   public static final List<String> ARBITER_JVM_OPTIONS = nodeJvmOptions(
-      "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m" + hugePageOption());
-  public static final List<String> REGION_JVM_OPTIONS = nodeJvmOptions("-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m");
+      "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m " + COMPILER + hugePageOption());
+  public static final List<String> REGION_JVM_OPTIONS = nodeJvmOptions("-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m " + COMPILER);
 
   private static List<String> nodeJvmOptions(String roleDefault) {
     String options = System.getProperty("flashsale.node.jvm.options",
