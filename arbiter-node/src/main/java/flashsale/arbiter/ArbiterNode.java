@@ -154,6 +154,7 @@ public final class ArbiterNode implements AutoCloseable {
     };
     ShardGrpcService shardService = new ShardGrpcService(shards);
     ServerBuilder<?> builder = serverBuilder
+        .callExecutor(ArbiterNode::callExecutor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(gated.apply(part -> part.admin), metrics)))
         .addService(gated.apply(part -> part.sequencer))
@@ -163,6 +164,17 @@ public final class ArbiterNode implements AutoCloseable {
         .addService(health.getHealthService())
         .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
         .build();
+  }
+
+  /**
+   * Where a call's messages are handled. A region stream's (heartbeats every few milliseconds,
+   * ticket batches) on the transport thread that decoded them: its handler only checks a message
+   * and posts it to the sequencer loop, so the default pool's hand-off (a queue and a wake-up per
+   * message) bought nothing but CPU. Every other call keeps the pool (null): some wait on the store.
+   */
+  private static java.util.concurrent.Executor callExecutor(io.grpc.ServerCall<?, ?> call, io.grpc.Metadata headers) {
+    return call.getMethodDescriptor().getFullMethodName().equals(SequencerServiceGrpc.getSequenceMethod().getFullMethodName())
+        ? Runnable::run : null;
   }
 
   /**
