@@ -127,8 +127,7 @@ public final class RawPurchaseConnection implements AutoCloseable {
     streamedStreamId = streamId;
     List<EncodedCall> calls = new ArrayList<>(requests.size());
     for (PurchaseRequest request : requests) {
-      byte[] message = StreamPurchasesRequest.newBuilder().setPurchase(request).build().toByteArray();
-      byte[] data = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
+      byte[] data = RawGrpcCall.Request.framed(StreamPurchasesRequest.newBuilder().setPurchase(request).build().toByteArray());
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       if (calls.isEmpty()) {
         writeFrame(bytes, GrpcStreamDecoder.HEADERS, GrpcStreamDecoder.FLAG_END_HEADERS, streamId,
@@ -159,8 +158,7 @@ public final class RawPurchaseConnection implements AutoCloseable {
   private EncodedCall encodeOne(PurchaseRequest request, Duration deadline) {
     int streamId = nextStreamId;
     nextStreamId += 2;
-    byte[] message = request.toByteArray();
-    byte[] data = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
+    byte[] data = RawGrpcCall.Request.framed(request.toByteArray());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     writeFrame(bytes, GrpcStreamDecoder.HEADERS, GrpcStreamDecoder.FLAG_END_HEADERS, streamId,
         headerBlock(streamId, PurchaseTap.PURCHASE_PATH, deadline));

@@ -36,6 +36,13 @@ import org.junit.jupiter.api.Test;
  */
 class FrontDoorTest {
   private static final String PURCHASE = FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName();
+  /** A tracer factory that adds nothing, for the tests that need none of their own. */
+  private static final ServerStreamTracer.Factory NO_TRACER = new ServerStreamTracer.Factory() {
+    @Override
+    public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+      return new ServerStreamTracer() {};
+    }
+  };
   private StampedTransport transport;
   private Server server;
   private ManagedChannel channel;
@@ -92,12 +99,7 @@ class FrontDoorTest {
   @Test
   void eachMessageOfAPurchaseStreamIsStampedWhenReadNotWhenTheDecoderGetsToIt() throws Exception {
     long decodeStallMillis = 400;
-    start(new ServerStreamTracer.Factory() {
-      @Override
-      public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
-        return new ServerStreamTracer() {};
-      }
-    });
+    start(NO_TRACER);
     var firstDecoded = new CountDownLatch(1);
     stallFirstMessageMillis = decodeStallMillis;
     firstMessageDecoding = firstDecoded;
@@ -137,12 +139,7 @@ class FrontDoorTest {
 
   @Test
   void grpcSeesTheClientsSocketAddress() throws Exception {
-    start(new ServerStreamTracer.Factory() {
-      @Override
-      public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
-        return new ServerStreamTracer() {};
-      }
-    });
+    start(NO_TRACER);
     FlashSaleServiceGrpc.newBlockingStub(channel).purchase(PurchaseRequest.newBuilder().setRequestId("r").build());
     var client = assertInstanceOf(InetSocketAddress.class, clientByRequest.get("r"));
     assertEquals("127.0.0.1", client.getAddress().getHostAddress());
@@ -157,12 +154,7 @@ class FrontDoorTest {
     seen.start();
     root.addAppender(seen);
     try {
-      start(new ServerStreamTracer.Factory() {
-        @Override
-        public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
-          return new ServerStreamTracer() {};
-        }
-      });
+      start(NO_TRACER);
       FlashSaleServiceGrpc.newBlockingStub(channel).purchase(PurchaseRequest.newBuilder().setRequestId("r").build());
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     } finally {
