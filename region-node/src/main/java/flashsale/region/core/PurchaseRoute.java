@@ -14,6 +14,14 @@ public sealed interface PurchaseRoute {
   /** This region's seller of the event's mode decides it; stamped at its read. */
   record ToSeller(EventSpec spec, long stampMicros) implements PurchaseRoute {}
 
+  /**
+   * A new purchase of a mode sold here, over its buyer's rate limit. The region cannot tell a retry
+   * from a new purchase without asking the seller's store, so the adapter answers a request id the
+   * store already decided with that decision, and anything else with {@code failure}. Stamped at
+   * its read, for a retry that joins a purchase the seller still holds.
+   */
+  record Limited(EventSpec spec, long stampMicros, Failure failure) implements PurchaseRoute {}
+
   /** Refused before any seller sees it. */
   record Refused(Failure failure) implements PurchaseRoute {}
 }

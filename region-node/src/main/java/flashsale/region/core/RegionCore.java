@@ -139,16 +139,22 @@ public final class RegionCore {
   }
 
   /**
-   * Where a purchase read at {@code arrivalMicros} goes, given the modes whose sellers this region
-   * runs ({@code soldHere}): those events never reach the sequencer, and they take no bids.
+   * Where a purchase read at {@code arrivalMicros} from {@code clientAddress} goes, given the modes
+   * whose sellers this region runs ({@code soldHere}): those events never reach the sequencer, and
+   * they take no bids. A purchase for a seller counts against its user's and address's rate limits
+   * (retries too: only the seller's store knows them); the sequencer's purchases are counted by
+   * {@link #purchaseValidated}, after their request id is looked up.
    */
-  public PurchaseRoute route(BuyRequest req, long arrivalMicros, java.util.Set<flashsale.sale.SaleMode> soldHere) {
+  public PurchaseRoute route(BuyRequest req, long arrivalMicros, java.util.Set<flashsale.sale.SaleMode> soldHere,
+      String clientAddress) {
     EventSpec spec = events.get(req.eventId());
     if (spec == null || !soldHere.contains(spec.mode())) return new PurchaseRoute.ToSequencer();
     if (req.bid().isPresent()) {
       return new PurchaseRoute.Refused(Failure.of(ErrorReason.WRONG_EVENT_KIND, "event " + req.eventId() + " is a "
           + spec.mode() + " sale, not an auction: it takes no bids"));
     }
+    Optional<Failure> limited = limits.admit(req.userId(), clientAddress, arrivalMicros);
+    if (limited.isPresent()) return new PurchaseRoute.Limited(spec, stampRead(arrivalMicros), limited.get());
     return new PurchaseRoute.ToSeller(spec, stampRead(arrivalMicros));
   }
 

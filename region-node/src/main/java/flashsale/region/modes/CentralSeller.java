@@ -1,5 +1,7 @@
 package flashsale.region.modes;
 
+import flashsale.region.core.BuyRequest;
+import flashsale.region.core.Failure;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
 import flashsale.store.BuyReply;
@@ -29,6 +31,11 @@ final class CentralSeller implements AutoCloseable {
         Replies.decided(call, ticket, (BuyReply.Decided) reply);
       }
     });
+  }
+
+  /** Over the rate limit: the pool's decision of a retry, else {@code limited}. */
+  void limited(EventSpec spec, BuyRequest buy, Failure limited, StreamObserver<PurchaseResponse> call) {
+    Replies.retryOrFail(call, buy, store.findCentralDecision(spec.eventId(), buy.requestId()), limited);
   }
 
   /** Any region may look a CENTRAL purchase up: they all share the one pool. */

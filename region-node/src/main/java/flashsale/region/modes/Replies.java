@@ -1,6 +1,8 @@
 package flashsale.region.modes;
 
+import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Failure;
+import flashsale.sale.Decision;
 import flashsale.region.grpc.RegionWire;
 import flashsale.sale.Ticket;
 import flashsale.store.BuyReply;
@@ -8,6 +10,8 @@ import flashsale.v1.PurchaseResponse;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,16 +23,40 @@ final class Replies {
 
   static void decided(StreamObserver<PurchaseResponse> call, Ticket asked, BuyReply.Decided reply) {
     // A retry returns the stored decision; one with another user or quantity is a reused id.
-    if (reply.retry() && !reply.decision().ticket().samePurchaseAs(asked)) {
-      fail(call, Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id " + asked.requestId()
+    boolean sameAsked = !reply.retry() || reply.decision().ticket().samePurchaseAs(asked);
+    answer(call, asked.requestId(), reply.decision(), sameAsked);
+  }
+
+  /**
+   * A purchase that may not buy now: {@code stored} found its request id decided (a retry), which
+   * answers it as the store decided it, or else {@code otherwise}, also when the store fails.
+   */
+  static void retryOrFail(StreamObserver<PurchaseResponse> call, BuyRequest asked,
+      CompletableFuture<Optional<Decision>> stored, Failure otherwise) {
+    stored.whenComplete((found, failure) -> {
+      if (failure != null || found.isEmpty()) {
+        fail(call, otherwise);
+        return;
+      }
+      Ticket decided = found.get().ticket();
+      answer(call, asked.requestId(), found.get(),
+          decided.userId().equals(asked.userId()) && decided.quantity() == asked.quantity());
+    });
+  }
+
+  /** The stored decision of {@code requestId}; unless {@code sameAsked}, the id was reused for another purchase. */
+  private static void answer(StreamObserver<PurchaseResponse> call, String requestId, Decision decision,
+      boolean sameAsked) {
+    if (!sameAsked) {
+      fail(call, Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id " + requestId
           + " was already used with another event, user or quantity"));
       return;
     }
     try {
-      call.onNext(PurchaseResponse.newBuilder().setDecision(WireMapping.toProto(reply.decision())).build());
+      call.onNext(PurchaseResponse.newBuilder().setDecision(WireMapping.toProto(decision)).build());
       call.onCompleted();
     } catch (RuntimeException e) {
-      log.debug("purchase answer failed request_id={} error=\"{}\"", asked.requestId(), e.toString());
+      log.debug("purchase answer failed request_id={} error=\"{}\"", requestId, e.toString());
     }
   }
 

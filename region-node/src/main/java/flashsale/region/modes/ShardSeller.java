@@ -1,6 +1,7 @@
 package flashsale.region.modes;
 
 import flashsale.loop.LoopScheduler;
+import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Failure;
 import flashsale.region.grpc.RegionLoop;
 import flashsale.sale.ErrorReason;
@@ -75,6 +76,17 @@ final class ShardSeller {
     Queue queue = events.computeIfAbsent(spec.eventId(), id -> new Queue(spec, new ShardHoldQueue<>(
         id, spec.shardUnitsOf(region), TimeUnit.MILLISECONDS.toNanos(config.holdMs()), now)));
     carryOut(queue, queue.policy().purchase(ticket, call, now));
+  }
+
+  /** True while this region holds {@code requestId} of {@code spec}, waiting for stock. */
+  boolean holds(EventSpec spec, String requestId) {
+    Queue queue = events.get(spec.eventId());
+    return queue != null && queue.policy().heldTicket(requestId).isPresent();
+  }
+
+  /** Over the rate limit and not held here: this shard's decision of a retry, else {@code limited}. */
+  void limited(EventSpec spec, BuyRequest buy, Failure limited, StreamObserver<PurchaseResponse> call) {
+    Replies.retryOrFail(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), limited);
   }
 
   /**

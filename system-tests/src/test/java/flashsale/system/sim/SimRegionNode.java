@@ -128,8 +128,10 @@ final class SimRegionNode {
         // ArbiterQueries.lookupEvent, to the arbiter of the link's current channel.
         arbiters.get(link.channelIndex()).lookup(buy.eventId()).ifPresent(core::eventAnnounced);
       }
-      switch (core.route(buy, arrivalMicros, SOLD_HERE)) { // as FlashSaleServiceImpl.admit routes it
+      switch (core.route(buy, arrivalMicros, SOLD_HERE, "")) { // as FlashSaleServiceImpl.admit routes it
         case PurchaseRoute.Refused r -> call.accept(new Admission.Failed(r.failure()));
+        // The simulated regions run without buyer limits (RegionCore's default): nothing is limited.
+        case PurchaseRoute.Limited l -> throw new AssertionError("limited without limits: " + l.failure());
         case PurchaseRoute.ToSeller s -> {
           Optional<Failure> invalid = core.validate(buy);
           if (invalid.isPresent()) call.accept(new Admission.Failed(invalid.get()));
