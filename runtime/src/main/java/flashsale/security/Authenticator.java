@@ -10,6 +10,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Turns what a caller presents into a {@link Principal}: a bearer token when it sends one (a JWT
@@ -31,10 +32,20 @@ public final class Authenticator {
   private static final Set<Role> CERTIFICATE_ONLY = EnumSet.of(Role.REGION, Role.ARBITER);
 
   private final String trustDomain;
-  private final StaticTokens tokens; // null: none configured
-  private final JwtTokens jwts; // null: none configured
+  private final Supplier<StaticTokens> tokens; // null: none configured
+  private final Supplier<JwtTokens> jwts; // null: none configured
+
+  /** Callers prove themselves with certificates only: no bearer token is accepted. */
+  public static Authenticator certificatesOnly(String trustDomain) {
+    return new Authenticator(trustDomain, (Supplier<StaticTokens>) null, null);
+  }
 
   public Authenticator(String trustDomain, StaticTokens tokens, JwtTokens jwts) {
+    this(trustDomain, tokens == null ? null : () -> tokens, jwts == null ? null : () -> jwts);
+  }
+
+  /** Tokens and keys as their suppliers have them at each call: files re-read while the node runs ({@link ReloadingFile}). */
+  public Authenticator(String trustDomain, Supplier<StaticTokens> tokens, Supplier<JwtTokens> jwts) {
     this.trustDomain = trustDomain;
     this.tokens = tokens;
     this.jwts = jwts;
@@ -55,9 +66,9 @@ public final class Authenticator {
   private Result token(String token) {
     Optional<Principal> found = Optional.empty();
     if (jwts != null && JwtTokens.looksLikeJwt(token)) {
-      found = jwts.verify(token);
+      found = jwts.get().verify(token);
     } else if (tokens != null) {
-      found = tokens.lookUp(token);
+      found = tokens.get().lookUp(token);
     }
     return found
         .map(p -> new Principal(p.name(), withoutCertificateOnlyRoles(p.roles()), p.via()))

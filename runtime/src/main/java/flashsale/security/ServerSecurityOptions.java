@@ -23,8 +23,9 @@ public final class ServerSecurityOptions {
       + "carry spiffe://<trust-domain>/region/<name> in their URI SAN). Required with --tls-cert.")
   Path trustedCa;
 
-  @Option(names = "--tls-reload-s", defaultValue = "60", description = "Re-read the TLS files this often, so renewed "
-      + "certificates take effect without a restart (default ${DEFAULT-VALUE}).")
+  @Option(names = "--tls-reload-s", defaultValue = "60", description = "Re-read the TLS files, the token file and the "
+      + "JWK set this often, so renewed certificates, revoked tokens and rotated keys take effect without a restart "
+      + "(default ${DEFAULT-VALUE}).")
   long reloadSeconds;
 
   @Option(names = "--trust-domain", defaultValue = "flashsale", description = "The trust domain of the workload ids in "
@@ -69,10 +70,15 @@ public final class ServerSecurityOptions {
     return new TlsFiles(certificate, privateKey, trustedCa, Duration.ofSeconds(reloadSeconds));
   }
 
-  /** The authenticator for these flags; null with {@code --insecure}. */
+  /**
+   * The authenticator for these flags; null with {@code --insecure}. The token file and the JWK set
+   * are read now (a bad one fails the start) and again after they change, checked every
+   * {@code --tls-reload-s}.
+   */
   public Authenticator authenticator() throws IOException {
     if (insecure) return null;
-    return new Authenticator(trustDomain, tokenFile == null ? null : StaticTokens.load(tokenFile),
-        jwks == null ? null : JwtTokens.load(jwks, jwtIssuer, jwtAudience));
+    Duration period = Duration.ofSeconds(reloadSeconds);
+    return new Authenticator(trustDomain, tokenFile == null ? null : ReloadingFile.load(tokenFile, StaticTokens::load, period),
+        jwks == null ? null : ReloadingFile.load(jwks, f -> JwtTokens.load(f, jwtIssuer, jwtAudience), period));
   }
 }

@@ -150,6 +150,33 @@ class AuthOverTlsTest {
   }
 
   @Test
+  void aTokenRevokedOrAddedInTheFileTakesEffectWithoutARestart() throws Exception {
+    Path tokens = dir.resolve("reloaded-tokens");
+    Files.writeString(tokens, "admin ops " + StaticTokens.sha256Hex(adminToken) + "\n");
+    AccessPolicy policy = AccessPolicy.builder()
+        .method(EventAdminServiceGrpc.getListRegionsMethod().getFullMethodName(), Role.ADMIN).build();
+    Authenticator following = new Authenticator("flashsale",
+        ReloadingFile.load(tokens, StaticTokens::load, Duration.ofMillis(100)), null);
+    Server reloading = Grpc.newServerBuilderForPort(0, serverTls.server(false))
+        .addService(ServerInterceptors.intercept(new WhoAmI(), AuthInterceptor.enforcing(policy, following)))
+        .build().start();
+    try {
+      int port = reloading.getPort();
+      assertEquals("token:ops", whoAmI(port, trustOnly(), adminToken));
+      String rotated = StaticTokens.newToken(new SecureRandom());
+      Path next = dir.resolve("reloaded-tokens.next");
+      Files.writeString(next, "admin ops2 " + StaticTokens.sha256Hex(rotated) + "\n");
+      Files.move(next, tokens, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // how a deployment swaps the file
+      Thread.sleep(150);
+      StatusRuntimeException revoked = assertThrows(StatusRuntimeException.class, () -> whoAmI(port, trustOnly(), adminToken));
+      assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(revoked).orElseThrow(), "the revoked token is refused");
+      assertEquals("token:ops2", whoAmI(port, trustOnly(), rotated), "the new token is taken");
+    } finally {
+      reloading.shutdownNow().awaitTermination();
+    }
+  }
+
+  @Test
   void aRenewedServerCertificateIsServedWithoutARestart() throws Exception {
     DevCertificates.Issued first = ca.issue(Role.ARBITER, "reloaded");
     try (TlsFiles.Loaded tls = new TlsFiles(first.certificate(), first.privateKey(), first.trustedCa(),
@@ -202,7 +229,11 @@ class AuthOverTlsTest {
   }
 
   private String whoAmI(ChannelCredentials credentials, String bearer) {
-    ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + server.getPort(), credentials).build();
+    return whoAmI(server.getPort(), credentials, bearer);
+  }
+
+  private String whoAmI(int port, ChannelCredentials credentials, String bearer) {
+    ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + port, credentials).build();
     channels.add(channel);
     var stub = EventAdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
     if (bearer != null) stub = stub.withCallCredentials(BearerTokens.credentials(bearer));

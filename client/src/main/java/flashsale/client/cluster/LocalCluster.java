@@ -134,7 +134,7 @@ public final class LocalCluster implements AutoCloseable {
       DevCertificates.Issued own = pki.certificate(Role.ARBITER, arbiterConfig.arbiterId());
       arbiterTls = new TlsFiles(own.certificate(), own.privateKey(), own.trustedCa(), null).load();
       arbiterCredentials = arbiterTls.server(true);
-      arbiterConfig = arbiterConfig.withAuthenticator(new Authenticator(DevPki.TRUST_DOMAIN, null, null));
+      arbiterConfig = arbiterConfig.withAuthenticator(Authenticator.certificatesOnly(DevPki.TRUST_DOMAIN));
     }
     var arbiter =
         new ArbiterNode(

@@ -1,0 +1,100 @@
+package flashsale.security;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a credential file (the bearer-token file, a JWK set) says, re-read after it changes, so
+ * a revoked token or a rotated key takes effect without restarting the node, which for an arbiter
+ * leader would mean a failover. There is no thread: a read looks at the file's attributes at most
+ * once per {@code period}, and parses it again only when its modification time, size or identity
+ * (an atomic rename) changed. A change that does not parse, or a deleted file, keeps the last good
+ * content and logs one line per change.
+ */
+public final class ReloadingFile<T> implements Supplier<T> {
+  private static final Logger log = LoggerFactory.getLogger(ReloadingFile.class);
+
+  /** Reads the file; throws on content that is not valid. */
+  @FunctionalInterface
+  public interface Parser<T> {
+    T parse(Path file) throws IOException;
+  }
+
+  private final Path file;
+  private final Parser<T> parser;
+  private final long periodNanos;
+  private final LongSupplier nanoTime;
+  private volatile T current;
+  private volatile long checkedAtNanos;
+  private Object version; // the attributes of the last content looked at (good or not); guarded by this
+
+  private ReloadingFile(Path file, Parser<T> parser, Duration period, LongSupplier nanoTime, T first, Object version) {
+    this.file = file;
+    this.parser = parser;
+    this.periodNanos = period.toNanos();
+    this.nanoTime = nanoTime;
+    this.current = first;
+    this.version = version;
+    this.checkedAtNanos = nanoTime.getAsLong();
+  }
+
+  /** Reads {@code file} now (a bad file fails the start), then again after it changes. */
+  public static <T> ReloadingFile<T> load(Path file, Parser<T> parser, Duration period) throws IOException {
+    return load(file, parser, period, System::nanoTime);
+  }
+
+  /** As {@link #load(Path, Parser, Duration)}, on the clock {@code nanoTime}. */
+  public static <T> ReloadingFile<T> load(Path file, Parser<T> parser, Duration period, LongSupplier nanoTime)
+      throws IOException {
+    if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("reload period must be positive: " + period);
+    Object version = versionOf(file);
+    return new ReloadingFile<>(file, parser, period, nanoTime, Objects.requireNonNull(parser.parse(file)), version);
+  }
+
+  /** The content of the file as last read successfully. */
+  @Override
+  public T get() {
+    long now = nanoTime.getAsLong();
+    if (now - checkedAtNanos >= periodNanos) reloadIfChanged(now);
+    return current;
+  }
+
+  private synchronized void reloadIfChanged(long now) {
+    if (now - checkedAtNanos < periodNanos) return; // another caller just did
+    checkedAtNanos = now;
+    Object seen;
+    try {
+      seen = versionOf(file);
+    } catch (NoSuchFileException e) {
+      seen = "missing";
+      if (!seen.equals(version)) log.warn("credential file missing file={} action=keep_last_content", file);
+      version = seen;
+      return;
+    } catch (IOException e) {
+      log.warn("credential file unreadable file={} error=\"{}\" action=keep_last_content", file, e.getMessage());
+      return;
+    }
+    if (seen.equals(version)) return;
+    version = seen;
+    try {
+      current = Objects.requireNonNull(parser.parse(file));
+      log.info("credential file reloaded file={}", file);
+    } catch (IOException | RuntimeException e) {
+      log.warn("credential file not reloaded file={} error=\"{}\" action=keep_last_content", file, e.getMessage());
+    }
+  }
+
+  private static Object versionOf(Path file) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    return java.util.List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()));
+  }
+}
