@@ -1,5 +1,6 @@
 package flashsale.arbiter.events;
 
+import flashsale.arbiter.core.Sequencer;
 import flashsale.orders.OrderTerms;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
@@ -7,6 +8,7 @@ import flashsale.store.ArbiterStore;
 import flashsale.store.OrderStore;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,14 +95,24 @@ public final class EventCatalog {
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
+    Sequencer readIn; // the term the head is read in: each term has a sequencer of its own
     EventHead head;
     try {
+      readIn = loop.query(q -> q).join();
       head = store.loadHead(spec.eventId());
+    } catch (CompletionException e) {
+      return CompletableFuture.failedFuture(e.getCause());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     return loop.query(
         q -> {
+          if (q != readIn) {
+            // Leadership changed while the head was read: another leader may have decided more of
+            // the event since, and this head would make this term re-decide ranks the store holds.
+            log.info("event head read in an earlier term event={} action=not_sequenced", spec.eventId());
+            return null;
+          }
           if (q.finished(spec, loop.nowMicros())) {
             // Still indexed live: a leader died finishing it, perhaps with payment windows still open.
             // Its order book runs them out first; then it leaves the index.
