@@ -136,7 +136,9 @@ public final class ArbiterNode implements AutoCloseable {
       this.partitionLeaderships = new PartitionLeaderships(partitions, leases, roster, config.lease());
       parts.forEach(part -> part.compete(partitionLeaderships::join, this::followState));
     }
-    this.gauges = new ArbiterGauges(metrics, this::leaderState, this::highestEpoch, query -> leadingPart().loop.query(query),
+    this.gauges = new ArbiterGauges(metrics, this::leaderState, this::highestEpoch,
+        parts.stream().map(part -> new ArbiterGauges.PartitionRole(part.partition, part::state, part::epoch)).toList(),
+        query -> leadingPart().loop.query(query),
         () -> parts.get(0).loop.nowMicros());
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
     // Applied last, so it runs first: nobody unauthenticated learns even whether this node leads.

@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The arbiter's gauges: whether it leads, its lease epoch, and per region (once the region has
+ * The arbiter's gauges: whether it leads, its lease epoch (for the node and per leadership
+ * partition), and per region (once the region has
  * spoken to this node) the watermark lag and the clock offset. Region figures are sampled from the
  * sequencer loop every {@value #SAMPLE_MS} ms, off the scrape, so a scrape never waits on the loop.
  */
@@ -30,15 +31,33 @@ public final class ArbiterGauges implements AutoCloseable {
   private final MultiGauge clockOffset;
   private final MultiGauge connected;
 
+  /** One leadership partition's role on this node: each has its own lease and epoch. */
+  public record PartitionRole(int partition, Supplier<LeaderState> state, LongSupplier epoch) {}
+
   /**
+   * @param state the node's role (with partitions: the most advanced of them)
+   * @param epoch the node's highest lease epoch
+   * @param partitions each partition's role, for the per-partition series
    * @param statuses asks the sequencer loop for the regions' statuses
    * @param nowMicros the arbiter's clock
    */
-  public ArbiterGauges(MeterRegistry registry, Supplier<LeaderState> state, LongSupplier epoch,
+  public ArbiterGauges(MeterRegistry registry, Supplier<LeaderState> state, LongSupplier epoch, List<PartitionRole> partitions,
       Function<Function<Sequencer, List<RegionNodeStatus>>, CompletableFuture<List<RegionNodeStatus>>> statuses,
       LongSupplier nowMicros) {
+    // Per partition: with several, a partition nobody leads hides behind a node that leads another.
+    for (PartitionRole p : partitions) {
+      String partition = Integer.toString(p.partition());
+      Gauge.builder("flashsale_partition_leader", () -> p.state().get() == LeaderState.LEADING ? 1 : 0)
+          .tag("partition", partition)
+          .description("1 while this arbiter leads the partition (holds its lease and has loaded its events), else 0")
+          .register(registry);
+      Gauge.builder("flashsale_partition_lease_epoch", p.epoch()::getAsLong).tag("partition", partition)
+          .description("Fencing epoch of the partition's lease this arbiter holds or last held; 0 alone or before any")
+          .register(registry);
+    }
     Gauge.builder("flashsale_leader", () -> state.get() == LeaderState.LEADING ? 1 : 0)
-        .description("1 while this arbiter leads (holds the lease and has loaded its state), else 0").register(registry);
+        .description("1 while this arbiter leads (holds the lease and has loaded its state; with partitions, any "
+            + "of them), else 0").register(registry);
     for (LeaderState s : LeaderState.values()) {
       Gauge.builder("flashsale_leader_state", () -> state.get() == s ? 1 : 0).tag("state", s.name().toLowerCase())
           .description("1 for this arbiter's current role").register(registry);

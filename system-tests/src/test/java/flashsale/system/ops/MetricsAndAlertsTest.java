@@ -72,7 +72,8 @@ class MetricsAndAlertsTest {
   void histogramsAndGaugesArePresentRightAfterStart() {
     for (String series : List.of("flashsale_decision_latency_seconds_bucket", "flashsale_release_wait_seconds_bucket",
         "flashsale_persist_latency_seconds_bucket", "flashsale_decisions_total", "flashsale_leader",
-        "flashsale_leader_state", "flashsale_lease_epoch", "flashsale_region_watermark_lag_seconds",
+        "flashsale_leader_state", "flashsale_lease_epoch", "flashsale_partition_leader{partition=\"0\"}",
+        "flashsale_partition_lease_epoch{partition=\"0\"}", "flashsale_region_watermark_lag_seconds",
         "flashsale_region_clock_offset_seconds", "flashsale_region_connected", "flashsale_rejected_tickets_total",
         "grpc_server_processing_duration_seconds_bucket", "jvm_memory_used_bytes", "jvm_gc_pause_seconds_count")) {
       assertTrue(exposes(arbiterScrape, series), "arbiter lacks " + series + "\n" + arbiterScrape);
