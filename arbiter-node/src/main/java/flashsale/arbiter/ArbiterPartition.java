@@ -108,7 +108,7 @@ final class ArbiterPartition {
         stateListener, eventId -> partitions.of(eventId) == partition);
     this.leadership = election.apply(role);
     self[0] = leadership;
-    loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced or rejected a batch"));
+    loop.onFenced(epoch -> leadership.fenced(epoch, "store fenced a batch"));
   }
 
   /** Alone: loads this partition's live events and the recorded region nodes. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -15,10 +14,12 @@ import org.slf4j.LoggerFactory;
 /**
  * What a credential file (the bearer-token file, a JWK set) says, re-read after it changes, so
  * a revoked token or a rotated key takes effect without restarting the node, which for an arbiter
- * leader would mean a failover. There is no thread: a read looks at the file's attributes at most
- * once per {@code period}, and parses it again only when its modification time, size or identity
- * (an atomic rename) changed. A change that does not parse, or a deleted file, keeps the last good
- * content and logs one line per change.
+ * leader would mean a failover. There is no thread: a read looks at the file at most once per
+ * {@code period} (on the call that finds the period over) and parses it again when its content's
+ * SHA-256 changed; a hash rather than the modification time, because rotating a token rewrites a
+ * line of the same length, possibly within the file system's timestamp granularity. A change that
+ * does not parse, or a deleted file, keeps the last good content and logs one line per change: to
+ * revoke, the file must end up valid.
  */
 public final class ReloadingFile<T> implements Supplier<T> {
   private static final Logger log = LoggerFactory.getLogger(ReloadingFile.class);
@@ -35,9 +36,9 @@ public final class ReloadingFile<T> implements Supplier<T> {
   private final LongSupplier nanoTime;
   private volatile T current;
   private volatile long checkedAtNanos;
-  private Object version; // the attributes of the last content looked at (good or not); guarded by this
+  private String version; // SHA-256 of the last content looked at (good or not), or "missing"; guarded by this
 
-  private ReloadingFile(Path file, Parser<T> parser, Duration period, LongSupplier nanoTime, T first, Object version) {
+  private ReloadingFile(Path file, Parser<T> parser, Duration period, LongSupplier nanoTime, T first, String version) {
     this.file = file;
     this.parser = parser;
     this.periodNanos = period.toNanos();
@@ -56,7 +57,7 @@ public final class ReloadingFile<T> implements Supplier<T> {
   public static <T> ReloadingFile<T> load(Path file, Parser<T> parser, Duration period, LongSupplier nanoTime)
       throws IOException {
     if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("reload period must be positive: " + period);
-    Object version = versionOf(file);
+    String version = versionOf(file);
     return new ReloadingFile<>(file, parser, period, nanoTime, Objects.requireNonNull(parser.parse(file)), version);
   }
 
@@ -71,7 +72,7 @@ public final class ReloadingFile<T> implements Supplier<T> {
   private synchronized void reloadIfChanged(long now) {
     if (now - checkedAtNanos < periodNanos) return; // another caller just did
     checkedAtNanos = now;
-    Object seen;
+    String seen;
     try {
       seen = versionOf(file);
     } catch (NoSuchFileException e) {
@@ -93,8 +94,12 @@ public final class ReloadingFile<T> implements Supplier<T> {
     }
   }
 
-  private static Object versionOf(Path file) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-    return java.util.List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()));
+  private static String versionOf(Path file) throws IOException {
+    try {
+      return java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 }

@@ -59,10 +59,14 @@ class ReloadingFileTest {
     assertEquals("ok:second", reloading.get(), "so does a deleted file");
 
     Path renamed = dir.resolve("tokens.new");
-    write(renamed, "ok:third", 2); // same time as the bad one: an atomic rename is still a change
-    Files.move(renamed, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    write(renamed, "ok:third", 2);
+    Files.move(renamed, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // how a deployment swaps the file
     nowNanos += PERIOD.toNanos();
     assertEquals("ok:third", reloading.get());
+
+    write(file, "ok:THIRD", 2); // a same-length edit within the same second (a rotated token's hash)
+    nowNanos += PERIOD.toNanos();
+    assertEquals("ok:THIRD", reloading.get(), "same size and modification time, other content");
   }
 
   @Test

@@ -29,8 +29,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The buyer rate limit (20 new purchases/s per user, burst 40: the region's defaults) holds for
  * the modes a region sells itself, CENTRAL and SHARDED, against real Redis pools: a flood from one
- * user is refused {@code RESOURCE_EXHAUSTED RATE_LIMITED} before it reaches the pool, a retry of
- * a request id the pool decided still gets its decision, and other users keep buying.
+ * user is refused {@code RESOURCE_EXHAUSTED RATE_LIMITED} without buying (a refused call costs the
+ * pool one read, to answer a retry), a retry of a request id the pool decided still gets its
+ * decision, and other users keep buying.
  */
 class SellerRateLimitsEndToEndTest {
   private static final int FLOOD = 150;
@@ -73,14 +74,15 @@ class SellerRateLimitsEndToEndTest {
     }
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     long allowed = USER_BURST + (long) Math.ceil(USER_PER_SECOND * seconds);
-    System.out.printf("%s: %d of %d purchases of one user over %.2f s reached the pool (allowed %d), %d limited%n",
+    System.out.printf("%s: %d of %d purchases of one user over %.2f s were bought or decided (allowed %d), %d limited%n",
         mode, decided.size(), FLOOD, seconds, allowed, limited.size());
-    assertTrue(decided.size() <= allowed, decided.size() + " reached the pool, allowed " + allowed);
+    assertTrue(decided.size() <= allowed, decided.size() + " decided, allowed " + allowed);
     assertTrue(decided.size() >= USER_BURST, "the first " + USER_BURST + " are allowed, " + decided.size() + " were");
     assertEquals(FLOOD, decided.size() + limited.size());
     assertTrue(limited.size() >= FLOOD - allowed, limited.size() + " limited");
 
-    // Still over the limit: a retry of a decided request id gets that decision from the pool...
+    // Right after the flood (over the limit or just refilled: CentralSellerLimitedTest pins the
+    // limited path) a retry of a decided request id gets that decision from the pool...
     var blocking = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("near")));
     var first = decided.entrySet().iterator().next();
     assertEquals(first.getValue(), blocking.purchase(buy(event, abuser, first.getKey())).getDecision(),

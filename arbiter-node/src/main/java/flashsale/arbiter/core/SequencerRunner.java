@@ -22,8 +22,7 @@ import org.slf4j.LoggerFactory;
  * <p>A node leads with one sequencer per term ({@link #lead}); between terms ({@link #standBy}) it
  * has none and drops inputs. Store writes carry the term's fencing epoch; completions of an
  * earlier term are ignored, and a fenced write ends the term at once (nothing more is decided or
- * told) and is reported to {@link Outlet#fenced}; so does a write the store rejects as inconsistent
- * with what it holds, under a lease (a lone arbiter, the only writer, retries it). Loop-owned: every method but {@link #nowMicros}
+ * told) and is reported to {@link Outlet#fenced}. Loop-owned: every method but {@link #nowMicros}
  * runs on the scheduler, and so do the store's completions.
  */
 public final class SequencerRunner {
@@ -39,10 +38,7 @@ public final class SequencerRunner {
      */
     void carryOut(Effect effect);
 
-    /**
-     * The store fenced a write made under {@code epoch}, or rejected it as inconsistent with what
-     * it holds: the term has ended already, and the lease should go to whoever rebuilds from the store.
-     */
+    /** The store fenced a write made under {@code epoch}: the term has ended already. */
     void fenced(long epoch);
 
     default void persisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {}
@@ -211,16 +207,6 @@ public final class SequencerRunner {
     if (cause instanceof StoreFencedException) {
       log.error("fenced event={} seq={} epoch={}: {}; this node stops deciding",
           batch.eventId(), batch.sequence(), batchEpoch, cause.getMessage());
-      standBy();
-      outlet.fenced(batchEpoch);
-      return;
-    }
-    if (cause instanceof StoreRejectedException && batchEpoch != ArbiterStore.UNFENCED) {
-      // This term's view of the event differs from the store's (say, ranks another leader decided):
-      // the same batch would be rejected forever. Ending the term hands over to a leader that
-      // rebuilds every event from the store, and the regions resend what is still undecided.
-      log.error("store rejected batch event={} seq={} ranks={}..{} epoch={}: {}; this node stops deciding",
-          batch.eventId(), batch.sequence(), batch.firstRank(), batch.lastRank(), batchEpoch, cause.getMessage());
       standBy();
       outlet.fenced(batchEpoch);
       return;

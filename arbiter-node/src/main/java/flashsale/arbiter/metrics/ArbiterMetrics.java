@@ -34,7 +34,7 @@ public final class ArbiterMetrics {
     this.late = Counter.builder("flashsale_late_tickets").description("Tickets ranked after their stamp had been passed").register(registry);
     this.persistFailures = Counter.builder("flashsale_persist_failures").description("Decision batch writes that failed and were retried").register(registry);
     this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
-    this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches the store fenced (a newer leader holds the event) or rejected as inconsistent with what it holds; each ends the term").register(registry);
+    this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches refused because a newer leader holds the event").register(registry);
     this.refused = Counter.builder("flashsale_refused_batches").description("Batches the store refused for decisions or units of an earlier term; decided again").register(registry);
     this.persistLatency = NodeMeters.latencyHistogram(Timer.builder("flashsale_persist_latency")
         .description("From batch built to durable in the store")).register(registry);

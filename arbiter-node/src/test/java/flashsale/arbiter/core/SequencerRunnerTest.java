@@ -83,31 +83,6 @@ class SequencerRunnerTest {
   }
 
   @Test
-  void aWriteTheStoreRejectsAsInconsistentEndsALeasedTermInsteadOfRetryingForever() {
-    decideOneTicket(1);
-    // e.g. the term sequenced the event from a head read before another leader decided more of it
-    store.fail(new flashsale.store.StoreRejectedException("rank 1 is already decided differently (last rank 3)"));
-    loop.runReady();
-    assertEquals(List.of(1L), fencedEpochs, "handed over to a leader that rebuilds from the store");
-    assertFalse(runner.leading());
-    assertTrue(told().isEmpty());
-    loop.fireTimers();
-    assertTrue(store.writes.isEmpty(), "not written again");
-  }
-
-  @Test
-  void aLoneArbiterRetriesARejectedWrite() {
-    decideOneTicket(flashsale.store.ArbiterStore.UNFENCED);
-    store.fail(new flashsale.store.StoreRejectedException("rank 1 is already decided differently"));
-    loop.runReady();
-    assertTrue(fencedEpochs.isEmpty());
-    assertTrue(runner.leading(), "the only writer has no leader to hand over to");
-    assertEquals(1, persistFailures);
-    loop.fireTimers();
-    assertEquals(1, store.writes.size(), "the batch again");
-  }
-
-  @Test
   void aWriteOfAnEndedTermTellsNothingInTheNext() {
     decideOneTicket(1);
     runner.standBy();

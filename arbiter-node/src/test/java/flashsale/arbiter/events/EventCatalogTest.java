@@ -107,27 +107,34 @@ class EventCatalogTest {
     EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
     store.createEvent("by-another-leader", shoes);
     // A new term (a new sequencer) begins while the look-up reads the event's head from the store.
-    loop.newTermAtQuery = loop.queries + 2;
-    assertEquals(Optional.of(shoes), catalog.findOrLoad("shoes"), "the caller still learns of the event");
+    boolean[] switchOnce = {true};
+    var switching = new flashsale.store.testing.ForwardingArbiterStore(store) {
+      @Override
+      public EventHead loadHead(String eventId) {
+        EventHead head = super.loadHead(eventId);
+        if (switchOnce[0]) loop.sequencer = new Sequencer(SequencerConfig.defaults());
+        switchOnce[0] = false;
+        return head;
+      }
+    };
+    EventCatalog lookingUp = new EventCatalog(switching, loop, registry, spec -> announced.add(spec.eventId()));
+    assertEquals(Optional.of(shoes), lookingUp.findOrLoad("shoes"), "the caller still learns of the event");
     assertEquals(0, loop.sequencer.eventCount(), "the new term does not sequence a head read in the old one");
-    assertEquals(Optional.empty(), catalog.find("shoes"));
+    assertEquals(Optional.empty(), lookingUp.find("shoes"));
     assertEquals(List.of(), announced);
 
-    assertEquals(Optional.of(shoes), catalog.findOrLoad("shoes"), "read again within the term");
+    assertEquals(Optional.of(shoes), lookingUp.findOrLoad("shoes"), "read again within the term");
     assertEquals(1, loop.sequencer.eventCount());
     assertEquals(List.of("shoes"), announced);
   }
 
   /** The loop, with every task run at once on the caller's thread, at a fixed time. */
   static final class ImmediateLoop implements EventSequencing {
-    Sequencer sequencer = new Sequencer(SequencerConfig.defaults());
-    int queries;
-    /** The query (counted from 1) before which a new term, with a new sequencer, begins; 0: never. */
-    int newTermAtQuery;
+    /** The current term's sequencer; a test may start a new term by replacing it. */
+    volatile Sequencer sequencer = new Sequencer(SequencerConfig.defaults());
 
     @Override
     public <T> CompletableFuture<T> query(Function<Sequencer, T> query) {
-      if (++queries == newTermAtQuery) sequencer = new Sequencer(SequencerConfig.defaults());
       return CompletableFuture.completedFuture(query.apply(sequencer));
     }
 

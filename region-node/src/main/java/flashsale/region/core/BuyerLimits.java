@@ -76,7 +76,7 @@ public final class BuyerLimits {
   private static Failure limited(String who, double perSecond, long waitMicros, String limit) {
     long waitMs = Math.max(1, (waitMicros + 999) / 1000);
     return new Failure(ErrorReason.RATE_LIMITED, who + " is over " + perSecond + " new purchases per second; retry in "
-        + waitMs + " ms (retries of a sent request_id are always answered)", Map.of(RETRY_DELAY_MS, Long.toString(waitMs),
+        + waitMs + " ms (a retry of an already decided request_id is answered)", Map.of(RETRY_DELAY_MS, Long.toString(waitMs),
         "limit", limit));
   }
 }

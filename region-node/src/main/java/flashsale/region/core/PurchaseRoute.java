@@ -17,10 +17,10 @@ public sealed interface PurchaseRoute {
   /**
    * A new purchase of a mode sold here, over its buyer's rate limit. The region cannot tell a retry
    * from a new purchase without asking the seller's store, so the adapter answers a request id the
-   * store already decided with that decision, and anything else with {@code failure}. Stamped at
-   * its read, for a retry that joins a purchase the seller still holds.
+   * store already decided with that decision, and anything else (a retry still undecided too: its
+   * first call gets the decision) with {@code failure}. Not stamped: nothing is sold.
    */
-  record Limited(EventSpec spec, long stampMicros, Failure failure) implements PurchaseRoute {}
+  record Limited(EventSpec spec, Failure failure) implements PurchaseRoute {}
 
   /** Refused before any seller sees it. */
   record Refused(Failure failure) implements PurchaseRoute {}

@@ -154,7 +154,7 @@ public final class RegionCore {
           + spec.mode() + " sale, not an auction: it takes no bids"));
     }
     Optional<Failure> limited = limits.admit(req.userId(), clientAddress, arrivalMicros);
-    if (limited.isPresent()) return new PurchaseRoute.Limited(spec, stampRead(arrivalMicros), limited.get());
+    if (limited.isPresent()) return new PurchaseRoute.Limited(spec, limited.get());
     return new PurchaseRoute.ToSeller(spec, stampRead(arrivalMicros));
   }
 

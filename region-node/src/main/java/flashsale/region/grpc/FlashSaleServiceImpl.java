@@ -272,7 +272,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     }
     switch (core.route(buy, arrivalMicros, modes.soldHere(), clientAddress)) {
       case PurchaseRoute.Refused r -> response.onError(RegionWire.status(r.failure()));
-      case PurchaseRoute.Limited l -> modes.limited(l.spec(), buy, l.stampMicros(), l.failure(), response);
+      case PurchaseRoute.Limited l -> modes.limited(l.spec(), buy, l.failure(), response);
       case PurchaseRoute.ToSeller s -> modes.purchase(s.spec(), buy, s.stampMicros(), response);
       case PurchaseRoute.ToSequencer q -> sequence(buy, arrivalMicros, clientAddress, response);
     }

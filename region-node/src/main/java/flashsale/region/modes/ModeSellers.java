@@ -72,17 +72,12 @@ public final class ModeSellers implements AutoCloseable {
   /**
    * A purchase of an event this region {@link #handles}, over its buyer's rate limit: a retry of a
    * request id the mode's store already decided gets that decision (one store read), anything else
-   * {@code limited}; a SHARDED retry of a purchase this region still holds joins it as usual.
-   * Nothing new is bought.
+   * {@code limited}, a retry still undecided too (its first call gets the decision). Nothing is bought.
    */
-  public void limited(EventSpec spec, BuyRequest buy, long stampMicros, Failure limited,
-      StreamObserver<PurchaseResponse> call) {
+  public void limited(EventSpec spec, BuyRequest buy, Failure limited, StreamObserver<PurchaseResponse> call) {
     switch (spec.mode()) {
       case CENTRAL -> central.limited(spec, buy, limited, call);
-      case SHARDED -> {
-        if (shards.holds(spec, buy.requestId())) purchase(spec, buy, stampMicros, call);
-        else shards.limited(spec, buy, limited, call);
-      }
+      case SHARDED -> shards.limited(spec, buy, limited, call);
       case GLOBAL_ORDER -> throw new IllegalStateException("GLOBAL_ORDER event " + spec.eventId() + " is the sequencer's");
     }
   }

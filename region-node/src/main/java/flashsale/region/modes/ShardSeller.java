@@ -66,10 +66,9 @@ final class ShardSeller {
   }
 
   void purchase(EventSpec spec, Ticket ticket, StreamObserver<PurchaseResponse> call) {
-    String home = ShardHome.of(ticket.userId(), spec.regions());
-    if (!home.equals(region)) {
-      Replies.fail(call, new Failure(ErrorReason.HOME_REGION_ELSEWHERE, "user " + ticket.userId() + " buys event "
-          + spec.eventId() + " in home region " + home + ", not " + region, Map.of("home_region", home)));
+    Optional<Failure> elsewhere = homeElsewhere(spec, ticket.userId());
+    if (elsewhere.isPresent()) {
+      Replies.fail(call, elsewhere.get());
       return;
     }
     long now = loop.nanoTime();
@@ -78,15 +77,22 @@ final class ShardSeller {
     carryOut(queue, queue.policy().purchase(ticket, call, now));
   }
 
-  /** True while this region holds {@code requestId} of {@code spec}, waiting for stock. */
-  boolean holds(EventSpec spec, String requestId) {
-    Queue queue = events.get(spec.eventId());
-    return queue != null && queue.policy().heldTicket(requestId).isPresent();
+  /** Over the rate limit: the home-region rule first (no store call), then this shard's decision of a retry, else {@code limited}. */
+  void limited(EventSpec spec, BuyRequest buy, Failure limited, StreamObserver<PurchaseResponse> call) {
+    Optional<Failure> elsewhere = homeElsewhere(spec, buy.userId());
+    if (elsewhere.isPresent()) {
+      Replies.fail(call, elsewhere.get());
+      return;
+    }
+    Replies.retryOrFail(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), limited);
   }
 
-  /** Over the rate limit and not held here: this shard's decision of a retry, else {@code limited}. */
-  void limited(EventSpec spec, BuyRequest buy, Failure limited, StreamObserver<PurchaseResponse> call) {
-    Replies.retryOrFail(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), limited);
+  /** HOME_REGION_ELSEWHERE unless this region is {@code userId}'s home for {@code spec}. */
+  private Optional<Failure> homeElsewhere(EventSpec spec, String userId) {
+    String home = ShardHome.of(userId, spec.regions());
+    return home.equals(region) ? Optional.empty() : Optional.of(new Failure(ErrorReason.HOME_REGION_ELSEWHERE, "user "
+        + userId + " buys event " + spec.eventId() + " in home region " + home + ", not " + region,
+        Map.of("home_region", home)));
   }
 
   /**

@@ -79,7 +79,8 @@ class AbuserEndToEndTest {
             e = (StatusRuntimeException) failed.getCause();
           }
         }
-        // Still over the rate: a retry of a decided purchase gets its decision, never the limit.
+        // Right after being limited: a retry of a decided purchase gets its decision (retries are
+        // answered from what the region knows before any limit is counted).
         assertTrue(firstDecision != null, "no call of the burst was decided");
         assertEquals(firstDecision, FlashSaleServiceGrpc.newBlockingStub(buyers).withDeadlineAfter(10, TimeUnit.SECONDS)
             .purchase(PurchaseRequest.newBuilder().setEventId("abuse").setUserId("one-more")
