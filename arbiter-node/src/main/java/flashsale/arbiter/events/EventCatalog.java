@@ -95,7 +95,7 @@ public final class EventCatalog {
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
-    Sequencer readIn; // the term the head is read in: each term has a sequencer of its own
+    Sequencer readIn; // the term the head is read in (each term has a sequencer of its own): compared, never used, off the loop
     EventHead head;
     try {
       readIn = loop.query(q -> q).join();
