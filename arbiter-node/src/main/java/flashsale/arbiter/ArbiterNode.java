@@ -21,6 +21,7 @@ import flashsale.metrics.NodeMeters;
 import flashsale.net.Reflection;
 import flashsale.sale.Partitions;
 import flashsale.security.AuthInterceptor;
+import flashsale.security.Authenticator;
 import flashsale.store.ArbiterStore;
 import flashsale.store.ShardStore;
 import flashsale.store.modes.RedisPoolStore;
@@ -136,6 +137,12 @@ public final class ArbiterNode implements AutoCloseable {
       this.partitionLeaderships = new PartitionLeaderships(partitions, leases, roster, config.lease());
       parts.forEach(part -> part.compete(partitionLeaderships::join, this::followState));
     }
+    Authenticator authenticator = config.authenticator();
+    io.micrometer.core.instrument.Gauge.builder("flashsale_credential_files_stale",
+            () -> authenticator == null ? 0 : authenticator.staleCredentialFiles())
+        .description("Token file and JWK set holding a change that was not taken (bad, missing or unreadable): the "
+            + "last good tokens still count, so a revocation written there has not taken effect")
+        .register(metrics);
     this.gauges = new ArbiterGauges(metrics, this::leaderState, this::highestEpoch,
         parts.stream().map(part -> new ArbiterGauges.PartitionRole(part.partition, part::state, part::epoch)).toList(),
         query -> leadingPart().loop.query(query),

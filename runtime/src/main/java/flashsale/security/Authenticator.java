@@ -63,6 +63,15 @@ public final class Authenticator {
         .orElseGet(() -> new Result.Invalid("the client certificate carries no spiffe://" + trustDomain + "/<role>/<name> URI"));
   }
 
+  /** How many of its credential files hold a change that was not taken (see {@link ReloadingFile#stale}). */
+  public int staleCredentialFiles() {
+    int stale = 0;
+    for (Supplier<?> file : java.util.Arrays.asList(tokens, jwts)) {
+      if (file instanceof ReloadingFile<?> reloading && reloading.stale()) stale++;
+    }
+    return stale;
+  }
+
   private Result token(String token) {
     Optional<Principal> found = Optional.empty();
     if (jwts != null && JwtTokens.looksLikeJwt(token)) {

@@ -36,7 +36,8 @@ public final class ReloadingFile<T> implements Supplier<T> {
   private final LongSupplier nanoTime;
   private volatile T current;
   private volatile long checkedAtNanos;
-  private String version; // SHA-256 of the last content looked at (good or not), or "missing"; guarded by this
+  private volatile String version; // SHA-256 of the content last looked at (good or not), "missing" or "unreadable"
+  private volatile String goodVersion; // SHA-256 of the content in use
 
   private ReloadingFile(Path file, Parser<T> parser, Duration period, LongSupplier nanoTime, T first, String version) {
     this.file = file;
@@ -45,6 +46,7 @@ public final class ReloadingFile<T> implements Supplier<T> {
     this.nanoTime = nanoTime;
     this.current = first;
     this.version = version;
+    this.goodVersion = version;
     this.checkedAtNanos = nanoTime.getAsLong();
   }
 
@@ -69,6 +71,16 @@ public final class ReloadingFile<T> implements Supplier<T> {
     return current;
   }
 
+  /**
+   * True while the file holds a change that was not taken (it does not parse, is missing or cannot
+   * be read), so the node still answers with the last good content: a revocation written there has
+   * not taken effect. Looks at the file first if the period is over.
+   */
+  public boolean stale() {
+    get();
+    return !version.equals(goodVersion);
+  }
+
   private synchronized void reloadIfChanged(long now) {
     if (now - checkedAtNanos < periodNanos) return; // another caller just did
     checkedAtNanos = now;
@@ -81,13 +93,17 @@ public final class ReloadingFile<T> implements Supplier<T> {
       version = seen;
       return;
     } catch (IOException e) {
-      log.warn("credential file unreadable file={} error=\"{}\" action=keep_last_content", file, e.getMessage());
+      if (!"unreadable".equals(version)) {
+        log.warn("credential file unreadable file={} error=\"{}\" action=keep_last_content", file, e.getMessage());
+      }
+      version = "unreadable";
       return;
     }
     if (seen.equals(version)) return;
     version = seen;
     try {
       current = Objects.requireNonNull(parser.parse(file));
+      goodVersion = seen;
       log.info("credential file reloaded file={}", file);
     } catch (IOException | RuntimeException e) {
       log.warn("credential file not reloaded file={} error=\"{}\" action=keep_last_content", file, e.getMessage());

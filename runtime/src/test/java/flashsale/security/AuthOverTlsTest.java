@@ -171,6 +171,11 @@ class AuthOverTlsTest {
       StatusRuntimeException revoked = assertThrows(StatusRuntimeException.class, () -> whoAmI(port, trustOnly(), adminToken));
       assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(revoked).orElseThrow(), "the revoked token is refused");
       assertEquals("token:ops2", whoAmI(port, trustOnly(), rotated), "the new token is taken");
+      assertEquals(0, following.staleCredentialFiles());
+      Files.writeString(tokens, "admin ops3 not-a-hash\n"); // a broken edit: the last good tokens stay
+      Thread.sleep(150);
+      assertEquals("token:ops2", whoAmI(port, trustOnly(), rotated));
+      assertEquals(1, following.staleCredentialFiles(), "what flashsale_credential_files_stale shows");
     } finally {
       reloading.shutdownNow().awaitTermination();
     }

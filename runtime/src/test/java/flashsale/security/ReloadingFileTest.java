@@ -51,18 +51,22 @@ class ReloadingFileTest {
     assertEquals("ok:second", reloading.get());
     assertEquals(before, parses.get(), "an unchanged file is not parsed again");
 
+    assertEquals(false, reloading.stale());
     write(file, "garbage", 2);
     nowNanos += PERIOD.toNanos();
     assertEquals("ok:second", reloading.get(), "a change that does not parse keeps the last good content");
+    assertEquals(true, reloading.stale(), "and says so");
     Files.delete(file);
     nowNanos += PERIOD.toNanos();
     assertEquals("ok:second", reloading.get(), "so does a deleted file");
+    assertEquals(true, reloading.stale());
 
     Path renamed = dir.resolve("tokens.new");
     write(renamed, "ok:third", 2);
     Files.move(renamed, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // how a deployment swaps the file
     nowNanos += PERIOD.toNanos();
     assertEquals("ok:third", reloading.get());
+    assertEquals(false, reloading.stale(), "a good file again");
 
     write(file, "ok:THIRD", 2); // a same-length edit within the same second (a rotated token's hash)
     nowNanos += PERIOD.toNanos();
