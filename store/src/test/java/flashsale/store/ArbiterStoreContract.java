@@ -3,6 +3,7 @@ package flashsale.store;
 import static flashsale.store.Sales.batch;
 import static flashsale.store.Sales.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -188,8 +189,11 @@ public abstract class ArbiterStoreContract
     assertEquals(Map.of("r1", before.decisions().get(0)), retry.decided(), "the stored decision, for the retry");
     assertEquals(Map.of(), retry.unitsHeld());
     // Same ranks, same request ids, other outcome: not a retry but a conflicting decision.
-    rejected(store, batch("e1", 1, 1).lose("r1", "u1", 1, LossReason.SOLD_OUT).win("r2", "u2", 1).build());
-    rejected(store, batch("e1", 2, 3).win("r9", "u9", 1).win("r9", "u9", 1).build());
+    assertInstanceOf(StoreDivergedException.class,
+        rejected(store, batch("e1", 1, 1).lose("r1", "u1", 1, LossReason.SOLD_OUT).win("r2", "u2", 1).build()),
+        "ranks the store holds otherwise: the writer's view diverged");
+    StoreRejectedException twice = rejected(store, batch("e1", 2, 3).win("r9", "u9", 1).win("r9", "u9", 1).build());
+    assertFalse(twice instanceof StoreDivergedException, "a broken batch, not a view behind the store's: " + twice);
 
     assertEquals(before, store.loadLedger("e1"));
     assertEquals(Optional.empty(), store.findDecision("e1", "r3"));
@@ -198,9 +202,10 @@ public abstract class ArbiterStoreContract
   @Test
   void rankGapsAreRejected() {
     store.createEvent("c", event("e1", 10, 5));
-    rejected(store, batch("e1", 1, 2).win("r1", "u1", 1).build());
+    assertInstanceOf(StoreDivergedException.class, rejected(store, batch("e1", 1, 2).win("r1", "u1", 1).build()));
     persist(store, batch("e1", 1, 1).win("r1", "u1", 1).win("r2", "u2", 1).build());
     StoreRejectedException gap = rejected(store, batch("e1", 2, 4).win("r4", "u4", 1).build());
+    assertInstanceOf(StoreDivergedException.class, gap);
     assertTrue(gap.getMessage().contains("e1"), gap.getMessage());
     persist(store, batch("e1", 2, 3).win("r3", "u3", 1).build());
     assertEquals(3, store.loadLedger("e1").lastRank());

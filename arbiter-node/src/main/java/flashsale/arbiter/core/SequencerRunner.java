@@ -5,6 +5,7 @@ import flashsale.sale.Micros;
 import flashsale.sale.AuctionClose;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
+import flashsale.store.StoreDivergedException;
 import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>A node leads with one sequencer per term ({@link #lead}); between terms ({@link #standBy}) it
  * has none and drops inputs. Store writes carry the term's fencing epoch; completions of an
  * earlier term are ignored, and a fenced write ends the term at once (nothing more is decided or
- * told) and is reported to {@link Outlet#fenced}. Loop-owned: every method but {@link #nowMicros}
+ * told) and is reported to {@link Outlet#fenced}; so does, under a lease, a batch the store refuses
+ * because it holds other ranks for the event ({@link StoreDivergedException}, {@link Outlet#diverged}). Loop-owned: every method but {@link #nowMicros}
  * runs on the scheduler, and so do the store's completions.
  */
 public final class SequencerRunner {
@@ -40,6 +42,14 @@ public final class SequencerRunner {
 
     /** The store fenced a write made under {@code epoch}: the term has ended already. */
     void fenced(long epoch);
+
+    /**
+     * The store refused a write made under {@code epoch} because it holds other ranks for the event:
+     * the term has ended already, and the lease should go to a leader that rebuilds from the store.
+     */
+    default void diverged(long epoch) {
+      fenced(epoch);
+    }
 
     default void persisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {}
 
@@ -209,6 +219,17 @@ public final class SequencerRunner {
           batch.eventId(), batch.sequence(), batchEpoch, cause.getMessage());
       standBy();
       outlet.fenced(batchEpoch);
+      return;
+    }
+    if (cause instanceof StoreDivergedException && batchEpoch != ArbiterStore.UNFENCED) {
+      // This term's ranks for the event are behind the store's (another leader decided more): the
+      // same batch would be refused forever. Ending the term hands the lease to a leader that
+      // rebuilds every event from the store; the regions resend what is still undecided. Other
+      // rejections (a broken batch) would recur after a rebuild, so they are retried as before.
+      log.error("store holds other ranks event={} seq={} ranks={}..{} epoch={}: {}; this node stops deciding",
+          batch.eventId(), batch.sequence(), batch.firstRank(), batch.lastRank(), batchEpoch, cause.getMessage());
+      standBy();
+      outlet.diverged(batchEpoch);
       return;
     }
     outlet.persistFailed();

@@ -246,6 +246,12 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     }
 
     @Override
+    public void diverged(long epoch) {
+      metrics.diverged();
+      fencedListener.accept(epoch); // the same hand-over: step down, let a rebuilt leader take it
+    }
+
+    @Override
     public void persisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {
       metrics.batchPersisted(batch, elapsedNanos, nowMicros);
       if (orders != null) orders.decided(batch.eventId(), batch.decisions()); // before they are told

@@ -22,6 +22,7 @@ public final class ArbiterMetrics {
   private final Counter persistFailures;
   private final Counter cutOffs;
   private final Counter fenced;
+  private final Counter diverged;
   private final Counter refused;
   private final Timer persistLatency;
   private final Timer decisionLatency;
@@ -35,6 +36,8 @@ public final class ArbiterMetrics {
     this.persistFailures = Counter.builder("flashsale_persist_failures").description("Decision batch writes that failed and were retried").register(registry);
     this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
     this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches refused because a newer leader holds the event").register(registry);
+    this.diverged = Counter.builder("flashsale_diverged_batches")
+        .description("Batches the store refused because it holds other ranks for the event; each ended the term").register(registry);
     this.refused = Counter.builder("flashsale_refused_batches").description("Batches the store refused for decisions or units of an earlier term; decided again").register(registry);
     this.persistLatency = NodeMeters.latencyHistogram(Timer.builder("flashsale_persist_latency")
         .description("From batch built to durable in the store")).register(registry);
@@ -67,6 +70,10 @@ public final class ArbiterMetrics {
 
   public void fenced() {
     fenced.increment();
+  }
+
+  public void diverged() {
+    diverged.increment();
   }
 
   public void regionCutOff() {

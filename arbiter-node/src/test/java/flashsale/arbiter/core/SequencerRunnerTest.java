@@ -83,6 +83,38 @@ class SequencerRunnerTest {
   }
 
   @Test
+  void aBatchTheStoreHoldsOtherRanksForEndsALeasedTermInsteadOfRetryingForever() {
+    decideOneTicket(1);
+    // e.g. the term sequenced the event from a head read before another leader decided more of it
+    store.fail(new flashsale.store.StoreDivergedException("rank 1 is already decided differently (last rank 3)"));
+    loop.runReady();
+    assertEquals(List.of(1L), fencedEpochs, "handed over to a leader that rebuilds from the store");
+    assertFalse(runner.leading());
+    assertTrue(told().isEmpty());
+    loop.fireTimers();
+    assertTrue(store.writes.isEmpty(), "not written again");
+  }
+
+  @Test
+  void otherRejectionsAndALoneArbitersDivergenceAreRetried() {
+    decideOneTicket(1);
+    store.fail(new flashsale.store.StoreRejectedException("request id a appears twice in one batch"));
+    loop.runReady();
+    assertTrue(fencedEpochs.isEmpty(), "a broken batch would recur after a rebuild: no hand-over");
+    assertTrue(runner.leading());
+    loop.fireTimers();
+    assertEquals(1, store.writes.size(), "the batch again");
+    store.writes.clear();
+
+    runner.standBy();
+    decideOneTicket(flashsale.store.ArbiterStore.UNFENCED); // a lone arbiter
+    store.fail(new flashsale.store.StoreDivergedException("rank 1 is already decided differently"));
+    loop.runReady();
+    assertTrue(fencedEpochs.isEmpty(), "the only writer has no leader to hand over to");
+    assertTrue(runner.leading());
+  }
+
+  @Test
   void aWriteOfAnEndedTermTellsNothingInTheNext() {
     decideOneTicket(1);
     runner.standBy();

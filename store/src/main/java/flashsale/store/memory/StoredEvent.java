@@ -71,10 +71,12 @@ final class StoredEvent {
     long lastRank = decisionsByRank.size();
     if (batch.firstRank() <= lastRank) {
       if (sameAsStored(batch)) return;
-      throw rejected("rank " + batch.firstRank() + " is already decided differently (last rank " + lastRank + ")");
+      throw new flashsale.store.StoreDivergedException("event " + spec.eventId() + ": rank " + batch.firstRank()
+          + " is already decided differently (last rank " + lastRank + ")");
     }
     if (batch.firstRank() != lastRank + 1) {
-      throw rejected("batch starts at rank " + batch.firstRank() + " but the last decided rank is " + lastRank);
+      throw new flashsale.store.StoreDivergedException("event " + spec.eventId() + ": batch starts at rank "
+          + batch.firstRank() + " but the last decided rank is " + lastRank);
     }
     refuseWhatIsKnown(batch);
     Map<String, Long> newUserTotals = checkNewDecisions(batch);

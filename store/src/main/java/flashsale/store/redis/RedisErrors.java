@@ -2,6 +2,7 @@ package flashsale.store.redis;
 
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
+import flashsale.store.StoreDivergedException;
 import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRejectedException;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -9,8 +10,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Turns the error replies of {@code arbiter.lua} (whose first word is a code: REJECTED, NOEVENT,
- * EXISTS, FENCED) into the store's exceptions; anything else passes through unchanged.
+ * Turns the error replies of {@code arbiter.lua} (whose first word is a code: REJECTED, DIVERGED,
+ * NOEVENT, EXISTS, FENCED) into the store's exceptions; anything else passes through unchanged.
  */
 final class RedisErrors {
   private RedisErrors() {}
@@ -21,6 +22,7 @@ final class RedisErrors {
       String message = e.getMessage();
       String context = "event " + eventId + ": ";
       if (message.startsWith("REJECTED ")) return new StoreRejectedException(context + message.substring(9));
+      if (message.startsWith("DIVERGED ")) return new StoreDivergedException(context + message.substring(9));
       if (message.startsWith("FENCED ")) return new StoreFencedException(message.substring(7), claimedEpoch(message));
       if (message.startsWith("NOEVENT ")) return new EventNotFoundException(message.substring(8));
       if (message.startsWith("EXISTS ")) return new EventExistsException(context + message.substring(7));

@@ -11,6 +11,11 @@ local function reject(message)
   return redis.error_reply('REJECTED ' .. message)
 end
 
+-- A batch whose ranks disagree with the stored ones: the writer's view of the event is behind.
+local function diverged(message)
+  return redis.error_reply('DIVERGED ' .. message)
+end
+
 -- Numbers written back as strings: tostring() would switch to exponent notation past 14 digits.
 local function int(n)
   return string.format('%d', n)
@@ -264,10 +269,10 @@ local function persist_batch(keys, args)
   local batch = parse_batch(args)
   if first_rank <= last_rank then
     if same_as_stored(keys, batch, first_rank) then return { 'SAME' } end
-    return reject('rank ' .. first_rank .. ' is already decided differently (last rank ' .. last_rank .. ')')
+    return diverged('rank ' .. first_rank .. ' is already decided differently (last rank ' .. last_rank .. ')')
   end
   if first_rank ~= last_rank + 1 then
-    return reject('batch starts at rank ' .. first_rank .. ' but the last decided rank is ' .. last_rank)
+    return diverged('batch starts at rank ' .. first_rank .. ' but the last decided rank is ' .. last_rank)
   end
   local seen = {}
   for n = 1, batch.count do
