@@ -138,13 +138,9 @@ public final class ArbiterNode implements AutoCloseable {
       parts.forEach(part -> part.compete(partitionLeaderships::join, this::followState));
     }
     Authenticator authenticator = config.authenticator();
-    io.micrometer.core.instrument.Gauge.builder("flashsale_credential_files_stale",
-            () -> authenticator == null ? 0 : authenticator.staleCredentialFiles())
-        .description("Token file and JWK set holding a change that was not taken (bad, missing or unreadable): the "
-            + "last good tokens still count, so a revocation written there has not taken effect")
-        .register(metrics);
     this.gauges = new ArbiterGauges(metrics, this::leaderState, this::highestEpoch,
         parts.stream().map(part -> new ArbiterGauges.PartitionRole(part.partition, part::state, part::epoch)).toList(),
+        () -> authenticator == null ? 0 : authenticator.staleCredentialFiles(),
         query -> leadingPart().loop.query(query),
         () -> parts.get(0).loop.nowMicros());
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -38,10 +39,12 @@ public final class ArbiterGauges implements AutoCloseable {
    * @param state the node's role (with partitions: the most advanced of them)
    * @param epoch the node's highest lease epoch
    * @param partitions each partition's role, for the per-partition series
+   * @param staleCredentialFiles how many credential files hold a change that did not load
    * @param statuses asks the sequencer loop for the regions' statuses
    * @param nowMicros the arbiter's clock
    */
   public ArbiterGauges(MeterRegistry registry, Supplier<LeaderState> state, LongSupplier epoch, List<PartitionRole> partitions,
+      IntSupplier staleCredentialFiles,
       Function<Function<Sequencer, List<RegionNodeStatus>>, CompletableFuture<List<RegionNodeStatus>>> statuses,
       LongSupplier nowMicros) {
     // Per partition: with several, a partition nobody leads hides behind a node that leads another.
@@ -55,6 +58,10 @@ public final class ArbiterGauges implements AutoCloseable {
           .description("Fencing epoch of the partition's lease this arbiter holds or last held; 0 alone or before any")
           .register(registry);
     }
+    Gauge.builder("flashsale_credential_files_stale", staleCredentialFiles::getAsInt)
+        .description("Token file and JWK set holding a change that was not taken (bad, missing or unreadable): the "
+            + "last good tokens still count, so a revocation written there has not taken effect")
+        .register(registry);
     Gauge.builder("flashsale_leader", () -> state.get() == LeaderState.LEADING ? 1 : 0)
         .description("1 while this arbiter leads (holds the lease and has loaded its state; with partitions, any "
             + "of them), else 0").register(registry);

@@ -17,7 +17,7 @@ class ArbiterGaugesTest {
     AtomicReference<LeaderState> second = new AtomicReference<>(LeaderState.STANDBY);
     try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
         List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7),
-            new ArbiterGauges.PartitionRole(1, second::get, () -> 3)),
+            new ArbiterGauges.PartitionRole(1, second::get, () -> 3)), () -> 0,
         query -> CompletableFuture.completedFuture(List.of()), () -> 0)) {
       assertEquals(1.0, registry.get("flashsale_leader").gauge().value(), "the node leads a partition");
       assertEquals(1.0, registry.get("flashsale_partition_leader").tag("partition", "0").gauge().value());

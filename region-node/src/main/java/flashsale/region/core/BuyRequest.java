@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.Ticket;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +40,18 @@ public record BuyRequest(String eventId, String userId, String requestId, int qu
     userId = userId == null ? "" : userId;
     requestId = requestId == null ? "" : requestId;
     slots = slots == null ? List.of() : List.copyOf(slots);
+  }
+
+  /**
+   * True when {@code decided}, ticketed under this request's id, is the same purchase (event, user,
+   * quantity, slots, bid): a retry. Otherwise the id was reused for another purchase.
+   */
+  public boolean sameContentAs(Ticket decided) {
+    return decided.eventId().equals(eventId)
+        && decided.userId().equals(userId)
+        && decided.quantity() == quantity
+        && decided.slots().equals(slots)
+        && decided.bidMinor() == bidMinor();
   }
 
   /** A flash-sale purchase (no slots). */

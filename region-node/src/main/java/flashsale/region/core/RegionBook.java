@@ -50,11 +50,11 @@ public final class RegionBook {
   public Optional<Admission> known(BuyRequest req) {
     Optional<Answer> answer = answer(req.requestId());
     if (answer.isPresent()) {
-      return Optional.of(sameContent(answer.get().ticket(), req) ? new Admission.Decided(answer.get()) : reused(req));
+      return Optional.of(req.sameContentAs(answer.get().ticket()) ? new Admission.Decided(answer.get()) : reused(req));
     }
     Ticket ticket = pending.get(req.requestId());
     if (ticket != null) {
-      return Optional.of(sameContent(ticket, req) ? new Admission.Joined(ticket) : reused(req));
+      return Optional.of(req.sameContentAs(ticket) ? new Admission.Joined(ticket) : reused(req));
     }
     return Optional.empty();
   }
@@ -175,14 +175,6 @@ public final class RegionBook {
 
   /** A user's purchases in one event: a key of two shared strings, not a string built per call. */
   private record UserInEvent(String eventId, String userId) {}
-
-  private static boolean sameContent(Ticket ticket, BuyRequest req) {
-    return ticket.eventId().equals(req.eventId())
-        && ticket.userId().equals(req.userId())
-        && ticket.quantity() == req.quantity()
-        && ticket.slots().equals(req.slots())
-        && ticket.bidMinor() == req.bidMinor();
-  }
 
   private Admission.Failed reused(BuyRequest req) {
     return new Admission.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED,

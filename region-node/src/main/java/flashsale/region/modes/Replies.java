@@ -38,9 +38,7 @@ final class Replies {
         fail(call, otherwise);
         return;
       }
-      Ticket decided = found.get().ticket();
-      answer(call, asked.requestId(), found.get(),
-          decided.userId().equals(asked.userId()) && decided.quantity() == asked.quantity());
+      answer(call, asked.requestId(), found.get(), asked.sameContentAs(found.get().ticket()));
     });
   }
 
