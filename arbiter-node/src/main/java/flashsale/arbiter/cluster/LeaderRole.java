@@ -91,9 +91,14 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       long listMs = (System.nanoTime() - startNanos) / 1_000_000;
       for (EventSpec spec : live) {
         if (term != won.epoch()) return; // deposed meanwhile: the next term starts afresh
-        // Claim before reading: once fenced, no earlier leader can add to the ledger we rebuild from.
-        store.fenceEvent(spec.eventId(), won.epoch());
-        catalog.register(spec).join();
+        // Claimed before its head is read (register fences it): no earlier leader can add to the
+        // ledger we rebuild from.
+        try {
+          catalog.register(spec).join();
+        } catch (java.util.concurrent.CompletionException e) {
+          if (e.getCause() instanceof RuntimeException cause) throw cause;
+          throw e;
+        }
         count++;
       }
       log.info("recovered epoch={} liveEvents={} listMs={} recoveryMs={}", won.epoch(), count, listMs,

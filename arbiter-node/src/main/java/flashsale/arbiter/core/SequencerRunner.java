@@ -94,6 +94,11 @@ public final class SequencerRunner {
     term++;
   }
 
+  /** The fencing epoch of the term under way (or the last one), {@code ArbiterStore.UNFENCED} without a lease. */
+  public long epoch() {
+    return epoch;
+  }
+
   /** Ends the term: the sequencer and everything it had not persisted are dropped. */
   public void standBy() {
     sequencer = null;

@@ -1,11 +1,11 @@
 package flashsale.arbiter.events;
 
-import flashsale.arbiter.core.Sequencer;
 import flashsale.orders.OrderTerms;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.store.OrderStore;
+import flashsale.store.StoreFencedException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -95,19 +95,30 @@ public final class EventCatalog {
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
-    Sequencer readIn; // the term the head is read in (each term has a sequencer of its own): compared, never used, off the loop
+    EventSequencing.Term readIn; // the term the head is read in
     EventHead head;
     try {
-      readIn = loop.query(q -> q).join();
-      head = store.loadHead(spec.eventId());
+      readIn = loop.term().join();
     } catch (CompletionException e) {
       return CompletableFuture.failedFuture(e.getCause());
+    }
+    try {
+      // Claimed before the head is read, as recovery does: an event a deposed leader created or
+      // decided during the takeover takes no more of its writes once this term has read it.
+      if (readIn.fencingEpoch() != ArbiterStore.UNFENCED) store.fenceEvent(spec.eventId(), readIn.fencingEpoch());
+      head = store.loadHead(spec.eventId());
+    } catch (StoreFencedException e) {
+      // A newer leader holds the event: this term is over, as when one of its batches is fenced.
+      log.warn("event claimed by a newer leader event={} epoch={} claimedEpoch={}", spec.eventId(),
+          readIn.fencingEpoch(), e.claimedEpoch());
+      loop.fenced(readIn.fencingEpoch());
+      return CompletableFuture.failedFuture(e);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     return loop.query(
         q -> {
-          if (q != readIn) {
+          if (q != readIn.sequencer()) {
             // Leadership changed while the head was read: another leader may have decided more of
             // the event since, and this head would make this term re-decide ranks the store holds.
             log.info("event head read in an earlier term event={} action=not_sequenced", spec.eventId());

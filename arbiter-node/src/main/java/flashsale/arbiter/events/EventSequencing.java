@@ -13,8 +13,20 @@ import java.util.function.Function;
  * {@link #query}, on the loop thread.
  */
 public interface EventSequencing {
+  /**
+   * The term under way: its sequencer (each term has its own; compared, never used off the loop)
+   * and the epoch its store writes carry ({@code ArbiterStore.UNFENCED} for a lone arbiter).
+   */
+  record Term(Sequencer sequencer, long fencingEpoch) {}
+
   /** Runs {@code query} on the loop thread, in order with the sequencer's inputs; fails while not leading. */
   <T> CompletableFuture<T> query(Function<Sequencer, T> query);
+
+  /** The term under way, read on the loop thread; fails while not leading. */
+  CompletableFuture<Term> term();
+
+  /** A newer leader's claim fenced a store call made under {@code epoch}: that term ends, as after a fenced batch. */
+  void fenced(long epoch);
 
   /** The loop's clock, UTC epoch microseconds. */
   long nowMicros();

@@ -2,6 +2,7 @@ package flashsale.arbiter.grpc;
 
 import flashsale.arbiter.core.NotLeaderException;
 import flashsale.sale.ErrorReason;
+import flashsale.store.StoreFencedException;
 import flashsale.wire.Errors;
 import io.grpc.StatusRuntimeException;
 import io.lettuce.core.RedisException;
@@ -10,7 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Turns what can go wrong behind an admin or lookup call into the status a client can act on:
- * a store outage is UNAVAILABLE (retry), a lost leadership is NOT_LEADER, a stopping node is
+ * a store outage is UNAVAILABLE (retry), a lost leadership (or an event a newer leader claimed) is NOT_LEADER, a stopping node is
  * SHUTTING_DOWN; never a bare UNKNOWN.
  */
 final class Failures {
@@ -23,7 +24,7 @@ final class Failures {
       return Errors.error(ErrorReason.STORE_UNAVAILABLE, "the arbiter's store is unreachable, retry: " + t.getMessage());
     }
     if (t instanceof RejectedExecutionException) return Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping");
-    if (t instanceof NotLeaderException) {
+    if (t instanceof NotLeaderException || t instanceof StoreFencedException) { // fenced: a newer leader holds the event
       return Errors.error(ErrorReason.NOT_LEADER, "this arbiter stopped leading; retry to reach the new leader");
     }
     return io.grpc.Status.INTERNAL.withDescription("arbiter failed: " + t).withCause(t).asRuntimeException();

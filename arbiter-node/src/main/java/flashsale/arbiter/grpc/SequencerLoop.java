@@ -98,6 +98,19 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     orders.saleEnded(spec.eventId(), settled);
   }
 
+  @Override
+  public CompletableFuture<Term> term() {
+    return CompletableFuture.supplyAsync(() -> runner.query(s -> new Term(s, runner.epoch())), thread);
+  }
+
+  @Override
+  public void fenced(long epoch) {
+    execute(() -> {
+      metrics.fenced();
+      fencedListener.accept(epoch);
+    });
+  }
+
   /** Called with the epoch of a term whose write the store fenced (on the loop thread). */
   public void onFenced(LongConsumer listener) {
     this.fencedListener = listener;

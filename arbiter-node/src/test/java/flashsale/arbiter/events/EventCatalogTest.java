@@ -2,22 +2,30 @@ package flashsale.arbiter.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.orders.OrderTerms;
+import flashsale.sale.Decision;
+import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
+import flashsale.sale.LossReason;
+import flashsale.sale.Outcome;
 import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
 import flashsale.store.RequestIdReusedException;
+import flashsale.store.StoreFencedException;
 import flashsale.store.memory.InMemoryArbiterStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +136,48 @@ class EventCatalogTest {
     assertEquals(List.of("shoes"), announced);
   }
 
+  @Test
+  void aLookUpClaimsTheEventSoTheDeposedLeaderThatCreatedItCanNoLongerDecideIt() {
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    store.createEvent("by-a-deposed-leader", shoes); // during the takeover: in no live list this term read
+    loop.fencingEpoch = 7;
+    assertEquals(Optional.of(shoes), catalog.findOrLoad("shoes"));
+    assertEquals(1, loop.sequencer.eventCount());
+
+    // The deposed leader (epoch 6) does not know yet and writes the first ranks it decided.
+    var stale = new DecisionBatch("shoes", 1, List.of(new Decision(
+        new Ticket("shoes", "r1", "u1", 1, "east", NOW_MICROS), Outcome.WON, LossReason.NONE, 1, NOW_MICROS, false)));
+    var refused = assertThrows(CompletionException.class, () -> store.persistBatch(stale, 6).join());
+    assertInstanceOf(StoreFencedException.class, refused.getCause(), "the store holds the event for epoch 7");
+    assertEquals(10, store.loadHead("shoes").remainingStock(), "nothing the deposed leader decided was stored");
+    assertEquals(List.of(), loop.fencedTerms, "this term goes on");
+  }
+
+  @Test
+  void aLookUpOfAnEventANewerLeaderClaimedEndsThisTermAndSequencesNothing() {
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    store.createEvent("by-the-next-leader", shoes);
+    store.fenceEvent("shoes", 9); // a leader of epoch 9 already holds it: this node's term (7) is over
+    loop.fencingEpoch = 7;
+
+    var failed = assertThrows(CompletionException.class, () -> catalog.findOrLoad("shoes"));
+    assertInstanceOf(StoreFencedException.class, failed.getCause());
+    assertEquals(List.of(7L), loop.fencedTerms, "the term ends as after a fenced batch");
+    assertEquals(0, loop.sequencer.eventCount());
+    assertEquals(List.of(), announced);
+  }
+
+  @Test
+  void aLoneArbiterClaimsNothing() {
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    store.createEvent("create-1", shoes);
+    catalog.findOrLoad("shoes"); // UNFENCED: the only writer, no lease
+    var batch = new DecisionBatch("shoes", 1, List.of(new Decision(
+        new Ticket("shoes", "r1", "u1", 1, "east", NOW_MICROS), Outcome.WON, LossReason.NONE, 1, NOW_MICROS, false)));
+    store.persistBatch(batch).join();
+    assertEquals(9, store.loadHead("shoes").remainingStock());
+  }
+
   /** The loop, with every task run at once on the caller's thread, at a fixed time. */
   static final class ImmediateLoop implements EventSequencing {
     /** The current term's sequencer; a test may start a new term by replacing it. */
@@ -136,6 +186,20 @@ class EventCatalogTest {
     @Override
     public <T> CompletableFuture<T> query(Function<Sequencer, T> query) {
       return CompletableFuture.completedFuture(query.apply(sequencer));
+    }
+
+    /** The epoch the current term's store writes carry; UNFENCED unless a test gives the term a lease. */
+    volatile long fencingEpoch = flashsale.store.ArbiterStore.UNFENCED;
+    final List<Long> fencedTerms = new ArrayList<>();
+
+    @Override
+    public CompletableFuture<Term> term() {
+      return CompletableFuture.completedFuture(new Term(sequencer, fencingEpoch));
+    }
+
+    @Override
+    public void fenced(long epoch) {
+      fencedTerms.add(epoch);
     }
 
     @Override

@@ -147,16 +147,10 @@ final class SimArbiter {
         return;
       }
       EventSpec spec = left.removeFirst();
-      try {
-        store.fenceEvent(spec.eventId(), epoch); // before reading: no earlier leader adds to what we load
-      } catch (StoreFencedException later) {
-        deposed(); // a later leader claimed it already
-        return;
-      }
       if (orderOracle.hasWindow(spec.eventId()) && orderStore.loadOrders(spec.eventId()).lastSequence() > 0) {
         oracle.count("order books taken over mid-payment");
       }
-      register(spec);
+      register(spec); // claims it first: no earlier leader adds to what we load
       recover(epoch, left, storeMicros);
     }, Math.max(1, storeMicros / 1_000));
   }
@@ -170,9 +164,21 @@ final class SimArbiter {
     events.clear(); // the next term loads them again
   }
 
-  /** A new event (the admin's create), or one recovered: sequenced from its head and announced. */
+  /**
+   * A new event (the admin's create), one recovered, or one looked up: claimed under this term's
+   * epoch, then sequenced from its head and announced.
+   */
   void register(EventSpec spec) {
     if (!runner.leading() || events.containsKey(spec.eventId())) return;
+    if (runner.epoch() != flashsale.store.ArbiterStore.UNFENCED) {
+      try {
+        store.fenceEvent(spec.eventId(), runner.epoch()); // before reading, as EventCatalog.register
+      } catch (StoreFencedException later) {
+        oracle.count("events claimed by a later leader first");
+        deposed();
+        return;
+      }
+    }
     var head = store.loadHead(spec.eventId());
     if (runner.query(s -> s.finished(spec, runner.nowMicros()))) { // its orders run out first, as EventAdminGrpcService does
       orders.eventAdded(spec);

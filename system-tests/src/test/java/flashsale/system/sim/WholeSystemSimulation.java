@@ -249,7 +249,7 @@ final class WholeSystemSimulation {
       List<Decision> winners = ledger.decisions().stream().filter(Decision::won).toList();
       if (!store.readOutbox(spec.eventId()).equals(winners)) throw new AssertionError("outbox is not the winners");
       // Every region gets stock-many one-unit buyers; a region whose clock went bad may have them
-      // all refused (stamps back-dated below what it promised before a restart), so one good seller is needed.
+      // all refused (CLOCK_SKEW while it is flagged), so one good seller is needed.
       boolean goodSeller = spec.regions().stream()
           .anyMatch(r -> nodesOf(r).stream().anyMatch(n -> !oracle.badClockRegions.contains(n.name)));
       if (goodSeller && ledger.remainingStock() != 0) {
