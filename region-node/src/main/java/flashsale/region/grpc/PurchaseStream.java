@@ -22,6 +22,11 @@ import java.util.Optional;
  *
  * <p>Messages arrive on the decoding thread; answers come from the region loop (decisions) or the
  * decoding thread (refusals before the loop): writes to the stream are serialized on this object.
+ *
+ * <p>The next purchase is read only while the stream can take more answers ({@code isReady}): a
+ * client that stops reading its answers stops being read, its purchases wait in its own HTTP/2
+ * window, and the node buffers no more than the answers of purchases it had already taken. A
+ * purchase read after such a pause is stamped when it is taken up, never earlier.
  */
 final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
   /** The purchase path: a purchase, the read that carried it (empty: stamped now), its answer. */
@@ -37,12 +42,18 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
   private boolean halfClosed;
   /** Nothing more is written: completed, or the client went away (guarded by this). */
   private boolean ended;
+  /** No purchase is requested from the client until the stream can take answers again (guarded by this). */
+  private boolean awaitingReady;
 
+  /** Call while gRPC starts the call (inside the service method): it takes over the request flow. */
   PurchaseStream(ServerCallStreamObserver<StreamPurchasesResponse> out, Taker taker) {
     this.out = out;
     this.taker = taker;
     // The stream's purchases stay pending for a retry; their answers are dropped once it is gone.
     out.setOnCancelHandler(this::clientGone);
+    out.disableAutoRequest();
+    out.setOnReadyHandler(this::readyAgain);
+    out.request(1);
   }
 
   @Override
@@ -54,6 +65,23 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
       unanswered++;
     }
     taker.take(RegionWire.buyRequest(purchase), read, new Answer(purchase.getRequestId()));
+    requestNext();
+  }
+
+  /** The next purchase, as gRPC's automatic flow would ask for it, unless the answers are backing up. */
+  private synchronized void requestNext() {
+    if (ended) return;
+    if (out.isReady()) {
+      out.request(1);
+    } else {
+      awaitingReady = true;
+    }
+  }
+
+  private synchronized void readyAgain() {
+    if (!awaitingReady || ended || !out.isReady()) return;
+    awaitingReady = false;
+    out.request(1);
   }
 
   @Override
