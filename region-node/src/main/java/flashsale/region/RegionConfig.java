@@ -21,6 +21,9 @@ import java.util.List;
  * @param maxArbiterQueries most unary calls to the arbiter open at once (buyers' look-ups of
  *     purchases and events this node does not know); beyond it a look-up is answered
  *     RESOURCE_EXHAUSTED at once, so a flood of them cannot crowd out the arbiter stream
+ * @param eventViewMaxAgeMs how old a reservation's slots or an auction's standing may be when
+ *     {@code GetEvent} answers it: one look-up at the arbiter serves every buyer asking within
+ *     this time of its answer (0: only those asking while it is open)
  * @param reconnectMinMs first reconnect delay; doubles per failure up to {@code reconnectMaxMs}
  * @param warmupPurchases refused purchases a node on a socket sends itself before it reports
  *     SERVING, so its first burst is stamped as promptly as later ones; 0 skips the warm-up
@@ -46,6 +49,7 @@ public record RegionConfig(
     int rememberedDecisions,
     long arbiterCallTimeoutMs,
     int maxArbiterQueries,
+    long eventViewMaxAgeMs,
     long reconnectMinMs,
     long reconnectMaxMs,
     int warmupPurchases,
@@ -63,6 +67,8 @@ public record RegionConfig(
   public static final int DEFAULT_WARMUP_PURCHASES = 10_000;
   /** Look-ups answer within the 2 s call deadline at well over 1,000/s from a healthy arbiter. */
   public static final int DEFAULT_MAX_ARBITER_QUERIES = 256;
+  /** Buyers polling a reservation see its slots at most this stale (plus the look-up's round trip). */
+  public static final long DEFAULT_EVENT_VIEW_MAX_AGE_MS = 100;
   /** The arbiters' default lease ttl. */
   public static final long DEFAULT_ARBITER_SILENCE_TIMEOUT_MS = 2_000;
   /** Below this, ordinary scheduling hiccups would look like a dead arbiter. */
@@ -89,6 +95,9 @@ public record RegionConfig(
     positive("remembered decisions", rememberedDecisions);
     positive("arbiter call timeout ms", arbiterCallTimeoutMs);
     positive("max arbiter queries", maxArbiterQueries);
+    if (eventViewMaxAgeMs < 0) {
+      throw new IllegalArgumentException("event view max age ms must be 0 or more, got " + eventViewMaxAgeMs);
+    }
     positive("reconnect min ms", reconnectMinMs);
     if (warmupPurchases < 0) throw new IllegalArgumentException("warmup purchases must be 0 or more, got " + warmupPurchases);
     if (reconnectMaxMs < reconnectMinMs) {
@@ -120,6 +129,7 @@ public record RegionConfig(
     b.rememberedDecisions = rememberedDecisions;
     b.arbiterCallTimeoutMs = arbiterCallTimeoutMs;
     b.maxArbiterQueries = maxArbiterQueries;
+    b.eventViewMaxAgeMs = eventViewMaxAgeMs;
     b.reconnectMinMs = reconnectMinMs;
     b.reconnectMaxMs = reconnectMaxMs;
     b.warmupPurchases = warmupPurchases;
@@ -142,6 +152,7 @@ public record RegionConfig(
     private int rememberedDecisions = DEFAULT_REMEMBERED_DECISIONS;
     private long arbiterCallTimeoutMs = 2_000;
     private int maxArbiterQueries = DEFAULT_MAX_ARBITER_QUERIES;
+    private long eventViewMaxAgeMs = DEFAULT_EVENT_VIEW_MAX_AGE_MS;
     private long reconnectMinMs = 50;
     private long reconnectMaxMs = 2_000;
     private int warmupPurchases = DEFAULT_WARMUP_PURCHASES;
@@ -191,6 +202,11 @@ public record RegionConfig(
       return this;
     }
 
+    public Builder eventViewMaxAgeMs(long ms) {
+      this.eventViewMaxAgeMs = ms;
+      return this;
+    }
+
     public Builder reconnectMs(long minMs, long maxMs) {
       this.reconnectMinMs = minMs;
       this.reconnectMaxMs = maxMs;
@@ -236,7 +252,7 @@ public record RegionConfig(
 
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
-          rememberedDecisions, arbiterCallTimeoutMs, maxArbiterQueries, reconnectMinMs, reconnectMaxMs, warmupPurchases,
+          rememberedDecisions, arbiterCallTimeoutMs, maxArbiterQueries, eventViewMaxAgeMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
           uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId, partitions);
     }
   }

@@ -72,6 +72,12 @@ public final class RegionMain implements Callable<Integer> {
           + " RESOURCE_EXHAUSTED with a retry delay (default ${DEFAULT-VALUE}).")
   int maxArbiterQueries;
 
+  @Option(names = "--event-view-max-age-ms", defaultValue = "" + RegionConfig.DEFAULT_EVENT_VIEW_MAX_AGE_MS,
+      description = "How stale GetEvent may show a reservation's slots or an auction's standing: one look-up at the"
+          + " arbiter serves every buyer asking within this time of its answer; 0 shares only an open one"
+          + " (default ${DEFAULT-VALUE}).")
+  long eventViewMaxAgeMs;
+
   @Option(names = "--clock-probe-interval-ms", defaultValue = "100",
       description = "Clock offset probe interval (default ${DEFAULT-VALUE}).")
   long clockProbeIntervalMs;
@@ -153,6 +159,7 @@ public final class RegionMain implements Callable<Integer> {
         .maxPending(maxPending)
         .rememberedDecisions(rememberedDecisions)
         .maxArbiterQueries(maxArbiterQueries)
+        .eventViewMaxAgeMs(eventViewMaxAgeMs)
         .clockProbeIntervalMs(clockProbeIntervalMs)
         .warmupPurchases(warmupPurchases)
         .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))

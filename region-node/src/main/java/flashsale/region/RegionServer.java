@@ -238,7 +238,8 @@ public final class RegionServer {
 
   private static RegionNode.Settings nodeSettings(RegionConfig c) {
     return new RegionNode.Settings(c.heartbeatIntervalMs(), c.clockProbeIntervalMs(), c.reconnectMinMs(),
-        c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.maxArbiterQueries(), c.uncertainty(),
+        c.reconnectMaxMs(), c.maxPending(), c.rememberedDecisions(), c.arbiterCallTimeoutMs(), c.maxArbiterQueries(),
+        c.eventViewMaxAgeMs(), c.uncertainty(),
         c.arbiterSilenceTimeoutMs(), c.buyerLimits(), c.partitions());
   }
 

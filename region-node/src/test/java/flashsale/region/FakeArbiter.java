@@ -19,6 +19,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +42,10 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   final Map<String, Event> announced = new ConcurrentHashMap<>();
   /** Answered by LookupEvent only (created after the region connected). */
   final Map<String, Event> lookupOnly = new ConcurrentHashMap<>();
+  /** A reservation's slots as LookupEvent reports them, by event id. */
+  final Map<String, List<flashsale.v1.SlotStatus>> slotsLeft = new ConcurrentHashMap<>();
+  /** LookupEvent calls received. */
+  final AtomicInteger lookupCalls = new AtomicInteger();
   /** Answered by GetDecision, by request id. */
   final Map<String, PurchaseDecision> decisions = new ConcurrentHashMap<>();
   /** GetDecision's order of a decision, by request id (after the win). */
@@ -95,6 +100,7 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
 
   @Override
   public void lookupEvent(LookupEventRequest request, StreamObserver<LookupEventResponse> out) {
+    lookupCalls.incrementAndGet();
     var held = lookupsHeld;
     if (held != null) {
       Thread.ofPlatform().daemon().start(() -> {
@@ -116,7 +122,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
       out.onError(Status.NOT_FOUND.withDescription("no event " + request.getEventId()).asRuntimeException());
       return;
     }
-    out.onNext(LookupEventResponse.newBuilder().setEvent(event).build());
+    out.onNext(LookupEventResponse.newBuilder().setEvent(event)
+        .addAllSlots(slotsLeft.getOrDefault(request.getEventId(), List.of())).build());
     out.onCompleted();
   }
 

@@ -28,7 +28,10 @@ import java.util.function.Supplier;
  * look-ups of one event share one call. At most {@code maxInFlight} are open at once: buyers can
  * ask about any request id, and these questions ride the connection of the arbiter stream (seen:
  * an abuser's 24,000 timed-out purchases became as many GetDecision calls, with nothing to bound
- * them). Beyond it a question is answered TOO_MANY_PENDING at once. Loop-confined.
+ * them). Beyond it a question is answered TOO_MANY_PENDING at once. The live views of an event
+ * (a reservation's slots, an auction's standing) are one LookupEvent shared by every buyer who asks
+ * while it is open or within {@code viewMaxAgeMs} of its answer: buyers polling a reservation cost
+ * the arbiter's store one read per event per interval, not one each. Loop-confined.
  */
 final class ArbiterQueries {
   /** How long a buyer turned away by the cap is told to wait. */
@@ -46,16 +49,32 @@ final class ArbiterQueries {
   private final Map<String, List<Consumer<Optional<Failure>>>> lookups = new HashMap<>();
   /** Auctions whose stored result the arbiter announced: final, so asked no more. */
   private final Map<String, flashsale.v1.AuctionResult> closedAuctions = new HashMap<>();
+  /** The last or open LookupEvent behind each event's live view (events the core knows only). */
+  private final Map<String, SharedView> views = new HashMap<>();
+  private final long viewMaxAgeNanos;
 
   ArbiterQueries(RegionLoop loop, RegionCore core, java.util.function.Function<String, Channel> channel, long timeoutMs,
-      int maxInFlight) {
+      int maxInFlight, long viewMaxAgeMs) {
     if (maxInFlight < 1) throw new IllegalArgumentException("max in-flight queries must be at least 1, got " + maxInFlight);
+    if (viewMaxAgeMs < 0) throw new IllegalArgumentException("event view max age must be at least 0 ms, got " + viewMaxAgeMs);
     this.loop = loop;
     this.core = core;
     this.channel = channel;
     this.timeoutMs = timeoutMs;
     this.maxInFlight = maxInFlight;
+    this.viewMaxAgeNanos = TimeUnit.MILLISECONDS.toNanos(viewMaxAgeMs);
   }
+
+  /** One event's live view: the answer last read and when, and the buyers waiting for the one open. */
+  private static final class SharedView {
+    LookupEventResponse last;
+    long lastNanos;
+    /** Non-null while a LookupEvent is open: who gets its answer. */
+    List<ViewWaiter> waiting;
+  }
+
+  /** A buyer waiting for a shared LookupEvent's answer. */
+  private record ViewWaiter(Consumer<LookupEventResponse> then, Consumer<Failure> failed) {}
 
 
   /**
@@ -86,10 +105,38 @@ final class ArbiterQueries {
 
   /** A reservation's slots with what the store holds left of each; {@code failed} gets why not. */
   void slotsOf(String eventId, Consumer<List<flashsale.v1.SlotStatus>> then, Consumer<Failure> failed) {
+    view(eventId, r -> then.accept(r.getSlotsList()), failed);
+  }
+
+  /**
+   * The event's LookupEvent answer: the last one if younger than the max age, else the open one's,
+   * else a new call's (within the in-flight cap).
+   */
+  private void view(String eventId, Consumer<LookupEventResponse> then, Consumer<Failure> failed) {
+    SharedView view = views.computeIfAbsent(eventId, id -> new SharedView());
+    if (view.waiting != null) {
+      view.waiting.add(new ViewWaiter(then, failed));
+      return;
+    }
+    if (view.last != null && loop.nanoTime() - view.lastNanos <= viewMaxAgeNanos) {
+      then.accept(view.last);
+      return;
+    }
     if (turnedAway(failed)) return;
+    List<ViewWaiter> waiting = new ArrayList<>(List.of(new ViewWaiter(then, failed)));
+    view.waiting = waiting;
     stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
-        (LookupEventResponse r) -> then.accept(r.getSlotsList()), failed));
+        (LookupEventResponse r) -> {
+          view.waiting = null;
+          view.last = r;
+          view.lastNanos = loop.nanoTime();
+          waiting.forEach(w -> w.then().accept(r));
+        },
+        failure -> {
+          view.waiting = null;
+          waiting.forEach(w -> w.failed().accept(failure));
+        }));
   }
 
   /**
@@ -102,13 +149,10 @@ final class ArbiterQueries {
       then.accept(closed);
       return;
     }
-    if (turnedAway(failed)) return;
-    stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
-        "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
-        (LookupEventResponse r) -> {
-          if (r.getAuction().getClosed()) auctionClosed(eventId, r.getAuction());
-          then.accept(r.getAuction());
-        }, failed));
+    view(eventId, r -> {
+      if (r.getAuction().getClosed()) auctionClosed(eventId, r.getAuction());
+      then.accept(r.getAuction());
+    }, failed);
   }
 
   /** The arbiter announced the auction's stored result. */
@@ -169,6 +213,7 @@ final class ArbiterQueries {
 
   /** One unary reply: NOT_FOUND becomes {@code notFound}, any other error ARBITER_UNAVAILABLE. */
   private final class Reply<R> implements StreamObserver<R> {
+
     private final String what;
     private final ErrorReason notFound;
     private final String notFoundMessage;

@@ -35,7 +35,7 @@ public final class RegionNode {
   /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
   public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
       long reconnectMaxMs, int maxPending, int rememberedDecisions, long arbiterCallTimeoutMs, int maxArbiterQueries,
-      StampUncertainty uncertainty, long arbiterSilenceTimeoutMs, BuyerLimits.Settings buyerLimits,
+      long eventViewMaxAgeMs, StampUncertainty uncertainty, long arbiterSilenceTimeoutMs, BuyerLimits.Settings buyerLimits,
       flashsale.sale.Partitions partitions) {}
 
   private final String region;
@@ -93,7 +93,7 @@ public final class RegionNode {
             s.reconnectMaxMs(), s.arbiterSilenceTimeoutMs()),
         inbound);
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::channelFor, s.arbiterCallTimeoutMs(),
-        s.maxArbiterQueries());
+        s.maxArbiterQueries(), s.eventViewMaxAgeMs());
     inbound.onAnnounced(queries::eventKnown);
     AuctionWatchers watchers = new AuctionWatchers();
     inbound.onAuctionResult((eventId, result) -> {
