@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -131,12 +132,22 @@ public final class FlashSaleClient {
   /**
    * Opens a stream for many purchases at once (a backend buying for many buyers): a pending
    * purchase then costs the region a few hundred bytes instead of a gRPC call of its own. The
-   * stream may stay open up to {@code maxOpen}; close it when done.
+   * stream may stay open up to {@code maxOpen}, reopened as {@link ReopenPolicy#DEFAULT} says if it
+   * breaks with {@code UNAVAILABLE}; close it when done.
    */
   public PurchaseStream openPurchaseStream(Duration maxOpen) {
+    return openPurchaseStream(maxOpen, ReopenPolicy.DEFAULT);
+  }
+
+  /**
+   * As {@link #openPurchaseStream(Duration)}, reopening a broken stream as {@code reopen} says
+   * ({@link ReopenPolicy#NEVER}: never). {@code maxOpen} bounds the reopened streams too.
+   */
+  public PurchaseStream openPurchaseStream(Duration maxOpen, ReopenPolicy reopen) {
     if (maxOpen.isNegative() || maxOpen.isZero()) throw new IllegalArgumentException("maxOpen must be positive, got " + maxOpen);
-    PurchaseStream stream = new PurchaseStream();
-    asyncStub.withDeadlineAfter(maxOpen.toNanos(), TimeUnit.NANOSECONDS).streamPurchases(stream.observer());
+    PurchaseStream stream = new PurchaseStream(asyncStub.withDeadlineAfter(maxOpen.toNanos(), TimeUnit.NANOSECONDS),
+        reopen, () -> ThreadLocalRandom.current().nextDouble());
+    stream.start();
     return stream;
   }
 

@@ -10,11 +10,14 @@ import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.EventMode;
 import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.ListDecisionsRequest;
+import flashsale.v1.PurchaseDecision;
 import flashsale.wire.Times;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +67,19 @@ final class ClusterFixture implements AutoCloseable {
             .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER)
             .build();
     return admin().createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build()).getEvent();
+  }
+
+  /** The arbiter's audit log of {@code eventId}, every page, in rank order. */
+  List<PurchaseDecision> decisions(String eventId) {
+    List<PurchaseDecision> log = new ArrayList<>();
+    String token = "";
+    do {
+      var page = admin().listDecisions(
+          ListDecisionsRequest.newBuilder().setEventId(eventId).setPageSize(100).setPageToken(token).build());
+      log.addAll(page.getDecisionsList());
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    return log;
   }
 
   /** Waits until {@code requestId} is stamped at {@code region} (pending or decided there); fails after 10 s. */
