@@ -139,9 +139,9 @@ public final class ArbiterNode implements AutoCloseable {
     }
     Authenticator authenticator = config.authenticator();
     this.gauges = new ArbiterGauges(metrics, this::leaderState, this::highestEpoch,
-        parts.stream().map(part -> new ArbiterGauges.PartitionRole(part.partition, part::state, part::epoch)).toList(),
+        parts.stream().map(part -> new ArbiterGauges.PartitionRole(part.partition, part::state, part::epoch,
+            query -> part.loop.query(query))).toList(),
         () -> authenticator == null ? 0 : authenticator.staleCredentialFiles(),
-        query -> leadingPart().loop.query(query),
         () -> parts.get(0).loop.nowMicros());
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();
     // Applied last, so it runs first: nobody unauthenticated learns even whether this node leads.
@@ -237,11 +237,6 @@ public final class ArbiterNode implements AutoCloseable {
 
   private long highestEpoch() {
     return parts.stream().mapToLong(ArbiterPartition::epoch).max().orElse(0);
-  }
-
-  /** A partition this node leads, for the region gauges (the first one if it leads none). */
-  private ArbiterPartition leadingPart() {
-    return parts.stream().filter(part -> part.gate().isOpen()).findFirst().orElse(parts.get(0));
   }
 
   /** Health follows the role: SERVING only while leading (recovered), so probes find the leader. */

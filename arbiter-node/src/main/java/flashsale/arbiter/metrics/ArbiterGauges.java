@@ -19,9 +19,10 @@ import java.util.function.Supplier;
 
 /**
  * The arbiter's gauges: whether it leads, its lease epoch (for the node and per leadership
- * partition), and per region (once the region has
- * spoken to this node) the watermark lag and the clock offset. Region figures are sampled from the
- * sequencer loop every {@value #SAMPLE_MS} ms, off the scrape, so a scrape never waits on the loop.
+ * partition), and per region node and partition this node leads (once the node has spoken to it)
+ * the watermark lag, the clock offset and whether its stream is open. Region figures are sampled
+ * from each partition's sequencer loop every {@value #SAMPLE_MS} ms, off the scrape, so a scrape
+ * never waits on a loop.
  */
 public final class ArbiterGauges implements AutoCloseable {
   static final long SAMPLE_MS = 1_000;
@@ -32,21 +33,25 @@ public final class ArbiterGauges implements AutoCloseable {
   private final MultiGauge clockOffset;
   private final MultiGauge connected;
 
-  /** One leadership partition's role on this node: each has its own lease and epoch. */
-  public record PartitionRole(int partition, Supplier<LeaderState> state, LongSupplier epoch) {}
+  /** Asks a partition's sequencer loop for its regions' statuses; fails while the partition is not led here. */
+  public interface RegionStatuses
+      extends Function<Function<Sequencer, List<RegionNodeStatus>>, CompletableFuture<List<RegionNodeStatus>>> {}
+
+  /**
+   * One leadership partition's role on this node: each has its own lease and epoch, and, while led
+   * here, its own view of the regions (each partition's stream from a region node is its own).
+   */
+  public record PartitionRole(int partition, Supplier<LeaderState> state, LongSupplier epoch, RegionStatuses statuses) {}
 
   /**
    * @param state the node's role (with partitions: the most advanced of them)
    * @param epoch the node's highest lease epoch
    * @param partitions each partition's role, for the per-partition series
    * @param staleCredentialFiles how many credential files hold a change that did not load
-   * @param statuses asks the sequencer loop for the regions' statuses
    * @param nowMicros the arbiter's clock
    */
   public ArbiterGauges(MeterRegistry registry, Supplier<LeaderState> state, LongSupplier epoch, List<PartitionRole> partitions,
-      IntSupplier staleCredentialFiles,
-      Function<Function<Sequencer, List<RegionNodeStatus>>, CompletableFuture<List<RegionNodeStatus>>> statuses,
-      LongSupplier nowMicros) {
+      IntSupplier staleCredentialFiles, LongSupplier nowMicros) {
     // Per partition: with several, a partition nobody leads hides behind a node that leads another.
     for (PartitionRole p : partitions) {
       String partition = Integer.toString(p.partition());
@@ -78,25 +83,39 @@ public final class ArbiterGauges implements AutoCloseable {
         .description("Region clock minus arbiter clock, as the region last reported").register(registry);
     connected = MultiGauge.builder("flashsale_region_connected")
         .description("1 while the region's stream to this arbiter is open").register(registry);
-    sampler.scheduleWithFixedDelay(() -> statuses.apply(Sequencer::regionStatuses)
-        .thenAccept(list -> sample(list, nowMicros.getAsLong())), 0, SAMPLE_MS, TimeUnit.MILLISECONDS);
+    sampler.scheduleWithFixedDelay(() -> sampleLedPartitions(partitions, nowMicros), 0, SAMPLE_MS, TimeUnit.MILLISECONDS);
   }
 
-  private void sample(List<RegionNodeStatus> regions, long nowMicros) {
-    watermarkLag.register(regions.stream().filter(r -> r.watermarkMicros().isPresent())
-        .map(r -> MultiGauge.Row.of(tags(r),
-            (nowMicros - (r.watermarkMicros().getAsLong() - r.clockOffsetMicros().orElse(0))) / 1e6))
+  /** One region node as one partition sees it. */
+  private record Seen(String partition, RegionNodeStatus status) {}
+
+  private void sampleLedPartitions(List<PartitionRole> partitions, LongSupplier nowMicros) {
+    List<CompletableFuture<List<Seen>>> asked = partitions.stream()
+        .filter(p -> p.state().get() == LeaderState.LEADING)
+        .map(p -> p.statuses().apply(Sequencer::regionStatuses)
+            .thenApply(list -> list.stream().map(r -> new Seen(Integer.toString(p.partition()), r)).toList())
+            .exceptionally(notLedAnyMore -> List.of()))
+        .toList();
+    CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenRun(() ->
+        sample(asked.stream().flatMap(f -> f.join().stream()).toList(), nowMicros.getAsLong()));
+  }
+
+  private void sample(List<Seen> regions, long nowMicros) {
+    watermarkLag.register(regions.stream().filter(r -> r.status().watermarkMicros().isPresent())
+        .map(r -> MultiGauge.Row.of(tags(r), (nowMicros
+            - (r.status().watermarkMicros().getAsLong() - r.status().clockOffsetMicros().orElse(0))) / 1e6))
         .toList(), true);
-    clockOffset.register(regions.stream().filter(r -> r.clockOffsetMicros().isPresent())
-        .map(r -> MultiGauge.Row.of(tags(r), r.clockOffsetMicros().getAsLong() / 1e6))
+    clockOffset.register(regions.stream().filter(r -> r.status().clockOffsetMicros().isPresent())
+        .map(r -> MultiGauge.Row.of(tags(r), r.status().clockOffsetMicros().getAsLong() / 1e6))
         .toList(), true);
     connected.register(regions.stream()
-        .map(r -> MultiGauge.Row.of(tags(r), r.connected() ? 1 : 0)).toList(), true);
+        .map(r -> MultiGauge.Row.of(tags(r), r.status().connected() ? 1 : 0)).toList(), true);
   }
 
-  /** A region may run several nodes, each its own stream: one row per node. */
-  private static Tags tags(RegionNodeStatus r) {
-    return Tags.of("region", r.region(), "node", r.node().isEmpty() ? "unnamed" : r.node());
+  /** A region may run several nodes, each its own stream per partition: one row per node and partition. */
+  private static Tags tags(Seen r) {
+    String node = r.status().node().isEmpty() ? "unnamed" : r.status().node();
+    return Tags.of("region", r.status().region(), "node", node, "partition", r.partition());
   }
 
   @Override

@@ -3,22 +3,54 @@ package flashsale.arbiter.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import flashsale.arbiter.cluster.LeaderState;
+import flashsale.arbiter.core.RegionNodeStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** With leadership partitions, each partition's role is its own series: one nobody leads shows as 0. */
 class ArbiterGaugesTest {
+  static final ArbiterGauges.RegionStatuses NO_REGIONS = query -> CompletableFuture.completedFuture(List.of());
+
+  private static RegionNodeStatus region(String region, long watermarkMicros) {
+    return new RegionNodeStatus(region, "n1", true, OptionalLong.of(watermarkMicros), OptionalLong.of(0),
+        OptionalLong.empty(), false, false, 0);
+  }
+
+  @Test
+  void eachLedPartitionReportsItsOwnViewOfEachRegionNode() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    long nowMicros = 10_000_000;
+    // Partition 0 hears far up to 1 s ago, partition 1 up to 3 s ago; partition 2 is led elsewhere.
+    ArbiterGauges.RegionStatuses p0 = q -> CompletableFuture.completedFuture(List.of(region("far", nowMicros - 1_000_000)));
+    ArbiterGauges.RegionStatuses p1 = q -> CompletableFuture.completedFuture(List.of(region("far", nowMicros - 3_000_000)));
+    ArbiterGauges.RegionStatuses p2 = q -> CompletableFuture.failedFuture(new IllegalStateException("not led here"));
+    try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0),
+            new ArbiterGauges.PartitionRole(1, () -> LeaderState.LEADING, () -> 7, p1),
+            new ArbiterGauges.PartitionRole(2, () -> LeaderState.STANDBY, () -> 5, p2)), () -> 0, () -> nowMicros)) {
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (registry.find("flashsale_region_watermark_lag_seconds").gauges().size() < 2) {
+        if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
+        Thread.sleep(10);
+      }
+      assertEquals(1.0, registry.get("flashsale_region_watermark_lag_seconds").tags("region", "far", "partition", "0")
+          .gauge().value(), 1e-9);
+      assertEquals(3.0, registry.get("flashsale_region_watermark_lag_seconds").tags("region", "far", "partition", "1")
+          .gauge().value(), 1e-9, "a partition behind shows on its own series, not hidden by the first led one");
+      assertEquals(2, registry.find("flashsale_region_connected").gauges().size(), "no row for the partition led elsewhere");
+    }
+  }
   @Test
   void eachPartitionReportsItsOwnLeadershipAndEpoch() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     AtomicReference<LeaderState> second = new AtomicReference<>(LeaderState.STANDBY);
     try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
-        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7),
-            new ArbiterGauges.PartitionRole(1, second::get, () -> 3)), () -> 0,
-        query -> CompletableFuture.completedFuture(List.of()), () -> 0)) {
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, NO_REGIONS),
+            new ArbiterGauges.PartitionRole(1, second::get, () -> 3, NO_REGIONS)), () -> 0, () -> 0)) {
       assertEquals(1.0, registry.get("flashsale_leader").gauge().value(), "the node leads a partition");
       assertEquals(1.0, registry.get("flashsale_partition_leader").tag("partition", "0").gauge().value());
       assertEquals(0.0, registry.get("flashsale_partition_leader").tag("partition", "1").gauge().value(),

@@ -85,8 +85,9 @@ class MetricsAndAlertsTest {
     }
     assertTrue(regionScrape.contains("grpc_server_processing_duration_seconds_count{method=\"Purchase\",method_type=\"UNARY\","
         + "service=\"flashsale.v1.FlashSaleService\",status_code=\"OK\"} 0"), "Purchase series before the first call");
-    // one series per region node: a region may run several
-    assertTrue(java.util.regex.Pattern.compile("flashsale_region_watermark_lag_seconds\\{node=\"[^\"]+\",region=\"shanghai\"}")
+    // one series per region node (a region may run several) and partition led here
+    assertTrue(java.util.regex.Pattern.compile(
+        "flashsale_region_watermark_lag_seconds\\{node=\"[^\"]+\",partition=\"0\",region=\"shanghai\"}")
         .matcher(arbiterScrape).find(), arbiterScrape);
   }
 
