@@ -13,6 +13,7 @@ import flashsale.v1.DecisionBatch;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.Outcome;
+import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseState;
@@ -119,6 +120,47 @@ class StreamPurchasesFlowTest extends RegionFixtureTest {
     assertTrue(buyer.ended.await(5, TimeUnit.SECONDS), "the stream ends once every purchase is answered");
     assertNull(buyer.error, () -> "ended with " + buyer.error);
     assertTrue(buyer.answers.isEmpty(), "each purchase answered once: " + buyer.answers);
+  }
+
+  @Test
+  void aBidOnTheStreamIsStampedAndAnsweredAsAPlaceBidCallIsAndAMessageWithBothOrNeitherIsRefused() throws Exception {
+    f.arbiter.lookupOnly.put("painting", RegionFixture.event("painting", java.time.Duration.ofHours(-1),
+            java.time.Duration.ofHours(1), List.of(RegionFixture.REGION)).toBuilder()
+        .setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION).setStock(1).setPerUserLimit(1)
+        .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setReservePriceMinor(1_000)
+            .setMinIncrementMinor(50).setCurrencyCode("EUR"))
+        .build());
+    PlaceBidRequest bid = PlaceBidRequest.newBuilder().setEventId("painting").setUserId("alice").setRequestId("b1")
+        .setAmountMinor(1_250).setCurrencyCode("EUR").build();
+    Buyer buyer = open();
+    buyer.requests.onNext(StreamPurchasesRequest.newBuilder().setBid(bid).build());
+    Ticket t = f.stream.nextTicket();
+    assertEquals(List.of("painting", "b1", 1_250L), List.of(t.getEventId(), t.getRequestId(), t.getBidAmountMinor()));
+
+    buyer.requests.onNext(StreamPurchasesRequest.newBuilder().setBid(bid.toBuilder().setRequestId("both"))
+        .setPurchase(request("shoes", "alice", "both", 1)).build());
+    buyer.requests.onNext(StreamPurchasesRequest.getDefaultInstance());
+    for (int i = 0; i < 2; i++) {
+      StreamPurchasesResponse refused = buyer.next();
+      assertEquals(Status.Code.INVALID_ARGUMENT.value(), refused.getError().getCode(), refused.toString());
+      assertEquals(ErrorReason.INVALID_FIELD.name(), refused.getError().getReason(), refused.toString());
+    }
+
+    PurchaseDecision outbid = PurchaseDecision.newBuilder().setEventId("painting").setRequestId("b1").setUserId("alice")
+        .setQuantity(1).setOutcome(Outcome.OUTCOME_LOST).setLossReason(flashsale.v1.LossReason.LOSS_REASON_BID_NOT_ACCEPTED)
+        .setRank(1).setRegion(RegionFixture.REGION).setArrivalTime(flashsale.wire.Times.timestamp(t.getArrivalMicros()))
+        .setDecideTime(flashsale.wire.Times.timestamp(t.getArrivalMicros() + 3_000))
+        .setBid(flashsale.v1.BidDecision.newBuilder().setAnswer(flashsale.v1.BidAnswer.BID_ANSWER_OUTBID)
+            .setAmountMinor(1_250).setAmountToBeatMinor(1_300))
+        .build();
+    decide(outbid);
+    StreamPurchasesResponse answered = buyer.next();
+    assertEquals("b1", answered.getRequestId());
+    assertEquals(flashsale.v1.BidAnswer.BID_ANSWER_OUTBID, answered.getDecision().getBid().getAnswer());
+    assertEquals(answered.getDecision(), f.blocking().placeBid(bid).getDecision(), "a PlaceBid retry: the same answer");
+    buyer.requests.onCompleted();
+    assertTrue(buyer.ended.await(5, TimeUnit.SECONDS));
+    assertNull(buyer.error);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package flashsale.client;
 
 import flashsale.v1.FlashSaleServiceGrpc;
+import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseError;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.StreamPurchasesRequest;
@@ -24,9 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 
 /**
- * Many purchases on one {@code StreamPurchases} stream, for a service that buys on behalf of many
- * buyers: each purchase is stamped and ranked as a Purchase call is, and its future completes with
- * its decision, or fails with the {@link FlashSaleException} a Purchase call would have thrown.
+ * Many purchases (and bids) on one {@code StreamPurchases} stream, for a service that buys on
+ * behalf of many buyers: each purchase or bid is stamped and ranked as a Purchase or PlaceBid call
+ * is, and its future completes with its decision, or fails with the {@link FlashSaleException} the
+ * call would have thrown.
  *
  * <p>If the stream breaks with {@code UNAVAILABLE} (the connection dropped, the region restarted),
  * a new stream is opened on the same channel after a backoff ({@link ReopenPolicy}), and every
@@ -39,7 +41,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class PurchaseStream implements AutoCloseable {
   /** One purchase as the caller sent it; {@code order} says which was sent first. */
-  private record Sent(long order, PurchaseRequest purchase, CompletableFuture<PurchaseResult> future) {}
+  private record Sent(long order, StreamPurchasesRequest message, CompletableFuture<PurchaseResult> future) {}
 
   /**
    * Opens the reopened streams of every PurchaseStream, after their backoff: one daemon thread,
@@ -90,15 +92,34 @@ public final class PurchaseStream implements AutoCloseable {
 
   /** Sends one purchase as it is (reservation slots included). */
   public CompletableFuture<PurchaseResult> purchase(PurchaseRequest purchase) {
+    return send(purchase.getRequestId(), StreamPurchasesRequest.newBuilder().setPurchase(purchase).build());
+  }
+
+  /**
+   * Places a bid in an auction, judged as {@code PlaceBid} judges it: the future's decision holds
+   * the bid's answer ({@code getBid()}); retrying with the same {@code requestId} returns it again.
+   */
+  public CompletableFuture<PurchaseResult> bid(String eventId, String userId, String requestId, long amountMinor,
+      String currencyCode) {
+    return bid(PlaceBidRequest.newBuilder().setEventId(eventId).setUserId(userId).setRequestId(requestId)
+        .setAmountMinor(amountMinor).setCurrencyCode(currencyCode).build());
+  }
+
+  /** Sends one bid as it is. */
+  public CompletableFuture<PurchaseResult> bid(PlaceBidRequest bid) {
+    return send(bid.getRequestId(), StreamPurchasesRequest.newBuilder().setBid(bid).build());
+  }
+
+  private CompletableFuture<PurchaseResult> send(String requestId, StreamPurchasesRequest message) {
     CompletableFuture<PurchaseResult> future = new CompletableFuture<>();
     synchronized (lock) {
       if (brokenWith != null) return CompletableFuture.failedFuture(brokenWith);
       if (cancelled) return CompletableFuture.failedFuture(cancelledByCaller());
       if (closed) throw new IllegalStateException("the stream is closed: no more purchases on it");
-      Sent sent = new Sent(sentCount++, purchase, future);
-      waiting.computeIfAbsent(purchase.getRequestId(), id -> new ArrayDeque<>(1)).add(sent);
+      Sent sent = new Sent(sentCount++, message, future);
+      waiting.computeIfAbsent(requestId, id -> new ArrayDeque<>(1)).add(sent);
       // While reopening it waits in `waiting`, and goes out after the resent ones.
-      if (current != null && current.started) current.send(purchase);
+      if (current != null && current.started) current.send(message);
     }
     return future;
   }
@@ -167,7 +188,7 @@ public final class PurchaseStream implements AutoCloseable {
         for (Sent sent : unanswered) {
           // An answer's callback may run here and cancel, or the new stream may break already.
           if (current != attempt || cancelled) return;
-          attempt.send(sent.purchase());
+          attempt.send(sent.message());
         }
         if (closed && current == attempt && !cancelled) attempt.requests.onCompleted();
         return;
@@ -283,8 +304,8 @@ public final class PurchaseStream implements AutoCloseable {
     private boolean started;
 
     /** gRPC's stream is not thread-safe: callers hold the lock. */
-    void send(PurchaseRequest purchase) {
-      requests.onNext(StreamPurchasesRequest.newBuilder().setPurchase(purchase).build());
+    void send(StreamPurchasesRequest message) {
+      requests.onNext(message);
     }
 
     @Override

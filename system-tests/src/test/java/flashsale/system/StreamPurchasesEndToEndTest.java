@@ -119,4 +119,57 @@ class StreamPurchasesEndToEndTest {
       s.ended().get(10, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void bidsOnStreamsAreJudgedInArrivalOrderAndTheBestWinAtTheClose() throws Exception {
+    String eventId = "streamed-auction";
+    long closeMicros = System.currentTimeMillis() * 1000 + 3_000_000;
+    fx.admin().createEvent(flashsale.v1.CreateEventRequest.newBuilder().setRequestId("create-" + eventId)
+        .setEvent(flashsale.v1.Event.newBuilder().setEventId(eventId).setItem("painting")
+            .setStartTime(Times.timestamp(closeMicros - 60_000_000)).setEndTime(Times.timestamp(closeMicros))
+            .setPerUserLimit(1).addAllRegions(fx.cluster.regionNames())
+            .setMode(flashsale.v1.EventMode.EVENT_MODE_GLOBAL_ORDER).setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION)
+            .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setReservePriceMinor(1_000)
+                .setMinIncrementMinor(50).setCurrencyCode("EUR")))
+        .build());
+    FlashSaleClient near = client("near");
+    FlashSaleClient far = client("far");
+    near.getEvent(eventId); // both regions know the auction before the first bid
+    far.getEvent(eventId);
+    PurchaseStream farStream = far.openPurchaseStream(Duration.ofMinutes(1));
+    PurchaseStream nearStream = near.openPurchaseStream(Duration.ofMinutes(1));
+
+    // Each bid is stamped before the next is sent, alternating regions: far 1,100, near 1,200, far 1,300.
+    var first = farStream.bid(eventId, "ann", "bid-far-1", 1_100, "EUR");
+    fx.awaitStamped("far", eventId, "bid-far-1");
+    var second = nearStream.bid(eventId, "bob", "bid-near-1", 1_200, "EUR");
+    fx.awaitStamped("near", eventId, "bid-near-1");
+    var third = farStream.bid(eventId, "cat", "bid-far-2", 1_300, "EUR");
+    var low = nearStream.bid(eventId, "dan", "bid-near-2", 900, "EUR"); // below the reserve
+    for (var bid : List.of(first, second, third)) {
+      PurchaseDecision d = ((PurchaseResult.Decided) bid.get(30, TimeUnit.SECONDS)).decision();
+      assertEquals(flashsale.v1.BidAnswer.BID_ANSWER_ACCEPTED, d.getBid().getAnswer(), d.toString());
+    }
+    PurchaseDecision tooLow = ((PurchaseResult.Decided) low.get(30, TimeUnit.SECONDS)).decision();
+    assertEquals(flashsale.v1.BidAnswer.BID_ANSWER_TOO_LOW, tooLow.getBid().getAnswer(), tooLow.toString());
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    flashsale.v1.AuctionResult result;
+    do {
+      result = near.getEvent(eventId).getAuction();
+      if (!result.getClosed()) Thread.sleep(50);
+    } while (!result.getClosed() && System.nanoTime() < deadline);
+    assertTrue(result.getClosed(), "the auction closed");
+    assertEquals(List.of("bid-far-2"), result.getWinningBidsList().stream().map(flashsale.v1.WinningBid::getRequestId)
+        .toList(), "the best bid wins");
+    // A PlaceBid call with a streamed bid's request id gets the same decision.
+    var retried = flashsale.v1.FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")))
+        .withDeadlineAfter(10, TimeUnit.SECONDS).placeBid(flashsale.v1.PlaceBidRequest.newBuilder().setEventId(eventId)
+            .setUserId("ann").setRequestId("bid-far-1").setAmountMinor(1_100).setCurrencyCode("EUR").build());
+    assertEquals(((PurchaseResult.Decided) first.get()).decision(), retried.getDecision());
+    for (PurchaseStream stream : List.of(farStream, nearStream)) {
+      stream.close();
+      stream.ended().get(10, TimeUnit.SECONDS);
+    }
+  }
 }

@@ -3,6 +3,8 @@ package flashsale.region.grpc;
 import flashsale.region.core.BuyRequest;
 import flashsale.region.transport.ArrivalStamps;
 import flashsale.region.transport.InFlightReads;
+import flashsale.region.core.Failure;
+import flashsale.v1.PlaceBidRequest;
 import flashsale.v1.PurchaseError;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
@@ -15,9 +17,9 @@ import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 
 /**
- * One {@code StreamPurchases} stream: each message is a purchase taken exactly as a Purchase call
- * is (stamped at the socket read that carried it), answered on the shared stream with its
- * request_id. A pending purchase costs only the node's own state and a small {@link Answer}, not a
+ * One {@code StreamPurchases} stream: each message is a purchase or a bid taken exactly as a
+ * Purchase or PlaceBid call is (stamped at the socket read that carried it), answered on the
+ * shared stream with its request_id. A pending purchase costs only the node's own state and a small {@link Answer}, not a
  * gRPC stream of its own.
  *
  * <p>Messages arrive on the decoding thread; answers come from the region loop (decisions) or the
@@ -60,11 +62,22 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
   public void onNext(StreamPurchasesRequest message) {
     // Taken first, on this (decoding) thread and inside the read being decoded: the read's time is the stamp.
     Optional<InFlightReads.Read> read = ArrivalStamps.holdSocketRead();
-    PurchaseRequest purchase = message.getPurchase();
     synchronized (this) {
       unanswered++;
     }
-    taker.take(RegionWire.buyRequest(purchase), read, new Answer(purchase.getRequestId()));
+    if (message.hasPurchase() == message.hasBid()) {
+      read.ifPresent(InFlightReads.Read::release);
+      String requestId = message.hasBid() ? message.getBid().getRequestId() : message.getPurchase().getRequestId();
+      new Answer(requestId).onError(RegionWire.status(Failure.invalidField("purchase",
+          "set exactly one of purchase and bid, got " + (message.hasBid() ? "both" : "neither"))));
+    } else if (message.hasBid()) {
+      PlaceBidRequest bid = message.getBid();
+      taker.take(BuyRequest.bid(bid.getEventId(), bid.getUserId(), bid.getRequestId(), bid.getAmountMinor(),
+          bid.getCurrencyCode()), read, new Answer(bid.getRequestId()));
+    } else {
+      PurchaseRequest purchase = message.getPurchase();
+      taker.take(RegionWire.buyRequest(purchase), read, new Answer(purchase.getRequestId()));
+    }
     requestNext();
   }
 
