@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * A running cluster driven by grpc-js on Node.js, a client that shares nothing with the Java
  * stack: it creates an event, buys, reads the purchase back, and decodes a refusal's
  * google.rpc.ErrorInfo from the status details, as any gRPC client of ours must be able to; then
- * buys on a StreamPurchases stream.
+ * buys on a StreamPurchases stream, and bids in an auction on another.
  */
 class CrossLanguageClientTest {
   @Test
@@ -55,6 +55,15 @@ class CrossLanguageClientTest {
       assertEquals("OUTCOME_LOST", answers.getAsJsonObject("bob-1").get("outcome").getAsString(), output);
       assertEquals(3, answers.getAsJsonObject("cy-1").get("code").getAsInt(), output); // INVALID_ARGUMENT
       assertEquals("INVALID_FIELD", answers.getAsJsonObject("cy-1").get("reason").getAsString(), output);
+      // Bids on a stream: judged as PlaceBid judges them; a message with neither is refused, the stream goes on.
+      JsonObject bids = result.getAsJsonObject("bids");
+      assertEquals(true, bids.get("ended").getAsBoolean(), output);
+      JsonObject bidAnswers = bids.getAsJsonObject("answers");
+      assertEquals(3, bidAnswers.size(), output);
+      assertEquals("BID_ANSWER_ACCEPTED", bidAnswers.getAsJsonObject("ada-bid").get("bid").getAsString(), output);
+      assertEquals("BID_ANSWER_TOO_LOW", bidAnswers.getAsJsonObject("eve-bid").get("bid").getAsString(), output);
+      assertEquals(3, bidAnswers.getAsJsonObject("").get("code").getAsInt(), output); // INVALID_ARGUMENT
+      assertEquals("INVALID_FIELD", bidAnswers.getAsJsonObject("").get("reason").getAsString(), output);
     }
   }
 }
