@@ -62,7 +62,11 @@ public final class PurchaseStream implements AutoCloseable {
   private Attempt current;
   private long sentCount;
   private int opened;
-  /** Reopens since the last answer: the backoff's exponent and what the policy bounds. */
+  /**
+   * Reopens since the last answer or the last stream that stayed up for the longest backoff: the
+   * backoff's exponent and what the policy bounds. An idle stream that breaks now and then (an hour
+   * apart) is reopened every time.
+   */
   private int reopensInRow;
   private FlashSaleException brokenWith;
   private boolean closed;
@@ -183,6 +187,7 @@ public final class PurchaseStream implements AutoCloseable {
     synchronized (lock) {
       if (current == attempt) {
         attempt.started = true;
+        attempt.startedNanos = System.nanoTime();
         List<Sent> unanswered = waiting.values().stream().flatMap(ArrayDeque::stream)
             .sorted(Comparator.comparingLong(Sent::order)).toList();
         for (Sent sent : unanswered) {
@@ -227,6 +232,9 @@ public final class PurchaseStream implements AutoCloseable {
     synchronized (lock) {
       if (current != attempt) return; // an attempt this stream already left behind
       current = null;
+      if (attempt.started && System.nanoTime() - attempt.startedNanos >= policy.maxBackoff().toNanos()) {
+        reopensInRow = 0; // it stayed up: this break is a new outage, not the last one going on
+      }
       backoff = reopenAfter(failure.code());
       if (backoff != null) reopensInRow++;
     }
@@ -302,6 +310,8 @@ public final class PurchaseStream implements AutoCloseable {
     private ClientCallStreamObserver<StreamPurchasesRequest> requests;
     /** Started and caught up with the unanswered purchases: new ones go straight out (guarded by lock). */
     private boolean started;
+    /** When it started (guarded by lock). */
+    private long startedNanos;
 
     /** gRPC's stream is not thread-safe: callers hold the lock. */
     void send(StreamPurchasesRequest message) {

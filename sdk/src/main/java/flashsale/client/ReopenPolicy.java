@@ -9,7 +9,8 @@ import java.time.Duration;
  * off its reconnects. The stream's own deadline bounds every reopen too.
  *
  * @param maxReopensInRow most new streams opened without an answer in between; an answer on a
- *     reopened stream starts the count again. 0 never reopens.
+ *     reopened stream, or a stream that stayed up for {@code maxBackoff}, starts the count again.
+ *     0 never reopens.
  * @param initialBackoff wait before the first reopen
  * @param maxBackoff longest wait before one reopen (before jitter)
  * @param backoffMultiplier growth of the wait per reopen in a row, at least 1
