@@ -73,8 +73,10 @@ class EventViewSharingTest {
       f.arbiter.lookupsHeld = held;
       List<ListenableFuture<GetEventResponse>> polls = new ArrayList<>();
       for (int i = 0; i < POLLERS; i++) polls.add(f.future().getEvent(get()));
+      // In process on direct executors, each call above has posted its task to the region loop
+      // before returning, so all 200 are queued ahead of the look-up's answer, which the loop gets
+      // only after the release below.
       RegionFixture.await("the look-up is open", () -> f.arbiter.lookupCalls.get() == 1);
-      Thread.sleep(100); // every poll reaches the loop and joins it
       held.countDown();
       for (var poll : polls) assertEquals(left(3), poll.get(10, TimeUnit.SECONDS).getSlotsList());
       assertEquals(1, f.arbiter.lookupCalls.get(), POLLERS + " polls while one look-up was open");

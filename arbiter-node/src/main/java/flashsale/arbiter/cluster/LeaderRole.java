@@ -9,6 +9,7 @@ import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.store.StoreFencedException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -95,7 +96,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
         // ledger we rebuild from.
         try {
           catalog.register(spec).join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
           if (e.getCause() instanceof RuntimeException cause) throw cause;
           throw e;
         }

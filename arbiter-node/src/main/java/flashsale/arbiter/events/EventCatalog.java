@@ -104,7 +104,8 @@ public final class EventCatalog {
     }
     try {
       // Claimed before the head is read, as recovery does: an event a deposed leader created or
-      // decided during the takeover takes no more of its writes once this term has read it.
+      // decided during the takeover takes no more of its writes once this term has read it. A
+      // finished one too: its order book may still write (payment windows), under the same claim.
       if (readIn.fencingEpoch() != ArbiterStore.UNFENCED) store.fenceEvent(spec.eventId(), readIn.fencingEpoch());
       head = store.loadHead(spec.eventId());
     } catch (StoreFencedException e) {

@@ -106,7 +106,8 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   @Override
   public void fenced(long epoch) {
     execute(() -> {
-      metrics.fenced();
+      if (!runner.leading() || runner.epoch() != epoch) return; // that term is over already
+      runner.standBy(); // nothing more is decided or told, as after a fenced batch
       fencedListener.accept(epoch);
     });
   }

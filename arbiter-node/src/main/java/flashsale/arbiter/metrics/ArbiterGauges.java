@@ -94,10 +94,13 @@ public final class ArbiterGauges implements AutoCloseable {
         .filter(p -> p.state().get() == LeaderState.LEADING)
         .map(p -> p.statuses().apply(Sequencer::regionStatuses)
             .thenApply(list -> list.stream().map(r -> new Seen(Integer.toString(p.partition()), r)).toList())
-            .exceptionally(notLedAnyMore -> List.of()))
+            .exceptionally(notLedAnyMore -> List.of())
+            // A stalled loop drops its partition's rows this round instead of freezing every partition's.
+            .completeOnTimeout(List.of(), SAMPLE_MS / 2, TimeUnit.MILLISECONDS))
         .toList();
-    CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenRun(() ->
-        sample(asked.stream().flatMap(f -> f.join().stream()).toList(), nowMicros.getAsLong()));
+    // Waited for on the sampler's own thread: a late sample never overwrites the next one.
+    CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).join();
+    sample(asked.stream().flatMap(f -> f.join().stream()).toList(), nowMicros.getAsLong());
   }
 
   private void sample(List<Seen> regions, long nowMicros) {

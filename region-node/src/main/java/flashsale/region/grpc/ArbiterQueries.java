@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The region's unary questions to the arbiter: an event it has not been told of, and a decision
@@ -51,6 +53,9 @@ final class ArbiterQueries {
   private final Map<String, flashsale.v1.AuctionResult> closedAuctions = new HashMap<>();
   /** The last or open LookupEvent behind each event's live view (events the core knows only). */
   private final Map<String, SharedView> views = new HashMap<>();
+  /** Above this many views, old ones are dropped before a new one is made. */
+  static final int MAX_IDLE_VIEWS = 1_024;
+  private static final Logger log = LoggerFactory.getLogger(ArbiterQueries.class);
   private final long viewMaxAgeNanos;
 
   ArbiterQueries(RegionLoop loop, RegionCore core, java.util.function.Function<String, Channel> channel, long timeoutMs,
@@ -113,6 +118,7 @@ final class ArbiterQueries {
    * else a new call's (within the in-flight cap).
    */
   private void view(String eventId, Consumer<LookupEventResponse> then, Consumer<Failure> failed) {
+    if (views.size() > MAX_IDLE_VIEWS) forgetOldViews();
     SharedView view = views.computeIfAbsent(eventId, id -> new SharedView());
     if (view.waiting != null) {
       view.waiting.add(new ViewWaiter(then, failed));
@@ -131,12 +137,29 @@ final class ArbiterQueries {
           view.waiting = null;
           view.last = r;
           view.lastNanos = loop.nanoTime();
-          waiting.forEach(w -> w.then().accept(r));
+          tellEach(waiting, w -> w.then().accept(r));
         },
         failure -> {
           view.waiting = null;
-          waiting.forEach(w -> w.failed().accept(failure));
+          tellEach(waiting, w -> w.failed().accept(failure));
         }));
+  }
+
+  /** Every waiter is told, whatever one of them throws (a buyer's call cancelled meanwhile, say). */
+  private static void tellEach(List<ViewWaiter> waiting, Consumer<ViewWaiter> tell) {
+    for (ViewWaiter w : waiting) {
+      try {
+        tell.accept(w);
+      } catch (RuntimeException e) {
+        log.debug("a buyer waiting for an event view could not be told: {}", e.toString());
+      }
+    }
+  }
+
+  /** Views nobody waits for and too old to serve: dropped, so events polled once leave nothing behind. */
+  private void forgetOldViews() {
+    long nowNanos = loop.nanoTime();
+    views.values().removeIf(v -> v.waiting == null && (v.last == null || nowNanos - v.lastNanos > viewMaxAgeNanos));
   }
 
   /**

@@ -15,6 +15,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One {@code StreamPurchases} stream: each message is a purchase or a bid taken exactly as a
@@ -25,10 +26,12 @@ import java.util.Optional;
  * <p>Messages arrive on the decoding thread; answers come from the region loop (decisions) or the
  * decoding thread (refusals before the loop): writes to the stream are serialized on this object.
  *
- * <p>The next purchase is read only while the stream can take more answers ({@code isReady}): a
- * client that stops reading its answers stops being read, its purchases wait in its own HTTP/2
- * window, and the node buffers no more than the answers of purchases it had already taken. A
- * purchase read after such a pause is stamped when it is taken up, never earlier.
+ * <p>A client that stops reading its answers stops being read: once the stream has not been able
+ * to take more answers ({@code isReady}) for {@value #PAUSE_AFTER_NOT_READY_MS} ms, the next
+ * purchase is read only when it can again, so its purchases wait in its own HTTP/2 window and the
+ * node holds no more than the answers of purchases it had already taken. A moment's backlog (a
+ * batch of decisions being written) does not pause it: purchases read then are stamped at their
+ * socket read. One read after a pause is stamped when it is taken up, never earlier.
  */
 final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
   /** The purchase path: a purchase, the read that carried it (empty: stamped now), its answer. */
@@ -44,8 +47,13 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
   private boolean halfClosed;
   /** Nothing more is written: completed, or the client went away (guarded by this). */
   private boolean ended;
+  /** A stream not ready for this long is a client not reading its answers. */
+  static final long PAUSE_AFTER_NOT_READY_MS = 100;
   /** No purchase is requested from the client until the stream can take answers again (guarded by this). */
   private boolean awaitingReady;
+  /** A purchase came while the stream could take no answers, first at {@link #notReadySinceNanos} (guarded by this). */
+  private boolean notReady;
+  private long notReadySinceNanos;
 
   /** Call while gRPC starts the call (inside the service method): it takes over the request flow. */
   PurchaseStream(ServerCallStreamObserver<StreamPurchasesResponse> out, Taker taker) {
@@ -81,10 +89,20 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
     requestNext();
   }
 
-  /** The next purchase, as gRPC's automatic flow would ask for it, unless the answers are backing up. */
+  /** The next purchase, as gRPC's automatic flow would ask for it, unless the answers have been backed up a while. */
   private synchronized void requestNext() {
     if (ended) return;
     if (out.isReady()) {
+      notReady = false;
+      out.request(1);
+      return;
+    }
+    long nowNanos = System.nanoTime();
+    if (!notReady) {
+      notReady = true;
+      notReadySinceNanos = nowNanos;
+    }
+    if (nowNanos - notReadySinceNanos < TimeUnit.MILLISECONDS.toNanos(PAUSE_AFTER_NOT_READY_MS)) {
       out.request(1);
     } else {
       awaitingReady = true;
@@ -92,7 +110,9 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
   }
 
   private synchronized void readyAgain() {
-    if (!awaitingReady || ended || !out.isReady()) return;
+    if (ended || !out.isReady()) return;
+    notReady = false;
+    if (!awaitingReady) return;
     awaitingReady = false;
     out.request(1);
   }

@@ -232,7 +232,8 @@ public final class RedisArbiterStore implements ArbiterStore {
     String[] keyNames = {new EventKeys(eventId).meta()};
     await(eventId, functions.call(functions.fenceEvent, ScriptOutputType.INTEGER, keyNames,
         eventId.getBytes(UTF_8), ascii(fencingEpoch), writer.getBytes(UTF_8)));
-    log.info("event claimed event={} epoch={}", eventId, fencingEpoch);
+    // Debug: a look-up of a finished event claims it again each time (the recovery logs its count).
+    log.debug("event claimed event={} epoch={}", eventId, fencingEpoch);
   }
 
   @Override

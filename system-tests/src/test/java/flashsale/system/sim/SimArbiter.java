@@ -170,7 +170,7 @@ final class SimArbiter {
    */
   void register(EventSpec spec) {
     if (!runner.leading() || events.containsKey(spec.eventId())) return;
-    if (runner.epoch() != flashsale.store.ArbiterStore.UNFENCED) {
+    if (runner.epoch() != ArbiterStore.UNFENCED) {
       try {
         store.fenceEvent(spec.eventId(), runner.epoch()); // before reading, as EventCatalog.register
       } catch (StoreFencedException later) {
