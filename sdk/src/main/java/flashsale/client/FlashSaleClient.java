@@ -117,14 +117,22 @@ public final class FlashSaleClient {
   /** {@link #purchase(String, String, String, int)} without blocking, for many calls in flight. */
   public CompletableFuture<PurchaseResult> purchaseAsync(
       String eventId, String userId, String requestId, int quantity) {
+    return purchaseAsync(request(eventId, userId, requestId, quantity));
+  }
+
+  /**
+   * Sends one purchase as it is (a reservation's slots included) without blocking; a deadline
+   * exceeded is looked up with {@code GetPurchase} as the blocking calls do.
+   */
+  public CompletableFuture<PurchaseResult> purchaseAsync(PurchaseRequest request) {
     Calls.Observer<PurchaseResponse> call = new Calls.Observer<>();
-    Calls.withDeadline(asyncStub, deadline).purchase(request(eventId, userId, requestId, quantity), call);
+    Calls.withDeadline(asyncStub, deadline).purchase(request, call);
     return call.<PurchaseResult>thenApply(r -> new PurchaseResult.Decided(r.getDecision()))
         .exceptionallyCompose(
             t -> {
               FlashSaleException failure = FlashSaleException.from(t);
               return failure.code() == Status.Code.DEADLINE_EXCEEDED
-                  ? getPurchaseAsync(eventId, requestId)
+                  ? getPurchaseAsync(request.getEventId(), request.getRequestId())
                   : CompletableFuture.failedFuture(failure);
             });
   }

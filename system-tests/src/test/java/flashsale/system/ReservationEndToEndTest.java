@@ -268,4 +268,37 @@ class ReservationEndToEndTest {
     assertEquals(Outcome.OUTCOME_WON, fx.buyer("near").withDeadlineAfter(30, TimeUnit.SECONDS)
         .purchase(reserve("bad", "ok", 1, "b").build()).getDecision().getOutcome());
   }
+
+  @Test
+  void theLoadGeneratorDrivesAReservationAndRecordsTheSlotsAskedAndWon() throws Exception {
+    String eventId = "tables-loadgen";
+    create(reservation(eventId, SLOTS));
+    var regions = fx.cluster.regionNames().stream()
+        .map(r -> new flashsale.client.load.RegionTarget(r, fx.channel(fx.cluster.regionTarget(r)))).toList();
+    // 200 one-seat requests for 60 seats, all at once.
+    var config = flashsale.client.load.LoadConfig.of(eventId, regions, 200, 200, Duration.ofSeconds(1),
+        flashsale.client.load.ArrivalPattern.BURST);
+    var records = new flashsale.client.load.LoadGenerator(config).run().records();
+
+    assertEquals(200, records.size());
+    Map<String, Long> left = new LinkedHashMap<>(SLOTS);
+    int won = 0;
+    // Serial dictatorship over the decided order: each winner holds the first slot it asked for
+    // that still had a seat at its rank, and a loser found none of its slots with a seat.
+    for (var r : records.stream().sorted(Comparator.comparingLong(flashsale.client.load.RequestRecord::orderRank)).toList()) {
+      List<String> asked = List.of(r.slotsAsked().split(";"));
+      assertTrue(asked.size() >= 1 && asked.size() <= 3 && asked.stream().allMatch(SLOTS::containsKey), r.toString());
+      String expected = asked.stream().filter(slot -> left.get(slot) > 0).findFirst().orElse("");
+      if (r.outcome() == flashsale.client.load.RecordOutcome.WON) {
+        assertEquals(expected, r.slotWon(), "the first asked slot with a seat at its rank: " + r);
+        left.merge(r.slotWon(), -1L, Long::sum);
+        won++;
+      } else {
+        assertEquals(flashsale.client.load.RecordOutcome.LOST, r.outcome(), r.toString());
+        assertEquals("", expected, "lost though a slot it asked for had a seat: " + r);
+      }
+    }
+    assertTrue(won > 0 && won <= 60, "won " + won);
+    System.out.printf("loadgen on a reservation: %d of 200 seated, seats left %s%n", won, left);
+  }
 }

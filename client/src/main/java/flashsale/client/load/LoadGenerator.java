@@ -5,7 +5,9 @@ import flashsale.client.FlashSaleException;
 import flashsale.client.ProtoTimes;
 import flashsale.client.PurchaseResult;
 import flashsale.v1.PurchaseDecision;
+import flashsale.v1.PurchaseRequest;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +29,9 @@ import org.HdrHistogram.Histogram;
  * Runs one load against real region nodes: sends each planned purchase when it is due (async, up
  * to {@code maxInFlight} at once), stamps its true send time from this generator's clock, and
  * records what came back. One instance runs once; {@link #progress()} may be polled meanwhile.
+ * When the event is a reservation (its {@code GetEvent} lists slots), each request names 1 to 3
+ * of them, best first, drawn from the run's seed and the request's index, and its record keeps
+ * them and the slot won.
  */
 public final class LoadGenerator {
   private final LoadConfig config;
@@ -37,6 +42,8 @@ public final class LoadGenerator {
   private final AtomicLong errors = new AtomicLong();
   private final AtomicBoolean ran = new AtomicBoolean();
   private volatile long startNanos;
+  /** The reservation's slots, as the warm-up's GetEvent listed them; empty for a flash sale. */
+  private List<String> slots = List.of();
   private final java.util.function.ToLongFunction<String> wireMicros;
 
   /** A generator stamping send times with the system clock. */
@@ -128,11 +135,21 @@ public final class LoadGenerator {
   private void warmUp(Map<String, FlashSaleClient> clients) {
     clients.values().forEach(client -> {
       try {
-        client.getEvent(config.eventId());
+        var event = client.getEvent(config.eventId());
+        if (slots.isEmpty()) slots = event.getSlotsList().stream().map(flashsale.v1.SlotStatus::getName).toList();
       } catch (FlashSaleException ignored) {
         // A region that is down shows up as errors in the run itself.
       }
     });
+  }
+
+  /** A reservation request's acceptable slots, best first: 1 to 3 distinct ones, the same every run of a seed. */
+  static List<String> slotsAsked(List<String> slots, long seed, int index) {
+    if (slots.isEmpty()) return List.of();
+    var random = new java.util.SplittableRandom(seed * 1_000_003L + index);
+    List<String> shuffled = new ArrayList<>(slots);
+    for (int i = shuffled.size() - 1; i > 0; i--) java.util.Collections.swap(shuffled, i, random.nextInt(i + 1));
+    return List.copyOf(shuffled.subList(0, 1 + random.nextInt(Math.min(3, shuffled.size()))));
   }
 
   private void send(
@@ -142,26 +159,29 @@ public final class LoadGenerator {
       long sendNanos,
       long delayMicros,
       Consumer<RequestRecord> sink) {
+    List<String> asked = slotsAsked(slots, config.seed(), p.index());
+    String slotsAsked = String.join(";", asked);
     try {
       client
-          .purchaseAsync(config.eventId(), p.userId(), p.requestId(), 1)
+          .purchaseAsync(PurchaseRequest.newBuilder().setEventId(config.eventId()).setUserId(p.userId())
+              .setRequestId(p.requestId()).setQuantity(1).addAllSlots(asked).build())
           .whenComplete(
               (result, failure) -> {
                 long latencyMicros = (System.nanoTime() - sendNanos) / 1000;
                 RequestRecord record;
                 try {
                   record = failure == null
-                      ? record(p, sendMicros, delayMicros, latencyMicros, result)
-                      : failed(p, sendMicros, delayMicros, latencyMicros, failure);
+                      ? record(p, sendMicros, delayMicros, latencyMicros, result, slotsAsked)
+                      : failed(p, sendMicros, delayMicros, latencyMicros, failure, slotsAsked);
                 } catch (RuntimeException malformed) {
                   // e.g. a decision without a rank: record it as an error rather than never finishing.
-                  record = failed(p, sendMicros, delayMicros, latencyMicros, malformed);
+                  record = failed(p, sendMicros, delayMicros, latencyMicros, malformed, slotsAsked);
                 }
                 finish(record, sink);
               });
     } catch (RuntimeException e) {
       // A call that cannot even start must still count, or the run would wait for it forever.
-      finish(failed(p, sendMicros, delayMicros, (System.nanoTime() - sendNanos) / 1000, e), sink);
+      finish(failed(p, sendMicros, delayMicros, (System.nanoTime() - sendNanos) / 1000, e, slotsAsked), sink);
     }
   }
 
@@ -173,27 +193,28 @@ public final class LoadGenerator {
     sink.accept(record);
   }
 
-  private static RequestRecord record(
-      PlannedRequest p, long sendMicros, long delayMicros, long latencyMicros, PurchaseResult result) {
+  private static RequestRecord record(PlannedRequest p, long sendMicros, long delayMicros, long latencyMicros,
+      PurchaseResult result, String slotsAsked) {
     return switch (result) {
       case PurchaseResult.Decided d -> {
         PurchaseDecision dec = d.decision();
         yield new RequestRecord(p.requestId(), p.userId(), p.region(), sendMicros, delayMicros,
             d.won() ? RecordOutcome.WON : RecordOutcome.LOST, dec.getRank(),
-            ProtoTimes.micros(dec.getArrivalTime()), ProtoTimes.micros(dec.getDecideTime()), latencyMicros, "");
+            ProtoTimes.micros(dec.getArrivalTime()), ProtoTimes.micros(dec.getDecideTime()), latencyMicros, "", 0,
+            slotsAsked, d.won() ? dec.getSlot() : "");
       }
       case PurchaseResult.Pending pending ->
           new RequestRecord(p.requestId(), p.userId(), p.region(), sendMicros, delayMicros,
               RecordOutcome.PENDING, 0, pending.arrivalTime().map(ProtoTimes::micros).orElse(0L), 0,
-              latencyMicros, "");
+              latencyMicros, "", 0, slotsAsked, "");
     };
   }
 
-  private static RequestRecord failed(
-      PlannedRequest p, long sendMicros, long delayMicros, long latencyMicros, Throwable failure) {
+  private static RequestRecord failed(PlannedRequest p, long sendMicros, long delayMicros, long latencyMicros,
+      Throwable failure, String slotsAsked) {
     String code = FlashSaleException.from(failure).code().name();
     return new RequestRecord(p.requestId(), p.userId(), p.region(), sendMicros, delayMicros,
-        RecordOutcome.ERROR, 0, 0, 0, latencyMicros, code);
+        RecordOutcome.ERROR, 0, 0, 0, latencyMicros, code, 0, slotsAsked, "");
   }
 
   private static void parkUntil(long deadlineNanos) throws InterruptedException {

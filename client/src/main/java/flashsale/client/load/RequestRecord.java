@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param errorCode the gRPC code name of a failed call
  * @param wireMicros when the request's bytes reached the region's socket, as a tap in front of
  *     the region saw them (the ground truth of arrival); 0 when no tap saw it
+ * @param slotsAsked a reservation's acceptable slots, best first, joined by {@code ;} (empty for a
+ *     flash sale)
+ * @param slotWon the slot a reservation won (empty otherwise)
  */
 public record RequestRecord(
     String requestId,
@@ -29,7 +32,9 @@ public record RequestRecord(
     long decideMicros,
     long latencyMicros,
     String errorCode,
-    long wireMicros) {
+    long wireMicros,
+    String slotsAsked,
+    String slotWon) {
 
   /** A record no tap saw: {@code wireMicros} 0. */
   public RequestRecord(String requestId, String userId, String region, long sendMicros, long clientDelayMicros,
@@ -38,12 +43,22 @@ public record RequestRecord(
         latencyMicros, errorCode, 0);
   }
 
+  /** A flash sale's record (no slots). */
+  public RequestRecord(String requestId, String userId, String region, long sendMicros, long clientDelayMicros,
+      RecordOutcome outcome, long rank, long arrivalMicros, long decideMicros, long latencyMicros, String errorCode,
+      long wireMicros) {
+    this(requestId, userId, region, sendMicros, clientDelayMicros, outcome, rank, arrivalMicros, decideMicros,
+        latencyMicros, errorCode, wireMicros, "", "");
+  }
+
   public RequestRecord {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(userId, "userId");
     Objects.requireNonNull(region, "region");
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(errorCode, "errorCode");
+    slotsAsked = slotsAsked == null ? "" : slotsAsked; // results files written before reservations
+    slotWon = slotWon == null ? "" : slotWon;
     if (outcome == RecordOutcome.WON && rank <= 0) {
       throw new IllegalArgumentException("winning request " + requestId + " has rank " + rank);
     }
@@ -54,7 +69,7 @@ public record RequestRecord(
   /** This record with the wire arrival a tap noted (0: none). */
   public RequestRecord withWireMicros(long micros) {
     return new RequestRecord(requestId, userId, region, sendMicros, clientDelayMicros, outcome, rank, arrivalMicros,
-        decideMicros, latencyMicros, errorCode, micros);
+        decideMicros, latencyMicros, errorCode, micros, slotsAsked, slotWon);
   }
 
   /** True when a tap saw the request reach its region. */

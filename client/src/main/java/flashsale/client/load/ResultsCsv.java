@@ -14,9 +14,12 @@ final class ResultsCsv {
   static final List<String> HEADER =
       List.of(
           "request_id", "user_id", "region", "send_micros", "client_delay_micros", "outcome",
-          "rank", "arrival_micros", "decide_micros", "latency_micros", "error_code", "wire_micros");
-  /** Files written before taps existed have no wire_micros column; they read with 0. */
-  static final List<String> HEADER_WITHOUT_WIRE = HEADER.subList(0, HEADER.size() - 1);
+          "rank", "arrival_micros", "decide_micros", "latency_micros", "error_code", "wire_micros",
+          "slots_asked", "slot_won");
+  /** Files written before reservations have no slot columns; they read as flash sales. */
+  static final List<String> HEADER_WITHOUT_SLOTS = HEADER.subList(0, 12);
+  /** Files written before taps existed have no wire_micros column either; they read with 0. */
+  static final List<String> HEADER_WITHOUT_WIRE = HEADER.subList(0, 11);
 
   private ResultsCsv() {}
 
@@ -30,14 +33,16 @@ final class ResultsCsv {
               quote(r.requestId()), quote(r.userId()), quote(r.region()),
               Long.toString(r.sendMicros()), Long.toString(r.clientDelayMicros()), r.outcome().name(),
               Long.toString(r.rank()), Long.toString(r.arrivalMicros()), Long.toString(r.decideMicros()),
-              Long.toString(r.latencyMicros()), quote(r.errorCode()), Long.toString(r.wireMicros())));
+              Long.toString(r.latencyMicros()), quote(r.errorCode()), Long.toString(r.wireMicros()),
+              quote(r.slotsAsked()), quote(r.slotWon())));
       out.write('\n');
     }
   }
 
   static List<RequestRecord> read(BufferedReader in, String source) throws IOException {
     String header = in.readLine();
-    if (header == null || !(split(header).equals(HEADER) || split(header).equals(HEADER_WITHOUT_WIRE))) {
+    if (header == null || !(split(header).equals(HEADER) || split(header).equals(HEADER_WITHOUT_SLOTS)
+        || split(header).equals(HEADER_WITHOUT_WIRE))) {
       throw new IllegalArgumentException(source + ": not a load results file (header must be " + String.join(",", HEADER) + ")");
     }
     List<RequestRecord> records = new ArrayList<>();
@@ -57,14 +62,15 @@ final class ResultsCsv {
   }
 
   private static RequestRecord parse(List<String> f) {
-    if (f.size() != HEADER.size() && f.size() != HEADER_WITHOUT_WIRE.size()) {
+    if (f.size() != HEADER.size() && f.size() != HEADER_WITHOUT_SLOTS.size() && f.size() != HEADER_WITHOUT_WIRE.size()) {
       throw new IllegalArgumentException("expected " + HEADER.size() + " fields, got " + f.size());
     }
     return new RequestRecord(
         f.get(0), f.get(1), f.get(2), Long.parseLong(f.get(3)), Long.parseLong(f.get(4)),
         RecordOutcome.valueOf(f.get(5)), Long.parseLong(f.get(6)), Long.parseLong(f.get(7)),
         Long.parseLong(f.get(8)), Long.parseLong(f.get(9)), f.get(10),
-        f.size() == HEADER.size() ? Long.parseLong(f.get(11)) : 0);
+        f.size() > 11 ? Long.parseLong(f.get(11)) : 0,
+        f.size() > 12 ? f.get(12) : "", f.size() > 12 ? f.get(13) : "");
   }
 
   private static String quote(String field) {

@@ -22,7 +22,9 @@ class ResultsFileTest {
           new RequestRecord("run-2", "user-000002", "far", 1_700_000_000_000_003L, 30_000,
               RecordOutcome.PENDING, 0, 1_700_000_000_031_100L, 0, 30_000_000, ""),
           new RequestRecord("run-3", "user-000003", "near", 1_700_000_000_000_004L, 0,
-              RecordOutcome.ERROR, 0, 0, 0, 120, "UNAVAILABLE"));
+              RecordOutcome.ERROR, 0, 0, 0, 120, "UNAVAILABLE"),
+          new RequestRecord("run-4", "user-000004", "near", 1_700_000_000_000_005L, 0, RecordOutcome.WON,
+              3, 1_700_000_000_000_600L, 1_700_000_000_002_100L, 2_000, "", 0, "19:00;18:00", "18:00"));
 
   @ParameterizedTest
   @CsvSource(
@@ -33,6 +35,15 @@ class ResultsFileTest {
     ResultsFile.write(file, RECORDS);
     assertTrue(Files.readString(file).contains(expectedText), "format chosen by extension");
     assertEquals(RECORDS, ResultsFile.read(file));
+  }
+
+  @Test
+  void csvWrittenBeforeReservationsReadsWithoutSlots(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("old.csv");
+    Files.writeString(file, String.join(",", ResultsCsv.HEADER_WITHOUT_SLOTS) + "\nr,u,near,12,0,WON,1,20,30,40,,15\n");
+    RequestRecord read = ResultsFile.read(file).get(0);
+    assertEquals(15, read.wireMicros());
+    assertEquals(List.of("", ""), List.of(read.slotsAsked(), read.slotWon()));
   }
 
   @Test
