@@ -67,7 +67,8 @@ final class LoadgenCommand implements Callable<Integer> {
       description = "Deadline per call (default: ${DEFAULT-VALUE}).")
   Duration deadline;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the poisson schedule (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1",
+      description = "Seed of the poisson schedule and of a reservation's slots asked (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "results.csv or results.json")
