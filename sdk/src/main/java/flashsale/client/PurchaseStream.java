@@ -71,6 +71,7 @@ public final class PurchaseStream implements AutoCloseable {
   private FlashSaleException brokenWith;
   private boolean closed;
   private boolean cancelled;
+  private volatile Runnable readyHandler = () -> {};
 
   /**
    * A stream whose calls go through {@code stub}, which carries the deadline of them all; {@code
@@ -134,6 +135,23 @@ public final class PurchaseStream implements AutoCloseable {
    */
   public CompletableFuture<Void> ended() {
     return ended;
+  }
+
+  /**
+   * True while the stream takes more purchases without buffering them here: gRPC's {@code isReady}
+   * of the stream under way, false while reopening. A caller with many to send can wait for it
+   * ({@link #onReady}) rather than buffer without bound: the region stops reading a stream whose
+   * answers are not read, and its window then fills.
+   */
+  public boolean isReady() {
+    synchronized (lock) {
+      return current != null && current.started && current.requests.isReady();
+    }
+  }
+
+  /** Runs {@code handler} (on a gRPC thread) whenever the stream, or one reopened, becomes ready; must not block. */
+  public void onReady(Runnable handler) {
+    this.readyHandler = Objects.requireNonNull(handler, "handler");
   }
 
   /** How many times a broken stream was replaced by a new one. */
@@ -321,6 +339,7 @@ public final class PurchaseStream implements AutoCloseable {
     @Override
     public void beforeStart(ClientCallStreamObserver<StreamPurchasesRequest> requestStream) {
       requests = requestStream;
+      requestStream.setOnReadyHandler(() -> readyHandler.run());
     }
 
     @Override
