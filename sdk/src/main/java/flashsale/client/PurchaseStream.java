@@ -63,9 +63,9 @@ public final class PurchaseStream implements AutoCloseable {
   private long sentCount;
   private int opened;
   /**
-   * Reopens since the last answer or the last stream that stayed up for the longest backoff: the
-   * backoff's exponent and what the policy bounds. An idle stream that breaks now and then (an hour
-   * apart) is reopened every time.
+   * Reopens since the last answer or the last stream that stayed connected for the longest backoff:
+   * the backoff's exponent and what the policy bounds. An idle stream that breaks now and then (an
+   * hour apart) is reopened every time; one that never connects is given up on.
    */
   private int reopensInRow;
   private FlashSaleException brokenWith;
@@ -205,7 +205,6 @@ public final class PurchaseStream implements AutoCloseable {
     synchronized (lock) {
       if (current == attempt) {
         attempt.started = true;
-        attempt.startedNanos = System.nanoTime();
         List<Sent> unanswered = waiting.values().stream().flatMap(ArrayDeque::stream)
             .sorted(Comparator.comparingLong(Sent::order)).toList();
         for (Sent sent : unanswered) {
@@ -250,7 +249,7 @@ public final class PurchaseStream implements AutoCloseable {
     synchronized (lock) {
       if (current != attempt) return; // an attempt this stream already left behind
       current = null;
-      if (attempt.started && System.nanoTime() - attempt.startedNanos >= policy.maxBackoff().toNanos()) {
+      if (attempt.connectedNanos != 0 && System.nanoTime() - attempt.connectedNanos >= policy.maxBackoff().toNanos()) {
         reopensInRow = 0; // it stayed up: this break is a new outage, not the last one going on
       }
       backoff = reopenAfter(failure.code());
@@ -328,8 +327,11 @@ public final class PurchaseStream implements AutoCloseable {
     private ClientCallStreamObserver<StreamPurchasesRequest> requests;
     /** Started and caught up with the unanswered purchases: new ones go straight out (guarded by lock). */
     private boolean started;
-    /** When it started (guarded by lock). */
-    private long startedNanos;
+    /**
+     * When gRPC first called it ready, so it had a transport (a call made while the channel is still
+     * connecting waits out the connect first); 0 before (volatile: set on a gRPC thread).
+     */
+    private volatile long connectedNanos;
 
     /** gRPC's stream is not thread-safe: callers hold the lock. */
     void send(StreamPurchasesRequest message) {
@@ -339,7 +341,10 @@ public final class PurchaseStream implements AutoCloseable {
     @Override
     public void beforeStart(ClientCallStreamObserver<StreamPurchasesRequest> requestStream) {
       requests = requestStream;
-      requestStream.setOnReadyHandler(() -> readyHandler.run());
+      requestStream.setOnReadyHandler(() -> {
+        if (connectedNanos == 0) connectedNanos = System.nanoTime();
+        readyHandler.run();
+      });
     }
 
     @Override

@@ -92,7 +92,7 @@ public final class ArbiterGauges implements AutoCloseable {
   private void sampleLedPartitions(List<PartitionRole> partitions, LongSupplier nowMicros) {
     List<CompletableFuture<List<Seen>>> asked = partitions.stream()
         .filter(p -> p.state().get() == LeaderState.LEADING)
-        .map(p -> p.statuses().apply(Sequencer::regionStatuses)
+        .map(p -> ask(p)
             .thenApply(list -> list.stream().map(r -> new Seen(Integer.toString(p.partition()), r)).toList())
             .exceptionally(notLedAnyMore -> List.of())
             // A stalled loop drops its partition's rows this round instead of freezing every partition's.
@@ -101,6 +101,15 @@ public final class ArbiterGauges implements AutoCloseable {
     // Waited for on the sampler's own thread: a late sample never overwrites the next one.
     CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).join();
     sample(asked.stream().flatMap(f -> f.join().stream()).toList(), nowMicros.getAsLong());
+  }
+
+  /** A loop that throws at once (stopping) fails only its own future: an exception would end the sampler for good. */
+  private static CompletableFuture<List<RegionNodeStatus>> ask(PartitionRole p) {
+    try {
+      return p.statuses().apply(Sequencer::regionStatuses);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private void sample(List<Seen> regions, long nowMicros) {

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param ratePerSecond nominal requests per second
  * @param maxInFlight calls awaiting an answer at most; the schedule slips when it is reached
  * @param deadline per call; a purchase that outlives it is looked up with GetPurchase
- * @param seed for the POISSON schedule
+ * @param seed for the POISSON schedule and a reservation's slots asked
  */
 public record LoadConfig(
     String eventId,

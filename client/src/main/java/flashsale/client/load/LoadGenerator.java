@@ -24,6 +24,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one load against real region nodes: sends each planned purchase when it is due (async, up
@@ -34,6 +36,7 @@ import org.HdrHistogram.Histogram;
  * them and the slot won.
  */
 public final class LoadGenerator {
+  private static final Logger log = LoggerFactory.getLogger(LoadGenerator.class);
   private final LoadConfig config;
   private final InstantSource clock;
   private final List<PlannedRequest> plan;
@@ -98,12 +101,13 @@ public final class LoadGenerator {
     startNanos = System.nanoTime();
     try {
       for (PlannedRequest p : plan) {
+        List<String> asked = slotsAsked(slots, config.seed(), p.index()); // before the send is stamped
         parkUntil(startNanos + p.offsetMicros() * 1000);
         permits.acquire();
         long sendMicros = ProtoTimes.micros(clock.instant());
         long sendNanos = System.nanoTime();
         long delayMicros = Math.max(0, config.clientDelay().extraMicros(p));
-        Runnable fire = () -> send(clients.get(p.region()), p, sendMicros, sendNanos, delayMicros,
+        Runnable fire = () -> send(clients.get(p.region()), p, asked, sendMicros, sendNanos, delayMicros,
             record -> {
               records[p.index()] = record;
               if (record.decided()) {
@@ -133,14 +137,20 @@ public final class LoadGenerator {
    * to come up would look unfairly treated. Any answer, even an error, means the path is warm.
    */
   private void warmUp(Map<String, FlashSaleClient> clients) {
+    boolean[] answered = {false};
     clients.values().forEach(client -> {
       try {
         var event = client.getEvent(config.eventId());
+        answered[0] = true;
         if (slots.isEmpty()) slots = event.getSlotsList().stream().map(flashsale.v1.SlotStatus::getName).toList();
       } catch (FlashSaleException ignored) {
         // A region that is down shows up as errors in the run itself.
       }
     });
+    if (!answered[0]) {
+      log.warn("no region answered GetEvent for event={}: its requests carry no slots, so a reservation's are refused",
+          config.eventId());
+    }
   }
 
   /** A reservation request's acceptable slots, best first: 1 to 3 distinct ones, the same every run of a seed. */
@@ -155,11 +165,11 @@ public final class LoadGenerator {
   private void send(
       FlashSaleClient client,
       PlannedRequest p,
+      List<String> asked,
       long sendMicros,
       long sendNanos,
       long delayMicros,
       Consumer<RequestRecord> sink) {
-    List<String> asked = slotsAsked(slots, config.seed(), p.index());
     String slotsAsked = String.join(";", asked);
     try {
       client
