@@ -9,9 +9,11 @@ import flashsale.v1.PurchaseRequest;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -156,9 +158,9 @@ public final class LoadGenerator {
   /** A reservation request's acceptable slots, best first: 1 to 3 distinct ones, the same every run of a seed. */
   static List<String> slotsAsked(List<String> slots, long seed, int index) {
     if (slots.isEmpty()) return List.of();
-    var random = new java.util.SplittableRandom(seed * 1_000_003L + index);
+    SplittableRandom random = new SplittableRandom(seed * 1_000_003L + index);
     List<String> shuffled = new ArrayList<>(slots);
-    for (int i = shuffled.size() - 1; i > 0; i--) java.util.Collections.swap(shuffled, i, random.nextInt(i + 1));
+    Collections.shuffle(shuffled, random);
     return List.copyOf(shuffled.subList(0, 1 + random.nextInt(Math.min(3, shuffled.size()))));
   }
 
