@@ -11,7 +11,6 @@ import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
-import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInitializer;
@@ -21,6 +20,7 @@ import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.WriteBufferWaterMark;
 import io.grpc.netty.shaded.io.netty.channel.local.LocalAddress;
 import io.grpc.netty.shaded.io.netty.channel.local.LocalChannel;
+import io.grpc.netty.shaded.io.netty.channel.socket.DuplexChannel;
 import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,6 +29,7 @@ import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,8 @@ final class FrontDoor implements AutoCloseable {
    */
   static final int DECODE_BACKLOG_HIGH_BYTES = 32 << 20;
   static final int DECODE_BACKLOG_LOW_BYTES = 16 << 20;
+  /** How long a socket gRPC has closed is read (and discarded) for its client's FIN, as web servers' lingering close. */
+  static final long LINGER_MILLIS = 2_000;
 
   private final InetSocketAddress address;
   private final ServerBootstrap bootstrap;
@@ -178,6 +181,10 @@ final class FrontDoor implements AutoCloseable {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (decoderOpen && !decoder.isActive()) { // gRPC has ended the connection: the socket lingers (Writer)
+        ReferenceCountUtil.release(msg);
+        return;
+      }
       var stamped = new StampedRead((ByteBuf) msg, inFlight.begin(() -> StampClock.micros(clock.instant())));
       if (decoderOpen) decoder.write(stamped, decoder.voidPromise());
       else early.add(stamped);
@@ -185,7 +192,7 @@ final class FrontDoor implements AutoCloseable {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      if (!decoderOpen) return;
+      if (!decoderOpen || !decoder.isActive()) return;
       decoder.flush();
       // The decoder is far behind: leave the socket until it catches up (Writer turns reading back on).
       if (!decoder.isWritable()) ctx.channel().config().setAutoRead(false);
@@ -239,8 +246,26 @@ final class FrontDoor implements AutoCloseable {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       // gRPC closed the connection (GOAWAY sent, idle, handshake timeout): close the socket after what it wrote.
-      if (socket.isActive()) socket.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      if (socket.isActive()) socket.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> closeLingering(socket));
       ctx.fireChannelInactive();
+    }
+
+    /**
+     * Ends the socket's output and reads on, discarding, until the client closes or
+     * {@link #LINGER_MILLIS} pass. Closing a socket with unread bytes in it sends a reset, and a
+     * reset may destroy what the client had not yet read: the GOAWAY that says why.
+     */
+    private static void closeLingering(Channel socket) {
+      if (!(socket instanceof DuplexChannel duplex) || !socket.isActive()) {
+        socket.close();
+        return;
+      }
+      var deadline = socket.eventLoop().schedule(() -> socket.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+      socket.closeFuture().addListener(closed -> deadline.cancel(false));
+      duplex.shutdownOutput().addListener(shut -> {
+        if (!shut.isSuccess()) socket.close();
+      });
+      socket.config().setAutoRead(true);
     }
 
     @Override

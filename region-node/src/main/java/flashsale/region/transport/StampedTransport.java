@@ -5,7 +5,10 @@ import flashsale.net.ServerLimits;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.IoEventLoop;
@@ -16,6 +19,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.local.LocalAddress;
+import io.grpc.netty.shaded.io.netty.channel.local.LocalChannel;
 import io.grpc.netty.shaded.io.netty.channel.local.LocalIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.local.LocalServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
@@ -74,8 +78,7 @@ public final class StampedTransport implements AutoCloseable {
     // -XX:ThreadPriorityPolicy=1 where the process may raise priorities, as root does). They
     // decode nothing, so their priority never lets a decode push a reader of another socket aside.
     this.readers = new ReadFirstLoops(workerThreads, new DefaultThreadFactory("region-read", true, Thread.MAX_PRIORITY), io);
-    this.decoders = new MultiThreadIoEventLoopGroup(workerThreads, new DefaultThreadFactory("region-decode", true),
-        LocalIoHandler.newFactory());
+    this.decoders = new PairedLoops(workerThreads, new DefaultThreadFactory("region-decode", true));
     LocalAddress decoderAddress = new LocalAddress("flashsale-region-" + java.util.UUID.randomUUID());
     this.front = new FrontDoor(address, clock, inFlight, decoderAddress, boss, readers, decoders,
         () -> epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel(), READ_BUFFER_MIN_BYTES,
@@ -87,7 +90,7 @@ public final class StampedTransport implements AutoCloseable {
         // call pool's hand-off (a wake-up and a queue per call) would buy nothing.
         .directExecutor()
         .channelFactory(() -> {
-          ServerChannel listener = new LocalServerChannel();
+          ServerChannel listener = new PairedLocalServerChannel();
           listener.pipeline().addLast(new StampedReads.OnAccept()); // ahead of the acceptor Netty adds
           return listener;
         })
@@ -151,6 +154,44 @@ public final class StampedTransport implements AutoCloseable {
 
   private static int defaultWorkerThreads() {
     return Math.max(2, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * The decoding threads. Both ends of a connection's in-process channel run on one of them: the
+   * front door's end picks it, and gRPC's end, accepted, joins it. Across two threads, Netty's
+   * local transport may run the close of gRPC's end before the read of what it wrote just before
+   * (a finishing read that re-queues itself behind the close while the other end is writing), and
+   * drop it: a GOAWAY written as gRPC ends a connection whose client is still sending was lost so.
+   * On one thread the write is read before the close; and an answer no longer changes threads.
+   */
+  private static final class PairedLoops extends MultiThreadIoEventLoopGroup {
+    PairedLoops(int threads, ThreadFactory threadFactory) {
+      super(threads, threadFactory, LocalIoHandler.newFactory());
+    }
+
+    @Override
+    public ChannelFuture register(Channel channel) {
+      if (channel instanceof AcceptedEnd accepted) return accepted.peerLoop.register(channel);
+      return super.register(channel);
+    }
+  }
+
+  /** gRPC's in-process listener: each end it accepts is registered on its peer's thread ({@link PairedLoops}). */
+  private static final class PairedLocalServerChannel extends LocalServerChannel {
+    @Override
+    protected LocalChannel newLocalChannel(LocalChannel peer) {
+      return new AcceptedEnd(this, peer);
+    }
+  }
+
+  /** gRPC's end of one connection, knowing the thread of the front door's end. */
+  private static final class AcceptedEnd extends LocalChannel {
+    final EventLoop peerLoop;
+
+    AcceptedEnd(LocalServerChannel parent, LocalChannel peer) {
+      super(parent, peer);
+      this.peerLoop = peer.eventLoop();
+    }
   }
 
   /** Event loops that go back to their sockets after {@link #TASK_QUANTUM_NANOS} of queued tasks. */
