@@ -27,7 +27,7 @@ final class CallRegistry {
   /** Parks a call until its request is decided. */
   void await(String requestId, StreamObserver<PurchaseResponse> call) {
     if (closedWith != null) {
-      settle(call, new Admission.Failed(closedWith));
+      CallThreadAnswer.settle(call, new Admission.Failed(closedWith));
       return;
     }
     waiting.computeIfAbsent(requestId, k -> new ArrayList<>(1)).add(call);
@@ -42,7 +42,7 @@ final class CallRegistry {
   void complete(Completion completion) {
     List<StreamObserver<PurchaseResponse>> calls = waiting.remove(completion.requestId());
     if (calls == null) return;
-    for (StreamObserver<PurchaseResponse> call : calls) settle(call, completion.result());
+    for (StreamObserver<PurchaseResponse> call : calls) CallThreadAnswer.settle(call, completion.result());
   }
 
   void completeAll(List<Completion> completions) {
@@ -55,7 +55,7 @@ final class CallRegistry {
     int failed = 0;
     for (List<StreamObserver<PurchaseResponse>> calls : waiting.values()) {
       for (StreamObserver<PurchaseResponse> call : calls) {
-        settle(call, new Admission.Failed(failure));
+        CallThreadAnswer.settle(call, new Admission.Failed(failure));
         failed++;
       }
     }

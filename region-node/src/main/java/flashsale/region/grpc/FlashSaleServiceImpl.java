@@ -100,7 +100,8 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   }
 
   /** {@code call} is the gRPC observer behind {@code response} (the same one for a purchase). */
-  private void take(BuyRequest buy, StreamObserver<PurchaseResponse> response, StreamObserver<?> call) {
+  private void take(BuyRequest buy, StreamObserver<PurchaseResponse> callResponse, StreamObserver<?> call) {
+    StreamObserver<PurchaseResponse> response = CallThreadAnswer.onCurrentThread(callResponse);
     if (call instanceof ServerCallStreamObserver<?> serverCall) {
       // Set before returning, as gRPC requires; the purchase itself stays pending for a retry.
       // Captures the id alone: the handler lives as long as the pending call, the request need not.
@@ -251,12 +252,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     Optional<Failure> closed = calls.closedWith();
     if (closed.isPresent()) {
       read.ifPresent(InFlightReads.Read::release);
-      response.onError(RegionWire.status(closed.get()));
+      CallThreadAnswer.fail(response, closed.get());
       return;
     }
     withEvent(buy.eventId(), failure -> {
       read.ifPresent(InFlightReads.Read::release);
-      response.onError(RegionWire.status(failure));
+      CallThreadAnswer.fail(response, failure);
     }, () -> {
       admit(buy, arrivalMicros, clientAddress, response);
       read.ifPresent(InFlightReads.Read::release); // stamped (or answered from what is known)
@@ -267,11 +268,11 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     // A look-up may have taken us past shutdown; a ticket now would never be answered.
     Optional<Failure> closed = calls.closedWith();
     if (closed.isPresent()) {
-      response.onError(RegionWire.status(closed.get()));
+      CallThreadAnswer.fail(response, closed.get());
       return;
     }
     switch (core.route(buy, arrivalMicros, modes.soldHere(), clientAddress)) {
-      case PurchaseRoute.Refused r -> response.onError(RegionWire.status(r.failure()));
+      case PurchaseRoute.Refused r -> CallThreadAnswer.fail(response, r.failure());
       case PurchaseRoute.Limited l -> modes.limited(l.spec(), buy, l.failure(), response);
       case PurchaseRoute.ToSeller s -> modes.purchase(s.spec(), buy, s.stampMicros(), response);
       case PurchaseRoute.ToSequencer q -> sequence(buy, arrivalMicros, clientAddress, response);
@@ -285,7 +286,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         link.send(t.ticket());
       }
       case Admission.Joined j -> calls.await(buy.requestId(), response);
-      case Admission.Settled s -> CallRegistry.settle(response, s);
+      case Admission.Settled s -> CallThreadAnswer.settle(response, s);
     }
   }
 

@@ -23,6 +23,7 @@ final class StampedReads extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
+    DecodingThread.enter(ctx.executor());
     InFlightReads.Read previous = SocketReadTime.enter(stamped.read());
     try {
       ctx.fireChannelRead(stamped.content()); // the bytes go on; whoever decodes them releases them

@@ -1,0 +1,26 @@
+package flashsale.region.transport;
+
+import io.grpc.netty.shaded.io.netty.util.concurrent.FastThreadLocal;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+
+/**
+ * The decoding thread a call's handler runs on, to hand the call's answer back to: writing an
+ * answer (its message, its status and trailers) on the thread that runs the call keeps that work
+ * off the region loop. Set by {@link StampedReads} on each decoding thread; calls that came another
+ * way (the in-process transport of tests) have none.
+ */
+public final class DecodingThread {
+  private static final FastThreadLocal<Executor> CURRENT = new FastThreadLocal<>();
+
+  private DecodingThread() {}
+
+  static void enter(Executor decodingLoop) {
+    if (CURRENT.get() == null) CURRENT.set(decodingLoop); // one event loop per thread, for the thread's life
+  }
+
+  /** The decoding thread this code runs on, or empty when it runs elsewhere. */
+  public static Optional<Executor> current() {
+    return Optional.ofNullable(CURRENT.get());
+  }
+}
