@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A purchase's answer (a Purchase or PlaceBid call, or one purchase of a stream), decided on the
- * region loop and built and written on the call's own decoding thread. Building a refusal's status (its ErrorInfo and RetryInfo) and writing a call's
+ * A purchase call's answer, decided on the region loop and built and written on the call's own
+ * decoding thread. Building a refusal's status (its ErrorInfo and RetryInfo) and writing a call's
  * message and trailers cost the loop most of its time while one user was refused 3,000 times a
  * second (a JFR profile of {@code bench-abuser}): the loop stamps every purchase, and the crowd's
  * stamps and decisions waited behind that work. Answers of one call keep their order: one thread.

@@ -73,7 +73,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   @Override
   public StreamObserver<StreamPurchasesRequest> streamPurchases(StreamObserver<StreamPurchasesResponse> out) {
     return new PurchaseStream((ServerCallStreamObserver<StreamPurchasesResponse>) out,
-        (buy, read, answer) -> take(buy, read, CallThreadAnswer.onCurrentThread(answer)));
+        (buy, read, answer) -> take(buy, read, answer));
   }
 
   /** A bid takes the purchase's path (stamp at the read, pending, idempotent); only its answer's wrapping differs. */

@@ -23,9 +23,8 @@ import java.util.concurrent.TimeUnit;
  * shared stream with its request_id. A pending purchase costs only the node's own state and a small {@link Answer}, not a
  * gRPC stream of its own.
  *
- * <p>Messages arrive on the decoding thread, and answers are written there too: the region loop
- * hands each one over ({@link CallThreadAnswer}). Writes to the stream are serialized on this
- * object all the same (the in-process transport of tests has no decoding thread).
+ * <p>Messages arrive on the decoding thread; answers come from the region loop (decisions) or the
+ * decoding thread (refusals before the loop): writes to the stream are serialized on this object.
  *
  * <p>A client that stops reading its answers stops being read: once the stream has not been able
  * to take more answers ({@code isReady}) for {@value #PAUSE_AFTER_NOT_READY_MS} ms, the next
