@@ -27,7 +27,11 @@ import org.junit.jupiter.api.Test;
 class StreamAnswersBackpressureTest {
   static final int MOST_PURCHASES = 200_000;
   static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(1);
-  static final long MOST_ANSWERS_HELD = 20_000;
+  /**
+   * About 1,570 are taken today. 10,408 were before a stream paused; 13,786 and 18,421 when
+   * answers were written as tasks on the decoding thread (the stream stayed ready while they queued).
+   */
+  static final long MOST_ANSWERS_HELD = 5_000;
 
   /** Purchases the region's gRPC server delivered on StreamPurchases streams (its own metric). */
   private static long purchasesTaken(RegionServer region) {
