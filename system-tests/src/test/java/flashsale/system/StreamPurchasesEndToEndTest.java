@@ -120,6 +120,9 @@ class StreamPurchasesEndToEndTest {
     }
   }
 
+  /** Well past two stamps' uncertainty (each ±0.5 ms here, the arbiter's cap 1 ms). */
+  private static final long PAST_THE_NEAR_TIE_BAND_MS = 20;
+
   @Test
   void bidsOnStreamsAreJudgedInArrivalOrderAndTheBestWinAtTheClose() throws Exception {
     String eventId = "streamed-auction";
@@ -139,11 +142,15 @@ class StreamPurchasesEndToEndTest {
     PurchaseStream farStream = far.openPurchaseStream(Duration.ofMinutes(1));
     PurchaseStream nearStream = near.openPurchaseStream(Duration.ofMinutes(1));
 
-    // Each bid is stamped before the next is sent, alternating regions: far 1,100, near 1,200, far 1,300.
+    // Each bid is stamped before the next is sent, alternating regions: far 1,100, near 1,200, far 1,300,
+    // and a little more: a bid stamped within the other's uncertainty band (about 1 ms here) is a
+    // near-tie, ordered by lottery (CI once saw far 1,300 drawn ahead of near 1,200 so).
     var first = farStream.bid(eventId, "ann", "bid-far-1", 1_100, "EUR");
     fx.awaitStamped("far", eventId, "bid-far-1");
+    Thread.sleep(PAST_THE_NEAR_TIE_BAND_MS);
     var second = nearStream.bid(eventId, "bob", "bid-near-1", 1_200, "EUR");
     fx.awaitStamped("near", eventId, "bid-near-1");
+    Thread.sleep(PAST_THE_NEAR_TIE_BAND_MS);
     var third = farStream.bid(eventId, "cat", "bid-far-2", 1_300, "EUR");
     var low = nearStream.bid(eventId, "dan", "bid-near-2", 900, "EUR"); // below the reserve
     for (var bid : List.of(first, second, third)) {
