@@ -41,7 +41,7 @@ import java.util.function.Function;
 final class ArbiterPartition {
   final int partition;
   final SequencerLoop loop;
-  final RegionSessions sessions;
+  final RegionSessions sessions = new RegionSessions();
   final EventRegistry events = new EventRegistry();
   final EventCatalog catalog;
   final EventAdminGrpcService admin;
@@ -61,7 +61,6 @@ final class ArbiterPartition {
     this.partitions = partitions;
     this.store = store;
     this.sequencerConfig = sequencerConfig;
-    this.sessions = new RegionSessions(clock);
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics),
         partitions.count() == 1 ? "sequencer-loop" : "sequencer-loop-p" + partition);
     this.catalog = new EventCatalog(store, loop, events, sessions::announce);

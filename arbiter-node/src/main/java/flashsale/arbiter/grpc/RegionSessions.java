@@ -16,10 +16,6 @@ import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,34 +45,13 @@ public final class RegionSessions {
     }
   }
 
-  /**
-   * How long a region node's stream may go without taking what is written to it before it is
-   * closed: the arbiter buffers meanwhile (a stream is not dropped for a burst's backlog of
-   * decisions, which it reads within a second). The node reconnects and resends every undecided
-   * ticket, and is answered from the decisions already made.
-   */
-  public static final Duration UNREAD_LIMIT = Duration.ofSeconds(10);
-
   /** By source key (region, or region/node). */
   private final Map<String, Session> byRegion = new LinkedHashMap<>();
-  /** Since when a stream has been found unable to take more at every write, by source key. */
-  private final Map<String, Instant> unreadSince = new HashMap<>();
-  private final InstantSource clock;
-  private final Duration unreadLimit;
   /** While set, this node does not lead: every stream is ended with what it supplies. */
   private Supplier<? extends Throwable> refusal;
   private BooleanSupplier leading = () -> true;
   private Supplier<? extends Throwable> notLeading = () -> new IllegalStateException("not leading");
   private flashsale.v1.ArbiterWelcome welcome = flashsale.v1.ArbiterWelcome.getDefaultInstance();
-
-  public RegionSessions(InstantSource clock) {
-    this(clock, UNREAD_LIMIT);
-  }
-
-  RegionSessions(InstantSource clock, Duration unreadLimit) {
-    this.clock = clock;
-    this.unreadLimit = unreadLimit;
-  }
 
   /**
    * Also refuse a new stream whenever {@code leading} is false at its hello (a leader paused past
@@ -99,7 +74,6 @@ public final class RegionSessions {
       return false;
     }
     Session old = byRegion.put(session.source(), session);
-    unreadSince.remove(session.source());
     if (old != null) {
       log.info("source={} stream replaced old={} new={}", session.source(), old.id(), session.id());
       closeQuietly(old, Errors.error(ErrorReason.ARBITER_UNAVAILABLE,
@@ -169,9 +143,7 @@ public final class RegionSessions {
 
   /** Forgets the stream if it is still the region's current one; true if it was. */
   boolean closed(Session session) {
-    if (!byRegion.remove(session.source(), session)) return false;
-    unreadSince.remove(session.source());
-    return true;
+    return byRegion.remove(session.source(), session);
   }
 
   boolean isCurrent(Session session) {
@@ -181,7 +153,6 @@ public final class RegionSessions {
   void send(String source, SequenceResponse message) {
     Session s = byRegion.get(source);
     if (s == null) return; // the region resends undecided tickets when it reconnects
-    if (unreadTooLong(s)) return;
     try {
       s.out().onNext(message);
     } catch (RuntimeException e) {
@@ -189,27 +160,6 @@ public final class RegionSessions {
       byRegion.remove(source, s);
     }
   }
-  /**
-   * True (and the stream closed) once {@code s} has not been able to take more at any write for
-   * {@link #unreadLimit}: a node that stops reading its stream must not hold the arbiter's heap.
-   */
-  private boolean unreadTooLong(Session s) {
-    if (!(s.out() instanceof SerializedObserver<SequenceResponse> out) || out.isReady()) {
-      unreadSince.remove(s.source());
-      return false;
-    }
-    Instant now = clock.instant();
-    Instant since = unreadSince.computeIfAbsent(s.source(), k -> now);
-    if (Duration.between(since, now).compareTo(unreadLimit) < 0) return false;
-    log.warn("source={} stream={} closed: the node has not read its stream for {} ms; it reconnects and resends",
-        s.source(), s.id(), Duration.between(since, now).toMillis());
-    byRegion.remove(s.source(), s);
-    unreadSince.remove(s.source());
-    closeQuietly(s, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "region node " + s.source()
-        + " has not read its arbiter stream for " + unreadLimit.toMillis() + " ms: reconnect and resend"));
-    return true;
-  }
-
 
   /** Tells every named node of {@code region} which of its nodes are connected (they name them in their next hello). */
   void sendRegionMembers(String region) {
@@ -316,7 +266,6 @@ public final class RegionSessions {
   public void closeAll(Throwable status) {
     for (Session s : List.copyOf(byRegion.values())) closeQuietly(s, status);
     byRegion.clear();
-    unreadSince.clear();
   }
 
   private static void closeQuietly(Session s, Throwable status) {

@@ -1,6 +1,5 @@
 package flashsale.arbiter.grpc;
 
-import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -19,11 +18,6 @@ final class SerializedObserver<T> implements StreamObserver<T> {
   @Override
   public synchronized void onNext(T value) {
     if (!ended) delegate.onNext(value);
-  }
-
-  /** gRPC's flow control: false while the stream's peer has not read what was written before. */
-  synchronized boolean isReady() {
-    return ended || !(delegate instanceof CallStreamObserver<?> call) || call.isReady();
   }
 
   @Override

@@ -61,7 +61,7 @@ class FinishedEventOrdersTest {
         new OrderTransition(Kind.WAITLISTED, "b", "u2", 1, 2, 0, now - 30_000_000))), ArbiterStore.UNFENCED).join();
 
     // The next leader registers every live event, as LeaderRole's recovery does.
-    loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()), store, clock, new RegionSessions(clock),
+    loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()), store, clock, new RegionSessions(),
         new ArbiterMetrics(new SimpleMeterRegistry()));
     loop.enableOrders(orders, store, clock);
     var catalog = new EventCatalog(store, loop, new EventRegistry(), announced -> {});

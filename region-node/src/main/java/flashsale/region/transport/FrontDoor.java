@@ -245,23 +245,26 @@ final class FrontDoor implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      // gRPC closed the connection (GOAWAY sent, idle, handshake timeout): close the socket after what it wrote.
-      if (socket.isActive()) socket.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> closeLingering(socket));
+      // gRPC closed the connection (GOAWAY sent, idle, handshake timeout): close the socket after what it wrote,
+      // within LINGER_MILLIS whatever the client does (one that reads nothing never lets that last write finish).
+      if (socket.isActive()) {
+        var deadline = socket.eventLoop().schedule(() -> socket.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        socket.closeFuture().addListener(closed -> deadline.cancel(false));
+        socket.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> closeLingering(socket));
+      }
       ctx.fireChannelInactive();
     }
 
     /**
-     * Ends the socket's output and reads on, discarding, until the client closes or
-     * {@link #LINGER_MILLIS} pass. Closing a socket with unread bytes in it sends a reset, and a
-     * reset may destroy what the client had not yet read: the GOAWAY that says why.
+     * Ends the socket's output and reads on, discarding, until the client closes or the deadline
+     * set above passes. Closing a socket with unread bytes in it sends a reset, and a reset may
+     * destroy what the client had not yet read: the GOAWAY that says why.
      */
     private static void closeLingering(Channel socket) {
       if (!(socket instanceof DuplexChannel duplex) || !socket.isActive()) {
         socket.close();
         return;
       }
-      var deadline = socket.eventLoop().schedule(() -> socket.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-      socket.closeFuture().addListener(closed -> deadline.cancel(false));
       duplex.shutdownOutput().addListener(shut -> {
         if (!shut.isSuccess()) socket.close();
       });
