@@ -44,12 +44,8 @@ final class CallThreadAnswer implements StreamObserver<PurchaseResponse> {
   }
 
   /** Fails {@code call} with {@code failure}, its status built on the call's thread when it has one. */
-  static void fail(StreamObserver<?> call, Failure failure) {
-    if (call instanceof CallThreadAnswer handed) {
-      handed.run(() -> handed.call.onError(RegionWire.status(failure)));
-    } else {
-      call.onError(RegionWire.status(failure));
-    }
+  static void fail(StreamObserver<PurchaseResponse> call, Failure failure) {
+    settle(call, new Admission.Failed(failure));
   }
 
   @Override
@@ -76,6 +72,10 @@ final class CallThreadAnswer implements StreamObserver<PurchaseResponse> {
         log.debug("purchase answer failed error=\"{}\"", e.toString());
       }
     };
+    if (DecodingThread.runsOn(callThread)) { // answered before the loop: already on the call's thread
+      guarded.run();
+      return;
+    }
     try {
       callThread.execute(guarded);
     } catch (RejectedExecutionException e) {

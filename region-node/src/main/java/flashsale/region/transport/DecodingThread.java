@@ -19,6 +19,11 @@ public final class DecodingThread {
     if (CURRENT.get() == null) CURRENT.set(decodingLoop); // one event loop per thread, for the thread's life
   }
 
+  /** True when this code runs on {@code decodingLoop}. */
+  public static boolean runsOn(Executor decodingLoop) {
+    return CURRENT.get() == decodingLoop;
+  }
+
   /** The decoding thread this code runs on, or empty when it runs elsewhere. */
   public static Optional<Executor> current() {
     return Optional.ofNullable(CURRENT.get());

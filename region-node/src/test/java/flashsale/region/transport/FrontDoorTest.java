@@ -19,10 +19,20 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -174,23 +184,23 @@ class FrontDoorTest {
   @Test
   void aClientStillSendingReadsTheGoawayThatEndsItsConnection() throws Exception {
     start(NO_TRACER);
-    var block = io.grpc.netty.shaded.io.netty.buffer.Unpooled.buffer();
-    var headers = new io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2Headers()
+    var block = Unpooled.buffer();
+    var headers = new DefaultHttp2Headers()
         .method("POST").scheme("http").path("/" + PURCHASE).authority("127.0.0.1")
         .add("content-type", "application/grpc").add("te", "trailers").add("x-pad", "a".repeat(64 * 1024));
-    new io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder().encodeHeaders(1, headers, block);
+    new DefaultHttp2HeadersEncoder().encodeHeaders(1, headers, block);
     byte[] encoded = new byte[block.readableBytes()];
     block.readBytes(encoded);
-    var out = new java.io.ByteArrayOutputStream();
-    out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    var out = new ByteArrayOutputStream();
+    out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
     for (int at = 0; at < encoded.length; at += 16_384) { // HEADERS, then CONTINUATION, the last with END_HEADERS
       int end = Math.min(encoded.length, at + 16_384);
-      frame(out, at == 0 ? 0x1 : 0x9, end == encoded.length ? 0x4 : 0, 1, java.util.Arrays.copyOfRange(encoded, at, end));
+      frame(out, at == 0 ? 0x1 : 0x9, end == encoded.length ? 0x4 : 0, 1, Arrays.copyOfRange(encoded, at, end));
     }
-    var more = new java.io.ByteArrayOutputStream();
+    var more = new ByteArrayOutputStream();
     for (int i = 0; i < 64; i++) frame(more, 0x0, 0, 1, new byte[16_384]); // 1 MiB at a time, sent on until the socket ends
-    try (var socket = new java.net.Socket("127.0.0.1", transport.port())) {
+    try (var socket = new Socket("127.0.0.1", transport.port())) {
       socket.setSoTimeout(10_000);
       var writer = new Thread(() -> {
         try {
@@ -198,12 +208,12 @@ class FrontDoorTest {
           for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); System.nanoTime() < deadline; ) {
             socket.getOutputStream().write(more.toByteArray());
           }
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
           // the server may stop reading: what it sent says why
         }
       });
       writer.start();
-      var in = new java.io.DataInputStream(socket.getInputStream());
+      var in = new DataInputStream(socket.getInputStream());
       String ending = "CLOSED";
       try {
         while (true) {
@@ -213,11 +223,11 @@ class FrontDoorTest {
           in.readInt(); // stream
           byte[] payload = in.readNBytes(length);
           if (type == 0x7) {
-            ending = "GOAWAY " + java.nio.ByteBuffer.wrap(payload, 4, 4).getInt();
+            ending = "GOAWAY " + ByteBuffer.wrap(payload, 4, 4).getInt();
             break;
           }
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         ending = "CLOSED (" + e + ")";
       }
       assertEquals("GOAWAY 1", ending);
@@ -225,13 +235,13 @@ class FrontDoorTest {
     }
   }
 
-  private static void frame(java.io.ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
+  private static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
     out.write(payload.length >>> 16);
     out.write(payload.length >>> 8);
     out.write(payload.length);
     out.write(type);
     out.write(flags);
-    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(stream).array());
+    out.writeBytes(ByteBuffer.allocate(4).putInt(stream).array());
     out.writeBytes(payload);
   }
 
