@@ -20,7 +20,10 @@ import flashsale.v1.GetOrderRequest;
 import flashsale.v1.Order;
 import flashsale.v1.OrderServiceGrpc;
 import flashsale.v1.OrderState;
+import flashsale.v1.Outcome;
+import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
+import flashsale.v1.PurchaseResponse;
 import flashsale.wire.Errors;
 import flashsale.wire.Times;
 import io.grpc.Status;
@@ -36,6 +39,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -137,6 +141,67 @@ class PaymentWaitlistEndToEndTest {
 
   static Order order(String eventId, String rid) {
     return orderService().getOrder(GetOrderRequest.newBuilder().setEventId(eventId).setRequestId(rid).build()).getOrder();
+  }
+
+  /**
+   * The waitlist joins in rank order, so its losers must be ranked in stamp order, not in the order
+   * their tickets reach the arbiter. After the one unit is sold, each round sends a far buyer, waits
+   * until the far region has stamped it, and 2 ms later sends a near buyer: the near ticket reaches
+   * the arbiter first (the far link adds 5 ms), yet the far buyer must be ranked, and waitlisted, first.
+   */
+  @Test
+  void aFarBuyerStampedFirstIsWaitlistedAheadOfANearBuyerWhoseTicketReachedTheArbiterFirst() throws Exception {
+    String eventId = "order1";
+    long nowMicros = System.currentTimeMillis() * 1000;
+    Event event = Event.newBuilder().setEventId(eventId).setItem("sneakers").setStock(1)
+        .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 60_000_000))
+        .setPerUserLimit(1).addAllRegions(fx.cluster.regionNames()).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER).build();
+    fx.admin().createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event)
+        .setPaymentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(60)).setWaitlistBound(40).build());
+    assertEquals(Outcome.OUTCOME_WON, buy("near", eventId, "first").getDecision().getOutcome());
+    int rounds = 15;
+    List<String> stampOrder = new ArrayList<>();
+    for (int i = 0; i < rounds; i++) {
+      var far = fx.asyncBuyer("far").withDeadlineAfter(20, TimeUnit.SECONDS);
+      var near = fx.asyncBuyer("near").withDeadlineAfter(20, TimeUnit.SECONDS);
+      var farAnswer = new io.grpc.stub.StreamObserver<PurchaseResponse>() {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        @Override
+        public void onNext(PurchaseResponse r) {}
+
+        @Override
+        public void onError(Throwable t) {
+          done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+          done.complete(null);
+        }
+      };
+      far.purchase(purchase(eventId, "far-" + i), farAnswer);
+      fx.awaitStamped("far", eventId, "far-" + i);
+      Thread.sleep(2);
+      PurchaseResponse nearAnswer = buy("near", eventId, "near-" + i);
+      farAnswer.done.get(20, TimeUnit.SECONDS);
+      assertEquals(flashsale.v1.LossReason.LOSS_REASON_SOLD_OUT, nearAnswer.getDecision().getLossReason());
+      stampOrder.add("far-" + i);
+      stampOrder.add("near-" + i);
+    }
+    List<String> ranked = fx.decisions(eventId).stream().filter(d -> d.getOutcome() == Outcome.OUTCOME_LOST)
+        .map(PurchaseDecision::getRequestId).toList();
+    assertEquals(stampOrder, ranked, "losers ranked in stamp order");
+    for (String rid : List.of("far-0", "near-0", "near-" + (rounds - 1))) {
+      assertEquals(OrderState.ORDER_STATE_WAITLISTED, awaitOrder(eventId, rid).getState(), rid);
+    }
+  }
+
+  static PurchaseRequest purchase(String eventId, String rid) {
+    return PurchaseRequest.newBuilder().setEventId(eventId).setUserId("user-" + rid).setRequestId(rid).setQuantity(1).build();
+  }
+
+  static PurchaseResponse buy(String region, String eventId, String rid) {
+    return fx.buyer(region).withDeadlineAfter(20, TimeUnit.SECONDS).purchase(purchase(eventId, rid));
   }
 
   @Test

@@ -22,6 +22,8 @@ import java.util.Optional;
  *
  * <p>Once the persisted stock is gone, every waiting ticket can only lose: the next batch decides
  * them all without waiting for the frontier, so a sold-out answer is recorded like any other.
+ * Not while the event's waitlist may still take losers: its joins go in rank order, so until that
+ * many losses for lack of stock are stored, losers are released in global order like wins.
  */
 final class EventBook {
 
@@ -49,6 +51,13 @@ final class EventBook {
   private final int maxBatchSize;
   private final long maxErrorBoundMicros;
   private final AuctionCloseGate closeGate;
+  /** Losses for lack of stock the event's waitlist takes, in rank order; 0 without a waitlist. */
+  private final long waitlistBound;
+  /**
+   * Losses for lack of stock stored in this term. A new leader starts from 0: it ranks up to
+   * another {@link #waitlistBound} in order, later answers but never an unfair waitlist.
+   */
+  private long stockLossesStored;
   /** Scratch for each release round: per source, its watermark, or MAX_VALUE when left out. */
   private long[] watermarks;
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
@@ -64,10 +73,13 @@ final class EventBook {
    * @param regions the cursors of every known node of {@code head.spec().regions()} (at least one
    *     per region, a placeholder for a region no node has spoken for); more join with {@link #addSource}
    * @param maxErrorBoundMicros a ticket's uncertainty is ranked as at most this
+   * @param waitlistBound losses for lack of stock ranked in global order even once the stock is gone
    */
   EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros,
-      AuctionCloseGate closeGate) {
+      AuctionCloseGate closeGate, long waitlistBound) {
+    if (waitlistBound < 0) throw new IllegalArgumentException("waitlistBound < 0: " + waitlistBound);
     this.spec = head.spec();
+    this.waitlistBound = waitlistBound;
     this.closeGate = closeGate;
     this.maxBatchSize = maxBatchSize;
     this.maxErrorBoundMicros = maxErrorBoundMicros;
@@ -223,7 +235,7 @@ final class EventBook {
     while (decisions.size() < maxBatchSize && !lateTickets.isEmpty()) {
       decisions.add(stock.decide(lateTickets.pollFirst(), true, nowMicros));
     }
-    if (stock.remainingStock() == 0) {
+    if (stock.remainingStock() == 0 && stockLossesStored >= waitlistBound) {
       drainedFrom = decisions.size();
       loseAllWaiting(decisions, nowMicros);
     } else {
@@ -352,7 +364,10 @@ final class EventBook {
 
   /** The store holds batch {@code sequence}: tell it, then send the next batch if one is ready. */
   void persisted(long sequence, long nowMicros, List<Effect> effects) {
-    for (Decision decision : log.complete(sequence, effects)) pending.remove(decision.requestId());
+    for (Decision decision : log.complete(sequence, effects)) {
+      pending.remove(decision.requestId());
+      if (!decision.won() && decision.lossReason().forLackOfStock()) stockLossesStored++;
+    }
     stock.mark();
     // An open auction's watchers hear of each stored change; a closed one's hear the result instead.
     stock.auction().filter(a -> !a.closed()).map(AuctionBook::durableStanding).filter(s -> !s.equals(standingTold))

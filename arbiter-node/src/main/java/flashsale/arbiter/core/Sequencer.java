@@ -68,12 +68,21 @@ public final class Sequencer {
    * @throws IllegalArgumentException when the event is already sequenced
    */
   public List<Effect> eventAdded(EventHead head, long nowMicros) {
+    return eventAdded(head, 0, nowMicros);
+  }
+
+  /**
+   * As {@link #eventAdded(EventHead, long)}, for an event whose first {@code waitlistBound} losers
+   * for lack of stock join a waitlist in rank order: those are ranked in global order like wins,
+   * not answered as they come once the stock is gone.
+   */
+  public List<Effect> eventAdded(EventHead head, long waitlistBound, long nowMicros) {
     String eventId = head.spec().eventId();
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
     RegionCursor[] cursors =
         head.spec().regions().stream().flatMap(r -> regions.nodesOf(r, nowMicros, this::joinEvents).stream()).toArray(RegionCursor[]::new);
     EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
-        config.maxErrorBoundMicros(), closeGate);
+        config.maxErrorBoundMicros(), closeGate, waitlistBound);
     events.put(eventId, book);
     byEnd.add(book);
     if (book.awaitsClose()) waiting.add(book); // watermarks alone may close an auction

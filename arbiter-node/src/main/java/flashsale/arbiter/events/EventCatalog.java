@@ -97,6 +97,7 @@ public final class EventCatalog {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
     EventSequencing.Term readIn; // the term the head is read in
     EventHead head;
+    long waitlistBound;
     try {
       readIn = loop.term().join();
     } catch (CompletionException e) {
@@ -108,6 +109,8 @@ public final class EventCatalog {
       // finished one too: its order book may still write (payment windows), under the same claim.
       if (readIn.fencingEpoch() != ArbiterStore.UNFENCED) store.fenceEvent(spec.eventId(), readIn.fencingEpoch());
       head = store.loadHead(spec.eventId());
+      // Its waitlist's joins go in rank order: the sequencer ranks that many stock losers in order.
+      waitlistBound = terms(spec.eventId()).map(OrderTerms::waitlistBound).orElse(0L);
     } catch (StoreFencedException e) {
       // A newer leader holds the event: this term is over, as when one of its batches is fenced.
       log.warn("event claimed by a newer leader event={} epoch={} claimedEpoch={}", spec.eventId(),
@@ -132,7 +135,7 @@ public final class EventCatalog {
             return null;
           }
           if (events.add(spec)) {
-            loop.addEvent(head, spec);
+            loop.addEvent(head, spec, waitlistBound);
             announce.accept(spec);
           }
           return null;

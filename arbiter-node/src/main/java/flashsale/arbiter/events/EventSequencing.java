@@ -31,8 +31,12 @@ public interface EventSequencing {
   /** The loop's clock, UTC epoch microseconds. */
   long nowMicros();
 
-  /** Starts sequencing the event from its stored head; its order book, if any, loads. */
-  void addEvent(EventHead head, EventSpec spec);
+  /**
+   * Starts sequencing the event from its stored head; its order book, if any, loads.
+   *
+   * @param waitlistBound the event's waitlist bound (losers ranked in global order for it); 0 for none
+   */
+  void addEvent(EventHead head, EventSpec spec, long waitlistBound);
 
   /**
    * A finished event found still live: not sequenced again, but its order book (if any) runs its

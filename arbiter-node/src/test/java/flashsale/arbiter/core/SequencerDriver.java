@@ -62,6 +62,12 @@ final class SequencerDriver {
     return record(sequencer.eventAdded(EventHead.fresh(spec), nowMicros));
   }
 
+  /** Adds an event whose first {@code waitlistBound} losers for lack of stock join a waitlist in rank order. */
+  List<Effect> add(EventSpec spec, long waitlistBound) {
+    store.create(spec);
+    return record(sequencer.eventAdded(EventHead.fresh(spec), waitlistBound, nowMicros));
+  }
+
   /** Adds an event from the ledger the store holds now (a leader rebuilding after failover). */
   List<Effect> addFromStore(String eventId) {
     return record(sequencer.eventAdded(store.head(eventId), nowMicros));

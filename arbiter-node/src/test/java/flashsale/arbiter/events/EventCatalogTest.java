@@ -74,6 +74,23 @@ class EventCatalogTest {
   }
 
   @Test
+  void anEventIsSequencedWithItsStoredWaitlistBoundSoItsLosersAreRankedInOrder() {
+    var orders = new flashsale.store.memory.InMemoryOrderStore(store);
+    catalog.keepOrdersIn(orders);
+    catalog.create("create-1", event("shoes", 10, NOW_MICROS + 60_000_000), Optional.of(new OrderTerms(300_000, 7)))
+        .join();
+    catalog.create("create-2", event("hats", 10, NOW_MICROS + 60_000_000), Optional.empty()).join();
+    assertEquals(Map.of("shoes", 7L, "hats", 0L), loop.waitlistBounds);
+
+    // A new leader reads the bound back with the head.
+    EventSpec socks = event("socks", 10, NOW_MICROS + 60_000_000);
+    store.createEvent("by-the-last-leader", socks);
+    orders.putTerms("socks", new OrderTerms(300_000, 3));
+    catalog.register(socks).join();
+    assertEquals(3L, loop.waitlistBounds.get("socks"));
+  }
+
+  @Test
   void anEventStoredElsewhereIsLoadedOnLookUpAndAnUnknownOneStaysUnknown() {
     EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
     store.createEvent("by-the-last-leader", shoes); // stored, never sequenced here
@@ -207,9 +224,13 @@ class EventCatalogTest {
       return NOW_MICROS;
     }
 
+    /** The waitlist bound each event was sequenced with, by event id. */
+    final Map<String, Long> waitlistBounds = new java.util.HashMap<>();
+
     @Override
-    public void addEvent(EventHead head, EventSpec spec) {
-      sequencer.eventAdded(head, NOW_MICROS);
+    public void addEvent(EventHead head, EventSpec spec, long waitlistBound) {
+      waitlistBounds.put(spec.eventId(), waitlistBound);
+      sequencer.eventAdded(head, waitlistBound, NOW_MICROS);
     }
 
     @Override

@@ -186,9 +186,14 @@ final class SimArbiter {
       return;
     }
     events.put(spec.eventId(), spec);
-    runner.apply(s -> s.eventAdded(head, runner.nowMicros()));
+    runner.apply(s -> s.eventAdded(head, waitlistBound(spec), runner.nowMicros()));
     orders.eventAdded(spec);
     for (Session s : List.copyOf(sessions.values())) s.stream().down(new Down.Announcement(spec));
+  }
+
+  /** The event's stored waitlist bound (0 without payment terms), read with its head as EventCatalog.register does. */
+  private long waitlistBound(EventSpec spec) {
+    return orderStore.findTerms(spec.eventId()).map(flashsale.orders.OrderTerms::waitlistBound).orElse(0L);
   }
 
   /**

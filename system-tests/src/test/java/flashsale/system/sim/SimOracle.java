@@ -62,6 +62,9 @@ final class SimOracle {
   /** Requests a buyer sent more than once (each region stamps its own ticket): a later copy may be late. */
   private final Set<String> sentAgain = new HashSet<>();
   private final Map<String, SimAuctionOracle> auctions = new HashMap<>();
+  /** Per event with a waitlist, its bound; and per event, the losses for lack of stock stored. */
+  private final Map<String, Long> waitlistBounds = new HashMap<>();
+  private final Map<String, Long> stockLossesStored = new HashMap<>();
   /** What this run exercised, so the test can show the faults actually happened. */
   final Map<String, Long> exercised = new TreeMap<>();
   /** Told of each decision the store holds, once. */
@@ -186,8 +189,18 @@ final class SimOracle {
     throw new AssertionError("late decision without a silent region, a bad clock or a second copy: " + d);
   }
 
+  /** The event's waitlist takes its first {@code bound} losers for lack of stock, in rank order. */
+  void waitlist(String eventId, long bound) {
+    waitlistBounds.put(eventId, bound);
+  }
+
   private void checkOrder(EventSpec spec, Decision d, long stockBefore) {
-    if (d.late() || (!d.won() && stockBefore == 0)) return; // a late ticket, or a loss to an empty stock
+    String eventId = spec.eventId();
+    boolean waitlistFull = stockLossesStored.getOrDefault(eventId, 0L) >= waitlistBounds.getOrDefault(eventId, 0L);
+    if (!d.won() && d.lossReason().forLackOfStock()) stockLossesStored.merge(eventId, 1L, Long::sum);
+    // A late ticket, or a loss to an empty stock once no waitlist can take it: answered as it came.
+    if (d.late() || (!d.won() && stockBefore == 0 && waitlistFull)) return;
+    if (!d.won() && stockBefore == 0) count("sold-out losses ranked in order for a waitlist");
     Ticket t = d.ticket();
     long bound = Math.min(t.errorBoundMicros(), maxErrorBoundMicros);
     Decision edge = orderEdgeDecision.get(spec.eventId());

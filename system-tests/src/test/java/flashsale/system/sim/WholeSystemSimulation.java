@@ -144,6 +144,7 @@ final class WholeSystemSimulation {
     if (terms != null) { // stored once the event is, as CreateEvent does
       orderStore.putTerms(spec.eventId(), terms);
       orderOracle.created(spec, terms);
+      oracle.waitlist(spec.eventId(), terms.waitlistBound());
     }
     leader.loop.execute(() -> leader.register(spec));
     then.run();

@@ -1,0 +1,73 @@
+package flashsale.arbiter.core;
+
+import static flashsale.arbiter.core.SequencerDriver.ticket;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.sale.Decision;
+import flashsale.sale.LossReason;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Losers for lack of stock join an event's waitlist in rank order, so while the waitlist can take
+ * them they are ranked in global stamp order, not answered as they reach the arbiter: a far
+ * region's buyer who arrived first stays ahead of a near one who arrived later, though the near
+ * one's ticket came in first. Beyond the bound (and without a waitlist) they are answered at once.
+ */
+class SequencerWaitlistOrderTest {
+  final SequencerDriver driver = new SequencerDriver();
+
+  /** Stock 1 sells to near's a@10; near's c@30 then reaches the arbiter before far's b@20. */
+  private void sellOutThenNearLoserArrivesFirst(long waitlistBound) {
+    driver.add(SequencerDriver.spec(1, 10, 3, "near", "far"), waitlistBound);
+    driver.connect("near", "far");
+    driver.send("near", ticket("a", "near", 10));
+    driver.watermark("far", 15);
+    driver.persistAll();
+    driver.send("near", ticket("c", "near", 30));
+    driver.persistAll();
+    driver.send("far", ticket("b", "far", 20));
+    driver.watermark("far", 35);
+    driver.persistAll();
+  }
+
+  @Test
+  void withAWaitlistTheLosersAreRankedInStampOrderWhicheverReachedTheArbiterFirst() {
+    sellOutThenNearLoserArrivesFirst(2);
+    assertEquals(List.of("a", "b", "c"), driver.decidedOrder());
+    List<Decision> decided = driver.store.decisions(SequencerDriver.EVENT);
+    assertEquals(List.of(LossReason.NONE, LossReason.SOLD_OUT, LossReason.SOLD_OUT),
+        decided.stream().map(Decision::lossReason).toList());
+  }
+
+  @Test
+  void withoutAWaitlistASoldOutLoserIsAnsweredWithoutWaitingForTheOtherRegions() {
+    sellOutThenNearLoserArrivesFirst(0);
+    assertEquals(List.of("a", "c", "b"), driver.decidedOrder(), "the sold-out fast path answers c as it comes");
+  }
+
+  @Test
+  void beyondTheBoundLosersAreAnsweredAsTheyComeAgain() {
+    sellOutThenNearLoserArrivesFirst(2); // b and c: two stock losses stored, the waitlist is full
+    driver.send("near", ticket("e", "near", 50));
+    assertEquals(1, driver.unpersistedBatches(), "e lost at once, far's watermark still at 35");
+    driver.persistAll();
+    assertEquals(List.of("a", "b", "c", "e"), driver.decidedOrder());
+  }
+
+  @Test
+  void whileTheWaitlistHasRoomALoserWaitsForTheFrontierLikeAWin() {
+    driver.add(SequencerDriver.spec(1, 10, 3, "near", "far"), 5);
+    driver.connect("near", "far");
+    driver.send("near", ticket("a", "near", 10));
+    driver.watermark("far", 15);
+    driver.persistAll();
+    driver.send("near", ticket("c", "near", 30));
+    assertEquals(0, driver.unpersistedBatches(), "c waits for far's watermark to pass 30");
+    driver.watermark("far", 31);
+    assertEquals(1, driver.unpersistedBatches());
+    driver.persistAll();
+    assertTrue(driver.decidedOrder().contains("c"));
+  }
+}
