@@ -103,9 +103,10 @@ public final class FairnessMetrics {
   /**
    * Exact count of pairs of decided requests more than {@code clockBoundMicros} apart in true send
    * time whose ranks disagree with that order (CloudEx's inbound unfairness). Pairs within the
-   * bound are ties that no clock could order and are skipped. O(n log n): a sweep in send order
-   * inserts each request's rank into a Fenwick tree once every later request is more than the
-   * bound after it, and counts the inserted ranks above the current one.
+   * bound are ties that no clock could order and are skipped. So are pairs the system did not
+   * order: two losses after the last win ({@link #orderKey}). O(n log n): a sweep in send order
+   * inserts each request's key into a Fenwick tree once every later request is more than the
+   * bound after it, and counts the inserted keys above the current one.
    */
   public static InversionCount inversions(List<RequestRecord> records, long clockBoundMicros) {
     return inversions(records, clockBoundMicros, Truth.SEND);
@@ -117,21 +118,40 @@ public final class FairnessMetrics {
       throw new IllegalArgumentException("clock bound must be ≥ 0, got " + clockBoundMicros);
     }
     List<RequestRecord> sorted = decidedInOrder(records, truth);
-    long[] ranks = sorted.stream().mapToLong(RequestRecord::orderRank).sorted().distinct().toArray();
-    RankCounter counter = new RankCounter(ranks.length);
+    long lastWinRank = lastWinRank(sorted);
+    long[] keys = sorted.stream().mapToLong(r -> orderKey(r, lastWinRank)).sorted().distinct().toArray();
+    RankCounter counter = new RankCounter(keys.length);
     long compared = 0;
     long inverted = 0;
     int inserted = 0;
     for (RequestRecord later : sorted) {
       while (inserted < sorted.size()
           && truth.micros(later) - truth.micros(sorted.get(inserted)) > clockBoundMicros) {
-        counter.add(Arrays.binarySearch(ranks, sorted.get(inserted).orderRank()));
+        counter.add(Arrays.binarySearch(keys, orderKey(sorted.get(inserted), lastWinRank)));
         inserted++;
       }
-      compared += inserted;
-      inverted += inserted - counter.countAtMost(Arrays.binarySearch(ranks, later.orderRank()));
+      int key = Arrays.binarySearch(keys, orderKey(later, lastWinRank));
+      int atMost = counter.countAtMost(key);
+      compared += inserted - (atMost - (key == 0 ? 0 : counter.countAtMost(key - 1))); // equal keys: not ordered
+      inverted += inserted - atMost;
     }
     return new InversionCount(inverted, compared);
+  }
+
+  /** The highest rank of a win among {@code records}; MAX_VALUE when nobody won. */
+  static long lastWinRank(List<RequestRecord> records) {
+    return records.stream().filter(RequestRecord::won).mapToLong(RequestRecord::rank).max().orElse(Long.MAX_VALUE);
+  }
+
+  /**
+   * A decided request's place for inversions: its rank, except that every loss after the last win
+   * shares one place. Those lost to an empty stock, and once the stock is gone the arbiter answers
+   * them as they reach it (the sold-out fast path; a region's rank-0 answer too): their order among
+   * themselves is not a ranking and decides nothing. (An event with a waitlist ranks as many as
+   * its bound in order; this metric does not judge that order, `PaymentWaitlistEndToEndTest` does.)
+   */
+  static long orderKey(RequestRecord r, long lastWinRank) {
+    return !r.won() && r.orderRank() > lastWinRank ? Long.MAX_VALUE : r.orderRank();
   }
 
   /** Each region's actual and ideal share of the winners, by region name. */

@@ -1,8 +1,9 @@
 package flashsale.client.report;
 
 /**
- * Pairwise inversions of one run: among pairs of decided requests whose true send times differ by
- * more than the clock bound ({@code comparedPairs}), how many were ranked against true order.
+ * Pairwise inversions of one run: among pairs of decided requests whose true arrival times differ
+ * by more than the clock bound and that the system ordered ({@code comparedPairs}; two losses after
+ * the last win are not ordered), how many were ranked against true order.
  */
 public record InversionCount(long invertedPairs, long comparedPairs) {
   public InversionCount {

@@ -49,7 +49,8 @@ class FairnessMetricsTest {
     assertEquals(1.0, FairnessMetrics.winnerPrecision(run));
     InversionCount inversions = FairnessMetrics.inversions(run, 500);
     assertEquals(0, inversions.invertedPairs());
-    assertEquals(20 * 19 / 2, inversions.comparedPairs()); // all pairs are ≥ 1 ms apart
+    // All pairs are ≥ 1 ms apart; the 15 losses after the last win are not ordered among themselves.
+    assertEquals(20 * 19 / 2 - 15 * 14 / 2, inversions.comparedPairs());
     for (RegionShare share : FairnessMetrics.regionShares(run)) {
       assertEquals(share.idealShare(), share.actualShare(), share.region());
     }
@@ -69,8 +70,9 @@ class FairnessMetricsTest {
     // Ideal winners r0..r4; actual winners r0, r2, r4, r6, r8 → 3 of 5.
     assertEquals(0.6, FairnessMetrics.winnerPrecision(run), 1e-12);
     InversionCount inversions = FairnessMetrics.inversions(run, 500);
-    // Every (far i, near j) with i < j is inverted: far 1 precedes 9 near, far 3 precedes 8, … → 45 of 190.
-    assertEquals(new InversionCount(45, 190), inversions);
+    // Every far request sent before a near winner is inverted: r1 before r2, r4, r6, r8; r3 before
+    // r4, r6, r8; … → 4 + 3 + 2 + 1 = 10, of the 190 pairs less the 105 among the 15 losses.
+    assertEquals(new InversionCount(10, 85), inversions);
     assertEquals(bruteForce(run, 500), inversions);
     RegionShare far = FairnessMetrics.regionShares(run).stream().filter(s -> s.region().equals("far")).findFirst().orElseThrow();
     assertEquals(0, far.actualWins());
@@ -89,6 +91,17 @@ class FairnessMetricsTest {
     assertEquals(new InversionCount(1, 1), FairnessMetrics.inversions(run, 100));
     // Exactly the bound apart is still a tie: "more than the bound" is strict.
     assertEquals(new InversionCount(0, 0), FairnessMetrics.inversions(run, 500));
+  }
+
+  @Test
+  void lossesAfterTheLastWinAreNotOrderedAmongThemselves() {
+    // One unit, won by a; then the sold-out fast path answered c (sent later, near) before b (far).
+    List<RequestRecord> run = List.of(decided("a", "near", 10_000, 1, true), decided("b", "far", 20_000, 3, false),
+        decided("c", "near", 30_000, 2, false), decided("d", "far", 5_000, 4, false));
+    // Compared: a-b, a-c, d-a (d sent first, ranked after the win: inverted); b-c and the other
+    // tail pairs decide nothing.
+    assertEquals(new InversionCount(1, 3), FairnessMetrics.inversions(run, 500));
+    assertEquals(bruteForce(run, 500), FairnessMetrics.inversions(run, 500));
   }
 
   @Test
@@ -111,7 +124,8 @@ class FairnessMetricsTest {
       List<RequestRecord> run = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         // Coarse send times so that exact ties and near-ties occur often.
-        run.add(decided("r" + i, "x", random.nextInt(5_000), ranks.get(i), false));
+        // About a third win (at any rank): the losses after the last win are the tail.
+        run.add(decided("r" + i, "x", random.nextInt(5_000), ranks.get(i), random.nextInt(3) == 0));
       }
       long bound = random.nextInt(3) == 0 ? 0 : random.nextInt(1_000);
       assertEquals(bruteForce(run, bound), FairnessMetrics.inversions(run, bound), "seed=" + seed + " round=" + round);
@@ -141,15 +155,18 @@ class FairnessMetricsTest {
     assertEquals(100 / 0.199, FairnessMetrics.throughputPerSecond(run), 1e-6);
   }
 
+  /** Every pair compared by the definition: more than the bound apart, not two losses after the last win. */
   private static InversionCount bruteForce(List<RequestRecord> records, long bound) {
     List<RequestRecord> decided = records.stream().filter(RequestRecord::decided).toList();
+    long lastWin = decided.stream().filter(RequestRecord::won).mapToLong(RequestRecord::rank).max().orElse(Long.MAX_VALUE);
     long compared = 0;
     long inverted = 0;
     for (RequestRecord a : decided) {
       for (RequestRecord b : decided) {
-        if (b.sendMicros() - a.sendMicros() > bound) {
+        boolean bothInTheTail = !a.won() && !b.won() && a.orderRank() > lastWin && b.orderRank() > lastWin;
+        if (b.sendMicros() - a.sendMicros() > bound && !bothInTheTail) {
           compared++;
-          if (a.rank() > b.rank()) {
+          if (a.orderRank() > b.orderRank()) {
             inverted++;
           }
         }
