@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,21 @@ public final class RegionSessions {
   private BooleanSupplier leading = () -> true;
   private Supplier<? extends Throwable> notLeading = () -> new IllegalStateException("not leading");
   private flashsale.v1.ArbiterWelcome welcome = flashsale.v1.ArbiterWelcome.getDefaultInstance();
+  private Consumer<String> lost = source -> {};
+
+  /**
+   * Told of a region node's stream lost to a failed send (the peer is gone): the sequencer must
+   * hear that the node left, as when its stream ends, or it would count it connected until it
+   * reconnects. Called on the loop thread while an effect is being carried out: post, don't input.
+   */
+  public void onLost(Consumer<String> lost) {
+    this.lost = lost;
+  }
+
+  /** True while {@code source} has a stream here. */
+  boolean hasStream(String source) {
+    return byRegion.containsKey(source);
+  }
 
   /**
    * Also refuse a new stream whenever {@code leading} is false at its hello (a leader paused past
@@ -157,7 +173,11 @@ public final class RegionSessions {
       s.out().onNext(message);
     } catch (RuntimeException e) {
       log.warn("source={} send failed: {}", source, e.toString());
-      byRegion.remove(source, s);
+      if (byRegion.remove(source, s)) {
+        // Its own end callback now finds it gone and tells nobody, so this does.
+        closeQuietly(s, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "stream of " + source + " failed a send"));
+        lost.accept(source);
+      }
     }
   }
 

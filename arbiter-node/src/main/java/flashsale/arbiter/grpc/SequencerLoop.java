@@ -55,6 +55,10 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     this.sessions = sessions;
     this.thread = new ProgressTrackingThread(threadName);
     this.runner = new SequencerRunner(store, clock, new ThreadScheduler(), new Outlet());
+    // A later task: a new stream opened meanwhile has reconnected the node, and must stay connected.
+    sessions.onLost(source -> execute(() -> {
+      if (!sessions.hasStream(source)) inputNow(q -> q.regionDisconnected(source, nowMicros()));
+    }));
     runner.lead(sequencer, ArbiterStore.UNFENCED);
     thread.execute(runner::startTicking);
   }

@@ -1,0 +1,104 @@
+package flashsale.arbiter.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.core.RegionNodeStatus;
+import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.v1.SequenceResponse;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A send to a region node whose peer has gone fails: the stream is dropped, ended, and the
+ * sequencer hears that the node left (its status, the connected gauge and its welcome follow),
+ * unless a new stream of the node connected in the meantime.
+ */
+class LostRegionStreamTest {
+  final RegionSessions sessions = new RegionSessions();
+  final SequencerLoop loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()), new InMemoryArbiterStore(),
+      Clock.systemUTC(), sessions, new ArbiterMetrics(new SimpleMeterRegistry()));
+
+  @AfterEach
+  void stop() {
+    loop.close();
+  }
+
+  /** An observer of a call whose peer goes away: once {@code gone}, every message fails, as grpc-java's does once cancelled. */
+  static final class GoneObserver implements StreamObserver<SequenceResponse> {
+    final AtomicReference<Throwable> endedWith = new AtomicReference<>();
+    volatile boolean gone;
+
+    @Override
+    public void onNext(SequenceResponse value) {
+      if (gone) throw new IllegalStateException("call already cancelled");
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      endedWith.set(t);
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+
+  private void onLoop(Runnable task) {
+    CompletableFuture.runAsync(task, loop::execute).join();
+  }
+
+  private void connect(String region, long streamId, StreamObserver<SequenceResponse> out) {
+    assertTrue(sessions.open(new RegionSessions.Session(region, "", streamId, out)));
+    loop.inputNow(q -> q.regionConnected(region, loop.nowMicros()));
+  }
+
+  private boolean connected(String region) {
+    List<RegionNodeStatus> statuses = loop.query(Sequencer::regionStatuses).join();
+    return statuses.stream().filter(s -> s.region().equals(region)).findFirst().orElseThrow().connected();
+  }
+
+  @Test
+  void aFailedSendEndsTheStreamAndTheSequencerHearsTheNodeLeft() {
+    GoneObserver gone = new GoneObserver();
+    onLoop(() -> connect("far", 1, gone));
+    assertTrue(connected("far"));
+
+    gone.gone = true;
+    onLoop(() -> sessions.send("far", SequenceResponse.getDefaultInstance()));
+    assertFalse(connected("far"), "told the node left");
+    assertFalse(sessions.hasStream("far"));
+    assertEquals(io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.fromThrowable(gone.endedWith.get()).getCode());
+  }
+
+  @Test
+  void aNewStreamOpenedBeforeTheNewsIsHeardStaysConnected() {
+    GoneObserver first = new GoneObserver();
+    onLoop(() -> connect("far", 1, first));
+    first.gone = true;
+    onLoop(() -> {
+      sessions.send("far", SequenceResponse.getDefaultInstance());
+      connect("far", 2, new io.grpc.stub.StreamObserver<>() {
+        @Override
+        public void onNext(SequenceResponse value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      });
+    });
+    assertTrue(connected("far"), "the new stream's node is not disconnected by the old one's failure");
+    assertTrue(sessions.hasStream("far"));
+  }
+}
