@@ -61,6 +61,8 @@ class FrontDoorTest {
   private final Map<String, Long> decodedNanosByRequest = new ConcurrentHashMap<>();
   private final InFlightReads inFlight = new InFlightReads();
   private volatile CountDownLatch firstMessageDecoding;
+  private static final String BIG_ANSWER = "big-answer";
+  private final CountDownLatch bigAnswerWritten = new CountDownLatch(1);
   private volatile long stallFirstMessageMillis;
 
   @AfterEach
@@ -235,6 +237,54 @@ class FrontDoorTest {
     }
   }
 
+  /**
+   * A client that asked for a 16 MiB answer and reads nothing: when gRPC ends the connection (here
+   * the server stops), what it wrote can never be flushed, and the socket still closes once the
+   * linger deadline passes (before be6c737 the deadline started only after that last write, so such
+   * a socket stayed open for ever). The client notices by a reset on one of its pings.
+   */
+  @Test
+  void aClientThatReadsNothingIsClosedOnceTheLingerPassesAfterGrpcEndsItsConnection() throws Exception {
+    start(NO_TRACER);
+    var block = Unpooled.buffer();
+    new DefaultHttp2HeadersEncoder().encodeHeaders(1, new DefaultHttp2Headers()
+        .method("POST").scheme("http").path("/" + PURCHASE).authority("127.0.0.1")
+        .add("content-type", "application/grpc").add("te", "trailers"), block);
+    byte[] headers = new byte[block.readableBytes()];
+    block.readBytes(headers);
+    byte[] request = PurchaseRequest.newBuilder().setRequestId(BIG_ANSWER).build().toByteArray();
+    byte[] message = ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length).put(request).array();
+    var out = new ByteArrayOutputStream();
+    out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    frame(out, 0x4, 0, 0, ByteBuffer.allocate(6).putShort((short) 0x4).putInt(Integer.MAX_VALUE).array()); // window: all
+    frame(out, 0x8, 0, 0, ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE - 65_535).array()); // connection window too
+    frame(out, 0x1, 0x4, 1, headers);
+    frame(out, 0x0, 0x1, 1, message);
+    var ping = new ByteArrayOutputStream();
+    frame(ping, 0x6, 0, 0, new byte[8]);
+    try (var socket = new Socket()) {
+      socket.setReceiveBufferSize(4_096);
+      socket.connect(new InetSocketAddress("127.0.0.1", transport.port()));
+      socket.getOutputStream().write(out.toByteArray());
+      assertTrue(bigAnswerWritten.await(10, TimeUnit.SECONDS), "the answer was written");
+      Thread.sleep(500); // into the sockets, as far as they take it
+      server.shutdownNow();
+      long stoppedNanos = System.nanoTime();
+      long closedAfterMillis = -1;
+      while (closedAfterMillis < 0 && System.nanoTime() - stoppedNanos < TimeUnit.SECONDS.toNanos(8)) {
+        try {
+          socket.getOutputStream().write(ping.toByteArray());
+          Thread.sleep(50);
+        } catch (IOException reset) {
+          closedAfterMillis = (System.nanoTime() - stoppedNanos) / 1_000_000;
+        }
+      }
+      System.out.printf("socket of a client reading nothing closed %d ms after gRPC ended its connection%n", closedAfterMillis);
+      assertTrue(closedAfterMillis >= 0 && closedAfterMillis < FrontDoor.LINGER_MILLIS + 2_000,
+          "closed within the linger (+2 s), not left open: " + closedAfterMillis + " ms");
+    }
+  }
+
   private static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
     out.write(payload.length >>> 16);
     out.write(payload.length >>> 8);
@@ -255,6 +305,13 @@ class FrontDoorTest {
         var read = ArrivalStamps.currentRead().orElseThrow();
         stampMicrosByRequest.put(request.getRequestId(), read.readMicros());
         read.release();
+        if (request.getRequestId().equals(BIG_ANSWER)) { // more than the client's socket and ours can hold
+          answer.onNext(PurchaseResponse.newBuilder().setDecision(flashsale.v1.PurchaseDecision.newBuilder()
+              .setRequestId("x".repeat(16 << 20))).build());
+          answer.onCompleted();
+          bigAnswerWritten.countDown();
+          return;
+        }
         answer.onNext(PurchaseResponse.getDefaultInstance());
         answer.onCompleted();
       }
