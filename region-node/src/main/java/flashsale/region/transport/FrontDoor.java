@@ -57,6 +57,13 @@ final class FrontDoor implements AutoCloseable {
    */
   static final int DECODE_BACKLOG_HIGH_BYTES = 32 << 20;
   static final int DECODE_BACKLOG_LOW_BYTES = 16 << 20;
+  /**
+   * Answers a client has not read may pile up this far in its socket before its requests are left
+   * unread (TCP then holds the client back): about 50,000 purchase answers, so only a client that
+   * stops reading meets it, and its unread answers cannot grow the region's memory without bound.
+   */
+  static final int ANSWER_BACKLOG_HIGH_BYTES = 8 << 20;
+  static final int ANSWER_BACKLOG_LOW_BYTES = 4 << 20;
   /** How long a socket gRPC has closed is read (and discarded) for its client's FIN, as web servers' lingering close. */
   static final long LINGER_MILLIS = 2_000;
 
@@ -85,6 +92,8 @@ final class FrontDoor implements AutoCloseable {
         .group(boss, readers)
         .channelFactory(listenerFactory::get)
         .childOption(ChannelOption.SO_KEEPALIVE, true) // what gRPC sets on the sockets it accepts
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+            new WriteBufferWaterMark(ANSWER_BACKLOG_LOW_BYTES, ANSWER_BACKLOG_HIGH_BYTES))
         .childOption(ChannelOption.RCVBUF_ALLOCATOR,
             new AdaptiveRecvByteBufAllocator(readBufferMinBytes, readBufferMinBytes, readBufferMaxBytes))
         .childHandler(new ChannelInitializer<>() {
@@ -198,6 +207,22 @@ final class FrontDoor implements AutoCloseable {
       if (!decoder.isWritable()) ctx.channel().config().setAutoRead(false);
     }
 
+    /**
+     * A client not reading its answers: its requests are left unread until it catches up (and the
+     * decoder can take more). The decoder's end resumes reading the same way ({@link Writer}); each
+     * side sets its own flag before it checks the other's, so one of them sees both ready.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      Channel socket = ctx.channel();
+      if (!socket.isWritable()) {
+        socket.config().setAutoRead(false);
+      } else if (!decoderOpen || !decoder.isActive() || decoder.isWritable()) {
+        socket.config().setAutoRead(true);
+      }
+      ctx.fireChannelWritabilityChanged();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       releaseEarly();
@@ -237,7 +262,7 @@ final class FrontDoor implements AutoCloseable {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (ctx.channel().isWritable()) {
+      if (ctx.channel().isWritable() && socket.isWritable()) { // and the client reads its answers (Reader)
         socket.config().setAutoRead(true);
       }
       ctx.fireChannelWritabilityChanged();

@@ -63,6 +63,8 @@ class FrontDoorTest {
   private volatile CountDownLatch firstMessageDecoding;
   private static final String BIG_ANSWER = "big-answer";
   private final CountDownLatch bigAnswerWritten = new CountDownLatch(1);
+  private static final String WIDE_ANSWER = "wide-";
+  private final java.util.concurrent.atomic.AtomicInteger wideAnswers = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long stallFirstMessageMillis;
 
   @AfterEach
@@ -285,6 +287,82 @@ class FrontDoorTest {
     }
   }
 
+  /**
+   * A client that sends 1,000 purchases a second, each answered with 16 KiB, and reads none: once
+   * 8 MiB of answers wait in its socket its requests are left unread (TCP then holds it back), so
+   * what the region takes, and holds answers for, stops growing; once it reads, the rest is taken.
+   * Without that, the region took every purchase it could read and kept every answer in memory.
+   */
+  @Test
+  void aClientThatReadsNoAnswersIsNotReadUntilItCatchesUp() throws Exception {
+    start(NO_TRACER);
+    var socket = new Socket();
+    socket.setReceiveBufferSize(4_096);
+    socket.connect(new InetSocketAddress("127.0.0.1", transport.port()));
+    var sent = new java.util.concurrent.atomic.AtomicInteger();
+    var stop = new java.util.concurrent.atomic.AtomicBoolean();
+    var writer = new Thread(() -> {
+      var encoder = new DefaultHttp2HeadersEncoder();
+      try {
+        var out = new ByteArrayOutputStream();
+        out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        frame(out, 0x4, 0, 0, ByteBuffer.allocate(6).putShort((short) 0x4).putInt(Integer.MAX_VALUE).array());
+        frame(out, 0x8, 0, 0, ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE - 65_535).array());
+        socket.getOutputStream().write(out.toByteArray());
+        for (int i = 0; !stop.get(); ) { // 1,000 a second: what the test server takes with room to spare
+          out.reset();
+          for (int end = i + 100; i < end; i++) purchaseFrames(out, encoder, 2 * i + 1, WIDE_ANSWER + i);
+          socket.getOutputStream().write(out.toByteArray());
+          sent.set(i);
+          Thread.sleep(100);
+        }
+      } catch (IOException | InterruptedException ignored) {
+        // the test ended the socket
+      }
+    });
+    try (socket) {
+      writer.start();
+      Thread.sleep(2_000);
+      int takenAt2s = wideAnswers.get();
+      Thread.sleep(2_000);
+      int takenAt4s = wideAnswers.get();
+      int sentAt4s = sent.get();
+      // Now read everything: the rest is taken and answered.
+      stop.set(true);
+      var in = socket.getInputStream();
+      byte[] sink = new byte[1 << 16];
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while ((writer.isAlive() || wideAnswers.get() < sent.get()) && System.nanoTime() < deadline) {
+        if (in.read(sink) < 0) break;
+      }
+      System.out.printf("a client reading no answers: %d purchases taken after 2 s, %d after 4 s (%d sent); "
+          + "all %d sent taken once it read%n", takenAt2s, takenAt4s, sentAt4s, wideAnswers.get());
+      assertEquals(takenAt2s, takenAt4s, "nothing more taken from a client reading none");
+      assertTrue(sentAt4s > takenAt4s, "the client had more to send");
+      assertEquals(sent.get(), wideAnswers.get(), "all taken once it read");
+    }
+    writer.join(10_000);
+  }
+
+  /** One purchase as HEADERS and a DATA frame that ends the stream. */
+  private static void purchaseFrames(ByteArrayOutputStream out, DefaultHttp2HeadersEncoder encoder, int stream,
+      String requestId) throws IOException {
+    var block = Unpooled.buffer();
+    try {
+      encoder.encodeHeaders(stream, new DefaultHttp2Headers()
+          .method("POST").scheme("http").path("/" + PURCHASE).authority("127.0.0.1")
+          .add("content-type", "application/grpc").add("te", "trailers"), block);
+    } catch (io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception e) {
+      throw new IOException(e);
+    }
+    byte[] headers = new byte[block.readableBytes()];
+    block.readBytes(headers);
+    byte[] request = PurchaseRequest.newBuilder().setRequestId(requestId).build().toByteArray();
+    frame(out, 0x1, 0x4, stream, headers);
+    frame(out, 0x0, 0x1, stream, ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length)
+        .put(request).array());
+  }
+
   private static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
     out.write(payload.length >>> 16);
     out.write(payload.length >>> 8);
@@ -305,6 +383,13 @@ class FrontDoorTest {
         var read = ArrivalStamps.currentRead().orElseThrow();
         stampMicrosByRequest.put(request.getRequestId(), read.readMicros());
         read.release();
+        if (request.getRequestId().startsWith(WIDE_ANSWER)) {
+          wideAnswers.incrementAndGet();
+          answer.onNext(PurchaseResponse.newBuilder().setDecision(flashsale.v1.PurchaseDecision.newBuilder()
+              .setRequestId("x".repeat(16 << 10))).build());
+          answer.onCompleted();
+          return;
+        }
         if (request.getRequestId().equals(BIG_ANSWER)) { // more than the client's socket and ours can hold
           answer.onNext(PurchaseResponse.newBuilder().setDecision(flashsale.v1.PurchaseDecision.newBuilder()
               .setRequestId("x".repeat(16 << 20))).build());
