@@ -59,7 +59,9 @@ public final class EventCatalog {
     EventSpec stored = store.createEvent(requestId, wanted);
     // The terms are stored after the event: a retry of the create stores them again, a no-op.
     terms.ifPresent(t -> orderStore.putTerms(stored.eventId(), t));
-    return register(stored).thenApply(ok -> stored);
+    // A look-up may have sequenced the event between the two writes, without its terms: tell it.
+    return register(stored).thenRun(() -> terms.ifPresent(t -> loop.termsStored(stored, t.waitlistBound())))
+        .thenApply(ok -> stored);
   }
 
   /** The event's stored terms after the win, if it has a payment window. Blocks on the store. */

@@ -48,6 +48,22 @@ class SequencerWaitlistOrderTest {
   }
 
   @Test
+  void aBoundLearntAfterTheEventWasAddedHoldsTheLosersInOrderFromThen() {
+    driver.add(SequencerDriver.spec(1, 10, 3, "near", "far"), 0); // added before its terms were stored
+    driver.sequencer.waitlistBoundStored(SequencerDriver.EVENT, 2);
+    driver.connect("near", "far");
+    driver.send("near", ticket("a", "near", 10));
+    driver.watermark("far", 15);
+    driver.persistAll();
+    driver.send("near", ticket("c", "near", 30));
+    driver.persistAll();
+    driver.send("far", ticket("b", "far", 20));
+    driver.watermark("far", 35);
+    driver.persistAll();
+    assertEquals(List.of("a", "b", "c"), driver.decidedOrder());
+  }
+
+  @Test
   void beyondTheBoundLosersAreAnsweredAsTheyComeAgain() {
     sellOutThenNearLoserArrivesFirst(2); // b and c: two stock losses stored, the waitlist is full
     driver.send("near", ticket("e", "near", 50));

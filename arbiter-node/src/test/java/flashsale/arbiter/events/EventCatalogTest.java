@@ -91,6 +91,20 @@ class EventCatalogTest {
   }
 
   @Test
+  void anEventLookedUpBetweenItsWriteAndItsTermsLearnsItsWaitlistBoundFromTheCreate() {
+    var orders = new flashsale.store.memory.InMemoryOrderStore(store);
+    catalog.keepOrdersIn(orders);
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    // The create's first write landed and a region's look-up registered the event before its terms.
+    store.createEvent("create-1", shoes);
+    catalog.register(shoes).join();
+    assertEquals(0L, loop.waitlistBounds.get("shoes"));
+    // The create (or its retry after a failover) goes on: terms stored, then told.
+    catalog.create("create-1", shoes, Optional.of(new OrderTerms(300_000, 7))).join();
+    assertEquals(7L, loop.waitlistBounds.get("shoes"));
+  }
+
+  @Test
   void anEventStoredElsewhereIsLoadedOnLookUpAndAnUnknownOneStaysUnknown() {
     EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
     store.createEvent("by-the-last-leader", shoes); // stored, never sequenced here
@@ -231,6 +245,12 @@ class EventCatalogTest {
     public void addEvent(EventHead head, EventSpec spec, long waitlistBound) {
       waitlistBounds.put(spec.eventId(), waitlistBound);
       sequencer.eventAdded(head, waitlistBound, NOW_MICROS);
+    }
+
+    @Override
+    public void termsStored(EventSpec spec, long waitlistBound) {
+      waitlistBounds.merge(spec.eventId(), waitlistBound, Math::max);
+      sequencer.waitlistBoundStored(spec.eventId(), waitlistBound);
     }
 
     @Override

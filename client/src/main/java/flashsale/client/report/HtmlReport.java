@@ -46,7 +46,8 @@ final class HtmlReport {
         .append("generator's send time and says so. Ideal winners: the first N decided requests by that time, N = actual ")
         .append("winners. Pairs at most ").append(report.clockBoundMicros())
         .append(" µs apart count as ties for inversions, and two losses after the last win are not compared (once ")
-        .append("the stock is gone they are answered as they come; their order decides nothing). Stamp lag: the region's arrival stamp minus the wire arrival, ")
+        .append("the stock is gone, an event without a waitlist answers them as they come: their order decides nothing). ")
+        .append("Stamp lag: the region's arrival stamp minus the wire arrival, ")
         .append("the whole error budget of ranking by stamps. The send-time rows are the load generator's view.</p>\n");
     appendTable(html, ReportTable.rows(report));
     html.append("<h2>Decided rank vs arrival</h2>\n")

@@ -119,13 +119,17 @@ class FairnessMetricsTest {
     Random random = new Random(seed);
     for (int round = 0; round < 20; round++) {
       int n = 1 + random.nextInt(400);
+      int winOdds = random.nextBoolean() ? Integer.MAX_VALUE : 1 + random.nextInt(40);
       List<Integer> ranks = new ArrayList<>(IntStream.rangeClosed(1, n).boxed().toList());
       Collections.shuffle(ranks, random);
       List<RequestRecord> run = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         // Coarse send times so that exact ties and near-ties occur often.
-        // About a third win (at any rank): the losses after the last win are the tail.
-        run.add(decided("r" + i, "x", random.nextInt(5_000), ranks.get(i), random.nextInt(3) == 0));
+        // A few win (at any rank; in some rounds none), some losses are rank-0 answers: the losses
+        // after the last win and the rank-0 ones are the tail.
+        boolean won = random.nextInt(winOdds) == 0;
+        long rank = !won && random.nextInt(5) == 0 ? 0 : ranks.get(i);
+        run.add(decided("r" + i, "x", random.nextInt(5_000), rank, won));
       }
       long bound = random.nextInt(3) == 0 ? 0 : random.nextInt(1_000);
       assertEquals(bruteForce(run, bound), FairnessMetrics.inversions(run, bound), "seed=" + seed + " round=" + round);
@@ -155,7 +159,10 @@ class FairnessMetricsTest {
     assertEquals(100 / 0.199, FairnessMetrics.throughputPerSecond(run), 1e-6);
   }
 
-  /** Every pair compared by the definition: more than the bound apart, not two losses after the last win. */
+  /**
+   * Every pair compared by the definition: more than the bound apart, and ordered by the system:
+   * not two losses after the last win, not two rank-0 answers.
+   */
   private static InversionCount bruteForce(List<RequestRecord> records, long bound) {
     List<RequestRecord> decided = records.stream().filter(RequestRecord::decided).toList();
     long lastWin = decided.stream().filter(RequestRecord::won).mapToLong(RequestRecord::rank).max().orElse(Long.MAX_VALUE);
@@ -163,10 +170,11 @@ class FairnessMetricsTest {
     long inverted = 0;
     for (RequestRecord a : decided) {
       for (RequestRecord b : decided) {
-        boolean bothInTheTail = !a.won() && !b.won() && a.orderRank() > lastWin && b.orderRank() > lastWin;
-        if (b.sendMicros() - a.sendMicros() > bound && !bothInTheTail) {
+        boolean aInTail = !a.won() && (a.rank() == 0 || a.rank() > lastWin);
+        boolean bInTail = !b.won() && (b.rank() == 0 || b.rank() > lastWin);
+        if (b.sendMicros() - a.sendMicros() > bound && !(aInTail && bInTail)) {
           compared++;
-          if (a.orderRank() > b.orderRank()) {
+          if ((aInTail ? Long.MAX_VALUE : a.rank()) > (bInTail ? Long.MAX_VALUE : b.rank())) {
             inverted++;
           }
         }

@@ -77,7 +77,8 @@ public final class RegionBook {
     Optional<Failure> broken = PurchaseRules.checkEvent(spec, region, req, stampMicros);
     if (broken.isPresent()) return new Admission.Failed(broken.get());
     // Sold out or not, the purchase becomes a ticket: the arbiter answers one for a sold-out event
-    // at its next batch, without waiting for the frontier, and records the loss (or, for a retry of
+    // at its next batch (without waiting for the frontier once no waitlist can take it; ranked in
+    // order while one can), and records the loss (or, for a retry of
     // a purchase decided through another region, answers that decision), so a look-up anywhere,
     // after any restart, finds the same answer.
     // The spec's event id (equal, checked above): one instance for all of the event's tickets.
@@ -125,7 +126,8 @@ public final class RegionBook {
 
   /**
    * The event sold out at {@code soldOutMicros} (for buyers' views). Pending tickets keep waiting:
-   * the arbiter answers them at once, and a pending ticket may be a retry of a purchase that won
+   * the arbiter answers them soon (ranked in order while its waitlist has room), and a pending
+   * ticket may be a retry of a purchase that won
    * elsewhere, so losing it here could contradict the recorded decision.
    */
   public void soldOut(String eventId, long soldOutMicros) {
