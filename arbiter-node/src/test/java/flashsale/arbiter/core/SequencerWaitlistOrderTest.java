@@ -21,6 +21,10 @@ class SequencerWaitlistOrderTest {
   /** Stock 1 sells to near's a@10; near's c@30 then reaches the arbiter before far's b@20. */
   private void sellOutThenNearLoserArrivesFirst(long waitlistBound) {
     driver.add(SequencerDriver.spec(1, 10, 3, "near", "far"), waitlistBound);
+    nearLoserArrivesFirst();
+  }
+
+  private void nearLoserArrivesFirst() {
     driver.connect("near", "far");
     driver.send("near", ticket("a", "near", 10));
     driver.watermark("far", 15);
@@ -51,15 +55,7 @@ class SequencerWaitlistOrderTest {
   void aBoundLearntAfterTheEventWasAddedHoldsTheLosersInOrderFromThen() {
     driver.add(SequencerDriver.spec(1, 10, 3, "near", "far"), 0); // added before its terms were stored
     driver.sequencer.waitlistBoundStored(SequencerDriver.EVENT, 2);
-    driver.connect("near", "far");
-    driver.send("near", ticket("a", "near", 10));
-    driver.watermark("far", 15);
-    driver.persistAll();
-    driver.send("near", ticket("c", "near", 30));
-    driver.persistAll();
-    driver.send("far", ticket("b", "far", 20));
-    driver.watermark("far", 35);
-    driver.persistAll();
+    nearLoserArrivesFirst();
     assertEquals(List.of("a", "b", "c"), driver.decidedOrder());
   }
 
