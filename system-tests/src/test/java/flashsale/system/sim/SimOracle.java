@@ -62,7 +62,10 @@ final class SimOracle {
   /** Requests a buyer sent more than once (each region stamps its own ticket): a later copy may be late. */
   private final Set<String> sentAgain = new HashSet<>();
   private final Map<String, SimAuctionOracle> auctions = new HashMap<>();
-  /** Per event with a waitlist, its bound; and per event, the losses for lack of stock stored. */
+  /**
+   * Per event with a waitlist, its bound; and per event and leadership term (its fencing epoch),
+   * the losses for lack of stock stored: each term's arbiter counts its own from 0.
+   */
   private final Map<String, Long> waitlistBounds = new HashMap<>();
   private final Map<String, Long> stockLossesStored = new HashMap<>();
   /** What this run exercised, so the test can show the faults actually happened. */
@@ -99,7 +102,7 @@ final class SimOracle {
   }
 
   /** The store accepted this batch (a repeat of a stored one changes nothing). */
-  void persisted(DecisionBatch batch) {
+  void persisted(DecisionBatch batch, long fencingEpoch) {
     String eventId = batch.eventId();
     if (batch.firstRank() <= lastRank.get(eventId)) {
       count("batches written twice");
@@ -113,7 +116,7 @@ final class SimOracle {
       if (earlier != null) throw new AssertionError("request decided twice: " + earlier + " and " + d);
       onStored.accept(d);
       long left = stockLeft.get(eventId);
-      checkOrder(spec, d, left);
+      checkOrder(spec, d, left, fencingEpoch);
       if (!spec.slots().isEmpty()) checkSlot(d, left, slotsLeft.get(eventId));
       if (auctions.containsKey(eventId)) {
         auctions.get(eventId).stored(d);
@@ -194,10 +197,11 @@ final class SimOracle {
     waitlistBounds.put(eventId, bound);
   }
 
-  private void checkOrder(EventSpec spec, Decision d, long stockBefore) {
+  private void checkOrder(EventSpec spec, Decision d, long stockBefore, long fencingEpoch) {
     String eventId = spec.eventId();
-    boolean waitlistFull = stockLossesStored.getOrDefault(eventId, 0L) >= waitlistBounds.getOrDefault(eventId, 0L);
-    if (!d.won() && d.lossReason().forLackOfStock()) stockLossesStored.merge(eventId, 1L, Long::sum);
+    String inTerm = eventId + "@" + fencingEpoch;
+    boolean waitlistFull = stockLossesStored.getOrDefault(inTerm, 0L) >= waitlistBounds.getOrDefault(eventId, 0L);
+    if (!d.won() && d.lossReason().forLackOfStock()) stockLossesStored.merge(inTerm, 1L, Long::sum);
     // A late ticket, or a loss to an empty stock once no waitlist can take it: answered as it came.
     if (d.late() || (!d.won() && stockBefore == 0 && waitlistFull)) return;
     if (!d.won() && stockBefore == 0) count("sold-out losses ranked in order for a waitlist");

@@ -42,7 +42,7 @@ final class SimStore extends ForwardingArbiterStore {
     }
     scheduler.after(50 + random.nextLong(1_500), () -> {
       CompletableFuture<Void> written = delegate.persistBatch(batch, fencingEpoch);
-      if (!written.isCompletedExceptionally()) oracle.persisted(batch);
+      if (!written.isCompletedExceptionally()) oracle.persisted(batch, fencingEpoch);
       if (random.nextInt(1000) < lossPerMille) {
         oracle.count("store replies lost");
         scheduler.after(timeoutMicros, () -> reply.completeExceptionally(new TimeoutException("store reply lost")));
