@@ -128,8 +128,8 @@ public final class ArbiterMain implements Callable<Integer> {
         config,
         // Client certificates are optional at the handshake: admins may bring a token instead; the
         // region role is only ever granted by a certificate (see ArbiterAccess).
-        flashsale.net.EdgeServerBuilder.of(serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults())
-            .apply(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.server(false)))),
+        serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults())
+            .apply(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.server(false))),
         ArbiterStores.open(redisUri),
         Clock.systemUTC(),
         split,

@@ -158,7 +158,9 @@ public final class ArbiterNode implements AutoCloseable {
       return ServerInterceptors.intercept(routed, auth);
     };
     ShardGrpcService shardService = new ShardGrpcService(shards);
-    ServerBuilder<?> builder = serverBuilder
+    // Every arbiter, not only the launcher's: bytes that do not parse are bad input, and grpc-java's
+    // protocol rejections log one line, not a trace (the demo's and the benchmarks' arbiters too).
+    ServerBuilder<?> builder = flashsale.net.EdgeServerBuilder.of(serverBuilder)
         .callExecutor(ArbiterNode::callExecutor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(gated.apply(part -> part.admin), metrics)))
