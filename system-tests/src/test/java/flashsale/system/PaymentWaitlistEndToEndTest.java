@@ -39,7 +39,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -162,28 +161,12 @@ class PaymentWaitlistEndToEndTest {
     int rounds = 15;
     List<String> stampOrder = new ArrayList<>();
     for (int i = 0; i < rounds; i++) {
-      var far = fx.asyncBuyer("far").withDeadlineAfter(20, TimeUnit.SECONDS);
-      var near = fx.asyncBuyer("near").withDeadlineAfter(20, TimeUnit.SECONDS);
-      var farAnswer = new io.grpc.stub.StreamObserver<PurchaseResponse>() {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-        @Override
-        public void onNext(PurchaseResponse r) {}
-
-        @Override
-        public void onError(Throwable t) {
-          done.completeExceptionally(t);
-        }
-
-        @Override
-        public void onCompleted() {
-          done.complete(null);
-        }
-      };
-      far.purchase(purchase(eventId, "far-" + i), farAnswer);
+      var farAnswer = flashsale.v1.FlashSaleServiceGrpc.newFutureStub(fx.channel(fx.cluster.regionTarget("far")))
+          .withDeadlineAfter(20, TimeUnit.SECONDS).purchase(purchase(eventId, "far-" + i));
       fx.awaitStamped("far", eventId, "far-" + i);
       Thread.sleep(2);
       PurchaseResponse nearAnswer = buy("near", eventId, "near-" + i);
-      farAnswer.done.get(20, TimeUnit.SECONDS);
+      farAnswer.get(20, TimeUnit.SECONDS);
       assertEquals(flashsale.v1.LossReason.LOSS_REASON_SOLD_OUT, nearAnswer.getDecision().getLossReason());
       stampOrder.add("far-" + i);
       stampOrder.add("near-" + i);

@@ -87,16 +87,7 @@ class LostRegionStreamTest {
     first.gone = true;
     onLoop(() -> {
       sessions.send("far", SequenceResponse.getDefaultInstance());
-      connect("far", 2, new io.grpc.stub.StreamObserver<>() {
-        @Override
-        public void onNext(SequenceResponse value) {}
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {}
-      });
+      connect("far", 2, new GoneObserver()); // a live one: not gone
     });
     assertTrue(connected("far"), "the new stream's node is not disconnected by the old one's failure");
     assertTrue(sessions.hasStream("far"));

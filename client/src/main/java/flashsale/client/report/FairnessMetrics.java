@@ -104,9 +104,9 @@ public final class FairnessMetrics {
    * Exact count of pairs of decided requests more than {@code clockBoundMicros} apart in true send
    * time whose ranks disagree with that order (CloudEx's inbound unfairness). Pairs within the
    * bound are ties that no clock could order and are skipped. So are pairs the system did not
-   * order: two of equal {@link #orderKey}, i.e. two losses after the last win. O(n log n): a sweep in send order
-   * inserts each request's key into a Fenwick tree once every later request is more than the
-   * bound after it, and counts the inserted keys above the current one.
+   * order: two of equal {@link #orderKey}, i.e. two losses after the last win. O(n log n): a sweep
+   * in send order inserts each request's key into a Fenwick tree once every later request is more
+   * than the bound after it, and counts the inserted keys above the current one.
    */
   public static InversionCount inversions(List<RequestRecord> records, long clockBoundMicros) {
     return inversions(records, clockBoundMicros, Truth.SEND);
@@ -145,8 +145,8 @@ public final class FairnessMetrics {
 
   /**
    * A decided request's place for inversions: its rank, except that every loss after the last win
-   * (and every rank-0 answer) shares one place. Those lost to an empty stock, and once the stock is gone the arbiter answers
-   * them as they reach it (the sold-out fast path; a region's rank-0 answer too): their order among
+   * (and every rank-0 answer) shares one place. Those lost to an empty stock, and once the stock is
+   * gone the arbiter answers them as they reach it (the sold-out fast path): their order among
    * themselves is not a ranking and decides nothing. (An event with a waitlist ranks as many as
    * its bound in order; this metric does not judge that order, `PaymentWaitlistEndToEndTest` does.)
    */

@@ -215,11 +215,8 @@ final class FrontDoor implements AutoCloseable {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
       Channel socket = ctx.channel();
-      if (!socket.isWritable()) {
-        socket.config().setAutoRead(false);
-      } else if (!decoderOpen || !decoder.isActive() || decoder.isWritable()) {
-        socket.config().setAutoRead(true);
-      }
+      if (!socket.isWritable()) socket.config().setAutoRead(false);
+      else readWhenBothCanTake(socket, decoderOpen ? decoder : null);
       ctx.fireChannelWritabilityChanged();
     }
 
@@ -239,6 +236,16 @@ final class FrontDoor implements AutoCloseable {
 
     private void releaseEarly() {
       for (StampedRead read; (read = early.poll()) != null; ) ReferenceCountUtil.release(read);
+    }
+  }
+
+  /**
+   * Reads the socket again once the client takes its answers (the socket is writable) and the
+   * decoder can take more (or is gone: a closed connection's socket is read and discarded).
+   */
+  private static void readWhenBothCanTake(Channel socket, Channel decoder) {
+    if (socket.isWritable() && (decoder == null || !decoder.isActive() || decoder.isWritable())) {
+      socket.config().setAutoRead(true);
     }
   }
 
@@ -262,9 +269,7 @@ final class FrontDoor implements AutoCloseable {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (ctx.channel().isWritable() && socket.isWritable()) { // and the client reads its answers (Reader)
-        socket.config().setAutoRead(true);
-      }
+      readWhenBothCanTake(socket, ctx.channel());
       ctx.fireChannelWritabilityChanged();
     }
 
