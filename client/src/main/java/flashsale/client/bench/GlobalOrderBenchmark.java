@@ -227,7 +227,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   }
 
   private void latency(Nodes nodes) throws InterruptedException {
-    try (var phase = Phase.start(nodes, "latency", Duration.ofSeconds(70)); var gc = GcPauses.start()) {
+    try (var phase = Phase.start(nodes, "latency", Duration.ofSeconds(70)); var gc = GcPauses.start();
+        var hiccups = Hiccups.start()) {
       var nearHops = new LatencyHops();
       var nearDriver = phase.driver(true, "n").recordHops(nearHops);
       var farDriver = phase.driver(false, "f");
@@ -242,6 +243,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
           farDriver.takeLatencies();
           nearHops.start();
           gc.restart();
+          hiccups.restart();
         }
         nearDriver.sendOne();
         farDriver.sendOne();
@@ -250,6 +252,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       // (a round trip to the far region with room to spare), not through the drain after it.
       Thread.sleep(4 * farDelayMs);
       String pauses = gc.summary();
+      String late = hiccups.summary();
       Thread.sleep(1000);
       report("near", nearDriver.takeLatencies(), farDelayMs);
       report("far", farDriver.takeLatencies(), 2 * farDelayMs);
@@ -259,6 +262,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
           4 * farDelayMs,
           nodeProcesses ? " (the driver's only; the nodes run in their own JVMs)" : " (the driver and every node)",
           pauses);
+      System.out.printf("late wake-ups of a 1 ms timer in this JVM in the same window%s: %s%n",
+          nodeProcesses ? " (the driver's only)" : "", late);
     }
   }
 
