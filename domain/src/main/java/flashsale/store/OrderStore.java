@@ -5,6 +5,7 @@ import flashsale.orders.OrderSnapshot;
 import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderWrite;
+import flashsale.sale.EventSpec;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,14 @@ public interface OrderStore {
    * @throws StoreRejectedException when the event already has other terms
    */
   void putTerms(String eventId, OrderTerms terms);
+
+  /**
+   * Creates the event as {@link ArbiterStore#createEvent} does, and sets its terms, in one write:
+   * whoever finds the event finds its terms too. Nothing is written when either is refused.
+   *
+   * @throws StoreRejectedException when the event (a retry of this request) already has other terms
+   */
+  EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms);
 
   Optional<OrderTerms> findTerms(String eventId);
 

@@ -79,6 +79,39 @@ abstract class OrderStoreContract {
   }
 
   @Test
+  void anEventCreatedWithItsTermsHasThemAndARefusedCreateWritesNeither() {
+    var shoes = event("shoes", 5, 1);
+    assertEquals(shoes, orders.createEventWithTerms("c-shoes", shoes, new OrderTerms(WINDOW, 7)));
+    assertEquals(Optional.of(new OrderTerms(WINDOW, 7)), orders.findTerms("shoes"));
+    // An identical retry is a no-op; the same request with other terms is refused and changes nothing.
+    assertEquals(shoes, orders.createEventWithTerms("c-shoes", shoes, new OrderTerms(WINDOW, 7)));
+    assertThrows(StoreRejectedException.class,
+        () -> orders.createEventWithTerms("c-shoes", shoes, new OrderTerms(WINDOW, 8)));
+    assertEquals(Optional.of(new OrderTerms(WINDOW, 7)), orders.findTerms("shoes"));
+    // Another request's event: refused as such, and no terms are attached to it.
+    events.createEvent("c-hats", event("hats", 5, 1));
+    assertThrows(EventExistsException.class,
+        () -> orders.createEventWithTerms("c-other", event("hats", 5, 1), new OrderTerms(WINDOW, 7)));
+    assertEquals(Optional.empty(), orders.findTerms("hats"));
+  }
+
+  @Test
+  void whoeverFindsTheEventFindsItsTerms() throws Exception {
+    // One write: a reader polling beside the creates never sees an event without its terms (with
+    // the event and the terms written one after the other it does, within a few events).
+    for (int i = 0; i < 100; i++) {
+      String eventId = "race-" + i;
+      var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        while (events.findEvent(eventId).isEmpty()) Thread.onSpinWait();
+        return orders.findTerms(eventId);
+      });
+      orders.createEventWithTerms("c-" + eventId, event(eventId, 5, 1), new OrderTerms(WINDOW, 3));
+      assertEquals(Optional.of(new OrderTerms(WINDOW, 3)), reader.get(10, java.util.concurrent.TimeUnit.SECONDS),
+          eventId);
+    }
+  }
+
+  @Test
   void aPaymentBeforeTheDeadlineWinsAndTheExpiryAfterItIsRefused() {
     enrol();
     write(2, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, DEADLINE - 1));

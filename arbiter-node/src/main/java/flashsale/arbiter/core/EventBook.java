@@ -52,7 +52,7 @@ final class EventBook {
   private final long maxErrorBoundMicros;
   private final AuctionCloseGate closeGate;
   /** Losses for lack of stock the event's waitlist takes, in rank order; 0 without a waitlist. */
-  private long waitlistBound;
+  private final long waitlistBound;
   /**
    * Losses for lack of stock stored in this term. A new leader starts from 0: it ranks up to
    * another {@link #waitlistBound} in order, later answers but never an unfair waitlist.
@@ -99,12 +99,6 @@ final class EventBook {
 
   EventSpec spec() {
     return spec;
-  }
-
-  /** The event's waitlist bound, learnt after it was added (it only grows: ranking more in order is safe). */
-  void raiseWaitlistBound(long bound) {
-    if (bound < 0) throw new IllegalArgumentException("waitlistBound < 0: " + bound);
-    waitlistBound = Math.max(waitlistBound, bound);
   }
 
   boolean sellsIn(String region) {

@@ -89,17 +89,6 @@ public final class Sequencer {
     return List.of();
   }
 
-  /**
-   * The event's terms were stored after it was first sequenced here (a look-up registered it
-   * between the event's write and its terms'): from now on its first {@code waitlistBound} stock
-   * losses are ranked in order. Nothing for an event not sequenced here.
-   */
-  public List<Effect> waitlistBoundStored(String eventId, long waitlistBound) {
-    EventBook book = events.get(eventId);
-    if (book != null) book.raiseWaitlistBound(waitlistBound);
-    return List.of();
-  }
-
   /** True when {@code spec} is past its end and the grace: such an event is not sequenced again. */
   public boolean finished(flashsale.sale.EventSpec spec, long nowMicros) {
     return nowMicros - config.finishGraceMicros() >= spec.latestCloseMicros();

@@ -50,18 +50,16 @@ public final class EventCatalog {
   }
 
   /**
-   * Stores the event under {@code requestId} (a retry returns what the first call stored), then its
-   * order terms, then sequences it; completes with the stored event once regions can buy.
+   * Stores the event under {@code requestId} (a retry returns what the first call stored), with its
+   * order terms in the same write, then sequences it; completes with the stored event once regions
+   * can buy. A region's look-up that finds the event finds its terms (its waitlist bound) too.
    */
   public CompletableFuture<EventSpec> create(String requestId, EventSpec wanted, Optional<OrderTerms> terms) {
     OrderStore orderStore = orders;
     if (terms.isPresent() && orderStore == null) throw new OrdersNotKeptException(); // before anything is stored
-    EventSpec stored = store.createEvent(requestId, wanted);
-    // The terms are stored after the event: a retry of the create stores them again, a no-op.
-    terms.ifPresent(t -> orderStore.putTerms(stored.eventId(), t));
-    // A look-up may have sequenced the event between the two writes, without its terms: tell it.
-    return register(stored).thenRun(() -> terms.ifPresent(t -> loop.termsStored(stored, t.waitlistBound())))
-        .thenApply(ok -> stored);
+    EventSpec stored = terms.isPresent() ? orderStore.createEventWithTerms(requestId, wanted, terms.get())
+        : store.createEvent(requestId, wanted);
+    return register(stored).thenApply(ok -> stored);
   }
 
   /** The event's stored terms after the win, if it has a payment window. Blocks on the store. */

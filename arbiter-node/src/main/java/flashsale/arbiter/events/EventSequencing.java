@@ -39,12 +39,6 @@ public interface EventSequencing {
   void addEvent(EventHead head, EventSpec spec, long waitlistBound);
 
   /**
-   * The event's order terms are stored (after the event): if a look-up sequenced it before they
-   * were, its sequencer learns the waitlist bound now and its order book loads. Harmless otherwise.
-   */
-  void termsStored(EventSpec spec, long waitlistBound);
-
-  /**
    * A finished event found still live: not sequenced again, but its order book (if any) runs its
    * payment windows out; {@code settled} runs on the loop once nothing is left to do.
    */

@@ -87,14 +87,6 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     if (orders != null) orders.eventAdded(spec);
   }
 
-  @Override
-  public void termsStored(flashsale.sale.EventSpec spec, long waitlistBound) {
-    execute(() -> {
-      inputNow(s -> s.waitlistBoundStored(spec.eventId(), waitlistBound));
-      if (orders != null) orders.eventAdded(spec); // no-op when its book is loaded or loading
-    });
-  }
-
   /**
    * A finished event (not sequenced again) found still live: its order book, if it has one, loads
    * with the sale over, so deadlines expire and released units reach the waitlist; {@code settled}

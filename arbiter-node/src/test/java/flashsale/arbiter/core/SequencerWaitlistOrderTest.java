@@ -52,14 +52,6 @@ class SequencerWaitlistOrderTest {
   }
 
   @Test
-  void aBoundLearntAfterTheEventWasAddedHoldsTheLosersInOrderFromThen() {
-    driver.add(SequencerDriver.spec(1, 10, 3, "near", "far"), 0); // added before its terms were stored
-    driver.sequencer.waitlistBoundStored(SequencerDriver.EVENT, 2);
-    nearLoserArrivesFirst();
-    assertEquals(List.of("a", "b", "c"), driver.decidedOrder());
-  }
-
-  @Test
   void beyondTheBoundLosersAreAnsweredAsTheyComeAgain() {
     sellOutThenNearLoserArrivesFirst(2); // b and c: two stock losses stored, the waitlist is full
     driver.send("near", ticket("e", "near", 50));

@@ -84,24 +84,27 @@ class EventCatalogTest {
 
     // A new leader reads the bound back with the head.
     EventSpec socks = event("socks", 10, NOW_MICROS + 60_000_000);
-    store.createEvent("by-the-last-leader", socks);
-    orders.putTerms("socks", new OrderTerms(300_000, 3));
+    orders.createEventWithTerms("by-the-last-leader", socks, new OrderTerms(300_000, 3));
     catalog.register(socks).join();
     assertEquals(3L, loop.waitlistBounds.get("socks"));
   }
 
   @Test
-  void anEventLookedUpBetweenItsWriteAndItsTermsLearnsItsWaitlistBoundFromTheCreate() {
-    var orders = new flashsale.store.memory.InMemoryOrderStore(store);
+  void aLookUpRightAfterTheCreatesWriteSequencesTheEventWithItsWaitlistBound() {
+    var memory = new flashsale.store.memory.InMemoryOrderStore(store);
+    // A region's look-up lands as soon as the event is stored, before the create registers it.
+    var orders = new flashsale.store.testing.ForwardingOrderStore(memory) {
+      @Override
+      public EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms) {
+        EventSpec stored = super.createEventWithTerms(requestId, spec, terms);
+        catalog.findOrLoad(spec.eventId());
+        return stored;
+      }
+    };
     catalog.keepOrdersIn(orders);
-    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
-    // The create's first write landed and a region's look-up registered the event before its terms.
-    store.createEvent("create-1", shoes);
-    catalog.register(shoes).join();
-    assertEquals(0L, loop.waitlistBounds.get("shoes"));
-    // The create (or its retry after a failover) goes on: terms stored, then told.
-    catalog.create("create-1", shoes, Optional.of(new OrderTerms(300_000, 7))).join();
-    assertEquals(7L, loop.waitlistBounds.get("shoes"));
+    catalog.create("create-1", event("shoes", 10, NOW_MICROS + 60_000_000), Optional.of(new OrderTerms(300_000, 7)))
+        .join();
+    assertEquals(7L, loop.waitlistBounds.get("shoes"), "sequenced by the look-up, with the bound stored beside it");
   }
 
   @Test
@@ -245,12 +248,6 @@ class EventCatalogTest {
     public void addEvent(EventHead head, EventSpec spec, long waitlistBound) {
       waitlistBounds.put(spec.eventId(), waitlistBound);
       sequencer.eventAdded(head, waitlistBound, NOW_MICROS);
-    }
-
-    @Override
-    public void termsStored(EventSpec spec, long waitlistBound) {
-      waitlistBounds.merge(spec.eventId(), waitlistBound, Math::max);
-      sequencer.waitlistBoundStored(spec.eventId(), waitlistBound);
     }
 
     @Override

@@ -33,6 +33,20 @@ public final class InMemoryOrderStore implements OrderStore {
     }
   }
 
+  /** Under this store's lock, which {@link #findTerms} takes too: whoever found the event finds its terms. */
+  @Override
+  public synchronized EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms) {
+    OrderLedger stored = ledgers.get(spec.eventId());
+    if (stored != null && !stored.terms.equals(terms)) {
+      // Another request's event is refused as such (as the Redis store does); nothing is written.
+      if (events.findEvent(spec.eventId()).isPresent()) events.createEvent(requestId, spec);
+      throw new StoreRejectedException("event " + spec.eventId() + " already has terms " + stored.terms + ", not " + terms);
+    }
+    EventSpec created = events.createEvent(requestId, spec); // a refusal leaves the terms unwritten
+    if (stored == null) ledgers.put(spec.eventId(), new OrderLedger(terms));
+    return created;
+  }
+
   @Override
   public synchronized Optional<OrderTerms> findTerms(String eventId) {
     return Optional.ofNullable(ledgers.get(eventId)).map(l -> l.terms);

@@ -20,6 +20,7 @@ final class ArbiterFunctions {
   final String decisionsRange;
   final String liveMembers;
   final String putOrderTerms;
+  final String createEventWithTerms;
   final String persistOrders;
 
   ArbiterFunctions(RedisConnection<byte[]> redis) {
@@ -31,6 +32,7 @@ final class ArbiterFunctions {
     this.decisionsRange = library.function("fs_decisions_range");
     this.liveMembers = library.function("fs_live_members");
     this.putOrderTerms = library.function("fs_put_order_terms");
+    this.createEventWithTerms = library.function("fs_create_event_with_terms");
     this.persistOrders = library.function("fs_persist_orders");
   }
 

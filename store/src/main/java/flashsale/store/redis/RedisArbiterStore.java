@@ -2,6 +2,7 @@ package flashsale.store.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import flashsale.orders.OrderTerms;
 import flashsale.sale.AuctionClose;
 import flashsale.sale.AuctionStanding;
 import flashsale.sale.Decision;
@@ -85,15 +86,26 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
+    return createEvent(requestId, spec, Optional.empty());
+  }
+
+  /** The event, and its order terms if any, in one call: see {@link RedisOrderStore#createEventWithTerms}. */
+  EventSpec createEvent(String requestId, EventSpec spec, Optional<OrderTerms> terms) {
     StoreRules.requireStorable(spec);
     claimRequestId(requestId, spec.eventId());
     EventKeys keys = new EventKeys(spec.eventId());
     List<byte[]> args = new ArrayList<>(List.of(requestId.getBytes(UTF_8)));
     args.addAll(EventCodec.fields(spec));
-    String[] keyNames = {keys.meta(), keys.liveIndex(), keys.eventIndex()};
+    terms.ifPresent(t -> {
+      args.add(String.valueOf(t.paymentWindowMicros()).getBytes(UTF_8));
+      args.add(String.valueOf(t.waitlistBound()).getBytes(UTF_8));
+    });
+    String[] keyNames = terms.isEmpty() ? new String[] {keys.meta(), keys.liveIndex(), keys.eventIndex()}
+        : new String[] {keys.meta(), keys.liveIndex(), keys.eventIndex(), keys.orderMeta()};
     List<Object> stored;
     try {
-      stored = read(spec.eventId(), functions.createEvent, keyNames, args.toArray(byte[][]::new));
+      stored = read(spec.eventId(), terms.isEmpty() ? functions.createEvent : functions.createEventWithTerms, keyNames,
+          args.toArray(byte[][]::new));
     } catch (EventExistsException e) {
       // Created nothing: the request id stays free for the event it may yet create.
       await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));

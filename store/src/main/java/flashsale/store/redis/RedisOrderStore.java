@@ -10,6 +10,7 @@ import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderWrite;
 import flashsale.orders.PurchaseState;
+import flashsale.sale.EventSpec;
 import flashsale.store.OrderStore;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -46,6 +47,11 @@ public final class RedisOrderStore implements OrderStore {
     EventKeys keys = new EventKeys(eventId);
     await(eventId, events.functions().call(events.functions().putOrderTerms, ScriptOutputType.MULTI,
         new String[] {keys.orderMeta()}, ascii(terms.paymentWindowMicros()), ascii(terms.waitlistBound())));
+  }
+
+  @Override
+  public EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms) {
+    return events.createEvent(requestId, spec, Optional.of(terms));
   }
 
   @Override

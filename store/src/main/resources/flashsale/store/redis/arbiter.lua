@@ -375,6 +375,22 @@ local function put_order_terms(keys, args)
   return { 'OK' }
 end
 
+-- KEYS: as create_event's, then the order meta. ARGV: as create_event's, then the payment window
+-- micros and the waitlist bound. The event and its terms are stored in one call, so whoever finds
+-- the event finds its terms too: the sequencer ranks the waitlist from the first ticket on. Nothing
+-- is written when either refuses (another request's event, other terms); a retry is a no-op.
+local function create_event_with_terms(keys, args)
+  local n = #args
+  local create_args = { unpack(args, 1, n - 2) }
+  local creator = redis.call('HGET', keys[1], 'create_request_id')
+  if creator and creator ~= create_args[1] then
+    return redis.error_reply('EXISTS event was created by request id ' .. creator)
+  end
+  local terms = put_order_terms({ keys[4] }, { args[n - 1], args[n] })
+  if terms.err then return terms end
+  return create_event(keys, create_args)
+end
+
 -- Per transition kind: the state the purchase must be in ('' for none yet), the state after it,
 -- and whether it goes to the outbox (a win's enrolment does not: its WON entry is there already).
 local ORDER_KINDS = {
@@ -474,6 +490,7 @@ redis.register_function('fs_persist_batch_%VERSION%', persist_batch)
 redis.register_function('fs_fence_event_%VERSION%', fence_event)
 redis.register_function('fs_persist_auction_close_%VERSION%', persist_auction_close)
 redis.register_function('fs_put_order_terms_%VERSION%', put_order_terms)
+redis.register_function('fs_create_event_with_terms_%VERSION%', create_event_with_terms)
 redis.register_function('fs_persist_orders_%VERSION%', persist_orders)
 local function read_only(name, callback)
   redis.register_function { function_name = name, callback = callback, flags = { 'no-writes' } }

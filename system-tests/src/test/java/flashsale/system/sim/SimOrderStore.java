@@ -1,17 +1,13 @@
 package flashsale.system.sim;
 
 import flashsale.loop.OffLoop;
-import flashsale.orders.OrderRecord;
-import flashsale.orders.OrderSnapshot;
-import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderWrite;
 import flashsale.store.OrderStore;
 import flashsale.store.StoreFencedException;
 import flashsale.store.StoreRejectedException;
 import flashsale.store.memory.InMemoryOrderStore;
-import java.util.List;
-import java.util.Optional;
+import flashsale.store.testing.ForwardingOrderStore;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -25,8 +21,7 @@ import java.util.function.BiConsumer;
  * every write the store accepts; a write the store refuses for breaking its rules (not a fenced
  * one) means the book and the store disagree, and fails the run.
  */
-final class SimOrderStore implements OrderStore {
-  private final InMemoryOrderStore delegate;
+final class SimOrderStore extends ForwardingOrderStore {
   private final SimScheduler scheduler;
   private final Random random;
   private final SimOrderOracle oracle;
@@ -38,7 +33,7 @@ final class SimOrderStore implements OrderStore {
 
   SimOrderStore(InMemoryOrderStore delegate, SimScheduler scheduler, Random random, SimOrderOracle oracle,
       java.util.function.Consumer<String> count, BiConsumer<String, OrderTransition> watchers) {
-    this.delegate = delegate;
+    super(delegate);
     this.scheduler = scheduler;
     this.random = random;
     this.oracle = oracle;
@@ -50,17 +45,7 @@ final class SimOrderStore implements OrderStore {
   /** This store as one process reaches it: a reply that comes back after the process died is never heard. */
   OrderStore of(NodeLoop loop) {
     OrderStore shared = this;
-    return new OrderStore() {
-      @Override
-      public void putTerms(String eventId, OrderTerms terms) {
-        shared.putTerms(eventId, terms);
-      }
-
-      @Override
-      public Optional<OrderTerms> findTerms(String eventId) {
-        return shared.findTerms(eventId);
-      }
-
+    return new ForwardingOrderStore(shared) {
       @Override
       public CompletableFuture<Void> persistOrders(OrderWrite write, long fencingEpoch) {
         CompletableFuture<Void> heard = new CompletableFuture<>();
@@ -75,37 +60,12 @@ final class SimOrderStore implements OrderStore {
         });
         return heard;
       }
-
-      @Override
-      public OrderSnapshot loadOrders(String eventId) {
-        return shared.loadOrders(eventId);
-      }
-
-      @Override
-      public Optional<OrderRecord> findOrder(String eventId, String requestId) {
-        return shared.findOrder(eventId, requestId);
-      }
-
-      @Override
-      public List<OrderTransition> readTransitions(String eventId) {
-        return shared.readTransitions(eventId);
-      }
     };
   }
 
   /** Where the process's order book reads: a store thread that answers after a while, never after the process died. */
   OffLoop reads(NodeLoop loop) {
     return task -> scheduler.after(50 + random.nextLong(1_500), loop.ofThisProcess(task));
-  }
-
-  @Override
-  public void putTerms(String eventId, OrderTerms terms) {
-    delegate.putTerms(eventId, terms);
-  }
-
-  @Override
-  public Optional<OrderTerms> findTerms(String eventId) {
-    return delegate.findTerms(eventId);
   }
 
   @Override
@@ -138,20 +98,5 @@ final class SimOrderStore implements OrderStore {
       });
     });
     return reply;
-  }
-
-  @Override
-  public OrderSnapshot loadOrders(String eventId) {
-    return delegate.loadOrders(eventId);
-  }
-
-  @Override
-  public Optional<OrderRecord> findOrder(String eventId, String requestId) {
-    return delegate.findOrder(eventId, requestId);
-  }
-
-  @Override
-  public List<OrderTransition> readTransitions(String eventId) {
-    return delegate.readTransitions(eventId);
   }
 }

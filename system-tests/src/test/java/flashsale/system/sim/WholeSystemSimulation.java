@@ -137,12 +137,12 @@ final class WholeSystemSimulation {
       planned(scheduler.nowMicros() + 5_000, () -> createEvent(spec, then));
       return;
     }
-    store.createEvent("create-" + spec.eventId(), spec);
+    OrderTerms terms = orderTerms.get(spec.eventId());
+    if (terms == null) store.createEvent("create-" + spec.eventId(), spec);
+    else orderStore.createEventWithTerms("create-" + spec.eventId(), spec, terms); // one write, as CreateEvent does
     oracle.created(spec);
     if (shards.sharded(spec)) shards.oracle.created(spec);
-    OrderTerms terms = orderTerms.get(spec.eventId());
-    if (terms != null) { // stored once the event is, as CreateEvent does
-      orderStore.putTerms(spec.eventId(), terms);
+    if (terms != null) {
       orderOracle.created(spec, terms);
       oracle.waitlist(spec.eventId(), terms.waitlistBound());
     }
