@@ -68,7 +68,7 @@ public final class Sequencer {
    * @throws IllegalArgumentException when the event is already sequenced
    */
   public List<Effect> eventAdded(EventHead head, long nowMicros) {
-    return eventAdded(head, 0, nowMicros);
+    return eventAddedWithWaitlist(head, 0, nowMicros);
   }
 
   /**
@@ -76,7 +76,7 @@ public final class Sequencer {
    * for lack of stock join a waitlist in rank order: those are ranked in global order like wins,
    * not answered as they come once the stock is gone.
    */
-  public List<Effect> eventAdded(EventHead head, long waitlistBound, long nowMicros) {
+  public List<Effect> eventAddedWithWaitlist(EventHead head, long waitlistBound, long nowMicros) {
     String eventId = head.spec().eventId();
     if (events.containsKey(eventId)) throw new IllegalArgumentException("event " + eventId + " is already sequenced");
     RegionCursor[] cursors =

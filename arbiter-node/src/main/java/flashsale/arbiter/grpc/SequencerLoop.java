@@ -83,7 +83,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   /** Starts sequencing the event from its stored head (loop thread); its order book, if any, loads. */
   @Override
   public void addEvent(flashsale.sale.EventHead head, flashsale.sale.EventSpec spec, long waitlistBound) {
-    inputNow(s -> s.eventAdded(head, waitlistBound, nowMicros()));
+    inputNow(s -> s.eventAddedWithWaitlist(head, waitlistBound, nowMicros()));
     if (orders != null) orders.eventAdded(spec);
   }
 

@@ -65,7 +65,7 @@ final class SequencerDriver {
   /** Adds an event whose first {@code waitlistBound} losers for lack of stock join a waitlist in rank order. */
   List<Effect> add(EventSpec spec, long waitlistBound) {
     store.create(spec);
-    return record(sequencer.eventAdded(EventHead.fresh(spec), waitlistBound, nowMicros));
+    return record(sequencer.eventAddedWithWaitlist(EventHead.fresh(spec), waitlistBound, nowMicros));
   }
 
   /** Adds an event from the ledger the store holds now (a leader rebuilding after failover). */

@@ -247,7 +247,7 @@ class EventCatalogTest {
     @Override
     public void addEvent(EventHead head, EventSpec spec, long waitlistBound) {
       waitlistBounds.put(spec.eventId(), waitlistBound);
-      sequencer.eventAdded(head, waitlistBound, NOW_MICROS);
+      sequencer.eventAddedWithWaitlist(head, waitlistBound, NOW_MICROS);
     }
 
     @Override

@@ -186,7 +186,7 @@ final class SimArbiter {
       return;
     }
     events.put(spec.eventId(), spec);
-    runner.apply(s -> s.eventAdded(head, waitlistBound(spec), runner.nowMicros()));
+    runner.apply(s -> s.eventAddedWithWaitlist(head, waitlistBound(spec), runner.nowMicros()));
     orders.eventAdded(spec);
     for (Session s : List.copyOf(sessions.values())) s.stream().down(new Down.Announcement(spec));
   }
