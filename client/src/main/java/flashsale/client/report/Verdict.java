@@ -37,6 +37,17 @@ final class Verdict {
           .append(others.stream().map(o -> percent(o.inversions()) + " (" + o.label() + ")").collect(Collectors.joining(", ")))
           .append('.');
     }
+    if (best.latestWinnerAfterEarliestLoserMicros() > 0) {
+      // A precision below 1 reads as unfair; say how far from the cut the misses were, beside the others'.
+      text.append(String.format(Locale.ROOT, " Where %s missed, the last winner arrived %.1f ms after the first loser",
+          best.label(), best.latestWinnerAfterEarliestLoserMicros() / 1000.0));
+      if (!others.isEmpty()) {
+        text.append(others.stream().map(o -> String.format(Locale.ROOT, "%s: %.1f ms", o.label(),
+            Math.max(0, o.latestWinnerAfterEarliestLoserMicros()) / 1000.0))
+            .collect(Collectors.joining(", ", " (", ")")));
+      }
+      text.append(": requests that close can be within each other's clock bounds, and the near-tie lottery draws among them.");
+    }
     if (!best.stampLags().isEmpty()) {
       StampLag worst = best.stampLags().stream().max(Comparator.comparingLong(StampLag::p99Micros)).orElseThrow();
       text.append(String.format(Locale.ROOT, " %s's regions stamped requests at most %.1f ms (p99, region %s) and %.1f ms (max) after their bytes arrived.",

@@ -48,6 +48,21 @@ class FairnessReportTest {
   }
 
   @Test
+  void theVerdictSaysHowFarFromTheCutTheFairestRunMissed() {
+    List<RequestRecord> nearTie = new ArrayList<>(run(false));
+    // r9 (sent at 18.0 ms) and r10 (at 20.0 ms) swap places across the cut of 10 winners.
+    nearTie.set(9, decided("r9", "far", 18_000, 11, false));
+    nearTie.set(10, decided("r10", "near", 20_000, 10, true));
+    FairnessReport report = FairnessReport.of(
+        List.of(new RunResult("GLOBAL_ORDER", nearTie), new RunResult("CENTRAL", run(true))), 1_000);
+
+    String verdict = report.verdict();
+    assertTrue(verdict.contains("GLOBAL_ORDER was the fairest"), verdict);
+    assertTrue(verdict.contains("Where GLOBAL_ORDER missed, the last winner arrived 2.0 ms after the first loser (CENTRAL: 34.0 ms)"),
+        verdict);
+  }
+
+  @Test
   void htmlReportEmbedsEveryChartAsPng(@TempDir Path dir) throws Exception {
     FairnessReport report = FairnessReport.of(
         List.of(new RunResult("GLOBAL_ORDER", run(false)), new RunResult("CENTRAL", run(true))), 1_000);
