@@ -19,8 +19,8 @@ import java.util.concurrent.CompletableFuture;
 public interface OrderStore {
 
   /**
-   * Sets the event's terms once (before or right after it is created); the same terms again is a
-   * no-op.
+   * Sets the event's terms once; the same terms again is a no-op. Events are created with their
+   * terms by {@link #createEventWithTerms}; this is for tests and tools that set them alone.
    *
    * @throws StoreRejectedException when the event already has other terms
    */
@@ -28,9 +28,10 @@ public interface OrderStore {
 
   /**
    * Creates the event as {@link ArbiterStore#createEvent} does, and sets its terms, in one write:
-   * whoever finds the event finds its terms too. Nothing is written when either is refused.
+   * whoever finds the event finds its terms too. A retry writes nothing; nothing is written when
+   * either is refused.
    *
-   * @throws StoreRejectedException when the event (a retry of this request) already has other terms
+   * @throws StoreRejectedException when this request created the event with other terms, or none
    */
   EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms);
 

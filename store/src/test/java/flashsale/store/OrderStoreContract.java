@@ -88,10 +88,18 @@ abstract class OrderStoreContract {
     assertThrows(StoreRejectedException.class,
         () -> orders.createEventWithTerms("c-shoes", shoes, new OrderTerms(WINDOW, 8)));
     assertEquals(Optional.of(new OrderTerms(WINDOW, 7)), orders.findTerms("shoes"));
+    // The same request with another spec: refused as a reused request id, the terms untouched.
+    assertThrows(RequestIdReusedException.class,
+        () -> orders.createEventWithTerms("c-shoes", event("shoes", 6, 1), new OrderTerms(WINDOW, 7)));
+    assertEquals(Optional.of(new OrderTerms(WINDOW, 7)), orders.findTerms("shoes"));
     // Another request's event: refused as such, and no terms are attached to it.
     events.createEvent("c-hats", event("hats", 5, 1));
     assertThrows(EventExistsException.class,
         () -> orders.createEventWithTerms("c-other", event("hats", 5, 1), new OrderTerms(WINDOW, 7)));
+    assertEquals(Optional.empty(), orders.findTerms("hats"));
+    // Nor to one this request created without terms: its retry with terms is other content.
+    assertThrows(StoreRejectedException.class,
+        () -> orders.createEventWithTerms("c-hats", event("hats", 5, 1), new OrderTerms(WINDOW, 7)));
     assertEquals(Optional.empty(), orders.findTerms("hats"));
   }
 
@@ -101,8 +109,12 @@ abstract class OrderStoreContract {
     // the event and the terms written one after the other it does, within a few events).
     for (int i = 0; i < 100; i++) {
       String eventId = "race-" + i;
+      long giveUpNanos = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
       var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-        while (events.findEvent(eventId).isEmpty()) Thread.onSpinWait();
+        while (events.findEvent(eventId).isEmpty()) {
+          if (System.nanoTime() > giveUpNanos) return Optional.<OrderTerms>empty(); // the create failed: don't spin on
+          Thread.onSpinWait();
+        }
         return orders.findTerms(eventId);
       });
       orders.createEventWithTerms("c-" + eventId, event(eventId, 5, 1), new OrderTerms(WINDOW, 3));

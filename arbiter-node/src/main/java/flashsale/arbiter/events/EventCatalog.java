@@ -5,6 +5,7 @@ import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.store.OrderStore;
+import flashsale.store.StoreRejectedException;
 import flashsale.store.StoreFencedException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,11 @@ public final class EventCatalog {
     if (terms.isPresent() && orderStore == null) throw new OrdersNotKeptException(); // before anything is stored
     EventSpec stored = terms.isPresent() ? orderStore.createEventWithTerms(requestId, wanted, terms.get())
         : store.createEvent(requestId, wanted);
+    if (terms.isEmpty() && orderStore != null && orderStore.findTerms(stored.eventId()).isPresent()) {
+      // A retry without the terms the first call stored: other content under the same request id.
+      throw new StoreRejectedException("request id " + requestId + " created event " + stored.eventId()
+          + " with order terms; this request has none");
+    }
     return register(stored).thenApply(ok -> stored);
   }
 

@@ -91,20 +91,41 @@ class EventCatalogTest {
 
   @Test
   void aLookUpRightAfterTheCreatesWriteSequencesTheEventWithItsWaitlistBound() {
-    var memory = new flashsale.store.memory.InMemoryOrderStore(store);
-    // A region's look-up lands as soon as the event is stored, before the create registers it.
-    var orders = new flashsale.store.testing.ForwardingOrderStore(memory) {
+    // A region's look-up lands as soon as the event is stored, before the create registers it:
+    // whichever store call writes the event, the look-up runs right after it.
+    EventCatalog[] lookingUp = new EventCatalog[1];
+    var events = new flashsale.store.testing.ForwardingArbiterStore(store) {
       @Override
-      public EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms) {
-        EventSpec stored = super.createEventWithTerms(requestId, spec, terms);
-        catalog.findOrLoad(spec.eventId());
+      public EventSpec createEvent(String requestId, EventSpec spec) {
+        EventSpec stored = super.createEvent(requestId, spec);
+        lookingUp[0].findOrLoad(spec.eventId());
         return stored;
       }
     };
-    catalog.keepOrdersIn(orders);
-    catalog.create("create-1", event("shoes", 10, NOW_MICROS + 60_000_000), Optional.of(new OrderTerms(300_000, 7)))
+    var orders = new flashsale.store.testing.ForwardingOrderStore(new flashsale.store.memory.InMemoryOrderStore(store)) {
+      @Override
+      public EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms) {
+        EventSpec stored = super.createEventWithTerms(requestId, spec, terms);
+        lookingUp[0].findOrLoad(spec.eventId());
+        return stored;
+      }
+    };
+    EventCatalog creating = new EventCatalog(events, loop, registry, spec -> announced.add(spec.eventId()));
+    creating.keepOrdersIn(orders);
+    lookingUp[0] = new EventCatalog(store, loop, registry, spec -> announced.add(spec.eventId()));
+    lookingUp[0].keepOrdersIn(orders);
+    creating.create("create-1", event("shoes", 10, NOW_MICROS + 60_000_000), Optional.of(new OrderTerms(300_000, 7)))
         .join();
     assertEquals(7L, loop.waitlistBounds.get("shoes"), "sequenced by the look-up, with the bound stored beside it");
+  }
+
+  @Test
+  void aRetryWithoutTheTermsTheFirstCreateStoredIsRefused() {
+    catalog.keepOrdersIn(new flashsale.store.memory.InMemoryOrderStore(store));
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    catalog.create("create-1", shoes, Optional.of(new OrderTerms(300_000, 7))).join();
+    assertThrows(flashsale.store.StoreRejectedException.class, () -> catalog.create("create-1", shoes, Optional.empty()));
+    assertEquals(shoes, catalog.create("create-1", shoes, Optional.of(new OrderTerms(300_000, 7))).join(), "an identical retry");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package flashsale.arbiter.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -131,6 +132,27 @@ class EventAdminGrpcServiceTest {
     assertEquals(first, view.getEvent());
     assertStatus(Status.Code.NOT_FOUND, "EVENT_NOT_FOUND", assertThrows(StatusRuntimeException.class,
         () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-2").build())));
+  }
+
+  @Test
+  void aRetryWithOtherPaymentTermsOrNoneIsRequestIdReused() {
+    var withTerms = CreateEventRequest.newBuilder().setRequestId("req-1").setEvent(validEvent())
+        .setPaymentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(60)).setWaitlistBound(4).build();
+    Event first = admin.createEvent(withTerms).getEvent();
+    assertEquals(first, admin.createEvent(withTerms).getEvent(), "an identical retry");
+    assertStatus(Status.Code.ALREADY_EXISTS, "REQUEST_ID_REUSED", assertThrows(StatusRuntimeException.class,
+        () -> admin.createEvent(withTerms.toBuilder().setWaitlistBound(5).build())));
+    assertStatus(Status.Code.ALREADY_EXISTS, "REQUEST_ID_REUSED", assertThrows(StatusRuntimeException.class,
+        () -> admin.createEvent(withTerms.toBuilder().clearPaymentWindow().clearWaitlistBound().build())));
+    var plain = CreateEventRequest.newBuilder().setRequestId("req-2").setEvent(validEvent().setEventId("hats")).build();
+    admin.createEvent(plain);
+    assertStatus(Status.Code.ALREADY_EXISTS, "REQUEST_ID_REUSED", assertThrows(StatusRuntimeException.class,
+        () -> admin.createEvent(plain.toBuilder().setPaymentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(60))
+            .build())));
+    var view = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-1").build());
+    assertEquals(4, view.getPaymentTerms().getWaitlistBound(), "the first call's terms stand");
+    assertFalse(admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("hats").build())
+        .hasPaymentTerms(), "no terms were attached to the plain event");
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Hiccups implements AutoCloseable {
   static final long THRESHOLD_MILLIS = 3;
+  private static final int MAX_LISTED = 40;
   private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** One late wake-up: when it began, in ms after the window's start, and how much too late. */
@@ -41,8 +42,9 @@ final class Hiccups implements AutoCloseable {
       long before = System.nanoTime();
       LockSupport.parkNanos(PERIOD_NANOS);
       long lateNanos = System.nanoTime() - before - PERIOD_NANOS;
-      if (lateNanos >= thresholdNanos) {
-        seen.add(new Hiccup(TimeUnit.NANOSECONDS.toMillis(before - windowStartNanos), lateNanos / 1e6));
+      long sinceStartNanos = before - windowStartNanos;
+      if (lateNanos >= thresholdNanos && sinceStartNanos >= 0) { // one begun before the window is not its
+        seen.add(new Hiccup(TimeUnit.NANOSECONDS.toMillis(sinceStartNanos), lateNanos / 1e6));
       }
     }
   }
@@ -59,7 +61,10 @@ final class Hiccups implements AutoCloseable {
     if (all.isEmpty()) return "none of " + THRESHOLD_MILLIS + " ms or more";
     double longest = all.stream().mapToDouble(Hiccup::lateMillis).max().orElseThrow();
     StringBuilder when = new StringBuilder();
-    for (Hiccup h : all) when.append(String.format(Locale.ROOT, " %d(%.0f)", h.atMillis(), h.lateMillis()));
+    for (Hiccup h : all.subList(0, Math.min(all.size(), MAX_LISTED))) {
+      when.append(String.format(Locale.ROOT, " %d(%.0f)", h.atMillis(), h.lateMillis()));
+    }
+    if (all.size() > MAX_LISTED) when.append(" …");
     return String.format(Locale.ROOT, "%d of %d ms or more, the longest %.1f ms; at ms after the start (late ms):%s",
         all.size(), THRESHOLD_MILLIS, longest, when);
   }

@@ -54,7 +54,7 @@ public record FairnessReport(long clockBoundMicros, List<RunResult> runs, List<R
 
   /** Which run was fairest, by how much, against which truth, in a sentence or three. */
   public String verdict() {
-    return Verdict.of(metrics);
+    return Verdict.of(metrics, clockBoundMicros);
   }
 
   /** Writes the self-contained HTML report (table and embedded PNG charts) to {@code file}. */

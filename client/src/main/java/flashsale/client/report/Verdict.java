@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
 final class Verdict {
   private Verdict() {}
 
-  static String of(List<RunMetrics> runs) {
+  /** @param clockBoundMicros arrival-time differences at or below this are ties no clock can order */
+  static String of(List<RunMetrics> runs, long clockBoundMicros) {
     List<RunMetrics> judged = runs.stream().filter(m -> !Double.isNaN(m.winnerPrecision())).toList();
     if (judged.isEmpty()) return "No run sold anything, so none can be judged.";
     RunMetrics best = judged.stream()
@@ -37,16 +38,20 @@ final class Verdict {
           .append(others.stream().map(o -> percent(o.inversions()) + " (" + o.label() + ")").collect(Collectors.joining(", ")))
           .append('.');
     }
-    if (best.latestWinnerAfterEarliestLoserMicros() > 0) {
+    long gapMicros = best.latestWinnerAfterEarliestLoserMicros();
+    if (best.winnerPrecision() < 1 && gapMicros > 0) {
       // A precision below 1 reads as unfair; say how far from the cut the misses were, beside the others'.
       text.append(String.format(Locale.ROOT, " Where %s missed, the last winner arrived %.1f ms after the first loser",
-          best.label(), best.latestWinnerAfterEarliestLoserMicros() / 1000.0));
+          best.label(), gapMicros / 1000.0));
       if (!others.isEmpty()) {
         text.append(others.stream().map(o -> String.format(Locale.ROOT, "%s: %.1f ms", o.label(),
             Math.max(0, o.latestWinnerAfterEarliestLoserMicros()) / 1000.0))
             .collect(Collectors.joining(", ", " (", ")")));
       }
-      text.append(": requests that close can be within each other's clock bounds, and the near-tie lottery draws among them.");
+      // Two tickets each within a clock bound of the truth can be up to twice it apart and still tie.
+      text.append(gapMicros <= 2 * clockBoundMicros
+          ? ": requests that close can be within each other's clock bounds, and the near-tie lottery draws among them."
+          : ".");
     }
     if (!best.stampLags().isEmpty()) {
       StampLag worst = best.stampLags().stream().max(Comparator.comparingLong(StampLag::p99Micros)).orElseThrow();

@@ -37,9 +37,17 @@ public final class InMemoryOrderStore implements OrderStore {
   @Override
   public synchronized EventSpec createEventWithTerms(String requestId, EventSpec spec, OrderTerms terms) {
     OrderLedger stored = ledgers.get(spec.eventId());
+    if (events.findEvent(spec.eventId()).isPresent()) {
+      // Another request's event, or this request's with another spec, is refused as such; a retry
+      // with other terms (or none stored) too. Nothing is written, as in the Redis store.
+      EventSpec same = events.createEvent(requestId, spec);
+      if (stored == null) throw new StoreRejectedException("event " + spec.eventId() + " was created without order terms");
+      if (!stored.terms.equals(terms)) {
+        throw new StoreRejectedException("event " + spec.eventId() + " was created with terms " + stored.terms + ", not " + terms);
+      }
+      return same;
+    }
     if (stored != null && !stored.terms.equals(terms)) {
-      // Another request's event is refused as such (as the Redis store does); nothing is written.
-      if (events.findEvent(spec.eventId()).isPresent()) events.createEvent(requestId, spec);
       throw new StoreRejectedException("event " + spec.eventId() + " already has terms " + stored.terms + ", not " + terms);
     }
     EventSpec created = events.createEvent(requestId, spec); // a refusal leaves the terms unwritten

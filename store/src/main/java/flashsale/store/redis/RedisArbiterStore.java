@@ -14,6 +14,7 @@ import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreRefusedException;
+import flashsale.store.StoreRejectedException;
 import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
 import io.lettuce.core.Range;
@@ -109,6 +110,10 @@ public final class RedisArbiterStore implements ArbiterStore {
     } catch (EventExistsException e) {
       // Created nothing: the request id stays free for the event it may yet create.
       await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
+      throw e;
+    } catch (StoreRejectedException e) {
+      // Other terms: a retry of this request keeps its binding; a first attempt created nothing.
+      if (findEvent(spec.eventId()).isEmpty()) await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
       throw e;
     }
     EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));

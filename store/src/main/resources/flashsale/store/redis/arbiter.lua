@@ -377,16 +377,26 @@ end
 
 -- KEYS: as create_event's, then the order meta. ARGV: as create_event's, then the payment window
 -- micros and the waitlist bound. The event and its terms are stored in one call, so whoever finds
--- the event finds its terms too: the sequencer ranks the waitlist from the first ticket on. Nothing
--- is written when either refuses (another request's event, other terms); a retry is a no-op.
+-- the event finds its terms too: the sequencer ranks the waitlist from the first ticket on. A retry
+-- writes nothing: it gets the event if its terms are the stored ones (the caller compares the
+-- spec), else an error; so does another request's event.
 local function create_event_with_terms(keys, args)
   local n = #args
+  local window, bound = args[n - 1], args[n]
   local create_args = { unpack(args, 1, n - 2) }
   local creator = redis.call('HGET', keys[1], 'create_request_id')
-  if creator and creator ~= create_args[1] then
-    return redis.error_reply('EXISTS event was created by request id ' .. creator)
+  if creator then
+    if creator ~= create_args[1] then
+      return redis.error_reply('EXISTS event was created by request id ' .. creator)
+    end
+    local stored = redis.call('HMGET', keys[4], 'payment_window_micros', 'waitlist_bound')
+    if not stored[1] then return reject('event was created by this request without order terms') end
+    if stored[1] ~= window or stored[2] ~= bound then
+      return reject('this request created the event with terms window ' .. stored[1] .. ' bound ' .. stored[2])
+    end
+    return redis.call('HGETALL', keys[1])
   end
-  local terms = put_order_terms({ keys[4] }, { args[n - 1], args[n] })
+  local terms = put_order_terms({ keys[4] }, { window, bound })
   if terms.err then return terms end
   return create_event(keys, create_args)
 end
