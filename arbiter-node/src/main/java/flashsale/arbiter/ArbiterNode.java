@@ -221,6 +221,11 @@ public final class ArbiterNode implements AutoCloseable {
     return parts.get(0).loop;
   }
 
+  /** The first partition's region streams (tests). */
+  flashsale.arbiter.grpc.RegionSessions sessions() {
+    return parts.get(0).sessions;
+  }
+
   private static Map<String, ShardStore> openShardStores(ShardOptions options) {
     Map<String, ShardStore> stores = new HashMap<>();
     options.shardRedisUris().forEach((region, uri) -> stores.put(region, new RedisPoolStore(uri)));

@@ -91,6 +91,8 @@ abstract class OrderStoreContract {
     // The same request with another spec: refused as a reused request id, the terms untouched.
     assertThrows(RequestIdReusedException.class,
         () -> orders.createEventWithTerms("c-shoes", event("shoes", 6, 1), new OrderTerms(WINDOW, 7)));
+    assertThrows(RequestIdReusedException.class,
+        () -> orders.createEventWithTerms("c-shoes", event("shoes", 6, 1), new OrderTerms(WINDOW, 8)), "both differ");
     assertEquals(Optional.of(new OrderTerms(WINDOW, 7)), orders.findTerms("shoes"));
     // Another request's event: refused as such, and no terms are attached to it.
     events.createEvent("c-hats", event("hats", 5, 1));

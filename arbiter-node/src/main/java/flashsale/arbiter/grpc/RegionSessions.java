@@ -38,13 +38,27 @@ public final class RegionSessions {
    * A region node's current stream; {@code id} tells a replaced stream's late callbacks apart.
    *
    * @param node the node id from the hello; empty for the region's unnamed node
+   * @param takesMore true while the stream's transport takes messages without queueing them here
+   *     (gRPC's {@code isReady}); false while the node reads less than it is sent
    */
-  record Session(String region, String node, long id, StreamObserver<SequenceResponse> out) {
+  record Session(String region, String node, long id, StreamObserver<SequenceResponse> out, BooleanSupplier takesMore) {
+    /** A stream whose readiness is not watched (it is never ended for reading too little). */
+    Session(String region, String node, long id, StreamObserver<SequenceResponse> out) {
+      this(region, node, id, out, () -> true);
+    }
+
     /** The sequencer's key for this node's stream. */
     String source() {
       return StreamSource.key(region, node);
     }
   }
+
+  /**
+   * How long a node's stream may take nothing more (not ready at every send) before it is ended:
+   * the node reads so much less than it is sent, or not at all, that its messages would pile up
+   * here without bound. A node that reconnects resends what is undecided and hears the rest again.
+   */
+  public static final long UNREAD_LIMIT_MS = 30_000;
 
   /** By source key (region, or region/node). */
   private final Map<String, Session> byRegion = new LinkedHashMap<>();
@@ -54,6 +68,17 @@ public final class RegionSessions {
   private Supplier<? extends Throwable> notLeading = () -> new IllegalStateException("not leading");
   private flashsale.v1.ArbiterWelcome welcome = flashsale.v1.ArbiterWelcome.getDefaultInstance();
   private Consumer<String> lost = source -> {};
+  private java.util.function.LongSupplier nanoTime = System::nanoTime;
+  private long unreadLimitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(UNREAD_LIMIT_MS);
+  /** By source: when its stream was first found taking nothing more, since it last took more. */
+  private final Map<String, Long> unreadSinceNanos = new java.util.HashMap<>();
+
+  /** Ends a stream that took nothing more for {@code limitMs} (see {@link #UNREAD_LIMIT_MS}), by {@code nanoTime}. */
+  public void endUnreadStreamsAfter(long limitMs, java.util.function.LongSupplier nanoTime) {
+    if (limitMs < 1) throw new IllegalArgumentException("limitMs < 1: " + limitMs);
+    this.unreadLimitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(limitMs);
+    this.nanoTime = nanoTime;
+  }
 
   /**
    * Told of a region node's stream lost to a failed send (the peer is gone): the sequencer must
@@ -90,6 +115,7 @@ public final class RegionSessions {
       return false;
     }
     Session old = byRegion.put(session.source(), session);
+    unreadSinceNanos.remove(session.source());
     if (old != null) {
       log.info("source={} stream replaced old={} new={}", session.source(), old.id(), session.id());
       closeQuietly(old, Errors.error(ErrorReason.ARBITER_UNAVAILABLE,
@@ -159,7 +185,9 @@ public final class RegionSessions {
 
   /** Forgets the stream if it is still the region's current one; true if it was. */
   boolean closed(Session session) {
-    return byRegion.remove(session.source(), session);
+    if (!byRegion.remove(session.source(), session)) return false;
+    unreadSinceNanos.remove(session.source());
+    return true;
   }
 
   boolean isCurrent(Session session) {
@@ -169,15 +197,37 @@ public final class RegionSessions {
   void send(String source, SequenceResponse message) {
     Session s = byRegion.get(source);
     if (s == null) return; // the region resends undecided tickets when it reconnects
+    if (unreadTooLong(s)) {
+      log.warn("source={} stream={} ended: it took nothing more for {} ms while messages queued for it",
+          source, s.id(), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(unreadLimitNanos));
+      drop(s, "stream of " + source + " read too little: nothing more taken for "
+          + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(unreadLimitNanos) + " ms");
+      return;
+    }
     try {
       s.out().onNext(message);
     } catch (RuntimeException e) {
       log.warn("source={} send failed: {}", source, e.toString());
-      if (byRegion.remove(source, s)) {
-        // Its own end callback now finds it gone and tells nobody, so this does.
-        closeQuietly(s, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "stream of " + source + " failed a send"));
-        lost.accept(source);
-      }
+      drop(s, "stream of " + source + " failed a send");
+    }
+  }
+
+  /** True once {@code s} has been found not ready at every send for the unread limit. */
+  private boolean unreadTooLong(Session s) {
+    if (s.takesMore().getAsBoolean()) {
+      unreadSinceNanos.remove(s.source());
+      return false;
+    }
+    long now = nanoTime.getAsLong();
+    return now - unreadSinceNanos.computeIfAbsent(s.source(), k -> now) >= unreadLimitNanos;
+  }
+
+  /** Ends {@code s} if it is still current; its own end callback then finds it gone and tells nobody, so this does. */
+  private void drop(Session s, String why) {
+    if (byRegion.remove(s.source(), s)) {
+      unreadSinceNanos.remove(s.source());
+      closeQuietly(s, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, why));
+      lost.accept(s.source());
     }
   }
 
@@ -276,6 +326,7 @@ public final class RegionSessions {
   /** Protocol violation: the region's stream ends with FAILED_PRECONDITION. */
   void cutOff(String source, String reason) {
     Session s = byRegion.remove(source);
+    unreadSinceNanos.remove(source);
     log.warn("source={} cut off: {}", source, reason);
     if (s != null) {
       closeQuietly(s, Errors.error(ErrorReason.PROTOCOL_VIOLATION, "region " + source + " cut off: " + reason));
@@ -286,6 +337,7 @@ public final class RegionSessions {
   public void closeAll(Throwable status) {
     for (Session s : List.copyOf(byRegion.values())) closeQuietly(s, status);
     byRegion.clear();
+    unreadSinceNanos.clear();
   }
 
   private static void closeQuietly(Session s, Throwable status) {

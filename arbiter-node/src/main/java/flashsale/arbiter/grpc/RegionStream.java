@@ -31,7 +31,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   /** Most sibling nodes a hello may name: each becomes a source the frontier waits for. */
   static final int MAX_SIBLINGS = 64;
 
-  private final StreamObserver<SequenceResponse> out;
+  private final SerializedObserver<SequenceResponse> out;
   private final SequencerLoop loop;
   private final RegionSessions sessions;
   private final EventRegistry events;
@@ -105,7 +105,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       throw Errors.error(ErrorReason.IDENTITY_MISMATCH, "this stream's certificate names " + caller.name()
           + ", not region " + region);
     }
-    Session s = new Session(region, node, STREAM_IDS.incrementAndGet(), out);
+    Session s = new Session(region, node, STREAM_IDS.incrementAndGet(), out, out::isReady);
     session = s;
     String source = s.source();
     log.info("region={} node={} instance={} stream={} connected", region, node, instanceId, s.id());

@@ -20,6 +20,11 @@ final class SerializedObserver<T> implements StreamObserver<T> {
     if (!ended) delegate.onNext(value);
   }
 
+  /** gRPC's readiness of the call: false while its transport queues what it is sent (true for a plain observer). */
+  synchronized boolean isReady() {
+    return !(delegate instanceof io.grpc.stub.CallStreamObserver<?> call) || ended || call.isReady();
+  }
+
   @Override
   public synchronized void onError(Throwable t) {
     if (ended) return;

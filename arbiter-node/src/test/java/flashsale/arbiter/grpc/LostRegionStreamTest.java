@@ -81,6 +81,35 @@ class LostRegionStreamTest {
   }
 
   @Test
+  void aStreamThatTakesNothingMoreForTheLimitIsEndedAndTheNodeLeaves() {
+    long[] nowMs = {0};
+    boolean[] ready = {false};
+    sessions.endUnreadStreamsAfter(1_000, () -> nowMs[0] * 1_000_000);
+    GoneObserver out = new GoneObserver(); // never gone: it just reads nothing
+    onLoop(() -> {
+      assertTrue(sessions.open(new RegionSessions.Session("far", "", 1, out, () -> ready[0])));
+      loop.inputNow(q -> q.regionConnected("far", loop.nowMicros()));
+    });
+    java.util.function.LongConsumer sendAt = ms -> {
+      nowMs[0] = ms;
+      onLoop(() -> sessions.send("far", SequenceResponse.getDefaultInstance()));
+    };
+    sendAt.accept(0); // first found not ready
+    sendAt.accept(999);
+    assertTrue(sessions.hasStream("far"), "under the limit");
+    ready[0] = true;
+    sendAt.accept(1_500); // it read: the count starts again
+    ready[0] = false;
+    sendAt.accept(2_000);
+    sendAt.accept(2_999);
+    assertTrue(sessions.hasStream("far") && connected("far"), "999 ms since it last took more");
+    sendAt.accept(3_000);
+    assertFalse(sessions.hasStream("far"));
+    assertFalse(connected("far"), "told the node left");
+    assertEquals(io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.fromThrowable(out.endedWith.get()).getCode());
+  }
+
+  @Test
   void aNewStreamOpenedBeforeTheNewsIsHeardStaysConnected() {
     GoneObserver first = new GoneObserver();
     onLoop(() -> connect("far", 1, first));

@@ -112,8 +112,11 @@ public final class RedisArbiterStore implements ArbiterStore {
       await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
       throw e;
     } catch (StoreRejectedException e) {
-      // Other terms: a retry of this request keeps its binding; a first attempt created nothing.
-      if (findEvent(spec.eventId()).isEmpty()) await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
+      // Other terms. A first attempt created nothing: its request id is freed. A retry keeps its
+      // binding, and another spec is refused as such first, as the in-memory store does.
+      Optional<EventSpec> existing = findEvent(spec.eventId());
+      if (existing.isEmpty()) await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
+      else StoreRules.sameRequestOrRefuse(requestId, existing.get(), spec);
       throw e;
     }
     EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));
