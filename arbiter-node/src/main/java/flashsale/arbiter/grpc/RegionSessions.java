@@ -38,18 +38,47 @@ public final class RegionSessions {
    * A region node's current stream; {@code id} tells a replaced stream's late callbacks apart.
    *
    * @param node the node id from the hello; empty for the region's unnamed node
-   * @param takesMore true while the stream's transport takes messages without queueing them here
-   *     (gRPC's {@code isReady}); false while the node reads less than it is sent
+   * @param readiness whether the stream's transport takes more, and since when it has not
    */
-  record Session(String region, String node, long id, StreamObserver<SequenceResponse> out, BooleanSupplier takesMore) {
+  record Session(String region, String node, long id, StreamObserver<SequenceResponse> out, Readiness readiness) {
     /** A stream whose readiness is not watched (it is never ended for reading too little). */
     Session(String region, String node, long id, StreamObserver<SequenceResponse> out) {
       this(region, node, id, out, () -> true);
     }
 
+    /** @param takesMore true while the transport takes messages without queueing them here (gRPC's {@code isReady}) */
+    Session(String region, String node, long id, StreamObserver<SequenceResponse> out, BooleanSupplier takesMore) {
+      this(region, node, id, out, new Readiness(takesMore));
+    }
+
     /** The sequencer's key for this node's stream. */
     String source() {
       return StreamSource.key(region, node);
+    }
+  }
+
+  /** Whether a stream takes more, and since when it has not; loop-owned, it lives and ends with its session. */
+  static final class Readiness {
+    private final BooleanSupplier takesMore;
+    private boolean unread;
+    private long unreadSinceNanos;
+
+    Readiness(BooleanSupplier takesMore) {
+      this.takesMore = takesMore;
+    }
+
+    /** True once the stream has been found not ready at every check for {@code limitNanos}. */
+    boolean unreadFor(long limitNanos, java.util.function.LongSupplier nanoTime) {
+      if (takesMore.getAsBoolean()) {
+        unread = false;
+        return false;
+      }
+      long now = nanoTime.getAsLong();
+      if (!unread) {
+        unread = true;
+        unreadSinceNanos = now;
+      }
+      return now - unreadSinceNanos >= limitNanos;
     }
   }
 
@@ -70,8 +99,6 @@ public final class RegionSessions {
   private Consumer<String> lost = source -> {};
   private java.util.function.LongSupplier nanoTime = System::nanoTime;
   private long unreadLimitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(UNREAD_LIMIT_MS);
-  /** By source: when its stream was first found taking nothing more, since it last took more. */
-  private final Map<String, Long> unreadSinceNanos = new java.util.HashMap<>();
 
   /** Ends a stream that took nothing more for {@code limitMs} (see {@link #UNREAD_LIMIT_MS}), by {@code nanoTime}. */
   public void endUnreadStreamsAfter(long limitMs, java.util.function.LongSupplier nanoTime) {
@@ -115,7 +142,6 @@ public final class RegionSessions {
       return false;
     }
     Session old = byRegion.put(session.source(), session);
-    unreadSinceNanos.remove(session.source());
     if (old != null) {
       log.info("source={} stream replaced old={} new={}", session.source(), old.id(), session.id());
       closeQuietly(old, Errors.error(ErrorReason.ARBITER_UNAVAILABLE,
@@ -185,9 +211,7 @@ public final class RegionSessions {
 
   /** Forgets the stream if it is still the region's current one; true if it was. */
   boolean closed(Session session) {
-    if (!byRegion.remove(session.source(), session)) return false;
-    unreadSinceNanos.remove(session.source());
-    return true;
+    return byRegion.remove(session.source(), session);
   }
 
   boolean isCurrent(Session session) {
@@ -197,7 +221,7 @@ public final class RegionSessions {
   void send(String source, SequenceResponse message) {
     Session s = byRegion.get(source);
     if (s == null) return; // the region resends undecided tickets when it reconnects
-    if (unreadTooLong(s)) {
+    if (s.readiness().unreadFor(unreadLimitNanos, nanoTime)) {
       log.warn("source={} stream={} ended: it took nothing more for {} ms while messages queued for it",
           source, s.id(), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(unreadLimitNanos));
       drop(s, "stream of " + source + " read too little: nothing more taken for "
@@ -212,20 +236,9 @@ public final class RegionSessions {
     }
   }
 
-  /** True once {@code s} has been found not ready at every send for the unread limit. */
-  private boolean unreadTooLong(Session s) {
-    if (s.takesMore().getAsBoolean()) {
-      unreadSinceNanos.remove(s.source());
-      return false;
-    }
-    long now = nanoTime.getAsLong();
-    return now - unreadSinceNanos.computeIfAbsent(s.source(), k -> now) >= unreadLimitNanos;
-  }
-
   /** Ends {@code s} if it is still current; its own end callback then finds it gone and tells nobody, so this does. */
   private void drop(Session s, String why) {
     if (byRegion.remove(s.source(), s)) {
-      unreadSinceNanos.remove(s.source());
       closeQuietly(s, Errors.error(ErrorReason.ARBITER_UNAVAILABLE, why));
       lost.accept(s.source());
     }
@@ -326,7 +339,6 @@ public final class RegionSessions {
   /** Protocol violation: the region's stream ends with FAILED_PRECONDITION. */
   void cutOff(String source, String reason) {
     Session s = byRegion.remove(source);
-    unreadSinceNanos.remove(source);
     log.warn("source={} cut off: {}", source, reason);
     if (s != null) {
       closeQuietly(s, Errors.error(ErrorReason.PROTOCOL_VIOLATION, "region " + source + " cut off: " + reason));
@@ -337,7 +349,6 @@ public final class RegionSessions {
   public void closeAll(Throwable status) {
     for (Session s : List.copyOf(byRegion.values())) closeQuietly(s, status);
     byRegion.clear();
-    unreadSinceNanos.clear();
   }
 
   private static void closeQuietly(Session s, Throwable status) {

@@ -98,8 +98,8 @@ public final class RedisArbiterStore implements ArbiterStore {
     List<byte[]> args = new ArrayList<>(List.of(requestId.getBytes(UTF_8)));
     args.addAll(EventCodec.fields(spec));
     terms.ifPresent(t -> {
-      args.add(String.valueOf(t.paymentWindowMicros()).getBytes(UTF_8));
-      args.add(String.valueOf(t.waitlistBound()).getBytes(UTF_8));
+      args.add(ascii(t.paymentWindowMicros()));
+      args.add(ascii(t.waitlistBound()));
     });
     String[] keyNames = terms.isEmpty() ? new String[] {keys.meta(), keys.liveIndex(), keys.eventIndex()}
         : new String[] {keys.meta(), keys.liveIndex(), keys.eventIndex(), keys.orderMeta()};
