@@ -10,6 +10,10 @@ import io.grpc.ManagedChannel;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,15 +39,20 @@ public final class AbuserBenchmark implements Callable<Integer> {
 
   /** How the abuser's calls are made; the region answers each as a full gRPC call whatever the client. */
   enum AbuserClient {
-    /** Pre-encoded HTTP/2 on its own socket from this JVM: the abuser's own CPU stays small. */
+    /** Pre-encoded HTTP/2 on its own socket, from a JVM of its own: the abuser's own CPU stays small. */
     RAW,
+    /**
+     * The same from this JVM: its garbage is collected by the JVM that times the crowd, whose
+     * pauses then count as the region's slowdown.
+     */
+    RAW_THIS_JVM,
     /** grpc-java in a JVM of its own. */
     GRPC_OWN_JVM,
     /** grpc-java in this JVM on its own connection, sharing the crowd's client threads and heap. */
     GRPC_THIS_JVM
   }
 
-  @Option(names = "--abuser-client", converter = AbuserClientName.class, paramLabel = "raw|grpc-own-jvm|grpc-this-jvm",
+  @Option(names = "--abuser-client", converter = AbuserClientName.class, paramLabel = "raw|raw-this-jvm|grpc-own-jvm|grpc-this-jvm",
       description = "How the abuser sends (default: raw). On a shared two-core box the abuser's own client competes with"
           + " the nodes for CPU; a real abuser's runs elsewhere.")
   AbuserClient abuserClient = AbuserClient.RAW;
@@ -55,7 +64,8 @@ public final class AbuserBenchmark implements Callable<Integer> {
       try {
         return AbuserClient.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException("expected raw, grpc-own-jvm or grpc-this-jvm, got '" + value + "'");
+        throw new picocli.CommandLine.TypeConversionException(
+            "expected raw, raw-this-jvm, grpc-own-jvm or grpc-this-jvm, got '" + value + "'");
       }
     }
   }
@@ -94,17 +104,23 @@ public final class AbuserBenchmark implements Callable<Integer> {
       Path abuserLog = settings.logDir().resolve("abuser.log");
       ManagedChannel abuserChannel = abuserClient == AbuserClient.GRPC_THIS_JVM
           ? Grpc.newChannelBuilder(nearTarget, InsecureChannelCredentials.create()).build() : null;
-      try (var abuserJvm = abuserClient != AbuserClient.GRPC_OWN_JVM ? null
-          : AbuserProcess.start(nearTarget, load.abuserPerSecond(), load.duration(), abuserLog)) {
+      AbuserProcess.Client ownJvmClient = switch (abuserClient) {
+        case RAW -> AbuserProcess.Client.RAW;
+        case GRPC_OWN_JVM -> AbuserProcess.Client.GRPC;
+        case RAW_THIS_JVM, GRPC_THIS_JVM -> null;
+      };
+      try (var abuserJvm = ownJvmClient == null ? null
+          : AbuserProcess.start(ownJvmClient, nearTarget, load.abuserPerSecond(), load.duration(), abuserLog)) {
         int nearPort = cluster.regionPort("near");
         java.util.function.Function<String, java.util.concurrent.CompletableFuture<AbuseRun.Abuser>> abuser =
             switch (abuserClient) {
-              case RAW -> event -> load.abuseRawAsync("127.0.0.1", nearPort, event);
-              case GRPC_OWN_JVM -> abuserJvm::abuse;
+              case RAW, GRPC_OWN_JVM -> abuserJvm::abuse;
+              case RAW_THIS_JVM -> event -> load.abuseRawAsync("127.0.0.1", nearPort, event);
               case GRPC_THIS_JVM -> event -> load.abuseAsync(abuserChannel, event);
             };
         out.println("abuser client: " + switch (abuserClient) {
-          case RAW -> "pre-encoded HTTP/2 from this JVM, its own socket";
+          case RAW -> "pre-encoded HTTP/2 in its own JVM (pid " + abuserJvm.pid() + "), its own socket";
+          case RAW_THIS_JVM -> "pre-encoded HTTP/2 from this JVM, its own socket";
           case GRPC_OWN_JVM -> "grpc-java in its own JVM, pid " + abuserJvm.pid() + ", log " + abuserLog;
           case GRPC_THIS_JVM -> "grpc-java in this JVM, its own connection";
         });
@@ -157,8 +173,17 @@ public final class AbuserBenchmark implements Callable<Integer> {
     double[] hops = LatencyHops.medianHopsMillis(tail.stream().map(x -> new LatencyHops.Call(
         x.sendMicros() + x.clientDelayMicros(), x.arrivalMicros(), x.decideMicros(), x.sendMicros() + x.latencyMicros()))
         .toList());
+    // When they were sent, so a stall can be matched against the nodes' logs (GC, safepoints).
+    long firstSend = tail.stream().mapToLong(RequestRecord::sendMicros).min().orElseThrow();
+    long lastSend = tail.stream().mapToLong(RequestRecord::sendMicros).max().orElseThrow();
     return String.format(Locale.ROOT, "tail (%d calls at or above p99), median ms: send->stamp %.1f, stamp->decide %.1f,"
-        + " decide->answer %.1f", tail.size(), hops[0], hops[1], hops[2]);
+        + " decide->answer %.1f; sent %s to %s", tail.size(), hops[0], hops[1], hops[2], utcTime(firstSend),
+        utcTime(lastSend));
+  }
+
+  private static String utcTime(long epochMicros) {
+    return DateTimeFormatter.ISO_LOCAL_TIME.format(Instant.ofEpochSecond(0, epochMicros * 1000)
+        .atOffset(ZoneOffset.UTC).toLocalTime().truncatedTo(ChronoUnit.MILLIS)) + "Z";
   }
 
   /** Failed calls by gRPC code, e.g. {RESOURCE_EXHAUSTED=14901}. */

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The abusive user as a client of its own: a JVM apart from the crowd's, as another buyer's would
  * be, so its 3,000 calls a second and their answers do not share the crowd's event loops, executor
- * and heap (which would be the measuring client's slowdown, not the region's). One process serves
+ * and heap (which would be the measuring client's slowdown, not the region's: with the raw client
+ * in the crowd's JVM, that JVM paused for G1 8-10 times per abused window against 1-3 alone). One process serves
  * every run, warm after the first: the parent writes an event id per line, the child abuses that
  * event and prints one result line.
  */
@@ -38,10 +39,14 @@ public final class AbuserProcess implements AutoCloseable {
     this.results = process.inputReader(StandardCharsets.UTF_8);
   }
 
+  /** How the child sends: pre-encoded HTTP/2 on a socket ({@code RAW}) or through grpc-java. */
+  public enum Client { RAW, GRPC }
+
   /** Starts the abuser's JVM (this one's class path and java) against {@code target}; its log goes to {@code log}. */
-  public static AbuserProcess start(String target, double perSecond, Duration duration, Path log) throws IOException {
+  public static AbuserProcess start(Client client, String target, double perSecond, Duration duration, Path log)
+      throws IOException {
     List<String> command = List.of(JavaRuntime.javaBinary().toString(), "-cp", System.getProperty("java.class.path"),
-        AbuserProcess.class.getName(), target, Double.toString(perSecond), Long.toString(duration.toMillis()));
+        AbuserProcess.class.getName(), client.name(), target, Double.toString(perSecond), Long.toString(duration.toMillis()));
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     return new AbuserProcess(p);
   }
@@ -105,19 +110,27 @@ public final class AbuserProcess implements AutoCloseable {
     if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
   }
 
-  /** The child: {@code <target> <purchases per second> <duration ms>}, then event ids on standard input. */
-  public static void main(String[] args) throws IOException {
-    if (args.length != 3) throw new IllegalArgumentException("usage: AbuserProcess <host:port> <per-second> <duration-ms>");
-    var run = new AbuseRun(0, 0, Double.parseDouble(args[1]), Duration.ofMillis(Long.parseLong(args[2])));
-    ManagedChannel channel = Grpc.newChannelBuilder(args[0], InsecureChannelCredentials.create()).build();
+  /** The child: {@code <RAW|GRPC> <host:port> <purchases per second> <duration ms>}, then event ids on standard input. */
+  public static void main(String[] args) throws IOException, InterruptedException {
+    if (args.length != 4) {
+      throw new IllegalArgumentException("usage: AbuserProcess <RAW|GRPC> <host:port> <per-second> <duration-ms>");
+    }
+    Client mode = Client.valueOf(args[0]);
+    String target = args[1];
+    var run = new AbuseRun(0, 0, Double.parseDouble(args[2]), Duration.ofMillis(Long.parseLong(args[3])));
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+    ManagedChannel channel = mode == Client.GRPC ? Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build() : null;
     try (var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-      var client = new FlashSaleClient(channel, Duration.ofSeconds(10));
-      for (String eventId; (eventId = in.readLine()) != null; ) {
-        out.println(format(run.abuse(client, eventId.strip())));
+      var client = channel == null ? null : new FlashSaleClient(channel, Duration.ofSeconds(10));
+      int colon = target.lastIndexOf(':');
+      for (String line; (line = in.readLine()) != null; ) {
+        String eventId = line.strip();
+        AbuseRun.Abuser result = client != null ? run.abuse(client, eventId)
+            : run.abuseRaw(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)), eventId);
+        out.println(format(result));
       }
     } finally {
-      channel.shutdownNow();
+      if (channel != null) channel.shutdownNow();
     }
   }
 }

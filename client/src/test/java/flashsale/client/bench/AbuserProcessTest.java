@@ -6,13 +6,16 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class AbuserProcessTest {
-  @Test
-  void theChildJvmAbusesEachEventItIsGivenAndReportsEveryAnswer() throws Exception {
+  @ParameterizedTest
+  @EnumSource(AbuserProcess.Client.class)
+  void theChildJvmAbusesEachEventItIsGivenAndReportsEveryAnswer(AbuserProcess.Client client) throws Exception {
     var log = Files.createTempFile("abuser-process-", ".log");
     try (var server = NoopPurchaseServer.start();
-        var abuser = AbuserProcess.start(server.target(), 200, Duration.ofMillis(500), log)) {
+        var abuser = AbuserProcess.start(client, server.target(), 200, Duration.ofMillis(500), log)) {
       for (String event : new String[] {"first", "second"}) {
         AbuseRun.Abuser result = abuser.abuse(event).get();
         assertEquals(100, result.sent(), event + ": " + result + "; log " + Files.readString(log));
