@@ -2,6 +2,7 @@ package flashsale.arbiter;
 
 import flashsale.arbiter.cluster.LeaseSettings;
 import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.grpc.RegionSessions;
 
 /**
  * Settings of one arbiter node.
@@ -21,6 +22,8 @@ import flashsale.arbiter.core.SequencerConfig;
  *     is at most twice it; every release waits this long past the ticket for the other regions)
  * @param adminEventsPerMinute events each admin identity may create per minute (0: no quota)
  * @param adminEventsBurst how many of those at once
+ * @param regionStreamUnreadLimitMs a region node's stream that takes nothing more (not ready at every
+ *     send) for this long is ended, so what it is sent cannot pile up here without bound
  * @param authenticator checks every caller's certificate or token against {@code ArbiterAccess}; null
  *     for development (no checks, every caller holds every role: only with {@code --insecure})
  */
@@ -38,52 +41,74 @@ public record ArbiterConfig(
     long maxErrorBoundMicros,
     flashsale.security.Authenticator authenticator,
     double adminEventsPerMinute,
-    int adminEventsBurst) {
+    int adminEventsBurst,
+    long regionStreamUnreadLimitMs) {
+
+  public ArbiterConfig {
+    if (regionStreamUnreadLimitMs < 1) {
+      throw new IllegalArgumentException("regionStreamUnreadLimitMs must be >= 1, got " + regionStreamUnreadLimitMs);
+    }
+  }
 
   public static ArbiterConfig defaults() {
     return new ArbiterConfig("arbiter-1", 9090, null, "127.0.0.1:9090", 5_000, 1024, 4 << 20, 2_000_000,
-        LeaseSettings.defaults(), null, SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS, null, 0, 100);
+        LeaseSettings.defaults(), null, SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS, null, 0, 100,
+        RegionSessions.UNREAD_LIMIT_MS);
   }
 
   public ArbiterConfig withPort(int newPort) {
     return new ArbiterConfig(arbiterId, newPort, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
+        regionStreamUnreadLimitMs);
   }
 
   public ArbiterConfig withRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, uri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
+        regionStreamUnreadLimitMs);
   }
 
   public ArbiterConfig withCentralRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, uri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, uri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
+        regionStreamUnreadLimitMs);
   }
 
   public ArbiterConfig withMaxClockSkewMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, micros, maxBatchSize, maxInboundMessageBytes,
-        regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
+        regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
+        regionStreamUnreadLimitMs);
   }
 
   public ArbiterConfig withMaxErrorBoundMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, micros, authenticator, adminEventsPerMinute, adminEventsBurst);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, micros, authenticator, adminEventsPerMinute, adminEventsBurst,
+        regionStreamUnreadLimitMs);
   }
 
   /** Checks every caller against {@code ArbiterAccess}; null turns checks off (development). */
   public ArbiterConfig withAuthenticator(flashsale.security.Authenticator newAuthenticator) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, newAuthenticator, adminEventsPerMinute, adminEventsBurst);
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, newAuthenticator, adminEventsPerMinute, adminEventsBurst,
+        regionStreamUnreadLimitMs);
   }
 
   public ArbiterConfig withAdminEventQuota(double perMinute, int burst) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, perMinute,
-        burst);
+        burst, regionStreamUnreadLimitMs);
+  }
+
+  /** Ends a region node's stream that took nothing more for {@code limitMs} (see {@link RegionSessions#UNREAD_LIMIT_MS}). */
+  public ArbiterConfig withRegionStreamUnreadLimitMs(long limitMs) {
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute,
+        adminEventsBurst, limitMs);
   }
 
   public ArbiterConfig withRegionTimeoutMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
-        maxInboundMessageBytes, micros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst);
+        maxInboundMessageBytes, micros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
+        regionStreamUnreadLimitMs);
   }
 }

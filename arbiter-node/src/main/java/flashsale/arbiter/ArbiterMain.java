@@ -2,6 +2,7 @@ package flashsale.arbiter;
 
 import flashsale.arbiter.cluster.LeaseSettings;
 import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.cluster.RedisLeaderLease;
 import flashsale.arbiter.shard.ShardOptions;
 import flashsale.store.ArbiterStores;
@@ -61,6 +62,11 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--region-timeout-ms", description = "A region silent this long is left out of the frontier so the others keep selling; 0 waits forever (default: ${DEFAULT-VALUE}).")
   long regionTimeoutMs = 2_000;
 
+  @Option(names = "--region-stream-unread-limit-ms", description = "A region node's stream that takes nothing more "
+      + "(not ready at every send) this long is ended UNAVAILABLE; the node reconnects and resends what is undecided "
+      + "(default: ${DEFAULT-VALUE}).")
+  long regionStreamUnreadLimitMs = RegionSessions.UNREAD_LIMIT_MS;
+
   @Option(names = "--max-clock-skew-ms", description = "A region whose clock is provably further off than this is not ranked (default: ${DEFAULT-VALUE}).")
   long maxClockSkewMs = 5;
 
@@ -111,6 +117,9 @@ public final class ArbiterMain implements Callable<Integer> {
     if (problem == null && partitions > 1 && redisUri == null) {
       problem = "--partitions " + partitions + " needs --redis: the partition leases live there";
     }
+    if (problem == null && regionStreamUnreadLimitMs < 1) {
+      problem = "--region-stream-unread-limit-ms must be >= 1, got " + regionStreamUnreadLimitMs;
+    }
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     flashsale.store.redis.RedisClients.trustCa(redisCa);
@@ -121,7 +130,7 @@ public final class ArbiterMain implements Callable<Integer> {
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
-        maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst);
+        maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst, regionStreamUnreadLimitMs);
     var split = new flashsale.sale.Partitions(partitions);
     String store = redisUri;
     var arbiter = new ArbiterNode(

@@ -48,9 +48,9 @@ class UnreadRegionStreamTest {
   @Test
   void aNodeThatStopsReadingIsEndedAndOneThatReadsIsNot() throws Exception {
     String name = InProcessServerBuilder.generateName();
-    node = new ArbiterNode(ArbiterConfig.defaults().withPort(0), InProcessServerBuilder.forName(name),
-        new InMemoryArbiterStore(), Clock.systemUTC()).start();
-    node.sessions().endUnreadStreamsAfter(500, System::nanoTime);
+    // The limit as --region-stream-unread-limit-ms sets it.
+    node = new ArbiterNode(ArbiterConfig.defaults().withPort(0).withRegionStreamUnreadLimitMs(500),
+        InProcessServerBuilder.forName(name), new InMemoryArbiterStore(), Clock.systemUTC()).start();
     channel = InProcessChannelBuilder.forName(name).build();
     StreamObserver<SequenceRequest> deaf = open("east", false);
     StreamObserver<SequenceRequest> reading = open("west", true);

@@ -1,0 +1,28 @@
+package flashsale.arbiter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** The arbiter's command line refuses an unread limit below 1 ms in one line, before starting anything. */
+class ArbiterMainTest {
+  @Test
+  void aRegionStreamUnreadLimitBelowOneMillisecondIsAUsageError() {
+    var out = new StringWriter();
+    var err = new StringWriter();
+    int code = ArbiterMain.run(new String[] {"--insecure", "--port", "0", "--region-stream-unread-limit-ms", "0"},
+        new PrintWriter(out, true), new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("--region-stream-unread-limit-ms must be >= 1, got 0"), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+  }
+
+  @Test
+  void theLimitDefaultsToThirtySeconds() {
+    assertEquals(30_000, new ArbiterMain().regionStreamUnreadLimitMs);
+    assertEquals(30_000, ArbiterConfig.defaults().regionStreamUnreadLimitMs());
+  }
+}
