@@ -131,9 +131,9 @@ public final class AbuserBenchmark implements Callable<Integer> {
         for (int i = 1; i <= RUNS; i++) {
           var quiet = new AbuseRun(load.crowdUsers(), load.crowdPerSecond(), 0, load.duration())
               .run(admin, JarCluster.REGIONS, "near", buyers, abuser, "alone-" + runId + "-" + i);
-          alone.add(report("run " + i + " crowd alone      ", quiet));
+          alone.add(report("run " + i + " crowd alone      ", quiet, cluster.gcLog("region-near")));
           abused.add(report("run " + i + " crowd with abuser", load.run(admin, JarCluster.REGIONS, "near", buyers,
-              abuser, "abused-" + runId + "-" + i)));
+              abuser, "abused-" + runId + "-" + i), cluster.gcLog("region-near")));
         }
       } finally {
         admin.shutdownNow();
@@ -145,7 +145,7 @@ public final class AbuserBenchmark implements Callable<Integer> {
     summary("p99", 1, alone, abused);
   }
 
-  private double[] report(String label, AbuseRun.Result r) {
+  private double[] report(String label, AbuseRun.Result r, Path nearGcLog) throws java.io.IOException {
     LoadResult crowd = r.crowd();
     double p50 = crowd.latencyMicros().getValueAtPercentile(50) / 1e3;
     double p99 = crowd.latencyMicros().getValueAtPercentile(99) / 1e3;
@@ -157,6 +157,7 @@ public final class AbuserBenchmark implements Callable<Integer> {
     }
     out.println();
     out.println("  " + tailHops(crowd, p99));
+    out.println("  " + nearCollections(crowd, nearGcLog));
     return new double[] {p50, p99};
   }
 
@@ -179,6 +180,19 @@ public final class AbuserBenchmark implements Callable<Integer> {
     return String.format(Locale.ROOT, "tail (%d calls at or above p99), median ms: send->stamp %.1f, stamp->decide %.1f,"
         + " decide->answer %.1f; sent %s to %s", tail.size(), hops[0], hops[1], hops[2], utcTime(firstSend),
         utcTime(lastSend));
+  }
+
+  /** The near region's collections that ended while the crowd's calls were out (its stalls show here). */
+  static String nearCollections(LoadResult crowd, Path gcLog) throws java.io.IOException {
+    long fromMicros = crowd.records().stream().mapToLong(RequestRecord::sendMicros).min().orElse(0);
+    long toMicros = crowd.records().stream().mapToLong(x -> x.sendMicros() + x.latencyMicros()).max().orElse(0);
+    List<NodeGcLog.Collection> cycles = NodeGcLog.endedBetween(gcLog, Instant.ofEpochSecond(0, fromMicros * 1000),
+        Instant.ofEpochSecond(0, toMicros * 1000));
+    StringBuilder line = new StringBuilder("near region's collections that ended in the run: " + cycles.size());
+    for (NodeGcLog.Collection c : cycles) {
+      line.append("; ").append(utcTime(c.end().toEpochMilli() * 1000)).append(' ').append(c.summary());
+    }
+    return line.toString();
   }
 
   private static String utcTime(long epochMicros) {

@@ -217,6 +217,11 @@ public final class JarCluster implements AutoCloseable {
     taps.computeIfAbsent(region, r -> new ArrayList<>()).add(new WireTap(port, wireLog));
   }
 
+  /** Where node {@code name} (e.g. {@code region-near}, {@code arbiter}) logs its collections. */
+  public Path gcLog(String name) {
+    return settings.logDir().resolve(name + "-gc.log");
+  }
+
   private void launch(Path jar, List<String> roleJvmOptions, String name, List<String> args) throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("no jar at " + jar.toAbsolutePath() + ": build it with ./mvnw -B -DskipTests package");
@@ -224,6 +229,8 @@ public final class JarCluster implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(JavaRuntime.javaBinary().toString());
     command.addAll(roleJvmOptions);
+    // Every collection, one line each, for a run's report to set beside its tail (cheap: a line per cycle).
+    command.add("-Xlog:gc:file=" + gcLog(name).toAbsolutePath() + ":utctime");
     command.addAll(settings.jvmOptions());
     command.addAll(JavaRuntime.acceptedOptions(READ_PRIORITY_OPTIONS));
     command.addAll(List.of("-jar", jar.toString()));
