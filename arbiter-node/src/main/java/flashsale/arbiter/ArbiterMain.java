@@ -2,8 +2,8 @@ package flashsale.arbiter;
 
 import flashsale.arbiter.cluster.LeaseSettings;
 import flashsale.arbiter.core.SequencerConfig;
-import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.cluster.RedisLeaderLease;
+import flashsale.arbiter.grpc.RegionSessions;
 import flashsale.arbiter.shard.ShardOptions;
 import flashsale.store.ArbiterStores;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;

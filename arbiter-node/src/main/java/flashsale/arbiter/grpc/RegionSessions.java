@@ -19,8 +19,10 @@ import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +70,7 @@ public final class RegionSessions {
     }
 
     /** True once the stream has been found not ready at every check for {@code limitNanos}. */
-    boolean unreadFor(long limitNanos, java.util.function.LongSupplier nanoTime) {
+    boolean unreadFor(long limitNanos, LongSupplier nanoTime) {
       if (takesMore.getAsBoolean()) {
         unread = false;
         return false;
@@ -97,13 +99,13 @@ public final class RegionSessions {
   private Supplier<? extends Throwable> notLeading = () -> new IllegalStateException("not leading");
   private flashsale.v1.ArbiterWelcome welcome = flashsale.v1.ArbiterWelcome.getDefaultInstance();
   private Consumer<String> lost = source -> {};
-  private java.util.function.LongSupplier nanoTime = System::nanoTime;
-  private long unreadLimitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(UNREAD_LIMIT_MS);
+  private LongSupplier nanoTime = System::nanoTime;
+  private long unreadLimitNanos = TimeUnit.MILLISECONDS.toNanos(UNREAD_LIMIT_MS);
 
   /** Ends a stream that took nothing more for {@code limitMs} (see {@link #UNREAD_LIMIT_MS}), by {@code nanoTime}. */
-  public void endUnreadStreamsAfter(long limitMs, java.util.function.LongSupplier nanoTime) {
+  public void endUnreadStreamsAfter(long limitMs, LongSupplier nanoTime) {
     if (limitMs < 1) throw new IllegalArgumentException("limitMs < 1: " + limitMs);
-    this.unreadLimitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(limitMs);
+    this.unreadLimitNanos = TimeUnit.MILLISECONDS.toNanos(limitMs);
     this.nanoTime = nanoTime;
   }
 
@@ -222,10 +224,10 @@ public final class RegionSessions {
     Session s = byRegion.get(source);
     if (s == null) return; // the region resends undecided tickets when it reconnects
     if (s.readiness().unreadFor(unreadLimitNanos, nanoTime)) {
+      long limitMs = TimeUnit.NANOSECONDS.toMillis(unreadLimitNanos);
       log.warn("source={} stream={} ended: it took nothing more for {} ms while messages queued for it",
-          source, s.id(), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(unreadLimitNanos));
-      drop(s, "stream of " + source + " read too little: nothing more taken for "
-          + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(unreadLimitNanos) + " ms");
+          source, s.id(), limitMs);
+      drop(s, "stream of " + source + " read too little: nothing more taken for " + limitMs + " ms");
       return;
     }
     try {
