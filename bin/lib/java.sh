@@ -53,6 +53,23 @@ flashsale_thp_opts() {
   fi
 }
 
+# Prints the options that run a region's socket-reading threads (Java's MAX_PRIORITY) at nice -15
+# and the JVM's compiler and GC threads at nice 0, where the process may raise priorities (root;
+# CAP_SYS_NICE with FLASHSALE_READ_PRIORITY=on; FLASHSALE_READ_PRIORITY=off never) and the JVM
+# allows the mapping (Java 17 does not); else nothing. For the nodes and for the CLI, whose
+# in-process regions (demo, bench) stamp the same way: the demo's stamp lag p99 was 3-8 ms
+# without them and 0.4-0.9 ms with them (docs/measurements.md, seventeenth session).
+flashsale_priority_opts() {
+  prio_opts="-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0"
+  case ${FLASHSALE_READ_PRIORITY:-} in
+    off) return 0 ;;
+    on) ;;
+    *) [ "$(id -u)" = 0 ] || return 0 ;;
+  esac
+  # shellcheck disable=SC2086
+  if "$java" $prio_opts -version >/dev/null 2>&1; then echo "$prio_opts"; fi
+}
+
 # Runs a node jar: $1 the command name, $2 the jar, the rest its arguments.
 # FLASHSALE_NODE_JVM_OPTS replaces the node JVM settings below; FLASHSALE_JAVA_OPTS adds options.
 flashsale_exec_node() {
@@ -79,16 +96,6 @@ flashsale_exec_node() {
     *) default_node_opts="-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1" ;;
   esac
   node_opts=${FLASHSALE_NODE_JVM_OPTS:-$default_node_opts}
-  # A region's socket-reading threads (Java's MAX_PRIORITY) at nice -15 and the JVM's compiler and
-  # GC threads at nice 0, where the process may raise priorities (root; CAP_SYS_NICE with
-  # FLASHSALE_READ_PRIORITY=on) and the JVM allows the mapping (Java 17 does not).
-  prio_opts="-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0"
-  if [ "$(id -u)" = 0 ] || [ "${FLASHSALE_READ_PRIORITY:-}" = on ]; then
-    # shellcheck disable=SC2086
-    "$java" $prio_opts -version >/dev/null 2>&1 || prio_opts=""
-  else
-    prio_opts=""
-  fi
   # shellcheck disable=SC2086  # option lists are split into words on purpose
-  exec "$java" $java_opts $node_opts $prio_opts ${FLASHSALE_JAVA_OPTS:-} -jar "$jar" "$@"
+  exec "$java" $java_opts $node_opts $(flashsale_priority_opts) ${FLASHSALE_JAVA_OPTS:-} -jar "$jar" "$@"
 }
