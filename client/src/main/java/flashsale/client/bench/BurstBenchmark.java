@@ -1,6 +1,7 @@
 package flashsale.client.bench;
 
 import flashsale.client.cluster.JarCluster;
+import flashsale.client.cluster.ProcessResources;
 import flashsale.client.report.StampLag;
 import flashsale.v1.EventMode;
 import io.grpc.ManagedChannel;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The burst benchmark ({@code flashsale bench --burst}): fresh node processes from the jars (an
@@ -21,12 +23,19 @@ import java.util.Map;
  * arrival to the last answer against the physical floor (far one-way delay and back).
  */
 public final class BurstBenchmark {
-  /** What to run; see {@code GlobalOrderBenchmark}'s burst options. */
+  /**
+   * What to run; see {@code GlobalOrderBenchmark}'s burst options.
+   *
+   * @param liveHeap collect every node in full after each burst, so its heap figure is its live set
+   * @param eventLength how long each burst's event stays open from its creation
+   */
   public record Settings(int purchases, long windowMs, long stock, long farDelayMs, String redisUri, Path arbiterJar,
-      Path regionJar, Path logDir, long seed, Path recordsPrefix, boolean streamed, int warmBursts) {
+      Path regionJar, Path logDir, long seed, Path recordsPrefix, boolean streamed, int warmBursts, boolean liveHeap,
+      Duration eventLength) {
     public Settings {
       if (purchases < 2 || windowMs < 1 || stock < 1) throw new IllegalArgumentException("need purchases >= 2, window >= 1 ms, stock >= 1");
       if (warmBursts < 1) throw new IllegalArgumentException("need warm bursts >= 1, got " + warmBursts);
+      if (eventLength.toSeconds() < 5) throw new IllegalArgumentException("need an event length of 5 s or more (a cold burst's answers take seconds), got " + eventLength);
     }
   }
 
@@ -44,10 +53,11 @@ public final class BurstBenchmark {
         settings.redisUri(), settings.logDir(), List.of(), List.of(), List.of());
     long floorMs = 2 * settings.farDelayMs();
     out.printf(Locale.ROOT, "setup: arbiter (%s store), region near (0 ms) and region far (%d ms one way) as processes from the jars,"
-        + " zero-delay taps in front of the regions; %,d purchases over %d ms split evenly (%s), stock %,d; %d cores; Java %s%n",
+        + " zero-delay taps in front of the regions; %,d purchases over %d ms split evenly (%s), stock %,d, each burst's event"
+        + " open %d s; %d cores; Java %s%n",
         settings.redisUri() == null ? "in-memory" : settings.redisUri(), settings.farDelayMs(), settings.purchases(),
         settings.windowMs(), settings.streamed() ? "on one StreamPurchases stream per region" : "a Purchase call each",
-        settings.stock(), Runtime.getRuntime().availableProcessors(), Runtime.version());
+        settings.stock(), settings.eventLength().toSeconds(), Runtime.getRuntime().availableProcessors(), Runtime.version());
     try (JarCluster cluster = JarCluster.start(clusterSettings, Duration.ofSeconds(60))) {
       ManagedChannel admin = cluster.adminChannel();
       try {
@@ -56,11 +66,13 @@ public final class BurstBenchmark {
         var driver = new RawBurstDriver(targets, Duration.ofSeconds(120), cluster.wireLog()::wireMicrosOrZero, settings.streamed());
         String runId = Long.toString(System.currentTimeMillis(), 36);
         List<BurstFigures> figures = new java.util.ArrayList<>();
+        List<Map<String, ProcessResources>> held = new java.util.ArrayList<>();
         List<String> phases = new java.util.ArrayList<>(List.of("cold", "warm"));
         for (int i = 2; i <= settings.warmBursts(); i++) phases.add("warm" + i);
         for (String phase : phases) {
           String eventId = "burst-" + runId + "-" + phase;
-          ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, settings.stock(), JarCluster.REGIONS);
+          ModeRun.createEvent(admin, EventMode.EVENT_MODE_GLOBAL_ORDER, eventId, settings.stock(), JarCluster.REGIONS,
+              settings.eventLength());
           var plan = BurstPlan.of(runId + phase, JarCluster.REGIONS, settings.purchases() / 2, settings.windowMs() * 1000, Map.of(), settings.seed());
           var records = driver.run(eventId, plan);
           if (settings.recordsPrefix() != null) {
@@ -71,7 +83,9 @@ public final class BurstBenchmark {
           BurstFigures f = BurstFigures.of(records);
           figures.add(f);
           print(phase, f, floorMs);
+          held.add(printNodes(phase, cluster));
         }
+        if (held.size() >= 3) printGrowth(phases.get(1), held.get(1), phases.getLast(), held.getLast());
         if (cluster.brokenTapConnections() > 0) out.printf("warning: the taps lost track of %d connections%n", cluster.brokenTapConnections());
         long[] ceilingMicros = noopCeilingMicros(runId);
         out.printf(Locale.ROOT, "ceiling: the same burst to two no-op Purchase servers (the region's transport, answering at once,"
@@ -125,6 +139,38 @@ public final class BurstBenchmark {
     }
   }
 
+  /** One line per burst: what each node holds after it, so a leak over many sales shows as growth. */
+  private Map<String, ProcessResources> printNodes(String phase, JarCluster cluster)
+      throws java.io.IOException, InterruptedException {
+    Map<String, ProcessResources> now = new LinkedHashMap<>();
+    List<String> parts = new java.util.ArrayList<>();
+    for (String node : cluster.nodeNames()) {
+      if (settings.liveHeap()) cluster.collectFully(node);
+      Optional<ProcessResources> held = cluster.resources(node);
+      held.ifPresent(r -> now.put(node, r));
+      String heap = NodeGcLog.heapAfterLast(cluster.gcLog(node))
+          .map(h -> ", heap " + h + (settings.liveHeap() ? " live (after a full collection)" : " after its last collection")).orElse("");
+      parts.add(node + " " + held.map(ProcessResources::describe).orElse("gone") + heap);
+    }
+    out.printf("%s:   nodes after it: %s%n", phase, String.join("; ", parts));
+    return now;
+  }
+
+  /** From the first warm burst to the last (the cold one still loads classes and compiles). */
+  private void printGrowth(String fromPhase, Map<String, ProcessResources> from, String toPhase,
+      Map<String, ProcessResources> to) {
+    List<String> parts = new java.util.ArrayList<>();
+    for (var node : from.entrySet()) {
+      ProcessResources after = to.get(node.getKey());
+      if (after == null) continue;
+      ProcessResources before = node.getValue();
+      parts.add(String.format(Locale.ROOT, "%s rss %+d MB, threads %+d, open files %+d", node.getKey(),
+          (after.residentBytes() - before.residentBytes()) >> 20, after.threads() - before.threads(),
+          after.openFiles() - before.openFiles()));
+    }
+    out.printf("nodes from after %s to after %s: %s%n", fromPhase, toPhase, String.join("; ", parts));
+  }
+
   private void print(String phase, BurstFigures f, long floorMs) {
     if (!f.errorCodes().isEmpty()) out.printf("%s: errors by code %s%n", phase, f.errorCodes());
     out.printf(Locale.ROOT, "%s: %,d purchases reached the regions' sockets over %.1f ms; won %,d, lost %,d, errors %d%n",
@@ -149,6 +195,6 @@ public final class BurstBenchmark {
   /** For a quick look without the CLI: {@code java -cp flashsale.jar flashsale.client.bench.BurstBenchmark}. */
   public static void main(String[] args) throws Exception {
     new BurstBenchmark(new Settings(20_000, 50, 1_000, 30, null, Path.of("arbiter-node/target/arbiter-node.jar"),
-        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null, false, 1), System.out).run();
+        Path.of("region-node/target/region-node.jar"), Path.of("target/burst-logs"), 42, null, false, 1, false, Duration.ofMinutes(10)), System.out).run();
   }
 }

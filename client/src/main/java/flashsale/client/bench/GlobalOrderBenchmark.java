@@ -63,6 +63,15 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       + " ${DEFAULT-VALUE}); later ones show what is left once the JIT has compiled the whole path.")
   int warmBursts = 1;
 
+  @Option(names = "--live-heap", description = "--burst: after each burst, have every node collect in full (jcmd GC.run)"
+      + " before its heap is printed, so the figure is its live set: growth from sale to sale is then a leak.")
+  boolean liveHeap;
+
+  @Option(names = "--event-length-s", description = "--burst: each burst's event ends this long after it is created (default:"
+      + " ${DEFAULT-VALUE}); the arbiter lets an ended event go after its finish grace (10 s), so with many bursts and a"
+      + " short length the nodes' live heap shows whether a finished sale leaves anything behind.")
+  long eventLengthSeconds = 600;
+
   @Option(names = "--log-dir", description = "--burst: where the nodes' output goes (default: ${DEFAULT-VALUE}).")
   java.nio.file.Path logDir = java.nio.file.Path.of("target/burst-logs");
 
@@ -100,7 +109,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     if (burst) {
       new BurstBenchmark(new BurstBenchmark.Settings(burstPurchases, burstWindowMs, burstStock, farDelayMs, redisUri, arbiterJar,
-          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix), streamed, warmBursts),
+          regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix), streamed, warmBursts, liveHeap, java.time.Duration.ofSeconds(eventLengthSeconds)),
           System.out).run();
       return 0;
     }

@@ -33,13 +33,19 @@ public final class ModeRun {
   /** Creates an open event of {@code mode} over {@code regions} and waits until every region has heard of it. */
   public static void createEvent(Channel admin, EventMode mode, String eventId, long stock, List<String> regions)
       throws InterruptedException {
+    createEvent(admin, mode, eventId, stock, regions, java.time.Duration.ofMinutes(10));
+  }
+
+  /** As above, ending {@code open} from now (the arbiter lets an ended event go after its finish grace). */
+  public static void createEvent(Channel admin, EventMode mode, String eventId, long stock, List<String> regions,
+      java.time.Duration open) throws InterruptedException {
     long nowMicros = System.currentTimeMillis() * 1000;
     Event event = Event.newBuilder()
         .setEventId(eventId)
         .setItem("limited sneakers")
         .setStock(stock)
         .setStartTime(Times.timestamp(nowMicros - 1_000_000))
-        .setEndTime(Times.timestamp(nowMicros + 600_000_000L))
+        .setEndTime(Times.timestamp(nowMicros + open.toNanos() / 1000))
         .setPerUserLimit(1)
         .addAllRegions(regions)
         .setMode(mode)

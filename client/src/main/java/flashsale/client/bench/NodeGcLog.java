@@ -9,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +30,23 @@ final class NodeGcLog {
       Pattern.compile("^\\[([^\\]]+)\\](?:\\[[^\\]]*\\])*\\s*GC\\(\\d+\\) (.*->.*)$");
   private static final DateTimeFormatter UTC_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
 
+  /** The heap left after a collection: {@code 922M(90%)->140M(14%)} (ZGC) or {@code 61M->22M(84M)} (G1) give 140M, 22M. */
+  private static final Pattern HEAP_AFTER = Pattern.compile("->(\\d+[KMG])");
+
   private NodeGcLog() {}
+
+  /** The heap left by the last collection logged so far (e.g. {@code 140M}); empty before the first or without the file. */
+  static Optional<String> heapAfterLast(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) return Optional.empty();
+    String last = null;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      Matcher m = SUMMARY.matcher(line);
+      if (!m.matches()) continue;
+      Matcher heap = HEAP_AFTER.matcher(m.group(2));
+      if (heap.find()) last = heap.group(1);
+    }
+    return Optional.ofNullable(last);
+  }
 
   /** Collections that ended within [{@code from}, {@code to}]; none when the file is missing. */
   static List<Collection> endedBetween(Path file, Instant from, Instant to) throws IOException {

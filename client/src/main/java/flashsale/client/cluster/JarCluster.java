@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -140,6 +141,8 @@ public final class JarCluster implements AutoCloseable {
   /** Nodes serving region near (named near-1, near-2, …, each its own process, port and tap, when more than one). */
   private final int nearNodes;
   private final List<Process> processes = new ArrayList<>();
+  /** Each node's process by name ({@code arbiter}, {@code region-near}, …), in start order. */
+  private final Map<String, Process> processesByName = new LinkedHashMap<>();
   /** Each region's taps, one per node, in node order. */
   private final Map<String, List<WireTap>> taps = new LinkedHashMap<>();
   private final Map<String, Integer> regionPorts = new LinkedHashMap<>();
@@ -217,6 +220,35 @@ public final class JarCluster implements AutoCloseable {
     taps.computeIfAbsent(region, r -> new ArrayList<>()).add(new WireTap(port, wireLog));
   }
 
+  /** The names of the nodes (e.g. {@code arbiter}, {@code region-near}), in start order. */
+  public List<String> nodeNames() {
+    return List.copyOf(processesByName.keySet());
+  }
+
+  /** What node {@code name} holds now ({@link ProcessResources}); empty once it is gone or off Linux. */
+  public Optional<ProcessResources> resources(String name) {
+    Process p = processesByName.get(name);
+    if (p == null) throw new IllegalArgumentException("no node " + name + "; nodes: " + processesByName.keySet());
+    return p.isAlive() ? ProcessResources.of(p.pid()) : Optional.empty();
+  }
+
+  /**
+   * Has node {@code name} collect its whole heap now ({@code jcmd <pid> GC.run}, from the JDK that
+   * runs the nodes) and waits for it: the heap its GC log then shows is its live set.
+   */
+  public void collectFully(String name) throws IOException, InterruptedException {
+    Process node = processesByName.get(name);
+    if (node == null) throw new IllegalArgumentException("no node " + name + "; nodes: " + processesByName.keySet());
+    Path jcmd = JavaRuntime.javaBinary().resolveSibling("jcmd");
+    Process run = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), "GC.run").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (!run.waitFor(60, TimeUnit.SECONDS)) {
+      run.destroyForcibly();
+      throw new IOException(jcmd + " " + node.pid() + " GC.run took over 60 s");
+    }
+    if (run.exitValue() != 0) throw new IOException(jcmd + " " + node.pid() + " GC.run exited with " + run.exitValue());
+  }
+
   /** Where node {@code name} (e.g. {@code region-near}, {@code arbiter}) logs its collections. */
   public Path gcLog(String name) {
     return settings.logDir().resolve(name + "-gc.log");
@@ -240,6 +272,7 @@ public final class JarCluster implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logDir().resolve(name + ".log").toFile()))
         .start();
     processes.add(p);
+    processesByName.put(name, p);
     log.info("node started name={} pid={} args={}", name, p.pid(), args);
   }
 
