@@ -49,8 +49,15 @@ public final class AuctionRun {
   /** The auction's rules in minor units. */
   public record Rules(int units, long reserveMinor, long incrementMinor) {}
 
-  /** One bid as sent, answered and seen at the wire. */
-  record Bid(String requestId, String region, long amountMinor, long wireMicros, BidAnswer answer) {}
+  /** The stamp a region's EVENT_ENDED refusal names: {@code "…, request stamped 1796465002633125 us"}. */
+  private static final java.util.regex.Pattern REFUSED_STAMP = java.util.regex.Pattern.compile("request stamped (\\d+) us");
+
+  /** One bid as sent, answered and seen at the wire; {@code stampMicros} its region's stamp (0 when not told). */
+  record Bid(String requestId, String region, long amountMinor, long wireMicros, BidAnswer answer, long stampMicros) {
+    Bid(String requestId, String region, long amountMinor, long wireMicros, BidAnswer answer) {
+      this(requestId, region, amountMinor, wireMicros, answer, 0);
+    }
+  }
 
   /**
    * What the close gave: winners as decided, as the wire order gives and as a central store would
@@ -58,7 +65,14 @@ public final class AuctionRun {
    */
   public record Figures(int bids, int onTimeAtWire, int onTimeRefused, int lateJudged, List<String> winners,
       List<String> winnersByWire, List<String> winnersCentral, Map<String, Integer> winnersPerRegion, long closeLatencyMicros,
-      Map<String, Integer> otherErrors) {
+      Map<String, Integer> otherErrors, Map<String, RefusedOnTime> onTimeRefusedByRegion) {
+
+    /**
+     * A region's on-time bids refused as closed: how many, and how long after their bytes reached
+     * the region it stamped them (the refusal names the stamp), least and most. A stamp past the
+     * close for bytes that came before it is the region's stamp lag plus its clock's error.
+     */
+    public record RefusedOnTime(int count, long minStampLagMicros, long maxStampLagMicros) {}
 
     /** Share of the wire order's winners that won. */
     public double precision() {
@@ -67,6 +81,15 @@ public final class AuctionRun {
 
     public double centralPrecision() {
       return overlap(winnersCentral);
+    }
+
+    /** {@code " (far 19, stamped 0.3-1.6 ms after their bytes arrived)"}, or nothing without such refusals. */
+    private String describeRefused() {
+      if (onTimeRefusedByRegion.isEmpty()) return "";
+      return onTimeRefusedByRegion.entrySet().stream()
+          .map(e -> String.format(java.util.Locale.ROOT, "%s %d, stamped %.2f-%.2f ms after their bytes arrived", e.getKey(),
+              e.getValue().count(), e.getValue().minStampLagMicros() / 1e3, e.getValue().maxStampLagMicros() / 1e3))
+          .collect(java.util.stream.Collectors.joining("; ", "; of those refused: ", ""));
     }
 
     private double overlap(List<String> actual) {
@@ -81,7 +104,8 @@ public final class AuctionRun {
               + " region before it; winners as the wire order gives: %d of %d (precision %.3f); on-time bids refused"
               + " as closed: %d, late bids judged: %d; result told %.1f ms after the close; other errors %s",
               bids, onTimeAtWire, Math.round(precision() * winnersByWire.size()), winnersByWire.size(), precision(),
-              onTimeRefused, lateJudged, closeLatencyMicros / 1000.0, otherErrors),
+              onTimeRefused, lateJudged, closeLatencyMicros / 1000.0, otherErrors)
+              + describeRefused(),
           String.format(java.util.Locale.ROOT, "  a first-come central store (computed: wire time plus each region's"
               + " one-way delay, refusing what reaches it after the close) would give precision %.3f; winners per"
               + " region decided / wire / central: %s", centralPrecision(), winnersPerRegion));
@@ -112,6 +136,7 @@ public final class AuctionRun {
     plan.sort(Comparator.comparingLong(Planned::atMicros));
     Map<String, PurchaseDecision> decisions = new ConcurrentHashMap<>();
     Map<String, String> errors = new ConcurrentHashMap<>();
+    Map<String, Long> refusedStamps = new ConcurrentHashMap<>();
     CountDownLatch answered = new CountDownLatch(plan.size());
     long startNanos = System.nanoTime();
     long startMicros = System.currentTimeMillis() * 1000;
@@ -130,6 +155,8 @@ public final class AuctionRun {
             @Override
             public void onError(Throwable t) {
               var status = io.grpc.Status.fromThrowable(t);
+              var stamped = REFUSED_STAMP.matcher(String.valueOf(status.getDescription()));
+              if (stamped.find()) refusedStamps.put(p.requestId(), Long.parseLong(stamped.group(1)));
               var info = io.grpc.protobuf.StatusProto.fromThrowable(t);
               errors.put(p.requestId(), status.getCode() + (info == null ? "" : " " + info.getDetailsList().stream()
                   .filter(a -> a.is(com.google.rpc.ErrorInfo.class)).map(a -> {
@@ -159,9 +186,11 @@ public final class AuctionRun {
       long wire = wireMicros.applyAsLong(p.requestId());
       if (wire == 0) continue; // never seen at the tap: cannot be judged
       if (d != null) {
-        bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, d.getBid().getAnswer()));
+        bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, d.getBid().getAnswer(),
+            Times.micros(d.getArrivalTime())));
       } else if (CLOSED_AT_REGION.equals(error)) { // refused by its region: stamped after the close
-        bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, BidAnswer.BID_ANSWER_CLOSED));
+        bids.add(new Bid(p.requestId(), p.region(), p.amountMinor(), wire, BidAnswer.BID_ANSWER_CLOSED,
+            refusedStamps.getOrDefault(p.requestId(), 0L)));
       } else {
         otherErrors.merge(error == null ? "unanswered" : error, 1, Integer::sum);
       }
@@ -180,10 +209,17 @@ public final class AuctionRun {
     int onTime = 0;
     int onTimeRefused = 0;
     int lateJudged = 0;
+    Map<String, Figures.RefusedOnTime> refusedByRegion = new TreeMap<>();
     for (Bid b : bids) {
       boolean early = b.wireMicros() < closeMicros;
       if (early) onTime++;
-      if (early && b.answer() == BidAnswer.BID_ANSWER_CLOSED) onTimeRefused++;
+      if (early && b.answer() == BidAnswer.BID_ANSWER_CLOSED) {
+        onTimeRefused++;
+        long lag = b.stampMicros() == 0 ? 0 : b.stampMicros() - b.wireMicros();
+        refusedByRegion.merge(b.region(), new Figures.RefusedOnTime(1, lag, lag), (x, y) -> new Figures.RefusedOnTime(
+            x.count() + y.count(), Math.min(x.minStampLagMicros(), y.minStampLagMicros()),
+            Math.max(x.maxStampLagMicros(), y.maxStampLagMicros())));
+      }
       if (!early && b.answer() != BidAnswer.BID_ANSWER_CLOSED) lateJudged++;
     }
     Map<String, String> regionOf = new java.util.HashMap<>();
@@ -195,7 +231,7 @@ public final class AuctionRun {
       perRegion.put(region + " central", (int) central.stream().filter(id -> region.equals(regionOf.get(id))).count());
     }
     return new Figures(bids.size(), onTime, onTimeRefused, lateJudged, winners, byWire, central, perRegion,
-        closeLatencyMicros, Map.copyOf(otherErrors));
+        closeLatencyMicros, Map.copyOf(otherErrors), refusedByRegion);
   }
 
   /**

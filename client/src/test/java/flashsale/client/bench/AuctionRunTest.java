@@ -58,4 +58,18 @@ class AuctionRunTest {
     assertEquals(1, figures.lateJudged());
     assertEquals(0.0, figures.precision());
   }
+
+  @Test
+  void onTimeBidsRefusedAsClosedAreToldByRegionWithHowLateTheirStampsWere() {
+    var bids = List.of(
+        new Bid("far-1", "far", 200, CLOSE - 300, BidAnswer.BID_ANSWER_CLOSED, CLOSE + 200),  // stamped 0.5 ms after its bytes
+        new Bid("far-2", "far", 200, CLOSE - 100, BidAnswer.BID_ANSWER_CLOSED, CLOSE + 1_400), // 1.5 ms
+        new Bid("near-1", "near", 200, CLOSE - 900, BidAnswer.BID_ANSWER_ACCEPTED, CLOSE - 800),
+        new Bid("near-late", "near", 200, CLOSE + 50, BidAnswer.BID_ANSWER_CLOSED, CLOSE + 60)); // late: not counted
+    var figures = AuctionRun.judge(bids, List.of("near-1"), ONE_UNIT, CLOSE, Map.of(), 0, Map.of());
+    assertEquals(2, figures.onTimeRefused());
+    assertEquals(Map.of("far", new AuctionRun.Figures.RefusedOnTime(2, 500, 1_500)), figures.onTimeRefusedByRegion());
+    assertEquals(true, figures.describe().getFirst().endsWith("; of those refused: far 2, stamped 0.50-1.50 ms after their bytes arrived"),
+        figures.describe().getFirst());
+  }
 }
