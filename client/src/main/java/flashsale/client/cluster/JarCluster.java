@@ -240,6 +240,10 @@ public final class JarCluster implements AutoCloseable {
     Process node = processesByName.get(name);
     if (node == null) throw new IllegalArgumentException("no node " + name + "; nodes: " + processesByName.keySet());
     Path jcmd = JavaRuntime.javaBinary().resolveSibling("jcmd");
+    if (!Files.isExecutable(jcmd)) {
+      throw new IOException("a full collection needs jcmd, which comes with a JDK; there is none at " + jcmd
+          + " (run with JAVA_HOME set to a JDK)");
+    }
     Process run = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), "GC.run").redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     if (!run.waitFor(60, TimeUnit.SECONDS)) {
