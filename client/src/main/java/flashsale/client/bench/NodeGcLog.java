@@ -37,26 +37,26 @@ final class NodeGcLog {
 
   /** The heap left by the last collection logged so far (e.g. {@code 140M}); empty before the first or without the file. */
   static Optional<String> heapAfterLast(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) return Optional.empty();
-    String last = null;
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-      Matcher m = SUMMARY.matcher(line);
-      if (!m.matches()) continue;
-      Matcher heap = HEAP_AFTER.matcher(m.group(2));
-      if (heap.find()) last = heap.group(1);
+    List<Collection> all = collections(file);
+    for (Collection c : all.reversed()) {
+      Matcher heap = HEAP_AFTER.matcher(c.summary());
+      if (heap.find()) return Optional.of(heap.group(1));
     }
-    return Optional.ofNullable(last);
+    return Optional.empty();
   }
 
   /** Collections that ended within [{@code from}, {@code to}]; none when the file is missing. */
   static List<Collection> endedBetween(Path file, Instant from, Instant to) throws IOException {
+    return collections(file).stream().filter(c -> !c.end().isBefore(from) && !c.end().isAfter(to)).toList();
+  }
+
+  /** Every collection's summary line, in the file's order; none when the file is missing. */
+  private static List<Collection> collections(Path file) throws IOException {
     if (!Files.isRegularFile(file)) return List.of();
     List<Collection> found = new ArrayList<>();
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       Matcher m = SUMMARY.matcher(line);
-      if (!m.matches()) continue;
-      Instant end = OffsetDateTime.parse(m.group(1), UTC_TIME).toInstant();
-      if (!end.isBefore(from) && !end.isAfter(to)) found.add(new Collection(end, m.group(2).strip()));
+      if (m.matches()) found.add(new Collection(OffsetDateTime.parse(m.group(1), UTC_TIME).toInstant(), m.group(2).strip()));
     }
     return found;
   }

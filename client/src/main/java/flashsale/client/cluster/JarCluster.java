@@ -140,9 +140,8 @@ public final class JarCluster implements AutoCloseable {
   private final Settings settings;
   /** Nodes serving region near (named near-1, near-2, …, each its own process, port and tap, when more than one). */
   private final int nearNodes;
-  private final List<Process> processes = new ArrayList<>();
   /** Each node's process by name ({@code arbiter}, {@code region-near}, …), in start order. */
-  private final Map<String, Process> processesByName = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Process> processes = new LinkedHashMap<>();
   /** Each region's taps, one per node, in node order. */
   private final Map<String, List<WireTap>> taps = new LinkedHashMap<>();
   private final Map<String, Integer> regionPorts = new LinkedHashMap<>();
@@ -222,13 +221,12 @@ public final class JarCluster implements AutoCloseable {
 
   /** The names of the nodes (e.g. {@code arbiter}, {@code region-near}), in start order. */
   public List<String> nodeNames() {
-    return List.copyOf(processesByName.keySet());
+    return List.copyOf(processes.keySet());
   }
 
   /** What node {@code name} holds now ({@link ProcessResources}); empty once it is gone or off Linux. */
   public Optional<ProcessResources> resources(String name) {
-    Process p = processesByName.get(name);
-    if (p == null) throw new IllegalArgumentException("no node " + name + "; nodes: " + processesByName.keySet());
+    Process p = node(name);
     return p.isAlive() ? ProcessResources.of(p.pid()) : Optional.empty();
   }
 
@@ -237,8 +235,7 @@ public final class JarCluster implements AutoCloseable {
    * runs the nodes) and waits for it: the heap its GC log then shows is its live set.
    */
   public void collectFully(String name) throws IOException, InterruptedException {
-    Process node = processesByName.get(name);
-    if (node == null) throw new IllegalArgumentException("no node " + name + "; nodes: " + processesByName.keySet());
+    Process node = node(name);
     Path jcmd = JavaRuntime.javaBinary().resolveSibling("jcmd");
     if (!Files.isExecutable(jcmd)) {
       throw new IOException("a full collection needs jcmd, which comes with a JDK; there is none at " + jcmd
@@ -251,6 +248,12 @@ public final class JarCluster implements AutoCloseable {
       throw new IOException(jcmd + " " + node.pid() + " GC.run took over 60 s");
     }
     if (run.exitValue() != 0) throw new IOException(jcmd + " " + node.pid() + " GC.run exited with " + run.exitValue());
+  }
+
+  private Process node(String name) {
+    Process p = processes.get(name);
+    if (p == null) throw new IllegalArgumentException("no node " + name + "; nodes: " + processes.keySet());
+    return p;
   }
 
   /** Where node {@code name} (e.g. {@code region-near}, {@code arbiter}) logs its collections. */
@@ -275,8 +278,7 @@ public final class JarCluster implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logDir().resolve(name + ".log").toFile()))
         .start();
-    processes.add(p);
-    processesByName.put(name, p);
+    if (processes.putIfAbsent(name, p) != null) throw new IllegalStateException("node " + name + " started twice");
     log.info("node started name={} pid={} args={}", name, p.pid(), args);
   }
 
@@ -286,7 +288,7 @@ public final class JarCluster implements AutoCloseable {
       try (java.net.Socket probe = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), arbiterPort)) {
         return;
       } catch (IOException notYet) {
-        if (!processes.get(0).isAlive()) throw new IllegalStateException("the arbiter exited; see " + settings.logDir());
+        if (!processes.firstEntry().getValue().isAlive()) throw new IllegalStateException("the arbiter exited; see " + settings.logDir());
         if (System.nanoTime() > deadline) throw new IllegalStateException("arbiter not listening within " + timeout);
         Thread.sleep(20);
       }
@@ -298,7 +300,7 @@ public final class JarCluster implements AutoCloseable {
     try {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
-        for (Process p : processes) {
+        for (Process p : processes.values()) {
           if (!p.isAlive()) throw new IllegalStateException("node pid " + p.pid() + " exited with " + p.exitValue() + "; see " + settings.logDir());
         }
         try {
@@ -395,8 +397,8 @@ public final class JarCluster implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     taps.values().forEach(list -> list.forEach(WireTap::close));
-    for (Process p : processes.reversed()) p.destroy();
-    for (Process p : processes) {
+    for (Process p : processes.sequencedValues().reversed()) p.destroy();
+    for (Process p : processes.values()) {
       if (!p.waitFor(10, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
