@@ -8,10 +8,10 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.grpc.protobuf.ProtoUtils;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Builds gRPC errors that carry a {@code google.rpc.ErrorInfo}, and reads the reason back. */
 public final class Errors {
@@ -25,30 +25,71 @@ public final class Errors {
 
   public static StatusRuntimeException error(
       ErrorReason reason, String description, Map<String, String> metadata) {
-    return answer(status(reason, description, metadata).build());
+    return answer(new AnswerKey(reason, description, metadata, null));
   }
 
   /** As above, with a {@code google.rpc.RetryInfo} saying how long to wait before retrying. */
   public static StatusRuntimeException error(
       ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {
-    RetryInfo retry = RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
-        .setSeconds(retryDelay.getSeconds()).setNanos(retryDelay.getNano())).build();
-    return answer(status(reason, description, metadata).addDetails(Any.pack(retry)).build());
+    return answer(new AnswerKey(reason, description, metadata, retryDelay));
   }
 
-  /** Where gRPC carries a {@code google.rpc.Status} in the trailers, as {@link StatusProto} reads it. */
-  private static final Metadata.Key<com.google.rpc.Status> STATUS_DETAILS =
-      Metadata.Key.of("grpc-status-details-bin", ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
+  /**
+   * Where gRPC carries a {@code google.rpc.Status} in the trailers, as {@link StatusProto} reads it;
+   * put here already encoded ({@link #ENCODED}).
+   */
+  private static final Metadata.Key<byte[]> STATUS_DETAILS =
+      Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
+  /**
+   * Answers already encoded, by what they say. A rate-limited user is told the same few things
+   * thousands of times a second (the wait differs by a millisecond at most 1,000 ways): building
+   * each one's ErrorInfo, RetryInfo and status bytes anew took about a tenth of the refusal's CPU
+   * on its decoding thread (JFR, {@code flashsale bench-abuser}, 2026-12-05). Emptied when full:
+   * answers naming one request each only pass through.
+   */
+  private static final int ENCODED_MAX = 1_024;
+  private static final Map<AnswerKey, Encoded> ENCODED = new ConcurrentHashMap<>();
+
+  private record AnswerKey(ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {}
+
+  /** An answer's status (immutable) and its serialized {@code google.rpc.Status}, never changed once made. */
+  private record Encoded(Status status, byte[] details) {}
 
   /**
-   * What {@link StatusProto#toStatusRuntimeException} builds, without a stack trace: these
-   * exceptions are answers sent to callers (a refused purchase, a rate limit), made thousands of
-   * times a second under abuse, and the stack of the line that built one tells nobody anything.
+   * The answer's exception, without a stack trace: these exceptions are answers sent to callers (a
+   * refused purchase, a rate limit), made thousands of times a second under abuse, and the stack of
+   * the line that built one tells nobody anything. Each gets trailers of its own (gRPC adds to them).
    */
-  private static StatusRuntimeException answer(com.google.rpc.Status proto) {
+  private static StatusRuntimeException answer(AnswerKey key) {
+    Encoded encoded = ENCODED.get(key);
+    if (encoded == null) {
+      encoded = encode(key);
+      if (ENCODED.size() >= ENCODED_MAX) ENCODED.clear();
+      ENCODED.put(key, encoded);
+    }
     Metadata trailers = new Metadata();
-    trailers.put(STATUS_DETAILS, proto);
-    return new Answer(Status.fromCodeValue(proto.getCode()).withDescription(proto.getMessage()), trailers);
+    trailers.put(STATUS_DETAILS, encoded.details());
+    return new Answer(encoded.status(), trailers);
+  }
+
+  /** Encoded answers held now (tests). */
+  static int encodedHeld() {
+    return ENCODED.size();
+  }
+
+  private static Encoded encode(AnswerKey key) {
+    ErrorInfo info = ErrorInfo.newBuilder().setReason(key.reason().name()).setDomain(DOMAIN)
+        .putAllMetadata(key.metadata()).build();
+    com.google.rpc.Status.Builder proto = com.google.rpc.Status.newBuilder()
+        .setCode(codeOf(key.reason()).value())
+        .setMessage(key.description())
+        .addDetails(Any.pack(info));
+    if (key.retryDelay() != null) {
+      proto.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+          .setSeconds(key.retryDelay().getSeconds()).setNanos(key.retryDelay().getNano())).build()));
+    }
+    return new Encoded(Status.fromCodeValue(proto.getCode()).withDescription(key.description()),
+        proto.build().toByteArray());
   }
 
   private static final class Answer extends StatusRuntimeException {
@@ -62,15 +103,6 @@ public final class Errors {
     public synchronized Throwable fillInStackTrace() {
       return this;
     }
-  }
-
-  private static com.google.rpc.Status.Builder status(ErrorReason reason, String description, Map<String, String> metadata) {
-    ErrorInfo info =
-        ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN).putAllMetadata(metadata).build();
-    return com.google.rpc.Status.newBuilder()
-        .setCode(codeOf(reason).value())
-        .setMessage(description)
-        .addDetails(Any.pack(info));
   }
 
   /** The gRPC code a reason travels under. */

@@ -1,7 +1,10 @@
 package flashsale.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.ErrorReason;
 import io.grpc.ManagedChannel;
@@ -54,5 +57,40 @@ class ErrorsTest {
     assertEquals(0, e.getStackTrace().length);
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertEquals(Optional.of("INVALID_FIELD"), Errors.reasonOf(e));
+  }
+
+  /**
+   * The same answer again (a rate-limited user told the same thing) says the same, in trailers of
+   * its own: gRPC writes its status into them, so one call's trailers must not become another's.
+   */
+  @Test
+  void aRepeatedAnswerSaysTheSameInTrailersOfItsOwn() {
+    var first = Errors.error(ErrorReason.RATE_LIMITED, "user u is over 20.0 new purchases per second; retry in 12 ms",
+        Map.of("limit", "user_id", "retry_delay_ms", "12"), Duration.ofMillis(12));
+    var again = Errors.error(ErrorReason.RATE_LIMITED, "user u is over 20.0 new purchases per second; retry in 12 ms",
+        Map.of("limit", "user_id", "retry_delay_ms", "12"), Duration.ofMillis(12));
+    assertNotSame(first.getTrailers(), again.getTrailers());
+    io.grpc.Metadata.Key<String> added = io.grpc.Metadata.Key.of("grpc-status", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    first.getTrailers().put(added, "8");
+    assertNull(again.getTrailers().get(added));
+    assertEquals(first.getStatus().getDescription(), again.getStatus().getDescription());
+    assertEquals(Errors.infoOf(first), Errors.infoOf(again));
+    assertEquals(Optional.of(Duration.ofMillis(12)), Errors.retryDelayOf(again));
+    // A different wait is a different answer, not the one kept for 12 ms.
+    var later = Errors.error(ErrorReason.RATE_LIMITED, "user u is over 20.0 new purchases per second; retry in 30 ms",
+        Map.of("limit", "user_id", "retry_delay_ms", "30"), Duration.ofMillis(30));
+    assertEquals(Optional.of(Duration.ofMillis(30)), Errors.retryDelayOf(later));
+    assertEquals("30", Errors.infoOf(later).orElseThrow().getMetadataOrThrow("retry_delay_ms"));
+  }
+
+  /** Answers naming one request each pass through the kept ones without growing them past their bound. */
+  @Test
+  void keptAnswersStayBounded() {
+    for (int i = 0; i < 5_000; i++) {
+      var e = Errors.error(ErrorReason.PURCHASE_NOT_FOUND, "no purchase r-" + i);
+      assertEquals("no purchase r-" + i, e.getStatus().getDescription());
+      assertEquals("no purchase r-" + i, io.grpc.protobuf.StatusProto.fromThrowable(e).getMessage());
+      assertTrue(Errors.encodedHeld() <= 1_024, "kept " + Errors.encodedHeld());
+    }
   }
 }

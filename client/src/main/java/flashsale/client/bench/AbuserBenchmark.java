@@ -96,6 +96,7 @@ public final class AbuserBenchmark implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(), Runtime.version());
     List<double[]> alone = new ArrayList<>();
     List<double[]> abused = new ArrayList<>();
+    List<Double> perAbuserCall = new ArrayList<>();
     try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60))) {
       String nearTarget = "127.0.0.1:" + cluster.regionPort("near");
       ManagedChannel admin = cluster.adminChannel();
@@ -129,11 +130,18 @@ public final class AbuserBenchmark implements Callable<Integer> {
         new AbuseRun(100, 300, load.abuserPerSecond(), load.duration())
             .run(admin, JarCluster.REGIONS, "near", buyers, abuser, "warm-" + runId);
         for (int i = 1; i <= RUNS; i++) {
+          var quietCpu = NodeCpu.start(cluster, "region-near");
           var quiet = new AbuseRun(load.crowdUsers(), load.crowdPerSecond(), 0, load.duration())
               .run(admin, JarCluster.REGIONS, "near", buyers, abuser, "alone-" + runId + "-" + i);
+          NodeCpu.Used quietUsed = quietCpu.stop();
           alone.add(report("run " + i + " crowd alone      ", quiet, cluster.gcLog("region-near")));
-          abused.add(report("run " + i + " crowd with abuser", load.run(admin, JarCluster.REGIONS, "near", buyers,
-              abuser, "abused-" + runId + "-" + i), cluster.gcLog("region-near")));
+          out.println("  near region CPU: " + quietUsed.describe());
+          var abusedCpu = NodeCpu.start(cluster, "region-near");
+          var abusedRun = load.run(admin, JarCluster.REGIONS, "near", buyers, abuser, "abused-" + runId + "-" + i);
+          NodeCpu.Used abusedUsed = abusedCpu.stop();
+          abused.add(report("run " + i + " crowd with abuser", abusedRun, cluster.gcLog("region-near")));
+          out.println("  near region CPU: " + abusedUsed.describe() + extraPerAbuserCall(abusedUsed, quietUsed,
+              abusedRun.abuser(), perAbuserCall));
         }
       } finally {
         admin.shutdownNow();
@@ -143,6 +151,24 @@ public final class AbuserBenchmark implements Callable<Integer> {
     }
     summary("p50", 0, alone, abused);
     summary("p99", 1, alone, abused);
+    if (!perAbuserCall.isEmpty()) {
+      double[] micros = perAbuserCall.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      out.printf(Locale.ROOT, "near region CPU per abuser call over %d runs (min/median/max): %.0f/%.0f/%.0f us%n",
+          micros.length, micros[0], micros[micros.length / 2], micros[micros.length - 1]);
+    }
+  }
+
+  /**
+   * What the abuser's calls cost the near region: its CPU beyond the same run's crowd alone
+   * (scaled to the abused run's length), per call the abuser sent.
+   */
+  static String extraPerAbuserCall(NodeCpu.Used abused, NodeCpu.Used alone, AbuseRun.Abuser abuser,
+      List<Double> perCall) {
+    if (abused.cpu().isEmpty() || alone.cpu().isEmpty() || abuser == null || abuser.sent() == 0) return "";
+    double extraSeconds = abused.cores().orElseThrow() * abused.wallSeconds() - alone.cores().orElseThrow() * abused.wallSeconds();
+    double micros = extraSeconds * 1e6 / abuser.sent();
+    perCall.add(micros);
+    return String.format(Locale.ROOT, "; beyond the crowd alone, %.0f us per abuser call", micros);
   }
 
   private double[] report(String label, AbuseRun.Result r, Path nearGcLog) throws java.io.IOException {

@@ -230,6 +230,11 @@ public final class JarCluster implements AutoCloseable {
     return p.isAlive() ? ProcessResources.of(p.pid()) : Optional.empty();
   }
 
+  /** The CPU time node {@code name} has used so far (user and system, all threads), or empty where the OS does not say. */
+  public Optional<Duration> cpuTime(String name) {
+    return node(name).info().totalCpuDuration();
+  }
+
   /**
    * Has node {@code name} collect its whole heap now ({@code jcmd <pid> GC.run}, from the JDK that
    * runs the nodes) and waits for it: the heap its GC log then shows is its live set.
