@@ -1,6 +1,7 @@
 package flashsale.client.bench;
 
 import flashsale.client.cluster.JarCluster;
+import flashsale.client.cluster.TcpDelayProxy;
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
 import flashsale.store.ArbiterStores;
@@ -14,6 +15,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
@@ -122,7 +124,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
             JarCluster.describeJvmOptions(), logDir, redisUri == null ? "in-memory" : redisUri, farDelayMs,
             Runtime.getRuntime().availableProcessors());
         var nodes = new Nodes(cluster::adminChannel, "127.0.0.1:" + cluster.regionPort("near"),
-            "127.0.0.1:" + cluster.regionPort("far"), JarCluster.REGIONS);
+            "127.0.0.1:" + cluster.regionPort("far"), JarCluster.REGIONS, cluster.farLink());
         warmUp(nodes);
         latency(nodes);
       }
@@ -135,7 +137,7 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
           "setup: store=%s, regions near (0 ms) and far (%d ms one way), heartbeat %d ms, %d cores%n",
           redisUri == null ? "in-memory" : redisUri, farDelayMs, heartbeatMs, Runtime.getRuntime().availableProcessors());
       var nodes = new Nodes(() -> channel(cluster.arbiterTarget()), cluster.directRegionTarget("near"),
-          cluster.directRegionTarget("far"), cluster.regionNames());
+          cluster.directRegionTarget("far"), cluster.regionNames(), cluster.link("far"));
       warmUp(nodes);
       latency(nodes); // before the throughput phase, whose backlog would still be draining
       throughput(nodes);
@@ -143,9 +145,12 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  /** Where a phase's calls go: the arbiter (for its event) and the regions' own ports, in-process or not. */
+  /**
+   * Where a phase's calls go: the arbiter (for its event) and the regions' own ports, in-process or
+   * not; and the far region's delayed link to the arbiter.
+   */
   private record Nodes(java.util.function.Supplier<ManagedChannel> admin, String nearTarget, String farTarget,
-      List<String> regions) {}
+      List<String> regions, TcpDelayProxy farLink) {}
 
   /**
    * An event open for {@code lifetime}: long enough for its phase with room to spare, short enough
@@ -253,6 +258,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
           nearHops.start();
           gc.restart();
           hiccups.restart();
+          nodes.farLink().takeLatenessTowardTarget();
+          nodes.farLink().takeLatenessBack();
         }
         nearDriver.sendOne();
         farDriver.sendOne();
@@ -262,6 +269,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       Thread.sleep(4 * farDelayMs);
       String pauses = gc.summary();
       String late = hiccups.summary();
+      Histogram linkToArbiter = nodes.farLink().takeLatenessTowardTarget();
+      Histogram linkBack = nodes.farLink().takeLatenessBack();
       Thread.sleep(1000);
       report("near", nearDriver.takeLatencies(), farDelayMs);
       report("far", farDriver.takeLatencies(), 2 * farDelayMs);
@@ -273,7 +282,16 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
           pauses);
       System.out.printf("late wake-ups of a 1 ms timer in this JVM in the same window%s: %s%n",
           nodeProcesses ? " (the driver's only)" : "", late);
+      System.out.printf(Locale.ROOT, "far link (the %d ms delay emulated in this JVM), ms its chunks left after their"
+          + " delay in the same window, p50/p99/max: to the arbiter %s, back %s%n", farDelayMs, lateness(linkToArbiter),
+          lateness(linkBack));
     }
+  }
+
+  private static String lateness(Histogram micros) {
+    if (micros.getTotalCount() == 0) return "nothing sent";
+    return String.format(Locale.ROOT, "%.2f/%.2f/%.2f", micros.getValueAtPercentile(50) / 1e3,
+        micros.getValueAtPercentile(99) / 1e3, micros.getMaxValue() / 1e3);
   }
 
   private void report(String region, Histogram h, long floorMs) {

@@ -13,6 +13,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * A loopback TCP proxy that delays every byte by a fixed one-way latency in each direction,
@@ -25,6 +27,13 @@ public final class TcpDelayProxy implements AutoCloseable {
   private volatile long oneWayDelayNanos;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  /**
+   * How late each chunk left, beyond its delay, toward the target and back (µs): a writer that
+   * wakes late on a busy machine stretches the link, and that stretch is the emulation's, not the
+   * system's under test.
+   */
+  private final Recorder lateTowardTarget = new Recorder(3);
+  private final Recorder lateBack = new Recorder(3);
   /** The first bytes each client sent on each connection: what an eavesdropper on the link sees first. */
   private final List<byte[]> openings = new CopyOnWriteArrayList<>();
 
@@ -45,6 +54,19 @@ public final class TcpDelayProxy implements AutoCloseable {
 
   public void setOneWayDelayMillis(long millis) {
     oneWayDelayNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+  }
+
+  /**
+   * How late chunks left toward the target (µs beyond the delay) since the last call, then starts
+   * anew: a link whose writer woke late on a busy machine added that to everything behind it.
+   */
+  public Histogram takeLatenessTowardTarget() {
+    return lateTowardTarget.getIntervalHistogram();
+  }
+
+  /** As {@link #takeLatenessTowardTarget()}, for chunks coming back from the target. */
+  public Histogram takeLatenessBack() {
+    return lateBack.getIntervalHistogram();
   }
 
   /** The first (up to 64) bytes each client sent on each connection so far, in order. */
@@ -73,8 +95,8 @@ public final class TcpDelayProxy implements AutoCloseable {
         server.setTcpNoDelay(true);
         open.add(client);
         open.add(server);
-        pipe(client, server, true);
-        pipe(server, client, false);
+        pipe(client, server, true, lateTowardTarget);
+        pipe(server, client, false, lateBack);
       } catch (IOException e) {
         if (!closed) sleepQuietly(10);
       }
@@ -82,7 +104,7 @@ public final class TcpDelayProxy implements AutoCloseable {
   }
 
   /** One direction: a reader stamps each chunk with its due time, a writer releases it then. */
-  private void pipe(Socket from, Socket to, boolean recordOpening) {
+  private void pipe(Socket from, Socket to, boolean recordOpening, Recorder lateness) {
     record Chunk(long dueNanos, byte[] bytes) {}
     BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     Thread.ofPlatform().daemon().start(() -> {
@@ -107,6 +129,7 @@ public final class TcpDelayProxy implements AutoCloseable {
           if (c.bytes() == null) break;
           long waitNanos = c.dueNanos() - System.nanoTime();
           if (waitNanos > 0) TimeUnit.NANOSECONDS.sleep(waitNanos);
+          lateness.recordValue(Math.max(0, (System.nanoTime() - c.dueNanos()) / 1_000));
           out.write(c.bytes());
           out.flush();
         }
