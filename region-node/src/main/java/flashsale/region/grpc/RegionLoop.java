@@ -1,6 +1,7 @@
 package flashsale.region.grpc;
 
 import flashsale.loop.LoopScheduler;
+import flashsale.scheduling.SteadyBeat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,8 +50,7 @@ public final class RegionLoop implements LoopScheduler {
 
   @Override
   public Timer every(Runnable task, long periodMs) {
-    var future = executor.scheduleWithFixedDelay(guarded(task), periodMs, periodMs, TimeUnit.MILLISECONDS);
-    return () -> future.cancel(false);
+    return SteadyBeat.start(executor, guarded(task), periodMs)::cancel;
   }
 
   @Override
