@@ -43,14 +43,19 @@ public final class Errors {
   /**
    * Answers already encoded, by what they say. A rate-limited user is told the same few things
    * thousands of times a second (the wait differs by a millisecond at most 1,000 ways): building
-   * each one's ErrorInfo, RetryInfo and status bytes anew took about a tenth of the refusal's CPU
-   * on its decoding thread (JFR, {@code flashsale bench-abuser}, 2026-12-05). Emptied when full:
-   * answers naming one request each only pass through.
+   * each one's ErrorInfo, RetryInfo and status bytes anew was about a tenth of the decoding
+   * threads' samples of refusals in JFR (part of it JFR's own exception tracing); kept, the CPU per
+   * refused call fell a few per cent ({@code flashsale bench-abuser}, 2026-12-05). Emptied when
+   * full: answers naming one request each only pass through.
    */
   private static final int ENCODED_MAX = 1_024;
   private static final Map<AnswerKey, Encoded> ENCODED = new ConcurrentHashMap<>();
 
-  private record AnswerKey(ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {}
+  private record AnswerKey(ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {
+    AnswerKey {
+      metadata = Map.copyOf(metadata); // a key must not change under the map (Map.of's are kept as they are)
+    }
+  }
 
   /** An answer's status (immutable) and its serialized {@code google.rpc.Status}, never changed once made. */
   private record Encoded(Status status, byte[] details) {}

@@ -165,7 +165,7 @@ public final class AbuserBenchmark implements Callable<Integer> {
   static String extraPerAbuserCall(NodeCpu.Used abused, NodeCpu.Used alone, AbuseRun.Abuser abuser,
       List<Double> perCall) {
     if (abused.cpu().isEmpty() || alone.cpu().isEmpty() || abuser == null || abuser.sent() == 0) return "";
-    double extraSeconds = abused.cores().orElseThrow() * abused.wallSeconds() - alone.cores().orElseThrow() * abused.wallSeconds();
+    double extraSeconds = (abused.cores().orElseThrow() - alone.cores().orElseThrow()) * abused.wallSeconds();
     double micros = extraSeconds * 1e6 / abuser.sent();
     perCall.add(micros);
     return String.format(Locale.ROOT, "; beyond the crowd alone, %.0f us per abuser call", micros);
