@@ -9,10 +9,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class SteadyBeatTest {
   private static final long MS = 1_000_000;
+  /** The loop the beats run on, one thread, as the nodes' loops. */
+  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTheLoop() {
+    executor.shutdownNow();
+  }
 
   @Test
   void theNextBeatKeepsThePhaseAndSkipsBeatsAlreadyMissed() {
@@ -29,64 +37,49 @@ class SteadyBeatTest {
    */
   @Test
   void slowRunsNeitherStretchTheBeatNorCauseABurst() throws Exception {
-    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
     List<Long> starts = new ArrayList<>();
-    try {
-      long first = System.nanoTime();
-      SteadyBeat beat = SteadyBeat.start(executor, () -> {
-        starts.add(System.nanoTime());
-        sleep(starts.size() == 20 ? 65 : 4);
-      }, 10);
-      Thread.sleep(1_000);
-      beat.cancel();
-      executor.submit(() -> null).get(); // every run so far has finished
-      long elapsedMs = (System.nanoTime() - first) / MS;
-      int runs = starts.size();
-      assertTrue(runs >= 80 && runs <= elapsedMs / 10 + 1, runs + " runs in " + elapsedMs + " ms");
-      int backToBack = 0;
-      for (int i = 1; i < runs; i++) {
-        if (starts.get(i) - starts.get(i - 1) < 5 * MS) backToBack++;
-      }
-      assertTrue(backToBack <= 2, backToBack + " runs started right after the one before");
-    } finally {
-      executor.shutdownNow();
+    long first = System.nanoTime();
+    SteadyBeat beat = SteadyBeat.start(executor, () -> {
+      starts.add(System.nanoTime());
+      sleep(starts.size() == 20 ? 65 : 4);
+    }, 10);
+    Thread.sleep(1_000);
+    beat.cancel();
+    executor.submit(() -> null).get(); // every run so far has finished
+    long elapsedMs = (System.nanoTime() - first) / MS;
+    int runs = starts.size();
+    assertTrue(runs >= 80 && runs <= elapsedMs / 10 + 1, runs + " runs in " + elapsedMs + " ms");
+    int backToBack = 0;
+    for (int i = 1; i < runs; i++) {
+      if (starts.get(i) - starts.get(i - 1) < 5 * MS) backToBack++;
     }
+    assertTrue(backToBack <= 2, backToBack + " runs started right after the one before");
   }
 
   @Test
   void aCancelledBeatRunsNoMore() throws Exception {
-    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    try {
-      AtomicInteger runs = new AtomicInteger();
-      SteadyBeat beat = SteadyBeat.start(executor, runs::incrementAndGet, 5);
-      Thread.sleep(50);
-      beat.cancel();
-      executor.submit(() -> null).get();
-      int atCancel = runs.get();
-      Thread.sleep(50);
-      assertEquals(atCancel, runs.get());
-      assertTrue(atCancel >= 3, "ran " + atCancel + " times in 50 ms");
-    } finally {
-      executor.shutdownNow();
-    }
+    AtomicInteger runs = new AtomicInteger();
+    SteadyBeat beat = SteadyBeat.start(executor, runs::incrementAndGet, 5);
+    Thread.sleep(50);
+    beat.cancel();
+    executor.submit(() -> null).get();
+    int atCancel = runs.get();
+    Thread.sleep(50);
+    assertEquals(atCancel, runs.get());
+    assertTrue(atCancel >= 3, "ran " + atCancel + " times in 50 ms");
   }
 
   /** A run that throws ends nothing: the beat goes on (the loops log what their tasks throw). */
   @Test
   void aRunThatThrowsKeepsTheBeat() throws Exception {
-    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    try {
-      AtomicInteger runs = new AtomicInteger();
-      SteadyBeat beat = SteadyBeat.start(executor, () -> {
-        runs.incrementAndGet();
-        throw new IllegalStateException("a bad tick");
-      }, 5);
-      Thread.sleep(60);
-      beat.cancel();
-      assertTrue(runs.get() >= 3, "ran " + runs.get() + " times");
-    } finally {
-      executor.shutdownNow();
-    }
+    AtomicInteger runs = new AtomicInteger();
+    SteadyBeat beat = SteadyBeat.start(executor, () -> {
+      runs.incrementAndGet();
+      throw new IllegalStateException("a bad tick");
+    }, 5);
+    Thread.sleep(60);
+    beat.cancel();
+    assertTrue(runs.get() >= 3, "ran " + runs.get() + " times");
   }
 
   private static void sleep(long millis) {
