@@ -19,10 +19,7 @@ public interface LoopScheduler extends Executor {
   /** Runs {@code task} on the loop once, {@code delayMs} from now. */
   Timer schedule(Runnable task, long delayMs);
 
-  /**
-   * Runs {@code task} every {@code periodMs} on a steady beat: a late run does not move the beats
-   * after it, and beats missed by a whole period are skipped (no catch-up bursts).
-   */
+  /** Runs {@code task} every {@code periodMs} after the previous run ends (no catch-up bursts). */
   Timer every(Runnable task, long periodMs);
 
   /** The monotonic clock the delays are measured on, in nanoseconds (not wall time). */

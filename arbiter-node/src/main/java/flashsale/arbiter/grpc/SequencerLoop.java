@@ -7,7 +7,6 @@ import flashsale.arbiter.core.orders.OrderRunner;
 import flashsale.arbiter.events.EventSequencing;
 import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.loop.LoopScheduler;
-import flashsale.scheduling.SteadyBeat;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.ArbiterStore;
 import flashsale.store.OrderStore;
@@ -216,7 +215,8 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
 
     @Override
     public Timer every(Runnable task, long periodMs) {
-      return SteadyBeat.start(thread, task, periodMs)::cancel;
+      var future = thread.scheduleWithFixedDelay(task, periodMs, periodMs, TimeUnit.MILLISECONDS);
+      return () -> future.cancel(false);
     }
 
     @Override

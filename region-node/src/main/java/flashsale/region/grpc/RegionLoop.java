@@ -1,7 +1,6 @@
 package flashsale.region.grpc;
 
 import flashsale.loop.LoopScheduler;
-import flashsale.scheduling.SteadyBeat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,7 +49,8 @@ public final class RegionLoop implements LoopScheduler {
 
   @Override
   public Timer every(Runnable task, long periodMs) {
-    return SteadyBeat.start(executor, guarded(task), periodMs)::cancel;
+    var future = executor.scheduleWithFixedDelay(guarded(task), periodMs, periodMs, TimeUnit.MILLISECONDS);
+    return () -> future.cancel(false);
   }
 
   @Override
