@@ -1,0 +1,228 @@
+package flashsale.system.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The nodes' container images as {@code ./mvnw verify} builds them (Jib, {@code target/jib-image.tar}
+ * of arbiter-node and region-node, on an empty base: no registry is reachable here, and a user's
+ * {@code jib:build} puts the same layers and settings on {@code eclipse-temurin:21-jre}). Each is
+ * named as deploy/k8s names it, runs as a non-root user, exposes the ports the manifests use and
+ * starts its role's main class with the launchers' JVM settings. Then the images' own entrypoints,
+ * run from their unpacked layers with this JDK's {@code java} (what the base image adds), start an
+ * arbiter and a region that link up and say ready on {@code /readyz}, as Kubernetes' probe asks.
+ */
+class ContainerImageTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  /** The started nodes by name, with their logs. */
+  private final java.util.SequencedMap<String, Node> nodes = new LinkedHashMap<>();
+
+  private record Node(Process process, Path log) {}
+
+  /** An image tarball's manifest tag, container config and unpacked file system. */
+  record Image(String tag, JsonObject config, Path rootFs) {
+    List<String> entrypoint() {
+      List<String> argv = new ArrayList<>();
+      config.getAsJsonArray("Entrypoint").forEach(e -> argv.add(e.getAsString()));
+      return argv;
+    }
+
+    Map<String, String> environment() {
+      Map<String, String> env = new LinkedHashMap<>();
+      if (config.has("Env")) {
+        config.getAsJsonArray("Env").forEach(e -> {
+          String[] kv = e.getAsString().split("=", 2);
+          env.put(kv[0], kv[1]);
+        });
+      }
+      return env;
+    }
+
+    List<String> exposedPorts() {
+      return List.copyOf(config.getAsJsonObject("ExposedPorts").keySet());
+    }
+  }
+
+  @AfterEach
+  void stopNodes() throws InterruptedException {
+    for (Node node : nodes.sequencedValues().reversed()) {
+      Process p = node.process();
+      p.destroy();
+      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void eachImageIsNamedAndConfiguredAsTheManifestsExpect(@TempDir Path work) throws IOException {
+    Image arbiter = unpack("arbiter-node", work.resolve("arbiter"));
+    Image region = unpack("region-node", work.resolve("region"));
+
+    assertEquals("flashsale/arbiter-node:0.1.0", arbiter.tag());
+    assertEquals("flashsale/region-node:0.1.0", region.tag());
+    String manifests = Files.readString(MetricsAndAlertsTest.DEPLOY.resolve("k8s/flashsale.yaml"));
+    assertTrue(manifests.contains("image: " + arbiter.tag()), "deploy/k8s runs the arbiter image the build names");
+    assertTrue(manifests.contains("image: " + region.tag()), "deploy/k8s runs the region image the build names");
+
+    assertEquals("65532:65532", arbiter.config().get("User").getAsString(), "the arbiter runs as a non-root user");
+    assertEquals("65532:65532", region.config().get("User").getAsString(), "the region runs as a non-root user");
+    assertEquals(List.of("9090/tcp", "9190/tcp"), arbiter.exposedPorts().stream().sorted().toList());
+    assertEquals(List.of("9091/tcp", "9191/tcp"), region.exposedPorts().stream().sorted().toList());
+    assertEquals("9090", arbiter.environment().get("FLASHSALE_PORT"));
+    assertEquals("9190", arbiter.environment().get("FLASHSALE_METRICS_PORT"));
+    assertEquals("9091", region.environment().get("FLASHSALE_PORT"));
+    assertEquals("9191", region.environment().get("FLASHSALE_METRICS_PORT"));
+
+    // The launchers' role settings (bin/lib/java.sh): the arbiter on G1, a region on ZGC, both on C1.
+    List<String> arbiterArgv = arbiter.entrypoint();
+    List<String> regionArgv = region.entrypoint();
+    assertEquals("java", arbiterArgv.getFirst());
+    assertTrue(arbiterArgv.containsAll(List.of("-XX:+UseG1GC", "-Xmx1g", "-XX:TieredStopAtLevel=1")), "arbiter: " + arbiterArgv);
+    assertTrue(regionArgv.containsAll(List.of("-XX:+UseZGC", "-Xmx1g", "-XX:TieredStopAtLevel=1")), "region: " + regionArgv);
+    assertEquals("flashsale.arbiter.ArbiterMain", arbiterArgv.getLast());
+    assertEquals("flashsale.region.RegionMain", regionArgv.getLast());
+
+    // Every library the node needs is in the image: the other modules and the third-party jars.
+    for (Image image : List.of(arbiter, region)) {
+      Path libs = image.rootFs().resolve("app/libs");
+      List<String> jars;
+      try (var files = Files.list(libs)) {
+        jars = files.map(p -> p.getFileName().toString()).toList();
+      }
+      for (String needed : List.of("store-", "runtime-", "proto-", "domain-", "grpc-netty-shaded-", "lettuce-core-", "logback-classic-")) {
+        assertTrue(jars.stream().anyMatch(j -> j.startsWith(needed)), image.tag() + " has no " + needed + "*.jar in " + jars);
+      }
+    }
+  }
+
+  @Test
+  void theImagesEntrypointsStartAnArbiterAndARegionThatSayReady(@TempDir Path work) throws Exception {
+    Image arbiter = unpack("arbiter-node", work.resolve("arbiter"));
+    Image region = unpack("region-node", work.resolve("region"));
+    int arbiterPort = freePort();
+    int arbiterMetrics = freePort();
+    int regionPort = freePort();
+    int regionMetrics = freePort();
+    // As `docker run -e FLASHSALE_PORT=… image --insecure …` would: the image's environment, some of it overridden.
+    start("arbiter", arbiter, work, Map.of("FLASHSALE_PORT", "" + arbiterPort,
+        "FLASHSALE_METRICS_PORT", "" + arbiterMetrics), List.of("--insecure", "--node-id", "arbiter-0"));
+    start("region", region, work, Map.of("FLASHSALE_PORT", "" + regionPort,
+        "FLASHSALE_METRICS_PORT", "" + regionMetrics), List.of("--insecure", "--region", "beijing",
+        "--arbiter", "127.0.0.1:" + arbiterPort));
+
+    awaitReady("arbiter", arbiterMetrics);
+    awaitReady("region", regionMetrics);
+  }
+
+  /** Unpacks module {@code module}'s image tarball: its manifest and config, and its layers in order into one tree. */
+  private static Image unpack(String module, Path into) throws IOException {
+    Path tarball = ROOT.resolve(module).resolve("target/jib-image.tar");
+    assertTrue(Files.isRegularFile(tarball), "no image at " + tarball + ": ./mvnw verify builds it (jib:buildTar)");
+    Path parts = Files.createDirectories(into.resolve("parts"));
+    extract(Files.newInputStream(tarball), parts);
+    JsonObject manifest = JsonParser.parseString(Files.readString(parts.resolve("manifest.json")))
+        .getAsJsonArray().get(0).getAsJsonObject();
+    JsonObject config = JsonParser.parseString(Files.readString(parts.resolve(manifest.get("Config").getAsString())))
+        .getAsJsonObject().getAsJsonObject("config");
+    Path rootFs = Files.createDirectories(into.resolve("rootfs"));
+    for (var layer : manifest.getAsJsonArray("Layers")) {
+      extract(new GzipCompressorInputStream(Files.newInputStream(parts.resolve(layer.getAsString()))), rootFs);
+    }
+    return new Image(manifest.getAsJsonArray("RepoTags").get(0).getAsString(), config, rootFs);
+  }
+
+  private static void extract(InputStream raw, Path into) throws IOException {
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(raw)) {
+      for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+        Path target = into.resolve(entry.getName().replaceFirst("^/+", "")).normalize();
+        if (!target.startsWith(into)) throw new IOException("entry outside the image: " + entry.getName());
+        if (entry.isDirectory()) {
+          Files.createDirectories(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.copy(tar, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs the image's entrypoint with its /app at the unpacked tree's: this JDK's java for the base
+   * image's, and the paths in Jib's classpath argument file moved along.
+   */
+  private void start(String name, Image image, Path work, Map<String, String> environment, List<String> args)
+      throws IOException {
+    Path log = work.resolve(name + ".log");
+    String app = image.rootFs().resolve("app").toString();
+    List<String> argv = new ArrayList<>();
+    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String arg : image.entrypoint().subList(1, image.entrypoint().size())) {
+      if (arg.startsWith("@/app/")) {
+        Path file = image.rootFs().resolve(arg.substring(2));
+        Files.writeString(file, Files.readString(file).replace("/app/", app + "/"));
+        arg = "@" + file;
+      }
+      argv.add(arg);
+    }
+    argv.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(image.environment());
+    pb.environment().putAll(environment);
+    nodes.put(name, new Node(pb.start(), log));
+  }
+
+  private void awaitReady(String name, int metricsPort) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    URI readyz = URI.create("http://127.0.0.1:" + metricsPort + "/readyz");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      for (var node : nodes.entrySet()) {
+        if (!node.getValue().process().isAlive()) {
+          throw new AssertionError(node.getKey() + " from its image exited with " + node.getValue().process().exitValue()
+              + "; its log:\n" + Files.readString(node.getValue().log()));
+        }
+      }
+      try {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(readyz).timeout(Duration.ofSeconds(1)).build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (answer.statusCode() == 200) return;
+        last = answer.statusCode() + " " + answer.body().strip();
+      } catch (IOException notYet) {
+        last = notYet.toString();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(name + " from its image not ready on " + readyz + " within 60 s (last: " + last
+        + "); its log:\n" + Files.readString(nodes.get(name).log()));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
