@@ -200,6 +200,11 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     }
   }
 
+  /** The loop thread as a scheduler, as the runners get it (tests). */
+  LoopScheduler scheduler() {
+    return new ThreadScheduler();
+  }
+
   /** The loop thread as the runner's scheduler. */
   private final class ThreadScheduler implements LoopScheduler {
     @Override
@@ -215,7 +220,21 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
 
     @Override
     public Timer every(Runnable task, long periodMs) {
-      var future = thread.scheduleWithFixedDelay(task, periodMs, periodMs, TimeUnit.MILLISECONDS);
+      // A periodic task that throws is cancelled by the executor for good: log the failure (its
+      // stack the first time only: a tick runs every few ms), keep the timer.
+      var failed = new java.util.concurrent.atomic.AtomicBoolean();
+      Runnable kept = () -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          if (failed.compareAndSet(false, true)) {
+            log.error("periodic task failed; it runs again every {} ms", periodMs, e);
+          } else {
+            log.error("periodic task failed again error=\"{}\"", e.toString());
+          }
+        }
+      };
+      var future = thread.scheduleWithFixedDelay(kept, periodMs, periodMs, TimeUnit.MILLISECONDS);
       return () -> future.cancel(false);
     }
 

@@ -28,13 +28,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The nodes' container images as {@code ./mvnw verify} builds them (Jib, {@code target/jib-image.tar}
+ * The nodes' container images as {@code ./mvnw package} builds them (Jib, {@code target/jib-image.tar}
  * of arbiter-node and region-node, on an empty base: no registry is reachable here, and a user's
  * {@code jib:build} puts the same layers and settings on {@code eclipse-temurin:21-jre}). Each is
  * named as deploy/k8s names it, runs as a non-root user, exposes the ports the manifests use and
  * starts its role's main class with the launchers' JVM settings. Then the images' own entrypoints,
  * run from their unpacked layers with this JDK's {@code java} (what the base image adds), start an
- * arbiter and a region that link up and say ready on {@code /readyz}, as Kubernetes' probe asks.
+ * arbiter and a region that link up and say ready on {@code /readyz}, as Kubernetes' probe asks,
+ * and each says the build's version.
  */
 class ContainerImageTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -87,6 +88,7 @@ class ContainerImageTest {
     assertTrue(manifests.contains("image: " + arbiter.tag()), "deploy/k8s runs the arbiter image the build names");
     assertTrue(manifests.contains("image: " + region.tag()), "deploy/k8s runs the region image the build names");
 
+    assertTrue(manifests.contains("runAsUser: 65532"), "deploy/k8s runs the pods as the images' user");
     assertEquals("65532:65532", arbiter.config().get("User").getAsString(), "the arbiter runs as a non-root user");
     assertEquals("65532:65532", region.config().get("User").getAsString(), "the region runs as a non-root user");
     assertEquals(List.of("9090/tcp", "9190/tcp"), arbiter.exposedPorts().stream().sorted().toList());
@@ -137,34 +139,55 @@ class ContainerImageTest {
     awaitReady("region", regionMetrics);
   }
 
+  @Test
+  void theImagesSayTheirBuildsVersion(@TempDir Path work) throws Exception {
+    for (String module : List.of("arbiter-node", "region-node")) {
+      Image image = unpack(module, work.resolve(module));
+      String version = image.config().getAsJsonObject("Labels").get("org.opencontainers.image.version").getAsString();
+      Process p = launch(module, image, work, Map.of(), List.of("--version"));
+      assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), module + " --version did not exit");
+      String printed = Files.readString(work.resolve(module + ".log"));
+      assertEquals(0, p.exitValue(), module + " --version: " + printed);
+      assertTrue(printed.contains(version), module + " --version should name " + version + ": " + printed);
+    }
+  }
+
   /** Unpacks module {@code module}'s image tarball: its manifest and config, and its layers in order into one tree. */
   private static Image unpack(String module, Path into) throws IOException {
     Path tarball = ROOT.resolve(module).resolve("target/jib-image.tar");
-    assertTrue(Files.isRegularFile(tarball), "no image at " + tarball + ": ./mvnw verify builds it (jib:buildTar)");
+    assertTrue(Files.isRegularFile(tarball), "no image at " + tarball + ": ./mvnw package builds it (jib:buildTar)");
+    Path jar = ROOT.resolve(module).resolve("target/" + module + ".jar");
+    assertTrue(Files.getLastModifiedTime(tarball).compareTo(Files.getLastModifiedTime(jar)) >= 0,
+        tarball + " is older than " + jar + ": build the module again (package), not this module alone");
     Path parts = Files.createDirectories(into.resolve("parts"));
-    extract(Files.newInputStream(tarball), parts);
+    try (InputStream in = Files.newInputStream(tarball)) {
+      extract(in, parts);
+    }
     JsonObject manifest = JsonParser.parseString(Files.readString(parts.resolve("manifest.json")))
         .getAsJsonArray().get(0).getAsJsonObject();
     JsonObject config = JsonParser.parseString(Files.readString(parts.resolve(manifest.get("Config").getAsString())))
         .getAsJsonObject().getAsJsonObject("config");
     Path rootFs = Files.createDirectories(into.resolve("rootfs"));
     for (var layer : manifest.getAsJsonArray("Layers")) {
-      extract(new GzipCompressorInputStream(Files.newInputStream(parts.resolve(layer.getAsString()))), rootFs);
+      try (InputStream file = Files.newInputStream(parts.resolve(layer.getAsString()));
+          InputStream in = new GzipCompressorInputStream(file)) {
+        extract(in, rootFs);
+      }
     }
     return new Image(manifest.getAsJsonArray("RepoTags").get(0).getAsString(), config, rootFs);
   }
 
+  /** Extracts the tar {@code raw} (closed by the caller) into {@code into}, refusing entries outside it. */
   private static void extract(InputStream raw, Path into) throws IOException {
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(raw)) {
-      for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
-        Path target = into.resolve(entry.getName().replaceFirst("^/+", "")).normalize();
-        if (!target.startsWith(into)) throw new IOException("entry outside the image: " + entry.getName());
-        if (entry.isDirectory()) {
-          Files.createDirectories(target);
-        } else {
-          Files.createDirectories(target.getParent());
-          Files.copy(tar, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
+    TarArchiveInputStream tar = new TarArchiveInputStream(raw);
+    for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+      Path target = into.resolve(entry.getName().replaceFirst("^/+", "")).normalize();
+      if (!target.startsWith(into)) throw new IOException("entry outside the image: " + entry.getName());
+      if (entry.isDirectory()) {
+        Files.createDirectories(target);
+      } else {
+        Files.createDirectories(target.getParent());
+        Files.copy(tar, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
     }
   }
@@ -174,6 +197,11 @@ class ContainerImageTest {
    * image's, and the paths in Jib's classpath argument file moved along.
    */
   private void start(String name, Image image, Path work, Map<String, String> environment, List<String> args)
+      throws IOException {
+    launch(name, image, work, environment, args);
+  }
+
+  private Process launch(String name, Image image, Path work, Map<String, String> environment, List<String> args)
       throws IOException {
     Path log = work.resolve(name + ".log");
     String app = image.rootFs().resolve("app").toString();
@@ -191,11 +219,18 @@ class ContainerImageTest {
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(image.environment());
     pb.environment().putAll(environment);
-    nodes.put(name, new Node(pb.start(), log));
+    Process p = pb.start();
+    nodes.put(name, new Node(p, log));
+    return p;
   }
 
   private void awaitReady(String name, int metricsPort) throws Exception {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()) {
+      awaitReady(http, name, metricsPort);
+    }
+  }
+
+  private void awaitReady(HttpClient http, String name, int metricsPort) throws Exception {
     URI readyz = URI.create("http://127.0.0.1:" + metricsPort + "/readyz");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     String last = "no answer";

@@ -1,0 +1,38 @@
+package flashsale.arbiter.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.store.memory.InMemoryArbiterStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The arbiter loop's periodic timers outlive a run that throws (the sequencer and order ticks ride on them). */
+class SequencerLoopTimersTest {
+  private final SequencerLoop loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()),
+      new InMemoryArbiterStore(), Clock.systemUTC(), new RegionSessions(), new ArbiterMetrics(new SimpleMeterRegistry()));
+
+  @AfterEach
+  void stop() {
+    loop.close();
+  }
+
+  @Test
+  void aPeriodicTaskThatThrowsRunsAgain() throws InterruptedException {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch threeRuns = new CountDownLatch(3);
+    loop.scheduler().every(() -> {
+      runs.incrementAndGet();
+      threeRuns.countDown();
+      throw new IllegalStateException("a tick that fails");
+    }, 5);
+    assertTrue(threeRuns.await(5, TimeUnit.SECONDS), "runs after a failing one: " + runs.get());
+  }
+}
