@@ -20,7 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The compose file and the Kubernetes manifests parse, configure the nodes only through options
- * they have, and point readiness at the nodes' gRPC health as /readyz shows it. (No container engine runs here, so
+ * they have, point readiness at the nodes' gRPC health as /readyz shows it, and run the node
+ * containers without privileges on a read-only root (a writable /tmp). (No container engine runs here, so
  * the deployment is checked, not brought up.)
  */
 class DeploymentFilesTest {
@@ -92,6 +93,11 @@ class DeploymentFilesTest {
         int metricsPort = Integer.parseInt((String) byName.get("FLASHSALE_METRICS_PORT"));
         assertEquals(metricsPort, (int) at(container, "readinessProbe", "httpGet", "port"), image + " readiness on the metrics port");
         assertEquals("/readyz", at(container, "readinessProbe", "httpGet", "path"), image + " readiness mirrors gRPC health");
+        assertEquals(false, at(container, "securityContext", "allowPrivilegeEscalation"), image);
+        assertEquals(true, at(container, "securityContext", "readOnlyRootFilesystem"), image);
+        assertEquals(List.of("ALL"), at(container, "securityContext", "capabilities", "drop"), image);
+        List<Map<String, Object>> mounts = at(container, "volumeMounts");
+        assertTrue(mounts.stream().anyMatch(m -> "/tmp".equals(m.get("mountPath"))), image + ": a writable /tmp on a read-only root");
         List<String> args = container.containsKey("args") ? at(container, "args") : List.of();
         for (String arg : args) {
           if (arg.startsWith("--")) assertNotNull(node.findOption(arg), image + ": " + arg + " is no option");
