@@ -24,6 +24,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,17 @@ class ContainerImageTest {
   private final java.util.SequencedMap<String, Node> nodes = new LinkedHashMap<>();
 
   private record Node(Process process, Path log) {}
+
+  /** Each node module's image, unpacked once for the class: the tests only read the trees. */
+  @TempDir static Path unpacked;
+  private static Image arbiter;
+  private static Image region;
+
+  @BeforeAll
+  static void unpackImages() throws IOException {
+    arbiter = unpack("arbiter-node", unpacked.resolve("arbiter"));
+    region = unpack("region-node", unpacked.resolve("region"));
+  }
 
   /** An image tarball's manifest tag, container config and unpacked file system. */
   record Image(String tag, JsonObject config, Path rootFs) {
@@ -78,10 +90,7 @@ class ContainerImageTest {
   }
 
   @Test
-  void eachImageIsNamedAndConfiguredAsTheManifestsExpect(@TempDir Path work) throws IOException {
-    Image arbiter = unpack("arbiter-node", work.resolve("arbiter"));
-    Image region = unpack("region-node", work.resolve("region"));
-
+  void eachImageIsNamedAndConfiguredAsTheManifestsExpect() throws IOException {
     assertEquals("flashsale/arbiter-node:0.1.0", arbiter.tag());
     assertEquals("flashsale/region-node:0.1.0", region.tag());
     String manifests = Files.readString(MetricsAndAlertsTest.DEPLOY.resolve("k8s/flashsale.yaml"));
@@ -122,16 +131,14 @@ class ContainerImageTest {
 
   @Test
   void theImagesEntrypointsStartAnArbiterAndARegionThatSayReady(@TempDir Path work) throws Exception {
-    Image arbiter = unpack("arbiter-node", work.resolve("arbiter"));
-    Image region = unpack("region-node", work.resolve("region"));
     int arbiterPort = freePort();
     int arbiterMetrics = freePort();
     int regionPort = freePort();
     int regionMetrics = freePort();
     // As `docker run -e FLASHSALE_PORT=… image --insecure …` would: the image's environment, some of it overridden.
-    start("arbiter", arbiter, work, Map.of("FLASHSALE_PORT", "" + arbiterPort,
+    launch("arbiter", arbiter, work, Map.of("FLASHSALE_PORT", "" + arbiterPort,
         "FLASHSALE_METRICS_PORT", "" + arbiterMetrics), List.of("--insecure", "--node-id", "arbiter-0"));
-    start("region", region, work, Map.of("FLASHSALE_PORT", "" + regionPort,
+    launch("region", region, work, Map.of("FLASHSALE_PORT", "" + regionPort,
         "FLASHSALE_METRICS_PORT", "" + regionMetrics), List.of("--insecure", "--region", "beijing",
         "--arbiter", "127.0.0.1:" + arbiterPort));
 
@@ -141,8 +148,9 @@ class ContainerImageTest {
 
   @Test
   void theImagesSayTheirBuildsVersion(@TempDir Path work) throws Exception {
-    for (String module : List.of("arbiter-node", "region-node")) {
-      Image image = unpack(module, work.resolve(module));
+    for (var named : Map.of("arbiter-node", arbiter, "region-node", region).entrySet()) {
+      String module = named.getKey();
+      Image image = named.getValue();
       String version = image.config().getAsJsonObject("Labels").get("org.opencontainers.image.version").getAsString();
       Process p = launch(module, image, work, Map.of(), List.of("--version"));
       assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), module + " --version did not exit");
@@ -194,13 +202,8 @@ class ContainerImageTest {
 
   /**
    * Runs the image's entrypoint with its /app at the unpacked tree's: this JDK's java for the base
-   * image's, and the paths in Jib's classpath argument file moved along.
+   * image's, and Jib's argument files copied into {@code work} with their /app paths moved along.
    */
-  private void start(String name, Image image, Path work, Map<String, String> environment, List<String> args)
-      throws IOException {
-    launch(name, image, work, environment, args);
-  }
-
   private Process launch(String name, Image image, Path work, Map<String, String> environment, List<String> args)
       throws IOException {
     Path log = work.resolve(name + ".log");
@@ -210,8 +213,9 @@ class ContainerImageTest {
     for (String arg : image.entrypoint().subList(1, image.entrypoint().size())) {
       if (arg.startsWith("@/app/")) {
         Path file = image.rootFs().resolve(arg.substring(2));
-        Files.writeString(file, Files.readString(file).replace("/app/", app + "/"));
-        arg = "@" + file;
+        Path moved = work.resolve(name + "-" + file.getFileName());
+        Files.writeString(moved, Files.readString(file).replace("/app/", app + "/"));
+        arg = "@" + moved;
       }
       argv.add(arg);
     }
