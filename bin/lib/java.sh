@@ -70,8 +70,29 @@ flashsale_priority_opts() {
   if "$java" $prio_opts -version >/dev/null 2>&1; then echo "$prio_opts"; fi
 }
 
+# Prints the node JVM settings of role $1 (arbiter*, else a region).
+# A node's collector and heap, by role, with a fixed heap floor and metaspace floor so start-up
+# triggers no collections of its own (docs/measurements.md, "Machine stalls", has the runs):
+# - a region runs ZGC, whose pauses stay under a millisecond, so a pause never holds a burst's
+#   bytes in its socket past their stamp (with G1, 20,000-purchase bursts saw stamp lag p99 of
+#   174-255 ms in 2 of 4 bursts and winner precision 0.635 once; with ZGC 9-52 ms and 1.000);
+# - the arbiter runs G1, on transparent huge pages where the kernel offers them: with three node
+#   JVMs on two cores ZGC's concurrent collector fell behind and the arbiter once stalled past its
+#   lease and lost leadership, and the arbiter's pauses delay decisions, never stamps;
+# - both compile with C1 alone (-XX:TieredStopAtLevel=1): on two shared cores, C2 compiling the
+#   decision path during the first sales took about half the nodes' CPU, and a 20,000-purchase
+#   burst's last decision came 1.7x sooner without it (README, "Measured").
+# JarCluster (the tests' launcher) and the container images (the poms' Jib settings) use the same;
+# ContainerImageTest holds the three to one another.
+flashsale_node_opts() {
+  case $1 in
+    arbiter*) echo "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1 $(flashsale_thp_opts)" ;;
+    *) echo "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1" ;;
+  esac
+}
+
 # Runs a node jar: $1 the command name, $2 the jar, the rest its arguments.
-# FLASHSALE_NODE_JVM_OPTS replaces the node JVM settings below; FLASHSALE_JAVA_OPTS adds options.
+# FLASHSALE_NODE_JVM_OPTS replaces the role's settings (flashsale_node_opts); FLASHSALE_JAVA_OPTS adds options.
 flashsale_exec_node() {
   name=$1; jar=$2; shift 2
   if [ ! -f "$jar" ]; then
@@ -79,23 +100,7 @@ flashsale_exec_node() {
     exit 6
   fi
   flashsale_java_setup "$name"
-  # A node's collector and heap, by role, with a fixed heap floor and metaspace floor so start-up
-  # triggers no collections of its own (docs/measurements.md, "Machine stalls", has the runs):
-  # - a region runs ZGC, whose pauses stay under a millisecond, so a pause never holds a burst's
-  #   bytes in its socket past their stamp (with G1, 20,000-purchase bursts saw stamp lag p99 of
-  #   174-255 ms in 2 of 4 bursts and winner precision 0.635 once; with ZGC 9-52 ms and 1.000);
-  # - the arbiter runs G1, on transparent huge pages where the kernel offers them: with three node
-  #   JVMs on two cores ZGC's concurrent collector fell behind and the arbiter once stalled past its
-  #   lease and lost leadership, and the arbiter's pauses delay decisions, never stamps;
-  # - both compile with C1 alone (-XX:TieredStopAtLevel=1): on two shared cores, C2 compiling the
-  #   decision path during the first sales took about half the nodes' CPU, and a 20,000-purchase
-  #   burst's last decision came 1.7x sooner without it (README, "Measured").
-  # JarCluster (the tests' launcher) uses the same.
-  case $name in
-    arbiter*) default_node_opts="-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1 $(flashsale_thp_opts)" ;;
-    *) default_node_opts="-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1" ;;
-  esac
-  node_opts=${FLASHSALE_NODE_JVM_OPTS:-$default_node_opts}
+  node_opts=${FLASHSALE_NODE_JVM_OPTS:-$(flashsale_node_opts "$name")}
   # shellcheck disable=SC2086  # option lists are split into words on purpose
   exec "$java" $java_opts $node_opts $(flashsale_priority_opts) ${FLASHSALE_JAVA_OPTS:-} -jar "$jar" "$@"
 }

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -55,13 +54,20 @@ public final class JarCluster implements AutoCloseable {
    * launchers' FLASHSALE_NODE_JVM_OPTS (the property wins) replaces both, e.g. to compare collectors.
    */
   private static final String COMPILER = "-XX:TieredStopAtLevel=1";
-  public static final List<String> ARBITER_JVM_OPTIONS = nodeJvmOptions(
+  /** The arbiter's settings before any override: bin/lib/java.sh's {@code flashsale_node_opts arbiter}. */
+  public static final List<String> ARBITER_DEFAULT_JVM_OPTIONS = words(
       "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m " + COMPILER + hugePageOption());
-  public static final List<String> REGION_JVM_OPTIONS = nodeJvmOptions("-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m " + COMPILER);
+  /** A region's settings before any override: bin/lib/java.sh's {@code flashsale_node_opts region}. */
+  public static final List<String> REGION_DEFAULT_JVM_OPTIONS = words("-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m " + COMPILER);
+  public static final List<String> ARBITER_JVM_OPTIONS = nodeJvmOptions(ARBITER_DEFAULT_JVM_OPTIONS);
+  public static final List<String> REGION_JVM_OPTIONS = nodeJvmOptions(REGION_DEFAULT_JVM_OPTIONS);
 
-  private static List<String> nodeJvmOptions(String roleDefault) {
-    String options = System.getProperty("flashsale.node.jvm.options",
-        Objects.requireNonNullElse(System.getenv("FLASHSALE_NODE_JVM_OPTS"), roleDefault));
+  private static List<String> nodeJvmOptions(List<String> roleDefault) {
+    String options = System.getProperty("flashsale.node.jvm.options", System.getenv("FLASHSALE_NODE_JVM_OPTS"));
+    return options == null || options.isBlank() ? roleDefault : words(options); // blank: unset, as java.sh's ${…:-…}
+  }
+
+  private static List<String> words(String options) {
     return List.of(options.trim().split("\\s+"));
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import flashsale.client.cluster.JarCluster;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -127,6 +128,51 @@ class ContainerImageTest {
         assertTrue(jars.stream().anyMatch(j -> j.startsWith(needed)), image.tag() + " has no " + needed + "*.jar in " + jars);
       }
     }
+  }
+
+  /**
+   * One role, one set of JVM settings, written in three places: the launchers (bin/lib/java.sh), the
+   * tests' and benchmarks' node processes ({@link JarCluster}) and the images (the poms' Jib flags).
+   * The images always ask for huge pages (a container's kernel setting is not known at build time).
+   */
+  @Test
+  void theLaunchersTheTestClusterAndTheImagesRunEachRoleWithTheSameJvmSettings() throws Exception {
+    String hugePages = "-XX:+UseTransparentHugePages";
+    List<String> launcherArbiter = launcherOptions("arbiter-node");
+    List<String> launcherRegion = launcherOptions("region-node");
+    assertEquals(launcherArbiter, JarCluster.ARBITER_DEFAULT_JVM_OPTIONS, "bin/lib/java.sh against JarCluster, arbiter");
+    assertEquals(launcherRegion, JarCluster.REGION_DEFAULT_JVM_OPTIONS, "bin/lib/java.sh against JarCluster, region");
+
+    List<String> imageArbiter = jvmFlags(arbiter);
+    assertTrue(imageArbiter.contains(hugePages), "the arbiter image asks for huge pages: " + imageArbiter);
+    assertEquals(sorted(without(launcherArbiter, hugePages)), sorted(without(imageArbiter, hugePages)),
+        "bin/lib/java.sh against the arbiter image's entrypoint");
+    assertEquals(sorted(launcherRegion), sorted(jvmFlags(region)), "bin/lib/java.sh against the region image's entrypoint");
+  }
+
+  /** What {@code flashsale_node_opts <role>} of bin/lib/java.sh prints, as the launchers would pass it. */
+  private static List<String> launcherOptions(String role) throws Exception {
+    Process sh = new ProcessBuilder("sh", "-c", ". \"$0\"; flashsale_node_opts \"$1\"",
+        ROOT.resolve("bin/lib/java.sh").toString(), role).redirectErrorStream(true).start();
+    String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, sh.waitFor(), "flashsale_node_opts " + role + ": " + out);
+    return List.of(out.split("\\s+"));
+  }
+
+  /** The JVM flags of an image's entrypoint: between {@code java} and the class path. */
+  private static List<String> jvmFlags(Image image) {
+    List<String> argv = image.entrypoint();
+    int classPath = argv.indexOf("-cp");
+    assertTrue(classPath > 0, image.tag() + " entrypoint has no -cp: " + argv);
+    return argv.subList(1, classPath);
+  }
+
+  private static List<String> without(List<String> flags, String flag) {
+    return flags.stream().filter(f -> !f.equals(flag)).toList();
+  }
+
+  private static List<String> sorted(List<String> flags) {
+    return flags.stream().sorted().toList();
   }
 
   @Test

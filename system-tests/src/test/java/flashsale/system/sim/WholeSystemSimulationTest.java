@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * of the events with a payment window checked by {@link SimOrderOracle}. {@code -Dsim.seeds=N}
  * runs N seeds from {@code -Dsim.first} (default 0); {@code -Dsim.seed=S} replays one;
  * {@code -Dsim.regionNodes=false} runs every region on one node; {@code -Dsim.sharded=false} plans
- * no SHARDED events (checked by {@link SimShardOracle}). A failure names its seed.
+ * no SHARDED events (checked by {@link SimShardOracle}); {@code -Dsim.threads=N} runs seeds on N threads
+ * (default: one per core; each seed is its own world, so the sums do not change). A failure names
+ * its seed, the lowest that failed.
  */
 class WholeSystemSimulationTest {
   private static final Logger FLASHSALE = (Logger) LoggerFactory.getLogger("flashsale");
@@ -42,17 +49,14 @@ class WholeSystemSimulationTest {
     String one = System.getProperty("sim.seed");
     long first = one == null ? Long.getLong("sim.first", 0) : Long.parseLong(one);
     long count = one == null ? Long.getLong("sim.seeds", 10_000) : 1;
-    long steps = 0;
-    Map<String, Long> exercised = new TreeMap<>();
+    int threads = Integer.getInteger("sim.threads", Runtime.getRuntime().availableProcessors());
     long started = System.nanoTime();
-    for (long seed = first; seed < first + count; seed++) {
-      WholeSystemSimulation sim = runChecked(seed);
-      steps += sim.steps;
-      sim.oracle.exercised.forEach((what, n) -> exercised.merge(what, n, Long::sum));
-    }
+    Seeds seeds = runAll(first, count, threads);
+    long steps = seeds.steps();
+    Map<String, Long> exercised = seeds.exercised();
     long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-    System.out.printf("%d seeds from %d, %d steps in %d ms (%.0f seeds/s), exercised %s%n",
-        count, first, steps, elapsedMs, count * 1000.0 / Math.max(1, elapsedMs), exercised);
+    System.out.printf("%d seeds from %d on %d threads, %d steps in %d ms (%.0f seeds/s), exercised %s%n",
+        count, first, threads, steps, elapsedMs, count * 1000.0 / Math.max(1, elapsedMs), exercised);
     assertTrue(steps > count * 100, "runs too short to mean anything: " + steps + " steps");
     if (count >= 1000) {
       for (String fault : List.of("streams broken", "partitions", "region crashes", "leader changes",
@@ -98,6 +102,47 @@ class WholeSystemSimulationTest {
       assertEquals(a.trace, b.trace, "seed=" + seed);
       assertEquals(a.steps, b.steps, "seed=" + seed);
     }
+  }
+
+  /** What a range of seeds did: steps and exercised counts summed over every seed. */
+  private record Seeds(long steps, Map<String, Long> exercised) {}
+
+  /**
+   * Runs seeds {@code first .. first + count - 1} on {@code threads} threads. Each seed is a world of
+   * its own (its own scheduler, network and nodes), so the sums do not depend on the threads. On a
+   * failure the seeds above it are skipped, and the lowest failing seed is the one reported, as
+   * one thread would have.
+   */
+  private static Seeds runAll(long first, long count, int threads) {
+    AtomicLong next = new AtomicLong(first);
+    AtomicLong stopAt = new AtomicLong(first + count);
+    ConcurrentSkipListMap<Long, AssertionError> failures = new ConcurrentSkipListMap<>();
+    LongAdder steps = new LongAdder();
+    Map<String, Long> exercised = new ConcurrentHashMap<>();
+    Runnable worker = () -> {
+      for (long seed = next.getAndIncrement(); seed < stopAt.get(); seed = next.getAndIncrement()) {
+        try {
+          WholeSystemSimulation sim = runChecked(seed);
+          steps.add(sim.steps);
+          sim.oracle.exercised.forEach((what, n) -> exercised.merge(what, n, Long::sum));
+        } catch (AssertionError e) {
+          failures.put(seed, e);
+          stopAt.accumulateAndGet(seed, Math::min);
+        }
+      }
+    };
+    List<Thread> workers = new ArrayList<>();
+    for (int i = 0; i < Math.max(1, threads); i++) workers.add(Thread.ofPlatform().name("sim-" + i).start(worker));
+    for (Thread w : workers) {
+      try {
+        w.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for the simulation's threads", e);
+      }
+    }
+    if (!failures.isEmpty()) throw failures.firstEntry().getValue();
+    return new Seeds(steps.sum(), new TreeMap<>(exercised));
   }
 
   private static WholeSystemSimulation runChecked(long seed) {
