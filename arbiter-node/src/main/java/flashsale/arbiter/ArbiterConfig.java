@@ -24,6 +24,9 @@ import flashsale.arbiter.grpc.RegionSessions;
  * @param adminEventsBurst how many of those at once
  * @param regionStreamUnreadLimitMs a region node's stream that takes nothing more (not ready at every
  *     send) for this long is ended, so what it is sent cannot pile up here without bound
+ * @param regionStreamUnreadLimitBytes the same stream is ended sooner once this many bytes of
+ *     messages were sent to it since it last took more (at a high decision rate, long before the time
+ *     limit)
  * @param authenticator checks every caller's certificate or token against {@code ArbiterAccess}; null
  *     for development (no checks, every caller holds every role: only with {@code --insecure})
  */
@@ -42,73 +45,84 @@ public record ArbiterConfig(
     flashsale.security.Authenticator authenticator,
     double adminEventsPerMinute,
     int adminEventsBurst,
-    long regionStreamUnreadLimitMs) {
+    long regionStreamUnreadLimitMs,
+    long regionStreamUnreadLimitBytes) {
 
   public ArbiterConfig {
     if (regionStreamUnreadLimitMs < 1) {
       throw new IllegalArgumentException("regionStreamUnreadLimitMs must be >= 1, got " + regionStreamUnreadLimitMs);
+    }
+    if (regionStreamUnreadLimitBytes < 1) {
+      throw new IllegalArgumentException("regionStreamUnreadLimitBytes must be >= 1, got " + regionStreamUnreadLimitBytes);
     }
   }
 
   public static ArbiterConfig defaults() {
     return new ArbiterConfig("arbiter-1", 9090, null, "127.0.0.1:9090", 5_000, 1024, 4 << 20, 2_000_000,
         LeaseSettings.defaults(), null, SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS, null, 0, 100,
-        RegionSessions.UNREAD_LIMIT_MS);
+        RegionSessions.UNREAD_LIMIT_MS, RegionSessions.UNREAD_LIMIT_BYTES);
   }
 
   public ArbiterConfig withPort(int newPort) {
     return new ArbiterConfig(arbiterId, newPort, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 
   public ArbiterConfig withRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, uri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 
   public ArbiterConfig withCentralRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, uri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 
   public ArbiterConfig withMaxClockSkewMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, micros, maxBatchSize, maxInboundMessageBytes,
         regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 
   public ArbiterConfig withMaxErrorBoundMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, micros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 
   /** Checks every caller against {@code ArbiterAccess}; null turns checks off (development). */
   public ArbiterConfig withAuthenticator(flashsale.security.Authenticator newAuthenticator) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, newAuthenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 
   public ArbiterConfig withAdminEventQuota(double perMinute, int burst) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, perMinute,
-        burst, regionStreamUnreadLimitMs);
+        burst, regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 
   /** Ends a region node's stream that took nothing more for {@code limitMs} (see {@link RegionSessions#UNREAD_LIMIT_MS}). */
   public ArbiterConfig withRegionStreamUnreadLimitMs(long limitMs) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute,
-        adminEventsBurst, limitMs);
+        adminEventsBurst, limitMs, regionStreamUnreadLimitBytes);
+  }
+
+  /** Ends a region node's stream sooner once {@code limitBytes} were sent to it since it last took more. */
+  public ArbiterConfig withRegionStreamUnreadLimitBytes(long limitBytes) {
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute,
+        adminEventsBurst, regionStreamUnreadLimitMs, limitBytes);
   }
 
   public ArbiterConfig withRegionTimeoutMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, micros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
   }
 }

@@ -67,6 +67,10 @@ public final class ArbiterMain implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   long regionStreamUnreadLimitMs = RegionSessions.UNREAD_LIMIT_MS;
 
+  @Option(names = "--region-stream-unread-limit-bytes", description = "The same stream is ended sooner once this many "
+      + "bytes were sent to it since it last took more (default: ${DEFAULT-VALUE}, 64 MiB).")
+  long regionStreamUnreadLimitBytes = RegionSessions.UNREAD_LIMIT_BYTES;
+
   @Option(names = "--max-clock-skew-ms", description = "A region whose clock is provably further off than this is not ranked (default: ${DEFAULT-VALUE}).")
   long maxClockSkewMs = 5;
 
@@ -120,6 +124,9 @@ public final class ArbiterMain implements Callable<Integer> {
     if (problem == null && regionStreamUnreadLimitMs < 1) {
       problem = "--region-stream-unread-limit-ms must be >= 1, got " + regionStreamUnreadLimitMs;
     }
+    if (problem == null && regionStreamUnreadLimitBytes < 1) {
+      problem = "--region-stream-unread-limit-bytes must be >= 1, got " + regionStreamUnreadLimitBytes;
+    }
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     flashsale.store.redis.RedisClients.trustCa(redisCa);
@@ -130,7 +137,8 @@ public final class ArbiterMain implements Callable<Integer> {
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
-        maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst, regionStreamUnreadLimitMs);
+        maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst, regionStreamUnreadLimitMs,
+        regionStreamUnreadLimitBytes);
     var split = new flashsale.sale.Partitions(partitions);
     String store = redisUri;
     var arbiter = new ArbiterNode(

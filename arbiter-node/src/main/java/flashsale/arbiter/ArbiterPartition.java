@@ -61,7 +61,7 @@ final class ArbiterPartition {
     this.partitions = partitions;
     this.store = store;
     this.sequencerConfig = sequencerConfig;
-    sessions.endUnreadStreamsAfter(config.regionStreamUnreadLimitMs(), System::nanoTime);
+    sessions.endUnreadStreamsAfter(config.regionStreamUnreadLimitMs(), config.regionStreamUnreadLimitBytes(), System::nanoTime);
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics),
         partitions.count() == 1 ? "sequencer-loop" : "sequencer-loop-p" + partition);
     this.catalog = new EventCatalog(store, loop, events, sessions::announce);

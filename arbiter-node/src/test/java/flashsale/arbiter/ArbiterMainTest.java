@@ -7,7 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
-/** The arbiter's command line refuses an unread limit below 1 ms in one line, before starting anything. */
+/** The arbiter's command line refuses an unread limit below 1 ms or 1 byte in one line, before starting anything. */
 class ArbiterMainTest {
   @Test
   void aRegionStreamUnreadLimitBelowOneMillisecondIsAUsageError() {
@@ -21,8 +21,20 @@ class ArbiterMainTest {
   }
 
   @Test
-  void theLimitDefaultsToThirtySeconds() {
+  void aRegionStreamUnreadByteLimitBelowOneIsAUsageError() {
+    var err = new StringWriter();
+    int code = ArbiterMain.run(new String[] {"--insecure", "--port", "0", "--region-stream-unread-limit-bytes", "0"},
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("--region-stream-unread-limit-bytes must be >= 1, got 0"), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+  }
+
+  @Test
+  void theLimitsDefaultToThirtySecondsAnd64MiB() {
     assertEquals(30_000, new ArbiterMain().regionStreamUnreadLimitMs);
     assertEquals(30_000, ArbiterConfig.defaults().regionStreamUnreadLimitMs());
+    assertEquals(64L << 20, new ArbiterMain().regionStreamUnreadLimitBytes);
+    assertEquals(64L << 20, ArbiterConfig.defaults().regionStreamUnreadLimitBytes());
   }
 }

@@ -47,10 +47,21 @@ class UnreadRegionStreamTest {
 
   @Test
   void aNodeThatStopsReadingIsEndedAndOneThatReadsIsNot() throws Exception {
-    String name = InProcessServerBuilder.generateName();
     // The limit as --region-stream-unread-limit-ms sets it.
-    node = new ArbiterNode(ArbiterConfig.defaults().withPort(0).withRegionStreamUnreadLimitMs(500),
-        InProcessServerBuilder.forName(name), new InMemoryArbiterStore(), Clock.systemUTC()).start();
+    aDeafNodeIsEndedAndAReadingOneIsNot(ArbiterConfig.defaults().withRegionStreamUnreadLimitMs(500), "read nothing for 500 ms");
+  }
+
+  @Test
+  void aNodeThatStopsReadingIsEndedOnceTheBytesSentToItPassTheLimitLongBeforeTheTimeLimit() throws Exception {
+    // As --region-stream-unread-limit-bytes sets it: 40 announcements of ~100 bytes pass 1 KiB, never 60 s.
+    aDeafNodeIsEndedAndAReadingOneIsNot(ArbiterConfig.defaults().withRegionStreamUnreadLimitMs(60_000)
+        .withRegionStreamUnreadLimitBytes(1_024), "was sent 1 KiB while reading nothing");
+  }
+
+  private void aDeafNodeIsEndedAndAReadingOneIsNot(ArbiterConfig config, String why) throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    node = new ArbiterNode(config.withPort(0), InProcessServerBuilder.forName(name), new InMemoryArbiterStore(),
+        Clock.systemUTC()).start();
     channel = InProcessChannelBuilder.forName(name).build();
     StreamObserver<SequenceRequest> deaf = open("east", false);
     StreamObserver<SequenceRequest> reading = open("west", true);
@@ -67,7 +78,7 @@ class UnreadRegionStreamTest {
       }
       Thread.sleep(100);
     }
-    assertFalse(connected("east"), "the node that read nothing for 500 ms is ended");
+    assertFalse(connected("east"), "the node that " + why + " is ended");
     assertTrue(connected("west"), "the node that reads stays");
   }
 

@@ -15,6 +15,7 @@ import flashsale.v1.TicketRejection;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.WireMapping;
+import com.google.protobuf.MessageLite;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,28 +60,46 @@ public final class RegionSessions {
     }
   }
 
-  /** Whether a stream takes more, and since when it has not; loop-owned, it lives and ends with its session. */
+  /**
+   * Whether a stream takes more, since when it has not, and how many bytes were sent to it since
+   * (gRPC queues them here: past its 32 KiB mark a stream is not ready); loop-owned, it lives and
+   * ends with its session.
+   */
   static final class Readiness {
     private final BooleanSupplier takesMore;
     private boolean unread;
     private long unreadSinceNanos;
+    private long bytesSentUnread;
 
     Readiness(BooleanSupplier takesMore) {
       this.takesMore = takesMore;
     }
 
-    /** True once the stream has been found not ready at every check for {@code limitNanos}. */
-    boolean unreadFor(long limitNanos, LongSupplier nanoTime) {
+    /**
+     * Before sending {@code message} (sized only while not ready): why the stream is to be ended
+     * instead (found not ready at every check for {@code limitNanos}, or this message would take
+     * what was sent to it since past {@code limitBytes}), or null to send.
+     */
+    String overLimit(long limitNanos, long limitBytes, MessageLite message, LongSupplier nanoTime) {
       if (takesMore.getAsBoolean()) {
         unread = false;
-        return false;
+        return null;
       }
       long now = nanoTime.getAsLong();
       if (!unread) {
         unread = true;
         unreadSinceNanos = now;
+        bytesSentUnread = 0;
       }
-      return now - unreadSinceNanos >= limitNanos;
+      if (now - unreadSinceNanos >= limitNanos) {
+        return "nothing more taken for " + TimeUnit.NANOSECONDS.toMillis(limitNanos) + " ms";
+      }
+      int bytes = message.getSerializedSize();
+      if (bytesSentUnread + bytes > limitBytes) {
+        return bytesSentUnread + " bytes sent since it last took more, the limit " + limitBytes;
+      }
+      bytesSentUnread += bytes;
+      return null;
     }
   }
 
@@ -90,6 +109,12 @@ public final class RegionSessions {
    * here without bound. A node that reconnects resends what is undecided and hears the rest again.
    */
   public static final long UNREAD_LIMIT_MS = 30_000;
+
+  /**
+   * How many bytes may be sent to a node's stream that takes nothing more before it is ended: at
+   * tens of thousands of decisions a second the time limit alone would let hundreds of MiB queue.
+   */
+  public static final long UNREAD_LIMIT_BYTES = 64L << 20;
 
   /** By source key (region, or region/node). */
   private final Map<String, Session> byRegion = new LinkedHashMap<>();
@@ -101,11 +126,17 @@ public final class RegionSessions {
   private Consumer<String> lost = source -> {};
   private LongSupplier nanoTime = System::nanoTime;
   private long unreadLimitNanos = TimeUnit.MILLISECONDS.toNanos(UNREAD_LIMIT_MS);
+  private long unreadLimitBytes = UNREAD_LIMIT_BYTES;
 
-  /** Ends a stream that took nothing more for {@code limitMs} (see {@link #UNREAD_LIMIT_MS}), by {@code nanoTime}. */
-  public void endUnreadStreamsAfter(long limitMs, LongSupplier nanoTime) {
+  /**
+   * Ends a stream that took nothing more for {@code limitMs}, or sooner once {@code limitBytes} were
+   * sent to it since it last did (see {@link #UNREAD_LIMIT_MS}, {@link #UNREAD_LIMIT_BYTES}), by {@code nanoTime}.
+   */
+  public void endUnreadStreamsAfter(long limitMs, long limitBytes, LongSupplier nanoTime) {
     if (limitMs < 1) throw new IllegalArgumentException("limitMs < 1: " + limitMs);
+    if (limitBytes < 1) throw new IllegalArgumentException("limitBytes < 1: " + limitBytes);
     this.unreadLimitNanos = TimeUnit.MILLISECONDS.toNanos(limitMs);
+    this.unreadLimitBytes = limitBytes;
     this.nanoTime = nanoTime;
   }
 
@@ -223,11 +254,10 @@ public final class RegionSessions {
   void send(String source, SequenceResponse message) {
     Session s = byRegion.get(source);
     if (s == null) return; // the region resends undecided tickets when it reconnects
-    if (s.readiness().unreadFor(unreadLimitNanos, nanoTime)) {
-      long limitMs = TimeUnit.NANOSECONDS.toMillis(unreadLimitNanos);
-      log.warn("source={} stream={} ended: it took nothing more for {} ms while messages queued for it",
-          source, s.id(), limitMs);
-      drop(s, "stream of " + source + " read too little: nothing more taken for " + limitMs + " ms");
+    String over = s.readiness().overLimit(unreadLimitNanos, unreadLimitBytes, message, nanoTime);
+    if (over != null) {
+      log.warn("source={} stream={} ended: it reads too little ({}) while messages queue for it", source, s.id(), over);
+      drop(s, "stream of " + source + " read too little: " + over);
       return;
     }
     try {

@@ -38,10 +38,12 @@ class LostRegionStreamTest {
   static final class GoneObserver implements StreamObserver<SequenceResponse> {
     final AtomicReference<Throwable> endedWith = new AtomicReference<>();
     volatile boolean gone;
+    volatile int received;
 
     @Override
     public void onNext(SequenceResponse value) {
       if (gone) throw new IllegalStateException("call already cancelled");
+      received++;
     }
 
     @Override
@@ -84,7 +86,7 @@ class LostRegionStreamTest {
   void aStreamThatTakesNothingMoreForTheLimitIsEndedAndTheNodeLeaves() {
     long[] nowMs = {0};
     boolean[] ready = {false};
-    sessions.endUnreadStreamsAfter(1_000, () -> nowMs[0] * 1_000_000);
+    sessions.endUnreadStreamsAfter(1_000, Long.MAX_VALUE, () -> nowMs[0] * 1_000_000);
     GoneObserver out = new GoneObserver(); // never gone: it just reads nothing
     onLoop(() -> {
       assertTrue(sessions.open(new RegionSessions.Session("far", "", 1, out, () -> ready[0])));
@@ -107,6 +109,35 @@ class LostRegionStreamTest {
     assertFalse(sessions.hasStream("far"));
     assertFalse(connected("far"), "told the node left");
     assertEquals(io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.fromThrowable(out.endedWith.get()).getCode());
+  }
+
+  @Test
+  void aStreamThatTakesNothingMoreIsEndedOnceTheBytesSentToItPassTheLimit() {
+    boolean[] ready = {true}; // while it connects and is welcomed
+    SequenceResponse message = SequenceResponse.newBuilder().setSoldOut(flashsale.v1.SoldOutNotice.newBuilder()
+        .setEventId("e").setSoldOutMicros(1)).build();
+    int size = message.getSerializedSize();
+    sessions.endUnreadStreamsAfter(60_000, 10L * size, () -> 0); // the clock never moves: only bytes can end it
+    GoneObserver out = new GoneObserver();
+    onLoop(() -> {
+      assertTrue(sessions.open(new RegionSessions.Session("far", "", 1, out, () -> ready[0])));
+      loop.inputNow(q -> q.regionConnected("far", loop.nowMicros()));
+    });
+    Runnable send = () -> onLoop(() -> sessions.send("far", message));
+    onLoop(() -> ready[0] = false); // after the welcome: from now on it takes nothing more
+    int welcomed = out.received;
+    for (int i = 0; i < 10; i++) send.run();
+    assertTrue(sessions.hasStream("far") && connected("far"), "10 messages, exactly the limit");
+    ready[0] = true;
+    send.run(); // it read: the count starts again
+    ready[0] = false;
+    for (int i = 0; i < 10; i++) send.run();
+    assertTrue(sessions.hasStream("far"), "10 since it last took more");
+    send.run();
+    assertFalse(sessions.hasStream("far"), "the 11th would pass the limit");
+    assertFalse(connected("far"), "told the node left");
+    assertEquals(io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.fromThrowable(out.endedWith.get()).getCode());
+    assertEquals(welcomed + 21, out.received, "every message before the limit was sent, none after");
   }
 
   @Test
