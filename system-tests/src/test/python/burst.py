@@ -7,9 +7,12 @@ PLAN is the JSON that burst.js reads (see src/test/grpc-js/burst.js); the output
 object per send with its send and answer times in UTC microseconds. Requests are encoded before the
 burst and answers decoded after it, so a send costs only the C core's call set-up: grpc-js needs
 about a millisecond of its own per call here, which spreads a 30 ms burst over half a second.
-No generated code: the three messages involved are encoded and decoded by hand below.
+With "streamed": true each connection carries its purchases as the messages of one StreamPurchases
+stream, opened before the burst and answered on it by request_id. No generated code: the messages
+involved are encoded and decoded by hand below.
 """
 import json
+import queue
 import sys
 import threading
 import time
@@ -17,6 +20,7 @@ import time
 import grpc
 
 PURCHASE = "/flashsale.v1.FlashSaleService/Purchase"
+STREAM_PURCHASES = "/flashsale.v1.FlashSaleService/StreamPurchases"
 OUTCOMES = {0: "OUTCOME_UNSPECIFIED", 1: "OUTCOME_WON", 2: "OUTCOME_LOST"}
 
 
@@ -34,6 +38,10 @@ def varint(n):
 
 def string_field(number, text):
     data = text.encode("utf-8")
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def message_field(number, data):
     return varint(number << 3 | 2) + varint(len(data)) + data
 
 
@@ -80,8 +88,13 @@ def timestamp_micros(data):
 
 
 def decision(response):
-    # PurchaseResponse.decision = 1; PurchaseDecision: outcome = 5, rank = 6, arrival_time = 8, decide_time = 9
-    d = dict(fields(dict(fields(response)).get(1, b"")))
+    # PurchaseResponse.decision = 1
+    return decision_fields(dict(fields(response)).get(1, b""))
+
+
+def decision_fields(data):
+    # PurchaseDecision: outcome = 5, rank = 6, arrival_time = 8, decide_time = 9
+    d = dict(fields(data))
     return {
         "outcome": OUTCOMES.get(d.get(5, 0), "OUTCOME_UNSPECIFIED"),
         "rank": d.get(6, 0),
@@ -94,17 +107,60 @@ def now_micros():
     return time.time_ns() // 1000
 
 
+class PurchaseStream:
+    """One StreamPurchases stream on a channel: purchases go in as messages, answers come back by request_id."""
+
+    def __init__(self, channel, deadline_s, answered):
+        self.outgoing = queue.Queue()
+        self.pending = {}
+        self.lock = threading.Lock()
+        self.answered = answered
+        call = channel.stream_stream(STREAM_PURCHASES)  # bytes in, bytes out
+        self.responses = call(iter(self.outgoing.get, None), timeout=deadline_s)
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def send(self, s, request, send_micros):
+        with self.lock:
+            self.pending[s["requestId"]] = {"requestId": s["requestId"], "region": s["region"], "sendMicros": send_micros}
+        self.outgoing.put(message_field(1, request))  # StreamPurchasesRequest.purchase = 1
+
+    def read(self):
+        # StreamPurchasesResponse: request_id = 1, decision = 2, error = 3 (PurchaseError.code = 1)
+        for data in self.responses:
+            answer_micros = now_micros()
+            f = dict(fields(data))
+            with self.lock:
+                r = self.pending.pop(f.get(1, b"").decode("utf-8"), None)
+            if r is None:
+                continue
+            r["answerMicros"] = answer_micros
+            if 2 in f:
+                r["code"] = 0
+                r.update(decision_fields(f[2]))
+            else:
+                r["code"] = dict(fields(f.get(3, b""))).get(1, 2)
+            self.answered(r)
+
+    def end(self):
+        self.outgoing.put(None)
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         plan = json.load(f)
+    streamed = plan.get("streamed", False)
     calls = {}
     channels = []
+    channel_indices = {}
     for region, target in plan["targets"].items():
         targets = target if isinstance(target, list) else [target]
         calls[region] = []
+        channel_indices[region] = []
         for t in targets:
             channel = grpc.insecure_channel(t)
             grpc.channel_ready_future(channel).result(timeout=10)  # connections first, outside the burst
+            channel_indices[region].append(len(channels))
             channels.append(channel)
             calls[region].append(channel.unary_unary(PURCHASE))  # bytes in, bytes out
     turns = {region: -1 for region in calls}
@@ -115,6 +171,12 @@ def main():
     lock = threading.Lock()
     all_answered = threading.Event()
 
+    def record(r):
+        with lock:
+            results.append(r)
+            if len(results) == len(sends):
+                all_answered.set()
+
     def answered(s, send_micros, future):
         r = {"requestId": s["requestId"], "region": s["region"], "sendMicros": send_micros, "answerMicros": now_micros()}
         error = future.exception()
@@ -123,10 +185,12 @@ def main():
             r["bytes"] = future.result()
         else:
             r["code"] = error.code().value[0] if hasattr(error, "code") else 2
-        with lock:
-            results.append(r)
-            if len(results) == len(sends):
-                all_answered.set()
+        record(r)
+
+    streams = {}
+    if streamed:  # one stream per connection, opened before the burst
+        streams = {region: [PurchaseStream(channels[i], deadline_s, record) for i in indices]
+                   for region, indices in channel_indices.items()}
 
     start = time.perf_counter_ns()
     for s, request in zip(sends, encoded):
@@ -136,10 +200,16 @@ def main():
         region = s["region"]
         turns[region] = (turns[region] + 1) % len(calls[region])
         send_micros = now_micros()
+        if streamed:
+            streams[region][turns[region]].send(s, request, send_micros)
+            continue
         future = calls[region][turns[region]].future(request, timeout=deadline_s)
         future.add_done_callback(lambda f, s=s, m=send_micros: answered(s, m, f))
     if not all_answered.wait(deadline_s + 10):
         raise SystemExit("only %d of %d answered" % (len(results), len(sends)))
+    for region_streams in streams.values():
+        for stream in region_streams:
+            stream.end()
     for r in results:
         data = r.pop("bytes", None)
         if data is not None:

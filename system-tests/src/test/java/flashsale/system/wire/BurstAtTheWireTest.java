@@ -100,7 +100,7 @@ class BurstAtTheWireTest {
   }
 
   /**
-   * With {@code -Dflashsale.burst.streamed=true} the buyers (grpc-js) send each connection's
+   * With {@code -Dflashsale.burst.streamed=true} the buyers (either client) send each connection's
    * purchases as the messages of one StreamPurchases stream instead of a Purchase call each.
    */
   private static void burstsAreFairAtTheWire(int nearNodes, Path logDir) throws Exception {
@@ -111,7 +111,7 @@ class BurstAtTheWireTest {
     List<Map<String, Long>> nearByNode = new ArrayList<>();
     List<Double> precisionOutsideBand = new ArrayList<>();
     // before the nodes start: npm may take a while
-    OutsideBurstClient buyersClient = streamed ? OutsideBurstClient.grpcJs() : buyersClient();
+    OutsideBurstClient buyersClient = buyersClient();
     try (JarCluster cluster = JarCluster.start(settings, Duration.ofSeconds(60), nearNodes)) {
       Map<String, List<String>> buyers = new LinkedHashMap<>(); // every node's tap: buyers spread over them
       for (String region : JarCluster.REGIONS) buyers.put(region, cluster.regionTargets(region));

@@ -97,10 +97,9 @@ final class OutsideBurstClient {
     return run(targets, eventId, plan, deadline, wireMicros, false);
   }
 
-  /** As above; {@code streamed}: each connection's purchases as the messages of one StreamPurchases stream (grpc-js only). */
+  /** As above; {@code streamed}: each connection's purchases as the messages of one StreamPurchases stream. */
   List<RequestRecord> run(Map<String, ?> targets, String eventId, BurstPlan plan, Duration deadline,
       ToLongFunction<String> wireMicros, boolean streamed) throws IOException, InterruptedException {
-    if (streamed && !name.equals("grpc-js")) throw new IllegalArgumentException(name + " does not stream purchases; grpc-js does");
     JsonObject json = new JsonObject();
     json.addProperty("streamed", streamed);
     json.addProperty("eventId", eventId);
