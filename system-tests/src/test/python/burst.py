@@ -12,6 +12,7 @@ stream, opened before the burst and answered on it by request_id. No generated c
 involved are encoded and decoded by hand below.
 """
 import json
+import os
 import queue
 import sys
 import threading
@@ -126,21 +127,34 @@ class PurchaseStream:
         self.outgoing.put(message_field(1, request))  # StreamPurchasesRequest.purchase = 1
 
     def read(self):
-        # StreamPurchasesResponse: request_id = 1, decision = 2, error = 3 (PurchaseError.code = 1)
-        for data in self.responses:
-            answer_micros = now_micros()
-            f = dict(fields(data))
-            with self.lock:
-                r = self.pending.pop(f.get(1, b"").decode("utf-8"), None)
-            if r is None:
-                continue
-            r["answerMicros"] = answer_micros
-            if 2 in f:
-                r["code"] = 0
-                r.update(decision_fields(f[2]))
-            else:
-                r["code"] = dict(fields(f.get(3, b""))).get(1, 2)
-            self.answered(r)
+        # StreamPurchasesResponse: request_id = 1, decision = 2, error = 3 (PurchaseError.code = 1).
+        # Only the request id is decoded here, during the burst; the decision after it, as for calls.
+        ended = "the server ended the stream"
+        try:
+            for data in self.responses:
+                answer_micros = now_micros()
+                f = dict(fields(data))
+                with self.lock:
+                    r = self.pending.pop(f.get(1, b"").decode("utf-8"), None)
+                if r is None:
+                    continue
+                r["answerMicros"] = answer_micros
+                if 2 in f:
+                    r["code"] = 0
+                    r["decisionBytes"] = f[2]
+                else:
+                    r["code"] = dict(fields(f.get(3, b""))).get(1, 2)
+                self.answered(r)
+        except grpc.RpcError as e:
+            ended = "StreamPurchases failed: %s" % e
+        except Exception as e:  # an answer that does not decode: as loud as a failed stream
+            ended = "StreamPurchases answer not decoded: %r" % e
+        with self.lock:
+            unanswered, self.pending = self.pending, {}
+        if unanswered:  # as burst.js does: a purchase the stream will never answer fails the run at once
+            sys.stderr.write("%s with %d purchases unanswered\n" % (ended, len(unanswered)))
+            sys.stderr.flush()
+            os._exit(1)
 
     def end(self):
         self.outgoing.put(None)
@@ -214,6 +228,9 @@ def main():
         data = r.pop("bytes", None)
         if data is not None:
             r.update(decision(data))
+        data = r.pop("decisionBytes", None)
+        if data is not None:
+            r.update(decision_fields(data))
     sys.stdout.write(json.dumps(results))
     for channel in channels:
         channel.close()

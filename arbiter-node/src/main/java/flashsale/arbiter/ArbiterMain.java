@@ -68,7 +68,7 @@ public final class ArbiterMain implements Callable<Integer> {
   long regionStreamUnreadLimitMs = RegionSessions.UNREAD_LIMIT_MS;
 
   @Option(names = "--region-stream-unread-limit-bytes", description = "The same stream is ended sooner once this many "
-      + "bytes were sent to it since it last took more (default: ${DEFAULT-VALUE}, 64 MiB).")
+      + "bytes (messages and their gRPC framing) were sent to it since it last took more (default: ${DEFAULT-VALUE}).")
   long regionStreamUnreadLimitBytes = RegionSessions.UNREAD_LIMIT_BYTES;
 
   @Option(names = "--max-clock-skew-ms", description = "A region whose clock is provably further off than this is not ranked (default: ${DEFAULT-VALUE}).")

@@ -94,7 +94,7 @@ public final class RegionSessions {
       if (now - unreadSinceNanos >= limitNanos) {
         return "nothing more taken for " + TimeUnit.NANOSECONDS.toMillis(limitNanos) + " ms";
       }
-      int bytes = message.getSerializedSize();
+      int bytes = GRPC_MESSAGE_HEADER_BYTES + message.getSerializedSize();
       if (bytesSentUnread + bytes > limitBytes) {
         return bytesSentUnread + " bytes sent since it last took more, the limit " + limitBytes;
       }
@@ -115,6 +115,8 @@ public final class RegionSessions {
    * tens of thousands of decisions a second the time limit alone would let hundreds of MiB queue.
    */
   public static final long UNREAD_LIMIT_BYTES = 64L << 20;
+  /** gRPC's length prefix before every message: a decision of 60 bytes queues 65. */
+  static final int GRPC_MESSAGE_HEADER_BYTES = 5;
 
   /** By source key (region, or region/node). */
   private final Map<String, Session> byRegion = new LinkedHashMap<>();

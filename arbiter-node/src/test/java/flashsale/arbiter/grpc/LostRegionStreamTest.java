@@ -116,7 +116,7 @@ class LostRegionStreamTest {
     boolean[] ready = {true}; // while it connects and is welcomed
     SequenceResponse message = SequenceResponse.newBuilder().setSoldOut(flashsale.v1.SoldOutNotice.newBuilder()
         .setEventId("e").setSoldOutMicros(1)).build();
-    int size = message.getSerializedSize();
+    int size = RegionSessions.GRPC_MESSAGE_HEADER_BYTES + message.getSerializedSize();
     sessions.endUnreadStreamsAfter(60_000, 10L * size, () -> 0); // the clock never moves: only bytes can end it
     GoneObserver out = new GoneObserver();
     onLoop(() -> {
@@ -128,9 +128,9 @@ class LostRegionStreamTest {
     int welcomed = out.received;
     for (int i = 0; i < 10; i++) send.run();
     assertTrue(sessions.hasStream("far") && connected("far"), "10 messages, exactly the limit");
-    ready[0] = true;
+    onLoop(() -> ready[0] = true);
     send.run(); // it read: the count starts again
-    ready[0] = false;
+    onLoop(() -> ready[0] = false);
     for (int i = 0; i < 10; i++) send.run();
     assertTrue(sessions.hasStream("far"), "10 since it last took more");
     send.run();

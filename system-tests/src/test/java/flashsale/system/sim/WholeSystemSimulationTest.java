@@ -116,8 +116,9 @@ class WholeSystemSimulationTest {
   private static Seeds runAll(long first, long count, int threads) {
     AtomicLong next = new AtomicLong(first);
     AtomicLong stopAt = new AtomicLong(first + count);
-    ConcurrentSkipListMap<Long, AssertionError> failures = new ConcurrentSkipListMap<>();
+    ConcurrentSkipListMap<Long, Throwable> failures = new ConcurrentSkipListMap<>();
     LongAdder steps = new LongAdder();
+    LongAdder seedsRun = new LongAdder();
     Map<String, Long> exercised = new ConcurrentHashMap<>();
     Runnable worker = () -> {
       for (long seed = next.getAndIncrement(); seed < stopAt.get(); seed = next.getAndIncrement()) {
@@ -125,7 +126,8 @@ class WholeSystemSimulationTest {
           WholeSystemSimulation sim = runChecked(seed);
           steps.add(sim.steps);
           sim.oracle.exercised.forEach((what, n) -> exercised.merge(what, n, Long::sum));
-        } catch (AssertionError e) {
+          seedsRun.increment();
+        } catch (Throwable e) { // a world that cannot even be built, or runs out of memory, fails its seed too
           failures.put(seed, e);
           stopAt.accumulateAndGet(seed, Math::min);
         }
@@ -137,11 +139,18 @@ class WholeSystemSimulationTest {
       try {
         w.join();
       } catch (InterruptedException e) {
+        stopAt.set(first); // the workers stop after the seed they are on
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted waiting for the simulation's threads", e);
       }
     }
-    if (!failures.isEmpty()) throw failures.firstEntry().getValue();
+    if (!failures.isEmpty()) {
+      var lowest = failures.firstEntry();
+      throw lowest.getValue() instanceof AssertionError a ? a
+          : new AssertionError("seed=" + lowest.getKey() + " (replay with -Dsim.seed=" + lowest.getKey() + "): "
+              + lowest.getValue(), lowest.getValue());
+    }
+    if (seedsRun.sum() != count) throw new AssertionError("ran " + seedsRun.sum() + " of " + count + " seeds");
     return new Seeds(steps.sum(), new TreeMap<>(exercised));
   }
 

@@ -88,7 +88,7 @@ class BurstAtTheWireTest {
 
   /**
    * grpc-js (the default) or grpcio, by {@code -Dflashsale.burst.client}. grpcio puts a burst on the
-   * wire 2–4× faster, and then these bounds do not hold on this box (see the README's wire section).
+   * wire 2–4× faster (the README's wire rows have both clients' figures).
    */
   static OutsideBurstClient buyersClient() throws Exception {
     String name = System.getProperty("flashsale.burst.client", "grpc-js");
