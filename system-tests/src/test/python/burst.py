@@ -165,17 +165,15 @@ def main():
         plan = json.load(f)
     streamed = plan.get("streamed", False)
     calls = {}
-    channels = []
-    channel_indices = {}
+    channels = {}  # region -> its channels, one per target
     for region, target in plan["targets"].items():
         targets = target if isinstance(target, list) else [target]
         calls[region] = []
-        channel_indices[region] = []
+        channels[region] = []
         for t in targets:
             channel = grpc.insecure_channel(t)
             grpc.channel_ready_future(channel).result(timeout=10)  # connections first, outside the burst
-            channel_indices[region].append(len(channels))
-            channels.append(channel)
+            channels[region].append(channel)
             calls[region].append(channel.unary_unary(PURCHASE))  # bytes in, bytes out
     turns = {region: -1 for region in calls}
     sends = sorted(plan["sends"], key=lambda s: s["offsetMicros"])
@@ -203,8 +201,8 @@ def main():
 
     streams = {}
     if streamed:  # one stream per connection, opened before the burst
-        streams = {region: [PurchaseStream(channels[i], deadline_s, record) for i in indices]
-                   for region, indices in channel_indices.items()}
+        streams = {region: [PurchaseStream(c, deadline_s, record) for c in region_channels]
+                   for region, region_channels in channels.items()}
 
     start = time.perf_counter_ns()
     for s, request in zip(sends, encoded):
@@ -232,7 +230,7 @@ def main():
         if data is not None:
             r.update(decision_fields(data))
     sys.stdout.write(json.dumps(results))
-    for channel in channels:
+    for channel in (c for region_channels in channels.values() for c in region_channels):
         channel.close()
 
 

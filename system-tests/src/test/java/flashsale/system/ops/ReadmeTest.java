@@ -87,7 +87,7 @@ class ReadmeTest {
   private static ProcessBuilder shell(Path work) throws IOException {
     Path bin = Files.createDirectories(work.resolve("bin"));
     Path buf = bin.resolve("buf");
-    Files.writeString(buf, "#!/bin/sh\nexec npx -y @bufbuild/buf \"$@\"\n");
+    Files.writeString(buf, "#!/bin/sh\nexec npx -y " + ProtoLintTest.BUF + " \"$@\"\n"); // the same pinned buf
     buf.toFile().setExecutable(true);
     ProcessBuilder pb = new ProcessBuilder().directory(ROOT.toFile()).redirectErrorStream(true);
     pb.environment().remove("JAVA_HOME");
