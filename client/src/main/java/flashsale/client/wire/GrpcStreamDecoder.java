@@ -37,8 +37,11 @@ public final class GrpcStreamDecoder {
     /** A decoded header block (request headers, response headers or trailers). */
     default void headers(int streamId, Map<String, String> headers, boolean endStream, long streamStartMicros) {}
 
-    /** A whole gRPC message of the stream, without its 5-byte prefix. */
-    default void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {}
+    /**
+     * A whole gRPC message of the stream, without its 5-byte prefix; {@code completedMicros} is the
+     * time of the read that carried its last byte.
+     */
+    default void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long completedMicros) {}
 
     /** The peer reset the stream (RST_STREAM): nothing more will come on it. */
     default void reset(int streamId, long errorCode) {}
@@ -183,12 +186,12 @@ public final class GrpcStreamDecoder {
     if (stream == null) return; // a stream we never saw open (reset, or before we attached)
     if (!stream.skipping) {
       stream.pending.write(p, start, p.length - padding - start);
-      drainMessages(f.streamId(), stream, f.firstByteMicros());
+      drainMessages(f.streamId(), stream, f.lastByteMicros());
     }
     if ((f.flags() & FLAG_END_STREAM) != 0) streams.remove(f.streamId());
   }
 
-  private void drainMessages(int streamId, Stream stream, long frameMicros) {
+  private void drainMessages(int streamId, Stream stream, long completedMicros) {
     while (stream.pending.size() >= 5) {
       byte[] buf = stream.pending.toByteArray();
       long length = ((buf[1] & 0xffL) << 24) | ((buf[2] & 0xffL) << 16) | ((buf[3] & 0xffL) << 8) | (buf[4] & 0xffL);
@@ -202,7 +205,7 @@ public final class GrpcStreamDecoder {
       System.arraycopy(buf, 5, message, 0, (int) length);
       stream.pending.reset();
       stream.pending.write(buf, 5 + (int) length, buf.length - 5 - (int) length);
-      listener.message(streamId, message, buf[0] != 0, stream.startMicros, frameMicros);
+      listener.message(streamId, message, buf[0] != 0, stream.startMicros, completedMicros);
     }
   }
 }

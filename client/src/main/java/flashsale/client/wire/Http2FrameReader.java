@@ -5,8 +5,8 @@ import java.util.Arrays;
 
 /**
  * Splits one direction of an HTTP/2 connection into frames, fed read by read. Each frame carries
- * the time of the read that held its first byte, so a frame split across reads is dated by when
- * it started to arrive. Pure: no I/O, no clock.
+ * the times of the reads that held its first and its last byte, so a frame split across reads is
+ * dated both by when it started to arrive and by when all of it had. Pure: no I/O, no clock.
  *
  * <p>Never throws on bad input: bytes that are not HTTP/2 (a wrong preface, a frame larger than
  * {@link #MAX_FRAME_BYTES}) make the reader {@link #broken()} and it ignores everything after.
@@ -18,8 +18,11 @@ public final class Http2FrameReader {
   /** Largest frame kept; HTTP/2 allows 16 MiB, gRPC peers use 16 KiB unless told otherwise. */
   public static final int MAX_FRAME_BYTES = 1 << 20;
 
-  /** One whole frame; {@code payload} still holds any padding. */
-  public record Frame(int type, int flags, int streamId, byte[] payload, long firstByteMicros) {}
+  /**
+   * One whole frame; {@code payload} still holds any padding. {@code firstByteMicros} is the time of
+   * the read that carried its first byte, {@code lastByteMicros} of the read that completed it.
+   */
+  public record Frame(int type, int flags, int streamId, byte[] payload, long firstByteMicros, long lastByteMicros) {}
 
   /** Receives frames in wire order. */
   @FunctionalInterface
@@ -32,6 +35,8 @@ public final class Http2FrameReader {
   private final byte[] header = new byte[FRAME_HEADER_BYTES];
   private int headerFilled;
   private long frameStartMicros;
+  /** The read being fed. */
+  private long readMicros;
   private byte[] payload;
   private int payloadFilled;
   private String brokenReason;
@@ -51,6 +56,7 @@ public final class Http2FrameReader {
 
   /** Feeds the bytes of one socket read, read at {@code readMicros}. */
   public void feed(byte[] bytes, int offset, int length, long readMicros) {
+    this.readMicros = readMicros;
     int end = offset + length;
     int i = offset;
     while (i < end && brokenReason == null) {
@@ -94,7 +100,7 @@ public final class Http2FrameReader {
     int type = header[3] & 0xff;
     int flags = header[4] & 0xff;
     int streamId = ((header[5] & 0x7f) << 24) | ((header[6] & 0xff) << 16) | ((header[7] & 0xff) << 8) | (header[8] & 0xff);
-    Frame frame = new Frame(type, flags, streamId, payload, frameStartMicros);
+    Frame frame = new Frame(type, flags, streamId, payload, frameStartMicros, readMicros);
     payload = null;
     headerFilled = 0;
     Arrays.fill(header, (byte) 0);

@@ -11,9 +11,10 @@ import java.util.Set;
 
 /**
  * Reads the client-to-region direction of one connection and notes, in a {@link WireLog}, each
- * Purchase's and PlaceBid's request_id with the time its stream's first HEADERS frame started to
- * arrive, and each purchase of a StreamPurchases stream with the time its DATA frame started to
- * arrive. Other calls (GetEvent, health, ...) are decoded for their headers only and ignored.
+ * Purchase's and PlaceBid's request_id, and each purchase of a StreamPurchases stream, with the
+ * time of the read that completed its request message: a request has arrived once all of it has,
+ * as the region stamps it (a call's HEADERS alone ask for nothing yet). Other calls (GetEvent,
+ * health, ...) are decoded for their headers only and ignored.
  */
 public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   static final String PURCHASE_PATH = "/" + FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName();
@@ -21,6 +22,8 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   static final String STREAM_PURCHASES_PATH = "/" + FlashSaleServiceGrpc.getStreamPurchasesMethod().getFullMethodName();
 
   private final WireLog log;
+  /** This connection's own map: see {@link WireLog}. */
+  private final WireLog.Connection arrivals;
   private final GrpcStreamDecoder decoder = new GrpcStreamDecoder(true, this);
   private final Set<Integer> purchaseStreams = new HashSet<>();
   private final Set<Integer> bidStreams = new HashSet<>();
@@ -29,6 +32,7 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
 
   public PurchaseTap(WireLog log) {
     this.log = log;
+    this.arrivals = log.connection();
   }
 
   /** Feeds the bytes of one read from the client, read at {@code readMicros}. Never throws. */
@@ -58,9 +62,9 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   }
 
   @Override
-  public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {
+  public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long completedMicros) {
     if (manyPurchaseStreams.contains(streamId)) {
-      streamedPurchase(message, compressed, frameMicros);
+      streamedPurchase(message, compressed, completedMicros);
       return;
     }
     boolean purchase = purchaseStreams.remove(streamId);
@@ -74,13 +78,13 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
       String requestId = purchase ? PurchaseRequest.parseFrom(message).getRequestId()
           : PlaceBidRequest.parseFrom(message).getRequestId();
       if (requestId.isEmpty()) log.undecodable();
-      else log.arrived(requestId, streamStartMicros);
+      else arrivals.arrived(requestId, completedMicros);
     } catch (InvalidProtocolBufferException e) {
       log.undecodable();
     }
   }
 
-  private void streamedPurchase(byte[] message, boolean compressed, long frameMicros) {
+  private void streamedPurchase(byte[] message, boolean compressed, long completedMicros) {
     if (compressed) {
       log.undecodable();
       return;
@@ -88,7 +92,7 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
     try {
       String requestId = StreamPurchasesRequest.parseFrom(message).getPurchase().getRequestId();
       if (requestId.isEmpty()) log.undecodable();
-      else log.arrived(requestId, frameMicros);
+      else arrivals.arrived(requestId, completedMicros);
     } catch (InvalidProtocolBufferException e) {
       log.undecodable();
     }

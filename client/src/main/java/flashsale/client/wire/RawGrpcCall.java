@@ -63,7 +63,7 @@ public final class RawGrpcCall {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       bytes.writeBytes(Http2FrameReader.PREFACE);
       RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
-      writeHeaders(bytes, "127.0.0.1:" + port, request);
+      writeHeaders(bytes, "127.0.0.1:" + port, request, true);
       // An empty body on a stream left open sends no DATA at all: headers alone.
       boolean headersOnly = request.body().length == 0 && !request.endStream();
       for (int at = 0; !headersOnly && (at < request.body().length || at == 0); at += MAX_FRAME_BYTES) {
@@ -81,10 +81,32 @@ public final class RawGrpcCall {
     }
   }
 
-  private static void writeHeaders(ByteArrayOutputStream out, String authority, Request request) {
+  /**
+   * Opens a call to {@code path} on {@code port} and sends its HEADERS alone, without a deadline:
+   * a call whose message never comes, open until the caller closes the socket (or the server ends
+   * the connection).
+   */
+  public static Socket openCallWithoutMessage(int port, String path) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      bytes.writeBytes(Http2FrameReader.PREFACE);
+      RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
+      writeHeaders(bytes, "127.0.0.1:" + port, new Request(path, Map.of(), new byte[0], false), false);
+      socket.getOutputStream().write(bytes.toByteArray());
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  private static void writeHeaders(ByteArrayOutputStream out, String authority, Request request, boolean withDeadline) {
     var headers = new DefaultHttp2Headers()
         .method("POST").scheme("http").path(request.path()).authority(authority)
-        .add("content-type", "application/grpc").add("te", "trailers").add("grpc-timeout", "3S");
+        .add("content-type", "application/grpc").add("te", "trailers");
+    if (withDeadline) headers.add("grpc-timeout", "3S");
     request.extraHeaders().forEach(headers::add);
     ByteBuf block = Unpooled.buffer();
     try {

@@ -236,7 +236,7 @@ public final class RawPurchaseConnection implements AutoCloseable {
   /** The server's side of the connection: answers, trailers and control frames. */
   private final class Responses implements GrpcStreamDecoder.Listener {
     @Override
-    public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long frameMicros) {
+    public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long completedMicros) {
       if (streamId == streamedStreamId && streamId != 0) {
         streamedAnswer(message, compressed);
         return;

@@ -1,22 +1,49 @@
 package flashsale.client.wire;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Wire arrivals by {@code request_id}: the UTC microsecond at which the bytes that started the
- * request reached the region. A retried id keeps its first arrival, as the region keeps its first
- * stamp. Thread-safe: taps write, the harness reads.
+ * Wire arrivals by {@code request_id}: the UTC microsecond at which the read that completed the
+ * request's message took its last bytes off the wire in front of the region. A retried id keeps its
+ * first arrival, as the region keeps its first stamp. Thread-safe: taps write, the harness reads.
+ *
+ * <p>Each tapped connection notes into a map of its own ({@link #connection()}), written by its
+ * one forwarding thread, so a tap never waits on a lock another tap's thread holds. (With one
+ * shared map, a kernel trace of a burst caught a tap's thread asleep 9 ms, between its write to
+ * the region and its next read, until another tap's thread woke it; the map was all they shared.)
  */
 public final class WireLog {
-  private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
+  /** One connection's arrivals; only its forwarding thread writes. */
+  public static final class Connection {
+    private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
+
+    /** Notes that {@code requestId} arrived at {@code wireMicros}; the earliest note wins. */
+    public void arrived(String requestId, long wireMicros) {
+      arrivals.merge(requestId, wireMicros, Math::min);
+    }
+  }
+
+  private final List<Connection> connections = new CopyOnWriteArrayList<>();
+  private final Connection notedDirectly = connection();
   private final AtomicLong undecodable = new AtomicLong();
 
-  /** Notes that {@code requestId} started arriving at {@code wireMicros}; the earliest note wins. */
+  /** Where one more connection notes its arrivals. */
+  public Connection connection() {
+    Connection c = new Connection();
+    connections.add(c);
+    return c;
+  }
+
+  /** Notes that {@code requestId} arrived at {@code wireMicros}; the earliest note wins. */
   public void arrived(String requestId, long wireMicros) {
-    arrivals.merge(requestId, wireMicros, Math::min);
+    notedDirectly.arrived(requestId, wireMicros);
   }
 
   /** Counts a Purchase whose message could not be read (compressed or malformed). */
@@ -24,18 +51,30 @@ public final class WireLog {
     undecodable.incrementAndGet();
   }
 
+  /** The earliest arrival any connection noted for {@code requestId}. */
   public OptionalLong wireMicros(String requestId) {
-    Long micros = arrivals.get(requestId);
-    return micros == null ? OptionalLong.empty() : OptionalLong.of(micros);
+    long earliest = Long.MAX_VALUE;
+    boolean found = false;
+    for (Connection c : connections) {
+      Long micros = c.arrivals.get(requestId);
+      if (micros != null) {
+        found = true;
+        earliest = Math.min(earliest, micros);
+      }
+    }
+    return found ? OptionalLong.of(earliest) : OptionalLong.empty();
   }
 
   /** 0 when the request never passed a tap (the convention of load records). */
   public long wireMicrosOrZero(String requestId) {
-    return arrivals.getOrDefault(requestId, 0L);
+    return wireMicros(requestId).orElse(0L);
   }
 
+  /** Distinct request ids noted. */
   public int size() {
-    return arrivals.size();
+    Set<String> ids = new HashSet<>();
+    for (Connection c : connections) ids.addAll(c.arrivals.keySet());
+    return ids.size();
   }
 
   public long undecodableCount() {

@@ -42,7 +42,7 @@ class PurchaseTapTest {
     return seen;
   }
 
-  /** The time each Purchase's first HEADERS byte was fed, when every byte is its own read. */
+  /** The time each Purchase's last message byte was fed, when every byte is its own read. */
   private static Map<String, Long> byteByByte(byte[] bytes) {
     int[] cuts = new int[bytes.length - 1];
     for (int i = 0; i < cuts.length; i++) cuts[i] = i + 1;
@@ -68,21 +68,29 @@ class PurchaseTapTest {
     assertEquals(Map.of("req-a", 1_000L, "req-b", 1_000L, "req-c", 1_000L), seen);
   }
 
+  /** Not by its HEADERS: a request has arrived once all of it has, as the region stamps it. */
   @Test
-  void eachPurchaseIsDatedByTheReadHoldingTheFirstByteOfItsHeaders() {
+  void eachPurchaseIsDatedByTheReadThatCompletedItsMessage() {
     List<Frame> frames = frames(wire);
     Map<String, Long> seen = byteByByte(wire);
     assertEquals(IDS.size(), seen.size(), "every purchase found: " + seen);
-    // byte k is read at 1000 + k: the stamp must be the offset of its stream's first HEADERS frame
-    List<Integer> purchaseHeaderOffsets = new ArrayList<>();
+    // byte k is read at 1000 + k: the stamp must be the offset of the last byte of its stream's DATA
+    List<Integer> purchaseStreams = new ArrayList<>();
+    Map<Integer, Integer> lastDataByteByStream = new java.util.HashMap<>();
     int offset = Http2FrameReader.PREFACE.length;
     for (Frame f : frames) {
-      if (f.type() == GrpcStreamDecoder.HEADERS) purchaseHeaderOffsets.add(offset);
-      offset += Http2FrameReader.FRAME_HEADER_BYTES + f.payload().length;
+      int end = offset + Http2FrameReader.FRAME_HEADER_BYTES + f.payload().length;
+      if (f.type() == GrpcStreamDecoder.HEADERS) purchaseStreams.add(f.streamId());
+      // (an empty DATA that only ends the stream carries none of the message)
+      if (f.type() == GrpcStreamDecoder.DATA && f.payload().length > 0) lastDataByteByStream.put(f.streamId(), end - 1);
+      offset = end;
     }
-    purchaseHeaderOffsets.remove(0); // the GetEvent's
-    assertEquals(IDS.size(), purchaseHeaderOffsets.size());
-    for (int i = 0; i < IDS.size(); i++) assertEquals(1_000L + purchaseHeaderOffsets.get(i), seen.get(IDS.get(i)), IDS.get(i));
+    purchaseStreams.remove(0); // the GetEvent's
+    assertEquals(IDS.size(), purchaseStreams.size());
+    for (int i = 0; i < IDS.size(); i++) {
+      long lastByte = lastDataByteByStream.get(purchaseStreams.get(i));
+      assertEquals(1_000L + lastByte, seen.get(IDS.get(i)), IDS.get(i));
+    }
   }
 
   @Test

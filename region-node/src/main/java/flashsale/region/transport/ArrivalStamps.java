@@ -10,13 +10,22 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Carries each call's arrival time to its handler. gRPC creates a stream's tracer while decoding
- * the stream's HEADERS frame, on the decoding thread and inside the socket read that carried
- * them, so the tracer sees that read (its time) and puts a hold on it into the call's {@link Context}. A stream
- * created outside a stamped read (the in-process transport of tests) is stamped at creation.
+ * Carries each call's arrival time to its handler: the time of the socket read that completed the
+ * call's request message. gRPC tells a stream's tracer when it has read a whole message, on the
+ * decoding thread and inside the socket read that carried the message's last bytes, so the tracer
+ * sees that read (its time) and keeps a hold on it for the call's {@link Context}. Not the HEADERS'
+ * read: a client could send a call's HEADERS early and its message (the bid, the purchase) later,
+ * and be ranked by the HEADERS; and a call whose message never came would hold every watermark
+ * below its HEADERS until it ended. A message read outside a stamped read (the in-process
+ * transport of tests) is stamped when read.
  */
 public final class ArrivalStamps extends ServerStreamTracer.Factory {
-  private static final Context.Key<InFlightReads.Read> READ = Context.key("flashsale-socket-read");
+  private static final Context.Key<MessageRead> READ = Context.key("flashsale-socket-read");
+
+  /** The read that completed a call's request message: set once, on the decoding thread, before the handler runs. */
+  private static final class MessageRead {
+    private volatile InFlightReads.Read read;
+  }
 
   private final InstantSource clock;
   private final InFlightReads inFlight;
@@ -38,7 +47,8 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
    * purchase is stamped (or will not be); the call's end releases it anyway.
    */
   public static Optional<InFlightReads.Read> currentRead() {
-    return Optional.ofNullable(READ.get());
+    MessageRead call = READ.get();
+    return call == null ? Optional.empty() : Optional.ofNullable(call.read);
   }
 
   /**
@@ -56,19 +66,25 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     if (!stampedMethods.contains(fullMethodName)) return NO_TRACE;
-    InFlightReads.Read socketRead = SocketReadTime.current();
-    // The purchase keeps the read that carried it in flight until it is stamped.
-    InFlightReads.Read read = socketRead != null ? socketRead.hold()
-        : inFlight.begin(() -> StampClock.micros(clock.instant()));
+    MessageRead call = new MessageRead();
     return new ServerStreamTracer() {
       @Override
       public Context filterContext(Context context) {
-        return context.withValue(READ, read);
+        return context.withValue(READ, call);
+      }
+
+      @Override
+      public void inboundMessageRead(int seqNo, long optionalWireSize, long optionalUncompressedSize) {
+        if (seqNo != 0 || call.read != null) return; // a unary call's one message
+        InFlightReads.Read socketRead = SocketReadTime.current();
+        // The purchase keeps the read that carried it in flight until it is stamped.
+        call.read = socketRead != null ? socketRead.hold() : inFlight.begin(() -> StampClock.micros(clock.instant()));
       }
 
       @Override
       public void streamClosed(Status status) {
-        read.release();
+        InFlightReads.Read read = call.read;
+        if (read != null) read.release();
       }
     };
   }

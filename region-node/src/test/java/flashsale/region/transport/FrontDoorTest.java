@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flashsale.region.core.StampClock;
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
@@ -149,6 +150,44 @@ class FrontDoorTest {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     while (inFlight.size() > 0 && System.nanoTime() < until) Thread.sleep(5);
     assertEquals(0, inFlight.size(), "every message's hold on its read was let go");
+  }
+
+  /**
+   * A purchase is stamped when its message has arrived, not when its HEADERS did: otherwise a client
+   * could open calls early and send what they ask (a bid's amount) later, ranked by the HEADERS.
+   * Nor does a call whose message has not come hold back the watermark meanwhile.
+   */
+  @Test
+  void aPurchaseIsStampedWhenItsMessageArrivesNotItsHeaders() throws Exception {
+    start(NO_TRACER);
+    long messageSentMicros;
+    var encoder = new DefaultHttp2HeadersEncoder();
+    try (var socket = new Socket("127.0.0.1", transport.port())) {
+      var out = new ByteArrayOutputStream();
+      out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
+      purchaseHeaders(out, encoder, 1);
+      socket.getOutputStream().write(out.toByteArray());
+      Thread.sleep(300);
+      out.reset();
+      purchaseFrames(out, encoder, 3, "whole"); // sent whole after the first's HEADERS
+      socket.getOutputStream().write(out.toByteArray());
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!stampMicrosByRequest.containsKey("whole") && System.nanoTime() < until) Thread.sleep(5);
+      assertTrue(stampMicrosByRequest.containsKey("whole"), "the whole purchase was taken");
+      while (inFlight.oldestMicros() != InFlightReads.NONE && System.nanoTime() < until) Thread.sleep(5);
+      assertEquals(InFlightReads.NONE, inFlight.oldestMicros(), "HEADERS alone hold no watermark back");
+      Thread.sleep(300);
+      messageSentMicros = StampClock.micros(java.time.Instant.now());
+      out.reset();
+      purchaseMessage(out, 1, "split");
+      socket.getOutputStream().write(out.toByteArray());
+      while (!stampMicrosByRequest.containsKey("split") && System.nanoTime() < until) Thread.sleep(5);
+    }
+    long splitMicros = stampMicrosByRequest.get("split");
+    assertTrue(splitMicros >= stampMicrosByRequest.get("whole") + 250_000,
+        "ranked after the purchase that came whole before its message: " + (splitMicros - stampMicrosByRequest.get("whole")) + " us");
+    assertTrue(splitMicros >= messageSentMicros, "stamped at its message's read: " + (messageSentMicros - splitMicros) + " us before it was sent");
   }
 
   @Test
@@ -347,6 +386,12 @@ class FrontDoorTest {
   /** One purchase as HEADERS and a DATA frame that ends the stream. */
   private static void purchaseFrames(ByteArrayOutputStream out, DefaultHttp2HeadersEncoder encoder, int stream,
       String requestId) throws IOException {
+    purchaseHeaders(out, encoder, stream);
+    purchaseMessage(out, stream, requestId);
+  }
+
+  private static void purchaseHeaders(ByteArrayOutputStream out, DefaultHttp2HeadersEncoder encoder, int stream)
+      throws IOException {
     var block = Unpooled.buffer();
     try {
       encoder.encodeHeaders(stream, new DefaultHttp2Headers()
@@ -357,8 +402,12 @@ class FrontDoorTest {
     }
     byte[] headers = new byte[block.readableBytes()];
     block.readBytes(headers);
-    byte[] request = PurchaseRequest.newBuilder().setRequestId(requestId).build().toByteArray();
     frame(out, 0x1, 0x4, stream, headers);
+  }
+
+  /** The purchase's message, in a DATA frame that ends the stream. */
+  private static void purchaseMessage(ByteArrayOutputStream out, int stream, String requestId) {
+    byte[] request = PurchaseRequest.newBuilder().setRequestId(requestId).build().toByteArray();
     frame(out, 0x0, 0x1, stream, ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length)
         .put(request).array());
   }

@@ -141,8 +141,30 @@ class BadBytesEndToEndTest {
     }
   }
 
+  /**
+   * A purchase whose HEADERS came and whose message never does (no deadline either) holds no one
+   * else back. Until the stamp moved to the message's read, such a call, open for as long as its
+   * connection (up to the age limit, an hour), was an unstamped read older than every later
+   * purchase of its region: each waited the region's whole read-order hold (500 ms) for it, and
+   * 5 canaries took 2.5 s instead of milliseconds (1,525 ms for 3, against 19 ms after).
+   */
   @Test
   @Order(4)
+  void aPurchaseWhoseMessageNeverComesHoldsNoOtherPurchaseBack() throws Exception {
+    int canaryCount = 5;
+    try (var held = RawGrpcCall.openCallWithoutMessage(cluster.regionPort("near"), BadBytesCorpus.PURCHASE)) {
+      Thread.sleep(500);
+      long startNanos = System.nanoTime();
+      for (int i = 0; i < canaryCount; i++) canaryIsDecided("a purchase's HEADERS without its message");
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+      seen.put(canaryCount + " canaries beside an open call without its message", "decided in " + tookMs + " ms");
+      assertTrue(tookMs < canaryCount * 250L, canaryCount + " canaries took " + tookMs + " ms: held back by the open call");
+      assertTrue(held.isConnected() && !held.isClosed(), "the call stayed open meanwhile");
+    }
+  }
+
+  @Test
+  @Order(5)
   void noNodeLoggedAStackTrace() throws IOException {
     try (var logs = Files.list(logDir)) {
       for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
