@@ -160,6 +160,31 @@ class AuctionEndToEndTest {
     throw new AssertionError("three auctions in a row with a bid stamped on the wrong side of the close");
   }
 
+  /**
+   * A bid whose HEADERS were sent well before the close and whose message (the amount) came after
+   * it arrived after the close: refused as for any bid stamped then. Stamped at its HEADERS (until
+   * d11e42b) it was on time, so a bidder could open calls before the close and pick amounts after.
+   */
+  @Test
+  void aBidWhoseAmountComesAfterTheCloseIsRefusedHoweverEarlyItsHeaders() throws Exception {
+    String eventId = "amount-after-close";
+    long close = createAuction(eventId, 1_500, settings(1));
+    String target = fx.cluster.regionTarget("near");
+    int port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
+    try (var call = flashsale.client.wire.RawGrpcCall.open(port,
+        "/" + flashsale.v1.FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName())) {
+      long headersSentMicros = flashsale.sale.Micros.of(java.time.Instant.now());
+      assertTrue(headersSentMicros < close - 500_000, "HEADERS sent well before the close");
+      while (System.currentTimeMillis() * 1000 < close + 200_000) LockSupport.parkNanos(1_000_000);
+      var outcome = call.finish(PlaceBidRequest.newBuilder().setEventId(eventId).setUserId("u-sniper")
+          .setRequestId(eventId + "-sniper").setAmountMinor(9_000).setCurrencyCode("EUR").build().toByteArray(),
+          Duration.ofSeconds(10));
+      String answer = outcome.answer().isEmpty() ? "" : PlaceBidResponse.parseFrom(outcome.answer()).toString();
+      assertEquals("status FAILED_PRECONDITION EVENT_ENDED", outcome.toString(), "refused as after the close: " + answer);
+    }
+    assertEquals(List.of(), winners(awaitClosed(eventId)), "no bid won");
+  }
+
   @Test
   void aSoftCloseMovesTheCloseByTheWindowForABidStampedWithinIt() throws Exception {
     long windowMicros = 200_000;

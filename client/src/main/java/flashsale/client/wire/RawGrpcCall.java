@@ -1,6 +1,7 @@
 package flashsale.client.wire;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
@@ -35,9 +36,14 @@ public final class RawGrpcCall {
   /**
    * What came back: {@code grpcStatus} (-1 when none) with its ErrorInfo reason (or "") and
    * message, else how the connection or stream ended ({@code RST_STREAM}, {@code GOAWAY},
-   * {@code CLOSED}, {@code TIMEOUT}).
+   * {@code CLOSED}, {@code TIMEOUT}); {@code answer} is the call's first answer message, if any.
    */
-  public record Outcome(int grpcStatus, String reason, String message, String ending) {
+  public record Outcome(int grpcStatus, String reason, String message, String ending, ByteString answer) {
+    /** An outcome without an answer message. */
+    public Outcome(int grpcStatus, String reason, String message, String ending) {
+      this(grpcStatus, reason, message, ending, ByteString.EMPTY);
+    }
+
     @Override
     public String toString() {
       return grpcStatus >= 0 ? "status " + io.grpc.Status.Code.values()[grpcStatus] + (reason.isEmpty() ? "" : " " + reason)
@@ -82,11 +88,39 @@ public final class RawGrpcCall {
   }
 
   /**
-   * Opens a call to {@code path} on {@code port} and sends its HEADERS alone, without a deadline:
-   * a call whose message never comes, open until the caller closes the socket (or the server ends
-   * the connection).
+   * A call whose HEADERS went alone, without a deadline: its message may follow later
+   * ({@link #finish}), or never (the call stays open until closed, or until the server ends the
+   * connection).
    */
-  public static Socket openCallWithoutMessage(int port, String path) throws IOException {
+  public static final class OpenCall implements AutoCloseable {
+    private final Socket socket;
+
+    private OpenCall(Socket socket) {
+      this.socket = socket;
+    }
+
+    public boolean isOpen() {
+      return socket.isConnected() && !socket.isClosed();
+    }
+
+    /** Sends the call's one message, ending the stream, and waits up to {@code timeout} for the outcome. */
+    public Outcome finish(byte[] message, Duration timeout) throws IOException {
+      socket.setSoTimeout((int) timeout.toMillis());
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      RawPurchaseConnection.writeFrame(bytes, GrpcStreamDecoder.DATA, GrpcStreamDecoder.FLAG_END_STREAM, STREAM,
+          Request.framed(message));
+      socket.getOutputStream().write(bytes.toByteArray());
+      return read(socket);
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  /** Opens a call to {@code path} on {@code port} on loopback and sends its HEADERS alone. */
+  public static OpenCall open(int port, String path) throws IOException {
     Socket socket = new Socket();
     try {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
@@ -95,7 +129,7 @@ public final class RawGrpcCall {
       RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
       writeHeaders(bytes, "127.0.0.1:" + port, new Request(path, Map.of(), new byte[0], false), false);
       socket.getOutputStream().write(bytes.toByteArray());
-      return socket;
+      return new OpenCall(socket);
     } catch (IOException e) {
       socket.close();
       throw e;
@@ -127,10 +161,16 @@ public final class RawGrpcCall {
 
   private static Outcome read(Socket socket) throws IOException {
     Outcome[] outcome = {null};
+    ByteString[] answer = {ByteString.EMPTY};
     GrpcStreamDecoder decoder = new GrpcStreamDecoder(false, new GrpcStreamDecoder.Listener() {
       @Override
+      public void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long completedMicros) {
+        if (streamId == STREAM && answer[0].isEmpty()) answer[0] = ByteString.copyFrom(message);
+      }
+
+      @Override
       public void headers(int streamId, Map<String, String> headers, boolean endStream, long startMicros) {
-        if (endStream && streamId == STREAM && headers.containsKey("grpc-status")) outcome[0] = trailers(headers);
+        if (endStream && streamId == STREAM && headers.containsKey("grpc-status")) outcome[0] = trailers(headers, answer[0]);
       }
 
       @Override
@@ -166,7 +206,7 @@ public final class RawGrpcCall {
     return outcome[0] != null ? outcome[0] : new Outcome(-1, "", "", "CLOSED");
   }
 
-  private static Outcome trailers(Map<String, String> headers) {
+  private static Outcome trailers(Map<String, String> headers, ByteString answer) {
     int status = Integer.parseInt(headers.get("grpc-status"));
     String reason = "";
     String details = headers.get("grpc-status-details-bin");
@@ -179,7 +219,7 @@ public final class RawGrpcCall {
         reason = "<undecodable details>";
       }
     }
-    return new Outcome(status, reason, headers.getOrDefault("grpc-message", ""), "TRAILERS");
+    return new Outcome(status, reason, headers.getOrDefault("grpc-message", ""), "TRAILERS", answer);
   }
 
 }
