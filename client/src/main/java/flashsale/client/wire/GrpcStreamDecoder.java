@@ -15,7 +15,8 @@ import java.util.Map;
  * (HEADERS + CONTINUATION, padding and priority stripped, HPACK decoded with the connection's
  * dynamic table) and gRPC messages (DATA frames, padding stripped, the 5-byte length prefix
  * removed), per stream. Each stream is dated by the read that carried the first byte of its first
- * HEADERS frame: the start of the request on the wire. Pure: no I/O, no clock.
+ * HEADERS frame (when it started on the wire), each message by the read that carried its last byte
+ * (when all of it had arrived). Pure: no I/O, no clock.
  *
  * <p>Defensive: malformed frames or an undecodable header block stop this decoder
  * ({@link #broken()}); it never throws into its caller.
