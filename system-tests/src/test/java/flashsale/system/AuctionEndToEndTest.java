@@ -161,28 +161,40 @@ class AuctionEndToEndTest {
   }
 
   /**
-   * A bid whose HEADERS were sent well before the close and whose message (the amount) came after
-   * it arrived after the close: refused as for any bid stamped then. Stamped at its HEADERS (until
-   * d11e42b) it was on time, so a bidder could open calls before the close and pick amounts after.
+   * Bids whose calls were opened well before the close and ended after it arrived after the close:
+   * refused as any bid stamped then. One sent its HEADERS before the close and its amount after;
+   * stamped at its HEADERS (until d11e42b) it was on time, and won, so a bidder could open calls
+   * before the close and pick amounts after. The other sent its amount too before the close but
+   * its END_STREAM after; stamped at its message it was on time, so a bidder kept the choice to
+   * withdraw (reset the call) until after the close.
    */
   @Test
-  void aBidWhoseAmountComesAfterTheCloseIsRefusedHoweverEarlyItsHeaders() throws Exception {
-    String eventId = "amount-after-close";
-    long close = createAuction(eventId, 1_500, settings(1));
+  void bidsWhoseCallsEndAfterTheCloseAreRefusedHoweverEarlyTheyOpened() throws Exception {
+    String eventId = "ended-after-close";
+    long close = createAuction(eventId, 3_000, settings(1));
     String target = fx.cluster.regionTarget("near");
     int port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
-    try (var call = flashsale.client.wire.RawGrpcCall.open(port,
-        "/" + flashsale.v1.FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName())) {
-      long headersSentMicros = flashsale.sale.Micros.of(java.time.Instant.now());
-      assertTrue(headersSentMicros < close - 500_000, "HEADERS sent well before the close");
+    String placeBid = "/" + flashsale.v1.FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName();
+    try (var amountAfter = flashsale.client.wire.RawGrpcCall.open(port, placeBid);
+        var endAfter = flashsale.client.wire.RawGrpcCall.open(port, placeBid)) {
+      endAfter.send(sniperBid(eventId, "end-after", 8_000).toByteArray());
+      long openedMicros = flashsale.sale.Micros.of(java.time.Instant.now());
+      assertTrue(openedMicros < close - 500_000, "both opened well before the close");
       while (System.currentTimeMillis() * 1000 < close + 200_000) LockSupport.parkNanos(1_000_000);
-      var outcome = call.finish(PlaceBidRequest.newBuilder().setEventId(eventId).setUserId("u-sniper")
-          .setRequestId(eventId + "-sniper").setAmountMinor(9_000).setCurrencyCode("EUR").build().toByteArray(),
-          Duration.ofSeconds(10));
-      String answer = outcome.answer().isEmpty() ? "" : PlaceBidResponse.parseFrom(outcome.answer()).toString();
-      assertEquals("status FAILED_PRECONDITION EVENT_ENDED", outcome.toString(), "refused as after the close: " + answer);
+      // The end first: stamps only grow, so a bid stamped after the close ahead of it would push it past the close.
+      var endOutcome = endAfter.end(Duration.ofSeconds(10));
+      var amountOutcome = amountAfter.finish(sniperBid(eventId, "amount-after", 9_000).toByteArray(), Duration.ofSeconds(10));
+      assertEquals("status FAILED_PRECONDITION EVENT_ENDED", amountOutcome.toString(), "amount after the close: "
+          + (amountOutcome.answer().isEmpty() ? "" : PlaceBidResponse.parseFrom(amountOutcome.answer())));
+      assertEquals("status FAILED_PRECONDITION EVENT_ENDED", endOutcome.toString(), "end after the close: "
+          + (endOutcome.answer().isEmpty() ? "" : PlaceBidResponse.parseFrom(endOutcome.answer())));
     }
     assertEquals(List.of(), winners(awaitClosed(eventId)), "no bid won");
+  }
+
+  private static PlaceBidRequest sniperBid(String eventId, String name, long amountMinor) {
+    return PlaceBidRequest.newBuilder().setEventId(eventId).setUserId("u-" + name).setRequestId(eventId + "-" + name)
+        .setAmountMinor(amountMinor).setCurrencyCode("EUR").build();
   }
 
   @Test

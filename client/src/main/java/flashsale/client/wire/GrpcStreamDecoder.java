@@ -16,7 +16,8 @@ import java.util.Map;
  * dynamic table) and gRPC messages (DATA frames, padding stripped, the 5-byte length prefix
  * removed), per stream. Each stream is dated by the read that carried the first byte of its first
  * HEADERS frame (when it started on the wire), each message by the read that carried its last byte
- * (when all of it had arrived). Pure: no I/O, no clock.
+ * (when all of it had arrived), and a stream's end by the read that carried it. Pure: no I/O, no
+ * clock.
  *
  * <p>Defensive: malformed frames or an undecodable header block stop this decoder
  * ({@link #broken()}); it never throws into its caller.
@@ -43,6 +44,9 @@ public final class GrpcStreamDecoder {
      * time of the read that carried its last byte.
      */
     default void message(int streamId, byte[] message, boolean compressed, long streamStartMicros, long completedMicros) {}
+
+    /** The stream's sender ended it (END_STREAM) in a read at {@code endedMicros}, after its messages. */
+    default void ended(int streamId, long endedMicros) {}
 
     /** The peer reset the stream (RST_STREAM): nothing more will come on it. */
     default void reset(int streamId, long errorCode) {}
@@ -189,7 +193,10 @@ public final class GrpcStreamDecoder {
       stream.pending.write(p, start, p.length - padding - start);
       drainMessages(f.streamId(), stream, f.lastByteMicros());
     }
-    if ((f.flags() & FLAG_END_STREAM) != 0) streams.remove(f.streamId());
+    if ((f.flags() & FLAG_END_STREAM) != 0) {
+      streams.remove(f.streamId());
+      listener.ended(f.streamId(), f.lastByteMicros());
+    }
   }
 
   private void drainMessages(int streamId, Stream stream, long completedMicros) {

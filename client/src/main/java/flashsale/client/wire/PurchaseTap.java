@@ -11,10 +11,10 @@ import java.util.Set;
 
 /**
  * Reads the client-to-region direction of one connection and notes, in a {@link WireLog}, each
- * Purchase's and PlaceBid's request_id, and each purchase of a StreamPurchases stream, with the
- * time of the read that completed its request message: a request has arrived once all of it has,
- * as the region stamps it (a call's HEADERS alone ask for nothing yet). Other calls (GetEvent,
- * health, ...) are decoded for their headers only and ignored.
+ * Purchase's and PlaceBid's request_id with the time of the read that ended its call (END_STREAM,
+ * after its message), and each purchase of a StreamPurchases stream with the time of the read that
+ * completed its message: a request has arrived once all of it has, as the region stamps it. Other
+ * calls (GetEvent, health, ...) are decoded for their headers only and ignored.
  */
 public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   static final String PURCHASE_PATH = "/" + FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName();
@@ -29,6 +29,8 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
   private final Set<Integer> bidStreams = new HashSet<>();
   /** StreamPurchases streams: every message is a purchase of its own. */
   private final Set<Integer> manyPurchaseStreams = new HashSet<>();
+  /** Purchase and PlaceBid calls whose message came and whose end has not. */
+  private final java.util.Map<Integer, String> unendedCalls = new java.util.HashMap<>();
 
   public PurchaseTap(WireLog log) {
     this.log = log;
@@ -59,6 +61,14 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
     purchaseStreams.remove(streamId);
     bidStreams.remove(streamId);
     manyPurchaseStreams.remove(streamId);
+    unendedCalls.remove(streamId);
+  }
+
+  @Override
+  public void ended(int streamId, long endedMicros) {
+    manyPurchaseStreams.remove(streamId);
+    String requestId = unendedCalls.remove(streamId);
+    if (requestId != null) arrivals.arrived(requestId, endedMicros);
   }
 
   @Override
@@ -78,7 +88,7 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
       String requestId = purchase ? PurchaseRequest.parseFrom(message).getRequestId()
           : PlaceBidRequest.parseFrom(message).getRequestId();
       if (requestId.isEmpty()) log.undecodable();
-      else arrivals.arrived(requestId, completedMicros);
+      else unendedCalls.put(streamId, requestId);
     } catch (InvalidProtocolBufferException e) {
       log.undecodable();
     }

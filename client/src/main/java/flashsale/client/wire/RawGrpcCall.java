@@ -88,9 +88,9 @@ public final class RawGrpcCall {
   }
 
   /**
-   * A call whose HEADERS went alone, without a deadline: its message may follow later
-   * ({@link #finish}), or never (the call stays open until closed, or until the server ends the
-   * connection).
+   * A call whose HEADERS went alone, without a deadline: its message and its end may follow later
+   * ({@link #send}, {@link #finish}, {@link #end}), or never (the call stays open until closed, or
+   * until the server ends the connection).
    */
   public static final class OpenCall implements AutoCloseable {
     private final Socket socket;
@@ -103,14 +103,29 @@ public final class RawGrpcCall {
       return socket.isConnected() && !socket.isClosed();
     }
 
+    /** Sends the call's one message and leaves the stream open. */
+    public void send(byte[] message) throws IOException {
+      write(Request.framed(message), 0);
+    }
+
     /** Sends the call's one message, ending the stream, and waits up to {@code timeout} for the outcome. */
     public Outcome finish(byte[] message, Duration timeout) throws IOException {
       socket.setSoTimeout((int) timeout.toMillis());
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      RawPurchaseConnection.writeFrame(bytes, GrpcStreamDecoder.DATA, GrpcStreamDecoder.FLAG_END_STREAM, STREAM,
-          Request.framed(message));
-      socket.getOutputStream().write(bytes.toByteArray());
+      write(Request.framed(message), GrpcStreamDecoder.FLAG_END_STREAM);
       return read(socket);
+    }
+
+    /** Ends the stream (an empty DATA frame with END_STREAM) and waits up to {@code timeout} for the outcome. */
+    public Outcome end(Duration timeout) throws IOException {
+      socket.setSoTimeout((int) timeout.toMillis());
+      write(new byte[0], GrpcStreamDecoder.FLAG_END_STREAM);
+      return read(socket);
+    }
+
+    private void write(byte[] payload, int flags) throws IOException {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      RawPurchaseConnection.writeFrame(bytes, GrpcStreamDecoder.DATA, flags, STREAM, payload);
+      socket.getOutputStream().write(bytes.toByteArray());
     }
 
     @Override

@@ -10,8 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Wire arrivals by {@code request_id}: the UTC microsecond at which the read that completed the
- * request's message took its last bytes off the wire in front of the region. A retried id keeps its
+ * Wire arrivals by {@code request_id}: the UTC microsecond at which the read that ended the
+ * request's call (or, on a stream, completed its message) took its bytes off the wire in front of
+ * the region. A retried id keeps its
  * first arrival, as the region keeps its first stamp. Thread-safe: taps write, the harness reads.
  *
  * <p>Each tapped connection notes into a map of its own ({@link #connection()}), written by its

@@ -68,29 +68,50 @@ class PurchaseTapTest {
     assertEquals(Map.of("req-a", 1_000L, "req-b", 1_000L, "req-c", 1_000L), seen);
   }
 
-  /** Not by its HEADERS: a request has arrived once all of it has, as the region stamps it. */
+  /**
+   * Not by its HEADERS nor by its message: a call has arrived once it has ended (END_STREAM, here
+   * an empty DATA frame of its own after the message for some calls), as the region stamps it.
+   */
   @Test
-  void eachPurchaseIsDatedByTheReadThatCompletedItsMessage() {
+  void eachPurchaseIsDatedByTheReadThatEndedItsCall() {
     List<Frame> frames = frames(wire);
     Map<String, Long> seen = byteByByte(wire);
     assertEquals(IDS.size(), seen.size(), "every purchase found: " + seen);
-    // byte k is read at 1000 + k: the stamp must be the offset of the last byte of its stream's DATA
+    // byte k is read at 1000 + k: the stamp must be the offset of the last byte of its stream's END_STREAM frame
     List<Integer> purchaseStreams = new ArrayList<>();
-    Map<Integer, Integer> lastDataByteByStream = new java.util.HashMap<>();
+    Map<Integer, Integer> endByteByStream = new java.util.HashMap<>();
     int offset = Http2FrameReader.PREFACE.length;
     for (Frame f : frames) {
       int end = offset + Http2FrameReader.FRAME_HEADER_BYTES + f.payload().length;
       if (f.type() == GrpcStreamDecoder.HEADERS) purchaseStreams.add(f.streamId());
-      // (an empty DATA that only ends the stream carries none of the message)
-      if (f.type() == GrpcStreamDecoder.DATA && f.payload().length > 0) lastDataByteByStream.put(f.streamId(), end - 1);
+      if (f.type() == GrpcStreamDecoder.DATA && (f.flags() & GrpcStreamDecoder.FLAG_END_STREAM) != 0) {
+        endByteByStream.put(f.streamId(), end - 1);
+      }
       offset = end;
     }
     purchaseStreams.remove(0); // the GetEvent's
     assertEquals(IDS.size(), purchaseStreams.size());
     for (int i = 0; i < IDS.size(); i++) {
-      long lastByte = lastDataByteByStream.get(purchaseStreams.get(i));
-      assertEquals(1_000L + lastByte, seen.get(IDS.get(i)), IDS.get(i));
+      long endByte = endByteByStream.get(purchaseStreams.get(i));
+      assertEquals(1_000L + endByte, seen.get(IDS.get(i)), IDS.get(i));
     }
+  }
+
+  /** A call that never ends (reset, or cut off) is not noted: it never fully arrived. */
+  @Test
+  void aCallResetBeforeItsEndIsNotNoted() {
+    WireLog log = new WireLog();
+    PurchaseTap tap = new PurchaseTap(log);
+    tap.headers(1, Map.of(":path", PurchaseTap.PURCHASE_PATH), false, 1);
+    tap.message(1, flashsale.v1.PurchaseRequest.newBuilder().setRequestId("open").build().toByteArray(), false, 1, 2);
+    assertEquals(0, log.size(), "not noted before its end");
+    tap.reset(1, 8);
+    tap.ended(1, 3);
+    assertEquals(0, log.size(), "nor after a reset");
+    tap.headers(3, Map.of(":path", PurchaseTap.PURCHASE_PATH), false, 4);
+    tap.message(3, flashsale.v1.PurchaseRequest.newBuilder().setRequestId("ended").build().toByteArray(), false, 4, 5);
+    tap.ended(3, 6);
+    assertEquals(6L, log.wireMicros("ended").orElseThrow(), "dated by its end");
   }
 
   @Test

@@ -11,20 +11,32 @@ import java.util.Optional;
 
 /**
  * Carries each call's arrival time to its handler: the time of the socket read that completed the
- * call's request message. gRPC tells a stream's tracer when it has read a whole message, on the
- * decoding thread and inside the socket read that carried the message's last bytes, so the tracer
- * sees that read (its time) and keeps a hold on it for the call's {@link Context}. Not the HEADERS'
- * read: a client could send a call's HEADERS early and its message (the bid, the purchase) later,
- * and be ranked by the HEADERS; and a call whose message never came would hold every watermark
- * below its HEADERS until it ended. A message read outside a stamped read (the in-process
- * transport of tests) is stamped when read.
+ * call, the one that carried its end (END_STREAM, after its message). A unary call's handler runs
+ * on the decoding thread inside that read, so the first {@link #currentRead()} takes a hold on it.
+ * Neither the HEADERS' read nor the message's: a client could send a call's HEADERS, or its
+ * message too, early and end the call later, ranked by the earlier read (a bid sent before an
+ * auction's close could still be withdrawn after it); and a call left unended held every watermark
+ * below that read for as long as it stayed open. A call whose handler runs outside a stamped read
+ * (the in-process transport of tests) is stamped when its handler asks.
  */
 public final class ArrivalStamps extends ServerStreamTracer.Factory {
-  private static final Context.Key<MessageRead> READ = Context.key("flashsale-socket-read");
+  private static final Context.Key<StampedCall> CALL = Context.key("flashsale-stamped-call");
 
-  /** The read that completed a call's request message: set once, on the decoding thread, before the handler runs. */
-  private static final class MessageRead {
+  /** One stamped call: its read, taken the first time its handler asks, released when the call ends. */
+  private final class StampedCall {
     private volatile InFlightReads.Read read;
+
+    /** Only the call's handler asks, on one thread at a time. */
+    InFlightReads.Read read() {
+      InFlightReads.Read taken = read;
+      if (taken == null) {
+        InFlightReads.Read socketRead = SocketReadTime.current();
+        // The purchase keeps the read that ended it in flight until it is stamped.
+        taken = socketRead != null ? socketRead.hold() : inFlight.begin(() -> StampClock.micros(clock.instant()));
+        read = taken;
+      }
+      return taken;
+    }
   }
 
   private final InstantSource clock;
@@ -43,12 +55,13 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
 
   /**
    * The current call's read, if it passed through this factory: its time in UTC microseconds by the
-   * region clock, read where the call's bytes came off the socket. The caller releases it once the
-   * purchase is stamped (or will not be); the call's end releases it anyway.
+   * region clock, read where the bytes that ended the call came off the socket. Asked by the call's
+   * handler. The caller releases it once the purchase is stamped (or will not be); the call's end
+   * releases it anyway.
    */
   public static Optional<InFlightReads.Read> currentRead() {
-    MessageRead call = READ.get();
-    return call == null ? Optional.empty() : Optional.ofNullable(call.read);
+    StampedCall call = CALL.get();
+    return call == null ? Optional.empty() : Optional.of(call.read());
   }
 
   /**
@@ -66,19 +79,11 @@ public final class ArrivalStamps extends ServerStreamTracer.Factory {
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     if (!stampedMethods.contains(fullMethodName)) return NO_TRACE;
-    MessageRead call = new MessageRead();
+    StampedCall call = new StampedCall();
     return new ServerStreamTracer() {
       @Override
       public Context filterContext(Context context) {
-        return context.withValue(READ, call);
-      }
-
-      @Override
-      public void inboundMessageRead(int seqNo, long optionalWireSize, long optionalUncompressedSize) {
-        if (seqNo != 0 || call.read != null) return; // a unary call's one message
-        InFlightReads.Read socketRead = SocketReadTime.current();
-        // The purchase keeps the read that carried it in flight until it is stamped.
-        call.read = socketRead != null ? socketRead.hold() : inFlight.begin(() -> StampClock.micros(clock.instant()));
+        return context.withValue(CALL, call);
       }
 
       @Override

@@ -153,14 +153,15 @@ class FrontDoorTest {
   }
 
   /**
-   * A purchase is stamped when its message has arrived, not when its HEADERS did: otherwise a client
-   * could open calls early and send what they ask (a bid's amount) later, ranked by the HEADERS.
-   * Nor does a call whose message has not come hold back the watermark meanwhile.
+   * A purchase is stamped when its call has ended (END_STREAM, after its message), not when its
+   * HEADERS or its message arrived: otherwise a client could open calls early and end them later
+   * (send what they ask, a bid's amount, or keep the choice to withdraw), ranked by the earlier
+   * read. Nor does a call not yet ended hold back the watermark meanwhile.
    */
   @Test
-  void aPurchaseIsStampedWhenItsMessageArrivesNotItsHeaders() throws Exception {
+  void aPurchaseIsStampedWhenItsCallEndsNotWhenItsHeadersOrMessageArrived() throws Exception {
     start(NO_TRACER);
-    long messageSentMicros;
+    long endSentMicros;
     var encoder = new DefaultHttp2HeadersEncoder();
     try (var socket = new Socket("127.0.0.1", transport.port())) {
       var out = new ByteArrayOutputStream();
@@ -168,26 +169,32 @@ class FrontDoorTest {
       frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
       purchaseHeaders(out, encoder, 1);
       socket.getOutputStream().write(out.toByteArray());
-      Thread.sleep(300);
+      Thread.sleep(200);
       out.reset();
-      purchaseFrames(out, encoder, 3, "whole"); // sent whole after the first's HEADERS
+      purchaseMessage(out, 1, "split", false); // its message, the stream left open
+      socket.getOutputStream().write(out.toByteArray());
+      Thread.sleep(200);
+      out.reset();
+      purchaseFrames(out, encoder, 3, "whole"); // sent whole before the first ends
       socket.getOutputStream().write(out.toByteArray());
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (!stampMicrosByRequest.containsKey("whole") && System.nanoTime() < until) Thread.sleep(5);
       assertTrue(stampMicrosByRequest.containsKey("whole"), "the whole purchase was taken");
       while (inFlight.oldestMicros() != InFlightReads.NONE && System.nanoTime() < until) Thread.sleep(5);
-      assertEquals(InFlightReads.NONE, inFlight.oldestMicros(), "HEADERS alone hold no watermark back");
+      assertEquals(InFlightReads.NONE, inFlight.oldestMicros(), "a call not yet ended holds no watermark back");
       Thread.sleep(300);
-      messageSentMicros = StampClock.micros(java.time.Instant.now());
+      endSentMicros = StampClock.micros(java.time.Instant.now());
       out.reset();
-      purchaseMessage(out, 1, "split");
+      frame(out, 0x0, 0x1, 1, new byte[0]); // END_STREAM alone
       socket.getOutputStream().write(out.toByteArray());
       while (!stampMicrosByRequest.containsKey("split") && System.nanoTime() < until) Thread.sleep(5);
     }
+    assertTrue(stampMicrosByRequest.containsKey("split"), "the split purchase was taken once it ended");
     long splitMicros = stampMicrosByRequest.get("split");
     assertTrue(splitMicros >= stampMicrosByRequest.get("whole") + 250_000,
-        "ranked after the purchase that came whole before its message: " + (splitMicros - stampMicrosByRequest.get("whole")) + " us");
-    assertTrue(splitMicros >= messageSentMicros, "stamped at its message's read: " + (messageSentMicros - splitMicros) + " us before it was sent");
+        "ranked after the purchase that came whole before it ended: " + (splitMicros - stampMicrosByRequest.get("whole")) + " us");
+    assertTrue(splitMicros >= endSentMicros, "stamped at the read that ended it: " + (endSentMicros - splitMicros) + " us before that was sent");
+    assertEquals(InFlightReads.NONE, inFlight.oldestMicros(), "nothing left in flight");
   }
 
   @Test
@@ -387,7 +394,7 @@ class FrontDoorTest {
   private static void purchaseFrames(ByteArrayOutputStream out, DefaultHttp2HeadersEncoder encoder, int stream,
       String requestId) throws IOException {
     purchaseHeaders(out, encoder, stream);
-    purchaseMessage(out, stream, requestId);
+    purchaseMessage(out, stream, requestId, true);
   }
 
   private static void purchaseHeaders(ByteArrayOutputStream out, DefaultHttp2HeadersEncoder encoder, int stream)
@@ -405,10 +412,10 @@ class FrontDoorTest {
     frame(out, 0x1, 0x4, stream, headers);
   }
 
-  /** The purchase's message, in a DATA frame that ends the stream. */
-  private static void purchaseMessage(ByteArrayOutputStream out, int stream, String requestId) {
+  /** The purchase's message, in a DATA frame that ends the stream or not. */
+  private static void purchaseMessage(ByteArrayOutputStream out, int stream, String requestId, boolean endStream) {
     byte[] request = PurchaseRequest.newBuilder().setRequestId(requestId).build().toByteArray();
-    frame(out, 0x0, 0x1, stream, ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length)
+    frame(out, 0x0, endStream ? 0x1 : 0, stream, ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length)
         .put(request).array());
   }
 
