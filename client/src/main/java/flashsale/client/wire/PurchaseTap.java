@@ -42,6 +42,11 @@ public final class PurchaseTap implements GrpcStreamDecoder.Listener {
     decoder.feed(bytes, offset, length, readMicros);
   }
 
+  /** The connection ended: its arrivals join those of every ended connection. */
+  public void close() {
+    log.retire(arrivals);
+  }
+
   /** Why this connection's decoding stopped, or null. */
   public String broken() {
     return decoder.broken();

@@ -119,6 +119,7 @@ public final class WireTap implements AutoCloseable {
       // connection closed by either side
     } finally {
       release(to, from);
+      tap.close();
     }
   }
 

@@ -97,6 +97,30 @@ class PurchaseTapTest {
     }
   }
 
+  /** An ended connection's arrivals stay found, and look-ups no longer walk its map. */
+  @Test
+  void anEndedConnectionsArrivalsAreKeptAndItsMapDropped() {
+    WireLog log = new WireLog();
+    int ownMaps = log.connectionCount();
+    PurchaseTap first = new PurchaseTap(log);
+    PurchaseTap second = new PurchaseTap(log);
+    first.headers(1, Map.of(":path", PurchaseTap.PURCHASE_PATH), false, 1);
+    first.message(1, flashsale.v1.PurchaseRequest.newBuilder().setRequestId("a").build().toByteArray(), false, 1, 2);
+    first.ended(1, 3);
+    second.headers(1, Map.of(":path", PurchaseTap.PURCHASE_PATH), false, 1);
+    second.message(1, flashsale.v1.PurchaseRequest.newBuilder().setRequestId("a").build().toByteArray(), false, 1, 2);
+    second.ended(1, 5); // a retry of "a" on another connection: the first arrival counts
+    assertEquals(ownMaps + 2, log.connectionCount());
+    first.close();
+    assertEquals(ownMaps + 1, log.connectionCount(), "the ended connection's map is dropped");
+    assertEquals(3L, log.wireMicros("a").orElseThrow(), "its arrival is kept");
+    second.close();
+    second.close(); // twice: nothing more
+    assertEquals(ownMaps, log.connectionCount());
+    assertEquals(3L, log.wireMicros("a").orElseThrow());
+    assertEquals(1, log.size());
+  }
+
   /** A call that never ends (reset, or cut off) is not noted: it never fully arrived. */
   @Test
   void aCallResetBeforeItsEndIsNotNoted() {
