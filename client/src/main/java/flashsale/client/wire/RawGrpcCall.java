@@ -99,10 +99,6 @@ public final class RawGrpcCall {
       this.socket = socket;
     }
 
-    public boolean isOpen() {
-      return socket.isConnected() && !socket.isClosed();
-    }
-
     /** Sends the call's one message and leaves the stream open. */
     public void send(byte[] message) throws IOException {
       write(Request.framed(message), 0);

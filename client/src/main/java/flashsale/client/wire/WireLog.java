@@ -32,7 +32,6 @@ public final class WireLog {
   }
 
   private final List<Connection> connections = new CopyOnWriteArrayList<>();
-  private final Connection notedDirectly = connection();
   /** The arrivals of connections that ended ({@link #retire}), so a look-up walks only the live ones. */
   private final Connection retired = connection();
   private final AtomicLong undecodable = new AtomicLong();
@@ -44,22 +43,17 @@ public final class WireLog {
     return c;
   }
 
-  /** Notes that {@code requestId} arrived at {@code wireMicros}; the earliest note wins. */
-  public void arrived(String requestId, long wireMicros) {
-    notedDirectly.arrived(requestId, wireMicros);
-  }
-
   /**
    * Moves an ended connection's arrivals into one map kept for all ended connections: copied
    * before the connection is dropped, so a look-up meanwhile finds them in one or the other.
    */
   public void retire(Connection ended) {
-    if (ended == notedDirectly || ended == retired || !connections.contains(ended)) return;
+    if (ended == retired || !connections.contains(ended)) return;
     ended.arrivals.forEach(retired::arrived);
     connections.remove(ended);
   }
 
-  /** Connections whose arrivals a look-up walks (the live ones, plus two of the log's own). */
+  /** Maps a look-up walks: the live connections' and the ended ones' together. */
   int connectionCount() {
     return connections.size();
   }

@@ -147,7 +147,7 @@ class BadBytesEndToEndTest {
    * at the message, each was an unstamped read older than every later purchase of its region, for
    * as long as it stayed open (up to the connection's age limit, an hour): each later purchase
    * waited the region's whole read-order hold (500 ms) for it, and 5 canaries took 2.5 s instead of
-   * milliseconds (2,536 and 2,605 ms with the HEADERS stamp; 19 ms for 3 after). Both calls are
+   * milliseconds (2,536–2,605 ms with the HEADERS or the message stamp; 34–51 ms now). Both calls are
    * answered once they end.
    */
   @Test
