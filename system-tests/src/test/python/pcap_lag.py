@@ -7,7 +7,10 @@ Usage (as root, beside a run of BurstAtTheWireTest):
   kill %1; python3 system-tests/src/test/python/pcap_lag.py /tmp/wire.pcap system-tests/target/wire-logs
 
 Each request's id appears length-prefixed in its DATA frame, first on the client->tap connection,
-then on the tap->region one. Per burst CSV and region this prints: the stamp lag as the test
+then on the tap->region one. A request is dated on each connection as the region stamps it and the
+tap dates it: a unary call (one message on its HTTP/2 stream) by the packet that carried the end
+of its call (the frame with END_STREAM), a message of a stream by the packet that completed the
+message. Per burst CSV and region this prints: the stamp lag as the test
 measures it (stamp - tap time), how long after the kernel had the bytes the tap read them, how
 long the tap took to put them on the region's socket, and the region's own lag (stamp - the
 moment the bytes reached its socket).
@@ -59,13 +62,73 @@ def tcp_streams(pcap_path):
     return streams
 
 
+def http2_frames(data):
+    """(start offsets, frames) of a client's HTTP/2 bytes: each frame (start, end, type, flags, stream id)."""
+    preface = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
+    i = len(preface) if data.startswith(preface) else 0
+    starts, frames = [], []
+    while i + 9 <= len(data):
+        length = int.from_bytes(data[i:i + 3], 'big')
+        kind, flags = data[i + 3], data[i + 4]
+        stream = int.from_bytes(data[i + 5:i + 9], 'big') & 0x7fffffff
+        end = i + 9 + length
+        starts.append(i)
+        frames.append((i, end, kind, flags, stream))
+        i = end
+    return starts, frames
+
+
+def message_ends(data, frames):
+    """{stream id: (offsets just past each gRPC message's last byte, offset just past the frame that ended the call, or None)}."""
+    header = collections.defaultdict(bytearray)  # stream -> the message prefix read so far
+    body_left = collections.defaultdict(int)  # stream -> bytes of the current message still to come
+    ends = collections.defaultdict(list)
+    ended = {}
+    for start, end, kind, flags, stream in frames:
+        if kind == 0 and not flags & 0x8:  # DATA, unpadded (gRPC clients do not pad)
+            i = start + 9
+            while i < end:
+                if body_left[stream] == 0 and len(header[stream]) < 5:
+                    take = min(5 - len(header[stream]), end - i)
+                    header[stream] += data[i:i + take]
+                    i += take
+                    if len(header[stream]) == 5:
+                        body_left[stream] = int.from_bytes(header[stream][1:5], 'big')
+                        if body_left[stream] == 0:
+                            ends[stream].append(i)
+                            header[stream].clear()
+                    continue
+                take = min(body_left[stream], end - i)
+                body_left[stream] -= take
+                i += take
+                if body_left[stream] == 0:
+                    ends[stream].append(i)
+                    header[stream].clear()
+        if kind in (0, 1) and flags & 0x1:  # END_STREAM on DATA or HEADERS
+            ended[stream] = end
+    return {stream: (ends.get(stream, []), ended.get(stream)) for stream in set(ends) | set(ended)}
+
+
 def seen_at(streams, needle):
-    """Capture times of every packet completing an occurrence of needle, earliest first."""
+    """Capture times of every packet ending an occurrence of needle's call (or message), earliest first."""
     out = []
     for data, ends, times in streams.values():
         i = data.find(needle)
+        if i < 0:
+            continue
+        starts, frames = http2_frames(data)
+        per_stream = message_ends(data, frames)
         while i >= 0:
-            out.append(times[bisect.bisect_left(ends, i + len(needle))])
+            at = i + len(needle)
+            k = bisect.bisect_right(starts, i) - 1
+            if k >= 0 and frames[k][2] == 0 and frames[k][0] + 9 <= i < frames[k][1]:
+                message_end_offsets, call_end = per_stream.get(frames[k][4], ([], None))
+                if len(message_end_offsets) == 1 and call_end is not None:
+                    at = call_end  # a unary call: dated by its end
+                else:
+                    j = bisect.bisect_left(message_end_offsets, at)
+                    at = message_end_offsets[j] if j < len(message_end_offsets) else at
+            out.append(times[bisect.bisect_left(ends, at)])
             i = data.find(needle, i + 1)
     return sorted(out)
 

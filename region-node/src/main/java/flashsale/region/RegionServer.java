@@ -33,13 +33,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A region node's gRPC server: the FlashSaleService, health and reflection over the caller's
- * {@link ServerBuilder} (a port, or in-process in tests), and the node's link to the arbiter.
- * Embeddable: a test or demo passes its own clock (to skew it) and arbiter channels (to route
- * them through a proxy):
+ * {@link ServerBuilder} (in-process in tests), and the node's link to the arbiter. Embeddable: a
+ * test or demo passes its own clock (to skew it) and arbiter channels (to route them through a
+ * proxy). A node that buyers reach over a network comes from {@link #onPort} or
+ * {@link #onAddress}, whose transport stamps each purchase at the socket read that ended its call;
+ * over a builder of the caller's, a purchase is stamped when its handler runs, so the builder is
+ * always set to the direct executor (a pooled one would stamp each call when a pool thread got to
+ * it, in no fixed order):
  *
  * <pre>{@code
  * RegionServer eu = new RegionServer(
- *     InProcessServerBuilder.forName("eu").directExecutor(),        // or Grpc.newServerBuilderForPort(0, ...)
+ *     InProcessServerBuilder.forName("eu"),
  *     RegionConfig.builder("eu").heartbeatIntervalMs(2).build(),
  *     InstantSource.offset(InstantSource.system(), Duration.ofMillis(3)), // a clock 3 ms fast
  *     ArbiterChannels.of(ManagedChannelBuilder.forAddress("localhost", proxyPort).usePlaintext().build()))
@@ -97,7 +101,7 @@ public final class RegionServer {
     this.node = new RegionNode(config.region(), instanceId, clock, arbiter, nodeSettings(config),
         modes, inFlight);
     node.bindMetrics(metrics);
-    this.server = EdgeServerBuilder.of(serverBuilder)
+    this.server = EdgeServerBuilder.of(serverBuilder.directExecutor())
         .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(node.service(), metrics)))
         .addService(health.getHealthService())
         .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
