@@ -20,6 +20,10 @@ import org.HdrHistogram.Recorder;
  * A loopback TCP proxy that delays every byte by a fixed one-way latency in each direction,
  * preserving order, and can cut all its connections. It stands in for a WAN link, since this
  * machine has no netem.
+ *
+ * <p>Its reading and writing threads ask for Java's highest priority (nice -15 where the launcher's
+ * priority options let the JVM set it, as for the regions' socket readers): a real link does not
+ * wait for the nodes' CPU, so the emulated one should wait as little as it can.
  */
 public final class TcpDelayProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -107,7 +111,7 @@ public final class TcpDelayProxy implements AutoCloseable {
   private void pipe(Socket from, Socket to, boolean recordOpening, Recorder lateness) {
     record Chunk(long dueNanos, byte[] bytes) {}
     BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
-    Thread.ofPlatform().daemon().start(() -> {
+    Thread.ofPlatform().daemon().priority(Thread.MAX_PRIORITY).start(() -> {
       byte[] buf = new byte[64 * 1024];
       try (InputStream in = from.getInputStream()) {
         int n;
@@ -122,7 +126,7 @@ public final class TcpDelayProxy implements AutoCloseable {
       }
       queue.add(new Chunk(0, null));
     });
-    Thread.ofPlatform().daemon().start(() -> {
+    Thread.ofPlatform().daemon().priority(Thread.MAX_PRIORITY).start(() -> {
       try (OutputStream out = to.getOutputStream()) {
         while (true) {
           Chunk c = queue.take();
