@@ -26,7 +26,9 @@ public record OrderTransition(Kind kind, String requestId, String userId, int qu
     LEFT_WAITLIST(PurchaseState.WAITLISTED, PurchaseState.CANCELLED),
     EXPIRED(PurchaseState.AWAITING_PAYMENT, PurchaseState.EXPIRED),
     /** A waitlisted buyer gets released units and a fresh deadline. */
-    PROMOTED(PurchaseState.WAITLISTED, PurchaseState.AWAITING_PAYMENT);
+    PROMOTED(PurchaseState.WAITLISTED, PurchaseState.AWAITING_PAYMENT),
+    /** The event settled with the buyer still waitlisted: no unit can come back any more. */
+    WAITLIST_CLOSED(PurchaseState.WAITLISTED, PurchaseState.WAITLIST_CLOSED);
 
     private final PurchaseState from;
     private final PurchaseState to;

@@ -206,6 +206,24 @@ abstract class OrderStoreContract {
   }
 
   @Test
+  void aClosedWaitlistPlaceIsFinalAndInTheOutbox() {
+    enrol();
+    assertInstanceOf(StoreRejectedException.class, refused(2, t(Kind.WAITLIST_CLOSED, "a", "u1", 1, 1, 0, 10)),
+        "only a waitlisted purchase has a place to close");
+    write(2, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, 10), t(Kind.PAID, "b", "u2", 1, 2, DEADLINE, 10),
+        t(Kind.WAITLIST_CLOSED, "c", "u3", 1, 3, 0, 10), t(Kind.WAITLIST_CLOSED, "d", "u4", 1, 4, 0, 10));
+    assertEquals(PurchaseState.WAITLIST_CLOSED, state("c"));
+    assertEquals(PurchaseState.WAITLIST_CLOSED, state("d"));
+    assertEquals(List.of(), orders.loadOrders("e").orders().stream().filter(o -> o.state() == PurchaseState.WAITLISTED)
+        .toList(), "nobody left on the waitlist");
+    assertEquals(List.of(t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, 10), t(Kind.PAID, "b", "u2", 1, 2, DEADLINE, 10),
+        t(Kind.WAITLIST_CLOSED, "c", "u3", 1, 3, 0, 10), t(Kind.WAITLIST_CLOSED, "d", "u4", 1, 4, 0, 10)),
+        orders.readTransitions("e"));
+    assertInstanceOf(StoreRejectedException.class, refused(3, t(Kind.LEFT_WAITLIST, "c", "u3", 1, 3, 0, 20)),
+        "a closed place is final: nothing leaves it");
+  }
+
+  @Test
   void everyTransitionIsInTheOutboxOnceInOrderAfterTheWinners() {
     enrol();
     write(2, t(Kind.CANCELLED, "a", "u1", 1, 1, 0, 10), t(Kind.PROMOTED, "c", "u3", 1, 3, 10 + WINDOW, 10));

@@ -43,6 +43,7 @@ public final class OrderWire {
       case EXPIRED -> OrderState.ORDER_STATE_EXPIRED;
       case WAITLISTED -> OrderState.ORDER_STATE_WAITLISTED;
       case NOT_WAITLISTED -> OrderState.ORDER_STATE_NOT_WAITLISTED;
+      case WAITLIST_CLOSED -> OrderState.ORDER_STATE_WAITLIST_CLOSED;
     };
   }
 
@@ -55,6 +56,7 @@ public final class OrderWire {
       case ORDER_STATE_EXPIRED -> PurchaseState.EXPIRED;
       case ORDER_STATE_WAITLISTED -> PurchaseState.WAITLISTED;
       case ORDER_STATE_NOT_WAITLISTED -> PurchaseState.NOT_WAITLISTED;
+      case ORDER_STATE_WAITLIST_CLOSED -> PurchaseState.WAITLIST_CLOSED;
       default -> throw new IllegalArgumentException("order state " + state + " is no state of an order");
     };
   }

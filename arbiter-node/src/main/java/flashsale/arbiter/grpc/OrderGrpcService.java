@@ -111,7 +111,7 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
         } else if (answer.outcome() == OrderAnswer.Outcome.UNKNOWN) {
           failed.accept(withoutOrder(eventId, requestId, false));
         } else {
-          OrderRecord record = loop.query(q -> runner.find(eventId, requestId)).join().orElseThrow();
+          OrderRecord record = answer.order().orElseThrow();
           if (!answer.done()) throw refusal(wanted, record);
           done.accept(toProto(eventId, record));
         }

@@ -43,7 +43,7 @@ public final class ExitCodes {
     Map<String, String> codes = new LinkedHashMap<>();
     codes.put(Integer.toString(OK), "ok; for purchase/status: the request WON (after the win: PAID or AWAITING_PAYMENT)");
     codes.put(Integer.toString(LOST), "purchase/status: decided and LOST (sold out, too little stock, per-user limit), "
-        + "or after the win CANCELLED, EXPIRED or still WAITLISTED");
+        + "or after the win CANCELLED, EXPIRED, still WAITLISTED or WAITLIST_CLOSED");
     codes.put(Integer.toString(USAGE), "usage error: bad option, argument, time or input file");
     codes.put(Integer.toString(UNAVAILABLE), "unavailable or overloaded (UNAVAILABLE, RESOURCE_EXHAUSTED): retry with the same --request-id");
     codes.put(Integer.toString(REJECTED), "rejected (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS)");

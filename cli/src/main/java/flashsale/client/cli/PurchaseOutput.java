@@ -51,6 +51,7 @@ final class PurchaseOutput {
       case ORDER_STATE_EXPIRED -> ", not paid before " + deadline;
       case ORDER_STATE_WAITLISTED -> ", waiting for units given back";
       case ORDER_STATE_NOT_WAITLISTED -> ", the waitlist was full";
+      case ORDER_STATE_WAITLIST_CLOSED -> ", the event settled with no unit given back for it";
       default -> "";
     };
   }

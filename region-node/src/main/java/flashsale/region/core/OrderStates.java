@@ -91,7 +91,7 @@ public final class OrderStates {
     return switch (state) {
       case WAITLISTED -> 0;
       case AWAITING_PAYMENT -> 1;
-      case PAID, CANCELLED, EXPIRED, NOT_WAITLISTED -> 2;
+      case PAID, CANCELLED, EXPIRED, NOT_WAITLISTED, WAITLIST_CLOSED -> 2;
     };
   }
 }

@@ -77,7 +77,7 @@ final class OrderLedger {
         free += t.quantity();
         deadline = current.deadlineMicros();
       }
-      case LEFT_WAITLIST -> { }
+      case LEFT_WAITLIST, WAITLIST_CLOSED -> { }
       case PROMOTED -> {
         if (t.quantity() > free) throw rejected(write, t.requestId() + " promoted to " + t.quantity() + " units, " + free + " free");
         free -= t.quantity();

@@ -407,7 +407,7 @@ local ORDER_KINDS = {
   ENROLLED_WIN = { '', 'AWAITING_PAYMENT', false }, WAITLISTED = { '', 'WAITLISTED', false },
   PAID = { 'AWAITING_PAYMENT', 'PAID', true }, CANCELLED = { 'AWAITING_PAYMENT', 'CANCELLED', true },
   LEFT_WAITLIST = { 'WAITLISTED', 'CANCELLED', true }, EXPIRED = { 'AWAITING_PAYMENT', 'EXPIRED', true },
-  PROMOTED = { 'WAITLISTED', 'AWAITING_PAYMENT', true },
+  PROMOTED = { 'WAITLISTED', 'AWAITING_PAYMENT', true }, WAITLIST_CLOSED = { 'WAITLISTED', 'WAITLIST_CLOSED', true },
 }
 
 -- Checks one transition against the state so far (c: counters, touched: records changed by this

@@ -179,6 +179,14 @@ final class SimOrderOracle {
         book.waitlist.remove(t.rank());
         count.accept("waitlist leaves");
       }
+      case WAITLIST_CLOSED -> {
+        if (!book.promoting() || book.awaiting > 0) {
+          throw new AssertionError("closed the waitlist on " + t + " while " + book.awaiting
+              + " units await payment or the sale may still sell");
+        }
+        book.waitlist.remove(t.rank());
+        count.accept("waitlist places closed when the event settled");
+      }
       case PROMOTED -> {
         promote(book, p, t);
         p.deadlineMicros = t.deadlineMicros();

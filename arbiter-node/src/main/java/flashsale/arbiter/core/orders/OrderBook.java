@@ -151,7 +151,7 @@ public final class OrderBook {
   /** Pays a purchase awaiting payment before its deadline; at or past it the purchase expires instead. */
   public OrderAnswer confirm(String requestId, long nowMicros, List<OrderEffect> effects) {
     Order order = orders.get(requestId);
-    if (order == null) return new OrderAnswer(Outcome.UNKNOWN, PurchaseState.NOT_WAITLISTED, 0);
+    if (order == null) return OrderAnswer.unknown();
     if (order.state == PurchaseState.AWAITING_PAYMENT) {
       if (nowMicros >= order.deadlineMicros) {
         expire(order, nowMicros);
@@ -171,7 +171,7 @@ public final class OrderBook {
   /** Gives a purchase awaiting payment back (its units to the waitlist), or takes a buyer off the waitlist. */
   public OrderAnswer cancel(String requestId, long nowMicros, List<OrderEffect> effects) {
     Order order = orders.get(requestId);
-    if (order == null) return new OrderAnswer(Outcome.UNKNOWN, PurchaseState.NOT_WAITLISTED, 0);
+    if (order == null) return OrderAnswer.unknown();
     if (order.state == PurchaseState.AWAITING_PAYMENT && nowMicros >= order.deadlineMicros) {
       expire(order, nowMicros);
     } else if (order.state == PurchaseState.AWAITING_PAYMENT) {
@@ -223,8 +223,11 @@ public final class OrderBook {
   /** The purchase's current state, if it is in the lifecycle. */
   public Optional<OrderRecord> find(String requestId) {
     Order o = orders.get(requestId);
-    return o == null ? Optional.empty()
-        : Optional.of(new OrderRecord(o.requestId, o.userId, o.quantity, o.rank, o.state, o.deadlineMicros));
+    return o == null ? Optional.empty() : Optional.of(record(o));
+  }
+
+  private static OrderRecord record(Order o) {
+    return new OrderRecord(o.requestId, o.userId, o.quantity, o.rank, o.state, o.deadlineMicros);
   }
 
   public long awaitingUnits() {
@@ -245,7 +248,7 @@ public final class OrderBook {
 
   /**
    * Nothing can change any more by itself: nobody awaits payment and all is written. Units still
-   * free then fit nobody on the waitlist (checked after every change).
+   * free then go to nobody: the waitlist closed (checked after every change).
    */
   public boolean settled() {
     return awaitingByDeadline.isEmpty() && writes.idle();
@@ -258,7 +261,11 @@ public final class OrderBook {
     freeUnits += order.quantity;
   }
 
-  /** Hands free units to the earliest waitlisted buyers that fit; never a later one ahead of an earlier that fits. */
+  /**
+   * Hands free units to the earliest waitlisted buyers that fit; never a later one ahead of an
+   * earlier that fits. Once nobody awaits payment, no unit can come back (a payment is final), so
+   * whoever is still waitlisted then is told the waitlist closed.
+   */
   private void promote(long nowMicros) {
     if (!promoting()) {
       checkInvariants();
@@ -273,6 +280,13 @@ public final class OrderBook {
       order.deadlineMicros = nowMicros + terms.paymentWindowMicros();
       change(order, Kind.PROMOTED, order.deadlineMicros, nowMicros);
       enter(order);
+    }
+    if (awaitingByDeadline.isEmpty()) {
+      for (Order order : waitlist.values()) {
+        change(order, Kind.WAITLIST_CLOSED, 0, nowMicros);
+        order.state = PurchaseState.WAITLIST_CLOSED;
+      }
+      waitlist.clear();
     }
     checkInvariants();
   }
@@ -316,7 +330,7 @@ public final class OrderBook {
 
   private OrderAnswer answer(Order order, PurchaseState wanted) {
     long durableAt = order.changedInSequence > writes.durableSequence() ? order.changedInSequence : 0;
-    return new OrderAnswer(order.state == wanted ? Outcome.DONE : Outcome.REFUSED, order.state, durableAt);
+    return new OrderAnswer(order.state == wanted ? Outcome.DONE : Outcome.REFUSED, Optional.of(record(order)), durableAt);
   }
 
   /** Paid plus awaiting never passes stock; no released unit waits while a waitlisted buyer could take it. */
@@ -324,6 +338,10 @@ public final class OrderBook {
     if (paidUnits + awaitingUnits + freeUnits > stock) {
       throw new IllegalStateException("event " + eventId + ": paid " + paidUnits + " + awaiting " + awaitingUnits
           + " + free " + freeUnits + " > stock " + stock);
+    }
+    if (promoting() && awaitingByDeadline.isEmpty() && !waitlist.isEmpty()) {
+      throw new IllegalStateException("event " + eventId + ": nobody awaits payment, yet " + waitlist.size()
+          + " still wait for units that cannot come back");
     }
     if (freeUnits > 0 && promoting()) {
       for (Order waiting : waitlist.values()) {

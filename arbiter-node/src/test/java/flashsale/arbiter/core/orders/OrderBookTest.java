@@ -52,6 +52,57 @@ class OrderBookTest {
   }
 
   @Test
+  void whoeverIsStillWaitlistedWhenTheLastWinnerPaysIsToldTheWaitlistClosed() {
+    OrderBook book = book(1, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100), lost(2, "b", "u2", 1, LossReason.SOLD_OUT),
+        lost(3, "c", "u3", 1, LossReason.SOLD_OUT)), 100)));
+    ack(book, mutable(book.saleEnded(200)));
+    assertEquals(2, book.waitlistLength(), "a's unit may still come back");
+    assertFalse(book.settled());
+
+    List<OrderEffect> effects = new ArrayList<>();
+    assertTrue(book.confirm("a", 300, effects).done());
+    ack(book, effects);
+    assertEquals(PurchaseState.WAITLIST_CLOSED, book.find("b").orElseThrow().state());
+    assertEquals(PurchaseState.WAITLIST_CLOSED, book.find("c").orElseThrow().state());
+    assertEquals(0, book.waitlistLength());
+    assertTrue(book.settled(), "nothing can change any more");
+    assertEquals(List.of(Kind.PAID, Kind.WAITLIST_CLOSED, Kind.WAITLIST_CLOSED),
+        written.subList(written.size() - 3, written.size()).stream().map(OrderTransition::kind).toList(),
+        "the closures are written (and so reach the outbox) with the payment that made them final");
+  }
+
+  @Test
+  void aLoserForStockAfterEveryUnitIsPaidIsClosedOutAsItJoins() {
+    OrderBook book = book(1, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100)), 100)));
+    List<OrderEffect> effects = new ArrayList<>();
+    book.confirm("a", 150, effects);
+    ack(book, effects);
+    // The sale has not ended, but its stock is all won and paid: no unit can ever come back.
+    ack(book, mutable(book.decided(List.of(lost(2, "b", "u2", 1, LossReason.SOLD_OUT)), 200)));
+    assertEquals(PurchaseState.WAITLIST_CLOSED, book.find("b").orElseThrow().state());
+    assertEquals(List.of(Kind.WAITLISTED, Kind.WAITLIST_CLOSED),
+        written.subList(written.size() - 2, written.size()).stream().map(OrderTransition::kind).toList());
+  }
+
+  @Test
+  void unitsThatFitNobodyWhenTheLastWindowEndsCloseTheWaitlist() {
+    OrderBook book = book(2, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100), won(2, "b", "u2", 1, 100),
+        lost(3, "c", "u3", 2, LossReason.INSUFFICIENT_STOCK)), 100)));
+    ack(book, mutable(book.saleEnded(200)));
+    List<OrderEffect> effects = new ArrayList<>();
+    book.confirm("a", 300, effects);
+    ack(book, effects);
+    assertEquals(PurchaseState.WAITLISTED, book.find("c").orElseThrow().state(), "b may still give its unit back");
+    ack(book, mutable(book.tick(100 + WINDOW))); // b expires: 1 unit free, c asks for 2
+    assertEquals(1, book.freeUnits());
+    assertEquals(PurchaseState.WAITLIST_CLOSED, book.find("c").orElseThrow().state());
+    assertTrue(book.settled());
+  }
+
+  @Test
   void aWinAwaitsPaymentUntilTheWindowEndsAndPaysBeforeIt() {
     OrderBook book = book(2, 2, 4);
     ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100)), 100)));
@@ -67,7 +118,9 @@ class OrderBookTest {
 
     List<OrderEffect> again = new ArrayList<>();
     OrderAnswer repeat = book.confirm("a", 100 + WINDOW + 5, again);
-    assertEquals(new OrderAnswer(Outcome.DONE, PurchaseState.PAID, 0), repeat);
+    assertEquals(Outcome.DONE, repeat.outcome());
+    assertEquals(PurchaseState.PAID, repeat.state());
+    assertEquals(0, repeat.durableAtSequence());
     assertTrue(again.isEmpty(), "a repeat writes nothing");
   }
 
