@@ -206,6 +206,15 @@ abstract class OrderStoreContract {
   }
 
   @Test
+  void aWriteWithNoChangeAdvancesTheRankEnrolledThrough() {
+    enrol();
+    orders.persistOrders(new OrderWrite("e", 2, 10_004, List.of()), ArbiterStore.UNFENCED).join();
+    assertEquals(10_004, orders.loadOrders("e").enrolledThroughRank());
+    assertEquals(2, orders.loadOrders("e").lastSequence());
+    assertEquals(List.of(), orders.readTransitions("e"), "nothing for the outbox");
+  }
+
+  @Test
   void aClosedWaitlistPlaceIsFinalAndInTheOutbox() {
     enrol();
     assertInstanceOf(StoreRejectedException.class, refused(2, t(Kind.WAITLIST_CLOSED, "a", "u1", 1, 1, 0, 10)),

@@ -40,6 +40,11 @@ public final class OrderBook {
   private final OrderTerms terms;
   private final Map<String, Order> orders = new HashMap<>();
   private final TreeMap<Long, Order> waitlist = new TreeMap<>();
+  /**
+   * How many wait for each quantity: while the units free are fewer than the smallest, nobody fits
+   * and the waitlist (up to twice the stock) is not walked, at every batch and change.
+   */
+  private final TreeMap<Integer, Integer> waitingByQuantity = new TreeMap<>();
   private final TreeSet<Order> awaitingByDeadline = new TreeSet<>(BY_DEADLINE);
   /** Units awaiting payment or paid, per user: what the per-user limit counts for a promotion. */
   private final Map<String, Long> heldByUser = new HashMap<>();
@@ -85,7 +90,7 @@ public final class OrderBook {
     this.perUserLimit = perUserLimit;
     this.terms = terms;
     this.freeUnits = stored.freeUnits();
-    this.writes = new OrderWrites(eventId, stored.lastSequence(), stored.waitlistJoined());
+    this.writes = new OrderWrites(eventId, stored.lastSequence(), stored.waitlistJoined(), stored.enrolledThroughRank());
     this.enrolledThroughRank = stored.enrolledThroughRank();
     this.everWaitlisted = stored.waitlistJoined();
     this.enrolledWinUnits = stored.enrolledWinUnits();
@@ -180,7 +185,7 @@ public final class OrderBook {
       order.state = PurchaseState.CANCELLED;
       freeUnits += order.quantity;
     } else if (order.state == PurchaseState.WAITLISTED) {
-      waitlist.remove(order.rank);
+      leaveWaitlist(order);
       change(order, Kind.LEFT_WAITLIST, 0, nowMicros);
       order.state = PurchaseState.CANCELLED;
     }
@@ -192,10 +197,12 @@ public final class OrderBook {
   /** Time passes: every purchase at or past its deadline unpaid expires, and its units move on. */
   public List<OrderEffect> tick(long nowMicros) {
     List<OrderEffect> effects = new ArrayList<>();
+    boolean expired = false;
     while (!awaitingByDeadline.isEmpty() && awaitingByDeadline.first().deadlineMicros <= nowMicros) {
       expire(awaitingByDeadline.first(), nowMicros);
+      expired = true;
     }
-    promote(nowMicros);
+    if (expired) promote(nowMicros); // else nothing came free since the last change
     flush(effects);
     return effects;
   }
@@ -271,10 +278,11 @@ public final class OrderBook {
       checkInvariants();
       return;
     }
-    for (var it = waitlist.values().iterator(); it.hasNext() && freeUnits > 0; ) {
+    for (var it = waitlist.values().iterator(); it.hasNext() && someoneMayFit(); ) {
       Order order = it.next();
       if (!fits(order)) continue;
       it.remove();
+      uncount(order);
       freeUnits -= order.quantity;
       order.state = PurchaseState.AWAITING_PAYMENT;
       order.deadlineMicros = nowMicros + terms.paymentWindowMicros();
@@ -287,8 +295,23 @@ public final class OrderBook {
         order.state = PurchaseState.WAITLIST_CLOSED;
       }
       waitlist.clear();
+      waitingByQuantity.clear();
     }
     checkInvariants();
+  }
+
+  /** The units free cover the smallest quantity waiting (its user's limit aside). */
+  private boolean someoneMayFit() {
+    return freeUnits > 0 && !waitingByQuantity.isEmpty() && waitingByQuantity.firstKey() <= freeUnits;
+  }
+
+  private void leaveWaitlist(Order order) {
+    waitlist.remove(order.rank);
+    uncount(order);
+  }
+
+  private void uncount(Order order) {
+    waitingByQuantity.merge(order.quantity, -1, (had, minus) -> had + minus == 0 ? null : had + minus);
   }
 
   private boolean fits(Order waiting) {
@@ -308,7 +331,10 @@ public final class OrderBook {
         paidUnits += order.quantity;
         heldByUser.merge(order.userId, (long) order.quantity, Long::sum);
       }
-      case WAITLISTED -> waitlist.put(order.rank, order);
+      case WAITLISTED -> {
+        waitlist.put(order.rank, order);
+        waitingByQuantity.merge(order.quantity, 1, Integer::sum);
+      }
       default -> { }
     }
   }
@@ -339,11 +365,15 @@ public final class OrderBook {
       throw new IllegalStateException("event " + eventId + ": paid " + paidUnits + " + awaiting " + awaitingUnits
           + " + free " + freeUnits + " > stock " + stock);
     }
+    if (waitingByQuantity.values().stream().mapToInt(Integer::intValue).sum() != waitlist.size()) {
+      throw new IllegalStateException("event " + eventId + ": " + waitlist.size() + " waitlisted, counted by quantity as "
+          + waitingByQuantity);
+    }
     if (promoting() && awaitingByDeadline.isEmpty() && !waitlist.isEmpty()) {
       throw new IllegalStateException("event " + eventId + ": nobody awaits payment, yet " + waitlist.size()
           + " still wait for units that cannot come back");
     }
-    if (freeUnits > 0 && promoting()) {
+    if (someoneMayFit() && promoting()) {
       for (Order waiting : waitlist.values()) {
         if (fits(waiting)) {
           throw new IllegalStateException("event " + eventId + ": " + freeUnits + " units free while " + waiting.requestId

@@ -10,6 +10,13 @@ import java.util.List;
  * queued for the next, so the store applies them in the book's order.
  */
 final class OrderWrites {
+  /**
+   * Decisions enrolled past the last write before a write goes with no change in it, only the rank
+   * enrolled through: a new leader reads the decisions after the stored rank, and past the stock and
+   * a full waitlist nearly every decision (a loser beyond the waitlist) changes nothing here.
+   */
+  static final long RANKS_BETWEEN_MARKS = 10_000;
+
   private final String eventId;
   private long lastSequence;
   private boolean inFlight;
@@ -17,15 +24,19 @@ final class OrderWrites {
   private List<OrderTransition> flying = List.of();
   /** Waitlist joins the store holds. */
   private long durableWaitlistJoins;
+  /** The rank enrolled through that the last write sent carried (the stored one at first). */
+  private long sentEnrolledThroughRank;
 
   /**
    * @param lastSequence the last write the store holds (0 for none)
    * @param storedWaitlistJoins the waitlist joins it holds
+   * @param storedEnrolledThroughRank the rank it holds the book enrolled through
    */
-  OrderWrites(String eventId, long lastSequence, long storedWaitlistJoins) {
+  OrderWrites(String eventId, long lastSequence, long storedWaitlistJoins, long storedEnrolledThroughRank) {
     this.eventId = eventId;
     this.lastSequence = lastSequence;
     this.durableWaitlistJoins = storedWaitlistJoins;
+    this.sentEnrolledThroughRank = storedEnrolledThroughRank;
   }
 
   /** Queues a change; returns the write that will hold it. */
@@ -34,10 +45,14 @@ final class OrderWrites {
     return lastSequence + 1;
   }
 
-  /** Sends the queued changes as the next write, unless one is in flight or none is queued. */
+  /**
+   * Sends the queued changes as the next write, unless one is in flight, or none is queued and the
+   * book has enrolled fewer than {@link #RANKS_BETWEEN_MARKS} decisions since the last write.
+   */
   void flush(long enrolledThroughRank, List<OrderEffect> effects) {
-    if (inFlight || next.isEmpty()) return;
+    if (inFlight || next.isEmpty() && enrolledThroughRank - sentEnrolledThroughRank < RANKS_BETWEEN_MARKS) return;
     inFlight = true;
+    sentEnrolledThroughRank = enrolledThroughRank;
     lastSequence++;
     flying = List.copyOf(next);
     next.clear();

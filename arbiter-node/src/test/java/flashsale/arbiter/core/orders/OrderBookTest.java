@@ -10,6 +10,7 @@ import flashsale.orders.OrderSnapshot;
 import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderTransition.Kind;
+import flashsale.orders.OrderWrite;
 import flashsale.orders.PurchaseState;
 import flashsale.sale.Decision;
 import flashsale.sale.LossReason;
@@ -100,6 +101,29 @@ class OrderBookTest {
     assertEquals(1, book.freeUnits());
     assertEquals(PurchaseState.WAITLIST_CLOSED, book.find("c").orElseThrow().state());
     assertTrue(book.settled());
+  }
+
+  @Test
+  void losersBeyondTheWaitlistAdvanceTheStoredRankEveryTenThousandDecisions() {
+    OrderBook book = book(1, 2, 1);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100), lost(2, "b", "u2", 1, LossReason.SOLD_OUT)), 100)));
+    List<OrderWrite> writes = new ArrayList<>();
+    long rank = 2;
+    for (int batch = 0; batch < 25; batch++) {
+      List<Decision> losers = new ArrayList<>();
+      for (int i = 0; i < 1_000; i++) {
+        rank++;
+        losers.add(lost(rank, "l" + rank, "u" + rank, 1, LossReason.SOLD_OUT));
+      }
+      List<OrderEffect> effects = mutable(book.decided(losers, 200));
+      effects.stream().filter(e -> e instanceof OrderEffect.PersistOrders)
+          .forEach(e -> writes.add(((OrderEffect.PersistOrders) e).write()));
+      ack(book, effects);
+    }
+    // Nothing changes for them (the waitlist is full), but a new leader reads every decision past
+    // the stored rank: it stays within 10,000 of the last decision.
+    assertEquals(List.of(10_002L, 20_002L), writes.stream().map(OrderWrite::enrolledThroughRank).toList());
+    assertTrue(writes.stream().allMatch(w -> w.transitions().isEmpty()));
   }
 
   @Test
