@@ -15,6 +15,11 @@ import java.util.Optional;
 final class OrderTermsMapping {
   /** A window longer than this is a typo (minutes are meant, not days). */
   static final long MAX_PAYMENT_WINDOW_MICROS = 24L * 3600 * 1_000_000;
+  /**
+   * The waitlist is held in the leader's memory and read by each new leader, so its bound is
+   * capped: at this, or at the default (twice the stock) when that is more.
+   */
+  static final long MAX_WAITLIST_BOUND = 1_000_000;
 
   private OrderTermsMapping() {}
 
@@ -32,7 +37,11 @@ final class OrderTermsMapping {
       throw EventValidator.invalid("payment_window", "must be above 0 and at most 24 h");
     }
     long bound = request.hasWaitlistBound() ? request.getWaitlistBound() : OrderTerms.defaultWaitlistBound(spec.stock());
-    if (bound < 0) throw EventValidator.invalid("waitlist_bound", "must not be negative");
+    long maxBound = Math.max(MAX_WAITLIST_BOUND, OrderTerms.defaultWaitlistBound(spec.stock()));
+    if (bound < 0 || bound > maxBound) {
+      throw EventValidator.invalid("waitlist_bound", "must be between 0 and " + maxBound + " (1,000,000 or twice the stock, "
+          + "whichever is more), got " + bound);
+    }
     if (spec.mode() != SaleMode.GLOBAL_ORDER || spec.kind() != EventKind.FLASH_SALE) {
       throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "a payment window needs a GLOBAL_ORDER flash sale, not "
           + spec.mode() + " " + spec.kind());

@@ -1,5 +1,7 @@
 package flashsale.arbiter.core;
 
+import flashsale.arbiter.testing.ManualLoop;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -163,42 +165,6 @@ class SequencerRunnerTest {
         .flatMap(e -> ((Effect.SendDecisions) e).decisions().stream()).toList();
   }
 
-  /** Tasks run when the test says: posted ones by {@link #runReady}, timers by {@link #fireTimers}. */
-  private static final class ManualLoop implements LoopScheduler {
-    private final ArrayDeque<Runnable> ready = new ArrayDeque<>();
-    private final List<Runnable> timers = new ArrayList<>();
-
-    @Override
-    public void execute(Runnable task) {
-      ready.add(task);
-    }
-
-    @Override
-    public Timer schedule(Runnable task, long delayMs) {
-      timers.add(task);
-      return () -> timers.remove(task);
-    }
-
-    @Override
-    public Timer every(Runnable task, long periodMs) {
-      throw new UnsupportedOperationException("the test ticks by hand");
-    }
-
-    @Override
-    public long nanoTime() {
-      return 0;
-    }
-
-    void runReady() {
-      while (!ready.isEmpty()) ready.poll().run();
-    }
-
-    void fireTimers() {
-      List<Runnable> due = List.copyOf(timers);
-      timers.clear();
-      due.forEach(Runnable::run);
-    }
-  }
 
   /** The in-memory store, each batch write held until the test completes or fails it. */
   private static final class HeldStore extends ForwardingArbiterStore {

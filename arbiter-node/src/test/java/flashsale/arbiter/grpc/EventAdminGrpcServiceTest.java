@@ -156,6 +156,21 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
+  void aWaitlistBoundBeyondTheCapIsInvalidArgument() {
+    var request = CreateEventRequest.newBuilder().setRequestId("req-w").setEvent(validEvent())
+        .setPaymentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(60));
+    StatusRuntimeException huge = assertThrows(StatusRuntimeException.class,
+        () -> admin.createEvent(request.setWaitlistBound(1_000_000_000_000L).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", huge);
+    assertTrue(huge.getStatus().getDescription().contains("waitlist_bound"), huge.getStatus().getDescription());
+    assertThrows(StatusRuntimeException.class, () -> admin.getEvent(
+        EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-1").build()), "nothing was created");
+    admin.createEvent(request.setWaitlistBound(1_000_000).build());
+    assertEquals(1_000_000, admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("shoes-1").build())
+        .getPaymentTerms().getWaitlistBound(), "the cap itself is allowed");
+  }
+
+  @Test
   void eachInvalidFieldIsInvalidArgument() {
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("", e -> e));
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setEventId("")));

@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class OrderRunner {
   private static final Logger log = LoggerFactory.getLogger(OrderRunner.class);
   public static final long TICK_INTERVAL_MS = 10;
+  static final long LOAD_RETRY_MS = 500;
 
   /** What a book read from the store needs before it can run. */
   private record Loaded(OrderTerms terms, OrderSnapshot snapshot, List<Decision> after) {}
@@ -45,6 +46,8 @@ public final class OrderRunner {
   /** Where a book's store reads run, off the loop. */
   private final OffLoop reads;
   private final Map<String, OrderBook> books = new HashMap<>();
+  /** The spec of each event whose book runs here, to read the book again after a refused write. */
+  private final Map<String, EventSpec> specs = new HashMap<>();
   /** Events whose book is being read: the batches persisted meanwhile, enrolled once it is in. */
   private final Map<String, List<Decision>> loading = new HashMap<>();
   /** A call answered once its write is stored. */
@@ -93,6 +96,7 @@ public final class OrderRunner {
   private void dropAll() {
     term++;
     books.clear();
+    specs.clear();
     loading.clear();
     whenSettled.clear();
     for (String eventId : List.copyOf(waiting.keySet())) fail(eventId, "the term ended");
@@ -111,19 +115,32 @@ public final class OrderRunner {
     String eventId = spec.eventId();
     if (!leading || books.containsKey(eventId) || loading.containsKey(eventId)) return;
     loading.put(eventId, new ArrayList<>());
-    long loadTerm = term;
+    load(spec, term);
+  }
+
+  /**
+   * Reads the book; until it is in, the event stays loading: batches persisted meanwhile wait for
+   * it, and a sale that ends meanwhile settles only once the book has run its windows out.
+   */
+  private void load(EventSpec spec, long loadTerm) {
+    String eventId = spec.eventId();
     CompletableFuture.supplyAsync(() -> read(eventId), reads).whenComplete((loaded, error) -> loop.execute(() -> {
       if (loadTerm != term) return;
-      List<Decision> meanwhile = loading.remove(eventId);
       if (error != null) {
         log.error("order book not loaded event={}: {}; retrying", eventId, error.toString());
-        loop.schedule(() -> eventAdded(spec), 500);
-      } else if (loaded == null) { // no payment window: nothing to settle
+        loop.schedule(() -> {
+          if (loadTerm == term) load(spec, loadTerm);
+        }, LOAD_RETRY_MS);
+        return;
+      }
+      List<Decision> meanwhile = loading.remove(eventId);
+      if (loaded == null) { // no payment window: nothing to settle
         Runnable settled = whenSettled.remove(eventId);
         if (settled != null) settled.run();
       } else {
         OrderBook book = new OrderBook(eventId, spec.stock(), spec.perUserLimit(), loaded.terms(), loaded.snapshot());
         books.put(eventId, book);
+        specs.put(eventId, spec);
         carryOut(book, book.decided(loaded.after(), nowMicros()));
         carryOut(book, book.decided(meanwhile, nowMicros()));
         if (whenSettled.containsKey(eventId)) carryOut(book, book.saleEnded(nowMicros())); // ended while loading
@@ -232,6 +249,7 @@ public final class OrderRunner {
     if (settled != null && book.settled()) {
       whenSettled.remove(book.eventId());
       books.remove(book.eventId());
+      specs.remove(book.eventId());
       log.info("orders settled event={} paidUnits={} freeUnits={} waitlist={}", book.eventId(), book.paidUnits(),
           book.freeUnits(), book.waitlistLength());
       settled.run();
@@ -254,11 +272,16 @@ public final class OrderRunner {
       if (cause == null) {
         carryOut(book, book.persisted(write.sequence()));
       } else if (cause instanceof StoreFencedException || cause instanceof StoreRejectedException) {
-        // Deposed, or the store disagrees with this book: drop it; the store's state is the truth.
-        log.error("order write refused event={} seq={}: {}; dropping the book", write.eventId(), write.sequence(),
-            cause.getMessage());
+        // Deposed, or the store disagrees with this book: drop it; the store's state is the truth,
+        // and the book is read from it again (a deposed leader's term ends before that).
+        log.error("order write refused event={} seq={}: {}; reading the book again from the store", write.eventId(),
+            write.sequence(), cause.getMessage());
         books.remove(write.eventId());
         fail(write.eventId(), "the store refused a write");
+        loading.put(write.eventId(), new ArrayList<>());
+        loop.schedule(() -> {
+          if (writeTerm == term) load(specs.get(write.eventId()), writeTerm);
+        }, LOAD_RETRY_MS);
       } else {
         long delayMs = Math.min(1_000, 5L << Math.min(attempt, 8));
         log.warn("order write failed event={} seq={} attempt={}: {}; retrying in {} ms", write.eventId(),

@@ -1,0 +1,122 @@
+package flashsale.arbiter.core.orders;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.testing.ManualLoop;
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderTransition;
+import flashsale.orders.OrderTransition.Kind;
+import flashsale.orders.OrderWrite;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.store.ArbiterStore;
+import flashsale.store.OrderStore;
+import flashsale.store.StoreRejectedException;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.store.memory.InMemoryOrderStore;
+import flashsale.store.testing.ForwardingOrderStore;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A book that cannot be read, or whose write the store refuses, is still the event's book: the
+ * event stays loading (its sale's end waits for it) and it is read again, never taken for an event
+ * with nothing left to settle.
+ */
+class OrderRunnerLoadTest {
+  static final long START = 1_767_225_600_000_000L;
+  static final long WINDOW = 60_000_000;
+
+  final InMemoryArbiterStore events = new InMemoryArbiterStore();
+  final InMemoryOrderStore stored = new InMemoryOrderStore(events);
+  final AtomicInteger readsToFail = new AtomicInteger();
+  final AtomicInteger writesToRefuse = new AtomicInteger();
+  final OrderStore orders = new FlakyOrders();
+  final InstantSource clock = () -> Instant.EPOCH.plus(START + 1_000, java.time.temporal.ChronoUnit.MICROS);
+  final ManualLoop loop = new ManualLoop();
+  final OrderRunner runner = new OrderRunner(orders, events, clock, loop, Runnable::run);
+  final EventSpec spec = new EventSpec("e", "shoes", 1, START - 60_000_000, START - 1, 1, List.of("r"),
+      SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+
+  OrderRunnerLoadTest() {
+    events.createEvent("c", spec);
+    stored.putTerms("e", new OrderTerms(WINDOW, 2));
+    stored.persistOrders(new OrderWrite("e", 1, 2, List.of(
+        new OrderTransition(Kind.ENROLLED_WIN, "a", "u1", 1, 1, START + WINDOW, START - 10),
+        new OrderTransition(Kind.WAITLISTED, "b", "u2", 1, 2, 0, START - 10))), ArbiterStore.UNFENCED).join();
+    runner.lead(ArbiterStore.UNFENCED);
+  }
+
+  @Test
+  void aSaleThatEndsWhileItsBookCannotBeReadWaitsForTheBook() {
+    readsToFail.set(1);
+    AtomicBoolean settled = new AtomicBoolean();
+    loop.execute(() -> runner.eventAdded(spec));
+    loop.runReady();
+    assertFalse(runner.holds("e"), "the read failed");
+    loop.execute(() -> runner.saleEnded("e", () -> settled.set(true)));
+    loop.runReady();
+    assertFalse(settled.get(), "a's payment window is open: the event must stay live");
+
+    loop.fireTimers();
+    loop.runReady(); // the retry
+    assertTrue(runner.holds("e"));
+    assertFalse(settled.get());
+    CompletableFuture<OrderAnswer> paid = runner.apply("e", "a", (book, effects) -> book.confirm("a", START + 2_000, effects));
+    loop.runReady();
+    assertTrue(paid.join().done());
+    assertTrue(settled.get(), "settled once a paid and b's wait closed");
+  }
+
+  @Test
+  void aBookWhoseWriteTheStoreRefusedIsReadAgain() {
+    AtomicBoolean settled = new AtomicBoolean();
+    loop.execute(() -> runner.eventAdded(spec));
+    loop.runReady();
+    writesToRefuse.set(1);
+    CompletableFuture<OrderAnswer> refused = runner.apply("e", "a", (book, effects) -> book.confirm("a", START + 2_000, effects));
+    loop.runReady();
+    assertTrue(refused.isCompletedExceptionally(), "the caller is told the write did not land");
+    assertFalse(runner.holds("e"));
+    loop.execute(() -> runner.saleEnded("e", () -> settled.set(true)));
+    loop.runReady();
+    assertFalse(settled.get(), "the stored win still awaits payment");
+
+    loop.fireTimers();
+    loop.runReady(); // read again
+    assertTrue(runner.holds("e"), "the book runs again from what the store holds");
+    CompletableFuture<OrderAnswer> paid = runner.apply("e", "a", (book, effects) -> book.confirm("a", START + 3_000, effects));
+    loop.runReady();
+    assertTrue(paid.join().done());
+    assertTrue(settled.get());
+  }
+
+  /** The in-memory store, failing the next reads or refusing the next writes when told to. */
+  final class FlakyOrders extends ForwardingOrderStore {
+    FlakyOrders() {
+      super(stored);
+    }
+
+    @Override
+    public Optional<OrderTerms> findTerms(String eventId) {
+      if (readsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) throw new IllegalStateException("store unreachable");
+      return super.findTerms(eventId);
+    }
+
+    @Override
+    public CompletableFuture<Void> persistOrders(OrderWrite write, long fencingEpoch) {
+      if (writesToRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        return CompletableFuture.failedFuture(new StoreRejectedException("the store disagrees"));
+      }
+      return super.persistOrders(write, fencingEpoch);
+    }
+  }
+}
