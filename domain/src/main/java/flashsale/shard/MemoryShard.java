@@ -8,15 +8,19 @@ import java.util.Set;
 
 /**
  * One region's shard of one event in memory, with the semantics of the Redis functions in
- * {@code modes.lua}: units left and sold, the transfers debited here (pending until settled) and
- * the ids credited here. Not thread-safe; its owner serialises the calls.
+ * {@code modes.lua}: units left and sold, the transfers debited here until settled and the ids
+ * credited here until forgotten (the ids of both kept apart, for idempotence). Not thread-safe; its owner serialises the calls.
  */
 public final class MemoryShard implements ShardBackend {
   private final String region;
   private long remaining;
   private long sold;
   private final Map<String, TransferRecord> outgoing = new LinkedHashMap<>();
+  /** Ids settled here: never debited again, never shown. */
+  private final Set<String> settled = new HashSet<>();
   private final Set<String> credited = new HashSet<>();
+  /** Ids credited here and forgotten: never credited again, never shown. */
+  private final Set<String> forgotten = new HashSet<>();
 
   public MemoryShard(String region, long initialUnits) {
     if (initialUnits < 0) throw new IllegalArgumentException("shard " + region + " of " + initialUnits + " units");
@@ -45,7 +49,7 @@ public final class MemoryShard implements ShardBackend {
   @Override
   public DebitResult debit(String transferId, long units, String target) {
     if (units < 1) throw new IllegalArgumentException("transfer " + transferId + " of " + units + " units");
-    if (outgoing.containsKey(transferId)) return DebitResult.ALREADY_DEBITED;
+    if (outgoing.containsKey(transferId) || settled.contains(transferId)) return DebitResult.ALREADY_DEBITED;
     if (remaining < units) return DebitResult.SHORT;
     remaining -= units;
     outgoing.put(transferId, new TransferRecord(transferId, region, target, units, true));
@@ -55,14 +59,19 @@ public final class MemoryShard implements ShardBackend {
   @Override
   public boolean credit(String transferId, long units) {
     if (units < 1) throw new IllegalArgumentException("transfer " + transferId + " of " + units + " units");
-    if (!credited.add(transferId)) return false;
+    if (forgotten.contains(transferId) || !credited.add(transferId)) return false;
     remaining += units;
     return true;
   }
 
   @Override
   public void settle(String transferId) {
-    outgoing.computeIfPresent(transferId, (id, t) -> new TransferRecord(id, t.source(), t.target(), t.units(), false));
+    if (outgoing.remove(transferId) != null) settled.add(transferId);
+  }
+
+  @Override
+  public void forgetCredit(String transferId) {
+    if (credited.remove(transferId)) forgotten.add(transferId);
   }
 
   @Override

@@ -25,8 +25,18 @@ public interface ShardBackend {
   /** Step 2 at the target: add {@code units} unless this transfer id was credited before; true if added now. */
   boolean credit(String transferId, long units);
 
-  /** Step 3 at the source: mark the transfer done. */
+  /**
+   * Step 3 at the source: the transfer is done; its record leaves what {@link #snapshot} shows
+   * (its id is kept, so the same id never debits again).
+   */
   void settle(String transferId);
+
+  /**
+   * Step 4 at the target, once the source settled: the credit leaves what {@link #snapshot}
+   * shows (its id is kept, so a late or repeated credit still adds nothing). Reads then cost what
+   * is under way, not every transfer the event ever made.
+   */
+  void forgetCredit(String transferId);
 
   ShardSnapshot snapshot();
 }

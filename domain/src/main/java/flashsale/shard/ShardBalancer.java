@@ -4,6 +4,7 @@ import flashsale.sale.EventSpec;
 import flashsale.shard.ShardBackend.DebitResult;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +14,14 @@ import java.util.Set;
 /**
  * The arbiter's side of SHARDED mode, as a pure core: keeps each event's latest shard reports and
  * runs rounds that read every shard, complete half-done transfers, plan with the {@link
- * Rebalancer} and move stock with the three transfer steps; each report is answered with the
- * event's account as last read, which says when every shard is empty (sold out everywhere).
+ * Rebalancer} and move stock with the four transfer steps ({@link TransferSteps}); each report is
+ * answered with the event's account as last read, which says when every shard is empty (sold out
+ * everywhere).
  *
  * <p>A round is one event's store calls in order: a read of every shard; the transfers those
- * reads show half done, completed (credit, settle) and the shards read again; then, once, the
- * planned transfers (debit, credit, settle) and a last read. Only a read that adds up to the
+ * reads show half done, completed (credit, settle; or forget a credit whose transfer was settled)
+ * and the shards read again; then, once, the planned transfers (debit, credit, settle) and a last
+ * read; the credits that read shows settled are forgotten as the round ends, after its answers. Only a read that adds up to the
  * stock becomes the account: two reads of a moving transfer never do, so a stale mix of reads (a
  * second coordinator at work) cannot pass for "sold out". A store call that fails ends the round;
  * the next one completes whatever it left half done, since every step is idempotent by transfer id.
@@ -50,6 +53,9 @@ public final class ShardBalancer<H> {
 
     /** Step 3 at {@code source}; tell {@link #settled} when done. */
     record Settle<H>(EventSpec spec, String source, String transferId, long round) implements Effect<H> {}
+
+    /** Step 4 at {@code target}; tell {@link #forgotten} when done. */
+    record ForgetCredit<H>(EventSpec spec, String target, String transferId, long round) implements Effect<H> {}
 
     /** Answer a report: the event's account as last read; empty when none was ever read. */
     record Answer<H>(H handle, Optional<EventAccount> account) implements Effect<H> {}
@@ -176,6 +182,20 @@ public final class ShardBalancer<H> {
     if (!answered) {
       fail(event, Cause.STORE_UNANSWERED, "settle " + move + " not answered", effects);
     } else {
+      nextMove(event, effects); // its credit is forgotten once the round's last read shows it settled
+    }
+    return effects;
+  }
+
+  /** Step 4 came back: true when the store answered. Nothing follows one sent as its round ended. */
+  public List<Effect<H>> forgotten(Effect.ForgetCredit<H> forget, boolean answered) {
+    List<Effect<H>> effects = new ArrayList<>();
+    Event event = current(forget.spec().eventId(), forget.round());
+    if (event == null) return effects;
+    Move move = requireMoving(event.round, forget.transferId());
+    if (!answered) {
+      fail(event, Cause.STORE_UNANSWERED, "forgetting the credit of " + move + " not answered", effects);
+    } else {
       nextMove(event, effects);
     }
     return effects;
@@ -207,11 +227,18 @@ public final class ShardBalancer<H> {
     }
   }
 
-  /**
-   * One transfer a round runs: a planned one (debit, credit, settle), or one a read showed half
-   * done (credit, settle).
-   */
-  private record Move(String transferId, String source, String target, long units, boolean halfDone) {}
+  /** Where a transfer a round runs starts: what a read showed of it decides which steps are left. */
+  private enum Stage {
+    /** Planned this round: debit, credit, settle (the credit forgotten as the round ends). */
+    PLANNED,
+    /** Debited, not settled: credit (a no-op if done), settle (the credit forgotten as the round ends). */
+    DEBITED,
+    /** Settled, its credit still shown at the target: forget. */
+    SETTLED
+  }
+
+  /** One transfer a round runs, from its {@link Stage}. */
+  private record Move(String transferId, String source, String target, long units, Stage stage) {}
 
   /** One round of one event's store calls. */
   private final class Round {
@@ -222,6 +249,8 @@ public final class ShardBalancer<H> {
     final List<Move> moves = new ArrayList<>();
     /** The move whose steps are under way. */
     Move moving;
+    /** Credits the last read showed settled, forgotten as the round ends (their replies are not waited for). */
+    List<Move> trailingForgets = List.of();
     int readPasses;
     boolean planned;
 
@@ -262,16 +291,27 @@ public final class ShardBalancer<H> {
       return;
     }
     accounts.put(event.spec.eventId(), account);
+    Set<String> pending = new HashSet<>();
     for (ShardSnapshot s : round.snapshots.values()) {
       for (TransferRecord t : s.pendingOutgoing()) {
-        round.moves.add(new Move(t.transferId(), t.source(), t.target(), t.units(), true));
+        pending.add(t.transferId());
+        round.moves.add(new Move(t.transferId(), t.source(), t.target(), t.units(), Stage.DEBITED));
       }
     }
+    List<Move> settledCredits = new ArrayList<>();
+    for (ShardSnapshot s : round.snapshots.values()) {
+      for (String credited : s.credited()) {
+        if (!pending.contains(credited)) settledCredits.add(new Move(credited, "", s.region(), 0, Stage.SETTLED));
+      }
+    }
+    // Before planning, left-over credits are forgotten first; after it (the credits of this
+    // round's own transfers), once the reports are answered, so forgetting never delays a borrow.
+    if (round.planned) round.trailingForgets = settledCredits; else round.moves.addAll(settledCredits);
     if (round.moves.isEmpty() && !round.planned) {
       round.planned = true;
       for (TransferPlan plan : rebalancer.plan(demands(event, nowMicros), Set.of())) {
         String transferId = event.spec.eventId() + "/" + instanceId + "-" + ++transfers;
-        round.moves.add(new Move(transferId, plan.source(), plan.target(), plan.units(), false));
+        round.moves.add(new Move(transferId, plan.source(), plan.target(), plan.units(), Stage.PLANNED));
       }
     }
     if (round.moves.isEmpty()) {
@@ -299,11 +339,12 @@ public final class ShardBalancer<H> {
     }
     Move move = round.moves.removeFirst();
     round.moving = move;
-    if (move.halfDone()) {
-      effects.add(new Effect.Credit<>(event.spec, move.target(), move.transferId(), move.units(), true, round.id));
-    } else {
-      effects.add(new Effect.Debit<>(event.spec, new TransferPlan(move.source(), move.target(), move.units()),
+    switch (move.stage()) {
+      case PLANNED -> effects.add(new Effect.Debit<>(event.spec, new TransferPlan(move.source(), move.target(), move.units()),
           move.transferId(), round.id));
+      case DEBITED -> effects.add(new Effect.Credit<>(event.spec, move.target(), move.transferId(), move.units(), true,
+          round.id));
+      case SETTLED -> effects.add(new Effect.ForgetCredit<>(event.spec, move.target(), move.transferId(), round.id));
     }
   }
 
@@ -318,6 +359,9 @@ public final class ShardBalancer<H> {
     Round round = event.round;
     event.round = null;
     for (H handle : round.answers) effects.add(new Effect.Answer<>(handle, account(event.spec.eventId())));
+    for (Move m : round.trailingForgets) {
+      effects.add(new Effect.ForgetCredit<>(event.spec, m.target(), m.transferId(), round.id)); // a lost one: the next round's
+    }
     if (!event.nextAnswers.isEmpty()) start(event, effects); // borrows that came during this round
   }
 

@@ -6,8 +6,9 @@ import java.util.Set;
 /**
  * One region's shard of an event at one instant.
  *
- * @param outgoing every transfer this shard was debited for (pending or done)
- * @param credited ids of the transfers credited to this shard
+ * @param outgoing the transfers this shard was debited for and not yet settled (a store written by
+ *     an older build may also list settled ones, marked not pending)
+ * @param credited ids of the transfers credited to this shard and not yet forgotten (step 4)
  */
 public record ShardSnapshot(
     String region, long remainingUnits, long soldUnits, List<TransferRecord> outgoing, Set<String> credited) {

@@ -63,6 +63,10 @@ class ShardBalancerTest {
           if (reaches) shards.get(s.source()).settle(s.transferId());
           work.addAll(balancer.settled(s, answered));
         }
+        case Effect.ForgetCredit<String> f -> {
+          if (reaches) shards.get(f.target()).forgetCredit(f.transferId());
+          work.addAll(balancer.forgotten(f, answered));
+        }
         case Effect.Answer<String> a -> answers.add(a);
         case Effect.RoundFailed<String> f -> failures.add(f.why());
       }
@@ -122,6 +126,24 @@ class ShardBalancerTest {
     replyLost = e -> false;
     run(balancer.tick(1));
     assertEquals(new EventAccount(8, 2, 0, 0), ledger.account().requireConserved(10), "settled, near still holds 3");
+  }
+
+  @Test
+  void aCreditLeftShownByALostForgetIsForgottenByTheNextRoundAndReadsShowNothingOld() {
+    ledger.sell("near", 2);
+    lost = e -> e instanceof Effect.ForgetCredit<String>;
+    run(balancer.report(SPEC, new ShardDemand("near", 0, 3, 0), "borrow", 0));
+    assertEquals(List.of(), failures, "a credit is forgotten after the round's answers, not waited for");
+    assertEquals(new EventAccount(8, 2, 0, 0), onlyAnswer("borrow").account().orElseThrow());
+    assertEquals(1, shards.get("near").snapshot().credited().size(), "settled at far, still shown at near");
+    assertEquals(new EventAccount(8, 2, 0, 0), ledger.account().requireConserved(10));
+
+    lost = e -> false;
+    run(balancer.tick(1));
+    assertEquals(java.util.Set.of(), shards.get("near").snapshot().credited());
+    assertEquals(List.of(), shards.get("far").snapshot().outgoing());
+    assertEquals(new EventAccount(8, 2, 0, 0), ledger.account().requireConserved(10));
+    assertEquals(3, shards.get("near").snapshot().remainingUnits(), "nothing credited twice");
   }
 
   @Test

@@ -50,6 +50,11 @@ class TransferStepsSimulationTest {
     }
 
     @Override
+    public void forgetCredit(String transferId) {
+      inner.forgetCredit(transferId);
+    }
+
+    @Override
     public ShardSnapshot snapshot() {
       return inner.snapshot();
     }

@@ -79,6 +79,11 @@ class RebalancerCrashTest {
       inner.settle(id);
     }
 
+    public void forgetCredit(String id) {
+      if (debits.get() > 0) throw new IllegalStateException("dead rebalancer cannot forget a credit");
+      inner.forgetCredit(id);
+    }
+
     public ShardSnapshot snapshot() {
       return inner.snapshot();
     }

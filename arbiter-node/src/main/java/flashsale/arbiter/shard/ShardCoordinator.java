@@ -139,6 +139,11 @@ public final class ShardCoordinator implements AutoCloseable {
               backend(s.spec(), s.source()).settle(s.transferId());
               return true;
             }).isPresent()));
+        case Effect.ForgetCredit<Answer> f -> work.addAll(balancer.forgotten(f, call("forget " + f.transferId(), f.spec(),
+            f.target(), () -> {
+              backend(f.spec(), f.target()).forgetCredit(f.transferId());
+              return true;
+            }).isPresent()));
         case Effect.Answer<Answer> a -> a.handle().accept(a.account());
         case Effect.RoundFailed<Answer> f -> log.warn("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
       }

@@ -82,6 +82,13 @@ public final class InMemoryShardStore implements ShardStore {
       }
 
       @Override
+      public void forgetCredit(String transferId) {
+        synchronized (InMemoryShardStore.this) {
+          pool(spec.eventId(), region, initialUnits).units.forgetCredit(transferId);
+        }
+      }
+
+      @Override
       public ShardSnapshot snapshot() {
         synchronized (InMemoryShardStore.this) {
           return pool(spec.eventId(), region, initialUnits).units.snapshot();

@@ -39,14 +39,24 @@ record PoolKeys(String eventId, String pool) {
     return key("outbox");
   }
 
-  /** Hash: transfer id to {@code PENDING|DONE <target> <units>}. */
+  /** Hash: transfer id to {@code PENDING <target> <units>}, until settled (an older build kept {@code DONE} ones). */
   String transfersOut() {
     return key(pool + ":transfers-out");
   }
 
-  /** Set: ids of transfers credited to this pool. */
+  /** Set: ids of the transfers settled here (never debited again; never read in full). */
+  String transfersSettled() {
+    return key(pool + ":transfers-settled");
+  }
+
+  /** Set: ids of transfers credited to this pool, until forgotten. */
   String transfersIn() {
     return key(pool + ":transfers-in");
+  }
+
+  /** Set: ids of the credits forgotten here (never credited again; never read in full). */
+  String transfersForgotten() {
+    return key(pool + ":transfers-forgotten");
   }
 
   private String key(String suffix) {

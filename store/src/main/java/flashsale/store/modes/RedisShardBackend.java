@@ -37,7 +37,7 @@ final class RedisShardBackend implements ShardBackend {
 
   @Override
   public DebitResult debit(String transferId, long units, String target) {
-    String reply = call("debit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersOut()},
+    String reply = call("debit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersOut(), keys.transfersSettled()},
         bytes(initialUnits), bytes(transferId), bytes(units), bytes(target));
     return switch (reply) {
       case "DEBITED" -> DebitResult.DEBITED;
@@ -49,13 +49,18 @@ final class RedisShardBackend implements ShardBackend {
 
   @Override
   public boolean credit(String transferId, long units) {
-    return call("credit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersIn()},
+    return call("credit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersIn(), keys.transfersForgotten()},
         bytes(initialUnits), bytes(transferId), bytes(units)).equals("CREDITED");
   }
 
   @Override
   public void settle(String transferId) {
-    call("settle", ScriptOutputType.STATUS, new String[] {keys.transfersOut()}, bytes(transferId));
+    call("settle", ScriptOutputType.STATUS, new String[] {keys.transfersOut(), keys.transfersSettled()}, bytes(transferId));
+  }
+
+  @Override
+  public void forgetCredit(String transferId) {
+    call("forget", ScriptOutputType.STATUS, new String[] {keys.transfersIn(), keys.transfersForgotten()}, bytes(transferId));
   }
 
   @Override

@@ -67,12 +67,15 @@ local function buy(keys, args)
   return { 'NEW', decided }
 end
 
--- Step 1 of a transfer, at the source. KEYS: pool, transfers-out. ARGV: initial_units,
--- transfer_id, units, target. Takes the units off the shard and records the transfer in one
--- atomic call, so a crash can never lose units: they are in the shard or in a PENDING record.
+-- Step 1 of a transfer, at the source. KEYS: pool, transfers-out, transfers-settled. ARGV:
+-- initial_units, transfer_id, units, target. Takes the units off the shard and records the
+-- transfer in one atomic call, so a crash can never lose units: they are in the shard or in a
+-- PENDING record. An id debited before, settled or not, debits nothing.
 local function debit(keys, args)
   init(keys[1], args[1])
-  if redis.call('HEXISTS', keys[2], args[2]) == 1 then return 'EXISTS' end
+  if redis.call('HEXISTS', keys[2], args[2]) == 1 or redis.call('SISMEMBER', keys[3], args[2]) == 1 then
+    return 'EXISTS'
+  end
   local units = tonumber(args[3])
   if units < 1 then return redis.error_reply('REJECTED transfer of ' .. args[3] .. ' units') end
   local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
@@ -82,26 +85,39 @@ local function debit(keys, args)
   return 'DEBITED'
 end
 
--- Step 2, at the target. KEYS: pool, transfers-in. ARGV: initial_units, transfer_id, units.
--- The set of credited ids makes a repeated credit (recovery after a crash) a no-op.
+-- Step 2, at the target. KEYS: pool, transfers-in, transfers-forgotten. ARGV: initial_units,
+-- transfer_id, units. The sets of credited and forgotten ids make a repeated or late credit
+-- (recovery after a crash, a replayed command) a no-op.
 local function credit(keys, args)
   init(keys[1], args[1])
-  if redis.call('SADD', keys[2], args[2]) == 0 then return 'EXISTS' end
+  if redis.call('SISMEMBER', keys[3], args[2]) == 1 or redis.call('SADD', keys[2], args[2]) == 0 then
+    return 'EXISTS'
+  end
   redis.call('HINCRBY', keys[1], 'remaining', args[3])
   return 'CREDITED'
 end
 
--- Step 3, at the source. KEYS: transfers-out. ARGV: transfer_id. Marks the record DONE (kept,
--- so the same id can never debit twice).
+-- Step 3, at the source. KEYS: transfers-out, transfers-settled. ARGV: transfer_id. The record
+-- leaves the hash that reads return; its id stays in the settled set, so it never debits again.
 local function settle(keys, args)
-  local rec = redis.call('HGET', keys[1], args[1])
-  if not rec then return 'UNKNOWN' end
-  redis.call('HSET', keys[1], args[1], (string.gsub(rec, '^PENDING', 'DONE')))
+  if redis.call('SISMEMBER', keys[2], args[1]) == 1 then return 'SETTLED' end
+  if redis.call('HEXISTS', keys[1], args[1]) == 0 then return 'UNKNOWN' end
+  redis.call('HDEL', keys[1], args[1])
+  redis.call('SADD', keys[2], args[1])
   return 'SETTLED'
 end
 
+-- Step 4, at the target, once the source settled. KEYS: transfers-in, transfers-forgotten. ARGV:
+-- transfer_id. The id leaves the set that reads return and stays in the forgotten one, so a late
+-- credit still adds nothing.
+local function forget(keys, args)
+  if redis.call('SREM', keys[1], args[1]) == 1 then redis.call('SADD', keys[2], args[1]) end
+  return 'FORGOTTEN'
+end
+
 -- KEYS: pool, transfers-out, transfers-in. One snapshot: {initial, remaining, sold},
--- transfer records (id, record, ...), credited ids.
+-- unsettled transfer records (id, record, ...), credited ids not yet forgotten: what is under way,
+-- never the event's whole history.
 local function state(keys, args)
   return { redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold'), redis.call('HGETALL', keys[2]),
     redis.call('SMEMBERS', keys[3]) }
@@ -129,6 +145,7 @@ redis.register_function('fs_modes_buy_%VERSION%', buy)
 redis.register_function('fs_modes_debit_%VERSION%', debit)
 redis.register_function('fs_modes_credit_%VERSION%', credit)
 redis.register_function('fs_modes_settle_%VERSION%', settle)
+redis.register_function('fs_modes_forget_%VERSION%', forget)
 redis.register_function { function_name = 'fs_modes_state_%VERSION%', callback = state, flags = { 'no-writes' } }
 redis.register_function { function_name = 'fs_modes_counters_%VERSION%', callback = counters, flags = { 'no-writes' } }
 redis.register_function { function_name = 'fs_modes_page_%VERSION%', callback = page, flags = { 'no-writes' } }

@@ -132,8 +132,35 @@ public abstract class ShardStoreContract {
     near.settle("t1");
     near.settle("t1");
     near.settle("unknown");
-    assertEquals(List.of(new TransferRecord("t1", "near", "far", 2, false)), near.snapshot().outgoing());
+    assertEquals(List.of(), near.snapshot().outgoing(), "settled: no longer shown");
     assertEquals(DebitResult.ALREADY_DEBITED, near.debit("t1", 1, "far"), "a settled id never debits again");
+    assertEquals(1, near.snapshot().remainingUnits());
+
+    far.forgetCredit("t1");
+    far.forgetCredit("t1");
+    assertEquals(Set.of(), far.snapshot().credited(), "forgotten: no longer shown");
+    assertEquals(false, far.credit("t1", 2), "a forgotten credit still adds nothing");
+    assertEquals(3, far.snapshot().remainingUnits());
+  }
+
+  @Test
+  void aReadShowsOnlyTheTransfersUnderWayHoweverManyWereMade() {
+    ShardBackend near = store.shard(SPEC, "near");
+    ShardBackend far = store.shard(SPEC, "far");
+    for (int i = 0; i < 500; i++) { // the same unit back and forth
+      ShardBackend from = i % 2 == 0 ? near : far;
+      ShardBackend to = i % 2 == 0 ? far : near;
+      assertTrue(flashsale.shard.TransferSteps.transfer(Map.of("near", near, "far", far),
+          new flashsale.shard.TransferPlan(from.region(), to.region(), 1), "t" + i));
+    }
+    near.debit("under-way", 1, "far");
+    assertEquals(List.of(new TransferRecord("under-way", "near", "far", 1, true)), near.snapshot().outgoing());
+    assertEquals(List.of(), far.snapshot().outgoing());
+    assertEquals(Set.of(), near.snapshot().credited());
+    assertEquals(Set.of(), far.snapshot().credited());
+    assertEquals(new EventAccount(3, 0, 1, 1), EventAccount.of(List.of(near.snapshot(), far.snapshot())).requireConserved(4));
+    assertEquals(DebitResult.ALREADY_DEBITED, near.debit("t0", 1, "far"), "an old id still never debits again");
+    assertEquals(false, far.credit("t0", 1), "nor credits again");
   }
 
   @Test

@@ -81,6 +81,13 @@ final class SimShardCoordinator {
           shards.store(s.source()).memory.shard(s.spec(), s.source()).settle(s.transferId());
           return true;
         }, done -> carryOut(balancer.settled(s, done.isPresent())));
+        case Effect.ForgetCredit<Reply> f -> at(f.target(), () -> {
+          shards.store(f.target()).memory.shard(f.spec(), f.target()).forgetCredit(f.transferId());
+          return true;
+        }, done -> {
+          done.ifPresent(d -> shards.oracle.count("shard credits forgotten"));
+          carryOut(balancer.forgotten(f, done.isPresent()));
+        });
         case Effect.Answer<Reply> a -> a.handle().accept(a.account()
             .map(account -> OptionalLong.of(account.unsoldUnits())).orElse(OptionalLong.empty()));
         case Effect.RoundFailed<Reply> f -> shards.oracle.count("shard rounds ended early: " + f.cause());
