@@ -38,7 +38,7 @@ final class PoolReader {
    * @param initialUnits the units the event's spec gives this pool
    */
   CompletableFuture<PoolCounters> counters(String eventId, long initialUnits) {
-    CompletableFuture<List<Object>> reply = store.functions.call(store.functions.function("fs_modes_counters"),
+    CompletableFuture<List<Object>> reply = store.call("fs_modes_counters",
         ScriptOutputType.MULTI, new String[] {keysOf.apply(eventId).state()});
     return reply.thenApply(r -> new PoolCounters(
         r.get(1) == null ? initialUnits : number(r.get(1)), number(r.get(2)), number(r.get(3)), number(r.get(4))));
@@ -52,7 +52,7 @@ final class PoolReader {
     if (afterRank < 0) throw new IllegalArgumentException("afterRank < 0: " + afterRank);
     if (limit <= 0) return CompletableFuture.completedFuture(List.of());
     PoolKeys keys = keysOf.apply(eventId);
-    CompletableFuture<List<Object>> reply = store.functions.call(store.functions.function("fs_modes_page"),
+    CompletableFuture<List<Object>> reply = store.call("fs_modes_page",
         ScriptOutputType.MULTI, new String[] {keys.log(), keys.decisions()}, bytes(afterRank), bytes(limit));
     return reply.thenApply(flat -> {
       List<Decision> page = new ArrayList<>(flat.size() / 2);

@@ -20,6 +20,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,27 +36,76 @@ public final class RedisPoolStore implements PoolStore {
   private static final Logger log = LoggerFactory.getLogger(RedisPoolStore.class);
   private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
-  private final RedisConnection<byte[]> connection;
-  final FunctionLibrary functions;
-  private final String buy;
+  /** How often a store that could not be reached at start is tried again. */
+  static final long CONNECT_RETRY_MS = 1_000;
+
+  /** The connection and its loaded library, once the store was reached. */
+  private record Connected(RedisConnection<byte[]> connection, FunctionLibrary functions) {}
+
+  private final String target;
+  private volatile Connected connected;
+  private volatile String unreachableBecause = "";
+  private final ScheduledExecutorService reconnects;
   private final PoolReader central = new PoolReader(this, PoolKeys::central);
 
   /**
    * Connects to {@code redis://host:port[/db]}, or a cluster's seeds {@code redis-cluster://h1:p1,h2:p2}
    * (see {@link RedisTarget}), and loads the library on every master (fails fast without Redis 7).
-   * Async calls time out too, so no purchase waits forever on a dead store.
+   * Async calls time out too, so no purchase waits forever on a dead store. A store that cannot be
+   * reached now does not stop the node that needs it: it is tried again every second, and calls
+   * fail at once until it answers (a region's other modes, or an arbiter's other regions, go on).
    */
   public RedisPoolStore(String redisUri) {
-    this.connection = RedisConnection.open(redisUri, CODEC, Duration.ofSeconds(2), false);
+    this.target = RedisTarget.parse(redisUri).describe();
+    if (tryConnect(redisUri)) {
+      this.reconnects = null;
+      return;
+    }
+    log.warn("pool store not reachable target={}: {}; calls fail until it answers, tried every {} ms", target,
+        unreachableBecause, CONNECT_RETRY_MS);
+    this.reconnects = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+        .name("pool-store-connect").factory());
+    reconnects.scheduleWithFixedDelay(() -> {
+      if (connected == null && tryConnect(redisUri)) reconnects.shutdown();
+    }, CONNECT_RETRY_MS, CONNECT_RETRY_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized boolean tryConnect(String redisUri) {
+    if (connected != null) return true;
+    RedisConnection<byte[]> connection;
     try {
-      this.functions = new FunctionLibrary(connection, RedisPoolStore.class, "modes.lua");
+      connection = RedisConnection.open(redisUri, CODEC, Duration.ofSeconds(2), false);
+    } catch (RuntimeException e) {
+      unreachableBecause = e.getMessage();
+      return false;
+    }
+    try {
+      FunctionLibrary functions = new FunctionLibrary(connection, RedisPoolStore.class, "modes.lua");
       functions.load();
+      connected = new Connected(connection, functions);
     } catch (RuntimeException e) {
       connection.close();
-      throw e;
+      if (String.valueOf(e.getMessage()).contains("Redis 7.0+ required")) throw e; // a wrong server, not a missing one
+      unreachableBecause = e.getMessage();
+      return false;
     }
-    this.buy = functions.function("fs_modes_buy");
-    log.info("pool store connected target={}", connection.target().describe());
+    log.info("pool store connected target={}", target);
+    return true;
+  }
+
+  /** The connection, or a failure saying the store was never reached. */
+  private Optional<Connected> connection() {
+    return Optional.ofNullable(connected);
+  }
+
+  private IllegalStateException unreachable() {
+    return new IllegalStateException("pool store " + target + " not reached yet: " + unreachableBecause);
+  }
+
+  /** Calls the library's function named {@code prefix}; fails at once while the store was never reached. */
+  <T> CompletableFuture<T> call(String prefix, ScriptOutputType type, String[] keys, byte[]... args) {
+    return connection().map(c -> c.functions().<T>call(c.functions().function(prefix), type, keys, args))
+        .orElseGet(() -> CompletableFuture.failedFuture(unreachable()));
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
@@ -112,7 +164,7 @@ public final class RedisPoolStore implements PoolStore {
   }
 
   private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
-    CompletableFuture<List<Object>> reply = functions.call(buy, ScriptOutputType.MULTI, keyNames,
+    CompletableFuture<List<Object>> reply = call("fs_modes_buy", ScriptOutputType.MULTI, keyNames,
         bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()), bytes(t.requestId()),
         bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()), bytes(decide ? 1 : 0));
     return reply.thenApply(r -> {
@@ -128,7 +180,8 @@ public final class RedisPoolStore implements PoolStore {
   }
 
   CompletableFuture<byte[]> hget(String key, String field) {
-    return connection.async().hget(key, field).toCompletableFuture();
+    return connection().map(c -> c.connection().async().hget(key, field).toCompletableFuture())
+        .orElseGet(() -> CompletableFuture.failedFuture(unreachable()));
   }
 
   <T> T await(String what, CompletableFuture<T> call) {
@@ -148,7 +201,8 @@ public final class RedisPoolStore implements PoolStore {
   }
 
   @Override
-  public void close() {
-    connection.close();
+  public synchronized void close() {
+    if (reconnects != null) reconnects.shutdownNow();
+    connection().ifPresent(c -> c.connection().close());
   }
 }

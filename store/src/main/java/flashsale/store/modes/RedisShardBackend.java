@@ -65,8 +65,7 @@ final class RedisShardBackend implements ShardBackend {
 
   @Override
   public ShardSnapshot snapshot() {
-    List<Object> reply = store.await("shard state of " + region, store.functions.call(
-        store.functions.function("fs_modes_state"), ScriptOutputType.MULTI,
+    List<Object> reply = store.await("shard state of " + region, store.call("fs_modes_state", ScriptOutputType.MULTI,
         new String[] {keys.state(), keys.transfersOut(), keys.transfersIn()}));
     List<?> counters = (List<?>) reply.get(0);
     // A shard nobody touched yet still holds its initial units.
@@ -85,7 +84,7 @@ final class RedisShardBackend implements ShardBackend {
 
   private String call(String step, ScriptOutputType type, String[] keyNames, byte[]... args) {
     Object reply = store.await(step + " at shard " + region + " of event " + keys.eventId(),
-        store.functions.call(store.functions.function("fs_modes_" + step), type, keyNames, args));
+        store.call("fs_modes_" + step, type, keyNames, args));
     return text(reply);
   }
 }
