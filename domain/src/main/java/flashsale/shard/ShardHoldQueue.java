@@ -3,7 +3,9 @@ package flashsale.shard;
 import flashsale.sale.Ticket;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
@@ -234,7 +236,11 @@ public final class ShardHoldQueue<H> {
   private void report(List<Step<H>> steps, long nowNanos) {
     if (reportInFlight) return;
     reportInFlight = true;
-    long waitingUnits = held.stream().mapToLong(h -> h.ticket().quantity()).sum();
+    // A buyer who retries a held purchase holds a second place (answered alike by the store), but
+    // waits for its units once: counted twice, the rebalancer would pull stock here for nobody.
+    Map<String, Integer> waitingByRequest = new HashMap<>();
+    held.forEach(h -> waitingByRequest.putIfAbsent(h.ticket().requestId(), h.ticket().quantity()));
+    long waitingUnits = waitingByRequest.values().stream().mapToLong(Integer::longValue).sum();
     steps.add(new Step.Report<>(lastRemainingUnits, waitingUnits, demandUnitsPerSecond(nowNanos)));
   }
 

@@ -42,6 +42,19 @@ class ShardHoldQueueTest {
   }
 
   @Test
+  void aHeldPurchaseRetriedIsWaitedForOnceInTheReport() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    var first = onlyBuy(queue.purchase(ticket("a", 10), "call-a", 0));
+    queue.shardAnswered(first, new ShardAnswer.Short(0), 1);
+    queue.reportAnswered(java.util.OptionalLong.empty()); // the report failed: the next tick reports again
+    for (int retry = 1; retry <= 9; retry++) queue.purchase(ticket("a", 10 + retry), "call-a-" + retry, 2 + retry);
+    queue.purchase(ticket("b", 30), "call-b", 20);
+    var report = (Step.Report<String>) queue.tick(21).stream().filter(s -> s instanceof Step.Report).findFirst().orElseThrow();
+    assertEquals(2, report.waitingUnits(), "a (asked 10 times) and b, one unit each");
+    assertEquals(11, queue.heldCount(), "each call keeps its place, answered alike by the store");
+  }
+
+  @Test
   void aShortShardHoldsThePurchaseReportsAtOnceAndLetsNoLaterBuyerOvertakeIt() {
     var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
     var first = onlyBuy(queue.purchase(ticket("a", 10), "call-a", 0));
