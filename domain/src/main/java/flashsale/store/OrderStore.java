@@ -56,6 +56,9 @@ public interface OrderStore {
 
   Optional<OrderRecord> findOrder(String eventId, String requestId);
 
+  /** How many ever joined the event's waitlist, as stored (one field: never the orders themselves). */
+  long storedWaitlistJoins(String eventId);
+
   /** The transitions in the event's outbox, in order (read in pages); wins are {@link ArbiterStore#readOutbox}'s. */
   List<OrderTransition> readTransitions(String eventId);
 }

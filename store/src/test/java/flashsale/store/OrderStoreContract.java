@@ -206,6 +206,16 @@ abstract class OrderStoreContract {
   }
 
   @Test
+  void theStoredWaitlistJoinsAreReadAlone() {
+    assertEquals(0, orders.storedWaitlistJoins("e"));
+    enrol();
+    assertEquals(2, orders.storedWaitlistJoins("e"));
+    write(2, t(Kind.LEFT_WAITLIST, "c", "u3", 1, 3, 0, 10));
+    assertEquals(2, orders.storedWaitlistJoins("e"), "joins are counted, not who still waits");
+    assertEquals(0, orders.storedWaitlistJoins("no-such-event"));
+  }
+
+  @Test
   void aWriteWithNoChangeAdvancesTheRankEnrolledThrough() {
     enrol();
     orders.persistOrders(new OrderWrite("e", 2, 10_004, List.of()), ArbiterStore.UNFENCED).join();

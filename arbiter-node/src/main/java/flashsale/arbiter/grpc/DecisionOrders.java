@@ -3,7 +3,6 @@ package flashsale.arbiter.grpc;
 import flashsale.arbiter.core.orders.OrderBook;
 import flashsale.arbiter.core.orders.OrderRunner;
 import flashsale.orders.OrderRecord;
-import flashsale.orders.OrderSnapshot;
 import flashsale.orders.PurchaseState;
 import flashsale.sale.Decision;
 import flashsale.store.OrderStore;
@@ -44,10 +43,9 @@ final class DecisionOrders {
           if (full.isPresent()) {
             waitlistFull = full.get();
             order = orders.findOrder(eventId, decision.requestId());
-          } else { // the book is not here (loading, or settled): the store alone answers, bounded by stock and waitlist
-            OrderSnapshot stored = orders.loadOrders(eventId);
-            waitlistFull = stored.waitlistJoined() >= orders.findTerms(eventId).orElseThrow().waitlistBound();
-            order = stored.orders().stream().filter(o -> o.requestId().equals(decision.requestId())).findFirst();
+          } else { // the book is not here (loading, or settled): the store alone answers, two fields read
+            waitlistFull = orders.storedWaitlistJoins(eventId) >= orders.findTerms(eventId).orElseThrow().waitlistBound();
+            order = orders.findOrder(eventId, decision.requestId());
           }
           if (order.isEmpty() && !decision.won() && waitlistFull) {
             order = Optional.of(new OrderRecord(decision.requestId(), decision.ticket().userId(),

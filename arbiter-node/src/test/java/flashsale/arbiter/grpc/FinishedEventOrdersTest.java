@@ -84,6 +84,22 @@ class FinishedEventOrdersTest {
     assertTrue(refused.getDescription().contains("WAITLIST_CLOSED"), refused.getDescription());
     assertEquals(List.of(Kind.PAID, Kind.WAITLIST_CLOSED),
         orders.readTransitions("shoes").stream().map(OrderTransition::kind).toList());
+
+    // A region's GetDecision for b, now that no book runs: two fields read, never every order.
+    java.util.concurrent.atomic.AtomicInteger wholeReads = new java.util.concurrent.atomic.AtomicInteger();
+    var counting = new flashsale.store.testing.ForwardingOrderStore(orders) {
+      @Override
+      public flashsale.orders.OrderSnapshot loadOrders(String eventId) {
+        wholeReads.incrementAndGet();
+        return super.loadOrders(eventId);
+      }
+    };
+    var lost = new flashsale.sale.Decision(new flashsale.sale.Ticket("shoes", "b", "u2", 1, "east", 5),
+        flashsale.sale.Outcome.LOST, flashsale.sale.LossReason.SOLD_OUT, 2, 5, false);
+    var described = new DecisionOrders(counting, loop, runner).describe(lost, flashsale.v1.GetDecisionResponse.getDefaultInstance())
+        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(flashsale.v1.OrderState.ORDER_STATE_WAITLIST_CLOSED, described.getOrder().getState());
+    assertEquals(0, wholeReads.get(), "no HGETALL of the event's orders for one purchase");
   }
 
   /** An event whose sale ended 20 s ago, with a stored win due {@code deadlineInMicros} from now and a waitlisted loser. */

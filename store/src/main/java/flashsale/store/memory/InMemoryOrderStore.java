@@ -82,6 +82,12 @@ public final class InMemoryOrderStore implements OrderStore {
   }
 
   @Override
+  public synchronized long storedWaitlistJoins(String eventId) {
+    OrderLedger ledger = ledgers.get(eventId);
+    return ledger == null ? 0 : ledger.joined();
+  }
+
+  @Override
   public synchronized Optional<OrderRecord> findOrder(String eventId, String requestId) {
     return Optional.ofNullable(ledgers.get(eventId)).flatMap(l -> l.find(requestId));
   }

@@ -98,6 +98,10 @@ final class OrderLedger {
     return new StoreRejectedException("order write " + write.sequence() + " of " + write.eventId() + ": " + why);
   }
 
+  long joined() {
+    return joined;
+  }
+
   OrderSnapshot snapshot() {
     return new OrderSnapshot(Optional.of(terms), List.copyOf(orders.values()), free, sequence, enrolledThroughRank, joined,
         winUnits);

@@ -98,6 +98,12 @@ public final class RedisOrderStore implements OrderStore {
   }
 
   @Override
+  public long storedWaitlistJoins(String eventId) {
+    byte[] joined = await(eventId, redis.hget(new EventKeys(eventId).orderMeta(), "joined"));
+    return joined == null ? 0 : Long.parseLong(new String(joined, java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  @Override
   public Optional<OrderRecord> findOrder(String eventId, String requestId) {
     byte[] text = await(eventId, redis.hget(new EventKeys(eventId).orders(), requestId));
     return Optional.ofNullable(text).map(t -> record(requestId, t));

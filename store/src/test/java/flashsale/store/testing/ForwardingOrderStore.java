@@ -38,6 +38,11 @@ public abstract class ForwardingOrderStore implements OrderStore {
   }
 
   @Override
+  public long storedWaitlistJoins(String eventId) {
+    return delegate.storedWaitlistJoins(eventId);
+  }
+
+  @Override
   public CompletableFuture<Void> persistOrders(OrderWrite write, long fencingEpoch) {
     return delegate.persistOrders(write, fencingEpoch);
   }
