@@ -12,6 +12,7 @@ import flashsale.store.ShardStore;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +42,14 @@ public final class ShardCoordinator implements AutoCloseable {
   private final InstantSource clock;
   private final ShardBalancer<Answer> balancer;
   private final Map<String, ShardStore> stores;
+  static final long FIRST_BACKOFF_MS = 500;
+  static final long MAX_BACKOFF_MS = 8_000;
+
+  /** A region's store that failed: left alone until {@code untilNanos}. */
+  private record Backoff(long failedNanos, long untilNanos, long waitMs) {}
+
+  /** Regions whose store failed last time; touched on the coordinator's thread only. */
+  private final Map<String, Backoff> backoffs = new HashMap<>();
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("shard-coordinator").unstarted(r));
 
@@ -95,6 +104,9 @@ public final class ShardCoordinator implements AutoCloseable {
       if (!unreachableShards(spec).isEmpty()) {
         throw new IllegalStateException("no shard store for regions " + unreachableShards(spec));
       }
+      List<String> resting = spec.regions().stream()
+          .filter(r -> backoffs.containsKey(r) && System.nanoTime() < backoffs.get(r).untilNanos()).toList();
+      if (!resting.isEmpty()) throw new IllegalStateException("the shard stores of regions " + resting + " failed moments ago");
       EventAccount account = EventAccount.of(spec.regions().stream().map(r -> backend(spec, r).snapshot()).toList());
       PoolCounters sum = new PoolCounters(0, 0, 0, 0);
       for (String region : spec.regions()) {
@@ -150,12 +162,33 @@ public final class ShardCoordinator implements AutoCloseable {
     }
   }
 
-  /** One blocking store call; empty when the store did not answer (the balancer ends the round). */
+  /**
+   * One blocking store call; empty when the store did not answer (the balancer ends the round).
+   * After a failure the region's store is left alone for a while (doubling up to {@link
+   * #MAX_BACKOFF_MS}): every call waits on this one thread, so a store that times out would
+   * otherwise hold up the rounds and reports of every other event too.
+   */
   private <T> Optional<T> call(String what, EventSpec spec, String region, java.util.function.Supplier<T> step) {
+    Backoff backoff = backoffs.get(region);
+    long nowNanos = System.nanoTime();
+    if (backoff != null && nowNanos < backoff.untilNanos()) {
+      log.debug("event={} {} at shard {} skipped: the store failed {} ms ago", spec.eventId(), what, region,
+          TimeUnit.NANOSECONDS.toMillis(nowNanos - backoff.failedNanos()));
+      return Optional.empty();
+    }
     try {
-      return Optional.of(step.get());
+      T result = step.get();
+      if (backoff != null) {
+        backoffs.remove(region);
+        log.info("shard store of region {} answers again", region);
+      }
+      return Optional.of(result);
     } catch (RuntimeException e) {
-      log.debug("event={} {} at shard {} failed: {}", spec.eventId(), what, region, e.toString());
+      long waitMs = backoff == null ? FIRST_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoff.waitMs() * 2);
+      long failedNanos = System.nanoTime();
+      backoffs.put(region, new Backoff(failedNanos, failedNanos + TimeUnit.MILLISECONDS.toNanos(waitMs), waitMs));
+      if (backoff == null) log.warn("shard store of region {} failed ({}): left alone for {} ms", region, e.toString(), waitMs);
+      else log.debug("event={} {} at shard {} failed again: {}", spec.eventId(), what, region, e.toString());
       return Optional.empty();
     }
   }
