@@ -15,8 +15,19 @@ public record AuctionRules(
     int units, long reservePriceMinor, long minIncrementMinor, String currencyCode, long softCloseWindowMicros,
     long softCloseCapMicros) {
 
+  /**
+   * The most any amount (a bid, the reserve, the increment) may be, in minor units: 10^15, ten
+   * trillion in a currency of cents. Bounded so an amount plus the increment never overflows: one
+   * bid of Long.MAX_VALUE once made every later bid's amount to beat negative.
+   */
+  public static final long MAX_AMOUNT_MINOR = 1_000_000_000_000_000L;
+
   public AuctionRules {
     Objects.requireNonNull(currencyCode, "currencyCode");
+    if (reservePriceMinor > MAX_AMOUNT_MINOR || minIncrementMinor > MAX_AMOUNT_MINOR) {
+      throw new IllegalArgumentException("reserve " + reservePriceMinor + " or increment " + minIncrementMinor
+          + " above " + MAX_AMOUNT_MINOR + " minor units");
+    }
     if (units < 1) throw new IllegalArgumentException("units < 1: " + units);
     if (reservePriceMinor < 1) throw new IllegalArgumentException("reserve price < 1: " + reservePriceMinor);
     if (minIncrementMinor < 1) throw new IllegalArgumentException("minimum increment < 1: " + minIncrementMinor);

@@ -27,7 +27,9 @@ public record Ticket(String eventId, String requestId, String userId, int quanti
     if (errorBoundMicros < 0) throw new IllegalArgumentException("errorBoundMicros < 0: " + errorBoundMicros);
     slots = List.copyOf(slots);
     if (Identifiers.anyTwice(slots)) throw new IllegalArgumentException("slot named twice: " + slots);
-    if (bidMinor < 0) throw new IllegalArgumentException("bid < 0: " + bidMinor);
+    if (bidMinor < 0 || bidMinor > AuctionRules.MAX_AMOUNT_MINOR) {
+      throw new IllegalArgumentException("bid " + bidMinor + " outside 0.." + AuctionRules.MAX_AMOUNT_MINOR);
+    }
     if (bidMinor > 0 && (quantity != 1 || !slots.isEmpty())) {
       throw new IllegalArgumentException("a bid takes one unit and no slots, not " + quantity + " of " + slots);
     }

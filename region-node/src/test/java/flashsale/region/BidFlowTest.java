@@ -96,7 +96,7 @@ class BidFlowTest extends RegionFixtureTest {
 
   @Test
   void badBidsAreInvalidArgumentsAndTheWrongKindOfEventIsAFailedPrecondition() throws Exception {
-    for (long amount : new long[] {0, -5}) {
+    for (long amount : new long[] {0, -5, flashsale.sale.AuctionRules.MAX_AMOUNT_MINOR + 1, Long.MAX_VALUE}) {
       StatusRuntimeException e = assertError(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_FIELD,
           () -> f.blocking().placeBid(bid("painting", "x" + amount, amount, "EUR")));
       assertEquals(true, e.getStatus().getDescription().contains("amount_minor"), e.toString());

@@ -76,6 +76,21 @@ class PurchaseErrorsTest extends RegionFixtureTest {
   }
 
   @Test
+  void aRetryAfterTheEndThatThisNodeForgotGetsTheArbitersDecision() throws Exception {
+    // Decided at another node (or here before a restart); the buyer retries here after the end.
+    long stampMicros = flashsale.sale.Micros.of(java.time.Instant.now().minus(Duration.ofMinutes(90)));
+    f.arbiter.decisions.put("won-before", decision(Ticket.newBuilder().setEventId("over").setRequestId("won-before")
+        .setUserId("alice").setQuantity(1).setArrivalMicros(stampMicros).build(), true, 1));
+    assertEquals(Outcome.OUTCOME_WON, f.blocking().purchase(request("over", "alice", "won-before", 1)).getDecision()
+        .getOutcome(), "the same decision, not EVENT_ENDED");
+    assertError(Status.Code.ALREADY_EXISTS, ErrorReason.REQUEST_ID_REUSED,
+        () -> f.blocking().purchase(request("over", "mallory", "won-before", 1)));
+    assertError(Status.Code.FAILED_PRECONDITION, ErrorReason.EVENT_ENDED,
+        () -> f.blocking().purchase(request("over", "bob", "never-sent", 1)));
+    stillServes();
+  }
+
+  @Test
   void eventRulesAreFailedPreconditionsAndUnknownEventIsNotFound() throws Exception {
     assertError(Status.Code.NOT_FOUND, ErrorReason.EVENT_NOT_FOUND, () -> buy("ghost", "r1"));
     assertError(Status.Code.FAILED_PRECONDITION, ErrorReason.EVENT_NOT_STARTED, () -> buy("soon", "r2"));

@@ -175,6 +175,27 @@ class PurchaseFlowTest extends RegionFixtureTest {
   }
 
   @Test
+  void aTicketRefusedAfterItsEventWasLetGoGetsTheStoredDecisionOrEnded() throws Exception {
+    // The sale ends while this region's tickets wait; the arbiter decided one (while the region was
+    // away) and let the finished event go, so a resend is refused as "unknown event".
+    f.arbiter.lookupOnly.put("brief", RegionFixture.event("brief", Duration.ofHours(-1), Duration.ofMillis(1_500),
+        List.of(RegionFixture.REGION)));
+    var decidedAway = f.purchase("brief", "alice", "decided-away", 1);
+    Ticket t = f.stream.nextTicket();
+    var neverDecided = f.purchase("brief", "bob", "never-decided", 1);
+    Ticket u = f.stream.nextTicket();
+    Thread.sleep(1_600); // past the end, by the region's clock (waiting for the sale to end, not timing anything)
+    f.arbiter.decisions.put(t.getRequestId(), decision(t, true, 1));
+    for (Ticket refused : List.of(t, u)) {
+      f.stream.send(SequenceResponse.newBuilder().setTicketRejection(TicketRejection.newBuilder()
+          .setEventId("brief").setRequestId(refused.getRequestId())
+          .setReason(RejectionReason.REJECTION_REASON_EVENT_NOT_OPEN).setMessage("unknown event brief")).build());
+    }
+    assertEquals(Outcome.OUTCOME_WON, get(decidedAway).getOutcome(), "the stored decision, not an error");
+    assertFails(Status.Code.FAILED_PRECONDITION, ErrorReason.EVENT_ENDED, neverDecided); // not EVENT_NOT_STARTED
+  }
+
+  @Test
   void eventTheRegionWasNotToldOfIsLookedUpAtTheArbiter() throws Exception {
     f.arbiter.lookupOnly.put("hats", RegionFixture.event("hats", Duration.ofHours(-1), Duration.ofHours(1),
         List.of(REGION)));

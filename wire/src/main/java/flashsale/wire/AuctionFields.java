@@ -35,8 +35,13 @@ final class AuctionFields {
     if (e.getStock() != 0 && e.getStock() != a.getUnits()) {
       throw EventValidator.invalid("event.stock", "must be 0 or the auction's units " + a.getUnits() + ", got " + e.getStock());
     }
-    if (a.getReservePriceMinor() < 1) throw EventValidator.invalid(FIELD + ".reserve_price_minor", "must be at least 1");
-    if (a.getMinIncrementMinor() < 1) throw EventValidator.invalid(FIELD + ".min_increment_minor", "must be at least 1");
+    long max = flashsale.sale.AuctionRules.MAX_AMOUNT_MINOR;
+    if (a.getReservePriceMinor() < 1 || a.getReservePriceMinor() > max) {
+      throw EventValidator.invalid(FIELD + ".reserve_price_minor", "must be between 1 and " + max + ", got " + a.getReservePriceMinor());
+    }
+    if (a.getMinIncrementMinor() < 1 || a.getMinIncrementMinor() > max) {
+      throw EventValidator.invalid(FIELD + ".min_increment_minor", "must be between 1 and " + max + ", got " + a.getMinIncrementMinor());
+    }
     if (!a.getCurrencyCode().matches("[A-Z]{3}")) {
       throw EventValidator.invalid(FIELD + ".currency_code", "must be an ISO 4217 code such as EUR");
     }

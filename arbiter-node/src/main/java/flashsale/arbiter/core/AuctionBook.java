@@ -81,7 +81,7 @@ final class AuctionBook {
   /** The least amount accepted now: the reserve until every unit has a bid, then the last one's plus the increment. */
   long amountToBeat() {
     if (standing.size() < rules.units()) return rules.reservePriceMinor();
-    return Math.max(rules.reservePriceMinor(), standing.last().bidMinor() + rules.minIncrementMinor());
+    return Math.max(rules.reservePriceMinor(), Math.addExact(standing.last().bidMinor(), rules.minIncrementMinor()));
   }
 
   /** The close as it stands (moved by accepted bids within the soft-close window). */

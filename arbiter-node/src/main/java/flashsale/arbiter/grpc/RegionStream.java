@@ -154,7 +154,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     for (flashsale.v1.Ticket t : wire) {
       if (t.getEventId().isEmpty() || t.getRequestId().isEmpty() || t.getUserId().isEmpty() || t.getQuantity() < 1
           || t.getErrorBoundMicros() < 0 || t.getSlotsList().stream().distinct().count() != t.getSlotsCount()
-          || t.getBidAmountMinor() < 0 || (t.getBidAmountMinor() > 0 && (t.getQuantity() != 1 || t.getSlotsCount() > 0))) {
+          || t.getBidAmountMinor() < 0 || t.getBidAmountMinor() > flashsale.sale.AuctionRules.MAX_AMOUNT_MINOR
+          || (t.getBidAmountMinor() > 0 && (t.getQuantity() != 1 || t.getSlotsCount() > 0))) {
         throw protocol("malformed ticket request_id='" + t.getRequestId() + "'");
       }
       tickets.add(new Ticket(shared(t.getEventId()), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),

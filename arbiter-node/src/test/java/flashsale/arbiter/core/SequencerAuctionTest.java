@@ -2,6 +2,7 @@ package flashsale.arbiter.core;
 
 import flashsale.sale.TicketRefusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.sale.AuctionClose;
@@ -80,6 +81,19 @@ class SequencerAuctionTest {
     settle(driver);
     assertEquals(List.of(List.of("s1")), announced().stream().map(c -> ids(c.winners())).toList(),
         "closed once both nodes passed it, with the far node's bid winning");
+  }
+
+  @Test
+  void theHighestBidAllowedWithTheHighestIncrementLeavesLaterBidsOutbidNotBroken() {
+    long max = AuctionRules.MAX_AMOUNT_MINOR;
+    start(AuctionRules.hardClose(1, 100, max, "EUR"));
+    driver.send("beijing", bid("top", max, "beijing", 100));
+    driver.send("shanghai", bid("after", 200, "shanghai", 200));
+    driver.watermarks(400, "beijing", "shanghai");
+    driver.persistAll();
+    assertEquals(BidAnswer.ACCEPTED, verdict("top").answer());
+    assertEquals(new BidVerdict(BidAnswer.OUTBID, 2 * max, CLOSE), verdict("after"), "no overflow: the amount to beat stays exact");
+    assertThrows(IllegalArgumentException.class, () -> bid("over", max + 1, "beijing", 300), "no ticket carries more");
   }
 
   @Test

@@ -18,6 +18,14 @@ public sealed interface Admission {
   /** A retry of a purchase that is already pending: wait for the same decision. */
   record Joined(Ticket ticket) implements Admission {}
 
+  /**
+   * A request id this node holds nothing of, which it would refuse as new ({@code otherwise}: the
+   * sale is over). It may be a retry of one decided before, at another node or before a restart,
+   * and a retry gets its decision: the adapter asks the arbiter first, and answers {@code
+   * otherwise} only when the arbiter holds none (or cannot say).
+   */
+  record Unremembered(Failure otherwise) implements Admission {}
+
   record Decided(Answer answer) implements Settled {}
 
   record Failed(Failure failure) implements Settled {}

@@ -1,5 +1,6 @@
 package flashsale.region.core;
 
+import flashsale.sale.AuctionRules;
 import flashsale.sale.TicketRefusal;
 import flashsale.sale.Identifiers;
 import flashsale.sale.EventSpec;
@@ -37,8 +38,9 @@ public final class PurchaseRules {
   }
 
   private static Optional<Failure> checkBid(BuyRequest.Bid bid) {
-    if (bid.amountMinor() < 1) {
-      return Optional.of(Failure.invalidField("amount_minor", "must be at least 1 (minor units), got " + bid.amountMinor()));
+    if (bid.amountMinor() < 1 || bid.amountMinor() > AuctionRules.MAX_AMOUNT_MINOR) {
+      return Optional.of(Failure.invalidField("amount_minor", "must be between 1 and " + AuctionRules.MAX_AMOUNT_MINOR
+          + " (minor units), got " + bid.amountMinor()));
     }
     if (!bid.currencyCode().matches("[A-Z]{3}")) {
       return Optional.of(Failure.invalidField("currency_code", "must be an ISO 4217 code such as EUR, got '"
@@ -133,17 +135,19 @@ public final class PurchaseRules {
     return Optional.empty();
   }
 
-  /** The error a caller gets when the arbiter refuses to rank its ticket. */
+  /** The error a caller gets when the arbiter refuses to rank its ticket, judged by the region's clock at {@code nowMicros}. */
   public static Failure rejectionFailure(
-      TicketRefusal rejection, Ticket ticket, Optional<EventSpec> spec, String arbiterMessage) {
+      TicketRefusal rejection, Ticket ticket, Optional<EventSpec> spec, String arbiterMessage, long nowMicros) {
     String context = "arbiter rejected request " + ticket.requestId() + " of event " + ticket.eventId() + ": "
         + arbiterMessage;
     return switch (rejection) {
       case REQUEST_ID_CONFLICT -> Failure.of(ErrorReason.REQUEST_ID_REUSED, context);
       case CLOCK_SKEW -> Failure.of(ErrorReason.CLOCK_SKEW, context);
-      // The arbiter does not say which side of the window; our copy of the event usually can.
-      // Otherwise "not started" is the likelier truth: the arbiter has not opened it yet.
-      case EVENT_NOT_OPEN -> spec.flatMap(s -> windowFailure(s, ticket.stampMicros()))
+      // The arbiter does not say which side of the window; our copy of the event usually can. A
+      // stamp inside it refused after the end: the arbiter let the finished event go. Otherwise
+      // "not started" is the likelier truth: the arbiter has not opened it yet.
+      case EVENT_NOT_OPEN -> spec.flatMap(s -> windowFailure(s, ticket.stampMicros())
+              .or(() -> nowMicros >= s.latestCloseMicros() ? Optional.of(Failure.of(ErrorReason.EVENT_ENDED, "")) : Optional.empty()))
           .map(f -> Failure.of(f.reason(), context))
           .orElse(Failure.of(ErrorReason.EVENT_NOT_STARTED, context));
     };

@@ -135,7 +135,11 @@ public final class RegionCore {
     long stampMicros = stampRead(arrivalMicros);
     // Pushed past the read (another stamp came first): the push is part of this stamp's error.
     long pushedMicros = stampMicros - arrivalMicros;
-    return book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros) + pushedMicros);
+    Admission admitted = book.purchase(req, spec, stampMicros, uncertainty.boundMicros(clockEstimate, stampMicros) + pushedMicros);
+    if (admitted instanceof Admission.Failed f && f.failure().reason() == ErrorReason.EVENT_ENDED) {
+      return new Admission.Unremembered(f.failure()); // not known here: maybe decided elsewhere
+    }
+    return admitted;
   }
 
   /**
@@ -215,9 +219,21 @@ public final class RegionCore {
   public Optional<Completion> rejected(String eventId, String requestId, TicketRefusal rejection, String message) {
     Optional<Ticket> ticket = book.pendingTicket(requestId).filter(t -> t.eventId().equals(eventId));
     if (ticket.isEmpty()) return Optional.empty();
-    Failure failure =
-        PurchaseRules.rejectionFailure(rejection, ticket.get(), Optional.ofNullable(events.get(eventId)), message);
+    Failure failure = PurchaseRules.rejectionFailure(rejection, ticket.get(), Optional.ofNullable(events.get(eventId)),
+        message, arrivalMicros());
     return book.rejected(requestId, failure);
+  }
+
+  /**
+   * The arbiter refused a ticket pending here, stamped inside the sale, as not open, after the sale
+   * ended: it let the finished event go, and may have decided the ticket before (while this region
+   * was away). Its store holds that decision: ask before failing the ticket.
+   */
+  public boolean refusedAfterTheEventWasLetGo(String eventId, String requestId, TicketRefusal rejection) {
+    EventSpec spec = events.get(eventId);
+    Optional<Ticket> ticket = pendingTicket(eventId, requestId);
+    return rejection == TicketRefusal.EVENT_NOT_OPEN && spec != null && ticket.isPresent()
+        && PurchaseRules.windowFailure(spec, ticket.get().stampMicros()).isEmpty() && arrivalMicros() >= spec.latestCloseMicros();
   }
 
   public Optional<Ticket> pendingTicket(String eventId, String requestId) {

@@ -1,5 +1,6 @@
 package flashsale.region.grpc;
 
+import flashsale.region.core.Failure;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
@@ -55,6 +56,14 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   /** Told each welcome of a new stream: what was pushed while none was up went to nobody. */
   void onWelcome(Runnable listener) {
     this.welcomed = listener;
+  }
+
+  private PurchaseStandings.Arbiter decisionLookup = (eventId, requestId, found, failed) ->
+      failed.accept(Failure.of(flashsale.sale.ErrorReason.ARBITER_UNAVAILABLE, "no decision look-up"));
+
+  /** Where a ticket refused after its event was let go is looked up ({@link ArbiterQueries#getDecision}). */
+  void onDecisionLookup(PurchaseStandings.Arbiter lookup) {
+    this.decisionLookup = lookup;
   }
 
   /** Told the id of each event announced, once the core knows it. */
@@ -120,7 +129,23 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   }
 
   private void rejection(TicketRejection r) {
-    var done = core.rejected(r.getEventId(), r.getRequestId(), WireMapping.fromProto(r.getReason()), r.getMessage());
+    var reason = WireMapping.fromProto(r.getReason());
+    if (core.refusedAfterTheEventWasLetGo(r.getEventId(), r.getRequestId(), reason)) {
+      log.info("arbiter let event={} go; asking for the decision of request_id={}", r.getEventId(), r.getRequestId());
+      decisionLookup.getDecision(r.getEventId(), r.getRequestId(), found -> {
+        if (found.hasDecision()) {
+          decisions(List.of(found.getDecision()));
+        } else {
+          refuse(r, reason);
+        }
+      }, notFound -> refuse(r, reason));
+      return;
+    }
+    refuse(r, reason);
+  }
+
+  private void refuse(TicketRejection r, flashsale.sale.TicketRefusal reason) {
+    var done = core.rejected(r.getEventId(), r.getRequestId(), reason, r.getMessage());
     done.ifPresent(calls::complete);
     log.warn("arbiter rejected request_id={} event={} reason={} message=\"{}\" pending_here={}", r.getRequestId(), r.getEventId(),
         r.getReason(), r.getMessage(), done.isPresent());

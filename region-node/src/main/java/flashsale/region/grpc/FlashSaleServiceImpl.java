@@ -286,8 +286,35 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         link.send(t.ticket());
       }
       case Admission.Joined j -> calls.await(buy.requestId(), response);
+      case Admission.Unremembered u -> askArbiter(buy, u.otherwise(), response);
       case Admission.Settled s -> CallThreadAnswer.settle(response, s);
     }
+  }
+
+  /**
+   * A request id this node holds nothing of, past the sale's end: the arbiter's decision if it has
+   * one (a retry), else {@code otherwise}, also when the arbiter cannot say.
+   */
+  private void askArbiter(BuyRequest buy, Failure otherwise, StreamObserver<PurchaseResponse> response) {
+    queries.getDecision(buy.eventId(), buy.requestId(), found -> {
+      if (found.hasPending()) {
+        CallThreadAnswer.fail(response, Failure.of(ErrorReason.PURCHASE_PENDING, "purchase " + buy.requestId()
+            + " is pending at the arbiter (stamped at region " + found.getPending().getRegion() + "); retry with the same "
+            + "request_id once it is decided"));
+        return;
+      }
+      flashsale.sale.Decision decision;
+      try {
+        decision = flashsale.wire.WireMapping.fromProto(found.getDecision());
+      } catch (IllegalArgumentException malformed) {
+        CallThreadAnswer.fail(response, otherwise);
+        return;
+      }
+      CallThreadAnswer.settle(response, buy.sameContentAs(decision.ticket())
+          ? new Admission.Decided(new flashsale.region.core.Answer.Ranked(decision))
+          : new Admission.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id " + buy.requestId()
+              + " was already used with another event, user or quantity")));
+    }, notFound -> CallThreadAnswer.fail(response, otherwise));
   }
 
   /** Runs {@code known} once the core knows the event, asking the arbiter first if needed. */

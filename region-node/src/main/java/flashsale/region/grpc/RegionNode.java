@@ -95,6 +95,7 @@ public final class RegionNode {
     ArbiterQueries queries = new ArbiterQueries(loop, core, link::channelFor, s.arbiterCallTimeoutMs(),
         s.maxArbiterQueries(), s.eventViewMaxAgeMs());
     inbound.onAnnounced(queries::eventKnown);
+    inbound.onDecisionLookup(queries::getDecision);
     AuctionWatchers watchers = new AuctionWatchers();
     inbound.onAuctionResult((eventId, result) -> {
       if (result.getClosed()) queries.auctionClosed(eventId, result);

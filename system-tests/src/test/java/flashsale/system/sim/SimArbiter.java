@@ -201,6 +201,11 @@ final class SimArbiter {
    * this node sequences, else from the store, registering the event here. Behind the gate, as
    * every call: a node that is not admitting (a standby, or recovering) answers nothing.
    */
+  /** A region's GetDecision, as {@code SequencerGrpcService.getDecision} answers it from the store; behind the gate. */
+  Optional<flashsale.sale.Decision> decision(String eventId, String requestId) {
+    return admitting() ? store.findDecision(eventId, requestId) : Optional.empty();
+  }
+
   Optional<EventSpec> lookup(String eventId) {
     if (!admitting()) return Optional.empty();
     EventSpec known = events.get(eventId);

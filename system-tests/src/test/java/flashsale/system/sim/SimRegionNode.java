@@ -149,6 +149,15 @@ final class SimRegionNode {
         link.send(t.ticket());
       }
       case Admission.Joined j -> waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
+      case Admission.Unremembered u -> { // FlashSaleServiceImpl.askArbiter
+        Optional<flashsale.sale.Decision> decided = arbiters.get(link.channelIndex()).decision(buy.eventId(), buy.requestId());
+        if (decided.isPresent() && buy.sameContentAs(decided.get().ticket())) {
+          shards.oracle.count("retries after the end answered with the arbiter's decision");
+          call.accept(new Admission.Decided(new flashsale.region.core.Answer.Ranked(decided.get())));
+        } else {
+          call.accept(new Admission.Failed(u.otherwise()));
+        }
+      }
       case Admission.Settled s -> call.accept(s);
     }
   }
@@ -164,8 +173,17 @@ final class SimRegionNode {
       case Down.Decisions d -> core.decisionsArrived(d.decisions()).forEach(this::complete);
       case Down.Announcement a -> core.eventAnnounced(a.spec());
       case Down.SoldOut s -> core.soldOut(s.eventId(), s.soldOutMicros());
-      case Down.Rejected r -> core.rejected(r.eventId(), r.requestId(), TicketRefusal.valueOf(r.reason().name()), r.message())
-          .ifPresent(this::complete);
+      case Down.Rejected r -> {
+        TicketRefusal reason = TicketRefusal.valueOf(r.reason().name());
+        Optional<flashsale.sale.Decision> decided = core.refusedAfterTheEventWasLetGo(r.eventId(), r.requestId(), reason)
+            ? arbiters.get(link.channelIndex()).decision(r.eventId(), r.requestId()) : Optional.empty(); // ArbiterInbound.rejection
+        if (decided.isPresent()) {
+          shards.oracle.count("tickets refused after their event was let go, answered with the stored decision");
+          core.decisionsArrived(List.of(decided.get())).forEach(this::complete);
+        } else {
+          core.rejected(r.eventId(), r.requestId(), reason, r.message()).ifPresent(this::complete);
+        }
+      }
       case Down.Verdict v -> core.clockVerdict(v.flagged(), v.message());
       case Down.Welcome w -> throw new IllegalStateException("the link handles welcomes");
       case Down.ClockReply c -> throw new IllegalStateException("the link handles clock replies");

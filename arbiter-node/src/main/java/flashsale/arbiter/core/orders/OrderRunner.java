@@ -231,6 +231,11 @@ public final class OrderRunner {
     return told;
   }
 
+  /** Events with a call waiting for its write to be stored (bounded by what is in flight, not by every event paid in). */
+  int eventsWithCallsWaiting() {
+    return waiting.size();
+  }
+
   public long nowMicros() {
     return Micros.of(clock.instant());
   }
@@ -262,6 +267,7 @@ public final class OrderRunner {
     var due = bySequence.headMap(sequence, true);
     due.values().forEach(calls -> calls.forEach(c -> c.told().complete(c.answer())));
     due.clear();
+    if (bySequence.isEmpty()) waiting.remove(eventId); // else one empty map per event ever paid in, for the term
   }
 
   /** Nothing is answered before the store holds the write; a failed write is retried as is. */

@@ -1,5 +1,6 @@
 package flashsale.arbiter.core.orders;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,6 +75,7 @@ class OrderRunnerLoadTest {
     loop.runReady();
     assertTrue(paid.join().done());
     assertTrue(settled.get(), "settled once a paid and b's wait closed");
+    assertEquals(0, runner.eventsWithCallsWaiting(), "nothing is kept for an event whose calls were all answered");
   }
 
   @Test
