@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import flashsale.sale.ErrorReason;
+import flashsale.v1.AuctionResult;
 import flashsale.v1.AuctionSettings;
 import flashsale.v1.BidAnswer;
 import flashsale.v1.BidDecision;
@@ -20,11 +21,15 @@ import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseDecision;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.Ticket;
+import flashsale.v1.WatchAuctionRequest;
+import flashsale.v1.WatchAuctionResponse;
 import flashsale.wire.Times;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +97,46 @@ class BidFlowTest extends RegionFixtureTest {
     assertEquals(LossReason.LOSS_REASON_STAMP_OUT_OF_BOUNDS, answer.getDecision().getLossReason());
     assertEquals(1_250, answer.getDecision().getBid().getAmountMinor());
     assertEquals(answer, f.blocking().placeBid(bid("painting", "b-back", 1_250, "EUR")), "a retry gets the same answer");
+  }
+
+  @Test
+  void aWatchOfAnAuctionWhoseResultWasMissedEndsWithItOnceTheRegionIsBackAndANewWatchGetsItAtOnce() throws Exception {
+    var auction = f.arbiter.lookupOnly.get("painting").toBuilder().setEventId("brief")
+        .setEndTime(flashsale.wire.Times.timestamp(RegionFixture.micros(java.time.Instant.now().plusMillis(1_500)))).build();
+    f.arbiter.lookupOnly.put("brief", auction);
+    f.arbiter.auctionViews.put("brief", AuctionResult.newBuilder().setClosed(false).setCloseTime(auction.getEndTime()).build());
+    var watching = new LinkedBlockingQueue<WatchAuctionResponse>();
+    var ended = new java.util.concurrent.CompletableFuture<Void>();
+    f.async().withDeadlineAfter(30, TimeUnit.SECONDS).watchAuction(WatchAuctionRequest.newBuilder().setEventId("brief").build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(WatchAuctionResponse value) {
+            watching.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.complete(null);
+          }
+        });
+    assertEquals(false, watching.poll(5, TimeUnit.SECONDS).getAuction().getClosed());
+
+    Thread.sleep(1_600); // past the close (waiting for the auction to end, not timing anything)
+    var result = AuctionResult.newBuilder().setClosed(true).setCloseTime(auction.getEndTime()).build();
+    f.arbiter.auctionViews.put("brief", result); // closed while this region's stream was down: it missed the result
+    f.stream.breakWith(Status.UNAVAILABLE.withDescription("arbiter restarting"));
+    f.arbiter.nextStream(); // welcomed again
+    ended.get(5, TimeUnit.SECONDS);
+    assertEquals(true, watching.poll(5, TimeUnit.SECONDS).getAuction().getClosed(), "the watch ends with the result");
+
+    var again = f.blocking().watchAuction(WatchAuctionRequest.newBuilder().setEventId("brief").build());
+    assertEquals(true, again.next().getAuction().getClosed(), "a new watch gets the result at once");
+    assertEquals(false, again.hasNext(), "and ends");
   }
 
   @Test

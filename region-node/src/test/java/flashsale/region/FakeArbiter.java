@@ -95,6 +95,9 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     return stream;
   }
 
+  /** What LookupEvent says of each auction: its standing, or its result once closed. */
+  final Map<String, flashsale.v1.AuctionResult> auctionViews = new ConcurrentHashMap<>();
+
   /** While set, LookupEvent answers only once it is counted down (from another thread). */
   volatile java.util.concurrent.CountDownLatch lookupsHeld;
 
@@ -122,8 +125,11 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
       out.onError(Status.NOT_FOUND.withDescription("no event " + request.getEventId()).asRuntimeException());
       return;
     }
-    out.onNext(LookupEventResponse.newBuilder().setEvent(event)
-        .addAllSlots(slotsLeft.getOrDefault(request.getEventId(), List.of())).build());
+    var view = LookupEventResponse.newBuilder().setEvent(event)
+        .addAllSlots(slotsLeft.getOrDefault(request.getEventId(), List.of()));
+    var auction = auctionViews.get(request.getEventId());
+    if (auction != null) view.setAuction(auction);
+    out.onNext(view.build());
     out.onCompleted();
   }
 

@@ -178,9 +178,17 @@ final class ArbiterQueries {
     }, failed);
   }
 
-  /** The arbiter announced the auction's stored result. */
+  /** The arbiter announced the auction's stored result, or a look-up found it. */
   void auctionClosed(String eventId, flashsale.v1.AuctionResult result) {
     closedAuctions.put(eventId, result);
+    closedFound.accept(eventId, result);
+  }
+
+  private java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> closedFound = (eventId, result) -> {};
+
+  /** Told each auction result this node learns, however it learns it (a look-up after a missed announcement too). */
+  void onAuctionClosed(java.util.function.BiConsumer<String, flashsale.v1.AuctionResult> listener) {
+    this.closedFound = listener;
   }
 
   /** True while a look-up of {@code eventId} is under way: later purchases of it queue behind it. */

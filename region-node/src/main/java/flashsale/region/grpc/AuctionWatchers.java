@@ -29,6 +29,11 @@ final class AuctionWatchers {
     for (StreamObserver<WatchAuctionResponse> out : List.copyOf(watching)) push(out, result);
   }
 
+  /** The auctions someone watches whose result this node has not heard. */
+  java.util.List<String> watchedOpen() {
+    return List.copyOf(watchers.keySet());
+  }
+
   /** The latest view reported, if any. */
   Optional<AuctionResult> latest(String eventId) {
     return Optional.ofNullable(latest.get(eventId));

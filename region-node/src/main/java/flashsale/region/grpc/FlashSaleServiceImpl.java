@@ -218,10 +218,13 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
             "event " + eventId + " is not an auction: it has no bids to watch")));
         return;
       }
-      // What the arbiter reported last, else what its store holds now; then every change.
-      watchers.latest(eventId).ifPresentOrElse(current -> watchers.watch(eventId, current, response),
-          () -> queries.auctionOf(eventId, current -> watchers.watch(eventId, current, response),
-              failure -> response.onError(RegionWire.status(failure))));
+      // What the arbiter reported last, else what its store holds now; then every change. A view
+      // still open past the latest close missed its result (announced while no stream was up): ask.
+      long latestCloseMicros = core.eventSpec(eventId).orElseThrow().latestCloseMicros();
+      watchers.latest(eventId).filter(v -> v.getClosed() || core.arrivalMicros() < latestCloseMicros)
+          .ifPresentOrElse(current -> watchers.watch(eventId, current, response),
+              () -> queries.auctionOf(eventId, current -> watchers.watch(eventId, current, response),
+                  failure -> response.onError(RegionWire.status(failure))));
     });
   }
 

@@ -97,6 +97,7 @@ public final class RegionNode {
     inbound.onAnnounced(queries::eventKnown);
     inbound.onDecisionLookup(queries::getDecision);
     AuctionWatchers watchers = new AuctionWatchers();
+    queries.onAuctionClosed(watchers::changed);
     inbound.onAuctionResult((eventId, result) -> {
       if (result.getClosed()) queries.auctionClosed(eventId, result);
       watchers.changed(eventId, result);
@@ -110,7 +111,14 @@ public final class RegionNode {
     this.standings = new PurchaseStandings(new OrderStates(Math.min(s.rememberedDecisions(), MAX_ORDER_STATES)),
         queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending());
     inbound.onOrderUpdate(standings::orderUpdate);
-    inbound.onWelcome(standings::reconnected);
+    inbound.onWelcome(() -> {
+      standings.reconnected();
+      // A result announced while no stream was up reached nobody: ask for the auctions it may have ended.
+      for (String eventId : watchers.watchedOpen()) {
+        core.eventSpec(eventId).filter(spec -> core.arrivalMicros() >= spec.latestCloseMicros())
+            .ifPresent(spec -> queries.auctionOf(eventId, found -> {}, failure -> {}));
+      }
+    });
     this.limitsAddresses = s.buyerLimits().addressPerSecond() > 0;
     this.readOrder = new ReadOrder(loop, inFlight::oldestMicros, READ_ORDER_MAX_HOLD_MS, READ_ORDER_RECHECK_MS);
     this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending(), watchers,
