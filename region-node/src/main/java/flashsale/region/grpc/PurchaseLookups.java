@@ -66,7 +66,7 @@ final class PurchaseLookups {
 
   /** Streams the purchase's standing from now until it is settled. */
   void watch(String eventId, String requestId, StreamObserver<WatchPurchaseResponse> out) {
-    Optional<Failure> refused = standings.admitWatch();
+    Optional<Failure> refused = standings.admitWatch(awaiting.size()); // watches of purchases pending here count too
     if (refused.isPresent()) {
       out.onError(RegionWire.status(refused.get()));
       return;

@@ -113,10 +113,11 @@ final class PurchaseStandings {
   }
 
   /** RESOURCE_EXHAUSTED while this region has as many open watches as it takes. */
-  Optional<Failure> admitWatch() {
+  Optional<Failure> admitWatch(int waitingForADecision) {
     if (closedWith != null) return Optional.of(closedWith);
-    return watchers < maxWatchers ? Optional.empty() : Optional.of(Failure.of(ErrorReason.TOO_MANY_PENDING,
-        "this region has " + watchers + " open purchase watches, its most; retry later or ask GetPurchase"));
+    int open = watchers + waitingForADecision;
+    return open < maxWatchers ? Optional.empty() : Optional.of(Failure.of(ErrorReason.TOO_MANY_PENDING,
+        "this region has " + open + " open purchase watches, its most; retry later or ask GetPurchase"));
   }
 
   /**

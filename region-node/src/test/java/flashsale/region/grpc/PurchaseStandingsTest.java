@@ -175,9 +175,9 @@ class PurchaseStandingsTest {
     PurchaseStanding owing = new PurchaseStanding(won, true, Optional.of(order(won, PurchaseState.AWAITING_PAYMENT, 9)));
     standings.watch(owing, standings.generation(), a);
     standings.watch(owing, standings.generation(), b);
-    assertEquals(ErrorReason.TOO_MANY_PENDING, standings.admitWatch().orElseThrow().reason());
+    assertEquals(ErrorReason.TOO_MANY_PENDING, standings.admitWatch(0).orElseThrow().reason());
     standings.forget(EVENT, "w", a);
-    assertEquals(Optional.empty(), standings.admitWatch());
+    assertEquals(Optional.empty(), standings.admitWatch(0));
     standings.orderUpdate(pushed(false, order(won, PurchaseState.PAID, 9)));
     assertEquals(1, a.got.size(), "a forgotten watcher hears no more");
     assertTrue(b.completed);
@@ -186,7 +186,7 @@ class PurchaseStandingsTest {
         standings.generation(), c);
     standings.close(Failure.of(ErrorReason.SHUTTING_DOWN, "region stopping"));
     assertTrue(c.error instanceof io.grpc.StatusRuntimeException e && e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE);
-    assertEquals(ErrorReason.SHUTTING_DOWN, standings.admitWatch().orElseThrow().reason());
+    assertEquals(ErrorReason.SHUTTING_DOWN, standings.admitWatch(0).orElseThrow().reason());
   }
 
   /** A WatchPurchase client as the region sees it. */
