@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A purchase of an event the region has not heard of waits for a look-up at the arbiter. Its
- * stamp is still its read time: the event's announcement on the stream lets it go on at once,
- * and a purchase read after it never goes first (which would push its stamp past the later one's).
+ * stamp is still its read time when the answer (or the event's announcement on the stream) comes
+ * within the hold's cap, and a purchase of the event read after it never goes first (which would
+ * push its stamp past the later one's).
  */
 class EventLookupOrderTest extends RegionFixtureTest {
 

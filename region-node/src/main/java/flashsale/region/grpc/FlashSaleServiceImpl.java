@@ -45,6 +45,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   private final AuctionWatchers watchers;
   /** Purchases handed to the loop and not yet taken up: bounded, so a burst cannot fill the heap. */
   private final AtomicInteger queuedPurchases = new AtomicInteger();
+  /**
+   * How long a purchase's read may hold this region's watermarks while its event is looked up at
+   * the arbiter. Regions hear of events when they are created, so an honest purchase rarely waits
+   * for a look-up; one that waits longer is stamped past what the region promised meanwhile.
+   */
+  static final long UNKNOWN_EVENT_HOLD_MS = 50;
   private final int maxQueuedPurchases;
 
   private final PurchaseLookups purchases;
@@ -257,6 +263,12 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       read.ifPresent(InFlightReads.Read::release);
       CallThreadAnswer.fail(response, closed.get());
       return;
+    }
+    if (read.isPresent() && (!core.knowsEvent(buy.eventId()) || queries.lookingUp(buy.eventId()))) {
+      // Held across the look-up, the read keeps every watermark of this region below it: a made-up
+      // event id per round trip would hold back every sale. Past the cap the read lets go, and the
+      // purchase, once its event is known, is stamped no earlier than what was promised meanwhile.
+      loop.schedule(read.get()::release, UNKNOWN_EVENT_HOLD_MS);
     }
     withEvent(buy.eventId(), failure -> {
       read.ifPresent(InFlightReads.Read::release);
