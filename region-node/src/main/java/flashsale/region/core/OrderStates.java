@@ -72,6 +72,11 @@ public final class OrderStates {
     windows.put(eventId, has);
   }
 
+  /** Lets go of whether the event has a window (asked again if needed); its purchases' orders age out on their own. */
+  public void forgetEvent(String eventId) {
+    windows.remove(eventId);
+  }
+
   /** Whether the event has a payment window, if the arbiter said so yet. */
   public Optional<Boolean> paymentWindow(String eventId) {
     return Optional.ofNullable(windows.get(eventId));

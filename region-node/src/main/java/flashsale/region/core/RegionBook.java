@@ -134,6 +134,18 @@ public final class RegionBook {
     this.soldOutMicros.merge(eventId, soldOutMicros, Math::min);
   }
 
+  /** The events with a ticket pending here. */
+  java.util.Set<String> eventsWithPending() {
+    java.util.Set<String> events = new java.util.HashSet<>();
+    pendingPerUser.keySet().forEach(k -> events.add(k.eventId()));
+    return events;
+  }
+
+  /** Lets go of what is kept for the event (none of its tickets pending). */
+  void forgetEvent(String eventId) {
+    soldOutMicros.remove(eventId);
+  }
+
   /** The arbiter refused the ticket: the purchase ends with {@code failure} and is forgotten. */
   public Optional<Completion> rejected(String requestId, Failure failure) {
     Ticket removed = removePending(requestId);

@@ -211,6 +211,25 @@ public final class RegionCore {
     return done;
   }
 
+  /**
+   * Lets go of the events whose sale (its latest close) ended before {@code beforeMicros} and that
+   * hold no ticket pending here, and returns them, so the adapters let go of theirs: a node that
+   * runs sale after sale keeps what is live, not every event it ever heard of. A later call about
+   * one of them looks it up at the arbiter again.
+   */
+  public List<String> forgetEventsEndedBefore(long beforeMicros) {
+    List<String> ended = events.values().stream().filter(s -> s.latestCloseMicros() < beforeMicros)
+        .map(EventSpec::eventId).toList();
+    if (ended.isEmpty()) return ended;
+    java.util.Set<String> pending = book.eventsWithPending();
+    List<String> forgotten = ended.stream().filter(e -> !pending.contains(e)).toList();
+    for (String eventId : forgotten) {
+      events.remove(eventId);
+      book.forgetEvent(eventId);
+    }
+    return forgotten;
+  }
+
   public void soldOut(String eventId, long soldOutMicros) {
     book.soldOut(eventId, soldOutMicros);
   }

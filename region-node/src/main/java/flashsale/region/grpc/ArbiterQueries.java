@@ -191,6 +191,11 @@ final class ArbiterQueries {
     this.closedFound = listener;
   }
 
+  /** The event was let go (ended long ago): its result is asked again if anyone wants it. */
+  void forgetEvent(String eventId) {
+    closedAuctions.remove(eventId);
+  }
+
   /** True while a look-up of {@code eventId} is under way: later purchases of it queue behind it. */
   boolean lookingUp(String eventId) {
     return lookups.containsKey(eventId);

@@ -53,6 +53,11 @@ final class AuctionWatchers {
     push(out, now);
   }
 
+  /** The auction was let go (ended long ago): its last view goes unless someone still watches it. */
+  void forgetEvent(String eventId) {
+    if (!watchers.containsKey(eventId)) latest.remove(eventId);
+  }
+
   /** The watcher went away (cancelled or its deadline passed). */
   void forget(String eventId, StreamObserver<WatchAuctionResponse> out) {
     List<StreamObserver<WatchAuctionResponse>> watching = watchers.get(eventId);

@@ -208,6 +208,11 @@ final class PurchaseStandings {
     watchers = 0;
   }
 
+  /** The event was let go (ended long ago, nothing pending): its window flag is asked again if needed. */
+  void forgetEvent(String eventId) {
+    states.forgetEvent(eventId);
+  }
+
   int watchers() {
     return watchers;
   }

@@ -18,6 +18,7 @@ import flashsale.store.modes.RedisPoolStore;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import java.time.InstantSource;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -65,6 +66,12 @@ public final class RegionNode {
   private static final long READ_ORDER_MAX_HOLD_MS = 500;
   private static final long READ_ORDER_RECHECK_MS = 1;
   private static final long READINESS_CHECK_MS = 10;
+  /**
+   * How long after an event's sale ended (its latest close) the node keeps what it holds of it, when
+   * nothing of it is pending here; a later call about it looks it up again. Every minute.
+   */
+  static final long FORGET_EVENTS_ENDED_MS = 3_600_000;
+  private static final long FORGET_SWEEP_MS = 60_000;
 
   public RegionNode(String region, String instanceId, InstantSource clock, ArbiterChannels arbiter, Settings s) {
     this(region, instanceId, clock, arbiter, s, ModesConfig.none());
@@ -123,6 +130,14 @@ public final class RegionNode {
     this.readOrder = new ReadOrder(loop, inFlight::oldestMicros, READ_ORDER_MAX_HOLD_MS, READ_ORDER_RECHECK_MS);
     this.service = new FlashSaleServiceImpl(loop, core, calls, link, queries, modes, s.maxPending(), watchers,
         new PurchaseLookups(core, calls, modes, standings), readOrder);
+    loop.every(() -> {
+      long beforeMicros = core.arrivalMicros() - TimeUnit.MILLISECONDS.toMicros(FORGET_EVENTS_ENDED_MS);
+      for (String eventId : core.forgetEventsEndedBefore(beforeMicros)) {
+        standings.forgetEvent(eventId);
+        queries.forgetEvent(eventId);
+        watchers.forgetEvent(eventId);
+      }
+    }, FORGET_SWEEP_MS);
   }
 
   /**

@@ -78,6 +78,24 @@ class RegionCoreTest {
   }
 
   @Test
+  void eventsThatEndedLongAgoWithNothingPendingAreLetGoAndLookedUpAgainLater() {
+    core.eventAnnounced(open("busy"));
+    core.eventAnnounced(new flashsale.sale.EventSpec("live", "shoes", 10, START, END * 10, 2, java.util.List.of(REGION),
+        SaleMode.GLOBAL_ORDER, 0));
+    clock.set(START + 10);
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("busy", "alice", "waits", 1)));
+    core.soldOut("shoes", START + 5);
+    assertEquals(java.util.List.of("shoes"), core.forgetEventsEndedBefore(END + 1),
+        "busy holds a pending ticket, live has not ended");
+    assertFalse(core.knowsEvent("shoes"));
+    assertTrue(core.knowsEvent("busy") && core.knowsEvent("live"));
+    assertEquals(java.util.List.of(), core.forgetEventsEndedBefore(END), "nothing ended before its end");
+    core.eventAnnounced(open("shoes")); // looked up again
+    assertTrue(core.eventView("shoes").isPresent());
+    assertTrue(core.eventView("shoes").orElseThrow().soldOutMicros().isEmpty(), "what was kept of it went with it");
+  }
+
+  @Test
   void aTicketRefusedAsNotOpenAfterTheEndMayHaveBeenDecidedAndIsAskedAbout() {
     Ticket pending = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
     assertFalse(core.refusedAfterTheEventWasLetGo("shoes", "r1", TicketRefusal.EVENT_NOT_OPEN), "the sale is still on");
