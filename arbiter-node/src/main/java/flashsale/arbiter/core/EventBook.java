@@ -137,10 +137,13 @@ final class EventBook {
    */
   void receive(Ticket received, boolean clockFlagged, String outOfBounds, List<Effect> effects) {
     Ticket ticket = received.withErrorBound(Math.min(received.errorBoundMicros(), maxErrorBoundMicros));
+    // A retry of a known request gets its one decision whatever its own stamp says (it may come
+    // through another node after the close); only a new request is judged by the window.
+    if (answeredAsKnown(ticket, effects)) return;
     String closed = whyClosed(ticket);
     if (closed != null) {
       effects.add(new Effect.RejectTicket(ticket.source(), ticket, TicketRefusal.EVENT_NOT_OPEN, closed));
-    } else if (!answeredAsKnown(ticket, effects)) {
+    } else {
       if (clockFlagged) {
         effects.add(new Effect.RejectTicket(ticket.source(), ticket, TicketRefusal.CLOCK_SKEW,
             "clock of region " + ticket.source() + " is flagged: its tickets are not ranked"));

@@ -72,6 +72,23 @@ class SequencerRetryTest {
   }
 
   @Test
+  void aRetryStampedAfterTheSaleGetsTheDecisionNotARefusal() {
+    driver.add(new flashsale.sale.EventSpec("brief", "shoes", 10, 0, 500, 2, List.of("beijing", "shanghai"),
+        flashsale.sale.SaleMode.GLOBAL_ORDER, 5)); // ends at 500 us, well before the arbiter's clock
+    Ticket bought = new Ticket("brief", "b1", "alice", 1, "beijing", 100);
+    driver.send("beijing", bought);
+    driver.watermark("shanghai", 550); // past the end; the retry below comes later on that stream
+    driver.persistAll();
+    Decision told = driver.toldTo("beijing").stream().filter(d -> d.requestId().equals("b1")).findFirst().orElseThrow();
+    Ticket retriedAfterTheEnd = new Ticket("brief", "b1", "alice", 1, "shanghai", 600);
+    assertEquals(List.of(new Effect.SendDecisions("shanghai", List.of(told))), driver.send("shanghai", retriedAfterTheEnd),
+        "the stored decision, not EVENT_NOT_OPEN");
+    Ticket newAfterTheEnd = new Ticket("brief", "b9", "zed", 1, "shanghai", 601);
+    assertEquals(List.of(TicketRefusal.EVENT_NOT_OPEN), SequencerDriver.of(driver.send("shanghai", newAfterTheEnd),
+        Effect.RejectTicket.class).stream().map(Effect.RejectTicket::reason).toList(), "a new request is judged by the window");
+  }
+
+  @Test
   void theSameRequestIdWithOtherContentIsRejectedWhetherPendingOrDecided() {
     driver.send("beijing", first);
     Ticket otherQuantity = ticket("r1", "alice", 2, "beijing", 150);
