@@ -81,6 +81,15 @@ final class RegionFixture implements AutoCloseable {
       return new OnSocket(region, arbiterServer, client);
     }
 
+    /**
+     * As {@link #start}, the arbiter announcing {@code shoes} (open an hour either side of now, in
+     * this region and "us"), heartbeats every 5 ms and no warm-up.
+     */
+    static OnSocket startSellingShoes(FakeArbiter arbiter) throws Exception {
+      arbiter.announced.put("shoes", event("shoes", Duration.ofHours(-1), Duration.ofHours(1), List.of(REGION, "us")));
+      return start(arbiter, config().heartbeatIntervalMs(5).warmupPurchases(0).build(), InstantSource.system());
+    }
+
     @Override
     public void close() throws InterruptedException {
       client.shutdownNow();

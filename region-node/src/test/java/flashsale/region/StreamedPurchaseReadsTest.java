@@ -11,11 +11,8 @@ import flashsale.v1.StreamPurchasesRequest;
 import flashsale.v1.StreamPurchasesResponse;
 import flashsale.v1.Ticket;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,10 +28,7 @@ class StreamedPurchaseReadsTest {
   @Test
   void refusedStreamedPurchasesLetTheWatermarkMoveOn() throws Exception {
     FakeArbiter arbiter = new FakeArbiter();
-    arbiter.announced.put("shoes", RegionFixture.event("shoes", Duration.ofHours(-1), Duration.ofHours(1),
-        List.of(RegionFixture.REGION, "us")));
-    RegionConfig config = RegionFixture.config().heartbeatIntervalMs(5).warmupPurchases(0).build();
-    try (var node = RegionFixture.OnSocket.start(arbiter, config, InstantSource.system())) {
+    try (var node = RegionFixture.OnSocket.startSellingShoes(arbiter)) {
       RegionServer region = node.region();
       FakeArbiter.Stream stream = arbiter.nextStream();
       RegionFixture.await("region connected", region::arbiterConnected);

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.v1.FlashSaleServiceGrpc;
 import flashsale.v1.Ticket;
-import java.time.Duration;
-import java.time.InstantSource;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,12 +18,9 @@ class UnknownEventHoldTest {
   @Test
   void aSlowLookUpOfAnUnknownEventDoesNotHoldBackPurchasesOfOtherEvents() throws Exception {
     FakeArbiter arbiter = new FakeArbiter();
-    arbiter.announced.put("shoes", RegionFixture.event("shoes", Duration.ofHours(-1), Duration.ofHours(1),
-        List.of(RegionFixture.REGION, "us")));
-    RegionConfig config = RegionFixture.config().heartbeatIntervalMs(5).warmupPurchases(0).build();
     var lookups = new CountDownLatch(1);
     arbiter.lookupsHeld = lookups; // no answer about "made-up" for as long as the test runs
-    try (var node = RegionFixture.OnSocket.start(arbiter, config, InstantSource.system())) {
+    try (var node = RegionFixture.OnSocket.startSellingShoes(arbiter)) {
       FakeArbiter.Stream stream = arbiter.nextStream();
       RegionFixture.await("region connected", node.region()::arbiterConnected);
       var stub = FlashSaleServiceGrpc.newFutureStub(node.client()).withDeadlineAfter(30, TimeUnit.SECONDS);

@@ -134,6 +134,14 @@ public final class RegionBook {
     this.soldOutMicros.merge(eventId, soldOutMicros, Math::min);
   }
 
+  /**
+   * A request id this node held nothing of, decided at the arbiter (at another node, or here before
+   * a restart): the decision for the same purchase, REQUEST_ID_REUSED for another.
+   */
+  public Admission.Settled decidedElsewhere(BuyRequest req, Decision decision) {
+    return req.sameContentAs(decision.ticket()) ? new Admission.Decided(new Answer.Ranked(decision)) : reused(req);
+  }
+
   /** The events with a ticket pending here. */
   java.util.Set<String> eventsWithPending() {
     java.util.Set<String> events = new java.util.HashSet<>();

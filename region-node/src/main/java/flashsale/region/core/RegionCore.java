@@ -211,6 +211,11 @@ public final class RegionCore {
     return done;
   }
 
+  /** The answer to {@code req} ({@link Admission.Unremembered}) from the arbiter's stored decision. */
+  public Admission.Settled decidedElsewhere(BuyRequest req, Decision decision) {
+    return book.decidedElsewhere(req, decision);
+  }
+
   /**
    * Lets go of the events whose sale (its latest close) ended before {@code beforeMicros} and that
    * hold no ticket pending here, and returns them, so the adapters let go of theirs: a node that

@@ -219,14 +219,15 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       call.setOnCancelHandler(() -> loop.execute(() -> watchers.forget(eventId, response)));
     }
     lookUp(eventId, response, () -> {
-      if (core.eventSpec(eventId).flatMap(flashsale.sale.EventSpec::auction).isEmpty()) {
+      flashsale.sale.EventSpec spec = core.eventSpec(eventId).orElseThrow();
+      if (spec.auction().isEmpty()) {
         response.onError(RegionWire.status(Failure.of(ErrorReason.WRONG_EVENT_KIND,
             "event " + eventId + " is not an auction: it has no bids to watch")));
         return;
       }
       // What the arbiter reported last, else what its store holds now; then every change. A view
       // still open past the latest close missed its result (announced while no stream was up): ask.
-      long latestCloseMicros = core.eventSpec(eventId).orElseThrow().latestCloseMicros();
+      long latestCloseMicros = spec.latestCloseMicros();
       watchers.latest(eventId).filter(v -> v.getClosed() || core.arrivalMicros() < latestCloseMicros)
           .ifPresentOrElse(current -> watchers.watch(eventId, current, response),
               () -> queries.auctionOf(eventId, current -> watchers.watch(eventId, current, response),
@@ -264,13 +265,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       CallThreadAnswer.fail(response, closed.get());
       return;
     }
-    if (read.isPresent() && (!core.knowsEvent(buy.eventId()) || queries.lookingUp(buy.eventId()))) {
-      // Held across the look-up, the read keeps every watermark of this region below it: a made-up
-      // event id per round trip would hold back every sale. Past the cap the read lets go, and the
-      // purchase, once its event is known, is stamped no earlier than what was promised meanwhile.
-      loop.schedule(read.get()::release, UNKNOWN_EVENT_HOLD_MS);
-    }
-    withEvent(buy.eventId(), failure -> {
+    withEvent(buy.eventId(), read, failure -> {
       read.ifPresent(InFlightReads.Read::release);
       CallThreadAnswer.fail(response, failure);
     }, () -> {
@@ -325,10 +320,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         CallThreadAnswer.fail(response, otherwise);
         return;
       }
-      CallThreadAnswer.settle(response, buy.sameContentAs(decision.ticket())
-          ? new Admission.Decided(new flashsale.region.core.Answer.Ranked(decision))
-          : new Admission.Failed(Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id " + buy.requestId()
-              + " was already used with another event, user or quantity")));
+      CallThreadAnswer.settle(response, core.decidedElsewhere(buy, decision));
     }, notFound -> CallThreadAnswer.fail(response, otherwise));
   }
 
@@ -339,12 +331,24 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   /** As above, telling {@code failed} why the event is not there. */
   private void withEvent(String eventId, java.util.function.Consumer<Failure> failed, Runnable known) {
+    withEvent(eventId, Optional.empty(), failed, known);
+  }
+
+  /**
+   * As above, for a purchase that holds {@code read}. Held across a look-up, the read would keep
+   * every watermark of this region below it (a made-up event id per round trip would hold back
+   * every sale): past the cap it lets go, and the purchase, once its event is known, is stamped no
+   * earlier than what the region promised meanwhile.
+   */
+  private void withEvent(String eventId, Optional<InFlightReads.Read> read, java.util.function.Consumer<Failure> failed,
+      Runnable known) {
     // While a look-up of the event is under way, a later purchase queues behind it even if the
     // event was announced meanwhile: stamped first, it would push the waiting one's stamp past its own.
     if (core.knowsEvent(eventId) && !queries.lookingUp(eventId)) {
       known.run();
       return;
     }
+    read.ifPresent(r -> loop.schedule(r::release, UNKNOWN_EVENT_HOLD_MS));
     queries.lookupEvent(eventId, failure -> {
       if (failure.isPresent()) {
         failed.accept(failure.get());

@@ -106,8 +106,11 @@ public final class RegionNode {
     AuctionWatchers watchers = new AuctionWatchers();
     queries.onAuctionClosed(watchers::changed);
     inbound.onAuctionResult((eventId, result) -> {
-      if (result.getClosed()) queries.auctionClosed(eventId, result);
-      watchers.changed(eventId, result);
+      if (result.getClosed()) {
+        queries.auctionClosed(eventId, result); // tells the watchers too
+      } else {
+        watchers.changed(eventId, result);
+      }
     });
     // Opened here, where the URIs are known: the sellers use the stores (and close them), never open them.
     String centralUri = modesConfig.centralRedisUri();

@@ -39,8 +39,8 @@ public final class RedisPoolStore implements PoolStore {
   /** How often a store that could not be reached at start is tried again. */
   static final long CONNECT_RETRY_MS = 1_000;
 
-  /** The connection and its loaded library, once the store was reached. */
-  private record Connected(RedisConnection<byte[]> connection, FunctionLibrary functions) {}
+  /** The connection and its loaded library, once the store was reached; the buy's name named once, for every purchase. */
+  private record Connected(RedisConnection<byte[]> connection, FunctionLibrary functions, String buy) {}
 
   private final String target;
   private volatile Connected connected;
@@ -82,7 +82,7 @@ public final class RedisPoolStore implements PoolStore {
     try {
       FunctionLibrary functions = new FunctionLibrary(connection, RedisPoolStore.class, "modes.lua");
       functions.load();
-      connected = new Connected(connection, functions);
+      connected = new Connected(connection, functions, functions.function("fs_modes_buy"));
     } catch (RuntimeException e) {
       connection.close();
       if (String.valueOf(e.getMessage()).contains("Redis 7.0+ required")) throw e; // a wrong server, not a missing one
@@ -93,19 +93,14 @@ public final class RedisPoolStore implements PoolStore {
     return true;
   }
 
-  /** The connection, or a failure saying the store was never reached. */
-  private Optional<Connected> connection() {
-    return Optional.ofNullable(connected);
-  }
-
   private IllegalStateException unreachable() {
     return new IllegalStateException("pool store " + target + " not reached yet: " + unreachableBecause);
   }
 
   /** Calls the library's function named {@code prefix}; fails at once while the store was never reached. */
   <T> CompletableFuture<T> call(String prefix, ScriptOutputType type, String[] keys, byte[]... args) {
-    return connection().map(c -> c.functions().<T>call(c.functions().function(prefix), type, keys, args))
-        .orElseGet(() -> CompletableFuture.failedFuture(unreachable()));
+    Connected c = connected;
+    return c == null ? CompletableFuture.failedFuture(unreachable()) : c.functions().call(c.functions().function(prefix), type, keys, args);
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
@@ -164,7 +159,9 @@ public final class RedisPoolStore implements PoolStore {
   }
 
   private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
-    CompletableFuture<List<Object>> reply = call("fs_modes_buy", ScriptOutputType.MULTI, keyNames,
+    Connected c = connected;
+    if (c == null) return CompletableFuture.failedFuture(unreachable());
+    CompletableFuture<List<Object>> reply = c.functions().call(c.buy(), ScriptOutputType.MULTI, keyNames,
         bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()), bytes(t.requestId()),
         bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()), bytes(decide ? 1 : 0));
     return reply.thenApply(r -> {
@@ -180,8 +177,8 @@ public final class RedisPoolStore implements PoolStore {
   }
 
   CompletableFuture<byte[]> hget(String key, String field) {
-    return connection().map(c -> c.connection().async().hget(key, field).toCompletableFuture())
-        .orElseGet(() -> CompletableFuture.failedFuture(unreachable()));
+    Connected c = connected;
+    return c == null ? CompletableFuture.failedFuture(unreachable()) : c.connection().async().hget(key, field).toCompletableFuture();
   }
 
   <T> T await(String what, CompletableFuture<T> call) {
@@ -203,6 +200,7 @@ public final class RedisPoolStore implements PoolStore {
   @Override
   public synchronized void close() {
     if (reconnects != null) reconnects.shutdownNow();
-    connection().ifPresent(c -> c.connection().close());
+    Connected c = connected;
+    if (c != null) c.connection().close();
   }
 }

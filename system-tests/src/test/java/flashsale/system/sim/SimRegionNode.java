@@ -151,12 +151,9 @@ final class SimRegionNode {
       case Admission.Joined j -> waiting.computeIfAbsent(buy.requestId(), k -> new ArrayList<>()).add(call);
       case Admission.Unremembered u -> { // FlashSaleServiceImpl.askArbiter
         Optional<flashsale.sale.Decision> decided = arbiters.get(link.channelIndex()).decision(buy.eventId(), buy.requestId());
-        if (decided.isPresent() && buy.sameContentAs(decided.get().ticket())) {
-          shards.oracle.count("retries after the end answered with the arbiter's decision");
-          call.accept(new Admission.Decided(new flashsale.region.core.Answer.Ranked(decided.get())));
-        } else {
-          call.accept(new Admission.Failed(u.otherwise()));
-        }
+        Admission.Settled answer = decided.map(d -> core.decidedElsewhere(buy, d)).orElse(new Admission.Failed(u.otherwise()));
+        if (answer instanceof Admission.Decided) shards.oracle.count("retries after the end answered with the arbiter's decision");
+        call.accept(answer);
       }
       case Admission.Settled s -> call.accept(s);
     }
