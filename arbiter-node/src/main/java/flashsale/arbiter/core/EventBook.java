@@ -437,6 +437,6 @@ final class EventBook {
   }
 
   EventStatus status() {
-    return log.counters().status(spec.eventId(), pending.size());
+    return log.counters().status(spec.eventId(), pending.size()).withAuction(auctionStanding());
   }
 }

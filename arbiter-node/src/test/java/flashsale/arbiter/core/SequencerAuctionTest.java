@@ -112,6 +112,8 @@ class SequencerAuctionTest {
     Decision s2 = driver.store.decision(SequencerDriver.EVENT, "s2");
     assertEquals(LossReason.BID_NOT_ACCEPTED, s2.lossReason());
     assertEquals(0, driver.status().unitsSold(), "a standing bid takes no unit before the close");
+    assertEquals(List.of(4L, 0L, 3L), List.of(driver.status().decisions(), driver.status().wins(), driver.status().losses()),
+        "of 4 bids, b1 stands (neither won nor lost yet) and 3 lost");
     assertEquals(List.of(), persistedCloses(), "the frontier has not reached the close");
   }
 
@@ -156,6 +158,10 @@ class SequencerAuctionTest {
     AuctionClose result = announced().get(0);
     assertEquals(List.of("a", "c"), ids(result.winners()), "the 2 best, best first");
     assertEquals(BidAnswer.CLOSED, verdict("d").answer(), "however high, a bid after the close is refused");
+    EventStatus closed = driver.status();
+    assertEquals(List.of(4L, 2L, 2L, 2L, 0L), List.of(closed.decisions(), closed.wins(), closed.unitsSold(),
+        closed.losses(), closed.remainingStock()), "decisions, wins, units sold, losses, left: the winners won");
+    assertEquals(closed, EventStatus.of(driver.store.head(SequencerDriver.EVENT)), "the same once only the store holds it");
   }
 
   @Test
