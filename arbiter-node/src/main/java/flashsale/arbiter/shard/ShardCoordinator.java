@@ -1,5 +1,6 @@
 package flashsale.arbiter.shard;
 
+import flashsale.sale.ErrorReason;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.shard.EventAccount;
@@ -50,6 +51,8 @@ public final class ShardCoordinator implements AutoCloseable {
 
   /** Regions whose store failed last time; touched on the coordinator's thread only. */
   private final Map<String, Backoff> backoffs = new HashMap<>();
+  /** Reports not yet answered: failed at {@link #close}, not left to their callers' deadlines. */
+  private final java.util.Set<CompletableFuture<?>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("shard-coordinator").unstarted(r));
 
@@ -73,20 +76,62 @@ public final class ShardCoordinator implements AutoCloseable {
     return this;
   }
 
+  /** Why a report cannot be answered with an account: the adapter's status says it. */
+  public static final class Refused extends RuntimeException {
+    private final ErrorReason reason;
+
+    Refused(ErrorReason reason, String message) {
+      super(message, null, false, false);
+      this.reason = reason;
+    }
+
+    public ErrorReason reason() {
+      return reason;
+    }
+  }
+
   /**
    * Records a region's report (rebalancing at once when it waits for stock) and completes with the
-   * event's account as last read; empty when the event is unknown or not SHARDED, a shard is out of
-   * reach, or no read of all its shards has succeeded yet.
+   * event's account as last read; empty when no read of all its shards has succeeded yet. Fails
+   * with {@link Refused} when the event is unknown, not SHARDED, not sold in the region, a shard
+   * has no store here, or this coordinator is stopping.
    */
   public CompletableFuture<Optional<EventAccount>> report(String eventId, ShardDemand demand) {
-    return CompletableFuture.supplyAsync(() -> {
-      CompletableFuture<Optional<EventAccount>> answer = new CompletableFuture<>();
-      Optional<EventSpec> spec = events.apply(eventId).filter(s -> s.mode() == SaleMode.SHARDED
-          && s.regions().contains(demand.region()) && unreachableShards(s).isEmpty());
-      if (spec.isEmpty()) return CompletableFuture.completedFuture(Optional.<EventAccount>empty());
-      carryOut(balancer.report(spec.get(), demand, answer::complete, nowMicros()));
-      return answer;
-    }, thread).thenCompose(answer -> answer);
+    CompletableFuture<Optional<EventAccount>> answer = new CompletableFuture<>();
+    unanswered.add(answer);
+    answer.whenComplete((account, error) -> unanswered.remove(answer));
+    try {
+      thread.execute(() -> {
+        try {
+          carryOut(balancer.report(reportable(eventId, demand.region()), demand, answer::complete, nowMicros()));
+        } catch (Refused e) {
+          answer.completeExceptionally(e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      answer.completeExceptionally(stopping());
+    }
+    return answer;
+  }
+
+  private EventSpec reportable(String eventId, String region) {
+    EventSpec spec = events.apply(eventId)
+        .orElseThrow(() -> new Refused(ErrorReason.EVENT_NOT_FOUND, "no event " + eventId));
+    if (spec.mode() != SaleMode.SHARDED) {
+      throw new Refused(ErrorReason.MODE_NOT_SUPPORTED, "event " + eventId + " is " + spec.mode() + ", not SHARDED");
+    }
+    if (!spec.regions().contains(region)) {
+      throw new Refused(ErrorReason.REGION_NOT_IN_EVENT, "event " + eventId + " is not sold in region " + region);
+    }
+    if (!unreachableShards(spec).isEmpty()) {
+      throw new Refused(ErrorReason.STORE_UNAVAILABLE, "this arbiter has no shard store for regions "
+          + unreachableShards(spec) + " of event " + eventId);
+    }
+    return spec;
+  }
+
+  private static Refused stopping() {
+    return new Refused(ErrorReason.SHUTTING_DOWN, "the shard coordinator is stopping");
   }
 
   /** The regions of {@code spec} whose shard store this coordinator cannot reach (no {@code --shard-redis}). */
@@ -211,5 +256,6 @@ public final class ShardCoordinator implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     stores.values().forEach(ShardStore::close);
+    List.copyOf(unanswered).forEach(answer -> answer.completeExceptionally(stopping()));
   }
 }

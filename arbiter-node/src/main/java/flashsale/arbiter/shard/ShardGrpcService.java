@@ -12,7 +12,10 @@ import flashsale.credentials.Principal;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 
-/** Translates shard reports for the {@link ShardCoordinator}; bad reports get INVALID_FIELD. */
+/**
+ * Translates shard reports for the {@link ShardCoordinator}: bad reports get INVALID_FIELD, reports
+ * it refuses its reason's status, and an event no read of whose shards has succeeded yet UNAVAILABLE.
+ */
 public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBase {
   private final ShardCoordinator coordinator;
 
@@ -36,10 +39,12 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
         request.getDemandUnitsPerSecond());
     coordinator.report(request.getEventId(), demand).whenComplete((account, error) -> {
       if (error != null) {
-        out.onError(Errors.error(ErrorReason.SHUTTING_DOWN, "shard coordinator is stopping"));
+        out.onError(error instanceof ShardCoordinator.Refused refused
+            ? Errors.error(refused.reason(), refused.getMessage(), Map.of("event_id", request.getEventId()))
+            : Errors.error(ErrorReason.SHUTTING_DOWN, "shard coordinator is stopping"));
       } else if (account.isEmpty()) {
-        out.onError(Errors.error(ErrorReason.EVENT_NOT_FOUND, "no SHARDED event " + request.getEventId()
-            + " with reachable shards", Map.of("event_id", request.getEventId())));
+        out.onError(Errors.error(ErrorReason.STORE_UNAVAILABLE, "no read of every shard of " + request.getEventId()
+            + " has succeeded yet; retry", Map.of("event_id", request.getEventId())));
       } else {
         out.onNext(ReportShardResponse.newBuilder()
             .setEventSoldOut(account.get().soldOut())
