@@ -128,7 +128,11 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     gate.close();
     loop.execute(() -> sessions.refuseAll(gate::refusal));
     loop.standBy();
-    recovery.execute(events::clear); // after any recovery still running for the ended term
+    // On the loop, right after the term's sequencer is dropped: an event added by a task queued
+    // before (a look-up or recovery that read its head in this term) goes too, and one queued after
+    // finds the term over and adds nothing. Cleared elsewhere, such an event could stay "known"
+    // with no sequencer holding it, and the next term would never load it.
+    loop.execute(events::clear);
     stateListener.accept(LeaderState.STANDBY);
     log.warn("standing by reason=\"{}\"", why);
   }

@@ -1,0 +1,129 @@
+package flashsale.arbiter.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.events.EventCatalog;
+import flashsale.arbiter.events.EventRegistry;
+import flashsale.arbiter.grpc.RegionSessions;
+import flashsale.arbiter.grpc.SequencerLoop;
+import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.store.ArbiterStore;
+import flashsale.store.memory.InMemoryArbiterStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The registry of sequenced events changes on the loop thread, in order with the term's end: an
+ * event being loaded when the lease is lost is not left "known" with no sequencer holding it, so
+ * the next term loads it and sequences its tickets (otherwise refused as an unknown event for the
+ * whole term, decided ones included).
+ */
+class LeaderRoleRegistryTest {
+
+  /** A term that records how its recovery ended. */
+  static final class RecordedTerm implements Leadership.Term {
+    final long epoch;
+    final CompletableFuture<String> ended = new CompletableFuture<>();
+
+    RecordedTerm(long epoch) {
+      this.epoch = epoch;
+    }
+
+    @Override
+    public long epoch() {
+      return epoch;
+    }
+
+    @Override
+    public void recovered() {
+      ended.complete("recovered");
+    }
+
+    @Override
+    public void failed(String why) {
+      ended.complete("failed: " + why);
+    }
+
+    @Override
+    public void fencedBy(long claimedEpoch, String why) {
+      ended.complete("fenced: " + why);
+    }
+  }
+
+  @Test
+  void anEventLoadingWhenTheTermEndsIsSequencedByTheNextTerm() throws Exception {
+    InMemoryArbiterStore memory = new InMemoryArbiterStore();
+    long nowMicros = System.currentTimeMillis() * 1_000;
+    EventSpec shoes = new EventSpec("shoes", "shoes", 10, nowMicros - 1_000_000, nowMicros + 600_000_000, 1,
+        List.of("east", "west"), SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+    CountDownLatch headRead = new CountDownLatch(1);
+    CountDownLatch releaseHead = new CountDownLatch(1);
+    ArbiterStore store = (ArbiterStore) Proxy.newProxyInstance(ArbiterStore.class.getClassLoader(),
+        new Class<?>[] {ArbiterStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("loadHead") && headRead.getCount() > 0) {
+            headRead.countDown();
+            releaseHead.await(); // the first read of the head is slow
+          }
+          try {
+            return method.invoke(memory, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    RegionSessions sessions = new RegionSessions();
+    EventRegistry events = new EventRegistry();
+    SequencerConfig config = SequencerConfig.defaults();
+    try (SequencerLoop loop = new SequencerLoop(new Sequencer(config), store, Clock.systemUTC(), sessions,
+        new ArbiterMetrics(new SimpleMeterRegistry()))) {
+      loop.standBy();
+      EventCatalog catalog = new EventCatalog(store, loop, events, spec -> {});
+      LeaderGate gate = new LeaderGate(() -> "");
+      LeaderRole role = new LeaderRole(store, loop, sessions, events, catalog, gate, () -> new Sequencer(config), state -> {});
+      try (role) {
+        RecordedTerm first = new RecordedTerm(1);
+        role.elected(first);
+        String firstEnded = first.ended.get(10, TimeUnit.SECONDS);
+        assertTrue(firstEnded.equals("recovered"), firstEnded);
+        role.leading(1);
+        // Created during term 1 (stored, not yet sequenced): a look-up loads it, and its head read is slow.
+        memory.createEvent("create-shoes", shoes);
+        CompletableFuture.runAsync(() -> catalog.findOrLoad("shoes"));
+        assertTrue(headRead.await(10, TimeUnit.SECONDS));
+        CountDownLatch releaseLoop = new CountDownLatch(1);
+        loop.execute(() -> {
+          try {
+            releaseLoop.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        // The loop is busy (a burst) when the head is read: the look-up's "add to the sequencer" waits.
+        releaseHead.countDown();
+        Thread.sleep(100);
+        role.deposed("lease lost", ""); // the term ends meanwhile
+        Thread.sleep(100);
+        releaseLoop.countDown();
+
+        RecordedTerm second = new RecordedTerm(2);
+        role.elected(second);
+        String ended = second.ended.get(10, TimeUnit.SECONDS);
+        assertTrue(ended.equals("recovered"), ended);
+        role.leading(2);
+        assertTrue(loop.query(s -> s.eventStatus("shoes")).get(10, TimeUnit.SECONDS).isPresent(),
+            "the second term sequences shoes");
+      }
+    }
+  }
+}
