@@ -198,12 +198,13 @@ public final class Leadership implements AutoCloseable {
 
   private void acquire(long startNanos) {
     acquiring = true;
+    quota.acquireSent();
     long floor = epochFloor;
     call(() -> lease.tryAcquire(floor), view -> {
       acquiring = false;
+      quota.acquireAnswered(view.mine());
       leaderAddress = view.leaderAddress();
       if (!view.mine()) return;
-      quota.acquired();
       epoch = view.epoch();
       trustedFromNanos = startNanos;
       leadingEpoch = epoch;
@@ -212,6 +213,7 @@ public final class Leadership implements AutoCloseable {
       listener.elected(new TermHandle(epoch));
     }, error -> {
       acquiring = false;
+      quota.acquireAnswered(false);
       log.warn("lease acquire failed error=\"{}\"", error.toString());
     });
   }

@@ -12,6 +12,8 @@ public final class LeaseQuota {
   private final Partitions partitions;
   private int liveArbiters = 1;
   private int held;
+  /** Acquires sent and not yet answered: each may win, so each counts against the share. */
+  private int acquiresInFlight;
 
   public LeaseQuota(Partitions partitions) {
     this.partitions = partitions;
@@ -39,16 +41,28 @@ public final class LeaseQuota {
     return partitions.fairShare(liveArbiters);
   }
 
+  /**
+   * Below the share counting the acquires still unanswered: every partition ticks in one round on
+   * the shared thread, so counting only the leases won would let one round send an acquire for
+   * every free partition, win them all, and give the extra back (a second failover of each).
+   */
   public boolean mayAcquire() {
-    return held < share();
+    return held + acquiresInFlight < share();
   }
 
   public boolean overShare() {
     return held > share();
   }
 
-  void acquired() {
-    held++;
+  void acquireSent() {
+    acquiresInFlight++;
+  }
+
+  /** An acquire was answered, won ({@code won}) or not, or failed. */
+  void acquireAnswered(boolean won) {
+    if (acquiresInFlight == 0) throw new IllegalStateException("answer to an acquire that was not sent");
+    acquiresInFlight--;
+    if (won) held++;
   }
 
   void released() {

@@ -84,6 +84,66 @@ class LeaseQuotaLeadershipTest {
         "at its share again: the free partition 0 is not competed for");
   }
 
+  /**
+   * Acquires answered later, as over a network: a round of ticks sends one per free partition
+   * before any is answered. The node must not win more than its share and give the extra back
+   * (which would make each such partition fail over twice).
+   */
+  @Test
+  void acquiresStillUnansweredCountAgainstTheShare() {
+    LeaseQuota shared = new LeaseQuota(new Partitions(4));
+    shared.liveArbiters(2); // share 2 of 4
+    record Unanswered(java.util.concurrent.CompletableFuture<LeaseView> reply, long epoch) {}
+    List<Unanswered> unanswered = new ArrayList<>();
+    List<Leadership> four = new ArrayList<>();
+    List<String> deposed = new ArrayList<>();
+    DirectScheduler thread = new DirectScheduler();
+    for (int p = 0; p < 4; p++) {
+      long epoch = p + 1;
+      LeaderLease slow = new LeaderLease() {
+        @Override
+        public java.util.concurrent.CompletionStage<LeaseView> tryAcquire(long epochFloor) {
+          var reply = new java.util.concurrent.CompletableFuture<LeaseView>();
+          unanswered.add(new Unanswered(reply, epoch));
+          return reply;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Boolean> renew(long heldEpoch) {
+          return java.util.concurrent.CompletableFuture.completedFuture(true);
+        }
+
+        @Override
+        public void release(long heldEpoch) {}
+
+        @Override
+        public void close() {}
+      };
+      int partition = p;
+      four.add(new Leadership(slow, SETTINGS, new Leadership.Listener() {
+        @Override
+        public void elected(Leadership.Term won) {
+          won.recovered();
+        }
+
+        @Override
+        public void leading(long e) {}
+
+        @Override
+        public void deposed(String why, String leaderAddress) {
+          deposed.add(partition + ": " + why);
+        }
+      }, () -> TimeUnit.MILLISECONDS.toNanos(nowMs), thread, shared, p));
+    }
+    four.forEach(Leadership::tick);
+    assertEquals(2, unanswered.size(), "one round sends acquires up to the share, no more");
+    unanswered.forEach(u -> u.reply().complete(new LeaseView(true, u.epoch(), "127.0.0.1:1")));
+    nowMs = 250;
+    four.forEach(Leadership::tick);
+    assertEquals(2, shared.held());
+    assertEquals(List.of(), deposed, "no partition won only to be given back");
+  }
+
   private InMemoryLeaderLease.Table table() {
     return new InMemoryLeaderLease.Table(() -> TimeUnit.MILLISECONDS.toNanos(nowMs));
   }
