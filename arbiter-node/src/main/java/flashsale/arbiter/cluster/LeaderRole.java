@@ -108,9 +108,11 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     } catch (StoreFencedException e) {
       log.error("recovery fenced epoch={} claimedEpoch={}: {}", won.epoch(), e.claimedEpoch(), e.getMessage());
       won.fencedBy(e.claimedEpoch(), e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too: a term left RECOVERING would go on renewing its lease and never lead.
       log.error("recovery failed epoch={}", won.epoch(), e);
       won.failed(e.toString());
+      if (e instanceof VirtualMachineError fatal) throw fatal;
     }
   }
 

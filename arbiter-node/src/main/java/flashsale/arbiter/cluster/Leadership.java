@@ -79,6 +79,8 @@ public final class Leadership implements AutoCloseable {
   private long renewStartNanos;
   private long renewCalls; // tells the reply of the renewal in flight from one an ended term left behind
   private long epochFloor; // highest epoch seen holding an event: the next acquire goes above it
+  private int failedRecoveries; // in a row, since this node last led: each doubles the wait below
+  private long noAcquireUntilNanos; // after a failed recovery: another node may do better meanwhile
   // Any thread:
   private volatile LeaderState state = LeaderState.STANDBY;
   private volatile long leadingEpoch;
@@ -164,7 +166,7 @@ public final class Leadership implements AutoCloseable {
       giveUp();
     } else if (epoch != 0) {
       if (!renewing) renew(epoch, nowNanos);
-    } else if (!acquiring && quota.mayAcquire()) {
+    } else if (!acquiring && quota.mayAcquire() && (failedRecoveries == 0 || nowNanos - noAcquireUntilNanos >= 0)) {
       acquire(nowNanos);
     } else if (!acquiring) {
       lookUpHolder(); // at its share: does not compete, but still names the holder to callers
@@ -184,9 +186,29 @@ public final class Leadership implements AutoCloseable {
     long held = epoch;
     stepDown("giving the lease up to rebalance: this node leads " + quota.held() + " partitions, its share is "
         + quota.share() + " with " + quota.liveArbiters() + " live arbiters");
-    lease.releaseAsync(held).whenComplete((ok, error) -> {
-      if (error != null) log.warn("{}lease release failed epoch={}: {} (it expires after the ttl)", name, held, error.toString());
+    releaseSoon(held);
+  }
+
+  /** Frees the lease without waiting for the store, so another node takes it before it expires. */
+  private void releaseSoon(long heldEpoch) {
+    lease.releaseAsync(heldEpoch).whenComplete((ok, error) -> {
+      if (error != null) log.warn("{}lease release failed epoch={}: {} (it expires after the ttl)", name, heldEpoch, error.toString());
     });
+  }
+
+  /**
+   * A recovery that failed here may fail again (an event this build cannot read, a store this node
+   * cannot reach) while another node would recover: the lease is freed at once, and this node waits
+   * a ttl, doubling with each failure in a row up to 16 ttls, before it competes again. Without it,
+   * the lease's own holder re-acquired at the next tick, and the partition never led.
+   */
+  private void backOffAfterFailedRecovery(long heldEpoch) {
+    failedRecoveries++;
+    long waitMs = settings.ttlMs() << Math.min(failedRecoveries - 1, 4);
+    noAcquireUntilNanos = nanoTime.getAsLong() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+    log.warn("{}recovery failed {} time(s) in a row: lease released, competing again in {} ms", name,
+        failedRecoveries, waitMs);
+    releaseSoon(heldEpoch);
   }
 
   private void stepDownIfExpired(long nowNanos) {
@@ -343,6 +365,7 @@ public final class Leadership implements AutoCloseable {
       post(() -> {
         if (epoch != termEpoch || state != LeaderState.RECOVERING) return;
         state = LeaderState.LEADING;
+        failedRecoveries = 0;
         listener.leading(termEpoch);
       });
     }
@@ -350,7 +373,9 @@ public final class Leadership implements AutoCloseable {
     @Override
     public void failed(String why) {
       post(() -> {
-        if (epoch == termEpoch) stepDown("recovery failed: " + why);
+        if (epoch != termEpoch) return;
+        stepDown("recovery failed: " + why);
+        backOffAfterFailedRecovery(termEpoch);
       });
     }
 

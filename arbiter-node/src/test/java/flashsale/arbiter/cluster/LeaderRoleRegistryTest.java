@@ -62,6 +62,49 @@ class LeaderRoleRegistryTest {
     }
   }
 
+  /** Runs before each call of the store, by method name. */
+  interface BeforeCall {
+    void before(String method) throws Throwable;
+  }
+
+  /** The in-memory store, with {@code before} run ahead of each call. */
+  private static ArbiterStore around(InMemoryArbiterStore memory, BeforeCall before) {
+    return (ArbiterStore) Proxy.newProxyInstance(ArbiterStore.class.getClassLoader(), new Class<?>[] {ArbiterStore.class},
+        (proxy, method, args) -> {
+          before.before(method.getName());
+          try {
+            return method.invoke(memory, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** One partition of an arbiter as ArbiterPartition wires it, on {@code store}, standing by. */
+  static final class Node implements AutoCloseable {
+    final SequencerLoop loop;
+    final EventCatalog catalog;
+    final LeaderRole role;
+
+    Node(ArbiterStore store) {
+      RegionSessions sessions = new RegionSessions();
+      EventRegistry events = new EventRegistry();
+      SequencerConfig config = SequencerConfig.defaults();
+      loop = new SequencerLoop(new Sequencer(config), store, Clock.systemUTC(), sessions,
+          new ArbiterMetrics(new SimpleMeterRegistry()));
+      loop.standBy();
+      catalog = new EventCatalog(store, loop, events, spec -> {});
+      role = new LeaderRole(store, loop, sessions, events, catalog, new LeaderGate(() -> ""), () -> new Sequencer(config),
+          state -> {});
+    }
+
+    @Override
+    public void close() {
+      role.close();
+      loop.close();
+    }
+  }
+
   @Test
   void anEventLoadingWhenTheTermEndsIsSequencedByTheNextTerm() throws Exception {
     InMemoryArbiterStore memory = new InMemoryArbiterStore();
@@ -70,60 +113,57 @@ class LeaderRoleRegistryTest {
         List.of("east", "west"), SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
     CountDownLatch headRead = new CountDownLatch(1);
     CountDownLatch releaseHead = new CountDownLatch(1);
-    ArbiterStore store = (ArbiterStore) Proxy.newProxyInstance(ArbiterStore.class.getClassLoader(),
-        new Class<?>[] {ArbiterStore.class}, (proxy, method, args) -> {
-          if (method.getName().equals("loadHead") && headRead.getCount() > 0) {
-            headRead.countDown();
-            releaseHead.await(); // the first read of the head is slow
-          }
-          try {
-            return method.invoke(memory, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
-    RegionSessions sessions = new RegionSessions();
-    EventRegistry events = new EventRegistry();
-    SequencerConfig config = SequencerConfig.defaults();
-    try (SequencerLoop loop = new SequencerLoop(new Sequencer(config), store, Clock.systemUTC(), sessions,
-        new ArbiterMetrics(new SimpleMeterRegistry()))) {
-      loop.standBy();
-      EventCatalog catalog = new EventCatalog(store, loop, events, spec -> {});
-      LeaderGate gate = new LeaderGate(() -> "");
-      LeaderRole role = new LeaderRole(store, loop, sessions, events, catalog, gate, () -> new Sequencer(config), state -> {});
-      try (role) {
-        RecordedTerm first = new RecordedTerm(1);
-        role.elected(first);
-        String firstEnded = first.ended.get(10, TimeUnit.SECONDS);
-        assertTrue(firstEnded.equals("recovered"), firstEnded);
-        role.leading(1);
-        // Created during term 1 (stored, not yet sequenced): a look-up loads it, and its head read is slow.
-        memory.createEvent("create-shoes", shoes);
-        CompletableFuture.runAsync(() -> catalog.findOrLoad("shoes"));
-        assertTrue(headRead.await(10, TimeUnit.SECONDS));
-        CountDownLatch releaseLoop = new CountDownLatch(1);
-        loop.execute(() -> {
-          try {
-            releaseLoop.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
-        // The loop is busy (a burst) when the head is read: the look-up's "add to the sequencer" waits.
-        releaseHead.countDown();
-        Thread.sleep(100);
-        role.deposed("lease lost", ""); // the term ends meanwhile
-        Thread.sleep(100);
-        releaseLoop.countDown();
-
-        RecordedTerm second = new RecordedTerm(2);
-        role.elected(second);
-        String ended = second.ended.get(10, TimeUnit.SECONDS);
-        assertTrue(ended.equals("recovered"), ended);
-        role.leading(2);
-        assertTrue(loop.query(s -> s.eventStatus("shoes")).get(10, TimeUnit.SECONDS).isPresent(),
-            "the second term sequences shoes");
+    ArbiterStore store = around(memory, method -> {
+      if (method.equals("loadHead") && headRead.getCount() > 0) {
+        headRead.countDown();
+        releaseHead.await(); // the first read of the head is slow
       }
+    });
+    try (Node node = new Node(store)) {
+      RecordedTerm first = new RecordedTerm(1);
+      node.role.elected(first);
+      String firstEnded = first.ended.get(10, TimeUnit.SECONDS);
+      assertTrue(firstEnded.equals("recovered"), firstEnded);
+      node.role.leading(1);
+      // Created during term 1 (stored, not yet sequenced): a look-up loads it, and its head read is slow.
+      memory.createEvent("create-shoes", shoes);
+      CompletableFuture.runAsync(() -> node.catalog.findOrLoad("shoes"));
+      assertTrue(headRead.await(10, TimeUnit.SECONDS));
+      CountDownLatch releaseLoop = new CountDownLatch(1);
+      node.loop.execute(() -> {
+        try {
+          releaseLoop.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      // The loop is busy (a burst) when the head is read: the look-up's "add to the sequencer" waits.
+      releaseHead.countDown();
+      Thread.sleep(100);
+      node.role.deposed("lease lost", ""); // the term ends meanwhile
+      Thread.sleep(100);
+      releaseLoop.countDown();
+
+      RecordedTerm second = new RecordedTerm(2);
+      node.role.elected(second);
+      String ended = second.ended.get(10, TimeUnit.SECONDS);
+      assertTrue(ended.equals("recovered"), ended);
+      node.role.leading(2);
+      assertTrue(node.loop.query(s -> s.eventStatus("shoes")).get(10, TimeUnit.SECONDS).isPresent(),
+          "the second term sequences shoes");
+    }
+  }
+
+  @Test
+  void aRecoveryThatThrowsAnErrorIsReportedFailedNotLeftRecovering() throws Exception {
+    ArbiterStore store = around(new InMemoryArbiterStore(), method -> {
+      if (method.equals("listLiveEvents")) throw new AssertionError("head of e7 breaks an invariant");
+    });
+    try (Node node = new Node(store)) {
+      RecordedTerm term = new RecordedTerm(1);
+      node.role.elected(term);
+      String ended = term.ended.get(10, TimeUnit.SECONDS);
+      assertTrue(ended.startsWith("failed: java.lang.AssertionError"), ended);
     }
   }
 }

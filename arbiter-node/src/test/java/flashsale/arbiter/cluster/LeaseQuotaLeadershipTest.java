@@ -29,18 +29,8 @@ class LeaseQuotaLeadershipTest {
     DirectScheduler thread = new DirectScheduler();
     for (int p = 0; p < 2; p++) {
       LeaderLease ours = leases.get(p).contender("127.0.0.1:1", SETTINGS);
-      leaderships.add(new Leadership(ours, SETTINGS, new Leadership.Listener() {
-        @Override
-        public void elected(Leadership.Term won) {
-          won.recovered();
-        }
-
-        @Override
-        public void leading(long epoch) {}
-
-        @Override
-        public void deposed(String why, String leaderAddress) {}
-      }, () -> TimeUnit.MILLISECONDS.toNanos(nowMs), thread, quota, p));
+      leaderships.add(new Leadership(ours, SETTINGS, onElected(Leadership.Term::recovered),
+          () -> TimeUnit.MILLISECONDS.toNanos(nowMs), thread, quota, p));
     }
   }
 
@@ -142,6 +132,44 @@ class LeaseQuotaLeadershipTest {
     four.forEach(Leadership::tick);
     assertEquals(2, shared.held());
     assertEquals(List.of(), deposed, "no partition won only to be given back");
+  }
+
+  /**
+   * A node whose recovery fails every time (say it cannot read one event) frees the lease and
+   * waits before competing again: the other node takes the partition and leads it.
+   */
+  @Test
+  void aNodeWhoseRecoveryFailsLetsAnotherLead() {
+    InMemoryLeaderLease.Table partition = table();
+    List<String> failing = new ArrayList<>();
+    Leadership broken = new Leadership(partition.contender("10.0.0.1:9090", SETTINGS), SETTINGS, onElected(won -> {
+      failing.add("elected " + won.epoch() + " at " + nowMs);
+      won.failed("event e7 has a field this build cannot read");
+    }), () -> TimeUnit.MILLISECONDS.toNanos(nowMs), new DirectScheduler());
+    Leadership healthy = new Leadership(partition.contender(NEWCOMER, SETTINGS), SETTINGS,
+        onElected(Leadership.Term::recovered), () -> TimeUnit.MILLISECONDS.toNanos(nowMs), new DirectScheduler());
+    for (nowMs = 0; nowMs <= 5_000; nowMs += 250) {
+      broken.tick(); // first each round: before, it re-won its own lease every time
+      healthy.tick();
+    }
+    assertEquals(LeaderState.LEADING, healthy.state(), "the healthy node leads: " + failing);
+    assertEquals(List.of("elected 1 at 0"), failing, "the failing node tried once, then left the lease to the other");
+  }
+
+  /** A listener that does {@code elected} on election and nothing else. */
+  private static Leadership.Listener onElected(java.util.function.Consumer<Leadership.Term> elected) {
+    return new Leadership.Listener() {
+      @Override
+      public void elected(Leadership.Term won) {
+        elected.accept(won);
+      }
+
+      @Override
+      public void leading(long epoch) {}
+
+      @Override
+      public void deposed(String why, String leaderAddress) {}
+    };
   }
 
   private InMemoryLeaderLease.Table table() {
