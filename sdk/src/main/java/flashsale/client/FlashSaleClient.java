@@ -252,6 +252,48 @@ public final class FlashSaleClient {
     }
   }
 
+  /**
+   * Where a decided bid stands now: read from the auction as the region shows it ({@code GetEvent}).
+   *
+   * @throws IllegalArgumentException when {@code bid} is no auction bid
+   */
+  public BidStanding bidStanding(flashsale.v1.PurchaseDecision bid) {
+    GetEventResponse event = getEvent(bid.getEventId());
+    return BidStanding.of(bid, event.getAuction(), event.getEvent().getAuction().getUnits());
+  }
+
+  /**
+   * Follows a decided bid until it is settled (won or lost at the close, or pushed out before it),
+   * telling {@code onChange} each new standing, the first at once; returns the last one, which is
+   * {@link BidStanding#STANDING} only when {@code maxWait} ran out first.
+   */
+  public BidStanding watchBid(flashsale.v1.PurchaseDecision bid, Duration maxWait,
+      java.util.function.Consumer<BidStanding> onChange) {
+    if (maxWait.isNegative() || maxWait.isZero()) throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
+    int units = getEvent(bid.getEventId()).getEvent().getAuction().getUnits();
+    var request = flashsale.v1.WatchAuctionRequest.newBuilder().setEventId(bid.getEventId()).build();
+    Context.CancellableContext scope = Context.current().withCancellation();
+    Context previous = scope.attach();
+    BidStanding last = null;
+    try {
+      var stream = blockingStub.withDeadlineAfter(maxWait.toNanos(), TimeUnit.NANOSECONDS).watchAuction(request);
+      while (stream.hasNext()) {
+        BidStanding now = BidStanding.of(bid, stream.next().getAuction(), units);
+        if (now != last) onChange.accept(now);
+        last = now;
+        if (now.settled()) return now;
+      }
+      if (last == null) throw new IllegalStateException("WatchAuction of " + bid.getEventId() + " ended without a message");
+      return last;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && last != null) return last;
+      throw FlashSaleException.from(e);
+    } finally {
+      scope.detach(previous);
+      scope.cancel(null); // leaving once settled ends the stream rather than leaving it open
+    }
+  }
+
   /** The public view of an event: its definition, state and sold-out time. */
   public GetEventResponse getEvent(String eventId) {
     GetEventRequest request = GetEventRequest.newBuilder().setEventId(eventId).build();

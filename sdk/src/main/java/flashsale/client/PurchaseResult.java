@@ -44,9 +44,17 @@ public sealed interface PurchaseResult permits PurchaseResult.Decided, PurchaseR
       return decision.getRequestId();
     }
 
-    /** True when the request won its units. */
+    /**
+     * True when the request won its units. Never for an auction bid: its decision says only whether
+     * it was accepted as standing; {@link BidStanding#of} says whether it won, once the auction closed.
+     */
     public boolean won() {
-      return decision.getOutcome() == Outcome.OUTCOME_WON;
+      return decision.getOutcome() == Outcome.OUTCOME_WON && !decision.hasBid();
+    }
+
+    /** True for an auction bid (see {@link #won()}). */
+    public boolean isBid() {
+      return decision.hasBid();
     }
 
     /** The order's state after the win, if it has one. */

@@ -132,9 +132,44 @@ public class CliAgainstClusterTest {
 
     Run get = flashsale("event", "get", "--target", cluster.arbiterTarget(), "--event", "cli-painting");
     assertTrue(get.out().contains("standing ann 1200 (west)"), get.out());
+
+    // An accepted bid's decision says "accepted", not "won": status reads where it stands.
+    Run standing = flashsale("status", "--target", cluster.regionTarget("east"), "--event", "cli-painting", "ann-b");
+    assertEquals(0, standing.exitCode(), standing.out() + standing.err());
+    assertTrue(standing.out().startsWith("BID request ann-b") && standing.out().contains("standing: STANDING"), standing.out());
+    Run better = flashsale("bid", "--target", cluster.regionTarget("east"), "--event", "cli-painting", "--user", "cy",
+        "--amount-minor", "1300", "--currency", "EUR", "--request-id", "cy-b");
+    assertEquals(0, better.exitCode(), better.out() + better.err());
+    Run pushedOut = flashsale("status", "--target", cluster.regionTarget("west"), "--event", "cli-painting", "ann-b");
+    assertEquals(1, pushedOut.exitCode(), pushedOut.out() + pushedOut.err());
+    assertTrue(pushedOut.out().contains("standing: OUTBID"), pushedOut.out());
     Run missing = flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-y", "--item", "y",
         "--kind", "auction", "--units", "1", "--start", "now", "--end", "+10m", "--regions", "east");
     assertEquals(2, missing.exitCode(), missing.err());
+  }
+
+  @Test
+  void aWatchedBidIsFollowedToTheCloseAndOnlyTheWinnerExitsZero() {
+    Run created = flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-vase",
+        "--item", "vase", "--kind", "auction", "--units", "1", "--reserve-minor", "1000", "--increment-minor", "50",
+        "--currency", "EUR", "--start", "now", "--end", "+4s", "--regions", "east,west");
+    assertEquals(0, created.exitCode(), created.err());
+    assertEquals(0, flashsale("bid", "--target", cluster.regionTarget("west"), "--event", "cli-vase", "--user", "dan",
+        "--amount-minor", "1200", "--currency", "EUR", "--request-id", "dan-b").exitCode());
+    assertEquals(0, flashsale("bid", "--target", cluster.regionTarget("east"), "--event", "cli-vase", "--user", "eve",
+        "--amount-minor", "1300", "--currency", "EUR", "--request-id", "eve-b").exitCode());
+
+    Run winner = flashsale("watch-purchase", "--target", cluster.regionTarget("east"), "--event", "cli-vase",
+        "--request-id", "eve-b", "--max-wait", "30s");
+    assertEquals(0, winner.exitCode(), winner.out() + winner.err());
+    assertTrue(winner.out().contains("standing: STANDING") && winner.out().contains("standing: WON at the close"),
+        winner.out());
+    Run loser = flashsale("status", "--target", cluster.regionTarget("west"), "--event", "cli-vase", "dan-b");
+    assertEquals(1, loser.exitCode(), loser.out() + loser.err());
+    assertTrue(loser.out().contains("standing: LOST at the close (outbid)"), loser.out());
+    Run watchedLoser = flashsale("watch-purchase", "--target", cluster.regionTarget("west"), "--event", "cli-vase",
+        "--request-id", "dan-b");
+    assertEquals(1, watchedLoser.exitCode(), watchedLoser.out() + watchedLoser.err());
   }
 
   @Test

@@ -17,7 +17,9 @@ abstract class DecisionCommand extends NodeCommand {
   /** Sends {@code send(client, requestId)} and prints its decision (or PENDING); the exit code follows it. */
   int sendAndPrint(BiFunction<FlashSaleClient, String, PurchaseResult> send) {
     String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
-    return connection.withChannel(channel ->
-        PurchaseOutput.print(send.apply(new FlashSaleClient(channel, connection.deadline), id), output, out(), connection.target));
+    return connection.withChannel(channel -> {
+      var client = new FlashSaleClient(channel, connection.deadline);
+      return PurchaseOutput.print(send.apply(client, id), output, out(), connection.target, client);
+    });
   }
 }

@@ -1,5 +1,7 @@
 package flashsale.client.cli;
 
+import flashsale.client.BidStanding;
+import flashsale.client.FlashSaleClient;
 import flashsale.client.PurchaseResult;
 import flashsale.v1.LossReason;
 import flashsale.v1.Order;
@@ -16,14 +18,24 @@ final class PurchaseOutput {
 
   /**
    * @param target the node asked, for the follow-up command a pending purchase suggests
-   * @return {@link ExitCodes#OK} won (after the win: paid or awaiting payment), {@link ExitCodes#LOST} lost (or
-   *     cancelled, expired, waitlisted), {@link ExitCodes#UNDECIDED} pending
+   * @param client asked for the auction when the result is a bid (its standing is not in its decision)
+   * @return {@link ExitCodes#OK} won (after the win: paid or awaiting payment; a bid standing or won),
+   *     {@link ExitCodes#LOST} lost (or cancelled, expired, waitlisted; a bid outbid or refused),
+   *     {@link ExitCodes#UNDECIDED} pending
    */
-  static int print(PurchaseResult result, OutputOptions output, PrintWriter out, String target) {
+  static int print(PurchaseResult result, OutputOptions output, PrintWriter out, String target, FlashSaleClient client) {
     if (output.json) {
       OutputOptions.printJson(out, result.toProto());
     }
     return switch (result) {
+      case PurchaseResult.Decided d when d.isBid() -> {
+        BidStanding standing = client.bidStanding(d.decision());
+        if (!output.json) {
+          printDecision(d.decision(), output, out);
+          out.printf("  %s%n", describe(standing, d.decision(), output));
+        }
+        yield exitCode(standing);
+      }
       case PurchaseResult.Decided d -> {
         if (!output.json) {
           printDecision(d.decision(), output, out);
@@ -77,8 +89,26 @@ final class PurchaseOutput {
         || o.getState() == OrderState.ORDER_STATE_AWAITING_PAYMENT).orElse(d.won());
   }
 
+  /** A bid holds its place while it stands and once it won; it lost when pushed out, at the close or before. */
+  static int exitCode(BidStanding standing) {
+    return standing == BidStanding.STANDING || standing == BidStanding.WON ? ExitCodes.OK : ExitCodes.LOST;
+  }
+
+  /** A bid's standing for a person, e.g. {@code standing: LOST at the close (outbid)}. */
+  static String describe(BidStanding standing, PurchaseDecision bid, OutputOptions output) {
+    return "standing: " + switch (standing) {
+      case NOT_ACCEPTED -> "never stood (" + bid.getBid().getAnswer().name().replace("BID_ANSWER_", "") + ")";
+      case STANDING -> "STANDING among the best bids; it may be outbid until the close " + output.time(bid.getBid().getCloseTime())
+          + " (or later, by a soft close)";
+      case OUTBID -> "OUTBID: better bids stand for every unit";
+      case WON -> "WON at the close";
+      case LOST_AT_CLOSE -> "LOST at the close (outbid)";
+    };
+  }
+
   static void printDecision(PurchaseDecision d, OutputOptions output, PrintWriter out) {
-    String outcome = d.getOutcome().name().replace("OUTCOME_", "");
+    // A bid's decision is its judgement when ranked ("WON" means accepted): its standing says more.
+    String outcome = d.hasBid() ? "BID" : d.getOutcome().name().replace("OUTCOME_", "");
     String why = d.getLossReason() == LossReason.LOSS_REASON_UNSPECIFIED
         ? ""
         : " (" + d.getLossReason().name().replace("LOSS_REASON_", "") + ")";

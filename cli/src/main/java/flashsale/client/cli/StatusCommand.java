@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "status",
     description = "Show whether a purchase is still pending or how it was decided, and where it stands after the win "
-        + "(awaiting payment, paid, waitlisted...) in an event with a payment window (asks a region node).")
+        + "(awaiting payment, paid, waitlisted...) in an event with a payment window (asks a region node). An auction bid: "
+        + "whether it stands, was outbid, or won or lost at the close (exit 0 standing or won, 1 outbid or lost).")
 final class StatusCommand extends NodeCommand {
   @Option(names = "--event", required = true, description = "Event id.")
   String eventId;
@@ -19,12 +20,9 @@ final class StatusCommand extends NodeCommand {
 
   @Override
   public Integer call() {
-    return connection.withChannel(
-        channel ->
-            PurchaseOutput.print(
-                new FlashSaleClient(channel, connection.deadline).getPurchase(eventId, requestId),
-                output,
-                out(),
-                connection.target));
+    return connection.withChannel(channel -> {
+      var client = new FlashSaleClient(channel, connection.deadline);
+      return PurchaseOutput.print(client.getPurchase(eventId, requestId), output, out(), connection.target, client);
+    });
   }
 }

@@ -1,5 +1,6 @@
 package flashsale.client.cli;
 
+import flashsale.client.BidStanding;
 import flashsale.client.FlashSaleClient;
 import flashsale.client.FlashSaleException;
 import flashsale.client.PurchaseResult;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Option;
       "Follow a purchase at a region node: prints where it stands at once, then each change as the arbiter stores it",
       "(decided; awaiting payment with its deadline; waitlisted, then promoted; paid, cancelled, expired), pushed, no polling.",
       "Ends once nothing can change any more. Exit code 0 when it ends paid (or won where wins are final), 1 when it ends",
-      "without its units (lost, not waitlisted, cancelled, expired), 5 when --max-wait passes first (it says so on stdout)."
+      "without its units (lost, not waitlisted, cancelled, expired), 5 when --max-wait passes first (it says so on stdout).",
+      "An auction bid is followed until it is settled: 0 when it won at the close, 1 when outbid (before or at the close)."
     })
 final class WatchPurchaseCommand extends NodeCommand {
   @Option(names = "--event", required = true, description = "Event id.")
@@ -35,10 +37,25 @@ final class WatchPurchaseCommand extends NodeCommand {
 
   @Override
   public Integer call() {
-    PurchaseResult last;
+    long startNanos = System.nanoTime();
     try {
-      last = connection.withChannel(channel ->
-          new FlashSaleClient(channel, connection.deadline).watchPurchase(eventId, requestId, maxWait, this::print));
+      return connection.withChannel(channel -> {
+        var client = new FlashSaleClient(channel, connection.deadline);
+        PurchaseResult last = client.watchPurchase(eventId, requestId, maxWait, this::print);
+        out().flush();
+        if (!(last instanceof PurchaseResult.Decided d && d.isBid())) return PurchaseOutput.settledExitCode(last);
+        // A bid's decision is only its judgement: follow the auction until the bid is settled.
+        Duration left = maxWait.minusNanos(System.nanoTime() - startNanos);
+        BidStanding standing = left.isNegative() || left.isZero() ? client.bidStanding(d.decision())
+            : client.watchBid(d.decision(), left, now -> {
+              if (!output.json) out().println(PurchaseOutput.describe(now, d.decision(), output));
+              out().flush();
+            });
+        if (standing.settled()) return PurchaseOutput.exitCode(standing);
+        out().printf("not settled within --max-wait (%d ms); watch again to follow it%n", maxWait.toMillis());
+        out().flush();
+        return ExitCodes.UNDECIDED;
+      });
     } catch (FlashSaleException e) {
       if (e.code() != Status.Code.DEADLINE_EXCEEDED || previous == null) throw e;
       // Followed as long as asked: not an error, just not settled yet.
@@ -46,8 +63,6 @@ final class WatchPurchaseCommand extends NodeCommand {
       out().flush();
       return ExitCodes.UNDECIDED;
     }
-    out().flush();
-    return PurchaseOutput.settledExitCode(last);
   }
 
   /** One change: the whole decision when it first arrives, then one line per order state. */
