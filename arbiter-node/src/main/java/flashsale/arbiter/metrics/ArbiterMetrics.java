@@ -18,6 +18,7 @@ public final class ArbiterMetrics {
   private final MeterRegistry registry;
   private final Counter won;
   private final Counter lost;
+  private final Counter bidAccepted;
   private final Counter late;
   private final Counter persistFailures;
   private final Counter cutOffs;
@@ -32,6 +33,9 @@ public final class ArbiterMetrics {
     this.registry = registry;
     this.won = Counter.builder("flashsale_decisions").tag("outcome", "won").description("Decisions made durable").register(registry);
     this.lost = Counter.builder("flashsale_decisions").tag("outcome", "lost").description("Decisions made durable").register(registry);
+    // An accepted bid wins nothing yet (the close decides): it is neither a win nor a loss.
+    this.bidAccepted = Counter.builder("flashsale_decisions").tag("outcome", "bid_accepted")
+        .description("Decisions made durable").register(registry);
     this.late = Counter.builder("flashsale_late_tickets").description("Tickets ranked after their stamp had been passed").register(registry);
     this.persistFailures = Counter.builder("flashsale_persist_failures").description("Decision batch writes that failed and were retried").register(registry);
     this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
@@ -52,7 +56,7 @@ public final class ArbiterMetrics {
   public void batchPersisted(DecisionBatch batch, long elapsedNanos, long nowMicros) {
     persistLatency.record(elapsedNanos, TimeUnit.NANOSECONDS);
     for (Decision d : batch.decisions()) {
-      (d.won() ? won : lost).increment();
+      (d.won() ? (d.bid().isPresent() ? bidAccepted : won) : lost).increment();
       if (d.late()) late.increment();
       long stampMicros = d.ticket().stampMicros();
       decisionLatency.record(Math.max(0, nowMicros - stampMicros), TimeUnit.MICROSECONDS);
