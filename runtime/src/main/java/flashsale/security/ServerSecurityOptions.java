@@ -43,7 +43,7 @@ public final class ServerSecurityOptions {
   @Option(names = "--jwt-issuer", description = "Required 'iss' of JWTs (default: any).")
   String jwtIssuer;
 
-  @Option(names = "--jwt-audience", description = "Required 'aud' of JWTs (default: any).")
+  @Option(names = "--jwt-audience", description = "Required 'aud' of JWTs; needed with --jwt-jwks.")
   String jwtAudience;
 
   @Option(names = "--insecure", description = "Development only: plaintext, and every caller may act as any region or "
@@ -58,6 +58,12 @@ public final class ServerSecurityOptions {
   public String problem() {
     if (insecure) {
       return certificate != null || tokenFile != null || jwks != null ? "--insecure turns security off: drop it, or drop the TLS and token flags" : null;
+    }
+    if (jwks != null && (jwtAudience == null || jwtAudience.isBlank())) {
+      // An identity provider signs tokens for many applications with the same keys: without an
+      // audience, one issued to any of them with a "roles" claim would be taken here.
+      return "--jwt-jwks needs --jwt-audience (the 'aud' this arbiter's tokens carry): without it, a token the "
+          + "identity provider issued for any other application would be accepted";
     }
     if (certificate == null || privateKey == null || trustedCa == null) {
       return "regions prove who they are with certificates: give --tls-cert, --tls-key and --tls-ca "

@@ -1,0 +1,32 @@
+package flashsale.security;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Flags that would leave the arbiter open in a way nobody meant are refused before it starts. */
+class ServerSecurityOptionsTest {
+  private static ServerSecurityOptions parse(String... args) {
+    ServerSecurityOptions options = new ServerSecurityOptions();
+    new CommandLine(options).parseArgs(args);
+    return options;
+  }
+
+  private static final String[] TLS = {"--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-ca", "ca.pem"};
+
+  @Test
+  void aJwkSetWithoutAnAudienceIsRefusedSinceTokensOfOtherApplicationsWouldPass() {
+    String problem = parse(concat(TLS, "--jwt-jwks", "keys.json")).problem();
+    assertTrue(problem != null && problem.contains("--jwt-audience"), String.valueOf(problem));
+    assertNull(parse(concat(TLS, "--jwt-jwks", "keys.json", "--jwt-audience", "flashsale-arbiter")).problem());
+    assertNull(parse(TLS).problem(), "no JWTs, no audience needed");
+  }
+
+  private static String[] concat(String[] first, String... more) {
+    String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+    System.arraycopy(more, 0, all, first.length, more.length);
+    return all;
+  }
+}
