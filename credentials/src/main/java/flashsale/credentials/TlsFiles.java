@@ -10,7 +10,6 @@ import io.grpc.util.CertificateUtils;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
@@ -64,7 +63,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private final AdvancedTlsX509KeyManager keys; // null without a certificate
     private final AdvancedTlsX509TrustManager serverTrust;
     private final AdvancedTlsX509TrustManager clientTrust;
-    private List<FileTime> loadedVersions;
+    private List<String> loadedVersions;
 
     private Loaded(TlsFiles files) throws IOException {
       this.files = files;
@@ -112,7 +111,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
 
     private void reloadIfChanged() {
       try {
-        List<FileTime> now = versions();
+        List<String> now = versions();
         if (now.equals(loadedVersions)) return;
         load();
         loadedVersions = now;
@@ -123,12 +122,22 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       }
     }
 
-    private List<FileTime> versions() throws IOException {
-      List<FileTime> times = new ArrayList<>();
+    /**
+     * The files' SHA-256s: a renewal copied with its times kept ({@code cp -p}, {@code rsync -t},
+     * {@code tar x}) changes the content but maybe not the modification time.
+     */
+    private List<String> versions() throws IOException {
+      List<String> hashes = new ArrayList<>();
       for (Path file : new Path[] {files.certificate(), files.privateKey(), files.trustedCa()}) {
-        if (file != null) times.add(Files.getLastModifiedTime(file));
+        if (file == null) continue;
+        try {
+          hashes.add(java.util.HexFormat.of().formatHex(
+              java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
+        } catch (java.security.NoSuchAlgorithmException e) {
+          throw new IllegalStateException("every JDK has SHA-256", e);
+        }
       }
-      return times;
+      return hashes;
     }
 
     private static void requirePair(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {

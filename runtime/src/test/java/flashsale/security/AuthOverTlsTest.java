@@ -189,7 +189,12 @@ class AuthOverTlsTest {
       Server reloading = Grpc.newServerBuilderForPort(0, tls.server(false)).addService(new WhoAmI()).build().start();
       try {
         String before = servedSerial(reloading.getPort());
+        var certificateTime = java.nio.file.Files.getLastModifiedTime(first.certificate());
+        var keyTime = java.nio.file.Files.getLastModifiedTime(first.privateKey());
         ca.issue(Role.ARBITER, "reloaded"); // overwrites the same two files
+        // ... with their old times, as a renewal copied with `cp -p` or `rsync -t` may: still taken.
+        java.nio.file.Files.setLastModifiedTime(first.certificate(), certificateTime);
+        java.nio.file.Files.setLastModifiedTime(first.privateKey(), keyTime);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String after = before;
         while (after.equals(before) && System.nanoTime() < deadline) {
