@@ -64,6 +64,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private final AdvancedTlsX509TrustManager serverTrust;
     private final AdvancedTlsX509TrustManager clientTrust;
     private List<String> loadedVersions;
+    /** This node's workload id, from its certificate's URI SAN as last loaded; empty without one. */
+    private volatile java.util.Optional<WorkloadId> self = java.util.Optional.empty();
+    /** Client trust that also checks the server's workload id ({@link #channelTo}); reloaded with the others. */
+    private final List<AdvancedTlsX509TrustManager> roleCheckedTrust = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Loaded(TlsFiles files) throws IOException {
       this.files = files;
@@ -99,6 +103,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         if (chain.length == 0) throw new GeneralSecurityException("no certificate in " + files.certificate());
         requirePair(key, chain[0]);
         keys.updateIdentityCredentials(chain, key);
+        self = WorkloadId.in(chain[0]);
       }
       if (files.trustedCa() == null) {
         serverTrust.useSystemDefaultTrustCerts();
@@ -106,6 +111,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       } else {
         serverTrust.updateTrustCredentials(files.trustedCa().toFile());
         clientTrust.updateTrustCredentials(files.trustedCa().toFile());
+        for (var trust : roleCheckedTrust) trust.updateTrustCredentials(files.trustedCa().toFile());
       }
     }
 
@@ -170,6 +176,54 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder().trustManager(clientTrust);
       if (keys != null) builder.keyManager(keys);
       return builder.build();
+    }
+
+    /**
+     * Channel credentials that also require the server to prove it is a {@code serverRole}
+     * workload of this node's trust domain (its certificate's URI SAN), not just any certificate
+     * the CA signed for the host: a region's certificate, which the same CA signs and which may
+     * name the same hosts, cannot pose as the arbiter. Needs this node's own certificate to carry
+     * its workload id (the trust domain is read from it) and a {@code trustedCa}.
+     */
+    public ChannelCredentials channelTo(Role serverRole) {
+      if (keys == null || files.trustedCa() == null || self.isEmpty()) {
+        throw new IllegalStateException("checking the server's workload id needs this node's certificate with its "
+            + "spiffe:// URI SAN and a CA: " + files);
+      }
+      String trustDomain = self.get().trustDomain();
+      AdvancedTlsX509TrustManager.SslSocketAndEnginePeerVerifier isServerRole =
+          new AdvancedTlsX509TrustManager.SslSocketAndEnginePeerVerifier() {
+            @Override
+            public void verifyPeerCertificate(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+              requireRole(chain);
+            }
+
+            @Override
+            public void verifyPeerCertificate(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+              requireRole(chain);
+            }
+
+            private void requireRole(X509Certificate[] chain) throws java.security.cert.CertificateException {
+              var id = chain.length == 0 ? java.util.Optional.<WorkloadId>empty() : WorkloadId.in(chain[0], trustDomain);
+              if (id.isEmpty() || id.get().role() != serverRole) {
+                throw new java.security.cert.CertificateException("the server's certificate names "
+                    + id.map(WorkloadId::uri).orElse("no spiffe://" + trustDomain + " workload") + ", not a "
+                    + serverRole.label());
+              }
+            }
+          };
+      try {
+        AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+            .setSslSocketAndEnginePeerVerifier(isServerRole).build();
+        trust.updateTrustCredentials(files.trustedCa().toFile());
+        roleCheckedTrust.add(trust);
+        return TlsChannelCredentials.newBuilder().trustManager(trust).keyManager(keys).build();
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalStateException("TLS files " + files + " do not load: " + e.getMessage(), e);
+      }
     }
 
     @Override

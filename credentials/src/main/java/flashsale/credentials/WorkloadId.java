@@ -37,6 +37,44 @@ public record WorkloadId(String trustDomain, Role role, String name) {
     }
   }
 
+  /** The first URI SAN of {@code certificate} that is a workload id of {@code trustDomain}. */
+  public static Optional<WorkloadId> in(java.security.cert.X509Certificate certificate, String trustDomain) {
+    for (String uri : uris(certificate)) {
+      Optional<WorkloadId> id = parse(uri, trustDomain);
+      if (id.isPresent()) return id;
+    }
+    return Optional.empty();
+  }
+
+  /** The first workload id of {@code certificate}, of whatever trust domain. */
+  public static Optional<WorkloadId> in(java.security.cert.X509Certificate certificate) {
+    for (String uri : uris(certificate)) {
+      try {
+        String host = new URI(uri).getHost();
+        if (host == null || !NAME.matcher(host).matches()) continue;
+        Optional<WorkloadId> id = parse(uri, host);
+        if (id.isPresent()) return id;
+      } catch (URISyntaxException e) {
+        // not a workload id
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static java.util.List<String> uris(java.security.cert.X509Certificate certificate) {
+    try {
+      var names = certificate.getSubjectAlternativeNames();
+      if (names == null) return java.util.List.of();
+      java.util.List<String> uris = new java.util.ArrayList<>();
+      for (java.util.List<?> name : names) {
+        if (Integer.valueOf(6).equals(name.get(0))) uris.add(String.valueOf(name.get(1))); // 6: uniformResourceIdentifier
+      }
+      return uris;
+    } catch (java.security.cert.CertificateParsingException e) {
+      return java.util.List.of();
+    }
+  }
+
   @Override
   public String toString() {
     return uri();

@@ -174,7 +174,7 @@ public final class RegionMain implements Callable<Integer> {
     TlsFiles.Loaded linkTls = security.linkTls();
     TlsFiles.Loaded buyerTls = security.buyerTls();
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
-        : ArbiterChannels.forTargets(arbiters, linkTls.channel());
+        : ArbiterChannels.forTargets(arbiters, linkTls.channelTo(flashsale.credentials.Role.ARBITER));
     RegionServer server = RegionServer.onAddress(listen, config, InstantSource.system(), channels,
         ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis),
         LinkSecurityOptions.serverCredentials(buyerTls));

@@ -4,7 +4,6 @@ import flashsale.credentials.Role;
 import flashsale.credentials.Principal;
 import flashsale.credentials.WorkloadId;
 import flashsale.credentials.StaticTokens;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.EnumSet;
 import java.util.List;
@@ -58,7 +57,7 @@ public final class Authenticator {
   public Result authenticate(List<X509Certificate> peerChain, Optional<String> bearer) {
     if (bearer.isPresent()) return token(bearer.get());
     if (peerChain.isEmpty()) return new Result.Anonymous();
-    return workloadId(peerChain.get(0), trustDomain)
+    return WorkloadId.in(peerChain.get(0), trustDomain)
         .<Result>map(id -> new Result.Authenticated(new Principal(id.name(), Set.of(id.role()), "certificate")))
         .orElseGet(() -> new Result.Invalid("the client certificate carries no spiffe://" + trustDomain + "/<role>/<name> URI"));
   }
@@ -91,20 +90,4 @@ public final class Authenticator {
     return kept;
   }
 
-  /** The first URI SAN of {@code certificate} that is a workload id of {@code trustDomain}. */
-  public static Optional<WorkloadId> workloadId(X509Certificate certificate, String trustDomain) {
-    try {
-      var names = certificate.getSubjectAlternativeNames();
-      if (names == null) return Optional.empty();
-      for (List<?> name : names) {
-        if (Integer.valueOf(6).equals(name.get(0))) { // 6: uniformResourceIdentifier
-          Optional<WorkloadId> id = WorkloadId.parse(String.valueOf(name.get(1)), trustDomain);
-          if (id.isPresent()) return id;
-        }
-      }
-      return Optional.empty();
-    } catch (CertificateParsingException e) {
-      return Optional.empty();
-    }
-  }
 }

@@ -181,6 +181,29 @@ class AuthOverTlsTest {
     }
   }
 
+  /**
+   * The CA signs regions' certificates too, for the same hosts: a region's link checks that the
+   * server proves it is an arbiter, so another region (a stolen key and a network position) cannot
+   * pose as the arbiter to take its tickets or send it made-up wins.
+   */
+  @Test
+  void aRegionsLinkTalksOnlyToAServerWithAnArbitersCertificate() throws Exception {
+    try (TlsFiles.Loaded link = ca.issue(Role.REGION, "far").files().load();
+        TlsFiles.Loaded posing = ca.issue(Role.REGION, "near").files().load()) {
+      assertEquals("certificate:far", whoAmI(link.channelTo(Role.ARBITER), null), "the real arbiter is trusted");
+      Server impostor = Grpc.newServerBuilderForPort(0, posing.server(false)).addService(new WhoAmI()).build().start();
+      try {
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+            () -> whoAmI(impostor.getPort(), link.channelTo(Role.ARBITER), null));
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
+        assertEquals("none:nobody", whoAmI(impostor.getPort(), link.channel(), null),
+            "checked by host and chain only, the impostor passes: the role check is what refuses it");
+      } finally {
+        impostor.shutdownNow();
+      }
+    }
+  }
+
   @Test
   void aRenewedServerCertificateIsServedWithoutARestart() throws Exception {
     DevCertificates.Issued first = ca.issue(Role.ARBITER, "reloaded");
