@@ -72,6 +72,20 @@ class FlashSaleClientTest {
   }
 
   @Test
+  void aDeadlinePassedBeforeTheRegionHadThePurchaseIsAnUnknownOutcomeNotARefusal() {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("lost-in-transit").setStock(1).build());
+    cluster.ledger.drop("lost-in-transit");
+    FlashSaleClient client = new FlashSaleClient(region, Duration.ofMillis(100));
+
+    var blocking = assertThrows(FlashSaleException.class, () -> client.purchase("lost-in-transit", "alice", "req-t", 1));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, blocking.code(), blocking.toString());
+    assertTrue(blocking.getMessage().contains("retry with the same request id"), blocking.getMessage());
+    var async = assertThrows(java.util.concurrent.CompletionException.class,
+        () -> client.purchaseAsync("lost-in-transit", "bob", "req-t2", 1).join());
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, FlashSaleException.from(async).code(), async.toString());
+  }
+
+  @Test
   void rawFutureCallReturnsTheResponse() throws Exception {
     PurchaseRequest request = PurchaseRequest.newBuilder()
         .setEventId("shoes").setUserId("alice").setRequestId("req-f").setQuantity(1).build();

@@ -95,9 +95,34 @@ public final class FlashSaleClient {
     try {
       return new PurchaseResult.Decided(Calls.withDeadline(blockingStub, deadline).placeBid(request).getDecision());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return getPurchase(eventId, requestId);
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, e);
       throw FlashSaleException.from(e);
     }
+  }
+
+  /**
+   * A call whose deadline passed is looked up: pending or decided. The region may not have it at
+   * all (the deadline passed while connecting, or before the request reached it): that is not a
+   * refusal but an unknown outcome, so it stays DEADLINE_EXCEEDED, safe to retry under the same id.
+   */
+  private PurchaseResult lookUpAfterDeadline(String eventId, String requestId, StatusRuntimeException expired) {
+    try {
+      return getPurchase(eventId, requestId);
+    } catch (FlashSaleException e) {
+      throw notReceived(eventId, requestId, e, expired);
+    }
+  }
+
+  private static FlashSaleException notReceived(String eventId, String requestId, FlashSaleException lookUp,
+      Throwable expired) {
+    if (lookUp.code() != Status.Code.NOT_FOUND || !lookUp.reason().filter("PURCHASE_NOT_FOUND"::equals).isPresent()) {
+      return lookUp;
+    }
+    var failure = new FlashSaleException(Status.Code.DEADLINE_EXCEEDED, "", "the deadline passed before the region "
+        + "had request " + requestId + " of event " + eventId + ": its outcome is unknown; retry with the same request id",
+        expired);
+    failure.addSuppressed(lookUp);
+    return failure;
   }
 
   private PurchaseResult call(PurchaseRequest request) {
@@ -107,9 +132,7 @@ public final class FlashSaleClient {
       PurchaseResponse response = Calls.withDeadline(blockingStub, deadline).purchase(request);
       return new PurchaseResult.Decided(response.getDecision());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        return getPurchase(eventId, requestId);
-      }
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, e);
       throw FlashSaleException.from(e);
     }
   }
@@ -131,9 +154,10 @@ public final class FlashSaleClient {
         .exceptionallyCompose(
             t -> {
               FlashSaleException failure = FlashSaleException.from(t);
-              return failure.code() == Status.Code.DEADLINE_EXCEEDED
-                  ? getPurchaseAsync(request.getEventId(), request.getRequestId())
-                  : CompletableFuture.failedFuture(failure);
+              if (failure.code() != Status.Code.DEADLINE_EXCEEDED) return CompletableFuture.failedFuture(failure);
+              return getPurchaseAsync(request.getEventId(), request.getRequestId()).exceptionallyCompose(lookUp ->
+                  CompletableFuture.failedFuture(notReceived(request.getEventId(), request.getRequestId(),
+                      FlashSaleException.from(lookUp), t)));
             });
   }
 

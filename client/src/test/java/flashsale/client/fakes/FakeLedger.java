@@ -31,6 +31,7 @@ public final class FakeLedger {
   private final List<PurchaseDecision> log = new ArrayList<>();
   private final Map<String, Instant> pending = new HashMap<>();
   private final Set<String> heldEvents = new HashSet<>();
+  private final Set<String> droppedEvents = new HashSet<>();
   private long rank;
   private int unavailableAttemptsLeft;
   private int purchaseAttempts;
@@ -94,6 +95,15 @@ public final class FakeLedger {
   }
 
   /** Purchases of this event are stamped but never decided, so callers hit their deadline. */
+  /** Purchases of {@code eventId} are never answered nor kept: as if the deadline passed before the region had them. */
+  public synchronized void drop(String eventId) {
+    droppedEvents.add(eventId);
+  }
+
+  synchronized boolean dropped(String eventId) {
+    return droppedEvents.contains(eventId);
+  }
+
   public synchronized void hold(String eventId) {
     heldEvents.add(eventId);
   }

@@ -39,6 +39,7 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
       response.onError(FakeLedger.eventNotFound(request.getEventId()));
       return;
     }
+    if (ledger.dropped(request.getEventId())) return;
     Instant arrival = Instant.now();
     if (ledger.held(request.getEventId())) {
       // Keep the call open: the client's deadline ends it, as with a slow arbiter.
