@@ -20,6 +20,17 @@ import picocli.CommandLine.Option;
 
 /** {@code --target} and {@code --deadline}, shared by every command that talks to one node. */
 final class ConnectionOptions {
+  /**
+   * gRPC reports transport trouble (a host that does not resolve, a refused connection) through
+   * java.util.logging as multi-line warnings with stack traces; the command prints the call's error
+   * itself, in one line. Held here: the logging framework keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger GRPC_LOGS = java.util.logging.Logger.getLogger("io.grpc");
+
+  static {
+    GRPC_LOGS.setLevel(java.util.logging.Level.OFF);
+  }
+
   @Option(
       names = "--target",
       required = true,

@@ -123,14 +123,15 @@ public final class PurchaseRules {
   public static Optional<Failure> windowFailure(EventSpec spec, long stampMicros) {
     if (stampMicros < spec.startMicros()) {
       return Optional.of(
-          Failure.of(ErrorReason.EVENT_NOT_STARTED, "event " + spec.eventId() + " starts at " + spec.startMicros()
-              + " us, request stamped " + stampMicros + " us"));
+          Failure.of(ErrorReason.EVENT_NOT_STARTED, "event " + spec.eventId() + " starts at "
+              + flashsale.sale.Micros.text(spec.startMicros()) + ", request stamped " + flashsale.sale.Micros.text(stampMicros)));
     }
     // An auction's close may move up to its cap; the arbiter judges a bid stamped before that.
     if (stampMicros >= spec.latestCloseMicros()) {
       return Optional.of(
-          Failure.of(ErrorReason.EVENT_ENDED, "event " + spec.eventId() + " ended at " + spec.latestCloseMicros()
-              + " us, request stamped " + stampMicros + " us"));
+          Failure.of(ErrorReason.EVENT_ENDED, "event " + spec.eventId() + " ended at "
+              + flashsale.sale.Micros.text(spec.latestCloseMicros()) + ", request stamped "
+              + flashsale.sale.Micros.text(stampMicros)));
     }
     return Optional.empty();
   }

@@ -67,7 +67,10 @@ class RegionCoreTest {
   @Test
   void stampBeforeStartAtEndOrAfterIsOutsideTheSale() {
     clock.set(START - 1);
-    assertEquals(ErrorReason.EVENT_NOT_STARTED, failureOf(core.purchase(buy("shoes", "alice", "r1", 1))).reason());
+    Failure early = failureOf(core.purchase(buy("shoes", "alice", "r1", 1)));
+    assertEquals(ErrorReason.EVENT_NOT_STARTED, early.reason());
+    assertEquals("event shoes starts at " + java.time.Instant.ofEpochSecond(0, START * 1_000) + ", request stamped "
+        + java.time.Instant.ofEpochSecond(0, (START - 1) * 1_000), early.message(), "times a person can read");
     clock.set(START);
     assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r2", 1)));
     clock.set(END);
