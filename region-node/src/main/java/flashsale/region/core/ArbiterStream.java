@@ -108,6 +108,7 @@ public final class ArbiterStream<D> {
       core.welcomed(partition, stampFloorMicros);
       backoff.reset();
       failuresThisRound = 0;
+      rebuildingRefusals = 0;
       log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={}", arbiterId, region,
           maxClockSkewMicros, stampFloorMicros);
     }
@@ -157,6 +158,10 @@ public final class ArbiterStream<D> {
   private int channelIndex;
   /** Failed connects since the last welcome; below the channel count, the next one is tried at once. */
   private int failuresThisRound;
+  /** Refusals in a row by an arbiter naming itself leader: it won the lease and is still rebuilding. */
+  private int rebuildingRefusals;
+  /** Longest wait between hellos to an arbiter that is rebuilding (each hello resends every undecided ticket). */
+  static final long MAX_REBUILDING_WAIT_MS = 400;
   private boolean closed;
   private volatile boolean welcomed;
   /** When the current stream last brought anything (or was opened). */
@@ -288,9 +293,16 @@ public final class ArbiterStream<D> {
     // off would only stretch the failover. Likewise each other arbiter gets one prompt try
     // before the backoff grows: the dead one is usually just the old leader.
     failuresThisRound = end.standby() ? 0 : failuresThisRound + 1;
-    long delayMs = end.standby() || failuresThisRound < transport.channels()
-        ? settings.reconnectMinMs() : backoff.nextDelayMs();
+    int asked = Math.floorMod(channelIndex, transport.channels());
     channelIndex = end.leader().isEmpty() ? nextChannel() : follow(end.leader());
+    // An arbiter that names itself leader has won the lease and is rebuilding: each hello to it
+    // resends every undecided ticket, so ask it again after a wait that doubles up to a bound
+    // (it was every reconnectMinMs: a region with 20,000 pending resent them ~20 times a second).
+    boolean rebuilding = end.standby() && !end.leader().isEmpty() && transport.indexOf(end.leader()) == asked;
+    rebuildingRefusals = rebuilding ? rebuildingRefusals + 1 : 0;
+    long delayMs = rebuilding
+        ? Math.min(MAX_REBUILDING_WAIT_MS, settings.reconnectMinMs() << Math.min(rebuildingRefusals - 1, 10))
+        : end.standby() || failuresThisRound < transport.channels() ? settings.reconnectMinMs() : backoff.nextDelayMs();
     log.warn("arbiter stream ended stream={} status=\"{}\" pending={} next={} reconnect_in_ms={}",
         gen, end.why(), core.pendingCount(), end.leader().isEmpty() ? "the next arbiter" : "leader " + end.leader(),
         delayMs);
