@@ -18,12 +18,21 @@ public final class BearerTokens {
     return headers;
   }
 
-  /** Per-call credentials sending {@code token} (gRPC sends them only over TLS). */
+  /**
+   * Per-call credentials sending {@code token}, over TLS only: on a plaintext (or in-process)
+   * channel the call fails UNAUTHENTICATED without sending it. gRPC leaves that check to the
+   * credentials; a token on plaintext would be readable by anyone on the path.
+   */
   public static CallCredentials credentials(String token) {
     Metadata headers = headers(token);
     return new CallCredentials() {
       @Override
       public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+        if (info.getSecurityLevel() != io.grpc.SecurityLevel.PRIVACY_AND_INTEGRITY) {
+          applier.fail(io.grpc.Status.UNAUTHENTICATED.withDescription(
+              "a bearer token is sent only over TLS; this channel is " + info.getSecurityLevel()));
+          return;
+        }
         applier.apply(headers);
       }
     };

@@ -109,6 +109,28 @@ class AuthOverTlsTest {
   }
 
   @Test
+  void aBearerTokenIsNeverSentOverPlaintext() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>("no call");
+    Server plaintext = Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
+        .addService(ServerInterceptors.intercept(new WhoAmI(), new io.grpc.ServerInterceptor() {
+          @Override
+          public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+              io.grpc.ServerCallHandler<Q, R> next) {
+            seen.set(String.valueOf(headers.get(BearerTokens.AUTHORIZATION)));
+            return next.startCall(call, headers);
+          }
+        })).build().start();
+    try {
+      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+          () -> whoAmI(plaintext.getPort(), io.grpc.InsecureChannelCredentials.create(), adminToken));
+      assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.toString());
+      assertEquals("no call", seen.get(), "the call, and its token, never left the client");
+    } finally {
+      plaintext.shutdownNow();
+    }
+  }
+
+  @Test
   void aCertificateOfAnotherRoleIsDenied() throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> whoAmI(clientCredentials(ca.issue(Role.AUDITOR, "eve")), null));
