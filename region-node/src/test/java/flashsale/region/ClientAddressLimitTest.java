@@ -33,6 +33,18 @@ class ClientAddressLimitTest {
   }
 
   @Test
+  void purchaseLookUpsShareTheAddressBucket() throws Exception {
+    var limits = new BuyerLimits.Settings(0, 1, 0.001, 2, 20, 1_000);
+    var lookUp = flashsale.v1.GetPurchaseRequest.newBuilder().setEventId("shoes").setRequestId("made-up").build();
+    try (var f = new RegionFixture(RegionFixture.config().buyerLimits(limits).build(), InstantSource.system())) {
+      for (int i = 0; i < 2; i++) {
+        assertError(Status.Code.NOT_FOUND, ErrorReason.PURCHASE_NOT_FOUND, () -> f.blocking().getPurchase(lookUp));
+      }
+      assertError(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.RATE_LIMITED, () -> f.blocking().getPurchase(lookUp));
+    }
+  }
+
+  @Test
   void withTheAddressLimitOffLookUpsAreNotCountedPerAddress() throws Exception {
     var limits = new BuyerLimits.Settings(0, 1, 0, 2, 20, 1_000);
     try (var f = new RegionFixture(RegionFixture.config().buyerLimits(limits).build(), InstantSource.system())) {

@@ -10,7 +10,11 @@ import io.grpc.ServerInterceptor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-/** Puts the caller's IP address (no port) in the call's context, for the per-address rate limit. */
+/**
+ * Puts the caller's address (no port) in the call's context, for the per-address rate limit: an
+ * IPv4 address as it is, an IPv6 one as its /64, the block one host is usually given (each of its
+ * 2^64 addresses would otherwise be a fresh bucket).
+ */
 final class ClientAddress implements ServerInterceptor {
   private static final Context.Key<String> KEY = Context.key("flashsale-client-address");
 
@@ -24,7 +28,19 @@ final class ClientAddress implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String address = remote instanceof InetSocketAddress inet && inet.getAddress() != null
-        ? inet.getAddress().getHostAddress() : String.valueOf(remote);
+        ? bucketOf(inet.getAddress()) : String.valueOf(remote);
     return Contexts.interceptCall(Context.current().withValue(KEY, address), call, headers, next);
+  }
+
+  /** The rate limit's key for {@code address}: an IPv6 address's /64 prefix, any other address itself. */
+  static String bucketOf(java.net.InetAddress address) {
+    if (!(address instanceof java.net.Inet6Address)) return address.getHostAddress();
+    byte[] prefix = java.util.Arrays.copyOf(address.getAddress(), 16);
+    java.util.Arrays.fill(prefix, 8, 16, (byte) 0);
+    try {
+      return java.net.InetAddress.getByAddress(prefix).getHostAddress() + "/64";
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException("16 bytes are an IPv6 address", e);
+    }
   }
 }
