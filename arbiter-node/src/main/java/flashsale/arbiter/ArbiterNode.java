@@ -167,10 +167,8 @@ public final class ArbiterNode implements AutoCloseable {
         .addService(gated.apply(part -> part.sequencer))
         .addService(gated.apply(part -> shardService));
     if (parts.get(0).orders != null) builder.addService(gated.apply(part -> part.orders));
-    this.server = builder
-        .addService(health.getHealthService())
-        .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
-        .build();
+    // Open to anybody: their long-lived streams are capped per node.
+    this.server = builder.addServices(flashsale.net.OpenCallCap.openServices(health.getHealthService())).build();
   }
 
   /**

@@ -12,7 +12,6 @@ import flashsale.region.transport.ArrivalStamps;
 import flashsale.region.transport.InFlightReads;
 import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
-import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -103,8 +102,7 @@ public final class RegionServer {
     node.bindMetrics(metrics);
     this.server = EdgeServerBuilder.of(serverBuilder.directExecutor())
         .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(node.service(), metrics)))
-        .addService(health.getHealthService())
-        .addServices(Reflection.services().stream().map(BindableService::bindService).toList())
+        .addServices(flashsale.net.OpenCallCap.openServices(health.getHealthService())) // open to anybody: capped
         .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName(),
             FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName()))
         .maxInboundMessageSize(MAX_INBOUND_BYTES)

@@ -1,0 +1,78 @@
+package flashsale.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Anonymous long-lived calls (Health/Watch) are capped per node; a closed one frees its place. */
+class OpenCallCapTest {
+  @Test
+  void watchesBeyondTheCapAreRefusedAndAClosedOneFreesItsPlace() throws Exception {
+    HealthStatusManager health = new HealthStatusManager();
+    OpenCallCap cap = new OpenCallCap(3);
+    String name = InProcessServerBuilder.generateName();
+    Server server = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(ServerInterceptors.intercept(health.getHealthService(), cap)).build().start();
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    List<io.grpc.Context.CancellableContext> watches = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) watches.add(watch(channel, new CompletableFuture<>()));
+      assertEquals(3, cap.open());
+      CompletableFuture<Status> refused = new CompletableFuture<>();
+      watch(channel, refused);
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.get(5, TimeUnit.SECONDS).getCode());
+
+      watches.remove(0).cancel(null); // a prober goes away
+      assertEquals(2, cap.open());
+      CompletableFuture<Status> admitted = new CompletableFuture<>();
+      watches.add(watch(channel, admitted));
+      assertEquals(3, cap.open(), "the freed place is taken again");
+      assertEquals(false, admitted.isDone(), "and the watch stays open");
+      watches.remove(0).cancel(null);
+      for (int i = 0; i < 5; i++) {
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+            .check(HealthCheckRequest.getDefaultInstance()).getStatus(), "a check holds a place only while it runs");
+      }
+      assertEquals(2, cap.open());
+    } finally {
+      watches.forEach(w -> w.cancel(null));
+      channel.shutdownNow();
+      server.shutdownNow();
+    }
+  }
+
+  /** Opens a Health/Watch in its own cancellable context; {@code ended} gets the status it ends with. */
+  private static io.grpc.Context.CancellableContext watch(ManagedChannel channel, CompletableFuture<Status> ended) {
+    io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+    context.run(() -> HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+      @Override
+      public void onNext(HealthCheckResponse value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        ended.complete(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        ended.complete(Status.OK);
+      }
+    }));
+    return context;
+  }
+}
