@@ -89,6 +89,9 @@ end
 -- transfer_id, units. The sets of credited and forgotten ids make a repeated or late credit
 -- (recovery after a crash, a replayed command) a no-op.
 local function credit(keys, args)
+  -- Checked before any write: a credit of 0 or fewer units would use the id up and destroy units.
+  local units = tonumber(args[3])
+  if units == nil or units < 1 then return redis.error_reply('REJECTED credit of ' .. args[3] .. ' units') end
   init(keys[1], args[1])
   if redis.call('SISMEMBER', keys[3], args[2]) == 1 or redis.call('SADD', keys[2], args[2]) == 0 then
     return 'EXISTS'

@@ -174,6 +174,16 @@ public abstract class ShardStoreContract {
   }
 
   @Test
+  void aCreditOfNoUnitsIsRefusedAndLeavesItsIdUnused() {
+    ShardBackend far = store.shard(SPEC, "far");
+    assertThrows(RuntimeException.class, () -> far.credit("t1", 0));
+    assertThrows(RuntimeException.class, () -> far.credit("t1", -3));
+    assertEquals(1, far.snapshot().remainingUnits(), "no unit destroyed");
+    assertTrue(far.credit("t1", 2), "the id was not used up");
+    assertEquals(3, far.snapshot().remainingUnits());
+  }
+
+  @Test
   void stockIsConservedAcrossSalesAndAHalfDoneTransfer() {
     decided(buy("r1", "ann", 1, "near", false));
     ShardBackend near = store.shard(SPEC, "near");
