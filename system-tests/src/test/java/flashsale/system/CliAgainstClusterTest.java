@@ -55,6 +55,11 @@ public class CliAgainstClusterTest {
         flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-shoes", "--item", "sneakers",
             "--stock", "1", "--start", "now", "--end", "+10m", "--regions", "east,west", "--mode", "global-order");
     assertEquals(0, created.exitCode(), created.err());
+    assertEquals("", created.err(), "both regions are connected: no warning");
+    Run typo = flashsale("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-typo", "--item", "hats",
+        "--stock", "1", "--start", "now", "--end", "+10m", "--regions", "east,wets", "--mode", "global-order");
+    assertEquals(0, typo.exitCode(), typo.err());
+    assertTrue(typo.err().startsWith("warning: no node of region(s) wets is connected"), typo.err());
 
     Run won = flashsale("purchase", "--target", cluster.regionTarget("west"), "--event", "cli-shoes", "--user", "ann", "--request-id", "ann-1", "--json");
     assertEquals(0, won.exitCode(), won.err()); // 0 = WON
@@ -170,6 +175,12 @@ public class CliAgainstClusterTest {
     Run watchedLoser = flashsale("watch-purchase", "--target", cluster.regionTarget("west"), "--event", "cli-vase",
         "--request-id", "dan-b");
     assertEquals(1, watchedLoser.exitCode(), watchedLoser.out() + watchedLoser.err());
+
+    Run get = flashsale("event", "get", "--target", cluster.arbiterTarget(), "--event", "cli-vase");
+    assertTrue(get.out().contains("decisions 2 (won 1, lost 1,") && get.out().contains("remaining 0, sold 1"), get.out());
+    assertTrue(get.out().contains("hard close") && !get.out().contains("per-user limit"), get.out());
+    Run log = flashsale("event", "decisions", "--target", cluster.arbiterTarget(), "--event", "cli-vase");
+    assertTrue(log.out().contains("BID ACCEPTED") && !log.out().contains(" WON "), log.out());
   }
 
   @Test

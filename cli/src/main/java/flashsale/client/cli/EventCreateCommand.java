@@ -112,13 +112,36 @@ final class EventCreateCommand extends NodeCommand {
     if (waitlistBound != null && paymentWindow == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--waitlist-bound needs --payment-window");
     }
-    Event created = connection.withChannel(channel -> paymentWindow == null
-        ? new EventAdminClient(channel, connection.deadline).createEvent(id, event)
-        : new EventAdminClient(channel, connection.deadline).createEvent(id, event, paymentWindow, waitlistBound));
-    return show(CreateEventResponse.newBuilder().setEvent(created).build(), () -> {
+    List<String> unheard = new java.util.ArrayList<>();
+    Event created = connection.withChannel(channel -> {
+      var admin = new EventAdminClient(channel, connection.deadline);
+      Event stored = paymentWindow == null ? admin.createEvent(id, event)
+          : admin.createEvent(id, event, paymentWindow, waitlistBound);
+      unheard.addAll(regionsNeverConnected(admin, stored.getRegionsList()));
+      return stored;
+    });
+    int shown = show(CreateEventResponse.newBuilder().setEvent(created).build(), () -> {
       out().print("created ");
       EventOutput.printEvent(created, output, out());
     });
+    if (!unheard.isEmpty()) {
+      // A typo in --regions is accepted (regions may connect later), and the sale then waits for a
+      // region that never comes until the region timeout, each time: say so while it is easy to fix.
+      spec.commandLine().getErr().printf("warning: no node of region(s) %s is connected to this arbiter now; a "
+          + "misspelled region would never sell and holds the sale back by the region timeout%n", String.join(", ", unheard));
+    }
+    return shown;
+  }
+
+  /** The event's regions that no node is connected for now; empty when the arbiter cannot say. */
+  private static List<String> regionsNeverConnected(EventAdminClient admin, List<String> eventRegions) {
+    try {
+      var connected = admin.listRegions().stream().filter(r -> r.getConnected())
+          .map(flashsale.v1.RegionStatus::getRegion).collect(java.util.stream.Collectors.toSet());
+      return eventRegions.stream().filter(r -> !connected.contains(r)).toList();
+    } catch (RuntimeException e) { // the event is created: a warning that cannot be checked is left out
+      return List.of();
+    }
   }
 
   private Slot slot(String nameEqualsCapacity) {

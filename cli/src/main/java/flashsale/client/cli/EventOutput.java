@@ -20,7 +20,8 @@ final class EventOutput {
 
   static void printEvent(Event e, OutputOptions output, PrintWriter out) {
     out.printf("event %s: %s, %s%n", e.getEventId(), e.getItem(), e.getMode().name().replace("EVENT_MODE_", ""));
-    out.printf("  stock %d, per-user limit %d, regions %s%n", e.getStock(), e.getPerUserLimit(),
+    // Bids have no per-user limit: an auction's would only mislead.
+    out.printf("  stock %d, %sregions %s%n", e.getStock(), e.hasAuction() ? "" : "per-user limit " + e.getPerUserLimit() + ", ",
         String.join(", ", e.getRegionsList()));
     out.printf("  start %s  end %s%n", output.time(e.getStartTime()), output.time(e.getEndTime()));
     if (e.getSlotsCount() > 0) {
@@ -29,9 +30,9 @@ final class EventOutput {
     }
     if (e.hasAuction()) {
       var a = e.getAuction();
-      out.printf("  auction of %d, reserve %d, increment %d %s, soft close %ds (cap %ds)%n", a.getUnits(),
-          a.getReservePriceMinor(), a.getMinIncrementMinor(), a.getCurrencyCode(), a.getSoftCloseWindow().getSeconds(),
-          a.getSoftCloseCap().getSeconds());
+      out.printf("  auction of %d, reserve %d, increment %d %s, %s%n", a.getUnits(), a.getReservePriceMinor(),
+          a.getMinIncrementMinor(), a.getCurrencyCode(), a.getSoftCloseWindow().getSeconds() == 0 ? "hard close"
+              : "soft close " + a.getSoftCloseWindow().getSeconds() + "s (cap " + a.getSoftCloseCap().getSeconds() + "s)");
     }
   }
 
@@ -58,6 +59,10 @@ final class EventOutput {
         c.getLateTickets(), c.getPendingTickets());
     if (c.getSlotsCount() > 0) out.printf("  slots left %s%n", slotsLeft(c.getSlotsList()));
     if (r.hasAuction()) printAuction(r.getAuction(), output, out);
+    if (r.hasPaymentTerms()) {
+      out.printf("  payment window %ds, waitlist bound %d%n", r.getPaymentTerms().getPaymentWindow().getSeconds(),
+          r.getPaymentTerms().getWaitlistBound());
+    }
   }
 
   static void printDecisions(List<PurchaseDecision> decisions, OutputOptions output, PrintWriter out) {
@@ -69,7 +74,10 @@ final class EventOutput {
       String note = (d.getLossReason() == LossReason.LOSS_REASON_UNSPECIFIED
               ? "" : d.getLossReason().name().replace("LOSS_REASON_", ""))
           + (d.getLate() ? " late" : "");
-      List<String> row = new ArrayList<>(List.of(Long.toString(d.getRank()), d.getOutcome().name().replace("OUTCOME_", ""),
+      // A bid's outcome is its judgement (WON = accepted as standing), not whether it won the close.
+      String outcome = d.hasBid() ? "BID " + d.getBid().getAnswer().name().replace("BID_ANSWER_", "")
+          : d.getOutcome().name().replace("OUTCOME_", "");
+      List<String> row = new ArrayList<>(List.of(Long.toString(d.getRank()), outcome,
           d.getRegion(), d.getUserId(), Integer.toString(d.getQuantity()), d.getRequestId(),
           output.time(d.getArrivalTime()), output.time(d.getDecideTime()), note.strip()));
       if (slotted) row.add(8, d.getSlot());
