@@ -139,10 +139,11 @@ public final class AuctionBenchmark implements Callable<Integer> {
       var near = bids(channels.near(), eventId, "n" + i);
       var far = bids(channels.far(), eventId, "f" + i);
       for (int b = 0; b < bidsPerClose; b++) {
-        long wait = sendFromNanos + b * spacingNanos - System.nanoTime();
+        long dueNanos = sendFromNanos + b * spacingNanos;
+        long wait = dueNanos - System.nanoTime();
         if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
-        near.sendOne();
-        far.sendOne();
+        near.sendOne(dueNanos);
+        far.sendOne(dueNanos);
       }
       for (var e : seen.entrySet()) {
         long toldMicros = e.getValue().get(30, TimeUnit.SECONDS);

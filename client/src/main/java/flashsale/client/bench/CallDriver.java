@@ -25,7 +25,10 @@ final class CallDriver {
   }
 
   private final Call call;
+  /** From when each call was due (its schedule; for a closed loop, its send) to its answer. */
   private final Recorder latencyMicros = new Recorder(3);
+  /** From when each call actually went out to its answer: hides a driver that sent late. */
+  private final Recorder sentLatencyMicros = new Recorder(3);
   private final AtomicLong decided = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong nextId = new AtomicLong();
@@ -71,9 +74,12 @@ final class CallDriver {
     for (int i = 0; i < calls; i++) send(true);
   }
 
-  /** Sends one call (open loop). */
-  void sendOne() {
-    send(false);
+  /**
+   * Sends one call (open loop) that was due at {@code dueNanos}: its latency counts from then, so
+   * a driver thread that stalls and sends a bunch late does not hide the wait (coordinated omission).
+   */
+  void sendOne(long dueNanos) {
+    send(false, dueNanos);
   }
 
   void stop() {
@@ -81,6 +87,10 @@ final class CallDriver {
   }
 
   private void send(boolean again) {
+    send(again, System.nanoTime());
+  }
+
+  private void send(boolean again, long dueNanos) {
     long sequence = nextId.getAndIncrement();
     String id = prefix + "-" + sequence;
     LatencyHops hopsNow = hops;
@@ -89,7 +99,9 @@ final class CallDriver {
     call.send(id, sequence, new StreamObserver<>() {
       @Override
       public void onNext(Object value) {
-        latencyMicros.recordValue(Math.max(0, (System.nanoTime() - startNanos) / 1000));
+        long nowNanos = System.nanoTime();
+        latencyMicros.recordValue(Math.max(0, (nowNanos - Math.min(dueNanos, startNanos)) / 1000));
+        sentLatencyMicros.recordValue(Math.max(0, (nowNanos - startNanos) / 1000));
         if (hopsNow != null && value instanceof PurchaseResponse r) hopsNow.record(sendWallMicros, r.getDecision());
         decided.incrementAndGet();
       }
@@ -143,8 +155,17 @@ final class CallDriver {
     return new Window(answered / measuredSeconds, measuredSeconds, answered, failed(), takeLatencies());
   }
 
-  /** Latencies recorded since the last call. */
+  /** Latencies from when each call was due, recorded since the last call. */
   Histogram takeLatencies() {
+    sentLatencyMicros.getIntervalHistogram();
     return latencyMicros.getIntervalHistogram();
+  }
+
+  /**
+   * Both latencies recorded since the last call: from when each call was due, and from when it
+   * actually went out (the second alone would hide a driver that sent late).
+   */
+  Histogram[] takeBothLatencies() {
+    return new Histogram[] {latencyMicros.getIntervalHistogram(), sentLatencyMicros.getIntervalHistogram()};
   }
 }

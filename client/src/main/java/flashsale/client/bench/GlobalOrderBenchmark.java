@@ -249,20 +249,24 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       long intervalNanos = 1_000_000_000L / latencyRatePerSecond;
       long seconds = 10; // the first 2 s settle the rate and are not measured
       long startNanos = System.nanoTime();
+      long[] failedBefore = new long[2];
       for (long i = 0; i < seconds * latencyRatePerSecond; i++) {
         long waitNanos = startNanos + i * intervalNanos - System.nanoTime();
         if (waitNanos > 0) java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
         if (i == 2L * latencyRatePerSecond) {
           nearDriver.takeLatencies();
           farDriver.takeLatencies();
+          failedBefore[0] = nearDriver.failed();
+          failedBefore[1] = farDriver.failed();
           nearHops.start();
           gc.restart();
           hiccups.restart();
           nodes.farLink().takeLatenessTowardTarget();
           nodes.farLink().takeLatenessBack();
         }
-        nearDriver.sendOne();
-        farDriver.sendOne();
+        long dueNanos = startNanos + i * intervalNanos;
+        nearDriver.sendOne(dueNanos);
+        farDriver.sendOne(dueNanos);
       }
       // The window's pauses: from the first measured send until the last sends' answers are due
       // (a round trip to the far region with room to spare), not through the drain after it.
@@ -272,8 +276,9 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       Histogram linkToArbiter = nodes.farLink().takeLatenessTowardTarget();
       Histogram linkBack = nodes.farLink().takeLatenessBack();
       Thread.sleep(1000);
-      report("near", nearDriver.takeLatencies(), farDelayMs);
-      report("far", farDriver.takeLatencies(), 2 * farDelayMs);
+      long measuredCalls = (seconds - 2) * latencyRatePerSecond;
+      report("near", nearDriver.takeBothLatencies(), measuredCalls, nearDriver.failed() - failedBefore[0], farDelayMs);
+      report("far", farDriver.takeBothLatencies(), measuredCalls, farDriver.failed() - failedBefore[1], 2 * farDelayMs);
       nearHops.report("near", 99, 30, System.out);
       // In-process, every node shares this JVM, so its pauses held them all; node processes have their own.
       System.out.printf("gc of this JVM in the measured window (until %d ms after the last send)%s: %s%n",
@@ -294,12 +299,20 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
         micros.getValueAtPercentile(99) / 1e3, micros.getMaxValue() / 1e3);
   }
 
-  private void report(String region, Histogram h, long floorMs) {
+  /**
+   * One region's latencies, from when each call was due ({@code both[0]}; the figure quoted) and,
+   * beside it, from when it went out ({@code both[1]}); calls not answered in the window are named.
+   */
+  private void report(String region, Histogram[] both, long sent, long failed, long floorMs) {
+    Histogram h = both[0];
     double p50 = h.getValueAtPercentile(50) / 1000.0;
     double p99 = h.getValueAtPercentile(99) / 1000.0;
+    long unanswered = sent - h.getTotalCount() - failed;
     System.out.printf(
-        "latency %-4s at %d/s per region: n=%,d p50 %.1f ms, p99 %.1f ms, max %.1f ms; physical floor %d ms -> p99 overhead %.1f ms%n",
-        region, latencyRatePerSecond, h.getTotalCount(), p50, p99, h.getMaxValue() / 1000.0, floorMs, p99 - floorMs);
+        "latency %-4s at %d/s per region: n=%,d p50 %.1f ms, p99 %.1f ms, max %.1f ms; physical floor %d ms -> p99 overhead %.1f ms"
+            + " (from each call's due time; from its actual send p99 %.1f ms, max %.1f ms; of %,d sent %d failed, %d unanswered)%n",
+        region, latencyRatePerSecond, h.getTotalCount(), p50, p99, h.getMaxValue() / 1000.0, floorMs, p99 - floorMs,
+        both[1].getValueAtPercentile(99) / 1000.0, both[1].getMaxValue() / 1000.0, sent, failed, unanswered);
   }
 
   private static ManagedChannel channel(String target) {

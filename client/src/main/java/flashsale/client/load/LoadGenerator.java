@@ -107,12 +107,14 @@ public final class LoadGenerator {
         parkUntil(startNanos + p.offsetMicros() * 1000);
         permits.acquire();
         long sendMicros = ProtoTimes.micros(clock.instant());
-        long sendNanos = System.nanoTime();
+        // Latency counts from when the request was due, not from when this thread got to send it:
+        // a driver held up (a stall, or the in-flight cap) must not hide the wait (coordinated omission).
+        long sendNanos = Math.min(startNanos + p.offsetMicros() * 1000, System.nanoTime());
         long delayMicros = Math.max(0, config.clientDelay().extraMicros(p));
         Runnable fire = () -> send(clients.get(p.region()), p, asked, sendMicros, sendNanos, delayMicros,
             record -> {
               records[p.index()] = record;
-              if (record.decided()) {
+              if (record.decided() || record.outcome() == RecordOutcome.PENDING) { // pending: waited out its deadline
                 latency.recordValue(record.latencyMicros());
               }
               permits.release();

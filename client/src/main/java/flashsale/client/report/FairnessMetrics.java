@@ -1,5 +1,6 @@
 package flashsale.client.report;
 
+import flashsale.client.load.RecordOutcome;
 import flashsale.client.load.RequestRecord;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -180,27 +181,48 @@ public final class FairnessMetrics {
   }
 
   /**
-   * Of the {@link #misranked} requests, those on the near-tie lottery's side: a winner after the
-   * cut stamped later than a loser at or before it, or a loser before the cut stamped earlier than
-   * a winner at or after it. Either way the arbiter ranked a later stamp ahead of an earlier one,
-   * which only its lottery does (their uncertainty intervals overlapped); the other misranked
-   * requests were ordered by stamps that disagreed with {@code truth}. 0 when nobody won.
+   * Widest gap between two stamps the arbiter may order by its near-tie lottery: each ticket's
+   * uncertainty is ranked as at most 1 ms ({@code SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS}),
+   * and two tickets are a near tie when their intervals overlap.
    */
+  public static final long NEAR_TIE_BAND_MICROS = 2_000;
+
+  /** As {@link #misrankedByLottery(List, Truth, long)} within {@link #NEAR_TIE_BAND_MICROS}. */
   public static long misrankedByLottery(List<RequestRecord> records, Truth truth) {
+    return misrankedByLottery(records, truth, NEAR_TIE_BAND_MICROS);
+  }
+
+  /**
+   * Of the {@link #misranked} requests, those the near-tie lottery can explain: a winner after the
+   * cut stamped later than some loser at or before it, by at most {@code bandMicros}, or a loser
+   * before the cut stamped earlier than some winner at or after it, by at most {@code bandMicros}.
+   * Either way the arbiter ranked a later stamp ahead of an earlier one close enough to be a near
+   * tie, which only its lottery does. The others were ordered by stamps that disagreed with
+   * {@code truth} (stamping error). Pairs are matched one by one, so one loser drawn by the
+   * lottery does not make every late winner a draw. 0 when nobody won.
+   */
+  public static long misrankedByLottery(List<RequestRecord> records, Truth truth, long bandMicros) {
     long winners = records.stream().filter(RequestRecord::won).count();
     if (winners == 0) return 0;
     long cutOffMicros = cutOffMicros(records, truth, winners);
-    long earliestLoserStampToCut = records.stream()
+    java.util.TreeSet<Long> loserStampsToCut = records.stream()
         .filter(r -> r.decided() && !r.won() && truth.micros(r) <= cutOffMicros)
-        .mapToLong(RequestRecord::arrivalMicros).min().orElse(Long.MAX_VALUE);
-    long latestWinnerStampFromCut = records.stream()
+        .map(RequestRecord::arrivalMicros).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    java.util.TreeSet<Long> winnerStampsFromCut = records.stream()
         .filter(r -> r.won() && truth.micros(r) >= cutOffMicros)
-        .mapToLong(RequestRecord::arrivalMicros).max().orElse(Long.MIN_VALUE);
+        .map(RequestRecord::arrivalMicros).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
     long lateWinners = records.stream()
-        .filter(r -> r.won() && truth.micros(r) > cutOffMicros && r.arrivalMicros() > earliestLoserStampToCut).count();
+        .filter(r -> r.won() && truth.micros(r) > cutOffMicros)
+        .filter(r -> {
+          Long loser = loserStampsToCut.lower(r.arrivalMicros()); // the closest earlier-stamped loser
+          return loser != null && r.arrivalMicros() - loser <= bandMicros;
+        }).count();
     long earlyLosers = records.stream()
-        .filter(r -> r.decided() && !r.won() && truth.micros(r) < cutOffMicros && r.arrivalMicros() < latestWinnerStampFromCut)
-        .count();
+        .filter(r -> r.decided() && !r.won() && truth.micros(r) < cutOffMicros)
+        .filter(r -> {
+          Long winner = winnerStampsFromCut.higher(r.arrivalMicros()); // the closest later-stamped winner
+          return winner != null && winner - r.arrivalMicros() <= bandMicros;
+        }).count();
     return lateWinners + earlyLosers;
   }
 
@@ -228,10 +250,15 @@ public final class FairnessMetrics {
     }
   }
 
-  /** Send-to-answer latency of decided requests, in microseconds (3 significant digits). */
+  /**
+   * Send-to-answer latency of decided requests and of those still pending when the client gave up
+   * (they waited their whole deadline: left out, they would make the slowest calls vanish from the
+   * tail), in microseconds (3 significant digits). Failed calls are counted apart.
+   */
   public static Histogram latencyHistogram(List<RequestRecord> records) {
     Histogram histogram = new Histogram(3);
-    records.stream().filter(RequestRecord::decided).forEach(r -> histogram.recordValue(r.latencyMicros()));
+    records.stream().filter(r -> r.decided() || r.outcome() == RecordOutcome.PENDING)
+        .forEach(r -> histogram.recordValue(r.latencyMicros()));
     return histogram;
   }
 

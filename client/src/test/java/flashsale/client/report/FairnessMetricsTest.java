@@ -150,9 +150,14 @@ class FairnessMetricsTest {
       // Request i is sent at i ms and answered i ms later; the last answer lands at 200 ms.
       run.add(new RequestRecord("r" + i, "u" + i, "near", i * 1_000L, 0, RecordOutcome.LOST, i, 0, 0, i * 1_000L, ""));
     }
-    run.add(Records.failed("e", "near", 50_000)); // not decided: no latency sample
+    run.add(Records.failed("e", "near", 50_000)); // failed: counted apart, no latency sample
 
     assertEquals(100, FairnessMetrics.latencyHistogram(run).getTotalCount());
+    List<RequestRecord> withTimeout = new ArrayList<>(run);
+    withTimeout.add(new RequestRecord("slow", "u-slow", "near", 1_000, 0, RecordOutcome.PENDING, 0, 0, 0, 30_000_000L, ""));
+    withTimeout.add(new RequestRecord("slow2", "u-slow2", "near", 1_000, 0, RecordOutcome.PENDING, 0, 0, 0, 30_000_000L, ""));
+    assertEquals(30_000, FairnessMetrics.latencyHistogram(withTimeout).getValueAtPercentile(99) / 1_000, 30,
+        "two calls that waited out a 30 s deadline are the slowest 2 %: the p99 shows them");
     assertEquals(50_000, FairnessMetrics.latencyHistogram(run).getValueAtPercentile(50), 50);
     assertEquals(99_000, FairnessMetrics.latencyHistogram(run).getValueAtPercentile(99), 99);
     // 100 decided over 1 ms .. 200 ms = 0.199 s.

@@ -151,6 +151,21 @@ class WireTruthMetricsTest {
     assertEquals(0, FairnessMetrics.misrankedByLottery(onlyLate, Truth.WIRE), "c beat only a, stamped after it");
   }
 
+  /**
+   * One loser drawn by the lottery does not make every late winner a draw: w2 is stamped 2.9 ms
+   * after l1 (no near tie is that wide) and l2 was stamped 9 ms late, so w2's win is stamping error.
+   */
+  @Test
+  void onlyPairsWithinTheNearTieBandCountAsLotteryDraws() {
+    List<RequestRecord> run = List.of(
+        record("l1", 10_000, 10_200, false),
+        record("l2", 11_000, 20_000, false), // stamped 9 ms late
+        record("w1", 12_000, 12_100, true), // 1.9 ms after l1's stamp: a near tie
+        record("w2", 13_000, 13_100, true)); // 2.9 ms after l1's: none
+    assertEquals(java.util.Set.of("l1", "w1", "w2"), FairnessMetrics.misranked(run, Truth.WIRE));
+    assertEquals(2, FairnessMetrics.misrankedByLottery(run, Truth.WIRE), "l1 and w1 drawn; w2 stamping error");
+  }
+
   /** A whole clump at the cut's instant can lose to a later clump drawn by the lottery: still counted as drawn. */
   @Test
   void aClumpAtTheCutLosingToALaterClumpIsALotteryDraw() {
