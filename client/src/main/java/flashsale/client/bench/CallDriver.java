@@ -35,6 +35,8 @@ final class CallDriver {
   private final String prefix;
   private volatile boolean running = true;
   private volatile LatencyHops hops; // null: latency only
+  /** Only calls due at or after this are timed: an answer to one sent before the window is not its sample. */
+  private volatile long timedFromNanos = Long.MIN_VALUE;
 
   private CallDriver(Call call, String prefix) {
     this.call = call;
@@ -100,8 +102,10 @@ final class CallDriver {
       @Override
       public void onNext(Object value) {
         long nowNanos = System.nanoTime();
-        latencyMicros.recordValue(Math.max(0, (nowNanos - Math.min(dueNanos, startNanos)) / 1000));
-        sentLatencyMicros.recordValue(Math.max(0, (nowNanos - startNanos) / 1000));
+        if (timedFromNanos == Long.MIN_VALUE || dueNanos - timedFromNanos >= 0) {
+          latencyMicros.recordValue(Math.max(0, (nowNanos - Math.min(dueNanos, startNanos)) / 1000));
+          sentLatencyMicros.recordValue(Math.max(0, (nowNanos - startNanos) / 1000));
+        }
         if (hopsNow != null && value instanceof PurchaseResponse r) hopsNow.record(sendWallMicros, r.getDecision());
         decided.incrementAndGet();
       }
@@ -153,6 +157,11 @@ final class CallDriver {
     long answered = decided() - before;
     stop();
     return new Window(answered / measuredSeconds, measuredSeconds, answered, failed(), takeLatencies());
+  }
+
+  /** From now on, only calls due at or after {@code dueNanos} are timed (a measured window's first). */
+  void timeCallsDueFrom(long dueNanos) {
+    timedFromNanos = dueNanos;
   }
 
   /** Latencies from when each call was due, recorded since the last call. */

@@ -254,6 +254,8 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
         long waitNanos = startNanos + i * intervalNanos - System.nanoTime();
         if (waitNanos > 0) java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
         if (i == 2L * latencyRatePerSecond) {
+          nearDriver.timeCallsDueFrom(startNanos + i * intervalNanos);
+          farDriver.timeCallsDueFrom(startNanos + i * intervalNanos);
           nearDriver.takeLatencies();
           farDriver.takeLatencies();
           failedBefore[0] = nearDriver.failed();
