@@ -195,6 +195,17 @@ abstract class OrderStoreContract {
     assertEquals(4, snapshot.orders().size());
   }
 
+  /** A retry of the last write with other transitions is not "the same": it is refused, and nothing changes. */
+  @Test
+  void aRetryOfTheLastWriteWithOtherContentIsRefused() {
+    enrol();
+    write(2, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, DEADLINE - 1));
+    write(2, t(Kind.PAID, "a", "u1", 1, 1, DEADLINE, DEADLINE - 1)); // the same write again: a no-op
+    assertInstanceOf(StoreRejectedException.class, refused(2, t(Kind.CANCELLED, "a", "u1", 1, 1, DEADLINE, DEADLINE - 1)));
+    assertEquals(PurchaseState.PAID, state("a"));
+    assertEquals(2, orders.loadOrders("e").lastSequence());
+  }
+
   @Test
   void aStaleEpochIsFenced() {
     events.fenceEvent("e", 7);

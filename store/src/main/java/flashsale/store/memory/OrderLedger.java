@@ -26,6 +26,8 @@ final class OrderLedger {
   private Map<String, OrderRecord> orders = new LinkedHashMap<>();
   private Map<String, Long> heldByUser = new HashMap<>();
   private long sequence;
+  /** The write stored last: a retry of it must carry the same content. */
+  private OrderWrite lastWrite;
   private long enrolledThroughRank;
   private long joined;
   private long free;
@@ -38,6 +40,9 @@ final class OrderLedger {
   }
 
   void apply(EventSpec spec, OrderWrite write) {
+    if (write.sequence() == sequence && lastWrite != null && !lastWrite.equals(write)) {
+      throw rejected(write, "write " + write.sequence() + " is stored with other transitions");
+    }
     if (write.sequence() <= sequence) return; // a retry of a write already applied
     if (write.sequence() != sequence + 1) {
       throw rejected(write, "write " + write.sequence() + " follows stored write " + sequence);
@@ -48,6 +53,7 @@ final class OrderLedger {
     next.enrolledThroughRank = Math.max(enrolledThroughRank, write.enrolledThroughRank());
     for (OrderTransition t : write.transitions()) if (t.kind().inOutbox()) next.outbox.add(t);
     swapFrom(next);
+    lastWrite = write;
   }
 
   private void check(EventSpec spec, OrderWrite write, OrderTransition t) {

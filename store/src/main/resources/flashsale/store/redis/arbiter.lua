@@ -462,9 +462,16 @@ local function persist_orders(keys, args)
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
   local stale = fence_error(args[1], args[2], args[3], meta[3], meta[4])
   if stale then return stale end
-  local om = redis.call('HMGET', keys[3], 'waitlist_bound', 'sequence', 'joined', 'free', 'held', 'win_units', 'enrolled_rank')
+  local om = redis.call('HMGET', keys[3], 'waitlist_bound', 'sequence', 'joined', 'free', 'held', 'win_units', 'enrolled_rank',
+    'last_write_sha1')
   if not om[1] then return reject('event ' .. args[1] .. ' has no payment terms') end
   local sequence = tonumber(args[4])
+  -- The write's content (sequence, enrolled rank, transitions): a retry of the last write is SAME
+  -- only with the same content, as persist_batch compares its decisions.
+  local digest = redis.sha1hex(table.concat(args, '\n', 4))
+  if sequence == tonumber(om[2]) and om[8] and om[8] ~= digest then
+    return reject('write ' .. sequence .. ' of ' .. args[1] .. ' is stored with other transitions')
+  end
   if sequence <= tonumber(om[2]) then return { 'SAME' } end
   if sequence ~= tonumber(om[2]) + 1 then return reject('write ' .. sequence .. ' follows stored write ' .. om[2]) end
   local c = { stock = tonumber(meta[1]), limit = tonumber(meta[2]), bound = tonumber(om[1]), joined = tonumber(om[3]),
@@ -485,7 +492,7 @@ local function persist_orders(keys, args)
   for uid, units in pairs(users) do redis.call('HSET', keys[4], uid, int(units)) end
   local enrolled = math.max(tonumber(om[7]), tonumber(args[5]))
   redis.call('HSET', keys[3], 'sequence', args[4], 'joined', int(c.joined), 'free', int(c.free), 'held', int(c.held),
-    'win_units', int(c.win_units), 'enrolled_rank', int(enrolled))
+    'win_units', int(c.win_units), 'enrolled_rank', int(enrolled), 'last_write_sha1', digest)
   for _, t in ipairs(steps) do
     if ORDER_KINDS[t.kind][3] then
       redis.call('XADD', keys[6], '*', 'event_id', args[1], 'request_id', t.rid, 'user_id', t.uid, 'quantity', int(t.qty),
