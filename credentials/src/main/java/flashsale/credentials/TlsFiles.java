@@ -190,34 +190,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         throw new IllegalStateException("checking the server's workload id needs this node's certificate with its "
             + "spiffe:// URI SAN and a CA: " + files);
       }
-      String trustDomain = self.get().trustDomain();
-      AdvancedTlsX509TrustManager.SslSocketAndEnginePeerVerifier isServerRole =
-          new AdvancedTlsX509TrustManager.SslSocketAndEnginePeerVerifier() {
-            @Override
-            public void verifyPeerCertificate(X509Certificate[] chain, String authType, java.net.Socket socket)
-                throws java.security.cert.CertificateException {
-              requireRole(chain);
-            }
-
-            @Override
-            public void verifyPeerCertificate(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
-                throws java.security.cert.CertificateException {
-              requireRole(chain);
-            }
-
-            private void requireRole(X509Certificate[] chain) throws java.security.cert.CertificateException {
-              var id = chain.length == 0 ? java.util.Optional.<WorkloadId>empty() : WorkloadId.in(chain[0], trustDomain);
-              if (id.isEmpty() || id.get().role() != serverRole) {
-                throw new java.security.cert.CertificateException("the server's certificate names "
-                    + id.map(WorkloadId::uri).orElse("no spiffe://" + trustDomain + " workload") + ", not a "
-                    + serverRole.label());
-              }
-            }
-          };
       try {
         AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
             .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
-            .setSslSocketAndEnginePeerVerifier(isServerRole).build();
+            .setSslSocketAndEnginePeerVerifier(ServerRoleCheck.required(serverRole, self.get().trustDomain())).build();
         trust.updateTrustCredentials(files.trustedCa().toFile());
         roleCheckedTrust.add(trust);
         return TlsChannelCredentials.newBuilder().trustManager(trust).keyManager(keys).build();

@@ -58,6 +58,15 @@ public final class FlashSaleException extends RuntimeException {
     if (cause != null && cause.getMessage() != null) {
       description = description.isEmpty() ? cause.getMessage() : description + ": " + cause.getMessage();
     }
+    // A failed TLS handshake says "Channel Pipeline: [...]: General OpenSslEngine problem"; the
+    // certificate check that failed says why, deeper in the chain.
+    Throwable certificate = cause;
+    while (certificate != null && !(certificate instanceof java.security.cert.CertificateException)) {
+      certificate = certificate.getCause() == certificate ? null : certificate.getCause();
+    }
+    if (certificate != null && certificate.getMessage() != null) {
+      description = "TLS handshake refused the server's certificate: " + certificate.getMessage();
+    }
     Map<String, String> metadata = Errors.infoOf(t).map(info -> info.getMetadataMap()).orElse(Map.of());
     return new FlashSaleException(status.getCode(), Errors.reasonOf(t).orElse(""), description, metadata, t);
   }

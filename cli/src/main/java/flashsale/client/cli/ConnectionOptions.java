@@ -63,6 +63,14 @@ final class ConnectionOptions {
   @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert (PKCS#8 PEM).")
   Path privateKey;
 
+  /** The workload the target must be when its certificate names one (the arbiter, for admin calls); null for any. */
+  private flashsale.credentials.Role expectedServer;
+
+  /** Calls the arbiter: a server whose certificate names another workload (a region) gets no token, no call. */
+  void expectArbiter() {
+    expectedServer = flashsale.credentials.Role.ARBITER;
+  }
+
   @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer token (first line of FILE) sent as "
       + "'authorization: Bearer'; the environment variable FLASHSALE_TOKEN works too. Sent only over TLS.")
   Path tokenFile;
@@ -120,10 +128,19 @@ final class ConnectionOptions {
     }
     if ((certificate == null) != (privateKey == null)) throw new IllegalArgumentException("give --tls-cert and --tls-key together");
     try {
-      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(trustedCa.toFile());
+      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+      if (expectedServer == null) {
+        tls.trustManager(trustedCa.toFile());
+      } else {
+        var trust = io.grpc.util.AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(io.grpc.util.AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+            .setSslSocketAndEnginePeerVerifier(flashsale.credentials.ServerRoleCheck.ifNamed(expectedServer)).build();
+        trust.updateTrustCredentials(trustedCa.toFile());
+        tls.trustManager(trust);
+      }
       if (certificate != null) tls.keyManager(certificate.toFile(), privateKey.toFile());
       return tls.build();
-    } catch (IOException e) {
+    } catch (IOException | java.security.GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot read the TLS files: " + e.getMessage(), e);
     }
   }

@@ -47,9 +47,18 @@ final class ErrorMessages {
     return hintForCode(e);
   }
 
+  /** Words of a TLS failure in a transport error's description (grpc-java passes the handshake's cause on). */
+  private static final java.util.regex.Pattern TLS_FAILURE =
+      java.util.regex.Pattern.compile("(?i)ssl|tls|certificate|handshake|not an? (arbiter|region)");
+
   private static String hintForCode(FlashSaleException e) {
+    if (e.code() == io.grpc.Status.Code.UNAVAILABLE && TLS_FAILURE.matcher(e.description()).find()) {
+      return "the TLS handshake failed: --tls-ca must be the CA that signed the node's certificate, --tls-cert/--tls-key "
+          + "one it accepts, and a node without TLS takes no --tls-ca; retrying will not help";
+    }
     return switch (e.code()) {
-      case UNAVAILABLE -> "is a node listening at --target? retrying with the same --request-id is safe";
+      case UNAVAILABLE -> "is a node listening at --target? (a node serving TLS needs --tls-ca) retrying with the same "
+          + "--request-id is safe";
       case DEADLINE_EXCEEDED -> "the outcome is unknown; ask with 'flashsale status' or raise --deadline";
       case UNIMPLEMENTED -> "wrong node? purchase/status go to a region, event/regions to the arbiter";
       case INVALID_ARGUMENT -> "fix the value named in the message";

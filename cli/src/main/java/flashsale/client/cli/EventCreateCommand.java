@@ -73,6 +73,7 @@ final class EventCreateCommand extends NodeCommand {
 
   @Override
   public Integer call() {
+    connection.expectArbiter();
     Instant now = Instant.now();
     Instant startTime = TimeArgs.parseInstant(start, output.zone, now);
     Instant endTime = TimeArgs.parseInstant(end, output.zone, now);

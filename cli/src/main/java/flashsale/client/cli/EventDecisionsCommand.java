@@ -18,6 +18,7 @@ final class EventDecisionsCommand extends NodeCommand {
 
   @Override
   public Integer call() {
+    connection.expectArbiter();
     if (pageSize < 1 || pageSize > 1000) {
       throw new IllegalArgumentException("--page-size must be 1..1000, got " + pageSize);
     }

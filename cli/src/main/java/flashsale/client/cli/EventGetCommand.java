@@ -13,6 +13,7 @@ final class EventGetCommand extends NodeCommand {
 
   @Override
   public Integer call() {
+    connection.expectArbiter();
     EventAdminServiceGetEventResponse response =
         connection.withChannel(channel -> new EventAdminClient(channel, connection.deadline).getEvent(eventId));
     return show(response, () -> EventOutput.printAdminView(response, output, out()));

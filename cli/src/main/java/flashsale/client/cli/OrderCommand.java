@@ -24,6 +24,7 @@ abstract class OrderCommand extends NodeCommand {
 
   @Override
   public Integer call() {
+    connection.expectArbiter();
     Order order = connection.withChannel(channel -> orderCall().apply(new OrderClient(channel, connection.deadline), this));
     return show(GetOrderResponse.newBuilder().setOrder(order).build(), () -> print(order));
   }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 final class RegionsCommand extends NodeCommand {
   @Override
   public Integer call() {
+    connection.expectArbiter();
     List<RegionStatus> regions =
         connection.withChannel(channel -> new EventAdminClient(channel, connection.deadline).listRegions());
     return show(ListRegionsResponse.newBuilder().addAllRegions(regions).build(),

@@ -92,7 +92,7 @@ class CliServerTest {
 
     assertEquals(ExitCodes.UNAVAILABLE, run.exitCode());
     assertTrue(run.errorLine().startsWith("error: UNAVAILABLE: "), run.err());
-    assertTrue(run.errorLine().endsWith("(is a node listening at --target? retrying with the same --request-id is safe)"));
+    assertTrue(run.errorLine().endsWith("(is a node listening at --target? (a node serving TLS needs --tls-ca) retrying with the same --request-id is safe)"), run.errorLine());
   }
 
   @Test
