@@ -19,7 +19,7 @@ public final class BearerTokens {
   }
 
   /**
-   * Per-call credentials sending {@code token}, over TLS only: on a plaintext (or in-process)
+   * Per-call credentials sending {@code token}, over TLS only (or in-process, which gRPC counts as private): on a plaintext
    * channel the call fails UNAUTHENTICATED without sending it. gRPC leaves that check to the
    * credentials; a token on plaintext would be readable by anyone on the path.
    */

@@ -49,8 +49,15 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
    * bound. The store client pipelines concurrent calls on its connection.
    */
   static final int PARALLEL_LOADS = 16;
-  private final ExecutorService loaders = Executors.newFixedThreadPool(PARALLEL_LOADS,
-      Thread.ofPlatform().daemon().name("recovery-load-", 0).factory());
+  /** Shared by every partition of the process (their recoveries often run at once); idle threads end. */
+  private static final ExecutorService LOADERS = loaders();
+
+  private static ExecutorService loaders() {
+    var pool = new java.util.concurrent.ThreadPoolExecutor(PARALLEL_LOADS, PARALLEL_LOADS, 10, java.util.concurrent.TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("recovery-load-", 0).factory());
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
   /** The epoch being recovered or led; 0 while standby. Read by the recovery thread to stop early. */
   private volatile long term;
 
@@ -104,12 +111,14 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       for (EventSpec spec : live) {
         loads.add(CompletableFuture.runAsync(() -> {
           if (term == won.epoch()) catalog.register(spec).join(); // else deposed meanwhile: the next term starts afresh
-        }, loaders));
+        }, LOADERS));
       }
       try {
         CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
       } catch (CompletionException e) {
-        Throwable cause = e.getCause() instanceof CompletionException inner && inner.getCause() != null ? inner.getCause() : e.getCause();
+        // Of several failed loads, a fencing one says most (the next epoch must go above it).
+        Throwable cause = loads.stream().map(LeaderRole::failureOf).filter(StoreFencedException.class::isInstance)
+            .findFirst().orElseGet(() -> failureOf(CompletableFuture.failedFuture(e)));
         if (cause instanceof RuntimeException runtime) throw runtime;
         if (cause instanceof Error error) throw error;
         throw e;
@@ -127,6 +136,14 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       won.failed(e.toString());
       if (e instanceof VirtualMachineError fatal) throw fatal;
     }
+  }
+
+  /** The innermost cause of a failed load (null if it did not fail). */
+  private static Throwable failureOf(CompletableFuture<?> load) {
+    if (!load.isCompletedExceptionally()) return null;
+    Throwable t = load.exceptionNow();
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
   }
 
   @Override
@@ -155,6 +172,5 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   @Override
   public void close() {
     recovery.shutdownNow();
-    loaders.shutdownNow();
   }
 }

@@ -220,11 +220,15 @@ public final class Leadership implements AutoCloseable {
 
   private void acquire(long startNanos) {
     acquiring = true;
-    quota.acquireSent();
+    // Counted against the share only while nobody is known to hold this lease: an acquire of one
+    // another node holds cannot win, and counting it would let held partitions ticked first use
+    // up the room of a free one ticked later, every round.
+    boolean counted = leaderAddress.isEmpty();
+    if (counted) quota.acquireSent();
     long floor = epochFloor;
     call(() -> lease.tryAcquire(floor), view -> {
       acquiring = false;
-      quota.acquireAnswered(view.mine());
+      quota.acquireAnswered(counted, view.mine());
       leaderAddress = view.leaderAddress();
       if (!view.mine()) return;
       epoch = view.epoch();
@@ -235,7 +239,7 @@ public final class Leadership implements AutoCloseable {
       listener.elected(new TermHandle(epoch));
     }, error -> {
       acquiring = false;
-      quota.acquireAnswered(false);
+      quota.acquireAnswered(counted, false);
       log.warn("lease acquire failed error=\"{}\"", error.toString());
     });
   }

@@ -12,7 +12,7 @@ public final class LeaseQuota {
   private final Partitions partitions;
   private int liveArbiters = 1;
   private int held;
-  /** Acquires sent and not yet answered: each may win, so each counts against the share. */
+  /** Acquires sent for leases nobody was known to hold, not yet answered: each may win, so each counts. */
   private int acquiresInFlight;
 
   public LeaseQuota(Partitions partitions) {
@@ -58,10 +58,12 @@ public final class LeaseQuota {
     acquiresInFlight++;
   }
 
-  /** An acquire was answered, won ({@code won}) or not, or failed. */
-  void acquireAnswered(boolean won) {
-    if (acquiresInFlight == 0) throw new IllegalStateException("answer to an acquire that was not sent");
-    acquiresInFlight--;
+  /** An acquire was answered, won ({@code won}) or not, or failed; {@code counted} if {@link #acquireSent} counted it. */
+  void acquireAnswered(boolean counted, boolean won) {
+    if (counted) {
+      if (acquiresInFlight == 0) throw new IllegalStateException("answer to an acquire that was not sent");
+      acquiresInFlight--;
+    }
     if (won) held++;
   }
 

@@ -106,6 +106,10 @@ public final class ShardCoordinator implements AutoCloseable {
           carryOut(balancer.report(reportable(eventId, demand.region()), demand, answer::complete, nowMicros()));
         } catch (Refused e) {
           answer.completeExceptionally(e);
+        } catch (RuntimeException e) { // the event look-up's store read, or a bug: answered now, not at the deadline
+          log.warn("event={} shard report failed: {}", eventId, e.toString());
+          answer.completeExceptionally(new Refused(ErrorReason.STORE_UNAVAILABLE, "the shard report of " + eventId
+              + " failed: " + e.getMessage()));
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {

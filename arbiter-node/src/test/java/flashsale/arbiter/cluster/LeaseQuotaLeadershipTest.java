@@ -90,25 +90,7 @@ class LeaseQuotaLeadershipTest {
     DirectScheduler thread = new DirectScheduler();
     for (int p = 0; p < 4; p++) {
       long epoch = p + 1;
-      LeaderLease slow = new LeaderLease() {
-        @Override
-        public java.util.concurrent.CompletionStage<LeaseView> tryAcquire(long epochFloor) {
-          var reply = new java.util.concurrent.CompletableFuture<LeaseView>();
-          unanswered.add(new Unanswered(reply, epoch));
-          return reply;
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Boolean> renew(long heldEpoch) {
-          return java.util.concurrent.CompletableFuture.completedFuture(true);
-        }
-
-        @Override
-        public void release(long heldEpoch) {}
-
-        @Override
-        public void close() {}
-      };
+      LeaderLease slow = deferred(reply -> unanswered.add(new Unanswered(reply, epoch)));
       int partition = p;
       four.add(new Leadership(slow, SETTINGS, new Leadership.Listener() {
         @Override
@@ -135,6 +117,41 @@ class LeaseQuotaLeadershipTest {
   }
 
   /**
+   * Partitions another node holds, ticked first, do not use up the share every round: their
+   * acquires cannot win once their holder is known, so the free partitions ticked after them are
+   * acquired on the next round (before, they never were while the others stayed held).
+   */
+  @Test
+  void partitionsHeldElsewhereDoNotStarveFreeOnes() {
+    LeaseQuota shared = new LeaseQuota(new Partitions(4));
+    shared.liveArbiters(2); // share 2 of 4
+    List<java.util.concurrent.CompletableFuture<Void>> unanswered = new ArrayList<>();
+    List<Boolean> heldElsewhere = List.of(true, true, false, false);
+    List<Leadership> four = new ArrayList<>();
+    DirectScheduler thread = new DirectScheduler();
+    for (int p = 0; p < 4; p++) {
+      int partition = p;
+      LeaderLease lease = deferred(reply -> {
+        var answered = new java.util.concurrent.CompletableFuture<Void>();
+        unanswered.add(answered);
+        answered.thenRun(() -> reply.complete(heldElsewhere.get(partition)
+            ? new LeaseView(false, 9, NEWCOMER) : new LeaseView(true, partition + 1, "127.0.0.1:1")));
+      });
+      four.add(new Leadership(lease, SETTINGS, onElected(Leadership.Term::recovered),
+          () -> TimeUnit.MILLISECONDS.toNanos(nowMs), thread, shared, p));
+    }
+    for (int round = 0; round < 3; round++) {
+      nowMs = round * 250L;
+      four.forEach(Leadership::tick);
+      List.copyOf(unanswered).forEach(reply -> reply.complete(null));
+      unanswered.clear();
+    }
+    assertEquals(List.of(LeaderState.STANDBY, LeaderState.STANDBY, LeaderState.LEADING, LeaderState.LEADING),
+        four.stream().map(Leadership::state).toList(), "the free partitions are led");
+    assertEquals(2, shared.held());
+  }
+
+  /**
    * A node whose recovery fails every time (say it cannot read one event) frees the lease and
    * waits before competing again: the other node takes the partition and leads it.
    */
@@ -154,6 +171,29 @@ class LeaseQuotaLeadershipTest {
     }
     assertEquals(LeaderState.LEADING, healthy.state(), "the healthy node leads: " + failing);
     assertEquals(List.of("elected 1 at 0"), failing, "the failing node tried once, then left the lease to the other");
+  }
+
+  /** A lease whose acquires are answered when the test says ({@code pending} gets each reply to complete); renewals succeed. */
+  private static LeaderLease deferred(java.util.function.Consumer<java.util.concurrent.CompletableFuture<LeaseView>> pending) {
+    return new LeaderLease() {
+      @Override
+      public java.util.concurrent.CompletionStage<LeaseView> tryAcquire(long epochFloor) {
+        var reply = new java.util.concurrent.CompletableFuture<LeaseView>();
+        pending.accept(reply);
+        return reply;
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Boolean> renew(long heldEpoch) {
+        return java.util.concurrent.CompletableFuture.completedFuture(true);
+      }
+
+      @Override
+      public void release(long heldEpoch) {}
+
+      @Override
+      public void close() {}
+    };
   }
 
   /** A listener that does {@code elected} on election and nothing else. */

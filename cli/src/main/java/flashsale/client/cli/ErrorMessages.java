@@ -47,12 +47,23 @@ final class ErrorMessages {
     return hintForCode(e);
   }
 
-  /** Words of a TLS failure in a transport error's description (grpc-java passes the handshake's cause on). */
-  private static final java.util.regex.Pattern TLS_FAILURE =
-      java.util.regex.Pattern.compile("(?i)ssl|tls|certificate|handshake|not an? (arbiter|region)");
+  /**
+   * A handshake that failed on a certificate or on a node that speaks no TLS, by the exception
+   * itself (every error raised while connecting names the pipeline's "SslHandler", so the text
+   * would also match a connection reset, which a retry can fix).
+   */
+  static boolean tlsRefused(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException || t instanceof javax.net.ssl.SSLHandshakeException
+          || t.getClass().getSimpleName().equals("NotSslRecordException")) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   private static String hintForCode(FlashSaleException e) {
-    if (e.code() == io.grpc.Status.Code.UNAVAILABLE && TLS_FAILURE.matcher(e.description()).find()) {
+    if (e.code() == io.grpc.Status.Code.UNAVAILABLE && tlsRefused(e)) {
       return "the TLS handshake failed: --tls-ca must be the CA that signed the node's certificate, --tls-cert/--tls-key "
           + "one it accepts, and a node without TLS takes no --tls-ca; retrying will not help";
     }

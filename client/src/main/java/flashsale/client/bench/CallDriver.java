@@ -112,7 +112,7 @@ final class CallDriver {
 
       @Override
       public void onError(Throwable t) {
-        failed.incrementAndGet();
+        if (timedFromNanos == Long.MIN_VALUE || dueNanos - timedFromNanos >= 0) failed.incrementAndGet();
         if (again && running) send(true);
       }
 

@@ -214,13 +214,13 @@ public final class FairnessMetrics {
     long lateWinners = records.stream()
         .filter(r -> r.won() && truth.micros(r) > cutOffMicros)
         .filter(r -> {
-          Long loser = loserStampsToCut.lower(r.arrivalMicros()); // the closest earlier-stamped loser
+          Long loser = loserStampsToCut.floor(r.arrivalMicros()); // the closest loser stamped no later (equal: the tie-break's)
           return loser != null && r.arrivalMicros() - loser <= bandMicros;
         }).count();
     long earlyLosers = records.stream()
         .filter(r -> r.decided() && !r.won() && truth.micros(r) < cutOffMicros)
         .filter(r -> {
-          Long winner = winnerStampsFromCut.higher(r.arrivalMicros()); // the closest later-stamped winner
+          Long winner = winnerStampsFromCut.ceiling(r.arrivalMicros()); // the closest winner stamped no earlier
           return winner != null && winner - r.arrivalMicros() <= bandMicros;
         }).count();
     return lateWinners + earlyLosers;

@@ -164,6 +164,10 @@ class WireTruthMetricsTest {
         record("w2", 13_000, 13_100, true)); // 2.9 ms after l1's: none
     assertEquals(java.util.Set.of("l1", "w1", "w2"), FairnessMetrics.misranked(run, Truth.WIRE));
     assertEquals(2, FairnessMetrics.misrankedByLottery(run, Truth.WIRE), "l1 and w1 drawn; w2 stamping error");
+    List<RequestRecord> equalStamps = List.of(
+        record("l", 10_000, 10_500, false),
+        record("w", 12_000, 10_500, true)); // the same stamp: ordered by the tie-break's draw, not by error
+    assertEquals(1, FairnessMetrics.misrankedByLottery(equalStamps, Truth.WIRE), "w, won after the cut, is the draw's");
   }
 
   /** A whole clump at the cut's instant can lose to a later clump drawn by the lottery: still counted as drawn. */
