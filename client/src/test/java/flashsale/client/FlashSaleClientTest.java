@@ -83,6 +83,10 @@ class FlashSaleClientTest {
     var async = assertThrows(java.util.concurrent.CompletionException.class,
         () -> client.purchaseAsync("lost-in-transit", "bob", "req-t2", 1).join());
     assertEquals(Status.Code.DEADLINE_EXCEEDED, FlashSaleException.from(async).code(), async.toString());
+
+    cluster.ledger.failNextLookUps(1); // the look-up itself is refused: still an unknown outcome, not a refusal
+    var lookUpRefused = assertThrows(FlashSaleException.class, () -> client.purchase("lost-in-transit", "cy", "req-t3", 1));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, lookUpRefused.code(), lookUpRefused.toString());
   }
 
   @Test

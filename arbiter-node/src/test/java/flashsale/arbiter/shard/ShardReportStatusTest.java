@@ -63,7 +63,10 @@ class ShardReportStatusTest {
         b -> b.region().equals("c") ? new ShardCoordinatorBackoffTest.Failing(b, callsToC) : b);
     Map<String, InMemoryShardStore> stores = new java.util.HashMap<>();
     for (String region : regions) stores.put(region, new InMemoryShardStore());
-    coordinator = new ShardCoordinator(options, stores, id -> Optional.ofNullable(EVENTS.get(id)), Clock.systemUTC());
+    coordinator = new ShardCoordinator(options, stores, id -> {
+      if (id.equals("unreadable")) throw new IllegalStateException("the store timed out reading event unreadable");
+      return Optional.ofNullable(EVENTS.get(id));
+    }, Clock.systemUTC());
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerInterceptors.intercept(new ShardGrpcService(coordinator), new AsAnyRegion())).build().start();
@@ -116,6 +119,14 @@ class ShardReportStatusTest {
     var stopped = serve(List.of("a", "b", "c")); // c's store fails every call
     assertRefused(Status.Code.UNAVAILABLE, ErrorReason.STORE_UNAVAILABLE, () -> stopped.reportShard(report("with-c", "a")));
     assertTrue(callsToC.get() >= 1, "c was asked");
+  }
+
+  @Test
+  void anEventThatCannotBeReadIsUnavailableAtOnceNotAtTheDeadline() throws Exception {
+    var shards = serve(List.of("a", "b"));
+    long startNanos = System.nanoTime();
+    assertRefused(Status.Code.UNAVAILABLE, ErrorReason.STORE_UNAVAILABLE, () -> shards.reportShard(report("unreadable", "a")));
+    assertTrue(System.nanoTime() - startNanos < TimeUnit.SECONDS.toNanos(5), "answered, not left to the 10 s deadline");
   }
 
   @Test

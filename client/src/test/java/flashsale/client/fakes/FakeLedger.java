@@ -95,6 +95,19 @@ public final class FakeLedger {
   }
 
   /** Purchases of this event are stamped but never decided, so callers hit their deadline. */
+  private int lookUpsToRefuse;
+
+  /** The next {@code n} GetPurchase calls are refused RESOURCE_EXHAUSTED RATE_LIMITED. */
+  public synchronized void failNextLookUps(int n) {
+    lookUpsToRefuse = n;
+  }
+
+  synchronized boolean takeLookUpRefusal() {
+    if (lookUpsToRefuse == 0) return false;
+    lookUpsToRefuse--;
+    return true;
+  }
+
   /** Purchases of {@code eventId} are never answered nor kept: as if the deadline passed before the region had them. */
   public synchronized void drop(String eventId) {
     droppedEvents.add(eventId);

@@ -52,6 +52,10 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
 
   @Override
   public void getPurchase(GetPurchaseRequest request, StreamObserver<GetPurchaseResponse> response) {
+    if (ledger.takeLookUpRefusal()) {
+      response.onError(Errors.error(ErrorReason.RATE_LIMITED, "client address over its look-up rate"));
+      return;
+    }
     var decided = ledger.decision(request.getEventId(), request.getRequestId());
     Optional<Instant> arrival = ledger.pendingArrival(request.getEventId(), request.getRequestId());
     if (decided.isPresent()) {
