@@ -36,6 +36,19 @@ public final class ServerRoleCheck implements AdvancedTlsX509TrustManager.SslSoc
     return new ServerRoleCheck(role, null, false);
   }
 
+  /**
+   * A client's trust manager: the chain to {@code trustedCa} and the host name, then this check. Its
+   * CA is loaded now; a caller that reloads the file calls {@code updateTrustCredentials} again.
+   */
+  public AdvancedTlsX509TrustManager trustManager(java.nio.file.Path trustedCa)
+      throws java.io.IOException, java.security.GeneralSecurityException {
+    AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
+        .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+        .setSslSocketAndEnginePeerVerifier(this).build();
+    trust.updateTrustCredentials(trustedCa.toFile());
+    return trust;
+  }
+
   @Override
   public void verifyPeerCertificate(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
     check(chain);

@@ -135,13 +135,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private List<String> versions() throws IOException {
       List<String> hashes = new ArrayList<>();
       for (Path file : new Path[] {files.certificate(), files.privateKey(), files.trustedCa()}) {
-        if (file == null) continue;
-        try {
-          hashes.add(java.util.HexFormat.of().formatHex(
-              java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
-        } catch (java.security.NoSuchAlgorithmException e) {
-          throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        if (file != null) hashes.add(Sha256.hex(Files.readAllBytes(file)));
       }
       return hashes;
     }
@@ -191,10 +185,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
             + "spiffe:// URI SAN and a CA: " + files);
       }
       try {
-        AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
-            .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
-            .setSslSocketAndEnginePeerVerifier(ServerRoleCheck.required(serverRole, self.get().trustDomain())).build();
-        trust.updateTrustCredentials(files.trustedCa().toFile());
+        AdvancedTlsX509TrustManager trust =
+            ServerRoleCheck.required(serverRole, self.get().trustDomain()).trustManager(files.trustedCa());
         roleCheckedTrust.add(trust);
         return TlsChannelCredentials.newBuilder().trustManager(trust).keyManager(keys).build();
       } catch (IOException | GeneralSecurityException e) {

@@ -111,11 +111,6 @@ public final class ReloadingFile<T> implements Supplier<T> {
   }
 
   private static String versionOf(Path file) throws IOException {
-    try {
-      return java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    return flashsale.credentials.Sha256.hex(Files.readAllBytes(file));
   }
 }

@@ -117,8 +117,9 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
         CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
       } catch (CompletionException e) {
         // Of several failed loads, a fencing one says most (the next epoch must go above it).
-        Throwable cause = loads.stream().map(LeaderRole::failureOf).filter(StoreFencedException.class::isInstance)
-            .findFirst().orElseGet(() -> failureOf(CompletableFuture.failedFuture(e)));
+        Throwable cause = loads.stream().filter(CompletableFuture::isCompletedExceptionally)
+            .map(load -> innermost(load.exceptionNow())).filter(StoreFencedException.class::isInstance)
+            .findFirst().orElseGet(() -> innermost(e));
         if (cause instanceof RuntimeException runtime) throw runtime;
         if (cause instanceof Error error) throw error;
         throw e;
@@ -138,10 +139,8 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     }
   }
 
-  /** The innermost cause of a failed load (null if it did not fail). */
-  private static Throwable failureOf(CompletableFuture<?> load) {
-    if (!load.isCompletedExceptionally()) return null;
-    Throwable t = load.exceptionNow();
+  /** {@code t} without the CompletionExceptions futures wrap it in. */
+  private static Throwable innermost(Throwable t) {
     while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
     return t;
   }

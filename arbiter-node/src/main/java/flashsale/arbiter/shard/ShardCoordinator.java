@@ -127,9 +127,10 @@ public final class ShardCoordinator implements AutoCloseable {
     if (!spec.regions().contains(region)) {
       throw new Refused(ErrorReason.REGION_NOT_IN_EVENT, "event " + eventId + " is not sold in region " + region);
     }
-    if (!unreachableShards(spec).isEmpty()) {
+    List<String> unreachable = unreachableShards(spec);
+    if (!unreachable.isEmpty()) {
       throw new Refused(ErrorReason.STORE_UNAVAILABLE, "this arbiter has no shard store for regions "
-          + unreachableShards(spec) + " of event " + eventId);
+          + unreachable + " of event " + eventId);
     }
     return spec;
   }

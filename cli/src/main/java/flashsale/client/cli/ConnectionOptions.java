@@ -132,11 +132,7 @@ final class ConnectionOptions {
       if (expectedServer == null) {
         tls.trustManager(trustedCa.toFile());
       } else {
-        var trust = io.grpc.util.AdvancedTlsX509TrustManager.newBuilder()
-            .setVerification(io.grpc.util.AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
-            .setSslSocketAndEnginePeerVerifier(flashsale.credentials.ServerRoleCheck.ifNamed(expectedServer)).build();
-        trust.updateTrustCredentials(trustedCa.toFile());
-        tls.trustManager(trust);
+        tls.trustManager(flashsale.credentials.ServerRoleCheck.ifNamed(expectedServer).trustManager(trustedCa));
       }
       if (certificate != null) tls.keyManager(certificate.toFile(), privateKey.toFile());
       return tls.build();

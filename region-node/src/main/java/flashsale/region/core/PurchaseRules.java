@@ -136,6 +136,15 @@ public final class PurchaseRules {
     return Optional.empty();
   }
 
+  /**
+   * A ticket stamped inside the sale that the arbiter refused as not open, judged at {@code
+   * nowMicros} past the sale's end: the arbiter let the finished event go (it may have decided the
+   * ticket before).
+   */
+  public static boolean refusedAfterItsEnd(EventSpec spec, long stampMicros, long nowMicros) {
+    return windowFailure(spec, stampMicros).isEmpty() && nowMicros >= spec.latestCloseMicros();
+  }
+
   /** The error a caller gets when the arbiter refuses to rank its ticket, judged by the region's clock at {@code nowMicros}. */
   public static Failure rejectionFailure(
       TicketRefusal rejection, Ticket ticket, Optional<EventSpec> spec, String arbiterMessage, long nowMicros) {
@@ -147,9 +156,9 @@ public final class PurchaseRules {
       // The arbiter does not say which side of the window; our copy of the event usually can. A
       // stamp inside it refused after the end: the arbiter let the finished event go. Otherwise
       // "not started" is the likelier truth: the arbiter has not opened it yet.
-      case EVENT_NOT_OPEN -> spec.flatMap(s -> windowFailure(s, ticket.stampMicros())
-              .or(() -> nowMicros >= s.latestCloseMicros() ? Optional.of(Failure.of(ErrorReason.EVENT_ENDED, "")) : Optional.empty()))
-          .map(f -> Failure.of(f.reason(), context))
+      case EVENT_NOT_OPEN -> spec.flatMap(s -> windowFailure(s, ticket.stampMicros()).map(Failure::reason)
+              .or(() -> refusedAfterItsEnd(s, ticket.stampMicros(), nowMicros) ? Optional.of(ErrorReason.EVENT_ENDED) : Optional.empty()))
+          .map(reason -> Failure.of(reason, context))
           .orElse(Failure.of(ErrorReason.EVENT_NOT_STARTED, context));
     };
   }

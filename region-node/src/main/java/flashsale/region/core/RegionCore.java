@@ -257,7 +257,7 @@ public final class RegionCore {
     EventSpec spec = events.get(eventId);
     Optional<Ticket> ticket = pendingTicket(eventId, requestId);
     return rejection == TicketRefusal.EVENT_NOT_OPEN && spec != null && ticket.isPresent()
-        && PurchaseRules.windowFailure(spec, ticket.get().stampMicros()).isEmpty() && arrivalMicros() >= spec.latestCloseMicros();
+        && PurchaseRules.refusedAfterItsEnd(spec, ticket.get().stampMicros(), arrivalMicros());
   }
 
   public Optional<Ticket> pendingTicket(String eventId, String requestId) {
