@@ -97,6 +97,16 @@ public final class ArbiterMain implements Callable<Integer> {
       + "rediss:// URIs (TLS, e.g. rediss://user:password@host:6380); default: the JDK's CAs.")
   java.nio.file.Path redisCa;
 
+  @Option(names = "--redis-replica-acks", paramLabel = "N", description = "Replicas of the Redis primary that must hold a "
+      + "write (Redis WAIT) before the decisions, auction results, events and order changes in it are told: a primary "
+      + "that dies after answering then loses nothing told. 0 waits for none: Redis replicates asynchronously "
+      + "(default: ${DEFAULT-VALUE}).")
+  int redisReplicaAcks = 0;
+
+  @Option(names = "--redis-replica-wait-ms", description = "How long one such wait may take; a write not acknowledged "
+      + "by then is retried, and nothing in it is told meanwhile (default: ${DEFAULT-VALUE}).")
+  long redisReplicaWaitMs = 500;
+
   @Option(names = "--admin-events-per-minute", description = "Events each admin identity may create per minute; "
       + "beyond, RESOURCE_EXHAUSTED RATE_LIMITED with a retry delay; 0 turns the quota off (default ${DEFAULT-VALUE}).")
   double adminEventsPerMinute = flashsale.arbiter.grpc.AdminEventQuota.DEFAULT_PER_MINUTE;
@@ -127,6 +137,11 @@ public final class ArbiterMain implements Callable<Integer> {
     if (problem == null && regionStreamUnreadLimitBytes < 1) {
       problem = "--region-stream-unread-limit-bytes must be >= 1, got " + regionStreamUnreadLimitBytes;
     }
+    if (problem == null && redisReplicaAcks < 0) problem = "--redis-replica-acks must be >= 0, got " + redisReplicaAcks;
+    if (problem == null && redisReplicaWaitMs < 1) problem = "--redis-replica-wait-ms must be >= 1, got " + redisReplicaWaitMs;
+    if (problem == null && redisReplicaAcks > 0 && redisUri == null) {
+      problem = "--redis-replica-acks " + redisReplicaAcks + " needs --redis: an in-memory store has no replicas";
+    }
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     flashsale.store.redis.RedisClients.trustCa(redisCa);
@@ -147,7 +162,8 @@ public final class ArbiterMain implements Callable<Integer> {
         // region role is only ever granted by a certificate (see ArbiterAccess).
         serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults())
             .apply(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.server(false))),
-        ArbiterStores.open(redisUri),
+        ArbiterStores.open(redisUri,
+            new flashsale.store.ReplicaAcks(redisReplicaAcks, java.time.Duration.ofMillis(redisReplicaWaitMs))),
         Clock.systemUTC(),
         split,
         redisUri == null ? null : split.count() == 1

@@ -31,6 +31,25 @@ class ArbiterMainTest {
   }
 
   @Test
+  void replicaAcknowledgementsWithoutRedisAreAUsageError() {
+    var err = new StringWriter();
+    int code = ArbiterMain.run(new String[] {"--insecure", "--port", "0", "--redis-replica-acks", "1"},
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("--redis-replica-acks 1 needs --redis"), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+  }
+
+  @Test
+  void aReplicaWaitBelowOneMillisecondIsAUsageError() {
+    var err = new StringWriter();
+    int code = ArbiterMain.run(new String[] {"--insecure", "--port", "0", "--redis-replica-wait-ms", "0"},
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("--redis-replica-wait-ms must be >= 1, got 0"), err.toString());
+  }
+
+  @Test
   void theLimitsDefaultToThirtySecondsAnd64MiB() {
     assertEquals(30_000, new ArbiterMain().regionStreamUnreadLimitMs);
     assertEquals(30_000, ArbiterConfig.defaults().regionStreamUnreadLimitMs());

@@ -14,6 +14,15 @@ public final class ArbiterStores {
    *     or null for a fresh in-memory store
    */
   public static ArbiterStore open(String redisUriOrNull) {
-    return redisUriOrNull == null ? new InMemoryArbiterStore() : new RedisArbiterStore(redisUriOrNull);
+    return open(redisUriOrNull, ReplicaAcks.NONE);
+  }
+
+  /** As {@link #open(String)}, a Redis store waiting for {@code acks} after each told write (see {@link ReplicaAcks}). */
+  public static ArbiterStore open(String redisUriOrNull, ReplicaAcks acks) {
+    if (redisUriOrNull == null) {
+      if (acks.waits()) throw new IllegalArgumentException("replica acknowledgements need a Redis store (--redis)");
+      return new InMemoryArbiterStore();
+    }
+    return new RedisArbiterStore(redisUriOrNull, acks);
   }
 }

@@ -3,6 +3,7 @@ package flashsale.arbiter.grpc;
 import flashsale.arbiter.core.NotLeaderException;
 import flashsale.sale.ErrorReason;
 import flashsale.store.StoreFencedException;
+import flashsale.store.StoreNotReplicatedException;
 import flashsale.wire.Errors;
 import io.grpc.StatusRuntimeException;
 import io.lettuce.core.RedisException;
@@ -22,6 +23,10 @@ final class Failures {
     if (t instanceof StatusRuntimeException status) return status;
     if (t instanceof RedisException) {
       return Errors.error(ErrorReason.STORE_UNAVAILABLE, "the arbiter's store is unreachable, retry: " + t.getMessage());
+    }
+    if (t instanceof StoreNotReplicatedException) {
+      return Errors.error(ErrorReason.STORE_UNAVAILABLE, "the arbiter's store did not replicate the write in time, retry: "
+          + t.getMessage());
     }
     if (t instanceof RejectedExecutionException) return Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping");
     if (t instanceof NotLeaderException || t instanceof StoreFencedException) { // fenced: a newer leader holds the event

@@ -31,4 +31,12 @@ class FailuresTest {
     assertEquals("STORE_UNAVAILABLE", Errors.reasonOf(Failures.toStatus(new RedisConnectionException("down"))).orElseThrow());
     assertEquals("SHUTTING_DOWN", Errors.reasonOf(Failures.toStatus(new RejectedExecutionException())).orElseThrow());
   }
+
+  @Test
+  void aWriteNoReplicaAcknowledgedIsAStoreOutageToRetry() {
+    var status = Failures.toStatus(new CompletionException(
+        new flashsale.store.StoreNotReplicatedException("0 of 1 replicas", 1, 0)));
+    assertEquals(Status.Code.UNAVAILABLE, status.getStatus().getCode());
+    assertEquals("STORE_UNAVAILABLE", Errors.reasonOf(status).orElseThrow());
+  }
 }

@@ -80,6 +80,13 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
   @Option(names = "--redis", description = "Redis URI for the arbiter's store; in-memory without it.")
   String redisUri;
 
+  @Option(names = "--redis-replica-acks", paramLabel = "N", description = "As the arbiter's flag: replicas of the Redis "
+      + "primary that must hold each batch before it is told (in-process nodes only; default: ${DEFAULT-VALUE}).")
+  int redisReplicaAcks = 0;
+
+  @Option(names = "--redis-replica-wait-ms", description = "As the arbiter's flag (default: ${DEFAULT-VALUE}).")
+  long redisReplicaWaitMs = 500;
+
   @Option(names = "--far-delay-ms", description = "One-way delay between the far region and the arbiter (default: ${DEFAULT-VALUE}).")
   long farDelayMs = 30;
 
@@ -109,6 +116,10 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (redisReplicaAcks > 0 && (burst || nodeProcesses || redisUri == null)) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--redis-replica-acks needs --redis and applies to the in-process bench only (not --burst or --node-processes)");
+    }
     if (burst) {
       new BurstBenchmark(new BurstBenchmark.Settings(burstPurchases, burstWindowMs, burstStock, farDelayMs, redisUri, arbiterJar,
           regionJar, logDir, burstSeed, recordsPrefix == null ? null : java.nio.file.Path.of(recordsPrefix), streamed, warmBursts, liveHeap, java.time.Duration.ofSeconds(eventLengthSeconds)),
@@ -130,12 +141,14 @@ public final class GlobalOrderBenchmark implements Callable<Integer> {
       }
       return 0;
     }
-    var store = ArbiterStores.open(redisUri);
+    var acks = new flashsale.store.ReplicaAcks(redisReplicaAcks, Duration.ofMillis(redisReplicaWaitMs));
+    var store = ArbiterStores.open(redisUri, acks);
     var regions = List.of(new RegionSpec("near", 0, Duration.ZERO), new RegionSpec("far", farDelayMs, Duration.ZERO));
     try (var cluster = LocalCluster.start(store, regions, heartbeatMs).awaitConnected(Duration.ofSeconds(30))) {
       System.out.printf(
-          "setup: store=%s, regions near (0 ms) and far (%d ms one way), heartbeat %d ms, %d cores%n",
-          redisUri == null ? "in-memory" : redisUri, farDelayMs, heartbeatMs, Runtime.getRuntime().availableProcessors());
+          "setup: store=%s%s, regions near (0 ms) and far (%d ms one way), heartbeat %d ms, %d cores%n",
+          redisUri == null ? "in-memory" : redisUri, acks.waits() ? " (each batch on " + acks.replicas() + " replica(s))" : "",
+          farDelayMs, heartbeatMs, Runtime.getRuntime().availableProcessors());
       var nodes = new Nodes(() -> channel(cluster.arbiterTarget()), cluster.directRegionTarget("near"),
           cluster.directRegionTarget("far"), cluster.regionNames(), cluster.link("far"));
       warmUp(nodes);

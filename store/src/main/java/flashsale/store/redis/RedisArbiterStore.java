@@ -15,6 +15,7 @@ import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
+import flashsale.store.ReplicaAcks;
 import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
 import io.lettuce.core.Range;
@@ -63,6 +64,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   private final RedisClusterAsyncCommands<String, byte[]> redis;
   private final ArbiterFunctions functions;
   private final String writer = UUID.randomUUID().toString();
+  private final ReplicaWait replicas;
   private final ExecutorService callbacks = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("redis-store-callbacks").unstarted(r));
 
@@ -73,7 +75,16 @@ public final class RedisArbiterStore implements ArbiterStore {
    * future waits forever. {@link #close()} shuts the client down.
    */
   public RedisArbiterStore(String redisUri) {
+    this(redisUri, ReplicaAcks.NONE);
+  }
+
+  /**
+   * As {@link #RedisArbiterStore(String)}; every write whose result is told (decisions, auction
+   * results, events, order changes, region nodes) completes only once {@code acks} replicas hold it.
+   */
+  public RedisArbiterStore(String redisUri, ReplicaAcks acks) {
     this.connection = RedisConnection.open(redisUri, CODEC, null, false);
+    this.replicas = new ReplicaWait(connection, acks, writer);
     try {
       this.redis = connection.async();
       this.functions = new ArbiterFunctions(connection);
@@ -82,7 +93,8 @@ public final class RedisArbiterStore implements ArbiterStore {
       releaseAll();
       throw e;
     }
-    log.info("redis store connected target={} writer={}", connection.target().describe(), writer);
+    log.info("redis store connected target={} writer={} replicaAcks={} replicaWaitMs={}", connection.target().describe(),
+        writer, acks.replicas(), acks.timeout().toMillis());
   }
 
   @Override
@@ -119,6 +131,7 @@ public final class RedisArbiterStore implements ArbiterStore {
       else StoreRules.sameRequestOrRefuse(requestId, existing.get(), spec);
       throw e;
     }
+    await(spec.eventId(), replicas.replicated(keys.meta()));
     EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));
     log.info("event stored event={} stock={} request={}", storedSpec.eventId(), storedSpec.stock(), requestId);
     return StoreRules.sameRequestOrRefuse(requestId, storedSpec, spec);
@@ -175,8 +188,8 @@ public final class RedisArbiterStore implements ArbiterStore {
   public CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch) {
     EventKeys keys = new EventKeys(batch.eventId());
     String[] keyNames = {keys.meta(), keys.decisions(), keys.log(), keys.users(), keys.outbox()};
-    CompletableFuture<List<Object>> written = functions.call(
-        functions.persistBatch, ScriptOutputType.MULTI, keyNames, BatchArgs.of(batch, fencingEpoch, writer));
+    CompletableFuture<List<Object>> written = replicas.after(keys.meta(), functions.call(
+        functions.persistBatch, ScriptOutputType.MULTI, keyNames, BatchArgs.of(batch, fencingEpoch, writer)));
     return written.handleAsync(
         (reply, failure) -> {
           if (failure != null) throw RedisErrors.translate(batch.eventId(), failure);
@@ -200,8 +213,8 @@ public final class RedisArbiterStore implements ArbiterStore {
     for (Ticket t : close.winners()) {
       Stream.of(t.requestId(), t.userId(), t.region(), Long.toString(t.stampMicros())).forEach(a -> args.add(a.getBytes(UTF_8)));
     }
-    CompletableFuture<List<Object>> written = functions.call(functions.persistAuctionClose, ScriptOutputType.MULTI,
-        new String[] {keys.meta(), keys.decisions(), keys.outbox()}, args.toArray(byte[][]::new));
+    CompletableFuture<List<Object>> written = replicas.after(keys.meta(), functions.call(functions.persistAuctionClose,
+        ScriptOutputType.MULTI, new String[] {keys.meta(), keys.decisions(), keys.outbox()}, args.toArray(byte[][]::new)));
     return written.handleAsync((reply, failure) -> {
       if (failure != null) throw RedisErrors.translate(close.eventId(), failure);
       log.info("auction close stored event={} closeMicros={} winners={} verdict={}", close.eventId(), close.closeMicros(),
@@ -212,7 +225,8 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public CompletableFuture<Void> recordRegionNode(String source) {
-    return regionNodeWrite(source, redis.sadd(EventKeys.REGION_NODES, source.getBytes(UTF_8)));
+    return regionNodeWrite(source, replicas.after(EventKeys.REGION_NODES,
+        redis.sadd(EventKeys.REGION_NODES, source.getBytes(UTF_8)).toCompletableFuture()));
   }
 
   @Override
@@ -354,6 +368,10 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   ExecutorService callbacks() {
     return callbacks;
+  }
+
+  ReplicaWait replicas() {
+    return replicas;
   }
 
   /** Closes the connection and its client, then the callback thread. */

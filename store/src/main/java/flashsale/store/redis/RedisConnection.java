@@ -156,6 +156,25 @@ public final class RedisConnection<V> implements AutoCloseable {
         .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
   }
 
+  /**
+   * Runs {@code command} on the connection that carries writes to {@code key}'s slot: the one
+   * server's, or the cluster connection's own connection to that slot's master (lettuce keys it by
+   * host and port, as it does for routed writes), so a command that speaks of "this connection's
+   * writes" ({@code WAIT}) sees the ones routed there.
+   */
+  public <T> CompletableFuture<T> onWriterOf(String key, Function<RedisClusterAsyncCommands<String, V>, CompletionStage<T>> command) {
+    if (clusterClient == null) return command.apply(async).toCompletableFuture();
+    var cluster = (StatefulRedisClusterConnection<String, V>) connection;
+    int slot = io.lettuce.core.cluster.SlotHash.getSlot(key);
+    RedisClusterNode master = cluster.getPartitions().getMasterBySlot(slot);
+    if (master == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("no master serves slot " + slot + " (cluster " + target.describe() + ")"));
+    }
+    return cluster.getConnectionAsync(master.getUri().getHost(), master.getUri().getPort())
+        .thenCompose(node -> command.apply(node.async()));
+  }
+
   /** Re-reads a cluster's topology now (a no-op for one server), e.g. before {@link #onEveryMaster}. */
   public CompletableFuture<Void> refreshTopology() {
     return clusterClient == null ? CompletableFuture.completedFuture(null)

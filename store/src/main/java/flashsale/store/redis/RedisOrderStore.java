@@ -45,8 +45,9 @@ public final class RedisOrderStore implements OrderStore {
   @Override
   public void putTerms(String eventId, OrderTerms terms) {
     EventKeys keys = new EventKeys(eventId);
-    await(eventId, events.functions().call(events.functions().putOrderTerms, ScriptOutputType.MULTI,
-        new String[] {keys.orderMeta()}, ascii(terms.paymentWindowMicros()), ascii(terms.waitlistBound())));
+    await(eventId, events.replicas().after(keys.orderMeta(), events.functions().call(events.functions().putOrderTerms,
+        ScriptOutputType.MULTI, new String[] {keys.orderMeta()}, ascii(terms.paymentWindowMicros()),
+        ascii(terms.waitlistBound()))));
   }
 
   @Override
@@ -76,8 +77,8 @@ public final class RedisOrderStore implements OrderStore {
       }
     }
     String[] keyNames = {keys.meta(), keys.orders(), keys.orderMeta(), keys.orderUsers(), keys.waitlist(), keys.outbox()};
-    CompletableFuture<List<Object>> written = events.functions().call(events.functions().persistOrders,
-        ScriptOutputType.MULTI, keyNames, args.toArray(byte[][]::new));
+    CompletableFuture<List<Object>> written = events.replicas().after(keys.meta(), events.functions().call(
+        events.functions().persistOrders, ScriptOutputType.MULTI, keyNames, args.toArray(byte[][]::new)));
     return written.handleAsync((reply, failure) -> {
       if (failure != null) throw RedisErrors.translate(write.eventId(), failure);
       return null;

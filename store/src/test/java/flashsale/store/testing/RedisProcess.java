@@ -140,6 +140,19 @@ final class RedisProcess implements RedisServer.Backend {
     }
   }
 
+  /** Sends a signal (e.g. {@code STOP}, {@code CONT}) to the server process. */
+  void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public void restart() {
     stop();

@@ -21,15 +21,41 @@ final class RespProbe {
   private RespProbe() {}
 
   static String command(String host, int port, String inlineCommand) throws IOException {
-    try (Socket socket = new Socket()) {
+    try (Socket socket = sent(host, port, inlineCommand)) {
+      String line = new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII)).readLine();
+      if (line == null) throw new IOException("connection closed before a reply to " + inlineCommand);
+      return line;
+    }
+  }
+
+  /** The whole of a bulk-string reply (e.g. {@code INFO replication}); an error or other reply as its first line. */
+  static String bulk(String host, int port, String inlineCommand) throws IOException {
+    try (Socket socket = sent(host, port, inlineCommand)) {
+      var in = socket.getInputStream();
+      StringBuilder line = new StringBuilder(); // byte by byte: a reader would buffer the body away
+      for (int c = in.read(); c != '\n'; c = in.read()) {
+        if (c < 0) throw new IOException("connection closed before a reply to " + inlineCommand);
+        if (c != '\r') line.append((char) c);
+      }
+      String head = line.toString();
+      if (!head.startsWith("$")) return head;
+      return new String(in.readNBytes(Integer.parseInt(head.substring(1))), US_ASCII);
+    }
+  }
+
+  /** A connected socket on which {@code inlineCommand} has been sent. */
+  private static Socket sent(String host, int port, String inlineCommand) throws IOException {
+    Socket socket = new Socket();
+    try {
       socket.connect(new InetSocketAddress(host, port), TIMEOUT_MS);
       socket.setSoTimeout(TIMEOUT_MS);
       OutputStream out = socket.getOutputStream();
       out.write((inlineCommand + "\r\n").getBytes(US_ASCII));
       out.flush();
-      String line = new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII)).readLine();
-      if (line == null) throw new IOException("connection closed before a reply to " + inlineCommand);
-      return line;
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
     }
   }
 

@@ -1,0 +1,114 @@
+package flashsale.store.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A Redis primary with one replica ({@code --replicaof}), both {@code redis-server} processes on
+ * free ports without persistence: what a replica holds is all that survives the primary. The
+ * replica can be frozen (SIGSTOP) so replication lags, cut off, and promoted once the primary is killed.
+ */
+public final class RedisReplicated implements AutoCloseable {
+  private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(15);
+
+  private final RedisProcess primary;
+  private final RedisProcess replica;
+
+  private RedisReplicated(RedisProcess primary, RedisProcess replica) {
+    this.primary = primary;
+    this.replica = replica;
+  }
+
+  public static RedisReplicated start() {
+    Path binary = RedisProcess.findBinary();
+    if (binary == null) throw new IllegalStateException("replication tests need redis-server (apt-get install redis-server)");
+    RedisProcess primary = RedisProcess.start(binary, false);
+    RedisProcess replica = null;
+    try {
+      replica = RedisProcess.start(binary, false, List.of("--replicaof", primary.host(), Integer.toString(primary.port())));
+      RedisReplicated pair = new RedisReplicated(primary, replica);
+      pair.awaitLinked();
+      return pair;
+    } catch (RuntimeException e) {
+      if (replica != null) replica.close();
+      primary.close();
+      throw e;
+    }
+  }
+
+  public String primaryUri() {
+    return "redis://" + primary.host() + ":" + primary.port();
+  }
+
+  public String replicaUri() {
+    return "redis://" + replica.host() + ":" + replica.port();
+  }
+
+  /** SIGSTOP: the replica takes nothing more from the primary until {@link #thawReplica()}. */
+  public void freezeReplica() {
+    replica.signal("STOP");
+  }
+
+  /**
+   * Freezes the replica and has the primary drop its link, so writes from now on reach neither the
+   * replica nor its socket's buffer (a frozen process's kernel still takes bytes, which it applies
+   * once thawed): the primary's writes stay on the primary alone.
+   */
+  public void cutReplica() {
+    freezeReplica();
+    try {
+      String reply = RespProbe.command(primary.host(), primary.port(), "CLIENT KILL TYPE replica");
+      if (!reply.equals(":1")) throw new IllegalStateException("CLIENT KILL TYPE replica answered " + reply);
+    } catch (IOException e) {
+      throw new IllegalStateException("cutting the replica's link failed", e);
+    }
+  }
+
+  public void thawReplica() {
+    replica.signal("CONT");
+  }
+
+  /** SIGKILL of the primary, then (the replica thawed) {@code REPLICAOF NO ONE}: the replica serves what it had. */
+  public void failOver() {
+    primary.kill();
+    replica.signal("CONT");
+    try {
+      String reply = RespProbe.command(replica.host(), replica.port(), "REPLICAOF NO ONE");
+      if (!reply.equals("+OK")) throw new IllegalStateException("REPLICAOF NO ONE answered " + reply);
+    } catch (IOException e) {
+      throw new IllegalStateException("promoting the replica failed", e);
+    }
+  }
+
+  /** Waits until the primary counts its replica online. */
+  private void awaitLinked() {
+    long deadline = System.nanoTime() + SYNC_TIMEOUT.toNanos();
+    String info = "";
+    while (System.nanoTime() < deadline) {
+      try {
+        info = RespProbe.bulk(primary.host(), primary.port(), "INFO replication");
+        if (info.contains("connected_slaves:1") && info.contains("state=online")) return;
+        Thread.sleep(50);
+      } catch (IOException e) {
+        info = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new IllegalStateException("the replica did not come online in " + SYNC_TIMEOUT + ": " + info);
+  }
+
+  @Override
+  public void close() {
+    try {
+      replica.signal("CONT");
+    } catch (RuntimeException ignored) {
+      // already gone
+    }
+    replica.close();
+    primary.close();
+  }
+}
