@@ -145,10 +145,15 @@ public final class ArbiterMain implements Callable<Integer> {
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     flashsale.store.redis.RedisClients.trustCa(redisCa);
+    var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
+    if (redisUri != null) {
+      // Before anything is bound: arbiters of another count elect leaders on other keys.
+      String conflict = flashsale.arbiter.cluster.PartitionLayout.claimAtStart(redisUri, partitions, lease);
+      if (conflict != null) throw new IllegalStateException(conflict);
+    }
     var listen = node.listenAddress(port);
     // Bound before the node starts, so a taken metrics port fails the start, not a running node.
     MetricsEndpoint metricsEndpoint = metricsPort > 0 ? MetricsEndpoint.start(node.listenAddress(metricsPort)) : null;
-    var lease = new LeaseSettings(leaseTtlMs, leaseRenewMs);
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
@@ -169,7 +174,8 @@ public final class ArbiterMain implements Callable<Integer> {
         redisUri == null ? null : split.count() == 1
             ? p -> new RedisLeaderLease(store, nodeId, config.advertise(), lease)
             : p -> RedisLeaderLease.forPartition(store, nodeId, config.advertise(), lease, p),
-        redisUri == null || split.count() == 1 ? null : new flashsale.arbiter.cluster.RedisArbiterRoster(redisUri, nodeId, lease),
+        redisUri == null || split.count() == 1 ? null
+            : new flashsale.arbiter.cluster.RedisArbiterRoster(redisUri, nodeId, lease, split.count()),
         ShardOptions.of(shardRedis));
     if (metricsEndpoint != null) metricsEndpoint.serve(arbiter.metrics(), arbiter::leading);
     try {

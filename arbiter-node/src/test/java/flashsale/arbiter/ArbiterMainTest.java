@@ -50,6 +50,21 @@ class ArbiterMainTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60) // a node that is not refused runs until stopped
+  void anArbiterWhosePartitionCountDiffersFromTheLiveOnesIsRefusedAtStart() {
+    try (var redis = flashsale.store.testing.RedisServer.start()) {
+      var lease = flashsale.arbiter.cluster.LeaseSettings.defaults();
+      assertEquals(null, flashsale.arbiter.cluster.PartitionLayout.claimAtStart(redis.uri(), 1, lease)); // a live single leader
+      var err = new StringWriter();
+      int code = ArbiterMain.run(new String[] {"--insecure", "--port", "0", "--redis", redis.uri(), "--partitions", "4"},
+          new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+      assertEquals(1, code, err.toString());
+      assertTrue(err.toString().contains("run with --partitions 1, this one with 4"), err.toString());
+      assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+    }
+  }
+
+  @Test
   void theLimitsDefaultToThirtySecondsAnd64MiB() {
     assertEquals(30_000, new ArbiterMain().regionStreamUnreadLimitMs);
     assertEquals(30_000, ArbiterConfig.defaults().regionStreamUnreadLimitMs());

@@ -28,16 +28,20 @@ public final class RedisArbiterRoster implements ArbiterRoster {
   private final RedisClusterAsyncCommands<String, String> redis;
   private final String member;
   private final long ttlMs;
+  private final PartitionLayout layout;
 
-  public RedisArbiterRoster(String redisUri, String nodeId, LeaseSettings settings) {
+  /** @param partitions this node's {@code --partitions}, kept alive in {@link PartitionLayout} with each heartbeat */
+  public RedisArbiterRoster(String redisUri, String nodeId, LeaseSettings settings, int partitions) {
     this.connection = RedisConnection.open(redisUri, StringCodec.UTF8, Duration.ofMillis(settings.ttlMs()), true);
     this.redis = connection.async();
     this.member = nodeId + "/" + UUID.randomUUID();
     this.ttlMs = settings.ttlMs();
+    this.layout = new PartitionLayout(redis, partitions, settings);
   }
 
   @Override
   public CompletionStage<Integer> heartbeat() {
+    layout.refresh();
     return redis.<Long>eval(HEARTBEAT, ScriptOutputType.INTEGER, new String[] {ROSTER_KEY}, member, Long.toString(ttlMs))
         .thenApply(Long::intValue);
   }

@@ -55,6 +55,8 @@ public final class RedisLeaderLease implements LeaderLease {
   private final LeaseSettings settings;
   private final String leaseKey;
   private final String epochKey;
+  /** The single lease (no partitions) keeps the partition count 1 alive; a partition's lease leaves it to the roster. */
+  private final PartitionLayout layout;
 
   /**
    * Connects now, to one Redis or a cluster ({@code redis-cluster://h1:p1,h2:p2}). Every call then
@@ -84,10 +86,12 @@ public final class RedisLeaderLease implements LeaderLease {
     this.owner = nodeId + "/" + UUID.randomUUID();
     this.advertise = advertise;
     this.settings = settings;
+    this.layout = leaseKey.equals(LEASE_KEY) ? new PartitionLayout(redis, 1, settings) : null;
   }
 
   @Override
   public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
+    if (layout != null) layout.refresh();
     return redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {leaseKey, epochKey},
             owner, advertise, Long.toString(settings.ttlMs()), Long.toString(epochFloor))
         .thenApply(reply -> new LeaseView(
@@ -105,6 +109,7 @@ public final class RedisLeaderLease implements LeaderLease {
 
   @Override
   public CompletionStage<Boolean> renew(long epoch) {
+    if (layout != null) layout.refresh();
     return redis.<Long>eval(RENEW, ScriptOutputType.INTEGER, new String[] {leaseKey},
             owner, Long.toString(epoch), Long.toString(settings.ttlMs()))
         .thenApply(ok -> ok == 1L);
