@@ -49,8 +49,10 @@ import org.slf4j.LoggerFactory;
  * so each call runs on the one master of that slot. One connection serves all threads: lettuce
  * pipelines concurrent calls over it (per master on a cluster).
  *
- * <p>{@link #persistBatch} futures complete on a single store thread, in the order Redis
- * answered, never on a lettuce I/O thread, so a callback may call this store synchronously.
+ * <p>{@link #persistBatch} futures complete on a single store thread, never on a lettuce I/O
+ * thread, so a callback may call this store synchronously; with replica acknowledgements a
+ * write's future also waits for its replicas, so one refused at once may complete before an
+ * earlier success (the sequencer keeps one batch per event in flight).
  *
  * <p>Each store is one writer for fencing: an event it claimed under epoch e refuses epoch e from
  * any other store (epochs can repeat after a failover of the master holding their counter).
@@ -105,8 +107,10 @@ public final class RedisArbiterStore implements ArbiterStore {
   /** The event, and its order terms if any, in one call: see {@link RedisOrderStore#createEventWithTerms}. */
   EventSpec createEvent(String requestId, EventSpec spec, Optional<OrderTerms> terms) {
     StoreRules.requireStorable(spec);
-    claimRequestId(requestId, spec.eventId());
     EventKeys keys = new EventKeys(spec.eventId());
+    ReplicaWait.Mark bindingMark = replicas.mark(EventKeys.CREATE_REQUESTS); // on another master in a cluster
+    ReplicaWait.Mark metaMark = replicas.mark(keys.meta());
+    claimRequestId(requestId, spec.eventId());
     List<byte[]> args = new ArrayList<>(List.of(requestId.getBytes(UTF_8)));
     args.addAll(EventCodec.fields(spec));
     terms.ifPresent(t -> {
@@ -131,7 +135,8 @@ public final class RedisArbiterStore implements ArbiterStore {
       else StoreRules.sameRequestOrRefuse(requestId, existing.get(), spec);
       throw e;
     }
-    await(spec.eventId(), replicas.replicated(keys.meta()));
+    await(spec.eventId(), replicas.replicated(metaMark));
+    await(spec.eventId(), replicas.replicated(bindingMark));
     EventSpec storedSpec = EventCodec.spec(EventCodec.pairs(stored));
     log.info("event stored event={} stock={} request={}", storedSpec.eventId(), storedSpec.stock(), requestId);
     return StoreRules.sameRequestOrRefuse(requestId, storedSpec, spec);
@@ -154,7 +159,18 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public Optional<EventSpec> findEvent(String eventId) {
-    return spec(await(eventId, redis.hgetall(new EventKeys(eventId).meta())));
+    ReplicaWait.Mark mark = replicas.mark(new EventKeys(eventId).meta());
+    Optional<EventSpec> spec = spec(await(eventId, redis.hgetall(new EventKeys(eventId).meta())));
+    return vouched(eventId, mark, spec, spec.isPresent());
+  }
+
+  /**
+   * {@code value}, once the replicas hold what it was read from, when it holds anything: a write whose
+   * wait failed stays on the primary, and a read must not tell it either.
+   */
+  <T> T vouched(String eventId, ReplicaWait.Mark mark, T value, boolean found) {
+    if (found) await(eventId, replicas.replicated(mark));
+    return value;
   }
 
   @Override
@@ -188,7 +204,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   public CompletableFuture<Void> persistBatch(DecisionBatch batch, long fencingEpoch) {
     EventKeys keys = new EventKeys(batch.eventId());
     String[] keyNames = {keys.meta(), keys.decisions(), keys.log(), keys.users(), keys.outbox()};
-    CompletableFuture<List<Object>> written = replicas.after(keys.meta(), functions.call(
+    CompletableFuture<List<Object>> written = replicas.after(keys.meta(), () -> functions.call(
         functions.persistBatch, ScriptOutputType.MULTI, keyNames, BatchArgs.of(batch, fencingEpoch, writer)));
     return written.handleAsync(
         (reply, failure) -> {
@@ -213,7 +229,7 @@ public final class RedisArbiterStore implements ArbiterStore {
     for (Ticket t : close.winners()) {
       Stream.of(t.requestId(), t.userId(), t.region(), Long.toString(t.stampMicros())).forEach(a -> args.add(a.getBytes(UTF_8)));
     }
-    CompletableFuture<List<Object>> written = replicas.after(keys.meta(), functions.call(functions.persistAuctionClose,
+    CompletableFuture<List<Object>> written = replicas.after(keys.meta(), () -> functions.call(functions.persistAuctionClose,
         ScriptOutputType.MULTI, new String[] {keys.meta(), keys.decisions(), keys.outbox()}, args.toArray(byte[][]::new)));
     return written.handleAsync((reply, failure) -> {
       if (failure != null) throw RedisErrors.translate(close.eventId(), failure);
@@ -226,7 +242,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   @Override
   public CompletableFuture<Void> recordRegionNode(String source) {
     return regionNodeWrite(source, replicas.after(EventKeys.REGION_NODES,
-        redis.sadd(EventKeys.REGION_NODES, source.getBytes(UTF_8)).toCompletableFuture()));
+        () -> redis.sadd(EventKeys.REGION_NODES, source.getBytes(UTF_8)).toCompletableFuture()));
   }
 
   @Override
@@ -249,6 +265,12 @@ public final class RedisArbiterStore implements ArbiterStore {
   @Override
   public Optional<AuctionClose> findAuctionClose(String eventId) {
     EventKeys keys = new EventKeys(eventId);
+    ReplicaWait.Mark mark = replicas.mark(keys.meta());
+    Optional<AuctionClose> close = readAuctionClose(eventId, keys);
+    return vouched(eventId, mark, close, close.isPresent());
+  }
+
+  private Optional<AuctionClose> readAuctionClose(String eventId, EventKeys keys) {
     var fields = await(eventId, redis.hmget(keys.meta(), "auction_close_micros", "auction_winners"));
     if (!fields.get(0).hasValue()) return Optional.empty();
     String winners = new String(fields.get(1).getValue(), UTF_8);
@@ -264,19 +286,21 @@ public final class RedisArbiterStore implements ArbiterStore {
   @Override
   public void fenceEvent(String eventId, long fencingEpoch) {
     String[] keyNames = {new EventKeys(eventId).meta()};
-    await(eventId, functions.call(functions.fenceEvent, ScriptOutputType.INTEGER, keyNames,
-        eventId.getBytes(UTF_8), ascii(fencingEpoch), writer.getBytes(UTF_8)));
+    await(eventId, replicas.after(keyNames[0], () -> functions.call(functions.fenceEvent, ScriptOutputType.INTEGER,
+        keyNames, eventId.getBytes(UTF_8), ascii(fencingEpoch), writer.getBytes(UTF_8))));
     // Debug: a look-up of a finished event claims it again each time (the recovery logs its count).
     log.debug("event claimed event={} epoch={}", eventId, fencingEpoch);
   }
 
   @Override
   public EventHead loadHead(String eventId) {
+    ReplicaWait.Mark mark = replicas.mark(new EventKeys(eventId).meta());
     Map<String, byte[]> meta = await(eventId, redis.hgetall(new EventKeys(eventId).meta()));
     if (meta.isEmpty()) throw new EventNotFoundException("event " + eventId + " does not exist");
     Map<String, String> fields = EventCodec.strings(meta);
     EventHead head = EventCodec.head(fields);
-    return head.spec().auction().isEmpty() ? head : head.withAuction(auctionStanding(head, fields));
+    return vouched(eventId, mark, head.spec().auction().isEmpty() ? head : head.withAuction(auctionStanding(head, fields)),
+        true);
   }
 
   /**
@@ -318,8 +342,9 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public Optional<Decision> findDecision(String eventId, String requestId) {
+    ReplicaWait.Mark mark = replicas.mark(new EventKeys(eventId).meta());
     byte[] bytes = await(eventId, redis.hget(new EventKeys(eventId).decisions(), requestId));
-    return Optional.ofNullable(bytes).map(b -> DecisionCodec.decode(eventId, b));
+    return vouched(eventId, mark, Optional.ofNullable(bytes).map(b -> DecisionCodec.decode(eventId, b)), bytes != null);
   }
 
   @Override
@@ -330,12 +355,20 @@ public final class RedisArbiterStore implements ArbiterStore {
     // Rank r is at list index r - 1, so ranks afterRank+1 .. afterRank+limit are these indexes.
     byte[][] indexes = {ascii(afterRank), ascii(afterRank + limit - 1)};
     String[] keyNames = {keys.log(), keys.decisions()};
-    return decode(eventId, read(eventId, functions.decisionsRange, keyNames, indexes));
+    ReplicaWait.Mark mark = replicas.mark(keys.meta());
+    List<Decision> decisions = decode(eventId, read(eventId, functions.decisionsRange, keyNames, indexes));
+    return vouched(eventId, mark, decisions, !decisions.isEmpty());
   }
 
   @Override
   public List<Decision> readOutbox(String eventId) {
     EventKeys keys = new EventKeys(eventId);
+    ReplicaWait.Mark mark = replicas.mark(keys.meta());
+    List<Decision> winners = readOutbox(eventId, keys);
+    return vouched(eventId, mark, winners, !winners.isEmpty());
+  }
+
+  private List<Decision> readOutbox(String eventId, EventKeys keys) {
     List<Decision> winners = new ArrayList<>();
     Range<String> rest = Range.unbounded();
     while (true) {

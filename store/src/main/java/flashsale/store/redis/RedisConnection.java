@@ -50,15 +50,33 @@ public final class RedisConnection<V> implements AutoCloseable {
   private final StatefulConnection<String, V> connection;
   private final RedisClusterAsyncCommands<String, V> async;
   private final RedisTarget target;
+  private final ChannelCount channels;
   private final List<Disposable> subscriptions = new ArrayList<>();
 
   private RedisConnection(RedisClient client, RedisClusterClient clusterClient, StatefulConnection<String, V> connection,
-      RedisClusterAsyncCommands<String, V> async, RedisTarget target) {
+      RedisClusterAsyncCommands<String, V> async, RedisTarget target, ChannelCount channels) {
     this.client = client;
     this.clusterClient = clusterClient;
     this.connection = connection;
     this.async = async;
     this.target = target;
+    this.channels = channels;
+  }
+
+  /**
+   * Counts the TCP channels the client opens (first connections, reconnections, a cluster's node and
+   * topology connections). lettuce resends a command still unanswered when its connection drops over
+   * the next one, which may reach another server; a channel is initialized before anything is
+   * written on it, so a count unchanged from before a command to after its reply proves the reply
+   * came over a connection that already existed when the command was issued.
+   */
+  private static final class ChannelCount implements io.lettuce.core.resource.NettyCustomizer {
+    private final java.util.concurrent.atomic.AtomicLong opened = new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public void afterChannelInitialized(io.netty.channel.Channel channel) {
+      opened.incrementAndGet();
+    }
   }
 
   /**
@@ -74,18 +92,20 @@ public final class RedisConnection<V> implements AutoCloseable {
     ClientOptions.DisconnectedBehavior whileDown = rejectWhileDisconnected
         ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : ClientOptions.DisconnectedBehavior.DEFAULT;
     if (!target.cluster()) {
-      RedisClient client = RedisClient.create();
+      ChannelCount channels = new ChannelCount();
+      RedisClient client = RedisClient.create(resources(channels));
       client.setOptions(RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
           .disconnectedBehavior(whileDown)).build());
       try {
         StatefulRedisConnection<String, V> c = client.connect(codec, target.seeds().get(0));
-        return new RedisConnection<>(client, null, c, c.async(), target);
+        return new RedisConnection<>(client, null, c, c.async(), target, channels);
       } catch (RuntimeException e) {
-        shutDown(client);
+        shutDownWithResources(client);
         throw e;
       }
     }
-    RedisClusterClient client = RedisClusterClient.create(target.seeds());
+    ChannelCount channels = new ChannelCount();
+    RedisClusterClient client = RedisClusterClient.create(resources(channels), target.seeds());
     ClusterClientOptions.Builder options = ClusterClientOptions.builder()
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
             .enablePeriodicRefresh(TOPOLOGY_REFRESH).enableAllAdaptiveRefreshTriggers().build())
@@ -97,11 +117,33 @@ public final class RedisConnection<V> implements AutoCloseable {
     client.setOptions(options.build());
     try {
       StatefulRedisClusterConnection<String, V> c = client.connect(codec);
-      return new RedisConnection<>(null, client, c, c.async(), target);
+      return new RedisConnection<>(null, client, c, c.async(), target, channels);
     } catch (RuntimeException e) {
-      shutDown(client);
+      shutDownWithResources(client);
       throw e;
     }
+  }
+
+  /** The client's own resources (threads), shut down with it (see {@link #shutDown}), counting its channels. */
+  private static io.lettuce.core.resource.ClientResources resources(ChannelCount channels) {
+    return io.lettuce.core.resource.DefaultClientResources.builder().nettyCustomizer(channels).build();
+  }
+
+  /** How many TCP channels the client has opened so far (see {@link ChannelCount}). */
+  public long channelsOpened() {
+    return channels.opened.get();
+  }
+
+  /** {@code host:port} of the server that takes writes to {@code key} as last seen; null if no master serves its slot. */
+  public String writerAddress(String key) {
+    if (clusterClient == null) return address(target.seeds().get(0));
+    RedisClusterNode master = ((StatefulRedisClusterConnection<String, V>) connection).getPartitions()
+        .getMasterBySlot(io.lettuce.core.cluster.SlotHash.getSlot(key));
+    return master == null ? null : address(master.getUri());
+  }
+
+  private static String address(RedisURI uri) {
+    return uri.getHost() + ":" + uri.getPort();
   }
 
   /** The commands; on a cluster each goes to the master of its first key's slot. */
@@ -157,21 +199,17 @@ public final class RedisConnection<V> implements AutoCloseable {
   }
 
   /**
-   * Runs {@code command} on the connection that carries writes to {@code key}'s slot: the one
-   * server's, or the cluster connection's own connection to that slot's master (lettuce keys it by
-   * host and port, as it does for routed writes), so a command that speaks of "this connection's
-   * writes" ({@code WAIT}) sees the ones routed there.
+   * Runs {@code command} on the connection that carries writes to the server at {@code address}
+   * ({@link #writerAddress}): the one server's, or the cluster connection's own connection to that
+   * master (lettuce keys it by host and port, as it does for routed writes), so a command that speaks
+   * of "this connection's writes" ({@code WAIT}) sees the ones routed there. A key of a slot that
+   * has moved away is refused by that server ({@code MOVED}), not followed.
    */
-  public <T> CompletableFuture<T> onWriterOf(String key, Function<RedisClusterAsyncCommands<String, V>, CompletionStage<T>> command) {
+  public <T> CompletableFuture<T> onServer(String address, Function<RedisClusterAsyncCommands<String, V>, CompletionStage<T>> command) {
     if (clusterClient == null) return command.apply(async).toCompletableFuture();
-    var cluster = (StatefulRedisClusterConnection<String, V>) connection;
-    int slot = io.lettuce.core.cluster.SlotHash.getSlot(key);
-    RedisClusterNode master = cluster.getPartitions().getMasterBySlot(slot);
-    if (master == null) {
-      return CompletableFuture.failedFuture(
-          new IllegalStateException("no master serves slot " + slot + " (cluster " + target.describe() + ")"));
-    }
-    return cluster.getConnectionAsync(master.getUri().getHost(), master.getUri().getPort())
+    int colon = address.lastIndexOf(':');
+    return ((StatefulRedisClusterConnection<String, V>) connection)
+        .getConnectionAsync(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
         .thenCompose(node -> command.apply(node.async()));
   }
 
@@ -194,8 +232,21 @@ public final class RedisConnection<V> implements AutoCloseable {
   public void close() {
     subscriptions.forEach(Disposable::dispose);
     connection.close();
-    if (client != null) shutDown(client);
-    if (clusterClient != null) shutDown(clusterClient);
+    if (client != null) shutDownWithResources(client);
+    if (clusterClient != null) shutDownWithResources(clusterClient);
+  }
+
+  /** {@link #shutDown}, then the resources made for this client alone (a client leaves resources it was given running). */
+  private static void shutDownWithResources(AbstractRedisClient client) {
+    shutDown(client);
+    try {
+      client.getResources().shutdown(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .get(SHUTDOWN_WAIT.toMillis() + 500, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      log.warn("redis client resources not shut down: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

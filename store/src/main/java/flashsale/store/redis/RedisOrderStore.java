@@ -45,7 +45,7 @@ public final class RedisOrderStore implements OrderStore {
   @Override
   public void putTerms(String eventId, OrderTerms terms) {
     EventKeys keys = new EventKeys(eventId);
-    await(eventId, events.replicas().after(keys.orderMeta(), events.functions().call(events.functions().putOrderTerms,
+    await(eventId, events.replicas().after(keys.orderMeta(), () -> events.functions().call(events.functions().putOrderTerms,
         ScriptOutputType.MULTI, new String[] {keys.orderMeta()}, ascii(terms.paymentWindowMicros()),
         ascii(terms.waitlistBound()))));
   }
@@ -57,6 +57,12 @@ public final class RedisOrderStore implements OrderStore {
 
   @Override
   public Optional<OrderTerms> findTerms(String eventId) {
+    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
+    Optional<OrderTerms> terms = readTerms(eventId);
+    return events.vouched(eventId, mark, terms, terms.isPresent());
+  }
+
+  private Optional<OrderTerms> readTerms(String eventId) {
     var fields = await(eventId, redis.hmget(new EventKeys(eventId).orderMeta(), "payment_window_micros", "waitlist_bound"));
     if (!fields.get(0).hasValue()) return Optional.empty();
     return Optional.of(new OrderTerms(number(fields.get(0).getValue()), number(fields.get(1).getValue())));
@@ -77,7 +83,7 @@ public final class RedisOrderStore implements OrderStore {
       }
     }
     String[] keyNames = {keys.meta(), keys.orders(), keys.orderMeta(), keys.orderUsers(), keys.waitlist(), keys.outbox()};
-    CompletableFuture<List<Object>> written = events.replicas().after(keys.meta(), events.functions().call(
+    CompletableFuture<List<Object>> written = events.replicas().after(keys.meta(), () -> events.functions().call(
         events.functions().persistOrders, ScriptOutputType.MULTI, keyNames, args.toArray(byte[][]::new)));
     return written.handleAsync((reply, failure) -> {
       if (failure != null) throw RedisErrors.translate(write.eventId(), failure);
@@ -87,9 +93,15 @@ public final class RedisOrderStore implements OrderStore {
 
   @Override
   public OrderSnapshot loadOrders(String eventId) {
+    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
+    OrderSnapshot orders = readOrders(eventId);
+    return events.vouched(eventId, mark, orders, true);
+  }
+
+  private OrderSnapshot readOrders(String eventId) {
     EventKeys keys = new EventKeys(eventId);
     Map<String, byte[]> meta = await(eventId, redis.hgetall(keys.orderMeta()));
-    Optional<OrderTerms> terms = findTerms(eventId);
+    Optional<OrderTerms> terms = readTerms(eventId);
     if (terms.isEmpty()) return OrderSnapshot.empty(terms);
     // Bounded by stock plus the waitlist bound: every purchase that ever entered the lifecycle.
     List<OrderRecord> orders = new ArrayList<>();
@@ -106,13 +118,19 @@ public final class RedisOrderStore implements OrderStore {
 
   @Override
   public Optional<OrderRecord> findOrder(String eventId, String requestId) {
+    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
     byte[] text = await(eventId, redis.hget(new EventKeys(eventId).orders(), requestId));
-    return Optional.ofNullable(text).map(t -> record(requestId, t));
+    return events.vouched(eventId, mark, Optional.ofNullable(text).map(t -> record(requestId, t)), text != null);
   }
 
   @Override
   public List<OrderTransition> readTransitions(String eventId) {
-    EventKeys keys = new EventKeys(eventId);
+    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
+    List<OrderTransition> transitions = readTransitions(eventId, new EventKeys(eventId));
+    return events.vouched(eventId, mark, transitions, !transitions.isEmpty());
+  }
+
+  private List<OrderTransition> readTransitions(String eventId, EventKeys keys) {
     List<OrderTransition> transitions = new ArrayList<>();
     Range<String> rest = Range.unbounded();
     while (true) {

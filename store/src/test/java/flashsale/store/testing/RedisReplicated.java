@@ -66,6 +66,16 @@ public final class RedisReplicated implements AutoCloseable {
     }
   }
 
+  /** Drops every client connection of the primary (not the replica's link); lettuce reconnects by itself. */
+  public void dropPrimaryClients() {
+    try {
+      String reply = RespProbe.command(primary.host(), primary.port(), "CLIENT KILL TYPE normal");
+      if (!reply.startsWith(":")) throw new IllegalStateException("CLIENT KILL TYPE normal answered " + reply);
+    } catch (IOException e) {
+      throw new IllegalStateException("dropping the primary's clients failed", e);
+    }
+  }
+
   public void thawReplica() {
     replica.signal("CONT");
   }

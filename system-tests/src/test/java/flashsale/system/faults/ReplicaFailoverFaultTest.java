@@ -74,6 +74,12 @@ class ReplicaFailoverFaultTest {
       buy(buyers, BEFORE_CUT, AFTER_CUT, told);
       Thread.sleep(3_000); // 15 replica waits' worth: long enough for a decision to be told if it were going to be
       assertEquals(BEFORE_CUT, told.size(), "a purchase decided after the cut was told while only the primary held it");
+      long decidedOnThePrimaryAlone;
+      try (ArbiterStore primary = new RedisArbiterStore(redis.primaryUri())) { // no acknowledgements: reads what is there
+        decidedOnThePrimaryAlone = java.util.stream.IntStream.range(BEFORE_CUT, BEFORE_CUT + AFTER_CUT)
+            .filter(i -> primary.findDecision("replicated", "p" + i).isPresent()).count();
+      }
+      assertTrue(decidedOnThePrimaryAlone > 0, "no purchase after the cut was decided: the test would prove nothing");
 
       redis.failOver();
       try (ArbiterStore promoted = new RedisArbiterStore(redis.replicaUri())) {
@@ -86,8 +92,9 @@ class ReplicaFailoverFaultTest {
           assertEquals(answer.getValue().getOutcome() == Outcome.OUTCOME_WON, stored.won(), "outcome of " + answer.getKey());
           if (stored.won()) won++;
         }
-        System.out.printf("replica failover: told %d of %d before the cut (%d won), %d of %d after it; all on the replica%n",
-            BEFORE_CUT, BEFORE_CUT, won, told.size() - BEFORE_CUT, AFTER_CUT);
+        System.out.printf("replica failover: told %d of %d before the cut (%d won), %d of %d after it (%d of those decided"
+            + " on the primary alone); every told decision on the promoted replica%n",
+            BEFORE_CUT, BEFORE_CUT, won, told.size() - BEFORE_CUT, AFTER_CUT, decidedOnThePrimaryAlone);
       }
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
