@@ -42,9 +42,14 @@ public final class TcpDelayProxy implements AutoCloseable {
   private final List<byte[]> openings = new CopyOnWriteArrayList<>();
 
   public TcpDelayProxy(int targetPort, long oneWayDelayMillis) throws IOException {
+    this(0, targetPort, oneWayDelayMillis);
+  }
+
+  /** Listening on loopback port {@code listenPort} (0: any free one). */
+  public TcpDelayProxy(int listenPort, int targetPort, long oneWayDelayMillis) throws IOException {
     this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
     this.oneWayDelayNanos = TimeUnit.MILLISECONDS.toNanos(oneWayDelayMillis);
-    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.listener = new ServerSocket(listenPort, 50, InetAddress.getLoopbackAddress());
     Thread.ofPlatform().daemon().name("proxy-accept-" + port()).start(this::acceptLoop);
   }
 

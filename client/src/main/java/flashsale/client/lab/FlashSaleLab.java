@@ -24,7 +24,7 @@ public final class FlashSaleLab {
     return FlashSaleCli.commandLine(List.of(
         LoadgenCommand.class, LoadgenCeilingCommand.class, ReportCommand.class, DemoCommand.class,
         CompareCommand.class, GlobalOrderBenchmark.class, AuctionBenchmark.class, PendingMemoryBenchmark.class, IdleEventsBenchmark.class,
-        ScaleBenchmark.class, AbuserBenchmark.class));
+        ScaleBenchmark.class, AbuserBenchmark.class, DelayProxyCommand.class));
   }
 
   public static void main(String[] args) {

@@ -11,6 +11,9 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +45,23 @@ class ReplicaWaitTest {
       assertTrue(refusal.getMessage().contains("changed"), refusal.getMessage());
 
       wait.replicated(wait.mark("fs:{e1}:meta")).join(); // a fresh mark on the new connection is vouched for again
+    }
+  }
+
+  @Test
+  void waitsAskedWhileARoundIsOutShareTheNextRound() {
+    try (RedisReplicated redis = RedisReplicated.start();
+        RedisConnection<byte[]> connection = RedisConnection.open(redis.primaryUri(), CODEC, null, false)) {
+      ReplicaWait wait = new ReplicaWait(connection, new ReplicaAcks(1, Duration.ofMillis(300)), "writer-1");
+      connection.async().ping().toCompletableFuture().join();
+      redis.freezeReplica(); // every round lasts its whole 300 ms
+      List<CompletableFuture<Void>> waits = new ArrayList<>();
+      for (int event = 0; event < 50; event++) waits.add(wait.replicated(wait.mark("fs:{e" + event + "}:meta")));
+      for (CompletableFuture<Void> w : waits) {
+        var failure = assertThrows(CompletionException.class, w::join);
+        assertInstanceOf(StoreNotReplicatedException.class, failure.getCause());
+      }
+      assertTrue(wait.waitsSent() <= 2, "50 waits asked at once took " + wait.waitsSent() + " rounds of WAIT");
     }
   }
 }
