@@ -85,7 +85,7 @@ public final class RedisArbiterStore implements ArbiterStore {
    * results, events, order changes, region nodes) completes only once {@code acks} replicas hold it.
    */
   public RedisArbiterStore(String redisUri, ReplicaAcks acks) {
-    this.connection = RedisConnection.open(redisUri, CODEC, null, false);
+    this.connection = RedisConnection.open(redisUri, CODEC, null, false, acks.waits());
     this.replicas = new ReplicaWait(connection, acks, writer);
     try {
       this.redis = connection.async();
@@ -149,7 +149,9 @@ public final class RedisArbiterStore implements ArbiterStore {
    */
   private void claimRequestId(String requestId, String eventId) {
     if (await(eventId, redis.hsetnx(EventKeys.CREATE_REQUESTS, requestId, eventId.getBytes(UTF_8)))) return;
+    ReplicaWait.Mark mark = replicas.mark(EventKeys.CREATE_REQUESTS); // the binding found decides the answer
     byte[] bound = await(eventId, redis.hget(EventKeys.CREATE_REQUESTS, requestId));
+    vouched(eventId, mark, bound, bound != null);
     String created = bound == null ? eventId : new String(bound, UTF_8);
     if (!created.equals(eventId)) {
       throw new RequestIdReusedException(created, "request id " + requestId + " created event " + created

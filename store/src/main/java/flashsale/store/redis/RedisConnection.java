@@ -87,39 +87,53 @@ public final class RedisConnection<V> implements AutoCloseable {
    */
   public static <V> RedisConnection<V> open(String uri, RedisCodec<String, V> codec, Duration timeout,
       boolean rejectWhileDisconnected) {
+    return open(uri, codec, timeout, rejectWhileDisconnected, false);
+  }
+
+  /**
+   * As {@link #open(String, RedisCodec, Duration, boolean)}; with {@code pinnedRouting} a cluster
+   * connection follows no {@code MOVED}/{@code ASK} redirect (the call fails, the topology is
+   * re-read, the caller retries) and re-reads the topology on redirects and reconnections only, not
+   * periodically: a call then ran on the master its key's slot pointed to when it was issued, and
+   * no connection opens but when something changed (what a replica wait relies on: see {@code
+   * ReplicaWait}).
+   */
+  public static <V> RedisConnection<V> open(String uri, RedisCodec<String, V> codec, Duration timeout,
+      boolean rejectWhileDisconnected, boolean pinnedRouting) {
     RedisTarget target = RedisTarget.parse(uri);
     if (timeout != null) target.seeds().forEach(seed -> seed.setTimeout(timeout));
     ClientOptions.DisconnectedBehavior whileDown = rejectWhileDisconnected
         ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : ClientOptions.DisconnectedBehavior.DEFAULT;
-    if (!target.cluster()) {
-      ChannelCount channels = new ChannelCount();
-      RedisClient client = RedisClient.create(resources(channels));
-      client.setOptions(RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
-          .disconnectedBehavior(whileDown)).build());
-      try {
+    ChannelCount channels = new ChannelCount();
+    var resources = resources(channels);
+    AbstractRedisClient opened = null;
+    try {
+      if (!target.cluster()) {
+        RedisClient client = RedisClient.create(resources);
+        opened = client;
+        client.setOptions(RedisClients.withTls(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled())
+            .disconnectedBehavior(whileDown)).build());
         StatefulRedisConnection<String, V> c = client.connect(codec, target.seeds().get(0));
         return new RedisConnection<>(client, null, c, c.async(), target, channels);
-      } catch (RuntimeException e) {
-        shutDownWithResources(client);
-        throw e;
       }
-    }
-    ChannelCount channels = new ChannelCount();
-    RedisClusterClient client = RedisClusterClient.create(resources(channels), target.seeds());
-    ClusterClientOptions.Builder options = ClusterClientOptions.builder()
-        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-            .enablePeriodicRefresh(TOPOLOGY_REFRESH).enableAllAdaptiveRefreshTriggers().build())
-        .timeoutOptions(TimeoutOptions.enabled())
-        // Follow a MOVED to a master added since the last refresh instead of failing the call.
-        .validateClusterNodeMembership(false)
-        .disconnectedBehavior(whileDown);
-    RedisClients.withTls(options);
-    client.setOptions(options.build());
-    try {
+      RedisClusterClient client = RedisClusterClient.create(resources, target.seeds());
+      opened = client;
+      ClusterTopologyRefreshOptions.Builder refresh = ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers();
+      if (!pinnedRouting) refresh.enablePeriodicRefresh(TOPOLOGY_REFRESH);
+      ClusterClientOptions.Builder options = ClusterClientOptions.builder()
+          .topologyRefreshOptions(refresh.build())
+          .timeoutOptions(TimeoutOptions.enabled())
+          // Follow a MOVED to a master added since the last refresh instead of failing the call.
+          .validateClusterNodeMembership(false)
+          .disconnectedBehavior(whileDown);
+      if (pinnedRouting) options.maxRedirects(0);
+      RedisClients.withTls(options);
+      client.setOptions(options.build());
       StatefulRedisClusterConnection<String, V> c = client.connect(codec);
       return new RedisConnection<>(null, client, c, c.async(), target, channels);
     } catch (RuntimeException e) {
-      shutDownWithResources(client);
+      if (opened != null) shutDownWithResources(opened);
+      else resources.shutdown(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       throw e;
     }
   }
@@ -230,10 +244,13 @@ public final class RedisConnection<V> implements AutoCloseable {
   /** Closes the connection, then the client. */
   @Override
   public void close() {
-    subscriptions.forEach(Disposable::dispose);
-    connection.close();
-    if (client != null) shutDownWithResources(client);
-    if (clusterClient != null) shutDownWithResources(clusterClient);
+    try {
+      subscriptions.forEach(Disposable::dispose);
+      connection.close();
+    } finally {
+      if (client != null) shutDownWithResources(client);
+      if (clusterClient != null) shutDownWithResources(clusterClient);
+    }
   }
 
   /** {@link #shutDown}, then the resources made for this client alone (a client leaves resources it was given running). */

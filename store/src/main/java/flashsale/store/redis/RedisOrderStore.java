@@ -112,8 +112,10 @@ public final class RedisOrderStore implements OrderStore {
 
   @Override
   public long storedWaitlistJoins(String eventId) {
+    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
     byte[] joined = await(eventId, redis.hget(new EventKeys(eventId).orderMeta(), "joined"));
-    return joined == null ? 0 : Long.parseLong(new String(joined, java.nio.charset.StandardCharsets.US_ASCII));
+    return events.vouched(eventId, mark,
+        joined == null ? 0 : Long.parseLong(new String(joined, java.nio.charset.StandardCharsets.US_ASCII)), joined != null);
   }
 
   @Override

@@ -5,8 +5,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import flashsale.store.ReplicaAcks;
 import flashsale.store.StoreNotReplicatedException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -15,13 +20,16 @@ import java.util.function.Supplier;
  * replicating it, so a primary that dies after answering takes the write with it when a replica is
  * promoted; a decision told from such a write could be decided again, differently.
  *
- * <p>A small write of our own (a barrier) goes first, on the connection that carries writes to the
- * slot, and {@code WAIT} counts from it: everything the primary held before it, whoever wrote it,
- * is covered. That holds only if the barrier reached the same server as the write or read it
- * vouches for, so a {@link Mark} taken before the call records the server's address and the
- * client's channel count: a slot that moved, or any connection opened meanwhile (lettuce resends
- * an unanswered command over a new connection, which may reach a promoted replica that never had
- * the write), fails the wait, and the caller retries the whole call.
+ * <p>A small write of our own (a barrier, in the call's own slot) goes first, on the connection
+ * that carries writes to the slot's primary, and {@code WAIT} counts from it: everything the
+ * primary held before it, whoever wrote it, is covered. That holds only if the barrier reached the
+ * same server as the call it vouches for, so a {@link Mark} taken before the call records the
+ * server's address and the client's channel count: a slot that moved (the barrier is refused with
+ * {@code MOVED}), or any connection opened meanwhile (lettuce resends an unanswered command over a
+ * new connection, which may reach a promoted replica that never had the write), fails the wait,
+ * and the caller retries the whole call. The store's connection follows no redirect while waits
+ * are on ({@link RedisConnection#open(String, io.lettuce.core.codec.RedisCodec, java.time.Duration,
+ * boolean, boolean)}), so a call ran where its mark says.
  *
  * <p>{@code WAIT} blocks the connection it is sent on until it returns: every command of this
  * store to that primary waits behind it. One round is in flight per primary, and every call that
@@ -84,48 +92,100 @@ final class ReplicaWait {
       send = !server.inFlight;
       server.inFlight = true;
     }
-    if (send) sendRound(server);
-    return waiter.done();
+    if (send) sendRounds(server);
+    // A safety net only: every round settles its waiters, whatever happens to it.
+    long limitMs = 4 * acks.timeout().toMillis() + 10_000;
+    return waiter.done().orTimeout(limitMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      return CompletableFuture.failedFuture(cause instanceof TimeoutException
+          ? new StoreNotReplicatedException("no replica wait answered within " + limitMs + " ms; not told, retried",
+              acks.replicas(), 0)
+          : cause);
+    });
   }
 
-  /** Sends one barrier and {@code WAIT} for every waiter asked so far; then the next round, if any asked meanwhile. */
-  private void sendRound(Rounds server) {
-    List<Waiter> round;
-    synchronized (server) {
-      round = server.next;
-      server.next = new ArrayList<>();
+  /**
+   * Sends a round for every waiter asked so far: a barrier per slot among them, then one {@code
+   * WAIT}, pipelined on the primary's connection; once it is answered, the next round if any asked
+   * meanwhile. A round that fails at once (a closed connection) is settled and followed in a loop,
+   * not by recursion.
+   */
+  private void sendRounds(Rounds server) {
+    while (true) {
+      List<Waiter> round;
+      synchronized (server) {
+        round = server.next;
+        server.next = new ArrayList<>();
+      }
+      waitsSent.incrementAndGet();
+      CompletableFuture<RoundReply> reply;
+      try {
+        reply = barriersAndWait(server.address, round);
+      } catch (RuntimeException e) {
+        reply = CompletableFuture.failedFuture(e);
+      }
+      if (!reply.isDone()) {
+        reply.whenComplete((answer, error) -> {
+          settle(round, answer, error);
+          if (moreAsked(server)) sendRounds(server);
+        });
+        return;
+      }
+      RoundReply answer = reply.isCompletedExceptionally() ? null : reply.join();
+      settle(round, answer, answer == null ? reply.handle((r, e) -> e).join() : null);
+      if (!moreAsked(server)) return;
     }
-    String barrier = barrierKey(SlotTags.slotOf(round.get(0).mark().routingKey()));
-    waitsSent.incrementAndGet();
-    connection.onServer(server.address, node -> {
-      CompletableFuture<String> marked = node.set(barrier, writer).toCompletableFuture();
-      CompletableFuture<Long> acked = node.waitForReplication(acks.replicas(), acks.timeout().toMillis())
-          .toCompletableFuture();
-      return marked.thenCombine(acked, (ok, replicas) -> replicas);
-    }).whenComplete((replicas, error) -> {
-      long channels = connection.channelsOpened();
+  }
+
+  /** Barriers in each waiter's own slot (a server that no longer holds one refuses it), then one WAIT. */
+  private CompletableFuture<RoundReply> barriersAndWait(String address, List<Waiter> round) {
+    return connection.onServer(address, node -> {
+      Map<Integer, CompletableFuture<String>> barriers = new HashMap<>();
       for (Waiter w : round) {
-        if (error != null) {
-          w.done().completeExceptionally(error);
-        } else if (channels != w.mark().channelsOpened()) {
+        barriers.computeIfAbsent(SlotTags.slotOf(w.mark().routingKey()),
+            slot -> node.set(barrierKey(slot), writer).toCompletableFuture());
+      }
+      return node.waitForReplication(acks.replicas(), acks.timeout().toMillis()).toCompletableFuture()
+          .thenApply(replicas -> new RoundReply(barriers, replicas));
+    });
+  }
+
+  /** Completes every waiter of a round, whatever went wrong; never throws. */
+  private void settle(List<Waiter> round, RoundReply reply, Throwable error) {
+    long channels = connection.channelsOpened();
+    for (Waiter w : round) {
+      try {
+        if (reply == null) {
+          w.done().completeExceptionally(error != null ? error : new IllegalStateException("replica wait lost"));
+          continue;
+        }
+        CompletableFuture<String> barrier = reply.barriers().get(SlotTags.slotOf(w.mark().routingKey()));
+        if (barrier == null || !barrier.isDone() || barrier.isCompletedExceptionally()
+            || channels != w.mark().channelsOpened()) {
           w.done().completeExceptionally(movedFailure(w.mark()));
-        } else if (replicas < acks.replicas()) {
-          w.done().completeExceptionally(new StoreNotReplicatedException("on the Redis primary, but " + replicas
+        } else if (reply.replicas() < acks.replicas()) {
+          w.done().completeExceptionally(new StoreNotReplicatedException("on the Redis primary, but " + reply.replicas()
               + " of the " + acks.replicas() + " replicas asked for acknowledged it within " + acks.timeout().toMillis()
-              + " ms; not told, retried", acks.replicas(), replicas));
+              + " ms; not told, retried", acks.replicas(), reply.replicas()));
         } else {
           w.done().complete(null);
         }
+      } catch (RuntimeException e) {
+        w.done().completeExceptionally(e);
       }
-      synchronized (server) {
-        if (server.next.isEmpty()) {
-          server.inFlight = false;
-          return;
-        }
-      }
-      sendRound(server);
-    });
+    }
   }
+
+  /** True to send the next round (some waiter asked meanwhile); else the primary has no round in flight. */
+  private static boolean moreAsked(Rounds server) {
+    synchronized (server) {
+      if (!server.next.isEmpty()) return true;
+      server.inFlight = false;
+      return false;
+    }
+  }
+
+  private record RoundReply(Map<Integer, CompletableFuture<String>> barriers, long replicas) {}
 
   /** How many barrier-and-{@code WAIT} rounds were sent (for tests). */
   long waitsSent() {
