@@ -196,7 +196,8 @@ public final class SequencerRunner {
         return;
       }
       long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
-      log.warn("recording region node failed source={} attempt={}: {}; retrying in {} ms", source, attempt, error, delayMs);
+      log.warn("recording region node failed source={} attempt={}: {}; retrying in {} ms", source, attempt,
+          error.getCause() != null ? error.getCause() : error, delayMs);
       loop.schedule(() -> {
         if (recordTerm == term) recordNode(source, recordTerm, attempt + 1);
       }, delayMs);

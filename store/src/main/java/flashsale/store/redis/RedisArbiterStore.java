@@ -16,6 +16,7 @@ import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreRefusedException;
 import flashsale.store.StoreRejectedException;
 import flashsale.store.ReplicaAcks;
+import flashsale.store.StoreNotReplicatedException;
 import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
 import io.lettuce.core.Range;
@@ -254,8 +255,10 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   private CompletableFuture<Void> regionNodeWrite(String source, CompletionStage<Long> write) {
     return write.toCompletableFuture().handleAsync((changed, failure) -> {
-      if (failure != null) throw new IllegalStateException("writing region node " + source + " failed: " + failure, failure);
-      return null;
+      if (failure == null) return null;
+      RuntimeException cause = RedisErrors.translate(source, failure);
+      if (cause instanceof StoreNotReplicatedException) throw cause; // says what happened already
+      throw new IllegalStateException("writing region node " + source + " failed: " + cause, cause);
     }, callbacks);
   }
 
