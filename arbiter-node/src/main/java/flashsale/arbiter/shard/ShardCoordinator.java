@@ -49,6 +49,18 @@ public final class ShardCoordinator implements AutoCloseable {
   /** A region's store that failed: left alone until {@code untilNanos}. */
   private record Backoff(long failedNanos, long untilNanos, long waitMs) {}
 
+  /**
+   * Specs already read, by event id: a spec never changes, and each store read may wait for a
+   * replica round (see {@code --redis-replica-acks}) on this one thread. Coordinator's thread only.
+   */
+  private final Map<String, EventSpec> specs = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, EventSpec> eldest) {
+      return size() > SPEC_CACHE_SIZE;
+    }
+  };
+  static final int SPEC_CACHE_SIZE = 10_000;
+
   /** Regions whose store failed last time; touched on the coordinator's thread only. */
   private final Map<String, Backoff> backoffs = new HashMap<>();
   /** Reports not yet answered: failed at {@link #close}, not left to their callers' deadlines. */
@@ -119,8 +131,11 @@ public final class ShardCoordinator implements AutoCloseable {
   }
 
   private EventSpec reportable(String eventId, String region) {
-    EventSpec spec = events.apply(eventId)
-        .orElseThrow(() -> new Refused(ErrorReason.EVENT_NOT_FOUND, "no event " + eventId));
+    EventSpec spec = specs.get(eventId);
+    if (spec == null) {
+      spec = events.apply(eventId).orElseThrow(() -> new Refused(ErrorReason.EVENT_NOT_FOUND, "no event " + eventId));
+      specs.put(eventId, spec);
+    }
     if (spec.mode() != SaleMode.SHARDED) {
       throw new Refused(ErrorReason.MODE_NOT_SUPPORTED, "event " + eventId + " is " + spec.mode() + ", not SHARDED");
     }

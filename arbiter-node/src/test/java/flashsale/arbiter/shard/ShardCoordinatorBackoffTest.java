@@ -49,6 +49,20 @@ class ShardCoordinatorBackoffTest {
     }
   }
 
+  @Test
+  void anEventsSpecIsReadFromTheStoreOnceNotAtEveryReport() throws Exception {
+    ShardOptions options = new ShardOptions(Map.of(), 3_600_000, 200, 60_000, b -> b);
+    var stores = Map.of("a", new InMemoryShardStore(), "b", new InMemoryShardStore());
+    AtomicInteger lookUps = new AtomicInteger();
+    try (var coordinator = new ShardCoordinator(options, stores, id -> {
+      lookUps.incrementAndGet(); // with replica acknowledgements, each read may wait for a replica round
+      return Optional.ofNullable(id.equals(WITHOUT_C.eventId()) ? WITHOUT_C : null);
+    }, Clock.systemUTC())) {
+      for (int i = 0; i < 5; i++) coordinator.report("without-c", new ShardDemand("a", 0, 1, 0)).get(10, TimeUnit.SECONDS);
+      assertEquals(1, lookUps.get());
+    }
+  }
+
   /** A store that takes its time and then fails, as one that is down does. */
   record Failing(ShardBackend inner, AtomicInteger calls) implements ShardBackend {
     private <T> T fail() {
