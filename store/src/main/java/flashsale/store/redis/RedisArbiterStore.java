@@ -98,6 +98,8 @@ public final class RedisArbiterStore implements ArbiterStore {
     }
     log.info("redis store connected target={} writer={} replicaAcks={} replicaWaitMs={}", connection.target().describe(),
         writer, acks.replicas(), acks.timeout().toMillis());
+    String shortfall = replicas.replicaShortfall();
+    if (shortfall != null) log.warn("{}", shortfall);
   }
 
   @Override

@@ -187,6 +187,30 @@ final class ReplicaWait {
 
   private record RoundReply(Map<Integer, CompletableFuture<String>> barriers, long replicas) {}
 
+  /**
+   * Why told writes will stall right now, or null: a primary with fewer connected replicas than
+   * asked for (read from {@code INFO replication} on every primary). Replicas may connect later,
+   * so this is said at start, not enforced.
+   */
+  String replicaShortfall() {
+    if (!acks.waits()) return null;
+    List<String> infos;
+    try {
+      infos = connection.onEveryMaster(node -> node.info("replication")).join();
+    } catch (RuntimeException e) { // e.g. an ACL user without INFO: the waits still work
+      return "could not count the Redis primaries' replicas (INFO replication: " + e.getMessage() + ")";
+    }
+    List<String> shortOf = new ArrayList<>();
+    for (String info : infos) {
+      var m = java.util.regex.Pattern.compile("connected_slaves:(\\d+)").matcher(info);
+      int connected = m.find() ? Integer.parseInt(m.group(1)) : 0;
+      if (connected < acks.replicas()) shortOf.add(connected + " connected");
+    }
+    if (shortOf.isEmpty()) return null;
+    return shortOf.size() + " of " + infos.size() + " Redis primaries have fewer replicas than the " + acks.replicas()
+        + " asked for (" + String.join(", ", shortOf) + "): every told write waits and is retried until they connect";
+  }
+
   /** How many barrier-and-{@code WAIT} rounds were sent (for tests). */
   long waitsSent() {
     return waitsSent.get();

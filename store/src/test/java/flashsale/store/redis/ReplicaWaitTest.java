@@ -1,6 +1,7 @@
 package flashsale.store.redis;
 
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,17 @@ class ReplicaWaitTest {
       assertTrue(refusal.getMessage().contains("changed"), refusal.getMessage());
 
       wait.replicated(wait.mark("fs:{e1}:meta")).join(); // a fresh mark on the new connection is vouched for again
+    }
+  }
+
+  @Test
+  void askingForMoreReplicasThanAreConnectedIsSaid() {
+    try (RedisReplicated redis = RedisReplicated.start();
+        RedisConnection<byte[]> connection = RedisConnection.open(redis.primaryUri(), CODEC, null, false)) {
+      assertNull(new ReplicaWait(connection, new ReplicaAcks(1, Duration.ofMillis(300)), "w").replicaShortfall());
+      String shortfall = new ReplicaWait(connection, new ReplicaAcks(2, Duration.ofMillis(300)), "w").replicaShortfall();
+      assertTrue(shortfall != null && shortfall.contains("1 of 1 Redis primaries") && shortfall.contains("1 connected"),
+          shortfall);
     }
   }
 
