@@ -28,10 +28,12 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -152,9 +154,9 @@ public final class RedisArbiterStore implements ArbiterStore {
    */
   private void claimRequestId(String requestId, String eventId) {
     if (await(eventId, redis.hsetnx(EventKeys.CREATE_REQUESTS, requestId, eventId.getBytes(UTF_8)))) return;
-    ReplicaWait.Mark mark = replicas.mark(EventKeys.CREATE_REQUESTS); // the binding found decides the answer
-    byte[] bound = await(eventId, redis.hget(EventKeys.CREATE_REQUESTS, requestId));
-    vouched(eventId, mark, bound, bound != null);
+    // The binding found decides the answer, so it is told only once the replicas hold it.
+    byte[] bound = vouched(eventId, EventKeys.CREATE_REQUESTS,
+        () -> await(eventId, redis.hget(EventKeys.CREATE_REQUESTS, requestId)), Objects::nonNull);
     String created = bound == null ? eventId : new String(bound, UTF_8);
     if (!created.equals(eventId)) {
       throw new RequestIdReusedException(created, "request id " + requestId + " created event " + created
@@ -164,18 +166,25 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public Optional<EventSpec> findEvent(String eventId) {
-    ReplicaWait.Mark mark = replicas.mark(new EventKeys(eventId).meta());
-    Optional<EventSpec> spec = spec(await(eventId, redis.hgetall(new EventKeys(eventId).meta())));
-    return vouched(eventId, mark, spec, spec.isPresent());
+    String meta = new EventKeys(eventId).meta();
+    return vouched(eventId, meta, () -> spec(await(eventId, redis.hgetall(meta))), Optional::isPresent);
   }
 
   /**
-   * {@code value}, once the replicas hold what it was read from, when it holds anything: a write whose
-   * wait failed stays on the primary, and a read must not tell it either.
+   * What {@code read} returns, once the replicas hold what it was read from when it {@code found}
+   * anything: a write whose wait failed stays on the primary, and a read must not tell it either.
+   * The mark is taken before the read, on the primary of {@code routingKey}'s slot.
    */
-  <T> T vouched(String eventId, ReplicaWait.Mark mark, T value, boolean found) {
-    if (found) await(eventId, replicas.replicated(mark));
+  <T> T vouched(String eventId, String routingKey, Supplier<T> read, Predicate<T> found) {
+    ReplicaWait.Mark mark = replicas.mark(routingKey);
+    T value = read.get();
+    if (found.test(value)) await(eventId, replicas.replicated(mark));
     return value;
+  }
+
+  /** As {@link #vouched(String, String, Supplier, Predicate)}, for a read of the event's own keys. */
+  <T> T vouched(String eventId, Supplier<T> read, Predicate<T> found) {
+    return vouched(eventId, new EventKeys(eventId).meta(), read, found);
   }
 
   @Override
@@ -271,10 +280,7 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public Optional<AuctionClose> findAuctionClose(String eventId) {
-    EventKeys keys = new EventKeys(eventId);
-    ReplicaWait.Mark mark = replicas.mark(keys.meta());
-    Optional<AuctionClose> close = readAuctionClose(eventId, keys);
-    return vouched(eventId, mark, close, close.isPresent());
+    return vouched(eventId, () -> readAuctionClose(eventId, new EventKeys(eventId)), Optional::isPresent);
   }
 
   private Optional<AuctionClose> readAuctionClose(String eventId, EventKeys keys) {
@@ -301,13 +307,15 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public EventHead loadHead(String eventId) {
-    ReplicaWait.Mark mark = replicas.mark(new EventKeys(eventId).meta());
+    return vouched(eventId, () -> readHead(eventId), head -> true);
+  }
+
+  private EventHead readHead(String eventId) {
     Map<String, byte[]> meta = await(eventId, redis.hgetall(new EventKeys(eventId).meta()));
     if (meta.isEmpty()) throw new EventNotFoundException("event " + eventId + " does not exist");
     Map<String, String> fields = EventCodec.strings(meta);
     EventHead head = EventCodec.head(fields);
-    return vouched(eventId, mark, head.spec().auction().isEmpty() ? head : head.withAuction(auctionStanding(head, fields)),
-        true);
+    return head.spec().auction().isEmpty() ? head : head.withAuction(auctionStanding(head, fields));
   }
 
   /**
@@ -349,9 +357,9 @@ public final class RedisArbiterStore implements ArbiterStore {
 
   @Override
   public Optional<Decision> findDecision(String eventId, String requestId) {
-    ReplicaWait.Mark mark = replicas.mark(new EventKeys(eventId).meta());
-    byte[] bytes = await(eventId, redis.hget(new EventKeys(eventId).decisions(), requestId));
-    return vouched(eventId, mark, Optional.ofNullable(bytes).map(b -> DecisionCodec.decode(eventId, b)), bytes != null);
+    byte[] bytes = vouched(eventId, () -> await(eventId, redis.hget(new EventKeys(eventId).decisions(), requestId)),
+        Objects::nonNull);
+    return Optional.ofNullable(bytes).map(b -> DecisionCodec.decode(eventId, b));
   }
 
   @Override
@@ -362,17 +370,13 @@ public final class RedisArbiterStore implements ArbiterStore {
     // Rank r is at list index r - 1, so ranks afterRank+1 .. afterRank+limit are these indexes.
     byte[][] indexes = {ascii(afterRank), ascii(afterRank + limit - 1)};
     String[] keyNames = {keys.log(), keys.decisions()};
-    ReplicaWait.Mark mark = replicas.mark(keys.meta());
-    List<Decision> decisions = decode(eventId, read(eventId, functions.decisionsRange, keyNames, indexes));
-    return vouched(eventId, mark, decisions, !decisions.isEmpty());
+    return vouched(eventId, () -> decode(eventId, read(eventId, functions.decisionsRange, keyNames, indexes)),
+        decisions -> !decisions.isEmpty());
   }
 
   @Override
   public List<Decision> readOutbox(String eventId) {
-    EventKeys keys = new EventKeys(eventId);
-    ReplicaWait.Mark mark = replicas.mark(keys.meta());
-    List<Decision> winners = readOutbox(eventId, keys);
-    return vouched(eventId, mark, winners, !winners.isEmpty());
+    return vouched(eventId, () -> readOutbox(eventId, new EventKeys(eventId)), winners -> !winners.isEmpty());
   }
 
   private List<Decision> readOutbox(String eventId, EventKeys keys) {

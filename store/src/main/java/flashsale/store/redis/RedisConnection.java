@@ -5,17 +5,22 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +31,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -70,11 +76,11 @@ public final class RedisConnection<V> implements AutoCloseable {
    * written on it, so a count unchanged from before a command to after its reply proves the reply
    * came over a connection that already existed when the command was issued.
    */
-  private static final class ChannelCount implements io.lettuce.core.resource.NettyCustomizer {
-    private final java.util.concurrent.atomic.AtomicLong opened = new java.util.concurrent.atomic.AtomicLong();
+  private static final class ChannelCount implements NettyCustomizer {
+    private final AtomicLong opened = new AtomicLong();
 
     @Override
-    public void afterChannelInitialized(io.netty.channel.Channel channel) {
+    public void afterChannelInitialized(Channel channel) {
       opened.incrementAndGet();
     }
   }
@@ -139,8 +145,8 @@ public final class RedisConnection<V> implements AutoCloseable {
   }
 
   /** The client's own resources (threads), shut down with it (see {@link #shutDown}), counting its channels. */
-  private static io.lettuce.core.resource.ClientResources resources(ChannelCount channels) {
-    return io.lettuce.core.resource.DefaultClientResources.builder().nettyCustomizer(channels).build();
+  private static ClientResources resources(ChannelCount channels) {
+    return DefaultClientResources.builder().nettyCustomizer(channels).build();
   }
 
   /** How many TCP channels the client has opened so far (see {@link ChannelCount}). */
@@ -152,7 +158,7 @@ public final class RedisConnection<V> implements AutoCloseable {
   public String writerAddress(String key) {
     if (clusterClient == null) return address(target.seeds().get(0));
     RedisClusterNode master = ((StatefulRedisClusterConnection<String, V>) connection).getPartitions()
-        .getMasterBySlot(io.lettuce.core.cluster.SlotHash.getSlot(key));
+        .getMasterBySlot(SlotHash.getSlot(key));
     return master == null ? null : address(master.getUri());
   }
 

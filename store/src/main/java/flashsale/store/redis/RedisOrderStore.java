@@ -57,9 +57,7 @@ public final class RedisOrderStore implements OrderStore {
 
   @Override
   public Optional<OrderTerms> findTerms(String eventId) {
-    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
-    Optional<OrderTerms> terms = readTerms(eventId);
-    return events.vouched(eventId, mark, terms, terms.isPresent());
+    return events.vouched(eventId, () -> readTerms(eventId), Optional::isPresent);
   }
 
   private Optional<OrderTerms> readTerms(String eventId) {
@@ -93,9 +91,7 @@ public final class RedisOrderStore implements OrderStore {
 
   @Override
   public OrderSnapshot loadOrders(String eventId) {
-    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
-    OrderSnapshot orders = readOrders(eventId);
-    return events.vouched(eventId, mark, orders, true);
+    return events.vouched(eventId, () -> readOrders(eventId), orders -> true);
   }
 
   private OrderSnapshot readOrders(String eventId) {
@@ -112,24 +108,22 @@ public final class RedisOrderStore implements OrderStore {
 
   @Override
   public long storedWaitlistJoins(String eventId) {
-    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
-    byte[] joined = await(eventId, redis.hget(new EventKeys(eventId).orderMeta(), "joined"));
-    return events.vouched(eventId, mark,
-        joined == null ? 0 : Long.parseLong(new String(joined, java.nio.charset.StandardCharsets.US_ASCII)), joined != null);
+    byte[] joined = events.vouched(eventId, () -> await(eventId, redis.hget(new EventKeys(eventId).orderMeta(), "joined")),
+        java.util.Objects::nonNull);
+    return joined == null ? 0 : Long.parseLong(new String(joined, java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   @Override
   public Optional<OrderRecord> findOrder(String eventId, String requestId) {
-    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
-    byte[] text = await(eventId, redis.hget(new EventKeys(eventId).orders(), requestId));
-    return events.vouched(eventId, mark, Optional.ofNullable(text).map(t -> record(requestId, t)), text != null);
+    byte[] text = events.vouched(eventId, () -> await(eventId, redis.hget(new EventKeys(eventId).orders(), requestId)),
+        java.util.Objects::nonNull);
+    return Optional.ofNullable(text).map(t -> record(requestId, t));
   }
 
   @Override
   public List<OrderTransition> readTransitions(String eventId) {
-    ReplicaWait.Mark mark = events.replicas().mark(new EventKeys(eventId).meta());
-    List<OrderTransition> transitions = readTransitions(eventId, new EventKeys(eventId));
-    return events.vouched(eventId, mark, transitions, !transitions.isEmpty());
+    return events.vouched(eventId, () -> readTransitions(eventId, new EventKeys(eventId)),
+        transitions -> !transitions.isEmpty());
   }
 
   private List<OrderTransition> readTransitions(String eventId, EventKeys keys) {

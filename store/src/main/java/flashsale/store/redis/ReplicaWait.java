@@ -10,9 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Redis {@code WAIT} after a write, or before telling what a read found: it counts once the
@@ -39,12 +44,13 @@ import java.util.function.Supplier;
  */
 final class ReplicaWait {
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  private static final Pattern CONNECTED_REPLICAS = Pattern.compile("connected_slaves:(\\d+)");
 
   private final RedisConnection<byte[]> connection;
   private final ReplicaAcks acks;
   private final byte[] writer;
-  private final java.util.concurrent.ConcurrentMap<String, Rounds> rounds = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong waitsSent = new java.util.concurrent.atomic.AtomicLong();
+  private final ConcurrentMap<String, Rounds> rounds = new ConcurrentHashMap<>();
+  private final AtomicLong waitsSent = new AtomicLong();
 
   /** Where and when a call was issued: the server for its key's slot, and the channels opened so far. */
   record Mark(String routingKey, String address, long channelsOpened) {}
@@ -53,10 +59,6 @@ final class ReplicaWait {
     this.connection = connection;
     this.acks = acks;
     this.writer = writer.getBytes(UTF_8);
-  }
-
-  boolean waits() {
-    return acks.waits();
   }
 
   /** Taken right before issuing a call whose result {@link #replicated(Mark)} will vouch for; null when nothing is waited for. */
@@ -124,16 +126,12 @@ final class ReplicaWait {
       } catch (RuntimeException e) {
         reply = CompletableFuture.failedFuture(e);
       }
-      if (!reply.isDone()) {
-        reply.whenComplete((answer, error) -> {
-          settle(round, answer, error);
-          if (moreAsked(server)) sendRounds(server);
-        });
-        return;
-      }
-      RoundReply answer = reply.isCompletedExceptionally() ? null : reply.join();
-      settle(round, answer, answer == null ? reply.handle((r, e) -> e).join() : null);
-      if (!moreAsked(server)) return;
+      boolean answeredAtOnce = reply.isDone();
+      reply.whenComplete((answer, error) -> {
+        settle(round, answer, error);
+        if (!answeredAtOnce && moreAsked(server)) sendRounds(server);
+      });
+      if (!answeredAtOnce || !moreAsked(server)) return;
     }
   }
 
@@ -202,7 +200,7 @@ final class ReplicaWait {
     }
     List<String> shortOf = new ArrayList<>();
     for (String info : infos) {
-      var m = java.util.regex.Pattern.compile("connected_slaves:(\\d+)").matcher(info);
+      Matcher m = CONNECTED_REPLICAS.matcher(info);
       int connected = m.find() ? Integer.parseInt(m.group(1)) : 0;
       if (connected < acks.replicas()) shortOf.add(connected + " connected");
     }
@@ -238,7 +236,6 @@ final class ReplicaWait {
         + " changed (was " + mark.address() + ") between the call and its replica wait; not told, retried",
         acks.replicas(), 0);
   }
-
 
   /** One small key per slot, in the slot's own tag, that each wait overwrites. */
   static String barrierKey(int slot) {

@@ -58,22 +58,12 @@ public final class RedisReplicated implements AutoCloseable {
    */
   public void cutReplica() {
     freezeReplica();
-    try {
-      String reply = RespProbe.command(primary.host(), primary.port(), "CLIENT KILL TYPE replica");
-      if (!reply.equals(":1")) throw new IllegalStateException("CLIENT KILL TYPE replica answered " + reply);
-    } catch (IOException e) {
-      throw new IllegalStateException("cutting the replica's link failed", e);
-    }
+    send(primary, "CLIENT KILL TYPE replica", ":1");
   }
 
   /** Drops every client connection of the primary (not the replica's link); lettuce reconnects by itself. */
   public void dropPrimaryClients() {
-    try {
-      String reply = RespProbe.command(primary.host(), primary.port(), "CLIENT KILL TYPE normal");
-      if (!reply.startsWith(":")) throw new IllegalStateException("CLIENT KILL TYPE normal answered " + reply);
-    } catch (IOException e) {
-      throw new IllegalStateException("dropping the primary's clients failed", e);
-    }
+    send(primary, "CLIENT KILL TYPE normal", ":");
   }
 
   public void thawReplica() {
@@ -84,11 +74,16 @@ public final class RedisReplicated implements AutoCloseable {
   public void failOver() {
     primary.kill();
     replica.signal("CONT");
+    send(replica, "REPLICAOF NO ONE", "+OK");
+  }
+
+  /** Sends {@code command} to {@code server}; a reply not starting with {@code expected} fails. */
+  private static void send(RedisProcess server, String command, String expected) {
     try {
-      String reply = RespProbe.command(replica.host(), replica.port(), "REPLICAOF NO ONE");
-      if (!reply.equals("+OK")) throw new IllegalStateException("REPLICAOF NO ONE answered " + reply);
+      String reply = RespProbe.command(server.host(), server.port(), command);
+      if (!reply.startsWith(expected)) throw new IllegalStateException(command + " answered " + reply);
     } catch (IOException e) {
-      throw new IllegalStateException("promoting the replica failed", e);
+      throw new IllegalStateException(command + " to port " + server.port() + " failed", e);
     }
   }
 
