@@ -98,8 +98,9 @@ public final class ArbiterMain implements Callable<Integer> {
   java.nio.file.Path redisCa;
 
   @Option(names = "--redis-replica-acks", paramLabel = "N", description = "Replicas of the Redis primary that must hold a "
-      + "write (Redis WAIT) before the decisions, auction results, events and order changes in it are told: a primary "
-      + "that dies after answering then loses nothing told. 0 waits for none: Redis replicates asynchronously "
+      + "write (Redis WAIT) before the decisions, auction results, events and order changes in it are told, and before "
+      + "an acquired lease epoch is led under (also for the shard stores' transfer steps and the central pool's view): a "
+      + "primary that dies after answering then loses nothing told. 0 waits for none: Redis replicates asynchronously "
       + "(default: ${DEFAULT-VALUE}).")
   int redisReplicaAcks = 0;
 
@@ -161,22 +162,22 @@ public final class ArbiterMain implements Callable<Integer> {
         regionStreamUnreadLimitBytes);
     var split = new flashsale.sale.Partitions(partitions);
     String store = redisUri;
+    var replicaAcks = new flashsale.store.ReplicaAcks(redisReplicaAcks, java.time.Duration.ofMillis(redisReplicaWaitMs));
     var arbiter = new ArbiterNode(
         config,
         // Client certificates are optional at the handshake: admins may bring a token instead; the
         // region role is only ever granted by a certificate (see ArbiterAccess).
         serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults())
             .apply(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.server(false))),
-        ArbiterStores.open(redisUri,
-            new flashsale.store.ReplicaAcks(redisReplicaAcks, java.time.Duration.ofMillis(redisReplicaWaitMs))),
+        ArbiterStores.open(redisUri, replicaAcks),
         Clock.systemUTC(),
         split,
         redisUri == null ? null : split.count() == 1
-            ? p -> new RedisLeaderLease(store, nodeId, config.advertise(), lease)
-            : p -> RedisLeaderLease.forPartition(store, nodeId, config.advertise(), lease, p),
+            ? p -> new RedisLeaderLease(store, nodeId, config.advertise(), lease, replicaAcks)
+            : p -> RedisLeaderLease.forPartition(store, nodeId, config.advertise(), lease, replicaAcks, p),
         redisUri == null || split.count() == 1 ? null
             : new flashsale.arbiter.cluster.RedisArbiterRoster(redisUri, nodeId, lease, split.count()),
-        ShardOptions.of(shardRedis));
+        ShardOptions.of(shardRedis).withReplicaAcks(replicaAcks));
     if (metricsEndpoint != null) metricsEndpoint.serve(arbiter.metrics(), arbiter::leading);
     try {
       arbiter.start();

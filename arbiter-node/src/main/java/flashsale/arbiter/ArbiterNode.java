@@ -118,8 +118,8 @@ public final class ArbiterNode implements AutoCloseable {
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros(),
         config.maxErrorBoundMicros()).withMaxTicketAgeMicros(SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
-    this.pools = new PoolViews(config.centralRedisUri() == null ? null : new RedisPoolStore(config.centralRedisUri()),
-        shards);
+    this.pools = new PoolViews(config.centralRedisUri() == null ? null
+        : new RedisPoolStore(config.centralRedisUri(), shardOptions.replicaAcks()), shards);
     var adminQuota = new AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst());
     for (int p = 0; p < partitions.count(); p++) {
       parts.add(new ArbiterPartition(p, partitions, config, sequencerConfig, store, clock, metrics, pools, adminQuota));
@@ -226,7 +226,7 @@ public final class ArbiterNode implements AutoCloseable {
 
   private static Map<String, ShardStore> openShardStores(ShardOptions options) {
     Map<String, ShardStore> stores = new HashMap<>();
-    options.shardRedisUris().forEach((region, uri) -> stores.put(region, new RedisPoolStore(uri)));
+    options.shardRedisUris().forEach((region, uri) -> stores.put(region, new RedisPoolStore(uri, options.replicaAcks())));
     return stores;
   }
 

@@ -6,6 +6,7 @@ import flashsale.region.core.BuyerLimits;
 import flashsale.region.core.StampUncertainty;
 import flashsale.region.grpc.ArbiterChannels;
 import flashsale.region.modes.ModesConfig;
+import flashsale.store.ReplicaAcks;
 import java.io.IOException;
 import java.time.InstantSource;
 import java.io.PrintWriter;
@@ -94,6 +95,17 @@ public final class RegionMain implements Callable<Integer> {
   @Option(names = "--redis", paramLabel = "URI", description = "This region's own Redis, holding its SHARDED shards.")
   String shardRedis;
 
+  @Option(names = "--redis-replica-acks", paramLabel = "N", defaultValue = "0", description = "Replicas of the "
+      + "--central-redis and --redis primaries that must hold a CENTRAL or SHARDED decision (Redis WAIT) before it is "
+      + "told: a primary that dies after answering then loses nothing told. 0 waits for none: Redis replicates "
+      + "asynchronously (default: ${DEFAULT-VALUE}).")
+  int redisReplicaAcks;
+
+  @Option(names = "--redis-replica-wait-ms", defaultValue = "500", description = "How long one such wait may take; "
+      + "a purchase whose decision is not acknowledged by then is answered UNAVAILABLE STORE_UNAVAILABLE, and its "
+      + "retry is answered from the pool (default: ${DEFAULT-VALUE}).")
+  long redisReplicaWaitMs;
+
   @Option(names = "--warmup-purchases", defaultValue = "" + RegionConfig.DEFAULT_WARMUP_PURCHASES,
       description = "Refused purchases the node sends itself before reporting SERVING, so its first burst is "
           + "stamped as promptly as later ones; 0 skips (default ${DEFAULT-VALUE}).")
@@ -169,6 +181,12 @@ public final class RegionMain implements Callable<Integer> {
         .serverLimits(serverLimits.resolve(ServerLimits.regionDefaults()))
         .build();
     String problem = security.problem();
+    if (problem == null && redisReplicaAcks < 0) problem = "--redis-replica-acks must be >= 0, got " + redisReplicaAcks;
+    if (problem == null && redisReplicaWaitMs < 1) problem = "--redis-replica-wait-ms must be >= 1, got " + redisReplicaWaitMs;
+    if (problem == null && redisReplicaAcks > 0 && centralRedis == null && shardRedis == null) {
+      problem = "--redis-replica-acks " + redisReplicaAcks + " needs --central-redis or --redis: GLOBAL_ORDER decisions "
+          + "are stored by the arbiter (give it --redis-replica-acks)";
+    }
     if (problem != null) throw new IllegalArgumentException(problem);
     flashsale.store.redis.RedisClients.trustCa(redisCa);
     TlsFiles.Loaded linkTls = security.linkTls();
@@ -176,7 +194,8 @@ public final class RegionMain implements Callable<Integer> {
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
         : ArbiterChannels.forTargets(arbiters, linkTls.channelTo(flashsale.credentials.Role.ARBITER));
     RegionServer server = RegionServer.onAddress(listen, config, InstantSource.system(), channels,
-        ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis),
+        ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis)
+            .withReplicaAcks(new ReplicaAcks(redisReplicaAcks, java.time.Duration.ofMillis(redisReplicaWaitMs))),
         LinkSecurityOptions.serverCredentials(buyerTls));
     if (metricsEndpoint != null) metricsEndpoint.serve(server.metrics(), server::serving);
     try {

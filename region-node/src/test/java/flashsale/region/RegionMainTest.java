@@ -25,7 +25,10 @@ class RegionMainTest {
       "no link certificate | --region eu --arbiter localhost:1                          | --link-cert",
       "half a link identity| --region eu --arbiter localhost:1 --link-cert /etc/hostname | --link-cert",
       "insecure and a cert | --region eu --arbiter localhost:1 --insecure --link-cert /etc/hostname | --insecure",
-      "buyer cert, no key  | --region eu --arbiter localhost:1 --insecure --tls-cert /etc/hostname | --tls-key"})
+      "buyer cert, no key  | --region eu --arbiter localhost:1 --insecure --tls-cert /etc/hostname | --tls-key",
+      "acks without a pool | --region eu --arbiter localhost:1 --insecure --redis-replica-acks 1 | --central-redis or --redis",
+      "negative acks       | --region eu --arbiter localhost:1 --insecure --redis-replica-acks -1 | >= 0",
+      "zero replica wait   | --region eu --arbiter localhost:1 --insecure --redis redis://127.0.0.1:1 --redis-replica-acks 1 --redis-replica-wait-ms 0 | --redis-replica-wait-ms"})
   void badFlagsPrintOneLineAndExitWithUsageError(String name, String args, String mentions) {
     StringWriter err = new StringWriter();
     int code = RegionMain.run(args.split(" "), new PrintWriter(new StringWriter()),

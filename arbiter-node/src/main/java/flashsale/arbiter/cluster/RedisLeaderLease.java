@@ -1,12 +1,15 @@
 package flashsale.arbiter.cluster;
 
+import flashsale.store.ReplicaAcks;
 import flashsale.store.redis.RedisConnection;
+import flashsale.store.redis.ReplicaWait;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -17,6 +20,12 @@ import java.util.concurrent.CompletionStage;
  * share the hash tag {@code {arbiter}}, so on a Redis Cluster they sit on one master and each script
  * goes there. That master's asynchronous failover can roll the counter back: acquiring therefore
  * takes a floor (the highest epoch seen holding an event) and never issues an epoch at or below it.
+ *
+ * <p>With replica acknowledgements asked for ({@link ReplicaAcks}), an acquire counts only once
+ * the replicas hold its epoch: a primary that failed over before replicating it would otherwise
+ * hand the same epoch to the next leader while this one still used it, and epoch fencing could
+ * not tell their writes apart. Renewals are not waited for: a renewal lost in a failover only
+ * shortens the lease, and the next leader's epoch, above ours, fences what we still write.
  *
  * <p>With leadership split into partitions, partition N has its own pair, {@code fs:{arbiter-pN}:lease}
  * and {@code fs:{arbiter-pN}:epoch}: each its own slot, so a cluster spreads them over its masters.
@@ -50,6 +59,7 @@ public final class RedisLeaderLease implements LeaderLease {
 
   private final RedisConnection<String> connection;
   private final RedisClusterAsyncCommands<String, String> redis;
+  private final ReplicaWait<String> replicas;
   private final String owner;
   private final String advertise;
   private final LeaseSettings settings;
@@ -66,24 +76,31 @@ public final class RedisLeaderLease implements LeaderLease {
    * of the ttl, not the lease.
    */
   public RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings) {
-    this(redisUri, nodeId, advertise, settings, LEASE_KEY, EPOCH_KEY);
+    this(redisUri, nodeId, advertise, settings, ReplicaAcks.NONE);
+  }
+
+  /** As {@link #RedisLeaderLease(String, String, String, LeaseSettings)}, an acquire waiting for {@code acks}. */
+  public RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings, ReplicaAcks acks) {
+    this(redisUri, nodeId, advertise, settings, acks, LEASE_KEY, EPOCH_KEY);
   }
 
   /** The lease of partition {@code partition} (of several), on its own keys. */
   public static RedisLeaderLease forPartition(String redisUri, String nodeId, String advertise, LeaseSettings settings,
-      int partition) {
+      ReplicaAcks acks, int partition) {
     if (partition < 0) throw new IllegalArgumentException("partition " + partition + " < 0");
     String tag = "fs:{arbiter-p" + partition + "}:";
-    return new RedisLeaderLease(redisUri, nodeId, advertise, settings, tag + "lease", tag + "epoch");
+    return new RedisLeaderLease(redisUri, nodeId, advertise, settings, acks, tag + "lease", tag + "epoch");
   }
 
-  private RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings, String leaseKey,
-      String epochKey) {
+  private RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings, ReplicaAcks acks,
+      String leaseKey, String epochKey) {
     this.leaseKey = leaseKey;
     this.epochKey = epochKey;
-    this.connection = RedisConnection.open(redisUri, StringCodec.UTF8, Duration.ofMillis(settings.ttlMs()), true);
+    this.connection = RedisConnection.open(redisUri, StringCodec.UTF8, Duration.ofMillis(settings.ttlMs()), true,
+        acks.waits());
     this.redis = connection.async();
     this.owner = nodeId + "/" + UUID.randomUUID();
+    this.replicas = new ReplicaWait<>(connection, acks, owner);
     this.advertise = advertise;
     this.settings = settings;
     this.layout = leaseKey.equals(LEASE_KEY) ? new PartitionLayout(redis, 1, settings) : null;
@@ -92,10 +109,15 @@ public final class RedisLeaderLease implements LeaderLease {
   @Override
   public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
     if (layout != null) layout.refresh();
+    ReplicaWait.Mark mark = replicas.mark(epochKey);
     return redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {leaseKey, epochKey},
             owner, advertise, Long.toString(settings.ttlMs()), Long.toString(epochFloor))
-        .thenApply(reply -> new LeaseView(
-            "1".equals(reply.get(0)), Long.parseLong(reply.get(1)), reply.get(2) == null ? "" : reply.get(2)));
+        .thenCompose(reply -> {
+          var view = new LeaseView("1".equals(reply.get(0)), Long.parseLong(reply.get(1)),
+              reply.get(2) == null ? "" : reply.get(2));
+          // Only an epoch we were given must outlive a failover; a refusal just names the holder.
+          return view.mine() ? replicas.replicated(mark).thenApply(replicated -> view) : CompletableFuture.completedFuture(view);
+        });
   }
 
   @Override

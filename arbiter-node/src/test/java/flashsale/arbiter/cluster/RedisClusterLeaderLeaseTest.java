@@ -1,5 +1,6 @@
 package flashsale.arbiter.cluster;
 
+import flashsale.store.ReplicaAcks;
 import flashsale.store.testing.RedisClusterExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,6 +25,6 @@ class RedisClusterLeaderLeaseTest extends RedisLeaderLeaseContract {
 
   @Override
   LeaderLease newLease(String nodeId, String advertise, LeaseSettings settings) {
-    return RedisLeaderLease.forPartition(uri(), nodeId, advertise, settings, PARTITION);
+    return RedisLeaderLease.forPartition(uri(), nodeId, advertise, settings, ReplicaAcks.NONE, PARTITION);
   }
 }

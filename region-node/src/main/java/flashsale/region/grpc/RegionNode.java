@@ -115,8 +115,8 @@ public final class RegionNode {
     // Opened here, where the URIs are known: the sellers use the stores (and close them), never open them.
     String centralUri = modesConfig.centralRedisUri();
     String shardUri = modesConfig.shardRedisUri();
-    PoolStore centralStore = centralUri == null ? null : new RedisPoolStore(centralUri);
-    ShardStore shardStore = shardUri == null ? null : new RedisPoolStore(shardUri);
+    PoolStore centralStore = centralUri == null ? null : new RedisPoolStore(centralUri, modesConfig.replicaAcks());
+    ShardStore shardStore = shardUri == null ? null : new RedisPoolStore(shardUri, modesConfig.replicaAcks());
     this.modes = new ModeSellers(region, modesConfig, centralStore, shardStore, loop, link::channelFor);
     this.standings = new PurchaseStandings(new OrderStates(Math.min(s.rememberedDecisions(), MAX_ORDER_STATES)),
         queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending());

@@ -9,9 +9,11 @@ import flashsale.shard.ShardBackend;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
 import flashsale.store.PoolStore;
+import flashsale.store.ReplicaAcks;
 import flashsale.store.redis.FunctionLibrary;
 import flashsale.store.redis.RedisConnection;
 import flashsale.store.redis.RedisTarget;
+import flashsale.store.redis.ReplicaWait;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -19,6 +21,7 @@ import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * function library {@code modes.lua}: a region node buys from the central pool or its own shard, and the
  * arbiter's rebalancer moves shard stock with the transfer steps ({@link #shard}). Safe from any
  * thread: lettuce pipelines concurrent calls over one connection.
+ *
+ * <p>With {@link ReplicaAcks} asked for, every call, a read as well as a write, answers only once
+ * the replicas hold what the primary held when it ran ({@link ReplicaWait}): a CENTRAL or SHARDED
+ * decision told to a buyer, or a shard transfer step, then survives the primary's failover.
  */
 public final class RedisPoolStore implements PoolStore {
   private static final Logger log = LoggerFactory.getLogger(RedisPoolStore.class);
@@ -39,10 +46,15 @@ public final class RedisPoolStore implements PoolStore {
   /** How often a store that could not be reached at start is tried again. */
   static final long CONNECT_RETRY_MS = 1_000;
 
-  /** The connection and its loaded library, once the store was reached; the buy's name named once, for every purchase. */
-  private record Connected(RedisConnection<byte[]> connection, FunctionLibrary functions, String buy) {}
+  /**
+   * The connection and its loaded library, once the store was reached; the buy's name named once,
+   * for every purchase; the replica waits on that connection.
+   */
+  private record Connected(RedisConnection<byte[]> connection, FunctionLibrary functions, String buy,
+      ReplicaWait<byte[]> replicas) {}
 
   private final String target;
+  private final ReplicaAcks acks;
   private volatile Connected connected;
   private volatile String unreachableBecause = "";
   private final ScheduledExecutorService reconnects;
@@ -56,7 +68,13 @@ public final class RedisPoolStore implements PoolStore {
    * fail at once until it answers (a region's other modes, or an arbiter's other regions, go on).
    */
   public RedisPoolStore(String redisUri) {
+    this(redisUri, ReplicaAcks.NONE);
+  }
+
+  /** As {@link #RedisPoolStore(String)}; every call answers once {@code acks} replicas hold what it wrote or read. */
+  public RedisPoolStore(String redisUri, ReplicaAcks acks) {
     this.target = RedisTarget.parse(redisUri).describe();
+    this.acks = acks;
     if (tryConnect(redisUri)) {
       this.reconnects = null;
       return;
@@ -74,7 +92,7 @@ public final class RedisPoolStore implements PoolStore {
     if (connected != null) return true;
     RedisConnection<byte[]> connection;
     try {
-      connection = RedisConnection.open(redisUri, CODEC, Duration.ofSeconds(2), false);
+      connection = RedisConnection.open(redisUri, CODEC, Duration.ofSeconds(2), false, acks.waits());
     } catch (RuntimeException e) {
       unreachableBecause = e.getMessage();
       return false;
@@ -82,14 +100,16 @@ public final class RedisPoolStore implements PoolStore {
     try {
       FunctionLibrary functions = new FunctionLibrary(connection, RedisPoolStore.class, "modes.lua");
       functions.load();
-      connected = new Connected(connection, functions, functions.function("fs_modes_buy"));
+      connected = new Connected(connection, functions, functions.function("fs_modes_buy"),
+          new ReplicaWait<>(connection, acks, ("pool-" + UUID.randomUUID()).getBytes(UTF_8)));
     } catch (RuntimeException e) {
       connection.close();
       if (String.valueOf(e.getMessage()).contains("Redis 7.0+ required")) throw e; // a wrong server, not a missing one
       unreachableBecause = e.getMessage();
       return false;
     }
-    log.info("pool store connected target={}", target);
+    log.info("pool store connected target={} replicaAcks={} replicaWaitMs={}", target, acks.replicas(),
+        acks.timeout().toMillis());
     return true;
   }
 
@@ -100,7 +120,8 @@ public final class RedisPoolStore implements PoolStore {
   /** Calls the library's function named {@code prefix}; fails at once while the store was never reached. */
   <T> CompletableFuture<T> call(String prefix, ScriptOutputType type, String[] keys, byte[]... args) {
     Connected c = connected;
-    return c == null ? CompletableFuture.failedFuture(unreachable()) : c.functions().call(c.functions().function(prefix), type, keys, args);
+    if (c == null) return CompletableFuture.failedFuture(unreachable());
+    return c.replicas().after(keys[0], () -> c.functions().call(c.functions().function(prefix), type, keys, args));
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
@@ -161,9 +182,10 @@ public final class RedisPoolStore implements PoolStore {
   private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
     Connected c = connected;
     if (c == null) return CompletableFuture.failedFuture(unreachable());
-    CompletableFuture<List<Object>> reply = c.functions().call(c.buy(), ScriptOutputType.MULTI, keyNames,
-        bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()), bytes(t.requestId()),
-        bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()), bytes(decide ? 1 : 0));
+    CompletableFuture<List<Object>> reply = c.replicas().after(keyNames[0], () -> c.functions().call(c.buy(),
+        ScriptOutputType.MULTI, keyNames, bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()),
+        bytes(t.requestId()), bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()),
+        bytes(decide ? 1 : 0)));
     return reply.thenApply(r -> {
       String kind = text(r.get(0));
       String value = text(r.get(1));
@@ -178,7 +200,8 @@ public final class RedisPoolStore implements PoolStore {
 
   CompletableFuture<byte[]> hget(String key, String field) {
     Connected c = connected;
-    return c == null ? CompletableFuture.failedFuture(unreachable()) : c.connection().async().hget(key, field).toCompletableFuture();
+    if (c == null) return CompletableFuture.failedFuture(unreachable());
+    return c.replicas().after(key, () -> c.connection().async().hget(key, field).toCompletableFuture());
   }
 
   <T> T await(String what, CompletableFuture<T> call) {

@@ -69,7 +69,7 @@ public final class RedisArbiterStore implements ArbiterStore {
   private final RedisClusterAsyncCommands<String, byte[]> redis;
   private final ArbiterFunctions functions;
   private final String writer = UUID.randomUUID().toString();
-  private final ReplicaWait replicas;
+  private final ReplicaWait<byte[]> replicas;
   private final ExecutorService callbacks = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("redis-store-callbacks").unstarted(r));
 
@@ -89,7 +89,7 @@ public final class RedisArbiterStore implements ArbiterStore {
    */
   public RedisArbiterStore(String redisUri, ReplicaAcks acks) {
     this.connection = RedisConnection.open(redisUri, CODEC, null, false, acks.waits());
-    this.replicas = new ReplicaWait(connection, acks, writer);
+    this.replicas = new ReplicaWait<>(connection, acks, writer.getBytes(UTF_8));
     try {
       this.redis = connection.async();
       this.functions = new ArbiterFunctions(connection);

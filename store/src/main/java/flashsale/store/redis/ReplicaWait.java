@@ -1,7 +1,5 @@
 package flashsale.store.redis;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import flashsale.store.ReplicaAcks;
 import flashsale.store.StoreNotReplicatedException;
 import java.util.ArrayList;
@@ -42,33 +40,37 @@ import java.util.regex.Pattern;
  * replicas gone, each round waits the timeout. Nothing told is then lost; the sale stalls
  * instead, which is the point of asking for acknowledgements.
  */
-final class ReplicaWait {
+public final class ReplicaWait<V> {
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
   private static final Pattern CONNECTED_REPLICAS = Pattern.compile("connected_slaves:(\\d+)");
 
-  private final RedisConnection<byte[]> connection;
+  private final RedisConnection<V> connection;
   private final ReplicaAcks acks;
-  private final byte[] writer;
+  private final V writer;
   private final ConcurrentMap<String, Rounds> rounds = new ConcurrentHashMap<>();
   private final AtomicLong waitsSent = new AtomicLong();
 
   /** Where and when a call was issued: the server for its key's slot, and the channels opened so far. */
-  record Mark(String routingKey, String address, long channelsOpened) {}
+  public record Mark(String routingKey, String address, long channelsOpened) {}
 
-  ReplicaWait(RedisConnection<byte[]> connection, ReplicaAcks acks, String writer) {
+  /**
+   * Waits on {@code connection}, which must be opened with pinned routing while {@code acks} waits;
+   * {@code writer} (this writer's id, in the connection's value type) is what the barriers hold.
+   */
+  public ReplicaWait(RedisConnection<V> connection, ReplicaAcks acks, V writer) {
     this.connection = connection;
     this.acks = acks;
-    this.writer = writer.getBytes(UTF_8);
+    this.writer = writer;
   }
 
   /** Taken right before issuing a call whose result {@link #replicated(Mark)} will vouch for; null when nothing is waited for. */
-  Mark mark(String routingKey) {
+  public Mark mark(String routingKey) {
     if (!acks.waits()) return null;
     return new Mark(routingKey, connection.writerAddress(routingKey), connection.channelsOpened());
   }
 
   /** The call's reply once the replicas hold what it wrote or read (right away when none are asked for). */
-  <T> CompletableFuture<T> after(String routingKey, Supplier<CompletableFuture<T>> call) {
+  public <T> CompletableFuture<T> after(String routingKey, Supplier<CompletableFuture<T>> call) {
     if (!acks.waits()) return call.get();
     Mark mark = mark(routingKey);
     return call.get().thenCompose(reply -> replicated(mark).thenApply(done -> reply));
@@ -82,7 +84,7 @@ final class ReplicaWait {
    * and the next covers every call that asked meanwhile (group commit), so told writes are not
    * held to one replica round trip each.
    */
-  CompletableFuture<Void> replicated(Mark mark) {
+  public CompletableFuture<Void> replicated(Mark mark) {
     if (mark == null) return DONE;
     String barrier = barrierKey(SlotTags.slotOf(mark.routingKey()));
     if (mark.address() == null || !mark.address().equals(connection.writerAddress(barrier))) return moved(mark);

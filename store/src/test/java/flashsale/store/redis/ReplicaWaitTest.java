@@ -1,5 +1,6 @@
 package flashsale.store.redis;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,7 +31,7 @@ class ReplicaWaitTest {
   void aWaitAcrossAReconnectDoesNotVouchForTheCallBeforeIt() {
     try (RedisReplicated redis = RedisReplicated.start();
         RedisConnection<byte[]> connection = RedisConnection.open(redis.primaryUri(), CODEC, null, false)) {
-      ReplicaWait wait = new ReplicaWait(connection, new ReplicaAcks(1, Duration.ofMillis(2_000)), "writer-1");
+      ReplicaWait<byte[]> wait = new ReplicaWait<>(connection, new ReplicaAcks(1, Duration.ofMillis(2_000)), "writer-1".getBytes(UTF_8));
       connection.async().ping().toCompletableFuture().join();
 
       ReplicaWait.Mark steady = wait.mark("fs:{e1}:meta");
@@ -53,8 +54,8 @@ class ReplicaWaitTest {
   void askingForMoreReplicasThanAreConnectedIsSaid() {
     try (RedisReplicated redis = RedisReplicated.start();
         RedisConnection<byte[]> connection = RedisConnection.open(redis.primaryUri(), CODEC, null, false)) {
-      assertNull(new ReplicaWait(connection, new ReplicaAcks(1, Duration.ofMillis(300)), "w").replicaShortfall());
-      String shortfall = new ReplicaWait(connection, new ReplicaAcks(2, Duration.ofMillis(300)), "w").replicaShortfall();
+      assertNull(new ReplicaWait<>(connection, new ReplicaAcks(1, Duration.ofMillis(300)), "w".getBytes(UTF_8)).replicaShortfall());
+      String shortfall = new ReplicaWait<>(connection, new ReplicaAcks(2, Duration.ofMillis(300)), "w".getBytes(UTF_8)).replicaShortfall();
       assertTrue(shortfall != null && shortfall.contains("1 of 1 Redis primaries") && shortfall.contains("1 connected"),
           shortfall);
     }
@@ -64,7 +65,7 @@ class ReplicaWaitTest {
   void waitsAskedWhileARoundIsOutShareTheNextRound() {
     try (RedisReplicated redis = RedisReplicated.start();
         RedisConnection<byte[]> connection = RedisConnection.open(redis.primaryUri(), CODEC, null, false)) {
-      ReplicaWait wait = new ReplicaWait(connection, new ReplicaAcks(1, Duration.ofMillis(300)), "writer-1");
+      ReplicaWait<byte[]> wait = new ReplicaWait<>(connection, new ReplicaAcks(1, Duration.ofMillis(300)), "writer-1".getBytes(UTF_8));
       connection.async().ping().toCompletableFuture().join();
       redis.freezeReplica(); // every round lasts its whole 300 ms
       List<CompletableFuture<Void>> waits = new ArrayList<>();
