@@ -24,7 +24,8 @@ public final class RedisReplicated implements AutoCloseable {
   public static RedisReplicated start() {
     Path binary = RedisProcess.findBinary();
     if (binary == null) throw new IllegalStateException("replication tests need redis-server (apt-get install redis-server)");
-    RedisProcess primary = RedisProcess.start(binary, false);
+    // Redis waits 5 s (repl-diskless-sync-delay) for more replicas before a full sync: one is all there is.
+    RedisProcess primary = RedisProcess.start(binary, false, List.of("--repl-diskless-sync-delay", "0"));
     RedisProcess replica = null;
     try {
       replica = RedisProcess.start(binary, false, List.of("--replicaof", primary.host(), Integer.toString(primary.port())));
