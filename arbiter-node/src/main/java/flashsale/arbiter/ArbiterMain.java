@@ -158,7 +158,7 @@ public final class ArbiterMain implements Callable<Integer> {
     var config = new ArbiterConfig(nodeId, port, redisUri, advertise == null ? "127.0.0.1:" + port : advertise,
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
-        maxErrorBoundMicros, security.authenticator(), adminEventsPerMinute, adminEventsBurst, regionStreamUnreadLimitMs,
+        maxErrorBoundMicros, authenticator(tls), adminEventsPerMinute, adminEventsBurst, regionStreamUnreadLimitMs,
         regionStreamUnreadLimitBytes);
     var split = new flashsale.sale.Partitions(partitions);
     String store = redisUri;
@@ -188,6 +188,16 @@ public final class ArbiterMain implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(arbiter::stop, "arbiter-shutdown"));
     arbiter.blockUntilShutdown();
     return 0;
+  }
+
+  /**
+   * The callers' checks for these flags (null with {@code --insecure}): certificates are checked
+   * again against the CA file whenever it changes, so a connection or region stream opened under a
+   * CA rotated out is refused from then on.
+   */
+  private flashsale.security.Authenticator authenticator(TlsFiles.Loaded tls) throws java.io.IOException {
+    flashsale.security.Authenticator authenticator = security.authenticator();
+    return authenticator == null || tls == null ? authenticator : authenticator.checkingChainsWith(tls);
   }
 
   public static void main(String[] args) {

@@ -84,7 +84,7 @@ final class ArbiterPartition {
         .setPartitionCount(partitions.count())
         .build();
     this.sequencer = new SequencerGrpcService(loop, store, sessions, events, welcome, admin::findOrLoad, orderStore,
-        orderRunner);
+        orderRunner, config.authenticator());
   }
 
   /** Alone: leads from the start, unfenced. */

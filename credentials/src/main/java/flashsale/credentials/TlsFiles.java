@@ -56,7 +56,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
    * is still the old one; this watches at any period and swaps only a pair whose key signs for the
    * certificate.
    */
-  public static final class Loaded implements AutoCloseable {
+  public static final class Loaded implements AutoCloseable, ClientChainTrust {
     private static final Logger log = LoggerFactory.getLogger(TlsFiles.class);
     private final TlsFiles files;
     private final ScheduledExecutorService reloader;
@@ -64,6 +64,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private final AdvancedTlsX509TrustManager serverTrust;
     private final AdvancedTlsX509TrustManager clientTrust;
     private List<String> loadedVersions;
+    /** The CAs as last loaded, for checking a chain outside a handshake ({@link #trusts}); null: the JDK's. */
+    private volatile javax.net.ssl.X509TrustManager chainCheck;
+    /** Bumped after every reload that took: the trusted CAs may have changed. */
+    private final java.util.concurrent.atomic.AtomicLong trustGeneration = new java.util.concurrent.atomic.AtomicLong();
     /** This node's workload id, from its certificate's URI SAN as last loaded; empty without one. */
     private volatile java.util.Optional<WorkloadId> self = java.util.Optional.empty();
     /** Client trust that also checks the server's workload id ({@link #channelTo}); reloaded with the others. */
@@ -105,6 +109,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         keys.updateIdentityCredentials(chain, key);
         self = WorkloadId.in(chain[0]);
       }
+      var check = chainCheck(files.trustedCa());
       if (files.trustedCa() == null) {
         serverTrust.useSystemDefaultTrustCerts();
         clientTrust.useSystemDefaultTrustCerts();
@@ -113,6 +118,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         clientTrust.updateTrustCredentials(files.trustedCa().toFile());
         for (var trust : roleCheckedTrust) trust.updateTrustCredentials(files.trustedCa().toFile());
       }
+      chainCheck = check;
     }
 
     private void reloadIfChanged() {
@@ -121,6 +127,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         if (now.equals(loadedVersions)) return;
         load();
         loadedVersions = now;
+        trustGeneration.incrementAndGet();
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
@@ -153,6 +160,47 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       if (!verifier.verify(signature)) {
         throw new GeneralSecurityException("the key file does not belong to the certificate");
       }
+    }
+
+    @Override
+    public long generation() {
+      return trustGeneration.get();
+    }
+
+    /** Checks {@code chain} as this node's TLS server checks a client's at the handshake, against the CAs loaded now. */
+    @Override
+    public boolean trusts(List<X509Certificate> chain) {
+      if (chain.isEmpty()) return false;
+      try {
+        chainCheck.checkClientTrusted(chain.toArray(X509Certificate[]::new), chain.get(0).getPublicKey().getAlgorithm());
+        return true;
+      } catch (java.security.cert.CertificateException e) {
+        return false;
+      }
+    }
+
+    /**
+     * The JDK's PKIX trust manager over {@code caFile}'s certificates (the JDK's CAs when null): the
+     * same chain check as the handshake's, which gRPC's trust manager only does inside one.
+     */
+    private static javax.net.ssl.X509TrustManager chainCheck(Path caFile) throws IOException, GeneralSecurityException {
+      java.security.KeyStore anchors = null;
+      if (caFile != null) {
+        anchors = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        anchors.load(null, null);
+        X509Certificate[] cas;
+        try (var in = Files.newInputStream(caFile)) {
+          cas = CertificateUtils.getX509Certificates(in);
+        }
+        if (cas.length == 0) throw new GeneralSecurityException("no CA certificate in " + caFile);
+        for (int i = 0; i < cas.length; i++) anchors.setCertificateEntry("ca-" + i, cas[i]);
+      }
+      var factory = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(anchors);
+      for (var manager : factory.getTrustManagers()) {
+        if (manager instanceof javax.net.ssl.X509TrustManager x509) return x509;
+      }
+      throw new GeneralSecurityException("no X.509 trust manager for " + caFile);
     }
 
     /** Server credentials; {@code requireClientCertificate} false still verifies one that is sent. */

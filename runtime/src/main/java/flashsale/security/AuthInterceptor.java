@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class AuthInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(AuthInterceptor.class);
   public static final Context.Key<Principal> PRINCIPAL = Context.key("flashsale-principal");
+  /** The caller's client certificate chain, leaf first (empty without one), beside {@link #PRINCIPAL}. */
+  private static final Context.Key<List<X509Certificate>> PEER_CHAIN = Context.key("flashsale-peer-chain");
   private static final String BEARER = "bearer ";
 
   private final AccessPolicy policy;
@@ -68,15 +70,26 @@ public final class AuthInterceptor implements ServerInterceptor {
     return principal != null ? principal : Principal.NOBODY;
   }
 
+  /**
+   * The current call's client certificate chain as this interceptor saw it; empty without one or
+   * on a call it did not admit. A long-lived stream keeps it to ask {@link Authenticator#stillTrusted}
+   * again after the CAs change.
+   */
+  public static List<X509Certificate> currentPeerChain() {
+    List<X509Certificate> chain = PEER_CHAIN.get();
+    return chain != null ? chain : List.of();
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
     AccessPolicy.Rule rule = policy.rule(method);
-    if (authenticator == null) return withPrincipal(Principal.DEVELOPMENT, call, headers, next);
-    Authenticator.Result result = authenticator.authenticate(peerChain(call), bearer(headers));
+    if (authenticator == null) return withPrincipal(Principal.DEVELOPMENT, List.of(), call, headers, next);
+    List<X509Certificate> chain = peerChain(call);
+    Authenticator.Result result = authenticator.authenticate(chain, bearer(headers));
     if (result instanceof Authenticator.Result.Authenticated authenticated) {
       Principal principal = authenticated.principal();
-      if (rule.admits(principal)) return withPrincipal(principal, call, headers, next);
+      if (rule.admits(principal)) return withPrincipal(principal, chain, call, headers, next);
       return refuse(call, Errors.error(ErrorReason.ROLE_REQUIRED,
           method + " needs the role " + labels(rule) + "; " + principal.name() + " (" + principal.via() + ") holds "
               + principal.roles().stream().map(Role::label).sorted().toList(),
@@ -94,9 +107,10 @@ public final class AuthInterceptor implements ServerInterceptor {
     return rule.roles().stream().map(Role::label).sorted().collect(Collectors.joining(" or "));
   }
 
-  private static <Q, R> ServerCall.Listener<Q> withPrincipal(
-      Principal principal, ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal), call, headers, next);
+  private static <Q, R> ServerCall.Listener<Q> withPrincipal(Principal principal, List<X509Certificate> chain,
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    return Contexts.interceptCall(Context.current().withValues(PRINCIPAL, principal, PEER_CHAIN, chain), call, headers,
+        next);
   }
 
   private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, StatusRuntimeException refusal) {

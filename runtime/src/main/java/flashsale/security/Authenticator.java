@@ -1,5 +1,6 @@
 package flashsale.security;
 
+import flashsale.credentials.ClientChainTrust;
 import flashsale.credentials.Role;
 import flashsale.credentials.Principal;
 import flashsale.credentials.WorkloadId;
@@ -14,7 +15,9 @@ import java.util.function.Supplier;
 /**
  * Turns what a caller presents into a {@link Principal}: a bearer token when it sends one (a JWT
  * when configured, else a static token), otherwise its client certificate's workload id. The
- * certificate chain has already been verified against the trusted CA by TLS. Only a certificate
+ * certificate chain was verified against the trusted CA by TLS at the connection's handshake; with
+ * a {@link ClientChainTrust} ({@link #checkingChainsWith}) it is checked again once the CA file
+ * changed, so a connection made under a CA rotated out gets no more calls in. Only a certificate
  * can make a caller a region or an arbiter: node identity is never a secret that can be pasted.
  */
 public final class Authenticator {
@@ -28,11 +31,20 @@ public final class Authenticator {
     record Invalid(String why) implements Result {}
   }
 
+  /** Why a certificate accepted at its connection's handshake is refused now. */
+  public static final String UNTRUSTED_NOW = "the client certificate no longer chains to a CA in the node's --tls-ca "
+      + "(the file changed after this connection's handshake): reconnect with a certificate its CAs sign";
+
   private static final Set<Role> CERTIFICATE_ONLY = EnumSet.of(Role.REGION, Role.ARBITER);
 
   private final String trustDomain;
   private final Supplier<StaticTokens> tokens; // null: none configured
   private final Supplier<JwtTokens> jwts; // null: none configured
+  private final ClientChainTrust chainTrust; // null: the handshake's check only
+  /** Leaf certificates found trusted, with the trust generation they were found at. */
+  private final java.util.Map<X509Certificate, Long> trustedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Bounds {@link #trustedAt}: client certificates are as many as the callers. */
+  static final int MAX_REMEMBERED_CHAINS = 10_000;
 
   /** Callers prove themselves with certificates only: no bearer token is accepted. */
   public static Authenticator certificatesOnly(String trustDomain) {
@@ -45,9 +57,41 @@ public final class Authenticator {
 
   /** Tokens and keys as their suppliers have them at each call: files re-read while the node runs ({@link ReloadingFile}). */
   public Authenticator(String trustDomain, Supplier<StaticTokens> tokens, Supplier<JwtTokens> jwts) {
+    this(trustDomain, tokens, jwts, null);
+  }
+
+  private Authenticator(String trustDomain, Supplier<StaticTokens> tokens, Supplier<JwtTokens> jwts,
+      ClientChainTrust chainTrust) {
     this.trustDomain = trustDomain;
     this.tokens = tokens;
     this.jwts = jwts;
+    this.chainTrust = chainTrust;
+  }
+
+  /** This authenticator, also refusing a certificate whose chain {@code trust} no longer trusts (a CA rotated out). */
+  public Authenticator checkingChainsWith(ClientChainTrust trust) {
+    return new Authenticator(trustDomain, tokens, jwts, java.util.Objects.requireNonNull(trust, "trust"));
+  }
+
+  /** Changes whenever the trusted CAs may have: a long-lived stream checks {@link #stillTrusted} again then. */
+  public long trustGeneration() {
+    return chainTrust == null ? 0 : chainTrust.generation();
+  }
+
+  /**
+   * False when {@code peerChain} no longer chains to a trusted CA (the CA file changed since its
+   * handshake); true without a chain or a {@link ClientChainTrust}.
+   */
+  public boolean stillTrusted(List<X509Certificate> peerChain) {
+    if (chainTrust == null || peerChain.isEmpty()) return true;
+    long generation = chainTrust.generation();
+    X509Certificate leaf = peerChain.get(0);
+    Long seen = trustedAt.get(leaf);
+    if (seen != null && seen == generation) return true;
+    if (!chainTrust.trusts(peerChain)) return false;
+    if (trustedAt.size() >= MAX_REMEMBERED_CHAINS) trustedAt.clear();
+    trustedAt.put(leaf, generation);
+    return true;
   }
 
   /**
@@ -57,6 +101,7 @@ public final class Authenticator {
   public Result authenticate(List<X509Certificate> peerChain, Optional<String> bearer) {
     if (bearer.isPresent()) return token(bearer.get());
     if (peerChain.isEmpty()) return new Result.Anonymous();
+    if (!stillTrusted(peerChain)) return new Result.Invalid(UNTRUSTED_NOW);
     return WorkloadId.in(peerChain.get(0), trustDomain)
         .<Result>map(id -> new Result.Authenticated(new Principal(id.name(), Set.of(id.role()), "certificate")))
         .orElseGet(() -> new Result.Invalid("the client certificate carries no spiffe://" + trustDomain + "/<role>/<name> URI"));

@@ -7,7 +7,9 @@ import flashsale.credentials.StaticTokens;
 import flashsale.credentials.TlsFiles;
 import flashsale.credentials.DevCertificates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -251,6 +253,66 @@ class AuthOverTlsTest {
         reloading.shutdownNow();
       }
     }
+  }
+
+  @Test
+  void aConnectionMadeUnderACaRotatedOutGetsNoMoreCalls() throws Exception {
+    Path caFile = dir.resolve("rotating-ca.pem");
+    Files.copy(ca.caPath(), caFile);
+    DevCertificates.Issued serverIdentity = ca.issue(Role.ARBITER, "rotating");
+    try (TlsFiles.Loaded tls = new TlsFiles(serverIdentity.certificate(), serverIdentity.privateKey(), caFile,
+        Duration.ofMillis(200)).load()) {
+      AccessPolicy policy = AccessPolicy.builder()
+          .method(EventAdminServiceGrpc.getListRegionsMethod().getFullMethodName(), Role.ADMIN).build();
+      Server rotating = Grpc.newServerBuilderForPort(0, tls.server(false))
+          .addService(ServerInterceptors.intercept(new WhoAmI(),
+              AuthInterceptor.enforcing(policy, Authenticator.certificatesOnly("flashsale").checkingChainsWith(tls))))
+          .build().start();
+      try {
+        ManagedChannel old = Grpc.newChannelBuilder("localhost:" + rotating.getPort(),
+            clientCredentials(ca.issue(Role.ADMIN, "ops"))).build();
+        channels.add(old);
+        var oldStub = EventAdminServiceGrpc.newBlockingStub(old);
+        assertEquals("certificate:ops", whoAmI(oldStub));
+
+        // The CA is rotated: its file now holds another CA only (written aside, then moved over it).
+        DevCertificates next = DevCertificates.create(dir.resolve("next"), "flashsale");
+        Path written = dir.resolve("rotating-ca.pem.next");
+        Files.copy(next.caPath(), written);
+        Files.move(written, caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+
+        // The old connection stays open (a new one would fail its handshake, UNAVAILABLE), but its calls are refused.
+        StatusRuntimeException refused = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (refused == null && System.nanoTime() < deadline) {
+          try {
+            whoAmI(oldStub);
+            Thread.sleep(50);
+          } catch (StatusRuntimeException e) {
+            refused = e;
+          }
+        }
+        assertNotNull(refused, "calls on the connection made under the old CA were still taken 10 s after the rotation");
+        assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.toString());
+        assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(refused).orElseThrow());
+        assertTrue(refused.getStatus().getDescription().contains("no longer chains"), refused.toString());
+
+        DevCertificates.Issued renewed = next.issue(Role.ADMIN, "ops");
+        ChannelCredentials underNewCa = TlsChannelCredentials.newBuilder()
+            .keyManager(renewed.certificate().toFile(), renewed.privateKey().toFile())
+            .trustManager(ca.caPath().toFile()) // the server's own certificate is still the old CA's
+            .build();
+        assertEquals("certificate:ops", whoAmI(rotating.getPort(), underNewCa, null), "a certificate of the new CA gets in");
+      } finally {
+        rotating.shutdownNow();
+      }
+    }
+  }
+
+  private static String whoAmI(EventAdminServiceGrpc.EventAdminServiceBlockingStub stub) {
+    return stub.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+        .listRegions(ListRegionsRequest.getDefaultInstance()).getRegions(0).getRegion();
   }
 
   private String servedSerial(int port) throws Exception {

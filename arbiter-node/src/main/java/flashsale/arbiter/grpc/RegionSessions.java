@@ -372,11 +372,14 @@ public final class RegionSessions {
 
   /** Protocol violation: the region's stream ends with FAILED_PRECONDITION. */
   void cutOff(String source, String reason) {
+    cutOff(source, Errors.error(ErrorReason.PROTOCOL_VIOLATION, "region " + source + " cut off: " + reason));
+  }
+
+  /** The region's stream ends with {@code status}. */
+  void cutOff(String source, io.grpc.StatusRuntimeException status) {
     Session s = byRegion.remove(source);
-    log.warn("source={} cut off: {}", source, reason);
-    if (s != null) {
-      closeQuietly(s, Errors.error(ErrorReason.PROTOCOL_VIOLATION, "region " + source + " cut off: " + reason));
-    }
+    log.warn("source={} cut off: {}", source, status.getStatus());
+    if (s != null) closeQuietly(s, status);
   }
 
   /** Ends every stream (shutdown); regions reconnect elsewhere and resend. */

@@ -37,6 +37,9 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private final EventRegistry events;
   /** Who opened the stream: its hello may name only the region its certificate names. */
   private final Principal caller;
+  /** Asked again whenever the trusted CAs change; null in development. */
+  private final CallerTrust trust;
+  private long trustGenerationChecked;
   private Session session;
   private boolean ended;
   /**
@@ -52,17 +55,36 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       RegionSessions sessions,
       EventRegistry events,
       Principal caller) {
+    this(out, loop, sessions, events, caller, null);
+  }
+
+  RegionStream(
+      StreamObserver<SequenceResponse> out,
+      SequencerLoop loop,
+      RegionSessions sessions,
+      EventRegistry events,
+      Principal caller,
+      CallerTrust trust) {
     this.caller = caller;
+    this.trust = trust;
+    this.trustGenerationChecked = trust == null ? 0 : trust.authenticator().trustGeneration();
     this.out = new SerializedObserver<>(out);
     this.loop = loop;
     this.sessions = sessions;
     this.events = events;
   }
 
+  /**
+   * The certificate chain this stream was opened with, and who judges it: TLS checked it once, at
+   * the handshake, and the stream may outlive the CA that signed it.
+   */
+  record CallerTrust(flashsale.security.Authenticator authenticator, List<java.security.cert.X509Certificate> chain) {}
+
   @Override
   public void onNext(SequenceRequest request) {
     if (ended) return;
     try {
+      requireStillTrusted();
       switch (request.getKindCase()) {
         case HELLO -> {
           var mismatch = sessions.partitionMismatch(request.getHello().getPartition(), request.getHello().getPartitionCount());
@@ -198,6 +220,17 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
         .build();
   }
 
+  /** After the CAs changed: a chain they no longer sign ends the stream (regions send every few ms). */
+  private void requireStillTrusted() {
+    if (trust == null) return;
+    long generation = trust.authenticator().trustGeneration();
+    if (generation == trustGenerationChecked) return;
+    trustGenerationChecked = generation;
+    if (!trust.authenticator().stillTrusted(trust.chain())) {
+      throw Errors.error(ErrorReason.CREDENTIALS_INVALID, flashsale.security.Authenticator.UNTRUSTED_NOW);
+    }
+  }
+
   private Session requireSession() {
     if (session == null) throw protocol("first message must be hello");
     return session;
@@ -222,7 +255,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
             closeQuietly(status);
             return;
           }
-          sessions.cutOff(s.source(), status.getStatus().getDescription());
+          if (status.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED) sessions.cutOff(s.source(), status);
+          else sessions.cutOff(s.source(), status.getStatus().getDescription());
           loop.inputNow(q -> q.regionDisconnected(s.source(), loop.nowMicros()));
         });
   }

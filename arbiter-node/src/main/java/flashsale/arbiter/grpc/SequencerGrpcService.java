@@ -29,6 +29,7 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   private final java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader;
   /** A decision's order after the win; null when the store keeps no orders. */
   private final DecisionOrders orders;
+  private final flashsale.security.Authenticator authenticator; // null: development
 
   public SequencerGrpcService(
       SequencerLoop loop,
@@ -37,10 +38,14 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
       EventRegistry events,
       ArbiterWelcome welcome,
       java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader) {
-    this(loop, store, sessions, events, welcome, eventLoader, null, null);
+    this(loop, store, sessions, events, welcome, eventLoader, null, null, null);
   }
 
-  /** As above; GetDecision also says where a decision's order stands, as {@code orderStore} holds it. */
+  /**
+   * As above; GetDecision also says where a decision's order stands, as {@code orderStore} holds it,
+   * and a region's stream ends once {@code authenticator} no longer trusts its certificate (null:
+   * development, nothing checked).
+   */
   public SequencerGrpcService(
       SequencerLoop loop,
       flashsale.store.ArbiterStore store,
@@ -49,7 +54,9 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
       ArbiterWelcome welcome,
       java.util.function.Function<String, java.util.Optional<flashsale.sale.EventSpec>> eventLoader,
       flashsale.store.OrderStore orderStore,
-      flashsale.arbiter.core.orders.OrderRunner orderRunner) {
+      flashsale.arbiter.core.orders.OrderRunner orderRunner,
+      flashsale.security.Authenticator authenticator) {
+    this.authenticator = authenticator;
     this.orders = orderStore == null ? null : new DecisionOrders(orderStore, loop, orderRunner);
     this.eventLoader = eventLoader;
     this.loop = loop;
@@ -61,7 +68,8 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
 
   @Override
   public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
-    return new RegionStream(out, loop, sessions, events, AuthInterceptor.current());
+    return new RegionStream(out, loop, sessions, events, AuthInterceptor.current(),
+        authenticator == null ? null : new RegionStream.CallerTrust(authenticator, AuthInterceptor.currentPeerChain()));
   }
 
   @Override

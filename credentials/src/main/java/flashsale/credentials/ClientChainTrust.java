@@ -1,0 +1,17 @@
+package flashsale.credentials;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * Whether a client's certificate chain chains to the CAs trusted now. TLS checks a chain once, at
+ * the handshake; the CA file may change while the connection lives on (a CA rotated out because a
+ * key leaked), and a node asks this to stop trusting what it no longer would.
+ */
+public interface ClientChainTrust {
+  /** Changes whenever the trusted CAs may have: a chain trusted at one generation need not be at the next. */
+  long generation();
+
+  /** True when {@code chain} (leaf first) chains to a CA trusted now. */
+  boolean trusts(List<X509Certificate> chain);
+}
