@@ -143,6 +143,11 @@ public final class ArbiterMain implements Callable<Integer> {
     if (problem == null && redisReplicaAcks > 0 && redisUri == null) {
       problem = "--redis-replica-acks " + redisReplicaAcks + " needs --redis: an in-memory store has no replicas";
     }
+    if (problem == null && redisReplicaAcks > 0 && 2 * redisReplicaWaitMs > leaseTtlMs) {
+      // A lease acquire's wait holds up the renewals on its connection: it must leave most of a ttl.
+      problem = "--redis-replica-wait-ms " + redisReplicaWaitMs + " must be at most half of --lease-ttl-ms "
+          + leaseTtlMs + ": an acquire waits for the replicas on the connection that renews the leases";
+    }
     if (problem != null) throw new ParameterException(spec.commandLine(), problem);
     TlsFiles.Loaded tls = security.insecure() ? null : security.tlsFiles().load();
     flashsale.store.redis.RedisClients.trustCa(redisCa);
@@ -174,7 +179,7 @@ public final class ArbiterMain implements Callable<Integer> {
         split,
         redisUri == null ? null : split.count() == 1
             ? p -> new RedisLeaderLease(store, nodeId, config.advertise(), lease, replicaAcks)
-            : p -> RedisLeaderLease.forPartition(store, nodeId, config.advertise(), lease, replicaAcks, p),
+            : RedisLeaderLease.partitionLeases(store, nodeId, config.advertise(), lease, replicaAcks),
         redisUri == null || split.count() == 1 ? null
             : new flashsale.arbiter.cluster.RedisArbiterRoster(redisUri, nodeId, lease, split.count()),
         ShardOptions.of(shardRedis).withReplicaAcks(replicaAcks));

@@ -50,6 +50,17 @@ class ArbiterMainTest {
   }
 
   @Test
+  void aReplicaWaitOverHalfTheLeaseTtlIsAUsageError() {
+    var err = new StringWriter();
+    int code = ArbiterMain.run(new String[] {"--insecure", "--port", "0", "--redis", "redis://127.0.0.1:1",
+            "--redis-replica-acks", "1", "--redis-replica-wait-ms", "1500", "--lease-ttl-ms", "2000"},
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("--redis-replica-wait-ms 1500 must be at most half of --lease-ttl-ms 2000"),
+        err.toString());
+  }
+
+  @Test
   @org.junit.jupiter.api.Timeout(60) // a node that is not refused runs until stopped
   void anArbiterWhosePartitionCountDiffersFromTheLiveOnesIsRefusedAtStart() {
     try (var redis = flashsale.store.testing.RedisServer.start()) {

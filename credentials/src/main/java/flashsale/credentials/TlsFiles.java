@@ -109,7 +109,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         keys.updateIdentityCredentials(chain, key);
         self = WorkloadId.in(chain[0]);
       }
-      var check = chainCheck(files.trustedCa());
+      // The calls' check first: a client the new CAs sign may reach it before the handshake takes
+      // them; refused then, it reconnects. The other order let one of a removed CA in meanwhile.
+      chainCheck = chainCheck(files.trustedCa());
       if (files.trustedCa() == null) {
         serverTrust.useSystemDefaultTrustCerts();
         clientTrust.useSystemDefaultTrustCerts();
@@ -118,7 +120,6 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         clientTrust.updateTrustCredentials(files.trustedCa().toFile());
         for (var trust : roleCheckedTrust) trust.updateTrustCredentials(files.trustedCa().toFile());
       }
-      chainCheck = check;
     }
 
     private void reloadIfChanged() {
@@ -126,8 +127,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         List<String> now = versions();
         if (now.equals(loadedVersions)) return;
         load();
+        // Only a changed CA file can take trust away; a renewal of this node's own pair cannot.
+        boolean caChanged = files.trustedCa() != null && !now.get(now.size() - 1).equals(loadedVersions.get(now.size() - 1));
         loadedVersions = now;
-        trustGeneration.incrementAndGet();
+        if (caChanged) trustGeneration.incrementAndGet();
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.

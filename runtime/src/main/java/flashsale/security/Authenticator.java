@@ -41,8 +41,8 @@ public final class Authenticator {
   private final Supplier<StaticTokens> tokens; // null: none configured
   private final Supplier<JwtTokens> jwts; // null: none configured
   private final ClientChainTrust chainTrust; // null: the handshake's check only
-  /** Leaf certificates found trusted, with the trust generation they were found at. */
-  private final java.util.Map<X509Certificate, Long> trustedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Chains found trusted (the whole chain: a leaf may reach a removed CA through one intermediate and not another), with the trust generation they were found at. */
+  private final java.util.Map<List<X509Certificate>, Long> trustedAt = new java.util.concurrent.ConcurrentHashMap<>();
   /** Bounds {@link #trustedAt}: client certificates are as many as the callers. */
   static final int MAX_REMEMBERED_CHAINS = 10_000;
 
@@ -85,12 +85,11 @@ public final class Authenticator {
   public boolean stillTrusted(List<X509Certificate> peerChain) {
     if (chainTrust == null || peerChain.isEmpty()) return true;
     long generation = chainTrust.generation();
-    X509Certificate leaf = peerChain.get(0);
-    Long seen = trustedAt.get(leaf);
+    Long seen = trustedAt.get(peerChain);
     if (seen != null && seen == generation) return true;
     if (!chainTrust.trusts(peerChain)) return false;
     if (trustedAt.size() >= MAX_REMEMBERED_CHAINS) trustedAt.clear();
-    trustedAt.put(leaf, generation);
+    trustedAt.put(List.copyOf(peerChain), generation);
     return true;
   }
 

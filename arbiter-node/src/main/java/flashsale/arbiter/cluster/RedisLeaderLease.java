@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.IntFunction;
 
 /**
  * The leader lease as a Redis hash with a PX expiry, {@code fs:{arbiter}:lease} (epoch, owner,
@@ -57,7 +58,7 @@ public final class RedisLeaderLease implements LeaderLease {
       return redis.call('DEL', KEYS[1])
       """;
 
-  private final RedisConnection<String> connection;
+  private final SharedConnection shared;
   private final RedisClusterAsyncCommands<String, String> redis;
   private final ReplicaWait<String> replicas;
   private final String owner;
@@ -84,26 +85,93 @@ public final class RedisLeaderLease implements LeaderLease {
     this(redisUri, nodeId, advertise, settings, acks, LEASE_KEY, EPOCH_KEY);
   }
 
-  /** The lease of partition {@code partition} (of several), on its own keys. */
+  /** The lease of partition {@code partition} (of several), on its own keys and its own connection. */
   public static RedisLeaderLease forPartition(String redisUri, String nodeId, String advertise, LeaseSettings settings,
       ReplicaAcks acks, int partition) {
+    return new RedisLeaderLease(SharedConnection.open(redisUri, nodeId, settings, acks), advertise, settings,
+        partitionKey(partition, "lease"), partitionKey(partition, "epoch"));
+  }
+
+  /**
+   * Opens each partition's lease (see {@link #forPartition}) on one connection, opened with the
+   * first lease and closed with the last: a client per partition would be a set of threads per
+   * partition (lettuce's event loops and computation pool), thousands with hundreds of partitions.
+   */
+  public static IntFunction<LeaderLease> partitionLeases(String redisUri, String nodeId, String advertise,
+      LeaseSettings settings, ReplicaAcks acks) {
+    return new IntFunction<>() {
+      private SharedConnection shared;
+
+      @Override
+      public synchronized LeaderLease apply(int partition) {
+        if (shared == null || shared.isClosed()) shared = SharedConnection.open(redisUri, nodeId, settings, acks);
+        return new RedisLeaderLease(shared, advertise, settings, partitionKey(partition, "lease"),
+            partitionKey(partition, "epoch"));
+      }
+    };
+  }
+
+  private static String partitionKey(int partition, String name) {
     if (partition < 0) throw new IllegalArgumentException("partition " + partition + " < 0");
-    String tag = "fs:{arbiter-p" + partition + "}:";
-    return new RedisLeaderLease(redisUri, nodeId, advertise, settings, acks, tag + "lease", tag + "epoch");
+    return "fs:{arbiter-p" + partition + "}:" + name;
   }
 
   private RedisLeaderLease(String redisUri, String nodeId, String advertise, LeaseSettings settings, ReplicaAcks acks,
       String leaseKey, String epochKey) {
+    this(SharedConnection.open(redisUri, nodeId, settings, acks), advertise, settings, leaseKey, epochKey);
+  }
+
+  private RedisLeaderLease(SharedConnection shared, String advertise, LeaseSettings settings, String leaseKey,
+      String epochKey) {
+    shared.retain();
+    this.shared = shared;
     this.leaseKey = leaseKey;
     this.epochKey = epochKey;
-    this.connection = RedisConnection.open(redisUri, StringCodec.UTF8, Duration.ofMillis(settings.ttlMs()), true,
-        acks.waits());
-    this.redis = connection.async();
-    this.owner = nodeId + "/" + UUID.randomUUID();
-    this.replicas = new ReplicaWait<>(connection, acks, owner);
+    this.redis = shared.connection.async();
+    this.owner = shared.owner;
+    this.replicas = shared.replicas;
     this.advertise = advertise;
     this.settings = settings;
     this.layout = leaseKey.equals(LEASE_KEY) ? new PartitionLayout(redis, 1, settings) : null;
+  }
+
+  /**
+   * A connection and its replica waits, shared by the leases opened on it and closed with the last
+   * of them. The owner (node id plus a per-process token) is the same for all of them: each lease
+   * has keys of its own.
+   */
+  private static final class SharedConnection {
+    private final RedisConnection<String> connection;
+    private final ReplicaWait<String> replicas;
+    private final String owner;
+    private int leases;
+    private boolean closed;
+
+    private SharedConnection(RedisConnection<String> connection, ReplicaAcks acks, String owner) {
+      this.connection = connection;
+      this.owner = owner;
+      this.replicas = new ReplicaWait<>(connection, acks, owner);
+    }
+
+    static SharedConnection open(String redisUri, String nodeId, LeaseSettings settings, ReplicaAcks acks) {
+      return new SharedConnection(RedisConnection.open(redisUri, StringCodec.UTF8, Duration.ofMillis(settings.ttlMs()),
+          true, acks.waits()), acks, nodeId + "/" + UUID.randomUUID());
+    }
+
+    synchronized void retain() {
+      if (closed) throw new IllegalStateException("the leases' Redis connection is closed");
+      leases++;
+    }
+
+    synchronized void release() {
+      if (closed || --leases > 0) return;
+      closed = true;
+      connection.close();
+    }
+
+    synchronized boolean isClosed() {
+      return closed;
+    }
   }
 
   @Override
@@ -116,7 +184,13 @@ public final class RedisLeaderLease implements LeaderLease {
           var view = new LeaseView("1".equals(reply.get(0)), Long.parseLong(reply.get(1)),
               reply.get(2) == null ? "" : reply.get(2));
           // Only an epoch we were given must outlive a failover; a refusal just names the holder.
-          return view.mine() ? replicas.replicated(mark).thenApply(replicated -> view) : CompletableFuture.completedFuture(view);
+          if (!view.mine()) return CompletableFuture.completedFuture(view);
+          // Not replicated: give the lease back at once, or this node would hold it without leading
+          // (re-acquiring its own lease each tick) while a node whose waits succeed could not take it.
+          return replicas.replicated(mark).thenApply(replicated -> view).exceptionallyCompose(notReplicated -> {
+            releaseAsync(view.epoch());
+            return CompletableFuture.failedFuture(notReplicated);
+          });
         });
   }
 
@@ -148,8 +222,9 @@ public final class RedisLeaderLease implements LeaderLease {
         .thenApply(ignored -> null);
   }
 
+  /** Closes the connection once no other lease shares it. */
   @Override
   public void close() {
-    connection.close();
+    shared.release();
   }
 }

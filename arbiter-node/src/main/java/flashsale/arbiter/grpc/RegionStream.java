@@ -67,7 +67,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       CallerTrust trust) {
     this.caller = caller;
     this.trust = trust;
-    this.trustGenerationChecked = trust == null ? 0 : trust.authenticator().trustGeneration();
+    // Checked at the first message too: the CAs may have changed since the call was let in (a cached answer then).
+    this.trustGenerationChecked = -1;
     this.out = new SerializedObserver<>(out);
     this.loop = loop;
     this.sessions = sessions;

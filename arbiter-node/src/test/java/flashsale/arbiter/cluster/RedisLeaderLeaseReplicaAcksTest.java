@@ -1,6 +1,7 @@
 package flashsale.arbiter.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +37,11 @@ class RedisLeaderLeaseReplicaAcksTest {
       assertInstanceOf(StoreNotReplicatedException.class, refused.getCause());
       long issuedOnPrimary = Long.parseLong(get(redis.primaryUri(), RedisLeaderLease.EPOCH_KEY));
       assertEquals(led.epoch() + 1, issuedOnPrimary, "the primary issued the next epoch before the wait failed");
+      // ... and the lease it was not led under is given back, so a node whose waits succeed can take it.
+      // (Polled well within the ttl of 1 s that the re-acquire set 300 ms ago, so expiry cannot pass for a release.)
+      long deadline = System.nanoTime() + Duration.ofMillis(300).toNanos();
+      while (exists(redis.primaryUri(), RedisLeaderLease.LEASE_KEY) && System.nanoTime() < deadline) Thread.sleep(10);
+      assertFalse(exists(redis.primaryUri(), RedisLeaderLease.LEASE_KEY), "the unreplicated lease was released");
 
       redis.failOver();
       try (var second = new RedisLeaderLease(redis.replicaUri(), "second", "second:1", SETTINGS, ReplicaAcks.NONE)) {
@@ -53,6 +59,15 @@ class RedisLeaderLeaseReplicaAcksTest {
       if (view.mine()) return view;
       if (System.nanoTime() > deadline) throw new AssertionError("not acquired within " + limit + ": " + view);
       Thread.sleep(100); // the first node's lease runs out its ttl on the promoted replica
+    }
+  }
+
+  private static boolean exists(String uri, String key) {
+    RedisClient client = RedisClient.create(uri);
+    try (var connection = client.connect()) {
+      return connection.sync().exists(key) > 0;
+    } finally {
+      client.shutdown();
     }
   }
 

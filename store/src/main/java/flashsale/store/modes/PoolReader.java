@@ -15,7 +15,9 @@ import java.util.function.Function;
 /**
  * Read-only view of one kind of pool (the CENTRAL pool, or one region's shards) in a
  * {@link RedisPoolStore}: a purchase's stored decision, the pool's counters and, for the central
- * pool, its decision log by rank. Nothing here writes, so any node may read while regions sell.
+ * pool, its decision log by rank. Nothing here changes a pool, so any node may read while regions
+ * sell; with replica acknowledgements each read writes a barrier key first (see {@code ReplicaWait}),
+ * so it must reach a primary, not a read-only replica.
  */
 final class PoolReader {
   private final RedisPoolStore store;

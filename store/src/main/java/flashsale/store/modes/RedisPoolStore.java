@@ -92,7 +92,10 @@ public final class RedisPoolStore implements PoolStore {
     if (connected != null) return true;
     RedisConnection<byte[]> connection;
     try {
-      connection = RedisConnection.open(redisUri, CODEC, Duration.ofSeconds(2), false, acks.waits());
+      // A replica wait runs on this connection: its commands must outlast one.
+      Duration twoWaits = acks.timeout().multipliedBy(2);
+      Duration timeout = twoWaits.compareTo(Duration.ofSeconds(2)) > 0 ? twoWaits : Duration.ofSeconds(2);
+      connection = RedisConnection.open(redisUri, CODEC, timeout, false, acks.waits());
     } catch (RuntimeException e) {
       unreachableBecause = e.getMessage();
       return false;
@@ -110,6 +113,8 @@ public final class RedisPoolStore implements PoolStore {
     }
     log.info("pool store connected target={} replicaAcks={} replicaWaitMs={}", target, acks.replicas(),
         acks.timeout().toMillis());
+    String shortfall = connected.replicas().replicaShortfall();
+    if (shortfall != null) log.warn("pool store target={}: {}", target, shortfall);
     return true;
   }
 

@@ -192,7 +192,7 @@ public final class ReplicaWait<V> {
    * asked for (read from {@code INFO replication} on every primary). Replicas may connect later,
    * so this is said at start, not enforced.
    */
-  String replicaShortfall() {
+  public String replicaShortfall() {
     if (!acks.waits()) return null;
     List<String> infos;
     try {
