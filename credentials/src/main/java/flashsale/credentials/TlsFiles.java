@@ -70,6 +70,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private final java.util.concurrent.atomic.AtomicLong trustGeneration = new java.util.concurrent.atomic.AtomicLong();
     /** This node's workload id, from its certificate's URI SAN as last loaded; empty without one. */
     private volatile java.util.Optional<WorkloadId> self = java.util.Optional.empty();
+    /** Told on the reload thread after the CA file changed (see {@link #onCaChanged}). */
+    private final List<Runnable> caChangedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Client trust that also checks the server's workload id ({@link #channelTo}); reloaded with the others. */
     private final List<AdvancedTlsX509TrustManager> roleCheckedTrust = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -130,7 +132,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         // Only a changed CA file can take trust away; a renewal of this node's own pair cannot.
         boolean caChanged = files.trustedCa() != null && !now.get(now.size() - 1).equals(loadedVersions.get(now.size() - 1));
         loadedVersions = now;
-        if (caChanged) trustGeneration.incrementAndGet();
+        if (caChanged) {
+          trustGeneration.incrementAndGet();
+          for (Runnable listener : caChangedListeners) listener.run();
+        }
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
@@ -163,6 +168,14 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       if (!verifier.verify(signature)) {
         throw new GeneralSecurityException("the key file does not belong to the certificate");
       }
+    }
+
+    /**
+     * Runs {@code listener} (on the reload thread) each time a changed CA file was taken: a client
+     * whose connections were checked against the old CAs opens new ones.
+     */
+    public void onCaChanged(Runnable listener) {
+      caChangedListeners.add(listener);
     }
 
     @Override

@@ -193,6 +193,10 @@ public final class RegionMain implements Callable<Integer> {
     TlsFiles.Loaded buyerTls = security.buyerTls();
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
         : ArbiterChannels.forTargets(arbiters, linkTls.channelTo(flashsale.credentials.Role.ARBITER));
+    if (linkTls != null) {
+      linkTls.onCaChanged(() -> channels.reopenAll("the --link-ca file changed: the arbiters' certificates are checked "
+          + "again by new handshakes"));
+    }
     RegionServer server = RegionServer.onAddress(listen, config, InstantSource.system(), channels,
         ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis)
             .withReplicaAcks(new ReplicaAcks(redisReplicaAcks, java.time.Duration.ofMillis(redisReplicaWaitMs))),

@@ -95,6 +95,21 @@ public final class ArbiterChannels implements AutoCloseable {
     return channels.size();
   }
 
+  /**
+   * Replaces every channel with a new one to the same target and ends the old ones' calls: TLS
+   * checked the arbiter's certificate at the old connections' handshakes, against CAs the region
+   * no longer trusts (its {@code --link-ca} changed). The links reconnect as after any lost
+   * stream, through a new handshake.
+   */
+  public synchronized void reopenAll(String why) {
+    for (int i = 0; i < channels.size(); i++) {
+      ManagedChannel old = channels.get(i);
+      channels.set(i, open(old.authority(), credentials));
+      old.shutdownNow();
+    }
+    log.warn("arbiter channels reopened ({}): {}", channels.size(), why);
+  }
+
   @Override
   public void close() {
     channels.forEach(ManagedChannel::shutdown);
