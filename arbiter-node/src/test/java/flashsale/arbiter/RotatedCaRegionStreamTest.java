@@ -29,7 +29,6 @@ import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,9 +76,7 @@ class RotatedCaRegionStreamTest {
     assertTrue(connected("east"));
 
     DevCertificates newCa = DevCertificates.create(dir.resolve("new"), "flashsale");
-    Path written = dir.resolve("ca.pem.next");
-    Files.copy(newCa.caPath(), written);
-    Files.move(written, caFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    newCa.replaceCaFile(caFile);
 
     // The region keeps its watermarks coming, as a live one does every few ms.
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -85,6 +85,17 @@ public final class DevCertificates {
     return directory.resolve("ca.pem");
   }
 
+  /**
+   * Makes {@code caFile} hold this CA's certificate only, as an operator rotating a CA would: written
+   * aside, then moved over it, so a node re-reading the file never sees half of it.
+   */
+  public void replaceCaFile(Path caFile) throws IOException {
+    Path written = caFile.resolveSibling(caFile.getFileName() + ".next");
+    java.nio.file.Files.copy(caPath(), written, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.nio.file.Files.move(written, caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   /** Issues a certificate for {@code role}/{@code name}, valid for localhost and {@code extraHosts}. */
   public Issued issue(Role role, String name, String... extraHosts) throws IOException {
     WorkloadId id = new WorkloadId(trustDomain, role, name);

@@ -275,12 +275,9 @@ class AuthOverTlsTest {
         var oldStub = EventAdminServiceGrpc.newBlockingStub(old);
         assertEquals("certificate:ops", whoAmI(oldStub));
 
-        // The CA is rotated: its file now holds another CA only (written aside, then moved over it).
+        // The CA is rotated: its file now holds another CA only.
         DevCertificates next = DevCertificates.create(dir.resolve("next"), "flashsale");
-        Path written = dir.resolve("rotating-ca.pem.next");
-        Files.copy(next.caPath(), written);
-        Files.move(written, caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        next.replaceCaFile(caFile);
 
         // The old connection stays open (a new one would fail its handshake, UNAVAILABLE), but its calls are refused.
         StatusRuntimeException refused = null;

@@ -18,7 +18,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -72,9 +71,7 @@ class ArbiterChannelsCaRotationTest {
         });
         assertTrue(serving.await(10, TimeUnit.SECONDS), "the stream is up under the old CA");
 
-        Path written = dir.resolve("link-ca.pem.next");
-        Files.copy(newCa.caPath(), written);
-        Files.move(written, linkCa, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        newCa.replaceCaFile(linkCa);
 
         Throwable why = ended.get(10, TimeUnit.SECONDS);
         assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(why).getCode(), why.toString());
