@@ -134,7 +134,13 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         loadedVersions = now;
         if (caChanged) {
           trustGeneration.incrementAndGet();
-          for (Runnable listener : caChangedListeners) listener.run();
+          for (Runnable listener : caChangedListeners) {
+            try {
+              listener.run();
+            } catch (RuntimeException e) { // the files are taken: the others must still hear of it
+              log.warn("tls_ca_changed listener failed: {}", e.toString());
+            }
+          }
         }
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {

@@ -59,6 +59,10 @@ public final class RedisLeaderLease implements LeaderLease {
       """;
 
   private final SharedConnection shared;
+  /** Set by {@link #close}: an acquire answered later gives back what it won. */
+  private volatile boolean closed;
+  /** The acquire in flight, if any: the shared connection is let go only after it. */
+  private volatile CompletableFuture<LeaseView> acquiring = CompletableFuture.completedFuture(null);
   private final RedisClusterAsyncCommands<String, String> redis;
   private final ReplicaWait<String> replicas;
   private final String owner;
@@ -104,7 +108,8 @@ public final class RedisLeaderLease implements LeaderLease {
 
       @Override
       public synchronized LeaderLease apply(int partition) {
-        if (shared == null || shared.isClosed()) shared = SharedConnection.open(redisUri, nodeId, settings, acks);
+        // Opened holding the first lease; after the last one closed, a new one (only at start and stop in practice).
+        if (shared == null || !shared.tryRetain()) shared = SharedConnection.open(redisUri, nodeId, settings, acks);
         return new RedisLeaderLease(shared, advertise, settings, partitionKey(partition, "lease"),
             partitionKey(partition, "epoch"));
       }
@@ -123,8 +128,8 @@ public final class RedisLeaderLease implements LeaderLease {
 
   private RedisLeaderLease(SharedConnection shared, String advertise, LeaseSettings settings, String leaseKey,
       String epochKey) {
-    shared.retain();
-    this.shared = shared;
+    this.shared = shared; // retained for this lease by whoever opened or shared it
+    this.shared.requireRetained();
     this.leaseKey = leaseKey;
     this.epochKey = epochKey;
     this.redis = shared.connection.async();
@@ -138,7 +143,9 @@ public final class RedisLeaderLease implements LeaderLease {
   /**
    * A connection and its replica waits, shared by the leases opened on it and closed with the last
    * of them. The owner (node id plus a per-process token) is the same for all of them: each lease
-   * has keys of its own.
+   * has keys of its own. Its waits are shared too: any new TCP connection of the client (a
+   * reconnect, a cluster node first used) fails every partition's wait in flight, and each of those
+   * acquires is released and tried again at its next tick.
    */
   private static final class SharedConnection {
     private final RedisConnection<String> connection;
@@ -151,6 +158,7 @@ public final class RedisLeaderLease implements LeaderLease {
       this.connection = connection;
       this.owner = owner;
       this.replicas = new ReplicaWait<>(connection, acks, owner);
+      this.leases = 1; // the lease it is opened for
     }
 
     static SharedConnection open(String redisUri, String nodeId, LeaseSettings settings, ReplicaAcks acks) {
@@ -158,9 +166,15 @@ public final class RedisLeaderLease implements LeaderLease {
           true, acks.waits()), acks, nodeId + "/" + UUID.randomUUID());
     }
 
-    synchronized void retain() {
-      if (closed) throw new IllegalStateException("the leases' Redis connection is closed");
+    /** One more lease on this connection; false once the last one closed it. */
+    synchronized boolean tryRetain() {
+      if (closed) return false;
       leases++;
+      return true;
+    }
+
+    synchronized void requireRetained() {
+      if (closed || leases < 1) throw new IllegalStateException("a lease on a closed Redis connection");
     }
 
     synchronized void release() {
@@ -168,23 +182,26 @@ public final class RedisLeaderLease implements LeaderLease {
       closed = true;
       connection.close();
     }
-
-    synchronized boolean isClosed() {
-      return closed;
-    }
   }
 
   @Override
   public CompletionStage<LeaseView> tryAcquire(long epochFloor) {
     if (layout != null) layout.refresh();
+    if (closed) return CompletableFuture.failedFuture(new IllegalStateException("lease closed"));
     ReplicaWait.Mark mark = replicas.mark(epochKey);
-    return redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI, new String[] {leaseKey, epochKey},
-            owner, advertise, Long.toString(settings.ttlMs()), Long.toString(epochFloor))
+    CompletableFuture<LeaseView> acquire = redis.<List<String>>eval(ACQUIRE, ScriptOutputType.MULTI,
+            new String[] {leaseKey, epochKey}, owner, advertise, Long.toString(settings.ttlMs()),
+            Long.toString(epochFloor)).toCompletableFuture()
         .thenCompose(reply -> {
           var view = new LeaseView("1".equals(reply.get(0)), Long.parseLong(reply.get(1)),
               reply.get(2) == null ? "" : reply.get(2));
           // Only an epoch we were given must outlive a failover; a refusal just names the holder.
           if (!view.mine()) return CompletableFuture.completedFuture(view);
+          if (closed) {
+            // Won after close: nobody will lead under it, so the others need not wait out its ttl.
+            return releaseAsync(view.epoch()).toCompletableFuture().handle(
+                (released, error) -> new LeaseView(false, view.epoch(), view.leaderAddress()));
+          }
           // Not replicated: give the lease back at once, or this node would hold it without leading
           // (re-acquiring its own lease each tick) while a node whose waits succeed could not take it.
           return replicas.replicated(mark).thenApply(replicated -> view).exceptionallyCompose(notReplicated -> {
@@ -192,6 +209,8 @@ public final class RedisLeaderLease implements LeaderLease {
             return CompletableFuture.failedFuture(notReplicated);
           });
         });
+    acquiring = acquire;
+    return acquire;
   }
 
   @Override
@@ -222,9 +241,14 @@ public final class RedisLeaderLease implements LeaderLease {
         .thenApply(ignored -> null);
   }
 
-  /** Closes the connection once no other lease shares it. */
+  /**
+   * Closes the connection once no other lease shares it, after the acquire in flight if any (which
+   * gives back a lease it wins from now on).
+   */
   @Override
   public void close() {
-    shared.release();
+    if (closed) return;
+    closed = true;
+    acquiring.whenComplete((view, error) -> shared.release());
   }
 }

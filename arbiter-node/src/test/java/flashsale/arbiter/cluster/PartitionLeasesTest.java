@@ -42,6 +42,28 @@ class PartitionLeasesTest {
     assertEquals(before, settledClients(before), "closed with the last lease");
   }
 
+  @Test
+  void aLeaseClosedWhileItsAcquireIsInFlightGivesBackWhatItWins() {
+    IntFunction<LeaderLease> open = RedisLeaderLease.partitionLeases(REDIS.uri(), "a1", "a1:9090", SETTINGS, ReplicaAcks.NONE);
+    LeaderLease lease = open.apply(0);
+    // Redis holds every client's commands for 300 ms: the acquire is answered after the close.
+    redis(c -> c.sync().clientPause(300));
+    var acquire = lease.tryAcquire(0).toCompletableFuture();
+    lease.close();
+    LeaseView view = acquire.join();
+    assertTrue(!view.mine() && view.epoch() > 0, "won on Redis after the close, reported not ours: " + view);
+    assertEquals(0L, (long) redis(c -> c.sync().exists("fs:{arbiter-p0}:lease")), "and given back, not left for its ttl");
+  }
+
+  private static <T> T redis(java.util.function.Function<io.lettuce.core.api.StatefulRedisConnection<String, String>, T> call) {
+    RedisClient client = RedisClient.create(REDIS.uri());
+    try (var connection = client.connect()) {
+      return call.apply(connection);
+    } finally {
+      client.shutdown();
+    }
+  }
+
   /** The count once it is {@code expected}, or as it stands after 2 s: Redis notices a closed connection a little later. */
   private static long settledClients(long expected) {
     long deadline = System.nanoTime() + 2_000_000_000L;

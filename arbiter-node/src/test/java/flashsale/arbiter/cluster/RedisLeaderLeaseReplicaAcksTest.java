@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * tell the two leaders' writes apart. Real primary and replica processes.
  */
 class RedisLeaderLeaseReplicaAcksTest {
-  private static final LeaseSettings SETTINGS = new LeaseSettings(1_000, 250);
+  /** A ttl far above the polls below, so only a release (not expiry) can remove the lease in time. */
+  private static final LeaseSettings SETTINGS = new LeaseSettings(3_000, 750);
   private static final ReplicaAcks ONE_REPLICA = new ReplicaAcks(1, Duration.ofMillis(300));
 
   @Test
@@ -38,14 +39,14 @@ class RedisLeaderLeaseReplicaAcksTest {
       long issuedOnPrimary = Long.parseLong(get(redis.primaryUri(), RedisLeaderLease.EPOCH_KEY));
       assertEquals(led.epoch() + 1, issuedOnPrimary, "the primary issued the next epoch before the wait failed");
       // ... and the lease it was not led under is given back, so a node whose waits succeed can take it.
-      // (Polled well within the ttl of 1 s that the re-acquire set 300 ms ago, so expiry cannot pass for a release.)
+      // (Polled well within the ttl of 3 s that the re-acquire set 300 ms ago, so expiry cannot pass for a release.)
       long deadline = System.nanoTime() + Duration.ofMillis(300).toNanos();
       while (exists(redis.primaryUri(), RedisLeaderLease.LEASE_KEY) && System.nanoTime() < deadline) Thread.sleep(10);
       assertFalse(exists(redis.primaryUri(), RedisLeaderLease.LEASE_KEY), "the unreplicated lease was released");
 
       redis.failOver();
       try (var second = new RedisLeaderLease(redis.replicaUri(), "second", "second:1", SETTINGS, ReplicaAcks.NONE)) {
-        LeaseView next = acquireWithin(second, Duration.ofSeconds(5));
+        LeaseView next = acquireWithin(second, Duration.ofSeconds(8));
         // The promoted replica issues the lost epoch again: only the second node ever led under it.
         assertEquals(issuedOnPrimary, next.epoch());
       }

@@ -22,23 +22,31 @@ public final class ArbiterChannels implements AutoCloseable {
   /** Decision batches for a burst can be large; anything above this is a broken arbiter. */
   public static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
-  /** Grows only (a named leader not configured); read from any thread. */
+  /**
+   * Grows (a named leader not configured) and is replaced in place ({@link #reopenAll}), never
+   * shrinks, so an index stays valid; read from any thread.
+   */
   private final List<ManagedChannel> channels;
-  /** How channels opened later (to a leader a standby named) authenticate. */
+  /** The target each channel was opened for, by the same index: what {@link #reopenAll} dials again. */
+  private final List<String> targets;
+  /** How channels opened later (to a leader a standby named, or reopened) authenticate. */
   private final ChannelCredentials credentials;
+  private boolean closed; // guarded by this
 
-  private ArbiterChannels(List<ManagedChannel> channels, ChannelCredentials credentials) {
+  private ArbiterChannels(List<ManagedChannel> channels, List<String> targets, ChannelCredentials credentials) {
     if (channels.isEmpty()) throw new IllegalArgumentException("no arbiter channel");
     this.channels = new CopyOnWriteArrayList<>(channels);
+    this.targets = new CopyOnWriteArrayList<>(targets);
     this.credentials = credentials;
   }
 
   public static ArbiterChannels of(ManagedChannel... channels) {
-    return new ArbiterChannels(List.of(channels), InsecureChannelCredentials.create());
+    return of(List.of(channels));
   }
 
   public static ArbiterChannels of(List<ManagedChannel> channels) {
-    return new ArbiterChannels(channels, InsecureChannelCredentials.create());
+    return new ArbiterChannels(channels, channels.stream().map(ManagedChannel::authority).toList(),
+        InsecureChannelCredentials.create());
   }
 
   /** Plaintext channels to {@code host:port} targets (development: the arbiter runs with --insecure). */
@@ -51,7 +59,7 @@ public final class ArbiterChannels implements AutoCloseable {
    * certificate proves its name), with keepalive so a dead arbiter is noticed.
    */
   public static ArbiterChannels forTargets(List<String> hostPorts, ChannelCredentials credentials) {
-    return new ArbiterChannels(hostPorts.stream().map(t -> open(t, credentials)).toList(), credentials);
+    return new ArbiterChannels(hostPorts.stream().map(t -> open(t, credentials)).toList(), hostPorts, credentials);
   }
 
   private static ManagedChannel open(String target, ChannelCredentials credentials) {
@@ -71,6 +79,7 @@ public final class ArbiterChannels implements AutoCloseable {
       if (channels.get(i).authority().equals(hostPort)) return i;
     }
     channels.add(open(hostPort, credentials));
+    targets.add(hostPort);
     log.info("arbiter channel opened leader={} named_by=standby", hostPort);
     return channels.size() - 1;
   }
@@ -102,16 +111,18 @@ public final class ArbiterChannels implements AutoCloseable {
    * stream, through a new handshake.
    */
   public synchronized void reopenAll(String why) {
+    if (closed) return;
     for (int i = 0; i < channels.size(); i++) {
       ManagedChannel old = channels.get(i);
-      channels.set(i, open(old.authority(), credentials));
+      channels.set(i, open(targets.get(i), credentials));
       old.shutdownNow();
     }
     log.warn("arbiter channels reopened ({}): {}", channels.size(), why);
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     channels.forEach(ManagedChannel::shutdown);
     for (ManagedChannel channel : channels) {
       try {

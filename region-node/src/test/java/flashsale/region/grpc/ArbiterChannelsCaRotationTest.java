@@ -80,6 +80,22 @@ class ArbiterChannelsCaRotationTest {
                 .check(HealthCheckRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(),
             "a new handshake refuses the arbiter's certificate of the old CA: " + refused);
+
+        // Both CAs in the file (a rotation's first step): the reopened channel gets through again.
+        Path bundle = Files.writeString(dir.resolve("bundle.pem"), Files.readString(newCa.caPath()) + Files.readString(oldCa.caPath()));
+        Files.move(bundle, linkCa, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        HealthCheckResponse answer = null;
+        while (answer == null && System.nanoTime() < deadline) {
+          try {
+            answer = HealthGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(2, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance());
+          } catch (StatusRuntimeException stillRefused) {
+            Thread.sleep(100);
+          }
+        }
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, answer == null ? null : answer.getStatus(),
+            "a channel reopened to the same target works once its CAs sign the arbiter");
       } finally {
         channels.close();
         arbiter.shutdownNow();
