@@ -154,20 +154,26 @@ public interface ArbiterStore extends AutoCloseable {
 
   /**
    * Records that the named region node {@code source} ({@code region/node}) sells through the
-   * arbiters: from now on every new leader waits for it as for a silent region, until it speaks or
-   * times out. A leader records a node before it first welcomes it, so no node stamps a ticket a
-   * later leader does not know to wait for. Idempotent.
+   * arbiters of leadership {@code partition}: from now on every new leader of that partition waits
+   * for it as for a silent region, until it speaks or times out. A leader records a node before it
+   * first welcomes it, so no node stamps a ticket a later leader does not know to wait for. The
+   * record keeps the highest {@code fencingEpoch} it was written under. Idempotent.
    */
-  CompletableFuture<Void> recordRegionNode(String source);
-
-  /** Forgets a recorded region node (it went silent past the region timeout). Idempotent. */
-  CompletableFuture<Void> forgetRegionNode(String source);
+  CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch);
 
   /**
-   * The recorded region nodes, in no particular order: what a new leader waits for. Bounded by the
-   * nodes alive lately, since a node silent past the region timeout is forgotten.
+   * Forgets a recorded region node (it went silent past the region timeout) unless a leader of a
+   * later epoch recorded it again: a deposed leader's forget that lands after the next leader
+   * welcomed the node must not leave it unrecorded. Idempotent.
    */
-  List<String> regionNodes();
+  CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch);
+
+  /**
+   * The region nodes recorded for {@code partition}, in no particular order: what a new leader of it
+   * waits for. Bounded by the nodes alive lately, since a node silent past the region timeout is
+   * forgotten.
+   */
+  List<String> regionNodes(int partition);
 
   /** Decisions with rank {@code > afterRank}, in rank order, at most {@code limit}. */
   List<Decision> listDecisions(String eventId, long afterRank, int limit);

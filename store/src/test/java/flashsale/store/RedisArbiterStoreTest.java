@@ -61,6 +61,18 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
   }
 
   @Test
+  void regionNodesRecordedByAnEarlierBuildAreWaitedForByEveryPartitionUntilForgotten() throws Exception {
+    raw.sadd("fs:region-nodes", "beijing/b1"); // the layout before per-partition records: a set, no epochs
+    store.recordRegionNode(1, "beijing/b2", 3).get();
+    assertEquals(Set.of("beijing/b1"), Set.copyOf(store.regionNodes(0)));
+    assertEquals(Set.of("beijing/b1", "beijing/b2"), Set.copyOf(store.regionNodes(1)));
+    store.forgetRegionNode(0, "beijing/b1", 1).get();
+    assertEquals(List.of(), store.regionNodes(0));
+    assertEquals(List.of("beijing/b2"), store.regionNodes(1));
+    assertEquals("3", raw.hget("fs:region-nodes:p1", "beijing/b2"), "the record keeps its epoch");
+  }
+
+  @Test
   void everyKeyIsHashTaggedByItsEventOrSitsInItsEventsSlot() {
     for (String id : List.of("sale-1", "sale:2")) {
       store.createEvent("c-" + id, event(id, 3, 2));

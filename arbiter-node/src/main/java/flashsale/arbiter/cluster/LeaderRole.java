@@ -100,7 +100,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     try {
       led.join();
       // Every named region node an earlier leader welcomed is waited for until it speaks or times out.
-      java.util.List<String> nodes = store.regionNodes();
+      java.util.List<String> nodes = store.regionNodes(loop.partition());
       loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
       // Only this partition's live events: finished ones are served from the store and never read here.
       var live = store.listLiveEvents(ownsEvent);

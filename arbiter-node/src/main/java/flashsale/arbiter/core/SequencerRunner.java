@@ -67,6 +67,7 @@ public final class SequencerRunner {
   }
 
   private final ArbiterStore store;
+  private final int partition;
   private final InstantSource clock;
   private final LoopScheduler loop;
   private final Outlet outlet;
@@ -76,7 +77,13 @@ public final class SequencerRunner {
   private long term;
 
   public SequencerRunner(ArbiterStore store, InstantSource clock, LoopScheduler loop, Outlet outlet) {
+    this(store, 0, clock, loop, outlet);
+  }
+
+  /** As above, for leadership {@code partition}: the region nodes it records are that partition's. */
+  public SequencerRunner(ArbiterStore store, int partition, InstantSource clock, LoopScheduler loop, Outlet outlet) {
     this.store = store;
+    this.partition = partition;
     this.clock = clock;
     this.loop = loop;
     this.outlet = outlet;
@@ -189,7 +196,7 @@ public final class SequencerRunner {
    * so no forget lands after a later record.
    */
   private void recordNode(String source, long recordTerm, int attempt) {
-    store.recordRegionNode(source).whenComplete((ok, error) -> loop.execute(() -> {
+    store.recordRegionNode(partition, source, epoch).whenComplete((ok, error) -> loop.execute(() -> {
       if (recordTerm != term) return;
       if (error == null) {
         apply(s -> s.regionNodeRecorded(source, nowMicros()));
@@ -204,10 +211,13 @@ public final class SequencerRunner {
     }));
   }
 
-  /** Best effort: a node left recorded costs a later leader one region timeout of waiting for it. */
+  /**
+   * Best effort: a node left recorded costs a later leader one region timeout of waiting for it.
+   * The store keeps a record a later epoch wrote, so a forget that lands late does no harm.
+   */
   private void forgetNode(String source) {
     if (!outlet.holdsLease()) return;
-    store.forgetRegionNode(source).whenComplete((ok, error) -> {
+    store.forgetRegionNode(partition, source, epoch).whenComplete((ok, error) -> {
       if (error != null) log.warn("forgetting region node failed source={}: {}", source, error.toString());
     });
   }

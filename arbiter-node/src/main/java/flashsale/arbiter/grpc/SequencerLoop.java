@@ -37,6 +37,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   private final RegionSessions sessions;
   private final ScheduledExecutorService thread;
   private final SequencerRunner runner;
+  private final int partition;
   private LongConsumer fencedListener = epoch -> {};
   private Consumer<String> finishedListener = eventId -> {};
   /** Life after the win, on this same thread; null when the store keeps no orders. */
@@ -45,22 +46,31 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   /** A loop that leads at once, unfenced (a lone arbiter without a lease). */
   public SequencerLoop(
       Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions, ArbiterMetrics metrics) {
-    this(sequencer, store, clock, sessions, metrics, "sequencer-loop");
+    this(sequencer, store, clock, sessions, metrics, 0, "sequencer-loop");
   }
 
-  /** As above, on a thread named {@code threadName} (one loop per leadership partition). */
+  /**
+   * As above, for leadership {@code partition} (one loop per partition), on a thread named
+   * {@code threadName}.
+   */
   public SequencerLoop(Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions,
-      ArbiterMetrics metrics, String threadName) {
+      ArbiterMetrics metrics, int partition, String threadName) {
+    this.partition = partition;
     this.metrics = metrics;
     this.sessions = sessions;
     this.thread = new ProgressTrackingThread(threadName);
-    this.runner = new SequencerRunner(store, clock, new ThreadScheduler(), new Outlet());
+    this.runner = new SequencerRunner(store, partition, clock, new ThreadScheduler(), new Outlet());
     // A later task: a new stream opened meanwhile has reconnected the node, and must stay connected.
     sessions.onLost(source -> execute(() -> {
       if (!sessions.hasStream(source)) inputNow(q -> q.regionDisconnected(source, nowMicros()));
     }));
     runner.lead(sequencer, ArbiterStore.UNFENCED);
     thread.execute(runner::startTicking);
+  }
+
+  /** The leadership partition this loop sequences (0 when leadership is not split). */
+  public int partition() {
+    return partition;
   }
 
   /**

@@ -14,6 +14,7 @@ import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
 import java.util.function.Predicate;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +33,8 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   private final Map<String, StoredEvent> events = new HashMap<>(); // guarded by lock
   /** Create request id to the event it created. */
   private final Map<String, String> createRequests = new HashMap<>(); // guarded by lock
-  private final java.util.Set<String> regionNodes = new java.util.LinkedHashSet<>(); // guarded by lock
+  /** Per leadership partition: recorded region node to the highest epoch it was recorded under. Guarded by lock. */
+  private final Map<Integer, Map<String, Long>> regionNodes = new HashMap<>();
 
   @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
@@ -127,25 +129,26 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> recordRegionNode(String source) {
+  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
     synchronized (lock) {
-      regionNodes.add(source);
+      regionNodes.computeIfAbsent(partition, p -> new LinkedHashMap<>()).merge(source, fencingEpoch, Math::max);
     }
     return CompletableFuture.completedFuture(null);
   }
 
   @Override
-  public CompletableFuture<Void> forgetRegionNode(String source) {
+  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
     synchronized (lock) {
-      regionNodes.remove(source);
+      Map<String, Long> nodes = regionNodes.get(partition);
+      if (nodes != null && nodes.containsKey(source) && nodes.get(source) <= fencingEpoch) nodes.remove(source);
     }
     return CompletableFuture.completedFuture(null);
   }
 
   @Override
-  public List<String> regionNodes() {
+  public List<String> regionNodes(int partition) {
     synchronized (lock) {
-      return List.copyOf(regionNodes);
+      return List.copyOf(regionNodes.getOrDefault(partition, Map.of()).keySet());
     }
   }
 

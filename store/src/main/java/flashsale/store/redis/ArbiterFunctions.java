@@ -22,6 +22,8 @@ final class ArbiterFunctions {
   final String putOrderTerms;
   final String createEventWithTerms;
   final String persistOrders;
+  final String recordRegionNode;
+  final String forgetRegionNode;
 
   ArbiterFunctions(RedisConnection<byte[]> redis) {
     this.library = new FunctionLibrary(redis, ArbiterFunctions.class, SOURCE);
@@ -34,6 +36,8 @@ final class ArbiterFunctions {
     this.putOrderTerms = library.function("fs_put_order_terms");
     this.createEventWithTerms = library.function("fs_create_event_with_terms");
     this.persistOrders = library.function("fs_persist_orders");
+    this.recordRegionNode = library.function("fs_record_region_node");
+    this.forgetRegionNode = library.function("fs_forget_region_node");
   }
 
   /** Loads the library now, so that a server without Functions (before 7.0) fails at startup. */

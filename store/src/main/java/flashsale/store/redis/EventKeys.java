@@ -16,10 +16,18 @@ record EventKeys(String eventId) {
   static final String CREATE_REQUESTS = "fs:create-requests";
 
   /**
-   * Set: the named region nodes ({@code region/node}) a new leader waits for. Spans events, so it is
-   * written outside functions, one command at a time.
+   * Set: the named region nodes of the layout before per-partition records (every partition's, no
+   * epochs). Still read by every partition's new leader, and a forget removes from it too.
    */
-  static final String REGION_NODES = "fs:region-nodes";
+  static final String LEGACY_REGION_NODES = "fs:region-nodes";
+
+  /**
+   * Hash: the named region nodes ({@code region/node}) a new leader of {@code partition} waits for,
+   * each to the highest fencing epoch it was recorded under. Spans events: one key, one slot.
+   */
+  static String regionNodes(int partition) {
+    return "fs:region-nodes:p" + partition;
+  }
 
   /** The event's Redis Cluster slot: its keys' and its index entries'. */
   int slot() {

@@ -31,10 +31,12 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -254,17 +256,23 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> recordRegionNode(String source) {
-    return regionNodeWrite(source, replicas.after(EventKeys.REGION_NODES,
-        () -> redis.sadd(EventKeys.REGION_NODES, source.getBytes(UTF_8)).toCompletableFuture()));
+  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
+    String key = EventKeys.regionNodes(partition);
+    return regionNodeWrite(source, replicas.after(key, () -> functions.<String>call(functions.recordRegionNode,
+        ScriptOutputType.STATUS, new String[] {key}, source.getBytes(UTF_8), ascii(fencingEpoch))));
   }
 
   @Override
-  public CompletableFuture<Void> forgetRegionNode(String source) {
-    return regionNodeWrite(source, redis.srem(EventKeys.REGION_NODES, source.getBytes(UTF_8)));
+  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
+    String key = EventKeys.regionNodes(partition);
+    CompletableFuture<String> forgotten = functions.call(functions.forgetRegionNode, ScriptOutputType.STATUS,
+        new String[] {key}, source.getBytes(UTF_8), ascii(fencingEpoch));
+    // A record of an earlier build has no epoch: any leader may forget it.
+    return regionNodeWrite(source, forgotten.thenCompose(
+        verdict -> redis.srem(EventKeys.LEGACY_REGION_NODES, source.getBytes(UTF_8)).toCompletableFuture()));
   }
 
-  private CompletableFuture<Void> regionNodeWrite(String source, CompletionStage<Long> write) {
+  private CompletableFuture<Void> regionNodeWrite(String source, CompletionStage<?> write) {
     return write.toCompletableFuture().handleAsync((changed, failure) -> {
       if (failure == null) return null;
       RuntimeException cause = RedisErrors.translate(source, failure);
@@ -274,8 +282,11 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public List<String> regionNodes() {
-    return await("*", redis.smembers(EventKeys.REGION_NODES)).stream().map(b -> new String(b, UTF_8)).toList();
+  public List<String> regionNodes(int partition) {
+    Set<String> nodes = new LinkedHashSet<>();
+    nodes.addAll(await("*", redis.hkeys(EventKeys.regionNodes(partition))));
+    await("*", redis.smembers(EventKeys.LEGACY_REGION_NODES)).forEach(b -> nodes.add(new String(b, UTF_8)));
+    return List.copyOf(nodes);
   }
 
   @Override

@@ -502,7 +502,27 @@ local function persist_orders(keys, args)
   return { 'OK' }
 end
 
+-- The named region nodes one leadership partition's new leaders wait for: a hash of node to the
+-- highest fencing epoch it was recorded under. KEYS: that hash. ARGV: node, epoch.
+local function record_region_node(keys, args)
+  local held = redis.call('HGET', keys[1], args[1])
+  if not held or tonumber(held) < tonumber(args[2]) then redis.call('HSET', keys[1], args[1], args[2]) end
+  return 'RECORDED'
+end
+
+-- A forget under an epoch older than the record's is refused: a deposed leader's forget, landing
+-- after the next leader recorded the node again, must not leave a welcomed node unrecorded.
+local function forget_region_node(keys, args)
+  local held = redis.call('HGET', keys[1], args[1])
+  if not held then return 'ABSENT' end
+  if tonumber(held) > tonumber(args[2]) then return 'NEWER' end
+  redis.call('HDEL', keys[1], args[1])
+  return 'FORGOTTEN'
+end
+
 redis.register_function('fs_create_event_%VERSION%', create_event)
+redis.register_function('fs_record_region_node_%VERSION%', record_region_node)
+redis.register_function('fs_forget_region_node_%VERSION%', forget_region_node)
 redis.register_function('fs_persist_batch_%VERSION%', persist_batch)
 redis.register_function('fs_fence_event_%VERSION%', fence_event)
 redis.register_function('fs_persist_auction_close_%VERSION%', persist_auction_close)

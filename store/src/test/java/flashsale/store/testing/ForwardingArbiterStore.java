@@ -37,18 +37,18 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> recordRegionNode(String source) {
-    return delegate.recordRegionNode(source);
+  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
+    return delegate.recordRegionNode(partition, source, fencingEpoch);
   }
 
   @Override
-  public CompletableFuture<Void> forgetRegionNode(String source) {
-    return delegate.forgetRegionNode(source);
+  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
+    return delegate.forgetRegionNode(partition, source, fencingEpoch);
   }
 
   @Override
-  public List<String> regionNodes() {
-    return delegate.regionNodes();
+  public List<String> regionNodes(int partition) {
+    return delegate.regionNodes(partition);
   }
 
   @Override

@@ -109,6 +109,16 @@ final class SimArbiter {
     return loop.up() && runner.leading();
   }
 
+  /** Leads, and the lease (not only this node's belief) says it may. */
+  boolean holdsLease() {
+    return leading() && knownLeader.get().equals(name);
+  }
+
+  /** The fencing epoch of the term under way (or the last one). */
+  long epoch() {
+    return runner.epoch();
+  }
+
   @Override
   public String toString() {
     if (!loop.up()) return name + ":down";
@@ -132,7 +142,7 @@ final class SimArbiter {
     events.clear();
     runner.lead(new Sequencer(config), epoch);
     orders.lead(epoch);
-    List<String> nodes = store.regionNodes(); // every named node an earlier leader welcomed is waited for
+    List<String> nodes = store.regionNodes(0); // every named node an earlier leader welcomed is waited for
     runner.apply(q -> q.regionNodesRecorded(nodes, runner.nowMicros()));
     recoveringEpoch = epoch;
     List<EventSpec> live = store.listLiveEvents();
@@ -369,7 +379,8 @@ final class SimArbiter {
 
     @Override
     public boolean holdsLease() {
-      return leading() && knownLeader.get().equals(name);
+      // By what it knows, as a leader reading its own clock: a paused one learns it lost the lease late.
+      return leading();
     }
   }
 }

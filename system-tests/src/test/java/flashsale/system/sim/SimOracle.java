@@ -68,6 +68,11 @@ final class SimOracle {
    */
   private final Map<String, Long> waitlistBounds = new HashMap<>();
   private final Map<String, Long> stockLossesStored = new HashMap<>();
+  /**
+   * Per leadership term (fencing epoch): the named region nodes it welcomed and has not asked the
+   * store to forget. The store must hold each while that term's leader holds the lease.
+   */
+  private final Map<Long, Set<String>> welcomedByTerm = new HashMap<>();
   /** What this run exercised, so the test can show the faults actually happened. */
   final Map<String, Long> exercised = new TreeMap<>();
   /** Told of each decision the store holds, once. */
@@ -254,9 +259,10 @@ final class SimOracle {
       case Effect.WelcomeRegionNode w -> {
         // A named node is welcomed only once the store holds it, so every later leader waits for it.
         boolean named = !flashsale.sale.StreamSource.nodeOf(w.source()).isEmpty();
-        if (named && !store.regionNodes().contains(w.source())) {
+        if (named && !store.regionNodes(0).contains(w.source())) {
           throw new AssertionError(arbiter.name + " welcomed " + w.source() + " before the store held it");
         }
+        if (named) welcomedByTerm.computeIfAbsent(arbiter.epoch(), e -> new HashSet<>()).add(w.source());
         count(named ? "named nodes welcomed" : "unnamed nodes welcomed");
       }
       default -> {}
@@ -298,8 +304,27 @@ final class SimOracle {
     }
   }
 
-  /** After every step: the store never oversold, and no leading arbiter counts ahead of it. */
+  /** A leader of term {@code fencingEpoch} asked the store to forget {@code source}. */
+  void forgetSent(long fencingEpoch, String source) {
+    Set<String> welcomed = welcomedByTerm.get(fencingEpoch);
+    if (welcomed != null) welcomed.remove(source);
+  }
+
+  /**
+   * After every step: the store never oversold, no leading arbiter counts ahead of it, and the
+   * store still records every node the lease holder welcomed and did not forget (a later leader
+   * must wait for each).
+   */
   void stepDone(List<SimArbiter> arbiters) {
+    for (SimArbiter a : arbiters) {
+      if (!a.holdsLease()) continue;
+      for (String source : welcomedByTerm.getOrDefault(a.epoch(), Set.of())) {
+        if (!store.regionNodes(0).contains(source)) {
+          throw new AssertionError(a.name + " (epoch " + a.epoch() + ") welcomed " + source
+              + ", but the store no longer records it: the next leader would not wait for it");
+        }
+      }
+    }
     for (EventSpec spec : specs.values()) {
       EventHead head = store.loadHead(spec.eventId());
       if (head.remainingStock() < 0 || head.remainingStock() != stockLeft.get(spec.eventId())) {

@@ -3,6 +3,8 @@ package flashsale.system.sim;
 import flashsale.sale.DecisionBatch;
 import flashsale.store.testing.ForwardingArbiterStore;
 import flashsale.store.memory.InMemoryArbiterStore;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -56,29 +58,36 @@ final class SimStore extends ForwardingArbiterStore {
     return reply;
   }
 
-  /** When the last region-node write lands: one connection, so they land in the order sent. */
-  private long nodeWriteLandsMicros;
+  /**
+   * When the last region-node write of each leader's term lands: a leader writes on its own
+   * connection, so its writes land in the order sent, but not in order with another leader's.
+   */
+  private final Map<Long, Long> nodeWriteLandsMicros = new HashMap<>();
 
   /** A region node's record lands after a store round trip, or its request is lost (the leader retries). */
   @Override
-  public CompletableFuture<Void> recordRegionNode(String source) {
-    return nodeWrite(() -> delegate.recordRegionNode(source));
+  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
+    return nodeWrite(fencingEpoch, () -> delegate.recordRegionNode(partition, source, fencingEpoch));
   }
 
   @Override
-  public CompletableFuture<Void> forgetRegionNode(String source) {
-    return nodeWrite(() -> delegate.forgetRegionNode(source));
+  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
+    oracle.forgetSent(fencingEpoch, source);
+    return nodeWrite(fencingEpoch, () -> delegate.forgetRegionNode(partition, source, fencingEpoch));
   }
 
-  private CompletableFuture<Void> nodeWrite(Runnable write) {
+  private CompletableFuture<Void> nodeWrite(long fencingEpoch, Runnable write) {
     CompletableFuture<Void> reply = new CompletableFuture<>();
     if (random.nextInt(1000) < lossPerMille) {
       oracle.count("store requests lost");
       scheduler.after(5_000, () -> reply.completeExceptionally(new TimeoutException("store request lost")));
       return reply;
     }
-    nodeWriteLandsMicros = Math.max(nodeWriteLandsMicros + 1, scheduler.nowMicros() + 50 + random.nextLong(1_500));
-    scheduler.at(nodeWriteLandsMicros, () -> {
+    // Now and then a connection stalls (a retransmit, a GC pause) for up to 50 ms.
+    long delayMicros = 50 + random.nextLong(1_500) + (random.nextInt(100) == 0 ? random.nextLong(50_000) : 0);
+    long landsMicros = Math.max(nodeWriteLandsMicros.getOrDefault(fencingEpoch, 0L) + 1, scheduler.nowMicros() + delayMicros);
+    nodeWriteLandsMicros.put(fencingEpoch, landsMicros);
+    scheduler.at(landsMicros, () -> {
       write.run();
       scheduler.after(50 + random.nextLong(1_500), () -> reply.complete(null));
     });
