@@ -62,7 +62,7 @@ final class ArbiterPartition {
     this.store = store;
     this.sequencerConfig = sequencerConfig;
     sessions.endUnreadStreamsAfter(config.regionStreamUnreadLimitMs(), config.regionStreamUnreadLimitBytes(), System::nanoTime);
-    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics), partition,
+    this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics), partitions.partition(partition),
         partitions.count() == 1 ? "sequencer-loop" : "sequencer-loop-p" + partition);
     this.catalog = new EventCatalog(store, loop, events, sessions::announce);
     this.admin = new EventAdminGrpcService(store, loop, catalog, new SecureRandom(), pools, adminQuota);
@@ -114,7 +114,7 @@ final class ArbiterPartition {
 
   /** Alone: loads this partition's live events and the recorded region nodes. */
   void loadAlone() {
-    List<String> nodes = store.regionNodes(partition); // waited for, as a new leader does
+    List<String> nodes = store.regionNodes(partitions.partition(partition)); // waited for, as a new leader does
     loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
     for (EventSpec spec : store.listLiveEvents(eventId -> partitions.of(eventId) == partition)) {
       catalog.register(spec).join();

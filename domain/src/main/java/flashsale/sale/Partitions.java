@@ -27,6 +27,11 @@ public record Partitions(int count) {
     return (int) (crc.getValue() % count);
   }
 
+  /** Partition {@code index} of these. */
+  public Partition partition(int index) {
+    return new Partition(index, count);
+  }
+
   /** True when {@code partition} is one of these. */
   public boolean contains(int partition) {
     return partition >= 0 && partition < count;

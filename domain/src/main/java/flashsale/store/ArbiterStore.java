@@ -7,6 +7,7 @@ import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventLedger;
 import flashsale.sale.EventSpec;
+import flashsale.sale.Partition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -157,23 +158,26 @@ public interface ArbiterStore extends AutoCloseable {
    * arbiters of leadership {@code partition}: from now on every new leader of that partition waits
    * for it as for a silent region, until it speaks or times out. A leader records a node before it
    * first welcomes it, so no node stamps a ticket a later leader does not know to wait for. The
-   * record keeps the highest {@code fencingEpoch} it was written under. Idempotent.
+   * record keeps the latest {@code fencingEpoch} it was written under, and its writer. Idempotent.
    */
-  CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch);
+  CompletableFuture<Void> recordRegionNode(Partition partition, String source, long fencingEpoch);
 
   /**
-   * Forgets a recorded region node (it went silent past the region timeout) unless a leader of a
-   * later epoch recorded it again: a deposed leader's forget that lands after the next leader
-   * welcomed the node must not leave it unrecorded. Idempotent.
+   * Forgets a recorded region node (it went silent past the region timeout) unless another leader
+   * recorded it since: one of a later epoch, or of the same epoch but another writer (an epoch
+   * counter rolled back in a failover). A deposed leader's forget that lands after the next leader
+   * welcomed the node must not leave it unrecorded. Records made under another partition count
+   * are forgotten too. Idempotent.
    */
-  CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch);
+  CompletableFuture<Void> forgetRegionNode(Partition partition, String source, long fencingEpoch);
 
   /**
-   * The region nodes recorded for {@code partition}, in no particular order: what a new leader of it
-   * waits for. Bounded by the nodes alive lately, since a node silent past the region timeout is
-   * forgotten.
+   * The region nodes a new leader of {@code partition} waits for, in no particular order: those
+   * recorded for it, and every record made under another partition count (its events may have been
+   * another partition's then). Bounded by the nodes alive lately, since a node silent past the
+   * region timeout is forgotten.
    */
-  List<String> regionNodes(int partition);
+  List<String> regionNodes(Partition partition);
 
   /** Decisions with rank {@code > afterRank}, in rank order, at most {@code limit}. */
   List<Decision> listDecisions(String eventId, long afterRank, int limit);

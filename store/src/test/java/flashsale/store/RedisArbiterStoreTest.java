@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventSpec;
 import flashsale.sale.LossReason;
+import flashsale.sale.Partition;
 import flashsale.store.memory.InMemoryArbiterStore;
 import flashsale.store.redis.RedisArbiterStore;
 import flashsale.store.testing.RedisServerExtension;
@@ -63,13 +64,26 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
   @Test
   void regionNodesRecordedByAnEarlierBuildAreWaitedForByEveryPartitionUntilForgotten() throws Exception {
     raw.sadd("fs:region-nodes", "beijing/b1"); // the layout before per-partition records: a set, no epochs
-    store.recordRegionNode(1, "beijing/b2", 3).get();
-    assertEquals(Set.of("beijing/b1"), Set.copyOf(store.regionNodes(0)));
-    assertEquals(Set.of("beijing/b1", "beijing/b2"), Set.copyOf(store.regionNodes(1)));
-    store.forgetRegionNode(0, "beijing/b1", 1).get();
-    assertEquals(List.of(), store.regionNodes(0));
-    assertEquals(List.of("beijing/b2"), store.regionNodes(1));
-    assertEquals("3", raw.hget("fs:region-nodes:p1", "beijing/b2"), "the record keeps its epoch");
+    store.recordRegionNode(new Partition(1, 2), "beijing/b2", 3).get();
+    assertEquals(Set.of("beijing/b1"), Set.copyOf(store.regionNodes(new Partition(0, 2))));
+    assertEquals(Set.of("beijing/b1", "beijing/b2"), Set.copyOf(store.regionNodes(new Partition(1, 2))));
+    store.forgetRegionNode(new Partition(0, 2), "beijing/b1", 1).get();
+    assertEquals(List.of(), store.regionNodes(new Partition(0, 2)));
+    assertEquals(List.of("beijing/b2"), store.regionNodes(new Partition(1, 2)));
+    assertTrue(raw.hget("fs:region-node-records", "1 beijing/b2").startsWith("3 2 "), "epoch, partition count, writer");
+  }
+
+  @Test
+  void aForgetUnderTheSameEpochFromAnotherWriterLeavesItsRecordStanding() throws Exception {
+    // A failover to a replica that missed the epoch's INCR hands the same epoch to two leaders.
+    try (RedisArbiterStore other = new RedisArbiterStore(REDIS.uri())) {
+      store.recordRegionNode(Partition.ONLY, "beijing/b1", 4).get();
+      other.recordRegionNode(Partition.ONLY, "beijing/b1", 4).get();
+      store.forgetRegionNode(Partition.ONLY, "beijing/b1", 4).get();
+      assertEquals(List.of("beijing/b1"), store.regionNodes(Partition.ONLY), "the other leader recorded it last");
+      other.forgetRegionNode(Partition.ONLY, "beijing/b1", 4).get();
+      assertEquals(List.of(), store.regionNodes(Partition.ONLY));
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import flashsale.loop.LoopScheduler;
 import flashsale.sale.Micros;
 import flashsale.sale.AuctionClose;
 import flashsale.sale.DecisionBatch;
+import flashsale.sale.Partition;
 import flashsale.store.ArbiterStore;
 import flashsale.store.StoreDivergedException;
 import flashsale.store.StoreFencedException;
@@ -59,7 +60,7 @@ public final class SequencerRunner {
 
     /**
      * True while this node still holds the lease by its own clock. A region node is forgotten in the
-     * store only then: a deposed leader's forget could land after a later leader read the store.
+     * store only then (the store also refuses a forget of a node a later leader recorded again).
      */
     default boolean holdsLease() {
       return true;
@@ -67,7 +68,7 @@ public final class SequencerRunner {
   }
 
   private final ArbiterStore store;
-  private final int partition;
+  private final Partition partition;
   private final InstantSource clock;
   private final LoopScheduler loop;
   private final Outlet outlet;
@@ -77,11 +78,11 @@ public final class SequencerRunner {
   private long term;
 
   public SequencerRunner(ArbiterStore store, InstantSource clock, LoopScheduler loop, Outlet outlet) {
-    this(store, 0, clock, loop, outlet);
+    this(store, Partition.ONLY, clock, loop, outlet);
   }
 
   /** As above, for leadership {@code partition}: the region nodes it records are that partition's. */
-  public SequencerRunner(ArbiterStore store, int partition, InstantSource clock, LoopScheduler loop, Outlet outlet) {
+  public SequencerRunner(ArbiterStore store, Partition partition, InstantSource clock, LoopScheduler loop, Outlet outlet) {
     this.store = store;
     this.partition = partition;
     this.clock = clock;

@@ -8,6 +8,7 @@ import flashsale.arbiter.events.EventSequencing;
 import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.loop.LoopScheduler;
 import flashsale.sale.DecisionBatch;
+import flashsale.sale.Partition;
 import flashsale.store.ArbiterStore;
 import flashsale.store.OrderStore;
 import java.time.InstantSource;
@@ -37,7 +38,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   private final RegionSessions sessions;
   private final ScheduledExecutorService thread;
   private final SequencerRunner runner;
-  private final int partition;
+  private final Partition partition;
   private LongConsumer fencedListener = epoch -> {};
   private Consumer<String> finishedListener = eventId -> {};
   /** Life after the win, on this same thread; null when the store keeps no orders. */
@@ -46,7 +47,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   /** A loop that leads at once, unfenced (a lone arbiter without a lease). */
   public SequencerLoop(
       Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions, ArbiterMetrics metrics) {
-    this(sequencer, store, clock, sessions, metrics, 0, "sequencer-loop");
+    this(sequencer, store, clock, sessions, metrics, Partition.ONLY, "sequencer-loop");
   }
 
   /**
@@ -54,7 +55,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
    * {@code threadName}.
    */
   public SequencerLoop(Sequencer sequencer, ArbiterStore store, InstantSource clock, RegionSessions sessions,
-      ArbiterMetrics metrics, int partition, String threadName) {
+      ArbiterMetrics metrics, Partition partition, String threadName) {
     this.partition = partition;
     this.metrics = metrics;
     this.sessions = sessions;
@@ -68,8 +69,8 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     thread.execute(runner::startTicking);
   }
 
-  /** The leadership partition this loop sequences (0 when leadership is not split). */
-  public int partition() {
+  /** The leadership partition this loop sequences ({@link Partition#ONLY} when leadership is not split). */
+  public Partition partition() {
     return partition;
   }
 

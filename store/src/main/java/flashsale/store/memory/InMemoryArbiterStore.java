@@ -4,7 +4,9 @@ import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
+import flashsale.sale.Partition;
 import flashsale.store.ArbiterStore;
+import flashsale.store.RegionNodeRecord;
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreFencedException;
@@ -33,8 +35,10 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   private final Map<String, StoredEvent> events = new HashMap<>(); // guarded by lock
   /** Create request id to the event it created. */
   private final Map<String, String> createRequests = new HashMap<>(); // guarded by lock
-  /** Per leadership partition: recorded region node to the highest epoch it was recorded under. Guarded by lock. */
-  private final Map<Integer, Map<String, Long>> regionNodes = new HashMap<>();
+  /** Recorded region nodes, keyed by partition index and node. Guarded by lock. */
+  private final Map<String, RegionNodeRecord> regionNodes = new LinkedHashMap<>();
+  /** This store's one writer: every leader shares the process, and their epochs tell them apart. */
+  private static final String WRITER = "memory";
 
   @Override
   public EventSpec createEvent(String requestId, EventSpec spec) {
@@ -129,26 +133,30 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
+  public CompletableFuture<Void> recordRegionNode(Partition partition, String source, long fencingEpoch) {
     synchronized (lock) {
-      regionNodes.computeIfAbsent(partition, p -> new LinkedHashMap<>()).merge(source, fencingEpoch, Math::max);
+      String key = partition.index() + " " + source;
+      RegionNodeRecord held = regionNodes.get(key);
+      if (held == null || held.replaceableBy(fencingEpoch)) {
+        regionNodes.put(key, new RegionNodeRecord(partition.index(), source, fencingEpoch, partition.count(), WRITER));
+      }
     }
     return CompletableFuture.completedFuture(null);
   }
 
   @Override
-  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
+  public CompletableFuture<Void> forgetRegionNode(Partition partition, String source, long fencingEpoch) {
     synchronized (lock) {
-      Map<String, Long> nodes = regionNodes.get(partition);
-      if (nodes != null && nodes.containsKey(source) && nodes.get(source) <= fencingEpoch) nodes.remove(source);
+      regionNodes.values().removeIf(r -> r.source().equals(source) && r.forgottenBy(partition, fencingEpoch, WRITER));
     }
     return CompletableFuture.completedFuture(null);
   }
 
   @Override
-  public List<String> regionNodes(int partition) {
+  public List<String> regionNodes(Partition partition) {
     synchronized (lock) {
-      return List.copyOf(regionNodes.getOrDefault(partition, Map.of()).keySet());
+      return regionNodes.values().stream().filter(r -> r.waitedForBy(partition)).map(RegionNodeRecord::source)
+          .distinct().toList();
     }
   }
 

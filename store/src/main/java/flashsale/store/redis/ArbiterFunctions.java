@@ -49,6 +49,10 @@ final class ArbiterFunctions {
     return library.call(function, type, keys, args);
   }
 
+  <T> CompletableFuture<T> callOnce(String function, ScriptOutputType type, String[] keys, byte[]... args) {
+    return library.callOnce(function, type, keys, args);
+  }
+
   <T> CompletableFuture<T> callOn(RedisClusterAsyncCommands<String, byte[]> server, String function,
       ScriptOutputType type, byte[]... args) {
     return library.callOn(server, function, type, new String[0], args);

@@ -22,12 +22,11 @@ record EventKeys(String eventId) {
   static final String LEGACY_REGION_NODES = "fs:region-nodes";
 
   /**
-   * Hash: the named region nodes ({@code region/node}) a new leader of {@code partition} waits for,
-   * each to the highest fencing epoch it was recorded under. Spans events: one key, one slot.
+   * Hash: the named region nodes ({@code region/node}) new leaders wait for, field {@code
+   * "<partition> <node>"}, value {@code "<epoch> <partition count> <writer>"} of its latest record.
+   * Spans events and partitions: one key, one slot.
    */
-  static String regionNodes(int partition) {
-    return "fs:region-nodes:p" + partition;
-  }
+  static final String REGION_NODE_RECORDS = "fs:region-node-records";
 
   /** The event's Redis Cluster slot: its keys' and its index entries'. */
   int slot() {

@@ -62,6 +62,14 @@ public final class FunctionLibrary {
     return callOn(redis.async(), function, type, keys, args);
   }
 
+  /**
+   * Calls {@code function} once: a missing library fails the call instead of being loaded and the
+   * call sent again, for a write that must never land after a later one of its writer.
+   */
+  public <T> CompletableFuture<T> callOnce(String function, ScriptOutputType type, String[] keys, byte[]... args) {
+    return redis.async().<T>fcall(function, type, keys, args).toCompletableFuture();
+  }
+
   /** Calls {@code function} through {@code server} (e.g. one master's own connection). */
   public <T> CompletableFuture<T> callOn(RedisClusterAsyncCommands<String, byte[]> server, String function,
       ScriptOutputType type, String[] keys, byte[]... args) {

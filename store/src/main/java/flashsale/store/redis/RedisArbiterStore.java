@@ -10,7 +10,9 @@ import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.sale.Ticket;
+import flashsale.sale.Partition;
 import flashsale.store.ArbiterStore;
+import flashsale.store.RegionNodeRecord;
 import flashsale.store.EventExistsException;
 import flashsale.store.EventNotFoundException;
 import flashsale.store.StoreRefusedException;
@@ -256,20 +258,28 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
-    String key = EventKeys.regionNodes(partition);
-    return regionNodeWrite(source, replicas.after(key, () -> functions.<String>call(functions.recordRegionNode,
-        ScriptOutputType.STATUS, new String[] {key}, source.getBytes(UTF_8), ascii(fencingEpoch))));
+  public CompletableFuture<Void> recordRegionNode(Partition partition, String source, long fencingEpoch) {
+    return regionNodeWrite(source, replicas.after(EventKeys.REGION_NODE_RECORDS, () -> functions.<String>call(
+        functions.recordRegionNode, ScriptOutputType.STATUS, new String[] {EventKeys.REGION_NODE_RECORDS},
+        regionNodeArgs(partition, source, fencingEpoch))));
   }
 
+  /**
+   * Sent once, never again after a reload of the library: a forget that landed after this writer's
+   * later record of the node, under the same epoch, would be taken for its own.
+   */
   @Override
-  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
-    String key = EventKeys.regionNodes(partition);
-    CompletableFuture<String> forgotten = functions.call(functions.forgetRegionNode, ScriptOutputType.STATUS,
-        new String[] {key}, source.getBytes(UTF_8), ascii(fencingEpoch));
-    // A record of an earlier build has no epoch: any leader may forget it.
-    return regionNodeWrite(source, forgotten.thenCompose(
-        verdict -> redis.srem(EventKeys.LEGACY_REGION_NODES, source.getBytes(UTF_8)).toCompletableFuture()));
+  public CompletableFuture<Void> forgetRegionNode(Partition partition, String source, long fencingEpoch) {
+    CompletableFuture<String> forgotten = functions.callOnce(functions.forgetRegionNode, ScriptOutputType.STATUS,
+        new String[] {EventKeys.REGION_NODE_RECORDS}, regionNodeArgs(partition, source, fencingEpoch));
+    // A record of a build before epochs (one set for all partitions) has no writer to respect.
+    CompletableFuture<Long> legacy = redis.srem(EventKeys.LEGACY_REGION_NODES, source.getBytes(UTF_8)).toCompletableFuture();
+    return regionNodeWrite(source, forgotten.thenCombine(legacy, (verdict, removed) -> verdict));
+  }
+
+  private byte[][] regionNodeArgs(Partition partition, String source, long fencingEpoch) {
+    return new byte[][] {ascii(partition.index()), ascii(partition.count()), source.getBytes(UTF_8), ascii(fencingEpoch),
+        writer.getBytes(UTF_8)};
   }
 
   private CompletableFuture<Void> regionNodeWrite(String source, CompletionStage<?> write) {
@@ -282,11 +292,25 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public List<String> regionNodes(int partition) {
+  public List<String> regionNodes(Partition partition) {
     Set<String> nodes = new LinkedHashSet<>();
-    nodes.addAll(await("*", redis.hkeys(EventKeys.regionNodes(partition))));
+    await("*", redis.hgetall(EventKeys.REGION_NODE_RECORDS)).forEach((field, value) -> {
+      RegionNodeRecord record = parseRegionNodeRecord(field, new String(value, UTF_8));
+      if (record.waitedForBy(partition)) nodes.add(record.source());
+    });
     await("*", redis.smembers(EventKeys.LEGACY_REGION_NODES)).forEach(b -> nodes.add(new String(b, UTF_8)));
     return List.copyOf(nodes);
+  }
+
+  /** Field {@code "<partition> <node>"}, value {@code "<epoch> <partition count> <writer>"}. */
+  private static RegionNodeRecord parseRegionNodeRecord(String field, String value) {
+    int space = field.indexOf(' ');
+    String[] parts = value.split(" ", 3);
+    if (space < 0 || parts.length != 3) {
+      throw new IllegalStateException("malformed region node record " + field + " = " + value);
+    }
+    return new RegionNodeRecord(Integer.parseInt(field.substring(0, space)), field.substring(space + 1),
+        Long.parseLong(parts[0]), Integer.parseInt(parts[1]), parts[2]);
   }
 
   @Override

@@ -502,22 +502,42 @@ local function persist_orders(keys, args)
   return { 'OK' }
 end
 
--- The named region nodes one leadership partition's new leaders wait for: a hash of node to the
--- highest fencing epoch it was recorded under. KEYS: that hash. ARGV: node, epoch.
+-- The named region nodes new leaders wait for, in one hash: field '<partition> <node>', value
+-- '<epoch> <partition count> <writer>', the latest record's. ARGV of both: partition, partition
+-- count, node, epoch, writer.
 local function record_region_node(keys, args)
-  local held = redis.call('HGET', keys[1], args[1])
-  if not held or tonumber(held) < tonumber(args[2]) then redis.call('HSET', keys[1], args[1], args[2]) end
+  local field = args[1] .. ' ' .. args[3]
+  local held = redis.call('HGET', keys[1], field)
+  if held and tonumber(string.match(held, '^(%d+) ')) > tonumber(args[4]) then return 'NEWER' end
+  redis.call('HSET', keys[1], field, args[4] .. ' ' .. args[2] .. ' ' .. args[5])
   return 'RECORDED'
 end
 
--- A forget under an epoch older than the record's is refused: a deposed leader's forget, landing
--- after the next leader recorded the node again, must not leave a welcomed node unrecorded.
+-- A forget is refused when another leader recorded the node since: a later epoch, or the same
+-- epoch from another writer (a rolled-back epoch counter). A deposed leader's forget, landing
+-- after the next leader recorded the node again, must not leave a welcomed node unrecorded. The
+-- node's records made under another partition count go too: no leader of theirs is left.
 local function forget_region_node(keys, args)
-  local held = redis.call('HGET', keys[1], args[1])
-  if not held then return 'ABSENT' end
-  if tonumber(held) > tonumber(args[2]) then return 'NEWER' end
-  redis.call('HDEL', keys[1], args[1])
-  return 'FORGOTTEN'
+  local fields = redis.call('HGETALL', keys[1])
+  local own, verdict = args[1] .. ' ' .. args[3], 'ABSENT'
+  for i = 1, #fields, 2 do
+    local node = string.match(fields[i], '^%d+ (.*)$')
+    if node == args[3] then
+      local epoch, count, writer = string.match(fields[i + 1], '^(%d+) (%d+) (.*)$')
+      if count ~= args[2] then
+        redis.call('HDEL', keys[1], fields[i])
+      elseif fields[i] == own then
+        local held, mine = tonumber(epoch), tonumber(args[4])
+        if held < mine or (held == mine and writer == args[5]) then
+          redis.call('HDEL', keys[1], own)
+          verdict = 'FORGOTTEN'
+        else
+          verdict = 'NEWER'
+        end
+      end
+    end
+  end
+  return verdict
 end
 
 redis.register_function('fs_create_event_%VERSION%', create_event)

@@ -1,5 +1,6 @@
 package flashsale.store.testing;
 
+import flashsale.sale.Partition;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -37,17 +38,17 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
-  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
+  public CompletableFuture<Void> recordRegionNode(Partition partition, String source, long fencingEpoch) {
     return delegate.recordRegionNode(partition, source, fencingEpoch);
   }
 
   @Override
-  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
+  public CompletableFuture<Void> forgetRegionNode(Partition partition, String source, long fencingEpoch) {
     return delegate.forgetRegionNode(partition, source, fencingEpoch);
   }
 
   @Override
-  public List<String> regionNodes(int partition) {
+  public List<String> regionNodes(Partition partition) {
     return delegate.regionNodes(partition);
   }
 

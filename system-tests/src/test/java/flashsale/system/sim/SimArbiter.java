@@ -1,5 +1,6 @@
 package flashsale.system.sim;
 
+import flashsale.sale.Partition;
 import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.EventStatus;
 import flashsale.arbiter.core.Sequencer;
@@ -142,7 +143,7 @@ final class SimArbiter {
     events.clear();
     runner.lead(new Sequencer(config), epoch);
     orders.lead(epoch);
-    List<String> nodes = store.regionNodes(0); // every named node an earlier leader welcomed is waited for
+    List<String> nodes = store.regionNodes(Partition.ONLY); // every named node an earlier leader welcomed is waited for
     runner.apply(q -> q.regionNodesRecorded(nodes, runner.nowMicros()));
     recoveringEpoch = epoch;
     List<EventSpec> live = store.listLiveEvents();

@@ -1,5 +1,6 @@
 package flashsale.system.sim;
 
+import flashsale.sale.Partition;
 import flashsale.sale.TicketRefusal;
 import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.EventStatus;
@@ -69,10 +70,11 @@ final class SimOracle {
   private final Map<String, Long> waitlistBounds = new HashMap<>();
   private final Map<String, Long> stockLossesStored = new HashMap<>();
   /**
-   * Per leadership term (fencing epoch): the named region nodes it welcomed and has not asked the
-   * store to forget. The store must hold each while that term's leader holds the lease.
+   * Per leadership term (fencing epoch): the named region nodes whose record it wrote and did not
+   * forget since, as its writes landed. The store must hold each while that term's leader holds the
+   * lease.
    */
-  private final Map<Long, Set<String>> welcomedByTerm = new HashMap<>();
+  private final Map<Long, Set<String>> recordedByTerm = new HashMap<>();
   /** What this run exercised, so the test can show the faults actually happened. */
   final Map<String, Long> exercised = new TreeMap<>();
   /** Told of each decision the store holds, once. */
@@ -259,10 +261,9 @@ final class SimOracle {
       case Effect.WelcomeRegionNode w -> {
         // A named node is welcomed only once the store holds it, so every later leader waits for it.
         boolean named = !flashsale.sale.StreamSource.nodeOf(w.source()).isEmpty();
-        if (named && !store.regionNodes(0).contains(w.source())) {
+        if (named && !store.regionNodes(Partition.ONLY).contains(w.source())) {
           throw new AssertionError(arbiter.name + " welcomed " + w.source() + " before the store held it");
         }
-        if (named) welcomedByTerm.computeIfAbsent(arbiter.epoch(), e -> new HashSet<>()).add(w.source());
         count(named ? "named nodes welcomed" : "unnamed nodes welcomed");
       }
       default -> {}
@@ -304,23 +305,28 @@ final class SimOracle {
     }
   }
 
-  /** A leader of term {@code fencingEpoch} asked the store to forget {@code source}. */
-  void forgetSent(long fencingEpoch, String source) {
-    Set<String> welcomed = welcomedByTerm.get(fencingEpoch);
-    if (welcomed != null) welcomed.remove(source);
+  /** A record of {@code source} written by the leader of term {@code fencingEpoch} landed in the store. */
+  void nodeRecordLanded(long fencingEpoch, String source) {
+    recordedByTerm.computeIfAbsent(fencingEpoch, e -> new HashSet<>()).add(source);
+  }
+
+  /** A forget of {@code source} by the leader of term {@code fencingEpoch} landed in the store. */
+  void nodeForgetLanded(long fencingEpoch, String source) {
+    Set<String> recorded = recordedByTerm.get(fencingEpoch);
+    if (recorded != null) recorded.remove(source);
   }
 
   /**
    * After every step: the store never oversold, no leading arbiter counts ahead of it, and the
-   * store still records every node the lease holder welcomed and did not forget (a later leader
+   * store still records every node the lease holder recorded and did not forget (a later leader
    * must wait for each).
    */
   void stepDone(List<SimArbiter> arbiters) {
     for (SimArbiter a : arbiters) {
       if (!a.holdsLease()) continue;
-      for (String source : welcomedByTerm.getOrDefault(a.epoch(), Set.of())) {
-        if (!store.regionNodes(0).contains(source)) {
-          throw new AssertionError(a.name + " (epoch " + a.epoch() + ") welcomed " + source
+      for (String source : recordedByTerm.getOrDefault(a.epoch(), Set.of())) {
+        if (!store.regionNodes(Partition.ONLY).contains(source)) {
+          throw new AssertionError(a.name + " (epoch " + a.epoch() + ") recorded " + source
               + ", but the store no longer records it: the next leader would not wait for it");
         }
       }

@@ -1,6 +1,7 @@
 package flashsale.system.sim;
 
 import flashsale.sale.DecisionBatch;
+import flashsale.sale.Partition;
 import flashsale.store.testing.ForwardingArbiterStore;
 import flashsale.store.memory.InMemoryArbiterStore;
 import java.util.HashMap;
@@ -66,14 +67,19 @@ final class SimStore extends ForwardingArbiterStore {
 
   /** A region node's record lands after a store round trip, or its request is lost (the leader retries). */
   @Override
-  public CompletableFuture<Void> recordRegionNode(int partition, String source, long fencingEpoch) {
-    return nodeWrite(fencingEpoch, () -> delegate.recordRegionNode(partition, source, fencingEpoch));
+  public CompletableFuture<Void> recordRegionNode(Partition partition, String source, long fencingEpoch) {
+    return nodeWrite(fencingEpoch, () -> {
+      delegate.recordRegionNode(partition, source, fencingEpoch);
+      oracle.nodeRecordLanded(fencingEpoch, source);
+    });
   }
 
   @Override
-  public CompletableFuture<Void> forgetRegionNode(int partition, String source, long fencingEpoch) {
-    oracle.forgetSent(fencingEpoch, source);
-    return nodeWrite(fencingEpoch, () -> delegate.forgetRegionNode(partition, source, fencingEpoch));
+  public CompletableFuture<Void> forgetRegionNode(Partition partition, String source, long fencingEpoch) {
+    return nodeWrite(fencingEpoch, () -> {
+      delegate.forgetRegionNode(partition, source, fencingEpoch);
+      oracle.nodeForgetLanded(fencingEpoch, source);
+    });
   }
 
   private CompletableFuture<Void> nodeWrite(long fencingEpoch, Runnable write) {
