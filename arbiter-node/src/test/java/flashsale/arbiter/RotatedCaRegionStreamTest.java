@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A region's stream outlives the handshake that checked its certificate. Once the arbiter's CA
  * file no longer holds the CA that signed it (rotated out, say because its key leaked), the stream
  * is ended {@code UNAUTHENTICATED} at the region's next message and the region counts as gone; a
- * region whose certificate the new CA signed joins. Real Netty server with mutual TLS.
+ * region whose certificate the new CA signed joins. The same once the region's certificate expires.
+ * Real Netty server with mutual TLS.
  */
 class RotatedCaRegionStreamTest {
   @TempDir Path dir;
@@ -92,6 +93,33 @@ class RotatedCaRegionStreamTest {
     Region west = open("west", newCa.issue(Role.REGION, "west"), oldCa);
     west.watermark();
     assertTrue(connected("west"), "a region of the new CA joins");
+  }
+
+  @Test
+  void aRegionsStreamEndsOnceItsCertificateExpires() throws Exception {
+    DevCertificates ca = DevCertificates.create(dir.resolve("ca"), "flashsale");
+    DevCertificates.Issued arbiter = ca.issue(Role.ARBITER, "a1");
+    tls = arbiter.files().load();
+    // No CA reload here: expiry is judged without it.
+    node = new ArbiterNode(
+        ArbiterConfig.defaults().withPort(0).withAuthenticator(Authenticator.certificatesOnly("flashsale")),
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), tls.server(false)),
+        new InMemoryArbiterStore(), Clock.systemUTC()).start();
+
+    Region east = open("east", ca.issueValidFor(Duration.ofSeconds(3), Role.REGION, "east"), ca);
+    assertTrue(connected("east"));
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!east.ended.isDone() && System.nanoTime() < deadline) {
+      east.watermark();
+      Thread.sleep(20);
+    }
+    assertTrue(east.ended.isDone(), "the stream was still open 7 s after the region's certificate expired");
+    StatusRuntimeException ended = (StatusRuntimeException) east.ended.get();
+    assertEquals(Status.Code.UNAUTHENTICATED, ended.getStatus().getCode(), ended.toString());
+    assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(ended).orElseThrow());
+    assertTrue(ended.getStatus().getDescription().contains("expired at"), ended.toString());
+    assertFalse(connected("east"), "the region whose certificate expired counts as gone");
   }
 
   /** A region's stream, welcomed; {@code ended} completes with how the arbiter ended it. */

@@ -98,10 +98,16 @@ public final class DevCertificates {
 
   /** Issues a certificate for {@code role}/{@code name}, valid for localhost and {@code extraHosts}. */
   public Issued issue(Role role, String name, String... extraHosts) throws IOException {
+    return issueValidFor(VALIDITY, role, name, extraHosts);
+  }
+
+  /** As {@link #issue}, expiring {@code validity} from now (a short-lived certificate, as a mesh issues). */
+  public Issued issueValidFor(Duration validity, Role role, String name, String... extraHosts) throws IOException {
     WorkloadId id = new WorkloadId(trustDomain, role, name);
     try {
       KeyPair keys = newKeyPair();
-      X509v3CertificateBuilder builder = builder(ca, new X500Name("CN=" + role.label() + " " + name), keys);
+      X509v3CertificateBuilder builder = builder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+          new X500Name("CN=" + role.label() + " " + name), keys, validity);
       List<GeneralName> names = new ArrayList<>();
       names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.uri()));
       names.add(new GeneralName(GeneralName.dNSName, "localhost"));
@@ -137,13 +143,13 @@ public final class DevCertificates {
   }
 
   private X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
-    Instant now = Instant.now();
-    return new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, random).add(BigInteger.ONE),
-        Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(VALIDITY)), subject, keys.getPublic());
+    return builder(issuer, subject, keys, VALIDITY);
   }
 
-  private X509v3CertificateBuilder builder(X509Certificate issuer, X500Name subject, KeyPair keys) {
-    return builder(X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), subject, keys);
+  private X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, Duration validity) {
+    Instant now = Instant.now();
+    return new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, random).add(BigInteger.ONE),
+        Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), subject, keys.getPublic());
   }
 
   private X509Certificate sign(X509v3CertificateBuilder builder) throws OperatorCreationException, GeneralSecurityException {

@@ -72,8 +72,8 @@ public final class AuthInterceptor implements ServerInterceptor {
 
   /**
    * The current call's client certificate chain as this interceptor saw it; empty without one or
-   * on a call it did not admit. A long-lived stream keeps it to ask {@link Authenticator#stillTrusted}
-   * again after the CAs change.
+   * on a call it did not admit. A long-lived stream keeps it to ask {@link Authenticator#refusalOf}
+   * again after the CAs change or a certificate of it expires.
    */
   public static List<X509Certificate> currentPeerChain() {
     List<X509Certificate> chain = PEER_CHAIN.get();

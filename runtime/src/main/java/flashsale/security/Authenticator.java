@@ -6,8 +6,11 @@ import flashsale.credentials.Principal;
 import flashsale.credentials.WorkloadId;
 import flashsale.credentials.StaticTokens;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -15,10 +18,12 @@ import java.util.function.Supplier;
 /**
  * Turns what a caller presents into a {@link Principal}: a bearer token when it sends one (a JWT
  * when configured, else a static token), otherwise its client certificate's workload id. The
- * certificate chain was verified against the trusted CA by TLS at the connection's handshake; with
- * a {@link ClientChainTrust} ({@link #checkingChainsWith}) it is checked again once the CA file
- * changed, so a connection made under a CA rotated out gets no more calls in. Only a certificate
- * can make a caller a region or an arbiter: node identity is never a secret that can be pasted.
+ * certificate chain was verified against the trusted CA by TLS at the connection's handshake, and
+ * a connection outlives it: at each call a chain with a certificate past its expiry is refused, and
+ * with a {@link ClientChainTrust} ({@link #checkingChainsWith}) the chain is checked again once the
+ * CA file changed, so a connection made under a CA rotated out gets no more calls in. Only a
+ * certificate can make a caller a region or an arbiter: node identity is never a secret that can
+ * be pasted.
  */
 public final class Authenticator {
 
@@ -35,12 +40,19 @@ public final class Authenticator {
   public static final String UNTRUSTED_NOW = "the client certificate no longer chains to a CA in the node's --tls-ca "
       + "(the file changed after this connection's handshake): reconnect with a certificate its CAs sign";
 
+  /** Why a certificate accepted at its connection's handshake is refused once a certificate of its chain expired. */
+  static String expiredNow(Instant expiredAt) {
+    return "the client certificate chain expired at " + expiredAt + " (after this connection's handshake): "
+        + "reconnect with a renewed certificate";
+  }
+
   private static final Set<Role> CERTIFICATE_ONLY = EnumSet.of(Role.REGION, Role.ARBITER);
 
   private final String trustDomain;
   private final Supplier<StaticTokens> tokens; // null: none configured
   private final Supplier<JwtTokens> jwts; // null: none configured
   private final ClientChainTrust chainTrust; // null: the handshake's check only
+  private final InstantSource clock; // what "expired" is judged by
   /** Chains found trusted (the whole chain: a leaf may reach a removed CA through one intermediate and not another), with the trust generation they were found at. */
   private final java.util.Map<List<X509Certificate>, Long> trustedAt = new java.util.concurrent.ConcurrentHashMap<>();
   /** Bounds {@link #trustedAt}: client certificates are as many as the callers. */
@@ -61,29 +73,64 @@ public final class Authenticator {
   }
 
   private Authenticator(String trustDomain, Supplier<StaticTokens> tokens, Supplier<JwtTokens> jwts,
-      ClientChainTrust chainTrust) {
+      ClientChainTrust chainTrust, InstantSource clock) {
     this.trustDomain = trustDomain;
     this.tokens = tokens;
     this.jwts = jwts;
     this.chainTrust = chainTrust;
+    this.clock = clock;
+  }
+
+  private Authenticator(String trustDomain, Supplier<StaticTokens> tokens, Supplier<JwtTokens> jwts,
+      ClientChainTrust chainTrust) {
+    this(trustDomain, tokens, jwts, chainTrust, InstantSource.system());
   }
 
   /** This authenticator, also refusing a certificate whose chain {@code trust} no longer trusts (a CA rotated out). */
   public Authenticator checkingChainsWith(ClientChainTrust trust) {
-    return new Authenticator(trustDomain, tokens, jwts, java.util.Objects.requireNonNull(trust, "trust"));
+    return new Authenticator(trustDomain, tokens, jwts, Objects.requireNonNull(trust, "trust"), clock);
   }
 
-  /** Changes whenever the trusted CAs may have: a long-lived stream checks {@link #stillTrusted} again then. */
+  /** This authenticator, judging certificate expiry by {@code clock}. */
+  public Authenticator withClock(InstantSource clock) {
+    return new Authenticator(trustDomain, tokens, jwts, chainTrust, Objects.requireNonNull(clock, "clock"));
+  }
+
+  /** When the first certificate of {@code chain} expires; {@link Instant#MAX} for an empty chain. */
+  public static Instant expiresAt(List<X509Certificate> chain) {
+    Instant first = Instant.MAX;
+    for (X509Certificate certificate : chain) {
+      Instant notAfter = certificate.getNotAfter().toInstant();
+      if (notAfter.isBefore(first)) first = notAfter;
+    }
+    return first;
+  }
+
+  /** True once {@code expiresAt} (from {@link #expiresAt}) is past by this authenticator's clock. */
+  public boolean expired(Instant expiresAt) {
+    return clock.instant().isAfter(expiresAt);
+  }
+
+  /** Changes whenever the trusted CAs may have: a long-lived stream checks {@link #refusalOf} again then. */
   public long trustGeneration() {
     return chainTrust == null ? 0 : chainTrust.generation();
   }
 
   /**
-   * False when {@code peerChain} no longer chains to a trusted CA (the CA file changed since its
-   * handshake); true without a chain or a {@link ClientChainTrust}.
+   * Why {@code peerChain}, accepted at its connection's handshake, counts no more: a certificate of
+   * it expired since, or it no longer chains to a trusted CA (the CA file changed since). Empty when
+   * it still counts, or without a chain.
    */
-  public boolean stillTrusted(List<X509Certificate> peerChain) {
-    if (chainTrust == null || peerChain.isEmpty()) return true;
+  public Optional<String> refusalOf(List<X509Certificate> peerChain) {
+    if (peerChain.isEmpty()) return Optional.empty();
+    Instant expiresAt = expiresAt(peerChain);
+    if (expired(expiresAt)) return Optional.of(expiredNow(expiresAt));
+    return chainTrusted(peerChain) ? Optional.empty() : Optional.of(UNTRUSTED_NOW);
+  }
+
+  /** False when {@code peerChain} no longer chains to a trusted CA; true without a {@link ClientChainTrust}. */
+  private boolean chainTrusted(List<X509Certificate> peerChain) {
+    if (chainTrust == null) return true;
     long generation = chainTrust.generation();
     Long seen = trustedAt.get(peerChain);
     if (seen != null && seen == generation) return true;
@@ -100,7 +147,8 @@ public final class Authenticator {
   public Result authenticate(List<X509Certificate> peerChain, Optional<String> bearer) {
     if (bearer.isPresent()) return token(bearer.get());
     if (peerChain.isEmpty()) return new Result.Anonymous();
-    if (!stillTrusted(peerChain)) return new Result.Invalid(UNTRUSTED_NOW);
+    Optional<String> refusal = refusalOf(peerChain);
+    if (refusal.isPresent()) return new Result.Invalid(refusal.get());
     return WorkloadId.in(peerChain.get(0), trustDomain)
         .<Result>map(id -> new Result.Authenticated(new Principal(id.name(), Set.of(id.role()), "certificate")))
         .orElseGet(() -> new Result.Invalid("the client certificate carries no spiffe://" + trustDomain + "/<role>/<name> URI"));

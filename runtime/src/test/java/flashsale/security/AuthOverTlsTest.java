@@ -280,16 +280,7 @@ class AuthOverTlsTest {
         next.replaceCaFile(caFile);
 
         // The old connection stays open (a new one would fail its handshake, UNAVAILABLE), but its calls are refused.
-        StatusRuntimeException refused = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (refused == null && System.nanoTime() < deadline) {
-          try {
-            whoAmI(oldStub);
-            Thread.sleep(50);
-          } catch (StatusRuntimeException e) {
-            refused = e;
-          }
-        }
+        StatusRuntimeException refused = firstRefusal(oldStub, Duration.ofSeconds(10));
         assertNotNull(refused, "calls on the connection made under the old CA were still taken 10 s after the rotation");
         assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.toString());
         assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(refused).orElseThrow());
@@ -305,6 +296,37 @@ class AuthOverTlsTest {
         rotating.shutdownNow();
       }
     }
+  }
+
+  @Test
+  void aConnectionWhoseCertificateExpiresGetsNoMoreCalls() throws Exception {
+    DevCertificates.Issued shortLived = ca.issueValidFor(Duration.ofSeconds(3), Role.ADMIN, "ops");
+    ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + server.getPort(), clientCredentials(shortLived)).build();
+    channels.add(channel);
+    var stub = EventAdminServiceGrpc.newBlockingStub(channel);
+    assertEquals("certificate:ops", whoAmI(stub), "taken while the certificate is valid");
+
+    // The connection stays open past the certificate's expiry (TLS checked it at the handshake only).
+    StatusRuntimeException refused = firstRefusal(stub, Duration.ofSeconds(10));
+    assertNotNull(refused, "calls on the connection were still taken 7 s after its certificate expired");
+    assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.toString());
+    assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(refused).orElseThrow());
+    assertTrue(refused.getStatus().getDescription().contains("expired at"), refused.toString());
+  }
+
+  /** Calls every 50 ms until a call is refused; null if none was within {@code limit}. */
+  private static StatusRuntimeException firstRefusal(EventAdminServiceGrpc.EventAdminServiceBlockingStub stub,
+      Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        whoAmI(stub);
+        Thread.sleep(50);
+      } catch (StatusRuntimeException e) {
+        return e;
+      }
+    }
+    return null;
   }
 
   private static String whoAmI(EventAdminServiceGrpc.EventAdminServiceBlockingStub stub) {

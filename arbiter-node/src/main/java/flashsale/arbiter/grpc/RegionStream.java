@@ -77,9 +77,14 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
 
   /**
    * The certificate chain this stream was opened with, and who judges it: TLS checked it once, at
-   * the handshake, and the stream may outlive the CA that signed it.
+   * the handshake, and the stream may outlive the CA that signed it, or the certificate itself.
    */
-  record CallerTrust(flashsale.security.Authenticator authenticator, List<java.security.cert.X509Certificate> chain) {}
+  record CallerTrust(flashsale.security.Authenticator authenticator, List<java.security.cert.X509Certificate> chain,
+      java.time.Instant expiresAt) {
+    CallerTrust(flashsale.security.Authenticator authenticator, List<java.security.cert.X509Certificate> chain) {
+      this(authenticator, chain, flashsale.security.Authenticator.expiresAt(chain));
+    }
+  }
 
   @Override
   public void onNext(SequenceRequest request) {
@@ -221,15 +226,17 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
         .build();
   }
 
-  /** After the CAs changed: a chain they no longer sign ends the stream (regions send every few ms). */
+  /**
+   * After the CAs changed, or once a certificate of the chain expired: a chain that no longer counts
+   * ends the stream (regions send every few ms).
+   */
   private void requireStillTrusted() {
     if (trust == null) return;
     long generation = trust.authenticator().trustGeneration();
-    if (generation == trustGenerationChecked) return;
+    if (generation == trustGenerationChecked && !trust.authenticator().expired(trust.expiresAt())) return;
     trustGenerationChecked = generation;
-    if (!trust.authenticator().stillTrusted(trust.chain())) {
-      throw Errors.error(ErrorReason.CREDENTIALS_INVALID, flashsale.security.Authenticator.UNTRUSTED_NOW);
-    }
+    var refusal = trust.authenticator().refusalOf(trust.chain());
+    if (refusal.isPresent()) throw Errors.error(ErrorReason.CREDENTIALS_INVALID, refusal.get());
   }
 
   private Session requireSession() {
