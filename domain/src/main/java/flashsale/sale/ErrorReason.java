@@ -32,6 +32,11 @@ public enum ErrorReason {
   /** A standby arbiter; ErrorInfo metadata {@code leader} names the leader's host:port when known. */
   NOT_LEADER,
   STORE_UNAVAILABLE,
+  /**
+   * CENTRAL or SHARDED: the pool store lost the event's pool after its sale began; no unit is
+   * sold twice, so nothing sells from it until an operator restores it. Retrying does not help.
+   */
+  POOL_LOST,
   /** SHARDED: stock is still being moved to this region; retry with the same request_id. */
   STOCK_IN_TRANSIT,
   SHUTTING_DOWN,

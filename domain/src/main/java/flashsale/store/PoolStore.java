@@ -21,7 +21,8 @@ public interface PoolStore extends ShardStore {
    * BuyReply.Decided#retry()}; the caller checks it is the same purchase); a user past the per-user
    * limit loses; otherwise it wins if the pool holds its quantity (all or nothing) and loses with
    * SOLD_OUT (pool empty) or INSUFFICIENT_STOCK. Never {@link BuyReply.Short}. The pool starts with
-   * the spec's whole stock.
+   * the spec's whole stock. Completes exceptionally with {@link PoolLostException} when the store
+   * lost the pool after this store (or another node) saw it: it is never started again.
    */
   CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket);
 

@@ -19,7 +19,8 @@ public interface ShardStore extends AutoCloseable {
    * Buys from the ticket's region's shard: a request decided before gets that decision again
    * ({@link BuyReply.Decided#retry()}); a user past the per-user limit loses; otherwise it wins if
    * the shard holds its quantity. A shard that holds less answers {@link BuyReply.Short} and writes
-   * nothing, unless {@code decideShort}, which decides it lost (SOLD_OUT when empty).
+   * nothing, unless {@code decideShort}, which decides it lost (SOLD_OUT when empty). Completes
+   * exceptionally with {@link PoolLostException} when the store lost the shard after it was seen.
    */
   CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort);
 

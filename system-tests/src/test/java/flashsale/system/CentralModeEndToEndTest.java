@@ -148,6 +148,32 @@ class CentralModeEndToEndTest {
     assertEquals(List.of(limited), lastPage.getDecisionsList(), "the log ends with the latest decision");
   }
 
+  @Test
+  void aPoolTheStoreLostMidSaleIsNeverSoldAgain() throws Exception {
+    RunResult run = fx.burst(EventMode.EVENT_MODE_CENTRAL, "central-lost", 5, 10, Map.of());
+    assertEquals(5, run.records().stream().filter(RequestRecord::won).count(), "sold out");
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    var get = EventAdminServiceGetEventRequest.newBuilder().setEventId("central-lost").build();
+    assertEquals(0, admin.getEvent(get).getCounters().getRemainingStock());
+
+    // The central Redis loses the event's keys (evicted, or flushed by mistake) while the regions run.
+    try (RedisClient client = RedisClient.create(fx.central.uri()); var c = client.connect()) {
+      List<String> keys = c.sync().keys("fs:{central-lost}:*");
+      assertTrue(!keys.isEmpty(), "the pool's keys");
+      c.sync().del(keys.toArray(String[]::new));
+    }
+    // Started again from the spec, the pool would sell its 5 units a second time.
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+    var near = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("near")));
+    for (var region : List.of(far, near)) {
+      var lost = assertThrows(StatusRuntimeException.class, () -> region.purchase(buy("central-lost", "gus", "gus-1")));
+      assertEquals(Status.Code.DATA_LOSS, lost.getStatus().getCode(), lost.toString());
+      assertEquals("POOL_LOST", Errors.reasonOf(lost).orElseThrow());
+    }
+    var counters = assertThrows(StatusRuntimeException.class, () -> admin.getEvent(get));
+    assertEquals("POOL_LOST", Errors.reasonOf(counters).orElseThrow(), "the admin view says so, not 5 left");
+  }
+
   private static GetPurchaseRequest lookup(String requestId) {
     return GetPurchaseRequest.newBuilder().setEventId("central-lookup").setRequestId(requestId).build();
   }

@@ -110,6 +110,33 @@ class ShardedModeEndToEndTest {
     assertEquals("PURCHASE_NOT_FOUND", Errors.reasonOf(refused).orElseThrow(), "a refused purchase was never decided");
   }
 
+  @Test
+  void aShardItsStoreLostMidSaleIsNeverSoldFromAgain() throws Exception {
+    RunResult run = fx.burst(EventMode.EVENT_MODE_SHARDED, "shard-lost", 20, 2, Map.of());
+    assertEquals(4, run.records().stream().filter(RequestRecord::won).count(), "both shards sold");
+    // The far region's shard Redis loses the event's keys (evicted, or flushed by mistake).
+    try (var client = io.lettuce.core.RedisClient.create(fx.farShard.uri()); var c = client.connect()) {
+      List<String> keys = c.sync().keys("fs:{shard-lost}:*");
+      assertTrue(!keys.isEmpty(), "the shard's keys");
+      c.sync().del(keys.toArray(String[]::new));
+    }
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+    var lost = assertThrows(StatusRuntimeException.class, () -> far.purchase(PurchaseRequest.newBuilder()
+        .setEventId("shard-lost").setUserId(userAtHome("far")).setRequestId("lost-1").setQuantity(1).build()));
+    assertEquals(Status.Code.DATA_LOSS, lost.getStatus().getCode(), "not its 10 units again: " + lost);
+    assertEquals("POOL_LOST", Errors.reasonOf(lost).orElseThrow());
+
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    var counters = assertThrows(StatusRuntimeException.class, () -> admin.getEvent(
+        EventAdminServiceGetEventRequest.newBuilder().setEventId("shard-lost").build()));
+    assertEquals("POOL_LOST", Errors.reasonOf(counters).orElseThrow(), counters.toString());
+
+    // The near region's shard is whole: it sells on.
+    var near = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("near")));
+    assertEquals(Outcome.OUTCOME_WON, near.purchase(PurchaseRequest.newBuilder().setEventId("shard-lost")
+        .setUserId(userAtHome("near")).setRequestId("near-after").setQuantity(1).build()).getDecision().getOutcome());
+  }
+
   private static String userAtHome(String region) {
     return IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
         .filter(u -> ShardHome.of(u, ModesFixture.REGIONS).equals(region)).findFirst().orElseThrow();

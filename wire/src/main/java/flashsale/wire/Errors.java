@@ -125,6 +125,7 @@ public final class Errors {
           Status.Code.UNAVAILABLE;
       case CREDENTIALS_MISSING, CREDENTIALS_INVALID -> Status.Code.UNAUTHENTICATED;
       case ROLE_REQUIRED, IDENTITY_MISMATCH -> Status.Code.PERMISSION_DENIED;
+      case POOL_LOST -> Status.Code.DATA_LOSS;
     };
   }
 

@@ -284,6 +284,11 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
 
   private static StatusRuntimeException storeDown(EventSpec spec, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    var lost = flashsale.store.PoolLostException.in(error);
+    if (lost.isPresent()) {
+      return Errors.error(ErrorReason.POOL_LOST, "a pool of " + spec.mode() + " event " + spec.eventId() + " was lost: "
+          + lost.get().getMessage(), Map.of("event_id", spec.eventId()));
+    }
     return Errors.error(ErrorReason.STORE_UNAVAILABLE, "the " + spec.mode() + " pools of event " + spec.eventId()
         + " did not answer: " + cause.getMessage(), Map.of("event_id", spec.eventId()));
   }

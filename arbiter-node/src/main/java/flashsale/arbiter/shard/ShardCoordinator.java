@@ -63,6 +63,8 @@ public final class ShardCoordinator implements AutoCloseable {
 
   /** Regions whose store failed last time; touched on the coordinator's thread only. */
   private final Map<String, Backoff> backoffs = new HashMap<>();
+  /** Shards ({@code event/region}) found lost, logged once each. */
+  private final java.util.Set<String> lostShardsLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Reports not yet answered: failed at {@link #close}, not left to their callers' deadlines. */
   private final java.util.Set<CompletableFuture<?>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService thread =
@@ -222,7 +224,11 @@ public final class ShardCoordinator implements AutoCloseable {
               return true;
             }).isPresent()));
         case Effect.Answer<Answer> a -> a.handle().accept(a.account());
-        case Effect.RoundFailed<Answer> f -> log.warn("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
+        case Effect.RoundFailed<Answer> f -> {
+          boolean lostShard = lostShardsLogged.stream().anyMatch(k -> k.startsWith(f.eventId() + "/"));
+          if (lostShard) log.debug("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
+          else log.warn("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
+        }
       }
     }
   }
@@ -249,6 +255,14 @@ public final class ShardCoordinator implements AutoCloseable {
       }
       return Optional.of(result);
     } catch (RuntimeException e) {
+      var lost = flashsale.store.PoolLostException.in(e);
+      if (lost.isPresent()) { // the store answers: only this event's shard is gone, the region's other events go on
+        if (lostShardsLogged.add(spec.eventId() + "/" + region)) {
+          log.error("event={} shard of region {} was lost by its store: {}; no stock moves to or from it until it is"
+              + " restored", spec.eventId(), region, lost.get().getMessage());
+        }
+        return Optional.empty();
+      }
       long waitMs = backoff == null ? FIRST_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoff.waitMs() * 2);
       long failedNanos = System.nanoTime();
       backoffs.put(region, new Backoff(failedNanos, failedNanos + TimeUnit.MILLISECONDS.toNanos(waitMs), waitMs));

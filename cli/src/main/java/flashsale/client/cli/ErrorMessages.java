@@ -40,6 +40,7 @@ final class ErrorMessages {
         case NOT_LEADER -> e.metadata("leader").map(l -> "the leader is at " + l + "; use --target " + l)
             .orElse("no arbiter leads right now; retry in a few seconds or ask another arbiter");
         case SHUTTING_DOWN, ARBITER_UNAVAILABLE, STORE_UNAVAILABLE -> "retry later with the same --request-id";
+        case POOL_LOST -> "the event's pool store lost its stock counts; an operator must restore them (retrying does not help)";
         case PURCHASE_PENDING -> "watch it at the region it was bought at, or again once 'flashsale status' says it is decided";
         default -> hintForCode(e);
       };

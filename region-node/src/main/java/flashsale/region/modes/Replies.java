@@ -21,6 +21,9 @@ final class Replies {
 
   private Replies() {}
 
+  /** The lost pools already logged; bounded by the events whose pools a store lost. */
+  private static final java.util.Set<String> LOST_POOLS_LOGGED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   static void decided(StreamObserver<PurchaseResponse> call, Ticket asked, BuyReply.Decided reply) {
     // A retry returns the stored decision; one with another user or quantity is a reused id.
     boolean sameAsked = !reply.retry() || reply.decision().ticket().samePurchaseAs(asked);
@@ -66,7 +69,19 @@ final class Replies {
     }
   }
 
+  /**
+   * UNAVAILABLE STORE_UNAVAILABLE (retry), or DATA_LOSS POOL_LOST when the store lost the event's
+   * pool after its sale began (retrying would not help: logged as an error, for the operator).
+   */
   static Failure storeDown(String what, Throwable failure) {
+    var lost = flashsale.store.PoolLostException.in(failure);
+    if (lost.isPresent()) {
+      if (LOST_POOLS_LOGGED.add(lost.get().getMessage())) { // once per pool (and per message), not per purchase
+        log.error("{} lost a pool: {}; nothing sells from it until it is restored", what, lost.get().getMessage());
+      }
+      return Failure.of(ErrorReason.POOL_LOST, what + " lost this event's pool after its sale began ("
+          + lost.get().getMessage() + "); no unit is sold twice, so nothing sells from it until an operator restores it");
+    }
     return Failure.of(ErrorReason.STORE_UNAVAILABLE, what + " did not answer (" + failure.getMessage()
         + "); retry with the same request_id");
   }

@@ -128,10 +128,19 @@ final class ShardSeller {
       ShardAnswer answer;
       if (failure != null) {
         answer = new ShardAnswer.Failed();
+        Failure failed = Replies.storeDown("shard store of region " + region, failure);
         if (buy.failureAnswersBuyer()) {
-          Replies.fail(buy.handle(), Replies.storeDown("shard store of region " + region, failure));
-        } else {
+          Replies.fail(buy.handle(), failed);
+        } else if (failed.reason() != ErrorReason.POOL_LOST) {
           log.warn("event={} retry of held {} failed: {}", queue.spec().eventId(), buy.ticket().requestId(), failure.toString());
+        }
+        if (failed.reason() == ErrorReason.POOL_LOST) {
+          // No stock will reach a lost shard: the held purchases hear why now, not STOCK_IN_TRANSIT later,
+          // and the next purchases go to the store, which answers them the same.
+          List<Step<StreamObserver<PurchaseResponse>>> steps = queue.policy().shardAnswered(buy, answer, loop.nanoTime());
+          queue.policy().releaseAll().forEach(held -> Replies.fail(held.handle(), failed));
+          carryOut(queue, steps);
+          return;
         }
       } else if (reply instanceof BuyReply.Decided d) {
         answer = new ShardAnswer.Decided();

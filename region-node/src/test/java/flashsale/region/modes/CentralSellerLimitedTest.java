@@ -11,11 +11,8 @@ import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
 import flashsale.store.memory.InMemoryPoolStore;
 import flashsale.v1.PurchaseResponse;
-import flashsale.wire.Errors;
-import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** A CENTRAL purchase over its buyer's rate: a retry the pool decided gets that decision, nothing else is bought. */
@@ -33,49 +30,22 @@ class CentralSellerLimitedTest {
     return limits.admit("ann", "", 1_500_001).orElseThrow();
   }
 
-  /** Collects one call's answer. */
-  private static final class Answer implements StreamObserver<PurchaseResponse> {
-    final CompletableFuture<PurchaseResponse> done = new CompletableFuture<>();
-
-    @Override
-    public void onNext(PurchaseResponse value) {
-      done.complete(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      done.completeExceptionally(t);
-    }
-
-    @Override
-    public void onCompleted() {}
-
-    String reason() {
-      try {
-        done.join();
-        return "answered";
-      } catch (java.util.concurrent.CompletionException e) {
-        return Errors.reasonOf(e.getCause()).orElse("<none>");
-      }
-    }
-  }
-
   @Test
   void aRetryOfADecidedPurchaseIsAnsweredAndANewOneIsRefusedWithoutBuying() {
-    Answer first = new Answer();
+    PurchaseAnswer first = new PurchaseAnswer();
     seller.purchase(SPEC, new Ticket("drop", "ann-1", "ann", 1, "eu", 1_500_000), first);
     PurchaseResponse won = first.done.join();
 
-    Answer retry = new Answer();
+    PurchaseAnswer retry = new PurchaseAnswer();
     seller.limited(SPEC, new BuyRequest("drop", "ann", "ann-1", 1), RATE_LIMITED, retry);
     assertEquals(won.getDecision(), retry.done.join().getDecision(), "the pool's decision, not the limit");
 
-    Answer fresh = new Answer();
+    PurchaseAnswer fresh = new PurchaseAnswer();
     seller.limited(SPEC, new BuyRequest("drop", "ann", "ann-2", 1), RATE_LIMITED, fresh);
     assertEquals("RATE_LIMITED", fresh.reason());
     assertEquals(Optional.empty(), pool.findCentralDecision("drop", "ann-2").join(), "nothing was bought");
 
-    Answer reused = new Answer();
+    PurchaseAnswer reused = new PurchaseAnswer();
     seller.limited(SPEC, new BuyRequest("drop", "bob", "ann-1", 1), RATE_LIMITED, reused);
     assertEquals("REQUEST_ID_REUSED", reused.reason());
     assertTrue(pool.findCentralDecision("drop", "ann-1").join().isPresent());

@@ -15,7 +15,7 @@ record PoolKeys(String eventId, String pool) {
     return new PoolKeys(eventId, "shard:" + region);
   }
 
-  /** Hash: initial, remaining, sold, last_rank (decisions so far), wins. */
+  /** Hash: initial, remaining, sold, last_rank (decisions so far), wins; lost_at once a node found it lost (modes.lua). */
   String state() {
     return key(pool);
   }

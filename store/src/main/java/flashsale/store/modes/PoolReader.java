@@ -40,10 +40,13 @@ final class PoolReader {
    * @param initialUnits the units the event's spec gives this pool
    */
   CompletableFuture<PoolCounters> counters(String eventId, long initialUnits) {
-    CompletableFuture<List<Object>> reply = store.call("fs_modes_counters",
-        ScriptOutputType.MULTI, new String[] {keysOf.apply(eventId).state()});
-    return reply.thenApply(r -> new PoolCounters(
-        r.get(1) == null ? initialUnits : number(r.get(1)), number(r.get(2)), number(r.get(3)), number(r.get(4))));
+    String pool = keysOf.apply(eventId).state();
+    CompletableFuture<List<Object>> reply = store.call("fs_modes_counters", ScriptOutputType.MULTI, new String[] {pool});
+    return reply.thenApply(r -> {
+      store.requireNotLost(pool, r.get(0), r.get(5));
+      return new PoolCounters(r.get(1) == null ? initialUnits : number(r.get(1)), number(r.get(2)), number(r.get(3)),
+          number(r.get(4)));
+    });
   }
 
   /**

@@ -8,6 +8,7 @@ import flashsale.sale.Ticket;
 import flashsale.shard.ShardBackend;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
+import flashsale.store.PoolLostException;
 import flashsale.store.PoolStore;
 import flashsale.store.ReplicaAcks;
 import flashsale.store.redis.FunctionLibrary;
@@ -59,6 +60,12 @@ public final class RedisPoolStore implements PoolStore {
   private volatile String unreachableBecause = "";
   private final ScheduledExecutorService reconnects;
   private final PoolReader central = new PoolReader(this, PoolKeys::central);
+  /**
+   * The pools (their state keys) this store saw exist: one found gone later was lost by the store,
+   * and is marked lost rather than started again. In memory: a node started after the loss cannot
+   * tell, unless another node marked it first. Bounded by the events this node sold lately.
+   */
+  private final java.util.Set<String> poolsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * Connects to {@code redis://host:port[/db]}, or a cluster's seeds {@code redis-cluster://h1:p1,h2:p2}
@@ -122,11 +129,52 @@ public final class RedisPoolStore implements PoolStore {
     return new IllegalStateException("pool store " + target + " not reached yet: " + unreachableBecause);
   }
 
-  /** Calls the library's function named {@code prefix}; fails at once while the store was never reached. */
+  /**
+   * Calls the library's function named {@code prefix}; fails at once while the store was never
+   * reached, and with {@link PoolLostException} when the function found its pool lost.
+   */
   <T> CompletableFuture<T> call(String prefix, ScriptOutputType type, String[] keys, byte[]... args) {
     Connected c = connected;
     if (c == null) return CompletableFuture.failedFuture(unreachable());
-    return c.replicas().after(keys[0], () -> c.functions().call(c.functions().function(prefix), type, keys, args));
+    return translated(c.replicas().after(keys[0], () -> c.functions().call(c.functions().function(prefix), type, keys, args)));
+  }
+
+  /** {@code "1"} when this store saw the pool at {@code poolKey} exist: a function finding it gone marks it lost. */
+  byte[] seenFlag(String poolKey) {
+    return bytes(poolsSeen.contains(poolKey) ? 1 : 0);
+  }
+
+  /** The pool at {@code poolKey} exists (a call on it succeeded, or a read found it). */
+  void saw(String poolKey) {
+    if (poolsSeen.size() >= MAX_POOLS_SEEN) poolsSeen.clear(); // forgetting only weakens the check
+    poolsSeen.add(poolKey);
+  }
+
+  /**
+   * A read found the pool at {@code poolKey} marked lost ({@code lostAt} set) or absent: fails with
+   * {@link PoolLostException} when it is marked, or absent though this store saw it; else notes
+   * it seen when present.
+   */
+  void requireNotLost(String poolKey, Object initial, Object lostAt) {
+    if (lostAt != null) throw new PoolLostException(poolKey + " was marked lost at " + text(lostAt)
+        + " (its store lost it after its sale began); restore it, or write its counts again by hand (see the README)");
+    if (initial == null && poolsSeen.contains(poolKey)) throw new PoolLostException(poolKey
+        + " is gone from its store, which held it before (lost after its sale began); restore it");
+    if (initial != null) saw(poolKey);
+  }
+
+  static final int MAX_POOLS_SEEN = 100_000;
+
+  private static <T> CompletableFuture<T> translated(CompletableFuture<T> call) {
+    return call.exceptionallyCompose(failure -> {
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof io.lettuce.core.RedisCommandExecutionException e
+          && String.valueOf(e.getMessage()).startsWith("POOLLOST ")) {
+        return CompletableFuture.failedFuture(new PoolLostException(e.getMessage().substring("POOLLOST ".length())));
+      }
+      return CompletableFuture.failedFuture(failure);
+    });
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
@@ -187,12 +235,14 @@ public final class RedisPoolStore implements PoolStore {
   private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
     Connected c = connected;
     if (c == null) return CompletableFuture.failedFuture(unreachable());
-    CompletableFuture<List<Object>> reply = c.replicas().after(keyNames[0], () -> c.functions().call(c.buy(),
+    String pool = keyNames[0];
+    CompletableFuture<List<Object>> reply = translated(c.replicas().after(pool, () -> c.functions().call(c.buy(),
         ScriptOutputType.MULTI, keyNames, bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()),
         bytes(t.requestId()), bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()),
-        bytes(decide ? 1 : 0)));
+        bytes(decide ? 1 : 0), seenFlag(pool))));
     return reply.thenApply(r -> {
       String kind = text(r.get(0));
+      if (!kind.equals("DECIDED")) saw(pool); // a retry answered from the decisions says nothing of the pool
       String value = text(r.get(1));
       return switch (kind) {
         case "SHORT" -> new BuyReply.Short(Long.parseLong(value));

@@ -38,7 +38,8 @@ final class RedisShardBackend implements ShardBackend {
   @Override
   public DebitResult debit(String transferId, long units, String target) {
     String reply = call("debit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersOut(), keys.transfersSettled()},
-        bytes(initialUnits), bytes(transferId), bytes(units), bytes(target));
+        bytes(initialUnits), bytes(transferId), bytes(units), bytes(target), store.seenFlag(keys.state()));
+    store.saw(keys.state());
     return switch (reply) {
       case "DEBITED" -> DebitResult.DEBITED;
       case "EXISTS" -> DebitResult.ALREADY_DEBITED;
@@ -49,8 +50,11 @@ final class RedisShardBackend implements ShardBackend {
 
   @Override
   public boolean credit(String transferId, long units) {
-    return call("credit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersIn(), keys.transfersForgotten()},
-        bytes(initialUnits), bytes(transferId), bytes(units)).equals("CREDITED");
+    boolean credited = call("credit", ScriptOutputType.STATUS,
+        new String[] {keys.state(), keys.transfersIn(), keys.transfersForgotten()},
+        bytes(initialUnits), bytes(transferId), bytes(units), store.seenFlag(keys.state())).equals("CREDITED");
+    store.saw(keys.state());
+    return credited;
   }
 
   @Override
@@ -68,6 +72,7 @@ final class RedisShardBackend implements ShardBackend {
     List<Object> reply = store.await("shard state of " + region, store.call("fs_modes_state", ScriptOutputType.MULTI,
         new String[] {keys.state(), keys.transfersOut(), keys.transfersIn()}));
     List<?> counters = (List<?>) reply.get(0);
+    store.requireNotLost(keys.state(), counters.get(0), counters.get(3));
     // A shard nobody touched yet still holds its initial units.
     long remaining = counters.get(1) == null ? initialUnits : Long.parseLong(text(counters.get(1)));
     long sold = counters.get(2) == null ? 0 : Long.parseLong(text(counters.get(2)));

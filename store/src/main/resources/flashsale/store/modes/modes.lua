@@ -11,11 +11,27 @@ end
 
 -- A pool starts with its initial units the first time anything touches it. The caller passes
 -- them every time (they come from the immutable event spec), so no separate setup call can be
--- forgotten and any region may be first.
-local function init(pool, initial)
-  if redis.call('HSETNX', pool, 'initial', initial) == 1 then
-    redis.call('HSET', pool, 'remaining', initial, 'sold', '0', 'last_rank', '0', 'wins', '0')
+-- forgotten and any region may be first. A caller that saw the pool before (seen = '1') and finds
+-- it gone has met a store that lost it (a restart without persistence, FLUSHDB, eviction):
+-- starting it again would sell its units twice. The pool is marked lost instead, and stays so
+-- for every caller until an operator restores it (from a backup or the AOF) or writes its whole
+-- hash again by hand (see the README): deleting the key is not enough, since nodes that saw it
+-- mark it again.
+-- False when the pool is lost.
+local function open(pool, initial, seen)
+  if redis.call('HEXISTS', pool, 'lost_at') == 1 then return false end
+  if redis.call('EXISTS', pool) == 1 then return true end
+  if seen == '1' then
+    redis.call('HSET', pool, 'lost_at', redis.call('TIME')[1])
+    return false
   end
+  redis.call('HSET', pool, 'initial', initial, 'remaining', initial, 'sold', '0', 'last_rank', '0', 'wins', '0')
+  return true
+end
+
+local function lost(pool)
+  return redis.error_reply('POOLLOST ' .. pool .. ' was lost by this store after its sale began (marked lost at '
+    .. redis.call('HGET', pool, 'lost_at') .. '); restore it, or write its counts again by hand (see the README)')
 end
 
 -- Stored decision: outcome, rank, decide micros, user, quantity, region, arrival micros.
@@ -26,7 +42,7 @@ local function record(outcome, rank, args)
 end
 
 -- KEYS: pool, decisions, users, outbox[, log]. ARGV: event_id, initial_units, per_user_limit,
--- request_id, user_id, quantity, region, arrival_micros, final ('1' or '0').
+-- request_id, user_id, quantity, region, arrival_micros, final ('1' or '0'), seen ('1' or '0').
 -- With a log key (the central pool), each decided request id is appended there, so rank r sits
 -- at list index r - 1 and the audit log pages by rank without scanning the decisions hash.
 -- Idempotent by request id: a retry gets {'DECIDED', first record}. A new decision answers
@@ -35,7 +51,7 @@ end
 local function buy(keys, args)
   local stored = redis.call('HGET', keys[2], args[4])
   if stored then return { 'DECIDED', stored } end
-  init(keys[1], args[2])
+  if not open(keys[1], args[2], args[10]) then return lost(keys[1]) end
   local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
   local quantity, limit = tonumber(args[6]), tonumber(args[3])
   local held = tonumber(redis.call('HGET', keys[3], args[5]) or '0')
@@ -68,11 +84,11 @@ local function buy(keys, args)
 end
 
 -- Step 1 of a transfer, at the source. KEYS: pool, transfers-out, transfers-settled. ARGV:
--- initial_units, transfer_id, units, target. Takes the units off the shard and records the
+-- initial_units, transfer_id, units, target, seen. Takes the units off the shard and records the
 -- transfer in one atomic call, so a crash can never lose units: they are in the shard or in a
 -- PENDING record. An id debited before, settled or not, debits nothing.
 local function debit(keys, args)
-  init(keys[1], args[1])
+  if not open(keys[1], args[1], args[5]) then return lost(keys[1]) end
   if redis.call('HEXISTS', keys[2], args[2]) == 1 or redis.call('SISMEMBER', keys[3], args[2]) == 1 then
     return 'EXISTS'
   end
@@ -86,13 +102,13 @@ local function debit(keys, args)
 end
 
 -- Step 2, at the target. KEYS: pool, transfers-in, transfers-forgotten. ARGV: initial_units,
--- transfer_id, units. The sets of credited and forgotten ids make a repeated or late credit
+-- transfer_id, units, seen. The sets of credited and forgotten ids make a repeated or late credit
 -- (recovery after a crash, a replayed command) a no-op.
 local function credit(keys, args)
   -- Checked before any write: a credit of 0 or fewer units would use the id up and destroy units.
   local units = tonumber(args[3])
   if units == nil or units < 1 then return redis.error_reply('REJECTED credit of ' .. args[3] .. ' units') end
-  init(keys[1], args[1])
+  if not open(keys[1], args[1], args[4]) then return lost(keys[1]) end
   if redis.call('SISMEMBER', keys[3], args[2]) == 1 or redis.call('SADD', keys[2], args[2]) == 0 then
     return 'EXISTS'
   end
@@ -118,17 +134,18 @@ local function forget(keys, args)
   return 'FORGOTTEN'
 end
 
--- KEYS: pool, transfers-out, transfers-in. One snapshot: {initial, remaining, sold},
+-- KEYS: pool, transfers-out, transfers-in. One snapshot: {initial, remaining, sold, lost_at},
 -- unsettled transfer records (id, record, ...), credited ids not yet forgotten: what is under way,
 -- never the event's whole history.
 local function state(keys, args)
-  return { redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold'), redis.call('HGETALL', keys[2]),
+  return { redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'lost_at'), redis.call('HGETALL', keys[2]),
     redis.call('SMEMBERS', keys[3]) }
 end
 
--- KEYS: pool. Counters {initial, remaining, sold, last_rank, wins} (nil before the first touch).
+-- KEYS: pool. Counters {initial, remaining, sold, last_rank, wins, lost_at} (nil before the first
+-- touch; lost_at set once the pool was found lost).
 local function counters(keys, args)
-  return redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'last_rank', 'wins')
+  return redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'last_rank', 'wins', 'lost_at')
 end
 
 -- KEYS: log, decisions. ARGV: after_rank, limit. Decisions ranked after_rank + 1 .. after_rank +

@@ -1,0 +1,122 @@
+package flashsale.store.modes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import flashsale.sale.EventSpec;
+import flashsale.sale.Outcome;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import flashsale.shard.ShardBackend.DebitResult;
+import flashsale.store.BuyReply;
+import flashsale.store.PoolLostException;
+import flashsale.store.testing.RedisServerExtension;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A pool store that loses a pool mid-sale (a restart without persistence, FLUSHDB, eviction) must
+ * not start it again at its full units: a node that saw the pool marks it lost, and then nothing
+ * sells from it, for any node, until an operator restores it. Real Redis, flushed between buys.
+ */
+class RedisPoolLossTest {
+  @RegisterExtension static final RedisServerExtension REDIS = new RedisServerExtension();
+  private static final long START = 1_767_225_600_000_000L;
+
+  private RedisClient rawClient;
+  private StatefulRedisConnection<String, String> rawConnection;
+  private RedisCommands<String, String> raw;
+  private RedisPoolStore region;
+
+  @BeforeEach
+  void open() {
+    rawClient = RedisClient.create(REDIS.uri());
+    rawConnection = rawClient.connect();
+    raw = rawConnection.sync();
+    raw.flushall();
+    region = new RedisPoolStore(REDIS.uri());
+  }
+
+  @AfterEach
+  void close() {
+    region.close();
+    rawConnection.close();
+    flashsale.store.redis.RedisConnection.shutDown(rawClient);
+  }
+
+  @Test
+  void aCentralPoolLostMidSaleIsNeverSoldFromAgain() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 2);
+    assertEquals(Outcome.WON, decided(region.buyCentral(spec, ticket("c", "r1", "ann", "beijing")).join()));
+    assertEquals(Outcome.WON, decided(region.buyCentral(spec, ticket("c", "r2", "bob", "beijing")).join()));
+
+    raw.flushdb(); // the store restarts empty: 2 units were sold, none may be sold again
+    assertLost(() -> region.buyCentral(spec, ticket("c", "r3", "cat", "beijing")).join());
+    assertNotNull(raw.hget(PoolKeys.central("c").state(), "lost_at"), "the pool is marked lost in the store");
+
+    // A node that never saw the pool (started after the loss) would start it again: the mark stops it.
+    try (RedisPoolStore fresh = new RedisPoolStore(REDIS.uri())) {
+      assertLost(() -> fresh.buyCentral(spec, ticket("c", "r4", "dan", "shanghai")).join());
+      assertLost(() -> fresh.centralCounters("c", 2).join());
+    }
+    assertLost(() -> region.centralCounters("c", 2).join());
+
+    // Deleting the key does not start it over: a node that saw the pool marks it lost again.
+    raw.del(PoolKeys.central("c").state());
+    assertLost(() -> region.buyCentral(spec, ticket("c", "r5", "eve", "beijing")).join());
+    // The operator writes the pool again by hand, with what is left to sell: nothing (2 of 2 were sold).
+    raw.del(PoolKeys.central("c").state());
+    raw.hset(PoolKeys.central("c").state(), java.util.Map.of("initial", "2", "remaining", "0", "sold", "2",
+        "last_rank", "2", "wins", "2"));
+    assertEquals(Outcome.LOST, decided(region.buyCentral(spec, ticket("c", "r6", "eve", "beijing")).join()),
+        "sold out, as before the loss");
+  }
+
+  @Test
+  void aFreshPoolStillStartsAtItsUnitsAndAReadOfAPoolSeenThenGoneFails() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 2);
+    assertEquals(2, region.centralCounters("c", 2).join().remainingUnits(), "untouched: never seen, not lost");
+    assertEquals(Outcome.WON, decided(region.buyCentral(spec, ticket("c", "r1", "ann", "beijing")).join()));
+    raw.flushdb();
+    assertLost(() -> region.centralCounters("c", 2).join());
+  }
+
+  @Test
+  void aShardLostMidSaleRefusesBuysAndTransfers() {
+    EventSpec spec = spec("s", SaleMode.SHARDED, 10);
+    assertEquals(Outcome.WON, decided(region.buyShard(spec, ticket("s", "r1", "ann", "beijing"), true).join()));
+    var backend = region.shard(spec, "beijing");
+    assertEquals(DebitResult.DEBITED, backend.debit("t1", 1, "shanghai"));
+
+    raw.flushdb();
+    assertLost(() -> region.buyShard(spec, ticket("s", "r2", "bob", "beijing"), true).join());
+    assertLost(() -> backend.debit("t2", 1, "shanghai"));
+    assertLost(backend::snapshot);
+  }
+
+  private static void assertLost(Runnable call) {
+    RuntimeException e = assertThrows(RuntimeException.class, call::run);
+    assertInstanceOf(PoolLostException.class, PoolLostException.in(e).orElse(null), e.toString());
+  }
+
+  private static Outcome decided(BuyReply reply) {
+    return assertInstanceOf(BuyReply.Decided.class, reply).decision().outcome();
+  }
+
+  private static Ticket ticket(String eventId, String requestId, String user, String region) {
+    return new Ticket(eventId, requestId, user, 1, region, START + requestId.hashCode());
+  }
+
+  private static EventSpec spec(String eventId, SaleMode mode, long stock) {
+    return new EventSpec(eventId, "shoes", stock, START, START + 3_600_000_000L, 2, List.of("beijing", "shanghai"),
+        mode, 7);
+  }
+}
