@@ -59,7 +59,8 @@ public final class ShardHoldQueue<H> {
     }
 
     /** Tell the arbiter this shard's state; give its answer to {@link #reportAnswered}. */
-    record Report<H>(long remainingUnits, long waitingUnits, long demandUnitsPerSecond) implements Step<H> {}
+    record Report<H>(long remainingUnits, long waitingUnits, long demandUnitsPerSecond, boolean shardInUse)
+        implements Step<H> {}
 
     /** The hold ran out: answer "no stock arrived in time, retry", nothing decided. */
     record Expire<H>(Ticket ticket, H handle) implements Step<H> {}
@@ -88,6 +89,8 @@ public final class ShardHoldQueue<H> {
   /** The oldest held purchase is at the store; only one at a time keeps them in order. */
   private Held<H> oldestAtStore;
   private boolean reportInFlight;
+  /** The shard store answered a buy (decided or short): the shard exists. */
+  private boolean shardInUse;
   private long lastRemainingUnits;
   private long lastActivityNanos;
   private long windowStartNanos;
@@ -118,6 +121,7 @@ public final class ShardHoldQueue<H> {
   /** The store answered {@code buy}. */
   public List<Step<H>> shardAnswered(Step.Buy<H> buy, ShardAnswer answer, long nowNanos) {
     List<Step<H>> steps = new ArrayList<>();
+    if (!(answer instanceof ShardAnswer.Failed)) shardInUse = true;
     switch (buy.purpose()) {
       case FIRST_TRY -> {
         if (answer instanceof ShardAnswer.Short s) {
@@ -241,7 +245,7 @@ public final class ShardHoldQueue<H> {
     Map<String, Integer> waitingByRequest = new HashMap<>();
     held.forEach(h -> waitingByRequest.putIfAbsent(h.ticket().requestId(), h.ticket().quantity()));
     long waitingUnits = waitingByRequest.values().stream().mapToLong(Integer::longValue).sum();
-    steps.add(new Step.Report<>(lastRemainingUnits, waitingUnits, demandUnitsPerSecond(nowNanos)));
+    steps.add(new Step.Report<>(lastRemainingUnits, waitingUnits, demandUnitsPerSecond(nowNanos), shardInUse));
   }
 
   private void asked(int units, long nowNanos) {

@@ -30,6 +30,13 @@ public interface ShardStore extends AutoCloseable {
   /** What {@code region}'s shard of the event decided so far; an untouched shard holds {@code initialUnits}. */
   CompletableFuture<PoolCounters> shardCounters(String eventId, String region, long initialUnits);
 
+  /**
+   * Another node saw {@code region}'s shard of the event exist (its region's purchases were
+   * answered from it): should this store later find it gone, the store lost it, and it is marked
+   * lost rather than started again at its full units. A no-op for a store that cannot lose data.
+   */
+  default void sawShard(String eventId, String region) {}
+
   /** {@code region}'s shard of {@code spec} as the transfer steps drive it (blocking calls). */
   ShardBackend shard(EventSpec spec, String region);
 

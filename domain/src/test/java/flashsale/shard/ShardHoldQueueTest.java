@@ -71,6 +71,23 @@ class ShardHoldQueueTest {
   }
 
   @Test
+  void aReportSaysTheShardIsInUseOnlyOnceItsStoreAnswered() {
+    var queue = new ShardHoldQueue<String>("ev", 5, HOLD_NANOS, 0);
+    var first = onlyBuy(queue.purchase(ticket("a", 10), "call-a", 0));
+    var before = (Step.Report<String>) queue.tick(21).stream().filter(s -> s instanceof Step.Report).findFirst().orElseThrow();
+    assertEquals(false, before.shardInUse(), "no answer yet: the shard may not exist");
+    queue.reportAnswered(java.util.OptionalLong.empty());
+    queue.shardAnswered(first, new ShardAnswer.Failed(), 22);
+    var failed = (Step.Report<String>) queue.tick(43).stream().filter(s -> s instanceof Step.Report).findFirst().orElseThrow();
+    assertEquals(false, failed.shardInUse(), "a store that did not answer says nothing of the shard");
+    queue.reportAnswered(java.util.OptionalLong.empty());
+    var second = onlyBuy(queue.purchase(ticket("b", 50), "call-b", 50));
+    queue.shardAnswered(second, new ShardAnswer.Decided(), 51);
+    var after = (Step.Report<String>) queue.tick(72).stream().filter(s -> s instanceof Step.Report).findFirst().orElseThrow();
+    assertEquals(true, after.shardInUse(), "the store decided from the shard: it exists");
+  }
+
+  @Test
   void afterEachReportTheOldestHeldIsRetriedOneAtATime() {
     var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
     queue.shardAnswered(onlyBuy(queue.purchase(ticket("late", 30), "late", 0)), new ShardAnswer.Short(0), 0);

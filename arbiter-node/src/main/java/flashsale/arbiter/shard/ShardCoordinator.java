@@ -111,13 +111,24 @@ public final class ShardCoordinator implements AutoCloseable {
    * has no store here, or this coordinator is stopping.
    */
   public CompletableFuture<Optional<EventAccount>> report(String eventId, ShardDemand demand) {
+    return report(eventId, demand, false);
+  }
+
+  /**
+   * As above; {@code shardInUse}: the region's purchases were answered from its shard, which this
+   * coordinator's store of the region then remembers, so a shard found gone later (its store lost
+   * it, say after a takeover of the rebalancing) is marked lost, not read as untouched.
+   */
+  public CompletableFuture<Optional<EventAccount>> report(String eventId, ShardDemand demand, boolean shardInUse) {
     CompletableFuture<Optional<EventAccount>> answer = new CompletableFuture<>();
     unanswered.add(answer);
     answer.whenComplete((account, error) -> unanswered.remove(answer));
     try {
       thread.execute(() -> {
         try {
-          carryOut(balancer.report(reportable(eventId, demand.region()), demand, answer::complete, nowMicros()));
+          EventSpec spec = reportable(eventId, demand.region());
+          if (shardInUse) stores.get(demand.region()).sawShard(eventId, demand.region());
+          carryOut(balancer.report(spec, demand, answer::complete, nowMicros()));
         } catch (Refused e) {
           answer.completeExceptionally(e);
         } catch (RuntimeException e) { // the event look-up's store read, or a bug: answered now, not at the deadline

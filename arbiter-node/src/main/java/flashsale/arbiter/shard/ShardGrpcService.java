@@ -37,7 +37,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     }
     var demand = new ShardDemand(request.getRegion(), request.getRemainingUnits(), request.getWaitingUnits(),
         request.getDemandUnitsPerSecond());
-    coordinator.report(request.getEventId(), demand).whenComplete((account, error) -> {
+    coordinator.report(request.getEventId(), demand, request.getShardInUse()).whenComplete((account, error) -> {
       if (error != null) {
         out.onError(error instanceof ShardCoordinator.Refused refused
             ? Errors.error(refused.reason(), refused.getMessage(), Map.of("event_id", request.getEventId()))

@@ -166,6 +166,7 @@ final class ShardSeller {
         .setRemainingUnits(report.remainingUnits())
         .setWaitingUnits(report.waitingUnits())
         .setDemandUnitsPerSecond(report.demandUnitsPerSecond())
+        .setShardInUse(report.shardInUse())
         .build();
     ShardServiceGrpc.newStub(arbiter.apply(eventId)).withExecutor(loop).withDeadlineAfter(REPORT_DEADLINE_MS, TimeUnit.MILLISECONDS)
         .reportShard(request, new StreamObserver<>() {

@@ -226,6 +226,11 @@ public final class RedisPoolStore implements PoolStore {
     return shardOf(region).counters(eventId, initialUnits);
   }
 
+  @Override
+  public void sawShard(String eventId, String region) {
+    saw(PoolKeys.shard(eventId, region).state());
+  }
+
   /** The given region's shard of {@code spec} in this store, for the transfer steps (blocking calls). */
   @Override
   public ShardBackend shard(EventSpec spec, String region) {
