@@ -72,6 +72,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private volatile java.util.Optional<WorkloadId> self = java.util.Optional.empty();
     /** Told on the reload thread after the CA file changed (see {@link #onCaChanged}). */
     private final List<Runnable> caChangedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> identityChangedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Client trust that also checks the server's workload id ({@link #channelTo}); reloaded with the others. */
     private final List<AdvancedTlsX509TrustManager> roleCheckedTrust = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -129,19 +130,16 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         List<String> now = versions();
         if (now.equals(loadedVersions)) return;
         load();
-        // Only a changed CA file can take trust away; a renewal of this node's own pair cannot.
+        // Only a changed CA file can take trust away from others; a renewal of this node's own pair
+        // matters to the connections it opened, which a server cuts once their certificate expires.
         boolean caChanged = files.trustedCa() != null && !now.get(now.size() - 1).equals(loadedVersions.get(now.size() - 1));
+        boolean identityChanged = keys != null && !now.subList(0, 2).equals(loadedVersions.subList(0, 2));
         loadedVersions = now;
         if (caChanged) {
           trustGeneration.incrementAndGet();
-          for (Runnable listener : caChangedListeners) {
-            try {
-              listener.run();
-            } catch (RuntimeException e) { // the files are taken: the others must still hear of it
-              log.warn("tls_ca_changed listener failed: {}", e.toString());
-            }
-          }
+          tell(caChangedListeners, "tls_ca_changed");
         }
+        if (identityChanged) tell(identityChangedListeners, "tls_identity_changed");
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
@@ -182,6 +180,25 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
      */
     public void onCaChanged(Runnable listener) {
       caChangedListeners.add(listener);
+    }
+
+    /**
+     * Runs {@code listener} (on the reload thread) each time a renewed certificate and key of this
+     * node were taken: a client opens new connections, which present them (a connection keeps the
+     * certificate of its handshake, and the server cuts it once that certificate expires).
+     */
+    public void onIdentityChanged(Runnable listener) {
+      identityChangedListeners.add(listener);
+    }
+
+    private static void tell(List<Runnable> listeners, String what) {
+      for (Runnable listener : listeners) {
+        try {
+          listener.run();
+        } catch (RuntimeException e) { // the files are taken: the others must still hear of it
+          log.warn("{} listener failed: {}", what, e.toString());
+        }
+      }
     }
 
     @Override

@@ -118,6 +118,14 @@ public final class ShardHoldQueue<H> {
     return List.of(new Step.Buy<>(ticket, handle, beyondStock, Purpose.FIRST_TRY));
   }
 
+  /**
+   * False for the answer of a retry whose purchase was released meanwhile ({@link #releaseAll}):
+   * its buyer was answered then, and the answer must not be given to {@link #shardAnswered}.
+   */
+  public boolean awaits(Step.Buy<H> buy) {
+    return buy.purpose() != Purpose.OLDEST_HELD || oldestAtStore != null && oldestAtStore.ticket() == buy.ticket();
+  }
+
   /** The store answered {@code buy}. */
   public List<Step<H>> shardAnswered(Step.Buy<H> buy, ShardAnswer answer, long nowNanos) {
     List<Step<H>> steps = new ArrayList<>();

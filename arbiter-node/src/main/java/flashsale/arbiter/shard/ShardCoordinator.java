@@ -260,6 +260,7 @@ public final class ShardCoordinator implements AutoCloseable {
     }
     try {
       T result = step.get();
+      lostShardsLogged.remove(spec.eventId() + "/" + region); // restored: its failures are news again
       if (backoff != null) {
         backoffs.remove(region);
         log.info("shard store of region {} answers again", region);

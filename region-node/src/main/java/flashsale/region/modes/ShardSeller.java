@@ -125,6 +125,7 @@ final class ShardSeller {
 
   private void buy(Queue queue, Step.Buy<StreamObserver<PurchaseResponse>> buy) {
     store.buyShard(queue.spec(), buy.ticket(), buy.decideShort()).whenComplete((reply, failure) -> loop.execute(() -> {
+      if (!queue.policy().awaits(buy)) return; // released (its buyer answered) while it was at the store
       ShardAnswer answer;
       if (failure != null) {
         answer = new ShardAnswer.Failed();

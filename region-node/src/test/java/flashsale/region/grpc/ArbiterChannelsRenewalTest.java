@@ -1,0 +1,84 @@
+package flashsale.region.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import flashsale.credentials.DevCertificates;
+import flashsale.credentials.Role;
+import flashsale.credentials.TlsFiles;
+import flashsale.security.AccessPolicy;
+import flashsale.security.AuthInterceptor;
+import flashsale.security.Authenticator;
+import io.grpc.Grpc;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The arbiter cuts a connection once the client certificate of its handshake expires, so a
+ * region whose short-lived certificate is renewed must open new connections that present the new
+ * one: its channels are reopened when its own certificate file is re-read. Real TLS on both ends,
+ * a 3-second certificate renewed in place.
+ */
+class ArbiterChannelsRenewalTest {
+  @TempDir Path dir;
+
+  @Test
+  void aRenewedRegionCertificateIsPresentedByNewConnectionsBeforeTheOldOneExpires() throws Exception {
+    assertEquals(Status.Code.OK, callAfterExpiry(true), "calls go on past the first certificate's expiry");
+  }
+
+  @Test
+  void withoutReopeningTheOldConnectionIsCutAtExpiry() throws Exception {
+    assertEquals(Status.Code.UNAUTHENTICATED, callAfterExpiry(false), "what the reopening is for");
+  }
+
+  /** A call's code 1 s after the region's first certificate expired, its renewal taken meanwhile. */
+  private Status.Code callAfterExpiry(boolean reopenOnRenewal) throws Exception {
+    DevCertificates ca = DevCertificates.create(dir.resolve("ca-" + reopenOnRenewal), "flashsale");
+    DevCertificates.Issued region = ca.issueValidFor(Duration.ofSeconds(3), Role.REGION, "near");
+    long firstExpiresNanos = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    AccessPolicy policy = AccessPolicy.builder()
+        .method(HealthGrpc.getCheckMethod().getFullMethodName(), Role.REGION).build();
+    HealthStatusManager health = new HealthStatusManager();
+    try (TlsFiles.Loaded arbiterTls = ca.issue(Role.ARBITER, "a1").files().load();
+        TlsFiles.Loaded linkTls = new TlsFiles(region.certificate(), region.privateKey(), region.trustedCa(),
+            Duration.ofMillis(200)).load()) {
+      Server arbiter = Grpc.newServerBuilderForPort(0, arbiterTls.server(true))
+          .addService(ServerInterceptors.intercept(health.getHealthService(),
+              AuthInterceptor.enforcing(policy, Authenticator.certificatesOnly("flashsale"))))
+          .build().start();
+      ArbiterChannels channels = ArbiterChannels.forTargets(List.of("localhost:" + arbiter.getPort()),
+          linkTls.channelTo(Role.ARBITER));
+      if (reopenOnRenewal) linkTls.onIdentityChanged(() -> channels.reopenAll("renewed"));
+      try {
+        check(channels); // connected under the 3-second certificate
+        ca.issue(Role.REGION, "near"); // renewed in place, as cert-manager or a mesh does, for 30 days
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(firstExpiresNanos - System.nanoTime())) + 1_000);
+        try {
+          check(channels);
+          return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+          return e.getStatus().getCode();
+        }
+      } finally {
+        channels.close();
+        arbiter.shutdownNow();
+      }
+    }
+  }
+
+  private static void check(ArbiterChannels channels) {
+    HealthGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance());
+  }
+}
