@@ -196,7 +196,7 @@ public final class RegionMain implements Callable<Integer> {
     if (linkTls != null) {
       linkTls.onCaChanged(() -> channels.reopenAll("the --link-ca file changed: the arbiters' certificates are checked "
           + "again by new handshakes"));
-      linkTls.onIdentityChanged(() -> channels.reopenAll("this node's --link-cert was renewed: new connections present "
+      linkTls.onIdentityChanged(() -> channels.renewAll("this node's --link-cert was renewed: new connections present "
           + "it (an arbiter cuts a connection once the certificate of its handshake expires)"));
     }
     RegionServer server = RegionServer.onAddress(listen, config, InstantSource.system(), channels,

@@ -111,13 +111,29 @@ public final class ArbiterChannels implements AutoCloseable {
    * stream, through a new handshake.
    */
   public synchronized void reopenAll(String why) {
+    replaceAll(why, true);
+  }
+
+  /**
+   * Replaces every channel with a new one to the same target and lets the old ones' calls finish:
+   * this node's certificate was renewed, and only new connections present the new one. Calls made
+   * from now on go through new handshakes; a long-lived stream stays on its old connection until it
+   * ends (an arbiter ends it once the old certificate expires), and reconnects through a new one.
+   */
+  public synchronized void renewAll(String why) {
+    replaceAll(why, false);
+  }
+
+  private void replaceAll(String why, boolean endCalls) {
     if (closed) return;
     for (int i = 0; i < channels.size(); i++) {
       ManagedChannel old = channels.get(i);
       channels.set(i, open(targets.get(i), credentials));
-      old.shutdownNow();
+      if (endCalls) old.shutdownNow();
+      else old.shutdown();
     }
-    log.warn("arbiter channels reopened ({}): {}", channels.size(), why);
+    if (endCalls) log.warn("arbiter channels reopened ({}): {}", channels.size(), why);
+    else log.info("arbiter channels renewed ({}), calls in flight finish on the old ones: {}", channels.size(), why);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package flashsale.region.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import flashsale.credentials.DevCertificates;
 import flashsale.credentials.Role;
@@ -14,11 +15,14 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The arbiter cuts a connection once the client certificate of its handshake expires, so a
  * region whose short-lived certificate is renewed must open new connections that present the new
- * one: its channels are reopened when its own certificate file is re-read. Real TLS on both ends,
- * a 3-second certificate renewed in place.
+ * one: its channels are renewed when its own certificate file is re-read, and calls in flight
+ * finish on the old ones. Real TLS on both ends, a 3-second certificate renewed in place.
  */
 class ArbiterChannelsRenewalTest {
   @TempDir Path dir;
@@ -48,7 +52,8 @@ class ArbiterChannelsRenewalTest {
     DevCertificates.Issued region = ca.issueValidFor(Duration.ofSeconds(3), Role.REGION, "near");
     long firstExpiresNanos = System.nanoTime() + Duration.ofSeconds(3).toNanos();
     AccessPolicy policy = AccessPolicy.builder()
-        .method(HealthGrpc.getCheckMethod().getFullMethodName(), Role.REGION).build();
+        .method(HealthGrpc.getCheckMethod().getFullMethodName(), Role.REGION)
+        .method(HealthGrpc.getWatchMethod().getFullMethodName(), Role.REGION).build();
     HealthStatusManager health = new HealthStatusManager();
     try (TlsFiles.Loaded arbiterTls = ca.issue(Role.ARBITER, "a1").files().load();
         TlsFiles.Loaded linkTls = new TlsFiles(region.certificate(), region.privateKey(), region.trustedCa(),
@@ -59,11 +64,28 @@ class ArbiterChannelsRenewalTest {
           .build().start();
       ArbiterChannels channels = ArbiterChannels.forTargets(List.of("localhost:" + arbiter.getPort()),
           linkTls.channelTo(Role.ARBITER));
-      if (reopenOnRenewal) linkTls.onIdentityChanged(() -> channels.reopenAll("renewed"));
+      if (reopenOnRenewal) linkTls.onIdentityChanged(() -> channels.renewAll("renewed"));
       try {
         check(channels); // connected under the 3-second certificate
+        // A long-lived call, as the region's Sequence stream is.
+        CompletableFuture<Throwable> watchEnded = new CompletableFuture<>();
+        HealthGrpc.newStub(channels.get(0)).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+          @Override
+          public void onNext(HealthCheckResponse response) {}
+
+          @Override
+          public void onError(Throwable t) {
+            watchEnded.complete(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            watchEnded.complete(null);
+          }
+        });
         ca.issue(Role.REGION, "near"); // renewed in place, as cert-manager or a mesh does, for 30 days
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(firstExpiresNanos - System.nanoTime())) + 1_000);
+        assertFalse(watchEnded.isDone(), "the renewal lets calls in flight finish: " + watchEnded.getNow(null));
         try {
           check(channels);
           return Status.Code.OK;
