@@ -139,7 +139,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
           trustGeneration.incrementAndGet();
           tell(caChangedListeners, "tls_ca_changed");
         }
-        if (identityChanged) tell(identityChangedListeners, "tls_identity_changed");
+        // The CA listeners open new connections already, which present the new pair too.
+        if (identityChanged && !caChanged) tell(identityChangedListeners, "tls_identity_changed");
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
@@ -185,7 +186,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     /**
      * Runs {@code listener} (on the reload thread) each time a renewed certificate and key of this
      * node were taken: a client opens new connections, which present them (a connection keeps the
-     * certificate of its handshake, and the server cuts it once that certificate expires).
+     * certificate of its handshake, and the server cuts it once that certificate expires). Not run
+     * when the CA file changed in the same re-read: the {@link #onCaChanged} listeners reopen.
      */
     public void onIdentityChanged(Runnable listener) {
       identityChangedListeners.add(listener);

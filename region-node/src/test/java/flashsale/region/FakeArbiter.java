@@ -205,6 +205,11 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
       out.onError(status.asRuntimeException());
     }
 
+    /** Ends the stream with {@code error}, trailers (an ErrorInfo) and all. */
+    synchronized void breakWith(io.grpc.StatusRuntimeException error) {
+      out.onError(error);
+    }
+
     /** The next message the region sent, of any kind. */
     SequenceRequest next() throws InterruptedException {
       SequenceRequest r = received.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);

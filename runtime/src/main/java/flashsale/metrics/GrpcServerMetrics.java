@@ -28,11 +28,12 @@ public final class GrpcServerMetrics implements ServerInterceptor {
 
   private GrpcServerMetrics(MeterRegistry registry) {
     // OK and the codes a flashsale call ends with most are there from the start, so rates and
-    // ratios over them have series before the first failure.
+    // ratios over them have series before the first failure; DATA_LOSS too, so that the alert on
+    // a lost pool (an increase over its series) sees the first one.
     this.meters = new MetricCollectingServerInterceptor(registry, counter -> counter,
         NodeMeters::latencyHistogram, Status.Code.OK, Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND,
         Status.Code.FAILED_PRECONDITION, Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAVAILABLE,
-        Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED, Status.Code.INTERNAL);
+        Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED, Status.Code.INTERNAL, Status.Code.DATA_LOSS);
   }
 
   /** {@code service} with its calls metered into {@code registry}, every method's series registered now. */

@@ -84,9 +84,22 @@ public final class ArbiterStream<D> {
    * How the arbiter ended a stream: {@code standby} when a standby refused it (NOT_LEADER),
    * naming the leader in {@code leader} if it knows one (else empty).
    */
-  public record End(String why, boolean standby, String leader) {
+  public record End(String why, boolean standby, String leader, boolean sameArbiter) {
+    public End(String why, boolean standby, String leader) {
+      this(why, standby, leader, false);
+    }
+
     public static End failed(String why) {
       return new End(why, false, "");
+    }
+
+    /**
+     * The arbiter refused the credentials of the stream's connection (its client certificate
+     * expired, say): the same arbiter is asked again, through the connection the channels hold
+     * now (a renewed certificate's), not the next one in turn, which is likely a standby.
+     */
+    public static End credentialsRefused(String why) {
+      return new End(why, false, "", true);
     }
   }
 
@@ -160,6 +173,8 @@ public final class ArbiterStream<D> {
   private int failuresThisRound;
   /** Refusals in a row by an arbiter naming itself leader: it won the lease and is still rebuilding. */
   private int rebuildingRefusals;
+  private int credentialRefusals;
+  static final long MAX_CREDENTIAL_RETRY_MS = 2_000;
   /** Longest wait between hellos to an arbiter that is rebuilding (each hello resends every undecided ticket). */
   static final long MAX_REBUILDING_WAIT_MS = 400;
   private boolean closed;
@@ -292,19 +307,24 @@ public final class ArbiterStream<D> {
     // A standby answered at once and is healthy: asking again soon costs nothing, while backing
     // off would only stretch the failover. Likewise each other arbiter gets one prompt try
     // before the backoff grows: the dead one is usually just the old leader.
-    failuresThisRound = end.standby() ? 0 : failuresThisRound + 1;
+    failuresThisRound = end.standby() || end.sameArbiter() ? 0 : failuresThisRound + 1;
     int asked = Math.floorMod(channelIndex, transport.channels());
-    channelIndex = end.leader().isEmpty() ? nextChannel() : follow(end.leader());
+    channelIndex = end.sameArbiter() ? asked : end.leader().isEmpty() ? nextChannel() : follow(end.leader());
+    // Refused credentials are asked again soon (a renewal was likely taken), then less often.
+    credentialRefusals = end.sameArbiter() ? credentialRefusals + 1 : 0;
     // An arbiter that names itself leader has won the lease and is rebuilding: each hello to it
     // resends every undecided ticket, so ask it again after a wait that doubles up to a bound
     // (it was every reconnectMinMs: a region with 20,000 pending resent them ~20 times a second).
     boolean rebuilding = end.standby() && !end.leader().isEmpty() && transport.indexOf(end.leader()) == asked;
     rebuildingRefusals = rebuilding ? rebuildingRefusals + 1 : 0;
-    long delayMs = rebuilding
+    long delayMs = end.sameArbiter()
+        ? Math.min(MAX_CREDENTIAL_RETRY_MS, settings.reconnectMinMs() << Math.min(credentialRefusals - 1, 10))
+        : rebuilding
         ? Math.min(MAX_REBUILDING_WAIT_MS, settings.reconnectMinMs() << Math.min(rebuildingRefusals - 1, 10))
         : end.standby() || failuresThisRound < transport.channels() ? settings.reconnectMinMs() : backoff.nextDelayMs();
     log.warn("arbiter stream ended stream={} status=\"{}\" pending={} next={} reconnect_in_ms={}",
-        gen, end.why(), core.pendingCount(), end.leader().isEmpty() ? "the next arbiter" : "leader " + end.leader(),
+        gen, end.why(), core.pendingCount(), end.sameArbiter() ? "the same arbiter"
+            : end.leader().isEmpty() ? "the next arbiter" : "leader " + end.leader(),
         delayMs);
     loop.schedule(this::connect, delayMs);
   }

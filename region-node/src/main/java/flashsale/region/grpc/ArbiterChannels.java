@@ -6,6 +6,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -32,6 +33,8 @@ public final class ArbiterChannels implements AutoCloseable {
   /** How channels opened later (to a leader a standby named, or reopened) authenticate. */
   private final ChannelCredentials credentials;
   private boolean closed; // guarded by this
+  /** How long an old channel takes new calls after a renewal (those of callers that fetched it just before). */
+  static final long RENEWAL_DRAIN_DELAY_MS = 2_000;
 
   private ArbiterChannels(List<ManagedChannel> channels, List<String> targets, ChannelCredentials credentials) {
     if (channels.isEmpty()) throw new IllegalArgumentException("no arbiter channel");
@@ -129,8 +132,12 @@ public final class ArbiterChannels implements AutoCloseable {
     for (int i = 0; i < channels.size(); i++) {
       ManagedChannel old = channels.get(i);
       channels.set(i, open(targets.get(i), credentials));
-      if (endCalls) old.shutdownNow();
-      else old.shutdown();
+      if (endCalls) {
+        old.shutdownNow();
+      } else {
+        // Later, not now: a caller that fetched the old channel a moment ago still starts its call.
+        CompletableFuture.delayedExecutor(RENEWAL_DRAIN_DELAY_MS, TimeUnit.MILLISECONDS).execute(old::shutdown);
+      }
     }
     if (endCalls) log.warn("arbiter channels reopened ({}): {}", channels.size(), why);
     else log.info("arbiter channels renewed ({}), calls in flight finish on the old ones: {}", channels.size(), why);

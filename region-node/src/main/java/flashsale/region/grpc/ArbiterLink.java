@@ -146,7 +146,13 @@ public final class ArbiterLink {
 
     @Override
     public void onError(Throwable t) {
-      // NOT_LEADER is a standby's answer, naming the leader in its metadata when it knows one.
+      // NOT_LEADER is a standby's answer, naming the leader in its metadata when it knows one;
+      // CREDENTIALS_INVALID the arbiter's refusal of this connection's certificate (expired).
+      String reason = Errors.infoOf(t).map(info -> info.getReason()).orElse("");
+      if (reason.equals(ErrorReason.CREDENTIALS_INVALID.name())) {
+        core.ended(End.credentialsRefused(t.toString()));
+        return;
+      }
       core.ended(Errors.infoOf(t).filter(info -> info.getReason().equals(ErrorReason.NOT_LEADER.name()))
           .map(info -> new End(t.toString(), true, info.getMetadataOrDefault("leader", "")))
           .orElseGet(() -> End.failed(t.toString())));
