@@ -146,6 +146,7 @@ public final class RedisPoolStore implements PoolStore {
 
   /** The pool at {@code poolKey} exists (a call on it succeeded, or a read found it). */
   void saw(String poolKey) {
+    if (poolsSeen.contains(poolKey)) return; // every buy comes here: no size count on the way
     if (poolsSeen.size() >= MAX_POOLS_SEEN) poolsSeen.clear(); // forgetting only weakens the check
     poolsSeen.add(poolKey);
   }
