@@ -64,7 +64,7 @@ final class ArbiterPartition {
     sessions.endUnreadStreamsAfter(config.regionStreamUnreadLimitMs(), config.regionStreamUnreadLimitBytes(), System::nanoTime);
     this.loop = new SequencerLoop(new Sequencer(sequencerConfig), store, clock, sessions, new ArbiterMetrics(metrics), partitions.partition(partition),
         partitions.count() == 1 ? "sequencer-loop" : "sequencer-loop-p" + partition);
-    this.catalog = new EventCatalog(store, loop, events, sessions::announce);
+    this.catalog = new EventCatalog(store, pools, loop, events, sessions::announce);
     this.admin = new EventAdminGrpcService(store, loop, catalog, new SecureRandom(), pools, adminQuota);
     loop.onFinished(catalog::finished);
     // After the win: order books on the loop, when the store keeps orders (payment windows, waitlists).

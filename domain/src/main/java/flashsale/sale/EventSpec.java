@@ -20,6 +20,10 @@ import java.util.Optional;
  *     to {@code stock}; empty for a flash sale
  * @param auction AUCTION only: the auction's rules; its stock is their units, it opens at {@code
  *     startMicros} and closes at {@code endMicros} (later with a soft close, up to the cap)
+ * @param poolsOpenedAtCreation CENTRAL and SHARDED only: the arbiter opened the event's pools (the
+ *     central pool, or every region's shard) before it stored the event, so a node that finds one
+ *     missing knows its store lost it. False for an event whose pools start at their first
+ *     purchase (created by an earlier build): only a node that saw such a pool can tell it lost.
  */
 public record EventSpec(
     String eventId,
@@ -33,7 +37,8 @@ public record EventSpec(
     long tieBreakSeed,
     Map<String, Long> shardUnits,
     Map<String, Long> slots,
-    Optional<AuctionRules> auction) {
+    Optional<AuctionRules> auction,
+    boolean poolsOpenedAtCreation) {
 
   public EventSpec {
     Objects.requireNonNull(eventId, "eventId");
@@ -71,6 +76,17 @@ public record EventSpec(
             + " equal to its units " + auction.get().units() + " (mode " + mode + ", slots " + slots + ")");
       }
     }
+    if (poolsOpenedAtCreation && mode == SaleMode.GLOBAL_ORDER) {
+      throw new IllegalArgumentException("a GLOBAL_ORDER event has no pools to open");
+    }
+  }
+
+  /** An event whose pools, if any, start at their first purchase. */
+  public EventSpec(String eventId, String item, long stock, long startMicros, long endMicros, int perUserLimit,
+      List<String> regions, SaleMode mode, long tieBreakSeed, Map<String, Long> shardUnits, Map<String, Long> slots,
+      Optional<AuctionRules> auction) {
+    this(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, tieBreakSeed, shardUnits, slots,
+        auction, false);
   }
 
   /** A flash sale or reservation (no auction). */
@@ -173,6 +189,17 @@ public record EventSpec(
   /** The same event with a different tie-break seed (used when a create request omits it). */
   public EventSpec withTieBreakSeed(long seed) {
     return new EventSpec(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, seed, shardUnits,
-        slots, auction);
+        slots, auction, poolsOpenedAtCreation);
+  }
+
+  /** The same event, its pools opened at creation or not (see {@link #poolsOpenedAtCreation}). */
+  public EventSpec withPoolsOpenedAtCreation(boolean opened) {
+    return new EventSpec(eventId, item, stock, startMicros, endMicros, perUserLimit, regions, mode, tieBreakSeed,
+        shardUnits, slots, auction, opened);
+  }
+
+  /** CENTRAL or SHARDED: the event sells from pools ({@link #poolsOpenedAtCreation}), not through the sequencer. */
+  public boolean hasPools() {
+    return mode != SaleMode.GLOBAL_ORDER;
   }
 }

@@ -26,11 +26,28 @@ public interface PoolStore extends ShardStore {
    */
   CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket);
 
+  /**
+   * Opens the event's CENTRAL pool at the spec's whole stock, before the event is stored: from then
+   * on a node that finds it missing knows the store lost it ({@link EventSpec#poolsOpenedAtCreation}).
+   * Opening a pool that is open with the same units changes nothing. Completes exceptionally with
+   * {@link PoolExistsException} when it is open with other units, and {@link PoolLostException}
+   * when it is marked lost.
+   */
+  CompletableFuture<Void> openCentral(EventSpec spec);
+
   /** The decision the event's CENTRAL pool holds for {@code requestId}; empty when it decided none. */
   CompletableFuture<Optional<Decision>> findCentralDecision(String eventId, String requestId);
 
   /** What the event's CENTRAL pool decided so far; an untouched pool holds {@code initialUnits}. */
   CompletableFuture<PoolCounters> centralCounters(String eventId, long initialUnits);
+
+  /**
+   * What the event's CENTRAL pool decided so far. Completes exceptionally with {@link
+   * PoolLostException} when the pool is missing though the spec says it was opened at creation.
+   */
+  default CompletableFuture<PoolCounters> centralCounters(EventSpec spec) {
+    return centralCounters(spec.eventId(), spec.stock());
+  }
 
   /**
    * The CENTRAL pool's decisions ranked {@code afterRank + 1 .. afterRank + limit}, in rank order

@@ -24,11 +24,22 @@ public interface ShardStore extends AutoCloseable {
    */
   CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort);
 
+  /**
+   * Opens {@code region}'s shard of the event at its units from the spec, before the event is
+   * stored; otherwise as {@link PoolStore#openCentral}.
+   */
+  CompletableFuture<Void> openShard(EventSpec spec, String region);
+
   /** The decision {@code region}'s shard of the event holds for {@code requestId}; empty when it decided none. */
   CompletableFuture<Optional<Decision>> findShardDecision(String eventId, String region, String requestId);
 
   /** What {@code region}'s shard of the event decided so far; an untouched shard holds {@code initialUnits}. */
   CompletableFuture<PoolCounters> shardCounters(String eventId, String region, long initialUnits);
+
+  /** What {@code region}'s shard of the event decided so far; see {@link PoolStore#centralCounters(EventSpec)}. */
+  default CompletableFuture<PoolCounters> shardCounters(EventSpec spec, String region) {
+    return shardCounters(spec.eventId(), region, spec.shardUnitsOf(region));
+  }
 
   /**
    * Another node saw {@code region}'s shard of the event exist (its region's purchases were

@@ -23,12 +23,13 @@ public final class StoreRules {
 
   /**
    * Refuses a create retry whose content differs from what its request id created: the same
-   * request, except for the tie-break seed each attempt draws anew.
+   * request, except for the tie-break seed each attempt draws anew, and whether its pools were
+   * opened at creation (a retry, by a later build, of a create an earlier build stored).
    *
    * @throws RequestIdReusedException when {@code wanted} is not the request that created {@code stored}
    */
   public static EventSpec sameRequestOrRefuse(String requestId, EventSpec stored, EventSpec wanted) {
-    if (!stored.equals(wanted.withTieBreakSeed(stored.tieBreakSeed()))) {
+    if (!stored.equals(wanted.withTieBreakSeed(stored.tieBreakSeed()).withPoolsOpenedAtCreation(stored.poolsOpenedAtCreation()))) {
       throw new RequestIdReusedException(stored.eventId(), "request id " + requestId + " created event "
           + stored.eventId() + " with other content; use a new request id for another event");
     }

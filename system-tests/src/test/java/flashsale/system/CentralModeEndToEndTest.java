@@ -174,6 +174,31 @@ class CentralModeEndToEndTest {
     assertEquals("POOL_LOST", Errors.reasonOf(counters).orElseThrow(), "the admin view says so, not 5 left");
   }
 
+  @Test
+  void aPoolLostBeforeAnyRegionSoldFromItIsNeverStartedAgain() throws Exception {
+    flashsale.client.bench.ModeRun.createEvent(fx.admin, EventMode.EVENT_MODE_CENTRAL, "central-lost-early", 5,
+        ModesFixture.REGIONS);
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    var get = EventAdminServiceGetEventRequest.newBuilder().setEventId("central-lost-early").build();
+    assertTrue(admin.getEvent(get).getEvent().getPoolsOpenedAtCreation(), "the arbiter opened the pool");
+    try (RedisClient client = RedisClient.create(fx.central.uri()); var c = client.connect()) {
+      assertEquals("5", c.sync().hget("fs:{central-lost-early}:central", "remaining"), "open before any purchase");
+      // Lost before any node saw it: no region ever bought from it, so none remembers it.
+      c.sync().del(c.sync().keys("fs:{central-lost-early}:*").toArray(String[]::new));
+    }
+    // Started at the first purchase, as before the pools were opened at creation, it would sell 5 units it may
+    // already have sold (a store that lost them after a sale the regions forgot: a restart, say).
+    for (String region : List.of("far", "near")) {
+      var stub = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget(region)));
+      var lost = assertThrows(StatusRuntimeException.class,
+          () -> stub.purchase(buy("central-lost-early", "hal", "hal-" + region)));
+      assertEquals(Status.Code.DATA_LOSS, lost.getStatus().getCode(), lost.toString());
+      assertEquals("POOL_LOST", Errors.reasonOf(lost).orElseThrow());
+    }
+    var counters = assertThrows(StatusRuntimeException.class, () -> admin.getEvent(get));
+    assertEquals("POOL_LOST", Errors.reasonOf(counters).orElseThrow(), counters.toString());
+  }
+
   private static GetPurchaseRequest lookup(String requestId) {
     return GetPurchaseRequest.newBuilder().setEventId("central-lookup").setRequestId(requestId).build();
   }

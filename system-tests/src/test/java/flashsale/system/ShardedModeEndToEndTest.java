@@ -137,6 +137,25 @@ class ShardedModeEndToEndTest {
         .setUserId(userAtHome("near")).setRequestId("near-after").setQuantity(1).build()).getDecision().getOutcome());
   }
 
+  @Test
+  void aShardLostBeforeItsRegionSoldIsKnownLostToTheRegionAndTheRebalancer() throws Exception {
+    flashsale.client.bench.ModeRun.createEvent(fx.admin, EventMode.EVENT_MODE_SHARDED, "shard-lost-early", 4,
+        ModesFixture.REGIONS);
+    try (var client = io.lettuce.core.RedisClient.create(fx.farShard.uri()); var c = client.connect()) {
+      assertEquals("2", c.sync().hget("fs:{shard-lost-early}:shard:far", "remaining"), "opened at creation");
+      c.sync().del(c.sync().keys("fs:{shard-lost-early}:*").toArray(String[]::new)); // before far sold anything
+    }
+    var far = FlashSaleServiceGrpc.newBlockingStub(fx.channel(fx.cluster.regionTarget("far")));
+    var lost = assertThrows(StatusRuntimeException.class, () -> far.purchase(PurchaseRequest.newBuilder()
+        .setEventId("shard-lost-early").setUserId(userAtHome("far")).setRequestId("early-1").setQuantity(1).build()));
+    assertEquals(Status.Code.DATA_LOSS, lost.getStatus().getCode(), "not its 2 units again: " + lost);
+    assertEquals("POOL_LOST", Errors.reasonOf(lost).orElseThrow());
+    var admin = EventAdminServiceGrpc.newBlockingStub(fx.admin);
+    var counters = assertThrows(StatusRuntimeException.class, () -> admin.getEvent(
+        EventAdminServiceGetEventRequest.newBuilder().setEventId("shard-lost-early").build()));
+    assertEquals("POOL_LOST", Errors.reasonOf(counters).orElseThrow(), counters.toString());
+  }
+
   private static String userAtHome(String region) {
     return IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
         .filter(u -> ShardHome.of(u, ModesFixture.REGIONS).equals(region)).findFirst().orElseThrow();

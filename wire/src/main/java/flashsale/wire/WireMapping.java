@@ -40,6 +40,7 @@ public final class WireMapping {
         .addAllSlots(spec.slots().entrySet().stream()
             .map(e -> Slot.newBuilder().setName(e.getKey()).setCapacity(e.getValue()).build()).toList())
         .mergeFrom(spec.auction().map(a -> Event.newBuilder().setAuction(toProto(a)).build()).orElse(Event.getDefaultInstance()))
+        .setPoolsOpenedAtCreation(spec.poolsOpenedAtCreation())
         .build();
   }
 
@@ -97,7 +98,10 @@ public final class WireMapping {
         .toList();
   }
 
-  /** Assumes the event passed {@link EventValidator}; the tie-break seed is not on the wire. */
+  /**
+   * Assumes the event passed {@link EventValidator}; the tie-break seed is not on the wire. Whether
+   * its pools were opened at creation is taken as sent: the arbiter's create decides it anew.
+   */
   public static EventSpec fromProto(Event event, long tieBreakSeed) {
     return new EventSpec(
         event.getEventId(),
@@ -112,7 +116,9 @@ public final class WireMapping {
         ShardSplit.resolve(event),
         slots(event),
         event.getKind() == flashsale.v1.EventKind.EVENT_KIND_AUCTION ? Optional.of(fromProto(event.getAuction()))
-            : Optional.empty());
+            : Optional.empty(),
+        // Output only: a GLOBAL_ORDER event has no pools, whatever a client sent.
+        event.getPoolsOpenedAtCreation() && event.getMode() != EventMode.EVENT_MODE_GLOBAL_ORDER);
   }
 
   public static AuctionRules fromProto(flashsale.v1.AuctionSettings a) {

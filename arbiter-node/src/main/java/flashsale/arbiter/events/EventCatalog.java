@@ -5,6 +5,8 @@ import flashsale.sale.EventHead;
 import flashsale.sale.EventSpec;
 import flashsale.store.ArbiterStore;
 import flashsale.store.OrderStore;
+import flashsale.store.PoolExistsException;
+import flashsale.store.PoolLostException;
 import flashsale.store.StoreRejectedException;
 import flashsale.store.StoreFencedException;
 import java.util.Optional;
@@ -15,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The create-event use case and the life of an event in this arbiter: stored first, then
- * sequenced from its stored head, then announced to the regions; brought in from the store on
+ * The create-event use case and the life of an event in this arbiter: its pools opened first (a
+ * CENTRAL or SHARDED event), then stored, then sequenced from its stored head, then announced to
+ * the regions; brought in from the store on
  * recovery or on a look-up; let go once finished. Store refusals surface as the store's exceptions
  * ({@code EventExistsException}, {@code RequestIdReusedException}, {@code StoreRejectedException}),
  * which the callers translate.
@@ -31,15 +34,43 @@ public final class EventCatalog {
     }
   }
 
+  /**
+   * A CENTRAL or SHARDED event whose pools this arbiter cannot open: {@link #unopenable} says why
+   * (a store it was not given), else the opening failed ({@link #getCause}).
+   */
+  public static final class PoolsNotOpenedException extends RuntimeException {
+    private final boolean unopenable;
+
+    PoolsNotOpenedException(String why) {
+      super(why);
+      this.unopenable = true;
+    }
+
+    PoolsNotOpenedException(EventSpec spec, Throwable cause) {
+      super("the pools of event " + spec.eventId() + " could not be opened: " + cause.getMessage(), cause);
+      this.unopenable = false;
+    }
+
+    public boolean unopenable() {
+      return unopenable;
+    }
+  }
+
   private final ArbiterStore store;
+  private final EventPools pools;
   private final EventSequencing loop;
   private final EventRegistry events;
   private final Consumer<EventSpec> announce;
   private volatile OrderStore orders;
 
-  /** {@code announce} tells the connected regions of a newly sequenced event (on the loop thread). */
-  public EventCatalog(ArbiterStore store, EventSequencing loop, EventRegistry events, Consumer<EventSpec> announce) {
+  /**
+   * @param pools where CENTRAL and SHARDED events' pools are opened at creation
+   * @param announce tells the connected regions of a newly sequenced event (on the loop thread)
+   */
+  public EventCatalog(ArbiterStore store, EventPools pools, EventSequencing loop, EventRegistry events,
+      Consumer<EventSpec> announce) {
     this.store = store;
+    this.pools = pools;
     this.loop = loop;
     this.events = events;
     this.announce = announce;
@@ -51,13 +82,18 @@ public final class EventCatalog {
   }
 
   /**
-   * Stores the event under {@code requestId} (a retry returns what the first call stored), with its
-   * order terms in the same write, then sequences it; completes with the stored event once regions
-   * can buy. A region's look-up that finds the event finds its terms (its waitlist bound) too.
+   * Opens a CENTRAL or SHARDED event's pools, then stores the event under {@code requestId} (a
+   * retry returns what the first call stored), with its order terms in the same write, then
+   * sequences it; completes with the stored event once regions can buy. A region's look-up that
+   * finds the event finds its terms (its waitlist bound) too.
+   *
+   * @throws PoolsNotOpenedException when the event's pools could not be opened (nothing is stored)
    */
-  public CompletableFuture<EventSpec> create(String requestId, EventSpec wanted, Optional<OrderTerms> terms) {
+  public CompletableFuture<EventSpec> create(String requestId, EventSpec request, Optional<OrderTerms> terms) {
     OrderStore orderStore = orders;
     if (terms.isPresent() && orderStore == null) throw new OrdersNotKeptException(); // before anything is stored
+    EventSpec wanted = request.withPoolsOpenedAtCreation(request.hasPools()); // never a client's say
+    if (wanted.hasPools()) openPools(wanted);
     EventSpec stored = terms.isPresent() ? orderStore.createEventWithTerms(requestId, wanted, terms.get())
         : store.createEvent(requestId, wanted);
     if (terms.isEmpty() && orderStore != null && orderStore.findTerms(stored.eventId()).isPresent()) {
@@ -66,6 +102,27 @@ public final class EventCatalog {
           + " with order terms; this request has none");
     }
     return register(stored).thenApply(ok -> stored);
+  }
+
+  /**
+   * Opens the pools of {@code spec} unless the event is stored already (a retry, or another event
+   * under its id, which the store then refuses): its pools were opened before it was stored, and
+   * one missing now was lost, to be marked so, never opened again at its full units.
+   */
+  private void openPools(EventSpec spec) {
+    pools.unopenable(spec).ifPresent(why -> {
+      throw new PoolsNotOpenedException(why);
+    });
+    if (store.findEvent(spec.eventId()).isPresent()) return;
+    try {
+      pools.open(spec).join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof PoolExistsException exists) throw exists;
+      if (cause instanceof PoolLostException lost) throw lost;
+      throw new PoolsNotOpenedException(spec, cause);
+    }
+    log.info("pools opened event={} mode={}", spec.eventId(), spec.mode());
   }
 
   /** The event's stored terms after the win, if it has a payment window. Blocks on the store. */

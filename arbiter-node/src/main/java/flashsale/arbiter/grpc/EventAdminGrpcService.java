@@ -14,6 +14,8 @@ import flashsale.store.ArbiterStore;
 import flashsale.store.EventExistsException;
 import flashsale.store.RequestIdReusedException;
 import flashsale.store.PoolCounters;
+import flashsale.store.PoolExistsException;
+import flashsale.store.PoolLostException;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.CreateEventResponse;
 import flashsale.v1.EventAdminServiceGetEventRequest;
@@ -108,6 +110,20 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
       return Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(), Map.of("request_id", request.getRequestId()));
     }
     if (e instanceof EventCatalog.OrdersNotKeptException) return Errors.error(ErrorReason.MODE_NOT_SUPPORTED, e.getMessage());
+    if (e instanceof EventCatalog.PoolsNotOpenedException notOpened) {
+      return notOpened.unopenable()
+          ? Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "pools are opened when their event is created: " + e.getMessage())
+          : Errors.error(ErrorReason.STORE_UNAVAILABLE, e.getMessage() + "; nothing was stored, retry with the same request_id");
+    }
+    if (e instanceof PoolExistsException) {
+      return Errors.error(ErrorReason.EVENT_EXISTS, "event " + wanted.eventId() + " cannot be created with these units: "
+          + e.getMessage() + " (left by a create of the same event id with other content that stored nothing; use another"
+          + " event id, or delete that pool's key if no sale used it)", Map.of("event_id", wanted.eventId()));
+    }
+    if (e instanceof PoolLostException) {
+      return Errors.error(ErrorReason.POOL_LOST, "event " + wanted.eventId() + " cannot be created: " + e.getMessage(),
+          Map.of("event_id", wanted.eventId()));
+    }
     return Failures.toStatus(e);
   }
 

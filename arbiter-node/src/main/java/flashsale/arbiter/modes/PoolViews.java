@@ -1,5 +1,6 @@
 package flashsale.arbiter.modes;
 
+import flashsale.arbiter.events.EventPools;
 import flashsale.arbiter.shard.ShardCoordinator;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
@@ -11,12 +12,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where the arbiter reads what CENTRAL and SHARDED events sold: the central pool (when this node
- * is configured with it) and the shards its {@link ShardCoordinator} reaches. A view it cannot
- * read says why ({@link #unreadable}), so callers never answer with the sequencer's empty
- * numbers.
+ * Where the arbiter opens the pools of the CENTRAL and SHARDED events it creates, and reads what
+ * they sold: the central pool (when this node is configured with it) and the shards its {@link
+ * ShardCoordinator} reaches. A view it cannot read says why ({@link #unreadable}), so callers
+ * never answer with the sequencer's empty numbers.
  */
-public final class PoolViews implements AutoCloseable {
+public final class PoolViews implements EventPools, AutoCloseable {
   private final PoolStore centralStore; // null: this node cannot see the central pool
   private final ShardCoordinator shards;
 
@@ -44,8 +45,19 @@ public final class PoolViews implements AutoCloseable {
   /** The event's counters from its pools; call only when not {@link #unreadable}. */
   public CompletableFuture<PoolCounters> counters(EventSpec spec) {
     requireReadable(spec);
-    return spec.mode() == SaleMode.CENTRAL ? centralStore.centralCounters(spec.eventId(), spec.stock())
-        : shards.counters(spec);
+    return spec.mode() == SaleMode.CENTRAL ? centralStore.centralCounters(spec) : shards.counters(spec);
+  }
+
+  /** The stores this arbiter opens pools in are those it reads them from. */
+  @Override
+  public Optional<String> unopenable(EventSpec spec) {
+    return unreadable(spec);
+  }
+
+  @Override
+  public CompletableFuture<Void> open(EventSpec spec) {
+    requireReadable(spec);
+    return spec.mode() == SaleMode.CENTRAL ? centralStore.openCentral(spec) : shards.openShards(spec);
   }
 
   /**

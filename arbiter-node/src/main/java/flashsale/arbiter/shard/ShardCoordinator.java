@@ -173,6 +173,17 @@ public final class ShardCoordinator implements AutoCloseable {
   }
 
   /**
+   * Opens every region's shard of {@code spec} in its store (see {@code EventPools}); fails when a
+   * region has no store here ({@link #unreachableShards}) or a store fails.
+   */
+  public CompletableFuture<Void> openShards(EventSpec spec) {
+    List<String> missing = unreachableShards(spec);
+    if (!missing.isEmpty()) return CompletableFuture.failedFuture(new IllegalStateException("no shard store for regions " + missing));
+    return CompletableFuture.allOf(spec.regions().stream().map(r -> stores.get(r).openShard(spec, r))
+        .toArray(CompletableFuture[]::new));
+  }
+
+  /**
    * What the event sold, read afresh from every shard: remaining units include those in flight
    * between shards (they are still for sale), the other counters are summed over the shards.
    * Fails when a shard is unreachable ({@link #unreachableShards} or a store that does not answer).
@@ -188,7 +199,7 @@ public final class ShardCoordinator implements AutoCloseable {
       EventAccount account = EventAccount.of(spec.regions().stream().map(r -> backend(spec, r).snapshot()).toList());
       PoolCounters sum = new PoolCounters(0, 0, 0, 0);
       for (String region : spec.regions()) {
-        sum = sum.plus(stores.get(region).shardCounters(spec.eventId(), region, spec.shardUnitsOf(region)).join());
+        sum = sum.plus(stores.get(region).shardCounters(spec, region).join());
       }
       return new PoolCounters(account.unsoldUnits(), account.soldUnits(), sum.decisions(), sum.wins());
     }, thread);

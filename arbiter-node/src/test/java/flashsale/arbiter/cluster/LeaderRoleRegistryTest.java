@@ -93,7 +93,7 @@ class LeaderRoleRegistryTest {
       loop = new SequencerLoop(new Sequencer(config), store, Clock.systemUTC(), sessions,
           new ArbiterMetrics(new SimpleMeterRegistry()));
       loop.standBy();
-      catalog = new EventCatalog(store, loop, events, spec -> {});
+      catalog = new EventCatalog(store, flashsale.arbiter.events.EventPools.NONE, loop, events, spec -> {});
       role = new LeaderRole(store, loop, sessions, events, catalog, new LeaderGate(() -> ""), () -> new Sequencer(config),
           state -> {});
     }

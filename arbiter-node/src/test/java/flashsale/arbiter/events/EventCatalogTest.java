@@ -41,7 +41,7 @@ class EventCatalogTest {
   final ImmediateLoop loop = new ImmediateLoop();
   final EventRegistry registry = new EventRegistry();
   final List<String> announced = new ArrayList<>();
-  final EventCatalog catalog = new EventCatalog(store, loop, registry, spec -> announced.add(spec.eventId()));
+  final EventCatalog catalog = new EventCatalog(store, EventPools.NONE, loop, registry, spec -> announced.add(spec.eventId()));
 
   @Test
   void anEventIsStoredThenSequencedThenAnnouncedOnceAndARetryGetsTheFirst() {
@@ -54,6 +54,77 @@ class EventCatalogTest {
     assertEquals(shoes, catalog.create("create-1", shoes, Optional.empty()).join());
     assertEquals(List.of("shoes"), announced, "a retry announces nothing new");
     assertEquals(1, loop.sequencer.eventCount());
+  }
+
+  /** Opens central pools in an in-memory pool store, and notes each event it opened and whether it was stored by then. */
+  final class RecordingPools implements EventPools {
+    final flashsale.store.memory.InMemoryPoolStore pools = new flashsale.store.memory.InMemoryPoolStore();
+    final List<String> opened = new ArrayList<>();
+    RuntimeException failure; // the store's failure, when set
+
+    @Override
+    public Optional<String> unopenable(EventSpec spec) {
+      return Optional.empty();
+    }
+
+    @Override
+    public CompletableFuture<Void> open(EventSpec spec) {
+      opened.add(spec.eventId() + (store.findEvent(spec.eventId()).isPresent() ? " after it was stored" : ""));
+      return failure != null ? CompletableFuture.failedFuture(failure) : pools.openCentral(spec);
+    }
+  }
+
+  @Test
+  void aCentralEventsPoolIsOpenedBeforeTheEventIsStoredAndNeverOnARetry() {
+    RecordingPools pools = new RecordingPools();
+    EventCatalog withPools = new EventCatalog(store, pools, loop, registry, spec -> announced.add(spec.eventId()));
+    EventSpec drop = central("drop", 10);
+    EventSpec stored = withPools.create("create-1", drop, Optional.empty()).join();
+    assertTrue(stored.poolsOpenedAtCreation(), "regions learn the pool exists since creation");
+    assertEquals(Optional.of(stored), store.findEvent("drop"));
+    assertEquals(List.of("drop"), pools.opened, "opened once, before the event was stored");
+    assertEquals(10, pools.pools.centralCounters(stored).join().remainingUnits());
+
+    // A retry finds the event stored: its pool was opened then, and is not opened at full units again.
+    assertEquals(stored, withPools.create("create-1", drop, Optional.empty()).join());
+    assertEquals(List.of("drop"), pools.opened);
+    // Nor by a create under another request id, which the store refuses.
+    assertThrows(flashsale.store.EventExistsException.class, () -> withPools.create("create-2", drop, Optional.empty()));
+    assertEquals(List.of("drop"), pools.opened);
+  }
+
+  @Test
+  void aPoolThatCannotBeOpenedStoresNothingAndTheRetryCreatesTheEvent() {
+    RecordingPools pools = new RecordingPools();
+    pools.failure = new IllegalStateException("pool store redis://10.0.0.9:6379 not reached yet: connection refused");
+    EventCatalog withPools = new EventCatalog(store, pools, loop, registry, spec -> announced.add(spec.eventId()));
+    var refused = assertThrows(EventCatalog.PoolsNotOpenedException.class,
+        () -> withPools.create("create-1", central("drop", 10), Optional.empty()));
+    assertFalse(refused.unopenable());
+    assertTrue(refused.getMessage().contains("connection refused"), refused.getMessage());
+    assertEquals(Optional.empty(), store.findEvent("drop"), "nothing stored");
+    assertEquals(List.of(), announced);
+
+    pools.failure = null;
+    assertTrue(withPools.create("create-1", central("drop", 10), Optional.empty()).join().poolsOpenedAtCreation());
+    assertEquals(List.of("drop"), announced);
+  }
+
+  @Test
+  void anArbiterWithoutPoolStoresRefusesCentralEventsAndStoresNothing() {
+    var refused = assertThrows(EventCatalog.PoolsNotOpenedException.class,
+        () -> catalog.create("create-1", central("drop", 10), Optional.empty()));
+    assertTrue(refused.unopenable());
+    assertEquals(Optional.empty(), store.findEvent("drop"));
+    // A GLOBAL_ORDER event has no pools to open.
+    EventSpec shoes = event("shoes", 10, NOW_MICROS + 60_000_000);
+    assertFalse(catalog.create("create-2", shoes, Optional.empty()).join().poolsOpenedAtCreation());
+  }
+
+  private static EventSpec central(String id, int stock) {
+    long endMicros = NOW_MICROS + 60_000_000;
+    return new EventSpec(id, id, stock, endMicros - 120_000_000, endMicros, 1, List.of("east", "west"),
+        SaleMode.CENTRAL, 7);
   }
 
   @Test
@@ -110,9 +181,9 @@ class EventCatalogTest {
         return stored;
       }
     };
-    EventCatalog creating = new EventCatalog(events, loop, registry, spec -> announced.add(spec.eventId()));
+    EventCatalog creating = new EventCatalog(events, EventPools.NONE, loop, registry, spec -> announced.add(spec.eventId()));
     creating.keepOrdersIn(orders);
-    lookingUp[0] = new EventCatalog(store, loop, registry, spec -> announced.add(spec.eventId()));
+    lookingUp[0] = new EventCatalog(store, EventPools.NONE, loop, registry, spec -> announced.add(spec.eventId()));
     lookingUp[0].keepOrdersIn(orders);
     creating.create("create-1", event("shoes", 10, NOW_MICROS + 60_000_000), Optional.of(new OrderTerms(300_000, 7)))
         .join();
@@ -180,7 +251,7 @@ class EventCatalogTest {
         return head;
       }
     };
-    EventCatalog lookingUp = new EventCatalog(switching, loop, registry, spec -> announced.add(spec.eventId()));
+    EventCatalog lookingUp = new EventCatalog(switching, EventPools.NONE, loop, registry, spec -> announced.add(spec.eventId()));
     assertEquals(Optional.of(shoes), lookingUp.findOrLoad("shoes"), "the caller still learns of the event");
     assertEquals(0, loop.sequencer.eventCount(), "the new term does not sequence a head read in the old one");
     assertEquals(Optional.empty(), lookingUp.find("shoes"));

@@ -193,26 +193,6 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
-  void shardedAndCentralEventsAreCreatedWithTheirSplitResolved() {
-    var central = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("c")
-        .setEvent(validEvent().setEventId("central-1").setMode(EventMode.EVENT_MODE_CENTRAL)).build()).getEvent();
-    assertEquals(EventMode.EVENT_MODE_CENTRAL, central.getMode());
-    assertEquals(0, central.getShardAllocationsCount());
-
-    var equal = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("s1")
-        .setEvent(validEvent().setEventId("sharded-equal").setStock(11).setMode(EventMode.EVENT_MODE_SHARDED)).build())
-        .getEvent();
-    assertEquals(List.of(6L, 5L), equal.getShardAllocationsList().stream().map(ShardAllocation::getUnits).toList());
-
-    var weighted = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("s2")
-        .setEvent(validEvent().setEventId("sharded-weights").setStock(10).setMode(EventMode.EVENT_MODE_SHARDED)
-            .addShardAllocations(ShardAllocation.newBuilder().setRegion("beijing").setWeight(3))
-            .addShardAllocations(ShardAllocation.newBuilder().setRegion("shanghai").setWeight(1))).build())
-        .getEvent();
-    assertEquals(List.of(8L, 2L), weighted.getShardAllocationsList().stream().map(ShardAllocation::getUnits).toList());
-  }
-
-  @Test
   void badShardAllocationsAreInvalidArgument() {
     UnaryOperator<Event.Builder> sharded = e -> e.setMode(EventMode.EVENT_MODE_SHARDED);
     var units = ShardAllocation.newBuilder().setRegion("beijing").setUnits(4);
@@ -343,8 +323,14 @@ class EventAdminGrpcServiceTest {
   void poolModesWithoutTheirStoresAreRefusedRatherThanCountedWrong() {
     for (EventMode mode : List.of(EventMode.EVENT_MODE_CENTRAL, EventMode.EVENT_MODE_SHARDED)) {
       String eventId = "pool-" + mode.getNumber();
-      admin.createEvent(CreateEventRequest.newBuilder().setRequestId(eventId)
-          .setEvent(validEvent().setEventId(eventId).setMode(mode)).build());
+      // This arbiter has no pool store to open the event's pools in: nothing is created.
+      var create = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+          .setRequestId(eventId).setEvent(validEvent().setEventId(eventId).setMode(mode)).build()));
+      assertStatus(Status.Code.FAILED_PRECONDITION, "MODE_NOT_SUPPORTED", create);
+      assertEquals(java.util.Optional.empty(), store.findEvent(eventId), "nothing stored");
+      // One stored by another arbiter (or an earlier build) is not counted from the sequencer's empty numbers.
+      store.createEvent(eventId, flashsale.wire.WireMapping.fromProto(validEvent().setEventId(eventId).setMode(mode)
+          .build(), 7));
       var counters = assertThrows(StatusRuntimeException.class,
           () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId(eventId).build()));
       assertStatus(Status.Code.FAILED_PRECONDITION, "MODE_NOT_SUPPORTED", counters);

@@ -120,7 +120,7 @@ class FinishedEventOrdersTest {
     loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()), store, clock, new RegionSessions(),
         new ArbiterMetrics(new SimpleMeterRegistry()));
     OrderRunner runner = loop.enableOrders(orders, store, clock);
-    var catalog = new EventCatalog(store, loop, new EventRegistry(), announced -> {});
+    var catalog = new EventCatalog(store, flashsale.arbiter.events.EventPools.NONE, loop, new EventRegistry(), announced -> {});
     loop.onFinished(catalog::finished);
     catalog.register(spec).join();
     return runner;

@@ -98,6 +98,11 @@ class ShardSellerLostPoolTest {
     }
 
     @Override
+    public CompletableFuture<Void> openShard(EventSpec spec, String region) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public CompletableFuture<Optional<Decision>> findShardDecision(String eventId, String region, String requestId) {
       return CompletableFuture.completedFuture(Optional.empty());
     }

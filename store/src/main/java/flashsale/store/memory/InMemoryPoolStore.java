@@ -38,8 +38,23 @@ public final class InMemoryPoolStore implements PoolStore {
 
   @Override
   public synchronized CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket) {
-    MemoryPool pool = centralPools.computeIfAbsent(spec.eventId(), id -> new MemoryPool("central", spec.stock()));
+    MemoryPool pool = centralPools.get(spec.eventId());
+    if (pool == null) {
+      if (spec.poolsOpenedAtCreation()) return CompletableFuture.failedFuture(MemoryPool.notHeld(central(spec.eventId())));
+      pool = new MemoryPool("central", spec.stock()); // an event whose pool starts at its first purchase
+      centralPools.put(spec.eventId(), pool);
+    }
     return CompletableFuture.completedFuture(pool.buy(spec, ticket, true, clock));
+  }
+
+  @Override
+  public synchronized CompletableFuture<Void> openCentral(EventSpec spec) {
+    return MemoryPool.open(centralPools, spec.eventId(), "central", spec.stock(), central(spec.eventId()));
+  }
+
+  @Override
+  public CompletableFuture<Void> openShard(EventSpec spec, String region) {
+    return shards.openShard(spec, region);
   }
 
   @Override
@@ -52,6 +67,18 @@ public final class InMemoryPoolStore implements PoolStore {
   public synchronized CompletableFuture<PoolCounters> centralCounters(String eventId, long initialUnits) {
     MemoryPool pool = centralPools.get(eventId);
     return CompletableFuture.completedFuture(pool == null ? new PoolCounters(initialUnits, 0, 0, 0) : pool.counters());
+  }
+
+  @Override
+  public synchronized CompletableFuture<PoolCounters> centralCounters(EventSpec spec) {
+    if (!centralPools.containsKey(spec.eventId()) && spec.poolsOpenedAtCreation()) {
+      return CompletableFuture.failedFuture(MemoryPool.notHeld(central(spec.eventId())));
+    }
+    return centralCounters(spec.eventId(), spec.stock());
+  }
+
+  private static String central(String eventId) {
+    return "the central pool of event " + eventId;
   }
 
   @Override
@@ -75,6 +102,11 @@ public final class InMemoryPoolStore implements PoolStore {
   @Override
   public CompletableFuture<PoolCounters> shardCounters(String eventId, String region, long initialUnits) {
     return shards.shardCounters(eventId, region, initialUnits);
+  }
+
+  @Override
+  public CompletableFuture<PoolCounters> shardCounters(EventSpec spec, String region) {
+    return shards.shardCounters(spec, region);
   }
 
   @Override

@@ -7,6 +7,7 @@ import flashsale.shard.ShardBackend;
 import flashsale.shard.ShardSnapshot;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
+import flashsale.store.PoolLostException;
 import flashsale.store.ShardStore;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -34,8 +35,19 @@ public final class InMemoryShardStore implements ShardStore {
 
   @Override
   public synchronized CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
-    MemoryPool pool = pool(spec.eventId(), ticket.region(), spec.shardUnitsOf(ticket.region()));
+    MemoryPool pool;
+    try {
+      pool = pool(spec, ticket.region());
+    } catch (PoolLostException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return CompletableFuture.completedFuture(pool.buy(spec, ticket, decideShort, clock));
+  }
+
+  @Override
+  public synchronized CompletableFuture<Void> openShard(EventSpec spec, String region) {
+    return MemoryPool.open(pools, key(spec.eventId(), region), region, spec.shardUnitsOf(region),
+        "shard " + region + " of event " + spec.eventId());
   }
 
   @Override
@@ -52,8 +64,16 @@ public final class InMemoryShardStore implements ShardStore {
   }
 
   @Override
+  public synchronized CompletableFuture<PoolCounters> shardCounters(EventSpec spec, String region) {
+    MemoryPool pool = pools.get(key(spec.eventId(), region));
+    if (pool == null && spec.poolsOpenedAtCreation()) {
+      return CompletableFuture.failedFuture(MemoryPool.notHeld("shard " + region + " of event " + spec.eventId()));
+    }
+    return shardCounters(spec.eventId(), region, spec.shardUnitsOf(region));
+  }
+
+  @Override
   public ShardBackend shard(EventSpec spec, String region) {
-    long initialUnits = spec.shardUnitsOf(region);
     return new ShardBackend() {
       @Override
       public String region() {
@@ -63,43 +83,53 @@ public final class InMemoryShardStore implements ShardStore {
       @Override
       public DebitResult debit(String transferId, long units, String target) {
         synchronized (InMemoryShardStore.this) {
-          return pool(spec.eventId(), region, initialUnits).units.debit(transferId, units, target);
+          return pool(spec, region).units.debit(transferId, units, target);
         }
       }
 
       @Override
       public boolean credit(String transferId, long units) {
         synchronized (InMemoryShardStore.this) {
-          return pool(spec.eventId(), region, initialUnits).units.credit(transferId, units);
+          return pool(spec, region).units.credit(transferId, units);
         }
       }
 
       @Override
       public void settle(String transferId) {
         synchronized (InMemoryShardStore.this) {
-          pool(spec.eventId(), region, initialUnits).units.settle(transferId);
+          pool(spec, region).units.settle(transferId);
         }
       }
 
       @Override
       public void forgetCredit(String transferId) {
         synchronized (InMemoryShardStore.this) {
-          pool(spec.eventId(), region, initialUnits).units.forgetCredit(transferId);
+          pool(spec, region).units.forgetCredit(transferId);
         }
       }
 
       @Override
       public ShardSnapshot snapshot() {
         synchronized (InMemoryShardStore.this) {
-          return pool(spec.eventId(), region, initialUnits).units.snapshot();
+          return pool(spec, region).units.snapshot();
         }
       }
     };
   }
 
-  /** The shard, created with its initial units at its first touch (so no setup call can be forgotten). */
-  private MemoryPool pool(String eventId, String region, long initialUnits) {
-    return pools.computeIfAbsent(key(eventId, region), k -> new MemoryPool(region, initialUnits));
+  /**
+   * The shard: opened at its event's creation, or else created with its initial units at its first
+   * touch (an event whose pools were not opened at creation).
+   *
+   * @throws PoolLostException when the spec says it was opened and this store does not hold it
+   */
+  private MemoryPool pool(EventSpec spec, String region) {
+    MemoryPool pool = pools.get(key(spec.eventId(), region));
+    if (pool != null) return pool;
+    if (spec.poolsOpenedAtCreation()) throw MemoryPool.notHeld("shard " + region + " of event " + spec.eventId());
+    pool = new MemoryPool(region, spec.shardUnitsOf(region));
+    pools.put(key(spec.eventId(), region), pool);
+    return pool;
   }
 
   private static String key(String eventId, String region) {

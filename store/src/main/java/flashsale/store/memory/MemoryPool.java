@@ -9,12 +9,14 @@ import flashsale.sale.Ticket;
 import flashsale.shard.MemoryShard;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
+import flashsale.store.PoolExistsException;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One stock pool of one event (the CENTRAL pool or a region's shard), deciding as {@code
@@ -29,9 +31,31 @@ final class MemoryPool {
   private final List<Decision> ranked = new ArrayList<>();
   private final Map<String, Long> unitsWonByUser = new HashMap<>();
   private long wins;
+  private final long initialUnits;
 
   MemoryPool(String name, long initialUnits) {
     this.units = new MemoryShard(name, initialUnits);
+    this.initialUnits = initialUnits;
+  }
+
+  /** A pool its event's spec says was opened at creation, which the store does not hold. */
+  static flashsale.store.PoolLostException notHeld(String what) {
+    return new flashsale.store.PoolLostException(what + " was opened when its event was created and is not in this store");
+  }
+
+  /**
+   * Opens the pool named {@code what} in {@code pools} at {@code initialUnits}, as {@code
+   * modes.lua}'s open does: a pool open with the same units is left as it is, one with other units
+   * is refused.
+   */
+  static <K> CompletableFuture<Void> open(Map<K, MemoryPool> pools, K key, String name,
+      long initialUnits, String what) {
+    MemoryPool pool = pools.computeIfAbsent(key, k -> new MemoryPool(name, initialUnits));
+    if (pool.initialUnits != initialUnits) {
+      return CompletableFuture.failedFuture(new PoolExistsException(what
+          + " is open with " + pool.initialUnits + " initial units, not " + initialUnits));
+    }
+    return CompletableFuture.completedFuture(null);
   }
 
   /**

@@ -35,15 +35,16 @@ final class PoolReader {
   }
 
   /**
-   * The pool's counters; a pool nobody bought from yet still holds {@code initialUnits}.
+   * The pool's counters; a pool nobody bought from yet still holds {@code initialUnits}, unless it
+   * was opened at its event's creation (then a missing pool is a lost one).
    *
    * @param initialUnits the units the event's spec gives this pool
    */
-  CompletableFuture<PoolCounters> counters(String eventId, long initialUnits) {
+  CompletableFuture<PoolCounters> counters(String eventId, long initialUnits, boolean openedAtCreation) {
     String pool = keysOf.apply(eventId).state();
     CompletableFuture<List<Object>> reply = store.call("fs_modes_counters", ScriptOutputType.MULTI, new String[] {pool});
     return reply.thenApply(r -> {
-      store.requireNotLost(pool, r.get(0), r.get(5));
+      store.requireNotLost(pool, r.get(0), r.get(5), openedAtCreation);
       return new PoolCounters(r.get(1) == null ? initialUnits : number(r.get(1)), number(r.get(2)), number(r.get(3)),
           number(r.get(4)));
     });

@@ -8,6 +8,7 @@ import flashsale.sale.Ticket;
 import flashsale.shard.ShardBackend;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
+import flashsale.store.PoolExistsException;
 import flashsale.store.PoolLostException;
 import flashsale.store.PoolStore;
 import flashsale.store.ReplicaAcks;
@@ -139,9 +140,12 @@ public final class RedisPoolStore implements PoolStore {
     return translated(c.replicas().after(keys[0], () -> c.functions().call(c.functions().function(prefix), type, keys, args)));
   }
 
-  /** {@code "1"} when this store saw the pool at {@code poolKey} exist: a function finding it gone marks it lost. */
-  byte[] seenFlag(String poolKey) {
-    return bytes(poolsSeen.contains(poolKey) ? 1 : 0);
+  /**
+   * {@code "1"} when the pool at {@code poolKey} is known to exist: it was opened at its event's
+   * creation, or this store saw it. A function finding it gone marks it lost.
+   */
+  byte[] seenFlag(String poolKey, boolean openedAtCreation) {
+    return bytes(openedAtCreation || poolsSeen.contains(poolKey) ? 1 : 0);
   }
 
   /** The pool at {@code poolKey} exists (a call on it succeeded, or a read found it). */
@@ -153,12 +157,15 @@ public final class RedisPoolStore implements PoolStore {
 
   /**
    * A read found the pool at {@code poolKey} marked lost ({@code lostAt} set) or absent: fails with
-   * {@link PoolLostException} when it is marked, or absent though this store saw it; else notes
-   * it seen when present.
+   * {@link PoolLostException} when it is marked, or absent though it was opened at its event's
+   * creation or this store saw it; else notes it seen when present.
    */
-  void requireNotLost(String poolKey, Object initial, Object lostAt) {
+  void requireNotLost(String poolKey, Object initial, Object lostAt, boolean openedAtCreation) {
     if (lostAt != null) throw new PoolLostException(poolKey + " was marked lost at " + text(lostAt)
         + " (its store lost it after its sale began); restore it, or write its counts again by hand (see the README)");
+    if (initial == null && openedAtCreation) throw new PoolLostException(poolKey
+        + " is gone from its store, though the arbiter opened it when it created the event; restore it (or check that"
+        + " the arbiter's --central-redis / --shard-redis name the stores the regions sell from)");
     if (initial == null && poolsSeen.contains(poolKey)) throw new PoolLostException(poolKey
         + " is gone from its store, which held it before (lost after its sale began); restore it");
     if (initial != null) saw(poolKey);
@@ -174,8 +181,27 @@ public final class RedisPoolStore implements PoolStore {
           && String.valueOf(e.getMessage()).startsWith("POOLLOST ")) {
         return CompletableFuture.failedFuture(new PoolLostException(e.getMessage().substring("POOLLOST ".length())));
       }
+      if (cause instanceof io.lettuce.core.RedisCommandExecutionException e
+          && String.valueOf(e.getMessage()).startsWith("POOLEXISTS ")) {
+        return CompletableFuture.failedFuture(new PoolExistsException(e.getMessage().substring("POOLEXISTS ".length())));
+      }
       return CompletableFuture.failedFuture(failure);
     });
+  }
+
+  @Override
+  public CompletableFuture<Void> openCentral(EventSpec spec) {
+    return open(PoolKeys.central(spec.eventId()).state(), spec.stock());
+  }
+
+  @Override
+  public CompletableFuture<Void> openShard(EventSpec spec, String region) {
+    return open(PoolKeys.shard(spec.eventId(), region).state(), spec.shardUnitsOf(region));
+  }
+
+  private CompletableFuture<Void> open(String pool, long initialUnits) {
+    CompletableFuture<String> reply = call("fs_modes_open", ScriptOutputType.STATUS, new String[] {pool}, bytes(initialUnits));
+    return reply.thenAccept(r -> saw(pool));
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
@@ -204,7 +230,12 @@ public final class RedisPoolStore implements PoolStore {
 
   @Override
   public CompletableFuture<PoolCounters> centralCounters(String eventId, long initialUnits) {
-    return central.counters(eventId, initialUnits);
+    return central.counters(eventId, initialUnits, false);
+  }
+
+  @Override
+  public CompletableFuture<PoolCounters> centralCounters(EventSpec spec) {
+    return central.counters(spec.eventId(), spec.stock(), spec.poolsOpenedAtCreation());
   }
 
   @Override
@@ -224,7 +255,12 @@ public final class RedisPoolStore implements PoolStore {
 
   @Override
   public CompletableFuture<PoolCounters> shardCounters(String eventId, String region, long initialUnits) {
-    return shardOf(region).counters(eventId, initialUnits);
+    return shardOf(region).counters(eventId, initialUnits, false);
+  }
+
+  @Override
+  public CompletableFuture<PoolCounters> shardCounters(EventSpec spec, String region) {
+    return shardOf(region).counters(spec.eventId(), spec.shardUnitsOf(region), spec.poolsOpenedAtCreation());
   }
 
   @Override
@@ -235,7 +271,8 @@ public final class RedisPoolStore implements PoolStore {
   /** The given region's shard of {@code spec} in this store, for the transfer steps (blocking calls). */
   @Override
   public ShardBackend shard(EventSpec spec, String region) {
-    return new RedisShardBackend(this, PoolKeys.shard(spec.eventId(), region), region, spec.shardUnitsOf(region));
+    return new RedisShardBackend(this, PoolKeys.shard(spec.eventId(), region), region, spec.shardUnitsOf(region),
+        spec.poolsOpenedAtCreation());
   }
 
   private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
@@ -245,7 +282,7 @@ public final class RedisPoolStore implements PoolStore {
     CompletableFuture<List<Object>> reply = translated(c.replicas().after(pool, () -> c.functions().call(c.buy(),
         ScriptOutputType.MULTI, keyNames, bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()),
         bytes(t.requestId()), bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()),
-        bytes(decide ? 1 : 0), seenFlag(pool))));
+        bytes(decide ? 1 : 0), seenFlag(pool, spec.poolsOpenedAtCreation()))));
     return reply.thenApply(r -> {
       String kind = text(r.get(0));
       if (!kind.equals("DECIDED")) saw(pool); // a retry answered from the decisions says nothing of the pool

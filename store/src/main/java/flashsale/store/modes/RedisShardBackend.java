@@ -22,12 +22,14 @@ final class RedisShardBackend implements ShardBackend {
   private final PoolKeys keys;
   private final String region;
   private final long initialUnits;
+  private final boolean openedAtCreation;
 
-  RedisShardBackend(RedisPoolStore store, PoolKeys keys, String region, long initialUnits) {
+  RedisShardBackend(RedisPoolStore store, PoolKeys keys, String region, long initialUnits, boolean openedAtCreation) {
     this.store = store;
     this.keys = keys;
     this.region = region;
     this.initialUnits = initialUnits;
+    this.openedAtCreation = openedAtCreation;
   }
 
   @Override
@@ -38,7 +40,7 @@ final class RedisShardBackend implements ShardBackend {
   @Override
   public DebitResult debit(String transferId, long units, String target) {
     String reply = call("debit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersOut(), keys.transfersSettled()},
-        bytes(initialUnits), bytes(transferId), bytes(units), bytes(target), store.seenFlag(keys.state()));
+        bytes(initialUnits), bytes(transferId), bytes(units), bytes(target), store.seenFlag(keys.state(), openedAtCreation));
     store.saw(keys.state());
     return switch (reply) {
       case "DEBITED" -> DebitResult.DEBITED;
@@ -52,7 +54,7 @@ final class RedisShardBackend implements ShardBackend {
   public boolean credit(String transferId, long units) {
     boolean credited = call("credit", ScriptOutputType.STATUS,
         new String[] {keys.state(), keys.transfersIn(), keys.transfersForgotten()},
-        bytes(initialUnits), bytes(transferId), bytes(units), store.seenFlag(keys.state())).equals("CREDITED");
+        bytes(initialUnits), bytes(transferId), bytes(units), store.seenFlag(keys.state(), openedAtCreation)).equals("CREDITED");
     store.saw(keys.state());
     return credited;
   }
@@ -72,7 +74,7 @@ final class RedisShardBackend implements ShardBackend {
     List<Object> reply = store.await("shard state of " + region, store.call("fs_modes_state", ScriptOutputType.MULTI,
         new String[] {keys.state(), keys.transfersOut(), keys.transfersIn()}));
     List<?> counters = (List<?>) reply.get(0);
-    store.requireNotLost(keys.state(), counters.get(0), counters.get(3));
+    store.requireNotLost(keys.state(), counters.get(0), counters.get(3), openedAtCreation);
     // A shard nobody touched yet still holds its initial units.
     long remaining = counters.get(1) == null ? initialUnits : Long.parseLong(text(counters.get(1)));
     long sold = counters.get(2) == null ? 0 : Long.parseLong(text(counters.get(2)));

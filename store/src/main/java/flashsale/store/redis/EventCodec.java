@@ -28,6 +28,8 @@ final class EventCodec {
   static final String AUCTION = "auction";
   /** Per slot of a reservation, the units left: {@code slot_left:<name>}, kept by the persist function. */
   static final String SLOT_LEFT = "slot_left:";
+  /** {@code 1} when the arbiter opened the event's pools before storing it; absent otherwise (and before this field). */
+  static final String POOLS_OPENED = "pools_opened_at_creation";
 
   private EventCodec() {}
 
@@ -48,6 +50,7 @@ final class EventCodec {
     spec.slots().forEach((slot, capacity) -> put(fields, SLOT_LEFT + slot, Long.toString(capacity)));
     spec.auction().ifPresent(a -> put(fields, AUCTION, a.units() + "," + a.reservePriceMinor() + "," + a.minIncrementMinor()
         + "," + a.currencyCode() + "," + a.softCloseWindowMicros() + "," + a.softCloseCapMicros()));
+    if (spec.poolsOpenedAtCreation()) put(fields, POOLS_OPENED, "1");
     put(fields, REMAINING, Long.toString(spec.stock()));
     put(fields, LAST_RANK, "0");
     put(fields, "last_batch_sequence", "0");
@@ -67,7 +70,8 @@ final class EventCodec {
         Long.parseLong(meta.get("tie_break_seed")),
         NamedUnitsText.parse(meta.getOrDefault(SHARD_UNITS, "")),
         NamedUnitsText.parse(meta.getOrDefault(SLOTS, "")), // absent in events stored before reservations
-        Optional.ofNullable(meta.get(AUCTION)).map(EventCodec::auction)); // absent in events stored before auctions
+        Optional.ofNullable(meta.get(AUCTION)).map(EventCodec::auction), // absent in events stored before auctions
+        "1".equals(meta.get(POOLS_OPENED)));
   }
 
   private static AuctionRules auction(String text) {

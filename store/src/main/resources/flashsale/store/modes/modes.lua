@@ -9,7 +9,9 @@ local function int(n)
   return string.format('%d', n)
 end
 
--- A pool starts with its initial units the first time anything touches it. The caller passes
+-- An event created by this build has its pools opened by the arbiter before it is stored
+-- (open_at_creation below), and every caller passes seen = '1' for them. An earlier build's event
+-- has none: its pool starts with its initial units the first time anything touches it. The caller passes
 -- them every time (they come from the immutable event spec), so no separate setup call can be
 -- forgotten and any region may be first. A caller that saw the pool before (seen = '1') and finds
 -- it gone has met a store that lost it (a restart without persistence, FLUSHDB, eviction):
@@ -18,6 +20,10 @@ end
 -- hash again by hand (see the README): deleting the key is not enough, since nodes that saw it
 -- mark it again.
 -- False when the pool is lost.
+local function start(pool, initial)
+  redis.call('HSET', pool, 'initial', initial, 'remaining', initial, 'sold', '0', 'last_rank', '0', 'wins', '0')
+end
+
 local function open(pool, initial, seen)
   if redis.call('HEXISTS', pool, 'lost_at') == 1 then return false end
   if redis.call('EXISTS', pool) == 1 then return true end
@@ -25,13 +31,30 @@ local function open(pool, initial, seen)
     redis.call('HSET', pool, 'lost_at', redis.call('TIME')[1])
     return false
   end
-  redis.call('HSET', pool, 'initial', initial, 'remaining', initial, 'sold', '0', 'last_rank', '0', 'wins', '0')
+  start(pool, initial)
   return true
 end
 
 local function lost(pool)
   return redis.error_reply('POOLLOST ' .. pool .. ' was lost by this store after its sale began (marked lost at '
     .. redis.call('HGET', pool, 'lost_at') .. '); restore it, or write its counts again by hand (see the README)')
+end
+
+-- KEYS: pool. ARGV: initial_units. The arbiter opens each pool of an event it creates before it
+-- stores the event, so no node ever starts one lazily. A pool open with the same units is left as
+-- it is (a retried create); one open with other units was opened by a create of the same event id
+-- with other content that stored nothing, and is refused rather than changed under a sale.
+local function open_at_creation(keys, args)
+  if redis.call('HEXISTS', keys[1], 'lost_at') == 1 then return lost(keys[1]) end
+  local initial = redis.call('HGET', keys[1], 'initial')
+  if not initial then
+    start(keys[1], args[1])
+    return 'OPENED'
+  end
+  if initial ~= args[1] then
+    return redis.error_reply('POOLEXISTS ' .. keys[1] .. ' is open with ' .. initial .. ' initial units, not ' .. args[1])
+  end
+  return 'OPEN'
 end
 
 -- Stored decision: outcome, rank, decide micros, user, quantity, region, arrival micros.
@@ -161,6 +184,7 @@ local function page(keys, args)
   return out
 end
 
+redis.register_function('fs_modes_open_%VERSION%', open_at_creation)
 redis.register_function('fs_modes_buy_%VERSION%', buy)
 redis.register_function('fs_modes_debit_%VERSION%', debit)
 redis.register_function('fs_modes_credit_%VERSION%', credit)

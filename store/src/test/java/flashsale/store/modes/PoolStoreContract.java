@@ -51,6 +51,28 @@ public abstract class PoolStoreContract {
   }
 
   @Test
+  void openingAtCreationStartsTheCentralPoolOnceAndRefusesOtherUnits() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 3).withPoolsOpenedAtCreation(true);
+    store.openCentral(spec).join();
+    assertEquals(new PoolCounters(3, 0, 0, 0), store.centralCounters(spec).join());
+    buyCentral(spec, "r1", "ann", 2);
+    store.openCentral(spec).join(); // a retried create changes nothing
+    assertEquals(new PoolCounters(1, 2, 1, 1), store.centralCounters(spec).join());
+    var clash = assertThrows(RuntimeException.class, () -> store.openCentral(spec("c", SaleMode.CENTRAL, 9)).join());
+    assertInstanceOf(flashsale.store.PoolExistsException.class, clash.getCause(), clash.toString());
+    assertEquals(new PoolCounters(1, 2, 1, 1), store.centralCounters(spec).join(), "left as it was");
+  }
+
+  @Test
+  void aCentralPoolTheSpecSaysWasOpenedButTheStoreLacksIsLostNotStarted() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 3).withPoolsOpenedAtCreation(true);
+    var bought = assertThrows(RuntimeException.class, () -> buyCentral(spec, "r1", "ann", 1));
+    assertInstanceOf(flashsale.store.PoolLostException.class, flashsale.store.PoolLostException.in(bought).orElse(null));
+    var read = assertThrows(RuntimeException.class, () -> store.centralCounters(spec).join());
+    assertInstanceOf(flashsale.store.PoolLostException.class, flashsale.store.PoolLostException.in(read).orElse(null));
+  }
+
+  @Test
   void centralCountersAndDecisionLogFollowTheOrderOfArrival() {
     EventSpec spec = spec("c", SaleMode.CENTRAL, 3);
     assertEquals(new PoolCounters(3, 0, 0, 0), store.centralCounters("c", 3).join(), "untouched pool holds its stock");

@@ -102,6 +102,59 @@ class RedisPoolLossTest {
     assertLost(backend::snapshot);
   }
 
+  @Test
+  void aPoolOpenedAtCreationIsKnownLostByANodeThatNeverSawIt() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 2).withPoolsOpenedAtCreation(true);
+    try (RedisPoolStore arbiter = new RedisPoolStore(REDIS.uri())) {
+      arbiter.openCentral(spec).join();
+    }
+    raw.flushdb(); // lost before anybody bought: no node saw the pool sell
+    // This node never touched the pool. Without the spec's word it would start the pool at 2 units again.
+    try (RedisPoolStore fresh = new RedisPoolStore(REDIS.uri())) {
+      assertLost(() -> fresh.centralCounters(spec).join());
+      assertLost(() -> fresh.buyCentral(spec, ticket("c", "r1", "ann", "beijing")).join());
+    }
+    assertNotNull(raw.hget(PoolKeys.central("c").state(), "lost_at"), "the buy marked it lost for every node");
+    assertLost(() -> region.centralCounters("c", 2).join());
+  }
+
+  @Test
+  void aShardOpenedAtCreationIsKnownLostByTheRebalancerAndItsRegion() {
+    EventSpec spec = spec("s", SaleMode.SHARDED, 10).withPoolsOpenedAtCreation(true);
+    try (RedisPoolStore arbiter = new RedisPoolStore(REDIS.uri())) {
+      arbiter.openShard(spec, "beijing").join();
+      arbiter.openShard(spec, "shanghai").join();
+    }
+    assertEquals(5, region.shardCounters(spec, "beijing").join().remainingUnits(), "opened at its units");
+    raw.flushdb();
+    try (RedisPoolStore rebalancer = new RedisPoolStore(REDIS.uri())) {
+      var backend = rebalancer.shard(spec, "shanghai");
+      assertLost(backend::snapshot);
+      assertLost(() -> backend.credit("t1", 3));
+      assertLost(() -> rebalancer.shardCounters(spec, "shanghai").join());
+    }
+    try (RedisPoolStore quietRegion = new RedisPoolStore(REDIS.uri())) {
+      assertLost(() -> quietRegion.buyShard(spec, ticket("s", "r1", "ann", "beijing"), true).join());
+    }
+  }
+
+  @Test
+  void openingAtCreationKeepsAnOpenPoolAndRefusesOtherUnitsOrALostPool() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 2).withPoolsOpenedAtCreation(true);
+    region.openCentral(spec).join();
+    assertEquals(Outcome.WON, decided(region.buyCentral(spec, ticket("c", "r1", "ann", "beijing")).join()));
+    region.openCentral(spec).join(); // a retried create: nothing changes
+    assertEquals(1, region.centralCounters(spec).join().remainingUnits(), "the sale goes on where it was");
+
+    var clash = assertThrows(RuntimeException.class, () -> region.openCentral(spec("c", SaleMode.CENTRAL, 99)).join());
+    assertInstanceOf(flashsale.store.PoolExistsException.class, clash.getCause(), clash.toString());
+    assertEquals("2", raw.hget(PoolKeys.central("c").state(), "initial"), "left as it was");
+
+    raw.flushdb();
+    assertLost(() -> region.buyCentral(spec, ticket("c", "r2", "bob", "beijing")).join());
+    assertLost(() -> region.openCentral(spec).join()); // never opened again at its full units
+  }
+
   private static void assertLost(Runnable call) {
     RuntimeException e = assertThrows(RuntimeException.class, call::run);
     assertInstanceOf(PoolLostException.class, PoolLostException.in(e).orElse(null), e.toString());

@@ -205,4 +205,36 @@ public abstract class ShardStoreContract {
     assertTrue(store.shard(SPEC, "far").credit("t9", 2), "a credit to an untouched shard adds to its initial units");
     assertEquals(3, store.shard(SPEC, "far").snapshot().remainingUnits());
   }
+
+  @Test
+  void openingAtCreationStartsEachShardAtItsUnitsOnceAndRefusesOtherUnits() {
+    EventSpec opened = SPEC.withPoolsOpenedAtCreation(true);
+    store.openShard(opened, "near").join();
+    store.openShard(opened, "far").join();
+    assertEquals(new PoolCounters(3, 0, 0, 0), store.shardCounters(opened, "near").join());
+    assertEquals(Outcome.WON, decided(store.buyShard(opened, new Ticket("e", "r1", "ann", 2, "near", START + 10), false)
+        .join()).outcome());
+    store.openShard(opened, "near").join(); // a retried create changes nothing
+    assertEquals(new PoolCounters(1, 2, 1, 1), store.shardCounters(opened, "near").join());
+
+    EventSpec otherUnits = new EventSpec("e", "shoes", 4, START, START + 3_600_000_000L, 2, List.of("near", "far"),
+        SaleMode.SHARDED, 7, Map.of("near", 1L, "far", 3L));
+    var clash = assertThrows(RuntimeException.class, () -> store.openShard(otherUnits, "far").join());
+    assertInstanceOf(flashsale.store.PoolExistsException.class, clash.getCause(), clash.toString());
+    assertEquals(1, store.shard(opened, "far").snapshot().remainingUnits(), "left as it was");
+  }
+
+  @Test
+  void aShardTheSpecSaysWasOpenedButTheStoreLacksIsLostNotStarted() {
+    EventSpec opened = SPEC.withPoolsOpenedAtCreation(true);
+    for (Runnable call : List.<Runnable>of(
+        () -> store.buyShard(opened, new Ticket("e", "r1", "ann", 1, "near", START + 10), true).join(),
+        () -> store.shardCounters(opened, "near").join(),
+        () -> store.shard(opened, "far").snapshot(),
+        () -> store.shard(opened, "far").credit("t1", 1))) {
+      var e = assertThrows(RuntimeException.class, call::run);
+      assertInstanceOf(flashsale.store.PoolLostException.class, flashsale.store.PoolLostException.in(e).orElse(null),
+          e.toString());
+    }
+  }
 }

@@ -138,15 +138,20 @@ final class WholeSystemSimulation {
       return;
     }
     OrderTerms terms = orderTerms.get(spec.eventId());
-    if (terms == null) store.createEvent("create-" + spec.eventId(), spec);
-    else orderStore.createEventWithTerms("create-" + spec.eventId(), spec, terms); // one write, as CreateEvent does
-    oracle.created(spec);
-    if (shards.sharded(spec)) shards.oracle.created(spec);
-    if (terms != null) {
-      orderOracle.created(spec, terms);
-      oracle.waitlist(spec.eventId(), terms.waitlistBound());
+    // As CreateEvent does: a SHARDED event's shards are opened before it is stored, so none starts lazily.
+    EventSpec created = spec.withPoolsOpenedAtCreation(shards.sharded(spec));
+    if (created.poolsOpenedAtCreation()) {
+      for (String region : created.regions()) shards.stores.get(region).memory.openShard(created, region).join();
     }
-    leader.loop.execute(() -> leader.register(spec));
+    if (terms == null) store.createEvent("create-" + created.eventId(), created);
+    else orderStore.createEventWithTerms("create-" + created.eventId(), created, terms); // one write, as CreateEvent does
+    oracle.created(created);
+    if (shards.sharded(created)) shards.oracle.created(created);
+    if (terms != null) {
+      orderOracle.created(created, terms);
+      oracle.waitlist(created.eventId(), terms.waitlistBound());
+    }
+    leader.loop.execute(() -> leader.register(created));
     then.run();
   }
 
