@@ -44,7 +44,7 @@ final class PoolReader {
     String pool = keysOf.apply(eventId).state();
     CompletableFuture<List<Object>> reply = store.call("fs_modes_counters", ScriptOutputType.MULTI, new String[] {pool});
     return reply.thenApply(r -> {
-      store.requireNotLost(pool, r.get(0), r.get(5), openedAtCreation);
+      store.requireNotLost(pool, r.get(0), r.get(5), r.get(6), openedAtCreation);
       return new PoolCounters(r.get(1) == null ? initialUnits : number(r.get(1)), number(r.get(2)), number(r.get(3)),
           number(r.get(4)));
     });

@@ -62,11 +62,13 @@ public final class RedisPoolStore implements PoolStore {
   private final ScheduledExecutorService reconnects;
   private final PoolReader central = new PoolReader(this, PoolKeys::central);
   /**
-   * The pools (their state keys) this store saw exist: one found gone later was lost by the store,
-   * and is marked lost rather than started again. In memory: a node started after the loss cannot
-   * tell, unless another node marked it first. Bounded by the events this node sold lately.
+   * The pools (their state keys) this store saw exist, each with the highest version it saw (every
+   * write adds one; 1 for a pool of an earlier build, which has none). One found gone later was
+   * lost by the store, one found at an older version was rolled back: either is marked lost rather
+   * than sold from again. In memory: a node started after the loss knows only what the event's
+   * spec says ({@link EventSpec#poolsOpenedAtCreation}). Bounded by the events this node sold lately.
    */
-  private final java.util.Set<String> poolsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> versionsSeen = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Connects to {@code redis://host:port[/db]}, or a cluster's seeds {@code redis-cluster://h1:p1,h2:p2}
@@ -141,34 +143,47 @@ public final class RedisPoolStore implements PoolStore {
   }
 
   /**
-   * {@code "1"} when the pool at {@code poolKey} is known to exist: it was opened at its event's
-   * creation, or this store saw it. A function finding it gone marks it lost.
+   * The least version the pool at {@code poolKey} must be at ({@code "0"}: nothing known): the
+   * highest this store saw, and at least 1 when it was opened at its event's creation. A function
+   * finding it gone, or older, marks it lost.
    */
-  byte[] seenFlag(String poolKey, boolean openedAtCreation) {
-    return bytes(openedAtCreation || poolsSeen.contains(poolKey) ? 1 : 0);
+  byte[] seenVersion(String poolKey, boolean openedAtCreation) {
+    long known = versionsSeen.getOrDefault(poolKey, 0L);
+    return bytes(openedAtCreation ? Math.max(known, 1) : known);
   }
 
-  /** The pool at {@code poolKey} exists (a call on it succeeded, or a read found it). */
-  void saw(String poolKey) {
-    if (poolsSeen.contains(poolKey)) return; // every buy comes here: no size count on the way
-    if (poolsSeen.size() >= MAX_POOLS_SEEN) poolsSeen.clear(); // forgetting only weakens the check
-    poolsSeen.add(poolKey);
+  /** The pool at {@code poolKey} exists at {@code version} or later (a call on it answered, or a read found it). */
+  void saw(String poolKey, long version) {
+    long atLeast = Math.max(version, 1); // a pool of an earlier build tells no version until written here
+    Long known = versionsSeen.get(poolKey);
+    if (known != null && known >= atLeast) return; // every buy comes here: no size count on the way
+    if (known == null && versionsSeen.size() >= MAX_POOLS_SEEN) versionsSeen.clear(); // forgetting only weakens the check
+    versionsSeen.merge(poolKey, atLeast, Math::max);
+  }
+
+  static long version(Object bulk) {
+    return bulk == null ? 0 : Long.parseLong(text(bulk));
   }
 
   /**
-   * A read found the pool at {@code poolKey} marked lost ({@code lostAt} set) or absent: fails with
-   * {@link PoolLostException} when it is marked, or absent though it was opened at its event's
-   * creation or this store saw it; else notes it seen when present.
+   * What a read found of the pool at {@code poolKey}: fails with {@link PoolLostException} when it
+   * is marked lost ({@code lostAt} set), absent though it was opened at its event's creation or
+   * this store saw it, or at an older version than this store saw; else notes it seen when present.
    */
-  void requireNotLost(String poolKey, Object initial, Object lostAt, boolean openedAtCreation) {
+  void requireNotLost(String poolKey, Object initial, Object lostAt, Object version, boolean openedAtCreation) {
     if (lostAt != null) throw new PoolLostException(poolKey + " was marked lost at " + text(lostAt)
         + " (its store lost it after its sale began); restore it, or write its counts again by hand (see the README)");
     if (initial == null && openedAtCreation) throw new PoolLostException(poolKey
         + " is gone from its store, though the arbiter opened it when it created the event; restore it (or check that"
         + " the arbiter's --central-redis / --shard-redis name the stores the regions sell from)");
-    if (initial == null && poolsSeen.contains(poolKey)) throw new PoolLostException(poolKey
+    long known = versionsSeen.getOrDefault(poolKey, 0L);
+    if (initial == null && known > 0) throw new PoolLostException(poolKey
         + " is gone from its store, which held it before (lost after its sale began); restore it");
-    if (initial != null) saw(poolKey);
+    if (initial == null) return;
+    if (version != null && version(version) < known) throw new PoolLostException(poolKey + " is at version "
+        + text(version) + " though this node saw version " + known + ": its store was rolled back (an older snapshot, or"
+        + " a replica that was behind), and holds units already sold; restore it");
+    saw(poolKey, version(version));
   }
 
   static final int MAX_POOLS_SEEN = 100_000;
@@ -201,7 +216,7 @@ public final class RedisPoolStore implements PoolStore {
 
   private CompletableFuture<Void> open(String pool, long initialUnits) {
     CompletableFuture<String> reply = call("fs_modes_open", ScriptOutputType.STATUS, new String[] {pool}, bytes(initialUnits));
-    return reply.thenAccept(r -> saw(pool));
+    return reply.thenAccept(r -> saw(pool, 1));
   }
 
   /** CENTRAL: the purchase is decided now, first come first served at this store. */
@@ -265,7 +280,7 @@ public final class RedisPoolStore implements PoolStore {
 
   @Override
   public void sawShard(String eventId, String region) {
-    saw(PoolKeys.shard(eventId, region).state());
+    saw(PoolKeys.shard(eventId, region).state(), 1);
   }
 
   /** The given region's shard of {@code spec} in this store, for the transfer steps (blocking calls). */
@@ -282,10 +297,12 @@ public final class RedisPoolStore implements PoolStore {
     CompletableFuture<List<Object>> reply = translated(c.replicas().after(pool, () -> c.functions().call(c.buy(),
         ScriptOutputType.MULTI, keyNames, bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()),
         bytes(t.requestId()), bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()),
-        bytes(decide ? 1 : 0), seenFlag(pool, spec.poolsOpenedAtCreation()))));
+        bytes(decide ? 1 : 0), seenVersion(pool, spec.poolsOpenedAtCreation()))));
     return reply.thenApply(r -> {
       String kind = text(r.get(0));
-      if (!kind.equals("DECIDED")) saw(pool); // a retry answered from the decisions says nothing of the pool
+      long version = version(r.get(2));
+      // A retry is answered from the decisions, even with the pool gone: only a version it found counts.
+      if (!kind.equals("DECIDED") || version > 0) saw(pool, version);
       String value = text(r.get(1));
       return switch (kind) {
         case "SHORT" -> new BuyReply.Short(Long.parseLong(value));

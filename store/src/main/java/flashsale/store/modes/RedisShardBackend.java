@@ -39,9 +39,9 @@ final class RedisShardBackend implements ShardBackend {
 
   @Override
   public DebitResult debit(String transferId, long units, String target) {
-    String reply = call("debit", ScriptOutputType.STATUS, new String[] {keys.state(), keys.transfersOut(), keys.transfersSettled()},
-        bytes(initialUnits), bytes(transferId), bytes(units), bytes(target), store.seenFlag(keys.state(), openedAtCreation));
-    store.saw(keys.state());
+    String reply = versioned(call("debit", ScriptOutputType.STATUS,
+        new String[] {keys.state(), keys.transfersOut(), keys.transfersSettled()}, bytes(initialUnits), bytes(transferId),
+        bytes(units), bytes(target), store.seenVersion(keys.state(), openedAtCreation)));
     return switch (reply) {
       case "DEBITED" -> DebitResult.DEBITED;
       case "EXISTS" -> DebitResult.ALREADY_DEBITED;
@@ -52,11 +52,10 @@ final class RedisShardBackend implements ShardBackend {
 
   @Override
   public boolean credit(String transferId, long units) {
-    boolean credited = call("credit", ScriptOutputType.STATUS,
+    return versioned(call("credit", ScriptOutputType.STATUS,
         new String[] {keys.state(), keys.transfersIn(), keys.transfersForgotten()},
-        bytes(initialUnits), bytes(transferId), bytes(units), store.seenFlag(keys.state(), openedAtCreation)).equals("CREDITED");
-    store.saw(keys.state());
-    return credited;
+        bytes(initialUnits), bytes(transferId), bytes(units), store.seenVersion(keys.state(), openedAtCreation)))
+        .equals("CREDITED");
   }
 
   @Override
@@ -74,7 +73,7 @@ final class RedisShardBackend implements ShardBackend {
     List<Object> reply = store.await("shard state of " + region, store.call("fs_modes_state", ScriptOutputType.MULTI,
         new String[] {keys.state(), keys.transfersOut(), keys.transfersIn()}));
     List<?> counters = (List<?>) reply.get(0);
-    store.requireNotLost(keys.state(), counters.get(0), counters.get(3), openedAtCreation);
+    store.requireNotLost(keys.state(), counters.get(0), counters.get(3), counters.get(4), openedAtCreation);
     // A shard nobody touched yet still holds its initial units.
     long remaining = counters.get(1) == null ? initialUnits : Long.parseLong(text(counters.get(1)));
     long sold = counters.get(2) == null ? 0 : Long.parseLong(text(counters.get(2)));
@@ -87,6 +86,14 @@ final class RedisShardBackend implements ShardBackend {
     Set<String> credited = new HashSet<>();
     for (Object id : (List<?>) reply.get(2)) credited.add(text(id));
     return new ShardSnapshot(region, remaining, sold, outgoing, credited);
+  }
+
+  /** A step's answer ({@code "<result> <version>"}) without its version, which the store notes seen. */
+  private String versioned(String reply) {
+    int space = reply.indexOf(' ');
+    if (space < 0) throw new IllegalStateException("shard " + region + " answered '" + reply + "' without a version");
+    store.saw(keys.state(), Long.parseLong(reply.substring(space + 1)));
+    return reply.substring(0, space);
   }
 
   private String call(String step, ScriptOutputType type, String[] keyNames, byte[]... args) {

@@ -10,34 +10,64 @@ local function int(n)
 end
 
 -- An event created by this build has its pools opened by the arbiter before it is stored
--- (open_at_creation below), and every caller passes seen = '1' for them. An earlier build's event
--- has none: its pool starts with its initial units the first time anything touches it. The caller passes
--- them every time (they come from the immutable event spec), so no separate setup call can be
--- forgotten and any region may be first. A caller that saw the pool before (seen = '1') and finds
--- it gone has met a store that lost it (a restart without persistence, FLUSHDB, eviction):
--- starting it again would sell its units twice. The pool is marked lost instead, and stays so
--- for every caller until an operator restores it (from a backup or the AOF) or writes its whole
--- hash again by hand (see the README): deleting the key is not enough, since nodes that saw it
--- mark it again.
--- False when the pool is lost.
+-- (open_at_creation below), and every caller passes seen >= 1 for them. An earlier build's event
+-- has none: its pool starts with its initial units the first time anything touches it. The caller
+-- passes them every time (they come from the immutable event spec), so no separate setup call can
+-- be forgotten and any region may be first.
+--
+-- Every write to a pool adds one to its version, and every reply tells it; seen is the highest
+-- version the caller knows the pool reached ('0': it knows nothing). A caller that knows the pool
+-- and finds it gone has met a store that lost it (a restart without persistence, FLUSHDB,
+-- eviction); one that finds it at an older version has met a store rolled back (restarted from an
+-- older snapshot, failed over to a replica that was behind), whose pool holds units already sold.
+-- Going on would sell units twice. The pool is marked lost instead, and stays so for every caller
+-- until an operator restores it (from a backup or the AOF) or writes its whole hash again by hand
+-- (see the README): deleting the key is not enough, since nodes that saw it mark it again.
+-- open answers false when the pool is lost.
 local function start(pool, initial)
-  redis.call('HSET', pool, 'initial', initial, 'remaining', initial, 'sold', '0', 'last_rank', '0', 'wins', '0')
+  redis.call('HSET', pool, 'initial', initial, 'remaining', initial, 'sold', '0', 'last_rank', '0', 'wins', '0',
+    'version', '1')
+end
+
+local function mark_lost(pool, why)
+  redis.call('HSET', pool, 'lost_at', redis.call('TIME')[1], 'lost_why', why)
 end
 
 local function open(pool, initial, seen)
   if redis.call('HEXISTS', pool, 'lost_at') == 1 then return false end
-  if redis.call('EXISTS', pool) == 1 then return true end
-  if seen == '1' then
-    redis.call('HSET', pool, 'lost_at', redis.call('TIME')[1])
+  local known = tonumber(seen)
+  if redis.call('EXISTS', pool) == 1 then
+    -- A pool of an earlier build has no version until its first write here: nothing to compare.
+    local version = redis.call('HGET', pool, 'version')
+    if version and tonumber(version) < known then
+      mark_lost(pool, 'rolled back to version ' .. version .. ' after a caller saw version ' .. seen)
+      return false
+    end
+    return true
+  end
+  if known > 0 then
+    mark_lost(pool, 'gone after a caller saw version ' .. seen)
     return false
   end
   start(pool, initial)
   return true
 end
 
+-- The pool's version after a write to it (a pool of an earlier build starts counting here).
+local function bump(pool)
+  return redis.call('HINCRBY', pool, 'version', 1)
+end
+
+-- The pool's version ('0' for none: a missing pool, or one of an earlier build never written here).
+local function version_of(pool)
+  return redis.call('HGET', pool, 'version') or '0'
+end
+
 local function lost(pool)
-  return redis.error_reply('POOLLOST ' .. pool .. ' was lost by this store after its sale began (marked lost at '
-    .. redis.call('HGET', pool, 'lost_at') .. '); restore it, or write its counts again by hand (see the README)')
+  local why = redis.call('HGET', pool, 'lost_why') or 'gone after a caller saw it'
+  return redis.error_reply('POOLLOST ' .. pool .. ' was lost by this store after its sale began (' .. why
+    .. '; marked lost at ' .. redis.call('HGET', pool, 'lost_at')
+    .. '); restore it, or write its counts again by hand (see the README)')
 end
 
 -- KEYS: pool. ARGV: initial_units. The arbiter opens each pool of an event it creates before it
@@ -65,15 +95,16 @@ local function record(outcome, rank, args)
 end
 
 -- KEYS: pool, decisions, users, outbox[, log]. ARGV: event_id, initial_units, per_user_limit,
--- request_id, user_id, quantity, region, arrival_micros, final ('1' or '0'), seen ('1' or '0').
+-- request_id, user_id, quantity, region, arrival_micros, final ('1' or '0'), seen (see open).
 -- With a log key (the central pool), each decided request id is appended there, so rank r sits
 -- at list index r - 1 and the audit log pages by rank without scanning the decisions hash.
--- Idempotent by request id: a retry gets {'DECIDED', first record}. A new decision answers
--- {'NEW', record}. With final = '0' a request the pool cannot serve is not decided at all:
--- {'SHORT', remaining} (a sharded region then borrows instead of answering sold out).
+-- Idempotent by request id: a retry gets {'DECIDED', first record, version}. A new decision answers
+-- {'NEW', record, version}. With final = '0' a request the pool cannot serve is not decided at all:
+-- {'SHORT', remaining, version} (a sharded region then borrows instead of answering sold out).
+-- The version is the pool's after the call.
 local function buy(keys, args)
   local stored = redis.call('HGET', keys[2], args[4])
-  if stored then return { 'DECIDED', stored } end
+  if stored then return { 'DECIDED', stored, version_of(keys[1]) } end
   if not open(keys[1], args[2], args[10]) then return lost(keys[1]) end
   local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
   local quantity, limit = tonumber(args[6]), tonumber(args[3])
@@ -84,7 +115,7 @@ local function buy(keys, args)
   elseif remaining >= quantity then
     outcome = 'WON'
   elseif args[9] ~= '1' then
-    return { 'SHORT', int(remaining) }
+    return { 'SHORT', int(remaining), version_of(keys[1]) }
   elseif remaining == 0 then
     outcome = 'SOLD_OUT'
   else
@@ -103,25 +134,26 @@ local function buy(keys, args)
     redis.call('XADD', keys[4], '*', 'event_id', args[1], 'request_id', args[4], 'user_id', args[5],
       'quantity', args[6], 'rank', int(rank), 'region', args[7], 'arrival_micros', args[8])
   end
-  return { 'NEW', decided }
+  return { 'NEW', decided, int(bump(keys[1])) }
 end
 
 -- Step 1 of a transfer, at the source. KEYS: pool, transfers-out, transfers-settled. ARGV:
 -- initial_units, transfer_id, units, target, seen. Takes the units off the shard and records the
 -- transfer in one atomic call, so a crash can never lose units: they are in the shard or in a
--- PENDING record. An id debited before, settled or not, debits nothing.
+-- PENDING record. An id debited before, settled or not, debits nothing. Answers 'DEBITED',
+-- 'EXISTS' or 'SHORT', a space, and the shard's version after the call.
 local function debit(keys, args)
   if not open(keys[1], args[1], args[5]) then return lost(keys[1]) end
   if redis.call('HEXISTS', keys[2], args[2]) == 1 or redis.call('SISMEMBER', keys[3], args[2]) == 1 then
-    return 'EXISTS'
+    return 'EXISTS ' .. version_of(keys[1])
   end
   local units = tonumber(args[3])
   if units < 1 then return redis.error_reply('REJECTED transfer of ' .. args[3] .. ' units') end
   local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
-  if remaining < units then return 'SHORT' end
+  if remaining < units then return 'SHORT ' .. version_of(keys[1]) end
   redis.call('HSET', keys[1], 'remaining', int(remaining - units))
   redis.call('HSET', keys[2], args[2], 'PENDING ' .. args[4] .. ' ' .. args[3])
-  return 'DEBITED'
+  return 'DEBITED ' .. int(bump(keys[1]))
 end
 
 -- Step 2, at the target. KEYS: pool, transfers-in, transfers-forgotten. ARGV: initial_units,
@@ -133,10 +165,10 @@ local function credit(keys, args)
   if units == nil or units < 1 then return redis.error_reply('REJECTED credit of ' .. args[3] .. ' units') end
   if not open(keys[1], args[1], args[4]) then return lost(keys[1]) end
   if redis.call('SISMEMBER', keys[3], args[2]) == 1 or redis.call('SADD', keys[2], args[2]) == 0 then
-    return 'EXISTS'
+    return 'EXISTS ' .. version_of(keys[1])
   end
   redis.call('HINCRBY', keys[1], 'remaining', args[3])
-  return 'CREDITED'
+  return 'CREDITED ' .. int(bump(keys[1]))
 end
 
 -- Step 3, at the source. KEYS: transfers-out, transfers-settled. ARGV: transfer_id. The record
@@ -157,18 +189,18 @@ local function forget(keys, args)
   return 'FORGOTTEN'
 end
 
--- KEYS: pool, transfers-out, transfers-in. One snapshot: {initial, remaining, sold, lost_at},
+-- KEYS: pool, transfers-out, transfers-in. One snapshot: {initial, remaining, sold, lost_at, version},
 -- unsettled transfer records (id, record, ...), credited ids not yet forgotten: what is under way,
 -- never the event's whole history.
 local function state(keys, args)
-  return { redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'lost_at'), redis.call('HGETALL', keys[2]),
+  return { redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'lost_at', 'version'), redis.call('HGETALL', keys[2]),
     redis.call('SMEMBERS', keys[3]) }
 end
 
--- KEYS: pool. Counters {initial, remaining, sold, last_rank, wins, lost_at} (nil before the first
--- touch; lost_at set once the pool was found lost).
+-- KEYS: pool. Counters {initial, remaining, sold, last_rank, wins, lost_at, version} (nil before
+-- the first touch; lost_at set once the pool was found lost).
 local function counters(keys, args)
-  return redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'last_rank', 'wins', 'lost_at')
+  return redis.call('HMGET', keys[1], 'initial', 'remaining', 'sold', 'last_rank', 'wins', 'lost_at', 'version')
 end
 
 -- KEYS: log, decisions. ARGV: after_rank, limit. Decisions ranked after_rank + 1 .. after_rank +

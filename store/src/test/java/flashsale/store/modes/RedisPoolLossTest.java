@@ -155,6 +155,58 @@ class RedisPoolLossTest {
     assertLost(() -> region.openCentral(spec).join()); // never opened again at its full units
   }
 
+  @Test
+  void aStoreRolledBackToAnOlderSnapshotIsRefusedNotSoldAgain() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 2).withPoolsOpenedAtCreation(true);
+    region.openCentral(spec).join();
+    assertEquals(Outcome.WON, decided(region.buyCentral(spec, ticket("c", "r1", "ann", "beijing")).join()));
+    java.util.Map<String, byte[]> snapshot = snapshot("c"); // 1 unit left, as an older RDB file holds it
+    assertEquals(Outcome.WON, decided(region.buyCentral(spec, ticket("c", "r2", "bob", "beijing")).join()));
+
+    restore("c", snapshot); // the store restarts from that snapshot: bob's unit reads as unsold
+    assertLost(() -> region.buyCentral(spec, ticket("c", "r3", "cat", "beijing")).join());
+    assertEquals("1", raw.hget(PoolKeys.central("c").state(), "remaining"), "not sold from: the snapshot's 1 unit");
+    assertNotNull(raw.hget(PoolKeys.central("c").state(), "lost_at"), "marked lost for every node");
+    try (RedisPoolStore fresh = new RedisPoolStore(REDIS.uri())) {
+      assertLost(() -> fresh.buyCentral(spec, ticket("c", "r4", "dan", "shanghai")).join());
+    }
+  }
+
+  @Test
+  void aReadOfAPoolRolledBackFailsAtTheNodeThatSawItLater() {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 2).withPoolsOpenedAtCreation(true);
+    region.openCentral(spec).join();
+    java.util.Map<String, byte[]> snapshot = snapshot("c");
+    assertEquals(Outcome.WON, decided(region.buyCentral(spec, ticket("c", "r1", "ann", "beijing")).join()));
+    restore("c", snapshot);
+    assertLost(() -> region.centralCounters(spec).join());
+  }
+
+  @Test
+  void aShardRolledBackUnderTheRebalancerIsRefusedNotLentAgain() {
+    EventSpec spec = spec("s", SaleMode.SHARDED, 10).withPoolsOpenedAtCreation(true);
+    region.openShard(spec, "beijing").join();
+    var backend = region.shard(spec, "beijing");
+    java.util.Map<String, byte[]> snapshot = snapshot("s");
+    assertEquals(DebitResult.DEBITED, backend.debit("t1", 3, "shanghai")); // 3 units on their way
+    restore("s", snapshot); // the debit is undone, its record gone: those 3 units would be lent twice
+    assertLost(() -> backend.debit("t2", 3, "shanghai"));
+    assertLost(backend::snapshot);
+  }
+
+  /** Every key of the event, as a snapshot holds it. */
+  private java.util.Map<String, byte[]> snapshot(String eventId) {
+    java.util.Map<String, byte[]> dumped = new java.util.HashMap<>();
+    for (String key : raw.keys("fs:{" + eventId + "}:*")) dumped.put(key, raw.dump(key));
+    return dumped;
+  }
+
+  /** The event's keys as {@code snapshot} held them, and none other: a store restarted from that snapshot. */
+  private void restore(String eventId, java.util.Map<String, byte[]> snapshot) {
+    raw.del(raw.keys("fs:{" + eventId + "}:*").toArray(String[]::new));
+    snapshot.forEach((key, value) -> raw.restore(key, value, io.lettuce.core.RestoreArgs.Builder.ttl(0)));
+  }
+
   private static void assertLost(Runnable call) {
     RuntimeException e = assertThrows(RuntimeException.class, call::run);
     assertInstanceOf(PoolLostException.class, PoolLostException.in(e).orElse(null), e.toString());
