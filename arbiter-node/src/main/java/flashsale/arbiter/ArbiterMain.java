@@ -86,11 +86,14 @@ public final class ArbiterMain implements Callable<Integer> {
   int metricsPort = 0;
 
   @Option(names = "--shard-redis", paramLabel = "REGION=URI",
-      description = "A region's shard Redis, for rebalancing SHARDED events; repeat per region.")
+      description = "A region's shard Redis, where SHARDED events' shards are opened at creation and rebalanced;"
+          + " repeat per region (a SHARDED event with a region missing here is refused).")
   Map<String, String> shardRedis = Map.of();
 
   @Option(names = "--central-redis", paramLabel = "URI",
-      description = "Redis of the CENTRAL pool, read for CENTRAL events' counters and decision log (default: the --redis store, where the design puts it).")
+      description = "Redis of the CENTRAL pool, where CENTRAL events' pools are opened at creation and read for their"
+          + " counters and decision log (default: the --redis store, where the design puts it; without either, CENTRAL"
+          + " events are refused).")
   String centralRedis;
 
   @Option(names = "--redis-ca", paramLabel = "PEM", description = "CA certificates that sign Redis' certificate, for "

@@ -117,7 +117,7 @@ final class ArbiterPartition {
     List<String> nodes = store.regionNodes(partitions.partition(partition)); // waited for, as a new leader does
     loop.input(q -> q.regionNodesRecorded(nodes, loop.nowMicros()));
     for (EventSpec spec : store.listLiveEvents(eventId -> partitions.of(eventId) == partition)) {
-      catalog.register(spec).join();
+      catalog.registerOrLeaveUnopened(spec).join();
     }
   }
 

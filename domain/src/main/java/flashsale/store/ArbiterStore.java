@@ -41,6 +41,16 @@ public interface ArbiterStore extends AutoCloseable {
   Optional<EventSpec> findEvent(String eventId);
 
   /**
+   * Whether the pools of the CENTRAL or SHARDED event were opened ({@link #markPoolsOpened}): an
+   * arbiter lets no region learn of such an event before, so none sells from a pool it may yet
+   * open. False for an event not stored.
+   */
+  boolean poolsOpened(String eventId);
+
+  /** Records that the stored event's pools were opened, for good; idempotent. Returns once it is durable. */
+  void markPoolsOpened(String eventId);
+
+  /**
    * The events created and not yet {@linkplain #finishEvent finished} whose id {@code eventIds}
    * accepts, in no particular order: what a new leader (of one partition) claims. Read in pages;
    * finished events are not read at all, and another partition's are listed by id only.

@@ -83,6 +83,21 @@ public abstract class ArbiterStoreContract
   }
 
   @Test
+  void aPoolEventIsStoredWithItsFlagAndItsPoolsMarkedOpenForGood() {
+    EventSpec central = new EventSpec("c1", "shoes", 10, Sales.START_MICROS, Sales.START_MICROS + 3_600_000_000L, 2, List.of("near", "far"),
+        flashsale.sale.SaleMode.CENTRAL, 7).withPoolsOpenedAtCreation(true);
+    store.createEvent("create-c1", central);
+    assertEquals(Optional.of(central), store.findEvent("c1"), "the flag is stored with the event");
+    assertEquals(false, store.poolsOpened("c1"));
+    store.markPoolsOpened("c1");
+    store.markPoolsOpened("c1"); // idempotent
+    assertEquals(true, store.poolsOpened("c1"));
+    assertEquals(false, store.poolsOpened("nothing"));
+    // A retry by a build that does not know the flag still gets the event stored first.
+    assertEquals(central, store.createEvent("create-c1", central.withPoolsOpenedAtCreation(false)));
+  }
+
+  @Test
   void createEventWithAReusedRequestIdAndOtherContentFailsAndKeepsTheFirst() {
     EventSpec first = event("e1", 10, 2);
     store.createEvent("create-1", first);

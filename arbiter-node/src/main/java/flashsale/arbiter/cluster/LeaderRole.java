@@ -110,7 +110,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
       var loads = new java.util.ArrayList<CompletableFuture<Void>>(live.size());
       for (EventSpec spec : live) {
         loads.add(CompletableFuture.runAsync(() -> {
-          if (term == won.epoch()) catalog.register(spec).join(); // else deposed meanwhile: the next term starts afresh
+          if (term == won.epoch()) catalog.registerOrLeaveUnopened(spec).join(); // else deposed meanwhile: the next term starts afresh
         }, LOADERS));
       }
       try {

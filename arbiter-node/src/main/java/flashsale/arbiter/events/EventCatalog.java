@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The create-event use case and the life of an event in this arbiter: its pools opened first (a
- * CENTRAL or SHARDED event), then stored, then sequenced from its stored head, then announced to
- * the regions; brought in from the store on
+ * The create-event use case and the life of an event in this arbiter: stored first, then (a
+ * CENTRAL or SHARDED event) its pools opened, then sequenced from its stored head, then announced
+ * to the regions; brought in from the store on
  * recovery or on a look-up; let go once finished. Store refusals surface as the store's exceptions
  * ({@code EventExistsException}, {@code RequestIdReusedException}, {@code StoreRejectedException}),
  * which the callers translate.
@@ -36,7 +36,8 @@ public final class EventCatalog {
 
   /**
    * A CENTRAL or SHARDED event whose pools this arbiter cannot open: {@link #unopenable} says why
-   * (a store it was not given), else the opening failed ({@link #getCause}).
+   * (a store it was not given), else the opening failed ({@link #getCause}). The event is not on
+   * sale until they are open.
    */
   public static final class PoolsNotOpenedException extends RuntimeException {
     private final boolean unopenable;
@@ -82,18 +83,20 @@ public final class EventCatalog {
   }
 
   /**
-   * Opens a CENTRAL or SHARDED event's pools, then stores the event under {@code requestId} (a
-   * retry returns what the first call stored), with its order terms in the same write, then
-   * sequences it; completes with the stored event once regions can buy. A region's look-up that
-   * finds the event finds its terms (its waitlist bound) too.
+   * Stores the event under {@code requestId} (a retry returns what the first call stored), with its
+   * order terms in the same write, then opens a CENTRAL or SHARDED event's pools, then sequences
+   * it; completes with the stored event once regions can buy. A region's look-up that finds the
+   * event finds its terms (its waitlist bound) too.
    *
-   * @throws PoolsNotOpenedException when the event's pools could not be opened (nothing is stored)
+   * @throws PoolsNotOpenedException when this arbiter has no store for the event's pools (nothing
+   *     is stored); the returned future fails with it when a store failed (the event is stored, not
+   *     on sale: a retry opens the pools)
    */
   public CompletableFuture<EventSpec> create(String requestId, EventSpec request, Optional<OrderTerms> terms) {
     OrderStore orderStore = orders;
     if (terms.isPresent() && orderStore == null) throw new OrdersNotKeptException(); // before anything is stored
     EventSpec wanted = request.withPoolsOpenedAtCreation(request.hasPools()); // never a client's say
-    if (wanted.hasPools()) openPools(wanted);
+    requireOpenable(wanted);
     EventSpec stored = terms.isPresent() ? orderStore.createEventWithTerms(requestId, wanted, terms.get())
         : store.createEvent(requestId, wanted);
     if (terms.isEmpty() && orderStore != null && orderStore.findTerms(stored.eventId()).isPresent()) {
@@ -104,16 +107,25 @@ public final class EventCatalog {
     return register(stored).thenApply(ok -> stored);
   }
 
-  /**
-   * Opens the pools of {@code spec} unless the event is stored already (a retry, or another event
-   * under its id, which the store then refuses): its pools were opened before it was stored, and
-   * one missing now was lost, to be marked so, never opened again at its full units.
-   */
-  private void openPools(EventSpec spec) {
+  /** Refuses, before anything is stored or charged, an event whose pools this arbiter has no store for. */
+  public void requireOpenable(EventSpec spec) {
+    if (!spec.poolsOpenedAtCreation()) return;
     pools.unopenable(spec).ifPresent(why -> {
       throw new PoolsNotOpenedException(why);
     });
-    if (store.findEvent(spec.eventId()).isPresent()) return;
+  }
+
+  /**
+   * Opens the pools of a stored CENTRAL or SHARDED event, unless the store says they were opened:
+   * no region learns of the event before (every way to it registers it, and registering comes
+   * here first), so none can have sold from a pool opened here, and once the store says so none is
+   * opened again: one missing later was lost, to be marked so, never opened again at its full
+   * units. Openings racing each other (a retried create, a look-up, a new leader) open the same
+   * units from the same stored spec.
+   */
+  private void openPoolsOnce(EventSpec spec) {
+    if (store.poolsOpened(spec.eventId())) return;
+    requireOpenable(spec);
     try {
       pools.open(spec).join();
     } catch (CompletionException e) {
@@ -122,7 +134,26 @@ public final class EventCatalog {
       if (cause instanceof PoolLostException lost) throw lost;
       throw new PoolsNotOpenedException(spec, cause);
     }
+    store.markPoolsOpened(spec.eventId());
     log.info("pools opened event={} mode={}", spec.eventId(), spec.mode());
+  }
+
+  /**
+   * {@link #register}, for a recovering leader: an event whose pools cannot be opened now is left
+   * out (logged), not sold, instead of failing the whole recovery; a region's look-up or a retried
+   * create opens them later.
+   */
+  public CompletableFuture<Void> registerOrLeaveUnopened(EventSpec spec) {
+    return register(spec).exceptionallyCompose(failure -> {
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      if (cause instanceof PoolsNotOpenedException || cause instanceof PoolExistsException
+          || cause instanceof PoolLostException) {
+        log.warn("event not on sale: its pools are not open event={} mode={}: {}", spec.eventId(), spec.mode(),
+            cause.getMessage());
+        return CompletableFuture.completedFuture(null);
+      }
+      return CompletableFuture.failedFuture(failure);
+    });
   }
 
   /** The event's stored terms after the win, if it has a payment window. Blocks on the store. */
@@ -152,12 +183,20 @@ public final class EventCatalog {
   /**
    * Starts sequencing an event the store holds, from its head, and tells the connected regions.
    * The registry, the sequencer and the announcement change together on the loop thread, so no
-   * region can see the event before the sequencer accepts tickets for it. A finished event (past
-   * its end and the grace) is not sequenced: it is served from the store, once its open payment
-   * windows, if any, have run out.
+   * region can see the event before the sequencer accepts tickets for it. A CENTRAL or SHARDED
+   * event's pools are opened first, once ({@link PoolsNotOpenedException} and the pool stores'
+   * refusals fail it). A finished event (past its end and the grace) is not sequenced: it is
+   * served from the store, once its open payment windows, if any, have run out.
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
+    if (spec.poolsOpenedAtCreation()) {
+      try {
+        openPoolsOnce(spec);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
     EventSequencing.Term readIn; // the term the head is read in
     EventHead head;
     long waitlistBound;

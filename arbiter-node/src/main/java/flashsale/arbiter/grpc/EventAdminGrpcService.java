@@ -76,18 +76,23 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
     Optional<OrderTerms> terms = OrderTermsMapping.fromRequest(request, wanted); // bad terms refused before anything is stored
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
-    // A retry (or a clash) with an event already here costs nothing; a new one is charged to its creator.
-    if (catalog.find(wanted.eventId()).isEmpty()) quota.charge(AuthInterceptor.current(), loop.nowMicros());
     CompletableFuture<EventSpec> created;
     try {
+      catalog.requireOpenable(wanted.withPoolsOpenedAtCreation(wanted.hasPools())); // a refusal by configuration costs nothing
+      // A retry (or a clash) with an event already here costs nothing; a new one is charged to its creator.
+      if (catalog.find(wanted.eventId()).isEmpty()) quota.charge(AuthInterceptor.current(), loop.nowMicros());
       created = catalog.create(request.getRequestId(), wanted, terms);
+    } catch (StatusRuntimeException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw createRefused(request, wanted, e);
     }
     created.whenComplete(
         (stored, error) -> {
           if (error != null) {
-            out.onError(Failures.toStatus(error));
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+            out.onError(cause instanceof RuntimeException r ? createRefused(request, wanted, r) : Failures.toStatus(error));
             return;
           }
           out.onNext(CreateEventResponse.newBuilder().setEvent(WireMapping.toProto(stored))
@@ -113,12 +118,13 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     if (e instanceof EventCatalog.PoolsNotOpenedException notOpened) {
       return notOpened.unopenable()
           ? Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "pools are opened when their event is created: " + e.getMessage())
-          : Errors.error(ErrorReason.STORE_UNAVAILABLE, e.getMessage() + "; nothing was stored, retry with the same request_id");
+          : Errors.error(ErrorReason.STORE_UNAVAILABLE, e.getMessage() + "; the event is stored but not on sale until"
+              + " they open: retry with the same request_id");
     }
     if (e instanceof PoolExistsException) {
-      return Errors.error(ErrorReason.EVENT_EXISTS, "event " + wanted.eventId() + " cannot be created with these units: "
-          + e.getMessage() + " (left by a create of the same event id with other content that stored nothing; use another"
-          + " event id, or delete that pool's key if no sale used it)", Map.of("event_id", wanted.eventId()));
+      return Errors.error(ErrorReason.EVENT_EXISTS, "event " + wanted.eventId() + " is stored but not on sale: "
+          + e.getMessage() + " (a pool under its id that this arbiter did not open: another deployment's, or one written"
+          + " by hand); see the README on pools", Map.of("event_id", wanted.eventId()));
     }
     if (e instanceof PoolLostException) {
       return Errors.error(ErrorReason.POOL_LOST, "event " + wanted.eventId() + " cannot be created: " + e.getMessage(),

@@ -29,6 +29,15 @@ final class Failures {
           + t.getMessage());
     }
     if (t instanceof RejectedExecutionException) return Errors.error(ErrorReason.SHUTTING_DOWN, "arbiter is stopping");
+    if (t instanceof flashsale.arbiter.events.EventCatalog.PoolsNotOpenedException notOpened) {
+      // The event is stored but not on sale: its pools could not be opened (see EventCatalog).
+      return notOpened.unopenable() ? Errors.error(ErrorReason.MODE_NOT_SUPPORTED, t.getMessage())
+          : Errors.error(ErrorReason.STORE_UNAVAILABLE, t.getMessage() + "; retry");
+    }
+    if (t instanceof flashsale.store.PoolLostException) return Errors.error(ErrorReason.POOL_LOST, t.getMessage());
+    if (t instanceof flashsale.store.PoolExistsException) {
+      return Errors.error(ErrorReason.EVENT_EXISTS, "the event is stored but not on sale: " + t.getMessage());
+    }
     if (t instanceof NotLeaderException || t instanceof StoreFencedException) { // fenced: a newer leader holds the event
       return Errors.error(ErrorReason.NOT_LEADER, "this arbiter stopped leading; retry to reach the new leader");
     }

@@ -75,39 +75,53 @@ class EventCatalogTest {
   }
 
   @Test
-  void aCentralEventsPoolIsOpenedBeforeTheEventIsStoredAndNeverOnARetry() {
+  void aCentralEventsPoolIsOpenedOnceAfterTheEventIsStoredAndBeforeAnyRegionHearsOfIt() {
     RecordingPools pools = new RecordingPools();
-    EventCatalog withPools = new EventCatalog(store, pools, loop, registry, spec -> announced.add(spec.eventId()));
+    EventCatalog withPools = new EventCatalog(store, pools, loop, registry, spec -> {
+      assertTrue(store.poolsOpened(spec.eventId()), "announced only once its pools are open");
+      announced.add(spec.eventId());
+    });
     EventSpec drop = central("drop", 10);
     EventSpec stored = withPools.create("create-1", drop, Optional.empty()).join();
     assertTrue(stored.poolsOpenedAtCreation(), "regions learn the pool exists since creation");
     assertEquals(Optional.of(stored), store.findEvent("drop"));
-    assertEquals(List.of("drop"), pools.opened, "opened once, before the event was stored");
+    assertEquals(List.of("drop after it was stored"), pools.opened);
     assertEquals(10, pools.pools.centralCounters(stored).join().remainingUnits());
+    assertEquals(List.of("drop"), announced);
 
-    // A retry finds the event stored: its pool was opened then, and is not opened at full units again.
+    // Once the store says the pools are open, nobody opens them again: a retry, a create under
+    // another request id (refused), a new leader's recovery.
     assertEquals(stored, withPools.create("create-1", drop, Optional.empty()).join());
-    assertEquals(List.of("drop"), pools.opened);
-    // Nor by a create under another request id, which the store refuses.
     assertThrows(flashsale.store.EventExistsException.class, () -> withPools.create("create-2", drop, Optional.empty()));
-    assertEquals(List.of("drop"), pools.opened);
+    EventCatalog nextLeader = new EventCatalog(store, pools, new ImmediateLoop(), new EventRegistry(), spec -> {});
+    nextLeader.registerOrLeaveUnopened(stored).join();
+    assertEquals(List.of("drop after it was stored"), pools.opened);
   }
 
   @Test
-  void aPoolThatCannotBeOpenedStoresNothingAndTheRetryCreatesTheEvent() {
+  void aPoolThatCannotBeOpenedKeepsTheEventOffSaleUntilARetryOrALookUpOpensIt() {
     RecordingPools pools = new RecordingPools();
     pools.failure = new IllegalStateException("pool store redis://10.0.0.9:6379 not reached yet: connection refused");
     EventCatalog withPools = new EventCatalog(store, pools, loop, registry, spec -> announced.add(spec.eventId()));
-    var refused = assertThrows(EventCatalog.PoolsNotOpenedException.class,
-        () -> withPools.create("create-1", central("drop", 10), Optional.empty()));
-    assertFalse(refused.unopenable());
-    assertTrue(refused.getMessage().contains("connection refused"), refused.getMessage());
-    assertEquals(Optional.empty(), store.findEvent("drop"), "nothing stored");
+    var refused = assertThrows(CompletionException.class,
+        () -> withPools.create("create-1", central("drop", 10), Optional.empty()).join());
+    var notOpened = assertInstanceOf(EventCatalog.PoolsNotOpenedException.class, refused.getCause());
+    assertFalse(notOpened.unopenable());
+    assertTrue(notOpened.getMessage().contains("connection refused"), notOpened.getMessage());
+    assertTrue(store.findEvent("drop").isPresent(), "stored");
+    assertFalse(store.poolsOpened("drop"));
+    assertEquals(List.of(), announced, "not on sale");
+    assertThrows(CompletionException.class, () -> withPools.findOrLoad("drop"), "a region's look-up finds nothing to sell");
+    // A recovering leader leaves it out rather than failing its whole recovery.
+    new EventCatalog(store, pools, loop, new EventRegistry(), spec -> announced.add(spec.eventId()))
+        .registerOrLeaveUnopened(store.findEvent("drop").orElseThrow()).join();
     assertEquals(List.of(), announced);
 
     pools.failure = null;
-    assertTrue(withPools.create("create-1", central("drop", 10), Optional.empty()).join().poolsOpenedAtCreation());
+    assertTrue(withPools.findOrLoad("drop").orElseThrow().poolsOpenedAtCreation(), "the next look-up opens it");
+    assertTrue(store.poolsOpened("drop"));
     assertEquals(List.of("drop"), announced);
+    assertTrue(withPools.create("create-1", central("drop", 10), Optional.empty()).join().poolsOpenedAtCreation());
   }
 
   @Test

@@ -87,7 +87,7 @@ class PoolsOpenedAtCreationTest {
   }
 
   @Test
-  void aPoolStoreThatDoesNotAnswerRefusesTheCreateUnavailableAndStoresNothing() throws Exception {
+  void aPoolStoreThatDoesNotAnswerRefusesTheCreateUnavailableAndKeepsTheEventOffSale() throws Exception {
     int closedPort;
     try (var socket = new java.net.ServerSocket(0)) {
       closedPort = socket.getLocalPort();
@@ -99,7 +99,8 @@ class PoolsOpenedAtCreationTest {
       assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
       assertEquals("STORE_UNAVAILABLE", Errors.reasonOf(e).orElseThrow());
       assertTrue(e.getStatus().getDescription().contains("retry with the same request_id"), e.toString());
-      assertEquals(Optional.empty(), store.findEvent("central-down"));
+      assertTrue(store.findEvent("central-down").isPresent(), "stored");
+      assertEquals(false, store.poolsOpened("central-down"), "not on sale");
     });
   }
 
@@ -120,22 +121,25 @@ class PoolsOpenedAtCreationTest {
   }
 
   @Test
-  void aPoolLeftWithOtherUnitsByACreateThatStoredNothingIsRefusedAlreadyExists() throws Exception {
+  void aStrayPoolUnderTheEventsIdWithOtherUnitsIsRefusedAlreadyExistsAndLeftAlone() throws Exception {
     try (RedisClient client = RedisClient.create(REDIS.uri()); var c = client.connect()) {
-      c.sync().hset("fs:{central-left}:central", Map.of("initial", "3", "remaining", "3", "sold", "0",
+      c.sync().hset("fs:{central-stray}:central", Map.of("initial", "3", "remaining", "3", "sold", "0",
           "last_rank", "0", "wins", "0"));
     }
     withArbiter(REDIS.uri(), Map.of(), admin -> {
-      Event.Builder event = EventAdminGrpcServiceTest.validEvent().setEventId("central-left")
+      Event.Builder event = EventAdminGrpcServiceTest.validEvent().setEventId("central-stray")
           .setMode(EventMode.EVENT_MODE_CENTRAL);
       var e = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
           .setRequestId("c").setEvent(event).build()));
       assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode(), e.toString());
       assertEquals("EVENT_EXISTS", Errors.reasonOf(e).orElseThrow());
-      assertEquals(Optional.empty(), store.findEvent("central-left"));
-      // With the units that pool was opened at, the create goes through (the same create, retried).
-      assertTrue(admin.createEvent(CreateEventRequest.newBuilder().setRequestId("c").setEvent(event.setStock(3))
-          .build()).getEvent().getPoolsOpenedAtCreation());
+      assertEquals(false, store.poolsOpened("central-stray"), "not on sale");
+      try (RedisClient client = RedisClient.create(REDIS.uri()); var c = client.connect()) {
+        assertEquals("3", c.sync().hget("fs:{central-stray}:central", "initial"), "left as it was");
+        c.sync().del("fs:{central-stray}:central"); // the operator removes the stray pool
+      }
+      assertTrue(admin.createEvent(CreateEventRequest.newBuilder().setRequestId("c").setEvent(event).build())
+          .getEvent().getPoolsOpenedAtCreation(), "the retry opens the event's own pool");
     });
   }
 

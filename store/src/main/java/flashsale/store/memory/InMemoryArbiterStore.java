@@ -35,6 +35,7 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   private final Map<String, StoredEvent> events = new HashMap<>(); // guarded by lock
   /** Create request id to the event it created. */
   private final Map<String, String> createRequests = new HashMap<>(); // guarded by lock
+  private final java.util.Set<String> poolsOpened = new java.util.HashSet<>(); // event ids, guarded by lock
   /** Recorded region nodes, keyed by partition index and node. Guarded by lock. */
   private final Map<String, RegionNodeRecord> regionNodes = new LinkedHashMap<>();
   /** This store's one writer: every leader shares the process, and their epochs tell them apart. */
@@ -68,6 +69,21 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   public Optional<EventSpec> findEvent(String eventId) {
     synchronized (lock) {
       return Optional.ofNullable(events.get(eventId)).map(e -> e.spec);
+    }
+  }
+
+  @Override
+  public boolean poolsOpened(String eventId) {
+    synchronized (lock) {
+      return poolsOpened.contains(eventId);
+    }
+  }
+
+  @Override
+  public void markPoolsOpened(String eventId) {
+    synchronized (lock) {
+      if (!events.containsKey(eventId)) throw new IllegalStateException("no event " + eventId + " to mark its pools opened");
+      poolsOpened.add(eventId);
     }
   }
 

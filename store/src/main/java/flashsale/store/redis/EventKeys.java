@@ -59,6 +59,11 @@ record EventKeys(String eventId) {
     return key("meta");
   }
 
+  /** String: present once the event's CENTRAL or SHARDED pools were opened (see ArbiterStore#markPoolsOpened). */
+  String poolsOpened() {
+    return key("pools-opened");
+  }
+
   /** Hash: request id to encoded decision. */
   String decisions() {
     return key("decisions");

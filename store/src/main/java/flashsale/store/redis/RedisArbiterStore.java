@@ -174,6 +174,21 @@ public final class RedisArbiterStore implements ArbiterStore {
     return vouched(eventId, meta, () -> spec(await(eventId, redis.hgetall(meta))), Optional::isPresent);
   }
 
+  @Override
+  public boolean poolsOpened(String eventId) {
+    String key = new EventKeys(eventId).poolsOpened();
+    return vouched(eventId, key, () -> await(eventId, redis.exists(key)) == 1, opened -> opened);
+  }
+
+  /** A key of its own beside the meta hash (same slot), which it never changes. */
+  @Override
+  public void markPoolsOpened(String eventId) {
+    String key = new EventKeys(eventId).poolsOpened();
+    ReplicaWait.Mark mark = replicas.mark(key);
+    await(eventId, redis.set(key, "1".getBytes(UTF_8)));
+    await(eventId, replicas.replicated(mark));
+  }
+
   /**
    * What {@code read} returns, once the replicas hold what it was read from when it {@code found}
    * anything: a write whose wait failed stays on the primary, and a read must not tell it either.

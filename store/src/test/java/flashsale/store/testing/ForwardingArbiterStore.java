@@ -63,6 +63,16 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public boolean poolsOpened(String eventId) {
+    return delegate.poolsOpened(eventId);
+  }
+
+  @Override
+  public void markPoolsOpened(String eventId) {
+    delegate.markPoolsOpened(eventId);
+  }
+
+  @Override
   public List<EventSpec> listLiveEvents(Predicate<String> eventIds) {
     return delegate.listLiveEvents(eventIds);
   }

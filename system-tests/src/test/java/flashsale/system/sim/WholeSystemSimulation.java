@@ -138,13 +138,14 @@ final class WholeSystemSimulation {
       return;
     }
     OrderTerms terms = orderTerms.get(spec.eventId());
-    // As CreateEvent does: a SHARDED event's shards are opened before it is stored, so none starts lazily.
+    // As CreateEvent does: a SHARDED event is stored, then its shards opened, before any region hears of it.
     EventSpec created = spec.withPoolsOpenedAtCreation(shards.sharded(spec));
-    if (created.poolsOpenedAtCreation()) {
-      for (String region : created.regions()) shards.stores.get(region).memory.openShard(created, region).join();
-    }
     if (terms == null) store.createEvent("create-" + created.eventId(), created);
     else orderStore.createEventWithTerms("create-" + created.eventId(), created, terms); // one write, as CreateEvent does
+    if (created.poolsOpenedAtCreation()) {
+      for (String region : created.regions()) shards.stores.get(region).memory.openShard(created, region).join();
+      store.markPoolsOpened(created.eventId());
+    }
     oracle.created(created);
     if (shards.sharded(created)) shards.oracle.created(created);
     if (terms != null) {
