@@ -20,9 +20,9 @@ import java.util.Optional;
  *     to {@code stock}; empty for a flash sale
  * @param auction AUCTION only: the auction's rules; its stock is their units, it opens at {@code
  *     startMicros} and closes at {@code endMicros} (later with a soft close, up to the cap)
- * @param poolsOpenedAtCreation CENTRAL and SHARDED only: the arbiter opened the event's pools (the
- *     central pool, or every region's shard) before it stored the event, so a node that finds one
- *     missing knows its store lost it. False for an event whose pools start at their first
+ * @param poolsOpenedAtCreation CENTRAL and SHARDED only: the arbiter opens the event's pools (the
+ *     central pool, or every region's shard) when it creates it, before any region hears of the
+ *     event, so a node that finds one missing knows its store lost it. False for an event whose pools start at their first
  *     purchase (created by an earlier build): only a node that saw such a pool can tell it lost.
  */
 public record EventSpec(

@@ -27,7 +27,7 @@ public interface PoolStore extends ShardStore {
   CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket);
 
   /**
-   * Opens the event's CENTRAL pool at the spec's whole stock, before the event is stored: from then
+   * Opens the event's CENTRAL pool at the spec's whole stock, before any region sells: from then
    * on a node that finds it missing knows the store lost it ({@link EventSpec#poolsOpenedAtCreation}).
    * Opening a pool that is open with the same units changes nothing. Completes exceptionally with
    * {@link PoolExistsException} when it is open with other units, and {@link PoolLostException}

@@ -190,7 +190,8 @@ public final class EventCatalog {
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
-    if (spec.poolsOpenedAtCreation()) {
+    // Once its sale is over nothing can be sold: an event whose pools never opened is let go (finished) as any other.
+    if (spec.poolsOpenedAtCreation() && loop.nowMicros() < spec.latestCloseMicros()) {
       try {
         openPoolsOnce(spec);
       } catch (RuntimeException e) {

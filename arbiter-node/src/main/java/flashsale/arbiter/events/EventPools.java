@@ -6,7 +6,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Where the arbiter opens the pools of a CENTRAL or SHARDED event it creates: the central pool, or
- * every region's shard, each in its store, before the event is stored. No node then starts a pool
+ * every region's shard, each in its store, once the event is stored and before any region hears
+ * of it (see {@link EventCatalog#register}). No node then starts a pool
  * lazily, so one found missing later is known lost ({@link EventSpec#poolsOpenedAtCreation}).
  */
 public interface EventPools {

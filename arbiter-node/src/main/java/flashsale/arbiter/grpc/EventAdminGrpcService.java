@@ -79,8 +79,11 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     CompletableFuture<EventSpec> created;
     try {
       catalog.requireOpenable(wanted.withPoolsOpenedAtCreation(wanted.hasPools())); // a refusal by configuration costs nothing
-      // A retry (or a clash) with an event already here costs nothing; a new one is charged to its creator.
-      if (catalog.find(wanted.eventId()).isEmpty()) quota.charge(AuthInterceptor.current(), loop.nowMicros());
+      // A retry (or a clash) with an event already here, or stored but not yet on sale, costs nothing;
+      // a new one is charged to its creator.
+      if (catalog.find(wanted.eventId()).isEmpty() && store.findEvent(wanted.eventId()).isEmpty()) {
+        quota.charge(AuthInterceptor.current(), loop.nowMicros());
+      }
       created = catalog.create(request.getRequestId(), wanted, terms);
     } catch (StatusRuntimeException e) {
       throw e;

@@ -36,7 +36,8 @@ final class Failures {
     }
     if (t instanceof flashsale.store.PoolLostException) return Errors.error(ErrorReason.POOL_LOST, t.getMessage());
     if (t instanceof flashsale.store.PoolExistsException) {
-      return Errors.error(ErrorReason.EVENT_EXISTS, "the event is stored but not on sale: " + t.getMessage());
+      return Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "the event is stored but not on sale, its pool cannot be"
+          + " opened: " + t.getMessage());
     }
     if (t instanceof NotLeaderException || t instanceof StoreFencedException) { // fenced: a newer leader holds the event
       return Errors.error(ErrorReason.NOT_LEADER, "this arbiter stopped leading; retry to reach the new leader");

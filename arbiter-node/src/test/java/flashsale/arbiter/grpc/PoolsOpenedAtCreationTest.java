@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * CreateEvent of a CENTRAL or SHARDED event opens its pools in the real Redis stores the arbiter
- * is given, before it stores the event: what an operator sees in Redis and in the answer, and the
+ * is given, once it stored the event and before any region hears of it: what an operator sees in Redis and in the answer, and the
  * exact status when a store is missing or does not answer (nothing stored then).
  */
 class PoolsOpenedAtCreationTest {
@@ -143,10 +143,45 @@ class PoolsOpenedAtCreationTest {
     });
   }
 
+  @Test
+  void retriesOfACreateWhosePoolStoreIsDownAreNotChargedAgainstTheAdminsQuota() throws Exception {
+    int closedPort;
+    try (var socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    // One create a minute: each retry charged anew would be answered RESOURCE_EXHAUSTED.
+    withArbiter(ArbiterConfig.defaults().withAdminEventQuota(1, 1), "redis://127.0.0.1:" + closedPort, Map.of(), admin -> {
+      var create = CreateEventRequest.newBuilder().setRequestId("c").setEvent(EventAdminGrpcServiceTest.validEvent()
+          .setEventId("central-retried").setMode(EventMode.EVENT_MODE_CENTRAL)).build(); // the same request each time
+      for (int attempt = 1; attempt <= 3; attempt++) {
+        var e = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(create));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), "attempt " + attempt + ": " + e);
+      }
+    });
+  }
+
+  @Test
+  void anEventWhoseSaleIsOverIsLetGoWithoutOpeningItsPools() throws Exception {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    var ended = flashsale.wire.WireMapping.fromProto(EventAdminGrpcServiceTest.validEvent().setEventId("central-ended")
+        .setMode(EventMode.EVENT_MODE_CENTRAL).setStartTime(flashsale.wire.Times.timestamp(nowMicros - 7_200_000_000L))
+        .setEndTime(flashsale.wire.Times.timestamp(nowMicros - 3_600_000_000L)).build(), 7).withPoolsOpenedAtCreation(true);
+    store.createEvent("made-before", ended); // stored, its pools never opened (the pool store was down then)
+    withArbiter(REDIS.uri(), Map.of(), admin -> {
+      assertEquals(List.of(), store.listLiveEvents(), "finished on recovery, not left live for every leader to retry");
+      assertEquals(false, store.poolsOpened("central-ended"));
+    });
+  }
+
   private void withArbiter(String centralUri, Map<String, String> shardUris, Consumer<EventAdminServiceBlockingStub> test)
       throws Exception {
+    withArbiter(ArbiterConfig.defaults(), centralUri, shardUris, test);
+  }
+
+  private void withArbiter(ArbiterConfig config, String centralUri, Map<String, String> shardUris,
+      Consumer<EventAdminServiceBlockingStub> test) throws Exception {
     String name = InProcessServerBuilder.generateName();
-    ArbiterNode node = new ArbiterNode(ArbiterConfig.defaults().withCentralRedis(centralUri),
+    ArbiterNode node = new ArbiterNode(config.withCentralRedis(centralUri),
         InProcessServerBuilder.forName(name).directExecutor(), store, Clock.systemUTC(), ShardOptions.of(shardUris))
         .start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();

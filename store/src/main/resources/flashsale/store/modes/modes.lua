@@ -9,8 +9,8 @@ local function int(n)
   return string.format('%d', n)
 end
 
--- An event created by this build has its pools opened by the arbiter before it is stored
--- (open_at_creation below), and every caller passes seen >= 1 for them. An earlier build's event
+-- An event created by this build has its pools opened by the arbiter before any region hears of
+-- it (open_at_creation below), and every caller passes seen >= 1 for them. An earlier build's event
 -- has none: its pool starts with its initial units the first time anything touches it. The caller
 -- passes them every time (they come from the immutable event spec), so no separate setup call can
 -- be forgotten and any region may be first.
@@ -70,10 +70,10 @@ local function lost(pool)
     .. '); restore it, or write its counts again by hand (see the README)')
 end
 
--- KEYS: pool. ARGV: initial_units. The arbiter opens each pool of an event it creates before it
--- stores the event, so no node ever starts one lazily. A pool open with the same units is left as
--- it is (a retried create); one open with other units was opened by a create of the same event id
--- with other content that stored nothing, and is refused rather than changed under a sale.
+-- KEYS: pool. ARGV: initial_units. The arbiter opens each pool of an event it creates before any
+-- region hears of the event, so no node ever starts one lazily. A pool open with the same units
+-- is left as it is (a retried create, a new leader); one open with other units is not the
+-- arbiter's (another deployment's, or written by hand), and is refused rather than changed.
 local function open_at_creation(keys, args)
   if redis.call('HEXISTS', keys[1], 'lost_at') == 1 then return lost(keys[1]) end
   local initial = redis.call('HGET', keys[1], 'initial')

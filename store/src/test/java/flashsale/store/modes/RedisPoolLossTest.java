@@ -74,10 +74,13 @@ class RedisPoolLossTest {
     assertLost(() -> region.buyCentral(spec, ticket("c", "r5", "eve", "beijing")).join());
     // The operator writes the pool again by hand, with what is left to sell: nothing (2 of 2 were sold).
     raw.del(PoolKeys.central("c").state());
+    // Its version goes above any a node saw, or the nodes refuse it as rolled back (see the README).
     raw.hset(PoolKeys.central("c").state(), java.util.Map.of("initial", "2", "remaining", "0", "sold", "2",
-        "last_rank", "2", "wins", "2"));
+        "last_rank", "2", "wins", "2", "version", "1000000000000"));
     assertEquals(Outcome.LOST, decided(region.buyCentral(spec, ticket("c", "r6", "eve", "beijing")).join()),
         "sold out, as before the loss");
+    assertEquals(Outcome.LOST, decided(region.buyCentral(spec, ticket("c", "r7", "fay", "beijing")).join()),
+        "and it stays usable: the next call finds it no older than the last");
   }
 
   @Test
