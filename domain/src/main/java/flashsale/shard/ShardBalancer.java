@@ -138,7 +138,28 @@ public final class ShardBalancer<H> {
       throw new IllegalStateException("read of " + read.region() + " answered for " + snapshot.get().region());
     } else {
       event.round.snapshots.put(read.region(), snapshot.get());
-      if (event.round.snapshots.size() == event.spec.regions().size()) allRead(event, nowMicros, effects);
+      if (event.round.snapshots.size() + event.lostRegions.size() == event.spec.regions().size()) {
+        allRead(event, nowMicros, effects);
+      }
+    }
+    return effects;
+  }
+
+  /**
+   * A {@link Effect.Read} found the shard lost by its store (its pool is gone, or marked lost):
+   * nothing moves to or from it again while this event is watched, and the event goes on among its
+   * other shards. Their account no longer adds up to the stock (the lost shard's units are
+   * neither for sale nor sold), so a read is only checked not to exceed it.
+   */
+  public List<Effect<H>> readLost(Effect.Read<H> read, long nowMicros) {
+    List<Effect<H>> effects = new ArrayList<>();
+    Event event = current(read.spec().eventId(), read.round());
+    if (event == null) return effects;
+    event.lostRegions.add(read.region());
+    if (event.lostRegions.size() == event.spec.regions().size()) {
+      fail(event, Cause.STORE_UNANSWERED, "every shard of the event was lost", effects);
+    } else if (event.round.snapshots.size() + event.lostRegions.size() == event.spec.regions().size()) {
+      allRead(event, nowMicros, effects);
     }
     return effects;
   }
@@ -220,6 +241,8 @@ public final class ShardBalancer<H> {
     /** Reports answered when the next round to start ends. */
     List<H> nextAnswers = new ArrayList<>();
     Round round;
+    /** Shards their stores lost ({@link #readLost}): never read, planned for or moved to again. */
+    final Set<String> lostRegions = new HashSet<>();
 
     Event(EventSpec spec, ShardReports reports) {
       this.spec = spec;
@@ -275,7 +298,9 @@ public final class ShardBalancer<H> {
     Round round = event.round;
     round.readPasses++;
     round.snapshots.clear();
-    for (String region : event.spec.regions()) effects.add(new Effect.Read<>(event.spec, region, round.id));
+    for (String region : event.spec.regions()) {
+      if (!event.lostRegions.contains(region)) effects.add(new Effect.Read<>(event.spec, region, round.id));
+    }
   }
 
   /**
@@ -285,7 +310,8 @@ public final class ShardBalancer<H> {
   private void allRead(Event event, long nowMicros, List<Effect<H>> effects) {
     Round round = event.round;
     EventAccount account = EventAccount.of(round.snapshots.values());
-    if (account.remainingUnits() + account.soldUnits() + account.inFlightUnits() != event.spec.stock()) {
+    long accounted = account.remainingUnits() + account.soldUnits() + account.inFlightUnits();
+    if (event.lostRegions.isEmpty() ? accounted != event.spec.stock() : accounted > event.spec.stock()) {
       // Shards read while a transfer moved (another coordinator's): not a picture of any one moment.
       fail(event, Cause.TORN_READ, "reads do not add up to the stock " + event.spec.stock() + ": " + account, effects);
       return;
@@ -295,6 +321,8 @@ public final class ShardBalancer<H> {
     for (ShardSnapshot s : round.snapshots.values()) {
       for (TransferRecord t : s.pendingOutgoing()) {
         pending.add(t.transferId());
+        // Towards a lost shard a credit cannot land: its units stay debited, neither sold nor for sale.
+        if (event.lostRegions.contains(t.target())) continue;
         round.moves.add(new Move(t.transferId(), t.source(), t.target(), t.units(), Stage.DEBITED));
       }
     }

@@ -61,6 +61,8 @@ public final class ShardCoordinator implements AutoCloseable {
   };
   static final int SPEC_CACHE_SIZE = 10_000;
 
+  /** The last {@link #call} failed because its shard was lost (not a store that did not answer). Coordinator's thread only. */
+  private boolean lastCallFoundLost;
   /** Regions whose store failed last time; touched on the coordinator's thread only. */
   private final Map<String, Backoff> backoffs = new HashMap<>();
   /** Shards ({@code event/region}) found lost, logged once each. */
@@ -218,8 +220,12 @@ public final class ShardCoordinator implements AutoCloseable {
     Deque<Effect<Answer>> work = new ArrayDeque<>(first);
     while (!work.isEmpty()) {
       switch (work.poll()) {
-        case Effect.Read<Answer> r -> work.addAll(balancer.read(r, call("read", r.spec(), r.region(),
-            () -> backend(r.spec(), r.region()).snapshot()), nowMicros()));
+        case Effect.Read<Answer> r -> {
+          var snapshot = call("read", r.spec(), r.region(), () -> backend(r.spec(), r.region()).snapshot());
+          // A shard its store lost is left out: the event's other shards go on lending to each other.
+          work.addAll(snapshot.isEmpty() && lastCallFoundLost ? balancer.readLost(r, nowMicros())
+              : balancer.read(r, snapshot, nowMicros()));
+        }
         case Effect.Debit<Answer> d -> {
           var result = call("debit " + d.transferId(), d.spec(), d.plan().source(),
               () -> backend(d.spec(), d.plan().source()).debit(d.transferId(), d.plan().units(), d.plan().target()));
@@ -262,6 +268,7 @@ public final class ShardCoordinator implements AutoCloseable {
    * otherwise hold up the rounds and reports of every other event too.
    */
   private <T> Optional<T> call(String what, EventSpec spec, String region, java.util.function.Supplier<T> step) {
+    lastCallFoundLost = false;
     Backoff backoff = backoffs.get(region);
     long nowNanos = System.nanoTime();
     if (backoff != null && nowNanos < backoff.untilNanos()) {
@@ -282,8 +289,9 @@ public final class ShardCoordinator implements AutoCloseable {
       if (lost.isPresent()) { // the store answers: only this event's shard is gone, the region's other events go on
         if (lostShardsLogged.add(spec.eventId() + "/" + region)) {
           log.error("event={} shard of region {} was lost by its store: {}; no stock moves to or from it until it is"
-              + " restored", spec.eventId(), region, lost.get().getMessage());
+              + " restored, the event's other shards go on", spec.eventId(), region, lost.get().getMessage());
         }
+        lastCallFoundLost = true;
         return Optional.empty();
       }
       long waitMs = backoff == null ? FIRST_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoff.waitMs() * 2);

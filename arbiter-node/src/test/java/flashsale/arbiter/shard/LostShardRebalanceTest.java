@@ -83,6 +83,35 @@ class LostShardRebalanceTest {
     }
   }
 
+  @Test
+  void theEventsOtherShardsGoOnLendingToEachOther() throws Exception {
+    RedisServer midRedis = RedisServer.start();
+    EventSpec three = new EventSpec("trio", "shoes", 9, START, START + 3_600_000_000L, 5, List.of("near", "mid", "far"),
+        SaleMode.SHARDED, 7, Map.of("near", 1L, "mid", 4L, "far", 4L)).withPoolsOpenedAtCreation(true);
+    Map<String, String> uris = Map.of("near", nearRedis.uri(), "mid", midRedis.uri(), "far", farRedis.uri());
+    try (RedisClient farClient = RedisClient.create(farRedis.uri()); var far = farClient.connect();
+        RedisClient nearClient = RedisClient.create(nearRedis.uri()); var near = nearClient.connect()) {
+      for (var region : uris.entrySet()) {
+        try (RedisPoolStore store = new RedisPoolStore(region.getValue())) {
+          store.openShard(three, region.getKey()).join();
+        }
+      }
+      far.sync().flushall(); // far's shard Redis restarts empty
+      try (var coordinator = new ShardCoordinator(ShardOptions.of(Map.of()), Map.of(
+          "near", new RedisPoolStore(nearRedis.uri()), "mid", new RedisPoolStore(midRedis.uri()),
+          "far", new RedisPoolStore(farRedis.uri())), id -> Optional.of(three).filter(s -> s.eventId().equals(id)),
+          Clock.systemUTC())) {
+        var account = coordinator.report("trio", new ShardDemand("near", 0, 3, 100), true).get(10, TimeUnit.SECONDS);
+        long nearHolds = Long.parseLong(near.sync().hget("fs:{trio}:shard:near", "remaining"));
+        assertTrue(nearHolds >= 3, "near borrowed what it waits for from mid: " + nearHolds + ", " + account);
+        assertEquals(5, account.orElseThrow().remainingUnits(), "near 3 and mid 1; far's 4 are neither for sale nor sold");
+      }
+      assertEquals(null, far.sync().hget("fs:{trio}:shard:far", "initial"), "far not started again");
+    } finally {
+      midRedis.close();
+    }
+  }
+
   private static void buy(ShardStore store, String requestId, String region) {
     BuyReply reply = store.buyShard(SPEC, new Ticket("drop", requestId, "user-" + requestId, 1, region, START + 1), true)
         .join();
