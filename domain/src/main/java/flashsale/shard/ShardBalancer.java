@@ -309,7 +309,8 @@ public final class ShardBalancer<H> {
    */
   private void allRead(Event event, long nowMicros, List<Effect<H>> effects) {
     Round round = event.round;
-    EventAccount account = EventAccount.of(round.snapshots.values());
+    EventAccount account = EventAccount.of(round.snapshots.values().stream()
+        .map(snapshot -> withoutTransfersTo(event.lostRegions, snapshot)).toList());
     long accounted = account.remainingUnits() + account.soldUnits() + account.inFlightUnits();
     if (event.lostRegions.isEmpty() ? accounted != event.spec.stock() : accounted > event.spec.stock()) {
       // Shards read while a transfer moved (another coordinator's): not a picture of any one moment.
@@ -349,6 +350,16 @@ public final class ShardBalancer<H> {
     } else {
       nextMove(event, effects);
     }
+  }
+
+  /**
+   * The snapshot without its transfers towards lost shards: their units will never land, so they
+   * are neither for sale nor sold, and a region waiting for them would wait for nothing.
+   */
+  private static ShardSnapshot withoutTransfersTo(Set<String> lostRegions, ShardSnapshot snapshot) {
+    if (lostRegions.isEmpty()) return snapshot;
+    return new ShardSnapshot(snapshot.region(), snapshot.remainingUnits(), snapshot.soldUnits(),
+        snapshot.outgoing().stream().filter(t -> !lostRegions.contains(t.target())).toList(), snapshot.credited());
   }
 
   private List<ShardDemand> demands(Event event, long nowMicros) {

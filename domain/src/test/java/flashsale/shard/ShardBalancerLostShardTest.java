@@ -93,9 +93,19 @@ class ShardBalancerLostShardTest {
 
     assertEquals(List.of(), failures);
     assertEquals(1, shards.get("mid").snapshot().pendingOutgoing().size(), "left pending: its credit cannot land");
-    assertEquals(new EventAccount(6, 0, 2, 1), answers.getFirst().account().orElseThrow(),
-        "near 2 and mid 4 for sale, 2 in flight to nowhere");
+    assertEquals(new EventAccount(6, 0, 0, 0), answers.getFirst().account().orElseThrow(),
+        "near 2 and mid 4 for sale; the 2 debited towards far will never land, so none is in flight");
     assertEquals(1, touched.stream().filter("far"::equals).count(), "far read once, found lost: " + touched);
+  }
+
+  @Test
+  void regionsAreToldTheEventSoldOutOnceTheShardsLeftAreEmptyEvenWithUnitsStuckTowardsTheLostOne() {
+    assertEquals(ShardBackend.DebitResult.DEBITED, shards.get("mid").debit("t-old", 6, "far")); // then far is lost
+    assertTrue(ledger.sell("near", 2));
+    lostShards.add("far");
+    run(balancer.report(SPEC, new ShardDemand("near", 0, 1, 0), "borrow", 0));
+    assertTrue(answers.getFirst().account().orElseThrow().soldOut(),
+        "held purchases are answered SOLD_OUT, not left waiting for units that cannot come");
   }
 
   @Test
