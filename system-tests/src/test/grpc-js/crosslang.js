@@ -7,30 +7,10 @@
 // one JSON object on stdout.
 //
 //   node crosslang.js ARBITER REGION_TARGET REGION_NAME EVENT_ID PROTO_ROOT RPC_PROTO_ROOT
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
-const protobuf = require('protobufjs');
+const { connect, call, seconds } = require('./common');
 
 const [arbiter, regionTarget, regionName, eventId, protoRoot, rpcRoot] = process.argv.slice(2);
-const options = { includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true };
-const v1 = grpc.loadPackageDefinition(protoLoader.loadSync(
-  ['flashsale/v1/event_admin_service.proto', 'flashsale/v1/flash_sale_service.proto'], options)).flashsale.v1;
-const rpc = new protobuf.Root();
-rpc.resolvePath = (origin, target) => (target.startsWith('google/rpc/') ? `${rpcRoot}/${target}` : protobuf.util.path.resolve(origin, target));
-rpc.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
-
-const admin = new v1.EventAdminService(arbiter, grpc.credentials.createInsecure());
-const region = new v1.FlashSaleService(regionTarget, grpc.credentials.createInsecure());
-const call = (client, method, request) => new Promise((resolve, reject) =>
-  client[method](request, { deadline: Date.now() + 30000 }, (err, response) => (err ? reject(err) : resolve(response))));
-const seconds = (date) => ({ seconds: String(Math.floor(date.getTime() / 1000)), nanos: 0 });
-
-function errorInfo(err) {
-  const [bytes] = err.metadata.get('grpc-status-details-bin');
-  const status = rpc.lookupType('google.rpc.Status').decode(bytes);
-  const info = status.details.find((d) => d.type_url === 'type.googleapis.com/google.rpc.ErrorInfo');
-  return { code: err.code, reason: rpc.lookupType('google.rpc.ErrorInfo').decode(info.value).reason };
-}
+const { admin, region, errorInfo } = connect(arbiter, regionTarget, protoRoot, rpcRoot);
 
 async function main() {
   const now = new Date();

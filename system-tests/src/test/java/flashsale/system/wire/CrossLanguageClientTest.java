@@ -7,10 +7,8 @@ import com.google.gson.JsonParser;
 import flashsale.client.cluster.LocalCluster;
 import flashsale.client.cluster.LocalCluster.RegionSpec;
 import flashsale.store.memory.InMemoryArbiterStore;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,12 +23,7 @@ class CrossLanguageClientTest {
   @Test
   void grpcJsCreatesBuysReadsBackAndDecodesErrorInfo() throws Exception {
     OutsideBurstClient node = OutsideBurstClient.grpcJs();
-    Path rpcRoot = Files.createDirectories(Path.of("target/grpc-js/rpc-protos/google/rpc")).getParent().getParent();
-    for (String file : List.of("status.proto", "error_details.proto")) {
-      try (InputStream in = com.google.rpc.Status.class.getResourceAsStream("/google/rpc/" + file)) {
-        Files.copy(in, rpcRoot.resolve("google/rpc/" + file), StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
+    Path rpcRoot = OutsideBurstClient.rpcProtoRoot();
     try (LocalCluster cluster = LocalCluster.start(new InMemoryArbiterStore(),
         List.of(new RegionSpec("lisbon", 0, Duration.ZERO)), 2).awaitServing(Duration.ofSeconds(60))) {
       String output = node.node("crosslang.js", Duration.ofSeconds(90), "127.0.0.1:" + cluster.arbiter().port(),

@@ -36,7 +36,8 @@ import java.util.function.ToLongFunction;
  * only for runs that ask for it).
  */
 final class OutsideBurstClient {
-  private static final List<String> GRPC_JS_FILES = List.of("package.json", "package-lock.json", "burst.js", "crosslang.js");
+  private static final List<String> GRPC_JS_FILES = List.of("package.json", "package-lock.json", "burst.js", "common.js",
+      "crosslang.js", "poolloss.js");
   private final Path dir;
   private final Path protoRoot;
   /** The burst script's command line before the plan file. */
@@ -157,6 +158,17 @@ final class OutsideBurstClient {
   }
 
   /** The proto root (flashsale/v1/...) the scripts load. */
+  /** google/rpc's status and error-details protos, copied where a grpc-js script can load them: their root. */
+  static Path rpcProtoRoot() throws IOException {
+    Path rpcRoot = Files.createDirectories(Path.of("target/grpc-js/rpc-protos/google/rpc")).getParent().getParent();
+    for (String file : List.of("status.proto", "error_details.proto")) {
+      try (java.io.InputStream in = com.google.rpc.Status.class.getResourceAsStream("/google/rpc/" + file)) {
+        Files.copy(in, rpcRoot.resolve("google/rpc/" + file), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    return rpcRoot.toAbsolutePath();
+  }
+
   Path protoRoot() {
     return protoRoot;
   }
