@@ -23,7 +23,9 @@ import java.util.Set;
  * and the shards read again; then, once, the planned transfers (debit, credit, settle) and a last
  * read; the credits that read shows settled are forgotten as the round ends, after its answers. Only a read that adds up to the
  * stock becomes the account: two reads of a moving transfer never do, so a stale mix of reads (a
- * second coordinator at work) cannot pass for "sold out". A store call that fails ends the round;
+ * second coordinator at work) cannot pass for "sold out". With a shard lost (its store lost it) the
+others cannot add up to the stock; their read becomes the account only once a second read of
+every one of them shows the same transfers and the same units (sales aside). A store call that fails ends the round;
  * the next one completes whatever it left half done, since every step is idempotent by transfer id.
  *
  * <p>It returns {@link Effect}s for the adapter to carry out and reads time only as the {@code
@@ -71,7 +73,9 @@ public final class ShardBalancer<H> {
     /** The shards' reads do not add up to the stock: a transfer moved between them. */
     TORN_READ,
     /** Half-done transfers kept appearing, read after read. */
-    STILL_CHANGING
+    STILL_CHANGING,
+    /** Every shard of the event was lost by its store: nothing to rebalance. */
+    ALL_SHARDS_LOST
   }
 
   private final Rebalancer rebalancer;
@@ -138,7 +142,7 @@ public final class ShardBalancer<H> {
       throw new IllegalStateException("read of " + read.region() + " answered for " + snapshot.get().region());
     } else {
       event.round.snapshots.put(read.region(), snapshot.get());
-      if (event.round.snapshots.size() + event.lostRegions.size() == event.spec.regions().size()) {
+      if (event.round.snapshots.size() + event.round.lost.size() == event.spec.regions().size()) {
         allRead(event, nowMicros, effects);
       }
     }
@@ -146,19 +150,20 @@ public final class ShardBalancer<H> {
   }
 
   /**
-   * A {@link Effect.Read} found the shard lost by its store (its pool is gone, or marked lost):
-   * nothing moves to or from it again while this event is watched, and the event goes on among its
-   * other shards. Their account no longer adds up to the stock (the lost shard's units are
-   * neither for sale nor sold), so a read is only checked not to exceed it.
+   * A {@link Effect.Read} found the shard lost by its store (its pool is gone, or marked lost): this
+   * round moves nothing to or from it, and goes on among the event's other shards. Every round
+   * reads it again, so a shard an operator restores is taken back. The others' account no longer
+   * adds up to the stock (the lost shard's units are neither for sale nor sold): it is taken only
+   * once a second read of each shows it unchanged.
    */
   public List<Effect<H>> readLost(Effect.Read<H> read, long nowMicros) {
     List<Effect<H>> effects = new ArrayList<>();
     Event event = current(read.spec().eventId(), read.round());
     if (event == null) return effects;
-    event.lostRegions.add(read.region());
-    if (event.lostRegions.size() == event.spec.regions().size()) {
-      fail(event, Cause.STORE_UNANSWERED, "every shard of the event was lost", effects);
-    } else if (event.round.snapshots.size() + event.lostRegions.size() == event.spec.regions().size()) {
+    event.round.lost.add(read.region());
+    if (event.round.lost.size() == event.spec.regions().size()) {
+      fail(event, Cause.ALL_SHARDS_LOST, "every shard of the event was lost by its store", effects);
+    } else if (event.round.snapshots.size() + event.round.lost.size() == event.spec.regions().size()) {
       allRead(event, nowMicros, effects);
     }
     return effects;
@@ -241,8 +246,6 @@ public final class ShardBalancer<H> {
     /** Reports answered when the next round to start ends. */
     List<H> nextAnswers = new ArrayList<>();
     Round round;
-    /** Shards their stores lost ({@link #readLost}): never read, planned for or moved to again. */
-    final Set<String> lostRegions = new HashSet<>();
 
     Event(EventSpec spec, ShardReports reports) {
       this.spec = spec;
@@ -268,6 +271,10 @@ public final class ShardBalancer<H> {
     final long id = ++rounds;
     final List<H> answers;
     final Map<String, ShardSnapshot> snapshots = new LinkedHashMap<>();
+    /** Shards the last read found lost by their stores ({@link #readLost}): nothing moves to or from them. */
+    final Set<String> lost = new HashSet<>();
+    /** With a shard lost: the previous read, which this one must match to be taken (see {@link #unchanged}). */
+    Map<String, ShardSnapshot> toConfirm;
     /** Moves still to run, in order, after the one under way. */
     final List<Move> moves = new ArrayList<>();
     /** The move whose steps are under way. */
@@ -298,9 +305,8 @@ public final class ShardBalancer<H> {
     Round round = event.round;
     round.readPasses++;
     round.snapshots.clear();
-    for (String region : event.spec.regions()) {
-      if (!event.lostRegions.contains(region)) effects.add(new Effect.Read<>(event.spec, region, round.id));
-    }
+    round.lost.clear();
+    for (String region : event.spec.regions()) effects.add(new Effect.Read<>(event.spec, region, round.id));
   }
 
   /**
@@ -309,10 +315,22 @@ public final class ShardBalancer<H> {
    */
   private void allRead(Event event, long nowMicros, List<Effect<H>> effects) {
     Round round = event.round;
+    if (!round.lost.isEmpty() && !unchanged(round)) {
+      // Without the lost shard nothing adds up to the stock to tell a torn read: read again, and
+      // take the account only if nothing moved between the two reads.
+      if (round.readPasses >= maxReadPasses(round)) {
+        fail(event, Cause.STILL_CHANGING, "shards still changing after " + round.readPasses + " reads", effects);
+        return;
+      }
+      round.toConfirm = Map.copyOf(round.snapshots);
+      readAll(event, effects);
+      return;
+    }
+    round.toConfirm = null;
     EventAccount account = EventAccount.of(round.snapshots.values().stream()
-        .map(snapshot -> withoutTransfersTo(event.lostRegions, snapshot)).toList());
+        .map(snapshot -> withoutTransfersTo(round.lost, snapshot)).toList());
     long accounted = account.remainingUnits() + account.soldUnits() + account.inFlightUnits();
-    if (event.lostRegions.isEmpty() ? accounted != event.spec.stock() : accounted > event.spec.stock()) {
+    if (round.lost.isEmpty() ? accounted != event.spec.stock() : accounted > event.spec.stock()) {
       // Shards read while a transfer moved (another coordinator's): not a picture of any one moment.
       fail(event, Cause.TORN_READ, "reads do not add up to the stock " + event.spec.stock() + ": " + account, effects);
       return;
@@ -323,7 +341,7 @@ public final class ShardBalancer<H> {
       for (TransferRecord t : s.pendingOutgoing()) {
         pending.add(t.transferId());
         // Towards a lost shard a credit cannot land: its units stay debited, neither sold nor for sale.
-        if (event.lostRegions.contains(t.target())) continue;
+        if (round.lost.contains(t.target())) continue;
         round.moves.add(new Move(t.transferId(), t.source(), t.target(), t.units(), Stage.DEBITED));
       }
     }
@@ -345,11 +363,34 @@ public final class ShardBalancer<H> {
     }
     if (round.moves.isEmpty()) {
       end(event, effects);
-    } else if (round.readPasses >= MAX_READ_PASSES) {
-      fail(event, Cause.STILL_CHANGING, "shards still changing after " + MAX_READ_PASSES + " reads", effects);
+    } else if (round.readPasses >= maxReadPasses(round)) {
+      fail(event, Cause.STILL_CHANGING, "shards still changing after " + round.readPasses + " reads", effects);
     } else {
       nextMove(event, effects);
     }
+  }
+
+  /** Reads a round may take; twice as many with a shard lost, each read confirmed by another. */
+  private int maxReadPasses(Round round) {
+    return round.lost.isEmpty() ? MAX_READ_PASSES : 2 * MAX_READ_PASSES;
+  }
+
+  /**
+   * With a shard lost: whether this read of the others shows what the previous one did, sales
+   * aside (a sale moves units from remaining to sold; a transfer changes their sum, its records or
+   * the credited ids). A transfer moving between two reads of different shards shows in one of them.
+   */
+  private boolean unchanged(Round round) {
+    Map<String, ShardSnapshot> before = round.toConfirm;
+    if (before == null || !before.keySet().equals(round.snapshots.keySet())) return false;
+    for (ShardSnapshot now : round.snapshots.values()) {
+      ShardSnapshot then = before.get(now.region());
+      if (then.remainingUnits() + then.soldUnits() != now.remainingUnits() + now.soldUnits()
+          || !then.outgoing().equals(now.outgoing()) || !then.credited().equals(now.credited())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

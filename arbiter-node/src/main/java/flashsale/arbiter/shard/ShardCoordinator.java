@@ -253,8 +253,8 @@ public final class ShardCoordinator implements AutoCloseable {
             }).isPresent()));
         case Effect.Answer<Answer> a -> a.handle().accept(a.account());
         case Effect.RoundFailed<Answer> f -> {
-          boolean lostShard = lostShardsLogged.stream().anyMatch(k -> k.startsWith(f.eventId() + "/"));
-          if (lostShard) log.debug("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
+          // Every shard lost: said once per shard already (call), not again every tick.
+          if (f.cause() == ShardBalancer.Cause.ALL_SHARDS_LOST) log.debug("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
           else log.warn("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
         }
       }

@@ -104,7 +104,8 @@ class LostShardRebalanceTest {
         var account = coordinator.report("trio", new ShardDemand("near", 0, 3, 100), true).get(10, TimeUnit.SECONDS);
         long nearHolds = Long.parseLong(near.sync().hget("fs:{trio}:shard:near", "remaining"));
         assertTrue(nearHolds >= 3, "near borrowed what it waits for from mid: " + nearHolds + ", " + account);
-        assertEquals(5, account.orElseThrow().remainingUnits(), "near 3 and mid 1; far's 4 are neither for sale nor sold");
+        assertEquals(5, account.orElseThrow().remainingUnits(),
+            "near's and mid's 5 units between them; far's 4 are neither for sale nor sold");
       }
       assertEquals(null, far.sync().hget("fs:{trio}:shard:far", "initial"), "far not started again");
     } finally {
