@@ -57,8 +57,20 @@ public final class EventCatalog {
     }
   }
 
+  /**
+   * How long a failed pool opening is answered again without a try: a pool store that hangs holds
+   * each try for its command timeout, and regions' look-ups of the event would each hold a call
+   * thread that long.
+   */
+  static final long RETRY_OPENING_AFTER_MICROS = 1_000_000;
+  private static final int MAX_FAILED_OPENINGS = 10_000;
+
+  private record FailedOpening(long retryAtMicros, RuntimeException failure) {}
+
   private final ArbiterStore store;
   private final EventPools pools;
+  /** Pool openings that failed lately, by event id (any thread). */
+  private final java.util.Map<String, FailedOpening> failedOpenings = new java.util.concurrent.ConcurrentHashMap<>();
   private final EventSequencing loop;
   private final EventRegistry events;
   private final Consumer<EventSpec> announce;
@@ -104,7 +116,7 @@ public final class EventCatalog {
       throw new StoreRejectedException("request id " + requestId + " created event " + stored.eventId()
           + " with order terms; this request has none");
     }
-    return register(stored).thenApply(ok -> stored);
+    return register(stored, true).thenApply(ok -> stored); // an operator's retry tries the pool stores again at once
   }
 
   /** Refuses, before anything is stored or charged, an event whose pools this arbiter has no store for. */
@@ -123,17 +135,24 @@ public final class EventCatalog {
    * units. Openings racing each other (a retried create, a look-up, a new leader) open the same
    * units from the same stored spec.
    */
-  private void openPoolsOnce(EventSpec spec) {
+  private void openPoolsOnce(EventSpec spec, boolean evenIfFailedLately) {
     if (store.poolsOpened(spec.eventId())) return;
     requireOpenable(spec);
+    long nowMicros = loop.nowMicros();
+    FailedOpening failed = failedOpenings.get(spec.eventId());
+    if (failed != null && !evenIfFailedLately && nowMicros < failed.retryAtMicros()) throw failed.failure();
     try {
       pools.open(spec).join();
     } catch (CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause instanceof PoolExistsException exists) throw exists;
-      if (cause instanceof PoolLostException lost) throw lost;
-      throw new PoolsNotOpenedException(spec, cause);
+      RuntimeException failure = cause instanceof PoolExistsException || cause instanceof PoolLostException
+          ? (RuntimeException) cause : new PoolsNotOpenedException(spec, cause);
+      if (failedOpenings.size() >= MAX_FAILED_OPENINGS) failedOpenings.clear(); // forgetting only costs a try
+      failedOpenings.put(spec.eventId(), new FailedOpening(nowMicros + RETRY_OPENING_AFTER_MICROS, failure));
+      log.warn("pools not opened event={} mode={}: {}", spec.eventId(), spec.mode(), failure.getMessage());
+      throw failure;
     }
+    failedOpenings.remove(spec.eventId());
     store.markPoolsOpened(spec.eventId());
     log.info("pools opened event={} mode={}", spec.eventId(), spec.mode());
   }
@@ -189,11 +208,16 @@ public final class EventCatalog {
    * served from the store, once its open payment windows, if any, have run out.
    */
   public CompletableFuture<Void> register(EventSpec spec) {
+    return register(spec, false);
+  }
+
+  /** {@code retryPoolsNow}: a failed pool opening is tried again even within a second of the failure. */
+  private CompletableFuture<Void> register(EventSpec spec, boolean retryPoolsNow) {
     if (events.find(spec.eventId()).isPresent()) return CompletableFuture.completedFuture(null);
     // Once its sale is over nothing can be sold: an event whose pools never opened is let go (finished) as any other.
     if (spec.poolsOpenedAtCreation() && loop.nowMicros() < spec.latestCloseMicros()) {
       try {
-        openPoolsOnce(spec);
+        openPoolsOnce(spec, retryPoolsNow);
       } catch (RuntimeException e) {
         return CompletableFuture.failedFuture(e);
       }

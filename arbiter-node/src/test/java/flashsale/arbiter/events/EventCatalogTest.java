@@ -117,7 +117,14 @@ class EventCatalogTest {
         .registerOrLeaveUnopened(store.findEvent("drop").orElseThrow()).join();
     assertEquals(List.of(), announced);
 
+    // Within a second of a failure, look-ups are answered without trying again (a hanging store
+    // would hold each one for its timeout).
+    int tries = pools.opened.size();
+    assertThrows(CompletionException.class, () -> withPools.findOrLoad("drop"));
+    assertEquals(tries, pools.opened.size(), "not tried again yet");
+
     pools.failure = null;
+    loop.nowMicros += EventCatalog.RETRY_OPENING_AFTER_MICROS;
     assertTrue(withPools.findOrLoad("drop").orElseThrow().poolsOpenedAtCreation(), "the next look-up opens it");
     assertTrue(store.poolsOpened("drop"));
     assertEquals(List.of("drop"), announced);
@@ -342,9 +349,11 @@ class EventCatalogTest {
       fencedTerms.add(epoch);
     }
 
+    long nowMicros = NOW_MICROS;
+
     @Override
     public long nowMicros() {
-      return NOW_MICROS;
+      return nowMicros;
     }
 
     /** The waitlist bound each event was sequenced with, by event id. */
