@@ -23,10 +23,11 @@ import java.util.Set;
  * and the shards read again; then, once, the planned transfers (debit, credit, settle) and a last
  * read; the credits that read shows settled are forgotten as the round ends, after its answers. Only a read that adds up to the
  * stock becomes the account: two reads of a moving transfer never do, so a stale mix of reads (a
- * second coordinator at work) cannot pass for "sold out". With a shard lost (its store lost it) the
-others cannot add up to the stock; their read becomes the account only once a second read of
-every one of them shows the same transfers and the same units (sales aside). A store call that fails ends the round;
- * the next one completes whatever it left half done, since every step is idempotent by transfer id.
+ * second coordinator at work) cannot pass for "sold out". With a shard lost (its store lost it)
+ * the others cannot add up to the stock; their read becomes the account only once a second read of
+ * every one of them shows the same transfers and the same units (sales aside). A store call that
+ * fails ends the round; the next one completes whatever it left half done, since every step is
+ * idempotent by transfer id.
  *
  * <p>It returns {@link Effect}s for the adapter to carry out and reads time only as the {@code
  * nowMicros} it is given. Transfer ids are {@code <event>/<instanceId>-<n>}: the adapter gives an

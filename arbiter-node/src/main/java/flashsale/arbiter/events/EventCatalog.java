@@ -121,7 +121,7 @@ public final class EventCatalog {
 
   /** Refuses, before anything is stored or charged, an event whose pools this arbiter has no store for. */
   public void requireOpenable(EventSpec spec) {
-    if (!spec.poolsOpenedAtCreation()) return;
+    if (!spec.hasPools()) return;
     pools.unopenable(spec).ifPresent(why -> {
       throw new PoolsNotOpenedException(why);
     });

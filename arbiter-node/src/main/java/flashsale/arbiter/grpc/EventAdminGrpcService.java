@@ -78,7 +78,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");
     CompletableFuture<EventSpec> created;
     try {
-      catalog.requireOpenable(wanted.withPoolsOpenedAtCreation(wanted.hasPools())); // a refusal by configuration costs nothing
+      catalog.requireOpenable(wanted); // a refusal by configuration costs nothing
       // A retry (or a clash) with an event already here, or stored but not yet on sale, costs nothing;
       // a new one is charged to its creator.
       if (catalog.find(wanted.eventId()).isEmpty() && store.findEvent(wanted.eventId()).isEmpty()) {
@@ -309,7 +309,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
 
   private static StatusRuntimeException storeDown(EventSpec spec, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    var lost = flashsale.store.PoolLostException.in(error);
+    var lost = PoolLostException.in(error);
     if (lost.isPresent()) {
       return Errors.error(ErrorReason.POOL_LOST, "a pool of " + spec.mode() + " event " + spec.eventId() + " was lost: "
           + lost.get().getMessage(), Map.of("event_id", spec.eventId()));

@@ -10,6 +10,7 @@ import flashsale.shard.MemoryShard;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
 import flashsale.store.PoolExistsException;
+import flashsale.store.PoolLostException;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,8 +40,8 @@ final class MemoryPool {
   }
 
   /** A pool its event's spec says was opened at creation, which the store does not hold. */
-  static flashsale.store.PoolLostException notHeld(String what) {
-    return new flashsale.store.PoolLostException(what + " was opened when its event was created and is not in this store");
+  static PoolLostException notHeld(String what) {
+    return new PoolLostException(what + " was opened when its event was created and is not in this store");
   }
 
   /**

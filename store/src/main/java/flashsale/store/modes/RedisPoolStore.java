@@ -192,13 +192,11 @@ public final class RedisPoolStore implements PoolStore {
     return call.exceptionallyCompose(failure -> {
       Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
-      if (cause instanceof io.lettuce.core.RedisCommandExecutionException e
-          && String.valueOf(e.getMessage()).startsWith("POOLLOST ")) {
-        return CompletableFuture.failedFuture(new PoolLostException(e.getMessage().substring("POOLLOST ".length())));
-      }
-      if (cause instanceof io.lettuce.core.RedisCommandExecutionException e
-          && String.valueOf(e.getMessage()).startsWith("POOLEXISTS ")) {
-        return CompletableFuture.failedFuture(new PoolExistsException(e.getMessage().substring("POOLEXISTS ".length())));
+      String message = cause instanceof io.lettuce.core.RedisCommandExecutionException e ? e.getMessage() : null;
+      if (message == null) return CompletableFuture.failedFuture(failure);
+      if (message.startsWith("POOLLOST ")) return CompletableFuture.failedFuture(new PoolLostException(message.substring(9)));
+      if (message.startsWith("POOLEXISTS ")) {
+        return CompletableFuture.failedFuture(new PoolExistsException(message.substring(11)));
       }
       return CompletableFuture.failedFuture(failure);
     });

@@ -34,11 +34,11 @@ local function mark_lost(pool, why)
 end
 
 local function open(pool, initial, seen)
-  if redis.call('HEXISTS', pool, 'lost_at') == 1 then return false end
+  local lost_at, started, version = unpack(redis.call('HMGET', pool, 'lost_at', 'initial', 'version'))
+  if lost_at then return false end
   local known = tonumber(seen)
-  if redis.call('EXISTS', pool) == 1 then
+  if started then
     -- A pool of an earlier build has no version until its first write here: nothing to compare.
-    local version = redis.call('HGET', pool, 'version')
     if version and tonumber(version) < known then
       mark_lost(pool, 'rolled back to version ' .. version .. ' after a caller saw version ' .. seen)
       return false
