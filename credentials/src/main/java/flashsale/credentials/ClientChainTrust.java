@@ -1,7 +1,9 @@
 package flashsale.credentials;
 
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Whether a client's certificate chain chains to the CAs trusted now. TLS checks a chain once, at
@@ -14,4 +16,11 @@ public interface ClientChainTrust {
 
   /** True when {@code chain} (leaf first) chains to a CA trusted now. */
   boolean trusts(List<X509Certificate> chain);
+
+  /**
+   * When {@code chain} (leaf first) stops being trusted by expiry: the earliest expiry on the path
+   * that makes it trusted now, its CA's included. A certificate the client sent that no path needs
+   * (an old cross-signature, a stray) does not count. Empty when it is not trusted now.
+   */
+  Optional<Instant> trustedUntil(List<X509Certificate> chain);
 }

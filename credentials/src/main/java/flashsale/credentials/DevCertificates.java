@@ -135,6 +135,27 @@ public final class DevCertificates {
     }
   }
 
+  /**
+   * This CA's certificate cross-signed by a throw-away older CA, expiring {@code validity} from now,
+   * written to {@code ca-cross-signed.pem}: what a client's bundle may still carry after a CA
+   * migration. It has this CA's name and key, so it chains this CA's leaves as the CA does.
+   */
+  public Path crossSignedByAnOlderCa(Duration validity) throws IOException {
+    try {
+      KeyPair olderKeys = newKeyPair();
+      X509v3CertificateBuilder builder = builder(new X500Name("CN=flashsale older CA " + trustDomain),
+          X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), caKeys, validity);
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(olderKeys.getPrivate());
+      Path path = directory.resolve("ca-cross-signed.pem");
+      writePem(path, new JcaX509CertificateConverter().getCertificate(builder.build(signer)));
+      return path;
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot cross-sign the development CA: " + e.getMessage(), e);
+    }
+  }
+
   /** A certificate issued: its files, ready for {@link TlsFiles}. */
   public record Issued(WorkloadId id, Path certificate, Path privateKey, Path trustedCa) {
     public TlsFiles files() {

@@ -13,10 +13,22 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertStore;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.PKIXCertPathBuilderResult;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -69,9 +81,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     /** Bumped after every reload that took: the trusted CAs may have changed. */
     private final java.util.concurrent.atomic.AtomicLong trustGeneration = new java.util.concurrent.atomic.AtomicLong();
     /** This node's workload id, from its certificate's URI SAN as last loaded; empty without one. */
-    private volatile java.util.Optional<WorkloadId> self = java.util.Optional.empty();
-    /** Told on the reload thread after the CA file changed (see {@link #onCaChanged}). */
-    private final List<Runnable> caChangedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile Optional<WorkloadId> self = Optional.empty();
+    /** Told on the reload thread after a CA was taken out of the CA file (see {@link #onCaRemoved}). */
+    private final List<Runnable> caRemovedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Runnable> identityChangedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Client trust that also checks the server's workload id ({@link #channelTo}); reloaded with the others. */
     private final List<AdvancedTlsX509TrustManager> roleCheckedTrust = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -129,18 +141,19 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       try {
         List<String> now = versions();
         if (now.equals(loadedVersions)) return;
+        Set<X509Certificate> casBefore = new HashSet<>(Arrays.asList(chainCheck.getAcceptedIssuers()));
         load();
         // Only a changed CA file can take trust away from others; a renewal of this node's own pair
         // matters to the connections it opened, which a server cuts once their certificate expires.
         boolean caChanged = files.trustedCa() != null && !now.get(now.size() - 1).equals(loadedVersions.get(now.size() - 1));
+        // A CA added (a rotation's first step) leaves every connection trusted: nobody reconnects for it.
+        boolean caRemoved = caChanged && !Arrays.asList(chainCheck.getAcceptedIssuers()).containsAll(casBefore);
         boolean identityChanged = keys != null && !now.subList(0, 2).equals(loadedVersions.subList(0, 2));
         loadedVersions = now;
-        if (caChanged) {
-          trustGeneration.incrementAndGet();
-          tell(caChangedListeners, "tls_ca_changed");
-        }
+        if (caChanged) trustGeneration.incrementAndGet();
+        if (caRemoved) tell(caRemovedListeners, "tls_ca_removed");
         // The CA listeners open new connections already, which present the new pair too.
-        if (identityChanged && !caChanged) tell(identityChangedListeners, "tls_identity_changed");
+        if (identityChanged && !caRemoved) tell(identityChangedListeners, "tls_identity_changed");
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
@@ -176,18 +189,19 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     }
 
     /**
-     * Runs {@code listener} (on the reload thread) each time a changed CA file was taken: a client
-     * whose connections were checked against the old CAs opens new ones.
+     * Runs {@code listener} (on the reload thread) each time a changed CA file was taken that no
+     * longer holds a CA it held: a client whose connections were checked against the old CAs opens
+     * new ones. A file that only gained CAs does not run it.
      */
-    public void onCaChanged(Runnable listener) {
-      caChangedListeners.add(listener);
+    public void onCaRemoved(Runnable listener) {
+      caRemovedListeners.add(listener);
     }
 
     /**
      * Runs {@code listener} (on the reload thread) each time a renewed certificate and key of this
      * node were taken: a client opens new connections, which present them (a connection keeps the
      * certificate of its handshake, and the server cuts it once that certificate expires). Not run
-     * when the CA file changed in the same re-read: the {@link #onCaChanged} listeners reopen.
+     * when a CA was removed in the same re-read: the {@link #onCaRemoved} listeners reopen.
      */
     public void onIdentityChanged(Runnable listener) {
       identityChangedListeners.add(listener);
@@ -218,6 +232,44 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       } catch (java.security.cert.CertificateException e) {
         return false;
       }
+    }
+
+    @Override
+    public Optional<Instant> trustedUntil(List<X509Certificate> chain) {
+      if (!trusts(chain)) return Optional.empty();
+      try {
+        return Optional.of(pathExpiry(chain, chainCheck.getAcceptedIssuers()));
+      } catch (GeneralSecurityException e) {
+        // The handshake's check passed, yet no path was built here: judge by every certificate sent.
+        Instant earliest = Instant.MAX;
+        for (X509Certificate certificate : chain) earliest = earlier(earliest, certificate);
+        return Optional.of(earliest);
+      }
+    }
+
+    /**
+     * The earliest expiry on the path PKIX builds from {@code chain}'s leaf to one of {@code cas},
+     * through the certificates sent, at this moment (a path through an expired one is not built
+     * when another exists).
+     */
+    static Instant pathExpiry(List<X509Certificate> chain, X509Certificate[] cas) throws GeneralSecurityException {
+      Set<TrustAnchor> anchors = new HashSet<>();
+      for (X509Certificate ca : cas) anchors.add(new TrustAnchor(ca, null));
+      var leaf = new X509CertSelector();
+      leaf.setCertificate(chain.get(0));
+      var parameters = new PKIXBuilderParameters(anchors, leaf);
+      parameters.setRevocationEnabled(false);
+      parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
+      var built = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(parameters);
+      X509Certificate ca = built.getTrustAnchor().getTrustedCert();
+      Instant earliest = ca == null ? Instant.MAX : ca.getNotAfter().toInstant();
+      for (var certificate : built.getCertPath().getCertificates()) earliest = earlier(earliest, (X509Certificate) certificate);
+      return earliest;
+    }
+
+    private static Instant earlier(Instant earliest, X509Certificate certificate) {
+      Instant notAfter = certificate.getNotAfter().toInstant();
+      return notAfter.isBefore(earliest) ? notAfter : earliest;
     }
 
     /**

@@ -194,7 +194,7 @@ public final class RegionMain implements Callable<Integer> {
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
         : ArbiterChannels.forTargets(arbiters, linkTls.channelTo(flashsale.credentials.Role.ARBITER));
     if (linkTls != null) {
-      linkTls.onCaChanged(() -> channels.reopenAll("the --link-ca file changed: the arbiters' certificates are checked "
+      linkTls.onCaRemoved(() -> channels.reopenAll("a CA was taken out of the --link-ca file: the arbiters' certificates are checked "
           + "again by new handshakes"));
       linkTls.onIdentityChanged(() -> channels.renewAll("this node's --link-cert was renewed: new connections present "
           + "it (an arbiter cuts a connection once the certificate of its handshake expires)"));

@@ -9,7 +9,11 @@ import java.util.concurrent.TimeUnit;
  * closed (grpc-java starts the transport only on the client's first SETTINGS), which bounds idle
  * and half-open sockets; a connection without calls for {@code maxConnectionIdleMs} is closed
  * gracefully; one older than {@code maxConnectionAgeMs} is told to go (GOAWAY) and closed after
- * {@code maxConnectionAgeGraceMs} more. 0 turns an age or idle limit off.
+ * {@code maxConnectionAgeGraceMs} more. 0 turns an age or idle limit off. A connection that sends
+ * nothing for {@code keepAliveTimeMs} is pinged, and closed when the ping is not answered within
+ * {@code keepAliveTimeoutMs}: a peer frozen or cut off without a reset (a paused VM, a network that
+ * drops packets) would otherwise hold its calls, and what the node writes to them, until TCP gives up
+ * (about 15 minutes on Linux).
  *
  * @param handshakeTimeoutMs time a new socket has to send the preface and its first SETTINGS
  * @param maxConnectionIdleMs a connection without calls this long is closed; 0 never
@@ -18,10 +22,15 @@ import java.util.concurrent.TimeUnit;
  * @param permitKeepAliveTimeMs clients may ping at most this often (GOAWAY beyond), with or without calls
  * @param maxConcurrentCallsPerConnection most calls open at once on one connection
  * @param maxHeaderListBytes largest header block a call may send (a larger one closes the connection)
+ * @param keepAliveTimeMs a connection silent this long is pinged
+ * @param keepAliveTimeoutMs a ping not answered within this long closes the connection
  */
 public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, long maxConnectionAgeMs,
     long maxConnectionAgeGraceMs, long permitKeepAliveTimeMs, int maxConcurrentCallsPerConnection,
-    int maxHeaderListBytes) {
+    int maxHeaderListBytes, long keepAliveTimeMs, long keepAliveTimeoutMs) {
+
+  /** The shortest keepalive time gRPC takes (io.grpc.internal.KeepAliveManager). */
+  public static final long MIN_KEEPALIVE_TIME_MS = 10_000;
 
   public ServerLimits {
     if (handshakeTimeoutMs < 1) throw new IllegalArgumentException("handshake timeout must be at least 1 ms");
@@ -31,23 +40,32 @@ public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, lo
     if (permitKeepAliveTimeMs < 0) throw new IllegalArgumentException("permitted keepalive time must be 0 or more ms");
     if (maxConcurrentCallsPerConnection < 1) throw new IllegalArgumentException("max concurrent calls must be at least 1");
     if (maxHeaderListBytes < 1024) throw new IllegalArgumentException("max header list must be at least 1024 bytes");
+    if (keepAliveTimeMs < MIN_KEEPALIVE_TIME_MS) {
+      // gRPC would raise a smaller one to its minimum without a word.
+      throw new IllegalArgumentException("keepalive time must be at least " + MIN_KEEPALIVE_TIME_MS + " ms (gRPC's minimum)");
+    }
+    if (keepAliveTimeoutMs < 10) throw new IllegalArgumentException("keepalive timeout must be at least 10 ms (gRPC's minimum)");
   }
 
   /**
    * A region's buyer-facing port: many short calls, thousands on one connection in a burst;
-   * connections age out after an hour so load spreads again.
+   * connections age out after an hour so load spreads again; a buyer's connection silent for a
+   * minute is pinged (gRPC's own default waits two hours).
    */
   public static ServerLimits regionDefaults() {
-    return new ServerLimits(10_000, 300_000, 3_600_000, 60_000, 5_000, 20_000, 8_192);
+    return new ServerLimits(10_000, 300_000, 3_600_000, 60_000, 5_000, 20_000, 8_192, 60_000, 20_000);
   }
 
   /**
    * An arbiter: few clients (regions, operators), each region holding one stream for as long as
    * it can, so no age limit (an aged-out stream is a reconnect and a resend of every pending ticket),
-   * and a region's look-ups for its buyers (GetDecision, LookupEvent) share its one connection.
+   * and a region's look-ups for its buyers (GetDecision, LookupEvent) share its one connection. A
+   * region speaks every few ms, so one silent for 10 s is frozen or cut off: pinged, and dropped 5 s
+   * later, as the region's own link drops a silent arbiter, rather than left holding everything
+   * the arbiter writes to it.
    */
   public static ServerLimits arbiterDefaults() {
-    return new ServerLimits(10_000, 300_000, 0, 60_000, 5_000, 10_000, 8_192);
+    return new ServerLimits(10_000, 300_000, 0, 60_000, 5_000, 10_000, 8_192, 10_000, 5_000);
   }
 
   /** Applies every limit to {@code builder} and returns it. */
@@ -56,7 +74,9 @@ public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, lo
         .permitKeepAliveTime(permitKeepAliveTimeMs, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true)
         .maxConcurrentCallsPerConnection(maxConcurrentCallsPerConnection)
-        .maxInboundMetadataSize(maxHeaderListBytes);
+        .maxInboundMetadataSize(maxHeaderListBytes)
+        .keepAliveTime(keepAliveTimeMs, TimeUnit.MILLISECONDS)
+        .keepAliveTimeout(keepAliveTimeoutMs, TimeUnit.MILLISECONDS);
     if (maxConnectionIdleMs > 0) builder.maxConnectionIdle(maxConnectionIdleMs, TimeUnit.MILLISECONDS);
     if (maxConnectionAgeMs > 0) {
       builder.maxConnectionAge(maxConnectionAgeMs, TimeUnit.MILLISECONDS)

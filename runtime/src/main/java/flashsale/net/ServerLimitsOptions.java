@@ -32,6 +32,14 @@ public final class ServerLimitsOptions {
       description = "Largest header block a call may send; a larger one closes the connection (default 8192).")
   Integer maxHeaderListBytes;
 
+  @Option(names = "--keepalive-time-ms", paramLabel = "MS",
+      description = "A connection that sends nothing this long is pinged (default: region 60000, arbiter 10000).")
+  Long keepAliveTimeMs;
+
+  @Option(names = "--keepalive-timeout-ms", paramLabel = "MS",
+      description = "A ping not answered within this long closes its connection (default: region 20000, arbiter 5000).")
+  Long keepAliveTimeoutMs;
+
   /** The limits given on the command line, the node's {@code defaults} for the rest. */
   public ServerLimits resolve(ServerLimits defaults) {
     return new ServerLimits(
@@ -41,7 +49,9 @@ public final class ServerLimitsOptions {
         or(maxConnectionAgeGraceMs, defaults.maxConnectionAgeGraceMs()),
         or(permitKeepAliveTimeMs, defaults.permitKeepAliveTimeMs()),
         maxConcurrentCallsPerConnection == null ? defaults.maxConcurrentCallsPerConnection() : maxConcurrentCallsPerConnection,
-        maxHeaderListBytes == null ? defaults.maxHeaderListBytes() : maxHeaderListBytes);
+        maxHeaderListBytes == null ? defaults.maxHeaderListBytes() : maxHeaderListBytes,
+        or(keepAliveTimeMs, defaults.keepAliveTimeMs()),
+        or(keepAliveTimeoutMs, defaults.keepAliveTimeoutMs()));
   }
 
   private static long or(Long given, long fallback) {

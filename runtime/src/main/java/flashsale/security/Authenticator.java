@@ -53,9 +53,15 @@ public final class Authenticator {
   private final Supplier<JwtTokens> jwts; // null: none configured
   private final ClientChainTrust chainTrust; // null: the handshake's check only
   private final InstantSource clock; // what "expired" is judged by
-  /** Chains found trusted (the whole chain: a leaf may reach a removed CA through one intermediate and not another), with the trust generation they were found at. */
-  private final java.util.Map<List<X509Certificate>, Long> trustedAt = new java.util.concurrent.ConcurrentHashMap<>();
-  /** Bounds {@link #trustedAt}: client certificates are as many as the callers. */
+  /**
+   * Chains found trusted (the whole chain: a leaf may reach a removed CA through one intermediate
+   * and not another), with the trust generation they were found at and their path's expiry.
+   */
+  private final java.util.Map<List<X509Certificate>, Trusted> trusted = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A chain found trusted at {@code generation}, by a path that stays valid until {@code until}. */
+  private record Trusted(long generation, Instant until) {}
+  /** Bounds {@link #trusted}: client certificates are as many as the callers. */
   static final int MAX_REMEMBERED_CHAINS = 10_000;
 
   /** Callers prove themselves with certificates only: no bearer token is accepted. */
@@ -96,6 +102,18 @@ public final class Authenticator {
     return new Authenticator(trustDomain, tokens, jwts, chainTrust, Objects.requireNonNull(clock, "clock"));
   }
 
+  /**
+   * When {@code peerChain} stops counting by expiry: with a {@link ClientChainTrust}, the earliest
+   * expiry on the path that makes it trusted now, its CA's included (a certificate sent that no path
+   * needs, say an old cross-signature, does not count); otherwise, or when it is not trusted, the
+   * earliest of every certificate sent.
+   */
+  public Instant validUntil(List<X509Certificate> peerChain) {
+    if (chainTrust == null || peerChain.isEmpty()) return expiresAt(peerChain);
+    Trusted found = trustedNow(peerChain);
+    return found == null ? expiresAt(peerChain) : found.until();
+  }
+
   /** When the first certificate of {@code chain} expires; {@link Instant#MAX} for an empty chain. */
   public static Instant expiresAt(List<X509Certificate> chain) {
     Instant first = Instant.MAX;
@@ -123,21 +141,32 @@ public final class Authenticator {
    */
   public Optional<String> refusalOf(List<X509Certificate> peerChain) {
     if (peerChain.isEmpty()) return Optional.empty();
-    Instant expiresAt = expiresAt(peerChain);
-    if (expired(expiresAt)) return Optional.of(expiredNow(expiresAt));
-    return chainTrusted(peerChain) ? Optional.empty() : Optional.of(UNTRUSTED_NOW);
+    if (chainTrust == null) {
+      Instant expiresAt = expiresAt(peerChain);
+      return expired(expiresAt) ? Optional.of(expiredNow(expiresAt)) : Optional.empty();
+    }
+    Trusted found = trustedNow(peerChain);
+    if (found != null) return Optional.empty();
+    // Not trusted now: an expired certificate sent is the likelier cause, and the clearer answer.
+    Instant sentExpiry = expiresAt(peerChain);
+    return Optional.of(expired(sentExpiry) ? expiredNow(sentExpiry) : UNTRUSTED_NOW);
   }
 
-  /** False when {@code peerChain} no longer chains to a trusted CA; true without a {@link ClientChainTrust}. */
-  private boolean chainTrusted(List<X509Certificate> peerChain) {
-    if (chainTrust == null) return true;
+  /**
+   * {@code peerChain}'s path, when it chains to a CA trusted now and that path has not expired;
+   * null otherwise. Remembered per trust generation until the path expires, when another path
+   * (one through a renewed intermediate) is looked for.
+   */
+  private Trusted trustedNow(List<X509Certificate> peerChain) {
     long generation = chainTrust.generation();
-    Long seen = trustedAt.get(peerChain);
-    if (seen != null && seen == generation) return true;
-    if (!chainTrust.trusts(peerChain)) return false;
-    if (trustedAt.size() >= MAX_REMEMBERED_CHAINS) trustedAt.clear();
-    trustedAt.put(List.copyOf(peerChain), generation);
-    return true;
+    Trusted seen = trusted.get(peerChain);
+    if (seen != null && seen.generation() == generation && !expired(seen.until())) return seen;
+    Optional<Instant> until = chainTrust.trustedUntil(peerChain);
+    if (until.isEmpty() || expired(until.get())) return null;
+    if (trusted.size() >= MAX_REMEMBERED_CHAINS) trusted.clear();
+    Trusted found = new Trusted(generation, until.get());
+    trusted.put(List.copyOf(peerChain), found);
+    return found;
   }
 
   /**

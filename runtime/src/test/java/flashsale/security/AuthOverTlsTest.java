@@ -8,6 +8,7 @@ import flashsale.credentials.TlsFiles;
 import flashsale.credentials.DevCertificates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -312,6 +313,49 @@ class AuthOverTlsTest {
     assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.toString());
     assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(refused).orElseThrow());
     assertTrue(refused.getStatus().getDescription().contains("expired at"), refused.toString());
+  }
+
+  /**
+   * The arbiter judges expiry by the path that makes a chain trusted, not by every certificate the
+   * client sent: an old cross-signature of the CA left in the client's bundle (no path needs it:
+   * the CA itself is trusted) expiring does not cut the connection; the leaf expiring does.
+   */
+  @Test
+  void onlyTheCertificatesOfTheTrustedPathCountForExpiry() throws Exception {
+    DevCertificates.Issued leaf = ca.issue(Role.ADMIN, "ops");
+    Path crossSigned = ca.crossSignedByAnOlderCa(Duration.ofSeconds(3));
+    Path bundle = dir.resolve("bundle.pem");
+    Files.writeString(bundle, Files.readString(leaf.certificate()) + Files.readString(crossSigned));
+    DevCertificates.Issued shortLeaf = ca.issueValidFor(Duration.ofSeconds(3), Role.ADMIN, "brief");
+    DevCertificates.Issued serverIdentity = ca.issue(Role.ARBITER, "path");
+    try (TlsFiles.Loaded tls = serverIdentity.files().load()) {
+      AccessPolicy policy = AccessPolicy.builder()
+          .method(EventAdminServiceGrpc.getListRegionsMethod().getFullMethodName(), Role.ADMIN).build();
+      Server checking = Grpc.newServerBuilderForPort(0, tls.server(false))
+          .addService(ServerInterceptors.intercept(new WhoAmI(),
+              AuthInterceptor.enforcing(policy, Authenticator.certificatesOnly("flashsale").checkingChainsWith(tls))))
+          .build().start();
+      try {
+        ManagedChannel withBundle = Grpc.newChannelBuilder("localhost:" + checking.getPort(),
+            TlsChannelCredentials.newBuilder().keyManager(bundle.toFile(), leaf.privateKey().toFile())
+                .trustManager(ca.caPath().toFile()).build()).build();
+        ManagedChannel brief = Grpc.newChannelBuilder("localhost:" + checking.getPort(), clientCredentials(shortLeaf)).build();
+        channels.add(withBundle);
+        channels.add(brief);
+        var bundleStub = EventAdminServiceGrpc.newBlockingStub(withBundle);
+        var briefStub = EventAdminServiceGrpc.newBlockingStub(brief);
+        assertEquals("certificate:ops", whoAmI(bundleStub));
+        assertEquals("certificate:brief", whoAmI(briefStub));
+
+        StatusRuntimeException refused = firstRefusal(briefStub, Duration.ofSeconds(10));
+        assertNotNull(refused, "a leaf past its expiry was still taken");
+        assertTrue(refused.getStatus().getDescription().contains("expired at"), refused.toString());
+        // The cross-signature expired at about the same moment: the bundle's connection is still taken.
+        assertNull(firstRefusal(bundleStub, Duration.ofSeconds(1)), "a certificate no path needs cut the connection");
+      } finally {
+        checking.shutdownNow();
+      }
+    }
   }
 
   /** Calls every 50 ms until a call is refused; null if none was within {@code limit}. */

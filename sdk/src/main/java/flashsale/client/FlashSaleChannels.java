@@ -1,5 +1,7 @@
 package flashsale.client;
 
+import flashsale.credentials.Role;
+import flashsale.credentials.TlsFiles;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -42,6 +44,36 @@ public final class FlashSaleChannels {
         .enableRetry()
         .maxRetryAttempts(MAX_ATTEMPTS)
         .build();
+  }
+
+  /**
+   * A TLS channel that follows {@code tls}'s files for as long as it is open, for a long-lived
+   * client with a client certificate (an order service, an admin tool): once a renewed certificate
+   * and key are read, new calls go through new connections that present them, and calls in flight
+   * finish on the old ones (the arbiter ends a connection's calls once the certificate of its
+   * handshake expires); once a changed CA file is read, the old connections' calls end and new
+   * ones check the server against the new CAs. {@code tls} is re-read at its own period; close it
+   * after the channel.
+   */
+  public static RenewingChannel forTarget(String target, TlsFiles.Loaded tls) {
+    return following(target, tls, tls.channel());
+  }
+
+  /**
+   * As {@link #forTarget(String, TlsFiles.Loaded)}, and the server must prove it is an arbiter of
+   * this client's trust domain (its certificate's URI SAN), not just any certificate the CA signed
+   * for the host: what admin and order clients want. Needs this client's certificate to carry its
+   * {@code spiffe://} workload id.
+   */
+  public static RenewingChannel toArbiter(String target, TlsFiles.Loaded tls) {
+    return following(target, tls, tls.channelTo(Role.ARBITER));
+  }
+
+  private static RenewingChannel following(String target, TlsFiles.Loaded tls, ChannelCredentials credentials) {
+    RenewingChannel channel = new RenewingChannel(() -> forTarget(target, credentials));
+    tls.onIdentityChanged(channel::renew);
+    tls.onCaRemoved(channel::reopen);
+    return channel;
   }
 
   /**

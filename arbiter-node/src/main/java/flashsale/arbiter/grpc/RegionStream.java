@@ -40,6 +40,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   /** Asked again whenever the trusted CAs change; null in development. */
   private final CallerTrust trust;
   private long trustGenerationChecked;
+  /** Until when the chain's path counts, as of the last check; a message after it checks again. */
+  private java.time.Instant trustedUntil = java.time.Instant.MIN;
   private Session session;
   private boolean ended;
   /**
@@ -79,12 +81,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
    * The certificate chain this stream was opened with, and who judges it: TLS checked it once, at
    * the handshake, and the stream may outlive the CA that signed it, or the certificate itself.
    */
-  record CallerTrust(flashsale.security.Authenticator authenticator, List<java.security.cert.X509Certificate> chain,
-      java.time.Instant expiresAt) {
-    CallerTrust(flashsale.security.Authenticator authenticator, List<java.security.cert.X509Certificate> chain) {
-      this(authenticator, chain, flashsale.security.Authenticator.expiresAt(chain));
-    }
-  }
+  record CallerTrust(flashsale.security.Authenticator authenticator, List<java.security.cert.X509Certificate> chain) {}
 
   @Override
   public void onNext(SequenceRequest request) {
@@ -233,10 +230,11 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private void requireStillTrusted() {
     if (trust == null) return;
     long generation = trust.authenticator().trustGeneration();
-    if (generation == trustGenerationChecked && !trust.authenticator().expired(trust.expiresAt())) return;
+    if (generation == trustGenerationChecked && !trust.authenticator().expired(trustedUntil)) return;
     trustGenerationChecked = generation;
     var refusal = trust.authenticator().refusalOf(trust.chain());
     if (refusal.isPresent()) throw Errors.error(ErrorReason.CREDENTIALS_INVALID, refusal.get());
+    trustedUntil = trust.authenticator().validUntil(trust.chain());
   }
 
   private Session requireSession() {

@@ -48,7 +48,7 @@ class ArbiterChannelsCaRotationTest {
           .build().start();
       ArbiterChannels channels = ArbiterChannels.forTargets(List.of("localhost:" + arbiter.getPort()),
           linkTls.channelTo(Role.ARBITER));
-      linkTls.onCaChanged(() -> channels.reopenAll("test"));
+      linkTls.onCaRemoved(() -> channels.reopenAll("test"));
       try {
         // A long-lived stream, as the region's Sequence stream is.
         CountDownLatch serving = new CountDownLatch(1);

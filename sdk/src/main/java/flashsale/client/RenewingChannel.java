@@ -1,0 +1,148 @@
+package flashsale.client;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A channel that can be swapped for a fresh one under its callers, for a client whose TLS files
+ * change while it runs. A connection keeps the certificate of its handshake, and the arbiter ends
+ * a connection's calls once that client certificate expires; so after a renewal new calls must
+ * go through new connections ({@link #renew}), and after a CA change the old connections, checked
+ * against CAs no longer trusted, must end ({@link #reopen}). Each swap opens a new channel with
+ * the same credentials, whose key and trust managers already follow the files.
+ */
+public final class RenewingChannel extends ManagedChannel {
+  private static final System.Logger log = System.getLogger(RenewingChannel.class.getName());
+  /** How long a renewed-away channel still takes calls (a caller may have fetched it just before). */
+  static final long RENEWAL_DRAIN_DELAY_MS = 2_000;
+
+  private final Supplier<ManagedChannel> opener;
+  private volatile ManagedChannel current;
+  /** Channels swapped out whose calls may still be running; terminated ones are dropped. Guarded by this. */
+  private final List<ManagedChannel> retired = new ArrayList<>();
+  private boolean shutdown; // guarded by this
+  private long renewals; // guarded by this
+
+  /** Opens the first channel at once; {@code opener} opens each later one, to the same target. */
+  public RenewingChannel(Supplier<ManagedChannel> opener) {
+    this.opener = opener;
+    this.current = opener.get();
+  }
+
+  /**
+   * New calls go through a new channel, whose handshakes present the renewed certificate; calls in
+   * flight (a long {@code WatchPurchase}, a {@code StreamPurchases}) finish on the old one, which
+   * is shut down gracefully a moment later. No-op once shut down.
+   */
+  public void renew() {
+    swap(false);
+  }
+
+  /**
+   * As {@link #renew}, but the old channel's calls end at once ({@code UNAVAILABLE}): its
+   * connections checked the server against CAs this client may no longer trust.
+   */
+  public void reopen() {
+    swap(true);
+  }
+
+  /** How many times the channel was swapped. */
+  public synchronized long renewals() {
+    return renewals;
+  }
+
+  private synchronized void swap(boolean endCalls) {
+    if (shutdown) return;
+    ManagedChannel old = current;
+    current = opener.get();
+    renewals++;
+    retired.removeIf(ManagedChannel::isTerminated);
+    retired.add(old);
+    if (endCalls) {
+      old.shutdownNow();
+    } else {
+      CompletableFuture.delayedExecutor(RENEWAL_DRAIN_DELAY_MS, TimeUnit.MILLISECONDS).execute(old::shutdown);
+    }
+    log.log(System.Logger.Level.INFO, "channel to {0} {1}", old.authority(),
+        endCalls ? "reopened: calls in flight ended" : "renewed: calls in flight finish on the old connections");
+  }
+
+  @Override
+  public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+    return current.newCall(method, options);
+  }
+
+  @Override
+  public String authority() {
+    return current.authority();
+  }
+
+  @Override
+  public synchronized ManagedChannel shutdown() {
+    shutdown = true;
+    current.shutdown();
+    retired.forEach(ManagedChannel::shutdown);
+    return this;
+  }
+
+  @Override
+  public synchronized ManagedChannel shutdownNow() {
+    shutdown = true;
+    current.shutdownNow();
+    retired.forEach(ManagedChannel::shutdownNow);
+    return this;
+  }
+
+  @Override
+  public synchronized boolean isShutdown() {
+    return shutdown;
+  }
+
+  @Override
+  public synchronized boolean isTerminated() {
+    return shutdown && current.isTerminated() && retired.stream().allMatch(ManagedChannel::isTerminated);
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadlineNanos = System.nanoTime() + unit.toNanos(timeout);
+    List<ManagedChannel> all;
+    synchronized (this) {
+      all = new ArrayList<>(retired);
+      all.add(current);
+    }
+    for (ManagedChannel channel : all) {
+      long leftNanos = Math.max(0, deadlineNanos - System.nanoTime());
+      if (!channel.awaitTermination(leftNanos, TimeUnit.NANOSECONDS)) return false;
+    }
+    return true;
+  }
+
+  @Override
+  public ConnectivityState getState(boolean requestConnection) {
+    return current.getState(requestConnection);
+  }
+
+  @Override
+  public void notifyWhenStateChanged(ConnectivityState source, Runnable callback) {
+    current.notifyWhenStateChanged(source, callback);
+  }
+
+  @Override
+  public void resetConnectBackoff() {
+    current.resetConnectBackoff();
+  }
+
+  @Override
+  public void enterIdle() {
+    current.enterIdle();
+  }
+}

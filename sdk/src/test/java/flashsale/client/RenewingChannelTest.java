@@ -1,0 +1,206 @@
+package flashsale.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import flashsale.credentials.DevCertificates;
+import flashsale.credentials.Role;
+import flashsale.credentials.TlsFiles;
+import flashsale.security.AccessPolicy;
+import flashsale.security.AuthInterceptor;
+import flashsale.security.Authenticator;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A long-lived SDK client (an admin tool, an order service) whose short-lived client certificate
+ * is renewed in place keeps working past the first certificate's expiry, as the region's own link
+ * does: real TLS both ways, the arbiter's interceptor (which ends a connection's calls once the
+ * certificate of its handshake expires), a 3-second admin certificate, files re-read every 200 ms.
+ */
+class RenewingChannelTest {
+  private static final Duration FIRST_CERTIFICATE_LIFETIME = Duration.ofSeconds(3);
+  @TempDir Path dir;
+  private DevCertificates ca;
+  private Server arbiter;
+  private TlsFiles.Loaded arbiterTls;
+
+  @BeforeEach
+  void startArbiterLikeServer() throws Exception {
+    ca = DevCertificates.create(dir.resolve("ca"), "flashsale");
+    arbiterTls = ca.issue(Role.ARBITER, "a1").files().load();
+    AccessPolicy adminsOnly = AccessPolicy.builder()
+        .method(HealthGrpc.getCheckMethod().getFullMethodName(), Role.ADMIN)
+        .method(HealthGrpc.getWatchMethod().getFullMethodName(), Role.ADMIN).build();
+    arbiter = Grpc.newServerBuilderForPort(0, arbiterTls.server(true))
+        .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(),
+            AuthInterceptor.enforcing(adminsOnly, Authenticator.certificatesOnly("flashsale"))))
+        .build().start();
+  }
+
+  @AfterEach
+  void stop() {
+    arbiter.shutdownNow();
+    arbiterTls.close();
+  }
+
+  @Test
+  void aRenewedCertificateIsPresentedByNewConnectionsAndCallsInFlightFinishOnTheOldOne() throws Exception {
+    try (TlsFiles.Loaded tls = adminFiles(FIRST_CERTIFICATE_LIFETIME).load()) {
+      long firstExpiresNanos = System.nanoTime() + FIRST_CERTIFICATE_LIFETIME.toNanos();
+      RenewingChannel channel = FlashSaleChannels.toArbiter(target(), tls);
+      try {
+        check(channel); // connected under the 3-second certificate
+        CompletableFuture<Throwable> watchEnded = watch(channel);
+        ca.issue(Role.ADMIN, "ops"); // renewed in place for 30 days, as cert-manager does
+        sleepPast(firstExpiresNanos);
+        assertEquals(1, channel.renewals(), "one renewal read");
+        assertFalse(watchEnded.isDone(), "a call in flight finishes on its old connection: " + watchEnded.getNow(null));
+        assertEquals(Status.Code.OK, checkCode(channel), "new calls go on past the first certificate's expiry");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void withoutTheRenewingChannelTheOldConnectionIsCutAtExpiry() throws Exception {
+    try (TlsFiles.Loaded tls = adminFiles(FIRST_CERTIFICATE_LIFETIME).load()) {
+      long firstExpiresNanos = System.nanoTime() + FIRST_CERTIFICATE_LIFETIME.toNanos();
+      ManagedChannel plain = FlashSaleChannels.forTarget(target(), tls.channelTo(Role.ARBITER));
+      try {
+        check(plain);
+        ca.issue(Role.ADMIN, "ops");
+        sleepPast(firstExpiresNanos);
+        assertEquals(Status.Code.UNAUTHENTICATED, checkCode(plain), "what the renewal is for");
+      } finally {
+        plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aCaTakenOutOfTheFileEndsTheOldConnectionsCallsAndNewCallsWork() throws Exception {
+    DevCertificates.Issued admin = ca.issue(Role.ADMIN, "ops");
+    DevCertificates retired = DevCertificates.create(dir.resolve("retired"), "flashsale");
+    Path clientCa = dir.resolve("client-ca.pem");
+    Files.writeString(clientCa, Files.readString(admin.trustedCa()) + Files.readString(retired.caPath()));
+    try (TlsFiles.Loaded tls = new TlsFiles(admin.certificate(), admin.privateKey(), clientCa, Duration.ofMillis(200)).load()) {
+      RenewingChannel channel = FlashSaleChannels.forTarget(target(), tls);
+      try {
+        check(channel);
+        CompletableFuture<Throwable> watchEnded = watch(channel);
+        ca.replaceCaFile(clientCa); // the retired CA taken out
+        Throwable ended = watchEnded.get(5, TimeUnit.SECONDS);
+        assertInstanceOf(StatusRuntimeException.class, ended);
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(ended).getCode(), "the old connection's call ended");
+        assertEquals(1, channel.renewals());
+        assertEquals(Status.Code.OK, checkCode(channel), "a new connection, checked against the re-read CAs");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aCaAddedToTheFileKeepsTheConnections() throws Exception {
+    DevCertificates.Issued admin = ca.issue(Role.ADMIN, "ops");
+    Path clientCa = dir.resolve("client-ca.pem");
+    Files.copy(admin.trustedCa(), clientCa);
+    try (TlsFiles.Loaded tls = new TlsFiles(admin.certificate(), admin.privateKey(), clientCa, Duration.ofMillis(200)).load()) {
+      RenewingChannel channel = FlashSaleChannels.forTarget(target(), tls);
+      try {
+        check(channel);
+        CompletableFuture<Throwable> watchEnded = watch(channel);
+        // A rotation's first step: the next CA beside the current one.
+        DevCertificates next = DevCertificates.create(dir.resolve("next"), "flashsale");
+        Files.write(clientCa, Files.readAllBytes(next.caPath()), StandardOpenOption.APPEND);
+        Thread.sleep(1_000); // five re-reads
+        assertFalse(watchEnded.isDone(), "a CA added ended a call: " + watchEnded.getNow(null));
+        assertEquals(0, channel.renewals());
+        assertEquals(Status.Code.OK, checkCode(channel));
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aShutDownChannelIsNotRenewedAndTerminates() throws Exception {
+    try (TlsFiles.Loaded tls = ca.issue(Role.ADMIN, "ops").files().load()) {
+      RenewingChannel channel = FlashSaleChannels.toArbiter(target(), tls);
+      check(channel);
+      channel.renew();
+      channel.shutdown();
+      channel.renew();
+      assertEquals(1, channel.renewals(), "no renewal after shutdown");
+      assertEquals(true, channel.awaitTermination(5, TimeUnit.SECONDS), "the old and the current channel end");
+      assertEquals(true, channel.isTerminated());
+    }
+  }
+
+  private TlsFiles adminFiles(Duration validity) throws Exception {
+    DevCertificates.Issued admin = ca.issueValidFor(validity, Role.ADMIN, "ops");
+    return new TlsFiles(admin.certificate(), admin.privateKey(), admin.trustedCa(), Duration.ofMillis(200));
+  }
+
+  private String target() {
+    return "localhost:" + arbiter.getPort();
+  }
+
+  private static void sleepPast(long expiresNanos) throws InterruptedException {
+    Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(expiresNanos - System.nanoTime())) + 1_000);
+  }
+
+  private static CompletableFuture<Throwable> watch(ManagedChannel channel) {
+    CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+      @Override
+      public void onNext(HealthCheckResponse response) {}
+
+      @Override
+      public void onError(Throwable t) {
+        ended.complete(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        ended.complete(null);
+      }
+    });
+    return ended;
+  }
+
+  private static void check(ManagedChannel channel) {
+    HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance());
+  }
+
+  private static Status.Code checkCode(ManagedChannel channel) {
+    try {
+      check(channel);
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+}
