@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
  * @param firstRegionOnWire the region whose first request reached the wire first
  * @param lastWireToLastAnswerMicros last wire arrival to the last answer back at a buyer
  * @param lastWireToLastDecideMicros last wire arrival to the arbiter's last decide time
+ * @param cutTieAtWire decided requests in the N-th winner's socket read and the places left there:
+ *     the tie winner precision breaks in the system's favour ({@code (0, 0)} without wire figures)
  */
 public record BurstFigures(
     int purchases,
@@ -40,7 +42,8 @@ public record BurstFigures(
     String firstRegionOnWire,
     long lastWireToLastAnswerMicros,
     long lastWireToLastDecideMicros,
-    java.util.Map<String, Long> errorCodes) {
+    java.util.Map<String, Long> errorCodes,
+    FairnessMetrics.CutTie cutTieAtWire) {
 
   public BurstFigures {
     stampLags = List.copyOf(stampLags);
@@ -74,7 +77,8 @@ public record BurstFigures(
         seen.isEmpty() ? -1 : lastAnswer - lastWire,
         seen.isEmpty() ? -1 : lastDecide - lastWire,
         records.stream().filter(r -> r.outcome() == RecordOutcome.ERROR)
-            .collect(Collectors.groupingBy(RequestRecord::errorCode, java.util.TreeMap::new, Collectors.counting())));
+            .collect(Collectors.groupingBy(RequestRecord::errorCode, java.util.TreeMap::new, Collectors.counting())),
+        wire ? FairnessMetrics.cutTie(records, Truth.WIRE) : new FairnessMetrics.CutTie(0, 0));
   }
 
   /** The figures of {@code region}, or an exception naming the regions there are. */
@@ -90,10 +94,11 @@ public record BurstFigures(
         .collect(Collectors.joining(", "));
     return String.format(Locale.ROOT,
         "%d purchases (won %d, lost %d, errors %d, pending %d, off wire %d) reached the wire over %.1f ms, %s first;"
-            + " winner precision %.3f at the wire (%.3f by send time); last winner %.2f ms after first loser;"
+            + " winner precision %.3f at the wire (%.3f by send time; at the cut %d in one read for %d places);"
+            + " last winner %.2f ms after first loser;"
             + " stamp lag p50/p99/max ms: %s; last wire arrival to last answer %.1f ms (to last decide %.1f ms)",
         purchases, won, lost, errors, pending, offWire, wireSpanMicros / 1e3, firstRegionOnWire, winnerPrecision,
-        sendWinnerPrecision, latestWinnerAfterEarliestLoserMicros / 1e3, lags, lastWireToLastAnswerMicros / 1e3,
+        sendWinnerPrecision, cutTieAtWire.requests(), cutTieAtWire.places(), latestWinnerAfterEarliestLoserMicros / 1e3, lags, lastWireToLastAnswerMicros / 1e3,
         lastWireToLastDecideMicros / 1e3);
   }
 

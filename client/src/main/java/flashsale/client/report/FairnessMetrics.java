@@ -79,6 +79,23 @@ public final class FairnessMetrics {
   }
 
   /**
+   * The tie {@link #winnerPrecision(List, Truth)} breaks in the system's favour: how many decided
+   * requests arrived at the N-th winner's instant under {@code truth} (at the wire: in the same
+   * socket read), and how many of the N places fall at that instant. A tie of 1 is no tie.
+   */
+  public record CutTie(long requests, long places) {}
+
+  /** See {@link CutTie}; {@code (0, 0)} when nobody won. */
+  public static CutTie cutTie(List<RequestRecord> records, Truth truth) {
+    long winners = records.stream().filter(RequestRecord::won).count();
+    if (winners == 0) return new CutTie(0, 0);
+    long cutOffMicros = cutOffMicros(records, truth, winners);
+    long before = records.stream().filter(r -> r.decided() && truth.micros(r) < cutOffMicros).count();
+    long at = records.stream().filter(r -> r.decided() && truth.micros(r) == cutOffMicros).count();
+    return new CutTie(at, winners - before);
+  }
+
+  /**
    * The requests on the wrong side of the cut that {@link #winnerPrecision(List, Truth)} scores:
    * lost though they arrived before the N-th winner's instant, or won though they arrived after it
    * (those at that instant cannot be told apart and are not counted). Empty when nobody won.

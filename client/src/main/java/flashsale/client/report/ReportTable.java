@@ -26,6 +26,8 @@ final class ReportTable {
     rows.add(row("pending / errors", runs, m -> m.pending() + " / " + m.errors()));
     rows.add(row("ideal ranked by", runs, m -> m.truth() == Truth.WIRE ? "wire" : "send (" + m.decidedOffWire() + " off wire)"));
     rows.add(row("winner precision", runs, m -> ratio(m.winnerPrecision())));
+    // Precision breaks a tie at the cut in the system's favour: how large it was.
+    rows.add(row("tied at the cut / places there", runs, m -> m.cutTie().requests() + " / " + m.cutTie().places()));
     rows.add(row("inversions (> " + report.clockBoundMicros() + " µs apart)", runs,
         m -> percent(m.inversions().share()) + " of " + m.inversions().comparedPairs()));
     rows.add(row("last winner after first loser (ms)", runs, m -> millis(m.latestWinnerAfterEarliestLoserMicros())));

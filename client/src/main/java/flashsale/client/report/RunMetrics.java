@@ -21,6 +21,8 @@ import org.HdrHistogram.Histogram;
  * @param stampLags per region: stamp minus wire arrival
  * @param latencyP50Micros decision latency (send to answer) of decided requests; 0 when none
  * @param throughputPerSecond decided requests per second
+ * @param cutTie requests that arrived with the N-th winner (under {@code truth}) and the places
+ *     left there, a tie {@code winnerPrecision} breaks in the system's favour
  */
 public record RunMetrics(
     String label,
@@ -41,7 +43,8 @@ public record RunMetrics(
     long latencyP50Micros,
     long latencyP99Micros,
     long latencyMaxMicros,
-    double throughputPerSecond) {
+    double throughputPerSecond,
+    FairnessMetrics.CutTie cutTie) {
 
   public RunMetrics {
     regionShares = List.copyOf(regionShares);
@@ -73,7 +76,8 @@ public record RunMetrics(
         anyDecided ? latency.getValueAtPercentile(50) : 0,
         anyDecided ? latency.getValueAtPercentile(99) : 0,
         anyDecided ? latency.getMaxValue() : 0,
-        FairnessMetrics.throughputPerSecond(records));
+        FairnessMetrics.throughputPerSecond(records),
+        FairnessMetrics.cutTie(records, truth));
   }
 
   /** Won plus lost. */

@@ -64,6 +64,20 @@ class FairnessMetricsTest {
   }
 
   @Test
+  void theTieAtTheCutIsCountedSoTheFavourPrecisionGivesIsVisible() {
+    assertEquals(new FairnessMetrics.CutTie(1, 1), FairnessMetrics.cutTie(fairRun(), Truth.SEND), "no tie");
+    // r3..r6 sent at the same instant, 2 of the 5 places left there; r5 won, r6 lost.
+    List<RequestRecord> tied = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      long sendMicros = 1_000_000L + Math.min(i, 3) * 1_000L + Math.max(0, i - 6) * 1_000L;
+      tied.add(decided("r" + i, "near", sendMicros, i + 1, i < 3 || i == 5 || i == 4));
+    }
+    assertEquals(new FairnessMetrics.CutTie(4, 2), FairnessMetrics.cutTie(tied, Truth.SEND));
+    assertEquals(1.0, FairnessMetrics.winnerPrecision(tied, Truth.SEND), "any 2 of the 4 tied are hits");
+    assertEquals(new FairnessMetrics.CutTie(0, 0), FairnessMetrics.cutTie(List.of(), Truth.SEND));
+  }
+
+  @Test
   void latencyBiasedRunHasLowPrecisionManyInversionsAndAStarvedFarRegion() {
     List<RequestRecord> run = latencyBiasedRun();
 
