@@ -19,8 +19,9 @@ public interface ClientChainTrust {
 
   /**
    * When {@code chain} (leaf first) stops being trusted by expiry: the earliest expiry on the path
-   * that makes it trusted now, its CA's included. A certificate the client sent that no path needs
-   * (an old cross-signature, a stray) does not count. Empty when it is not trusted now.
+   * that makes it trusted now, the leaf's included and the trusted CA's not (TLS does not check a
+   * trust anchor's either). A certificate the client sent that no path needs (an old
+   * cross-signature) does not count. Empty when it is not trusted now.
    */
   Optional<Instant> trustedUntil(List<X509Certificate> chain);
 }

@@ -62,6 +62,12 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     return new Loaded(this);
   }
 
+  /** A listener's registration; closing it stops the calls (a channel shut down for good). */
+  public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /**
    * Key and trust managers that follow the files, and the thread that re-reads them. grpc's own
    * file watching enforces a one-minute minimum and swaps a certificate in even when its key file
@@ -75,7 +81,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private final AdvancedTlsX509KeyManager keys; // null without a certificate
     private final AdvancedTlsX509TrustManager serverTrust;
     private final AdvancedTlsX509TrustManager clientTrust;
+    /** The files' hashes and the CAs as last taken, set together only by a load that succeeded. */
     private List<String> loadedVersions;
+    private Set<X509Certificate> loadedCas = Set.of();
     /** The CAs as last loaded, for checking a chain outside a handshake ({@link #trusts}); null: the JDK's. */
     private volatile javax.net.ssl.X509TrustManager chainCheck;
     /** Bumped after every reload that took: the trusted CAs may have changed. */
@@ -85,8 +93,12 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     /** Told on the reload thread after a CA was taken out of the CA file (see {@link #onCaRemoved}). */
     private final List<Runnable> caRemovedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Runnable> identityChangedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Client trust that also checks the server's workload id ({@link #channelTo}); reloaded with the others. */
-    private final List<AdvancedTlsX509TrustManager> roleCheckedTrust = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * Client trust that also checks the server's workload id ({@link #channelTo}); reloaded with the
+     * others. Held weakly: a channel shut down and dropped takes its trust manager with it.
+     */
+    private final Set<AdvancedTlsX509TrustManager> roleCheckedTrust =
+        java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
     private Loaded(TlsFiles files) throws IOException {
       this.files = files;
@@ -97,8 +109,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         clientTrust = AdvancedTlsX509TrustManager.newBuilder()
             .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION).build();
         keys = files.certificate() == null ? null : new AdvancedTlsX509KeyManager();
-        loadedVersions = versions();
-        load();
+        Snapshot first = Snapshot.read(files);
+        load(first);
+        loadedVersions = first.versions();
+        loadedCas = casOf(chainCheck);
       } catch (GeneralSecurityException e) {
         throw new IOException("TLS files " + files + " do not load: " + e.getMessage(), e);
       }
@@ -111,45 +125,80 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       reloader.scheduleWithFixedDelay(this::reloadIfChanged, periodMs, periodMs, TimeUnit.MILLISECONDS);
     }
 
-    private void load() throws IOException, GeneralSecurityException {
-      if (keys != null) {
-        PrivateKey key;
-        X509Certificate[] chain;
-        try (var keyIn = Files.newInputStream(files.privateKey()); var certIn = Files.newInputStream(files.certificate())) {
-          key = CertificateUtils.getPrivateKey(keyIn);
-          chain = CertificateUtils.getX509Certificates(certIn);
+    /**
+     * The files' bytes, read once: what is hashed is what is loaded, so a renewal written between
+     * two reads is neither half taken nor taken twice.
+     */
+    private record Snapshot(byte[] certificate, byte[] privateKey, byte[] trustedCa) {
+      static Snapshot read(TlsFiles files) throws IOException {
+        return new Snapshot(bytes(files.certificate()), bytes(files.privateKey()), bytes(files.trustedCa()));
+      }
+
+      private static byte[] bytes(Path file) throws IOException {
+        return file == null ? null : Files.readAllBytes(file);
+      }
+
+      /**
+       * The files' SHA-256s: a renewal copied with its times kept ({@code cp -p}, {@code rsync -t},
+       * {@code tar x}) changes the content but maybe not the modification time.
+       */
+      List<String> versions() {
+        List<String> hashes = new ArrayList<>();
+        for (byte[] file : new byte[][] {certificate, privateKey, trustedCa}) {
+          if (file != null) hashes.add(Sha256.hex(file));
         }
+        return hashes;
+      }
+    }
+
+    private void load(Snapshot snapshot) throws IOException, GeneralSecurityException {
+      if (keys != null) {
+        PrivateKey key = CertificateUtils.getPrivateKey(new java.io.ByteArrayInputStream(snapshot.privateKey()));
+        X509Certificate[] chain = CertificateUtils.getX509Certificates(new java.io.ByteArrayInputStream(snapshot.certificate()));
         if (chain.length == 0) throw new GeneralSecurityException("no certificate in " + files.certificate());
         requirePair(key, chain[0]);
         keys.updateIdentityCredentials(chain, key);
         self = WorkloadId.in(chain[0]);
       }
+      X509Certificate[] cas = null;
+      if (snapshot.trustedCa() != null) {
+        cas = CertificateUtils.getX509Certificates(new java.io.ByteArrayInputStream(snapshot.trustedCa()));
+        if (cas.length == 0) throw new GeneralSecurityException("no CA certificate in " + files.trustedCa());
+      }
       // The calls' check first: a client the new CAs sign may reach it before the handshake takes
       // them; refused then, it reconnects. The other order let one of a removed CA in meanwhile.
-      chainCheck = chainCheck(files.trustedCa());
-      if (files.trustedCa() == null) {
+      chainCheck = chainCheck(cas);
+      if (cas == null) {
         serverTrust.useSystemDefaultTrustCerts();
         clientTrust.useSystemDefaultTrustCerts();
       } else {
-        serverTrust.updateTrustCredentials(files.trustedCa().toFile());
-        clientTrust.updateTrustCredentials(files.trustedCa().toFile());
-        for (var trust : roleCheckedTrust) trust.updateTrustCredentials(files.trustedCa().toFile());
+        serverTrust.updateTrustCredentials(cas);
+        clientTrust.updateTrustCredentials(cas);
+        synchronized (roleCheckedTrust) {
+          for (var trust : roleCheckedTrust) trust.updateTrustCredentials(cas);
+        }
       }
+    }
+
+    private static Set<X509Certificate> casOf(javax.net.ssl.X509TrustManager check) {
+      return Set.copyOf(new HashSet<>(Arrays.asList(check.getAcceptedIssuers())));
     }
 
     private void reloadIfChanged() {
       try {
-        List<String> now = versions();
+        Snapshot snapshot = Snapshot.read(files);
+        List<String> now = snapshot.versions();
         if (now.equals(loadedVersions)) return;
-        Set<X509Certificate> casBefore = new HashSet<>(Arrays.asList(chainCheck.getAcceptedIssuers()));
-        load();
+        load(snapshot);
         // Only a changed CA file can take trust away from others; a renewal of this node's own pair
         // matters to the connections it opened, which a server cuts once their certificate expires.
         boolean caChanged = files.trustedCa() != null && !now.get(now.size() - 1).equals(loadedVersions.get(now.size() - 1));
+        Set<X509Certificate> cas = casOf(chainCheck);
         // A CA added (a rotation's first step) leaves every connection trusted: nobody reconnects for it.
-        boolean caRemoved = caChanged && !Arrays.asList(chainCheck.getAcceptedIssuers()).containsAll(casBefore);
+        boolean caRemoved = caChanged && !cas.containsAll(loadedCas);
         boolean identityChanged = keys != null && !now.subList(0, 2).equals(loadedVersions.subList(0, 2));
         loadedVersions = now;
+        loadedCas = cas;
         if (caChanged) trustGeneration.incrementAndGet();
         if (caRemoved) tell(caRemovedListeners, "tls_ca_removed");
         // The CA listeners open new connections already, which present the new pair too.
@@ -157,20 +206,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
+        // Nothing is marked loaded, so the next re-read compares against what was last taken.
         log.warn("tls_reload_skipped certificate={} reason=\"{}\"; serving the previous one", files.certificate(), e.getMessage());
       }
-    }
-
-    /**
-     * The files' SHA-256s: a renewal copied with its times kept ({@code cp -p}, {@code rsync -t},
-     * {@code tar x}) changes the content but maybe not the modification time.
-     */
-    private List<String> versions() throws IOException {
-      List<String> hashes = new ArrayList<>();
-      for (Path file : new Path[] {files.certificate(), files.privateKey(), files.trustedCa()}) {
-        if (file != null) hashes.add(Sha256.hex(Files.readAllBytes(file)));
-      }
-      return hashes;
     }
 
     private static void requirePair(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
@@ -193,8 +231,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
      * longer holds a CA it held: a client whose connections were checked against the old CAs opens
      * new ones. A file that only gained CAs does not run it.
      */
-    public void onCaRemoved(Runnable listener) {
+    public Subscription onCaRemoved(Runnable listener) {
       caRemovedListeners.add(listener);
+      return () -> caRemovedListeners.remove(listener);
     }
 
     /**
@@ -203,8 +242,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
      * certificate of its handshake, and the server cuts it once that certificate expires). Not run
      * when a CA was removed in the same re-read: the {@link #onCaRemoved} listeners reopen.
      */
-    public void onIdentityChanged(Runnable listener) {
+    public Subscription onIdentityChanged(Runnable listener) {
       identityChangedListeners.add(listener);
+      return () -> identityChangedListeners.remove(listener);
     }
 
     private static void tell(List<Runnable> listeners, String what) {
@@ -225,9 +265,13 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     /** Checks {@code chain} as this node's TLS server checks a client's at the handshake, against the CAs loaded now. */
     @Override
     public boolean trusts(List<X509Certificate> chain) {
+      return trusts(chainCheck, chain);
+    }
+
+    private static boolean trusts(javax.net.ssl.X509TrustManager check, List<X509Certificate> chain) {
       if (chain.isEmpty()) return false;
       try {
-        chainCheck.checkClientTrusted(chain.toArray(X509Certificate[]::new), chain.get(0).getPublicKey().getAlgorithm());
+        check.checkClientTrusted(chain.toArray(X509Certificate[]::new), chain.get(0).getPublicKey().getAlgorithm());
         return true;
       } catch (java.security.cert.CertificateException e) {
         return false;
@@ -236,9 +280,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
 
     @Override
     public Optional<Instant> trustedUntil(List<X509Certificate> chain) {
-      if (!trusts(chain)) return Optional.empty();
+      javax.net.ssl.X509TrustManager check = chainCheck; // one set of CAs for both steps, whatever a reload does
+      if (!trusts(check, chain)) return Optional.empty();
       try {
-        return Optional.of(pathExpiry(chain, chainCheck.getAcceptedIssuers()));
+        return Optional.of(pathExpiry(chain, check.getAcceptedIssuers()));
       } catch (GeneralSecurityException e) {
         // The handshake's check passed, yet no path was built here: judge by every certificate sent.
         Instant earliest = Instant.MAX;
@@ -250,7 +295,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     /**
      * The earliest expiry on the path PKIX builds from {@code chain}'s leaf to one of {@code cas},
      * through the certificates sent, at this moment (a path through an expired one is not built
-     * when another exists).
+     * when another exists). The CA's own expiry is not counted: TLS does not check a trust
+     * anchor's either, and of two copies of one CA in the file (re-issued with the same key) the
+     * builder may pick the older. The leaf always counts.
      */
     static Instant pathExpiry(List<X509Certificate> chain, X509Certificate[] cas) throws GeneralSecurityException {
       Set<TrustAnchor> anchors = new HashSet<>();
@@ -261,8 +308,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       parameters.setRevocationEnabled(false);
       parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
       var built = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(parameters);
-      X509Certificate ca = built.getTrustAnchor().getTrustedCert();
-      Instant earliest = ca == null ? Instant.MAX : ca.getNotAfter().toInstant();
+      Instant earliest = earlier(Instant.MAX, chain.get(0)); // the leaf counts even when it is itself a trusted CA
       for (var certificate : built.getCertPath().getCertificates()) earliest = earlier(earliest, (X509Certificate) certificate);
       return earliest;
     }
@@ -273,19 +319,14 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     }
 
     /**
-     * The JDK's PKIX trust manager over {@code caFile}'s certificates (the JDK's CAs when null): the
-     * same chain check as the handshake's, which gRPC's trust manager only does inside one.
+     * The JDK's PKIX trust manager over {@code cas} (the JDK's CAs when null): the same chain check
+     * as the handshake's, which gRPC's trust manager only does inside one.
      */
-    private static javax.net.ssl.X509TrustManager chainCheck(Path caFile) throws IOException, GeneralSecurityException {
+    private static javax.net.ssl.X509TrustManager chainCheck(X509Certificate[] cas) throws IOException, GeneralSecurityException {
       java.security.KeyStore anchors = null;
-      if (caFile != null) {
+      if (cas != null) {
         anchors = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
         anchors.load(null, null);
-        X509Certificate[] cas;
-        try (var in = Files.newInputStream(caFile)) {
-          cas = CertificateUtils.getX509Certificates(in);
-        }
-        if (cas.length == 0) throw new GeneralSecurityException("no CA certificate in " + caFile);
         for (int i = 0; i < cas.length; i++) anchors.setCertificateEntry("ca-" + i, cas[i]);
       }
       var factory = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
@@ -293,7 +334,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       for (var manager : factory.getTrustManagers()) {
         if (manager instanceof javax.net.ssl.X509TrustManager x509) return x509;
       }
-      throw new GeneralSecurityException("no X.509 trust manager for " + caFile);
+      throw new GeneralSecurityException("no X.509 trust manager for the CAs of " + (cas == null ? "the JDK" : "the CA file"));
     }
 
     /** Server credentials; {@code requireClientCertificate} false still verifies one that is sent. */

@@ -104,9 +104,9 @@ public final class Authenticator {
 
   /**
    * When {@code peerChain} stops counting by expiry: with a {@link ClientChainTrust}, the earliest
-   * expiry on the path that makes it trusted now, its CA's included (a certificate sent that no path
-   * needs, say an old cross-signature, does not count); otherwise, or when it is not trusted, the
-   * earliest of every certificate sent.
+   * expiry on the path that makes it trusted now (see {@link ClientChainTrust#trustedUntil}: a
+   * certificate sent that no path needs, say an old cross-signature, does not count); otherwise, or
+   * when it is not trusted, the earliest of every certificate sent.
    */
   public Instant validUntil(List<X509Certificate> peerChain) {
     if (chainTrust == null || peerChain.isEmpty()) return expiresAt(peerChain);

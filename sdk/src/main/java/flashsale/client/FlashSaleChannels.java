@@ -51,9 +51,9 @@ public final class FlashSaleChannels {
    * client with a client certificate (an order service, an admin tool): once a renewed certificate
    * and key are read, new calls go through new connections that present them, and calls in flight
    * finish on the old ones (the arbiter ends a connection's calls once the certificate of its
-   * handshake expires); once a changed CA file is read, the old connections' calls end and new
-   * ones check the server against the new CAs. {@code tls} is re-read at its own period; close it
-   * after the channel.
+   * handshake expires); once a CA is taken out of the CA file, the old connections' calls end and
+   * new ones check the server against the CAs left. {@code tls} is re-read at its own period; close
+   * it after the channel.
    */
   public static RenewingChannel forTarget(String target, TlsFiles.Loaded tls) {
     return following(target, tls, tls.channel());
@@ -71,8 +71,8 @@ public final class FlashSaleChannels {
 
   private static RenewingChannel following(String target, TlsFiles.Loaded tls, ChannelCredentials credentials) {
     RenewingChannel channel = new RenewingChannel(() -> forTarget(target, credentials));
-    tls.onIdentityChanged(channel::renew);
-    tls.onCaRemoved(channel::reopen);
+    channel.closeOnShutdown(tls.onIdentityChanged(channel::renew));
+    channel.closeOnShutdown(tls.onCaRemoved(channel::reopen));
     return channel;
   }
 

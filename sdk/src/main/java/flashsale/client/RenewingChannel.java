@@ -15,9 +15,9 @@ import java.util.function.Supplier;
  * A channel that can be swapped for a fresh one under its callers, for a client whose TLS files
  * change while it runs. A connection keeps the certificate of its handshake, and the arbiter ends
  * a connection's calls once that client certificate expires; so after a renewal new calls must
- * go through new connections ({@link #renew}), and after a CA change the old connections, checked
- * against CAs no longer trusted, must end ({@link #reopen}). Each swap opens a new channel with
- * the same credentials, whose key and trust managers already follow the files.
+ * go through new connections ({@link #renew}), and after a CA was removed the old connections,
+ * checked against a CA no longer trusted, must end ({@link #reopen}). Each swap opens a new
+ * channel with the same credentials, whose key and trust managers already follow the files.
  */
 public final class RenewingChannel extends ManagedChannel {
   private static final System.Logger log = System.getLogger(RenewingChannel.class.getName());
@@ -30,6 +30,8 @@ public final class RenewingChannel extends ManagedChannel {
   private final List<ManagedChannel> retired = new ArrayList<>();
   private boolean shutdown; // guarded by this
   private long renewals; // guarded by this
+  /** Closed at shutdown: the TLS files' listeners that swap this channel. */
+  private final List<AutoCloseable> onShutdown = new ArrayList<>(); // guarded by this
 
   /** Opens the first channel at once; {@code opener} opens each later one, to the same target. */
   public RenewingChannel(Supplier<ManagedChannel> opener) {
@@ -52,6 +54,22 @@ public final class RenewingChannel extends ManagedChannel {
    */
   public void reopen() {
     swap(true);
+  }
+
+  /** Closes {@code resource} when this channel is shut down (the listeners that renew it). */
+  public synchronized void closeOnShutdown(AutoCloseable resource) {
+    onShutdown.add(resource);
+  }
+
+  private void closeResources() {
+    for (AutoCloseable resource : onShutdown) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.log(System.Logger.Level.WARNING, "closing {0} at shutdown failed: {1}", resource, e.toString());
+      }
+    }
+    onShutdown.clear();
   }
 
   /** How many times the channel was swapped. */
@@ -88,6 +106,7 @@ public final class RenewingChannel extends ManagedChannel {
   @Override
   public synchronized ManagedChannel shutdown() {
     shutdown = true;
+    closeResources();
     current.shutdown();
     retired.forEach(ManagedChannel::shutdown);
     return this;
@@ -96,6 +115,7 @@ public final class RenewingChannel extends ManagedChannel {
   @Override
   public synchronized ManagedChannel shutdownNow() {
     shutdown = true;
+    closeResources();
     current.shutdownNow();
     retired.forEach(ManagedChannel::shutdownNow);
     return this;
@@ -111,6 +131,7 @@ public final class RenewingChannel extends ManagedChannel {
     return shutdown && current.isTerminated() && retired.stream().allMatch(ManagedChannel::isTerminated);
   }
 
+  /** Waits for the channels of this one, current and swapped out; call it after a shutdown, which ends swapping. */
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
     long deadlineNanos = System.nanoTime() + unit.toNanos(timeout);

@@ -159,6 +159,23 @@ class RenewingChannelTest {
     }
   }
 
+  @Test
+  void aShutDownChannelStopsListeningToTheFiles() throws Exception {
+    try (TlsFiles.Loaded tls = adminFiles(Duration.ofDays(1)).load()) {
+      java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+      TlsFiles.Subscription kept = tls.onIdentityChanged(told::incrementAndGet);
+      RenewingChannel channel = FlashSaleChannels.toArbiter(target(), tls);
+      TlsFiles.Subscription dropped = tls.onIdentityChanged(() -> told.addAndGet(100));
+      channel.closeOnShutdown(dropped);
+      channel.shutdownNow();
+      ca.issue(Role.ADMIN, "ops"); // renewed in place
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (told.get() == 0 && System.nanoTime() < deadline) Thread.sleep(50);
+      assertEquals(1, told.get(), "the kept listener heard the renewal, the one closed at shutdown did not");
+      kept.close();
+    }
+  }
+
   private TlsFiles adminFiles(Duration validity) throws Exception {
     DevCertificates.Issued admin = ca.issueValidFor(validity, Role.ADMIN, "ops");
     return new TlsFiles(admin.certificate(), admin.privateKey(), admin.trustedCa(), Duration.ofMillis(200));

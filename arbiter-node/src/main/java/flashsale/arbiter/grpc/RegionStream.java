@@ -224,7 +224,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   }
 
   /**
-   * After the CAs changed, or once a certificate of the chain expired: a chain that no longer counts
+   * After the CAs changed, or once the chain's trusted path expired: a chain that no longer counts
    * ends the stream (regions send every few ms).
    */
   private void requireStillTrusted() {

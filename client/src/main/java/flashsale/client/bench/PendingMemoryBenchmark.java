@@ -31,13 +31,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Heap per pending purchase on a region node: the region runs as its own process (its jar), its
- * event also names a region that never connects, so the frontier never moves and every purchase
- * stays pending. Heap is read with {@code jcmd GC.heap_info} after a full GC, before and after.
+ * Heap per pending purchase on a region node: the region runs as its own process (its jar, with
+ * the launcher's JVM settings: ZGC, whose references are uncompressed), its event also names a
+ * region that never connects, so the frontier never moves and every purchase stays pending. Heap
+ * is read with {@code jcmd GC.heap_info} after a full GC, before and after; memory outside the
+ * heap (Netty's direct buffers, thread stacks) is not counted.
  */
 @Command(name = "bench-memory", mixinStandardHelpOptions = true, description = "Region-node heap per pending purchase.")
 public final class PendingMemoryBenchmark implements Callable<Integer> {
-  private static final Pattern USED_KB = Pattern.compile("used (\\d+)K");
+  /** G1 prints {@code used 123456K}, ZGC {@code used 14M}. */
+  private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])");
 
   @Option(names = "--pending", description = "Purchases to hold pending (default: ${DEFAULT-VALUE}).")
   int pending = 100_000;
@@ -48,6 +51,10 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
   @Option(names = "--streams", description = "Send the purchases over this many StreamPurchases streams instead of "
       + "a Purchase call each (0: calls; default: ${DEFAULT-VALUE}).")
   int streams = 0;
+
+  @Option(names = "--jvm-options", description = "The region JVM's options (default: the launcher's, bin/lib/java.sh: "
+      + "${DEFAULT-VALUE}).")
+  String jvmOptions = String.join(" ", flashsale.client.cluster.JarCluster.REGION_JVM_OPTIONS);
 
   @Option(names = "--histogram", description = "Print the region's heap histogram (top classes) with every purchase pending.")
   boolean histogram;
@@ -68,12 +75,16 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     int regionPort = freePort();
     Path regionLog = Files.createTempFile("bench-memory-region-", ".log");
     System.out.println("region-node log: " + regionLog);
+    List<String> command = new java.util.ArrayList<>();
+    command.add(javaBin("java"));
+    command.addAll(List.of(jvmOptions.strip().split("\\s+")));
+    command.addAll(List.of("-jar", regionJar.toString(), "--region", "near", "--port", Integer.toString(regionPort),
+        "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000),
+        // one connection carries every pending call
+        "--max-concurrent-calls-per-connection", Integer.toString(pending + 1000), "--insecure"));
+    System.out.println("region-node JVM options: " + jvmOptions);
     Process region =
-        new ProcessBuilder(
-                javaBin("java"), "-jar", regionJar.toString(), "--region", "near", "--port", Integer.toString(regionPort),
-                "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000),
-                // one connection carries every pending call
-                "--max-concurrent-calls-per-connection", Integer.toString(pending + 1000), "--insecure")
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(regionLog.toFile())
             .start();
@@ -180,9 +191,14 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
   private static long heapUsedKb(long pid) throws IOException, InterruptedException {
     run(javaBin("jcmd"), Long.toString(pid), "GC.run");
     String info = run(javaBin("jcmd"), Long.toString(pid), "GC.heap_info");
-    var m = USED_KB.matcher(info);
+    var m = USED.matcher(info);
     if (!m.find()) throw new IllegalStateException("cannot read heap use from jcmd output:\n" + info);
-    return Long.parseLong(m.group(1));
+    long kb = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "G" -> kb * 1024 * 1024;
+      case "M" -> kb * 1024;
+      default -> kb;
+    };
   }
 
   private static String run(String... command) throws IOException, InterruptedException {
