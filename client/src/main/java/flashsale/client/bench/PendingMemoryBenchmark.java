@@ -33,14 +33,14 @@ import picocli.CommandLine.Option;
 /**
  * Heap per pending purchase on a region node: the region runs as its own process (its jar, with
  * the launcher's JVM settings: ZGC, whose references are uncompressed), its event also names a
- * region that never connects, so the frontier never moves and every purchase stays pending. Heap
- * is read with {@code jcmd GC.heap_info} after a full GC, before and after; memory outside the
- * heap (Netty's direct buffers, thread stacks) is not counted.
+ * region that never connects, so the frontier never moves and every purchase stays pending. Live
+ * heap is read with {@code jcmd GC.class_histogram} (after a full collection), before and after;
+ * memory outside the heap (Netty's direct buffers, thread stacks) is not counted.
  */
 @Command(name = "bench-memory", mixinStandardHelpOptions = true, description = "Region-node heap per pending purchase.")
 public final class PendingMemoryBenchmark implements Callable<Integer> {
-  /** G1 prints {@code used 123456K}, ZGC {@code used 14M}. */
-  private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])");
+  /** The class histogram's last line: {@code Total <instances> <bytes>}. */
+  private static final Pattern TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
 
   @Option(names = "--pending", description = "Purchases to hold pending (default: ${DEFAULT-VALUE}).")
   int pending = 100_000;
@@ -131,7 +131,7 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
       awaitPending(admin, pending, failures);
       long afterKb = heapUsedKb(region.pid());
       System.out.printf(
-          "region-node heap: %,d KiB before, %,d KiB with %,d purchases pending (%s) -> %,d bytes per pending purchase%n",
+          "region-node live heap: %,d KiB before, %,d KiB with %,d purchases pending (%s) -> %,d bytes per pending purchase%n",
           beforeKb, afterKb, pending, streams > 0 ? "on " + streams + " StreamPurchases streams" : "a Purchase call each",
           (afterKb - beforeKb) * 1024 / pending);
       if (histogram) {
@@ -187,18 +187,17 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     throw new IllegalStateException("only " + seen + " of " + expected + " purchases became pending, none more in 30 s");
   }
 
-  /** Heap in use after a full GC, read with jcmd from the JDK running this benchmark. */
+  /**
+   * Bytes of live objects, KiB: the total of {@code jcmd GC.class_histogram}, which collects the
+   * whole heap first. Exact for any collector, where {@code GC.heap_info}'s "used" counts ZGC's
+   * pages in use in megabytes (its idle region read 110–141 MB from run to run).
+   */
   private static long heapUsedKb(long pid) throws IOException, InterruptedException {
-    run(javaBin("jcmd"), Long.toString(pid), "GC.run");
-    String info = run(javaBin("jcmd"), Long.toString(pid), "GC.heap_info");
-    var m = USED.matcher(info);
-    if (!m.find()) throw new IllegalStateException("cannot read heap use from jcmd output:\n" + info);
-    long kb = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "G" -> kb * 1024 * 1024;
-      case "M" -> kb * 1024;
-      default -> kb;
-    };
+    String histogram = run(javaBin("jcmd"), Long.toString(pid), "GC.class_histogram");
+    var m = TOTAL.matcher(histogram);
+    if (!m.find()) throw new IllegalStateException("cannot read the live total from jcmd's class histogram:\n"
+        + histogram.lines().limit(5).toList());
+    return Long.parseLong(m.group(1)) / 1024;
   }
 
   private static String run(String... command) throws IOException, InterruptedException {
