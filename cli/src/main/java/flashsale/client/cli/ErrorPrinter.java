@@ -20,6 +20,10 @@ final class ErrorPrinter implements CommandLine.IExecutionExceptionHandler {
     } else if (ex instanceof IllegalArgumentException) {
       line = "error: " + ex.getMessage();
       exitCode = ExitCodes.USAGE;
+    } else if (unreachable(ex)) {
+      line = "error: cannot connect: " + ex.getMessage() + " (is the server running there? a command's --redis, "
+          + "--target or --arbiter names it)";
+      exitCode = ExitCodes.FAILURE;
     } else if (ex instanceof IOException || ex instanceof UncheckedIOException) {
       line = "error: " + ex.getClass().getSimpleName() + ": " + ex.getMessage();
       exitCode = ExitCodes.FAILURE;
@@ -34,5 +38,18 @@ final class ErrorPrinter implements CommandLine.IExecutionExceptionHandler {
     }
     cmd.getErr().flush();
     return exitCode;
+  }
+
+  /**
+   * A server that is not there (nothing listening, a name that does not resolve) is the user's
+   * set-up, not a bug: a refused connection anywhere in the causes, or a client library's own
+   * connection failure (lettuce's {@code RedisConnectionException}; the CLI does not link lettuce).
+   */
+  static boolean unreachable(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) return true;
+      if (t.getClass().getSimpleName().endsWith("ConnectionException")) return true;
+    }
+    return false;
   }
 }

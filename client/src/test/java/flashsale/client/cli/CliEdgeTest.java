@@ -27,6 +27,20 @@ class CliEdgeTest {
   }
 
   @Test
+  void aRedisThatIsNotThereIsSaidPlainlyNotCalledABug() throws Exception {
+    int closedPort;
+    try (var socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    CliRun run = CliRun.run("bench", "--redis", "redis://127.0.0.1:" + closedPort);
+    assertEquals(ExitCodes.FAILURE, run.exitCode(), run.err());
+    String line = run.errorLine();
+    assertTrue(line.startsWith("error: cannot connect: ") && line.contains("127.0.0.1") && line.contains(":" + closedPort)
+        && line.contains("is the server running there?"), line);
+    assertTrue(!line.contains("a bug in flashsale"), line);
+  }
+
+  @Test
   void aBarePortTargetReachesTheNodeOnThisMachine() throws Exception {
     cluster.ledger.addEvent(Event.newBuilder().setEventId("shoes").setStock(3).build());
     io.grpc.Server server = io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
