@@ -95,8 +95,9 @@ public final class BurstBenchmark {
     // ceiling and flatter the ratio.
     long[] ceilingMicros = noopCeilingMicros(runId);
     out.printf(Locale.ROOT, "ceiling: the same burst to two no-op Purchase servers (the region's transport, answering at once,"
-        + " in this process, the nodes stopped) behind the same kind of taps: last wire arrival to last answer %.1f ms on fresh"
-        + " servers (cold), %.1f ms on the same servers again (warm)%n", ceilingMicros[0] / 1e3, ceilingMicros[1] / 1e3);
+        + " each a process with a region's JVM settings, warmed up as a region warms itself, the nodes stopped) behind the same"
+        + " kind of taps: last wire arrival to last answer %.1f ms on their first burst (cold), %.1f ms on the same servers"
+        + " again (warm)%n", ceilingMicros[0] / 1e3, ceilingMicros[1] / 1e3);
     for (int i = 0; i < figures.size(); i++) {
       long ceiling = ceilingMicros[i == 0 ? 0 : 1];
       String like = i == 0 ? "cold" : "warm";
@@ -109,22 +110,23 @@ public final class BurstBenchmark {
 
   /**
    * The same burst, same driver, against servers that do nothing: what this machine's gRPC stack
-   * and driver alone need to answer it, the floor under any figure of the real nodes. Twice, like
-   * the nodes: on fresh servers, then on the same servers again. The servers run in this process,
-   * whose server code nothing has warmed (the real regions warm themselves before serving): taken
-   * once, on fresh servers, the ceiling was 3.6-4.1 s where the warm nodes took 2.2-2.5 s (aeb5235).
+   * and driver alone need to answer it, the floor under any figure of the real nodes. Like the
+   * nodes: each server a process of its own under a region's JVM settings (C1, ZGC), warmed up as a
+   * region warms itself before serving, then the burst twice (cold, then warm). Until the
+   * twenty-eighth session they ran in this process (C2, G1) on servers nothing had warmed.
    *
    * @return last wire arrival to last answer, µs: {cold, warm}
    */
   private long[] noopCeilingMicros(String runId) throws Exception {
     var wireLog = new flashsale.client.wire.WireLog();
     List<AutoCloseable> opened = new java.util.ArrayList<>();
+    List<Process> servers = new java.util.ArrayList<>();
     try {
       Map<String, String> targets = new LinkedHashMap<>();
       for (String region : JarCluster.REGIONS) {
-        NoopPurchaseServer server = NoopPurchaseServer.start();
-        opened.add(server);
-        var tap = new flashsale.client.wire.WireTap(server.port(), wireLog);
+        Process server = startNoopProcess(region);
+        servers.add(server);
+        var tap = new flashsale.client.wire.WireTap(noopPort(server, region), wireLog);
         opened.add(tap);
         targets.put(region, tap.address());
       }
@@ -138,7 +140,38 @@ public final class BurstBenchmark {
       return lastAnswerMicros;
     } finally {
       for (AutoCloseable c : opened.reversed()) c.close();
+      for (Process p : servers) {
+        p.destroy();
+        if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+      }
     }
+  }
+
+  /** A no-op server under a region's JVM settings, from this process's own class path; it logs to the run's log directory. */
+  private Process startNoopProcess(String region) throws java.io.IOException {
+    List<String> command = JarCluster.regionJavaCommand();
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), NoopPurchaseServer.class.getName()));
+    java.nio.file.Files.createDirectories(settings.logDir());
+    return new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logDir().resolve("noop-" + region + ".log").toFile()))
+        .start();
+  }
+
+  /** Waits (up to 2 minutes: its warm-up runs first) for the server's ready line in its log; its port. */
+  private int noopPort(Process server, String region) throws Exception {
+    Path log = settings.logDir().resolve("noop-" + region + ".log");
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!server.isAlive()) throw new IllegalStateException("the no-op server for " + region + " exited; see " + log);
+      if (java.nio.file.Files.exists(log)) {
+        for (String line : java.nio.file.Files.readAllLines(log)) {
+          int at = line.indexOf(NoopPurchaseServer.READY);
+          if (at >= 0) return Integer.parseInt(line.substring(at + NoopPurchaseServer.READY.length()).strip());
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the no-op server for " + region + " did not get ready in 2 minutes; see " + log);
   }
 
   /** One line per burst: what each node holds after it, so a leak over many sales shows as growth. */
@@ -177,8 +210,10 @@ public final class BurstBenchmark {
     if (!f.errorCodes().isEmpty()) out.printf("%s: errors by code %s%n", phase, f.errorCodes());
     out.printf(Locale.ROOT, "%s: %,d purchases reached the regions' sockets over %.1f ms; won %,d, lost %,d, errors %d%n",
         phase, f.purchases(), f.wireSpanMicros() / 1e3, f.won(), f.lost(), f.errors());
-    out.printf(Locale.ROOT, "%s:   winner precision against the wire %.4f (by send time %.4f); latest winner %.2f ms after the earliest loser%n",
-        phase, f.winnerPrecision(), f.sendWinnerPrecision(), f.latestWinnerAfterEarliestLoserMicros() / 1e3);
+    out.printf(Locale.ROOT, "%s:   winner precision against the wire %.4f (by send time %.4f; at the cut %d in one read for %d places);"
+            + " latest winner %.2f ms after the earliest loser%n",
+        phase, f.winnerPrecision(), f.sendWinnerPrecision(), f.cutTieAtWire().requests(), f.cutTieAtWire().places(),
+        f.latestWinnerAfterEarliestLoserMicros() / 1e3);
     if (f.misranked() > 0) {
       out.printf(Locale.ROOT, "%s:   misranked at the wire %,d (winners after the cut, losers before it): %,d a later stamp"
           + " ranked ahead by the near-tie lottery (overlapping uncertainty), %,d ordered by stamps that disagreed with the wire%n",

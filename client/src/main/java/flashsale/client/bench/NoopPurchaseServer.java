@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code bench} drives it and then the real region with the same driver, so their ratio says what
  * the system costs, whatever the machine.
  */
-final class NoopPurchaseServer implements AutoCloseable {
+public final class NoopPurchaseServer implements AutoCloseable {
   private final Server server;
   private final StampedTransport transport;
 
@@ -86,6 +86,23 @@ final class NoopPurchaseServer implements AutoCloseable {
 
   String target() {
     return "127.0.0.1:" + port();
+  }
+
+  /** The line {@link #main} prints once it serves, followed by its port. */
+  static final String READY = "noop purchase server ready on port ";
+
+  /**
+   * Runs a no-op server as a process of its own, so a benchmark's ceiling runs under the same JVM
+   * settings as the region it is set beside. It first warms itself up as a region does (the same
+   * {@link flashsale.region.grpc.TransportWarmup}, the region's default count), then prints
+   * {@link #READY} and its port, and serves until killed.
+   */
+  public static void main(String[] args) throws Exception {
+    NoopPurchaseServer server = start();
+    flashsale.region.grpc.TransportWarmup.run(server.port(), flashsale.region.RegionConfig.DEFAULT_WARMUP_PURCHASES);
+    System.out.println(READY + server.port());
+    System.out.flush();
+    Thread.currentThread().join();
   }
 
   int port() {

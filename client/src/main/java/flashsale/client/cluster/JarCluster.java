@@ -272,6 +272,19 @@ public final class JarCluster implements AutoCloseable {
     return settings.logDir().resolve(name + "-gc.log");
   }
 
+  /**
+   * The start of a region node's command line: the JVM and the options a region is launched with
+   * here (its role's, then the reading threads' priority where the JVM takes it), so a process set
+   * beside a region (a benchmark's no-op ceiling) runs under the same settings.
+   */
+  public static List<String> regionJavaCommand() {
+    List<String> command = new ArrayList<>();
+    command.add(JavaRuntime.javaBinary().toString());
+    command.addAll(REGION_JVM_OPTIONS);
+    command.addAll(JavaRuntime.acceptedOptions(READ_PRIORITY_OPTIONS));
+    return command;
+  }
+
   private void launch(Path jar, List<String> roleJvmOptions, String name, List<String> args) throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("no jar at " + jar.toAbsolutePath() + ": build it with ./mvnw -B -DskipTests package");
