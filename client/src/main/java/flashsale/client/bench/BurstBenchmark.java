@@ -153,7 +153,8 @@ public final class BurstBenchmark {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), NoopPurchaseServer.class.getName()));
     java.nio.file.Files.createDirectories(settings.logDir());
     return new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logDir().resolve("noop-" + region + ".log").toFile()))
+        // Written afresh: a ready line left by an earlier run would name a port nobody serves now.
+        .redirectOutput(ProcessBuilder.Redirect.to(settings.logDir().resolve("noop-" + region + ".log").toFile()))
         .start();
   }
 
