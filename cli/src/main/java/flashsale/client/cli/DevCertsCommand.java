@@ -36,6 +36,9 @@ final class DevCertsCommand implements Callable<Integer> {
   @Option(names = "--auditor", split = ",", description = "Auditor identities.")
   List<String> auditors = List.of();
 
+  @Option(names = "--order", split = ",", description = "Order-service identities (ConfirmPayment, CancelPurchase, GetOrder).")
+  List<String> orderServices = List.of();
+
   @Option(names = "--host", split = ",", description = "Extra DNS names or IPs the node certificates are valid for "
       + "(localhost and 127.0.0.1 always are).")
   List<String> hosts = List.of();
@@ -61,6 +64,11 @@ final class DevCertsCommand implements Callable<Integer> {
     for (String auditor : auditors) {
       var c = ca.issue(Role.AUDITOR, auditor);
       out.printf("auditor %-10s --tls-ca %s --tls-cert %s --tls-key %s%n", auditor, c.trustedCa(), c.certificate(),
+          c.privateKey());
+    }
+    for (String service : orderServices) {
+      var c = ca.issue(Role.ORDER, service);
+      out.printf("order   %-10s --tls-ca %s --tls-cert %s --tls-key %s%n", service, c.trustedCa(), c.certificate(),
           c.privateKey());
     }
     return 0;

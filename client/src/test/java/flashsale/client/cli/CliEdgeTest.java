@@ -41,6 +41,20 @@ class CliEdgeTest {
   }
 
   @Test
+  void devCertsIssuesOrderServiceIdentities(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    CliRun run = CliRun.run("dev-certs", "--dir", dir.toString(), "--region", "near", "--order", "svc");
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("order   svc"), run.out());
+    java.security.cert.X509Certificate certificate;
+    try (var in = java.nio.file.Files.newInputStream(dir.resolve("order-svc.pem"))) {
+      certificate = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(in);
+    }
+    assertEquals(java.util.Optional.of(new flashsale.credentials.WorkloadId("flashsale", flashsale.credentials.Role.ORDER, "svc")),
+        flashsale.credentials.WorkloadId.in(certificate));
+  }
+
+  @Test
   void aBarePortTargetReachesTheNodeOnThisMachine() throws Exception {
     cluster.ledger.addEvent(Event.newBuilder().setEventId("shoes").setStock(3).build());
     io.grpc.Server server = io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
