@@ -99,6 +99,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
      */
     private final Set<AdvancedTlsX509TrustManager> roleCheckedTrust =
         java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+    /** The CA file's certificates as last loaded, for a trust manager made later ({@link #channelTo}); guarded by roleCheckedTrust. */
+    private X509Certificate[] loadedCaCertificates;
 
     private Loaded(TlsFiles files) throws IOException {
       this.files = files;
@@ -151,23 +153,29 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       }
     }
 
+    /** Parses and checks everything first, then applies it: a snapshot that fails changes nothing. */
     private void load(Snapshot snapshot) throws IOException, GeneralSecurityException {
+      PrivateKey key = null;
+      X509Certificate[] chain = null;
       if (keys != null) {
-        PrivateKey key = CertificateUtils.getPrivateKey(new java.io.ByteArrayInputStream(snapshot.privateKey()));
-        X509Certificate[] chain = CertificateUtils.getX509Certificates(new java.io.ByteArrayInputStream(snapshot.certificate()));
+        key = CertificateUtils.getPrivateKey(new java.io.ByteArrayInputStream(snapshot.privateKey()));
+        chain = CertificateUtils.getX509Certificates(new java.io.ByteArrayInputStream(snapshot.certificate()));
         if (chain.length == 0) throw new GeneralSecurityException("no certificate in " + files.certificate());
         requirePair(key, chain[0]);
-        keys.updateIdentityCredentials(chain, key);
-        self = WorkloadId.in(chain[0]);
       }
       X509Certificate[] cas = null;
       if (snapshot.trustedCa() != null) {
         cas = CertificateUtils.getX509Certificates(new java.io.ByteArrayInputStream(snapshot.trustedCa()));
         if (cas.length == 0) throw new GeneralSecurityException("no CA certificate in " + files.trustedCa());
       }
+      javax.net.ssl.X509TrustManager check = chainCheck(cas);
+      if (keys != null) {
+        keys.updateIdentityCredentials(chain, key);
+        self = WorkloadId.in(chain[0]);
+      }
       // The calls' check first: a client the new CAs sign may reach it before the handshake takes
       // them; refused then, it reconnects. The other order let one of a removed CA in meanwhile.
-      chainCheck = chainCheck(cas);
+      chainCheck = check;
       if (cas == null) {
         serverTrust.useSystemDefaultTrustCerts();
         clientTrust.useSystemDefaultTrustCerts();
@@ -175,6 +183,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         serverTrust.updateTrustCredentials(cas);
         clientTrust.updateTrustCredentials(cas);
         synchronized (roleCheckedTrust) {
+          loadedCaCertificates = cas;
           for (var trust : roleCheckedTrust) trust.updateTrustCredentials(cas);
         }
       }
@@ -369,7 +378,12 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       try {
         AdvancedTlsX509TrustManager trust =
             ServerRoleCheck.required(serverRole, self.get().trustDomain()).trustManager(files.trustedCa());
-        roleCheckedTrust.add(trust);
+        // The CAs as last loaded, not as the file is now (it may be half written), and under the
+        // reload's lock, so no reload falls between this update and the registration.
+        synchronized (roleCheckedTrust) {
+          trust.updateTrustCredentials(loadedCaCertificates);
+          roleCheckedTrust.add(trust);
+        }
         return TlsChannelCredentials.newBuilder().trustManager(trust).keyManager(keys).build();
       } catch (IOException | GeneralSecurityException e) {
         throw new IllegalStateException("TLS files " + files + " do not load: " + e.getMessage(), e);

@@ -59,6 +59,7 @@ public final class RenewingChannel extends ManagedChannel {
   /** Closes {@code resource} when this channel is shut down (the listeners that renew it). */
   public synchronized void closeOnShutdown(AutoCloseable resource) {
     onShutdown.add(resource);
+    if (shutdown) closeResources(); // registered too late: closed at once
   }
 
   private void closeResources() {

@@ -20,9 +20,10 @@ final class ErrorPrinter implements CommandLine.IExecutionExceptionHandler {
     } else if (ex instanceof IllegalArgumentException) {
       line = "error: " + ex.getMessage();
       exitCode = ExitCodes.USAGE;
-    } else if (unreachable(ex)) {
-      line = "error: cannot connect: " + ex.getMessage() + " (is the server running there? a command's --redis, "
-          + "--target or --arbiter names it)";
+    } else if (unreachable(ex) != null) {
+      Throwable cause = unreachable(ex);
+      line = "error: cannot connect: " + cause.getMessage() + " (is the server running there?"
+          + " FLASHSALE_DEBUG=1 shows where)";
       exitCode = ExitCodes.FAILURE;
     } else if (ex instanceof IOException || ex instanceof UncheckedIOException) {
       line = "error: " + ex.getClass().getSimpleName() + ": " + ex.getMessage();
@@ -40,16 +41,21 @@ final class ErrorPrinter implements CommandLine.IExecutionExceptionHandler {
     return exitCode;
   }
 
+  /** Connection failures by class name (some are shaded, or in libraries the CLI does not link). */
+  private static final java.util.Set<String> UNREACHABLE = java.util.Set.of(
+      "ConnectException", "AnnotatedConnectException", "UnknownHostException", "NoRouteToHostException",
+      "ConnectTimeoutException", "AnnotatedNoRouteToHostException");
+
   /**
-   * A server that is not there (nothing listening, a name that does not resolve) is the user's
-   * set-up, not a bug: a refused connection anywhere in the causes, or a client library's own
-   * connection failure (lettuce's {@code RedisConnectionException}; the CLI does not link lettuce).
+   * A server that is not there (nothing listening, a name that does not resolve, no route, a
+   * connect that timed out) is the user's set-up, not a bug: that cause, when one of the causes (at
+   * most 16 deep) is such a failure; null otherwise.
    */
-  static boolean unreachable(Throwable ex) {
-    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) return true;
-      if (t.getClass().getSimpleName().endsWith("ConnectionException")) return true;
+  static Throwable unreachable(Throwable ex) {
+    Throwable t = ex;
+    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+      if (UNREACHABLE.contains(t.getClass().getSimpleName())) return t;
     }
-    return false;
+    return null;
   }
 }

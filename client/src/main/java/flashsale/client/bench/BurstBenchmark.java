@@ -140,9 +140,9 @@ public final class BurstBenchmark {
       return lastAnswerMicros;
     } finally {
       for (AutoCloseable c : opened.reversed()) c.close();
+      servers.forEach(Process::destroy); // every one told before any is waited for
       for (Process p : servers) {
-        p.destroy();
-        if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+        if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
       }
     }
   }
@@ -158,6 +158,9 @@ public final class BurstBenchmark {
         .start();
   }
 
+  private static final java.util.regex.Pattern READY_LINE =
+      java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(NoopPurchaseServer.READY) + "(\\d+)");
+
   /** Waits (up to 2 minutes: its warm-up runs first) for the server's ready line in its log; its port. */
   private int noopPort(Process server, String region) throws Exception {
     Path log = settings.logDir().resolve("noop-" + region + ".log");
@@ -166,8 +169,8 @@ public final class BurstBenchmark {
       if (!server.isAlive()) throw new IllegalStateException("the no-op server for " + region + " exited; see " + log);
       if (java.nio.file.Files.exists(log)) {
         for (String line : java.nio.file.Files.readAllLines(log)) {
-          int at = line.indexOf(NoopPurchaseServer.READY);
-          if (at >= 0) return Integer.parseInt(line.substring(at + NoopPurchaseServer.READY.length()).strip());
+          var ready = READY_LINE.matcher(line);
+          if (ready.matches()) return Integer.parseInt(ready.group(1)); // a line half written does not match yet
         }
       }
       Thread.sleep(100);

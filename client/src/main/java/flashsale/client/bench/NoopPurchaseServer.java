@@ -95,14 +95,18 @@ public final class NoopPurchaseServer implements AutoCloseable {
    * Runs a no-op server as a process of its own, so a benchmark's ceiling runs under the same JVM
    * settings as the region it is set beside. It first warms itself up as a region does (the same
    * {@link flashsale.region.grpc.TransportWarmup}, the region's default count), then prints
-   * {@link #READY} and its port, and serves until killed.
+   * {@link #READY} and its port, and serves until its parent closes its stdin (exits, or is killed).
    */
   public static void main(String[] args) throws Exception {
     NoopPurchaseServer server = start();
     flashsale.region.grpc.TransportWarmup.run(server.port(), flashsale.region.RegionConfig.DEFAULT_WARMUP_PURCHASES);
     System.out.println(READY + server.port());
     System.out.flush();
-    Thread.currentThread().join();
+    // Until the parent goes: its end of this process's stdin closes then, even if it was killed.
+    while (System.in.read() >= 0) {
+      // nothing is sent on stdin
+    }
+    System.exit(0);
   }
 
   int port() {

@@ -77,7 +77,7 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     System.out.println("region-node log: " + regionLog);
     List<String> command = new java.util.ArrayList<>();
     command.add(javaBin("java"));
-    command.addAll(List.of(jvmOptions.strip().split("\\s+")));
+    for (String option : jvmOptions.strip().split("\\s+")) if (!option.isEmpty()) command.add(option);
     command.addAll(List.of("-jar", regionJar.toString(), "--region", "near", "--port", Integer.toString(regionPort),
         "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000),
         // one connection carries every pending call
