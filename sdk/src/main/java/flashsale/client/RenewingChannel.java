@@ -94,9 +94,93 @@ public final class RenewingChannel extends ManagedChannel {
         endCalls ? "reopened: calls in flight ended" : "renewed: calls in flight finish on the old connections");
   }
 
+  /**
+   * A call bound to a channel when it starts, not when it is made: one made just before a swap
+   * starts on the new channel instead of on the old one (which a {@link #reopen} has shut down).
+   */
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
-    return current.newCall(method, options);
+    return new BoundAtStart<>(method, options);
+  }
+
+  private final class BoundAtStart<Q, R> extends ClientCall<Q, R> {
+    private final MethodDescriptor<Q, R> method;
+    private final CallOptions options;
+    private volatile ClientCall<Q, R> delegate; // set by start
+    private String cancelledBeforeStart; // guarded by this call
+    private Throwable cancelCause;
+    private boolean cancelled;
+
+    BoundAtStart(MethodDescriptor<Q, R> method, CallOptions options) {
+      this.method = method;
+      this.options = options;
+    }
+
+    @Override
+    public void start(Listener<R> listener, io.grpc.Metadata headers) {
+      ClientCall<Q, R> call;
+      // Under the channel's lock: no swap falls between choosing the channel and starting on it.
+      synchronized (RenewingChannel.this) {
+        call = current.newCall(method, options);
+        call.start(listener, headers);
+      }
+      synchronized (this) {
+        delegate = call;
+        if (cancelled) call.cancel(cancelledBeforeStart, cancelCause);
+      }
+    }
+
+    @Override
+    public void cancel(String message, Throwable cause) {
+      ClientCall<Q, R> call;
+      synchronized (this) {
+        call = delegate;
+        if (call == null) {
+          cancelled = true;
+          cancelledBeforeStart = message;
+          cancelCause = cause;
+          return;
+        }
+      }
+      call.cancel(message, cause);
+    }
+
+    private ClientCall<Q, R> started() {
+      ClientCall<Q, R> call = delegate;
+      if (call == null) throw new IllegalStateException("call not started");
+      return call;
+    }
+
+    @Override
+    public void request(int numMessages) {
+      started().request(numMessages);
+    }
+
+    @Override
+    public void halfClose() {
+      started().halfClose();
+    }
+
+    @Override
+    public void sendMessage(Q message) {
+      started().sendMessage(message);
+    }
+
+    @Override
+    public boolean isReady() {
+      ClientCall<Q, R> call = delegate;
+      return call != null && call.isReady();
+    }
+
+    @Override
+    public void setMessageCompression(boolean enabled) {
+      started().setMessageCompression(enabled);
+    }
+
+    @Override
+    public io.grpc.Attributes getAttributes() {
+      return started().getAttributes();
+    }
   }
 
   @Override

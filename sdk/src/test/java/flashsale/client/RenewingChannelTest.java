@@ -178,6 +178,24 @@ class RenewingChannelTest {
     }
   }
 
+  @Test
+  void aCallMadeJustBeforeAReopenStartsOnTheNewChannel() throws Exception {
+    String name = io.grpc.inprocess.InProcessServerBuilder.generateName();
+    Server local = io.grpc.inprocess.InProcessServerBuilder.forName(name)
+        .addService(new HealthStatusManager().getHealthService()).build().start();
+    RenewingChannel channel = new RenewingChannel(() -> FlashSaleChannels.forTarget(FlashSaleChannels.IN_PROCESS_PREFIX + name));
+    try {
+      var made = channel.newCall(HealthGrpc.getCheckMethod(), io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+      channel.reopen(); // the channel current when the call was made is shut down now
+      HealthCheckResponse answer = io.grpc.stub.ClientCalls.futureUnaryCall(made, HealthCheckRequest.getDefaultInstance())
+          .get(5, TimeUnit.SECONDS);
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, answer.getStatus());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      local.shutdownNow();
+    }
+  }
+
   private TlsFiles adminFiles(Duration validity) throws Exception {
     DevCertificates.Issued admin = ca.issueValidFor(validity, Role.ADMIN, "ops");
     return new TlsFiles(admin.certificate(), admin.privateKey(), admin.trustedCa(), Duration.ofMillis(200));
