@@ -186,6 +186,7 @@ public final class ArbiterMain implements Callable<Integer> {
         redisUri == null || split.count() == 1 ? null
             : new flashsale.arbiter.cluster.RedisArbiterRoster(redisUri, nodeId, lease, split.count()),
         ShardOptions.of(shardRedis).withReplicaAcks(replicaAcks));
+    if (tls != null) flashsale.metrics.TlsGauges.bind(arbiter.metrics(), "server", tls);
     if (metricsEndpoint != null) metricsEndpoint.serve(arbiter.metrics(), arbiter::leading);
     try {
       arbiter.start();

@@ -88,6 +88,11 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private volatile javax.net.ssl.X509TrustManager chainCheck;
     /** Bumped after every reload that took: the trusted CAs may have changed. */
     private final java.util.concurrent.atomic.AtomicLong trustGeneration = new java.util.concurrent.atomic.AtomicLong();
+    /** The certificate chain as last loaded: its leaf's start and its earliest expiry; null without a certificate. */
+    private volatile Instant certificateStart;
+    private volatile Instant certificateExpiry;
+    /** True while the files on disk hold a change that does not load (this node keeps the previous ones). */
+    private volatile boolean stale;
     /** This node's workload id, from its certificate's URI SAN as last loaded; empty without one. */
     private volatile Optional<WorkloadId> self = Optional.empty();
     /** Told on the reload thread after a CA was taken out of the CA file (see {@link #onCaRemoved}). */
@@ -172,6 +177,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       if (keys != null) {
         keys.updateIdentityCredentials(chain, key);
         self = WorkloadId.in(chain[0]);
+        Instant earliest = Instant.MAX;
+        for (X509Certificate certificate : chain) earliest = earlier(earliest, certificate);
+        certificateStart = chain[0].getNotBefore().toInstant();
+        certificateExpiry = earliest;
       }
       // The calls' check first: a client the new CAs sign may reach it before the handshake takes
       // them; refused then, it reconnects. The other order let one of a removed CA in meanwhile.
@@ -212,8 +221,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         if (caRemoved) tell(caRemovedListeners, "tls_ca_removed");
         // The CA listeners open new connections already, which present the new pair too.
         if (identityChanged && !caRemoved) tell(identityChangedListeners, "tls_identity_changed");
+        stale = false;
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        stale = true;
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.
         // Nothing is marked loaded, so the next re-read compares against what was last taken.
         log.warn("tls_reload_skipped certificate={} reason=\"{}\"; serving the previous one", files.certificate(), e.getMessage());
@@ -269,6 +280,25 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     @Override
     public long generation() {
       return trustGeneration.get();
+    }
+
+    /** When this node's certificate as loaded started to be valid; empty without one. */
+    public Optional<Instant> certificateStart() {
+      return Optional.ofNullable(certificateStart);
+    }
+
+    /** When this node's certificate chain as loaded stops being valid (its earliest expiry); empty without one. */
+    public Optional<Instant> certificateExpiry() {
+      return Optional.ofNullable(certificateExpiry);
+    }
+
+    /**
+     * True while the files on disk hold a change that does not load (a key that does not match the
+     * certificate, a file that does not parse): this node keeps serving the previous ones, and a
+     * renewal stuck that way ends in an expired certificate.
+     */
+    public boolean stale() {
+      return stale;
     }
 
     /** Checks {@code chain} as this node's TLS server checks a client's at the handshake, against the CAs loaded now. */

@@ -203,6 +203,8 @@ public final class RegionMain implements Callable<Integer> {
         ModesConfig.none().withCentralRedis(centralRedis).withShardRedis(shardRedis)
             .withReplicaAcks(new ReplicaAcks(redisReplicaAcks, java.time.Duration.ofMillis(redisReplicaWaitMs))),
         LinkSecurityOptions.serverCredentials(buyerTls));
+    if (linkTls != null) flashsale.metrics.TlsGauges.bind(server.metrics(), "link", linkTls);
+    if (buyerTls != null) flashsale.metrics.TlsGauges.bind(server.metrics(), "buyers", buyerTls);
     if (metricsEndpoint != null) metricsEndpoint.serve(server.metrics(), server::serving);
     try {
       server.start();

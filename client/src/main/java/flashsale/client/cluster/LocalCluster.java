@@ -144,6 +144,7 @@ public final class LocalCluster implements AutoCloseable {
                 Clock.systemUTC(),
                 ShardOptions.of(shardUris))
             .start();
+    if (arbiterTls != null) flashsale.metrics.TlsGauges.bind(arbiter.metrics(), "server", arbiterTls);
     var cluster = new LocalCluster(arbiter, storeLinks, modes, pki, arbiterTls);
     try {
       for (RegionSpec spec : specs) cluster.addRegion(spec, heartbeatIntervalMs);

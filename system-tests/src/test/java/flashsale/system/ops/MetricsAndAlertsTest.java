@@ -38,8 +38,11 @@ class MetricsAndAlertsTest {
 
   @BeforeAll
   static void start() throws Exception {
+    // Mutual TLS on the arbiter link, as deployed: the TLS gauges are only there with TLS files.
     cluster = LocalCluster.start(new InMemoryArbiterStore(),
-        List.of(new RegionSpec("beijing", 0, Duration.ZERO), new RegionSpec("shanghai", 0, Duration.ZERO)), 2)
+        List.of(new RegionSpec("beijing", 0, Duration.ZERO), new RegionSpec("shanghai", 0, Duration.ZERO)), 2,
+        LocalCluster.ModeStores.none(),
+        flashsale.client.cluster.DevPki.create(java.nio.file.Files.createTempDirectory("metrics-pki")))
         .awaitServing(Duration.ofSeconds(60));
     // jvm_gc_pause appears with the JVM's first collection after the node binds its GC meters; a
     // quick start may see none (CI did once), so make one rather than depend on the allocation rate.
@@ -75,7 +78,8 @@ class MetricsAndAlertsTest {
         "flashsale_leader_state", "flashsale_lease_epoch", "flashsale_partition_leader{partition=\"0\"}",
         "flashsale_partition_lease_epoch{partition=\"0\"}", "flashsale_region_watermark_lag_seconds",
         "flashsale_region_clock_offset_seconds", "flashsale_region_connected", "flashsale_rejected_tickets_total",
-        "grpc_server_processing_duration_seconds_bucket", "jvm_memory_used_bytes", "jvm_gc_pause_seconds_count")) {
+        "grpc_server_processing_duration_seconds_bucket", "jvm_memory_used_bytes", "jvm_gc_pause_seconds_count",
+        "flashsale_tls_certificate_expiry_timestamp_seconds{use=\"server\"}", "flashsale_tls_files_stale{use=\"server\"}")) {
       assertTrue(exposes(arbiterScrape, series), "arbiter lacks " + series + "\n" + arbiterScrape);
     }
     for (String series : List.of("flashsale_pending_purchases", "flashsale_arbiter_link_up",
