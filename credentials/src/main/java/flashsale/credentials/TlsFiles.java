@@ -88,9 +88,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private volatile javax.net.ssl.X509TrustManager chainCheck;
     /** Bumped after every reload that took: the trusted CAs may have changed. */
     private final java.util.concurrent.atomic.AtomicLong trustGeneration = new java.util.concurrent.atomic.AtomicLong();
-    /** The certificate chain as last loaded: its leaf's start and its earliest expiry; null without a certificate. */
+    /** The certificate chain as last loaded: its leaf's start and expiry, and the chain's earliest expiry; null without a certificate. */
     private volatile Instant certificateStart;
     private volatile Instant certificateExpiry;
+    private volatile Instant chainExpiry;
     /** True while the files on disk hold a change that does not load (this node keeps the previous ones). */
     private volatile boolean stale;
     /** This node's workload id, from its certificate's URI SAN as last loaded; empty without one. */
@@ -180,7 +181,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         Instant earliest = Instant.MAX;
         for (X509Certificate certificate : chain) earliest = earlier(earliest, certificate);
         certificateStart = chain[0].getNotBefore().toInstant();
-        certificateExpiry = earliest;
+        certificateExpiry = chain[0].getNotAfter().toInstant();
+        chainExpiry = earliest;
       }
       // The calls' check first: a client the new CAs sign may reach it before the handshake takes
       // them; refused then, it reconnects. The other order let one of a removed CA in meanwhile.
@@ -206,7 +208,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       try {
         Snapshot snapshot = Snapshot.read(files);
         List<String> now = snapshot.versions();
-        if (now.equals(loadedVersions)) return;
+        if (now.equals(loadedVersions)) {
+          stale = false; // back to what is loaded (a renewal reverted), or read fine again after an error
+          return;
+        }
         load(snapshot);
         // Only a changed CA file can take trust away from others; a renewal of this node's own pair
         // matters to the connections it opened, which a server cuts once their certificate expires.
@@ -287,9 +292,14 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       return Optional.ofNullable(certificateStart);
     }
 
-    /** When this node's certificate chain as loaded stops being valid (its earliest expiry); empty without one. */
+    /** When this node's certificate as loaded expires; empty without one. */
     public Optional<Instant> certificateExpiry() {
       return Optional.ofNullable(certificateExpiry);
+    }
+
+    /** When this node's certificate chain as loaded stops being valid (its earliest expiry: an intermediate's may come first). */
+    public Optional<Instant> chainExpiry() {
+      return Optional.ofNullable(chainExpiry);
     }
 
     /**

@@ -41,6 +41,7 @@ class TlsGaugesTest {
       assertTrue(Math.abs(expiry - inAnHour) < 60, "expiry " + expiry + " against " + inAnHour);
       assertTrue(start < Instant.now().getEpochSecond() && start > expiry - 2 * 3600, "start " + start);
       assertEquals(0, gauge(registry, "flashsale_tls_files_stale"));
+      assertEquals(expiry, gauge(registry, "flashsale_tls_chain_expiry_timestamp_seconds"), "a chain of the leaf alone");
 
       // A renewal that wrote the certificate but not its key: the node keeps the old pair, and says so.
       DevCertificates.Issued renewed = ca.issueValidFor(Duration.ofDays(30), Role.REGION, "near");
@@ -52,6 +53,12 @@ class TlsGaugesTest {
       await(() -> gauge(registry, "flashsale_tls_files_stale") == 0, "the completed renewal loads");
       double renewedExpiry = gauge(registry, "flashsale_tls_certificate_expiry_timestamp_seconds");
       assertTrue(renewedExpiry > expiry + 29 * 24 * 3600, "the renewed certificate's expiry: " + renewedExpiry);
+
+      // A certificate that is not the key's, then taken back: the files are what is loaded again, so not stale.
+      Files.copy(ca.issue(Role.REGION, "other").certificate(), certificate, StandardCopyOption.REPLACE_EXISTING);
+      await(() -> gauge(registry, "flashsale_tls_files_stale") == 1, "the mismatched pair shows");
+      Files.copy(renewed.certificate(), certificate, StandardCopyOption.REPLACE_EXISTING);
+      await(() -> gauge(registry, "flashsale_tls_files_stale") == 0, "the files back to what is loaded");
     }
   }
 

@@ -78,16 +78,22 @@ public final class RenewingChannel extends ManagedChannel {
     return renewals;
   }
 
-  private synchronized void swap(boolean endCalls) {
-    if (shutdown) return;
-    ManagedChannel old = current;
-    current = opener.get();
-    renewals++;
-    retired.removeIf(ManagedChannel::isTerminated);
-    retired.add(old);
-    if (endCalls) {
-      old.shutdownNow();
-    } else {
+  private void swap(boolean endCalls) {
+    ManagedChannel opened = opener.get(); // a TLS channel takes a while to build: not under the lock calls start under
+    ManagedChannel old;
+    synchronized (this) {
+      if (shutdown) {
+        opened.shutdownNow();
+        return;
+      }
+      old = current;
+      current = opened;
+      renewals++;
+      retired.removeIf(ManagedChannel::isTerminated);
+      retired.add(old);
+      if (endCalls) old.shutdownNow();
+    }
+    if (!endCalls) {
       CompletableFuture.delayedExecutor(RENEWAL_DRAIN_DELAY_MS, TimeUnit.MILLISECONDS).execute(old::shutdown);
     }
     log.log(System.Logger.Level.INFO, "channel to {0} {1}", old.authority(),
@@ -110,6 +116,7 @@ public final class RenewingChannel extends ManagedChannel {
     private String cancelledBeforeStart; // guarded by this call
     private Throwable cancelCause;
     private boolean cancelled;
+    private boolean started; // guarded by this call
 
     BoundAtStart(MethodDescriptor<Q, R> method, CallOptions options) {
       this.method = method;
@@ -122,12 +129,18 @@ public final class RenewingChannel extends ManagedChannel {
       // Under the channel's lock: no swap falls between choosing the channel and starting on it.
       synchronized (RenewingChannel.this) {
         call = current.newCall(method, options);
+        synchronized (this) {
+          if (delegate != null) throw new IllegalStateException("call already started");
+          delegate = call; // before start: the listener may ask isReady() or request() at once
+        }
         call.start(listener, headers);
       }
+      boolean cancelNow;
       synchronized (this) {
-        delegate = call;
-        if (cancelled) call.cancel(cancelledBeforeStart, cancelCause);
+        started = true; // a cancel from now on goes to the call (gRPC refuses a start after a cancel)
+        cancelNow = cancelled;
       }
+      if (cancelNow) call.cancel(cancelledBeforeStart, cancelCause);
     }
 
     @Override
@@ -135,7 +148,7 @@ public final class RenewingChannel extends ManagedChannel {
       ClientCall<Q, R> call;
       synchronized (this) {
         call = delegate;
-        if (call == null) {
+        if (!started) {
           cancelled = true;
           cancelledBeforeStart = message;
           cancelCause = cause;
