@@ -42,11 +42,23 @@ public final class ServerRoleCheck implements AdvancedTlsX509TrustManager.SslSoc
    */
   public AdvancedTlsX509TrustManager trustManager(java.nio.file.Path trustedCa)
       throws java.io.IOException, java.security.GeneralSecurityException {
-    AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
-        .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
-        .setSslSocketAndEnginePeerVerifier(this).build();
+    AdvancedTlsX509TrustManager trust = unloaded();
     trust.updateTrustCredentials(trustedCa.toFile());
     return trust;
+  }
+
+  /** As {@link #trustManager(java.nio.file.Path)}, with CA certificates already read (a reloading caller's). */
+  public AdvancedTlsX509TrustManager trustManager(X509Certificate[] trustedCas)
+      throws java.io.IOException, java.security.GeneralSecurityException {
+    AdvancedTlsX509TrustManager trust = unloaded();
+    trust.updateTrustCredentials(trustedCas);
+    return trust;
+  }
+
+  private AdvancedTlsX509TrustManager unloaded() throws CertificateException {
+    return AdvancedTlsX509TrustManager.newBuilder()
+        .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+        .setSslSocketAndEnginePeerVerifier(this).build();
   }
 
   @Override

@@ -178,11 +178,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       if (keys != null) {
         keys.updateIdentityCredentials(chain, key);
         self = WorkloadId.in(chain[0]);
-        Instant earliest = Instant.MAX;
-        for (X509Certificate certificate : chain) earliest = earlier(earliest, certificate);
         certificateStart = chain[0].getNotBefore().toInstant();
         certificateExpiry = chain[0].getNotAfter().toInstant();
-        chainExpiry = earliest;
+        chainExpiry = earliestExpiry(List.of(chain));
       }
       // The calls' check first: a client the new CAs sign may reach it before the handshake takes
       // them; refused then, it reconnects. The other order let one of a removed CA in meanwhile.
@@ -335,9 +333,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         return Optional.of(pathExpiry(chain, check.getAcceptedIssuers()));
       } catch (GeneralSecurityException e) {
         // The handshake's check passed, yet no path was built here: judge by every certificate sent.
-        Instant earliest = Instant.MAX;
-        for (X509Certificate certificate : chain) earliest = earlier(earliest, certificate);
-        return Optional.of(earliest);
+        return Optional.of(earliestExpiry(chain));
       }
     }
 
@@ -357,14 +353,19 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       parameters.setRevocationEnabled(false);
       parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
       var built = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(parameters);
-      Instant earliest = earlier(Instant.MAX, chain.get(0)); // the leaf counts even when it is itself a trusted CA
-      for (var certificate : built.getCertPath().getCertificates()) earliest = earlier(earliest, (X509Certificate) certificate);
-      return earliest;
+      Instant path = earliestExpiry(built.getCertPath().getCertificates());
+      Instant leafExpiry = chain.get(0).getNotAfter().toInstant(); // the leaf counts even when it is itself a trusted CA
+      return leafExpiry.isBefore(path) ? leafExpiry : path;
     }
 
-    private static Instant earlier(Instant earliest, X509Certificate certificate) {
-      Instant notAfter = certificate.getNotAfter().toInstant();
-      return notAfter.isBefore(earliest) ? notAfter : earliest;
+    /** The earliest expiry among {@code certificates}; {@link Instant#MAX} for none. */
+    private static Instant earliestExpiry(Iterable<? extends java.security.cert.Certificate> certificates) {
+      Instant earliest = Instant.MAX;
+      for (var certificate : certificates) {
+        Instant notAfter = ((X509Certificate) certificate).getNotAfter().toInstant();
+        if (notAfter.isBefore(earliest)) earliest = notAfter;
+      }
+      return earliest;
     }
 
     /**
@@ -416,12 +417,11 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
             + "spiffe:// URI SAN and a CA: " + files);
       }
       try {
-        AdvancedTlsX509TrustManager trust =
-            ServerRoleCheck.required(serverRole, self.get().trustDomain()).trustManager(files.trustedCa());
         // The CAs as last loaded, not as the file is now (it may be half written), and under the
-        // reload's lock, so no reload falls between this update and the registration.
+        // reload's lock, so no reload falls between taking them and the registration.
+        AdvancedTlsX509TrustManager trust;
         synchronized (roleCheckedTrust) {
-          trust.updateTrustCredentials(loadedCaCertificates);
+          trust = ServerRoleCheck.required(serverRole, self.get().trustDomain()).trustManager(loadedCaCertificates);
           roleCheckedTrust.add(trust);
         }
         return TlsChannelCredentials.newBuilder().trustManager(trust).keyManager(keys).build();

@@ -202,20 +202,21 @@ public final class RenewingChannel extends ManagedChannel {
   }
 
   @Override
-  public synchronized ManagedChannel shutdown() {
-    shutdown = true;
-    closeResources();
-    current.shutdown();
-    retired.forEach(ManagedChannel::shutdown);
-    return this;
+  public ManagedChannel shutdown() {
+    return end(ManagedChannel::shutdown);
   }
 
   @Override
-  public synchronized ManagedChannel shutdownNow() {
+  public ManagedChannel shutdownNow() {
+    return end(ManagedChannel::shutdownNow);
+  }
+
+  /** Stops swapping and renewing, then ends the current and every retired channel with {@code how}. */
+  private synchronized ManagedChannel end(java.util.function.Consumer<ManagedChannel> how) {
     shutdown = true;
     closeResources();
-    current.shutdownNow();
-    retired.forEach(ManagedChannel::shutdownNow);
+    how.accept(current);
+    retired.forEach(how);
     return this;
   }
 
