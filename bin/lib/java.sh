@@ -38,6 +38,10 @@ flashsale_java_setup() {
   # and break one-line CLI output. Older JDKs reject the flags they do not know.
   if [ "$java_major" -ge 22 ]; then java_opts="--enable-native-access=ALL-UNNAMED"; fi
   if [ "$java_major" -ge 23 ]; then java_opts="$java_opts --sun-misc-unsafe-memory-access=allow"; fi
+  # 8-byte object headers (a product option since JDK 25, JEP 519): a region's heap per pending
+  # Purchase call 3,045-3,055 -> 2,702-2,713 bytes under ZGC (bench-memory, docs/measurements.md,
+  # twenty-ninth session). JarCluster adds the same where the JVM accepts it.
+  if [ "$java_major" -ge 25 ]; then java_opts="$java_opts -XX:+UseCompactObjectHeaders"; fi
 }
 
 # Prints -XX:+UseTransparentHugePages where the kernel backs an anonymous-memory heap (G1's, not

@@ -53,8 +53,8 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
   int streams = 0;
 
   @Option(names = "--jvm-options", description = "The region JVM's options (default: the launcher's, bin/lib/java.sh: "
-      + "${DEFAULT-VALUE}).")
-  String jvmOptions = String.join(" ", flashsale.client.cluster.JarCluster.REGION_JVM_OPTIONS);
+      + "the region's role settings, then the JDK's options this java takes, e.g. -XX:+UseCompactObjectHeaders on 25+).")
+  String jvmOptions; // null: the launcher's, resolved at the run (probing the JVM at every CLI start would cost each command)
 
   @Option(names = "--histogram", description = "Print the region's heap histogram (top classes) with every purchase pending.")
   boolean histogram;
@@ -77,6 +77,7 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     System.out.println("region-node log: " + regionLog);
     List<String> command = new java.util.ArrayList<>();
     command.add(javaBin("java"));
+    if (jvmOptions == null) jvmOptions = String.join(" ", flashsale.client.cluster.JarCluster.regionLauncherOptions());
     for (String option : jvmOptions.strip().split("\\s+")) if (!option.isEmpty()) command.add(option);
     command.addAll(List.of("-jar", regionJar.toString(), "--region", "near", "--port", Integer.toString(regionPort),
         "--arbiter", "127.0.0.1:" + arbiter.port(), "--max-pending", Integer.toString(pending + 1000),

@@ -42,6 +42,20 @@ public final class DevPki {
     });
   }
 
+  /**
+   * Issues {@code role}/{@code name} again over the same files, expiring {@code validity} from
+   * now: a renewal in place, as a certificate agent writes it. Later flags and credentials use it.
+   */
+  public synchronized DevCertificates.Issued renew(Role role, String name, java.time.Duration validity) {
+    try {
+      DevCertificates.Issued renewed = ca.issueValidFor(validity, role, name);
+      issued.put(role.label() + "/" + name, renewed);
+      return renewed;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Flags of an arbiter node: its certificate and the CA its clients' certificates chain to. */
   public List<String> arbiterArgs(String nodeId) {
     DevCertificates.Issued c = certificate(Role.ARBITER, nodeId);

@@ -37,6 +37,12 @@ public final class JarCluster implements AutoCloseable {
    * where the process may raise priorities (root or CAP_SYS_NICE), and the JVM's own compiler, GC
    * and VM threads (NEAR_MAX) at nice 0 instead of -4, so a busy core wakes the reader first.
    */
+  /**
+   * Options of the JDK rather than the role, taken where the JVM accepts them, as bin/lib/java.sh
+   * takes them from JDK 25 on: 8-byte object headers (JEP 519; about 11 % less heap per pending
+   * {@code Purchase} call in a region).
+   */
+  static final String JDK_OPTIONS = "-XX:+UseCompactObjectHeaders";
   static final String READ_PRIORITY_OPTIONS =
       "-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0";
 
@@ -272,6 +278,13 @@ public final class JarCluster implements AutoCloseable {
     return settings.logDir().resolve(name + "-gc.log");
   }
 
+  /** A region's JVM options as bin/region passes them, but for the reading threads' priority: its role's, then the JDK's. */
+  public static List<String> regionLauncherOptions() {
+    List<String> options = new ArrayList<>(REGION_JVM_OPTIONS);
+    options.addAll(JavaRuntime.acceptedOptions(JDK_OPTIONS));
+    return options;
+  }
+
   /**
    * The start of a region node's command line: the JVM and the options a region is launched with
    * here (its role's, then the reading threads' priority where the JVM takes it), so a process set
@@ -280,7 +293,7 @@ public final class JarCluster implements AutoCloseable {
   public static List<String> regionJavaCommand() {
     List<String> command = new ArrayList<>();
     command.add(JavaRuntime.javaBinary().toString());
-    command.addAll(REGION_JVM_OPTIONS);
+    command.addAll(regionLauncherOptions());
     command.addAll(JavaRuntime.acceptedOptions(READ_PRIORITY_OPTIONS));
     return command;
   }
@@ -292,6 +305,7 @@ public final class JarCluster implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(JavaRuntime.javaBinary().toString());
     command.addAll(roleJvmOptions);
+    command.addAll(JavaRuntime.acceptedOptions(JDK_OPTIONS));
     // Every collection, one line each, for a run's report to set beside its tail (cheap: a line per cycle).
     command.add("-Xlog:gc:file=" + gcLog(name).toAbsolutePath() + ":utctime");
     command.addAll(settings.jvmOptions());

@@ -14,6 +14,8 @@ final class RegionProcess implements AutoCloseable {
   final String region;
   private final List<String> arbiters;
   private final NodeJvm jvm;
+  /** With one, the arbiter link is mutual TLS with this region's certificate from it; else --insecure. */
+  private flashsale.client.cluster.DevPki pki;
 
   RegionProcess(String region, List<String> arbiters) throws IOException {
     this.region = region;
@@ -25,6 +27,12 @@ final class RegionProcess implements AutoCloseable {
     return jvm.address();
   }
 
+  /** The arbiter link over mutual TLS, with this region's certificate from {@code pki}. */
+  RegionProcess linkTls(flashsale.client.cluster.DevPki pki) {
+    this.pki = pki;
+    return this;
+  }
+
   /** Starts with the test clusters' settings: a stream silent for a lease ttl is dropped. */
   RegionProcess start() throws IOException {
     return start(List.of("--arbiter-silence-timeout-ms", Long.toString(ArbiterProcess.LEASE_TTL_MS)));
@@ -33,7 +41,9 @@ final class RegionProcess implements AutoCloseable {
   /** Starts with {@code extraArgs} after the basic flags (arbiters, port, 2 ms heartbeats). */
   RegionProcess start(List<String> extraArgs) throws IOException {
     List<String> args = new java.util.ArrayList<>(List.of("--region", region, "--port", Integer.toString(jvm.port),
-        "--arbiter", String.join(",", arbiters), "--heartbeat-interval-ms", "2", "--max-pending", "1000000", "--insecure"));
+        "--arbiter", String.join(",", arbiters), "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
+    if (pki == null) args.add("--insecure");
+    else args.addAll(pki.regionArgs(region));
     args.addAll(extraArgs);
     jvm.start(args);
     return this;
