@@ -92,9 +92,15 @@ public final class RecentBytes {
 
   /** Keeps {@code value} under {@code key}, in place of any earlier one; false if it is too large to keep. */
   public boolean put(String key, byte[] value) {
+    return put(key, value, value.length);
+  }
+
+  /** As {@link #put(String, byte[])}, with the value the first {@code length} bytes of {@code value}. */
+  public boolean put(String key, byte[] value, int length) {
+    if (length < 0 || length > value.length) throw new IndexOutOfBoundsException("length " + length + " of " + value.length);
     int slot = find(key);
     if (slot >= 0) forget(slot);
-    return append(key, value);
+    return append(key, value, length);
   }
 
   /** Forgets {@code key}; false if it was not kept. */
@@ -105,9 +111,9 @@ public final class RecentBytes {
     return true;
   }
 
-  private boolean append(String key, byte[] value) {
+  private boolean append(String key, byte[] value, int length) {
     if (key.length() > 0xFFFF) return false;
-    int size = 2 + 2 * key.length() + value.length;
+    int size = 2 + 2 * key.length() + length;
     if (size > chunkBytes) return false;
     long position = writePosition;
     int room = chunkBytes - offset(position);
@@ -123,7 +129,7 @@ public final class RecentBytes {
     chunk.putChar(at, (char) key.length());
     at += 2;
     for (int i = 0; i < key.length(); i++, at += 2) chunk.putChar(at, key.charAt(i));
-    chunk.put(at, value);
+    chunk.put(at, value, 0, length);
 
     int slot = slot(tail);
     positions[slot] = position;

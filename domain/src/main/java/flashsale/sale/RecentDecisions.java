@@ -13,6 +13,8 @@ public final class RecentDecisions {
   static final int BUDGET_BYTES_PER_DECISION = 256;
 
   private final RecentBytes table;
+  /** Where each decision is encoded before its bytes are copied into the table. */
+  private final DecisionBytes.Writer scratch = new DecisionBytes.Writer();
 
   public RecentDecisions(int capacity) {
     this.table = new RecentBytes(capacity, BUDGET_BYTES_PER_DECISION);
@@ -29,13 +31,12 @@ public final class RecentDecisions {
 
   /** Remembers {@code decision} under {@code requestId}, in place of any earlier one; false if it is too large to keep. */
   public boolean put(String requestId, Decision decision) {
-    Optional<byte[]> value = DecisionBytes.encode(decision);
-    return value.isPresent() && table.put(requestId, value.get());
+    return DecisionBytes.encode(decision, scratch) && table.put(requestId, scratch.bytes(), scratch.length());
   }
 
   /** Remembers {@code decision} unless {@code requestId} already has one. */
   public void putIfAbsent(String requestId, Decision decision) {
     if (table.contains(requestId)) return;
-    DecisionBytes.encode(decision).ifPresent(value -> table.put(requestId, value));
+    put(requestId, decision);
   }
 }
