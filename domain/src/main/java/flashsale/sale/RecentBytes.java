@@ -22,14 +22,20 @@ import java.util.Optional;
  * <p>Layout: entries sit in a ring ({@code positions}, {@code lengths}, {@code hashes}, indexed by
  * sequence number), their bytes in an arena of chunks used as a circular log (an entry never
  * straddles two chunks), and an open-addressing index (linear probing) maps a key's hash to its
- * ring slot. An entry's bytes are its key's length and chars, then the value. Single owner: not
- * safe for concurrent use.
+ * ring slot. An entry's bytes are a 2-byte key header (its length in chars, the top bit set when
+ * every char fits in a byte), the key (a byte per char then, else two), then the value. Ids are
+ * ASCII, so keys take a byte per char and are written and compared in bulk: char by char through
+ * the direct buffer's accessors, this table was most of what the sequencer core spent beside its
+ * decisions (docs/measurements.md, twenty-ninth session). Single owner: not safe for concurrent use.
  */
 public final class RecentBytes {
   private static final int MIN_CHUNK_BYTES = 64 << 10;
   private static final int MAX_CHUNK_BYTES = 1 << 20;
   private static final int FIRST_RING_SLOTS = 1024;
   private static final int DEAD = -1;
+  /** Key header bit: the key is stored a byte per char. */
+  private static final int LATIN1 = 0x8000;
+  private static final int MAX_KEY_CHARS = 0x7FFF;
 
   private final int capacity;
   private final int chunkBytes;
@@ -42,6 +48,10 @@ public final class RecentBytes {
   private int[] hashes;
   /** Ring slot + 1 per cell, 0 for an empty cell; never more than half full. */
   private int[] index;
+
+  /** The key last looked up or written, a byte per char (when it fits), and a stored key read back to compare. */
+  private byte[] keyScratch = new byte[64];
+  private byte[] storedScratch = new byte[64];
 
   /** Sequence numbers: the oldest entry in the ring, and the next one. */
   private long head;
@@ -71,7 +81,7 @@ public final class RecentBytes {
     int slot = find(key);
     if (slot < 0) return Optional.empty();
     long position = positions[slot];
-    int keyBytes = 2 + 2 * key.length();
+    int keyBytes = keyBytes(chunk(position).getChar(offset(position)));
     byte[] value = new byte[lengths[slot] - keyBytes];
     chunk(position).get(offset(position) + keyBytes, value);
     return Optional.of(value);
@@ -87,7 +97,9 @@ public final class RecentBytes {
     int slot = find(key);
     if (slot < 0) return absent;
     long position = positions[slot];
-    return chunk(position).getLong(offset(position) + 2 + 2 * key.length());
+    ByteBuffer chunk = chunk(position);
+    int at = offset(position);
+    return chunk.getLong(at + keyBytes(chunk.getChar(at)));
   }
 
   /** Keeps {@code value} under {@code key}, in place of any earlier one; false if it is too large to keep. */
@@ -112,8 +124,9 @@ public final class RecentBytes {
   }
 
   private boolean append(String key, byte[] value, int length) {
-    if (key.length() > 0xFFFF) return false;
-    int size = 2 + 2 * key.length() + length;
+    if (key.length() > MAX_KEY_CHARS) return false;
+    int header = header(key);
+    int size = keyBytes(header) + length;
     if (size > chunkBytes) return false;
     long position = writePosition;
     int room = chunkBytes - offset(position);
@@ -126,9 +139,15 @@ public final class RecentBytes {
     if (chunks[chunkIndex] == null) chunks[chunkIndex] = ByteBuffer.allocateDirect(chunkBytes);
     ByteBuffer chunk = chunks[chunkIndex];
     int at = offset(position);
-    chunk.putChar(at, (char) key.length());
+    chunk.putChar(at, (char) header);
     at += 2;
-    for (int i = 0; i < key.length(); i++, at += 2) chunk.putChar(at, key.charAt(i));
+    if ((header & LATIN1) != 0) {
+      int chars = latin1(key);
+      chunk.put(at, keyScratch, 0, chars);
+      at += chars;
+    } else {
+      for (int i = 0; i < key.length(); i++, at += 2) chunk.putChar(at, key.charAt(i));
+    }
     chunk.put(at, value, 0, length);
 
     int slot = slot(tail);
@@ -170,25 +189,63 @@ public final class RecentBytes {
   }
 
   private int find(String key) {
+    if (key.length() > MAX_KEY_CHARS) return -1; // never kept
     int hash = key.hashCode();
     int mask = index.length - 1;
+    int header = -1; // worked out at the first entry with the same hash
     for (int cell = spread(hash) & mask; index[cell] != 0; cell = (cell + 1) & mask) {
       int slot = index[cell] - 1;
-      if (hashes[slot] == hash && keyEquals(slot, key)) return slot;
+      if (hashes[slot] != hash) continue;
+      if (header < 0) {
+        header = header(key);
+        if ((header & LATIN1) != 0) latin1(key);
+      }
+      if (keyEquals(slot, key, header)) return slot;
     }
     return -1;
   }
 
-  private boolean keyEquals(int slot, String key) {
+  /** Whether the entry at {@code slot} has {@code key} (its {@link #header}; its bytes in keyScratch when a byte per char). */
+  private boolean keyEquals(int slot, String key, int header) {
     long position = positions[slot];
     ByteBuffer chunk = chunk(position);
     int at = offset(position);
-    if (chunk.getChar(at) != key.length()) return false;
+    if (chunk.getChar(at) != header) return false;
     at += 2;
-    for (int i = 0; i < key.length(); i++, at += 2) {
+    int chars = header & MAX_KEY_CHARS;
+    if ((header & LATIN1) != 0) {
+      if (storedScratch.length < chars) storedScratch = new byte[Math.max(chars, 2 * storedScratch.length)];
+      chunk.get(at, storedScratch, 0, chars);
+      return java.util.Arrays.equals(storedScratch, 0, chars, keyScratch, 0, chars);
+    }
+    for (int i = 0; i < chars; i++, at += 2) {
       if (chunk.getChar(at) != key.charAt(i)) return false;
     }
     return true;
+  }
+
+  /** A key's 2-byte header: its length in chars, with {@link #LATIN1} when every char fits in a byte. */
+  private static int header(String key) {
+    int chars = key.length();
+    for (int i = 0; i < chars; i++) {
+      if (key.charAt(i) > 0xFF) return chars;
+    }
+    return chars | LATIN1;
+  }
+
+  /** The bytes an entry's header and key take, from its header. */
+  private static int keyBytes(int header) {
+    int chars = header & MAX_KEY_CHARS;
+    return 2 + ((header & LATIN1) != 0 ? chars : 2 * chars);
+  }
+
+  /** Puts {@code key}, whose chars all fit in a byte, into keyScratch a byte per char; returns its length. */
+  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low byte of each char, what is wanted here
+  private int latin1(String key) {
+    int chars = key.length();
+    if (keyScratch.length < chars) keyScratch = new byte[Math.max(chars, 2 * keyScratch.length)];
+    key.getBytes(0, chars, keyScratch, 0);
+    return chars;
   }
 
   private void insert(int slot) {

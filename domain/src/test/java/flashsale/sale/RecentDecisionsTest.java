@@ -73,6 +73,33 @@ class RecentDecisionsTest {
     }
   }
 
+  /**
+   * Keys stored a byte per char beside keys stored two bytes per char, with equal hashes ("Aa" and
+   * "BB") and equal low bytes ("A" and U+0141): each finds its own entry, and a removal only its own.
+   */
+  @Test
+  void keysOfEqualHashOrEqualLowBytesStayApart() {
+    List<String> keys = List.of("Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "A", "\u0141", "\u0141a", "A\u0161",
+        "\u00ff", "\u01ff", "");
+    assertEquals("Aa".hashCode(), "BB".hashCode());
+    var table = new RecentBytes(100, 64);
+    for (int i = 0; i < keys.size(); i++) assertTrue(table.put(keys.get(i), new byte[] {(byte) i}));
+    for (int i = 0; i < keys.size(); i++) {
+      assertEquals(i, table.get(keys.get(i)).orElseThrow()[0], keys.get(i));
+      assertTrue(table.contains(keys.get(i)));
+    }
+    assertFalse(table.contains("\u0142a"));
+    assertTrue(table.remove("BB"));
+    assertTrue(table.remove("\u0141"));
+    for (int i = 0; i < keys.size(); i++) {
+      String key = keys.get(i);
+      boolean removed = key.equals("BB") || key.equals("\u0141");
+      assertEquals(!removed, table.contains(key), key);
+      if (!removed) assertEquals(i, table.get(key).orElseThrow()[0], key);
+    }
+    assertEquals(keys.size() - 2, table.size());
+  }
+
   @Test
   void aLaterPutReplacesAndPutIfAbsentKeeps() {
     var table = new RecentDecisions(100);
