@@ -100,6 +100,7 @@ final class DecisionBytes {
     /** As {@link java.io.DataOutputStream#writeUTF}; false when its encoding is over 65,535 bytes. */
     boolean utf(String s) {
       int chars = s.length();
+      if (chars > 0xFFFF) return false; // every char takes a byte or more
       ensure(2 + 3 * chars);
       int start = length;
       int at = start + 2;

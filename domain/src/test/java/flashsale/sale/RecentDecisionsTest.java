@@ -80,8 +80,10 @@ class RecentDecisionsTest {
   @Test
   void keysOfEqualHashOrEqualLowBytesStayApart() {
     List<String> keys = List.of("Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "A", "\u0141", "\u0141a", "A\u0161",
-        "\u00ff", "\u01ff", "");
+        "\u00ff", "\u01ff", "", "\u00ff\u001f", "\u0100\u0000");
     assertEquals("Aa".hashCode(), "BB".hashCode());
+    // equal hashes, one key a byte per char and the other two: told apart by the header's bit
+    assertEquals("\u00ff\u001f".hashCode(), "\u0100\u0000".hashCode());
     var table = new RecentBytes(100, 64);
     for (int i = 0; i < keys.size(); i++) assertTrue(table.put(keys.get(i), new byte[] {(byte) i}));
     for (int i = 0; i < keys.size(); i++) {

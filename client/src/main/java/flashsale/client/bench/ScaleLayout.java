@@ -110,6 +110,7 @@ final class ScaleLayout implements AutoCloseable {
       throw new IllegalArgumentException("no jar at " + jar.toAbsolutePath() + ": build it with ./mvnw -B -DskipTests package");
     }
     List<String> command = new ArrayList<>(List.of(JavaRuntime.javaBinary().toString()));
+    command.addAll(flashsale.client.cluster.JarCluster.jdkOptions()); // as the launchers: JDK options, then the role's
     command.addAll(roleJvmOptions);
     command.addAll(List.of("-jar", jar.toString()));
     command.addAll(args);

@@ -33,16 +33,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class JarCluster implements AutoCloseable {
   /**
+   * Options of the JDK rather than the role, taken where the JVM accepts them, as bin/lib/java.sh
+   * takes them from JDK 25 on: 8-byte object headers (JEP 519; about 11 % less heap per pending
+   * {@code Purchase} call in a region). Before the role's options, as the launchers pass them, so
+   * FLASHSALE_NODE_JVM_OPTS can turn them off.
+   */
+  static final String JDK_OPTIONS = "-XX:+UseCompactObjectHeaders";
+  /**
    * A region's socket-reading threads (Java's MAX_PRIORITY, see StampedTransport) run at nice -15
    * where the process may raise priorities (root or CAP_SYS_NICE), and the JVM's own compiler, GC
    * and VM threads (NEAR_MAX) at nice 0 instead of -4, so a busy core wakes the reader first.
    */
-  /**
-   * Options of the JDK rather than the role, taken where the JVM accepts them, as bin/lib/java.sh
-   * takes them from JDK 25 on: 8-byte object headers (JEP 519; about 11 % less heap per pending
-   * {@code Purchase} call in a region).
-   */
-  static final String JDK_OPTIONS = "-XX:+UseCompactObjectHeaders";
   static final String READ_PRIORITY_OPTIONS =
       "-XX:ThreadPriorityPolicy=1 -XX:JavaPriority10_To_OSPriority=-15 -XX:JavaPriority9_To_OSPriority=0 -XX:JavaPriority8_To_OSPriority=0";
 
@@ -280,9 +281,14 @@ public final class JarCluster implements AutoCloseable {
 
   /** A region's JVM options as bin/region passes them, but for the reading threads' priority: its role's, then the JDK's. */
   public static List<String> regionLauncherOptions() {
-    List<String> options = new ArrayList<>(REGION_JVM_OPTIONS);
-    options.addAll(JavaRuntime.acceptedOptions(JDK_OPTIONS));
+    List<String> options = new ArrayList<>(jdkOptions());
+    options.addAll(REGION_JVM_OPTIONS);
     return options;
+  }
+
+  /** {@link #JDK_OPTIONS} where the JVM that launches nodes takes them, else none. */
+  public static List<String> jdkOptions() {
+    return JavaRuntime.acceptedOptions(JDK_OPTIONS);
   }
 
   /**
@@ -304,8 +310,8 @@ public final class JarCluster implements AutoCloseable {
     }
     List<String> command = new ArrayList<>();
     command.add(JavaRuntime.javaBinary().toString());
+    command.addAll(jdkOptions());
     command.addAll(roleJvmOptions);
-    command.addAll(JavaRuntime.acceptedOptions(JDK_OPTIONS));
     // Every collection, one line each, for a run's report to set beside its tail (cheap: a line per cycle).
     command.add("-Xlog:gc:file=" + gcLog(name).toAbsolutePath() + ":utctime");
     command.addAll(settings.jvmOptions());

@@ -150,6 +150,24 @@ class ContainerImageTest {
     assertEquals(sorted(launcherRegion), sorted(jvmFlags(region)), "bin/lib/java.sh against the region image's entrypoint");
   }
 
+  /**
+   * The JDK's options (8-byte object headers from JDK 25 on): what bin/lib/java.sh passes for this
+   * JVM is what {@link JarCluster} passes to the node processes it starts with the same JVM.
+   */
+  @Test
+  void theLaunchersAndTheTestClusterPassTheSameJdkOptions() throws Exception {
+    ProcessBuilder setup = new ProcessBuilder("sh", "-c", ". \"$0\"; flashsale_java_setup test; echo $java_opts",
+        ROOT.resolve("bin/lib/java.sh").toString()).redirectErrorStream(true);
+    setup.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JVM JarCluster launches with
+    Process sh = setup.start();
+    String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, sh.waitFor(), "flashsale_java_setup: " + out);
+    List<String> launcher = List.of(out.split("\\s+"));
+    for (String option : JarCluster.jdkOptions()) assertTrue(launcher.contains(option), option + " not in " + launcher);
+    assertTrue(launcher.stream().filter(o -> o.startsWith("-XX:")).allMatch(JarCluster.jdkOptions()::contains),
+        "the launcher passes -XX options JarCluster does not: " + launcher + " against " + JarCluster.jdkOptions());
+  }
+
   /** What {@code flashsale_node_opts <role>} of bin/lib/java.sh prints, as the launchers would pass it. */
   private static List<String> launcherOptions(String role) throws Exception {
     Process sh = new ProcessBuilder("sh", "-c", ". \"$0\"; flashsale_node_opts \"$1\"",
