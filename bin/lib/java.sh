@@ -39,8 +39,9 @@ flashsale_java_setup() {
   if [ "$java_major" -ge 22 ]; then java_opts="--enable-native-access=ALL-UNNAMED"; fi
   if [ "$java_major" -ge 23 ]; then java_opts="$java_opts --sun-misc-unsafe-memory-access=allow"; fi
   # 8-byte object headers (a product option since JDK 25, JEP 519): a region's heap per pending
-  # Purchase call 3,045-3,055 -> 2,702-2,713 bytes under ZGC (bench-memory, docs/measurements.md,
-  # twenty-ninth session). JarCluster adds the same where the JVM accepts it.
+  # Purchase call 3,045-3,055 -> 2,702-2,713 bytes under ZGC, for 4-5 % more CPU per refused call
+  # (bench-memory, bench-abuser; docs/measurements.md, twenty-ninth session). JarCluster adds the
+  # same where the JVM accepts it.
   if [ "$java_major" -ge 25 ]; then java_opts="$java_opts -XX:+UseCompactObjectHeaders"; fi
 }
 
