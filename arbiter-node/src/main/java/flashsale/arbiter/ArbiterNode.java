@@ -195,9 +195,33 @@ public final class ArbiterNode implements AutoCloseable {
     if (leadership != null) leadership.start();
     if (partitionLeaderships != null) partitionLeaderships.start();
     boolean clustered = leadership != null || partitionLeaderships != null;
+    if (clustered) Thread.ofPlatform().daemon().name("takeover-warmup").start(this::warmTakeoverReads);
     log.info("arbiter={} {} port={} advertise={} clustered={} partitions={}", config.arbiterId(),
         clustered ? "standing by" : "listening", port(), config.advertise(), clustered, partitions.count());
     return this;
+  }
+
+  /** How many live events' heads a standby reads once at start: enough to compile the decoding, not a load. */
+  static final int WARMUP_HEADS = 4;
+
+  /**
+   * A standby reads once, at start, what a takeover's recovery reads first (the recorded region
+   * nodes, the live index, a few live events' heads), and drops it: recovery then runs compiled
+   * code, not a cold JVM's. A takeover with one live event and 1,000,000 stored decisions spent
+   * 145-240 ms listing the index on a cold standby, 26-37 ms on a warm one. Reads only; a failure
+   * is logged and changes nothing.
+   */
+  private void warmTakeoverReads() {
+    long startNanos = System.nanoTime();
+    try {
+      store.regionNodes(partitions.partition(0));
+      List<flashsale.sale.EventSpec> live = store.listLiveEvents();
+      for (int i = 0; i < Math.min(WARMUP_HEADS, live.size()); i++) store.loadHead(live.get(i).eventId());
+      log.info("arbiter={} takeover reads warmed liveEvents={} took_ms={}", config.arbiterId(), live.size(),
+          (System.nanoTime() - startNanos) / 1_000_000);
+    } catch (RuntimeException e) {
+      log.info("arbiter={} takeover reads not warmed: {}", config.arbiterId(), e.toString());
+    }
   }
 
   /** This node's meters, for a {@link flashsale.metrics.MetricsEndpoint}. */
