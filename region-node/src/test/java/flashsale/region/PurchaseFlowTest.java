@@ -196,6 +196,38 @@ class PurchaseFlowTest extends RegionFixtureTest {
   }
 
   @Test
+  void pastTheEndAnArbiterThatCannotTellTheDecisionIsARetryNotAnEnd() throws Exception {
+    // Each of these purchases may have won while the sale was open: when the arbiter cannot say
+    // (unreachable, failing over), the buyer is asked to retry, never told the sale ended.
+    f.arbiter.lookupOnly.put("brief", RegionFixture.event("brief", Duration.ofHours(-1), Duration.ofMillis(1_500),
+        List.of(RegionFixture.REGION)));
+    var pendingHere = f.purchase("brief", "alice", "pending-here", 1);
+    Ticket t = f.stream.nextTicket();
+    Thread.sleep(1_600); // past the end, by the region's clock (waiting for the sale to end, not timing anything)
+    var lookups = new java.util.concurrent.LinkedBlockingQueue<io.grpc.stub.StreamObserver<flashsale.v1.GetDecisionResponse>>();
+    f.arbiter.heldDecisionLookups = lookups;
+    var unavailable = Status.UNAVAILABLE.withDescription("leader moved").asRuntimeException();
+
+    // A pending ticket refused by a new leader that let the finished event go; its look-up fails.
+    f.stream.send(SequenceResponse.newBuilder().setTicketRejection(TicketRejection.newBuilder()
+        .setEventId("brief").setRequestId(t.getRequestId())
+        .setReason(RejectionReason.REJECTION_REASON_EVENT_NOT_OPEN).setMessage("unknown event brief")).build());
+    lookups.poll(5, TimeUnit.SECONDS).onError(unavailable);
+    assertFails(Status.Code.UNAVAILABLE, ErrorReason.ARBITER_UNAVAILABLE, pendingHere);
+
+    // A retry through this node of a request id it never held; its look-up fails too.
+    var retry = f.purchase("brief", "bob", "decided-elsewhere", 1);
+    lookups.poll(5, TimeUnit.SECONDS).onError(unavailable);
+    assertFails(Status.Code.UNAVAILABLE, ErrorReason.ARBITER_UNAVAILABLE, retry);
+
+    // Asked again once the arbiter answers: the first is told its stored win, the second that the sale ended.
+    f.arbiter.heldDecisionLookups = null;
+    f.arbiter.decisions.put(t.getRequestId(), decision(t, true, 1));
+    assertEquals(Outcome.OUTCOME_WON, get(f.purchase("brief", "alice", "pending-here", 1)).getOutcome());
+    assertFails(Status.Code.FAILED_PRECONDITION, ErrorReason.EVENT_ENDED, f.purchase("brief", "bob", "decided-elsewhere", 1));
+  }
+
+  @Test
   void eventTheRegionWasNotToldOfIsLookedUpAtTheArbiter() throws Exception {
     f.arbiter.lookupOnly.put("hats", RegionFixture.event("hats", Duration.ofHours(-1), Duration.ofHours(1),
         List.of(REGION)));

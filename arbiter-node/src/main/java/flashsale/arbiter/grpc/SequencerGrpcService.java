@@ -76,33 +76,13 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
   public void getDecision(GetDecisionRequest request, StreamObserver<GetDecisionResponse> out) {
     EventValidator.requireId("event_id", request.getEventId());
     EventValidator.requireRequestId("request_id", request.getRequestId());
+    String eventId = request.getEventId();
+    String requestId = request.getRequestId();
     // The store holds every durable decision, of live and finished events alike: one hash read.
-    java.util.Optional<flashsale.sale.Decision> decision;
-    try {
-      decision = store.findDecision(request.getEventId(), request.getRequestId());
-    } catch (RuntimeException e) {
-      throw Failures.toStatus(e);
-    }
-    if (decision.isPresent()) {
-      GetDecisionResponse answer = GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build();
-      CompletableFuture<GetDecisionResponse> withOrder;
-      try {
-        withOrder = orders == null ? CompletableFuture.completedFuture(answer) : orders.describe(decision.get(), answer);
-      } catch (RuntimeException e) {
-        throw Failures.toStatus(e);
-      }
-      withOrder.whenComplete((response, failure) -> {
-        if (failure != null) {
-          out.onError(Failures.toStatus(failure));
-        } else {
-          out.onNext(response);
-          out.onCompleted();
-        }
-      });
-      return;
-    }
+    if (answeredFromStore(eventId, requestId, out)) return;
     // Not stored: the sequencer may still hold it undecided, e.g. for a region that restarted.
-    loop.query(s -> s.pendingTicket(request.getEventId(), request.getRequestId())).whenComplete((pending, failure) -> {
+    // Off the loop's thread: the second store read below blocks.
+    loop.query(s -> s.pendingTicket(eventId, requestId)).whenCompleteAsync((pending, failure) -> {
       if (failure != null) {
         out.onError(Failures.toStatus(failure));
       } else if (pending.isPresent()) {
@@ -110,10 +90,48 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
             .setArrivalTime(Times.timestamp(pending.get().stampMicros())).setRegion(pending.get().region())).build());
         out.onCompleted();
       } else {
+        // Its batch may have been stored between the first read and the query: the loop forgets
+        // a ticket only once the store holds its decision, so a second read finds it.
+        try {
+          if (answeredFromStore(eventId, requestId, out)) return;
+        } catch (io.grpc.StatusRuntimeException e) {
+          out.onError(e);
+          return;
+        }
         out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
-            "no decision for request_id " + request.getRequestId() + " in event " + request.getEventId()));
+            "no decision for request_id " + requestId + " in event " + eventId));
       }
     });
+  }
+
+  /**
+   * Answers {@code out} (now or once the order is read) if the store holds the decision; false if
+   * it holds none. A store failure is thrown as its status.
+   */
+  private boolean answeredFromStore(String eventId, String requestId, StreamObserver<GetDecisionResponse> out) {
+    java.util.Optional<flashsale.sale.Decision> decision;
+    try {
+      decision = store.findDecision(eventId, requestId);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
+    if (decision.isEmpty()) return false;
+    GetDecisionResponse answer = GetDecisionResponse.newBuilder().setDecision(WireMapping.toProto(decision.get())).build();
+    CompletableFuture<GetDecisionResponse> withOrder;
+    try {
+      withOrder = orders == null ? CompletableFuture.completedFuture(answer) : orders.describe(decision.get(), answer);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(e);
+    }
+    withOrder.whenComplete((response, failure) -> {
+      if (failure != null) {
+        out.onError(Failures.toStatus(failure));
+      } else {
+        out.onNext(response);
+        out.onCompleted();
+      }
+    });
+    return true;
   }
 
   @Override

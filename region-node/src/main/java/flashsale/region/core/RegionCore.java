@@ -249,6 +249,16 @@ public final class RegionCore {
   }
 
   /**
+   * A ticket pending here whose fate the arbiter could not tell (it let the event go and did not
+   * answer the look-up): its calls fail with {@code failure}, and nothing is remembered, so a retry
+   * asks the arbiter again.
+   */
+  public Optional<Completion> unanswered(String eventId, String requestId, Failure failure) {
+    if (pendingTicket(eventId, requestId).isEmpty()) return Optional.empty();
+    return book.rejected(requestId, failure);
+  }
+
+  /**
    * The arbiter refused a ticket pending here, stamped inside the sale, as not open, after the sale
    * ended: it let the finished event go, and may have decided the ticket before (while this region
    * was away). Its store holds that decision: ask before failing the ticket.

@@ -3,6 +3,7 @@ package flashsale.region.grpc;
 import flashsale.region.core.Failure;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Decision;
+import flashsale.sale.ErrorReason;
 import flashsale.sale.EventSpec;
 import flashsale.v1.ClockVerdict;
 import flashsale.v1.PurchaseDecision;
@@ -138,10 +139,24 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
         } else {
           refuse(r, reason);
         }
-      }, notFound -> refuse(r, reason));
+      }, failed -> {
+        if (failed.reason() == ErrorReason.PURCHASE_NOT_FOUND) {
+          refuse(r, reason);
+        } else {
+          unanswered(r, failed); // the arbiter could not say: the ticket may have won, so no "ended"
+        }
+      });
       return;
     }
     refuse(r, reason);
+  }
+
+  /** The pending ticket's calls get {@code failed} (a retry asks again); nothing is remembered of it. */
+  private void unanswered(TicketRejection r, Failure failed) {
+    var done = core.unanswered(r.getEventId(), r.getRequestId(), failed);
+    done.ifPresent(calls::complete);
+    log.warn("decision of request_id={} event={} not learned: {} pending_here={}", r.getRequestId(), r.getEventId(),
+        failed.message(), done.isPresent());
   }
 
   private void refuse(TicketRejection r, flashsale.sale.TicketRefusal reason) {

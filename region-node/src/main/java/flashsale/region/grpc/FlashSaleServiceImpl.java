@@ -310,7 +310,8 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   /**
    * A request id this node holds nothing of, past the sale's end: the arbiter's decision if it has
-   * one (a retry), else {@code otherwise}, also when the arbiter cannot say.
+   * one (a retry), else {@code otherwise}. When the arbiter cannot say (unreachable, or too many
+   * questions open), that failure, which asks for a retry: the purchase may have been decided.
    */
   private void askArbiter(BuyRequest buy, Failure otherwise, StreamObserver<PurchaseResponse> response) {
     queries.getDecision(buy.eventId(), buy.requestId(), found -> {
@@ -328,7 +329,7 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         return;
       }
       CallThreadAnswer.settle(response, core.decidedElsewhere(buy, decision));
-    }, notFound -> CallThreadAnswer.fail(response, otherwise));
+    }, failed -> CallThreadAnswer.fail(response, failed.reason() == ErrorReason.PURCHASE_NOT_FOUND ? otherwise : failed));
   }
 
   /** Runs {@code known} once the core knows the event, asking the arbiter first if needed. */

@@ -38,6 +38,11 @@ final class CentralSeller implements AutoCloseable {
     Replies.retryOrFail(call, buy, store.findCentralDecision(spec.eventId(), buy.requestId()), limited);
   }
 
+  /** Past the sale's end: the pool's decision of a retry, else {@code ended}. */
+  void ended(EventSpec spec, BuyRequest buy, Failure ended, StreamObserver<PurchaseResponse> call) {
+    Replies.decidedOrEnded(call, buy, store.findCentralDecision(spec.eventId(), buy.requestId()), ended, "central store");
+  }
+
   /** Any region may look a CENTRAL purchase up: they all share the one pool. */
   void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
     Lookups.answer(call, store.findCentralDecision(spec.eventId(), requestId), "central store", spec.eventId(),

@@ -4,6 +4,7 @@ import flashsale.region.core.BuyRequest;
 import flashsale.region.core.Failure;
 import flashsale.region.core.PurchaseRules;
 import flashsale.region.grpc.RegionLoop;
+import flashsale.sale.ErrorReason;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
@@ -57,6 +58,15 @@ public final class ModeSellers implements AutoCloseable {
   /** A syntactically valid purchase of an event this region {@link #handles}; answers {@code call}. */
   public void purchase(EventSpec spec, BuyRequest buy, long stampMicros, StreamObserver<PurchaseResponse> call) {
     Optional<Failure> broken = PurchaseRules.checkSaleRules(spec, region, buy, stampMicros);
+    if (broken.isPresent() && broken.get().reason() == ErrorReason.EVENT_ENDED) {
+      // A retry after the end still gets its answer: the mode's store may hold one from inside the sale.
+      switch (spec.mode()) {
+        case CENTRAL -> central.ended(spec, buy, broken.get(), call);
+        case SHARDED -> shards.ended(spec, buy, broken.get(), call);
+        case GLOBAL_ORDER -> throw new IllegalStateException("GLOBAL_ORDER event " + spec.eventId() + " is the sequencer's");
+      }
+      return;
+    }
     if (broken.isPresent()) {
       Replies.fail(call, broken.get());
       return;

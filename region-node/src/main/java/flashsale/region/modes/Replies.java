@@ -61,6 +61,24 @@ final class Replies {
     }
   }
 
+  /**
+   * A purchase refused past its sale's end: a retry whose request id {@code stored} found decided
+   * gets that decision, else {@code ended}; a store that fails answers STORE_UNAVAILABLE (retry),
+   * since the purchase may have been decided inside the sale.
+   */
+  static void decidedOrEnded(StreamObserver<PurchaseResponse> call, BuyRequest asked,
+      CompletableFuture<Optional<Decision>> stored, Failure ended, String store) {
+    stored.whenComplete((found, failure) -> {
+      if (failure != null) {
+        fail(call, storeDown(store, failure));
+      } else if (found.isEmpty()) {
+        fail(call, ended);
+      } else {
+        answer(call, asked.requestId(), found.get(), asked.sameContentAs(found.get().ticket()));
+      }
+    });
+  }
+
   static void fail(StreamObserver<PurchaseResponse> call, Failure failure) {
     try {
       call.onError(RegionWire.status(failure));

@@ -87,6 +87,19 @@ final class ShardSeller {
     Replies.retryOrFail(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), limited);
   }
 
+  /**
+   * Past the sale's end: at the buyer's home region, this shard's decision of a retry, else
+   * {@code ended}; elsewhere {@code ended} (the purchase was never decided here).
+   */
+  void ended(EventSpec spec, BuyRequest buy, Failure ended, StreamObserver<PurchaseResponse> call) {
+    if (homeElsewhere(spec, buy.userId()).isPresent()) {
+      Replies.fail(call, ended);
+      return;
+    }
+    Replies.decidedOrEnded(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), ended,
+        "shard store of region " + region);
+  }
+
   /** HOME_REGION_ELSEWHERE unless this region is {@code userId}'s home for {@code spec}. */
   private Optional<Failure> homeElsewhere(EventSpec spec, String userId) {
     String home = ShardHome.of(userId, spec.regions());

@@ -1,0 +1,121 @@
+package flashsale.arbiter.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import flashsale.arbiter.ArbiterConfig;
+import flashsale.arbiter.ArbiterNode;
+import flashsale.store.ArbiterStore;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.v1.CreateEventRequest;
+import flashsale.v1.EventAdminServiceGrpc;
+import flashsale.v1.GetDecisionRequest;
+import flashsale.v1.Outcome;
+import flashsale.v1.PurchaseDecision;
+import flashsale.v1.RegionHello;
+import flashsale.v1.SequenceRequest;
+import flashsale.v1.SequenceResponse;
+import flashsale.v1.SequencerServiceGrpc;
+import flashsale.v1.Ticket;
+import flashsale.v1.TicketBatch;
+import flashsale.v1.Watermark;
+import flashsale.wire.Times;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GetDecision racing the batch that stores its decision: the store read misses (the batch is still
+ * in flight), the batch lands and the sequencer forgets the pending ticket before the query reaches
+ * it. The answer is the stored decision, not PURCHASE_NOT_FOUND, which a region past the sale's end
+ * would turn into EVENT_ENDED for a purchase that won.
+ */
+class GetDecisionRaceTest {
+  private final AtomicBoolean missNextRead = new AtomicBoolean();
+  private ArbiterNode node;
+  private ManagedChannel channel;
+  private final BlockingQueue<SequenceResponse> received = new LinkedBlockingQueue<>();
+  private StreamObserver<SequenceRequest> stream;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    node = new ArbiterNode(ArbiterConfig.defaults().withPort(0), InProcessServerBuilder.forName(name),
+        storeWhoseNextDecisionReadMisses(new InMemoryArbiterStore()), Clock.systemUTC()).start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    stream = SequencerServiceGrpc.newStub(channel).sequence(new StreamObserver<>() {
+      @Override public void onNext(SequenceResponse message) {
+        received.add(message);
+      }
+      @Override public void onError(Throwable t) {}
+      @Override public void onCompleted() {}
+    });
+    stream.onNext(SequenceRequest.newBuilder().setHello(RegionHello.newBuilder().setRegion("east").setInstanceId("i-1")).build());
+  }
+
+  @AfterEach
+  void stop() {
+    stream.onCompleted();
+    channel.shutdownNow();
+    node.stop();
+  }
+
+  /** The first findDecision after {@link #missNextRead} is set answers "none", as a read just before the batch landed. */
+  private ArbiterStore storeWhoseNextDecisionReadMisses(ArbiterStore working) {
+    return (ArbiterStore) Proxy.newProxyInstance(ArbiterStore.class.getClassLoader(), new Class<?>[] {ArbiterStore.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("findDecision") && missNextRead.compareAndSet(true, false)) return Optional.empty();
+          try {
+            return method.invoke(working, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aDecisionStoredWhileItWasLookedUpIsAnswered() throws Exception {
+    long now = System.currentTimeMillis() * 1000;
+    var event = EventAdminGrpcServiceTest.validEvent().setEventId("drop").setStock(1).clearRegions().addRegions("east")
+        .setStartTime(Times.timestamp(now - 1_000_000)).build();
+    EventAdminServiceGrpc.newBlockingStub(channel)
+        .createEvent(CreateEventRequest.newBuilder().setRequestId("create-drop").setEvent(event).build());
+    PurchaseDecision won = decide("drop", "a", now + 1);
+    assertEquals(Outcome.OUTCOME_WON, won.getOutcome());
+
+    missNextRead.set(true);
+    var answer = SequencerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .getDecision(GetDecisionRequest.newBuilder().setEventId("drop").setRequestId("a").build());
+    assertEquals(won, answer.getDecision());
+    assertEquals(false, missNextRead.get(), "the first read missed");
+  }
+
+  /** Sends one ticket, then watermarks until it is decided. */
+  private PurchaseDecision decide(String eventId, String requestId, long stampMicros) throws InterruptedException {
+    stream.onNext(SequenceRequest.newBuilder().setTicketBatch(TicketBatch.newBuilder().addTickets(Ticket.newBuilder()
+        .setEventId(eventId).setRequestId(requestId).setUserId("user-" + requestId).setQuantity(1)
+        .setArrivalMicros(stampMicros))).build());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long watermarkMicros = stampMicros;
+    while (System.nanoTime() < deadline) {
+      watermarkMicros = Math.max(System.currentTimeMillis() * 1000, watermarkMicros + 1);
+      stream.onNext(SequenceRequest.newBuilder().setWatermark(Watermark.newBuilder().setWatermarkMicros(watermarkMicros)).build());
+      SequenceResponse r = received.poll(5, TimeUnit.MILLISECONDS);
+      if (r != null && r.hasDecisionBatch()) {
+        for (PurchaseDecision d : r.getDecisionBatch().getDecisionsList()) if (d.getRequestId().equals(requestId)) return d;
+      }
+    }
+    throw new AssertionError(requestId + " not decided within 5 s");
+  }
+}
