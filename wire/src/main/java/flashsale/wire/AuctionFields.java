@@ -48,6 +48,10 @@ final class AuctionFields {
     long window = spanMicros(FIELD + ".soft_close_window", a.getSoftCloseWindow());
     long cap = spanMicros(FIELD + ".soft_close_cap", a.getSoftCloseCap());
     if (window == 0 && cap != 0) throw EventValidator.invalid(FIELD + ".soft_close_cap", "needs a soft_close_window");
+    if (window != 0 && cap == 0) { // else the window would be accepted and silently never move the close
+      throw EventValidator.invalid(FIELD + ".soft_close_cap",
+          "is required: a soft_close_window needs a cap, as the close moves to end_time + cap at most");
+    }
     if (e.getMode() == EventMode.EVENT_MODE_SHARDED || e.getMode() == EventMode.EVENT_MODE_CENTRAL) {
       throw Errors.error(ErrorReason.MODE_NOT_SUPPORTED, "auctions are judged in EVENT_MODE_GLOBAL_ORDER only; "
           + e.getMode() + " cannot order bids fairly across regions", Map.of("mode", e.getMode().name(), "kind", e.getKind().name()));

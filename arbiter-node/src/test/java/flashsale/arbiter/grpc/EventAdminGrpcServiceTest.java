@@ -320,6 +320,31 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
+  void aSoftCloseWindowWithoutACapIsRefusedRatherThanSilentlyIgnored() {
+    var window = com.google.protobuf.Duration.newBuilder().setSeconds(30);
+    // The close moves to end_time + cap at most: with no cap the window would never move it.
+    var refused = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+        .setRequestId("window-only").setEvent(auctionEvent("window-only", auctionSettings().setSoftCloseWindow(window)))
+        .build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", refused);
+    assertEquals("event.auction.soft_close_cap", Errors.infoOf(refused).orElseThrow().getMetadataOrThrow("field"));
+    assertTrue(refused.getStatus().getDescription().contains("a soft_close_window needs a cap"), refused.toString());
+    assertThrows(StatusRuntimeException.class,
+        () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("window-only").build()), "nothing stored");
+
+    var capOnly = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+        .setRequestId("cap-only").setEvent(auctionEvent("cap-only", auctionSettings().setSoftCloseCap(window))).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", capOnly);
+    assertEquals("event.auction.soft_close_cap", Errors.infoOf(capOnly).orElseThrow().getMetadataOrThrow("field"));
+
+    Event both = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("window-and-cap").setEvent(
+        auctionEvent("window-and-cap", auctionSettings().setSoftCloseWindow(window)
+            .setSoftCloseCap(com.google.protobuf.Duration.newBuilder().setSeconds(300)))).build()).getEvent();
+    assertEquals(30, both.getAuction().getSoftCloseWindow().getSeconds());
+    assertEquals(300, both.getAuction().getSoftCloseCap().getSeconds());
+  }
+
+  @Test
   void poolModesWithoutTheirStoresAreRefusedRatherThanCountedWrong() {
     for (EventMode mode : List.of(EventMode.EVENT_MODE_CENTRAL, EventMode.EVENT_MODE_SHARDED)) {
       String eventId = "pool-" + mode.getNumber();

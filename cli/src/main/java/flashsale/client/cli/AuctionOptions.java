@@ -20,11 +20,12 @@ final class AuctionOptions {
   String currency;
 
   @Option(names = "--soft-close-window-seconds", paramLabel = "S",
-      description = "An accepted bid stamped this close to the close moves the close later by as much (default: none).")
+      description = "An accepted bid stamped this close to the close moves the close later by as much; "
+          + "needs --soft-close-cap-seconds (default: none).")
   long softCloseWindowSeconds;
 
   @Option(names = "--soft-close-cap-seconds", paramLabel = "S",
-      description = "The close never moves more than this past --end (default: none).")
+      description = "The close never moves more than this past --end; needs --soft-close-window-seconds (default: none).")
   long softCloseCapSeconds;
 
   boolean given() {
