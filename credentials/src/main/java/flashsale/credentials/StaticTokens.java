@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Bearer tokens from a file, one per line: {@code <roles> <name> <sha256 of the token, hex>}, e.g.
@@ -19,6 +20,9 @@ import java.util.Set;
  * Blank lines and lines starting with {@code #} are ignored.
  */
 public final class StaticTokens {
+  /** What a line's fields are split on. */
+  private static final Pattern SEPARATOR = Pattern.compile("\\s+");
+
   private final Map<String, Principal> byHash;
 
   private StaticTokens(Map<String, Principal> byHash) {
@@ -34,7 +38,7 @@ public final class StaticTokens {
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();
       if (line.isEmpty() || line.startsWith("#")) continue;
-      String[] fields = line.split("\\s+");
+      String[] fields = SEPARATOR.split(line);
       String where = source + " line " + (i + 1);
       if (fields.length != 3) throw new IllegalArgumentException(where + ": expected '<roles> <name> <sha256 hex>'");
       Set<Role> roles = EnumSet.noneOf(Role.class);
@@ -48,6 +52,11 @@ public final class StaticTokens {
       }
     }
     return new StaticTokens(byHash);
+  }
+
+  /** Whether {@code name} reads back from a line as its one name field: not empty, no whitespace. */
+  public static boolean isName(String name) {
+    return !name.isEmpty() && !SEPARATOR.matcher(name).find();
   }
 
   public Optional<Principal> lookUp(String token) {

@@ -21,7 +21,7 @@ final class TokenCommand implements Callable<Integer> {
   @Option(names = "--role", required = true, split = ",", description = "Roles the token grants, e.g. admin or auditor.")
   List<String> roles;
 
-  @Option(names = "--name", required = true, description = "Who holds it (shown in logs and denials).")
+  @Option(names = "--name", required = true, description = "Who holds it (shown in logs and denials); no whitespace.")
   String name;
 
   @Override
@@ -31,6 +31,10 @@ final class TokenCommand implements Callable<Integer> {
       if (parsed == Role.REGION || parsed == Role.ARBITER) {
         throw new ParameterException(spec.commandLine(), "the " + role + " role is granted only by a certificate");
       }
+    }
+    if (!StaticTokens.isName(name)) { // else the arbiter would refuse the token file holding the printed line
+      throw new ParameterException(spec.commandLine(), "--name must be one or more characters without whitespace"
+          + " (a token-file line is '<roles> <name> <sha256>'), e.g. payments-team");
     }
     String token = StaticTokens.newToken(new SecureRandom());
     PrintWriter out = spec.commandLine().getOut();

@@ -65,6 +65,33 @@ class CliUsageTest {
   }
 
   @Test
+  void aTokenNameTheTokenFileCannotHoldIsAUsageErrorAndNoLineIsPrinted() {
+    for (String name : java.util.List.of("payments team", "", "tab\tname")) {
+      CliRun run = CliRun.run("token", "--role", "admin", "--name", name);
+      assertUsageError(run, "--name must be one or more characters without whitespace", "flashsale token");
+      assertFalse(run.out().contains("token-file line"), run.out());
+    }
+  }
+
+  @Test
+  void theTokenFileLinePrintedForAGoodNameAdmitsItsToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    CliRun run = CliRun.run("token", "--role", "admin,auditor", "--name", "payments-team");
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    String token = line(run.out(), "token: ");
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("tokens"), line(run.out(), "token-file line: ") + "\n");
+
+    var holder = flashsale.credentials.StaticTokens.load(file).lookUp(token).orElseThrow();
+    assertEquals("payments-team", holder.name());
+    assertTrue(holder.has(flashsale.credentials.Role.AUDITOR), holder.toString());
+  }
+
+  private static String line(String out, String prefix) {
+    return out.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError(out))
+        .substring(prefix.length());
+  }
+
+  @Test
   void loadgenRefusesAnOutputFolderThatDoesNotExistBeforeSendingAnything() {
     CliRun run = CliRun.run("loadgen", "--region", "a=inprocess:none", "--event", "e", "--users", "1", "--rate", "1",
         "--duration", "1s", "--out", "/nonexistent/folder/results.csv");
