@@ -62,11 +62,16 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
   @Override
   public void getOrder(GetOrderRequest request, StreamObserver<GetOrderResponse> out) {
     String eventId = request.getEventId();
-    requireOrders(eventId, request.getRequestId());
+    String requestId = request.getRequestId();
+    try {
+      requireOrders(eventId, requestId);
+    } catch (RuntimeException e) {
+      out.onError(Failures.toStatus(e)); // a store outage is UNAVAILABLE to retry, not an UNKNOWN thrown at gRPC
+      return;
+    }
     // From the store, never the book: the book may hold a change whose write is not durable yet,
     // and nothing is told before it is stored. GetDecision's reading (DecisionOrders) also says
     // whether a loser for stock is off the waitlist for good or still being written.
-    String requestId = request.getRequestId();
     CompletableFuture.supplyAsync(() -> events.findDecision(eventId, requestId)).thenCompose(decision -> {
       if (decision.isEmpty()) return CompletableFuture.completedFuture(Optional.<Order>empty());
       return stored.describe(decision.get(), flashsale.v1.GetDecisionResponse.getDefaultInstance()).thenApply(d -> {
@@ -79,15 +84,13 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
         }
         return Optional.<Order>empty();
       });
-    }).whenComplete((order, error) -> {
-      if (error != null) {
-        out.onError(Failures.toStatus(error));
-      } else if (order.isPresent()) {
-        respond(out, GetOrderResponse.newBuilder().setOrder(order.get()).build());
-      } else {
-        out.onError(withoutOrder(eventId, requestId, true));
-      }
-    });
+    }).thenApply(order -> order.orElseThrow(() -> withoutOrder(eventId, requestId, true)))
+        .whenComplete((order, error) -> {
+          // withoutOrder reads the store, so it runs in the chain, not here: thrown in whenComplete,
+          // its failure was dropped and the call hung until the client's deadline.
+          if (error != null) out.onError(Failures.toStatus(error));
+          else respond(out, GetOrderResponse.newBuilder().setOrder(order).build());
+        });
   }
 
   private void change(String eventId, String requestId, PurchaseState wanted, Consumer<Order> done,

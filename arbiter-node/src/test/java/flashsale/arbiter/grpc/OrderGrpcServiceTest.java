@@ -1,0 +1,130 @@
+package flashsale.arbiter.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import flashsale.arbiter.core.Sequencer;
+import flashsale.arbiter.core.SequencerConfig;
+import flashsale.arbiter.metrics.ArbiterMetrics;
+import flashsale.orders.OrderTerms;
+import flashsale.sale.Decision;
+import flashsale.sale.EventSpec;
+import flashsale.sale.Micros;
+import flashsale.sale.SaleMode;
+import flashsale.store.memory.InMemoryArbiterStore;
+import flashsale.store.memory.InMemoryOrderStore;
+import flashsale.store.testing.ForwardingArbiterStore;
+import flashsale.v1.GetOrderRequest;
+import flashsale.v1.OrderServiceGrpc;
+import flashsale.wire.Errors;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.util.TransmitStatusRuntimeExceptionInterceptor;
+import io.lettuce.core.RedisConnectionException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The order API as a client sees it (served the way ArbiterNode serves it) when the store fails or
+ * an id is malformed: a status with its reason, always, and never a call left open.
+ */
+class OrderGrpcServiceTest {
+  private final Clock clock = Clock.systemUTC();
+  private final InMemoryArbiterStore memory = new InMemoryArbiterStore();
+  private final InMemoryOrderStore orders = new InMemoryOrderStore(memory);
+  /** Reads of events and decisions, and which of them (counted from 1) fail as a Redis outage would. */
+  private final AtomicInteger eventReads = new AtomicInteger();
+  private final AtomicInteger decisionReads = new AtomicInteger();
+  private volatile int failEventReadsFrom = Integer.MAX_VALUE;
+  private volatile int failDecisionReadsFrom = Integer.MAX_VALUE;
+  private final ForwardingArbiterStore store = new ForwardingArbiterStore(memory) {
+    @Override
+    public Optional<EventSpec> findEvent(String eventId) {
+      return read(eventReads, failEventReadsFrom, () -> super.findEvent(eventId));
+    }
+
+    @Override
+    public Optional<Decision> findDecision(String eventId, String requestId) {
+      return read(decisionReads, failDecisionReadsFrom, () -> super.findDecision(eventId, requestId));
+    }
+  };
+  private SequencerLoop loop;
+  private Server server;
+  private ManagedChannel channel;
+  private OrderServiceGrpc.OrderServiceBlockingStub api;
+
+  private static <T> T read(AtomicInteger reads, int failFrom, Supplier<T> read) {
+    if (reads.incrementAndGet() >= failFrom) throw new RedisConnectionException("connection refused");
+    return read.get();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    long now = Micros.of(clock.instant());
+    memory.createEvent("create", new EventSpec("shoes", "shoes", 1, now - 60_000_000, now + 60_000_000, 1, List.of("east"),
+        SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of()));
+    orders.putTerms("shoes", new OrderTerms(300_000, 2));
+    loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()), store, clock, new RegionSessions(),
+        new ArbiterMetrics(new SimpleMeterRegistry()));
+    var service = new OrderGrpcService(store, orders, loop, loop.enableOrders(orders, store, clock));
+    String name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(ServerInterceptors.intercept(service, TransmitStatusRuntimeExceptionInterceptor.instance()))
+        .build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    api = OrderServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+    loop.close();
+  }
+
+  /** The call's error, got before a deadline far longer than any answer takes: a hung call fails DEADLINE_EXCEEDED. */
+  private StatusRuntimeException refusal(java.util.function.Consumer<OrderServiceGrpc.OrderServiceBlockingStub> call) {
+    return assertThrows(StatusRuntimeException.class, () -> call.accept(api.withDeadlineAfter(5, TimeUnit.SECONDS)));
+  }
+
+  private static void assertStatus(Status.Code code, String reason, StatusRuntimeException e) {
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals(reason, Errors.reasonOf(e).orElse("<none>"), e.getStatus().toString());
+  }
+
+  private static GetOrderRequest getOrder(String eventId) {
+    return GetOrderRequest.newBuilder().setEventId(eventId).setRequestId("r-1").build();
+  }
+
+  @Test
+  void getOrderAnswersAStoreOutageUnavailableToRetry() {
+    assertStatus(Status.Code.NOT_FOUND, "PURCHASE_NOT_FOUND", refusal(api -> api.getOrder(getOrder("shoes"))));
+
+    failEventReadsFrom = 0; // the store is down before the event is even found
+    assertStatus(Status.Code.UNAVAILABLE, "STORE_UNAVAILABLE", refusal(api -> api.getOrder(getOrder("shoes"))));
+  }
+
+  @Test
+  void getOrderAnswersAStoreLostWhileSayingWhyThereIsNoOrderRatherThanHanging() {
+    // The decision is looked up (none yet), then the store goes down before the second look says why.
+    failDecisionReadsFrom = 2;
+    var refused = refusal(api -> api.getOrder(getOrder("shoes")));
+
+    assertStatus(Status.Code.UNAVAILABLE, "STORE_UNAVAILABLE", refused);
+    assertEquals(2, decisionReads.get(), "the failing read was the one that explains the missing order");
+  }
+}
