@@ -134,7 +134,8 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
   }
 
   private static void requireIds(String eventId, String requestId) {
-    if (eventId.isEmpty()) throw EventValidator.invalid("event_id", "is required");
+    // Checked as CreateEvent checks it: a malformed id never reaches the store or, whole, an answer.
+    EventValidator.requireId("event_id", eventId);
     EventValidator.requireRequestId("request_id", requestId);
   }
 

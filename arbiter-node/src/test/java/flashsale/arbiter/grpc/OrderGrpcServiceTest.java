@@ -1,7 +1,9 @@
 package flashsale.arbiter.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerConfig;
@@ -14,6 +16,8 @@ import flashsale.sale.SaleMode;
 import flashsale.store.memory.InMemoryArbiterStore;
 import flashsale.store.memory.InMemoryOrderStore;
 import flashsale.store.testing.ForwardingArbiterStore;
+import flashsale.v1.CancelPurchaseRequest;
+import flashsale.v1.ConfirmPaymentRequest;
 import flashsale.v1.GetOrderRequest;
 import flashsale.v1.OrderServiceGrpc;
 import flashsale.wire.Errors;
@@ -126,5 +130,24 @@ class OrderGrpcServiceTest {
 
     assertStatus(Status.Code.UNAVAILABLE, "STORE_UNAVAILABLE", refused);
     assertEquals(2, decisionReads.get(), "the failing read was the one that explains the missing order");
+  }
+
+  @Test
+  void malformedOrOverlongEventIdsAreInvalidFieldsAndNeverReachTheStore() {
+    String huge = "x".repeat(10_000);
+    for (String eventId : List.of("a{b}", "two words", huge)) {
+      List<StatusRuntimeException> refusals = List.of(
+          refusal(api -> api.getOrder(getOrder(eventId))),
+          refusal(api -> api.confirmPayment(ConfirmPaymentRequest.newBuilder().setEventId(eventId).setRequestId("r-1").build())),
+          refusal(api -> api.cancelPurchase(CancelPurchaseRequest.newBuilder().setEventId(eventId).setRequestId("r-1").build())));
+      for (StatusRuntimeException refused : refusals) {
+        assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", refused);
+        assertEquals("event_id", Errors.infoOf(refused).orElseThrow().getMetadataOrThrow("field"));
+        String description = refused.getStatus().getDescription();
+        assertTrue(description.length() < 200, "the id is not echoed whole: " + description.length() + " characters");
+        assertFalse(description.contains("x".repeat(100)), description);
+      }
+    }
+    assertEquals(0, eventReads.get() + decisionReads.get(), "no store read for a malformed id");
   }
 }
