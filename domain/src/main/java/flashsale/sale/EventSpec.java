@@ -150,13 +150,26 @@ public record EventSpec(
       return requestedSlots.isEmpty() ? null : "are only for reservations, and event " + eventId + " is a flash sale";
     }
     if (requestedSlots.isEmpty()) {
-      return "are required: event " + eventId + " is a reservation; name one or more of " + slots.keySet() + ", best first";
+      return "are required: event " + eventId + " is a reservation; name one or more of " + someOf(slots.keySet())
+          + ", best first";
     }
-    if (Identifiers.anyTwice(requestedSlots)) return "name a slot twice: " + requestedSlots;
+    if (Identifiers.anyTwice(requestedSlots)) return "name a slot twice: " + someOf(requestedSlots);
     for (String slot : requestedSlots) {
-      if (!slots.containsKey(slot)) return "name '" + slot + "', which event " + eventId + " does not have (it has " + slots.keySet() + ")";
+      if (!slots.containsKey(slot)) {
+        return "name '" + slot + "', which event " + eventId + " does not have (it has " + someOf(slots.keySet()) + ")";
+      }
     }
     return null;
+  }
+
+  /** Slots named in an answer: an event of thousands would not fit in a status a client accepts. */
+  static final int SLOTS_NAMED = 10;
+
+  /** The first {@link #SLOTS_NAMED} of {@code names}, and how many more there are. */
+  private static String someOf(java.util.Collection<String> names) {
+    if (names.size() <= SLOTS_NAMED) return names.toString();
+    return names.stream().limit(SLOTS_NAMED).toList().toString().replaceFirst("]$", "")
+        + ", ... and " + (names.size() - SLOTS_NAMED) + " more]";
   }
 
   /**

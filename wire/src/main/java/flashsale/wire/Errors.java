@@ -51,10 +51,35 @@ public final class Errors {
   private static final int ENCODED_MAX = 1_024;
   private static final Map<AnswerKey, Encoded> ENCODED = new ConcurrentHashMap<>();
 
+  /**
+   * The most characters of a description, and of each metadata value, an answer carries. Its
+   * trailers hold the description twice (grpc-message and the encoded details): past 8 KiB, grpc-java's and
+   * grpc-js's default limit, the caller gets a transport error without the reason. A description
+   * naming a caller's own oversized value (a 900 KB currency code) is cut to this.
+   */
+  static final int MAX_ECHO_CHARS = 1_024;
+  /** Answers longer than this are encoded each time, not kept: a kept answer would pin a caller's bytes. */
+  private static final int MAX_KEPT_CHARS = 512;
+
   private record AnswerKey(ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {
     AnswerKey {
-      metadata = Map.copyOf(metadata); // a key must not change under the map (Map.of's are kept as they are)
+      description = cut(description);
+      Map<String, String> cutValues = new java.util.LinkedHashMap<>();
+      metadata.forEach((k, v) -> cutValues.put(k, cut(v)));
+      metadata = Map.copyOf(cutValues); // a key must not change under the map
     }
+
+    int chars() {
+      int chars = description.length();
+      for (var e : metadata.entrySet()) chars += e.getKey().length() + e.getValue().length();
+      return chars;
+    }
+  }
+
+  /** {@code s}, or its first {@link #MAX_ECHO_CHARS} characters and how many more there were. */
+  static String cut(String s) {
+    if (s == null || s.length() <= MAX_ECHO_CHARS) return s;
+    return s.substring(0, MAX_ECHO_CHARS) + "... (" + (s.length() - MAX_ECHO_CHARS) + " more characters)";
   }
 
   /** An answer's status (immutable) and its serialized {@code google.rpc.Status}, never changed once made. */
@@ -69,8 +94,10 @@ public final class Errors {
     Encoded encoded = ENCODED.get(key);
     if (encoded == null) {
       encoded = encode(key);
-      if (ENCODED.size() >= ENCODED_MAX) ENCODED.clear();
-      ENCODED.put(key, encoded);
+      if (key.chars() <= MAX_KEPT_CHARS) {
+        if (ENCODED.size() >= ENCODED_MAX) ENCODED.clear();
+        ENCODED.put(key, encoded);
+      }
     }
     Metadata trailers = new Metadata();
     trailers.put(STATUS_DETAILS, encoded.details());

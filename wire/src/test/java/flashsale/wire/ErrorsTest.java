@@ -50,6 +50,18 @@ class ErrorsTest {
     }
   }
 
+  /** A caller's megabyte echoed back is cut to what a client accepts in trailers, and not kept. */
+  @Test
+  void aLongAnswerIsCutAndNotKept() {
+    int held = Errors.encodedHeld();
+    var e = Errors.error(ErrorReason.INVALID_FIELD, "currency_code must be an ISO 4217 code, got '" + "X".repeat(900_000) + "'",
+        Map.of("field", "currency_code", "value", "Y".repeat(50_000)));
+    assertTrue(e.getStatus().getDescription().length() <= Errors.MAX_ECHO_CHARS + 40, e.getStatus().getDescription().length() + " chars");
+    assertTrue(e.getStatus().getDescription().endsWith("(899022 more characters)"), e.getStatus().getDescription());
+    assertTrue(Errors.infoOf(e).orElseThrow().getMetadataOrThrow("value").length() <= Errors.MAX_ECHO_CHARS + 40);
+    assertEquals(held, Errors.encodedHeld(), "a long answer is encoded each time, not kept");
+  }
+
   /** Answers are made by the thousand under abuse: none captures the stack that built it. */
   @Test
   void anAnswerCarriesNoStackTrace() {
