@@ -64,9 +64,15 @@ public final class Errors {
   private record AnswerKey(ErrorReason reason, String description, Map<String, String> metadata, Duration retryDelay) {
     AnswerKey {
       description = cut(description);
-      Map<String, String> cutValues = new java.util.LinkedHashMap<>();
-      metadata.forEach((k, v) -> cutValues.put(k, cut(v)));
-      metadata = Map.copyOf(cutValues); // a key must not change under the map
+      // Copied as is in the common case (Map.of's are kept): a refusal under abuse pays no more.
+      boolean anyLong = false;
+      for (String v : metadata.values()) anyLong |= v != null && v.length() > MAX_ECHO_CHARS;
+      if (anyLong) {
+        Map<String, String> cutValues = new java.util.LinkedHashMap<>();
+        metadata.forEach((k, v) -> cutValues.put(k, cut(v)));
+        metadata = cutValues;
+      }
+      metadata = Map.copyOf(metadata); // a key must not change under the map
     }
 
     int chars() {
