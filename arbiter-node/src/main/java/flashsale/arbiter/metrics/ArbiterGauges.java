@@ -112,7 +112,13 @@ public final class ArbiterGauges implements AutoCloseable {
     }
   }
 
-  private void sample(List<Seen> regions, long nowMicros) {
+  /**
+   * Lag and clock rows only for the nodes in the frontier: one left out for silence holds no
+   * decision back, and a node scaled in or replaced (a new pod, a new node id) would otherwise page
+   * forever with a lag that only grows. Its connected row stays while it is connected or waited for.
+   */
+  private void sample(List<Seen> seen, long nowMicros) {
+    List<Seen> regions = seen.stream().filter(r -> !r.status().timedOut()).toList();
     watermarkLag.register(regions.stream().filter(r -> r.status().watermarkMicros().isPresent())
         .map(r -> MultiGauge.Row.of(tags(r), (nowMicros
             - (r.status().watermarkMicros().getAsLong() - r.status().clockOffsetMicros().orElse(0))) / 1e6))
@@ -120,7 +126,7 @@ public final class ArbiterGauges implements AutoCloseable {
     clockOffset.register(regions.stream().filter(r -> r.status().clockOffsetMicros().isPresent())
         .map(r -> MultiGauge.Row.of(tags(r), r.status().clockOffsetMicros().getAsLong() / 1e6))
         .toList(), true);
-    connected.register(regions.stream()
+    connected.register(seen.stream().filter(r -> r.status().connected() || !r.status().timedOut())
         .map(r -> MultiGauge.Row.of(tags(r), r.status().connected() ? 1 : 0)).toList(), true);
   }
 

@@ -50,6 +50,33 @@ class ArbiterGaugesTest {
     }
   }
   @Test
+  void aNodeLeftOutForSilenceShowsNoLagThatCouldPageForever() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    long nowMicros = 10_000_000;
+    // "old" was replaced (a new pod, a new node id) an hour ago: disconnected and left out of the frontier.
+    var gone = new RegionNodeStatus("far", "old", false, OptionalLong.of(nowMicros - 3_600_000_000L), OptionalLong.of(0),
+        OptionalLong.empty(), false, true, 1);
+    var waited = new RegionNodeStatus("near", "n2", false, OptionalLong.of(nowMicros - 1_500_000), OptionalLong.of(0),
+        OptionalLong.empty(), false, false, 0);
+    ArbiterGauges.RegionStatuses p0 = q -> CompletableFuture.completedFuture(List.of(region("far", nowMicros - 1_000), gone, waited));
+    try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0)), () -> 0, () -> nowMicros)) {
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (registry.find("flashsale_region_connected").gauges().size() < 2) {
+        if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
+        Thread.sleep(10);
+      }
+      assertEquals(List.of("n1", "n2"), registry.find("flashsale_region_watermark_lag_seconds").gauges().stream()
+          .map(g -> g.getId().getTag("node")).sorted().toList(), "no lag row for the node left out");
+      assertEquals(1.5, registry.get("flashsale_region_watermark_lag_seconds").tags("node", "n2").gauge().value(), 1e-9,
+          "a disconnected node still waited for shows its lag");
+      assertEquals(List.of("n1", "n2"), registry.find("flashsale_region_connected").gauges().stream()
+          .map(g -> g.getId().getTag("node")).sorted().toList());
+      assertEquals(2, registry.find("flashsale_region_clock_offset_seconds").gauges().size());
+    }
+  }
+
+  @Test
   void eachPartitionReportsItsOwnLeadershipAndEpoch() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     AtomicReference<LeaderState> second = new AtomicReference<>(LeaderState.STANDBY);
