@@ -99,6 +99,8 @@ class PurchaseErrorsTest extends RegionFixtureTest {
     assertError(Status.Code.FAILED_PRECONDITION, ErrorReason.MODE_NOT_SUPPORTED, () -> buy("sharded", "r5"));
     assertError(Status.Code.NOT_FOUND, ErrorReason.EVENT_NOT_FOUND,
         () -> f.blocking().getEvent(GetEventRequest.newBuilder().setEventId("ghost").build()));
+    assertError(Status.Code.NOT_FOUND, ErrorReason.EVENT_NOT_FOUND,
+        () -> f.blocking().getPurchase(GetPurchaseRequest.newBuilder().setEventId("ghost").setRequestId("r1").build()));
     assertError(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_FIELD,
         () -> f.blocking().getPurchase(GetPurchaseRequest.newBuilder().setEventId("shoes").build()));
     stillServes();

@@ -121,7 +121,7 @@ class PurchaseFlowTest extends RegionFixtureTest {
 
     assertError(Status.Code.NOT_FOUND, ErrorReason.PURCHASE_NOT_FOUND,
         () -> f.blocking().getPurchase(lookup("shoes", "never-seen")));
-    assertError(Status.Code.NOT_FOUND, ErrorReason.PURCHASE_NOT_FOUND,
+    assertError(Status.Code.NOT_FOUND, ErrorReason.EVENT_NOT_FOUND, // an event the arbiter does not have
         () -> f.blocking().getPurchase(lookup("hats", "r1")));
   }
 

@@ -170,8 +170,15 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       if (core.knowsEvent(eventId)) {
         purchases.getPurchase(eventId, requestId, response);
       } else {
-        // The mode decides which store to ask; should the look-up fail, the arbiter answers as for any event.
-        queries.lookupEvent(eventId, failure -> purchases.getPurchase(eventId, requestId, response));
+        // The mode decides which store to ask; should the look-up fail, the arbiter answers as for any
+        // event. An event the arbiter does not have is said so, not "no such purchase".
+        queries.lookupEvent(eventId, failure -> {
+          if (failure.isPresent() && failure.get().reason() == ErrorReason.EVENT_NOT_FOUND) {
+            response.onError(RegionWire.status(failure.get()));
+          } else {
+            purchases.getPurchase(eventId, requestId, response);
+          }
+        });
       }
     });
   }
