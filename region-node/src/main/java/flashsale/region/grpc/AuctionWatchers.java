@@ -2,6 +2,7 @@ package flashsale.region.grpc;
 
 import flashsale.v1.AuctionResult;
 import flashsale.v1.WatchAuctionResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,6 +45,9 @@ final class AuctionWatchers {
    * a newer report came meanwhile, then every change.
    */
   void watch(String eventId, AuctionResult current, StreamObserver<WatchAuctionResponse> out) {
+    // Cancelled while its look-up ran: its cancel handler found nothing to forget, and a dead
+    // stream kept here would keep the auction's view past its event (see forgetEvent).
+    if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) return;
     AuctionResult now = latest.computeIfAbsent(eventId, id -> current);
     if (now.getClosed()) {
       push(out, now);
@@ -69,7 +73,7 @@ final class AuctionWatchers {
       out.onNext(WatchAuctionResponse.newBuilder().setAuction(result).build());
       if (result.getClosed()) out.onCompleted();
     } catch (RuntimeException cancelled) {
-      watchers.values().forEach(list -> list.remove(out));
+      watchers.values().removeIf(list -> list.remove(out) && list.isEmpty());
     }
   }
 }
