@@ -121,6 +121,12 @@ public final class PurchaseStream implements AutoCloseable {
       if (brokenWith != null) return CompletableFuture.failedFuture(brokenWith);
       if (cancelled) return CompletableFuture.failedFuture(cancelledByCaller());
       if (closed) throw new IllegalStateException("the stream is closed: no more purchases on it");
+      ArrayDeque<Sent> sameId = waiting.get(requestId);
+      // The region refuses it at once with only the request id, which would answer the one waiting:
+      // refused here instead, unsent. The same content again is a resend, answered with its decision.
+      if (sameId != null && !sameId.peek().message().equals(message)) {
+        return CompletableFuture.failedFuture(reusedWhileWaiting(requestId));
+      }
       Sent sent = new Sent(sentCount++, message, future);
       waiting.computeIfAbsent(requestId, id -> new ArrayDeque<>(1)).add(sent);
       // While reopening it waits in `waiting`, and goes out after the resent ones.
@@ -315,6 +321,12 @@ public final class PurchaseStream implements AutoCloseable {
 
   private static FlashSaleException cancelledByCaller() {
     return new FlashSaleException(Status.Code.CANCELLED, "", "cancelled by the client", null);
+  }
+
+  /** As the region would refuse it (ALREADY_EXISTS REQUEST_ID_REUSED), saying why it was not sent. */
+  private static FlashSaleException reusedWhileWaiting(String requestId) {
+    return new FlashSaleException(Status.Code.ALREADY_EXISTS, "REQUEST_ID_REUSED", "request_id " + requestId
+        + " is already waiting on this stream with other content (event, user, quantity, slots or bid): not sent", null);
   }
 
   private static FlashSaleException failure(PurchaseError error) {
