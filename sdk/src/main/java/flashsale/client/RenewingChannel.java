@@ -49,8 +49,9 @@ public final class RenewingChannel extends ManagedChannel {
   }
 
   /**
-   * As {@link #renew}, but the old channel's calls end at once ({@code UNAVAILABLE}): its
-   * connections checked the server against CAs this client may no longer trust.
+   * As {@link #renew}, but the calls of the old channel, and of those renewed away before it, end
+   * at once ({@code UNAVAILABLE}): their connections checked the server against CAs this client may
+   * no longer trust.
    */
   public void reopen() {
     swap(true);
@@ -91,7 +92,9 @@ public final class RenewingChannel extends ManagedChannel {
       renewals++;
       retired.removeIf(ManagedChannel::isTerminated);
       retired.add(old);
-      if (endCalls) old.shutdownNow();
+      // Every connection checked against the old CAs: those renewed away earlier too, whose long
+      // calls would otherwise go on.
+      if (endCalls) retired.forEach(ManagedChannel::shutdownNow);
     }
     if (!endCalls) {
       CompletableFuture.delayedExecutor(RENEWAL_DRAIN_DELAY_MS, TimeUnit.MILLISECONDS).execute(old::shutdown);

@@ -123,6 +123,31 @@ class RenewingChannelTest {
   }
 
   @Test
+  void aCaTakenOutAfterARenewalEndsTheCallsOfTheChannelRenewedAwayToo() throws Exception {
+    DevCertificates.Issued admin = ca.issue(Role.ADMIN, "ops");
+    DevCertificates retired = DevCertificates.create(dir.resolve("retired"), "flashsale");
+    Path clientCa = dir.resolve("client-ca.pem");
+    Files.writeString(clientCa, Files.readString(admin.trustedCa()) + Files.readString(retired.caPath()));
+    try (TlsFiles.Loaded tls = new TlsFiles(admin.certificate(), admin.privateKey(), clientCa, Duration.ofMillis(200)).load()) {
+      RenewingChannel channel = FlashSaleChannels.forTarget(target(), tls);
+      try {
+        check(channel);
+        CompletableFuture<Throwable> watchEnded = watch(channel);
+        channel.renew(); // the watch stays on the channel renewed away
+        Thread.sleep(RenewingChannel.RENEWAL_DRAIN_DELAY_MS + 500); // past its graceful shutdown
+        assertFalse(watchEnded.isDone(), "a renewal lets the call finish: " + watchEnded.getNow(null));
+        ca.replaceCaFile(clientCa); // the retired CA taken out
+        Throwable ended = watchEnded.get(5, TimeUnit.SECONDS);
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(ended).getCode(), "the renewed-away connection's call ended");
+        assertEquals(2, channel.renewals());
+        assertEquals(Status.Code.OK, checkCode(channel));
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void aCaAddedToTheFileKeepsTheConnections() throws Exception {
     DevCertificates.Issued admin = ca.issue(Role.ADMIN, "ops");
     Path clientCa = dir.resolve("client-ca.pem");
