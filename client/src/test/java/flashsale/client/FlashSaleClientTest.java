@@ -90,6 +90,32 @@ class FlashSaleClientTest {
   }
 
   @Test
+  void aFailedPurchaseCarriesItsRequestIdSoARetryUnderAGeneratedIdIsTheSamePurchase() {
+    FlashSaleClient client = new FlashSaleClient(region);
+    cluster.ledger.failNextPurchases(1_000); // more than the channel's own retries
+
+    var unreachable = assertThrows(FlashSaleException.class, () -> client.purchase("shoes", "alice", 1));
+    assertEquals(Status.Code.UNAVAILABLE, unreachable.code(), unreachable.toString());
+    String requestId = unreachable.requestId().orElseThrow();
+    cluster.ledger.failNextPurchases(0);
+    PurchaseResult retried = client.purchase("shoes", "alice", requestId, 1);
+
+    assertEquals(requestId, retried.requestId());
+    assertTrue(((PurchaseResult.Decided) retried).won());
+    assertEquals(retried, client.purchase("shoes", "alice", requestId, 1), "the same id again: the same decision");
+    assertEquals(java.util.Optional.of("r-async"), FlashSaleException.from(assertThrows(CompletionException.class,
+        () -> client.purchaseAsync("nope", "alice", "r-async", 1).join())).requestId());
+    assertEquals(java.util.Optional.of("b-1"), assertThrows(FlashSaleException.class,
+        () -> client.bid("nope", "alice", "b-1", 100, "EUR")).requestId());
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("lost-in-transit").setStock(1).build());
+    cluster.ledger.drop("lost-in-transit");
+    var unknown = assertThrows(FlashSaleException.class,
+        () -> new FlashSaleClient(region, Duration.ofMillis(100)).purchase("lost-in-transit", "bob", 1));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, unknown.code(), unknown.toString());
+    assertEquals(36, unknown.requestId().orElseThrow().length(), "the generated id, for the retry");
+  }
+
+  @Test
   void rawFutureCallReturnsTheResponse() throws Exception {
     PurchaseRequest request = PurchaseRequest.newBuilder()
         .setEventId("shoes").setUserId("alice").setRequestId("req-f").setQuantity(1).build();

@@ -56,7 +56,12 @@ public final class FlashSaleClient {
     this.deadline = deadline;
   }
 
-  /** Buys {@code quantity} units under a fresh random request id. */
+  /**
+   * Buys {@code quantity} units under a fresh random request id. A failure carries that id ({@link
+   * FlashSaleException#requestId()}): after {@code DEADLINE_EXCEEDED} or {@code UNAVAILABLE} the
+   * outcome is unknown, so a retry must reuse {@code e.requestId()}; a call under a new id may buy
+   * a second time.
+   */
   public PurchaseResult purchase(String eventId, String userId, int quantity) {
     return purchase(eventId, userId, newRequestId(), quantity);
   }
@@ -65,7 +70,8 @@ public final class FlashSaleClient {
    * Buys {@code quantity} units (all or nothing). Retrying with the same {@code requestId} returns
    * the first decision.
    *
-   * @throws FlashSaleException when the server refuses the request or cannot be reached
+   * @throws FlashSaleException when the server refuses the request or cannot be reached, with
+   *     {@code requestId}
    */
   public PurchaseResult purchase(String eventId, String userId, String requestId, int quantity) {
     return call(request(eventId, userId, requestId, quantity));
@@ -96,7 +102,7 @@ public final class FlashSaleClient {
       return new PurchaseResult.Decided(Calls.withDeadline(blockingStub, deadline).placeBid(request).getDecision());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, e);
-      throw FlashSaleException.from(e);
+      throw FlashSaleException.from(e).forRequest(requestId);
     }
   }
 
@@ -121,12 +127,12 @@ public final class FlashSaleClient {
       case RESOURCE_EXHAUSTED, UNAVAILABLE, DEADLINE_EXCEEDED -> true;
       default -> false;
     };
-    if (!notThere && !unanswered) return lookUp;
+    if (!notThere && !unanswered) return lookUp.forRequest(requestId);
     var failure = new FlashSaleException(Status.Code.DEADLINE_EXCEEDED, "", "the deadline passed before the region "
         + (notThere ? "had" : "could say what became of") + " request " + requestId + " of event " + eventId
         + ": its outcome is unknown; retry with the same request id", expired);
     failure.addSuppressed(lookUp);
-    return failure;
+    return failure.forRequest(requestId);
   }
 
   private PurchaseResult call(PurchaseRequest request) {
@@ -137,7 +143,7 @@ public final class FlashSaleClient {
       return new PurchaseResult.Decided(response.getDecision());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, e);
-      throw FlashSaleException.from(e);
+      throw FlashSaleException.from(e).forRequest(requestId);
     }
   }
 
@@ -158,7 +164,9 @@ public final class FlashSaleClient {
         .exceptionallyCompose(
             t -> {
               FlashSaleException failure = FlashSaleException.from(t);
-              if (failure.code() != Status.Code.DEADLINE_EXCEEDED) return CompletableFuture.failedFuture(failure);
+              if (failure.code() != Status.Code.DEADLINE_EXCEEDED) {
+                return CompletableFuture.failedFuture(failure.forRequest(request.getRequestId()));
+              }
               return getPurchaseAsync(request.getEventId(), request.getRequestId()).exceptionallyCompose(lookUp ->
                   CompletableFuture.failedFuture(notReceived(request.getEventId(), request.getRequestId(),
                       FlashSaleException.from(lookUp), t)));

@@ -17,6 +17,7 @@ public final class FlashSaleException extends RuntimeException {
   private final String reason;
   private final String description;
   private final Map<String, String> metadata;
+  private final String requestId;
 
   /**
    * @param code the gRPC status code
@@ -31,11 +32,28 @@ public final class FlashSaleException extends RuntimeException {
   /** As above, with the ErrorInfo's metadata (e.g. {@code leader} of a NOT_LEADER answer). */
   public FlashSaleException(Status.Code code, String reason, String description, Map<String, String> metadata,
       Throwable cause) {
+    this(code, reason, description, metadata, "", cause);
+  }
+
+  private FlashSaleException(Status.Code code, String reason, String description, Map<String, String> metadata,
+      String requestId, Throwable cause) {
     super(code + (reason.isEmpty() ? "" : " " + reason) + ": " + description, cause);
     this.code = code;
     this.reason = reason;
     this.description = description;
     this.metadata = Map.copyOf(metadata);
+    this.requestId = requestId;
+  }
+
+  /**
+   * This failure as the failure of the purchase or bid {@code requestId}: a copy (stack trace and
+   * suppressed ones included), since one failure may be shared by several purchases.
+   */
+  FlashSaleException forRequest(String requestId) {
+    FlashSaleException copy = new FlashSaleException(code, reason, description, metadata, requestId, getCause());
+    copy.setStackTrace(getStackTrace());
+    for (Throwable suppressed : getSuppressed()) copy.addSuppressed(suppressed);
+    return copy;
   }
 
   /**
@@ -84,6 +102,15 @@ public final class FlashSaleException extends RuntimeException {
   /** An ErrorInfo metadata entry, e.g. {@code leader} ({@code host:port}) of a NOT_LEADER answer. */
   public Optional<String> metadata(String key) {
     return Optional.ofNullable(metadata.get(key)).filter(v -> !v.isBlank());
+  }
+
+  /**
+   * The request id of the purchase or bid that failed (set by {@link FlashSaleClient}'s purchase,
+   * reservation and bid calls). After {@code DEADLINE_EXCEEDED} or {@code UNAVAILABLE} its outcome
+   * is unknown: retry with this id, which returns the first decision, never a second buy.
+   */
+  public Optional<String> requestId() {
+    return requestId.isEmpty() ? Optional.empty() : Optional.of(requestId);
   }
 
   /** The server's human-readable description (may be empty). */
