@@ -90,6 +90,23 @@ class FlashSaleClientTest {
   }
 
   @Test
+  void aLookUpThatFailsOtherwiseAfterTheDeadlineLeavesTheOutcomeUnknownNotARefusal() {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("lost-in-transit").setStock(1).build());
+    cluster.ledger.drop("lost-in-transit");
+    FlashSaleClient client = new FlashSaleClient(region, Duration.ofMillis(100));
+    cluster.ledger.failNextLookUps(2, Status.INTERNAL.withDescription("the look-up broke"));
+
+    var blocking = assertThrows(FlashSaleException.class, () -> client.purchase("lost-in-transit", "alice", "req-i", 1));
+    var async = assertThrows(CompletionException.class, () -> client.purchaseAsync("lost-in-transit", "bob", "req-i2", 1).join());
+
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, blocking.code(), blocking.toString());
+    assertTrue(blocking.getMessage().contains("retry with the same request id"), blocking.getMessage());
+    assertEquals(Status.Code.INTERNAL, assertInstanceOf(FlashSaleException.class, blocking.getSuppressed()[0]).code(),
+        "the look-up's failure is attached");
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, FlashSaleException.from(async).code(), async.toString());
+  }
+
+  @Test
   void aFailedPurchaseCarriesItsRequestIdSoARetryUnderAGeneratedIdIsTheSamePurchase() {
     FlashSaleClient client = new FlashSaleClient(region);
     cluster.ledger.failNextPurchases(1_000); // more than the channel's own retries

@@ -122,12 +122,9 @@ public final class FlashSaleClient {
   private static FlashSaleException notReceived(String eventId, String requestId, FlashSaleException lookUp,
       Throwable expired) {
     boolean notThere = lookUp.code() == Status.Code.NOT_FOUND && lookUp.reason().filter("PURCHASE_NOT_FOUND"::equals).isPresent();
-    // A look-up that could not be answered (rate-limited, unreachable, out of time) says nothing either.
-    boolean unanswered = switch (lookUp.code()) {
-      case RESOURCE_EXHAUSTED, UNAVAILABLE, DEADLINE_EXCEEDED -> true;
-      default -> false;
-    };
-    if (!notThere && !unanswered) return lookUp.forRequest(requestId);
+    // An unknown event is the region's answer; any other failed look-up (rate-limited, unreachable,
+    // out of time, an internal error, a refused caller) says nothing of the purchase either.
+    if (lookUp.code() == Status.Code.NOT_FOUND && !notThere) return lookUp.forRequest(requestId);
     var failure = new FlashSaleException(Status.Code.DEADLINE_EXCEEDED, "", "the deadline passed before the region "
         + (notThere ? "had" : "could say what became of") + " request " + requestId + " of event " + eventId
         + ": its outcome is unknown; retry with the same request id", expired);

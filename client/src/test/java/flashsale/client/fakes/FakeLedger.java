@@ -8,6 +8,7 @@ import flashsale.v1.PurchaseDecision;
 import flashsale.v1.PurchaseRequest;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,16 +97,25 @@ public final class FakeLedger {
 
   /** Purchases of this event are stamped but never decided, so callers hit their deadline. */
   private int lookUpsToRefuse;
+  private Status lookUpStatus;
 
   /** The next {@code n} GetPurchase calls are refused RESOURCE_EXHAUSTED RATE_LIMITED. */
   public synchronized void failNextLookUps(int n) {
-    lookUpsToRefuse = n;
+    failNextLookUps(n, null);
   }
 
-  synchronized boolean takeLookUpRefusal() {
-    if (lookUpsToRefuse == 0) return false;
+  /** The next {@code n} GetPurchase calls fail with {@code status} (null: RATE_LIMITED). */
+  public synchronized void failNextLookUps(int n, Status status) {
+    lookUpsToRefuse = n;
+    lookUpStatus = status;
+  }
+
+  /** The failure of this GetPurchase, if it is to fail. */
+  synchronized Optional<RuntimeException> takeLookUpRefusal() {
+    if (lookUpsToRefuse == 0) return Optional.empty();
     lookUpsToRefuse--;
-    return true;
+    return Optional.of(lookUpStatus == null ? Errors.error(ErrorReason.RATE_LIMITED, "client address over its look-up rate")
+        : lookUpStatus.asRuntimeException());
   }
 
   /** Purchases of {@code eventId} are never answered nor kept: as if the deadline passed before the region had them. */

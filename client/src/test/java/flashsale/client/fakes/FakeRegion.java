@@ -52,8 +52,9 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
 
   @Override
   public void getPurchase(GetPurchaseRequest request, StreamObserver<GetPurchaseResponse> response) {
-    if (ledger.takeLookUpRefusal()) {
-      response.onError(Errors.error(ErrorReason.RATE_LIMITED, "client address over its look-up rate"));
+    Optional<RuntimeException> refusal = ledger.takeLookUpRefusal();
+    if (refusal.isPresent()) {
+      response.onError(refusal.get());
       return;
     }
     var decided = ledger.decision(request.getEventId(), request.getRequestId());
