@@ -141,6 +141,14 @@ public final class ArbiterMain implements Callable<Integer> {
     if (problem == null && regionStreamUnreadLimitBytes < 1) {
       problem = "--region-stream-unread-limit-bytes must be >= 1, got " + regionStreamUnreadLimitBytes;
     }
+    if (problem == null && (metricsPort < 0 || metricsPort > 65_535)) {
+      problem = "--metrics-port must be 0 (off) to 65535, got " + metricsPort;
+    }
+    // NaN passes every comparison and infinity refills at once: either would turn the quota off unsaid.
+    if (problem == null && !(adminEventsPerMinute >= 0 && Double.isFinite(adminEventsPerMinute))) {
+      problem = "--admin-events-per-minute must be 0 (off) or a positive number, got " + adminEventsPerMinute;
+    }
+    if (problem == null && adminEventsBurst < 1) problem = "--admin-events-burst must be >= 1, got " + adminEventsBurst;
     if (problem == null && redisReplicaAcks < 0) problem = "--redis-replica-acks must be >= 0, got " + redisReplicaAcks;
     if (problem == null && redisReplicaWaitMs < 1) problem = "--redis-replica-wait-ms must be >= 1, got " + redisReplicaWaitMs;
     if (problem == null && redisReplicaAcks > 0 && redisUri == null) {

@@ -30,6 +30,26 @@ class ArbiterMainTest {
     assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
   }
 
+  /** Each of these used to start with a feature silently off (metrics, the admin quota) or at another period (TLS reload). */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "--metrics-port            | -1       | --metrics-port must be 0 (off) to 65535, got -1",
+      "--tls-reload-s            | 0        | --tls-reload-s must be >= 1, got 0",
+      "--tls-reload-s            | -60      | --tls-reload-s must be >= 1, got -60",
+      "--admin-events-per-minute | NaN      | --admin-events-per-minute must be 0 (off) or a positive number, got NaN",
+      "--admin-events-per-minute | Infinity | --admin-events-per-minute must be 0 (off) or a positive number, got Infinity",
+      "--admin-events-per-minute | -1       | --admin-events-per-minute must be 0 (off) or a positive number, got -1.0",
+      "--admin-events-burst      | 0        | --admin-events-burst must be >= 1, got 0"})
+  @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a node not refused runs until stopped
+  void aFlagThatWouldQuietlyChangeWhatItControlsIsAUsageError(String flag, String value, String says) {
+    var err = new StringWriter();
+    int code = ArbiterMain.run(new String[] {"--insecure", "--port", "0", flag, value},
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains(says), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+  }
+
   @Test
   void replicaAcknowledgementsWithoutRedisAreAUsageError() {
     var err = new StringWriter();

@@ -41,6 +41,8 @@ final class LinkSecurityOptions {
 
   /** Why these flags cannot start a region, or null when they can. */
   String problem() {
+    // TlsFiles would quietly take 0 or less as 60 s: say so at start.
+    if (reloadSeconds < 1) return "--tls-reload-s must be >= 1, got " + reloadSeconds;
     if (insecure && linkCertificate != null) return "--insecure turns the link's TLS off: drop it, or drop --link-cert";
     if (!insecure && (linkCertificate == null || linkKey == null || linkCa == null)) {
       return "the arbiter knows a region by its certificate: give --link-cert, --link-key and --link-ca "

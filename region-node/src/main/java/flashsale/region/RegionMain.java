@@ -160,6 +160,16 @@ public final class RegionMain implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     node.applyLogFormat();
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
+    if (metricsPort < 0 || metricsPort > 65_535) {
+      throw new IllegalArgumentException("--metrics-port must be 0 (off) to 65535, got " + metricsPort);
+    }
+    // NaN passes every comparison and infinity refills at once: either would turn the limit off unsaid.
+    if (!(userRate >= 0 && Double.isFinite(userRate))) {
+      throw new IllegalArgumentException("--user-rate must be 0 (off) or a positive number, got " + userRate);
+    }
+    if (!(addressRate >= 0 && Double.isFinite(addressRate))) {
+      throw new IllegalArgumentException("--address-rate must be 0 (off) or a positive number, got " + addressRate);
+    }
     var listen = node.listenAddress(port);
     // Bound before the node starts, so a taken metrics port fails the start, not a running node.
     MetricsEndpoint metricsEndpoint = metricsPort > 0 ? MetricsEndpoint.start(node.listenAddress(metricsPort)) : null;

@@ -28,7 +28,14 @@ class RegionMainTest {
       "buyer cert, no key  | --region eu --arbiter localhost:1 --insecure --tls-cert /etc/hostname | --tls-key",
       "acks without a pool | --region eu --arbiter localhost:1 --insecure --redis-replica-acks 1 | --central-redis or --redis",
       "negative acks       | --region eu --arbiter localhost:1 --insecure --redis-replica-acks -1 | >= 0",
+      "negative metrics port| --region eu --arbiter localhost:1 --insecure --metrics-port -1 | --metrics-port must be 0 (off) to 65535, got -1",
+      "zero TLS reload     | --region eu --arbiter localhost:1 --insecure --tls-reload-s 0 | --tls-reload-s must be >= 1, got 0",
+      "negative TLS reload | --region eu --arbiter localhost:1 --insecure --tls-reload-s -5 | --tls-reload-s must be >= 1, got -5",
+      "NaN user rate       | --region eu --arbiter localhost:1 --insecure --user-rate NaN | --user-rate must be 0 (off) or a positive number, got NaN",
+      "infinite user rate  | --region eu --arbiter localhost:1 --insecure --user-rate Infinity | --user-rate",
+      "NaN address rate    | --region eu --arbiter localhost:1 --insecure --address-rate NaN | --address-rate must be 0 (off) or a positive number, got NaN",
       "zero replica wait   | --region eu --arbiter localhost:1 --insecure --redis redis://127.0.0.1:1 --redis-replica-acks 1 --redis-replica-wait-ms 0 | --redis-replica-wait-ms"})
+  @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a node not refused runs until stopped
   void badFlagsPrintOneLineAndExitWithUsageError(String name, String args, String mentions) {
     StringWriter err = new StringWriter();
     int code = RegionMain.run(args.split(" "), new PrintWriter(new StringWriter()),

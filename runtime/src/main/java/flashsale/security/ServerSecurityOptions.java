@@ -56,6 +56,8 @@ public final class ServerSecurityOptions {
 
   /** Why these flags cannot start a node, or null when they can. */
   public String problem() {
+    // TlsFiles would quietly take 0 or less as 60 s (and the token file refuses it): say so at start.
+    if (reloadSeconds < 1) return "--tls-reload-s must be >= 1, got " + reloadSeconds;
     if (insecure) {
       return certificate != null || tokenFile != null || jwks != null ? "--insecure turns security off: drop it, or drop the TLS and token flags" : null;
     }

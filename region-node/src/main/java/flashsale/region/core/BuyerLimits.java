@@ -28,7 +28,11 @@ public final class BuyerLimits {
     public static final Settings OFF = new Settings(0, 1, 0, 1, Integer.MAX_VALUE, 1);
 
     public Settings {
-      if (userPerSecond < 0 || addressPerSecond < 0) throw new IllegalArgumentException("rates must be 0 (off) or more");
+      // NaN passes "< 0" and would turn a limit off unsaid; an infinite rate limits nothing either.
+      if (!(userPerSecond >= 0 && Double.isFinite(userPerSecond)) || !(addressPerSecond >= 0 && Double.isFinite(addressPerSecond))) {
+        throw new IllegalArgumentException("rates must be 0 (off) or a positive number, got " + userPerSecond + " and "
+            + addressPerSecond);
+      }
       if (userBurst < 1 || addressBurst < 1) throw new IllegalArgumentException("bursts must be at least 1");
       if (maxPendingPerUser < 1) throw new IllegalArgumentException("max pending per user must be at least 1");
       if (maxTrackedKeys < 1) throw new IllegalArgumentException("max tracked keys must be at least 1");
