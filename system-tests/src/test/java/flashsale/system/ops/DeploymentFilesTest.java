@@ -21,8 +21,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * The compose file and the Kubernetes manifests parse, configure the nodes only through options
  * they have, point readiness at the nodes' gRPC health as /readyz shows it, and run the node
- * containers without privileges on a read-only root (a writable /tmp). (No container engine runs here, so
- * the deployment is checked, not brought up.)
+ * containers without privileges on a read-only root (a writable /tmp); the arbiters update only as
+ * their pods are deleted. (No container engine runs here, so the deployment is checked, not brought
+ * up.)
  */
 class DeploymentFilesTest {
   private static final Path DEPLOY = MetricsAndAlertsTest.DEPLOY;
@@ -105,5 +106,22 @@ class DeploymentFilesTest {
       }
     }
     assertEquals(2, containers, "an arbiter and a region");
+  }
+
+  /**
+   * Only the leading arbiter is ready, so a RollingUpdate would stop at the first updated pod (back
+   * as a standby, never ready) and leave the others old: the arbiters update as they are deleted.
+   */
+  @Test
+  void arbitersUpdateOnlyAsTheirPodsAreDeleted() throws Exception {
+    List<Object> arbiters = new ArrayList<>();
+    for (Object doc : new Yaml().loadAll(Files.readString(DEPLOY.resolve("k8s/flashsale.yaml")))) {
+      if ("StatefulSet".equals(at(doc, "kind")) && "arbiter".equals(at(doc, "metadata", "name"))) arbiters.add(doc);
+    }
+    assertEquals(1, arbiters.size(), "one arbiter StatefulSet");
+    assertEquals("OnDelete", at(arbiters.getFirst(), "spec", "updateStrategy", "type"));
+    List<Map<String, Object>> containers = at(arbiters.getFirst(), "spec", "template", "spec", "containers");
+    assertEquals("/readyz", at(containers.getFirst(), "readinessProbe", "httpGet", "path"),
+        "ready only while leading: the arbiter-leader Service needs it");
   }
 }
