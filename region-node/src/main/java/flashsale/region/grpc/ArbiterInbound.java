@@ -1,5 +1,6 @@
 package flashsale.region.grpc;
 
+import flashsale.net.ProtocolLog;
 import flashsale.region.core.Failure;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Decision;
@@ -26,6 +27,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ArbiterInbound implements Consumer<SequenceResponse> {
   private static final Logger log = LoggerFactory.getLogger(ArbiterInbound.class);
+  // A region whose clock is flagged has every ticket refused, thousands in a burst: one WARN line per
+  // kind per interval, each ticket at DEBUG (the arbiter counts them in flashsale_rejected_tickets_total).
+  private static final ProtocolLog rejectedLog = ProtocolLog.of(ArbiterInbound.class, "arbiter rejected tickets");
+  private static final ProtocolLog unansweredLog = ProtocolLog.of(ArbiterInbound.class, "decisions not learned");
 
   private final RegionCore core;
   private final CallRegistry calls;
@@ -155,15 +160,19 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
   private void unanswered(TicketRejection r, Failure failed) {
     var done = core.unanswered(r.getEventId(), r.getRequestId(), failed);
     done.ifPresent(calls::complete);
-    log.warn("decision of request_id={} event={} not learned: {} pending_here={}", r.getRequestId(), r.getEventId(),
+    log.debug("decision of request_id={} event={} not learned: {} pending_here={}", r.getRequestId(), r.getEventId(),
         failed.message(), done.isPresent());
+    unansweredLog.rejected(failed.reason().name(), "last: request_id=" + r.getRequestId() + " event=" + r.getEventId()
+        + " message=\"" + failed.message() + "\"");
   }
 
   private void refuse(TicketRejection r, flashsale.sale.TicketRefusal reason) {
     var done = core.rejected(r.getEventId(), r.getRequestId(), reason, r.getMessage());
     done.ifPresent(calls::complete);
-    log.warn("arbiter rejected request_id={} event={} reason={} message=\"{}\" pending_here={}", r.getRequestId(), r.getEventId(),
+    log.debug("arbiter rejected request_id={} event={} reason={} message=\"{}\" pending_here={}", r.getRequestId(), r.getEventId(),
         r.getReason(), r.getMessage(), done.isPresent());
+    rejectedLog.rejected(r.getReason().name(), "last: request_id=" + r.getRequestId() + " event=" + r.getEventId()
+        + " message=\"" + r.getMessage() + "\"");
   }
 
   private void verdict(ClockVerdict v) {
