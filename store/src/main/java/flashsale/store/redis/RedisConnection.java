@@ -132,7 +132,13 @@ public final class RedisConnection<V> implements AutoCloseable {
           // Follow a MOVED to a master added since the last refresh instead of failing the call.
           .validateClusterNodeMembership(false)
           .disconnectedBehavior(whileDown);
-      if (pinnedRouting) options.maxRedirects(0);
+      if (pinnedRouting) {
+        options.maxRedirects(0);
+        // lettuce's own redirect triggers fire only while it follows a redirect, which it no longer
+        // does: without this, a slot moved by a failover or a reshard (no connection drops) failed
+        // every call to it with MOVED until the process restarted.
+        client.addListener(new RefreshOnRedirect(client));
+      }
       RedisClients.withTls(options);
       client.setOptions(options.build());
       StatefulRedisClusterConnection<String, V> c = client.connect(codec);
@@ -141,6 +147,27 @@ public final class RedisConnection<V> implements AutoCloseable {
       if (opened != null) shutDownWithResources(opened);
       else resources.shutdown(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       throw e;
+    }
+  }
+
+  /**
+   * Re-reads the topology when a call failed with {@code MOVED} or {@code ASK} (one read at a time):
+   * the failed call is the caller's to retry, and its retry goes where the slot is now.
+   */
+  private static final class RefreshOnRedirect implements io.lettuce.core.event.command.CommandListener {
+    private final RedisClusterClient client;
+    private final java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
+
+    RefreshOnRedirect(RedisClusterClient client) {
+      this.client = client;
+    }
+
+    @Override
+    public void commandFailed(io.lettuce.core.event.command.CommandFailedEvent event) {
+      String message = event.getCause() == null ? null : event.getCause().getMessage();
+      if (message == null || !(message.startsWith("MOVED ") || message.startsWith("ASK "))) return;
+      if (!reading.compareAndSet(false, true)) return;
+      client.refreshPartitionsAsync().whenComplete((done, failure) -> reading.set(false));
     }
   }
 
