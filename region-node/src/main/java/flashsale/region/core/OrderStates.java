@@ -77,6 +77,15 @@ public final class OrderStates {
     windows.remove(eventId);
   }
 
+  /**
+   * Lets go of the window flags of every event {@code known} rejects: an order update of an event
+   * already let go (a payment made hours after the sale) puts its flag back, and only this sweep
+   * takes it out again.
+   */
+  public void forgetEventsUnless(java.util.function.Predicate<String> known) {
+    windows.keySet().removeIf(eventId -> !known.test(eventId));
+  }
+
   /** Whether the event has a payment window, if the arbiter said so yet. */
   public Optional<Boolean> paymentWindow(String eventId) {
     return Optional.ofNullable(windows.get(eventId));

@@ -213,6 +213,11 @@ final class PurchaseStandings {
     states.forgetEvent(eventId);
   }
 
+  /** Window flags of events no longer known (put back by a late order update) are asked again if needed. */
+  void forgetEventsUnless(java.util.function.Predicate<String> known) {
+    states.forgetEventsUnless(known);
+  }
+
   int watchers() {
     return watchers;
   }

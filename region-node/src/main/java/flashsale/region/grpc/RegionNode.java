@@ -140,6 +140,7 @@ public final class RegionNode {
         queries.forgetEvent(eventId);
         watchers.forgetEvent(eventId);
       }
+      standings.forgetEventsUnless(core::knowsEvent);
     }, FORGET_SWEEP_MS);
   }
 

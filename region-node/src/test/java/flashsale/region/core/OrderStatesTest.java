@@ -60,4 +60,13 @@ class OrderStatesTest {
     states.reconnected();
     assertEquals(Optional.of(false), states.paymentWindow("other"), "set at creation: kept across reconnects");
   }
+
+  @Test
+  void aLateOrderUpdateOfAnEventLetGoLeavesNoFlagBehindTheSweep() {
+    states.paymentWindow("live", true);
+    states.report("ended-long-ago", order("p", PurchaseState.PAID, 1), states.generation()); // paid after the sale
+    states.forgetEventsUnless("live"::equals);
+    assertEquals(Optional.empty(), states.paymentWindow("ended-long-ago"), "asked again if needed");
+    assertEquals(Optional.of(true), states.paymentWindow("live"));
+  }
 }
