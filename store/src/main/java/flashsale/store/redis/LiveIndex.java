@@ -46,9 +46,56 @@ final class LiveIndex {
       // A slot moved since the topology was read (MOVED / CROSSSLOT): read it again, once.
       log.warn("live index read failed, refreshing the topology and reading again: {}", e.getCause().toString());
       connection.refreshTopology().join();
-      ids.addAll(slotIndexes());
+      try {
+        ids.addAll(slotIndexes());
+      } catch (CompletionException again) {
+        // A slot migrating (a reshard under way): its master refuses a function that touches the
+        // slot's key, for as long as the reshard lasts. A command per slot follows it instead.
+        log.warn("live index read failed again, reading each slot's set on its own: {}", again.getCause().toString());
+        ids.addAll(slotBySlot());
+      }
     }
     return ids;
+  }
+
+  /** How long {@link #slotBySlot} reads a slot that keeps failing (one slot migrates in milliseconds). */
+  static final long SLOT_BY_SLOT_MS = 10_000;
+
+  /**
+   * Every slot's set by a command of its own, routed by its key (following {@code ASK} to where a
+   * migrating slot is going, where the connection follows redirects); slots that fail are read
+   * again, 50 ms apart, for at most {@link #SLOT_BY_SLOT_MS}.
+   */
+  private List<String> slotBySlot() {
+    List<String> ids = new ArrayList<>();
+    List<Integer> left = java.util.stream.IntStream.range(0, SlotTags.SLOTS).boxed().toList();
+    long deadlineNanos = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(SLOT_BY_SLOT_MS);
+    while (true) {
+      List<CompletableFuture<java.util.Set<byte[]>>> reads = new ArrayList<>(left.size());
+      for (int slot : left) reads.add(redis.smembers(EventKeys.liveIndex(slot)).toCompletableFuture());
+      List<Integer> failed = new ArrayList<>();
+      Throwable lastFailure = null;
+      for (int i = 0; i < left.size(); i++) {
+        try {
+          for (byte[] id : reads.get(i).join()) ids.add(new String(id, UTF_8));
+        } catch (CompletionException e) {
+          failed.add(left.get(i));
+          lastFailure = e.getCause();
+        }
+      }
+      if (failed.isEmpty()) return ids;
+      if (System.nanoTime() > deadlineNanos) {
+        throw new CompletionException("live index: " + failed.size() + " slots unreadable for " + SLOT_BY_SLOT_MS
+            + " ms, slot " + failed.get(0) + " last", lastFailure);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CompletionException(e);
+      }
+      left = failed;
+    }
   }
 
   /** Each master reads the index keys of its own slots (named in ARGV: they span slots). */
