@@ -36,13 +36,7 @@ final class Replies {
    */
   static void retryOrFail(StreamObserver<PurchaseResponse> call, BuyRequest asked,
       CompletableFuture<Optional<Decision>> stored, Failure otherwise) {
-    stored.whenComplete((found, failure) -> {
-      if (failure != null || found.isEmpty()) {
-        fail(call, otherwise);
-        return;
-      }
-      answer(call, asked.requestId(), found.get(), asked.sameContentAs(found.get().ticket()));
-    });
+    storedOr(call, asked, stored, otherwise, failure -> otherwise);
   }
 
   /** The stored decision of {@code requestId}; unless {@code sameAsked}, the id was reused for another purchase. */
@@ -68,11 +62,17 @@ final class Replies {
    */
   static void decidedOrEnded(StreamObserver<PurchaseResponse> call, BuyRequest asked,
       CompletableFuture<Optional<Decision>> stored, Failure ended, String store) {
+    storedOr(call, asked, stored, ended, failure -> storeDown(store, failure));
+  }
+
+  /** The stored decision of {@code asked}'s request id, else {@code none}; {@code failed} says why not when the read fails. */
+  private static void storedOr(StreamObserver<PurchaseResponse> call, BuyRequest asked,
+      CompletableFuture<Optional<Decision>> stored, Failure none, java.util.function.Function<Throwable, Failure> failed) {
     stored.whenComplete((found, failure) -> {
       if (failure != null) {
-        fail(call, storeDown(store, failure));
+        fail(call, failed.apply(failure));
       } else if (found.isEmpty()) {
-        fail(call, ended);
+        fail(call, none);
       } else {
         answer(call, asked.requestId(), found.get(), asked.sameContentAs(found.get().ticket()));
       }
