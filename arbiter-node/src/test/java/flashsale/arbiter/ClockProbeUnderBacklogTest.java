@@ -1,21 +1,16 @@
 package flashsale.arbiter;
 
+import flashsale.arbiter.testing.RegionStreamArbiter;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.store.memory.InMemoryArbiterStore;
 import flashsale.v1.ClockProbe;
-import flashsale.v1.RegionHello;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
-import flashsale.v1.SequencerServiceGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.time.Clock;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,32 +22,25 @@ import org.junit.jupiter.api.Test;
  * everything again; a frozen loop does not answer, so the region still leaves it.
  */
 class ClockProbeUnderBacklogTest {
+  private RegionStreamArbiter arbiter;
   private ArbiterNode node;
   private ManagedChannel channel;
-  private final BlockingQueue<SequenceResponse> received = new LinkedBlockingQueue<>();
+  private BlockingQueue<SequenceResponse> received;
   private StreamObserver<SequenceRequest> stream;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    node = new ArbiterNode(ArbiterConfig.defaults().withPort(0), InProcessServerBuilder.forName(name),
-        new InMemoryArbiterStore(), Clock.systemUTC()).start();
-    channel = InProcessChannelBuilder.forName(name).build();
-    stream = SequencerServiceGrpc.newStub(channel).sequence(new StreamObserver<>() {
-      @Override public void onNext(SequenceResponse message) {
-        received.add(message);
-      }
-      @Override public void onError(Throwable t) {}
-      @Override public void onCompleted() {}
-    });
-    stream.onNext(SequenceRequest.newBuilder().setHello(RegionHello.newBuilder().setRegion("east").setInstanceId("i-1")).build());
+    arbiter = new RegionStreamArbiter(new InMemoryArbiterStore());
+    node = arbiter.node;
+    channel = arbiter.channel;
+    received = arbiter.received;
+    stream = arbiter.stream;
     assertTrue(next(5_000).hasWelcome(), "welcomed");
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    node.stop();
+    arbiter.close();
   }
 
   @Test

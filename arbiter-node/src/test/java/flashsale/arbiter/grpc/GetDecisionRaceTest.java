@@ -2,8 +2,7 @@ package flashsale.arbiter.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import flashsale.arbiter.ArbiterConfig;
-import flashsale.arbiter.ArbiterNode;
+import flashsale.arbiter.testing.RegionStreamArbiter;
 import flashsale.store.ArbiterStore;
 import flashsale.store.memory.InMemoryArbiterStore;
 import flashsale.v1.CreateEventRequest;
@@ -11,7 +10,6 @@ import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.GetDecisionRequest;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseDecision;
-import flashsale.v1.RegionHello;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
@@ -20,15 +18,11 @@ import flashsale.v1.TicketBatch;
 import flashsale.v1.Watermark;
 import flashsale.wire.Times;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -43,32 +37,22 @@ import org.junit.jupiter.api.Test;
  */
 class GetDecisionRaceTest {
   private final AtomicBoolean missNextRead = new AtomicBoolean();
-  private ArbiterNode node;
+  private RegionStreamArbiter arbiter;
   private ManagedChannel channel;
-  private final BlockingQueue<SequenceResponse> received = new LinkedBlockingQueue<>();
+  private BlockingQueue<SequenceResponse> received;
   private StreamObserver<SequenceRequest> stream;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    node = new ArbiterNode(ArbiterConfig.defaults().withPort(0), InProcessServerBuilder.forName(name),
-        storeWhoseNextDecisionReadMisses(new InMemoryArbiterStore()), Clock.systemUTC()).start();
-    channel = InProcessChannelBuilder.forName(name).build();
-    stream = SequencerServiceGrpc.newStub(channel).sequence(new StreamObserver<>() {
-      @Override public void onNext(SequenceResponse message) {
-        received.add(message);
-      }
-      @Override public void onError(Throwable t) {}
-      @Override public void onCompleted() {}
-    });
-    stream.onNext(SequenceRequest.newBuilder().setHello(RegionHello.newBuilder().setRegion("east").setInstanceId("i-1")).build());
+    arbiter = new RegionStreamArbiter(storeWhoseNextDecisionReadMisses(new InMemoryArbiterStore()));
+    channel = arbiter.channel;
+    received = arbiter.received;
+    stream = arbiter.stream;
   }
 
   @AfterEach
   void stop() {
-    stream.onCompleted();
-    channel.shutdownNow();
-    node.stop();
+    arbiter.close();
   }
 
   /** The first findDecision after {@link #missNextRead} is set answers "none", as a read just before the batch landed. */

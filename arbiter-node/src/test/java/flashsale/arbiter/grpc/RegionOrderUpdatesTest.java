@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flashsale.arbiter.ArbiterConfig;
 import flashsale.arbiter.ArbiterNode;
+import flashsale.arbiter.testing.RegionStreamArbiter;
 import flashsale.store.memory.InMemoryArbiterStore;
 import flashsale.v1.CancelPurchaseRequest;
 import flashsale.v1.CreateEventRequest;
@@ -17,7 +17,6 @@ import flashsale.v1.OrderServiceGrpc;
 import flashsale.v1.OrderState;
 import flashsale.v1.OrderUpdate;
 import flashsale.v1.PurchaseDecision;
-import flashsale.v1.RegionHello;
 import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
@@ -26,15 +25,11 @@ import flashsale.v1.TicketBatch;
 import flashsale.v1.Watermark;
 import flashsale.wire.Times;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -46,34 +41,26 @@ import org.junit.jupiter.api.Test;
  * (OrderUpdate), and GetDecision's stored order, NOT_WAITLISTED once the stored waitlist is full.
  */
 class RegionOrderUpdatesTest {
+  private RegionStreamArbiter arbiter;
   private ArbiterNode node;
   private ManagedChannel channel;
-  private final BlockingQueue<SequenceResponse> received = new LinkedBlockingQueue<>();
+  private BlockingQueue<SequenceResponse> received;
   private StreamObserver<SequenceRequest> stream;
   /** Messages read while waiting for decisions, still to be looked at in order. */
   private final java.util.ArrayDeque<SequenceResponse> later = new java.util.ArrayDeque<>();
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    node = new ArbiterNode(ArbiterConfig.defaults().withPort(0), InProcessServerBuilder.forName(name),
-        new InMemoryArbiterStore(), Clock.systemUTC()).start();
-    channel = InProcessChannelBuilder.forName(name).build();
-    stream = SequencerServiceGrpc.newStub(channel).sequence(new StreamObserver<>() {
-      @Override public void onNext(SequenceResponse message) {
-        received.add(message);
-      }
-      @Override public void onError(Throwable t) {}
-      @Override public void onCompleted() {}
-    });
-    stream.onNext(SequenceRequest.newBuilder().setHello(RegionHello.newBuilder().setRegion("east").setInstanceId("i-1")).build());
+    arbiter = new RegionStreamArbiter(new InMemoryArbiterStore());
+    node = arbiter.node;
+    channel = arbiter.channel;
+    received = arbiter.received;
+    stream = arbiter.stream;
   }
 
   @AfterEach
   void stop() {
-    stream.onCompleted();
-    channel.shutdownNow();
-    node.stop();
+    arbiter.close();
   }
 
   private void createEvent(String eventId, boolean paymentWindow) {
