@@ -3,14 +3,16 @@ package flashsale.region.core;
 import flashsale.orders.OrderRecord;
 import flashsale.orders.PurchaseState;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What this region knows of purchases after their decision, in events with a payment window: the
  * latest order state the arbiter reported for each purchase (bounded, least recently used out),
- * and which events have a window at all. An order only moves forward (waitlisted, then awaiting
+ * which events have a window at all, and whose stored waitlist is full. An order only moves forward (waitlisted, then awaiting
  * payment, then paid, cancelled or expired; not waitlisted is final from the start), so a report
  * behind what is known is ignored, whichever way it came: pushed on the arbiter stream once
  * stored, or in the answer to a question.
@@ -24,6 +26,8 @@ public final class OrderStates {
 
   private final LinkedHashMap<Key, OrderRecord> orders;
   private final Map<String, Boolean> windows = new HashMap<>();
+  /** Events whose stored waitlist is full (pushed): a fact for good, so kept across reconnects. */
+  private final Set<String> waitlistsFull = new HashSet<>();
   private long generation;
 
   /** @param capacity most orders kept; the least recently used go first */
@@ -72,9 +76,27 @@ public final class OrderStates {
     windows.put(eventId, has);
   }
 
-  /** Lets go of whether the event has a window (asked again if needed); its purchases' orders age out on their own. */
+  /**
+   * The arbiter pushed that the event's stored waitlist is full.
+   *
+   * @return true when this region did not know it yet
+   */
+  public boolean waitlistFull(String eventId) {
+    return waitlistsFull.add(eventId);
+  }
+
+  /** Whether the arbiter pushed that the event's stored waitlist is full. */
+  public boolean isWaitlistFull(String eventId) {
+    return waitlistsFull.contains(eventId);
+  }
+
+  /**
+   * Lets go of the event's flags (its window asked again if needed; a waitlist still full is pushed
+   * again with its next order write); its purchases' orders age out on their own.
+   */
   public void forgetEvent(String eventId) {
     windows.remove(eventId);
+    waitlistsFull.remove(eventId);
   }
 
   /**
@@ -84,6 +106,7 @@ public final class OrderStates {
    */
   public void forgetEventsUnless(java.util.function.Predicate<String> known) {
     windows.keySet().removeIf(eventId -> !known.test(eventId));
+    waitlistsFull.removeIf(eventId -> !known.test(eventId));
   }
 
   /** Whether the event has a payment window, if the arbiter said so yet. */

@@ -17,11 +17,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,8 +56,6 @@ final class PurchaseStandings {
   private final long retryMs;
   private final int maxWatchers;
   private final Map<Key, Watch> watches = new HashMap<>();
-  /** Events whose stored waitlist is full (pushed): a fact for good, so kept across reconnects. */
-  private final Set<String> waitlistsFull = new HashSet<>();
   private int watchers;
   private Failure closedWith;
 
@@ -147,7 +143,7 @@ final class PurchaseStandings {
     watch.outs.add(out);
     watchers++;
     boolean mayHaveMissed = startedInGeneration != states.generation()
-        || now.orderBeingStored() && !now.decision().won() && waitlistsFull.contains(key.eventId());
+        || now.orderBeingStored() && !now.decision().won() && states.isWaitlistFull(key.eventId());
     if (mayHaveMissed) refresh(key, watch);
   }
 
@@ -177,7 +173,7 @@ final class PurchaseStandings {
       Watch watch = watches.get(key);
       if (watch != null) advance(key, watch, Optional.of(record));
     }
-    if (update.getWaitlistFull() && waitlistsFull.add(eventId)) {
+    if (update.getWaitlistFull() && states.waitlistFull(eventId)) {
       // Losers whose order is being stored may be past the bound: nothing more is pushed for those.
       for (var e : List.copyOf(watches.entrySet())) {
         PurchaseStanding s = e.getValue().standing;
@@ -208,12 +204,12 @@ final class PurchaseStandings {
     watchers = 0;
   }
 
-  /** The event was let go (ended long ago, nothing pending): its window flag is asked again if needed. */
+  /** The event was let go (ended long ago, nothing pending): its flags are asked again if needed. */
   void forgetEvent(String eventId) {
     states.forgetEvent(eventId);
   }
 
-  /** Window flags of events no longer known (put back by a late order update) are asked again if needed. */
+  /** Flags of events no longer known (put back by a late order update) are asked again if needed. */
   void forgetEventsUnless(java.util.function.Predicate<String> known) {
     states.forgetEventsUnless(known);
   }

@@ -69,4 +69,21 @@ class OrderStatesTest {
     assertEquals(Optional.empty(), states.paymentWindow("ended-long-ago"), "asked again if needed");
     assertEquals(Optional.of(true), states.paymentWindow("live"));
   }
+
+  @Test
+  void aFullWaitlistIsKnownAcrossReconnectsAndLetGoWithItsEvent() {
+    assertTrue(states.waitlistFull("sold-out"), "new to this region");
+    assertFalse(states.waitlistFull("sold-out"), "already known");
+    states.reconnected();
+    assertTrue(states.isWaitlistFull("sold-out"), "a fact for good: kept across reconnects");
+
+    states.forgetEvent("sold-out");
+    assertFalse(states.isWaitlistFull("sold-out"), "let go with its event");
+
+    states.waitlistFull("ended-long-ago"); // pushed again by an order write after the event was let go
+    states.paymentWindow("live", true);
+    states.forgetEventsUnless("live"::equals);
+    assertFalse(states.isWaitlistFull("ended-long-ago"), "the sweep takes it out again");
+    assertEquals(Optional.of(true), states.paymentWindow("live"));
+  }
 }
