@@ -2,6 +2,7 @@ package flashsale.client.bench;
 
 import flashsale.arbiter.ArbiterConfig;
 import flashsale.arbiter.ArbiterNode;
+import flashsale.net.FreePorts;
 import flashsale.store.memory.InMemoryArbiterStore;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.Event;
@@ -18,7 +19,6 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +72,7 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
                 new InMemoryArbiterStore(),
                 Clock.systemUTC())
             .start();
-    int regionPort = freePort();
+    int regionPort = FreePorts.pick();
     Path regionLog = Files.createTempFile("bench-memory-region-", ".log");
     System.out.println("region-node log: " + regionLog);
     List<String> command = new java.util.ArrayList<>();
@@ -210,12 +210,6 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
 
   private static String javaBin(String tool) {
     return Path.of(System.getProperty("java.home"), "bin", tool).toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   private static ManagedChannel channel(String target) {

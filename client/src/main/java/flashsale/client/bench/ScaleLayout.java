@@ -3,6 +3,7 @@ package flashsale.client.bench;
 import flashsale.client.cluster.JarCluster;
 import flashsale.client.cluster.JavaRuntime;
 import flashsale.client.cluster.ServingHealth;
+import flashsale.net.FreePorts;
 import flashsale.v1.CreateEventRequest;
 import flashsale.v1.Event;
 import flashsale.v1.EventAdminServiceGrpc;
@@ -13,8 +14,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,7 +76,7 @@ final class ScaleLayout implements AutoCloseable {
     for (int i = 0; i < servers.size(); i++) components.put("redis-" + (i + 1), servers.get(i));
     List<String> arbiterAddresses = new ArrayList<>();
     for (int i = 1; i <= shape.arbiters(); i++) {
-      int port = freePort();
+      int port = FreePorts.pick();
       arbiterPorts.add(port);
       arbiterAddresses.add("127.0.0.1:" + port);
       launch(arbiterJar, JarCluster.ARBITER_JVM_OPTIONS, "arbiter-" + i, List.of("--node-id", "arbiter-" + i, "--port", Integer.toString(port),
@@ -86,7 +85,7 @@ final class ScaleLayout implements AutoCloseable {
     ManagedChannel leader = awaitLeader(timeout); // a region that connects too early would back off and start late
     try {
       for (int n = 1; n <= shape.regionNodes(); n++) {
-        int port = freePort();
+        int port = FreePorts.pick();
         regionPorts.add(port);
         List<String> args = new ArrayList<>(List.of("--region", REGION, "--port", Integer.toString(port),
             "--arbiter", String.join(",", arbiterAddresses), "--heartbeat-interval-ms", "2", "--max-pending", "1000000",
@@ -216,12 +215,6 @@ final class ScaleLayout implements AutoCloseable {
 
   private static ManagedChannel channel(String target) {
     return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
-  }
-
-  private static int freePort() throws IOException {
-    try (var probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
   }
 
   @Override

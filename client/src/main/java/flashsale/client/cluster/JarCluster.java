@@ -2,6 +2,7 @@ package flashsale.client.cluster;
 
 import flashsale.client.wire.WireLog;
 import flashsale.client.wire.WireTap;
+import flashsale.net.FreePorts;
 import flashsale.v1.EventAdminServiceGrpc;
 import flashsale.v1.ListRegionsRequest;
 import flashsale.v1.RegionStatus;
@@ -10,7 +11,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -194,7 +194,7 @@ public final class JarCluster implements AutoCloseable {
   private void startAll(Duration timeout) throws IOException, InterruptedException {
     Files.createDirectories(settings.logDir());
     if (settings.secure()) pki = DevPki.create(settings.logDir().resolve("pki"));
-    arbiterPort = freePort();
+    arbiterPort = FreePorts.pick();
     List<String> arbiterArgs = new ArrayList<>(List.of("--node-id", "arbiter-1", "--port", Integer.toString(arbiterPort)));
     if (settings.secure()) arbiterArgs.addAll(pki.arbiterArgs("arbiter-1"));
     if (settings.redisUri() != null) arbiterArgs.addAll(List.of("--redis", settings.redisUri()));
@@ -220,7 +220,7 @@ public final class JarCluster implements AutoCloseable {
 
   /** One node of {@code region}: every node of a region proves the region with the same kind of certificate. */
   private void launchRegionNode(String region, String nodeId) throws IOException {
-    int port = freePort();
+    int port = FreePorts.pick();
     String arbiter = region.equals("far") ? farLink.address() : "127.0.0.1:" + arbiterPort;
     List<String> args = new ArrayList<>(List.of("--region", region, "--port", Integer.toString(port),
         "--arbiter", arbiter, "--heartbeat-interval-ms", "2", "--max-pending", "1000000"));
@@ -430,12 +430,6 @@ public final class JarCluster implements AutoCloseable {
       jar = root.toAbsolutePath().getParent().resolve(module + "/target/" + module + ".jar");
     }
     return jar;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0)) {
-      return probe.getLocalPort();
-    }
   }
 
   @Override

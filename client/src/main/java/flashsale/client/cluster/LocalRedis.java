@@ -1,10 +1,10 @@
 package flashsale.client.cluster;
 
+import flashsale.net.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,10 +47,7 @@ public final class LocalRedis implements AutoCloseable {
 
   private static LocalRedis launch(Path binary, Path dir, List<String> extraArgs, ProcessBuilder.Redirect output)
       throws IOException, InterruptedException {
-    int port;
-    try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    int port = FreePorts.pick();
     List<String> command = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port), "--bind",
         "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
     command.addAll(extraArgs);

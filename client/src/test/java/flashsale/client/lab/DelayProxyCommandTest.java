@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.client.cli.ExitCodes;
+import flashsale.net.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,7 +32,7 @@ class DelayProxyCommandTest {
           // the test ended
         }
       });
-      int port = freePort();
+      int port = FreePorts.pick();
       StringWriter out = new StringWriter();
       var cli = FlashSaleLab.commandLine().setOut(new PrintWriter(out, true));
       Thread running = Thread.ofPlatform().daemon().start(() -> cli.execute(
@@ -71,12 +72,6 @@ class DelayProxyCommandTest {
         if (System.nanoTime() > deadline) throw notYet;
         Thread.sleep(50);
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

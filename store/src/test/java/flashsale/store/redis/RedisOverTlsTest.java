@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flashsale.net.FreePorts;
 import flashsale.sale.EventSpec;
 import flashsale.credentials.DevCertificates;
 import flashsale.credentials.Role;
@@ -11,7 +12,6 @@ import flashsale.store.ArbiterStore;
 import flashsale.store.ArbiterStores;
 import flashsale.store.Sales;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ class RedisOverTlsTest {
   void startTlsRedis() throws Exception {
     DevCertificates ca = DevCertificates.create(dir, "flashsale");
     var cert = ca.issue(Role.ARBITER, "redis");
-    port = freePort();
+    port = FreePorts.pick();
     String binary = Optional.ofNullable(System.getenv("REDIS_SERVER")).orElse("redis-server");
     redis = new ProcessBuilder(List.of(binary, "--port", "0", "--tls-port", Integer.toString(port),
         "--tls-cert-file", cert.certificate().toString(), "--tls-key-file", cert.privateKey().toString(),
@@ -78,12 +78,6 @@ class RedisOverTlsTest {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

@@ -1,8 +1,8 @@
 package flashsale.store.testing;
 
+import flashsale.net.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,8 +199,8 @@ final class RedisProcess implements RedisServer.Backend {
   }
 
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    try {
+      return FreePorts.pick();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

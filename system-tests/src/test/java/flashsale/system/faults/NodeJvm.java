@@ -1,7 +1,7 @@
 package flashsale.system.faults;
 
+import flashsale.net.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +23,7 @@ final class NodeJvm implements AutoCloseable {
   NodeJvm(String module, String name) throws IOException {
     this.module = module;
     this.name = name;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      this.port = probe.getLocalPort();
-    }
+    this.port = FreePorts.pick();
   }
 
   /**

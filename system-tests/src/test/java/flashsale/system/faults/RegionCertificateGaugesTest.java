@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import flashsale.client.cluster.DevPki;
 import flashsale.credentials.DevCertificates;
 import flashsale.credentials.Role;
+import flashsale.net.FreePorts;
 import flashsale.store.testing.RedisServer;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,10 +48,7 @@ class RegionCertificateGaugesTest {
     DevPki pki = DevPki.create(dir);
     DevCertificates.Issued link = pki.renew(Role.REGION, "near", Duration.ofHours(5));
     DevCertificates.Issued buyers = pki.renew(Role.REGION, "near-buyers", Duration.ofHours(6));
-    int metricsPort;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      metricsPort = probe.getLocalPort();
-    }
+    int metricsPort = FreePorts.pick();
     try (RedisServer redis = RedisServer.start();
         ArbiterProcess arbiter = new ArbiterProcess("a1", redis.uri(), ArbiterProcess.REGION_TIMEOUT_MS, pki).start();
         RegionProcess region = new RegionProcess("near", List.of(arbiter.address())).linkTls(pki)) {

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import flashsale.client.cluster.JarCluster;
 import com.google.gson.JsonParser;
+import flashsale.net.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -195,10 +195,10 @@ class ContainerImageTest {
 
   @Test
   void theImagesEntrypointsStartAnArbiterAndARegionThatSayReady(@TempDir Path work) throws Exception {
-    int arbiterPort = freePort();
-    int arbiterMetrics = freePort();
-    int regionPort = freePort();
-    int regionMetrics = freePort();
+    int arbiterPort = FreePorts.pick();
+    int arbiterMetrics = FreePorts.pick();
+    int regionPort = FreePorts.pick();
+    int regionMetrics = FreePorts.pick();
     // As `docker run -e FLASHSALE_PORT=… image --insecure …` would: the image's environment, some of it overridden.
     launch("arbiter", arbiter, work, Map.of("FLASHSALE_PORT", "" + arbiterPort,
         "FLASHSALE_METRICS_PORT", "" + arbiterMetrics), List.of("--insecure", "--node-id", "arbiter-0"));
@@ -321,11 +321,5 @@ class ContainerImageTest {
     }
     throw new AssertionError(name + " from its image not ready on " + readyz + " within 60 s (last: " + last
         + "); its log:\n" + Files.readString(nodes.get(name).log()));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import flashsale.net.FreePorts;
 import flashsale.store.testing.RedisServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +43,7 @@ class ReadmeTest {
     List<Path> outputs = new ArrayList<>();
     try (RedisServer redis = RedisServer.start()) {
       Map<Integer, Integer> ports = new LinkedHashMap<>();
-      for (int port : README_PORTS) ports.put(port, freePort());
+      for (int port : README_PORTS) ports.put(port, FreePorts.pick());
       ports.put(6379, redis.port());
       ProcessBuilder shell = shell(work);
       int n = 0;
@@ -114,12 +114,6 @@ class ReadmeTest {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }
