@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * @param certificate this node's certificate chain, leaf first; null for a client without one
  * @param privateKey its key; null exactly when {@code certificate} is
  * @param trustedCa the CA certificates that sign the peers; null to trust the JDK's default CAs
+ * @param reloadPeriod how often the files are read again; null for {@link #DEFAULT_RELOAD}
  */
 public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Duration reloadPeriod) {
   public static final Duration DEFAULT_RELOAD = Duration.ofSeconds(60);
@@ -54,7 +55,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     for (Path file : new Path[] {certificate, privateKey, trustedCa}) {
       if (file != null && !Files.isReadable(file)) throw new IllegalArgumentException("cannot read TLS file " + file);
     }
-    if (reloadPeriod == null || reloadPeriod.isNegative() || reloadPeriod.isZero()) reloadPeriod = DEFAULT_RELOAD;
+    if (reloadPeriod == null) reloadPeriod = DEFAULT_RELOAD;
+    if (reloadPeriod.isNegative() || reloadPeriod.isZero()) {
+      throw new IllegalArgumentException("the TLS files' reload period must be positive, got " + reloadPeriod);
+    }
   }
 
   /** Live credentials from these files; close them to stop re-reading. */
