@@ -118,8 +118,8 @@ public final class PurchaseStream implements AutoCloseable {
   private CompletableFuture<PurchaseResult> send(String requestId, StreamPurchasesRequest message) {
     CompletableFuture<PurchaseResult> future = new CompletableFuture<>();
     synchronized (lock) {
-      if (brokenWith != null) return CompletableFuture.failedFuture(brokenWith);
-      if (cancelled) return CompletableFuture.failedFuture(cancelledByCaller());
+      if (brokenWith != null) return CompletableFuture.failedFuture(brokenWith.forRequest(requestId));
+      if (cancelled) return CompletableFuture.failedFuture(cancelledByCaller().forRequest(requestId));
       if (closed) throw new IllegalStateException("the stream is closed: no more purchases on it");
       ArrayDeque<Sent> sameId = waiting.get(requestId);
       // The region refuses it at once with only the request id, which would answer the one waiting:
@@ -246,7 +246,7 @@ public final class PurchaseStream implements AutoCloseable {
     if (answer.hasDecision()) {
       sent.future().complete(new PurchaseResult.Decided(answer.getDecision()));
     } else {
-      sent.future().completeExceptionally(failure(answer.getError()));
+      sent.future().completeExceptionally(failure(answer.getError()).forRequest(answer.getRequestId()));
     }
   }
 
@@ -297,17 +297,17 @@ public final class PurchaseStream implements AutoCloseable {
   }
 
   private void end(FlashSaleException failure) {
-    List<Sent> unanswered = new ArrayList<>();
+    List<Map.Entry<String, Sent>> unanswered = new ArrayList<>();
     FlashSaleException cause = failure != null ? failure
         : new FlashSaleException(Status.Code.INTERNAL, "", "the stream ended with this purchase unanswered", null);
     synchronized (lock) {
       if (brokenWith != null) return;
       brokenWith = cause;
       current = null;
-      waiting.values().forEach(unanswered::addAll);
+      waiting.forEach((requestId, sameId) -> sameId.forEach(sent -> unanswered.add(Map.entry(requestId, sent))));
       waiting.clear();
     }
-    unanswered.forEach(sent -> sent.future().completeExceptionally(cause));
+    unanswered.forEach(e -> e.getValue().future().completeExceptionally(cause.forRequest(e.getKey())));
     if (failure == null) ended.complete(null); else ended.completeExceptionally(failure);
   }
 
@@ -326,7 +326,8 @@ public final class PurchaseStream implements AutoCloseable {
   /** As the region would refuse it (ALREADY_EXISTS REQUEST_ID_REUSED), saying why it was not sent. */
   private static FlashSaleException reusedWhileWaiting(String requestId) {
     return new FlashSaleException(Status.Code.ALREADY_EXISTS, "REQUEST_ID_REUSED", "request_id " + requestId
-        + " is already waiting on this stream with other content (event, user, quantity, slots or bid): not sent", null);
+        + " is already waiting on this stream with other content (event, user, quantity, slots or bid): not sent", null)
+        .forRequest(requestId);
   }
 
   private static FlashSaleException failure(PurchaseError error) {
