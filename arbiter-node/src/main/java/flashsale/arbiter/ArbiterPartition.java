@@ -80,6 +80,7 @@ final class ArbiterPartition {
     var welcome = ArbiterWelcome.newBuilder()
         .setArbiterId(config.arbiterId())
         .setMaxClockSkewMicros(config.maxClockSkewMicros())
+        .setMaxTicketAgeMicros(sequencerConfig.maxTicketAgeMicros())
         .setPartition(partition)
         .setPartitionCount(partitions.count())
         .build();

@@ -83,6 +83,36 @@ class ArbiterLinkTest extends RegionFixtureTest {
     RegionFixture.await("reconnected", f.region::arbiterConnected);
   }
 
+  /**
+   * A ticket held unsent past the arbiters' age bound would be ranked as back-dated, a final loss
+   * for a purchase that never had its turn: the new stream leaves it out and its buyer is told to
+   * retry. A ticket stamped later in the same outage is resent.
+   */
+  @Test
+  void aTicketHeldUnsentPastTheArbitersAgeBoundFailsRetryableAndIsNotResent() throws Exception {
+    f.arbiter.maxTicketAgeMicros = 1_000_000;
+    f.stream.breakWith(Status.UNAVAILABLE.withDescription("arbiter restarting"));
+    FakeArbiter.Stream second = f.arbiter.nextStream(); // welcomed with the 1 s bound
+    RegionFixture.await("reconnected", f.region::arbiterConnected);
+    var alice = f.purchase("shoes", "alice", "a", 1);
+    assertEquals("a", second.nextTicket().getRequestId());
+
+    f.arbiter.standbyFor = ""; // no arbiter leads for a while
+    second.breakWith(Status.UNAVAILABLE.withDescription("leader lost its lease"));
+    Thread.sleep(1_100);
+    var bob = f.purchase("shoes", "bob", "b", 1); // stamped during the outage, just before its end
+    f.arbiter.standbyFor = null;
+
+    FakeArbiter.Stream third = f.arbiter.nextStream();
+    var refused = assertFails(Status.Code.UNAVAILABLE, ErrorReason.ARBITER_UNAVAILABLE, alice);
+    assertTrue(refused.getStatus().getDescription().contains("not ranked; retry"), refused.getStatus().getDescription());
+    Ticket resent = third.nextTicket();
+    assertEquals("b", resent.getRequestId(), "only bob's ticket is resent");
+    assertEquals(null, third.pollTicket(200), "alice's is not");
+    decide(third, decision(resent, true, 1));
+    assertEquals(Outcome.OUTCOME_WON, bob.get(5, TimeUnit.SECONDS).getDecision().getOutcome());
+  }
+
   @Test
   void clockProbesMeasureASkewedRegionClock() throws Exception {
     long aheadMicros = 5_000;

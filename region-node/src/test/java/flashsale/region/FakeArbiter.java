@@ -65,6 +65,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   volatile String standbyFor;
   /** The stamp floor each welcome names (0: none). */
   volatile long stampFloorMicros;
+  /** The bound on a new ticket's age each welcome names (0: none). */
+  volatile long maxTicketAgeMicros;
   final AtomicInteger refused = new AtomicInteger();
 
   @Override
@@ -87,7 +89,7 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     Stream stream = new Stream(out, () -> silent);
     stream.send(SequenceResponse.newBuilder()
         .setWelcome(ArbiterWelcome.newBuilder().setArbiterId("fake").setMaxClockSkewMicros(10_000)
-            .setStampFloorMicros(stampFloorMicros))
+            .setStampFloorMicros(stampFloorMicros).setMaxTicketAgeMicros(maxTicketAgeMicros))
         .build());
     announced.values().forEach(e -> stream.send(SequenceResponse.newBuilder()
         .setEventAnnouncement(EventAnnouncement.newBuilder().setEvent(e)).build()));

@@ -115,15 +115,15 @@ public final class ArbiterStream<D> {
      * The arbiter admitted this stream: from now on nothing is stamped at or below {@code
      * stampFloorMicros} (0 for no floor), and the core takes purchases.
      */
-    public void welcomed(String arbiterId, long maxClockSkewMicros, long stampFloorMicros) {
+    public void welcomed(String arbiterId, long maxClockSkewMicros, long stampFloorMicros, long maxTicketAgeMicros) {
       if (!heard(gen)) return;
       welcomed = true;
-      core.welcomed(partition, stampFloorMicros);
+      core.welcomed(partition, stampFloorMicros, maxTicketAgeMicros);
       backoff.reset();
       failuresThisRound = 0;
       rebuildingRefusals = 0;
-      log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={}", arbiterId, region,
-          maxClockSkewMicros, stampFloorMicros);
+      log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={} max_ticket_age_us={}",
+          arbiterId, region, maxClockSkewMicros, stampFloorMicros, maxTicketAgeMicros);
     }
 
     public void clockReply(long originMicros, long receiveMicros, long transmitMicros) {
@@ -161,6 +161,7 @@ public final class ArbiterStream<D> {
   private final Transport<D> transport;
   private final Settings settings;
   private final Consumer<D> inbound;
+  private final Consumer<List<Completion>> unranked;
   private final ReconnectBackoff backoff;
   private final StreamOutbox outbox = new StreamOutbox();
   private final List<LoopScheduler.Timer> timers = new ArrayList<>();
@@ -185,15 +186,20 @@ public final class ArbiterStream<D> {
   private int suspectIndex = -1;
   private long suspectUntilNanos;
 
-  /** @param random draws the reconnect backoff's jitter */
+  /**
+   * @param unranked gets the calls of tickets held unsent so long that a new stream does not resend
+   *     them ({@link RegionCore#ticketsToResend})
+   * @param random draws the reconnect backoff's jitter
+   */
   public ArbiterStream(String region, String instanceId, LoopScheduler loop, RegionCore core, Transport<D> transport,
-      Settings settings, Consumer<D> inbound, RandomGenerator random) {
-    this(region, instanceId, loop, core, transport, settings, inbound, random, 0);
+      Settings settings, Consumer<D> inbound, Consumer<List<Completion>> unranked, RandomGenerator random) {
+    this(region, instanceId, loop, core, transport, settings, inbound, unranked, random, 0);
   }
 
   /** The stream of {@code partition} of the core's {@link RegionCore#partitions()}: its events' tickets only. */
   public ArbiterStream(String region, String instanceId, LoopScheduler loop, RegionCore core, Transport<D> transport,
-      Settings settings, Consumer<D> inbound, RandomGenerator random, int partition) {
+      Settings settings, Consumer<D> inbound, Consumer<List<Completion>> unranked, RandomGenerator random,
+      int partition) {
     if (!core.partitions().contains(partition)) {
       throw new IllegalArgumentException("partition " + partition + " of " + core.partitions().count());
     }
@@ -205,6 +211,7 @@ public final class ArbiterStream<D> {
     this.transport = transport;
     this.settings = settings;
     this.inbound = inbound;
+    this.unranked = unranked;
     this.backoff = new ReconnectBackoff(settings.reconnectMinMs(), settings.reconnectMaxMs(), random);
     core.awaitWelcome(partition); // from the start: nothing is stamped before an arbiter said what it will still rank
   }
@@ -256,7 +263,7 @@ public final class ArbiterStream<D> {
     lastHeardNanos = loop.nanoTime();
     stream = transport.open(channelIndex, new Inbound(gen));
     stream.send(new Out.Hello(region, instanceId, nodeId, siblingNodeIds, partition, core.partitions().count()));
-    List<Ticket> undecided = core.undecidedTickets(partition);
+    List<Ticket> undecided = core.ticketsToResend(partition, unranked);
     sendAll(outbox.opened(undecided));
     log.info("arbiter stream opening partition={} stream={} channel={} channels={} resent_tickets={}",
         partition, gen, Math.floorMod(channelIndex, transport.channels()), transport.channels(), undecided.size());

@@ -25,6 +25,9 @@ public final class RegionCore {
   /** Enough probes to ride out a burst of queueing (at 100 ms per probe: the last ~1.6 s). */
   public static final int CLOCK_WINDOW = 16;
 
+  /** How far inside the arbiters' age bound a resent ticket must be (for their clock reading and the resend's trip). */
+  static final long STALE_MARGIN_MICROS = 1_000_000;
+
   private final String region;
   private final StampClock clock;
   private final RegionBook book;
@@ -40,6 +43,8 @@ public final class RegionCore {
    * refused (see {@link #awaitWelcome}).
    */
   private final java.util.BitSet awaitingWelcome = new java.util.BitSet();
+  /** The arbiters' bound on a new ticket's age, as the last welcome said (0: none, or not told yet). */
+  private long maxTicketAgeMicros;
   private flashsale.sale.Partitions partitions = flashsale.sale.Partitions.ONE;
 
   /** A buyer's view of one event. */
@@ -201,8 +206,18 @@ public final class RegionCore {
 
   /** As {@link #welcomed(long)}, by the leader of {@code partition}: every floor raises the one clock. */
   public void welcomed(int partition, long stampFloorMicros) {
+    welcomed(partition, stampFloorMicros, 0);
+  }
+
+  /**
+   * As {@link #welcomed(int, long)}, from an arbiter that ranks no new ticket stamped more than
+   * {@code maxTicketAgeMicros} behind this region's clock (0: no bound).
+   */
+  public void welcomed(int partition, long stampFloorMicros, long maxTicketAgeMicros) {
+    if (maxTicketAgeMicros < 0) throw new IllegalArgumentException("maxTicketAgeMicros < 0: " + maxTicketAgeMicros);
     if (stampFloorMicros > 0) clock.raiseFloor(stampFloorMicros); // 0: the arbiter released nothing here yet
     awaitingWelcome.clear(partition);
+    this.maxTicketAgeMicros = maxTicketAgeMicros;
   }
 
   public List<Completion> decisionsArrived(List<Decision> decisions) {
@@ -300,7 +315,39 @@ public final class RegionCore {
     return book.undecidedTickets();
   }
 
-  /** The undecided tickets of {@code partition}'s events, in stamp order: what its new stream resends. */
+  /**
+   * What a new stream of {@code partition} resends: its undecided tickets in stamp order, but for
+   * those stamped so long ago (the stream was down) that an arbiter would rank them as back-dated,
+   * a final loss for a purchase that never had its turn. Those fail instead, retryable, and are
+   * forgotten here: a retry is stamped anew, or answered by the arbiter if it did decide it.
+   *
+   * @param unranked gets the calls of the tickets not resent
+   */
+  public List<Ticket> ticketsToResend(int partition, java.util.function.Consumer<List<Completion>> unranked) {
+    List<Ticket> undecided = undecidedTickets(partition);
+    if (maxTicketAgeMicros == 0 || undecided.isEmpty()) return undecided;
+    // The arbiter reads this clock through its offset estimate, and the resend takes time to get
+    // there: a ticket this close to the bound could still cross it.
+    long oldestMicros = clock.nowMicros() - (maxTicketAgeMicros - Math.min(STALE_MARGIN_MICROS, maxTicketAgeMicros / 4));
+    if (undecided.getFirst().stampMicros() >= oldestMicros) return undecided;
+    List<Ticket> resend = new ArrayList<>(undecided.size());
+    List<Completion> failed = new ArrayList<>();
+    for (Ticket ticket : undecided) {
+      if (ticket.stampMicros() >= oldestMicros) {
+        resend.add(ticket);
+        continue;
+      }
+      long ageMs = (clock.nowMicros() - ticket.stampMicros()) / 1_000;
+      book.rejected(ticket.requestId(), Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "region " + region
+          + " could not reach an arbiter for " + ageMs + " ms after stamping " + ticket.requestId()
+          + ", past the " + maxTicketAgeMicros / 1_000 + " ms in which a stamp is ranked: not ranked; retry (the same"
+          + " request_id gets its decision if an arbiter made one)")).ifPresent(failed::add);
+    }
+    if (!failed.isEmpty()) unranked.accept(failed);
+    return resend;
+  }
+
+  /** The undecided tickets of {@code partition}'s events, in stamp order. */
   public List<Ticket> undecidedTickets(int partition) {
     List<Ticket> all = book.undecidedTickets();
     if (partitions.count() == 1) return all;

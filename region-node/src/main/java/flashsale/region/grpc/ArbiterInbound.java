@@ -1,6 +1,7 @@
 package flashsale.region.grpc;
 
 import flashsale.net.ProtocolLog;
+import flashsale.region.core.Completion;
 import flashsale.region.core.Failure;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Decision;
@@ -114,7 +115,13 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
     }
   }
 
-  private void decisions(List<PurchaseDecision> wire) {
+  /** Tickets a new stream did not resend, held past the arbiters' age bound: their calls fail, retryable. */
+  void notResent(List<Completion> failed) {
+    calls.completeAll(failed);
+    log.warn("purchases held unsent past the arbiters' age bound failed retryable count={}", failed.size());
+  }
+
+    private void decisions(List<PurchaseDecision> wire) {
     List<Decision> decisions = new ArrayList<>(wire.size());
     for (PurchaseDecision d : wire) {
       try {

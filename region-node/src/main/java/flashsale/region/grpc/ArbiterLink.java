@@ -20,7 +20,6 @@ import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 
 /**
  * The {@code Sequence} stream over gRPC: translates {@link ArbiterStream}'s messages to protos and
@@ -33,17 +32,17 @@ public final class ArbiterLink {
   private final ArbiterStream<SequenceResponse> core;
 
   public ArbiterLink(String region, String instanceId, RegionLoop loop, RegionCore core, ArbiterChannels channels,
-      ArbiterStream.Settings settings, Consumer<SequenceResponse> inbound) {
+      ArbiterStream.Settings settings, ArbiterInbound inbound) {
     this(region, instanceId, loop, core, channels, settings, inbound, 0);
   }
 
   /** The stream of {@code partition}: tickets of that partition's events, to its leader. */
   public ArbiterLink(String region, String instanceId, RegionLoop loop, RegionCore core, ArbiterChannels channels,
-      ArbiterStream.Settings settings, Consumer<SequenceResponse> inbound, int partition) {
+      ArbiterStream.Settings settings, ArbiterInbound inbound, int partition) {
     this.loop = loop;
     this.channels = channels;
     this.core = new ArbiterStream<>(region, instanceId, loop, core, new GrpcTransport(), settings, inbound,
-        new SplittableRandom(), partition);
+        inbound::notResent, new SplittableRandom(), partition);
   }
 
   /** Opens the stream and starts the heartbeat and probe timers (posts to the loop; any thread). */
@@ -134,7 +133,7 @@ public final class ArbiterLink {
       switch (message.getKindCase()) {
         case WELCOME -> {
           core.welcomed(message.getWelcome().getArbiterId(), message.getWelcome().getMaxClockSkewMicros(),
-              message.getWelcome().getStampFloorMicros());
+              message.getWelcome().getStampFloorMicros(), message.getWelcome().getMaxTicketAgeMicros());
           core.message(message); // the sale's side learns of the new stream too
         }
         case REGION_MEMBERS -> core.regionMembers(message.getRegionMembers().getNodeIdsList());

@@ -4,11 +4,9 @@ import flashsale.region.core.ArbiterStream;
 import flashsale.region.core.RegionCore;
 import flashsale.sale.Partitions;
 import flashsale.sale.Ticket;
-import flashsale.v1.SequenceResponse;
 import io.grpc.Channel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The node's streams to the arbiters: one per partition of events (one in all when leadership is
@@ -20,7 +18,7 @@ final class ArbiterLinks {
   private final List<ArbiterLink> links = new ArrayList<>();
 
   ArbiterLinks(String region, String instanceId, RegionLoop loop, RegionCore core, ArbiterChannels channels,
-      ArbiterStream.Settings settings, Consumer<SequenceResponse> inbound) {
+      ArbiterStream.Settings settings, ArbiterInbound inbound) {
     this.partitions = core.partitions();
     for (int p = 0; p < partitions.count(); p++) {
       links.add(new ArbiterLink(region, instanceId, loop, core, channels, settings, inbound, p));

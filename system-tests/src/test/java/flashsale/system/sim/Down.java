@@ -9,7 +9,7 @@ import java.util.List;
 /** What an arbiter sends down a region's stream: the domain content of each {@code SequenceResponse} kind. */
 sealed interface Down {
   /** @param stampFloorMicros the node stamps nothing at or below this from now on (0: no floor) */
-  record Welcome(String arbiterId, long maxClockSkewMicros, long stampFloorMicros) implements Down {}
+  record Welcome(String arbiterId, long maxClockSkewMicros, long stampFloorMicros, long maxTicketAgeMicros) implements Down {}
 
   record ClockReply(long originMicros, long receiveMicros, long transmitMicros) implements Down {}
 

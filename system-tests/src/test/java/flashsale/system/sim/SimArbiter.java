@@ -314,7 +314,8 @@ final class SimArbiter {
       s.stream().endFromArbiter(notLeader());
       return;
     }
-    s.stream().down(new Down.Welcome(name, config.maxClockSkewMicros(), Math.max(0, stampFloorMicros)));
+    s.stream().down(new Down.Welcome(name, config.maxClockSkewMicros(), Math.max(0, stampFloorMicros),
+        config.maxTicketAgeMicros()));
   }
 
   private void send(String region, Down message) {

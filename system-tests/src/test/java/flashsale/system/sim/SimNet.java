@@ -160,7 +160,8 @@ final class SimNet {
       region.loop.at(downLastMicros, () -> {
         if (dead) return;
         switch (message) {
-          case Down.Welcome w -> inbound.welcomed(w.arbiterId(), w.maxClockSkewMicros(), w.stampFloorMicros());
+          case Down.Welcome w -> inbound.welcomed(w.arbiterId(), w.maxClockSkewMicros(), w.stampFloorMicros(),
+              w.maxTicketAgeMicros());
           case Down.ClockReply r -> inbound.clockReply(r.originMicros(), r.receiveMicros(), r.transmitMicros());
           case Down.Members m -> inbound.regionMembers(m.nodeIds());
           default -> inbound.message(message);

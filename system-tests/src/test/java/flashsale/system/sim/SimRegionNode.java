@@ -69,7 +69,7 @@ final class SimRegionNode {
     incarnation++;
     core = new RegionCore(region, 10_000, 10_000, clock, StampUncertainty.defaults());
     link = new ArbiterStream<>(region, name + "-" + incarnation, loop, core, new Transport(), settings, this::inbound,
-        new Random(random.nextLong()));
+        done -> done.forEach(this::complete), new Random(random.nextLong()));
     seller = new SimShardSeller(this, shards, net);
     String node = flashsale.sale.StreamSource.nodeOf(name);
     loop.execute(() -> link.start(node));
