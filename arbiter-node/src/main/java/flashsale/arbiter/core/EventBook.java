@@ -431,6 +431,27 @@ final class EventBook {
     return Optional.ofNullable(log.persisted(requestId));
   }
 
+  /**
+   * Who may still send a ticket stamped inside the sale: each region of the event with no node
+   * known here (it may hold tickets from before a failover), and each node that has not promised
+   * past the close (a node whose clock is flagged is left out: its tickets are not ranked).
+   */
+  List<String> sourcesNotPastClose() {
+    long lastInWindowMicros = spec.latestCloseMicros() - 1;
+    java.util.Set<String> regionsKnown = new java.util.HashSet<>();
+    java.util.SortedSet<String> behind = new java.util.TreeSet<>();
+    for (RegionCursor region : regions) {
+      regionsKnown.add(region.region());
+      if (!region.clockFlagged() && (!region.spoken() || region.watermarkMicros() < lastInWindowMicros)) {
+        behind.add(region.source());
+      }
+    }
+    for (String region : spec.regions()) {
+      if (!regionsKnown.contains(region)) behind.add(region);
+    }
+    return List.copyOf(behind);
+  }
+
   /** The ticket of a request held here undecided (queued, or decided but not yet stored). */
   Optional<Ticket> pendingTicket(String requestId) {
     return Optional.ofNullable(pending.get(requestId));

@@ -12,11 +12,14 @@ import flashsale.v1.SequenceRequest;
 import flashsale.v1.SequenceResponse;
 import flashsale.v1.SequencerServiceGrpc;
 import flashsale.sale.ErrorReason;
+import flashsale.sale.Ticket;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import flashsale.wire.Times;
 import flashsale.wire.WireMapping;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** The internal region-facing API: region streams and the two lookups regions fall back on. */
@@ -82,27 +85,43 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
     if (answeredFromStore(eventId, requestId, out)) return;
     // Not stored: the sequencer may still hold it undecided, e.g. for a region that restarted.
     // Off the loop's thread: the second store read below blocks.
-    loop.query(s -> s.pendingTicket(eventId, requestId)).whenCompleteAsync((pending, failure) -> {
-      if (failure != null) {
-        out.onError(Failures.toStatus(failure));
-      } else if (pending.isPresent()) {
-        out.onNext(GetDecisionResponse.newBuilder().setPending(PendingTicket.newBuilder()
-            .setArrivalTime(Times.timestamp(pending.get().stampMicros())).setRegion(pending.get().region())).build());
-        out.onCompleted();
-      } else {
-        // Its batch may have been stored between the first read and the query: the loop forgets
-        // a ticket only once the store holds its decision, so a second read finds it.
-        try {
-          if (answeredFromStore(eventId, requestId, out)) return;
-        } catch (io.grpc.StatusRuntimeException e) {
-          out.onError(e);
-          return;
-        }
-        out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
-            "no decision for request_id " + requestId + " in event " + eventId));
-      }
-    });
+    long nowMicros = loop.nowMicros();
+    loop.query(s -> new Held(s.pendingTicket(eventId, requestId), s.mayStillSendInWindow(eventId, nowMicros)))
+        .whenCompleteAsync((held, failure) -> {
+          if (failure != null) {
+            out.onError(Failures.toStatus(failure));
+            return;
+          }
+          if (held.ticket().isPresent()) {
+            Ticket ticket = held.ticket().get();
+            out.onNext(GetDecisionResponse.newBuilder().setPending(PendingTicket.newBuilder()
+                .setArrivalTime(Times.timestamp(ticket.stampMicros())).setRegion(ticket.region())).build());
+            out.onCompleted();
+            return;
+          }
+          // Its batch may have been stored between the first read and the query: the loop forgets
+          // a ticket only once the store holds its decision, so a second read finds it.
+          try {
+            if (answeredFromStore(eventId, requestId, out)) return;
+          } catch (io.grpc.StatusRuntimeException e) {
+            out.onError(e);
+            return;
+          }
+          if (!held.mayStillSend().isEmpty()) {
+            // A retry after the end of a ticket its region holds while cut off, say: "not found"
+            // reads as final (EVENT_ENDED), and that ticket could still win once it comes.
+            out.onError(Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "no decision for request_id " + requestId
+                + " in event " + eventId + " yet: " + String.join(", ", held.mayStillSend())
+                + " may still send tickets stamped before its close; retry"));
+            return;
+          }
+          out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
+              "no decision for request_id " + requestId + " in event " + eventId));
+        });
   }
+
+  /** What the sequencer holds of a request it has no stored decision for. */
+  private record Held(Optional<Ticket> ticket, List<String> mayStillSend) {}
 
   /**
    * Answers {@code out} (now or once the order is read) if the store holds the decision; false if

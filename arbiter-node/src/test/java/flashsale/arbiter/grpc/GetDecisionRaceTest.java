@@ -1,6 +1,8 @@
 package flashsale.arbiter.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.arbiter.testing.RegionStreamArbiter;
 import flashsale.store.ArbiterStore;
@@ -18,6 +20,8 @@ import flashsale.v1.TicketBatch;
 import flashsale.v1.Watermark;
 import flashsale.wire.Times;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -83,6 +87,41 @@ class GetDecisionRaceTest {
         .getDecision(GetDecisionRequest.newBuilder().setEventId("drop").setRequestId("a").build());
     assertEquals(won, answer.getDecision());
     assertEquals(false, missNextRead.get(), "the first read missed");
+  }
+
+  /**
+   * Past the close, a request id the arbiter holds nothing of is not yet "not found" while a node
+   * of the event's regions has not promised past the close: that node (cut off, say) may hold the
+   * ticket, stamped in time, and it could still win. The region turns "not found" past the end
+   * into EVENT_ENDED, a final answer.
+   */
+  @Test
+  void pastTheCloseAnUnknownRequestIsNotFoundOnlyOnceEveryRegionPromisedPastIt() throws Exception {
+    long now = System.currentTimeMillis() * 1000;
+    long endMicros = now + 600_000;
+    var event = EventAdminGrpcServiceTest.validEvent().setEventId("late").setStock(1).clearRegions().addRegions("east")
+        .setStartTime(Times.timestamp(now - 1_000_000)).setEndTime(Times.timestamp(endMicros)).build();
+    EventAdminServiceGrpc.newBlockingStub(channel)
+        .createEvent(CreateEventRequest.newBuilder().setRequestId("create-late").setEvent(event).build());
+    stream.onNext(SequenceRequest.newBuilder().setWatermark(Watermark.newBuilder().setWatermarkMicros(now)).build());
+    var sequencer = SequencerServiceGrpc.newBlockingStub(channel);
+    var unknown = GetDecisionRequest.newBuilder().setEventId("late").setRequestId("held-at-east").build();
+
+    var live = assertThrows(StatusRuntimeException.class, () -> sequencer.getDecision(unknown));
+    assertEquals(Status.Code.NOT_FOUND, live.getStatus().getCode(), "while the sale is open, as before");
+
+    Thread.sleep((endMicros - System.currentTimeMillis() * 1000) / 1000 + 50);
+    var behind = assertThrows(StatusRuntimeException.class, () -> sequencer.getDecision(unknown));
+    assertEquals(Status.Code.UNAVAILABLE, behind.getStatus().getCode(), behind.getStatus().toString());
+    assertTrue(behind.getStatus().getDescription().contains("east may still send"), behind.getStatus().getDescription());
+
+    stream.onNext(SequenceRequest.newBuilder().setWatermark(Watermark.newBuilder().setWatermarkMicros(endMicros)).build());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    Status.Code code;
+    do {
+      code = assertThrows(StatusRuntimeException.class, () -> sequencer.getDecision(unknown)).getStatus().getCode();
+    } while (code == Status.Code.UNAVAILABLE && System.nanoTime() < deadline);
+    assertEquals(Status.Code.NOT_FOUND, code, "once east promised past the close");
   }
 
   /** Sends one ticket, then watermarks until it is decided. */
