@@ -159,6 +159,51 @@ class ArbiterLinkTest extends RegionFixtureTest {
     assertTrue(t != null && t.getArrivalMicros() > floorMicros, "stamped above the floor " + floorMicros + ": " + t);
   }
 
+  @Test
+  void whileNoArbiterLeadsTheRegionAsksLessAndLessOftenAndJoinsSoonAfter() throws Exception {
+    useFixture(RegionFixture.config().reconnectMs(20, 500).build());
+    f.purchase("shoes", "alice", "r1", 1);
+    f.stream.nextTicket(); // pending: every hello resends it
+
+    f.arbiter.standbyFor = ""; // Redis is down: no arbiter holds the lease, every one answers "standby, no leader"
+    f.stream.breakWith(Status.UNAVAILABLE.withDescription("lease lost"));
+    Thread.sleep(2_000);
+    int hellos = f.arbiter.refused.get();
+    f.arbiter.standbyFor = null;
+    long backNanos = System.nanoTime();
+    assertEquals(SequenceRequest.KindCase.HELLO, f.arbiter.nextStream().next().getKindCase());
+    long joinedMs = (System.nanoTime() - backNanos) / 1_000_000;
+    System.out.printf("hellos refused by a standby naming no leader in 2 s: %d; joined %d ms after a leader came%n",
+        hellos, joinedMs);
+    // Waits double from 20 ms up to 500 ms, each at least half its step: at most 12 in 2 s (it was ~100).
+    assertTrue(hellos <= 12, hellos + " hellos (each resending every pending ticket) in 2 s");
+    assertTrue(joinedMs <= 1_000, "joined " + joinedMs + " ms after a leader came");
+  }
+
+  @Test
+  void aStandbyNamingADeadLeaderIsAskedLessAndLessOften() throws Exception {
+    useFixture(RegionFixture.config().reconnectMs(20, 500).build());
+    f.purchase("shoes", "alice", "r1", 1);
+    f.stream.nextTicket();
+
+    int deadPort;
+    try (var socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort(); // closed again: nothing listens there
+    }
+    f.arbiter.standbyFor = "127.0.0.1:" + deadPort; // the lease gap: the standby still names the leader that died
+    f.stream.breakWith(Status.UNAVAILABLE.withDescription("leader died"));
+    Thread.sleep(2_000);
+    int hellos = f.arbiter.refused.get();
+    System.out.printf("hellos refused by a standby naming a dead leader in 2 s: %d%n", hellos);
+    // Standby, dead leader, standby, ...: both waits grow (it was one round every ~40 ms, ~50 hellos).
+    assertTrue(hellos <= 10, hellos + " hellos (each resending every pending ticket) in 2 s");
+  }
+
+  private void useFixture(RegionConfig config) throws Exception {
+    f.close();
+    f = new RegionFixture(config, InstantSource.system());
+  }
+
   private static void decide(FakeArbiter.Stream stream, flashsale.v1.PurchaseDecision... decisions) {
     stream.send(SequenceResponse.newBuilder()
         .setDecisionBatch(DecisionBatch.newBuilder().addAllDecisions(List.of(decisions))).build());

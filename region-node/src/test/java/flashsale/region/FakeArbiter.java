@@ -61,7 +61,10 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   final BlockingQueue<Stream> streams = new LinkedBlockingQueue<>();
   /** While true, nothing is sent on its own accord: clock probes go unanswered. */
   volatile boolean silent;
-  /** While set, every new stream is refused with NOT_LEADER naming this {@code host:port}. */
+  /**
+   * While set, every new stream is refused with NOT_LEADER naming this {@code host:port}; empty:
+   * naming no leader (none holds the lease, as while Redis is down).
+   */
   volatile String standbyFor;
   /** The stamp floor each welcome names (0: none). */
   volatile long stampFloorMicros;
@@ -74,7 +77,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     String leader = standbyFor;
     if (leader != null) {
       refused.incrementAndGet();
-      out.onError(Errors.error(ErrorReason.NOT_LEADER, "a standby; the leader is " + leader, Map.of("leader", leader)));
+      out.onError(leader.isEmpty() ? Errors.error(ErrorReason.NOT_LEADER, "a standby; no arbiter holds the lease")
+          : Errors.error(ErrorReason.NOT_LEADER, "a standby; the leader is " + leader, Map.of("leader", leader)));
       return new StreamObserver<>() {
         @Override
         public void onNext(SequenceRequest value) {}

@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * The region's end of the sequencing stream, without the transport: hello, resend of undecided
  * tickets, batched live tickets, watermark heartbeats and clock probes out; arbiter messages in.
  * When the stream breaks it reconnects and the purchases stay pending: to the leader a standby
- * named, else to the next arbiter in turn; after a standby's answer at the minimum delay, after a
- * failure with exponential backoff.
+ * named, else to the next arbiter in turn. A standby naming a leader not just tried is followed at
+ * the minimum delay, and each arbiter gets one prompt try per round; every other answer (a failure,
+ * a standby that knows no leader, or one naming a leader that was just tried) waits longer each
+ * time, with jitter, since each hello resends every undecided ticket.
  *
  * <p>A stream that has been silent longer than the silence timeout is dropped: the arbiter answers
  * every clock probe, and the link probes whenever it has heard nothing for half the timeout, so
@@ -121,7 +123,8 @@ public final class ArbiterStream<D> {
       core.welcomed(partition, stampFloorMicros, maxTicketAgeMicros);
       backoff.reset();
       failuresThisRound = 0;
-      rebuildingRefusals = 0;
+      leaderWaits = 0;
+      previousIndex = -1; // a leader tried before this welcome was not "just tried" when this stream ends
       log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={} max_ticket_age_us={}",
           arbiterId, region, maxClockSkewMicros, stampFloorMicros, maxTicketAgeMicros);
     }
@@ -170,14 +173,28 @@ public final class ArbiterStream<D> {
   /** Tells callbacks of an old stream from the current one's. */
   private long generation;
   private int channelIndex;
-  /** Failed connects since the last welcome; below the channel count, the next one is tried at once. */
+  /**
+   * Failed connects (and standbys that knew no leader) since the last welcome; below the channel
+   * count, the next arbiter is tried at once.
+   */
   private int failuresThisRound;
-  /** Refusals in a row by an arbiter naming itself leader: it won the lease and is still rebuilding. */
-  private int rebuildingRefusals;
+  /**
+   * Answers since the last welcome that point at a leader not to be asked at once: an arbiter
+   * naming itself (it won the lease and is rebuilding), a standby naming the leader just tried (the
+   * lease gap after it died: the standby's view changes within one lease ttl), or one that went silent.
+   */
+  private int leaderWaits;
   private int credentialRefusals;
+  /** The channel of the attempt before the current one, -1 if none: a leader "just tried". */
+  private int previousIndex = -1;
+  private final RandomGenerator random;
   static final long MAX_CREDENTIAL_RETRY_MS = 2_000;
-  /** Longest wait between hellos to an arbiter that is rebuilding (each hello resends every undecided ticket). */
-  static final long MAX_REBUILDING_WAIT_MS = 400;
+  /**
+   * Longest wait (before jitter) between hellos while waiting for a leader to appear or finish
+   * rebuilding; each hello resends every undecided ticket, but the cluster is up and a leader
+   * comes within a lease ttl, so the wait stays short to keep failover fast.
+   */
+  static final long MAX_LEADER_WAIT_MS = 400;
   private boolean closed;
   private volatile boolean welcomed;
   /** When the current stream last brought anything (or was opened). */
@@ -213,6 +230,7 @@ public final class ArbiterStream<D> {
     this.inbound = inbound;
     this.unranked = unranked;
     this.backoff = new ReconnectBackoff(settings.reconnectMinMs(), settings.reconnectMaxMs(), random);
+    this.random = random;
     core.awaitWelcome(partition); // from the start: nothing is stamped before an arbiter said what it will still rank
   }
 
@@ -311,29 +329,48 @@ public final class ArbiterStream<D> {
     outbox.closed();
     welcomed = false;
     if (closed) return;
-    // A standby answered at once and is healthy: asking again soon costs nothing, while backing
-    // off would only stretch the failover. Likewise each other arbiter gets one prompt try
-    // before the backoff grows: the dead one is usually just the old leader.
-    failuresThisRound = end.standby() || end.sameArbiter() ? 0 : failuresThisRound + 1;
     int asked = Math.floorMod(channelIndex, transport.channels());
-    channelIndex = end.sameArbiter() ? asked : end.leader().isEmpty() ? nextChannel() : follow(end.leader());
+    boolean namesLeader = end.standby() && !end.leader().isEmpty();
+    channelIndex = end.sameArbiter() ? asked : namesLeader ? follow(end.leader()) : nextChannel();
     // Refused credentials are asked again soon (a renewal was likely taken), then less often.
     credentialRefusals = end.sameArbiter() ? credentialRefusals + 1 : 0;
-    // An arbiter that names itself leader has won the lease and is rebuilding: each hello to it
-    // resends every undecided ticket, so ask it again after a wait that doubles up to a bound
-    // (it was every reconnectMinMs: a region with 20,000 pending resent them ~20 times a second).
-    boolean rebuilding = end.standby() && !end.leader().isEmpty() && transport.indexOf(end.leader()) == asked;
-    rebuildingRefusals = rebuilding ? rebuildingRefusals + 1 : 0;
-    long delayMs = end.sameArbiter()
-        ? Math.min(MAX_CREDENTIAL_RETRY_MS, settings.reconnectMinMs() << Math.min(credentialRefusals - 1, 10))
-        : rebuilding
-        ? Math.min(MAX_REBUILDING_WAIT_MS, settings.reconnectMinMs() << Math.min(rebuildingRefusals - 1, 10))
-        : end.standby() || failuresThisRound < transport.channels() ? settings.reconnectMinMs() : backoff.nextDelayMs();
+    // A standby naming a leader we have not just asked points at a healthy leader: follow it at
+    // once, or the failover stretches. Naming the arbiter it is (it won the lease and is
+    // rebuilding), the one tried just before (the lease gap after that leader died), or one that
+    // went silent (follow() stays here) would otherwise bounce between the two every minimum delay,
+    // each hello resending every undecided ticket.
+    boolean promptFollow = namesLeader && channelIndex != asked && channelIndex != previousIndex;
+    previousIndex = asked;
+    long delayMs;
+    if (end.sameArbiter()) {
+      delayMs = Math.min(MAX_CREDENTIAL_RETRY_MS, settings.reconnectMinMs() << Math.min(credentialRefusals - 1, 10));
+    } else if (promptFollow) {
+      delayMs = settings.reconnectMinMs();
+    } else if (namesLeader) {
+      delayMs = leaderWaitMs(++leaderWaits);
+    } else {
+      // A failure, or a standby that knows no leader (none holds the lease: Redis is down, say):
+      // each other arbiter gets one prompt try, as the dead one is usually just the old leader,
+      // then the backoff grows up to its maximum.
+      failuresThisRound++;
+      delayMs = failuresThisRound < transport.channels() ? settings.reconnectMinMs() : backoff.nextDelayMs();
+    }
     log.warn("arbiter stream ended stream={} status=\"{}\" pending={} next={} reconnect_in_ms={}",
         gen, end.why(), core.pendingCount(), end.sameArbiter() ? "the same arbiter"
-            : end.leader().isEmpty() ? "the next arbiter" : "leader " + end.leader(),
+            : namesLeader ? "leader " + end.leader() : "the next arbiter",
         delayMs);
     loop.schedule(this::connect, delayMs);
+  }
+
+  /**
+   * The wait before hello number {@code waits} to a leader that is not ready yet: doubling from
+   * the minimum up to {@link #MAX_LEADER_WAIT_MS}, plus up to a quarter more so that regions
+   * refused together do not all come back together (added, not taken off: it never asks sooner).
+   */
+  private long leaderWaitMs(int waits) {
+    if (waits < 1) throw new IllegalStateException("leader waits count from 1, got " + waits);
+    long stepMs = Math.min(MAX_LEADER_WAIT_MS, settings.reconnectMinMs() << Math.min(waits - 1, 10));
+    return stepMs + random.nextLong(stepMs / 4 + 1);
   }
 
   /** The next arbiter in turn, passing over one that just went silent while there is another to try. */
