@@ -199,6 +199,29 @@ class ArbiterLinkTest extends RegionFixtureTest {
     assertTrue(hellos <= 10, hellos + " hellos (each resending every pending ticket) in 2 s");
   }
 
+  @Test
+  void anArbiterThatEndsEveryStreamRightAfterItsWelcomeIsAskedLessAndLessOften() throws Exception {
+    useFixture(RegionFixture.config().reconnectMs(50, 2_000).build());
+    // As an arbiter does to a region whose clock is off: welcome, then FAILED_PRECONDITION on its first ticket.
+    Status skewed = Status.FAILED_PRECONDITION.withDescription("stamp 3 s ahead of the arbiter's clock");
+    f.arbiter.endAfterWelcome = skewed;
+    f.stream.breakWith(skewed);
+    long startNanos = System.nanoTime();
+    List<Long> openedMs = new ArrayList<>();
+    long untilNanos = startNanos + TimeUnit.SECONDS.toNanos(2);
+    for (FakeArbiter.Stream s; (s = f.arbiter.streams.poll(Math.max(0, untilNanos - System.nanoTime()),
+        TimeUnit.NANOSECONDS)) != null && s.openedNanos < untilNanos; ) {
+      openedMs.add((s.openedNanos - startNanos) / 1_000_000);
+    }
+    System.out.printf("streams welcomed and ended at once, opened at (ms after the first end): %s%n", openedMs);
+    // The backoff doubles from 50 ms, each wait at least half its step: at most 7 in 2 s (it was ~50).
+    assertTrue(openedMs.size() <= 8, openedMs.size() + " streams in 2 s, each resending every pending ticket: " + openedMs);
+    assertTrue(openedMs.size() >= 3, "asked again at all: " + openedMs);
+    long firstGapMs = openedMs.get(1) - openedMs.get(0);
+    long lastGapMs = openedMs.get(openedMs.size() - 1) - openedMs.get(openedMs.size() - 2);
+    assertTrue(lastGapMs >= 3 * firstGapMs, "gaps grow: " + openedMs);
+  }
+
   private void useFixture(RegionConfig config) throws Exception {
     f.close();
     f = new RegionFixture(config, InstantSource.system());

@@ -66,6 +66,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
    * naming no leader (none holds the lease, as while Redis is down).
    */
   volatile String standbyFor;
+  /** While set, every new stream is welcomed and then at once ended with this status. */
+  volatile Status endAfterWelcome;
   /** The stamp floor each welcome names (0: none). */
   volatile long stampFloorMicros;
   /** The bound on a new ticket's age each welcome names (0: none). */
@@ -98,6 +100,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     announced.values().forEach(e -> stream.send(SequenceResponse.newBuilder()
         .setEventAnnouncement(EventAnnouncement.newBuilder().setEvent(e)).build()));
     streams.add(stream);
+    Status end = endAfterWelcome;
+    if (end != null) stream.breakWith(end);
     return stream;
   }
 
@@ -179,6 +183,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     private final BlockingQueue<SequenceRequest> received = new LinkedBlockingQueue<>();
     private final ArrayDeque<Ticket> unreadTickets = new ArrayDeque<>();
     private final BooleanSupplier silent;
+    /** When the region opened it. */
+    final long openedNanos = System.nanoTime();
 
     Stream(StreamObserver<SequenceResponse> out, BooleanSupplier silent) {
       this.out = out;

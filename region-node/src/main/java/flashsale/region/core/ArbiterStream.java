@@ -120,10 +120,10 @@ public final class ArbiterStream<D> {
     public void welcomed(String arbiterId, long maxClockSkewMicros, long stampFloorMicros, long maxTicketAgeMicros) {
       if (!heard(gen)) return;
       welcomed = true;
+      welcomedNanos = loop.nanoTime();
       core.welcomed(partition, stampFloorMicros, maxTicketAgeMicros);
-      backoff.reset();
-      failuresThisRound = 0;
-      leaderWaits = 0;
+      // The backoff is not reset here but once the stream has stayed up (see disconnected): an
+      // arbiter that welcomes and at once ends the stream would otherwise be asked every minimum delay.
       previousIndex = -1; // a leader tried before this welcome was not "just tried" when this stream ends
       log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={} max_ticket_age_us={}",
           arbiterId, region, maxClockSkewMicros, stampFloorMicros, maxTicketAgeMicros);
@@ -174,12 +174,12 @@ public final class ArbiterStream<D> {
   private long generation;
   private int channelIndex;
   /**
-   * Failed connects (and standbys that knew no leader) since the last welcome; below the channel
-   * count, the next arbiter is tried at once.
+   * Failed connects (and standbys that knew no leader) since the last stream that stayed up;
+   * below the channel count, the next arbiter is tried at once.
    */
   private int failuresThisRound;
   /**
-   * Answers since the last welcome that point at a leader not to be asked at once: an arbiter
+   * Answers since the last stream that stayed up that point at a leader not to be asked at once: an arbiter
    * naming itself (it won the lease and is rebuilding), a standby naming the leader just tried (the
    * lease gap after it died: the standby's view changes within one lease ttl), or one that went silent.
    */
@@ -197,6 +197,8 @@ public final class ArbiterStream<D> {
   static final long MAX_LEADER_WAIT_MS = 400;
   private boolean closed;
   private volatile boolean welcomed;
+  /** When the current stream was welcomed, if {@link #welcomed}. */
+  private long welcomedNanos;
   /** When the current stream last brought anything (or was opened). */
   private long lastHeardNanos;
   /** The channel dropped for silence, not to be followed to until {@link #suspectUntilNanos}; -1 if none. */
@@ -325,6 +327,14 @@ public final class ArbiterStream<D> {
 
   private void disconnected(long gen, End end) {
     if (gen != generation) return;
+    // Only a stream that stayed up for the longest backoff starts the backoff again: reconnects
+    // then come at most once per reconnectMaxMs even from an arbiter that ends every stream soon
+    // after its welcome (a clock-skewed region's first ticket, say), as the SDK's PurchaseStream does.
+    if (welcomed && loop.nanoTime() - welcomedNanos >= settings.reconnectMaxMs() * 1_000_000) {
+      backoff.reset();
+      failuresThisRound = 0;
+      leaderWaits = 0;
+    }
     stream = null;
     outbox.closed();
     welcomed = false;
