@@ -64,14 +64,35 @@ public final class ArbiterStream<D> {
     record Report(long offsetMicros, long roundTripMicros) implements Out {}
   }
 
-  /** Opens streams to the arbiters, numbered from 0; delivers each stream's callbacks on the loop. */
+  /**
+   * Opens streams to the configured arbiters, numbered from 0, and to leaders a standby named
+   * outside them; delivers each stream's callbacks on the loop.
+   */
   public interface Transport<D> {
+    /** How many arbiters are configured: the rotation, which never grows. */
     int channels();
 
-    /** The channel of the arbiter a standby named, or where the transport adds it. */
+    /** The configured channel of the arbiter a standby named; -1 when it is not one of them. */
     int indexOf(String arbiterId);
 
     Stream open(int channelIndex, ArbiterStream<D>.Inbound inbound);
+
+    /**
+     * Opens a stream to a leader a standby named that is not configured ({@link #indexOf} -1),
+     * through a connection kept only for following it. A transport that knows only configured
+     * arbiters never gets this call.
+     */
+    default Stream openLeader(String arbiterId, ArbiterStream<D>.Inbound inbound) {
+      throw new UnsupportedOperationException("no arbiter " + arbiterId + " among the configured ones");
+    }
+  }
+
+  /**
+   * Where an attempt goes: configured arbiter {@code index}, or, when {@code leader} is not empty,
+   * a leader a standby named outside the configured ones.
+   */
+  private record Target(int index, String leader) {
+    static final Target NONE = new Target(-1, "");
   }
 
   /** One open stream. */
@@ -124,7 +145,7 @@ public final class ArbiterStream<D> {
       core.welcomed(partition, stampFloorMicros, maxTicketAgeMicros);
       // The backoff is not reset here but once the stream has stayed up (see disconnected): an
       // arbiter that welcomes and at once ends the stream would otherwise be asked every minimum delay.
-      previousIndex = -1; // a leader tried before this welcome was not "just tried" when this stream ends
+      previous = Target.NONE; // a leader tried before this welcome was not "just tried" when this stream ends
       log.info("arbiter welcomed arbiter={} region={} max_clock_skew_us={} stamp_floor_us={} max_ticket_age_us={}",
           arbiterId, region, maxClockSkewMicros, stampFloorMicros, maxTicketAgeMicros);
     }
@@ -172,7 +193,16 @@ public final class ArbiterStream<D> {
   private Stream stream;
   /** Tells callbacks of an old stream from the current one's. */
   private long generation;
+  /**
+   * The configured arbiter of the current (or next) attempt; while a named leader outside the
+   * configured ones is followed, the one the rotation goes on from.
+   */
   private int channelIndex;
+  /**
+   * The leader outside the configured arbiters that the current (or next) attempt goes to, empty
+   * when it goes to {@link #channelIndex}'s; read by unary callers on other threads.
+   */
+  private volatile String namedLeader = "";
   /**
    * Failed connects (and standbys that knew no leader) since the last stream that stayed up;
    * below the channel count, the next arbiter is tried at once.
@@ -185,8 +215,8 @@ public final class ArbiterStream<D> {
    */
   private int leaderWaits;
   private int credentialRefusals;
-  /** The channel of the attempt before the current one, -1 if none: a leader "just tried". */
-  private int previousIndex = -1;
+  /** Where the attempt before the current one went: a leader "just tried". */
+  private Target previous = Target.NONE;
   private final RandomGenerator random;
   static final long MAX_CREDENTIAL_RETRY_MS = 2_000;
   /**
@@ -201,8 +231,8 @@ public final class ArbiterStream<D> {
   private long welcomedNanos;
   /** When the current stream last brought anything (or was opened). */
   private long lastHeardNanos;
-  /** The channel dropped for silence, not to be followed to until {@link #suspectUntilNanos}; -1 if none. */
-  private int suspectIndex = -1;
+  /** The arbiter dropped for silence, not to be followed to until {@link #suspectUntilNanos}. */
+  private Target suspect = Target.NONE;
   private long suspectUntilNanos;
 
   /**
@@ -255,9 +285,17 @@ public final class ArbiterStream<D> {
     if (outbox.add(ticket)) loop.execute(() -> sendAll(outbox.flush()));
   }
 
-  /** The channel of the current (or next) attempt, for unary calls. */
+  /**
+   * The configured arbiter of the current (or next) attempt, for unary calls, unless {@link
+   * #namedLeader()} names one outside the configured ones.
+   */
   public int channelIndex() {
     return channelIndex;
+  }
+
+  /** The leader outside the configured arbiters the current (or next) attempt goes to; empty if none. Any thread. */
+  public String namedLeader() {
+    return namedLeader;
   }
 
   /** True between the arbiter's welcome and the stream's end. Safe from any thread. */
@@ -281,12 +319,14 @@ public final class ArbiterStream<D> {
     if (closed) return;
     long gen = ++generation;
     lastHeardNanos = loop.nanoTime();
-    stream = transport.open(channelIndex, new Inbound(gen));
+    String leader = namedLeader;
+    Inbound callbacks = new Inbound(gen);
+    stream = leader.isEmpty() ? transport.open(channelIndex, callbacks) : transport.openLeader(leader, callbacks);
     stream.send(new Out.Hello(region, instanceId, nodeId, siblingNodeIds, partition, core.partitions().count()));
     List<Ticket> undecided = core.ticketsToResend(partition, unranked);
     sendAll(outbox.opened(undecided));
     log.info("arbiter stream opening partition={} stream={} channel={} channels={} resent_tickets={}",
-        partition, gen, Math.floorMod(channelIndex, transport.channels()), transport.channels(), undecided.size());
+        partition, gen, leader.isEmpty() ? channelIndex : leader, transport.channels(), undecided.size());
   }
 
   private void heartbeatTick() {
@@ -317,7 +357,7 @@ public final class ArbiterStream<D> {
       return;
     }
     Stream silent = stream;
-    suspectIndex = Math.floorMod(channelIndex, transport.channels());
+    suspect = target();
     suspectUntilNanos = loop.nanoTime() + settings.silenceTimeoutMs() * 1_000_000;
     disconnected(generation, End.failed("arbiter silent for " + silentMs + " ms (timeout " + settings.silenceTimeoutMs()
         + " ms)"));
@@ -339,9 +379,14 @@ public final class ArbiterStream<D> {
     outbox.closed();
     welcomed = false;
     if (closed) return;
-    int asked = Math.floorMod(channelIndex, transport.channels());
+    Target asked = target();
     boolean namesLeader = end.standby() && !end.leader().isEmpty();
-    channelIndex = end.sameArbiter() ? asked : namesLeader ? follow(end.leader()) : nextChannel();
+    if (namesLeader) {
+      follow(end.leader());
+    } else if (!end.sameArbiter()) {
+      namedLeader = "";
+      channelIndex = nextChannel();
+    }
     // Refused credentials are asked again soon (a renewal was likely taken), then less often.
     credentialRefusals = end.sameArbiter() ? credentialRefusals + 1 : 0;
     // A standby naming a leader we have not just asked points at a healthy leader: follow it at
@@ -349,8 +394,8 @@ public final class ArbiterStream<D> {
     // rebuilding), the one tried just before (the lease gap after that leader died), or one that
     // went silent (follow() stays here) would otherwise bounce between the two every minimum delay,
     // each hello resending every undecided ticket.
-    boolean promptFollow = namesLeader && channelIndex != asked && channelIndex != previousIndex;
-    previousIndex = asked;
+    boolean promptFollow = namesLeader && !target().equals(asked) && !target().equals(previous);
+    previous = asked;
     long delayMs;
     if (end.sameArbiter()) {
       delayMs = Math.min(MAX_CREDENTIAL_RETRY_MS, settings.reconnectMinMs() << Math.min(credentialRefusals - 1, 10));
@@ -383,20 +428,40 @@ public final class ArbiterStream<D> {
     return stepMs + random.nextLong(stepMs / 4 + 1);
   }
 
-  /** The next arbiter in turn, passing over one that just went silent while there is another to try. */
-  private int nextChannel() {
-    int next = Math.floorMod(channelIndex + 1, transport.channels());
-    boolean suspect = next == suspectIndex && loop.nanoTime() - suspectUntilNanos < 0;
-    return suspect && transport.channels() > 1 ? Math.floorMod(next + 1, transport.channels()) : next;
+  /** Where the current (or next) attempt goes. */
+  private Target target() {
+    String leader = namedLeader;
+    return leader.isEmpty() ? new Target(channelIndex, "") : new Target(-1, leader);
   }
 
-  /** The channel of a leader a standby named, unless that leader just went silent on us: then this standby again. */
-  private int follow(String leader) {
-    int named = transport.indexOf(leader);
-    boolean suspect = named == suspectIndex && loop.nanoTime() - suspectUntilNanos < 0;
-    if (!suspect) return named;
-    log.info("standby names a silent leader leader={} silent_ms_ago={} action=ask_again", leader,
-        settings.silenceTimeoutMs() - (suspectUntilNanos - loop.nanoTime()) / 1_000_000);
-    return channelIndex;
+  private boolean suspect(Target target) {
+    return target.equals(suspect) && loop.nanoTime() - suspectUntilNanos < 0;
+  }
+
+  /**
+   * The next configured arbiter in turn (a named leader outside them is never in the rotation),
+   * passing over one that just went silent while there is another to try.
+   */
+  private int nextChannel() {
+    int next = Math.floorMod(channelIndex + 1, transport.channels());
+    boolean passOver = suspect(new Target(next, "")) && transport.channels() > 1;
+    return passOver ? Math.floorMod(next + 1, transport.channels()) : next;
+  }
+
+  /** Goes to the leader a standby named, unless that leader just went silent on us: then to this standby again. */
+  private void follow(String leader) {
+    int index = transport.indexOf(leader);
+    Target named = index >= 0 ? new Target(index, "") : new Target(-1, leader);
+    if (suspect(named)) {
+      log.info("standby names a silent leader leader={} silent_ms_ago={} action=ask_again", leader,
+          settings.silenceTimeoutMs() - (suspectUntilNanos - loop.nanoTime()) / 1_000_000);
+      return;
+    }
+    if (index >= 0) {
+      channelIndex = index;
+      namedLeader = "";
+    } else {
+      namedLeader = leader;
+    }
   }
 }

@@ -5,6 +5,8 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The channels to the arbiter nodes, tried in turn when the stream breaks, plus channels to
- * leaders that standbys named and that were not configured (opened on first use). Owned by the
- * region server, which shuts them down when it stops. Tests and demos pass their own channels
+ * The channels to the configured arbiter nodes, tried in turn when the stream breaks, plus a few
+ * channels to leaders that standbys named outside them (opened on first use, outside the rotation,
+ * dropped when a stream to them fails or when newer ones push them out). Owned by the region
+ * server, which shuts them down when it stops. Tests and demos pass their own channels
  * (in-process, or through a delay proxy) with {@link #of}.
  */
 public final class ArbiterChannels implements AutoCloseable {
@@ -23,15 +26,20 @@ public final class ArbiterChannels implements AutoCloseable {
   /** Decision batches for a burst can be large; anything above this is a broken arbiter. */
   public static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
-  /**
-   * Grows (a named leader not configured) and is replaced in place ({@link #reopenAll}), never
-   * shrinks, so an index stays valid; read from any thread.
-   */
+  /** The configured arbiters: replaced in place ({@link #reopenAll}), never grows or shrinks; read from any thread. */
   private final List<ManagedChannel> channels;
   /** The target each channel was opened for, by the same index: what {@link #reopenAll} dials again. */
   private final List<String> targets;
   /** How channels opened later (to a leader a standby named, or reopened) authenticate. */
   private final ChannelCredentials credentials;
+  /**
+   * Channels to named leaders outside {@link #channels}, least recently used first; guarded by
+   * this. Bounded: a cluster whose members' addresses change (restarts on new hosts) must not
+   * leave a channel behind per former leader.
+   */
+  private final LinkedHashMap<String, ManagedChannel> leaders = new LinkedHashMap<>(8, 0.75f, true);
+  /** Most channels kept to named leaders outside the configured arbiters (a cluster has few leaders at once). */
+  static final int MAX_LEADER_CHANNELS = 4;
   private boolean closed; // guarded by this
   /** How long an old channel takes new calls after a renewal (those of callers that fetched it just before). */
   static final long RENEWAL_DRAIN_DELAY_MS = 2_000;
@@ -73,18 +81,51 @@ public final class ArbiterChannels implements AutoCloseable {
         .build();
   }
 
-  /**
-   * The index of the channel whose authority is {@code hostPort} (a leader a standby named); a
-   * channel to it is opened and added when none is configured. Synchronized: two loops may ask.
-   */
-  public synchronized int indexOf(String hostPort) {
+  /** The index of the configured channel whose authority is {@code hostPort} (a leader a standby named); -1 if none. */
+  public int indexOf(String hostPort) {
     for (int i = 0; i < channels.size(); i++) {
       if (channels.get(i).authority().equals(hostPort)) return i;
     }
-    channels.add(open(hostPort, credentials));
-    targets.add(hostPort);
-    log.info("arbiter channel opened leader={} named_by=standby", hostPort);
-    return channels.size() - 1;
+    return -1;
+  }
+
+  /**
+   * The channel to {@code hostPort}, a leader a standby named that is not configured ({@link
+   * #indexOf} -1), opened on first use; opening one more than {@link #MAX_LEADER_CHANNELS} shuts
+   * the least recently used down (calls in flight on it finish). Synchronized: loops share it.
+   */
+  public synchronized ManagedChannel leader(String hostPort) {
+    if (closed) return channels.get(0); // shut down: a call on it fails UNAVAILABLE, as on every channel now
+    if (indexOf(hostPort) >= 0) throw new IllegalArgumentException("leader " + hostPort + " is a configured arbiter");
+    ManagedChannel channel = leaders.get(hostPort);
+    if (channel != null) return channel;
+    channel = open(hostPort, credentials);
+    leaders.put(hostPort, channel);
+    log.info("arbiter channel opened leader={} named_by=standby leader_channels={}", hostPort, leaders.size());
+    var eldest = leaders.entrySet().iterator();
+    while (leaders.size() > MAX_LEADER_CHANNELS) {
+      var evicted = eldest.next();
+      eldest.remove();
+      evicted.getValue().shutdown();
+      log.info("arbiter channel closed leader={} why=least_recently_followed", evicted.getKey());
+    }
+    return channel;
+  }
+
+  /**
+   * A stream to leader {@code hostPort} through {@code channel} failed: the channel is shut down
+   * (calls in flight on it finish), and following that leader again opens a new one. A no-op when
+   * the channel was already replaced.
+   */
+  public synchronized void leaderFailed(String hostPort, ManagedChannel channel) {
+    if (!leaders.remove(hostPort, channel)) return;
+    channel.shutdown();
+    log.info("arbiter channel closed leader={} why=stream_failed", hostPort);
+  }
+
+  /** How many channels to named leaders outside the configured arbiters are open. */
+  synchronized int leaderChannels() {
+    return leaders.size();
   }
 
   /** The channel for attempt {@code index}, wrapping around the list. */
@@ -103,6 +144,7 @@ public final class ArbiterChannels implements AutoCloseable {
     return channel;
   }
 
+  /** How many arbiters are configured: the rotation (channels to named leaders are not in it). */
   public int size() {
     return channels.size();
   }
@@ -139,6 +181,12 @@ public final class ArbiterChannels implements AutoCloseable {
         CompletableFuture.delayedExecutor(RENEWAL_DRAIN_DELAY_MS, TimeUnit.MILLISECONDS).execute(old::shutdown);
       }
     }
+    // Channels to named leaders are reopened on their next use, through a new handshake too.
+    for (ManagedChannel old : leaders.values()) {
+      if (endCalls) old.shutdownNow();
+      else CompletableFuture.delayedExecutor(RENEWAL_DRAIN_DELAY_MS, TimeUnit.MILLISECONDS).execute(old::shutdown);
+    }
+    leaders.clear();
     if (endCalls) log.warn("arbiter channels reopened ({}): {}", channels.size(), why);
     else log.info("arbiter channels renewed ({}), calls in flight finish on the old ones: {}", channels.size(), why);
   }
@@ -146,8 +194,11 @@ public final class ArbiterChannels implements AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
-    channels.forEach(ManagedChannel::shutdown);
-    for (ManagedChannel channel : channels) {
+    List<ManagedChannel> all = new ArrayList<>(channels);
+    all.addAll(leaders.values());
+    leaders.clear();
+    all.forEach(ManagedChannel::shutdown);
+    for (ManagedChannel channel : all) {
       try {
         if (!channel.awaitTermination(2, TimeUnit.SECONDS)) channel.shutdownNow();
       } catch (InterruptedException e) {
@@ -155,6 +206,6 @@ public final class ArbiterChannels implements AutoCloseable {
         channel.shutdownNow();
       }
     }
-    log.debug("closed {} arbiter channels", channels.size());
+    log.debug("closed {} arbiter channels", all.size());
   }
 }

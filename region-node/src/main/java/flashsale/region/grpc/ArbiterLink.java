@@ -17,6 +17,7 @@ import flashsale.v1.Watermark;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.SplittableRandom;
@@ -62,7 +63,8 @@ public final class ArbiterLink {
 
   /** The channel of the current (or next) attempt, for unary calls. */
   public Channel currentChannel() {
-    return channels.get(core.channelIndex());
+    String leader = core.namedLeader();
+    return leader.isEmpty() ? channels.get(core.channelIndex()) : channels.leader(leader);
   }
 
   /** True between the arbiter's welcome and the stream's end. Safe from any thread. */
@@ -88,10 +90,22 @@ public final class ArbiterLink {
 
     @Override
     public ArbiterStream.Stream open(int channelIndex, ArbiterStream<SequenceResponse>.Inbound inbound) {
-      StreamObserver<SequenceRequest> stream = SequencerServiceGrpc.newStub(channels.reconnecting(channelIndex))
+      return open(channels.reconnecting(channelIndex), new Inbound(inbound, () -> {}));
+    }
+
+    @Override
+    public ArbiterStream.Stream openLeader(String arbiterId, ArbiterStream<SequenceResponse>.Inbound inbound) {
+      ManagedChannel channel = channels.leader(arbiterId);
+      channel.resetConnectBackoff(); // as reconnecting() does: the link paces its attempts itself
+      // A failed stream takes its channel along: a leader that died is not kept connecting to.
+      return open(channel, new Inbound(inbound, () -> channels.leaderFailed(arbiterId, channel)));
+    }
+
+    private ArbiterStream.Stream open(Channel channel, Inbound inbound) {
+      StreamObserver<SequenceRequest> stream = SequencerServiceGrpc.newStub(channel)
           .withExecutor(loop)
           .withMaxInboundMessageSize(ArbiterChannels.MAX_INBOUND_BYTES)
-          .sequence(new Inbound(inbound));
+          .sequence(inbound);
       return new ArbiterStream.Stream() {
         @Override
         public void send(Out message) {
@@ -126,8 +140,12 @@ public final class ArbiterLink {
     return request.build();
   }
 
-  /** Callbacks of one stream, on the loop (the stub's executor), handed to the core's inbound. */
-  private record Inbound(ArbiterStream<SequenceResponse>.Inbound core) implements StreamObserver<SequenceResponse> {
+  /**
+   * Callbacks of one stream, on the loop (the stub's executor), handed to the core's inbound;
+   * {@code failed} runs when the stream ends in a failure (not a standby's or a credential refusal).
+   */
+  private record Inbound(ArbiterStream<SequenceResponse>.Inbound core, Runnable failed)
+      implements StreamObserver<SequenceResponse> {
     @Override
     public void onNext(SequenceResponse message) {
       switch (message.getKindCase()) {
@@ -152,9 +170,11 @@ public final class ArbiterLink {
         core.ended(End.credentialsRefused(t.toString()));
         return;
       }
-      core.ended(Errors.infoOf(t).filter(info -> info.getReason().equals(ErrorReason.NOT_LEADER.name()))
+      End end = Errors.infoOf(t).filter(info -> info.getReason().equals(ErrorReason.NOT_LEADER.name()))
           .map(info -> new End(t.toString(), true, info.getMetadataOrDefault("leader", "")))
-          .orElseGet(() -> End.failed(t.toString())));
+          .orElseGet(() -> End.failed(t.toString()));
+      if (!end.standby()) failed.run();
+      core.ended(end);
     }
 
     @Override
