@@ -198,6 +198,17 @@ public final class ShardHoldQueue<H> {
     return held.stream().map(Held::ticket).filter(t -> t.requestId().equals(requestId)).findFirst();
   }
 
+  /**
+   * A retry that must not buy anew (its sale ended) of the held purchase {@code requestId} (see
+   * {@link #heldTicket}): it waits beside it, in its place and until its deadline, and is answered
+   * as it is.
+   */
+  public void joinHeld(String requestId, H handle) {
+    Held<H> first = held.stream().filter(h -> h.ticket().requestId().equals(requestId)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no held " + requestId + " of " + eventId + " to join"));
+    held.add(new Held<>(first.ticket(), handle, first.deadlineNanos()));
+  }
+
   /** Something is held, or a purchase came within the last {@code quietNanos}: keep reporting. */
   public boolean active(long nowNanos, long quietNanos) {
     return !held.isEmpty() || nowNanos - lastActivityNanos < quietNanos;

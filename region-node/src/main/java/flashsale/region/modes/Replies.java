@@ -43,8 +43,7 @@ final class Replies {
   private static void answer(StreamObserver<PurchaseResponse> call, String requestId, Decision decision,
       boolean sameAsked) {
     if (!sameAsked) {
-      fail(call, Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id " + requestId
-          + " was already used with another event, user or quantity"));
+      fail(call, reused(requestId));
       return;
     }
     try {
@@ -53,6 +52,12 @@ final class Replies {
     } catch (RuntimeException e) {
       log.debug("purchase answer failed request_id={} error=\"{}\"", requestId, e.toString());
     }
+  }
+
+  /** A request id asked again for another purchase than the one it names. */
+  static Failure reused(String requestId) {
+    return Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id " + requestId
+        + " was already used with another event, user or quantity");
   }
 
   /**

@@ -88,12 +88,20 @@ final class ShardSeller {
   }
 
   /**
-   * Past the sale's end: at the buyer's home region, this shard's decision of a retry, else
+   * Past the sale's end: at the buyer's home region, a retry of a purchase still held here waits
+   * with it for its decision (it was stamped inside the sale), else gets this shard's decision, else
    * {@code ended}; elsewhere {@code ended} (the purchase was never decided here).
    */
   void ended(EventSpec spec, BuyRequest buy, Failure ended, StreamObserver<PurchaseResponse> call) {
     if (homeElsewhere(spec, buy.userId()).isPresent()) {
       Replies.fail(call, ended);
+      return;
+    }
+    Queue queue = events.get(spec.eventId());
+    Optional<Ticket> held = queue == null ? Optional.empty() : queue.policy().heldTicket(buy.requestId());
+    if (held.isPresent()) {
+      if (buy.sameContentAs(held.get())) queue.policy().joinHeld(buy.requestId(), call);
+      else Replies.fail(call, Replies.reused(buy.requestId()));
       return;
     }
     Replies.decidedOrEnded(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), ended,

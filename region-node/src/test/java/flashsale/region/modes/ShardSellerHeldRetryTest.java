@@ -1,0 +1,138 @@
+package flashsale.region.modes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import flashsale.region.core.BuyRequest;
+import flashsale.region.grpc.RegionLoop;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.shard.ShardHome;
+import flashsale.store.memory.InMemoryShardStore;
+import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.Outcome;
+import flashsale.v1.PurchaseResponse;
+import flashsale.v1.PurchaseState;
+import flashsale.v1.ReportShardRequest;
+import flashsale.v1.ReportShardResponse;
+import flashsale.v1.ShardServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Retries at a SHARDED region while a purchase there waits for borrowed stock (its shard holds 1
+ * unit, and the arbiter says 9 are left elsewhere): each retry is answered as the purchase it
+ * repeats, not as the sale's end or a wait in the queue.
+ */
+class ShardSellerHeldRetryTest {
+  private static final long START = 1_767_225_600_000_000L;
+  private static final long END = START + 3_600_000_000L;
+  private static final EventSpec SPEC = new EventSpec("drop", "shoes", 10, START, END, 1, List.of("eu", "us"),
+      SaleMode.SHARDED, 0, Map.of("eu", 1L, "us", 9L));
+  /** Longer than any test: a purchase answered sooner was not answered by its hold running out. */
+  private static final long HOLD_MS = 10_000;
+  private static final long ANSWER_MS = 5_000;
+
+  private final RegionLoop loop = new RegionLoop("eu");
+  private final InMemoryShardStore store = new InMemoryShardStore();
+  private final List<String> euUsers = IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
+      .filter(u -> ShardHome.of(u, SPEC.regions()).equals("eu")).limit(3).toList();
+  private final String ann = euUsers.get(0);
+  private final String bob = euUsers.get(1);
+  private Server arbiter;
+  private ManagedChannel channel;
+  private ModeSellers modes;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    arbiter = InProcessServerBuilder.forName(name).directExecutor().addService(new ShardServiceGrpc.ShardServiceImplBase() {
+      @Override
+      public void reportShard(ReportShardRequest request, StreamObserver<ReportShardResponse> out) {
+        out.onNext(ReportShardResponse.newBuilder().setEventRemainingUnits(9).build());
+        out.onCompleted();
+      }
+    }).build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    ModesConfig config = new ModesConfig(null, null, HOLD_MS, 50, flashsale.store.ReplicaAcks.NONE);
+    modes = loop.call(() -> new ModeSellers("eu", config, null, store, loop, eventId -> channel), ANSWER_MS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    loop.call(() -> {
+      modes.close(flashsale.region.core.Failure.of(flashsale.sale.ErrorReason.SHUTTING_DOWN, "test over"));
+      return null;
+    }, ANSWER_MS);
+    channel.shutdownNow();
+    arbiter.shutdownNow();
+    loop.shutdown();
+  }
+
+  @Test
+  void aRetryAfterTheEndOfAPurchaseStillHeldGetsItsDecision() throws Exception {
+    assertEquals(Outcome.OUTCOME_WON, outcome(buy(new BuyRequest("drop", ann, "ann-1", 1), START + 1)));
+    PurchaseAnswer bobFirst = buy(new BuyRequest("drop", bob, "bob-1", 1), START + 2);
+    awaitPending("bob-1");
+
+    PurchaseAnswer bobRetry = buy(new BuyRequest("drop", bob, "bob-1", 1), END + 1);
+    store.shard(SPEC, "eu").credit("transfer-1", 1); // the borrowed unit lands: the held purchase wins it
+
+    assertEquals(Outcome.OUTCOME_WON, outcome(bobFirst));
+    assertEquals(Outcome.OUTCOME_WON, outcome(bobRetry), "the held purchase's decision, not EVENT_ENDED");
+  }
+
+  private PurchaseAnswer buy(BuyRequest buy, long stampMicros) {
+    PurchaseAnswer answer = new PurchaseAnswer();
+    loop.execute(() -> modes.purchase(SPEC, buy, stampMicros, answer));
+    return answer;
+  }
+
+  /** The decision's outcome, or the failure's ErrorInfo reason as the assertion's message. */
+  private static Outcome outcome(PurchaseAnswer answer) throws Exception {
+    try {
+      return answer.done.get(ANSWER_MS, TimeUnit.MILLISECONDS).getDecision().getOutcome();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("failed " + flashsale.wire.Errors.reasonOf(e.getCause()).orElse("<none>"), e.getCause());
+    }
+  }
+
+  /** What GetPurchase says of {@code requestId}; UNSPECIFIED while it is neither held nor decided. */
+  private PurchaseState state(String requestId) throws Exception {
+    CompletableFuture<GetPurchaseResponse> got = new CompletableFuture<>();
+    loop.execute(() -> modes.getPurchase(SPEC, requestId, new StreamObserver<>() {
+      @Override
+      public void onNext(GetPurchaseResponse value) {
+        got.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        got.complete(GetPurchaseResponse.getDefaultInstance()); // not found: its first try is at the store
+      }
+
+      @Override
+      public void onCompleted() {}
+    }));
+    return got.get(ANSWER_MS, TimeUnit.MILLISECONDS).getState();
+  }
+
+  /** Until {@code requestId} is held here (its first try found the shard short). */
+  private void awaitPending(String requestId) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_MS);
+    while (state(requestId) != PurchaseState.PURCHASE_STATE_PENDING) {
+      if (System.nanoTime() > deadline) throw new AssertionError(requestId + " never held");
+      Thread.sleep(10);
+    }
+  }
+}
