@@ -15,7 +15,9 @@ import java.util.PriorityQueue;
  * this region's shard. When the shard is short it is held (oldest stamp first, so borrowed units
  * go to the earliest buyers here) and the arbiter is told at once, so its rebalancer moves stock
  * here; after each answered report the oldest held purchase is retried, one at a time, so none
- * overtakes another. A held purchase past its hold answers "retry" with nothing decided. The
+ * overtakes another. A purchase held behind others is also put to the shard once, selling it no
+ * unit, so a retry of a decided request or a buyer past the per-user limit is answered at once
+ * rather than after a hold. A held purchase past its hold answers "retry" with nothing decided. The
  * arbiter's answer also says how many units the whole event has left (every shard and in
  * transit); a purchase asking more can only lose, and is decided at once, in any order: all held
  * purchases once every shard is empty, and a big one that would otherwise block the queue forever
@@ -64,6 +66,13 @@ public final class ShardHoldQueue<H> {
 
     /** The hold ran out: answer "no stock arrived in time, retry", nothing decided. */
     record Expire<H>(Ticket ticket, H handle) implements Step<H> {}
+
+    /**
+     * Ask this region's shard to decide the held purchase without selling it a unit (a retry of a
+     * decided request, a buyer past the per-user limit); if it does, tell {@link
+     * #decidedWithoutStock}, and answer the buyer when that says so.
+     */
+    record Check<H>(Held<H> held) implements Step<H> {}
   }
 
   /** What the shard store said to a {@link Step.Buy}. */
@@ -106,14 +115,20 @@ public final class ShardHoldQueue<H> {
     this.lastActivityNanos = nowNanos;
   }
 
-  /** A purchase arrives: it goes to the shard, unless earlier buyers here are waiting for stock. */
+  /**
+   * A purchase arrives: it goes to the shard, unless earlier buyers here are waiting for stock;
+   * then it waits in its place, and the shard only decides at once what needs no unit.
+   */
   public List<Step<H>> purchase(Ticket ticket, H handle, long nowNanos) {
     requireEvent(ticket);
     asked(ticket.quantity(), nowNanos);
     boolean beyondStock = beyondStock(ticket);
     if (!held.isEmpty() && !beyondStock) {
-      held.add(new Held<>(ticket, handle, nowNanos + holdNanos)); // no overtaking the earlier ones
-      return List.of();
+      // No overtaking the earlier ones for stock; but a retry of a decided request, or a buyer past
+      // the limit, would wait a whole hold only to be told "retry".
+      Held<H> waiting = new Held<>(ticket, handle, nowNanos + holdNanos);
+      held.add(waiting);
+      return List.of(new Step.Check<>(waiting));
     }
     return List.of(new Step.Buy<>(ticket, handle, beyondStock, Purpose.FIRST_TRY));
   }
@@ -164,6 +179,16 @@ public final class ShardHoldQueue<H> {
       }
     }
     return steps;
+  }
+
+  /**
+   * The shard decided {@code check}'s purchase without a unit. True when it was still waiting here:
+   * it leaves the queue and the adapter answers its buyer. False when its buyer hears otherwise
+   * (its hold ran out, it was released, or it is at the store, whose buy answers it).
+   */
+  public boolean decidedWithoutStock(Step.Check<H> check) {
+    if (check.held() == oldestAtStore) return false;
+    return held.remove(check.held());
   }
 
   /**

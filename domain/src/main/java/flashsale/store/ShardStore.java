@@ -25,6 +25,13 @@ public interface ShardStore extends AutoCloseable {
   CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort);
 
   /**
+   * As {@link #buyShard}, but sells no unit: a request decided before gets that decision again, a
+   * user past the per-user limit loses (stored); anything else is {@link BuyReply.Short} and writes
+   * nothing. For a purchase that must not overtake earlier ones waiting for stock.
+   */
+  CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket);
+
+  /**
    * Opens {@code region}'s shard of the event at its units from the spec, before the event is
    * stored; otherwise as {@link PoolStore#openCentral}.
    */

@@ -65,9 +65,39 @@ class ShardHoldQueueTest {
     var report = (Step.Report<String>) afterShort.getFirst(); // held, and the arbiter hears it at once
     assertEquals(0, report.remainingUnits());
     assertEquals(1, report.waitingUnits());
-    assertEquals(List.of(), queue.purchase(ticket("b", 20), "call-b", 2), "b waits behind a: no store call");
+    List<Step<String>> behind = queue.purchase(ticket("b", 20), "call-b", 2);
+    assertEquals(List.of(), buys(behind), "b waits behind a: no buy");
+    assertEquals(1, behind.size(), "the shard is only asked to decide b without a unit: " + behind);
     assertEquals(2, queue.heldCount());
     assertEquals(Optional.of(ticket("b", 20)), queue.heldTicket("b"));
+  }
+
+  @Test
+  void aPurchaseTheShardDecidesWithoutAUnitLeavesTheQueueAndIsNoLongerWaitedFor() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    queue.shardAnswered(onlyBuy(queue.purchase(ticket("a", 10), "call-a", 0)), new ShardAnswer.Short(0), 1);
+    queue.reportAnswered(OptionalLong.empty());
+    var retry = (Step.Check<String>) queue.purchase(ticket("decided", 20), "call-decided", 2).getFirst();
+    queue.purchase(ticket("b", 30), "call-b", 3);
+
+    assertTrue(queue.decidedWithoutStock(retry), "still waiting: its buyer is answered now");
+    assertFalse(queue.decidedWithoutStock(retry), "answered once");
+    assertEquals(Optional.empty(), queue.heldTicket("decided"));
+    var report = (Step.Report<String>) queue.tick(4).stream().filter(s -> s instanceof Step.Report).findFirst().orElseThrow();
+    assertEquals(2, report.waitingUnits(), "a and b wait for stock; the decided one does not");
+    assertEquals("a", onlyBuy(queue.reportAnswered(OptionalLong.of(100))).ticket().requestId(), "a is still first");
+  }
+
+  @Test
+  void aPurchaseAtTheStoreAsTheOldestIsAnsweredByItsBuyNotItsCheck() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    queue.shardAnswered(onlyBuy(queue.purchase(ticket("a", 10), "call-a", 0)), new ShardAnswer.Short(0), 1);
+    queue.reportAnswered(OptionalLong.empty());
+    var check = (Step.Check<String>) queue.purchase(ticket("b", 5), "call-b", 2).getFirst(); // stamped earlier: the oldest
+    var atStore = onlyBuy(queue.reportAnswered(OptionalLong.of(100)));
+    assertEquals("b", atStore.ticket().requestId());
+    assertFalse(queue.decidedWithoutStock(check), "its buy answers it");
+    assertEquals("a", onlyBuy(queue.shardAnswered(atStore, DECIDED, 3)).ticket().requestId());
   }
 
   @Test
@@ -215,6 +245,7 @@ class ShardHoldQueueTest {
             }
             case Step.Report<String> r -> reports.add(true);
             case Step.Expire<String> e -> assertTrue(answered.add(e.handle()), "seed " + seed + ": expired twice " + e);
+            case Step.Check<String> c -> {} // new requests of users under the limit: the shard decides none
           }
         }
       }

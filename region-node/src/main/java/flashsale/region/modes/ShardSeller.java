@@ -140,6 +140,7 @@ final class ShardSeller {
         case Step.Expire<StreamObserver<PurchaseResponse>> expire -> Replies.fail(expire.handle(), Failure.of(
             ErrorReason.STOCK_IN_TRANSIT, "no stock reached region " + region + " for event " + queue.spec().eventId()
                 + " within " + config.holdMs() + " ms; retry with the same request_id"));
+        case Step.Check<StreamObserver<PurchaseResponse>> check -> check(queue, check);
       }
     }
   }
@@ -171,6 +172,19 @@ final class ShardSeller {
         answer = new ShardAnswer.Short(((BuyReply.Short) reply).remainingUnits());
       }
       carryOut(queue, queue.policy().shardAnswered(buy, answer, loop.nanoTime()));
+    }));
+  }
+
+  /** A purchase held behind others: answered now if the shard decides it without a unit, else it waits its turn. */
+  private void check(Queue queue, Step.Check<StreamObserver<PurchaseResponse>> check) {
+    Ticket ticket = check.held().ticket();
+    store.decideWithoutStock(queue.spec(), ticket).whenComplete((reply, failure) -> loop.execute(() -> {
+      if (failure != null) {
+        log.debug("event={} check of held {} failed (it waits its turn): {}", queue.spec().eventId(), ticket.requestId(),
+            failure.toString());
+      } else if (reply instanceof BuyReply.Decided d && queue.policy().decidedWithoutStock(check)) {
+        Replies.decided(check.held().handle(), ticket, d);
+      }
     }));
   }
 

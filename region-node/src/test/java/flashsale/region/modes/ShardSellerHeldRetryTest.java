@@ -9,6 +9,7 @@ import flashsale.sale.SaleMode;
 import flashsale.shard.ShardHome;
 import flashsale.store.memory.InMemoryShardStore;
 import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.LossReason;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
@@ -90,6 +91,30 @@ class ShardSellerHeldRetryTest {
 
     assertEquals(Outcome.OUTCOME_WON, outcome(bobFirst));
     assertEquals(Outcome.OUTCOME_WON, outcome(bobRetry), "the held purchase's decision, not EVENT_ENDED");
+  }
+
+  @Test
+  void whileAPurchaseWaitsForStockADecidedRetryAndABuyerPastTheLimitAreAnsweredAtOnce() throws Exception {
+    PurchaseAnswer annFirst = buy(new BuyRequest("drop", ann, "ann-1", 1), START + 1);
+    assertEquals(Outcome.OUTCOME_WON, outcome(annFirst));
+    PurchaseAnswer bobFirst = buy(new BuyRequest("drop", bob, "bob-1", 1), START + 2);
+    awaitPending("bob-1");
+
+    PurchaseAnswer annRetry = buy(new BuyRequest("drop", ann, "ann-1", 1), START + 3);
+    PurchaseAnswer annMore = buy(new BuyRequest("drop", ann, "ann-2", 1), START + 4);
+    assertEquals(annFirst.done.get().getDecision(), annRetry.done.get(ANSWER_MS, TimeUnit.MILLISECONDS).getDecision(),
+        "the stored decision, not a wait in the queue");
+    assertEquals(LossReason.LOSS_REASON_LIMIT_EXCEEDED,
+        annMore.done.get(ANSWER_MS, TimeUnit.MILLISECONDS).getDecision().getLossReason(), "ann holds 1 of her 1");
+    assertEquals(PurchaseState.PURCHASE_STATE_DECIDED, state("ann-1"));
+
+    // Whoever needs a unit still waits its turn: the one unit that lands is Bob's, not Cat's.
+    PurchaseAnswer catFirst = buy(new BuyRequest("drop", euUsers.get(2), "cat-1", 1), START + 5);
+    awaitPending("cat-1");
+    store.shard(SPEC, "eu").credit("transfer-1", 1);
+    assertEquals(Outcome.OUTCOME_WON, outcome(bobFirst));
+    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, state("cat-1"));
+    assertEquals(false, catFirst.done.isDone());
   }
 
   private PurchaseAnswer buy(BuyRequest buy, long stampMicros) {

@@ -98,6 +98,11 @@ class ShardSellerLostPoolTest {
     }
 
     @Override
+    public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
+      return buyShard(spec, ticket, false);
+    }
+
+    @Override
     public CompletableFuture<Void> openShard(EventSpec spec, String region) {
       throw new UnsupportedOperationException();
     }

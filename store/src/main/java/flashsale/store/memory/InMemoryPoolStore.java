@@ -95,6 +95,11 @@ public final class InMemoryPoolStore implements PoolStore {
   }
 
   @Override
+  public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
+    return shards.decideWithoutStock(spec, ticket);
+  }
+
+  @Override
   public CompletableFuture<Optional<Decision>> findShardDecision(String eventId, String region, String requestId) {
     return shards.findShardDecision(eventId, region, requestId);
   }

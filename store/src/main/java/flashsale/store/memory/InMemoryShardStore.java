@@ -45,6 +45,17 @@ public final class InMemoryShardStore implements ShardStore {
   }
 
   @Override
+  public synchronized CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
+    MemoryPool pool;
+    try {
+      pool = pool(spec, ticket.region());
+    } catch (PoolLostException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(pool.decideWithoutStock(spec, ticket, clock));
+  }
+
+  @Override
   public synchronized CompletableFuture<Void> openShard(EventSpec spec, String region) {
     return MemoryPool.open(pools, key(spec.eventId(), region), region, spec.shardUnitsOf(region),
         "shard " + region + " of event " + spec.eventId());

@@ -64,6 +64,15 @@ final class MemoryPool {
    * decideShort}, a purchase the pool cannot serve is {@link BuyReply.Short} and changes nothing.
    */
   BuyReply buy(EventSpec spec, Ticket t, boolean decideShort, InstantSource clock) {
+    return buy(spec, t, decideShort, true, clock);
+  }
+
+  /** As {@link #buy}, selling no unit: only a retry or a user past the limit is decided, else {@link BuyReply.Short}. */
+  BuyReply decideWithoutStock(EventSpec spec, Ticket t, InstantSource clock) {
+    return buy(spec, t, false, false, clock);
+  }
+
+  private BuyReply buy(EventSpec spec, Ticket t, boolean decideShort, boolean sells, InstantSource clock) {
     Decision stored = decisions.get(t.requestId());
     if (stored != null) return new BuyReply.Decided(stored, true);
     long held = unitsWonByUser.getOrDefault(t.userId(), 0L);
@@ -71,7 +80,7 @@ final class MemoryPool {
     LossReason loss;
     if (held + t.quantity() > spec.perUserLimit()) {
       loss = LossReason.LIMIT_EXCEEDED;
-    } else if (remaining >= t.quantity()) {
+    } else if (sells && remaining >= t.quantity()) {
       loss = LossReason.NONE;
     } else if (!decideShort) {
       return new BuyReply.Short(remaining);

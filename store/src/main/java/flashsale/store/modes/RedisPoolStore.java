@@ -222,7 +222,7 @@ public final class RedisPoolStore implements PoolStore {
   public CompletableFuture<BuyReply> buyCentral(EventSpec spec, Ticket ticket) {
     PoolKeys keys = PoolKeys.central(spec.eventId());
     String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox(), keys.log()};
-    return buy(keyNames, spec, spec.stock(), ticket, true);
+    return buy(keyNames, spec, spec.stock(), ticket, "1");
   }
 
   /**
@@ -233,7 +233,14 @@ public final class RedisPoolStore implements PoolStore {
   public CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
     PoolKeys keys = PoolKeys.shard(spec.eventId(), ticket.region());
     String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
-    return buy(keyNames, spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort);
+    return buy(keyNames, spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort ? "1" : "0");
+  }
+
+  @Override
+  public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
+    PoolKeys keys = PoolKeys.shard(spec.eventId(), ticket.region());
+    String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
+    return buy(keyNames, spec, spec.shardUnitsOf(ticket.region()), ticket, "N");
   }
 
   @Override
@@ -288,14 +295,15 @@ public final class RedisPoolStore implements PoolStore {
         spec.poolsOpenedAtCreation());
   }
 
-  private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, boolean decide) {
+  /** {@code buyMode}: modes.lua's final argument: '1' decides when short, '0' answers SHORT, 'N' sells no unit. */
+  private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, String buyMode) {
     Connected c = connected;
     if (c == null) return CompletableFuture.failedFuture(unreachable());
     String pool = keyNames[0];
     CompletableFuture<List<Object>> reply = translated(c.replicas().after(pool, () -> c.functions().call(c.buy(),
         ScriptOutputType.MULTI, keyNames, bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()),
         bytes(t.requestId()), bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()),
-        bytes(decide ? 1 : 0), seenVersion(pool, spec.poolsOpenedAtCreation()))));
+        bytes(buyMode), seenVersion(pool, spec.poolsOpenedAtCreation()))));
     return reply.thenApply(r -> {
       String kind = text(r.get(0));
       long version = version(r.get(2));

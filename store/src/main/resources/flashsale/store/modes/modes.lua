@@ -95,12 +95,14 @@ local function record(outcome, rank, args)
 end
 
 -- KEYS: pool, decisions, users, outbox[, log]. ARGV: event_id, initial_units, per_user_limit,
--- request_id, user_id, quantity, region, arrival_micros, final ('1' or '0'), seen (see open).
+-- request_id, user_id, quantity, region, arrival_micros, final ('1', '0' or 'N'), seen (see open).
 -- With a log key (the central pool), each decided request id is appended there, so rank r sits
 -- at list index r - 1 and the audit log pages by rank without scanning the decisions hash.
 -- Idempotent by request id: a retry gets {'DECIDED', first record, version}. A new decision answers
 -- {'NEW', record, version}. With final = '0' a request the pool cannot serve is not decided at all:
--- {'SHORT', remaining, version} (a sharded region then borrows instead of answering sold out).
+-- {'SHORT', remaining, version} (a sharded region then borrows instead of answering sold out). With
+-- final = 'N' no unit is sold: a request that is neither a retry nor over the limit is 'SHORT' (it
+-- waits behind earlier ones for stock; only what needs none is decided now).
 -- The version is the pool's after the call.
 local function buy(keys, args)
   local stored = redis.call('HGET', keys[2], args[4])
@@ -112,7 +114,7 @@ local function buy(keys, args)
   local outcome
   if held + quantity > limit then
     outcome = 'LIMIT_EXCEEDED'
-  elseif remaining >= quantity then
+  elseif remaining >= quantity and args[9] ~= 'N' then
     outcome = 'WON'
   elseif args[9] ~= '1' then
     return { 'SHORT', int(remaining), version_of(keys[1]) }

@@ -115,6 +115,20 @@ public abstract class ShardStoreContract {
   }
 
   @Test
+  void decidingWithoutStockAnswersARetryAndAUserPastTheLimitAndSellsNothing() {
+    Decision won = decided(buy("r1", "ann", 2, "near", false));
+    BuyReply again = store.decideWithoutStock(SPEC, new Ticket("e", "r1", "ann", 2, "near", START + 10)).join();
+    assertEquals(new BuyReply.Decided(won, true), again, "a retry: its decision");
+    Ticket over = new Ticket("e", "r2", "ann", 1, "near", START + 20);
+    assertEquals(LossReason.LIMIT_EXCEEDED, decided(store.decideWithoutStock(SPEC, over).join()).lossReason(),
+        "ann holds 2 of her 2");
+    Ticket bob = new Ticket("e", "r3", "bob", 1, "near", START + 30);
+    assertEquals(new BuyReply.Short(1), store.decideWithoutStock(SPEC, bob).join(), "near holds 1 and sells it to nobody");
+    assertEquals(Optional.empty(), store.findShardDecision("e", "near", "r3").join());
+    assertEquals(new PoolCounters(1, 2, 2, 1), store.shardCounters("e", "near", 3).join());
+  }
+
+  @Test
   void everyTransferStepIsIdempotentByTransferId() {
     ShardBackend near = store.shard(SPEC, "near");
     ShardBackend far = store.shard(SPEC, "far");

@@ -150,6 +150,12 @@ final class SimShardOracle {
     }
   }
 
+  /** A held purchase the shard decided without a unit (a retry, a buyer past the limit) left its node's queue. */
+  void decidedWithoutStock(String node, Ticket ticket) {
+    release(node, ticket);
+    count("held purchases decided without a unit");
+  }
+
   private void release(String node, Ticket ticket) {
     List<Ticket> tickets = held.getOrDefault(node, List.of());
     if (!tickets.remove(ticket)) throw new AssertionError(node + " released " + ticket + ", which it did not hold");

@@ -100,6 +100,7 @@ final class SimShardSeller {
         case Step.Expire<SimRegionNode.Call> expire -> answer(expire.handle(), new Admission.Failed(Failure.of(
             ErrorReason.STOCK_IN_TRANSIT, "no stock reached region " + node.region + " for event "
                 + queue.spec().eventId() + " within " + shards.holdMs + " ms; retry with the same request_id")));
+        case Step.Check<SimRegionNode.Call> check -> check(queue, check);
       }
     }
   }
@@ -127,6 +128,22 @@ final class SimShardSeller {
       List<Step<SimRegionNode.Call>> steps = queue.policy().shardAnswered(buy, answer, node.loop.nanoTime());
       shards.oracle.shardAnswered(node.name, buy, answer);
       carryOut(queue, steps);
+    });
+  }
+
+  /** As {@code ShardSeller.check}: decided now only if the shard decides it without a unit. */
+  private void check(Queue queue, Step.Check<SimRegionNode.Call> check) {
+    SimShardStore store = shards.store(node.region);
+    Ticket ticket = check.held().ticket();
+    store.call(node.loop, shards.localMicros(), () -> {
+      BuyReply reply = store.memory.decideWithoutStock(queue.spec(), ticket).join();
+      shards.oracle.stored(queue.spec(), reply);
+      return reply;
+    }, reply -> {
+      if (reply.isPresent() && reply.get() instanceof BuyReply.Decided d && queue.policy().decidedWithoutStock(check)) {
+        shards.oracle.decidedWithoutStock(node.name, ticket);
+        decided(check.held().handle(), ticket, d);
+      }
     });
   }
 
