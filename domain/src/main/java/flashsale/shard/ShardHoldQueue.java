@@ -224,9 +224,9 @@ public final class ShardHoldQueue<H> {
   }
 
   /**
-   * A retry that must not buy anew (its sale ended) of the held purchase {@code requestId} (see
-   * {@link #heldTicket}): it waits beside it, in its place and until its deadline, and is answered
-   * as it is.
+   * A call that must not buy anew, for the held purchase {@code requestId} (see {@link
+   * #heldTicket}): a retry after its sale ended, or a watcher. It waits beside it, in its place and
+   * until its deadline, and is answered as it is.
    */
   public void joinHeld(String requestId, H handle) {
     Held<H> first = held.stream().filter(h -> h.ticket().requestId().equals(requestId)).findFirst()

@@ -19,7 +19,8 @@ import java.util.Optional;
 
 /**
  * GetPurchase and WatchPurchase on the loop, once the region knows the event. CENTRAL and SHARDED
- * purchases come from their pool stores (final once decided). Otherwise the purchase is pending
+ * purchases come from their pool stores (final once decided); a watch of a SHARDED one held here
+ * for borrowed stock waits for its decision. Otherwise the purchase is pending
  * here, decided here, or asked of the arbiter; a decided one is shown with where it stands after
  * the win ({@link PurchaseStandings}).
  */
@@ -74,13 +75,24 @@ final class PurchaseLookups {
     long generation = standings.generation();
     var modeEvent = core.eventSpec(eventId).filter(modes::handles);
     if (modeEvent.isPresent()) {
-      modes.getPurchase(modeEvent.get(), requestId, once(out));
+      var held = modes.heldTicket(modeEvent.get(), requestId);
+      if (held.isEmpty()) {
+        modes.getPurchase(modeEvent.get(), requestId, once(out)); // decided (final) or unknown: one answer
+        return;
+      }
+      // Held here for borrowed stock: pending now, and its decision, final, once there is one.
+      out.onNext(RegionWire.toWatch(pending(held.get().stampMicros())));
+      modes.awaitHeld(modeEvent.get(), requestId, awaiting(requestId, out, decision -> {
+        out.onNext(WatchPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_DECIDED)
+            .setDecision(WireMapping.toProto(decision)).build());
+        out.onCompleted();
+      }));
       return;
     }
     var pending = core.pendingTicket(eventId, requestId);
     if (pending.isPresent()) {
       out.onNext(RegionWire.toWatch(pending(pending.get().stampMicros())));
-      awaitDecision(requestId, generation, out);
+      calls.await(requestId, awaiting(requestId, out, decision -> watchDecided(decision, generation, out)));
       return;
     }
     Optional<Decision> decided = decidedHere(eventId, requestId);
@@ -102,14 +114,18 @@ final class PurchaseLookups {
     standings.forget(eventId, requestId, out);
   }
 
-  /** Waits, beside any Purchase calls, for the decision of a purchase pending here; then watches on. */
-  private void awaitDecision(String requestId, long generation, StreamObserver<WatchPurchaseResponse> out) {
+  /**
+   * The call a watch of a purchase pending here waits on, beside the Purchase calls, for its
+   * decision ({@code decided}) or failure; counted among the open watches until then.
+   */
+  private StreamObserver<PurchaseResponse> awaiting(String requestId, StreamObserver<WatchPurchaseResponse> out,
+      java.util.function.Consumer<Decision> decided) {
     StreamObserver<PurchaseResponse> call = new StreamObserver<>() {
       @Override
       public void onNext(PurchaseResponse r) {
         if (awaiting.remove(out) == null) return;
         try {
-          watchDecided(WireMapping.fromProto(r.getDecision()), generation, out);
+          decided.accept(WireMapping.fromProto(r.getDecision()));
         } catch (IllegalArgumentException malformed) {
           out.onError(RegionWire.status(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "unusable decision for " + requestId)));
         }
@@ -124,7 +140,7 @@ final class PurchaseLookups {
       public void onCompleted() {}
     };
     awaiting.put(out, call);
-    calls.await(requestId, call);
+    return call;
   }
 
   private void watchDecided(Decision decision, long generation, StreamObserver<WatchPurchaseResponse> out) {

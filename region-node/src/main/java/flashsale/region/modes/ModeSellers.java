@@ -106,6 +106,23 @@ public final class ModeSellers implements AutoCloseable {
     }
   }
 
+  /**
+   * The purchase {@code requestId} of an event this region {@link #handles}, if it is held here
+   * waiting for stock (SHARDED); a CENTRAL purchase is never held.
+   */
+  public Optional<Ticket> heldTicket(EventSpec spec, String requestId) {
+    return spec.mode() == SaleMode.SHARDED ? shards.heldTicket(spec, requestId) : Optional.empty();
+  }
+
+  /**
+   * {@code call} hears what the purchase {@code requestId}, held here ({@link #heldTicket}), is
+   * answered: its decision, or the failure its own call gets. Nothing is bought for it.
+   */
+  public void awaitHeld(EventSpec spec, String requestId, StreamObserver<PurchaseResponse> call) {
+    if (spec.mode() != SaleMode.SHARDED) throw new IllegalStateException(spec.mode() + " event " + spec.eventId() + " holds nothing");
+    shards.awaitHeld(spec, requestId, call);
+  }
+
   /** Fails held purchases with {@code failure} and closes the stores. */
   public void close(Failure failure) {
     if (shards != null) shards.close(failure);

@@ -116,13 +116,23 @@ final class ShardSeller {
         Map.of("home_region", home)));
   }
 
+  /** The purchase {@code requestId}, if it is held here waiting for stock (pending). */
+  Optional<Ticket> heldTicket(EventSpec spec, String requestId) {
+    Queue queue = events.get(spec.eventId());
+    return queue == null ? Optional.empty() : queue.policy().heldTicket(requestId);
+  }
+
+  /** {@code call} hears what the held purchase {@code requestId} is answered (see {@link #heldTicket}). */
+  void awaitHeld(EventSpec spec, String requestId, StreamObserver<PurchaseResponse> call) {
+    events.get(spec.eventId()).policy().joinHeld(requestId, call);
+  }
+
   /**
    * A held purchase is pending; otherwise the decision comes from this region's shard. Purchases
    * are decided only at the buyer's home region, so another region answers PURCHASE_NOT_FOUND.
    */
   void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
-    Queue queue = events.get(spec.eventId());
-    Optional<Ticket> held = queue == null ? Optional.empty() : queue.policy().heldTicket(requestId);
+    Optional<Ticket> held = heldTicket(spec, requestId);
     if (held.isPresent()) {
       Lookups.pending(call, held.get());
       return;
