@@ -83,7 +83,7 @@ public final class ShardBalancer<H> {
   private final long staleAfterMicros;
   private final String instanceId;
   private final Map<String, Event> events = new LinkedHashMap<>();
-  /** Each event's account as last read; kept after its reports go quiet, for the next report. */
+  /** Each tracked event's account as last read; let go with the event (a later report reads again). */
   private final Map<String, EventAccount> accounts = new HashMap<>();
   private long rounds;
   private long transfers;
@@ -122,10 +122,17 @@ public final class ShardBalancer<H> {
     return effects;
   }
 
-  /** The periodic tick: events whose reports all went stale are let go; every other idle one runs a round. */
+  /**
+   * The periodic tick: events whose reports all went stale are let go with their accounts (else
+   * one would stay for every event ever reported); every other idle one runs a round.
+   */
   public List<Effect<H>> tick(long nowMicros) {
     List<Effect<H>> effects = new ArrayList<>();
-    events.values().removeIf(e -> e.round == null && e.nextAnswers.isEmpty() && !e.reports.active(nowMicros));
+    events.values().removeIf(e -> {
+      boolean stale = e.round == null && e.nextAnswers.isEmpty() && !e.reports.active(nowMicros);
+      if (stale) accounts.remove(e.spec.eventId());
+      return stale;
+    });
     for (Event event : List.copyOf(events.values())) {
       if (event.round == null) start(event, effects);
     }
@@ -236,6 +243,11 @@ public final class ShardBalancer<H> {
   /** Events with fresh reports or a round under way. */
   public int activeEvents() {
     return events.size();
+  }
+
+  /** Accounts kept: at most one per event tracked. */
+  int accountsKept() {
+    return accounts.size();
   }
 
   // ---- rounds ----
