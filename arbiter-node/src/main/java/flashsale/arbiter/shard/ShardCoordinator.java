@@ -63,6 +63,7 @@ public final class ShardCoordinator implements AutoCloseable {
 
   /** The last {@link #call} failed because its shard was lost (not a store that did not answer). Coordinator's thread only. */
   private boolean lastCallFoundLost;
+  private final FailedRoundLog failedRounds = new FailedRoundLog(log);
   /** Regions whose store failed last time; touched on the coordinator's thread only. */
   private final Map<String, Backoff> backoffs = new HashMap<>();
   /** Shards ({@code event/region}) found lost, logged once each. */
@@ -255,7 +256,7 @@ public final class ShardCoordinator implements AutoCloseable {
         case Effect.RoundFailed<Answer> f -> {
           // Every shard lost: said once per shard already (call), not again every tick.
           if (f.cause() == ShardBalancer.Cause.ALL_SHARDS_LOST) log.debug("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
-          else log.warn("event={} rebalance failed cause={}: {}", f.eventId(), f.cause(), f.why());
+          else failedRounds.failed(f.eventId(), f.cause(), f.why(), System.nanoTime());
         }
       }
     }

@@ -50,6 +50,28 @@ class ShardCoordinatorBackoffTest {
   }
 
   @Test
+  void whileAStoreIsLeftAloneItsEventsFailedRoundsAreLoggedOnceNotEveryTick() throws Exception {
+    var seen = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    seen.start();
+    var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ShardCoordinator.class);
+    logger.addAppender(seen);
+    AtomicInteger callsToC = new AtomicInteger();
+    ShardOptions options = new ShardOptions(Map.of(), 5, 200, 60_000, b -> b.region().equals("c") ? new Failing(b, callsToC) : b);
+    var stores = Map.of("a", new InMemoryShardStore(), "b", new InMemoryShardStore(), "c", new InMemoryShardStore());
+    try (var coordinator = new ShardCoordinator(options, stores, id -> Optional.of(WITH_C).filter(s -> s.eventId().equals(id)),
+        Clock.systemUTC()).start()) {
+      coordinator.report("with-c", new ShardDemand("a", 0, 1, 0)).get(10, TimeUnit.SECONDS);
+      Thread.sleep(1_000); // a round every 5 ms tick, each failing on c: left alone, or failing again
+    } finally {
+      logger.detachAppender(seen);
+    }
+    List<String> warned = seen.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+        .map(e -> e.getFormattedMessage()).filter(m -> m.contains("rebalance failed")).toList();
+    assertEquals(1, warned.size(), warned.size() + " lines: " + warned.stream().limit(3).toList());
+    assertTrue(callsToC.get() >= 2, "c was tried again after its first wait: " + callsToC.get());
+  }
+
+  @Test
   void anEventsSpecIsReadFromTheStoreOnceNotAtEveryReport() throws Exception {
     ShardOptions options = new ShardOptions(Map.of(), 3_600_000, 200, 60_000, b -> b);
     var stores = Map.of("a", new InMemoryShardStore(), "b", new InMemoryShardStore());
