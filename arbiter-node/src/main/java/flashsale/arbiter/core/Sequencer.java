@@ -89,9 +89,15 @@ public final class Sequencer {
     return List.of();
   }
 
-  /** True when {@code spec} is past its end and the grace: such an event is not sequenced again. */
-  public boolean finished(flashsale.sale.EventSpec spec, long nowMicros) {
-    return nowMicros - config.finishGraceMicros() >= spec.latestCloseMicros();
+  /**
+   * True when the event whose stored head is {@code head} is past its end and the grace, and has
+   * nothing left to decide: such an event is not sequenced again. An auction whose result the store
+   * does not hold is not finished however late it is: only the close gate of a sequencer it is added
+   * to closes it, storing and announcing its winners (let go, it would stay unclosed forever).
+   */
+  public boolean finished(EventHead head, long nowMicros) {
+    boolean awaitsClose = head.auction().map(a -> !a.closed()).orElse(false);
+    return !awaitsClose && nowMicros - config.finishGraceMicros() >= head.spec().latestCloseMicros();
   }
 
   /** How many events this sequencer holds (live ones only). */

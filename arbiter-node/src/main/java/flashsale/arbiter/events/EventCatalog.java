@@ -204,8 +204,9 @@ public final class EventCatalog {
    * The registry, the sequencer and the announcement change together on the loop thread, so no
    * region can see the event before the sequencer accepts tickets for it. A CENTRAL or SHARDED
    * event's pools are opened first, once ({@link PoolsNotOpenedException} and the pool stores'
-   * refusals fail it). A finished event (past its end and the grace) is not sequenced: it is
-   * served from the store, once its open payment windows, if any, have run out.
+   * refusals fail it). A finished event (past its end and the grace; an auction only once its
+   * result is stored) is not sequenced: it is served from the store, once its open payment windows,
+   * if any, have run out.
    */
   public CompletableFuture<Void> register(EventSpec spec) {
     return register(spec, false);
@@ -255,7 +256,7 @@ public final class EventCatalog {
             log.info("event head read in an earlier term event={} action=not_sequenced", spec.eventId());
             return null;
           }
-          if (q.finished(spec, loop.nowMicros())) {
+          if (q.finished(head, loop.nowMicros())) {
             // Still indexed live: a leader died finishing it, perhaps with payment windows still open.
             // Its order book runs them out first; then it leaves the index.
             loop.finishedEventAdded(spec, () -> finished(spec.eventId()));

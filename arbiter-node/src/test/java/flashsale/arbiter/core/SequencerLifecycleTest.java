@@ -49,7 +49,7 @@ class SequencerLifecycleTest {
         SequencerDriver.of(finished, Effect.EventFinished.class));
     assertEquals(Optional.empty(), driver.sequencer.eventStatus(SequencerDriver.EVENT));
     assertEquals(0, driver.sequencer.eventCount());
-    assertTrue(driver.sequencer.finished(driver.store.spec(SequencerDriver.EVENT), driver.nowMicros),
+    assertTrue(driver.sequencer.finished(driver.store.head(SequencerDriver.EVENT), driver.nowMicros),
         "and is not sequenced again");
     assertEquals(List.of(), SequencerDriver.of(driver.tick(50_000), Effect.EventFinished.class), "finished once");
   }

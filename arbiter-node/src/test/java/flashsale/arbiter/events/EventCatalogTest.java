@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerConfig;
 import flashsale.orders.OrderTerms;
+import flashsale.sale.AuctionClose;
+import flashsale.sale.AuctionRules;
+import flashsale.sale.AuctionStanding;
+import flashsale.sale.BidAnswer;
+import flashsale.sale.BidVerdict;
 import flashsale.sale.Decision;
 import flashsale.sale.DecisionBatch;
 import flashsale.sale.EventHead;
@@ -250,6 +256,47 @@ class EventCatalogTest {
       Thread.onSpinWait();
     }
     assertFalse(store.listLiveEvents().contains(past));
+  }
+
+  @Test
+  void anAuctionPastItsEndWhoseCloseIsNotStoredIsSequencedUntilItsResultIsStoredAndAnnounced() {
+    // The last leader stored an accepted bid, then died before the frontier passed the close; this
+    // leader comes in 20 s after the end, past the finish grace.
+    long endMicros = NOW_MICROS - 20_000_000;
+    EventSpec painting = EventSpec.auction("painting", "painting", AuctionRules.hardClose(1, 100, 10, "EUR"),
+        endMicros - 120_000_000, endMicros, List.of("east", "west"), 7);
+    store.createEvent("create-painting", painting);
+    Ticket bid = Ticket.bid("painting", "b1", "alice", 150, "east", endMicros - 1_000_000, 0);
+    store.persistBatch(new DecisionBatch("painting", 1,
+        List.of(Decision.ofBid(bid, new BidVerdict(BidAnswer.ACCEPTED, 0, endMicros), 1, endMicros - 900_000, false)),
+        Optional.of(EventHead.Released.of(bid)), Optional.of(new AuctionStanding(endMicros, List.of(bid), false)))).join();
+
+    catalog.register(painting).join();
+
+    assertEquals(1, loop.sequencer.eventCount(), "sequenced: no result is stored yet");
+    assertEquals(Optional.of(painting), catalog.find("painting"));
+    assertEquals(List.of("painting"), announced);
+    assertTrue(store.listLiveEvents().contains(painting), "still indexed live");
+    assertEquals(Optional.empty(), store.findAuctionClose("painting"));
+
+    // The regions reconnect and promise past the close: the close gate closes the auction.
+    Sequencer sequencer = loop.sequencer;
+    List<Effect> effects = new ArrayList<>();
+    for (String region : List.of("east", "west")) {
+      effects.addAll(sequencer.regionConnected(region, NOW_MICROS));
+      effects.addAll(sequencer.watermarkReceived(region, NOW_MICROS, NOW_MICROS));
+    }
+    List<AuctionClose> closes = effects.stream().filter(e -> e instanceof Effect.PersistAuctionClose)
+        .map(e -> ((Effect.PersistAuctionClose) e).close()).toList();
+    assertEquals(List.of(new AuctionClose("painting", endMicros, List.of(bid))), closes, "alice wins");
+    store.persistAuctionClose(closes.get(0), flashsale.store.ArbiterStore.UNFENCED).join();
+    List<Effect> announcedClose = sequencer.auctionClosePersisted("painting", NOW_MICROS);
+    assertTrue(announcedClose.contains(new Effect.AnnounceAuctionClose(closes.get(0))), "the result is announced");
+    assertEquals(Optional.of(closes.get(0)), store.findAuctionClose("painting"));
+    assertTrue(store.loadHead("painting").auction().orElseThrow().closed());
+
+    // Closed now, it may finish like any other event.
+    assertTrue(sequencer.tick(NOW_MICROS + 1).contains(new Effect.EventFinished("painting")));
   }
 
   private static EventSpec event(String id, int stock, long endMicros) {
