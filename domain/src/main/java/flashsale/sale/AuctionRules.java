@@ -22,6 +22,17 @@ public record AuctionRules(
    */
   public static final long MAX_AMOUNT_MINOR = 1_000_000_000_000_000L;
 
+  /**
+   * The most units an auction may be created with. Every standing bid (at most one per unit) goes
+   * whole into each batch's stored standing, each AuctionUpdate to every region and each GetEvent
+   * and WatchAuction reply. A bid is at most 290 bytes there ({@code WinningBid}: a 128-character
+   * request id, 64-character user and region ids, an amount up to {@link #MAX_AMOUNT_MINOR}, a
+   * timestamp, and its framing), so 10,000 bids are at most about 2.9 MB: well under gRPC's default
+   * 4 MiB inbound message limit that SDK clients keep (and the region link's 16 MiB). Checked at
+   * CreateEvent only: an auction stored before the bound still loads, and regions still take it.
+   */
+  public static final int MAX_UNITS = 10_000;
+
   public AuctionRules {
     Objects.requireNonNull(currencyCode, "currencyCode");
     if (reservePriceMinor > MAX_AMOUNT_MINOR || minIncrementMinor > MAX_AMOUNT_MINOR) {

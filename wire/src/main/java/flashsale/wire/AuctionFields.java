@@ -58,6 +58,20 @@ final class AuctionFields {
     }
   }
 
+  /**
+   * What only a new auction must meet (CreateEvent): one stored before these rules still passes
+   * {@link #validate} where it is read, as a region does with what the arbiter sends.
+   */
+  static void validateNew(Event e) {
+    if (!isAuction(e)) return;
+    int maxUnits = flashsale.sale.AuctionRules.MAX_UNITS;
+    if (e.getAuction().getUnits() > maxUnits) {
+      // Every standing bid is in each update and reply: more would outgrow gRPC's 4 MiB message limit.
+      throw EventValidator.invalid(FIELD + ".units", "must be between 1 and " + maxUnits + ", got "
+          + e.getAuction().getUnits() + " (every standing bid is sent whole in each GetEvent, WatchAuction and region update)");
+    }
+  }
+
   private static long spanMicros(String field, com.google.protobuf.Duration d) {
     if (d.getSeconds() < 0 || d.getNanos() < 0 || d.getNanos() > 999_999_999 || d.getSeconds() > MAX_SPAN_MICROS / 1_000_000) {
       throw EventValidator.invalid(field, "must be between 0 and 7 days");

@@ -13,6 +13,15 @@ public final class EventValidator {
 
   private EventValidator() {}
 
+  /**
+   * {@link #validate}, plus the rules only a new event must meet: an event stored before them (or
+   * sent by an arbiter of an earlier build) still passes {@link #validate} where it is read.
+   */
+  public static void validateNew(Event e) {
+    validate(e);
+    AuctionFields.validateNew(e);
+  }
+
   public static void validate(Event e) {
     requireId("event.event_id", e.getEventId());
     if (e.getItem().isBlank() || e.getItem().length() > 256) {

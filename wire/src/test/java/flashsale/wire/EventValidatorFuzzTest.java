@@ -27,7 +27,7 @@ class EventValidatorFuzzTest {
   void anEventIsInvalidArgumentOrStorable(FuzzedDataProvider data) {
     Event event = event(data);
     try {
-      EventValidator.validate(event);
+      EventValidator.validateNew(event);
     } catch (StatusRuntimeException invalid) {
       if (invalid.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
         assertEquals(ErrorReason.MODE_NOT_SUPPORTED.name(), Errors.reasonOf(invalid).orElseThrow());

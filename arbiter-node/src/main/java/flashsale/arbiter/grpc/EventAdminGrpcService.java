@@ -72,7 +72,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
   public void createEvent(CreateEventRequest request, StreamObserver<CreateEventResponse> out) {
     EventValidator.requireRequestId("request_id", request.getRequestId());
     if (!request.hasEvent()) throw EventValidator.invalid("event", "is required");
-    EventValidator.validate(request.getEvent());
+    EventValidator.validateNew(request.getEvent());
     EventSpec wanted = WireMapping.fromProto(request.getEvent(), seeds.nextLong());
     Optional<OrderTerms> terms = OrderTermsMapping.fromRequest(request, wanted); // bad terms refused before anything is stored
     if (wanted.endMicros() <= loop.nowMicros()) throw EventValidator.invalid("event.end_time", "is in the past");

@@ -320,6 +320,23 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
+  void anAuctionOfMoreUnitsThanItsRepliesCanCarryIsRefusedAndOneAtTheBoundIsCreated() {
+    int bound = flashsale.sale.AuctionRules.MAX_UNITS;
+    var refused = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+        .setRequestId("too-many").setEvent(auctionEvent("too-many", auctionSettings().setUnits(bound + 1))).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", refused);
+    assertEquals("event.auction.units", Errors.infoOf(refused).orElseThrow().getMetadataOrThrow("field"));
+    assertTrue(refused.getStatus().getDescription().contains("between 1 and " + bound + ", got " + (bound + 1)),
+        refused.toString());
+    assertThrows(StatusRuntimeException.class,
+        () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("too-many").build()), "nothing stored");
+
+    Event atBound = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("at-bound")
+        .setEvent(auctionEvent("at-bound", auctionSettings().setUnits(bound))).build()).getEvent();
+    assertEquals(bound, atBound.getAuction().getUnits());
+  }
+
+  @Test
   void aSoftCloseWindowWithoutACapIsRefusedRatherThanSilentlyIgnored() {
     var window = com.google.protobuf.Duration.newBuilder().setSeconds(30);
     // The close moves to end_time + cap at most: with no cap the window would never move it.
