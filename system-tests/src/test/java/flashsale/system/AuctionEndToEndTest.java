@@ -58,7 +58,7 @@ class AuctionEndToEndTest {
     long nowMicros = System.currentTimeMillis() * 1000;
     long closeMicros = nowMicros + closeInMs * 1000;
     Event event = Event.newBuilder().setEventId(eventId).setItem("painting").setStartTime(Times.timestamp(nowMicros))
-        .setEndTime(Times.timestamp(closeMicros)).setPerUserLimit(1).addAllRegions(fx.cluster.regionNames())
+        .setEndTime(Times.timestamp(closeMicros)).addAllRegions(fx.cluster.regionNames())
         .setMode(EventMode.EVENT_MODE_GLOBAL_ORDER).setKind(EventKind.EVENT_KIND_AUCTION).setAuction(settings).build();
     fx.admin().createEvent(CreateEventRequest.newBuilder().setRequestId("create-" + eventId).setEvent(event).build());
     for (String region : fx.cluster.regionNames()) {

@@ -130,7 +130,7 @@ class StreamPurchasesEndToEndTest {
     fx.admin().createEvent(flashsale.v1.CreateEventRequest.newBuilder().setRequestId("create-" + eventId)
         .setEvent(flashsale.v1.Event.newBuilder().setEventId(eventId).setItem("painting")
             .setStartTime(Times.timestamp(closeMicros - 60_000_000)).setEndTime(Times.timestamp(closeMicros))
-            .setPerUserLimit(1).addAllRegions(fx.cluster.regionNames())
+            .addAllRegions(fx.cluster.regionNames())
             .setMode(flashsale.v1.EventMode.EVENT_MODE_GLOBAL_ORDER).setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION)
             .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setReservePriceMinor(1_000)
                 .setMinIncrementMinor(50).setCurrencyCode("EUR")))

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * An auction's settings as a CreateEvent call gives them: only GLOBAL_ORDER judges bids fairly
- * across regions; the stock field, if set, must be the units auctioned.
+ * across regions; the stock field, if set, must be the units auctioned; bids have no per-user limit,
+ * so a new auction's per_user_limit must be unset (one stored before may have one: it is ignored).
  */
 final class AuctionFields {
   private static final String FIELD = "event.auction";
@@ -69,6 +70,10 @@ final class AuctionFields {
       // Every standing bid is in each update and reply: more would outgrow gRPC's 4 MiB message limit.
       throw EventValidator.invalid(FIELD + ".units", "must be between 1 and " + maxUnits + ", got "
           + e.getAuction().getUnits() + " (every standing bid is sent whole in each GetEvent, WatchAuction and region update)");
+    }
+    if (e.getPerUserLimit() != 0) { // it would read as enforced: one user may win every unit
+      throw EventValidator.invalid("event.per_user_limit",
+          "must be unset (0) for an auction: bids have no per-user limit, got " + e.getPerUserLimit());
     }
   }
 

@@ -38,7 +38,7 @@ public final class EventValidator {
     if (Times.micros(e.getEndTime()) <= Times.micros(e.getStartTime())) {
       throw invalid("event.end_time", "must be after start_time");
     }
-    if (e.getPerUserLimit() < 1) {
+    if (!AuctionFields.isAuction(e) && e.getPerUserLimit() < 1) { // a new auction's is refused by validateNew
       throw invalid("event.per_user_limit", "must be at least 1, got " + e.getPerUserLimit());
     }
     if (e.getRegionsCount() == 0 || e.getRegionsCount() > MAX_REGIONS) {

@@ -32,7 +32,7 @@ public final class WireMapping {
         .setStock(spec.stock())
         .setStartTime(Times.timestamp(spec.startMicros()))
         .setEndTime(Times.timestamp(spec.endMicros()))
-        .setPerUserLimit(spec.perUserLimit())
+        .setPerUserLimit(spec.auction().isPresent() ? 0 : spec.perUserLimit()) // bids have no per-user limit
         .addAllRegions(spec.regions())
         .setMode(toProto(spec.mode()))
         .addAllShardAllocations(ShardSplit.toProto(spec.shardUnits()))
@@ -109,7 +109,8 @@ public final class WireMapping {
         SlotRules.stockOf(event),
         Times.micros(event.getStartTime()),
         Times.micros(event.getEndTime()),
-        event.getPerUserLimit(),
+        // Bids have no per-user limit (an auction's is unset): one user may win all its units.
+        AuctionFields.isAuction(event) ? event.getAuction().getUnits() : event.getPerUserLimit(),
         event.getRegionsList(),
         fromProto(event.getMode()),
         tieBreakSeed,

@@ -272,7 +272,7 @@ class EventAdminGrpcServiceTest {
 
   private static Event.Builder auctionEvent(String eventId, flashsale.v1.AuctionSettings.Builder settings) {
     return validEvent().setEventId(eventId).setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION).setStock(0)
-        .setAuction(settings);
+        .clearPerUserLimit().setAuction(settings);
   }
 
   private static flashsale.v1.AuctionSettings.Builder auctionSettings() {
@@ -317,6 +317,24 @@ class EventAdminGrpcServiceTest {
     }
     assertThrows(StatusRuntimeException.class,
         () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("bad").build()), "nothing stored");
+  }
+
+  @Test
+  void anAuctionWithAPerUserLimitIsRefusedSinceBidsHaveNone() {
+    // Two units: a limit of 1 would read as "one each", and one user's two standing bids both win.
+    var refused = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()
+        .setRequestId("limited").setEvent(auctionEvent("limited", auctionSettings()).setPerUserLimit(1)).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", refused);
+    assertEquals("event.per_user_limit", Errors.infoOf(refused).orElseThrow().getMetadataOrThrow("field"));
+    assertTrue(refused.getStatus().getDescription().contains("bids have no per-user limit"), refused.toString());
+    assertThrows(StatusRuntimeException.class,
+        () -> admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("limited").build()), "nothing stored");
+
+    Event created = admin.createEvent(CreateEventRequest.newBuilder().setRequestId("unlimited")
+        .setEvent(auctionEvent("unlimited", auctionSettings())).build()).getEvent();
+    assertEquals(0, created.getPerUserLimit(), "shown unset, as created");
+    var got = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("unlimited").build());
+    assertEquals(0, got.getEvent().getPerUserLimit());
   }
 
   @Test

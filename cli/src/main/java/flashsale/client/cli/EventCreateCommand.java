@@ -49,8 +49,9 @@ final class EventCreateCommand extends NodeCommand {
   @Option(names = "--end", required = true, paramLabel = "TIME", description = "When the sale closes.")
   String end;
 
-  @Option(names = "--per-user-limit", defaultValue = "1", description = "Most units one user may win (default: ${DEFAULT-VALUE}).")
-  int perUserLimit;
+  @Option(names = "--per-user-limit", paramLabel = "N",
+      description = "Most units one user may win (default: 1); not for --kind auction: bids have no per-user limit.")
+  Integer perUserLimit;
 
   @Option(names = "--regions", required = true, split = ",", paramLabel = "REGION", description = "Regions that sell it, comma-separated.")
   List<String> regions;
@@ -91,6 +92,10 @@ final class EventCreateCommand extends NodeCommand {
     if (!isAuction && auction.given()) {
       throw new CommandLine.ParameterException(spec.commandLine(), "auction rules are only for --kind auction");
     }
+    if (isAuction && perUserLimit != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--per-user-limit is not for --kind auction: bids have no per-user limit");
+    }
     if (!reservation && !isAuction && (stock == null || mode == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "a flash sale needs --stock and --mode");
     }
@@ -101,7 +106,7 @@ final class EventCreateCommand extends NodeCommand {
             .setStock(stock == null ? 0 : stock)
             .setStartTime(ProtoTimes.timestamp(startTime))
             .setEndTime(ProtoTimes.timestamp(endTime))
-            .setPerUserLimit(perUserLimit)
+            .setPerUserLimit(isAuction ? 0 : perUserLimit == null ? 1 : perUserLimit)
             .addAllRegions(regions)
             .setMode(mode == null ? EventMode.EVENT_MODE_GLOBAL_ORDER : mode)
             .setKind(kind)

@@ -267,7 +267,7 @@ public final class AuctionRun {
   static void createEvent(Channel admin, String eventId, Rules rules, List<String> regions, long startMicros,
       long closeMicros) {
     Event event = Event.newBuilder().setEventId(eventId).setItem("signed guitar").setStock(rules.units())
-        .setStartTime(Times.timestamp(startMicros)).setEndTime(Times.timestamp(closeMicros)).setPerUserLimit(1)
+        .setStartTime(Times.timestamp(startMicros)).setEndTime(Times.timestamp(closeMicros))
         .addAllRegions(regions).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER).setKind(EventKind.EVENT_KIND_AUCTION)
         .setAuction(AuctionSettings.newBuilder().setUnits(rules.units()).setReservePriceMinor(rules.reserveMinor())
             .setMinIncrementMinor(rules.incrementMinor()).setCurrencyCode("USD"))

@@ -47,6 +47,13 @@ class CliUsageTest {
   }
 
   @Test
+  void aPerUserLimitOnAnAuctionIsAUsageErrorAsBidsHaveNone() {
+    assertUsageError(CliRun.run("event", "create", "--target", "x:1", "--event", "e", "--item", "i", "--kind", "auction",
+        "--units", "2", "--reserve-minor", "100", "--increment-minor", "10", "--currency", "EUR", "--per-user-limit", "1",
+        "--start", "now", "--end", "+1m", "--regions", "a"), "bids have no per-user limit", "flashsale event create");
+  }
+
+  @Test
   void endBeforeStartIsAUsageError() {
     assertUsageError(CliRun.run("event", "create", "--target", "x:1", "--event", "e", "--item", "i", "--stock", "1",
         "--start", "+1m", "--end", "+10s", "--regions", "a", "--mode", "central"), "must be after --start",

@@ -165,7 +165,7 @@ class ArbiterFailoverFaultTest {
     long nowMicros = System.currentTimeMillis() * 1000;
     Event event = Event.newBuilder().setEventId(eventId).setItem("painting")
         .setStartTime(Times.timestamp(nowMicros)).setEndTime(Times.timestamp(nowMicros + 10_000_000L))
-        .setPerUserLimit(1).addAllRegions(regions.keySet()).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER)
+        .addAllRegions(regions.keySet()).setMode(EventMode.EVENT_MODE_GLOBAL_ORDER)
         .setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION)
         .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(3).setReservePriceMinor(1_000)
             .setMinIncrementMinor(10).setCurrencyCode("EUR")).build();
