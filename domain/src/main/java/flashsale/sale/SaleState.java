@@ -21,6 +21,19 @@ public enum SaleState {
     return OPEN;
   }
 
+  /**
+   * An auction's state at {@code nowMicros}: as {@link #at(EventSpec, boolean, long)}, but it takes
+   * bids (OPEN) until its close as it stands, {@code closeMicros}, which soft close may have moved
+   * past its end; ENDED from that close on, or once its result is stored ({@code closed}).
+   */
+  public static SaleState ofAuction(EventSpec spec, boolean soldOut, long closeMicros, boolean closed, long nowMicros) {
+    if (spec.auction().isEmpty()) throw new IllegalArgumentException("event " + spec.eventId() + " is no auction");
+    if (nowMicros < spec.startMicros()) return SCHEDULED;
+    if (soldOut) return SOLD_OUT;
+    if (closed || nowMicros >= closeMicros) return ENDED;
+    return OPEN;
+  }
+
   /** As above, given the sold-out stamp if there is one. */
   public static SaleState at(EventSpec spec, OptionalLong soldOutMicros, long nowMicros) {
     return at(spec, soldOutMicros.isPresent(), nowMicros);

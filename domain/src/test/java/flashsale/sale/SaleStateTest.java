@@ -21,4 +21,18 @@ class SaleStateTest {
     assertEquals(SaleState.SOLD_OUT, SaleState.at(SPEC, true, END + 1), "sold out stays what a buyer wants to know");
     assertEquals(SaleState.ENDED, SaleState.at(SPEC, false, END));
   }
+
+  @Test
+  void aSoftCloseAuctionTakesBidsUntilItsMovedCloseNotItsEnd() {
+    EventSpec auction = EventSpec.auction("a", "painting", new AuctionRules(1, 100, 10, "EUR", 30_000, 600_000),
+        START, END, List.of("near", "far"), 7);
+    long movedCloseMicros = END + 30_000; // an accepted bid stamped within the window moved it
+    assertEquals(SaleState.SCHEDULED, SaleState.ofAuction(auction, false, END, false, START - 1));
+    assertEquals(SaleState.OPEN, SaleState.ofAuction(auction, false, movedCloseMicros, false, END));
+    assertEquals(SaleState.OPEN, SaleState.ofAuction(auction, false, movedCloseMicros, false, movedCloseMicros - 1));
+    assertEquals(SaleState.ENDED, SaleState.ofAuction(auction, false, movedCloseMicros, false, movedCloseMicros));
+    assertEquals(SaleState.ENDED, SaleState.ofAuction(auction, false, movedCloseMicros, true, movedCloseMicros - 1),
+        "its result is stored");
+    assertEquals(SaleState.ENDED, SaleState.ofAuction(auction, false, END, false, END), "a close never moved");
+  }
 }

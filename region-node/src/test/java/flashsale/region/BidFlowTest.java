@@ -53,6 +53,25 @@ class BidFlowTest extends RegionFixtureTest {
   }
 
   @Test
+  void aSoftCloseAuctionPastItsEndReadsOpenUntilItsMovedClose() {
+    long nowMicros = RegionFixture.micros(java.time.Instant.now());
+    var softClose = f.arbiter.lookupOnly.get("painting").toBuilder().setEventId("soft")
+        .setEndTime(Times.timestamp(nowMicros - 10_000_000L))
+        .setAuction(f.arbiter.lookupOnly.get("painting").getAuction().toBuilder()
+            .setSoftCloseWindow(com.google.protobuf.Duration.newBuilder().setSeconds(30))
+            .setSoftCloseCap(com.google.protobuf.Duration.newBuilder().setSeconds(600)))
+        .build();
+    f.arbiter.lookupOnly.put("soft", softClose);
+    // Accepted bids moved the close a minute past now: the auction still takes bids.
+    var open = AuctionResult.newBuilder().setClosed(false).setCloseTime(Times.timestamp(nowMicros + 60_000_000L)).build();
+    f.arbiter.auctionViews.put("soft", open);
+
+    var got = f.blocking().getEvent(flashsale.v1.GetEventRequest.newBuilder().setEventId("soft").build());
+    assertEquals(open, got.getAuction());
+    assertEquals(flashsale.v1.EventState.EVENT_STATE_OPEN, got.getState(), "past end_time, before the moved close");
+  }
+
+  @Test
   void aBidIsStampedSentWithItsAmountAndStaysPendingUntilTheArbiterAnswersIt() throws Exception {
     long before = RegionFixture.micros(java.time.Instant.now());
     var call = f.future().placeBid(bid("painting", "b1", 1_250, "EUR"));

@@ -205,7 +205,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
         EventAdminServiceGetEventResponse.newBuilder()
             .setEvent(WireMapping.toProto(spec))
             .setLottery(LotterySeals.of(spec, loop.nowMicros()))
-            .setState(WireMapping.toProto(SaleState.at(spec, st.soldOutMicros(), loop.nowMicros())))
+            .setState(WireMapping.toProto(state(spec, st, auction)))
             .setCounters(
                 EventCounters.newBuilder()
                     .setRemainingStock(st.remainingStock())
@@ -220,6 +220,13 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
     auction.ifPresent(response::setAuction);
     terms.ifPresent(t -> response.setPaymentTerms(OrderTermsMapping.toProto(t)));
     return response.build();
+  }
+
+  /** An auction is open until its close as the store holds it (soft close may have moved it past the end). */
+  private SaleState state(EventSpec spec, EventStatus st, Optional<flashsale.v1.AuctionResult> auction) {
+    long nowMicros = loop.nowMicros();
+    return auction.map(a -> SaleState.ofAuction(spec, st.soldOutMicros().isPresent(), Times.micros(a.getCloseTime()),
+        a.getClosed(), nowMicros)).orElseGet(() -> SaleState.at(spec, st.soldOutMicros(), nowMicros));
   }
 
   /** Counters of a CENTRAL or SHARDED event as its pools hold them; the sequencer has no tickets of it. */

@@ -320,6 +320,27 @@ class EventAdminGrpcServiceTest {
   }
 
   @Test
+  void aSoftCloseAuctionPastItsEndReadsOpenUntilTheCloseItsBidsMoved() {
+    long nowMicros = System.currentTimeMillis() * 1000;
+    long endMicros = nowMicros - 10_000_000;
+    var spec = flashsale.sale.EventSpec.auction("soft", "painting",
+        new flashsale.sale.AuctionRules(1, 1_000, 50, "EUR", 30_000_000, 600_000_000), endMicros - 60_000_000, endMicros,
+        List.of("beijing", "shanghai"), 7);
+    store.createEvent("create-soft", spec);
+    // An accepted bid stamped within the window moved the close; later ones moved it to a minute from now.
+    long movedCloseMicros = nowMicros + 60_000_000;
+    var bid = flashsale.sale.Ticket.bid("soft", "b1", "alice", 1_200, "beijing", endMicros - 1_000_000, 0);
+    store.persistBatch(new flashsale.sale.DecisionBatch("soft", 1, List.of(flashsale.sale.Decision.ofBid(bid,
+        new flashsale.sale.BidVerdict(flashsale.sale.BidAnswer.ACCEPTED, 0, movedCloseMicros), 1, endMicros, false)),
+        java.util.Optional.of(flashsale.sale.EventHead.Released.of(bid)),
+        java.util.Optional.of(new flashsale.sale.AuctionStanding(movedCloseMicros, List.of(bid), false)))).join();
+
+    var got = admin.getEvent(EventAdminServiceGetEventRequest.newBuilder().setEventId("soft").build());
+    assertEquals(Times.timestamp(movedCloseMicros), got.getAuction().getCloseTime());
+    assertEquals(EventState.EVENT_STATE_OPEN, got.getState(), "past end_time, before the moved close: still taking bids");
+  }
+
+  @Test
   void anAuctionWithAPerUserLimitIsRefusedSinceBidsHaveNone() {
     // Two units: a limit of 1 would read as "one each", and one user's two standing bids both win.
     var refused = assertThrows(StatusRuntimeException.class, () -> admin.createEvent(CreateEventRequest.newBuilder()

@@ -48,7 +48,16 @@ public final class RegionCore {
   private flashsale.sale.Partitions partitions = flashsale.sale.Partitions.ONE;
 
   /** A buyer's view of one event. */
-  public record EventView(EventSpec spec, SaleState state, OptionalLong soldOutMicros) {}
+  public record EventView(EventSpec spec, SaleState state, OptionalLong soldOutMicros) {
+    /**
+     * This auction's view once the arbiter's store says where its close stands: OPEN until that
+     * close (soft close may have moved it past the end), not until the end.
+     */
+    public EventView withAuctionClose(long closeMicros, boolean closed, long nowMicros) {
+      return new EventView(spec, SaleState.ofAuction(spec, soldOutMicros.isPresent(), closeMicros, closed, nowMicros),
+          soldOutMicros);
+    }
+  }
 
   public RegionCore(String region, int maxPending, int rememberedDecisions, InstantSource clock) {
     this(region, maxPending, rememberedDecisions, clock, StampUncertainty.defaults());

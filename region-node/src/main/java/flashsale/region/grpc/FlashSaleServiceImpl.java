@@ -208,7 +208,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       if (view.spec().auction().isPresent()) {
         // Only the arbiter's store knows the bids standing across regions.
         queries.auctionOf(eventId, auction -> {
-          response.onNext(RegionWire.toProto(view).toBuilder().setAuction(auction).build());
+          var seen = view.withAuctionClose(flashsale.wire.Times.micros(auction.getCloseTime()), auction.getClosed(),
+              core.arrivalMicros());
+          response.onNext(RegionWire.toProto(seen).toBuilder().setAuction(auction).build());
           response.onCompleted();
         }, failure -> response.onError(RegionWire.status(failure)));
         return;
