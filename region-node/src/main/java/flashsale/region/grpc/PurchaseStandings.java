@@ -55,20 +55,34 @@ final class PurchaseStandings {
   private final LoopScheduler loop;
   private final long retryMs;
   private final int maxWatchers;
+  private final int maxRefreshesInFlight;
   private final Map<Key, Watch> watches = new HashMap<>();
+  /**
+   * Watches waiting for their turn to ask again, oldest first: after a reconnect every open watch
+   * asks, and all at once they would fill the region's cap on arbiter questions, refusing buyers'
+   * own look-ups (TOO_MANY_PENDING) until the storm drained.
+   */
+  private final java.util.LinkedHashMap<Key, Watch> toRefresh = new java.util.LinkedHashMap<>();
+  private int refreshesInFlight;
+  /** Spreads retries after failed questions, so watches that failed together do not ask together again. */
+  private final java.util.SplittableRandom jitter = new java.util.SplittableRandom();
   private int watchers;
   private Failure closedWith;
 
   /**
-   * @param retryMs wait before asking again after a failed question
+   * @param retryMs wait before asking again after a failed question (on average: ±50 %)
    * @param maxWatchers most open watches; beyond, new ones are refused
+   * @param maxRefreshesInFlight most watches asking the arbiter at once; the others wait their turn
    */
-  PurchaseStandings(OrderStates states, Arbiter arbiter, LoopScheduler loop, long retryMs, int maxWatchers) {
+  PurchaseStandings(OrderStates states, Arbiter arbiter, LoopScheduler loop, long retryMs, int maxWatchers,
+      int maxRefreshesInFlight) {
+    if (maxRefreshesInFlight < 1) throw new IllegalArgumentException("maxRefreshesInFlight < 1: " + maxRefreshesInFlight);
     this.states = states;
     this.arbiter = arbiter;
     this.loop = loop;
     this.retryMs = retryMs;
     this.maxWatchers = maxWatchers;
+    this.maxRefreshesInFlight = maxRefreshesInFlight;
   }
 
   /** The standing of a purchase decided here: from what is known, else asked (and remembered). */
@@ -201,6 +215,7 @@ final class PurchaseStandings {
       }
     }
     watches.clear();
+    toRefresh.clear();
     watchers = 0;
   }
 
@@ -218,24 +233,56 @@ final class PurchaseStandings {
     return watchers;
   }
 
-  /** Asks the arbiter again for a watched purchase (one question at a time; a failed one is retried). */
+  /** Watches waiting for their turn to ask the arbiter again. */
+  int refreshesWaiting() {
+    return toRefresh.size();
+  }
+
+  /**
+   * Asks the arbiter again for a watched purchase, in turn (one question per watch at a time, at
+   * most {@code maxRefreshesInFlight} in all; a failed one is retried).
+   */
   private void refresh(Key key, Watch watch) {
     if (watch.asking) return;
+    toRefresh.put(key, watch); // a watch of the same purchase opened again replaces the one gone
+    askInTurn();
+  }
+
+  private void askInTurn() {
+    var waiting = toRefresh.entrySet().iterator();
+    while (refreshesInFlight < maxRefreshesInFlight && waiting.hasNext()) {
+      var next = waiting.next();
+      waiting.remove();
+      if (watches.get(next.getKey()) == next.getValue() && !next.getValue().asking) ask(next.getKey(), next.getValue());
+    }
+  }
+
+  private void ask(Key key, Watch watch) {
     watch.asking = true;
+    refreshesInFlight++;
     long generation = states.generation();
     arbiter.getDecision(key.eventId(), key.requestId(), r -> {
-      watch.asking = false;
-      if (watches.get(key) != watch) return;
-      learn(r, generation).ifPresent(fresh -> advance(key, watch, fresh.order()));
-      // A reconnect while asking found this question under way: ask under the new stream too.
-      if (watches.get(key) == watch && generation != states.generation()) refresh(key, watch);
+      answered(watch);
+      if (watches.get(key) == watch) {
+        learn(r, generation).ifPresent(fresh -> advance(key, watch, fresh.order()));
+        // A reconnect while asking found this question under way: ask under the new stream too.
+        if (watches.get(key) == watch && generation != states.generation()) refresh(key, watch);
+      }
+      askInTurn();
     }, failure -> {
-      watch.asking = false;
+      answered(watch);
       log.debug("watch refresh failed event={} request_id={} reason={}", key.eventId(), key.requestId(), failure.reason());
       loop.schedule(() -> {
         if (watches.get(key) == watch) refresh(key, watch);
-      }, retryMs);
+      }, retryMs / 2 + jitter.nextLong(retryMs + 1));
+      askInTurn();
     });
+  }
+
+  private void answered(Watch watch) {
+    watch.asking = false;
+    refreshesInFlight--;
+    assert refreshesInFlight >= 0 : "more refreshes answered than asked";
   }
 
   /** Tells the watchers a later stage of the order, if {@code reported} is one; ends them once settled. */

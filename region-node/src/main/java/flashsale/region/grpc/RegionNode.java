@@ -119,7 +119,7 @@ public final class RegionNode {
     ShardStore shardStore = shardUri == null ? null : new RedisPoolStore(shardUri, modesConfig.replicaAcks());
     this.modes = new ModeSellers(region, modesConfig, centralStore, shardStore, loop, link::channelFor);
     this.standings = new PurchaseStandings(new OrderStates(Math.min(s.rememberedDecisions(), MAX_ORDER_STATES)),
-        queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending());
+        queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending(), Math.max(1, s.maxArbiterQueries() / 4));
     inbound.onOrderUpdate(standings::orderUpdate);
     inbound.onWelcome(() -> {
       standings.reconnected();

@@ -41,7 +41,7 @@ class PurchaseStandingsTest {
   final ManualLoop loop = new ManualLoop();
   final OrderStates states = new OrderStates(100);
   final PurchaseStandings standings = new PurchaseStandings(states,
-      (eventId, requestId, then, failed) -> questions.add(new Question(requestId, then, failed)), loop, 500, 2);
+      (eventId, requestId, then, failed) -> questions.add(new Question(requestId, then, failed)), loop, 500, 2, 16);
 
   static Decision decision(String requestId, Outcome outcome, LossReason reason, long rank) {
     return new Decision(new Ticket(EVENT, requestId, "user-" + requestId, 1, "eu", 1_000 + rank), outcome, reason, rank,
@@ -67,6 +67,94 @@ class PurchaseStandingsTest {
 
   final Decision won = decision("w", Outcome.WON, LossReason.NONE, 1);
   final Decision soldOut = decision("l", Outcome.LOST, LossReason.SOLD_OUT, 2);
+
+  /**
+   * After a reconnect every open watch asks again, but a few at a time: all at once they would fill
+   * the region's cap on arbiter questions and buyers' own look-ups would be refused meanwhile.
+   */
+  @Test
+  void afterAReconnectWatchesAskAgainAFewAtATimeAndAllGetTheirTurn() {
+    PurchaseStandings paced = new PurchaseStandings(states,
+        (eventId, requestId, then, failed) -> questions.add(new Question(requestId, then, failed)), loop, 500, 100, 3);
+    List<Watcher> watchers = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Decision d = decision("p" + i, Outcome.WON, LossReason.NONE, i + 1);
+      Watcher w = new Watcher();
+      paced.watch(new PurchaseStanding(d, true, Optional.of(order(d, PurchaseState.AWAITING_PAYMENT, 9_000))),
+          paced.generation(), w);
+      watchers.add(w);
+    }
+    assertEquals(0, questions.size());
+
+    paced.reconnected();
+    assertEquals(3, questions.size(), "three ask at once");
+    assertEquals(7, paced.refreshesWaiting());
+    int answered = 0;
+    while (!questions.isEmpty()) {
+      Question q = questions.poll();
+      Decision d = decision(q.requestId(), Outcome.WON, LossReason.NONE, Long.parseLong(q.requestId().substring(1)) + 1);
+      q.then().accept(answer(d, true, Optional.of(order(d, PurchaseState.PAID, 9_000))));
+      answered++;
+      assertTrue(questions.size() <= 3, questions.size() + " asking at once");
+    }
+    assertEquals(10, answered, "each watch asked once");
+    for (Watcher w : watchers) {
+      assertEquals(List.of(OrderState.ORDER_STATE_AWAITING_PAYMENT, OrderState.ORDER_STATE_PAID), w.states());
+      assertTrue(w.completed, "settled: the stream ends");
+    }
+    assertEquals(0, paced.watchers());
+  }
+
+  /** A watch opened again while the one before it waited its turn to ask takes that turn. */
+  @Test
+  void aWatchOpenedAgainWhileTheOldOneWaitedItsTurnAsks() {
+    PurchaseStandings paced = new PurchaseStandings(states,
+        (eventId, requestId, then, failed) -> questions.add(new Question(requestId, then, failed)), loop, 500, 100, 1);
+    Decision a = decision("a", Outcome.WON, LossReason.NONE, 1);
+    Decision b = decision("b", Outcome.WON, LossReason.NONE, 2);
+    paced.watch(new PurchaseStanding(a, true, Optional.of(order(a, PurchaseState.AWAITING_PAYMENT, 9_000))),
+        paced.generation(), new Watcher());
+    Watcher old = new Watcher();
+    PurchaseStanding bStanding = new PurchaseStanding(b, true, Optional.of(order(b, PurchaseState.AWAITING_PAYMENT, 9_000)));
+    paced.watch(bStanding, paced.generation(), old);
+    paced.reconnected();
+    Question first = questions.poll();
+    assertEquals("a", first.requestId(), "b waits its turn");
+
+    paced.forget(EVENT, "b", old); // b's client gave up and watches again, from before the reconnect
+    Watcher again = new Watcher();
+    paced.watch(bStanding, paced.generation() - 1, again);
+    first.then().accept(answer(a, true, Optional.of(order(a, PurchaseState.PAID, 9_000))));
+
+    Question second = questions.poll();
+    assertTrue(second != null && second.requestId().equals("b"), "the new watch of b asks: " + second);
+    second.then().accept(answer(b, true, Optional.of(order(b, PurchaseState.PAID, 9_000))));
+    assertEquals(List.of(OrderState.ORDER_STATE_AWAITING_PAYMENT, OrderState.ORDER_STATE_PAID), again.states());
+  }
+
+  /** A question that failed is asked again after about the retry wait, not at once, and frees its turn. */
+  @Test
+  void aFailedRefreshFreesItsTurnAndIsAskedAgainLater() {
+    PurchaseStandings paced = new PurchaseStandings(states,
+        (eventId, requestId, then, failed) -> questions.add(new Question(requestId, then, failed)), loop, 500, 100, 1);
+    for (String id : List.of("a", "b")) {
+      Decision d = decision(id, Outcome.WON, LossReason.NONE, 1);
+      paced.watch(new PurchaseStanding(d, true, Optional.of(order(d, PurchaseState.AWAITING_PAYMENT, 9_000))),
+          paced.generation(), new Watcher());
+    }
+    paced.reconnected();
+    Question first = questions.poll();
+    assertEquals(0, questions.size(), "one at a time");
+    first.failed().accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "leader still recovering"));
+    Question second = questions.poll();
+    assertTrue(second != null && !second.requestId().equals(first.requestId()), "the next watch's turn");
+    second.failed().accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "leader still recovering"));
+    assertEquals(0, questions.size(), "failed ones wait before asking again");
+    assertEquals(2, loop.delaysMs.size());
+    for (long delayMs : loop.delaysMs) assertTrue(delayMs >= 250 && delayMs <= 750, "retry in " + delayMs + " ms");
+    loop.runScheduled();
+    assertEquals(1, questions.size(), "asked again, one at a time");
+  }
 
   @Test
   void aWinnerIsToldAtOnceThenOfItsExpiryAndTheStreamEnds() {
@@ -219,6 +307,7 @@ class PurchaseStandingsTest {
   /** Runs posted tasks at once and scheduled ones when the test says. */
   static final class ManualLoop implements LoopScheduler {
     private final List<Runnable> scheduled = new ArrayList<>();
+    final List<Long> delaysMs = new ArrayList<>();
 
     @Override
     public void execute(Runnable task) {
@@ -228,6 +317,7 @@ class PurchaseStandingsTest {
     @Override
     public Timer schedule(Runnable task, long delayMs) {
       scheduled.add(task);
+      delaysMs.add(delayMs);
       return () -> scheduled.remove(task);
     }
 

@@ -74,7 +74,7 @@ class WatchHeldShardedPurchaseTest {
       modes = new ModeSellers("eu", config, null, store, loop, eventId -> channel);
       PurchaseStandings standings = new PurchaseStandings(new OrderStates(100),
           (eventId, requestId, then, failed) -> { throw new AssertionError("a SHARDED purchase is not the arbiter's"); },
-          loop, 500, 10);
+          loop, 500, 10, 4);
       return new PurchaseLookups(core, new CallRegistry(), modes, standings);
     }, ANSWER_MS);
   }
