@@ -94,7 +94,14 @@ public final class RedisPoolStore implements PoolStore {
     this.reconnects = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
         .name("pool-store-connect").factory());
     reconnects.scheduleWithFixedDelay(() -> {
-      if (connected == null && tryConnect(redisUri)) reconnects.shutdown();
+      try {
+        if (connected == null && tryConnect(redisUri)) reconnects.shutdown();
+      } catch (RuntimeException wrongServer) {
+        // Thrown out of this task, it would end the tries without a word.
+        unreachableBecause = wrongServer.getMessage();
+        log.error("pool store target={} cannot serve: {}; no more tries", target, wrongServer.getMessage());
+        reconnects.shutdown();
+      }
     }, CONNECT_RETRY_MS, CONNECT_RETRY_MS, TimeUnit.MILLISECONDS);
   }
 
@@ -117,7 +124,7 @@ public final class RedisPoolStore implements PoolStore {
           new ReplicaWait<>(connection, acks, ("pool-" + UUID.randomUUID()).getBytes(UTF_8)));
     } catch (RuntimeException e) {
       connection.close();
-      if (String.valueOf(e.getMessage()).contains("Redis 7.0+ required")) throw e; // a wrong server, not a missing one
+      if (e instanceof FunctionLibrary.FunctionsUnsupportedException) throw e; // a wrong server, not a missing one
       unreachableBecause = e.getMessage();
       return false;
     }

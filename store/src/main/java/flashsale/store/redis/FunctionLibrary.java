@@ -47,14 +47,37 @@ public final class FunctionLibrary {
     return prefix + "_" + version;
   }
 
-  /** Loads the library now, so a server without Functions (before 7.0) fails at startup. */
+  /**
+   * A server that has no Redis Functions (before 7.0): no retry will help, unlike a refused load
+   * (a server still loading its data, out of memory, a replica, a timeout).
+   */
+  public static final class FunctionsUnsupportedException extends IllegalStateException {
+    FunctionsUnsupportedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Loads the library now, so a server without Functions (before 7.0) fails at startup with a
+   * {@link FunctionsUnsupportedException}; any other failure is an {@link IllegalStateException}.
+   */
   public void load() {
     try {
       loadAsync().join();
     } catch (CompletionException e) {
-      throw new IllegalStateException("cannot load Redis Function library " + source + " (Redis 7.0+ required)",
-          e.getCause());
+      Throwable cause = e.getCause();
+      while (cause instanceof CompletionException && cause.getCause() != null) cause = cause.getCause();
+      if (isUnknownCommand(cause)) {
+        throw new FunctionsUnsupportedException("cannot load Redis Function library " + source
+            + ": the server has no FUNCTION command (Redis 7.0+ required)", cause);
+      }
+      throw new IllegalStateException("cannot load Redis Function library " + source + ": " + cause, cause);
     }
+  }
+
+  private static boolean isUnknownCommand(Throwable failure) {
+    return failure instanceof RedisCommandExecutionException
+        && String.valueOf(failure.getMessage()).toLowerCase(java.util.Locale.ROOT).startsWith("err unknown command");
   }
 
   /** Calls {@code function} on the master of its first key's slot. */

@@ -54,4 +54,41 @@ class RedisPoolStoreUnreachableTest {
       }
     }
   }
+
+  /**
+   * A store that answers but refuses to load the library for now (out of memory here; a server
+   * still loading its data answers LOADING the same way) is a store not reached yet, not a wrong
+   * server: the node starts, and the store is used once the load succeeds.
+   */
+  @Test
+  void aLibraryLoadRefusedForNowIsTriedAgainNotTakenForAWrongServer() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        var client = io.lettuce.core.RedisClient.create(redis.uri());
+        var admin = client.connect()) {
+      admin.sync().functionFlush(io.lettuce.core.FlushMode.SYNC);
+      admin.sync().configSet("maxmemory", "1");
+      RedisPoolStore store = new RedisPoolStore(redis.uri()); // does not throw
+      try {
+        CompletionException refused = assertThrows(CompletionException.class,
+            () -> store.buyCentral(SPEC, new Ticket("e", "r1", "ann", 1, "near", START + 1)).join());
+        assertTrue(refused.getCause().getMessage().contains("not reached yet"), refused.getCause().getMessage());
+        assertTrue(refused.getCause().getMessage().contains("OOM"), refused.getCause().getMessage());
+
+        admin.sync().configSet("maxmemory", "0");
+        long giveUpNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        BuyReply reply = null;
+        while (reply == null) {
+          try {
+            reply = store.buyCentral(SPEC, new Ticket("e", "r1", "ann", 1, "near", START + 1)).join();
+          } catch (CompletionException stillRefused) {
+            assertTrue(System.nanoTime() < giveUpNanos, "never loaded: " + stillRefused.getCause().getMessage());
+            Thread.sleep(100); // waiting for the store's retry, not timing it
+          }
+        }
+        assertEquals(flashsale.sale.Outcome.WON, ((BuyReply.Decided) reply).decision().outcome());
+      } finally {
+        store.close();
+      }
+    }
+  }
 }
