@@ -141,9 +141,12 @@ public final class OrderRunner {
         OrderBook book = new OrderBook(eventId, spec.stock(), spec.perUserLimit(), loaded.terms(), loaded.snapshot());
         books.put(eventId, book);
         specs.put(eventId, spec);
-        carryOut(book, book.decided(loaded.after(), nowMicros()));
-        carryOut(book, book.decided(meanwhile, nowMicros()));
-        if (whenSettled.containsKey(eventId)) carryOut(book, book.saleEnded(nowMicros())); // ended while loading
+        // Carried out once, after the book has heard everything: settled before it hears that the
+        // sale ended while loading, it would be dropped with nobody to promote or close its waitlist.
+        List<OrderEffect> effects = new ArrayList<>(book.decided(loaded.after(), nowMicros()));
+        effects.addAll(book.decided(meanwhile, nowMicros()));
+        if (whenSettled.containsKey(eventId)) effects.addAll(book.saleEnded(nowMicros()));
+        carryOut(book, effects);
         log.info("order book loaded event={} orders={} enrolledThroughRank={} enrolledLate={}", eventId,
             loaded.snapshot().orders().size(), loaded.snapshot().enrolledThroughRank(), loaded.after().size());
       }

@@ -9,6 +9,7 @@ import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderTransition;
 import flashsale.orders.OrderTransition.Kind;
 import flashsale.orders.OrderWrite;
+import flashsale.orders.PurchaseState;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.store.ArbiterStore;
@@ -99,6 +100,39 @@ class OrderRunnerLoadTest {
     loop.runReady();
     assertTrue(paid.join().done());
     assertTrue(settled.get());
+  }
+
+  /**
+   * Stock 3, at most 2 a user: a won 2 and cancelled them; b, who asked for 2 and lost for lack of
+   * stock, waits. The sale never sold out, so nobody was promoted before the leader died. The new
+   * leader hears the sale ended while the book loads: b gets the 2 units a gave back. (The book used
+   * to settle as it loaded, nobody awaiting payment, before it heard the sale's end: b waited forever.)
+   */
+  @Test
+  void aSaleThatEndsWhileItsBookLoadsWithNobodyAwaitingPaymentStillPromotesTheWaitlist() {
+    EventSpec unsold = new EventSpec("m", "boots", 3, START - 60_000_000, START - 1, 2, List.of("r"),
+        SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+    events.createEvent("c2", unsold);
+    stored.putTerms("m", new OrderTerms(WINDOW, 2));
+    stored.persistOrders(new OrderWrite("m", 1, 2, List.of(
+        new OrderTransition(Kind.ENROLLED_WIN, "a", "u1", 2, 1, START + WINDOW, START - 10),
+        new OrderTransition(Kind.WAITLISTED, "b", "u2", 2, 2, 0, START - 10))), ArbiterStore.UNFENCED).join();
+    stored.persistOrders(new OrderWrite("m", 2, 2, List.of(
+        new OrderTransition(Kind.CANCELLED, "a", "u1", 2, 1, START + WINDOW, START - 5))), ArbiterStore.UNFENCED).join();
+    AtomicBoolean settled = new AtomicBoolean();
+
+    loop.execute(() -> runner.eventAdded(unsold));
+    loop.execute(() -> runner.saleEnded("m", () -> settled.set(true))); // before the read is in
+    loop.runReady();
+    assertEquals(PurchaseState.AWAITING_PAYMENT, stored.findOrder("m", "b").orElseThrow().state(),
+        "b is promoted to the 2 units a gave back");
+    assertFalse(settled.get(), "b's payment window is open: the event must stay live");
+
+    CompletableFuture<OrderAnswer> paid = runner.apply("m", "b", (book, effects) -> book.confirm("b", START + 2_000, effects));
+    loop.runReady();
+    assertTrue(paid.join().done(), "b can pay for them");
+    assertEquals(PurchaseState.PAID, stored.findOrder("m", "b").orElseThrow().state());
+    assertTrue(settled.get(), "settled once b paid");
   }
 
   /** The in-memory store, failing the next reads or refusing the next writes when told to. */
