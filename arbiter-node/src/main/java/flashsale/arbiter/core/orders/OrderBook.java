@@ -165,7 +165,7 @@ public final class OrderBook {
         change(order, Kind.PAID, order.deadlineMicros, nowMicros);
         order.state = PurchaseState.PAID;
         paidUnits += order.quantity;
-        heldByUser.merge(order.userId, (long) order.quantity, Long::sum);
+        hold(order, order.quantity);
       }
     }
     promote(nowMicros);
@@ -325,11 +325,11 @@ public final class OrderBook {
       case AWAITING_PAYMENT -> {
         awaitingByDeadline.add(order);
         awaitingUnits += order.quantity;
-        heldByUser.merge(order.userId, (long) order.quantity, Long::sum);
+        hold(order, order.quantity);
       }
       case PAID -> {
         paidUnits += order.quantity;
-        heldByUser.merge(order.userId, (long) order.quantity, Long::sum);
+        hold(order, order.quantity);
       }
       case WAITLISTED -> {
         waitlist.put(order.rank, order);
@@ -342,7 +342,16 @@ public final class OrderBook {
   private void leaveAwaiting(Order order) {
     if (!awaitingByDeadline.remove(order)) throw new IllegalStateException(order.requestId + " is not awaiting payment");
     awaitingUnits -= order.quantity;
-    heldByUser.merge(order.userId, (long) -order.quantity, Long::sum);
+    hold(order, -order.quantity);
+  }
+
+  /** Counts units the order's user holds; checked where it changes, not for every user at every step. */
+  private void hold(Order order, long units) {
+    long heldUnits = heldByUser.merge(order.userId, units, Long::sum);
+    if (heldUnits < 0 || heldUnits > perUserLimit) {
+      throw new IllegalStateException("event " + eventId + ": user " + order.userId + " holds " + heldUnits
+          + " units after " + order.requestId + ", limit " + perUserLimit);
+    }
   }
 
   private void change(Order order, Kind kind, long deadlineMicros, long nowMicros) {
@@ -359,11 +368,14 @@ public final class OrderBook {
     return new OrderAnswer(order.state == wanted ? Outcome.DONE : Outcome.REFUSED, Optional.of(record(order)), durableAt);
   }
 
-  /** Paid plus awaiting never passes stock; no released unit waits while a waitlisted buyer could take it. */
+  /**
+   * Every unit the sale's wins took is paid, awaiting payment or free, never lost (an undersell) nor
+   * made, and they never pass stock; no released unit waits while a waitlisted buyer could take it.
+   */
   private void checkInvariants() {
-    if (paidUnits + awaitingUnits + freeUnits > stock) {
+    if (freeUnits < 0 || paidUnits + awaitingUnits + freeUnits != enrolledWinUnits || enrolledWinUnits > stock) {
       throw new IllegalStateException("event " + eventId + ": paid " + paidUnits + " + awaiting " + awaitingUnits
-          + " + free " + freeUnits + " > stock " + stock);
+          + " + free " + freeUnits + " is not the " + enrolledWinUnits + " units won (stock " + stock + ")");
     }
     if (waitingByQuantity.values().stream().mapToInt(Integer::intValue).sum() != waitlist.size()) {
       throw new IllegalStateException("event " + eventId + ": " + waitlist.size() + " waitlisted, counted by quantity as "

@@ -191,7 +191,9 @@ class OrderBookRandomTest {
       }
       if (t.kind() == OrderTransition.Kind.PAID) awaiting -= t.quantity();
       if (t.kind() == OrderTransition.Kind.PAID) assertTrue(t.atMicros() < t.deadlineMicros());
-      assertTrue(paid + awaiting <= stock, "paid + awaiting");
+      assertTrue(free >= 0, "free units " + free);
+      assertEquals(winUnits, paid + awaiting + free, "every unit won is paid, awaiting payment or free");
+      assertTrue(winUnits <= stock, "units won " + winUnits);
     }
 
     private void hold(OrderTransition t, int sign) {

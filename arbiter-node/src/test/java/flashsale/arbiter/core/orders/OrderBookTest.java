@@ -3,9 +3,11 @@ package flashsale.arbiter.core.orders;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.arbiter.core.orders.OrderAnswer.Outcome;
+import flashsale.orders.OrderRecord;
 import flashsale.orders.OrderSnapshot;
 import flashsale.orders.OrderTerms;
 import flashsale.orders.OrderTransition;
@@ -50,6 +52,27 @@ class OrderBookTest {
 
   List<OrderEffect> mutable(List<OrderEffect> effects) {
     return new ArrayList<>(effects);
+  }
+
+  /**
+   * Stored state that lost a unit (3 won, 1 paid and 1 awaiting payment, none free) would strand it
+   * unsold for good, and a user holding past the limit breaks a rule: the book refuses to run on
+   * either, rather than settle quietly short of the stock.
+   */
+  @Test
+  void aBookRefusesStoredStateThatLostAUnitOrHoldsAUserPastTheLimit() {
+    OrderTerms terms = new OrderTerms(WINDOW, 4);
+    List<OrderRecord> twoOfThree = List.of(new OrderRecord("a", "u1", 1, 1, PurchaseState.PAID, 500),
+        new OrderRecord("b", "u2", 1, 2, PurchaseState.AWAITING_PAYMENT, 600));
+    IllegalStateException lost = assertThrows(IllegalStateException.class, () -> new OrderBook("e", 3, 2, terms,
+        new OrderSnapshot(Optional.of(terms), twoOfThree, 0, 1, 3, 0, 3)));
+    assertTrue(lost.getMessage().contains("is not the 3 units won"), lost.getMessage());
+
+    List<OrderRecord> overLimit = List.of(new OrderRecord("a", "u1", 2, 1, PurchaseState.PAID, 500),
+        new OrderRecord("b", "u1", 1, 2, PurchaseState.AWAITING_PAYMENT, 600));
+    IllegalStateException limit = assertThrows(IllegalStateException.class, () -> new OrderBook("e", 3, 2, terms,
+        new OrderSnapshot(Optional.of(terms), overLimit, 0, 1, 2, 0, 3)));
+    assertTrue(limit.getMessage().contains("user u1 holds 3 units"), limit.getMessage());
   }
 
   @Test
