@@ -8,8 +8,8 @@ import java.util.Objects;
  *
  * @param rank the purchase's place in the event's global decided order
  * @param deadlineMicros the payment deadline while awaiting payment (after {@link Kind#ENROLLED_WIN}
- *     or {@link Kind#PROMOTED}); for {@link Kind#PAID} and {@link Kind#EXPIRED} the deadline they
- *     were judged against; 0 otherwise
+ *     or {@link Kind#PROMOTED}); for {@link Kind#PAID}, {@link Kind#CANCELLED} and {@link Kind#EXPIRED}
+ *     the deadline they were judged against (the store keeps it); 0 otherwise
  * @param atMicros the arbiter's clock when the book made the change
  */
 public record OrderTransition(Kind kind, String requestId, String userId, int quantity, long rank,

@@ -181,7 +181,8 @@ public final class OrderBook {
       expire(order, nowMicros);
     } else if (order.state == PurchaseState.AWAITING_PAYMENT) {
       leaveAwaiting(order);
-      change(order, Kind.CANCELLED, 0, nowMicros);
+      // The deadline stays, as the store keeps it: the order pushed and in the outbox is GetOrder's.
+      change(order, Kind.CANCELLED, order.deadlineMicros, nowMicros);
       order.state = PurchaseState.CANCELLED;
       freeUnits += order.quantity;
     } else if (order.state == PurchaseState.WAITLISTED) {

@@ -17,6 +17,7 @@ import flashsale.orders.PurchaseState;
 import flashsale.sale.Decision;
 import flashsale.sale.LossReason;
 import flashsale.sale.Ticket;
+import flashsale.wire.OrderWire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -169,6 +170,27 @@ class OrderBookTest {
     assertEquals(PurchaseState.PAID, repeat.state());
     assertEquals(0, repeat.durableAtSequence());
     assertTrue(again.isEmpty(), "a repeat writes nothing");
+  }
+
+  /**
+   * The order a region pushes after a cancel (built from the transition; the outbox entry carries
+   * the same deadline) is the one GetOrder shows (the book's, as the store keeps it): the payment
+   * deadline the purchase had is still there.
+   */
+  @Test
+  void aCancelledOrderIsPushedWithTheDeadlineGetOrderShows() {
+    OrderBook book = book(2, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100)), 100)));
+    List<OrderEffect> effects = new ArrayList<>();
+    assertTrue(book.cancel("a", 200, effects).done());
+    ack(book, effects);
+
+    OrderTransition cancelled = written.getLast();
+    assertEquals(Kind.CANCELLED, cancelled.kind());
+    assertEquals(100 + WINDOW, cancelled.deadlineMicros());
+    flashsale.v1.Order shown = OrderWire.toProto("e", book.find("a").orElseThrow());
+    assertTrue(shown.hasPaymentDeadlineTime());
+    assertEquals(shown, OrderWire.toProto("e", cancelled), "pushed as GetOrder shows it");
   }
 
   @Test
