@@ -39,7 +39,7 @@ async function main() {
   await call(admin, 'CreateEvent', {
     request_id: `create-${auctionId}`,
     event: {
-      event_id: auctionId, item: 'cross-language painting', per_user_limit: 1, regions: [regionName],
+      event_id: auctionId, item: 'cross-language painting', regions: [regionName],
       start_time: seconds(new Date(now.getTime() - 1000)), end_time: seconds(new Date(now.getTime() + 3600000)),
       mode: 'EVENT_MODE_GLOBAL_ORDER', kind: 'EVENT_KIND_AUCTION',
       auction: { units: 1, reserve_price_minor: 1000, min_increment_minor: 50, currency_code: 'EUR' },
