@@ -332,11 +332,30 @@ public final class RegionSessions {
    */
   void announceOrders(flashsale.arbiter.core.orders.OrderEffect.OrdersDurable durable) {
     if (durable.transitions().isEmpty() || byRegion.isEmpty()) return;
-    flashsale.v1.OrderUpdate.Builder update = flashsale.v1.OrderUpdate.newBuilder().setEventId(durable.eventId())
-        .setWaitlistFull(durable.waitlistFull());
-    durable.transitions().forEach(t -> update.addOrders(flashsale.wire.OrderWire.toProto(durable.eventId(), t)));
-    SequenceResponse message = SequenceResponse.newBuilder().setOrderUpdate(update).build();
-    for (String source : List.copyOf(byRegion.keySet())) send(source, message);
+    List<SequenceResponse> messages = orderUpdates(durable);
+    for (String source : List.copyOf(byRegion.keySet())) messages.forEach(message -> send(source, message));
+  }
+
+  /**
+   * Most orders in one OrderUpdate. The write that closes a waitlist holds a change per waiter
+   * (hundreds of thousands in a big drop), an order is up to about 230 bytes on the wire, and a
+   * region refuses a message over 16 MiB: its whole stream would fail, every event's with it.
+   */
+  static final int MAX_ORDERS_PER_UPDATE = 4_096;
+
+  /** A stored write's changes as OrderUpdates of at most {@link #MAX_ORDERS_PER_UPDATE} orders, in write order. */
+  static List<SequenceResponse> orderUpdates(flashsale.arbiter.core.orders.OrderEffect.OrdersDurable durable) {
+    var transitions = durable.transitions();
+    List<SequenceResponse> messages = new java.util.ArrayList<>(transitions.size() / MAX_ORDERS_PER_UPDATE + 1);
+    for (int from = 0; from < transitions.size(); from += MAX_ORDERS_PER_UPDATE) {
+      flashsale.v1.OrderUpdate.Builder update = flashsale.v1.OrderUpdate.newBuilder().setEventId(durable.eventId())
+          .setWaitlistFull(durable.waitlistFull());
+      for (var t : transitions.subList(from, Math.min(transitions.size(), from + MAX_ORDERS_PER_UPDATE))) {
+        update.addOrders(flashsale.wire.OrderWire.toProto(durable.eventId(), t));
+      }
+      messages.add(SequenceResponse.newBuilder().setOrderUpdate(update).build());
+    }
+    return messages;
   }
 
   public void announce(EventSpec spec) {

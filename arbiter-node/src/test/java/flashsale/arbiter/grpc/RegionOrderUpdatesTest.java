@@ -142,6 +142,35 @@ class RegionOrderUpdatesTest {
     assertEquals(OrderState.ORDER_STATE_AWAITING_PAYMENT, getDecision("drop", "b").getOrder().getState());
   }
 
+  /**
+   * The write that closes a big waitlist holds a change per waiter. As one OrderUpdate, 100,000 of
+   * them (ids at their longest) would be over the 16 MiB a region takes in one message, and the
+   * region's whole stream would fail; they go out in updates a region takes, in write order.
+   */
+  @Test
+  void aWriteThatClosesAHugeWaitlistIsPushedInUpdatesARegionTakes() {
+    int regionMaxInboundBytes = 16 * 1024 * 1024; // ArbiterChannels.MAX_INBOUND_BYTES on the region
+    List<flashsale.orders.OrderTransition> closed = new java.util.ArrayList<>();
+    for (int i = 0; i < 100_000; i++) {
+      closed.add(new flashsale.orders.OrderTransition(flashsale.orders.OrderTransition.Kind.WAITLIST_CLOSED,
+          ("request-" + i + "-").repeat(20).substring(0, 128), "user-".repeat(13).substring(0, 64), 1, i + 2, 0, 1_000));
+    }
+    var durable = new flashsale.arbiter.core.orders.OrderEffect.OrdersDurable("drop", 7, closed, true);
+    long oneMessageBytes = closed.stream()
+        .mapToLong(t -> flashsale.wire.OrderWire.toProto("drop", t).getSerializedSize() + 4).sum();
+    assertTrue(oneMessageBytes > regionMaxInboundBytes, "as one message: " + oneMessageBytes + " bytes");
+
+    List<SequenceResponse> updates = RegionSessions.orderUpdates(durable);
+    for (SequenceResponse update : updates) {
+      assertTrue(update.getSerializedSize() < regionMaxInboundBytes / 8, update.getSerializedSize() + " bytes");
+      assertEquals("drop", update.getOrderUpdate().getEventId());
+      assertTrue(update.getOrderUpdate().getWaitlistFull());
+    }
+    assertEquals(closed.stream().map(flashsale.orders.OrderTransition::requestId).toList(),
+        updates.stream().flatMap(u -> u.getOrderUpdate().getOrdersList().stream()).map(Order::getRequestId).toList(),
+        "every change, in write order");
+  }
+
   @Test
   void anEventWithoutAWindowSaysSoAndPushesNoOrders() throws Exception {
     createEvent("plain", false);
