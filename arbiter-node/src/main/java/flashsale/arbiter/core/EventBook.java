@@ -432,19 +432,29 @@ final class EventBook {
   }
 
   /**
-   * Who may still send a ticket stamped inside the sale: each region of the event with no node
-   * known here (it may hold tickets from before a failover), and each node that has not promised
-   * past the close (a node whose clock is flagged is left out: its tickets are not ranked).
+   * A node this long silent, its promise short of the close, may be cut off holding a ticket
+   * stamped in time; a node that speaks (every 2 ms by default) will pass the close within its
+   * link's delay, far sooner than a buyer's retry comes.
    */
-  List<String> sourcesNotPastClose() {
+  static final long SILENT_BEHIND_MICROS = 500_000;
+
+  /**
+   * Who may still send a ticket stamped inside the sale, though it is past: each region of the
+   * event with no node known here (its nodes may hold tickets from before a failover), and each
+   * node short of the close that is not connected or has been silent {@link #SILENT_BEHIND_MICROS}.
+   * A node whose clock is flagged is left out (its tickets are not ranked), and so is a region's
+   * unnamed placeholder once named nodes speak for it.
+   */
+  List<String> sourcesNotPastClose(long nowMicros) {
     long lastInWindowMicros = spec.latestCloseMicros() - 1;
     java.util.Set<String> regionsKnown = new java.util.HashSet<>();
     java.util.SortedSet<String> behind = new java.util.TreeSet<>();
     for (RegionCursor region : regions) {
+      if (region.placeholderOnly()) continue;
       regionsKnown.add(region.region());
-      if (!region.clockFlagged() && (!region.spoken() || region.watermarkMicros() < lastInWindowMicros)) {
-        behind.add(region.source());
-      }
+      boolean promisedPast = region.spoken() && region.watermarkMicros() >= lastInWindowMicros;
+      boolean away = !region.connected() || region.silentMicros(nowMicros) >= SILENT_BEHIND_MICROS;
+      if (!region.clockFlagged() && !promisedPast && (away || !region.spoken())) behind.add(region.source());
     }
     for (String region : spec.regions()) {
       if (!regionsKnown.contains(region)) behind.add(region);

@@ -318,14 +318,14 @@ public final class Sequencer {
   }
 
   /**
-   * Of an event past its close by {@code nowMicros}: the region nodes (or regions with no node
-   * known) that may still send a ticket stamped inside it, so that an unknown request id may yet be
-   * decided. Empty for an event still open, or not held here (let go, or never known).
+   * Of an event past its close by {@code nowMicros}: the region nodes cut off or silent (or regions
+   * with no node known) that may still send a ticket stamped inside it, so that an unknown request
+   * id may yet be decided. Empty for an event still open, or not held here (let go, or never known).
    */
   public List<String> mayStillSendInWindow(String eventId, long nowMicros) {
     EventBook book = events.get(eventId);
     if (book == null || nowMicros < book.spec().latestCloseMicros()) return List.of();
-    return book.sourcesNotPastClose();
+    return book.sourcesNotPastClose(nowMicros);
   }
 
   /** An auction's durable standing bids and close; closed, with its winners, once the result is stored. */

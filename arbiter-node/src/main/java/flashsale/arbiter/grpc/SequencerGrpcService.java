@@ -21,7 +21,6 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** The internal region-facing API: region streams and the two lookups regions fall back on. */
 public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerServiceImplBase {
@@ -82,14 +81,6 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
     EventValidator.requireRequestId("request_id", request.getRequestId());
     String eventId = request.getEventId();
     String requestId = request.getRequestId();
-    lookUp(eventId, requestId, out, System.nanoTime() + NOT_PAST_CLOSE_WAIT_NANOS);
-  }
-
-  /**
-   * Answers a GetDecision; past the close, while a region node may still send the ticket, asks
-   * again until {@code giveUpNanos} ({@link System#nanoTime}), then answers UNAVAILABLE.
-   */
-  private void lookUp(String eventId, String requestId, StreamObserver<GetDecisionResponse> out, long giveUpNanos) {
     // The store holds every durable decision, of live and finished events alike: one hash read.
     if (answeredFromStore(eventId, requestId, out)) return;
     // Not stored: the sequencer may still hold it undecided, e.g. for a region that restarted.
@@ -116,34 +107,18 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
             out.onError(e);
             return;
           }
-          if (held.mayStillSend().isEmpty()) {
-            out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
-                "no decision for request_id " + requestId + " in event " + eventId));
-          } else if (System.nanoTime() - giveUpNanos < 0) {
-            // Just past the close, far regions' promises are a link's delay away: wait for them.
-            CompletableFuture.delayedExecutor(NOT_PAST_CLOSE_RECHECK_MS, TimeUnit.MILLISECONDS)
-                .execute(() -> lookUpOrFail(eventId, requestId, out, giveUpNanos));
-          } else {
+          if (!held.mayStillSend().isEmpty()) {
             // A retry after the end of a ticket its region holds while cut off, say: "not found"
             // reads as final (EVENT_ENDED), and that ticket could still win once it comes.
             out.onError(Errors.error(ErrorReason.ARBITER_UNAVAILABLE, "no decision for request_id " + requestId
                 + " in event " + eventId + " yet: " + String.join(", ", held.mayStillSend())
-                + " may still send tickets stamped before its close; retry"));
+                + " (not heard from, short of its close) may still send tickets stamped before it; retry"));
+            return;
           }
+          out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
+              "no decision for request_id " + requestId + " in event " + eventId));
         });
   }
-
-  private void lookUpOrFail(String eventId, String requestId, StreamObserver<GetDecisionResponse> out, long giveUpNanos) {
-    try {
-      lookUp(eventId, requestId, out, giveUpNanos);
-    } catch (io.grpc.StatusRuntimeException e) {
-      out.onError(e);
-    }
-  }
-
-  /** How long a GetDecision past the close waits for the event's region nodes to promise past it. */
-  static final long NOT_PAST_CLOSE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1_000);
-  private static final long NOT_PAST_CLOSE_RECHECK_MS = 10;
 
   /** What the sequencer holds of a request it has no stored decision for. */
   private record Held(Optional<Ticket> ticket, List<String> mayStillSend) {}
