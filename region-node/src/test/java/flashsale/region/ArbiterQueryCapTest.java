@@ -24,10 +24,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Buyers can ask about any request id, and each unknown one is a question to the arbiter on the
  * link its stream rides. With the arbiter slow to answer, a flood of such look-ups gets at most
- * the cap through to it; the rest are told at once to come back later, and the stream stays up.
+ * the cap through to it; a bounded number more wait their turn (a burst just past a sale's end
+ * asks one each), the rest are told at once to come back later, and the stream stays up.
  */
 class ArbiterQueryCapTest extends RegionFixtureTest {
   static final int CAP = 8;
+  static final int WAITING = CAP * 4; // ArbiterQueries.WAITING_PER_SLOT
   static final int ASKED = 50;
 
   @Override
@@ -37,14 +39,16 @@ class ArbiterQueryCapTest extends RegionFixtureTest {
   }
 
   @Test
-  void aFloodOfLookUpsGetsTheCapThroughAndTheRestAreToldToRetry() throws Exception {
+  void aFloodOfLookUpsGetsTheCapThroughABoundedNumberWaitAndTheRestAreToldToRetry() throws Exception {
     var held = new LinkedBlockingQueue<StreamObserver<GetDecisionResponse>>();
     f.arbiter.heldDecisionLookups = held;
     List<CompletableFuture<GetPurchaseResponse>> asked = new ArrayList<>();
     for (int i = 0; i < ASKED; i++) asked.add(getPurchase("unknown-" + i));
 
     Map<String, Integer> answeredAtOnce = new TreeMap<>();
-    RegionFixture.await("every look-up beyond the cap answered", () -> asked.stream().filter(CompletableFuture::isDone).count() == ASKED - CAP);
+    int refused = ASKED - CAP - WAITING;
+    RegionFixture.await("every look-up beyond the cap and the waiting room answered",
+        () -> asked.stream().filter(CompletableFuture::isDone).count() == refused);
     for (var call : asked) {
       if (!call.isDone()) continue;
       StatusRuntimeException e = failure(call);
@@ -53,23 +57,24 @@ class ArbiterQueryCapTest extends RegionFixtureTest {
       assertTrue(Errors.retryDelayOf(e).isPresent(), "a retry delay: " + e.getMessage());
       answeredAtOnce.merge(e.getStatus().getCode().name(), 1, Integer::sum);
     }
-    assertEquals(Map.of("RESOURCE_EXHAUSTED", ASKED - CAP), answeredAtOnce);
+    assertEquals(Map.of("RESOURCE_EXHAUSTED", refused), answeredAtOnce);
     assertEquals(CAP, f.arbiter.decisionLookups.get(), "questions that reached the arbiter");
     assertTrue(f.region.arbiterConnected(), "the arbiter stream stays up");
 
-    // The arbiter answers: each held look-up gets its answer, and the cap is free again.
-    for (int i = 0; i < CAP; i++) {
-      held.poll(5, TimeUnit.SECONDS).onError(Status.NOT_FOUND.withDescription("no decision").asRuntimeException());
+    // The arbiter answers, one at a time: each freed slot goes to a waiting look-up, never more than the cap open.
+    for (int answered = 0; answered < CAP + WAITING; answered++) {
+      var next = held.poll(5, TimeUnit.SECONDS);
+      assertTrue(next != null, "look-up " + answered + " reached the arbiter");
+      assertTrue(f.arbiter.decisionLookups.get() - answered <= CAP, "at most the cap open");
+      next.onError(Status.NOT_FOUND.withDescription("no decision").asRuntimeException());
     }
-    for (var call : asked) {
-      StatusRuntimeException e = failure(call);
-      assertTrue(e.getStatus().getCode() == Status.Code.NOT_FOUND || e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED,
-          e.getMessage());
-    }
+    Map<String, Integer> outcomes = new TreeMap<>();
+    for (var call : asked) outcomes.merge(failure(call).getStatus().getCode().name(), 1, Integer::sum);
+    assertEquals(Map.of("NOT_FOUND", CAP + WAITING, "RESOURCE_EXHAUSTED", refused), outcomes);
     f.arbiter.heldDecisionLookups = null;
     StatusRuntimeException after = failure(getPurchase("unknown-after"));
     assertEquals(Status.Code.NOT_FOUND, after.getStatus().getCode(), "asked of the arbiter again: " + after.getMessage());
-    assertEquals(CAP + 1, f.arbiter.decisionLookups.get());
+    assertEquals(CAP + WAITING + 1, f.arbiter.decisionLookups.get());
   }
 
   private CompletableFuture<GetPurchaseResponse> getPurchase(String requestId) {

@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * look-ups of one event share one call. At most {@code maxInFlight} are open at once: buyers can
  * ask about any request id, and these questions ride the connection of the arbiter stream (seen:
  * an abuser's 24,000 timed-out purchases became as many GetDecision calls, with nothing to bound
- * them). Beyond it a question is answered TOO_MANY_PENDING at once. The live views of an event
+ * them). Beyond it a GetDecision waits its turn, up to {@link #WAITING_PER_SLOT} per slot: a burst of
+ * purchases just past a sale's end asks one each (any may be a retry decided elsewhere), and would
+ * otherwise be refused TOO_MANY_PENDING rather than told EVENT_ENDED; past that, and for the other
+ * questions, a question is answered TOO_MANY_PENDING at once. The live views of an event
  * (a reservation's slots, an auction's standing) are one LookupEvent shared by every buyer who asks
  * while it is open or within {@code viewMaxAgeMs} of its answer: buyers polling a reservation cost
  * the arbiter's store one read per event per interval, not one each. Loop-confined.
@@ -46,6 +49,10 @@ final class ArbiterQueries {
   private final long timeoutMs;
   private final int maxInFlight;
   private int inFlight;
+  /** GetDecisions waiting for a free slot, oldest first. */
+  private final java.util.ArrayDeque<Runnable> waitingForASlot = new java.util.ArrayDeque<>();
+  /** How many GetDecisions may wait per slot before the next is refused. */
+  static final int WAITING_PER_SLOT = 4;
   /** Thousands may fail together when the arbiter is slow: one line each filled 43 MB of log in a minute. */
   private static final ProtocolLog failureLog = ProtocolLog.of(ArbiterQueries.class, "arbiter query failed");
   private final Map<String, List<Consumer<Optional<Failure>>>> lookups = new HashMap<>();
@@ -102,6 +109,17 @@ final class ArbiterQueries {
 
   /** Asks for a decision; {@code then} gets it, or the failure (PURCHASE_NOT_FOUND or ARBITER_UNAVAILABLE). */
   void getDecision(String eventId, String requestId, Consumer<GetDecisionResponse> then, Consumer<Failure> failed) {
+    if (inFlight >= maxInFlight && waitingForASlot.size() < maxInFlight * WAITING_PER_SLOT) {
+      long queuedNanos = loop.nanoTime();
+      waitingForASlot.add(() -> {
+        if (loop.nanoTime() - queuedNanos > TimeUnit.MILLISECONDS.toNanos(timeoutMs)) {
+          failed.accept(busy()); // its caller's wait is as long as a call's: it has given up
+        } else {
+          getDecision(eventId, requestId, then, failed);
+        }
+      });
+      return;
+    }
     if (turnedAway(failed)) return;
     stub(eventId).getDecision(GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
         reply("GetDecision " + requestId, ErrorReason.PURCHASE_NOT_FOUND,
@@ -231,13 +249,23 @@ final class ArbiterQueries {
   /** True, after telling {@code failed} to come back later, when the cap is reached. */
   private boolean turnedAway(Consumer<Failure> failed) {
     if (inFlight < maxInFlight) return false;
-    failed.accept(new Failure(ErrorReason.TOO_MANY_PENDING, "region has " + maxInFlight + " questions open at the"
-        + " arbiter; retry in " + BUSY_RETRY_MS + " ms", Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(BUSY_RETRY_MS))));
+    failed.accept(busy());
     return true;
+  }
+
+  private Failure busy() {
+    return new Failure(ErrorReason.TOO_MANY_PENDING, "region has " + maxInFlight + " questions open at the"
+        + " arbiter; retry in " + BUSY_RETRY_MS + " ms", Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(BUSY_RETRY_MS)));
   }
 
   private void replied() {
     if (--inFlight < 0) throw new IllegalStateException("more replies than questions to the arbiter");
+    // The freed slot goes to the oldest question waiting for one (after this reply is handled).
+    if (!waitingForASlot.isEmpty()) loop.execute(this::askWaiting);
+  }
+
+  private void askWaiting() {
+    while (inFlight < maxInFlight && !waitingForASlot.isEmpty()) waitingForASlot.poll().run();
   }
 
   /** Counts the call open until its reply. */
