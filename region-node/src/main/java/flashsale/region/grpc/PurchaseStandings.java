@@ -64,6 +64,7 @@ final class PurchaseStandings {
    */
   private final java.util.LinkedHashMap<Key, Watch> toRefresh = new java.util.LinkedHashMap<>();
   private int refreshesInFlight;
+  private boolean askingInTurn;
   /** Spreads retries after failed questions, so watches that failed together do not ask together again. */
   private final java.util.SplittableRandom jitter = new java.util.SplittableRandom();
   private int watchers;
@@ -249,11 +250,17 @@ final class PurchaseStandings {
   }
 
   private void askInTurn() {
-    var waiting = toRefresh.entrySet().iterator();
-    while (refreshesInFlight < maxRefreshesInFlight && waiting.hasNext()) {
-      var next = waiting.next();
-      waiting.remove();
-      if (watches.get(next.getKey()) == next.getValue() && !next.getValue().asking) ask(next.getKey(), next.getValue());
+    // A question refused at once (the region's query cap full) answers on this stack and calls back
+    // here: that call returns, and this loop goes on with the next in turn.
+    if (askingInTurn) return;
+    askingInTurn = true;
+    try {
+      while (refreshesInFlight < maxRefreshesInFlight && !toRefresh.isEmpty()) {
+        var next = toRefresh.pollFirstEntry();
+        if (watches.get(next.getKey()) == next.getValue() && !next.getValue().asking) ask(next.getKey(), next.getValue());
+      }
+    } finally {
+      askingInTurn = false;
     }
   }
 

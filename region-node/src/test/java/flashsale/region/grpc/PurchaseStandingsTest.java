@@ -132,6 +132,43 @@ class PurchaseStandingsTest {
     assertEquals(List.of(OrderState.ORDER_STATE_AWAITING_PAYMENT, OrderState.ORDER_STATE_PAID), again.states());
   }
 
+  /**
+   * Questions refused on the spot (the region's query cap and its waiting room full) answer while
+   * the watches waiting their turn are being asked: each is retried later, none is lost or asked
+   * twice, and the turn-taking goes on (it walked the queue it was changing, and threw).
+   */
+  @Test
+  void questionsRefusedOnTheSpotWhileWatchesTakeTheirTurnAreEachRetriedLater() {
+    List<String> refused = new ArrayList<>();
+    int[] heldSoFar = {0};
+    PurchaseStandings paced = new PurchaseStandings(states, (eventId, requestId, then, failed) -> {
+      if (heldSoFar[0]++ < 3) {
+        questions.add(new Question(requestId, then, failed)); // held by the arbiter
+      } else {
+        refused.add(requestId);
+        failed.accept(Failure.of(ErrorReason.TOO_MANY_PENDING, "cap full"));
+      }
+    }, loop, 500, 100, 3);
+    for (int i = 0; i < 20; i++) {
+      Decision d = decision("p" + i, Outcome.WON, LossReason.NONE, i + 1);
+      paced.watch(new PurchaseStanding(d, true, Optional.of(order(d, PurchaseState.AWAITING_PAYMENT, 9_000))),
+          paced.generation(), new Watcher());
+    }
+    paced.reconnected();
+    assertEquals(3, questions.size());
+    assertEquals(17, paced.refreshesWaiting());
+
+    Question first = questions.poll();
+    Decision d = decision(first.requestId(), Outcome.WON, LossReason.NONE, 1);
+    first.then().accept(answer(d, true, Optional.of(order(d, PurchaseState.AWAITING_PAYMENT, 9_000))));
+
+    assertEquals(0, paced.refreshesWaiting(), "every one waiting got its turn");
+    assertEquals(17, refused.size(), "each asked once: " + refused);
+    assertEquals(17, new java.util.HashSet<>(refused).size());
+    assertEquals(17, loop.delaysMs.size(), "each refused one retried later");
+    assertEquals(2, questions.size(), "the two still held");
+  }
+
   /** A question that failed is asked again after about the retry wait, not at once, and frees its turn. */
   @Test
   void aFailedRefreshFreesItsTurnAndIsAskedAgainLater() {
