@@ -77,6 +77,28 @@ class ArbiterQueryCapTest extends RegionFixtureTest {
     assertEquals(CAP + WAITING + 1, f.arbiter.decisionLookups.get());
   }
 
+  /** A slot freed goes to the look-up that waited longest, not to one that came after it. */
+  @Test
+  void aFreedSlotGoesToTheLookUpThatWaitedNotToANewOne() throws Exception {
+    var held = new LinkedBlockingQueue<StreamObserver<GetDecisionResponse>>();
+    f.arbiter.heldDecisionLookups = held;
+    List<CompletableFuture<GetPurchaseResponse>> asked = new ArrayList<>();
+    for (int i = 0; i < CAP; i++) asked.add(getPurchase("open-" + i));
+    RegionFixture.await("the cap reached the arbiter", () -> f.arbiter.decisionLookups.get() == CAP);
+    asked.add(getPurchase("waited"));
+    Thread.sleep(50); // it waits in the region
+
+    held.poll(5, TimeUnit.SECONDS).onError(Status.NOT_FOUND.withDescription("no decision").asRuntimeException());
+    asked.add(getPurchase("came-after"));
+    RegionFixture.await("the freed slot used", () -> f.arbiter.decisionLookups.get() == CAP + 1);
+    assertEquals("waited", f.arbiter.decisionLookupIds.get(CAP), "the freed slot's question");
+    f.arbiter.heldDecisionLookups = null;
+    for (var next = held.poll(); next != null; next = held.poll()) {
+      next.onError(Status.NOT_FOUND.withDescription("no decision").asRuntimeException());
+    }
+    for (var call : asked) assertEquals(Status.Code.NOT_FOUND, failure(call).getStatus().getCode());
+  }
+
   private CompletableFuture<GetPurchaseResponse> getPurchase(String requestId) {
     var answer = new CompletableFuture<GetPurchaseResponse>();
     f.async().getPurchase(GetPurchaseRequest.newBuilder().setEventId("shoes").setRequestId(requestId).build(),

@@ -109,19 +109,28 @@ final class ArbiterQueries {
 
   /** Asks for a decision; {@code then} gets it, or the failure (PURCHASE_NOT_FOUND or ARBITER_UNAVAILABLE). */
   void getDecision(String eventId, String requestId, Consumer<GetDecisionResponse> then, Consumer<Failure> failed) {
-    if (inFlight >= maxInFlight && waitingForASlot.size() < maxInFlight * WAITING_PER_SLOT) {
+    boolean slotFree = inFlight < maxInFlight && waitingForASlot.isEmpty(); // no overtaking those waiting
+    if (slotFree) {
+      askDecision(eventId, requestId, then, failed, timeoutMs);
+    } else if (waitingForASlot.size() < maxInFlight * WAITING_PER_SLOT) {
       long queuedNanos = loop.nanoTime();
       waitingForASlot.add(() -> {
-        if (loop.nanoTime() - queuedNanos > TimeUnit.MILLISECONDS.toNanos(timeoutMs)) {
+        long leftMs = timeoutMs - TimeUnit.NANOSECONDS.toMillis(loop.nanoTime() - queuedNanos);
+        if (leftMs <= 0) {
           failed.accept(busy()); // its caller's wait is as long as a call's: it has given up
         } else {
-          getDecision(eventId, requestId, then, failed);
+          askDecision(eventId, requestId, then, failed, leftMs);
         }
       });
-      return;
+    } else {
+      failed.accept(busy());
     }
-    if (turnedAway(failed)) return;
-    stub(eventId).getDecision(GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
+  }
+
+  private void askDecision(String eventId, String requestId, Consumer<GetDecisionResponse> then,
+      Consumer<Failure> failed, long deadlineMs) {
+    stub(eventId).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS).getDecision(
+        GetDecisionRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(),
         reply("GetDecision " + requestId, ErrorReason.PURCHASE_NOT_FOUND,
             "no purchase " + requestId + " in event " + eventId, then, failed));
   }
@@ -260,10 +269,9 @@ final class ArbiterQueries {
 
   private void replied() {
     if (--inFlight < 0) throw new IllegalStateException("more replies than questions to the arbiter");
-    // The freed slot goes to the oldest question waiting for one (after this reply is handled).
-    if (!waitingForASlot.isEmpty()) loop.execute(this::askWaiting);
   }
 
+  /** Freed slots go to the questions waiting for one, oldest first (once a reply is handled). */
   private void askWaiting() {
     while (inFlight < maxInFlight && !waitingForASlot.isEmpty()) waitingForASlot.poll().run();
   }
@@ -300,19 +308,24 @@ final class ArbiterQueries {
     @Override
     public void onError(Throwable t) {
       replied();
-      Status status = Status.fromThrowable(t);
-      if (status.getCode() == Status.Code.NOT_FOUND) {
-        failed.accept(Failure.of(notFound, notFoundMessage));
-        return;
+      try {
+        Status status = Status.fromThrowable(t);
+        if (status.getCode() == Status.Code.NOT_FOUND) {
+          failed.accept(Failure.of(notFound, notFoundMessage));
+        } else {
+          failureLog.rejected(status.getCode().name(), "query=" + what + " status=\"" + status + "\"");
+          failed.accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, what + " failed: " + status.getCode() + " "
+              + status.getDescription()));
+        }
+      } finally {
+        askWaiting();
       }
-      failureLog.rejected(status.getCode().name(), "query=" + what + " status=\"" + status + "\"");
-      failed.accept(Failure.of(ErrorReason.ARBITER_UNAVAILABLE, what + " failed: " + status.getCode() + " "
-          + status.getDescription()));
     }
 
     @Override
     public void onCompleted() {
       replied();
+      askWaiting();
     }
   }
 }
