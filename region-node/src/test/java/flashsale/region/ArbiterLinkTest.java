@@ -199,6 +199,29 @@ class ArbiterLinkTest extends RegionFixtureTest {
     assertTrue(hellos <= 10, hellos + " hellos (each resending every pending ticket) in 2 s");
   }
 
+  /**
+   * Through a long lease gap (the standby names the dead leader for seconds), the standby is still
+   * asked within about a second each time, so the region learns of the next leader soon after it
+   * holds the lease: each failed try of the dead leader grew the backoff up to its maximum (2 s).
+   */
+  @Test
+  void throughALongLeaseGapTheStandbyIsAskedAgainWithinAboutASecond() throws Exception {
+    useFixture(RegionFixture.config().reconnectMs(50, 2_000).build());
+    int deadPort;
+    try (var socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort(); // closed again: nothing listens there
+    }
+    f.arbiter.standbyFor = "127.0.0.1:" + deadPort;
+    f.stream.breakWith(Status.UNAVAILABLE.withDescription("leader died"));
+    Thread.sleep(4_000);
+    List<Long> at = new ArrayList<>(f.arbiter.refusedAtNanos);
+    long longestGapMs = 0;
+    for (int i = 1; i < at.size(); i++) longestGapMs = Math.max(longestGapMs, (at.get(i) - at.get(i - 1)) / 1_000_000);
+    System.out.printf("lease gap of 4 s: the standby asked %d times, longest gap %d ms%n", at.size(), longestGapMs);
+    assertTrue(at.size() >= 3, "asked " + at.size() + " times");
+    assertTrue(longestGapMs <= 1_300, "longest gap between asking the standby: " + longestGapMs + " ms");
+  }
+
   @Test
   void anArbiterThatEndsEveryStreamRightAfterItsWelcomeIsAskedLessAndLessOften() throws Exception {
     useFixture(RegionFixture.config().reconnectMs(50, 2_000).build());

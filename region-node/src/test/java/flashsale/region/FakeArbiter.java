@@ -58,6 +58,8 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   volatile BlockingQueue<StreamObserver<GetDecisionResponse>> heldDecisionLookups;
   /** GetDecision calls answered so far. */
   final AtomicInteger decisionLookups = new AtomicInteger();
+  /** The request ids GetDecision was asked for, in the order asked. */
+  final java.util.List<String> decisionLookupIds = new java.util.concurrent.CopyOnWriteArrayList<>();
   final BlockingQueue<Stream> streams = new LinkedBlockingQueue<>();
   /** While true, nothing is sent on its own accord: clock probes go unanswered. */
   volatile boolean silent;
@@ -73,12 +75,15 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   /** The bound on a new ticket's age each welcome names (0: none). */
   volatile long maxTicketAgeMicros;
   final AtomicInteger refused = new AtomicInteger();
+  /** When each refusal as a standby happened ({@link System#nanoTime}). */
+  final java.util.List<Long> refusedAtNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @Override
   public StreamObserver<SequenceRequest> sequence(StreamObserver<SequenceResponse> out) {
     String leader = standbyFor;
     if (leader != null) {
       refused.incrementAndGet();
+      refusedAtNanos.add(System.nanoTime());
       out.onError(leader.isEmpty() ? Errors.error(ErrorReason.NOT_LEADER, "a standby; no arbiter holds the lease")
           : Errors.error(ErrorReason.NOT_LEADER, "a standby; the leader is " + leader, Map.of("leader", leader)));
       return new StreamObserver<>() {
@@ -146,6 +151,7 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
   @Override
   public void getDecision(GetDecisionRequest request, StreamObserver<GetDecisionResponse> out) {
     decisionLookups.incrementAndGet();
+    decisionLookupIds.add(request.getRequestId());
     var parked = heldDecisionLookups;
     if (parked != null) {
       parked.add(out);

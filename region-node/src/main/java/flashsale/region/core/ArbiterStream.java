@@ -217,6 +217,8 @@ public final class ArbiterStream<D> {
   private int credentialRefusals;
   /** Where the attempt before the current one went: a leader "just tried". */
   private Target previous = Target.NONE;
+  /** The current (or next) attempt goes to a leader a standby named. */
+  private boolean followingNamed;
   private final RandomGenerator random;
   static final long MAX_CREDENTIAL_RETRY_MS = 2_000;
   /**
@@ -380,6 +382,7 @@ public final class ArbiterStream<D> {
     welcomed = false;
     if (closed) return;
     Target asked = target();
+    boolean askedANamedLeader = followingNamed;
     boolean namesLeader = end.standby() && !end.leader().isEmpty();
     if (namesLeader) {
       follow(end.leader());
@@ -387,6 +390,7 @@ public final class ArbiterStream<D> {
       namedLeader = "";
       channelIndex = nextChannel();
     }
+    followingNamed = namesLeader && !target().equals(asked);
     // Refused credentials are asked again soon (a renewal was likely taken), then less often.
     credentialRefusals = end.sameArbiter() ? credentialRefusals + 1 : 0;
     // A standby naming a leader we have not just asked points at a healthy leader: follow it at
@@ -402,6 +406,11 @@ public final class ArbiterStream<D> {
     } else if (promptFollow) {
       delayMs = settings.reconnectMinMs();
     } else if (namesLeader) {
+      delayMs = leaderWaitMs(++leaderWaits);
+    } else if (askedANamedLeader && !end.standby()) {
+      // The leader a standby named did not answer: the lease gap after it died. The standbys name
+      // the next leader once it holds the lease, so they are asked again within a leader wait, not
+      // after a backoff grown by each try of the dead one (up to reconnectMaxMs late).
       delayMs = leaderWaitMs(++leaderWaits);
     } else {
       // A failure, or a standby that knows no leader (none holds the lease: Redis is down, say):
