@@ -97,10 +97,9 @@ final class ShardSeller {
       Replies.fail(call, ended);
       return;
     }
-    Queue queue = events.get(spec.eventId());
-    Optional<Ticket> held = queue == null ? Optional.empty() : queue.policy().heldTicket(buy.requestId());
+    Optional<Ticket> held = heldTicket(spec, buy.requestId());
     if (held.isPresent()) {
-      if (buy.sameContentAs(held.get())) queue.policy().joinHeld(buy.requestId(), call);
+      if (buy.sameContentAs(held.get())) awaitHeld(spec, buy.requestId(), call);
       else Replies.fail(call, Replies.reused(buy.requestId()));
       return;
     }
