@@ -97,9 +97,10 @@ final class ShardSeller {
       Replies.fail(call, ended);
       return;
     }
-    Optional<Ticket> held = heldTicket(spec, buy.requestId());
+    Queue queue = events.get(spec.eventId());
+    Optional<Ticket> held = queue == null ? Optional.empty() : queue.policy().heldTicket(buy.requestId());
     if (held.isPresent()) {
-      if (buy.sameContentAs(held.get())) awaitHeld(spec, buy.requestId(), call);
+      if (buy.sameContentAs(held.get())) queue.policy().joinHeld(buy.requestId(), call);
       else Replies.fail(call, Replies.reused(buy.requestId()));
       return;
     }
