@@ -2,6 +2,7 @@ package flashsale.region.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.credentials.DevCertificates;
 import flashsale.credentials.Role;
@@ -19,8 +20,12 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The arbiter cuts a connection once the client certificate of its handshake expires, so a
  * region whose short-lived certificate is renewed must open new connections that present the new
  * one: its channels are renewed when its own certificate file is re-read, and calls in flight
- * finish on the old ones. Real TLS on both ends, a 3-second certificate renewed in place.
+ * finish on the old ones. Real TLS on both ends, a short-lived certificate renewed in place.
  */
 class ArbiterChannelsRenewalTest {
   @TempDir Path dir;
@@ -49,8 +54,10 @@ class ArbiterChannelsRenewalTest {
   /** A call's code 1 s after the region's first certificate expired, its renewal taken meanwhile. */
   private Status.Code callAfterExpiry(boolean reopenOnRenewal) throws Exception {
     DevCertificates ca = DevCertificates.create(dir.resolve("ca-" + reopenOnRenewal), "flashsale");
-    DevCertificates.Issued region = ca.issueValidFor(Duration.ofSeconds(3), Role.REGION, "near");
-    long firstExpiresNanos = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    // Long enough for a cold JVM's first handshake on a busy machine (CI once took over 2 s, and
+    // X.509 keeps whole seconds, so a "3 s" certificate may live 2): set-up must not outlive it.
+    DevCertificates.Issued region = ca.issueValidFor(Duration.ofSeconds(6), Role.REGION, "near");
+    Instant firstExpiry = certificateExpiry(region.certificate());
     AccessPolicy policy = AccessPolicy.builder()
         .method(HealthGrpc.getCheckMethod().getFullMethodName(), Role.REGION)
         .method(HealthGrpc.getWatchMethod().getFullMethodName(), Role.REGION).build();
@@ -66,7 +73,8 @@ class ArbiterChannelsRenewalTest {
           linkTls.channelTo(Role.ARBITER));
       if (reopenOnRenewal) linkTls.onIdentityChanged(() -> channels.renewAll("renewed"));
       try {
-        check(channels); // connected under the 3-second certificate
+        check(channels); // connected under the short-lived certificate
+        assertTrue(Instant.now().isBefore(firstExpiry), "set-up outlived the first certificate: nothing to test");
         // A long-lived call, as the region's Sequence stream is.
         CompletableFuture<Throwable> watchEnded = new CompletableFuture<>();
         HealthGrpc.newStub(channels.get(0)).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
@@ -84,7 +92,7 @@ class ArbiterChannelsRenewalTest {
           }
         });
         ca.issue(Role.REGION, "near"); // renewed in place, as cert-manager or a mesh does, for 30 days
-        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(firstExpiresNanos - System.nanoTime())) + 1_000);
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), firstExpiry).toMillis()) + 1_000);
         assertFalse(watchEnded.isDone(), "the renewal lets calls in flight finish: " + watchEnded.getNow(null));
         try {
           check(channels);
@@ -96,6 +104,13 @@ class ArbiterChannelsRenewalTest {
         channels.close();
         arbiter.shutdownNow();
       }
+    }
+  }
+
+  private static Instant certificateExpiry(Path pem) throws Exception {
+    try (var in = Files.newInputStream(pem)) {
+      var certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      return certificate.getNotAfter().toInstant();
     }
   }
 
