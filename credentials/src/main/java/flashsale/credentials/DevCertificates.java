@@ -129,7 +129,7 @@ public final class DevCertificates {
       Path keyPath = directory.resolve(base + ".key");
       writePem(certPath, certificate);
       writePem(keyPath, new JcaPKCS8Generator(keys.getPrivate(), null).generate());
-      return new Issued(id, certPath, keyPath, caPath());
+      return new Issued(id, certPath, keyPath, caPath(), certificate.getNotAfter().toInstant());
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IOException("cannot issue a certificate for " + id + ": " + e.getMessage(), e);
     }
@@ -156,10 +156,18 @@ public final class DevCertificates {
     }
   }
 
-  /** A certificate issued: its files, ready for {@link TlsFiles}. */
-  public record Issued(WorkloadId id, Path certificate, Path privateKey, Path trustedCa) {
+  /**
+   * A certificate issued: its files, ready for {@link TlsFiles}, and when it expires as written
+   * (X.509 keeps whole seconds, so up to a second before {@code now + validity}).
+   */
+  public record Issued(WorkloadId id, Path certificate, Path privateKey, Path trustedCa, Instant expiresAt) {
     public TlsFiles files() {
-      return new TlsFiles(certificate, privateKey, trustedCa, TlsFiles.DEFAULT_RELOAD);
+      return files(TlsFiles.DEFAULT_RELOAD);
+    }
+
+    /** The files, re-read every {@code reloadPeriod}. */
+    public TlsFiles files(Duration reloadPeriod) {
+      return new TlsFiles(certificate, privateKey, trustedCa, reloadPeriod);
     }
   }
 

@@ -52,6 +52,9 @@ import org.junit.jupiter.api.io.TempDir;
  * certificate or token, and the exact refusal for everyone else.
  */
 class AuthOverTlsTest {
+  /** A short-lived certificate's life: a cold first handshake on a busy machine took over 2 s. */
+  private static final Duration SHORT_LIFETIME = Duration.ofSeconds(6);
+
   @TempDir Path dir;
   private DevCertificates ca;
   private TlsFiles.Loaded serverTls;
@@ -301,14 +304,16 @@ class AuthOverTlsTest {
 
   @Test
   void aConnectionWhoseCertificateExpiresGetsNoMoreCalls() throws Exception {
-    DevCertificates.Issued shortLived = ca.issueValidFor(Duration.ofSeconds(3), Role.ADMIN, "ops");
+    // Long enough for a cold first handshake on a busy machine: set-up must not outlive it.
+    DevCertificates.Issued shortLived = ca.issueValidFor(SHORT_LIFETIME, Role.ADMIN, "ops");
     ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + server.getPort(), clientCredentials(shortLived)).build();
     channels.add(channel);
     var stub = EventAdminServiceGrpc.newBlockingStub(channel);
     assertEquals("certificate:ops", whoAmI(stub), "taken while the certificate is valid");
+    assertStillValid(shortLived);
 
     // The connection stays open past the certificate's expiry (TLS checked it at the handshake only).
-    StatusRuntimeException refused = firstRefusal(stub, Duration.ofSeconds(10));
+    StatusRuntimeException refused = firstRefusal(stub, untilSevenSecondsPast(shortLived));
     assertNotNull(refused, "calls on the connection were still taken 7 s after its certificate expired");
     assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.toString());
     assertEquals("CREDENTIALS_INVALID", Errors.reasonOf(refused).orElseThrow());
@@ -323,10 +328,10 @@ class AuthOverTlsTest {
   @Test
   void onlyTheCertificatesOfTheTrustedPathCountForExpiry() throws Exception {
     DevCertificates.Issued leaf = ca.issue(Role.ADMIN, "ops");
-    Path crossSigned = ca.crossSignedByAnOlderCa(Duration.ofSeconds(3));
+    Path crossSigned = ca.crossSignedByAnOlderCa(SHORT_LIFETIME);
     Path bundle = dir.resolve("bundle.pem");
     Files.writeString(bundle, Files.readString(leaf.certificate()) + Files.readString(crossSigned));
-    DevCertificates.Issued shortLeaf = ca.issueValidFor(Duration.ofSeconds(3), Role.ADMIN, "brief");
+    DevCertificates.Issued shortLeaf = ca.issueValidFor(SHORT_LIFETIME, Role.ADMIN, "brief");
     DevCertificates.Issued serverIdentity = ca.issue(Role.ARBITER, "path");
     try (TlsFiles.Loaded tls = serverIdentity.files().load()) {
       AccessPolicy policy = AccessPolicy.builder()
@@ -346,8 +351,9 @@ class AuthOverTlsTest {
         var briefStub = EventAdminServiceGrpc.newBlockingStub(brief);
         assertEquals("certificate:ops", whoAmI(bundleStub));
         assertEquals("certificate:brief", whoAmI(briefStub));
+        assertStillValid(shortLeaf);
 
-        StatusRuntimeException refused = firstRefusal(briefStub, Duration.ofSeconds(10));
+        StatusRuntimeException refused = firstRefusal(briefStub, untilSevenSecondsPast(shortLeaf));
         assertNotNull(refused, "a leaf past its expiry was still taken");
         assertTrue(refused.getStatus().getDescription().contains("expired at"), refused.toString());
         // The cross-signature expired at about the same moment: the bundle's connection is still taken.
@@ -356,6 +362,15 @@ class AuthOverTlsTest {
         checking.shutdownNow();
       }
     }
+  }
+
+  private static void assertStillValid(DevCertificates.Issued certificate) {
+    assertTrue(Instant.now().isBefore(certificate.expiresAt()), "set-up outlived the certificate: nothing to test");
+  }
+
+  /** From now until 7 s after {@code certificate} expires. */
+  private static Duration untilSevenSecondsPast(DevCertificates.Issued certificate) {
+    return Duration.between(Instant.now(), certificate.expiresAt().plusSeconds(7));
   }
 
   /** Calls every 50 ms until a call is refused; null if none was within {@code limit}. */

@@ -3,6 +3,7 @@ package flashsale.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.credentials.DevCertificates;
 import flashsale.credentials.Role;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -36,13 +38,16 @@ import org.junit.jupiter.api.io.TempDir;
  * A long-lived SDK client (an admin tool, an order service) whose short-lived client certificate
  * is renewed in place keeps working past the first certificate's expiry, as the region's own link
  * does: real TLS both ways, the arbiter's interceptor (which ends a connection's calls once the
- * certificate of its handshake expires), a 3-second admin certificate, files re-read every 200 ms.
+ * certificate of its handshake expires), a short-lived admin certificate, files re-read every 200 ms.
  */
 class RenewingChannelTest {
-  private static final Duration FIRST_CERTIFICATE_LIFETIME = Duration.ofSeconds(3);
+  /** Long enough for a cold JVM's first handshake on a busy machine: set-up must not outlive it. */
+  private static final Duration FIRST_CERTIFICATE_LIFETIME = Duration.ofSeconds(6);
   @TempDir Path dir;
   private DevCertificates ca;
   private Server arbiter;
+  /** The short-lived certificate a test starts with. */
+  private DevCertificates.Issued firstAdmin;
   private TlsFiles.Loaded arbiterTls;
 
   @BeforeEach
@@ -66,14 +71,15 @@ class RenewingChannelTest {
 
   @Test
   void aRenewedCertificateIsPresentedByNewConnectionsAndCallsInFlightFinishOnTheOldOne() throws Exception {
-    try (TlsFiles.Loaded tls = adminFiles(FIRST_CERTIFICATE_LIFETIME).load()) {
-      long firstExpiresNanos = System.nanoTime() + FIRST_CERTIFICATE_LIFETIME.toNanos();
+    firstAdmin = ca.issueValidFor(FIRST_CERTIFICATE_LIFETIME, Role.ADMIN, "ops");
+    try (TlsFiles.Loaded tls = firstAdmin.files(Duration.ofMillis(200)).load()) {
       RenewingChannel channel = FlashSaleChannels.toArbiter(target(), tls);
       try {
-        check(channel); // connected under the 3-second certificate
+        check(channel); // connected under the short-lived certificate
+        assertConnectedBeforeExpiry();
         CompletableFuture<Throwable> watchEnded = watch(channel);
         ca.issue(Role.ADMIN, "ops"); // renewed in place for 30 days, as cert-manager does
-        sleepPast(firstExpiresNanos);
+        sleepPast(firstAdmin.expiresAt());
         assertEquals(1, channel.renewals(), "one renewal read");
         assertFalse(watchEnded.isDone(), "a call in flight finishes on its old connection: " + watchEnded.getNow(null));
         assertEquals(Status.Code.OK, checkCode(channel), "new calls go on past the first certificate's expiry");
@@ -85,13 +91,14 @@ class RenewingChannelTest {
 
   @Test
   void withoutTheRenewingChannelTheOldConnectionIsCutAtExpiry() throws Exception {
-    try (TlsFiles.Loaded tls = adminFiles(FIRST_CERTIFICATE_LIFETIME).load()) {
-      long firstExpiresNanos = System.nanoTime() + FIRST_CERTIFICATE_LIFETIME.toNanos();
+    firstAdmin = ca.issueValidFor(FIRST_CERTIFICATE_LIFETIME, Role.ADMIN, "ops");
+    try (TlsFiles.Loaded tls = firstAdmin.files(Duration.ofMillis(200)).load()) {
       ManagedChannel plain = FlashSaleChannels.forTarget(target(), tls.channelTo(Role.ARBITER));
       try {
         check(plain);
+        assertConnectedBeforeExpiry();
         ca.issue(Role.ADMIN, "ops");
-        sleepPast(firstExpiresNanos);
+        sleepPast(firstAdmin.expiresAt());
         assertEquals(Status.Code.UNAUTHENTICATED, checkCode(plain), "what the renewal is for");
       } finally {
         plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -222,16 +229,20 @@ class RenewingChannelTest {
   }
 
   private TlsFiles adminFiles(Duration validity) throws Exception {
-    DevCertificates.Issued admin = ca.issueValidFor(validity, Role.ADMIN, "ops");
-    return new TlsFiles(admin.certificate(), admin.privateKey(), admin.trustedCa(), Duration.ofMillis(200));
+    return ca.issueValidFor(validity, Role.ADMIN, "ops").files(Duration.ofMillis(200));
   }
 
   private String target() {
     return "localhost:" + arbiter.getPort();
   }
 
-  private static void sleepPast(long expiresNanos) throws InterruptedException {
-    Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(expiresNanos - System.nanoTime())) + 1_000);
+  /** A second past {@code expiry}. */
+  private static void sleepPast(Instant expiry) throws InterruptedException {
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), expiry).toMillis()) + 1_000);
+  }
+
+  private void assertConnectedBeforeExpiry() {
+    assertTrue(Instant.now().isBefore(firstAdmin.expiresAt()), "set-up outlived the first certificate: nothing to test");
   }
 
   private static CompletableFuture<Throwable> watch(ManagedChannel channel) {

@@ -98,7 +98,7 @@ class GetDecisionRaceTest {
   @Test
   void pastTheCloseAnUnknownRequestIsNotFoundOnlyOnceEveryRegionPromisedPastIt() throws Exception {
     long now = System.currentTimeMillis() * 1000;
-    long endMicros = now + 600_000;
+    long endMicros = now + 2_000_000; // far enough for a cold createEvent on a busy machine
     var event = EventAdminGrpcServiceTest.validEvent().setEventId("late").setStock(1).clearRegions().addRegions("east")
         .setStartTime(Times.timestamp(now - 1_000_000)).setEndTime(Times.timestamp(endMicros)).build();
     EventAdminServiceGrpc.newBlockingStub(channel)
@@ -110,7 +110,7 @@ class GetDecisionRaceTest {
     var live = assertThrows(StatusRuntimeException.class, () -> sequencer.getDecision(unknown));
     assertEquals(Status.Code.NOT_FOUND, live.getStatus().getCode(), "while the sale is open, as before");
 
-    Thread.sleep((endMicros - System.currentTimeMillis() * 1000) / 1000 + 50); // east silent 650 ms by then
+    Thread.sleep((endMicros - System.currentTimeMillis() * 1000) / 1000 + 50); // east silent 2 s by then
     var behind = assertThrows(StatusRuntimeException.class, () -> sequencer.getDecision(unknown));
     assertEquals(Status.Code.UNAVAILABLE, behind.getStatus().getCode(), behind.getStatus().toString());
     assertTrue(behind.getStatus().getDescription().contains("east (not heard from"), behind.getStatus().getDescription());
@@ -125,7 +125,7 @@ class GetDecisionRaceTest {
   }
 
   /**
-   * A named node that keeps speaking, 100 ms behind (a far region), is short of the close for a
+   * A named node that keeps speaking, 500 ms behind (a far region), is short of the close for a
    * link's delay after it: a request unknown then is not found at once (EVENT_ENDED at the region),
    * as a buyer's retry comes far later than that. Nor does the region's unnamed placeholder, which
    * never speaks once a named node does, hold it.
@@ -133,7 +133,8 @@ class GetDecisionRaceTest {
   @Test
   void justPastTheCloseANodeStillSpeakingDoesNotHoldAnUnknownRequest() throws Exception {
     long now = System.currentTimeMillis() * 1000;
-    long endMicros = now + 300_000;
+    long endMicros = now + 2_000_000; // far enough for a cold createEvent on a busy machine
+    long lagMicros = 500_000; // wide enough that a GC pause cannot skip the whole window below
     var event = EventAdminGrpcServiceTest.validEvent().setEventId("near-close").setStock(1).clearRegions()
         .addRegions("far").setStartTime(Times.timestamp(now - 1_000_000)).setEndTime(Times.timestamp(endMicros)).build();
     EventAdminServiceGrpc.newBlockingStub(channel)
@@ -147,10 +148,10 @@ class GetDecisionRaceTest {
         .setInstanceId("i-far").setNodeId("far-1")).build());
     var sequencer = SequencerServiceGrpc.newBlockingStub(channel);
     var unknown = GetDecisionRequest.newBuilder().setEventId("near-close").setRequestId("never-sent").build();
-    long untilMicros = endMicros + 200_000;
+    long untilMicros = endMicros + lagMicros + 100_000;
     Status.Code code = null;
     while (System.currentTimeMillis() * 1000 < untilMicros) {
-      long behindMicros = System.currentTimeMillis() * 1000 - 100_000;
+      long behindMicros = System.currentTimeMillis() * 1000 - lagMicros;
       farNode.onNext(SequenceRequest.newBuilder().setWatermark(Watermark.newBuilder().setWatermarkMicros(behindMicros)).build());
       if (behindMicros < endMicros && System.currentTimeMillis() * 1000 > endMicros + 20_000 && code == null) {
         code = assertThrows(StatusRuntimeException.class, () -> sequencer.getDecision(unknown)).getStatus().getCode();

@@ -20,10 +20,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -57,7 +54,7 @@ class ArbiterChannelsRenewalTest {
     // Long enough for a cold JVM's first handshake on a busy machine (CI once took over 2 s, and
     // X.509 keeps whole seconds, so a "3 s" certificate may live 2): set-up must not outlive it.
     DevCertificates.Issued region = ca.issueValidFor(Duration.ofSeconds(6), Role.REGION, "near");
-    Instant firstExpiry = certificateExpiry(region.certificate());
+    Instant firstExpiry = region.expiresAt();
     AccessPolicy policy = AccessPolicy.builder()
         .method(HealthGrpc.getCheckMethod().getFullMethodName(), Role.REGION)
         .method(HealthGrpc.getWatchMethod().getFullMethodName(), Role.REGION).build();
@@ -104,13 +101,6 @@ class ArbiterChannelsRenewalTest {
         channels.close();
         arbiter.shutdownNow();
       }
-    }
-  }
-
-  private static Instant certificateExpiry(Path pem) throws Exception {
-    try (var in = Files.newInputStream(pem)) {
-      var certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-      return certificate.getNotAfter().toInstant();
     }
   }
 

@@ -7,6 +7,7 @@ import flashsale.region.core.OrderStates;
 import flashsale.region.core.RegionCore;
 import flashsale.region.modes.ModeSellers;
 import flashsale.region.modes.ModesConfig;
+import flashsale.region.modes.ShardArbiterStub;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.shard.ShardHome;
@@ -14,14 +15,7 @@ import flashsale.store.memory.InMemoryShardStore;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
-import flashsale.v1.ReportShardRequest;
-import flashsale.v1.ReportShardResponse;
-import flashsale.v1.ShardServiceGrpc;
 import flashsale.v1.WatchPurchaseResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.InstantSource;
 import java.util.List;
@@ -51,27 +45,18 @@ class WatchHeldShardedPurchaseTest {
   private final InMemoryShardStore store = new InMemoryShardStore();
   private final List<String> euUsers = IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
       .filter(u -> ShardHome.of(u, SPEC.regions()).equals("eu")).limit(2).toList();
-  private Server arbiter;
-  private ManagedChannel channel;
+  private ShardArbiterStub arbiter;
   private ModeSellers modes;
   private PurchaseLookups lookups;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    arbiter = InProcessServerBuilder.forName(name).directExecutor().addService(new ShardServiceGrpc.ShardServiceImplBase() {
-      @Override
-      public void reportShard(ReportShardRequest request, StreamObserver<ReportShardResponse> out) {
-        out.onNext(ReportShardResponse.newBuilder().setEventRemainingUnits(9).build());
-        out.onCompleted();
-      }
-    }).build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    arbiter = ShardArbiterStub.reporting(9);
     ModesConfig config = new ModesConfig(null, null, HOLD_MS, 50, flashsale.store.ReplicaAcks.NONE);
     lookups = loop.call(() -> {
       RegionCore core = new RegionCore("eu", 100, 100, InstantSource.system());
       core.eventAnnounced(SPEC);
-      modes = new ModeSellers("eu", config, null, store, loop, eventId -> channel);
+      modes = new ModeSellers("eu", config, null, store, loop, eventId -> arbiter.channel());
       PurchaseStandings standings = new PurchaseStandings(new OrderStates(100),
           (eventId, requestId, then, failed) -> { throw new AssertionError("a SHARDED purchase is not the arbiter's"); },
           loop, 500, 10, 4);
@@ -85,8 +70,7 @@ class WatchHeldShardedPurchaseTest {
       modes.close(flashsale.region.core.Failure.of(flashsale.sale.ErrorReason.SHUTTING_DOWN, "test over"));
       return null;
     }, ANSWER_MS);
-    channel.shutdownNow();
-    arbiter.shutdownNow();
+    arbiter.close();
     loop.shutdown();
   }
 

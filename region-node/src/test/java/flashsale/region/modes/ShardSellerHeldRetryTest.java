@@ -13,13 +13,6 @@ import flashsale.v1.LossReason;
 import flashsale.v1.Outcome;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
-import flashsale.v1.ReportShardRequest;
-import flashsale.v1.ReportShardResponse;
-import flashsale.v1.ShardServiceGrpc;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -50,23 +43,14 @@ class ShardSellerHeldRetryTest {
       .filter(u -> ShardHome.of(u, SPEC.regions()).equals("eu")).limit(3).toList();
   private final String ann = euUsers.get(0);
   private final String bob = euUsers.get(1);
-  private Server arbiter;
-  private ManagedChannel channel;
+  private ShardArbiterStub arbiter;
   private ModeSellers modes;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    arbiter = InProcessServerBuilder.forName(name).directExecutor().addService(new ShardServiceGrpc.ShardServiceImplBase() {
-      @Override
-      public void reportShard(ReportShardRequest request, StreamObserver<ReportShardResponse> out) {
-        out.onNext(ReportShardResponse.newBuilder().setEventRemainingUnits(9).build());
-        out.onCompleted();
-      }
-    }).build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    arbiter = ShardArbiterStub.reporting(9);
     ModesConfig config = new ModesConfig(null, null, HOLD_MS, 50, flashsale.store.ReplicaAcks.NONE);
-    modes = loop.call(() -> new ModeSellers("eu", config, null, store, loop, eventId -> channel), ANSWER_MS);
+    modes = loop.call(() -> new ModeSellers("eu", config, null, store, loop, eventId -> arbiter.channel()), ANSWER_MS);
   }
 
   @AfterEach
@@ -75,8 +59,7 @@ class ShardSellerHeldRetryTest {
       modes.close(flashsale.region.core.Failure.of(flashsale.sale.ErrorReason.SHUTTING_DOWN, "test over"));
       return null;
     }, ANSWER_MS);
-    channel.shutdownNow();
-    arbiter.shutdownNow();
+    arbiter.close();
     loop.shutdown();
   }
 

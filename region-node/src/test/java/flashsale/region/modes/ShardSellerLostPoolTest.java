@@ -12,16 +12,8 @@ import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
 import flashsale.store.PoolLostException;
 import flashsale.store.ShardStore;
-import flashsale.v1.ReportShardRequest;
-import flashsale.v1.ReportShardResponse;
-import flashsale.v1.ShardServiceGrpc;
 import flashsale.wire.Errors;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,8 +33,7 @@ class ShardSellerLostPoolTest {
   private static final long HOLD_MS = 10_000;
 
   private final RegionLoop loop = new RegionLoop("eu");
-  private Server arbiter;
-  private ManagedChannel channel;
+  private ShardArbiterStub arbiter;
   private ShardSeller seller;
 
   @AfterEach
@@ -51,8 +42,7 @@ class ShardSellerLostPoolTest {
       seller.close(flashsale.region.core.Failure.of(flashsale.sale.ErrorReason.SHUTTING_DOWN, "test over"));
       return null;
     }, 5_000);
-    if (channel != null) channel.shutdownNow();
-    if (arbiter != null) arbiter.shutdownNow();
+    if (arbiter != null) arbiter.close();
     loop.shutdown();
   }
 
@@ -60,18 +50,10 @@ class ShardSellerLostPoolTest {
   void heldPurchasesHearThePoolIsLostAtOnce() throws Exception {
     AtomicBoolean lost = new AtomicBoolean();
     ShardStore store = new ShortThenLost(lost);
-    String name = InProcessServerBuilder.generateName();
     // The arbiter says stock is left elsewhere: the held purchases wait for a transfer.
-    arbiter = InProcessServerBuilder.forName(name).directExecutor().addService(new ShardServiceGrpc.ShardServiceImplBase() {
-      @Override
-      public void reportShard(ReportShardRequest request, StreamObserver<ReportShardResponse> out) {
-        out.onNext(ReportShardResponse.newBuilder().setEventRemainingUnits(5).build());
-        out.onCompleted();
-      }
-    }).build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    arbiter = ShardArbiterStub.reporting(5);
     ModesConfig config = new ModesConfig(null, null, HOLD_MS, 50, flashsale.store.ReplicaAcks.NONE);
-    seller = loop.call(() -> new ShardSeller("eu", config, store, loop, eventId -> channel), 5_000);
+    seller = loop.call(() -> new ShardSeller("eu", config, store, loop, eventId -> arbiter.channel()), 5_000);
 
     String euUser = java.util.stream.IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
         .filter(u -> flashsale.shard.ShardHome.of(u, SPEC.regions()).equals("eu")).findFirst().orElseThrow();

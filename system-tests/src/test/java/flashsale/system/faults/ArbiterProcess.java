@@ -85,6 +85,11 @@ final class ArbiterProcess implements AutoCloseable {
     return jvm.alive();
   }
 
+  /** Alive or not, and the last {@code logLines} lines of its log (see {@link NodeJvm#describe}). */
+  String describe(int logLines) {
+    return jvm.describe(logLines);
+  }
+
   @Override
   public void close() throws InterruptedException {
     jvm.close();

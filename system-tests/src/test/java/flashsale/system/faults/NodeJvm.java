@@ -77,6 +77,23 @@ final class NodeJvm implements AutoCloseable {
     signal("-CONT");
   }
 
+  /** The last {@code count} lines of this node's log, to say why it did not do what a test waited for. */
+  String lastLogLines(int count) {
+    Path log = Path.of("target", "fault-logs", name + ".log");
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(no log at " + log + ": " + e + ")";
+    }
+  }
+
+  /** What a failed wait should say about this node: alive or not, and its log's last lines. */
+  String describe(int logLines) {
+    return name + (alive() ? " (running)" : process == null ? " (never started)" : " (exited " + process.exitValue() + ")")
+        + ", last log lines:\n" + lastLogLines(logLines);
+  }
+
   /** The OS process id, for jcmd. */
   long pid() {
     return process.pid();

@@ -51,12 +51,15 @@ class RegionKilledFaultTest {
   static final long STOCK = 150;
   static final int PURCHASES = 240;
   static final long WAIT_MS = 20_000;
+  /** For a node process to start or restart: cold JVMs on a loaded 2-core box take 10-25 s. */
+  static final long START_WAIT_MS = 60_000;
 
   static RedisServer redis;
   static ArbiterStore store;
   static ArbiterProcess arbiter;
   static final Map<String, RegionProcess> regions = new LinkedHashMap<>();
   static final List<ManagedChannel> channels = new ArrayList<>();
+  static ManagedChannel adminChannel;
 
   @BeforeAll
   static void start() throws Exception {
@@ -66,8 +69,8 @@ class RegionKilledFaultTest {
     for (String region : List.of("east", "west")) {
       regions.put(region, new RegionProcess(region, List.of(arbiter.address())).start());
     }
-    for (String region : regions.keySet()) awaitRegion(region, s -> s.getConnected(), "connected");
-    for (RegionProcess region : regions.values()) region.awaitServing(Duration.ofMillis(WAIT_MS));
+    for (String region : regions.keySet()) awaitRegion(region, s -> s.getConnected(), "connected", START_WAIT_MS);
+    for (RegionProcess region : regions.values()) region.awaitServing(Duration.ofMillis(START_WAIT_MS));
   }
 
   @AfterAll
@@ -86,12 +89,21 @@ class RegionKilledFaultTest {
   }
 
   static EventAdminServiceGrpc.EventAdminServiceBlockingStub admin() {
-    return EventAdminServiceGrpc.newBlockingStub(channel(arbiter.address())).withDeadlineAfter(2, TimeUnit.SECONDS);
+    if (adminChannel == null) adminChannel = channel(arbiter.address());
+    return EventAdminServiceGrpc.newBlockingStub(adminChannel).withDeadlineAfter(2, TimeUnit.SECONDS);
   }
 
-  /** Polls the arbiter (it may still be starting) until {@code region}'s status satisfies {@code state}. */
   static RegionStatus awaitRegion(String region, Predicate<RegionStatus> state, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    return awaitRegion(region, state, what, WAIT_MS);
+  }
+
+  /**
+   * Polls the arbiter (it may still be starting) until {@code region}'s status satisfies
+   * {@code state}; failing, says what the processes were doing.
+   */
+  static RegionStatus awaitRegion(String region, Predicate<RegionStatus> state, String what, long waitMs)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
     RegionStatus last = null;
     while (System.nanoTime() < deadline) {
       try {
@@ -104,7 +116,8 @@ class RegionKilledFaultTest {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("region " + region + " never " + what + " in " + WAIT_MS + " ms; last status " + last);
+    throw new AssertionError("region " + region + " never " + what + " in " + waitMs + " ms; last status " + last
+        + "\n" + arbiter.describe(30) + "\n" + regions.get(region).describe(30));
   }
 
   static void createEvent(String eventId, long stock) {
@@ -163,8 +176,8 @@ class RegionKilledFaultTest {
         "every retry at west must be answered: " + retries);
 
     regions.get("east").start();
-    RegionStatus back = awaitRegion("east", s -> s.getConnected() && !s.getTimedOut(), "rejoined");
-    regions.get("east").awaitServing(Duration.ofMillis(WAIT_MS));
+    RegionStatus back = awaitRegion("east", s -> s.getConnected() && !s.getTimedOut(), "rejoined", START_WAIT_MS);
+    regions.get("east").awaitServing(Duration.ofMillis(START_WAIT_MS));
     assertTrue(back.getTimeouts() >= dead.getTimeouts() && dead.getTimeouts() >= 1, "timeouts " + dead + " / " + back);
     assertOnlyPendingCallsWereLost(failover);
     // Every request's decision, sold-out losses included, at the restarted east and at west alike.

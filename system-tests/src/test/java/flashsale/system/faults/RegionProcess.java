@@ -76,6 +76,11 @@ final class RegionProcess implements AutoCloseable {
     return jvm.alive();
   }
 
+  /** Alive or not, and the last {@code logLines} lines of its log (see {@link NodeJvm#describe}). */
+  String describe(int logLines) {
+    return jvm.describe(logLines);
+  }
+
   @Override
   public void close() throws InterruptedException {
     jvm.close();
