@@ -118,6 +118,11 @@ public final class ArbiterMain implements Callable<Integer> {
   @Option(names = "--admin-events-burst", description = "How many of those at once (default ${DEFAULT-VALUE}).")
   int adminEventsBurst = flashsale.arbiter.grpc.AdminEventQuota.DEFAULT_BURST;
 
+  @Option(names = "--finished-event-retention-hours", description = "A finished event's records in Redis (every "
+      + "decision, its log, orders, waitlist and outbox, and its CENTRAL or SHARDED pools on the same Redis) expire "
+      + "this long after it finished, so Redis does not grow with every sale; 0 keeps them for good (default: ${DEFAULT-VALUE}).")
+  long finishedEventRetentionHours = 168;
+
   @Mixin ServerSecurityOptions security = new ServerSecurityOptions();
 
   @Spec CommandSpec spec;
@@ -149,6 +154,10 @@ public final class ArbiterMain implements Callable<Integer> {
       problem = "--admin-events-per-minute must be 0 (off) or a positive number, got " + adminEventsPerMinute;
     }
     if (problem == null && adminEventsBurst < 1) problem = "--admin-events-burst must be >= 1, got " + adminEventsBurst;
+    if (problem == null && (finishedEventRetentionHours < 0 || finishedEventRetentionHours > 876_000)) {
+      problem = "--finished-event-retention-hours must be 0 (kept for good) to 876000 (100 years), got "
+          + finishedEventRetentionHours;
+    }
     if (problem == null && redisReplicaAcks < 0) problem = "--redis-replica-acks must be >= 0, got " + redisReplicaAcks;
     if (problem == null && redisReplicaWaitMs < 1) problem = "--redis-replica-wait-ms must be >= 1, got " + redisReplicaWaitMs;
     if (problem == null && redisReplicaAcks > 0 && redisUri == null) {
@@ -185,7 +194,7 @@ public final class ArbiterMain implements Callable<Integer> {
         // region role is only ever granted by a certificate (see ArbiterAccess).
         serverLimits.resolve(flashsale.net.ServerLimits.arbiterDefaults())
             .apply(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.server(false))),
-        ArbiterStores.open(redisUri, replicaAcks),
+        ArbiterStores.open(redisUri, replicaAcks, java.time.Duration.ofHours(finishedEventRetentionHours)),
         Clock.systemUTC(),
         split,
         redisUri == null ? null : split.count() == 1

@@ -39,7 +39,8 @@ class ArbiterMainTest {
       "--admin-events-per-minute | NaN      | --admin-events-per-minute must be 0 (off) or a positive number, got NaN",
       "--admin-events-per-minute | Infinity | --admin-events-per-minute must be 0 (off) or a positive number, got Infinity",
       "--admin-events-per-minute | -1       | --admin-events-per-minute must be 0 (off) or a positive number, got -1.0",
-      "--admin-events-burst      | 0        | --admin-events-burst must be >= 1, got 0"})
+      "--admin-events-burst      | 0        | --admin-events-burst must be >= 1, got 0",
+      "--finished-event-retention-hours | -1 | --finished-event-retention-hours must be 0 (kept for good) to 876000 (100 years), got -1"})
   @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a node not refused runs until stopped
   void aFlagThatWouldQuietlyChangeWhatItControlsIsAUsageError(String flag, String value, String says) {
     var err = new StringWriter();

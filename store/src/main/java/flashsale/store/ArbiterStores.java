@@ -19,10 +19,19 @@ public final class ArbiterStores {
 
   /** As {@link #open(String)}, a Redis store waiting for {@code acks} after each told write (see {@link ReplicaAcks}). */
   public static ArbiterStore open(String redisUriOrNull, ReplicaAcks acks) {
+    return open(redisUriOrNull, acks, java.time.Duration.ZERO);
+  }
+
+  /**
+   * As {@link #open(String, ReplicaAcks)}; a Redis store lets a finished event's keys expire
+   * {@code finishedEventRetention} after it finished (zero: kept for good). The in-memory store
+   * keeps everything until its process exits.
+   */
+  public static ArbiterStore open(String redisUriOrNull, ReplicaAcks acks, java.time.Duration finishedEventRetention) {
     if (redisUriOrNull == null) {
       if (acks.waits()) throw new IllegalArgumentException("replica acknowledgements need a Redis store (--redis)");
       return new InMemoryArbiterStore();
     }
-    return new RedisArbiterStore(redisUriOrNull, acks);
+    return new RedisArbiterStore(redisUriOrNull, acks, finishedEventRetention);
   }
 }

@@ -66,6 +66,24 @@ abstract class OrderStoreContract {
         t(Kind.WAITLISTED, "c", "u3", 1, 3, 0, 0), t(Kind.WAITLISTED, "d", "u4", 1, 4, 0, 0));
   }
 
+  /** Thousands of orders (Redis reads them in pages): a new leader's order book gets every one, once. */
+  @Test
+  void aLargeOrderBookLoadsWhole() {
+    int count = 5_000;
+    events.createEvent("c-big", event("big", count, 1));
+    orders.putTerms("big", new OrderTerms(WINDOW, 0));
+    for (int page = 0; page < count / 1_000; page++) {
+      List<OrderTransition> wins = new java.util.ArrayList<>();
+      for (int i = page * 1_000; i < (page + 1) * 1_000; i++) {
+        wins.add(t(Kind.ENROLLED_WIN, "r" + i, "u" + i, 1, i + 1, DEADLINE, 0));
+      }
+      orders.persistOrders(new OrderWrite("big", page + 1, (page + 1) * 1_000L, wins), ArbiterStore.UNFENCED).join();
+    }
+    List<OrderRecord> loaded = orders.loadOrders("big").orders();
+    assertEquals(count, loaded.size());
+    assertEquals(count, loaded.stream().map(OrderRecord::requestId).distinct().count());
+  }
+
   PurchaseState state(String rid) {
     return orders.findOrder("e", rid).map(OrderRecord::state).orElseThrow();
   }

@@ -6,6 +6,12 @@ package flashsale.store.modes;
  * the event's one winners stream, whichever mode filled it.
  */
 record PoolKeys(String eventId, String pool) {
+  /** Every key of this pool, as a finished event's retention expires them. */
+  java.util.List<String> all() {
+    return java.util.List.of(state(), decisions(), users(), log(), outbox(), transfersOut(), transfersSettled(),
+        transfersIn(), transfersForgotten());
+  }
+
   static PoolKeys central(String eventId) {
     return new PoolKeys(eventId, "central");
   }

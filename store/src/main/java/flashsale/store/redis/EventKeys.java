@@ -104,6 +104,12 @@ record EventKeys(String eventId) {
     return key("waitlist");
   }
 
+  /** Every key of the event (not the slot's indexes), as a finished event's retention expires them. */
+  java.util.List<String> all() {
+    return java.util.List.of(meta(), poolsOpened(), decisions(), log(), users(), outbox(), orders(), orderMeta(),
+        orderUsers(), waitlist());
+  }
+
   private String key(String suffix) {
     return "fs:{" + eventId + "}:" + suffix;
   }

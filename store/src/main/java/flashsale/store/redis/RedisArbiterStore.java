@@ -21,6 +21,7 @@ import flashsale.store.ReplicaAcks;
 import flashsale.store.StoreNotReplicatedException;
 import flashsale.store.RequestIdReusedException;
 import flashsale.store.StoreRules;
+import flashsale.store.modes.PoolKeyNames;
 import io.lettuce.core.Range;
 import io.lettuce.core.Limit;
 import io.lettuce.core.StreamMessage;
@@ -29,6 +30,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.ArrayList;
@@ -74,6 +76,8 @@ public final class RedisArbiterStore implements ArbiterStore {
   private final ArbiterFunctions functions;
   private final String writer = UUID.randomUUID().toString();
   private final ReplicaWait<byte[]> replicas;
+  /** How long a finished event's keys stay; zero: for good. */
+  private final Duration finishedEventRetention;
   private final ExecutorService callbacks = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("redis-store-callbacks").unstarted(r));
 
@@ -92,6 +96,19 @@ public final class RedisArbiterStore implements ArbiterStore {
    * results, events, order changes, region nodes) completes only once {@code acks} replicas hold it.
    */
   public RedisArbiterStore(String redisUri, ReplicaAcks acks) {
+    this(redisUri, acks, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #RedisArbiterStore(String, ReplicaAcks)}; a finished event's keys (its decisions,
+   * log, orders, waitlist, outbox, and its CENTRAL or SHARDED pools where they are on this Redis)
+   * expire {@code finishedEventRetention} after it finished. Zero keeps them for good.
+   */
+  public RedisArbiterStore(String redisUri, ReplicaAcks acks, Duration finishedEventRetention) {
+    if (finishedEventRetention.isNegative()) {
+      throw new IllegalArgumentException("a finished event's retention cannot be negative, got " + finishedEventRetention);
+    }
+    this.finishedEventRetention = finishedEventRetention;
     this.connection = RedisConnection.open(redisUri, CODEC, null, false, acks.waits());
     this.replicas = new ReplicaWait<>(connection, acks, writer.getBytes(UTF_8));
     try {
@@ -228,9 +245,21 @@ public final class RedisArbiterStore implements ArbiterStore {
   public void finishEvent(String eventId) {
     EventKeys keys = new EventKeys(eventId);
     byte[] id = eventId.getBytes(UTF_8);
+    // Before it leaves the live index: if this fails, it stays live and the next leader finishes
+    // it again. Every key of a finished event would otherwise stay for good, decisions of every
+    // loser included, and a Redis under noeviction would refuse all writes once full.
+    if (!finishedEventRetention.isZero()) {
+      List<String> names = new ArrayList<>(keys.all());
+      spec(await(eventId, redis.hgetall(keys.meta()))).ifPresent(spec -> names.addAll(PoolKeyNames.of(spec)));
+      long retentionMs = finishedEventRetention.toMillis();
+      List<CompletableFuture<Boolean>> expiring = new ArrayList<>();
+      for (String name : names) expiring.add(redis.pexpire(name, retentionMs).toCompletableFuture());
+      expiring.forEach(set -> await(eventId, set));
+    }
     await(eventId, redis.srem(keys.liveIndex(), id));
     await(eventId, redis.srem(EventKeys.LEGACY_LIVE_INDEX, id));
-    log.info("event finished event={}", eventId);
+    log.info("event finished event={} retention={}", eventId,
+        finishedEventRetention.isZero() ? "kept" : finishedEventRetention);
   }
 
   @Override

@@ -99,9 +99,18 @@ public final class RedisOrderStore implements OrderStore {
     Map<String, byte[]> meta = await(eventId, redis.hgetall(keys.orderMeta()));
     Optional<OrderTerms> terms = readTerms(eventId);
     if (terms.isEmpty()) return OrderSnapshot.empty(terms);
-    // Bounded by stock plus the waitlist bound: every purchase that ever entered the lifecycle.
-    List<OrderRecord> orders = new ArrayList<>();
-    await(eventId, redis.hgetall(keys.orders())).forEach((rid, text) -> orders.add(record(rid, text)));
+    // Bounded by stock plus the waitlist bound (every purchase that ever entered the lifecycle),
+    // which may be millions: read in pages, so no one reply stalls Redis (and with it the lease
+    // renewals and every other event's writes) or outgrows a client buffer.
+    Map<String, OrderRecord> byRequest = new java.util.LinkedHashMap<>();
+    io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+    do {
+      io.lettuce.core.MapScanCursor<String, byte[]> page =
+          await(eventId, redis.hscan(keys.orders(), cursor, io.lettuce.core.ScanArgs.Builder.limit(PAGE)));
+      page.getMap().forEach((rid, text) -> byRequest.put(rid, record(rid, text))); // a scan may repeat a field
+      cursor = page;
+    } while (!cursor.isFinished());
+    List<OrderRecord> orders = new ArrayList<>(byRequest.values());
     return new OrderSnapshot(terms, orders, number(meta.get("free")), number(meta.get("sequence")),
         number(meta.get("enrolled_rank")), number(meta.get("joined")), number(meta.get("win_units")));
   }

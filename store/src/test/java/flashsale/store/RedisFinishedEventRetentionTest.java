@@ -1,0 +1,109 @@
+package flashsale.store;
+
+import static flashsale.store.Sales.START_MICROS;
+import static flashsale.store.Sales.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flashsale.orders.OrderTerms;
+import flashsale.orders.OrderTransition;
+import flashsale.orders.OrderTransition.Kind;
+import flashsale.orders.OrderWrite;
+import flashsale.sale.EventSpec;
+import flashsale.sale.SaleMode;
+import flashsale.sale.Ticket;
+import flashsale.store.modes.RedisPoolStore;
+import flashsale.store.redis.RedisArbiterStore;
+import flashsale.store.redis.RedisOrderStore;
+import flashsale.store.testing.RedisServerExtension;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A finished event leaves nothing in Redis once its retention has passed, or Redis would grow with
+ * every sale (every loser's decision is stored) until it refuses writes: its decisions, log, users,
+ * outbox, orders, waitlist and, on the same Redis, its CENTRAL pool all expire; a live event's keys
+ * and a finished event's under a store that keeps them stay.
+ */
+class RedisFinishedEventRetentionTest {
+  @RegisterExtension static final RedisServerExtension REDIS = new RedisServerExtension();
+  private static final Duration RETENTION = Duration.ofMillis(500);
+
+  private RedisClient client;
+  private StatefulRedisConnection<String, String> raw;
+
+  @BeforeEach
+  void connect() {
+    client = RedisClient.create(REDIS.uri());
+    raw = client.connect();
+  }
+
+  @AfterEach
+  void disconnect() {
+    raw.close();
+    client.shutdown();
+  }
+
+  @Test
+  void aFinishedEventsKeysExpireAfterTheRetentionAndNothingElses() throws Exception {
+    try (RedisArbiterStore store = new RedisArbiterStore(REDIS.uri(), ReplicaAcks.NONE, RETENTION);
+        RedisPoolStore pools = new RedisPoolStore(REDIS.uri())) {
+      fill(store, pools, "gone");
+      fill(store, pools, "live");
+      Set<String> before = keysOf("gone");
+      assertTrue(before.size() >= 9, "the sale wrote its decisions, orders, waitlist and pool: " + before);
+
+      store.finishEvent("gone");
+      assertEquals(before, keysOf("gone"), "kept through the retention: a retry is still answered");
+      assertTrue(store.findDecision("gone", "w1").isPresent());
+
+      Thread.sleep(RETENTION.toMillis() + 500);
+      assertEquals(Set.of(), keysOf("gone"), "a finished event's keys after its retention");
+      assertEquals(before.size(), keysOf("live").size(), "a live event keeps all of its keys");
+      assertTrue(keysOf("live").stream().allMatch(key -> raw.sync().ttl(key) == -1), "and none of them expires");
+      assertTrue(store.listLiveEvents(id -> true).stream().noneMatch(spec -> spec.eventId().equals("gone")));
+    }
+  }
+
+  @Test
+  void aStoreWithoutRetentionKeepsAFinishedEventForGood() throws Exception {
+    try (RedisArbiterStore store = new RedisArbiterStore(REDIS.uri(), ReplicaAcks.NONE, Duration.ZERO);
+        RedisPoolStore pools = new RedisPoolStore(REDIS.uri())) {
+      fill(store, pools, "kept");
+      Set<String> before = keysOf("kept");
+      store.finishEvent("kept");
+      assertEquals(before, keysOf("kept"));
+      assertTrue(before.stream().allMatch(key -> raw.sync().ttl(key) == -1), "no expiry set");
+    }
+  }
+
+  /** A GLOBAL_ORDER sale with a payment window (wins, a waitlisted loser) and a CENTRAL sale under {@code <id>-c}. */
+  private void fill(RedisArbiterStore store, RedisPoolStore pools, String eventId) {
+    RedisOrderStore orders = new RedisOrderStore(store);
+    orders.createEventWithTerms("create-" + eventId, event(eventId, 2, 1), new OrderTerms(60_000_000L, 4));
+    store.persistBatch(Sales.batch(eventId, 1, 1).win("w1", "u1", 1).win("w2", "u2", 1)
+        .lose("l1", "u3", 1, flashsale.sale.LossReason.SOLD_OUT).build(), ArbiterStore.UNFENCED).join();
+    long deadline = START_MICROS + 60_000_000L;
+    orders.persistOrders(new OrderWrite(eventId, 1, 4, List.of(
+        new OrderTransition(Kind.ENROLLED_WIN, "w1", "u1", 1, 1, deadline, 0),
+        new OrderTransition(Kind.ENROLLED_WIN, "w2", "u2", 1, 2, deadline, 0),
+        new OrderTransition(Kind.WAITLISTED, "l1", "u3", 1, 3, 0, 0))), ArbiterStore.UNFENCED).join();
+    // The CENTRAL pool's keys carry the event's tag: a CENTRAL event of the same id.
+    EventSpec central = new EventSpec(eventId, "hats", 1, START_MICROS, START_MICROS + 3_600_000_000L, 1,
+        List.of("beijing"), SaleMode.CENTRAL, 0);
+    pools.openCentral(central).join();
+    pools.buyCentral(central, new Ticket(eventId, "c1", "u9", 1, "beijing", START_MICROS + 1)).join();
+  }
+
+  private Set<String> keysOf(String eventId) {
+    return new TreeSet<>(raw.sync().keys("fs:{" + eventId + "}:*"));
+  }
+}
