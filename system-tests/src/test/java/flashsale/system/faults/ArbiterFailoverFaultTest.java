@@ -110,7 +110,7 @@ class ArbiterFailoverFaultTest {
       if (elapsedMs >= limitMs) return limitMs;
       try {
         var seen = EventAdminServiceGrpc.newBlockingStub(admin)
-            .withDeadlineAfter(200, TimeUnit.MILLISECONDS).listRegions(ListRegionsRequest.getDefaultInstance());
+            .withDeadlineAfter(500, TimeUnit.MILLISECONDS).listRegions(ListRegionsRequest.getDefaultInstance());
         if (seen.getRegionsList().stream().filter(r -> r.getConnected()).count() == regions.size()) return elapsedMs;
       } catch (StatusRuntimeException notYet) {
         // still a standby, or recovering
@@ -303,7 +303,7 @@ class ArbiterFailoverFaultTest {
     SaleHistory history = new SaleHistory("pause-1");
     CompletableFuture<Long> regionsMovedMs = new CompletableFuture<>();
     CompletableFuture<Void> resumed = new CompletableFuture<>();
-    long pauseMs = 3 * ArbiterProcess.LEASE_TTL_MS;
+    long pauseMs = 6 * ArbiterProcess.LEASE_TTL_MS; // lease ttl, recovery, the regions' silence timeout, and room for a busy machine
     history.burst(buyers(), PURCHASES, () -> {
       try {
         leader.pause();
