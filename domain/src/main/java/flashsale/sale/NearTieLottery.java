@@ -40,12 +40,15 @@ public final class NearTieLottery {
 
   /**
    * The lottery's verdict for a near-tie: true when {@code a} goes first, i.e. when its draw is the
-   * lower (then the lower request id, for two tickets of one user). A draw belongs to a user, not
-   * to a request: sending more request ids buys no better draw.
+   * lower; for two tickets of one user (one draw), the earlier stamp, then the lower request id, as
+   * the arbiter's merge orders them. A draw belongs to a user, not to a request: sending more
+   * request ids buys no better draw.
    */
   public static boolean drawsFirst(long seed, Ticket a, Ticket b) {
     int byDraw = Long.compare(draw(seed, a), draw(seed, b));
     if (byDraw != 0) return byDraw < 0;
+    int byStamp = Long.compare(a.stampMicros(), b.stampMicros());
+    if (byStamp != 0) return byStamp < 0;
     int byId = a.requestId().compareTo(b.requestId());
     if (byId == 0) throw new IllegalArgumentException("one request id on both sides: " + a.requestId());
     return byId < 0;

@@ -34,4 +34,15 @@ class NearTieLotteryTest {
       }
     }
   }
+
+  /** One user's two tickets share a draw: the earlier stamp goes first, as the arbiter's merge has it, whatever the ids. */
+  @Test
+  void oneUsersNearTieGoesByStampThenRequestId() {
+    Ticket later = new Ticket("e", "r-a", "u", 1, "Y", 101);
+    Ticket earlier = new Ticket("e", "r-b", "u", 1, "X", 100);
+    org.junit.jupiter.api.Assertions.assertTrue(NearTieLottery.drawsFirst(7, earlier, later));
+    org.junit.jupiter.api.Assertions.assertFalse(NearTieLottery.drawsFirst(7, later, earlier));
+    Ticket sameStamp = new Ticket("e", "r-c", "u", 1, "Z", 100);
+    org.junit.jupiter.api.Assertions.assertTrue(NearTieLottery.drawsFirst(7, earlier, sameStamp), "then r-b before r-c");
+  }
 }

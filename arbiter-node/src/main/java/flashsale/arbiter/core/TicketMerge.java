@@ -19,8 +19,10 @@ import java.util.Set;
  *
  * <p>Stability: a candidate {@code c} may go once every other region whose queue is empty has
  * promised (its watermark) nothing at or below {@code c.stamp + c.bound + maxBound}: a later ticket
- * from it then lies beyond any band it could share with {@code c}. A scan costs O(regions) plus the
- * queued tickets inside the band.
+ * from it then lies beyond any band it could share with {@code c}. A region with tickets queued must
+ * have promised past {@code c.stamp - c.bound}: its later tickets come after its head, but with
+ * bounds of their own, which may be smaller, so one could otherwise lie wholly before {@code c}.
+ * A scan costs O(regions) plus the queued tickets inside the band.
  */
 final class TicketMerge {
   private RegionQueue[] queues;
@@ -64,8 +66,15 @@ final class TicketMerge {
     Ticket candidate = queues[first].head();
     if (watermarkMicros[first] < candidate.stampMicros()) return null;
     long othersMustPassMicros = candidate.stampMicros() + candidate.errorBoundMicros() + maxErrorBoundMicros;
+    long lowerEdgeMicros = candidate.stampMicros() - candidate.errorBoundMicros();
     for (int j = 0; j < queues.length; j++) {
-      if (j != first && queues[j].isEmpty() && watermarkMicros[j] < othersMustPassMicros) return null;
+      if (j == first) continue;
+      if (queues[j].isEmpty() ? watermarkMicros[j] < othersMustPassMicros : watermarkMicros[j] < lowerEdgeMicros) {
+        // A queued region's next ticket comes after its head, but may carry a smaller bound (its
+        // bounds shrink: a first clock probe, a burst's pushed reads draining) and so lie wholly
+        // before the candidate though its head does not: wait until it promised past the lower edge.
+        return null;
+      }
     }
     boolean nearTie = !lostDraws.isEmpty() && lostDraws.remove(candidate.requestId());
     for (int j = 0; j < queues.length; j++) {

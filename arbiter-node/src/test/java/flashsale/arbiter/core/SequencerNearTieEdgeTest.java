@@ -183,4 +183,31 @@ class SequencerNearTieEdgeTest {
     assertEquals(1, driver.sequencer.eventStatus("e0").orElseThrow().decisions(),
         "e0 " + driver.sequencer.eventStatus("e0").orElseThrow());
   }
+  /**
+   * A region's stamp bounds shrink (its first clock probe, a burst's pushed reads draining): its
+   * next ticket f may lie wholly before another region's ticket c although its queued head h is a
+   * near-tie of c. c, drawing ahead of h, must still wait until that region has promised past c's
+   * lower edge, or f, arriving a moment later, would be decided after c: out of stamp order, and a
+   * new leader given the same tickets would decide otherwise.
+   */
+  @Test
+  void aTicketProvablyEarlierBehindANearTieHeadIsNotOvertakenWhenItArrivesLate() {
+    SequencerDriver driver = new SequencerDriver(new SequencerConfig(1024, 5_000, 1_000_000, 2_000_000, CAP));
+    driver.add(SequencerDriver.spec(1, 1, SEED, "X", "Y"));
+    driver.connect("X", "Y");
+    String h = idWithDraw("h", 0, Long.MAX_VALUE);
+    String c = idWithDraw("c", Long.MIN_VALUE, 0); // draws ahead of h
+    String f = "f";
+    driver.send("Y", t(h, "Y", BASE, 1_000)); // ends at BASE + 1,000
+    driver.send("X", t(c, "X", BASE + 1_050, 100)); // starts at BASE + 950: a near-tie of h
+    driver.watermark("X", BASE + 100_000);
+    driver.watermark("Y", BASE + 1); // Y promised nothing past h yet
+    driver.persistAll();
+    driver.send("Y", t(f, "Y", BASE + 100, 100)); // ends at BASE + 200: provably before c
+    driver.watermarks(BASE + 100_000, "X", "Y");
+    driver.persistAll();
+    List<String> order = driver.decidedOrder();
+    assertEquals(3, order.size(), "every ticket decided: " + order);
+    assertTrue(order.indexOf(f) < order.indexOf(c), "f lies wholly 750 us before c: " + order);
+  }
 }
