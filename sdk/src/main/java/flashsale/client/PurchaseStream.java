@@ -118,9 +118,11 @@ public final class PurchaseStream implements AutoCloseable {
   private CompletableFuture<PurchaseResult> send(String requestId, StreamPurchasesRequest message) {
     CompletableFuture<PurchaseResult> future = new CompletableFuture<>();
     synchronized (lock) {
+      // The caller's own close first: once the stream ended, brokenWith is set too, and a purchase
+      // after close() is the caller's mistake, not a failure of the stream.
+      if (closed) throw new IllegalStateException("the stream is closed: no more purchases on it");
       if (brokenWith != null) return CompletableFuture.failedFuture(brokenWith.forRequest(requestId));
       if (cancelled) return CompletableFuture.failedFuture(cancelledByCaller().forRequest(requestId));
-      if (closed) throw new IllegalStateException("the stream is closed: no more purchases on it");
       ArrayDeque<Sent> sameId = waiting.get(requestId);
       // The region refuses it at once with only the request id, which would answer the one waiting:
       // refused here instead, unsent. The same content again is a resend, answered with its decision.
@@ -137,7 +139,8 @@ public final class PurchaseStream implements AutoCloseable {
 
   /**
    * Completes when the stream has ended for good: normally once closed and every purchase answered,
-   * exceptionally with the status that ended it and was not reopened.
+   * exceptionally with the status that ended it and was not reopened (INTERNAL when the region ended
+   * it OK with purchases unanswered, or before {@link #close()}).
    */
   public CompletableFuture<Void> ended() {
     return ended;
@@ -300,15 +303,25 @@ public final class PurchaseStream implements AutoCloseable {
     List<Map.Entry<String, Sent>> unanswered = new ArrayList<>();
     FlashSaleException cause = failure != null ? failure
         : new FlashSaleException(Status.Code.INTERNAL, "", "the stream ended with this purchase unanswered", null);
+    boolean closedByCaller;
     synchronized (lock) {
       if (brokenWith != null) return;
       brokenWith = cause;
       current = null;
+      closedByCaller = closed;
       waiting.forEach((requestId, sameId) -> sameId.forEach(sent -> unanswered.add(Map.entry(requestId, sent))));
       waiting.clear();
     }
     unanswered.forEach(e -> e.getValue().future().completeExceptionally(cause.forRequest(e.getKey())));
-    if (failure == null) ended.complete(null); else ended.completeExceptionally(failure);
+    if (failure != null) {
+      ended.completeExceptionally(failure);
+    } else if (closedByCaller && unanswered.isEmpty()) {
+      ended.complete(null);
+    } else {
+      // The region ended it OK, but early: a caller waiting on ended() must not take that for done.
+      ended.completeExceptionally(new FlashSaleException(Status.Code.INTERNAL, "", "the region ended the stream with "
+          + unanswered.size() + " purchase(s) unanswered" + (closedByCaller ? "" : ", before it was closed"), null));
+    }
   }
 
   private static ScheduledThreadPoolExecutor reopener() {
