@@ -176,6 +176,9 @@ class FlashSaleClientTest {
     assertEquals(event, admin.createEvent("create-1", event), "a retry returns the event");
     FlashSaleException exists = assertThrows(FlashSaleException.class, () -> admin.createEvent(event));
     assertEquals("EVENT_EXISTS", exists.reason().orElseThrow());
+    assertEquals(36, exists.requestId().orElseThrow().length(), "the generated id, for a retry that returns the event");
+    assertEquals(java.util.Optional.of("create-2"), assertThrows(FlashSaleException.class,
+        () -> admin.createEvent("create-2", event, Duration.ofMinutes(10), null)).requestId());
     FlashSaleClient client = new FlashSaleClient(region);
     for (int i = 0; i < 25; i++) {
       client.purchase("big", "user-" + i, 1);
@@ -241,5 +244,37 @@ class FlashSaleClientTest {
     assertEquals(Status.Code.UNAVAILABLE, down.code(), "cut, then refused again and again: the node is down");
     assertEquals(Status.Code.NOT_FOUND, assertThrows(FlashSaleException.class,
         () -> client.watchPurchase("shoes", "nobody", Duration.ofSeconds(5), r -> {})).code(), "refused, not cut: no retry");
+  }
+
+  @Test
+  void aBidWatchTheNodeCutsIsOpenedAgainAndFollowedToTheClose() {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("art").setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION)
+        .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setCurrencyCode("EUR")).build());
+    FlashSaleClient client = new FlashSaleClient(region);
+    PurchaseDecision bid = ((PurchaseResult.Decided) client.bid("art", "alice", "b-1", 500, "EUR")).decision();
+    cluster.ledger.cutNextAuctionWatches(2);
+    List<BidStanding> seen = new java.util.ArrayList<>();
+
+    BidStanding last = client.watchBid(bid, Duration.ofSeconds(5), now -> {
+      seen.add(now);
+      if (seen.size() == 1) cluster.ledger.closeAuction("art"); // closes while the node cuts the stream
+    });
+
+    assertEquals(List.of(BidStanding.STANDING, BidStanding.WON), seen, "each standing once, across the reopens");
+    assertEquals(BidStanding.WON, last);
+
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("vase").setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION)
+        .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setCurrencyCode("EUR")).build());
+    PurchaseDecision open = ((PurchaseResult.Decided) client.bid("vase", "bob", "b-2", 500, "EUR")).decision();
+    cluster.ledger.cutNextAuctionWatches(1_000); // every stream cut after its first message, the auction never closing
+    List<BidStanding> openSeen = new java.util.ArrayList<>();
+    long startNanos = System.nanoTime();
+
+    BidStanding notSettled = client.watchBid(open, Duration.ofMillis(1_000), openSeen::add);
+
+    assertEquals(BidStanding.STANDING, notSettled, "maxWait ran out first");
+    assertEquals(List.of(BidStanding.STANDING), openSeen);
+    assertTrue(System.nanoTime() - startNanos < java.util.concurrent.TimeUnit.SECONDS.toNanos(5),
+        "reopened within maxWait, not past it");
   }
 }

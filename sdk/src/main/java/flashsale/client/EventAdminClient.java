@@ -39,16 +39,24 @@ public final class EventAdminClient {
     this.deadline = deadline;
   }
 
-  /** Creates an event under a fresh request id and returns it as the arbiter stored it. */
+  /**
+   * Creates an event under a fresh request id and returns it as the arbiter stored it. A failure
+   * carries that id ({@link FlashSaleException#requestId()}): after {@code DEADLINE_EXCEEDED} or
+   * {@code UNAVAILABLE} the event may exist, and a retry under that id returns it.
+   */
   public Event createEvent(Event event) {
     return createEvent(FlashSaleClient.newRequestId(), event);
   }
 
-  /** Creates an event; a retry with the same {@code requestId} returns the event created first. */
+  /**
+   * Creates an event; a retry with the same {@code requestId} returns the event created first.
+   *
+   * @throws FlashSaleException when the arbiter refuses it or cannot be reached, with {@code requestId}
+   */
   public Event createEvent(String requestId, Event event) {
     CreateEventRequest request =
         CreateEventRequest.newBuilder().setRequestId(requestId).setEvent(event).build();
-    return Calls.blocking(() -> Calls.withDeadline(stub, deadline).createEvent(request)).getEvent();
+    return create(requestId, request);
   }
 
   /**
@@ -60,7 +68,15 @@ public final class EventAdminClient {
         .setPaymentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(paymentWindow.getSeconds())
             .setNanos(paymentWindow.getNano()));
     if (waitlistBound != null) request.setWaitlistBound(waitlistBound);
-    return Calls.blocking(() -> Calls.withDeadline(stub, deadline).createEvent(request.build())).getEvent();
+    return create(requestId, request.build());
+  }
+
+  private Event create(String requestId, CreateEventRequest request) {
+    try {
+      return Calls.blocking(() -> Calls.withDeadline(stub, deadline).createEvent(request)).getEvent();
+    } catch (FlashSaleException e) {
+      throw e.forRequest(requestId);
+    }
   }
 
   /** An event with its state and live counters. */

@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Builds channels to flash-sale nodes with a gRPC service config that retries {@code UNAVAILABLE}
- * on {@code FlashSaleService} and {@code EventAdminService}. Retrying is safe because every
- * mutating request carries a {@code request_id}: a repeat returns the first answer.
+ * on {@code FlashSaleService}, {@code EventAdminService} and {@code OrderService}. Retrying is safe
+ * because every mutating request carries a {@code request_id}: a repeat returns the first answer.
  */
 public final class FlashSaleChannels {
   /** Target prefix for a server in this JVM, e.g. {@code inprocess:region-a} (tests, demos). */
@@ -94,7 +94,9 @@ public final class FlashSaleChannels {
             "name",
                 List.of(
                     Map.of("service", "flashsale.v1.FlashSaleService"),
-                    Map.of("service", "flashsale.v1.EventAdminService")),
+                    Map.of("service", "flashsale.v1.EventAdminService"),
+                    // Confirm and cancel are idempotent by the purchase's request id; GetOrder only reads.
+                    Map.of("service", "flashsale.v1.OrderService")),
             "retryPolicy", retryPolicy);
     return Map.of("methodConfig", List.of(methodConfig));
   }

@@ -261,14 +261,26 @@ public final class FlashSaleClient {
         // A stream the node cut (its connection grew old, it restarted) is opened again: it starts
         // with the current state, so nothing is missed. A node that refuses a new one is an error.
         refusedReopens = heard ? 0 : refusedReopens + 1;
-        boolean cut = e.getStatus().getCode() == Status.Code.UNAVAILABLE && last != null;
-        if (!cut || refusedReopens > MAX_WATCH_REOPENS || System.nanoTime() - endNanos >= 0) throw FlashSaleException.from(e);
+        if (!reopensAfter(e, last != null, refusedReopens, endNanos)) throw FlashSaleException.from(e);
       } finally {
         scope.detach(previous);
         scope.cancel(null);
       }
-      pause(Math.min(WATCH_REOPEN_DELAY.toNanos() * (1 + refusedReopens), Math.max(0, endNanos - System.nanoTime())));
+      pause(reopenDelayNanos(refusedReopens, endNanos));
     }
+  }
+
+  /**
+   * A watch that ended with {@code e} is opened again when the node cut it (UNAVAILABLE after it was
+   * heard), it has not refused more than {@link #MAX_WATCH_REOPENS} new ones in a row and time is left.
+   */
+  private static boolean reopensAfter(StatusRuntimeException e, boolean heardBefore, int refusedReopens, long endNanos) {
+    boolean cut = e.getStatus().getCode() == Status.Code.UNAVAILABLE && heardBefore;
+    return cut && refusedReopens <= MAX_WATCH_REOPENS && System.nanoTime() - endNanos < 0;
+  }
+
+  private static long reopenDelayNanos(int refusedReopens, long endNanos) {
+    return Math.min(WATCH_REOPEN_DELAY.toNanos() * (1 + refusedReopens), Math.max(0, endNanos - System.nanoTime()));
   }
 
   /** Times a cut watch is opened again in a row without hearing anything before it gives up. */
@@ -298,32 +310,48 @@ public final class FlashSaleClient {
   /**
    * Follows a decided bid until it is settled (won or lost at the close, or pushed out before it),
    * telling {@code onChange} each new standing, the first at once; returns the last one, which is
-   * {@link BidStanding#STANDING} only when {@code maxWait} ran out first.
+   * {@link BidStanding#STANDING} only when {@code maxWait} ran out first. A stream the node cuts
+   * (UNAVAILABLE after it was heard) is opened again, as {@link #watchPurchase} does, and a standing
+   * is handed over once.
    */
   public BidStanding watchBid(flashsale.v1.PurchaseDecision bid, Duration maxWait,
       java.util.function.Consumer<BidStanding> onChange) {
     if (maxWait.isNegative() || maxWait.isZero()) throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
+    long endNanos = System.nanoTime() + maxWait.toNanos();
     int units = getEvent(bid.getEventId()).getEvent().getAuction().getUnits();
     var request = flashsale.v1.WatchAuctionRequest.newBuilder().setEventId(bid.getEventId()).build();
-    Context.CancellableContext scope = Context.current().withCancellation();
-    Context previous = scope.attach();
     BidStanding last = null;
-    try {
-      var stream = blockingStub.withDeadlineAfter(maxWait.toNanos(), TimeUnit.NANOSECONDS).watchAuction(request);
-      while (stream.hasNext()) {
-        BidStanding now = BidStanding.of(bid, stream.next().getAuction(), units);
-        if (now != last) onChange.accept(now);
-        last = now;
-        if (now.settled()) return now;
+    int refusedReopens = 0;
+    while (true) {
+      Context.CancellableContext scope = Context.current().withCancellation();
+      Context previous = scope.attach();
+      boolean heard = false;
+      try {
+        var stream = blockingStub.withDeadlineAfter(Math.max(1, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
+            .watchAuction(request);
+        while (stream.hasNext()) {
+          BidStanding now = BidStanding.of(bid, stream.next().getAuction(), units);
+          heard = true;
+          if (now != last) onChange.accept(now); // a re-opened stream starts with the standing already handed over
+          last = now;
+          if (now.settled()) return now;
+        }
+        if (last == null) throw new IllegalStateException("WatchAuction of " + bid.getEventId() + " ended without a message");
+        return last;
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        boolean outOfTime = System.nanoTime() - endNanos >= 0;
+        // maxWait ran out first, on the stream or just as the node cut it: the standing as last seen.
+        if (last != null && (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.UNAVAILABLE && outOfTime)) {
+          return last;
+        }
+        refusedReopens = heard ? 0 : refusedReopens + 1;
+        if (!reopensAfter(e, last != null, refusedReopens, endNanos)) throw FlashSaleException.from(e);
+      } finally {
+        scope.detach(previous);
+        scope.cancel(null); // leaving once settled ends the stream rather than leaving it open
       }
-      if (last == null) throw new IllegalStateException("WatchAuction of " + bid.getEventId() + " ended without a message");
-      return last;
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && last != null) return last;
-      throw FlashSaleException.from(e);
-    } finally {
-      scope.detach(previous);
-      scope.cancel(null); // leaving once settled ends the stream rather than leaving it open
+      pause(reopenDelayNanos(refusedReopens, endNanos));
     }
   }
 

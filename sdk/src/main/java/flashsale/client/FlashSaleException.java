@@ -46,7 +46,7 @@ public final class FlashSaleException extends RuntimeException {
   }
 
   /**
-   * This failure as the failure of the purchase or bid {@code requestId}: a copy (stack trace and
+   * This failure as the failure of the purchase, bid or event creation {@code requestId}: a copy (stack trace and
    * suppressed ones included), since one failure may be shared by several purchases.
    */
   FlashSaleException forRequest(String requestId) {
@@ -105,9 +105,10 @@ public final class FlashSaleException extends RuntimeException {
   }
 
   /**
-   * The request id of the purchase or bid that failed (set by {@link FlashSaleClient}'s purchase,
-   * reservation and bid calls). After {@code DEADLINE_EXCEEDED} or {@code UNAVAILABLE} its outcome
-   * is unknown: retry with this id, which returns the first decision, never a second buy.
+   * The request id of the purchase, bid or event creation that failed (set by {@link
+   * FlashSaleClient}'s purchase, reservation and bid calls and by {@link EventAdminClient}'s
+   * createEvent). After {@code DEADLINE_EXCEEDED} or {@code UNAVAILABLE} its outcome is unknown:
+   * retry with this id, which returns the first answer, never a second buy or event.
    */
   public Optional<String> requestId() {
     return requestId.isEmpty() ? Optional.empty() : Optional.of(requestId);

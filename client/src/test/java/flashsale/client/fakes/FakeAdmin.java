@@ -45,9 +45,11 @@ public final class FakeAdmin extends EventAdminServiceGrpc.EventAdminServiceImpl
     }
     Optional<Event> created = ledger.create(request.getRequestId(), request.getEvent());
     if (created.isEmpty()) {
-      response.onError(Errors.error(ErrorReason.EVENT_EXISTS, "event " + request.getEvent().getEventId() + " exists"));
+      String eventId = request.getEvent().getEventId();
+      response.onError(Errors.error(ErrorReason.EVENT_EXISTS, "event " + eventId + " exists", java.util.Map.of("event_id", eventId)));
       return;
     }
+    if (ledger.createsUnanswered()) return; // stored; the caller's deadline ends the call
     response.onNext(CreateEventResponse.newBuilder().setEvent(created.get()).build());
     response.onCompleted();
   }

@@ -89,6 +89,77 @@ public final class FakeLedger {
     return watchesStayOpen;
   }
 
+  private final Map<String, List<flashsale.v1.WinningBid>> standingBids = new HashMap<>();
+  private final Set<String> closedAuctions = new HashSet<>();
+  private int eventReadsToFail;
+  private int auctionWatchCuts;
+  private boolean createsUnanswered;
+
+  /**
+   * Judges a bid as an auction without a reserve would: every bid is ACCEPTED and stands (the
+   * fake keeps no units), closing when the event ends.
+   */
+  synchronized PurchaseDecision bid(String region, flashsale.v1.PlaceBidRequest request, Instant arrival) {
+    String key = key(request.getEventId(), request.getRequestId());
+    PurchaseDecision earlier = decisions.get(key);
+    if (earlier != null) return earlier;
+    PurchaseDecision decision = PurchaseDecision.newBuilder().setEventId(request.getEventId())
+        .setRequestId(request.getRequestId()).setUserId(request.getUserId()).setQuantity(1)
+        .setOutcome(Outcome.OUTCOME_WON).setRank(++rank).setRegion(region)
+        .setArrivalTime(ProtoTimes.timestamp(arrival)).setDecideTime(ProtoTimes.timestamp(Instant.now()))
+        .setBid(flashsale.v1.BidDecision.newBuilder().setAnswer(flashsale.v1.BidAnswer.BID_ANSWER_ACCEPTED)
+            .setAmountMinor(request.getAmountMinor()).setCloseTime(events.get(request.getEventId()).getEndTime()))
+        .build();
+    decisions.put(key, decision);
+    log.add(decision);
+    standingBids.computeIfAbsent(request.getEventId(), e -> new ArrayList<>()).add(flashsale.v1.WinningBid.newBuilder()
+        .setRequestId(request.getRequestId()).setUserId(request.getUserId()).setAmountMinor(request.getAmountMinor())
+        .setRegion(region).setArrivalTime(ProtoTimes.timestamp(arrival)).build());
+    return decision;
+  }
+
+  /** The auction as a region shows it: its standing bids, and whether it closed. */
+  synchronized flashsale.v1.AuctionResult auction(String eventId) {
+    return flashsale.v1.AuctionResult.newBuilder().setClosed(closedAuctions.contains(eventId))
+        .addAllWinningBids(standingBids.getOrDefault(eventId, List.of())).build();
+  }
+
+  /** Closes the auction: its standing bids have won. */
+  public synchronized void closeAuction(String eventId) {
+    closedAuctions.add(eventId);
+  }
+
+  /** The next {@code n} GetEvent calls at a region end UNAVAILABLE, as a region that is restarting. */
+  public synchronized void failNextEventReads(int n) {
+    eventReadsToFail = n;
+  }
+
+  synchronized boolean takeEventReadFailure() {
+    if (eventReadsToFail == 0) return false;
+    eventReadsToFail--;
+    return true;
+  }
+
+  /** The next {@code n} WatchAuction streams send the auction as it is and then end UNAVAILABLE, as a node cutting old connections. */
+  public synchronized void cutNextAuctionWatches(int n) {
+    auctionWatchCuts = n;
+  }
+
+  synchronized boolean takeAuctionWatchCut() {
+    if (auctionWatchCuts == 0) return false;
+    auctionWatchCuts--;
+    return true;
+  }
+
+  /** CreateEvent stores the event but answers nothing, as an arbiter whose answer is lost: the caller's deadline ends it. */
+  public synchronized void answerNoCreates(boolean unanswered) {
+    createsUnanswered = unanswered;
+  }
+
+  synchronized boolean createsUnanswered() {
+    return createsUnanswered;
+  }
+
   /** Adds an event directly, as if created earlier. */
   public synchronized void addEvent(Event event) {
     events.put(event.getEventId(), event);

@@ -7,11 +7,15 @@ import flashsale.v1.GetEventRequest;
 import flashsale.v1.GetEventResponse;
 import flashsale.v1.GetPurchaseRequest;
 import flashsale.v1.GetPurchaseResponse;
+import flashsale.v1.PlaceBidRequest;
+import flashsale.v1.PlaceBidResponse;
 import flashsale.v1.PurchaseRequest;
 import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
 import flashsale.v1.WatchPurchaseRequest;
 import flashsale.v1.WatchPurchaseResponse;
+import flashsale.v1.WatchAuctionRequest;
+import flashsale.v1.WatchAuctionResponse;
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import io.grpc.Status;
@@ -104,12 +108,44 @@ public final class FakeRegion extends FlashSaleServiceGrpc.FlashSaleServiceImplB
 
   @Override
   public void getEvent(GetEventRequest request, StreamObserver<GetEventResponse> response) {
+    if (ledger.takeEventReadFailure()) {
+      response.onError(Status.UNAVAILABLE.withDescription("region restarting").asRuntimeException());
+      return;
+    }
     Optional<Event> event = ledger.event(request.getEventId());
     if (event.isEmpty()) {
       response.onError(FakeLedger.eventNotFound(request.getEventId()));
       return;
     }
-    response.onNext(GetEventResponse.newBuilder().setEvent(event.get()).build());
+    GetEventResponse.Builder shown = GetEventResponse.newBuilder().setEvent(event.get());
+    if (event.get().hasAuction()) shown.setAuction(ledger.auction(request.getEventId()));
+    response.onNext(shown.build());
     response.onCompleted();
+  }
+
+  @Override
+  public void placeBid(PlaceBidRequest request, StreamObserver<PlaceBidResponse> response) {
+    if (ledger.event(request.getEventId()).isEmpty()) {
+      response.onError(FakeLedger.eventNotFound(request.getEventId()));
+      return;
+    }
+    response.onNext(PlaceBidResponse.newBuilder().setDecision(ledger.bid(region, request, Instant.now())).build());
+    response.onCompleted();
+  }
+
+  /** The auction as it is; then the end once it closed, UNAVAILABLE when cut, or nothing while it runs. */
+  @Override
+  public void watchAuction(WatchAuctionRequest request, StreamObserver<WatchAuctionResponse> response) {
+    if (ledger.event(request.getEventId()).isEmpty()) {
+      response.onError(FakeLedger.eventNotFound(request.getEventId()));
+      return;
+    }
+    var auction = ledger.auction(request.getEventId());
+    response.onNext(WatchAuctionResponse.newBuilder().setAuction(auction).build());
+    if (ledger.takeAuctionWatchCut()) {
+      response.onError(Status.UNAVAILABLE.withDescription("connection too old: GOAWAY").asRuntimeException());
+    } else if (auction.getClosed()) {
+      response.onCompleted();
+    }
   }
 }
