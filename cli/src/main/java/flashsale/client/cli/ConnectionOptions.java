@@ -72,7 +72,8 @@ final class ConnectionOptions {
   }
 
   @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer token (first line of FILE) sent as "
-      + "'authorization: Bearer'; the environment variable FLASHSALE_TOKEN works too. Sent only over TLS.")
+      + "'authorization: Bearer'. Sent only over TLS. Without it, commands to the arbiter (event, regions, order) send "
+      + "the environment variable FLASHSALE_TOKEN; commands to a region never do.")
   Path tokenFile;
 
   /**
@@ -148,7 +149,9 @@ final class ConnectionOptions {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
     }
-    if (token == null) token = System.getenv("FLASHSALE_TOKEN");
+    // The environment's token is an operator's for the arbiter: a region node neither needs it nor
+    // should see it, and one on a plaintext port would make every buyer command refuse to run.
+    if (token == null && expectedServer == flashsale.credentials.Role.ARBITER) token = System.getenv("FLASHSALE_TOKEN");
     if (token == null || token.isBlank()) return null;
     if (trustedCa == null) throw new IllegalArgumentException("a bearer token is sent only over TLS: give --tls-ca too");
     return token;

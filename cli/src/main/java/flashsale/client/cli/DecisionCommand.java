@@ -11,15 +11,17 @@ import picocli.CommandLine.Option;
  * printed.
  */
 abstract class DecisionCommand extends NodeCommand {
-  @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID (printed).")
+  @Option(names = "--request-id",
+      description = "Idempotency key; default: a new random UUID, printed with the decision, or at the end of the error "
+          + "line if the call fails ('; request id: ID').")
   String requestId;
 
   /** Sends {@code send(client, requestId)} and prints its decision (or PENDING); the exit code follows it. */
   int sendAndPrint(BiFunction<FlashSaleClient, String, PurchaseResult> send) {
-    String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
+    String id = requestIdOrNew(requestId);
     return connection.withChannel(channel -> {
       var client = new FlashSaleClient(channel, connection.deadline);
-      return PurchaseOutput.print(send.apply(client, id), output, out(), connection.target, client);
+      return PurchaseOutput.print(send.apply(client, id), output, out(), err(), connection.target, client);
     });
   }
 }

@@ -33,12 +33,14 @@ final class ErrorMessages {
         case EVENT_ENDED -> "the sale is over";
         case REGION_NOT_IN_EVENT -> "buy through a region the event lists";
         case MODE_NOT_SUPPORTED -> "choose another --mode";
-        case EVENT_EXISTS -> "choose another --event id";
+        case EVENT_EXISTS -> "choose another --event id; if it is yours (an earlier try that timed out), 'flashsale event get "
+            + "--event " + e.metadata("event_id").orElse("ID") + "' shows it";
         case REQUEST_ID_REUSED -> "that request id belongs to another purchase; use a new --request-id";
         case TOO_MANY_PENDING -> "the region is at capacity; retry later with the same --request-id";
         case CLOCK_SKEW -> "the region's clock is off; retry later or through another region";
         case NOT_LEADER -> e.metadata("leader").map(l -> "the leader is at " + l + "; use --target " + l)
-            .orElse("no arbiter leads right now; retry in a few seconds or ask another arbiter");
+            // Without a leader named: a leader being elected, or an event or order it is still recording.
+            .orElse("retry in a moment");
         case SHUTTING_DOWN, ARBITER_UNAVAILABLE, STORE_UNAVAILABLE -> "retry later with the same --request-id";
         case POOL_LOST -> "the event's pool store lost its stock counts; an operator must restore them (retrying does not help)";
         case PURCHASE_PENDING -> "watch it at the region it was bought at, or again once 'flashsale status' says it is decided";
@@ -71,7 +73,8 @@ final class ErrorMessages {
     return switch (e.code()) {
       case UNAVAILABLE -> "is a node listening at --target? (a node serving TLS needs --tls-ca) retrying with the same "
           + "--request-id is safe";
-      case DEADLINE_EXCEEDED -> "the outcome is unknown; ask with 'flashsale status' or raise --deadline";
+      case DEADLINE_EXCEEDED -> "the outcome is unknown; retrying with the same --request-id is safe ('flashsale status' "
+          + "asks about a purchase), or raise --deadline";
       case UNIMPLEMENTED -> "wrong node? purchase/status go to a region, event/regions to the arbiter";
       case INVALID_ARGUMENT -> "fix the value named in the message";
       case NOT_FOUND -> "check the ids you passed";

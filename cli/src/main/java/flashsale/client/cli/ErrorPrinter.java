@@ -33,6 +33,10 @@ final class ErrorPrinter implements CommandLine.IExecutionExceptionHandler {
           + " (a bug in flashsale; FLASHSALE_DEBUG=1 shows where)";
       exitCode = ExitCodes.FAILURE;
     }
+    if (cmd.getCommand() instanceof NodeCommand command && command.generatedRequestId != null) {
+      // The user never saw the id the command made up, and only a retry under it is safe.
+      line += "; request id: " + command.generatedRequestId;
+    }
     cmd.getErr().println(line);
     if (System.getenv("FLASHSALE_DEBUG") != null) {
       ex.printStackTrace(cmd.getErr());

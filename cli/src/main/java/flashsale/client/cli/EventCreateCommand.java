@@ -1,7 +1,6 @@
 package flashsale.client.cli;
 
 import flashsale.client.EventAdminClient;
-import flashsale.client.FlashSaleClient;
 import flashsale.client.ProtoTimes;
 import flashsale.v1.CreateEventResponse;
 import flashsale.v1.Event;
@@ -69,7 +68,9 @@ final class EventCreateCommand extends NodeCommand {
       description = "With --payment-window: how many losers for lack of stock may wait (default: twice the stock).")
   Long waitlistBound;
 
-  @Option(names = "--request-id", description = "Idempotency key; default: a new random UUID.")
+  @Option(names = "--request-id",
+      description = "Idempotency key; default: a new random UUID, printed at the end of the error line if the call "
+          + "fails ('; request id: ID'): a retry with it returns the event if the first try created it.")
   String requestId;
 
   @Override
@@ -114,10 +115,10 @@ final class EventCreateCommand extends NodeCommand {
             .mergeFrom(isAuction ? Event.newBuilder().setAuction(auction.settings(spec.commandLine())).build()
                 : Event.getDefaultInstance())
             .build();
-    String id = requestId != null ? requestId : FlashSaleClient.newRequestId();
     if (waitlistBound != null && paymentWindow == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--waitlist-bound needs --payment-window");
     }
+    String id = requestIdOrNew(requestId);
     List<String> unheard = new java.util.ArrayList<>();
     Event created = connection.withChannel(channel -> {
       var admin = new EventAdminClient(channel, connection.deadline);

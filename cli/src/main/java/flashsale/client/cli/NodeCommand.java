@@ -21,6 +21,23 @@ abstract class NodeCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  /** The request id this command made up for want of {@code --request-id}; null when given or none needed. */
+  String generatedRequestId;
+
+  /**
+   * {@code given}, or a new request id, which {@link ErrorPrinter} adds to the error line if the
+   * command fails: a retry under that id is the same request, never a second one.
+   */
+  String requestIdOrNew(String given) {
+    if (given != null) return given;
+    generatedRequestId = flashsale.client.FlashSaleClient.newRequestId();
+    return generatedRequestId;
+  }
+
   /** Prints {@code response} as JSON with {@code --json}, else runs {@code human}; exit code OK. */
   int show(MessageOrBuilder response, Runnable human) {
     if (output.json) {

@@ -2,7 +2,9 @@ package flashsale.client.cli;
 
 import flashsale.client.BidStanding;
 import flashsale.client.FlashSaleClient;
+import flashsale.client.FlashSaleException;
 import flashsale.client.PurchaseResult;
+import flashsale.v1.BidAnswer;
 import flashsale.v1.LossReason;
 import flashsale.v1.Order;
 import flashsale.v1.OrderState;
@@ -17,23 +19,37 @@ final class PurchaseOutput {
   private PurchaseOutput() {}
 
   /**
+   * @param err where a note goes that would break {@code --json} on {@code out}
    * @param target the node asked, for the follow-up command a pending purchase suggests
-   * @param client asked for the auction when the result is a bid (its standing is not in its decision)
+   * @param client asked for the auction when the result is an accepted bid (its standing is not in its decision)
    * @return {@link ExitCodes#OK} won (after the win: paid or awaiting payment; a bid standing or won),
    *     {@link ExitCodes#LOST} lost (or cancelled, expired, waitlisted; a bid outbid or refused),
    *     {@link ExitCodes#UNDECIDED} pending
    */
-  static int print(PurchaseResult result, OutputOptions output, PrintWriter out, String target, FlashSaleClient client) {
+  static int print(PurchaseResult result, OutputOptions output, PrintWriter out, PrintWriter err, String target,
+      FlashSaleClient client) {
     if (output.json) {
       OutputOptions.printJson(out, result.toProto());
     }
     return switch (result) {
       case PurchaseResult.Decided d when d.isBid() -> {
-        BidStanding standing = client.bidStanding(d.decision());
-        if (!output.json) {
-          printDecision(d.decision(), output, out);
-          out.printf("  %s%n", describe(standing, d.decision(), output));
+        // The decision first: it is final whatever becomes of the look-up of the standing below.
+        if (!output.json) printDecision(d.decision(), output, out);
+        out.flush();
+        boolean accepted = d.decision().getBid().getAnswer() == BidAnswer.BID_ANSWER_ACCEPTED;
+        BidStanding standing;
+        try {
+          standing = accepted ? client.bidStanding(d.decision()) : BidStanding.NOT_ACCEPTED;
+        } catch (FlashSaleException e) {
+          String why = e.description().strip().replaceAll("\\s*\\R\\s*", " ");
+          String unknown = "standing: unknown, the auction could not be read (" + e.code()
+              + e.reason().map(r -> " " + r).orElse("") + (why.isEmpty() ? "" : ": " + why)
+              + "); ask again: flashsale status --target " + target + " --event " + d.decision().getEventId() + " "
+              + d.requestId();
+          if (output.json) err.println(unknown); else out.printf("  %s%n", unknown);
+          yield ExitCodes.OK; // accepted, so standing as of its decision
         }
+        if (!output.json) out.printf("  %s%n", describe(standing, d.decision(), output));
         yield exitCode(standing);
       }
       case PurchaseResult.Decided d -> {

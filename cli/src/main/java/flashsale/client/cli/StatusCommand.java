@@ -22,7 +22,7 @@ final class StatusCommand extends NodeCommand {
   public Integer call() {
     return connection.withChannel(channel -> {
       var client = new FlashSaleClient(channel, connection.deadline);
-      return PurchaseOutput.print(client.getPurchase(eventId, requestId), output, out(), connection.target, client);
+      return PurchaseOutput.print(client.getPurchase(eventId, requestId), output, out(), err(), connection.target, client);
     });
   }
 }

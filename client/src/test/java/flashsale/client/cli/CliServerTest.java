@@ -71,7 +71,7 @@ class CliServerTest {
 
   @Test
   void serverErrorsAreOneLineWithTheirExitCode() {
-    CliRun noEvent = CliRun.run("purchase", "--target", region, "--event", "nope", "--user", "alice");
+    CliRun noEvent = CliRun.run("purchase", "--target", region, "--event", "nope", "--user", "alice", "--request-id", "r-1");
     CliRun noPurchase = CliRun.run("status", "--target", region, "--event", "shoes", "never-sent");
     CliRun invalid = CliRun.run("event", "create", "--target", arbiter, "--event", "bad", "--item", "i",
         "--stock", "0", "--start", "now", "--end", "+1h", "--regions", "near", "--mode", "central");
@@ -93,6 +93,87 @@ class CliServerTest {
     assertEquals(ExitCodes.UNAVAILABLE, run.exitCode());
     assertTrue(run.errorLine().startsWith("error: UNAVAILABLE: "), run.err());
     assertTrue(run.errorLine().endsWith("(is a node listening at --target? (a node serving TLS needs --tls-ca) retrying with the same --request-id is safe)"), run.errorLine());
+  }
+
+  /** The request id at the end of an error line, as the CLI adds it when it made the id up. */
+  private static String requestIdIn(String errorLine) {
+    var m = java.util.regex.Pattern.compile("; request id: ([0-9a-f-]{36})$").matcher(errorLine);
+    assertTrue(m.find(), "no generated request id at the end of: " + errorLine);
+    return m.group(1);
+  }
+
+  @Test
+  void aFailedPurchaseUnderAGeneratedRequestIdSaysWhichSoTheRetryIsTheSamePurchase() throws Exception {
+    cluster.ledger.failNextPurchases(1_000); // more than the channel's own retries
+
+    CliRun failed = CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "alice");
+    cluster.ledger.failNextPurchases(0);
+    String requestId = requestIdIn(failed.errorLine());
+    CliRun retried = CliRun.run("purchase", "--target", region, "--event", "shoes", "--user", "alice", "--request-id", requestId);
+
+    assertEquals(ExitCodes.UNAVAILABLE, failed.exitCode(), failed.err());
+    assertTrue(failed.errorLine().startsWith("error: UNAVAILABLE: region warming up ("), failed.err());
+    assertTrue(failed.errorLine().endsWith("retrying with the same --request-id is safe); request id: " + requestId),
+        failed.err());
+    assertEquals(ExitCodes.OK, retried.exitCode(), retried.err());
+    assertTrue(retried.out().startsWith("WON request " + requestId + ": user alice"), retried.out());
+    ListDecisionsResponse.Builder decisions = ListDecisionsResponse.newBuilder();
+    JsonFormat.parser().merge(CliRun.run("event", "decisions", "--target", arbiter, "--event", "shoes", "--json").out(),
+        decisions);
+    assertEquals(1, decisions.getDecisionsCount(), "one purchase, not two");
+  }
+
+  @Test
+  void anEventCreateThatTimesOutSaysItsRequestIdAndARetryWithItReturnsTheEvent() {
+    cluster.ledger.answerNoCreates(true); // stored, but the answer never comes back
+
+    CliRun timedOut = CliRun.run("event", "create", "--target", arbiter, "--event", "drop", "--item", "sneakers",
+        "--stock", "10", "--start", "+1m", "--end", "+1h", "--regions", "near", "--mode", "global-order",
+        "--deadline", "200ms");
+    cluster.ledger.answerNoCreates(false);
+    String requestId = requestIdIn(timedOut.errorLine());
+    CliRun retried = CliRun.run("event", "create", "--target", arbiter, "--event", "drop", "--item", "sneakers",
+        "--stock", "10", "--start", "+1m", "--end", "+1h", "--regions", "near", "--mode", "global-order",
+        "--request-id", requestId);
+    CliRun underANewId = CliRun.run("event", "create", "--target", arbiter, "--event", "drop", "--item", "sneakers",
+        "--stock", "10", "--start", "+1m", "--end", "+1h", "--regions", "near", "--mode", "global-order",
+        "--request-id", "another-try");
+
+    assertEquals(ExitCodes.UNDECIDED, timedOut.exitCode(), timedOut.err());
+    assertTrue(timedOut.errorLine().startsWith("error: DEADLINE_EXCEEDED: "), timedOut.err());
+    assertTrue(timedOut.errorLine().contains("(the outcome is unknown; retrying with the same --request-id is safe"),
+        timedOut.err());
+    assertEquals(ExitCodes.OK, retried.exitCode(), retried.err());
+    assertTrue(retried.out().startsWith("created event drop: sneakers"), retried.out());
+    assertEquals(ExitCodes.REJECTED, underANewId.exitCode(), underANewId.err());
+    assertTrue(underANewId.errorLine().endsWith("(choose another --event id; if it is yours (an earlier try that timed out),"
+        + " 'flashsale event get --event drop' shows it)"), underANewId.err());
+  }
+
+  @Test
+  void anAcceptedBidIsPrintedAndExitsZeroWhenItsStandingCannotBeRead() {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("art").setEndTime(ProtoTimes.timestamp(Instant.parse("2030-01-01T00:00:00Z")))
+        .setKind(flashsale.v1.EventKind.EVENT_KIND_AUCTION)
+        .setAuction(flashsale.v1.AuctionSettings.newBuilder().setUnits(1).setCurrencyCode("EUR")).build());
+    cluster.ledger.failNextEventReads(1_000); // the region restarts after the bid was decided
+
+    CliRun bid = CliRun.run("bid", "--target", region, "--event", "art", "--user", "alice", "--amount-minor", "500",
+        "--currency", "EUR", "--request-id", "b-1", "--zone", "UTC");
+    CliRun json = CliRun.run("status", "--target", region, "--event", "art", "--json", "b-1");
+    cluster.ledger.failNextEventReads(0);
+    CliRun status = CliRun.run("status", "--target", region, "--event", "art", "--zone", "UTC", "b-1");
+
+    assertEquals(ExitCodes.OK, bid.exitCode(), "accepted: it stands as of its decision; " + bid.err());
+    assertTrue(bid.out().startsWith("BID request b-1: user alice, 1 × event art, rank 1 in region near\n"
+        + "  bid 500: ACCEPTED, close 2030-01-01T00:00:00Z\n"), bid.out());
+    assertTrue(bid.out().endsWith("\n  standing: unknown, the auction could not be read (UNAVAILABLE: region restarting);"
+        + " ask again: flashsale status --target " + region + " --event art b-1\n"), bid.out());
+    assertEquals("", bid.err());
+    assertEquals(ExitCodes.OK, json.exitCode(), json.err());
+    assertTrue(json.out().contains("\"BID_ANSWER_ACCEPTED\""), json.out());
+    assertTrue(json.err().startsWith("standing: unknown, the auction could not be read (UNAVAILABLE"), json.err());
+    assertEquals(ExitCodes.OK, status.exitCode(), status.err());
+    assertTrue(status.out().contains("\n  standing: STANDING among the best bids"), status.out());
   }
 
   @Test
