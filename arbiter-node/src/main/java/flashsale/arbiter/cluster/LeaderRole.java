@@ -90,7 +90,9 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   public void elected(Leadership.Term won) {
     term = won.epoch();
     stateListener.accept(LeaderState.RECOVERING);
-    CompletableFuture<Void> led = loop.lead(sequencers.get(), won.epoch());
+    Sequencer fresh = sequencers.get();
+    fresh.holdStreamsBack(); // no region can reach this term while it recovers: none times out meanwhile
+    CompletableFuture<Void> led = loop.lead(fresh, won.epoch());
     recovery.execute(() -> recover(won, led));
   }
 
@@ -147,6 +149,8 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
 
   @Override
   public void leading(long epoch) {
+    // Silence is counted from admission on: a node's timeout starts once it could speak to this term.
+    loop.input(q -> q.streamsAdmitted(loop.nowMicros()));
     loop.execute(sessions::admit); // before the gate opens: no hello can reach the loop ahead of it
     gate.open();
     stateListener.accept(LeaderState.LEADING);

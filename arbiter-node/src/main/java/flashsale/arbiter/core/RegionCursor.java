@@ -60,6 +60,11 @@ final class RegionCursor {
     return rejoined;
   }
 
+  /** The region could not speak before {@code nowMicros} (streams were not admitted): its silence starts there. */
+  void silentSince(long nowMicros) {
+    lastHeardMicros = Math.max(lastHeardMicros, nowMicros);
+  }
+
   /** Left out of the frontier for silence, and not heard since. */
   boolean silentPastTimeout() {
     return timedOut;

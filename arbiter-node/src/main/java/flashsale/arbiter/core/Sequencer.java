@@ -49,6 +49,8 @@ public final class Sequencer {
   private final SequencerConfig config;
   private final AuctionCloseGate closeGate;
   private final RegionNodes regions = new RegionNodes();
+  /** While a new leader recovers and admits no stream: nobody times out (see holdStreamsBack). */
+  private boolean streamsHeldBack;
   private final Map<String, EventBook> events = new HashMap<>();
   /** Events with tickets received and not yet persisted: the only ones a frontier move can release. */
   private final Set<EventBook> waiting = new LinkedHashSet<>();
@@ -154,12 +156,29 @@ public final class Sequencer {
   }
 
   /**
+   * A new leader's term, before it admits any stream (it recovers): no region can speak to it yet,
+   * so none is timed out for its silence, which would let the others' tickets past ones it resends
+   * once admitted, and forget the records later leaders wait for. Until {@link #streamsAdmitted}.
+   */
+  public void holdStreamsBack() {
+    streamsHeldBack = true;
+  }
+
+  /** Streams reach this term from now on: every region's silence is counted from here. */
+  public List<Effect> streamsAdmitted(long nowMicros) {
+    streamsHeldBack = false;
+    for (RegionCursor cursor : regions.all()) cursor.silentSince(nowMicros);
+    return List.of();
+  }
+
+  /**
    * Time passes: every region silent past the region timeout is left out of its events' frontiers,
    * which may release what the others sent meanwhile.
    */
   public List<Effect> tick(long nowMicros) {
     List<Effect> effects = new ArrayList<>();
-    for (RegionCursor cursor : regions.all()) {
+    // While streams are held back nobody could speak (see holdStreamsBack): nobody times out.
+    for (RegionCursor cursor : streamsHeldBack ? List.<RegionCursor>of() : regions.all()) {
       if (!cursor.timesOut(nowMicros, config.regionTimeoutMicros())) continue;
       effects.add(new Effect.RegionExclusion(cursor.source(), true, "region " + cursor.source() + " silent for "
           + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));

@@ -106,6 +106,44 @@ class SequencerNodeJoinTest {
   }
 
   /**
+   * A new leader recovering longer than the region timeout (a store outage, many events) admits no
+   * stream meanwhile: nobody could speak, so nobody times out then, nor is forgotten; the silence
+   * counts from admission. It once timed out every node it was still refusing, and a node coming
+   * back a moment later found another region's later ticket released ahead of its oldest.
+   */
+  @Test
+  void aNodeIsNotTimedOutWhileTheNewLeaderStillRefusesStreams() {
+    first.add(SequencerDriver.spec(1, 1, 7, "eu", "far"));
+    join(first, A);
+    join(first, B);
+    join(first, "far");
+    first.send(B, ticket("b1", B, 10_000)); // b's oldest ticket: it should win the one unit
+
+    SequencerDriver next = new SequencerDriver(CONFIG, first.store); // the lease moves
+    next.sequencer.holdStreamsBack();
+    next.sequencer.regionNodesRecorded(List.copyOf(recorded), next.nowMicros);
+    next.addFromStore(SequencerDriver.EVENT);
+    var duringRecovery = next.tick(2 * TIMEOUT_MICROS); // recovery outlasts the timeout
+    assertEquals(List.of(), SequencerDriver.of(duringRecovery, Effect.ForgetRegionNode.class), "nobody could speak");
+    assertEquals(List.of(), SequencerDriver.of(duringRecovery, Effect.RegionExclusion.class));
+    next.sequencer.streamsAdmitted(next.nowMicros);
+    assertEquals(List.of(), SequencerDriver.of(next.tick(TIMEOUT_MICROS - 1), Effect.RegionExclusion.class),
+        "silence counts from admission, not from the start of recovery");
+    join(next, A);
+    join(next, "far");
+    next.send("far", ticket("f1", "far", 26_000));
+    next.watermarks(40_000, A, "far");
+    assertEquals(0, next.unpersistedBatches(), "b, admitted a moment ago, still holds the frontier");
+
+    join(next, B);
+    next.send(B, ticket("b1", B, 10_000)); // resent on its new stream
+    next.watermark(B, 40_000);
+    next.persistAll();
+    assertEquals(List.of("b1", "f1"), next.decidedOrder());
+    assertTrue(next.toldTo(B).get(0).won(), "the oldest ticket wins");
+  }
+
+  /**
    * The store keeps which node stamped the last released ticket, so a new leader still knows that a
    * ticket of that node stamped below it is behind its own stream's order (late), not a near-tie
    * with another node for the lottery to place. The node was once dropped on the way through the
