@@ -30,6 +30,8 @@ final class RegionCursor {
   private boolean clockReported;
   private long clockOffsetMicros;
   private long clockRoundTripMicros;
+  /** The offset the age bound reads the region's time through: the measured one, within what its verdict allows. */
+  private long clockOffsetForAgeMicros;
   private boolean clockFlagged;
   /** The current stream has been told the verdict: one sent on an earlier stream may have been lost with it. */
   private boolean verdictToldOnStream;
@@ -44,6 +46,9 @@ final class RegionCursor {
   private boolean recording;
   /** The current stream waits for its welcome until the node is recorded. */
   private boolean welcomeDue;
+
+  /** A clock probe's round trip beyond this (10 s) measures nothing: the region is flagged. */
+  static final long MAX_CREDIBLE_ROUND_TRIP_MICROS = 10_000_000;
 
   RegionCursor(String source, long nowMicros) {
     this.source = source;
@@ -212,7 +217,7 @@ final class RegionCursor {
       return "ticket stamp " + stampMicros + " at or below " + watermarkMicros + " that region " + source
           + " had already promised";
     }
-    long regionNowMicros = nowMicros + (clockReported && clockOffsetMicros != Long.MIN_VALUE ? clockOffsetMicros : 0);
+    long regionNowMicros = nowMicros + (clockReported ? clockOffsetForAgeMicros : 0);
     if (maxAgeMicros > 0 && regionNowMicros - stampMicros > maxAgeMicros) {
       return "ticket stamp " + stampMicros + " is " + (regionNowMicros - stampMicros) + "us behind region " + source
           + "'s clock as the arbiter reads it (at most " + maxAgeMicros + "us)";
@@ -258,7 +263,13 @@ final class RegionCursor {
    */
   boolean clockMeasured(long offsetMicros, long roundTripMicros, long maxSkewMicros) {
     long magnitude = offsetMicros == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(offsetMicros);
-    boolean flagged = magnitude - Math.max(0, roundTripMicros) / 2 > maxSkewMicros;
+    // The region reports both: a round trip of hours would excuse any offset, and through that
+    // offset the age bound would take a ticket back-dated by as much. Past this it is no measurement.
+    boolean credible = roundTripMicros <= MAX_CREDIBLE_ROUND_TRIP_MICROS;
+    long halfRoundTripMicros = Math.max(0, Math.min(roundTripMicros, MAX_CREDIBLE_ROUND_TRIP_MICROS)) / 2;
+    boolean flagged = !credible || magnitude - halfRoundTripMicros > maxSkewMicros;
+    long allowedMicros = maxSkewMicros + halfRoundTripMicros;
+    clockOffsetForAgeMicros = offsetMicros == Long.MIN_VALUE ? 0 : Math.clamp(offsetMicros, -allowedMicros, allowedMicros);
     boolean changed = !clockReported || flagged != clockFlagged || !verdictToldOnStream;
     clockReported = true;
     verdictToldOnStream = true;
@@ -270,6 +281,9 @@ final class RegionCursor {
 
   String clockVerdictMessage(long maxSkewMicros) {
     String measured = "clock offset " + clockOffsetMicros + "us (round trip " + clockRoundTripMicros + "us)";
+    if (clockRoundTripMicros > MAX_CREDIBLE_ROUND_TRIP_MICROS) {
+      return measured + ": a round trip over " + MAX_CREDIBLE_ROUND_TRIP_MICROS + "us proves no offset: tickets are rejected";
+    }
     return clockFlagged
         ? measured + " provably exceeds the " + maxSkewMicros + "us bound: tickets are rejected"
         : measured + " within the " + maxSkewMicros + "us bound";

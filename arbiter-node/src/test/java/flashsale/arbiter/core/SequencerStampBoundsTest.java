@@ -65,6 +65,26 @@ class SequencerStampBoundsTest {
     assertEquals(Outcome.WON, driver.toldTo("slow").get(0).outcome(), "as old as allowed in its own time: ranked");
   }
 
+  /**
+   * A region reports its own clock probes: an offset of hours excused by a round trip of hours
+   * would read its time hours back, and a ticket back-dated by as much would pass the age bound.
+   * Such a round trip measures nothing: the region is flagged and its tickets are not ranked.
+   */
+  @Test
+  void aRoundTripOfHoursExcusesNoOffsetAndNoBackDatedTicket() {
+    driver.add(SequencerDriver.spec(1, 1, 7, "liar", "honest"));
+    driver.connect("liar", "honest");
+    driver.tick(3_600_000_000L);
+    driver.clock("liar", -3_600_000_000L, 7_200_000_000L);
+    driver.send("liar", ticket("l-old", "liar", driver.nowMicros - 3_600_000_000L + 1_000));
+    driver.send("honest", ticket("h1", "honest", driver.nowMicros - 1_000));
+    driver.watermarks(driver.nowMicros, "liar", "honest");
+    driver.persistAll();
+    assertTrue(driver.toldTo("liar").stream().noneMatch(Decision::won), "the back-dated ticket takes nothing: "
+        + driver.toldTo("liar"));
+    assertEquals(Outcome.WON, driver.toldTo("honest").get(0).outcome(), "the buyer who came on time wins");
+  }
+
   @Test
   void aResendOfAKnownTicketBelowThePromiseIsStillAnswered() {
     driver.add(SequencerDriver.spec(2, 1, 7, "near"));

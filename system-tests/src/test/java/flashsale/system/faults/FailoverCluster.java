@@ -98,6 +98,14 @@ final class FailoverCluster implements AutoCloseable {
       ArbiterChannels link = ArbiterChannels.forTargets(config.arbiterTargets(), cluster.pki.credentials(Role.REGION, region));
       cluster.regions.put(region, RegionServer.onPort(0, config, InstantSource.system(), link, ModesConfig.none()).start());
     }
+    // A test's first burst must find the regions serving: a cold arbiter's first TLS handshakes and
+    // welcomes can outlast the regions' 1 s silence timeout several times over on a loaded box (CI
+    // once sent a whole burst into regions still reconnecting: every purchase refused).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    for (var region : cluster.regions.entrySet()) {
+      while (!region.getValue().serving() && System.nanoTime() < deadline) Thread.sleep(20);
+      if (!region.getValue().serving()) throw new AssertionError("region " + region.getKey() + " not serving in 60 s");
+    }
     return cluster;
   }
 

@@ -141,7 +141,9 @@ final class SimArbiter {
   void elected(long epoch, long storeMicros) {
     refuseAll();
     events.clear();
-    runner.lead(new Sequencer(config), epoch);
+    Sequencer fresh = new Sequencer(config);
+    fresh.holdStreamsBack(); // nobody times out while streams are refused
+    runner.lead(fresh, epoch);
     orders.lead(epoch);
     List<String> nodes = store.regionNodes(Partition.ONLY); // every named node an earlier leader welcomed is waited for
     runner.apply(q -> q.regionNodesRecorded(nodes, runner.nowMicros()));
@@ -154,6 +156,7 @@ final class SimArbiter {
     loop.schedule(() -> {
       if (recoveringEpoch != epoch || !runner.leading()) return; // deposed meanwhile
       if (left.isEmpty()) {
+        runner.apply(q -> q.streamsAdmitted(runner.nowMicros())); // silence counts from here
         admitting = true;
         return;
       }
