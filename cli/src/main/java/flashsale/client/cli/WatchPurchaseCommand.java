@@ -52,17 +52,21 @@ final class WatchPurchaseCommand extends NodeCommand {
               out().flush();
             });
         if (standing.settled()) return PurchaseOutput.exitCode(standing);
-        out().printf("not settled within --max-wait (%d ms); watch again to follow it%n", maxWait.toMillis());
-        out().flush();
-        return ExitCodes.UNDECIDED;
+        return notSettled();
       });
     } catch (FlashSaleException e) {
       if (e.code() != Status.Code.DEADLINE_EXCEEDED || previous == null) throw e;
       // Followed as long as asked: not an error, just not settled yet.
-      out().printf("not settled within --max-wait (%d ms); watch again to follow it%n", maxWait.toMillis());
-      out().flush();
-      return ExitCodes.UNDECIDED;
+      return notSettled();
     }
+  }
+
+  /** Said on stdout, or on stderr with --json (stdout is then JSON lines only); the exit code says it too. */
+  private int notSettled() {
+    var to = output.json ? err() : out();
+    to.printf("not settled within --max-wait (%d ms); watch again to follow it%n", maxWait.toMillis());
+    to.flush();
+    return ExitCodes.UNDECIDED;
   }
 
   /** One change: the whole decision when it first arrives, then one line per order state. */

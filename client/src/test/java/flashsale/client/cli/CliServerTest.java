@@ -314,5 +314,12 @@ class CliServerTest {
     assertTrue(run.out().contains("  order AWAITING_PAYMENT, pay before "), run.out());
     assertTrue(run.out().endsWith("not settled within --max-wait (300 ms); watch again to follow it\n"), run.out());
     assertEquals("", run.err());
+
+    // With --json stdout holds JSON lines only, for a script to parse: the note goes to stderr.
+    CliRun json = CliRun.run("watch-purchase", "--target", region, "--event", "shoes", "--request-id", "req-1",
+        "--max-wait", "300ms", "--json");
+    assertEquals(ExitCodes.UNDECIDED, json.exitCode(), json.err());
+    assertTrue(json.out().lines().allMatch(line -> line.startsWith("{")), json.out());
+    assertTrue(json.err().contains("not settled within --max-wait (300 ms)"), json.err());
   }
 }
