@@ -2,6 +2,7 @@ package flashsale.client;
 
 import flashsale.wire.Errors;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -18,6 +19,8 @@ public final class FlashSaleException extends RuntimeException {
   private final String description;
   private final Map<String, String> metadata;
   private final String requestId;
+  /** The server's {@code google.rpc.RetryInfo} delay; null when it sent none. */
+  private final Duration retryDelay;
 
   /**
    * @param code the gRPC status code
@@ -32,17 +35,24 @@ public final class FlashSaleException extends RuntimeException {
   /** As above, with the ErrorInfo's metadata (e.g. {@code leader} of a NOT_LEADER answer). */
   public FlashSaleException(Status.Code code, String reason, String description, Map<String, String> metadata,
       Throwable cause) {
-    this(code, reason, description, metadata, "", cause);
+    this(code, reason, description, metadata, null, cause);
+  }
+
+  /** As above, with the delay after which the server said a retry may succeed (null: none said). */
+  public FlashSaleException(Status.Code code, String reason, String description, Map<String, String> metadata,
+      Duration retryDelay, Throwable cause) {
+    this(code, reason, description, metadata, "", retryDelay, cause);
   }
 
   private FlashSaleException(Status.Code code, String reason, String description, Map<String, String> metadata,
-      String requestId, Throwable cause) {
+      String requestId, Duration retryDelay, Throwable cause) {
     super(code + (reason.isEmpty() ? "" : " " + reason) + ": " + description, cause);
     this.code = code;
     this.reason = reason;
     this.description = description;
     this.metadata = Map.copyOf(metadata);
     this.requestId = requestId;
+    this.retryDelay = retryDelay;
   }
 
   /**
@@ -50,7 +60,7 @@ public final class FlashSaleException extends RuntimeException {
    * suppressed ones included), since one failure may be shared by several purchases.
    */
   FlashSaleException forRequest(String requestId) {
-    FlashSaleException copy = new FlashSaleException(code, reason, description, metadata, requestId, getCause());
+    FlashSaleException copy = new FlashSaleException(code, reason, description, metadata, requestId, retryDelay, getCause());
     copy.setStackTrace(getStackTrace());
     for (Throwable suppressed : getSuppressed()) copy.addSuppressed(suppressed);
     return copy;
@@ -86,7 +96,8 @@ public final class FlashSaleException extends RuntimeException {
       description = "TLS handshake refused the server's certificate: " + certificate.getMessage();
     }
     Map<String, String> metadata = Errors.infoOf(t).map(info -> info.getMetadataMap()).orElse(Map.of());
-    return new FlashSaleException(status.getCode(), Errors.reasonOf(t).orElse(""), description, metadata, t);
+    return new FlashSaleException(status.getCode(), Errors.reasonOf(t).orElse(""), description, metadata,
+        Errors.retryDelayOf(t).orElse(null), t);
   }
 
   /** The gRPC status code of the failed call. */
@@ -112,6 +123,15 @@ public final class FlashSaleException extends RuntimeException {
    */
   public Optional<String> requestId() {
     return requestId.isEmpty() ? Optional.empty() : Optional.of(requestId);
+  }
+
+  /**
+   * How long the server asked to wait before a retry ({@code google.rpc.RetryInfo}, or a stream
+   * answer's {@code retry_delay}): a rate limit ({@code RATE_LIMITED}) or a full queue says when
+   * its retry may pass. Empty when the server said nothing.
+   */
+  public Optional<Duration> retryDelay() {
+    return Optional.ofNullable(retryDelay);
   }
 
   /** The server's human-readable description (may be empty). */

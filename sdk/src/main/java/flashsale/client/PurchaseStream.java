@@ -344,8 +344,10 @@ public final class PurchaseStream implements AutoCloseable {
   }
 
   private static FlashSaleException failure(PurchaseError error) {
+    java.time.Duration retryDelay = error.hasRetryDelay()
+        ? java.time.Duration.ofSeconds(error.getRetryDelay().getSeconds(), error.getRetryDelay().getNanos()) : null;
     return new FlashSaleException(Status.fromCodeValue(error.getCode()).getCode(), error.getReason(), error.getMessage(),
-        error.getMetadataMap(), null);
+        error.getMetadataMap(), retryDelay, null);
   }
 
   /** One {@code StreamPurchases} call: the stub hands over its request side, then the answers. */

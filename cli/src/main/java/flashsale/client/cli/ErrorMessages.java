@@ -36,7 +36,10 @@ final class ErrorMessages {
         case EVENT_EXISTS -> "choose another --event id; if it is yours (an earlier try that timed out), 'flashsale event get "
             + "--event " + e.metadata("event_id").orElse("ID") + "' shows it";
         case REQUEST_ID_REUSED -> "that request id belongs to another purchase; use a new --request-id";
-        case TOO_MANY_PENDING -> "the region is at capacity; retry later with the same --request-id";
+        case TOO_MANY_PENDING -> "the region is at capacity; retry " + after(e) + " with the same --request-id";
+        case RATE_LIMITED -> "over your rate limit; retry " + after(e) + " with the same --request-id";
+        case TOO_MANY_PENDING_FOR_USER -> "too many of your purchases still wait to be decided; retry " + after(e)
+            + " with the same --request-id";
         case CLOCK_SKEW -> "the region's clock is off; retry later or through another region";
         case NOT_LEADER -> e.metadata("leader").map(l -> "the leader is at " + l + "; use --target " + l)
             // Without a leader named: a leader being elected, or an event or order it is still recording.
@@ -48,6 +51,11 @@ final class ErrorMessages {
       };
     }
     return hintForCode(e);
+  }
+
+  /** "in 250 ms" when the server said how long to wait (RetryInfo), else "later". */
+  private static String after(FlashSaleException e) {
+    return e.retryDelay().map(d -> "in " + Math.max(1, d.toMillis()) + " ms").orElse("later");
   }
 
   /**
