@@ -3,6 +3,7 @@ package flashsale.store;
 import static flashsale.store.Sales.START_MICROS;
 import static flashsale.store.Sales.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flashsale.orders.OrderTerms;
@@ -70,6 +71,13 @@ class RedisFinishedEventRetentionTest {
       assertEquals(before.size(), keysOf("live").size(), "a live event keeps all of its keys");
       assertTrue(keysOf("live").stream().allMatch(key -> raw.sync().ttl(key) == -1), "and none of them expires");
       assertTrue(store.listLiveEvents(id -> true).stream().noneMatch(spec -> spec.eventId().equals("gone")));
+
+      // Its id is never a new event: its decisions and lottery audit were that id's, and a retry
+      // of its create must not make it twice. Nothing of a refused create is written.
+      assertThrows(EventExistsException.class, () -> store.createEvent("create-gone-again", event("gone", 2, 1)));
+      assertThrows(EventExistsException.class, () -> new RedisOrderStore(store)
+          .createEventWithTerms("create-gone", event("gone", 2, 1), new OrderTerms(60_000_000L, 4)));
+      assertEquals(Set.of(), keysOf("gone"));
     }
   }
 

@@ -30,7 +30,7 @@ final class RegionCursor {
   private boolean clockReported;
   private long clockOffsetMicros;
   private long clockRoundTripMicros;
-  /** The offset the age bound reads the region's time through: the measured one, within what its verdict allows. */
+  /** The offset the age bound reads the region's time through: the measured one, within the skew bound. */
   private long clockOffsetForAgeMicros;
   private boolean clockFlagged;
   /** The current stream has been told the verdict: one sent on an earlier stream may have been lost with it. */
@@ -268,8 +268,9 @@ final class RegionCursor {
     boolean credible = roundTripMicros <= MAX_CREDIBLE_ROUND_TRIP_MICROS;
     long halfRoundTripMicros = Math.max(0, Math.min(roundTripMicros, MAX_CREDIBLE_ROUND_TRIP_MICROS)) / 2;
     boolean flagged = !credible || magnitude - halfRoundTripMicros > maxSkewMicros;
-    long allowedMicros = maxSkewMicros + halfRoundTripMicros;
-    clockOffsetForAgeMicros = offsetMicros == Long.MIN_VALUE ? 0 : Math.clamp(offsetMicros, -allowedMicros, allowedMicros);
+    // Within the skew bound a region is taken at its word; beyond it, a round trip's excuse buys no
+    // more back-dating (an honest region is off by at most the bound anyway).
+    clockOffsetForAgeMicros = offsetMicros == Long.MIN_VALUE ? 0 : Math.clamp(offsetMicros, -maxSkewMicros, maxSkewMicros);
     boolean changed = !clockReported || flagged != clockFlagged || !verdictToldOnStream;
     clockReported = true;
     verdictToldOnStream = true;

@@ -85,6 +85,22 @@ class SequencerStampBoundsTest {
     assertEquals(Outcome.WON, driver.toldTo("honest").get(0).outcome(), "the buyer who came on time wins");
   }
 
+  /** Under the 10 s cap a round trip still excuses an offset from the flag, but not from the age bound. */
+  @Test
+  void anOffsetExcusedByItsRoundTripStillBuysNoBackDating() {
+    driver.add(SequencerDriver.spec(1, 1, 7, "liar", "honest"));
+    driver.connect("liar", "honest");
+    driver.tick(3_600_000_000L);
+    driver.clock("liar", -4_500_000, 9_000_000); // 4.5 s off, excused by a 9 s round trip: not flagged
+    driver.send("liar", ticket("l-old", "liar", driver.nowMicros - MAX_AGE_MICROS - 4_000_000));
+    driver.send("honest", ticket("h1", "honest", driver.nowMicros - 1_000));
+    driver.watermarks(driver.nowMicros, "liar", "honest");
+    driver.persistAll();
+    assertEquals(LossReason.STAMP_OUT_OF_BOUNDS, driver.toldTo("liar").get(0).lossReason(),
+        "14 s old by the arbiter's clock, 9.5 s in the time the liar claims");
+    assertEquals(Outcome.WON, driver.toldTo("honest").get(0).outcome());
+  }
+
   @Test
   void aResendOfAKnownTicketBelowThePromiseIsStillAnswered() {
     driver.add(SequencerDriver.spec(2, 1, 7, "near"));

@@ -49,10 +49,22 @@ end
 -- create request id, then the spec as field/value pairs. The event enters both indexes in this
 -- same call, so no event exists unindexed. Idempotent by request id: a retry gets the event stored
 -- first (and leaves the indexes alone: a finished event stays finished), another request id an error.
+-- An id the slot's event index holds but whose meta is gone: a finished event whose records expired
+-- (its retention). Its id is never created again: its decisions and lottery audit were that id's.
+local function expired_error(keys, args)
+  local event_id = spec_field(args, 'event_id')
+  if redis.call('SISMEMBER', keys[3], event_id) == 1 then
+    return redis.error_reply('EXISTS event ' .. event_id .. ' finished and its records expired; choose another event id')
+  end
+  return nil
+end
+
 local function create_event(keys, args)
   local meta = keys[1]
   local creator = redis.call('HGET', meta, 'create_request_id')
   if not creator then
+    local expired = expired_error(keys, args)
+    if expired then return expired end
     redis.call('HSET', meta, 'create_request_id', unpack(args))
     local event_id = spec_field(args, 'event_id')
     redis.call('SADD', keys[2], event_id)
@@ -396,6 +408,8 @@ local function create_event_with_terms(keys, args)
     end
     return redis.call('HGETALL', keys[1])
   end
+  local expired = expired_error(keys, create_args)
+  if expired then return expired end -- before the terms: nothing of a refused create is written
   local terms = put_order_terms({ keys[4] }, { window, bound })
   if terms.err then return terms end
   return create_event(keys, create_args)
