@@ -236,28 +236,52 @@ public final class FlashSaleClient {
       java.util.function.Consumer<PurchaseResult> onChange) {
     if (maxWait.isNegative() || maxWait.isZero()) throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
     WatchPurchaseRequest request = WatchPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build();
+    return follow(maxWait, onChange,
+        timeLeftNanos -> blockingStub.withDeadlineAfter(timeLeftNanos, TimeUnit.NANOSECONDS).watchPurchase(request),
+        message -> PurchaseResult.fromProto(eventId, requestId, message), now -> false,
+        "WatchPurchase of " + requestId, false);
+  }
+
+  /**
+   * The watch loop of {@link #watchPurchase} and {@link #watchBid}: opens a stream (given the time
+   * left, in nanoseconds), hands each new state to {@code onChange} once (a re-opened stream starts
+   * with the state already handed over), returns the last state once the stream ends or
+   * {@code settled} says so, and opens a stream the node cut again (see {@link #reopensAfter}).
+   * Leaving early (onChange threw, or settled) cancels the stream rather than leaving it open.
+   *
+   * @param lastOnTimeout true to return the last state when {@code maxWait} runs out, rather than
+   *     fail with DEADLINE_EXCEEDED
+   */
+  private <M, T> T follow(Duration maxWait, java.util.function.Consumer<T> onChange,
+      java.util.function.LongFunction<java.util.Iterator<M>> open, java.util.function.Function<M, T> state,
+      java.util.function.Predicate<T> settled, String what, boolean lastOnTimeout) {
     long endNanos = System.nanoTime() + maxWait.toNanos();
-    PurchaseResult last = null;
+    T last = null;
     int refusedReopens = 0;
     while (true) {
-      // Leaving early (onChange threw) cancels the stream rather than leaving it open until maxWait.
       Context.CancellableContext scope = Context.current().withCancellation();
       Context previous = scope.attach();
       boolean heard = false;
       try {
-        java.util.Iterator<WatchPurchaseResponse> stream = blockingStub
-            .withDeadlineAfter(Math.max(1, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS).watchPurchase(request);
+        java.util.Iterator<M> stream = open.apply(Math.max(1, endNanos - System.nanoTime()));
         while (stream.hasNext()) {
-          PurchaseResult now = PurchaseResult.fromProto(eventId, requestId, stream.next());
+          T now = state.apply(stream.next());
           heard = true;
-          if (!now.equals(last)) { // a re-opened stream starts with the state already handed over
+          if (!now.equals(last)) {
             last = now;
             onChange.accept(now);
           }
+          if (settled.test(now)) return now;
         }
-        if (last == null) throw new IllegalStateException("WatchPurchase of " + requestId + " ended without a message");
+        if (last == null) throw new IllegalStateException(what + " ended without a message");
         return last;
       } catch (StatusRuntimeException e) {
+        if (lastOnTimeout && last != null) {
+          Status.Code code = e.getStatus().getCode();
+          // maxWait ran out first, on the stream or just as the node cut it: the state as last seen.
+          boolean outOfTime = System.nanoTime() - endNanos >= 0;
+          if (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.UNAVAILABLE && outOfTime) return last;
+        }
         // A stream the node cut (its connection grew old, it restarted) is opened again: it starts
         // with the current state, so nothing is missed. A node that refuses a new one is an error.
         refusedReopens = heard ? 0 : refusedReopens + 1;
@@ -317,42 +341,12 @@ public final class FlashSaleClient {
   public BidStanding watchBid(flashsale.v1.PurchaseDecision bid, Duration maxWait,
       java.util.function.Consumer<BidStanding> onChange) {
     if (maxWait.isNegative() || maxWait.isZero()) throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
-    long endNanos = System.nanoTime() + maxWait.toNanos();
     int units = getEvent(bid.getEventId()).getEvent().getAuction().getUnits();
     var request = flashsale.v1.WatchAuctionRequest.newBuilder().setEventId(bid.getEventId()).build();
-    BidStanding last = null;
-    int refusedReopens = 0;
-    while (true) {
-      Context.CancellableContext scope = Context.current().withCancellation();
-      Context previous = scope.attach();
-      boolean heard = false;
-      try {
-        var stream = blockingStub.withDeadlineAfter(Math.max(1, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
-            .watchAuction(request);
-        while (stream.hasNext()) {
-          BidStanding now = BidStanding.of(bid, stream.next().getAuction(), units);
-          heard = true;
-          if (now != last) onChange.accept(now); // a re-opened stream starts with the standing already handed over
-          last = now;
-          if (now.settled()) return now;
-        }
-        if (last == null) throw new IllegalStateException("WatchAuction of " + bid.getEventId() + " ended without a message");
-        return last;
-      } catch (StatusRuntimeException e) {
-        Status.Code code = e.getStatus().getCode();
-        boolean outOfTime = System.nanoTime() - endNanos >= 0;
-        // maxWait ran out first, on the stream or just as the node cut it: the standing as last seen.
-        if (last != null && (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.UNAVAILABLE && outOfTime)) {
-          return last;
-        }
-        refusedReopens = heard ? 0 : refusedReopens + 1;
-        if (!reopensAfter(e, last != null, refusedReopens, endNanos)) throw FlashSaleException.from(e);
-      } finally {
-        scope.detach(previous);
-        scope.cancel(null); // leaving once settled ends the stream rather than leaving it open
-      }
-      pause(reopenDelayNanos(refusedReopens, endNanos));
-    }
+    return follow(maxWait, onChange,
+        timeLeftNanos -> blockingStub.withDeadlineAfter(timeLeftNanos, TimeUnit.NANOSECONDS).watchAuction(request),
+        message -> BidStanding.of(bid, message.getAuction(), units), BidStanding::settled,
+        "WatchAuction of " + bid.getEventId(), true);
   }
 
   /** The public view of an event: its definition, state and sold-out time. */
