@@ -18,8 +18,9 @@ flashsale_find_java() {
     tried="$tried $candidate (Java ${v:-?})"
   done
   best=""; best_v=0
-  for home in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* \
-      "$HOME"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+  # ${HOME:-…}: a systemd unit or `env -i` may run us without HOME, and set -u would end the script here.
+  for home in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "${HOME:-/nonexistent}"/.sdkman/candidates/java/* \
+      "${HOME:-/nonexistent}"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
     [ -x "$home/bin/java" ] || continue
     v=$(flashsale_java_major "$home/bin/java")
     if [ -n "$v" ] && [ "$v" -gt "$best_v" ]; then best="$home/bin/java"; best_v=$v; fi

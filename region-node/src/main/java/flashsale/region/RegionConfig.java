@@ -39,6 +39,9 @@ import java.util.List;
  *     {@code host:port} when the server starts ({@link RegionNodeId})
  * @param partitions how many partitions the arbiters split events into ({@code --partitions}, the
  *     same on every node and arbiter): the node keeps one stream per partition, to its leader
+ * @param shutdownDrainMs on stop, how long the node waits for its pending purchases to be decided
+ *     (taking no new calls meanwhile) before it fails the rest with UNAVAILABLE SHUTTING_DOWN; 0
+ *     fails them at once
  */
 public record RegionConfig(
     String region,
@@ -58,7 +61,8 @@ public record RegionConfig(
     BuyerLimits.Settings buyerLimits,
     ServerLimits serverLimits,
     String nodeId,
-    flashsale.sale.Partitions partitions) {
+    flashsale.sale.Partitions partitions,
+    long shutdownDrainMs) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
@@ -71,6 +75,8 @@ public record RegionConfig(
   public static final long DEFAULT_EVENT_VIEW_MAX_AGE_MS = 100;
   /** The arbiters' default lease ttl. */
   public static final long DEFAULT_ARBITER_SILENCE_TIMEOUT_MS = 2_000;
+  /** A decision takes the far region's one-way delay and a store write: well under this. */
+  public static final long DEFAULT_SHUTDOWN_DRAIN_MS = 3_000;
   /** Below this, ordinary scheduling hiccups would look like a dead arbiter. */
   public static final long MIN_ARBITER_SILENCE_TIMEOUT_MS = 100;
 
@@ -99,6 +105,7 @@ public record RegionConfig(
       throw new IllegalArgumentException("event view max age ms must be 0 or more, got " + eventViewMaxAgeMs);
     }
     positive("reconnect min ms", reconnectMinMs);
+    if (shutdownDrainMs < 0) throw new IllegalArgumentException("shutdown drain ms must be 0 or more, got " + shutdownDrainMs);
     if (warmupPurchases < 0) throw new IllegalArgumentException("warmup purchases must be 0 or more, got " + warmupPurchases);
     if (reconnectMaxMs < reconnectMinMs) {
       throw new IllegalArgumentException("reconnect max ms " + reconnectMaxMs + " below min " + reconnectMinMs);
@@ -138,6 +145,7 @@ public record RegionConfig(
     b.buyerLimits = buyerLimits;
     b.serverLimits = serverLimits;
     b.nodeId = nodeId;
+    b.shutdownDrainMs = shutdownDrainMs;
     b.partitions = partitions;
     return b;
   }
@@ -162,6 +170,7 @@ public record RegionConfig(
     private ServerLimits serverLimits = ServerLimits.regionDefaults();
     private String nodeId = "";
     private flashsale.sale.Partitions partitions = flashsale.sale.Partitions.ONE;
+    private long shutdownDrainMs = DEFAULT_SHUTDOWN_DRAIN_MS;
 
     private Builder(String region) {
       this.region = region;
@@ -250,10 +259,16 @@ public record RegionConfig(
       return this;
     }
 
+    /** How long a stopping node waits for its pending purchases' decisions; 0 fails them at once. */
+    public Builder shutdownDrainMs(long ms) {
+      this.shutdownDrainMs = ms;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
           rememberedDecisions, arbiterCallTimeoutMs, maxArbiterQueries, eventViewMaxAgeMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
-          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId, partitions);
+          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId, partitions, shutdownDrainMs);
     }
   }
 

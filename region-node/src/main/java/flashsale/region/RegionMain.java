@@ -73,6 +73,11 @@ public final class RegionMain implements Callable<Integer> {
           + " RESOURCE_EXHAUSTED with a retry delay (default ${DEFAULT-VALUE}).")
   int maxArbiterQueries;
 
+  @Option(names = "--shutdown-drain-ms", defaultValue = "" + RegionConfig.DEFAULT_SHUTDOWN_DRAIN_MS,
+      description = "On SIGTERM, how long to wait for pending purchases to be decided (no new calls are taken) before"
+          + " failing the rest UNAVAILABLE SHUTTING_DOWN; 0 fails them at once (default ${DEFAULT-VALUE}).")
+  long shutdownDrainMs;
+
   @Option(names = "--event-view-max-age-ms", defaultValue = "" + RegionConfig.DEFAULT_EVENT_VIEW_MAX_AGE_MS,
       description = "How stale GetEvent may show a reservation's slots or an auction's standing: one look-up at the"
           + " arbiter serves every buyer asking within this time of its answer; 0 shares only an open one"
@@ -184,6 +189,7 @@ public final class RegionMain implements Callable<Integer> {
         .eventViewMaxAgeMs(eventViewMaxAgeMs)
         .clockProbeIntervalMs(clockProbeIntervalMs)
         .warmupPurchases(warmupPurchases)
+        .shutdownDrainMs(shutdownDrainMs)
         .uncertainty(new StampUncertainty(clockErrorBoundMicros, stampBoundMicros, StampUncertainty.DEFAULT_DRIFT_PPM))
         .arbiterSilenceTimeoutMs(arbiterSilenceTimeoutMs)
         .buyerLimits(new BuyerLimits.Settings(userRate, userBurst, addressRate, addressBurst, maxPendingPerUser,

@@ -192,14 +192,21 @@ public final class RegionServer {
   }
 
   /**
-   * Stops taking calls, fails every pending Purchase with UNAVAILABLE SHUTTING_DOWN (clients retry
-   * elsewhere with the same request_id), closes the arbiter link and waits for calls to end.
+   * Stops taking calls, waits up to {@code shutdownDrainMs} for the pending purchases' decisions,
+   * fails the rest with UNAVAILABLE SHUTTING_DOWN (clients retry elsewhere with the same
+   * request_id), closes the arbiter link and waits for calls to end.
    */
   public void stop() throws InterruptedException {
     if (!stopped.compareAndSet(false, true)) return;
     health.enterTerminalState();
     if (ownedTransport != null) ownedTransport.closeSocket(); // no new connections; open ones get gRPC's GOAWAY
     server.shutdown();
+    long drainStartNanos = System.nanoTime();
+    int undrained = config.shutdownDrainMs() > 0 ? node.awaitDrained(config.shutdownDrainMs()) : 0;
+    if (config.shutdownDrainMs() > 0) {
+      log.info("region drained region={} drain_ms={} still_pending={}", config.region(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStartNanos), undrained);
+    }
     int failed = node.close();
     if (!server.awaitTermination(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
       log.warn("region calls still open region={} after_ms={} action=cancel", config.region(), STOP_GRACE_MS);

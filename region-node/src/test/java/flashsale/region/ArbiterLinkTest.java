@@ -219,7 +219,8 @@ class ArbiterLinkTest extends RegionFixtureTest {
     for (int i = 1; i < at.size(); i++) longestGapMs = Math.max(longestGapMs, (at.get(i) - at.get(i - 1)) / 1_000_000);
     System.out.printf("lease gap of 4 s: the standby asked %d times, longest gap %d ms%n", at.size(), longestGapMs);
     assertTrue(at.size() >= 3, "asked " + at.size() + " times");
-    assertTrue(longestGapMs <= 1_300, "longest gap between asking the standby: " + longestGapMs + " ms");
+    // About a second by design; 1.7 s leaves a busy CI host room and still tells it from the 2 s backoff.
+    assertTrue(longestGapMs <= 1_700, "longest gap between asking the standby: " + longestGapMs + " ms");
   }
 
   @Test

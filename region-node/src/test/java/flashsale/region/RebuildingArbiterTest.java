@@ -31,7 +31,7 @@ class RebuildingArbiterTest {
     a.announced.put("shoes", RegionFixture.event("shoes", Duration.ofHours(-1), Duration.ofHours(1), List.of(REGION, "us")));
     String name = InProcessServerBuilder.generateName();
     Server server = InProcessServerBuilder.forName(name).directExecutor().addService(a).build().start();
-    RegionConfig config = RegionConfig.builder(REGION).reconnectMs(20, 500).build();
+    RegionConfig config = RegionConfig.builder(REGION).reconnectMs(20, 500).shutdownDrainMs(0).build(); // no drain at stop: the fake arbiter leaves purchases undecided
     String regionName = InProcessServerBuilder.generateName();
     RegionServer region = new RegionServer(InProcessServerBuilder.forName(regionName).directExecutor(), config,
         InstantSource.system(), ArbiterChannels.of(

@@ -99,7 +99,9 @@ final class RegionFixture implements AutoCloseable {
   }
 
   static RegionConfig.Builder config() {
-    return RegionConfig.builder(REGION).clockProbeIntervalMs(20).reconnectMs(10, 100).arbiterCallTimeoutMs(1_000);
+    // No drain at stop: tests end with purchases the fake arbiter never decides (RegionShutdownDrainTest drains).
+    return RegionConfig.builder(REGION).clockProbeIntervalMs(20).reconnectMs(10, 100).arbiterCallTimeoutMs(1_000)
+        .shutdownDrainMs(0);
   }
 
   static Event event(String id, Duration startFromNow, Duration endFromNow, List<String> regions) {

@@ -99,10 +99,21 @@ public final class EventAdminClient {
    * @param pageSize decisions per page, 1 to 1000 (0 lets the server choose)
    */
   public void forEachDecision(String eventId, int pageSize, Consumer<PurchaseDecision> action) {
+    forEachDecisionPage(eventId, pageSize, "", page -> page.getDecisionsList().forEach(action));
+  }
+
+  /**
+   * Hands over the decision log's pages from {@code pageToken} on ("" for the first) until the
+   * last. A page's {@code next_page_token} is where to start again after a failure, also at
+   * another arbiter: tokens are positions in the log, not a session.
+   *
+   * @param pageSize decisions per page, 1 to 1000 (0 lets the server choose)
+   */
+  public void forEachDecisionPage(String eventId, int pageSize, String pageToken, Consumer<ListDecisionsResponse> action) {
     if (pageSize < 0 || pageSize > 1000) {
       throw new IllegalArgumentException("page size must be 0..1000, got " + pageSize);
     }
-    String token = "";
+    String token = pageToken;
     do {
       ListDecisionsRequest request =
           ListDecisionsRequest.newBuilder()
@@ -112,11 +123,11 @@ public final class EventAdminClient {
               .build();
       ListDecisionsResponse page =
           Calls.blocking(() -> Calls.withDeadline(stub, deadline).listDecisions(request));
-      page.getDecisionsList().forEach(action);
       if (!page.getNextPageToken().isEmpty() && page.getNextPageToken().equals(token)) {
         // A server that hands back the same token would keep us looping forever.
         throw new IllegalStateException("server repeated page token " + token + " for event " + eventId);
       }
+      action.accept(page);
       token = page.getNextPageToken();
     } while (!token.isEmpty());
   }

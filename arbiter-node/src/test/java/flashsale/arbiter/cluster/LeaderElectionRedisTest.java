@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * the same on a cluster.
  */
 class LeaderElectionRedisTest {
-  static final LeaseSettings SETTINGS = new LeaseSettings(400, 100);
+  static final LeaseSettings SETTINGS = new LeaseSettings(1_000, 200); // a stalled renewal of 1 s on a busy CI host, not 400 ms, ends a term
   /** Room for thread scheduling on a loaded CI host; the bound under test is ttl + renew. */
   static final long SLACK_MS = 3_000;
 

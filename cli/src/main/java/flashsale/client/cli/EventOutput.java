@@ -65,27 +65,100 @@ final class EventOutput {
     }
   }
 
-  static void printDecisions(List<PurchaseDecision> decisions, OutputOptions output, PrintWriter out) {
-    List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("RANK", "OUTCOME", "REGION", "USER", "QTY", "REQUEST", "ARRIVED", "DECIDED", "NOTE"));
-    boolean slotted = decisions.stream().anyMatch(d -> d.getSlotsCount() > 0);
-    if (slotted) rows.set(0, List.of("RANK", "OUTCOME", "REGION", "USER", "QTY", "REQUEST", "ARRIVED", "DECIDED", "SLOT", "NOTE"));
-    for (PurchaseDecision d : decisions) {
-      String note = (d.getLossReason() == LossReason.LOSS_REASON_UNSPECIFIED
-              ? "" : d.getLossReason().name().replace("LOSS_REASON_", ""))
-          + (d.getLate() ? " late" : "");
-      // A bid's outcome is its judgement (WON = accepted as standing), not whether it won the close.
-      String outcome = d.hasBid() ? "BID " + d.getBid().getAnswer().name().replace("BID_ANSWER_", "")
-          : d.getOutcome().name().replace("OUTCOME_", "");
-      List<String> row = new ArrayList<>(List.of(Long.toString(d.getRank()), outcome,
-          d.getRegion(), d.getUserId(), Integer.toString(d.getQuantity()), d.getRequestId(),
-          output.time(d.getArrivalTime()), output.time(d.getDecideTime()), note.strip()));
-      if (slotted) row.add(8, d.getSlot());
-      rows.add(row);
+  /**
+   * The decision log, printed a page at a time as the pages arrive, so a log of millions needs
+   * no more memory than a page: a table for people, or one line of JSON in the shape of
+   * {@code ListDecisionsResponse} with every page merged.
+   */
+  interface DecisionLog {
+    void page(List<PurchaseDecision> decisions);
+
+    /** After the last page: the table's count line, the JSON's closing brackets. */
+    void end();
+
+    /** A table, with a SLOT column when {@code event} is a reservation. */
+    static DecisionLog table(Event event, OutputOptions output, PrintWriter out) {
+      return new DecisionTable(event.getSlotsCount() > 0, output, out);
     }
-    out.print(TextTable.render(rows));
-    out.flush();
-    out.printf("%d decisions%n", decisions.size());
+
+    static DecisionLog json(PrintWriter out) {
+      return new JsonDecisionLog(out);
+    }
+  }
+
+  /** Rows as the pages come; columns widen when a later page holds a longer cell. */
+  private static final class DecisionTable implements DecisionLog {
+    private final boolean slotted;
+    private final OutputOptions output;
+    private final PrintWriter out;
+    private final TextTable table = TextTable.paged();
+    private boolean headed;
+    private long printed;
+
+    DecisionTable(boolean slotted, OutputOptions output, PrintWriter out) {
+      this.slotted = slotted;
+      this.output = output;
+      this.out = out;
+    }
+
+    @Override
+    public void page(List<PurchaseDecision> decisions) {
+      List<List<String>> rows = new ArrayList<>();
+      if (!headed) {
+        headed = true;
+        rows.add(slotted
+            ? List.of("RANK", "OUTCOME", "REGION", "USER", "QTY", "REQUEST", "ARRIVED", "DECIDED", "SLOT", "NOTE")
+            : List.of("RANK", "OUTCOME", "REGION", "USER", "QTY", "REQUEST", "ARRIVED", "DECIDED", "NOTE"));
+      }
+      for (PurchaseDecision d : decisions) {
+        String note = (d.getLossReason() == LossReason.LOSS_REASON_UNSPECIFIED
+                ? "" : d.getLossReason().name().replace("LOSS_REASON_", ""))
+            + (d.getLate() ? " late" : "");
+        // A bid's outcome is its judgement (WON = accepted as standing), not whether it won the close.
+        String outcome = d.hasBid() ? "BID " + d.getBid().getAnswer().name().replace("BID_ANSWER_", "")
+            : d.getOutcome().name().replace("OUTCOME_", "");
+        List<String> row = new ArrayList<>(List.of(Long.toString(d.getRank()), outcome,
+            d.getRegion(), d.getUserId(), Integer.toString(d.getQuantity()), d.getRequestId(),
+            output.time(d.getArrivalTime()), output.time(d.getDecideTime()), note.strip()));
+        if (slotted) row.add(8, d.getSlot());
+        rows.add(row);
+      }
+      printed += decisions.size();
+      out.print(table.renderPage(rows));
+      out.flush();
+    }
+
+    @Override
+    public void end() {
+      if (!headed) page(List.of()); // the header, so an empty log still reads as a table
+      out.printf("%d decisions%n", printed);
+      out.flush();
+    }
+  }
+
+  /** {@code {"decisions":[…]}} written a decision at a time; {@code {}} when there are none, as protobuf JSON has it. */
+  private static final class JsonDecisionLog implements DecisionLog {
+    private final PrintWriter out;
+    private long printed;
+
+    JsonDecisionLog(PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public void page(List<PurchaseDecision> decisions) {
+      for (PurchaseDecision d : decisions) {
+        out.print(printed++ == 0 ? "{\"decisions\":[" : ",");
+        out.print(OutputOptions.json(d));
+      }
+      out.flush();
+    }
+
+    @Override
+    public void end() {
+      out.println(printed == 0 ? "{}" : "]}");
+      out.flush();
+    }
   }
 
   static void printRegions(List<RegionStatus> regions, OutputOptions output, PrintWriter out) {

@@ -29,8 +29,13 @@ final class OutputOptions {
 
   /** Prints {@code message} as one line of JSON. */
   static void printJson(PrintWriter out, MessageOrBuilder message) {
+    out.println(json(message));
+  }
+
+  /** {@code message} as one line of protobuf JSON. */
+  static String json(MessageOrBuilder message) {
     try {
-      out.println(JSON.print(message));
+      return JSON.print(message);
     } catch (InvalidProtocolBufferException e) {
       // Only Any fields with unknown types fail here, and our messages have none.
       throw new IllegalStateException("cannot print " + message.getClass().getSimpleName() + " as JSON", e);

@@ -237,6 +237,41 @@ class CliServerTest {
         regions.out());
   }
 
+  @Test
+  void aDecisionLogPrintsEachPageAsItArrivesAndGoesOnAtTheNewLeaderWithoutRepeatingOne() throws Exception {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("big").setStock(3).build());
+    for (int i = 0; i < 7; i++) {
+      CliRun.run("purchase", "--target", region, "--event", "big", "--user", "u" + i);
+    }
+    String deposedNamingLeader = cluster.startDeposedArbiter(2, arbiter);
+    String deposedNamingNone = cluster.startDeposedArbiter(2, null);
+
+    CliRun failedOver = CliRun.run("event", "decisions", "--target", deposedNamingLeader, "--event", "big", "--page-size", "2");
+    CliRun cut = CliRun.run("event", "decisions", "--target", deposedNamingNone, "--event", "big", "--page-size", "2");
+    CliRun json = CliRun.run("event", "decisions", "--target", deposedNamingLeader, "--event", "big", "--page-size", "2", "--json");
+
+    assertEquals(ExitCodes.OK, failedOver.exitCode(), failedOver.err());
+    List<String> ranks = failedOver.out().lines().skip(1).map(l -> l.split("\\s+")[0]).toList();
+    assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "7"), ranks, failedOver.out()); // rows, then "7 decisions"
+    assertEquals(ExitCodes.UNAVAILABLE, cut.exitCode(), cut.err());
+    assertEquals(1 + 4, cut.out().lines().count(), "the header and the two pages that came: " + cut.out());
+    assertTrue(cut.errorLine().startsWith("error: UNAVAILABLE NOT_LEADER"), cut.err());
+    ListDecisionsResponse.Builder parsed = ListDecisionsResponse.newBuilder();
+    JsonFormat.parser().merge(json.out(), parsed); // deposed already: straight to the leader
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), parsed.getDecisionsList().stream().map(d -> d.getRank()).toList());
+  }
+
+  @Test
+  void anEmptyDecisionLogIsAHeaderAndAnEmptyJsonDocument() throws Exception {
+    CliRun table = CliRun.run("event", "decisions", "--target", arbiter, "--event", "shoes");
+    CliRun json = CliRun.run("event", "decisions", "--target", arbiter, "--event", "shoes", "--json");
+
+    assertEquals(List.of("RANK  OUTCOME  REGION  USER  QTY  REQUEST  ARRIVED  DECIDED  NOTE", "0 decisions"),
+        table.out().lines().toList());
+    assertEquals(JsonFormat.printer().omittingInsignificantWhitespace().print(ListDecisionsResponse.getDefaultInstance()),
+        json.out().strip());
+  }
+
   private static flashsale.v1.Order order(String requestId, flashsale.v1.OrderState state, Instant deadline) {
     var o = flashsale.v1.Order.newBuilder().setEventId("shoes").setRequestId(requestId).setQuantity(1).setRank(1)
         .setState(state);

@@ -36,15 +36,39 @@ public final class FakeCluster implements AutoCloseable {
       @Override
       public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
           io.grpc.ServerCallHandler<Q, R> next) {
-        var error = leader == null
-            ? flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby")
-            : flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is "
-                + leader, java.util.Map.of("leader", leader));
-        call.close(error.getStatus(), error.getTrailers());
-        return new io.grpc.ServerCall.Listener<>() {};
+        return refuseNotLeader(call, leader);
       }
     };
     return start("standby", io.grpc.ServerInterceptors.intercept(standby, refuse));
+  }
+
+  /**
+   * Starts an arbiter that serves the shared admin API for {@code pagesServed} {@code ListDecisions}
+   * calls and then loses its leadership: every later call answers NOT_LEADER naming {@code leader}
+   * (none when null). Returns its target.
+   */
+  public String startDeposedArbiter(int pagesServed, String leader) throws IOException {
+    var pages = new java.util.concurrent.atomic.AtomicInteger();
+    var deposed = new java.util.concurrent.atomic.AtomicBoolean();
+    io.grpc.ServerInterceptor loseLeadership = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        boolean page = call.getMethodDescriptor().equals(EventAdminServiceGrpc.getListDecisionsMethod());
+        if (page && pages.incrementAndGet() > pagesServed) deposed.set(true);
+        return deposed.get() ? refuseNotLeader(call, leader) : next.startCall(call, headers);
+      }
+    };
+    return start("deposed-" + servers.size(), io.grpc.ServerInterceptors.intercept(admin, loseLeadership));
+  }
+
+  private static <Q, R> io.grpc.ServerCall.Listener<Q> refuseNotLeader(io.grpc.ServerCall<Q, R> call, String leader) {
+    var error = leader == null
+        ? flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby")
+        : flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is "
+            + leader, java.util.Map.of("leader", leader));
+    call.close(error.getStatus(), error.getTrailers());
+    return new io.grpc.ServerCall.Listener<>() {};
   }
 
   /** Starts a region that stamps with {@code region}; returns its target. */

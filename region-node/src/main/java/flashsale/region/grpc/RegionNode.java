@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class RegionNode {
   private static final Logger log = LoggerFactory.getLogger(RegionNode.class);
   private static final long CLOSE_TIMEOUT_MS = 5_000;
+  private static final long DRAIN_POLL_MS = 10;
 
   /** Timings in milliseconds and table sizes; see {@code RegionConfig} for their meaning. */
   public record Settings(long heartbeatIntervalMs, long clockProbeIntervalMs, long reconnectMinMs,
@@ -161,6 +162,25 @@ public final class RegionNode {
   /** Starts the arbiter link as node {@code nodeId} of the region (its own ordered stream at the arbiter). */
   public void start(String nodeId) {
     link.start(nodeId);
+  }
+
+  /**
+   * Waits until no purchase is pending here, the arbiter link is down (nothing would be decided),
+   * or {@code maxWaitMs} passed; returns how many are still pending. A stopping node calls it once
+   * it takes no new calls, so a buyer's stamp is decided rather than lost to a rollout.
+   */
+  public int awaitDrained(long maxWaitMs) throws InterruptedException {
+    long deadlineNanos = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
+    while (true) {
+      int pending;
+      try {
+        pending = loop.call(core::pendingCount, CLOSE_TIMEOUT_MS);
+      } catch (TimeoutException e) {
+        return -1; // the loop is stuck: close() says so
+      }
+      if (pending == 0 || !link.connected() || System.nanoTime() - deadlineNanos >= 0) return pending;
+      Thread.sleep(DRAIN_POLL_MS);
+    }
   }
 
   /**

@@ -168,6 +168,22 @@ class ContainerImageTest {
         "the launcher passes -XX options JarCluster does not: " + launcher + " against " + JarCluster.jdkOptions());
   }
 
+  /**
+   * A systemd unit or {@code env -i} runs the launchers without HOME or JAVA_HOME: under their
+   * {@code set -eu} the JDK search still finds one of 21 or newer (this machine's PATH java is 17).
+   */
+  @Test
+  void theLaunchersFindAJdkWithoutHomeOrJavaHome() throws Exception {
+    ProcessBuilder setup = new ProcessBuilder("sh", "-c", "set -eu; . \"$0\"; flashsale_java_setup test; echo $java_major",
+        ROOT.resolve("bin/lib/java.sh").toString()).redirectErrorStream(true);
+    setup.environment().clear();
+    setup.environment().put("PATH", "/usr/bin:/bin");
+    Process sh = setup.start();
+    String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, sh.waitFor(), "flashsale_java_setup without HOME: " + out);
+    assertTrue(Integer.parseInt(out.lines().reduce((a, b) -> b).orElseThrow()) >= 21, out);
+  }
+
   /** What {@code flashsale_node_opts <role>} of bin/lib/java.sh prints, as the launchers would pass it. */
   private static List<String> launcherOptions(String role) throws Exception {
     Process sh = new ProcessBuilder("sh", "-c", ". \"$0\"; flashsale_node_opts \"$1\"",

@@ -124,4 +124,48 @@ class DeploymentFilesTest {
     assertEquals("/readyz", at(containers.getFirst(), "readinessProbe", "httpGet", "path"),
         "ready only while leading: the arbiter-leader Service needs it");
   }
+  private static Map<String, Object> manifest(String kind, String name) throws Exception {
+    for (Object doc : new Yaml().loadAll(Files.readString(DEPLOY.resolve("k8s/flashsale.yaml")))) {
+      if (kind.equals(at(doc, "kind")) && name.equals(at(doc, "metadata", "name"))) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> found = (Map<String, Object>) doc;
+        return found;
+      }
+    }
+    throw new AssertionError("no " + kind + " " + name + " in k8s/flashsale.yaml");
+  }
+
+  /**
+   * What outlives a pod: Redis keeps its append-only file on a claimed volume and never runs twice
+   * during an update; the two arbiters never share a node; a region drains before it stops.
+   */
+  @Test
+  void storeSurvivesItsPodArbitersSpreadAndRegionsDrain() throws Exception {
+    Map<String, Object> redis = manifest("Deployment", "redis");
+    assertEquals("Recreate", at(redis, "spec", "strategy", "type"), "two Redis behind one Service would split the arbiters");
+    List<Map<String, Object>> volumes = at(redis, "spec", "template", "spec", "volumes");
+    String claim = at(volumes.getFirst(), "persistentVolumeClaim", "claimName");
+    assertNotNull(manifest("PersistentVolumeClaim", claim));
+    List<Map<String, Object>> redisContainers = at(redis, "spec", "template", "spec", "containers");
+    Map<String, Object> redisContainer = redisContainers.getFirst();
+    List<String> redisArgs = at(redisContainer, "args");
+    String dataDir = redisArgs.get(redisArgs.indexOf("--dir") + 1);
+    assertTrue(redisArgs.contains("--appendonly"), redisArgs.toString());
+    List<Map<String, Object>> redisMounts = at(redisContainer, "volumeMounts");
+    assertEquals(dataDir, redisMounts.getFirst().get("mountPath"), "the append-only file on the volume");
+
+    List<Map<String, Object>> spread = at(manifest("StatefulSet", "arbiter"), "spec", "template", "spec", "affinity",
+        "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution");
+    assertEquals("kubernetes.io/hostname", spread.getFirst().get("topologyKey"));
+    assertEquals(Map.of("app", "flashsale-arbiter"), at(spread.getFirst(), "labelSelector", "matchLabels"));
+
+    Map<String, Object> region = manifest("Deployment", "region-beijing");
+    List<Map<String, Object>> regionContainers = at(region, "spec", "template", "spec", "containers");
+    Map<String, Object> regionContainer = regionContainers.getFirst();
+    int preStopS = at(regionContainer, "lifecycle", "preStop", "sleep", "seconds");
+    int graceS = at(region, "spec", "template", "spec", "terminationGracePeriodSeconds");
+    long drainMs = Long.parseLong(REGION.findOption("--shutdown-drain-ms").defaultValue());
+    assertTrue(preStopS * 1000L + drainMs + 5_000 <= graceS * 1000L,
+        "preStop " + preStopS + " s + drain " + drainMs + " ms + closing must fit the " + graceS + " s grace");
+  }
 }

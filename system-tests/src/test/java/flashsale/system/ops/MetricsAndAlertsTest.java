@@ -111,6 +111,13 @@ class MetricsAndAlertsTest {
     assertEquals(0, config.exitCode(), config.output());
   }
 
+  /** The rules' own unit tests: a node that cannot be scraped, no leader series at all, GC pauses summed. */
+  @Test
+  void alertsFireWhenTheNodesSeriesAreGone() throws Exception {
+    var tests = Promtool.run(null, DEPLOY.resolve("prometheus"), "test", "rules", "alerts_test.yml");
+    assertEquals(0, tests.exitCode(), tests.output());
+  }
+
   @Test
   void alertsAndDashboardUseOnlySeriesNodesExpose() throws Exception {
     Set<String> used = new TreeSet<>(seriesIn(Files.readString(DEPLOY.resolve("prometheus/alerts.yml"))));
