@@ -59,6 +59,15 @@ public interface OrderStore {
   /** How many ever joined the event's waitlist, as stored (one field: never the orders themselves). */
   long storedWaitlistJoins(String eventId);
 
+  /**
+   * The rank the stored book enrolled decisions through (one field): a loser for lack of stock at
+   * or below it with no stored order was given no place. This default reads every order; stores
+   * read the one field.
+   */
+  default long storedEnrolledThroughRank(String eventId) {
+    return loadOrders(eventId).enrolledThroughRank();
+  }
+
   /** The transitions in the event's outbox, in order (read in pages); wins are {@link ArbiterStore#readOutbox}'s. */
   List<OrderTransition> readTransitions(String eventId);
 }

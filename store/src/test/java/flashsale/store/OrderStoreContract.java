@@ -249,6 +249,8 @@ abstract class OrderStoreContract {
     enrol();
     orders.persistOrders(new OrderWrite("e", 2, 10_004, List.of()), ArbiterStore.UNFENCED).join();
     assertEquals(10_004, orders.loadOrders("e").enrolledThroughRank());
+    assertEquals(10_004, orders.storedEnrolledThroughRank("e"), "read alone, as a loser passed over is looked up");
+    assertEquals(0, orders.storedEnrolledThroughRank("no-such-event"));
     assertEquals(2, orders.loadOrders("e").lastSequence());
     assertEquals(List.of(), orders.readTransitions("e"), "nothing for the outbox");
   }

@@ -290,6 +290,42 @@ class PaymentWaitlistEndToEndTest {
     }
   }
 
+  static flashsale.v1.PurchaseResponse buy(String eventId, String region, String rid, String user) {
+    return fx.buyer(region).withDeadlineAfter(10, TimeUnit.SECONDS).purchase(PurchaseRequest.newBuilder()
+        .setEventId(eventId).setUserId(user).setRequestId(rid).setQuantity(1).build());
+  }
+
+  /**
+   * One user, one share of the line: after the sell-out a user who buys three more times (a limit
+   * of 1) gets one waitlist place, not all that the bound (2) allows, and the next user gets the
+   * other; its other two purchases are NOT_WAITLISTED at the arbiter and at the region.
+   */
+  @Test
+  void aUserBuyingAgainAfterTheSellOutTakesOnePlaceAndTheNextUserGetsTheOther() throws Exception {
+    String eventId = "one-place";
+    createEvent(eventId, 1, 60_000);
+    assertEquals(flashsale.v1.Outcome.OUTCOME_WON, buy(eventId, "near", "w", "user-w").getDecision().getOutcome());
+    for (String rid : List.of("x1", "x2", "x3", "c")) {
+      assertEquals(flashsale.v1.Outcome.OUTCOME_LOST,
+          buy(eventId, "near", rid, rid.equals("c") ? "user-c" : "user-x").getDecision().getOutcome(), rid);
+    }
+
+    assertEquals(OrderState.ORDER_STATE_WAITLISTED, awaitOrder(eventId, "x1").getState());
+    assertEquals(OrderState.ORDER_STATE_WAITLISTED, awaitOrder(eventId, "c").getState(), "the second place is c's");
+    for (String passedOver : List.of("x2", "x3")) {
+      StatusRuntimeException notAWin = assertThrows(StatusRuntimeException.class, () -> awaitOrder(eventId, passedOver));
+      assertEquals("NOT_A_WIN", Errors.reasonOf(notAWin).orElseThrow(), passedOver);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      flashsale.v1.GetPurchaseResponse atRegion;
+      do {
+        atRegion = fx.buyer("far").getPurchase(flashsale.v1.GetPurchaseRequest.newBuilder().setEventId(eventId)
+            .setRequestId(passedOver).build());
+      } while (!atRegion.hasOrder() && System.nanoTime() < deadline);
+      assertEquals(OrderState.ORDER_STATE_NOT_WAITLISTED, atRegion.getOrder().getState(), passedOver + " at a region");
+    }
+    assertEquals(2, orders.storedWaitlistJoins(eventId));
+  }
+
   @Test
   void theCliCreatesAnEventWithAWindowAndPaysAndCancels() {
     String arbiter = fx.cluster.arbiterTarget();

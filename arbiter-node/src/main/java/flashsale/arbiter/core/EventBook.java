@@ -22,8 +22,12 @@ import java.util.Optional;
  *
  * <p>Once the persisted stock is gone, every waiting ticket can only lose: the next batch decides
  * them all without waiting for the frontier, so a sold-out answer is recorded like any other.
- * Not while the event's waitlist may still take losers: its joins go in rank order, so until that
- * many losses for lack of stock are stored, losers are released in global order like wins.
+ * Not while the event's waitlist may still take losers: its joins go in rank order, so until
+ * enough losses for lack of stock are stored to have filled it, losers are released in global
+ * order like wins. The waitlist gives a user no more places than the per-user limit allows
+ * ({@code OrderBook}), so only one loss per user counts toward filling it, none of a user who won
+ * in this term, and a new leader, not knowing who won before its term, counts the units won
+ * before on top of the bound: never fewer losses ranked in order than the waitlist takes.
  */
 final class EventBook {
 
@@ -54,10 +58,19 @@ final class EventBook {
   /** Losses for lack of stock the event's waitlist takes, in rank order; 0 without a waitlist. */
   private final long waitlistBound;
   /**
-   * Losses for lack of stock stored in this term. A new leader starts from 0: it ranks up to
-   * another {@link #waitlistBound} in order, later answers but never an unfair waitlist.
+   * Losses for lack of stock stored in this term that count toward filling the waitlist: the
+   * first of each user who did not win in this term. A new leader starts from 0: it ranks up to
+   * another {@link #waitlistBound} plus {@link #unitsWonBeforeTerm} in order, later answers but
+   * never an unfair waitlist.
    */
   private long stockLossesStored;
+  /** Users already counted (or who won) in this term; let go once enough losses are counted. */
+  private java.util.Set<String> usersCountedForWaitlist;
+  /**
+   * Units won before this term: each may be a user who gets no place for a loss this term counts
+   * (the limit), so that many more losses are counted before the waitlist is taken as full.
+   */
+  private final long unitsWonBeforeTerm;
   /** Scratch for each release round: per source, its watermark, or MAX_VALUE when left out. */
   private long[] watermarks;
   /** The latest-ordered ticket released so far (by stamp, draw, request id); null for none. */
@@ -90,6 +103,8 @@ final class EventBook {
     this.merge = new TicketMerge(queues, maxErrorBoundMicros);
     for (RegionCursor cursor : regions) addSource(cursor);
     this.stock = new StockBook(head, cachedDecisions);
+    this.unitsWonBeforeTerm = stock.stock() - stock.remainingStock();
+    this.usersCountedForWaitlist = waitlistBound == 0 ? null : new java.util.HashSet<>(); // no waitlist: nothing to count
     this.log = new DecisionLog(head, cachedDecisions);
     // Resumed after its result was stored: it stays closed, and later bids are refused.
     this.auctionClose = stock.auction().filter(AuctionBook::closed).map(a -> a.standingNow().asClose(spec.eventId()))
@@ -227,6 +242,22 @@ final class EventBook {
     return tieBreak.compare(ticket, lastReleased) < 0;
   }
 
+  /** True once enough losses for lack of stock are stored to have filled the waitlist (see the class comment). */
+  private boolean waitlistTakenAsFull() {
+    return waitlistBound == 0 || stockLossesStored >= waitlistBound + unitsWonBeforeTerm;
+  }
+
+  /** A stored decision, in rank order: a user's first loss for lack of stock counts, unless the user won in this term. */
+  private void countTowardWaitlist(Decision decision) {
+    if (usersCountedForWaitlist == null) return;
+    if (decision.won()) {
+      usersCountedForWaitlist.add(decision.ticket().userId());
+    } else if (decision.lossReason().forLackOfStock() && usersCountedForWaitlist.add(decision.ticket().userId())) {
+      stockLossesStored++;
+      if (waitlistTakenAsFull()) usersCountedForWaitlist = null; // the count is done: let the users go
+    }
+  }
+
   /** Builds and emits the next batch if none is in flight and any ticket is ready. */
   void releaseIfReady(long nowMicros, List<Effect> effects) {
     if (log.hasBatchInFlight() || closeInFlight) return;
@@ -238,7 +269,7 @@ final class EventBook {
     while (decisions.size() < maxBatchSize && !lateTickets.isEmpty()) {
       decisions.add(stock.decide(lateTickets.pollFirst(), true, nowMicros));
     }
-    if (stock.remainingStock() == 0 && stockLossesStored >= waitlistBound) {
+    if (stock.remainingStock() == 0 && waitlistTakenAsFull()) {
       drainedFrom = decisions.size();
       loseAllWaiting(decisions, nowMicros);
     } else {
@@ -369,7 +400,7 @@ final class EventBook {
   void persisted(long sequence, long nowMicros, List<Effect> effects) {
     for (Decision decision : log.complete(sequence, effects)) {
       pending.remove(decision.requestId());
-      if (!decision.won() && decision.lossReason().forLackOfStock()) stockLossesStored++;
+      countTowardWaitlist(decision);
     }
     stock.mark();
     // An open auction's watchers hear of each stored change; a closed one's hear the result instead.

@@ -331,7 +331,7 @@ public final class RegionSessions {
    * purchase at any region, and a region the event is not sold in may still be asked about it.
    */
   void announceOrders(flashsale.arbiter.core.orders.OrderEffect.OrdersDurable durable) {
-    if (durable.transitions().isEmpty() || byRegion.isEmpty()) return;
+    if (durable.transitions().isEmpty() && durable.notWaitlisted().isEmpty() || byRegion.isEmpty()) return;
     List<SequenceResponse> messages = orderUpdates(durable);
     for (String source : List.copyOf(byRegion.keySet())) messages.forEach(message -> send(source, message));
   }
@@ -343,17 +343,20 @@ public final class RegionSessions {
    */
   static final int MAX_ORDERS_PER_UPDATE = 4_096;
 
-  /** A stored write's changes as OrderUpdates of at most {@link #MAX_ORDERS_PER_UPDATE} orders, in write order. */
+  /**
+   * A stored write's changes, then the losers it passed over (NOT_WAITLISTED), as OrderUpdates of
+   * at most {@link #MAX_ORDERS_PER_UPDATE} orders, in write order.
+   */
   static List<SequenceResponse> orderUpdates(flashsale.arbiter.core.orders.OrderEffect.OrdersDurable durable) {
-    var transitions = durable.transitions();
-    List<SequenceResponse> messages = new java.util.ArrayList<>(transitions.size() / MAX_ORDERS_PER_UPDATE + 1);
-    for (int from = 0; from < transitions.size(); from += MAX_ORDERS_PER_UPDATE) {
-      flashsale.v1.OrderUpdate.Builder update = flashsale.v1.OrderUpdate.newBuilder().setEventId(durable.eventId())
-          .setWaitlistFull(durable.waitlistFull());
-      for (var t : transitions.subList(from, Math.min(transitions.size(), from + MAX_ORDERS_PER_UPDATE))) {
-        update.addOrders(flashsale.wire.OrderWire.toProto(durable.eventId(), t));
-      }
-      messages.add(SequenceResponse.newBuilder().setOrderUpdate(update).build());
+    String eventId = durable.eventId();
+    List<flashsale.v1.Order> orders = new java.util.ArrayList<>(durable.transitions().size() + durable.notWaitlisted().size());
+    durable.transitions().forEach(t -> orders.add(flashsale.wire.OrderWire.toProto(eventId, t)));
+    durable.notWaitlisted().forEach(o -> orders.add(flashsale.wire.OrderWire.toProto(eventId, o)));
+    List<SequenceResponse> messages = new java.util.ArrayList<>(orders.size() / MAX_ORDERS_PER_UPDATE + 1);
+    for (int from = 0; from < orders.size(); from += MAX_ORDERS_PER_UPDATE) {
+      messages.add(SequenceResponse.newBuilder().setOrderUpdate(flashsale.v1.OrderUpdate.newBuilder().setEventId(eventId)
+          .setWaitlistFull(durable.waitlistFull())
+          .addAllOrders(orders.subList(from, Math.min(orders.size(), from + MAX_ORDERS_PER_UPDATE)))).build());
     }
     return messages;
   }

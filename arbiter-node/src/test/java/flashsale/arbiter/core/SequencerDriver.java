@@ -73,6 +73,11 @@ final class SequencerDriver {
     return record(sequencer.eventAdded(store.head(eventId), nowMicros));
   }
 
+  /** As {@link #addFromStore}, for an event with a waitlist of {@code waitlistBound}. */
+  List<Effect> addFromStore(String eventId, long waitlistBound) {
+    return record(sequencer.eventAddedWithWaitlist(store.head(eventId), waitlistBound, nowMicros));
+  }
+
   List<Effect> connect(String... regions) {
     List<Effect> out = new ArrayList<>();
     for (String region : regions) out.addAll(record(sequencer.regionConnected(region, nowMicros)));

@@ -74,4 +74,50 @@ class SequencerWaitlistOrderTest {
     driver.persistAll();
     assertTrue(driver.decidedOrder().contains("c"));
   }
+  /**
+   * The waitlist gives a user no more places than its limit (one here), so a user's second loss
+   * for lack of stock fills nothing: with a bound of 2, b1 and b2 of one user leave room, and e,
+   * which reached the arbiter first, still waits for far's f, stamped before it.
+   */
+  @Test
+  void oneUsersSecondLossDoesNotCountTowardFillingTheWaitlist() {
+    driver.add(SequencerDriver.spec(1, 1, 3, "near", "far"), 2);
+    driver.connect("near", "far");
+    driver.send("near", ticket("a", "near", 10));
+    driver.watermark("far", 15);
+    driver.persistAll();
+    driver.send("near", ticket("b1", "ub", 1, "near", 20), ticket("b2", "ub", 1, "near", 22));
+    driver.watermark("far", 25);
+    driver.persistAll();
+
+    driver.send("near", ticket("e", "near", 50));
+    assertEquals(0, driver.unpersistedBatches(), "e waits for the frontier: the waitlist has room for one more user");
+    driver.send("far", ticket("f", "far", 40));
+    driver.watermark("far", 55);
+    driver.persistAll();
+    assertEquals(List.of("a", "b1", "b2", "f", "e"), driver.decidedOrder());
+  }
+
+  /**
+   * A new leader does not know who won before its term, so it counts the units won before on top
+   * of the bound: here the old leader sold a's unit, the new one sees a's user lose again (no
+   * place: its limit), and e must still wait for the frontier.
+   */
+  @Test
+  void aNewLeaderCountsTheUnitsWonBeforeItsTermOnTopOfTheBound() {
+    driver.add(SequencerDriver.spec(1, 1, 3, "near", "far"), 1);
+    driver.connect("near", "far");
+    driver.send("near", ticket("a", "ua", 1, "near", 10));
+    driver.watermark("far", 15);
+    driver.persistAll();
+
+    SequencerDriver next = new SequencerDriver(SequencerDriver.EXACT_STAMPS, driver.store);
+    next.addFromStore(SequencerDriver.EVENT, 1);
+    next.connect("near", "far");
+    next.send("near", ticket("a2", "ua", 1, "near", 20));
+    next.watermark("far", 25);
+    next.persistAll();
+    next.send("near", ticket("e", "near", 50));
+    assertEquals(0, next.unpersistedBatches(), "one loss counted, the bound (1) plus the unit won before (1) not reached");
+  }
 }

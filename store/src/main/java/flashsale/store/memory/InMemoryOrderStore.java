@@ -88,6 +88,12 @@ public final class InMemoryOrderStore implements OrderStore {
   }
 
   @Override
+  public synchronized long storedEnrolledThroughRank(String eventId) {
+    OrderLedger ledger = ledgers.get(eventId);
+    return ledger == null ? 0 : ledger.snapshot().enrolledThroughRank();
+  }
+
+  @Override
   public synchronized Optional<OrderRecord> findOrder(String eventId, String requestId) {
     return Optional.ofNullable(ledgers.get(eventId)).flatMap(l -> l.find(requestId));
   }

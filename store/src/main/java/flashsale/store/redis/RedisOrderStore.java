@@ -123,6 +123,13 @@ public final class RedisOrderStore implements OrderStore {
   }
 
   @Override
+  public long storedEnrolledThroughRank(String eventId) {
+    byte[] rank = events.vouched(eventId,
+        () -> await(eventId, redis.hget(new EventKeys(eventId).orderMeta(), "enrolled_rank")), java.util.Objects::nonNull);
+    return rank == null ? 0 : Long.parseLong(new String(rank, java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  @Override
   public Optional<OrderRecord> findOrder(String eventId, String requestId) {
     byte[] text = events.vouched(eventId, () -> await(eventId, redis.hget(new EventKeys(eventId).orders(), requestId)),
         java.util.Objects::nonNull);

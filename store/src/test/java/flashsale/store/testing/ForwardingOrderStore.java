@@ -43,6 +43,11 @@ public abstract class ForwardingOrderStore implements OrderStore {
   }
 
   @Override
+  public long storedEnrolledThroughRank(String eventId) {
+    return delegate.storedEnrolledThroughRank(eventId);
+  }
+
+  @Override
   public CompletableFuture<Void> persistOrders(OrderWrite write, long fencingEpoch) {
     return delegate.persistOrders(write, fencingEpoch);
   }

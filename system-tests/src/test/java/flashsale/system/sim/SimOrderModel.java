@@ -39,6 +39,8 @@ final class SimOrderModel {
   /** Stored decisions: wins not enrolled yet, and losers for lack of stock by rank. */
   final Map<String, Decision> winsToEnrol = new HashMap<>();
   final TreeMap<Long, Decision> stockLosers = new TreeMap<>();
+  /** Per user, the units of its stored wins and of its waitlist joins, by rank: what the limit counts for a place. */
+  final Map<String, TreeMap<Long, Integer>> orderUnitsByUserByRank = new HashMap<>();
   long sequence;
   long paid;
   long awaiting;
@@ -51,6 +53,39 @@ final class SimOrderModel {
   SimOrderModel(EventSpec spec, OrderTerms terms) {
     this.spec = spec;
     this.terms = terms;
+  }
+
+  /** Counts {@code units} of an order of {@code user} at {@code rank} (a stored win, or a waitlist join). */
+  void countOrderUnits(String user, long rank, int units) {
+    orderUnitsByUserByRank.computeIfAbsent(user, u -> new TreeMap<>()).put(rank, units);
+  }
+
+  /** A loser for lack of stock may take a place: its user's wins and places ranked before it, plus it, within the limit. */
+  boolean mayWait(Decision loser) {
+    TreeMap<Long, Integer> units = orderUnitsByUserByRank.get(loser.ticket().userId());
+    long before = units == null ? 0 : units.headMap(loser.rank(), false).values().stream().mapToLong(Integer::longValue).sum();
+    return before + loser.ticket().quantity() <= spec.perUserLimit();
+  }
+
+  /**
+   * How many the waitlist takes of the stored losers for lack of stock: in rank order, those whose
+   * user stays within the limit, up to the bound (the joins made so far stand for themselves).
+   */
+  long joinsDue() {
+    long due = 0;
+    Map<String, Long> simulatedJoins = new HashMap<>();
+    for (Decision d : stockLosers.values()) {
+      if (due >= terms.waitlistBound()) break;
+      String user = d.ticket().userId();
+      TreeMap<Long, Integer> units = orderUnitsByUserByRank.get(user);
+      long wins = units == null ? 0 : units.headMap(d.rank(), false).entrySet().stream()
+          .filter(e -> !stockLosers.containsKey(e.getKey())).mapToLong(e -> e.getValue()).sum();
+      long held = wins + simulatedJoins.getOrDefault(user, 0L);
+      if (held + d.ticket().quantity() > spec.perUserLimit()) continue;
+      simulatedJoins.merge(user, (long) d.ticket().quantity(), Long::sum);
+      due++;
+    }
+    return due;
   }
 
   /** Released units may go to the waitlist: the sale is over, or its stock all won. */

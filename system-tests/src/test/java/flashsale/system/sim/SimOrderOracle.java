@@ -72,6 +72,7 @@ final class SimOrderOracle {
     if (book == null) return;
     if (d.won()) {
       book.winsToEnrol.put(d.requestId(), d);
+      book.countOrderUnits(d.ticket().userId(), d.rank(), d.unitsWon());
     } else if (d.lossReason() == LossReason.SOLD_OUT || d.lossReason() == LossReason.INSUFFICIENT_STOCK) {
       book.stockLosers.put(d.rank(), d);
     }
@@ -140,7 +141,12 @@ final class SimOrderOracle {
         count.accept("payment windows opened by a win");
       }
       case WAITLISTED -> {
+        // The next loser for stock whose user stays within the limit; those before it were passed over.
         Long next = book.stockLosers.higherKey(book.lastJoinedRank);
+        while (next != null && !book.mayWait(book.stockLosers.get(next))) {
+          count.accept("losers for stock passed over: their user held its limit");
+          next = book.stockLosers.higherKey(next);
+        }
         Decision d = next == null ? null : book.stockLosers.get(next);
         if (d == null || !d.requestId().equals(t.requestId()) || d.ticket().quantity() != t.quantity()
             || book.joined >= book.terms.waitlistBound()) {
@@ -149,6 +155,7 @@ final class SimOrderOracle {
         }
         book.joined++;
         book.lastJoinedRank = t.rank();
+        book.countOrderUnits(t.userId(), t.rank(), t.quantity());
         p = book.enter(t);
         book.waitlist.put(t.rank(), p);
         count.accept("waitlist joins");
@@ -235,7 +242,7 @@ final class SimOrderOracle {
   boolean settled() {
     for (SimOrderModel book : books.values()) {
       if (book.awaiting > 0 || !book.winsToEnrol.isEmpty()
-          || book.joined < Math.min(book.terms.waitlistBound(), book.stockLosers.size())) {
+          || book.joined < book.joinsDue()) {
         return false;
       }
     }

@@ -48,6 +48,12 @@ public final class OrderBook {
   private final TreeSet<Order> awaitingByDeadline = new TreeSet<>(BY_DEADLINE);
   /** Units awaiting payment or paid, per user: what the per-user limit counts for a promotion. */
   private final Map<String, Long> heldByUser = new HashMap<>();
+  /**
+   * Units of every order a user has in the book, in any state (wins and waitlist places alike):
+   * a loser for lack of stock gets a place only while this stays within the per-user limit, so
+   * one user cannot fill the waitlist with requests it could never all be promoted for.
+   */
+  private final Map<String, Long> orderUnitsByUser = new HashMap<>();
   private long awaitingUnits;
   private long paidUnits;
   private long freeUnits;
@@ -97,6 +103,7 @@ public final class OrderBook {
     for (OrderRecord record : stored.orders()) {
       Order order = new Order(record);
       enter(order);
+      orderUnitsByUser.merge(order.userId, (long) order.quantity, Long::sum);
     }
     checkInvariants();
   }
@@ -107,8 +114,10 @@ public final class OrderBook {
 
   /**
    * A persisted batch's decisions, in rank order: wins start awaiting payment (deadline: decided
-   * plus the window), losers for lack of stock join the waitlist while it has room. Decisions at
-   * or below the ranks already enrolled are skipped (a repeat after failover).
+   * plus the window), losers for lack of stock join the waitlist while it has room and their user's
+   * orders (wins and places) stay within the per-user limit; one passed over for its user is told
+   * NOT_WAITLISTED once the write covering its rank is stored. Decisions at or below the ranks
+   * already enrolled are skipped (a repeat after failover).
    */
   public List<OrderEffect> decided(List<Decision> decisions, long nowMicros) {
     List<OrderEffect> effects = new ArrayList<>();
@@ -120,13 +129,20 @@ public final class OrderBook {
             PurchaseState.AWAITING_PAYMENT, d.decideMicros() + terms.paymentWindowMicros());
         change(order, Kind.ENROLLED_WIN, order.deadlineMicros, nowMicros);
         enter(order);
+        orderUnitsByUser.merge(order.userId, (long) order.quantity, Long::sum);
         enrolledWinUnits += order.quantity;
       } else if (lostForStock(d) && everWaitlisted < terms.waitlistBound()) {
+        String userId = d.ticket().userId();
+        if (orderUnitsByUser.getOrDefault(userId, 0L) + d.ticket().quantity() > perUserLimit) {
+          writes.passOver(new OrderRecord(d.requestId(), userId, d.ticket().quantity(), d.rank(),
+              PurchaseState.NOT_WAITLISTED, 0));
+          continue;
+        }
         everWaitlisted++;
-        Order order = new Order(d.requestId(), d.ticket().userId(), d.ticket().quantity(), d.rank(),
-            PurchaseState.WAITLISTED, 0);
+        Order order = new Order(d.requestId(), userId, d.ticket().quantity(), d.rank(), PurchaseState.WAITLISTED, 0);
         change(order, Kind.WAITLISTED, 0, nowMicros);
         enter(order);
+        orderUnitsByUser.merge(userId, (long) order.quantity, Long::sum);
       }
     }
     promote(nowMicros);
@@ -226,6 +242,14 @@ public final class OrderBook {
    */
   public boolean durableWaitlistFull() {
     return writes.durableWaitlistJoins() >= terms.waitlistBound();
+  }
+
+  /**
+   * True when a loser for lack of stock at {@code rank} with no stored order never gets one: the
+   * stored waitlist is full, or the store holds the book enrolled past it (it was passed over).
+   */
+  public boolean durablyNotWaitlisted(long rank) {
+    return durableWaitlistFull() || rank <= writes.durableEnrolledThroughRank();
   }
 
   /** The purchase's current state, if it is in the lifecycle. */

@@ -16,12 +16,19 @@ public sealed interface OrderEffect {
    *
    * @param waitlistFull the waitlist has reached its bound as stored: a loser for lack of stock
    *     without an order by now never gets one
+   * @param notWaitlisted losers for lack of stock this write's enrolled rank covers that were given
+   *     no place because their user already holds what the limit allows (state NOT_WAITLISTED):
+   *     no order is stored for them, the stored rank says they were passed over
    */
-  record OrdersDurable(String eventId, long sequence, List<OrderTransition> transitions, boolean waitlistFull)
-      implements OrderEffect {
+  record OrdersDurable(String eventId, long sequence, List<OrderTransition> transitions, boolean waitlistFull,
+      List<flashsale.orders.OrderRecord> notWaitlisted) implements OrderEffect {
     public OrdersDurable {
       transitions = List.copyOf(transitions);
+      notWaitlisted = List.copyOf(notWaitlisted);
     }
 
+    public OrdersDurable(String eventId, long sequence, List<OrderTransition> transitions, boolean waitlistFull) {
+      this(eventId, sequence, transitions, waitlistFull, List.of());
+    }
   }
 }

@@ -207,6 +207,15 @@ public final class OrderRunner {
     return book == null ? java.util.Optional.empty() : java.util.Optional.of(book.durableWaitlistFull());
   }
 
+  /**
+   * Whether a loser for lack of stock at {@code rank} without a stored order never gets one
+   * ({@link OrderBook#durablyNotWaitlisted}); empty when the event's book does not run here.
+   */
+  public java.util.Optional<Boolean> durablyNotWaitlisted(String eventId, long rank) {
+    OrderBook book = books.get(eventId);
+    return book == null ? java.util.Optional.empty() : java.util.Optional.of(book.durablyNotWaitlisted(rank));
+  }
+
   public java.util.Optional<flashsale.orders.OrderRecord> find(String eventId, String requestId) {
     OrderBook book = books.get(eventId);
     if (book == null) throw new NotLeaderException("no order book of " + eventId + " here");

@@ -22,6 +22,12 @@ final class OrderWrites {
   private boolean inFlight;
   private final List<OrderTransition> next = new ArrayList<>();
   private List<OrderTransition> flying = List.of();
+  /** Losers passed over for a place since the last write: the next write's rank covers them. */
+  private final List<flashsale.orders.OrderRecord> nextPassedOver = new ArrayList<>();
+  private List<flashsale.orders.OrderRecord> flyingPassedOver = List.of();
+  /** The rank enrolled through that the store holds. */
+  private long durableEnrolledThroughRank;
+  private long flyingEnrolledThroughRank;
   /** Waitlist joins the store holds. */
   private long durableWaitlistJoins;
   /** The rank enrolled through that the last write sent carried (the stored one at first). */
@@ -37,6 +43,16 @@ final class OrderWrites {
     this.lastSequence = lastSequence;
     this.durableWaitlistJoins = storedWaitlistJoins;
     this.sentEnrolledThroughRank = storedEnrolledThroughRank;
+    this.durableEnrolledThroughRank = storedEnrolledThroughRank;
+  }
+
+  /**
+   * A loser for lack of stock given no place ({@code record} in state NOT_WAITLISTED): nothing is
+   * stored for it, but the next write goes even with no change, so the stored enrolled rank
+   * covers it before anyone is told.
+   */
+  void passOver(flashsale.orders.OrderRecord record) {
+    nextPassedOver.add(record);
   }
 
   /** Queues a change; returns the write that will hold it. */
@@ -50,12 +66,18 @@ final class OrderWrites {
    * book has enrolled fewer than {@link #RANKS_BETWEEN_MARKS} decisions since the last write.
    */
   void flush(long enrolledThroughRank, List<OrderEffect> effects) {
-    if (inFlight || next.isEmpty() && enrolledThroughRank - sentEnrolledThroughRank < RANKS_BETWEEN_MARKS) return;
+    if (inFlight || next.isEmpty() && nextPassedOver.isEmpty()
+        && enrolledThroughRank - sentEnrolledThroughRank < RANKS_BETWEEN_MARKS) {
+      return;
+    }
     inFlight = true;
     sentEnrolledThroughRank = enrolledThroughRank;
+    flyingEnrolledThroughRank = enrolledThroughRank;
     lastSequence++;
     flying = List.copyOf(next);
     next.clear();
+    flyingPassedOver = List.copyOf(nextPassedOver);
+    nextPassedOver.clear();
     effects.add(new OrderEffect.PersistOrders(new OrderWrite(eventId, lastSequence, enrolledThroughRank, flying)));
   }
 
@@ -71,9 +93,17 @@ final class OrderWrites {
     }
     inFlight = false;
     durableWaitlistJoins += flying.stream().filter(t -> t.kind() == OrderTransition.Kind.WAITLISTED).count();
-    var durable = new OrderEffect.OrdersDurable(eventId, sequence, flying, durableWaitlistJoins >= waitlistBound);
+    durableEnrolledThroughRank = Math.max(durableEnrolledThroughRank, flyingEnrolledThroughRank);
+    var durable = new OrderEffect.OrdersDurable(eventId, sequence, flying, durableWaitlistJoins >= waitlistBound,
+        flyingPassedOver);
     flying = List.of();
+    flyingPassedOver = List.of();
     return durable;
+  }
+
+  /** The rank the store holds the book enrolled through: a loser at or below it with no order has no place. */
+  long durableEnrolledThroughRank() {
+    return durableEnrolledThroughRank;
   }
 
   long durableWaitlistJoins() {
@@ -87,6 +117,6 @@ final class OrderWrites {
 
   /** Nothing in flight and nothing queued. */
   boolean idle() {
-    return !inFlight && next.isEmpty();
+    return !inFlight && next.isEmpty() && nextPassedOver.isEmpty();
   }
 }

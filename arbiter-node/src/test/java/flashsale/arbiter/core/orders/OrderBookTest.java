@@ -231,7 +231,7 @@ class OrderBookTest {
 
   @Test
   void onlyLosersForLackOfStockWaitAndOnlyUpToTheBound() {
-    OrderBook book = book(1, 1, 2);
+    OrderBook book = book(1, 2, 2); // a limit of 2: c's two units are within it
     ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), lost(2, "lim", "u1", 1, LossReason.LIMIT_EXCEEDED),
         lost(3, "b", "u2", 1, LossReason.SOLD_OUT), lost(4, "c", "u3", 2, LossReason.INSUFFICIENT_STOCK),
         lost(5, "d", "u4", 1, LossReason.SOLD_OUT)), 0)));
@@ -251,8 +251,9 @@ class OrderBookTest {
     List<OrderEffect> effects = new ArrayList<>();
     book.cancel("a", 5, effects);
     ack(book, effects);
-    assertEquals(PurchaseState.WAITLISTED, book.find("b2").orElseThrow().state(), "u2 holds its limit");
+    assertEquals(Optional.empty(), book.find("b2"), "u2 holds its limit: given no place at all");
     assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("c").orElseThrow().state());
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("b").orElseThrow().state());
   }
 
   @Test
@@ -322,5 +323,71 @@ class OrderBookTest {
     OrderEffect.OrdersDurable told = (OrderEffect.OrdersDurable) book.persisted(write2.write().sequence()).get(0);
     assertTrue(told.waitlistFull(), "d is now known not waitlisted from the store alone");
     assertTrue(book.durableWaitlistFull());
+  }
+  /**
+   * One user, one share of the line: a user's orders (wins and places) never pass the per-user
+   * limit, so a user who clicks again after the sell-out, or who already won, takes no more places
+   * than it could ever be promoted for; the next user in order gets the place instead. The one
+   * passed over is told NOT_WAITLISTED only once a write covering its rank is stored.
+   */
+  @Test
+  void aUserTakesNoMoreWaitlistPlacesThanItsLimitAllowsAndTheNextUserGetsThem() {
+    OrderBook book = book(1, 1, 2);
+    List<OrderEffect> effects = book.decided(List.of(won(1, "a", "u1", 1, 0),
+        lost(2, "x1", "u9", 1, LossReason.SOLD_OUT), lost(3, "x2", "u9", 1, LossReason.SOLD_OUT),
+        lost(4, "a2", "u1", 1, LossReason.SOLD_OUT), lost(5, "c", "u3", 1, LossReason.SOLD_OUT)), 0);
+
+    assertEquals(PurchaseState.WAITLISTED, book.find("x1").orElseThrow().state());
+    assertEquals(Optional.empty(), book.find("x2"), "u9 already holds a place: its limit is 1");
+    assertEquals(Optional.empty(), book.find("a2"), "u1 already won its one unit");
+    assertEquals(PurchaseState.WAITLISTED, book.find("c").orElseThrow().state(), "the second place is u3's");
+    assertFalse(book.durablyNotWaitlisted(3), "not stored yet");
+    OrderEffect.PersistOrders write = (OrderEffect.PersistOrders) effects.get(0);
+    OrderEffect.OrdersDurable told = (OrderEffect.OrdersDurable) book.persisted(write.write().sequence()).get(0);
+    assertEquals(List.of(new OrderRecord("x2", "u9", 1, 3, PurchaseState.NOT_WAITLISTED, 0),
+        new OrderRecord("a2", "u1", 1, 4, PurchaseState.NOT_WAITLISTED, 0)), told.notWaitlisted());
+    assertTrue(book.durablyNotWaitlisted(3));
+    assertTrue(book.durablyNotWaitlisted(4));
+  }
+
+  /** With a limit of 2 a winner of one unit may still wait for a second; a third request waits for nothing. */
+  @Test
+  void underALimitOfTwoAWinnerOfOneUnitMayWaitForOneMore() {
+    OrderBook book = book(2, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0), won(2, "b", "u2", 1, 0),
+        lost(3, "a2", "u1", 1, LossReason.SOLD_OUT), lost(4, "a3", "u1", 1, LossReason.SOLD_OUT)), 0)));
+
+    assertEquals(PurchaseState.WAITLISTED, book.find("a2").orElseThrow().state());
+    assertEquals(Optional.empty(), book.find("a3"));
+    assertTrue(book.durablyNotWaitlisted(4));
+  }
+
+  /** A passed-over loser alone still makes a write: its rank is stored, or it would be "being recorded" for good. */
+  @Test
+  void aLoserPassedOverInABatchWithNoChangeStillGetsItsRankStored() {
+    OrderBook book = book(1, 1, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 0)), 0)));
+    List<OrderEffect> effects = book.decided(List.of(lost(2, "a2", "u1", 1, LossReason.SOLD_OUT)), 0);
+
+    OrderEffect.PersistOrders write = (OrderEffect.PersistOrders) effects.get(0);
+    assertEquals(List.of(), write.write().transitions());
+    assertEquals(2, write.write().enrolledThroughRank());
+    assertFalse(book.settled(), "a write is in flight");
+    book.persisted(write.write().sequence());
+    assertTrue(book.durablyNotWaitlisted(2));
+  }
+
+  /** After a failover the book counts the user's stored orders: its place, held before, is still its one. */
+  @Test
+  void aRebuiltBookCountsTheUsersStoredOrders() {
+    OrderTerms terms = new OrderTerms(WINDOW, 4);
+    List<OrderRecord> stored = List.of(new OrderRecord("a", "u1", 1, 1, PurchaseState.AWAITING_PAYMENT, 500),
+        new OrderRecord("x1", "u9", 1, 2, PurchaseState.WAITLISTED, 0));
+    OrderBook book = new OrderBook("e", 1, 1, terms, new OrderSnapshot(Optional.of(terms), stored, 0, 1, 2, 1, 1));
+
+    book.decided(List.of(lost(3, "x2", "u9", 1, LossReason.SOLD_OUT), lost(4, "c", "u3", 1, LossReason.SOLD_OUT)), 0);
+
+    assertEquals(Optional.empty(), book.find("x2"));
+    assertEquals(PurchaseState.WAITLISTED, book.find("c").orElseThrow().state());
   }
 }
