@@ -41,6 +41,26 @@ class RegionShutdownDrainTest {
     }
   }
 
+  /** The arbiter link drops mid-drain (a failover during the rollout): the ticket is resent and its decision still answers the buyer. */
+  @Test
+  void aLinkThatDropsDuringTheDrainReconnectsAndTheResentTicketIsDecided() throws Exception {
+    try (RegionFixture f = new RegionFixture(RegionFixture.config().shutdownDrainMs(10_000).build(), InstantSource.system())) {
+      var call = f.purchase("shoes", "alice", "a", 1);
+      f.stream.nextTicket();
+
+      CompletableFuture<Void> stopping = stopInBackground(f);
+      Thread.sleep(100);
+      f.stream.breakWith(Status.UNAVAILABLE.withDescription("leader lost its lease"));
+      FakeArbiter.Stream next = f.arbiter.nextStream();
+      Ticket resent = next.nextTicket();
+      next.send(SequenceResponse.newBuilder()
+          .setDecisionBatch(DecisionBatch.newBuilder().addDecisions(decision(resent, true, 1))).build());
+
+      assertEquals(Outcome.OUTCOME_WON, call.get(5, TimeUnit.SECONDS).getDecision().getOutcome());
+      stopping.get(5, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void whatIsStillUndecidedWhenTheDrainEndsIsRefusedShuttingDown() throws Exception {
     try (RegionFixture f = new RegionFixture(RegionFixture.config().shutdownDrainMs(400).build(), InstantSource.system())) {

@@ -165,9 +165,10 @@ public final class RegionNode {
   }
 
   /**
-   * Waits until no purchase is pending here, the arbiter link is down (nothing would be decided),
-   * or {@code maxWaitMs} passed; returns how many are still pending. A stopping node calls it once
-   * it takes no new calls, so a buyer's stamp is decided rather than lost to a rollout.
+   * Waits until no purchase is pending here or {@code maxWaitMs} passed; returns how many are still
+   * pending. A stopping node calls it once it takes no new calls, so a buyer's stamp is decided
+   * rather than lost to a rollout. A link that is down does not end the wait: it reconnects and
+   * resends the pending tickets (a failover of the arbiters during the rollout).
    */
   public int awaitDrained(long maxWaitMs) throws InterruptedException {
     long deadlineNanos = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
@@ -178,7 +179,7 @@ public final class RegionNode {
       } catch (TimeoutException e) {
         return -1; // the loop is stuck: close() says so
       }
-      if (pending == 0 || !link.connected() || System.nanoTime() - deadlineNanos >= 0) return pending;
+      if (pending == 0 || System.nanoTime() - deadlineNanos >= 0) return pending;
       Thread.sleep(DRAIN_POLL_MS);
     }
   }

@@ -90,7 +90,7 @@ public final class InMemoryOrderStore implements OrderStore {
   @Override
   public synchronized long storedEnrolledThroughRank(String eventId) {
     OrderLedger ledger = ledgers.get(eventId);
-    return ledger == null ? 0 : ledger.snapshot().enrolledThroughRank();
+    return ledger == null ? 0 : ledger.enrolledThroughRank();
   }
 
   @Override

@@ -108,6 +108,10 @@ final class OrderLedger {
     return joined;
   }
 
+  long enrolledThroughRank() {
+    return enrolledThroughRank;
+  }
+
   OrderSnapshot snapshot() {
     return new OrderSnapshot(Optional.of(terms), List.copyOf(orders.values()), free, sequence, enrolledThroughRank, joined,
         winUnits);

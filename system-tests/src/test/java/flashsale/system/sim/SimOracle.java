@@ -65,10 +65,15 @@ final class SimOracle {
   private final Map<String, SimAuctionOracle> auctions = new HashMap<>();
   /**
    * Per event with a waitlist, its bound; and per event and leadership term (its fencing epoch),
-   * the losses for lack of stock stored: each term's arbiter counts its own from 0.
+   * the losses for lack of stock stored that may have filled a place: each user's first in the
+   * term, none of a user who won in it (the waitlist gives a user no more places than its limit).
+   * Each term's arbiter counts its own from 0 and, not knowing who won before, needs the units won
+   * before its term on top of the bound before it may answer sold-out losers as they come.
    */
   private final Map<String, Long> waitlistBounds = new HashMap<>();
   private final Map<String, Long> stockLossesStored = new HashMap<>();
+  private final Map<String, Set<String>> usersCountedForWaitlist = new HashMap<>();
+  private final Map<String, Long> unitsWonBeforeTerm = new HashMap<>();
   /**
    * Per leadership term (fencing epoch): the named region nodes whose record it wrote and did not
    * forget since, as its writes landed. The store must hold each while that term's leader holds the
@@ -207,8 +212,15 @@ final class SimOracle {
   private void checkOrder(EventSpec spec, Decision d, long stockBefore, long fencingEpoch) {
     String eventId = spec.eventId();
     String inTerm = eventId + "@" + fencingEpoch;
-    boolean waitlistFull = stockLossesStored.getOrDefault(inTerm, 0L) >= waitlistBounds.getOrDefault(eventId, 0L);
-    if (!d.won() && d.lossReason().forLackOfStock()) stockLossesStored.merge(inTerm, 1L, Long::sum);
+    long waitlistBound = waitlistBounds.getOrDefault(eventId, 0L);
+    long wonBefore = unitsWonBeforeTerm.computeIfAbsent(inTerm, k -> spec.stock() - stockBefore);
+    boolean waitlistFull = waitlistBound == 0 || stockLossesStored.getOrDefault(inTerm, 0L) >= waitlistBound + wonBefore;
+    Set<String> counted = usersCountedForWaitlist.computeIfAbsent(inTerm, k -> new HashSet<>());
+    if (d.won()) {
+      counted.add(d.ticket().userId());
+    } else if (d.lossReason().forLackOfStock() && counted.add(d.ticket().userId())) {
+      stockLossesStored.merge(inTerm, 1L, Long::sum);
+    }
     // A late ticket, or a loss to an empty stock once no waitlist can take it: answered as it came.
     if (d.late() || (!d.won() && stockBefore == 0 && waitlistFull)) return;
     if (!d.won() && stockBefore == 0) count("sold-out losses ranked in order for a waitlist");

@@ -199,15 +199,6 @@ public final class OrderRunner {
   }
 
   /**
-   * Whether the event's stored waitlist is full ({@link OrderBook#durableWaitlistFull}); empty when
-   * its book does not run here (loading, settled, or not led here).
-   */
-  public java.util.Optional<Boolean> durableWaitlistFull(String eventId) {
-    OrderBook book = books.get(eventId);
-    return book == null ? java.util.Optional.empty() : java.util.Optional.of(book.durableWaitlistFull());
-  }
-
-  /**
    * Whether a loser for lack of stock at {@code rank} without a stored order never gets one
    * ({@link OrderBook#durablyNotWaitlisted}); empty when the event's book does not run here.
    */
