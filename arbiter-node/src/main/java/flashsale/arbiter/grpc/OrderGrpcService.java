@@ -99,11 +99,13 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     // Straight to the book (a confirm racing its deadline should not wait on store reads first);
     // the store is asked only when the book is not here.
     CompletableFuture<OrderAnswer> answered = new CompletableFuture<>();
-    loop.execute(() -> runner.apply(eventId, requestId, (book, effects) -> wanted == PurchaseState.PAID
+    boolean taken = loop.offer(() -> runner.apply(eventId, requestId, (book, effects) -> wanted == PurchaseState.PAID
         ? book.confirm(requestId, runner.nowMicros(), effects)
         : book.cancel(requestId, runner.nowMicros(), effects)).whenComplete((a, e) -> {
           if (e != null) answered.completeExceptionally(e); else answered.complete(a);
         }));
+    // A stopping node's loop takes no task: answered from the store (or retry elsewhere), never left hanging.
+    if (!taken) answered.completeExceptionally(new NotLeaderException("this arbiter is stopping"));
     answered.whenCompleteAsync((answer, error) -> {
       try {
         if (error != null && unwrap(error) instanceof NotLeaderException) {

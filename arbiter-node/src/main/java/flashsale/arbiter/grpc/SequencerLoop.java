@@ -211,6 +211,16 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     }
   }
 
+  /** As {@link #execute}, saying whether the loop took the task: false once the node is stopping. */
+  public boolean offer(Runnable task) {
+    try {
+      thread.execute(task);
+      return true;
+    } catch (RejectedExecutionException stopped) {
+      return false;
+    }
+  }
+
   /** The loop thread as a scheduler, as the runners get it (tests). */
   LoopScheduler scheduler() {
     return new ThreadScheduler();

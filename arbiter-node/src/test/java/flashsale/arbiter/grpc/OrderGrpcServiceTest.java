@@ -150,4 +150,16 @@ class OrderGrpcServiceTest {
     }
     assertEquals(0, eventReads.get() + decisionReads.get(), "no store read for a malformed id");
   }
+
+  /** A confirm or cancel reaching an arbiter whose loop has stopped (it is shutting down) is answered at once, not left to the caller's deadline. */
+  @Test
+  void aChangeReachingAStoppingArbiterIsAnsweredNotLeftHanging() {
+    loop.close();
+
+    var confirm = refusal(api -> api.confirmPayment(ConfirmPaymentRequest.newBuilder().setEventId("shoes").setRequestId("r-1").build()));
+    var cancel = refusal(api -> api.cancelPurchase(CancelPurchaseRequest.newBuilder().setEventId("shoes").setRequestId("r-1").build()));
+
+    assertStatus(Status.Code.NOT_FOUND, "PURCHASE_NOT_FOUND", confirm); // the store answers: never decided
+    assertStatus(Status.Code.NOT_FOUND, "PURCHASE_NOT_FOUND", cancel);
+  }
 }
