@@ -49,8 +49,22 @@ public final class AuctionRun {
   /** The auction's rules in minor units. */
   public record Rules(int units, long reserveMinor, long incrementMinor) {}
 
-  /** The stamp a region's EVENT_ENDED refusal names: {@code "…, request stamped 1796465002633125 us"}. */
-  private static final java.util.regex.Pattern REFUSED_STAMP = java.util.regex.Pattern.compile("request stamped (\\d+) us");
+  /** The stamp a region's EVENT_ENDED refusal names: {@code "…, request stamped 2026-12-07T09:15:00.000259Z"}. */
+  private static final java.util.regex.Pattern REFUSED_STAMP = java.util.regex.Pattern.compile("request stamped (\\S+Z)");
+
+  /**
+   * The stamp (UTC epoch microseconds) a region's refusal of a bid past the close names, or 0 when
+   * it names none: read from the message, whose form the region's {@code PurchaseRules} sets.
+   */
+  static long refusedStampMicros(String description) {
+    var stamped = REFUSED_STAMP.matcher(String.valueOf(description));
+    if (!stamped.find()) return 0;
+    try {
+      return flashsale.sale.Micros.of(java.time.Instant.parse(stamped.group(1)));
+    } catch (java.time.format.DateTimeParseException e) {
+      return 0;
+    }
+  }
 
   /** One bid as sent, answered and seen at the wire; {@code stampMicros} its region's stamp (0 when not told). */
   record Bid(String requestId, String region, long amountMinor, long wireMicros, BidAnswer answer, long stampMicros) {
@@ -155,8 +169,8 @@ public final class AuctionRun {
             @Override
             public void onError(Throwable t) {
               var status = io.grpc.Status.fromThrowable(t);
-              var stamped = REFUSED_STAMP.matcher(String.valueOf(status.getDescription()));
-              if (stamped.find()) refusedStamps.put(p.requestId(), Long.parseLong(stamped.group(1)));
+              long stamp = refusedStampMicros(status.getDescription());
+              if (stamp != 0) refusedStamps.put(p.requestId(), stamp);
               var info = io.grpc.protobuf.StatusProto.fromThrowable(t);
               errors.put(p.requestId(), status.getCode() + (info == null ? "" : " " + info.getDetailsList().stream()
                   .filter(a -> a.is(com.google.rpc.ErrorInfo.class)).map(a -> {

@@ -72,4 +72,22 @@ class AuctionRunTest {
     assertEquals(true, figures.describe().getFirst().endsWith("; of those refused: far 2, stamped 0.50-1.50 ms after their bytes arrived"),
         figures.describe().getFirst());
   }
+
+  /**
+   * A region refuses a bid stamped at or past the close with a message that names the stamp (as a
+   * UTC instant since the messages became readable): the demo reads it back to say how late the
+   * stamp was. It read "0.00 ms" for every refusal while it still looked for microseconds.
+   */
+  @Test
+  void theRefusedBidsStampIsReadFromTheRegionsOwnMessage() {
+    long closeMicros = 1_796_465_000_000_000L;
+    var spec = new flashsale.sale.EventSpec("auction", "lamp", 1, closeMicros - 60_000_000, closeMicros, 1,
+        List.of("far"), flashsale.sale.SaleMode.GLOBAL_ORDER, 7);
+    for (long stamp : List.of(closeMicros, closeMicros + 259, closeMicros + 1_000_000)) {
+      String message = flashsale.region.core.PurchaseRules.windowFailure(spec, stamp).orElseThrow().message();
+      assertEquals(stamp, AuctionRun.refusedStampMicros(message), message);
+    }
+    assertEquals(0, AuctionRun.refusedStampMicros("event auction ended"));
+    assertEquals(0, AuctionRun.refusedStampMicros(null));
+  }
 }
