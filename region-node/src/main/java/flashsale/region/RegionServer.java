@@ -201,9 +201,9 @@ public final class RegionServer {
     health.enterTerminalState();
     if (ownedTransport != null) ownedTransport.closeSocket(); // no new connections; open ones get gRPC's GOAWAY
     server.shutdown();
-    long drainStartNanos = System.nanoTime();
-    int undrained = config.shutdownDrainMs() > 0 ? node.awaitDrained(config.shutdownDrainMs()) : 0;
     if (config.shutdownDrainMs() > 0) {
+      long drainStartNanos = System.nanoTime();
+      int undrained = node.awaitDrained(config.shutdownDrainMs());
       log.info("region drained region={} drain_ms={} still_pending={}", config.region(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStartNanos), undrained);
     }

@@ -65,6 +65,22 @@ class SequencerStampBoundsTest {
     assertEquals(Outcome.WON, driver.toldTo("slow").get(0).outcome(), "as old as allowed in its own time: ranked");
   }
 
+  /** The liar sends a ticket stamped at {@code backDatedStampMicros}, honest one stamped 1 ms ago; both are decided. */
+  private void bothSendAndAreDecided(long backDatedStampMicros) {
+    driver.send("liar", ticket("l-old", "liar", backDatedStampMicros));
+    driver.send("honest", ticket("h1", "honest", driver.nowMicros - 1_000));
+    driver.watermarks(driver.nowMicros, "liar", "honest");
+    driver.persistAll();
+  }
+
+  /** An hour into a sale between "liar" and "honest", the liar reports this clock offset and round trip. */
+  private void anHourInLiarReports(long offsetMicros, long roundTripMicros) {
+    driver.add(SequencerDriver.spec(1, 1, 7, "liar", "honest"));
+    driver.connect("liar", "honest");
+    driver.tick(3_600_000_000L);
+    driver.clock("liar", offsetMicros, roundTripMicros);
+  }
+
   /**
    * A region reports its own clock probes: an offset of hours excused by a round trip of hours
    * would read its time hours back, and a ticket back-dated by as much would pass the age bound.
@@ -72,14 +88,8 @@ class SequencerStampBoundsTest {
    */
   @Test
   void aRoundTripOfHoursExcusesNoOffsetAndNoBackDatedTicket() {
-    driver.add(SequencerDriver.spec(1, 1, 7, "liar", "honest"));
-    driver.connect("liar", "honest");
-    driver.tick(3_600_000_000L);
-    driver.clock("liar", -3_600_000_000L, 7_200_000_000L);
-    driver.send("liar", ticket("l-old", "liar", driver.nowMicros - 3_600_000_000L + 1_000));
-    driver.send("honest", ticket("h1", "honest", driver.nowMicros - 1_000));
-    driver.watermarks(driver.nowMicros, "liar", "honest");
-    driver.persistAll();
+    anHourInLiarReports(-3_600_000_000L, 7_200_000_000L);
+    bothSendAndAreDecided(driver.nowMicros - 3_600_000_000L + 1_000);
     assertTrue(driver.toldTo("liar").stream().noneMatch(Decision::won), "the back-dated ticket takes nothing: "
         + driver.toldTo("liar"));
     assertEquals(Outcome.WON, driver.toldTo("honest").get(0).outcome(), "the buyer who came on time wins");
@@ -88,14 +98,8 @@ class SequencerStampBoundsTest {
   /** Under the 10 s cap a round trip still excuses an offset from the flag, but not from the age bound. */
   @Test
   void anOffsetExcusedByItsRoundTripStillBuysNoBackDating() {
-    driver.add(SequencerDriver.spec(1, 1, 7, "liar", "honest"));
-    driver.connect("liar", "honest");
-    driver.tick(3_600_000_000L);
-    driver.clock("liar", -4_500_000, 9_000_000); // 4.5 s off, excused by a 9 s round trip: not flagged
-    driver.send("liar", ticket("l-old", "liar", driver.nowMicros - MAX_AGE_MICROS - 4_000_000));
-    driver.send("honest", ticket("h1", "honest", driver.nowMicros - 1_000));
-    driver.watermarks(driver.nowMicros, "liar", "honest");
-    driver.persistAll();
+    anHourInLiarReports(-4_500_000, 9_000_000); // 4.5 s off, excused by a 9 s round trip: not flagged
+    bothSendAndAreDecided(driver.nowMicros - MAX_AGE_MICROS - 4_000_000);
     assertEquals(LossReason.STAMP_OUT_OF_BOUNDS, driver.toldTo("liar").get(0).lossReason(),
         "14 s old by the arbiter's clock, 9.5 s in the time the liar claims");
     assertEquals(Outcome.WON, driver.toldTo("honest").get(0).outcome());

@@ -36,6 +36,15 @@ class SequencerWaitlistOrderTest {
     driver.persistAll();
   }
 
+  /** An event of one unit (per-user limit {@code perUserLimit}) sold to near's {@code buyer}@10, far's watermark at 15. */
+  private void sellTheUnit(int perUserLimit, long waitlistBound, flashsale.sale.Ticket buyer) {
+    driver.add(SequencerDriver.spec(1, perUserLimit, 3, "near", "far"), waitlistBound);
+    driver.connect("near", "far");
+    driver.send("near", buyer);
+    driver.watermark("far", 15);
+    driver.persistAll();
+  }
+
   @Test
   void withAWaitlistTheLosersAreRankedInStampOrderWhicheverReachedTheArbiterFirst() {
     sellOutThenNearLoserArrivesFirst(2);
@@ -62,11 +71,7 @@ class SequencerWaitlistOrderTest {
 
   @Test
   void whileTheWaitlistHasRoomALoserWaitsForTheFrontierLikeAWin() {
-    driver.add(SequencerDriver.spec(1, 10, 3, "near", "far"), 5);
-    driver.connect("near", "far");
-    driver.send("near", ticket("a", "near", 10));
-    driver.watermark("far", 15);
-    driver.persistAll();
+    sellTheUnit(10, 5, ticket("a", "near", 10));
     driver.send("near", ticket("c", "near", 30));
     assertEquals(0, driver.unpersistedBatches(), "c waits for far's watermark to pass 30");
     driver.watermark("far", 31);
@@ -74,6 +79,7 @@ class SequencerWaitlistOrderTest {
     driver.persistAll();
     assertTrue(driver.decidedOrder().contains("c"));
   }
+
   /**
    * The waitlist gives a user no more places than its limit (one here), so a user's second loss
    * for lack of stock fills nothing: with a bound of 2, b1 and b2 of one user leave room, and e,
@@ -81,11 +87,7 @@ class SequencerWaitlistOrderTest {
    */
   @Test
   void oneUsersSecondLossDoesNotCountTowardFillingTheWaitlist() {
-    driver.add(SequencerDriver.spec(1, 1, 3, "near", "far"), 2);
-    driver.connect("near", "far");
-    driver.send("near", ticket("a", "near", 10));
-    driver.watermark("far", 15);
-    driver.persistAll();
+    sellTheUnit(1, 2, ticket("a", "near", 10));
     driver.send("near", ticket("b1", "ub", 1, "near", 20), ticket("b2", "ub", 1, "near", 22));
     driver.watermark("far", 25);
     driver.persistAll();
@@ -105,11 +107,7 @@ class SequencerWaitlistOrderTest {
    */
   @Test
   void aNewLeaderCountsTheUnitsWonBeforeItsTermOnTopOfTheBound() {
-    driver.add(SequencerDriver.spec(1, 1, 3, "near", "far"), 1);
-    driver.connect("near", "far");
-    driver.send("near", ticket("a", "ua", 1, "near", 10));
-    driver.watermark("far", 15);
-    driver.persistAll();
+    sellTheUnit(1, 1, ticket("a", "ua", 1, "near", 10));
 
     SequencerDriver next = new SequencerDriver(SequencerDriver.EXACT_STAMPS, driver.store);
     next.addFromStore(SequencerDriver.EVENT, 1);

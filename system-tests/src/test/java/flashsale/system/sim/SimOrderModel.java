@@ -62,9 +62,15 @@ final class SimOrderModel {
 
   /** A loser for lack of stock may take a place: its user's wins and places ranked before it, plus it, within the limit. */
   boolean mayWait(Decision loser) {
+    return unitsBefore(loser, false) + loser.ticket().quantity() <= spec.perUserLimit();
+  }
+
+  /** Units of the loser's user's stored wins (and, unless {@code winsOnly}, waitlist joins) ranked before it. */
+  private long unitsBefore(Decision loser, boolean winsOnly) {
     TreeMap<Long, Integer> units = orderUnitsByUserByRank.get(loser.ticket().userId());
-    long before = units == null ? 0 : units.headMap(loser.rank(), false).values().stream().mapToLong(Integer::longValue).sum();
-    return before + loser.ticket().quantity() <= spec.perUserLimit();
+    if (units == null) return 0;
+    return units.headMap(loser.rank(), false).entrySet().stream()
+        .filter(e -> !winsOnly || !stockLosers.containsKey(e.getKey())).mapToLong(e -> e.getValue()).sum();
   }
 
   /**
@@ -77,10 +83,7 @@ final class SimOrderModel {
     for (Decision d : stockLosers.values()) {
       if (due >= terms.waitlistBound()) break;
       String user = d.ticket().userId();
-      TreeMap<Long, Integer> units = orderUnitsByUserByRank.get(user);
-      long wins = units == null ? 0 : units.headMap(d.rank(), false).entrySet().stream()
-          .filter(e -> !stockLosers.containsKey(e.getKey())).mapToLong(e -> e.getValue()).sum();
-      long held = wins + simulatedJoins.getOrDefault(user, 0L);
+      long held = unitsBefore(d, true) + simulatedJoins.getOrDefault(user, 0L);
       if (held + d.ticket().quantity() > spec.perUserLimit()) continue;
       simulatedJoins.merge(user, (long) d.ticket().quantity(), Long::sum);
       due++;

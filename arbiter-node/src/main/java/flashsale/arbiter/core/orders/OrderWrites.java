@@ -27,7 +27,6 @@ final class OrderWrites {
   private List<flashsale.orders.OrderRecord> flyingPassedOver = List.of();
   /** The rank enrolled through that the store holds. */
   private long durableEnrolledThroughRank;
-  private long flyingEnrolledThroughRank;
   /** Waitlist joins the store holds. */
   private long durableWaitlistJoins;
   /** The rank enrolled through that the last write sent carried (the stored one at first). */
@@ -72,7 +71,6 @@ final class OrderWrites {
     }
     inFlight = true;
     sentEnrolledThroughRank = enrolledThroughRank;
-    flyingEnrolledThroughRank = enrolledThroughRank;
     lastSequence++;
     flying = List.copyOf(next);
     next.clear();
@@ -93,7 +91,7 @@ final class OrderWrites {
     }
     inFlight = false;
     durableWaitlistJoins += flying.stream().filter(t -> t.kind() == OrderTransition.Kind.WAITLISTED).count();
-    durableEnrolledThroughRank = Math.max(durableEnrolledThroughRank, flyingEnrolledThroughRank);
+    durableEnrolledThroughRank = sentEnrolledThroughRank; // the write just stored carried it
     var durable = new OrderEffect.OrdersDurable(eventId, sequence, flying, durableWaitlistJoins >= waitlistBound,
         flyingPassedOver);
     flying = List.of();
