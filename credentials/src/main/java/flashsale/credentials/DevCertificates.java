@@ -57,7 +57,7 @@ public final class DevCertificates {
     this.directory = directory;
     this.trustDomain = trustDomain;
     this.caKeys = newKeyPair();
-    X500Name name = new X500Name("CN=flashsale development CA " + trustDomain);
+    X500Name name = caName(trustDomain);
     X509v3CertificateBuilder builder = builder(name, name, caKeys);
     try {
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
@@ -72,6 +72,17 @@ public final class DevCertificates {
     writePem(caPath(), ca);
   }
 
+  private DevCertificates(Path directory, String trustDomain, KeyPair caKeys, X509Certificate ca) {
+    this.directory = directory;
+    this.trustDomain = trustDomain;
+    this.caKeys = caKeys;
+    this.ca = ca;
+  }
+
+  private static X500Name caName(String trustDomain) {
+    return new X500Name("CN=flashsale development CA " + trustDomain);
+  }
+
   /** A new CA for {@code trustDomain}, written to {@code directory/ca.pem}. */
   public static DevCertificates create(Path directory, String trustDomain) throws IOException {
     try {
@@ -79,6 +90,60 @@ public final class DevCertificates {
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot make a development CA: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The CA an earlier run kept in {@code directory} ({@code ca.pem} with its key {@code ca.key}), so
+   * certificates issued now chain to the one running nodes already trust; else a new CA, its key
+   * written beside it (owner-only where the file system allows) for the next run.
+   *
+   * @throws IOException when {@code ca.pem} is there without its key, or is another trust domain's
+   */
+  public static DevCertificates openOrCreate(Path directory, String trustDomain) throws IOException {
+    Path caFile = directory.resolve("ca.pem");
+    Path keyFile = directory.resolve("ca.key");
+    if (!Files.exists(caFile)) {
+      DevCertificates fresh = create(directory, trustDomain);
+      writeOwnerOnly(keyFile, new JcaPKCS8Generator(fresh.caKeys.getPrivate(), null).generate());
+      return fresh;
+    }
+    if (!Files.exists(keyFile)) {
+      throw new IOException(caFile + " exists without its key " + keyFile + ", so no certificate it would trust can be"
+          + " issued: use another directory, or replace the CA (every node then needs the new files)");
+    }
+    try (var certIn = Files.newInputStream(caFile);
+        var keyIn = new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII))) {
+      X509Certificate ca = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(certIn);
+      if (!X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()).equals(caName(trustDomain))) {
+        throw new IOException(caFile + " is the CA '" + ca.getSubjectX500Principal().getName() + "', not trust domain "
+            + trustDomain + "'s: use another directory or --trust-domain");
+      }
+      Object key = keyIn.readObject();
+      if (!(key instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info)) {
+        throw new IOException(keyFile + " holds no PKCS#8 private key");
+      }
+      var privateKey = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getPrivateKey(info);
+      KeyPair keys = new KeyPair(ca.getPublicKey(), privateKey);
+      DevCertificates kept = new DevCertificates(directory, trustDomain, keys, ca);
+      kept.requireKeyMatches();
+      return kept;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot read the development CA in " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A test signature: a key that is not the certificate's would issue certificates nobody trusts. */
+  private void requireKeyMatches() throws GeneralSecurityException, IOException {
+    byte[] probe = "flashsale".getBytes(StandardCharsets.US_ASCII);
+    var signer = java.security.Signature.getInstance("SHA256withECDSA");
+    signer.initSign(caKeys.getPrivate());
+    signer.update(probe);
+    byte[] signature = signer.sign();
+    var verifier = java.security.Signature.getInstance("SHA256withECDSA");
+    verifier.initVerify(ca.getPublicKey());
+    verifier.update(probe);
+    if (!verifier.verify(signature)) throw new IOException(directory.resolve("ca.key") + " is not the key of ca.pem");
   }
 
   public Path caPath() {
@@ -190,6 +255,17 @@ public final class DevCertificates {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"));
     return generator.generateKeyPair();
+  }
+
+  private static void writeOwnerOnly(Path path, Object object) throws IOException {
+    Files.deleteIfExists(path);
+    try {
+      Files.createFile(path, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException notPosix) {
+      Files.createFile(path);
+    }
+    writePem(path, object);
   }
 
   private static void writePem(Path path, Object object) throws IOException {

@@ -9,11 +9,20 @@ import java.util.Objects;
  *
  * @param sequence 1, 2, ... per event across leaders: a write at or below the stored sequence is
  *     a retry
+ * @param unsoldUnitsFreed the stock the sale never sold, freed for the waitlist once the sale ended
+ *     (its wins plus these make the stock); 0 in every write but one, at most once per event
  */
-public record OrderWrite(String eventId, long sequence, long enrolledThroughRank, List<OrderTransition> transitions) {
+public record OrderWrite(String eventId, long sequence, long enrolledThroughRank, List<OrderTransition> transitions,
+    long unsoldUnitsFreed) {
   public OrderWrite {
     Objects.requireNonNull(eventId, "eventId");
     if (sequence < 1) throw new IllegalArgumentException("sequence < 1: " + sequence);
+    if (unsoldUnitsFreed < 0) throw new IllegalArgumentException("unsoldUnitsFreed < 0: " + unsoldUnitsFreed);
     transitions = List.copyOf(transitions);
+  }
+
+  /** A write that frees no unsold stock. */
+  public OrderWrite(String eventId, long sequence, long enrolledThroughRank, List<OrderTransition> transitions) {
+    this(eventId, sequence, enrolledThroughRank, transitions, 0);
   }
 }

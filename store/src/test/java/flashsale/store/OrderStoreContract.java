@@ -200,6 +200,42 @@ abstract class OrderStoreContract {
     assertEquals(PurchaseState.WAITLISTED, orders.findOrder("e2", "b2").orElseThrow().state());
   }
 
+  /**
+   * The stock a sale never sold is freed for its waitlist once, exactly what its wins left: with a
+   * unit given back in the same write it fits a buyer of three; freed twice, short, or followed by
+   * another win, the write is refused whole.
+   */
+  @Test
+  void theUnsoldStockIsFreedOnceAndOnlyWhatTheWinsLeft() {
+    events.createEvent("c3", event("e3", 3, 3));
+    orders.putTerms("e3", new OrderTerms(WINDOW, 2));
+    writeTo("e3", 1, 0, t(Kind.ENROLLED_WIN, "a", "u1", 1, 1, DEADLINE, 0), t(Kind.WAITLISTED, "b", "u2", 3, 2, 0, 0));
+    assertTrue(refusedAt("e3", 2, 1).getMessage().contains("1 unsold units freed, but 1 of stock 3 were won"),
+        "wins 1 + unsold 1 is not the stock");
+    assertInstanceOf(StoreRejectedException.class, refusedAt("e3", 2, 3), "more than the wins left");
+    assertEquals(0, orders.loadOrders("e3").unsoldUnitsFreed(), "nothing of a refused write is stored");
+
+    writeTo("e3", 2, 2, t(Kind.CANCELLED, "a", "u1", 1, 1, DEADLINE, 10), t(Kind.PROMOTED, "b", "u2", 3, 2, DEADLINE, 10));
+    OrderSnapshot snapshot = orders.loadOrders("e3");
+    assertEquals(2, snapshot.unsoldUnitsFreed());
+    assertEquals(0, snapshot.freeUnits());
+    assertEquals(PurchaseState.AWAITING_PAYMENT, orders.findOrder("e3", "b").orElseThrow().state());
+    assertTrue(refusedAt("e3", 3, 1).getMessage().contains("freed already"));
+    assertTrue(refusedAt("e3", 3, 0, t(Kind.ENROLLED_WIN, "x", "u3", 1, 3, DEADLINE, 0)).getMessage()
+        .contains("over stock 3"), "no win after the unsold stock was freed");
+  }
+
+  void writeTo(String eventId, long sequence, long unsoldFreed, OrderTransition... transitions) {
+    orders.persistOrders(new OrderWrite(eventId, sequence, 4, List.of(transitions), unsoldFreed), ArbiterStore.UNFENCED)
+        .join();
+  }
+
+  Throwable refusedAt(String eventId, long sequence, long unsoldFreed, OrderTransition... transitions) {
+    var failure = assertThrows(CompletionException.class, () -> writeTo(eventId, sequence, unsoldFreed, transitions));
+    assertInstanceOf(StoreRejectedException.class, failure.getCause());
+    return failure.getCause();
+  }
+
   @Test
   void retriesAreNoOpsAndGapsAreRejected() {
     enrol();

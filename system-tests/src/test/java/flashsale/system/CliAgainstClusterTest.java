@@ -49,6 +49,35 @@ public class CliAgainstClusterTest {
     cluster.close();
   }
 
+  /**
+   * `--start now --end +10m` reads the clock at each run, so a retry under the same request id
+   * carries other times: it gets the event its first run created, as the request id's help
+   * promises, while a retry with other content is still refused.
+   */
+  @Test
+  void aRetryOfAnEventCreateWithRelativeTimesReturnsTheEventItCreated() throws Exception {
+    List<String> create = List.of("event", "create", "--target", cluster.arbiterTarget(), "--event", "cli-retry",
+        "--item", "sneakers", "--stock", "5", "--start", "now", "--end", "+10m", "--regions", "east,west",
+        "--mode", "global-order", "--request-id", "create-retry-1");
+    Run first = flashsale(create.toArray(String[]::new));
+    assertEquals(0, first.exitCode(), first.err());
+    Thread.sleep(5); // another clock reading for now and +10m
+    Run again = flashsale(create.toArray(String[]::new));
+    assertEquals(0, again.exitCode(), again.err());
+    assertTrue(again.out().startsWith("created event cli-retry: sneakers"), again.out());
+    assertTrue(again.err().startsWith("note: request id create-retry-1 created this event in an earlier run"), again.err());
+
+    List<String> otherStock = new java.util.ArrayList<>(create);
+    otherStock.set(otherStock.indexOf("5"), "6");
+    Run refused = flashsale(otherStock.toArray(String[]::new));
+    assertEquals(4, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("ALREADY_EXISTS REQUEST_ID_REUSED"), refused.err());
+    List<String> withWindow = new java.util.ArrayList<>(create);
+    withWindow.addAll(List.of("--payment-window", "10m"));
+    Run otherTerms = flashsale(withWindow.toArray(String[]::new));
+    assertEquals(4, otherTerms.exitCode(), otherTerms.err());
+  }
+
   @Test
   void createPurchaseStatusAndAuditLogAgree() {
     Run created =

@@ -261,6 +261,12 @@ final class EventBook {
   /** Builds and emits the next batch if none is in flight and any ticket is ready. */
   void releaseIfReady(long nowMicros, List<Effect> effects) {
     if (log.hasBatchInFlight() || closeInFlight) return;
+    if (backdated.isEmpty() && lateTickets.isEmpty()) {
+      // A due close goes before the bids stamped past it, which lose either way: a steady stream
+      // of them (a soft close's regions take bids until the cap) would otherwise hold the result back.
+      closeIfDue(nowMicros, effects);
+      if (closeInFlight) return;
+    }
     List<Decision> decisions = batchScratch;
     decisions.clear();
     while (decisions.size() < maxBatchSize && !backdated.isEmpty()) {
@@ -278,15 +284,13 @@ final class EventBook {
     }
     if (!decisions.isEmpty()) {
       effects.add(new Effect.PersistBatch(log.begin(decisions, releasedThrough(), standingAfterBatch())));
-    } else {
-      closeIfDue(nowMicros, effects);
     }
   }
 
   /**
-   * An auction closes once every bid released below its close is durable (nothing is in flight and
-   * nothing stable is left) and its {@link AuctionCloseGate} says no bid stamped before the close
-   * can still come and count.
+   * An auction closes once every bid released below its close is durable (nothing is in flight, no
+   * late or back-dated bid waits, and no queued bid is stamped before the close) and its {@link
+   * AuctionCloseGate} says no bid stamped before the close can still come and count.
    */
   private void closeIfDue(long nowMicros, List<Effect> effects) {
     AuctionBook auction = stock.auction().orElse(null);

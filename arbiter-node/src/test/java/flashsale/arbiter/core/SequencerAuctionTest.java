@@ -164,6 +164,29 @@ class SequencerAuctionTest {
     assertEquals(closed, EventStatus.of(driver.store.head(SequencerDriver.EVENT)), "the same once only the store holds it");
   }
 
+  /**
+   * A soft close's regions take bids until the cap, so bids stamped past the close may keep coming,
+   * one stable by the time each batch is stored. The close is written as soon as it is due, before
+   * them: a steady stream of late bids never holds the result back.
+   */
+  @Test
+  void aSteadyStreamOfBidsPastTheCloseDoesNotHoldTheResultBack() {
+    start(new AuctionRules(1, 100, 10, "EUR", 100, 10_000));
+    driver.send("beijing", bid("a", 300, "beijing", 10));
+    driver.watermarks(CLOSE - 200, "beijing", "shanghai");
+    driver.persistAll();
+    for (int i = 1; i <= 5 && persistedCloses().isEmpty(); i++) {
+      driver.send("beijing", bid("late" + i, 500 + i, "beijing", CLOSE + 10L * i));
+      driver.watermarks(CLOSE + 10L * i + 5, "beijing", "shanghai");
+      if (i > 1) driver.persistNext(); // the last bid's batch is stored with this one already stable
+    }
+    assertEquals(1, persistedCloses().size(), "closed with bids past it still coming");
+    assertEquals(List.of("a"), driver.decidedOrder(), "no bid past the close was judged before it");
+    settle(driver);
+    assertEquals(List.of("a"), ids(announced().get(0).winners()));
+    assertEquals(BidAnswer.CLOSED, verdict("late1").answer(), "judged after the close, refused");
+  }
+
   @Test
   void softCloseExtendsTheCloseByTheWindowUpToTheCap() {
     // Window 100 us, cap 150 us past the end: the close may move to 1100 and then 1150, no further.

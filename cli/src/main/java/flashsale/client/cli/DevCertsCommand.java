@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 /** {@code flashsale dev-certs}: a throw-away CA and certificates for a development deployment. */
 @Command(name = "dev-certs", description = "Write a throw-away CA and certificates (PEM) for a development deployment: "
     + "one per arbiter, region and client identity, each with its spiffe://<trust-domain>/<role>/<name> URI SAN. "
-    + "Not for production: issue the same SANs from your own CA.")
+    + "A directory that holds a CA already (ca.pem and ca.key from an earlier run) keeps it: the new certificates chain "
+    + "to the CA running nodes trust. Not for production: issue the same SANs from your own CA.")
 final class DevCertsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -46,7 +47,15 @@ final class DevCertsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    DevCertificates ca = DevCertificates.create(directory, trustDomain);
+    boolean kept = java.nio.file.Files.exists(directory.resolve("ca.pem"));
+    DevCertificates ca;
+    try {
+      ca = DevCertificates.openOrCreate(directory, trustDomain);
+    } catch (java.io.IOException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    out.printf("%s %s%n", kept ? "kept the CA in" : "new CA", ca.caPath());
     String[] extraHosts = hosts.toArray(String[]::new);
     for (String id : arbiters) {
       var c = ca.issue(Role.ARBITER, id, extraHosts);

@@ -35,7 +35,8 @@ final class ErrorMessages {
         case MODE_NOT_SUPPORTED -> "choose another --mode";
         case EVENT_EXISTS -> "choose another --event id; if it is yours (an earlier try that timed out), 'flashsale event get "
             + "--event " + e.metadata("event_id").orElse("ID") + "' shows it";
-        case REQUEST_ID_REUSED -> "that request id belongs to another purchase; use a new --request-id";
+        case REQUEST_ID_REUSED -> "that request id was used with other content (another purchase, bid or event); use a new"
+            + " --request-id";
         case TOO_MANY_PENDING -> "the region is at capacity; retry " + after(e) + " with the same --request-id";
         case RATE_LIMITED -> "over your rate limit; retry " + after(e) + " with the same --request-id";
         case TOO_MANY_PENDING_FOR_USER -> "too many of your purchases still wait to be decided; retry " + after(e)
@@ -47,6 +48,14 @@ final class ErrorMessages {
         case SHUTTING_DOWN, ARBITER_UNAVAILABLE, STORE_UNAVAILABLE -> "retry later with the same --request-id";
         case POOL_LOST -> "the event's pool store lost its stock counts; an operator must restore them (retrying does not help)";
         case PURCHASE_PENDING -> "watch it at the region it was bought at, or again once 'flashsale status' says it is decided";
+        case STOCK_IN_TRANSIT -> "stock is being moved to this region; retry " + after(e) + " with the same --request-id";
+        case HOME_REGION_ELSEWHERE -> e.metadata("home_region").map(h -> "buy through region " + h)
+            .orElse("buy through the user's home region");
+        case NO_PAYMENT_WINDOW -> "the event's wins are final: there is nothing to pay or cancel";
+        case NOT_A_WIN -> "only a win awaiting payment can be paid or cancelled; 'flashsale order' shows its state";
+        case PAYMENT_EXPIRED -> "the payment window closed and its units moved on; the purchase cannot be paid now";
+        case PURCHASE_CANCELLED -> "the purchase was cancelled; it cannot be paid now";
+        case ALREADY_PAID -> "the purchase is paid; it cannot be cancelled";
         default -> hintForCode(e);
       };
     }

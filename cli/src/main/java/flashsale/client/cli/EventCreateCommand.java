@@ -1,6 +1,7 @@
 package flashsale.client.cli;
 
 import flashsale.client.EventAdminClient;
+import flashsale.client.FlashSaleException;
 import flashsale.client.ProtoTimes;
 import flashsale.v1.CreateEventResponse;
 import flashsale.v1.Event;
@@ -120,10 +121,19 @@ final class EventCreateCommand extends NodeCommand {
     }
     String id = requestIdOrNew(requestId);
     List<String> unheard = new java.util.ArrayList<>();
+    boolean relativeTimes = TimeArgs.isRelative(start) || TimeArgs.isRelative(end);
     Event created = connection.withChannel(channel -> {
       var admin = new EventAdminClient(channel, connection.deadline);
-      Event stored = paymentWindow == null ? admin.createEvent(id, event)
-          : admin.createEvent(id, event, paymentWindow, waitlistBound);
+      Event stored;
+      try {
+        stored = paymentWindow == null ? admin.createEvent(id, event)
+            : admin.createEvent(id, event, paymentWindow, waitlistBound);
+      } catch (FlashSaleException e) {
+        stored = relativeTimes ? earlierRunOfThisRequest(admin, id, event, e).orElseThrow(() -> e) : null;
+        if (stored == null) throw e;
+        spec.commandLine().getErr().printf("note: request id %s created this event in an earlier run; its times are"
+            + " the ones that run read (now, +N), as stored%n", id);
+      }
       unheard.addAll(regionsNeverConnected(admin, stored.getRegionsList()));
       return stored;
     });
@@ -138,6 +148,31 @@ final class EventCreateCommand extends NodeCommand {
           + "misspelled region would never sell and holds the sale back by the region timeout%n", String.join(", ", unheard));
     }
     return shown;
+  }
+
+  /**
+   * A retry whose times are relative ({@code --start now --end +1h}) reads other times than the run
+   * that created the event, so the arbiter answers {@code REQUEST_ID_REUSED}: when this request id
+   * created this event id and the stored event is this one but for its times (and payment terms
+   * the same), the retry gets it, as a retry with the same content would.
+   */
+  private java.util.Optional<Event> earlierRunOfThisRequest(EventAdminClient admin, String id, Event asked,
+      FlashSaleException refusal) {
+    if (!refusal.reason().orElse("").equals("REQUEST_ID_REUSED")
+        || !refusal.metadata("event_id").orElse("").equals(asked.getEventId())) {
+      return java.util.Optional.empty();
+    }
+    var stored = admin.getEvent(asked.getEventId());
+    var window = stored.getPaymentTerms().getPaymentWindow();
+    boolean sameTerms = paymentWindow == null ? !stored.hasPaymentTerms()
+        : stored.hasPaymentTerms() && java.time.Duration.ofSeconds(window.getSeconds(), window.getNanos()).equals(paymentWindow)
+            && (waitlistBound == null || stored.getPaymentTerms().getWaitlistBound() == waitlistBound);
+    return sameTerms && withoutTimes(stored.getEvent()).equals(withoutTimes(asked))
+        ? java.util.Optional.of(stored.getEvent()) : java.util.Optional.empty();
+  }
+
+  private static Event withoutTimes(Event event) {
+    return event.toBuilder().clearStartTime().clearEndTime().build();
   }
 
   /** The event's regions that no node is connected for now; empty when the arbiter cannot say. */

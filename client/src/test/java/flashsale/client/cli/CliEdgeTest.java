@@ -54,6 +54,41 @@ class CliEdgeTest {
         flashsale.credentials.WorkloadId.in(certificate));
   }
 
+  /**
+   * The README's second run (an order-service certificate after the nodes' own) keeps the CA the
+   * running nodes trust: ca.pem unchanged, the new certificate signed by it. A CA without its key
+   * (an older run's) is refused, not replaced.
+   */
+  @Test
+  void devCertsRunAgainKeepsTheCaTheNodesTrust(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    CliRun first = CliRun.run("dev-certs", "--dir", dir.toString(), "--region", "near,far");
+    assertEquals(0, first.exitCode(), first.err());
+    byte[] caBefore = java.nio.file.Files.readAllBytes(dir.resolve("ca.pem"));
+    CliRun second = CliRun.run("dev-certs", "--dir", dir.toString(), "--region", "near,far", "--order", "svc");
+    assertEquals(0, second.exitCode(), second.err());
+    assertTrue(second.out().startsWith("kept the CA in "), second.out());
+    assertTrue(java.util.Arrays.equals(caBefore, java.nio.file.Files.readAllBytes(dir.resolve("ca.pem"))), "ca.pem unchanged");
+    var certificates = java.security.cert.CertificateFactory.getInstance("X.509");
+    java.security.cert.X509Certificate ca;
+    java.security.cert.X509Certificate order;
+    try (var caIn = java.nio.file.Files.newInputStream(dir.resolve("ca.pem"));
+        var orderIn = java.nio.file.Files.newInputStream(dir.resolve("order-svc.pem"))) {
+      ca = (java.security.cert.X509Certificate) certificates.generateCertificate(caIn);
+      order = (java.security.cert.X509Certificate) certificates.generateCertificate(orderIn);
+    }
+    order.verify(ca.getPublicKey()); // throws when another CA signed it
+    if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+          java.nio.file.Files.getPosixFilePermissions(dir.resolve("ca.key"))));
+    }
+
+    java.nio.file.Files.delete(dir.resolve("ca.key"));
+    CliRun withoutKey = CliRun.run("dev-certs", "--dir", dir.toString(), "--region", "near");
+    assertEquals(ExitCodes.USAGE, withoutKey.exitCode());
+    assertTrue(withoutKey.err().startsWith("error: " + dir.resolve("ca.pem") + " exists without its key"), withoutKey.err());
+    assertTrue(java.util.Arrays.equals(caBefore, java.nio.file.Files.readAllBytes(dir.resolve("ca.pem"))), "not replaced");
+  }
+
   @Test
   void aBarePortTargetReachesTheNodeOnThisMachine() throws Exception {
     cluster.ledger.addEvent(Event.newBuilder().setEventId("shoes").setStock(3).build());

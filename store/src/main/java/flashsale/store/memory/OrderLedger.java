@@ -33,6 +33,7 @@ final class OrderLedger {
   private long free;
   private long held;
   private long winUnits;
+  private long unsoldFreed;
   final List<OrderTransition> outbox = new ArrayList<>();
 
   OrderLedger(OrderTerms terms) {
@@ -48,7 +49,17 @@ final class OrderLedger {
       throw rejected(write, "write " + write.sequence() + " follows stored write " + sequence);
     }
     OrderLedger next = copy();
+    if (write.unsoldUnitsFreed() > 0) {
+      // Freed ahead of the write's transitions (its promotions may use them); checked against the wins at its end.
+      if (unsoldFreed > 0) throw rejected(write, "the unsold stock was freed already (" + unsoldFreed + ")");
+      next.unsoldFreed = write.unsoldUnitsFreed();
+      next.free += write.unsoldUnitsFreed();
+    }
     for (OrderTransition t : write.transitions()) next.check(spec, write, t);
+    if (write.unsoldUnitsFreed() > 0 && next.winUnits + next.unsoldFreed != spec.stock()) {
+      throw rejected(write, write.unsoldUnitsFreed() + " unsold units freed, but " + next.winUnits + " of stock "
+          + spec.stock() + " were won");
+    }
     next.sequence = write.sequence();
     next.enrolledThroughRank = Math.max(enrolledThroughRank, write.enrolledThroughRank());
     for (OrderTransition t : write.transitions()) if (t.kind().inOutbox()) next.outbox.add(t);
@@ -63,8 +74,8 @@ final class OrderLedger {
     long deadline = t.deadlineMicros();
     switch (t.kind()) {
       case ENROLLED_WIN -> {
-        hold(spec, write, t, t.quantity());
         winUnits += t.quantity();
+        hold(spec, write, t, t.quantity());
       }
       case WAITLISTED -> {
         if (joined >= terms.waitlistBound()) throw rejected(write, t.requestId() + " joins a full waitlist (" + joined + ")");
@@ -97,7 +108,10 @@ final class OrderLedger {
     long user = heldByUser.merge(t.userId(), (long) units, Long::sum);
     held += units;
     if (user > spec.perUserLimit()) throw rejected(write, "user " + t.userId() + " would hold " + user + " units, over the limit");
-    if (held > spec.stock() || winUnits > spec.stock()) throw rejected(write, held + " units held, over stock " + spec.stock());
+    if (held > spec.stock() || winUnits + unsoldFreed > spec.stock()) {
+      throw rejected(write, held + " units held, " + winUnits + " won and " + unsoldFreed + " unsold freed, over stock "
+          + spec.stock());
+    }
   }
 
   private static StoreRejectedException rejected(OrderWrite write, String why) {
@@ -114,7 +128,7 @@ final class OrderLedger {
 
   OrderSnapshot snapshot() {
     return new OrderSnapshot(Optional.of(terms), List.copyOf(orders.values()), free, sequence, enrolledThroughRank, joined,
-        winUnits);
+        winUnits, unsoldFreed);
   }
 
   Optional<OrderRecord> find(String requestId) {
@@ -131,6 +145,7 @@ final class OrderLedger {
     c.free = free;
     c.held = held;
     c.winUnits = winUnits;
+    c.unsoldFreed = unsoldFreed;
     return c;
   }
 
@@ -143,6 +158,7 @@ final class OrderLedger {
     free = next.free;
     held = next.held;
     winUnits = next.winUnits;
+    unsoldFreed = next.unsoldFreed;
     outbox.addAll(next.outbox);
   }
 }

@@ -71,7 +71,7 @@ public final class RedisOrderStore implements OrderStore {
     EventKeys keys = new EventKeys(write.eventId());
     List<byte[]> args = new ArrayList<>();
     for (String a : List.of(write.eventId(), Long.toString(fencingEpoch), events.writer(), Long.toString(write.sequence()),
-        Long.toString(write.enrolledThroughRank()))) {
+        Long.toString(write.enrolledThroughRank()), Long.toString(write.unsoldUnitsFreed()))) {
       args.add(a.getBytes(UTF_8));
     }
     for (OrderTransition t : write.transitions()) {
@@ -112,7 +112,8 @@ public final class RedisOrderStore implements OrderStore {
     } while (!cursor.isFinished());
     List<OrderRecord> orders = new ArrayList<>(byRequest.values());
     return new OrderSnapshot(terms, orders, number(meta.get("free")), number(meta.get("sequence")),
-        number(meta.get("enrolled_rank")), number(meta.get("joined")), number(meta.get("win_units")));
+        number(meta.get("enrolled_rank")), number(meta.get("joined")), number(meta.get("win_units")),
+        number(meta.get("unsold_freed")));
   }
 
   @Override

@@ -461,23 +461,27 @@ local function order_step(keys, c, touched, users, t)
     users[t.uid] = user
     c.held = c.held + held_change
     if user > c.limit then return 'user ' .. t.uid .. ' would hold ' .. user .. ' units, over the limit' end
-    if c.held > c.stock or c.win_units > c.stock then return c.held .. ' units held, over stock ' .. c.stock end
+    if c.held > c.stock or c.win_units + c.unsold > c.stock then
+      return c.held .. ' units held, ' .. c.win_units .. ' won and ' .. c.unsold .. ' unsold freed, over stock ' .. c.stock
+    end
   end
   touched[t.rid] = { state = kind[2], rank = t.rank, qty = t.qty, deadline = deadline, uid = t.uid }
   return nil
 end
 
 -- KEYS: meta, orders, order meta, order users, waitlist, outbox. ARGV: event_id, fencing_epoch,
--- writer, sequence, enrolled_through_rank, then per transition: kind, request_id, user_id,
--- quantity, rank, deadline_micros, at_micros. Checks every transition in order (see OrderStore),
--- then writes them all, or nothing. Returns {'OK'}, {'SAME'} for a retry; REJECTED, FENCED.
+-- writer, sequence, enrolled_through_rank, unsold_freed (the stock the sale never sold, freed for
+-- the waitlist at its end: once, and then wins plus these make the stock), then per transition:
+-- kind, request_id, user_id, quantity, rank, deadline_micros, at_micros. Checks every transition
+-- in order (see OrderStore), then writes them all, or nothing. Returns {'OK'}, {'SAME'} for a
+-- retry; REJECTED, FENCED.
 local function persist_orders(keys, args)
   local meta = redis.call('HMGET', keys[1], 'stock', 'per_user_limit', 'fence_epoch', 'fence_writer')
   if not meta[1] then return redis.error_reply('NOEVENT event ' .. args[1] .. ' does not exist') end
   local stale = fence_error(args[1], args[2], args[3], meta[3], meta[4])
   if stale then return stale end
   local om = redis.call('HMGET', keys[3], 'waitlist_bound', 'sequence', 'joined', 'free', 'held', 'win_units', 'enrolled_rank',
-    'last_write_sha1')
+    'last_write_sha1', 'unsold_freed')
   if not om[1] then return reject('event ' .. args[1] .. ' has no payment terms') end
   local sequence = tonumber(args[4])
   -- The write's content (sequence, enrolled rank, transitions): a retry of the last write is SAME
@@ -489,15 +493,25 @@ local function persist_orders(keys, args)
   if sequence <= tonumber(om[2]) then return { 'SAME' } end
   if sequence ~= tonumber(om[2]) + 1 then return reject('write ' .. sequence .. ' follows stored write ' .. om[2]) end
   local c = { stock = tonumber(meta[1]), limit = tonumber(meta[2]), bound = tonumber(om[1]), joined = tonumber(om[3]),
-    free = tonumber(om[4]), held = tonumber(om[5]), win_units = tonumber(om[6]) }
+    free = tonumber(om[4]), held = tonumber(om[5]), win_units = tonumber(om[6]), unsold = tonumber(om[9] or '0') }
+  local freeing = tonumber(args[6])
+  if freeing > 0 then -- ahead of the transitions (its promotions may use them), checked against the wins after them
+    if c.unsold > 0 then return reject('order write ' .. sequence .. ' of ' .. args[1] .. ': the unsold stock was freed already') end
+    c.unsold = freeing
+    c.free = c.free + freeing
+  end
   local touched, users, steps = {}, {}, {}
-  if (#args - 5) % 7 ~= 0 then error('malformed order write: ' .. #args .. ' arguments') end
-  for i = 6, #args, 7 do
+  if (#args - 6) % 7 ~= 0 then error('malformed order write: ' .. #args .. ' arguments') end
+  for i = 7, #args, 7 do
     local t = { kind = args[i], rid = args[i + 1], uid = args[i + 2], qty = tonumber(args[i + 3]), rank = args[i + 4],
       deadline = args[i + 5], at = args[i + 6] }
     local why = order_step(keys, c, touched, users, t)
     if why then return reject('order write ' .. sequence .. ' of ' .. args[1] .. ': ' .. why) end
     steps[#steps + 1] = t
+  end
+  if freeing > 0 and c.win_units + c.unsold ~= c.stock then
+    return reject('order write ' .. sequence .. ' of ' .. args[1] .. ': ' .. freeing .. ' unsold units freed, but '
+      .. c.win_units .. ' of stock ' .. c.stock .. ' were won')
   end
   for rid, o in pairs(touched) do
     redis.call('HSET', keys[2], rid, order_text(o))
@@ -506,7 +520,7 @@ local function persist_orders(keys, args)
   for uid, units in pairs(users) do redis.call('HSET', keys[4], uid, int(units)) end
   local enrolled = math.max(tonumber(om[7]), tonumber(args[5]))
   redis.call('HSET', keys[3], 'sequence', args[4], 'joined', int(c.joined), 'free', int(c.free), 'held', int(c.held),
-    'win_units', int(c.win_units), 'enrolled_rank', int(enrolled), 'last_write_sha1', digest)
+    'win_units', int(c.win_units), 'enrolled_rank', int(enrolled), 'last_write_sha1', digest, 'unsold_freed', int(c.unsold))
   for _, t in ipairs(steps) do
     if ORDER_KINDS[t.kind][3] then
       redis.call('XADD', keys[6], '*', 'event_id', args[1], 'request_id', t.rid, 'user_id', t.uid, 'quantity', int(t.qty),

@@ -196,6 +196,7 @@ final class SimArbiter {
     var head = store.loadHead(spec.eventId());
     if (runner.query(s -> s.finished(head, runner.nowMicros()))) { // its orders run out first, as EventAdminGrpcService does
       orders.eventAdded(spec);
+      orderOracle.saleEnded(spec.eventId());
       orders.saleEnded(spec.eventId(), () -> store.finishEvent(spec.eventId()));
       return;
     }

@@ -58,6 +58,8 @@ final class SimOracle {
   private final Map<String, Decision> orderEdgeDecision = new HashMap<>();
   private final Map<String, Decision> answered = new HashMap<>();
   final Set<String> badClockRegions = new HashSet<>();
+  /** Events sold to a crowd alone (no one-unit buyer per unit of stock): they may end with units no buyer fits. */
+  final Set<String> crowdOnlyEvents = new HashSet<>();
   /** Regions some arbiter left out of its frontiers for silence: their tickets may come back late. */
   private final Set<String> leftOut = new HashSet<>();
   /** Requests a buyer sent more than once (each region stamps its own ticket): a later copy may be late. */
@@ -301,7 +303,12 @@ final class SimOracle {
         switch (f.failure().reason()) {
           case SHUTTING_DOWN, ARBITER_UNAVAILABLE, EVENT_NOT_FOUND -> count("purchases failed on a down region");
           case EVENT_ENDED -> {
-            // A bid stamped past the latest close: refused by its region, final.
+            // A bid stamped past the latest close, or a purchase past the end of a sale that ends in
+            // the run (delayed by a crash or a partition): refused by its region, final.
+            if (crowdOnlyEvents.contains(eventId)) {
+              count("purchases refused after the sale ended");
+              return true;
+            }
             if (!auctions.containsKey(eventId)) throw new AssertionError("buyer at " + region + " got " + f.failure());
             count("bids refused after the close");
             return true;

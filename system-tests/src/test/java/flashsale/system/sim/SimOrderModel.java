@@ -46,9 +46,13 @@ final class SimOrderModel {
   long awaiting;
   long free;
   long winUnits;
+  /** Stock the sale never sold, freed for the waitlist at its end. */
+  long unsoldFreed;
   long joined;
   long lastJoinedRank;
   boolean saleEnded;
+  /** The sale ends within the run: its waitlist is settled only after the end. */
+  boolean endsInRun;
 
   SimOrderModel(EventSpec spec, OrderTerms terms) {
     this.spec = spec;

@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * model and checks, at each one,
  * <ul>
  *   <li>units paid plus awaiting payment never pass the stock (and paid + awaiting + released equals
- *       the units the wins took);
+ *       the units the wins took plus the unsold stock freed once the sale ended, which with them
+ *       makes the stock: the waitlist is never closed while units the sale never sold are held back);
  *   <li>each transition leaves the state it must (so none happens twice, and no buyer is promoted
  *       twice: a promotion leaves WAITLISTED, which nothing enters again), a payment is made before
  *       its deadline by a confirm applied at that moment, a cancel by a cancel, an expiry
@@ -57,8 +58,11 @@ final class SimOrderOracle {
     return eventId + "/" + requestId;
   }
 
-  void created(EventSpec spec, OrderTerms terms) {
-    books.put(spec.eventId(), new SimOrderModel(spec, terms));
+  /** @param endsInRun the sale ends within the run: it settles only once its end has reached the book */
+  void created(EventSpec spec, OrderTerms terms, boolean endsInRun) {
+    SimOrderModel book = new SimOrderModel(spec, terms);
+    book.endsInRun = endsInRun;
+    books.put(spec.eventId(), book);
     count.accept("events with a payment window");
   }
 
@@ -99,17 +103,33 @@ final class SimOrderOracle {
     }
     if (write.sequence() != book.sequence + 1) throw new AssertionError("order write " + write + " after " + book.sequence);
     book.sequence = write.sequence();
+    if (write.unsoldUnitsFreed() > 0) {
+      if (!book.saleEnded || book.unsoldFreed > 0 || book.waitlist.isEmpty()) {
+        throw new AssertionError(write.eventId() + ": " + write.unsoldUnitsFreed() + " unsold units freed before the sale"
+            + " ended, twice or for an empty waitlist (in " + write + ")");
+      }
+      book.unsoldFreed = write.unsoldUnitsFreed();
+      book.free += book.unsoldFreed;
+      count.accept("sales ended with unsold units freed for the waitlist");
+    }
     for (OrderTransition t : write.transitions()) {
       try {
         apply(book, t);
       } catch (AssertionError e) {
         throw new AssertionError(e.getMessage() + " (in " + write + ")", e);
       }
-      if (book.paid + book.awaiting > book.spec.stock() || book.paid + book.awaiting + book.free != book.winUnits) {
+      if (book.paid + book.awaiting > book.spec.stock()
+          || book.paid + book.awaiting + book.free != book.winUnits + book.unsoldFreed) {
         throw new AssertionError(write.eventId() + ": paid " + book.paid + " + awaiting " + book.awaiting + " + released "
-            + book.free + " against stock " + book.spec.stock() + " and " + book.winUnits + " units won, after " + t);
+            + book.free + " against stock " + book.spec.stock() + ", " + book.winUnits + " units won and "
+            + book.unsoldFreed + " unsold freed, after " + t);
       }
       if (t.kind().inOutbox()) book.outbox.add(t);
+    }
+    if (book.winUnits + book.unsoldFreed > book.spec.stock()
+        || write.unsoldUnitsFreed() > 0 && book.winUnits + book.unsoldFreed != book.spec.stock()) {
+      throw new AssertionError(write.eventId() + ": " + book.winUnits + " units won and " + book.unsoldFreed
+          + " unsold freed, stock " + book.spec.stock() + " (after " + write + ")");
     }
     if (book.free > 0 && book.winUnits >= book.spec.stock()) { // a book that forgot the sale's end promotes on sell-out only
       for (SimOrderModel.Purchase waiting : book.waitlist.values()) {
@@ -191,6 +211,10 @@ final class SimOrderOracle {
           throw new AssertionError("closed the waitlist on " + t + " while " + book.awaiting
               + " units await payment or the sale may still sell");
         }
+        if (book.winUnits + book.unsoldFreed < book.spec.stock()) {
+          throw new AssertionError("closed the waitlist on " + t + " with " + (book.spec.stock() - book.winUnits)
+              + " units the sale never sold not offered to it");
+        }
         book.waitlist.remove(t.rank());
         count.accept("waitlist places closed when the event settled");
       }
@@ -242,7 +266,7 @@ final class SimOrderOracle {
   boolean settled() {
     for (SimOrderModel book : books.values()) {
       if (book.awaiting > 0 || !book.winsToEnrol.isEmpty()
-          || book.joined < book.joinsDue()) {
+          || book.joined < book.joinsDue() || book.endsInRun && (!book.saleEnded || !book.waitlist.isEmpty())) {
         return false;
       }
     }
@@ -273,7 +297,8 @@ final class SimOrderOracle {
       Map<String, PurchaseState> model = new HashMap<>();
       book.orders.forEach((id, p) -> model.put(id, p.state));
       if (!stored.equals(model) || snapshot.freeUnits() != book.free || snapshot.lastSequence() != book.sequence
-          || snapshot.enrolledWinUnits() != book.winUnits || snapshot.waitlistJoined() != book.joined) {
+          || snapshot.enrolledWinUnits() != book.winUnits || snapshot.waitlistJoined() != book.joined
+          || snapshot.unsoldUnitsFreed() != book.unsoldFreed) {
         throw new AssertionError("the store's orders of " + eventId + " are not the accepted writes': " + snapshot);
       }
       if (!store.readTransitions(eventId).equals(book.outbox)) {

@@ -104,14 +104,27 @@ final class SimWorkload {
         + 3_600_000_000L, perUserLimit, List.copyOf(regionNames), SaleMode.GLOBAL_ORDER, random.nextLong(), Map.of(),
         kinds.nextInt(3) == 0 ? slots(stock) : Map.of());
     EventSpec drawn = auctions.nextInt(4) == 0 ? auction(planned, createMicros) : planned;
-    EventSpec spec = SimShards.ON && sim.shards.random.nextInt(4) == 0 ? sharded(planned) : drawn;
-    sim.events.add(spec);
-    if (payments.nextInt(3) != 0 && spec.slots().isEmpty() && spec.auction().isEmpty()
-        && spec.mode() == SaleMode.GLOBAL_ORDER) {
+    EventSpec chosen = SimShards.ON && sim.shards.random.nextInt(4) == 0 ? sharded(planned) : drawn;
+    if (payments.nextInt(3) != 0 && chosen.slots().isEmpty() && chosen.auction().isEmpty()
+        && chosen.mode() == SaleMode.GLOBAL_ORDER) {
       sim.orderTerms.put(eventId, paymentTerms(stock));
+      if (payments.nextInt(3) == 0) chosen = endingInTheRun(chosen, createMicros);
     }
+    EventSpec spec = chosen;
+    sim.events.add(spec);
     long seedForBuyers = random.nextLong();
     sim.planned(createMicros, () -> sim.createEvent(spec, () -> planPurchases(spec, new Random(seedForBuyers))));
+  }
+
+  /**
+   * The sale ending after its buyers, within the run, and sold to a crowd of buyers of several units
+   * alone: it may end with units nobody bought, which its waitlist gets then, beside units given back.
+   */
+  private EventSpec endingInTheRun(EventSpec planned, long createMicros) {
+    sim.oracle.crowdOnlyEvents.add(planned.eventId());
+    long endMicros = SimClock.EPOCH_MICROS + createMicros + 2_000 + SALE_MICROS + 30_000;
+    return new EventSpec(planned.eventId(), planned.item(), planned.stock(), planned.startMicros(), endMicros,
+        planned.perUserLimit(), planned.regions(), SaleMode.GLOBAL_ORDER, planned.tieBreakSeed(), Map.of(), Map.of());
   }
 
   /** The event as a SHARDED flash sale of its stock, split over its regions' shards at random. */
@@ -179,14 +192,18 @@ final class SimWorkload {
       return;
     }
     int users = 2 + buyers.nextInt(10);
+    boolean crowdOnly = sim.oracle.crowdOnlyEvents.contains(spec.eventId());
+    int crowdMinQuantity = crowdOnly && spec.perUserLimit() > 1 ? 2 : 1;
     for (String name : spec.regions()) {
-      for (int i = 0; i < spec.stock(); i++) {
+      for (int i = 0; i < spec.stock() && !crowdOnly; i++) {
         buyLater(buyers, sim.region(name, buyers), spec, "solo-" + requestIds, 1, preferences(buyers, spec, true), opensMicros);
       }
       int crowd = buyers.nextInt((int) (2 * spec.stock()) + 5);
       for (int i = 0; i < crowd; i++) {
-        Purchase p = buyLater(buyers, sim.region(name, buyers), spec, "user-" + buyers.nextInt(users),
-            1 + buyers.nextInt(spec.perUserLimit()), preferences(buyers, spec, false), opensMicros);
+        Purchase p = buyLater(buyers, sim.region(name, buyers), spec,
+            crowdOnly ? "crowd-" + buyers.nextInt(4 * users) : "user-" + buyers.nextInt(users),
+            crowdMinQuantity + buyers.nextInt(spec.perUserLimit() - crowdMinQuantity + 1), preferences(buyers, spec, false),
+            opensMicros);
         if (buyers.nextInt(20) == 0) { // the same request again, through another region
           SimRegionNode other = sim.region(spec.regions().get(buyers.nextInt(spec.regions().size())), buyers);
           sim.planned(opensMicros + buyers.nextLong(SALE_MICROS + 20_000), () -> {

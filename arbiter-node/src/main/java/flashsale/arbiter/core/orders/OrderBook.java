@@ -28,7 +28,9 @@ import java.util.TreeSet;
  *
  * <p>Units given back stay free here (never back in the sale) until a waitlisted buyer fits. Nobody is
  * promoted while the sale itself may still sell ({@link #saleEnded}, or its stock all won): a sale win
- * decided meanwhile could take a promoted user past the per-user limit.
+ * decided meanwhile could take a promoted user past the per-user limit. Stock the sale never sold
+ * (a buyer of several units lost for lack of stock while fewer were left) is freed for the
+ * waitlist when the sale ends, beside the units given back.
  */
 public final class OrderBook {
   private static final Comparator<Order> BY_DEADLINE =
@@ -60,6 +62,8 @@ public final class OrderBook {
   private long everWaitlisted;
   /** Units the sale's own wins took: while below the stock the sale may still sell. */
   private long enrolledWinUnits;
+  /** Stock the sale never sold, freed for the waitlist at its end (once; wins plus these never pass the stock). */
+  private long unsoldUnitsFreed;
   private boolean saleEnded;
   private long enrolledThroughRank;
   private final OrderWrites writes;
@@ -100,6 +104,7 @@ public final class OrderBook {
     this.enrolledThroughRank = stored.enrolledThroughRank();
     this.everWaitlisted = stored.waitlistJoined();
     this.enrolledWinUnits = stored.enrolledWinUnits();
+    this.unsoldUnitsFreed = stored.unsoldUnitsFreed();
     for (OrderRecord record : stored.orders()) {
       Order order = new Order(record);
       enter(order);
@@ -155,9 +160,18 @@ public final class OrderBook {
     return d.lossReason().forLackOfStock();
   }
 
-  /** The sale is over (past its end, nothing pending): released units may go to the waitlist now. */
+  /**
+   * The sale is over (past its end, nothing pending, every decision enrolled): released units may
+   * go to the waitlist now, and so may the stock it never sold, which nobody else can take any more.
+   */
   public List<OrderEffect> saleEnded(long nowMicros) {
     saleEnded = true;
+    long unsoldUnits = stock - enrolledWinUnits - unsoldUnitsFreed;
+    if (unsoldUnits > 0 && !waitlist.isEmpty()) {
+      writes.freeUnsold(unsoldUnits);
+      unsoldUnitsFreed += unsoldUnits;
+      freeUnits += unsoldUnits;
+    }
     List<OrderEffect> effects = new ArrayList<>();
     promote(nowMicros);
     flush(effects);
@@ -394,13 +408,15 @@ public final class OrderBook {
   }
 
   /**
-   * Every unit the sale's wins took is paid, awaiting payment or free, never lost (an undersell) nor
-   * made, and they never pass stock; no released unit waits while a waitlisted buyer could take it.
+   * Every unit the sale's wins took, and the unsold stock freed at its end, is paid, awaiting
+   * payment or free, never lost (an undersell) nor made, and they never pass stock; no released unit waits while a waitlisted buyer could take it.
    */
   private void checkInvariants() {
-    if (freeUnits < 0 || paidUnits + awaitingUnits + freeUnits != enrolledWinUnits || enrolledWinUnits > stock) {
+    if (freeUnits < 0 || paidUnits + awaitingUnits + freeUnits != enrolledWinUnits + unsoldUnitsFreed
+        || enrolledWinUnits + unsoldUnitsFreed > stock) {
       throw new IllegalStateException("event " + eventId + ": paid " + paidUnits + " + awaiting " + awaitingUnits
-          + " + free " + freeUnits + " is not the " + enrolledWinUnits + " units won (stock " + stock + ")");
+          + " + free " + freeUnits + " is not the " + enrolledWinUnits + " units won and " + unsoldUnitsFreed
+          + " unsold freed (stock " + stock + ")");
     }
     if (waitingByQuantity.values().stream().mapToInt(Integer::intValue).sum() != waitlist.size()) {
       throw new IllegalStateException("event " + eventId + ": " + waitlist.size() + " waitlisted, counted by quantity as "

@@ -25,6 +25,8 @@ final class OrderWrites {
   /** Losers passed over for a place since the last write: the next write's rank covers them. */
   private final List<flashsale.orders.OrderRecord> nextPassedOver = new ArrayList<>();
   private List<flashsale.orders.OrderRecord> flyingPassedOver = List.of();
+  /** Unsold stock freed for the waitlist at the sale's end, for the next write (0 when none). */
+  private long nextUnsoldUnitsFreed;
   /** The rank enrolled through that the store holds. */
   private long durableEnrolledThroughRank;
   /** Waitlist joins the store holds. */
@@ -54,6 +56,14 @@ final class OrderWrites {
     nextPassedOver.add(record);
   }
 
+  /** The sale ended with {@code units} of its stock unsold: the next write frees them for the waitlist. */
+  void freeUnsold(long units) {
+    if (units <= 0 || nextUnsoldUnitsFreed > 0) {
+      throw new IllegalStateException(eventId + ": unsold units freed twice, or none (" + units + ")");
+    }
+    nextUnsoldUnitsFreed = units;
+  }
+
   /** Queues a change; returns the write that will hold it. */
   long add(OrderTransition transition) {
     next.add(transition);
@@ -65,7 +75,7 @@ final class OrderWrites {
    * book has enrolled fewer than {@link #RANKS_BETWEEN_MARKS} decisions since the last write.
    */
   void flush(long enrolledThroughRank, List<OrderEffect> effects) {
-    if (inFlight || next.isEmpty() && nextPassedOver.isEmpty()
+    if (inFlight || next.isEmpty() && nextPassedOver.isEmpty() && nextUnsoldUnitsFreed == 0
         && enrolledThroughRank - sentEnrolledThroughRank < RANKS_BETWEEN_MARKS) {
       return;
     }
@@ -76,7 +86,9 @@ final class OrderWrites {
     next.clear();
     flyingPassedOver = List.copyOf(nextPassedOver);
     nextPassedOver.clear();
-    effects.add(new OrderEffect.PersistOrders(new OrderWrite(eventId, lastSequence, enrolledThroughRank, flying)));
+    effects.add(new OrderEffect.PersistOrders(
+        new OrderWrite(eventId, lastSequence, enrolledThroughRank, flying, nextUnsoldUnitsFreed)));
+    nextUnsoldUnitsFreed = 0;
   }
 
   /**
@@ -115,6 +127,6 @@ final class OrderWrites {
 
   /** Nothing in flight and nothing queued. */
   boolean idle() {
-    return !inFlight && next.isEmpty() && nextPassedOver.isEmpty();
+    return !inFlight && next.isEmpty() && nextPassedOver.isEmpty() && nextUnsoldUnitsFreed == 0;
   }
 }

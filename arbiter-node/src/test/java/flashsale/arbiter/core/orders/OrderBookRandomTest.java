@@ -76,6 +76,7 @@ class OrderBookRandomTest {
     }
     while (!unacked.isEmpty()) collect(new ArrayList<>(book.persisted(model.write(unacked.poll()))), unacked, model);
     model.open = true; // every decision is fed and written: the sale is over
+    boolean waitingAtEnd = !model.waitlist.isEmpty();
     collect(new ArrayList<>(book.saleEnded(now)), unacked, model);
     // Let every window run out with every write acknowledged.
     for (int round = 0; round < 4 * decisions.size() + 4; round++) {
@@ -90,7 +91,9 @@ class OrderBookRandomTest {
     assertTrue(book.settled());
     assertEquals(0, model.awaiting);
     assertFalse(model.anyWaitingFits(), "units stranded while a waitlisted buyer fits");
-    assertEquals(decisions.stream().mapToLong(Decision::unitsWon).sum(), model.paid + model.free);
+    assertEquals(decisions.stream().mapToLong(Decision::unitsWon).sum() + model.unsoldFreed, model.paid + model.free);
+    assertEquals(waitingAtEnd ? stock - model.winUnits : 0, model.unsoldFreed,
+        "the stock never sold is freed at the end for a waitlist, and only for one");
   }
 
   /** Queues the writes; a write told durable says the waitlist is full exactly when the written joins reach the bound. */
@@ -144,6 +147,8 @@ class OrderBookRandomTest {
     long free;
     long expectedSequence = 1;
     long winUnits;
+    /** Stock the sale never sold, freed for the waitlist at its end. */
+    long unsoldFreed;
     /** The sale sells no more: promotions are due. */
     boolean open;
 
@@ -155,7 +160,13 @@ class OrderBookRandomTest {
 
     long write(OrderEffect.PersistOrders p) {
       assertEquals(expectedSequence++, p.write().sequence(), "writes in order");
+      if (p.write().unsoldUnitsFreed() > 0) {
+        assertTrue(open && unsoldFreed == 0, "unsold stock freed before the sale ended, or twice");
+        unsoldFreed = p.write().unsoldUnitsFreed();
+        free += unsoldFreed;
+      }
       for (OrderTransition t : p.write().transitions()) apply(t);
+      assertTrue(unsoldFreed == 0 || winUnits + unsoldFreed == stock, "freed " + unsoldFreed + " beside " + winUnits + " won");
       if (open || winUnits == stock) assertFalse(anyWaitingFits(), "stranded after write " + p.write().sequence());
       return p.write().sequence();
     }
@@ -192,8 +203,8 @@ class OrderBookRandomTest {
       if (t.kind() == OrderTransition.Kind.PAID) awaiting -= t.quantity();
       if (t.kind() == OrderTransition.Kind.PAID) assertTrue(t.atMicros() < t.deadlineMicros());
       assertTrue(free >= 0, "free units " + free);
-      assertEquals(winUnits, paid + awaiting + free, "every unit won is paid, awaiting payment or free");
-      assertTrue(winUnits <= stock, "units won " + winUnits);
+      assertEquals(winUnits + unsoldFreed, paid + awaiting + free, "every unit won or freed is paid, awaiting payment or free");
+      assertTrue(winUnits + unsoldFreed <= stock, "units won " + winUnits + ", unsold freed " + unsoldFreed);
     }
 
     private void hold(OrderTransition t, int sign) {

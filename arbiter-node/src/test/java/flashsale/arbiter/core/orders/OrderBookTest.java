@@ -27,6 +27,7 @@ class OrderBookTest {
   static final long WINDOW = 2_000_000;
 
   final List<OrderTransition> written = new ArrayList<>();
+  final List<OrderWrite> writes = new ArrayList<>();
 
   OrderBook book(long stock, int limit, long bound) {
     return new OrderBook("e", stock, limit, new OrderTerms(WINDOW, bound), OrderSnapshot.empty(Optional.empty()));
@@ -46,6 +47,7 @@ class OrderBookTest {
     for (int i = 0; i < effects.size(); i++) {
       if (effects.get(i) instanceof OrderEffect.PersistOrders p) {
         written.addAll(p.write().transitions());
+        writes.add(p.write());
         effects.addAll(book.persisted(p.write().sequence()));
       }
     }
@@ -66,13 +68,13 @@ class OrderBookTest {
     List<OrderRecord> twoOfThree = List.of(new OrderRecord("a", "u1", 1, 1, PurchaseState.PAID, 500),
         new OrderRecord("b", "u2", 1, 2, PurchaseState.AWAITING_PAYMENT, 600));
     IllegalStateException lost = assertThrows(IllegalStateException.class, () -> new OrderBook("e", 3, 2, terms,
-        new OrderSnapshot(Optional.of(terms), twoOfThree, 0, 1, 3, 0, 3)));
+        new OrderSnapshot(Optional.of(terms), twoOfThree, 0, 1, 3, 0, 3, 0)));
     assertTrue(lost.getMessage().contains("is not the 3 units won"), lost.getMessage());
 
     List<OrderRecord> overLimit = List.of(new OrderRecord("a", "u1", 2, 1, PurchaseState.PAID, 500),
         new OrderRecord("b", "u1", 1, 2, PurchaseState.AWAITING_PAYMENT, 600));
     IllegalStateException limit = assertThrows(IllegalStateException.class, () -> new OrderBook("e", 3, 2, terms,
-        new OrderSnapshot(Optional.of(terms), overLimit, 0, 1, 2, 0, 3)));
+        new OrderSnapshot(Optional.of(terms), overLimit, 0, 1, 2, 0, 3, 0)));
     assertTrue(limit.getMessage().contains("user u1 holds 3 units"), limit.getMessage());
   }
 
@@ -125,6 +127,62 @@ class OrderBookTest {
     assertEquals(1, book.freeUnits());
     assertEquals(PurchaseState.WAITLIST_CLOSED, book.find("c").orElseThrow().state());
     assertTrue(book.settled());
+  }
+
+  /**
+   * Stock 2: a wins 1, b asks for 2 while 1 is left and waits. The unit the sale never sold is
+   * freed for the waitlist when it ends (stored before anyone is told); with a's unit given back
+   * the two fit b, who gets a payment window instead of a closed waitlist.
+   */
+  @Test
+  void theUnitTheSaleNeverSoldGoesToTheWaitlistBesideAUnitGivenBack() {
+    OrderBook book = book(2, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100), lost(2, "b", "u2", 2, LossReason.INSUFFICIENT_STOCK)),
+        100)));
+    ack(book, mutable(book.saleEnded(200)));
+    assertEquals(1, book.freeUnits());
+    assertEquals(1, writes.getLast().unsoldUnitsFreed(), "the freeing is written like any change");
+    assertEquals(PurchaseState.WAITLISTED, book.find("b").orElseThrow().state(), "1 unit does not fit 2");
+
+    List<OrderEffect> effects = new ArrayList<>();
+    assertTrue(book.cancel("a", 300, effects).done());
+    ack(book, effects);
+    OrderRecord b = book.find("b").orElseThrow();
+    assertEquals(PurchaseState.AWAITING_PAYMENT, b.state());
+    assertEquals(300 + WINDOW, b.deadlineMicros());
+    assertEquals(0, book.freeUnits());
+    assertEquals(1, writes.stream().filter(w -> w.unsoldUnitsFreed() > 0).count(), "freed once");
+    ack(book, mutable(book.saleEnded(400)));
+    assertEquals(0, book.freeUnits(), "a second end frees nothing");
+  }
+
+  /** Nobody waiting: the unsold stock stays unsold, and no write is made for it. */
+  @Test
+  void theUnsoldStockIsNotFreedForAnEmptyWaitlist() {
+    OrderBook book = book(3, 2, 4);
+    ack(book, mutable(book.decided(List.of(won(1, "a", "u1", 1, 100)), 100)));
+    int before = writes.size();
+    ack(book, mutable(book.saleEnded(200)));
+    assertEquals(0, book.freeUnits());
+    assertEquals(before, writes.size());
+  }
+
+  /**
+   * A new leader whose store freed the unsold stock already does not free it again at the sale's
+   * end; the unit given back by an expiry then fits the waiting buyer of 2.
+   */
+  @Test
+  void aNewLeaderDoesNotFreeTheUnsoldStockTwice() {
+    OrderTerms terms = new OrderTerms(WINDOW, 4);
+    List<OrderRecord> stored = List.of(new OrderRecord("a", "u1", 1, 1, PurchaseState.AWAITING_PAYMENT, 100 + WINDOW),
+        new OrderRecord("b", "u2", 2, 2, PurchaseState.WAITLISTED, 0));
+    OrderBook book = new OrderBook("e", 2, 2, terms, new OrderSnapshot(Optional.of(terms), stored, 1, 2, 2, 1, 1, 1));
+    ack(book, mutable(book.saleEnded(200)));
+    assertEquals(1, book.freeUnits());
+    assertTrue(writes.stream().allMatch(w -> w.unsoldUnitsFreed() == 0));
+    ack(book, mutable(book.tick(100 + WINDOW)));
+    assertEquals(PurchaseState.AWAITING_PAYMENT, book.find("b").orElseThrow().state());
+    assertEquals(0, book.freeUnits());
   }
 
   @Test
@@ -383,7 +441,7 @@ class OrderBookTest {
     OrderTerms terms = new OrderTerms(WINDOW, 4);
     List<OrderRecord> stored = List.of(new OrderRecord("a", "u1", 1, 1, PurchaseState.AWAITING_PAYMENT, 500),
         new OrderRecord("x1", "u9", 1, 2, PurchaseState.WAITLISTED, 0));
-    OrderBook book = new OrderBook("e", 1, 1, terms, new OrderSnapshot(Optional.of(terms), stored, 0, 1, 2, 1, 1));
+    OrderBook book = new OrderBook("e", 1, 1, terms, new OrderSnapshot(Optional.of(terms), stored, 0, 1, 2, 1, 1, 0));
 
     book.decided(List.of(lost(3, "x2", "u9", 1, LossReason.SOLD_OUT), lost(4, "c", "u3", 1, LossReason.SOLD_OUT)), 0);
 
