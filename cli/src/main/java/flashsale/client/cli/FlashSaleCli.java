@@ -59,7 +59,20 @@ public final class FlashSaleCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    quietLoggingWithoutAConfiguration();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The slim jar carries logback but no {@code logback.xml} (the nodes' is in the full client's):
+   * without one, logback logs everything at DEBUG to stdout, before a command's --json output. Set
+   * before the first logger is made; a configuration given or on the class path wins.
+   */
+  static void quietLoggingWithoutAConfiguration() {
+    if (System.getProperty("logback.configurationFile") == null
+        && FlashSaleCli.class.getClassLoader().getResource("logback.xml") == null) {
+      System.setProperty("logback.configurationFile", "flashsale/client/cli/cli-logback.xml");
+    }
   }
 
   /** Puts the exit-code table in every command's help. */

@@ -58,4 +58,17 @@ class SlimCliJarTest {
     }
     assertFalse(help.contains("  demo"), "the lab's demo is in the slim CLI:\n" + help);
   }
+
+  /** A command that opens a channel prints nothing but its own output on stdout: no library's logging. */
+  @Test
+  void aFailedCallPrintsNoLogLinesOnStdout() throws Exception {
+    Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", cliJar().toString(), "status", "--target", "127.0.0.1:1", "--event", "e", "--json", "r-1").start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "flashsale-cli status did not exit");
+    assertEquals("", out, "stdout of a call that failed");
+    assertTrue(err.lines().anyMatch(l -> l.startsWith("error: UNAVAILABLE")), err);
+    assertFalse(err.contains("DEBUG"), err);
+  }
 }
