@@ -180,17 +180,32 @@ public final class RedisPoolStore implements PoolStore {
   void requireNotLost(String poolKey, Object initial, Object lostAt, Object version, boolean openedAtCreation) {
     if (lostAt != null) throw new PoolLostException(poolKey + " was marked lost at " + text(lostAt)
         + " (its store lost it after its sale began); restore it, or write its counts again by hand (see the README)");
-    if (initial == null && openedAtCreation) throw new PoolLostException(poolKey
+    if (initial == null && openedAtCreation) throw markBehind(poolKey, openedAtCreation, new PoolLostException(poolKey
         + " is gone from its store, though the arbiter opened it when it created the event; restore it (or check that"
-        + " the arbiter's --central-redis / --shard-redis name the stores the regions sell from)");
+        + " the arbiter's --central-redis / --shard-redis name the stores the regions sell from)"));
     long known = versionsSeen.getOrDefault(poolKey, 0L);
-    if (initial == null && known > 0) throw new PoolLostException(poolKey
-        + " is gone from its store, which held it before (lost after its sale began); restore it");
+    if (initial == null && known > 0) throw markBehind(poolKey, openedAtCreation, new PoolLostException(poolKey
+        + " is gone from its store, which held it before (lost after its sale began); restore it"));
     if (initial == null) return;
-    if (version != null && version(version) < known) throw new PoolLostException(poolKey + " is at version "
-        + text(version) + " though this node saw version " + known + ": its store was rolled back (an older snapshot, or"
-        + " a replica that was behind), and holds units already sold; restore it");
+    if (version != null && version(version) < known) throw markBehind(poolKey, openedAtCreation, new PoolLostException(
+        poolKey + " is at version " + text(version) + " though this node saw version " + known + ": its store was rolled"
+        + " back (an older snapshot, or a replica that was behind), and holds units already sold; restore it"));
     saw(poolKey, version(version));
+  }
+
+  /**
+   * A read found the pool gone or rolled back: marks it lost in its store (without waiting: reads
+   * run on the client's threads), so the regions selling from it, which may have seen only the
+   * older version, stop too. Returns {@code lost} to throw.
+   */
+  private PoolLostException markBehind(String poolKey, boolean openedAtCreation, PoolLostException lost) {
+    CompletableFuture<Object> marked = call("fs_modes_mark_behind", ScriptOutputType.STATUS, new String[] {poolKey},
+        seenVersion(poolKey, openedAtCreation));
+    marked.whenComplete((verdict, failure) -> {
+      if (failure != null) log.warn("pool {} found behind by a read, not marked lost: {}", poolKey, failure.toString());
+      else if ("MARKED".equals(text(verdict))) log.error("pool {} marked lost: {}", poolKey, lost.getMessage());
+    });
+    return lost;
   }
 
   static final int MAX_POOLS_SEEN = 100_000;

@@ -173,6 +173,28 @@ local function credit(keys, args)
   return 'CREDITED ' .. int(bump(keys[1]))
 end
 
+-- KEYS: pool. ARGV: seen. A reader (the rebalancer, a count) that found the pool gone or at an
+-- older version than it saw marks it lost, as a writer finding it so would: else the regions
+-- selling from it, which saw only the older version, would go on selling units already moved
+-- or sold. Checked again here: a pool restored meanwhile is left alone.
+local function mark_behind(keys, args)
+  local lost_at, started, version = unpack(redis.call('HMGET', keys[1], 'lost_at', 'initial', 'version'))
+  if lost_at then return 'LOST' end
+  local known = tonumber(args[1])
+  if started then
+    if version and tonumber(version) < known then
+      mark_lost(keys[1], 'rolled back to version ' .. version .. ' after a reader saw version ' .. args[1])
+      return 'MARKED'
+    end
+    return 'CURRENT'
+  end
+  if known > 0 then
+    mark_lost(keys[1], 'gone after a reader saw version ' .. args[1])
+    return 'MARKED'
+  end
+  return 'CURRENT'
+end
+
 -- Step 3, at the source. KEYS: transfers-out, transfers-settled. ARGV: transfer_id. The record
 -- leaves the hash that reads return; its id stays in the settled set, so it never debits again.
 local function settle(keys, args)
@@ -224,6 +246,7 @@ redis.register_function('fs_modes_debit_%VERSION%', debit)
 redis.register_function('fs_modes_credit_%VERSION%', credit)
 redis.register_function('fs_modes_settle_%VERSION%', settle)
 redis.register_function('fs_modes_forget_%VERSION%', forget)
+redis.register_function('fs_modes_mark_behind_%VERSION%', mark_behind)
 redis.register_function { function_name = 'fs_modes_state_%VERSION%', callback = state, flags = { 'no-writes' } }
 redis.register_function { function_name = 'fs_modes_counters_%VERSION%', callback = counters, flags = { 'no-writes' } }
 redis.register_function { function_name = 'fs_modes_page_%VERSION%', callback = page, flags = { 'no-writes' } }

@@ -197,6 +197,33 @@ class RedisPoolLossTest {
     assertLost(backend::snapshot);
   }
 
+  /**
+   * The rebalancer debits a quiet region's shard, then its store fails over to a replica that had
+   * not got the debit: the region saw only the older version, so its own check passes. The
+   * rebalancer's read finds the shard behind and marks it lost, so the region stops selling the 3
+   * units it lent (which the target sells too).
+   */
+  @Test
+  void aShardFoundRolledBackByTheRebalancerStopsItsRegionToo() throws Exception {
+    EventSpec spec = spec("s", SaleMode.SHARDED, 10).withPoolsOpenedAtCreation(true);
+    try (RedisPoolStore arbiter = new RedisPoolStore(REDIS.uri())) {
+      arbiter.openShard(spec, "beijing").join();
+      assertEquals(Outcome.WON, decided(region.buyShard(spec, ticket("s", "r1", "ann", "beijing"), true).join()));
+      java.util.Map<String, byte[]> replica = snapshot("s"); // what a replica behind holds
+      var backend = arbiter.shard(spec, "beijing");
+      assertEquals(4, backend.snapshot().remainingUnits());
+      assertEquals(DebitResult.DEBITED, backend.debit("t1", 3, "shanghai"));
+      restore("s", replica);
+      assertLost(backend::snapshot);
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (raw.hget(PoolKeys.shard("s", "beijing").state(), "lost_at") == null && System.nanoTime() < deadline) {
+      Thread.sleep(5); // marked without the read waiting for it
+    }
+    assertLost(() -> region.buyShard(spec, ticket("s", "r2", "bob", "beijing"), true).join());
+    assertEquals("4", raw.hget(PoolKeys.shard("s", "beijing").state(), "remaining"), "nothing sold from it again");
+  }
+
   /** Every key of the event, as a snapshot holds it. */
   private java.util.Map<String, byte[]> snapshot(String eventId) {
     java.util.Map<String, byte[]> dumped = new java.util.HashMap<>();
