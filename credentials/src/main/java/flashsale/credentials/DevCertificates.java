@@ -53,12 +53,13 @@ public final class DevCertificates {
   private final X509Certificate ca;
   private final SecureRandom random = new SecureRandom();
 
-  private DevCertificates(Path directory, String trustDomain) throws IOException, GeneralSecurityException {
+  private DevCertificates(Path directory, String trustDomain, Duration caValidity)
+      throws IOException, GeneralSecurityException {
     this.directory = directory;
     this.trustDomain = trustDomain;
     this.caKeys = newKeyPair();
     X500Name name = caName(trustDomain);
-    X509v3CertificateBuilder builder = builder(name, name, caKeys);
+    X509v3CertificateBuilder builder = builder(name, name, caKeys, caValidity);
     try {
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
       builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -85,8 +86,12 @@ public final class DevCertificates {
 
   /** A new CA for {@code trustDomain}, written to {@code directory/ca.pem}. */
   public static DevCertificates create(Path directory, String trustDomain) throws IOException {
+    return create(directory, trustDomain, VALIDITY);
+  }
+
+  private static DevCertificates create(Path directory, String trustDomain, Duration caValidity) throws IOException {
     try {
-      return new DevCertificates(directory, trustDomain);
+      return new DevCertificates(directory, trustDomain, caValidity);
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot make a development CA: " + e.getMessage(), e);
     }
@@ -100,10 +105,15 @@ public final class DevCertificates {
    * @throws IOException when {@code ca.pem} is there without its key, or is another trust domain's
    */
   public static DevCertificates openOrCreate(Path directory, String trustDomain) throws IOException {
+    return openOrCreate(directory, trustDomain, VALIDITY);
+  }
+
+  /** As {@link #openOrCreate(Path, String)}, a new CA valid for {@code caValidity}. */
+  static DevCertificates openOrCreate(Path directory, String trustDomain, Duration caValidity) throws IOException {
     Path caFile = directory.resolve("ca.pem");
     Path keyFile = directory.resolve("ca.key");
     if (!Files.exists(caFile)) {
-      DevCertificates fresh = create(directory, trustDomain);
+      DevCertificates fresh = create(directory, trustDomain, caValidity);
       writeOwnerOnly(keyFile, new JcaPKCS8Generator(fresh.caKeys.getPrivate(), null).generate());
       return fresh;
     }
@@ -115,6 +125,10 @@ public final class DevCertificates {
         var keyIn = new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII))) {
       X509Certificate ca = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
           .generateCertificate(certIn);
+      if (!ca.getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofHours(1)))) {
+        throw new IOException(caFile + " expired at " + ca.getNotAfter().toInstant() + " (or does within the hour): move"
+            + " ca.pem and ca.key aside for a new CA, and give every node the new files");
+      }
       if (!X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()).equals(caName(trustDomain))) {
         throw new IOException(caFile + " is the CA '" + ca.getSubjectX500Principal().getName() + "', not trust domain "
             + trustDomain + "'s: use another directory or --trust-domain");
@@ -169,10 +183,13 @@ public final class DevCertificates {
   /** As {@link #issue}, expiring {@code validity} from now (a short-lived certificate, as a mesh issues). */
   public Issued issueValidFor(Duration validity, Role role, String name, String... extraHosts) throws IOException {
     WorkloadId id = new WorkloadId(trustDomain, role, name);
+    // Never past the CA (a kept one may be older): a certificate outliving its CA fails every handshake.
+    Duration untilCaExpires = Duration.between(Instant.now(), ca.getNotAfter().toInstant());
+    Duration valid = validity.compareTo(untilCaExpires) < 0 ? validity : untilCaExpires;
     try {
       KeyPair keys = newKeyPair();
       X509v3CertificateBuilder builder = builder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
-          new X500Name("CN=" + role.label() + " " + name), keys, validity);
+          new X500Name("CN=" + role.label() + " " + name), keys, valid);
       List<GeneralName> names = new ArrayList<>();
       names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.uri()));
       names.add(new GeneralName(GeneralName.dNSName, "localhost"));

@@ -90,6 +90,8 @@ public final class ShardHoldQueue<H> {
   private final String eventId;
   private final long holdNanos;
   private final PriorityQueue<Held<H>> held = new PriorityQueue<>(Comparator.comparingLong(h -> h.ticket().stampMicros()));
+  /** How many places each request id holds in {@link #held} (a retry joined to its first is one more). */
+  private final Map<String, Integer> placesByRequest = new HashMap<>();
   /**
    * Units the whole event has left, as the arbiter last said: an upper bound (a stale answer says
    * more), so it only falls. Unknown (the most) until the first answer.
@@ -124,10 +126,17 @@ public final class ShardHoldQueue<H> {
     asked(ticket.quantity(), nowNanos);
     boolean beyondStock = beyondStock(ticket);
     if (!held.isEmpty() && !beyondStock) {
+      Optional<Held<H>> first = placesByRequest.containsKey(ticket.requestId()) ? firstHeld(ticket.requestId())
+          : Optional.empty();
+      if (first.isPresent() && sameContent(first.get().ticket(), ticket)) {
+        // A retry of a purchase held here waits in its place, not behind those that came since.
+        enqueue(new Held<>(first.get().ticket(), handle, first.get().deadlineNanos()));
+        return List.of();
+      }
       // No overtaking the earlier ones for stock; but a retry of a decided request, or a buyer past
       // the limit, would wait a whole hold only to be told "retry".
       Held<H> waiting = new Held<>(ticket, handle, nowNanos + holdNanos);
-      held.add(waiting);
+      enqueue(waiting);
       return List.of(new Step.Check<>(waiting));
     }
     return List.of(new Step.Buy<>(ticket, handle, beyondStock, Purpose.FIRST_TRY));
@@ -149,7 +158,7 @@ public final class ShardHoldQueue<H> {
       case FIRST_TRY -> {
         if (answer instanceof ShardAnswer.Short s) {
           lastRemainingUnits = s.remainingUnits();
-          held.add(new Held<>(buy.ticket(), buy.handle(), nowNanos + holdNanos));
+          enqueue(new Held<>(buy.ticket(), buy.handle(), nowNanos + holdNanos));
           report(steps, nowNanos); // a borrow: tell the arbiter now rather than at the next tick
         }
       }
@@ -161,7 +170,7 @@ public final class ShardHoldQueue<H> {
         oldestAtStore = null;
         switch (answer) {
           case ShardAnswer.Decided d -> {
-            held.remove(head);
+            if (held.remove(head)) dequeued(head);
             drain(steps);
           }
           case ShardAnswer.Short s -> {
@@ -187,8 +196,9 @@ public final class ShardHoldQueue<H> {
    * (its hold ran out, it was released, or it is at the store, whose buy answers it).
    */
   public boolean decidedWithoutStock(Step.Check<H> check) {
-    if (check.held() == oldestAtStore) return false;
-    return held.remove(check.held());
+    if (check.held() == oldestAtStore || !held.remove(check.held())) return false;
+    dequeued(check.held());
+    return true;
   }
 
   /**
@@ -212,6 +222,7 @@ public final class ShardHoldQueue<H> {
     held.removeIf(h -> {
       if (h == oldestAtStore || nowNanos < h.deadlineNanos()) return false;
       steps.add(new Step.Expire<>(h.ticket(), h.handle()));
+      dequeued(h);
       return true;
     });
     report(steps, nowNanos);
@@ -220,18 +231,37 @@ public final class ShardHoldQueue<H> {
 
   /** The held purchase with {@code requestId}, if any (it is pending). */
   public Optional<Ticket> heldTicket(String requestId) {
-    return held.stream().map(Held::ticket).filter(t -> t.requestId().equals(requestId)).findFirst();
+    return placesByRequest.containsKey(requestId) ? firstHeld(requestId).map(Held::ticket) : Optional.empty();
+  }
+
+  private Optional<Held<H>> firstHeld(String requestId) {
+    return held.stream().filter(h -> h.ticket().requestId().equals(requestId)).findFirst();
+  }
+
+  /** The same purchase again: its user, units and slots (its stamp is the retry's own). */
+  private static boolean sameContent(Ticket first, Ticket retry) {
+    return first.userId().equals(retry.userId()) && first.quantity() == retry.quantity()
+        && first.slots().equals(retry.slots());
+  }
+
+  private void enqueue(Held<H> waiting) {
+    held.add(waiting);
+    placesByRequest.merge(waiting.ticket().requestId(), 1, Integer::sum);
+  }
+
+  private void dequeued(Held<H> left) {
+    placesByRequest.merge(left.ticket().requestId(), -1, (had, minus) -> had + minus == 0 ? null : had + minus);
   }
 
   /**
    * A call that must not buy anew, for the held purchase {@code requestId} (see {@link
    * #heldTicket}): a retry after its sale ended, or a watcher. It waits beside it, in its place and
-   * until its deadline, and is answered as it is.
+   * until its deadline, and is answered as it is (a retry while the sale runs joins it in {@link #purchase}).
    */
   public void joinHeld(String requestId, H handle) {
-    Held<H> first = held.stream().filter(h -> h.ticket().requestId().equals(requestId)).findFirst()
+    Held<H> first = firstHeld(requestId)
         .orElseThrow(() -> new IllegalStateException("no held " + requestId + " of " + eventId + " to join"));
-    held.add(new Held<>(first.ticket(), handle, first.deadlineNanos()));
+    enqueue(new Held<>(first.ticket(), handle, first.deadlineNanos()));
   }
 
   /** Something is held, or a purchase came within the last {@code quietNanos}: keep reporting. */
@@ -243,6 +273,7 @@ public final class ShardHoldQueue<H> {
   public List<Held<H>> releaseAll() {
     List<Held<H>> all = new ArrayList<>(held);
     held.clear();
+    placesByRequest.clear();
     oldestAtStore = null;
     return all;
   }
@@ -273,6 +304,7 @@ public final class ShardHoldQueue<H> {
     held.removeIf(h -> {
       if (h == oldestAtStore || !beyondStock(h.ticket())) return false;
       steps.add(new Step.Buy<>(h.ticket(), h.handle(), true, Purpose.BEYOND_STOCK));
+      dequeued(h);
       return true;
     });
   }

@@ -126,11 +126,10 @@ final class EventCreateCommand extends NodeCommand {
       var admin = new EventAdminClient(channel, connection.deadline);
       Event stored;
       try {
-        stored = paymentWindow == null ? admin.createEvent(id, event)
-            : admin.createEvent(id, event, paymentWindow, waitlistBound);
+        stored = create(admin, id, event);
       } catch (FlashSaleException e) {
-        stored = relativeTimes ? earlierRunOfThisRequest(admin, id, event, e).orElseThrow(() -> e) : null;
-        if (stored == null) throw e;
+        if (!relativeTimes || !createdThisEventWithOtherContent(e, event)) throw e;
+        stored = create(admin, id, withTheStoredTimes(admin, event)); // other content still: REQUEST_ID_REUSED
         spec.commandLine().getErr().printf("note: request id %s created this event in an earlier run; its times are"
             + " the ones that run read (now, +N), as stored%n", id);
       }
@@ -150,29 +149,25 @@ final class EventCreateCommand extends NodeCommand {
     return shown;
   }
 
-  /**
-   * A retry whose times are relative ({@code --start now --end +1h}) reads other times than the run
-   * that created the event, so the arbiter answers {@code REQUEST_ID_REUSED}: when this request id
-   * created this event id and the stored event is this one but for its times (and payment terms
-   * the same), the retry gets it, as a retry with the same content would.
-   */
-  private java.util.Optional<Event> earlierRunOfThisRequest(EventAdminClient admin, String id, Event asked,
-      FlashSaleException refusal) {
-    if (!refusal.reason().orElse("").equals("REQUEST_ID_REUSED")
-        || !refusal.metadata("event_id").orElse("").equals(asked.getEventId())) {
-      return java.util.Optional.empty();
-    }
-    var stored = admin.getEvent(asked.getEventId());
-    var window = stored.getPaymentTerms().getPaymentWindow();
-    boolean sameTerms = paymentWindow == null ? !stored.hasPaymentTerms()
-        : stored.hasPaymentTerms() && java.time.Duration.ofSeconds(window.getSeconds(), window.getNanos()).equals(paymentWindow)
-            && (waitlistBound == null || stored.getPaymentTerms().getWaitlistBound() == waitlistBound);
-    return sameTerms && withoutTimes(stored.getEvent()).equals(withoutTimes(asked))
-        ? java.util.Optional.of(stored.getEvent()) : java.util.Optional.empty();
+  private Event create(EventAdminClient admin, String id, Event event) {
+    return paymentWindow == null ? admin.createEvent(id, event) : admin.createEvent(id, event, paymentWindow, waitlistBound);
   }
 
-  private static Event withoutTimes(Event event) {
-    return event.toBuilder().clearStartTime().clearEndTime().build();
+  /**
+   * A retry whose times are relative ({@code --start now --end +1h}) reads other times than the run
+   * that created the event, so the arbiter answers {@code REQUEST_ID_REUSED} naming the event this
+   * request id created: when that is this event id, the create is sent again with the times the
+   * first run stored, as the same request (the arbiter still compares everything else, and
+   * registers an event stored but not yet on sale, as for any retry).
+   */
+  private static boolean createdThisEventWithOtherContent(FlashSaleException refusal, Event asked) {
+    return refusal.reason().orElse("").equals("REQUEST_ID_REUSED")
+        && refusal.metadata("event_id").orElse("").equals(asked.getEventId());
+  }
+
+  private static Event withTheStoredTimes(EventAdminClient admin, Event asked) {
+    Event stored = admin.getEvent(asked.getEventId()).getEvent();
+    return asked.toBuilder().setStartTime(stored.getStartTime()).setEndTime(stored.getEndTime()).build();
   }
 
   /** The event's regions that no node is connected for now; empty when the arbiter cannot say. */

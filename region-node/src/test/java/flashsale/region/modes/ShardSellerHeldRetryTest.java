@@ -76,6 +76,27 @@ class ShardSellerHeldRetryTest {
     assertEquals(Outcome.OUTCOME_WON, outcome(bobRetry), "the held purchase's decision, not EVENT_ENDED");
   }
 
+  /**
+   * A buyer whose call timed out retries while its purchase still waits for stock, and another
+   * buyer came in between: the retry waits in the first's place, so the unit that lands answers
+   * both calls, where it used to wait behind the other buyer until its own hold ran out.
+   */
+  @Test
+  void aRetryWhileThePurchaseIsHeldWaitsInItsPlace() throws Exception {
+    assertEquals(Outcome.OUTCOME_WON, outcome(buy(new BuyRequest("drop", ann, "ann-1", 1), START + 1)));
+    PurchaseAnswer bobFirst = buy(new BuyRequest("drop", bob, "bob-1", 1), START + 2);
+    awaitPending("bob-1");
+    PurchaseAnswer catFirst = buy(new BuyRequest("drop", euUsers.get(2), "cat-1", 1), START + 3);
+    awaitPending("cat-1");
+    PurchaseAnswer bobRetry = buy(new BuyRequest("drop", bob, "bob-1", 1), START + 4);
+
+    store.shard(SPEC, "eu").credit("transfer-1", 1); // one unit lands: bob's, the earliest held
+    assertEquals(Outcome.OUTCOME_WON, outcome(bobFirst));
+    assertEquals(bobFirst.done.get().getDecision(), bobRetry.done.get(ANSWER_MS, TimeUnit.MILLISECONDS).getDecision(),
+        "the retry gets bob-1's decision, not a wait behind cat");
+    assertEquals(false, catFirst.done.isDone());
+  }
+
   @Test
   void whileAPurchaseWaitsForStockADecidedRetryAndABuyerPastTheLimitAreAnsweredAtOnce() throws Exception {
     PurchaseAnswer annFirst = buy(new BuyRequest("drop", ann, "ann-1", 1), START + 1);

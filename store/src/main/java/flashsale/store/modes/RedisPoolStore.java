@@ -180,27 +180,29 @@ public final class RedisPoolStore implements PoolStore {
   void requireNotLost(String poolKey, Object initial, Object lostAt, Object version, boolean openedAtCreation) {
     if (lostAt != null) throw new PoolLostException(poolKey + " was marked lost at " + text(lostAt)
         + " (its store lost it after its sale began); restore it, or write its counts again by hand (see the README)");
-    if (initial == null && openedAtCreation) throw markBehind(poolKey, openedAtCreation, new PoolLostException(poolKey
-        + " is gone from its store, though the arbiter opened it when it created the event; restore it (or check that"
-        + " the arbiter's --central-redis / --shard-redis name the stores the regions sell from)"));
     long known = versionsSeen.getOrDefault(poolKey, 0L);
-    if (initial == null && known > 0) throw markBehind(poolKey, openedAtCreation, new PoolLostException(poolKey
+    if (initial == null && known > 0) throw markBehind(poolKey, known, new PoolLostException(poolKey
         + " is gone from its store, which held it before (lost after its sale began); restore it"));
+    // Not marked: an event stored whose pools are not opened yet (an opening that failed, retried
+    // by its create) reads the same, and a mark would keep it from ever opening.
+    if (initial == null && openedAtCreation) throw new PoolLostException(poolKey
+        + " is gone from its store, though the arbiter opened it when it created the event; restore it (or check that"
+        + " the arbiter's --central-redis / --shard-redis name the stores the regions sell from)");
     if (initial == null) return;
-    if (version != null && version(version) < known) throw markBehind(poolKey, openedAtCreation, new PoolLostException(
+    if (version != null && version(version) < known) throw markBehind(poolKey, known, new PoolLostException(
         poolKey + " is at version " + text(version) + " though this node saw version " + known + ": its store was rolled"
         + " back (an older snapshot, or a replica that was behind), and holds units already sold; restore it"));
     saw(poolKey, version(version));
   }
 
   /**
-   * A read found the pool gone or rolled back: marks it lost in its store (without waiting: reads
-   * run on the client's threads), so the regions selling from it, which may have seen only the
-   * older version, stop too. Returns {@code lost} to throw.
+   * A read found the pool gone or rolled back below {@code knownVersion}, which this node saw: marks
+   * it lost in its store (without waiting: reads run on the client's threads), so the regions
+   * selling from it, which may have seen only the older version, stop too. Returns {@code lost}.
    */
-  private PoolLostException markBehind(String poolKey, boolean openedAtCreation, PoolLostException lost) {
+  private PoolLostException markBehind(String poolKey, long knownVersion, PoolLostException lost) {
     CompletableFuture<Object> marked = call("fs_modes_mark_behind", ScriptOutputType.STATUS, new String[] {poolKey},
-        seenVersion(poolKey, openedAtCreation));
+        bytes(knownVersion));
     marked.whenComplete((verdict, failure) -> {
       if (failure != null) log.warn("pool {} found behind by a read, not marked lost: {}", poolKey, failure.toString());
       else if ("MARKED".equals(text(verdict))) log.error("pool {} marked lost: {}", poolKey, lost.getMessage());

@@ -224,6 +224,20 @@ class RedisPoolLossTest {
     assertEquals("4", raw.hget(PoolKeys.shard("s", "beijing").state(), "remaining"), "nothing sold from it again");
   }
 
+  /**
+   * An event stored whose pool is not open yet (its opening failed and its create will retry it)
+   * reads like a lost one, but a read must not mark it: the opening would then never succeed.
+   */
+  @Test
+  void aReadOfAPoolNotOpenedYetDoesNotKeepItFromOpening() throws Exception {
+    EventSpec spec = spec("c", SaleMode.CENTRAL, 2).withPoolsOpenedAtCreation(true);
+    assertLost(() -> region.centralCounters(spec).join());
+    Thread.sleep(50); // a mark, had one been sent, lands meanwhile
+    assertEquals(null, raw.hget(PoolKeys.central("c").state(), "lost_at"));
+    region.openCentral(spec).join(); // the create's retry opens it
+    assertEquals(2, region.centralCounters(spec).join().remainingUnits());
+  }
+
   /** Every key of the event, as a snapshot holds it. */
   private java.util.Map<String, byte[]> snapshot(String eventId) {
     java.util.Map<String, byte[]> dumped = new java.util.HashMap<>();

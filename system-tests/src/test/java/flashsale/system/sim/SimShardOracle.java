@@ -109,6 +109,15 @@ final class SimShardOracle {
 
   /** A purchase entered its node's queue: held at once unless it goes to the store. */
   void queued(String node, Ticket ticket, List<? extends Step<?>> steps) {
+    if (steps.isEmpty()) { // a retry joined the purchase it repeats, held there: one more place with its ticket
+      List<Ticket> tickets = held.getOrDefault(node, List.of());
+      Ticket first = tickets.stream().filter(t -> t.eventId().equals(ticket.eventId())
+          && t.requestId().equals(ticket.requestId())).findFirst()
+          .orElseThrow(() -> new AssertionError(node + " took " + ticket + " with no step, holding no purchase it repeats"));
+      tickets.add(first);
+      count("sharded retries joined to their held purchase");
+      return;
+    }
     if (steps.stream().noneMatch(s -> s instanceof Step.Buy<?> b && b.ticket() == ticket)) {
       held.computeIfAbsent(node, n -> new ArrayList<>()).add(ticket);
       count("sharded purchases queued behind a held one");
