@@ -25,17 +25,17 @@ public final class TimeArgs {
 
   private TimeArgs() {}
 
-  /**
-   * An instant from ISO-8601 with an offset or zone ({@code 2025-06-18T20:00:00+08:00}), a local
-   * date-time read in {@code zone} ({@code 2025-06-18T20:00}), {@code now}, or an offset from now
-   * ({@code +5s}, {@code -1m}, {@code +2h}).
-   */
   /** True for a time read against the clock ({@code now}, {@code +5s}): each run of a command reads another. */
   static boolean isRelative(String text) {
     String t = text.strip();
     return t.equals("now") || t.startsWith("+") || t.startsWith("-");
   }
 
+  /**
+   * An instant from ISO-8601 with an offset or zone ({@code 2025-06-18T20:00:00+08:00}), a local
+   * date-time read in {@code zone} ({@code 2025-06-18T20:00}), {@code now}, or an offset from now
+   * ({@code +5s}, {@code -1m}, {@code +2h}).
+   */
   static Instant parseInstant(String text, ZoneId zone, Instant now) {
     String t = text.strip();
     if (t.equals("now")) {

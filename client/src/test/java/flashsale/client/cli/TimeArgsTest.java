@@ -23,6 +23,17 @@ class TimeArgsTest {
     assertEquals(NOW, TimeArgs.parseInstant("now", SHANGHAI, NOW));
   }
 
+  /** What a retried event create must take from the first run: the times read against the clock. */
+  @Test
+  void nowAndOffsetsAreRelativeDatesAreNot() {
+    for (String relative : java.util.List.of("now", " now", "+5s", "-2m", "+1h")) {
+      org.junit.jupiter.api.Assertions.assertTrue(TimeArgs.isRelative(relative), relative);
+    }
+    for (String fixed : java.util.List.of("2025-06-18T20:00", "2025-06-18T20:00:00+08:00", "2025-06-18T12:00:00Z")) {
+      org.junit.jupiter.api.Assertions.assertFalse(TimeArgs.isRelative(fixed), fixed);
+    }
+  }
+
   @Test
   void showsTimesInTheUsersZoneToTheMicrosecond() {
     assertEquals("2025-06-18T20:00:00.000123+08:00",

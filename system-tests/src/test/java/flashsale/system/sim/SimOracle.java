@@ -132,6 +132,9 @@ final class SimOracle {
       long left = stockLeft.get(eventId);
       checkOrder(spec, d, left, fencingEpoch);
       if (!spec.slots().isEmpty()) checkSlot(d, left, slotsLeft.get(eventId));
+      else if (d.lossReason().forLackOfStock() && d.ticket().quantity() <= left) {
+        throw new AssertionError("lost for lack of stock with " + left + " units left: " + d); // an undersell
+      }
       if (auctions.containsKey(eventId)) {
         auctions.get(eventId).stored(d);
         d.bid().ifPresent(b -> count("bids answered " + b.answer()));

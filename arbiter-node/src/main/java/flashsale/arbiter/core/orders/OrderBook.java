@@ -409,7 +409,8 @@ public final class OrderBook {
 
   /**
    * Every unit the sale's wins took, and the unsold stock freed at its end, is paid, awaiting
-   * payment or free, never lost (an undersell) nor made, and they never pass stock; no released unit waits while a waitlisted buyer could take it.
+   * payment or free, never lost (an undersell) nor made, and they never pass stock; no released
+   * unit waits while a waitlisted buyer could take it.
    */
   private void checkInvariants() {
     if (freeUnits < 0 || paidUnits + awaitingUnits + freeUnits != enrolledWinUnits + unsoldUnitsFreed
