@@ -203,12 +203,8 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
 
   /** Runs an adapter task on the loop thread, in order with the sequencer's inputs. */
   public void execute(Runnable task) {
-    try {
-      thread.execute(task);
-    } catch (RejectedExecutionException stopped) {
-      // the node is stopping: late stream callbacks have nothing left to update
-      log.debug("loop stopped; dropped a late task");
-    }
+    // the node is stopping: late stream callbacks have nothing left to update
+    if (!offer(task)) log.debug("loop stopped; dropped a late task");
   }
 
   /** As {@link #execute}, saying whether the loop took the task: false once the node is stopping. */
