@@ -54,6 +54,7 @@ final class EventBook {
   private final DecisionLog log;
   private final int maxBatchSize;
   private final long maxErrorBoundMicros;
+  private final AgeFloor ageFloor;
   private final AuctionCloseGate closeGate;
   /** Losses for lack of stock the event's waitlist takes, in rank order; 0 without a waitlist. */
   private final long waitlistBound;
@@ -86,13 +87,15 @@ final class EventBook {
    * @param regions the cursors of every known node of {@code head.spec().regions()} (at least one
    *     per region, a placeholder for a region no node has spoken for); more join with {@link #addSource}
    * @param maxErrorBoundMicros a ticket's uncertainty is ranked as at most this
+   * @param ageFloor what every node has promised by the age bound, whatever its watermark says
    * @param waitlistBound losses for lack of stock ranked in global order even once the stock is gone
    */
   EventBook(EventHead head, RegionCursor[] regions, int maxBatchSize, int cachedDecisions, long maxErrorBoundMicros,
-      AuctionCloseGate closeGate, long waitlistBound) {
+      AgeFloor ageFloor, AuctionCloseGate closeGate, long waitlistBound) {
     if (waitlistBound < 0) throw new IllegalArgumentException("waitlistBound < 0: " + waitlistBound);
     this.spec = head.spec();
     this.waitlistBound = waitlistBound;
+    this.ageFloor = ageFloor;
     this.closeGate = closeGate;
     this.maxBatchSize = maxBatchSize;
     this.maxErrorBoundMicros = maxErrorBoundMicros;
@@ -352,9 +355,9 @@ final class EventBook {
   }
 
   private void releaseStable(List<Decision> decisions, long nowMicros) {
-    if (decisions.size() >= maxBatchSize || !hasFrontier()) return;
+    if (decisions.size() >= maxBatchSize || !hasFrontier(nowMicros)) return;
     for (int i = 0; i < regions.length; i++) {
-      watermarks[i] = regions[i].excluded() ? Long.MAX_VALUE : regions[i].watermarkMicros();
+      watermarks[i] = regions[i].excluded() ? Long.MAX_VALUE : ageFloor.promisedMicros(regions[i], nowMicros);
     }
     while (decisions.size() < maxBatchSize) {
       Ticket ticket = merge.pollStable(watermarks);
@@ -389,12 +392,15 @@ final class EventBook {
     }
   }
 
-  /** True when every source (region node) not excluded has spoken, and at least one is not excluded. */
-  private boolean hasFrontier() {
+  /**
+   * True when every source (region node) not excluded has spoken, or the age bound promises for
+   * those that have not, and at least one is not excluded.
+   */
+  private boolean hasFrontier(long nowMicros) {
     boolean any = false;
     for (RegionCursor region : regions) {
       if (region.excluded()) continue;
-      if (!region.spoken()) return false;
+      if (!region.spoken() && ageFloor.floorMicros(nowMicros) == Long.MIN_VALUE) return false;
       any = true;
     }
     return any;

@@ -47,6 +47,7 @@ import java.util.Set;
 public final class Sequencer {
 
   private final SequencerConfig config;
+  private final AgeFloor ageFloor;
   private final AuctionCloseGate closeGate;
   private final RegionNodes regions = new RegionNodes();
   /** While a new leader recovers and admits no stream: nobody times out (see holdStreamsBack). */
@@ -61,7 +62,8 @@ public final class Sequencer {
 
   public Sequencer(SequencerConfig config) {
     this.config = config;
-    this.closeGate = new AuctionCloseGate(config);
+    this.ageFloor = new AgeFloor(config);
+    this.closeGate = new AuctionCloseGate(ageFloor);
   }
 
   /**
@@ -84,7 +86,7 @@ public final class Sequencer {
     RegionCursor[] cursors =
         head.spec().regions().stream().flatMap(r -> regions.nodesOf(r, nowMicros, this::joinEvents).stream()).toArray(RegionCursor[]::new);
     EventBook book = new EventBook(head, cursors, config.maxBatchSize(), config.cachedDecisions(),
-        config.maxErrorBoundMicros(), closeGate, waitlistBound);
+        config.maxErrorBoundMicros(), ageFloor, closeGate, waitlistBound);
     events.put(eventId, book);
     byEnd.add(book);
     if (book.awaitsClose()) waiting.add(book); // watermarks alone may close an auction

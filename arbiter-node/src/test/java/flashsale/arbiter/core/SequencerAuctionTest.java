@@ -302,6 +302,28 @@ class SequencerAuctionTest {
   }
 
   @Test
+  void aRegionWhoseWatermarkStandsStillBeforeTheCloseHoldsItByTheAgeBoundAtMost() {
+    long maxAgeMicros = 10_000_000;
+    SequencerDriver d = new SequencerDriver(SequencerDriver.EXACT_STAMPS.withMaxTicketAgeMicros(maxAgeMicros));
+    d.add(auction(AuctionRules.hardClose(1, 100, 10, "EUR")));
+    d.connect("beijing", "shanghai");
+    d.send("beijing", bid("b", 200, "beijing", 100));
+    // shanghai keeps speaking, so it is never timed out, but its watermark never passes the close.
+    while (d.nowMicros <= CLOSE + maxAgeMicros + 5_000) {
+      d.watermark("shanghai", 500);
+      d.watermark("beijing", d.nowMicros);
+      settle(d);
+      assertEquals(List.of(), SequencerDriver.of(d.effects, Effect.PersistAuctionClose.class),
+          "not before the age bound (and the 5 ms skew) has passed the close");
+      d.tick(100_000);
+    }
+    d.watermark("shanghai", 500);
+    settle(d);
+    AuctionClose result = SequencerDriver.of(d.effects, Effect.AnnounceAuctionClose.class).get(0).close();
+    assertEquals(List.of("b"), ids(result.winners()), "closed: a bid it stamped before the close would be refused now");
+  }
+
+  @Test
   void winnersAreTheNBestByAmountThenStampOverRandomBidsInAnyArrivalOrder() {
     for (long seed = 1; seed <= 300; seed++) {
       Random random = new Random(seed);

@@ -65,6 +65,42 @@ class SequencerStampBoundsTest {
     assertEquals(Outcome.WON, driver.toldTo("slow").get(0).outcome(), "as old as allowed in its own time: ranked");
   }
 
+  /**
+   * A region whose watermark stands still while it keeps speaking (a bug, or whoever holds its
+   * certificate) is never timed out for silence; it holds the other regions' purchases back by the
+   * age bound at most: any ticket it sends later stamped before theirs is refused as held back.
+   */
+  @Test
+  void aRegionWhoseWatermarkStandsStillHoldsTheOthersBackByTheAgeBoundAtMost() {
+    long skewMicros = 5_000; // the driver's config
+    driver.add(SequencerDriver.spec(1, 1, 7, "stuck", "honest"));
+    driver.connect("stuck", "honest");
+    long stuckAtMicros = driver.nowMicros;
+    driver.watermarks(stuckAtMicros, "stuck", "honest");
+    long honestStampMicros = driver.nowMicros + 1_000;
+    driver.tick(2_000);
+    driver.send("honest", ticket("h1", "honest", honestStampMicros));
+    long decidedAtMicros = -1;
+    for (int beat = 0; beat < 150 && decidedAtMicros < 0; beat++) { // 100 ms heartbeats for 15 s
+      driver.tick(100_000);
+      driver.watermark("stuck", stuckAtMicros);
+      driver.watermark("honest", driver.nowMicros);
+      driver.persistAll();
+      if (!driver.toldTo("honest").isEmpty()) decidedAtMicros = driver.nowMicros;
+    }
+    assertTrue(decidedAtMicros > 0, "the honest purchase was never decided while a region's watermark stood still");
+    long heldMicros = decidedAtMicros - honestStampMicros;
+    assertTrue(heldMicros > MAX_AGE_MICROS + skewMicros && heldMicros <= MAX_AGE_MICROS + skewMicros + 100_000,
+        "held back " + heldMicros + " us: the age bound and skew, and a heartbeat");
+    assertEquals(Outcome.WON, driver.toldTo("honest").get(0).outcome());
+
+    driver.send("stuck", ticket("s-held", "stuck", honestStampMicros - 1)); // stamped first, sent now
+    driver.watermark("stuck", driver.nowMicros);
+    driver.persistAll();
+    assertEquals(LossReason.STAMP_OUT_OF_BOUNDS, driver.toldTo("stuck").get(0).lossReason(),
+        "it can no longer be ranked ahead of the purchase released before it came");
+  }
+
   /** The liar sends a ticket stamped at {@code backDatedStampMicros}, honest one stamped 1 ms ago; both are decided. */
   private void bothSendAndAreDecided(long backDatedStampMicros) {
     driver.send("liar", ticket("l-old", "liar", backDatedStampMicros));
