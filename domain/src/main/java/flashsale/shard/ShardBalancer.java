@@ -25,7 +25,8 @@ import java.util.Set;
  * stock becomes the account: two reads of a moving transfer never do, so a stale mix of reads (a
  * second coordinator at work) cannot pass for "sold out". With a shard lost (its store lost it)
  * the others cannot add up to the stock; their read becomes the account only once a second read of
- * every one of them shows the same transfers and the same units (sales aside). A store call that
+ * every one of them shows the same transfers and the same units (sales aside), and no credit is
+ * forgotten (it may be the lost shard's, whose record comes back with it). A store call that
  * fails ends the round; the next one completes whatever it left half done, since every step is
  * idempotent by transfer id.
  *
@@ -359,7 +360,10 @@ public final class ShardBalancer<H> {
       }
     }
     List<Move> settledCredits = new ArrayList<>();
-    for (ShardSnapshot s : round.snapshots.values()) {
+    // With a shard lost, a credit whose record no read shows may be the lost shard's transfer, still
+    // pending there: forgotten now, its return would count those units twice (in flight and
+    // credited) and no read would add up again. Credits are forgotten only once every shard reads.
+    for (ShardSnapshot s : round.lost.isEmpty() ? round.snapshots.values() : List.<ShardSnapshot>of()) {
       for (String credited : s.credited()) {
         if (!pending.contains(credited)) settledCredits.add(new Move(credited, "", s.region(), 0, Stage.SETTLED));
       }

@@ -147,6 +147,28 @@ class ShardBalancerLostShardTest {
   }
 
   @Test
+  void aTransferFromTheLostShardWhoseCreditLandedIsSettledOnceTheShardIsRestored() {
+    // far lent 2 units to near and was lost before it settled the transfer.
+    assertEquals(ShardBackend.DebitResult.DEBITED, shards.get("far").debit("t-lent", 2, "near"));
+    shards.get("near").credit("t-lent", 2);
+    lostShards.add("far");
+    run(balancer.report(SPEC, new ShardDemand("near", 4, 0, 0), "report", 0));
+    assertEquals(List.of(), failures);
+    assertEquals(Set.of("t-lent"), shards.get("near").snapshot().credited(),
+        "kept while far is lost: far's record of it comes back with far");
+
+    lostShards.remove("far"); // an operator restored it, the transfer still pending there
+    answers.clear();
+    run(balancer.tick(1));
+    run(balancer.tick(2));
+
+    assertEquals(List.of(), failures, "the restored shard's reads add up to the stock");
+    assertEquals(List.of(), shards.get("far").snapshot().pendingOutgoing(), "settled at far");
+    assertEquals(Set.of(), shards.get("near").snapshot().credited(), "then forgotten at near");
+    assertEquals(Optional.of(new EventAccount(12, 0, 0, 0)), balancer.account("ev"));
+  }
+
+  @Test
   void aReadThatAddsUpToMoreThanTheStockIsStillATornRead() {
     lostShards.add("far");
     assertEquals(ShardBackend.DebitResult.DEBITED, shards.get("mid").debit("t-x", 3, "near"));
