@@ -113,6 +113,8 @@ class CliEdgeTest {
 
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     assertTrue(run.out().contains("\"shoes\""), run.out());
+    // Asked once: the standby's answer tells the channel's retry policy not to try it again.
+    assertEquals(1, cluster.refusedAsNotLeader());
   }
 
   @Test
@@ -125,5 +127,6 @@ class CliEdgeTest {
     // No leader named: an election, or a leader still recording what was asked, both over in a moment.
     assertTrue(run.errorLine().endsWith("(retry in a moment)"), run.errorLine());
     assertEquals(ExitCodes.UNAVAILABLE, run.exitCode());
+    assertEquals(5, cluster.refusedAsNotLeader(), "retried by the channel: the election may end meanwhile");
   }
 }

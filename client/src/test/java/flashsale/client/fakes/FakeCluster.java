@@ -62,11 +62,17 @@ public final class FakeCluster implements AutoCloseable {
     return start("deposed-" + servers.size(), io.grpc.ServerInterceptors.intercept(admin, loseLeadership));
   }
 
-  private static <Q, R> io.grpc.ServerCall.Listener<Q> refuseNotLeader(io.grpc.ServerCall<Q, R> call, String leader) {
-    var error = leader == null
-        ? flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby")
-        : flashsale.wire.Errors.error(flashsale.sale.ErrorReason.NOT_LEADER, "this arbiter is a standby; the leader is "
-            + leader, java.util.Map.of("leader", leader));
+  /** Calls a standby or deposed arbiter of this cluster turned away. */
+  public int refusedAsNotLeader() {
+    return refusedAsNotLeader.get();
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger refusedAsNotLeader = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Refuses as a real standby does (the arbiter's own answer). */
+  private <Q, R> io.grpc.ServerCall.Listener<Q> refuseNotLeader(io.grpc.ServerCall<Q, R> call, String leader) {
+    refusedAsNotLeader.incrementAndGet();
+    var error = flashsale.arbiter.cluster.LeaderGate.notLeader(leader == null ? "" : leader);
     call.close(error.getStatus(), error.getTrailers());
     return new io.grpc.ServerCall.Listener<>() {};
   }
