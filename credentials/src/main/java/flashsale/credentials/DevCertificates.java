@@ -210,7 +210,7 @@ public final class DevCertificates {
       Path certPath = directory.resolve(base + ".pem");
       Path keyPath = directory.resolve(base + ".key");
       writePem(certPath, certificate);
-      writePem(keyPath, new JcaPKCS8Generator(keys.getPrivate(), null).generate());
+      writeOwnerOnly(keyPath, new JcaPKCS8Generator(keys.getPrivate(), null).generate());
       return new Issued(id, certPath, keyPath, caPath(), certificate.getNotAfter().toInstant());
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IOException("cannot issue a certificate for " + id + ": " + e.getMessage(), e);
@@ -274,22 +274,37 @@ public final class DevCertificates {
     return generator.generateKeyPair();
   }
 
+  /** A private key: readable by its owner only. */
   private static void writeOwnerOnly(Path path, Object object) throws IOException {
-    Files.deleteIfExists(path);
-    try {
-      Files.createFile(path, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException notPosix) {
-      Files.createFile(path);
-    }
-    writePem(path, object);
+    write(path, object, "rw-------");
   }
 
   private static void writePem(Path path, Object object) throws IOException {
+    write(path, object, "rw-r--r--");
+  }
+
+  /**
+   * Written whole under a temporary name (created owner-only) and moved into place, so a node that
+   * re-reads its files for a renewal never reads half of one, nor a key anyone else could read.
+   */
+  private static void write(Path path, Object object, String permissions) throws IOException {
     StringWriter text = new StringWriter();
     try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
       pem.writeObject(object);
     }
-    Files.writeString(path, text.toString(), StandardCharsets.US_ASCII);
+    Path directory = path.toAbsolutePath().getParent();
+    Path temporary = Files.createTempFile(directory, "." + path.getFileName(), ".tmp");
+    try {
+      Files.writeString(temporary, text.toString(), StandardCharsets.US_ASCII);
+      try {
+        Files.setPosixFilePermissions(temporary, java.nio.file.attribute.PosixFilePermissions.fromString(permissions));
+      } catch (UnsupportedOperationException notPosix) {
+        // the file system's own access rules apply
+      }
+      Files.move(temporary, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
   }
 }

@@ -96,6 +96,10 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private volatile Instant certificateStart;
     private volatile Instant certificateExpiry;
     private volatile Instant chainExpiry;
+    /** How soon a CA file that takes a CA out is read again to confirm it (or the reload period, if shorter). */
+    static final long CA_REMOVAL_CONFIRM_MS = 1_000;
+    /** The CA file's hash as a read found it taking a CA out, until a second read confirms it (reload thread only). */
+    private String caRemovalToConfirm;
     /** True while the files on disk hold a change that does not load (this node keeps the previous ones). */
     private volatile boolean stale;
     /** This node's workload id, from its certificate's URI SAN as last loaded; empty without one. */
@@ -163,8 +167,20 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       }
     }
 
+    /** A snapshot parsed and checked, not yet in use. */
+    private record Prepared(PrivateKey key, X509Certificate[] chain, X509Certificate[] cas,
+        javax.net.ssl.X509TrustManager check) {}
+
     /** Parses and checks everything first, then applies it: a snapshot that fails changes nothing. */
     private void load(Snapshot snapshot) throws IOException, GeneralSecurityException {
+      apply(prepare(snapshot, false));
+    }
+
+    /**
+     * Parses and checks a snapshot. A {@code renewal} (a re-read, not the start) must also be valid
+     * now: one already expired or not yet valid is not swapped in for a certificate that still is.
+     */
+    private Prepared prepare(Snapshot snapshot, boolean renewal) throws IOException, GeneralSecurityException {
       PrivateKey key = null;
       X509Certificate[] chain = null;
       if (keys != null) {
@@ -172,15 +188,21 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         chain = CertificateUtils.getX509Certificates(new java.io.ByteArrayInputStream(snapshot.certificate()));
         if (chain.length == 0) throw new GeneralSecurityException("no certificate in " + files.certificate());
         requirePair(key, chain[0]);
+        if (renewal) chain[0].checkValidity(); // CertificateExpiredException, CertificateNotYetValidException
       }
       X509Certificate[] cas = null;
       if (snapshot.trustedCa() != null) {
         cas = CertificateUtils.getX509Certificates(new java.io.ByteArrayInputStream(snapshot.trustedCa()));
         if (cas.length == 0) throw new GeneralSecurityException("no CA certificate in " + files.trustedCa());
       }
-      javax.net.ssl.X509TrustManager check = chainCheck(cas);
+      return new Prepared(key, chain, cas, chainCheck(cas));
+    }
+
+    private void apply(Prepared next) throws IOException, GeneralSecurityException {
+      X509Certificate[] chain = next.chain();
+      X509Certificate[] cas = next.cas();
       if (keys != null) {
-        keys.updateIdentityCredentials(chain, key);
+        keys.updateIdentityCredentials(chain, next.key());
         self = WorkloadId.in(chain[0]);
         certificateStart = chain[0].getNotBefore().toInstant();
         certificateExpiry = chain[0].getNotAfter().toInstant();
@@ -188,7 +210,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       }
       // The calls' check first: a client the new CAs sign may reach it before the handshake takes
       // them; refused then, it reconnects. The other order let one of a removed CA in meanwhile.
-      chainCheck = check;
+      chainCheck = next.check();
       if (cas == null) {
         serverTrust.useSystemDefaultTrustCerts();
         clientTrust.useSystemDefaultTrustCerts();
@@ -212,15 +234,29 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         List<String> now = snapshot.versions();
         if (now.equals(loadedVersions)) {
           stale = false; // back to what is loaded (a renewal reverted), or read fine again after an error
+          caRemovalToConfirm = null;
           return;
         }
-        load(snapshot);
+        Prepared next = prepare(snapshot, true);
         // Only a changed CA file can take trust away from others; a renewal of this node's own pair
         // matters to the connections it opened, which a server cuts once their certificate expires.
-        boolean caChanged = files.trustedCa() != null && !now.get(now.size() - 1).equals(loadedVersions.get(now.size() - 1));
-        Set<X509Certificate> cas = casOf(chainCheck);
+        String caVersion = now.get(now.size() - 1);
+        boolean caChanged = files.trustedCa() != null && !caVersion.equals(loadedVersions.get(now.size() - 1));
+        Set<X509Certificate> cas = casOf(next.check());
         // A CA added (a rotation's first step) leaves every connection trusted: nobody reconnects for it.
         boolean caRemoved = caChanged && !cas.containsAll(loadedCas);
+        if (caRemoved && !caVersion.equals(caRemovalToConfirm)) {
+          // A bundle caught mid-write (cut between two certificates) reads as a CA taken out: ends
+          // streams and reconnects everything. A removal is taken once a second read shows the same file.
+          caRemovalToConfirm = caVersion;
+          stale = true;
+          long confirmMs = Math.min(files.reloadPeriod().toMillis(), CA_REMOVAL_CONFIRM_MS);
+          reloader.schedule(this::reloadIfChanged, confirmMs, TimeUnit.MILLISECONDS);
+          log.info("tls_ca_removal_seen ca={}; taken if a read in {} ms shows the same file", files.trustedCa(), confirmMs);
+          return;
+        }
+        caRemovalToConfirm = null;
+        apply(next);
         boolean identityChanged = keys != null && !now.subList(0, 2).equals(loadedVersions.subList(0, 2));
         loadedVersions = now;
         loadedCas = cas;
@@ -311,6 +347,11 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
      */
     public boolean stale() {
       return stale;
+    }
+
+    /** Re-reads the files now, on the reload thread, and returns once done (tests). */
+    void reloadNow() throws Exception {
+      reloader.submit(this::reloadIfChanged).get();
     }
 
     /** Checks {@code chain} as this node's TLS server checks a client's at the handshake, against the CAs loaded now. */

@@ -14,14 +14,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * without credentials (health, reflection), whose streams ({@code Health/Watch}, reflection's
  * bidirectional one) can stay open for as long as the caller likes. Without it, an anonymous
  * client could hold thousands per connection, over as many connections as it opens, in the
- * node's heap. Beyond the cap a call ends at once with RESOURCE_EXHAUSTED.
+ * node's heap. Beyond the cap a call ends at once with RESOURCE_EXHAUSTED. Unary calls ({@code
+ * Health/Check}) have a cap of their own: streams held open cannot starve a load balancer's checks.
  */
 public final class OpenCallCap implements ServerInterceptor {
   /** Enough for every probe and operator tool of a deployment; far below what hurts a node. */
   public static final int DEFAULT_CAP = 256;
 
   private final int cap;
-  private final AtomicInteger open = new AtomicInteger();
+  /** Streaming calls open (watches, reflection). */
+  private final AtomicInteger openStreams = new AtomicInteger();
+  /** Unary calls open (checks): a place of their own, so held streams cannot refuse them. */
+  private final AtomicInteger openUnary = new AtomicInteger();
 
   public OpenCallCap(int cap) {
     if (cap < 1) throw new IllegalArgumentException("cap must be at least 1, got " + cap);
@@ -39,17 +43,20 @@ public final class OpenCallCap implements ServerInterceptor {
     return open.stream().map(s -> io.grpc.ServerInterceptors.intercept(s.bindService(), cap)).toList();
   }
 
-  /** Calls open now. */
+  /** Calls open now, of both kinds. */
   public int open() {
-    return open.get();
+    return openStreams.get() + openUnary.get();
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    boolean unary = call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.UNARY;
+    AtomicInteger open = unary ? openUnary : openStreams;
     if (open.incrementAndGet() > cap) {
       open.decrementAndGet();
-      call.close(Status.RESOURCE_EXHAUSTED.withDescription(cap + " health and reflection calls are open on this node "
-          + "already; close one (or use Health/Check instead of Health/Watch)"), new Metadata());
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription(cap + (unary ? " unary" : " streaming")
+          + " health and reflection calls are open on this node already; close one"
+          + (unary ? "" : " (or use Health/Check instead of Health/Watch)")), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     AtomicBoolean ended = new AtomicBoolean();

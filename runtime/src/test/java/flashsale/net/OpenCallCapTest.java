@@ -19,7 +19,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Anonymous long-lived calls (Health/Watch) are capped per node; a closed one frees its place. */
+/**
+ * Anonymous long-lived calls (Health/Watch) are capped per node; a closed one frees its place, and
+ * checks have places of their own.
+ */
 class OpenCallCapTest {
   @Test
   void watchesBeyondTheCapAreRefusedAndAClosedOneFreesItsPlace() throws Exception {
@@ -36,6 +39,8 @@ class OpenCallCapTest {
       CompletableFuture<Status> refused = new CompletableFuture<>();
       watch(channel, refused);
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.get(5, TimeUnit.SECONDS).getCode());
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus(), "watches held open do not starve a check");
 
       watches.remove(0).cancel(null); // a prober goes away
       assertEquals(2, cap.open());

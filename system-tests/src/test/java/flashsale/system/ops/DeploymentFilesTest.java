@@ -63,6 +63,11 @@ class DeploymentFilesTest {
     assertEquals(List.of("redis", "arbiter-1", "arbiter-2", "region-beijing", "region-shanghai", "prometheus"),
         new ArrayList<>(services.keySet()));
     for (var e : services.entrySet()) {
+      Map<String, Object> service = at(e.getValue());
+      List<String> ports = service.containsKey("ports") ? at(service, "ports") : List.of();
+      for (String port : ports) {
+        assertTrue(port.startsWith("127.0.0.1:"), e.getKey() + " publishes " + port + " beyond this host, with no identity checks");
+      }
       if (!e.getKey().startsWith("arbiter") && !e.getKey().startsWith("region")) continue;
       CommandSpec node = e.getKey().startsWith("arbiter") ? ARBITER : REGION;
       Map<String, Object> env = at(e.getValue(), "environment");
