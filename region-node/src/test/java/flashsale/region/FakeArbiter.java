@@ -134,7 +134,15 @@ final class FakeArbiter extends SequencerServiceGrpc.SequencerServiceImplBase {
     answerLookup(request, out);
   }
 
+  /** While set, every LookupEvent fails with it (a leader change, say). */
+  volatile Status lookupFailsWith;
+
   private void answerLookup(LookupEventRequest request, StreamObserver<LookupEventResponse> out) {
+    Status failing = lookupFailsWith;
+    if (failing != null) {
+      out.onError(failing.asRuntimeException());
+      return;
+    }
     Event event = announced.getOrDefault(request.getEventId(), lookupOnly.get(request.getEventId()));
     if (event == null) {
       out.onError(Status.NOT_FOUND.withDescription("no event " + request.getEventId()).asRuntimeException());

@@ -106,6 +106,20 @@ class PurchaseErrorsTest extends RegionFixtureTest {
     stillServes();
   }
 
+  /**
+   * An event this node cannot look up may be CENTRAL or SHARDED, whose decisions the arbiter's store
+   * never holds: its "no such purchase" is no answer then, and the look-up's failure is told, to retry.
+   */
+  @Test
+  void aPurchaseOfAnEventThatCouldNotBeLookedUpIsNotSaidToBeUnknown() throws Exception {
+    f.arbiter.lookupFailsWith = Status.UNAVAILABLE.withDescription("a leader change");
+    assertError(Status.Code.UNAVAILABLE, ErrorReason.ARBITER_UNAVAILABLE,
+        () -> f.blocking().getPurchase(GetPurchaseRequest.newBuilder().setEventId("pooled").setRequestId("r1").build()));
+    f.arbiter.lookupFailsWith = null;
+    assertError(Status.Code.NOT_FOUND, ErrorReason.EVENT_NOT_FOUND,
+        () -> f.blocking().getPurchase(GetPurchaseRequest.newBuilder().setEventId("pooled").setRequestId("r1").build()));
+  }
+
   @Test
   void requestIdReusedWithOtherContentIsAlreadyExists() throws Exception {
     f.purchase("shoes", "alice", "r1", 1);

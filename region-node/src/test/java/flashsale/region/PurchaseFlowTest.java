@@ -184,15 +184,21 @@ class PurchaseFlowTest extends RegionFixtureTest {
     Ticket t = f.stream.nextTicket();
     var neverDecided = f.purchase("brief", "bob", "never-decided", 1);
     Ticket u = f.stream.nextTicket();
+    var reusedElsewhere = f.purchase("brief", "dave", "same-id", 1);
+    Ticket v = f.stream.nextTicket();
     Thread.sleep(1_600); // past the end, by the region's clock (waiting for the sale to end, not timing anything)
     f.arbiter.decisions.put(t.getRequestId(), decision(t, true, 1));
-    for (Ticket refused : List.of(t, u)) {
+    // The store holds carol's purchase, at another region, under the id dave used here.
+    f.arbiter.decisions.put(v.getRequestId(), decision(v.toBuilder().setUserId("carol").build(), true, 2).toBuilder()
+        .setRegion("us").build());
+    for (Ticket refused : List.of(t, u, v)) {
       f.stream.send(SequenceResponse.newBuilder().setTicketRejection(TicketRejection.newBuilder()
           .setEventId("brief").setRequestId(refused.getRequestId())
           .setReason(RejectionReason.REJECTION_REASON_EVENT_NOT_OPEN).setMessage("unknown event brief")).build());
     }
     assertEquals(Outcome.OUTCOME_WON, get(decidedAway).getOutcome(), "the stored decision, not an error");
     assertFails(Status.Code.FAILED_PRECONDITION, ErrorReason.EVENT_ENDED, neverDecided); // not EVENT_NOT_STARTED
+    assertFails(Status.Code.ALREADY_EXISTS, ErrorReason.REQUEST_ID_REUSED, reusedElsewhere); // not left pending
   }
 
   @Test

@@ -252,4 +252,30 @@ class StreamPurchasesFlowTest extends RegionFixtureTest {
     assertTrue(buyer.ended.await(5, TimeUnit.SECONDS));
     assertNull(buyer.error);
   }
+
+  /**
+   * One client resending a pending purchase without end: a few copies wait for its decision, the
+   * rest are turned away at once (RESOURCE_EXHAUSTED, retry later with the same id), so neither the
+   * node's memory nor the work of answering them grows with the resends.
+   */
+  @Test
+  void aPendingPurchaseSentAgainAndAgainIsWaitedForByAFewCallsAndTheRestAreTurnedAway() throws Exception {
+    int copies = 1_000;
+    Buyer buyer = open();
+    for (int i = 0; i < copies; i++) buyer.send(request("shoes", "alice", "r1", 1));
+    Ticket ticket = f.stream.nextTicket();
+    int turnedAway = copies - 16; // CallRegistry.MAX_CALLS_PER_PURCHASE wait: the first and 15 joins
+    for (int i = 0; i < turnedAway; i++) {
+      StreamPurchasesResponse answer = buyer.next();
+      assertEquals("r1", answer.getRequestId());
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED.value(), answer.getError().getCode(), answer.toString());
+      assertEquals(ErrorReason.TOO_MANY_PENDING.name(), answer.getError().getReason());
+      assertTrue(answer.getError().hasRetryDelay(), answer.toString());
+    }
+    assertNull(buyer.answers.poll(200, TimeUnit.MILLISECONDS), "the 16 that wait are not answered before the decision");
+
+    decide(decision(ticket, true, 1));
+    for (int i = 0; i < 16; i++) assertEquals(Outcome.OUTCOME_WON, buyer.next().getDecision().getOutcome());
+    assertNull(f.stream.pollTicket(200), "one ticket for all the copies");
+  }
 }

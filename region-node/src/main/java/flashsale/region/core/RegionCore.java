@@ -235,6 +235,16 @@ public final class RegionCore {
     return done;
   }
 
+  /**
+   * A retry of a request id whose decision this node remembers: its answer (or REQUEST_ID_REUSED for
+   * other content), whether or not the event is still known here; empty for anything else. A node
+   * lets go of an event an hour after its end, but remembers decisions longer: asking the arbiter
+   * for the event first would hide the answer behind its failures (a leader change, its retention).
+   */
+  public Optional<Admission.Settled> rememberedAnswer(BuyRequest req) {
+    return book.known(req).filter(Admission.Settled.class::isInstance).map(Admission.Settled.class::cast);
+  }
+
   /** The answer to {@code req} ({@link Admission.Unremembered}) from the arbiter's stored decision. */
   public Admission.Settled decidedElsewhere(BuyRequest req, Decision decision) {
     return book.decidedElsewhere(req, decision);

@@ -148,6 +148,15 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       decisionLookup.getDecision(r.getEventId(), r.getRequestId(), found -> {
         if (found.hasDecision()) {
           decisions(List.of(found.getDecision()));
+          // Still pending: the store's decision is of another purchase under this id (another user,
+          // at another region). This one was never ranked and never will be: told so, not left pending.
+          if (core.pendingTicket(r.getEventId(), r.getRequestId()).isPresent()) {
+            unanswered(r, wellFormed(found.getDecision())
+                ? Failure.of(ErrorReason.REQUEST_ID_REUSED, "request_id " + r.getRequestId() + " of event "
+                    + r.getEventId() + " was decided for another purchase (another user, quantity, slots or bid)")
+                : Failure.of(ErrorReason.ARBITER_UNAVAILABLE, "the arbiter's stored decision of " + r.getRequestId()
+                    + " could not be read; retry"));
+          }
         } else {
           refuse(r, reason);
         }
@@ -161,6 +170,15 @@ final class ArbiterInbound implements Consumer<SequenceResponse> {
       return;
     }
     refuse(r, reason);
+  }
+
+  private static boolean wellFormed(PurchaseDecision decision) {
+    try {
+      WireMapping.fromProto(decision);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** The pending ticket's calls get {@code failed} (a retry asks again); nothing is remembered of it. */

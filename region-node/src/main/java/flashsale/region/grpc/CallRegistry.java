@@ -4,6 +4,9 @@ import flashsale.region.core.Completion;
 import flashsale.region.core.Failure;
 import flashsale.region.core.Admission;
 import flashsale.v1.PurchaseResponse;
+import flashsale.region.core.BuyerLimits;
+import flashsale.sale.ErrorReason;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,11 +18,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The open Purchase calls waiting for a decision, by request_id (several when a client retried
- * while the first call was still open). Loop-owned. Once closed for shutdown, every waiting call
+ * while the first call was still open, at most {@value #MAX_CALLS_PER_PURCHASE}: a retry beyond
+ * is refused at once, so one client resending a pending purchase cannot grow the node's memory, nor
+ * the work of answering it, without end). Loop-owned. Once closed for shutdown, every waiting call
  * and every later one fails with the closing failure.
  */
 final class CallRegistry {
   private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
+  /** Calls that may wait for one purchase: its first and a client's retries (a gone one leaves). */
+  static final int MAX_CALLS_PER_PURCHASE = 16;
+  /** When a turned-away retry may come again: the calls ahead of it end by their deadlines or answers. */
+  private static final long RETRY_AFTER_MS = 1_000;
 
   private final Map<String, List<StreamObserver<PurchaseResponse>>> waiting = new HashMap<>();
   private Failure closedWith;
@@ -30,7 +39,22 @@ final class CallRegistry {
       CallThreadAnswer.settle(call, new Admission.Failed(closedWith));
       return;
     }
-    waiting.computeIfAbsent(requestId, k -> new ArrayList<>(1)).add(call);
+    if (gone(call)) return; // cancelled while its event was looked up: its forget came first
+    List<StreamObserver<PurchaseResponse>> calls = waiting.computeIfAbsent(requestId, k -> new ArrayList<>(1));
+    if (calls.size() >= MAX_CALLS_PER_PURCHASE) calls.removeIf(CallRegistry::gone);
+    if (calls.size() >= MAX_CALLS_PER_PURCHASE) {
+      CallThreadAnswer.settle(call, new Admission.Failed(new Failure(ErrorReason.TOO_MANY_PENDING, calls.size()
+          + " calls already wait for purchase " + requestId + "; retry with the same request_id once one ends",
+          Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(RETRY_AFTER_MS)))));
+      return;
+    }
+    calls.add(call);
+  }
+
+  /** A Purchase call the client cancelled (a stream's answers are not told apart: they go with their purchase). */
+  private static boolean gone(StreamObserver<PurchaseResponse> call) {
+    StreamObserver<?> grpcCall = call instanceof CallThreadAnswer handed ? handed.call() : call;
+    return grpcCall instanceof ServerCallStreamObserver<?> open && open.isCancelled();
   }
 
   /** The client gave up on this call; the purchase itself stays pending for retries. */

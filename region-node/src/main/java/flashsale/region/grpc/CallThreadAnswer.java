@@ -34,6 +34,11 @@ final class CallThreadAnswer implements StreamObserver<PurchaseResponse> {
         .orElse(call);
   }
 
+  /** The call this answers. */
+  StreamObserver<PurchaseResponse> call() {
+    return call;
+  }
+
   /** Settles {@code call} with {@code result}, built on the call's thread when it has one. */
   static void settle(StreamObserver<PurchaseResponse> call, Admission.Settled result) {
     if (call instanceof CallThreadAnswer handed) {

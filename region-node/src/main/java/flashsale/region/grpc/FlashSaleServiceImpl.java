@@ -170,13 +170,14 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       if (core.knowsEvent(eventId)) {
         purchases.getPurchase(eventId, requestId, response);
       } else {
-        // The mode decides which store to ask; should the look-up fail, the arbiter answers as for any
-        // event. An event the arbiter does not have is said so, not "no such purchase".
+        // The mode decides which store to ask; should the look-up fail, the arbiter answers for a
+        // purchase it holds (or its failure is told, to retry). An event the arbiter does not have
+        // is said so, not "no such purchase".
         queries.lookupEvent(eventId, failure -> {
           if (failure.isPresent() && failure.get().reason() == ErrorReason.EVENT_NOT_FOUND) {
             response.onError(RegionWire.status(failure.get()));
           } else {
-            purchases.getPurchase(eventId, requestId, response);
+            purchases.getPurchase(eventId, requestId, failure, response);
           }
         });
       }
@@ -280,6 +281,15 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       read.ifPresent(InFlightReads.Read::release);
       CallThreadAnswer.fail(response, closed.get());
       return;
+    }
+    if (!core.knowsEvent(buy.eventId())) {
+      // A retry decided here before the event was let go: answered from memory, not behind a look-up.
+      Optional<Admission.Settled> remembered = core.rememberedAnswer(buy);
+      if (remembered.isPresent()) {
+        read.ifPresent(InFlightReads.Read::release);
+        CallThreadAnswer.settle(response, remembered.get());
+        return;
+      }
     }
     withEvent(buy.eventId(), read, failure -> {
       read.ifPresent(InFlightReads.Read::release);

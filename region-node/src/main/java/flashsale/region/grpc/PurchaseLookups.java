@@ -40,6 +40,16 @@ final class PurchaseLookups {
   }
 
   void getPurchase(String eventId, String requestId, StreamObserver<GetPurchaseResponse> response) {
+    getPurchase(eventId, requestId, Optional.empty(), response);
+  }
+
+  /**
+   * As above, for an event this node could not look up ({@code lookUpFailed}): the arbiter's store
+   * holds GLOBAL_ORDER decisions only, so its "no such purchase" could be a CENTRAL or SHARDED
+   * purchase its pool holds; the buyer is told the look-up's failure, to retry, instead.
+   */
+  void getPurchase(String eventId, String requestId, Optional<Failure> lookUpFailed,
+      StreamObserver<GetPurchaseResponse> response) {
     // CENTRAL and SHARDED decisions live in their pool stores, never at the arbiter.
     var modeEvent = core.eventSpec(eventId).filter(modes::handles);
     if (modeEvent.isPresent()) {
@@ -62,7 +72,8 @@ final class PurchaseLookups {
     standings.ask(eventId, requestId, s -> respond(response, RegionWire.toProto(s)),
         p -> respond(response, GetPurchaseResponse.newBuilder().setState(PurchaseState.PURCHASE_STATE_PENDING)
             .setArrivalTime(p.getPending().getArrivalTime()).build()),
-        failure -> response.onError(RegionWire.status(failure)));
+        failure -> response.onError(RegionWire.status(
+            failure.reason() == ErrorReason.PURCHASE_NOT_FOUND ? lookUpFailed.orElse(failure) : failure)));
   }
 
   /** Streams the purchase's standing from now until it is settled. */

@@ -9,6 +9,9 @@ import flashsale.store.PoolStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.PurchaseResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * CENTRAL mode, the article's baseline: every purchase is one atomic check-and-decrement at the
@@ -17,6 +20,10 @@ import io.grpc.stub.StreamObserver;
  */
 final class CentralSeller implements AutoCloseable {
   private final PoolStore store;
+  /** Purchases sent to the pool and not yet answered: a look-up meanwhile says pending, not unknown. */
+  private final Map<SentKey, Ticket> sent = new ConcurrentHashMap<>();
+
+  private record SentKey(String eventId, String requestId) {}
 
   /** @param store the central pool's store, closed with this seller */
   CentralSeller(PoolStore store) {
@@ -24,7 +31,10 @@ final class CentralSeller implements AutoCloseable {
   }
 
   void purchase(EventSpec spec, Ticket ticket, StreamObserver<PurchaseResponse> call) {
+    SentKey key = new SentKey(spec.eventId(), ticket.requestId());
+    sent.put(key, ticket);
     store.buyCentral(spec, ticket).whenComplete((reply, failure) -> {
+      sent.remove(key, ticket); // a retry sent meanwhile stays, until its own answer
       if (failure != null) {
         Replies.fail(call, Replies.storeDown("central store", failure));
       } else {
@@ -45,8 +55,10 @@ final class CentralSeller implements AutoCloseable {
 
   /** Any region may look a CENTRAL purchase up: they all share the one pool. */
   void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
-    Lookups.answer(call, store.findCentralDecision(spec.eventId(), requestId), "central store", spec.eventId(),
-        requestId, "at the central store");
+    // Read before the store is asked: sent then and not held by the store when it answers, it was pending.
+    Optional<Ticket> sentBefore = Optional.ofNullable(sent.get(new SentKey(spec.eventId(), requestId)));
+    Lookups.answer(call, store.findCentralDecision(spec.eventId(), requestId), sentBefore, "central store",
+        spec.eventId(), requestId, "at the central store");
   }
 
   @Override

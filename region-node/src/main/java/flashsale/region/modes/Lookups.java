@@ -27,10 +27,21 @@ final class Lookups {
    */
   static void answer(StreamObserver<GetPurchaseResponse> call, CompletableFuture<Optional<Decision>> lookup,
       String store, String eventId, String requestId, String where) {
+    answer(call, lookup, Optional.empty(), store, eventId, requestId, where);
+  }
+
+  /**
+   * As above, for a purchase {@code sentBefore} the look-up to the store and not answered then:
+   * one the store does not hold yet is pending, not unknown.
+   */
+  static void answer(StreamObserver<GetPurchaseResponse> call, CompletableFuture<Optional<Decision>> lookup,
+      Optional<Ticket> sentBefore, String store, String eventId, String requestId, String where) {
     lookup.whenComplete((found, failure) -> {
       if (failure != null) {
         fail(call, Failure.of(ErrorReason.STORE_UNAVAILABLE, store + " did not answer (" + failure.getMessage()
             + "); retry later"));
+      } else if (found.isEmpty() && sentBefore.isPresent()) {
+        pending(call, sentBefore.get());
       } else if (found.isEmpty()) {
         fail(call, Failure.of(ErrorReason.PURCHASE_NOT_FOUND, "no purchase " + requestId + " in event " + eventId
             + " " + where));

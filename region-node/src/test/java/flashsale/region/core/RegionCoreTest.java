@@ -81,6 +81,21 @@ class RegionCoreTest {
   }
 
   @Test
+  void aDecisionRememberedOutlivesItsEventHereAndAnswersARetry() {
+    clock.set(START + 10);
+    Ticket ticket = assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "alice", "r1", 1))).ticket();
+    assertTrue(core.rememberedAnswer(buy("shoes", "alice", "r1", 1)).isEmpty(), "pending: no answer yet");
+    core.decisionsArrived(java.util.List.of(won(ticket, 1)));
+    assertEquals(java.util.List.of("shoes"), core.forgetEventsEndedBefore(END + 1));
+    assertFalse(core.knowsEvent("shoes"));
+
+    assertInstanceOf(Admission.Decided.class, core.rememberedAnswer(buy("shoes", "alice", "r1", 1)).orElseThrow());
+    assertEquals(ErrorReason.REQUEST_ID_REUSED, failureOf(core.rememberedAnswer(buy("shoes", "bob", "r1", 1)).orElseThrow())
+        .reason());
+    assertTrue(core.rememberedAnswer(buy("shoes", "alice", "r2", 1)).isEmpty(), "never seen: the event is looked up");
+  }
+
+  @Test
   void eventsThatEndedLongAgoWithNothingPendingAreLetGoAndLookedUpAgainLater() {
     core.eventAnnounced(open("busy"));
     core.eventAnnounced(new flashsale.sale.EventSpec("live", "shoes", 10, START, END * 10, 2, java.util.List.of(REGION),
