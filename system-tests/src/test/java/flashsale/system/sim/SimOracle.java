@@ -45,6 +45,8 @@ import java.util.TreeMap;
  */
 final class SimOracle {
   private final long maxErrorBoundMicros;
+  /** How long past its end the arbiter still decides an event's tickets stamped inside its window. */
+  private final long finishGraceMicros;
   private ArbiterStore store;
   private final Map<String, EventSpec> specs = new HashMap<>();
   private final Map<String, Long> stockLeft = new HashMap<>();
@@ -87,8 +89,9 @@ final class SimOracle {
   /** Told of each decision the store holds, once. */
   java.util.function.Consumer<Decision> onStored = d -> {};
 
-  SimOracle(long maxErrorBoundMicros) {
+  SimOracle(long maxErrorBoundMicros, long finishGraceMicros) {
     this.maxErrorBoundMicros = maxErrorBoundMicros;
+    this.finishGraceMicros = finishGraceMicros;
   }
 
   void store(ArbiterStore store) {
@@ -292,8 +295,12 @@ final class SimOracle {
     if (!d.equals(stored)) throw new AssertionError(what + " " + d + " but the store holds " + stored);
   }
 
-  /** A buyer's call ended; true if it got a decision (other answers are errors it may retry). */
-  boolean answered(String region, String eventId, String requestId, Admission.Settled result) {
+  /**
+   * A buyer's call, made at true time {@code sentMicros}, ended at {@code answeredMicros}; true if it
+   * got a decision (other answers are errors it may retry).
+   */
+  boolean answered(String region, String eventId, String requestId, Admission.Settled result, long sentMicros,
+      long answeredMicros) {
     switch (result) {
       case Admission.Decided(Answer.Ranked(Decision d)) -> {
         if (!d.eventId().equals(eventId) || !d.requestId().equals(requestId)) throw new AssertionError("wrong answer " + d);
@@ -309,6 +316,7 @@ final class SimOracle {
             // A bid stamped past the latest close, or a purchase past the end of a sale that ends in
             // the run (delayed by a crash or a partition): refused by its region, final.
             if (crowdOnlyEvents.contains(eventId)) {
+              requireEndedForTheCall(region, eventId, requestId, sentMicros, answeredMicros);
               count("purchases refused after the sale ended");
               return true;
             }
@@ -325,6 +333,24 @@ final class SimOracle {
         return false;
       }
     }
+  }
+
+  /** How far a well-behaved node's clock is from true time at most: offsets of 1.5 ms, drift of 50 ppm (SimWorkload). */
+  private static final long CLOCK_SLACK_MICROS = 5_000;
+
+  /**
+   * EVENT_ENDED is the truth for a call made at true time {@code sentMicros}: a well-behaved
+   * region's clock, near true time, read a stamp past the end; or the call, made in time, was
+   * answered only after the arbiter let the finished event go (its grace past the end).
+   */
+  private void requireEndedForTheCall(String region, String eventId, String requestId, long sentMicros,
+      long answeredMicros) {
+    if (badClockRegions.contains(region)) return;
+    long endMicros = specs.get(eventId).endMicros() - SimClock.EPOCH_MICROS; // in true time, as the scheduler's
+    if (sentMicros >= endMicros - CLOCK_SLACK_MICROS || answeredMicros >= endMicros + finishGraceMicros) return;
+    throw new AssertionError(String.format("buyer at %s told %s/%s ended: sent at end%+d µs, answered at end%+d µs"
+        + " (clock slack %d µs, the arbiter's grace %d µs)", region, eventId, requestId, sentMicros - endMicros,
+        answeredMicros - endMicros, CLOCK_SLACK_MICROS, finishGraceMicros));
   }
 
   /** A record of {@code source} written by the leader of term {@code fencingEpoch} landed in the store. */

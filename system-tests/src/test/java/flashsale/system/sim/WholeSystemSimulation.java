@@ -32,8 +32,11 @@ import java.util.TreeMap;
  * production hold queues and shard balancer ({@link SimShards}). Replays exactly from its seed.
  */
 final class WholeSystemSimulation {
-  /** Production's sequencer, with small batches (more of them to interleave) and a region timeout a partition outlasts. */
-  /** Production's but for the finish grace: 500 ms (past the faults), so sales that end within the run are let go in it. */
+  /**
+   * Production's sequencer, with small batches (more of them to interleave), a region timeout a
+   * partition outlasts, and a finish grace of 500 ms (past the faults), so sales that end within
+   * the run are let go in it.
+   */
   static final SequencerConfig CONFIG = new SequencerConfig(8, 5_000, 1_000_000, 60_000,
       SequencerConfig.DEFAULT_CACHED_DECISIONS, 500_000, 1_000, SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
   static final ArbiterStream.Settings LINK = new ArbiterStream.Settings(2, 20, 5, 80, 60);
@@ -42,7 +45,7 @@ final class WholeSystemSimulation {
   final long seed;
   final Random random;
   final SimScheduler scheduler = new SimScheduler();
-  final SimOracle oracle = new SimOracle(CONFIG.maxErrorBoundMicros());
+  final SimOracle oracle = new SimOracle(CONFIG.maxErrorBoundMicros(), CONFIG.finishGraceMicros());
   final SimStore store;
   final SimNet net;
   final List<SimArbiter> arbiters = new ArrayList<>();
@@ -178,12 +181,13 @@ final class WholeSystemSimulation {
       oracle.sentAgain(spec.eventId(), requestId);
     }
     boolean[] heard = {false};
+    long sentMicros = scheduler.nowMicros();
     region.purchase(request, result -> {
       if (heard[0]) throw new AssertionError("call of " + requestId + " at " + region.name + " answered twice: " + result);
       heard[0] = true;
       trace = trace * 31 + result.hashCode();
       boolean decided = shards.sharded(spec) ? shards.oracle.answered(region, spec, request, result)
-          : oracle.answered(region.name, spec.eventId(), requestId, result);
+          : oracle.answered(region.name, spec.eventId(), requestId, result, sentMicros, scheduler.nowMicros());
       if (decided) {
         undecided.remove(key);
         answeredBefore.add(key);
