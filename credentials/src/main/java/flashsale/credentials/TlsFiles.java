@@ -237,7 +237,9 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
           caRemovalToConfirm = null;
           return;
         }
-        Prepared next = prepare(snapshot, true);
+        // A renewed pair must be valid now; a CA change alone is taken whatever this node's own certificate.
+        boolean pairChanged = keys != null && !now.subList(0, 2).equals(loadedVersions.subList(0, 2));
+        Prepared next = prepare(snapshot, pairChanged);
         // Only a changed CA file can take trust away from others; a renewal of this node's own pair
         // matters to the connections it opened, which a server cuts once their certificate expires.
         String caVersion = now.get(now.size() - 1);
@@ -257,13 +259,12 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         }
         caRemovalToConfirm = null;
         apply(next);
-        boolean identityChanged = keys != null && !now.subList(0, 2).equals(loadedVersions.subList(0, 2));
         loadedVersions = now;
         loadedCas = cas;
         if (caChanged) trustGeneration.incrementAndGet();
         if (caRemoved) tell(caRemovedListeners, "tls_ca_removed");
         // The CA listeners open new connections already, which present the new pair too.
-        if (identityChanged && !caRemoved) tell(identityChangedListeners, "tls_identity_changed");
+        if (pairChanged && !caRemoved) tell(identityChangedListeners, "tls_identity_changed");
         stale = false;
         log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {

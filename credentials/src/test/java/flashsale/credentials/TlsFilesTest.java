@@ -78,6 +78,24 @@ class TlsFilesTest {
     }
   }
 
+  /** A node whose own certificate expired (its renewal failing) still takes a CA taken out of its CA file. */
+  @Test
+  void aCaRemovedIsTakenThoughThisNodesOwnCertificateExpired(@TempDir Path dir) throws Exception {
+    DevCertificates first = DevCertificates.create(dir.resolve("a"), "test.flashsale");
+    DevCertificates second = DevCertificates.create(dir.resolve("b"), "test.flashsale");
+    DevCertificates.Issued node = first.issueValidFor(Duration.ofSeconds(1), Role.ARBITER, "a1");
+    Path bundle = dir.resolve("bundle.pem");
+    Files.writeString(bundle, Files.readString(first.caPath()) + Files.readString(second.caPath()));
+    try (TlsFiles.Loaded tls = new TlsFiles(node.certificate(), node.privateKey(), bundle, Duration.ofHours(1)).load()) {
+      List<X509Certificate> farChain = chainOf(second.issue(Role.REGION, "far").certificate());
+      while (!java.time.Instant.now().isAfter(node.expiresAt())) Thread.sleep(50);
+      Files.writeString(bundle, Files.readString(first.caPath())); // the second CA is compromised: out
+      tls.reloadNow();
+      tls.reloadNow();
+      assertFalse(tls.trusts(farChain), "the CA taken out is no longer trusted");
+    }
+  }
+
   private static List<X509Certificate> chainOf(Path pem) throws Exception {
     try (var in = Files.newInputStream(pem)) {
       return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream()

@@ -278,4 +278,21 @@ class StreamPurchasesFlowTest extends RegionFixtureTest {
     for (int i = 0; i < 16; i++) assertEquals(Outcome.OUTCOME_WON, buyer.next().getDecision().getOutcome());
     assertNull(f.stream.pollTicket(200), "one ticket for all the copies");
   }
+
+  /** A stream that went away takes no place from its buyer's next try: its copies are nobody's to answer. */
+  @Test
+  void theCopiesOfAStreamThatEndedLeaveTheirPlacesToTheBuyersRetry() throws Exception {
+    Buyer gone = open();
+    for (int i = 0; i < 16; i++) gone.send(request("shoes", "alice", "r1", 1));
+    Ticket ticket = f.stream.nextTicket();
+    assertNull(gone.answers.poll(200, TimeUnit.MILLISECONDS), "all 16 wait");
+    gone.requests.cancel("the client went away", null);
+    Thread.sleep(200); // the cancel reaches the node (waiting for it, not timing anything)
+
+    var retry = f.purchase("shoes", "alice", "r1", 1);
+    Thread.sleep(200);
+    assertFalse(retry.isDone(), "the retry waits for the decision, not refused for the gone stream's copies");
+    decide(decision(ticket, true, 1));
+    assertEquals(Outcome.OUTCOME_WON, retry.get(5, TimeUnit.SECONDS).getDecision().getOutcome());
+  }
 }

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bidirectional one) can stay open for as long as the caller likes. Without it, an anonymous
  * client could hold thousands per connection, over as many connections as it opens, in the
  * node's heap. Beyond the cap a call ends at once with RESOURCE_EXHAUSTED. Unary calls ({@code
- * Health/Check}) have a cap of their own: streams held open cannot starve a load balancer's checks.
+ * Health/Check}) have a cap of their own, counted from their request to their answer: neither
+ * streams held open nor calls that never send their request can starve a load balancer's checks.
  */
 public final class OpenCallCap implements ServerInterceptor {
   /** Enough for every probe and operator tool of a deployment; far below what hurts a node. */
@@ -24,7 +25,7 @@ public final class OpenCallCap implements ServerInterceptor {
   private final int cap;
   /** Streaming calls open (watches, reflection). */
   private final AtomicInteger openStreams = new AtomicInteger();
-  /** Unary calls open (checks): a place of their own, so held streams cannot refuse them. */
+  /** Unary calls between their request and their answer (checks): a place of their own, so held streams cannot refuse them. */
   private final AtomicInteger openUnary = new AtomicInteger();
 
   public OpenCallCap(int cap) {
@@ -50,18 +51,18 @@ public final class OpenCallCap implements ServerInterceptor {
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    boolean unary = call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.UNARY;
-    AtomicInteger open = unary ? openUnary : openStreams;
-    if (open.incrementAndGet() > cap) {
-      open.decrementAndGet();
-      call.close(Status.RESOURCE_EXHAUSTED.withDescription(cap + (unary ? " unary" : " streaming")
-          + " health and reflection calls are open on this node already; close one"
-          + (unary ? "" : " (or use Health/Check instead of Health/Watch)")), new Metadata());
+    if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.UNARY) {
+      return unary(call, headers, next);
+    }
+    if (openStreams.incrementAndGet() > cap) {
+      openStreams.decrementAndGet();
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription(cap + " streaming health and reflection calls are open on"
+          + " this node already; close one (or use Health/Check instead of Health/Watch)"), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     AtomicBoolean ended = new AtomicBoolean();
     Runnable release = () -> {
-      if (ended.compareAndSet(false, true)) open.decrementAndGet();
+      if (ended.compareAndSet(false, true)) openStreams.decrementAndGet();
     };
     ServerCall.Listener<Q> listener;
     try {
@@ -81,6 +82,46 @@ public final class OpenCallCap implements ServerInterceptor {
       public void onCancel() {
         release.run();
         super.onCancel();
+      }
+    };
+  }
+
+  /**
+   * A unary call ({@code Health/Check}) takes a place from its whole request to its answer: a client
+   * that opens calls and never sends their message holds no place a prober needs.
+   */
+  private <Q, R> ServerCall.Listener<Q> unary(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+      /** A listener's callbacks come one at a time. */
+      private boolean counted;
+
+      @Override
+      public void onHalfClose() {
+        if (openUnary.incrementAndGet() > cap) {
+          openUnary.decrementAndGet();
+          call.close(Status.RESOURCE_EXHAUSTED.withDescription(cap + " unary health and reflection calls are being"
+              + " answered on this node already; retry"), new Metadata());
+          return;
+        }
+        counted = true;
+        super.onHalfClose();
+      }
+
+      @Override
+      public void onComplete() {
+        release();
+        super.onComplete();
+      }
+
+      @Override
+      public void onCancel() {
+        release();
+        super.onCancel();
+      }
+
+      private void release() {
+        if (counted) openUnary.decrementAndGet();
+        counted = false;
       }
     };
   }

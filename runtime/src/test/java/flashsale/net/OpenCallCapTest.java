@@ -61,6 +61,33 @@ class OpenCallCapTest {
     }
   }
 
+  /** Checks opened and never sent (HEADERS, no request) take no place: they would starve the probers' checks. */
+  @Test
+  void checksThatNeverSendTheirRequestDoNotStarveTheOthers() throws Exception {
+    HealthStatusManager health = new HealthStatusManager();
+    OpenCallCap cap = new OpenCallCap(3);
+    String name = InProcessServerBuilder.generateName();
+    Server server = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(ServerInterceptors.intercept(health.getHealthService(), cap)).build().start();
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    List<io.grpc.ClientCall<HealthCheckRequest, HealthCheckResponse>> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 10; i++) {
+        var call = channel.newCall(HealthGrpc.getCheckMethod(), io.grpc.CallOptions.DEFAULT);
+        call.start(new io.grpc.ClientCall.Listener<>() {}, new io.grpc.Metadata());
+        call.request(1);
+        held.add(call);
+      }
+      assertEquals(0, cap.open(), "no request, no place");
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+    } finally {
+      held.forEach(c -> c.cancel("done", null));
+      channel.shutdownNow();
+      server.shutdownNow();
+    }
+  }
+
   /** Opens a Health/Watch in its own cancellable context; {@code ended} gets the status it ends with. */
   private static io.grpc.Context.CancellableContext watch(ManagedChannel channel, CompletableFuture<Status> ended) {
     io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();

@@ -71,6 +71,12 @@ public final class LeaderGate implements ServerInterceptor {
     if (!open && leaseHeld.getAsBoolean()) {
       return notLeader("this arbiter has won the lease and is rebuilding its state; retry shortly", leader);
     }
+    if (open) {
+      // Its lease ran out before it noticed: the leader it knows may be itself. No pushback: a retry
+      // a moment later meets this node as a standby that knows better, or as the leader again.
+      return notLeader("this arbiter's lease ran out; the leader was " + (leader.isEmpty() ? "unknown" : leader)
+          + "; retry shortly", leader);
+    }
     return notLeader(leader);
   }
 

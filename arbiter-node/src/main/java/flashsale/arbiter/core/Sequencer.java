@@ -236,7 +236,8 @@ public final class Sequencer {
       cutOff(cursor, violation, effects);
       return false;
     }
-    String outOfBounds = cursor.stampBoundViolation(ticket.stampMicros(), nowMicros, config.maxTicketAgeMicros());
+    String outOfBounds = cursor.stampBoundViolation(ticket.stampMicros(), ageFloor.clockMicros(nowMicros),
+        config.maxTicketAgeMicros());
     cursor.ticketHeard(ticket.stampMicros());
     spoke(cursor, nowMicros, effects);
     EventBook book = events.get(ticket.eventId());

@@ -44,7 +44,19 @@ class LeaderGateTest {
     leaseHeld.set(true);
     gate.open();
     leaseHeld.set(false);
+    leader = "10.0.0.1:50051"; // itself, as it last knew
     assertFalse(gate.isOpen());
-    assertTrue(gate.refusal().getStatus().getDescription().contains("standby"));
+    StatusRuntimeException refusal = gate.refusal();
+    assertTrue(refusal.getStatus().getDescription().contains("lease ran out"), refusal.getStatus().getDescription());
+    assertEquals(null, refusal.getTrailers().get(LeaderGate.RETRY_PUSHBACK_MS),
+        "retried by the caller's policy: a moment later it knows the leader, or leads again");
+  }
+
+  @Test
+  void aStandbyThatNamesTheLeaderAsksNotToBeRetried() {
+    leader = "10.0.0.2:50051";
+    assertEquals("-1", gate.refusal().getTrailers().get(LeaderGate.RETRY_PUSHBACK_MS));
+    leader = "";
+    assertEquals(null, gate.refusal().getTrailers().get(LeaderGate.RETRY_PUSHBACK_MS), "no leader known: an election");
   }
 }

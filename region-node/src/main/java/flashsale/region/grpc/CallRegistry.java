@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The open Purchase calls waiting for a decision, by request_id (several when a client retried
- * while the first call was still open, at most {@value #MAX_CALLS_PER_PURCHASE}: a retry beyond
- * is refused at once, so one client resending a pending purchase cannot grow the node's memory, nor
- * the work of answering it, without end). Loop-owned. Once closed for shutdown, every waiting call
+ * while the first call was still open, at most {@value #MAX_CALLS_PER_PURCHASE} that a client can
+ * still hear: a retry beyond is refused at once, so one client resending a pending purchase cannot
+ * grow the node's memory, nor the work of answering it, without end; watches wait beside them). Loop-owned. Once closed for shutdown, every waiting call
  * and every later one fails with the closing failure.
  */
 final class CallRegistry {
@@ -41,8 +41,10 @@ final class CallRegistry {
     }
     if (gone(call)) return; // cancelled while its event was looked up: its forget came first
     List<StreamObserver<PurchaseResponse>> calls = waiting.computeIfAbsent(requestId, k -> new ArrayList<>(1));
-    if (calls.size() >= MAX_CALLS_PER_PURCHASE) calls.removeIf(CallRegistry::gone);
-    if (calls.size() >= MAX_CALLS_PER_PURCHASE) {
+    if (!(call instanceof Watching) && calls.size() >= MAX_CALLS_PER_PURCHASE && placesTaken(calls) >= MAX_CALLS_PER_PURCHASE) {
+      calls.removeIf(CallRegistry::gone);
+    }
+    if (!(call instanceof Watching) && calls.size() >= MAX_CALLS_PER_PURCHASE && placesTaken(calls) >= MAX_CALLS_PER_PURCHASE) {
       CallThreadAnswer.settle(call, new Admission.Failed(new Failure(ErrorReason.TOO_MANY_PENDING, calls.size()
           + " calls already wait for purchase " + requestId + "; retry with the same request_id once one ends",
           Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(RETRY_AFTER_MS)))));
@@ -51,10 +53,23 @@ final class CallRegistry {
     calls.add(call);
   }
 
-  /** A Purchase call the client cancelled (a stream's answers are not told apart: they go with their purchase). */
+  /** A call that knows when nobody is left to tell: a stream's purchase, once its stream ended. */
+  interface Endable {
+    boolean ended();
+  }
+
+  /** A watch's call: it waits beside the purchase's calls without taking one of their places (watches have a node-wide cap). */
+  interface Watching {}
+
+  /** A call nobody is left to tell: a Purchase call the client cancelled, a stream's purchase once the stream ended. */
   private static boolean gone(StreamObserver<PurchaseResponse> call) {
     StreamObserver<?> grpcCall = call instanceof CallThreadAnswer handed ? handed.call() : call;
+    if (grpcCall instanceof Endable endable) return endable.ended();
     return grpcCall instanceof ServerCallStreamObserver<?> open && open.isCancelled();
+  }
+
+  private static long placesTaken(List<StreamObserver<PurchaseResponse>> calls) {
+    return calls.stream().filter(c -> !(c instanceof Watching)).count();
   }
 
   /** The client gave up on this call; the purchase itself stays pending for retries. */

@@ -131,7 +131,7 @@ final class PurchaseLookups {
    */
   private StreamObserver<PurchaseResponse> awaiting(String requestId, StreamObserver<WatchPurchaseResponse> out,
       java.util.function.Consumer<Decision> decided) {
-    StreamObserver<PurchaseResponse> call = new StreamObserver<>() {
+    StreamObserver<PurchaseResponse> call = new Watch() {
       @Override
       public void onNext(PurchaseResponse r) {
         if (awaiting.remove(out) == null) return;
@@ -153,6 +153,9 @@ final class PurchaseLookups {
     awaiting.put(out, call);
     return call;
   }
+
+  /** A watch's wait for a decision: beside the purchase's calls, not in one of their places. */
+  private interface Watch extends StreamObserver<PurchaseResponse>, CallRegistry.Watching {}
 
   private void watchDecided(Decision decision, long generation, StreamObserver<WatchPurchaseResponse> out) {
     standings.standing(decision, s -> standings.watch(s, generation, out), failure -> out.onError(RegionWire.status(failure)));

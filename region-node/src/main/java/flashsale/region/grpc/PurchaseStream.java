@@ -167,7 +167,7 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
    * to the stream (a Purchase call ends there too). The purchase path lets go of the socket read
    * on every way out; nothing here holds it, so a pending purchase keeps no read object alive.
    */
-  private final class Answer implements StreamObserver<PurchaseResponse> {
+  private final class Answer implements StreamObserver<PurchaseResponse>, CallRegistry.Endable {
     private final String requestId;
     private boolean answered;
 
@@ -187,6 +187,14 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
 
     @Override
     public void onCompleted() {}
+
+    /** Nobody to tell: answered already, or the stream is gone. */
+    @Override
+    public boolean ended() {
+      synchronized (PurchaseStream.this) {
+        return answered || ended;
+      }
+    }
 
     private void finish(StreamPurchasesResponse response) {
       synchronized (PurchaseStream.this) {
