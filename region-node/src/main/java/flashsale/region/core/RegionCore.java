@@ -140,6 +140,8 @@ public final class RegionCore {
       return new Admission.Failed(Failure.of(ErrorReason.ARBITER_UNAVAILABLE,
           "region " + region + " has not been welcomed by an arbiter yet; retry shortly"));
     }
+    Optional<Failure> early = notStartedYet(spec, arrivalMicros);
+    if (early.isPresent()) return new Admission.Failed(early.get());
     Optional<Failure> limited = limits.admit(req.userId(), clientAddress, arrivalMicros);
     if (limited.isPresent()) return new Admission.Failed(limited.get());
     if (clockEstimate.flagged()) {
@@ -171,6 +173,8 @@ public final class RegionCore {
       return new PurchaseRoute.Refused(Failure.of(ErrorReason.WRONG_EVENT_KIND, "event " + req.eventId() + " is a "
           + spec.mode() + " sale, not an auction: it takes no bids"));
     }
+    Optional<Failure> early = notStartedYet(spec, arrivalMicros);
+    if (early.isPresent()) return new PurchaseRoute.Refused(early.get());
     Optional<Failure> limited = limits.admit(req.userId(), clientAddress, arrivalMicros);
     if (limited.isPresent()) return new PurchaseRoute.Limited(spec, limited.get());
     return new PurchaseRoute.ToSeller(spec, stampRead(arrivalMicros));
@@ -243,6 +247,15 @@ public final class RegionCore {
    */
   public Optional<Admission.Settled> rememberedAnswer(BuyRequest req) {
     return book.known(req).filter(Admission.Settled.class::isInstance).map(Admission.Settled.class::cast);
+  }
+
+  /**
+   * EVENT_NOT_STARTED for a purchase that arrived before the sale: said before the rate limits are
+   * counted, so a buyer polling for the start (a refusal that costs the node nothing) has not
+   * spent its tokens when it opens.
+   */
+  private static Optional<Failure> notStartedYet(EventSpec spec, long arrivalMicros) {
+    return arrivalMicros < spec.startMicros() ? PurchaseRules.windowFailure(spec, arrivalMicros) : Optional.empty();
   }
 
   /** The answer to {@code req} ({@link Admission.Unremembered}) from the arbiter's stored decision. */

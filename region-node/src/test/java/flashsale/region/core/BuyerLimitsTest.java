@@ -38,6 +38,19 @@ class BuyerLimitsTest {
     assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "bob", "b1", 1), t + 3, "10.0.0.1"));
   }
 
+  /** Polling for the start spends no token: at the opening the buyer is not rate limited for it. */
+  @Test
+  void purchasesBeforeTheStartAreRefusedWithoutSpendingTheRate() {
+    RegionCore core = core(new BuyerLimits.Settings(10, 2, 0, 1, 100, 1000));
+    long start = core.eventSpec("shoes").orElseThrow().startMicros();
+    for (int i = 0; i < 20; i++) {
+      assertEquals(ErrorReason.EVENT_NOT_STARTED,
+          failureOf(core.purchase(buy("shoes", "eager", "early-" + i, 1), start - 1_000 + i, "10.0.0.1")).reason());
+    }
+    clock.set(start);
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "eager", "at-start", 1), start, "10.0.0.1"));
+  }
+
   @Test
   void aRetryOfAKnownRequestIdIsAnsweredWhateverTheRate() {
     RegionCore core = core(new BuyerLimits.Settings(1, 1, 0, 1, 100, 1000));
