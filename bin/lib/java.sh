@@ -87,13 +87,15 @@ flashsale_priority_opts() {
 #   lease and lost leadership, and the arbiter's pauses delay decisions, never stamps;
 # - both compile with C1 alone (-XX:TieredStopAtLevel=1): on two shared cores, C2 compiling the
 #   decision path during the first sales took about half the nodes' CPU, and a 20,000-purchase
-#   burst's last decision came 1.7x sooner without it (README, "Measured").
+#   burst's last decision came 1.7x sooner without it (README, "Measured");
+# - both exit on an OutOfMemoryError: a node half broken by one (a dead Netty or loop thread) still
+#   passes a TCP liveness probe; exited, it is restarted.
 # JarCluster (the tests' launcher) and the container images (the poms' Jib settings) use the same;
 # ContainerImageTest holds the three to one another.
 flashsale_node_opts() {
   case $1 in
-    arbiter*) echo "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1 $(flashsale_thp_opts)" ;;
-    *) echo "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1" ;;
+    arbiter*) echo "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError $(flashsale_thp_opts)" ;;
+    *) echo "-XX:+UseZGC -Xms512m -Xmx1g -XX:MetaspaceSize=128m -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError" ;;
   esac
 }
 

@@ -166,7 +166,8 @@ public final class ArbiterNode implements AutoCloseable {
         .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(gated.apply(part -> part.admin), metrics)))
         .addService(gated.apply(part -> part.sequencer))
         .addService(gated.apply(part -> shardService));
-    if (parts.get(0).orders != null) builder.addService(gated.apply(part -> part.orders));
+    // Metered like the admin API: an order path that fails during the payment window shows in grpc_server_*.
+    if (parts.get(0).orders != null) builder.addService(GrpcServerMetrics.meter(gated.apply(part -> part.orders), metrics));
     // Open to anybody: their long-lived streams are capped per node.
     this.server = builder.addServices(flashsale.net.OpenCallCap.openServices(health.getHealthService())).build();
   }

@@ -186,7 +186,7 @@ public final class RegionServer {
   }
 
   private void setHealth(HealthCheckResponse.ServingStatus status) {
-    serving = status == HealthCheckResponse.ServingStatus.SERVING;
+    serving = status == HealthCheckResponse.ServingStatus.SERVING && !stopped.get();
     health.setStatus("", status);
     health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, status);
   }
@@ -198,6 +198,7 @@ public final class RegionServer {
    */
   public void stop() throws InterruptedException {
     if (!stopped.compareAndSet(false, true)) return;
+    serving = false; // /readyz with gRPC health: a load balancer takes the node out as it drains
     health.enterTerminalState();
     if (ownedTransport != null) ownedTransport.closeSocket(); // no new connections; open ones get gRPC's GOAWAY
     server.shutdown();

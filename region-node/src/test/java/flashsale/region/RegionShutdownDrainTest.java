@@ -30,9 +30,11 @@ class RegionShutdownDrainTest {
       var call = f.purchase("shoes", "alice", "a", 1);
       Ticket ticket = f.stream.nextTicket();
 
+      RegionFixture.await("serving before the stop", f.region::serving);
       CompletableFuture<Void> stopping = stopInBackground(f);
       Thread.sleep(300);
       assertFalse(stopping.isDone(), "the stop waits while a purchase is pending");
+      assertFalse(f.region.serving(), "/readyz says NOT_SERVING through the drain, as gRPC health does");
       f.stream.send(SequenceResponse.newBuilder()
           .setDecisionBatch(DecisionBatch.newBuilder().addDecisions(decision(ticket, true, 1))).build());
 

@@ -18,6 +18,8 @@ import java.util.function.BooleanSupplier;
  * it before it starts (a taken port fails the start), then hands it the registry to serve.
  */
 public final class MetricsEndpoint implements AutoCloseable {
+  /** How long a request may take to arrive, and its answer to be read, before the connection is cut. */
+  static final long REQUEST_SECONDS = 10;
   private final HttpServer server;
   private volatile PrometheusMeterRegistry registry;
   private volatile BooleanSupplier ready = () -> false;
@@ -33,6 +35,11 @@ public final class MetricsEndpoint implements AutoCloseable {
 
   /** Binds {@code address}; answers 503 until {@link #serve} is given a registry. */
   public static MetricsEndpoint start(InetSocketAddress address) throws IOException {
+    // The JDK server waits forever for a request's end or a reader of its answer unless told
+    // otherwise (read once, when its first server starts): a client that sends half a request
+    // is cut off after these seconds instead of holding its thread.
+    System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(REQUEST_SECONDS));
+    System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(REQUEST_SECONDS));
     HttpServer server;
     try {
       server = HttpServer.create(address, 0);
@@ -58,7 +65,9 @@ public final class MetricsEndpoint implements AutoCloseable {
         out.write(body);
       }
     });
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("metrics-http").unstarted(r)));
+    // A thread per exchange: one connection that stalls (half a request, an answer nobody reads)
+    // must not hold up the readiness probe or the next scrape, as it did on a single thread.
+    server.setExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("metrics-http-", 0).factory()));
     server.start();
     return endpoint;
   }

@@ -40,6 +40,22 @@ class MetricsEndpointTest {
     }
   }
 
+  /** A connection that sent half a request and waits holds up nobody: the probe and the scrape are answered. */
+  @Test
+  void aHalfSentRequestDoesNotHoldUpTheProbe() throws Exception {
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start(new InetSocketAddress("127.0.0.1", 0));
+        java.net.Socket stalled = new java.net.Socket("127.0.0.1", endpoint.port())) {
+      endpoint.serve(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> true);
+      stalled.getOutputStream().write("GET /readyz HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      stalled.getOutputStream().flush();
+      Thread.sleep(200); // the stalled request reaches the server first (waiting for it, not timing anything)
+      HttpResponse<String> probe = http.sendAsync(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + endpoint.port() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString())
+          .get(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(200, probe.statusCode());
+    }
+  }
+
   private HttpResponse<String> get(MetricsEndpoint endpoint, String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());

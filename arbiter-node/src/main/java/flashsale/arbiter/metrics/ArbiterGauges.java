@@ -86,6 +86,9 @@ public final class ArbiterGauges implements AutoCloseable {
     sampler.scheduleWithFixedDelay(() -> sampleLedPartitions(partitions, nowMicros), 0, SAMPLE_MS, TimeUnit.MILLISECONDS);
   }
 
+  /** What each partition's loop answered last (sampler's and loops' threads). */
+  private final java.util.Map<Integer, List<RegionNodeStatus>> lastAnswered = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** One region node as one partition sees it. */
   private record Seen(String partition, RegionNodeStatus status) {}
 
@@ -93,10 +96,17 @@ public final class ArbiterGauges implements AutoCloseable {
     List<CompletableFuture<List<Seen>>> asked = partitions.stream()
         .filter(p -> p.state().get() == LeaderState.LEADING)
         .map(p -> ask(p)
-            .thenApply(list -> list.stream().map(r -> new Seen(Integer.toString(p.partition()), r)).toList())
             .exceptionally(notLedAnyMore -> List.of())
-            // A stalled loop drops its partition's rows this round instead of freezing every partition's.
-            .completeOnTimeout(List.of(), SAMPLE_MS / 2, TimeUnit.MILLISECONDS))
+            // A stalled loop does not freeze every partition's rows: its own keep what it answered
+            // last, so their lag goes on growing from the watermarks read then (when a loop is
+            // behind is when the lag page is needed; dropped rows could never hold its "for").
+            .completeOnTimeout(null, SAMPLE_MS / 2, TimeUnit.MILLISECONDS)
+            .thenApply(answered -> {
+              if (answered == null) return lastAnswered.getOrDefault(p.partition(), List.of());
+              lastAnswered.put(p.partition(), answered);
+              return answered;
+            })
+            .thenApply(list -> list.stream().map(r -> new Seen(Integer.toString(p.partition()), r)).toList()))
         .toList();
     // Waited for on the sampler's own thread: a late sample never overwrites the next one.
     CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).join();

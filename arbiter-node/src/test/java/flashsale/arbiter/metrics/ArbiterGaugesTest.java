@@ -49,6 +49,34 @@ class ArbiterGaugesTest {
           "rows of the answering partitions only, not held up by the stalled one");
     }
   }
+  /** A loop that stalls keeps its rows, and their lag grows: when the frontier is behind, the page must hold. */
+  @Test
+  void aStalledLoopsRowsStayAndTheirLagGrows() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    java.util.concurrent.atomic.AtomicLong nowMicros = new java.util.concurrent.atomic.AtomicLong(10_000_000);
+    java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+    ArbiterGauges.RegionStatuses p0 = q -> stalled.get() ? new CompletableFuture<>()
+        : CompletableFuture.completedFuture(List.of(region("far", 9_000_000)));
+    try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0)), () -> 0, nowMicros::get)) {
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (registry.find("flashsale_region_watermark_lag_seconds").gauges().isEmpty()) {
+        if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
+        Thread.sleep(10);
+      }
+      stalled.set(true);
+      nowMicros.set(20_000_000);
+      var lag = registry.get("flashsale_region_watermark_lag_seconds").tags("region", "far", "partition", "0");
+      while (lag.gauge().value() < 11.0 - 1e-9) {
+        if (System.nanoTime() > deadline) throw new AssertionError("lag not grown: " + registry.getMetersAsString());
+        Thread.sleep(10);
+      }
+      Thread.sleep(3 * ArbiterGauges.SAMPLE_MS); // more rounds of the stalled loop
+      assertEquals(11.0, registry.get("flashsale_region_watermark_lag_seconds").tags("region", "far", "partition", "0")
+          .gauge().value(), 1e-9, "the row stays, its lag read from the last watermark the loop gave");
+    }
+  }
+
   @Test
   void aNodeLeftOutForSilenceShowsNoLagThatCouldPageForever() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();

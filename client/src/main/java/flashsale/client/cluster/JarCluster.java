@@ -57,10 +57,11 @@ public final class JarCluster implements AutoCloseable {
    * with three nodes on two cores, and a 4 KiB-mapped heap stalls the VMs this project is measured
    * on; see docs/measurements.md, "Machine stalls"); a fixed heap and metaspace floor so start-up
    * does not trigger collections of its own; both compile with C1 alone (C2 compiling the decision
-   * path during the first bursts took about half the nodes' CPU on two cores; README, "Measured"). {@code -Dflashsale.node.jvm.options="..."} or the
+   * path during the first bursts took about half the nodes' CPU on two cores; README, "Measured"); both
+   * exit on an OutOfMemoryError (half broken, a node would go on failing calls unrestarted). {@code -Dflashsale.node.jvm.options="..."} or the
    * launchers' FLASHSALE_NODE_JVM_OPTS (the property wins) replaces both, e.g. to compare collectors.
    */
-  private static final String COMPILER = "-XX:TieredStopAtLevel=1";
+  private static final String COMPILER = "-XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError";
   /** The arbiter's settings before any override: bin/lib/java.sh's {@code flashsale_node_opts arbiter}. */
   public static final List<String> ARBITER_DEFAULT_JVM_OPTIONS = words(
       "-XX:+UseG1GC -Xms512m -Xmx1g -XX:MetaspaceSize=128m " + COMPILER + hugePageOption());

@@ -38,7 +38,8 @@ class JarClusterHugePagesTest {
         "arbiter JVM options " + JarCluster.ARBITER_JVM_OPTIONS);
     if (override == null) {
       // ZGC's heap is shared memory: the anonymous-memory setting does not apply to it.
-      assertEquals(List.of("-XX:+UseZGC", "-Xms512m", "-Xmx1g", "-XX:MetaspaceSize=128m", "-XX:TieredStopAtLevel=1"),
+      assertEquals(List.of("-XX:+UseZGC", "-Xms512m", "-Xmx1g", "-XX:MetaspaceSize=128m", "-XX:TieredStopAtLevel=1",
+          "-XX:+ExitOnOutOfMemoryError"),
           JarCluster.REGION_JVM_OPTIONS);
     }
   }

@@ -35,7 +35,22 @@ public record RedisTarget(boolean cluster, List<RedisURI> seeds) {
       throw new IllegalArgumentException("Redis URI " + redacted(uri) + " names several hosts: for a Redis Cluster write "
           + "redis-cluster://host1:port1,host2:port2 (rediss-cluster:// with TLS)");
     }
-    return new RedisTarget(false, List.of(RedisURI.create(uri)));
+    return new RedisTarget(false, List.of(uriOf(uri, uri)));
+  }
+
+  /**
+   * Lettuce's parse of {@code text}, whose errors quote the URI whole, password and all (java.net.URI
+   * refuses a password with a space, {@code ^} or a bare {@code %}): said again with it redacted.
+   * A password that must hold such characters is percent-encoded in the URI.
+   */
+  private static RedisURI uriOf(String text, String given) {
+    try {
+      return RedisURI.create(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Redis URI " + redacted(given) + " does not parse (percent-encode special "
+          + "characters of the password): " + String.valueOf(e.getMessage()).replace(text, redacted(text))
+          .replace(given, redacted(given)), null);
+    }
   }
 
   /** A comma in the host part (after any credentials, which may hold one) of a redis:// or rediss:// URI. */
@@ -56,7 +71,7 @@ public record RedisTarget(boolean cluster, List<RedisURI> seeds) {
     List<RedisURI> seeds = new ArrayList<>();
     for (String host : m.group("hosts").split(",")) {
       if (host.isBlank()) throw new IllegalArgumentException("Redis URI " + redacted(uri) + " has an empty seed");
-      seeds.add(RedisURI.create(m.group("scheme") + "://" + user + host.strip() + query));
+      seeds.add(uriOf(m.group("scheme") + "://" + user + host.strip() + query, uri));
     }
     return new RedisTarget(true, seeds);
   }

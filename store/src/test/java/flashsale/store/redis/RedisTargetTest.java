@@ -49,6 +49,16 @@ class RedisTargetTest {
     assertEquals("pa,ss", new String(RedisTarget.parse("redis-cluster://:pa,ss@h1:7000,h2:7001").seeds().get(1).getPassword()));
   }
 
+  /** A start-up error goes to the logs: a password that does not parse is never quoted in it. */
+  @Test
+  void aUriThatDoesNotParseIsNamedWithoutItsPassword() {
+    for (String uri : List.of("redis://:pa ss^word@127.0.0.1:6379", "redis-cluster://:pa ss^word@h1:7000,h2:7001")) {
+      var e = assertThrows(IllegalArgumentException.class, () -> RedisTarget.parse(uri));
+      assertFalse(e.getMessage().contains("pa ss^word"), e.getMessage());
+      assertTrue(e.getMessage().contains("***"), e.getMessage());
+    }
+  }
+
   @Test
   void aClusterHasNoOtherDatabaseThanZero() {
     assertThrows(IllegalArgumentException.class, () -> RedisTarget.parse("redis-cluster://h1:7000/3"));

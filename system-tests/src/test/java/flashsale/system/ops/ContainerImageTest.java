@@ -140,6 +140,9 @@ class ContainerImageTest {
     String hugePages = "-XX:+UseTransparentHugePages";
     List<String> launcherArbiter = launcherOptions("arbiter-node");
     List<String> launcherRegion = launcherOptions("region-node");
+    for (List<String> role : List.of(launcherArbiter, launcherRegion)) {
+      assertTrue(role.contains("-XX:+ExitOnOutOfMemoryError"), "a node half broken by an OutOfMemoryError exits: " + role);
+    }
     assertEquals(launcherArbiter, JarCluster.ARBITER_DEFAULT_JVM_OPTIONS, "bin/lib/java.sh against JarCluster, arbiter");
     assertEquals(launcherRegion, JarCluster.REGION_DEFAULT_JVM_OPTIONS, "bin/lib/java.sh against JarCluster, region");
 

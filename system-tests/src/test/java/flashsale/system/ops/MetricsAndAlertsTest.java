@@ -89,6 +89,9 @@ class MetricsAndAlertsTest {
     }
     assertTrue(regionScrape.contains("grpc_server_processing_duration_seconds_count{method=\"Purchase\",method_type=\"UNARY\","
         + "service=\"flashsale.v1.FlashSaleService\",status_code=\"OK\"} 0"), "Purchase series before the first call");
+    // The payment path is metered too: a confirm failing through the payment window shows.
+    assertTrue(arbiterScrape.contains("grpc_server_processing_duration_seconds_count{method=\"ConfirmPayment\",method_type=\"UNARY\","
+        + "service=\"flashsale.v1.OrderService\",status_code=\"OK\"} 0"), "ConfirmPayment series before the first call");
     // one series per region node (a region may run several) and partition led here
     assertTrue(java.util.regex.Pattern.compile(
         "flashsale_region_watermark_lag_seconds\\{node=\"[^\"]+\",partition=\"0\",region=\"shanghai\"}")
