@@ -236,8 +236,11 @@ public final class ArbiterNode implements AutoCloseable {
 
   /** True while this node leads (with partitions: at least one) and has rebuilt its state. */
   public boolean leading() {
-    return parts.stream().anyMatch(part -> part.gate().isOpen());
+    // Stopping, it gives its lease up: /readyz says so at once, not a lease ttl later.
+    return !stopping && parts.stream().anyMatch(part -> part.gate().isOpen());
   }
+
+  private volatile boolean stopping;
 
   /** The sequencer loop, for tests that load it (of the first partition). */
   SequencerLoop loop() {
@@ -280,6 +283,7 @@ public final class ArbiterNode implements AutoCloseable {
 
   /** Graceful stop: give the leases up, refuse new calls, end region streams (they reconnect elsewhere), drain. */
   public void stop() {
+    stopping = true;
     if (partitionLeaderships != null) partitionLeaderships.close();
     parts.forEach(part -> part.stopCompeting(partitionLeaderships == null));
     health.enterTerminalState();

@@ -57,6 +57,14 @@ class EventAdminGrpcServiceTest {
     node.stop();
   }
 
+  /** /readyz reads this: an arbiter that stops gives its lease up, and says it leads no more at once. */
+  @Test
+  void aStoppedArbiterNoLongerSaysItLeads() {
+    org.junit.jupiter.api.Assertions.assertTrue(node.leading(), "a lone arbiter leads once started");
+    node.stop();
+    org.junit.jupiter.api.Assertions.assertFalse(node.leading());
+  }
+
   static Event.Builder validEvent() {
     long now = System.currentTimeMillis() * 1000;
     return Event.newBuilder()
