@@ -183,6 +183,7 @@ public final class SequencerRunner {
         outlet.fenced(closeEpoch);
       } else {
         long delayMs = Math.min(MAX_RETRY_DELAY_MS, 5L << Math.min(attempt, 8));
+        outlet.persistFailed(); // counted with the batches: an auction's result waits on the same store
         log.warn("auction close failed event={} attempt={}: {}; retrying in {} ms", close.eventId(), attempt, cause, delayMs);
         loop.schedule(() -> {
           if (closeTerm == term) persistClose(close, closeTerm, attempt + 1);

@@ -83,6 +83,8 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler(), CompletableFuture::runAsync);
     // Stored order changes go to every region node, for its GetPurchase and WatchPurchase.
     runner.onDurable(durable -> sessions.announceOrders(durable));
+    // A payment window runs through a store outage: its failing writes page as the batches' do.
+    runner.onWriteFailed(metrics::persistFailed);
     CompletableFuture.runAsync(() -> {
       orders = runner;
       if (this.runner.leading()) runner.lead(ArbiterStore.UNFENCED);

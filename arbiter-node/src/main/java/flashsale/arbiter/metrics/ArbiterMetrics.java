@@ -37,7 +37,7 @@ public final class ArbiterMetrics {
     this.bidAccepted = Counter.builder("flashsale_decisions").tag("outcome", "bid_accepted")
         .description("Decisions made durable").register(registry);
     this.late = Counter.builder("flashsale_late_tickets").description("Tickets ranked after their stamp had been passed").register(registry);
-    this.persistFailures = Counter.builder("flashsale_persist_failures").description("Decision batch writes that failed and were retried").register(registry);
+    this.persistFailures = Counter.builder("flashsale_persist_failures").description("Writes of decision batches, order changes and auction results that failed and were retried").register(registry);
     this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
     this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches refused because a newer leader holds the event").register(registry);
     this.diverged = Counter.builder("flashsale_diverged_batches")

@@ -72,6 +72,13 @@ public final class OrderRunner {
     this.reads = reads;
   }
 
+  /** Told (on the loop) each time a write fails and is retried: the node counts it with its failed batches. */
+  private Runnable writeFailed = () -> {};
+
+  public void onWriteFailed(Runnable counted) {
+    this.writeFailed = java.util.Objects.requireNonNull(counted, "counted");
+  }
+
   /** Calls {@code listener} (on the loop) with each write once the store holds it, never before. */
   public void onDurable(java.util.function.Consumer<OrderEffect.OrdersDurable> listener) {
     this.durableListener = java.util.Objects.requireNonNull(listener, "listener");
@@ -293,6 +300,7 @@ public final class OrderRunner {
         }, LOAD_RETRY_MS);
       } else {
         long delayMs = Math.min(1_000, 5L << Math.min(attempt, 8));
+        writeFailed.run();
         log.warn("order write failed event={} seq={} attempt={}: {}; retrying in {} ms", write.eventId(),
             write.sequence(), attempt, cause.toString(), delayMs);
         loop.schedule(() -> {

@@ -58,9 +58,13 @@ class OrderRunnerFailoverTest {
       tasks.add(task);
     }
 
+    /** Runs scheduled tasks (a failed write's retry) at once, in turn, instead of dropping them. */
+    boolean runsRetries;
+
     @Override
     public Timer schedule(Runnable task, long delayMs) {
-      return () -> {}; // retries are not needed here: nothing fails but fencing
+      if (runsRetries) tasks.add(task);
+      return () -> {}; // else retries are not needed: nothing fails but fencing
     }
 
     @Override
@@ -163,6 +167,41 @@ class OrderRunnerFailoverTest {
     for (OrderTransition t : outbox) if (t.kind() == Kind.PROMOTED) assertTrue(promoted.add(t.requestId()));
     assertEquals(1, orders.loadOrders("e").orders().stream().filter(o -> o.state() == PurchaseState.PAID).count());
     assertTrue(orders.findOrder("e", "x").isEmpty(), "a loss for the limit never waits");
+  }
+
+  /** A payment window runs through a store outage: each failed order write is counted (the persist-failure page) and retried. */
+  @Test
+  void aFailedOrderWriteIsCountedAndRetriedUntilStored() throws Exception {
+    EventSpec spec = new EventSpec("e", "shoes", 2, START, START + 60_000_000, 1, List.of("r"), SaleMode.GLOBAL_ORDER, 7,
+        Map.of(), Map.of());
+    events.createEvent("c", spec);
+    orders.putTerms("e", new OrderTerms(WINDOW, 3));
+    events.fenceEvent("e", 1);
+    java.util.concurrent.atomic.AtomicInteger failuresLeft = new java.util.concurrent.atomic.AtomicInteger(2);
+    flashsale.store.OrderStore flaky = (flashsale.store.OrderStore) java.lang.reflect.Proxy.newProxyInstance(
+        flashsale.store.OrderStore.class.getClassLoader(), new Class<?>[] {flashsale.store.OrderStore.class}, (p, m, a) -> {
+          if (m.getName().equals("persistOrders") && failuresLeft.getAndDecrement() > 0) {
+            return CompletableFuture.failedFuture(new IllegalStateException("Redis command timed out"));
+          }
+          try {
+            return m.invoke(orders, a);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    PumpedLoop loop = new PumpedLoop();
+    loop.runsRetries = true;
+    OrderRunner runner = new OrderRunner(flaky, events, clock, loop, CompletableFuture::runAsync);
+    java.util.concurrent.atomic.AtomicInteger counted = new java.util.concurrent.atomic.AtomicInteger();
+    runner.onWriteFailed(counted::incrementAndGet);
+    runner.lead(1);
+    loop.execute(() -> runner.eventAdded(spec));
+    loop.pumpUntil(() -> runner.holds("e"));
+    List<Decision> batch = List.of(decision(1, "a", "u1", LossReason.NONE));
+    events.persistBatch(new DecisionBatch("e", 1, batch), 1).join();
+    loop.execute(() -> runner.decided("e", batch));
+    loop.pumpUntil(() -> orders.findOrder("e", "a").map(o -> o.state() == PurchaseState.AWAITING_PAYMENT).orElse(false));
+    assertEquals(2, counted.get(), "each failed write counted once");
   }
 
   @Test
