@@ -65,9 +65,11 @@ public final class MetricsEndpoint implements AutoCloseable {
         out.write(body);
       }
     });
-    // A thread per exchange: one connection that stalls (half a request, an answer nobody reads)
-    // must not hold up the readiness probe or the next scrape, as it did on a single thread.
-    server.setExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("metrics-http-", 0).factory()));
+    // A thread per exchange, kept a while for the next: one connection that stalls (half a request,
+    // an answer nobody reads) must not hold up the readiness probe or the next scrape, as it did on
+    // a single thread. Platform threads: on JDK 21 a virtual one blocked in the server's
+    // synchronized reads holds its carrier, and a few stalled clients would hold them all.
+    server.setExecutor(Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("metrics-http-", 0).factory()));
     server.start();
     return endpoint;
   }

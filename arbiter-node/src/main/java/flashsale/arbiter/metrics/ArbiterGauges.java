@@ -93,19 +93,21 @@ public final class ArbiterGauges implements AutoCloseable {
   private record Seen(String partition, RegionNodeStatus status) {}
 
   private void sampleLedPartitions(List<PartitionRole> partitions, LongSupplier nowMicros) {
+    // A partition led no more forgets its rows: led again later, it starts from what its loop says then.
+    partitions.stream().filter(p -> p.state().get() != LeaderState.LEADING).forEach(p -> lastAnswered.remove(p.partition()));
     List<CompletableFuture<List<Seen>>> asked = partitions.stream()
         .filter(p -> p.state().get() == LeaderState.LEADING)
         .map(p -> ask(p)
+            // An answer that comes after this round gave up on it is still the latest: the next round uses it.
+            .whenComplete((answered, failed) -> {
+              if (answered != null) lastAnswered.put(p.partition(), answered);
+            })
             .exceptionally(notLedAnyMore -> List.of())
             // A stalled loop does not freeze every partition's rows: its own keep what it answered
             // last, so their lag goes on growing from the watermarks read then (when a loop is
             // behind is when the lag page is needed; dropped rows could never hold its "for").
             .completeOnTimeout(null, SAMPLE_MS / 2, TimeUnit.MILLISECONDS)
-            .thenApply(answered -> {
-              if (answered == null) return lastAnswered.getOrDefault(p.partition(), List.of());
-              lastAnswered.put(p.partition(), answered);
-              return answered;
-            })
+            .thenApply(answered -> answered != null ? answered : lastAnswered.getOrDefault(p.partition(), List.of()))
             .thenApply(list -> list.stream().map(r -> new Seen(Integer.toString(p.partition()), r)).toList()))
         .toList();
     // Waited for on the sampler's own thread: a late sample never overwrites the next one.

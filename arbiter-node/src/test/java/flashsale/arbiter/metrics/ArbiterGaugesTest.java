@@ -77,6 +77,32 @@ class ArbiterGaugesTest {
     }
   }
 
+  /** A loop that answers, only late (600 ms under a burst): its answers still count, the lag stays what it is. */
+  @Test
+  void aLoopThatAnswersLateStillMovesItsRows() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    java.util.function.LongSupplier wallMicros = () -> System.currentTimeMillis() * 1_000;
+    java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+    ArbiterGauges.RegionStatuses p0 = q -> {
+      if (!late.get()) return CompletableFuture.completedFuture(List.of(region("far", wallMicros.getAsLong())));
+      // The loop is behind: its answer, with the watermark it holds then, comes 600 ms after the ask.
+      return CompletableFuture.supplyAsync(() -> List.of(region("far", wallMicros.getAsLong())),
+          CompletableFuture.delayedExecutor(600, java.util.concurrent.TimeUnit.MILLISECONDS));
+    };
+    try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0)), () -> 0, wallMicros)) {
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (registry.find("flashsale_region_watermark_lag_seconds").gauges().isEmpty()) {
+        if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
+        Thread.sleep(10);
+      }
+      late.set(true);
+      Thread.sleep(5 * ArbiterGauges.SAMPLE_MS);
+      double lag = registry.get("flashsale_region_watermark_lag_seconds").tags("region", "far").gauge().value();
+      org.junit.jupiter.api.Assertions.assertTrue(lag < 2.5, "lag " + lag + " s: the late answers' watermarks were dropped");
+    }
+  }
+
   @Test
   void aNodeLeftOutForSilenceShowsNoLagThatCouldPageForever() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();

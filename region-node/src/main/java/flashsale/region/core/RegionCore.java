@@ -250,12 +250,14 @@ public final class RegionCore {
   }
 
   /**
-   * EVENT_NOT_STARTED for a purchase that arrived before the sale: said before the rate limits are
+   * EVENT_NOT_STARTED for a purchase whose stamp would fall before the sale: said before the rate limits are
    * counted, so a buyer polling for the start (a refusal that costs the node nothing) has not
    * spent its tokens when it opens.
    */
-  private static Optional<Failure> notStartedYet(EventSpec spec, long arrivalMicros) {
-    return arrivalMicros < spec.startMicros() ? PurchaseRules.windowFailure(spec, arrivalMicros) : Optional.empty();
+  private Optional<Failure> notStartedYet(EventSpec spec, long arrivalMicros) {
+    // The stamp it would get (a floor or an earlier stamp may lift it past the read): judged as the stamp is.
+    long stampMicros = Math.max(arrivalMicros, clock.lastMicros() + 1);
+    return stampMicros < spec.startMicros() ? PurchaseRules.windowFailure(spec, stampMicros) : Optional.empty();
   }
 
   /** The answer to {@code req} ({@link Admission.Unremembered}) from the arbiter's stored decision. */

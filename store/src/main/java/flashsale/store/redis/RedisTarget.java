@@ -78,7 +78,8 @@ public record RedisTarget(boolean cluster, List<RedisURI> seeds) {
 
   /** The URI with any password replaced, for logs and errors. */
   public static String redacted(String uri) {
-    return uri.replaceAll("(://[^:@/]*:)[^@/]*@", "$1***@");
+    // Up to the last '@': a password may hold '/' or '@' (base64 ones do), and must not show.
+    return uri.replaceAll("(://[^:@/]*:).*@", "$1***@");
   }
 
   /** {@code host:port} of every seed, for logs. */
