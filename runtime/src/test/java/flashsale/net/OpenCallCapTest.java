@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,14 +26,26 @@ import org.junit.jupiter.api.Test;
  * checks have places of their own.
  */
 class OpenCallCapTest {
+  /** A node's health service behind a cap of 3, and a channel to it. */
+  private final OpenCallCap cap = new OpenCallCap(3);
+  private Server server;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), cap)).build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
   @Test
   void watchesBeyondTheCapAreRefusedAndAClosedOneFreesItsPlace() throws Exception {
-    HealthStatusManager health = new HealthStatusManager();
-    OpenCallCap cap = new OpenCallCap(3);
-    String name = InProcessServerBuilder.generateName();
-    Server server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(health.getHealthService(), cap)).build().start();
-    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     List<io.grpc.Context.CancellableContext> watches = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) watches.add(watch(channel, new CompletableFuture<>()));
@@ -56,20 +70,12 @@ class OpenCallCapTest {
       assertEquals(2, cap.open());
     } finally {
       watches.forEach(w -> w.cancel(null));
-      channel.shutdownNow();
-      server.shutdownNow();
     }
   }
 
   /** Checks opened and never sent (HEADERS, no request) take no place: they would starve the probers' checks. */
   @Test
   void checksThatNeverSendTheirRequestDoNotStarveTheOthers() throws Exception {
-    HealthStatusManager health = new HealthStatusManager();
-    OpenCallCap cap = new OpenCallCap(3);
-    String name = InProcessServerBuilder.generateName();
-    Server server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(health.getHealthService(), cap)).build().start();
-    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     List<io.grpc.ClientCall<HealthCheckRequest, HealthCheckResponse>> held = new ArrayList<>();
     try {
       for (int i = 0; i < 10; i++) {
@@ -83,8 +89,6 @@ class OpenCallCapTest {
           .check(HealthCheckRequest.getDefaultInstance()).getStatus());
     } finally {
       held.forEach(c -> c.cancel("done", null));
-      channel.shutdownNow();
-      server.shutdownNow();
     }
   }
 

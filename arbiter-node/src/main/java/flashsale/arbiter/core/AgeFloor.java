@@ -35,9 +35,4 @@ final class AgeFloor {
   long floorMicros(long nowMicros) {
     return heldBackBoundMicros == 0 ? Long.MIN_VALUE : clockMicros(nowMicros) - heldBackBoundMicros - 1;
   }
-
-  /** What a node has promised as the frontier reads it: its watermark, or the floor above it (or before it spoke). */
-  long promisedMicros(RegionCursor region, long nowMicros) {
-    return region.spoken() ? Math.max(region.watermarkMicros(), floorMicros(nowMicros)) : floorMicros(nowMicros);
-  }
 }

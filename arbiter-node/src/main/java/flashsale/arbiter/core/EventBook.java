@@ -355,9 +355,12 @@ final class EventBook {
   }
 
   private void releaseStable(List<Decision> decisions, long nowMicros) {
-    if (decisions.size() >= maxBatchSize || !hasFrontier(nowMicros)) return;
+    long floorMicros = ageFloor.floorMicros(nowMicros); // once per release: what every node has promised by now
+    if (decisions.size() >= maxBatchSize || !hasFrontier(floorMicros)) return;
     for (int i = 0; i < regions.length; i++) {
-      watermarks[i] = regions[i].excluded() ? Long.MAX_VALUE : ageFloor.promisedMicros(regions[i], nowMicros);
+      RegionCursor region = regions[i];
+      watermarks[i] = region.excluded() ? Long.MAX_VALUE
+          : region.spoken() ? Math.max(region.watermarkMicros(), floorMicros) : floorMicros;
     }
     while (decisions.size() < maxBatchSize) {
       Ticket ticket = merge.pollStable(watermarks);
@@ -393,14 +396,14 @@ final class EventBook {
   }
 
   /**
-   * True when every source (region node) not excluded has spoken, or the age bound promises for
-   * those that have not, and at least one is not excluded.
+   * True when every source (region node) not excluded has spoken, or the age bound's {@code
+   * floorMicros} promises for those that have not, and at least one is not excluded.
    */
-  private boolean hasFrontier(long nowMicros) {
+  private boolean hasFrontier(long floorMicros) {
     boolean any = false;
     for (RegionCursor region : regions) {
       if (region.excluded()) continue;
-      if (!region.spoken() && ageFloor.floorMicros(nowMicros) == Long.MIN_VALUE) return false;
+      if (!region.spoken() && floorMicros == Long.MIN_VALUE) return false;
       any = true;
     }
     return any;

@@ -41,10 +41,8 @@ final class CallRegistry {
     }
     if (gone(call)) return; // cancelled while its event was looked up: its forget came first
     List<StreamObserver<PurchaseResponse>> calls = waiting.computeIfAbsent(requestId, k -> new ArrayList<>(1));
-    if (!(call instanceof Watching) && calls.size() >= MAX_CALLS_PER_PURCHASE && placesTaken(calls) >= MAX_CALLS_PER_PURCHASE) {
-      calls.removeIf(CallRegistry::gone);
-    }
-    if (!(call instanceof Watching) && calls.size() >= MAX_CALLS_PER_PURCHASE && placesTaken(calls) >= MAX_CALLS_PER_PURCHASE) {
+    if (!(call instanceof Watching) && full(calls)) calls.removeIf(CallRegistry::gone);
+    if (!(call instanceof Watching) && full(calls)) {
       CallThreadAnswer.settle(call, new Admission.Failed(new Failure(ErrorReason.TOO_MANY_PENDING, calls.size()
           + " calls already wait for purchase " + requestId + "; retry with the same request_id once one ends",
           Map.of(BuyerLimits.RETRY_DELAY_MS, Long.toString(RETRY_AFTER_MS)))));
@@ -68,8 +66,10 @@ final class CallRegistry {
     return grpcCall instanceof ServerCallStreamObserver<?> open && open.isCancelled();
   }
 
-  private static long placesTaken(List<StreamObserver<PurchaseResponse>> calls) {
-    return calls.stream().filter(c -> !(c instanceof Watching)).count();
+  /** Every place taken by a call (watches aside); counted only once the list is that long. */
+  private static boolean full(List<StreamObserver<PurchaseResponse>> calls) {
+    return calls.size() >= MAX_CALLS_PER_PURCHASE
+        && calls.stream().filter(c -> !(c instanceof Watching)).count() >= MAX_CALLS_PER_PURCHASE;
   }
 
   /** The client gave up on this call; the purchase itself stays pending for retries. */
