@@ -221,6 +221,22 @@ class FlashSaleClientTest {
   }
 
   @Test
+  void aCallStartedInAWatchCallbackOutlivesTheWatch() {
+    FlashSaleClient client = new FlashSaleClient(region, Duration.ofMillis(300));
+    client.purchase("shoes", "alice", "req-1", 1);
+    var order = flashsale.v1.Order.newBuilder().setEventId("shoes").setRequestId("req-1").setRank(1);
+    cluster.ledger.orderHistory("shoes", "req-1", order.setState(flashsale.v1.OrderState.ORDER_STATE_CANCELLED).build());
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("slow").setStock(1).build());
+    cluster.ledger.hold("slow");
+    List<java.util.concurrent.CompletableFuture<PurchaseResult>> started = new java.util.ArrayList<>();
+
+    client.watchPurchase("shoes", "req-1", Duration.ofSeconds(5),
+        r -> started.add(client.purchaseAsync("slow", "bob", "req-next", 1))); // still pending when the watch ends
+
+    assertInstanceOf(PurchaseResult.Pending.class, started.get(0).join(), "not cancelled with the watch's stream");
+  }
+
+  @Test
   void aWatchTheNodeCutsIsOpenedAgainAndNoStateIsHandedOverTwice() {
     FlashSaleClient client = new FlashSaleClient(region);
     client.purchase("shoes", "alice", "req-1", 1);

@@ -64,9 +64,16 @@ public interface ArbiterStore extends AutoCloseable {
 
   /**
    * Takes a finished event (its sale over, nothing of it pending) out of the live index: new
-   * leaders no longer load it; its decisions stay readable. Idempotent.
+   * leaders no longer load it; its decisions stay readable. Idempotent: the retention of its
+   * records counts from the first call.
    */
   void finishEvent(String eventId);
+
+  /**
+   * True while the event is in the live index: created and not yet {@linkplain #finishEvent
+   * finished}. A stored event that is not live is finished, and is served from the store as it is.
+   */
+  boolean isLive(String eventId);
 
   /**
    * The fencing epoch of a writer that never claimed an event (a lone arbiter without a lease):

@@ -189,6 +189,16 @@ class StreamPurchasesFlowTest extends RegionFixtureTest {
     buyer.requests.onCompleted();
     assertTrue(buyer.ended.await(5, TimeUnit.SECONDS));
     assertNull(buyer.error);
+    // The stream call ends OK; its answers are counted by code, for the alert on UNAVAILABLE ones.
+    assertEquals(Map.of("INVALID_ARGUMENT", 1.0, "NOT_FOUND", 1.0, "OK", 1.0), streamAnswersByCode());
+  }
+
+  private Map<String, Double> streamAnswersByCode() {
+    Map<String, Double> counts = new java.util.TreeMap<>();
+    for (var counter : f.region.metrics().find("flashsale_purchase_answers").tag("method", "StreamPurchases").counters()) {
+      if (counter.count() > 0) counts.put(counter.getId().getTag("status_code"), counter.count());
+    }
+    return counts;
   }
 
   @Test

@@ -13,6 +13,7 @@ import flashsale.v1.WatchPurchaseRequest;
 import flashsale.v1.WatchPurchaseResponse;
 import io.grpc.Context;
 import io.grpc.Channel;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -44,7 +45,11 @@ public final class FlashSaleClient {
     this(channel, DEFAULT_DEADLINE);
   }
 
-  /** A client whose every call (and each fallback lookup) must finish within {@code deadline}. */
+  /**
+   * A client whose every call must finish within {@code deadline}: a purchase, reservation or bid
+   * whose own call runs out is looked up within the same deadline (the call gets all of it but
+   * {@link #lookUpReserve}), so the method returns or throws within {@code deadline}.
+   */
   public FlashSaleClient(Channel channel, Duration deadline) {
     Objects.requireNonNull(channel, "channel");
     if (deadline.isNegative() || deadline.isZero()) {
@@ -98,12 +103,26 @@ public final class FlashSaleClient {
   public PurchaseResult bid(String eventId, String userId, String requestId, long amountMinor, String currencyCode) {
     PlaceBidRequest request = PlaceBidRequest.newBuilder().setEventId(eventId).setUserId(userId).setRequestId(requestId)
         .setAmountMinor(amountMinor).setCurrencyCode(currencyCode).build();
+    Deadline end = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
     try {
-      return new PurchaseResult.Decided(Calls.withDeadline(blockingStub, deadline).placeBid(request).getDecision());
+      return new PurchaseResult.Decided(blockingStub.withDeadline(callEnd(end)).placeBid(request).getDecision());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, e);
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, end, e);
       throw FlashSaleException.from(e).forRequest(requestId);
     }
+  }
+
+  /**
+   * Of a purchase's deadline, what is kept back for its look-up should the call run out: a quarter,
+   * at most 1 s (a look-up is one quick read at the region).
+   */
+  Duration lookUpReserve() {
+    return deadline.dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0 ? deadline.dividedBy(4) : Duration.ofSeconds(1);
+  }
+
+  /** When the call itself must end, of a purchase that must be answered or looked up by {@code end}. */
+  private Deadline callEnd(Deadline end) {
+    return end.offset(-lookUpReserve().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -111,9 +130,10 @@ public final class FlashSaleClient {
    * all (the deadline passed while connecting, or before the request reached it): that is not a
    * refusal but an unknown outcome, so it stays DEADLINE_EXCEEDED, safe to retry under the same id.
    */
-  private PurchaseResult lookUpAfterDeadline(String eventId, String requestId, StatusRuntimeException expired) {
+  private PurchaseResult lookUpAfterDeadline(String eventId, String requestId, Deadline end,
+      StatusRuntimeException expired) {
     try {
-      return getPurchase(eventId, requestId);
+      return getPurchase(eventId, requestId, end);
     } catch (FlashSaleException e) {
       throw notReceived(eventId, requestId, e, expired);
     }
@@ -135,11 +155,12 @@ public final class FlashSaleClient {
   private PurchaseResult call(PurchaseRequest request) {
     String eventId = request.getEventId();
     String requestId = request.getRequestId();
+    Deadline end = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
     try {
-      PurchaseResponse response = Calls.withDeadline(blockingStub, deadline).purchase(request);
+      PurchaseResponse response = blockingStub.withDeadline(callEnd(end)).purchase(request);
       return new PurchaseResult.Decided(response.getDecision());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, e);
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, end, e);
       throw FlashSaleException.from(e).forRequest(requestId);
     }
   }
@@ -156,7 +177,8 @@ public final class FlashSaleClient {
    */
   public CompletableFuture<PurchaseResult> purchaseAsync(PurchaseRequest request) {
     Calls.Observer<PurchaseResponse> call = new Calls.Observer<>();
-    Calls.withDeadline(asyncStub, deadline).purchase(request, call);
+    Deadline end = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    asyncStub.withDeadline(callEnd(end)).purchase(request, call);
     return call.<PurchaseResult>thenApply(r -> new PurchaseResult.Decided(r.getDecision()))
         .exceptionallyCompose(
             t -> {
@@ -164,7 +186,7 @@ public final class FlashSaleClient {
               if (failure.code() != Status.Code.DEADLINE_EXCEEDED) {
                 return CompletableFuture.failedFuture(failure.forRequest(request.getRequestId()));
               }
-              return getPurchaseAsync(request.getEventId(), request.getRequestId()).exceptionallyCompose(lookUp ->
+              return getPurchaseAsync(request.getEventId(), request.getRequestId(), end).exceptionallyCompose(lookUp ->
                   CompletableFuture.failedFuture(notReceived(request.getEventId(), request.getRequestId(),
                       FlashSaleException.from(lookUp), t)));
             });
@@ -202,17 +224,24 @@ public final class FlashSaleClient {
 
   /** Where a purchase stands: pending at the region, or decided. */
   public PurchaseResult getPurchase(String eventId, String requestId) {
+    return getPurchase(eventId, requestId, Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
+  private PurchaseResult getPurchase(String eventId, String requestId, Deadline end) {
     GetPurchaseRequest request =
         GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build();
-    GetPurchaseResponse response =
-        Calls.blocking(() -> Calls.withDeadline(blockingStub, deadline).getPurchase(request));
+    GetPurchaseResponse response = Calls.blocking(() -> blockingStub.withDeadline(end).getPurchase(request));
     return PurchaseResult.fromProto(eventId, requestId, response);
   }
 
   /** {@link #getPurchase(String, String)} without blocking. */
   public CompletableFuture<PurchaseResult> getPurchaseAsync(String eventId, String requestId) {
+    return getPurchaseAsync(eventId, requestId, Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
+  private CompletableFuture<PurchaseResult> getPurchaseAsync(String eventId, String requestId, Deadline end) {
     Calls.Observer<GetPurchaseResponse> call = new Calls.Observer<>();
-    Calls.withDeadline(asyncStub, deadline)
+    asyncStub.withDeadline(end)
         .getPurchase(
             GetPurchaseRequest.newBuilder().setEventId(eventId).setRequestId(requestId).build(), call);
     return call.thenApply(r -> PurchaseResult.fromProto(eventId, requestId, r));
@@ -269,7 +298,9 @@ public final class FlashSaleClient {
           heard = true;
           if (!now.equals(last)) {
             last = now;
-            onChange.accept(now);
+            T handedOver = now;
+            // Outside the stream's context: a call onChange starts must outlive the watch.
+            previous.run(() -> onChange.accept(handedOver));
           }
           if (settled.test(now)) return now;
         }

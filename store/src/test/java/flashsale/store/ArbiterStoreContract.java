@@ -399,11 +399,13 @@ public abstract class ArbiterStoreContract
     store.createEvent("ca", a);
     store.createEvent("cb", b);
     persist(store, batch("a", 1, 1).win("r1", "u1", 1).build());
+    assertTrue(store.isLive("a"));
     store.finishEvent("a");
     store.finishEvent("a");
     store.finishEvent("never-created");
 
     assertEquals(List.of(b), store.listLiveEvents());
+    assertEquals(List.of(false, true, false), List.of(store.isLive("a"), store.isLive("b"), store.isLive("never-created")));
     assertEquals(Optional.of(a), store.findEvent("a"));
     assertEquals(1, store.listDecisions("a", 0, 10).size());
     assertEquals(2, store.loadHead("a").remainingStock());

@@ -67,6 +67,12 @@ public sealed interface Effect {
   /** A recorded region node went silent past the region timeout: forget it in the store (once, best effort). */
   record ForgetRegionNode(String source) implements Effect {}
 
+  /**
+   * A named region node silent past the timeout for long, and known to no live event, has left the
+   * sequencer (node ids churn with deployments). For logs; it is a new node if it comes back.
+   */
+  record RegionNodeForgotten(String source, String message) implements Effect {}
+
   /** The region broke the protocol: close its stream with FAILED_PRECONDITION. */
   record CutOffRegion(String region, String reason) implements Effect {}
 

@@ -144,6 +144,12 @@ final class EventBook {
     indexBySource.put(cursor.source(), n);
     merge.sources(queues);
   }
+
+  /** True when {@code source} has a queue here (its cursor is one this book reads). */
+  boolean knowsSource(String source) {
+    return indexBySource.containsKey(source);
+  }
+
   boolean hasPending() {
     return !pending.isEmpty();
   }

@@ -17,6 +17,17 @@ import java.util.function.ToLongFunction;
  * and a named node only once the store holds it, so every later leader waits for it.
  */
 final class RegionNodes {
+  /**
+   * A named node silent this long past its timeout, and known to no live event, is forgotten: node
+   * ids churn with deployments, and a leader's term may outlive hundreds of them.
+   */
+  static final long FORGET_SILENT_NODE_AFTER_MICROS = 10 * 60 * 1_000_000L;
+  /**
+   * Siblings a hello may name per region beyond the nodes already known: they are hints (see
+   * {@link #expected}), and each would hold the region's events until it times out.
+   */
+  static final int MAX_UNHEARD_NODES_PER_REGION = 64;
+
   /** By source key, so a region's unnamed cursor and its named nodes sort together. */
   private final Map<String, RegionCursor> bySource = new TreeMap<>();
 
@@ -118,6 +129,46 @@ final class RegionNodes {
     if (!cursor.claimsRegion()) return;
     RegionCursor unnamed = bySource.get(cursor.region());
     if (unnamed != null) unnamed.supersede();
+  }
+
+  /**
+   * Siblings a node of {@code region} named: each one not known yet is waited for like a node that
+   * has not spoken, unless the region already has {@link #MAX_UNHEARD_NODES_PER_REGION} named nodes
+   * never heard in this term (a hello is only a hint, and could name thousands).
+   */
+  void expected(String region, List<String> nodeIds, long nowMicros, Consumer<RegionCursor> joined) {
+    long unheard = bySource.values().stream()
+        .filter(c -> c.region().equals(region) && !c.node().isEmpty() && !c.spoken()).count();
+    for (String node : nodeIds) {
+      if (node.isEmpty()) continue;
+      String source = flashsale.sale.StreamSource.key(region, node);
+      if (bySource.containsKey(source)) continue;
+      if (unheard >= MAX_UNHEARD_NODES_PER_REGION) return;
+      cursor(source, nowMicros, joined);
+      unheard++;
+    }
+  }
+
+  /**
+   * Forgets every named node disconnected and silent past its timeout for {@link
+   * #FORGET_SILENT_NODE_AFTER_MICROS} that no live event knows ({@code knownToAnEvent}): such a
+   * node holds nothing (left out of every frontier, its record in the store forgotten at the
+   * timeout), and should it come back it joins as a new node, welcomed above everything released.
+   *
+   * @return the sources forgotten
+   */
+  List<String> forgetSilent(long nowMicros, java.util.function.Predicate<String> knownToAnEvent) {
+    List<String> forgotten = new ArrayList<>();
+    for (var it = bySource.values().iterator(); it.hasNext(); ) {
+      RegionCursor c = it.next();
+      if (c.node().isEmpty() || c.connected() || !c.silentPastTimeout()
+          || c.silentMicros(nowMicros) <= FORGET_SILENT_NODE_AFTER_MICROS || knownToAnEvent.test(c.source())) {
+        continue;
+      }
+      it.remove();
+      forgotten.add(c.source());
+    }
+    return forgotten;
   }
 
   /** Every region node, and every region no node has spoken for yet, by source key. */

@@ -57,6 +57,9 @@ public final class Sequencer {
   private final Set<EventBook> waiting = new LinkedHashSet<>();
   /** Events by end time, to find the finished ones without scanning all. */
   private final PriorityQueue<EventBook> byEnd = new PriorityQueue<>(Comparator.comparingLong(b -> b.spec().latestCloseMicros()));
+  /** How often ticks look for region nodes to forget: each look reads every cursor against every event. */
+  static final long FORGET_SWEEP_INTERVAL_MICROS = 60 * 1_000_000L;
+  private long lastForgetSweepMicros = Long.MIN_VALUE / 2;
   /** Ended past the grace but with something still pending: checked every tick. */
   private final List<EventBook> overdue = new ArrayList<>();
 
@@ -151,9 +154,7 @@ public final class Sequencer {
    * times out; so a sibling that reconnects later still finds its resent tickets ahead of the frontier.
    */
   public List<Effect> regionNodesExpected(String region, List<String> nodeIds, long nowMicros) {
-    for (String node : nodeIds) {
-      if (!node.isEmpty()) cursor(StreamSource.key(region, node), nowMicros);
-    }
+    regions.expected(region, nodeIds, nowMicros, this::joinEvents);
     return List.of();
   }
 
@@ -188,7 +189,21 @@ public final class Sequencer {
       release(cursor, nowMicros, effects);
     }
     finishEnded(nowMicros, effects);
+    if (!streamsHeldBack && nowMicros - lastForgetSweepMicros >= FORGET_SWEEP_INTERVAL_MICROS) {
+      lastForgetSweepMicros = nowMicros;
+      for (String source : regions.forgetSilent(nowMicros, this::knownToAnEvent)) {
+        effects.add(new Effect.RegionNodeForgotten(source, "silent for over "
+            + RegionNodes.FORGET_SILENT_NODE_AFTER_MICROS / 1_000_000 + " s and in no live event: forgotten"));
+      }
+    }
     return effects;
+  }
+
+  private boolean knownToAnEvent(String source) {
+    for (EventBook book : events.values()) {
+      if (book.knowsSource(source)) return true;
+    }
+    return false;
   }
 
   /** Events past their end and the grace, with nothing pending, leave; the rest are looked at again. */

@@ -195,7 +195,9 @@ public final class EventCatalog {
     Optional<EventSpec> known = events.find(eventId);
     if (known.isPresent()) return known;
     Optional<EventSpec> stored = store.findEvent(eventId);
-    if (stored.isPresent()) register(stored.get()).join();
+    // A finished one (out of the live index) is served as stored: registering it again would claim
+    // it, load its order book and finish it once more, on every look-up of it.
+    if (stored.isPresent() && store.isLive(eventId)) register(stored.get()).join();
     return stored;
   }
 
@@ -273,7 +275,7 @@ public final class EventCatalog {
   /** The event left the sequencer, finished: it leaves the store's live index (off the loop thread). */
   public void finished(String eventId) {
     events.remove(eventId);
-    CompletableFuture.runAsync(() -> store.finishEvent(eventId)).exceptionally(e -> {
+    CompletableFuture.runAsync(() -> store.finishEvent(eventId), BlockingStoreCalls.EXECUTOR).exceptionally(e -> {
       // Still live in the index: the next leader loads it and finishes it again.
       log.warn("event finished but still indexed live event={}: {}", eventId, e.toString());
       return null;

@@ -57,6 +57,6 @@ final class DecisionOrders {
           }
           order.ifPresent(o -> withOrder.setOrder(OrderWire.toProto(eventId, o)));
           return withOrder.build();
-        });
+        }, flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR);
   }
 }

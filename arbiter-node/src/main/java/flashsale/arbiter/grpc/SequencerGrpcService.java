@@ -117,7 +117,7 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
           }
           out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
               "no decision for request_id " + requestId + " in event " + eventId));
-        });
+        }, flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR);
   }
 
   /** What the sequencer holds of a request it has no stored decision for. */

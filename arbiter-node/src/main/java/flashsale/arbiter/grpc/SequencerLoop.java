@@ -79,8 +79,9 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
    * Call once, before the node serves.
    */
   public OrderRunner enableOrders(OrderStore orderStore, ArbiterStore store, InstantSource clock) {
-    // A new leader's book reads go to the common pool, off this thread.
-    OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler(), CompletableFuture::runAsync);
+    // A new leader's book reads go off this thread.
+    OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler(),
+        task -> CompletableFuture.runAsync(task, flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR));
     // Stored order changes go to every region node, for its GetPurchase and WatchPurchase.
     runner.onDurable(durable -> sessions.announceOrders(durable));
     // A payment window runs through a store outage: its failing writes page as the batches' do.
@@ -281,6 +282,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
           sessions.cutOff(c.region(), c.reason());
         }
         case Effect.RegionExclusion x -> log.warn("source={} excluded={}: {}", x.region(), x.excluded(), x.message());
+        case Effect.RegionNodeForgotten f -> log.info("source={}: {}", f.source(), f.message());
         // The event leaves the live index only once its orders are settled (a new leader must load them).
         case Effect.EventFinished f -> {
           if (orders == null) finishedListener.accept(f.eventId());

@@ -256,6 +256,13 @@ class EventCatalogTest {
       Thread.onSpinWait();
     }
     assertFalse(store.listLiveEvents().contains(past));
+    assertEquals(1, loop.finishedAdded, "its orders were run out once");
+
+    // Looked up once finished (a buyer's GetEvent, a region's LookupEvent): served as stored, not
+    // claimed, loaded and finished again (which would restart its records' retention each time).
+    for (int i = 0; i < 3; i++) assertEquals(Optional.of(past), catalog.findOrLoad("past"));
+    assertEquals(1, loop.finishedAdded, "finished once");
+    assertEquals(0, loop.sequencer.eventCount());
   }
 
   @Test
@@ -405,6 +412,8 @@ class EventCatalogTest {
 
     /** The waitlist bound each event was sequenced with, by event id. */
     final Map<String, Long> waitlistBounds = new java.util.HashMap<>();
+    /** Finished events handed over to run out their orders. */
+    int finishedAdded;
 
     @Override
     public void addEvent(EventHead head, EventSpec spec, long waitlistBound) {
@@ -414,6 +423,7 @@ class EventCatalogTest {
 
     @Override
     public void finishedEventAdded(EventSpec spec, Runnable settled) {
+      finishedAdded++;
       settled.run(); // no order book: nothing to run out
     }
   }

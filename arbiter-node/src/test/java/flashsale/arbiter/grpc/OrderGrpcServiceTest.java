@@ -63,9 +63,21 @@ class OrderGrpcServiceTest {
 
     @Override
     public Optional<Decision> findDecision(String eventId, String requestId) {
+      java.util.concurrent.CountDownLatch stall = stalled;
+      if (stall != null) {
+        decisionReadsStalled.incrementAndGet();
+        try {
+          stall.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       return read(decisionReads, failDecisionReadsFrom, () -> super.findDecision(eventId, requestId));
     }
   };
+  /** While set, decision reads wait for it, as through a Redis stall. */
+  private volatile java.util.concurrent.CountDownLatch stalled;
+  private final AtomicInteger decisionReadsStalled = new AtomicInteger();
   private SequencerLoop loop;
   private Server server;
   private ManagedChannel channel;
@@ -112,6 +124,39 @@ class OrderGrpcServiceTest {
 
   private static GetOrderRequest getOrder(String eventId) {
     return GetOrderRequest.newBuilder().setEventId(eventId).setRequestId("r-1").build();
+  }
+
+  /**
+   * Through a Redis stall each GetOrder waits on its decision read: off the gRPC thread, and on no
+   * platform thread of its own (the common pool on 2 cores would start one per call).
+   */
+  @Test
+  void getOrdersWaitingOnAStalledStoreTakeNoPlatformThreadEach() throws Exception {
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    int calls = 100;
+    int platformThreadsBefore = threads.getThreadCount();
+    stalled = new java.util.concurrent.CountDownLatch(1);
+    List<java.util.concurrent.CompletableFuture<Status.Code>> answers = new java.util.ArrayList<>();
+    var async = OrderServiceGrpc.newStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+    for (int i = 0; i < calls; i++) {
+      var answer = new java.util.concurrent.CompletableFuture<Status.Code>();
+      async.getOrder(getOrder("shoes"), new io.grpc.stub.StreamObserver<>() {
+        @Override public void onNext(flashsale.v1.GetOrderResponse order) {}
+        @Override public void onError(Throwable t) { answer.complete(Status.fromThrowable(t).getCode()); }
+        @Override public void onCompleted() { answer.complete(Status.Code.OK); }
+      });
+      answers.add(answer);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (decisionReadsStalled.get() < calls && System.nanoTime() < deadline) Thread.sleep(10);
+    int platformThreadsDuring = threads.getThreadCount();
+    stalled.countDown();
+
+    assertTrue(decisionReadsStalled.get() >= calls, // the order book's own reads may stall too
+        "every call is waiting on its read, none on the gRPC thread: " + decisionReadsStalled.get());
+    for (var answer : answers) assertEquals(Status.Code.NOT_FOUND, answer.get(10, TimeUnit.SECONDS));
+    assertTrue(platformThreadsDuring - platformThreadsBefore < 20,
+        calls + " stalled reads took " + (platformThreadsDuring - platformThreadsBefore) + " more platform threads");
   }
 
   @Test

@@ -35,12 +35,21 @@ final class ConnectionOptions {
       names = "--target",
       required = true,
       paramLabel = "HOST:PORT",
+      converter = TargetConverter.class,
       description = "Node to call: host:port, PORT alone for 127.0.0.1:PORT, any gRPC target, or inprocess:NAME for a server in this JVM.")
-  void target(String value) {
-    target = normalize(value);
-  }
-
   String target;
+
+  /** {@link #normalize}, its refusal told as a bad value of the option (picocli's usage error, exit 2). */
+  static final class TargetConverter implements picocli.CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      try {
+        return normalize(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
 
   /** Most NOT_LEADER redirects followed for one command (a leader change mid-command may add one). */
   static final int MAX_REDIRECTS = 2;
@@ -108,7 +117,14 @@ final class ConnectionOptions {
   }
 
   private <T> T withChannel(String target, Function<io.grpc.Channel, T> body) {
-    ManagedChannel channel = FlashSaleChannels.forTarget(target, credentials());
+    ManagedChannel channel;
+    try {
+      channel = FlashSaleChannels.forTarget(target, credentials());
+    } catch (io.grpc.ManagedChannelRegistry.ProviderNotFoundException e) {
+      // gRPC parses the TLS files only here, and reports a bad one as no usable transport.
+      throw new IllegalArgumentException("cannot use the TLS files (--tls-ca " + trustedCa + ", --tls-cert "
+          + certificate + ", --tls-key " + privateKey + "): " + e.getMessage(), e);
+    }
     try {
       String token = token();
       return body.apply(token == null ? channel : ClientInterceptors.intercept(channel, bearer(token)));
@@ -124,7 +140,9 @@ final class ConnectionOptions {
 
   private ChannelCredentials credentials() {
     if (trustedCa == null) {
-      if (certificate != null) throw new IllegalArgumentException("--tls-cert needs --tls-ca (the CA that signs the node)");
+      if (certificate != null || privateKey != null) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key need --tls-ca (the CA that signs the node)");
+      }
       return InsecureChannelCredentials.create();
     }
     if ((certificate == null) != (privateKey == null)) throw new IllegalArgumentException("give --tls-cert and --tls-key together");
@@ -145,7 +163,10 @@ final class ConnectionOptions {
   private String token() {
     String token = null;
     try {
-      if (tokenFile != null) token = Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+      if (tokenFile != null) {
+        token = Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+        if (token.isEmpty()) throw new IllegalArgumentException("--token-file " + tokenFile + ": its first line is empty");
+      }
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
     }

@@ -26,6 +26,40 @@ class CliEdgeTest {
     assertThrows(IllegalArgumentException.class, () -> ConnectionOptions.normalize("70000"));
   }
 
+  /** Connection options given wrong are usage errors in one plain line (exit 2), never "a bug". */
+  @Test
+  void badConnectionOptionsAreUsageErrorsSaidPlainly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    CliRun badPort = CliRun.run("purchase", "--target", "70000", "--event", "shoes", "--user", "alice");
+    assertEquals(ExitCodes.USAGE, badPort.exitCode(), badPort.err());
+    assertTrue(badPort.err().contains("--target port must be 1 to 65535, got 70000")
+        && !badPort.err().contains("Could not invoke"), badPort.err());
+
+    java.nio.file.Path key = dir.resolve("key.pem");
+    java.nio.file.Files.writeString(key, "not used");
+    CliRun keyAlone = CliRun.run("purchase", "--target", "127.0.0.1:1", "--tls-key", key.toString(), "--event", "shoes",
+        "--user", "alice");
+    assertEquals(ExitCodes.USAGE, keyAlone.exitCode(), keyAlone.err());
+    assertTrue(keyAlone.errorLine().contains("--tls-cert and --tls-key need --tls-ca"), keyAlone.err());
+
+    java.nio.file.Path notACa = dir.resolve("not-a-ca.pem");
+    java.nio.file.Files.writeString(notACa, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    CliRun badCa = CliRun.run("purchase", "--target", "127.0.0.1:1", "--tls-ca", notACa.toString(), "--event", "shoes",
+        "--user", "alice");
+    assertEquals(ExitCodes.USAGE, badCa.exitCode(), badCa.err());
+    assertTrue(badCa.errorLine().startsWith("error: cannot use the TLS files (--tls-ca " + notACa)
+        && !badCa.err().contains("a bug in flashsale"), badCa.err());
+
+    CliRun certs = CliRun.run("dev-certs", "--dir", dir.resolve("certs").toString(), "--region", "near");
+    assertEquals(0, certs.exitCode(), certs.err());
+    java.nio.file.Path emptyToken = dir.resolve("token");
+    java.nio.file.Files.writeString(emptyToken, "\nsecond line\n");
+    CliRun noToken = CliRun.run("event", "get", "--target", "127.0.0.1:1", "--tls-ca",
+        dir.resolve("certs/ca.pem").toString(), "--token-file", emptyToken.toString(), "--event", "shoes");
+    assertEquals(ExitCodes.USAGE, noToken.exitCode(), noToken.err());
+    assertTrue(noToken.errorLine().contains("its first line is empty"), noToken.err());
+  }
+
   @Test
   void aRedisThatIsNotThereIsSaidPlainlyNotCalledABug() throws Exception {
     int closedPort;

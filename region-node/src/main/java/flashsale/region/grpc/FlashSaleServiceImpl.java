@@ -55,6 +55,8 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
 
   private final PurchaseLookups purchases;
   private final ReadOrder readOrder;
+  /** Set once the node's meters are bound; streams opened before count nothing. */
+  private volatile StreamAnswerMeter streamAnswers = StreamAnswerMeter.NONE;
 
   FlashSaleServiceImpl(RegionLoop loop, RegionCore core, CallRegistry calls, ArbiterLinks link, ArbiterQueries queries,
       ModeSellers modes, int maxQueuedPurchases, AuctionWatchers watchers, PurchaseLookups purchases, ReadOrder readOrder) {
@@ -79,7 +81,11 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   @Override
   public StreamObserver<StreamPurchasesRequest> streamPurchases(StreamObserver<StreamPurchasesResponse> out) {
     return new PurchaseStream((ServerCallStreamObserver<StreamPurchasesResponse>) out,
-        (buy, read, answer) -> take(buy, read, answer));
+        (buy, read, answer) -> take(buy, read, answer), streamAnswers);
+  }
+
+  void meterStreamAnswers(io.micrometer.core.instrument.MeterRegistry registry) {
+    streamAnswers = StreamAnswerMeter.register(registry);
   }
 
   /** A bid takes the purchase's path (stamp at the read, pending, idempotent); only its answer's wrapping differs. */

@@ -41,6 +41,7 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
 
   private final ServerCallStreamObserver<StreamPurchasesResponse> out;
   private final Taker taker;
+  private final StreamAnswerMeter meter;
   /** Purchases taken and not yet answered (guarded by this). */
   private int unanswered;
   /** The client has sent its last purchase (guarded by this). */
@@ -56,9 +57,10 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
   private long notReadySinceNanos;
 
   /** Call while gRPC starts the call (inside the service method): it takes over the request flow. */
-  PurchaseStream(ServerCallStreamObserver<StreamPurchasesResponse> out, Taker taker) {
+  PurchaseStream(ServerCallStreamObserver<StreamPurchasesResponse> out, Taker taker, StreamAnswerMeter meter) {
     this.out = out;
     this.taker = taker;
+    this.meter = meter;
     // The stream's purchases stay pending for a retry; their answers are dropped once it is gone.
     out.setOnCancelHandler(this::clientGone);
     out.disableAutoRequest();
@@ -201,6 +203,7 @@ final class PurchaseStream implements StreamObserver<StreamPurchasesRequest> {
         if (answered) return;
         answered = true;
       }
+      meter.answered(response.hasError() ? Status.fromCodeValue(response.getError().getCode()).getCode() : Status.Code.OK);
       answer(response);
     }
   }

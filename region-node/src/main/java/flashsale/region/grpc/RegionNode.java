@@ -226,9 +226,13 @@ public final class RegionNode {
     }, READINESS_CHECK_MS);
   }
 
-  /** Registers this node's gauges (pending purchases, arbiter link, clock offset) with {@code registry}. */
+  /**
+   * Registers this node's gauges (pending purchases, arbiter link, clock offset) and its count of
+   * StreamPurchases answers by code with {@code registry}.
+   */
   public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
     RegionGauges.bind(registry, region, loop, core, readOrder, link::connected);
+    service.meterStreamAnswers(registry);
   }
 
   public boolean arbiterConnected() {

@@ -95,6 +95,14 @@ public final class InMemoryArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public boolean isLive(String eventId) {
+    synchronized (lock) {
+      StoredEvent event = events.get(eventId);
+      return event != null && event.live;
+    }
+  }
+
+  @Override
   public void finishEvent(String eventId) {
     synchronized (lock) {
       StoredEvent event = events.get(eventId);

@@ -109,9 +109,9 @@ public final class RedisPoolStore implements PoolStore {
     if (connected != null) return true;
     RedisConnection<byte[]> connection;
     try {
-      // A replica wait runs on this connection: its commands must outlast one.
-      Duration twoWaits = acks.timeout().multipliedBy(2);
-      Duration timeout = twoWaits.compareTo(Duration.ofSeconds(2)) > 0 ? twoWaits : Duration.ofSeconds(2);
+      // A purchase waits on these commands: 2 s unless the URI says otherwise, and never below two
+      // replica waits (one runs on this connection).
+      Duration timeout = RedisConnection.commandTimeout(RedisTarget.parse(redisUri), acks, Duration.ofSeconds(2));
       connection = RedisConnection.open(redisUri, CODEC, timeout, false, acks.waits());
     } catch (RuntimeException e) {
       unreachableBecause = e.getMessage();

@@ -109,7 +109,9 @@ public final class RedisArbiterStore implements ArbiterStore {
       throw new IllegalArgumentException("a finished event's retention cannot be negative, got " + finishedEventRetention);
     }
     this.finishedEventRetention = finishedEventRetention;
-    this.connection = RedisConnection.open(redisUri, CODEC, null, false, acks.waits());
+    // Its replica waits must outlast no command: the URI's timeout, raised to two waits if below.
+    this.connection = RedisConnection.open(redisUri, CODEC,
+        RedisConnection.commandTimeout(RedisTarget.parse(redisUri), acks, null), false, acks.waits());
     this.replicas = new ReplicaWait<>(connection, acks, writer.getBytes(UTF_8));
     try {
       this.redis = connection.async();
@@ -242,6 +244,13 @@ public final class RedisArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public boolean isLive(String eventId) {
+    EventKeys keys = new EventKeys(eventId);
+    byte[] id = eventId.getBytes(UTF_8);
+    return await(eventId, redis.sismember(keys.liveIndex(), id)) || await(eventId, redis.sismember(EventKeys.LEGACY_LIVE_INDEX, id));
+  }
+
+  @Override
   public void finishEvent(String eventId) {
     EventKeys keys = new EventKeys(eventId);
     byte[] id = eventId.getBytes(UTF_8);
@@ -253,7 +262,9 @@ public final class RedisArbiterStore implements ArbiterStore {
       spec(await(eventId, redis.hgetall(keys.meta()))).ifPresent(spec -> names.addAll(PoolKeyNames.of(spec)));
       long retentionMs = finishedEventRetention.toMillis();
       List<CompletableFuture<Boolean>> expiring = new ArrayList<>();
-      for (String name : names) expiring.add(redis.pexpire(name, retentionMs).toCompletableFuture());
+      // NX: a finish repeated (a leader died between the expiry and the index) keeps the first expiry.
+      var firstOnly = io.lettuce.core.ExpireArgs.Builder.nx();
+      for (String name : names) expiring.add(redis.pexpire(name, retentionMs, firstOnly).toCompletableFuture());
       expiring.forEach(set -> await(eventId, set));
     }
     await(eventId, redis.srem(keys.liveIndex(), id));

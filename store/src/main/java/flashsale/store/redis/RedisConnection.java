@@ -104,6 +104,19 @@ public final class RedisConnection<V> implements AutoCloseable {
    * no connection opens but when something changed (what a replica wait relies on: see {@code
    * ReplicaWait}).
    */
+  /**
+   * The command timeout of a connection to {@code target} that runs replica waits of up to
+   * {@code acks}' timeout: the URI's {@code ?timeout=}, else {@code whenUnset} (null: lettuce's 60 s),
+   * and never below two waits, or a WAIT would time out at the client while it still blocks the
+   * connection at the server. A {@code ?timeout=} of exactly lettuce's default reads as unset.
+   */
+  public static Duration commandTimeout(RedisTarget target, flashsale.store.ReplicaAcks acks, Duration whenUnset) {
+    Duration given = target.seeds().get(0).getTimeout();
+    Duration timeout = given.equals(io.lettuce.core.RedisURI.DEFAULT_TIMEOUT_DURATION) && whenUnset != null ? whenUnset : given;
+    Duration twoWaits = acks.waits() ? acks.timeout().multipliedBy(2) : Duration.ZERO;
+    return timeout.compareTo(twoWaits) >= 0 ? timeout : twoWaits;
+  }
+
   public static <V> RedisConnection<V> open(String uri, RedisCodec<String, V> codec, Duration timeout,
       boolean rejectWhileDisconnected, boolean pinnedRouting) {
     RedisTarget target = RedisTarget.parse(uri);

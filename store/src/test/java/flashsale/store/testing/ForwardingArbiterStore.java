@@ -83,6 +83,11 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public boolean isLive(String eventId) {
+    return delegate.isLive(eventId);
+  }
+
+  @Override
   public void fenceEvent(String eventId, long fencingEpoch) {
     delegate.fenceEvent(eventId, fencingEpoch);
   }

@@ -84,7 +84,7 @@ class MetricsAndAlertsTest {
     }
     for (String series : List.of("flashsale_pending_purchases", "flashsale_arbiter_link_up",
         "flashsale_clock_offset_seconds", "flashsale_clock_flagged", "flashsale_stamps_pushed_total",
-        "flashsale_read_order_overdue_total", "grpc_server_processing_duration_seconds_bucket", "jvm_threads_live_threads")) {
+        "flashsale_read_order_overdue_total", "flashsale_purchase_answers_total", "grpc_server_processing_duration_seconds_bucket", "jvm_threads_live_threads")) {
       assertTrue(exposes(regionScrape, series), "region lacks " + series + "\n" + regionScrape);
     }
     assertTrue(regionScrape.contains("grpc_server_processing_duration_seconds_count{method=\"Purchase\",method_type=\"UNARY\","

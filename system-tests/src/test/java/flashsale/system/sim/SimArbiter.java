@@ -346,6 +346,7 @@ final class SimArbiter {
           if (s != null) s.stream().endFromArbiter(End.failed("PROTOCOL_VIOLATION: " + c.reason()));
         }
         case Effect.RegionExclusion x -> {}
+        case Effect.RegionNodeForgotten f -> {}
         case Effect.EventFinished f -> { // it leaves the live index once its orders settle, as SequencerLoop does it
           orderOracle.saleEnded(f.eventId());
           orders.saleEnded(f.eventId(), () -> {
