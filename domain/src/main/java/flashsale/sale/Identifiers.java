@@ -7,6 +7,12 @@ public final class Identifiers {
   /** Event, region and user ids; event ids end up inside Redis hash tags, so braces and spaces are out. */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
+  /**
+   * A region id: an {@link #ID} without ':', which separates a region's pool keys from their parts
+   * (a region {@code x:users} would share keys with region {@code x}).
+   */
+  public static final Pattern REGION = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
   /** A request id: printable ASCII without spaces. */
   public static final Pattern REQUEST_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
 

@@ -18,7 +18,11 @@ public final class StoreRules {
    */
   public static void requireStorable(EventSpec spec) {
     requirePlainId("event id", spec.eventId());
-    for (String region : spec.regions()) requirePlainId("region id", region);
+    for (String region : spec.regions()) {
+      if (!Identifiers.REGION.matcher(region).matches()) {
+        throw new IllegalArgumentException("region id '" + region + "' is not 1 to 64 of [A-Za-z0-9._-]");
+      }
+    }
   }
 
   /**

@@ -81,8 +81,8 @@ public record RegionConfig(
   public static final long MIN_ARBITER_SILENCE_TIMEOUT_MS = 100;
 
   public RegionConfig {
-    if (region == null || !Identifiers.ID.matcher(region).matches()) {
-      throw new IllegalArgumentException("region must be 1 to 64 of [A-Za-z0-9._:-], got '" + region + "'");
+    if (region == null || !Identifiers.REGION.matcher(region).matches()) {
+      throw new IllegalArgumentException("region must be 1 to 64 of [A-Za-z0-9._-], got '" + region + "'");
     }
     arbiterTargets = List.copyOf(arbiterTargets);
     java.util.Objects.requireNonNull(nodeId, "nodeId");

@@ -46,7 +46,7 @@ public final class EventValidator {
     }
     var seen = new HashSet<String>();
     for (String region : e.getRegionsList()) {
-      requireId("event.regions", region);
+      requireRegion("event.regions", region);
       if (!seen.add(region)) throw invalid("event.regions", "lists " + region + " twice");
     }
     if (e.getMode() == EventMode.EVENT_MODE_UNSPECIFIED || e.getMode() == EventMode.UNRECOGNIZED) {
@@ -65,6 +65,12 @@ public final class EventValidator {
   public static void requireId(String field, String value) {
     if (!Identifiers.ID.matcher(value).matches()) {
       throw invalid(field, "must be 1 to 64 of [A-Za-z0-9._:-], got '" + abbreviate(value) + "'");
+    }
+  }
+
+  public static void requireRegion(String field, String value) {
+    if (!Identifiers.REGION.matcher(value).matches()) {
+      throw invalid(field, "must be 1 to 64 of [A-Za-z0-9._-], got '" + abbreviate(value) + "'");
     }
   }
 

@@ -191,6 +191,10 @@ class EventAdminGrpcServiceTest {
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setPerUserLimit(0)));
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.clearRegions()));
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.addRegions("beijing")));
+    // A colon would let region x:users share pool keys with region x.
+    var colon = createFails("r", e -> e.clearRegions().addRegions("x").addRegions("x:users"));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", colon);
+    assertTrue(colon.getStatus().getDescription().contains("[A-Za-z0-9._-]"), colon.getStatus().getDescription());
     assertStatus(Status.Code.INVALID_ARGUMENT, "INVALID_FIELD", createFails("r", e -> e.setMode(EventMode.EVENT_MODE_UNSPECIFIED)));
     assertStatus(
         Status.Code.INVALID_ARGUMENT,
