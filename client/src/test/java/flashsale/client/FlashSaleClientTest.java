@@ -218,6 +218,16 @@ class FlashSaleClientTest {
     IllegalStateException stop = assertThrows(IllegalStateException.class, () -> client.watchPurchase("shoes", "req-1",
         Duration.ofSeconds(5), r -> { throw new IllegalStateException("seen enough"); }));
     assertEquals("seen enough", stop.getMessage(), "the caller's own exception ends the watch");
+    // Even a gRPC failure of the caller's own (a call it made failing UNAVAILABLE) ends the watch,
+    // rather than passing for a cut stream and being swallowed by the reopen.
+    List<PurchaseResult> handedOver = new java.util.ArrayList<>();
+    var ownCall = assertThrows(io.grpc.StatusRuntimeException.class, () -> client.watchPurchase("shoes", "req-1",
+        Duration.ofSeconds(5), r -> {
+          handedOver.add(r);
+          throw Status.UNAVAILABLE.withDescription("the caller's own call").asRuntimeException();
+        }));
+    assertEquals("the caller's own call", ownCall.getStatus().getDescription());
+    assertEquals(1, handedOver.size());
   }
 
   @Test

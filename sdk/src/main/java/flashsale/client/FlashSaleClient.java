@@ -300,12 +300,18 @@ public final class FlashSaleClient {
             last = now;
             T handedOver = now;
             // Outside the stream's context: a call onChange starts must outlive the watch.
-            previous.run(() -> onChange.accept(handedOver));
+            try {
+              previous.run(() -> onChange.accept(handedOver));
+            } catch (RuntimeException e) {
+              throw new OnChangeThrew(e); // ends the watch, never read as the stream's own failure
+            }
           }
           if (settled.test(now)) return now;
         }
         if (last == null) throw new IllegalStateException(what + " ended without a message");
         return last;
+      } catch (OnChangeThrew e) {
+        throw e.thrown;
       } catch (StatusRuntimeException e) {
         if (lastOnTimeout && last != null) {
           Status.Code code = e.getStatus().getCode();
@@ -336,6 +342,16 @@ public final class FlashSaleClient {
 
   private static long reopenDelayNanos(int refusedReopens, long endNanos) {
     return Math.min(WATCH_REOPEN_DELAY.toNanos() * (1 + refusedReopens), Math.max(0, endNanos - System.nanoTime()));
+  }
+
+  /** What the caller's onChange threw, carried past the catch of the stream's own failures. */
+  private static final class OnChangeThrew extends RuntimeException {
+    final RuntimeException thrown;
+
+    OnChangeThrew(RuntimeException thrown) {
+      super(null, null, false, false);
+      this.thrown = thrown;
+    }
   }
 
   /** Times a cut watch is opened again in a row without hearing anything before it gives up. */

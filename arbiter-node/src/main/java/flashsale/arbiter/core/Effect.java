@@ -68,8 +68,8 @@ public sealed interface Effect {
   record ForgetRegionNode(String source) implements Effect {}
 
   /**
-   * A named region node silent past the timeout for long, and known to no live event, has left the
-   * sequencer (node ids churn with deployments). For logs; it is a new node if it comes back.
+   * A named region node disconnected and silent for long has left the sequencer (node ids churn
+   * with deployments). For logs; it is a new node if it comes back.
    */
   record RegionNodeForgotten(String source, String message) implements Effect {}
 

@@ -134,7 +134,13 @@ final class EventBook {
    * connection), so the arrays are simply grown.
    */
   void addSource(RegionCursor cursor) {
-    if (!spec.sellsIn(cursor.region()) || indexBySource.containsKey(cursor.source())) return;
+    if (!spec.sellsIn(cursor.region())) return;
+    Integer known = indexBySource.get(cursor.source());
+    if (known != null) {
+      // A node the sequencer forgot came back under a new cursor: it takes the old one's queue.
+      regions[known] = cursor;
+      return;
+    }
     int n = regions.length;
     regions = java.util.Arrays.copyOf(regions, n + 1);
     queues = java.util.Arrays.copyOf(queues, n + 1);
@@ -145,9 +151,10 @@ final class EventBook {
     merge.sources(queues);
   }
 
-  /** True when {@code source} has a queue here (its cursor is one this book reads). */
-  boolean knowsSource(String source) {
-    return indexBySource.containsKey(source);
+  /** The cursor this book reads for {@code source}, or null (for tests). */
+  RegionCursor cursorOf(String source) {
+    Integer index = indexBySource.get(source);
+    return index == null ? null : regions[index];
   }
 
   boolean hasPending() {

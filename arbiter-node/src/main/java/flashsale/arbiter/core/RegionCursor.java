@@ -46,6 +46,8 @@ final class RegionCursor {
   private boolean recording;
   /** The current stream waits for its welcome until the node is recorded. */
   private boolean welcomeDue;
+  /** First known from a sibling's hello, not from a stream or the store. */
+  private boolean hinted;
 
   /** A clock probe's round trip beyond this (10 s) measures nothing: the region is flagged. */
   static final long MAX_CREDIBLE_ROUND_TRIP_MICROS = 10_000_000;
@@ -55,6 +57,16 @@ final class RegionCursor {
     this.region = flashsale.sale.StreamSource.regionOf(source);
     this.node = flashsale.sale.StreamSource.nodeOf(source);
     this.lastHeardMicros = nowMicros;
+  }
+
+  /** Known only because a sibling's hello named it. */
+  void hinted() {
+    hinted = true;
+  }
+
+  /** Known only from a sibling's hello, and never heard on a stream of its own. */
+  boolean hintedAndUnheard() {
+    return hinted && !connected && !spoken;
   }
 
   /** The region spoke at {@code nowMicros}; true when that ends a timeout (it rejoins). */

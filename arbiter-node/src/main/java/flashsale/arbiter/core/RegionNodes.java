@@ -18,13 +18,13 @@ import java.util.function.ToLongFunction;
  */
 final class RegionNodes {
   /**
-   * A named node silent this long past its timeout, and known to no live event, is forgotten: node
-   * ids churn with deployments, and a leader's term may outlive hundreds of them.
+   * A named node disconnected, timed out and silent this long (since it was last heard) is
+   * forgotten: node ids churn with deployments, and a leader's term may outlive hundreds of them.
    */
   static final long FORGET_SILENT_NODE_AFTER_MICROS = 10 * 60 * 1_000_000L;
   /**
-   * Siblings a hello may name per region beyond the nodes already known: they are hints (see
-   * {@link #expected}), and each would hold the region's events until it times out.
+   * Siblings named in hellos and never heard, kept per region: they are hints (see {@link
+   * #expected}), and each would hold the region's events until it times out.
    */
   static final int MAX_UNHEARD_NODES_PER_REGION = 64;
 
@@ -133,36 +133,39 @@ final class RegionNodes {
 
   /**
    * Siblings a node of {@code region} named: each one not known yet is waited for like a node that
-   * has not spoken, unless the region already has {@link #MAX_UNHEARD_NODES_PER_REGION} named nodes
-   * never heard in this term (a hello is only a hint, and could name thousands).
+   * has not spoken, unless {@link #MAX_UNHEARD_NODES_PER_REGION} siblings named in hellos are still
+   * kept unheard in the region (a hello is only a hint, and could name thousands; those that never
+   * come are forgotten with {@link #forgetSilent}).
    */
   void expected(String region, List<String> nodeIds, long nowMicros, Consumer<RegionCursor> joined) {
     long unheard = bySource.values().stream()
-        .filter(c -> c.region().equals(region) && !c.node().isEmpty() && !c.spoken()).count();
+        .filter(c -> c.region().equals(region) && c.hintedAndUnheard()).count();
     for (String node : nodeIds) {
       if (node.isEmpty()) continue;
       String source = flashsale.sale.StreamSource.key(region, node);
       if (bySource.containsKey(source)) continue;
       if (unheard >= MAX_UNHEARD_NODES_PER_REGION) return;
-      cursor(source, nowMicros, joined);
+      cursor(source, nowMicros, joined).hinted();
       unheard++;
     }
   }
 
   /**
-   * Forgets every named node disconnected and silent past its timeout for {@link
-   * #FORGET_SILENT_NODE_AFTER_MICROS} that no live event knows ({@code knownToAnEvent}): such a
-   * node holds nothing (left out of every frontier, its record in the store forgotten at the
-   * timeout), and should it come back it joins as a new node, welcomed above everything released.
+   * Forgets every named node disconnected, timed out and silent for {@link
+   * #FORGET_SILENT_NODE_AFTER_MICROS}, unless its clock is flagged (the flag would go with it). Such
+   * a node holds nothing: it is left out of every frontier (the events that know it keep its
+   * excluded cursor until a new one takes its place, see {@link EventBook#addSource}), and its
+   * record in the store was forgotten at the timeout. Should it come back it joins as a new node,
+   * welcomed above everything released in its region.
    *
    * @return the sources forgotten
    */
-  List<String> forgetSilent(long nowMicros, java.util.function.Predicate<String> knownToAnEvent) {
+  List<String> forgetSilent(long nowMicros) {
     List<String> forgotten = new ArrayList<>();
     for (var it = bySource.values().iterator(); it.hasNext(); ) {
       RegionCursor c = it.next();
-      if (c.node().isEmpty() || c.connected() || !c.silentPastTimeout()
-          || c.silentMicros(nowMicros) <= FORGET_SILENT_NODE_AFTER_MICROS || knownToAnEvent.test(c.source())) {
+      if (c.node().isEmpty() || c.connected() || !c.silentPastTimeout() || c.clockFlagged()
+          || c.silentMicros(nowMicros) <= FORGET_SILENT_NODE_AFTER_MICROS) {
         continue;
       }
       it.remove();

@@ -191,19 +191,12 @@ public final class Sequencer {
     finishEnded(nowMicros, effects);
     if (!streamsHeldBack && nowMicros - lastForgetSweepMicros >= FORGET_SWEEP_INTERVAL_MICROS) {
       lastForgetSweepMicros = nowMicros;
-      for (String source : regions.forgetSilent(nowMicros, this::knownToAnEvent)) {
-        effects.add(new Effect.RegionNodeForgotten(source, "silent for over "
-            + RegionNodes.FORGET_SILENT_NODE_AFTER_MICROS / 1_000_000 + " s and in no live event: forgotten"));
+      for (String source : regions.forgetSilent(nowMicros)) {
+        effects.add(new Effect.RegionNodeForgotten(source, "disconnected and silent for over "
+            + RegionNodes.FORGET_SILENT_NODE_AFTER_MICROS / 1_000_000 + " s: forgotten"));
       }
     }
     return effects;
-  }
-
-  private boolean knownToAnEvent(String source) {
-    for (EventBook book : events.values()) {
-      if (book.knowsSource(source)) return true;
-    }
-    return false;
   }
 
   /** Events past their end and the grace, with nothing pending, leave; the rest are looked at again. */

@@ -188,8 +188,10 @@ public final class EventCatalog {
 
   /**
    * The event, from the registry or else from the store: an event can be stored but not yet
-   * sequenced here (its index entry was missed, or a deposed leader created it during the
-   * takeover), and it must not read as unknown then. Blocks on the store; not for the loop thread.
+   * sequenced here (a deposed leader created it during the takeover, after this term read the live
+   * index), and it must not read as unknown then. One out of the live index is finished (creation
+   * writes the event and its index entry in one call): it is served as stored. Blocks on the store;
+   * not for the loop thread.
    */
   public Optional<EventSpec> findOrLoad(String eventId) {
     Optional<EventSpec> known = events.find(eventId);

@@ -121,6 +121,7 @@ final class ConnectionOptions {
     try {
       channel = FlashSaleChannels.forTarget(target, credentials());
     } catch (io.grpc.ManagedChannelRegistry.ProviderNotFoundException e) {
+      if (trustedCa == null) throw new IllegalArgumentException("cannot call " + target + ": " + e.getMessage(), e);
       // gRPC parses the TLS files only here, and reports a bad one as no usable transport.
       throw new IllegalArgumentException("cannot use the TLS files (--tls-ca " + trustedCa + ", --tls-cert "
           + certificate + ", --tls-key " + privateKey + "): " + e.getMessage(), e);

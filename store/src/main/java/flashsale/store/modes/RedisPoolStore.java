@@ -81,6 +81,11 @@ public final class RedisPoolStore implements PoolStore {
     this(redisUri, ReplicaAcks.NONE);
   }
 
+  /** How long one of its commands may take before it fails here; empty until it has connected. */
+  public synchronized java.util.Optional<Duration> commandTimeout() {
+    return java.util.Optional.ofNullable(connected).map(c -> c.connection().commandTimeout());
+  }
+
   /** As {@link #RedisPoolStore(String)}; every call answers once {@code acks} replicas hold what it wrote or read. */
   public RedisPoolStore(String redisUri, ReplicaAcks acks) {
     this.target = RedisTarget.parse(redisUri).describe();

@@ -121,8 +121,9 @@ public final class RedisArbiterStore implements ArbiterStore {
       releaseAll();
       throw e;
     }
-    log.info("redis store connected target={} writer={} replicaAcks={} replicaWaitMs={}", connection.target().describe(),
-        writer, acks.replicas(), acks.timeout().toMillis());
+    log.info("redis store connected target={} writer={} replicaAcks={} replicaWaitMs={} commandTimeoutMs={}",
+        connection.target().describe(), writer, acks.replicas(), acks.timeout().toMillis(),
+        connection.commandTimeout().toMillis());
     String shortfall = replicas.replicaShortfall();
     if (shortfall != null) log.warn("{}", shortfall);
   }
@@ -241,6 +242,11 @@ public final class RedisArbiterStore implements ArbiterStore {
   private static void drainInto(List<CompletableFuture<Map<String, byte[]>>> metas, List<EventSpec> live) {
     metas.forEach(meta -> spec(await("*", meta)).ifPresent(live::add));
     metas.clear();
+  }
+
+  /** How long one of its commands may take before it fails here (the URI's, raised to two replica waits). */
+  public Duration commandTimeout() {
+    return connection.commandTimeout();
   }
 
   @Override

@@ -97,14 +97,6 @@ public final class RedisConnection<V> implements AutoCloseable {
   }
 
   /**
-   * As {@link #open(String, RedisCodec, Duration, boolean)}; with {@code pinnedRouting} a cluster
-   * connection follows no {@code MOVED}/{@code ASK} redirect (the call fails, the topology is
-   * re-read, the caller retries) and re-reads the topology on redirects and reconnections only, not
-   * periodically: a call then ran on the master its key's slot pointed to when it was issued, and
-   * no connection opens but when something changed (what a replica wait relies on: see {@code
-   * ReplicaWait}).
-   */
-  /**
    * The command timeout of a connection to {@code target} that runs replica waits of up to
    * {@code acks}' timeout: the URI's {@code ?timeout=}, else {@code whenUnset} (null: lettuce's 60 s),
    * and never below two waits, or a WAIT would time out at the client while it still blocks the
@@ -117,6 +109,14 @@ public final class RedisConnection<V> implements AutoCloseable {
     return timeout.compareTo(twoWaits) >= 0 ? timeout : twoWaits;
   }
 
+  /**
+   * As {@link #open(String, RedisCodec, Duration, boolean)}; with {@code pinnedRouting} a cluster
+   * connection follows no {@code MOVED}/{@code ASK} redirect (the call fails, the topology is
+   * re-read, the caller retries) and re-reads the topology on redirects and reconnections only, not
+   * periodically: a call then ran on the master its key's slot pointed to when it was issued, and
+   * no connection opens but when something changed (what a replica wait relies on: see {@code
+   * ReplicaWait}).
+   */
   public static <V> RedisConnection<V> open(String uri, RedisCodec<String, V> codec, Duration timeout,
       boolean rejectWhileDisconnected, boolean pinnedRouting) {
     RedisTarget target = RedisTarget.parse(uri);
@@ -209,6 +209,11 @@ public final class RedisConnection<V> implements AutoCloseable {
   /** The commands; on a cluster each goes to the master of its first key's slot. */
   public RedisClusterAsyncCommands<String, V> async() {
     return async;
+  }
+
+  /** How long a command may take before it fails at the client. */
+  public Duration commandTimeout() {
+    return target.seeds().get(0).getTimeout();
   }
 
   public RedisTarget target() {
