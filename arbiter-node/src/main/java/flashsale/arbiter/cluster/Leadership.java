@@ -137,12 +137,12 @@ public final class Leadership implements AutoCloseable {
   }
 
   /**
-   * True while this node leads and its last successful renewal began less than a ttl ago. Unlike
-   * {@link #state()} this turns false by itself when the node was paused past its lease, before
-   * the leadership thread has run again. Any thread.
+   * True while this node holds the lease (recovering or leading) and its last successful renewal
+   * began less than a ttl ago. Unlike {@link #state()} this turns false by itself when the node was
+   * paused past its lease, before the leadership thread has run again. Any thread.
    */
   public boolean holdsLease() {
-    return state == LeaderState.LEADING
+    return state != LeaderState.STANDBY
         && nanoTime.getAsLong() - trustedFromNanos < TimeUnit.MILLISECONDS.toNanos(settings.ttlMs());
   }
 
@@ -240,7 +240,7 @@ public final class Leadership implements AutoCloseable {
     }, error -> {
       acquiring = false;
       quota.acquireAnswered(counted, false);
-      log.warn("lease acquire failed error=\"{}\"", error.toString());
+      log.warn("{}lease acquire failed error=\"{}\"", name, error.toString());
     });
   }
 
@@ -261,13 +261,13 @@ public final class Leadership implements AutoCloseable {
       stepDownIfExpired(nowNanos);
       if (epoch == termEpoch && replyMs >= settings.renewIntervalMs()) {
         // Late: the next tick may come too close to this renewal's ttl, so renew again now.
-        log.warn("lease renewed late epoch={} replyMs={}", termEpoch, replyMs);
+        log.warn("{}lease renewed late epoch={} replyMs={}", name, termEpoch, replyMs);
         renew(termEpoch, nowNanos);
       }
     }, error -> {
       if (callNo != renewCalls) return;
       renewing = false;
-      log.warn("lease renewal failed epoch={} trustedForMs={}: {}", termEpoch,
+      log.warn("{}lease renewal failed epoch={} trustedForMs={}: {}", name, termEpoch,
           settings.ttlMs() - (nanoTime.getAsLong() - trustedFromNanos) / 1_000_000, error.toString());
       stepDownIfExpired(nanoTime.getAsLong());
     });

@@ -99,11 +99,17 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     // Straight to the book (a confirm racing its deadline should not wait on store reads first);
     // the store is asked only when the book is not here.
     CompletableFuture<OrderAnswer> answered = new CompletableFuture<>();
-    boolean taken = loop.offer(() -> runner.apply(eventId, requestId, (book, effects) -> wanted == PurchaseState.PAID
-        ? book.confirm(requestId, runner.nowMicros(), effects)
-        : book.cancel(requestId, runner.nowMicros(), effects)).whenComplete((a, e) -> {
-          if (e != null) answered.completeExceptionally(e); else answered.complete(a);
-        }));
+    boolean taken = loop.offer(() -> {
+      try {
+        runner.apply(eventId, requestId, (book, effects) -> wanted == PurchaseState.PAID
+            ? book.confirm(requestId, runner.nowMicros(), effects)
+            : book.cancel(requestId, runner.nowMicros(), effects)).whenComplete((a, e) -> {
+              if (e != null) answered.completeExceptionally(e); else answered.complete(a);
+            });
+      } catch (RuntimeException e) {
+        answered.completeExceptionally(e); // a book's own check failed: answered INTERNAL, never left hanging
+      }
+    });
     // A stopping node's loop takes no task: answered from the store (or retry elsewhere), never left hanging.
     if (!taken) answered.completeExceptionally(new NotLeaderException("this arbiter is stopping"));
     answered.whenCompleteAsync((answer, error) -> {

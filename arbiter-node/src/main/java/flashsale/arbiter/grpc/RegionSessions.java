@@ -220,8 +220,11 @@ public final class RegionSessions {
     Session s = byRegion.get(source);
     if (s == null) return;
     if (!admitting()) {
-      byRegion.remove(source, s);
-      closeQuietly(s, (refusal != null ? refusal : notLeading).get());
+      // Its own end callback finds it gone and tells nobody: the sequencer hears it here.
+      if (byRegion.remove(source, s)) {
+        closeQuietly(s, (refusal != null ? refusal : notLeading).get());
+        lost.accept(source);
+      }
       return;
     }
     send(source, SequenceResponse.newBuilder()

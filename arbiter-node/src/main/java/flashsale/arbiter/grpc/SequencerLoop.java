@@ -213,7 +213,14 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   /** As {@link #execute}, saying whether the loop took the task: false once the node is stopping. */
   public boolean offer(Runnable task) {
     try {
-      thread.execute(task);
+      // The executor would keep a task's exception in a future nobody reads: logged here instead.
+      thread.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.error("a loop task failed", e);
+        }
+      });
       return true;
     } catch (RejectedExecutionException stopped) {
       return false;

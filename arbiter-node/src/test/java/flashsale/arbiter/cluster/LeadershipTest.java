@@ -1,6 +1,7 @@
 package flashsale.arbiter.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayDeque;
@@ -51,8 +52,11 @@ class LeadershipTest {
   void electedThenRecoveringUntilTheTermReportsRecovered() {
     tickAt(0);
     assertEquals(LeaderState.STANDBY, leadership.state(), "acquire still in flight");
+    assertFalse(leadership.holdsLease());
     lease.replyAcquire(true, 7);
     assertEquals(LeaderState.RECOVERING, leadership.state());
+    // Its gate then says "rebuilding; retry shortly", not "a standby, the leader is" itself.
+    assertTrue(leadership.holdsLease(), "a recovering node holds the lease");
     assertEquals(7, leadership.epoch());
     term.recovered();
     assertEquals(LeaderState.LEADING, leadership.state());

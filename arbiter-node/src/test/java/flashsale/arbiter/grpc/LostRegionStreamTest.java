@@ -82,6 +82,23 @@ class LostRegionStreamTest {
     assertEquals(io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.fromThrowable(gone.endedWith.get()).getCode());
   }
 
+  /** A welcome that waited for the node's record, due once this node's lease ran out: the node is ended and leaves. */
+  @Test
+  void aWelcomeRefusedForALapsedLeaseEndsTheStreamAndTheSequencerHearsTheNodeLeft() {
+    GoneObserver out = new GoneObserver();
+    onLoop(() -> connect("far", 1, out));
+    assertTrue(connected("far"));
+
+    onLoop(() -> {
+      sessions.refuseUnless(() -> false, () -> io.grpc.Status.UNAVAILABLE.withDescription("lease ran out").asRuntimeException());
+      sessions.welcome("far", 0);
+    });
+
+    assertFalse(sessions.hasStream("far"));
+    assertFalse(connected("far"), "told the node left: not shown connected, and it may be forgotten in time");
+    assertEquals("lease ran out", io.grpc.Status.fromThrowable(out.endedWith.get()).getDescription());
+  }
+
   @Test
   void aStreamThatTakesNothingMoreForTheLimitIsEndedAndTheNodeLeaves() {
     long[] nowMs = {0};

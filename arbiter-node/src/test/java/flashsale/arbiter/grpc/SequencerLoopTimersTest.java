@@ -14,7 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The arbiter loop's periodic timers outlive a run that throws (the sequencer and order ticks ride on them). */
+/**
+ * The arbiter loop's periodic timers outlive a run that throws (the sequencer and order ticks ride
+ * on them), and a one-off task that throws is logged, not kept silently in a future nobody reads.
+ */
 class SequencerLoopTimersTest {
   private final SequencerLoop loop = new SequencerLoop(new Sequencer(SequencerConfig.defaults()),
       new InMemoryArbiterStore(), Clock.systemUTC(), new RegionSessions(), new ArbiterMetrics(new SimpleMeterRegistry()));
@@ -34,5 +37,26 @@ class SequencerLoopTimersTest {
       throw new IllegalStateException("a tick that fails");
     }, 5);
     assertTrue(threeRuns.await(5, TimeUnit.SECONDS), "runs after a failing one: " + runs.get());
+  }
+
+  @Test
+  void aTaskThatThrowsIsLoggedAndTheLoopGoesOn() throws InterruptedException {
+    var seen = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    seen.start();
+    var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SequencerLoop.class);
+    logger.addAppender(seen);
+    try {
+      CountDownLatch next = new CountDownLatch(1);
+      assertTrue(loop.offer(() -> {
+        throw new IllegalStateException("an order book's own check");
+      }));
+      loop.execute(next::countDown);
+      assertTrue(next.await(5, TimeUnit.SECONDS), "the loop runs the next task");
+      assertTrue(seen.list.stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
+          && e.getThrowableProxy() != null && e.getThrowableProxy().getMessage().equals("an order book's own check")),
+          seen.list.toString());
+    } finally {
+      logger.detachAppender(seen);
+    }
   }
 }
