@@ -227,9 +227,12 @@ class RegionNodesEndToEndTest {
     ManagedChannel channel = Grpc.newChannelBuilder(cluster.arbiterTarget(),
         cluster.pki().credentials(Role.REGION, "near")).build();
     channels.add(channel);
+    var cutOffs = cluster.arbiter().metrics().counter("flashsale_region_cutoffs");
+    double cutOffsBefore = cutOffs.count();
     // near's certificate, any node id: the certificate proves near, so the hello as far is refused
     StatusRuntimeException refused = RegionStreamProbe.open(channel, "far", "far-1").awaitError();
     assertEquals(Status.Code.PERMISSION_DENIED, refused.getStatus().getCode(), refused.toString());
     assertEquals("IDENTITY_MISMATCH", Errors.reasonOf(refused).orElseThrow());
+    assertEquals(cutOffsBefore + 1, cutOffs.count(), "an impersonating stream counts as a cut-off");
   }
 }

@@ -248,6 +248,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
 
   private void end(StatusRuntimeException status) {
     ended = true;
+    loop.regionCutOff(); // a bad message, a second hello, another partition's, a certificate gone
+
     log.warn("source={} stream ended by arbiter: {}", session == null ? "?" : session.source(), status.getStatus());
     Session s = session;
     if (s == null) {

@@ -204,6 +204,11 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     return CompletableFuture.supplyAsync(() -> runner.query(query), thread);
   }
 
+  /** A region stream the adapters ended for breaking the protocol (the sequencer's own cut-offs count themselves). */
+  void regionCutOff() {
+    metrics.regionCutOff();
+  }
+
   /** Runs an adapter task on the loop thread, in order with the sequencer's inputs. */
   public void execute(Runnable task) {
     // the node is stopping: late stream callbacks have nothing left to update

@@ -38,7 +38,7 @@ public final class ArbiterMetrics {
         .description("Decisions made durable").register(registry);
     this.late = Counter.builder("flashsale_late_tickets").description("Tickets ranked after their stamp had been passed").register(registry);
     this.persistFailures = Counter.builder("flashsale_persist_failures").description("Writes of decision batches, order changes and auction results that failed and were retried").register(registry);
-    this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams closed for breaking the protocol").register(registry);
+    this.cutOffs = Counter.builder("flashsale_region_cutoffs").description("Region streams ended by the arbiter: stamps out of order or too far ahead, a malformed or unexpected message, another region's or partition's hello, a certificate no longer valid").register(registry);
     this.fenced = Counter.builder("flashsale_fenced_batches").description("Batches refused because a newer leader holds the event").register(registry);
     this.diverged = Counter.builder("flashsale_diverged_batches")
         .description("Batches the store refused because it holds other ranks for the event; each ended the term").register(registry);
