@@ -2,6 +2,8 @@ package flashsale.client;
 
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -26,9 +28,26 @@ final class Calls {
     }
   }
 
-  /** A future that an async stub completes; failures arrive as {@link FlashSaleException}. */
-  static final class Observer<T> extends CompletableFuture<T> implements StreamObserver<T> {
+  /**
+   * A future that an async stub completes; failures arrive as {@link FlashSaleException}.
+   * Cancelling it cancels the call.
+   */
+  static final class Observer<T> extends CompletableFuture<T> implements ClientResponseObserver<Object, T> {
     private T value;
+    private volatile ClientCallStreamObserver<Object> call;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
+      call = requestStream;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      ClientCallStreamObserver<Object> started = call;
+      if (cancelled && started != null) started.cancel("cancelled by the caller", null);
+      return cancelled;
+    }
 
     @Override
     public void onNext(T next) {

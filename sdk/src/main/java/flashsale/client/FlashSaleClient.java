@@ -179,7 +179,7 @@ public final class FlashSaleClient {
     Calls.Observer<PurchaseResponse> call = new Calls.Observer<>();
     Deadline end = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
     asyncStub.withDeadline(callEnd(end)).purchase(request, call);
-    return call.<PurchaseResult>thenApply(r -> new PurchaseResult.Decided(r.getDecision()))
+    CompletableFuture<PurchaseResult> result = call.<PurchaseResult>thenApply(r -> new PurchaseResult.Decided(r.getDecision()))
         .exceptionallyCompose(
             t -> {
               FlashSaleException failure = FlashSaleException.from(t);
@@ -190,6 +190,11 @@ public final class FlashSaleClient {
                   CompletableFuture.failedFuture(notReceived(request.getEventId(), request.getRequestId(),
                       FlashSaleException.from(lookUp), t)));
             });
+    // A caller that gives up (cancel) ends the call too: the region stops holding it for an answer.
+    result.whenComplete((r, t) -> {
+      if (result.isCancelled()) call.cancel(true);
+    });
+    return result;
   }
 
   /**

@@ -31,13 +31,15 @@ import org.junit.jupiter.api.Test;
 /**
  * A purchase, bid or reservation whose region answers nothing, not even the look-up that follows
  * an expired call, still returns within the client's one deadline: the call and its look-up share
- * it, the look-up getting what the call left ({@link FlashSaleClient#lookUpReserve}).
+ * it, the look-up getting what the call left ({@link FlashSaleClient#lookUpReserve}). And an async
+ * purchase the caller cancels ends its call at the region.
  */
 class PurchaseDeadlineTest {
   private static final Duration DEADLINE = Duration.ofSeconds(1);
 
   /** Each call's deadline as the server saw it: absolute, in {@link System#nanoTime()}, by method. */
   private final Map<String, List<Long>> deadlinesSeen = new ConcurrentHashMap<>();
+  private final List<io.grpc.stub.ServerCallStreamObserver<PurchaseResponse>> purchaseCalls = new CopyOnWriteArrayList<>();
   private Server server;
   private ManagedChannel channel;
 
@@ -104,6 +106,20 @@ class PurchaseDeadlineTest {
         "returned after " + tookNanos / 1_000_000 + " ms, the deadline being " + DEADLINE.toMillis() + " ms");
   }
 
+  @Test
+  void cancellingAnAsyncPurchaseCancelsItsCall() throws Exception {
+    FlashSaleClient client = new FlashSaleClient(channel, Duration.ofSeconds(30));
+    var result = client.purchaseAsync("shoes", "carol", "r3", 1);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (purchaseCalls.isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
+
+    assertTrue(result.cancel(true));
+
+    var serverSide = purchaseCalls.get(0);
+    while (!serverSide.isCancelled() && System.nanoTime() < deadline) Thread.sleep(5);
+    assertTrue(serverSide.isCancelled(), "the region no longer holds a call the caller gave up on");
+  }
+
   /** A region that answers nothing: every call waits out its deadline. */
   private final class Silent extends FlashSaleServiceGrpc.FlashSaleServiceImplBase {
     private void seen(String method) {
@@ -114,6 +130,7 @@ class PurchaseDeadlineTest {
     @Override
     public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> response) {
       seen("Purchase");
+      purchaseCalls.add((io.grpc.stub.ServerCallStreamObserver<PurchaseResponse>) response);
     }
 
     @Override
