@@ -120,7 +120,7 @@ public final class ArbiterNode implements AutoCloseable {
         config.maxErrorBoundMicros()).withMaxTicketAgeMicros(SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
     this.pools = new PoolViews(config.centralRedisUri() == null ? null
         : new RedisPoolStore(config.centralRedisUri(), shardOptions.replicaAcks()), shards);
-    var adminQuota = new AdminEventQuota(config.adminEventsPerMinute(), config.adminEventsBurst());
+    var adminQuota = new AdminEventQuota(store, config.adminEventsPerMinute(), config.adminEventsBurst());
     for (int p = 0; p < partitions.count(); p++) {
       parts.add(new ArbiterPartition(p, partitions, config, sequencerConfig, store, clock, metrics, pools, adminQuota));
     }

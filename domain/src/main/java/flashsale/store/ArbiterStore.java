@@ -70,6 +70,15 @@ public interface ArbiterStore extends AutoCloseable {
   void finishEvent(String eventId);
 
   /**
+   * Takes one event creation from {@code identity}'s quota, a token bucket refilling {@code
+   * perSecond} up to {@code burst}, shared by every arbiter process on this store (partition
+   * leaders, and the leaders after a failover, draw on one bucket).
+   *
+   * @return 0 when taken; else the microseconds until a creation would be
+   */
+  long takeEventCreation(String identity, double perSecond, int burst);
+
+  /**
    * True while the event is in the live index: created and not yet {@linkplain #finishEvent
    * finished}. A stored event that is not live is finished, and is served from the store as it is.
    */

@@ -393,6 +393,17 @@ public abstract class ArbiterStoreContract
     assertEquals("beijing-2", store.loadHead("e1").lastReleased().orElseThrow().asTicket("e1").node());
   }
 
+  /** An identity's event creations: its burst at once, then refused with the wait until the next; another identity unaffected. */
+  @Test
+  void anIdentitysCreationsAreTakenFromItsBurstThenRefusedWithAWait() {
+    double perSecond = 1.0 / 60; // one a minute
+    assertEquals(List.of(0L, 0L), List.of(store.takeEventCreation("token:ops", perSecond, 2),
+        store.takeEventCreation("token:ops", perSecond, 2)));
+    long waitMicros = store.takeEventCreation("token:ops", perSecond, 2);
+    assertTrue(waitMicros > 50_000_000 && waitMicros <= 60_000_000, "about a minute: " + waitMicros);
+    assertEquals(0L, store.takeEventCreation("mtls:spiffe://flashsale/admin/{other}", perSecond, 2));
+  }
+
   @Test
   void aFinishedEventLeavesTheLiveListAndStaysReadable() {
     EventSpec a = event("a", 3, 1), b = event("b", 3, 1);

@@ -73,6 +73,19 @@ class RedisArbiterStoreTest extends ArbiterStoreContract {
     assertTrue(raw.hget("fs:region-node-records", "1 beijing/b2").startsWith("3 2 "), "epoch, partition count, writer");
   }
 
+  /** Two arbiters on one store (partition leaders, or a leader and its successor) draw on one quota. */
+  @Test
+  void arbitersOnOneStoreShareAnIdentitysQuota() {
+    double perSecond = 1.0 / 60;
+    try (RedisArbiterStore other = new RedisArbiterStore(REDIS.uri())) {
+      assertEquals(0L, store.takeEventCreation("token:ops", perSecond, 2));
+      assertEquals(0L, other.takeEventCreation("token:ops", perSecond, 2));
+      assertTrue(store.takeEventCreation("token:ops", perSecond, 2) > 0, "the burst of 2 is spent across both");
+      assertTrue(other.takeEventCreation("token:ops", perSecond, 2) > 0);
+    }
+    assertTrue(raw.pttl(raw.keys("fs:admin-quota:*").get(0)) > 0, "an idle identity's bucket lapses");
+  }
+
   @Test
   void aForgetUnderTheSameEpochFromAnotherWriterLeavesItsRecordStanding() throws Exception {
     // A failover to a replica that missed the epoch's INCR hands the same epoch to two leaders.

@@ -82,7 +82,7 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
       // A retry (or a clash) with an event already here, or stored but not yet on sale, costs nothing;
       // a new one is charged to its creator.
       if (catalog.find(wanted.eventId()).isEmpty() && store.findEvent(wanted.eventId()).isEmpty()) {
-        quota.charge(AuthInterceptor.current(), loop.nowMicros());
+        quota.charge(AuthInterceptor.current());
       }
       created = catalog.create(request.getRequestId(), wanted, terms);
     } catch (StatusRuntimeException e) {

@@ -94,6 +94,26 @@ public final class InMemoryArbiterStore implements ArbiterStore {
     }
   }
 
+  /** Per identity: tokens and the time, in microseconds, they were counted at. */
+  private final Map<String, double[]> creationBuckets = new java.util.HashMap<>();
+
+  @Override
+  public long takeEventCreation(String identity, double perSecond, int burst) {
+    if (!(perSecond > 0) || burst < 1) throw new IllegalArgumentException("a quota needs a rate and a burst of 1 or more");
+    long nowMicros = java.util.concurrent.TimeUnit.NANOSECONDS.toMicros(System.nanoTime());
+    synchronized (lock) {
+      double[] bucket = creationBuckets.computeIfAbsent(identity, id -> new double[] {burst, nowMicros});
+      double tokens = Math.min(burst, bucket[0] + Math.max(0, nowMicros - bucket[1]) * perSecond / 1_000_000);
+      bucket[1] = Math.max(bucket[1], nowMicros);
+      if (tokens >= 1) {
+        bucket[0] = tokens - 1;
+        return 0;
+      }
+      bucket[0] = tokens;
+      return (long) Math.ceil((1 - tokens) * 1_000_000 / perSecond);
+    }
+  }
+
   @Override
   public boolean isLive(String eventId) {
     synchronized (lock) {

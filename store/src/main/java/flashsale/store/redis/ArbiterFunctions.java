@@ -24,6 +24,7 @@ final class ArbiterFunctions {
   final String persistOrders;
   final String recordRegionNode;
   final String forgetRegionNode;
+  final String takeToken;
 
   ArbiterFunctions(RedisConnection<byte[]> redis) {
     this.library = new FunctionLibrary(redis, ArbiterFunctions.class, SOURCE);
@@ -38,6 +39,7 @@ final class ArbiterFunctions {
     this.persistOrders = library.function("fs_persist_orders");
     this.recordRegionNode = library.function("fs_record_region_node");
     this.forgetRegionNode = library.function("fs_forget_region_node");
+    this.takeToken = library.function("fs_take_token");
   }
 
   /** Loads the library now, so that a server without Functions (before 7.0) fails at startup. */

@@ -244,6 +244,27 @@ public final class RedisArbiterStore implements ArbiterStore {
     metas.clear();
   }
 
+  @Override
+  public long takeEventCreation(String identity, double perSecond, int burst) {
+    if (!(perSecond > 0) || burst < 1) throw new IllegalArgumentException("a quota needs a rate and a burst of 1 or more");
+    // The identity is hashed into the key: any characters, one slot per identity in a cluster.
+    String key = "fs:admin-quota:{" + java.util.HexFormat.of().formatHex(sha256(identity)) + "}";
+    long idleMs = (long) Math.ceil(burst / perSecond * 1000) + 60_000; // a full bucket's refill, and then some
+    // No replica wait: a quota lost with a primary only forgives a few creations.
+    Long waitMicros = await("admin quota", functions.<Long>call(functions.takeToken, ScriptOutputType.INTEGER,
+        new String[] {key}, Double.toString(perSecond).getBytes(UTF_8), Integer.toString(burst).getBytes(UTF_8),
+        Long.toString(idleMs).getBytes(UTF_8)));
+    return waitMicros;
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
   /** How long one of its commands may take before it fails here (the URI's, raised to two replica waits). */
   public Duration commandTimeout() {
     return connection.commandTimeout();

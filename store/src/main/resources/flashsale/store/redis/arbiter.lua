@@ -568,6 +568,29 @@ local function forget_region_node(keys, args)
   return verdict
 end
 
+-- One token from a bucket (KEYS[1], a hash of tokens and the time they were counted at) that refills
+-- at ARGV[1] tokens a second up to ARGV[2], timed by this server's clock, so every arbiter sharing
+-- the store draws on one bucket; the key lapses after ARGV[3] ms unused. Returns 0 when taken, else
+-- the microseconds until a token is there.
+local function take_token(keys, args)
+  local per_second, burst, idle_ms = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+  local held = redis.call('HMGET', keys[1], 'tokens', 'at')
+  local tokens, at = tonumber(held[1]) or burst, tonumber(held[2]) or now
+  if now > at then tokens = math.min(burst, tokens + (now - at) * per_second / 1000000) end
+  local wait = 0
+  if tokens >= 1 then
+    tokens = tokens - 1
+  else
+    wait = math.ceil((1 - tokens) * 1000000 / per_second)
+  end
+  redis.call('HSET', keys[1], 'tokens', tostring(tokens), 'at', tostring(math.max(now, at)))
+  redis.call('PEXPIRE', keys[1], idle_ms)
+  return wait
+end
+
+redis.register_function('fs_take_token_%VERSION%', take_token)
 redis.register_function('fs_create_event_%VERSION%', create_event)
 redis.register_function('fs_record_region_node_%VERSION%', record_region_node)
 redis.register_function('fs_forget_region_node_%VERSION%', forget_region_node)

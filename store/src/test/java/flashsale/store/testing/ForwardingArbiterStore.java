@@ -83,6 +83,11 @@ public abstract class ForwardingArbiterStore implements ArbiterStore {
   }
 
   @Override
+  public long takeEventCreation(String identity, double perSecond, int burst) {
+    return delegate.takeEventCreation(identity, perSecond, burst);
+  }
+
+  @Override
   public boolean isLive(String eventId) {
     return delegate.isLive(eventId);
   }
