@@ -138,9 +138,10 @@ public final class PurchaseStream implements AutoCloseable {
   }
 
   /**
-   * Completes when the stream has ended for good: normally once closed and every purchase answered,
-   * exceptionally with the status that ended it and was not reopened (INTERNAL when the region ended
-   * it OK with purchases unanswered, or before {@link #close()}).
+   * Completes when the stream has ended for good: normally once closed and every purchase answered
+   * (however the stream then ended: nothing was lost), exceptionally with the status that ended it
+   * and was not reopened (INTERNAL when the region ended it OK with purchases unanswered, or before
+   * {@link #close()}).
    */
   public CompletableFuture<Void> ended() {
     return ended;
@@ -313,10 +314,10 @@ public final class PurchaseStream implements AutoCloseable {
       waiting.clear();
     }
     unanswered.forEach(e -> e.getValue().future().completeExceptionally(cause.forRequest(e.getKey())));
-    if (failure != null) {
+    if (closedByCaller && unanswered.isEmpty()) {
+      ended.complete(null); // nothing lost, however the stream ended (say its connection dropped before the OK)
+    } else if (failure != null) {
       ended.completeExceptionally(failure);
-    } else if (closedByCaller && unanswered.isEmpty()) {
-      ended.complete(null);
     } else {
       // The region ended it OK, but early: a caller waiting on ended() must not take that for done.
       ended.completeExceptionally(new FlashSaleException(Status.Code.INTERNAL, "", "the region ended the stream with "
