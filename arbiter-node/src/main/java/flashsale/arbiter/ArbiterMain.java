@@ -153,6 +153,10 @@ public final class ArbiterMain implements Callable<Integer> {
     if (problem == null && !(adminEventsPerMinute >= 0 && Double.isFinite(adminEventsPerMinute))) {
       problem = "--admin-events-per-minute must be 0 (off) or a positive number, got " + adminEventsPerMinute;
     }
+    if (problem == null && adminEventsPerMinute > 0 && adminEventsPerMinute < 0.001) {
+      problem = "--admin-events-per-minute must be 0 (off) or at least 0.001 (one a day is 0.0007: use 0.001), got "
+          + adminEventsPerMinute;
+    }
     if (problem == null && adminEventsBurst < 1) problem = "--admin-events-burst must be >= 1, got " + adminEventsBurst;
     if (problem == null && (finishedEventRetentionHours < 0 || finishedEventRetentionHours > 876_000)) {
       problem = "--finished-event-retention-hours must be 0 (kept for good) to 876000 (100 years), got "

@@ -173,7 +173,10 @@ public final class FlashSaleClient {
 
   /**
    * Sends one purchase as it is (a reservation's slots included) without blocking; a deadline
-   * exceeded is looked up with {@code GetPurchase} as the blocking calls do.
+   * exceeded is looked up with {@code GetPurchase} as the blocking calls do. Cancelling the future
+   * (or its completing exceptionally otherwise, e.g. {@code orTimeout}) cancels the call, not the
+   * purchase: one the region already stamped may still be decided, so look it up, or retry it,
+   * under the same request id, never a new one.
    */
   public CompletableFuture<PurchaseResult> purchaseAsync(PurchaseRequest request) {
     Calls.Observer<PurchaseResponse> call = new Calls.Observer<>();
@@ -190,9 +193,10 @@ public final class FlashSaleClient {
                   CompletableFuture.failedFuture(notReceived(request.getEventId(), request.getRequestId(),
                       FlashSaleException.from(lookUp), t)));
             });
-    // A caller that gives up (cancel) ends the call too: the region stops holding it for an answer.
+    // A caller that gives up (cancel, its own timeout) ends the call too: the region stops holding
+    // it for an answer. The purchase itself may still be decided: look it up under the same id.
     result.whenComplete((r, t) -> {
-      if (result.isCancelled()) call.cancel(true);
+      if (t != null && !call.isDone()) call.cancel(true);
     });
     return result;
   }

@@ -33,6 +33,7 @@ import java.util.function.Consumer;
  * never decided (NOT_FOUND), lost (NOT_A_WIN), or settled after the sale (its stored state).
  */
 public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OrderGrpcService.class);
   private final ArbiterStore events;
   private final OrderStore orders;
   private final SequencerLoop loop;
@@ -106,8 +107,10 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
             : book.cancel(requestId, runner.nowMicros(), effects)).whenComplete((a, e) -> {
               if (e != null) answered.completeExceptionally(e); else answered.complete(a);
             });
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        log.error("order call failed event={} request={}", eventId, requestId, e);
         answered.completeExceptionally(e); // a book's own check failed: answered INTERNAL, never left hanging
+        if (e instanceof VirtualMachineError fatal) throw fatal;
       }
     });
     // A stopping node's loop takes no task: answered from the store (or retry elsewhere), never left hanging.

@@ -218,18 +218,26 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   /** As {@link #execute}, saying whether the loop took the task: false once the node is stopping. */
   public boolean offer(Runnable task) {
     try {
-      // The executor would keep a task's exception in a future nobody reads: logged here instead.
-      thread.execute(() -> {
-        try {
-          task.run();
-        } catch (RuntimeException e) {
-          log.error("a loop task failed", e);
-        }
-      });
+      thread.execute(logged(task));
       return true;
     } catch (RejectedExecutionException stopped) {
       return false;
     }
+  }
+
+  /**
+   * {@code task}, whose failure is logged: the executor would keep it in a future nobody reads.
+   * A VirtualMachineError is thrown on after its line.
+   */
+  private static Runnable logged(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable e) {
+        log.error("a loop task failed", e);
+        if (e instanceof VirtualMachineError fatal) throw fatal;
+      }
+    };
   }
 
   /** The loop thread as a scheduler, as the runners get it (tests). */
@@ -246,7 +254,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
 
     @Override
     public Timer schedule(Runnable task, long delayMs) {
-      var future = thread.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+      var future = thread.schedule(logged(task), delayMs, TimeUnit.MILLISECONDS); // a batch's retry, say
       return () -> future.cancel(false);
     }
 

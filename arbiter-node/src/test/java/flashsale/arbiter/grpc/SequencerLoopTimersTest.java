@@ -8,6 +8,7 @@ import flashsale.arbiter.metrics.ArbiterMetrics;
 import flashsale.store.memory.InMemoryArbiterStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,11 +51,17 @@ class SequencerLoopTimersTest {
       assertTrue(loop.offer(() -> {
         throw new IllegalStateException("an order book's own check");
       }));
+      loop.scheduler().schedule(() -> {
+        throw new IllegalStateException("a batch's retry");
+      }, 1);
+      Thread.sleep(50);
       loop.execute(next::countDown);
       assertTrue(next.await(5, TimeUnit.SECONDS), "the loop runs the next task");
-      assertTrue(seen.list.stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
-          && e.getThrowableProxy() != null && e.getThrowableProxy().getMessage().equals("an order book's own check")),
-          seen.list.toString());
+      for (String failure : List.of("an order book's own check", "a batch's retry")) {
+        assertTrue(seen.list.stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
+            && e.getThrowableProxy() != null && e.getThrowableProxy().getMessage().equals(failure)),
+            failure + " not logged: " + seen.list);
+      }
     } finally {
       logger.detachAppender(seen);
     }

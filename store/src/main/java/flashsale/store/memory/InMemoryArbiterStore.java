@@ -102,6 +102,10 @@ public final class InMemoryArbiterStore implements ArbiterStore {
     if (!(perSecond > 0) || burst < 1) throw new IllegalArgumentException("a quota needs a rate and a burst of 1 or more");
     long nowMicros = java.util.concurrent.TimeUnit.NANOSECONDS.toMicros(System.nanoTime());
     synchronized (lock) {
+      // Buckets full again are as good as none: dropped, so the map holds only identities seen lately.
+      if (creationBuckets.size() >= 10_000) {
+        creationBuckets.values().removeIf(b -> b[0] + (nowMicros - b[1]) * perSecond / 1_000_000 >= burst);
+      }
       double[] bucket = creationBuckets.computeIfAbsent(identity, id -> new double[] {burst, nowMicros});
       double tokens = Math.min(burst, bucket[0] + Math.max(0, nowMicros - bucket[1]) * perSecond / 1_000_000);
       bucket[1] = Math.max(bucket[1], nowMicros);

@@ -249,7 +249,8 @@ public final class RedisArbiterStore implements ArbiterStore {
     if (!(perSecond > 0) || burst < 1) throw new IllegalArgumentException("a quota needs a rate and a burst of 1 or more");
     // The identity is hashed into the key: any characters, one slot per identity in a cluster.
     String key = "fs:admin-quota:{" + java.util.HexFormat.of().formatHex(sha256(identity)) + "}";
-    long idleMs = (long) Math.ceil(burst / perSecond * 1000) + 60_000; // a full bucket's refill, and then some
+    // A full bucket's refill and a minute, at most 30 days (a rate of almost nothing would overflow).
+    long idleMs = (long) Math.min(Math.ceil(burst / perSecond * 1000) + 60_000, 30L * 24 * 3600 * 1000);
     // No replica wait: a quota lost with a primary only forgives a few creations.
     Long waitMicros = await("admin quota", functions.<Long>call(functions.takeToken, ScriptOutputType.INTEGER,
         new String[] {key}, Double.toString(perSecond).getBytes(UTF_8), Integer.toString(burst).getBytes(UTF_8),

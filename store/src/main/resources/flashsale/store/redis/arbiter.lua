@@ -585,7 +585,8 @@ local function take_token(keys, args)
   else
     wait = math.ceil((1 - tokens) * 1000000 / per_second)
   end
-  redis.call('HSET', keys[1], 'tokens', tostring(tokens), 'at', tostring(math.max(now, at)))
+  -- %.0f, not tostring: Lua 5.1 prints 14 digits, and a time in microseconds has 16.
+  redis.call('HSET', keys[1], 'tokens', string.format('%.6f', tokens), 'at', string.format('%.0f', math.max(now, at)))
   redis.call('PEXPIRE', keys[1], idle_ms)
   return wait
 end
