@@ -135,6 +135,51 @@ class StandbyRaceTest {
     }
   }
 
+  /**
+   * A leader that stops gives its lease up only once it no longer leads: a rival that takes the
+   * lease at once never shares the role with it (metrics, readiness and calls all say standby).
+   */
+  @Test
+  void aStoppingLeaderStopsLeadingBeforeItsLeaseGoes() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    ArbiterConfig d = ArbiterConfig.defaults();
+    var config = new ArbiterConfig("stopping", 0, null, "127.0.0.1:2", d.maxClockSkewMicros(), d.maxBatchSize(),
+        d.maxInboundMessageBytes(), d.regionTimeoutMicros(), LEASE, null, d.maxErrorBoundMicros(), null, 0, 100,
+        d.regionStreamUnreadLimitMs(), d.regionStreamUnreadLimitBytes());
+    var own = new InMemoryLeaderLease.Table(System::nanoTime).contender("127.0.0.1:2", LEASE); // a cluster of its own
+    ArbiterNode[] stopping = new ArbiterNode[1];
+    var stateAtRelease = new CompletableFuture<LeaderState>();
+    var watched = new flashsale.arbiter.cluster.LeaderLease() {
+      @Override
+      public java.util.concurrent.CompletionStage<LeaseView> tryAcquire(long epochFloor) {
+        return own.tryAcquire(epochFloor);
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Boolean> renew(long epoch) {
+        return own.renew(epoch);
+      }
+
+      @Override
+      public void release(long epoch) {
+        stateAtRelease.complete(stopping[0].leaderState());
+        own.release(epoch);
+      }
+
+      @Override
+      public void close() {
+        own.close();
+      }
+    };
+    stopping[0] = new ArbiterNode(config, InProcessServerBuilder.forName(name).directExecutor(), new InMemoryArbiterStore(),
+        Clock.systemUTC(), watched).start();
+    await(() -> stopping[0].leaderState() == LeaderState.LEADING, "leading");
+
+    stopping[0].stop();
+
+    assertEquals(LeaderState.STANDBY, stateAtRelease.get(5, TimeUnit.SECONDS), "no longer the leader when its lease went");
+  }
+
   /** What the region saw on its stream. */
   private static final class Recorder implements StreamObserver<SequenceResponse> {
     final AtomicBoolean welcomed = new AtomicBoolean();

@@ -309,7 +309,10 @@ public final class Leadership implements AutoCloseable {
     listener.deposed(why, "");
   }
 
-  /** Stops the election; a leader gives its lease up so a standby takes over at once. */
+  /**
+   * Stops the election; a leader stops leading ({@link Listener#deposed}), then gives its lease up
+   * so a standby takes over at once.
+   */
   @Override
   public void close() {
     long held;
@@ -325,6 +328,11 @@ public final class Leadership implements AutoCloseable {
       held = epoch;
     }
     if (held != 0) {
+      // Stops leading before the lease goes: once another node may lead, this one no longer reads
+      // as leader (metrics, readiness), takes no call, and drops its sequencer and streams.
+      boolean wasLeader = state != LeaderState.STANDBY;
+      state = LeaderState.STANDBY;
+      if (wasLeader) listener.deposed("this arbiter is stopping", "");
       try {
         lease.release(held);
         log.info("{}lease released epoch={}", name, held);
