@@ -284,6 +284,10 @@ public final class ArbiterNode implements AutoCloseable {
   /** Graceful stop: give the leases up, refuse new calls, end region streams (they reconnect elsewhere), drain. */
   public void stop() {
     stopping = true;
+    // Told as a stop (go elsewhere now) from here on, not as a standby naming a leader.
+    parts.forEach(part -> {
+      if (part.gate() != null) part.gate().stopping();
+    });
     if (partitionLeaderships != null) partitionLeaderships.close();
     parts.forEach(part -> part.stopCompeting(partitionLeaderships == null));
     health.enterTerminalState();

@@ -174,10 +174,18 @@ class StandbyRaceTest {
     stopping[0] = new ArbiterNode(config, InProcessServerBuilder.forName(name).directExecutor(), new InMemoryArbiterStore(),
         Clock.systemUTC(), watched).start();
     await(() -> stopping[0].leaderState() == LeaderState.LEADING, "leading");
+    ManagedChannel toStopping = InProcessChannelBuilder.forName(name).directExecutor().build();
+    Recorder region = new Recorder();
+    hello(SequencerServiceGrpc.newStub(toStopping).sequence(region), 1);
+    await(region.welcomed::get, "welcomed");
 
     stopping[0].stop();
 
     assertEquals(LeaderState.STANDBY, stateAtRelease.get(5, TimeUnit.SECONDS), "no longer the leader when its lease went");
+    // The region is told to go elsewhere now, not sent back to this node as "the leader".
+    Status ended = region.ended.get(5, TimeUnit.SECONDS);
+    assertEquals("SHUTTING_DOWN", Errors.reasonOf(ended.asRuntimeException(region.trailers)).orElse("<none>"), ended.toString());
+    toStopping.shutdownNow();
   }
 
   /** What the region saw on its stream. */

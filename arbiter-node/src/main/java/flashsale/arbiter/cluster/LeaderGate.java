@@ -27,6 +27,7 @@ public final class LeaderGate implements ServerInterceptor {
   private final Supplier<String> leaderAddress;
   private final BooleanSupplier leaseHeld;
   private volatile boolean open;
+  private volatile boolean stopping;
 
   /** A gate for a node that leads alone: open means open. */
   public LeaderGate(Supplier<String> leaderAddress) {
@@ -50,6 +51,12 @@ public final class LeaderGate implements ServerInterceptor {
     open = false;
   }
 
+  /** This node is stopping: calls and streams are told so (go elsewhere now), not NOT_LEADER. */
+  public void stopping() {
+    stopping = true;
+    open = false;
+  }
+
   public boolean isOpen() {
     return open && leaseHeld.getAsBoolean();
   }
@@ -67,6 +74,7 @@ public final class LeaderGate implements ServerInterceptor {
    * the lease but is still rebuilding, it names itself and says so (not "a standby").
    */
   public StatusRuntimeException refusal() {
+    if (stopping) return Errors.error(ErrorReason.SHUTTING_DOWN, "this arbiter is stopping; call another");
     String leader = leaderAddress.get();
     if (!open && leaseHeld.getAsBoolean()) {
       return notLeader("this arbiter has won the lease and is rebuilding its state; retry shortly", leader);

@@ -325,30 +325,51 @@ public final class Leadership implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      held = epoch;
+      held = leaveForStop(); // the thread has ended: nothing races this
     }
-    if (held != 0) {
-      // Stops leading before the lease goes: once another node may lead, this one no longer reads
-      // as leader (metrics, readiness), takes no call, and drops its sequencer and streams.
-      boolean wasLeader = state != LeaderState.STANDBY;
-      state = LeaderState.STANDBY;
-      if (wasLeader) listener.deposed("this arbiter is stopping", "");
-      try {
+    try {
+      if (held != 0) {
         lease.release(held);
         log.info("{}lease released epoch={}", name, held);
-      } catch (RuntimeException e) {
-        log.warn("{}lease release failed epoch={}: {}", name, held, e.toString());
       }
+    } catch (RuntimeException e) {
+      log.warn("{}lease release failed epoch={}: {}", name, held, e.toString());
+    } finally {
+      lease.close();
     }
-    lease.close();
   }
 
-  /** On the shared thread: no more ticks, and the epoch held at that point (0 if none). */
+  /**
+   * Leaves the term for a stop, before the lease goes: once another node may lead, this one no
+   * longer reads as leader (metrics, readiness), takes no call, and drops its sequencer and streams.
+   * A step still due finds its term over. On the leadership thread, or once it has ended.
+   *
+   * @return the epoch held, 0 if none
+   */
+  private long leaveForStop() {
+    long held = epoch;
+    if (held == 0) return 0;
+    renewing = false;
+    renewCalls++; // a reply still due belongs to the ended term and is ignored
+    quota.released();
+    epoch = 0;
+    leadingEpoch = 0;
+    leaderAddress = ""; // not this node: it is going
+    state = LeaderState.STANDBY;
+    try {
+      listener.deposed("this arbiter is stopping", "");
+    } catch (RuntimeException e) {
+      log.warn("{}standing by for the stop failed: {}", name, e.toString()); // the lease goes all the same
+    }
+    return held;
+  }
+
+  /** On the shared thread: no more ticks, the term left ({@link #leaveForStop}), and the epoch held (0 if none). */
   private long stopTicking() {
     try {
       return thread.submit(() -> {
         if (ticks != null) ticks.cancel(false);
-        return epoch;
+        return leaveForStop();
       }).get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
