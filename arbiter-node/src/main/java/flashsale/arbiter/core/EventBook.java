@@ -151,12 +151,6 @@ final class EventBook {
     merge.sources(queues);
   }
 
-  /** The cursor this book reads for {@code source}, or null (for tests). */
-  RegionCursor cursorOf(String source) {
-    Integer index = indexBySource.get(source);
-    return index == null ? null : regions[index];
-  }
-
   boolean hasPending() {
     return !pending.isEmpty();
   }
