@@ -17,12 +17,8 @@ public final class StoreRules {
    * @throws IllegalArgumentException when the event id or a region id is not a plain id
    */
   public static void requireStorable(EventSpec spec) {
-    requirePlainId("event id", spec.eventId());
-    for (String region : spec.regions()) {
-      if (!Identifiers.REGION.matcher(region).matches()) {
-        throw new IllegalArgumentException("region id '" + region + "' is not 1 to 64 of [A-Za-z0-9._-]");
-      }
-    }
+    require(Identifiers.ID, "event id", spec.eventId(), "[A-Za-z0-9._:-]");
+    for (String region : spec.regions()) require(Identifiers.REGION, "region id", region, "[A-Za-z0-9._-]");
   }
 
   /**
@@ -40,9 +36,9 @@ public final class StoreRules {
     return stored;
   }
 
-  private static void requirePlainId(String what, String value) {
-    if (!Identifiers.ID.matcher(value).matches()) {
-      throw new IllegalArgumentException(what + " '" + value + "' is not 1 to 64 of [A-Za-z0-9._:-]");
+  private static void require(java.util.regex.Pattern shape, String what, String value, String characters) {
+    if (!shape.matcher(value).matches()) {
+      throw new IllegalArgumentException(what + " '" + value + "' is not 1 to 64 of " + characters);
     }
   }
 }

@@ -186,8 +186,8 @@ public final class RegionServer {
   }
 
   private void setHealth(HealthCheckResponse.ServingStatus status) {
-    serving = status == HealthCheckResponse.ServingStatus.SERVING && !stopped.get();
-    if (stopped.get()) serving = false; // a stop that began between the read and the write
+    serving = status == HealthCheckResponse.ServingStatus.SERVING;
+    if (stopped.get()) serving = false; // a stop that began before or during the write
     health.setStatus("", status);
     health.setStatus(FlashSaleServiceGrpc.SERVICE_NAME, status);
   }

@@ -103,13 +103,18 @@ public final class FlashSaleClient {
   public PurchaseResult bid(String eventId, String userId, String requestId, long amountMinor, String currencyCode) {
     PlaceBidRequest request = PlaceBidRequest.newBuilder().setEventId(eventId).setUserId(userId).setRequestId(requestId)
         .setAmountMinor(amountMinor).setCurrencyCode(currencyCode).build();
-    Deadline end = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    Deadline end = endFromNow();
     try {
       return new PurchaseResult.Decided(blockingStub.withDeadline(callEnd(end)).placeBid(request).getDecision());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, end, e);
       throw FlashSaleException.from(e).forRequest(requestId);
     }
+  }
+
+  /** This client's deadline, counted from now. */
+  private Deadline endFromNow() {
+    return Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -155,7 +160,7 @@ public final class FlashSaleClient {
   private PurchaseResult call(PurchaseRequest request) {
     String eventId = request.getEventId();
     String requestId = request.getRequestId();
-    Deadline end = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    Deadline end = endFromNow();
     try {
       PurchaseResponse response = blockingStub.withDeadline(callEnd(end)).purchase(request);
       return new PurchaseResult.Decided(response.getDecision());
@@ -180,7 +185,7 @@ public final class FlashSaleClient {
    */
   public CompletableFuture<PurchaseResult> purchaseAsync(PurchaseRequest request) {
     Calls.Observer<PurchaseResponse> call = new Calls.Observer<>();
-    Deadline end = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    Deadline end = endFromNow();
     asyncStub.withDeadline(callEnd(end)).purchase(request, call);
     CompletableFuture<PurchaseResult> result = call.<PurchaseResult>thenApply(r -> new PurchaseResult.Decided(r.getDecision()))
         .exceptionallyCompose(
@@ -233,7 +238,7 @@ public final class FlashSaleClient {
 
   /** Where a purchase stands: pending at the region, or decided. */
   public PurchaseResult getPurchase(String eventId, String requestId) {
-    return getPurchase(eventId, requestId, Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS));
+    return getPurchase(eventId, requestId, endFromNow());
   }
 
   private PurchaseResult getPurchase(String eventId, String requestId, Deadline end) {
@@ -245,7 +250,7 @@ public final class FlashSaleClient {
 
   /** {@link #getPurchase(String, String)} without blocking. */
   public CompletableFuture<PurchaseResult> getPurchaseAsync(String eventId, String requestId) {
-    return getPurchaseAsync(eventId, requestId, Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS));
+    return getPurchaseAsync(eventId, requestId, endFromNow());
   }
 
   private CompletableFuture<PurchaseResult> getPurchaseAsync(String eventId, String requestId, Deadline end) {

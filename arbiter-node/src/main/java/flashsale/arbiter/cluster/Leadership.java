@@ -349,15 +349,8 @@ public final class Leadership implements AutoCloseable {
   private long leaveForStop() {
     long held = epoch;
     if (held == 0) return 0;
-    renewing = false;
-    renewCalls++; // a reply still due belongs to the ended term and is ignored
-    quota.released();
-    epoch = 0;
-    leadingEpoch = 0;
-    leaderAddress = ""; // not this node: it is going
-    state = LeaderState.STANDBY;
     try {
-      listener.deposed("this arbiter is stopping", "");
+      stepDown("this arbiter is stopping"); // names no leader, not this node: it is going
     } catch (RuntimeException e) {
       log.warn("{}standing by for the stop failed: {}", name, e.toString()); // the lease goes all the same
     }

@@ -156,12 +156,9 @@ final class RegionNodes {
    * a node holds nothing: it is left out of every frontier (the events that know it keep its
    * excluded cursor until a new one takes its place, see {@link EventBook#addSource}), and its
    * record in the store was forgotten at the timeout. Should it come back it joins as a new node,
-   * welcomed above everything released in its region.
-   *
-   * @return the sources forgotten
+   * welcomed above everything released in its region. Each one forgotten is told in {@code effects}.
    */
-  List<String> forgetSilent(long nowMicros) {
-    List<String> forgotten = new ArrayList<>();
+  void forgetSilent(long nowMicros, List<Effect> effects) {
     for (var it = bySource.values().iterator(); it.hasNext(); ) {
       RegionCursor c = it.next();
       if (c.node().isEmpty() || c.connected() || !c.silentPastTimeout() || c.clockFlagged()
@@ -169,9 +166,9 @@ final class RegionNodes {
         continue;
       }
       it.remove();
-      forgotten.add(c.source());
+      effects.add(new Effect.RegionNodeForgotten(c.source(), "disconnected and silent for over "
+          + FORGET_SILENT_NODE_AFTER_MICROS / 1_000_000 + " s: forgotten"));
     }
-    return forgotten;
   }
 
   /** Every region node, and every region no node has spoken for yet, by source key. */

@@ -57,9 +57,6 @@ public final class Sequencer {
   private final Set<EventBook> waiting = new LinkedHashSet<>();
   /** Events by end time, to find the finished ones without scanning all. */
   private final PriorityQueue<EventBook> byEnd = new PriorityQueue<>(Comparator.comparingLong(b -> b.spec().latestCloseMicros()));
-  /** How often ticks look for region nodes to forget: each look reads every cursor against every event. */
-  static final long FORGET_SWEEP_INTERVAL_MICROS = 60 * 1_000_000L;
-  private long lastForgetSweepMicros = Long.MIN_VALUE / 2;
   /** Ended past the grace but with something still pending: checked every tick. */
   private final List<EventBook> overdue = new ArrayList<>();
 
@@ -189,13 +186,7 @@ public final class Sequencer {
       release(cursor, nowMicros, effects);
     }
     finishEnded(nowMicros, effects);
-    if (!streamsHeldBack && nowMicros - lastForgetSweepMicros >= FORGET_SWEEP_INTERVAL_MICROS) {
-      lastForgetSweepMicros = nowMicros;
-      for (String source : regions.forgetSilent(nowMicros)) {
-        effects.add(new Effect.RegionNodeForgotten(source, "disconnected and silent for over "
-            + RegionNodes.FORGET_SILENT_NODE_AFTER_MICROS / 1_000_000 + " s: forgotten"));
-      }
-    }
+    if (!streamsHeldBack) regions.forgetSilent(nowMicros, effects);
     return effects;
   }
 

@@ -1,5 +1,7 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.arbiter.events.BlockingStoreCalls;
+
 import flashsale.arbiter.core.orders.OrderBook;
 import flashsale.arbiter.core.orders.OrderRunner;
 import flashsale.orders.OrderRecord;
@@ -57,6 +59,6 @@ final class DecisionOrders {
           }
           order.ifPresent(o -> withOrder.setOrder(OrderWire.toProto(eventId, o)));
           return withOrder.build();
-        }, flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR);
+        }, BlockingStoreCalls.EXECUTOR);
   }
 }

@@ -1,5 +1,7 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.arbiter.events.BlockingStoreCalls;
+
 import flashsale.arbiter.core.NotLeaderException;
 import flashsale.arbiter.core.orders.OrderAnswer;
 import flashsale.arbiter.core.orders.OrderRunner;
@@ -73,7 +75,7 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     // From the store, never the book: the book may hold a change whose write is not durable yet,
     // and nothing is told before it is stored. GetDecision's reading (DecisionOrders) also says
     // whether a loser for stock is off the waitlist for good or still being written.
-    CompletableFuture.supplyAsync(() -> events.findDecision(eventId, requestId), flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR).thenCompose(decision -> {
+    CompletableFuture.supplyAsync(() -> events.findDecision(eventId, requestId), BlockingStoreCalls.EXECUTOR).thenCompose(decision -> {
       if (decision.isEmpty()) return CompletableFuture.completedFuture(Optional.<Order>empty());
       return stored.describe(decision.get(), flashsale.v1.GetDecisionResponse.getDefaultInstance()).thenApply(d -> {
         if (d.hasOrder() && d.getOrder().getState() != flashsale.v1.OrderState.ORDER_STATE_NOT_WAITLISTED) {
@@ -132,7 +134,7 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
       } catch (RuntimeException e) {
         failed.accept(Failures.toStatus(e));
       }
-    }, flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR);
+    }, BlockingStoreCalls.EXECUTOR);
   }
 
   /** The stored state of a purchase whose book is not held here: final states answer, the rest retry. */

@@ -1,5 +1,7 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.arbiter.events.BlockingStoreCalls;
+
 import flashsale.arbiter.events.EventRegistry;
 import flashsale.security.AuthInterceptor;
 import flashsale.v1.ArbiterWelcome;
@@ -117,7 +119,7 @@ public final class SequencerGrpcService extends SequencerServiceGrpc.SequencerSe
           }
           out.onError(Errors.error(ErrorReason.PURCHASE_NOT_FOUND,
               "no decision for request_id " + requestId + " in event " + eventId));
-        }, flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR);
+        }, BlockingStoreCalls.EXECUTOR);
   }
 
   /** What the sequencer holds of a request it has no stored decision for. */

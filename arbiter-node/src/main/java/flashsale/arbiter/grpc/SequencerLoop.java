@@ -1,5 +1,7 @@
 package flashsale.arbiter.grpc;
 
+import flashsale.arbiter.events.BlockingStoreCalls;
+
 import flashsale.arbiter.core.Effect;
 import flashsale.arbiter.core.Sequencer;
 import flashsale.arbiter.core.SequencerRunner;
@@ -81,7 +83,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   public OrderRunner enableOrders(OrderStore orderStore, ArbiterStore store, InstantSource clock) {
     // A new leader's book reads go off this thread.
     OrderRunner runner = new OrderRunner(orderStore, store, clock, new ThreadScheduler(),
-        task -> CompletableFuture.runAsync(task, flashsale.arbiter.events.BlockingStoreCalls.EXECUTOR));
+        task -> CompletableFuture.runAsync(task, BlockingStoreCalls.EXECUTOR));
     // Stored order changes go to every region node, for its GetPurchase and WatchPurchase.
     runner.onDurable(durable -> sessions.announceOrders(durable));
     // A payment window runs through a store outage: its failing writes page as the batches' do.
@@ -185,6 +187,17 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     @Override
     protected void afterExecute(Runnable task, Throwable failure) {
       lastTaskEndNanos = System.nanoTime();
+      // A task's failure stays in its future, which nobody reads for execute and schedule (a
+      // batch's retry, say): logged here, for every task alike.
+      if (task instanceof java.util.concurrent.Future<?> done && done.isDone() && !done.isCancelled()) {
+        try {
+          done.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          log.error("a loop task failed", e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 
@@ -218,26 +231,11 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   /** As {@link #execute}, saying whether the loop took the task: false once the node is stopping. */
   public boolean offer(Runnable task) {
     try {
-      thread.execute(logged(task));
+      thread.execute(task);
       return true;
     } catch (RejectedExecutionException stopped) {
       return false;
     }
-  }
-
-  /**
-   * {@code task}, whose failure is logged: the executor would keep it in a future nobody reads.
-   * A VirtualMachineError is thrown on after its line.
-   */
-  private static Runnable logged(Runnable task) {
-    return () -> {
-      try {
-        task.run();
-      } catch (Throwable e) {
-        log.error("a loop task failed", e);
-        if (e instanceof VirtualMachineError fatal) throw fatal;
-      }
-    };
   }
 
   /** The loop thread as a scheduler, as the runners get it (tests). */
@@ -254,7 +252,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
 
     @Override
     public Timer schedule(Runnable task, long delayMs) {
-      var future = thread.schedule(logged(task), delayMs, TimeUnit.MILLISECONDS); // a batch's retry, say
+      var future = thread.schedule(task, delayMs, TimeUnit.MILLISECONDS);
       return () -> future.cancel(false);
     }
 
