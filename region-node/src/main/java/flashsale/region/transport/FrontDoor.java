@@ -204,7 +204,12 @@ final class FrontDoor implements AutoCloseable {
       if (!decoderOpen || !decoder.isActive()) return;
       decoder.flush();
       // The decoder is far behind: leave the socket until it catches up (Writer turns reading back on).
-      if (!decoder.isWritable()) ctx.channel().config().setAutoRead(false);
+      if (!decoder.isWritable()) {
+        ctx.channel().config().setAutoRead(false);
+        // Looked at again after the flag is down: a decoder that caught up between the first look and
+        // the flag turned reading on (a no-op then) before this turned it off, and would never again.
+        readWhenBothCanTake(ctx.channel(), decoder);
+      }
     }
 
     /**

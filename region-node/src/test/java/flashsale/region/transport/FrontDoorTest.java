@@ -117,6 +117,43 @@ class FrontDoorTest {
         "stamped at its read, not after the stalled decode: " + stampAfterSendMicros + " us after it was sent");
   }
 
+  /**
+   * A reading thread with an endless queue of tasks (answers being written through a burst) still
+   * reads its sockets every millisecond or so, so a purchase that arrives meanwhile is stamped when
+   * it arrives. Netty takes the quantum in milliseconds: 1,000,000 meant as nanoseconds was 17
+   * minutes, and the purchase was stamped when the queue ran dry.
+   */
+  @Test
+  void aReaderWithAnEndlessTaskQueueStillReadsItsSockets() throws Exception {
+    start(NO_TRACER);
+    var stub = FlashSaleServiceGrpc.newStub(channel);
+    var warm = new CountDownLatch(1);
+    stub.purchase(PurchaseRequest.newBuilder().setRequestId("warm").build(), answers(warm));
+    assertTrue(warm.await(10, TimeUnit.SECONDS), "the connection is up");
+
+    long floodMillis = 1_500;
+    long floodEndsNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(floodMillis);
+    for (var reader : transport.readers()) {
+      // Each task parks a few microseconds and queues the next: the queue never empties, and the CPU stays free.
+      var chain = new Runnable() {
+        @Override
+        public void run() {
+          java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+          if (System.nanoTime() < floodEndsNanos) reader.execute(this);
+        }
+      };
+      reader.execute(chain);
+    }
+    sleep(200);
+    long sentMicros = StampClock.micros(java.time.Instant.now());
+    var answered = new CountDownLatch(1);
+    stub.purchase(PurchaseRequest.newBuilder().setRequestId("during-tasks").build(), answers(answered));
+    assertTrue(answered.await(10, TimeUnit.SECONDS));
+    long stampAfterSendMillis = (stampMicrosByRequest.get("during-tasks") - sentMicros) / 1_000;
+    assertTrue(stampAfterSendMillis < 300, "stamped " + stampAfterSendMillis + " ms after it was sent, while its"
+        + " reader's queue stayed full for " + (floodMillis - 200) + " ms more");
+  }
+
   /** A stream's messages are each stamped at their own read: the stream holds no read of its own. */
   @Test
   void eachMessageOfAPurchaseStreamIsStampedWhenReadNotWhenTheDecoderGetsToIt() throws Exception {
