@@ -140,7 +140,7 @@ public final class ArbiterNode implements AutoCloseable {
     Authenticator authenticator = config.authenticator();
     this.gauges = new ArbiterGauges(metrics, this::leaderState, this::highestEpoch,
         parts.stream().map(part -> new ArbiterGauges.PartitionRole(part.partition, part::state, part::epoch,
-            query -> part.loop.query(query))).toList(),
+            query -> part.loop.query(query), part.loop::queuedTasks)).toList(),
         () -> authenticator == null ? 0 : authenticator.staleCredentialFiles(),
         () -> parts.get(0).loop.nowMicros());
     var statusInterceptor = TransmitStatusRuntimeExceptionInterceptor.instance();

@@ -11,9 +11,11 @@ import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
 import flashsale.wire.EventValidator;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,12 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   static final long LOOP_STALL_MS = 500;
   /** Most sibling nodes a hello may name: each becomes a source the frontier waits for. */
   static final int MAX_SIBLINGS = 64;
+  /**
+   * Most of this stream's messages handed to the loop and not yet taken up by it: a loop that falls
+   * behind leaves the rest in the stream's HTTP/2 window, and the region (bounded by its
+   * {@code --max-pending}) holds what it cannot send, instead of this node's heap holding them all.
+   */
+  static final int MAX_MESSAGES_QUEUED = 256;
 
   private final SerializedObserver<SequenceResponse> out;
   private final SequencerLoop loop;
@@ -42,6 +50,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   private long trustGenerationChecked;
   /** Until when the chain's path counts, as of the last check; a message after it checks again. */
   private java.time.Instant trustedUntil = java.time.Instant.MIN;
+  private final MessageCredits credits;
   private Session session;
   private boolean ended;
   /**
@@ -71,6 +80,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     this.trust = trust;
     // Checked at the first message too: the CAs may have changed since the call was let in (a cached answer then).
     this.trustGenerationChecked = -1;
+    this.credits = MessageCredits.of(out);
     this.out = new SerializedObserver<>(out);
     this.loop = loop;
     this.sessions = sessions;
@@ -99,14 +109,16 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
         case WATERMARK -> {
           Session s = requireSession();
           long watermarkMicros = request.getWatermark().getWatermarkMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.source(), watermarkMicros, loop.nowMicros()) : List.of());
+          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.source(), watermarkMicros, loop.nowMicros()) : List.of(),
+              credits);
         }
         case CLOCK_PROBE -> clockProbe(request.getClockProbe().getOriginMicros());
         case CLOCK_REPORT -> {
           Session s = requireSession();
           long offsetMicros = request.getClockReport().getOffsetMicros();
           long roundTripMicros = request.getClockReport().getRoundTripMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.source(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of());
+          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.source(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of(),
+              credits);
         }
         default -> throw protocol("empty or unknown message");
       }
@@ -137,14 +149,18 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     // One loop task: whether this node still leads is decided there, in order with its deposition.
     loop.execute(
         () -> {
-          if (!sessions.open(s)) return;
-          for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
-          loop.inputNow(q -> q.regionNodesExpected(region, siblings, loop.nowMicros()));
-          // Welcomes the node (Effect.WelcomeRegionNode) at once, or once the store holds a new named node.
-          loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
-          sessions.sendRegionMembers(region);
-          announceSoldOut(source);
-          announceAuctions(source);
+          try {
+            if (!sessions.open(s)) return;
+            for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
+            loop.inputNow(q -> q.regionNodesExpected(region, siblings, loop.nowMicros()));
+            // Welcomes the node (Effect.WelcomeRegionNode) at once, or once the store holds a new named node.
+            loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
+            sessions.sendRegionMembers(region);
+            announceSoldOut(source);
+            announceAuctions(source);
+          } finally {
+            credits.run();
+          }
         });
   }
 
@@ -186,7 +202,7 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       tickets.add(new Ticket(shared(t.getEventId()), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),
           t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor(), s.node()));
     }
-    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.source(), tickets, loop.nowMicros()) : List.of());
+    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.source(), tickets, loop.nowMicros()) : List.of(), credits);
   }
 
   private String shared(String eventId) {
@@ -208,8 +224,15 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     long receiveMicros = loop.nowMicros();
     if (loop.finishedTaskWithinMs(LOOP_STALL_MS)) {
       out.onNext(clockReply(originMicros, receiveMicros));
+      credits.run();
     } else {
-      loop.execute(() -> sessions.send(s.source(), clockReply(originMicros, receiveMicros)));
+      loop.execute(() -> {
+        try {
+          sessions.send(s.source(), clockReply(originMicros, receiveMicros));
+        } finally {
+          credits.run();
+        }
+      });
     }
   }
 
@@ -307,5 +330,34 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
           // reconnect be undone, and the new stream's tickets were ignored).
           if (sessions.closed(s)) loop.inputNow(q -> q.regionDisconnected(s.source(), loop.nowMicros()));
         });
+  }
+
+  /**
+   * Asks gRPC for the stream's next messages as the loop takes them up ({@link #run}, on the loop
+   * thread, or on the stream's for a probe answered at once), {@link #MAX_MESSAGES_QUEUED} at most
+   * outstanding. Asked for half a window at a time, not one transport task per message.
+   */
+  static final class MessageCredits implements Runnable {
+    private final ServerCallStreamObserver<?> call;
+    private final AtomicInteger takenUp = new AtomicInteger();
+
+    private MessageCredits(ServerCallStreamObserver<?> call) {
+      this.call = call;
+    }
+
+    /** Takes over the stream's requests; an observer that is no call's (tests) keeps gRPC's one at a time. */
+    static MessageCredits of(StreamObserver<?> out) {
+      if (!(out instanceof ServerCallStreamObserver<?> call)) return new MessageCredits(null);
+      call.disableAutoRequest();
+      call.request(MAX_MESSAGES_QUEUED);
+      return new MessageCredits(call);
+    }
+
+    @Override
+    public void run() {
+      if (call == null || takenUp.incrementAndGet() < MAX_MESSAGES_QUEUED / 2) return;
+      int more = takenUp.getAndSet(0);
+      if (more > 0) call.request(more);
+    }
   }
 }

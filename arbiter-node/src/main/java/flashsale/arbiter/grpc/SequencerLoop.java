@@ -38,7 +38,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SequencerLoop.class);
   private final ArbiterMetrics metrics;
   private final RegionSessions sessions;
-  private final ScheduledExecutorService thread;
+  private final ProgressTrackingThread thread;
   private final SequencerRunner runner;
   private final Partition partition;
   private LongConsumer fencedListener = epoch -> {};
@@ -206,9 +206,25 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     execute(() -> runner.apply(input));
   }
 
+  /** As {@link #input}, then runs {@code afterwards} whatever the input did (a region stream counts it taken up). */
+  void input(Function<Sequencer, List<Effect>> input, Runnable afterwards) {
+    execute(() -> {
+      try {
+        runner.apply(input);
+      } finally {
+        afterwards.run();
+      }
+    });
+  }
+
   /** Feeds one input now; only from a task already running on the loop thread. */
   void inputNow(Function<Sequencer, List<Effect>> input) {
     runner.apply(input);
+  }
+
+  /** Tasks waiting for the loop thread: region messages (at most a window per stream), store callbacks, timers. */
+  public int queuedTasks() {
+    return thread.getQueue().size();
   }
 
   /** Reads sequencer state on the loop thread; fails while the node does not lead. */

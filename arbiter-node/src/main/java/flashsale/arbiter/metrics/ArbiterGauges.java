@@ -41,7 +41,8 @@ public final class ArbiterGauges implements AutoCloseable {
    * One leadership partition's role on this node: each has its own lease and epoch, and, while led
    * here, its own view of the regions (each partition's stream from a region node is its own).
    */
-  public record PartitionRole(int partition, Supplier<LeaderState> state, LongSupplier epoch, RegionStatuses statuses) {}
+  public record PartitionRole(int partition, Supplier<LeaderState> state, LongSupplier epoch, RegionStatuses statuses,
+      IntSupplier queuedTasks) {}
 
   /**
    * @param state the node's role (with partitions: the most advanced of them)
@@ -61,6 +62,10 @@ public final class ArbiterGauges implements AutoCloseable {
           .register(registry);
       Gauge.builder("flashsale_partition_lease_epoch", p.epoch()::getAsLong).tag("partition", partition)
           .description("Fencing epoch of the partition's lease this arbiter holds or last held; 0 alone or before any")
+          .register(registry);
+      Gauge.builder("flashsale_sequencer_queued_tasks", p.queuedTasks()::getAsInt).tag("partition", partition)
+          .description("Tasks waiting for the partition's sequencer loop: region messages (at most 256 per region stream;"
+              + " the rest wait in the stream's HTTP/2 window), store callbacks and timers")
           .register(registry);
     }
     Gauge.builder("flashsale_credential_files_stale", staleCredentialFiles::getAsInt)

@@ -31,11 +31,11 @@ class ArbiterGaugesTest {
     ArbiterGauges.RegionStatuses p2 = q -> CompletableFuture.failedFuture(new IllegalStateException("not led here"));
     ArbiterGauges.RegionStatuses p3 = q -> new CompletableFuture<>();
     try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
-        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0),
-            new ArbiterGauges.PartitionRole(1, () -> LeaderState.LEADING, () -> 7, p1),
-            new ArbiterGauges.PartitionRole(2, () -> LeaderState.LEADING, () -> 5, p2),
-            new ArbiterGauges.PartitionRole(3, () -> LeaderState.LEADING, () -> 5, p3),
-            new ArbiterGauges.PartitionRole(4, () -> LeaderState.STANDBY, () -> 5, NO_REGIONS)), () -> 0, () -> nowMicros)) {
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0, () -> 0),
+            new ArbiterGauges.PartitionRole(1, () -> LeaderState.LEADING, () -> 7, p1, () -> 0),
+            new ArbiterGauges.PartitionRole(2, () -> LeaderState.LEADING, () -> 5, p2, () -> 0),
+            new ArbiterGauges.PartitionRole(3, () -> LeaderState.LEADING, () -> 5, p3, () -> 0),
+            new ArbiterGauges.PartitionRole(4, () -> LeaderState.STANDBY, () -> 5, NO_REGIONS, () -> 0)), () -> 0, () -> nowMicros)) {
       long deadline = System.nanoTime() + 5_000_000_000L;
       while (registry.find("flashsale_region_watermark_lag_seconds").gauges().size() < 2) {
         if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
@@ -58,7 +58,7 @@ class ArbiterGaugesTest {
     ArbiterGauges.RegionStatuses p0 = q -> stalled.get() ? new CompletableFuture<>()
         : CompletableFuture.completedFuture(List.of(region("far", 9_000_000)));
     try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
-        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0)), () -> 0, nowMicros::get)) {
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0, () -> 0)), () -> 0, nowMicros::get)) {
       long deadline = System.nanoTime() + 5_000_000_000L;
       while (registry.find("flashsale_region_watermark_lag_seconds").gauges().isEmpty()) {
         if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
@@ -90,7 +90,7 @@ class ArbiterGaugesTest {
           CompletableFuture.delayedExecutor(600, java.util.concurrent.TimeUnit.MILLISECONDS));
     };
     try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
-        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0)), () -> 0, wallMicros)) {
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0, () -> 0)), () -> 0, wallMicros)) {
       long deadline = System.nanoTime() + 5_000_000_000L;
       while (registry.find("flashsale_region_watermark_lag_seconds").gauges().isEmpty()) {
         if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
@@ -114,7 +114,7 @@ class ArbiterGaugesTest {
         OptionalLong.empty(), false, false, 0);
     ArbiterGauges.RegionStatuses p0 = q -> CompletableFuture.completedFuture(List.of(region("far", nowMicros - 1_000), gone, waited));
     try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
-        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0)), () -> 0, () -> nowMicros)) {
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, p0, () -> 0)), () -> 0, () -> nowMicros)) {
       long deadline = System.nanoTime() + 5_000_000_000L;
       while (registry.find("flashsale_region_connected").gauges().size() < 2) {
         if (System.nanoTime() > deadline) throw new AssertionError("not sampled: " + registry.getMetersAsString());
@@ -135,8 +135,8 @@ class ArbiterGaugesTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     AtomicReference<LeaderState> second = new AtomicReference<>(LeaderState.STANDBY);
     try (var gauges = new ArbiterGauges(registry, () -> LeaderState.LEADING, () -> 7,
-        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, NO_REGIONS),
-            new ArbiterGauges.PartitionRole(1, second::get, () -> 3, NO_REGIONS)), () -> 0, () -> 0)) {
+        List.of(new ArbiterGauges.PartitionRole(0, () -> LeaderState.LEADING, () -> 7, NO_REGIONS, () -> 0),
+            new ArbiterGauges.PartitionRole(1, second::get, () -> 3, NO_REGIONS, () -> 0)), () -> 0, () -> 0)) {
       assertEquals(1.0, registry.get("flashsale_leader").gauge().value(), "the node leads a partition");
       assertEquals(1.0, registry.get("flashsale_partition_leader").tag("partition", "0").gauge().value());
       assertEquals(0.0, registry.get("flashsale_partition_leader").tag("partition", "1").gauge().value(),
