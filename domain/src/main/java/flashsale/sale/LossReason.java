@@ -17,7 +17,13 @@ public enum LossReason {
   /** A reservation: units were left, but no slot on the request's list had room for all of it. */
   NO_SLOT_AVAILABLE,
   /** An auction bid that was not accepted: the decision's {@link BidVerdict} says why. */
-  BID_NOT_ACCEPTED;
+  BID_NOT_ACCEPTED,
+  /**
+   * Lost for a reason this build does not know: stored or sent by a newer build during a rolling
+   * upgrade. It took no stock, and such a loser is not offered released units. Read as this, not
+   * refused: a refusal would hold its batch, and every buyer after it, until the upgrade ended.
+   */
+  OTHER;
 
   /** Lost for lack of stock: in an event with a payment window, such a loser may wait for released units. */
   public boolean forLackOfStock() {

@@ -211,8 +211,10 @@ public final class WireMapping {
             p.getBid().getAmountMinor(),
             p.getRegionNode());
     Outcome outcome = p.getOutcome() == flashsale.v1.Outcome.OUTCOME_WON ? Outcome.WON : Outcome.LOST;
+    LossReason reason = fromProto(p.getLossReason());
+    if (outcome == Outcome.LOST && reason == LossReason.NONE) reason = LossReason.OTHER; // a newer arbiter's reason
     return new Decision(
-        ticket, outcome, fromProto(p.getLossReason()), p.getRank(), Times.micros(p.getDecideTime()), p.getLate(),
+        ticket, outcome, reason, p.getRank(), Times.micros(p.getDecideTime()), p.getLate(),
         p.getNearTie(), p.getSlot(), java.util.Optional.ofNullable(p.hasBid() ? fromProto(p.getBid()) : null));
   }
 
@@ -225,6 +227,7 @@ public final class WireMapping {
       case STAMP_OUT_OF_BOUNDS -> flashsale.v1.LossReason.LOSS_REASON_STAMP_OUT_OF_BOUNDS;
       case NO_SLOT_AVAILABLE -> flashsale.v1.LossReason.LOSS_REASON_NO_SLOT_AVAILABLE;
       case BID_NOT_ACCEPTED -> flashsale.v1.LossReason.LOSS_REASON_BID_NOT_ACCEPTED;
+      case OTHER -> flashsale.v1.LossReason.LOSS_REASON_UNSPECIFIED;
     };
   }
 

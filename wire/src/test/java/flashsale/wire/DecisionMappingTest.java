@@ -51,4 +51,20 @@ class DecisionMappingTest {
     assertEquals(decision, read);
     assertTrue(read.ticket().samePurchaseAs(backDated));
   }
+
+  /**
+   * A loss reason a newer arbiter sends (a rolling upgrade) reaches an older region as OTHER and
+   * goes to the buyer as a loss without a reason; it used to throw in the region's inbound handling.
+   */
+  @Test
+  void aLossReasonOfANewerArbiterReadsAsOther() throws Exception {
+    var ticket = new Ticket("e", "r-newer", "ann", 1, "near", 5);
+    PurchaseDecision newer = WireMapping.toProto(new Decision(ticket, Outcome.LOST, LossReason.SOLD_OUT, 2, 9, false))
+        .toBuilder().setLossReasonValue(99).build();
+    Decision read = WireMapping.fromProto(PurchaseDecision.parseFrom(newer.toByteArray()));
+    assertEquals(Outcome.LOST, read.outcome());
+    assertEquals(LossReason.OTHER, read.lossReason());
+    assertEquals(flashsale.v1.LossReason.LOSS_REASON_UNSPECIFIED, WireMapping.toProto(read).getLossReason());
+    assertEquals(read, roundTrip(read));
+  }
 }

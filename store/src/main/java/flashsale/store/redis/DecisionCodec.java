@@ -72,7 +72,9 @@ final class DecisionCodec {
         Times.micros(s.getArrivalTime()), Times.micros(s.getArrivalUncertainty()), s.getSlotsList(),
         s.getBid().getAmountMinor(), s.getRegionNode());
     Outcome outcome = s.getOutcome() == StoredOutcome.STORED_OUTCOME_WON ? Outcome.WON : Outcome.LOST;
-    return new Decision(ticket, outcome, lossReason(s.getLossReason()), s.getRank(), Times.micros(s.getDecideTime()),
+    LossReason reason = lossReason(s.getLossReason());
+    if (outcome == Outcome.LOST && reason == LossReason.NONE) reason = LossReason.OTHER; // a newer build's reason
+    return new Decision(ticket, outcome, reason, s.getRank(), Times.micros(s.getDecideTime()),
         s.getLate(), s.getNearTie(), s.getSlot(), s.hasBid() ? verdict(s.getBid()) : Optional.empty());
   }
 
@@ -85,6 +87,7 @@ final class DecisionCodec {
       case STAMP_OUT_OF_BOUNDS -> StoredLossReason.STORED_LOSS_REASON_STAMP_OUT_OF_BOUNDS;
       case NO_SLOT_AVAILABLE -> StoredLossReason.STORED_LOSS_REASON_NO_SLOT_AVAILABLE;
       case BID_NOT_ACCEPTED -> StoredLossReason.STORED_LOSS_REASON_BID_NOT_ACCEPTED;
+      case OTHER -> StoredLossReason.STORED_LOSS_REASON_UNSPECIFIED; // read back as OTHER, being a loss
     };
   }
 

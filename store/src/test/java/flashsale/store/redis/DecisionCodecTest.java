@@ -102,4 +102,20 @@ class DecisionCodecTest {
     assertEquals("event sale-1: undecodable stored decision", e.getMessage());
     assertThrows(IllegalStateException.class, () -> DecisionCodec.decode(EVENT, null));
   }
+
+  /**
+   * A loss reason a newer build stored (a rolling upgrade) reads as OTHER: it used to throw, and a
+   * batch whose refusal carried it was retried for good, holding every buyer after it.
+   */
+  @Test
+  void aLossReasonOfANewerBuildReadsAsOther() throws Exception {
+    var ticket = new Ticket(EVENT, "r-newer", "ann", 1, "near", 5);
+    byte[] known = DecisionCodec.encode(new Decision(ticket, Outcome.LOST, LossReason.SOLD_OUT, 2, 9, false));
+    byte[] newer = flashsale.storage.v1.StoredDecision.parseFrom(known).toBuilder().setLossReasonValue(99).build()
+        .toByteArray();
+    Decision read = DecisionCodec.decode(EVENT, newer);
+    assertEquals(Outcome.LOST, read.outcome());
+    assertEquals(LossReason.OTHER, read.lossReason());
+    assertEquals(read, DecisionCodec.decode(EVENT, DecisionCodec.encode(read)), "written again, it reads the same");
+  }
 }
