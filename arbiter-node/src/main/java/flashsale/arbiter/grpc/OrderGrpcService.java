@@ -67,15 +67,19 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     String eventId = request.getEventId();
     String requestId = request.getRequestId();
     try {
-      requireOrders(eventId, requestId);
+      requireIds(eventId, requestId);
     } catch (RuntimeException e) {
-      out.onError(Failures.toStatus(e)); // a store outage is UNAVAILABLE to retry, not an UNKNOWN thrown at gRPC
+      out.onError(Failures.toStatus(e));
       return;
     }
     // From the store, never the book: the book may hold a change whose write is not durable yet,
     // and nothing is told before it is stored. GetDecision's reading (DecisionOrders) also says
-    // whether a loser for stock is off the waitlist for good or still being written.
-    CompletableFuture.supplyAsync(() -> events.findDecision(eventId, requestId), BlockingStoreCalls.EXECUTOR).thenCompose(decision -> {
+    // whether a loser for stock is off the waitlist for good or still being written. Every read
+    // off the gRPC thread, the event's and its terms' too: a stalled store holds no platform thread.
+    CompletableFuture.supplyAsync(() -> {
+      requireOrders(eventId, requestId);
+      return events.findDecision(eventId, requestId);
+    }, BlockingStoreCalls.EXECUTOR).thenCompose(decision -> {
       if (decision.isEmpty()) return CompletableFuture.completedFuture(Optional.<Order>empty());
       return stored.describe(decision.get(), flashsale.v1.GetDecisionResponse.getDefaultInstance()).thenApply(d -> {
         if (d.hasOrder() && d.getOrder().getState() != flashsale.v1.OrderState.ORDER_STATE_NOT_WAITLISTED) {
@@ -172,6 +176,15 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     }
     if (decision.get().won()) { // a win the book has not enrolled yet
       return Errors.error(ErrorReason.NOT_LEADER, "the order of " + requestId + " is being recorded; retry", where);
+    }
+    if (!lookup && flashsale.arbiter.core.orders.OrderBook.lostForStock(decision.get())) {
+      // A loser for stock that its book has not enrolled yet (a new leader's book loading, a book
+      // read again after a refused write, a batch just stored) is not "off the waitlist": only what
+      // is stored as past the waitlist's bound, or as enrolled past its rank, is (as GetOrder reads it).
+      var described = stored.describe(decision.get(), flashsale.v1.GetDecisionResponse.getDefaultInstance()).join();
+      if (!described.hasOrder() || described.getOrder().getState() != flashsale.v1.OrderState.ORDER_STATE_NOT_WAITLISTED) {
+        return Errors.error(ErrorReason.NOT_LEADER, "the order of " + requestId + " is being recorded; retry", where);
+      }
     }
     String why = "purchase " + requestId + " lost (" + decision.get().lossReason() + ")"
         + (lookup ? "" : ": there is nothing to pay or cancel") + " and is not on the waitlist";

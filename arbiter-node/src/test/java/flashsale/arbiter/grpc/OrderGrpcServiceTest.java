@@ -58,6 +58,14 @@ class OrderGrpcServiceTest {
   private final ForwardingArbiterStore store = new ForwardingArbiterStore(memory) {
     @Override
     public Optional<EventSpec> findEvent(String eventId) {
+      java.util.concurrent.CountDownLatch stall = stalledEvents;
+      if (stall != null) {
+        try {
+          stall.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       return read(eventReads, failEventReadsFrom, () -> super.findEvent(eventId));
     }
 
@@ -75,6 +83,8 @@ class OrderGrpcServiceTest {
       return read(decisionReads, failDecisionReadsFrom, () -> super.findDecision(eventId, requestId));
     }
   };
+  /** While set, event reads wait for it, as through a Redis stall. */
+  private volatile java.util.concurrent.CountDownLatch stalledEvents;
   /** While set, decision reads wait for it, as through a Redis stall. */
   private volatile java.util.concurrent.CountDownLatch stalled;
   private final AtomicInteger decisionReadsStalled = new AtomicInteger();
@@ -126,6 +136,17 @@ class OrderGrpcServiceTest {
     return GetOrderRequest.newBuilder().setEventId(eventId).setRequestId("r-1").build();
   }
 
+  /** A GetOrder of r-1 in shoes, sent without waiting: its status code once answered. */
+  private static java.util.concurrent.CompletableFuture<Status.Code> getOrderCode(OrderServiceGrpc.OrderServiceStub async) {
+    var answer = new java.util.concurrent.CompletableFuture<Status.Code>();
+    async.getOrder(getOrder("shoes"), new io.grpc.stub.StreamObserver<>() {
+      @Override public void onNext(flashsale.v1.GetOrderResponse order) {}
+      @Override public void onError(Throwable t) { answer.complete(Status.fromThrowable(t).getCode()); }
+      @Override public void onCompleted() { answer.complete(Status.Code.OK); }
+    });
+    return answer;
+  }
+
   /**
    * Through a Redis stall each GetOrder waits on its decision read: off the gRPC thread, and on no
    * platform thread of its own (the common pool on 2 cores would start one per call).
@@ -138,15 +159,7 @@ class OrderGrpcServiceTest {
     stalled = new java.util.concurrent.CountDownLatch(1);
     List<java.util.concurrent.CompletableFuture<Status.Code>> answers = new java.util.ArrayList<>();
     var async = OrderServiceGrpc.newStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
-    for (int i = 0; i < calls; i++) {
-      var answer = new java.util.concurrent.CompletableFuture<Status.Code>();
-      async.getOrder(getOrder("shoes"), new io.grpc.stub.StreamObserver<>() {
-        @Override public void onNext(flashsale.v1.GetOrderResponse order) {}
-        @Override public void onError(Throwable t) { answer.complete(Status.fromThrowable(t).getCode()); }
-        @Override public void onCompleted() { answer.complete(Status.Code.OK); }
-      });
-      answers.add(answer);
-    }
+    for (int i = 0; i < calls; i++) answers.add(getOrderCode(async));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (decisionReadsStalled.get() < calls && System.nanoTime() < deadline) Thread.sleep(10);
     int platformThreadsDuring = threads.getThreadCount();
@@ -206,5 +219,43 @@ class OrderGrpcServiceTest {
 
     assertStatus(Status.Code.NOT_FOUND, "PURCHASE_NOT_FOUND", confirm); // the store answers: never decided
     assertStatus(Status.Code.NOT_FOUND, "PURCHASE_NOT_FOUND", cancel);
+  }
+
+  /**
+   * The event's read (and its terms') runs off the gRPC thread too: here the server runs calls on
+   * the caller's thread, which a read on it would hold for the whole stall.
+   */
+  @Test
+  void getOrdersWaitingOnAStalledEventReadHoldNoGrpcThread() throws Exception {
+    stalledEvents = new java.util.concurrent.CountDownLatch(1);
+    var async = OrderServiceGrpc.newStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+    List<java.util.concurrent.CompletableFuture<Status.Code>> answers = new java.util.ArrayList<>();
+    long startNanos = System.nanoTime();
+    for (int i = 0; i < 20; i++) answers.add(getOrderCode(async));
+    long issuedMs = (System.nanoTime() - startNanos) / 1_000_000;
+    stalledEvents.countDown();
+    assertTrue(issuedMs < 2_000, "20 GetOrders on a stalled event read took " + issuedMs + " ms to send: read on the gRPC thread");
+    for (var answer : answers) assertEquals(Status.Code.NOT_FOUND, answer.get(15, TimeUnit.SECONDS));
+  }
+
+  /**
+   * A loser for stock whose book has not enrolled it yet (here no book is loaded: a new leader's
+   * still loading) may still get a place on the waitlist: its cancel is "retry", as its GetOrder is,
+   * not a final "not on the waitlist".
+   */
+  @Test
+  void aCancelOfALoserTheBookHasNotEnrolledYetIsRetryNotNotAWin() throws Exception {
+    long now = Micros.of(clock.instant());
+    var won = new flashsale.sale.Ticket("shoes", "a", "ann", 1, "east", now - 1_000);
+    var lost = new flashsale.sale.Ticket("shoes", "b", "bob", 1, "east", now - 900);
+    memory.persistBatch(new flashsale.sale.DecisionBatch("shoes", 1, List.of(
+        new Decision(won, flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 1, now, false),
+        new Decision(lost, flashsale.sale.Outcome.LOST, flashsale.sale.LossReason.SOLD_OUT, 2, now, false))))
+        .get(5, TimeUnit.SECONDS);
+    var lookup = refusal(api -> api.getOrder(GetOrderRequest.newBuilder().setEventId("shoes").setRequestId("b").build()));
+    assertStatus(Status.Code.UNAVAILABLE, "NOT_LEADER", lookup);
+    var cancel = refusal(api -> api.cancelPurchase(CancelPurchaseRequest.newBuilder().setEventId("shoes").setRequestId("b")
+        .build()));
+    assertStatus(Status.Code.UNAVAILABLE, "NOT_LEADER", cancel);
   }
 }
