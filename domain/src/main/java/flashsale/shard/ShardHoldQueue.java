@@ -51,9 +51,17 @@ public final class ShardHoldQueue<H> {
   public sealed interface Step<H> {
     /**
      * Buy {@code ticket} from this region's shard ({@code decideShort}: decide it even if short),
-     * answer the buyer if the store decided, and give the outcome to {@link #shardAnswered}.
+     * answer the buyer if the store decided, and give the outcome to {@link #shardAnswered}. The
+     * oldest held purchase's retry ({@link Purpose#OLDEST_HELD}) is the store's {@code buyHeld},
+     * told {@code nextWaitingMicros}: the stamp of the next held purchase ({@code -1}: none), which
+     * the shard marks as waiting once this one is decided, so no later first try takes units first.
      */
-    record Buy<H>(Ticket ticket, H handle, boolean decideShort, Purpose purpose) implements Step<H> {
+    record Buy<H>(Ticket ticket, H handle, boolean decideShort, Purpose purpose, long nextWaitingMicros) implements Step<H> {
+      /** A buy that is no held purchase's retry: nothing waits behind it to name. */
+      public Buy(Ticket ticket, H handle, boolean decideShort, Purpose purpose) {
+        this(ticket, handle, decideShort, purpose, -1);
+      }
+
       /** A store failure is answered to the buyer (else the purchase stays held). */
       public boolean failureAnswersBuyer() {
         return purpose != Purpose.OLDEST_HELD;
@@ -92,6 +100,8 @@ public final class ShardHoldQueue<H> {
   private final PriorityQueue<Held<H>> held = new PriorityQueue<>(Comparator.comparingLong(h -> h.ticket().stampMicros()));
   /** How many places each request id holds in {@link #held} (a retry joined to its first is one more). */
   private final Map<String, Integer> placesByRequest = new HashMap<>();
+  /** First tries at the store and not yet answered, by request id: undecided, and not held either. */
+  private final Map<String, Integer> firstTriesAtStore = new HashMap<>();
   /**
    * Units the whole event has left, as the arbiter last said: an upper bound (a stale answer says
    * more), so it only falls. Unknown (the most) until the first answer.
@@ -139,7 +149,26 @@ public final class ShardHoldQueue<H> {
       enqueue(waiting);
       return List.of(new Step.Check<>(waiting));
     }
+    firstTriesAtStore.merge(ticket.requestId(), 1, Integer::sum);
     return List.of(new Step.Buy<>(ticket, handle, beyondStock, Purpose.FIRST_TRY));
+  }
+
+  /**
+   * A purchase with {@code ticket}'s request id but other content (user, units, slots) is held
+   * here: the adapter answers it REQUEST_ID_REUSED. Put to the store, it could be decided under the
+   * id (a buyer past the limit) and take the held purchase's answer with it.
+   */
+  public boolean reusedWhileHeld(Ticket ticket) {
+    return placesByRequest.containsKey(ticket.requestId())
+        && firstHeld(ticket.requestId()).filter(h -> !sameContent(h.ticket(), ticket)).isPresent();
+  }
+
+  /**
+   * A first try of {@code requestId} is at the store, unanswered: not decided, not held, but it
+   * may still be either (a retry after the sale's end must not be told it ended).
+   */
+  public boolean atStore(String requestId) {
+    return firstTriesAtStore.containsKey(requestId);
   }
 
   /**
@@ -156,6 +185,7 @@ public final class ShardHoldQueue<H> {
     if (!(answer instanceof ShardAnswer.Failed)) shardInUse = true;
     switch (buy.purpose()) {
       case FIRST_TRY -> {
+        firstTriesAtStore.merge(buy.ticket().requestId(), -1, (had, minus) -> had + minus == 0 ? null : had + minus);
         if (answer instanceof ShardAnswer.Short s) {
           lastRemainingUnits = s.remainingUnits();
           enqueue(new Held<>(buy.ticket(), buy.handle(), nowNanos + holdNanos));
@@ -293,7 +323,10 @@ public final class ShardHoldQueue<H> {
     Held<H> head = held.peek();
     if (oldestAtStore != null || head == null) return;
     oldestAtStore = head;
-    steps.add(new Step.Buy<>(head.ticket(), head.handle(), false, Purpose.OLDEST_HELD));
+    String headId = head.ticket().requestId();
+    long nextWaitingMicros = held.stream().filter(h -> !h.ticket().requestId().equals(headId))
+        .mapToLong(h -> h.ticket().stampMicros()).min().orElse(-1);
+    steps.add(new Step.Buy<>(head.ticket(), head.handle(), false, Purpose.OLDEST_HELD, nextWaitingMicros));
   }
 
   /**

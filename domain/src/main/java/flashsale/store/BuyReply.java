@@ -11,6 +11,9 @@ public sealed interface BuyReply {
    */
   record Decided(Decision decision, boolean retry) implements BuyReply {}
 
-  /** A shard could not serve the quantity and was told not to decide yet; nothing was written. */
+  /**
+   * A shard could not serve the quantity (or an earlier purchase waits for its stock) and was told
+   * not to decide yet; nothing was decided (the shard only marks what waits, see {@code ShardStore#buyShard}).
+   */
   record Short(long remainingUnits) implements BuyReply {}
 }

@@ -18,11 +18,24 @@ public interface ShardStore extends AutoCloseable {
   /**
    * Buys from the ticket's region's shard: a request decided before gets that decision again
    * ({@link BuyReply.Decided#retry()}); a user past the per-user limit loses; otherwise it wins if
-   * the shard holds its quantity. A shard that holds less answers {@link BuyReply.Short} and writes
-   * nothing, unless {@code decideShort}, which decides it lost (SOLD_OUT when empty). Completes
-   * exceptionally with {@link PoolLostException} when the store lost the shard after it was seen.
+   * the shard holds its quantity. A shard that holds less answers {@link BuyReply.Short}, unless
+   * {@code decideShort}, which decides it lost (SOLD_OUT when empty). Completes exceptionally with
+   * {@link PoolLostException} when the store lost the shard after it was seen.
+   *
+   * <p>A short purchase marks its stamp as waiting at the shard (the earliest such stays the mark),
+   * and a later-stamped purchase is {@link BuyReply.Short} too, whatever the shard holds, until
+   * {@link #buyHeld} moves the mark: units that land go to the region's held purchases in their
+   * order, never to a purchase that reached the store before the region heard an earlier one was short.
    */
   CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort);
+
+  /**
+   * The oldest purchase its region holds for stock, retried: as {@link #buyShard} without deciding
+   * short, but it may take the shard's units though purchases wait. Once it is decided, {@code
+   * nextWaitingMicros} (the stamp of the next purchase the region holds; {@code -1} for none) becomes
+   * the shard's waiting mark; while it is still short, it marks its own stamp.
+   */
+  CompletableFuture<BuyReply> buyHeld(EventSpec spec, Ticket ticket, long nextWaitingMicros);
 
   /**
    * As {@link #buyShard}, but sells no unit: a request decided before gets that decision again, a

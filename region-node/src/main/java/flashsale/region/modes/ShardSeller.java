@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,10 @@ final class ShardSeller {
     long now = loop.nanoTime();
     Queue queue = events.computeIfAbsent(spec.eventId(), id -> new Queue(spec, new ShardHoldQueue<>(
         id, spec.shardUnitsOf(region), TimeUnit.MILLISECONDS.toNanos(config.holdMs()), now)));
+    if (queue.policy().reusedWhileHeld(ticket)) {
+      Replies.fail(call, Replies.reused(ticket.requestId()));
+      return;
+    }
     carryOut(queue, queue.policy().purchase(ticket, call, now));
   }
 
@@ -102,6 +107,11 @@ final class ShardSeller {
     if (held.isPresent()) {
       if (buy.sameContentAs(held.get())) queue.policy().joinHeld(buy.requestId(), call);
       else Replies.fail(call, Replies.reused(buy.requestId()));
+      return;
+    }
+    if (queue != null && queue.policy().atStore(buy.requestId())) { // neither decided nor held yet: it may still win
+      Replies.fail(call, Failure.of(ErrorReason.STOCK_IN_TRANSIT, "purchase " + buy.requestId() + " of event "
+          + spec.eventId() + " is being decided at region " + region + "'s shard; retry with the same request_id"));
       return;
     }
     Replies.decidedOrEnded(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), ended,
@@ -156,7 +166,10 @@ final class ShardSeller {
   }
 
   private void buy(Queue queue, Step.Buy<StreamObserver<PurchaseResponse>> buy) {
-    store.buyShard(queue.spec(), buy.ticket(), buy.decideShort()).whenComplete((reply, failure) -> loop.execute(() -> {
+    CompletableFuture<BuyReply> bought = buy.purpose() == ShardHoldQueue.Purpose.OLDEST_HELD
+        ? store.buyHeld(queue.spec(), buy.ticket(), buy.nextWaitingMicros())
+        : store.buyShard(queue.spec(), buy.ticket(), buy.decideShort());
+    bought.whenComplete((reply, failure) -> loop.execute(() -> {
       if (!queue.policy().awaits(buy)) return; // released (its buyer answered) while it was at the store
       ShardAnswer answer;
       if (failure != null) {

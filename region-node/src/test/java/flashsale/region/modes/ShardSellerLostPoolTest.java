@@ -80,6 +80,11 @@ class ShardSellerLostPoolTest {
     }
 
     @Override
+    public CompletableFuture<BuyReply> buyHeld(EventSpec spec, Ticket ticket, long nextWaitingMicros) {
+      return buyShard(spec, ticket, false);
+    }
+
+    @Override
     public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
       return buyShard(spec, ticket, false);
     }

@@ -95,6 +95,11 @@ public final class InMemoryPoolStore implements PoolStore {
   }
 
   @Override
+  public CompletableFuture<BuyReply> buyHeld(EventSpec spec, Ticket ticket, long nextWaitingMicros) {
+    return shards.buyHeld(spec, ticket, nextWaitingMicros);
+  }
+
+  @Override
   public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
     return shards.decideWithoutStock(spec, ticket);
   }

@@ -35,24 +35,26 @@ public final class InMemoryShardStore implements ShardStore {
 
   @Override
   public synchronized CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
-    MemoryPool pool;
-    try {
-      pool = pool(spec, ticket.region());
-    } catch (PoolLostException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return CompletableFuture.completedFuture(pool.buy(spec, ticket, decideShort, clock));
+    return atShard(spec, ticket, pool -> pool.buy(spec, ticket, decideShort, clock));
+  }
+
+  @Override
+  public synchronized CompletableFuture<BuyReply> buyHeld(EventSpec spec, Ticket ticket, long nextWaitingMicros) {
+    return atShard(spec, ticket, pool -> pool.buyHeld(spec, ticket, nextWaitingMicros, clock));
   }
 
   @Override
   public synchronized CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
-    MemoryPool pool;
+    return atShard(spec, ticket, pool -> pool.decideWithoutStock(spec, ticket, clock));
+  }
+
+  /** {@code buy} at the ticket's region's shard, or failed as a lost shard fails. */
+  private CompletableFuture<BuyReply> atShard(EventSpec spec, Ticket ticket, java.util.function.Function<MemoryPool, BuyReply> buy) {
     try {
-      pool = pool(spec, ticket.region());
+      return CompletableFuture.completedFuture(buy.apply(pool(spec, ticket.region())));
     } catch (PoolLostException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return CompletableFuture.completedFuture(pool.decideWithoutStock(spec, ticket, clock));
   }
 
   @Override

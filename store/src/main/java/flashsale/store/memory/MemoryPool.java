@@ -59,30 +59,65 @@ final class MemoryPool {
     return CompletableFuture.completedFuture(null);
   }
 
+  /** No purchase of this shard's region waits for its stock. */
+  private static final long NONE_WAITING = Long.MAX_VALUE;
+  /**
+   * The stamp of the earliest purchase its region holds waiting for this shard's stock, as {@code
+   * modes.lua}'s {@code waiting_since}: a first try stamped after it is short whatever the shard
+   * holds, so units that land go to the held purchases in their order, not to a later first try.
+   */
+  private long waitingSinceMicros = NONE_WAITING;
+
+  /** How a call treats the shard's stock and the purchases waiting for it. */
+  private enum Buy {
+    /** A first try: short when the shard cannot serve it, or when an earlier purchase waits for stock. */
+    FIRST_TRY,
+    /** The oldest waiting purchase, retried: may take the units. */
+    HELD,
+    /** Sells nothing: only a retry or a user past the limit is decided. */
+    CHECK,
+    /** Decided even when short (lost). */
+    DECIDE_SHORT
+  }
+
   /**
    * Decides {@code t} unless it was decided before (then that decision, as a retry). Unless {@code
-   * decideShort}, a purchase the pool cannot serve is {@link BuyReply.Short} and changes nothing.
+   * decideShort}, a purchase the pool cannot serve, or one stamped after a purchase its region
+   * holds waiting for stock, is {@link BuyReply.Short} and changes nothing but that mark.
    */
   BuyReply buy(EventSpec spec, Ticket t, boolean decideShort, InstantSource clock) {
-    return buy(spec, t, decideShort, true, clock);
+    return buy(spec, t, decideShort ? Buy.DECIDE_SHORT : Buy.FIRST_TRY, clock);
+  }
+
+  /**
+   * The oldest purchase its region holds, retried: it may take the shard's units whatever waits.
+   * Once it is decided, {@code nextWaitingMicros} (the stamp of the next held, or {@code -1} for
+   * none) marks what waits; while still short, it marks itself.
+   */
+  BuyReply buyHeld(EventSpec spec, Ticket t, long nextWaitingMicros, InstantSource clock) {
+    BuyReply reply = buy(spec, t, Buy.HELD, clock);
+    if (reply instanceof BuyReply.Decided) waitingSinceMicros = nextWaitingMicros < 0 ? NONE_WAITING : nextWaitingMicros;
+    return reply;
   }
 
   /** As {@link #buy}, selling no unit: only a retry or a user past the limit is decided, else {@link BuyReply.Short}. */
   BuyReply decideWithoutStock(EventSpec spec, Ticket t, InstantSource clock) {
-    return buy(spec, t, false, false, clock);
+    return buy(spec, t, Buy.CHECK, clock);
   }
 
-  private BuyReply buy(EventSpec spec, Ticket t, boolean decideShort, boolean sells, InstantSource clock) {
+  private BuyReply buy(EventSpec spec, Ticket t, Buy how, InstantSource clock) {
     Decision stored = decisions.get(t.requestId());
     if (stored != null) return new BuyReply.Decided(stored, true);
     long held = unitsWonByUser.getOrDefault(t.userId(), 0L);
     long remaining = units.remainingUnits();
+    boolean behindWaiting = how == Buy.FIRST_TRY && waitingSinceMicros < t.stampMicros();
     LossReason loss;
     if (held + t.quantity() > spec.perUserLimit()) {
       loss = LossReason.LIMIT_EXCEEDED;
-    } else if (sells && remaining >= t.quantity()) {
+    } else if (how != Buy.CHECK && !behindWaiting && remaining >= t.quantity()) {
       loss = LossReason.NONE;
-    } else if (!decideShort) {
+    } else if (how != Buy.DECIDE_SHORT) {
+      if (how != Buy.CHECK) waitingSinceMicros = Math.min(waitingSinceMicros, t.stampMicros());
       return new BuyReply.Short(remaining);
     } else {
       loss = remaining == 0 ? LossReason.SOLD_OUT : LossReason.INSUFFICIENT_STOCK;

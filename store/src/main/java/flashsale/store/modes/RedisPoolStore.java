@@ -256,13 +256,22 @@ public final class RedisPoolStore implements PoolStore {
 
   /**
    * SHARDED: buys from the ticket's region's shard. Unless {@code decideShort}, a purchase the
-   * shard cannot serve is left undecided ({@link BuyReply.Short}) so the region can borrow.
+   * shard cannot serve, or one stamped after a purchase its region holds for stock, is left
+   * undecided ({@link BuyReply.Short}) so the region can borrow.
    */
   @Override
   public CompletableFuture<BuyReply> buyShard(EventSpec spec, Ticket ticket, boolean decideShort) {
     PoolKeys keys = PoolKeys.shard(spec.eventId(), ticket.region());
     String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
     return buy(keyNames, spec, spec.shardUnitsOf(ticket.region()), ticket, decideShort ? "1" : "0");
+  }
+
+  @Override
+  public CompletableFuture<BuyReply> buyHeld(EventSpec spec, Ticket ticket, long nextWaitingMicros) {
+    PoolKeys keys = PoolKeys.shard(spec.eventId(), ticket.region());
+    String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};
+    return buy(keyNames, spec, spec.shardUnitsOf(ticket.region()), ticket, "R",
+        nextWaitingMicros < 0 ? "" : Long.toString(nextWaitingMicros));
   }
 
   @Override
@@ -326,13 +335,18 @@ public final class RedisPoolStore implements PoolStore {
 
   /** {@code buyMode}: modes.lua's final argument: '1' decides when short, '0' answers SHORT, 'N' sells no unit. */
   private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, String buyMode) {
+    return buy(keyNames, spec, initialUnits, t, buyMode, "");
+  }
+
+  private CompletableFuture<BuyReply> buy(String[] keyNames, EventSpec spec, long initialUnits, Ticket t, String buyMode,
+      String nextWaitingMicros) {
     Connected c = connected;
     if (c == null) return CompletableFuture.failedFuture(unreachable());
     String pool = keyNames[0];
     CompletableFuture<List<Object>> reply = translated(c.replicas().after(pool, () -> c.functions().call(c.buy(),
         ScriptOutputType.MULTI, keyNames, bytes(spec.eventId()), bytes(initialUnits), bytes(spec.perUserLimit()),
         bytes(t.requestId()), bytes(t.userId()), bytes(t.quantity()), bytes(t.region()), bytes(t.stampMicros()),
-        bytes(buyMode), seenVersion(pool, spec.poolsOpenedAtCreation()))));
+        bytes(buyMode), seenVersion(pool, spec.poolsOpenedAtCreation()), bytes(nextWaitingMicros))));
     return reply.thenApply(r -> {
       String kind = text(r.get(0));
       long version = version(r.get(2));

@@ -95,7 +95,8 @@ local function record(outcome, rank, args)
 end
 
 -- KEYS: pool, decisions, users, outbox[, log]. ARGV: event_id, initial_units, per_user_limit,
--- request_id, user_id, quantity, region, arrival_micros, final ('1', '0' or 'N'), seen (see open).
+-- request_id, user_id, quantity, region, arrival_micros, final ('1', '0', 'N' or 'R'), seen (see
+-- open)[, next_waiting].
 -- With a log key (the central pool), each decided request id is appended there, so rank r sits
 -- at list index r - 1 and the audit log pages by rank without scanning the decisions hash.
 -- Idempotent by request id: a retry gets {'DECIDED', first record, version}. A new decision answers
@@ -103,7 +104,19 @@ end
 -- {'SHORT', remaining, version} (a sharded region then borrows instead of answering sold out). With
 -- final = 'N' no unit is sold: a request that is neither a retry nor over the limit is 'SHORT' (it
 -- waits behind earlier ones for stock; only what needs none is decided now).
+-- A shard's waiting_since is the stamp of the earliest purchase its region holds for stock: a
+-- first try ('0') stamped after it is 'SHORT' whatever the shard holds, so units that land (a
+-- transfer's credit) go to the held purchases in their order, never to a later first try that
+-- reached the store before the region heard the earlier one was short. A 'SHORT' first try marks
+-- its own stamp. With final = 'R' (ARGV 11: the stamp of the next held purchase, '' for none) the
+-- oldest held purchase is retried: it may take the units whatever waits, and once decided the
+-- next one's stamp becomes the mark. The mark moves no unit, so it does not bump the version.
 -- The version is the pool's after the call.
+local function mark_waiting(pool, arrival)
+  local since = redis.call('HGET', pool, 'waiting_since')
+  if not since or tonumber(arrival) < tonumber(since) then redis.call('HSET', pool, 'waiting_since', arrival) end
+end
+
 local function buy(keys, args)
   local stored = redis.call('HGET', keys[2], args[4])
   if stored then return { 'DECIDED', stored, version_of(keys[1]) } end
@@ -111,12 +124,18 @@ local function buy(keys, args)
   local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
   local quantity, limit = tonumber(args[6]), tonumber(args[3])
   local held = tonumber(redis.call('HGET', keys[3], args[5]) or '0')
+  local behind = false
+  if args[9] == '0' then
+    local since = redis.call('HGET', keys[1], 'waiting_since')
+    behind = since and tonumber(since) < tonumber(args[8])
+  end
   local outcome
   if held + quantity > limit then
     outcome = 'LIMIT_EXCEEDED'
-  elseif remaining >= quantity and args[9] ~= 'N' then
+  elseif remaining >= quantity and args[9] ~= 'N' and not behind then
     outcome = 'WON'
   elseif args[9] ~= '1' then
+    if args[9] ~= 'N' then mark_waiting(keys[1], args[8]) end
     return { 'SHORT', int(remaining), version_of(keys[1]) }
   elseif remaining == 0 then
     outcome = 'SOLD_OUT'
@@ -135,6 +154,10 @@ local function buy(keys, args)
     redis.call('HSET', keys[3], args[5], int(held + quantity))
     redis.call('XADD', keys[4], '*', 'event_id', args[1], 'request_id', args[4], 'user_id', args[5],
       'quantity', args[6], 'rank', int(rank), 'region', args[7], 'arrival_micros', args[8])
+  end
+  if args[9] == 'R' then
+    if args[11] and args[11] ~= '' then redis.call('HSET', keys[1], 'waiting_since', args[11])
+    else redis.call('HDEL', keys[1], 'waiting_since') end
   end
   return { 'NEW', decided, int(bump(keys[1])) }
 end

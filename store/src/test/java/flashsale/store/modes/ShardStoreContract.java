@@ -95,6 +95,36 @@ public abstract class ShardStoreContract {
     assertEquals(1, won.rank(), "the short answer took no rank");
   }
 
+  /**
+   * A purchase found short marks the shard: a first try stamped after it is short too, even once a
+   * transfer's units land, so they go to the held purchase (its region retries it with buyHeld),
+   * not to a later buyer whose first try reached the store before the region heard of the short
+   * one. Once the held one is decided, the mark is the next held purchase's; with none, first tries buy.
+   */
+  @Test
+  void unitsThatLandGoToTheEarliestHeldPurchaseNotToALaterFirstTry() {
+    Ticket ann = new Ticket("e", "r1", "ann", 1, "far", START + 10);
+    Ticket bob = new Ticket("e", "r2", "bob", 1, "far", START + 20);
+    Ticket cat = new Ticket("e", "r3", "cat", 1, "far", START + 30);
+    assertEquals(Outcome.WON, decided(store.buyShard(SPEC, new Ticket("e", "r0", "dee", 1, "far", START + 5), false).join())
+        .outcome(), "far's one unit");
+    assertEquals(new BuyReply.Short(0), store.buyShard(SPEC, ann, false).join());
+    store.shard(SPEC, "far").credit("t1", 2);
+    assertEquals(new BuyReply.Short(2), store.buyShard(SPEC, bob, false).join(), "bob came after ann, who waits");
+    assertEquals(Optional.empty(), store.findShardDecision("e", "far", "r2").join());
+
+    assertEquals(Outcome.WON, decided(store.buyHeld(SPEC, ann, bob.stampMicros()).join()).outcome(), "ann's retry takes one");
+    assertEquals(new BuyReply.Short(1), store.buyShard(SPEC, cat, false).join(), "bob waits now");
+    assertEquals(Outcome.WON, decided(store.buyHeld(SPEC, bob, cat.stampMicros()).join()).outcome());
+    store.shard(SPEC, "far").credit("t2", 1);
+    assertEquals(Outcome.WON, decided(store.buyHeld(SPEC, cat, -1).join()).outcome());
+
+    store.shard(SPEC, "far").credit("t3", 1);
+    assertEquals(Outcome.WON, decided(store.buyShard(SPEC, new Ticket("e", "r5", "fay", 1, "far", START + 40), false).join())
+        .outcome(), "nothing waits: a first try buys");
+    assertEquals(new PoolCounters(0, 5, 5, 5), store.shardCounters("e", "far", 1).join());
+  }
+
   @Test
   void decidedWhenShortAPurchaseLosesForLackOfStock() {
     assertEquals(LossReason.INSUFFICIENT_STOCK, decided(buy("r1", "ann", 2, "far", true)).lossReason());

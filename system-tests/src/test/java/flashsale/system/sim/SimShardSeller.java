@@ -108,7 +108,9 @@ final class SimShardSeller {
   private void buy(Queue queue, Step.Buy<SimRegionNode.Call> buy) {
     SimShardStore store = shards.store(node.region);
     store.call(node.loop, shards.localMicros(), () -> {
-      BuyReply reply = store.memory.buyShard(queue.spec(), buy.ticket(), buy.decideShort()).join();
+      BuyReply reply = (buy.purpose() == flashsale.shard.ShardHoldQueue.Purpose.OLDEST_HELD
+          ? store.memory.buyHeld(queue.spec(), buy.ticket(), buy.nextWaitingMicros())
+          : store.memory.buyShard(queue.spec(), buy.ticket(), buy.decideShort())).join();
       shards.oracle.stored(queue.spec(), reply);
       return reply;
     }, reply -> {
