@@ -301,8 +301,13 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       read.ifPresent(InFlightReads.Read::release);
       CallThreadAnswer.fail(response, failure);
     }, () -> {
-      admit(buy, arrivalMicros, clientAddress, response);
-      read.ifPresent(InFlightReads.Read::release); // stamped (or answered from what is known)
+      try {
+        admit(buy, arrivalMicros, clientAddress, response);
+      } finally {
+        // Stamped (or answered from what is known); let go even if admit threw, or the read would
+        // hold this region's watermark, and every event's frontier, where it is for good.
+        read.ifPresent(InFlightReads.Read::release);
+      }
     });
   }
 
