@@ -76,6 +76,13 @@ public final class ShardHoldQueue<H> {
     record Expire<H>(Ticket ticket, H handle) implements Step<H> {}
 
     /**
+     * Nothing is held here any more, and no held purchase's retry moved the shard's waiting mark
+     * away: clear it ({@code ShardStore#clearWaiting}), or first tries would stay short behind it
+     * until a report is answered.
+     */
+    record Unmark<H>() implements Step<H> {}
+
+    /**
      * Ask this region's shard to decide the held purchase without selling it a unit (a retry of a
      * decided request, a buyer past the per-user limit); if it does, tell {@link
      * #decidedWithoutStock}, and answer the buyer when that says so.
@@ -112,6 +119,8 @@ public final class ShardHoldQueue<H> {
   private boolean reportInFlight;
   /** The shard store answered a buy (decided or short): the shard exists. */
   private boolean shardInUse;
+  /** A short answer here left the shard a waiting mark that no held purchase's retry has cleared since. */
+  private boolean shardMarked;
   private long lastRemainingUnits;
   private long lastActivityNanos;
   private long windowStartNanos;
@@ -183,6 +192,7 @@ public final class ShardHoldQueue<H> {
   public List<Step<H>> shardAnswered(Step.Buy<H> buy, ShardAnswer answer, long nowNanos) {
     List<Step<H>> steps = new ArrayList<>();
     if (!(answer instanceof ShardAnswer.Failed)) shardInUse = true;
+    if (answer instanceof ShardAnswer.Short && buy.purpose() != Purpose.BEYOND_STOCK) shardMarked = true;
     switch (buy.purpose()) {
       case FIRST_TRY -> {
         firstTriesAtStore.merge(buy.ticket().requestId(), -1, (had, minus) -> had + minus == 0 ? null : had + minus);
@@ -201,7 +211,9 @@ public final class ShardHoldQueue<H> {
         switch (answer) {
           case ShardAnswer.Decided d -> {
             if (held.remove(head)) dequeued(head);
+            if (buy.nextWaitingMicros() < 0) shardMarked = false; // the store dropped the mark with it
             drain(steps);
+            unmarkIfIdle(steps);
           }
           case ShardAnswer.Short s -> {
             lastRemainingUnits = s.remainingUnits();
@@ -231,6 +243,19 @@ public final class ShardHoldQueue<H> {
     return true;
   }
 
+  /** After {@link #decidedWithoutStock}: the shard's waiting mark goes if nothing is held any more. */
+  public List<Step<H>> unmarkIfIdle() {
+    List<Step<H>> steps = new ArrayList<>();
+    unmarkIfIdle(steps);
+    return steps;
+  }
+
+  private void unmarkIfIdle(List<Step<H>> steps) {
+    if (!shardMarked || !held.isEmpty() || oldestAtStore != null) return;
+    shardMarked = false;
+    steps.add(new Step.Unmark<>());
+  }
+
   /**
    * The arbiter answered a {@link Step.Report}: the units the whole event has left (0: sold out
    * everywhere), or empty when the report failed.
@@ -255,6 +280,7 @@ public final class ShardHoldQueue<H> {
       dequeued(h);
       return true;
     });
+    unmarkIfIdle(steps);
     report(steps, nowNanos);
     return steps;
   }
@@ -294,9 +320,13 @@ public final class ShardHoldQueue<H> {
     enqueue(new Held<>(first.ticket(), handle, first.deadlineNanos()));
   }
 
-  /** Something is held, or a purchase came within the last {@code quietNanos}: keep reporting. */
+  /**
+   * Something is held or at the store, or a purchase came within the last {@code quietNanos}: keep
+   * reporting (a first try that comes back short after a slow store call must find its queue).
+   */
   public boolean active(long nowNanos, long quietNanos) {
-    return !held.isEmpty() || nowNanos - lastActivityNanos < quietNanos;
+    return !held.isEmpty() || !firstTriesAtStore.isEmpty() || oldestAtStore != null
+        || nowNanos - lastActivityNanos < quietNanos;
   }
 
   /** Empties the queue (shutdown): the adapter fails every returned purchase. */
@@ -340,6 +370,7 @@ public final class ShardHoldQueue<H> {
       dequeued(h);
       return true;
     });
+    unmarkIfIdle(steps);
   }
 
   private boolean beyondStock(Ticket ticket) {

@@ -38,6 +38,13 @@ public interface ShardStore extends AutoCloseable {
   CompletableFuture<BuyReply> buyHeld(EventSpec spec, Ticket ticket, long nextWaitingMicros);
 
   /**
+   * {@code region} holds no purchase for its shard's stock any more (their holds ran out, or they
+   * were decided without a unit): the shard's waiting mark goes, so first tries buy again without
+   * a held purchase's retry to move it (which waits on the arbiter's answer to a report).
+   */
+  CompletableFuture<Void> clearWaiting(EventSpec spec, String region);
+
+  /**
    * As {@link #buyShard}, but sells no unit: a request decided before gets that decision again, a
    * user past the per-user limit loses (stored); anything else is {@link BuyReply.Short} and writes
    * nothing. For a purchase that must not overtake earlier ones waiting for stock.

@@ -246,6 +246,7 @@ class ShardHoldQueueTest {
             case Step.Report<String> r -> reports.add(true);
             case Step.Expire<String> e -> assertTrue(answered.add(e.handle()), "seed " + seed + ": expired twice " + e);
             case Step.Check<String> c -> {} // new requests of users under the limit: the shard decides none
+            case Step.Unmark<String> u -> assertEquals(0, queue.heldCount(), "seed " + seed + ": unmarked while held");
           }
         }
       }

@@ -33,11 +33,16 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   /** Most sibling nodes a hello may name: each becomes a source the frontier waits for. */
   static final int MAX_SIBLINGS = 64;
   /**
-   * Most of this stream's messages handed to the loop and not yet taken up by it: a loop that falls
-   * behind leaves the rest in the stream's HTTP/2 window, and the region (bounded by its
-   * {@code --max-pending}) holds what it cannot send, instead of this node's heap holding them all.
+   * Region messages (of all streams) the loop may have queued before each stream waits for its own
+   * to be taken up: below it a message is asked for again as soon as it is queued, so a busy loop
+   * still reads each stream's clock probes at once; above it a loop that has fallen far behind
+   * leaves the rest in the streams' HTTP/2 windows, and the regions (bounded by their
+   * {@code --max-pending}) hold what they cannot send, instead of this node's heap holding them all.
    */
+  static final int LOOP_HIGH_WATER_MESSAGES = 10_000;
+  /** Most of one stream's messages queued beyond the high-water mark. */
   static final int MAX_MESSAGES_QUEUED = 256;
+  private static final Runnable NOTHING = () -> {};
 
   private final SerializedObserver<SequenceResponse> out;
   private final SequencerLoop loop;
@@ -109,16 +114,16 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
         case WATERMARK -> {
           Session s = requireSession();
           long watermarkMicros = request.getWatermark().getWatermarkMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.source(), watermarkMicros, loop.nowMicros()) : List.of(),
-              credits);
+          loop.regionInput(q -> sessions.isCurrent(s) ? q.watermarkReceived(s.source(), watermarkMicros, loop.nowMicros())
+              : List.of(), creditWhenTakenUp());
         }
         case CLOCK_PROBE -> clockProbe(request.getClockProbe().getOriginMicros());
         case CLOCK_REPORT -> {
           Session s = requireSession();
           long offsetMicros = request.getClockReport().getOffsetMicros();
           long roundTripMicros = request.getClockReport().getRoundTripMicros();
-          loop.input(q -> sessions.isCurrent(s) ? q.clockReported(s.source(), offsetMicros, roundTripMicros, loop.nowMicros()) : List.of(),
-              credits);
+          loop.regionInput(q -> sessions.isCurrent(s) ? q.clockReported(s.source(), offsetMicros, roundTripMicros, loop.nowMicros())
+              : List.of(), creditWhenTakenUp());
         }
         default -> throw protocol("empty or unknown message");
       }
@@ -147,20 +152,17 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
     String source = s.source();
     log.info("region={} node={} instance={} stream={} connected", region, node, instanceId, s.id());
     // One loop task: whether this node still leads is decided there, in order with its deposition.
+    credits.run(); // one message a stream: not worth holding back
     loop.execute(
         () -> {
-          try {
-            if (!sessions.open(s)) return;
-            for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
-            loop.inputNow(q -> q.regionNodesExpected(region, siblings, loop.nowMicros()));
-            // Welcomes the node (Effect.WelcomeRegionNode) at once, or once the store holds a new named node.
-            loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
-            sessions.sendRegionMembers(region);
-            announceSoldOut(source);
-            announceAuctions(source);
-          } finally {
-            credits.run();
-          }
+          if (!sessions.open(s)) return;
+          for (var spec : events.all()) sessions.send(source, RegionSessions.announcement(spec));
+          loop.inputNow(q -> q.regionNodesExpected(region, siblings, loop.nowMicros()));
+          // Welcomes the node (Effect.WelcomeRegionNode) at once, or once the store holds a new named node.
+          loop.inputNow(q -> q.regionConnected(source, loop.nowMicros()));
+          sessions.sendRegionMembers(region);
+          announceSoldOut(source);
+          announceAuctions(source);
         });
   }
 
@@ -202,7 +204,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       tickets.add(new Ticket(shared(t.getEventId()), t.getRequestId(), t.getUserId(), t.getQuantity(), s.region(), t.getArrivalMicros(),
           t.getErrorBoundMicros(), t.getSlotsList(), t.getBidAmountMinor(), s.node()));
     }
-    loop.input(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.source(), tickets, loop.nowMicros()) : List.of(), credits);
+    loop.regionInput(q -> sessions.isCurrent(s) ? q.ticketsReceived(s.source(), tickets, loop.nowMicros()) : List.of(),
+        creditWhenTakenUp());
   }
 
   private String shared(String eventId) {
@@ -226,14 +229,23 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
       out.onNext(clockReply(originMicros, receiveMicros));
       credits.run();
     } else {
-      loop.execute(() -> {
-        try {
-          sessions.send(s.source(), clockReply(originMicros, receiveMicros));
-        } finally {
-          credits.run();
-        }
-      });
+      loop.regionInput(q -> {
+        sessions.send(s.source(), clockReply(originMicros, receiveMicros));
+        return List.of();
+      }, creditWhenTakenUp());
     }
+  }
+
+  /**
+   * For a message about to be queued for the loop: below the loop's high-water mark the stream may
+   * send another at once (nothing to run once it is taken up); above it, only once it is.
+   */
+  private Runnable creditWhenTakenUp() {
+    if (loop.regionMessagesQueued() < LOOP_HIGH_WATER_MESSAGES) {
+      credits.run();
+      return NOTHING;
+    }
+    return credits;
   }
 
   private SequenceResponse clockReply(long originMicros, long receiveMicros) {
@@ -333,8 +345,8 @@ final class RegionStream implements StreamObserver<SequenceRequest> {
   }
 
   /**
-   * Asks gRPC for the stream's next messages as the loop takes them up ({@link #run}, on the loop
-   * thread, or on the stream's for a probe answered at once), {@link #MAX_MESSAGES_QUEUED} at most
+   * Asks gRPC for the stream's next messages as each is let go ({@link #run}: at once below the
+   * loop's high-water mark, else once the loop takes it up), {@link #MAX_MESSAGES_QUEUED} at most
    * outstanding. Asked for half a window at a time, not one transport task per message.
    */
   static final class MessageCredits implements Runnable {

@@ -39,6 +39,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
   private final ArbiterMetrics metrics;
   private final RegionSessions sessions;
   private final ProgressTrackingThread thread;
+  private final java.util.concurrent.atomic.AtomicInteger regionMessagesQueued = new java.util.concurrent.atomic.AtomicInteger();
   private final SequencerRunner runner;
   private final Partition partition;
   private LongConsumer fencedListener = epoch -> {};
@@ -206,15 +207,27 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     execute(() -> runner.apply(input));
   }
 
-  /** As {@link #input}, then runs {@code afterwards} whatever the input did (a region stream counts it taken up). */
-  void input(Function<Sequencer, List<Effect>> input, Runnable afterwards) {
-    execute(() -> {
+  /**
+   * As {@link #input}, for a region stream's message: counted in {@link #regionMessagesQueued} until
+   * it is taken up, then {@code afterwards} runs whatever the input did.
+   */
+  void regionInput(Function<Sequencer, List<Effect>> input, Runnable afterwards) {
+    regionMessagesQueued.incrementAndGet();
+    if (!offer(() -> {
+      regionMessagesQueued.decrementAndGet();
       try {
         runner.apply(input);
       } finally {
         afterwards.run();
       }
-    });
+    })) {
+      regionMessagesQueued.decrementAndGet(); // the node is stopping: nothing will take it up
+    }
+  }
+
+  /** Region streams' messages queued for the loop and not yet taken up. Safe from any thread. */
+  int regionMessagesQueued() {
+    return regionMessagesQueued.get();
   }
 
   /** Feeds one input now; only from a task already running on the loop thread. */
@@ -222,7 +235,7 @@ public final class SequencerLoop implements EventSequencing, AutoCloseable {
     runner.apply(input);
   }
 
-  /** Tasks waiting for the loop thread: region messages (at most a window per stream), store callbacks, timers. */
+  /** Tasks waiting for the loop thread: region messages, store callbacks, timers. */
   public int queuedTasks() {
     return thread.getQueue().size();
   }

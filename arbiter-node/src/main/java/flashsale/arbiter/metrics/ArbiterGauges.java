@@ -64,8 +64,8 @@ public final class ArbiterGauges implements AutoCloseable {
           .description("Fencing epoch of the partition's lease this arbiter holds or last held; 0 alone or before any")
           .register(registry);
       Gauge.builder("flashsale_sequencer_queued_tasks", p.queuedTasks()::getAsInt).tag("partition", partition)
-          .description("Tasks waiting for the partition's sequencer loop: region messages (at most 256 per region stream;"
-              + " the rest wait in the stream's HTTP/2 window), store callbacks and timers")
+          .description("Tasks waiting for the partition's sequencer loop: region messages (past 10,000 of them,"
+              + " each region stream adds at most 256 more; the rest wait in its HTTP/2 window), store callbacks and timers")
           .register(registry);
     }
     Gauge.builder("flashsale_credential_files_stale", staleCredentialFiles::getAsInt)

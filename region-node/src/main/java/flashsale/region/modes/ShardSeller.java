@@ -161,6 +161,12 @@ final class ShardSeller {
             ErrorReason.STOCK_IN_TRANSIT, "no stock reached region " + region + " for event " + queue.spec().eventId()
                 + " within " + config.holdMs() + " ms; retry with the same request_id"));
         case Step.Check<StreamObserver<PurchaseResponse>> check -> check(queue, check);
+        case Step.Unmark<StreamObserver<PurchaseResponse>> unmark -> store.clearWaiting(queue.spec(), region)
+            .whenComplete((ok, failure) -> {
+              // Left behind, the mark only sends first tries through a hold until a report is answered.
+              if (failure != null) log.debug("event={} clearing the shard's waiting mark failed: {}", queue.spec().eventId(),
+                  failure.toString());
+            });
       }
     }
   }
@@ -207,6 +213,7 @@ final class ShardSeller {
             failure.toString());
       } else if (reply instanceof BuyReply.Decided d && queue.policy().decidedWithoutStock(check)) {
         Replies.decided(check.held().handle(), ticket, d);
+        carryOut(queue, queue.policy().unmarkIfIdle());
       }
     }));
   }

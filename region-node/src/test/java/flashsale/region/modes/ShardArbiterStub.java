@@ -37,6 +37,18 @@ public final class ShardArbiterStub implements AutoCloseable {
     return new ShardArbiterStub(server, InProcessChannelBuilder.forName(name).directExecutor().build());
   }
 
+  /** Started: each ReportShard fails UNAVAILABLE, as while no arbiter can be reached. */
+  public static ShardArbiterStub unreachable() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    Server server = InProcessServerBuilder.forName(name).directExecutor().addService(new ShardServiceGrpc.ShardServiceImplBase() {
+      @Override
+      public void reportShard(ReportShardRequest request, StreamObserver<ReportShardResponse> out) {
+        out.onError(io.grpc.Status.UNAVAILABLE.withDescription("no arbiter").asRuntimeException());
+      }
+    }).build().start();
+    return new ShardArbiterStub(server, InProcessChannelBuilder.forName(name).directExecutor().build());
+  }
+
   /** The channel a seller reaches this arbiter on, for every event. */
   public ManagedChannel channel() {
     return channel;

@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import flashsale.region.core.BuyRequest;
-import flashsale.region.grpc.RegionLoop;
 import flashsale.sale.Decision;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
 import flashsale.sale.Ticket;
 import flashsale.shard.ShardBackend;
-import flashsale.shard.ShardHome;
 import flashsale.store.BuyReply;
 import flashsale.store.PoolCounters;
 import flashsale.store.ShardStore;
@@ -22,7 +20,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,31 +37,20 @@ class ShardSellerFirstTryOrderTest {
   private static final long HOLD_MS = 10_000;
   private static final long ANSWER_MS = 5_000;
 
-  private final RegionLoop loop = new RegionLoop("eu");
   private final InMemoryShardStore memory = new InMemoryShardStore();
   /** First tries wait here until the test lets each reach the store. */
   private final LinkedBlockingQueue<Runnable> firstTries = new LinkedBlockingQueue<>();
-  private final List<String> euUsers = IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
-      .filter(u -> ShardHome.of(u, SPEC.regions()).equals("eu")).limit(3).toList();
-  private ShardArbiterStub arbiter;
-  private ModeSellers modes;
+  private final List<String> euUsers = ShardRegion.homeUsers(SPEC, 3);
+  private ShardRegion region;
 
   @BeforeEach
   void start() throws Exception {
-    arbiter = ShardArbiterStub.reporting(9);
-    ModesConfig config = new ModesConfig(null, null, HOLD_MS, 50, flashsale.store.ReplicaAcks.NONE);
-    modes = loop.call(() -> new ModeSellers("eu", config, null, new GatedFirstTries(), loop, eventId -> arbiter.channel()),
-        ANSWER_MS);
+    region = new ShardRegion(new GatedFirstTries(), ShardArbiterStub.reporting(9), HOLD_MS, 50);
   }
 
   @AfterEach
   void stop() throws Exception {
-    loop.call(() -> {
-      modes.close(flashsale.region.core.Failure.of(flashsale.sale.ErrorReason.SHUTTING_DOWN, "test over"));
-      return null;
-    }, ANSWER_MS);
-    arbiter.close();
-    loop.shutdown();
+    region.close();
   }
 
   @Test
@@ -125,16 +111,14 @@ class ShardSellerFirstTryOrderTest {
 
   private void awaitHeld(String requestId) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_MS);
-    while (loop.call(() -> modes.heldTicket(SPEC, requestId), ANSWER_MS).isEmpty()) {
+    while (region.loop.call(() -> region.modes.heldTicket(SPEC, requestId), ANSWER_MS).isEmpty()) {
       if (System.nanoTime() > deadline) throw new AssertionError(requestId + " never held");
       Thread.sleep(10);
     }
   }
 
   private PurchaseAnswer buy(BuyRequest buy, long stampMicros) {
-    PurchaseAnswer answer = new PurchaseAnswer();
-    loop.execute(() -> modes.purchase(SPEC, buy, stampMicros, answer));
-    return answer;
+    return region.buy(SPEC, buy, stampMicros);
   }
 
   /** The in-memory store, each first try held until the test runs it (retries and checks pass straight through). */
@@ -156,6 +140,11 @@ class ShardSellerFirstTryOrderTest {
     @Override
     public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
       return memory.decideWithoutStock(spec, ticket);
+    }
+
+    @Override
+    public CompletableFuture<Void> clearWaiting(EventSpec spec, String region) {
+      return memory.clearWaiting(spec, region);
     }
 
     @Override

@@ -3,10 +3,8 @@ package flashsale.region.modes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import flashsale.region.core.BuyRequest;
-import flashsale.region.grpc.RegionLoop;
 import flashsale.sale.EventSpec;
 import flashsale.sale.SaleMode;
-import flashsale.shard.ShardHome;
 import flashsale.store.memory.InMemoryShardStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.LossReason;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,30 +34,20 @@ class ShardSellerHeldRetryTest {
   private static final long HOLD_MS = 10_000;
   private static final long ANSWER_MS = 5_000;
 
-  private final RegionLoop loop = new RegionLoop("eu");
   private final InMemoryShardStore store = new InMemoryShardStore();
-  private final List<String> euUsers = IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
-      .filter(u -> ShardHome.of(u, SPEC.regions()).equals("eu")).limit(3).toList();
+  private final List<String> euUsers = ShardRegion.homeUsers(SPEC, 3);
   private final String ann = euUsers.get(0);
   private final String bob = euUsers.get(1);
-  private ShardArbiterStub arbiter;
-  private ModeSellers modes;
+  private ShardRegion region;
 
   @BeforeEach
   void start() throws Exception {
-    arbiter = ShardArbiterStub.reporting(9);
-    ModesConfig config = new ModesConfig(null, null, HOLD_MS, 50, flashsale.store.ReplicaAcks.NONE);
-    modes = loop.call(() -> new ModeSellers("eu", config, null, store, loop, eventId -> arbiter.channel()), ANSWER_MS);
+    region = new ShardRegion(store, ShardArbiterStub.reporting(9), HOLD_MS, 50);
   }
 
   @AfterEach
   void stop() throws Exception {
-    loop.call(() -> {
-      modes.close(flashsale.region.core.Failure.of(flashsale.sale.ErrorReason.SHUTTING_DOWN, "test over"));
-      return null;
-    }, ANSWER_MS);
-    arbiter.close();
-    loop.shutdown();
+    region.close();
   }
 
   @Test
@@ -122,9 +109,7 @@ class ShardSellerHeldRetryTest {
   }
 
   private PurchaseAnswer buy(BuyRequest buy, long stampMicros) {
-    PurchaseAnswer answer = new PurchaseAnswer();
-    loop.execute(() -> modes.purchase(SPEC, buy, stampMicros, answer));
-    return answer;
+    return region.buy(SPEC, buy, stampMicros);
   }
 
   /** The decision's outcome, or the failure's ErrorInfo reason as the assertion's message. */
@@ -139,7 +124,7 @@ class ShardSellerHeldRetryTest {
   /** What GetPurchase says of {@code requestId}; UNSPECIFIED while it is neither held nor decided. */
   private PurchaseState state(String requestId) throws Exception {
     CompletableFuture<GetPurchaseResponse> got = new CompletableFuture<>();
-    loop.execute(() -> modes.getPurchase(SPEC, requestId, new StreamObserver<>() {
+    region.loop.execute(() -> region.modes.getPurchase(SPEC, requestId, new StreamObserver<>() {
       @Override
       public void onNext(GetPurchaseResponse value) {
         got.complete(value);

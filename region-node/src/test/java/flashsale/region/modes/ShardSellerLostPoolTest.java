@@ -90,6 +90,11 @@ class ShardSellerLostPoolTest {
     }
 
     @Override
+    public CompletableFuture<Void> clearWaiting(EventSpec spec, String region) {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
     public CompletableFuture<Void> openShard(EventSpec spec, String region) {
       throw new UnsupportedOperationException();
     }

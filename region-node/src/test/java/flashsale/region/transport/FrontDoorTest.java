@@ -119,9 +119,9 @@ class FrontDoorTest {
 
   /**
    * A reading thread with an endless queue of tasks (answers being written through a burst) still
-   * reads its sockets every millisecond or so, so a purchase that arrives meanwhile is stamped when
-   * it arrives. Netty takes the quantum in milliseconds: 1,000,000 meant as nanoseconds was 17
-   * minutes, and the purchase was stamped when the queue ran dry.
+   * reads its sockets within its quantum, so a purchase that arrives meanwhile is stamped within a
+   * second of arriving, not when the queue runs dry. Netty takes the quantum in milliseconds:
+   * 1,000,000 meant as nanoseconds was 17 minutes.
    */
   @Test
   void aReaderWithAnEndlessTaskQueueStillReadsItsSockets() throws Exception {
@@ -131,7 +131,7 @@ class FrontDoorTest {
     stub.purchase(PurchaseRequest.newBuilder().setRequestId("warm").build(), answers(warm));
     assertTrue(warm.await(10, TimeUnit.SECONDS), "the connection is up");
 
-    long floodMillis = 1_500;
+    long floodMillis = 4_000;
     long floodEndsNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(floodMillis);
     for (var reader : transport.readers()) {
       // Each task parks a few microseconds and queues the next: the queue never empties, and the CPU stays free.
@@ -150,7 +150,7 @@ class FrontDoorTest {
     stub.purchase(PurchaseRequest.newBuilder().setRequestId("during-tasks").build(), answers(answered));
     assertTrue(answered.await(10, TimeUnit.SECONDS));
     long stampAfterSendMillis = (stampMicrosByRequest.get("during-tasks") - sentMicros) / 1_000;
-    assertTrue(stampAfterSendMillis < 300, "stamped " + stampAfterSendMillis + " ms after it was sent, while its"
+    assertTrue(stampAfterSendMillis < 2_000, "stamped " + stampAfterSendMillis + " ms after it was sent, while its"
         + " reader's queue stayed full for " + (floodMillis - 200) + " ms more");
   }
 

@@ -100,6 +100,11 @@ public final class InMemoryPoolStore implements PoolStore {
   }
 
   @Override
+  public CompletableFuture<Void> clearWaiting(EventSpec spec, String region) {
+    return shards.clearWaiting(spec, region);
+  }
+
+  @Override
   public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
     return shards.decideWithoutStock(spec, ticket);
   }

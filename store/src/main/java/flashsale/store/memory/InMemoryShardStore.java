@@ -48,6 +48,13 @@ public final class InMemoryShardStore implements ShardStore {
     return atShard(spec, ticket, pool -> pool.decideWithoutStock(spec, ticket, clock));
   }
 
+  @Override
+  public synchronized CompletableFuture<Void> clearWaiting(EventSpec spec, String region) {
+    MemoryPool pool = pools.get(key(spec.eventId(), region));
+    if (pool != null) pool.clearWaiting();
+    return CompletableFuture.completedFuture(null);
+  }
+
   /** {@code buy} at the ticket's region's shard, or failed as a lost shard fails. */
   private CompletableFuture<BuyReply> atShard(EventSpec spec, Ticket ticket, java.util.function.Function<MemoryPool, BuyReply> buy) {
     try {

@@ -100,6 +100,11 @@ final class MemoryPool {
     return reply;
   }
 
+  /** Its region holds nothing waiting for this shard's stock any more. */
+  void clearWaiting() {
+    waitingSinceMicros = NONE_WAITING;
+  }
+
   /** As {@link #buy}, selling no unit: only a retry or a user past the limit is decided, else {@link BuyReply.Short}. */
   BuyReply decideWithoutStock(EventSpec spec, Ticket t, InstantSource clock) {
     return buy(spec, t, Buy.CHECK, clock);

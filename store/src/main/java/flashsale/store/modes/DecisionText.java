@@ -18,7 +18,17 @@ final class DecisionText {
     if (f.length != 7) throw new IllegalStateException("event " + eventId + ": malformed stored decision '" + text + "'");
     Ticket ticket = new Ticket(eventId, requestId, f[3], Integer.parseInt(f[4]), f[5], Long.parseLong(f[6]));
     boolean won = f[0].equals("WON");
-    return new Decision(ticket, won ? Outcome.WON : Outcome.LOST, won ? LossReason.NONE : LossReason.valueOf(f[0]),
+    return new Decision(ticket, won ? Outcome.WON : Outcome.LOST, won ? LossReason.NONE : lossReason(f[0]),
         Long.parseLong(f[1]), Long.parseLong(f[2]), false);
+  }
+
+  /** A loss reason a newer build's function wrote (a rolling upgrade) reads as OTHER, not as an error. */
+  private static LossReason lossReason(String stored) {
+    try {
+      LossReason reason = LossReason.valueOf(stored);
+      return reason == LossReason.NONE ? LossReason.OTHER : reason;
+    } catch (IllegalArgumentException newer) {
+      return LossReason.OTHER;
+    }
   }
 }

@@ -275,6 +275,13 @@ public final class RedisPoolStore implements PoolStore {
   }
 
   @Override
+  public CompletableFuture<Void> clearWaiting(EventSpec spec, String region) {
+    CompletableFuture<Object> cleared = call("fs_modes_unmark", ScriptOutputType.STATUS,
+        new String[] {PoolKeys.shard(spec.eventId(), region).state()});
+    return cleared.thenAccept(ok -> {});
+  }
+
+  @Override
   public CompletableFuture<BuyReply> decideWithoutStock(EventSpec spec, Ticket ticket) {
     PoolKeys keys = PoolKeys.shard(spec.eventId(), ticket.region());
     String[] keyNames = {keys.state(), keys.decisions(), keys.users(), keys.outbox()};

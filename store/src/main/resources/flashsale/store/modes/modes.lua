@@ -117,9 +117,19 @@ local function mark_waiting(pool, arrival)
   if not since or tonumber(arrival) < tonumber(since) then redis.call('HSET', pool, 'waiting_since', arrival) end
 end
 
+-- A held purchase's retry ('R') was decided: the next held purchase's stamp marks what waits.
+local function held_decided(pool, args)
+  if args[11] and args[11] ~= '' then redis.call('HSET', pool, 'waiting_since', args[11])
+  else redis.call('HDEL', pool, 'waiting_since') end
+end
+
 local function buy(keys, args)
   local stored = redis.call('HGET', keys[2], args[4])
-  if stored then return { 'DECIDED', stored, version_of(keys[1]) } end
+  if stored then
+    -- (HSET on a pool that is gone would start a hash that open then takes for a pool.)
+    if args[9] == 'R' and redis.call('EXISTS', keys[1]) == 1 then held_decided(keys[1], args) end
+    return { 'DECIDED', stored, version_of(keys[1]) }
+  end
   if not open(keys[1], args[2], args[10]) then return lost(keys[1]) end
   local remaining = tonumber(redis.call('HGET', keys[1], 'remaining'))
   local quantity, limit = tonumber(args[6]), tonumber(args[3])
@@ -155,10 +165,7 @@ local function buy(keys, args)
     redis.call('XADD', keys[4], '*', 'event_id', args[1], 'request_id', args[4], 'user_id', args[5],
       'quantity', args[6], 'rank', int(rank), 'region', args[7], 'arrival_micros', args[8])
   end
-  if args[9] == 'R' then
-    if args[11] and args[11] ~= '' then redis.call('HSET', keys[1], 'waiting_since', args[11])
-    else redis.call('HDEL', keys[1], 'waiting_since') end
-  end
+  if args[9] == 'R' then held_decided(keys[1], args) end
   return { 'NEW', decided, int(bump(keys[1])) }
 end
 
@@ -263,7 +270,15 @@ local function page(keys, args)
   return out
 end
 
+-- KEYS: pool. Its region holds no purchase for the shard's stock any more (their holds ran out, or
+-- they were decided without a unit): first tries need not wait behind the mark they left.
+local function unmark(keys, args)
+  redis.call('HDEL', keys[1], 'waiting_since')
+  return 'OK'
+end
+
 redis.register_function('fs_modes_open_%VERSION%', open_at_creation)
+redis.register_function('fs_modes_unmark_%VERSION%', unmark)
 redis.register_function('fs_modes_buy_%VERSION%', buy)
 redis.register_function('fs_modes_debit_%VERSION%', debit)
 redis.register_function('fs_modes_credit_%VERSION%', credit)

@@ -125,6 +125,28 @@ public abstract class ShardStoreContract {
     assertEquals(new PoolCounters(0, 5, 5, 5), store.shardCounters("e", "far", 1).join());
   }
 
+  /**
+   * A region that holds nothing any more clears the mark its short purchases left, and a held
+   * purchase's retry answered from its stored decision moves the mark as a new decision does.
+   */
+  @Test
+  void aClearedMarkLetsFirstTriesBuyAndAHeldRetryOfADecidedRequestMovesIt() {
+    Ticket ann = new Ticket("e", "r1", "ann", 2, "far", START + 10);
+    Ticket bob = new Ticket("e", "r2", "bob", 1, "far", START + 20);
+    assertEquals(new BuyReply.Short(1), store.buyShard(SPEC, ann, false).join(), "far holds 1 of ann's 2");
+    assertEquals(new BuyReply.Short(1), store.buyShard(SPEC, bob, false).join(), "behind ann");
+    store.clearWaiting(SPEC, "far").join(); // ann's hold ran out: far holds nothing
+    assertEquals(Outcome.WON, decided(store.buyShard(SPEC, bob, false).join()).outcome());
+
+    Ticket cat = new Ticket("e", "r3", "cat", 1, "far", START + 30);
+    assertEquals(new BuyReply.Short(0), store.buyShard(SPEC, cat, false).join(), "far is empty: cat marks it");
+    BuyReply again = store.buyHeld(SPEC, bob, -1).join(); // bob's retry, held behind cat's call, from the store
+    assertEquals(true, ((BuyReply.Decided) again).retry());
+    store.shard(SPEC, "far").credit("t1", 1);
+    assertEquals(Outcome.WON, decided(store.buyShard(SPEC, new Ticket("e", "r4", "dee", 1, "far", START + 40), false).join())
+        .outcome(), "the retry's decision moved the mark away: nothing waits");
+  }
+
   @Test
   void decidedWhenShortAPurchaseLosesForLackOfStock() {
     assertEquals(LossReason.INSUFFICIENT_STOCK, decided(buy("r1", "ann", 2, "far", true)).lossReason());

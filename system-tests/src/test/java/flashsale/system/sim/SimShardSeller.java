@@ -101,6 +101,13 @@ final class SimShardSeller {
             ErrorReason.STOCK_IN_TRANSIT, "no stock reached region " + node.region + " for event "
                 + queue.spec().eventId() + " within " + shards.holdMs + " ms; retry with the same request_id")));
         case Step.Check<SimRegionNode.Call> check -> check(queue, check);
+        case Step.Unmark<SimRegionNode.Call> unmark -> {
+          SimShardStore store = shards.store(node.region);
+          store.call(node.loop, shards.localMicros(), () -> {
+            store.memory.clearWaiting(queue.spec(), node.region).join();
+            return true;
+          }, done -> {});
+        }
       }
     }
   }
@@ -145,6 +152,7 @@ final class SimShardSeller {
       if (reply.isPresent() && reply.get() instanceof BuyReply.Decided d && queue.policy().decidedWithoutStock(check)) {
         shards.oracle.decidedWithoutStock(node.name, ticket);
         decided(check.held().handle(), ticket, d);
+        carryOut(queue, queue.policy().unmarkIfIdle());
       }
     });
   }
