@@ -109,6 +109,8 @@ public final class ShardHoldQueue<H> {
   private final Map<String, Integer> placesByRequest = new HashMap<>();
   /** First tries at the store and not yet answered, by request id: undecided, and not held either. */
   private final Map<String, Integer> firstTriesAtStore = new HashMap<>();
+  /** The stamps of those first tries (stamp to count): any may come back short, and wait. */
+  private final java.util.TreeMap<Long, Integer> firstTryStamps = new java.util.TreeMap<>();
   /**
    * Units the whole event has left, as the arbiter last said: an upper bound (a stale answer says
    * more), so it only falls. Unknown (the most) until the first answer.
@@ -159,6 +161,7 @@ public final class ShardHoldQueue<H> {
       return List.of(new Step.Check<>(waiting));
     }
     firstTriesAtStore.merge(ticket.requestId(), 1, Integer::sum);
+    firstTryStamps.merge(ticket.stampMicros(), 1, Integer::sum);
     return List.of(new Step.Buy<>(ticket, handle, beyondStock, Purpose.FIRST_TRY));
   }
 
@@ -192,14 +195,18 @@ public final class ShardHoldQueue<H> {
   public List<Step<H>> shardAnswered(Step.Buy<H> buy, ShardAnswer answer, long nowNanos) {
     List<Step<H>> steps = new ArrayList<>();
     if (!(answer instanceof ShardAnswer.Failed)) shardInUse = true;
-    if (answer instanceof ShardAnswer.Short && buy.purpose() != Purpose.BEYOND_STOCK) shardMarked = true;
+    // A short answer marked the shard; a failed one may have (the store wrote, the reply was lost).
+    if (!(answer instanceof ShardAnswer.Decided) && buy.purpose() != Purpose.BEYOND_STOCK) shardMarked = true;
     switch (buy.purpose()) {
       case FIRST_TRY -> {
         firstTriesAtStore.merge(buy.ticket().requestId(), -1, (had, minus) -> had + minus == 0 ? null : had + minus);
+        firstTryStamps.merge(buy.ticket().stampMicros(), -1, (had, minus) -> had + minus == 0 ? null : had + minus);
         if (answer instanceof ShardAnswer.Short s) {
           lastRemainingUnits = s.remainingUnits();
           enqueue(new Held<>(buy.ticket(), buy.handle(), nowNanos + holdNanos));
           report(steps, nowNanos); // a borrow: tell the arbiter now rather than at the next tick
+        } else {
+          unmarkIfIdle(steps); // the last first try in flight held back a clear
         }
       }
       case OLDEST_HELD -> {
@@ -250,8 +257,12 @@ public final class ShardHoldQueue<H> {
     return steps;
   }
 
+  /**
+   * Not while a first try is at the store: sent behind it on the same connection, the clear would
+   * erase the mark that first try may just have relied on (found short behind it, it is held next).
+   */
   private void unmarkIfIdle(List<Step<H>> steps) {
-    if (!shardMarked || !held.isEmpty() || oldestAtStore != null) return;
+    if (!shardMarked || !held.isEmpty() || oldestAtStore != null || !firstTriesAtStore.isEmpty()) return;
     shardMarked = false;
     steps.add(new Step.Unmark<>());
   }
@@ -354,8 +365,11 @@ public final class ShardHoldQueue<H> {
     if (oldestAtStore != null || head == null) return;
     oldestAtStore = head;
     String headId = head.ticket().requestId();
-    long nextWaitingMicros = held.stream().filter(h -> !h.ticket().requestId().equals(headId))
-        .mapToLong(h -> h.ticket().stampMicros()).min().orElse(-1);
+    // The next held purchase, or a first try at the store that may come back short and be held.
+    long nextWaitingMicros = java.util.stream.LongStream.concat(
+            held.stream().filter(h -> !h.ticket().requestId().equals(headId)).mapToLong(h -> h.ticket().stampMicros()),
+            firstTryStamps.isEmpty() ? java.util.stream.LongStream.empty() : java.util.stream.LongStream.of(firstTryStamps.firstKey()))
+        .min().orElse(-1);
     steps.add(new Step.Buy<>(head.ticket(), head.handle(), false, Purpose.OLDEST_HELD, nextWaitingMicros));
   }
 

@@ -267,4 +267,44 @@ class ShardHoldQueueTest {
       for (String requestId : waiting.keySet()) assertTrue(answered.contains(requestId), "seed " + seed + ": " + requestId + " never answered");
     }
   }
+
+  /**
+   * The shard's waiting mark is cleared once nothing is held, but not while a first try is at the
+   * store: sent behind it, the clear would erase the mark that first try was just found short
+   * behind (it is held next), and a later buyer could take the units that land before it.
+   */
+  @Test
+  void theShardsMarkIsNotClearedWhileAFirstTryIsAtTheStore() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    var a = (Step.Buy<String>) queue.purchase(ticket("a", 1), "a", 0).get(0);
+    var b = (Step.Buy<String>) queue.purchase(ticket("b", 2), "b", 0).get(0);
+    queue.shardAnswered(a, new ShardAnswer.Short(0), 0); // a is held, the shard marked
+    List<Step<String>> expiry = queue.tick(HOLD_NANOS + 1); // a's hold runs out while b is at the store
+    assertTrue(expiry.stream().noneMatch(st -> st instanceof Step.Unmark), "cleared with b at the store: " + expiry);
+
+    queue.shardAnswered(b, new ShardAnswer.Short(0), HOLD_NANOS + 1); // b is held behind the mark
+    List<Step<String>> later = queue.tick(2 * HOLD_NANOS + 2); // b's hold runs out: nothing held, nothing at the store
+    assertTrue(later.stream().anyMatch(st -> st instanceof Step.Unmark), "the mark stays behind: " + later);
+  }
+
+  /** A first try whose reply was lost may have marked the shard: once nothing waits, the mark is cleared. */
+  @Test
+  void aFailedFirstTryClearsTheMarkItMayHaveLeft() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    var a = (Step.Buy<String>) queue.purchase(ticket("a", 1), "a", 0).get(0);
+    List<Step<String>> steps = queue.shardAnswered(a, new ShardAnswer.Failed(), 0);
+    assertTrue(steps.stream().anyMatch(st -> st instanceof Step.Unmark), "no clear after a failed first try: " + steps);
+  }
+
+  /** The held purchase's retry names a first try still at the store as what may wait next, not "nothing". */
+  @Test
+  void aHeldRetryNamesAFirstTryAtTheStoreAsNextWaiting() {
+    var queue = new ShardHoldQueue<String>("ev", 0, HOLD_NANOS, 0);
+    var a = (Step.Buy<String>) queue.purchase(ticket("a", 1), "a", 0).get(0);
+    queue.purchase(ticket("b", 2), "b", 0); // b's first try is at the store
+    queue.shardAnswered(a, new ShardAnswer.Short(0), 0);
+    var retry = queue.reportAnswered(OptionalLong.of(100)).stream()
+        .filter(st -> st instanceof Step.Buy<String> buy && buy.purpose() == Purpose.OLDEST_HELD).findFirst().orElseThrow();
+    assertEquals(2, ((Step.Buy<String>) retry).nextWaitingMicros(), "b may come back short and wait next");
+  }
 }
