@@ -9,7 +9,6 @@ import flashsale.store.memory.InMemoryShardStore;
 import flashsale.v1.GetPurchaseResponse;
 import flashsale.v1.LossReason;
 import flashsale.v1.Outcome;
-import flashsale.v1.PurchaseResponse;
 import flashsale.v1.PurchaseState;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
