@@ -26,7 +26,6 @@ import flashsale.v1.WatchAuctionResponse;
 import flashsale.wire.Times;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -124,25 +123,9 @@ class BidFlowTest extends RegionFixtureTest {
         .setEndTime(flashsale.wire.Times.timestamp(RegionFixture.micros(java.time.Instant.now().plusMillis(1_500)))).build();
     f.arbiter.lookupOnly.put("brief", auction);
     f.arbiter.auctionViews.put("brief", AuctionResult.newBuilder().setClosed(false).setCloseTime(auction.getEndTime()).build());
-    var watching = new LinkedBlockingQueue<WatchAuctionResponse>();
-    var ended = new java.util.concurrent.CompletableFuture<Void>();
-    f.async().withDeadlineAfter(30, TimeUnit.SECONDS).watchAuction(WatchAuctionRequest.newBuilder().setEventId("brief").build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(WatchAuctionResponse value) {
-            watching.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            ended.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            ended.complete(null);
-          }
-        });
+    Watch watch = watch("brief", 0);
+    var watching = watch.views();
+    var ended = watch.ended();
     assertEquals(false, watching.poll(5, TimeUnit.SECONDS).getAuction().getClosed());
 
     Thread.sleep(1_600); // past the close (waiting for the auction to end, not timing anything)
@@ -156,6 +139,44 @@ class BidFlowTest extends RegionFixtureTest {
     var again = f.blocking().watchAuction(WatchAuctionRequest.newBuilder().setEventId("brief").build());
     assertEquals(true, again.next().getAuction().getClosed(), "a new watch gets the result at once");
     assertEquals(false, again.hasNext(), "and ends");
+  }
+
+  /**
+   * A watcher that stops reading is not queued every change (each may carry every standing bid):
+   * when it asks again it is sent the newest view, then the result.
+   */
+  @Test
+  void aWatcherThatStopsReadingIsSentTheNewestViewWhenItAsksAgain() throws Exception {
+    long closeMicros = RegionFixture.micros(java.time.Instant.now().plusSeconds(3_600));
+    f.arbiter.auctionViews.put("painting", AuctionResult.newBuilder().setClosed(false)
+        .setCloseTime(Times.timestamp(closeMicros)).build());
+    Watch watch = watch("painting", 1); // reads one view, then stops reading
+    var watching = watch.views();
+    var ended = watch.ended();
+    assertEquals(closeMicros, Times.micros(watching.poll(5, TimeUnit.SECONDS).getAuction().getCloseTime()));
+
+    // Soft closes moving the close 100 times while the watcher does not read.
+    for (int i = 1; i <= 100; i++) {
+      f.stream.send(SequenceResponse.newBuilder().setAuctionUpdate(flashsale.v1.AuctionUpdate.newBuilder()
+          .setEventId("painting").setResult(AuctionResult.newBuilder().setClosed(false)
+              .setCloseTime(Times.timestamp(closeMicros + i * 1_000_000L)))).build());
+    }
+    var result = AuctionResult.newBuilder().setClosed(true).setCloseTime(Times.timestamp(closeMicros + 100_000_000L))
+        .build();
+    Thread.sleep(300); // the updates reach the region's loop (waiting for them, not timing anything)
+    assertEquals(null, watching.poll(), "nothing is sent to a watcher that asked for nothing");
+
+    watch.call().request(1);
+    assertEquals(closeMicros + 100_000_000L, Times.micros(watching.poll(5, TimeUnit.SECONDS).getAuction().getCloseTime()),
+        "the newest view, not the next");
+    f.stream.send(SequenceResponse.newBuilder().setAuctionClosed(flashsale.v1.AuctionClosed.newBuilder()
+        .setEventId("painting").setResult(result)).build());
+    Thread.sleep(300);
+    assertEquals(null, watching.poll(), "the result waits for the watcher too");
+    watch.call().request(10);
+    assertEquals(result, watching.poll(5, TimeUnit.SECONDS).getAuction());
+    ended.get(5, TimeUnit.SECONDS);
+    assertEquals(null, watching.poll(), "one view per read: the 99 in between were never sent");
   }
 
   @Test
@@ -172,5 +193,40 @@ class BidFlowTest extends RegionFixtureTest {
         () -> f.blocking().placeBid(bid("shoes", "on-a-sale", 1_250, "EUR")));
     assertError(Status.Code.FAILED_PRECONDITION, ErrorReason.WRONG_EVENT_KIND,
         () -> f.blocking().purchase(request("painting", "alice", "buy-it-now", 1)));
+  }
+
+  /** An open WatchAuction: the views it was sent, its end, and its call to ask for more on. */
+  private record Watch(LinkedBlockingQueue<WatchAuctionResponse> views, java.util.concurrent.CompletableFuture<Void> ended,
+      io.grpc.stub.ClientCallStreamObserver<WatchAuctionRequest> call) {}
+
+  /** Watches {@code eventId}, asking for {@code initialViews} views first, or for every one when 0. */
+  private Watch watch(String eventId, int initialViews) {
+    var views = new LinkedBlockingQueue<WatchAuctionResponse>();
+    var ended = new java.util.concurrent.CompletableFuture<Void>();
+    var call = new java.util.concurrent.CompletableFuture<io.grpc.stub.ClientCallStreamObserver<WatchAuctionRequest>>();
+    f.async().withDeadlineAfter(30, TimeUnit.SECONDS).watchAuction(WatchAuctionRequest.newBuilder().setEventId(eventId).build(),
+        new io.grpc.stub.ClientResponseObserver<WatchAuctionRequest, WatchAuctionResponse>() {
+          @Override
+          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchAuctionRequest> started) {
+            if (initialViews > 0) started.disableAutoRequestWithInitial(initialViews);
+            call.complete(started);
+          }
+
+          @Override
+          public void onNext(WatchAuctionResponse value) {
+            views.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.complete(null);
+          }
+        });
+    return new Watch(views, ended, call.join());
   }
 }

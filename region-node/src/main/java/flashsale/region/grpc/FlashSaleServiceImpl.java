@@ -240,6 +240,8 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
     String eventId = request.getEventId();
     if (response instanceof ServerCallStreamObserver<?> call) {
       call.setOnCancelHandler(() -> loop.execute(() -> watchers.forget(eventId, response)));
+      // A watcher that stopped reading is sent the newest view once it reads again, not each change.
+      call.setOnReadyHandler(() -> loop.execute(() -> watchers.ready(eventId, response)));
     }
     lookUp(eventId, response, () -> {
       flashsale.sale.EventSpec spec = core.eventSpec(eventId).orElseThrow();

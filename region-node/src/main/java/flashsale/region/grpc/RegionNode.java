@@ -104,7 +104,7 @@ public final class RegionNode {
         s.maxArbiterQueries(), s.eventViewMaxAgeMs());
     inbound.onAnnounced(queries::eventKnown);
     inbound.onDecisionLookup(queries::getDecision);
-    AuctionWatchers watchers = new AuctionWatchers();
+    AuctionWatchers watchers = new AuctionWatchers(s.maxPending());
     queries.onAuctionClosed(watchers::changed);
     inbound.onAuctionResult((eventId, result) -> {
       if (result.getClosed()) {
