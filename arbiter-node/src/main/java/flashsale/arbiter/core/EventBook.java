@@ -329,6 +329,11 @@ final class EventBook {
     return stock.auction().map(AuctionBook::durableStanding);
   }
 
+  /** An auction not yet closed nor being closed whose close time has passed: time alone may close it. */
+  boolean closePassed(long nowMicros) {
+    return !closeInFlight && stock.auction().map(a -> !a.closed() && a.closeMicros() <= nowMicros).orElse(false);
+  }
+
   /** An auction not yet closed, or whose close is being written: watermarks may close it. */
   boolean awaitsClose() {
     return closeInFlight || stock.auction().map(a -> !a.closed()).orElse(false);

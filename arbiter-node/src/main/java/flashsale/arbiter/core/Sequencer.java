@@ -173,7 +173,7 @@ public final class Sequencer {
 
   /**
    * Time passes: every region silent past the region timeout is left out of its events' frontiers,
-   * which may release what the others sent meanwhile.
+   * which may release what the others sent meanwhile, and auctions past their close may close.
    */
   public List<Effect> tick(long nowMicros) {
     List<Effect> effects = new ArrayList<>();
@@ -184,6 +184,11 @@ public final class Sequencer {
           + cursor.silentMicros(nowMicros) + "us (timeout " + config.regionTimeoutMicros() + "us): left out of the frontier"));
       if (cursor.forgetRecord()) effects.add(new Effect.ForgetRegionNode(cursor.source())); // later leaders need not wait
       release(cursor, nowMicros, effects);
+    }
+    // An auction's close gate also opens with time alone (the age bound passing its close): one
+    // whose regions are all silent or gone must close without waiting for one of them to speak.
+    for (EventBook book : waiting) { // releasing never changes the set (see release)
+      if (book.closePassed(nowMicros)) book.releaseIfReady(nowMicros, effects);
     }
     finishEnded(nowMicros, effects);
     if (!streamsHeldBack) regions.forgetSilent(nowMicros, effects);

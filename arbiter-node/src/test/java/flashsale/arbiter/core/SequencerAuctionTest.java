@@ -301,6 +301,34 @@ class SequencerAuctionTest {
         "held back past the bound: refused as such, as it would have been before the close");
   }
 
+  /**
+   * Every region of the auction falls silent before its close (a node down, or every link to the
+   * arbiter): the close still comes once the age bound has passed it, on time alone.
+   */
+  @Test
+  void anAuctionWhoseRegionsAllFellSilentClosesOnTimeAlone() {
+    long maxAgeMicros = 10_000_000;
+    SequencerDriver d = new SequencerDriver(SequencerDriver.EXACT_STAMPS.withMaxTicketAgeMicros(maxAgeMicros));
+    d.add(auction(AuctionRules.hardClose(1, 100, 10, "EUR")));
+    d.connect("beijing", "shanghai");
+    d.send("beijing", bid("b", 200, "beijing", 100));
+    d.watermark("shanghai", 200);
+    settle(d);
+    while (d.nowMicros <= CLOSE + maxAgeMicros + 5_000) {
+      d.tick(100_000); // nobody speaks from here on
+      settle(d);
+      if (d.nowMicros <= CLOSE + maxAgeMicros + 5_000) {
+        assertEquals(List.of(), SequencerDriver.of(d.effects, Effect.PersistAuctionClose.class),
+            "not before the age bound (and the 5 ms skew) has passed the close");
+      }
+    }
+    d.tick(100_000);
+    settle(d);
+    List<Effect.AnnounceAuctionClose> closes = SequencerDriver.of(d.effects, Effect.AnnounceAuctionClose.class);
+    assertEquals(1, closes.size(), "closed with no region speaking");
+    assertEquals(List.of("b"), ids(closes.get(0).close().winners()));
+  }
+
   @Test
   void aRegionWhoseWatermarkStandsStillBeforeTheCloseHoldsItByTheAgeBoundAtMost() {
     long maxAgeMicros = 10_000_000;
