@@ -94,6 +94,9 @@ class BidFlowTest extends RegionFixtureTest {
     assertEquals(answer, f.blocking().placeBid(bid("painting", "b1", 1_250, "EUR")), "a retry gets the same answer");
     assertError(Status.Code.ALREADY_EXISTS, ErrorReason.REQUEST_ID_REUSED,
         () -> f.blocking().placeBid(bid("painting", "b1", 1_400, "EUR")));
+    // The same amount in another currency is not a retry, here or at a node that never saw it.
+    assertError(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_FIELD,
+        () -> f.blocking().placeBid(bid("painting", "b1", 1_250, "USD")));
   }
 
   /**

@@ -50,7 +50,7 @@ public final class PurchaseRules {
   }
 
   /** A bid fits an auction only, in its currency; a purchase fits every other kind. */
-  private static Optional<Failure> checkKind(EventSpec spec, BuyRequest req) {
+  static Optional<Failure> checkKind(EventSpec spec, BuyRequest req) {
     if (spec.auction().isPresent() != req.bid().isPresent()) {
       return Optional.of(Failure.of(ErrorReason.WRONG_EVENT_KIND, spec.auction().isPresent()
           ? "event " + spec.eventId() + " is an auction: place a bid (PlaceBid), not a purchase"

@@ -130,9 +130,13 @@ public final class RegionCore {
    */
   public Admission purchaseValidated(BuyRequest req, long arrivalMicros, String clientAddress) {
     assert validate(req).isEmpty() : "purchaseValidated with an invalid request: " + validate(req);
+    EventSpec spec = events.get(req.eventId());
+    // A ticket carries no currency: a bid in another one is refused before the retry look-up, so
+    // its answer does not depend on whether this node remembers the first.
+    Optional<Failure> wrongKind = spec == null ? Optional.empty() : PurchaseRules.checkKind(spec, req);
+    if (wrongKind.isPresent()) return new Admission.Failed(wrongKind.get());
     Optional<Admission> known = book.known(req);
     if (known.isPresent()) return known.get();
-    EventSpec spec = events.get(req.eventId());
     if (spec == null) {
       return new Admission.Failed(Failure.of(ErrorReason.EVENT_NOT_FOUND, "no event " + req.eventId()));
     }
