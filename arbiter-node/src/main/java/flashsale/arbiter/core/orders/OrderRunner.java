@@ -35,6 +35,8 @@ public final class OrderRunner {
   private static final Logger log = LoggerFactory.getLogger(OrderRunner.class);
   public static final long TICK_INTERVAL_MS = 10;
   static final long LOAD_RETRY_MS = 500;
+  /** A book that keeps breaking is read again after a back-off doubling up to this. */
+  static final long MAX_BROKEN_RETRY_MS = 30_000;
 
   /** What a book read from the store needs before it can run. */
   private record Loaded(OrderTerms terms, OrderSnapshot snapshot, List<Decision> after) {}
@@ -57,6 +59,8 @@ public final class OrderRunner {
   private final Map<String, TreeMap<Long, List<Call>>> waiting = new HashMap<>();
   /** Events whose sale is over: told when their book settles, then the book is dropped. */
   private final Map<String, Runnable> whenSettled = new HashMap<>();
+  /** Events whose book broke its checks this term, with how often (for the back-off). */
+  private final Map<String, Integer> breaksThisTerm = new HashMap<>();
   /** Told each write once the store holds it (the regions' watchers). */
   private java.util.function.Consumer<OrderEffect.OrdersDurable> durableListener = durable -> {};
   private long epoch = ArbiterStore.UNFENCED;
@@ -106,6 +110,7 @@ public final class OrderRunner {
     specs.clear();
     loading.clear();
     whenSettled.clear();
+    breaksThisTerm.clear();
     for (String eventId : List.copyOf(waiting.keySet())) fail(eventId, "the term ended");
   }
 
@@ -140,23 +145,26 @@ public final class OrderRunner {
         }, LOAD_RETRY_MS);
         return;
       }
-      List<Decision> meanwhile = loading.remove(eventId);
       if (loaded == null) { // no payment window: nothing to settle
+        loading.remove(eventId);
         Runnable settled = whenSettled.remove(eventId);
         if (settled != null) settled.run();
-      } else {
+        return;
+      }
+      specs.put(eventId, spec);
+      guarded(eventId, () -> {
         OrderBook book = new OrderBook(eventId, spec.stock(), spec.perUserLimit(), loaded.terms(), loaded.snapshot());
-        books.put(eventId, book);
-        specs.put(eventId, spec);
         // Carried out once, after the book has heard everything: settled before it hears that the
         // sale ended while loading, it would be dropped with nobody to promote or close its waitlist.
         List<OrderEffect> effects = new ArrayList<>(book.decided(loaded.after(), nowMicros()));
-        effects.addAll(book.decided(meanwhile, nowMicros()));
+        effects.addAll(book.decided(loading.get(eventId), nowMicros()));
         if (whenSettled.containsKey(eventId)) effects.addAll(book.saleEnded(nowMicros()));
+        loading.remove(eventId);
+        books.put(eventId, book);
         carryOut(book, effects);
         log.info("order book loaded event={} orders={} enrolledThroughRank={} enrolledLate={}", eventId,
             loaded.snapshot().orders().size(), loaded.snapshot().enrolledThroughRank(), loaded.after().size());
-      }
+      });
     }));
   }
 
@@ -181,7 +189,7 @@ public final class OrderRunner {
       return;
     }
     OrderBook book = books.get(eventId);
-    if (book != null) carryOut(book, book.decided(decisions, nowMicros()));
+    if (book != null) guarded(eventId, () -> carryOut(book, book.decided(decisions, nowMicros())));
   }
 
   /** The event's sale is over: released units may go to its waitlist; {@code settled} runs once nothing is left to do. */
@@ -192,12 +200,36 @@ public final class OrderRunner {
       return;
     }
     whenSettled.put(eventId, settled);
-    if (book != null) carryOut(book, book.saleEnded(nowMicros()));
+    if (book != null) guarded(eventId, () -> carryOut(book, book.saleEnded(nowMicros())));
   }
 
   public void tick() {
     long now = nowMicros();
-    for (OrderBook book : List.copyOf(books.values())) carryOut(book, book.tick(now));
+    for (OrderBook book : List.copyOf(books.values())) guarded(book.eventId(), () -> carryOut(book, book.tick(now)));
+  }
+
+  /**
+   * Runs {@code work} on the event's book; a book that breaks its own invariant (a bug, or a store
+   * holding what it should not) is dropped and read again from the store, alone: the other
+   * events' books run on. Until it reads clean the event stays loading (calls are told to retry,
+   * its sale's end waits, its batches are kept).
+   */
+  private void guarded(String eventId, Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException | AssertionError e) {
+      int breaks = breaksThisTerm.merge(eventId, 1, Integer::sum);
+      long delayMs = Math.min(MAX_BROKEN_RETRY_MS, LOAD_RETRY_MS << Math.min(breaks - 1, 8));
+      log.error("order book of event={} broke ({} times this term): {}; reading it again from the store in {} ms", eventId,
+          breaks, e, delayMs, e);
+      books.remove(eventId);
+      fail(eventId, "the event's order book failed its checks");
+      loading.putIfAbsent(eventId, new ArrayList<>());
+      long brokenTerm = term;
+      loop.schedule(() -> {
+        if (brokenTerm == term && specs.containsKey(eventId)) load(specs.get(eventId), brokenTerm);
+      }, delayMs);
+    }
   }
 
   /** True when the event's book runs here. */
@@ -229,7 +261,15 @@ public final class OrderRunner {
     OrderBook book = books.get(eventId);
     if (book == null) return CompletableFuture.failedFuture(new NotLeaderException("no order book of " + eventId + " here"));
     List<OrderEffect> effects = new ArrayList<>();
-    OrderAnswer answer = call.apply(book, effects);
+    OrderAnswer answer;
+    try {
+      answer = call.apply(book, effects);
+    } catch (RuntimeException | AssertionError e) {
+      guarded(eventId, () -> {
+        throw e;
+      });
+      return CompletableFuture.failedFuture(new NotLeaderException("the order book of " + eventId + " failed its checks"));
+    }
     CompletableFuture<OrderAnswer> told = new CompletableFuture<>();
     if (answer.durableAtSequence() == 0) {
       told.complete(answer);

@@ -135,6 +135,68 @@ class OrderRunnerLoadTest {
     assertTrue(settled.get(), "settled once b paid");
   }
 
+  /**
+   * One event's book breaks its own checks as it loads (the store holds two wins of the one unit
+   * the event is said to have): that event waits and is read again; the others' books run on.
+   * (Before, the throw left the event neither loading nor loaded: its sale's end settled it at
+   * once, and no retry came.)
+   */
+  @Test
+  void aBookThatBreaksItsChecksAsItLoadsWaitsAloneAndIsReadAgain() {
+    EventSpec twoUnits = new EventSpec("x", "hats", 2, START - 60_000_000, START - 1, 1, List.of("r"),
+        SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+    events.createEvent("c3", twoUnits);
+    stored.putTerms("x", new OrderTerms(WINDOW, 2));
+    stored.persistOrders(new OrderWrite("x", 1, 2, List.of(
+        new OrderTransition(Kind.ENROLLED_WIN, "x1", "u1", 1, 1, START + WINDOW, START - 10),
+        new OrderTransition(Kind.ENROLLED_WIN, "x2", "u2", 1, 2, START + WINDOW, START - 10))), ArbiterStore.UNFENCED).join();
+    EventSpec saidToHaveOne = new EventSpec("x", "hats", 1, START - 60_000_000, START - 1, 1, List.of("r"),
+        SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+    AtomicBoolean settled = new AtomicBoolean();
+
+    loop.execute(() -> runner.eventAdded(saidToHaveOne));
+    loop.execute(() -> runner.eventAdded(spec));
+    loop.execute(() -> runner.saleEnded("x", () -> settled.set(true)));
+    loop.runReady();
+    assertFalse(runner.holds("x"), "its book broke its checks");
+    assertFalse(settled.get(), "an event whose book broke is not taken for settled");
+    assertTrue(runner.apply("x", "x1", (book, effects) -> book.confirm("x1", START + 2_000, effects))
+        .isCompletedExceptionally(), "a payment for it is told to retry");
+    assertTrue(runner.holds("e"), "the other event's book runs");
+    CompletableFuture<OrderAnswer> paid = runner.apply("e", "a", (book, effects) -> book.confirm("a", START + 2_000, effects));
+    loop.runReady();
+    assertTrue(paid.join().done());
+
+    loop.fireTimers();
+    loop.runReady();
+    assertFalse(runner.holds("x"), "read again, and broken again: still held back");
+    assertFalse(settled.get());
+  }
+
+  /**
+   * A batch the book cannot take without breaking its checks (a second win of the event's one
+   * unit) drops the book, alone; it is read again from what the store holds.
+   */
+  @Test
+  void aBookThatBreaksOnABatchIsDroppedAloneAndReadAgainFromTheStore() {
+    loop.execute(() -> runner.eventAdded(spec));
+    loop.runReady();
+    assertTrue(runner.holds("e"));
+    var impossible = new flashsale.sale.Decision(new flashsale.sale.Ticket("e", "z", "u9", 1, "r", 3),
+        flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 3, START, false);
+    loop.execute(() -> runner.decided("e", List.of(impossible)));
+    loop.runReady();
+    assertFalse(runner.holds("e"), "dropped, not left running in a state it refuses");
+    runner.tick(); // nothing left to throw on the next tick
+
+    loop.fireTimers();
+    loop.runReady();
+    assertTrue(runner.holds("e"), "read again from the store, which never held the impossible win");
+    CompletableFuture<OrderAnswer> paid = runner.apply("e", "a", (book, effects) -> book.confirm("a", START + 2_000, effects));
+    loop.runReady();
+    assertTrue(paid.join().done());
+  }
+
   /** The in-memory store, failing the next reads or refusing the next writes when told to. */
   final class FlakyOrders extends ForwardingOrderStore {
     FlakyOrders() {
