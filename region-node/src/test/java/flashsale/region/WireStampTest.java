@@ -55,40 +55,43 @@ class WireStampTest {
       RegionServer region = node.region();
       ManagedChannel client = io.grpc.Grpc.newChannelBuilder("127.0.0.1:" + relay.port(),
           io.grpc.InsecureChannelCredentials.create()).build();
-      FakeArbiter.Stream stream = arbiter.nextStream();
-      RegionFixture.await("region connected", region::arbiterConnected);
-      // SERVING once the node has warmed its own purchase path through this socket.
-      var health = HealthGrpc.newBlockingStub(client).withDeadlineAfter(30, TimeUnit.SECONDS);
-      RegionFixture.await("warm and serving", () -> health.check(HealthCheckRequest.getDefaultInstance()).getStatus()
-          == HealthCheckResponse.ServingStatus.SERVING);
-      // The 2,000 refused warm-up purchases stay out of the node's call metrics.
-      assertEquals(0, region.metrics().get("grpc.server.processing.duration").tag("method", "Purchase")
-          .tag("status_code", "INVALID_ARGUMENT").timer().count(), "warm-up calls were counted");
-      var stub = FlashSaleServiceGrpc.newStub(client).withDeadlineAfter(10, TimeUnit.SECONDS);
-      // The burst reaches the region in one write, as a burst on the wire does: a loaded machine
-      // would otherwise split the client's own writes and the count below would measure that.
-      relay.hold();
-      for (int i = 0; i < BURST; i++) {
-        stub.purchase(RegionFixture.request("shoes", "u" + i, "r" + i, 1), ignore());
-      }
-      int burstBytes = relay.releaseWhenQuiet(200, 10_000);
-      List<Ticket> tickets = new ArrayList<>();
-      while (tickets.size() < BURST) tickets.add(stream.nextTicket());
+      try {
+        FakeArbiter.Stream stream = arbiter.nextStream();
+        RegionFixture.await("region connected", region::arbiterConnected);
+        // SERVING once the node has warmed its own purchase path through this socket.
+        var health = HealthGrpc.newBlockingStub(client).withDeadlineAfter(30, TimeUnit.SECONDS);
+        RegionFixture.await("warm and serving", () -> health.check(HealthCheckRequest.getDefaultInstance()).getStatus()
+            == HealthCheckResponse.ServingStatus.SERVING);
+        // The 2,000 refused warm-up purchases stay out of the node's call metrics.
+        assertEquals(0, region.metrics().get("grpc.server.processing.duration").tag("method", "Purchase")
+            .tag("status_code", "INVALID_ARGUMENT").timer().count(), "warm-up calls were counted");
+        var stub = FlashSaleServiceGrpc.newStub(client).withDeadlineAfter(10, TimeUnit.SECONDS);
+        // The burst reaches the region in one write, as a burst on the wire does: a loaded machine
+        // would otherwise split the client's own writes and the count below would measure that.
+        relay.hold();
+        for (int i = 0; i < BURST; i++) {
+          stub.purchase(RegionFixture.request("shoes", "u" + i, "r" + i, 1), ignore());
+        }
+        int burstBytes = relay.releaseWhenQuiet(200, 10_000);
+        List<Ticket> tickets = new ArrayList<>();
+        while (tickets.size() < BURST) tickets.add(stream.nextTicket());
 
-      Set<Long> clockReadings = new HashSet<>();
-      long previous = Long.MIN_VALUE;
-      for (Ticket t : tickets) {
-        assertTrue(t.getArrivalMicros() > previous, "stamps strictly increase");
-        previous = t.getArrivalMicros();
-        clockReadings.add(t.getArrivalMicros() / CLOCK_STEP_MICROS);
+        Set<Long> clockReadings = new HashSet<>();
+        long previous = Long.MIN_VALUE;
+        for (Ticket t : tickets) {
+          assertTrue(t.getArrivalMicros() > previous, "stamps strictly increase");
+          previous = t.getArrivalMicros();
+          clockReadings.add(t.getArrivalMicros() / CLOCK_STEP_MICROS);
+        }
+        System.out.printf("%d purchases in one write of %d bytes: %d clock readings%n", BURST, burstBytes,
+            clockReadings.size());
+        // Stamped per purchase, the burst would show BURST distinct readings.
+        assertTrue(clockReadings.size() <= BURST / 6, BURST + " purchases in one write of " + burstBytes
+            + " bytes carried " + clockReadings.size() + " clock readings; one per socket read expected");
+        assertEquals(BURST, new HashSet<>(tickets.stream().map(Ticket::getRequestId).toList()).size());
+      } finally {
+        client.shutdownNow();
       }
-      System.out.printf("%d purchases in one write of %d bytes: %d clock readings%n", BURST, burstBytes,
-          clockReadings.size());
-      // Stamped per purchase, the burst would show BURST distinct readings.
-      assertTrue(clockReadings.size() <= BURST / 6, BURST + " purchases in one write of " + burstBytes
-          + " bytes carried " + clockReadings.size() + " clock readings; one per socket read expected");
-      assertEquals(BURST, new HashSet<>(tickets.stream().map(Ticket::getRequestId).toList()).size());
-      client.shutdownNow();
     }
   }
 

@@ -77,9 +77,9 @@ final class AuctionWatchers {
     // Cancelled while its look-up ran: its cancel handler found nothing to forget, and a dead
     // stream kept here would keep the auction's view past its event (see forgetEvent).
     if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) return;
-    if (openWatches >= maxWatchers) {
-      out.onError(RegionWire.status(Failure.of(ErrorReason.TOO_MANY_PENDING, "this region has " + openWatches
-          + " open auction watches, its most; retry later or ask GetEvent")));
+    Optional<Failure> full = admit();
+    if (full.isPresent()) {
+      out.onError(RegionWire.status(full.get()));
       return;
     }
     AuctionResult now = latest.computeIfAbsent(eventId, id -> current);
@@ -87,6 +87,12 @@ final class AuctionWatchers {
     watches.computeIfAbsent(eventId, id -> new LinkedHashMap<>()).put(out, watch);
     openWatches++;
     offer(eventId, watch, now);
+  }
+
+  /** RESOURCE_EXHAUSTED while this region has as many open watches as it takes (asked before any look-up too). */
+  Optional<Failure> admit() {
+    return openWatches < maxWatchers ? Optional.empty() : Optional.of(Failure.of(ErrorReason.TOO_MANY_PENDING,
+        "this region has " + openWatches + " open auction watches, its most; retry later or ask GetEvent"));
   }
 
   /** The watcher's stream can take more: it is sent the newest view it has not had. */
@@ -119,6 +125,7 @@ final class AuctionWatchers {
       watch.unsent = view;
       return;
     }
+    watch.unsent = null; // sent now, or an older view than this one: never sent after it
     try {
       watch.out.onNext(WatchAuctionResponse.newBuilder().setAuction(view).build());
       if (view.getClosed()) {

@@ -250,6 +250,11 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
             "event " + eventId + " is not an auction: it has no bids to watch")));
         return;
       }
+      Optional<Failure> full = watchers.admit(); // before asking the arbiter for a watch that cannot be kept
+      if (full.isPresent()) {
+        response.onError(RegionWire.status(full.get()));
+        return;
+      }
       // What the arbiter reported last, else what its store holds now; then every change. A view
       // still open past the latest close missed its result (announced while no stream was up): ask.
       long latestCloseMicros = spec.latestCloseMicros();

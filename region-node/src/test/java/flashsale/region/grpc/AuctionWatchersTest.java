@@ -73,6 +73,20 @@ class AuctionWatchersTest {
     assertTrue(stalled.completed, "the result ends the stalled stream once it reads");
   }
 
+  /** A view sent directly once the stream was ready again is never followed by the older one it kept. */
+  @Test
+  void aKeptViewIsNotSentAfterANewerOneWentOutFirst() {
+    AuctionWatchers watchers = new AuctionWatchers(10);
+    Watcher watcher = new Watcher(false);
+    watchers.watch("gavel", standing(1), watcher);
+    watcher.ready = false;
+    watchers.changed("gavel", standing(2)); // kept
+    watcher.ready = true; // the stream drained; its on-ready task is still queued behind the next change
+    watchers.changed("gavel", standing(3));
+    watchers.ready("gavel", watcher);
+    assertEquals(List.of(1L, 3L), watcher.sent.stream().map(r -> r.getAuction().getCloseTime().getSeconds()).toList());
+  }
+
   @Test
   void aRegionTakesAtMostItsBoundOfOpenWatches() {
     AuctionWatchers watchers = new AuctionWatchers(2);

@@ -137,7 +137,7 @@ public final class OrderRunner {
   private void load(EventSpec spec, long loadTerm) {
     String eventId = spec.eventId();
     CompletableFuture.supplyAsync(() -> read(eventId), reads).whenComplete((loaded, error) -> loop.execute(() -> {
-      if (loadTerm != term) return;
+      if (loadTerm != term || !loading.containsKey(eventId)) return; // another read of it came in first
       if (error != null) {
         log.error("order book not loaded event={}: {}; retrying", eventId, error.toString());
         loop.schedule(() -> {
@@ -218,6 +218,10 @@ public final class OrderRunner {
     try {
       work.run();
     } catch (RuntimeException | AssertionError e) {
+      if (!specs.containsKey(eventId)) { // it had settled (the throw came from after): nothing left to read
+        log.error("order book of event={} threw after it settled: {}", eventId, e.toString(), e);
+        return;
+      }
       int breaks = breaksThisTerm.merge(eventId, 1, Integer::sum);
       long delayMs = Math.min(MAX_BROKEN_RETRY_MS, LOAD_RETRY_MS << Math.min(breaks - 1, 8));
       log.error("order book of event={} broke ({} times this term): {}; reading it again from the store in {} ms", eventId,
@@ -323,7 +327,9 @@ public final class OrderRunner {
   /** Nothing is answered before the store holds the write; a failed write is retried as is. */
   private void persist(OrderBook book, OrderWrite write, long writeTerm, int attempt) {
     store.persistOrders(write, epoch).whenComplete((ok, error) -> loop.execute(() -> {
-      if (writeTerm != term) return;
+      // A dropped book's writes end with it: answered or carried on, they would write its broken
+      // state, or answer calls of the book read in its place by sequence number.
+      if (writeTerm != term || books.get(write.eventId()) != book) return;
       Throwable cause = error == null ? null : error.getCause() != null ? error.getCause() : error;
       if (cause == null) {
         carryOut(book, book.persisted(write.sequence()));
@@ -344,7 +350,7 @@ public final class OrderRunner {
         log.warn("order write failed event={} seq={} attempt={}: {}; retrying in {} ms", write.eventId(),
             write.sequence(), attempt, cause.toString(), delayMs);
         loop.schedule(() -> {
-          if (writeTerm == term) persist(book, write, writeTerm, attempt + 1);
+          if (writeTerm == term && books.get(write.eventId()) == book) persist(book, write, writeTerm, attempt + 1);
         }, delayMs);
       }
     }));

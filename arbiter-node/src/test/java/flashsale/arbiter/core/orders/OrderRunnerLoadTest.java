@@ -41,6 +41,10 @@ class OrderRunnerLoadTest {
   final InMemoryOrderStore stored = new InMemoryOrderStore(events);
   final AtomicInteger readsToFail = new AtomicInteger();
   final AtomicInteger writesToRefuse = new AtomicInteger();
+  /** While set, writes wait here until the test lets them go on to the store. */
+  final java.util.concurrent.atomic.AtomicReference<List<Runnable>> heldWrites = new java.util.concurrent.atomic.AtomicReference<>();
+  /** Every write sent to the store, in order. */
+  final List<OrderWrite> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
   final OrderStore orders = new FlakyOrders();
   final InstantSource clock = () -> Instant.EPOCH.plus(START + 1_000, java.time.temporal.ChronoUnit.MICROS);
   final ManualLoop loop = new ManualLoop();
@@ -197,6 +201,38 @@ class OrderRunnerLoadTest {
     assertTrue(paid.join().done());
   }
 
+  /**
+   * The book breaks while one of its writes is still at the store: that write's answer, when it
+   * comes, must not carry the dropped book on (it would write the win that broke it, or answer the
+   * calls of the book read in its place).
+   */
+  @Test
+  void aBookDroppedWithAWriteInFlightWritesNothingMoreWhenTheWriteLands() {
+    loop.execute(() -> runner.eventAdded(spec));
+    loop.runReady();
+    List<Runnable> held = new java.util.ArrayList<>();
+    heldWrites.set(held);
+    CompletableFuture<OrderAnswer> paid = runner.apply("e", "a", (book, effects) -> book.confirm("a", START + 2_000, effects));
+    loop.runReady();
+    assertEquals(1, held.size(), "a's payment is at the store");
+    var impossible = new flashsale.sale.Decision(new flashsale.sale.Ticket("e", "z", "u9", 1, "r", 3),
+        flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 3, START, false);
+    loop.execute(() -> runner.decided("e", List.of(impossible)));
+    loop.runReady();
+    assertFalse(runner.holds("e"));
+    assertTrue(paid.isCompletedExceptionally(), "its caller is told to retry");
+
+    heldWrites.set(null);
+    held.forEach(Runnable::run); // the payment lands
+    loop.runReady();
+    loop.fireTimers();
+    loop.runReady();
+    assertTrue(runner.holds("e"), "read again");
+    assertTrue(sent.stream().flatMap(w -> w.transitions().stream()).noneMatch(t -> t.requestId().equals("z")),
+        "the win that broke the book was never sent to the store: " + sent);
+    assertEquals(PurchaseState.PAID, stored.findOrder("e", "a").orElseThrow().state(), "a's payment stands");
+  }
+
   /** The in-memory store, failing the next reads or refusing the next writes when told to. */
   final class FlakyOrders extends ForwardingOrderStore {
     FlakyOrders() {
@@ -211,6 +247,16 @@ class OrderRunnerLoadTest {
 
     @Override
     public CompletableFuture<Void> persistOrders(OrderWrite write, long fencingEpoch) {
+      sent.add(write);
+      List<Runnable> held = heldWrites.get();
+      if (held != null) {
+        CompletableFuture<Void> later = new CompletableFuture<>();
+        held.add(() -> super.persistOrders(write, fencingEpoch).whenComplete((ok, e) -> {
+          if (e == null) later.complete(null);
+          else later.completeExceptionally(e);
+        }));
+        return later;
+      }
       if (writesToRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         return CompletableFuture.failedFuture(new StoreRejectedException("the store disagrees"));
       }
