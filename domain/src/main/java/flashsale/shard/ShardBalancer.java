@@ -108,11 +108,16 @@ public final class ShardBalancer<H> {
    * has read the shards after it; any other report at once.
    */
   public List<Effect<H>> report(EventSpec spec, ShardDemand demand, H handle, long nowMicros) {
+    return report(spec, "", demand, handle, nowMicros);
+  }
+
+  /** As above, from node {@code nodeId} of the region: a region's nodes' reports add up, not overwrite. */
+  public List<Effect<H>> report(EventSpec spec, String nodeId, ShardDemand demand, H handle, long nowMicros) {
     if (!spec.regions().contains(demand.region())) {
       throw new IllegalArgumentException("region " + demand.region() + " reports on " + spec.eventId() + " of " + spec.regions());
     }
     Event event = events.computeIfAbsent(spec.eventId(), id -> new Event(spec, new ShardReports(staleAfterMicros)));
-    event.reports.report(demand, nowMicros);
+    event.reports.report(nodeId, demand, nowMicros);
     List<Effect<H>> effects = new ArrayList<>();
     if (demand.waitingUnits() == 0 && accounts.containsKey(spec.eventId())) {
       effects.add(new Effect.Answer<>(handle, account(spec.eventId())));

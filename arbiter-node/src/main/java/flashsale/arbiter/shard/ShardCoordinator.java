@@ -123,6 +123,12 @@ public final class ShardCoordinator implements AutoCloseable {
    * it, say after a takeover of the rebalancing) is marked lost, not read as untouched.
    */
   public CompletableFuture<Optional<EventAccount>> report(String eventId, ShardDemand demand, boolean shardInUse) {
+    return report(eventId, "", demand, shardInUse);
+  }
+
+  /** As above, from node {@code nodeId} of the region ("" for one that names none): its nodes' reports add up. */
+  public CompletableFuture<Optional<EventAccount>> report(String eventId, String nodeId, ShardDemand demand,
+      boolean shardInUse) {
     CompletableFuture<Optional<EventAccount>> answer = new CompletableFuture<>();
     unanswered.add(answer);
     answer.whenComplete((account, error) -> unanswered.remove(answer));
@@ -131,7 +137,7 @@ public final class ShardCoordinator implements AutoCloseable {
         try {
           EventSpec spec = reportable(eventId, demand.region());
           if (shardInUse) stores.get(demand.region()).sawShard(eventId, demand.region());
-          carryOut(balancer.report(spec, demand, answer::complete, nowMicros()));
+          carryOut(balancer.report(spec, nodeId, demand, answer::complete, nowMicros()));
         } catch (Refused e) {
           answer.completeExceptionally(e);
         } catch (RuntimeException e) { // the event look-up's store read, or a bug: answered now, not at the deadline

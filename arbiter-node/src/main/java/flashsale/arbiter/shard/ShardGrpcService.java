@@ -32,12 +32,13 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
           + ", not region " + request.getRegion());
     }
     EventValidator.requireId("event_id", request.getEventId());
+    if (!request.getNodeId().isEmpty()) EventValidator.requireId("node_id", request.getNodeId());
     if (request.getRemainingUnits() < 0 || request.getWaitingUnits() < 0 || request.getDemandUnitsPerSecond() < 0) {
       throw EventValidator.invalid("remaining_units", "and waiting_units and demand_units_per_second must not be negative");
     }
     var demand = new ShardDemand(request.getRegion(), request.getRemainingUnits(), request.getWaitingUnits(),
         request.getDemandUnitsPerSecond());
-    coordinator.report(request.getEventId(), demand, request.getShardInUse()).whenComplete((account, error) -> {
+    coordinator.report(request.getEventId(), request.getNodeId(), demand, request.getShardInUse()).whenComplete((account, error) -> {
       if (error != null) {
         out.onError(error instanceof ShardCoordinator.Refused refused
             ? Errors.error(refused.reason(), refused.getMessage(), Map.of("event_id", request.getEventId()))

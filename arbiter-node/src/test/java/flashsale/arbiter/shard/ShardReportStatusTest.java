@@ -69,7 +69,9 @@ class ShardReportStatusTest {
     }, Clock.systemUTC());
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(new ShardGrpcService(coordinator), new AsAnyRegion())).build().start();
+        .addService(ServerInterceptors.intercept(new ShardGrpcService(coordinator),
+            io.grpc.util.TransmitStatusRuntimeExceptionInterceptor.instance(), new AsAnyRegion())) // as the node wraps it
+        .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     return ShardServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
@@ -109,6 +111,10 @@ class ShardReportStatusTest {
     assertRefused(Status.Code.FAILED_PRECONDITION, ErrorReason.REGION_NOT_IN_EVENT,
         () -> shards.reportShard(report("without-c", "z")));
     assertEquals(6, shards.reportShard(report("without-c", "a")).getEventRemainingUnits(), "a good report is answered");
+    assertRefused(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_FIELD,
+        () -> shards.reportShard(report("without-c", "a").toBuilder().setNodeId("no spaces").build()));
+    assertEquals(6, shards.reportShard(report("without-c", "a").toBuilder().setNodeId("a-1").build())
+        .getEventRemainingUnits(), "a report naming its node is answered");
   }
 
   @Test

@@ -41,6 +41,8 @@ public final class RegionNode {
       flashsale.sale.Partitions partitions) {}
 
   private final String region;
+  /** This node of the region once started ("" before, and for the region's unnamed node). */
+  private volatile String nodeId = "";
   private final RegionLoop loop;
   private final CallRegistry calls = new CallRegistry();
   private final ArbiterChannels arbiter;
@@ -118,7 +120,7 @@ public final class RegionNode {
     String shardUri = modesConfig.shardRedisUri();
     PoolStore centralStore = centralUri == null ? null : new RedisPoolStore(centralUri, modesConfig.replicaAcks());
     ShardStore shardStore = shardUri == null ? null : new RedisPoolStore(shardUri, modesConfig.replicaAcks());
-    this.modes = new ModeSellers(region, modesConfig, centralStore, shardStore, loop, link::channelFor);
+    this.modes = new ModeSellers(region, () -> nodeId, modesConfig, centralStore, shardStore, loop, link::channelFor);
     this.standings = new PurchaseStandings(new OrderStates(Math.min(s.rememberedDecisions(), MAX_ORDER_STATES)),
         queries::getDecision, loop, WATCH_RETRY_MS, s.maxPending(), Math.max(1, s.maxArbiterQueries() / 4));
     inbound.onOrderUpdate(standings::orderUpdate);
@@ -161,6 +163,7 @@ public final class RegionNode {
 
   /** Starts the arbiter link as node {@code nodeId} of the region (its own ordered stream at the arbiter). */
   public void start(String nodeId) {
+    this.nodeId = nodeId;
     link.start(nodeId);
   }
 

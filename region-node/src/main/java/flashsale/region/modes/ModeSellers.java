@@ -36,9 +36,15 @@ public final class ModeSellers implements AutoCloseable {
    */
   public ModeSellers(String region, ModesConfig config, PoolStore centralStore, ShardStore shardStore, RegionLoop loop,
       java.util.function.Function<String, Channel> arbiter) {
+    this(region, () -> "", config, centralStore, shardStore, loop, arbiter);
+  }
+
+  /** As above, the shard reports naming this node of the region ({@code nodeId} read as each is sent). */
+  public ModeSellers(String region, java.util.function.Supplier<String> nodeId, ModesConfig config,
+      PoolStore centralStore, ShardStore shardStore, RegionLoop loop, java.util.function.Function<String, Channel> arbiter) {
     this.region = region;
     this.central = centralStore == null ? null : new CentralSeller(centralStore);
-    this.shards = shardStore == null ? null : new ShardSeller(region, config, shardStore, loop, arbiter);
+    this.shards = shardStore == null ? null : new ShardSeller(region, nodeId, config, shardStore, loop, arbiter);
     var modes = java.util.EnumSet.noneOf(SaleMode.class); // read on every purchase: built once
     if (central != null) modes.add(SaleMode.CENTRAL);
     if (shards != null) modes.add(SaleMode.SHARDED);

@@ -44,6 +44,8 @@ final class ShardSeller {
   private static final long REPORT_DEADLINE_MS = 2_000;
 
   private final String region;
+  /** This node of the region, as its arbiter stream names it ("" until it has started). */
+  private final java.util.function.Supplier<String> nodeId;
   private final ModesConfig config;
   private final LoopScheduler loop;
   /** The channel to the arbiter leading an event's partition. */
@@ -58,7 +60,14 @@ final class ShardSeller {
   /** @param store this region's shard store, closed by {@link #closeStore} */
   ShardSeller(String region, ModesConfig config, ShardStore store, RegionLoop loop,
       java.util.function.Function<String, Channel> arbiter) {
+    this(region, () -> "", config, store, loop, arbiter);
+  }
+
+  /** As above, its reports naming node {@code nodeId} of the region, so the arbiter adds its nodes' reports up. */
+  ShardSeller(String region, java.util.function.Supplier<String> nodeId, ModesConfig config, ShardStore store,
+      RegionLoop loop, java.util.function.Function<String, Channel> arbiter) {
     this.region = region;
+    this.nodeId = nodeId;
     this.config = config;
     this.loop = loop;
     this.arbiter = arbiter;
@@ -228,6 +237,7 @@ final class ShardSeller {
     String eventId = queue.spec().eventId();
     ReportShardRequest request = ReportShardRequest.newBuilder()
         .setRegion(region)
+        .setNodeId(nodeId.get())
         .setEventId(eventId)
         .setRemainingUnits(report.remainingUnits())
         .setWaitingUnits(report.waitingUnits())

@@ -14,6 +14,8 @@ import java.util.stream.IntStream;
  */
 final class ShardRegion implements AutoCloseable {
   static final String REGION = "eu";
+  /** The node of the region this one is, as its shard reports name it. */
+  static final String NODE_ID = "eu-a";
   private static final long ANSWER_MS = 5_000;
 
   final RegionLoop loop = new RegionLoop(REGION);
@@ -23,7 +25,8 @@ final class ShardRegion implements AutoCloseable {
   ShardRegion(ShardStore store, ShardArbiterStub arbiter, long holdMs, long reportIntervalMs) throws Exception {
     this.arbiter = arbiter;
     ModesConfig config = new ModesConfig(null, null, holdMs, reportIntervalMs, flashsale.store.ReplicaAcks.NONE);
-    modes = loop.call(() -> new ModeSellers(REGION, config, null, store, loop, eventId -> arbiter.channel()), ANSWER_MS);
+    modes = loop.call(() -> new ModeSellers(REGION, () -> NODE_ID, config, null, store, loop,
+        eventId -> arbiter.channel()), ANSWER_MS);
   }
 
   /** The first {@code count} of user-0, user-1, ... whose home region for {@code spec} is this one. */

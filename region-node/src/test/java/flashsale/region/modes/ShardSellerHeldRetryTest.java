@@ -37,16 +37,34 @@ class ShardSellerHeldRetryTest {
   private final List<String> euUsers = ShardRegion.homeUsers(SPEC, 3);
   private final String ann = euUsers.get(0);
   private final String bob = euUsers.get(1);
+  private ShardArbiterStub arbiter;
   private ShardRegion region;
 
   @BeforeEach
   void start() throws Exception {
-    region = new ShardRegion(store, ShardArbiterStub.reporting(9), HOLD_MS, 50);
+    arbiter = ShardArbiterStub.reporting(9);
+    region = new ShardRegion(store, arbiter, HOLD_MS, 50);
   }
 
   @AfterEach
   void stop() throws Exception {
     region.close();
+  }
+
+  /** A held purchase is reported under this node's id, so the arbiter adds it to the region's other nodes' reports. */
+  @Test
+  void aHeldPurchaseIsReportedUnderThisNodesId() throws Exception {
+    assertEquals(Outcome.OUTCOME_WON, outcome(buy(new BuyRequest("drop", ann, "ann-1", 1), START + 1)));
+    buy(new BuyRequest("drop", bob, "bob-1", 1), START + 2);
+    awaitPending("bob-1");
+    while (true) {
+      var report = arbiter.reports.poll(ANSWER_MS, TimeUnit.MILLISECONDS);
+      if (report == null) throw new AssertionError("no report of the held purchase");
+      if (report.getWaitingUnits() == 0) continue;
+      assertEquals(List.of("eu", ShardRegion.NODE_ID, 1L), List.of(report.getRegion(), report.getNodeId(),
+          report.getWaitingUnits()));
+      return;
+    }
   }
 
   @Test
