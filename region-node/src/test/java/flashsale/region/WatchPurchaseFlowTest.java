@@ -134,6 +134,61 @@ class WatchPurchaseFlowTest extends RegionFixtureTest {
     assertEquals(null, w.error, "paid: the stream ends");
   }
 
+  /**
+   * The arbiter cannot say (yet) what the order of a purchase decided here is: its watch is told
+   * the decision at once, stays open, and hears the order once a later question is answered.
+   * (Before, the watch ended with the question's failure, though the region held the decision.)
+   */
+  @Test
+  void aWatchIsToldTheDecisionWhileTheArbiterCannotAnswerAndTheOrderOnceItCan() throws Exception {
+    f.arbiter.paymentWindows.add("shoes");
+    var call = f.purchase("shoes", "cat", "r3", 1);
+    Ticket t = f.stream.nextTicket();
+    Watch w = watch("shoes", "r3");
+    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, w.next().getState());
+
+    var parked = new LinkedBlockingQueue<StreamObserver<flashsale.v1.GetDecisionResponse>>();
+    f.arbiter.heldDecisionLookups = parked;
+    PurchaseDecision won = decision(t, true, 1);
+    f.arbiter.decisions.put("r3", won);
+    decide(won);
+    call.get(5, TimeUnit.SECONDS);
+    WatchPurchaseResponse decided = w.next();
+    assertEquals(won, decided.getDecision(), "the decision, without waiting for the arbiter's answer");
+    assertFalse(decided.hasOrder());
+
+    var question = parked.poll(5, TimeUnit.SECONDS);
+    assertTrue(question != null, "the watch asked where the order stands");
+    question.onError(Status.UNAVAILABLE.withDescription("leader changing").asRuntimeException());
+    long deadlineMicros = Times.micros(won.getDecideTime()) + 600_000_000L;
+    f.arbiter.orders.put("r3", order(won, OrderState.ORDER_STATE_AWAITING_PAYMENT, deadlineMicros));
+    f.arbiter.heldDecisionLookups = null;
+    WatchPurchaseResponse owing = w.next(); // asked again after the retry delay
+    assertEquals(OrderState.ORDER_STATE_AWAITING_PAYMENT, owing.getOrder().getState());
+    assertEquals(null, w.error, "the watch stayed open through the failed question");
+    push(order(won, OrderState.ORDER_STATE_PAID, deadlineMicros));
+    assertEquals(OrderState.ORDER_STATE_PAID, w.next().getOrder().getState());
+    w.awaitEnd();
+    assertEquals(null, w.error);
+  }
+
+  /** Watched while pending, in an event without a window: the decision, then the end, once the arbiter says so. */
+  @Test
+  void aWatchOfAPendingPurchaseInAnEventWithoutAWindowEndsWithItsDecision() throws Exception {
+    var call = f.purchase("shoes", "dan", "r4", 1);
+    Ticket t = f.stream.nextTicket();
+    Watch w = watch("shoes", "r4");
+    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, w.next().getState());
+    PurchaseDecision won = decision(t, true, 1);
+    f.arbiter.decisions.put("r4", won);
+    decide(won);
+    call.get(5, TimeUnit.SECONDS);
+    assertEquals(won, w.next().getDecision());
+    w.awaitEnd();
+    assertEquals(null, w.error);
+    assertTrue(w.got.isEmpty(), "the decision once: it is final");
+  }
+
   @Test
   void aWatchHearsTheExpiryItMissedWhileTheArbiterStreamWasDown() throws Exception {
     f.arbiter.paymentWindows.add("shoes");

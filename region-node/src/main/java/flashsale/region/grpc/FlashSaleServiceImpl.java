@@ -93,22 +93,39 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
   public void placeBid(PlaceBidRequest request, StreamObserver<PlaceBidResponse> response) {
     BuyRequest bid = BuyRequest.bid(request.getEventId(), request.getUserId(), request.getRequestId(),
         request.getAmountMinor(), request.getCurrencyCode());
-    take(bid, new StreamObserver<>() {
-      @Override
-      public void onNext(PurchaseResponse r) {
-        response.onNext(PlaceBidResponse.newBuilder().setDecision(r.getDecision()).build());
-      }
+    take(bid, new BidAnswer(response), response);
+  }
 
-      @Override
-      public void onError(Throwable t) {
-        response.onError(t);
-      }
+  /**
+   * A bid's answer, told as a PlaceBidResponse; ended once its caller cancelled, so a cancelled
+   * bid's call is let go like a cancelled purchase's (it would keep one of the id's places).
+   */
+  static final class BidAnswer implements StreamObserver<PurchaseResponse>, CallRegistry.Endable {
+    private final StreamObserver<PlaceBidResponse> response;
 
-      @Override
-      public void onCompleted() {
-        response.onCompleted();
-      }
-    }, response);
+    BidAnswer(StreamObserver<PlaceBidResponse> response) {
+      this.response = response;
+    }
+
+    @Override
+    public boolean ended() {
+      return response instanceof ServerCallStreamObserver<?> call && call.isCancelled();
+    }
+
+    @Override
+    public void onNext(PurchaseResponse r) {
+      response.onNext(PlaceBidResponse.newBuilder().setDecision(r.getDecision()).build());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      response.onError(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      response.onCompleted();
+    }
   }
 
   /** {@code call} is the gRPC observer behind {@code response} (the same one for a purchase). */

@@ -103,7 +103,8 @@ final class PurchaseLookups {
     var pending = core.pendingTicket(eventId, requestId);
     if (pending.isPresent()) {
       out.onNext(RegionWire.toWatch(pending(pending.get().stampMicros())));
-      calls.await(requestId, awaiting(requestId, out, decision -> watchDecided(decision, generation, out)));
+      // Decided while watched (a burst's watches all at once): told at once, its order asked in turn.
+      calls.await(requestId, awaiting(requestId, out, decision -> standings.watchDecided(decision, generation, out)));
       return;
     }
     Optional<Decision> decided = decidedHere(eventId, requestId);
@@ -157,8 +158,10 @@ final class PurchaseLookups {
   /** A watch's wait for a decision: beside the purchase's calls, not in one of their places. */
   private interface Watch extends StreamObserver<PurchaseResponse>, CallRegistry.Watching {}
 
+  /** A watch opened on a purchase decided earlier: its standing asked first, the decision alone if that fails. */
   private void watchDecided(Decision decision, long generation, StreamObserver<WatchPurchaseResponse> out) {
-    standings.standing(decision, s -> standings.watch(s, generation, out), failure -> out.onError(RegionWire.status(failure)));
+    standings.standing(decision, s -> standings.watch(s, generation, out),
+        failure -> standings.watchDecided(decision, generation, out));
   }
 
   private Optional<Decision> decidedHere(String eventId, String requestId) {

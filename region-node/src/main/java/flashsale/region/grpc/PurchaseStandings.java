@@ -103,6 +103,27 @@ final class PurchaseStandings {
             + " as pending, though it was decided")), failed);
   }
 
+  /**
+   * Watches a purchase decided here: its decision at once, as known here, then each change of its
+   * order until settled. What is not known here yet (whether the event has a payment window, or
+   * the order being stored) is asked in turn and asked again on failure, never at the cost of the
+   * decision: a burst of decisions watched together, or an arbiter that cannot answer, delays the
+   * order's first stage only.
+   */
+  void watchDecided(Decision decision, long startedInGeneration, StreamObserver<WatchPurchaseResponse> out) {
+    Optional<Boolean> window = states.paymentWindow(decision.eventId());
+    // An unknown window is taken as one the event may have until the answer says otherwise.
+    PurchaseStanding known = window.orElse(true)
+        ? new PurchaseStanding(decision, true, states.find(decision.eventId(), decision.requestId()))
+        : PurchaseStanding.decided(decision);
+    watch(known, startedInGeneration, out);
+    Key key = new Key(decision.eventId(), decision.requestId());
+    Watch watch = watches.get(key);
+    if (watch != null && watch.outs.contains(out) && (window.isEmpty() || watch.standing.orderBeingStored())) {
+      refresh(key, watch);
+    }
+  }
+
   /** Asks the arbiter; a decision's window and order are remembered, and {@code decided} gets its standing. */
   void ask(String eventId, String requestId, Consumer<PurchaseStanding> decided, Consumer<GetDecisionResponse> pending,
       Consumer<Failure> failed) {
@@ -271,7 +292,10 @@ final class PurchaseStandings {
     arbiter.getDecision(key.eventId(), key.requestId(), r -> {
       answered(watch);
       if (watches.get(key) == watch) {
-        learn(r, generation).ifPresent(fresh -> advance(key, watch, fresh.order()));
+        learn(r, generation).ifPresent(fresh -> {
+          if (fresh.paymentWindow()) advance(key, watch, fresh.order());
+          else finish(key, watch); // no window after all: the decision they were told is final
+        });
         // A reconnect while asking found this question under way: ask under the new stream too.
         if (watches.get(key) == watch && generation != states.generation()) refresh(key, watch);
       }
@@ -290,6 +314,18 @@ final class PurchaseStandings {
     watch.asking = false;
     refreshesInFlight--;
     assert refreshesInFlight >= 0 : "more refreshes answered than asked";
+  }
+
+  /** Ends the watch's streams: what they were last told is final. */
+  private void finish(Key key, Watch watch) {
+    for (StreamObserver<WatchPurchaseResponse> out : List.copyOf(watch.outs)) {
+      try {
+        out.onCompleted();
+      } catch (RuntimeException gone) {
+        // the watcher went away meanwhile
+      }
+    }
+    if (watches.remove(key) == watch) watchers -= watch.outs.size();
   }
 
   /** Tells the watchers a later stage of the order, if {@code reported} is one; ends them once settled. */
