@@ -28,6 +28,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Leadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);
+  /**
+   * A lease seen unheld this many ttls by a node at its share is taken past the share: the nodes
+   * below it are not taking it (one may fail every recovery and free it each time).
+   */
+  static final long ORPHAN_AFTER_TTLS = 2;
+  /** A lease so taken is kept this many ttls before it is given up to rebalance (a failing node's longest back-off). */
+  static final long ORPHAN_KEEP_TTLS = 16;
 
   /** One term this node won: its recovery reports here when it is done. Any thread. */
   public interface Term {
@@ -81,6 +88,11 @@ public final class Leadership implements AutoCloseable {
   private long epochFloor; // highest epoch seen holding an event: the next acquire goes above it
   private int failedRecoveries; // in a row, since this node last led: each doubles the wait below
   private long noAcquireUntilNanos; // after a failed recovery: another node may do better meanwhile
+  private boolean seenUnheld; // at its share, look-ups found nobody holding the lease, since unheldSinceNanos
+  private long unheldSinceNanos;
+  private boolean acquiringPastShare; // the acquire in flight is for a lease nobody else takes
+  private boolean keepingPastShare; // this lease was taken past the share: kept (not counted over it) until then
+  private long keepPastShareUntilNanos;
   // Any thread:
   private volatile LeaderState state = LeaderState.STANDBY;
   private volatile long leadingEpoch;
@@ -162,11 +174,20 @@ public final class Leadership implements AutoCloseable {
   void tick() {
     long nowNanos = nanoTime.getAsLong();
     if (epoch != 0) stepDownIfExpired(nowNanos);
+    if (keepingPastShare && nowNanos - keepPastShareUntilNanos >= 0) stopKeepingPastShare();
     if (epoch != 0 && state == LeaderState.LEADING && quota.overShare()) {
       giveUp();
     } else if (epoch != 0) {
       if (!renewing) renew(epoch, nowNanos);
-    } else if (!acquiring && quota.mayAcquire() && (failedRecoveries == 0 || nowNanos - noAcquireUntilNanos >= 0)) {
+    } else if (!acquiring && (quota.mayAcquire() || orphaned(nowNanos))
+        && (failedRecoveries == 0 || nowNanos - noAcquireUntilNanos >= 0)) {
+      acquiringPastShare = !quota.mayAcquire();
+      if (acquiringPastShare) {
+        // Nobody below the share took it (a node that takes it may fail every recovery and free
+        // it again): led past the share rather than not at all, and not given straight back.
+        log.warn("{}lease unheld for {} ms while this node is at its share of {}: competing for it past the share",
+            name, (nowNanos - unheldSinceNanos) / 1_000_000, quota.share());
+      }
       acquire(nowNanos);
     } else if (!acquiring) {
       lookUpHolder(); // at its share: does not compete, but still names the holder to callers
@@ -178,7 +199,25 @@ public final class Leadership implements AutoCloseable {
     call(lease::holder, view -> {
       acquiring = false;
       if (epoch == 0) leaderAddress = view.leaderAddress();
+      if (!view.leaderAddress().isEmpty()) {
+        seenUnheld = false;
+      } else if (!seenUnheld) {
+        seenUnheld = true;
+        unheldSinceNanos = nanoTime.getAsLong();
+      }
     }, error -> acquiring = false);
+  }
+
+  /** The lease taken past the share counts against it again (given up at the next tick if over). */
+  private void stopKeepingPastShare() {
+    keepingPastShare = false;
+    quota.stopKeepingPastShare();
+  }
+
+  /** At its share, this node has seen the lease unheld for {@link #ORPHAN_AFTER_TTLS} ttls: nobody else is taking it. */
+  private boolean orphaned(long nowNanos) {
+    return seenUnheld
+        && nowNanos - unheldSinceNanos >= TimeUnit.MILLISECONDS.toNanos(ORPHAN_AFTER_TTLS * settings.ttlMs());
   }
 
   /** Over the node's fair share: stop leading, then free the lease so a node below its share takes it. */
@@ -230,7 +269,15 @@ public final class Leadership implements AutoCloseable {
       acquiring = false;
       quota.acquireAnswered(counted, view.mine());
       leaderAddress = view.leaderAddress();
+      seenUnheld = false;
+      boolean pastShare = acquiringPastShare;
+      acquiringPastShare = false;
       if (!view.mine()) return;
+      if (pastShare) {
+        keepingPastShare = true;
+        keepPastShareUntilNanos = nanoTime.getAsLong() + TimeUnit.MILLISECONDS.toNanos(ORPHAN_KEEP_TTLS * settings.ttlMs());
+        quota.keepPastShare();
+      }
       epoch = view.epoch();
       trustedFromNanos = startNanos;
       leadingEpoch = epoch;
@@ -239,6 +286,7 @@ public final class Leadership implements AutoCloseable {
       listener.elected(new TermHandle(epoch));
     }, error -> {
       acquiring = false;
+      acquiringPastShare = false;
       quota.acquireAnswered(counted, false);
       log.warn("{}lease acquire failed error=\"{}\"", name, error.toString());
     });
@@ -300,6 +348,7 @@ public final class Leadership implements AutoCloseable {
   private void stepDown(String why) {
     renewing = false;
     renewCalls++; // a reply still due belongs to the ended term and is ignored
+    if (keepingPastShare) stopKeepingPastShare();
     log.warn("{}stepping down epoch={} state={}: {}", name, epoch, state, why);
     if (epoch != 0) quota.released();
     epoch = 0;

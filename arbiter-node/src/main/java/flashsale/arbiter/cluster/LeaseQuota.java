@@ -14,6 +14,8 @@ public final class LeaseQuota {
   private int held;
   /** Acquires sent for leases nobody was known to hold, not yet answered: each may win, so each counts. */
   private int acquiresInFlight;
+  /** Leases taken past the share because nobody else led them: not counted over it while kept. */
+  private int keptPastShare;
 
   public LeaseQuota(Partitions partitions) {
     this.partitions = partitions;
@@ -51,7 +53,16 @@ public final class LeaseQuota {
   }
 
   public boolean overShare() {
-    return held > share();
+    return held - keptPastShare > share();
+  }
+
+  void keepPastShare() {
+    keptPastShare++;
+  }
+
+  void stopKeepingPastShare() {
+    if (keptPastShare == 0) throw new IllegalStateException("stopped keeping a lease that was not kept");
+    keptPastShare--;
   }
 
   void acquireSent() {

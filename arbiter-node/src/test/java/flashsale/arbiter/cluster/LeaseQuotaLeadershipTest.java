@@ -60,6 +60,36 @@ class LeaseQuotaLeadershipTest {
     assertEquals(2, quota.held());
   }
 
+  /**
+   * Share 1 of 2, and the other arbiter never keeps the second partition (it takes it and fails
+   * every recovery, freeing it each time): this node takes it past its share after seeing it
+   * unheld for two ttls, keeps it for sixteen, and only then gives it back to rebalance.
+   * (Before, the partition stayed without a leader: the node at its share never competed.)
+   */
+  @Test
+  void aPartitionNobodyElseKeepsIsLedPastTheShareRatherThanNotAtAll() {
+    quota.liveArbiters(2);
+    tickAllAt(0);
+    assertEquals(List.of(LeaderState.LEADING, LeaderState.STANDBY), states(), "share 1: the second does not compete");
+    long ttlMs = SETTINGS.ttlMs();
+    for (long at = 250; at < Leadership.ORPHAN_AFTER_TTLS * ttlMs; at += 250) {
+      tickAllAt(at);
+      assertEquals(LeaderState.STANDBY, leaderships.get(1).state(), "not before it was seen unheld two ttls, at " + at);
+    }
+    tickAllAt(Leadership.ORPHAN_AFTER_TTLS * ttlMs + 250);
+    tickAllAt(Leadership.ORPHAN_AFTER_TTLS * ttlMs + 500);
+    assertEquals(List.of(LeaderState.LEADING, LeaderState.LEADING), states(), "led past the share");
+    long takenAtMs = nowMs;
+    for (long at = takenAtMs + 250; at < takenAtMs + (Leadership.ORPHAN_KEEP_TTLS - 1) * ttlMs; at += 250) {
+      tickAllAt(at);
+      assertEquals(List.of(LeaderState.LEADING, LeaderState.LEADING), states(), "kept, not given straight back, at " + at);
+    }
+    for (long at = takenAtMs + (Leadership.ORPHAN_KEEP_TTLS - 1) * ttlMs; at <= takenAtMs + (Leadership.ORPHAN_KEEP_TTLS + 1) * ttlMs; at += 250) {
+      tickAllAt(at);
+    }
+    assertEquals(1, quota.held(), "then given up to rebalance, back to the share");
+  }
+
   @Test
   void aPartitionThatLosesItsLeaseFreesItsPlaceInTheShare() {
     quota.liveArbiters(2);
