@@ -60,6 +60,19 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   }
   /** The epoch being recovered or led; 0 while standby. Read by the recovery thread to stop early. */
   private volatile long term;
+  /**
+   * How often a leader lists the live events again: one created by the previous leader while this
+   * one took over (stored after this one's recovery listed them, claimed under the old epoch) is
+   * found and sequenced here, where nothing else would load it (regions never look up an event they
+   * already know).
+   */
+  static final long RELIST_INTERVAL_MS = 10_000;
+  private volatile long relistIntervalMs = RELIST_INTERVAL_MS;
+  /**
+   * Live events this term has listed and loaded (a finished one stays in the index while its
+   * payment windows run out, and is never in the registry: it must not be loaded again each time).
+   */
+  private final java.util.Set<String> listedThisTerm = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param stateListener told of every change of {@link LeaderState} (e.g. health follows it); must
@@ -89,6 +102,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   @Override
   public void elected(Leadership.Term won) {
     term = won.epoch();
+    listedThisTerm.clear();
     stateListener.accept(LeaderState.RECOVERING);
     Sequencer fresh = sequencers.get();
     fresh.holdStreamsBack(); // no region can reach this term while it recovers: none times out meanwhile
@@ -127,6 +141,7 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
         throw e;
       }
       if (term != won.epoch()) return;
+      live.forEach(spec -> listedThisTerm.add(spec.eventId()));
       log.info("recovered epoch={} liveEvents={} listMs={} recoveryMs={}", won.epoch(), live.size(), listMs,
           (System.nanoTime() - startNanos) / 1_000_000);
       won.recovered();
@@ -155,6 +170,42 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
     gate.open();
     stateListener.accept(LeaderState.LEADING);
     log.info("leading epoch={}", epoch);
+    relistLater(epoch);
+  }
+
+  /** For tests: lists the live events again every {@code ms} instead of {@link #RELIST_INTERVAL_MS}. */
+  LeaderRole relistEvery(long ms) {
+    this.relistIntervalMs = ms;
+    return this;
+  }
+
+  private void relistLater(long epoch) {
+    try {
+      CompletableFuture.delayedExecutor(relistIntervalMs, java.util.concurrent.TimeUnit.MILLISECONDS, recovery)
+          .execute(() -> relist(epoch));
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the role is closing
+    }
+  }
+
+  /** Recovery thread: registers the live events of this partition the term does not sequence yet. */
+  private void relist(long epoch) {
+    if (term != epoch) return; // deposed: the next term lists them in its recovery
+    try {
+      for (EventSpec spec : store.listLiveEvents(ownsEvent)) {
+        if (term != epoch) return;
+        if (listedThisTerm.contains(spec.eventId())) continue;
+        if (events.find(spec.eventId()).isEmpty()) {
+          log.warn("live event not sequenced by this term found by the re-list event={} epoch={}: loading it",
+              spec.eventId(), epoch);
+          catalog.registerOrLeaveUnopened(spec).join();
+        }
+        listedThisTerm.add(spec.eventId());
+      }
+    } catch (RuntimeException e) {
+      log.warn("re-list of live events failed epoch={}: {}; trying again in {} ms", epoch, e.toString(), relistIntervalMs);
+    }
+    relistLater(epoch);
   }
 
   @Override

@@ -105,6 +105,31 @@ class LeaderRoleRegistryTest {
     }
   }
 
+  /**
+   * An event the previous leader stored during the takeover, after this term's recovery listed the
+   * live events (so under the old epoch's claim): no region looks up an event it knows, so only a
+   * re-list of the live events finds it and sequences it here.
+   */
+  @Test
+  void anEventStoredAfterRecoveryListedTheLiveEventsIsSequencedByTheReList() throws Exception {
+    InMemoryArbiterStore memory = new InMemoryArbiterStore();
+    long nowMicros = System.currentTimeMillis() * 1_000;
+    EventSpec late = new EventSpec("late", "shoes", 10, nowMicros - 1_000_000, nowMicros + 600_000_000, 1,
+        List.of("east", "west"), SaleMode.GLOBAL_ORDER, 7, Map.of(), Map.of());
+    try (Node node = new Node(memory)) {
+      node.role.relistEvery(50);
+      RecordedTerm term = new RecordedTerm(1);
+      node.role.elected(term);
+      String ended = term.ended.get(10, TimeUnit.SECONDS);
+      assertTrue(ended.equals("recovered"), ended);
+      node.role.leading(1);
+      memory.createEvent("create-late", late); // by the deposed leader, straight to the store
+      long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (node.catalog.find("late").isEmpty() && System.nanoTime() < deadlineNanos) Thread.sleep(20);
+      assertTrue(node.catalog.find("late").isPresent(), "sequenced by this term, found by the re-list");
+    }
+  }
+
   @Test
   void anEventLoadingWhenTheTermEndsIsSequencedByTheNextTerm() throws Exception {
     InMemoryArbiterStore memory = new InMemoryArbiterStore();
