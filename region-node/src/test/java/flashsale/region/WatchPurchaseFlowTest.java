@@ -189,6 +189,21 @@ class WatchPurchaseFlowTest extends RegionFixtureTest {
     assertTrue(w.got.isEmpty(), "the decision once: it is final");
   }
 
+  /** The arbiter no longer holds the purchase (its retention ended): the watch ends on the decision it was told. */
+  @Test
+  void aWatchWhoseOrderTheArbiterNoLongerHoldsEndsOnItsDecision() throws Exception {
+    var call = f.purchase("shoes", "eve", "r5", 1);
+    Ticket t = f.stream.nextTicket();
+    Watch w = watch("shoes", "r5");
+    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, w.next().getState());
+    PurchaseDecision won = decision(t, true, 1);
+    decide(won); // GetDecision will answer NOT_FOUND: the fake arbiter holds no decision r5
+    call.get(5, TimeUnit.SECONDS);
+    assertEquals(won, w.next().getDecision());
+    w.awaitEnd();
+    assertEquals(null, w.error, "ended on the decision, not asked again until the deadline");
+  }
+
   @Test
   void aWatchHearsTheExpiryItMissedWhileTheArbiterStreamWasDown() throws Exception {
     f.arbiter.paymentWindows.add("shoes");

@@ -191,19 +191,26 @@ public final class LeaderRole implements Leadership.Listener, AutoCloseable {
   /** Recovery thread: registers the live events of this partition the term does not sequence yet. */
   private void relist(long epoch) {
     if (term != epoch) return; // deposed: the next term lists them in its recovery
+    // Only the ids are read for events already listed: their specs are not read again each time.
+    java.util.List<EventSpec> unlisted = java.util.List.of();
     try {
-      for (EventSpec spec : store.listLiveEvents(ownsEvent)) {
-        if (term != epoch) return;
-        if (listedThisTerm.contains(spec.eventId())) continue;
+      unlisted = store.listLiveEvents(id -> ownsEvent.test(id) && !listedThisTerm.contains(id));
+    } catch (RuntimeException e) {
+      log.warn("re-list of live events failed epoch={}: {}; trying again in {} ms", epoch, e.toString(), relistIntervalMs);
+    }
+    for (EventSpec spec : unlisted) {
+      if (term != epoch) return;
+      try {
         if (events.find(spec.eventId()).isEmpty()) {
           log.warn("live event not sequenced by this term found by the re-list event={} epoch={}: loading it",
               spec.eventId(), epoch);
           catalog.registerOrLeaveUnopened(spec).join();
         }
         listedThisTerm.add(spec.eventId());
+      } catch (RuntimeException e) { // this event only: the others still load
+        log.warn("re-list could not load event={} epoch={}: {}; trying again in {} ms", spec.eventId(), epoch,
+            e.toString(), relistIntervalMs);
       }
-    } catch (RuntimeException e) {
-      log.warn("re-list of live events failed epoch={}: {}; trying again in {} ms", epoch, e.toString(), relistIntervalMs);
     }
     relistLater(epoch);
   }

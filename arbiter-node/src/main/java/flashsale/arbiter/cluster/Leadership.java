@@ -33,8 +33,12 @@ public final class Leadership implements AutoCloseable {
    * below it are not taking it (one may fail every recovery and free it each time).
    */
   static final long ORPHAN_AFTER_TTLS = 2;
-  /** A lease so taken is kept this many ttls before it is given up to rebalance (a failing node's longest back-off). */
-  static final long ORPHAN_KEEP_TTLS = 16;
+  /**
+   * A lease so taken is kept this many ttls before it is given up to rebalance: well past a failing
+   * node's longest back-off (16 ttls), so if that node takes it back and fails again, the partition
+   * goes without a leader for about two ttls in every 66, not every 18.
+   */
+  static final long ORPHAN_KEEP_TTLS = 64;
 
   /** One term this node won: its recovery reports here when it is done. Any thread. */
   public interface Term {

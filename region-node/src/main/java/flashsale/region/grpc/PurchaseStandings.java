@@ -302,6 +302,13 @@ final class PurchaseStandings {
       askInTurn();
     }, failure -> {
       answered(watch);
+      if (failure.reason() == ErrorReason.PURCHASE_NOT_FOUND || failure.reason() == ErrorReason.EVENT_NOT_FOUND) {
+        // The arbiter no longer holds it (its retention ended): asking again cannot change that, and
+        // the decision they were told stands.
+        if (watches.get(key) == watch) finish(key, watch);
+        askInTurn();
+        return;
+      }
       log.debug("watch refresh failed event={} request_id={} reason={}", key.eventId(), key.requestId(), failure.reason());
       loop.schedule(() -> {
         if (watches.get(key) == watch) refresh(key, watch);
