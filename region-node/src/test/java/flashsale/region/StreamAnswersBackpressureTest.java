@@ -28,10 +28,12 @@ class StreamAnswersBackpressureTest {
   static final int MOST_PURCHASES = 200_000;
   static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(1);
   /**
-   * About 1,570 are taken today. 10,408 were before a stream paused; 13,786 and 18,421 when
+   * 1,571 were taken when this bound was set; 3,510 in CI on 2026-12-07, and 5,547 in a CI run
+   * beside other builds (the stream reads on for 100 ms once it cannot take answers, and a loaded
+   * machine reads more in them). 10,408 were before a stream paused; 13,786 and 18,421 when
    * answers were written as tasks on the decoding thread (the stream stayed ready while they queued).
    */
-  static final long MOST_ANSWERS_HELD = 5_000;
+  static final long MOST_ANSWERS_HELD = 8_000;
 
   /** Purchases the region's gRPC server delivered on StreamPurchases streams (its own metric). */
   private static long purchasesTaken(RegionServer region) {
