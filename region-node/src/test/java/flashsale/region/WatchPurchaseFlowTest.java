@@ -64,6 +64,18 @@ class WatchPurchaseFlowTest extends RegionFixtureTest {
     return f.blocking().getPurchase(GetPurchaseRequest.newBuilder().setEventId("shoes").setRequestId(requestId).build());
   }
 
+  /** A purchase pending at the region, its ticket at the arbiter, and a watch told it is pending. */
+  private record Watched(com.google.common.util.concurrent.ListenableFuture<flashsale.v1.PurchaseResponse> call,
+      Ticket ticket, Watch watch) {}
+
+  private Watched watchedWhilePending(String user, String requestId) throws InterruptedException {
+    var call = f.purchase("shoes", user, requestId, 1);
+    Ticket t = f.stream.nextTicket();
+    Watch w = watch("shoes", requestId);
+    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, w.next().getState());
+    return new Watched(call, t, w);
+  }
+
   private Watch watch(String eventId, String requestId) {
     Watch w = new Watch();
     f.async().withDeadlineAfter(20, TimeUnit.SECONDS)
@@ -142,10 +154,10 @@ class WatchPurchaseFlowTest extends RegionFixtureTest {
   @Test
   void aWatchIsToldTheDecisionWhileTheArbiterCannotAnswerAndTheOrderOnceItCan() throws Exception {
     f.arbiter.paymentWindows.add("shoes");
-    var call = f.purchase("shoes", "cat", "r3", 1);
-    Ticket t = f.stream.nextTicket();
-    Watch w = watch("shoes", "r3");
-    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, w.next().getState());
+    Watched pending = watchedWhilePending("cat", "r3");
+    var call = pending.call();
+    Ticket t = pending.ticket();
+    Watch w = pending.watch();
 
     var parked = new LinkedBlockingQueue<StreamObserver<flashsale.v1.GetDecisionResponse>>();
     f.arbiter.heldDecisionLookups = parked;
@@ -175,10 +187,10 @@ class WatchPurchaseFlowTest extends RegionFixtureTest {
   /** Watched while pending, in an event without a window: the decision, then the end, once the arbiter says so. */
   @Test
   void aWatchOfAPendingPurchaseInAnEventWithoutAWindowEndsWithItsDecision() throws Exception {
-    var call = f.purchase("shoes", "dan", "r4", 1);
-    Ticket t = f.stream.nextTicket();
-    Watch w = watch("shoes", "r4");
-    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, w.next().getState());
+    Watched pending = watchedWhilePending("dan", "r4");
+    var call = pending.call();
+    Ticket t = pending.ticket();
+    Watch w = pending.watch();
     PurchaseDecision won = decision(t, true, 1);
     f.arbiter.decisions.put("r4", won);
     decide(won);
@@ -192,10 +204,10 @@ class WatchPurchaseFlowTest extends RegionFixtureTest {
   /** The arbiter no longer holds the purchase (its retention ended): the watch ends on the decision it was told. */
   @Test
   void aWatchWhoseOrderTheArbiterNoLongerHoldsEndsOnItsDecision() throws Exception {
-    var call = f.purchase("shoes", "eve", "r5", 1);
-    Ticket t = f.stream.nextTicket();
-    Watch w = watch("shoes", "r5");
-    assertEquals(PurchaseState.PURCHASE_STATE_PENDING, w.next().getState());
+    Watched pending = watchedWhilePending("eve", "r5");
+    var call = pending.call();
+    Ticket t = pending.ticket();
+    Watch w = pending.watch();
     PurchaseDecision won = decision(t, true, 1);
     decide(won); // GetDecision will answer NOT_FOUND: the fake arbiter holds no decision r5
     call.get(5, TimeUnit.SECONDS);

@@ -186,8 +186,7 @@ class OrderRunnerLoadTest {
     loop.execute(() -> runner.eventAdded(spec));
     loop.runReady();
     assertTrue(runner.holds("e"));
-    var impossible = new flashsale.sale.Decision(new flashsale.sale.Ticket("e", "z", "u9", 1, "r", 3),
-        flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 3, START, false);
+    var impossible = OrderBookTest.won(3, "z", "u9", 1, START); // a second win of the event's one unit
     loop.execute(() -> runner.decided("e", List.of(impossible)));
     loop.runReady();
     assertFalse(runner.holds("e"), "dropped, not left running in a state it refuses");
@@ -215,8 +214,7 @@ class OrderRunnerLoadTest {
     CompletableFuture<OrderAnswer> paid = runner.apply("e", "a", (book, effects) -> book.confirm("a", START + 2_000, effects));
     loop.runReady();
     assertEquals(1, held.size(), "a's payment is at the store");
-    var impossible = new flashsale.sale.Decision(new flashsale.sale.Ticket("e", "z", "u9", 1, "r", 3),
-        flashsale.sale.Outcome.WON, flashsale.sale.LossReason.NONE, 3, START, false);
+    var impossible = OrderBookTest.won(3, "z", "u9", 1, START); // a second win of the event's one unit
     loop.execute(() -> runner.decided("e", List.of(impossible)));
     loop.runReady();
     assertFalse(runner.holds("e"));
