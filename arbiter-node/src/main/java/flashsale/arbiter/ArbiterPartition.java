@@ -100,8 +100,10 @@ final class ArbiterPartition {
    */
   void compete(Function<Leadership.Listener, Leadership> election, Consumer<LeaderState> stateListener) {
     loop.standBy();
-    Leadership[] self = new Leadership[1];
-    this.gate = new LeaderGate(() -> self[0].leaderAddress(), () -> self[0].holdsLease());
+    Leadership[] self = new Leadership[1]; // written once, read by the loop and the gate's callers
+    // The loop may ask the gate before the election below is made: no leader known, no lease held.
+    this.gate = new LeaderGate(() -> self[0] == null ? "" : self[0].leaderAddress(),
+        () -> self[0] != null && self[0].holdsLease());
     loop.execute(() -> {
       sessions.refuseUnless(gate::isOpen, gate::refusal);
       sessions.refuseAll(gate::refusal); // a standby until it has won and recovered

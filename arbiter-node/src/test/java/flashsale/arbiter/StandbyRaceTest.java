@@ -175,9 +175,7 @@ class StandbyRaceTest {
         Clock.systemUTC(), watched).start();
     await(() -> stopping[0].leaderState() == LeaderState.LEADING, "leading");
     ManagedChannel toStopping = InProcessChannelBuilder.forName(name).directExecutor().build();
-    Recorder region = new Recorder();
-    hello(SequencerServiceGrpc.newStub(toStopping).sequence(region), 1);
-    await(region.welcomed::get, "welcomed");
+    Recorder region = welcomedStream(toStopping);
 
     stopping[0].stop();
 
@@ -186,6 +184,22 @@ class StandbyRaceTest {
     Status ended = region.ended.get(5, TimeUnit.SECONDS);
     assertEquals("SHUTTING_DOWN", Errors.reasonOf(ended.asRuntimeException(region.trailers)).orElse("<none>"), ended.toString());
     toStopping.shutdownNow();
+  }
+
+  /**
+   * A stream the node welcomed, reconnecting as a region does when one is refused: a leader whose
+   * renewals a loaded machine held up past the ttl refuses hellos until the next one lands.
+   */
+  private static Recorder welcomedStream(ManagedChannel channel) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    for (int round = 1; ; round++) {
+      Recorder region = new Recorder();
+      hello(SequencerServiceGrpc.newStub(channel).sequence(region), round);
+      await(() -> region.welcomed.get() || region.ended.isDone(), "welcomed or refused");
+      if (region.welcomed.get()) return region;
+      assertTrue(System.nanoTime() < deadline, "not welcomed within " + WAIT_MS + " ms; last: " + region.ended.join());
+      Thread.sleep(10);
+    }
   }
 
   /** What the region saw on its stream. */

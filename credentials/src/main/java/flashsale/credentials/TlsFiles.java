@@ -326,6 +326,11 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       return trustGeneration.get();
     }
 
+    /** The workload id in this node's certificate (its spiffe:// URI SAN) as last loaded; empty without one. */
+    public Optional<WorkloadId> workloadId() {
+      return self;
+    }
+
     /** When this node's certificate as loaded started to be valid; empty without one. */
     public Optional<Instant> certificateStart() {
       return Optional.ofNullable(certificateStart);
@@ -433,9 +438,17 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
       throw new GeneralSecurityException("no X.509 trust manager for the CAs of " + (cas == null ? "the JDK" : "the CA file"));
     }
 
-    /** Server credentials; {@code requireClientCertificate} false still verifies one that is sent. */
+    /**
+     * Server credentials; {@code requireClientCertificate} false still verifies one that is sent.
+     * Without a CA file (a buyer port) no client certificate is asked for: checked against the
+     * JDK's public CAs, it would prove nothing this node uses.
+     */
     public ServerCredentials server(boolean requireClientCertificate) {
       if (keys == null) throw new IllegalStateException("a TLS server needs a certificate and key");
+      if (files.trustedCa() == null) {
+        if (requireClientCertificate) throw new IllegalStateException("requiring client certificates needs a CA file: " + files);
+        return TlsServerCredentials.newBuilder().keyManager(keys).clientAuth(TlsServerCredentials.ClientAuth.NONE).build();
+      }
       return TlsServerCredentials.newBuilder()
           .keyManager(keys)
           .trustManager(serverTrust)

@@ -43,12 +43,38 @@ final class LinkSecurityOptions {
   String problem() {
     // TlsFiles would quietly take 0 or less as 60 s: say so at start.
     if (reloadSeconds < 1) return "--tls-reload-s must be >= 1, got " + reloadSeconds;
-    if (insecure && linkCertificate != null) return "--insecure turns the link's TLS off: drop it, or drop --link-cert";
+    if (insecure && (linkCertificate != null || linkKey != null || linkCa != null)) {
+      // Each would be ignored: an operator who gave one meant the link to be secured.
+      var ignored = new java.util.ArrayList<String>();
+      if (linkCertificate != null) ignored.add("--link-cert");
+      if (linkKey != null) ignored.add("--link-key");
+      if (linkCa != null) ignored.add("--link-ca");
+      return "--insecure turns the link's TLS off, so " + String.join(", ", ignored) + " would be ignored: drop --insecure,"
+          + " or drop them";
+    }
     if (!insecure && (linkCertificate == null || linkKey == null || linkCa == null)) {
       return "the arbiter knows a region by its certificate: give --link-cert, --link-key and --link-ca "
           + "(see the README's Security section), or --insecure for a development run";
     }
     if ((buyerCertificate == null) != (buyerKey == null)) return "give --tls-cert and --tls-key together";
+    return null;
+  }
+
+  /**
+   * Why the link certificate cannot carry {@code region}'s streams, or null when it names it: the
+   * arbiter would refuse every stream IDENTITY_MISMATCH and the node would never serve.
+   */
+  static String identityProblem(java.util.Optional<flashsale.credentials.WorkloadId> inCertificate, String region) {
+    if (inCertificate.isEmpty()) {
+      return "--link-cert carries no spiffe://<trust-domain>/region/<name> URI SAN: the arbiter could not tell which "
+          + "region it is (issue it with 'flashsale dev-certs --region " + region + "' or your CA)";
+    }
+    var id = inCertificate.get();
+    if (id.role() != flashsale.credentials.Role.REGION || !id.name().equals(region)) {
+      return "--link-cert names " + id.uri() + ", not region " + region + ": the arbiter would refuse every stream of "
+          + "this node (IDENTITY_MISMATCH); give --region " + (id.role() == flashsale.credentials.Role.REGION ? id.name()
+          : "<the region it names>") + " or region " + region + "'s certificate";
+    }
     return null;
   }
 

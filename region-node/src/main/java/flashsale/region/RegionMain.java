@@ -206,6 +206,11 @@ public final class RegionMain implements Callable<Integer> {
     if (problem != null) throw new IllegalArgumentException(problem);
     flashsale.store.redis.RedisClients.trustCa(redisCa);
     TlsFiles.Loaded linkTls = security.linkTls();
+    String identityProblem = linkTls == null ? null : LinkSecurityOptions.identityProblem(linkTls.workloadId(), region);
+    if (identityProblem != null) {
+      linkTls.close();
+      throw new IllegalArgumentException(identityProblem);
+    }
     TlsFiles.Loaded buyerTls = security.buyerTls();
     ArbiterChannels channels = linkTls == null ? ArbiterChannels.forTargets(arbiters)
         : ArbiterChannels.forTargets(arbiters, linkTls.channelTo(flashsale.credentials.Role.ARBITER));

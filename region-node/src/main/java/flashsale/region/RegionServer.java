@@ -67,6 +67,7 @@ public final class RegionServer {
   private final Server server;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final AtomicBoolean warm = new AtomicBoolean();
+  private volatile int warmupCallsAnswered;
   /** The socket transport this server owns, if it made one ({@link #onPort}); null in-process. */
   private StampedTransport ownedTransport;
   /** Whether the buyer port serves TLS: the warm-up then shakes hands too. */
@@ -163,13 +164,13 @@ public final class RegionServer {
 
   /** Warms the purchase path through this node's own socket, off the caller's thread; in-process, nothing to warm. */
   private void warmUp() {
-    if (port() <= 0 || config.warmupPurchases() == 0) {
+    if (ownedTransport == null || config.warmupPurchases() == 0) {
       warm.set(true);
       return;
     }
     Thread warming = new Thread(() -> {
       try {
-        TransportWarmup.run(port(), config.warmupPurchases(), buyerTls);
+        warmupCallsAnswered = TransportWarmup.run(ownedTransport.reachableAddress(), config.warmupPurchases(), buyerTls);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
@@ -178,6 +179,11 @@ public final class RegionServer {
     }, "region-warmup");
     warming.setDaemon(true);
     warming.start();
+  }
+
+  /** How many of the warm-up's purchases this node answered (refused as invalid, as meant); 0 until it ends. */
+  int warmupCallsAnswered() {
+    return warmupCallsAnswered;
   }
 
   /** True while gRPC health says SERVING (warm, linked to an arbiter, clock not flagged). */

@@ -79,4 +79,49 @@ class BuyerTlsTest {
       arbiterServer.shutdownNow();
     }
   }
+
+  /**
+   * The buyer port has no CA of its own: it must not ask buyers for certificates, which it could
+   * only check against the JDK's public CAs and would not use.
+   */
+  @Test
+  void theBuyerPortAsksNoClientCertificate() throws Exception {
+    DevCertificates ca = DevCertificates.create(dir, "flashsale");
+    DevCertificates.Issued region = ca.issue(Role.REGION, RegionFixture.REGION);
+    LinkSecurityOptions options = new LinkSecurityOptions();
+    options.buyerCertificate = region.certificate();
+    options.buyerKey = region.privateKey();
+    options.reloadSeconds = 60;
+    java.util.concurrent.atomic.AtomicInteger askedForACertificate = new java.util.concurrent.atomic.AtomicInteger();
+    try (TlsFiles.Loaded tls = options.buyerTls()) {
+      Server server = Grpc.newServerBuilderForPort(0, LinkSecurityOptions.serverCredentials(tls)).build().start();
+      // Counts the server's requests for a certificate; offers none (the buyer has none to give).
+      javax.net.ssl.X509ExtendedKeyManager counting = new javax.net.ssl.X509ExtendedKeyManager() {
+        public String[] getClientAliases(String type, java.security.Principal[] issuers) { return null; }
+        public String chooseClientAlias(String[] type, java.security.Principal[] issuers, java.net.Socket s) {
+          askedForACertificate.incrementAndGet();
+          return null;
+        }
+        public String chooseEngineClientAlias(String[] type, java.security.Principal[] issuers, javax.net.ssl.SSLEngine e) {
+          askedForACertificate.incrementAndGet();
+          return null;
+        }
+        public String[] getServerAliases(String type, java.security.Principal[] issuers) { return null; }
+        public String chooseServerAlias(String type, java.security.Principal[] issuers, java.net.Socket s) { return null; }
+        public java.security.cert.X509Certificate[] getCertificateChain(String alias) { return null; }
+        public java.security.PrivateKey getPrivateKey(String alias) { return null; }
+      };
+      ManagedChannel buyer = Grpc.newChannelBuilder("localhost:" + server.getPort(), TlsChannelCredentials.newBuilder()
+          .trustManager(ca.caPath().toFile()).keyManager(counting).build()).build();
+      try {
+        StatusRuntimeException answered = assertThrows(StatusRuntimeException.class, () -> HealthGrpc.newBlockingStub(buyer)
+            .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNIMPLEMENTED, answered.getStatus().getCode(), "the handshake completed: " + answered);
+        assertEquals(0, askedForACertificate.get(), "the region asked the buyer for a certificate");
+      } finally {
+        buyer.shutdownNow();
+        server.shutdownNow();
+      }
+    }
+  }
 }

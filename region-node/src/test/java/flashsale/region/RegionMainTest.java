@@ -25,6 +25,8 @@ class RegionMainTest {
       "no link certificate | --region eu --arbiter localhost:1                          | --link-cert",
       "half a link identity| --region eu --arbiter localhost:1 --link-cert /etc/hostname | --link-cert",
       "insecure and a cert | --region eu --arbiter localhost:1 --insecure --link-cert /etc/hostname | --insecure",
+      "insecure and a key  | --region eu --arbiter localhost:1 --insecure --link-key /etc/hostname | --link-key would be ignored",
+      "insecure and a CA   | --region eu --arbiter localhost:1 --insecure --link-ca /etc/hostname | --link-ca would be ignored",
       "buyer cert, no key  | --region eu --arbiter localhost:1 --insecure --tls-cert /etc/hostname | --tls-key",
       "acks without a pool | --region eu --arbiter localhost:1 --insecure --redis-replica-acks 1 | --central-redis or --redis",
       "negative acks       | --region eu --arbiter localhost:1 --insecure --redis-replica-acks -1 | >= 0",
@@ -44,5 +46,27 @@ class RegionMainTest {
     assertEquals(RegionMain.EXIT_USAGE, code, message);
     assertEquals(1, message.lines().count(), message);
     assertTrue(message.startsWith("region-node: ") && message.contains(mentions), message);
+  }
+
+  /** A link certificate of another region would be refused at every reconnect: the node does not start. */
+  @org.junit.jupiter.api.Test
+  @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+  void aLinkCertificateOfAnotherRegionIsRefusedAtStart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    var ca = flashsale.credentials.DevCertificates.create(dir, "flashsale");
+    var far = ca.issue(flashsale.credentials.Role.REGION, "far");
+    var admin = ca.issue(flashsale.credentials.Role.ADMIN, "ops");
+    String[][] cases = {{"far", "not region near"}, {"ops", "admin/ops, not region near"}};
+    for (String[] wrong : cases) {
+      var issued = wrong[0].equals("far") ? far : admin;
+      StringWriter err = new StringWriter();
+      int code = RegionMain.run(new String[] {"--region", "near", "--arbiter", "localhost:1", "--port", "0",
+          "--link-cert", issued.certificate().toString(), "--link-key", issued.privateKey().toString(),
+          "--link-ca", ca.caPath().toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+      String message = err.toString().strip();
+      assertEquals(RegionMain.EXIT_USAGE, code, message);
+      assertTrue(message.startsWith("region-node: ") && message.contains(wrong[1]) && message.contains("IDENTITY_MISMATCH"),
+          message);
+    }
   }
 }

@@ -17,10 +17,10 @@ import java.net.SocketAddress;
  * histogram by service, method and status code, {@code grpc.server.requests.received},
  * {@code grpc.server.responses.sent}), registered for every method at start-up. For a Purchase
  * the time is the whole pending wait, i.e. the decision latency seen by the buyer. A node's own
- * warm-up calls over loopback are not counted.
+ * warm-up calls from this host are not counted.
  */
 public final class GrpcServerMetrics implements ServerInterceptor {
-  /** Marks a node's own warm-up calls, which are not counted when they come over loopback. */
+  /** Marks a node's own warm-up calls, which are not counted when they come from this host. */
   public static final Metadata.Key<String> WARMUP_HEADER =
       Metadata.Key.of("flashsale-warmup", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -43,16 +43,23 @@ public final class GrpcServerMetrics implements ServerInterceptor {
     return io.grpc.ServerInterceptors.intercept(service, metrics);
   }
 
-  /** Only the node itself (over loopback) may keep its warm-up calls out of the figures. */
-  private static boolean fromLoopback(ServerCall<?, ?> call) {
+  /**
+   * Only the node itself may keep its warm-up calls out of the figures: a call from this host, over
+   * loopback or from the very address it arrived at (a node bound to one address, {@code --bind},
+   * calling itself there).
+   */
+  private static boolean fromThisHost(ServerCall<?, ?> call) {
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    return remote instanceof InetSocketAddress inet && inet.getAddress() != null && inet.getAddress().isLoopbackAddress();
+    if (!(remote instanceof InetSocketAddress from) || from.getAddress() == null) return false;
+    if (from.getAddress().isLoopbackAddress()) return true;
+    return call.getAttributes().get(Grpc.TRANSPORT_ATTR_LOCAL_ADDR) instanceof InetSocketAddress to
+        && from.getAddress().equals(to.getAddress());
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (headers.containsKey(WARMUP_HEADER) && fromLoopback(call)) return next.startCall(call, headers);
+    if (headers.containsKey(WARMUP_HEADER) && fromThisHost(call)) return next.startCall(call, headers);
     return meters.interceptCall(call, headers, next);
   }
 }

@@ -59,7 +59,17 @@ public final class ServerSecurityOptions {
     // TlsFiles would quietly take 0 or less as 60 s (and the token file refuses it): say so at start.
     if (reloadSeconds < 1) return "--tls-reload-s must be >= 1, got " + reloadSeconds;
     if (insecure) {
-      return certificate != null || tokenFile != null || jwks != null ? "--insecure turns security off: drop it, or drop the TLS and token flags" : null;
+      // Each of these would be ignored: an operator who gave one meant security on.
+      var ignored = new java.util.ArrayList<String>();
+      if (certificate != null) ignored.add("--tls-cert");
+      if (privateKey != null) ignored.add("--tls-key");
+      if (trustedCa != null) ignored.add("--tls-ca");
+      if (tokenFile != null) ignored.add("--token-file");
+      if (jwks != null) ignored.add("--jwt-jwks");
+      if (jwtAudience != null) ignored.add("--jwt-audience");
+      if (jwtIssuer != null) ignored.add("--jwt-issuer");
+      return ignored.isEmpty() ? null
+          : "--insecure turns security off, so " + String.join(", ", ignored) + " would be ignored: drop --insecure, or drop them";
     }
     if (jwks != null && (jwtAudience == null || jwtAudience.isBlank())) {
       // An identity provider signs tokens for many applications with the same keys: without an

@@ -72,7 +72,11 @@ final class ErrorMessages {
    * itself (every error raised while connecting names the pipeline's "SslHandler", so the text
    * would also match a connection reset, which a retry can fix).
    */
-  static boolean tlsRefused(Throwable failure) {
+  static boolean tlsRefused(FlashSaleException e) {
+    return e.code() == io.grpc.Status.Code.UNAVAILABLE && tlsRefusedCause(e);
+  }
+
+  private static boolean tlsRefusedCause(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof java.security.cert.CertificateException || t instanceof javax.net.ssl.SSLHandshakeException
           || t.getClass().getSimpleName().equals("NotSslRecordException")) {
@@ -83,7 +87,7 @@ final class ErrorMessages {
   }
 
   private static String hintForCode(FlashSaleException e) {
-    if (e.code() == io.grpc.Status.Code.UNAVAILABLE && tlsRefused(e)) {
+    if (tlsRefused(e)) {
       return "the TLS handshake failed: --tls-ca must be the CA that signed the node's certificate, --tls-cert/--tls-key "
           + "one it accepts, and a node without TLS takes no --tls-ca; retrying will not help";
     }

@@ -16,7 +16,8 @@ final class ErrorPrinter implements CommandLine.IExecutionExceptionHandler {
     String line;
     if (ex instanceof FlashSaleException e) {
       line = ErrorMessages.line(e);
-      exitCode = ExitCodes.forStatus(e.code());
+      // A handshake refused on a certificate fails the same way on every retry: the TLS options are wrong.
+      exitCode = ErrorMessages.tlsRefused(e) ? ExitCodes.USAGE : ExitCodes.forStatus(e.code());
     } else if (ex instanceof IllegalArgumentException) {
       line = "error: " + ex.getMessage();
       exitCode = ExitCodes.USAGE;

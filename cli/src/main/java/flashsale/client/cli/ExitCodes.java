@@ -13,7 +13,10 @@ public final class ExitCodes {
   public static final int OK = 0;
   /** The purchase was decided and lost. */
   public static final int LOST = 1;
-  /** Bad option, argument, time or input file (picocli's usage code). */
+  /**
+   * Bad option, argument, time or input file (picocli's usage code), or TLS files the node's
+   * handshake refuses (or whose node it refuses).
+   */
   public static final int USAGE = 2;
   /** The node is unreachable, overloaded or failing over: retry later with the same request id. */
   public static final int UNAVAILABLE = 3;
@@ -44,7 +47,8 @@ public final class ExitCodes {
     codes.put(Integer.toString(OK), "ok; for purchase/status: the request WON (after the win: PAID or AWAITING_PAYMENT)");
     codes.put(Integer.toString(LOST), "purchase/status: decided and LOST (sold out, too little stock, per-user limit), "
         + "or after the win CANCELLED, EXPIRED, still WAITLISTED or WAITLIST_CLOSED");
-    codes.put(Integer.toString(USAGE), "usage error: bad option, argument, time or input file");
+    codes.put(Integer.toString(USAGE), "usage error: bad option, argument, time or input file, or a TLS handshake refused"
+        + " on a certificate (--tls-ca, --tls-cert, --tls-key)");
     codes.put(Integer.toString(UNAVAILABLE), "unavailable or overloaded (UNAVAILABLE, RESOURCE_EXHAUSTED): retry with the same --request-id");
     codes.put(Integer.toString(REJECTED), "rejected (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS)");
     codes.put(Integer.toString(UNDECIDED), "not decided yet: still PENDING or DEADLINE_EXCEEDED; ask with 'flashsale status'");

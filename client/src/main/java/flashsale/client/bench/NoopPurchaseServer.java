@@ -99,7 +99,8 @@ public final class NoopPurchaseServer implements AutoCloseable {
    */
   public static void main(String[] args) throws Exception {
     NoopPurchaseServer server = start();
-    flashsale.region.grpc.TransportWarmup.run(server.port(), flashsale.region.RegionConfig.DEFAULT_WARMUP_PURCHASES);
+    flashsale.region.grpc.TransportWarmup.run(server.transport.reachableAddress(),
+        flashsale.region.RegionConfig.DEFAULT_WARMUP_PURCHASES, false);
     System.out.println(READY + server.port());
     System.out.flush();
     // Until the parent goes: its end of this process's stdin closes then, even if it was killed.

@@ -117,6 +117,18 @@ final class FrontDoor implements AutoCloseable {
     return bound == null ? -1 : ((InetSocketAddress) bound.localAddress()).getPort();
   }
 
+  /**
+   * Where a client on this host reaches the socket: its bound address, or loopback when it
+   * listens on every interface; null before {@link #open}.
+   */
+  InetSocketAddress reachableAddress() {
+    Channel bound = listener;
+    if (bound == null) return null;
+    InetSocketAddress local = (InetSocketAddress) bound.localAddress();
+    return local.getAddress().isAnyLocalAddress()
+        ? new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), local.getPort()) : local;
+  }
+
   /** Gives gRPC's transports the socket's addresses in place of the in-process channel's. */
   ServerTransportFilter addressFilter() {
     return new ServerTransportFilter() {

@@ -150,6 +150,11 @@ public final class StampedTransport implements AutoCloseable {
     return front.port();
   }
 
+  /** Where a client on this host reaches the socket (its {@code --bind} address, else loopback); null before {@link #open}. */
+  public InetSocketAddress reachableAddress() {
+    return front.reachableAddress();
+  }
+
   /** Stops taking connections (open ones stay until their server ends them). */
   public void closeSocket() {
     front.close();
