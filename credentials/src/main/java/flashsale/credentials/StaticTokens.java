@@ -30,7 +30,18 @@ public final class StaticTokens {
   }
 
   public static StaticTokens load(Path file) throws IOException {
-    return parse(Files.readAllLines(file, StandardCharsets.UTF_8), file.toString());
+    return parse(file, Files.readAllBytes(file));
+  }
+
+  /** As {@link #load}, from the file's {@code content} as one read found it. */
+  public static StaticTokens parse(Path file, byte[] content) throws IOException {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IOException(file + " is not UTF-8 text", e); // as readAllLines refused it
+    }
+    return parse(text.lines().toList(), file.toString());
   }
 
   static StaticTokens parse(List<String> lines, String source) {

@@ -87,6 +87,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
     private final AdvancedTlsX509TrustManager clientTrust;
     /** The files' hashes and the CAs as last taken, set together only by a load that succeeded. */
     private List<String> loadedVersions;
+    /** The files as last taken (reload thread only): a CA change is taken beside a renewal that is not. */
+    private Snapshot loadedSnapshot;
     private Set<X509Certificate> loadedCas = Set.of();
     /** The CAs as last loaded, for checking a chain outside a handshake ({@link #trusts}); null: the JDK's. */
     private volatile javax.net.ssl.X509TrustManager chainCheck;
@@ -128,6 +130,7 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         Snapshot first = Snapshot.read(files);
         load(first);
         loadedVersions = first.versions();
+        loadedSnapshot = first;
         loadedCas = casOf(chainCheck);
       } catch (GeneralSecurityException e) {
         throw new IOException("TLS files " + files + " do not load: " + e.getMessage(), e);
@@ -239,7 +242,22 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         }
         // A renewed pair must be valid now; a CA change alone is taken whatever this node's own certificate.
         boolean pairChanged = keys != null && !now.subList(0, 2).equals(loadedVersions.subList(0, 2));
-        Prepared next = prepare(snapshot, pairChanged);
+        Prepared next;
+        String pairRefused = null;
+        try {
+          next = prepare(snapshot, pairChanged);
+        } catch (IOException | GeneralSecurityException | RuntimeException badPair) {
+          boolean caFileChanged = files.trustedCa() != null
+              && !now.get(now.size() - 1).equals(loadedVersions.get(loadedVersions.size() - 1));
+          if (!pairChanged || !caFileChanged) throw badPair;
+          // A bad renewal must not hold up a CA change beside it (a removed CA stays trusted until
+          // someone fixes the certificate): the CA file is taken with the pair in use.
+          snapshot = new Snapshot(loadedSnapshot.certificate(), loadedSnapshot.privateKey(), snapshot.trustedCa());
+          now = snapshot.versions();
+          pairChanged = false;
+          next = prepare(snapshot, false); // a bad CA file fails here as before
+          pairRefused = badPair.getMessage();
+        }
         // Only a changed CA file can take trust away from others; a renewal of this node's own pair
         // matters to the connections it opened, which a server cuts once their certificate expires.
         String caVersion = now.get(now.size() - 1);
@@ -260,13 +278,19 @@ public record TlsFiles(Path certificate, Path privateKey, Path trustedCa, Durati
         caRemovalToConfirm = null;
         apply(next);
         loadedVersions = now;
+        loadedSnapshot = snapshot;
         loadedCas = cas;
         if (caChanged) trustGeneration.incrementAndGet();
         if (caRemoved) tell(caRemovedListeners, "tls_ca_removed");
         // The CA listeners open new connections already, which present the new pair too.
         if (pairChanged && !caRemoved) tell(identityChangedListeners, "tls_identity_changed");
-        stale = false;
-        log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
+        stale = pairRefused != null;
+        if (pairRefused != null) {
+          log.warn("tls_reload_partial ca={} taken; certificate={} skipped reason=\"{}\"; serving the previous one",
+              files.trustedCa(), files.certificate(), pairRefused);
+        } else {
+          log.info("tls_reloaded certificate={} ca={}", files.certificate(), files.trustedCa());
+        }
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         stale = true;
         // Half-written renewal (new certificate, old key) or a bad file: keep serving the old pair.

@@ -96,6 +96,31 @@ class TlsFilesTest {
     }
   }
 
+  /**
+   * A renewal that cannot be taken (already expired) must not hold up a CA taken out beside it:
+   * the CA file is taken, the pair in use kept, and the files still reported stale.
+   */
+  @Test
+  void aCaRemovedIsTakenBesideARenewalThatIsNotValid(@TempDir Path dir) throws Exception {
+    DevCertificates first = DevCertificates.create(dir.resolve("a"), "test.flashsale");
+    DevCertificates second = DevCertificates.create(dir.resolve("b"), "test.flashsale");
+    DevCertificates.Issued node = first.issue(Role.ARBITER, "a1");
+    Path bundle = dir.resolve("bundle.pem");
+    Files.writeString(bundle, Files.readString(first.caPath()) + Files.readString(second.caPath()));
+    try (TlsFiles.Loaded tls = new TlsFiles(node.certificate(), node.privateKey(), bundle, Duration.ofHours(1)).load()) {
+      java.time.Instant validUntil = tls.certificateExpiry().orElseThrow();
+      List<X509Certificate> farChain = chainOf(second.issue(Role.REGION, "far").certificate());
+      DevCertificates.Issued brief = first.issueValidFor(Duration.ofSeconds(1), Role.ARBITER, "a1"); // same files
+      while (!java.time.Instant.now().isAfter(brief.expiresAt())) Thread.sleep(50);
+      Files.writeString(bundle, Files.readString(first.caPath())); // the second CA is compromised: out
+      tls.reloadNow();
+      tls.reloadNow();
+      assertFalse(tls.trusts(farChain), "the CA taken out is no longer trusted");
+      assertEquals(validUntil, tls.certificateExpiry().orElseThrow(), "the certificate still valid is kept");
+      assertTrue(tls.stale(), "the renewal on disk is not taken");
+    }
+  }
+
   private static List<X509Certificate> chainOf(Path pem) throws Exception {
     try (var in = Files.newInputStream(pem)) {
       return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream()

@@ -99,6 +99,43 @@ class ArbiterQueryCapTest extends RegionFixtureTest {
     for (var call : asked) assertEquals(Status.Code.NOT_FOUND, failure(call).getStatus().getCode());
   }
 
+  /**
+   * Anyone can name made-up event ids, each a LookupEvent: with the arbiter slow to answer, they
+   * hold at most half the slots, and a buyer asking about a purchase still gets through.
+   */
+  @Test
+  void purchasesOfMadeUpEventsHoldAtMostHalfTheSlots() throws Exception {
+    var lookupsHeld = new java.util.concurrent.CountDownLatch(1);
+    f.arbiter.lookupsHeld = lookupsHeld;
+    List<com.google.common.util.concurrent.ListenableFuture<flashsale.v1.PurchaseResponse>> junk = new ArrayList<>();
+    for (int i = 0; i < ASKED; i++) junk.add(f.purchase("made-up-" + i, "u" + i, "r" + i, 1));
+    RegionFixture.await("every purchase beyond half the slots answered",
+        () -> junk.stream().filter(java.util.concurrent.Future::isDone).count() == ASKED - CAP / 2);
+    for (var call : junk) {
+      if (call.isDone()) RegionFixture.assertFails(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.TOO_MANY_PENDING, call);
+    }
+    assertEquals(CAP / 2, f.arbiter.lookupCalls.get(), "event look-ups that reached the arbiter");
+
+    StatusRuntimeException asked = failure(getPurchase("someone-elses"));
+    assertEquals(Status.Code.NOT_FOUND, asked.getStatus().getCode(), "reached the arbiter: " + asked.getMessage());
+    assertEquals(1, f.arbiter.decisionLookups.get());
+
+    lookupsHeld.countDown();
+    for (var call : junk) {
+      Status.Code code = assertThrowsCode(call);
+      assertTrue(code == Status.Code.NOT_FOUND || code == Status.Code.RESOURCE_EXHAUSTED, code.name());
+    }
+  }
+
+  private static Status.Code assertThrowsCode(java.util.concurrent.Future<?> call) throws Exception {
+    try {
+      call.get(5, TimeUnit.SECONDS);
+      throw new AssertionError("a made-up event was sold");
+    } catch (java.util.concurrent.ExecutionException e) {
+      return Status.fromThrowable(e.getCause()).getCode();
+    }
+  }
+
   private CompletableFuture<GetPurchaseResponse> getPurchase(String requestId) {
     var answer = new CompletableFuture<GetPurchaseResponse>();
     f.async().getPurchase(GetPurchaseRequest.newBuilder().setEventId("shoes").setRequestId(requestId).build(),

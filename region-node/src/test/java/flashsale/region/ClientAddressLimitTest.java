@@ -44,6 +44,22 @@ class ClientAddressLimitTest {
     }
   }
 
+  /** A purchase of an event the region does not know is a question to the arbiter: it takes the address's token. */
+  @Test
+  void purchasesOfMadeUpEventsShareTheAddressBucket() throws Exception {
+    var limits = new BuyerLimits.Settings(0, 1, 0.001, 2, 20, 1_000);
+    try (var f = new RegionFixture(RegionFixture.config().buyerLimits(limits).build(), InstantSource.system())) {
+      for (int i = 0; i < 2; i++) {
+        int n = i;
+        assertError(Status.Code.NOT_FOUND, ErrorReason.EVENT_NOT_FOUND,
+            () -> f.blocking().purchase(RegionFixture.request("made-up-" + n, "u" + n, "r" + n, 1)));
+      }
+      assertError(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.RATE_LIMITED,
+          () -> f.blocking().purchase(RegionFixture.request("made-up-2", "u2", "r2", 1)));
+      org.junit.jupiter.api.Assertions.assertEquals(2, f.arbiter.lookupCalls.get(), "look-ups that reached the arbiter");
+    }
+  }
+
   @Test
   void withTheAddressLimitOffLookUpsAreNotCountedPerAddress() throws Exception {
     var limits = new BuyerLimits.Settings(0, 1, 0, 2, 20, 1_000);

@@ -67,6 +67,15 @@ public final class TokenBuckets {
     return Math.max(1, (long) Math.ceil((1 - b.tokens) / tokensPerMicro));
   }
 
+  /**
+   * Returns a token {@link #take} gave {@code key} for a call refused after all (by another
+   * limit), so the refusal costs it nothing; a bucket since dropped is full anyway.
+   */
+  public void giveBack(String key) {
+    Bucket b = buckets.getIfPresent(key);
+    if (b != null) b.tokens = Math.min(burst, b.tokens + 1);
+  }
+
   /** Buckets held now (after dropping the expired ones). */
   public long keys() {
     buckets.cleanUp();

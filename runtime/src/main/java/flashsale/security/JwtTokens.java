@@ -25,8 +25,10 @@ import java.util.Set;
  * configured. The caller's name is {@code sub}; its roles the string array claim {@code roles}.
  */
 public final class JwtTokens {
+  /** Nimbus verifies EdDSA only with Google Tink on the class path, which this build leaves out. */
   private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256,
-      JWSAlgorithm.PS256, JWSAlgorithm.EdDSA, JWSAlgorithm.HS256);
+      JWSAlgorithm.PS256, JWSAlgorithm.HS256);
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JwtTokens.class);
 
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 
@@ -42,9 +44,18 @@ public final class JwtTokens {
         exact.build(), Set.of("sub", "exp", "roles"), null));
   }
 
-  public static JwtTokens load(Path jwksFile, String issuer, String audience) throws IOException {
+  /** The keys of a JWK set file, from its {@code content} as one read found it. */
+  public static JwtTokens parse(Path jwksFile, byte[] content, String issuer, String audience) throws IOException {
     try {
-      return new JwtTokens(JWKSet.load(jwksFile.toFile()), issuer, audience);
+      JWKSet keys = JWKSet.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8));
+      for (var key : keys.getKeys()) {
+        if (key instanceof com.nimbusds.jose.jwk.OctetKeyPair) {
+          // Said once per load, not per refused token: every token it signs will be refused.
+          log.warn("jwks={} kid={} ignored: EdDSA (OKP) keys are not supported; sign with RS256, ES256, PS256 or HS256",
+              jwksFile, key.getKeyID());
+        }
+      }
+      return new JwtTokens(keys, issuer, audience);
     } catch (ParseException e) {
       throw new IOException(jwksFile + " is not a JWK set: " + e.getMessage(), e);
     }

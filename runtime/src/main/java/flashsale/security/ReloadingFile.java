@@ -24,10 +24,13 @@ import org.slf4j.LoggerFactory;
 public final class ReloadingFile<T> implements Supplier<T> {
   private static final Logger log = LoggerFactory.getLogger(ReloadingFile.class);
 
-  /** Reads the file; throws on content that is not valid. */
+  /**
+   * Parses the file's {@code content} as one read found it (the same bytes its version is the hash
+   * of: a second read could find a write half done); throws on content that is not valid.
+   */
   @FunctionalInterface
   public interface Parser<T> {
-    T parse(Path file) throws IOException;
+    T parse(Path file, byte[] content) throws IOException;
   }
 
   private final Path file;
@@ -59,8 +62,9 @@ public final class ReloadingFile<T> implements Supplier<T> {
   public static <T> ReloadingFile<T> load(Path file, Parser<T> parser, Duration period, LongSupplier nanoTime)
       throws IOException {
     if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("reload period must be positive: " + period);
-    String version = versionOf(file);
-    return new ReloadingFile<>(file, parser, period, nanoTime, Objects.requireNonNull(parser.parse(file)), version);
+    byte[] content = Files.readAllBytes(file);
+    return new ReloadingFile<>(file, parser, period, nanoTime, Objects.requireNonNull(parser.parse(file, content)),
+        versionOf(content));
   }
 
   /** The content of the file as last read successfully. */
@@ -85,8 +89,10 @@ public final class ReloadingFile<T> implements Supplier<T> {
     if (now - checkedAtNanos < periodNanos) return; // another caller just did
     checkedAtNanos = now;
     String seen;
+    byte[] content;
     try {
-      seen = versionOf(file);
+      content = Files.readAllBytes(file);
+      seen = versionOf(content);
     } catch (NoSuchFileException e) {
       seen = "missing";
       if (!seen.equals(version)) log.warn("credential file missing file={} action=keep_last_content", file);
@@ -102,7 +108,7 @@ public final class ReloadingFile<T> implements Supplier<T> {
     if (seen.equals(version)) return;
     version = seen;
     try {
-      current = Objects.requireNonNull(parser.parse(file));
+      current = Objects.requireNonNull(parser.parse(file, content));
       goodVersion = seen;
       log.info("credential file reloaded file={}", file);
     } catch (IOException | RuntimeException e) {
@@ -110,7 +116,7 @@ public final class ReloadingFile<T> implements Supplier<T> {
     }
   }
 
-  private static String versionOf(Path file) throws IOException {
-    return flashsale.credentials.Sha256.hex(Files.readAllBytes(file));
+  private static String versionOf(byte[] content) {
+    return flashsale.credentials.Sha256.hex(content);
   }
 }

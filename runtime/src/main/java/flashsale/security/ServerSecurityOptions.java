@@ -96,7 +96,8 @@ public final class ServerSecurityOptions {
   public Authenticator authenticator() throws IOException {
     if (insecure) return null;
     Duration period = Duration.ofSeconds(reloadSeconds);
-    return new Authenticator(trustDomain, tokenFile == null ? null : ReloadingFile.load(tokenFile, StaticTokens::load, period),
-        jwks == null ? null : ReloadingFile.load(jwks, f -> JwtTokens.load(f, jwtIssuer, jwtAudience), period));
+    return new Authenticator(trustDomain, tokenFile == null ? null : ReloadingFile.load(tokenFile, StaticTokens::parse, period),
+        jwks == null ? null : ReloadingFile.load(jwks, (f, content) -> JwtTokens.parse(f, content, jwtIssuer, jwtAudience),
+            period));
   }
 }

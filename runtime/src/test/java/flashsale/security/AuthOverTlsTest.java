@@ -184,7 +184,7 @@ class AuthOverTlsTest {
     AccessPolicy policy = AccessPolicy.builder()
         .method(EventAdminServiceGrpc.getListRegionsMethod().getFullMethodName(), Role.ADMIN).build();
     Authenticator following = new Authenticator("flashsale",
-        ReloadingFile.load(tokens, StaticTokens::load, Duration.ofMillis(100)), null);
+        ReloadingFile.load(tokens, StaticTokens::parse, Duration.ofMillis(100)), null);
     Server reloading = Grpc.newServerBuilderForPort(0, serverTls.server(false))
         .addService(ServerInterceptors.intercept(new WhoAmI(), AuthInterceptor.enforcing(policy, following)))
         .build().start();

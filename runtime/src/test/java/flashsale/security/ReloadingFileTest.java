@@ -21,9 +21,9 @@ class ReloadingFileTest {
   private final AtomicInteger parses = new AtomicInteger();
 
   /** Content must start with "ok:". */
-  private String parse(Path file) throws IOException {
+  private String parse(Path file, byte[] content) throws IOException {
     parses.incrementAndGet();
-    String text = Files.readString(file);
+    String text = new String(content, java.nio.charset.StandardCharsets.UTF_8);
     if (!text.startsWith("ok:")) throw new IOException("not ok: " + text);
     return text;
   }

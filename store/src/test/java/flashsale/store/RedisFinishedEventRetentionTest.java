@@ -78,10 +78,31 @@ class RedisFinishedEventRetentionTest {
 
       // Its id is never a new event: its decisions and lottery audit were that id's, and a retry
       // of its create must not make it twice. Nothing of a refused create is written.
-      assertThrows(EventExistsException.class, () -> store.createEvent("create-gone-again", event("gone", 2, 1)));
+      var refused = assertThrows(EventExistsException.class, () -> store.createEvent("create-gone-again", event("gone", 2, 1)));
+      assertTrue(refused.expired(), "told apart from an id another request created: " + refused.getMessage());
       assertThrows(EventExistsException.class, () -> new RedisOrderStore(store)
           .createEventWithTerms("create-gone", event("gone", 2, 1), new OrderTerms(60_000_000L, 4)));
       assertEquals(Set.of(), keysOf("gone"));
+      // The retry of the original create, refused, did not free its request id for another event.
+      assertThrows(RequestIdReusedException.class, () -> store.createEvent("create-gone", event("gone-2", 2, 1)));
+      assertThrows(RequestIdReusedException.class, () -> new RedisOrderStore(store)
+          .createEventWithTerms("create-gone", event("gone-3", 2, 1), new OrderTerms(60_000_000L, 4)));
+    }
+  }
+
+  /** Redis 7 frees expired keys on its main thread unless told otherwise: the store can tell which. */
+  @Test
+  void theStoreTellsWhetherRedisFreesExpiredKeysOnItsMainThread() throws Exception {
+    try (RedisArbiterStore store = new RedisArbiterStore(REDIS.uri(), ReplicaAcks.NONE, RETENTION)) {
+      String before = raw.sync().configGet("lazyfree-lazy-expire").get("lazyfree-lazy-expire");
+      try {
+        raw.sync().configSet("lazyfree-lazy-expire", "no");
+        assertTrue(store.freesExpiredKeysInline());
+        raw.sync().configSet("lazyfree-lazy-expire", "yes");
+        assertEquals(false, store.freesExpiredKeysInline());
+      } finally {
+        raw.sync().configSet("lazyfree-lazy-expire", before);
+      }
     }
   }
 

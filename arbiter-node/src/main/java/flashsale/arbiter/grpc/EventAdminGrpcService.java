@@ -106,9 +106,10 @@ public final class EventAdminGrpcService extends EventAdminServiceGrpc.EventAdmi
 
   /** The status for a create the catalog refused before sequencing it. */
   private static StatusRuntimeException createRefused(CreateEventRequest request, EventSpec wanted, RuntimeException e) {
-    if (e instanceof EventExistsException) {
-      return Errors.error(ErrorReason.EVENT_EXISTS, "event " + wanted.eventId() + " exists (created by another request_id)",
-          Map.of("event_id", wanted.eventId()));
+    if (e instanceof EventExistsException exists) {
+      return Errors.error(ErrorReason.EVENT_EXISTS, "event " + wanted.eventId() + (exists.expired()
+          ? " finished and its records expired; an event id is never created again: choose another"
+          : " exists (created by another request_id)"), Map.of("event_id", wanted.eventId()));
     }
     if (e instanceof RequestIdReusedException reused) {
       return Errors.error(ErrorReason.REQUEST_ID_REUSED, e.getMessage(),

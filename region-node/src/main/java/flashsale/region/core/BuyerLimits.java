@@ -66,7 +66,11 @@ public final class BuyerLimits {
       long waitMicros = users.take(userId, nowMicros);
       if (waitMicros > 0) return Optional.of(limited("user " + userId, settings.userPerSecond(), waitMicros, "user_id"));
     }
-    return admitLookup(address, nowMicros);
+    Optional<Failure> byAddress = admitLookup(address, nowMicros);
+    // Refused for its address, the purchase is not counted against its user: a buyer behind a
+    // busy address would otherwise find its own bucket empty once the address frees up.
+    if (byAddress.isPresent() && users != null) users.giveBack(userId);
+    return byAddress;
   }
 
   /** Admits one look-up (GetEvent) from {@code address}: it counts against the address's purchases too. */

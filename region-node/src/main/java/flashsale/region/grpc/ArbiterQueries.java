@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * them). Beyond it a GetDecision waits its turn, up to {@link #WAITING_PER_SLOT} per slot: a burst of
  * purchases just past a sale's end asks one each (any may be a retry decided elsewhere), and would
  * otherwise be refused TOO_MANY_PENDING rather than told EVENT_ENDED; past that, and for the other
- * questions, a question is answered TOO_MANY_PENDING at once. The live views of an event
+ * questions, a question is answered TOO_MANY_PENDING at once. Look-ups of events the core does not
+ * know (anyone can name made-up ones) hold at most half the slots. The live views of an event
  * (a reservation's slots, an auction's standing) are one LookupEvent shared by every buyer who asks
  * while it is open or within {@code viewMaxAgeMs} of its answer: buyers polling a reservation cost
  * the arbiter's store one read per event per interval, not one each. Loop-confined.
@@ -99,12 +100,24 @@ final class ArbiterQueries {
       waiting.add(then);
       return;
     }
+    if (lookups.size() >= maxEventLookups()) {
+      then.accept(Optional.of(busy()));
+      return;
+    }
     if (turnedAway(failure -> then.accept(Optional.of(failure)))) return;
     lookups.put(eventId, new ArrayList<>(List.of(then)));
     stub(eventId).lookupEvent(LookupEventRequest.newBuilder().setEventId(eventId).build(), reply(
         "LookupEvent " + eventId, ErrorReason.EVENT_NOT_FOUND, "no event " + eventId,
         (LookupEventResponse r) -> lookedUp(eventId, r),
         failure -> finishLookup(eventId, Optional.of(failure))));
+  }
+
+  /**
+   * Look-ups of events the core does not know may hold at most half the slots: anyone can name
+   * made-up event ids, and the other half stays for the decisions buyers ask after.
+   */
+  int maxEventLookups() {
+    return Math.max(1, maxInFlight / 2);
   }
 
   /** Asks for a decision; {@code then} gets it, or the failure (PURCHASE_NOT_FOUND or ARBITER_UNAVAILABLE). */

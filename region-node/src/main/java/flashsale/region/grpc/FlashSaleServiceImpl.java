@@ -320,6 +320,13 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         CallThreadAnswer.settle(response, remembered.get());
         return;
       }
+      // A question to the arbiter, as a GetEvent is: made-up event ids must not skip the address's limit.
+      Optional<Failure> limited = core.admitLookup(clientAddress);
+      if (limited.isPresent()) {
+        read.ifPresent(InFlightReads.Read::release);
+        CallThreadAnswer.fail(response, limited.get());
+        return;
+      }
     }
     withEvent(buy.eventId(), read, failure -> {
       read.ifPresent(InFlightReads.Read::release);

@@ -74,6 +74,18 @@ class BuyerLimitsTest {
     assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "u3", "r3", 1), t + 3, "10.0.0.10"));
   }
 
+  /** A purchase its address's limit refused costs its user nothing: once the address frees up, the user buys. */
+  @Test
+  void aPurchaseRefusedForItsAddressSpendsNothingOfItsUsersRate() {
+    RegionCore core = core(new BuyerLimits.Settings(0.001, 1, 0.001, 1, 100, 1000));
+    long t = 1_500_000;
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "u1", "r1", 1), t, "10.0.0.9"));
+    Failure f = failureOf(core.purchase(buy("shoes", "u2", "r2", 1), t + 1, "10.0.0.9"));
+    assertEquals("client_address", f.metadata().get("limit"));
+    assertInstanceOf(Admission.Ticketed.class, core.purchase(buy("shoes", "u2", "r2", 1), t + 2, "10.0.0.10"),
+        "u2's one token was given back");
+  }
+
   @Test
   void lookUpsCountAgainstTheirAddressOnly() {
     RegionCore core = core(new BuyerLimits.Settings(0, 1, 1, 2, 100, 1000));

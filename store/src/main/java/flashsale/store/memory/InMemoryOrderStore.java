@@ -63,8 +63,11 @@ public final class InMemoryOrderStore implements OrderStore {
   @Override
   public CompletableFuture<Void> persistOrders(OrderWrite write, long fencingEpoch) {
     try {
-      EventSpec spec = events.writableSpec(write.eventId(), fencingEpoch);
+      // The fence checked and the write made under one hold of this store, as Redis's script does
+      // both at once: a load after a new leader's fence waits for a write checked before it, and
+      // never misses it (the arbiter store's lock nests inside, as at create).
       synchronized (this) {
+        EventSpec spec = events.writableSpec(write.eventId(), fencingEpoch);
         OrderLedger ledger = ledgers.get(write.eventId());
         if (ledger == null) throw new StoreRejectedException("event " + write.eventId() + " has no payment terms");
         ledger.apply(spec, write);

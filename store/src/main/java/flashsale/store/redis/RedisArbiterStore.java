@@ -126,6 +126,29 @@ public final class RedisArbiterStore implements ArbiterStore {
         connection.commandTimeout().toMillis());
     String shortfall = replicas.replicaShortfall();
     if (shortfall != null) log.warn("{}", shortfall);
+    if (!finishedEventRetention.isZero() && freesExpiredKeysInline()) {
+      log.warn("redis lazyfree-lazy-expire=no target={}: when a finished event's retention ends, its keys (a decision"
+          + " per purchase: millions for a big sale) are freed on Redis's main thread, and every command waits behind"
+          + " it, lease renewals too; set lazyfree-lazy-expire yes (deploy/ does)", connection.target().describe());
+    }
+  }
+
+  /**
+   * True when Redis says it frees expired keys on its main thread ({@code lazyfree-lazy-expire no},
+   * Redis 7's default); false when it frees them in the background, or will not say (CONFIG
+   * disabled, as on some managed services).
+   */
+  public boolean freesExpiredKeysInline() {
+    try {
+      var answer = redis.configGet("lazyfree-lazy-expire").get(connection.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      return "no".equalsIgnoreCase(answer.get("lazyfree-lazy-expire"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+      log.debug("redis CONFIG GET lazyfree-lazy-expire not answered: {}", e.toString());
+      return false;
+    }
   }
 
   @Override
@@ -139,7 +162,7 @@ public final class RedisArbiterStore implements ArbiterStore {
     EventKeys keys = new EventKeys(spec.eventId());
     ReplicaWait.Mark bindingMark = replicas.mark(EventKeys.CREATE_REQUESTS); // on another master in a cluster
     ReplicaWait.Mark metaMark = replicas.mark(keys.meta());
-    claimRequestId(requestId, spec.eventId());
+    boolean boundNow = claimRequestId(requestId, spec.eventId());
     List<byte[]> args = new ArrayList<>(List.of(requestId.getBytes(UTF_8)));
     args.addAll(EventCodec.fields(spec));
     terms.ifPresent(t -> {
@@ -153,8 +176,9 @@ public final class RedisArbiterStore implements ArbiterStore {
       stored = read(spec.eventId(), terms.isEmpty() ? functions.createEvent : functions.createEventWithTerms, keyNames,
           args.toArray(byte[][]::new));
     } catch (EventExistsException e) {
-      // Created nothing: the request id stays free for the event it may yet create.
-      await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
+      // Created nothing: a binding made by this call is freed for the event it may yet create; one
+      // an earlier create made (of the event since expired, say) stays, as in the in-memory store.
+      if (boundNow) await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
       throw e;
     } catch (StoreRejectedException e) {
       // Other terms. A first attempt created nothing: its request id is freed. A retry keeps its
@@ -174,10 +198,10 @@ public final class RedisArbiterStore implements ArbiterStore {
   /**
    * Binds the request id to the event id before the event is created, so a reused id cannot create
    * a second event; a crash between the two leaves a binding that a retry of the same request
-   * completes.
+   * completes. True when this call made the binding, false when it was there already.
    */
-  private void claimRequestId(String requestId, String eventId) {
-    if (await(eventId, redis.hsetnx(EventKeys.CREATE_REQUESTS, requestId, eventId.getBytes(UTF_8)))) return;
+  private boolean claimRequestId(String requestId, String eventId) {
+    if (await(eventId, redis.hsetnx(EventKeys.CREATE_REQUESTS, requestId, eventId.getBytes(UTF_8)))) return true;
     // The binding found decides the answer, so it is told only once the replicas hold it.
     byte[] bound = vouched(eventId, EventKeys.CREATE_REQUESTS,
         () -> await(eventId, redis.hget(EventKeys.CREATE_REQUESTS, requestId)), Objects::nonNull);
@@ -186,6 +210,7 @@ public final class RedisArbiterStore implements ArbiterStore {
       throw new RequestIdReusedException(created, "request id " + requestId + " created event " + created
           + ", not " + eventId);
     }
+    return false;
   }
 
   @Override

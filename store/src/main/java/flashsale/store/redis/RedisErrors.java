@@ -25,7 +25,9 @@ final class RedisErrors {
       if (message.startsWith("DIVERGED ")) return new StoreDivergedException(context + message.substring(9));
       if (message.startsWith("FENCED ")) return new StoreFencedException(message.substring(7), claimedEpoch(message));
       if (message.startsWith("NOEVENT ")) return new EventNotFoundException(message.substring(8));
-      if (message.startsWith("EXISTS ")) return new EventExistsException(context + message.substring(7));
+      if (message.startsWith("EXISTS ")) {
+        return new EventExistsException(context + message.substring(7), message.contains("records expired"));
+      }
     }
     return cause instanceof RuntimeException r ? r : new IllegalStateException(context(eventId, cause), cause);
   }
