@@ -109,6 +109,8 @@ public final class ShardHoldQueue<H> {
   private final Map<String, Integer> placesByRequest = new HashMap<>();
   /** First tries at the store and not yet answered, by request id: undecided, and not held either. */
   private final Map<String, Integer> firstTriesAtStore = new HashMap<>();
+  /** The latest first try of each request id at the store (its stamp is what a look-up tells). */
+  private final Map<String, Ticket> firstTryTickets = new HashMap<>();
   /** The stamps of those first tries (stamp to count): any may come back short, and wait. */
   private final java.util.TreeMap<Long, Integer> firstTryStamps = new java.util.TreeMap<>();
   /**
@@ -161,6 +163,7 @@ public final class ShardHoldQueue<H> {
       return List.of(new Step.Check<>(waiting));
     }
     firstTriesAtStore.merge(ticket.requestId(), 1, Integer::sum);
+    firstTryTickets.put(ticket.requestId(), ticket);
     firstTryStamps.merge(ticket.stampMicros(), 1, Integer::sum);
     return List.of(new Step.Buy<>(ticket, handle, beyondStock, Purpose.FIRST_TRY));
   }
@@ -183,6 +186,11 @@ public final class ShardHoldQueue<H> {
     return firstTriesAtStore.containsKey(requestId);
   }
 
+  /** The first try of {@code requestId} at the store ({@link #atStore}), if any: it is pending. */
+  public Optional<Ticket> atStoreTicket(String requestId) {
+    return Optional.ofNullable(firstTryTickets.get(requestId));
+  }
+
   /**
    * False for the answer of a retry whose purchase was released meanwhile ({@link #releaseAll}):
    * its buyer was answered then, and the answer must not be given to {@link #shardAnswered}.
@@ -199,7 +207,10 @@ public final class ShardHoldQueue<H> {
     if (!(answer instanceof ShardAnswer.Decided) && buy.purpose() != Purpose.BEYOND_STOCK) shardMarked = true;
     switch (buy.purpose()) {
       case FIRST_TRY -> {
-        firstTriesAtStore.merge(buy.ticket().requestId(), -1, (had, minus) -> had + minus == 0 ? null : had + minus);
+        if (firstTriesAtStore.merge(buy.ticket().requestId(), -1, (had, minus) -> had + minus == 0 ? null : had + minus)
+            == null) {
+          firstTryTickets.remove(buy.ticket().requestId());
+        }
         firstTryStamps.merge(buy.ticket().stampMicros(), -1, (had, minus) -> had + minus == 0 ? null : had + minus);
         if (answer instanceof ShardAnswer.Short s) {
           lastRemainingUnits = s.remainingUnits();

@@ -178,19 +178,28 @@ final class PurchaseLookups {
   /** A pool store's one answer as the whole stream: its decisions are final. */
   private static StreamObserver<GetPurchaseResponse> once(StreamObserver<WatchPurchaseResponse> out) {
     return new StreamObserver<>() {
+      /** Told PENDING with nothing to wait on (a buy at the pool's store): a watch must not end there. */
+      private boolean retryTold;
+
       @Override
       public void onNext(GetPurchaseResponse r) {
+        if (r.getState() == PurchaseState.PURCHASE_STATE_PENDING) {
+          retryTold = true;
+          out.onError(RegionWire.status(Failure.of(ErrorReason.STOCK_IN_TRANSIT, "the purchase is being decided at the"
+              + " pool's store; watch again with the same request_id")));
+          return;
+        }
         out.onNext(RegionWire.toWatch(r));
       }
 
       @Override
       public void onError(Throwable t) {
-        out.onError(t);
+        if (!retryTold) out.onError(t);
       }
 
       @Override
       public void onCompleted() {
-        out.onCompleted();
+        if (!retryTold) out.onCompleted();
       }
     };
   }

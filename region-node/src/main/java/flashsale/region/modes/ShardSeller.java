@@ -104,11 +104,13 @@ final class ShardSeller {
   /**
    * Past the sale's end: at the buyer's home region, a retry of a purchase still held here waits
    * with it for its decision (it was stamped inside the sale), else gets this shard's decision, else
-   * {@code ended}; elsewhere {@code ended} (the purchase was never decided here).
+   * {@code ended}; elsewhere HOME_REGION_ELSEWHERE, as during the sale: only the home region knows
+   * the purchase, and it may have won there.
    */
   void ended(EventSpec spec, BuyRequest buy, Failure ended, StreamObserver<PurchaseResponse> call) {
-    if (homeElsewhere(spec, buy.userId()).isPresent()) {
-      Replies.fail(call, ended);
+    Optional<Failure> elsewhere = homeElsewhere(spec, buy.userId());
+    if (elsewhere.isPresent()) {
+      Replies.fail(call, elsewhere.get());
       return;
     }
     Queue queue = events.get(spec.eventId());
@@ -147,11 +149,16 @@ final class ShardSeller {
   }
 
   /**
-   * A held purchase is pending; otherwise the decision comes from this region's shard. Purchases
-   * are decided only at the buyer's home region, so another region answers PURCHASE_NOT_FOUND.
+   * A held purchase, or a first try still at the store, is pending; otherwise the decision comes
+   * from this region's shard. Purchases are decided only at the buyer's home region, so another
+   * region answers PURCHASE_NOT_FOUND.
    */
   void getPurchase(EventSpec spec, String requestId, StreamObserver<GetPurchaseResponse> call) {
     Optional<Ticket> held = heldTicket(spec, requestId);
+    if (held.isEmpty()) {
+      Queue queue = events.get(spec.eventId());
+      if (queue != null) held = queue.policy().atStoreTicket(requestId);
+    }
     if (held.isPresent()) {
       Lookups.pending(call, held.get());
       return;

@@ -109,6 +109,34 @@ class ShardSellerFirstTryOrderTest {
     assertEquals(Outcome.OUTCOME_WON, ann.done.get(ANSWER_MS, TimeUnit.MILLISECONDS).getDecision().getOutcome());
   }
 
+  /** A look-up while the first try is at the store says pending: it may yet be held and win. */
+  @Test
+  void aLookUpWhileTheFirstTryIsAtTheStoreSaysPending() throws Exception {
+    PurchaseAnswer ann = buy(new BuyRequest("drop", euUsers.get(0), "ann-1", 1), START + 1);
+    Runnable annAtStore = firstTries.poll(ANSWER_MS, TimeUnit.MILLISECONDS);
+    CompletableFuture<Object> looked = new CompletableFuture<>();
+    region.loop.execute(() -> region.modes.getPurchase(SPEC, "ann-1", new io.grpc.stub.StreamObserver<>() {
+      @Override public void onNext(flashsale.v1.GetPurchaseResponse value) { looked.complete(value); }
+      @Override public void onError(Throwable t) { looked.complete(t); }
+      @Override public void onCompleted() {}
+    }));
+    Object answer = looked.get(ANSWER_MS, TimeUnit.MILLISECONDS);
+    assertEquals(flashsale.v1.PurchaseState.PURCHASE_STATE_PENDING,
+        answer instanceof flashsale.v1.GetPurchaseResponse r ? r.getState() : answer, "not PURCHASE_NOT_FOUND");
+    annAtStore.run();
+    assertEquals(Outcome.OUTCOME_WON, ann.done.get(ANSWER_MS, TimeUnit.MILLISECONDS).getDecision().getOutcome());
+  }
+
+  /** Past the end, another region sends the buyer home as during the sale: the purchase may have won there. */
+  @Test
+  void pastTheEndAnotherRegionSendsTheBuyerHome() throws Exception {
+    String usUser = java.util.stream.IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
+        .filter(u -> flashsale.shard.ShardHome.of(u, SPEC.regions()).equals("us")).findFirst().orElseThrow();
+    var told = buy(new BuyRequest("drop", usUser, "us-1", 1), SPEC.endMicros() + 1).failure(ANSWER_MS);
+    assertEquals("HOME_REGION_ELSEWHERE", flashsale.wire.Errors.reasonOf(told).orElseThrow(), told.toString());
+    assertEquals("us", flashsale.wire.Errors.infoOf(told).orElseThrow().getMetadataOrDefault("home_region", ""), told.toString());
+  }
+
   private void awaitHeld(String requestId) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_MS);
     while (region.loop.call(() -> region.modes.heldTicket(SPEC, requestId), ANSWER_MS).isEmpty()) {

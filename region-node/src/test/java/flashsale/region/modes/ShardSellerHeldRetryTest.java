@@ -161,7 +161,9 @@ class ShardSellerHeldRetryTest {
   /** Until {@code requestId} is held here (its first try found the shard short). */
   private void awaitPending(String requestId) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_MS);
-    while (state(requestId) != PurchaseState.PURCHASE_STATE_PENDING) {
+    // Held, not only pending: a first try still at the store is pending too.
+    while (state(requestId) != PurchaseState.PURCHASE_STATE_PENDING
+        || region.loop.call(() -> region.modes.heldTicket(SPEC, requestId), ANSWER_MS).isEmpty()) {
       if (System.nanoTime() > deadline) throw new AssertionError(requestId + " never held");
       Thread.sleep(10);
     }
