@@ -90,6 +90,20 @@ class RedisFinishedEventRetentionTest {
     }
   }
 
+  /**
+   * A request that bound an event id and crashed before creating it, whose event another request
+   * then created: its retry is refused EXISTS and its id is free again for another event.
+   */
+  @Test
+  void aRequestThatCreatedNothingIsFreedWhenItsEventExists() throws Exception {
+    try (RedisArbiterStore store = new RedisArbiterStore(REDIS.uri(), ReplicaAcks.NONE, RETENTION)) {
+      raw.sync().hset("fs:create-requests", "crashed", "taken"); // bound, then the crash
+      store.createEvent("other", event("taken", 2, 1));
+      assertThrows(EventExistsException.class, () -> store.createEvent("crashed", event("taken", 2, 1)));
+      assertEquals("taken-2", store.createEvent("crashed", event("taken-2", 2, 1)).eventId());
+    }
+  }
+
   /** Redis 7 frees expired keys on its main thread unless told otherwise: the store can tell which. */
   @Test
   void theStoreTellsWhetherRedisFreesExpiredKeysOnItsMainThread() throws Exception {

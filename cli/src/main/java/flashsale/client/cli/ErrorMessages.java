@@ -76,8 +76,14 @@ final class ErrorMessages {
     return e.code() == io.grpc.Status.Code.UNAVAILABLE && tlsRefusedCause(e);
   }
 
+  private static final java.util.Set<String> TRANSIENT_HANDSHAKE_FAILURES =
+      java.util.Set.of("StacklessSSLHandshakeException", "SslHandshakeTimeoutException");
+
   private static boolean tlsRefusedCause(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      // Netty's "connection closed while the handshake was in progress" and its handshake timeout
+      // are SSLHandshakeExceptions too, and a retry can fix both.
+      if (TRANSIENT_HANDSHAKE_FAILURES.contains(t.getClass().getSimpleName())) return false;
       if (t instanceof java.security.cert.CertificateException || t instanceof javax.net.ssl.SSLHandshakeException
           || t.getClass().getSimpleName().equals("NotSslRecordException")) {
         return true;

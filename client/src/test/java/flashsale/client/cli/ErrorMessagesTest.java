@@ -25,4 +25,23 @@ class ErrorMessagesTest {
     assertEquals("error: RESOURCE_EXHAUSTED TOO_MANY_PENDING: region at capacity (the region is at capacity; retry"
         + " later with the same --request-id)", ErrorMessages.line(full));
   }
+
+  /**
+   * A handshake refused on a certificate cannot be fixed by a retry; one cut short or timed out
+   * (Netty's own SSLHandshakeExceptions) can: only the first counts as refused (exit 2, not 3).
+   */
+  @org.junit.jupiter.api.Test
+  void onlyACertificateRefusalIsATlsRefusal() {
+    var badCertificate = new javax.net.ssl.SSLHandshakeException("PKIX path building failed");
+    var timedOut = new io.grpc.netty.shaded.io.netty.handler.ssl.SslHandshakeTimeoutException("handshake timed out after 10000ms");
+    var cutShort = new javax.net.ssl.SSLHandshakeException("Connection closed while SSL/TLS handshake was in progress") {};
+    org.junit.jupiter.api.Assertions.assertTrue(ErrorMessages.tlsRefused(unavailable(badCertificate)));
+    org.junit.jupiter.api.Assertions.assertFalse(ErrorMessages.tlsRefused(unavailable(timedOut)));
+    org.junit.jupiter.api.Assertions.assertTrue(ErrorMessages.tlsRefused(unavailable(cutShort)),
+        "an SSLHandshakeException of another class still counts");
+  }
+
+  private static flashsale.client.FlashSaleException unavailable(Throwable cause) {
+    return new flashsale.client.FlashSaleException(io.grpc.Status.Code.UNAVAILABLE, "", "io exception", cause);
+  }
 }

@@ -176,9 +176,9 @@ public final class RedisArbiterStore implements ArbiterStore {
       stored = read(spec.eventId(), terms.isEmpty() ? functions.createEvent : functions.createEventWithTerms, keyNames,
           args.toArray(byte[][]::new));
     } catch (EventExistsException e) {
-      // Created nothing: a binding made by this call is freed for the event it may yet create; one
-      // an earlier create made (of the event since expired, say) stays, as in the in-memory store.
-      if (boundNow) await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
+      // Created nothing: the binding is freed for the event the request may yet create, unless
+      // the event is one this request created whose records expired (then it was the creator's).
+      if (boundNow || !e.expired()) await(spec.eventId(), redis.hdel(EventKeys.CREATE_REQUESTS, requestId));
       throw e;
     } catch (StoreRejectedException e) {
       // Other terms. A first attempt created nothing: its request id is freed. A retry keeps its
