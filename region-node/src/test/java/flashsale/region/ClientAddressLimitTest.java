@@ -60,6 +60,19 @@ class ClientAddressLimitTest {
     }
   }
 
+  /** A purchase of a real event the region was not yet told of pays its address one token, not two. */
+  @Test
+  void aPurchaseOfAnEventNotYetAnnouncedPaysOneAddressToken() throws Exception {
+    var limits = new BuyerLimits.Settings(0, 1, 0.001, 1, 20, 1_000);
+    try (var f = new RegionFixture(RegionFixture.config().buyerLimits(limits).build(), InstantSource.system())) {
+      f.arbiter.lookupOnly.put("boots", RegionFixture.event("boots", java.time.Duration.ofHours(-1),
+          java.time.Duration.ofHours(1), java.util.List.of(RegionFixture.REGION, "us")));
+      var purchase = f.future().purchase(RegionFixture.request("boots", "u1", "r1", 1));
+      org.junit.jupiter.api.Assertions.assertEquals("r1", f.stream.nextTicket().getRequestId(),
+          "ticketed, not refused: " + (purchase.isDone() ? purchase : "pending"));
+    }
+  }
+
   @Test
   void withTheAddressLimitOffLookUpsAreNotCountedPerAddress() throws Exception {
     var limits = new BuyerLimits.Settings(0, 1, 0, 2, 20, 1_000);

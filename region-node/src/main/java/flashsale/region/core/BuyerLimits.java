@@ -81,6 +81,11 @@ public final class BuyerLimits {
         : Optional.of(limited("client address " + address, settings.addressPerSecond(), waitMicros, "client_address"));
   }
 
+  /** Returns the token {@link #admitLookup} took from {@code address} (nothing when addresses are not limited). */
+  public void giveBackLookup(String address) {
+    if (addresses != null) addresses.giveBack(address);
+  }
+
   private static Failure limited(String who, double perSecond, long waitMicros, String limit) {
     long waitMs = Math.max(1, (waitMicros + 999) / 1000);
     return new Failure(ErrorReason.RATE_LIMITED, who + " is over " + perSecond + " new purchases per second; retry in "

@@ -189,6 +189,11 @@ public final class RegionCore {
     return limits.admitLookup(clientAddress, clock.nowMicros());
   }
 
+  /** Returns the token {@link #admitLookup} took for a look-up that turned into a purchase. */
+  public void giveBackLookup(String clientAddress) {
+    limits.giveBackLookup(clientAddress);
+  }
+
   /**
    * This node sells through an arbiter stream: until the first welcome, new purchases are refused
    * with a retryable ARBITER_UNAVAILABLE (health says NOT_SERVING meanwhile). No arbiter knows the
