@@ -37,9 +37,8 @@ class TlsFilesTest {
     DevCertificates first = DevCertificates.create(dir.resolve("a"), "test.flashsale");
     DevCertificates second = DevCertificates.create(dir.resolve("b"), "test.flashsale");
     DevCertificates.Issued node = first.issue(Role.ARBITER, "a1");
-    Path bundle = dir.resolve("bundle.pem");
-    String both = Files.readString(first.caPath()) + Files.readString(second.caPath());
-    Files.writeString(bundle, both);
+    Path bundle = bundleOf(dir, first, second);
+    String both = Files.readString(bundle);
     try (TlsFiles.Loaded tls = new TlsFiles(node.certificate(), node.privateKey(), bundle, Duration.ofHours(1)).load()) {
       AtomicInteger removals = new AtomicInteger();
       tls.onCaRemoved(removals::incrementAndGet);
@@ -84,8 +83,7 @@ class TlsFilesTest {
     DevCertificates first = DevCertificates.create(dir.resolve("a"), "test.flashsale");
     DevCertificates second = DevCertificates.create(dir.resolve("b"), "test.flashsale");
     DevCertificates.Issued node = first.issueValidFor(Duration.ofSeconds(1), Role.ARBITER, "a1");
-    Path bundle = dir.resolve("bundle.pem");
-    Files.writeString(bundle, Files.readString(first.caPath()) + Files.readString(second.caPath()));
+    Path bundle = bundleOf(dir, first, second);
     try (TlsFiles.Loaded tls = new TlsFiles(node.certificate(), node.privateKey(), bundle, Duration.ofHours(1)).load()) {
       List<X509Certificate> farChain = chainOf(second.issue(Role.REGION, "far").certificate());
       while (!java.time.Instant.now().isAfter(node.expiresAt())) Thread.sleep(50);
@@ -105,8 +103,7 @@ class TlsFilesTest {
     DevCertificates first = DevCertificates.create(dir.resolve("a"), "test.flashsale");
     DevCertificates second = DevCertificates.create(dir.resolve("b"), "test.flashsale");
     DevCertificates.Issued node = first.issue(Role.ARBITER, "a1");
-    Path bundle = dir.resolve("bundle.pem");
-    Files.writeString(bundle, Files.readString(first.caPath()) + Files.readString(second.caPath()));
+    Path bundle = bundleOf(dir, first, second);
     try (TlsFiles.Loaded tls = new TlsFiles(node.certificate(), node.privateKey(), bundle, Duration.ofHours(1)).load()) {
       java.time.Instant validUntil = tls.certificateExpiry().orElseThrow();
       List<X509Certificate> farChain = chainOf(second.issue(Role.REGION, "far").certificate());
@@ -119,6 +116,13 @@ class TlsFilesTest {
       assertEquals(validUntil, tls.certificateExpiry().orElseThrow(), "the certificate still valid is kept");
       assertTrue(tls.stale(), "the renewal on disk is not taken");
     }
+  }
+
+  /** A CA file holding both CAs, as a rotation's first step leaves it. */
+  private static Path bundleOf(Path dir, DevCertificates first, DevCertificates second) throws Exception {
+    Path bundle = dir.resolve("bundle.pem");
+    Files.writeString(bundle, Files.readString(first.caPath()) + Files.readString(second.caPath()));
+    return bundle;
   }
 
   private static List<X509Certificate> chainOf(Path pem) throws Exception {

@@ -43,14 +43,16 @@ final class LinkSecurityOptions {
   String problem() {
     // TlsFiles would quietly take 0 or less as 60 s: say so at start.
     if (reloadSeconds < 1) return "--tls-reload-s must be >= 1, got " + reloadSeconds;
-    if (insecure && (linkCertificate != null || linkKey != null || linkCa != null)) {
+    if (insecure) {
       // Each would be ignored: an operator who gave one meant the link to be secured.
       var ignored = new java.util.ArrayList<String>();
       if (linkCertificate != null) ignored.add("--link-cert");
       if (linkKey != null) ignored.add("--link-key");
       if (linkCa != null) ignored.add("--link-ca");
-      return "--insecure turns the link's TLS off, so " + String.join(", ", ignored) + " would be ignored: drop --insecure,"
-          + " or drop them";
+      if (!ignored.isEmpty()) {
+        return "--insecure turns the link's TLS off, so " + String.join(", ", ignored) + " would be ignored: drop"
+            + " --insecure, or drop them";
+      }
     }
     if (!insecure && (linkCertificate == null || linkKey == null || linkCa == null)) {
       return "the arbiter knows a region by its certificate: give --link-cert, --link-key and --link-ca "

@@ -312,8 +312,9 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
       CallThreadAnswer.fail(response, closed.get());
       return;
     }
-    boolean lookUpCharged = false;
-    if (!core.knowsEvent(buy.eventId())) {
+    // An event this node does not know costs a look-up, whose token is given back if the event is found.
+    boolean lookUpCharged = !core.knowsEvent(buy.eventId());
+    if (lookUpCharged) {
       // A retry decided here before the event was let go: answered from memory, not behind a look-up.
       Optional<Admission.Settled> remembered = core.rememberedAnswer(buy);
       if (remembered.isPresent()) {
@@ -328,16 +329,14 @@ final class FlashSaleServiceImpl extends FlashSaleServiceGrpc.FlashSaleServiceIm
         CallThreadAnswer.fail(response, limited.get());
         return;
       }
-      lookUpCharged = true;
     }
-    boolean refundLookUp = lookUpCharged;
     withEvent(buy.eventId(), read, failure -> {
       read.ifPresent(InFlightReads.Read::release);
       CallThreadAnswer.fail(response, failure);
     }, () -> {
       try {
         // The event exists: the purchase pays its address's token once, in admit, not the look-up's too.
-        if (refundLookUp) core.giveBackLookup(clientAddress);
+        if (lookUpCharged) core.giveBackLookup(clientAddress);
         admit(buy, arrivalMicros, clientAddress, response);
       } finally {
         // Stamped (or answered from what is known); let go even if admit threw, or the read would
