@@ -18,6 +18,11 @@ public enum ErrorReason {
   /** A bid on an event that is no auction, or a purchase on an auction. */
   WRONG_EVENT_KIND,
   PROTOCOL_VIOLATION,
+  /**
+   * A call's request did not arrive whole (its message and the end of its stream) within the
+   * server's bound of the call's headers; nothing of it was done, so a retry is safe.
+   */
+  REQUEST_INCOMPLETE,
   /** SHARDED: the user's purchases are served by another region (see {@code home_region}). */
   HOME_REGION_ELSEWHERE,
   EVENT_EXISTS,

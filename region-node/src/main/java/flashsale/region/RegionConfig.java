@@ -42,6 +42,10 @@ import java.util.List;
  * @param shutdownDrainMs on stop, how long the node waits for its pending purchases to be decided
  *     (taking no new calls meanwhile) before it fails the rest with UNAVAILABLE SHUTTING_DOWN; 0
  *     fails them at once
+ * @param requestArrivalTimeoutMs a buyer's call whose one request has not arrived whole this long
+ *     after its headers is closed DEADLINE_EXCEEDED REQUEST_INCOMPLETE ({@link
+ *     flashsale.net.IncompleteRequests}); 0 never
+ * @param connectionCaps most buyer connections open at once, in all and from one client address
  */
 public record RegionConfig(
     String region,
@@ -62,7 +66,9 @@ public record RegionConfig(
     ServerLimits serverLimits,
     String nodeId,
     flashsale.sale.Partitions partitions,
-    long shutdownDrainMs) {
+    long shutdownDrainMs,
+    long requestArrivalTimeoutMs,
+    flashsale.region.transport.ConnectionCaps connectionCaps) {
 
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 2;
   public static final int DEFAULT_MAX_PENDING = 100_000;
@@ -94,6 +100,10 @@ public record RegionConfig(
     java.util.Objects.requireNonNull(uncertainty, "uncertainty");
     java.util.Objects.requireNonNull(buyerLimits, "buyerLimits");
     java.util.Objects.requireNonNull(serverLimits, "serverLimits");
+    java.util.Objects.requireNonNull(connectionCaps, "connectionCaps");
+    if (requestArrivalTimeoutMs < 0) {
+      throw new IllegalArgumentException("request arrival timeout ms must be 0 (off) or more, got " + requestArrivalTimeoutMs);
+    }
     arbiterTargets.forEach(RegionConfig::checkHostPort);
     positive("heartbeat interval ms", heartbeatIntervalMs);
     positive("max pending", maxPending);
@@ -147,6 +157,8 @@ public record RegionConfig(
     b.nodeId = nodeId;
     b.shutdownDrainMs = shutdownDrainMs;
     b.partitions = partitions;
+    b.requestArrivalTimeoutMs = requestArrivalTimeoutMs;
+    b.connectionCaps = connectionCaps;
     return b;
   }
 
@@ -171,6 +183,8 @@ public record RegionConfig(
     private String nodeId = "";
     private flashsale.sale.Partitions partitions = flashsale.sale.Partitions.ONE;
     private long shutdownDrainMs = DEFAULT_SHUTDOWN_DRAIN_MS;
+    private long requestArrivalTimeoutMs = flashsale.net.IncompleteRequests.DEFAULT_TIMEOUT_MS;
+    private flashsale.region.transport.ConnectionCaps connectionCaps = flashsale.region.transport.ConnectionCaps.DEFAULTS;
 
     private Builder(String region) {
       this.region = region;
@@ -265,10 +279,23 @@ public record RegionConfig(
       return this;
     }
 
+    /** How long a buyer's call may take to send its whole request after its headers; 0 never closes one. */
+    public Builder requestArrivalTimeoutMs(long ms) {
+      this.requestArrivalTimeoutMs = ms;
+      return this;
+    }
+
+    /** Most buyer connections open at once, in all and from one client address. */
+    public Builder connectionCaps(flashsale.region.transport.ConnectionCaps caps) {
+      this.connectionCaps = caps;
+      return this;
+    }
+
     public RegionConfig build() {
       return new RegionConfig(region, arbiterTargets, heartbeatIntervalMs, maxPending, clockProbeIntervalMs,
           rememberedDecisions, arbiterCallTimeoutMs, maxArbiterQueries, eventViewMaxAgeMs, reconnectMinMs, reconnectMaxMs, warmupPurchases,
-          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId, partitions, shutdownDrainMs);
+          uncertainty, arbiterSilenceTimeoutMs, buyerLimits, serverLimits, nodeId, partitions, shutdownDrainMs,
+          requestArrivalTimeoutMs, connectionCaps);
     }
   }
 

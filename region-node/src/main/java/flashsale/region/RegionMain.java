@@ -161,6 +161,25 @@ public final class RegionMain implements Callable<Integer> {
   @CommandLine.Mixin
   ServerLimitsOptions serverLimits = new ServerLimitsOptions();
 
+  @Option(names = "--request-arrival-timeout-ms", paramLabel = "MS",
+      defaultValue = "" + flashsale.net.IncompleteRequests.DEFAULT_TIMEOUT_MS,
+      description = "A buyer's call whose request (its message and the end of its stream) has not arrived whole this "
+          + "long after its headers is closed DEADLINE_EXCEEDED REQUEST_INCOMPLETE; StreamPurchases is exempt; 0 never "
+          + "(default ${DEFAULT-VALUE}).")
+  long requestArrivalTimeoutMs;
+
+  @Option(names = "--max-connections", paramLabel = "N",
+      defaultValue = "" + flashsale.region.transport.ConnectionCaps.DEFAULT_MAX_CONNECTIONS,
+      description = "Most buyer connections open at once on the node; one more is closed as it is accepted "
+          + "(default ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-address", paramLabel = "N",
+      defaultValue = "" + flashsale.region.transport.ConnectionCaps.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+      description = "Most of them from one client IP address; 0 none of its own, as behind a proxy or load balancer "
+          + "that rewrites addresses every buyer shares one (default ${DEFAULT-VALUE}).")
+  int maxConnectionsPerAddress;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     node.applyLogFormat();
@@ -195,6 +214,8 @@ public final class RegionMain implements Callable<Integer> {
         .buyerLimits(new BuyerLimits.Settings(userRate, userBurst, addressRate, addressBurst, maxPendingPerUser,
             rateLimitKeys))
         .serverLimits(serverLimits.resolve(ServerLimits.regionDefaults()))
+        .requestArrivalTimeoutMs(requestArrivalTimeoutMs)
+        .connectionCaps(new flashsale.region.transport.ConnectionCaps(maxConnections, maxConnectionsPerAddress))
         .build();
     String problem = security.problem();
     if (problem == null && redisReplicaAcks < 0) problem = "--redis-replica-acks must be >= 0, got " + redisReplicaAcks;

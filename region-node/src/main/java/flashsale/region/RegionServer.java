@@ -9,6 +9,7 @@ import flashsale.region.grpc.RegionNode;
 import flashsale.region.grpc.TransportWarmup;
 import flashsale.region.modes.ModesConfig;
 import flashsale.region.transport.ArrivalStamps;
+import flashsale.region.transport.DecodingThread;
 import flashsale.region.transport.InFlightReads;
 import flashsale.region.transport.StampedTransport;
 import flashsale.v1.FlashSaleServiceGrpc;
@@ -102,7 +103,9 @@ public final class RegionServer {
         modes, inFlight);
     node.bindMetrics(metrics);
     this.server = EdgeServerBuilder.of(serverBuilder.directExecutor())
-        .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(node.service(), metrics)))
+        .addService(Reflection.withErrorDetails(io.grpc.ServerInterceptors.intercept(
+            GrpcServerMetrics.meter(node.service(), metrics),
+            new flashsale.net.IncompleteRequests(config.requestArrivalTimeoutMs(), DecodingThread::currentScheduler))))
         .addServices(flashsale.net.OpenCallCap.openServices(health.getHealthService())) // open to anybody: capped
         .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName(),
             FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName()))
@@ -126,9 +129,11 @@ public final class RegionServer {
   public static RegionServer onAddress(InetSocketAddress address, RegionConfig config, InstantSource clock,
       ArbiterChannels arbiter, ModesConfig modes, ServerCredentials buyerCredentials) {
     InFlightReads inFlight = new InFlightReads();
-    StampedTransport transport = StampedTransport.onAddress(address, clock, inFlight, config.serverLimits(), buyerCredentials);
+    StampedTransport transport = StampedTransport.onAddress(address, clock, inFlight, config.serverLimits(),
+        config.connectionCaps(), buyerCredentials);
     RegionServer server = new RegionServer(transport.serverBuilder(), config, clock, arbiter, modes, inFlight);
     server.ownedTransport = transport;
+    bindConnectionMeters(server.metrics, transport);
     server.buyerTls = buyerCredentials instanceof io.grpc.TlsServerCredentials;
     return server;
   }
@@ -137,6 +142,17 @@ public final class RegionServer {
   public static RegionServer onPort(int port, RegionConfig config) {
     return onPort(port, config, InstantSource.system(), ArbiterChannels.forTargets(requireTargets(config)),
         ModesConfig.none());
+  }
+
+  private static void bindConnectionMeters(PrometheusMeterRegistry metrics, StampedTransport transport) {
+    io.micrometer.core.instrument.Gauge.builder("flashsale_buyer_connections", transport, StampedTransport::openConnections)
+        .description("Buyer connections open on this node's port").register(metrics);
+    for (boolean byNode : new boolean[] {true, false}) {
+      io.micrometer.core.instrument.FunctionCounter.builder("flashsale_buyer_connections_refused", transport,
+              t -> t.refusedConnections(byNode))
+          .description("Buyer connections closed unread because the node, or their client address, had the most it holds open")
+          .tag("cap", byNode ? "node" : "address").register(metrics);
+    }
   }
 
   /** This node's meters (served by {@link flashsale.metrics.MetricsEndpoint} with --metrics-port). */

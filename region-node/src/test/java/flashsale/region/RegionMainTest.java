@@ -36,6 +36,11 @@ class RegionMainTest {
       "NaN user rate       | --region eu --arbiter localhost:1 --insecure --user-rate NaN | --user-rate must be 0 (off) or a positive number, got NaN",
       "infinite user rate  | --region eu --arbiter localhost:1 --insecure --user-rate Infinity | --user-rate",
       "NaN address rate    | --region eu --arbiter localhost:1 --insecure --address-rate NaN | --address-rate must be 0 (off) or a positive number, got NaN",
+      "negative arrival    | --region eu --arbiter localhost:1 --insecure --request-arrival-timeout-ms -1 | request arrival timeout ms must be 0 (off) or more, got -1",
+      "zero connections    | --region eu --arbiter localhost:1 --insecure --max-connections 0 | max connections must be at least 1, got 0",
+      "address cap over all| --region eu --arbiter localhost:1 --insecure --max-connections 10 --max-connections-per-address 11 | max connections per address must be 0 (none of its own) to max connections (10), got 11",
+      "negative resets     | --region eu --arbiter localhost:1 --insecure --max-resets-per-window -1 | max resets per window must be 0 (off) or more",
+      "zero reset window   | --region eu --arbiter localhost:1 --insecure --reset-window-s 0 | reset window must be at least 1 s",
       "zero replica wait   | --region eu --arbiter localhost:1 --insecure --redis redis://127.0.0.1:1 --redis-replica-acks 1 --redis-replica-wait-ms 0 | --redis-replica-wait-ms"})
   @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a node not refused runs until stopped
   void badFlagsPrintOneLineAndExitWithUsageError(String name, String args, String mentions) {

@@ -24,10 +24,15 @@ import java.util.concurrent.TimeUnit;
  * @param maxHeaderListBytes largest header block a call may send (a larger one closes the connection)
  * @param keepAliveTimeMs a connection silent this long is pinged
  * @param keepAliveTimeoutMs a ping not answered within this long closes the connection
+ * @param maxResetsPerWindow most RST_STREAM frames one connection may send per {@code resetWindowSeconds}; one
+ *     more closes it (GOAWAY ENHANCE_YOUR_CALM): the HTTP/2 "rapid reset" attack opens and cancels calls
+ *     faster than any limit on open calls counts them; 0 never
+ * @param resetWindowSeconds the window {@code maxResetsPerWindow} counts over
  */
 public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, long maxConnectionAgeMs,
     long maxConnectionAgeGraceMs, long permitKeepAliveTimeMs, int maxConcurrentCallsPerConnection,
-    int maxHeaderListBytes, long keepAliveTimeMs, long keepAliveTimeoutMs) {
+    int maxHeaderListBytes, long keepAliveTimeMs, long keepAliveTimeoutMs, int maxResetsPerWindow,
+    int resetWindowSeconds) {
 
   /** The shortest keepalive time gRPC takes (io.grpc.internal.KeepAliveManager). */
   public static final long MIN_KEEPALIVE_TIME_MS = 10_000;
@@ -45,15 +50,19 @@ public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, lo
       throw new IllegalArgumentException("keepalive time must be at least " + MIN_KEEPALIVE_TIME_MS + " ms (gRPC's minimum)");
     }
     if (keepAliveTimeoutMs < 10) throw new IllegalArgumentException("keepalive timeout must be at least 10 ms (gRPC's minimum)");
+    if (maxResetsPerWindow < 0) throw new IllegalArgumentException("max resets per window must be 0 (off) or more");
+    if (resetWindowSeconds < 1) throw new IllegalArgumentException("reset window must be at least 1 s");
   }
 
   /**
    * A region's buyer-facing port: many short calls, thousands on one connection in a burst;
    * connections age out after an hour so load spreads again; a buyer's connection silent for a
-   * minute is pinged (gRPC's own default waits two hours).
+   * minute is pinged (gRPC's own default waits two hours). A connection may reset twice its open
+   * calls every 10 s (an honest client whose every call times out at once resets them all once);
+   * a rapid-reset attack sends hundreds of thousands a second.
    */
   public static ServerLimits regionDefaults() {
-    return new ServerLimits(10_000, 300_000, 3_600_000, 60_000, 5_000, 20_000, 8_192, 60_000, 20_000);
+    return new ServerLimits(10_000, 300_000, 3_600_000, 60_000, 5_000, 20_000, 8_192, 60_000, 20_000, 40_000, 10);
   }
 
   /**
@@ -65,7 +74,7 @@ public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, lo
    * the arbiter writes to it.
    */
   public static ServerLimits arbiterDefaults() {
-    return new ServerLimits(10_000, 300_000, 0, 60_000, 5_000, 10_000, 8_192, 10_000, 5_000);
+    return new ServerLimits(10_000, 300_000, 0, 60_000, 5_000, 10_000, 8_192, 10_000, 5_000, 20_000, 10);
   }
 
   /** Applies every limit to {@code builder} and returns it. */
@@ -77,6 +86,7 @@ public record ServerLimits(long handshakeTimeoutMs, long maxConnectionIdleMs, lo
         .maxInboundMetadataSize(maxHeaderListBytes)
         .keepAliveTime(keepAliveTimeMs, TimeUnit.MILLISECONDS)
         .keepAliveTimeout(keepAliveTimeoutMs, TimeUnit.MILLISECONDS);
+    if (maxResetsPerWindow > 0) builder.maxRstFramesPerWindow(maxResetsPerWindow, resetWindowSeconds);
     if (maxConnectionIdleMs > 0) builder.maxConnectionIdle(maxConnectionIdleMs, TimeUnit.MILLISECONDS);
     if (maxConnectionAgeMs > 0) {
       builder.maxConnectionAge(maxConnectionAgeMs, TimeUnit.MILLISECONDS)

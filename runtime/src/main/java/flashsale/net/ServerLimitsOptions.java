@@ -40,6 +40,15 @@ public final class ServerLimitsOptions {
       description = "A ping not answered within this long closes its connection (default: region 20000, arbiter 5000).")
   Long keepAliveTimeoutMs;
 
+  @Option(names = "--max-resets-per-window", paramLabel = "N",
+      description = "Most RST_STREAM frames (cancelled calls) one connection may send per --reset-window-s; one more "
+          + "closes it with GOAWAY ENHANCE_YOUR_CALM (HTTP/2 rapid reset); 0 never (default: region 40000, arbiter 20000).")
+  Integer maxResetsPerWindow;
+
+  @Option(names = "--reset-window-s", paramLabel = "S",
+      description = "The window --max-resets-per-window counts over, in seconds (default 10).")
+  Integer resetWindowSeconds;
+
   /** The limits given on the command line, the node's {@code defaults} for the rest. */
   public ServerLimits resolve(ServerLimits defaults) {
     return new ServerLimits(
@@ -51,7 +60,9 @@ public final class ServerLimitsOptions {
         maxConcurrentCallsPerConnection == null ? defaults.maxConcurrentCallsPerConnection() : maxConcurrentCallsPerConnection,
         maxHeaderListBytes == null ? defaults.maxHeaderListBytes() : maxHeaderListBytes,
         or(keepAliveTimeMs, defaults.keepAliveTimeMs()),
-        or(keepAliveTimeoutMs, defaults.keepAliveTimeoutMs()));
+        or(keepAliveTimeoutMs, defaults.keepAliveTimeoutMs()),
+        maxResetsPerWindow == null ? defaults.maxResetsPerWindow() : maxResetsPerWindow,
+        resetWindowSeconds == null ? defaults.resetWindowSeconds() : resetWindowSeconds);
   }
 
   private static long or(Long given, long fallback) {

@@ -39,7 +39,7 @@ class KeepAliveTest {
   @Test
   void aCallOfAPeerThatStopsAnsweringEndsWithinTheKeepalive() throws Exception {
     // gRPC's shortest keepalive time (10 s), a 1 s timeout: a call still open 3 s later was not ended by it.
-    var limits = new ServerLimits(10_000, 0, 0, 60_000, 5_000, 100, 8_192, ServerLimits.MIN_KEEPALIVE_TIME_MS, 1_000);
+    var limits = new ServerLimits(10_000, 0, 0, 60_000, 5_000, 100, 8_192, ServerLimits.MIN_KEEPALIVE_TIME_MS, 1_000, 0, 10);
     assertTrue(serverCallEndsWithin(limits, ServerLimits.MIN_KEEPALIVE_TIME_MS + 1_000 + 3_000),
         "the frozen peer's call was still open 14 s after the proxy froze (keepalive 10 s + 1 s)");
   }
@@ -54,7 +54,7 @@ class KeepAliveTest {
   @Test
   void aKeepaliveGrpcWouldRaiseIsRefused() {
     var e = assertThrows(IllegalArgumentException.class,
-        () -> new ServerLimits(10_000, 0, 0, 60_000, 5_000, 100, 8_192, 500, 1_000));
+        () -> new ServerLimits(10_000, 0, 0, 60_000, 5_000, 100, 8_192, 500, 1_000, 0, 10));
     assertEquals("keepalive time must be at least 10000 ms (gRPC's minimum)", e.getMessage());
   }
 

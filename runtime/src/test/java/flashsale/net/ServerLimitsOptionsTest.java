@@ -31,8 +31,8 @@ class ServerLimitsOptionsTest {
   void givenFlagsWin() {
     ServerLimits limits = parse(ServerLimits.arbiterDefaults(), "--handshake-timeout-ms", "2000",
         "--max-connection-age-ms", "60000", "--max-concurrent-calls-per-connection", "10", "--max-header-list-bytes", "4096",
-        "--keepalive-time-ms", "30000");
-    assertEquals(new ServerLimits(2_000, 300_000, 60_000, 60_000, 5_000, 10, 4_096, 30_000, 5_000), limits);
+        "--keepalive-time-ms", "30000", "--max-resets-per-window", "500", "--reset-window-s", "30");
+    assertEquals(new ServerLimits(2_000, 300_000, 60_000, 60_000, 5_000, 10, 4_096, 30_000, 5_000, 500, 30), limits);
   }
 
   @Test

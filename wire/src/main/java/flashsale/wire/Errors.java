@@ -159,6 +159,7 @@ public final class Errors {
       case CREDENTIALS_MISSING, CREDENTIALS_INVALID -> Status.Code.UNAUTHENTICATED;
       case ROLE_REQUIRED, IDENTITY_MISMATCH -> Status.Code.PERMISSION_DENIED;
       case POOL_LOST -> Status.Code.DATA_LOSS;
+      case REQUEST_INCOMPLETE -> Status.Code.DEADLINE_EXCEEDED;
     };
   }
 

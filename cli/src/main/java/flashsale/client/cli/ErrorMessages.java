@@ -56,6 +56,7 @@ final class ErrorMessages {
         case PAYMENT_EXPIRED -> "the payment window closed and its units moved on; the purchase cannot be paid now";
         case PURCHASE_CANCELLED -> "the purchase was cancelled; it cannot be paid now";
         case ALREADY_PAID -> "the purchase is paid; it cannot be cancelled";
+        case REQUEST_INCOMPLETE -> "the request did not reach the server whole in time; retry with the same --request-id";
         default -> hintForCode(e);
       };
     }

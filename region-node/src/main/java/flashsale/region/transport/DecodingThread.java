@@ -24,6 +24,12 @@ public final class DecodingThread {
     return CURRENT.get() == decodingLoop;
   }
 
+  /** The decoding thread this code runs on as a scheduler (its event loop), or empty when it runs elsewhere. */
+  public static Optional<java.util.concurrent.ScheduledExecutorService> currentScheduler() {
+    return current().filter(java.util.concurrent.ScheduledExecutorService.class::isInstance)
+        .map(java.util.concurrent.ScheduledExecutorService.class::cast);
+  }
+
   /** The decoding thread this code runs on, or empty when it runs elsewhere. */
   public static Optional<Executor> current() {
     return Optional.ofNullable(CURRENT.get());

@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FrontDoor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FrontDoor.class);
+  private static final flashsale.net.ProtocolLog refusals = flashsale.net.ProtocolLog.of(FrontDoor.class);
   /**
    * Decoding may fall this far behind reading before the socket is left unread (the decoder then
    * holds up the watermark anyway): a 20,000-purchase burst is about 3 MiB.
@@ -73,6 +74,8 @@ final class FrontDoor implements AutoCloseable {
   private final EventLoopGroup decoders;
   /** Client and server socket addresses by the in-process channel that carries the connection to gRPC. */
   private final Map<SocketAddress, Addresses> addressesByDecoderChannel = new ConcurrentHashMap<>();
+  /** Client sockets open now, by client IP address, held to the node's {@link ConnectionCaps}. */
+  private final OpenConnections<Object> connections;
   private volatile Channel listener;
 
   private record Addresses(SocketAddress remote, SocketAddress local) {}
@@ -84,8 +87,9 @@ final class FrontDoor implements AutoCloseable {
    */
   FrontDoor(InetSocketAddress address, InstantSource clock, InFlightReads inFlight, LocalAddress decoderAddress,
       EventLoopGroup boss, EventLoopGroup readers, EventLoopGroup decoders, Supplier<ServerChannel> listenerFactory, int readBufferMinBytes,
-      int readBufferMaxBytes) {
+      int readBufferMaxBytes, ConnectionCaps caps) {
     this.address = address;
+    this.connections = new OpenConnections<>(caps);
     this.decoderAddress = decoderAddress;
     this.decoders = decoders;
     this.bootstrap = new ServerBootstrap()
@@ -99,6 +103,7 @@ final class FrontDoor implements AutoCloseable {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel socket) {
+            if (!admitted(socket)) return;
             socket.pipeline().addLast(new Reader(clock, inFlight));
           }
         });
@@ -127,6 +132,34 @@ final class FrontDoor implements AutoCloseable {
     InetSocketAddress local = (InetSocketAddress) bound.localAddress();
     return local.getAddress().isAnyLocalAddress()
         ? new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), local.getPort()) : local;
+  }
+
+  /**
+   * Counts a new socket against the caps, or closes it unread when it would pass one: its client
+   * sees the connection closed (gRPC: UNAVAILABLE) and may retry later or elsewhere.
+   */
+  private boolean admitted(Channel socket) {
+    Object client = socket.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+        ? remote.getAddress() : "unknown";
+    OpenConnections.Refusal refused = connections.open(client);
+    if (refused != null) {
+      refusals.rejected(refused == OpenConnections.Refusal.NODE_CAP ? "connection-node-cap" : "connection-address-cap",
+          "remote=" + socket.remoteAddress() + " open=" + connections.open());
+      socket.close();
+      return false;
+    }
+    socket.closeFuture().addListener(closed -> connections.closed(client));
+    return true;
+  }
+
+  /** Connections open now. */
+  int openConnections() {
+    return connections.open();
+  }
+
+  /** Connections closed unread so far because the node ({@code byNode}) or their address was at its cap. */
+  long refusedConnections(boolean byNode) {
+    return connections.refused(byNode ? OpenConnections.Refusal.NODE_CAP : OpenConnections.Refusal.ADDRESS_CAP);
   }
 
   /** Gives gRPC's transports the socket's addresses in place of the in-process channel's. */

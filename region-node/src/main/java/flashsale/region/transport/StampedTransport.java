@@ -70,7 +70,7 @@ public final class StampedTransport implements AutoCloseable {
   private final String kind;
 
   private StampedTransport(InetSocketAddress address, InstantSource clock, InFlightReads inFlight, int workerThreads,
-      ServerLimits limits, ServerCredentials credentials) {
+      ServerLimits limits, ConnectionCaps caps, ServerCredentials credentials) {
     // Linux's native epoll where it loads, else the JDK's NIO. Not only for speed: a thread that
     // hands the event loop work wakes it, and NIO's wakeup and the loop's clearing of it share a
     // lock. The woken reader outranks the waker (below), so the waker was often preempted inside
@@ -88,7 +88,7 @@ public final class StampedTransport implements AutoCloseable {
     LocalAddress decoderAddress = new LocalAddress("flashsale-region-" + java.util.UUID.randomUUID());
     this.front = new FrontDoor(address, clock, inFlight, decoderAddress, boss, readers, decoders,
         () -> epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel(), READ_BUFFER_MIN_BYTES,
-        READ_BUFFER_MAX_BYTES);
+        READ_BUFFER_MAX_BYTES, caps);
     // TLS, when on, is decoded on the decoding side too: after the stamp.
     this.builder = limits.apply(NettyServerBuilder.forAddress(decoderAddress, credentials))
         // Calls run on the decoding thread that read them: the handlers only check and hand the
@@ -111,17 +111,27 @@ public final class StampedTransport implements AutoCloseable {
   /** A transport listening on {@code port} (0 picks a free one) of every interface, with the region's default limits. */
   public static StampedTransport onPort(int port, InstantSource clock) {
     return onAddress(new InetSocketAddress(port), clock, new InFlightReads(), ServerLimits.regionDefaults(),
-        InsecureServerCredentials.create());
+        ConnectionCaps.DEFAULTS, InsecureServerCredentials.create());
   }
 
   /**
-   * A transport listening on one address ({@code --bind}), each connection held to {@code limits},
-   * serving buyers with {@code credentials} (TLS or plaintext). Each socket read is held in
-   * {@code inFlight} while it is decoded.
+   * A transport listening on one address ({@code --bind}), each connection held to {@code limits}
+   * and their number to {@code caps}, serving buyers with {@code credentials} (TLS or plaintext).
+   * Each socket read is held in {@code inFlight} while it is decoded.
    */
   public static StampedTransport onAddress(InetSocketAddress address, InstantSource clock, InFlightReads inFlight,
-      ServerLimits limits, ServerCredentials credentials) {
-    return new StampedTransport(address, clock, inFlight, defaultWorkerThreads(), limits, credentials);
+      ServerLimits limits, ConnectionCaps caps, ServerCredentials credentials) {
+    return new StampedTransport(address, clock, inFlight, defaultWorkerThreads(), limits, caps, credentials);
+  }
+
+  /** Buyer connections open now. */
+  public int openConnections() {
+    return front.openConnections();
+  }
+
+  /** Connections closed unread so far because the node ({@code byNode}) or their client's address was at its cap. */
+  public long refusedConnections(boolean byNode) {
+    return front.refusedConnections(byNode);
   }
 
   /** The threads that read the sockets and stamp (tests). */

@@ -67,6 +67,7 @@ class FrontDoorTest {
   private static final String WIDE_ANSWER = "wide-";
   private final java.util.concurrent.atomic.AtomicInteger wideAnswers = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long stallFirstMessageMillis;
+  private ConnectionCaps caps = ConnectionCaps.DEFAULTS;
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -245,6 +246,57 @@ class FrontDoorTest {
         "ranked after the purchase that came whole before it ended: " + (splitMicros - stampMicrosByRequest.get("whole")) + " us");
     assertTrue(splitMicros >= endSentMicros, "stamped at the read that ended it: " + (endSentMicros - splitMicros) + " us before that was sent");
     assertEquals(InFlightReads.NONE, inFlight.oldestMicros(), "nothing left in flight");
+  }
+
+  /**
+   * Beyond its caps the node closes a new socket unread, counted; one address cannot take the node's
+   * whole share, and a closed connection frees its place.
+   */
+  @Test
+  void connectionsBeyondTheCapsAreClosedAsTheyAreAccepted() throws Exception {
+    caps = new ConnectionCaps(3, 2);
+    start(NO_TRACER);
+    var held = new java.util.ArrayList<java.net.Socket>();
+    try {
+      held.add(admittedFrom("127.0.0.1"));
+      held.add(admittedFrom("127.0.0.1"));
+      try (var third = connectFrom("127.0.0.1")) {
+        assertEquals(-1, firstByte(third), "a third from one address is closed unread");
+      }
+      assertEquals(1, transport.refusedConnections(false));
+      held.add(admittedFrom("127.0.0.2")); // another address still has room
+      try (var fourth = connectFrom("127.0.0.3")) {
+        assertEquals(-1, firstByte(fourth), "a fourth on the node is closed unread");
+      }
+      assertEquals(1, transport.refusedConnections(true));
+      assertEquals(3, transport.openConnections());
+
+      held.remove(0).close();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (transport.openConnections() > 2 && System.nanoTime() < deadline) Thread.sleep(10);
+      held.add(admittedFrom("127.0.0.1")); // the closed one's place
+    } finally {
+      for (java.net.Socket s : held) s.close();
+    }
+  }
+
+  private static java.net.Socket connectFrom(String clientAddress) throws IOException {
+    var socket = new java.net.Socket();
+    socket.bind(new InetSocketAddress(clientAddress, 0));
+    return socket;
+  }
+
+  private java.net.Socket admittedFrom(String clientAddress) throws IOException {
+    java.net.Socket socket = connectFrom(clientAddress);
+    assertTrue(firstByte(socket) >= 0, "a connection from " + clientAddress + " within the caps is served");
+    return socket;
+  }
+
+  /** Connects {@code socket} and reads its first byte: the server's SETTINGS, or -1 when it closed the socket unread. */
+  private int firstByte(java.net.Socket socket) throws IOException {
+    socket.connect(new InetSocketAddress("127.0.0.1", transport.port()), 5_000);
+    socket.setSoTimeout(5_000);
+    return socket.getInputStream().read();
   }
 
   @Test
@@ -482,7 +534,7 @@ class FrontDoorTest {
   private void start(ServerStreamTracer.Factory tracer) throws Exception {
     var clock = InstantSource.system();
     transport = StampedTransport.onAddress(new InetSocketAddress(0), clock, inFlight, flashsale.net.ServerLimits.regionDefaults(),
-        io.grpc.InsecureServerCredentials.create());
+        caps, io.grpc.InsecureServerCredentials.create());
     var service = new FlashSaleServiceGrpc.FlashSaleServiceImplBase() {
       @Override
       public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> answer) {

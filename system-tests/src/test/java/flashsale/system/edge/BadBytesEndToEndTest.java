@@ -43,6 +43,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 class BadBytesEndToEndTest {
   static final long HANDSHAKE_TIMEOUT_MS = 2_000;
   static final int HELD_SOCKETS = 2_000;
+  /** Long enough for {@link #purchasesWhoseCallsNeverEndHoldNoOtherPurchaseBack} to end its calls first on a busy machine. */
+  static final long REQUEST_ARRIVAL_TIMEOUT_MS = 6_000;
+  static final int MAX_RESETS_PER_WINDOW = 200;
   static final Pattern STACK_LINE = Pattern.compile("^\\s+at \\S+\\(.*\\)$|^Caused by: ");
 
   static Path logDir;
@@ -54,10 +57,11 @@ class BadBytesEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     logDir = Path.of("target", "edge-logs", Long.toString(System.currentTimeMillis()));
-    List<String> limits = List.of("--handshake-timeout-ms", Long.toString(HANDSHAKE_TIMEOUT_MS));
+    List<String> limits = List.of("--handshake-timeout-ms", Long.toString(HANDSHAKE_TIMEOUT_MS),
+        "--max-resets-per-window", Integer.toString(MAX_RESETS_PER_WINDOW));
     // No warm-up: nothing here measures stamps, and on a busy machine it takes tens of seconds.
     List<String> regionArgs = new java.util.ArrayList<>(limits);
-    regionArgs.addAll(List.of("--warmup-purchases", "0"));
+    regionArgs.addAll(List.of("--warmup-purchases", "0", "--request-arrival-timeout-ms", Long.toString(REQUEST_ARRIVAL_TIMEOUT_MS)));
     var settings = JarCluster.Settings.fromBuild(Path.of("").toAbsolutePath(), 0, null, logDir)
         .withRegionArgs(regionArgs).withArbiterArgs(limits)
         .insecure(); // raw HTTP/2 frames reach the gRPC layer in plaintext; SecurityEndToEndTest covers TLS
@@ -170,12 +174,55 @@ class BadBytesEndToEndTest {
     }
   }
 
+  /**
+   * Calls whose request never comes whole are closed at the region's bound, the client having sent
+   * no deadline: before it, each held its place and memory until the connection aged out (an hour).
+   */
+  @Test
+  @Order(5)
+  void callsWhoseRequestNeverComesWholeAreClosedAtTheBound() throws Exception {
+    int port = cluster.regionPort("near");
+    try (var headersOnly = RawGrpcCall.open(port, BadBytesCorpus.PURCHASE);
+        var messageNoEnd = RawGrpcCall.open(port, BadBytesCorpus.PURCHASE)) {
+      long startNanos = System.nanoTime();
+      messageNoEnd.send(heldPurchase("never-ended").toByteArray());
+      var headersOutcome = headersOnly.await(Duration.ofMillis(REQUEST_ARRIVAL_TIMEOUT_MS + 20_000));
+      var messageOutcome = messageNoEnd.await(Duration.ofMillis(REQUEST_ARRIVAL_TIMEOUT_MS + 20_000));
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+      seen.put("HEADERS alone, never more -> Purchase", headersOutcome + " after " + tookMs + " ms");
+      seen.put("message without END_STREAM, never more -> Purchase", messageOutcome.toString());
+      assertEquals("status DEADLINE_EXCEEDED REQUEST_INCOMPLETE", headersOutcome.toString());
+      assertEquals("status DEADLINE_EXCEEDED REQUEST_INCOMPLETE", messageOutcome.toString());
+      assertTrue(tookMs >= REQUEST_ARRIVAL_TIMEOUT_MS - 100, "closed after " + tookMs + " ms, before the bound");
+    }
+    canaryIsDecided("calls whose request never came whole");
+  }
+
+  /**
+   * HTTP/2 rapid reset: a connection that opens and cancels calls beyond the limit is told to go
+   * (GOAWAY ENHANCE_YOUR_CALM, code 11), on either node; one that stays within it is left open.
+   */
+  @Test
+  @Order(6)
+  void aConnectionResettingCallsBeyondTheLimitIsClosed() throws Exception {
+    for (var node : nodePorts().entrySet()) {
+      String path = node.getKey().startsWith("region") ? BadBytesCorpus.PURCHASE : BadBytesCorpus.CREATE_EVENT;
+      String within = RawGrpcCall.resetRapidly(node.getValue(), path, MAX_RESETS_PER_WINDOW / 2, Duration.ofSeconds(2));
+      String beyond = RawGrpcCall.resetRapidly(node.getValue(), path, MAX_RESETS_PER_WINDOW + 50, Duration.ofSeconds(20));
+      seen.put((MAX_RESETS_PER_WINDOW / 2) + " calls reset -> " + node.getKey(), within);
+      seen.put((MAX_RESETS_PER_WINDOW + 50) + " calls reset -> " + node.getKey(), beyond);
+      assertEquals("OPEN", within, node.getKey());
+      assertEquals("GOAWAY 11", beyond, node.getKey());
+    }
+    canaryIsDecided("rapid resets");
+  }
+
   private static PurchaseRequest heldPurchase(String id) {
     return PurchaseRequest.newBuilder().setEventId("canary").setUserId(id).setRequestId(id).setQuantity(1).build();
   }
 
   @Test
-  @Order(5)
+  @Order(9)
   void noNodeLoggedAStackTrace() throws IOException {
     try (var logs = Files.list(logDir)) {
       for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {

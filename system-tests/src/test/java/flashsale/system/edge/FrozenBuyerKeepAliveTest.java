@@ -35,9 +35,9 @@ class FrozenBuyerKeepAliveTest {
   @Test
   void aFrozenBuyersCallIsEndedByTheRegionsKeepalive() throws Exception {
     // gRPC's shortest keepalive time, a 1 s timeout; nothing else would end the call.
-    var limits = new ServerLimits(10_000, 0, 0, 60_000, 5_000, 100, 8_192, ServerLimits.MIN_KEEPALIVE_TIME_MS, 1_000);
+    var limits = new ServerLimits(10_000, 0, 0, 60_000, 5_000, 100, 8_192, ServerLimits.MIN_KEEPALIVE_TIME_MS, 1_000, 0, 10);
     StampedTransport transport = StampedTransport.onAddress(new InetSocketAddress("127.0.0.1", 0), InstantSource.system(),
-        new InFlightReads(), limits, InsecureServerCredentials.create());
+        new InFlightReads(), limits, flashsale.region.transport.ConnectionCaps.DEFAULTS, InsecureServerCredentials.create());
     CountDownLatch watching = new CountDownLatch(1);
     CompletableFuture<Void> ended = new CompletableFuture<>();
     Server server = transport.serverBuilder().addService(new HealthGrpc.HealthImplBase() {
