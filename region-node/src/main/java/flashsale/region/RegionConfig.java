@@ -101,8 +101,10 @@ public record RegionConfig(
     java.util.Objects.requireNonNull(buyerLimits, "buyerLimits");
     java.util.Objects.requireNonNull(serverLimits, "serverLimits");
     java.util.Objects.requireNonNull(connectionCaps, "connectionCaps");
-    if (requestArrivalTimeoutMs < 0) {
-      throw new IllegalArgumentException("request arrival timeout ms must be 0 (off) or more, got " + requestArrivalTimeoutMs);
+    if (requestArrivalTimeoutMs < 0
+        || (requestArrivalTimeoutMs > 0 && requestArrivalTimeoutMs < flashsale.net.IncompleteRequests.MIN_TIMEOUT_MS)) {
+      throw new IllegalArgumentException("request arrival timeout ms must be 0 (off) or at least "
+          + flashsale.net.IncompleteRequests.MIN_TIMEOUT_MS + ", got " + requestArrivalTimeoutMs);
     }
     arbiterTargets.forEach(RegionConfig::checkHostPort);
     positive("heartbeat interval ms", heartbeatIntervalMs);

@@ -103,9 +103,9 @@ public final class RegionServer {
         modes, inFlight);
     node.bindMetrics(metrics);
     this.server = EdgeServerBuilder.of(serverBuilder.directExecutor())
-        .addService(Reflection.withErrorDetails(io.grpc.ServerInterceptors.intercept(
-            GrpcServerMetrics.meter(node.service(), metrics),
-            new flashsale.net.IncompleteRequests(config.requestArrivalTimeoutMs(), DecodingThread::currentScheduler))))
+        // Metered outside the arrival bound, so the calls it closes count under their status.
+        .addService(Reflection.withErrorDetails(GrpcServerMetrics.meter(io.grpc.ServerInterceptors.intercept(node.service(),
+            new flashsale.net.IncompleteRequests(config.requestArrivalTimeoutMs(), DecodingThread::currentScheduler)), metrics)))
         .addServices(flashsale.net.OpenCallCap.openServices(health.getHealthService())) // open to anybody: capped
         .addStreamTracerFactory(new ArrivalStamps(clock, inFlight, FlashSaleServiceGrpc.getPurchaseMethod().getFullMethodName(),
             FlashSaleServiceGrpc.getPlaceBidMethod().getFullMethodName()))

@@ -36,7 +36,7 @@ class RegionMainTest {
       "NaN user rate       | --region eu --arbiter localhost:1 --insecure --user-rate NaN | --user-rate must be 0 (off) or a positive number, got NaN",
       "infinite user rate  | --region eu --arbiter localhost:1 --insecure --user-rate Infinity | --user-rate",
       "NaN address rate    | --region eu --arbiter localhost:1 --insecure --address-rate NaN | --address-rate must be 0 (off) or a positive number, got NaN",
-      "negative arrival    | --region eu --arbiter localhost:1 --insecure --request-arrival-timeout-ms -1 | request arrival timeout ms must be 0 (off) or more, got -1",
+      "negative arrival    | --region eu --arbiter localhost:1 --insecure --request-arrival-timeout-ms -1 | request arrival timeout ms must be 0 (off) or at least 100, got -1",
       "zero connections    | --region eu --arbiter localhost:1 --insecure --max-connections 0 | max connections must be at least 1, got 0",
       "address cap over all| --region eu --arbiter localhost:1 --insecure --max-connections 10 --max-connections-per-address 11 | max connections per address must be 0 (none of its own) to max connections (10), got 11",
       "negative resets     | --region eu --arbiter localhost:1 --insecure --max-resets-per-window -1 | max resets per window must be 0 (off) or more",

@@ -2,6 +2,7 @@ package flashsale.net;
 
 import flashsale.sale.ErrorReason;
 import flashsale.wire.Errors;
+import io.grpc.Attributes;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor.MethodType;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -28,10 +30,19 @@ import java.util.function.Supplier;
  * callbacks ({@code callThread}, a decoding thread with a direct executor), so its close never
  * races the call's own answer; where a call has no such thread (in-process tests) it is not
  * bounded. The timer is cancelled when the request is whole, so a pending call holds none.
+ *
+ * <p>A request's bytes can be late through no fault of its client while the node itself leaves the
+ * connection unread (its client is not taking its answers, or decoding is far behind): a transport
+ * that can say so puts {@link #READS_PAUSED} in the call's attributes, and a timer that runs out
+ * while it says true starts again.
  */
 public final class IncompleteRequests implements ServerInterceptor {
   /** Far beyond a request's honest arrival, which flow control can delay only while the node decodes what came before it. */
   public static final long DEFAULT_TIMEOUT_MS = 10_000;
+  /** Below this an honest request's own trip through a busy node could take longer. */
+  public static final long MIN_TIMEOUT_MS = 100;
+  /** True while the node leaves the call's connection unread; set by the transport, if it can tell. */
+  public static final Attributes.Key<BooleanSupplier> READS_PAUSED = Attributes.Key.create("flashsale.reads-paused");
   private static final ProtocolLog log = ProtocolLog.of(IncompleteRequests.class);
 
   private final long timeoutMs;
@@ -42,7 +53,10 @@ public final class IncompleteRequests implements ServerInterceptor {
    * @param callThread the thread running the current call's callbacks, as a scheduler; empty where there is none
    */
   public IncompleteRequests(long timeoutMs, Supplier<Optional<ScheduledExecutorService>> callThread) {
-    if (timeoutMs < 0) throw new IllegalArgumentException("request arrival timeout must be 0 (off) or more ms, got " + timeoutMs);
+    if (timeoutMs < 0 || (timeoutMs > 0 && timeoutMs < MIN_TIMEOUT_MS)) {
+      throw new IllegalArgumentException("request arrival timeout must be 0 (off) or at least " + MIN_TIMEOUT_MS
+          + " ms, got " + timeoutMs);
+    }
     this.timeoutMs = timeoutMs;
     this.callThread = callThread;
   }
@@ -61,27 +75,34 @@ public final class IncompleteRequests implements ServerInterceptor {
   /** The call's listener, with the timer that closes the call unless its request ends first. */
   private final class Bounded<Q, R> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
     private final ServerCall<Q, R> call;
+    private final ScheduledExecutorService thread;
     /** Set and cleared on the call's thread, as every callback runs. */
     private ScheduledFuture<?> timer;
 
     Bounded(ServerCall.Listener<Q> delegate, ServerCall<Q, R> call, ScheduledExecutorService thread) {
       super(delegate);
       this.call = call;
+      this.thread = thread;
       this.timer = thread.schedule(this::expire, timeoutMs, TimeUnit.MILLISECONDS);
     }
 
     private void expire() {
       if (timer == null) return; // whole, or ended, before the timer ran
+      BooleanSupplier paused = call.getAttributes().get(READS_PAUSED);
+      if (paused != null && paused.getAsBoolean()) { // the node is not reading: not the client's delay
+        timer = thread.schedule(this::expire, timeoutMs, TimeUnit.MILLISECONDS);
+        return;
+      }
       timer = null;
       String method = call.getMethodDescriptor().getFullMethodName();
-      log.rejected("request-incomplete", "method=" + method + " timeout_ms=" + timeoutMs);
       StatusRuntimeException e = Errors.error(ErrorReason.REQUEST_INCOMPLETE, "the request did not arrive whole (its "
           + "message and the end of its stream) within " + timeoutMs + " ms of the call's headers", Map.of("method", method));
       try {
         call.close(e.getStatus(), e.getTrailers());
       } catch (IllegalStateException alreadyClosed) {
-        // answered in the meantime (a refusal at the headers): nothing to close
+        return; // answered in the meantime (a refusal by an inner layer): nothing to close
       }
+      log.rejected("request-incomplete", "method=" + method + " timeout_ms=" + timeoutMs);
     }
 
     private void stop() {

@@ -41,8 +41,9 @@ public final class ServerLimitsOptions {
   Long keepAliveTimeoutMs;
 
   @Option(names = "--max-resets-per-window", paramLabel = "N",
-      description = "Most RST_STREAM frames (cancelled calls) one connection may send per --reset-window-s; one more "
-          + "closes it with GOAWAY ENHANCE_YOUR_CALM (HTTP/2 rapid reset); 0 never (default: region 40000, arbiter 20000).")
+      description = "Most streams reset on one connection per --reset-window-s (fixed window): cancelled by the client,"
+          + " or reset by the server for a protocol error; one more closes the connection with GOAWAY ENHANCE_YOUR_CALM"
+          + " (HTTP/2 rapid reset); 0 never (default: region 200000, arbiter 100000).")
   Integer maxResetsPerWindow;
 
   @Option(names = "--reset-window-s", paramLabel = "S",

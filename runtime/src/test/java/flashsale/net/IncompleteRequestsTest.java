@@ -2,6 +2,7 @@ package flashsale.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import flashsale.wire.Errors;
 import io.grpc.CallOptions;
@@ -58,6 +59,9 @@ class IncompleteRequestsTest {
         .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
   }
 
+  /** What the transport says of the connection's reads (see {@link IncompleteRequests#READS_PAUSED}). */
+  private final java.util.concurrent.atomic.AtomicBoolean readsPaused = new java.util.concurrent.atomic.AtomicBoolean();
+
   private void start(long boundMs) throws IOException {
     ServerServiceDefinition echo = ServerServiceDefinition.builder("test.Echo")
         .addMethod(UNARY, ServerCalls.asyncUnaryCall((request, answer) ->
@@ -85,6 +89,12 @@ class IncompleteRequestsTest {
         .build();
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).executor(callThread)
+        .addTransportFilter(new io.grpc.ServerTransportFilter() {
+          @Override
+          public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
+            return attributes.toBuilder().set(IncompleteRequests.READS_PAUSED, readsPaused::get).build();
+          }
+        })
         .addService(ServerInterceptors.intercept(echo, new IncompleteRequests(boundMs, () -> Optional.of(callThread))))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -119,6 +129,18 @@ class IncompleteRequestsTest {
     assertEquals("REQUEST_INCOMPLETE", headersOnly.getDescription().split(" ")[0], headersOnly.toString());
     assertEquals("REQUEST_INCOMPLETE", messageWithoutEnd.getDescription().split(" ")[0]);
     assertFalse(tookMs < BOUND_MS, "closed after " + tookMs + " ms, before the bound");
+  }
+
+  /** While the node leaves the connection unread, the request's lateness is not the client's: the timer starts again. */
+  @Test
+  void theBoundWaitsWhileTheNodeLeavesTheConnectionUnread() throws Exception {
+    readsPaused.set(true);
+    start(BOUND_MS);
+    CompletableFuture<Status> headersOnly = call(UNARY, 0, false);
+    Thread.sleep(3 * BOUND_MS);
+    assertFalse(headersOnly.isDone(), "closed while the node was not reading: " + headersOnly.getNow(null));
+    readsPaused.set(false);
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, headersOnly.get(5, TimeUnit.SECONDS).getCode());
   }
 
   @Test
@@ -157,8 +179,9 @@ class IncompleteRequestsTest {
 
   @Test
   void aNegativeBoundIsRefused() {
-    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+    var e = assertThrows(IllegalArgumentException.class,
         () -> new IncompleteRequests(-1, Optional::empty));
-    assertEquals("request arrival timeout must be 0 (off) or more ms, got -1", e.getMessage());
+    assertEquals("request arrival timeout must be 0 (off) or at least 100 ms, got -1", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new IncompleteRequests(1, Optional::empty));
   }
 }

@@ -32,15 +32,8 @@ final class ClientAddress implements ServerInterceptor {
     return Contexts.interceptCall(Context.current().withValue(KEY, address), call, headers, next);
   }
 
-  /** The rate limit's key for {@code address}: an IPv6 address's /64 prefix, any other address itself. */
+  /** The rate limit's key for {@code address} ({@link ClientBuckets}). */
   static String bucketOf(java.net.InetAddress address) {
-    if (!(address instanceof java.net.Inet6Address)) return address.getHostAddress();
-    byte[] prefix = java.util.Arrays.copyOf(address.getAddress(), 16);
-    java.util.Arrays.fill(prefix, 8, 16, (byte) 0);
-    try {
-      return java.net.InetAddress.getByAddress(prefix).getHostAddress() + "/64";
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalStateException("16 bytes are an IPv6 address", e);
-    }
+    return flashsale.region.transport.ClientBuckets.of(address);
   }
 }

@@ -68,7 +68,7 @@ public final class ModeSellers implements AutoCloseable {
       // A retry after the end still gets its answer: the mode's store may hold one from inside the sale.
       switch (spec.mode()) {
         case CENTRAL -> central.ended(spec, buy, broken.get(), call);
-        case SHARDED -> shards.ended(spec, buy, broken.get(), call);
+        case SHARDED -> shards.ended(spec, buy, broken.get(), stampMicros, call);
         case GLOBAL_ORDER -> throw new IllegalStateException("GLOBAL_ORDER event " + spec.eventId() + " is the sequencer's");
       }
       return;

@@ -105,9 +105,11 @@ final class ShardSeller {
    * Past the sale's end: at the buyer's home region, a retry of a purchase still held here waits
    * with it for its decision (it was stamped inside the sale), else gets this shard's decision, else
    * {@code ended}; elsewhere HOME_REGION_ELSEWHERE, as during the sale: only the home region knows
-   * the purchase, and it may have won there.
+   * the purchase, and it may have won there. Until every hold that began inside the sale has run out
+   * ({@link #holdsMayBeOpen}), a retry this node finds nowhere is told to retry, not that the sale
+   * ended: another node of the region may hold the purchase, and it may still win.
    */
-  void ended(EventSpec spec, BuyRequest buy, Failure ended, StreamObserver<PurchaseResponse> call) {
+  void ended(EventSpec spec, BuyRequest buy, Failure ended, long stampMicros, StreamObserver<PurchaseResponse> call) {
     Optional<Failure> elsewhere = homeElsewhere(spec, buy.userId());
     if (elsewhere.isPresent()) {
       Replies.fail(call, elsewhere.get());
@@ -125,8 +127,21 @@ final class ShardSeller {
           + spec.eventId() + " is being decided at region " + region + "'s shard; retry with the same request_id"));
       return;
     }
-    Replies.decidedOrEnded(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), ended,
+    Failure notFound = holdsMayBeOpen(spec, stampMicros) ? Failure.of(ErrorReason.STOCK_IN_TRANSIT, "purchase "
+        + buy.requestId() + " of event " + spec.eventId() + " is not decided at region " + region + "'s shard, and "
+        + "another node of the region may still hold it for stock; retry with the same request_id") : ended;
+    Replies.decidedOrEnded(call, buy, store.findShardDecision(spec.eventId(), region, buy.requestId()), notFound,
         "shard store of region " + region);
+  }
+
+  /**
+   * True while a purchase stamped inside the sale may still be held at some node of this region: a
+   * hold lasts {@code holdMs} from a try before the end, and its last try at the store (or its
+   * expiry's answer) comes within another {@code holdMs}. Past that, a purchase the shard has not
+   * decided never will be.
+   */
+  private boolean holdsMayBeOpen(EventSpec spec, long stampMicros) {
+    return stampMicros < spec.endMicros() + 2 * TimeUnit.MILLISECONDS.toMicros(config.holdMs());
   }
 
   /** HOME_REGION_ELSEWHERE unless this region is {@code userId}'s home for {@code spec}. */

@@ -74,11 +74,11 @@ final class FrontDoor implements AutoCloseable {
   private final EventLoopGroup decoders;
   /** Client and server socket addresses by the in-process channel that carries the connection to gRPC. */
   private final Map<SocketAddress, Addresses> addressesByDecoderChannel = new ConcurrentHashMap<>();
-  /** Client sockets open now, by client IP address, held to the node's {@link ConnectionCaps}. */
-  private final OpenConnections<Object> connections;
+  /** Client sockets open now, by client address (an IPv6 one by its /64, {@link ClientBuckets}), held to the node's {@link ConnectionCaps}. */
+  private final OpenConnections<String> connections;
   private volatile Channel listener;
 
-  private record Addresses(SocketAddress remote, SocketAddress local) {}
+  private record Addresses(SocketAddress remote, SocketAddress local, Channel socket) {}
 
   /**
    * @param decoderAddress where the gRPC server listens in process
@@ -139,8 +139,8 @@ final class FrontDoor implements AutoCloseable {
    * sees the connection closed (gRPC: UNAVAILABLE) and may retry later or elsewhere.
    */
   private boolean admitted(Channel socket) {
-    Object client = socket.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
-        ? remote.getAddress() : "unknown";
+    String client = socket.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+        ? ClientBuckets.of(remote.getAddress()) : "unknown";
     OpenConnections.Refusal refused = connections.open(client);
     if (refused != null) {
       refusals.rejected(refused == OpenConnections.Refusal.NODE_CAP ? "connection-node-cap" : "connection-address-cap",
@@ -162,16 +162,21 @@ final class FrontDoor implements AutoCloseable {
     return connections.refused(byNode ? OpenConnections.Refusal.NODE_CAP : OpenConnections.Refusal.ADDRESS_CAP);
   }
 
-  /** Gives gRPC's transports the socket's addresses in place of the in-process channel's. */
+  /**
+   * Gives gRPC's transports the socket's addresses in place of the in-process channel's, and whether
+   * the socket is being read ({@link flashsale.net.IncompleteRequests#READS_PAUSED}).
+   */
   ServerTransportFilter addressFilter() {
     return new ServerTransportFilter() {
       @Override
       public Attributes transportReady(Attributes attributes) {
         Addresses socket = addressesByDecoderChannel.get(attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
         if (socket == null) return attributes;
+        Channel client = socket.socket();
         return attributes.toBuilder()
             .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, socket.remote())
             .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, socket.local())
+            .set(flashsale.net.IncompleteRequests.READS_PAUSED, () -> client.isActive() && !client.config().isAutoRead())
             .build();
       }
     };
@@ -221,7 +226,7 @@ final class FrontDoor implements AutoCloseable {
       }
       decoder = connected.channel();
       SocketAddress key = decoder.localAddress();
-      addressesByDecoderChannel.put(key, new Addresses(socket.remoteAddress(), socket.localAddress()));
+      addressesByDecoderChannel.put(key, new Addresses(socket.remoteAddress(), socket.localAddress(), socket));
       decoder.closeFuture().addListener(f -> addressesByDecoderChannel.remove(key));
       if (!socket.isActive()) {
         releaseEarly();

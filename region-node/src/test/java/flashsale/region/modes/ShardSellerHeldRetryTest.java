@@ -67,6 +67,27 @@ class ShardSellerHeldRetryTest {
     }
   }
 
+  /**
+   * The region's other node does not know a purchase held here: past the end, while that hold may
+   * still win, it tells the retry to retry rather than that the sale ended; once every hold has
+   * run out, the shard's silence is final.
+   */
+  @Test
+  void pastTheEndTheRegionsOtherNodeSaysRetryWhileAHoldMayStillWin() throws Exception {
+    assertEquals(Outcome.OUTCOME_WON, outcome(buy(new BuyRequest("drop", ann, "ann-1", 1), START + 1)));
+    PurchaseAnswer bobFirst = buy(new BuyRequest("drop", bob, "bob-1", 1), START + 2);
+    awaitPending("bob-1");
+    try (ShardRegion otherNode = new ShardRegion(store, ShardArbiterStub.reporting(9), HOLD_MS, 50)) {
+      var whileHeld = otherNode.buy(SPEC, new BuyRequest("drop", bob, "bob-1", 1), END + 1).failure(ANSWER_MS);
+      assertEquals("STOCK_IN_TRANSIT", flashsale.wire.Errors.reasonOf(whileHeld).orElseThrow(), whileHeld.toString());
+      long holdsOver = END + 2 * TimeUnit.MILLISECONDS.toMicros(HOLD_MS);
+      var afterHolds = otherNode.buy(SPEC, new BuyRequest("drop", euUsers.get(2), "cy-1", 1), holdsOver).failure(ANSWER_MS);
+      assertEquals("EVENT_ENDED", flashsale.wire.Errors.reasonOf(afterHolds).orElseThrow(), afterHolds.toString());
+    }
+    store.shard(SPEC, "eu").credit("transfer-1", 1);
+    assertEquals(Outcome.OUTCOME_WON, outcome(bobFirst), "the held purchase still won its unit");
+  }
+
   @Test
   void aRetryAfterTheEndOfAPurchaseStillHeldGetsItsDecision() throws Exception {
     assertEquals(Outcome.OUTCOME_WON, outcome(buy(new BuyRequest("drop", ann, "ann-1", 1), START + 1)));

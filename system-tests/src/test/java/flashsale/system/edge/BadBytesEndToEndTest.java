@@ -43,7 +43,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 class BadBytesEndToEndTest {
   static final long HANDSHAKE_TIMEOUT_MS = 2_000;
   static final int HELD_SOCKETS = 2_000;
-  /** Long enough for {@link #purchasesWhoseCallsNeverEndHoldNoOtherPurchaseBack} to end its calls first on a busy machine. */
+  /**
+   * Long enough for {@link #purchasesWhoseCallsNeverEndHoldNoOtherPurchaseBack} to end its calls
+   * first on a busy machine, and longer than the corpus's 3 s call deadline, so its "message cut
+   * short" entry still ends by that deadline (RST_STREAM 8), not by this bound.
+   */
   static final long REQUEST_ARRIVAL_TIMEOUT_MS = 6_000;
   static final int MAX_RESETS_PER_WINDOW = 200;
   static final Pattern STACK_LINE = Pattern.compile("^\\s+at \\S+\\(.*\\)$|^Caused by: ");
@@ -182,9 +186,9 @@ class BadBytesEndToEndTest {
   @Order(5)
   void callsWhoseRequestNeverComesWholeAreClosedAtTheBound() throws Exception {
     int port = cluster.regionPort("near");
+    long startNanos = System.nanoTime(); // before the HEADERS go: the bound counts from the server's read of them
     try (var headersOnly = RawGrpcCall.open(port, BadBytesCorpus.PURCHASE);
         var messageNoEnd = RawGrpcCall.open(port, BadBytesCorpus.PURCHASE)) {
-      long startNanos = System.nanoTime();
       messageNoEnd.send(heldPurchase("never-ended").toByteArray());
       var headersOutcome = headersOnly.await(Duration.ofMillis(REQUEST_ARRIVAL_TIMEOUT_MS + 20_000));
       var messageOutcome = messageNoEnd.await(Duration.ofMillis(REQUEST_ARRIVAL_TIMEOUT_MS + 20_000));
@@ -193,7 +197,7 @@ class BadBytesEndToEndTest {
       seen.put("message without END_STREAM, never more -> Purchase", messageOutcome.toString());
       assertEquals("status DEADLINE_EXCEEDED REQUEST_INCOMPLETE", headersOutcome.toString());
       assertEquals("status DEADLINE_EXCEEDED REQUEST_INCOMPLETE", messageOutcome.toString());
-      assertTrue(tookMs >= REQUEST_ARRIVAL_TIMEOUT_MS - 100, "closed after " + tookMs + " ms, before the bound");
+      assertTrue(tookMs >= REQUEST_ARRIVAL_TIMEOUT_MS, "closed after " + tookMs + " ms, before the bound");
     }
     canaryIsDecided("calls whose request never came whole");
   }
