@@ -164,8 +164,8 @@ public final class RegionMain implements Callable<Integer> {
   @Option(names = "--request-arrival-timeout-ms", paramLabel = "MS",
       defaultValue = "" + flashsale.net.IncompleteRequests.DEFAULT_TIMEOUT_MS,
       description = "A buyer's call whose request (its message and the end of its stream) has not arrived whole this "
-          + "long after its headers is closed DEADLINE_EXCEEDED REQUEST_INCOMPLETE; StreamPurchases is exempt; 0 never "
-          + "(default ${DEFAULT-VALUE}).")
+          + "long after its headers is closed DEADLINE_EXCEEDED REQUEST_INCOMPLETE; StreamPurchases is exempt; 0 never, "
+          + "else at least 100 (default ${DEFAULT-VALUE}).")
   long requestArrivalTimeoutMs;
 
   @Option(names = "--max-connections", paramLabel = "N",
@@ -176,7 +176,7 @@ public final class RegionMain implements Callable<Integer> {
 
   @Option(names = "--max-connections-per-address", paramLabel = "N",
       defaultValue = "" + flashsale.region.transport.ConnectionCaps.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
-      description = "Most of them from one client IP address; 0 none of its own, as behind a proxy or load balancer "
+      description = "Most of them from one client IP address (an IPv6 one by its /64); 0 none of its own, as behind a proxy or load balancer "
           + "that rewrites addresses every buyer shares one (default ${DEFAULT-VALUE}).")
   int maxConnectionsPerAddress;
 

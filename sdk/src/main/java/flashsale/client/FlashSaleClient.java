@@ -107,9 +107,19 @@ public final class FlashSaleClient {
     try {
       return new PurchaseResult.Decided(blockingStub.withDeadline(callEnd(end)).placeBid(request).getDecision());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, end, e);
+      if (ranOutOfTime(FlashSaleException.from(e))) return lookUpAfterDeadline(eventId, requestId, end, e);
       throw FlashSaleException.from(e).forRequest(requestId);
     }
+  }
+
+  /**
+   * The call's deadline passed, so what became of the purchase is unknown: look it up. Not a
+   * region's {@code REQUEST_INCOMPLETE}, which says the whole request never reached it (nothing to
+   * look up; retrying under the same id is safe), and keeps its reason.
+   */
+  private static boolean ranOutOfTime(FlashSaleException failure) {
+    return failure.code() == Status.Code.DEADLINE_EXCEEDED
+        && failure.reason().filter("REQUEST_INCOMPLETE"::equals).isEmpty();
   }
 
   /** This client's deadline, counted from now. */
@@ -165,7 +175,7 @@ public final class FlashSaleClient {
       PurchaseResponse response = blockingStub.withDeadline(callEnd(end)).purchase(request);
       return new PurchaseResult.Decided(response.getDecision());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) return lookUpAfterDeadline(eventId, requestId, end, e);
+      if (ranOutOfTime(FlashSaleException.from(e))) return lookUpAfterDeadline(eventId, requestId, end, e);
       throw FlashSaleException.from(e).forRequest(requestId);
     }
   }
@@ -191,7 +201,7 @@ public final class FlashSaleClient {
         .exceptionallyCompose(
             t -> {
               FlashSaleException failure = FlashSaleException.from(t);
-              if (failure.code() != Status.Code.DEADLINE_EXCEEDED) {
+              if (!ranOutOfTime(failure)) {
                 return CompletableFuture.failedFuture(failure.forRequest(request.getRequestId()));
               }
               return getPurchaseAsync(request.getEventId(), request.getRequestId(), end).exceptionallyCompose(lookUp ->

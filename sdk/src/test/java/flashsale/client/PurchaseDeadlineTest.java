@@ -106,6 +106,23 @@ class PurchaseDeadlineTest {
         "returned after " + tookNanos / 1_000_000 + " ms, the deadline being " + DEADLINE.toMillis() + " ms");
   }
 
+  /**
+   * A region's REQUEST_INCOMPLETE says the whole request never reached it: nothing to look up, and
+   * the reason reaches the caller (it used to be looked up, and reported without its reason).
+   */
+  @Test
+  void aRequestTheRegionNeverGotWholeIsNotLookedUpAndKeepsItsReason() {
+    FlashSaleClient client = new FlashSaleClient(channel, DEADLINE);
+    var e = assertThrows(FlashSaleException.class, () -> client.purchase("shoes", "alice", "incomplete-1", 1));
+    var async = FlashSaleException.from(assertThrows(CompletionException.class,
+        () -> client.purchaseAsync("shoes", "alice", "incomplete-2", 1).join()));
+    for (FlashSaleException failure : List.of(e, async)) {
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, failure.code(), failure.toString());
+      assertEquals(java.util.Optional.of("REQUEST_INCOMPLETE"), failure.reason(), failure.toString());
+    }
+    assertTrue(!deadlinesSeen.containsKey("GetPurchase"), "looked up: " + deadlinesSeen.keySet());
+  }
+
   @Test
   void cancellingAnAsyncPurchaseCancelsItsCall() throws Exception {
     FlashSaleClient client = new FlashSaleClient(channel, Duration.ofSeconds(30));
@@ -129,6 +146,11 @@ class PurchaseDeadlineTest {
 
     @Override
     public void purchase(PurchaseRequest request, StreamObserver<PurchaseResponse> response) {
+      if (request.getRequestId().startsWith("incomplete")) { // as a region's arrival bound answers
+        response.onError(flashsale.wire.Errors.error(flashsale.sale.ErrorReason.REQUEST_INCOMPLETE, "not whole in time",
+            Map.of()));
+        return;
+      }
       seen("Purchase");
       purchaseCalls.add((io.grpc.stub.ServerCallStreamObserver<PurchaseResponse>) response);
     }

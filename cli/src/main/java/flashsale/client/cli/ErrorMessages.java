@@ -35,8 +35,8 @@ final class ErrorMessages {
         case MODE_NOT_SUPPORTED -> "choose another --mode";
         case EVENT_EXISTS -> "choose another --event id; if it is yours (an earlier try that timed out), 'flashsale event get "
             + "--event " + e.metadata("event_id").orElse("ID") + "' shows it";
-        case REQUEST_ID_REUSED -> "that request id was used with other content (another purchase, bid or event); use a new"
-            + " --request-id";
+        case REQUEST_ID_REUSED -> "that request id was used with other content (another purchase, bid or event): if it was"
+            + " yours, resend it as first sent or ask 'flashsale status' (the first may still win); else use a new --request-id";
         case TOO_MANY_PENDING -> "the region is at capacity; retry " + after(e) + " with the same --request-id";
         case RATE_LIMITED -> "over your rate limit; retry " + after(e) + " with the same --request-id";
         case TOO_MANY_PENDING_FOR_USER -> "too many of your purchases still wait to be decided; retry " + after(e)
@@ -57,6 +57,13 @@ final class ErrorMessages {
         case PURCHASE_CANCELLED -> "the purchase was cancelled; it cannot be paid now";
         case ALREADY_PAID -> "the purchase is paid; it cannot be cancelled";
         case REQUEST_INCOMPLETE -> "the request did not reach the server whole in time; retry with the same --request-id";
+        case CREDENTIALS_MISSING -> "this call needs an identity: give --token-file (or FLASHSALE_TOKEN) or --tls-cert/--tls-key";
+        case CREDENTIALS_INVALID -> "the token or certificate was refused (unknown, expired or badly signed): get a fresh one";
+        case ROLE_REQUIRED -> e.metadata("required").map(r -> "your identity lacks the role this call needs: " + r)
+            .orElse("your identity lacks the role this call needs");
+        case IDENTITY_MISMATCH -> "the certificate names another workload than the one this call acts as";
+        case WRONG_EVENT_KIND -> "wrong command for this event: 'flashsale bid' for an auction, 'flashsale purchase' or"
+            + " 'flashsale reserve' for the rest; 'flashsale event get' shows its kind";
         default -> hintForCode(e);
       };
     }

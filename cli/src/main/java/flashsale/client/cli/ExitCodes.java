@@ -49,10 +49,13 @@ public final class ExitCodes {
         + "or after the win CANCELLED, EXPIRED, still WAITLISTED or WAITLIST_CLOSED");
     codes.put(Integer.toString(USAGE), "usage error: bad option, argument, time or input file, or a TLS handshake refused"
         + " on a certificate (--tls-ca, --tls-cert, --tls-key)");
-    codes.put(Integer.toString(UNAVAILABLE), "unavailable or overloaded (UNAVAILABLE, RESOURCE_EXHAUSTED): retry with the same --request-id");
-    codes.put(Integer.toString(REJECTED), "rejected (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS)");
+    codes.put(Integer.toString(UNAVAILABLE), "unavailable or overloaded (UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED): retry"
+        + " with the same --request-id");
+    codes.put(Integer.toString(REJECTED), "rejected (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS,"
+        + " OUT_OF_RANGE, PERMISSION_DENIED, UNAUTHENTICATED)");
     codes.put(Integer.toString(UNDECIDED), "not decided yet: still PENDING or DEADLINE_EXCEEDED; ask with 'flashsale status'");
-    codes.put(Integer.toString(FAILURE), "failure: INTERNAL/UNKNOWN/UNIMPLEMENTED from the server, or a local I/O error");
+    codes.put(Integer.toString(FAILURE), "failure: INTERNAL/UNKNOWN/UNIMPLEMENTED/CANCELLED/DATA_LOSS from the server, or a"
+        + " local I/O error");
     return codes;
   }
 }

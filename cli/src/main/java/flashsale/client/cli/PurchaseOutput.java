@@ -49,7 +49,9 @@ final class PurchaseOutput {
           if (output.json) err.println(unknown); else out.printf("  %s%n", unknown);
           yield ExitCodes.OK; // accepted, so standing as of its decision
         }
-        if (!output.json) out.printf("  %s%n", describe(standing, d.decision(), output));
+        // With --json the standing goes to stderr: stdout holds the decision (ACCEPTED) alone, and the exit code
+        // (1 when outbid since) would otherwise say something stdout does not.
+        (output.json ? err : out).printf(output.json ? "%s%n" : "  %s%n", describe(standing, d.decision(), output));
         yield exitCode(standing);
       }
       case PurchaseResult.Decided d -> {
@@ -64,6 +66,10 @@ final class PurchaseOutput {
           out.printf("PENDING request %s for event %s, arrived %s, not decided yet%n", p.requestId(), p.eventId(),
               p.arrivalTime().map(t -> TimeArgs.format(t, output.zone)).orElse("-"));
           out.printf("  ask again: flashsale status --target %s --event %s %s%n", target, p.eventId(), p.requestId());
+        } else {
+          // GetPurchase's answer has no request id: a script needs it to ask again or retry under it.
+          err.printf("note: request %s of event %s is pending; ask again: flashsale status --target %s --event %s %s%n",
+              p.requestId(), p.eventId(), target, p.eventId(), p.requestId());
         }
         yield ExitCodes.UNDECIDED;
       }

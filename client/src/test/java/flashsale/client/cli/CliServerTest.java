@@ -189,6 +189,23 @@ class CliServerTest {
     assertTrue(run.out().contains("ask again: flashsale status --target " + region + " --event slow req-p"));
   }
 
+  /** With --json the pending answer carries no request id: a generated one is named on stderr, so a script can ask again. */
+  @Test
+  void aPendingPurchaseInJsonNamesItsGeneratedRequestIdOnStderr() throws Exception {
+    cluster.ledger.addEvent(Event.newBuilder().setEventId("slow").setStock(1).build());
+    cluster.ledger.hold("slow");
+
+    CliRun run = CliRun.run("purchase", "--target", region, "--event", "slow", "--user", "alice", "--deadline", "100ms",
+        "--json");
+
+    assertEquals(ExitCodes.UNDECIDED, run.exitCode(), run.err());
+    assertEquals(flashsale.v1.PurchaseState.PURCHASE_STATE_PENDING, parse(run.out()).getState(), run.out());
+    var note = java.util.regex.Pattern.compile("note: request (\\S+) of event slow is pending; ask again: flashsale status"
+        + " --target " + java.util.regex.Pattern.quote(region) + " --event slow (\\S+)").matcher(run.err());
+    assertTrue(note.find(), run.err());
+    assertEquals(note.group(1), note.group(2));
+  }
+
   @Test
   void eventCreateStoresUtcAndShowsTheUsersZone() throws Exception {
     CliRun created = CliRun.run("event", "create", "--target", arbiter, "--event", "drop", "--item", "sneakers",

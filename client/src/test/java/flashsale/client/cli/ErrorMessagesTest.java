@@ -26,6 +26,21 @@ class ErrorMessagesTest {
         + " later with the same --request-id)", ErrorMessages.line(full));
   }
 
+  /** Refusals of identity and of the wrong command say what to do, not "see the node's log". */
+  @Test
+  void identityAndKindRefusalsSayWhatToDo() {
+    assertEquals("error: PERMISSION_DENIED ROLE_REQUIRED: no admin role (your identity lacks the role this call needs:"
+        + " admin)", ErrorMessages.line(FlashSaleException.from(
+            Errors.error(ErrorReason.ROLE_REQUIRED, "no admin role", Map.of("required", "admin")))));
+    assertEquals("error: UNAUTHENTICATED CREDENTIALS_MISSING: no credentials (this call needs an identity: give"
+        + " --token-file (or FLASHSALE_TOKEN) or --tls-cert/--tls-key)", ErrorMessages.line(FlashSaleException.from(
+            Errors.error(ErrorReason.CREDENTIALS_MISSING, "no credentials"))));
+    assertEquals("error: FAILED_PRECONDITION WRONG_EVENT_KIND: event art is an auction (wrong command for this event:"
+        + " 'flashsale bid' for an auction, 'flashsale purchase' or 'flashsale reserve' for the rest; 'flashsale event"
+        + " get' shows its kind)", ErrorMessages.line(FlashSaleException.from(
+            Errors.error(ErrorReason.WRONG_EVENT_KIND, "event art is an auction"))));
+  }
+
   /**
    * A handshake refused on a certificate cannot be fixed by a retry; one cut short or timed out
    * (Netty's own SSLHandshakeExceptions) can: only the first counts as refused (exit 2, not 3).

@@ -135,10 +135,11 @@ final class ShardSeller {
   }
 
   /**
-   * True while a purchase stamped inside the sale may still be held at some node of this region: a
-   * hold lasts {@code holdMs} from a try before the end, and its last try at the store (or its
-   * expiry's answer) comes within another {@code holdMs}. Past that, a purchase the shard has not
-   * decided never will be.
+   * True while a purchase stamped inside the sale may still be held at some node of this region, by
+   * an estimate: a hold lasts {@code holdMs} from its first try's answer, and its last try at the
+   * store (or its expiry) comes within another {@code holdMs} while the store answers promptly. A
+   * store slower than that can still decide a held purchase later (see README, Known limits); a
+   * marker of each hold in the shared shard store would make this exact.
    */
   private boolean holdsMayBeOpen(EventSpec spec, long stampMicros) {
     return stampMicros < spec.endMicros() + 2 * TimeUnit.MILLISECONDS.toMicros(config.holdMs());
