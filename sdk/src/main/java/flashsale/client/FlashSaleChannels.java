@@ -77,9 +77,15 @@ public final class FlashSaleChannels {
   }
 
   /**
+   * gRPC's retry throttling: each failed call takes a token, each success gives back a tenth; retries
+   * stop while fewer than half of the {@value} tokens are left.
+   */
+  static final int RETRY_TOKENS = 10;
+
+  /**
    * The service config: exponential backoff from 50 ms to 1 s, {@value #MAX_ATTEMPTS} attempts,
-   * only {@code UNAVAILABLE} is retried (other codes are answers, not outages). gRPC wants JSON
-   * numbers as doubles.
+   * only {@code UNAVAILABLE} is retried (other codes are answers, not outages), throttled ({@link
+   * #RETRY_TOKENS}). gRPC wants JSON numbers as doubles.
    */
   public static Map<String, ?> serviceConfig() {
     Map<String, Object> retryPolicy =
@@ -98,6 +104,9 @@ public final class FlashSaleChannels {
                     // Confirm and cancel are idempotent by the purchase's request id; GetOrder only reads.
                     Map.of("service", "flashsale.v1.OrderService")),
             "retryPolicy", retryPolicy);
-    return Map.of("methodConfig", List.of(methodConfig));
+    // A region that answers UNAVAILABLE to everybody (its arbiter link down) must not get every
+    // call five times: retries stop while more than half of this channel's recent calls failed.
+    Map<String, Object> retryThrottling = Map.of("maxTokens", (double) RETRY_TOKENS, "tokenRatio", 0.1);
+    return Map.of("methodConfig", List.of(methodConfig), "retryThrottling", retryThrottling);
   }
 }

@@ -346,7 +346,7 @@ public final class FlashSaleClient {
         // A stream the node cut (its connection grew old, it restarted) is opened again: it starts
         // with the current state, so nothing is missed. A node that refuses a new one is an error.
         refusedReopens = heard ? 0 : refusedReopens + 1;
-        if (!reopensAfter(e, last != null, refusedReopens, endNanos)) throw FlashSaleException.from(e);
+        if (!reopensAfter(e, last != null, endNanos)) throw FlashSaleException.from(e);
       } finally {
         scope.detach(previous);
         scope.cancel(null);
@@ -357,15 +357,18 @@ public final class FlashSaleClient {
 
   /**
    * A watch that ended with {@code e} is opened again when the node cut it (UNAVAILABLE after it was
-   * heard), it has not refused more than {@link #MAX_WATCH_REOPENS} new ones in a row and time is left.
+   * heard) and time is left: a node that restarts (its JVM, its warm-up) is unreachable for seconds,
+   * and the caller's {@code maxWait} says how long to wait for it.
    */
-  private static boolean reopensAfter(StatusRuntimeException e, boolean heardBefore, int refusedReopens, long endNanos) {
+  private static boolean reopensAfter(StatusRuntimeException e, boolean heardBefore, long endNanos) {
     boolean cut = e.getStatus().getCode() == Status.Code.UNAVAILABLE && heardBefore;
-    return cut && refusedReopens <= MAX_WATCH_REOPENS && System.nanoTime() - endNanos < 0;
+    return cut && System.nanoTime() - endNanos < 0;
   }
 
+  /** {@link #WATCH_REOPEN_DELAY} times the refusals so far plus one, at most {@link #MAX_WATCH_REOPEN_DELAY} and the time left. */
   private static long reopenDelayNanos(int refusedReopens, long endNanos) {
-    return Math.min(WATCH_REOPEN_DELAY.toNanos() * (1 + refusedReopens), Math.max(0, endNanos - System.nanoTime()));
+    long delay = Math.min(WATCH_REOPEN_DELAY.toNanos() * (1 + (long) refusedReopens), MAX_WATCH_REOPEN_DELAY.toNanos());
+    return Math.min(delay, Math.max(0, endNanos - System.nanoTime()));
   }
 
   /** What the caller's onChange threw, carried past the catch of the stream's own failures. */
@@ -378,10 +381,10 @@ public final class FlashSaleClient {
     }
   }
 
-  /** Times a cut watch is opened again in a row without hearing anything before it gives up. */
-  static final int MAX_WATCH_REOPENS = 3;
   /** Wait before opening a cut watch again (times the refusals so far plus one). */
   static final Duration WATCH_REOPEN_DELAY = Duration.ofMillis(200);
+  /** The longest wait between two tries to open a cut watch again. */
+  static final Duration MAX_WATCH_REOPEN_DELAY = Duration.ofSeconds(2);
 
   private static void pause(long nanos) {
     try {
