@@ -25,6 +25,11 @@ public final class RenewingChannel extends ManagedChannel {
   static final long RENEWAL_DRAIN_DELAY_MS = 2_000;
 
   private final Supplier<ManagedChannel> opener;
+  /**
+   * Calls start under its read lock, many at once; a swap takes its write lock, so no swap falls
+   * between a call choosing the channel and starting on it, and no start waits for another's.
+   */
+  private final java.util.concurrent.locks.ReadWriteLock swapLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private volatile ManagedChannel current;
   /** Channels swapped out whose calls may still be running; terminated ones are dropped. Guarded by this. */
   private final List<ManagedChannel> retired = new ArrayList<>();
@@ -82,19 +87,24 @@ public final class RenewingChannel extends ManagedChannel {
   private void swap(boolean endCalls) {
     ManagedChannel opened = opener.get(); // a TLS channel takes a while to build: not under the lock calls start under
     ManagedChannel old;
-    synchronized (this) {
-      if (shutdown) {
-        opened.shutdownNow();
-        return;
+    swapLock.writeLock().lock();
+    try {
+      synchronized (this) {
+        if (shutdown) {
+          opened.shutdownNow();
+          return;
+        }
+        old = current;
+        current = opened;
+        renewals++;
+        retired.removeIf(ManagedChannel::isTerminated);
+        retired.add(old);
+        // Every connection checked against the old CAs: those renewed away earlier too, whose long
+        // calls would otherwise go on.
+        if (endCalls) retired.forEach(ManagedChannel::shutdownNow);
       }
-      old = current;
-      current = opened;
-      renewals++;
-      retired.removeIf(ManagedChannel::isTerminated);
-      retired.add(old);
-      // Every connection checked against the old CAs: those renewed away earlier too, whose long
-      // calls would otherwise go on.
-      if (endCalls) retired.forEach(ManagedChannel::shutdownNow);
+    } finally {
+      swapLock.writeLock().unlock();
     }
     if (!endCalls) {
       CompletableFuture.delayedExecutor(RENEWAL_DRAIN_DELAY_MS, TimeUnit.MILLISECONDS).execute(old::shutdown);
@@ -129,14 +139,17 @@ public final class RenewingChannel extends ManagedChannel {
     @Override
     public void start(Listener<R> listener, io.grpc.Metadata headers) {
       ClientCall<Q, R> call;
-      // Under the channel's lock: no swap falls between choosing the channel and starting on it.
-      synchronized (RenewingChannel.this) {
+      // Under the swap lock's read side: no swap falls between choosing the channel and starting on it.
+      swapLock.readLock().lock();
+      try {
         call = current.newCall(method, options);
         synchronized (this) {
           if (delegate != null) throw new IllegalStateException("call already started");
           delegate = call; // before start: the listener may ask isReady() or request() at once
         }
         call.start(listener, headers);
+      } finally {
+        swapLock.readLock().unlock();
       }
       boolean cancelNow;
       synchronized (this) {

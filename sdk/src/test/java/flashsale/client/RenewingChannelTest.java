@@ -228,6 +228,76 @@ class RenewingChannelTest {
     }
   }
 
+  /** A call whose start is slow (its interceptors, say) holds no other call's start back. */
+  @Test
+  void aCallThatStartsSlowlyHoldsNoOtherCallBack() throws Exception {
+    String name = io.grpc.inprocess.InProcessServerBuilder.generateName();
+    Server local = io.grpc.inprocess.InProcessServerBuilder.forName(name)
+        .addService(new HealthStatusManager().getHealthService()).build().start();
+    java.util.concurrent.CountDownLatch slowStarted = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    RenewingChannel channel = new RenewingChannel(() -> new SlowFirstStart(
+        FlashSaleChannels.forTarget(FlashSaleChannels.IN_PROCESS_PREFIX + name), first, slowStarted, release));
+    Thread slow = new Thread(() -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance()));
+    try {
+      slow.start();
+      assertTrue(slowStarted.await(5, TimeUnit.SECONDS));
+      HealthCheckResponse other = HealthGrpc.newFutureStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).get(5, TimeUnit.SECONDS);
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, other.getStatus(), "answered while the first still starts");
+    } finally {
+      release.countDown();
+      slow.join(10_000);
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      local.shutdownNow();
+    }
+  }
+
+  /** A channel whose first call waits in its start until released. */
+  private static final class SlowFirstStart extends io.grpc.ManagedChannel {
+    private final io.grpc.ManagedChannel inner;
+    private final java.util.concurrent.atomic.AtomicBoolean first;
+    private final java.util.concurrent.CountDownLatch started;
+    private final java.util.concurrent.CountDownLatch release;
+
+    SlowFirstStart(io.grpc.ManagedChannel inner, java.util.concurrent.atomic.AtomicBoolean first,
+        java.util.concurrent.CountDownLatch started, java.util.concurrent.CountDownLatch release) {
+      this.inner = inner;
+      this.first = first;
+      this.started = started;
+      this.release = release;
+    }
+
+    @Override
+    public <Q, R> io.grpc.ClientCall<Q, R> newCall(io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options) {
+      return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(inner.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, io.grpc.Metadata headers) {
+          if (first.getAndSet(false)) {
+            started.countDown();
+            try {
+              release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          super.start(listener, headers);
+        }
+      };
+    }
+
+    @Override public String authority() { return inner.authority(); }
+    @Override public io.grpc.ManagedChannel shutdown() { inner.shutdown(); return this; }
+    @Override public io.grpc.ManagedChannel shutdownNow() { inner.shutdownNow(); return this; }
+    @Override public boolean isShutdown() { return inner.isShutdown(); }
+    @Override public boolean isTerminated() { return inner.isTerminated(); }
+    @Override public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+      return inner.awaitTermination(timeout, unit);
+    }
+  }
+
   private TlsFiles adminFiles(Duration validity) throws Exception {
     return ca.issueValidFor(validity, Role.ADMIN, "ops").files(Duration.ofMillis(200));
   }
