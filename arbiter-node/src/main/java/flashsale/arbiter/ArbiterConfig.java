@@ -29,6 +29,9 @@ import flashsale.arbiter.grpc.RegionSessions;
  *     limit)
  * @param authenticator checks every caller's certificate or token against {@code ArbiterAccess}; null
  *     for development (no checks, every caller holds every role: only with {@code --insecure})
+ * @param maxTicketAgeMicros a ticket stamped further than this behind the arbiter's clock is refused,
+ *     and every region counts as having promised that much (the frontier's age floor); 0 turns it off
+ *     (benchmarks that hold purchases pending behind a region that never speaks)
  */
 public record ArbiterConfig(
     String arbiterId,
@@ -46,7 +49,8 @@ public record ArbiterConfig(
     double adminEventsPerMinute,
     int adminEventsBurst,
     long regionStreamUnreadLimitMs,
-    long regionStreamUnreadLimitBytes) {
+    long regionStreamUnreadLimitBytes,
+    long maxTicketAgeMicros) {
 
   public ArbiterConfig {
     if (regionStreamUnreadLimitMs < 1) {
@@ -55,74 +59,81 @@ public record ArbiterConfig(
     if (regionStreamUnreadLimitBytes < 1) {
       throw new IllegalArgumentException("regionStreamUnreadLimitBytes must be >= 1, got " + regionStreamUnreadLimitBytes);
     }
+    if (maxTicketAgeMicros < 0) throw new IllegalArgumentException("maxTicketAgeMicros must be >= 0, got " + maxTicketAgeMicros);
   }
 
   public static ArbiterConfig defaults() {
     return new ArbiterConfig("arbiter-1", 9090, null, "127.0.0.1:9090", 5_000, 1024, 4 << 20, 2_000_000,
         LeaseSettings.defaults(), null, SequencerConfig.DEFAULT_MAX_ERROR_BOUND_MICROS, null, 0, 100,
-        RegionSessions.UNREAD_LIMIT_MS, RegionSessions.UNREAD_LIMIT_BYTES);
+        RegionSessions.UNREAD_LIMIT_MS, RegionSessions.UNREAD_LIMIT_BYTES, SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
   }
 
   public ArbiterConfig withPort(int newPort) {
     return new ArbiterConfig(arbiterId, newPort, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   public ArbiterConfig withRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, uri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   public ArbiterConfig withCentralRedis(String uri) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, uri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   public ArbiterConfig withMaxClockSkewMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, micros, maxBatchSize, maxInboundMessageBytes,
         regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   public ArbiterConfig withMaxErrorBoundMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, micros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   /** Checks every caller against {@code ArbiterAccess}; null turns checks off (development). */
   public ArbiterConfig withAuthenticator(flashsale.security.Authenticator newAuthenticator) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, newAuthenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   public ArbiterConfig withAdminEventQuota(double perMinute, int burst) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, perMinute,
-        burst, regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        burst, regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   /** Ends a region node's stream that took nothing more for {@code limitMs} (see {@link RegionSessions#UNREAD_LIMIT_MS}). */
   public ArbiterConfig withRegionStreamUnreadLimitMs(long limitMs) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute,
-        adminEventsBurst, limitMs, regionStreamUnreadLimitBytes);
+        adminEventsBurst, limitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 
   /** Ends a region node's stream sooner once {@code limitBytes} were sent to it since it last took more. */
   public ArbiterConfig withRegionStreamUnreadLimitBytes(long limitBytes) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute,
-        adminEventsBurst, regionStreamUnreadLimitMs, limitBytes);
+        adminEventsBurst, regionStreamUnreadLimitMs, limitBytes, maxTicketAgeMicros);
+  }
+
+  public ArbiterConfig withMaxTicketAgeMicros(long micros) {
+    return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
+        maxInboundMessageBytes, regionTimeoutMicros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute,
+        adminEventsBurst, regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, micros);
   }
 
   public ArbiterConfig withRegionTimeoutMicros(long micros) {
     return new ArbiterConfig(arbiterId, port, redisUri, advertise, maxClockSkewMicros, maxBatchSize,
         maxInboundMessageBytes, micros, lease, centralRedisUri, maxErrorBoundMicros, authenticator, adminEventsPerMinute, adminEventsBurst,
-        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitMs, regionStreamUnreadLimitBytes, maxTicketAgeMicros);
   }
 }

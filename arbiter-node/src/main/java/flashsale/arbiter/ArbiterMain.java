@@ -188,7 +188,7 @@ public final class ArbiterMain implements Callable<Integer> {
         TimeUnit.MILLISECONDS.toMicros(maxClockSkewMs), maxBatchSize, 4 << 20,
         TimeUnit.MILLISECONDS.toMicros(regionTimeoutMs), lease, centralRedis == null ? redisUri : centralRedis,
         maxErrorBoundMicros, authenticator(tls), adminEventsPerMinute, adminEventsBurst, regionStreamUnreadLimitMs,
-        regionStreamUnreadLimitBytes);
+        regionStreamUnreadLimitBytes, flashsale.arbiter.core.SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
     var split = new flashsale.sale.Partitions(partitions);
     String store = redisUri;
     var replicaAcks = new flashsale.store.ReplicaAcks(redisReplicaAcks, java.time.Duration.ofMillis(redisReplicaWaitMs));

@@ -117,7 +117,7 @@ public final class ArbiterNode implements AutoCloseable {
     this.shards = new ShardCoordinator(shardOptions, openShardStores(shardOptions), store::findEvent, clock);
     var sequencerConfig = new SequencerConfig(config.maxBatchSize(), config.maxClockSkewMicros(),
         SequencerConfig.defaults().futureStampToleranceMicros(), config.regionTimeoutMicros(),
-        config.maxErrorBoundMicros()).withMaxTicketAgeMicros(SequencerConfig.DEFAULT_MAX_TICKET_AGE_MICROS);
+        config.maxErrorBoundMicros()).withMaxTicketAgeMicros(config.maxTicketAgeMicros());
     this.pools = new PoolViews(config.centralRedisUri() == null ? null
         : new RedisPoolStore(config.centralRedisUri(), shardOptions.replicaAcks()), shards);
     var adminQuota = new AdminEventQuota(store, config.adminEventsPerMinute(), config.adminEventsBurst());

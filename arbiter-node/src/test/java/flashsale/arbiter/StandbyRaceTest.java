@@ -52,7 +52,7 @@ class StandbyRaceTest {
     ArbiterConfig d = ArbiterConfig.defaults();
     var config = new ArbiterConfig("race", 0, null, "127.0.0.1:1", d.maxClockSkewMicros(), d.maxBatchSize(),
         d.maxInboundMessageBytes(), d.regionTimeoutMicros(), LEASE, null, d.maxErrorBoundMicros(), null, 0, 100,
-        d.regionStreamUnreadLimitMs(), d.regionStreamUnreadLimitBytes());
+        d.regionStreamUnreadLimitMs(), d.regionStreamUnreadLimitBytes(), d.maxTicketAgeMicros());
     node = new ArbiterNode(config, InProcessServerBuilder.forName(name).directExecutor(), new InMemoryArbiterStore(),
         Clock.systemUTC(), lease.contender("127.0.0.1:1", LEASE)).start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -145,7 +145,7 @@ class StandbyRaceTest {
     ArbiterConfig d = ArbiterConfig.defaults();
     var config = new ArbiterConfig("stopping", 0, null, "127.0.0.1:2", d.maxClockSkewMicros(), d.maxBatchSize(),
         d.maxInboundMessageBytes(), d.regionTimeoutMicros(), LEASE, null, d.maxErrorBoundMicros(), null, 0, 100,
-        d.regionStreamUnreadLimitMs(), d.regionStreamUnreadLimitBytes());
+        d.regionStreamUnreadLimitMs(), d.regionStreamUnreadLimitBytes(), d.maxTicketAgeMicros());
     var own = new InMemoryLeaderLease.Table(System::nanoTime).contender("127.0.0.1:2", LEASE); // a cluster of its own
     ArbiterNode[] stopping = new ArbiterNode[1];
     var stateAtRelease = new CompletableFuture<LeaderState>();

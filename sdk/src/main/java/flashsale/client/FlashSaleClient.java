@@ -415,9 +415,14 @@ public final class FlashSaleClient {
   public BidStanding watchBid(flashsale.v1.PurchaseDecision bid, Duration maxWait,
       java.util.function.Consumer<BidStanding> onChange) {
     if (maxWait.isNegative() || maxWait.isZero()) throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
-    int units = getEvent(bid.getEventId()).getEvent().getAuction().getUnits();
+    long startNanos = System.nanoTime();
+    // The auction's units are read inside maxWait, not beside it: a slow read must not stretch the watch.
+    Duration readFor = deadline.compareTo(maxWait) < 0 ? deadline : maxWait;
+    GetEventRequest read = GetEventRequest.newBuilder().setEventId(bid.getEventId()).build();
+    int units = Calls.blocking(() -> Calls.withDeadline(blockingStub, readFor).getEvent(read)).getEvent().getAuction().getUnits();
+    Duration left = maxWait.minusNanos(System.nanoTime() - startNanos);
     var request = flashsale.v1.WatchAuctionRequest.newBuilder().setEventId(bid.getEventId()).build();
-    return follow(maxWait, onChange,
+    return follow(left.isNegative() || left.isZero() ? Duration.ofNanos(1) : left, onChange,
         timeLeftNanos -> blockingStub.withDeadlineAfter(timeLeftNanos, TimeUnit.NANOSECONDS).watchAuction(request),
         message -> BidStanding.of(bid, message.getAuction(), units), BidStanding::settled,
         "WatchAuction of " + bid.getEventId(), true);

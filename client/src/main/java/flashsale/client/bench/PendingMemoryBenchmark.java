@@ -66,8 +66,10 @@ public final class PendingMemoryBenchmark implements Callable<Integer> {
     }
     var arbiter =
         new ArbiterNode(
-                // a region that never connects must hold the frontier for good: no region timeout
-                ArbiterConfig.defaults().withPort(0).withRegionTimeoutMicros(0),
+                // A region that never connects must hold the frontier for good: no region timeout, and
+                // no ticket age bound (with it, every region counts as having promised up to 10 s ago, so
+                // a run slower than that saw its first purchases decided and the count fall to 0).
+                ArbiterConfig.defaults().withPort(0).withRegionTimeoutMicros(0).withMaxTicketAgeMicros(0),
                 Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
                 new InMemoryArbiterStore(),
                 Clock.systemUTC())
