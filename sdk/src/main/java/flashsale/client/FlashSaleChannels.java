@@ -77,10 +77,11 @@ public final class FlashSaleChannels {
   }
 
   /**
-   * gRPC's retry throttling: each failed call takes a token, each success gives back a tenth; retries
-   * stop while fewer than half of the {@value} tokens are left.
+   * gRPC's retry throttling: each failed attempt takes a token, each success gives back half of one;
+   * retries stop while half of the {@value} tokens or fewer are left. So one client whose ten calls
+   * all fail five times is still retried, and retries stop once about a third of attempts fail.
    */
-  static final int RETRY_TOKENS = 10;
+  static final int RETRY_TOKENS = 100;
 
   /**
    * The service config: exponential backoff from 50 ms to 1 s, {@value #MAX_ATTEMPTS} attempts,
@@ -105,8 +106,8 @@ public final class FlashSaleChannels {
                     Map.of("service", "flashsale.v1.OrderService")),
             "retryPolicy", retryPolicy);
     // A region that answers UNAVAILABLE to everybody (its arbiter link down) must not get every
-    // call five times: retries stop while more than half of this channel's recent calls failed.
-    Map<String, Object> retryThrottling = Map.of("maxTokens", (double) RETRY_TOKENS, "tokenRatio", 0.1);
+    // call five times: see RETRY_TOKENS.
+    Map<String, Object> retryThrottling = Map.of("maxTokens", (double) RETRY_TOKENS, "tokenRatio", 0.5);
     return Map.of("methodConfig", List.of(methodConfig), "retryThrottling", retryThrottling);
   }
 }

@@ -346,7 +346,13 @@ public final class FlashSaleClient {
         // A stream the node cut (its connection grew old, it restarted) is opened again: it starts
         // with the current state, so nothing is missed. A node that refuses a new one is an error.
         refusedReopens = heard ? 0 : refusedReopens + 1;
-        if (!reopensAfter(e, last != null, endNanos)) throw FlashSaleException.from(e);
+        if (!reopensAfter(e, last != null, endNanos)) {
+          boolean cutAndOutOfTime = e.getStatus().getCode() == Status.Code.UNAVAILABLE && last != null;
+          if (!cutAndOutOfTime) throw FlashSaleException.from(e);
+          // Given up for time, not for the refusal: the same answer as a reopen whose deadline ran out.
+          throw new FlashSaleException(Status.Code.DEADLINE_EXCEEDED, "", what + " not settled within maxWait: the node"
+              + " cut the stream and could not be reached again in time", e);
+        }
       } finally {
         scope.detach(previous);
         scope.cancel(null);

@@ -27,7 +27,10 @@ public final class RenewingChannel extends ManagedChannel {
   private final Supplier<ManagedChannel> opener;
   /**
    * Calls start under its read lock, many at once; a swap takes its write lock, so no swap falls
-   * between a call choosing the channel and starting on it, and no start waits for another's.
+   * between a call choosing the channel and starting on it, and no start waits for another's,
+   * except while a swap waits (the lock then queues new starts behind it, until the starts already
+   * under way end). Not reentrant across the two: a swap from inside a call's start would wait
+   * for itself.
    */
   private final java.util.concurrent.locks.ReadWriteLock swapLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private volatile ManagedChannel current;

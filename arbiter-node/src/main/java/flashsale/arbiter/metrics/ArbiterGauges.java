@@ -29,9 +29,9 @@ public final class ArbiterGauges implements AutoCloseable {
 
   private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
       r -> Thread.ofPlatform().daemon().name("arbiter-gauges").unstarted(r));
-  private final MultiGauge watermarkLag;
-  private final MultiGauge clockOffset;
-  private final MultiGauge connected;
+  private final LiveRows watermarkLag;
+  private final LiveRows clockOffset;
+  private final LiveRows connected;
 
   /** Asks a partition's sequencer loop for its regions' statuses; fails while the partition is not led here. */
   public interface RegionStatuses
@@ -81,13 +81,13 @@ public final class ArbiterGauges implements AutoCloseable {
     }
     Gauge.builder("flashsale_lease_epoch", epoch::getAsLong)
         .description("Fencing epoch of the lease this arbiter holds or last held; 0 alone or before any").register(registry);
-    watermarkLag = MultiGauge.builder("flashsale_region_watermark_lag_seconds")
+    watermarkLag = new LiveRows(MultiGauge.builder("flashsale_region_watermark_lag_seconds")
         .description("Arbiter time minus the region's last watermark (offset-corrected): how far behind the region's frontier is")
-        .register(registry);
-    clockOffset = MultiGauge.builder("flashsale_region_clock_offset_seconds")
-        .description("Region clock minus arbiter clock, as the region last reported").register(registry);
-    connected = MultiGauge.builder("flashsale_region_connected")
-        .description("1 while the region's stream to this arbiter is open").register(registry);
+        .register(registry));
+    clockOffset = new LiveRows(MultiGauge.builder("flashsale_region_clock_offset_seconds")
+        .description("Region clock minus arbiter clock, as the region last reported").register(registry));
+    connected = new LiveRows(MultiGauge.builder("flashsale_region_connected")
+        .description("1 while the region's stream to this arbiter is open").register(registry));
     sampler.scheduleWithFixedDelay(() -> sampleLedPartitions(partitions, nowMicros), 0, SAMPLE_MS, TimeUnit.MILLISECONDS);
   }
 
@@ -136,15 +136,44 @@ public final class ArbiterGauges implements AutoCloseable {
    */
   private void sample(List<Seen> seen, long nowMicros) {
     List<Seen> regions = seen.stream().filter(r -> !r.status().timedOut()).toList();
-    watermarkLag.register(regions.stream().filter(r -> r.status().watermarkMicros().isPresent())
-        .map(r -> MultiGauge.Row.of(tags(r), (nowMicros
-            - (r.status().watermarkMicros().getAsLong() - r.status().clockOffsetMicros().orElse(0))) / 1e6))
-        .toList(), true);
-    clockOffset.register(regions.stream().filter(r -> r.status().clockOffsetMicros().isPresent())
-        .map(r -> MultiGauge.Row.of(tags(r), r.status().clockOffsetMicros().getAsLong() / 1e6))
-        .toList(), true);
-    connected.register(seen.stream().filter(r -> r.status().connected() || !r.status().timedOut())
-        .map(r -> MultiGauge.Row.of(tags(r), r.status().connected() ? 1 : 0)).toList(), true);
+    watermarkLag.set(regions.stream().filter(r -> r.status().watermarkMicros().isPresent())
+        .collect(java.util.stream.Collectors.toMap(ArbiterGauges::tags, r -> (nowMicros
+            - (r.status().watermarkMicros().getAsLong() - r.status().clockOffsetMicros().orElse(0))) / 1e6, (a, b) -> b)));
+    clockOffset.set(regions.stream().filter(r -> r.status().clockOffsetMicros().isPresent())
+        .collect(java.util.stream.Collectors.toMap(ArbiterGauges::tags,
+            r -> r.status().clockOffsetMicros().getAsLong() / 1e6, (a, b) -> b)));
+    connected.set(seen.stream().filter(r -> r.status().connected() || !r.status().timedOut())
+        .collect(java.util.stream.Collectors.toMap(ArbiterGauges::tags, r -> r.status().connected() ? 1.0 : 0.0, (a, b) -> b)));
+  }
+
+  /**
+   * A multi-gauge whose rows keep their meters from sample to sample, their values updated in place:
+   * re-registering every row (Micrometer's overwrite) removed each meter and added it again, and a
+   * scrape or a reader in between found the row missing. Used from the sampler's thread only.
+   */
+  private static final class LiveRows {
+    private final MultiGauge gauge;
+    private final java.util.Map<Tags, Value> values = new java.util.HashMap<>();
+
+    LiveRows(MultiGauge gauge) {
+      this.gauge = gauge;
+    }
+
+    /** The rows now: the ones gone are removed, the new ones added, the rest take their new values. */
+    void set(java.util.Map<Tags, Double> now) {
+      values.keySet().retainAll(now.keySet());
+      now.forEach((tags, value) -> values.computeIfAbsent(tags, t -> new Value()).value = value);
+      gauge.register(values.entrySet().stream()
+          .map(e -> MultiGauge.Row.of(e.getKey(), e.getValue(), Value::get)).toList(), false);
+    }
+
+    private static final class Value {
+      volatile double value;
+
+      double get() {
+        return value;
+      }
+    }
   }
 
   /** A region may run several nodes, each its own stream per partition: one row per node and partition. */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
     description = {
       "Bid in an auction through a region node; waits until the arbiter judges the bid in global stamp order.",
       "Exit 0 when ACCEPTED and still standing (or won), 1 when OUTBID, TOO_LOW (with the amount to beat) or CLOSED,",
-      "or accepted but outbid since (the standing is read after the decision; with --json it goes to stderr if unreadable).",
+      "or accepted but outbid since (the standing is read after the decision; with --json it is printed on stderr).",
       "Retrying with the same --request-id and amount never bids twice."
     })
 final class BidCommand extends DecisionCommand {

@@ -17,7 +17,7 @@ final class ErrorPrinter implements CommandLine.IExecutionExceptionHandler {
     if (ex instanceof FlashSaleException e) {
       line = ErrorMessages.line(e);
       // A handshake refused on a certificate fails the same way on every retry: the TLS options are wrong.
-      exitCode = ErrorMessages.tlsRefused(e) ? ExitCodes.USAGE : ExitCodes.forStatus(e.code());
+      exitCode = ErrorMessages.tlsRefused(e) ? ExitCodes.USAGE : ExitCodes.forFailure(e);
     } else if (ex instanceof IllegalArgumentException) {
       line = "error: " + ex.getMessage();
       exitCode = ExitCodes.USAGE;

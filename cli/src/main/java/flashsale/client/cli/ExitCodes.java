@@ -29,6 +29,16 @@ public final class ExitCodes {
 
   private ExitCodes() {}
 
+  /**
+   * The exit code for a failed call: by its code, except a region's {@code REQUEST_INCOMPLETE}
+   * (DEADLINE_EXCEEDED, but the request never arrived whole: nothing to ask about, retry), which
+   * exits as unavailable.
+   */
+  static int forFailure(flashsale.client.FlashSaleException e) {
+    if (e.reason().filter("REQUEST_INCOMPLETE"::equals).isPresent()) return UNAVAILABLE;
+    return forStatus(e.code());
+  }
+
   /** The exit code for a call that failed with {@code code}. */
   public static int forStatus(Status.Code code) {
     return switch (code) {
@@ -49,8 +59,8 @@ public final class ExitCodes {
         + "or after the win CANCELLED, EXPIRED, still WAITLISTED or WAITLIST_CLOSED");
     codes.put(Integer.toString(USAGE), "usage error: bad option, argument, time or input file, or a TLS handshake refused"
         + " on a certificate (--tls-ca, --tls-cert, --tls-key)");
-    codes.put(Integer.toString(UNAVAILABLE), "unavailable or overloaded (UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED): retry"
-        + " with the same --request-id");
+    codes.put(Integer.toString(UNAVAILABLE), "unavailable or overloaded (UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED, or"
+        + " DEADLINE_EXCEEDED REQUEST_INCOMPLETE: the request never arrived whole): retry with the same --request-id");
     codes.put(Integer.toString(REJECTED), "rejected (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS,"
         + " OUT_OF_RANGE, PERMISSION_DENIED, UNAUTHENTICATED)");
     codes.put(Integer.toString(UNDECIDED), "not decided yet: still PENDING or DEADLINE_EXCEEDED; ask with 'flashsale status'");

@@ -26,6 +26,15 @@ class ErrorMessagesTest {
         + " later with the same --request-id)", ErrorMessages.line(full));
   }
 
+  /** A request the region never got whole exits as unavailable (retry), not as undecided (nothing to ask about). */
+  @Test
+  void aRequestNeverArrivedWholeExitsAsRetry() {
+    var incomplete = FlashSaleException.from(Errors.error(ErrorReason.REQUEST_INCOMPLETE, "not whole within 10000 ms"));
+    assertEquals(ExitCodes.UNAVAILABLE, ExitCodes.forFailure(incomplete));
+    assertEquals(ExitCodes.UNDECIDED, ExitCodes.forFailure(new FlashSaleException(io.grpc.Status.Code.DEADLINE_EXCEEDED, "",
+        "deadline passed", null)));
+  }
+
   /** Refusals of identity and of the wrong command say what to do, not "see the node's log". */
   @Test
   void identityAndKindRefusalsSayWhatToDo() {

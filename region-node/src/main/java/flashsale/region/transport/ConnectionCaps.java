@@ -4,7 +4,8 @@ package flashsale.region.transport;
  * How many buyer connections a region node holds open at once: in all, and from one client IP
  * address. A connection beyond either is closed as it is accepted, before it is read: a client
  * that opens sockets by the thousand (each holding HTTP/2 state, buffers and a file descriptor)
- * cannot exhaust the node for everybody else, and one address cannot take the whole node's share.
+ * cannot exhaust the node's memory, and with a cap per address one address cannot take the whole
+ * node's share (without one, it can: set it where buyers reach the node directly).
  *
  * @param maxConnections most connections open at once on the node
  * @param maxConnectionsPerAddress most of them from one client IP address (a proxy or a NAT gateway
