@@ -107,8 +107,9 @@ public final class FlashSaleClient {
     try {
       return new PurchaseResult.Decided(blockingStub.withDeadline(callEnd(end)).placeBid(request).getDecision());
     } catch (StatusRuntimeException e) {
-      if (ranOutOfTime(FlashSaleException.from(e))) return lookUpAfterDeadline(eventId, requestId, end, e);
-      throw FlashSaleException.from(e).forRequest(requestId);
+      FlashSaleException failure = FlashSaleException.from(e);
+      if (ranOutOfTime(failure)) return lookUpAfterDeadline(eventId, requestId, end, e);
+      throw failure.forRequest(requestId);
     }
   }
 
@@ -175,8 +176,9 @@ public final class FlashSaleClient {
       PurchaseResponse response = blockingStub.withDeadline(callEnd(end)).purchase(request);
       return new PurchaseResult.Decided(response.getDecision());
     } catch (StatusRuntimeException e) {
-      if (ranOutOfTime(FlashSaleException.from(e))) return lookUpAfterDeadline(eventId, requestId, end, e);
-      throw FlashSaleException.from(e).forRequest(requestId);
+      FlashSaleException failure = FlashSaleException.from(e);
+      if (ranOutOfTime(failure)) return lookUpAfterDeadline(eventId, requestId, end, e);
+      throw failure.forRequest(requestId);
     }
   }
 
@@ -299,7 +301,7 @@ public final class FlashSaleClient {
    * The watch loop of {@link #watchPurchase} and {@link #watchBid}: opens a stream (given the time
    * left, in nanoseconds), hands each new state to {@code onChange} once (a re-opened stream starts
    * with the state already handed over), returns the last state once the stream ends or
-   * {@code settled} says so, and opens a stream the node cut again (see {@link #reopensAfter}).
+   * {@code settled} says so, and opens a stream the node cut again while time is left.
    * Leaving early (onChange threw, or settled) cancels the stream rather than leaving it open.
    *
    * @param lastOnTimeout true to return the last state when {@code maxWait} runs out, rather than
@@ -346,9 +348,12 @@ public final class FlashSaleClient {
         // A stream the node cut (its connection grew old, it restarted) is opened again: it starts
         // with the current state, so nothing is missed. A node that refuses a new one is an error.
         refusedReopens = heard ? 0 : refusedReopens + 1;
-        if (!reopensAfter(e, last != null, endNanos)) {
-          boolean cutAndOutOfTime = e.getStatus().getCode() == Status.Code.UNAVAILABLE && last != null;
-          if (!cutAndOutOfTime) throw FlashSaleException.from(e);
+        // Only a cut is reopened (UNAVAILABLE after the watch was heard), and only while time is left:
+        // a node that restarts (its JVM, its warm-up) is unreachable for seconds, and maxWait says how
+        // long to wait for it.
+        boolean cut = e.getStatus().getCode() == Status.Code.UNAVAILABLE && last != null;
+        if (!cut) throw FlashSaleException.from(e);
+        if (System.nanoTime() - endNanos >= 0) {
           // Given up for time, not for the refusal: the same answer as a reopen whose deadline ran out.
           throw new FlashSaleException(Status.Code.DEADLINE_EXCEEDED, "", what + " not settled within maxWait: the node"
               + " cut the stream and could not be reached again in time", e);
@@ -359,16 +364,6 @@ public final class FlashSaleClient {
       }
       pause(reopenDelayNanos(refusedReopens, endNanos));
     }
-  }
-
-  /**
-   * A watch that ended with {@code e} is opened again when the node cut it (UNAVAILABLE after it was
-   * heard) and time is left: a node that restarts (its JVM, its warm-up) is unreachable for seconds,
-   * and the caller's {@code maxWait} says how long to wait for it.
-   */
-  private static boolean reopensAfter(StatusRuntimeException e, boolean heardBefore, long endNanos) {
-    boolean cut = e.getStatus().getCode() == Status.Code.UNAVAILABLE && heardBefore;
-    return cut && System.nanoTime() - endNanos < 0;
   }
 
   /** {@link #WATCH_REOPEN_DELAY} times the refusals so far plus one, at most {@link #MAX_WATCH_REOPEN_DELAY} and the time left. */

@@ -68,9 +68,7 @@ public final class RawGrpcCall {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
       socket.setSoTimeout((int) timeout.toMillis());
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      bytes.writeBytes(Http2FrameReader.PREFACE);
-      RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
+      ByteArrayOutputStream bytes = connectionStart();
       writeHeaders(bytes, "127.0.0.1:" + port, request, true);
       // An empty body on a stream left open sends no DATA at all: headers alone.
       boolean headersOnly = request.body().length == 0 && !request.endStream();
@@ -143,9 +141,7 @@ public final class RawGrpcCall {
     Socket socket = new Socket();
     try {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      bytes.writeBytes(Http2FrameReader.PREFACE);
-      RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
+      ByteArrayOutputStream bytes = connectionStart();
       writeHeaders(bytes, "127.0.0.1:" + port, new Request(path, Map.of(), new byte[0], false), false);
       socket.getOutputStream().write(bytes.toByteArray());
       return new OpenCall(socket);
@@ -165,9 +161,7 @@ public final class RawGrpcCall {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), (int) patience.toMillis());
       socket.setSoTimeout((int) patience.toMillis());
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      bytes.writeBytes(Http2FrameReader.PREFACE);
-      RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
+      ByteArrayOutputStream bytes = connectionStart();
       // One encoder for the connection: HPACK's table carries from call to call, as in a real client.
       DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
       Request request = new Request(path, Map.of(), new byte[0], false);
@@ -199,6 +193,14 @@ public final class RawGrpcCall {
       }
       return ending[0] != null ? ending[0] : "CLOSED";
     }
+  }
+
+  /** A client connection's first bytes: the HTTP/2 preface and an empty SETTINGS. */
+  private static ByteArrayOutputStream connectionStart() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.writeBytes(Http2FrameReader.PREFACE);
+    RawPurchaseConnection.writeFrame(bytes, SETTINGS, 0, 0, new byte[0]);
+    return bytes;
   }
 
   private static long goAwayCode(Http2FrameReader.Frame goAway) {
